@@ -1,0 +1,27 @@
+# aws_security_group_rule: one resource may stand for several EC2 rules (one per CIDR block,
+# prefix list or source group); each is matched on its own and set attributes are the union.
+resource "aws_security_group_rule" {
+  service  = "ec2"
+  scope    = "regional"
+  identity = ["security_group_id", "type", "protocol", "from_port", "to_port"]
+  identity_fanout = ["cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids", "source_security_group_id", "self"]
+
+  parent "aws_security_group" {
+    via       = "security_group_id"
+    attribute = "ingress"
+    where     = { type = "ingress" }
+  }
+  parent "aws_security_group" {
+    via       = "security_group_id"
+    attribute = "egress"
+    where     = { type = "egress" }
+  }
+
+  attribute "protocol" { compare = "ip_protocol" }
+  attribute "from_port" { compare = "port" }
+  attribute "to_port" { compare = "port" }
+  attribute "cidr_blocks" { compare = "set" }
+  attribute "ipv6_cidr_blocks" { compare = "set" }
+  attribute "prefix_list_ids" { compare = "set" }
+  attribute "description" { default = "" }
+}

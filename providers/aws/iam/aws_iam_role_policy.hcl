@@ -1,0 +1,14 @@
+# aws_iam_role_policy: a role's inline policy; id is "ROLE:NAME".
+resource "aws_iam_role_policy" {
+  service  = "iam"
+  scope    = "global"
+  identity = ["role", "name"]
+  identity_separator = ":"
+
+  parent "aws_iam_role" {
+    via       = "role"
+    attribute = "inline_policy"
+  }
+
+  attribute "policy" { compare = "iam_policy_document" }
+}

@@ -1,0 +1,11 @@
+# aws_iam_user_policy: a user's inline policy; id is "USER:NAME".
+resource "aws_iam_user_policy" {
+  service  = "iam"
+  scope    = "global"
+  identity = ["user", "name"]
+  identity_separator = ":"
+
+  parent "aws_iam_user" { via = "user" }
+
+  attribute "policy" { compare = "iam_policy_document" }
+}

@@ -1,0 +1,21 @@
+//! driftgate: where the cloud has drifted from terraform, told truthfully.
+//!
+//! Data flows one way (see docs/architecture.md):
+//! `cli` (settings) -> `commands` -> `iac` (recorded, desired) + `provider` (observed)
+//! -> `normalize` -> `diff` -> `mask` -> `render`.
+//! `model`, `spec`, `normalize` and `diff` are pure and synchronous.
+
+pub mod cli;
+pub mod commands;
+pub mod diff;
+pub mod error;
+pub mod iac;
+pub mod mask;
+pub mod model;
+pub mod normalize;
+pub mod policy;
+pub mod provider;
+pub mod render;
+pub mod spec;
+
+pub use error::{Error, Result};

@@ -1,0 +1,222 @@
+//! Drift: where *observed* differs from *recorded*, and the scan report that gathers it.
+
+use std::fmt;
+
+use super::address::Address;
+use super::resource::{Gap, StateSource};
+use super::value::Value;
+
+/// One step of an attribute path.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// An attribute path in terraform's naming: `instance_type`, `tags.team`,
+/// `tags["kubernetes.io/role"]`, `ebs_block_device[0].volume_size`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Path(pub Vec<Segment>);
+
+impl Path {
+    pub fn root(key: impl Into<String>) -> Path {
+        Path(vec![Segment::Key(key.into())])
+    }
+
+    pub fn key(&self, key: impl Into<String>) -> Path {
+        let mut p = self.clone();
+        p.0.push(Segment::Key(key.into()));
+        p
+    }
+
+    pub fn index(&self, i: usize) -> Path {
+        let mut p = self.clone();
+        p.0.push(Segment::Index(i));
+        p
+    }
+
+    /// The top-level attribute name.
+    pub fn attribute(&self) -> Option<&str> {
+        match self.0.first() {
+            Some(Segment::Key(k)) => Some(k),
+            _ => None,
+        }
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+impl fmt::Display for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, seg) in self.0.iter().enumerate() {
+            match seg {
+                Segment::Key(k) if is_identifier(k) => {
+                    if i > 0 {
+                        f.write_str(".")?;
+                    }
+                    f.write_str(k)?;
+                }
+                Segment::Key(k) => write!(f, "[{k:?}]")?,
+                Segment::Index(n) => write!(f, "[{n}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DriftKind {
+    /// Recorded and observed, with attributes that differ.
+    Changed,
+    /// Recorded, no longer observed.
+    Missing,
+    /// Observed, in none of the given states.
+    Unmanaged,
+}
+
+impl DriftKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DriftKind::Changed => "changed",
+            DriftKind::Missing => "missing",
+            DriftKind::Unmanaged => "unmanaged",
+        }
+    }
+}
+
+impl fmt::Display for DriftKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One attribute that differs: `before` is recorded, `after` is observed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Change {
+    pub path: Path,
+    pub before: Value,
+    pub after: Value,
+}
+
+/// One drifted resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drift {
+    pub kind: DriftKind,
+    pub resource_type: String,
+    /// The cloud id (`i-0abc`, `sgr-0abc`, a role name; a composite like
+    /// `app/arn:aws:iam::aws:policy/ReadOnlyAccess` for attachments).
+    pub id: String,
+    /// `None` for unmanaged resources.
+    pub address: Option<Address>,
+    /// The state the resource was recorded in; `None` for unmanaged resources.
+    pub state: Option<StateSource>,
+    pub region: Option<String>,
+    /// Non-empty exactly for `Changed`, sorted by path.
+    pub changes: Vec<Change>,
+    /// For unmanaged resources: the observed attributes, for the reader (masked on output).
+    pub observed: Option<super::resource::Attributes>,
+}
+
+impl Drift {
+    /// The order every report uses: by kind, then type, address, id.
+    pub fn sort_key(&self) -> (DriftKind, &str, String, &str) {
+        (
+            self.kind,
+            &self.resource_type,
+            self.address.as_ref().map(ToString::to_string).unwrap_or_default(),
+            &self.id,
+        )
+    }
+}
+
+/// Why a recorded resource was not compared.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NotCheckedReason {
+    /// driftgate has no spec for this resource type yet.
+    UnsupportedType,
+    /// The resource lives in a region the scan did not look at.
+    RegionNotScanned(String),
+    /// An API failure (a [`Gap`]) hid it.
+    Unobserved,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NotChecked {
+    pub resource_type: String,
+    pub address: Address,
+    pub state: StateSource,
+    pub reason: NotCheckedReason,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Managed resource instances in all states.
+    pub recorded: usize,
+    /// Objects the cloud reported for the supported types (primary views, AWS-owned included).
+    pub observed: usize,
+    /// Recorded resources that were compared.
+    pub checked: usize,
+    pub changed: usize,
+    pub missing: usize,
+    pub unmanaged: usize,
+    pub not_checked: usize,
+}
+
+impl Summary {
+    /// Share of recorded resources that were compared, in percent (100 for an empty state).
+    pub fn coverage_percent(&self) -> f64 {
+        if self.recorded == 0 {
+            100.0
+        } else {
+            (self.checked as f64) * 100.0 / (self.recorded as f64)
+        }
+    }
+}
+
+/// Everything one scan found: the data the renderers print and the exit code is taken from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ScanReport {
+    pub states: Vec<StateSource>,
+    pub regions: Vec<String>,
+    pub summary: Summary,
+    /// Sorted by [`Drift::sort_key`].
+    pub findings: Vec<Drift>,
+    pub not_checked: Vec<NotChecked>,
+    pub gaps: Vec<Gap>,
+    /// `--strict`: unsupported types make the scan incomplete, AWS-owned objects count.
+    pub strict: bool,
+}
+
+impl ScanReport {
+    /// A scan is complete when every API call it needed succeeded and (under `--strict`) every
+    /// recorded resource was checked.
+    pub fn is_complete(&self) -> bool {
+        self.gaps.is_empty()
+            && self
+                .not_checked
+                .iter()
+                .all(|n| !self.strict && n.reason == NotCheckedReason::UnsupportedType)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_print_in_terraform_naming() {
+        assert_eq!(Path::root("tags").key("team").to_string(), "tags.team");
+        assert_eq!(
+            Path::root("tags").key("kubernetes.io/role").to_string(),
+            "tags[\"kubernetes.io/role\"]"
+        );
+        assert_eq!(
+            Path::root("ebs_block_device").index(0).key("volume_size").to_string(),
+            "ebs_block_device[0].volume_size"
+        );
+    }
+}

@@ -1,0 +1,19 @@
+//! The domain: addresses, the value tree, resources on each side, drift and the scan report.
+//!
+//! No I/O, no async, no serde, no AWS, no clap: everything here is plain data that the
+//! readers build and the pure stages (normalize, diff, policy, plan) transform.
+
+pub mod address;
+pub mod drift;
+pub mod resource;
+pub mod value;
+
+pub use address::{Address, InstanceKey, Mode, ModuleStep};
+pub use drift::{
+    Change, Drift, DriftKind, NotChecked, NotCheckedReason, Path, ScanReport, Segment, Summary,
+};
+pub use resource::{
+    Attributes, Gap, Observation, ObservedResource, Owner, RecordedResource, RecordedState,
+    StateSource, arn_region,
+};
+pub use value::{Secret, Value, format_number};

@@ -1,0 +1,1 @@
+//! (placeholder: severity policy, issue 3)
