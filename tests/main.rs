@@ -7,3 +7,4 @@ mod cli;
 mod corpora;
 mod live;
 mod scenarios;
+mod state_s3;
