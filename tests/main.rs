@@ -6,4 +6,5 @@ mod support;
 mod cli;
 mod corpora;
 mod live;
+mod observe;
 mod scenarios;
