@@ -1,1 +1,3 @@
 //! (placeholder: owned by its module; see docs/architecture.md)
+
+pub mod snapshot;
