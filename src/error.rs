@@ -152,6 +152,51 @@ pub enum Error {
     )]
     ObservationRead { path: String, reason: String },
 
+    // ---- recorded observation files (render area: `provider::snapshot`) ------------------
+    #[error("`{path}` is not a driftgate observation file: {reason}")]
+    #[diagnostic(code(driftgate::observation::parse), help("{help}"))]
+    ObservationParse {
+        path: String,
+        reason: String,
+        help: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("here")]
+        span: Option<SourceSpan>,
+    },
+
+    #[error(
+        "`{path}` is an observation file of format version {version}; this driftgate reads version {supported}"
+    )]
+    #[diagnostic(code(driftgate::observation::unsupported_version), help("{help}"))]
+    ObservationUnsupportedVersion {
+        path: String,
+        version: u64,
+        supported: u64,
+        help: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("format version {version}")]
+        span: Option<SourceSpan>,
+    },
+
+    #[error("observation `{path}`: {reason}")]
+    #[diagnostic(code(driftgate::observation::key), help("{help}"))]
+    ObservationKey {
+        path: String,
+        reason: String,
+        help: String,
+    },
+
+    #[error("cannot make a random salt for fingerprints: {0}")]
+    #[diagnostic(
+        code(driftgate::observation::salt),
+        help(
+            "the operating system's random source failed; set DRIFTGATE_FINGERPRINT_KEY to a key of your own instead"
+        )
+    )]
+    FingerprintSalt(String),
+
     // ---- provider specs (embedded data; an error here is a bug in driftgate) --------------
     #[error("provider spec `{file}` is invalid: {reason}")]
     #[diagnostic(code(driftgate::spec::invalid))]
