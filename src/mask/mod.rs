@@ -464,7 +464,7 @@ mod tests {
             Value::from(vec!["ab"]),
             map(&[("a", Value::str("b"))]),
             map(&[("ab", Value::str(""))]),
-            Value::List(vec![Value::str("a"), Value::str("b")]),
+            Value::List(vec![Value::str("a"), Value::Null]),
             Value::List(vec![Value::List(vec![Value::str("a")]), Value::str("b")]),
         ];
         let encodings: std::collections::BTreeSet<Vec<u8>> =

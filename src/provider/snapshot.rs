@@ -53,6 +53,7 @@ impl std::fmt::Debug for FingerprintKey {
 
 impl FingerprintKey {
     /// The user's key when one is given, else a fresh random salt from the operating system.
+    #[allow(clippy::result_large_err)] // `Error` is large (span-carrying variants).
     pub fn new(user_key: Option<Vec<u8>>) -> Result<FingerprintKey> {
         match user_key {
             Some(k) if k.is_empty() => Err(Error::ObservationKey {
@@ -401,6 +402,7 @@ fn version_span(text: &str) -> Option<SourceSpan> {
 /// else the file's salt (a user key given for a salted file is not needed and not used). A
 /// hand-written file with no `fingerprints` section may hold no sensitive values; the key
 /// returned for it is the user's key or empty.
+#[allow(clippy::result_large_err)] // `Error` is large (span-carrying variants).
 pub fn read(
     path_for_messages: &str,
     text: &str,

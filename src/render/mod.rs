@@ -17,6 +17,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 
 /// Writes a rendered report to `out` (a file, created or truncated) or to stdout.
+#[allow(clippy::result_large_err)] // `Error` is large (span-carrying variants).
 pub fn emit(text: &str, out: Option<&Path>) -> Result<()> {
     match out {
         Some(path) => std::fs::write(path, text).map_err(|source| Error::Write {
