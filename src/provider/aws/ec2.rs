@@ -71,14 +71,24 @@ impl Task {
 
 /// The tasks needed for the asked types.
 pub fn plan(wanted: &BTreeSet<String>) -> Vec<Task> {
-    [Task::Vpcs, Task::Subnets, Task::SecurityGroups, Task::Instances]
-        .into_iter()
-        .filter(|t| t.types().iter().any(|ty| wanted.contains(*ty)))
-        .collect()
+    [
+        Task::Vpcs,
+        Task::Subnets,
+        Task::SecurityGroups,
+        Task::Instances,
+    ]
+    .into_iter()
+    .filter(|t| t.types().iter().any(|ty| wanted.contains(*ty)))
+    .collect()
 }
 
 /// Runs one task in one region.
-pub async fn run(client: Client, region: String, task: Task, wanted: Arc<BTreeSet<String>>) -> Found {
+pub async fn run(
+    client: Client,
+    region: String,
+    task: Task,
+    wanted: Arc<BTreeSet<String>>,
+) -> Found {
     match task {
         Task::Vpcs => vpcs(&client, &region).await,
         Task::Subnets => subnets(&client, &region).await,
@@ -279,7 +289,9 @@ async fn subnets(client: &Client, region: &str) -> Found {
         }
     }
     for subnet in &subnets {
-        let Some(id) = subnet.subnet_id() else { continue };
+        let Some(id) = subnet.subnet_id() else {
+            continue;
+        };
         let owner = if subnet.default_for_az() == Some(true) {
             Owner::Aws("default subnet".into())
         } else {
@@ -457,10 +469,7 @@ async fn security_groups(client: &Client, region: &str, wanted: &BTreeSet<String
                 let Some(id) = rule.security_group_rule_id() else {
                     continue;
                 };
-                let owner = if rule
-                    .group_id()
-                    .is_some_and(|g| default_groups.contains(g))
-                {
+                let owner = if rule.group_id().is_some_and(|g| default_groups.contains(g)) {
                     Owner::Aws("rule of a default security group".into())
                 } else {
                     Owner::User
@@ -548,10 +557,7 @@ pub fn flatten_ip_permissions(
         let block = |description: Option<&str>| {
             let mut b = BTreeMap::new();
             b.insert("cidr_blocks".to_string(), Value::List(vec![]));
-            b.insert(
-                "description".to_string(),
-                description.unwrap_or("").into(),
-            );
+            b.insert("description".to_string(), description.unwrap_or("").into());
             b.insert("from_port".to_string(), from_port.into());
             b.insert("ipv6_cidr_blocks".to_string(), Value::List(vec![]));
             b.insert("prefix_list_ids".to_string(), Value::List(vec![]));
@@ -573,7 +579,10 @@ pub fn flatten_ip_permissions(
         }
         for prefix in perm.prefix_list_ids() {
             let mut b = block(prefix.description());
-            b.insert("prefix_list_ids".into(), vec![prefix.prefix_list_id()].into());
+            b.insert(
+                "prefix_list_ids".into(),
+                vec![prefix.prefix_list_id()].into(),
+            );
             blocks.push(Value::Map(b));
         }
         for pair in perm.user_id_group_pairs() {
@@ -603,13 +612,16 @@ pub fn vpc_rule_attributes(rule: &SecurityGroupRule, region: &str) -> Attributes
     a.insert("id".into(), id.into());
     a.insert("security_group_rule_id".into(), id.into());
     // moto gap: moto omits SecurityGroupRuleArn; build it as the provider does.
-    let arn_value = rule.security_group_rule_arn().map(str::to_string).unwrap_or_else(|| {
-        arn(
-            region,
-            rule.group_owner_id(),
-            &format!("security-group-rule/{id}"),
-        )
-    });
+    let arn_value = rule
+        .security_group_rule_arn()
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            arn(
+                region,
+                rule.group_owner_id(),
+                &format!("security-group-rule/{id}"),
+            )
+        });
     a.insert("arn".into(), arn_value.into());
     a.insert("security_group_id".into(), rule.group_id().into());
     a.insert("ip_protocol".into(), rule.ip_protocol().into());
@@ -752,7 +764,11 @@ async fn instances(client: &Client, region: &str) -> Found {
 }
 
 /// An `aws_instance` as the provider records it.
-pub fn instance_attributes(instance: &Instance, owner_id: Option<&str>, region: &str) -> Attributes {
+pub fn instance_attributes(
+    instance: &Instance,
+    owner_id: Option<&str>,
+    region: &str,
+) -> Attributes {
     let id = instance.instance_id().unwrap_or_default();
     let mut a = Attributes::new();
     a.insert("id".into(), id.into());
@@ -773,7 +789,10 @@ pub fn instance_attributes(instance: &Instance, owner_id: Option<&str>, region: 
     );
     a.insert(
         "tenancy".into(),
-        placement.and_then(|p| p.tenancy()).map(|t| t.as_str()).into(),
+        placement
+            .and_then(|p| p.tenancy())
+            .map(|t| t.as_str())
+            .into(),
     );
     // In a VPC the provider records group ids in `vpc_security_group_ids` and leaves
     // `security_groups` (names, EC2-Classic style) empty.
@@ -801,7 +820,10 @@ pub fn instance_attributes(instance: &Instance, owner_id: Option<&str>, region: 
         instance.public_ip_address().unwrap_or("").into(),
     );
     // moto gap: moto may omit SourceDestCheck / EbsOptimized / Monitoring; they stay null.
-    a.insert("source_dest_check".into(), instance.source_dest_check().into());
+    a.insert(
+        "source_dest_check".into(),
+        instance.source_dest_check().into(),
+    );
     a.insert(
         "monitoring".into(),
         instance

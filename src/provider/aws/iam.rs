@@ -94,8 +94,12 @@ pub async fn run(client: Client, wanted: Arc<BTreeSet<String>>) -> Found {
         while let Some(page) = pages.next().await {
             match page {
                 Ok(page) => {
-                    details.users.extend(page.user_detail_list.unwrap_or_default());
-                    details.roles.extend(page.role_detail_list.unwrap_or_default());
+                    details
+                        .users
+                        .extend(page.user_detail_list.unwrap_or_default());
+                    details
+                        .roles
+                        .extend(page.role_detail_list.unwrap_or_default());
                     details.policies.extend(page.policies.unwrap_or_default());
                 }
                 Err(e) => return Err(failure_reason(&e)),
@@ -108,11 +112,7 @@ pub async fn run(client: Client, wanted: Arc<BTreeSet<String>>) -> Found {
         if !want_roles {
             return Ok(roles);
         }
-        let mut pages = client
-            .list_roles()
-            .max_items(PAGE)
-            .into_paginator()
-            .send();
+        let mut pages = client.list_roles().max_items(PAGE).into_paginator().send();
         while let Some(page) = pages.next().await {
             match page {
                 Ok(page) => {
@@ -130,13 +130,9 @@ pub async fn run(client: Client, wanted: Arc<BTreeSet<String>>) -> Found {
     let listed_roles = match listed_roles {
         Ok(roles) => Some(roles),
         Err(reason) => {
-            found.gaps.push(gap(
-                "iam",
-                None,
-                "ListRoles",
-                &[types::IAM_ROLE],
-                reason,
-            ));
+            found
+                .gaps
+                .push(gap("iam", None, "ListRoles", &[types::IAM_ROLE], reason));
             None
         }
     };
@@ -155,7 +151,9 @@ pub async fn run(client: Client, wanted: Arc<BTreeSet<String>>) -> Found {
     };
 
     for role in &details.roles {
-        let Some(name) = role.role_name() else { continue };
+        let Some(name) = role.role_name() else {
+            continue;
+        };
         let owner = role_owner(role.path());
         if want_roles {
             // Without ListRoles the role's description and session duration are unknown; the
@@ -198,7 +196,9 @@ pub async fn run(client: Client, wanted: Arc<BTreeSet<String>>) -> Found {
     }
 
     for user in &details.users {
-        let Some(name) = user.user_name() else { continue };
+        let Some(name) = user.user_name() else {
+            continue;
+        };
         if wanted.contains(types::IAM_USER) {
             found.resources.push(global(
                 types::IAM_USER,
@@ -306,7 +306,12 @@ async fn policy_tags(
     out
 }
 
-fn global(resource_type: &str, cloud_id: &str, owner: Owner, attributes: Attributes) -> ObservedResource {
+fn global(
+    resource_type: &str,
+    cloud_id: &str,
+    owner: Owner,
+    attributes: Attributes,
+) -> ObservedResource {
     ObservedResource {
         resource_type: resource_type.to_string(),
         cloud_id: cloud_id.to_string(),
@@ -348,7 +353,10 @@ pub fn role_attributes(detail: &RoleDetail, listed: Option<&Role>) -> Attributes
     a.insert("create_date".into(), date(detail.create_date()));
     a.insert(
         "assume_role_policy".into(),
-        detail.assume_role_policy_document().map(decode_document).into(),
+        detail
+            .assume_role_policy_document()
+            .map(decode_document)
+            .into(),
     );
     a.insert(
         "description".into(),
@@ -530,7 +538,9 @@ mod tests {
     fn owners() {
         assert_eq!(role_owner(Some("/")), Owner::User);
         assert!(matches!(
-            role_owner(Some("/aws-service-role/elasticloadbalancing.amazonaws.com/")),
+            role_owner(Some(
+                "/aws-service-role/elasticloadbalancing.amazonaws.com/"
+            )),
             Owner::Aws(_)
         ));
         assert!(matches!(
