@@ -190,3 +190,42 @@ fn corpus_addresses_match_terraform_state_list() {
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     assert!(compared > 0);
 }
+
+/// The lead's probe: a state written by terraform 1.11 with hashicorp/aws 5.100 on moto, one
+/// resource of every supported type (outside the repository; skipped when absent).
+#[test]
+fn aws_provider_5_probe_state_loads_with_secrets_hidden() {
+    let path = Path::new("/work/probe/terraform.tfstate");
+    if !path.is_file() {
+        eprintln!("skipped: no {}", path.display());
+        return;
+    }
+    let state = read_local(path).unwrap();
+    let all: Vec<String> = state
+        .resources
+        .iter()
+        .map(|r| r.address.to_string())
+        .collect();
+    for want in [
+        r#"aws_instance.worker["a"]"#,
+        "aws_subnet.app[1]",
+        "aws_iam_access_key.k",
+        "aws_vpc.main",
+    ] {
+        assert!(all.iter().any(|a| a == want), "{want} not in {all:?}");
+    }
+    let key = state
+        .resources
+        .iter()
+        .find(|r| r.address.to_string() == "aws_iam_access_key.k")
+        .unwrap();
+    assert!(key.attributes["secret"].is_sensitive());
+    assert!(key.attributes["ses_smtp_password_v4"].is_sensitive());
+    assert!(!key.attributes["user"].is_sensitive());
+    assert!(
+        state
+            .resources
+            .iter()
+            .all(|r| r.provider == r#"provider["registry.terraform.io/hashicorp/aws"]"#)
+    );
+}
