@@ -31,14 +31,18 @@ pub enum Error {
     #[error("`{path}` is empty: there is no terraform state in it")]
     #[diagnostic(
         code(driftgate::state::empty),
-        help("terraform writes an empty file when a state was never saved; pass the state of an applied configuration, e.g. `terraform state pull > terraform.tfstate`")
+        help(
+            "terraform writes an empty file when a state was never saved; pass the state of an applied configuration, e.g. `terraform state pull > terraform.tfstate`"
+        )
     )]
     StateEmpty { path: String },
 
     #[error("`{path}` is not JSON, so it is not a terraform state: {reason}")]
     #[diagnostic(
         code(driftgate::state::not_json),
-        help("pass the state terraform wrote (terraform.tfstate), or fetch it with `terraform state pull > terraform.tfstate`")
+        help(
+            "pass the state terraform wrote (terraform.tfstate), or fetch it with `terraform state pull > terraform.tfstate`"
+        )
     )]
     StateNotJson {
         path: String,
@@ -52,7 +56,9 @@ pub enum Error {
     #[error("`{path}` ends in the middle of the JSON document: the state is truncated")]
     #[diagnostic(
         code(driftgate::state::truncated),
-        help("the file was cut short (an interrupted copy or a full disk?); fetch it again, e.g. `terraform state pull > terraform.tfstate`")
+        help(
+            "the file was cut short (an interrupted copy or a full disk?); fetch it again, e.g. `terraform state pull > terraform.tfstate`"
+        )
     )]
     StateTruncated {
         path: String,
@@ -65,11 +71,15 @@ pub enum Error {
     #[error("`{path}` is a saved terraform plan (a zip archive), not a state")]
     #[diagnostic(
         code(driftgate::state::plan_file),
-        help("pass the state instead, e.g. `terraform state pull > terraform.tfstate` and `--state terraform.tfstate`")
+        help(
+            "pass the state instead, e.g. `terraform state pull > terraform.tfstate` and `--state terraform.tfstate`"
+        )
     )]
     StatePlanFile { path: String },
 
-    #[error("`{path}` is the output of `terraform show -json` (format_version {format_version}), not a state")]
+    #[error(
+        "`{path}` is the output of `terraform show -json` (format_version {format_version}), not a state"
+    )]
     #[diagnostic(
         code(driftgate::state::show_json),
         help("driftgate reads the state itself: `terraform state pull > terraform.tfstate`")
@@ -86,7 +96,9 @@ pub enum Error {
     #[error("`{path}` is JSON but not a terraform state: {reason}")]
     #[diagnostic(
         code(driftgate::state::not_a_state),
-        help("a terraform state is a JSON object with `\"version\": 4`; fetch it with `terraform state pull > terraform.tfstate`")
+        help(
+            "a terraform state is a JSON object with `\"version\": 4`; fetch it with `terraform state pull > terraform.tfstate`"
+        )
     )]
     StateNotAState {
         path: String,
@@ -109,10 +121,14 @@ pub enum Error {
         span: Option<SourceSpan>,
     },
 
-    #[error("`{path}` is a terraform state of format version {version}, written by terraform before 0.12; driftgate reads version 4")]
+    #[error(
+        "`{path}` is a terraform state of format version {version}, written by terraform before 0.12; driftgate reads version 4"
+    )]
     #[diagnostic(
         code(driftgate::state::legacy_version),
-        help("upgrade it: with terraform >= 0.12, `terraform state pull > terraform.tfstate` writes it as version 4 (after `terraform init` in the configuration's directory)")
+        help(
+            "upgrade it: with terraform >= 0.12, `terraform state pull > terraform.tfstate` writes it as version 4 (after `terraform init` in the configuration's directory)"
+        )
     )]
     StateLegacyVersion {
         path: String,

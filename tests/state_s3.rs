@@ -3,7 +3,10 @@
 //! A small self-contained moto starter; the live harness in `tests/support/` will replace it.
 //! Without `moto_server` on PATH the tests say so and pass, unless `CI` is set.
 
+#![allow(clippy::result_large_err)] // crate::Error is large; see src/iac/state.rs
+
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -12,7 +15,11 @@ use driftgate::iac::{StateLocation, read_state};
 use driftgate::model::StateSource;
 use miette::Diagnostic;
 
-use crate::support;
+/// The project root. (Not `crate::support::root()`: until Cargo.toml sets `autotests = false`,
+/// cargo also builds this file as a test crate of its own, where `crate::support` is absent.)
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
 
 /// A moto server on a free loopback port, killed on drop.
 struct Moto {
@@ -55,7 +62,10 @@ impl Moto {
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            assert!(Instant::now() < deadline, "moto did not answer on {addr} within 30 s");
+            assert!(
+                Instant::now() < deadline,
+                "moto did not answer on {addr} within 30 s"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         Some(moto)
@@ -100,8 +110,9 @@ async fn reads_a_state_from_s3_and_reports_s3_failures() {
         assert!(Instant::now() < deadline, "create_bucket: {e:?}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let state = std::fs::read(support::fixture("states/tf111-terraform-data/terraform.tfstate"))
-        .unwrap();
+    let state =
+        std::fs::read(root().join("fixtures/states/tf111-terraform-data/terraform.tfstate"))
+            .unwrap();
     s3.put_object()
         .bucket("tf-states")
         .key("env/prod/terraform.tfstate")
@@ -137,7 +148,7 @@ async fn reads_a_state_from_s3_and_reports_s3_failures() {
         .bucket("tf-states")
         .key("plan.tfplan")
         .body(ByteStream::from(
-            std::fs::read(support::fixture("states/bad/saved-plan.tfplan")).unwrap(),
+            std::fs::read(root().join("fixtures/states/bad/saved-plan.tfplan")).unwrap(),
         ))
         .send()
         .await

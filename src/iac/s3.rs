@@ -35,13 +35,17 @@ pub fn client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
 /// as the AWS CLI does, so that `--state s3://...` works whatever region is being scanned.
 pub async fn get_object(sdk: &SdkConfig, bucket: &str, key: &str) -> Result<Vec<u8>> {
     let uri = format!("s3://{bucket}/{key}");
-    let first = client(sdk).get_object().bucket(bucket).key(key).send().await;
+    let first = client(sdk)
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await;
     let output = match first {
         Ok(out) => out,
         Err(err) => {
-            let redirect = bucket_region(&err).filter(|r| {
-                sdk.region().map(|own| own.as_ref()) != Some(r.as_str())
-            });
+            let redirect = bucket_region(&err)
+                .filter(|r| sdk.region().map(|own| own.as_ref()) != Some(r.as_str()));
             match redirect {
                 Some(region) => {
                     let mut config = aws_sdk_s3::config::Builder::from(sdk)
@@ -71,9 +75,7 @@ pub async fn get_object(sdk: &SdkConfig, bucket: &str, key: &str) -> Result<Vec<
 /// The region S3 says the bucket is in, from a failed response.
 fn bucket_region(err: &SdkError<GetObjectError>) -> Option<String> {
     let raw = err.raw_response()?;
-    raw.headers()
-        .get("x-amz-bucket-region")
-        .map(str::to_string)
+    raw.headers().get("x-amz-bucket-region").map(str::to_string)
 }
 
 /// A precise reason for a failed `GetObject`.
@@ -87,11 +89,19 @@ fn s3_error(uri: &str, bucket: &str, key: &str, err: &SdkError<GetObjectError>) 
                 Some("NoSuchBucket") => format!("bucket `{bucket}` does not exist"),
                 Some("AccessDenied") => format!(
                     "access denied: the credentials may not s3:GetObject `{key}` in `{bucket}`{}",
-                    if message.is_empty() { String::new() } else { format!(" ({message})") }
+                    if message.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({message})")
+                    }
                 ),
                 Some("InvalidObjectState") => format!(
                     "the object is archived (Glacier / Deep Archive) and must be restored first{}",
-                    if message.is_empty() { String::new() } else { format!(" ({message})") }
+                    if message.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({message})")
+                    }
                 ),
                 Some(code) if message.is_empty() => code.to_string(),
                 Some(code) => format!("{code}: {message}"),
