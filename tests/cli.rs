@@ -52,10 +52,10 @@ fn usage_errors_exit_one_not_two() {
 fn bad_state_files_are_diagnostics_with_exit_one() {
     let dir = tempfile::tempdir().unwrap();
     let cases: &[(&str, &[u8], &str)] = &[
-        ("garbage.tfstate", b"this is not json", "driftgate::state::parse"),
-        ("truncated.tfstate", b"{\"version\": 4, \"resources\": [", "driftgate::state::parse"),
-        ("v3.tfstate", br#"{"version": 3, "terraform_version": "0.11.14", "serial": 1, "modules": []}"#, "driftgate::state::unsupported_version"),
-        ("plan.tfplan", b"PK\x03\x04\x14\x00\x00\x00", "driftgate::state::parse"),
+        ("garbage.tfstate", b"this is not json", "driftgate::state::not_json"),
+        ("truncated.tfstate", b"{\"version\": 4, \"resources\": [", "driftgate::state::truncated"),
+        ("v3.tfstate", br#"{"version": 3, "terraform_version": "0.11.14", "serial": 1, "modules": []}"#, "driftgate::state::legacy_version"),
+        ("plan.tfplan", b"PK\x03\x04\x14\x00\x00\x00", "driftgate::state::plan_file"),
     ];
     let observed = fixture("scenarios/clean/observed.json");
     for (name, bytes, code_name) in cases {
