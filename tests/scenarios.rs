@@ -20,7 +20,9 @@ fn scenario_dirs() -> Vec<std::path::PathBuf> {
 
 fn run(dir: &Path, format: &str) -> (i32, String, String) {
     let mut cmd = driftgate();
-    cmd.current_dir(dir).env("NO_COLOR", "1").env_remove("DRIFTGATE_FINGERPRINT_KEY");
+    cmd.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("DRIFTGATE_FINGERPRINT_KEY");
     cmd.args(["scan", "--observed", "observed.json", "--format", format]);
     let mut states: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
@@ -55,14 +57,22 @@ fn scenarios_match_their_snapshots() {
             .expect("exit file holds a number");
         for format in ["json", "table"] {
             let (code, stdout, stderr) = run(&dir, format);
-            assert_eq!(code, expected_exit, "{name} ({format}): exit code\nstderr:\n{stderr}\nstdout:\n{stdout}");
+            assert_eq!(
+                code, expected_exit,
+                "{name} ({format}): exit code\nstderr:\n{stderr}\nstdout:\n{stdout}"
+            );
             assert!(!stderr.contains("panicked"), "{name}: {stderr}");
             insta::with_settings!({ snapshot_path => "snapshots/scenarios", prepend_module_to_snapshot => false }, {
                 insta::assert_snapshot!(format!("{name}.{format}"), stdout);
             });
             if format == "json" {
-                let report: serde_json::Value = serde_json::from_str(&stdout).expect("json output parses");
-                assert_eq!(report["complete"].as_bool(), Some(expected_exit != 1), "{name}: complete vs exit");
+                let report: serde_json::Value =
+                    serde_json::from_str(&stdout).expect("json output parses");
+                assert_eq!(
+                    report["complete"].as_bool(),
+                    Some(expected_exit != 1),
+                    "{name}: complete vs exit"
+                );
             }
         }
     }

@@ -41,7 +41,9 @@ pub fn state_locations(given: &[String], cwd: &std::path::Path) -> Result<Vec<St
 
 /// Whether reading these states needs AWS (an S3 backend).
 pub fn needs_aws(locations: &[StateLocation]) -> bool {
-    locations.iter().any(|l| matches!(l, StateLocation::S3 { .. }))
+    locations
+        .iter()
+        .any(|l| matches!(l, StateLocation::S3 { .. }))
 }
 
 /// Read every state; the first unreadable one stops the command (a scan must never silently
@@ -59,7 +61,11 @@ pub async fn read_states(
 
 /// The regions to observe: the ones asked for, else every region the states' resources live
 /// in plus the configured one (and us-east-1 when nothing says otherwise).
-pub fn regions(asked: &[String], states: &[RecordedState], configured: Option<&str>) -> Vec<String> {
+pub fn regions(
+    asked: &[String],
+    states: &[RecordedState],
+    configured: Option<&str>,
+) -> Vec<String> {
     let mut out: BTreeSet<String> = asked.iter().cloned().collect();
     if out.is_empty() {
         for r in states.iter().flat_map(|s| s.resources.iter()) {

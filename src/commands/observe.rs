@@ -17,7 +17,11 @@ pub async fn run(args: &ObserveArgs, settings: &Settings) -> Result<Outcome> {
     let sdk = aws::load_sdk_config(args.regions.first().map(String::as_str)).await;
     let locations = if args.states.is_empty() {
         let default = settings.cwd.join("terraform.tfstate");
-        if default.exists() { vec![StateLocation::Local(default)] } else { Vec::new() }
+        if default.exists() {
+            vec![StateLocation::Local(default)]
+        } else {
+            Vec::new()
+        }
     } else {
         super::state_locations(&args.states, &settings.cwd)?
     };
@@ -37,5 +41,9 @@ pub async fn run(args: &ObserveArgs, settings: &Settings) -> Result<Outcome> {
     diff::mark_sensitive(&registry, &states, &mut observation);
     let key = snapshot::FingerprintKey::new(settings.fingerprint_key.clone())?;
     write_file(&args.out, &snapshot::write(&observation, &key))?;
-    Ok(if observation.is_complete() { Outcome::Clean } else { Outcome::Incomplete })
+    Ok(if observation.is_complete() {
+        Outcome::Clean
+    } else {
+        Outcome::Incomplete
+    })
 }

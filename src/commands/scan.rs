@@ -29,7 +29,11 @@ pub async fn run(args: &ScanArgs, settings: &Settings) -> Result<Outcome> {
                 path: super::display_path(path),
                 reason: e.to_string(),
             })?;
-            let (obs, key) = snapshot::read(&super::display_path(path), &text, settings.fingerprint_key.clone())?;
+            let (obs, key) = snapshot::read(
+                &super::display_path(path),
+                &text,
+                settings.fingerprint_key.clone(),
+            )?;
             (obs, Some(key))
         }
         None => {
@@ -66,10 +70,19 @@ pub async fn run(args: &ScanArgs, settings: &Settings) -> Result<Outcome> {
             &report,
             &render::json::JsonExtras {
                 api_calls: Some(observation.api_calls.clone()),
-                duration_ms: if live { Some(elapsed.as_millis() as u64) } else { None },
+                duration_ms: if live {
+                    Some(elapsed.as_millis() as u64)
+                } else {
+                    None
+                },
             },
         ),
-        Format::Table => render::table::render_table(&report, &render::table::TableOptions { color: settings.color }),
+        Format::Table => render::table::render_table(
+            &report,
+            &render::table::TableOptions {
+                color: settings.color,
+            },
+        ),
     };
     render::emit(&text, args.out.as_deref())?;
     Ok(outcome(&report))

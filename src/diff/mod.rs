@@ -169,14 +169,14 @@ pub fn scan(input: &ScanInput<'_>) -> ScanReport {
         } else {
             None
         };
-        if let Some(region) = region {
-            if !obs.regions.iter().any(|x| x == region) {
-                report.not_checked.push(not_checked(
-                    r,
-                    NotCheckedReason::RegionNotScanned(region.to_string()),
-                ));
-                continue;
-            }
+        if let Some(region) = region
+            && !obs.regions.iter().any(|x| x == region)
+        {
+            report.not_checked.push(not_checked(
+                r,
+                NotCheckedReason::RegionNotScanned(region.to_string()),
+            ));
+            continue;
         }
         if !scanned_types.contains(r.resource_type.as_str())
             || obs.gaps.iter().any(|g| g.hides(&r.resource_type, region))

@@ -81,18 +81,19 @@ fn principal(v: Json) -> Json {
             let mut out = Map::new();
             for (k, v) in m {
                 let mut set = string_set(v, false);
-                if k == "AWS" {
-                    if let Json::Array(items) = &mut set {
-                        for item in items.iter_mut() {
-                            if let Json::String(s) = item {
-                                if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
-                                    *s = format!("arn:aws:iam::{s}:root");
-                                }
-                            }
+                if k == "AWS"
+                    && let Json::Array(items) = &mut set
+                {
+                    for item in items.iter_mut() {
+                        if let Json::String(s) = item
+                            && s.len() == 12
+                            && s.bytes().all(|b| b.is_ascii_digit())
+                        {
+                            *s = format!("arn:aws:iam::{s}:root");
                         }
-                        items.sort_by_key(|x| x.to_string());
-                        items.dedup();
                     }
+                    items.sort_by_key(|x| x.to_string());
+                    items.dedup();
                 }
                 out.insert(k, set);
             }
