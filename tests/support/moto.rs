@@ -18,13 +18,14 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_ec2::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider};
 
-/// The guardian: run moto in the background, kill it when our stdin closes, and exit when moto
-/// exits (so a port clash shows up as an exited child). `$1` = port, `$2` = log file.
+/// The guardian: run moto in the background; when our stdin closes, kill it and remove its
+/// directory (a `Moto` in a `static` never runs its destructor); exit when moto exits (so a
+/// port clash shows up as an exited child). `$1` = port, `$2` = log file, `$3` = directory.
 const GUARDIAN: &str = r#"
 exec 3<&0
 moto_server -H 127.0.0.1 -p "$1" >"$2" 2>&1 </dev/null &
 m=$!
-( read -r _ <&3; kill "$m" 2>/dev/null ) &
+( read -r _ <&3; kill "$m" 2>/dev/null; rm -rf "$3" ) &
 wait "$m"
 "#;
 
@@ -94,6 +95,7 @@ impl Moto {
             .arg("driftgate-moto")
             .arg(port.to_string())
             .arg(&log)
+            .arg(dir.path())
             .env("PYTHONUNBUFFERED", "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
@@ -227,7 +229,8 @@ impl Moto {
         );
     }
 
-    /// Directory owned by this server (removed when it stops).
+    /// Directory owned by this server, removed when it stops (also when the test process exits
+    /// without dropping it): put anything a test run leaves behind here.
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }

@@ -47,7 +47,8 @@ impl Terraform {
         Some(Terraform { bin, plugin_dir })
     }
 
-    /// Copy `fixture` to a temporary directory, `terraform init` from the local mirror and
+    /// Copy `fixture` to a temporary directory inside moto's (so it goes away with moto),
+    /// `terraform init` from the local mirror and
     /// `terraform apply` with `endpoint` = moto plus `vars`. Err carries terraform's output.
     pub fn apply(
         &self,
@@ -56,8 +57,8 @@ impl Terraform {
         vars: &[(&str, &str)],
     ) -> Result<Applied, String> {
         let dir = tempfile::Builder::new()
-            .prefix("driftgate-tf-")
-            .tempdir()
+            .prefix("tf-")
+            .tempdir_in(moto.dir())
             .map_err(|e| format!("tempdir: {e}"))?;
         copy_tree(fixture, dir.path()).map_err(|e| format!("copy {}: {e}", fixture.display()))?;
         self.run(
