@@ -800,6 +800,7 @@ fn sensitive_tag_value_is_never_printed() {
         .unwrap_or_else(|| panic!("no tags.secret change: {user:#}"));
     assert_eq!(change["before"], json!("(sensitive)"), "{change:#}");
     assert_eq!(change["after"], json!("(sensitive)"), "{change:#}");
+    assert_eq!(change["sensitive"], json!(true), "{change:#}");
     assert!(
         String::from_utf8_lossy(&d.table.stdout).contains("(sensitive)"),
         "{}",
