@@ -1,1 +1,909 @@
-//! (placeholder)
+//! Live end-to-end tests: the real driftgate binary against a moto server, on a genuine state
+//! written by terraform + the hashicorp/aws provider (fixtures/live/stack).
+//!
+//! Applying the stack costs tens of seconds, so one moto server and one applied stack serve the
+//! whole test binary (`stack()`). Scans of the untouched stack are taken while it is being set
+//! up, before any test can change the cloud. All out-of-band changes are then made once, by
+//! `drifted()`, which also takes the scans of the drifted stack; every test that needs a drifted
+//! cloud reads those. Read-only tests may run at any time.
+//!
+//! Skips (printed loudly): no moto_server (a failure under `CI`), no terraform or no aws
+//! provider mirror (see tests/support/terraform.rs).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Output;
+use std::sync::OnceLock;
+
+use aws_sdk_ec2::types::{AttributeValue, IpPermission, IpRange, Tag as Ec2Tag};
+use aws_sdk_iam::types::Tag as IamTag;
+use serde_json::{Value as Json, json};
+
+use crate::support::moto::Moto;
+use crate::support::terraform::{Applied, Terraform};
+use crate::support::{driftgate, fixture, root};
+
+/// The value of the user's `secret` tag, passed to terraform through a `sensitive` variable.
+const SECRET: &str = "dg-live-secret-Q7xZ4p";
+/// What the out-of-band change sets that tag to.
+const ROTATED_SECRET: &str = "dg-live-rotated-K2vW9m";
+const REGION: &str = "us-east-1";
+
+/// The primary resource type of a lone EC2 rule (one sgr-… object) that no state records.
+/// An EC2 rule is seen both as an `aws_vpc_security_group_ingress_rule` and as part of an
+/// `aws_security_group_rule`; the former is one object per rule, so it names the finding.
+const UNMANAGED_RULE_TYPE: &str = "aws_vpc_security_group_ingress_rule";
+
+// ---------------------------------------------------------------------------------------------
+// The shared stack
+
+struct Stack {
+    moto: Moto,
+    applied: Applied,
+    /// Recorded attributes by terraform address (`module.app.aws_instance.this["a"]`).
+    recorded: BTreeMap<String, Json>,
+    /// `driftgate scan --format json` right after apply.
+    clean_json: Output,
+    /// `driftgate scan` (table) right after apply.
+    clean_table: Output,
+}
+
+impl Stack {
+    fn state(&self) -> &Path {
+        &self.applied.state
+    }
+
+    fn attr(&self, address: &str, name: &str) -> String {
+        let attrs = self
+            .recorded
+            .get(address)
+            .unwrap_or_else(|| panic!("{address} is not in the state"));
+        attrs[name]
+            .as_str()
+            .unwrap_or_else(|| panic!("{address}.{name} is not a string: {}", attrs[name]))
+            .to_string()
+    }
+
+    /// `driftgate ARGS` with the moto environment (plus `extra_env` overrides).
+    fn driftgate(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
+        let mut cmd = driftgate();
+        self.moto.apply_env(&mut cmd);
+        cmd.envs(extra_env.iter().copied()).args(args);
+        cmd.output().expect("run driftgate")
+    }
+
+    /// `driftgate scan --state STATE --region us-east-1 --format FORMAT`.
+    fn scan(&self, format: &str, extra_env: &[(&str, &str)]) -> Output {
+        let state = self.state().display().to_string();
+        self.driftgate(
+            &[
+                "scan", "--state", &state, "--region", REGION, "--format", format,
+            ],
+            extra_env,
+        )
+    }
+}
+
+static STACK: OnceLock<Result<Option<Stack>, String>> = OnceLock::new();
+
+/// The applied stack, or `None` when the tools are absent (the test then returns early).
+fn stack() -> Option<&'static Stack> {
+    match STACK.get_or_init(set_up_stack) {
+        Ok(s) => s.as_ref(),
+        Err(e) => panic!("setting up the live stack failed:\n{e}"),
+    }
+}
+
+fn set_up_stack() -> Result<Option<Stack>, String> {
+    let Some(moto) = Moto::start() else {
+        return Ok(None);
+    };
+    let Some(tf) = Terraform::find() else {
+        return Ok(None);
+    };
+    let applied = tf.apply(&fixture("live/stack"), &moto, &[("secret_tag", SECRET)])?;
+    eprintln!("live stack applied in {:.1}s", applied.apply_secs);
+    let recorded = recorded_attributes(&applied.state)?;
+    let mut stack = Stack {
+        moto,
+        applied,
+        recorded,
+        clean_json: empty_output(),
+        clean_table: empty_output(),
+    };
+    // Taken now, before any test can change the cloud.
+    stack.clean_json = stack.scan("json", &[]);
+    stack.clean_table = stack.scan("table", &[]);
+    Ok(Some(stack))
+}
+
+fn empty_output() -> Output {
+    std::process::Command::new("true")
+        .output()
+        .expect("run true")
+}
+
+/// Read a v4 state into address -> attributes (test-side, independent of driftgate's reader).
+fn recorded_attributes(state: &Path) -> Result<BTreeMap<String, Json>, String> {
+    let text = std::fs::read_to_string(state).map_err(|e| e.to_string())?;
+    let doc: Json = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let mut out = BTreeMap::new();
+    for r in doc["resources"]
+        .as_array()
+        .ok_or("state has no resources")?
+    {
+        if r["mode"] != "managed" {
+            continue;
+        }
+        let prefix = r["module"]
+            .as_str()
+            .map(|m| format!("{m}."))
+            .unwrap_or_default();
+        for i in r["instances"]
+            .as_array()
+            .ok_or("resource without instances")?
+        {
+            let key = match &i["index_key"] {
+                Json::Null => String::new(),
+                Json::Number(n) => format!("[{n}]"),
+                Json::String(s) => format!("[{s:?}]"),
+                other => return Err(format!("odd index_key {other}")),
+            };
+            let address = format!(
+                "{prefix}{}.{}{key}",
+                r["type"].as_str().unwrap_or("?"),
+                r["name"].as_str().unwrap_or("?")
+            );
+            let mut attrs = i["attributes"].clone();
+            attrs["__sensitive_attributes"] = i["sensitive_attributes"].clone();
+            out.insert(address, attrs);
+        }
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The out-of-band changes
+
+/// What `drifted()` created, and the scans it took afterwards.
+struct Drifted {
+    rogue_sg: String,
+    rogue_role: String,
+    /// The sgr- id of the world-open rule, when moto returns it.
+    open_rule: Option<String>,
+    json: Output,
+    table: Output,
+}
+
+static DRIFTED: OnceLock<Result<Option<Drifted>, String>> = OnceLock::new();
+
+fn drifted() -> Option<(&'static Stack, &'static Drifted)> {
+    let s = stack()?;
+    match DRIFTED.get_or_init(|| {
+        let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+        let mut d = rt.block_on(change_out_of_band(s))?;
+        d.json = s.scan("json", &[]);
+        d.table = s.scan("table", &[]);
+        Ok(Some(d))
+    }) {
+        Ok(d) => d.as_ref().map(|d| (s, d)),
+        Err(e) => panic!("changing the live stack out of band failed:\n{e}"),
+    }
+}
+
+/// Every change a person with console access might make behind terraform's back.
+async fn change_out_of_band(s: &Stack) -> Result<Drifted, String> {
+    let conf = s.moto.sdk_config().await;
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    let iam = aws_sdk_iam::Client::new(&conf);
+    macro_rules! call {
+        ($what:literal, $fut:expr) => {
+            $fut.await
+                .map_err(|e| format!("{}: {}", $what, aws_sdk_ec2::error::DisplayErrorContext(e)))?
+        };
+    }
+
+    let vpc = s.attr("aws_vpc.main", "id");
+    let db_sg = s.attr("aws_security_group.db", "id");
+    let web_sg = s.attr("aws_security_group.web", "id");
+    let instance = s.attr("module.app.aws_instance.this[\"a\"]", "id");
+    let subnet1 = s.attr("aws_subnet.app[1]", "id");
+    let policy_arn = s.attr("aws_iam_policy.describe", "arn");
+    let tcp = |port: i32, cidr: &str| {
+        IpPermission::builder()
+            .ip_protocol("tcp")
+            .from_port(port)
+            .to_port(port)
+            .ip_ranges(IpRange::builder().cidr_ip(cidr).build())
+            .build()
+    };
+
+    // aws_vpc.main: a tag edited.
+    call!(
+        "CreateTags",
+        ec2.create_tags()
+            .resources(&vpc)
+            .tags(Ec2Tag::builder().key("team").value("platform").build())
+            .send()
+    );
+    // aws_security_group.db (rules are aws_security_group_rule resources): ssh opened to the world.
+    let open = call!(
+        "AuthorizeSecurityGroupIngress",
+        ec2.authorize_security_group_ingress()
+            .group_id(&db_sg)
+            .ip_permissions(tcp(22, "0.0.0.0/0"))
+            .send()
+    );
+    let open_rule = open
+        .security_group_rules()
+        .first()
+        .and_then(|r| r.security_group_rule_id())
+        .map(str::to_string);
+    // aws_security_group_rule.db_redis: revoked.
+    call!(
+        "RevokeSecurityGroupIngress db",
+        ec2.revoke_security_group_ingress()
+            .group_id(&db_sg)
+            .ip_permissions(tcp(6379, "10.40.0.0/16"))
+            .send()
+    );
+    // aws_security_group.web: one of its inline rules revoked.
+    call!(
+        "RevokeSecurityGroupIngress web",
+        ec2.revoke_security_group_ingress()
+            .group_id(&web_sg)
+            .ip_permissions(tcp(80, "10.0.0.0/8"))
+            .send()
+    );
+    // module.app.aws_instance.this["a"]: resized (stop, modify, start, as AWS requires).
+    call!(
+        "StopInstances",
+        ec2.stop_instances().instance_ids(&instance).send()
+    );
+    call!(
+        "ModifyInstanceAttribute",
+        ec2.modify_instance_attribute()
+            .instance_id(&instance)
+            .instance_type(AttributeValue::builder().value("t3.large").build())
+            .send()
+    );
+    call!(
+        "StartInstances",
+        ec2.start_instances().instance_ids(&instance).send()
+    );
+    // aws_subnet.app[1]: deleted.
+    call!(
+        "DeleteSubnet",
+        ec2.delete_subnet().subnet_id(&subnet1).send()
+    );
+    // An unmanaged security group.
+    let rogue = call!(
+        "CreateSecurityGroup",
+        ec2.create_security_group()
+            .group_name("dg-live-rogue")
+            .description("made by hand")
+            .vpc_id(&vpc)
+            .send()
+    );
+    let rogue_sg = rogue
+        .group_id()
+        .ok_or("CreateSecurityGroup returned no id")?
+        .to_string();
+
+    // aws_iam_role_policy.app_inline: document rewritten.
+    call!("PutRolePolicy", iam.put_role_policy().role_name("dg-live-app").policy_name("dg-live-app-inline").policy_document(
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:DeleteObject"], "Resource": "*"}]}).to_string()).send());
+    // aws_iam_policy.describe: a new default version.
+    call!("CreatePolicyVersion", iam.create_policy_version().policy_arn(&policy_arn).set_as_default(true).policy_document(
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]}).to_string()).send());
+    // aws_iam_user_policy_attachment.deploy_describe: detached.
+    call!(
+        "DetachUserPolicy",
+        iam.detach_user_policy()
+            .user_name("dg-live-deploy")
+            .policy_arn(&policy_arn)
+            .send()
+    );
+    // aws_iam_user.deploy: the sensitive tag rotated.
+    call!(
+        "TagUser",
+        iam.tag_user()
+            .user_name("dg-live-deploy")
+            .tags(
+                IamTag::builder()
+                    .key("secret")
+                    .value(ROTATED_SECRET)
+                    .build()
+                    .map_err(|e| e.to_string())?
+            )
+            .send()
+    );
+    // An unmanaged role.
+    call!("CreateRole", iam.create_role().role_name("dg-live-rogue").assume_role_policy_document(
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}).to_string()).send());
+
+    Ok(Drifted {
+        rogue_sg,
+        rogue_role: "dg-live-rogue".into(),
+        open_rule,
+        json: empty_output(),
+        table: empty_output(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report helpers (the JSON contract: schema_version, complete, gaps, summary, findings, ...)
+
+fn show(out: &Output) -> String {
+    format!(
+        "exit: {}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn report(out: &Output) -> Json {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not a JSON report ({e}):\n{}", show(out)))
+}
+
+fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "expected exit {code}:\n{}",
+        show(out)
+    );
+}
+
+/// (kind, resource_type, address) of a finding.
+type Key = (String, String, Option<String>);
+
+fn finding_key(f: &Json) -> Key {
+    (
+        f["kind"].as_str().unwrap_or("?").to_string(),
+        f["resource_type"].as_str().unwrap_or("?").to_string(),
+        f["address"].as_str().map(str::to_string),
+    )
+}
+
+fn paths(f: &Json) -> Vec<String> {
+    f["changes"]
+        .as_array()
+        .map(|cs| {
+            cs.iter()
+                .map(|c| c["path"].as_str().unwrap_or("?").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `path` is `prefix` or below it (`ingress`, `ingress[0]`, `ingress.x` are below `ingress`).
+fn under(path: &str, prefix: &str) -> bool {
+    path == prefix
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+}
+
+struct Expect {
+    kind: &'static str,
+    resource_type: &'static str,
+    address: Option<&'static str>,
+    /// For unmanaged findings: the cloud id, when known.
+    id: Option<String>,
+    /// Each changed path must lie under one of these, and each must be covered.
+    paths: &'static [&'static str],
+}
+
+fn changed(address: &'static str, paths: &'static [&'static str]) -> Expect {
+    let resource_type = address
+        .trim_start_matches("module.app.")
+        .split('.')
+        .next()
+        .expect("type");
+    Expect {
+        kind: "changed",
+        resource_type,
+        address: Some(address),
+        id: None,
+        paths,
+    }
+}
+
+fn missing(address: &'static str) -> Expect {
+    Expect {
+        paths: &[],
+        kind: "missing",
+        ..changed(address, &[])
+    }
+}
+
+fn unmanaged(resource_type: &'static str, id: Option<String>) -> Expect {
+    Expect {
+        kind: "unmanaged",
+        resource_type,
+        address: None,
+        id,
+        paths: &[],
+    }
+}
+
+/// The findings are exactly `expected`: same keys, and the changed paths match.
+fn assert_findings(report: &Json, expected: &[Expect]) {
+    let findings = report["findings"].as_array().expect("findings is an array");
+    let mut actual: BTreeMap<Key, &Json> = BTreeMap::new();
+    for f in findings {
+        if let Some(prev) = actual.insert(finding_key(f), f) {
+            panic!("two findings with the same kind/type/address:\n{prev:#}\n{f:#}");
+        }
+    }
+    let want: BTreeSet<Key> = expected
+        .iter()
+        .map(|e| {
+            (
+                e.kind.into(),
+                e.resource_type.into(),
+                e.address.map(str::to_string),
+            )
+        })
+        .collect();
+    let got: BTreeSet<Key> = actual.keys().cloned().collect();
+    assert!(
+        want == got,
+        "findings differ\n  unexpected: {:#?}\n  not reported: {:#?}\nfull report:\n{report:#}",
+        got.difference(&want)
+            .map(|k| &actual[k])
+            .collect::<Vec<_>>(),
+        want.difference(&got).collect::<Vec<_>>(),
+    );
+    for e in expected {
+        let f = actual[&(
+            e.kind.into(),
+            e.resource_type.into(),
+            e.address.map(str::to_string),
+        )];
+        let ps = paths(f);
+        if e.kind == "changed" {
+            for p in &ps {
+                assert!(
+                    e.paths.iter().any(|x| under(p, x)),
+                    "unexpected change {p} in {f:#}"
+                );
+            }
+            for x in e.paths {
+                assert!(
+                    ps.iter().any(|p| under(p, x)),
+                    "no change under {x} in {f:#}"
+                );
+            }
+        } else {
+            assert!(ps.is_empty(), "a {} finding with changes: {f:#}", e.kind);
+        }
+        if let Some(id) = &e.id {
+            assert_eq!(f["id"].as_str(), Some(id.as_str()), "id of {f:#}");
+        }
+    }
+}
+
+fn assert_no_secret(out: &Output, what: &str) {
+    for secret in [SECRET, ROTATED_SECRET] {
+        for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            assert!(
+                !String::from_utf8_lossy(bytes).contains(secret),
+                "{what}: the sensitive value {secret:?} leaked on {stream}:\n{}",
+                show(out)
+            );
+        }
+    }
+}
+
+/// The resource types with a spec under providers/aws: the stack must cover every one.
+fn supported_types() -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for service in std::fs::read_dir(root().join("providers/aws")).expect("providers/aws") {
+        for f in std::fs::read_dir(service.expect("entry").path()).expect("service dir") {
+            let p = f.expect("entry").path();
+            if p.extension().is_some_and(|e| e == "hcl") {
+                out.insert(p.file_stem().expect("stem").to_string_lossy().into_owned());
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Harness checks (independent of driftgate's CLI)
+
+#[test]
+fn stack_state_records_every_supported_type() {
+    let Some(s) = stack() else { return };
+    let types: BTreeSet<String> = s
+        .recorded
+        .keys()
+        .map(|a| {
+            a.trim_start_matches("module.app.")
+                .split('.')
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    let supported = supported_types();
+    assert!(supported.len() >= 14, "specs found: {supported:?}");
+    let uncovered: Vec<_> = supported.difference(&types).collect();
+    assert!(
+        uncovered.is_empty(),
+        "fixtures/live/stack lacks {uncovered:?}"
+    );
+
+    for a in [
+        "aws_subnet.app[0]",
+        "aws_subnet.app[1]",
+        "module.app.aws_instance.this[\"a\"]",
+        "module.app.aws_instance.this[\"b\"]",
+        "aws_iam_role.batch",
+        "aws_iam_user_policy_attachment.deploy_describe",
+    ] {
+        assert!(
+            s.recorded.contains_key(a),
+            "{a} missing from {:?}",
+            s.recorded.keys()
+        );
+    }
+    assert_eq!(
+        s.recorded["aws_security_group_rule.db_pg"]["cidr_blocks"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(
+        s.recorded["aws_security_group.web"]["ingress"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(
+        s.recorded["aws_vpc.main"]["enable_dns_hostnames"],
+        json!(true)
+    );
+    // The sensitive variable makes terraform mark the tag, while the value itself is in the state.
+    let user = &s.recorded["aws_iam_user.deploy"];
+    assert_eq!(user["tags"]["secret"], json!(SECRET));
+    assert!(
+        user["__sensitive_attributes"]
+            .to_string()
+            .contains("\"secret\""),
+        "no sensitive_attributes for tags.secret: {}",
+        user["__sensitive_attributes"]
+    );
+}
+
+#[test]
+fn out_of_band_changes_are_visible_through_the_sdk() {
+    let Some((s, d)) = drifted() else { return };
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let conf = s.moto.sdk_config().await;
+        let ec2 = aws_sdk_ec2::Client::new(&conf);
+        let iam = aws_sdk_iam::Client::new(&conf);
+
+        let vpcs = ec2
+            .describe_vpcs()
+            .vpc_ids(s.attr("aws_vpc.main", "id"))
+            .send()
+            .await
+            .expect("DescribeVpcs");
+        let tags = vpcs.vpcs()[0].tags();
+        assert!(
+            tags.iter()
+                .any(|t| t.key() == Some("team") && t.value() == Some("platform")),
+            "{tags:?}"
+        );
+
+        let groups = ec2
+            .describe_security_groups()
+            .group_ids(s.attr("aws_security_group.db", "id"))
+            .group_ids(s.attr("aws_security_group.web", "id"))
+            .group_ids(&d.rogue_sg)
+            .send()
+            .await
+            .expect("DescribeSecurityGroups");
+        let ports = |name: &str| -> BTreeSet<i32> {
+            let g = groups
+                .security_groups()
+                .iter()
+                .find(|g| g.group_name() == Some(name))
+                .expect(name);
+            g.ip_permissions()
+                .iter()
+                .filter_map(|p| p.from_port())
+                .collect()
+        };
+        assert_eq!(ports("dg-live-db"), BTreeSet::from([22, 5432]));
+        assert_eq!(ports("dg-live-web"), BTreeSet::from([443]));
+        assert_eq!(ports("dg-live-rogue"), BTreeSet::new());
+
+        let inst = ec2
+            .describe_instances()
+            .instance_ids(s.attr("module.app.aws_instance.this[\"a\"]", "id"))
+            .send()
+            .await
+            .expect("DescribeInstances");
+        let i = &inst.reservations()[0].instances()[0];
+        assert_eq!(i.instance_type().map(|t| t.as_str()), Some("t3.large"));
+
+        let subnet1 = s.attr("aws_subnet.app[1]", "id");
+        let subnets = ec2
+            .describe_subnets()
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("vpc-id")
+                    .values(s.attr("aws_vpc.main", "id"))
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("DescribeSubnets");
+        assert!(
+            subnets
+                .subnets()
+                .iter()
+                .all(|x| x.subnet_id() != Some(subnet1.as_str()))
+        );
+
+        let doc = iam
+            .get_role_policy()
+            .role_name("dg-live-app")
+            .policy_name("dg-live-app-inline")
+            .send()
+            .await
+            .expect("GetRolePolicy");
+        assert!(
+            percent_decoded(doc.policy_document()).contains("s3:DeleteObject"),
+            "{doc:?}"
+        );
+        let p = iam
+            .get_policy()
+            .policy_arn(s.attr("aws_iam_policy.describe", "arn"))
+            .send()
+            .await
+            .expect("GetPolicy");
+        assert_eq!(p.policy().and_then(|p| p.default_version_id()), Some("v2"));
+        let att = iam
+            .list_attached_user_policies()
+            .user_name("dg-live-deploy")
+            .send()
+            .await
+            .expect("ListAttachedUserPolicies");
+        assert!(att.attached_policies().is_empty(), "{att:?}");
+        let tags = iam
+            .list_user_tags()
+            .user_name("dg-live-deploy")
+            .send()
+            .await
+            .expect("ListUserTags");
+        assert!(
+            tags.tags()
+                .iter()
+                .any(|t| t.key() == "secret" && t.value() == ROTATED_SECRET)
+        );
+        iam.get_role()
+            .role_name(&d.rogue_role)
+            .send()
+            .await
+            .expect("rogue role exists");
+    });
+}
+
+/// IAM returns policy documents URL-encoded (moto sometimes does not).
+fn percent_decoded(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// End to end
+
+#[test]
+fn freshly_applied_stack_scans_clean() {
+    let Some(s) = stack() else { return };
+    assert_exit(&s.clean_json, 0);
+    let r = report(&s.clean_json);
+    assert_eq!(r["complete"], json!(true), "{r:#}");
+    assert_eq!(r["gaps"], json!([]), "{r:#}");
+    assert_eq!(r["findings"], json!([]), "{r:#}");
+    assert!(
+        r["schema_version"].is_number() || r["schema_version"].is_string(),
+        "{r:#}"
+    );
+    let summary = &r["summary"];
+    assert_eq!(
+        summary["recorded"].as_u64(),
+        Some(s.recorded.len() as u64),
+        "{r:#}"
+    );
+    for k in ["changed", "missing", "unmanaged"] {
+        assert_eq!(summary[k], json!(0), "{r:#}");
+    }
+    assert_exit(&s.clean_table, 0);
+    assert_no_secret(&s.clean_json, "clean json");
+    assert_no_secret(&s.clean_table, "clean table");
+}
+
+fn expected_drift(d: &Drifted) -> Vec<Expect> {
+    vec![
+        changed("aws_vpc.main", &["tags.team"]),
+        changed("aws_security_group.web", &["ingress"]),
+        changed("module.app.aws_instance.this[\"a\"]", &["instance_type"]),
+        changed("aws_iam_role_policy.app_inline", &["policy"]),
+        changed("aws_iam_policy.describe", &["policy"]),
+        changed("aws_iam_user.deploy", &["tags.secret"]),
+        missing("aws_security_group_rule.db_redis"),
+        missing("aws_subnet.app[1]"),
+        missing("aws_iam_user_policy_attachment.deploy_describe"),
+        unmanaged("aws_security_group", Some(d.rogue_sg.clone())),
+        unmanaged(UNMANAGED_RULE_TYPE, d.open_rule.clone()),
+        unmanaged("aws_iam_role", Some(d.rogue_role.clone())),
+    ]
+}
+
+#[test]
+fn out_of_band_changes_are_reported_exactly() {
+    let Some((_, d)) = drifted() else { return };
+    assert_exit(&d.json, 2);
+    let r = report(&d.json);
+    assert_eq!(r["complete"], json!(true), "{r:#}");
+    assert_findings(&r, &expected_drift(d));
+    let summary = &r["summary"];
+    assert_eq!(
+        (
+            &summary["changed"],
+            &summary["missing"],
+            &summary["unmanaged"]
+        ),
+        (&json!(6), &json!(3), &json!(3)),
+        "{r:#}"
+    );
+    for f in r["findings"].as_array().into_iter().flatten() {
+        if f["kind"] == "unmanaged" {
+            assert!(f["address"].is_null() && f["state"].is_null(), "{f:#}");
+        } else {
+            assert!(
+                f["state"].is_string() || f["state"].is_object(),
+                "no state named: {f:#}"
+            );
+        }
+    }
+    assert_exit(&d.table, 2);
+}
+
+#[test]
+fn sensitive_tag_value_is_never_printed() {
+    let Some((s, d)) = drifted() else { return };
+    assert_no_secret(&d.json, "drifted json");
+    assert_no_secret(&d.table, "drifted table");
+    let r = report(&d.json);
+    let user = r["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["address"] == "aws_iam_user.deploy")
+        .unwrap_or_else(|| panic!("the rotated secret tag is not reported:\n{r:#}"));
+    let change = user["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["path"] == "tags.secret")
+        .unwrap_or_else(|| panic!("no tags.secret change: {user:#}"));
+    assert_eq!(change["before"], json!("(sensitive)"), "{change:#}");
+    assert_eq!(change["after"], json!("(sensitive)"), "{change:#}");
+    assert_eq!(change["sensitive"], json!(true), "{change:#}");
+    assert!(
+        String::from_utf8_lossy(&d.table.stdout).contains("(sensitive)"),
+        "{}",
+        show(&d.table)
+    );
+    // --out writes the same masked report.
+    let out = tempfile::NamedTempFile::new().expect("tempfile");
+    let path = out.path().display().to_string();
+    let state = s.state().display().to_string();
+    let o = s.driftgate(
+        &[
+            "scan", "--state", &state, "--region", REGION, "--format", "json", "--out", &path,
+        ],
+        &[],
+    );
+    assert_exit(&o, 2);
+    let written = std::fs::read_to_string(out.path()).expect("read --out file");
+    assert!(
+        !written.contains(SECRET) && !written.contains(ROTATED_SECRET),
+        "secret in --out file"
+    );
+}
+
+#[test]
+fn unreachable_endpoint_is_incomplete_never_clean() {
+    let Some(s) = stack() else { return };
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let url = format!("http://127.0.0.1:{closed}");
+    let env = [
+        ("AWS_ENDPOINT_URL", url.as_str()),
+        ("AWS_MAX_ATTEMPTS", "1"),
+    ];
+    let json_out = s.scan("json", &env);
+    assert_exit(&json_out, 1);
+    let r = report(&json_out);
+    assert_eq!(r["complete"], json!(false), "{r:#}");
+    let gaps = r["gaps"].as_array().expect("gaps");
+    assert!(!gaps.is_empty(), "{r:#}");
+    for g in gaps {
+        for k in ["service", "operation", "resource_types", "reason"] {
+            assert!(!g[k].is_null(), "gap without {k}: {g:#}");
+        }
+    }
+    // Nothing recorded may be called missing when it could not be looked at.
+    assert!(
+        r["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|f| f["kind"] != "missing"),
+        "missing findings from a failed read:\n{r:#}"
+    );
+    let table = s.scan("table", &env);
+    assert_exit(&table, 1);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&table.stdout),
+        String::from_utf8_lossy(&table.stderr)
+    );
+    let op = gaps[0]["operation"].as_str().unwrap_or("?");
+    assert!(
+        text.contains(op),
+        "the table does not say which call failed ({op}):\n{}",
+        show(&table)
+    );
+}
+
+#[test]
+fn observed_snapshot_replays_to_the_same_findings() {
+    let Some((s, d)) = drifted() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let snap = dir.path().join("observed.json").display().to_string();
+    let state = s.state().display().to_string();
+    let o = s.driftgate(
+        &[
+            "observe", "--out", &snap, "--region", REGION, "--state", &state,
+        ],
+        &[],
+    );
+    assert_exit(&o, 0);
+    assert_no_secret(&o, "observe");
+    // The replay must not touch the cloud: point the endpoint at nothing.
+    let replay = s.driftgate(
+        &[
+            "scan",
+            "--state",
+            &state,
+            "--observed",
+            &snap,
+            "--format",
+            "json",
+        ],
+        &[("AWS_ENDPOINT_URL", "http://127.0.0.1:9")],
+    );
+    assert_exit(&replay, 2);
+    let live = report(&d.json);
+    let replayed = report(&replay);
+    assert_eq!(
+        replayed["findings"], live["findings"],
+        "replayed:\n{replayed:#}\nlive:\n{live:#}"
+    );
+    assert_eq!(replayed["complete"], json!(true));
+}

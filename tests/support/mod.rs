@@ -17,3 +17,6 @@ pub fn fixture(rel: &str) -> PathBuf {
 pub fn driftgate() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_driftgate"))
 }
+
+pub mod moto;
+pub mod terraform;
