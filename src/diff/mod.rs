@@ -241,6 +241,17 @@ pub fn scan(input: &ScanInput<'_>) -> ScanReport {
             );
         }
         if !changes.is_empty() {
+            // Defense in depth: a value the state holds as a secret is a secret wherever else
+            // it turns up in this resource (terraform marks only the path it was written to).
+            let secrets = sensitive_strings(&r.attributes);
+            for c in &mut changes {
+                if !c.before.is_sensitive()
+                    && (mentions(&c.before, &secrets) || mentions(&c.after, &secrets))
+                {
+                    c.before = Value::sensitive(std::mem::replace(&mut c.before, Value::Null));
+                    c.after = Value::sensitive(std::mem::replace(&mut c.after, Value::Null));
+                }
+            }
             changes.sort();
             report.findings.push(Drift {
                 kind: DriftKind::Changed,
@@ -319,6 +330,33 @@ pub fn scan(input: &ScanInput<'_>) -> ScanReport {
     summary.not_checked = report.not_checked.len();
     report.summary = summary;
     report
+}
+
+/// The clear text of every sensitive string value of a resource.
+fn sensitive_strings(attrs: &Attributes) -> Vec<String> {
+    fn walk(v: &Value, inside: bool, out: &mut Vec<String>) {
+        match v {
+            Value::Sensitive(crate::model::Secret::Clear(inner)) => walk(inner, true, out),
+            Value::String(s) if inside && !s.is_empty() => out.push(s.clone()),
+            Value::List(l) => l.iter().for_each(|x| walk(x, inside, out)),
+            Value::Map(m) => m.values().for_each(|x| walk(x, inside, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    attrs.values().for_each(|v| walk(v, false, &mut out));
+    out
+}
+
+/// Whether `v` holds one of `secrets` as a value or inside a longer string.
+fn mentions(v: &Value, secrets: &[String]) -> bool {
+    !secrets.is_empty()
+        && match v {
+            Value::String(s) => secrets.iter().any(|x| s.contains(x.as_str())),
+            Value::List(l) => l.iter().any(|x| mentions(x, secrets)),
+            Value::Map(m) => m.values().any(|x| mentions(x, secrets)),
+            _ => false,
+        }
 }
 
 fn not_checked(r: &RecordedResource, reason: NotCheckedReason) -> NotChecked {

@@ -500,3 +500,33 @@ fn mark_sensitive_canonicalizes_and_wraps() {
     assert!(tags["secret"].is_sensitive());
     assert!(!tags.contains_key("aws:createdBy"));
 }
+
+#[test]
+fn a_secret_repeated_elsewhere_in_the_resource_is_masked_there_too() {
+    // The state marks only `tags.secret`; the same value in `description` is masked as well.
+    let mut tags = BTreeMap::new();
+    tags.insert("secret".to_string(), Value::sensitive(s("hunter2")));
+    let recorded = attrs(&[
+        ("id", s("sg-9")),
+        ("name", s("x")),
+        ("description", s("password hunter2 inside")),
+        ("vpc_id", s("vpc-1")),
+        ("tags", Value::Map(tags)),
+    ]);
+    let mut observed = recorded.clone();
+    observed.insert("description".into(), s("changed"));
+    observed.insert(
+        "tags".into(),
+        Value::Map(BTreeMap::from([("secret".to_string(), s("hunter2"))])),
+    );
+    let r = run(
+        &[state(vec![rec("aws_security_group", "x", recorded)])],
+        &observation(vec![obs("aws_security_group", "sg-9", observed)]),
+        false,
+    );
+    assert_eq!(
+        lines(&r),
+        vec!["changed aws_security_group sg-9 description"]
+    );
+    assert!(r.findings[0].changes[0].before.is_sensitive());
+}

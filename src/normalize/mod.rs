@@ -21,13 +21,20 @@ pub enum Side {
 
 /// The canonical value of attribute `spec` of a resource whose attributes are `attrs`.
 pub fn attribute(spec: &AttributeSpec, attrs: &Attributes, side: Side) -> Value {
+    let own = attrs.get(&spec.name).unwrap_or(&Value::Null);
+    let tags_all;
     let raw = match (spec.compare, side) {
-        // tags_all holds provider default_tags too: what the object really carries.
+        // tags_all holds provider default_tags too: what the object really carries. terraform
+        // marks a sensitive tag in `tags` only (tags_all is computed), so the sensitivity is
+        // carried over key by key.
         (Compare::TagMap, Side::Recorded) => match attrs.get("tags_all") {
-            Some(v) if !v.is_null() => v,
-            _ => attrs.get(&spec.name).unwrap_or(&Value::Null),
+            Some(v) if !v.is_null() => {
+                tags_all = inherit_sensitivity(v, own);
+                &tags_all
+            }
+            _ => own,
         },
-        _ => attrs.get(&spec.name).unwrap_or(&Value::Null),
+        _ => own,
     };
     let v = canonical(spec.compare, raw, attrs);
     let v = match &spec.default {
@@ -38,6 +45,26 @@ pub fn attribute(spec: &AttributeSpec, attrs: &Attributes, side: Side) -> Value 
         Value::sensitive(v)
     } else {
         v
+    }
+}
+
+/// `derived` with every map entry that is sensitive in `source` (or all of it, when `source`
+/// is sensitive as a whole) wrapped as sensitive too.
+fn inherit_sensitivity(derived: &Value, source: &Value) -> Value {
+    match (derived, source) {
+        (_, Value::Sensitive(_)) => Value::sensitive(derived.clone()),
+        (Value::Map(d), Value::Map(s)) => Value::Map(
+            d.iter()
+                .map(|(k, v)| {
+                    let v = match s.get(k) {
+                        Some(sv) => inherit_sensitivity(v, sv),
+                        None => v.clone(),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        _ => derived.clone(),
     }
 }
 
@@ -216,6 +243,28 @@ mod tests {
             attribute(spec, &observed, Side::Observed)
         );
         assert_eq!(tag_map(&Value::Null), Value::Map(BTreeMap::new()));
+    }
+
+    #[test]
+    fn a_sensitive_tag_stays_sensitive_through_tags_all() {
+        let r = Registry::builtin().unwrap();
+        let spec = r.get("aws_iam_user").unwrap().attribute("tags").unwrap();
+        let tags = Value::Map(BTreeMap::from([(
+            "secret".to_string(),
+            Value::sensitive(Value::str("s3")),
+        )]));
+        let all = Value::Map(BTreeMap::from([
+            ("secret".to_string(), Value::str("s3")),
+            ("team".to_string(), Value::str("core")),
+        ]));
+        let v = attribute(
+            spec,
+            &attrs(&[("tags", tags), ("tags_all", all)]),
+            Side::Recorded,
+        );
+        let m = v.as_map().unwrap();
+        assert!(m["secret"].is_sensitive());
+        assert!(!m["team"].is_sensitive());
     }
 
     #[test]
