@@ -15,3 +15,6 @@ pub use classify::{Classified, classify};
 pub use docs::{render_rules_markdown, rule_explain_text, rules_list_text};
 pub use driftignore::DriftIgnore;
 pub use file::{CustomRule, Ignore, Policy, exit_threshold};
+
+#[cfg(test)]
+mod tests;

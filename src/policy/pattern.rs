@@ -27,14 +27,14 @@ impl Pattern {
         let mut literal = String::new();
         for c in text.chars() {
             if c == '*' || c == '?' {
-                glob.push_str(&globset::escape(&literal));
+                glob.push_str(&escape(&literal));
                 literal.clear();
                 glob.push(c);
             } else {
                 literal.push(c);
             }
         }
-        glob.push_str(&globset::escape(&literal));
+        glob.push_str(&escape(&literal));
         Pattern::from_glob(text, &glob, false)
     }
 
@@ -52,21 +52,21 @@ impl Pattern {
                     }
                 }
                 '*' | '?' => {
-                    glob.push_str(&globset::escape(&literal));
+                    glob.push_str(&escape(&literal));
                     literal.clear();
                     glob.push(c);
                 }
                 c => literal.push(c),
             }
         }
-        glob.push_str(&globset::escape(&literal));
+        glob.push_str(&escape(&literal));
         Pattern::from_glob(text, &glob, false)
     }
 
     fn from_glob(text: &str, glob: &str, case_insensitive: bool) -> Result<Pattern, globset::Error> {
         let g: Glob = GlobBuilder::new(glob)
             .literal_separator(false)
-            .backslash_escape(true)
+            .backslash_escape(false)
             .case_insensitive(case_insensitive)
             .build()?;
         Ok(Pattern {
@@ -105,6 +105,12 @@ pub fn dotted(path: &Path) -> String {
         })
         .collect::<Vec<_>>()
         .join(".")
+}
+
+/// `text` as a glob matching exactly itself (backslash escapes are off: a backslash is put in
+/// a class of its own, like globset's escape does for the other special characters).
+fn escape(text: &str) -> String {
+    globset::escape(text).replace('\\', "[\\]")
 }
 
 #[cfg(test)]
