@@ -55,7 +55,9 @@ pub enum Error {
     #[error("cannot read state `{uri}` from S3: {reason}")]
     #[diagnostic(
         code(driftgate::state::s3),
-        help("the scan needs s3:GetObject on the state object; check the bucket, key, region and credentials")
+        help(
+            "the scan needs s3:GetObject on the state object; check the bucket, key, region and credentials"
+        )
     )]
     StateS3 { uri: String, reason: String },
 
@@ -76,7 +78,9 @@ pub enum Error {
     #[error("cannot set up the AWS client: {0}")]
     #[diagnostic(
         code(driftgate::aws::config),
-        help("driftgate uses the standard AWS credential chain: env vars, ~/.aws/config and credentials, AWS_PROFILE, SSO, instance roles")
+        help(
+            "driftgate uses the standard AWS credential chain: env vars, ~/.aws/config and credentials, AWS_PROFILE, SSO, instance roles"
+        )
     )]
     AwsConfig(String),
 
@@ -84,7 +88,9 @@ pub enum Error {
     #[error("cannot read policy file `{path}`")]
     #[diagnostic(
         code(driftgate::policy::read),
-        help("check the path given to --policy; without it driftgate reads ./driftgate.hcl when it exists")
+        help(
+            "check the path given to --policy; without it driftgate reads ./driftgate.hcl when it exists"
+        )
     )]
     PolicyRead {
         path: String,
@@ -93,7 +99,10 @@ pub enum Error {
     },
 
     #[error("`{path}` is not valid HCL: {message}")]
-    #[diagnostic(code(driftgate::policy::syntax), help("see docs/policy.md for the policy file format"))]
+    #[diagnostic(
+        code(driftgate::policy::syntax),
+        help("see docs/policy.md for the policy file format")
+    )]
     PolicySyntax {
         path: String,
         message: String,
@@ -133,7 +142,9 @@ pub enum Error {
     #[error("`{value}` is not a date (in `{path}`)")]
     #[diagnostic(
         code(driftgate::policy::bad_date),
-        help("write the date as YYYY-MM-DD, e.g. \"2026-12-31\"; the ignore applies through that day")
+        help(
+            "write the date as YYYY-MM-DD, e.g. \"2026-12-31\"; the ignore applies through that day"
+        )
     )]
     PolicyBadDate {
         path: String,

@@ -13,7 +13,9 @@ pub use address::{Address, InstanceKey, Mode, ModuleStep};
 pub use drift::{
     Change, Drift, DriftKind, NotChecked, NotCheckedReason, Path, ScanReport, Segment, Summary,
 };
-pub use finding::{ExpiredIgnore, Finding, IgnoreMatch, Ignored, RuleHit, Severity, UnknownSeverity};
+pub use finding::{
+    ExpiredIgnore, Finding, IgnoreMatch, Ignored, RuleHit, Severity, UnknownSeverity,
+};
 pub use resource::{
     Attributes, Gap, Observation, ObservedResource, Owner, RecordedResource, RecordedState,
     StateSource, arn_region,

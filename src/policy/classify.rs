@@ -200,9 +200,10 @@ pub fn classify(mut drifts: Vec<Drift>, policy: &Policy, today: time::Date) -> C
                     .find(|ig| path_ignore_matches(ig, drift, &c.path))
                     .map(|ig| ig.to_match())
                     .or_else(|| {
-                        policy.driftignore.as_ref().and_then(|d| {
-                            d.change(&drift.resource_type, &drift.id, &c.path)
-                        })
+                        policy
+                            .driftignore
+                            .as_ref()
+                            .and_then(|d| d.change(&drift.resource_type, &drift.id, &c.path))
                     })
             })
             .collect();

@@ -8,11 +8,22 @@ use crate::policy::rules::{CATALOGUE, Rule, find};
 
 /// `driftgate rules`: one line per rule.
 pub fn rules_list_text() -> String {
-    let width = CATALOGUE.iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
+    let width = CATALOGUE
+        .iter()
+        .map(|r| r.id.len())
+        .max()
+        .unwrap_or(2)
+        .max(2);
     let mut out = String::new();
     let _ = writeln!(out, "{:width$}  {:8}  SUMMARY", "ID", "SEVERITY");
     for r in CATALOGUE {
-        let _ = writeln!(out, "{:width$}  {:8}  {}", r.id, r.severity.as_str(), r.summary);
+        let _ = writeln!(
+            out,
+            "{:width$}  {:8}  {}",
+            r.id,
+            r.severity.as_str(),
+            r.summary
+        );
     }
     let _ = writeln!(
         out,
@@ -41,7 +52,10 @@ pub fn rule_explain_text(id: &str) -> Option<String> {
     let _ = writeln!(out, "{}", indent(r.example, "  "));
     if r.fallback {
         let _ = writeln!(out);
-        let _ = writeln!(out, "This is a fallback rule: it applies only when no other built-in rule does.");
+        let _ = writeln!(
+            out,
+            "This is a fallback rule: it applies only when no other built-in rule does."
+        );
     }
     Some(out)
 }
@@ -56,7 +70,16 @@ fn unwrap_paragraphs(text: &str) -> String {
 
 fn rule_section(out: &mut String, r: &Rule) {
     let _ = writeln!(out, "## `{}`\n", r.id);
-    let _ = writeln!(out, "Default severity: **{}**{}\n", r.severity, if r.fallback { " (fallback: applies only when no other built-in rule does)" } else { "" });
+    let _ = writeln!(
+        out,
+        "Default severity: **{}**{}\n",
+        r.severity,
+        if r.fallback {
+            " (fallback: applies only when no other built-in rule does)"
+        } else {
+            ""
+        }
+    );
     let _ = writeln!(out, "{}\n", r.summary);
     let _ = writeln!(out, "{}\n", unwrap_paragraphs(r.explanation));
     let _ = writeln!(out, "Example:\n\n```text\n{}\n```\n", r.example);
@@ -80,7 +103,14 @@ Re-grade a rule in the policy file with `rule \"ID\" {{ severity = \"...\" }}` (
     let _ = writeln!(out, "| Rule | Default severity | Summary |");
     let _ = writeln!(out, "|---|---|---|");
     for r in CATALOGUE {
-        let _ = writeln!(out, "| [`{}`](#{}) | {} | {} |", r.id, r.id, r.severity, r.summary.replace('|', "\\|"));
+        let _ = writeln!(
+            out,
+            "| [`{}`](#{}) | {} | {} |",
+            r.id,
+            r.id,
+            r.severity,
+            r.summary.replace('|', "\\|")
+        );
     }
     let _ = writeln!(out);
     for r in CATALOGUE {

@@ -137,9 +137,13 @@ aws_iam_policy.arn:aws:iam::1:policy/a#b
         assert_eq!(m.pattern, "aws_iam_role.ci-runner");
         assert!(m.reason.is_none());
         assert!(d.resource("aws_iam_role", "ci-runner-2").is_none());
-        assert!(d.resource("aws_vpc", "vpc-1").is_some(), "whitespace is trimmed");
         assert!(
-            d.resource("aws_iam_policy", "arn:aws:iam::1:policy/a#b").is_some(),
+            d.resource("aws_vpc", "vpc-1").is_some(),
+            "whitespace is trimmed"
+        );
+        assert!(
+            d.resource("aws_iam_policy", "arn:aws:iam::1:policy/a#b")
+                .is_some(),
             "# inside a line is part of the pattern"
         );
     }
@@ -166,9 +170,18 @@ aws_iam_policy.arn:aws:iam::1:policy/a#b
         assert!(d.resource("aws_instance", "i-0abc").is_none());
         let tag = Path::root("tags").key("team");
         assert!(d.change("aws_instance", "i-0abc", &tag).is_some());
-        assert!(d.change("aws_instance", "i-0abc", &Path::root("instance_type")).is_none());
-        assert!(d.change("aws_security_group", "sg-1", &Path::root("description")).is_some());
+        assert!(
+            d.change("aws_instance", "i-0abc", &Path::root("instance_type"))
+                .is_none()
+        );
+        assert!(
+            d.change("aws_security_group", "sg-1", &Path::root("description"))
+                .is_some()
+        );
         // A resource entry covers its attributes.
-        assert!(d.change("aws_iam_role", "ci-runner", &Path::root("tags").key("x")).is_some());
+        assert!(
+            d.change("aws_iam_role", "ci-runner", &Path::root("tags").key("x"))
+                .is_some()
+        );
     }
 }

@@ -182,7 +182,14 @@ pub fn exit_threshold(cli: Option<Severity>, policy: &Policy) -> Severity {
 }
 
 const TOP_KEYS: &[&str] = &["fail_on", "rule", "ignore"];
-const RULE_KEYS: &[&str] = &["severity", "resource_type", "address", "id", "path", "kinds"];
+const RULE_KEYS: &[&str] = &[
+    "severity",
+    "resource_type",
+    "address",
+    "id",
+    "path",
+    "kinds",
+];
 const IGNORE_KEYS: &[&str] = &[
     "address",
     "resource_type",
@@ -255,7 +262,13 @@ impl Parser<'_> {
         }
     }
 
-    fn unknown_key(&self, key: &str, at: Option<Range<usize>>, context: &str, known: &[&str]) -> Error {
+    fn unknown_key(
+        &self,
+        key: &str,
+        at: Option<Range<usize>>,
+        context: &str,
+        known: &[&str],
+    ) -> Error {
         let mut help = format!("expected one of: {}", known.join(", "));
         if let Some(s) = suggest(key, known) {
             help = format!("did you mean `{s}`? {help}");
@@ -293,7 +306,12 @@ impl Parser<'_> {
                     policy.fail_on = Some(self.severity(a)?);
                 }
                 Structure::Attribute(a) => {
-                    return Err(self.unknown_key(a.key.as_str(), a.key.span(), "the top level", TOP_KEYS));
+                    return Err(self.unknown_key(
+                        a.key.as_str(),
+                        a.key.span(),
+                        "the top level",
+                        TOP_KEYS,
+                    ));
                 }
                 Structure::Block(b) if b.ident.as_str() == "rule" => {
                     let label = b.labels.first().map(|l| (l.as_str().to_string(), l.span()));
@@ -327,7 +345,12 @@ impl Parser<'_> {
                     policy.ignores.push(self.ignore(b)?);
                 }
                 Structure::Block(b) => {
-                    return Err(self.unknown_key(b.ident.as_str(), b.ident.span(), "the top level", TOP_KEYS));
+                    return Err(self.unknown_key(
+                        b.ident.as_str(),
+                        b.ident.span(),
+                        "the top level",
+                        TOP_KEYS,
+                    ));
                 }
             }
         }
@@ -344,7 +367,12 @@ impl Parser<'_> {
     }
 
     /// The attributes of a block body, checked against `known`; nested blocks are refused.
-    fn attributes<'b>(&self, b: &'b Block, context: &str, known: &[&str]) -> Result<BTreeMap<String, &'b Attribute>> {
+    fn attributes<'b>(
+        &self,
+        b: &'b Block,
+        context: &str,
+        known: &[&str],
+    ) -> Result<BTreeMap<String, &'b Attribute>> {
         let mut out = BTreeMap::new();
         for s in b.body.iter() {
             match s {
@@ -358,7 +386,12 @@ impl Parser<'_> {
                     }
                 }
                 Structure::Block(inner) => {
-                    return Err(self.unknown_key(inner.ident.as_str(), inner.ident.span(), context, known));
+                    return Err(self.unknown_key(
+                        inner.ident.as_str(),
+                        inner.ident.span(),
+                        context,
+                        known,
+                    ));
                 }
             }
         }
@@ -407,16 +440,28 @@ impl Parser<'_> {
         })
     }
 
-    fn opt_pattern(&self, attrs: &BTreeMap<String, &Attribute>, key: &str) -> Result<Option<Pattern>> {
+    fn opt_pattern(
+        &self,
+        attrs: &BTreeMap<String, &Attribute>,
+        key: &str,
+    ) -> Result<Option<Pattern>> {
         attrs.get(key).map(|a| self.pattern(a)).transpose()
     }
 
-    fn rule(&self, b: &Block, label: String, label_span: Option<Range<usize>>, policy: &mut Policy) -> Result<()> {
+    fn rule(
+        &self,
+        b: &Block,
+        label: String,
+        label_span: Option<Range<usize>>,
+        policy: &mut Policy,
+    ) -> Result<()> {
         let context = format!("rule \"{label}\"");
         let attrs = self.attributes(b, &context, RULE_KEYS)?;
         let Some(sev) = attrs.get("severity") else {
             return Err(self.invalid(
-                b.ident.span().map(|s| s.start..label_span.clone().map_or(s.end, |l| l.end)),
+                b.ident
+                    .span()
+                    .map(|s| s.start..label_span.clone().map_or(s.end, |l| l.end)),
                 format!("rule `{label}` has no `severity`"),
                 "severity missing",
                 "add `severity = \"high\"` (critical, high, medium, low or info)",
@@ -511,7 +556,10 @@ impl Parser<'_> {
     fn ignore(&self, b: &Block) -> Result<Ignore> {
         let attrs = self.attributes(b, "an `ignore` block", IGNORE_KEYS)?;
         let ident = b.ident.span();
-        if !["address", "resource_type", "id"].iter().any(|k| attrs.contains_key(*k)) {
+        if !["address", "resource_type", "id"]
+            .iter()
+            .any(|k| attrs.contains_key(*k))
+        {
             return Err(self.invalid(
                 ident,
                 "this `ignore` selects no resource",

@@ -63,7 +63,11 @@ impl Pattern {
         Pattern::from_glob(text, &glob, false)
     }
 
-    fn from_glob(text: &str, glob: &str, case_insensitive: bool) -> Result<Pattern, globset::Error> {
+    fn from_glob(
+        text: &str,
+        glob: &str,
+        case_insensitive: bool,
+    ) -> Result<Pattern, globset::Error> {
         let g: Glob = GlobBuilder::new(glob)
             .literal_separator(false)
             .backslash_escape(false)
@@ -136,12 +140,24 @@ mod tests {
         let tags = Path::root("tags").key("kubernetes.io/role");
         assert!(Pattern::new("tags").unwrap().matches_path(&tags));
         assert!(Pattern::new("tags.*").unwrap().matches_path(&tags));
-        assert!(Pattern::new("tags[\"kubernetes.io/role\"]").unwrap().matches_path(&tags));
+        assert!(
+            Pattern::new("tags[\"kubernetes.io/role\"]")
+                .unwrap()
+                .matches_path(&tags)
+        );
         assert!(!Pattern::new("tag").unwrap().matches_path(&tags));
-        assert!(!Pattern::new("tags.team").unwrap().matches_path(&Path::root("tags")));
+        assert!(
+            !Pattern::new("tags.team")
+                .unwrap()
+                .matches_path(&Path::root("tags"))
+        );
         let deep = Path::root("ingress").index(0).key("cidr_blocks");
         assert!(Pattern::new("ingress.0.*").unwrap().matches_path(&deep));
-        assert!(Pattern::new("ingress[0].cidr_blocks").unwrap().matches_path(&deep));
+        assert!(
+            Pattern::new("ingress[0].cidr_blocks")
+                .unwrap()
+                .matches_path(&deep)
+        );
     }
 
     #[test]

@@ -49,7 +49,10 @@ fn in_module(mut d: crate::model::Drift, module: &str, name: &str) -> crate::mod
 }
 
 fn named(mut d: crate::model::Drift, name: &str) -> crate::model::Drift {
-    d.address = Some(crate::model::Address::managed(d.resource_type.clone(), name));
+    d.address = Some(crate::model::Address::managed(
+        d.resource_type.clone(),
+        name,
+    ));
     d
 }
 
@@ -78,15 +81,29 @@ fn regrade_and_custom_rule_change_severities() {
     let p = Policy::parse("driftgate.hcl", FULL).unwrap();
     let tags = changed(
         "aws_vpc",
-        vec![(Path::root("tags").key("team"), Value::str("a"), Value::str("b"))],
+        vec![(
+            Path::root("tags").key("team"),
+            Value::str("a"),
+            Value::str("b"),
+        )],
     );
     let prod = in_module(
-        change("aws_instance", "instance_type", Value::str("t3.micro"), Value::str("m5.large")),
+        change(
+            "aws_instance",
+            "instance_type",
+            Value::str("t3.micro"),
+            Value::str("m5.large"),
+        ),
         "prod",
         "web",
     );
     let stage = in_module(
-        change("aws_instance", "instance_type", Value::str("t3.micro"), Value::str("m5.large")),
+        change(
+            "aws_instance",
+            "instance_type",
+            Value::str("t3.micro"),
+            Value::str("m5.large"),
+        ),
         "stage",
         "web",
     );
@@ -99,10 +116,19 @@ fn regrade_and_custom_rule_change_severities() {
     };
     assert_eq!(by_addr("aws_vpc.this").severity, Severity::Info);
     assert_eq!(by_addr("aws_vpc.this").rule, "tags_changed");
-    assert_eq!(by_addr("module.prod.aws_instance.web").severity, Severity::High);
+    assert_eq!(
+        by_addr("module.prod.aws_instance.web").severity,
+        Severity::High
+    );
     assert_eq!(by_addr("module.prod.aws_instance.web").rule, "prod_sizing");
-    assert_eq!(by_addr("module.stage.aws_instance.web").severity, Severity::Medium);
-    assert_eq!(by_addr("module.stage.aws_instance.web").rule, "sizing_changed");
+    assert_eq!(
+        by_addr("module.stage.aws_instance.web").severity,
+        Severity::Medium
+    );
+    assert_eq!(
+        by_addr("module.stage.aws_instance.web").rule,
+        "sizing_changed"
+    );
     // Without the policy, tags are low.
     let plain = classify(vec![tags], &Policy::default(), date!(2026 - 06 - 01));
     assert_eq!(plain.findings[0].severity, Severity::Low);
@@ -150,7 +176,12 @@ fn missing_unmanaged_and_fallback() {
             missing("aws_subnet"),
             unmanaged("aws_iam_user", attrs(vec![])),
             unmanaged("aws_instance", attrs(vec![])),
-            change("aws_instance", "ami", Value::str("ami-1"), Value::str("ami-2")),
+            change(
+                "aws_instance",
+                "ami",
+                Value::str("ami-1"),
+                Value::str("ami-2"),
+            ),
         ],
         &Policy::default(),
         date!(2026 - 01 - 01),
@@ -163,10 +194,26 @@ fn missing_unmanaged_and_fallback() {
     assert_eq!(
         got,
         vec![
-            ("aws_instance".into(), Severity::Medium, "attribute_changed".into()),
-            ("aws_subnet".into(), Severity::High, "resource_missing".into()),
-            ("aws_iam_user".into(), Severity::High, "iam_unmanaged".into()),
-            ("aws_instance".into(), Severity::Medium, "resource_unmanaged".into()),
+            (
+                "aws_instance".into(),
+                Severity::Medium,
+                "attribute_changed".into()
+            ),
+            (
+                "aws_subnet".into(),
+                Severity::High,
+                "resource_missing".into()
+            ),
+            (
+                "aws_iam_user".into(),
+                Severity::High,
+                "iam_unmanaged".into()
+            ),
+            (
+                "aws_instance".into(),
+                Severity::Medium,
+                "resource_unmanaged".into()
+            ),
         ]
     );
 }
@@ -179,7 +226,11 @@ fn attribute_level_ignore_and_expiry_on_both_sides() {
             "aws_iam_role",
             vec![
                 (Path::root("description"), Value::str("a"), Value::str("b")),
-                (Path::root("tags").key("rotated"), Value::str("1"), Value::str("2")),
+                (
+                    Path::root("tags").key("rotated"),
+                    Value::str("1"),
+                    Value::str("2"),
+                ),
             ],
         ),
         "ci_runner",
@@ -187,16 +238,27 @@ fn attribute_level_ignore_and_expiry_on_both_sides() {
     let only_tags = named(
         changed(
             "aws_iam_role",
-            vec![(Path::root("tags").key("rotated"), Value::str("1"), Value::str("2"))],
+            vec![(
+                Path::root("tags").key("rotated"),
+                Value::str("1"),
+                Value::str("2"),
+            )],
         ),
         "ci_builder",
     );
     // On the expiry date the ignore still applies.
-    let c = classify(vec![role.clone(), only_tags.clone()], &p, date!(2026 - 12 - 31));
+    let c = classify(
+        vec![role.clone(), only_tags.clone()],
+        &p,
+        date!(2026 - 12 - 31),
+    );
     assert!(c.expired_ignores.is_empty());
     assert_eq!(c.findings.len(), 1);
     assert_eq!(c.findings[0].drift.changes.len(), 1);
-    assert_eq!(c.findings[0].drift.changes[0].path, Path::root("description"));
+    assert_eq!(
+        c.findings[0].drift.changes[0].path,
+        Path::root("description")
+    );
     assert_eq!(c.findings[0].severity, Severity::Low);
     assert_eq!(c.ignored.len(), 2);
     for ig in &c.ignored {
@@ -215,7 +277,10 @@ fn attribute_level_ignore_and_expiry_on_both_sides() {
     assert_eq!(c.expired_ignores[0].ignore.source, "driftgate.hcl:10");
     assert_eq!(
         c.expired_ignores[0].would_match,
-        vec!["aws_iam_role.ci_builder".to_string(), "aws_iam_role.ci_runner".to_string()]
+        vec![
+            "aws_iam_role.ci_builder".to_string(),
+            "aws_iam_role.ci_runner".to_string()
+        ]
     );
 }
 
@@ -241,7 +306,11 @@ fn driftignore_entries_apply() {
     let inst = changed(
         "aws_instance",
         vec![
-            (Path::root("instance_type"), Value::str("a"), Value::str("b")),
+            (
+                Path::root("instance_type"),
+                Value::str("a"),
+                Value::str("b"),
+            ),
             (Path::root("tags").key("x"), Value::Null, Value::str("y")),
         ],
     );
@@ -263,7 +332,10 @@ fn classify_is_deterministic_whatever_the_input_order() {
     let mut b = a.clone();
     b.reverse();
     let d = date!(2026 - 01 - 01);
-    assert_eq!(classify(a, &Policy::default(), d), classify(b, &Policy::default(), d));
+    assert_eq!(
+        classify(a, &Policy::default(), d),
+        classify(b, &Policy::default(), d)
+    );
 }
 
 #[test]

@@ -206,8 +206,15 @@ pub const DOCUMENT_ATTRIBUTES: &[&str] = &["policy", "assume_role_policy", "inli
 
 /// For a change to a document attribute of an IAM resource: what it broadened, or `None` when
 /// the change is not about a readable document.
-pub fn document_change(resource_type: &str, path_attr: Option<&str>, before: &Value, after: &Value) -> Option<Broadening> {
-    if !resource_type.starts_with("aws_iam_") || !path_attr.is_some_and(|a| DOCUMENT_ATTRIBUTES.contains(&a)) {
+pub fn document_change(
+    resource_type: &str,
+    path_attr: Option<&str>,
+    before: &Value,
+    after: &Value,
+) -> Option<Broadening> {
+    if !resource_type.starts_with("aws_iam_")
+        || !path_attr.is_some_and(|a| DOCUMENT_ATTRIBUTES.contains(&a))
+    {
         return None;
     }
     let b = grants(&documents(before)?);
@@ -225,12 +232,16 @@ mod tests {
 
     #[test]
     fn wildcards_are_judged_by_coverage() {
-        let narrow = g(r#"{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}"#);
+        let narrow = g(
+            r#"{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}"#,
+        );
         let star = g(r#"{"Statement":[{"Effect":"Allow","Action":["*"],"Resource":"*"}]}"#);
         assert!(broadening(&narrow, &star).wildcard);
         assert!(!broadening(&star, &narrow).any());
         // Case: IAM actions are case-insensitive.
-        let upper = g(r#"{"Statement":[{"Effect":"Allow","Action":"S3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#);
+        let upper = g(
+            r#"{"Statement":[{"Effect":"Allow","Action":"S3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#,
+        );
         assert!(!broadening(&narrow, &upper).any());
         // A Deny with "*" grants nothing.
         let deny = g(r#"{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#);
@@ -239,10 +250,15 @@ mod tests {
 
     #[test]
     fn principals_compare_by_meaning() {
-        let a = g(r#"{"Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"AWS":"123456789012"}}]}"#);
-        let b = g(r#"{"Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"AWS":["arn:aws:iam::123456789012:root"]}}]}"#);
+        let a = g(
+            r#"{"Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"AWS":"123456789012"}}]}"#,
+        );
+        let b = g(
+            r#"{"Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"AWS":["arn:aws:iam::123456789012:root"]}}]}"#,
+        );
         assert!(!broadening(&a, &b).any());
-        let c = g(r#"{"Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":"*"}]}"#);
+        let c =
+            g(r#"{"Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":"*"}]}"#);
         assert!(broadening(&a, &c).new_principal);
         assert!(!broadening(&c, &a).new_principal);
     }

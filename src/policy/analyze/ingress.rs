@@ -263,7 +263,9 @@ pub fn sg_ingress_change(drift: &Drift, change: &Change) -> Opened {
             &blocks_exposures(&change.after),
         );
     }
-    let base = observed_attr(drift, "ingress").cloned().unwrap_or(Value::Null);
+    let base = observed_attr(drift, "ingress")
+        .cloned()
+        .unwrap_or(Value::Null);
     let (mut before, mut after) = (base.clone(), base);
     set_at(&mut before, rest, change.before.clone());
     set_at(&mut after, rest, change.after.clone());
@@ -399,20 +401,35 @@ mod tests {
     fn coverage_subtracts_ranges() {
         let tcp = Proto::Num(6);
         let before = [e(tcp, Family::V4, 22, 22)];
-        assert_eq!(opened(&before, &[e(tcp, Family::V4, 22, 22)]), Opened::Nothing);
+        assert_eq!(
+            opened(&before, &[e(tcp, Family::V4, 22, 22)]),
+            Opened::Nothing
+        );
         // Widening an open 22 to 20-30: the new ports are not admin ports.
         assert_eq!(
             opened(&before, &[e(tcp, Family::V4, 20, 30)]),
             Opened::OtherPorts
         );
         // Same ports, other family: newly open to the IPv6 internet.
-        assert_eq!(opened(&before, &[e(tcp, Family::V6, 22, 22)]), Opened::Admin);
+        assert_eq!(
+            opened(&before, &[e(tcp, Family::V6, 22, 22)]),
+            Opened::Admin
+        );
         // Narrowing an all-protocol rule opens nothing.
         assert_eq!(
-            opened(&[e(Proto::All, Family::V4, 0, 65535)], &[e(tcp, Family::V4, 443, 443)]),
+            opened(
+                &[e(Proto::All, Family::V4, 0, 65535)],
+                &[e(tcp, Family::V4, 443, 443)]
+            ),
             Opened::Nothing
         );
-        assert_eq!(opened(&[], &[e(Proto::Num(17), Family::V4, 3389, 3389)]), Opened::Admin);
-        assert_eq!(opened(&[], &[e(Proto::Num(17), Family::V4, 22, 22)]), Opened::OtherPorts);
+        assert_eq!(
+            opened(&[], &[e(Proto::Num(17), Family::V4, 3389, 3389)]),
+            Opened::Admin
+        );
+        assert_eq!(
+            opened(&[], &[e(Proto::Num(17), Family::V4, 22, 22)]),
+            Opened::OtherPorts
+        );
     }
 }

@@ -32,7 +32,10 @@ mod tests {
 
     #[test]
     fn any_change_but_no_resource() {
-        assert!(hits(&RULE, &change("aws_instance", "ami", Value::str("a"), Value::str("b"))));
+        assert!(hits(
+            &RULE,
+            &change("aws_instance", "ami", Value::str("a"), Value::str("b"))
+        ));
         assert!(!hits(&RULE, &missing("aws_instance")));
     }
 }

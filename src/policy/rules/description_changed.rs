@@ -36,20 +36,47 @@ mod tests {
 
     #[test]
     fn descriptions() {
-        assert!(hits(&RULE, &change("aws_iam_role", "description", Value::str("a"), Value::str("b"))));
+        assert!(hits(
+            &RULE,
+            &change(
+                "aws_iam_role",
+                "description",
+                Value::str("a"),
+                Value::str("b")
+            )
+        ));
         let before = sg_block("tcp", 443, 443, &["10.0.0.0/8"], &[]);
         let mut after = before.clone();
         if let Value::Map(m) = &mut after {
             m.insert("description".into(), Value::str("office"));
         }
-        assert!(hits(&RULE, &change("aws_security_group", "ingress", blocks(vec![before]), blocks(vec![after]))));
+        assert!(hits(
+            &RULE,
+            &change(
+                "aws_security_group",
+                "ingress",
+                blocks(vec![before]),
+                blocks(vec![after])
+            )
+        ));
     }
 
     #[test]
     fn not_real_rule_changes() {
         let before = sg_block("tcp", 443, 443, &["10.0.0.0/8"], &[]);
         let after = sg_block("tcp", 443, 443, &["0.0.0.0/0"], &[]);
-        assert!(!hits(&RULE, &change("aws_security_group", "ingress", blocks(vec![before]), blocks(vec![after]))));
-        assert!(!hits(&RULE, &change("aws_iam_role", "name", Value::str("a"), Value::str("b"))));
+        assert!(!hits(
+            &RULE,
+            &change(
+                "aws_security_group",
+                "ingress",
+                blocks(vec![before]),
+                blocks(vec![after])
+            )
+        ));
+        assert!(!hits(
+            &RULE,
+            &change("aws_iam_role", "name", Value::str("a"), Value::str("b"))
+        ));
     }
 }

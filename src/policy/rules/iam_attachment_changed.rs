@@ -46,12 +46,28 @@ mod tests {
             Value::from(vec!["arn:aws:iam::aws:policy/AdministratorAccess"]),
         );
         assert!(hits(&RULE, &d));
-        assert!(hits(&RULE, &change("aws_instance", "iam_instance_profile", Value::str(""), Value::str("admin"))));
+        assert!(hits(
+            &RULE,
+            &change(
+                "aws_instance",
+                "iam_instance_profile",
+                Value::str(""),
+                Value::str("admin")
+            )
+        ));
     }
 
     #[test]
     fn not_other_attributes() {
-        assert!(!hits(&RULE, &change("aws_iam_role", "max_session_duration", Value::from(3600), Value::from(7200))));
+        assert!(!hits(
+            &RULE,
+            &change(
+                "aws_iam_role",
+                "max_session_duration",
+                Value::from(3600),
+                Value::from(7200)
+            )
+        ));
         assert!(!hits(&RULE, &missing("aws_iam_role_policy_attachment")));
     }
 }

@@ -25,7 +25,8 @@ aws_iam_policy.reader  ~ policy
 
 fn applies(s: &Subject<'_>) -> bool {
     s.resource_type().starts_with("aws_iam_")
-        && s.attribute().is_some_and(|a| DOCUMENT_ATTRIBUTES.contains(&a))
+        && s.attribute()
+            .is_some_and(|a| DOCUMENT_ATTRIBUTES.contains(&a))
 }
 
 #[cfg(test)]
@@ -40,15 +41,41 @@ mod tests {
             "aws_iam_role_policy",
             "policy",
             Value::str(r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#),
-            Value::str(r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#),
+            Value::str(
+                r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#,
+            ),
         );
         assert!(hits(&RULE, &d));
-        assert!(hits(&RULE, &change("aws_iam_role", "assume_role_policy", Value::str("{}"), Value::str("x"))));
+        assert!(hits(
+            &RULE,
+            &change(
+                "aws_iam_role",
+                "assume_role_policy",
+                Value::str("{}"),
+                Value::str("x")
+            )
+        ));
     }
 
     #[test]
     fn not_other_attributes_or_types() {
-        assert!(!hits(&RULE, &change("aws_iam_role", "description", Value::str("a"), Value::str("b"))));
-        assert!(!hits(&RULE, &change("aws_s3_bucket_policy", "policy", Value::str("a"), Value::str("b"))));
+        assert!(!hits(
+            &RULE,
+            &change(
+                "aws_iam_role",
+                "description",
+                Value::str("a"),
+                Value::str("b")
+            )
+        ));
+        assert!(!hits(
+            &RULE,
+            &change(
+                "aws_s3_bucket_policy",
+                "policy",
+                Value::str("a"),
+                Value::str("b")
+            )
+        ));
     }
 }

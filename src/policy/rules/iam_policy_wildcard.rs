@@ -43,42 +43,111 @@ mod tests {
     const NARROW: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":"arn:aws:s3:::logs/*"}]}"#;
 
     fn policy(before: &str, after: &str) -> crate::model::Drift {
-        change("aws_iam_policy", "policy", Value::str(before), Value::str(after))
+        change(
+            "aws_iam_policy",
+            "policy",
+            Value::str(before),
+            Value::str(after),
+        )
     }
 
     #[test]
     fn gains_star_action_resource_or_service_wildcard() {
-        assert!(hits(&RULE, &policy(NARROW, r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#)));
-        assert!(hits(&RULE, &policy(NARROW, r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#)));
-        assert!(hits(&RULE, &policy(NARROW, r#"{"Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"arn:aws:iam::1:role/x"}]}"#)));
+        assert!(hits(
+            &RULE,
+            &policy(
+                NARROW,
+                r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#
+            )
+        ));
+        assert!(hits(
+            &RULE,
+            &policy(
+                NARROW,
+                r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#
+            )
+        ));
+        assert!(hits(
+            &RULE,
+            &policy(
+                NARROW,
+                r#"{"Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"arn:aws:iam::1:role/x"}]}"#
+            )
+        ));
     }
 
     #[test]
     fn gains_not_action_or_not_resource() {
-        assert!(hits(&RULE, &policy(NARROW, r#"{"Statement":[{"Effect":"Allow","NotAction":"iam:*","Resource":"arn:aws:s3:::logs/*"}]}"#)));
-        assert!(hits(&RULE, &policy(NARROW, r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","NotResource":"arn:aws:s3:::secret/*"}]}"#)));
+        assert!(hits(
+            &RULE,
+            &policy(
+                NARROW,
+                r#"{"Statement":[{"Effect":"Allow","NotAction":"iam:*","Resource":"arn:aws:s3:::logs/*"}]}"#
+            )
+        ));
+        assert!(hits(
+            &RULE,
+            &policy(
+                NARROW,
+                r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","NotResource":"arn:aws:s3:::secret/*"}]}"#
+            )
+        ));
     }
 
     #[test]
     fn tightening_and_unrelated_edits_are_not_wildcards() {
         // `*` narrowed to one action.
-        assert!(!hits(&RULE, &policy(r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#, NARROW)));
+        assert!(!hits(
+            &RULE,
+            &policy(
+                r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+                NARROW
+            )
+        ));
         // Same grant, other spelling (case, string vs list, object vs list).
-        assert!(!hits(&RULE, &policy(NARROW, r#"{"Statement":{"Effect":"Allow","Action":"S3:getobject","Resource":["arn:aws:s3:::logs/*"]}}"#)));
+        assert!(!hits(
+            &RULE,
+            &policy(
+                NARROW,
+                r#"{"Statement":{"Effect":"Allow","Action":"S3:getobject","Resource":["arn:aws:s3:::logs/*"]}}"#
+            )
+        ));
         // A Deny *.
-        assert!(!hits(&RULE, &policy(NARROW, r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::logs/*"},{"Effect":"Deny","Action":"*","Resource":"*"}]}"#)));
+        assert!(!hits(
+            &RULE,
+            &policy(
+                NARROW,
+                r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::logs/*"},{"Effect":"Deny","Action":"*","Resource":"*"}]}"#
+            )
+        ));
         // Another attribute of the policy.
-        assert!(!hits(&RULE, &change("aws_iam_policy", "description", Value::str("a"), Value::str("*"))));
+        assert!(!hits(
+            &RULE,
+            &change(
+                "aws_iam_policy",
+                "description",
+                Value::str("a"),
+                Value::str("*")
+            )
+        ));
     }
 
     #[test]
     fn inline_policy_blocks_of_a_role() {
-        let block = |doc: &str| map(vec![("name", Value::str("inline")), ("policy", Value::str(doc))]);
+        let block = |doc: &str| {
+            map(vec![
+                ("name", Value::str("inline")),
+                ("policy", Value::str(doc)),
+            ])
+        };
         let d = change(
             "aws_iam_role",
             "inline_policy",
             Value::List(vec![block(NARROW)]),
-            Value::List(vec![block(NARROW), block(r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)]),
+            Value::List(vec![
+                block(NARROW),
+                block(r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#),
+            ]),
         );
         assert!(hits(&RULE, &d));
     }

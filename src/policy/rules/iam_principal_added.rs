@@ -40,18 +40,38 @@ mod tests {
     const EC2: &str = r#"{"Version":"2012-10-17","Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"}}]}"#;
 
     fn trust(after: &str) -> crate::model::Drift {
-        change("aws_iam_role", "assume_role_policy", Value::str(EC2), Value::str(after))
+        change(
+            "aws_iam_role",
+            "assume_role_policy",
+            Value::str(EC2),
+            Value::str(after),
+        )
     }
 
     #[test]
     fn new_account_or_everyone() {
-        assert!(hits(&RULE, &trust(r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com","AWS":"999999999999"}}]}"#)));
-        assert!(hits(&RULE, &trust(r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":"*"}]}"#)));
+        assert!(hits(
+            &RULE,
+            &trust(
+                r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com","AWS":"999999999999"}}]}"#
+            )
+        ));
+        assert!(hits(
+            &RULE,
+            &trust(
+                r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":"*"}]}"#
+            )
+        ));
     }
 
     #[test]
     fn same_principal_other_spelling_or_removal() {
-        assert!(!hits(&RULE, &trust(r#"{"Statement":{"Action":["sts:assumerole"],"Effect":"Allow","Principal":{"Service":["EC2.amazonaws.com"]}}}"#)));
+        assert!(!hits(
+            &RULE,
+            &trust(
+                r#"{"Statement":{"Action":["sts:assumerole"],"Effect":"Allow","Principal":{"Service":["EC2.amazonaws.com"]}}}"#
+            )
+        ));
         assert!(!hits(&RULE, &trust(r#"{"Statement":[]}"#)));
         let deny = r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"}},{"Action":"sts:AssumeRole","Effect":"Deny","Principal":{"AWS":"111111111111"}}]}"#;
         assert!(!hits(&RULE, &trust(deny)));

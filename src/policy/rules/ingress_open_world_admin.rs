@@ -39,7 +39,12 @@ mod tests {
     use crate::policy::rules::testkit::*;
 
     fn sg(before: Vec<Value>, after: Vec<Value>) -> crate::model::Drift {
-        change("aws_security_group", "ingress", blocks(before), blocks(after))
+        change(
+            "aws_security_group",
+            "ingress",
+            blocks(before),
+            blocks(after),
+        )
     }
 
     #[test]
@@ -59,17 +64,41 @@ mod tests {
 
     #[test]
     fn rdp_protocol_all_and_ranges() {
-        assert!(hits(&RULE, &sg(vec![], vec![sg_block("tcp", 3389, 3389, &["0.0.0.0/0"], &[])])));
-        assert!(hits(&RULE, &sg(vec![], vec![sg_block("-1", 0, 0, &["0.0.0.0/0"], &[])])));
-        assert!(hits(&RULE, &sg(vec![], vec![sg_block("tcp", 0, 65535, &[], &["::/0"])])));
-        assert!(hits(&RULE, &sg(vec![], vec![sg_block("tcp", 20, 30, &["0.0.0.0/0"], &[])])));
-        assert!(hits(&RULE, &sg(vec![], vec![sg_block("6", 1000, 4000, &["0.0.0.0/0"], &[])])));
+        assert!(hits(
+            &RULE,
+            &sg(
+                vec![],
+                vec![sg_block("tcp", 3389, 3389, &["0.0.0.0/0"], &[])]
+            )
+        ));
+        assert!(hits(
+            &RULE,
+            &sg(vec![], vec![sg_block("-1", 0, 0, &["0.0.0.0/0"], &[])])
+        ));
+        assert!(hits(
+            &RULE,
+            &sg(vec![], vec![sg_block("tcp", 0, 65535, &[], &["::/0"])])
+        ));
+        assert!(hits(
+            &RULE,
+            &sg(vec![], vec![sg_block("tcp", 20, 30, &["0.0.0.0/0"], &[])])
+        ));
+        assert!(hits(
+            &RULE,
+            &sg(vec![], vec![sg_block("6", 1000, 4000, &["0.0.0.0/0"], &[])])
+        ));
     }
 
     #[test]
     fn not_for_private_other_ports_or_tightening() {
-        assert!(!hits(&RULE, &sg(vec![], vec![sg_block("tcp", 22, 22, &["10.0.0.0/8"], &[])])));
-        assert!(!hits(&RULE, &sg(vec![], vec![sg_block("tcp", 443, 443, &["0.0.0.0/0"], &[])])));
+        assert!(!hits(
+            &RULE,
+            &sg(vec![], vec![sg_block("tcp", 22, 22, &["10.0.0.0/8"], &[])])
+        ));
+        assert!(!hits(
+            &RULE,
+            &sg(vec![], vec![sg_block("tcp", 443, 443, &["0.0.0.0/0"], &[])])
+        ));
         // Tightening: the world-open SSH rule goes away.
         let closed = sg(vec![sg_block("tcp", 22, 22, &["0.0.0.0/0"], &[])], vec![]);
         assert!(!hits(&RULE, &closed));
@@ -80,19 +109,33 @@ mod tests {
         );
         assert!(!hits(&RULE, &narrowed));
         // Unrelated edit on the group.
-        assert!(!hits(&RULE, &change("aws_security_group", "description", Value::str("a"), Value::str("b"))));
+        assert!(!hits(
+            &RULE,
+            &change(
+                "aws_security_group",
+                "description",
+                Value::str("a"),
+                Value::str("b")
+            )
+        ));
     }
 
     #[test]
     fn unmanaged_group_and_rule() {
         let g = unmanaged(
             "aws_security_group",
-            attrs(vec![("ingress", blocks(vec![sg_block("tcp", 22, 22, &["0.0.0.0/0"], &[])]))]),
+            attrs(vec![(
+                "ingress",
+                blocks(vec![sg_block("tcp", 22, 22, &["0.0.0.0/0"], &[])]),
+            )]),
         );
         assert!(hits(&RULE, &g));
         let closed = unmanaged(
             "aws_security_group",
-            attrs(vec![("ingress", blocks(vec![sg_block("tcp", 22, 22, &["10.1.0.0/16"], &[])]))]),
+            attrs(vec![(
+                "ingress",
+                blocks(vec![sg_block("tcp", 22, 22, &["10.1.0.0/16"], &[])]),
+            )]),
         );
         assert!(!hits(&RULE, &closed));
         let rule = unmanaged(
@@ -107,7 +150,10 @@ mod tests {
         assert!(hits(&RULE, &rule));
         let egress = unmanaged(
             "aws_vpc_security_group_egress_rule",
-            attrs(vec![("cidr_ipv4", Value::str("0.0.0.0/0")), ("ip_protocol", Value::str("-1"))]),
+            attrs(vec![
+                ("cidr_ipv4", Value::str("0.0.0.0/0")),
+                ("ip_protocol", Value::str("-1")),
+            ]),
         );
         assert!(!hits(&RULE, &egress));
     }

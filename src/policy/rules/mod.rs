@@ -26,7 +26,10 @@ pub mod tags_changed;
 #[derive(Debug, Clone, Copy)]
 pub enum Subject<'a> {
     /// One change of a changed drift.
-    Change { drift: &'a Drift, change: &'a Change },
+    Change {
+        drift: &'a Drift,
+        change: &'a Change,
+    },
     /// A missing or unmanaged resource as a whole.
     Resource { drift: &'a Drift },
 }
@@ -158,7 +161,10 @@ pub mod testkit {
     }
 
     pub fn attrs(pairs: Vec<(&str, Value)>) -> Attributes {
-        pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect::<BTreeMap<_, _>>()
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect::<BTreeMap<_, _>>()
     }
 
     /// An `aws_security_group` ingress block as the provider records it.
@@ -205,8 +211,16 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), n, "duplicate rule id");
         for r in CATALOGUE {
-            assert!(r.id.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{}", r.id);
-            assert!(!r.summary.is_empty() && !r.summary.contains('\n'), "{}", r.id);
+            assert!(
+                r.id.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{}",
+                r.id
+            );
+            assert!(
+                !r.summary.is_empty() && !r.summary.contains('\n'),
+                "{}",
+                r.id
+            );
             assert!(r.explanation.len() > 80, "{}", r.id);
             assert!(!r.example.is_empty(), "{}", r.id);
         }

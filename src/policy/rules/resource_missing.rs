@@ -32,6 +32,9 @@ mod tests {
     fn missing_only() {
         assert!(hits(&RULE, &missing("aws_subnet")));
         assert!(!hits(&RULE, &unmanaged("aws_subnet", attrs(vec![]))));
-        assert!(!hits(&RULE, &change("aws_subnet", "tags", Value::Null, Value::Null)));
+        assert!(!hits(
+            &RULE,
+            &change("aws_subnet", "tags", Value::Null, Value::Null)
+        ));
     }
 }

@@ -44,12 +44,31 @@ mod tests {
 
     #[test]
     fn instance_type() {
-        assert!(hits(&RULE, &change("aws_instance", "instance_type", Value::str("t3.micro"), Value::str("t3.large"))));
+        assert!(hits(
+            &RULE,
+            &change(
+                "aws_instance",
+                "instance_type",
+                Value::str("t3.micro"),
+                Value::str("t3.large")
+            )
+        ));
     }
 
     #[test]
     fn not_ami_or_tags() {
-        assert!(!hits(&RULE, &change("aws_instance", "ami", Value::str("ami-1"), Value::str("ami-2"))));
-        assert!(!hits(&RULE, &change("aws_instance", "tags", Value::Null, Value::Null)));
+        assert!(!hits(
+            &RULE,
+            &change(
+                "aws_instance",
+                "ami",
+                Value::str("ami-1"),
+                Value::str("ami-2")
+            )
+        ));
+        assert!(!hits(
+            &RULE,
+            &change("aws_instance", "tags", Value::Null, Value::Null)
+        ));
     }
 }

@@ -32,13 +32,31 @@ mod tests {
 
     #[test]
     fn tag_keys() {
-        let d = changed("aws_vpc", vec![(Path::root("tags").key("team"), Value::str("a"), Value::str("b"))]);
+        let d = changed(
+            "aws_vpc",
+            vec![(
+                Path::root("tags").key("team"),
+                Value::str("a"),
+                Value::str("b"),
+            )],
+        );
         assert!(hits(&RULE, &d));
     }
 
     #[test]
     fn not_other_attributes() {
-        assert!(!hits(&RULE, &change("aws_vpc", "cidr_block", Value::str("10.0.0.0/16"), Value::str("10.1.0.0/16"))));
-        assert!(!hits(&RULE, &change("aws_vpc", "tagsx", Value::Null, Value::str("x"))));
+        assert!(!hits(
+            &RULE,
+            &change(
+                "aws_vpc",
+                "cidr_block",
+                Value::str("10.0.0.0/16"),
+                Value::str("10.1.0.0/16")
+            )
+        ));
+        assert!(!hits(
+            &RULE,
+            &change("aws_vpc", "tagsx", Value::Null, Value::str("x"))
+        ));
     }
 }
