@@ -228,6 +228,90 @@ pub enum Error {
     )]
     AwsConfig(String),
 
+    // ---- policy file (driftgate.hcl) -------------------------------------------------------
+    #[error("cannot read policy file `{path}`")]
+    #[diagnostic(
+        code(driftgate::policy::read),
+        help(
+            "check the path given to --policy; without it driftgate reads ./driftgate.hcl when it exists"
+        )
+    )]
+    PolicyRead {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("`{path}` is not valid HCL: {message}")]
+    #[diagnostic(
+        code(driftgate::policy::syntax),
+        help("see docs/policy.md for the policy file format")
+    )]
+    PolicySyntax {
+        path: String,
+        message: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("here")]
+        span: Option<SourceSpan>,
+    },
+
+    #[error("unknown key `{key}` in {context} of `{path}`")]
+    #[diagnostic(code(driftgate::policy::unknown_key), help("{help}"))]
+    PolicyUnknownKey {
+        path: String,
+        key: String,
+        context: String,
+        help: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("not a known key")]
+        span: Option<SourceSpan>,
+    },
+
+    #[error("`{value}` is not a severity (in `{path}`)")]
+    #[diagnostic(
+        code(driftgate::policy::bad_severity),
+        help("a severity is one of: critical, high, medium, low, info (lowercase)")
+    )]
+    PolicyBadSeverity {
+        path: String,
+        value: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("expected critical, high, medium, low or info")]
+        span: Option<SourceSpan>,
+    },
+
+    #[error("`{value}` is not a date (in `{path}`)")]
+    #[diagnostic(
+        code(driftgate::policy::bad_date),
+        help(
+            "write the date as YYYY-MM-DD, e.g. \"2026-12-31\"; the ignore applies through that day"
+        )
+    )]
+    PolicyBadDate {
+        path: String,
+        value: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("expected YYYY-MM-DD")]
+        span: Option<SourceSpan>,
+    },
+
+    #[error("{message} (in `{path}`)")]
+    #[diagnostic(code(driftgate::policy::invalid), help("{help}"))]
+    PolicyInvalid {
+        path: String,
+        message: String,
+        help: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("{label}")]
+        span: Option<SourceSpan>,
+        label: String,
+    },
+
     // ---- output -----------------------------------------------------------------------------
     #[error("cannot write `{path}`")]
     #[diagnostic(code(driftgate::output::write))]

@@ -5,12 +5,16 @@
 
 pub mod address;
 pub mod drift;
+pub mod finding;
 pub mod resource;
 pub mod value;
 
 pub use address::{Address, InstanceKey, Mode, ModuleStep};
 pub use drift::{
     Change, Drift, DriftKind, NotChecked, NotCheckedReason, Path, ScanReport, Segment, Summary,
+};
+pub use finding::{
+    ExpiredIgnore, Finding, IgnoreMatch, Ignored, RuleHit, Severity, UnknownSeverity,
 };
 pub use resource::{
     Attributes, Gap, Observation, ObservedResource, Owner, RecordedResource, RecordedState,

@@ -1,0 +1,271 @@
+//! IAM policy documents judged by meaning: what the observed document grants that the recorded
+//! one did not.
+//!
+//! Documents arrive as JSON strings (the `policy` / `assume_role_policy` attributes, the
+//! `policy` of each `inline_policy` block); `Statement` may be one object or a list, `Action`,
+//! `Resource` and principals a string or a list. Actions compare case-insensitively (IAM does),
+//! and an action or resource written with wildcards covers what it matches, so replacing `*`
+//! with `s3:GetObject` is a narrowing, not a new grant.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value as Json;
+
+use crate::model::{Secret, Value};
+use crate::policy::pattern::Pattern;
+
+/// What one side's documents allow.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Grants {
+    /// (action lowercased, resource) of every `Allow` statement; a statement without
+    /// `Resource` (a trust policy) grants on `""`.
+    pub pairs: BTreeSet<(String, String)>,
+    /// `Allow` statements that use `NotAction`.
+    pub not_action: usize,
+    /// `Allow` statements that use `NotResource`.
+    pub not_resource: usize,
+    /// `Allow` statements that use `NotPrincipal` (everyone but the named).
+    pub not_principal: usize,
+    /// (principal type, principal) of every `Allow` statement; `*` is `("AWS", "*")`.
+    pub principals: BTreeSet<(String, String)>,
+}
+
+/// What an IAM document change did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Broadening {
+    /// A newly granted `*` / `service:*` action, or a new grant on resource `*`.
+    pub wildcard: bool,
+    /// An `Allow` with `NotAction` / `NotResource` / `NotPrincipal` appeared.
+    pub negation: bool,
+    /// A principal that was not there before.
+    pub new_principal: bool,
+}
+
+impl Broadening {
+    pub fn any(&self) -> bool {
+        self.wildcard || self.negation || self.new_principal
+    }
+}
+
+fn to_json(v: &Value) -> Json {
+    match v {
+        Value::Null | Value::Unknown | Value::Sensitive(Secret::Fingerprint(_)) => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Number(n) => serde_json::Number::from_f64(*n).map_or(Json::Null, Json::Number),
+        Value::String(s) => Json::String(s.clone()),
+        Value::List(l) => Json::Array(l.iter().map(to_json).collect()),
+        Value::Map(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
+        Value::Sensitive(Secret::Clear(inner)) => to_json(inner),
+    }
+}
+
+/// Every policy document in `v`, or `None` when something in it is not a readable document
+/// (then the change can only be judged as "changed").
+pub fn documents(v: &Value) -> Option<Vec<Json>> {
+    let mut out = Vec::new();
+    collect(v, &mut out).then_some(out)
+}
+
+fn collect(v: &Value, out: &mut Vec<Json>) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) if s.trim().is_empty() => true,
+        Value::String(s) => match serde_json::from_str::<Json>(s) {
+            Ok(doc @ Json::Object(_)) => {
+                out.push(doc);
+                true
+            }
+            _ => false,
+        },
+        Value::List(l) => l.iter().all(|x| collect(x, out)),
+        Value::Map(m) if m.contains_key("Statement") => {
+            out.push(to_json(v));
+            true
+        }
+        // An inline policy block: `{name, policy}`.
+        Value::Map(m) => match m.get("policy") {
+            Some(p) => collect(p, out),
+            None => true,
+        },
+        Value::Sensitive(Secret::Clear(inner)) => collect(inner, out),
+        _ => false,
+    }
+}
+
+fn string_list(v: Option<&Json>) -> Vec<String> {
+    match v {
+        Some(Json::String(s)) => vec![s.clone()],
+        Some(Json::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A bare 12-digit account id means the account's root: the same principal.
+fn canonical_aws_principal(p: &str) -> String {
+    if p.len() == 12 && p.bytes().all(|b| b.is_ascii_digit()) {
+        format!("arn:aws:iam::{p}:root")
+    } else {
+        p.to_string()
+    }
+}
+
+fn principals(v: &Json, out: &mut BTreeSet<(String, String)>) {
+    match v {
+        Json::String(s) if s == "*" => {
+            out.insert(("AWS".into(), "*".into()));
+        }
+        Json::Object(m) => {
+            for (kind, ids) in m {
+                for id in string_list(Some(ids)) {
+                    let id = match kind.as_str() {
+                        "AWS" => canonical_aws_principal(&id),
+                        "Service" => id.to_ascii_lowercase(),
+                        _ => id,
+                    };
+                    out.insert((kind.clone(), id));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+pub fn grants(docs: &[Json]) -> Grants {
+    let mut g = Grants::default();
+    for doc in docs {
+        let statements = match doc.get("Statement") {
+            Some(Json::Array(a)) => a.clone(),
+            Some(s @ Json::Object(_)) => vec![s.clone()],
+            _ => Vec::new(),
+        };
+        for s in &statements {
+            let effect = s.get("Effect").and_then(Json::as_str).unwrap_or("");
+            if !effect.eq_ignore_ascii_case("allow") {
+                continue;
+            }
+            g.not_action += usize::from(s.get("NotAction").is_some());
+            g.not_resource += usize::from(s.get("NotResource").is_some());
+            g.not_principal += usize::from(s.get("NotPrincipal").is_some());
+            if let Some(p) = s.get("Principal") {
+                principals(p, &mut g.principals);
+            }
+            let actions = string_list(s.get("Action"));
+            let mut resources = string_list(s.get("Resource"));
+            if resources.is_empty() && s.get("NotResource").is_none() {
+                resources.push(String::new());
+            }
+            for a in &actions {
+                for r in &resources {
+                    g.pairs.insert((a.to_ascii_lowercase(), r.clone()));
+                }
+            }
+        }
+    }
+    g
+}
+
+fn is_wildcard_action(a: &str) -> bool {
+    a == "*" || a.ends_with(":*")
+}
+
+fn covered(pair: &(String, String), before: &Grants) -> bool {
+    before.pairs.iter().any(|(ba, br)| {
+        let action = ba == &pair.0
+            || (ba.contains(['*', '?']) && Pattern::new(ba).is_ok_and(|p| p.is_match(&pair.0)));
+        let resource = br == &pair.1
+            || (br.contains(['*', '?']) && Pattern::new(br).is_ok_and(|p| p.is_match(&pair.1)));
+        action && resource
+    })
+}
+
+/// What `after` grants beyond `before`.
+pub fn broadening(before: &Grants, after: &Grants) -> Broadening {
+    let wildcard = after
+        .pairs
+        .iter()
+        .filter(|(a, r)| is_wildcard_action(a) || r == "*")
+        .any(|p| !covered(p, before));
+    let negation = (after.not_action > 0 && before.not_action == 0)
+        || (after.not_resource > 0 && before.not_resource == 0)
+        || (after.not_principal > 0 && before.not_principal == 0);
+    let new_principal = after.principals.iter().any(|p| {
+        !before.principals.contains(p) && !before.principals.contains(&("AWS".into(), "*".into()))
+    });
+    Broadening {
+        wildcard,
+        negation,
+        new_principal,
+    }
+}
+
+/// Attributes that hold IAM policy documents.
+pub const DOCUMENT_ATTRIBUTES: &[&str] = &["policy", "assume_role_policy", "inline_policy"];
+
+/// For a change to a document attribute of an IAM resource: what it broadened, or `None` when
+/// the change is not about a readable document.
+pub fn document_change(
+    resource_type: &str,
+    path_attr: Option<&str>,
+    before: &Value,
+    after: &Value,
+) -> Option<Broadening> {
+    if !resource_type.starts_with("aws_iam_")
+        || !path_attr.is_some_and(|a| DOCUMENT_ATTRIBUTES.contains(&a))
+    {
+        return None;
+    }
+    let b = grants(&documents(before)?);
+    let a = grants(&documents(after)?);
+    Some(broadening(&b, &a))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g(doc: &str) -> Grants {
+        grants(&documents(&Value::str(doc)).unwrap())
+    }
+
+    #[test]
+    fn wildcards_are_judged_by_coverage() {
+        let narrow = g(
+            r#"{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}"#,
+        );
+        let star = g(r#"{"Statement":[{"Effect":"Allow","Action":["*"],"Resource":"*"}]}"#);
+        assert!(broadening(&narrow, &star).wildcard);
+        assert!(!broadening(&star, &narrow).any());
+        // Case: IAM actions are case-insensitive.
+        let upper = g(
+            r#"{"Statement":[{"Effect":"Allow","Action":"S3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#,
+        );
+        assert!(!broadening(&narrow, &upper).any());
+        // A Deny with "*" grants nothing.
+        let deny = g(r#"{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#);
+        assert!(!broadening(&narrow, &deny).any());
+    }
+
+    #[test]
+    fn principals_compare_by_meaning() {
+        let a = g(
+            r#"{"Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"AWS":"123456789012"}}]}"#,
+        );
+        let b = g(
+            r#"{"Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"AWS":["arn:aws:iam::123456789012:root"]}}]}"#,
+        );
+        assert!(!broadening(&a, &b).any());
+        let c =
+            g(r#"{"Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":"*"}]}"#);
+        assert!(broadening(&a, &c).new_principal);
+        assert!(!broadening(&c, &a).new_principal);
+    }
+
+    #[test]
+    fn unreadable_documents_are_none() {
+        assert!(documents(&Value::str("not json")).is_none());
+        assert_eq!(documents(&Value::Null).unwrap().len(), 0);
+    }
+}

@@ -1,0 +1,5 @@
+//! Meaning-level analysis the built-in rules share: what a security group change exposes to
+//! the internet, what an IAM document change grants.
+
+pub mod iam;
+pub mod ingress;

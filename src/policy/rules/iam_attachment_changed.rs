@@ -1,0 +1,73 @@
+//! Changes to what IAM policies apply to an identity or instance.
+
+use super::{Rule, Subject};
+use crate::model::Severity;
+
+const ATTRIBUTES: &[&str] = &[
+    "managed_policy_arns",
+    "permissions_boundary",
+    "iam_instance_profile",
+    "policy_arn",
+];
+
+pub const RULE: Rule = Rule {
+    id: "iam_attachment_changed",
+    severity: Severity::High,
+    summary: "Attached managed policies, permissions boundary or instance profile changed",
+    explanation: "\
+Fires when the set of managed policies attached to a role (`managed_policy_arns`), a
+permissions boundary, or the IAM instance profile of an EC2 instance differs from the
+recorded value. Each of these changes what an identity is allowed to do without touching a
+policy document, so it is graded like a document change.",
+    example: "\
+aws_iam_role.app  ~ managed_policy_arns
+  recorded: []
+  observed: [\"arn:aws:iam::aws:policy/AdministratorAccess\"]",
+    fallback: false,
+    applies,
+};
+
+fn applies(s: &Subject<'_>) -> bool {
+    s.attribute().is_some_and(|a| ATTRIBUTES.contains(&a))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Value;
+    use crate::policy::rules::testkit::*;
+
+    #[test]
+    fn attachments_and_profiles() {
+        let d = change(
+            "aws_iam_role",
+            "managed_policy_arns",
+            Value::List(vec![]),
+            Value::from(vec!["arn:aws:iam::aws:policy/AdministratorAccess"]),
+        );
+        assert!(hits(&RULE, &d));
+        assert!(hits(
+            &RULE,
+            &change(
+                "aws_instance",
+                "iam_instance_profile",
+                Value::str(""),
+                Value::str("admin")
+            )
+        ));
+    }
+
+    #[test]
+    fn not_other_attributes() {
+        assert!(!hits(
+            &RULE,
+            &change(
+                "aws_iam_role",
+                "max_session_duration",
+                Value::from(3600),
+                Value::from(7200)
+            )
+        ));
+        assert!(!hits(&RULE, &missing("aws_iam_role_policy_attachment")));
+    }
+}

@@ -1,0 +1,74 @@
+//! Instance type and other sizing.
+
+use super::{Rule, Subject};
+use crate::model::Severity;
+
+const ATTRIBUTES: &[&str] = &[
+    "instance_type",
+    "cpu_core_count",
+    "cpu_threads_per_core",
+    "cpu_options",
+    "ebs_optimized",
+    "root_block_device",
+    "ebs_block_device",
+    "volume_size",
+    "iops",
+    "throughput",
+];
+
+pub const RULE: Rule = Rule {
+    id: "sizing_changed",
+    severity: Severity::Medium,
+    summary: "Instance type, CPU options or volume sizing changed",
+    explanation: "\
+Fires when an instance's type, CPU options, EBS optimization, or the size, IOPS or
+throughput of its volumes differs from the recorded value. These changes move cost and
+capacity, and the next apply silently reverts them (often with a stop/start).",
+    example: "\
+aws_instance.web  ~ instance_type
+  recorded: \"t3.micro\"
+  observed: \"m5.4xlarge\"",
+    fallback: false,
+    applies,
+};
+
+fn applies(s: &Subject<'_>) -> bool {
+    s.attribute().is_some_and(|a| ATTRIBUTES.contains(&a))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Value;
+    use crate::policy::rules::testkit::*;
+
+    #[test]
+    fn instance_type() {
+        assert!(hits(
+            &RULE,
+            &change(
+                "aws_instance",
+                "instance_type",
+                Value::str("t3.micro"),
+                Value::str("t3.large")
+            )
+        ));
+    }
+
+    #[test]
+    fn not_ami_or_tags() {
+        assert!(!hits(
+            &RULE,
+            &change(
+                "aws_instance",
+                "ami",
+                Value::str("ami-1"),
+                Value::str("ami-2")
+            )
+        ));
+        assert!(!hits(
+            &RULE,
+            &change("aws_instance", "tags", Value::Null, Value::Null)
+        ));
+    }
+}
