@@ -1,1 +1,2 @@
 //! (placeholder: owned by its module; see docs/architecture.md)
+pub mod pending;

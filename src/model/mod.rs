@@ -5,6 +5,7 @@
 
 pub mod address;
 pub mod drift;
+pub mod pending;
 pub mod resource;
 pub mod value;
 
@@ -12,6 +13,7 @@ pub use address::{Address, InstanceKey, Mode, ModuleStep};
 pub use drift::{
     Change, Drift, DriftKind, NotChecked, NotCheckedReason, Path, ScanReport, Segment, Summary,
 };
+pub use pending::{Pending, PendingKind, SourceLocation};
 pub use resource::{
     Attributes, Gap, Observation, ObservedResource, Owner, RecordedResource, RecordedState,
     StateSource, arn_region,
