@@ -55,7 +55,9 @@ pub enum Error {
     #[error("cannot read state `{uri}` from S3: {reason}")]
     #[diagnostic(
         code(driftgate::state::s3),
-        help("the scan needs s3:GetObject on the state object; check the bucket, key, region and credentials")
+        help(
+            "the scan needs s3:GetObject on the state object; check the bucket, key, region and credentials"
+        )
     )]
     StateS3 { uri: String, reason: String },
 
@@ -76,7 +78,9 @@ pub enum Error {
     #[error("cannot set up the AWS client: {0}")]
     #[diagnostic(
         code(driftgate::aws::config),
-        help("driftgate uses the standard AWS credential chain: env vars, ~/.aws/config and credentials, AWS_PROFILE, SSO, instance roles")
+        help(
+            "driftgate uses the standard AWS credential chain: env vars, ~/.aws/config and credentials, AWS_PROFILE, SSO, instance roles"
+        )
     )]
     AwsConfig(String),
 

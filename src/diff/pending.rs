@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::iac::config::{ConfiguredResource, Configuration, IgnoreChanges, contains_unknown};
+use crate::iac::config::{Configuration, ConfiguredResource, IgnoreChanges, contains_unknown};
 use crate::model::{
     Attributes, InstanceKey, Mode, Path, Pending, PendingKind, RecordedResource, Secret, Value,
 };
@@ -37,7 +37,11 @@ pub fn pending(
     let mut index: BTreeMap<(Vec<String>, &str, &str), &ConfiguredResource> = BTreeMap::new();
     for r in config.resources.iter().filter(|r| r.mode == Mode::Managed) {
         index.insert(
-            (r.module_path.clone(), r.resource_type.as_str(), r.name.as_str()),
+            (
+                r.module_path.clone(),
+                r.resource_type.as_str(),
+                r.name.as_str(),
+            ),
             r,
         );
     }
@@ -252,11 +256,15 @@ fn same(want: &Value, have: &Value) -> bool {
     }
     match (want, have) {
         (Value::Number(a), _) | (_, Value::Number(a)) => {
-            want.as_f64().zip(have.as_f64()).is_some_and(|(x, y)| x == y) && !a.is_nan()
+            want.as_f64()
+                .zip(have.as_f64())
+                .is_some_and(|(x, y)| x == y)
+                && !a.is_nan()
         }
-        (Value::Bool(_), _) | (_, Value::Bool(_)) => {
-            want.as_bool().zip(have.as_bool()).is_some_and(|(x, y)| x == y)
-        }
+        (Value::Bool(_), _) | (_, Value::Bool(_)) => want
+            .as_bool()
+            .zip(have.as_bool())
+            .is_some_and(|(x, y)| x == y),
         _ => false,
     }
 }
@@ -301,7 +309,9 @@ fn object_matches(want: &Value, have: &Value) -> bool {
         (Value::Map(w), Value::Map(h)) => w.iter().all(|(k, wv)| {
             let hv = h.get(k).unwrap_or(&Value::Null);
             match wv {
-                Value::List(items) if items.iter().all(|i| matches!(i, Value::Map(_))) && !items.is_empty() => {
+                Value::List(items)
+                    if items.iter().all(|i| matches!(i, Value::Map(_))) && !items.is_empty() =>
+                {
                     blocks_match(wv, hv)
                 }
                 _ => equal(wv, hv),

@@ -127,7 +127,10 @@ impl Drift {
         (
             self.kind,
             &self.resource_type,
-            self.address.as_ref().map(ToString::to_string).unwrap_or_default(),
+            self.address
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             &self.id,
         )
     }
@@ -215,7 +218,10 @@ mod tests {
             "tags[\"kubernetes.io/role\"]"
         );
         assert_eq!(
-            Path::root("ebs_block_device").index(0).key("volume_size").to_string(),
+            Path::root("ebs_block_device")
+                .index(0)
+                .key("volume_size")
+                .to_string(),
             "ebs_block_device[0].volume_size"
         );
     }

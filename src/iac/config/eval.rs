@@ -48,10 +48,6 @@ impl Scope {
         scope
     }
 
-    pub fn locals(&self) -> &BTreeMap<String, Value> {
-        &self.locals
-    }
-
     /// The same scope with `count.index` set.
     pub fn with_count(&self, index: i64) -> Scope {
         let mut s = self.clone();
@@ -89,6 +85,7 @@ impl Scope {
                             Some(k) => k,
                             None => return Value::Unknown,
                         },
+                        _ => return Value::Unknown,
                     };
                     map.insert(key, self.eval(value));
                 }
@@ -98,7 +95,9 @@ impl Scope {
             Expression::Variable(v) => self.root(v.as_str()).unwrap_or_else(|| self.hcl(expr)),
             Expression::Traversal(t) => match &t.expr {
                 Expression::Variable(v) => match self.root(v.as_str()) {
-                    Some(root) => self.traverse(root, &t.operators).unwrap_or_else(|| self.hcl(expr)),
+                    Some(root) => self
+                        .traverse(root, &t.operators)
+                        .unwrap_or_else(|| self.hcl(expr)),
                     None => self.hcl(expr),
                 },
                 _ => self.hcl(expr),
@@ -257,7 +256,10 @@ mod tests {
         assert_eq!(eval_in(&s, "\"app-${var.env}\""), Value::str("app-prod"));
         assert_eq!(eval_in(&s, "var.n + 1"), Value::from(4));
         assert_eq!(eval_in(&s, "var.env == \"prod\" ? 2 : 1"), Value::from(2));
-        assert_eq!(eval_in(&s, "[for x in [1, 2]: x * var.n]"), Value::from(vec![3, 6]));
+        assert_eq!(
+            eval_in(&s, "[for x in [1, 2]: x * var.n]"),
+            Value::from(vec![3, 6])
+        );
         assert_eq!(eval_in(&s, "local.tags.team"), Value::str("core"));
         assert_eq!(eval_in(&s, "local.tags[\"team\"]"), Value::str("core"));
     }
@@ -274,7 +276,10 @@ mod tests {
         assert_eq!(v.get("a"), Some(&Value::from(1)));
         assert_eq!(v.get("b"), Some(&Value::Unknown));
         // A partly unknown local stays partly unknown when referenced directly...
-        assert_eq!(eval_in(&s, "local.tags").get("team"), Some(&Value::str("core")));
+        assert_eq!(
+            eval_in(&s, "local.tags").get("team"),
+            Some(&Value::str("core"))
+        );
         // ...and is unknown inside a larger expression.
         assert_eq!(eval_in(&s, "merge(local.tags, {})"), Value::Unknown);
     }
@@ -289,9 +294,15 @@ mod tests {
     #[test]
     fn count_and_each() {
         let s = scope().with_count(1);
-        assert_eq!(eval_in(&s, "\"10.0.${count.index}.0/24\""), Value::str("10.0.1.0/24"));
+        assert_eq!(
+            eval_in(&s, "\"10.0.${count.index}.0/24\""),
+            Value::str("10.0.1.0/24")
+        );
         let s = scope().with_each("a", Value::str("a"));
-        assert_eq!(eval_in(&s, "\"worker-${each.key}\""), Value::str("worker-a"));
+        assert_eq!(
+            eval_in(&s, "\"worker-${each.key}\""),
+            Value::str("worker-a")
+        );
         assert_eq!(eval_in(&s, "each.value"), Value::str("a"));
     }
 }

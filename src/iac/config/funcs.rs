@@ -197,7 +197,11 @@ fn base64encode(args: FuncArgs) -> R {
     let s = str1(&args)?;
     let mut out = String::new();
     for chunk in s.as_bytes().chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -216,10 +220,7 @@ fn base64decode(args: FuncArgs) -> R {
     let mut acc = 0u32;
     let mut bits = 0;
     for c in s.bytes().filter(|&c| c != b'=') {
-        let v = B64
-            .iter()
-            .position(|&b| b == c)
-            .ok_or("invalid base64")? as u32;
+        let v = B64.iter().position(|&b| b == c).ok_or("invalid base64")? as u32;
         acc = (acc << 6) | v;
         bits += 6;
         if bits >= 8 {
@@ -290,7 +291,9 @@ fn trimsuffix(args: FuncArgs) -> R {
 
 fn startswith(args: FuncArgs) -> R {
     arity(&args, 2)?;
-    Ok(Value::Bool(string(&args[0])?.starts_with(&string(&args[1])?)))
+    Ok(Value::Bool(
+        string(&args[0])?.starts_with(&string(&args[1])?),
+    ))
 }
 
 fn endswith(args: FuncArgs) -> R {
@@ -314,7 +317,9 @@ fn split(args: FuncArgs) -> R {
         return Ok(Value::Array(vec![Value::String(String::new())]));
     }
     Ok(Value::Array(
-        s.split(sep.as_str()).map(|p| Value::String(p.to_string())).collect(),
+        s.split(sep.as_str())
+            .map(|p| Value::String(p.to_string()))
+            .collect(),
     ))
 }
 
@@ -399,7 +404,11 @@ fn format(args: FuncArgs) -> R {
             },
             'q' => write_json_string(&string(arg)?, &mut out),
             'f' => out.push_str(&std::format!("{:.*}", precision.unwrap_or(6), float(arg)?)),
-            other => return Err(std::format!("format verb %{other} is not evaluated statically")),
+            other => {
+                return Err(std::format!(
+                    "format verb %{other} is not evaluated statically"
+                ));
+            }
         }
     }
     if rest.next().is_some() {
@@ -529,7 +538,9 @@ fn compact(args: FuncArgs) -> R {
 
 fn reverse(args: FuncArgs) -> R {
     arity(&args, 1)?;
-    Ok(Value::Array(list(&args[0])?.iter().rev().cloned().collect()))
+    Ok(Value::Array(
+        list(&args[0])?.iter().rev().cloned().collect(),
+    ))
 }
 
 fn sort(args: FuncArgs) -> R {
@@ -546,7 +557,10 @@ fn keys(args: FuncArgs) -> R {
     arity(&args, 1)?;
     let sorted: BTreeMap<&String, &Value> = object(&args[0])?.iter().collect();
     Ok(Value::Array(
-        sorted.into_keys().map(|k| Value::String(k.clone())).collect(),
+        sorted
+            .into_keys()
+            .map(|k| Value::String(k.clone()))
+            .collect(),
     ))
 }
 
@@ -563,7 +577,10 @@ fn lookup(args: FuncArgs) -> R {
     let key = string(&args[1])?;
     match object(&args[0])?.get(&key) {
         Some(v) => Ok(v.clone()),
-        None => args.get(2).cloned().ok_or_else(|| std::format!("no key {key:?}")),
+        None => args
+            .get(2)
+            .cloned()
+            .ok_or_else(|| std::format!("no key {key:?}")),
     }
 }
 
@@ -698,7 +715,10 @@ fn max(args: FuncArgs) -> R {
 
 fn sum(args: FuncArgs) -> R {
     arity(&args, 1)?;
-    let nums = list(&args[0])?.iter().map(float).collect::<Result<Vec<_>, _>>()?;
+    let nums = list(&args[0])?
+        .iter()
+        .map(float)
+        .collect::<Result<Vec<_>, _>>()?;
     if nums.is_empty() {
         return Err("sum of an empty list".into());
     }
@@ -767,7 +787,9 @@ mod tests {
     fn jsonencode_writes_terraforms_text() {
         // The exact text terraform wrote into the probe state for this policy.
         assert_eq!(
-            ok(r#"jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "ec2:Describe*", Resource = "*" }] })"#),
+            ok(
+                r#"jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "ec2:Describe*", Resource = "*" }] })"#
+            ),
             Value::from(
                 r#"{"Statement":[{"Action":"ec2:Describe*","Effect":"Allow","Resource":"*"}],"Version":"2012-10-17"}"#
             )
@@ -776,7 +798,10 @@ mod tests {
             ok(r#"jsonencode({ a = 1, b = 1.5, c = null, d = true, e = "<&>\n" })"#),
             Value::from(r#"{"a":1,"b":1.5,"c":null,"d":true,"e":"\u003c\u0026\u003e\n"}"#)
         );
-        assert_eq!(ok(r#"jsondecode("{\"a\":[1,\"x\"]}").a[1]"#), Value::from("x"));
+        assert_eq!(
+            ok(r#"jsondecode("{\"a\":[1,\"x\"]}").a[1]"#),
+            Value::from("x")
+        );
     }
 
     #[test]
@@ -784,7 +809,10 @@ mod tests {
         assert_eq!(ok(r#"lower("AbC")"#), Value::from("abc"));
         assert_eq!(ok(r#"upper("abc")"#), Value::from("ABC"));
         assert_eq!(ok(r#"title("hello world")"#), Value::from("Hello World"));
-        assert_eq!(ok(r#"format("%s-%d %q %.1f %%", "a", 7, "x", 1.25)"#), Value::from("a-7 \"x\" 1.2 %"));
+        assert_eq!(
+            ok(r#"format("%s-%d %q %.1f %%", "a", 7, "x", 1.25)"#),
+            Value::from("a-7 \"x\" 1.2 %")
+        );
         assert_eq!(ok(r#"join(",", ["a", "b"])"#), Value::from("a,b"));
         assert_eq!(ok(r#"split(",", "a,b")"#), Value::from(vec!["a", "b"]));
         assert_eq!(ok(r#"replace("a-b-c", "-", "_")"#), Value::from("a_b_c"));
@@ -802,13 +830,19 @@ mod tests {
             ok(r#"merge({ a = 1, b = 2 }, { b = 3 }, null)"#),
             ok(r#"{ a = 1, b = 3 }"#)
         );
-        assert_eq!(ok(r#"concat(["a"], ["b", "c"])"#), Value::from(vec!["a", "b", "c"]));
+        assert_eq!(
+            ok(r#"concat(["a"], ["b", "c"])"#),
+            Value::from(vec!["a", "b", "c"])
+        );
         assert_eq!(ok(r#"toset(["b", "a", "b"])"#), Value::from(vec!["a", "b"]));
         assert_eq!(ok(r#"length({ a = 1 })"#), ok("1"));
         assert_eq!(ok(r#"keys({ b = 1, a = 2 })"#), Value::from(vec!["a", "b"]));
         assert_eq!(ok(r#"lookup({ a = "x" }, "b", "d")"#), Value::from("d"));
         assert_eq!(ok(r#"element(["a", "b"], 3)"#), Value::from("b"));
-        assert_eq!(ok(r#"flatten([["a"], ["b", ["c"]]])"#), Value::from(vec!["a", "b", "c"]));
+        assert_eq!(
+            ok(r#"flatten([["a"], ["b", ["c"]]])"#),
+            Value::from(vec!["a", "b", "c"])
+        );
         assert_eq!(ok(r#"coalesce("", null, "x")"#), Value::from("x"));
         assert_eq!(ok(r#"compact(["a", "", null])"#), Value::from(vec!["a"]));
         assert_eq!(ok(r#"range(3)"#), ok("[0, 1, 2]"));
@@ -816,7 +850,10 @@ mod tests {
 
     #[test]
     fn networks() {
-        assert_eq!(ok(r#"cidrsubnet("10.0.0.0/16", 8, 2)"#), Value::from("10.0.2.0/24"));
+        assert_eq!(
+            ok(r#"cidrsubnet("10.0.0.0/16", 8, 2)"#),
+            Value::from("10.0.2.0/24")
+        );
         assert_eq!(ok(r#"cidrhost("10.0.1.0/24", 5)"#), Value::from("10.0.1.5"));
         assert!(eval(r#"cidrsubnet("10.0.0.0/16", 8, 256)"#).is_err());
     }

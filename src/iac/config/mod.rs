@@ -336,7 +336,16 @@ impl Loader {
 
         for (file, block) in &blocks.modules {
             let file = &parsed[*file];
-            self.module_call(&scope, dir, rel_dir, file, block, module_path, repeated, depth)?;
+            self.module_call(
+                &scope,
+                dir,
+                rel_dir,
+                file,
+                block,
+                module_path,
+                repeated,
+                depth,
+            )?;
         }
         Ok(())
     }
@@ -372,9 +381,9 @@ impl Loader {
                 Expression::String(s) => Some(s.clone()),
                 _ => None,
             });
-        let local = source.as_deref().filter(|s| {
-            s.starts_with("./") || s.starts_with("../") || *s == "." || *s == ".."
-        });
+        let local = source
+            .as_deref()
+            .filter(|s| s.starts_with("./") || s.starts_with("../") || *s == "." || *s == "..");
         let Some(local) = local else {
             self.modules_not_followed.push(ModuleNotFollowed {
                 module_path: call_path,
@@ -383,7 +392,9 @@ impl Loader {
             });
             return Ok(());
         };
-        let span = source_attr.and_then(|a| a.value.span()).map(|s| file.span(s));
+        let span = source_attr
+            .and_then(|a| a.value.span())
+            .map(|s| file.span(s));
         let module_error = |reason: String, help: &str| Error::ConfigModule {
             path: file.rel.clone(),
             name: name.clone(),
@@ -572,7 +583,11 @@ fn configured(
     let mut body: hcl::Body = block.body.clone().into();
     parse::dedup_body(&mut body);
 
-    let meta = |key: &str| body.attributes().find(|a| a.key.as_str() == key).map(|a| &a.expr);
+    let meta = |key: &str| {
+        body.attributes()
+            .find(|a| a.key.as_str() == key)
+            .map(|a| &a.expr)
+    };
     let count = meta("count");
     let for_each = meta("for_each");
     let has_count_or_for_each = count.is_some() || for_each.is_some();
@@ -621,7 +636,11 @@ fn configured(
 
     let mut ignore_changes = IgnoreChanges::None;
     let mut ignore_changes_source = None;
-    for lifecycle in block.body.blocks().filter(|b| b.ident.as_str() == "lifecycle") {
+    for lifecycle in block
+        .body
+        .blocks()
+        .filter(|b| b.ident.as_str() == "lifecycle")
+    {
         let mut lb: hcl::Body = lifecycle.body.clone().into();
         parse::dedup_body(&mut lb);
         if let Some(attr) = lb.attributes().find(|a| a.key.as_str() == "ignore_changes") {

@@ -205,26 +205,23 @@ pub(super) fn dedup_expr(expr: &mut Expression) {
     match expr {
         Expression::Array(items) => items.iter_mut().for_each(dedup_expr),
         Expression::Object(object) => {
-            let needs = object.keys().any(|k| marked(k).is_some());
+            // `a` and `"a"` are the same key to terraform, and the last one wins.
             let old = std::mem::take(object);
             let mut entries: Vec<(ObjectKey, Expression)> = Vec::with_capacity(old.len());
             for (key, mut value) in old {
                 dedup_expr(&mut value);
-                let key = if needs {
-                    match marked(&key) {
-                        Some(name) => {
-                            let name = name.to_string();
-                            entries.retain(|(k, _)| key_text(k).as_deref() != Some(&name));
-                            plain_key(name)
-                        }
-                        None => key,
-                    }
-                } else {
-                    key
+                let key = match marked(&key) {
+                    Some(name) => plain_key(name.to_string()),
+                    None => key,
                 };
+                if let Some(text) = key_text(&key) {
+                    entries.retain(|(k, _)| key_text(k).as_deref() != Some(text.as_str()));
+                }
                 entries.push((key, value));
             }
-            *object = entries.into_iter().collect::<Object<ObjectKey, Expression>>();
+            *object = entries
+                .into_iter()
+                .collect::<Object<ObjectKey, Expression>>();
         }
         Expression::FuncCall(call) => call.args.iter_mut().for_each(dedup_expr),
         Expression::Parenthesis(inner) => dedup_expr(inner),
@@ -308,7 +305,10 @@ mod tests {
             .collect();
         assert_eq!(
             pairs,
-            vec![("b".to_string(), "4".to_string()), ("a".to_string(), "5".to_string())]
+            vec![
+                ("b".to_string(), "4".to_string()),
+                ("a".to_string(), "5".to_string())
+            ]
         );
         assert_eq!(parsed.line_of(parsed.parsed_text.find("y =").unwrap()), 2);
     }
@@ -319,6 +319,9 @@ mod tests {
         let err = parse_file("main.tf", "a = 1\na = 2\n".to_string())
             .err()
             .expect("refused");
-        assert!(matches!(err, Error::ConfigSyntax { line: 2, .. }), "{err:?}");
+        assert!(
+            matches!(err, Error::ConfigSyntax { line: 2, .. }),
+            "{err:?}"
+        );
     }
 }

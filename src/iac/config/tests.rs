@@ -24,7 +24,12 @@ fn load(files: &[(&str, &str)]) -> Configuration {
     load_config(dir.path()).unwrap_or_else(|e| panic!("{e:?}"))
 }
 
-fn resource<'a>(config: &'a Configuration, module: &[&str], ty: &str, name: &str) -> &'a ConfiguredResource {
+fn resource<'a>(
+    config: &'a Configuration,
+    module: &[&str],
+    ty: &str,
+    name: &str,
+) -> &'a ConfiguredResource {
     config
         .resources
         .iter()
@@ -37,7 +42,12 @@ fn s(v: &str) -> Value {
 }
 
 fn map(pairs: &[(&str, Value)]) -> Value {
-    Value::Map(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+    Value::Map(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+    )
 }
 
 /// Renders a diagnostic as a user sees it, without colour.
@@ -61,22 +71,22 @@ fn probe_configuration_reads_every_block_with_its_line() {
     assert_eq!(
         found,
         [
-            "aws_iam_access_key.k main.tf:117",
+            "aws_iam_access_key.k main.tf:113",
             "aws_iam_policy.p main.tf:92",
-            "aws_iam_role.app main.tf:78",
-            "aws_iam_role_policy.app_inline main.tf:86",
+            "aws_iam_role.app main.tf:79",
+            "aws_iam_role_policy.app_inline main.tf:87",
             "aws_iam_role_policy_attachment.a main.tf:96",
             "aws_iam_user.u main.tf:100",
             "aws_iam_user_policy.up main.tf:104",
             "aws_iam_user_policy_attachment.ua main.tf:109",
             "aws_instance.worker main.tf:71",
-            "aws_security_group.db main.tf:45",
+            "aws_security_group.db main.tf:46",
             "aws_security_group.web main.tf:29",
-            "aws_security_group_rule.db_in main.tf:50",
+            "aws_security_group_rule.db_in main.tf:51",
             "aws_subnet.app main.tf:22",
             "aws_vpc.main main.tf:17",
-            "aws_vpc_security_group_egress_rule.db_all main.tf:64",
-            "aws_vpc_security_group_ingress_rule.db_https main.tf:58",
+            "aws_vpc_security_group_egress_rule.db_all main.tf:66",
+            "aws_vpc_security_group_ingress_rule.db_https main.tf:59",
         ]
     );
     assert_eq!(config.backend, None);
@@ -84,7 +94,9 @@ fn probe_configuration_reads_every_block_with_its_line() {
     let role = resource(&config, &[], "aws_iam_role", "app");
     assert_eq!(
         role.attributes["assume_role_policy"],
-        s(r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"}}],"Version":"2012-10-17"}"#)
+        s(
+            r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"}}],"Version":"2012-10-17"}"#
+        )
     );
     let attachment = resource(&config, &[], "aws_iam_role_policy_attachment", "a");
     assert_eq!(attachment.attributes["role"], Value::Unknown);
@@ -104,7 +116,10 @@ fn probe_configuration_reads_every_block_with_its_line() {
     );
 
     let worker = resource(&config, &[], "aws_instance", "worker");
-    let instances = worker.instances.as_ref().expect("for_each over a literal set");
+    let instances = worker
+        .instances
+        .as_ref()
+        .expect("for_each over a literal set");
     assert_eq!(
         instances[&Some(InstanceKey::Str("a".into()))]["tags"],
         map(&[("Name", s("worker-a"))])
@@ -133,7 +148,11 @@ fn local_modules_tfvars_locals_and_backend() {
     assert_eq!(role.attributes["description"], Value::Unknown);
     assert_eq!(
         role.attributes["tags"],
-        map(&[("Name", s("APP")), ("env", s("prod")), ("owner", s("platform"))])
+        map(&[
+            ("Name", s("APP")),
+            ("env", s("prod")),
+            ("owner", s("platform"))
+        ])
     );
     assert_eq!(role.source.to_string(), "main.tf:48");
 
@@ -142,7 +161,11 @@ fn local_modules_tfvars_locals_and_backend() {
     assert_eq!(vpc.attributes["cidr_block"], s("10.9.0.0/16"));
     assert_eq!(
         vpc.attributes["tags"],
-        map(&[("Name", s("acme-prod-vpc")), ("env", s("prod")), ("owner", s("platform"))])
+        map(&[
+            ("Name", s("acme-prod-vpc")),
+            ("env", s("prod")),
+            ("owner", s("platform"))
+        ])
     );
 
     let subnets = resource(&config, &["net"], "aws_subnet", "this");
@@ -210,7 +233,10 @@ fn addresses_match_their_block_whatever_the_instance_keys() {
             "main.tf",
             "module \"app\" {\n  source   = \"./app\"\n  for_each = toset([\"x\"])\n}\n",
         ),
-        ("app/main.tf", "resource \"aws_instance\" \"web\" {\n  count = 1\n  ami = \"ami-1\"\n}\n"),
+        (
+            "app/main.tf",
+            "resource \"aws_instance\" \"web\" {\n  count = 1\n  ami = \"ami-1\"\n}\n",
+        ),
     ]);
     let address = Address::managed("aws_instance", "web")
         .with_key(InstanceKey::Int(0))
@@ -219,10 +245,17 @@ fn addresses_match_their_block_whatever_the_instance_keys() {
     let found = config.find(&address).expect("found");
     assert_eq!(found.source.to_string(), "app/main.tf:1");
     assert!(found.in_repeated_module);
-    assert_eq!(found.instances, None, "a repeated module's instances are not known");
+    assert_eq!(
+        found.instances, None,
+        "a repeated module's instances are not known"
+    );
     assert_eq!(found.attributes["ami"], s("ami-1"));
 
-    assert!(config.find(&Address::managed("aws_instance", "web")).is_none());
+    assert!(
+        config
+            .find(&Address::managed("aws_instance", "web"))
+            .is_none()
+    );
     let mut data = address.clone();
     data.mode = Mode::Data;
     assert!(config.find(&data).is_none());
@@ -264,7 +297,10 @@ resource "aws_instance" "c" {
             Path::root("user_data"),
         ])
     );
-    assert_eq!(a.ignore_changes_source.as_ref().unwrap().to_string(), "main.tf:4");
+    assert_eq!(
+        a.ignore_changes_source.as_ref().unwrap().to_string(),
+        "main.tf:4"
+    );
     assert!(a.ignore_changes.ignores(&Path::root("tags").key("Name")));
     assert!(!a.ignore_changes.ignores(&Path::root("tags").key("team")));
     assert!(!a.ignore_changes.ignores(&Path::root("tags")));
@@ -273,7 +309,10 @@ resource "aws_instance" "c" {
     let b = resource(&config, &[], "aws_instance", "b");
     assert_eq!(b.ignore_changes, IgnoreChanges::All);
     assert!(b.ignore_changes.ignores(&Path::root("anything")));
-    assert_eq!(b.ignore_changes_source.as_ref().unwrap().to_string(), "main.tf:12");
+    assert_eq!(
+        b.ignore_changes_source.as_ref().unwrap().to_string(),
+        "main.tf:12"
+    );
 
     let c = resource(&config, &[], "aws_instance", "c");
     assert_eq!(c.ignore_changes, IgnoreChanges::None);
@@ -301,7 +340,10 @@ resource "aws_iam_policy" "p" {
 "#,
     )]);
     let vpc = resource(&config, &[], "aws_vpc", "main");
-    assert_eq!(vpc.attributes["tags"], map(&[("Name", s("last")), ("team", s("core"))]));
+    assert_eq!(
+        vpc.attributes["tags"],
+        map(&[("Name", s("last")), ("team", s("core"))])
+    );
     // The block after the renamed keys still has its own line.
     let p = resource(&config, &[], "aws_iam_policy", "p");
     assert_eq!(p.source.line, 12);
@@ -326,7 +368,10 @@ fn syntax_error_after_a_duplicate_key_points_into_the_file_as_written() {
     // The renamed key makes the parsed text longer; the span must still be the file's.
     let dir = dir_with(&[("main.tf", "x = { a = 1, a = 2 }\ny = [1 2]\n")]);
     let err = load_config(dir.path()).expect_err("refused");
-    let Error::ConfigSyntax { line, column, span, .. } = &err else {
+    let Error::ConfigSyntax {
+        line, column, span, ..
+    } = &err
+    else {
         panic!("{err:?}")
     };
     assert_eq!((*line, *column), (2, 8));
@@ -354,7 +399,10 @@ fn missing_local_module_is_a_diagnostic() {
         panic!("{err:?}")
     };
     assert_eq!(name, "net");
-    assert_eq!(span.map(|s| s.offset()), Some("module \"net\" {\n  source = ".len()));
+    assert_eq!(
+        span.map(|s| s.offset()),
+        Some("module \"net\" {\n  source = ".len())
+    );
 }
 
 #[test]
@@ -404,9 +452,15 @@ resource "aws_security_group" "g" {
     let keys: Vec<&str> = g.attributes.keys().map(String::as_str).collect();
     assert_eq!(keys, ["egress", "ingress", "name"]);
     assert_eq!(g.attributes["egress"], Value::Unknown);
-    assert_eq!(g.attributes["ingress"].as_list().map(<[Value]>::len), Some(2));
     assert_eq!(
-        g.block_attributes.iter().map(String::as_str).collect::<Vec<_>>(),
+        g.attributes["ingress"].as_list().map(<[Value]>::len),
+        Some(2)
+    );
+    assert_eq!(
+        g.block_attributes
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
         ["egress", "ingress"]
     );
 }
