@@ -6,6 +6,9 @@
 //! [`Value`]s, with [`Value::Unknown`] wherever the value is only known after apply. The
 //! pure comparison with the state lives in `diff::pending`.
 
+// `crate::Error` carries spans and sources, so `Result` is large (as elsewhere in the crate).
+#![allow(clippy::result_large_err)]
+
 mod eval;
 mod funcs;
 mod parse;
