@@ -237,6 +237,13 @@ pub enum Error {
         )
     )]
     PolicyRead {
+    // ---- terraform configuration (iac::config) ----------------------------------------------
+    #[error("cannot read configuration `{path}`")]
+    #[diagnostic(
+        code(driftgate::config::read),
+        help("`--config` names the directory where you run `terraform plan`")
+    )]
+    ConfigRead {
         path: String,
         #[source]
         source: std::io::Error,
@@ -310,6 +317,43 @@ pub enum Error {
         #[label("{label}")]
         span: Option<SourceSpan>,
         label: String,
+    },
+
+    #[error("`{path}` holds no terraform configuration (no `*.tf` file)")]
+    #[diagnostic(
+        code(driftgate::config::empty),
+        help("point `--config` at the directory where you run `terraform plan`")
+    )]
+    ConfigEmpty { path: String },
+
+    #[error("syntax error in `{path}` at line {line}, column {column}: {message}")]
+    #[diagnostic(
+        code(driftgate::config::syntax),
+        help("fix the configuration; `terraform validate` reports the same problem")
+    )]
+    ConfigSyntax {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("{label}")]
+        span: SourceSpan,
+        label: String,
+    },
+
+    #[error("module `{name}` in `{path}`: {reason}")]
+    #[diagnostic(code(driftgate::config::module), help("{help}"))]
+    ConfigModule {
+        path: String,
+        name: String,
+        reason: String,
+        help: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("this source")]
+        span: Option<SourceSpan>,
     },
 
     // ---- output -----------------------------------------------------------------------------

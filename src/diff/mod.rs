@@ -8,6 +8,7 @@
 //! change of the parent, not an unmanaged object. This is how a freshly applied stack scans
 //! clean where terraform's refresh-only plan shows noise.
 
+pub mod pending;
 pub mod tree;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};

@@ -11,6 +11,7 @@
 
 #![allow(clippy::result_large_err)] // see src/iac/state.rs
 
+pub mod config;
 pub mod s3;
 pub mod state;
 

@@ -6,6 +6,7 @@
 pub mod address;
 pub mod drift;
 pub mod finding;
+pub mod pending;
 pub mod resource;
 pub mod value;
 
@@ -16,6 +17,7 @@ pub use drift::{
 pub use finding::{
     ExpiredIgnore, Finding, IgnoreMatch, Ignored, RuleHit, Severity, UnknownSeverity,
 };
+pub use pending::{Pending, PendingKind, SourceLocation};
 pub use resource::{
     Attributes, Gap, Observation, ObservedResource, Owner, RecordedResource, RecordedState,
     StateSource, arn_region,
