@@ -237,13 +237,6 @@ pub enum Error {
         )
     )]
     PolicyRead {
-    // ---- terraform configuration (iac::config) ----------------------------------------------
-    #[error("cannot read configuration `{path}`")]
-    #[diagnostic(
-        code(driftgate::config::read),
-        help("`--config` names the directory where you run `terraform plan`")
-    )]
-    ConfigRead {
         path: String,
         #[source]
         source: std::io::Error,
@@ -317,6 +310,18 @@ pub enum Error {
         #[label("{label}")]
         span: Option<SourceSpan>,
         label: String,
+    },
+
+    // ---- terraform configuration (iac::config) ----------------------------------------------
+    #[error("cannot read configuration `{path}`")]
+    #[diagnostic(
+        code(driftgate::config::read),
+        help("`--config` names the directory where you run `terraform plan`")
+    )]
+    ConfigRead {
+        path: String,
+        #[source]
+        source: std::io::Error,
     },
 
     #[error("`{path}` holds no terraform configuration (no `*.tf` file)")]
