@@ -149,3 +149,67 @@ fn out_writes_the_report_to_a_file() {
         serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
     assert_eq!(report["complete"], true);
 }
+
+#[test]
+fn rules_lists_and_explains() {
+    let o = run(&["rules"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("ingress_open_world_admin"));
+    assert!(stdout(&o).contains("critical"));
+    let o = run(&["rules", "explain", "iam_policy_wildcard"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).len() > 100, "{}", stdout(&o));
+    let o = run(&["rules", "explain", "no_such_rule"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("no_such_rule"));
+}
+
+#[test]
+fn fail_on_sets_the_exit_threshold() {
+    let demo = fixture("demo");
+    let scan = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            "--state",
+            demo.join("terraform.tfstate")
+                .to_str()
+                .unwrap()
+                .to_string()
+                .leak() as &str,
+            "--observed",
+            demo.join("observed.json")
+                .to_str()
+                .unwrap()
+                .to_string()
+                .leak() as &str,
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    // The demo has critical findings: every threshold fails.
+    assert_eq!(code(&scan(&[])), 2);
+    assert_eq!(code(&scan(&["--fail-on", "critical"])), 2);
+    // A bad severity is a usage error.
+    let o = scan(&["--fail-on", "severe"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("severe"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_broken_policy_file_is_a_diagnostic() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("driftgate.hcl");
+    std::fs::write(&policy, "fail_on = \"severe\"\n").unwrap();
+    let demo = fixture("demo");
+    let o = run(&[
+        "scan",
+        "--state",
+        demo.join("terraform.tfstate").to_str().unwrap(),
+        "--observed",
+        demo.join("observed.json").to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("driftgate::policy::"), "{}", stderr(&o));
+}

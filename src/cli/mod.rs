@@ -31,6 +31,20 @@ pub enum Command {
     Scan(ScanArgs),
     /// Record what the cloud has now into a file that `scan --observed` can replay.
     Observe(ObserveArgs),
+    /// List the built-in severity rules, or explain one: `driftgate rules explain ID`.
+    Rules(RulesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[command(subcommand)]
+    pub command: Option<RulesCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Print a rule's explanation and example.
+    Explain { id: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -72,6 +86,20 @@ pub struct ScanArgs {
     /// Colors in the table: auto (a terminal, and NO_COLOR unset), always or never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// The policy file (severities, ignores, fail_on). Default: ./driftgate.hcl when it exists.
+    /// A ./.driftignore (driftctl's format) is read too.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Exit 2 only for findings at or above this severity (critical, high, medium, low, info);
+    /// overrides the policy's `fail_on`. Default: info (any finding).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<crate::model::Severity>,
+    /// The terraform configuration directory (.tf files, local modules): findings get their
+    /// source location, `lifecycle { ignore_changes }` is honoured, pending changes are listed,
+    /// and a `backend "s3"` block gives the default state. Default: the current directory when
+    /// it holds .tf files.
+    #[arg(long, value_name = "DIR")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -163,5 +191,6 @@ fn run(cli: Cli) -> Result<commands::Outcome, Error> {
             let settings = Settings::from_env(ColorChoice::Never);
             runtime.block_on(commands::observe::run(&args, &settings))
         }
+        Command::Rules(args) => commands::rules::run(&args),
     }
 }

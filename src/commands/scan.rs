@@ -6,14 +6,22 @@ use crate::cli::{Format, ScanArgs, Settings};
 use crate::commands::{Outcome, needs_aws, read_states, regions, state_locations};
 use crate::diff::{self, ScanInput};
 use crate::error::{Error, Result};
+use crate::iac::config::Configuration;
 use crate::model::{ScanReport, Value};
+use crate::normalize;
+use crate::policy::{self, DriftIgnore, Policy};
 use crate::provider::{aws, snapshot};
 use crate::render;
 use crate::spec::Registry;
 
 pub async fn run(args: &ScanArgs, settings: &Settings) -> Result<Outcome> {
     let registry = Registry::builtin()?;
-    let locations = state_locations(&args.states, &settings.cwd)?;
+    let config = load_configuration(args, settings)?;
+    let policy = load_policy(args, settings)?;
+    let locations = match default_backend_state(&args.states, settings, config.as_ref()) {
+        Some(uri) => vec![uri.parse()?],
+        None => state_locations(&args.states, &settings.cwd)?,
+    };
     let live = args.observed.is_none();
     let sdk = if live || needs_aws(&locations) {
         Some(aws::load_sdk_config(args.regions.first().map(String::as_str)).await)
@@ -65,6 +73,40 @@ pub async fn run(args: &ScanArgs, settings: &Settings) -> Result<Outcome> {
         fingerprint: fingerprint.as_ref().map(|f| f as &dyn Fn(&Value) -> String),
     });
 
+    let threshold = policy::exit_threshold(args.fail_on, &policy);
+    let mut report = report;
+    policy::grade::grade(
+        &mut report,
+        &policy,
+        config.as_ref(),
+        threshold,
+        settings.today,
+    );
+    if let Some(config) = &config {
+        let recorded: Vec<_> = states
+            .iter()
+            .flat_map(|s| s.resources.iter().cloned())
+            .collect();
+        let compared = |t: &str, a: &str| registry.get(t).and_then(|s| s.attribute(a)).is_some();
+        let normalize =
+            |t: &str, a: &str, v: &Value, attrs: &crate::model::Attributes| match registry
+                .get(t)
+                .and_then(|s| s.attribute(a))
+            {
+                Some(spec) if !matches!(v, Value::Unknown) => {
+                    let c = normalize::canonical(spec.compare, v, attrs);
+                    match &spec.default {
+                        Some(d) if c.is_empty_like() => {
+                            normalize::canonical(spec.compare, d, attrs)
+                        }
+                        _ => c,
+                    }
+                }
+                _ => v.clone(),
+            };
+        report.pending = diff::pending::pending(config, &recorded, &compared, &normalize);
+    }
+
     let text = match args.format {
         Format::Json => render::json::render_json(
             &report,
@@ -93,9 +135,66 @@ pub async fn run(args: &ScanArgs, settings: &Settings) -> Result<Outcome> {
 pub fn outcome(report: &ScanReport) -> Outcome {
     if !report.is_complete() {
         Outcome::Incomplete
-    } else if report.findings.is_empty() {
-        Outcome::Clean
-    } else {
+    } else if policy::grade::fails(report) {
         Outcome::Drift
+    } else {
+        Outcome::Clean
     }
+}
+
+/// `--config DIR`, else the current directory when it holds `.tf` files, else none.
+fn load_configuration(args: &ScanArgs, settings: &Settings) -> Result<Option<Configuration>> {
+    let dir = match &args.config {
+        Some(dir) => dir.clone(),
+        None => {
+            let has_tf = std::fs::read_dir(&settings.cwd)
+                .map(|entries| {
+                    entries
+                        .flatten()
+                        .any(|e| e.path().extension().is_some_and(|x| x == "tf"))
+                })
+                .unwrap_or(false);
+            if !has_tf {
+                return Ok(None);
+            }
+            settings.cwd.clone()
+        }
+    };
+    crate::iac::config::load_config(&dir).map(Some)
+}
+
+/// `--policy FILE`, else ./driftgate.hcl when it exists; plus ./.driftignore when it exists.
+fn load_policy(args: &ScanArgs, settings: &Settings) -> Result<Policy> {
+    let path = match &args.policy {
+        Some(p) => Some(p.clone()),
+        None => Some(settings.cwd.join("driftgate.hcl")).filter(|p| p.exists()),
+    };
+    let mut policy = match path {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path).map_err(|source| Error::PolicyRead {
+                path: super::display_path(&path),
+                source,
+            })?;
+            Policy::parse(&super::display_path(&path), &text)?
+        }
+        None => Policy::default(),
+    };
+    let ignore = settings.cwd.join(".driftignore");
+    if let Ok(text) = std::fs::read_to_string(&ignore) {
+        policy = policy.with_driftignore(DriftIgnore::parse(".driftignore", &text));
+    }
+    Ok(policy)
+}
+
+/// With no `--state`, no ./terraform.tfstate and a `backend "s3"` block in the configuration,
+/// the backend's state object (default workspace) is the state.
+fn default_backend_state(
+    given: &[String],
+    settings: &Settings,
+    config: Option<&Configuration>,
+) -> Option<String> {
+    if !given.is_empty() || settings.cwd.join("terraform.tfstate").exists() {
+        return None;
+    }
+    config?.backend.as_ref()?.s3_state_uri("default")
 }

@@ -192,6 +192,26 @@ pub struct ScanReport {
     pub gaps: Vec<Gap>,
     /// `--strict`: unsupported types make the scan incomplete, AWS-owned objects count.
     pub strict: bool,
+    /// The grade of each finding, aligned with `findings` (empty until the policy has run).
+    pub grades: Vec<Grade>,
+    /// Findings (or single changes) that an ignore set aside: never dropped silently.
+    pub ignored: Vec<super::finding::Ignored>,
+    /// Ignores past their `expires` date: they no longer apply, and the report says so.
+    pub expired_ignores: Vec<super::finding::ExpiredIgnore>,
+    /// Desired != recorded: configuration not yet applied. Never drift; never the exit code.
+    pub pending: Vec<super::pending::Pending>,
+    /// The lowest severity that fails the scan (exit 2).
+    pub fail_on: Option<super::finding::Severity>,
+}
+
+/// How much a finding matters, which rule said so, and where it lives in the configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grade {
+    pub severity: super::finding::Severity,
+    pub rule: String,
+    /// One per change of the finding, in the same order.
+    pub change_rules: Vec<super::finding::RuleHit>,
+    pub source: Option<super::pending::SourceLocation>,
 }
 
 impl ScanReport {

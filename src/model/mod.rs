@@ -12,7 +12,8 @@ pub mod value;
 
 pub use address::{Address, InstanceKey, Mode, ModuleStep};
 pub use drift::{
-    Change, Drift, DriftKind, NotChecked, NotCheckedReason, Path, ScanReport, Segment, Summary,
+    Change, Drift, DriftKind, Grade, NotChecked, NotCheckedReason, Path, ScanReport, Segment,
+    Summary,
 };
 pub use finding::{
     ExpiredIgnore, Finding, IgnoreMatch, Ignored, RuleHit, Severity, UnknownSeverity,

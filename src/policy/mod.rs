@@ -8,6 +8,7 @@ pub mod classify;
 pub mod docs;
 pub mod driftignore;
 pub mod file;
+pub mod grade;
 pub mod pattern;
 pub mod rules;
 

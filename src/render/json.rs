@@ -37,7 +37,16 @@ struct ReportJson<'a> {
     states: Vec<&'a str>,
     regions: &'a [String],
     summary: SummaryJson,
+    /// The lowest severity that fails the scan (exit 2), when a policy ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fail_on: Option<String>,
     findings: Vec<FindingJson<'a>>,
+    /// Findings (or some of their changes) that an ignore set aside, with the ignore.
+    ignored: Vec<IgnoredJson<'a>>,
+    /// Ignores past their `expires` date: no longer applied.
+    expired_ignores: Vec<ExpiredIgnoreJson>,
+    /// Desired != recorded (configuration not yet applied): never drift, never the exit code.
+    pending: Vec<PendingJson>,
     not_checked: Vec<NotCheckedJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     api_calls: Option<&'a BTreeMap<String, u64>>,
@@ -75,6 +84,12 @@ struct FindingJson<'a> {
     state: Option<&'a str>,
     region: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    severity: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<SourceJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     changes: Option<Vec<ChangeJson>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     observed: Option<BTreeMap<String, Masked>>,
@@ -89,6 +104,75 @@ struct ChangeJson {
     /// then stands for a value that is not shown, not for the string "(sensitive)".
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     sensitive: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    severity: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SourceJson {
+    file: String,
+    line: usize,
+}
+
+#[derive(Serialize)]
+struct IgnoreJson {
+    pattern: String,
+    reason: Option<String>,
+    owner: Option<String>,
+    expires: Option<String>,
+    source: String,
+}
+
+#[derive(Serialize)]
+struct IgnoredJson<'a> {
+    #[serde(flatten)]
+    finding: FindingJson<'a>,
+    ignore: IgnoreJson,
+}
+
+#[derive(Serialize)]
+struct ExpiredIgnoreJson {
+    ignore: IgnoreJson,
+    would_match: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct PendingJson {
+    kind: &'static str,
+    address: String,
+    resource_type: String,
+    path: Option<String>,
+    desired: Masked,
+    recorded: Masked,
+    source: Option<SourceJson>,
+}
+
+fn source_json(s: &crate::model::SourceLocation) -> SourceJson {
+    SourceJson {
+        file: s.file.clone(),
+        line: s.line,
+    }
+}
+
+fn ignore_json(i: &crate::model::IgnoreMatch) -> IgnoreJson {
+    IgnoreJson {
+        pattern: i.pattern.clone(),
+        reason: i.reason.clone(),
+        owner: i.owner.clone(),
+        expires: i.expires.map(|d| d.to_string()),
+        source: i.source.clone(),
+    }
+}
+
+fn grade_of(f: &crate::model::Finding) -> crate::model::Grade {
+    crate::model::Grade {
+        severity: f.severity,
+        rule: f.rule.clone(),
+        change_rules: f.change_rules.clone(),
+        source: None,
+    }
 }
 
 #[derive(Serialize)]
@@ -116,18 +200,22 @@ fn gap(g: &Gap) -> GapJson<'_> {
     }
 }
 
-fn finding(d: &Drift) -> FindingJson<'_> {
+fn finding<'a>(d: &'a Drift, g: Option<&crate::model::Grade>) -> FindingJson<'a> {
     let changes = (d.kind == DriftKind::Changed).then(|| {
         d.changes
             .iter()
-            .map(|c| {
+            .enumerate()
+            .map(|(i, c)| {
                 let before = mask(&c.before);
                 let after = mask(&c.after);
+                let hit = g.and_then(|g| g.change_rules.get(i));
                 ChangeJson {
                     path: c.path.to_string(),
                     sensitive: before.contains_redacted() || after.contains_redacted(),
                     before,
                     after,
+                    severity: hit.map(|h| h.severity.to_string()),
+                    rule: hit.map(|h| h.rule.clone()),
                 }
             })
             .collect()
@@ -143,6 +231,9 @@ fn finding(d: &Drift) -> FindingJson<'_> {
         address: d.address.as_ref().map(ToString::to_string),
         state: d.state.as_ref().map(|s| s.0.as_str()),
         region: d.region.as_deref(),
+        severity: g.map(|g| g.severity.to_string()),
+        rule: g.map(|g| g.rule.clone()),
+        source: g.and_then(|g| g.source.as_ref()).map(source_json),
         changes,
         observed,
     }
@@ -172,8 +263,18 @@ fn not_checked(n: &NotChecked) -> NotCheckedJson<'_> {
 
 /// The report as pretty-printed JSON with a trailing newline.
 pub fn render_json(report: &ScanReport, extra: &JsonExtras) -> String {
-    let mut findings: Vec<&Drift> = report.findings.iter().collect();
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut findings: Vec<(&Drift, Option<&crate::model::Grade>)> = report
+        .findings
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d, report.grades.get(i)))
+        .collect();
+    findings.sort_by(|a, b| a.0.sort_key().cmp(&b.0.sort_key()));
+    let ignored_grades: Vec<crate::model::Grade> = report
+        .ignored
+        .iter()
+        .map(|i| grade_of(&i.finding))
+        .collect();
     let mut not_checked_sorted: Vec<&NotChecked> = report.not_checked.iter().collect();
     not_checked_sorted.sort();
     let mut gaps: Vec<&Gap> = report.gaps.iter().collect();
@@ -197,7 +298,42 @@ pub fn render_json(report: &ScanReport, extra: &JsonExtras) -> String {
             not_checked: s.not_checked,
             coverage_percent: coverage(report),
         },
-        findings: findings.into_iter().map(finding).collect(),
+        fail_on: report.fail_on.map(|s| s.to_string()),
+        findings: findings.into_iter().map(|(d, g)| finding(d, g)).collect(),
+        ignored: report
+            .ignored
+            .iter()
+            .zip(&ignored_grades)
+            .map(|(i, g)| IgnoredJson {
+                finding: finding(&i.finding.drift, Some(g)),
+                ignore: ignore_json(&i.ignore),
+            })
+            .collect(),
+        expired_ignores: report
+            .expired_ignores
+            .iter()
+            .map(|e| ExpiredIgnoreJson {
+                ignore: ignore_json(&e.ignore),
+                would_match: e.would_match.clone(),
+            })
+            .collect(),
+        pending: report
+            .pending
+            .iter()
+            .map(|p| PendingJson {
+                kind: match p.kind {
+                    crate::model::PendingKind::NotYetCreated => "not_yet_created",
+                    crate::model::PendingKind::NoLongerConfigured => "no_longer_configured",
+                    crate::model::PendingKind::AttributeDiffers => "attribute_differs",
+                },
+                address: p.address.clone(),
+                resource_type: p.resource_type.clone(),
+                path: p.path.as_ref().map(ToString::to_string),
+                desired: mask(&p.desired),
+                recorded: mask(&p.recorded),
+                source: p.source.as_ref().map(source_json),
+            })
+            .collect(),
         not_checked: not_checked_sorted.into_iter().map(not_checked).collect(),
         api_calls: extra.api_calls.as_ref(),
         duration_ms: extra.duration_ms,

@@ -156,5 +156,6 @@ pub fn sample_report() -> ScanReport {
             reason: "AccessDenied: not authorized to perform iam:ListPolicies".into(),
         }],
         strict: false,
+        ..ScanReport::default()
     }
 }

@@ -12,7 +12,7 @@ use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets};
 use similar::TextDiff;
 
 use crate::mask::{Masked, mask};
-use crate::model::{Change, Drift, DriftKind, NotCheckedReason, ScanReport};
+use crate::model::{Change, Drift, DriftKind, Grade, NotCheckedReason, ScanReport};
 
 /// Table width in columns (content wraps inside cells beyond it).
 pub const WIDTH: u16 = 120;
@@ -221,10 +221,16 @@ fn gaps_block(report: &ScanReport, paint: Paint) -> String {
     out
 }
 
-fn findings_table(findings: &[&Drift], color: bool) -> String {
-    let mut t = new_table(color, &["address", "type", "id", "kind", "region"]);
-    for d in findings {
-        t.add_row(vec![
+fn findings_table(findings: &[(&Drift, Option<&Grade>)], color: bool) -> String {
+    let graded = findings.iter().any(|(_, g)| g.is_some());
+    let mut header = vec!["address", "type", "id", "kind", "region"];
+    if graded {
+        header.insert(0, "severity");
+        header.push("source");
+    }
+    let mut t = new_table(color, &header);
+    for (d, g) in findings {
+        let mut row = vec![
             Cell::new(
                 d.address
                     .as_ref()
@@ -235,7 +241,19 @@ fn findings_table(findings: &[&Drift], color: bool) -> String {
             Cell::new(&d.id),
             Cell::new(d.kind.as_str()).fg(kind_color(d.kind)),
             Cell::new(d.region.as_deref().unwrap_or("-")),
-        ]);
+        ];
+        if graded {
+            row.insert(
+                0,
+                Cell::new(g.map(|g| g.severity.to_string()).unwrap_or_default()),
+            );
+            row.push(Cell::new(
+                g.and_then(|g| g.source.as_ref())
+                    .map(ToString::to_string)
+                    .unwrap_or_else(|| "-".into()),
+            ));
+        }
+        t.add_row(row);
     }
     t.to_string()
 }
@@ -323,13 +341,19 @@ pub fn render_table(report: &ScanReport, opts: &TableOptions) -> String {
     out.push_str(&summary(report, complete, color));
     out.push_str("\n\n");
 
-    let mut findings: Vec<&Drift> = report.findings.iter().collect();
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut graded: Vec<(&Drift, Option<&Grade>)> = report
+        .findings
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d, report.grades.get(i)))
+        .collect();
+    graded.sort_by(|a, b| a.0.sort_key().cmp(&b.0.sort_key()));
+    let findings: Vec<&Drift> = graded.iter().map(|(d, _)| *d).collect();
     if findings.is_empty() {
         let _ = writeln!(out, "{}: none\n", paint.bold("Findings"));
     } else {
         let _ = writeln!(out, "{} ({})", paint.bold("Findings"), findings.len());
-        out.push_str(&findings_table(&findings, color));
+        out.push_str(&findings_table(&graded, color));
         out.push_str("\n\n");
         let changed: Vec<&&Drift> = findings
             .iter()
@@ -352,6 +376,51 @@ pub fn render_table(report: &ScanReport, opts: &TableOptions) -> String {
                 "Unmanaged resources are in none of the given states; `--format json` shows their observed attributes.\n"
             );
         }
+    }
+
+    if !report.ignored.is_empty() || !report.expired_ignores.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}: {} set aside by ignores ({} expired ignores no longer apply); `--format json` lists them.\n",
+            paint.bold("Ignored"),
+            report.ignored.len(),
+            report.expired_ignores.len()
+        );
+    }
+    if !report.pending.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} ({}): configuration not yet applied; not drift, not in the exit code",
+            paint.bold("Pending"),
+            report.pending.len()
+        );
+        let mut t = new_table(color, &["address", "what", "source"]);
+        for p in &report.pending {
+            let what = match (&p.kind, &p.path) {
+                (crate::model::PendingKind::NotYetCreated, _) => "not yet created".to_string(),
+                (crate::model::PendingKind::NoLongerConfigured, _) => {
+                    "no longer configured".to_string()
+                }
+                (_, Some(path)) => format!(
+                    "{path}: {} -> {}",
+                    mask(&p.recorded).inline(),
+                    mask(&p.desired).inline()
+                ),
+                (_, None) => "differs".to_string(),
+            };
+            t.add_row(vec![
+                Cell::new(&p.address),
+                Cell::new(what),
+                Cell::new(
+                    p.source
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_else(|| "-".into()),
+                ),
+            ]);
+        }
+        out.push_str(&t.to_string());
+        out.push_str("\n\n");
     }
 
     if !report.not_checked.is_empty() {
@@ -379,6 +448,11 @@ pub fn render_table(report: &ScanReport, opts: &TableOptions) -> String {
         paint.green(&format!(
             "No drift: {} match what the cloud reports.",
             plural(s.checked, "checked resource", "checked resources")
+        ))
+    } else if !crate::policy::grade::fails(report) {
+        let t = report.fail_on.map(|t| t.to_string()).unwrap_or_default();
+        paint.green(&format!(
+            "Drift below the fail_on threshold ({t}): {drift}."
         ))
     } else {
         paint.bold(&format!("Drift: {drift}."))
