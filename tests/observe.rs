@@ -4,11 +4,11 @@
 //! shape as the hashicorp/aws provider records it. Skipped (with a printed reason) when
 //! `moto_server` is absent, unless `CI` is set.
 
+use crate::support::moto::Moto;
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -23,54 +23,12 @@ const S3_READ: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
 const EC2_DESCRIBE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}"#;
 
 /// A moto server on a free loopback port, killed on drop.
-struct Moto {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .expect("bind a loopback port")
         .local_addr()
         .expect("local address")
         .port()
-}
-
-fn start_moto() -> Option<Moto> {
-    let port = free_port();
-    let child = Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
-    let child = match child {
-        Ok(child) => child,
-        Err(e) => {
-            if std::env::var_os("CI").is_some() {
-                panic!("moto_server is required in CI: {e}");
-            }
-            eprintln!("skipping live observe test: cannot start moto_server: {e}");
-            return None;
-        }
-    };
-    let moto = Moto { child, port };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "moto_server did not listen on port {port} within 60 s"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(moto)
 }
 
 async fn sdk(port: u16) -> SdkConfig {
@@ -409,7 +367,7 @@ async fn create_objects(sdk: &SdkConfig) -> Created {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn observes_moto_as_the_provider_records_state() {
-    let Some(moto) = start_moto() else { return };
+    let Some(moto) = Moto::start() else { return };
     let sdk = sdk(moto.port).await;
     let c = create_objects(&sdk).await;
 

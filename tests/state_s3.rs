@@ -5,9 +5,6 @@
 
 #![allow(clippy::result_large_err)] // crate::Error is large; see src/iac/state.rs
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aws_sdk_s3::primitives::ByteStream;
@@ -15,80 +12,8 @@ use driftgate::iac::{StateLocation, read_state};
 use driftgate::model::StateSource;
 use miette::Diagnostic;
 
-/// The project root. (Not `crate::support::root()`: until Cargo.toml sets `autotests = false`,
-/// cargo also builds this file as a test crate of its own, where `crate::support` is absent.)
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A moto server on a free loopback port, killed on drop.
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Moto {
-    /// `None` (with the reason printed) when moto is not installed and CI is not set.
-    fn start() -> Option<Moto> {
-        let installed = Command::new("moto_server")
-            .arg("--help")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !installed {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "moto_server is not on PATH, and CI is set: the S3 tests cannot be skipped"
-            );
-            eprintln!("skipped: moto_server is not on PATH (pip install 'moto[server]')");
-            return None;
-        }
-        // Bind port 0 to have the OS pick a free port, then free it for moto.
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free loopback port");
-        let child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("moto_server starts");
-        let moto = Moto {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto did not answer on {addr} within 30 s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Some(moto)
-    }
-
-    async fn sdk(&self) -> aws_config::SdkConfig {
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
-            .endpoint_url(&self.url)
-            .credentials_provider(aws_sdk_s3::config::Credentials::new(
-                "testing", "testing", None, None, "moto",
-            ))
-            .load()
-            .await
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::support::moto::Moto;
+use crate::support::root;
 
 fn code(e: &driftgate::Error) -> String {
     e.code().map(|c| c.to_string()).unwrap_or_default()
@@ -97,7 +22,7 @@ fn code(e: &driftgate::Error) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn reads_a_state_from_s3_and_reports_s3_failures() {
     let Some(moto) = Moto::start() else { return };
-    let sdk = moto.sdk().await;
+    let sdk = moto.sdk_config().await;
     // The test's own client, path-style as moto needs.
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&sdk)
