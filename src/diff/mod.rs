@@ -262,7 +262,10 @@ pub fn scan(input: &ScanInput<'_>) -> ScanReport {
                 state: Some(r.state.clone()),
                 region: objects[0].region.clone().or(region.map(str::to_string)),
                 changes,
-                observed: None,
+                observed: Some(masked_like_recorded(
+                    shown_attributes(spec, &observed),
+                    &r.attributes,
+                )),
             });
         }
     }
@@ -286,22 +289,7 @@ pub fn scan(input: &ScanInput<'_>) -> ScanReport {
             continue;
         }
         let keys = identity_keys(spec, &o.attributes, Side::Observed);
-        let mut shown = Attributes::new();
-        for name in spec
-            .identity
-            .iter()
-            .chain(["id".to_string(), "arn".to_string()].iter())
-        {
-            if let Some(v) = o.attributes.get(name) {
-                shown.insert(name.clone(), v.clone());
-            }
-        }
-        for attr in &spec.attributes {
-            shown.insert(
-                attr.name.clone(),
-                normalize::attribute(attr, &o.attributes, Side::Observed),
-            );
-        }
+        let shown = shown_attributes(spec, &o.attributes);
         report.findings.push(Drift {
             kind: DriftKind::Unmanaged,
             resource_type: o.resource_type.clone(),
@@ -331,6 +319,41 @@ pub fn scan(input: &ScanInput<'_>) -> ScanReport {
     summary.not_checked = report.not_checked.len();
     report.summary = summary;
     report
+}
+
+/// The identity and compared attributes of an observed object, canonical: what a reader (or a
+/// severity rule) needs to know what the object is.
+fn shown_attributes(spec: &ResourceSpec, attrs: &Attributes) -> Attributes {
+    let mut shown = Attributes::new();
+    for name in spec
+        .identity
+        .iter()
+        .chain(["id".to_string(), "arn".to_string()].iter())
+    {
+        if let Some(v) = attrs.get(name) {
+            shown.insert(name.clone(), v.clone());
+        }
+    }
+    for attr in &spec.attributes {
+        shown.insert(
+            attr.name.clone(),
+            normalize::attribute(attr, attrs, Side::Observed),
+        );
+    }
+    shown
+}
+
+/// Observed attributes with every attribute that holds a secret on the recorded side (or
+/// repeats one) wrapped as sensitive as a whole.
+fn masked_like_recorded(mut shown: Attributes, recorded: &Attributes) -> Attributes {
+    let secrets = sensitive_strings(recorded);
+    for (k, v) in shown.iter_mut() {
+        let secret_here = recorded.get(k).is_some_and(Value::contains_sensitive);
+        if secret_here || mentions(v, &secrets) {
+            *v = Value::sensitive(std::mem::replace(v, Value::Null));
+        }
+    }
+    shown
 }
 
 /// The clear text of every sensitive string value of a resource.

@@ -530,3 +530,33 @@ fn a_secret_repeated_elsewhere_in_the_resource_is_masked_there_too() {
     );
     assert!(r.findings[0].changes[0].before.is_sensitive());
 }
+
+#[test]
+fn changed_findings_carry_observed_attributes_masked_like_the_state() {
+    let mut tags = BTreeMap::new();
+    tags.insert("secret".to_string(), Value::sensitive(s("hunter2")));
+    let recorded = attrs(&[
+        ("id", s("vpc-1")),
+        ("cidr_block", s("10.0.0.0/16")),
+        ("tags", Value::Map(tags)),
+    ]);
+    let observed = attrs(&[
+        ("id", s("vpc-1")),
+        ("cidr_block", s("10.9.0.0/16")),
+        (
+            "tags",
+            Value::Map(BTreeMap::from([("secret".to_string(), s("hunter2"))])),
+        ),
+    ]);
+    let r = run(
+        &[state(vec![rec("aws_vpc", "main", recorded)])],
+        &observation(vec![obs("aws_vpc", "vpc-1", observed)]),
+        false,
+    );
+    let seen = r.findings[0]
+        .observed
+        .as_ref()
+        .expect("observed attributes on a changed finding");
+    assert_eq!(seen["cidr_block"], s("10.9.0.0/16"));
+    assert!(seen["tags"].is_sensitive());
+}
