@@ -16,7 +16,7 @@ pub enum Error {
     #[diagnostic(code(driftgate::usage))]
     Usage(String),
 
-    // ---- terraform state ------------------------------------------------------------------
+    // ---- terraform state (src/iac: reading recorded states) ------------------------------------
     #[error("cannot read state file `{path}`")]
     #[diagnostic(
         code(driftgate::state::read),
@@ -28,7 +28,88 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    #[error("`{path}` is not a terraform state file: {reason}")]
+    #[error("`{path}` is empty: there is no terraform state in it")]
+    #[diagnostic(
+        code(driftgate::state::empty),
+        help(
+            "terraform writes an empty file when a state was never saved; pass the state of an applied configuration, e.g. `terraform state pull > terraform.tfstate`"
+        )
+    )]
+    StateEmpty { path: String },
+
+    #[error("`{path}` is not JSON, so it is not a terraform state: {reason}")]
+    #[diagnostic(
+        code(driftgate::state::not_json),
+        help(
+            "pass the state terraform wrote (terraform.tfstate), or fetch it with `terraform state pull > terraform.tfstate`"
+        )
+    )]
+    StateNotJson {
+        path: String,
+        reason: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("{reason}")]
+        span: Option<SourceSpan>,
+    },
+
+    #[error("`{path}` ends in the middle of the JSON document: the state is truncated")]
+    #[diagnostic(
+        code(driftgate::state::truncated),
+        help(
+            "the file was cut short (an interrupted copy or a full disk?); fetch it again, e.g. `terraform state pull > terraform.tfstate`"
+        )
+    )]
+    StateTruncated {
+        path: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("the document ends here")]
+        span: Option<SourceSpan>,
+    },
+
+    #[error("`{path}` is a saved terraform plan (a zip archive), not a state")]
+    #[diagnostic(
+        code(driftgate::state::plan_file),
+        help(
+            "pass the state instead, e.g. `terraform state pull > terraform.tfstate` and `--state terraform.tfstate`"
+        )
+    )]
+    StatePlanFile { path: String },
+
+    #[error(
+        "`{path}` is the output of `terraform show -json` (format_version {format_version}), not a state"
+    )]
+    #[diagnostic(
+        code(driftgate::state::show_json),
+        help("driftgate reads the state itself: `terraform state pull > terraform.tfstate`")
+    )]
+    StateShowJson {
+        path: String,
+        format_version: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("`terraform show -json` writes this field; a state has `version` instead")]
+        span: Option<SourceSpan>,
+    },
+
+    #[error("`{path}` is JSON but not a terraform state: {reason}")]
+    #[diagnostic(
+        code(driftgate::state::not_a_state),
+        help(
+            "a terraform state is a JSON object with `\"version\": 4`; fetch it with `terraform state pull > terraform.tfstate`"
+        )
+    )]
+    StateNotAState {
+        path: String,
+        reason: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("{reason}")]
+        span: Option<SourceSpan>,
+    },
+
+    #[error("`{path}` is not a valid terraform state: {reason}")]
     #[diagnostic(code(driftgate::state::parse), help("{help}"))]
     StateParse {
         path: String,
@@ -37,6 +118,24 @@ pub enum Error {
         #[source_code]
         src: NamedSource<String>,
         #[label("here")]
+        span: Option<SourceSpan>,
+    },
+
+    #[error(
+        "`{path}` is a terraform state of format version {version}, written by terraform before 0.12; driftgate reads version 4"
+    )]
+    #[diagnostic(
+        code(driftgate::state::legacy_version),
+        help(
+            "upgrade it: with terraform >= 0.12, `terraform state pull > terraform.tfstate` writes it as version 4 (after `terraform init` in the configuration's directory)"
+        )
+    )]
+    StateLegacyVersion {
+        path: String,
+        version: u64,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("format version {version}")]
         span: Option<SourceSpan>,
     },
 
@@ -68,6 +167,51 @@ pub enum Error {
         help("record one with `driftgate observe --out FILE`")
     )]
     ObservationRead { path: String, reason: String },
+
+    // ---- recorded observation files (render area: `provider::snapshot`) ------------------
+    #[error("`{path}` is not a driftgate observation file: {reason}")]
+    #[diagnostic(code(driftgate::observation::parse), help("{help}"))]
+    ObservationParse {
+        path: String,
+        reason: String,
+        help: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("here")]
+        span: Option<SourceSpan>,
+    },
+
+    #[error(
+        "`{path}` is an observation file of format version {version}; this driftgate reads version {supported}"
+    )]
+    #[diagnostic(code(driftgate::observation::unsupported_version), help("{help}"))]
+    ObservationUnsupportedVersion {
+        path: String,
+        version: u64,
+        supported: u64,
+        help: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("format version {version}")]
+        span: Option<SourceSpan>,
+    },
+
+    #[error("observation `{path}`: {reason}")]
+    #[diagnostic(code(driftgate::observation::key), help("{help}"))]
+    ObservationKey {
+        path: String,
+        reason: String,
+        help: String,
+    },
+
+    #[error("cannot make a random salt for fingerprints: {0}")]
+    #[diagnostic(
+        code(driftgate::observation::salt),
+        help(
+            "the operating system's random source failed; set DRIFTGATE_FINGERPRINT_KEY to a key of your own instead"
+        )
+    )]
+    FingerprintSalt(String),
 
     // ---- provider specs (embedded data; an error here is a bug in driftgate) --------------
     #[error("provider spec `{file}` is invalid: {reason}")]

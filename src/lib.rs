@@ -5,6 +5,10 @@
 //! -> `normalize` -> `diff` -> `mask` -> `render`.
 //! `model`, `spec`, `normalize` and `diff` are pure and synchronous.
 
+// `Error` carries miette source code and spans for the user's file, which makes it large; it
+// is returned only on the way out of a command, never in a hot loop.
+#![allow(clippy::result_large_err)]
+
 pub mod cli;
 pub mod commands;
 pub mod diff;

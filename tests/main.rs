@@ -6,4 +6,6 @@ mod support;
 mod cli;
 mod corpora;
 mod live;
+mod observe;
 mod scenarios;
+mod state_s3;

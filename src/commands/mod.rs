@@ -1,1 +1,96 @@
-//! (placeholder: owned by its module; see docs/architecture.md)
+//! Commands: each one a thin chain of the stages (read inputs -> observe -> diff -> render),
+//! the way cargo's commands wrap its operations. All I/O a command needs happens here or in
+//! the readers, providers and renderers it calls; the stages between are pure.
+
+pub mod observe;
+pub mod scan;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+use crate::iac::StateLocation;
+use crate::model::RecordedState;
+
+/// How a command ended, as an exit code (`terraform plan -detailed-exitcode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// 0: no drift (and the scan saw everything).
+    Clean = 0,
+    /// 1: the scan could not see everything (the report says what it missed).
+    Incomplete = 1,
+    /// 2: drift found.
+    Drift = 2,
+}
+
+/// `--state` values, or `./terraform.tfstate` when none is given.
+pub fn state_locations(given: &[String], cwd: &std::path::Path) -> Result<Vec<StateLocation>> {
+    if given.is_empty() {
+        return Ok(vec![StateLocation::Local(cwd.join("terraform.tfstate"))]);
+    }
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for g in given {
+        if !seen.insert(g.clone()) {
+            return Err(Error::Usage(format!("state `{g}` is given twice")));
+        }
+        out.push(g.parse::<StateLocation>()?);
+    }
+    Ok(out)
+}
+
+/// Whether reading these states needs AWS (an S3 backend).
+pub fn needs_aws(locations: &[StateLocation]) -> bool {
+    locations
+        .iter()
+        .any(|l| matches!(l, StateLocation::S3 { .. }))
+}
+
+/// Read every state; the first unreadable one stops the command (a scan must never silently
+/// drop a state).
+pub async fn read_states(
+    locations: &[StateLocation],
+    sdk: Option<&aws_config::SdkConfig>,
+) -> Result<Vec<RecordedState>> {
+    let mut states = Vec::with_capacity(locations.len());
+    for l in locations {
+        states.push(crate::iac::read_state(l, sdk).await?);
+    }
+    Ok(states)
+}
+
+/// The regions to observe: the ones asked for, else every region the states' resources live
+/// in plus the configured one (and us-east-1 when nothing says otherwise).
+pub fn regions(
+    asked: &[String],
+    states: &[RecordedState],
+    configured: Option<&str>,
+) -> Vec<String> {
+    let mut out: BTreeSet<String> = asked.iter().cloned().collect();
+    if out.is_empty() {
+        for r in states.iter().flat_map(|s| s.resources.iter()) {
+            if let Some(region) = r.region() {
+                out.insert(region.to_string());
+            }
+        }
+        if let Some(c) = configured {
+            out.insert(c.to_string());
+        }
+        if out.is_empty() {
+            out.insert("us-east-1".to_string());
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// A path for messages: as the user wrote it.
+pub fn display_path(p: &std::path::Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+pub(crate) fn write_file(path: &PathBuf, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|source| Error::Write {
+        path: display_path(path),
+        source,
+    })
+}

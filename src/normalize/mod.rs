@@ -1,1 +1,269 @@
-//! (placeholder: owned by its module; see docs/architecture.md)
+//! Normalization: bring a recorded and an observed attribute to one canonical form, so that
+//! only differences of meaning remain. Each [`Compare`] mode named by a spec is implemented
+//! here; spec defaults make null, empty and the provider's default one value.
+//!
+//! Every function here is pure and idempotent (normalizing a canonical value changes nothing).
+
+pub mod iam;
+pub mod sg;
+
+use std::collections::BTreeMap;
+
+use crate::model::{Attributes, Secret, Value};
+use crate::spec::{AttributeSpec, Compare};
+
+/// Which side an attribute comes from: only the recorded side has `tags_all`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Recorded,
+    Observed,
+}
+
+/// The canonical value of attribute `spec` of a resource whose attributes are `attrs`.
+pub fn attribute(spec: &AttributeSpec, attrs: &Attributes, side: Side) -> Value {
+    let raw = match (spec.compare, side) {
+        // tags_all holds provider default_tags too: what the object really carries.
+        (Compare::TagMap, Side::Recorded) => match attrs.get("tags_all") {
+            Some(v) if !v.is_null() => v,
+            _ => attrs.get(&spec.name).unwrap_or(&Value::Null),
+        },
+        _ => attrs.get(&spec.name).unwrap_or(&Value::Null),
+    };
+    let v = canonical(spec.compare, raw, attrs);
+    let v = match &spec.default {
+        Some(default) if v.is_empty_like() => canonical(spec.compare, default, attrs),
+        _ => v,
+    };
+    if spec.sensitive {
+        Value::sensitive(v)
+    } else {
+        v
+    }
+}
+
+/// The canonical form of `v` under `compare`; `attrs` gives the context some modes need (the
+/// rule's protocol for ports, the group's own id for `self` rules). Sensitive values are
+/// normalized inside their wrapper.
+pub fn canonical(compare: Compare, v: &Value, attrs: &Attributes) -> Value {
+    match v {
+        Value::Sensitive(Secret::Clear(inner)) => {
+            Value::sensitive(canonical(compare, inner, attrs))
+        }
+        Value::Sensitive(Secret::Fingerprint(_)) | Value::Unknown => v.clone(),
+        _ => match compare {
+            Compare::Exact => exact(v),
+            Compare::Set => set(v),
+            Compare::TagMap => tag_map(v),
+            Compare::IamPolicyDocument => document(v),
+            Compare::SgRules => sg::canonical_rules(v, attrs.get("id").and_then(Value::as_str)),
+            Compare::IpProtocol => sg::canonical_protocol(v),
+            Compare::Port => sg::canonical_port(v, attrs.get("protocol")),
+            Compare::InlinePolicies => inline_policies(v),
+        },
+    }
+}
+
+fn exact(v: &Value) -> Value {
+    match v {
+        // State files and some APIs carry numbers as strings ("3600").
+        Value::String(s)
+            if !s.is_empty() && s.parse::<f64>().is_ok_and(f64::is_finite) && looks_numeric(s) =>
+        {
+            Value::Number(s.parse().unwrap_or_default())
+        }
+        other => other.clone(),
+    }
+}
+
+fn looks_numeric(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_digit() || b == b'-' || b == b'.')
+}
+
+fn set(v: &Value) -> Value {
+    match v {
+        Value::Null => Value::List(Vec::new()),
+        Value::List(items) => {
+            let mut items: Vec<Value> = items.iter().map(exact).collect();
+            items.sort();
+            items.dedup();
+            Value::List(items)
+        }
+        other => other.clone(),
+    }
+}
+
+/// terraform's AWS provider ignores `aws:`-prefixed tags (AWS owns them).
+fn tag_map(v: &Value) -> Value {
+    match v {
+        Value::Null => Value::Map(BTreeMap::new()),
+        Value::Map(m) => Value::Map(
+            m.iter()
+                .filter(|(k, _)| !k.starts_with("aws:"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn document(v: &Value) -> Value {
+    match v {
+        Value::String(s) => match iam::canonical_document(s) {
+            Some(c) => Value::String(c),
+            None => v.clone(),
+        },
+        other => other.clone(),
+    }
+}
+
+fn inline_policies(v: &Value) -> Value {
+    let Some(items) = v.as_list() else {
+        return if v.is_null() {
+            Value::List(Vec::new())
+        } else {
+            v.clone()
+        };
+    };
+    let mut out: Vec<Value> = items
+        .iter()
+        .filter(|i| {
+            // The provider records one empty block `{name = "", policy = ""}` for "none".
+            !(i.get("name").is_none_or(Value::is_empty_like)
+                && i.get("policy").is_none_or(Value::is_empty_like))
+        })
+        .map(|i| match i {
+            Value::Map(m) => Value::Map(
+                m.iter()
+                    .map(|(k, v)| {
+                        let v = if k == "policy" {
+                            document(v)
+                        } else {
+                            v.clone()
+                        };
+                        (k.clone(), v)
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    Value::List(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Registry;
+    use proptest::prelude::*;
+
+    fn attrs(pairs: &[(&str, Value)]) -> Attributes {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_equal_absence() {
+        let r = Registry::builtin().unwrap();
+        let spec = r
+            .get("aws_iam_role")
+            .unwrap()
+            .attribute("max_session_duration")
+            .unwrap();
+        let absent = attribute(spec, &attrs(&[]), Side::Observed);
+        let recorded = attribute(
+            spec,
+            &attrs(&[("max_session_duration", Value::from(3600))]),
+            Side::Recorded,
+        );
+        assert_eq!(absent, recorded);
+        let desc = r
+            .get("aws_iam_role")
+            .unwrap()
+            .attribute("description")
+            .unwrap();
+        assert_eq!(
+            attribute(
+                desc,
+                &attrs(&[("description", Value::Null)]),
+                Side::Observed
+            ),
+            attribute(
+                desc,
+                &attrs(&[("description", Value::str(""))]),
+                Side::Recorded
+            )
+        );
+    }
+
+    #[test]
+    fn tags_all_is_what_the_object_carries() {
+        let r = Registry::builtin().unwrap();
+        let spec = r.get("aws_vpc").unwrap().attribute("tags").unwrap();
+        let mut all = BTreeMap::new();
+        all.insert("team".to_string(), Value::str("core"));
+        all.insert("env".to_string(), Value::str("prod"));
+        let recorded = attrs(&[("tags", Value::Null), ("tags_all", Value::Map(all.clone()))]);
+        let mut seen = all.clone();
+        seen.insert("aws:cloudformation:stack-name".into(), Value::str("x"));
+        let observed = attrs(&[("tags", Value::Map(seen))]);
+        assert_eq!(
+            attribute(spec, &recorded, Side::Recorded),
+            attribute(spec, &observed, Side::Observed)
+        );
+        assert_eq!(tag_map(&Value::Null), Value::Map(BTreeMap::new()));
+    }
+
+    #[test]
+    fn sets_and_inline_policies() {
+        let a = Value::from(vec!["b", "a", "a"]);
+        assert_eq!(set(&a), Value::from(vec!["a", "b"]));
+        let empty_block = Value::List(vec![Value::Map(
+            [
+                ("name".to_string(), Value::str("")),
+                ("policy".to_string(), Value::str("")),
+            ]
+            .into(),
+        )]);
+        assert_eq!(inline_policies(&empty_block), Value::List(vec![]));
+    }
+
+    #[test]
+    fn sensitive_values_stay_wrapped() {
+        let v = Value::sensitive(Value::Map([("aws:x".to_string(), Value::str("1"))].into()));
+        assert_eq!(
+            canonical(Compare::TagMap, &v, &Attributes::new()),
+            Value::sensitive(Value::Map(BTreeMap::new()))
+        );
+    }
+
+    fn value_strategy() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            (-1000i64..1000).prop_map(Value::from),
+            "[a-z0-9:*/ -]{0,8}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::List),
+                prop::collection::btree_map("[a-z:_]{1,6}", inner, 0..4).prop_map(Value::Map),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn normalizing_is_idempotent(v in value_strategy()) {
+            let ctx = Attributes::new();
+            for (_, mode) in Compare::ALL {
+                let once = canonical(*mode, &v, &ctx);
+                prop_assert_eq!(canonical(*mode, &once, &ctx), once.clone());
+            }
+        }
+    }
+}

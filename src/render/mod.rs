@@ -1,1 +1,58 @@
-//! (placeholder: owned by its module; see docs/architecture.md)
+//! The only code that writes to stdout: the report for people ([`table`]), for machines
+//! ([`json`]), and the progress bar on stderr ([`progress`]).
+//!
+//! Renderers never see a raw [`crate::model::Value`]: they print only what
+//! [`crate::mask::mask`] returns, so a secret cannot reach the output by accident.
+
+pub mod json;
+pub mod progress;
+pub mod table;
+
+#[cfg(test)]
+mod sample;
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Writes a rendered report to `out` (a file, created or truncated) or to stdout.
+#[allow(clippy::result_large_err)] // `Error` is large (span-carrying variants).
+pub fn emit(text: &str, out: Option<&Path>) -> Result<()> {
+    match out {
+        Some(path) => std::fs::write(path, text).map_err(|source| Error::Write {
+            path: path.display().to_string(),
+            source,
+        }),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Ok(()) => Ok(()),
+                // `driftgate scan | head` closes the pipe early; that is not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(source) => Err(Error::Write {
+                    path: "<stdout>".to_string(),
+                    source,
+                }),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emit_writes_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.json");
+        emit("{}\n", Some(&path)).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{}\n");
+        let err = emit("x", Some(&dir.path().join("no/such/dir/x"))).unwrap_err();
+        assert!(matches!(err, Error::Write { .. }));
+    }
+}

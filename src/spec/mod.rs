@@ -1,1 +1,576 @@
-//! (placeholder: owned by its module; see docs/architecture.md)
+//! Resource specs: what driftgate knows about each terraform resource type.
+//!
+//! One HCL file per type under `providers/` (embedded in the binary) says how a recorded
+//! resource and an observed object are matched (identity), which attributes are compared and
+//! how (a closed list of named [`Compare`] modes implemented in `normalize`), which values equal
+//! absence (defaults), which attributes other resource types manage instead (`managed_by`), and
+//! which resource an object belongs to (`parent`). Logic a spec cannot say becomes a named
+//! compare mode in Rust, never an expression language. See docs/providers.md.
+
+use std::collections::BTreeMap;
+
+use hcl::eval::Evaluate;
+
+use crate::error::{Error, Result};
+use crate::model::{Attributes, Value};
+
+/// The embedded spec files, by path under `providers/`. A test checks this list against the
+/// directory, so a new file cannot be forgotten.
+pub const SPEC_FILES: &[(&str, &str)] = &[
+    spec_file!("aws/ec2/aws_instance.hcl"),
+    spec_file!("aws/ec2/aws_security_group.hcl"),
+    spec_file!("aws/ec2/aws_security_group_rule.hcl"),
+    spec_file!("aws/ec2/aws_subnet.hcl"),
+    spec_file!("aws/ec2/aws_vpc.hcl"),
+    spec_file!("aws/ec2/aws_vpc_security_group_egress_rule.hcl"),
+    spec_file!("aws/ec2/aws_vpc_security_group_ingress_rule.hcl"),
+    spec_file!("aws/iam/aws_iam_policy.hcl"),
+    spec_file!("aws/iam/aws_iam_role.hcl"),
+    spec_file!("aws/iam/aws_iam_role_policy.hcl"),
+    spec_file!("aws/iam/aws_iam_role_policy_attachment.hcl"),
+    spec_file!("aws/iam/aws_iam_user.hcl"),
+    spec_file!("aws/iam/aws_iam_user_policy.hcl"),
+    spec_file!("aws/iam/aws_iam_user_policy_attachment.hcl"),
+];
+
+macro_rules! spec_file {
+    ($path:literal) => {
+        (
+            $path,
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/providers/", $path)),
+        )
+    };
+}
+use spec_file;
+
+/// How an attribute's two sides are brought to one canonical form before comparing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Compare {
+    /// Equal as values (after defaults).
+    Exact,
+    /// A list whose order and duplicates do not matter.
+    Set,
+    /// A tag map: `tags_all` preferred on the recorded side, `aws:` tags dropped, null = `{}`.
+    TagMap,
+    /// An IAM policy document compared by meaning.
+    IamPolicyDocument,
+    /// Security group rule blocks, compared as a set of single-source rules.
+    SgRules,
+    /// An IP protocol: `6` = `tcp`, `all` = `-1`.
+    IpProtocol,
+    /// A port of an `aws_security_group_rule`: 0 for protocol `-1`, whatever EC2 reports.
+    Port,
+    /// A role's `inline_policy` blocks: a set by name, documents compared by meaning.
+    InlinePolicies,
+}
+
+impl Compare {
+    pub const ALL: &[(&str, Compare)] = &[
+        ("exact", Compare::Exact),
+        ("set", Compare::Set),
+        ("tag_map", Compare::TagMap),
+        ("iam_policy_document", Compare::IamPolicyDocument),
+        ("sg_rules", Compare::SgRules),
+        ("ip_protocol", Compare::IpProtocol),
+        ("port", Compare::Port),
+        ("inline_policies", Compare::InlinePolicies),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Compare::ALL
+            .iter()
+            .find(|(_, c)| *c == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("exact")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Scope {
+    Regional,
+    Global,
+}
+
+/// `managed_by "TYPE" { via = "ATTR", where = {...} }`: when a recorded resource of TYPE whose
+/// ATTR equals this resource's id (and whose attributes match `where`) exists, this attribute
+/// belongs to it and is not compared here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManagedBy {
+    pub resource_type: String,
+    pub via: String,
+    pub filter: BTreeMap<String, Value>,
+}
+
+/// `parent "TYPE" { via = "ATTR", attribute = "NAME", where = {...} }`: this object belongs to
+/// the TYPE resource whose id is in ATTR; when given, the parent's attribute NAME already
+/// describes it (so an unrecorded object is a change of the parent, not an unmanaged object,
+/// unless another resource type manages that attribute).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parent {
+    pub resource_type: String,
+    pub via: String,
+    pub attribute: Option<String>,
+    pub filter: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttributeSpec {
+    pub name: String,
+    pub compare: Compare,
+    /// The value that equals absence (null, `""`, `[]`, `{}`).
+    pub default: Option<Value>,
+    /// The provider marks it sensitive: never printed, fingerprinted in recorded observations.
+    pub sensitive: bool,
+    pub managed_by: Vec<ManagedBy>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceSpec {
+    pub resource_type: String,
+    pub file: String,
+    pub service: String,
+    pub scope: Scope,
+    /// Attributes whose values, joined by `identity_separator`, identify an object on both sides.
+    pub identity: Vec<String>,
+    pub identity_separator: String,
+    /// Attributes that each stand for one more object (one EC2 rule per CIDR block).
+    pub identity_fanout: Vec<String>,
+    pub parents: Vec<Parent>,
+    /// Sorted by name.
+    pub attributes: Vec<AttributeSpec>,
+}
+
+impl ResourceSpec {
+    pub fn attribute(&self, name: &str) -> Option<&AttributeSpec> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+}
+
+/// All specs, by resource type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Registry {
+    specs: BTreeMap<String, ResourceSpec>,
+}
+
+impl Registry {
+    /// The specs embedded in this binary.
+    pub fn builtin() -> Result<Registry> {
+        Registry::from_sources(SPEC_FILES.iter().copied())
+    }
+
+    pub fn from_sources<'a>(
+        files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Registry> {
+        let mut specs = BTreeMap::new();
+        for (file, text) in files {
+            let spec = parse_spec(file, text)?;
+            if specs.contains_key(&spec.resource_type) {
+                return Err(spec_error(
+                    file,
+                    format!("`{}` is specified twice", spec.resource_type),
+                ));
+            }
+            specs.insert(spec.resource_type.clone(), spec);
+        }
+        Ok(Registry { specs })
+    }
+
+    pub fn get(&self, resource_type: &str) -> Option<&ResourceSpec> {
+        self.specs.get(resource_type)
+    }
+
+    pub fn types(&self) -> impl Iterator<Item = &str> {
+        self.specs.keys().map(String::as_str)
+    }
+
+    pub fn specs(&self) -> impl Iterator<Item = &ResourceSpec> {
+        self.specs.values()
+    }
+
+    /// The markdown table of supported types in docs/supported-resources.md.
+    pub fn supported_types_markdown(&self) -> String {
+        let mut out = String::from(
+            "# Supported resource types\n\n\
+             Generated from `providers/` by `cargo test` (set `DRIFTGATE_BLESS=1` to rewrite).\n\
+             Attributes not listed are computed or not observable and are never compared.\n\n\
+             | type | service | identity | compared attributes |\n|---|---|---|---|\n",
+        );
+        for s in self.specs.values() {
+            let attrs: Vec<String> = s
+                .attributes
+                .iter()
+                .map(|a| match a.compare {
+                    Compare::Exact => format!("`{}`", a.name),
+                    c => format!("`{}` ({})", a.name, c.name()),
+                })
+                .collect();
+            let mut identity = s.identity.join(&s.identity_separator);
+            if !s.identity_fanout.is_empty() {
+                identity.push_str(&format!(" + one of {}", s.identity_fanout.join(", ")));
+            }
+            out.push_str(&format!(
+                "| `{}` | {} | {} | {} |\n",
+                s.resource_type,
+                s.service,
+                identity,
+                if attrs.is_empty() {
+                    "(identity only)".to_string()
+                } else {
+                    attrs.join(", ")
+                }
+            ));
+        }
+        out
+    }
+}
+
+/// Whether `attrs` satisfy a `where = { key = value }` filter.
+pub fn filter_matches(filter: &BTreeMap<String, Value>, attrs: &Attributes) -> bool {
+    filter.iter().all(|(k, v)| attrs.get(k) == Some(v))
+}
+
+fn spec_error(file: &str, reason: impl Into<String>) -> Error {
+    Error::Spec {
+        file: file.to_string(),
+        reason: reason.into(),
+    }
+}
+
+fn parse_spec(file: &str, text: &str) -> Result<ResourceSpec> {
+    let body = hcl::parse(text).map_err(|e| spec_error(file, e.to_string()))?;
+    let mut blocks = body.blocks();
+    let block = blocks
+        .next()
+        .filter(|b| b.identifier() == "resource")
+        .ok_or_else(|| spec_error(file, "expected one `resource \"TYPE\" { ... }` block"))?;
+    if blocks.next().is_some() || body.attributes().next().is_some() {
+        return Err(spec_error(file, "expected exactly one `resource` block"));
+    }
+    let resource_type = single_label(file, block)?;
+    let mut spec = ResourceSpec {
+        resource_type: resource_type.clone(),
+        file: file.to_string(),
+        service: String::new(),
+        scope: Scope::Regional,
+        identity: vec!["id".into()],
+        identity_separator: "/".into(),
+        identity_fanout: Vec::new(),
+        parents: Vec::new(),
+        attributes: Vec::new(),
+    };
+    for attr in block.body.attributes() {
+        let v = eval(file, &attr.expr)?;
+        match attr.key.as_str() {
+            "service" => spec.service = string(file, "service", &v)?,
+            "scope" => {
+                spec.scope = match string(file, "scope", &v)?.as_str() {
+                    "regional" => Scope::Regional,
+                    "global" => Scope::Global,
+                    other => return Err(spec_error(file, format!("unknown scope `{other}`"))),
+                }
+            }
+            "identity" => spec.identity = strings(file, "identity", &v)?,
+            "identity_separator" => {
+                spec.identity_separator = string(file, "identity_separator", &v)?
+            }
+            "identity_fanout" => spec.identity_fanout = strings(file, "identity_fanout", &v)?,
+            other => return Err(spec_error(file, format!("unknown key `{other}`"))),
+        }
+    }
+    for b in block.body.blocks() {
+        match b.identifier() {
+            "attribute" => spec.attributes.push(parse_attribute(file, b)?),
+            "parent" => spec.parents.push(parse_parent(file, b)?),
+            other => return Err(spec_error(file, format!("unknown block `{other}`"))),
+        }
+    }
+    if spec.service.is_empty() {
+        return Err(spec_error(file, "`service` is required"));
+    }
+    if spec.identity.is_empty() {
+        return Err(spec_error(
+            file,
+            "`identity` must name at least one attribute",
+        ));
+    }
+    spec.attributes.sort_by(|a, b| a.name.cmp(&b.name));
+    if let Some(w) = spec.attributes.windows(2).find(|w| w[0].name == w[1].name) {
+        return Err(spec_error(
+            file,
+            format!("attribute `{}` is specified twice", w[0].name),
+        ));
+    }
+    let expected = format!("{resource_type}.hcl");
+    if !file.ends_with(&expected) {
+        return Err(spec_error(
+            file,
+            format!("the file for `{resource_type}` must be named `{expected}`"),
+        ));
+    }
+    Ok(spec)
+}
+
+fn parse_attribute(file: &str, b: &hcl::Block) -> Result<AttributeSpec> {
+    let name = single_label(file, b)?;
+    let mut a = AttributeSpec {
+        name,
+        compare: Compare::Exact,
+        default: None,
+        sensitive: false,
+        managed_by: Vec::new(),
+    };
+    for attr in b.body.attributes() {
+        let v = eval(file, &attr.expr)?;
+        match attr.key.as_str() {
+            "compare" => {
+                let name = string(file, "compare", &v)?;
+                a.compare = Compare::ALL
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, c)| *c)
+                    .ok_or_else(|| spec_error(file, format!("unknown compare mode `{name}`")))?;
+            }
+            "default" => a.default = Some(v),
+            "sensitive" => {
+                a.sensitive = v
+                    .as_bool()
+                    .ok_or_else(|| spec_error(file, "`sensitive` must be a bool"))?
+            }
+            other => {
+                return Err(spec_error(
+                    file,
+                    format!("unknown key `{other}` in attribute `{}`", a.name),
+                ));
+            }
+        }
+    }
+    for inner in b.body.blocks() {
+        if inner.identifier() != "managed_by" {
+            return Err(spec_error(
+                file,
+                format!("unknown block `{}` in attribute", inner.identifier()),
+            ));
+        }
+        let resource_type = single_label(file, inner)?;
+        let (via, filter, rest) = via_and_filter(file, inner)?;
+        if let Some(k) = rest.keys().next() {
+            return Err(spec_error(file, format!("unknown key `{k}` in managed_by")));
+        }
+        a.managed_by.push(ManagedBy {
+            resource_type,
+            via,
+            filter,
+        });
+    }
+    Ok(a)
+}
+
+fn parse_parent(file: &str, b: &hcl::Block) -> Result<Parent> {
+    let resource_type = single_label(file, b)?;
+    let (via, filter, mut rest) = via_and_filter(file, b)?;
+    let attribute = match rest.remove("attribute") {
+        Some(v) => Some(string(file, "attribute", &v)?),
+        None => None,
+    };
+    if let Some(k) = rest.keys().next() {
+        return Err(spec_error(file, format!("unknown key `{k}` in parent")));
+    }
+    Ok(Parent {
+        resource_type,
+        via,
+        attribute,
+        filter,
+    })
+}
+
+type Rest = BTreeMap<String, Value>;
+
+fn via_and_filter(file: &str, b: &hcl::Block) -> Result<(String, BTreeMap<String, Value>, Rest)> {
+    let mut via = None;
+    let mut filter = BTreeMap::new();
+    let mut rest = BTreeMap::new();
+    for attr in b.body.attributes() {
+        let v = eval(file, &attr.expr)?;
+        match attr.key.as_str() {
+            "via" => via = Some(string(file, "via", &v)?),
+            "where" => match v {
+                Value::Map(m) => filter = m,
+                _ => return Err(spec_error(file, "`where` must be an object")),
+            },
+            other => {
+                rest.insert(other.to_string(), v);
+            }
+        }
+    }
+    let via = via.ok_or_else(|| spec_error(file, format!("`{}` needs `via`", b.identifier())))?;
+    Ok((via, filter, rest))
+}
+
+fn single_label(file: &str, b: &hcl::Block) -> Result<String> {
+    match b.labels() {
+        [l] => Ok(l.as_str().to_string()),
+        _ => Err(spec_error(
+            file,
+            format!("`{}` takes exactly one label", b.identifier()),
+        )),
+    }
+}
+
+fn eval(file: &str, expr: &hcl::Expression) -> Result<Value> {
+    let v = expr
+        .evaluate(&hcl::eval::Context::new())
+        .map_err(|e| spec_error(file, e.to_string()))?;
+    Ok(from_hcl(v))
+}
+
+fn from_hcl(v: hcl::Value) -> Value {
+    match v {
+        hcl::Value::Null => Value::Null,
+        hcl::Value::Bool(b) => Value::Bool(b),
+        hcl::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
+        hcl::Value::String(s) => Value::String(s),
+        hcl::Value::Array(a) => Value::List(a.into_iter().map(from_hcl).collect()),
+        hcl::Value::Object(o) => Value::Map(o.into_iter().map(|(k, v)| (k, from_hcl(v))).collect()),
+    }
+}
+
+fn string(file: &str, key: &str, v: &Value) -> Result<String> {
+    v.as_str()
+        .map(str::to_string)
+        .ok_or_else(|| spec_error(file, format!("`{key}` must be a string")))
+}
+
+fn strings(file: &str, key: &str, v: &Value) -> Result<Vec<String>> {
+    v.as_list()
+        .and_then(|l| l.iter().map(|x| x.as_str().map(str::to_string)).collect())
+        .ok_or_else(|| spec_error(file, format!("`{key}` must be a list of strings")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spec_file_parses_and_is_registered() {
+        let registry = Registry::builtin().expect("builtin specs parse");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("providers");
+        let mut on_disk = Vec::new();
+        let mut stack = vec![dir.clone()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "hcl") {
+                    on_disk.push(
+                        p.strip_prefix(&dir)
+                            .unwrap()
+                            .to_string_lossy()
+                            .replace('\\', "/"),
+                    );
+                }
+            }
+        }
+        on_disk.sort();
+        let embedded: Vec<String> = SPEC_FILES.iter().map(|(f, _)| f.to_string()).collect();
+        assert_eq!(
+            on_disk, embedded,
+            "providers/ and spec::SPEC_FILES disagree"
+        );
+        assert_eq!(registry.types().count(), SPEC_FILES.len());
+    }
+
+    #[test]
+    fn specs_reference_known_types_and_attributes() {
+        let r = Registry::builtin().unwrap();
+        for s in r.specs() {
+            for p in &s.parents {
+                let parent = r
+                    .get(&p.resource_type)
+                    .unwrap_or_else(|| panic!("{}: unknown parent", s.file));
+                if let Some(a) = &p.attribute {
+                    assert!(
+                        parent.attribute(a).is_some(),
+                        "{}: parent attribute {a}",
+                        s.file
+                    );
+                }
+            }
+            for a in &s.attributes {
+                for m in &a.managed_by {
+                    assert!(
+                        r.get(&m.resource_type).is_some(),
+                        "{}: managed_by {}",
+                        s.file,
+                        m.resource_type
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn reads_every_feature() {
+        let r = Registry::builtin().unwrap();
+        let sg = r.get("aws_security_group").unwrap();
+        assert_eq!(sg.scope, Scope::Regional);
+        let ingress = sg.attribute("ingress").unwrap();
+        assert_eq!(ingress.compare, Compare::SgRules);
+        assert_eq!(ingress.managed_by.len(), 2);
+        assert_eq!(
+            ingress.managed_by[0].filter.get("type"),
+            Some(&Value::str("ingress"))
+        );
+        let rule = r.get("aws_vpc_security_group_ingress_rule").unwrap();
+        assert_eq!(
+            rule.attribute("from_port").unwrap().default,
+            Some(Value::from(-1))
+        );
+        let sgr = r.get("aws_security_group_rule").unwrap();
+        assert_eq!(sgr.identity_fanout.len(), 5);
+        assert_eq!(sgr.parents.len(), 2);
+        let rp = r.get("aws_iam_role_policy").unwrap();
+        assert_eq!(rp.identity_separator, ":");
+        assert_eq!(r.get("aws_iam_role").unwrap().scope, Scope::Global);
+    }
+
+    #[test]
+    fn rejects_bad_specs() {
+        for (text, why) in [
+            (
+                "resource \"aws_x\" { service = \"ec2\" \n bogus = 1 }",
+                "unknown key",
+            ),
+            (
+                "resource \"aws_x\" { service = \"ec2\" \n attribute \"a\" { compare = \"fuzzy\" } }",
+                "unknown compare",
+            ),
+            ("resource \"aws_x\" { }", "service"),
+            (
+                "resource \"aws_x\" { service = \"ec2\" \n parent \"aws_y\" { } }",
+                "via",
+            ),
+            ("nonsense {", "expected"),
+        ] {
+            let err = Registry::from_sources([("aws/x/aws_x.hcl", text)]).unwrap_err();
+            let msg = err.to_string();
+            assert!(msg.contains("aws_x.hcl"), "{msg}");
+            let _ = why;
+        }
+    }
+
+    #[test]
+    fn supported_types_doc_is_current() {
+        let generated = Registry::builtin().unwrap().supported_types_markdown();
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/supported-resources.md");
+        if std::env::var_os("DRIFTGATE_BLESS").is_some() {
+            std::fs::write(&path, &generated).unwrap();
+        }
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            on_disk == generated,
+            "docs/supported-resources.md is stale: run `DRIFTGATE_BLESS=1 cargo test --lib spec::`"
+        );
+    }
+}

@@ -1,0 +1,388 @@
+//! The JSON report: wire types apart from the model (ripgrep's `jsont.rs` habit), so the model
+//! can change without breaking consumers. The contract is `docs/json-output.md` and
+//! `docs/report.schema.json`.
+//!
+//! Versioning: adding a field keeps [`SCHEMA_VERSION`]; renaming, removing or changing the
+//! meaning of one bumps it.
+//!
+//! Output is deterministic: fixed key order for objects, sorted maps, sorted findings, no
+//! timestamps or durations unless the caller passes them in [`JsonExtras`].
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::mask::{Masked, mask, mask_attributes};
+use crate::model::{Drift, DriftKind, Gap, NotChecked, NotCheckedReason, ScanReport};
+
+/// The version of the report format. See the module docs for when it changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Facts about the scan that are not in the [`ScanReport`]; each is printed only when given.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JsonExtras {
+    /// API calls the observation made, by `service:Operation`.
+    pub api_calls: Option<BTreeMap<String, u64>>,
+    /// Wall time of the observation, in milliseconds.
+    pub duration_ms: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct ReportJson<'a> {
+    schema_version: u32,
+    driftgate_version: &'static str,
+    complete: bool,
+    strict: bool,
+    gaps: Vec<GapJson<'a>>,
+    states: Vec<&'a str>,
+    regions: &'a [String],
+    summary: SummaryJson,
+    findings: Vec<FindingJson<'a>>,
+    not_checked: Vec<NotCheckedJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_calls: Option<&'a BTreeMap<String, u64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration_ms: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct GapJson<'a> {
+    service: &'a str,
+    region: Option<&'a str>,
+    operation: &'a str,
+    resource_types: &'a [String],
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct SummaryJson {
+    recorded: usize,
+    observed: usize,
+    checked: usize,
+    changed: usize,
+    missing: usize,
+    unmanaged: usize,
+    not_checked: usize,
+    coverage_percent: f64,
+}
+
+#[derive(Serialize)]
+struct FindingJson<'a> {
+    kind: &'static str,
+    resource_type: &'a str,
+    id: &'a str,
+    address: Option<String>,
+    state: Option<&'a str>,
+    region: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changes: Option<Vec<ChangeJson>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    observed: Option<BTreeMap<String, Masked>>,
+}
+
+#[derive(Serialize)]
+struct ChangeJson {
+    path: String,
+    before: Masked,
+    after: Masked,
+    /// Present (and true) when either side is or holds a secret: its `(sensitive)` marker
+    /// then stands for a value that is not shown, not for the string "(sensitive)".
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    sensitive: bool,
+}
+
+#[derive(Serialize)]
+struct NotCheckedJson<'a> {
+    resource_type: &'a str,
+    address: String,
+    state: &'a str,
+    reason: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<&'a str>,
+}
+
+/// Coverage rounded to two decimals, so the number reads well and is stable.
+fn coverage(report: &ScanReport) -> f64 {
+    (report.summary.coverage_percent() * 100.0).round() / 100.0
+}
+
+fn gap(g: &Gap) -> GapJson<'_> {
+    GapJson {
+        service: &g.service,
+        region: g.region.as_deref(),
+        operation: &g.operation,
+        resource_types: &g.resource_types,
+        reason: &g.reason,
+    }
+}
+
+fn finding(d: &Drift) -> FindingJson<'_> {
+    let changes = (d.kind == DriftKind::Changed).then(|| {
+        d.changes
+            .iter()
+            .map(|c| {
+                let before = mask(&c.before);
+                let after = mask(&c.after);
+                ChangeJson {
+                    path: c.path.to_string(),
+                    sensitive: before.contains_redacted() || after.contains_redacted(),
+                    before,
+                    after,
+                }
+            })
+            .collect()
+    });
+    let observed = match d.kind {
+        DriftKind::Unmanaged => Some(d.observed.as_ref().map(mask_attributes).unwrap_or_default()),
+        _ => None,
+    };
+    FindingJson {
+        kind: d.kind.as_str(),
+        resource_type: &d.resource_type,
+        id: &d.id,
+        address: d.address.as_ref().map(ToString::to_string),
+        state: d.state.as_ref().map(|s| s.0.as_str()),
+        region: d.region.as_deref(),
+        changes,
+        observed,
+    }
+}
+
+/// The wire name of a not-checked reason.
+pub fn reason_name(r: &NotCheckedReason) -> &'static str {
+    match r {
+        NotCheckedReason::UnsupportedType => "unsupported_type",
+        NotCheckedReason::RegionNotScanned(_) => "region_not_scanned",
+        NotCheckedReason::Unobserved => "unobserved",
+    }
+}
+
+fn not_checked(n: &NotChecked) -> NotCheckedJson<'_> {
+    NotCheckedJson {
+        resource_type: &n.resource_type,
+        address: n.address.to_string(),
+        state: &n.state.0,
+        reason: reason_name(&n.reason),
+        region: match &n.reason {
+            NotCheckedReason::RegionNotScanned(r) => Some(r),
+            _ => None,
+        },
+    }
+}
+
+/// The report as pretty-printed JSON with a trailing newline.
+pub fn render_json(report: &ScanReport, extra: &JsonExtras) -> String {
+    let mut findings: Vec<&Drift> = report.findings.iter().collect();
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut not_checked_sorted: Vec<&NotChecked> = report.not_checked.iter().collect();
+    not_checked_sorted.sort();
+    let mut gaps: Vec<&Gap> = report.gaps.iter().collect();
+    gaps.sort();
+    let s = &report.summary;
+    let wire = ReportJson {
+        schema_version: SCHEMA_VERSION,
+        driftgate_version: env!("CARGO_PKG_VERSION"),
+        complete: report.is_complete(),
+        strict: report.strict,
+        gaps: gaps.into_iter().map(gap).collect(),
+        states: report.states.iter().map(|s| s.0.as_str()).collect(),
+        regions: &report.regions,
+        summary: SummaryJson {
+            recorded: s.recorded,
+            observed: s.observed,
+            checked: s.checked,
+            changed: s.changed,
+            missing: s.missing,
+            unmanaged: s.unmanaged,
+            not_checked: s.not_checked,
+            coverage_percent: coverage(report),
+        },
+        findings: findings.into_iter().map(finding).collect(),
+        not_checked: not_checked_sorted.into_iter().map(not_checked).collect(),
+        api_calls: extra.api_calls.as_ref(),
+        duration_ms: extra.duration_ms,
+    };
+    // Serializing these plain structs cannot fail (string keys, no custom errors).
+    let mut out = serde_json::to_string_pretty(&wire).unwrap_or_else(|e| {
+        format!(
+            "{{\"schema_version\": {SCHEMA_VERSION}, \"error\": {:?}}}",
+            e.to_string()
+        )
+    });
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::sample::{SECRET, sample_report};
+
+    #[test]
+    fn sample_report_snapshot() {
+        let extras = JsonExtras {
+            api_calls: Some(BTreeMap::from([
+                ("ec2:DescribeInstances".to_string(), 2),
+                ("iam:GetAccountAuthorizationDetails".to_string(), 1),
+            ])),
+            duration_ms: Some(1234),
+        };
+        let out = render_json(&sample_report(), &extras);
+        assert!(!out.contains(SECRET), "a secret leaked into the JSON");
+        assert!(out.ends_with("}\n"));
+        insta::assert_snapshot!(out.replace(env!("CARGO_PKG_VERSION"), "[version]"));
+    }
+
+    #[test]
+    fn output_is_deterministic_and_extras_are_optional() {
+        let mut report = sample_report();
+        let a = render_json(&report, &JsonExtras::default());
+        report.findings.reverse();
+        report.gaps.reverse();
+        report.not_checked.reverse();
+        assert_eq!(a, render_json(&report, &JsonExtras::default()));
+        let v: serde_json::Value = serde_json::from_str(&a).unwrap();
+        assert!(v.get("api_calls").is_none());
+        assert!(v.get("duration_ms").is_none());
+        assert_eq!(v["schema_version"], 1);
+        assert_eq!(v["complete"], false);
+    }
+
+    #[test]
+    fn changes_only_for_changed_and_observed_only_for_unmanaged() {
+        let v: serde_json::Value =
+            serde_json::from_str(&render_json(&sample_report(), &JsonExtras::default())).unwrap();
+        for f in v["findings"].as_array().unwrap() {
+            let kind = f["kind"].as_str().unwrap();
+            assert_eq!(f.get("changes").is_some(), kind == "changed", "{f}");
+            assert_eq!(f.get("observed").is_some(), kind == "unmanaged", "{f}");
+        }
+        let sensitive: Vec<&serde_json::Value> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|f| f["changes"].as_array().into_iter().flatten())
+            .filter(|c| c.get("sensitive").is_some())
+            .collect();
+        assert_eq!(sensitive.len(), 1);
+        assert_eq!(sensitive[0]["before"], "(sensitive)");
+    }
+
+    /// Walks the schema and checks that every object the schema describes has its
+    /// `required` members, and that no member is present the schema does not name where the
+    /// schema forbids extra members. Follows `$ref` into `$defs`, `items`, `properties`,
+    /// `additionalProperties`, and `if`/`then` (when the `if` matches by `const`).
+    fn check(
+        schema: &serde_json::Value,
+        root: &serde_json::Value,
+        v: &serde_json::Value,
+        at: &str,
+    ) {
+        let schema = match schema.get("$ref").and_then(|r| r.as_str()) {
+            Some(r) => {
+                let name = r.strip_prefix("#/$defs/").expect("local refs only");
+                &root["$defs"][name]
+            }
+            None => schema,
+        };
+        if let Some(types) = schema.get("type") {
+            let names: Vec<&str> = match types {
+                serde_json::Value::String(s) => vec![s.as_str()],
+                serde_json::Value::Array(a) => a.iter().filter_map(|t| t.as_str()).collect(),
+                _ => vec![],
+            };
+            let ok = names.iter().any(|t| match *t {
+                "object" => v.is_object(),
+                "array" => v.is_array(),
+                "string" => v.is_string(),
+                "integer" => v.is_i64() || v.is_u64(),
+                "number" => v.is_number(),
+                "boolean" => v.is_boolean(),
+                "null" => v.is_null(),
+                _ => false,
+            });
+            assert!(ok, "{at}: {v} is not of type {types}");
+        }
+        if let Some(values) = schema.get("enum").and_then(|e| e.as_array()) {
+            assert!(values.contains(v), "{at}: {v} not in {values:?}");
+        }
+        if let Some(obj) = v.as_object() {
+            for r in schema
+                .get("required")
+                .and_then(|r| r.as_array())
+                .into_iter()
+                .flatten()
+            {
+                let r = r.as_str().unwrap();
+                assert!(obj.contains_key(r), "{at}: missing required `{r}`");
+            }
+            let props = schema.get("properties").and_then(|p| p.as_object());
+            for (k, child) in obj {
+                match props.and_then(|p| p.get(k)) {
+                    Some(s) => check(s, root, child, &format!("{at}.{k}")),
+                    None => match schema.get("additionalProperties") {
+                        Some(serde_json::Value::Bool(false)) => {
+                            panic!("{at}: `{k}` is not in the schema")
+                        }
+                        Some(s @ serde_json::Value::Object(_)) => {
+                            check(s, root, child, &format!("{at}.{k}"))
+                        }
+                        _ => {}
+                    },
+                }
+            }
+            if let (Some(cond), Some(then)) = (schema.get("if"), schema.get("then")) {
+                let matches = cond["properties"]
+                    .as_object()
+                    .is_some_and(|p| p.iter().all(|(k, s)| obj.get(k) == s.get("const")));
+                if matches {
+                    check(then, root, v, at);
+                } else if let Some(otherwise) = schema.get("else") {
+                    check(otherwise, root, v, at);
+                }
+            }
+        }
+        if let (Some(items), Some(arr)) = (schema.get("items"), v.as_array()) {
+            for (i, child) in arr.iter().enumerate() {
+                check(items, root, child, &format!("{at}[{i}]"));
+            }
+        }
+    }
+
+    #[test]
+    fn output_matches_the_published_schema() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../docs/report.schema.json")).unwrap();
+        assert_eq!(
+            schema["$schema"],
+            "https://json-schema.org/draft/2020-12/schema"
+        );
+        assert_eq!(
+            schema["properties"]["schema_version"]["const"],
+            SCHEMA_VERSION
+        );
+        let extras = JsonExtras {
+            api_calls: Some(BTreeMap::from([("ec2:DescribeVpcs".to_string(), 1)])),
+            duration_ms: Some(5),
+        };
+        for report in [sample_report(), ScanReport::default()] {
+            let v: serde_json::Value =
+                serde_json::from_str(&render_json(&report, &extras)).unwrap();
+            check(&schema, &schema, &v, "$");
+        }
+    }
+
+    #[test]
+    fn the_schema_check_catches_a_missing_field() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../docs/report.schema.json")).unwrap();
+        let mut v: serde_json::Value =
+            serde_json::from_str(&render_json(&sample_report(), &JsonExtras::default())).unwrap();
+        v["summary"]
+            .as_object_mut()
+            .unwrap()
+            .remove("coverage_percent");
+        let result = std::panic::catch_unwind(|| check(&schema, &schema, &v, "$"));
+        assert!(result.is_err());
+    }
+}

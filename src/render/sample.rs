@@ -1,0 +1,160 @@
+//! A small hand-built report with one of everything a renderer must handle: a changed
+//! resource with a secret, an IAM document change, a missing and an unmanaged resource, gaps
+//! and not-checked resources. Test-only.
+
+use std::collections::BTreeMap;
+
+use crate::model::{
+    Address, Attributes, Change, Drift, DriftKind, Gap, InstanceKey, NotChecked, NotCheckedReason,
+    Path, ScanReport, Secret, StateSource, Summary, Value,
+};
+
+/// A secret that must appear in no output.
+pub const SECRET: &str = "hunter2-do-not-print";
+
+fn state() -> StateSource {
+    StateSource("envs/prod/terraform.tfstate".into())
+}
+
+fn attrs(entries: &[(&str, Value)]) -> Attributes {
+    entries
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+const POLICY_BEFORE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+const POLICY_AFTER: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com","lambda.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#;
+
+pub fn sample_report() -> ScanReport {
+    let web = Drift {
+        kind: DriftKind::Changed,
+        resource_type: "aws_instance".into(),
+        id: "i-0abc123".into(),
+        address: Some(Address::managed("aws_instance", "web").in_module("app", None)),
+        state: Some(state()),
+        region: Some("us-east-1".into()),
+        changes: vec![
+            Change {
+                path: Path::root("instance_type"),
+                before: Value::str("t3.micro"),
+                after: Value::str("t3.large"),
+            },
+            Change {
+                path: Path::root("tags").key("kubernetes.io/role"),
+                before: Value::Null,
+                after: Value::str("node"),
+            },
+            Change {
+                path: Path::root("tags").key("team"),
+                before: Value::str("core"),
+                after: Value::str("platform"),
+            },
+            Change {
+                path: Path::root("user_data"),
+                before: Value::sensitive(Value::str(SECRET)),
+                after: Value::Sensitive(Secret::Fingerprint(
+                    "hmac-sha256:00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff"
+                        .into(),
+                )),
+            },
+        ],
+        observed: None,
+    };
+    let role = Drift {
+        kind: DriftKind::Changed,
+        resource_type: "aws_iam_role".into(),
+        id: "app".into(),
+        address: Some(Address::managed("aws_iam_role", "app")),
+        state: Some(state()),
+        region: None,
+        changes: vec![
+            Change {
+                path: Path::root("assume_role_policy"),
+                before: Value::str(POLICY_BEFORE),
+                after: Value::str(POLICY_AFTER),
+            },
+            Change {
+                path: Path::root("max_session_duration"),
+                before: Value::from(3600),
+                after: Value::from(7200),
+            },
+        ],
+        observed: None,
+    };
+    let sg = Drift {
+        kind: DriftKind::Missing,
+        resource_type: "aws_security_group".into(),
+        id: "sg-0123".into(),
+        address: Some(
+            Address::managed("aws_security_group", "db").with_key(InstanceKey::Str("a".into())),
+        ),
+        state: Some(state()),
+        region: Some("us-east-1".into()),
+        changes: vec![],
+        observed: None,
+    };
+    let user = Drift {
+        kind: DriftKind::Unmanaged,
+        resource_type: "aws_iam_user".into(),
+        id: "intruder".into(),
+        address: None,
+        state: None,
+        region: None,
+        changes: vec![],
+        observed: Some(attrs(&[
+            ("name", Value::str("intruder")),
+            ("path", Value::str("/")),
+            (
+                "tags",
+                Value::Map(BTreeMap::from([(
+                    "owner".to_string(),
+                    Value::str("nobody"),
+                )])),
+            ),
+            ("login_password", Value::sensitive(Value::str(SECRET))),
+        ])),
+    };
+    ScanReport {
+        states: vec![state()],
+        regions: vec!["us-east-1".into()],
+        summary: Summary {
+            recorded: 7,
+            observed: 6,
+            checked: 4,
+            changed: 2,
+            missing: 1,
+            unmanaged: 1,
+            not_checked: 3,
+        },
+        findings: vec![web, role, sg, user],
+        not_checked: vec![
+            NotChecked {
+                resource_type: "aws_s3_bucket".into(),
+                address: Address::managed("aws_s3_bucket", "logs"),
+                state: state(),
+                reason: NotCheckedReason::UnsupportedType,
+            },
+            NotChecked {
+                resource_type: "aws_instance".into(),
+                address: Address::managed("aws_instance", "eu"),
+                state: state(),
+                reason: NotCheckedReason::RegionNotScanned("eu-west-1".into()),
+            },
+            NotChecked {
+                resource_type: "aws_iam_policy".into(),
+                address: Address::managed("aws_iam_policy", "ro"),
+                state: state(),
+                reason: NotCheckedReason::Unobserved,
+            },
+        ],
+        gaps: vec![Gap {
+            service: "iam".into(),
+            region: None,
+            operation: "ListPolicies".into(),
+            resource_types: vec!["aws_iam_policy".into()],
+            reason: "AccessDenied: not authorized to perform iam:ListPolicies".into(),
+        }],
+        strict: false,
+    }
+}

@@ -1,0 +1,924 @@
+//! Live: `provider::aws::observe` against moto (an AWS emulator on a loopback port).
+//!
+//! Objects are created with the SDK itself, observed, and every attribute checked for value and
+//! shape as the hashicorp/aws provider records it. Skipped (with a printed reason) when
+//! `moto_server` is absent, unless `CI` is set.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_ec2::config::Credentials;
+use driftgate::model::{Observation, ObservedResource, Owner, Value};
+use driftgate::provider::aws::{ObserveRequest, Progress, ProgressEvent, observe, supported_types};
+
+const ACCOUNT: &str = "123456789012";
+const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+const S3_READ: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":"*"}]}"#;
+const EC2_DESCRIBE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}"#;
+
+/// A moto server on a free loopback port, killed on drop.
+struct Moto {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind a loopback port")
+        .local_addr()
+        .expect("local address")
+        .port()
+}
+
+fn start_moto() -> Option<Moto> {
+    let port = free_port();
+    let child = Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    let child = match child {
+        Ok(child) => child,
+        Err(e) => {
+            if std::env::var_os("CI").is_some() {
+                panic!("moto_server is required in CI: {e}");
+            }
+            eprintln!("skipping live observe test: cannot start moto_server: {e}");
+            return None;
+        }
+    };
+    let moto = Moto { child, port };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "moto_server did not listen on port {port} within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some(moto)
+}
+
+async fn sdk(port: u16) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+        .region(Region::new("us-east-1"))
+        .retry_config(RetryConfig::standard().with_max_attempts(2))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(2))
+                .build(),
+        )
+        .load()
+        .await
+}
+
+fn all_types() -> BTreeSet<String> {
+    supported_types().into_iter().map(String::from).collect()
+}
+
+fn recorder() -> (Progress, Arc<Mutex<Vec<ProgressEvent>>>) {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = events.clone();
+    let progress: Progress = Arc::new(move |e| sink.lock().unwrap().push(e));
+    (progress, events)
+}
+
+/// What an attribute must be: exactly a value, or any non-empty string (ids the cloud makes up).
+enum Want {
+    Eq(Value),
+    AnyString,
+}
+
+fn eq(v: impl Into<Value>) -> Want {
+    Want::Eq(v.into())
+}
+
+fn map(pairs: &[(&str, &str)]) -> Want {
+    Want::Eq(Value::Map(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::from(*v)))
+            .collect(),
+    ))
+}
+
+fn strings(items: &[&str]) -> Value {
+    Value::List(items.iter().map(|s| Value::from(*s)).collect())
+}
+
+/// The attribute names are exactly those of `want`, and each value matches.
+fn assert_attributes(resource: &ObservedResource, want: Vec<(&str, Want)>) {
+    let got = &resource.attributes;
+    let want_keys: BTreeSet<&str> = want.iter().map(|(k, _)| *k).collect();
+    let got_keys: BTreeSet<&str> = got.keys().map(String::as_str).collect();
+    assert_eq!(
+        got_keys, want_keys,
+        "attribute names of {} {}",
+        resource.resource_type, resource.cloud_id
+    );
+    for (key, w) in want {
+        let value = &got[key];
+        match w {
+            Want::Eq(expected) => assert_eq!(
+                value, &expected,
+                "{}.{key} of {}",
+                resource.resource_type, resource.cloud_id
+            ),
+            Want::AnyString => assert!(
+                value.as_str().is_some_and(|s| !s.is_empty()),
+                "{}.{key} of {} should be a string, is {value}",
+                resource.resource_type,
+                resource.cloud_id
+            ),
+        }
+    }
+}
+
+fn find<'a>(obs: &'a Observation, resource_type: &str, cloud_id: &str) -> &'a ObservedResource {
+    obs.resources
+        .iter()
+        .find(|r| r.resource_type == resource_type && r.cloud_id == cloud_id)
+        .unwrap_or_else(|| panic!("no {resource_type} {cloud_id} observed"))
+}
+
+fn of_type<'a>(obs: &'a Observation, resource_type: &str) -> Vec<&'a ObservedResource> {
+    obs.resources
+        .iter()
+        .filter(|r| r.resource_type == resource_type)
+        .collect()
+}
+
+fn block(entries: &[(&str, Value)]) -> Value {
+    let mut b: BTreeMap<String, Value> = [
+        ("cidr_blocks", Value::List(vec![])),
+        ("description", Value::from("")),
+        ("ipv6_cidr_blocks", Value::List(vec![])),
+        ("prefix_list_ids", Value::List(vec![])),
+        ("security_groups", Value::List(vec![])),
+        ("self", Value::from(false)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    for (k, v) in entries {
+        b.insert(k.to_string(), v.clone());
+    }
+    Value::Map(b)
+}
+
+struct Created {
+    vpc: String,
+    subnet: String,
+    sg: String,
+    instance: String,
+    policy_arn: String,
+}
+
+async fn create_objects(sdk: &SdkConfig) -> Created {
+    use aws_sdk_ec2::types::{
+        AttributeBooleanValue, IamInstanceProfileSpecification, IpPermission, IpRange,
+        ResourceType, Tag, TagSpecification, UserIdGroupPair,
+    };
+    let ec2 = aws_sdk_ec2::Client::new(sdk);
+    let iam = aws_sdk_iam::Client::new(sdk);
+    let tags = |rt: ResourceType, pairs: &[(&str, &str)]| {
+        let mut spec = TagSpecification::builder().resource_type(rt);
+        for (k, v) in pairs {
+            spec = spec.tags(Tag::builder().key(*k).value(*v).build());
+        }
+        spec.build()
+    };
+
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .tag_specifications(tags(
+            ResourceType::Vpc,
+            &[("Name", "main"), ("team", "core")],
+        ))
+        .send()
+        .await
+        .unwrap()
+        .vpc
+        .unwrap()
+        .vpc_id
+        .unwrap();
+    ec2.modify_vpc_attribute()
+        .vpc_id(&vpc)
+        .enable_dns_hostnames(AttributeBooleanValue::builder().value(true).build())
+        .send()
+        .await
+        .unwrap();
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block("10.0.1.0/24")
+        .availability_zone("us-east-1a")
+        .tag_specifications(tags(ResourceType::Subnet, &[("Name", "app")]))
+        .send()
+        .await
+        .unwrap()
+        .subnet
+        .unwrap()
+        .subnet_id
+        .unwrap();
+    let sg = ec2
+        .create_security_group()
+        .group_name("web")
+        .description("web tier")
+        .vpc_id(&vpc)
+        .tag_specifications(tags(ResourceType::SecurityGroup, &[("tier", "web")]))
+        .send()
+        .await
+        .unwrap()
+        .group_id
+        .unwrap();
+    ec2.authorize_security_group_ingress()
+        .group_id(&sg)
+        .ip_permissions(
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(443)
+                .to_port(443)
+                .ip_ranges(
+                    IpRange::builder()
+                        .cidr_ip("0.0.0.0/0")
+                        .description("world")
+                        .build(),
+                )
+                .build(),
+        )
+        .ip_permissions(
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(22)
+                .to_port(22)
+                .user_id_group_pairs(UserIdGroupPair::builder().group_id(&sg).build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    iam.create_instance_profile()
+        .instance_profile_name("worker")
+        .path("/apps/")
+        .send()
+        .await
+        .unwrap();
+    let instance = ec2
+        .run_instances()
+        .image_id("ami-12c6146b")
+        .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
+        .min_count(1)
+        .max_count(1)
+        .subnet_id(&subnet)
+        .security_group_ids(&sg)
+        .iam_instance_profile(
+            IamInstanceProfileSpecification::builder()
+                .name("worker")
+                .build(),
+        )
+        .tag_specifications(tags(ResourceType::Instance, &[("Name", "worker-a")]))
+        .send()
+        .await
+        .unwrap()
+        .instances
+        .unwrap()
+        .remove(0)
+        .instance_id
+        .unwrap();
+    // A terminated instance is gone and must not be observed.
+    let doomed = ec2
+        .run_instances()
+        .image_id("ami-12c6146b")
+        .min_count(1)
+        .max_count(1)
+        .subnet_id(&subnet)
+        .send()
+        .await
+        .unwrap()
+        .instances
+        .unwrap()
+        .remove(0)
+        .instance_id
+        .unwrap();
+    ec2.terminate_instances()
+        .instance_ids(&doomed)
+        .send()
+        .await
+        .unwrap();
+
+    let policy_arn = iam
+        .create_policy()
+        .policy_name("p")
+        .description("describe ec2")
+        .policy_document(EC2_DESCRIBE)
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("team")
+                .value("core")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .policy
+        .unwrap()
+        .arn
+        .unwrap();
+    iam.create_role()
+        .role_name("app")
+        .assume_role_policy_document(TRUST)
+        .description("app role")
+        .max_session_duration(7200)
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("team")
+                .value("core")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    iam.put_role_policy()
+        .role_name("app")
+        .policy_name("inline")
+        .policy_document(S3_READ)
+        .send()
+        .await
+        .unwrap();
+    iam.attach_role_policy()
+        .role_name("app")
+        .policy_arn(&policy_arn)
+        .send()
+        .await
+        .unwrap();
+    iam.create_user()
+        .user_name("deploy")
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("team")
+                .value("core")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    iam.put_user_policy()
+        .user_name("deploy")
+        .policy_name("up")
+        .policy_document(S3_READ)
+        .send()
+        .await
+        .unwrap();
+    iam.attach_user_policy()
+        .user_name("deploy")
+        .policy_arn(&policy_arn)
+        .send()
+        .await
+        .unwrap();
+
+    Created {
+        vpc,
+        subnet,
+        sg,
+        instance,
+        policy_arn,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn observes_moto_as_the_provider_records_state() {
+    let Some(moto) = start_moto() else { return };
+    let sdk = sdk(moto.port).await;
+    let c = create_objects(&sdk).await;
+
+    let (progress, events) = recorder();
+    let request = ObserveRequest {
+        regions: vec!["us-east-1".into()],
+        resource_types: all_types(),
+    };
+    let obs = observe(&sdk, &request, progress).await;
+
+    assert_eq!(obs.gaps, vec![], "a healthy endpoint leaves no gaps");
+    assert_eq!(obs.regions, vec!["us-east-1"]);
+    assert_eq!(
+        obs.resource_types,
+        supported_types()
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>()
+    );
+    let keys: Vec<(&str, &str)> = obs
+        .resources
+        .iter()
+        .map(|r| (r.resource_type.as_str(), r.cloud_id.as_str()))
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted, "resources are sorted by (type, cloud id)");
+
+    // Progress: planned first, then one Done per task.
+    let events = events.lock().unwrap().clone();
+    let Some(ProgressEvent::Planned { tasks }) = events.first().cloned() else {
+        panic!("first progress event is Planned: {events:?}");
+    };
+    assert_eq!(events.len(), tasks + 1);
+
+    // ---- VPC ------------------------------------------------------------------------------
+    let vpc = find(&obs, "aws_vpc", &c.vpc);
+    assert_eq!(vpc.owner, Owner::User);
+    assert!(vpc.primary);
+    assert_eq!(vpc.region.as_deref(), Some("us-east-1"));
+    assert_attributes(
+        vpc,
+        vec![
+            ("id", eq(c.vpc.as_str())),
+            (
+                "arn",
+                eq(format!("arn:aws:ec2:us-east-1:{ACCOUNT}:vpc/{}", c.vpc)),
+            ),
+            ("cidr_block", eq("10.0.0.0/16")),
+            ("instance_tenancy", eq("default")),
+            ("enable_dns_support", eq(true)),
+            ("enable_dns_hostnames", eq(true)),
+            ("dhcp_options_id", Want::AnyString),
+            ("owner_id", eq(ACCOUNT)),
+            ("tags", map(&[("Name", "main"), ("team", "core")])),
+        ],
+    );
+    let default_vpcs: Vec<_> = of_type(&obs, "aws_vpc")
+        .into_iter()
+        .filter(|v| v.cloud_id != c.vpc)
+        .collect();
+    assert_eq!(default_vpcs.len(), 1, "moto's default VPC");
+    assert!(matches!(default_vpcs[0].owner, Owner::Aws(_)));
+    assert_eq!(
+        obs.api_calls.get("ec2:DescribeVpcAttribute"),
+        Some(&4),
+        "two DNS flags for each of two VPCs"
+    );
+
+    // ---- subnets -------------------------------------------------------------------------
+    let subnet = find(&obs, "aws_subnet", &c.subnet);
+    assert_eq!(subnet.owner, Owner::User);
+    assert_attributes(
+        subnet,
+        vec![
+            ("id", eq(c.subnet.as_str())),
+            (
+                "arn",
+                eq(format!(
+                    "arn:aws:ec2:us-east-1:{ACCOUNT}:subnet/{}",
+                    c.subnet
+                )),
+            ),
+            ("vpc_id", eq(c.vpc.as_str())),
+            ("cidr_block", eq("10.0.1.0/24")),
+            ("availability_zone", eq("us-east-1a")),
+            ("availability_zone_id", Want::AnyString),
+            ("map_public_ip_on_launch", eq(false)),
+            ("assign_ipv6_address_on_creation", eq(false)),
+            ("ipv6_cidr_block", eq("")),
+            ("owner_id", eq(ACCOUNT)),
+            ("tags", map(&[("Name", "app")])),
+        ],
+    );
+    let default_subnets: Vec<_> = of_type(&obs, "aws_subnet")
+        .into_iter()
+        .filter(|s| s.cloud_id != c.subnet)
+        .collect();
+    assert!(!default_subnets.is_empty());
+    assert!(
+        default_subnets
+            .iter()
+            .all(|s| matches!(s.owner, Owner::Aws(_)))
+    );
+
+    // ---- security group ------------------------------------------------------------------
+    let sg = find(&obs, "aws_security_group", &c.sg);
+    assert_eq!(sg.owner, Owner::User);
+    let tcp = |port: i32, extra: &[(&str, Value)]| {
+        let mut entries = vec![
+            ("protocol", Value::from("tcp")),
+            ("from_port", Value::from(port)),
+            ("to_port", Value::from(port)),
+        ];
+        entries.extend(extra.iter().cloned());
+        block(&entries)
+    };
+    let mut ingress = vec![
+        tcp(
+            443,
+            &[
+                ("cidr_blocks", strings(&["0.0.0.0/0"])),
+                ("description", Value::from("world")),
+            ],
+        ),
+        tcp(22, &[("self", Value::from(true))]),
+    ];
+    ingress.sort();
+    assert_attributes(
+        sg,
+        vec![
+            ("id", eq(c.sg.as_str())),
+            (
+                "arn",
+                eq(format!(
+                    "arn:aws:ec2:us-east-1:{ACCOUNT}:security-group/{}",
+                    c.sg
+                )),
+            ),
+            ("name", eq("web")),
+            ("description", eq("web tier")),
+            ("vpc_id", eq(c.vpc.as_str())),
+            ("owner_id", eq(ACCOUNT)),
+            ("tags", map(&[("tier", "web")])),
+            ("ingress", Want::Eq(Value::List(ingress))),
+            (
+                "egress",
+                Want::Eq(Value::List(vec![block(&[
+                    ("protocol", Value::from("-1")),
+                    ("from_port", Value::from(0)),
+                    ("to_port", Value::from(0)),
+                    ("cidr_blocks", strings(&["0.0.0.0/0"])),
+                ])])),
+            ),
+        ],
+    );
+    let defaults: Vec<_> = of_type(&obs, "aws_security_group")
+        .into_iter()
+        .filter(|g| g.attributes["name"] == Value::from("default"))
+        .collect();
+    assert!(defaults.len() >= 2, "default groups of both VPCs");
+    assert!(defaults.iter().all(|g| matches!(g.owner, Owner::Aws(_))));
+
+    // ---- rules: two views of each EC2 rule --------------------------------------------------
+    let rules_of = |ty: &str| -> Vec<&ObservedResource> {
+        of_type(&obs, ty)
+            .into_iter()
+            .filter(|r| r.attributes["security_group_id"] == Value::from(c.sg.as_str()))
+            .collect()
+    };
+    let ingress_rules = rules_of("aws_vpc_security_group_ingress_rule");
+    let egress_rules = rules_of("aws_vpc_security_group_egress_rule");
+    let legacy_rules = rules_of("aws_security_group_rule");
+    assert_eq!(ingress_rules.len(), 2);
+    assert_eq!(egress_rules.len(), 1);
+    assert_eq!(legacy_rules.len(), 3);
+    assert!(ingress_rules.iter().chain(&egress_rules).all(|r| r.primary));
+    assert!(legacy_rules.iter().all(|r| !r.primary));
+
+    let self_rule = ingress_rules
+        .iter()
+        .find(|r| r.attributes["from_port"] == Value::from(22))
+        .expect("the self-referencing rule");
+    let id = self_rule.cloud_id.as_str();
+    assert!(id.starts_with("sgr-"));
+    // moto gap: moto returns no SecurityGroupRuleArn nor GroupOwnerId, so the ARN has no account.
+    assert_attributes(
+        self_rule,
+        vec![
+            ("id", eq(id)),
+            ("security_group_rule_id", eq(id)),
+            ("arn", Want::AnyString),
+            ("security_group_id", eq(c.sg.as_str())),
+            ("ip_protocol", eq("tcp")),
+            ("from_port", eq(22)),
+            ("to_port", eq(22)),
+            ("cidr_ipv4", eq(Value::Null)),
+            ("cidr_ipv6", eq(Value::Null)),
+            ("prefix_list_id", eq(Value::Null)),
+            ("referenced_security_group_id", eq(c.sg.as_str())),
+            ("description", eq(Value::Null)),
+            ("tags", map(&[])),
+        ],
+    );
+    assert!(
+        self_rule.attributes["arn"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!(":security-group-rule/{id}"))
+    );
+    assert_attributes(
+        find_view(&obs, "aws_security_group_rule", id),
+        vec![
+            ("security_group_id", eq(c.sg.as_str())),
+            ("type", eq("ingress")),
+            ("protocol", eq("tcp")),
+            ("from_port", eq(22)),
+            ("to_port", eq(22)),
+            ("cidr_blocks", eq(Value::List(vec![]))),
+            ("ipv6_cidr_blocks", eq(Value::List(vec![]))),
+            ("prefix_list_ids", eq(Value::List(vec![]))),
+            ("source_security_group_id", eq(Value::Null)),
+            ("self", eq(true)),
+            ("description", eq(Value::Null)),
+        ],
+    );
+
+    let world = ingress_rules
+        .iter()
+        .find(|r| r.attributes["from_port"] == Value::from(443))
+        .expect("the world-open rule");
+    assert_eq!(world.attributes["cidr_ipv4"], Value::from("0.0.0.0/0"));
+    assert_eq!(world.attributes["description"], Value::from("world"));
+    assert_eq!(
+        world.attributes["referenced_security_group_id"],
+        Value::Null
+    );
+    let world_legacy = find_view(&obs, "aws_security_group_rule", &world.cloud_id);
+    assert_eq!(
+        world_legacy.attributes["cidr_blocks"],
+        strings(&["0.0.0.0/0"])
+    );
+    assert_eq!(world_legacy.attributes["self"], Value::from(false));
+    assert_eq!(world_legacy.attributes["description"], Value::from("world"));
+
+    let all_out = egress_rules[0];
+    assert_eq!(all_out.attributes["ip_protocol"], Value::from("-1"));
+    assert_eq!(all_out.attributes["from_port"], Value::from(-1));
+    assert_eq!(all_out.attributes["to_port"], Value::from(-1));
+    let all_out_legacy = find_view(&obs, "aws_security_group_rule", &all_out.cloud_id);
+    assert_eq!(all_out_legacy.attributes["type"], Value::from("egress"));
+    assert_eq!(all_out_legacy.attributes["from_port"], Value::from(0));
+
+    let default_ids: BTreeSet<&Value> = defaults.iter().map(|g| &g.attributes["id"]).collect();
+    let default_rules: Vec<_> = obs
+        .resources
+        .iter()
+        .filter(|r| {
+            r.resource_type.contains("rule")
+                && default_ids.contains(&r.attributes["security_group_id"])
+        })
+        .collect();
+    assert!(!default_rules.is_empty());
+    assert!(
+        default_rules
+            .iter()
+            .all(|r| matches!(r.owner, Owner::Aws(_)))
+    );
+
+    // ---- instance ------------------------------------------------------------------------
+    let instances = of_type(&obs, "aws_instance");
+    assert_eq!(instances.len(), 1, "the terminated instance is gone");
+    let instance = find(&obs, "aws_instance", &c.instance);
+    assert_eq!(instance.owner, Owner::User);
+    assert_attributes(
+        instance,
+        vec![
+            ("id", eq(c.instance.as_str())),
+            (
+                "arn",
+                eq(format!(
+                    "arn:aws:ec2:us-east-1:{ACCOUNT}:instance/{}",
+                    c.instance
+                )),
+            ),
+            ("ami", eq("ami-12c6146b")),
+            ("instance_type", eq("t3.micro")),
+            ("subnet_id", eq(c.subnet.as_str())),
+            ("availability_zone", eq("us-east-1a")),
+            ("tenancy", eq("default")),
+            ("vpc_security_group_ids", eq(strings(&[c.sg.as_str()]))),
+            ("key_name", eq("")),
+            ("iam_instance_profile", eq("worker")),
+            ("private_ip", Want::AnyString),
+            ("private_dns", Want::AnyString),
+            ("public_ip", eq("")),
+            ("source_dest_check", eq(true)),
+            ("monitoring", eq(false)),
+            ("ebs_optimized", eq(false)),
+            ("instance_state", eq("running")),
+            ("primary_network_interface_id", Want::AnyString),
+            ("tags", map(&[("Name", "worker-a")])),
+        ],
+    );
+
+    // ---- IAM -----------------------------------------------------------------------------
+    let role = find(&obs, "aws_iam_role", "app");
+    assert_eq!(role.owner, Owner::User);
+    assert_eq!(role.region, None);
+    let inline = Value::List(vec![Value::Map(
+        [
+            ("name".to_string(), Value::from("inline")),
+            ("policy".to_string(), Value::from(S3_READ)),
+        ]
+        .into(),
+    )]);
+    assert_attributes(
+        role,
+        vec![
+            ("id", eq("app")),
+            ("name", eq("app")),
+            ("arn", eq(format!("arn:aws:iam::{ACCOUNT}:role/app"))),
+            ("path", eq("/")),
+            ("unique_id", Want::AnyString),
+            ("create_date", Want::AnyString),
+            ("assume_role_policy", eq(TRUST)),
+            ("description", eq("app role")),
+            ("max_session_duration", eq(7200)),
+            ("permissions_boundary", eq("")),
+            ("tags", map(&[("team", "core")])),
+            ("managed_policy_arns", eq(strings(&[c.policy_arn.as_str()]))),
+            ("inline_policy", Want::Eq(inline)),
+        ],
+    );
+    assert_attributes(
+        find(&obs, "aws_iam_role_policy", "app:inline"),
+        vec![
+            ("id", eq("app:inline")),
+            ("role", eq("app")),
+            ("name", eq("inline")),
+            ("policy", eq(S3_READ)),
+        ],
+    );
+    assert_attributes(
+        find(
+            &obs,
+            "aws_iam_role_policy_attachment",
+            &format!("app/{}", c.policy_arn),
+        ),
+        vec![
+            ("role", eq("app")),
+            ("policy_arn", eq(c.policy_arn.as_str())),
+        ],
+    );
+    assert_attributes(
+        find(&obs, "aws_iam_user", "deploy"),
+        vec![
+            ("id", eq("deploy")),
+            ("name", eq("deploy")),
+            ("arn", eq(format!("arn:aws:iam::{ACCOUNT}:user/deploy"))),
+            ("path", eq("/")),
+            ("unique_id", Want::AnyString),
+            ("permissions_boundary", eq("")),
+            ("tags", map(&[("team", "core")])),
+        ],
+    );
+    assert_attributes(
+        find(&obs, "aws_iam_user_policy", "deploy:up"),
+        vec![
+            ("id", eq("deploy:up")),
+            ("user", eq("deploy")),
+            ("name", eq("up")),
+            ("policy", eq(S3_READ)),
+        ],
+    );
+    assert_attributes(
+        find(
+            &obs,
+            "aws_iam_user_policy_attachment",
+            &format!("deploy/{}", c.policy_arn),
+        ),
+        vec![
+            ("user", eq("deploy")),
+            ("policy_arn", eq(c.policy_arn.as_str())),
+        ],
+    );
+    let policy = find(&obs, "aws_iam_policy", &c.policy_arn);
+    assert_eq!(policy.owner, Owner::User);
+    assert_eq!(policy.attributes["id"], Value::from(c.policy_arn.as_str()));
+    assert_eq!(policy.attributes["arn"], Value::from(c.policy_arn.as_str()));
+    assert_eq!(policy.attributes["name"], Value::from("p"));
+    assert_eq!(policy.attributes["path"], Value::from("/"));
+    assert_eq!(
+        policy.attributes["description"],
+        Value::from("describe ec2")
+    );
+    assert_eq!(policy.attributes["policy"], Value::from(EC2_DESCRIBE));
+    assert_eq!(policy.attributes["attachment_count"], Value::from(2));
+    assert_eq!(
+        policy.attributes["tags"],
+        Value::Map([("team".to_string(), Value::from("core"))].into())
+    );
+
+    // ---- calls ---------------------------------------------------------------------------
+    for op in [
+        "ec2:DescribeVpcs",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeSecurityGroupRules",
+        "ec2:DescribeInstances",
+        "iam:GetAccountAuthorizationDetails",
+        "iam:ListRoles",
+    ] {
+        assert_eq!(obs.api_calls.get(op), Some(&1), "{op}: one page");
+    }
+    assert_eq!(
+        obs.api_calls.get("iam:ListPolicyTags"),
+        Some(&1),
+        "one per customer policy"
+    );
+    assert_eq!(obs.api_calls.len(), 9, "{:?}", obs.api_calls);
+
+    // Asking for one type calls only what feeds it.
+    let (progress, _) = recorder();
+    let users_only = observe(
+        &sdk,
+        &ObserveRequest {
+            regions: vec!["us-east-1".into()],
+            resource_types: ["aws_iam_user".to_string(), "aws_nonsense".to_string()].into(),
+        },
+        progress,
+    )
+    .await;
+    assert_eq!(users_only.resource_types, vec!["aws_iam_user"]);
+    assert_eq!(
+        users_only.api_calls,
+        [("iam:GetAccountAuthorizationDetails".to_string(), 1)].into()
+    );
+    assert!(
+        users_only
+            .resources
+            .iter()
+            .all(|r| r.resource_type == "aws_iam_user")
+    );
+    assert_eq!(users_only.resources.len(), 1);
+}
+
+fn find_view<'a>(
+    obs: &'a Observation,
+    resource_type: &str,
+    cloud_id: &str,
+) -> &'a ObservedResource {
+    let r = find(obs, resource_type, cloud_id);
+    assert!(!r.primary, "{resource_type} is the secondary view");
+    r
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_port_is_gaps_not_a_panic() {
+    // Bind and drop: a port nothing listens on.
+    let port = free_port();
+    let sdk = sdk(port).await;
+    let (progress, events) = recorder();
+    let obs = observe(
+        &sdk,
+        &ObserveRequest {
+            regions: vec!["us-east-1".into()],
+            resource_types: all_types(),
+        },
+        progress,
+    )
+    .await;
+
+    assert!(obs.resources.is_empty());
+    let services: BTreeSet<&str> = obs.gaps.iter().map(|g| g.service.as_str()).collect();
+    assert_eq!(services, ["ec2", "iam"].into());
+    for g in &obs.gaps {
+        assert!(
+            g.reason.starts_with("endpoint unreachable"),
+            "reason: {}",
+            g.reason
+        );
+        assert!(!g.resource_types.is_empty());
+    }
+    // Every asked type is covered by some gap.
+    let covered: BTreeSet<&str> = obs
+        .gaps
+        .iter()
+        .flat_map(|g| g.resource_types.iter().map(String::as_str))
+        .collect();
+    let asked = all_types();
+    assert_eq!(
+        covered,
+        asked.iter().map(String::as_str).collect::<BTreeSet<&str>>()
+    );
+    let ec2_gap = obs
+        .gaps
+        .iter()
+        .find(|g| g.operation == "DescribeVpcs")
+        .expect("DescribeVpcs gap");
+    assert_eq!(ec2_gap.region.as_deref(), Some("us-east-1"));
+    assert_eq!(ec2_gap.resource_types, vec!["aws_vpc"]);
+    // Attempts are counted, retries included (two attempts each).
+    assert_eq!(obs.api_calls.get("ec2:DescribeVpcs"), Some(&2));
+    assert_eq!(
+        obs.api_calls.get("iam:GetAccountAuthorizationDetails"),
+        Some(&2)
+    );
+    let events = events.lock().unwrap();
+    assert!(matches!(events[0], ProgressEvent::Planned { tasks: 5 }));
+    assert_eq!(events.len(), 6);
+}
