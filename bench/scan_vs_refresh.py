@@ -445,6 +445,8 @@ def main():
             results["speedup"] = round(tfr["wall_secs"] / max(dgr["wall_secs"], 1e-9), 1)
             results["call_ratio"] = round(tfr["api_calls"] / max(dgr["api_calls"], 1), 1)
             print(f"speed-up: {results['speedup']}x wall time, {results['call_ratio']}x fewer API calls")
+            if dgr["api_calls"] == 0:
+                print("WARNING: driftgate made no API calls to moto: the comparison is meaningless")
             print(f"driftgate: {results.get('driftgate_findings')} findings, "
                   f"complete={results.get('driftgate_complete')}")
             for op, n in sorted((results.get("driftgate_api_calls") or {}).items()):
