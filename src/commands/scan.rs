@@ -165,17 +165,21 @@ fn load_configuration(args: &ScanArgs, settings: &Settings) -> Result<Option<Con
 
 /// `--policy FILE`, else ./driftgate.hcl when it exists; plus ./.driftignore when it exists.
 fn load_policy(args: &ScanArgs, settings: &Settings) -> Result<Policy> {
-    let path = match &args.policy {
-        Some(p) => Some(p.clone()),
-        None => Some(settings.cwd.join("driftgate.hcl")).filter(|p| p.exists()),
+    // The name the report shows is the one the user wrote (or `driftgate.hcl`), never an
+    // absolute path: reports stay the same on every machine.
+    let chosen = match &args.policy {
+        Some(p) => Some((p.clone(), super::display_path(p))),
+        None => Some(settings.cwd.join("driftgate.hcl"))
+            .filter(|p| p.exists())
+            .map(|p| (p, "driftgate.hcl".to_string())),
     };
-    let mut policy = match path {
-        Some(path) => {
+    let mut policy = match chosen {
+        Some((path, shown)) => {
             let text = std::fs::read_to_string(&path).map_err(|source| Error::PolicyRead {
-                path: super::display_path(&path),
+                path: shown.clone(),
                 source,
             })?;
-            Policy::parse(&super::display_path(&path), &text)?
+            Policy::parse(&shown, &text)?
         }
         None => Policy::default(),
     };
