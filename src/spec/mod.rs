@@ -538,24 +538,28 @@ mod tests {
     fn rejects_bad_specs() {
         for (text, why) in [
             (
-                "resource \"aws_x\" { service = \"ec2\" \n bogus = 1 }",
-                "unknown key",
+                "resource \"aws_x\" {\n  service = \"ec2\"\n  bogus = 1\n}\n",
+                "unknown key `bogus`",
             ),
             (
-                "resource \"aws_x\" { service = \"ec2\" \n attribute \"a\" { compare = \"fuzzy\" } }",
-                "unknown compare",
+                "resource \"aws_x\" {\n  service = \"ec2\"\n  attribute \"a\" {\n    compare = \"fuzzy\"\n  }\n}\n",
+                "unknown compare mode `fuzzy`",
             ),
-            ("resource \"aws_x\" { }", "service"),
+            ("resource \"aws_x\" {\n}\n", "`service` is required"),
             (
-                "resource \"aws_x\" { service = \"ec2\" \n parent \"aws_y\" { } }",
-                "via",
+                "resource \"aws_x\" {\n  service = \"ec2\"\n  parent \"aws_y\" {\n  }\n}\n",
+                "needs `via`",
             ),
-            ("nonsense {", "expected"),
+            (
+                "resource \"aws_x\" {\n  service = \"ec2\"\n  attribute \"a\" {}\n  attribute \"a\" {}\n}\n",
+                "specified twice",
+            ),
+            ("nonsense {", "HCL parse error"),
         ] {
             let err = Registry::from_sources([("aws/x/aws_x.hcl", text)]).unwrap_err();
             let msg = err.to_string();
             assert!(msg.contains("aws_x.hcl"), "{msg}");
-            let _ = why;
+            assert!(msg.contains(why), "expected `{why}` in: {msg}");
         }
     }
 
