@@ -135,7 +135,7 @@ pub async fn run(args: &ScanArgs, settings: &Settings) -> Result<Outcome> {
 pub fn outcome(report: &ScanReport) -> Outcome {
     if !report.is_complete() {
         Outcome::Incomplete
-    } else if policy::grade::fails(report) {
+    } else if report.fails() {
         Outcome::Drift
     } else {
         Outcome::Clean

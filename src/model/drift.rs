@@ -215,6 +215,17 @@ pub struct Grade {
 }
 
 impl ScanReport {
+    /// Whether a finding is at or above `fail_on` (any finding, when the report is ungraded):
+    /// what turns drift into exit code 2.
+    pub fn fails(&self) -> bool {
+        match self.fail_on {
+            Some(t) if self.grades.len() == self.findings.len() => {
+                self.grades.iter().any(|g| g.severity >= t)
+            }
+            _ => !self.findings.is_empty(),
+        }
+    }
+
     /// A scan is complete when every API call it needed succeeded and (under `--strict`) every
     /// recorded resource was checked.
     pub fn is_complete(&self) -> bool {
@@ -244,5 +255,35 @@ mod tests {
                 .to_string(),
             "ebs_block_device[0].volume_size"
         );
+    }
+
+    #[test]
+    fn fails_at_or_above_the_threshold_only() {
+        use crate::model::{Address, Severity, StateSource};
+        let drift = Drift {
+            kind: DriftKind::Missing,
+            resource_type: "aws_vpc".into(),
+            id: "vpc-1".into(),
+            address: Some(Address::managed("aws_vpc", "main")),
+            state: Some(StateSource("s".into())),
+            region: None,
+            changes: Vec::new(),
+            observed: None,
+        };
+        let grade = |severity| Grade {
+            severity,
+            rule: "r".into(),
+            change_rules: Vec::new(),
+            source: None,
+        };
+        let mut r = ScanReport::default();
+        assert!(!r.fails());
+        r.findings.push(drift);
+        assert!(r.fails(), "ungraded drift fails");
+        r.grades.push(grade(Severity::Medium));
+        r.fail_on = Some(Severity::High);
+        assert!(!r.fails());
+        r.fail_on = Some(Severity::Medium);
+        assert!(r.fails());
     }
 }

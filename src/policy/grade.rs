@@ -72,13 +72,3 @@ pub fn grade(
     report.expired_ignores = classified.expired_ignores;
     report.fail_on = Some(fail_on);
 }
-
-/// Whether any finding is at or above the report's `fail_on` (every finding, when ungraded).
-pub fn fails(report: &ScanReport) -> bool {
-    match report.fail_on {
-        Some(t) if report.grades.len() == report.findings.len() => {
-            report.grades.iter().any(|g| g.severity >= t)
-        }
-        _ => !report.findings.is_empty(),
-    }
-}

@@ -449,7 +449,7 @@ pub fn render_table(report: &ScanReport, opts: &TableOptions) -> String {
             "No drift: {} match what the cloud reports.",
             plural(s.checked, "checked resource", "checked resources")
         ))
-    } else if !crate::policy::grade::fails(report) {
+    } else if !report.fails() {
         let t = report.fail_on.map(|t| t.to_string()).unwrap_or_default();
         paint.green(&format!(
             "Drift below the fail_on threshold ({t}): {drift}."
