@@ -6,12 +6,10 @@ pub mod observe;
 pub mod rules;
 pub mod scan;
 
-use std::collections::BTreeSet;
-use std::path::PathBuf;
-
 use crate::error::{Error, Result};
 use crate::iac::StateLocation;
 use crate::model::RecordedState;
+use std::collections::BTreeSet;
 
 /// How a command ended, as an exit code (`terraform plan -detailed-exitcode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,9 +87,29 @@ pub fn display_path(p: &std::path::Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-pub(crate) fn write_file(path: &PathBuf, text: &str) -> Result<()> {
-    std::fs::write(path, text).map_err(|source| Error::Write {
-        path: display_path(path),
-        source,
-    })
+/// Observe the account: every supported type, in the asked regions (else those of the states
+/// plus the configured one), with a progress bar on stderr when `settings.progress`.
+pub async fn observe_account(
+    sdk: &aws_config::SdkConfig,
+    asked_regions: &[String],
+    states: &[RecordedState],
+    registry: &crate::spec::Registry,
+    settings: &crate::cli::Settings,
+) -> crate::model::Observation {
+    use crate::provider::aws;
+    let request = aws::ObserveRequest {
+        regions: regions(asked_regions, states, sdk.region().map(|r| r.as_ref())),
+        resource_types: registry.types().map(str::to_string).collect(),
+    };
+    let bar = std::sync::Arc::new(crate::render::progress::ScanProgress::new(
+        settings.progress,
+    ));
+    let events = bar.clone();
+    let progress: aws::Progress = std::sync::Arc::new(move |event| match event {
+        aws::ProgressEvent::Planned { tasks } => events.planned(tasks),
+        aws::ProgressEvent::Done { task } => events.done(&task),
+    });
+    let observation = aws::observe(sdk, &request, progress).await;
+    bar.finish();
+    observation
 }

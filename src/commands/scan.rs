@@ -1,9 +1,7 @@
 //! `driftgate scan`: recorded (states) vs observed (AWS or a recorded observation).
 
-use std::sync::Arc;
-
 use crate::cli::{Format, ScanArgs, Settings};
-use crate::commands::{Outcome, needs_aws, read_states, regions, state_locations};
+use crate::commands::{Outcome, needs_aws, read_states, state_locations};
 use crate::diff::{self, ScanInput};
 use crate::error::{Error, Result};
 use crate::iac::config::Configuration;
@@ -46,19 +44,8 @@ pub async fn run(args: &ScanArgs, settings: &Settings) -> Result<Outcome> {
         }
         None => {
             let sdk = sdk.as_ref().expect("loaded above for a live scan");
-            let regions = regions(&args.regions, &states, sdk.region().map(|r| r.as_ref()));
-            let request = aws::ObserveRequest {
-                regions,
-                resource_types: registry.types().map(str::to_string).collect(),
-            };
-            let bar = Arc::new(render::progress::ScanProgress::new(settings.progress));
-            let progress_bar = bar.clone();
-            let progress: aws::Progress = Arc::new(move |event| match event {
-                aws::ProgressEvent::Planned { tasks } => progress_bar.planned(tasks),
-                aws::ProgressEvent::Done { task } => progress_bar.done(&task),
-            });
-            let obs = aws::observe(sdk, &request, progress).await;
-            bar.finish();
+            let obs =
+                super::observe_account(sdk, &args.regions, &states, &registry, settings).await;
             (obs, None)
         }
     };
