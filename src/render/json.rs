@@ -508,6 +508,34 @@ mod tests {
         }
     }
 
+    /// The first ```json block of a markdown document, or the JSON body of an insta snapshot.
+    fn embedded_json(text: &str) -> serde_json::Value {
+        let body = match text.find("```json\n") {
+            Some(i) => {
+                let start = i + "```json\n".len();
+                &text[start..start + text[start..].find("```").unwrap()]
+            }
+            None => &text[text.find("\n---\n").map(|i| i + 5).unwrap_or(0)..],
+        };
+        let body = &body[body.find('{').unwrap()..];
+        serde_json::from_str(body).unwrap()
+    }
+
+    #[test]
+    fn the_documented_example_and_a_graded_scan_match_the_schema() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../docs/report.schema.json")).unwrap();
+        let example = embedded_json(include_str!("../../docs/json-output.md"));
+        check(&schema, &schema, &example, "docs/json-output.md");
+        // A real scan with a policy, a configuration, ignores and pending changes.
+        let graded = embedded_json(include_str!(
+            "../../tests/snapshots/scenarios/configured.json.snap"
+        ));
+        assert!(!graded["ignored"].as_array().unwrap().is_empty());
+        assert!(!graded["pending"].as_array().unwrap().is_empty());
+        check(&schema, &schema, &graded, "configured scenario");
+    }
+
     #[test]
     fn the_schema_check_catches_a_missing_field() {
         let schema: serde_json::Value =
