@@ -1,22 +1,23 @@
 //! driftgate: where the cloud has drifted from terraform, told truthfully.
 //!
 //! Data flows one way (see docs/architecture.md):
-//! `cli` (settings) -> `commands` -> `iac` (recorded, desired) + `provider` (observed)
-//! -> `normalize` -> `diff` -> `mask` -> `render`.
-//! `model`, `spec`, `normalize` and `diff` are pure and synchronous.
+//! `cli` (clap, env, clock -> options + settings) -> `ops` (one function per command, never
+//! sees clap) -> `iac` (recorded, desired) + `provider` (observed) -> `normalize` -> `diff`
+//! -> `policy` -> `mask` -> `render`.
+//! `model`, `spec`, `normalize`, `diff` and `policy` are pure and synchronous.
 
 // `Error` carries miette source code and spans for the user's file, which makes it large; it
 // is returned only on the way out of a command, never in a hot loop.
 #![allow(clippy::result_large_err)]
 
 pub mod cli;
-pub mod commands;
 pub mod diff;
 pub mod error;
 pub mod iac;
 pub mod mask;
 pub mod model;
 pub mod normalize;
+pub mod ops;
 pub mod policy;
 pub mod provider;
 pub mod render;

@@ -213,3 +213,41 @@ fn a_broken_policy_file_is_a_diagnostic() {
     assert_eq!(code(&o), 1);
     assert!(stderr(&o).contains("driftgate::policy::"), "{}", stderr(&o));
 }
+
+/// Unsupported types in the state: incomplete by default (exit 1, said first), accepted by
+/// the policy's `unchecked = "report"` (exit 0, still said first), and `--fail-on-unchecked`
+/// overrides the policy (exit 1).
+#[test]
+fn unchecked_types_fail_by_default_and_the_policy_or_flag_decides() {
+    let dir = fixture("scenarios/unchecked-accepted");
+    let scan = |policy: &str, extra: &[&str]| {
+        let mut cmd = driftgate();
+        cmd.current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .args(["scan", "--observed", "observed.json", "--policy", policy])
+            .args(extra);
+        cmd.output().expect("driftgate runs")
+    };
+    let empty = tempfile::NamedTempFile::new().unwrap();
+    let none = empty.path().to_str().unwrap();
+    let o = scan(none, &[]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(
+        stdout(&o)
+            .starts_with("NOT CHECKED: 1 recorded resource of 1 unsupported type (aws_s3_bucket)"),
+        "{}",
+        stdout(&o)
+    );
+    let o = scan("driftgate.hcl", &[]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(stdout(&o).starts_with("NOT CHECKED:"), "{}", stdout(&o));
+    let o = scan("driftgate.hcl", &["--fail-on-unchecked"]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    let o = scan("driftgate.hcl", &["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        v["coverage"],
+        serde_json::json!({"checked": 16, "recorded": 17, "percent": 94.12, "unsupported": 1, "unchecked": "report"})
+    );
+    assert_eq!(v["complete"], true);
+}

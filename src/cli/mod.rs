@@ -1,6 +1,6 @@
-//! The command line: clap structs for what the user typed, resolved into [`Settings`] — the
-//! only place that reads environment variables, the terminal and the clock — then handed to
-//! `commands`. Exit codes follow `terraform plan -detailed-exitcode`: 0 clean, 2 drift,
+//! The command line: clap structs for what the user typed, turned into the options of an
+//! operation (`ops`) and a [`Settings`] — this is the only place that reads environment
+//! variables, the terminal and the clock. Nothing below this module sees clap. Exit codes follow `terraform plan -detailed-exitcode`: 0 clean, 2 drift,
 //! 1 error or incomplete scan; clap's own usage errors are mapped to 1 so they never read as
 //! "drift".
 
@@ -10,8 +10,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::commands;
 use crate::error::Error;
+use crate::ops::{self, ReportFormat};
+
+pub use crate::ops::Settings;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -94,6 +96,11 @@ pub struct ScanArgs {
     /// overrides the policy's `fail_on`. Default: info (any finding).
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<crate::model::Severity>,
+    /// Exit 1 (incomplete) when recorded resources of unsupported types were not compared,
+    /// even when the policy says `unchecked = "report"`. (Without a policy that is the
+    /// default already.)
+    #[arg(long)]
+    pub fail_on_unchecked: bool,
     /// The terraform configuration directory (.tf files, local modules): findings get their
     /// source location, `lifecycle { ignore_changes }` is honoured, pending changes are listed,
     /// and a `backend "s3"` block gives the default state. Default: the current directory when
@@ -116,39 +123,51 @@ pub struct ObserveArgs {
     pub states: Vec<String>,
 }
 
-/// Everything a command needs from the outside world, resolved once.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// A progress bar on stderr (a terminal, not CI).
-    pub progress: bool,
-    pub color: bool,
-    /// DRIFTGATE_FINGERPRINT_KEY: the key for fingerprints of sensitive values.
-    pub fingerprint_key: Option<Vec<u8>>,
-    /// Today's date (UTC): the only clock reading.
-    pub today: time::Date,
-    /// Set by the resolution of default state paths.
-    pub cwd: PathBuf,
+/// Resolves the settings from the environment, the terminal and the clock.
+pub fn settings_from_env(color: ColorChoice) -> Settings {
+    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
+    let stderr_tty = std::io::stderr().is_terminal();
+    let stdout_tty = std::io::stdout().is_terminal();
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    Settings {
+        progress: stderr_tty && !ci,
+        color: match color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => stdout_tty && !no_color,
+        },
+        fingerprint_key: std::env::var("DRIFTGATE_FINGERPRINT_KEY")
+            .ok()
+            .filter(|k| !k.is_empty())
+            .map(String::into_bytes),
+        today: time::OffsetDateTime::now_utc().date(),
+        cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+    }
 }
 
-impl Settings {
-    pub fn from_env(color: ColorChoice) -> Settings {
-        let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
-        let stderr_tty = std::io::stderr().is_terminal();
-        let stdout_tty = std::io::stdout().is_terminal();
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Settings {
-            progress: stderr_tty && !ci,
-            color: match color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => stdout_tty && !no_color,
-            },
-            fingerprint_key: std::env::var("DRIFTGATE_FINGERPRINT_KEY")
-                .ok()
-                .filter(|k| !k.is_empty())
-                .map(String::into_bytes),
-            today: time::OffsetDateTime::now_utc().date(),
-            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+impl ScanArgs {
+    /// The operation's options: what the user asked for, without clap.
+    pub fn options(&self) -> ops::scan::ScanOptions {
+        ops::scan::ScanOptions {
+            states: self.states.clone(),
+            regions: self.regions.clone(),
+            format: self.format.into(),
+            out: self.out.clone(),
+            strict: self.strict,
+            observed: self.observed.clone(),
+            policy: self.policy.clone(),
+            fail_on: self.fail_on,
+            fail_on_unchecked: self.fail_on_unchecked,
+            config: self.config.clone(),
+        }
+    }
+}
+
+impl From<Format> for ReportFormat {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Table => ReportFormat::Table,
+            Format::Json => ReportFormat::Json,
         }
     }
 }
@@ -177,20 +196,28 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<commands::Outcome, Error> {
+fn run(cli: Cli) -> Result<ops::Outcome, Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::AwsConfig(format!("cannot start the async runtime: {e}")))?;
     match cli.command {
         Command::Scan(args) => {
-            let settings = Settings::from_env(args.color);
-            runtime.block_on(commands::scan::run(&args, &settings))
+            let settings = settings_from_env(args.color);
+            runtime.block_on(ops::scan::run(&args.options(), &settings))
         }
         Command::Observe(args) => {
-            let settings = Settings::from_env(ColorChoice::Never);
-            runtime.block_on(commands::observe::run(&args, &settings))
+            let settings = settings_from_env(ColorChoice::Never);
+            let options = ops::observe::ObserveOptions {
+                out: args.out,
+                regions: args.regions,
+                states: args.states,
+            };
+            runtime.block_on(ops::observe::run(&options, &settings))
         }
-        Command::Rules(args) => commands::rules::run(&args),
+        Command::Rules(args) => ops::rules::run(match &args.command {
+            None => None,
+            Some(RulesCommand::Explain { id }) => Some(id.as_str()),
+        }),
     }
 }

@@ -14,8 +14,8 @@ pub mod tree;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::model::{
-    Attributes, Drift, DriftKind, NotChecked, NotCheckedReason, Observation, ObservedResource,
-    Owner, Path, RecordedResource, RecordedState, ScanReport, Summary, Value,
+    Attributes, DiffReport, Drift, DriftKind, NotChecked, NotCheckedReason, Observation,
+    ObservedResource, Owner, Path, RecordedResource, RecordedState, Summary, Value,
 };
 use crate::normalize::{self, Side};
 use crate::spec::{Compare, Registry, ResourceSpec, Scope, filter_matches};
@@ -115,7 +115,7 @@ fn merged_attributes(spec: &ResourceSpec, matched: &[&ObservedResource]) -> Attr
 }
 
 /// Run the whole comparison.
-pub fn scan(input: &ScanInput<'_>) -> ScanReport {
+pub fn scan(input: &ScanInput<'_>) -> DiffReport {
     let obs = input.observation;
     let registry = input.registry;
     let recorded: Vec<&RecordedResource> = input
@@ -139,12 +139,12 @@ pub fn scan(input: &ScanInput<'_>) -> ScanReport {
         }
     }
 
-    let mut report = ScanReport {
+    let mut report = DiffReport {
         states: input.states.iter().map(|s| s.source.clone()).collect(),
         regions: obs.regions.clone(),
         gaps: obs.gaps.clone(),
         strict: input.strict,
-        ..ScanReport::default()
+        ..DiffReport::default()
     };
     let mut summary = Summary {
         recorded: recorded.len(),
@@ -207,7 +207,7 @@ pub fn scan(input: &ScanInput<'_>) -> ScanReport {
             .or_else(|| r.id().map(str::to_string))
             .unwrap_or_default();
         if hits.is_empty() {
-            report.findings.push(Drift {
+            report.drifts.push(Drift {
                 kind: DriftKind::Missing,
                 resource_type: r.resource_type.clone(),
                 id,
@@ -254,7 +254,7 @@ pub fn scan(input: &ScanInput<'_>) -> ScanReport {
                 }
             }
             changes.sort();
-            report.findings.push(Drift {
+            report.drifts.push(Drift {
                 kind: DriftKind::Changed,
                 resource_type: r.resource_type.clone(),
                 id,
@@ -290,7 +290,7 @@ pub fn scan(input: &ScanInput<'_>) -> ScanReport {
         }
         let keys = identity_keys(spec, &o.attributes, Side::Observed);
         let shown = shown_attributes(spec, &o.attributes);
-        report.findings.push(Drift {
+        report.drifts.push(Drift {
             kind: DriftKind::Unmanaged,
             resource_type: o.resource_type.clone(),
             id: keys
@@ -305,7 +305,7 @@ pub fn scan(input: &ScanInput<'_>) -> ScanReport {
         });
     }
 
-    for f in &report.findings {
+    for f in &report.drifts {
         match f.kind {
             DriftKind::Changed => summary.changed += 1,
             DriftKind::Missing => summary.missing += 1,
@@ -313,7 +313,7 @@ pub fn scan(input: &ScanInput<'_>) -> ScanReport {
         }
     }
     report
-        .findings
+        .drifts
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     report.not_checked.sort();
     summary.not_checked = report.not_checked.len();

@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::iac::config::{Configuration, ConfiguredResource, IgnoreChanges, contains_unknown};
+use crate::model::desired::{Configuration, ConfiguredResource, IgnoreChanges, contains_unknown};
 use crate::model::{
     Attributes, InstanceKey, Mode, Path, Pending, PendingKind, RecordedResource, Secret, Value,
 };

@@ -67,7 +67,7 @@ fn observation(resources: Vec<ObservedResource>) -> Observation {
     }
 }
 
-fn run(states: &[RecordedState], o: &Observation, strict: bool) -> ScanReport {
+fn run(states: &[RecordedState], o: &Observation, strict: bool) -> DiffReport {
     let registry = Registry::builtin().unwrap();
     scan(&ScanInput {
         registry: &registry,
@@ -79,8 +79,8 @@ fn run(states: &[RecordedState], o: &Observation, strict: bool) -> ScanReport {
 }
 
 /// `kind type id path,path` lines, for compact assertions.
-fn lines(r: &ScanReport) -> Vec<String> {
-    r.findings
+fn lines(r: &DiffReport) -> Vec<String> {
+    r.drifts
         .iter()
         .map(|f| {
             let paths: Vec<String> = f.changes.iter().map(|c| c.path.to_string()).collect();
@@ -212,7 +212,7 @@ fn separate_rule_resources_silence_the_groups_ingress() {
     let clean = run(&states, &observation(seen.clone()), false);
     assert_eq!(lines(&clean), Vec::<String>::new());
     assert_eq!(clean.summary.checked, 2);
-    assert!(clean.is_complete());
+    assert!(clean.not_checked.is_empty() && clean.gaps.is_empty());
 
     // A world-open rule added out of band: an unmanaged rule, the group stays silent.
     seen.extend(sgr_views("sgr-open", "sg-1", 22, "0.0.0.0/0"));
@@ -367,7 +367,7 @@ fn aws_owned_objects_count_only_when_strict() {
     let mut default_sg = obs("aws_security_group", "sg-default", sg("sg-default", vec![]));
     default_sg.owner = Owner::Aws("default security group".into());
     let o = observation(vec![default_sg]);
-    assert!(run(&[], &o, false).findings.is_empty());
+    assert!(run(&[], &o, false).drifts.is_empty());
     assert_eq!(
         lines(&run(&[], &o, true)),
         vec!["unmanaged aws_security_group sg-default"]
@@ -394,7 +394,7 @@ fn unseen_means_not_checked_never_missing() {
         reason: "AccessDenied: not authorized".into(),
     });
     let r = run(&states, &o, false);
-    assert!(r.findings.is_empty());
+    assert!(r.drifts.is_empty());
     let reasons: Vec<_> = r
         .not_checked
         .iter()
@@ -406,17 +406,23 @@ fn unseen_means_not_checked_never_missing() {
     )));
     assert!(reasons.contains(&("aws_instance", NotCheckedReason::Unobserved)));
     assert!(reasons.contains(&("aws_s3_bucket", NotCheckedReason::UnsupportedType)));
-    assert!(!r.is_complete());
 
-    // Only the unsupported type left: complete, unless strict.
+    // Only the unsupported type left: the report says why (the policy decides the exit code).
     vpc.insert("arn".into(), s("arn:aws:ec2:us-east-1:1:vpc/vpc-1"));
     let states = [state(vec![rec(
         "aws_s3_bucket",
         "b",
         attrs(&[("id", s("b"))]),
     )])];
-    assert!(run(&states, &observation(vec![]), false).is_complete());
-    assert!(!run(&states, &observation(vec![]), true).is_complete());
+    let r = run(&states, &observation(vec![]), false);
+    assert!(r.gaps.is_empty());
+    assert_eq!(
+        r.not_checked
+            .iter()
+            .map(|n| n.reason.clone())
+            .collect::<Vec<_>>(),
+        vec![NotCheckedReason::UnsupportedType]
+    );
 }
 
 #[test]
@@ -444,7 +450,7 @@ fn sensitive_tags_change_without_showing_values() {
         false,
     );
     assert_eq!(lines(&r), vec!["changed aws_vpc vpc-1 tags.secret"]);
-    let c = &r.findings[0].changes[0];
+    let c = &r.drifts[0].changes[0];
     assert!(c.before.is_sensitive() && c.after.is_sensitive());
 }
 
@@ -466,7 +472,7 @@ fn order_of_inputs_does_not_matter() {
     let mut rev_seen = seen;
     rev_seen.reverse();
     let backward = run(&rev_states, &observation(rev_seen), false);
-    assert_eq!(forward.findings, backward.findings);
+    assert_eq!(forward.drifts, backward.drifts);
     assert_eq!(
         lines(&forward),
         vec![
@@ -528,7 +534,7 @@ fn a_secret_repeated_elsewhere_in_the_resource_is_masked_there_too() {
         lines(&r),
         vec!["changed aws_security_group sg-9 description"]
     );
-    assert!(r.findings[0].changes[0].before.is_sensitive());
+    assert!(r.drifts[0].changes[0].before.is_sensitive());
 }
 
 #[test]
@@ -553,7 +559,7 @@ fn changed_findings_carry_observed_attributes_masked_like_the_state() {
         &observation(vec![obs("aws_vpc", "vpc-1", observed)]),
         false,
     );
-    let seen = r.findings[0]
+    let seen = r.drifts[0]
         .observed
         .as_ref()
         .expect("observed attributes on a changed finding");

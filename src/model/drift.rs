@@ -3,6 +3,7 @@
 use std::fmt;
 
 use super::address::Address;
+use super::finding::{Finding, Severity};
 use super::resource::{Gap, StateSource};
 use super::value::Value;
 
@@ -180,60 +181,93 @@ impl Summary {
     }
 }
 
-/// Everything one scan found: the data the renderers print and the exit code is taken from.
+/// What the diff engine found: drifts before any policy graded them. Only `policy::grade`
+/// turns it into a [`ScanReport`], so an ungraded drift can never reach a renderer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DiffReport {
+    pub states: Vec<StateSource>,
+    pub regions: Vec<String>,
+    pub summary: Summary,
+    /// Sorted by [`Drift::sort_key`].
+    pub drifts: Vec<Drift>,
+    pub not_checked: Vec<NotChecked>,
+    pub gaps: Vec<Gap>,
+    /// `--strict`: AWS-owned objects count as unmanaged.
+    pub strict: bool,
+}
+
+/// What to do with recorded resources that were not checked because driftgate does not
+/// support their type yet (see docs/completeness.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Unchecked {
+    /// The default: the scan could not see them, so it is incomplete (exit 1).
+    #[default]
+    Fail,
+    /// The team accepted the blind spot (`unchecked = "report"` in the policy): they are
+    /// listed and counted in the coverage, the exit code ignores them.
+    Report,
+}
+
+impl Unchecked {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unchecked::Fail => "fail",
+            Unchecked::Report => "report",
+        }
+    }
+}
+
+/// Everything one scan found, graded: the data the renderers print and the exit code is
+/// taken from.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScanReport {
     pub states: Vec<StateSource>,
     pub regions: Vec<String>,
     pub summary: Summary,
-    /// Sorted by [`Drift::sort_key`].
-    pub findings: Vec<Drift>,
-    pub not_checked: Vec<NotChecked>,
-    pub gaps: Vec<Gap>,
-    /// `--strict`: unsupported types make the scan incomplete, AWS-owned objects count.
-    pub strict: bool,
-    /// The grade of each finding, aligned with `findings` (empty until the policy has run).
-    pub grades: Vec<Grade>,
-    /// Findings (or single changes) that an ignore set aside: never dropped silently.
-    pub ignored: Vec<super::finding::Ignored>,
+    /// The open findings, sorted by [`Drift::sort_key`].
+    pub findings: Vec<Finding>,
+    /// Findings (or single changes) that an ignore set aside (status `Ignored`): never
+    /// dropped silently. Sorted by drift, then ignore source.
+    pub ignored: Vec<Finding>,
     /// Ignores past their `expires` date: they no longer apply, and the report says so.
     pub expired_ignores: Vec<super::finding::ExpiredIgnore>,
     /// Desired != recorded: configuration not yet applied. Never drift; never the exit code.
     pub pending: Vec<super::pending::Pending>,
-    /// The lowest severity that fails the scan (exit 2).
-    pub fail_on: Option<super::finding::Severity>,
-}
-
-/// How much a finding matters, which rule said so, and where it lives in the configuration.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Grade {
-    pub severity: super::finding::Severity,
-    pub rule: String,
-    /// One per change of the finding, in the same order.
-    pub change_rules: Vec<super::finding::RuleHit>,
-    pub source: Option<super::pending::SourceLocation>,
+    pub not_checked: Vec<NotChecked>,
+    pub gaps: Vec<Gap>,
+    /// `--strict`: AWS-owned objects count as unmanaged; unsupported types always fail.
+    pub strict: bool,
+    /// The lowest severity that fails the scan (exit 2); `None` is `info` (any finding).
+    pub fail_on: Option<Severity>,
+    /// Whether recorded resources of unsupported types make the scan incomplete.
+    pub unchecked: Unchecked,
 }
 
 impl ScanReport {
-    /// Whether a finding is at or above `fail_on` (any finding, when the report is ungraded):
-    /// what turns drift into exit code 2.
+    /// Whether a finding is at or above `fail_on`: what turns drift into exit code 2.
     pub fn fails(&self) -> bool {
-        match self.fail_on {
-            Some(t) if self.grades.len() == self.findings.len() => {
-                self.grades.iter().any(|g| g.severity >= t)
-            }
-            _ => !self.findings.is_empty(),
-        }
+        let threshold = self.fail_on.unwrap_or(Severity::Info);
+        self.findings.iter().any(|f| f.severity >= threshold)
     }
 
-    /// A scan is complete when every API call it needed succeeded and (under `--strict`) every
-    /// recorded resource was checked.
+    /// Recorded resources not checked because their type is not supported yet.
+    pub fn unsupported(&self) -> usize {
+        self.not_checked
+            .iter()
+            .filter(|n| n.reason == NotCheckedReason::UnsupportedType)
+            .count()
+    }
+
+    /// A scan is complete when every API call it needed succeeded, every region it needed
+    /// was scanned, and every recorded resource was checked (unless the policy accepts
+    /// unsupported types with `unchecked = "report"` and the scan is not `--strict`).
     pub fn is_complete(&self) -> bool {
+        let unsupported_ok = self.unchecked == Unchecked::Report && !self.strict;
         self.gaps.is_empty()
             && self
                 .not_checked
                 .iter()
-                .all(|n| !self.strict && n.reason == NotCheckedReason::UnsupportedType)
+                .all(|n| unsupported_ok && n.reason == NotCheckedReason::UnsupportedType)
     }
 }
 
@@ -259,7 +293,7 @@ mod tests {
 
     #[test]
     fn fails_at_or_above_the_threshold_only() {
-        use crate::model::{Address, Severity, StateSource};
+        use crate::model::{Address, StateSource, Status};
         let drift = Drift {
             kind: DriftKind::Missing,
             resource_type: "aws_vpc".into(),
@@ -270,20 +304,40 @@ mod tests {
             changes: Vec::new(),
             observed: None,
         };
-        let grade = |severity| Grade {
+        let finding = |severity| Finding {
+            drift: drift.clone(),
             severity,
             rule: "r".into(),
             change_rules: Vec::new(),
             source: None,
+            status: Status::Open,
         };
         let mut r = ScanReport::default();
         assert!(!r.fails());
-        r.findings.push(drift);
-        assert!(r.fails(), "ungraded drift fails");
-        r.grades.push(grade(Severity::Medium));
+        r.findings.push(finding(Severity::Info));
+        assert!(r.fails(), "any finding fails by default");
+        r.findings[0] = finding(Severity::Medium);
         r.fail_on = Some(Severity::High);
         assert!(!r.fails());
         r.fail_on = Some(Severity::Medium);
         assert!(r.fails());
+    }
+
+    #[test]
+    fn unsupported_types_fail_unless_the_policy_reports_them() {
+        use crate::model::{Address, StateSource};
+        let mut r = ScanReport::default();
+        assert!(r.is_complete());
+        r.not_checked.push(NotChecked {
+            resource_type: "aws_s3_bucket".into(),
+            address: Address::managed("aws_s3_bucket", "logs"),
+            state: StateSource("s".into()),
+            reason: NotCheckedReason::UnsupportedType,
+        });
+        assert!(!r.is_complete(), "the default: a blind spot is incomplete");
+        r.unchecked = Unchecked::Report;
+        assert!(r.is_complete());
+        r.strict = true;
+        assert!(!r.is_complete(), "--strict always fails on a blind spot");
     }
 }

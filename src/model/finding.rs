@@ -5,6 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::drift::Drift;
+use super::pending::SourceLocation;
 
 /// How much a finding matters. Ordered: `Info < Low < Medium < High < Critical`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -80,7 +81,8 @@ pub struct RuleHit {
     pub rule: String,
 }
 
-/// A drift with its classification.
+/// A drift with its classification: the one type every stage after the diff passes on
+/// (policy, renderers, plan). No parallel vectors to re-pair by index.
 ///
 /// Roll-up: every change is graded on its own (`change_rules[i]` grades `drift.changes[i]`:
 /// the highest-severity rule that matched it). The finding takes the highest severity among its
@@ -94,6 +96,30 @@ pub struct Finding {
     pub rule: String,
     /// One entry per `drift.changes` entry, in the same order.
     pub change_rules: Vec<RuleHit>,
+    /// The resource block in the configuration (with `--config`); `None` for unmanaged
+    /// resources and scans without configuration.
+    pub source: Option<SourceLocation>,
+    pub status: Status,
+}
+
+/// Whether a finding counts, or an ignore set it aside (kept, never dropped silently).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// A finding: it is reported and may fail the scan.
+    Open,
+    /// An ignore matched it. For an attribute-level ignore, `drift.changes` holds only the
+    /// changes that ignore matched (the rest stay an open finding of their own).
+    Ignored(IgnoreMatch),
+}
+
+impl Finding {
+    /// The ignore that set this finding aside, if any.
+    pub fn ignore(&self) -> Option<&IgnoreMatch> {
+        match &self.status {
+            Status::Ignored(m) => Some(m),
+            Status::Open => None,
+        }
+    }
 }
 
 /// The ignore that set a finding (or some of its changes) aside.
@@ -108,14 +134,6 @@ pub struct IgnoreMatch {
     pub expires: Option<time::Date>,
     /// Where the ignore is written: `driftgate.hcl:12`, `.driftignore:3`.
     pub source: String,
-}
-
-/// A finding an ignore set aside. For an attribute-level ignore, `finding.drift.changes` holds
-/// only the changes that ignore matched (the rest stay a finding of their own).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Ignored {
-    pub finding: Finding,
-    pub ignore: IgnoreMatch,
 }
 
 /// An ignore whose `expires` date has passed: it no longer applies, and the report says so.

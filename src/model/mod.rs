@@ -4,6 +4,7 @@
 //! readers build and the pure stages (normalize, diff, policy, plan) transform.
 
 pub mod address;
+pub mod desired;
 pub mod drift;
 pub mod finding;
 pub mod pending;
@@ -12,11 +13,11 @@ pub mod value;
 
 pub use address::{Address, InstanceKey, Mode, ModuleStep};
 pub use drift::{
-    Change, Drift, DriftKind, Grade, NotChecked, NotCheckedReason, Path, ScanReport, Segment,
-    Summary,
+    Change, DiffReport, Drift, DriftKind, NotChecked, NotCheckedReason, Path, ScanReport, Segment,
+    Summary, Unchecked,
 };
 pub use finding::{
-    ExpiredIgnore, Finding, IgnoreMatch, Ignored, RuleHit, Severity, UnknownSeverity,
+    ExpiredIgnore, Finding, IgnoreMatch, RuleHit, Severity, Status, UnknownSeverity,
 };
 pub use pending::{Pending, PendingKind, SourceLocation};
 pub use resource::{

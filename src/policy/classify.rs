@@ -19,7 +19,7 @@
 use std::collections::BTreeMap;
 
 use crate::model::{
-    Change, Drift, ExpiredIgnore, Finding, IgnoreMatch, Ignored, Path, RuleHit, Severity,
+    Change, Drift, ExpiredIgnore, Finding, IgnoreMatch, Path, RuleHit, Severity, Status,
 };
 use crate::policy::file::{Ignore, Policy};
 use crate::policy::rules::{CATALOGUE, Subject};
@@ -29,8 +29,8 @@ use crate::policy::rules::{CATALOGUE, Subject};
 pub struct Classified {
     /// Sorted like the report's drifts ([`Drift::sort_key`]).
     pub findings: Vec<Finding>,
-    /// Sorted by drift, then ignore source.
-    pub ignored: Vec<Ignored>,
+    /// Status `Ignored`; sorted by drift, then ignore source.
+    pub ignored: Vec<Finding>,
     /// In policy file order.
     pub expired_ignores: Vec<ExpiredIgnore>,
 }
@@ -108,6 +108,8 @@ fn roll_up(drift: Drift, change_rules: Vec<RuleHit>, resource: Option<RuleHit>) 
         severity: top.severity,
         rule: top.rule,
         change_rules,
+        source: None,
+        status: Status::Open,
     }
 }
 
@@ -187,7 +189,10 @@ pub fn classify(mut drifts: Vec<Drift>, policy: &Policy, today: time::Date) -> C
                     .and_then(|d| d.resource(&drift.resource_type, &drift.id))
             });
         if let Some(ignore) = whole {
-            out.ignored.push(Ignored { finding, ignore });
+            out.ignored.push(Finding {
+                status: Status::Ignored(ignore),
+                ..finding
+            });
             continue;
         }
         // Attribute level: which ignore (if any) takes each change.
@@ -239,9 +244,9 @@ pub fn classify(mut drifts: Vec<Drift>, policy: &Policy, today: time::Date) -> C
         for (_, (ignore, changes, hits)) in groups {
             let mut d = base.clone();
             d.changes = changes;
-            out.ignored.push(Ignored {
-                finding: roll_up(d, hits, None),
-                ignore,
+            out.ignored.push(Finding {
+                status: Status::Ignored(ignore),
+                ..roll_up(d, hits, None)
             });
         }
         if !kept.0.is_empty() {

@@ -3,7 +3,8 @@
 //! into the file.
 //!
 //! ```hcl
-//! fail_on = "high"
+//! fail_on   = "high"
+//! unchecked = "report"                             # accept unsupported types (default "fail")
 //! rule "tags_changed" { severity = "info" }        # re-grade a built-in rule
 //! rule "prod_sizing" {                             # a rule of the team's own
 //!   severity      = "high"
@@ -150,6 +151,9 @@ impl Ignore {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Policy {
     pub fail_on: Option<Severity>,
+    /// `unchecked = "fail" | "report"`: whether recorded resources of types driftgate does
+    /// not support make the scan incomplete. `None`: the default (`fail`).
+    pub unchecked: Option<crate::model::Unchecked>,
     /// Built-in rule id -> severity.
     pub regrades: BTreeMap<String, Severity>,
     pub rules: Vec<CustomRule>,
@@ -186,7 +190,7 @@ pub fn exit_threshold(cli: Option<Severity>, policy: &Policy) -> Severity {
     cli.or(policy.fail_on()).unwrap_or(Severity::Info)
 }
 
-const TOP_KEYS: &[&str] = &["fail_on", "rule", "ignore"];
+const TOP_KEYS: &[&str] = &["fail_on", "unchecked", "rule", "ignore"];
 const RULE_KEYS: &[&str] = &[
     "severity",
     "resource_type",
@@ -309,6 +313,23 @@ impl Parser<'_> {
                     }
                     seen_fail_on = true;
                     policy.fail_on = Some(self.severity(a)?);
+                }
+                Structure::Attribute(a) if a.key.as_str() == "unchecked" => {
+                    if policy.unchecked.is_some() {
+                        return Err(self.duplicate(a));
+                    }
+                    policy.unchecked = Some(match self.string(a)? {
+                        "fail" => crate::model::Unchecked::Fail,
+                        "report" => crate::model::Unchecked::Report,
+                        other => {
+                            return Err(self.invalid(
+                                a.value.span(),
+                                format!("`unchecked = \"{other}\"` is not a choice"),
+                                "expected \"fail\" or \"report\"",
+                                "\"fail\" (the default) makes a scan that could not compare every recorded resource incomplete (exit 1); \"report\" lists them and leaves the exit code alone",
+                            ));
+                        }
+                    });
                 }
                 Structure::Attribute(a) => {
                     return Err(self.unknown_key(

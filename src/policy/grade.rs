@@ -3,22 +3,26 @@
 //! and rules ([`classify`]), then each finding's place in the configuration (`source`).
 //! Pure: the clock comes in as `today`.
 
-use crate::iac::config::{Configuration, IgnoreChanges};
-use crate::model::{Drift, Grade, IgnoreMatch, Ignored, ScanReport, Severity};
+use crate::model::desired::{Configuration, IgnoreChanges};
+use crate::model::{
+    DiffReport, Drift, Finding, IgnoreMatch, ScanReport, Severity, Status, Unchecked,
+};
 
 use super::classify::{classify, classify_drift};
 use super::file::Policy;
 
+/// Grades the diff engine's drifts into the scan report every renderer prints.
 pub fn grade(
-    report: &mut ScanReport,
+    diff: DiffReport,
     policy: &Policy,
     config: Option<&Configuration>,
     fail_on: Severity,
+    unchecked: Unchecked,
     today: time::Date,
-) {
+) -> ScanReport {
     let mut kept: Vec<Drift> = Vec::new();
-    let mut ignored: Vec<Ignored> = Vec::new();
-    for mut drift in std::mem::take(&mut report.findings) {
+    let mut ignored: Vec<Finding> = Vec::new();
+    for mut drift in diff.drifts {
         let configured = config.and_then(|c| drift.address.as_ref().and_then(|a| c.find(a)));
         if let Some(cr) = configured.filter(|cr| {
             !matches!(cr.ignore_changes, IgnoreChanges::None) && !drift.changes.is_empty()
@@ -35,15 +39,15 @@ pub fn grade(
                     .to_string();
                 let mut aside = drift.clone();
                 aside.changes = set_aside;
-                ignored.push(Ignored {
-                    finding: classify_drift(aside, policy),
-                    ignore: IgnoreMatch {
+                ignored.push(Finding {
+                    status: Status::Ignored(IgnoreMatch {
                         pattern: "lifecycle.ignore_changes".into(),
                         reason: Some(format!("lifecycle {{ ignore_changes }} at {location}")),
                         owner: None,
                         expires: None,
                         source: location,
-                    },
+                    }),
+                    ..classify_drift(aside, policy)
                 });
             }
             if drift.changes.is_empty() {
@@ -54,21 +58,26 @@ pub fn grade(
     }
     let classified = classify(kept, policy, today);
     ignored.extend(classified.ignored);
-    ignored.sort_by(|a, b| a.finding.drift.sort_key().cmp(&b.finding.drift.sort_key()));
-    report.grades = classified
-        .findings
-        .iter()
-        .map(|f| Grade {
-            severity: f.severity,
-            rule: f.rule.clone(),
-            change_rules: f.change_rules.clone(),
-            source: config
-                .and_then(|c| f.drift.address.as_ref().and_then(|a| c.find(a)))
-                .map(|cr| cr.source.clone()),
-        })
-        .collect();
-    report.findings = classified.findings.into_iter().map(|f| f.drift).collect();
-    report.ignored = ignored;
-    report.expired_ignores = classified.expired_ignores;
-    report.fail_on = Some(fail_on);
+    let locate = |mut f: Finding| {
+        f.source = config
+            .and_then(|c| f.drift.address.as_ref().and_then(|a| c.find(a)))
+            .map(|cr| cr.source.clone());
+        f
+    };
+    let mut ignored: Vec<Finding> = ignored.into_iter().map(locate).collect();
+    ignored.sort_by(|a, b| a.drift.sort_key().cmp(&b.drift.sort_key()));
+    ScanReport {
+        states: diff.states,
+        regions: diff.regions,
+        summary: diff.summary,
+        findings: classified.findings.into_iter().map(locate).collect(),
+        ignored,
+        expired_ignores: classified.expired_ignores,
+        pending: Vec::new(),
+        not_checked: diff.not_checked,
+        gaps: diff.gaps,
+        strict: diff.strict,
+        fail_on: Some(fail_on),
+        unchecked,
+    }
 }

@@ -262,12 +262,18 @@ fn attribute_level_ignore_and_expiry_on_both_sides() {
     assert_eq!(c.findings[0].severity, Severity::Low);
     assert_eq!(c.ignored.len(), 2);
     for ig in &c.ignored {
-        assert_eq!(ig.ignore.source, "driftgate.hcl:10");
-        assert_eq!(ig.ignore.reason.as_deref(), Some("CI rotates these tags"));
-        assert_eq!(ig.ignore.owner.as_deref(), Some("platform@example.com"));
-        assert_eq!(ig.finding.drift.changes.len(), 1);
-        assert_eq!(ig.finding.change_rules.len(), 1);
-        assert_eq!(ig.finding.rule, "tags_changed");
+        assert_eq!(ig.ignore().unwrap().source, "driftgate.hcl:10");
+        assert_eq!(
+            ig.ignore().unwrap().reason.as_deref(),
+            Some("CI rotates these tags")
+        );
+        assert_eq!(
+            ig.ignore().unwrap().owner.as_deref(),
+            Some("platform@example.com")
+        );
+        assert_eq!(ig.drift.changes.len(), 1);
+        assert_eq!(ig.change_rules.len(), 1);
+        assert_eq!(ig.rule, "tags_changed");
     }
     // The day after, it does not, and the report says so.
     let c = classify(vec![role, only_tags], &p, date!(2027 - 01 - 01));
@@ -292,8 +298,8 @@ fn whole_resource_ignore_by_type_and_id_keeps_the_grade() {
     let c = classify(vec![d], &p, date!(2026 - 01 - 01));
     assert!(c.findings.is_empty());
     assert_eq!(c.ignored.len(), 1);
-    assert_eq!(c.ignored[0].finding.severity, Severity::Medium);
-    assert_eq!(c.ignored[0].ignore.source, "driftgate.hcl:17");
+    assert_eq!(c.ignored[0].severity, Severity::Medium);
+    assert_eq!(c.ignored[0].ignore().unwrap().source, "driftgate.hcl:17");
     assert!(!c.fails(Severity::Info));
 }
 
@@ -318,7 +324,11 @@ fn driftignore_entries_apply() {
     assert_eq!(c.findings.len(), 1);
     assert_eq!(c.findings[0].rule, "sizing_changed");
     assert_eq!(c.ignored.len(), 2);
-    let sources: Vec<&str> = c.ignored.iter().map(|i| i.ignore.source.as_str()).collect();
+    let sources: Vec<&str> = c
+        .ignored
+        .iter()
+        .map(|i| i.ignore().unwrap().source.as_str())
+        .collect();
     assert_eq!(sources, vec![".driftignore:1", ".driftignore:2"]);
 }
 

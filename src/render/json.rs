@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::mask::{Masked, mask, mask_attributes};
-use crate::model::{Drift, DriftKind, Gap, NotChecked, NotCheckedReason, ScanReport};
+use crate::model::{DriftKind, Finding, Gap, NotChecked, NotCheckedReason, ScanReport};
 
 /// The version of the report format. See the module docs for when it changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -40,6 +40,8 @@ struct ReportJson<'a> {
     /// The lowest severity that fails the scan (exit 2), when a policy ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     fail_on: Option<String>,
+    /// How much of the recorded state the scan could compare.
+    coverage: CoverageJson,
     findings: Vec<FindingJson<'a>>,
     /// Findings (or some of their changes) that an ignore set aside, with the ignore.
     ignored: Vec<IgnoredJson<'a>>,
@@ -73,6 +75,20 @@ struct SummaryJson {
     unmanaged: usize,
     not_checked: usize,
     coverage_percent: f64,
+}
+
+#[derive(Serialize)]
+struct CoverageJson {
+    /// Recorded resources that were compared.
+    checked: usize,
+    /// Managed resource instances in all states.
+    recorded: usize,
+    /// `checked / recorded` in percent (100 for an empty state).
+    percent: f64,
+    /// Recorded resources of types driftgate does not support yet.
+    unsupported: usize,
+    /// `fail` (they make the scan incomplete) or `report` (the policy accepts them).
+    unchecked: &'static str,
 }
 
 #[derive(Serialize)]
@@ -166,15 +182,6 @@ fn ignore_json(i: &crate::model::IgnoreMatch) -> IgnoreJson {
     }
 }
 
-fn grade_of(f: &crate::model::Finding) -> crate::model::Grade {
-    crate::model::Grade {
-        severity: f.severity,
-        rule: f.rule.clone(),
-        change_rules: f.change_rules.clone(),
-        source: None,
-    }
-}
-
 #[derive(Serialize)]
 struct NotCheckedJson<'a> {
     resource_type: &'a str,
@@ -200,7 +207,8 @@ fn gap(g: &Gap) -> GapJson<'_> {
     }
 }
 
-fn finding<'a>(d: &'a Drift, g: Option<&crate::model::Grade>) -> FindingJson<'a> {
+fn finding(f: &Finding) -> FindingJson<'_> {
+    let d = &f.drift;
     let changes = (d.kind == DriftKind::Changed).then(|| {
         d.changes
             .iter()
@@ -208,7 +216,7 @@ fn finding<'a>(d: &'a Drift, g: Option<&crate::model::Grade>) -> FindingJson<'a>
             .map(|(i, c)| {
                 let before = mask(&c.before);
                 let after = mask(&c.after);
-                let hit = g.and_then(|g| g.change_rules.get(i));
+                let hit = f.change_rules.get(i);
                 ChangeJson {
                     path: c.path.to_string(),
                     sensitive: before.contains_redacted() || after.contains_redacted(),
@@ -231,9 +239,9 @@ fn finding<'a>(d: &'a Drift, g: Option<&crate::model::Grade>) -> FindingJson<'a>
         address: d.address.as_ref().map(ToString::to_string),
         state: d.state.as_ref().map(|s| s.0.as_str()),
         region: d.region.as_deref(),
-        severity: g.map(|g| g.severity.to_string()),
-        rule: g.map(|g| g.rule.clone()),
-        source: g.and_then(|g| g.source.as_ref()).map(source_json),
+        severity: Some(f.severity.to_string()),
+        rule: Some(f.rule.clone()),
+        source: f.source.as_ref().map(source_json),
         changes,
         observed,
     }
@@ -263,18 +271,8 @@ fn not_checked(n: &NotChecked) -> NotCheckedJson<'_> {
 
 /// The report as pretty-printed JSON with a trailing newline.
 pub fn render_json(report: &ScanReport, extra: &JsonExtras) -> String {
-    let mut findings: Vec<(&Drift, Option<&crate::model::Grade>)> = report
-        .findings
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d, report.grades.get(i)))
-        .collect();
-    findings.sort_by(|a, b| a.0.sort_key().cmp(&b.0.sort_key()));
-    let ignored_grades: Vec<crate::model::Grade> = report
-        .ignored
-        .iter()
-        .map(|i| grade_of(&i.finding))
-        .collect();
+    let mut findings: Vec<&Finding> = report.findings.iter().collect();
+    findings.sort_by(|a, b| a.drift.sort_key().cmp(&b.drift.sort_key()));
     let mut not_checked_sorted: Vec<&NotChecked> = report.not_checked.iter().collect();
     not_checked_sorted.sort();
     let mut gaps: Vec<&Gap> = report.gaps.iter().collect();
@@ -299,14 +297,22 @@ pub fn render_json(report: &ScanReport, extra: &JsonExtras) -> String {
             coverage_percent: coverage(report),
         },
         fail_on: report.fail_on.map(|s| s.to_string()),
-        findings: findings.into_iter().map(|(d, g)| finding(d, g)).collect(),
+        coverage: CoverageJson {
+            checked: s.checked,
+            recorded: s.recorded,
+            percent: coverage(report),
+            unsupported: report.unsupported(),
+            unchecked: report.unchecked.as_str(),
+        },
+        findings: findings.into_iter().map(finding).collect(),
         ignored: report
             .ignored
             .iter()
-            .zip(&ignored_grades)
-            .map(|(i, g)| IgnoredJson {
-                finding: finding(&i.finding.drift, Some(g)),
-                ignore: ignore_json(&i.ignore),
+            .filter_map(|f| {
+                f.ignore().map(|ig| IgnoredJson {
+                    finding: finding(f),
+                    ignore: ignore_json(ig),
+                })
             })
             .collect(),
         expired_ignores: report

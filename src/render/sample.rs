@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::policy::Policy;
+
 use crate::model::{
     Address, Attributes, Change, Drift, DriftKind, Gap, InstanceKey, NotChecked, NotCheckedReason,
     Path, ScanReport, Secret, StateSource, Summary, Value,
@@ -127,7 +129,10 @@ pub fn sample_report() -> ScanReport {
             unmanaged: 1,
             not_checked: 3,
         },
-        findings: vec![web, role, sg, user],
+        findings: [web, role, sg, user]
+            .into_iter()
+            .map(|d| crate::policy::classify::classify_drift(d, &Policy::default()))
+            .collect(),
         not_checked: vec![
             NotChecked {
                 resource_type: "aws_s3_bucket".into(),

@@ -12,7 +12,7 @@ use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets};
 use similar::TextDiff;
 
 use crate::mask::{Masked, mask};
-use crate::model::{Change, Drift, DriftKind, Grade, NotCheckedReason, ScanReport};
+use crate::model::{Change, Drift, DriftKind, Finding, NotCheckedReason, ScanReport, Unchecked};
 
 /// Table width in columns (content wraps inside cells beyond it).
 pub const WIDTH: u16 = 120;
@@ -135,19 +135,73 @@ fn unified_diff(before: &str, after: &str, paint: Paint) -> String {
     out
 }
 
-/// `2 gaps`, `--strict: 3 not checked`, or both.
+/// Why a scan is incomplete, in a few words: `2 gaps, 3 resources in regions not scanned`.
 fn why_incomplete(report: &ScanReport) -> String {
     let mut parts = Vec::new();
     if !report.gaps.is_empty() {
         parts.push(plural(report.gaps.len(), "gap", "gaps"));
     }
-    if report.strict && !report.not_checked.is_empty() {
-        parts.push(format!(
-            "--strict: {} not checked",
-            report.not_checked.len()
+    let region = report
+        .not_checked
+        .iter()
+        .filter(|n| matches!(n.reason, NotCheckedReason::RegionNotScanned(_)))
+        .count();
+    if region > 0 {
+        parts.push(plural(
+            region,
+            "resource in a region not scanned",
+            "resources in regions not scanned",
+        ));
+    }
+    let hidden = report
+        .not_checked
+        .iter()
+        .filter(|n| n.reason == NotCheckedReason::Unobserved)
+        .count();
+    if hidden > 0 {
+        parts.push(plural(
+            hidden,
+            "resource hidden by a gap",
+            "resources hidden by gaps",
+        ));
+    }
+    let unsupported = report.unsupported();
+    if unsupported > 0 && (report.strict || report.unchecked == Unchecked::Fail) {
+        parts.push(plural(
+            unsupported,
+            "resource of an unsupported type",
+            "resources of unsupported types",
         ));
     }
     parts.join(", ")
+}
+
+/// The first line when recorded resources of unsupported types were not compared: how many,
+/// of which types, and the coverage. `None` when every recorded type is supported.
+fn unchecked_line(report: &ScanReport, paint: Paint) -> Option<String> {
+    let n = report.unsupported();
+    if n == 0 {
+        return None;
+    }
+    let types: std::collections::BTreeSet<&str> = report
+        .not_checked
+        .iter()
+        .filter(|x| x.reason == NotCheckedReason::UnsupportedType)
+        .map(|x| x.resource_type.as_str())
+        .collect();
+    let types: Vec<&str> = types.into_iter().collect();
+    let effect = if report.strict || report.unchecked == Unchecked::Fail {
+        "the scan is incomplete (exit 1); `unchecked = \"report\"` in the policy accepts them"
+    } else {
+        "accepted by the policy (`unchecked = \"report\"`): they do not change the exit code"
+    };
+    Some(paint.alarm(&format!(
+        "NOT CHECKED: {} of {} ({}) not compared; coverage {:.1}%; {effect}.",
+        plural(n, "recorded resource", "recorded resources"),
+        plural(types.len(), "unsupported type", "unsupported types"),
+        types.join(", "),
+        report.summary.coverage_percent(),
+    )))
 }
 
 fn summary(report: &ScanReport, complete: bool, color: bool) -> String {
@@ -203,15 +257,20 @@ fn gaps_block(report: &ScanReport, paint: Paint) -> String {
             g.resource_types.join(", ")
         );
     }
-    if report.strict && !report.not_checked.is_empty() {
+    let not_seen = report
+        .not_checked
+        .iter()
+        .filter(|n| {
+            n.reason != NotCheckedReason::UnsupportedType
+                || report.strict
+                || report.unchecked == Unchecked::Fail
+        })
+        .count();
+    if not_seen > 0 {
         let _ = writeln!(
             out,
-            "  - --strict: {} not checked (listed below)",
-            plural(
-                report.not_checked.len(),
-                "recorded resource was",
-                "recorded resources were"
-            )
+            "  - {} not checked (listed below)",
+            plural(not_seen, "recorded resource was", "recorded resources were")
         );
     }
     let _ = writeln!(
@@ -221,16 +280,15 @@ fn gaps_block(report: &ScanReport, paint: Paint) -> String {
     out
 }
 
-fn findings_table(findings: &[(&Drift, Option<&Grade>)], color: bool) -> String {
-    let graded = findings.iter().any(|(_, g)| g.is_some());
-    let mut header = vec!["address", "type", "id", "kind", "region"];
-    if graded {
-        header.insert(0, "severity");
-        header.push("source");
-    }
+fn findings_table(findings: &[&Finding], color: bool) -> String {
+    let header = vec![
+        "severity", "address", "type", "id", "kind", "region", "source",
+    ];
     let mut t = new_table(color, &header);
-    for (d, g) in findings {
-        let mut row = vec![
+    for f in findings {
+        let d = &f.drift;
+        let row = vec![
+            Cell::new(f.severity.to_string()),
             Cell::new(
                 d.address
                     .as_ref()
@@ -241,18 +299,13 @@ fn findings_table(findings: &[(&Drift, Option<&Grade>)], color: bool) -> String 
             Cell::new(&d.id),
             Cell::new(d.kind.as_str()).fg(kind_color(d.kind)),
             Cell::new(d.region.as_deref().unwrap_or("-")),
-        ];
-        if graded {
-            row.insert(
-                0,
-                Cell::new(g.map(|g| g.severity.to_string()).unwrap_or_default()),
-            );
-            row.push(Cell::new(
-                g.and_then(|g| g.source.as_ref())
+            Cell::new(
+                f.source
+                    .as_ref()
                     .map(ToString::to_string)
                     .unwrap_or_else(|| "-".into()),
-            ));
-        }
+            ),
+        ];
         t.add_row(row);
     }
     t.to_string()
@@ -332,8 +385,13 @@ pub fn render_table(report: &ScanReport, opts: &TableOptions) -> String {
     let complete = report.is_complete();
     let mut out = String::new();
 
+    if let Some(line) = unchecked_line(report, paint) {
+        let _ = writeln!(out, "{line}");
+    }
     if !complete {
         out.push_str(&gaps_block(report, paint));
+        out.push('\n');
+    } else if report.unsupported() > 0 {
         out.push('\n');
     }
 
@@ -341,14 +399,9 @@ pub fn render_table(report: &ScanReport, opts: &TableOptions) -> String {
     out.push_str(&summary(report, complete, color));
     out.push_str("\n\n");
 
-    let mut graded: Vec<(&Drift, Option<&Grade>)> = report
-        .findings
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d, report.grades.get(i)))
-        .collect();
-    graded.sort_by(|a, b| a.0.sort_key().cmp(&b.0.sort_key()));
-    let findings: Vec<&Drift> = graded.iter().map(|(d, _)| *d).collect();
+    let mut graded: Vec<&Finding> = report.findings.iter().collect();
+    graded.sort_by(|a, b| a.drift.sort_key().cmp(&b.drift.sort_key()));
+    let findings: Vec<&Drift> = graded.iter().map(|f| &f.drift).collect();
     if findings.is_empty() {
         let _ = writeln!(out, "{}: none\n", paint.bold("Findings"));
     } else {
@@ -485,10 +538,50 @@ mod tests {
     #[test]
     fn incomplete_is_said_first_and_last() {
         let out = render_table(&sample_report(), &TableOptions::default());
-        let first = out.lines().next().unwrap();
+        let mut lines = out.lines();
+        let first = lines.next().unwrap();
+        let second = lines.next().unwrap();
         let last = out.lines().last().unwrap();
-        assert!(first.starts_with("INCOMPLETE"), "{first}");
+        assert!(
+            first.starts_with(
+                "NOT CHECKED: 1 recorded resource of 1 unsupported type (aws_s3_bucket)"
+            ),
+            "{first}"
+        );
+        assert!(second.starts_with("INCOMPLETE"), "{second}");
         assert!(last.starts_with("INCOMPLETE"), "{last}");
+    }
+
+    #[test]
+    fn unsupported_types_are_said_first_even_when_the_policy_accepts_them() {
+        let mut report = ScanReport {
+            summary: Summary {
+                recorded: 2,
+                observed: 1,
+                checked: 1,
+                not_checked: 1,
+                ..Summary::default()
+            },
+            not_checked: vec![crate::model::NotChecked {
+                resource_type: "aws_s3_bucket".into(),
+                address: crate::model::Address::managed("aws_s3_bucket", "logs"),
+                state: crate::model::StateSource("s".into()),
+                reason: NotCheckedReason::UnsupportedType,
+            }],
+            ..ScanReport::default()
+        };
+        let out = render_table(&report, &TableOptions::default());
+        assert!(out.starts_with("NOT CHECKED: 1 recorded resource"), "{out}");
+        assert!(out.contains("coverage 50.0%"), "{out}");
+        assert!(
+            out.contains("INCOMPLETE"),
+            "the default fails on a blind spot: {out}"
+        );
+        report.unchecked = Unchecked::Report;
+        let out = render_table(&report, &TableOptions::default());
+        assert!(out.starts_with("NOT CHECKED: 1 recorded resource"), "{out}");
+        assert!(out.contains("accepted by the policy"), "{out}");
+        assert!(!out.contains("INCOMPLETE"), "{out}");
     }
 
     #[test]

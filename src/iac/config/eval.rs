@@ -213,17 +213,6 @@ pub(super) fn from_hcl(value: hcl::Value) -> Value {
     }
 }
 
-/// True when the value, or anything in it, is unknown.
-pub fn contains_unknown(value: &Value) -> bool {
-    match value {
-        Value::Unknown => true,
-        Value::List(l) => l.iter().any(contains_unknown),
-        Value::Map(m) => m.values().any(contains_unknown),
-        Value::Sensitive(Secret::Clear(inner)) => contains_unknown(inner),
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

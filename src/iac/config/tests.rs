@@ -1,3 +1,4 @@
+use crate::model::Address;
 use std::path::PathBuf;
 
 use super::*;

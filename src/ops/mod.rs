@@ -1,15 +1,45 @@
-//! Commands: each one a thin chain of the stages (read inputs -> observe -> diff -> render),
-//! the way cargo's commands wrap its operations. All I/O a command needs happens here or in
-//! the readers, providers and renderers it calls; the stages between are pure.
+//! Operations: one function per command over a plain options struct, chaining the stages
+//! (read inputs -> observe -> diff -> grade -> render), the way cargo's `ops` sit under its
+//! commands. This layer never sees clap: `cli` turns what the user typed into these options
+//! and a [`Settings`] (the environment, the terminal and the clock, resolved once). All I/O an
+//! operation needs happens here or in the readers, providers and renderers it calls; the
+//! stages between are pure.
 
 pub mod observe;
 pub mod rules;
 pub mod scan;
 
+use std::path::PathBuf;
+
 use crate::error::{Error, Result};
 use crate::iac::StateLocation;
 use crate::model::RecordedState;
 use std::collections::BTreeSet;
+
+/// Everything an operation needs from the outside world, resolved once by `cli` (the only
+/// reader of environment variables, the terminal and the clock).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// A progress bar on stderr (a terminal, not CI).
+    pub progress: bool,
+    /// ANSI colors in the table.
+    pub color: bool,
+    /// DRIFTGATE_FINGERPRINT_KEY: the key for fingerprints of sensitive values.
+    pub fingerprint_key: Option<Vec<u8>>,
+    /// Today's date (UTC): the only clock reading.
+    pub today: time::Date,
+    /// The working directory: default paths (`./terraform.tfstate`, `./driftgate.hcl`,
+    /// `.tf` files) are resolved against it.
+    pub cwd: PathBuf,
+}
+
+/// How a report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReportFormat {
+    #[default]
+    Table,
+    Json,
+}
 
 /// How a command ended, as an exit code (`terraform plan -detailed-exitcode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +124,7 @@ pub async fn observe_account(
     asked_regions: &[String],
     states: &[RecordedState],
     registry: &crate::spec::Registry,
-    settings: &crate::cli::Settings,
+    settings: &Settings,
 ) -> crate::model::Observation {
     use crate::provider::aws;
     let request = aws::ObserveRequest {

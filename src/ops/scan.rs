@@ -1,18 +1,44 @@
 //! `driftgate scan`: recorded (states) vs observed (AWS or a recorded observation).
 
-use crate::cli::{Format, ScanArgs, Settings};
-use crate::commands::{Outcome, needs_aws, read_states, state_locations};
+use std::path::PathBuf;
+
 use crate::diff::{self, ScanInput};
 use crate::error::{Error, Result};
-use crate::iac::config::Configuration;
-use crate::model::{ScanReport, Value};
+use crate::model::desired::Configuration;
+use crate::model::{ScanReport, Severity, Unchecked, Value};
 use crate::normalize;
+use crate::ops::{Outcome, ReportFormat, Settings, needs_aws, read_states, state_locations};
 use crate::policy::{self, DriftIgnore, Policy};
 use crate::provider::{aws, snapshot};
 use crate::render;
 use crate::spec::Registry;
 
-pub async fn run(args: &ScanArgs, settings: &Settings) -> Result<Outcome> {
+/// What a scan compares and how it reports (what `driftgate scan` was asked for).
+#[derive(Debug, Clone, Default)]
+pub struct ScanOptions {
+    /// Local paths or `s3://bucket/key`; empty: `./terraform.tfstate` (or the configuration's
+    /// S3 backend).
+    pub states: Vec<String>,
+    /// Empty: the regions of the states' resources plus the configured one.
+    pub regions: Vec<String>,
+    pub format: ReportFormat,
+    /// Write the report here instead of standard output.
+    pub out: Option<PathBuf>,
+    pub strict: bool,
+    /// Replay a recorded observation instead of calling AWS.
+    pub observed: Option<PathBuf>,
+    /// The policy file; `None`: `./driftgate.hcl` when it exists.
+    pub policy: Option<PathBuf>,
+    /// Overrides the policy's `fail_on`.
+    pub fail_on: Option<Severity>,
+    /// Recorded resources of unsupported types make the scan incomplete, whatever the
+    /// policy's `unchecked` says.
+    pub fail_on_unchecked: bool,
+    /// The configuration directory; `None`: the working directory when it holds `.tf` files.
+    pub config: Option<PathBuf>,
+}
+
+pub async fn run(args: &ScanOptions, settings: &Settings) -> Result<Outcome> {
     let registry = Registry::builtin()?;
     let config = load_configuration(args, settings)?;
     let policy = load_policy(args, settings)?;
@@ -52,7 +78,7 @@ pub async fn run(args: &ScanArgs, settings: &Settings) -> Result<Outcome> {
     let elapsed = started.elapsed();
 
     let fingerprint = key.map(|k| move |v: &Value| crate::mask::fingerprint(v, &k));
-    let report: ScanReport = diff::scan(&ScanInput {
+    let diff = diff::scan(&ScanInput {
         registry: &registry,
         states: &states,
         observation: &observation,
@@ -61,12 +87,17 @@ pub async fn run(args: &ScanArgs, settings: &Settings) -> Result<Outcome> {
     });
 
     let threshold = policy::exit_threshold(args.fail_on, &policy);
-    let mut report = report;
-    policy::grade::grade(
-        &mut report,
+    let unchecked = if args.fail_on_unchecked {
+        Unchecked::Fail
+    } else {
+        policy.unchecked.unwrap_or_default()
+    };
+    let mut report = policy::grade::grade(
+        diff,
         &policy,
         config.as_ref(),
         threshold,
+        unchecked,
         settings.today,
     );
     if let Some(config) = &config {
@@ -95,7 +126,7 @@ pub async fn run(args: &ScanArgs, settings: &Settings) -> Result<Outcome> {
     }
 
     let text = match args.format {
-        Format::Json => render::json::render_json(
+        ReportFormat::Json => render::json::render_json(
             &report,
             &render::json::JsonExtras {
                 api_calls: Some(observation.api_calls.clone()),
@@ -106,7 +137,7 @@ pub async fn run(args: &ScanArgs, settings: &Settings) -> Result<Outcome> {
                 },
             },
         ),
-        Format::Table => render::table::render_table(
+        ReportFormat::Table => render::table::render_table(
             &report,
             &render::table::TableOptions {
                 color: settings.color,
@@ -130,7 +161,7 @@ pub fn outcome(report: &ScanReport) -> Outcome {
 }
 
 /// `--config DIR`, else the current directory when it holds `.tf` files, else none.
-fn load_configuration(args: &ScanArgs, settings: &Settings) -> Result<Option<Configuration>> {
+fn load_configuration(args: &ScanOptions, settings: &Settings) -> Result<Option<Configuration>> {
     let dir = match &args.config {
         Some(dir) => dir.clone(),
         None => {
@@ -151,7 +182,7 @@ fn load_configuration(args: &ScanArgs, settings: &Settings) -> Result<Option<Con
 }
 
 /// `--policy FILE`, else ./driftgate.hcl when it exists; plus ./.driftignore when it exists.
-fn load_policy(args: &ScanArgs, settings: &Settings) -> Result<Policy> {
+fn load_policy(args: &ScanOptions, settings: &Settings) -> Result<Policy> {
     // The name the report shows is the one the user wrote (or `driftgate.hcl`), never an
     // absolute path: reports stay the same on every machine.
     let chosen = match &args.policy {

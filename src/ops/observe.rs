@@ -1,16 +1,29 @@
 //! `driftgate observe`: record what the cloud has now, for offline review and replays.
 //! Sensitive values (per the given states and the specs) are stored only as fingerprints.
 
-use crate::cli::{ObserveArgs, Settings};
-use crate::commands::{Outcome, read_states};
+use std::path::PathBuf;
+
 use crate::diff;
 use crate::error::Result;
 use crate::iac::StateLocation;
+use crate::ops::{Outcome, Settings, read_states};
 use crate::provider::{aws, snapshot};
 use crate::render;
 use crate::spec::Registry;
 
-pub async fn run(args: &ObserveArgs, settings: &Settings) -> Result<Outcome> {
+/// What `driftgate observe` was asked for.
+#[derive(Debug, Clone)]
+pub struct ObserveOptions {
+    /// Where to write the observation.
+    pub out: PathBuf,
+    /// Empty: as for `scan`.
+    pub regions: Vec<String>,
+    /// States whose sensitive values must be stored only as fingerprints; empty:
+    /// `./terraform.tfstate` when it exists.
+    pub states: Vec<String>,
+}
+
+pub async fn run(args: &ObserveOptions, settings: &Settings) -> Result<Outcome> {
     let registry = Registry::builtin()?;
     let sdk = aws::load_sdk_config(args.regions.first().map(String::as_str)).await;
     let locations = if args.states.is_empty() {
