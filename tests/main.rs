@@ -3,6 +3,7 @@
 
 mod support;
 
+mod build;
 mod cli;
 mod corpora;
 mod live;
