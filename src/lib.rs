@@ -17,6 +17,7 @@ pub mod iac;
 pub mod mask;
 pub mod model;
 pub mod normalize;
+pub mod plan;
 pub mod policy;
 pub mod provider;
 pub mod render;

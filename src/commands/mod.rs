@@ -3,6 +3,7 @@
 //! the readers, providers and renderers it calls; the stages between are pure.
 
 pub mod observe;
+pub mod plan;
 pub mod rules;
 pub mod scan;
 

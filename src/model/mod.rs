@@ -7,6 +7,7 @@ pub mod address;
 pub mod drift;
 pub mod finding;
 pub mod pending;
+pub mod plan;
 pub mod resource;
 pub mod value;
 
