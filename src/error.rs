@@ -361,6 +361,72 @@ pub enum Error {
         span: Option<SourceSpan>,
     },
 
+    // ---- remediation plans (src/plan) -------------------------------------------------------
+    #[error("cannot read plan file `{path}`")]
+    #[diagnostic(
+        code(driftgate::plan::read),
+        help("check the path; `driftgate plan` writes ./driftgate.plan.json by default")
+    )]
+    PlanRead {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("`{path}` is not a valid plan file: {reason}")]
+    #[diagnostic(
+        code(driftgate::plan::invalid),
+        help("make the plan again with `driftgate plan`; a plan file is never edited by hand")
+    )]
+    PlanInvalid { path: String, reason: String },
+
+    #[error("`{path}` has plan format version {found}; this driftgate reads version 1")]
+    #[diagnostic(
+        code(driftgate::plan::version),
+        help("make the plan with the same driftgate version that applies it")
+    )]
+    PlanVersion { path: String, found: String },
+
+    #[error(
+        "`{path}` was changed after it was planned: its content hashes to {actual}, not to its digest {recorded}"
+    )]
+    #[diagnostic(
+        code(driftgate::plan::tampered),
+        help(
+            "a plan file is never edited: make a new plan with `driftgate plan` and approve that one"
+        )
+    )]
+    PlanTampered {
+        path: String,
+        recorded: String,
+        actual: String,
+    },
+
+    #[error("`{path}` expired at {expires_at}")]
+    #[diagnostic(
+        code(driftgate::plan::expired),
+        help("make a new plan with `driftgate plan` (`--ttl` sets how long a plan stays valid)")
+    )]
+    PlanExpired { path: String, expires_at: String },
+
+    #[error("the scan was incomplete, so driftgate will not plan from it")]
+    #[diagnostic(
+        code(driftgate::plan::incomplete_scan),
+        help(
+            "a plan from a partial view could undo what was not seen; fix what the scan could not see (see `driftgate scan`) and plan again"
+        )
+    )]
+    PlanIncompleteScan,
+
+    #[error("`--target {glob}` is not a valid address pattern: {reason}")]
+    #[diagnostic(
+        code(driftgate::plan::bad_target),
+        help(
+            "a target is a resource address where `*` and `?` match any characters, e.g. `aws_security_group.*`"
+        )
+    )]
+    PlanBadTarget { glob: String, reason: String },
+
     // ---- output -----------------------------------------------------------------------------
     #[error("cannot write `{path}`")]
     #[diagnostic(code(driftgate::output::write))]

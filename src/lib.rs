@@ -18,6 +18,7 @@ pub mod mask;
 pub mod model;
 pub mod normalize;
 pub mod ops;
+pub mod plan;
 pub mod policy;
 pub mod provider;
 pub mod render;

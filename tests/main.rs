@@ -8,5 +8,6 @@ mod cli;
 mod corpora;
 mod live;
 mod observe;
+mod plan;
 mod scenarios;
 mod state_s3;

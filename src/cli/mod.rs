@@ -35,6 +35,9 @@ pub enum Command {
     Observe(ObserveArgs),
     /// List the built-in severity rules, or explain one: `driftgate rules explain ID`.
     Rules(RulesArgs),
+    /// Scan, then write a remediation plan (a plan file with a digest) and print the command
+    /// that applies it.
+    Plan(PlanArgs),
 }
 
 #[derive(Debug, Args)]
@@ -110,6 +113,73 @@ pub struct ScanArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// A terraform state: a local file or s3://bucket/key. Repeat for several states.
+    /// Default: ./terraform.tfstate.
+    #[arg(long = "state", value_name = "STATE")]
+    pub states: Vec<String>,
+    /// AWS region to scan. Repeat for several. Default: as for `scan`.
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// The terraform configuration directory. Default: as for `scan`.
+    #[arg(long, value_name = "DIR")]
+    pub config: Option<PathBuf>,
+    /// The policy file. Default: ./driftgate.hcl when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Plan from a recorded observation (from `driftgate observe`) instead of calling AWS.
+    /// `apply` always observes the live cloud again.
+    #[arg(long, value_name = "FILE")]
+    pub observed: Option<PathBuf>,
+    /// As for `scan`: AWS-owned objects count, unsupported types make the scan incomplete.
+    #[arg(long)]
+    pub strict: bool,
+    /// Plan only for findings at or above this severity (overrides the policy's `fail_on`).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<crate::model::Severity>,
+    /// Where to write the plan file.
+    #[arg(long, value_name = "FILE", default_value = "driftgate.plan.json")]
+    pub out: PathBuf,
+    /// Plan only for these resources: an address glob (`aws_security_group.*`), or TYPE.ID for
+    /// an unmanaged object. Repeat for several.
+    #[arg(long = "target", value_name = "ADDRESS_GLOB")]
+    pub targets: Vec<String>,
+    /// How long the plan stays valid: a number and a unit (s, m, h, d), e.g. 30m, 24h, 7d.
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_ttl)]
+    pub ttl: time::Duration,
+    /// Plan reverts that interrupt a running workload (an instance type: stop, change, start)
+    /// instead of leaving them manual.
+    #[arg(long)]
+    pub allow_disruptive: bool,
+    /// Output format of the printed actions.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Colors in the table: auto, always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// `30m`, `24h`, `7d`, `90s`: a positive whole number and a unit.
+pub fn parse_ttl(s: &str) -> Result<time::Duration, String> {
+    let bad = || format!("`{s}` is not a duration like 30m, 24h or 7d");
+    let split = s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let n: i64 = s[..split].parse().map_err(|_| bad())?;
+    let d = match &s[split..] {
+        "s" => time::Duration::seconds(n),
+        "m" => time::Duration::minutes(n),
+        "h" => time::Duration::hours(n),
+        "d" => time::Duration::days(n),
+        _ => return Err(bad()),
+    };
+    if n <= 0 || n > 366 * 24 * 3600 {
+        return Err(format!(
+            "`{s}`: a plan's lifetime must be positive and at most a year"
+        ));
+    }
+    Ok(d)
+}
+
+#[derive(Debug, Args)]
 pub struct ObserveArgs {
     /// Where to write the observation (JSON).
     #[arg(long, value_name = "FILE")]
@@ -123,12 +193,33 @@ pub struct ObserveArgs {
     pub states: Vec<String>,
 }
 
+/// CI systems' variables naming who triggered the run, in the order they are tried.
+const CI_ACTOR_VARS: &[&str] = &[
+    "GITHUB_ACTOR",
+    "GITLAB_USER_LOGIN",
+    "BUILDKITE_BUILD_CREATOR",
+    "CIRCLE_USERNAME",
+    "BITBUCKET_STEP_TRIGGERER_UUID",
+    "BUILD_REQUESTEDFOR",
+];
+
+/// The actor from the environment (see [`Settings::actor`]); `unknown` when nothing names one.
+pub fn resolve_actor(var: impl Fn(&str) -> Option<String>) -> String {
+    let named = |k: &str| var(k).filter(|v| !v.trim().is_empty());
+    named("DRIFTGATE_ACTOR")
+        .or_else(|| CI_ACTOR_VARS.iter().find_map(|k| named(k)))
+        .or_else(|| named("USER"))
+        .or_else(|| named("USERNAME"))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
 /// Resolves the settings from the environment, the terminal and the clock.
 pub fn settings_from_env(color: ColorChoice) -> Settings {
     let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
     let stderr_tty = std::io::stderr().is_terminal();
     let stdout_tty = std::io::stdout().is_terminal();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let now = time::OffsetDateTime::now_utc();
     Settings {
         progress: stderr_tty && !ci,
         color: match color {
@@ -140,8 +231,10 @@ pub fn settings_from_env(color: ColorChoice) -> Settings {
             .ok()
             .filter(|k| !k.is_empty())
             .map(String::into_bytes),
-        today: time::OffsetDateTime::now_utc().date(),
+        today: now.date(),
         cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        now,
+        actor: resolve_actor(|k| std::env::var(k).ok()),
     }
 }
 
@@ -159,6 +252,31 @@ impl ScanArgs {
             fail_on: self.fail_on,
             fail_on_unchecked: self.fail_on_unchecked,
             config: self.config.clone(),
+        }
+    }
+}
+
+impl PlanArgs {
+    /// The operation's options: what the user asked for, without clap.
+    pub fn options(&self) -> ops::plan::PlanCommand {
+        ops::plan::PlanCommand {
+            scan: ops::scan::ScanOptions {
+                states: self.states.clone(),
+                regions: self.regions.clone(),
+                format: ReportFormat::Table,
+                out: None,
+                strict: self.strict,
+                observed: self.observed.clone(),
+                policy: self.policy.clone(),
+                fail_on: self.fail_on,
+                fail_on_unchecked: false,
+                config: self.config.clone(),
+            },
+            out: self.out.clone(),
+            targets: self.targets.clone(),
+            ttl: self.ttl,
+            allow_disruptive: self.allow_disruptive,
+            format: self.format.into(),
         }
     }
 }
@@ -219,5 +337,9 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
             None => None,
             Some(RulesCommand::Explain { id }) => Some(id.as_str()),
         }),
+        Command::Plan(args) => {
+            let settings = settings_from_env(args.color);
+            runtime.block_on(ops::plan::run(&args.options(), &settings))
+        }
     }
 }

@@ -52,6 +52,7 @@ fn state(resources: Vec<RecordedResource>) -> RecordedState {
         terraform_version: "1.11.4".into(),
         serial: 1,
         lineage: "x".into(),
+        sha256: String::new(),
         resources,
     }
 }

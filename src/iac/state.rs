@@ -480,6 +480,7 @@ impl Doc<'_> {
             terraform_version: wire.terraform_version,
             serial: wire.serial,
             lineage: wire.lineage,
+            sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(self.full)),
             resources,
         })
     }

@@ -8,6 +8,7 @@ pub mod desired;
 pub mod drift;
 pub mod finding;
 pub mod pending;
+pub mod plan;
 pub mod resource;
 pub mod value;
 

@@ -60,6 +60,8 @@ pub struct RecordedState {
     pub terraform_version: String,
     pub serial: u64,
     pub lineage: String,
+    /// Hex SHA-256 of the state file's bytes: what a plan pins its inputs to.
+    pub sha256: String,
     pub resources: Vec<RecordedResource>,
 }
 

@@ -6,6 +6,7 @@
 //! stages between are pure.
 
 pub mod observe;
+pub mod plan;
 pub mod rules;
 pub mod scan;
 
@@ -31,6 +32,10 @@ pub struct Settings {
     /// The working directory: default paths (`./terraform.tfstate`, `./driftgate.hcl`,
     /// `.tf` files) are resolved against it.
     pub cwd: PathBuf,
+    /// Now (UTC): the only clock reading, with `today` (plan times and expiry).
+    pub now: time::OffsetDateTime,
+    /// Who runs driftgate: `DRIFTGATE_ACTOR`, else the CI's actor variable, else the OS user.
+    pub actor: String,
 }
 
 /// How a report is printed.

@@ -39,6 +39,49 @@ pub struct ScanOptions {
 }
 
 pub async fn run(args: &ScanOptions, settings: &Settings) -> Result<Outcome> {
+    let Evaluation {
+        observation,
+        report,
+        live,
+        elapsed,
+        ..
+    } = evaluate(args, settings).await?;
+    let text = match args.format {
+        ReportFormat::Json => render::json::render_json(
+            &report,
+            &render::json::JsonExtras {
+                api_calls: Some(observation.api_calls.clone()),
+                duration_ms: if live {
+                    Some(elapsed.as_millis() as u64)
+                } else {
+                    None
+                },
+            },
+        ),
+        ReportFormat::Table => render::table::render_table(
+            &report,
+            &render::table::TableOptions {
+                color: settings.color,
+            },
+        ),
+    };
+    render::emit(&text, args.out.as_deref())?;
+    Ok(outcome(&report))
+}
+
+/// What a scan read, saw and found: the shared first half of `scan` and `plan`.
+pub struct Evaluation {
+    pub registry: Registry,
+    pub states: Vec<crate::model::RecordedState>,
+    pub observation: crate::model::Observation,
+    pub report: ScanReport,
+    /// Observed live (not replayed from `--observed`).
+    pub live: bool,
+    pub elapsed: std::time::Duration,
+}
+
+/// Read the inputs, observe, diff, grade and list pending changes: everything but rendering.
+pub async fn evaluate(args: &ScanOptions, settings: &Settings) -> Result<Evaluation> {
     let registry = Registry::builtin()?;
     let config = load_configuration(args, settings)?;
     let policy = load_policy(args, settings)?;
@@ -124,28 +167,14 @@ pub async fn run(args: &ScanOptions, settings: &Settings) -> Result<Outcome> {
             };
         report.pending = diff::pending::pending(config, &recorded, &compared, &normalize);
     }
-
-    let text = match args.format {
-        ReportFormat::Json => render::json::render_json(
-            &report,
-            &render::json::JsonExtras {
-                api_calls: Some(observation.api_calls.clone()),
-                duration_ms: if live {
-                    Some(elapsed.as_millis() as u64)
-                } else {
-                    None
-                },
-            },
-        ),
-        ReportFormat::Table => render::table::render_table(
-            &report,
-            &render::table::TableOptions {
-                color: settings.color,
-            },
-        ),
-    };
-    render::emit(&text, args.out.as_deref())?;
-    Ok(outcome(&report))
+    Ok(Evaluation {
+        registry,
+        states,
+        observation,
+        report,
+        live,
+        elapsed,
+    })
 }
 
 /// Incomplete beats drift: a scan that could not see everything never reads as clean, and
@@ -162,6 +191,15 @@ pub fn outcome(report: &ScanReport) -> Outcome {
 
 /// `--config DIR`, else the current directory when it holds `.tf` files, else none.
 fn load_configuration(args: &ScanOptions, settings: &Settings) -> Result<Option<Configuration>> {
+    match configuration_dir(args, settings) {
+        Some(dir) => crate::iac::config::load_config(&dir).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The configuration directory a scan reads: `--config DIR`, else the current directory when
+/// it holds `.tf` files.
+pub fn configuration_dir(args: &ScanOptions, settings: &Settings) -> Option<std::path::PathBuf> {
     let dir = match &args.config {
         Some(dir) => dir.clone(),
         None => {
@@ -173,25 +211,19 @@ fn load_configuration(args: &ScanOptions, settings: &Settings) -> Result<Option<
                 })
                 .unwrap_or(false);
             if !has_tf {
-                return Ok(None);
+                return None;
             }
             settings.cwd.clone()
         }
     };
-    crate::iac::config::load_config(&dir).map(Some)
+    Some(dir)
 }
 
 /// `--policy FILE`, else ./driftgate.hcl when it exists; plus ./.driftignore when it exists.
 fn load_policy(args: &ScanOptions, settings: &Settings) -> Result<Policy> {
     // The name the report shows is the one the user wrote (or `driftgate.hcl`), never an
     // absolute path: reports stay the same on every machine.
-    let chosen = match &args.policy {
-        Some(p) => Some((p.clone(), super::display_path(p))),
-        None => Some(settings.cwd.join("driftgate.hcl"))
-            .filter(|p| p.exists())
-            .map(|p| (p, "driftgate.hcl".to_string())),
-    };
-    let mut policy = match chosen {
+    let mut policy = match policy_file(args, settings) {
         Some((path, shown)) => {
             let text = std::fs::read_to_string(&path).map_err(|source| Error::PolicyRead {
                 path: shown.clone(),
@@ -206,6 +238,17 @@ fn load_policy(args: &ScanOptions, settings: &Settings) -> Result<Policy> {
         policy = policy.with_driftignore(DriftIgnore::parse(".driftignore", &text));
     }
     Ok(policy)
+}
+
+/// The policy file a scan reads (`--policy FILE`, else ./driftgate.hcl when it exists) and the
+/// name reports show for it.
+pub fn policy_file(args: &ScanOptions, settings: &Settings) -> Option<(std::path::PathBuf, String)> {
+    match &args.policy {
+        Some(p) => Some((p.clone(), super::display_path(p))),
+        None => Some(settings.cwd.join("driftgate.hcl"))
+            .filter(|p| p.exists())
+            .map(|p| (p, "driftgate.hcl".to_string())),
+    }
 }
 
 /// With no `--state`, no ./terraform.tfstate and a `backend "s3"` block in the configuration,

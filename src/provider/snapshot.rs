@@ -158,7 +158,8 @@ struct GapWire {
 
 // ---- values ---------------------------------------------------------------------------------
 
-fn encode(v: &Value, key: &[u8]) -> serde_json::Value {
+/// A value as the file writes it (also the plan file's encoding of values).
+pub(crate) fn encode(v: &Value, key: &[u8]) -> serde_json::Value {
     use serde_json::Value as J;
     let marker = |k: &str, v: J| J::Object([(k.to_string(), v)].into_iter().collect());
     match v {
@@ -186,7 +187,8 @@ fn encode(v: &Value, key: &[u8]) -> serde_json::Value {
     }
 }
 
-fn decode(j: &serde_json::Value, at: &str) -> std::result::Result<Value, String> {
+/// A value read back from [`encode`]'s JSON; `at` names where it is, for messages.
+pub(crate) fn decode(j: &serde_json::Value, at: &str) -> std::result::Result<Value, String> {
     use serde_json::Value as J;
     Ok(match j {
         J::Null => Value::Null,

@@ -85,6 +85,109 @@ impl Compare {
     }
 }
 
+/// How a changed attribute is put back to its recorded value: the inverse of the provider's
+/// mapping, named from a closed list and implemented in `plan::aws` (the SDK operations each
+/// one plans). An attribute with no `revert` is `immutable` (terraform replaces the resource)
+/// or left to `terraform apply -target`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Revert {
+    /// Tags: ec2:CreateTags/DeleteTags, iam:TagRole/UntagRole (and User, Policy).
+    Tags,
+    /// A security group's inline `ingress`/`egress`: authorize and revoke the difference.
+    SgRules,
+    /// An `aws_security_group_rule`'s source lists: authorize and revoke the difference.
+    SgRuleSources,
+    /// An `aws_vpc_security_group_*_rule`: ec2:ModifySecurityGroupRules.
+    VpcSgRule,
+    /// ec2:ModifyVpcAttribute.
+    VpcAttribute,
+    /// ec2:ModifySubnetAttribute.
+    SubnetAttribute,
+    /// ec2:ModifyInstanceAttribute on a running instance (no stop).
+    InstanceAttribute,
+    /// ec2:MonitorInstances/UnmonitorInstances.
+    InstanceMonitoring,
+    /// ec2:StopInstances, ModifyInstanceAttribute, StartInstances: interrupts the workload.
+    InstanceAttributeStopped,
+    /// iam:UpdateAssumeRolePolicy.
+    AssumeRolePolicy,
+    /// iam:UpdateRole (description, max session duration).
+    UpdateRole,
+    /// iam:PutRolePermissionsBoundary/DeleteRolePermissionsBoundary (and User).
+    PermissionsBoundary,
+    /// iam:PutRolePolicy/PutUserPolicy of an inline policy resource's document.
+    InlinePolicyDocument,
+    /// A role's `inline_policy` blocks: put the recorded ones, delete the others.
+    InlinePolicies,
+    /// A role's `managed_policy_arns`: attach the recorded ones, detach the others.
+    ManagedPolicyArns,
+    /// iam:CreatePolicyVersion as default (deleting the oldest non-default version at five).
+    PolicyVersion,
+    /// iam:UpdateUser (path).
+    UpdateUser,
+}
+
+impl Revert {
+    pub const ALL: &[(&str, Revert)] = &[
+        ("tags", Revert::Tags),
+        ("sg_rules", Revert::SgRules),
+        ("sg_rule_sources", Revert::SgRuleSources),
+        ("vpc_sg_rule", Revert::VpcSgRule),
+        ("vpc_attribute", Revert::VpcAttribute),
+        ("subnet_attribute", Revert::SubnetAttribute),
+        ("instance_attribute", Revert::InstanceAttribute),
+        ("instance_monitoring", Revert::InstanceMonitoring),
+        (
+            "instance_attribute_stopped",
+            Revert::InstanceAttributeStopped,
+        ),
+        ("assume_role_policy", Revert::AssumeRolePolicy),
+        ("update_role", Revert::UpdateRole),
+        ("permissions_boundary", Revert::PermissionsBoundary),
+        ("inline_policy_document", Revert::InlinePolicyDocument),
+        ("inline_policies", Revert::InlinePolicies),
+        ("managed_policy_arns", Revert::ManagedPolicyArns),
+        ("policy_version", Revert::PolicyVersion),
+        ("update_user", Revert::UpdateUser),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Revert::ALL
+            .iter()
+            .find(|(_, r)| *r == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("tags")
+    }
+}
+
+/// How a missing resource is re-created through the SDK (`recreate = "..."` on the resource);
+/// without one, a missing resource is left to `terraform apply -target`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Recreate {
+    /// Authorize every source of an `aws_security_group_rule`.
+    SgRuleSources,
+    /// iam:AttachRolePolicy/AttachUserPolicy.
+    AttachPolicy,
+    /// iam:PutRolePolicy/PutUserPolicy.
+    InlinePolicy,
+}
+
+impl Recreate {
+    pub const ALL: &[(&str, Recreate)] = &[
+        ("sg_rule_sources", Recreate::SgRuleSources),
+        ("attach_policy", Recreate::AttachPolicy),
+        ("inline_policy", Recreate::InlinePolicy),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Recreate::ALL
+            .iter()
+            .find(|(_, r)| *r == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("inline_policy")
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Scope {
     Regional,
@@ -122,6 +225,11 @@ pub struct AttributeSpec {
     /// The provider marks it sensitive: never printed, fingerprinted in recorded observations.
     pub sensitive: bool,
     pub managed_by: Vec<ManagedBy>,
+    /// How a change is put back in place (`revert = "..."`), when the SDK can.
+    pub revert: Option<Revert>,
+    /// Changing it replaces the resource (`immutable = true`): a revert is
+    /// `terraform apply -replace`.
+    pub immutable: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -138,6 +246,8 @@ pub struct ResourceSpec {
     pub parents: Vec<Parent>,
     /// Sorted by name.
     pub attributes: Vec<AttributeSpec>,
+    /// How a missing resource is re-created through the SDK (`recreate = "..."`).
+    pub recreate: Option<Recreate>,
 }
 
 impl ResourceSpec {
@@ -257,6 +367,7 @@ fn parse_spec(file: &str, text: &str) -> Result<ResourceSpec> {
         identity_fanout: Vec::new(),
         parents: Vec::new(),
         attributes: Vec::new(),
+        recreate: None,
     };
     for attr in block.body.attributes() {
         let v = eval(file, &attr.expr)?;
@@ -274,6 +385,10 @@ fn parse_spec(file: &str, text: &str) -> Result<ResourceSpec> {
                 spec.identity_separator = string(file, "identity_separator", &v)?
             }
             "identity_fanout" => spec.identity_fanout = strings(file, "identity_fanout", &v)?,
+            "recreate" => {
+                let name = string(file, "recreate", &v)?;
+                spec.recreate = Some(named(file, "recreate", Recreate::ALL, &name)?);
+            }
             other => return Err(spec_error(file, format!("unknown key `{other}`"))),
         }
     }
@@ -318,6 +433,8 @@ fn parse_attribute(file: &str, b: &hcl::Block) -> Result<AttributeSpec> {
         default: None,
         sensitive: false,
         managed_by: Vec::new(),
+        revert: None,
+        immutable: false,
     };
     for attr in b.body.attributes() {
         let v = eval(file, &attr.expr)?;
@@ -335,6 +452,15 @@ fn parse_attribute(file: &str, b: &hcl::Block) -> Result<AttributeSpec> {
                 a.sensitive = v
                     .as_bool()
                     .ok_or_else(|| spec_error(file, "`sensitive` must be a bool"))?
+            }
+            "revert" => {
+                let name = string(file, "revert", &v)?;
+                a.revert = Some(named(file, "revert", Revert::ALL, &name)?);
+            }
+            "immutable" => {
+                a.immutable = v
+                    .as_bool()
+                    .ok_or_else(|| spec_error(file, "`immutable` must be a bool"))?
             }
             other => {
                 return Err(spec_error(
@@ -404,6 +530,20 @@ fn via_and_filter(file: &str, b: &hcl::Block) -> Result<(String, BTreeMap<String
     }
     let via = via.ok_or_else(|| spec_error(file, format!("`{}` needs `via`", b.identifier())))?;
     Ok((via, filter, rest))
+}
+
+/// A name from one of the closed lists (`revert`, `recreate`).
+fn named<T: Copy>(file: &str, key: &str, list: &[(&str, T)], name: &str) -> Result<T> {
+    list.iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
+        .ok_or_else(|| {
+            let known: Vec<&str> = list.iter().map(|(n, _)| *n).collect();
+            spec_error(
+                file,
+                format!("unknown {key} `{name}`; known: {}", known.join(", ")),
+            )
+        })
 }
 
 fn single_label(file: &str, b: &hcl::Block) -> Result<String> {
@@ -532,6 +672,9 @@ mod tests {
         let rp = r.get("aws_iam_role_policy").unwrap();
         assert_eq!(rp.identity_separator, ":");
         assert_eq!(r.get("aws_iam_role").unwrap().scope, Scope::Global);
+        assert_eq!(ingress.revert, Some(Revert::SgRules));
+        assert!(sg.attribute("name").unwrap().immutable);
+        assert_eq!(sgr.recreate, Some(Recreate::SgRuleSources));
     }
 
     #[test]
@@ -555,6 +698,18 @@ mod tests {
                 "specified twice",
             ),
             ("nonsense {", "HCL parse error"),
+            (
+                "resource \"aws_x\" {\n  service = \"ec2\"\n  attribute \"a\" {\n    revert = \"magic\"\n  }\n}\n",
+                "unknown revert `magic`",
+            ),
+            (
+                "resource \"aws_x\" {\n  service = \"ec2\"\n  recreate = \"magic\"\n}\n",
+                "unknown recreate `magic`",
+            ),
+            (
+                "resource \"aws_x\" {\n  service = \"ec2\"\n  attribute \"a\" {\n    immutable = \"yes\"\n  }\n}\n",
+                "`immutable` must be a bool",
+            ),
         ] {
             let err = Registry::from_sources([("aws/x/aws_x.hcl", text)]).unwrap_err();
             let msg = err.to_string();

@@ -5,15 +5,22 @@ resource "aws_security_group" {
   scope    = "regional"
   identity = ["id"]
 
-  attribute "name" {}
-  attribute "description" { default = "Managed by Terraform" }
-  attribute "vpc_id" {}
-  attribute "tags" { compare = "tag_map" }
+  attribute "name" { immutable = true }
+  attribute "description" {
+    default   = "Managed by Terraform"
+    immutable = true
+  }
+  attribute "vpc_id" { immutable = true }
+  attribute "tags" {
+    compare = "tag_map"
+    revert  = "tags"
+  }
 
   # When separate rule resources manage this group's rules, the group's own `ingress` /
   # `egress` are theirs to report: terraform's refresh shows noise here, driftgate does not.
   attribute "ingress" {
     compare = "sg_rules"
+    revert  = "sg_rules"
     managed_by "aws_security_group_rule" {
       via   = "security_group_id"
       where = { type = "ingress" }
@@ -22,6 +29,7 @@ resource "aws_security_group" {
   }
   attribute "egress" {
     compare = "sg_rules"
+    revert  = "sg_rules"
     managed_by "aws_security_group_rule" {
       via   = "security_group_id"
       where = { type = "egress" }

@@ -4,6 +4,7 @@ resource "aws_security_group_rule" {
   service  = "ec2"
   scope    = "regional"
   identity = ["security_group_id", "type", "protocol", "from_port", "to_port"]
+  recreate = "sg_rule_sources"
   identity_fanout = ["cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids", "source_security_group_id", "self"]
 
   parent "aws_security_group" {
@@ -17,11 +18,29 @@ resource "aws_security_group_rule" {
     where     = { type = "egress" }
   }
 
-  attribute "protocol" { compare = "ip_protocol" }
-  attribute "from_port" { compare = "port" }
-  attribute "to_port" { compare = "port" }
-  attribute "cidr_blocks" { compare = "set" }
-  attribute "ipv6_cidr_blocks" { compare = "set" }
-  attribute "prefix_list_ids" { compare = "set" }
+  attribute "protocol" {
+    compare   = "ip_protocol"
+    immutable = true
+  }
+  attribute "from_port" {
+    compare   = "port"
+    immutable = true
+  }
+  attribute "to_port" {
+    compare   = "port"
+    immutable = true
+  }
+  attribute "cidr_blocks" {
+    compare = "set"
+    revert  = "sg_rule_sources"
+  }
+  attribute "ipv6_cidr_blocks" {
+    compare = "set"
+    revert  = "sg_rule_sources"
+  }
+  attribute "prefix_list_ids" {
+    compare = "set"
+    revert  = "sg_rule_sources"
+  }
   attribute "description" { default = "" }
 }

@@ -4,11 +4,20 @@ resource "aws_subnet" {
   scope    = "regional"
   identity = ["id"]
 
-  attribute "vpc_id" {}
-  attribute "cidr_block" {}
-  attribute "availability_zone" {}
-  attribute "map_public_ip_on_launch" { default = false }
-  attribute "assign_ipv6_address_on_creation" { default = false }
+  attribute "vpc_id" { immutable = true }
+  attribute "cidr_block" { immutable = true }
+  attribute "availability_zone" { immutable = true }
+  attribute "map_public_ip_on_launch" {
+    default = false
+    revert  = "subnet_attribute"
+  }
+  attribute "assign_ipv6_address_on_creation" {
+    default = false
+    revert  = "subnet_attribute"
+  }
   attribute "ipv6_cidr_block" { default = "" }
-  attribute "tags" { compare = "tag_map" }
+  attribute "tags" {
+    compare = "tag_map"
+    revert  = "tags"
+  }
 }

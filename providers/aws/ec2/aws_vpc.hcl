@@ -4,9 +4,18 @@ resource "aws_vpc" {
   scope    = "regional"
   identity = ["id"]
 
-  attribute "cidr_block" {}
+  attribute "cidr_block" { immutable = true }
   attribute "instance_tenancy" { default = "default" }
-  attribute "enable_dns_support" { default = true }
-  attribute "enable_dns_hostnames" { default = false }
-  attribute "tags" { compare = "tag_map" }
+  attribute "enable_dns_support" {
+    default = true
+    revert  = "vpc_attribute"
+  }
+  attribute "enable_dns_hostnames" {
+    default = false
+    revert  = "vpc_attribute"
+  }
+  attribute "tags" {
+    compare = "tag_map"
+    revert  = "tags"
+  }
 }

@@ -9,15 +9,42 @@ resource "aws_vpc_security_group_egress_rule" {
     attribute = "egress"
   }
 
-  attribute "security_group_id" {}
-  attribute "ip_protocol" { compare = "ip_protocol" }
+  attribute "security_group_id" { immutable = true }
+  attribute "ip_protocol" {
+    compare = "ip_protocol"
+    revert  = "vpc_sg_rule"
+  }
   # terraform records null ports for protocol -1; EC2 reports -1.
-  attribute "from_port" { default = -1 }
-  attribute "to_port" { default = -1 }
-  attribute "cidr_ipv4" { default = "" }
-  attribute "cidr_ipv6" { default = "" }
-  attribute "prefix_list_id" { default = "" }
-  attribute "referenced_security_group_id" { default = "" }
-  attribute "description" { default = "" }
-  attribute "tags" { compare = "tag_map" }
+  attribute "from_port" {
+    default = -1
+    revert  = "vpc_sg_rule"
+  }
+  attribute "to_port" {
+    default = -1
+    revert  = "vpc_sg_rule"
+  }
+  attribute "cidr_ipv4" {
+    default = ""
+    revert  = "vpc_sg_rule"
+  }
+  attribute "cidr_ipv6" {
+    default = ""
+    revert  = "vpc_sg_rule"
+  }
+  attribute "prefix_list_id" {
+    default = ""
+    revert  = "vpc_sg_rule"
+  }
+  attribute "referenced_security_group_id" {
+    default = ""
+    revert  = "vpc_sg_rule"
+  }
+  attribute "description" {
+    default = ""
+    revert  = "vpc_sg_rule"
+  }
+  attribute "tags" {
+    compare = "tag_map"
+    revert  = "tags"
+  }
 }

@@ -5,9 +5,21 @@ resource "aws_iam_policy" {
   scope    = "global"
   identity = ["id"]
 
-  attribute "name" {}
-  attribute "path" { default = "/" }
-  attribute "description" { default = "" }
-  attribute "policy" { compare = "iam_policy_document" }
-  attribute "tags" { compare = "tag_map" }
+  attribute "name" { immutable = true }
+  attribute "path" {
+    default   = "/"
+    immutable = true
+  }
+  attribute "description" {
+    default   = ""
+    immutable = true
+  }
+  attribute "policy" {
+    compare = "iam_policy_document"
+    revert  = "policy_version"
+  }
+  attribute "tags" {
+    compare = "tag_map"
+    revert  = "tags"
+  }
 }

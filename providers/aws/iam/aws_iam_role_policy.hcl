@@ -4,11 +4,15 @@ resource "aws_iam_role_policy" {
   scope    = "global"
   identity = ["role", "name"]
   identity_separator = ":"
+  recreate = "inline_policy"
 
   parent "aws_iam_role" {
     via       = "role"
     attribute = "inline_policy"
   }
 
-  attribute "policy" { compare = "iam_policy_document" }
+  attribute "policy" {
+    compare = "iam_policy_document"
+    revert  = "inline_policy_document"
+  }
 }

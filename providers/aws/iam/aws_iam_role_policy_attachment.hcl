@@ -3,6 +3,7 @@ resource "aws_iam_role_policy_attachment" {
   service  = "iam"
   scope    = "global"
   identity = ["role", "policy_arn"]
+  recreate = "attach_policy"
 
   parent "aws_iam_role" {
     via       = "role"

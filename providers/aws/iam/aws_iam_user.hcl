@@ -4,8 +4,17 @@ resource "aws_iam_user" {
   scope    = "global"
   identity = ["id"]
 
-  attribute "name" {}
-  attribute "path" { default = "/" }
-  attribute "permissions_boundary" { default = "" }
-  attribute "tags" { compare = "tag_map" }
+  attribute "name" { immutable = true }
+  attribute "path" {
+    default = "/"
+    revert  = "update_user"
+  }
+  attribute "permissions_boundary" {
+    default = ""
+    revert  = "permissions_boundary"
+  }
+  attribute "tags" {
+    compare = "tag_map"
+    revert  = "tags"
+  }
 }

@@ -4,8 +4,12 @@ resource "aws_iam_user_policy" {
   scope    = "global"
   identity = ["user", "name"]
   identity_separator = ":"
+  recreate = "inline_policy"
 
   parent "aws_iam_user" { via = "user" }
 
-  attribute "policy" { compare = "iam_policy_document" }
+  attribute "policy" {
+    compare = "iam_policy_document"
+    revert  = "inline_policy_document"
+  }
 }

@@ -3,6 +3,7 @@ resource "aws_iam_user_policy_attachment" {
   service  = "iam"
   scope    = "global"
   identity = ["user", "policy_arn"]
+  recreate = "attach_policy"
 
   parent "aws_iam_user" { via = "user" }
 }

@@ -1,0 +1,537 @@
+//! Remediation plans: ordered actions that answer findings, each with the AWS calls it will
+//! make and what it expects to observe first; plus the inputs the plan was made from. A plan
+//! is made by `plan::build` (pure), sealed with a digest (`plan::digest`) and written as the
+//! plan file (`plan::file`).
+//!
+//! **No clear secret is ever held here.** A call that must restore a sensitive value holds an
+//! [`Arg::FromState`] reference (state, address, attribute path) that `apply` resolves by
+//! reading the state again (whose SHA-256 is in [`Inputs`]); a sensitive value shown in a
+//! change or an expectation is a keyed fingerprint ([`Value::Sensitive`] of
+//! [`crate::model::Secret::Fingerprint`]).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use super::address::Address;
+use super::drift::{DriftKind, Path};
+use super::finding::Severity;
+use super::resource::StateSource;
+use super::value::Value;
+
+/// The version of the plan file format this driftgate writes and reads.
+pub const PLAN_FORMAT_VERSION: u64 = 1;
+
+/// What an action does to answer its finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ActionKind {
+    /// Changed: put the cloud back to the recorded value.
+    Revert,
+    /// Missing: make the recorded object exist again.
+    Recreate,
+    /// Take the cloud's value into the configuration.
+    Accept,
+    /// Unmanaged: bring the object under terraform.
+    Import,
+    /// Unmanaged: remove the object.
+    Delete,
+}
+
+impl ActionKind {
+    pub const ALL: [ActionKind; 5] = [
+        ActionKind::Revert,
+        ActionKind::Recreate,
+        ActionKind::Accept,
+        ActionKind::Import,
+        ActionKind::Delete,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Revert => "revert",
+            ActionKind::Recreate => "recreate",
+            ActionKind::Accept => "accept",
+            ActionKind::Import => "import",
+            ActionKind::Delete => "delete",
+        }
+    }
+}
+
+/// Whether driftgate will execute an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ActionStatus {
+    /// `apply` executes its calls.
+    Planned,
+    /// A person runs `manual_command`; driftgate never executes it.
+    Manual,
+    /// A guardrail forbids it, whatever the approval.
+    Blocked,
+}
+
+impl ActionStatus {
+    pub const ALL: [ActionStatus; 3] = [
+        ActionStatus::Planned,
+        ActionStatus::Manual,
+        ActionStatus::Blocked,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionStatus::Planned => "planned",
+            ActionStatus::Manual => "manual",
+            ActionStatus::Blocked => "blocked",
+        }
+    }
+}
+
+macro_rules! display_as_str {
+    ($($t:ty),*) => {$(
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )*};
+}
+display_as_str!(ActionKind, ActionStatus, IamEntity);
+
+/// The finding an action answers.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FindingRef {
+    pub kind: DriftKind,
+    /// `None` for unmanaged objects (then `id` names it).
+    pub address: Option<Address>,
+    pub id: String,
+    pub rule: String,
+    pub severity: Severity,
+}
+
+/// One attribute the action changes: from what the cloud has `now` to the `target` (the
+/// recorded value), both in canonical form. Sensitive values are fingerprints.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PlannedChange {
+    pub path: Path,
+    pub now: Value,
+    pub target: Value,
+}
+
+/// Where `apply` reads a sensitive value to restore: the attribute at `path` of the resource
+/// at `address` in `state` (whose SHA-256 the plan's inputs hold).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct StateRef {
+    pub state: StateSource,
+    pub address: Address,
+    pub path: Path,
+}
+
+/// A value a call sends.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Arg {
+    /// A clear, non-sensitive value (never contains [`Value::Sensitive`]).
+    Value(Value),
+    /// A sensitive value, read from the state at apply time.
+    FromState(StateRef),
+}
+
+impl Arg {
+    /// The argument for a recorded value: the value itself, or a reference to the state when
+    /// anything in it is sensitive (so the plan never carries it).
+    pub fn recorded(value: &Value, at: StateRef) -> Arg {
+        if value.contains_sensitive() {
+            Arg::FromState(at)
+        } else {
+            Arg::Value(value.clone())
+        }
+    }
+
+    pub fn text(s: impl Into<String>) -> Arg {
+        Arg::Value(Value::String(s.into()))
+    }
+}
+
+/// Which kind of IAM principal (or policy) an IAM call addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum IamEntity {
+    Role,
+    User,
+    Policy,
+}
+
+impl IamEntity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IamEntity::Role => "Role",
+            IamEntity::User => "User",
+            IamEntity::Policy => "Policy",
+        }
+    }
+}
+
+/// One single-source security group rule, as EC2's `IpPermission` takes it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SgRule {
+    /// `tcp`, `udp`, `icmp`, `icmpv6`, `-1` or a protocol number.
+    pub protocol: String,
+    /// `None` for protocol `-1` (EC2 takes no ports then).
+    pub from_port: Option<i64>,
+    pub to_port: Option<i64>,
+    pub source: SgSource,
+    pub description: String,
+}
+
+/// The one source (or destination, for egress) of a rule.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SgSource {
+    CidrIpv4(String),
+    CidrIpv6(String),
+    PrefixList(String),
+    /// Another security group (or the rule's own group, for `self`).
+    Group(String),
+}
+
+/// Which policy version `iam:DeletePolicyVersion` removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum VersionSelector {
+    /// The oldest version that is not the default, and only when the policy already has
+    /// `IAM_POLICY_VERSION_LIMIT` versions (so the new default version fits).
+    OldestNonDefaultAtLimit,
+}
+
+/// IAM keeps at most five versions of a customer managed policy.
+pub const IAM_POLICY_VERSION_LIMIT: u64 = 5;
+
+/// One AWS API operation an action makes, with everything an executor needs to run it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Call {
+    Ec2CreateTags {
+        resource_id: String,
+        tags: BTreeMap<String, Arg>,
+    },
+    Ec2DeleteTags {
+        resource_id: String,
+        keys: Vec<String>,
+    },
+    Ec2AuthorizeSecurityGroupIngress {
+        group_id: String,
+        rule: SgRule,
+    },
+    Ec2AuthorizeSecurityGroupEgress {
+        group_id: String,
+        rule: SgRule,
+    },
+    Ec2RevokeSecurityGroupIngress {
+        group_id: String,
+        rule: SgRule,
+    },
+    Ec2RevokeSecurityGroupEgress {
+        group_id: String,
+        rule: SgRule,
+    },
+    /// Sets every field of one rule (`sgr-...`) to `rule`.
+    Ec2ModifySecurityGroupRules {
+        group_id: String,
+        rule_id: String,
+        rule: SgRule,
+    },
+    /// `attribute` is the API's name (`enableDnsSupport`, `enableDnsHostnames`).
+    Ec2ModifyVpcAttribute {
+        vpc_id: String,
+        attribute: String,
+        value: bool,
+    },
+    /// `attribute` is the API's name (`mapPublicIpOnLaunch`, `assignIpv6AddressOnCreation`).
+    Ec2ModifySubnetAttribute {
+        subnet_id: String,
+        attribute: String,
+        value: bool,
+    },
+    /// `attribute` is the API's name (`sourceDestCheck`, `groupSet`, `instanceType`,
+    /// `ebsOptimized`).
+    Ec2ModifyInstanceAttribute {
+        instance_id: String,
+        attribute: String,
+        value: Arg,
+    },
+    Ec2MonitorInstances {
+        instance_id: String,
+    },
+    Ec2UnmonitorInstances {
+        instance_id: String,
+    },
+    Ec2StopInstances {
+        instance_id: String,
+    },
+    Ec2StartInstances {
+        instance_id: String,
+    },
+    /// iam:TagRole, iam:TagUser, iam:TagPolicy (`name` is the ARN for a policy).
+    IamTag {
+        entity: IamEntity,
+        name: String,
+        tags: BTreeMap<String, Arg>,
+    },
+    /// iam:UntagRole, iam:UntagUser, iam:UntagPolicy.
+    IamUntag {
+        entity: IamEntity,
+        name: String,
+        keys: Vec<String>,
+    },
+    IamUpdateAssumeRolePolicy {
+        role_name: String,
+        document: Arg,
+    },
+    /// iam:UpdateRole: only the fields that are `Some` change.
+    IamUpdateRole {
+        role_name: String,
+        description: Option<Arg>,
+        max_session_duration: Option<i64>,
+    },
+    /// iam:UpdateUser (its path).
+    IamUpdateUser {
+        user_name: String,
+        new_path: String,
+    },
+    /// iam:PutRolePolicy, iam:PutUserPolicy.
+    IamPutInlinePolicy {
+        entity: IamEntity,
+        name: String,
+        policy_name: String,
+        document: Arg,
+    },
+    /// iam:DeleteRolePolicy, iam:DeleteUserPolicy.
+    IamDeleteInlinePolicy {
+        entity: IamEntity,
+        name: String,
+        policy_name: String,
+    },
+    /// iam:AttachRolePolicy, iam:AttachUserPolicy.
+    IamAttachPolicy {
+        entity: IamEntity,
+        name: String,
+        policy_arn: String,
+    },
+    /// iam:DetachRolePolicy, iam:DetachUserPolicy.
+    IamDetachPolicy {
+        entity: IamEntity,
+        name: String,
+        policy_arn: String,
+    },
+    /// iam:PutRolePermissionsBoundary, iam:PutUserPermissionsBoundary.
+    IamPutPermissionsBoundary {
+        entity: IamEntity,
+        name: String,
+        policy_arn: String,
+    },
+    /// iam:DeleteRolePermissionsBoundary, iam:DeleteUserPermissionsBoundary.
+    IamDeletePermissionsBoundary {
+        entity: IamEntity,
+        name: String,
+    },
+    IamDeletePolicyVersion {
+        policy_arn: String,
+        version: VersionSelector,
+    },
+    IamCreatePolicyVersion {
+        policy_arn: String,
+        document: Arg,
+        set_as_default: bool,
+    },
+}
+
+impl Call {
+    /// The IAM action name of the operation, as a policy (and the plan) writes it:
+    /// `ec2:RevokeSecurityGroupIngress`.
+    pub fn api(&self) -> String {
+        let (service, op): (&str, String) = match self {
+            Call::Ec2CreateTags { .. } => ("ec2", "CreateTags".into()),
+            Call::Ec2DeleteTags { .. } => ("ec2", "DeleteTags".into()),
+            Call::Ec2AuthorizeSecurityGroupIngress { .. } => {
+                ("ec2", "AuthorizeSecurityGroupIngress".into())
+            }
+            Call::Ec2AuthorizeSecurityGroupEgress { .. } => {
+                ("ec2", "AuthorizeSecurityGroupEgress".into())
+            }
+            Call::Ec2RevokeSecurityGroupIngress { .. } => {
+                ("ec2", "RevokeSecurityGroupIngress".into())
+            }
+            Call::Ec2RevokeSecurityGroupEgress { .. } => {
+                ("ec2", "RevokeSecurityGroupEgress".into())
+            }
+            Call::Ec2ModifySecurityGroupRules { .. } => ("ec2", "ModifySecurityGroupRules".into()),
+            Call::Ec2ModifyVpcAttribute { .. } => ("ec2", "ModifyVpcAttribute".into()),
+            Call::Ec2ModifySubnetAttribute { .. } => ("ec2", "ModifySubnetAttribute".into()),
+            Call::Ec2ModifyInstanceAttribute { .. } => ("ec2", "ModifyInstanceAttribute".into()),
+            Call::Ec2MonitorInstances { .. } => ("ec2", "MonitorInstances".into()),
+            Call::Ec2UnmonitorInstances { .. } => ("ec2", "UnmonitorInstances".into()),
+            Call::Ec2StopInstances { .. } => ("ec2", "StopInstances".into()),
+            Call::Ec2StartInstances { .. } => ("ec2", "StartInstances".into()),
+            Call::IamTag { entity, .. } => ("iam", format!("Tag{entity}")),
+            Call::IamUntag { entity, .. } => ("iam", format!("Untag{entity}")),
+            Call::IamUpdateAssumeRolePolicy { .. } => ("iam", "UpdateAssumeRolePolicy".into()),
+            Call::IamUpdateRole { .. } => ("iam", "UpdateRole".into()),
+            Call::IamUpdateUser { .. } => ("iam", "UpdateUser".into()),
+            Call::IamPutInlinePolicy { entity, .. } => ("iam", format!("Put{entity}Policy")),
+            Call::IamDeleteInlinePolicy { entity, .. } => ("iam", format!("Delete{entity}Policy")),
+            Call::IamAttachPolicy { entity, .. } => ("iam", format!("Attach{entity}Policy")),
+            Call::IamDetachPolicy { entity, .. } => ("iam", format!("Detach{entity}Policy")),
+            Call::IamPutPermissionsBoundary { entity, .. } => {
+                ("iam", format!("Put{entity}PermissionsBoundary"))
+            }
+            Call::IamDeletePermissionsBoundary { entity, .. } => {
+                ("iam", format!("Delete{entity}PermissionsBoundary"))
+            }
+            Call::IamDeletePolicyVersion { .. } => ("iam", "DeletePolicyVersion".into()),
+            Call::IamCreatePolicyVersion { .. } => ("iam", "CreatePolicyVersion".into()),
+        };
+        format!("{service}:{op}")
+    }
+}
+
+/// What an action expects to observe before it runs; anything else makes the plan stale.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Expect {
+    /// The object is not observed (a missing resource to re-create).
+    Absent,
+    /// The object is observed (an unmanaged object).
+    Present,
+    /// The canonical observed value at `path` has this keyed fingerprint
+    /// ([`crate::mask::fingerprint`] under the plan's expectation key).
+    Value { path: Path, fingerprint: String },
+}
+
+/// One step of a plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action {
+    /// `a01`, `a02`, ... in plan order.
+    pub id: String,
+    pub kind: ActionKind,
+    pub status: ActionStatus,
+    /// `None` for unmanaged objects.
+    pub address: Option<Address>,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub region: Option<String>,
+    pub finding: FindingRef,
+    pub changes: Vec<PlannedChange>,
+    /// Executed in this order (empty for a manual action).
+    pub calls: Vec<Call>,
+    pub expect: Vec<Expect>,
+    /// For `manual`: what a person runs instead (`terraform apply -replace=ADDR`).
+    pub manual_command: Option<String>,
+    pub reason: String,
+}
+
+/// One state the plan was made from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct StateInput {
+    pub source: StateSource,
+    pub lineage: String,
+    pub serial: u64,
+    /// Hex SHA-256 of the state file's bytes.
+    pub sha256: String,
+}
+
+/// Everything a plan depends on: `apply` refuses when any of it changed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Inputs {
+    pub states: Vec<StateInput>,
+    /// Hex SHA-256 over the configuration's `.tf` files (names and bytes), when one was used.
+    pub configuration: Option<String>,
+    /// Hex SHA-256 of the policy file (and `.driftignore`), when one was used.
+    pub policy: Option<String>,
+    /// Hex SHA-256 of the recorded observation the plan was made from (`--observed`); `None`
+    /// when the plan was made from the live cloud.
+    pub observation: Option<String>,
+}
+
+/// Who made the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Author {
+    /// `DRIFTGATE_ACTOR`, else the CI's actor variable, else the OS user.
+    pub actor: String,
+    /// The AWS caller identity (STS), when it was reachable.
+    pub aws_caller_arn: Option<String>,
+}
+
+/// A remediation plan. `digest` is the SHA-256 of the canonical form of everything else
+/// (`plan::digest`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub format_version: u64,
+    pub created_at: time::OffsetDateTime,
+    pub expires_at: time::OffsetDateTime,
+    pub author: Author,
+    pub inputs: Inputs,
+    pub actions: Vec<Action>,
+    pub digest: String,
+}
+
+impl Plan {
+    /// Whether anything is left to do (planned or manual).
+    pub fn has_actions(&self) -> bool {
+        !self.actions.is_empty()
+    }
+
+    pub fn count(&self, status: ActionStatus) -> usize {
+        self.actions.iter().filter(|a| a.status == status).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_names_are_iam_action_names() {
+        let rule = SgRule {
+            protocol: "tcp".into(),
+            from_port: Some(22),
+            to_port: Some(22),
+            source: SgSource::CidrIpv4("0.0.0.0/0".into()),
+            description: String::new(),
+        };
+        assert_eq!(
+            Call::Ec2RevokeSecurityGroupIngress {
+                group_id: "sg-1".into(),
+                rule
+            }
+            .api(),
+            "ec2:RevokeSecurityGroupIngress"
+        );
+        assert_eq!(
+            Call::IamPutInlinePolicy {
+                entity: IamEntity::User,
+                name: "u".into(),
+                policy_name: "p".into(),
+                document: Arg::text("{}"),
+            }
+            .api(),
+            "iam:PutUserPolicy"
+        );
+        assert_eq!(
+            Call::IamUntag {
+                entity: IamEntity::Policy,
+                name: "arn".into(),
+                keys: vec![],
+            }
+            .api(),
+            "iam:UntagPolicy"
+        );
+    }
+
+    #[test]
+    fn recorded_args_never_carry_a_secret() {
+        let at = StateRef {
+            state: StateSource("s".into()),
+            address: Address::managed("aws_iam_user", "u"),
+            path: Path::root("tags").key("secret"),
+        };
+        assert_eq!(
+            Arg::recorded(&Value::str("x"), at.clone()),
+            Arg::Value(Value::str("x"))
+        );
+        assert_eq!(
+            Arg::recorded(&Value::sensitive(Value::str("hunter2")), at.clone()),
+            Arg::FromState(at)
+        );
+    }
+}

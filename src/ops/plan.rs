@@ -1,0 +1,162 @@
+//! `driftgate plan`: the scan's first half (`scan::evaluate`), then the pure planner, the plan
+//! file (with its digest) and the command that applies it. A scan that could not see
+//! everything is never planned from.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::ops::scan::{self, Evaluation, ScanOptions};
+use crate::ops::{Outcome, ReportFormat, Settings};
+use crate::error::{Error, Result};
+use crate::model::plan::{Author, Inputs, StateInput};
+use crate::plan::{self, PlanInput, PlanOptions};
+use crate::render;
+
+/// What `driftgate plan` was asked for.
+#[derive(Debug, Clone)]
+pub struct PlanCommand {
+    /// The scan the plan answers (its format and `out` are not used).
+    pub scan: ScanOptions,
+    /// Where to write the plan file.
+    pub out: PathBuf,
+    /// Address globs (or `TYPE.ID` of unmanaged objects); all findings when empty.
+    pub targets: Vec<String>,
+    /// How long the plan stays valid.
+    pub ttl: time::Duration,
+    pub allow_disruptive: bool,
+    pub format: ReportFormat,
+}
+
+pub async fn run(args: &PlanCommand, settings: &Settings) -> Result<Outcome> {
+    let scan_args = &args.scan;
+    let ev = scan::evaluate(scan_args, settings).await?;
+    if !ev.report.is_complete() {
+        return Err(Error::PlanIncompleteScan);
+    }
+    let findings = &ev.report.findings;
+    let key = plan::expectation_key(&ev.states);
+    let options = PlanOptions {
+        allow_disruptive: args.allow_disruptive,
+        targets: args.targets.clone(),
+        min_severity: ev.report.fail_on,
+    };
+    let actions = plan::build(&PlanInput {
+        registry: &ev.registry,
+        findings,
+        states: &ev.states,
+        options: &options,
+        key: &key,
+    })
+    .map_err(|b| Error::PlanBadTarget {
+        glob: b.glob,
+        reason: b.reason,
+    })?;
+    let inputs = inputs(&ev, scan_args, settings)?;
+    let author = Author {
+        actor: settings.actor.clone(),
+        // STS is not called yet (no STS client in this build): the plan says so by `null`.
+        aws_caller_arn: None,
+    };
+    let plan = plan::seal(actions, inputs, author, settings.now, args.ttl);
+    let out = super::display_path(&args.out);
+    if plan.has_actions() {
+        render::emit(&plan::file::write(&plan), Some(&args.out))?;
+    }
+    let text = match args.format {
+        ReportFormat::Table => render::plan::render_table(&plan, &out),
+        ReportFormat::Json => render::plan::render_json(&plan, &out),
+    };
+    render::emit(&text, None)?;
+    Ok(if plan.has_actions() {
+        Outcome::Drift
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// The inputs a plan depends on, as they are now: each state's identity and SHA-256, and the
+/// digests of the configuration, the policy and a recorded observation. `apply` compares
+/// these with the plan's.
+pub fn inputs(ev: &Evaluation, scan_args: &ScanOptions, settings: &Settings) -> Result<Inputs> {
+    Ok(Inputs {
+        states: ev
+            .states
+            .iter()
+            .map(|s| StateInput {
+                source: s.source.clone(),
+                lineage: s.lineage.clone(),
+                serial: s.serial,
+                sha256: s.sha256.clone(),
+            })
+            .collect(),
+        configuration: scan::configuration_dir(scan_args, settings)
+            .map(|d| configuration_digest(&d))
+            .transpose()?,
+        policy: policy_digest(scan_args, settings)?,
+        observation: scan_args
+            .observed
+            .as_deref()
+            .map(|p| {
+                file_digest(p, &[]).map_err(|(p, e)| Error::ObservationRead {
+                    path: p,
+                    reason: e.to_string(),
+                })
+            })
+            .transpose()?,
+    })
+}
+
+/// SHA-256 over the configuration's `.tf` files (top level, by name): each file's name, a NUL,
+/// its length (8 bytes, big-endian) and its bytes.
+fn configuration_digest(dir: &Path) -> Result<String> {
+    let read_err = |e: std::io::Error| Error::ConfigRead {
+        path: super::display_path(dir),
+        source: e,
+    };
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map_err(read_err)?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "tf") && p.is_file())
+        .collect();
+    files.sort();
+    let mut h = Sha256::new();
+    for f in files {
+        let bytes = std::fs::read(&f).map_err(read_err)?;
+        let name = f.file_name().map(|n| n.to_string_lossy().into_owned());
+        h.update(name.unwrap_or_default().as_bytes());
+        h.update([0]);
+        h.update((bytes.len() as u64).to_be_bytes());
+        h.update(&bytes);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+/// SHA-256 of the policy file, and of ./.driftignore after it when one exists.
+fn policy_digest(args: &ScanOptions, settings: &Settings) -> Result<Option<String>> {
+    let ignore = settings.cwd.join(".driftignore");
+    let extra: Vec<&Path> = if ignore.exists() {
+        vec![ignore.as_path()]
+    } else {
+        Vec::new()
+    };
+    let digest = match scan::policy_file(args, settings) {
+        Some((path, _)) => file_digest(&path, &extra).map(Some),
+        None if !extra.is_empty() => file_digest(extra[0], &[]).map(Some),
+        None => Ok(None),
+    };
+    digest.map_err(|(path, source)| Error::PolicyRead { path, source })
+}
+
+/// SHA-256 over files, each as its length (8 bytes, big-endian) and its bytes; on failure, the
+/// file that could not be read.
+fn file_digest(path: &Path, more: &[&Path]) -> Result<String, (String, std::io::Error)> {
+    let mut h = Sha256::new();
+    for p in std::iter::once(path).chain(more.iter().copied()) {
+        let bytes = std::fs::read(p).map_err(|e| (super::display_path(p), e))?;
+        h.update((bytes.len() as u64).to_be_bytes());
+        h.update(&bytes);
+    }
+    Ok(hex::encode(h.finalize()))
+}

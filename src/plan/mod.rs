@@ -1,0 +1,537 @@
+//! Remediation planning: findings + recorded resources -> ordered [`Action`]s (pure,
+//! deterministic), sealed into a [`Plan`] with a digest ([`digest`]) and written as the plan
+//! file ([`file`], wire types in [`wire`]). Nothing here reads the clock, the environment or
+//! the cloud: the caller passes the times, the author and the inputs.
+//!
+//! What each resource type can revert in place, re-create, or must leave to terraform is said
+//! by its spec (`revert`, `immutable`, `recreate` in `providers/aws/**.hcl`); the SDK operations
+//! behind each named revert live in [`aws`]. See docs/remediation.md.
+
+pub mod aws;
+pub mod digest;
+pub mod file;
+pub mod wire;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+
+use crate::model::plan::{
+    Action, ActionKind, ActionStatus, Author, Expect, FindingRef, Inputs, PLAN_FORMAT_VERSION,
+    Plan, PlannedChange,
+};
+use crate::model::{
+    Change, DriftKind, Finding, RecordedResource, RecordedState, Secret, Severity, Value,
+};
+use crate::spec::{Registry, Revert};
+
+/// What the user asked the planner for.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// Plan reverts that interrupt a running workload (stop/start an instance).
+    pub allow_disruptive: bool,
+    /// Only findings whose address (or `TYPE.ID` for an unmanaged object) matches one of these
+    /// globs; all findings when empty.
+    pub targets: Vec<String>,
+    /// Only findings at or above this severity (the scan's `fail_on`); all when `None`.
+    pub min_severity: Option<Severity>,
+}
+
+/// Everything the planner reads.
+pub struct PlanInput<'a> {
+    pub registry: &'a Registry,
+    pub findings: &'a [Finding],
+    pub states: &'a [RecordedState],
+    pub options: &'a PlanOptions,
+    /// The key of the plan's fingerprints (expectations, sensitive values in changes):
+    /// [`expectation_key`] of the states.
+    pub key: &'a [u8],
+}
+
+/// The key the plan's fingerprints are taken with: SHA-256 over the canonical encoding of
+/// every recorded attribute of every state, secrets included. `apply`, which reads the same
+/// states again (and checks their SHA-256), derives the same key; the plan file alone does
+/// not give it, so a fingerprint of a short secret cannot be guessed from the plan.
+pub fn expectation_key(states: &[RecordedState]) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"driftgate-expect-key-v1\0");
+    for s in states {
+        h.update(s.source.0.as_bytes());
+        h.update([0]);
+        for r in &s.resources {
+            h.update(r.address.to_string().as_bytes());
+            h.update([0]);
+            h.update(crate::mask::canonical_bytes(&Value::Map(
+                r.attributes.clone(),
+            )));
+        }
+    }
+    h.finalize().to_vec()
+}
+
+/// A `--target` glob that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadTarget {
+    pub glob: String,
+    pub reason: String,
+}
+
+/// The planned actions for the findings, in plan order, with ids `a01`, `a02`, ...
+pub fn build(input: &PlanInput<'_>) -> Result<Vec<Action>, BadTarget> {
+    let targets = target_matcher(&input.options.targets)?;
+    let recorded: BTreeMap<(String, String), &RecordedResource> = input
+        .states
+        .iter()
+        .flat_map(|s| s.resources.iter())
+        .map(|r| ((r.state.0.clone(), r.address.to_string()), r))
+        .collect();
+    let missing: Vec<&Finding> = input
+        .findings
+        .iter()
+        .filter(|f| f.drift.kind == DriftKind::Missing)
+        .collect();
+    let mut actions = Vec::new();
+    for f in input.findings {
+        if input.options.min_severity.is_some_and(|m| f.severity < m) {
+            continue;
+        }
+        if let Some(t) = &targets
+            && !t.is_match(finding_name(f))
+        {
+            continue;
+        }
+        let rec = match (&f.drift.address, &f.drift.state) {
+            (Some(a), Some(s)) => recorded.get(&(s.0.clone(), a.to_string())).copied(),
+            _ => None,
+        };
+        let planner = Planner {
+            input,
+            finding: f,
+            recorded: rec,
+        };
+        match f.drift.kind {
+            DriftKind::Changed => actions.extend(planner.revert()),
+            DriftKind::Missing => actions.push(planner.recreate(&missing)),
+            DriftKind::Unmanaged => actions.push(planner.import()),
+        }
+    }
+    actions.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
+    for (i, a) in actions.iter_mut().enumerate() {
+        a.id = format!("a{:02}", i + 1);
+    }
+    Ok(actions)
+}
+
+/// Assemble a plan and seal it with its digest.
+pub fn seal(
+    actions: Vec<Action>,
+    inputs: Inputs,
+    author: Author,
+    created_at: time::OffsetDateTime,
+    ttl: time::Duration,
+) -> Plan {
+    let created_at = created_at
+        .replace_nanosecond(0)
+        .unwrap_or(created_at)
+        .to_offset(time::UtcOffset::UTC);
+    let mut plan = Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        created_at,
+        expires_at: created_at + ttl,
+        author,
+        inputs,
+        actions,
+        digest: String::new(),
+    };
+    plan.digest = digest::digest(&plan);
+    plan
+}
+
+/// What `--target` globs match: an address, or `TYPE.ID` for an unmanaged object.
+fn finding_name(f: &Finding) -> String {
+    match &f.drift.address {
+        Some(a) => a.to_string(),
+        None => format!("{}.{}", f.drift.resource_type, f.drift.id),
+    }
+}
+
+fn target_matcher(globs: &[String]) -> Result<Option<globset::GlobSet>, BadTarget> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut b = globset::GlobSetBuilder::new();
+    for g in globs {
+        // `[` is literal in terraform addresses (`aws_instance.worker["a"]`): escape it, so a
+        // target is a plain address with `*` and `?` as the only wildcards.
+        let escaped = g.replace('[', "\\[").replace(']', "\\]");
+        let glob = globset::GlobBuilder::new(&escaped)
+            .literal_separator(false)
+            .build()
+            .map_err(|e| BadTarget {
+                glob: g.clone(),
+                reason: e.to_string(),
+            })?;
+        b.add(glob);
+    }
+    b.build().map(Some).map_err(|e| BadTarget {
+        glob: globs.join(", "),
+        reason: e.to_string(),
+    })
+}
+
+/// Plan order: what driftgate executes first (reverts, then re-creations, then the reverts
+/// that interrupt a workload), worst severity first within each; then what is left to a
+/// person. Ties break by address, id and the first call, so the order is total.
+fn order_key(a: &Action) -> impl Ord + '_ {
+    let disruptive = a
+        .calls
+        .iter()
+        .any(|c| matches!(c, crate::model::plan::Call::Ec2StopInstances { .. }));
+    let phase = match (a.status, a.kind) {
+        (ActionStatus::Planned, ActionKind::Revert) if disruptive => 2,
+        (ActionStatus::Planned, ActionKind::Revert) => 0,
+        (ActionStatus::Planned, _) => 1,
+        (ActionStatus::Manual, _) => 3,
+        (ActionStatus::Blocked, _) => 4,
+    };
+    (
+        phase,
+        std::cmp::Reverse(a.finding.severity),
+        a.kind,
+        a.address.as_ref().map(ToString::to_string),
+        a.resource_type.as_str(),
+        a.resource_id.as_str(),
+        a.changes.first().map(|c| c.path.clone()),
+        a.calls.first().cloned(),
+    )
+}
+
+/// Plans the actions of one finding.
+struct Planner<'a> {
+    input: &'a PlanInput<'a>,
+    finding: &'a Finding,
+    recorded: Option<&'a RecordedResource>,
+}
+
+/// How the changes of one attribute are handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Route {
+    Revert(Revert),
+    /// No SDK revert: `terraform apply -target`.
+    Terraform,
+    /// Immutable: `terraform apply -replace`.
+    Replace,
+}
+
+impl Planner<'_> {
+    fn fingerprint(&self, v: &Value) -> String {
+        crate::mask::fingerprint(v, self.input.key)
+    }
+
+    /// A value as the plan may hold it: every secret inside replaced by its fingerprint.
+    fn shown(&self, v: &Value) -> Value {
+        match v {
+            Value::Sensitive(Secret::Clear(_)) => {
+                Value::Sensitive(Secret::Fingerprint(self.fingerprint(v)))
+            }
+            Value::List(l) => Value::List(l.iter().map(|x| self.shown(x)).collect()),
+            Value::Map(m) => {
+                Value::Map(m.iter().map(|(k, x)| (k.clone(), self.shown(x))).collect())
+            }
+            other => other.clone(),
+        }
+    }
+
+    fn action(&self, kind: ActionKind, changes: &[&Change]) -> Action {
+        let d = &self.finding.drift;
+        let expect = match d.kind {
+            DriftKind::Changed => changes
+                .iter()
+                .map(|c| Expect::Value {
+                    path: c.path.clone(),
+                    fingerprint: self.fingerprint(&c.after),
+                })
+                .collect(),
+            DriftKind::Missing => vec![Expect::Absent],
+            DriftKind::Unmanaged => vec![Expect::Present],
+        };
+        Action {
+            id: String::new(),
+            kind,
+            status: ActionStatus::Planned,
+            address: d.address.clone(),
+            resource_type: d.resource_type.clone(),
+            resource_id: d.id.clone(),
+            region: d.region.clone(),
+            finding: FindingRef {
+                kind: d.kind,
+                address: d.address.clone(),
+                id: d.id.clone(),
+                rule: self.finding.rule.clone(),
+                severity: self.finding.severity,
+            },
+            changes: changes
+                .iter()
+                .map(|c| PlannedChange {
+                    path: c.path.clone(),
+                    now: self.shown(&c.after),
+                    target: self.shown(&c.before),
+                })
+                .collect(),
+            calls: Vec::new(),
+            expect,
+            manual_command: None,
+            reason: String::new(),
+        }
+    }
+
+    fn address_text(&self) -> String {
+        self.finding
+            .drift
+            .address
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    }
+
+    fn manual(&self, mut a: Action, command: String, reason: String) -> Action {
+        a.status = ActionStatus::Manual;
+        a.calls.clear();
+        a.manual_command = Some(command);
+        a.reason = reason;
+        a
+    }
+
+    fn target_command(&self) -> String {
+        format!(
+            "terraform apply -target={}",
+            shell_word(&self.address_text())
+        )
+    }
+
+    /// Changed: one action per way of reverting (per named revert, plus one for what
+    /// terraform must update and one for what it must replace).
+    fn revert(&self) -> Vec<Action> {
+        let d = &self.finding.drift;
+        let spec = self.input.registry.get(&d.resource_type);
+        let mut routes: BTreeMap<Route, Vec<&Change>> = BTreeMap::new();
+        for c in &d.changes {
+            let attr = c
+                .path
+                .attribute()
+                .and_then(|a| spec.and_then(|s| s.attribute(a)));
+            let route = match attr {
+                Some(a) if a.immutable => Route::Replace,
+                Some(a) => a.revert.map_or(Route::Terraform, Route::Revert),
+                None => Route::Terraform,
+            };
+            routes.entry(route).or_default().push(c);
+        }
+        let paths = |cs: &[&Change]| {
+            cs.iter()
+                .map(|c| format!("`{}`", c.path))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        routes
+            .into_iter()
+            .map(|(route, changes)| {
+                let a = self.action(ActionKind::Revert, &changes);
+                match route {
+                    Route::Replace => self.manual(
+                        a,
+                        format!(
+                            "terraform apply -replace={}",
+                            shell_word(&self.address_text())
+                        ),
+                        format!(
+                            "{} cannot change in place: terraform must replace the resource",
+                            paths(&changes)
+                        ),
+                    ),
+                    Route::Terraform => self.manual(
+                        a,
+                        self.target_command(),
+                        format!(
+                            "driftgate has no SDK revert for {}: terraform puts it back",
+                            paths(&changes)
+                        ),
+                    ),
+                    Route::Revert(r) => self.revert_with(a, r, &changes),
+                }
+            })
+            .collect()
+    }
+
+    fn revert_with(&self, mut a: Action, r: Revert, changes: &[&Change]) -> Action {
+        let Some(rec) = self.recorded else {
+            return self.manual(
+                a,
+                self.target_command(),
+                "the recorded resource is not in the given states".into(),
+            );
+        };
+        let ctx = aws::Context {
+            drift: &self.finding.drift,
+            recorded: rec,
+        };
+        match aws::revert(r, &ctx, changes) {
+            Ok(rev) if rev.disruptive && !self.input.options.allow_disruptive => self.manual(
+                a,
+                self.target_command(),
+                format!(
+                    "reverting {} stops and starts the instance; plan with --allow-disruptive to let driftgate do it",
+                    changes
+                        .iter()
+                        .map(|c| format!("`{}`", c.path))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+            Ok(rev) if rev.calls.is_empty() => self.manual(
+                a,
+                self.target_command(),
+                "nothing to call for this change; terraform puts it back".into(),
+            ),
+            Ok(rev) => {
+                a.calls = rev.calls;
+                a.reason = if rev.disruptive {
+                    format!(
+                        "put the recorded value back ({}); stops and starts the instance (--allow-disruptive)",
+                        r.name()
+                    )
+                } else {
+                    format!("put the recorded value back ({})", r.name())
+                };
+                a
+            }
+            Err(why) => self.manual(
+                a,
+                self.target_command(),
+                format!("cannot revert through the SDK: {why}"),
+            ),
+        }
+    }
+
+    /// Missing: re-create through the SDK what the spec says can be, unless what it depends
+    /// on is missing too; otherwise terraform creates it.
+    fn recreate(&self, missing: &[&Finding]) -> Action {
+        let d = &self.finding.drift;
+        let a = self.action(ActionKind::Recreate, &[]);
+        let spec = self.input.registry.get(&d.resource_type);
+        let Some(how) = spec.and_then(|s| s.recreate) else {
+            return self.manual(
+                a,
+                self.target_command(),
+                "terraform creates it, with everything the configuration says".into(),
+            );
+        };
+        let Some(rec) = self.recorded else {
+            return self.manual(
+                a,
+                self.target_command(),
+                "the recorded resource is not in the given states".into(),
+            );
+        };
+        // Something it refers to (its role, group or policy) is missing too: terraform creates
+        // both, in dependency order.
+        let refers = |id: &str| {
+            rec.attributes
+                .iter()
+                .any(|(k, v)| k != "id" && v.as_str() == Some(id))
+        };
+        if let Some(dep) = missing
+            .iter()
+            .find(|m| !std::ptr::eq(**m, self.finding) && refers(&m.drift.id))
+        {
+            return self.manual(
+                a,
+                self.target_command(),
+                format!(
+                    "it refers to {} ({}), which is missing too: terraform creates both",
+                    dep.drift
+                        .address
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                    dep.drift.id
+                ),
+            );
+        }
+        let ctx = aws::Context {
+            drift: d,
+            recorded: rec,
+        };
+        match aws::recreate(how, &ctx) {
+            Ok(calls) => Action {
+                calls,
+                reason: format!("re-create the recorded object ({})", how.name()),
+                ..a
+            },
+            Err(why) => self.manual(
+                a,
+                self.target_command(),
+                format!("cannot re-create through the SDK: {why}"),
+            ),
+        }
+    }
+
+    /// Unmanaged: the configuration must gain a block first, so this is left to a person.
+    fn import(&self) -> Action {
+        let d = &self.finding.drift;
+        let a = self.action(ActionKind::Import, &[]);
+        let name = terraform_name(&d.id);
+        let address = format!("{}.{}", d.resource_type, name);
+        self.manual(
+            a,
+            format!(
+                "terraform import {} {}",
+                shell_word(&address),
+                shell_word(&d.id)
+            ),
+            format!(
+                "in no state: add `resource \"{}\" \"{name}\" {{}}` to the configuration and run \
+                 this command (or write an `import` block and run `terraform plan \
+                 -generate-config-out=FILE`); delete the object instead if it should not exist. \
+                 driftgate does not write import blocks yet",
+                d.resource_type
+            ),
+        )
+    }
+}
+
+/// A terraform resource name for a cloud id: letters, digits, `_` and `-`, starting with a
+/// letter or `_`.
+fn terraform_name(id: &str) -> String {
+    let tail = id.rsplit(['/', ':']).next().unwrap_or(id);
+    let mut out: String = tail
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect::<String>()
+        .replace('-', "_");
+    if !out.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        out.insert(0, '_');
+    }
+    out
+}
+
+/// A word as a POSIX shell reads it: quoted when it holds anything but plain characters.
+pub fn shell_word(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ':' | '=' | '@' | ',')
+        });
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}

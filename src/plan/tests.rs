@@ -1,0 +1,1179 @@
+//! Planner tests: the real drifted fixture (a terraform state and an observation of the same
+//! stack after out-of-band changes, see fixtures/README.md) end to end through the pure
+//! stages, plus one provider-shaped case per revert kind the fixture does not drift.
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::error::Error;
+use crate::model::plan::{Arg, Call, IamEntity, SgSource, VersionSelector};
+use crate::model::{
+    Address, Drift, InstanceKey, Observation, Path, RecordedResource, ScanReport, StateSource,
+};
+
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/scenarios/drifted");
+
+fn load() -> (Registry, Vec<RecordedState>, Observation, Vec<u8>) {
+    let registry = Registry::builtin().unwrap();
+    let state =
+        crate::iac::read_local(&std::path::Path::new(FIXTURE).join("terraform.tfstate")).unwrap();
+    let text = std::fs::read_to_string(format!("{FIXTURE}/observed.json")).unwrap();
+    let (obs, key) = crate::provider::snapshot::read("observed.json", &text, None).unwrap();
+    (registry, vec![state], obs, key)
+}
+
+fn scan(
+    registry: &Registry,
+    states: &[RecordedState],
+    obs: &Observation,
+    key: &[u8],
+) -> ScanReport {
+    let fp = |v: &Value| crate::mask::fingerprint(v, key);
+    let diff = crate::diff::scan(&crate::diff::ScanInput {
+        registry,
+        states,
+        observation: obs,
+        strict: false,
+        fingerprint: Some(&fp),
+    });
+    crate::policy::grade::grade(
+        diff,
+        &crate::policy::Policy::default(),
+        None,
+        Severity::Info,
+        crate::model::Unchecked::Fail,
+        time::macros::date!(2026 - 12 - 01),
+    )
+}
+
+fn findings(report: &ScanReport) -> Vec<Finding> {
+    report.findings.clone()
+}
+
+fn plan_fixture(options: &PlanOptions) -> (Vec<Action>, Vec<Finding>, Vec<RecordedState>) {
+    let (registry, states, obs, key) = load();
+    let report = scan(&registry, &states, &obs, &key);
+    let findings = findings(&report);
+    let pk = expectation_key(&states);
+    let actions = build(&PlanInput {
+        registry: &registry,
+        findings: &findings,
+        states: &states,
+        options,
+        key: &pk,
+    })
+    .unwrap();
+    (actions, findings, states)
+}
+
+fn by_address<'a>(actions: &'a [Action], address: &str) -> Vec<&'a Action> {
+    actions
+        .iter()
+        .filter(|a| a.address.as_ref().map(ToString::to_string).as_deref() == Some(address))
+        .collect()
+}
+
+fn apis(a: &Action) -> Vec<String> {
+    a.calls.iter().map(Call::api).collect()
+}
+
+#[test]
+fn the_drifted_fixture_is_covered_action_by_action() {
+    let (actions, findings, _) = plan_fixture(&PlanOptions::default());
+    // Every finding is answered by at least one action naming it.
+    for f in &findings {
+        assert!(
+            actions
+                .iter()
+                .any(|a| a.finding.id == f.drift.id && a.finding.kind == f.drift.kind),
+            "no action for {:?} {}",
+            f.drift.kind,
+            f.drift.id
+        );
+    }
+    // Ids follow the order; executed actions come before manual ones.
+    for (i, a) in actions.iter().enumerate() {
+        assert_eq!(a.id, format!("a{:02}", i + 1));
+    }
+    let first_manual = actions
+        .iter()
+        .position(|a| a.status == ActionStatus::Manual)
+        .unwrap();
+    assert!(
+        actions[first_manual..]
+            .iter()
+            .all(|a| a.status == ActionStatus::Manual)
+    );
+
+    // A VPC tag edited: CreateTags with the recorded value.
+    let vpc = by_address(&actions, "aws_vpc.main");
+    assert_eq!(vpc.len(), 1);
+    assert_eq!(vpc[0].status, ActionStatus::Planned);
+    assert_eq!(
+        vpc[0].calls,
+        vec![Call::Ec2CreateTags {
+            resource_id: "vpc-b8fd61646a8157153".into(),
+            tags: BTreeMap::from([("team".into(), Arg::text("core"))]),
+        }]
+    );
+    assert_eq!(vpc[0].changes[0].path.to_string(), "tags.team");
+    assert_eq!(vpc[0].changes[0].now, Value::str("edge"));
+    assert_eq!(vpc[0].changes[0].target, Value::str("core"));
+
+    // An inline rule revoked out of band: authorize exactly it again.
+    let web = by_address(&actions, "aws_security_group.web");
+    assert_eq!(web.len(), 1);
+    match &web[0].calls[..] {
+        [Call::Ec2AuthorizeSecurityGroupIngress { group_id, rule }] => {
+            assert_eq!(group_id, "sg-3b2faadf21bc52ef9");
+            assert_eq!(rule.protocol, "tcp");
+            assert_eq!((rule.from_port, rule.to_port), (Some(443), Some(443)));
+            assert_eq!(rule.source, SgSource::CidrIpv4("10.0.0.0/8".into()));
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // One of two CIDR blocks of an aws_security_group_rule revoked: authorize that one only.
+    let db_in = by_address(&actions, "aws_security_group_rule.db_in");
+    match &db_in[0].calls[..] {
+        [Call::Ec2AuthorizeSecurityGroupIngress { group_id, rule }] => {
+            assert_eq!(group_id, "sg-48e8529cc3f1356d5");
+            assert_eq!(rule.source, SgSource::CidrIpv4("10.1.0.0/16".into()));
+            assert_eq!((rule.from_port, rule.to_port), (Some(5432), Some(5432)));
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // The instance type: disruptive, so manual without --allow-disruptive.
+    let worker = by_address(&actions, "aws_instance.worker[\"a\"]");
+    assert_eq!(worker[0].status, ActionStatus::Manual);
+    assert!(worker[0].calls.is_empty());
+    assert_eq!(
+        worker[0].manual_command.as_deref(),
+        Some("terraform apply -target='aws_instance.worker[\"a\"]'")
+    );
+    assert!(worker[0].reason.contains("--allow-disruptive"));
+
+    // A managed policy's default version changed: a new default version with the document as
+    // the state writes it (not the canonical, lowercased form), within the five-version limit.
+    let policy = by_address(&actions, "aws_iam_policy.p");
+    assert_eq!(
+        apis(policy[0]),
+        vec!["iam:DeletePolicyVersion", "iam:CreatePolicyVersion"]
+    );
+    let (_, _, states) = plan_fixture(&PlanOptions::default());
+    let recorded_doc = states[0]
+        .resources
+        .iter()
+        .find(|r| r.address.to_string() == "aws_iam_policy.p")
+        .unwrap()
+        .attributes["policy"]
+        .clone();
+    match &policy[0].calls[..] {
+        [
+            Call::IamDeletePolicyVersion { version, .. },
+            Call::IamCreatePolicyVersion {
+                document,
+                set_as_default,
+                policy_arn,
+            },
+        ] => {
+            assert_eq!(*version, VersionSelector::OldestNonDefaultAtLimit);
+            assert!(set_as_default);
+            assert_eq!(policy_arn, "arn:aws:iam::123456789012:policy/p");
+            assert_eq!(document, &Arg::Value(recorded_doc));
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // An inline role policy changed: PutRolePolicy on its role.
+    let inline = by_address(&actions, "aws_iam_role_policy.app_inline");
+    match &inline[0].calls[..] {
+        [
+            Call::IamPutInlinePolicy {
+                entity,
+                name,
+                policy_name,
+                ..
+            },
+        ] => {
+            assert_eq!(*entity, IamEntity::Role);
+            assert_eq!(name, "app");
+            assert_eq!(policy_name, "inline");
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // A detached user policy: re-attached through the SDK.
+    let ua = by_address(&actions, "aws_iam_user_policy_attachment.ua");
+    assert_eq!(ua[0].kind, ActionKind::Recreate);
+    assert_eq!(
+        ua[0].calls,
+        vec![Call::IamAttachPolicy {
+            entity: IamEntity::User,
+            name: "deploy".into(),
+            policy_arn: "arn:aws:iam::123456789012:policy/p".into(),
+        }]
+    );
+    assert_eq!(ua[0].expect, vec![Expect::Absent]);
+
+    // Unmanaged objects: manual import, with the command a person runs.
+    let rogue = actions
+        .iter()
+        .find(|a| a.address.is_none() && a.resource_id == "rogue")
+        .unwrap();
+    assert_eq!(rogue.kind, ActionKind::Import);
+    assert_eq!(rogue.status, ActionStatus::Manual);
+    assert_eq!(
+        rogue.manual_command.as_deref(),
+        Some("terraform import aws_iam_role.rogue rogue")
+    );
+    assert_eq!(rogue.expect, vec![Expect::Present]);
+}
+
+#[test]
+fn allow_disruptive_plans_stop_modify_start() {
+    let options = PlanOptions {
+        allow_disruptive: true,
+        ..PlanOptions::default()
+    };
+    let (actions, _, _) = plan_fixture(&options);
+    let worker = by_address(&actions, "aws_instance.worker[\"a\"]");
+    assert_eq!(worker[0].status, ActionStatus::Planned);
+    assert_eq!(
+        apis(worker[0]),
+        vec![
+            "ec2:StopInstances",
+            "ec2:ModifyInstanceAttribute",
+            "ec2:StartInstances"
+        ]
+    );
+    match &worker[0].calls[1] {
+        Call::Ec2ModifyInstanceAttribute {
+            attribute, value, ..
+        } => {
+            assert_eq!(attribute, "instanceType");
+            assert_eq!(value, &Arg::text("t3.micro"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // Disruptive reverts run after every other planned revert and re-creation.
+    let pos = |id: &str| actions.iter().position(|a| a.id == id).unwrap();
+    let last_planned = actions
+        .iter()
+        .rposition(|a| a.status == ActionStatus::Planned)
+        .unwrap();
+    assert_eq!(pos(&worker[0].id), last_planned);
+}
+
+#[test]
+fn same_inputs_same_plan_and_digest_apart_from_times() {
+    let (a, mut findings, states) = plan_fixture(&PlanOptions::default());
+    let (b, _, _) = plan_fixture(&PlanOptions::default());
+    assert_eq!(a, b);
+    // Input order does not matter either.
+    findings.reverse();
+    let (registry, ..) = load();
+    let key = expectation_key(&states);
+    let c = build(&PlanInput {
+        registry: &registry,
+        findings: &findings,
+        states: &states,
+        options: &PlanOptions::default(),
+        key: &key,
+    })
+    .unwrap();
+    assert_eq!(a, c);
+    let t0 = time::macros::datetime!(2026-12-01 10:00:00 UTC);
+    let seal_at = |t, actions: Vec<Action>| {
+        seal(
+            actions,
+            Inputs::default(),
+            Author {
+                actor: "alice".into(),
+                aws_caller_arn: None,
+            },
+            t,
+            time::Duration::hours(24),
+        )
+    };
+    let p1 = seal_at(t0, a.clone());
+    let p2 = seal_at(t0, c);
+    assert_eq!(p1.digest, p2.digest);
+    assert!(p1.digest.starts_with("sha256:"));
+    // Only the times differ between two runs; the digest covers them.
+    let p3 = seal_at(t0 + time::Duration::minutes(1), a);
+    assert_eq!(p1.actions, p3.actions);
+    assert_ne!(p1.digest, p3.digest);
+}
+
+#[test]
+fn targets_and_severity_narrow_the_plan() {
+    let options = PlanOptions {
+        targets: vec!["aws_security_group*".into(), "aws_iam_role.rogue".into()],
+        ..PlanOptions::default()
+    };
+    let (actions, _, _) = plan_fixture(&options);
+    let mut names: Vec<String> = actions
+        .iter()
+        .map(|a| match &a.address {
+            Some(a) => a.to_string(),
+            None => format!("{}.{}", a.resource_type, a.resource_id),
+        })
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec![
+            "aws_iam_role.rogue",
+            "aws_security_group.sg-deb208a1e4a99bfba",
+            "aws_security_group.web",
+            "aws_security_group_rule.db_in",
+        ]
+    );
+    // Brackets in a target are literal, as in terraform addresses.
+    let options = PlanOptions {
+        targets: vec!["aws_instance.worker[\"a\"]".into()],
+        ..PlanOptions::default()
+    };
+    assert_eq!(plan_fixture(&options).0.len(), 1);
+    let options = PlanOptions {
+        min_severity: Some(Severity::Critical),
+        ..PlanOptions::default()
+    };
+    let (actions, _, _) = plan_fixture(&options);
+    assert!(!actions.is_empty());
+    assert!(
+        actions
+            .iter()
+            .all(|a| a.finding.severity == Severity::Critical)
+    );
+}
+
+// ---- provider-shaped cases the fixture does not drift --------------------------------------
+
+fn recorded(resource_type: &str, name: &str, attrs: Vec<(&str, Value)>) -> RecordedResource {
+    RecordedResource {
+        address: Address::managed(resource_type, name),
+        resource_type: resource_type.into(),
+        provider: "provider[\"registry.terraform.io/hashicorp/aws\"]".into(),
+        state: StateSource("terraform.tfstate".into()),
+        schema_version: 0,
+        attributes: attrs.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+    }
+}
+
+fn change(path: Path, before: Value, after: Value) -> Change {
+    Change {
+        path,
+        before,
+        after,
+    }
+}
+
+fn plan_one(r: RecordedResource, kind: DriftKind, changes: Vec<Change>) -> Vec<Action> {
+    let registry = Registry::builtin().unwrap();
+    let id = r.id().unwrap_or("x").to_string();
+    let finding = Finding {
+        drift: Drift {
+            kind,
+            resource_type: r.resource_type.clone(),
+            id,
+            address: Some(r.address.clone()),
+            state: Some(r.state.clone()),
+            region: Some("us-east-1".into()),
+            changes,
+            observed: None,
+        },
+        severity: Severity::High,
+        rule: "r".into(),
+        change_rules: Vec::new(),
+        source: None,
+        status: crate::model::Status::Open,
+    };
+    let states = vec![RecordedState {
+        source: r.state.clone(),
+        terraform_version: "1.11.4".into(),
+        serial: 1,
+        lineage: "l".into(),
+        sha256: "00".into(),
+        resources: vec![r],
+    }];
+    let key = expectation_key(&states);
+    build(&PlanInput {
+        registry: &registry,
+        findings: &[finding],
+        states: &states,
+        options: &PlanOptions::default(),
+        key: &key,
+    })
+    .unwrap()
+}
+
+fn list(items: &[&str]) -> Value {
+    Value::List(items.iter().map(|s| Value::str(*s)).collect())
+}
+
+fn sg_block(protocol: &str, port: i64, cidr: &str) -> Value {
+    let mut m = BTreeMap::new();
+    m.insert("protocol".into(), Value::str(protocol));
+    m.insert("from_port".into(), Value::from(port));
+    m.insert("to_port".into(), Value::from(port));
+    m.insert("cidr_blocks".into(), list(&[cidr]));
+    m.insert("ipv6_cidr_blocks".into(), list(&[]));
+    m.insert("prefix_list_ids".into(), list(&[]));
+    m.insert("security_groups".into(), list(&[]));
+    m.insert("self".into(), Value::Bool(false));
+    m.insert("description".into(), Value::str(""));
+    Value::Map(m)
+}
+
+#[test]
+fn inline_rules_revoke_the_extra_before_authorizing_the_missing() {
+    let r = recorded(
+        "aws_security_group",
+        "web",
+        vec![("id", Value::str("sg-1"))],
+    );
+    let recorded_rules = crate::normalize::sg::canonical_rules(
+        &Value::List(vec![sg_block("tcp", 443, "10.0.0.0/8")]),
+        Some("sg-1"),
+    );
+    let observed_rules = crate::normalize::sg::canonical_rules(
+        &Value::List(vec![
+            sg_block("6", 22, "0.0.0.0/0"),
+            sg_block("-1", 0, "10.9.0.0/16"),
+        ]),
+        Some("sg-1"),
+    );
+    let actions = plan_one(
+        r,
+        DriftKind::Changed,
+        vec![change(
+            Path::root("ingress"),
+            recorded_rules,
+            observed_rules,
+        )],
+    );
+    assert_eq!(
+        apis(&actions[0]),
+        vec![
+            "ec2:RevokeSecurityGroupIngress",
+            "ec2:RevokeSecurityGroupIngress",
+            "ec2:AuthorizeSecurityGroupIngress"
+        ]
+    );
+    let ports: Vec<_> = actions[0]
+        .calls
+        .iter()
+        .map(|c| match c {
+            Call::Ec2RevokeSecurityGroupIngress { rule, .. }
+            | Call::Ec2AuthorizeSecurityGroupIngress { rule, .. } => {
+                (rule.protocol.clone(), rule.from_port)
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    // Protocol -1 takes no ports; protocol numbers are canonical names.
+    assert!(ports.contains(&("-1".into(), None)));
+    assert!(ports.contains(&("tcp".into(), Some(22))));
+}
+
+#[test]
+fn vpc_subnet_and_instance_attributes_revert_in_place() {
+    let vpc = plan_one(
+        recorded("aws_vpc", "main", vec![("id", Value::str("vpc-1"))]),
+        DriftKind::Changed,
+        vec![
+            change(
+                Path::root("enable_dns_hostnames"),
+                Value::Bool(true),
+                Value::Bool(false),
+            ),
+            change(
+                Path::root("enable_dns_support"),
+                Value::Bool(true),
+                Value::Bool(false),
+            ),
+        ],
+    );
+    assert_eq!(
+        vpc[0].calls,
+        vec![
+            Call::Ec2ModifyVpcAttribute {
+                vpc_id: "vpc-1".into(),
+                attribute: "enableDnsHostnames".into(),
+                value: true
+            },
+            Call::Ec2ModifyVpcAttribute {
+                vpc_id: "vpc-1".into(),
+                attribute: "enableDnsSupport".into(),
+                value: true
+            },
+        ]
+    );
+    let subnet = plan_one(
+        recorded("aws_subnet", "a", vec![("id", Value::str("subnet-1"))]),
+        DriftKind::Changed,
+        vec![change(
+            Path::root("map_public_ip_on_launch"),
+            Value::Bool(false),
+            Value::Bool(true),
+        )],
+    );
+    assert_eq!(
+        subnet[0].calls,
+        vec![Call::Ec2ModifySubnetAttribute {
+            subnet_id: "subnet-1".into(),
+            attribute: "mapPublicIpOnLaunch".into(),
+            value: false
+        }]
+    );
+    let instance = plan_one(
+        recorded(
+            "aws_instance",
+            "w",
+            vec![
+                ("id", Value::str("i-1")),
+                ("source_dest_check", Value::Bool(true)),
+                ("vpc_security_group_ids", list(&["sg-2", "sg-1"])),
+                ("ami", Value::str("ami-1")),
+            ],
+        ),
+        DriftKind::Changed,
+        vec![
+            change(Path::root("ami"), Value::str("ami-1"), Value::str("ami-2")),
+            change(
+                Path::root("monitoring"),
+                Value::Bool(false),
+                Value::Bool(true),
+            ),
+            change(
+                Path::root("source_dest_check"),
+                Value::Bool(true),
+                Value::Bool(false),
+            ),
+            change(
+                Path::root("vpc_security_group_ids"),
+                list(&["sg-1", "sg-2"]),
+                list(&["sg-1", "sg-9"]),
+            ),
+        ],
+    );
+    let planned: Vec<Vec<String>> = instance
+        .iter()
+        .filter(|a| a.status == ActionStatus::Planned)
+        .map(apis)
+        .collect();
+    assert!(planned.contains(&vec!["ec2:UnmonitorInstances".to_string()]));
+    assert!(planned.contains(&vec![
+        "ec2:ModifyInstanceAttribute".to_string(),
+        "ec2:ModifyInstanceAttribute".to_string()
+    ]));
+    // An immutable attribute: terraform replaces the resource.
+    let replace = instance
+        .iter()
+        .find(|a| a.status == ActionStatus::Manual)
+        .unwrap();
+    assert_eq!(
+        replace.manual_command.as_deref(),
+        Some("terraform apply -replace=aws_instance.w")
+    );
+    assert_eq!(replace.changes[0].path.to_string(), "ami");
+}
+
+#[test]
+fn iam_role_attributes_revert_in_place() {
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+    let inline = |name: &str, policy: &str| {
+        Value::Map(BTreeMap::from([
+            ("name".to_string(), Value::str(name)),
+            ("policy".to_string(), Value::str(policy)),
+        ]))
+    };
+    let r = recorded(
+        "aws_iam_role",
+        "app",
+        vec![
+            ("id", Value::str("app")),
+            ("assume_role_policy", Value::str(trust)),
+            ("description", Value::str("the app")),
+            ("max_session_duration", Value::from(3600)),
+            ("permissions_boundary", Value::str("")),
+            ("inline_policy", Value::List(vec![inline("keep", doc)])),
+        ],
+    );
+    let actions = plan_one(
+        r,
+        DriftKind::Changed,
+        vec![
+            change(
+                Path::root("assume_role_policy"),
+                Value::str("canonical-recorded"),
+                Value::str("canonical-observed"),
+            ),
+            change(
+                Path::root("description"),
+                Value::str("the app"),
+                Value::str("hacked"),
+            ),
+            change(
+                Path::root("inline_policy"),
+                Value::List(vec![inline("keep", "c1")]),
+                Value::List(vec![inline("evil", "c2"), inline("keep", "c3")]),
+            ),
+            change(
+                Path::root("managed_policy_arns"),
+                list(&["arn:aws:iam::aws:policy/ReadOnlyAccess"]),
+                list(&["arn:aws:iam::aws:policy/AdministratorAccess"]),
+            ),
+            change(
+                Path::root("permissions_boundary"),
+                Value::str(""),
+                Value::str("arn:aws:iam::1:policy/b"),
+            ),
+        ],
+    );
+    let all: Vec<String> = actions.iter().flat_map(apis).collect();
+    for api in [
+        "iam:UpdateAssumeRolePolicy",
+        "iam:UpdateRole",
+        "iam:DeleteRolePolicy",
+        "iam:PutRolePolicy",
+        "iam:DetachRolePolicy",
+        "iam:AttachRolePolicy",
+        "iam:DeleteRolePermissionsBoundary",
+    ] {
+        assert!(all.contains(&api.to_string()), "{api} in {all:?}");
+    }
+    let calls: Vec<&Call> = actions.iter().flat_map(|a| &a.calls).collect();
+    // Documents are restored as the state writes them.
+    assert!(calls.contains(&&Call::IamUpdateAssumeRolePolicy {
+        role_name: "app".into(),
+        document: Arg::text(trust),
+    }));
+    assert!(calls.contains(&&Call::IamPutInlinePolicy {
+        entity: IamEntity::Role,
+        name: "app".into(),
+        policy_name: "keep".into(),
+        document: Arg::text(doc),
+    }));
+    assert!(calls.contains(&&Call::IamUpdateRole {
+        role_name: "app".into(),
+        description: Some(Arg::text("the app")),
+        max_session_duration: None,
+    }));
+    // Detach and delete (tightening) come before attach and put within one action.
+    let managed = actions
+        .iter()
+        .find(|a| apis(a).contains(&"iam:DetachRolePolicy".to_string()))
+        .unwrap();
+    assert_eq!(
+        apis(managed),
+        vec!["iam:DetachRolePolicy", "iam:AttachRolePolicy"]
+    );
+}
+
+#[test]
+fn a_vpc_rule_is_modified_and_a_missing_one_is_left_to_terraform() {
+    let r = recorded(
+        "aws_vpc_security_group_ingress_rule",
+        "https",
+        vec![
+            ("id", Value::str("sgr-1")),
+            ("security_group_id", Value::str("sg-1")),
+            ("ip_protocol", Value::str("tcp")),
+            ("from_port", Value::from(443)),
+            ("to_port", Value::from(443)),
+            ("cidr_ipv4", Value::str("10.0.0.0/8")),
+            ("description", Value::Null),
+        ],
+    );
+    let changed = plan_one(
+        r.clone(),
+        DriftKind::Changed,
+        vec![change(
+            Path::root("cidr_ipv4"),
+            Value::str("10.0.0.0/8"),
+            Value::str("0.0.0.0/0"),
+        )],
+    );
+    match &changed[0].calls[..] {
+        [
+            Call::Ec2ModifySecurityGroupRules {
+                group_id,
+                rule_id,
+                rule,
+            },
+        ] => {
+            assert_eq!((group_id.as_str(), rule_id.as_str()), ("sg-1", "sgr-1"));
+            assert_eq!(rule.source, SgSource::CidrIpv4("10.0.0.0/8".into()));
+        }
+        other => panic!("{other:?}"),
+    }
+    // Its id is terraform's: an SDK re-creation would get another, so terraform re-creates it.
+    let missing = plan_one(r, DriftKind::Missing, vec![]);
+    assert_eq!(missing[0].status, ActionStatus::Manual);
+    assert_eq!(
+        missing[0].manual_command.as_deref(),
+        Some("terraform apply -target=aws_vpc_security_group_ingress_rule.https")
+    );
+}
+
+#[test]
+fn a_missing_rule_resource_is_re_created_source_by_source() {
+    let r = recorded(
+        "aws_security_group_rule",
+        "db",
+        vec![
+            ("id", Value::str("sgrule-1")),
+            ("security_group_id", Value::str("sg-1")),
+            ("type", Value::str("egress")),
+            ("protocol", Value::str("-1")),
+            ("from_port", Value::from(0)),
+            ("to_port", Value::from(0)),
+            ("cidr_blocks", list(&["10.1.0.0/16", "10.0.0.0/16"])),
+            ("self", Value::Bool(true)),
+        ],
+    );
+    let actions = plan_one(r, DriftKind::Missing, vec![]);
+    assert_eq!(actions[0].status, ActionStatus::Planned);
+    let sources: Vec<SgSource> = actions[0]
+        .calls
+        .iter()
+        .map(|c| match c {
+            Call::Ec2AuthorizeSecurityGroupEgress { rule, group_id } => {
+                assert_eq!(group_id, "sg-1");
+                assert_eq!(rule.from_port, None);
+                rule.source.clone()
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        sources,
+        vec![
+            SgSource::CidrIpv4("10.0.0.0/16".into()),
+            SgSource::CidrIpv4("10.1.0.0/16".into()),
+            SgSource::Group("sg-1".into()),
+        ]
+    );
+}
+
+#[test]
+fn an_attachment_whose_role_is_missing_too_is_left_to_terraform() {
+    let registry = Registry::builtin().unwrap();
+    let role = recorded("aws_iam_role", "app", vec![("id", Value::str("app"))]);
+    let att = recorded(
+        "aws_iam_role_policy_attachment",
+        "a",
+        vec![
+            ("id", Value::str("app-2024")),
+            ("role", Value::str("app")),
+            (
+                "policy_arn",
+                Value::str("arn:aws:iam::aws:policy/ReadOnlyAccess"),
+            ),
+        ],
+    );
+    let missing = |r: &RecordedResource, id: &str| Finding {
+        drift: Drift {
+            kind: DriftKind::Missing,
+            resource_type: r.resource_type.clone(),
+            id: id.into(),
+            address: Some(r.address.clone()),
+            state: Some(r.state.clone()),
+            region: None,
+            changes: vec![],
+            observed: None,
+        },
+        severity: Severity::High,
+        rule: "resource_missing".into(),
+        change_rules: vec![],
+        source: None,
+        status: crate::model::Status::Open,
+    };
+    let findings = vec![
+        missing(&role, "app"),
+        missing(&att, "app/arn:aws:iam::aws:policy/ReadOnlyAccess"),
+    ];
+    let states = vec![RecordedState {
+        source: role.state.clone(),
+        terraform_version: "1.11.4".into(),
+        serial: 1,
+        lineage: "l".into(),
+        sha256: "00".into(),
+        resources: vec![role, att],
+    }];
+    let key = expectation_key(&states);
+    let actions = build(&PlanInput {
+        registry: &registry,
+        findings: &findings,
+        states: &states,
+        options: &PlanOptions::default(),
+        key: &key,
+    })
+    .unwrap();
+    assert!(actions.iter().all(|a| a.status == ActionStatus::Manual));
+    let att = actions
+        .iter()
+        .find(|a| a.resource_type == "aws_iam_role_policy_attachment")
+        .unwrap();
+    assert!(att.reason.contains("aws_iam_role.app"), "{}", att.reason);
+}
+
+/// A sensitive recorded tag (the live stack's `secret` tag comes from a sensitive variable):
+/// the plan refers to the state for it and holds only fingerprints.
+fn secret_plan() -> (Plan, RecordedState) {
+    let registry = Registry::builtin().unwrap();
+    let secret = Value::sensitive(Value::str("hunter2-recorded"));
+    let r = RecordedResource {
+        address: Address::managed("aws_iam_user", "deploy").with_key(InstanceKey::Int(0)),
+        ..recorded(
+            "aws_iam_user",
+            "deploy",
+            vec![
+                ("id", Value::str("deploy")),
+                (
+                    "tags",
+                    Value::Map(BTreeMap::from([("secret".to_string(), secret.clone())])),
+                ),
+            ],
+        )
+    };
+    let finding = Finding {
+        drift: Drift {
+            kind: DriftKind::Changed,
+            resource_type: "aws_iam_user".into(),
+            id: "deploy".into(),
+            address: Some(r.address.clone()),
+            state: Some(r.state.clone()),
+            region: None,
+            changes: vec![change(
+                Path::root("tags").key("secret"),
+                secret,
+                Value::sensitive(Value::str("rotated-observed")),
+            )],
+            observed: None,
+        },
+        severity: Severity::Low,
+        rule: "tags_changed".into(),
+        change_rules: vec![],
+    };
+    let state = RecordedState {
+        source: r.state.clone(),
+        terraform_version: "1.11.4".into(),
+        serial: 3,
+        lineage: "l".into(),
+        sha256: "ab".repeat(32),
+        resources: vec![r],
+    };
+    let states = vec![state.clone()];
+    let key = expectation_key(&states);
+    let actions = build(&PlanInput {
+        registry: &registry,
+        findings: &[finding],
+        states: &states,
+        options: &PlanOptions::default(),
+        key: &key,
+    })
+    .unwrap();
+    let plan = seal(
+        actions,
+        Inputs {
+            states: vec![crate::model::plan::StateInput {
+                source: state.source.clone(),
+                lineage: "l".into(),
+                serial: 3,
+                sha256: state.sha256.clone(),
+            }],
+            ..Inputs::default()
+        },
+        Author {
+            actor: "alice".into(),
+            aws_caller_arn: None,
+        },
+        time::macros::datetime!(2026-12-01 10:00:00 UTC),
+        time::Duration::hours(1),
+    );
+    (plan, state)
+}
+
+#[test]
+fn a_sensitive_value_is_restored_from_the_state_and_never_written() {
+    let (plan, state) = secret_plan();
+    let a = &plan.actions[0];
+    assert_eq!(a.status, ActionStatus::Planned);
+    match &a.calls[..] {
+        [Call::IamTag { entity, name, tags }] => {
+            assert_eq!((*entity, name.as_str()), (IamEntity::User, "deploy"));
+            match &tags["secret"] {
+                Arg::FromState(r) => {
+                    assert_eq!(r.state, state.source);
+                    assert_eq!(r.address.to_string(), "aws_iam_user.deploy[0]");
+                    assert_eq!(r.path.to_string(), "tags.secret");
+                }
+                other => panic!("a secret in the plan: {other:?}"),
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+    let text = file::write(&plan);
+    for secret in ["hunter2-recorded", "rotated-observed"] {
+        assert!(!text.contains(secret), "{secret} in the plan file");
+    }
+    assert!(text.contains("\"from_state\""));
+    // The fingerprints are keyed by the state's content: not a plain hash of the secret.
+    assert!(!text.contains(&crate::mask::fingerprint(
+        &Value::str("rotated-observed"),
+        b""
+    )));
+    let json = crate::render::plan::render_json(&plan, "p.json");
+    let table = crate::render::plan::render_table(&plan, "p.json");
+    for out in [json, table] {
+        assert!(
+            !out.contains("hunter2") && !out.contains("rotated"),
+            "{out}"
+        );
+    }
+}
+
+// ---- the plan file ------------------------------------------------------------------------
+
+fn fixture_plan() -> Plan {
+    let (actions, _, states) = plan_fixture(&PlanOptions::default());
+    seal(
+        actions,
+        Inputs {
+            states: states
+                .iter()
+                .map(|s| crate::model::plan::StateInput {
+                    source: s.source.clone(),
+                    lineage: s.lineage.clone(),
+                    serial: s.serial,
+                    sha256: s.sha256.clone(),
+                })
+                .collect(),
+            configuration: None,
+            policy: Some("cd".repeat(32)),
+            observation: Some("ef".repeat(32)),
+        },
+        Author {
+            actor: "alice".into(),
+            aws_caller_arn: None,
+        },
+        time::macros::datetime!(2026-12-01 10:00:00.5 UTC),
+        time::Duration::hours(24),
+    )
+}
+
+#[test]
+fn the_plan_file_round_trips_and_checks_its_digest() {
+    let before = time::macros::datetime!(2026-12-01 11:00:00 UTC);
+    for plan in [fixture_plan(), secret_plan().0] {
+        let text = file::write(&plan);
+        let back = file::read("p.json", &text, plan.created_at).unwrap();
+        assert_eq!(back, plan);
+        assert_eq!(file::write(&back), text);
+        // The digest is the one of the file's content.
+        assert_eq!(digest::digest(&back), plan.digest);
+    }
+    let plan = fixture_plan();
+    assert_eq!(
+        plan.created_at,
+        time::macros::datetime!(2026-12-01 10:00:00 UTC)
+    );
+    let text = file::write(&plan);
+    assert!(file::read("p.json", &text, before).is_ok());
+
+    // Any edit is refused, even one that keeps the JSON valid and the structure intact.
+    let tampered = text.replacen("10.1.0.0/16", "0.0.0.0/0", 1);
+    assert_ne!(tampered, text);
+    let err = file::read("p.json", &tampered, before).unwrap_err();
+    assert!(matches!(err, Error::PlanTampered { .. }), "{err:?}");
+    assert!(err.to_string().contains("was changed after it was planned"));
+    let demoted = text.replacen("\"status\": \"planned\"", "\"status\": \"manual\"", 1);
+    assert!(matches!(
+        file::read("p.json", &demoted, before),
+        Err(Error::PlanTampered { .. })
+    ));
+    // Re-indenting is not an edit: the digest is over the canonical form.
+    let compact =
+        serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&text).unwrap()).unwrap();
+    assert!(file::read("p.json", &compact, before).is_ok());
+}
+
+#[test]
+fn the_plan_file_refuses_expired_and_unknown_versions() {
+    let plan = fixture_plan();
+    let text = file::write(&plan);
+    let at_expiry = plan.expires_at;
+    let err = file::read("p.json", &text, at_expiry).unwrap_err();
+    assert!(matches!(err, Error::PlanExpired { .. }), "{err:?}");
+    assert!(err.to_string().contains("expired at 2026-12-02T10:00:00Z"));
+    let v2 = text.replacen("\"format_version\": 1", "\"format_version\": 2", 1);
+    assert!(matches!(
+        file::read("p.json", &v2, plan.created_at),
+        Err(Error::PlanVersion { .. })
+    ));
+    assert!(matches!(
+        file::read("p.json", "{ not json", plan.created_at),
+        Err(Error::PlanInvalid { .. })
+    ));
+}
+
+#[test]
+fn the_plan_file_follows_its_schema() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/plan.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let options = PlanOptions {
+        allow_disruptive: true,
+        ..PlanOptions::default()
+    };
+    let (mut actions, _, _) = plan_fixture(&options);
+    actions.extend(secret_plan().0.actions);
+    let plan = seal(
+        actions,
+        fixture_plan().inputs,
+        Author::default(),
+        time::macros::datetime!(2026-12-01 10:00:00 UTC),
+        time::Duration::hours(1),
+    );
+    let v: serde_json::Value = serde_json::from_str(&file::write(&plan)).unwrap();
+    schema_check(&schema, &schema, &v, "$");
+    // Every API name a call can print is in the schema's list.
+    let apis = schema["$defs"]["call"]["properties"]["api"]["enum"]
+        .as_array()
+        .unwrap();
+    for a in &plan.actions {
+        for c in &a.calls {
+            assert!(
+                apis.contains(&serde_json::Value::from(c.api())),
+                "{}",
+                c.api()
+            );
+        }
+    }
+}
+
+/// A small JSON Schema checker (types, enum, const, required, properties,
+/// additionalProperties, items, local `$ref`): enough for the plan schema.
+fn schema_check(
+    schema: &serde_json::Value,
+    root: &serde_json::Value,
+    v: &serde_json::Value,
+    at: &str,
+) {
+    let schema = match schema.get("$ref").and_then(|r| r.as_str()) {
+        Some(r) => &root["$defs"][r.strip_prefix("#/$defs/").expect("local refs only")],
+        None => schema,
+    };
+    if let Some(types) = schema.get("type") {
+        let names: Vec<&str> = match types {
+            serde_json::Value::String(s) => vec![s.as_str()],
+            serde_json::Value::Array(a) => a.iter().filter_map(|t| t.as_str()).collect(),
+            _ => vec![],
+        };
+        let ok = names.iter().any(|t| match *t {
+            "object" => v.is_object(),
+            "array" => v.is_array(),
+            "string" => v.is_string(),
+            "integer" => v.is_i64() || v.is_u64(),
+            "number" => v.is_number(),
+            "boolean" => v.is_boolean(),
+            "null" => v.is_null(),
+            _ => false,
+        });
+        assert!(ok, "{at}: {v} is not of type {types}");
+    }
+    if let Some(values) = schema.get("enum").and_then(|e| e.as_array()) {
+        assert!(values.contains(v), "{at}: {v} not in {values:?}");
+    }
+    if let Some(c) = schema.get("const") {
+        assert_eq!(c, v, "{at}");
+    }
+    if let (Some(items), Some(a)) = (schema.get("items"), v.as_array()) {
+        for (i, x) in a.iter().enumerate() {
+            schema_check(items, root, x, &format!("{at}[{i}]"));
+        }
+    }
+    if let Some(obj) = v.as_object() {
+        for r in schema
+            .get("required")
+            .and_then(|r| r.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let r = r.as_str().unwrap();
+            assert!(obj.contains_key(r), "{at}: missing required `{r}`");
+        }
+        let props = schema.get("properties").and_then(|p| p.as_object());
+        for (k, child) in obj {
+            match props.and_then(|p| p.get(k)) {
+                Some(s) => schema_check(s, root, child, &format!("{at}.{k}")),
+                None => match schema.get("additionalProperties") {
+                    Some(serde_json::Value::Bool(false)) => {
+                        panic!("{at}: `{k}` is not in the schema")
+                    }
+                    Some(s @ serde_json::Value::Object(_)) => {
+                        schema_check(s, root, child, &format!("{at}.{k}"))
+                    }
+                    _ => {}
+                },
+            }
+        }
+    }
+}
+
+#[test]
+fn every_call_round_trips_through_json() {
+    let (plan, _) = secret_plan();
+    let mut calls: Vec<Call> = plan.actions.iter().flat_map(|a| a.calls.clone()).collect();
+    let options = PlanOptions {
+        allow_disruptive: true,
+        ..PlanOptions::default()
+    };
+    calls.extend(plan_fixture(&options).0.into_iter().flat_map(|a| a.calls));
+    for c in calls {
+        let j = wire::call_to_json(&c);
+        assert_eq!(wire::call_from_json(&j).unwrap(), c, "{j}");
+    }
+    // An unknown parameter is refused: an executor must not skip what it does not know.
+    let mut j = wire::call_to_json(&Call::Ec2StopInstances {
+        instance_id: "i-1".into(),
+    });
+    j["force"] = true.into();
+    assert!(wire::call_from_json(&j).unwrap_err().contains("force"));
+}
+
+#[test]
+fn addresses_parse_back() {
+    for a in [
+        "aws_vpc.main",
+        "aws_instance.worker[\"a\"]",
+        "module.net.aws_subnet.app[1]",
+        "module.a[\"k\\\"q\"].module.b[0].aws_vpc.x",
+        "data.aws_vpc.x",
+    ] {
+        assert_eq!(wire::parse_address(a).unwrap().to_string(), a);
+    }
+    assert!(wire::parse_address("nonsense").is_err());
+    assert!(wire::parse_address("aws_vpc.x[").is_err());
+}
+
+#[test]
+fn shell_words_are_quoted_when_needed() {
+    assert_eq!(shell_word("aws_vpc.main"), "aws_vpc.main");
+    assert_eq!(
+        shell_word("aws_instance.worker[\"a\"]"),
+        "'aws_instance.worker[\"a\"]'"
+    );
+    assert_eq!(shell_word("it's"), "'it'\\''s'");
+}

@@ -1,0 +1,103 @@
+//! A plan for people (a table of actions, then the command that applies it) and for machines
+//! (JSON: the plan file's content plus the token and the command).
+//!
+//! Nothing here prints a value: a plan's changes are shown by path only (the plan file holds
+//! them, secrets as fingerprints).
+
+use comfy_table::{ContentArrangement, Table, presets};
+
+use crate::model::plan::{ActionStatus, Plan};
+use crate::plan::{digest, shell_word, wire};
+
+use super::table::WIDTH;
+
+/// The exact command that applies the plan written to `out`.
+pub fn apply_command(plan: &Plan, out: &str) -> String {
+    format!(
+        "driftgate apply {} --approve {}",
+        shell_word(out),
+        digest::token(&plan.digest)
+    )
+}
+
+pub fn render_table(plan: &Plan, out: &str) -> String {
+    if !plan.has_actions() {
+        return "Nothing to do: no finding needs an action.\n".to_string();
+    }
+    let mut t = Table::new();
+    t.force_no_tty()
+        .load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(WIDTH)
+        .set_header(vec![
+            "id", "action", "status", "resource", "finding", "does",
+        ]);
+    for a in &plan.actions {
+        let resource = match &a.address {
+            Some(addr) => addr.to_string(),
+            None => format!("{} {}", a.resource_type, a.resource_id),
+        };
+        let changes: Vec<String> = a.changes.iter().map(|c| c.path.to_string()).collect();
+        let finding = if changes.is_empty() {
+            format!("{} {}", a.finding.severity, a.finding.kind)
+        } else {
+            format!(
+                "{} {}: {}",
+                a.finding.severity,
+                a.finding.kind,
+                changes.join(", ")
+            )
+        };
+        let does = match a.status {
+            ActionStatus::Planned => a
+                .calls
+                .iter()
+                .map(|c| c.api())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            _ => format!(
+                "{}\n({})",
+                a.manual_command.as_deref().unwrap_or("-"),
+                a.reason
+            ),
+        };
+        t.add_row(vec![
+            a.id.clone(),
+            a.kind.to_string(),
+            a.status.to_string(),
+            resource,
+            finding,
+            does,
+        ]);
+    }
+    let planned = plan.count(ActionStatus::Planned);
+    let manual = plan.count(ActionStatus::Manual);
+    let blocked = plan.count(ActionStatus::Blocked);
+    let mut text = format!("Plan ({} actions)\n{t}\n\n", plan.actions.len());
+    text.push_str(&format!(
+        "{planned} planned (driftgate executes them), {manual} manual (for a person: driftgate never runs them), {blocked} blocked.\n"
+    ));
+    text.push_str(&format!(
+        "Plan written to {out} (digest {}), valid until {}.\n",
+        plan.digest,
+        wire::format_time(plan.expires_at)
+    ));
+    text.push_str(&apply_command(plan, out));
+    text.push('\n');
+    text
+}
+
+/// The plan file's content with `plan_file`, `token` and `apply_command` beside it.
+pub fn render_json(plan: &Plan, out: &str) -> String {
+    let mut v = serde_json::json!({
+        "plan": wire::to_wire(plan),
+        "plan_file": if plan.has_actions() { serde_json::Value::from(out) } else { serde_json::Value::Null },
+    });
+    if plan.has_actions() {
+        v["token"] = digest::token(&plan.digest).into();
+        v["apply_command"] = apply_command(plan, out).into();
+    }
+    let mut text = serde_json::to_string_pretty(&v).unwrap_or_default();
+    text.push('\n');
+    text
+}
