@@ -146,6 +146,16 @@ fn why_incomplete(report: &ScanReport) -> String {
             "--strict: {} not checked",
             report.not_checked.len()
         ));
+    } else {
+        // Resources in a region not scanned (or whose region is unknown) or hidden by a gap.
+        let unseen = report
+            .not_checked
+            .iter()
+            .filter(|n| n.reason != NotCheckedReason::UnsupportedType)
+            .count();
+        if unseen > 0 {
+            parts.push(format!("{unseen} not checked"));
+        }
     }
     parts.join(", ")
 }
@@ -312,6 +322,9 @@ fn not_checked_block(report: &ScanReport, color: bool) -> String {
         let reason = match &n.reason {
             NotCheckedReason::UnsupportedType => "unsupported type".to_string(),
             NotCheckedReason::RegionNotScanned(r) => format!("region {r} not scanned"),
+            NotCheckedReason::RegionUnknown => {
+                "region unknown (no ARN, no parent found)".to_string()
+            }
             NotCheckedReason::Unobserved => "hidden by a gap".to_string(),
         };
         *counts

@@ -8,6 +8,10 @@ resource "aws_vpc_security_group_ingress_rule" {
     via       = "security_group_id"
     attribute = "ingress"
   }
+  parent "aws_default_security_group" {
+    via       = "security_group_id"
+    attribute = "ingress"
+  }
 
   attribute "security_group_id" {}
   attribute "ip_protocol" { compare = "ip_protocol" }
