@@ -2,6 +2,12 @@
 //! `Describe*` per type and region (largest page size), plus `DescribeVpcAttribute` per VPC for
 //! the two DNS flags no batch API returns. Conversion to the hashicorp/aws provider's state shape
 //! lives here as pure functions.
+//!
+//! Ownership: a default VPC, default subnets and default security groups are AWS's; of a default
+//! group's rules only the two AWS puts there (all traffic from the group itself, all traffic out)
+//! are, every other rule is the account's. A default group is also seen as an
+//! `aws_default_security_group` (the resource terraform adopts it with). A rule or permission with
+//! no source driftgate can read becomes a `Gap`, never a dropped or guessed rule.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
