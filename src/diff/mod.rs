@@ -214,7 +214,7 @@ pub fn scan(input: &ScanInput<'_>) -> ScanReport {
                     .push(not_checked(r, NotCheckedReason::RegionUnknown));
                 continue;
             }
-            Whereabouts::Region(region) if !obs.regions.iter().any(|x| *x == region) => {
+            Whereabouts::Region(region) if !obs.regions.contains(&region) => {
                 report
                     .not_checked
                     .push(not_checked(r, NotCheckedReason::RegionNotScanned(region)));
