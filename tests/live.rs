@@ -206,6 +206,7 @@ async fn change_out_of_band(s: &Stack) -> Result<Drifted, String> {
     let vpc = s.attr("aws_vpc.main", "id");
     let db_sg = s.attr("aws_security_group.db", "id");
     let web_sg = s.attr("aws_security_group.web", "id");
+    let default_sg = s.attr("aws_default_security_group.main", "id");
     let instance = s.attr("module.app.aws_instance.this[\"a\"]", "id");
     let subnet1 = s.attr("aws_subnet.app[1]", "id");
     let policy_arn = s.attr("aws_iam_policy.describe", "arn");
@@ -239,6 +240,34 @@ async fn change_out_of_band(s: &Stack) -> Result<Drifted, String> {
         .first()
         .and_then(|r| r.security_group_rule_id())
         .map(str::to_string);
+    // aws_default_security_group.main: ssh opened to the world (an attacker's favourite).
+    call!(
+        "AuthorizeSecurityGroupIngress default",
+        ec2.authorize_security_group_ingress()
+            .group_id(&default_sg)
+            .ip_permissions(tcp(22, "0.0.0.0/0"))
+            .send()
+    );
+    // aws_security_group_rule.db_pg (two CIDRs): the second CIDR's description edited.
+    call!(
+        "UpdateSecurityGroupRuleDescriptionsIngress",
+        ec2.update_security_group_rule_descriptions_ingress()
+            .group_id(&db_sg)
+            .ip_permissions(
+                IpPermission::builder()
+                    .ip_protocol("tcp")
+                    .from_port(5432)
+                    .to_port(5432)
+                    .ip_ranges(
+                        IpRange::builder()
+                            .cidr_ip("10.40.1.0/24")
+                            .description("temporary: vendor access")
+                            .build()
+                    )
+                    .build()
+            )
+            .send()
+    );
     // aws_security_group_rule.db_redis: revoked.
     call!(
         "RevokeSecurityGroupIngress db",
@@ -737,6 +766,11 @@ fn expected_drift(d: &Drifted) -> Vec<Expect> {
     vec![
         changed("aws_vpc.main", &["tags.team"]),
         changed("aws_security_group.web", &["ingress"]),
+        changed("aws_default_security_group.main", &["ingress"]),
+        changed(
+            "aws_security_group_rule.db_pg",
+            &["description[\"10.40.1.0/24\"]"],
+        ),
         changed("module.app.aws_instance.this[\"a\"]", &["instance_type"]),
         changed("aws_iam_role_policy.app_inline", &["policy"]),
         changed("aws_iam_policy.describe", &["policy"]),
@@ -764,7 +798,7 @@ fn out_of_band_changes_are_reported_exactly() {
             &summary["missing"],
             &summary["unmanaged"]
         ),
-        (&json!(6), &json!(3), &json!(3)),
+        (&json!(8), &json!(3), &json!(3)),
         "{r:#}"
     );
     for f in r["findings"].as_array().into_iter().flatten() {
@@ -778,6 +812,37 @@ fn out_of_band_changes_are_reported_exactly() {
         }
     }
     assert_exit(&d.table, 2);
+}
+
+#[test]
+fn ssh_opened_on_a_default_group_is_critical_and_a_second_cidrs_description_is_seen() {
+    let Some((_, d)) = drifted() else { return };
+    let r = report(&d.json);
+    let finding = |address: &str| {
+        r["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|f| f["address"] == json!(address))
+            .unwrap_or_else(|| panic!("no finding for {address}: {r:#}"))
+            .clone()
+    };
+    // Without --strict: the default group is AWS's, the rule opened on it is not.
+    assert_eq!(r["strict"], json!(false));
+    let default_sg = finding("aws_default_security_group.main");
+    assert_eq!(default_sg["severity"], json!("critical"), "{default_sg:#}");
+    assert_eq!(
+        default_sg["rule"],
+        json!("ingress_open_world_admin"),
+        "{default_sg:#}"
+    );
+    let pg = finding("aws_security_group_rule.db_pg");
+    assert_eq!(
+        paths(&pg),
+        vec!["description[\"10.40.1.0/24\"]".to_string()],
+        "{pg:#}"
+    );
+    assert_eq!(pg["changes"][0]["after"], json!("temporary: vendor access"));
 }
 
 #[test]

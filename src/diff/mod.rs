@@ -7,6 +7,14 @@
 //! compared; an unrecorded object whose parent's attribute already describes it (`parent`) is a
 //! change of the parent, not an unmanaged object. This is how a freshly applied stack scans
 //! clean where terraform's refresh-only plan shows noise.
+//!
+//! Where a recorded resource lives: its ARN's region; a resource without one (an
+//! `aws_security_group_rule`) lives in its `parent`'s region, found through the states, else
+//! through the scan. A resource no evidence places, or placed in a region not scanned, is *not
+//! checked* (the scan is incomplete), never missing; the configured region is never assumed.
+//! A fan-out resource (one `aws_security_group_rule` with several CIDRs) is compared with every
+//! EC2 rule it stands for, source by source in identity-key order, so the result never depends
+//! on the order the API listed them in.
 
 pub mod pending;
 pub mod tree;
@@ -36,6 +44,19 @@ pub struct ScanInput<'a> {
 /// The identity keys of a resource: usually one; one per source for fan-out types
 /// (`aws_security_group_rule` with several CIDR blocks is several EC2 rules).
 pub fn identity_keys(spec: &ResourceSpec, attrs: &Attributes, side: Side) -> Vec<String> {
+    identity_sources(spec, attrs, side)
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect()
+}
+
+/// The identity keys of a resource, sorted, each with the source it stands for when the type
+/// fans out (`10.1.0.0/16`, `pl-1`, `sg-1`, `self`), which names that source in a change path.
+pub fn identity_sources(
+    spec: &ResourceSpec,
+    attrs: &Attributes,
+    side: Side,
+) -> Vec<(String, Option<String>)> {
     let mut parts = Vec::with_capacity(spec.identity.len());
     for name in &spec.identity {
         let v = match spec.attribute(name) {
@@ -57,14 +78,17 @@ pub fn identity_keys(spec: &ResourceSpec, attrs: &Attributes, side: Side) -> Vec
             _ => Vec::new(),
         };
         for item in items {
-            keys.push(format!(
-                "{base}{sep}{name}={item}",
-                sep = spec.identity_separator
-            ));
+            let key = format!("{base}{sep}{name}={item}", sep = spec.identity_separator);
+            let label = if item == "true" && name == "self" {
+                name.clone()
+            } else {
+                item
+            };
+            keys.push((key, Some(label)));
         }
     }
     if keys.is_empty() {
-        keys.push(base);
+        keys.push((base, None));
     }
     keys.sort();
     keys.dedup();
@@ -99,7 +123,9 @@ fn managed_elsewhere(
 }
 
 /// The observed attributes to compare a recorded resource with: one object's, or for fan-out
-/// types the union of the set attributes of every object it stands for.
+/// types the union of the set attributes of every object it stands for (the other attributes
+/// from the first object in identity-key order; `per_source_values` compares them with every
+/// object). `matched` is in identity-key order, never in the order the API listed them.
 fn merged_attributes(spec: &ResourceSpec, matched: &[&ObservedResource]) -> Attributes {
     let mut merged = matched[0].attributes.clone();
     for attr in spec.attributes.iter().filter(|a| a.compare == Compare::Set) {
@@ -151,8 +177,26 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
         ..Summary::default()
     };
     let mut matched: HashSet<usize> = HashSet::new();
-    // Recorded resources by (type, identity key): parents of unrecorded objects are found here.
-    let mut recorded_keys: HashSet<(&str, String)> = HashSet::new();
+    // Recorded resources by (type, identity key): parents (of unrecorded objects, and the
+    // region of a recorded resource without an ARN) are found here.
+    let mut recorded_by_key: HashMap<(&str, String), Vec<&RecordedResource>> = HashMap::new();
+    for r in &recorded {
+        if let Some(spec) = registry.get(&r.resource_type) {
+            for k in identity_keys(spec, &r.attributes, Side::Recorded) {
+                recorded_by_key
+                    .entry((r.resource_type.as_str(), k))
+                    .or_default()
+                    .push(r);
+            }
+        }
+    }
+    let recorded_keys: HashSet<(&str, String)> = recorded_by_key.keys().cloned().collect();
+    let locate = Locator {
+        registry,
+        recorded: &recorded_by_key,
+        observed: &observed_index,
+        observation: obs,
+    };
 
     for r in &recorded {
         let Some(spec) = registry.get(&r.resource_type) else {
@@ -161,26 +205,28 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
                 .push(not_checked(r, NotCheckedReason::UnsupportedType));
             continue;
         };
-        let keys = identity_keys(spec, &r.attributes, Side::Recorded);
-        for k in &keys {
-            recorded_keys.insert((r.resource_type.as_str(), k.clone()));
-        }
-        let region = if spec.scope == Scope::Regional {
-            r.region()
-        } else {
-            None
+        let sources = identity_sources(spec, &r.attributes, Side::Recorded);
+        let region = match locate.whereabouts(spec, &r.attributes, 0) {
+            Whereabouts::Global => None,
+            Whereabouts::Unknown => {
+                report
+                    .not_checked
+                    .push(not_checked(r, NotCheckedReason::RegionUnknown));
+                continue;
+            }
+            Whereabouts::Region(region) if !obs.regions.contains(&region) => {
+                report
+                    .not_checked
+                    .push(not_checked(r, NotCheckedReason::RegionNotScanned(region)));
+                continue;
+            }
+            Whereabouts::Region(region) => Some(region),
         };
-        if let Some(region) = region
-            && !obs.regions.iter().any(|x| x == region)
-        {
-            report.not_checked.push(not_checked(
-                r,
-                NotCheckedReason::RegionNotScanned(region.to_string()),
-            ));
-            continue;
-        }
         if !scanned_types.contains(r.resource_type.as_str())
-            || obs.gaps.iter().any(|g| g.hides(&r.resource_type, region))
+            || obs
+                .gaps
+                .iter()
+                .any(|g| g.hides(&r.resource_type, region.as_deref()))
         {
             report
                 .not_checked
@@ -188,38 +234,47 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
             continue;
         }
         summary.checked += 1;
-        let mut hits: Vec<usize> = keys
-            .iter()
-            .flat_map(|k| {
-                observed_index
-                    .get(&(r.resource_type.as_str(), k.clone()))
-                    .into_iter()
-                    .flatten()
-                    .copied()
-            })
-            .collect();
-        hits.sort();
-        hits.dedup();
-        matched.extend(hits.iter().copied());
-        let id = keys
+        // The observed objects this resource stands for, source by source in identity-key
+        // order (never the order the API listed them in), only those in its own region.
+        let mut per_source: Vec<(Option<&str>, Vec<&ObservedResource>)> = Vec::new();
+        for (key, label) in &sources {
+            let hits: BTreeSet<usize> = observed_index
+                .get(&(r.resource_type.as_str(), key.clone()))
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|&i| region.is_none() || obs.resources[i].region == region)
+                .collect();
+            matched.extend(hits.iter().copied());
+            let mut objects: Vec<&ObservedResource> =
+                hits.iter().map(|&i| &obs.resources[i]).collect();
+            objects.sort_by(|a, b| a.cloud_id.cmp(&b.cloud_id));
+            if !objects.is_empty() {
+                per_source.push((label.as_deref(), objects));
+            }
+        }
+        let id = sources
             .first()
-            .cloned()
+            .map(|(k, _)| k.clone())
             .or_else(|| r.id().map(str::to_string))
             .unwrap_or_default();
-        if hits.is_empty() {
+        if per_source.is_empty() {
             report.drifts.push(Drift {
                 kind: DriftKind::Missing,
                 resource_type: r.resource_type.clone(),
                 id,
                 address: Some(r.address.clone()),
                 state: Some(r.state.clone()),
-                region: region.map(str::to_string),
+                region: region.clone(),
                 changes: Vec::new(),
                 observed: None,
             });
             continue;
         }
-        let objects: Vec<&ObservedResource> = hits.iter().map(|&i| &obs.resources[i]).collect();
+        let objects: Vec<&ObservedResource> = per_source
+            .iter()
+            .flat_map(|(_, o)| o.iter().copied())
+            .collect();
         let observed = merged_attributes(spec, &objects);
         let own_id = r.id().unwrap_or_default();
         let mut changes = Vec::new();
@@ -233,13 +288,22 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
             }
             let before = normalize::attribute(attr, &r.attributes, Side::Recorded);
             let after = normalize::attribute(attr, &observed, Side::Observed);
-            tree::diff(
-                &Path::root(attr.name.clone()),
-                &before,
-                &after,
-                input.fingerprint,
-                &mut changes,
-            );
+            let root = Path::root(attr.name.clone());
+            match per_source_values(attr, &per_source, &after) {
+                // One EC2 rule of several differs from the others: name it by its source.
+                Some(values) => {
+                    for (label, value) in values {
+                        tree::diff(
+                            &root.key(label),
+                            &before,
+                            &value,
+                            input.fingerprint,
+                            &mut changes,
+                        );
+                    }
+                }
+                None => tree::diff(&root, &before, &after, input.fingerprint, &mut changes),
+            }
         }
         if !changes.is_empty() {
             // Defense in depth: a value the state holds as a secret is a secret wherever else
@@ -260,7 +324,7 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
                 id,
                 address: Some(r.address.clone()),
                 state: Some(r.state.clone()),
-                region: objects[0].region.clone().or(region.map(str::to_string)),
+                region: region.clone().or_else(|| objects[0].region.clone()),
                 changes,
                 observed: Some(masked_like_recorded(
                     shown_attributes(spec, &observed),
@@ -285,7 +349,16 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
         let Some(spec) = registry.get(&o.resource_type) else {
             continue;
         };
-        if covered_by_parent(registry, spec, o, &recorded_keys, &observed_index, &managed) {
+        if covered_by_parent(
+            registry,
+            spec,
+            o,
+            &recorded_keys,
+            &observed_index,
+            &managed,
+            obs,
+            input.strict,
+        ) {
             continue;
         }
         let keys = identity_keys(spec, &o.attributes, Side::Observed);
@@ -422,7 +495,10 @@ fn group_views(resources: &[ObservedResource]) -> BTreeMap<usize, Vec<usize>> {
 
 /// Whether an unrecorded object is already accounted for by its parent: the parent is recorded
 /// and one of its compared attributes describes the object, or the parent itself is unrecorded
-/// but observed (then the parent's own finding, or AWS's ownership, covers it).
+/// but observed and reported as unmanaged (its own finding shows the object). An AWS-owned
+/// parent (a default security group) is not reported unless `--strict`, so it covers nothing:
+/// a rule the account added to it is the account's unmanaged rule.
+#[allow(clippy::too_many_arguments)]
 fn covered_by_parent(
     registry: &Registry,
     spec: &ResourceSpec,
@@ -430,29 +506,145 @@ fn covered_by_parent(
     recorded_keys: &HashSet<(&str, String)>,
     observed_index: &HashMap<(&str, String), Vec<usize>>,
     managed: &HashSet<(String, String, String)>,
+    observation: &Observation,
+    strict: bool,
 ) -> bool {
-    for p in spec
+    let parents: Vec<(&crate::spec::Parent, String)> = spec
         .parents
         .iter()
         .filter(|p| filter_matches(&p.filter, &o.attributes))
-    {
-        let Some(parent_id) = o.attributes.get(&p.via).and_then(Value::scalar_text) else {
-            continue;
-        };
-        if registry.get(&p.resource_type).is_none() {
-            continue;
-        }
+        .filter(|p| registry.get(&p.resource_type).is_some())
+        .filter_map(|p| Some((p, o.attributes.get(&p.via).and_then(Value::scalar_text)?)))
+        .collect();
+    // A recorded parent decides, whichever parent type records it.
+    for (p, parent_id) in &parents {
         if recorded_keys.contains(&(p.resource_type.as_str(), parent_id.clone())) {
             return match &p.attribute {
-                Some(a) => !managed.contains(&(p.resource_type.clone(), parent_id, a.clone())),
+                Some(a) => {
+                    !managed.contains(&(p.resource_type.clone(), parent_id.clone(), a.clone()))
+                }
                 None => false,
             };
         }
-        if observed_index.contains_key(&(p.resource_type.as_str(), parent_id)) {
-            return true;
+    }
+    parents.iter().any(|(p, parent_id)| {
+        observed_index
+            .get(&(p.resource_type.as_str(), parent_id.clone()))
+            .into_iter()
+            .flatten()
+            .any(|&i| {
+                let parent = &observation.resources[i];
+                parent.region == o.region && (strict || parent.owner == Owner::User)
+            })
+    })
+}
+
+/// For a fan-out resource standing for several observed objects: when the objects disagree on
+/// a non-set attribute (the description of the second CIDR's rule changed), each object's
+/// value by the source it stands for. `None` when there is one object, or they all agree.
+fn per_source_values<'a>(
+    attr: &crate::spec::AttributeSpec,
+    per_source: &[(Option<&'a str>, Vec<&ObservedResource>)],
+    merged: &Value,
+) -> Option<Vec<(&'a str, Value)>> {
+    if attr.compare == Compare::Set || per_source.len() < 2 {
+        return None;
+    }
+    let values: Vec<(&str, Value)> = per_source
+        .iter()
+        .flat_map(|(label, objects)| {
+            objects.iter().map(move |o| {
+                (
+                    label.unwrap_or_default(),
+                    normalize::attribute(attr, &o.attributes, Side::Observed),
+                )
+            })
+        })
+        .collect();
+    values.iter().any(|(_, v)| v != merged).then_some(values)
+}
+
+/// Where a recorded resource lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Whereabouts {
+    /// A global service (IAM): scanned wherever the scan looks.
+    Global,
+    Region(String),
+    /// No ARN, and neither a parent nor the observation says: never guessed.
+    Unknown,
+}
+
+/// Finds where a recorded resource lives: its ARN's region; else its parent's (a spec's
+/// `parent`, through the states, recursively); else the region of the scanned object it
+/// matches or of its observed parent. A resource that none of these place is `Unknown`, never
+/// assumed to be in the configured region.
+struct Locator<'a> {
+    registry: &'a Registry,
+    recorded: &'a HashMap<(&'a str, String), Vec<&'a RecordedResource>>,
+    observed: &'a HashMap<(&'a str, String), Vec<usize>>,
+    observation: &'a Observation,
+}
+
+impl Locator<'_> {
+    fn whereabouts(&self, spec: &ResourceSpec, attrs: &Attributes, depth: usize) -> Whereabouts {
+        if spec.scope == Scope::Global {
+            return Whereabouts::Global;
+        }
+        if let Some(region) = attrs
+            .get("arn")
+            .and_then(Value::as_str)
+            .and_then(crate::model::arn_region)
+        {
+            return Whereabouts::Region(region.to_string());
+        }
+        let parents: Vec<(&crate::spec::Parent, String)> = spec
+            .parents
+            .iter()
+            .filter(|p| filter_matches(&p.filter, attrs))
+            .filter_map(|p| Some((p, attrs.get(&p.via).and_then(Value::scalar_text)?)))
+            .collect();
+        // The states first: the parent recorded beside it.
+        let mut found = BTreeSet::new();
+        for (p, parent_id) in &parents {
+            let Some(parent_spec) = self.registry.get(&p.resource_type) else {
+                continue;
+            };
+            for parent in self
+                .recorded
+                .get(&(p.resource_type.as_str(), parent_id.clone()))
+                .into_iter()
+                .flatten()
+            {
+                if depth < 4
+                    && let Whereabouts::Region(r) =
+                        self.whereabouts(parent_spec, &parent.attributes, depth + 1)
+                {
+                    found.insert(r);
+                }
+            }
+        }
+        if found.is_empty() {
+            // Then the scan: the object itself, or its parent, seen in a scanned region.
+            let own = identity_keys(spec, attrs, Side::Recorded)
+                .into_iter()
+                .map(|k| (spec.resource_type.as_str(), k));
+            let of_parents = parents
+                .iter()
+                .map(|(p, id)| (p.resource_type.as_str(), id.clone()));
+            for key in own.chain(of_parents) {
+                for &i in self.observed.get(&key).into_iter().flatten() {
+                    if let Some(r) = &self.observation.resources[i].region {
+                        found.insert(r.clone());
+                    }
+                }
+            }
+        }
+        // Several candidate regions would be a guess too.
+        match (found.len(), found.into_iter().next()) {
+            (1, Some(r)) => Whereabouts::Region(r),
+            _ => Whereabouts::Unknown,
         }
     }
-    false
 }
 
 /// Mark the observed values that a recorded resource holds as sensitive (or whose attribute a

@@ -383,7 +383,14 @@ fn unseen_means_not_checked_never_missing() {
     ]);
     let states = [state(vec![
         rec("aws_vpc", "other_region", vpc.clone()),
-        rec("aws_instance", "hidden", attrs(&[("id", s("i-1"))])),
+        rec(
+            "aws_instance",
+            "hidden",
+            attrs(&[
+                ("id", s("i-1")),
+                ("arn", s("arn:aws:ec2:us-east-1:1:instance/i-1")),
+            ]),
+        ),
         rec("aws_s3_bucket", "b", attrs(&[("id", s("b"))])),
     ])];
     let mut o = observation(vec![]);
@@ -566,4 +573,278 @@ fn changed_findings_carry_observed_attributes_masked_like_the_state() {
         .expect("observed attributes on a changed finding");
     assert_eq!(seen["cidr_block"], s("10.9.0.0/16"));
     assert!(seen["tags"].is_sensitive());
+}
+
+/// `sg` in `region`.
+fn sg_in(id: &str, region: &str, ingress: Vec<Value>) -> Attributes {
+    let mut a = sg(id, ingress);
+    a.insert(
+        "arn".into(),
+        s(&format!(
+            "arn:aws:ec2:{region}:123456789012:security-group/{id}"
+        )),
+    );
+    a
+}
+
+fn in_region(mut o: ObservedResource, region: &str) -> ObservedResource {
+    o.region = Some(region.into());
+    o
+}
+
+#[test]
+fn a_rule_without_an_arn_lives_in_its_groups_region() {
+    // Measured: a rule whose group lives in us-west-2, scanned in us-east-1, was reported missing.
+    let states = [state(vec![
+        rec(
+            "aws_security_group",
+            "west",
+            sg_in("sg-w", "us-west-2", vec![]),
+        ),
+        sg_rule_resource("sg-w", 5432, &["10.0.0.0/16"]),
+    ])];
+    let east_only = observation(vec![]);
+    let r = run(&states, &east_only, false);
+    assert_eq!(lines(&r), Vec::<String>::new(), "never missing");
+    let reasons: Vec<_> = r
+        .not_checked
+        .iter()
+        .map(|n| (n.resource_type.as_str(), n.reason.clone()))
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            (
+                "aws_security_group",
+                NotCheckedReason::RegionNotScanned("us-west-2".into())
+            ),
+            (
+                "aws_security_group_rule",
+                NotCheckedReason::RegionNotScanned("us-west-2".into())
+            ),
+        ]
+    );
+    assert!(!r.is_complete());
+
+    // Scanned in its region: checked, and clean.
+    let mut seen = vec![obs(
+        "aws_security_group",
+        "sg-w",
+        sg_in("sg-w", "us-west-2", vec![]),
+    )];
+    seen.extend(sgr_views("sgr-a", "sg-w", 5432, "10.0.0.0/16"));
+    let mut both = observation(
+        seen.into_iter()
+            .map(|o| in_region(o, "us-west-2"))
+            .collect(),
+    );
+    both.regions = vec!["us-east-1".into(), "us-west-2".into()];
+    let r = run(&states, &both, false);
+    assert_eq!(lines(&r), Vec::<String>::new());
+    assert_eq!(r.summary.checked, 2);
+    assert!(r.is_complete());
+
+    // Deleted there: missing, and in the group's region.
+    let mut gone = both.clone();
+    gone.resources.retain(|o| o.cloud_id != "sgr-a");
+    let r = run(&states, &gone, false);
+    assert_eq!(
+        lines(&r),
+        vec!["missing aws_security_group_rule sg-w/ingress/tcp/5432/5432/cidr_blocks=10.0.0.0/16"]
+    );
+    assert_eq!(r.findings[0].region.as_deref(), Some("us-west-2"));
+}
+
+#[test]
+fn a_rule_whose_region_nothing_says_is_not_checked_never_missing() {
+    // The group is in no state: the scan is where its region would come from.
+    let states = [state(vec![sg_rule_resource("sg-x", 22, &["10.0.0.0/8"])])];
+    let r = run(&states, &observation(vec![]), false);
+    assert!(r.findings.is_empty());
+    assert_eq!(r.not_checked.len(), 1);
+    assert_eq!(r.not_checked[0].reason, NotCheckedReason::RegionUnknown);
+    assert!(!r.is_complete());
+
+    // The group seen in a scanned region places the rule there: then it can be missing.
+    let group = obs("aws_security_group", "sg-x", sg("sg-x", vec![]));
+    let r = run(&states, &observation(vec![group.clone()]), false);
+    assert_eq!(
+        lines(&r),
+        vec![
+            "missing aws_security_group_rule sg-x/ingress/tcp/22/22/cidr_blocks=10.0.0.0/8",
+            "unmanaged aws_security_group sg-x"
+        ]
+    );
+    let mut seen = vec![group];
+    seen.extend(sgr_views("sgr-1", "sg-x", 22, "10.0.0.0/8"));
+    let r = run(&states, &observation(seen), false);
+    assert_eq!(lines(&r), vec!["unmanaged aws_security_group sg-x"]);
+    assert!(r.is_complete());
+}
+
+/// A default group's views as driftgate's AWS provider emits them, rule views included:
+/// AWS's own two rules, and whatever `extra` rule views the account added.
+fn default_group(ingress: Vec<Value>, extra: Vec<ObservedResource>) -> Vec<ObservedResource> {
+    let mut group = sg("sg-d", ingress);
+    group.insert("name".into(), s("default"));
+    group.insert("description".into(), s("default VPC security group"));
+    let mut primary = obs("aws_security_group", "sg-d", group.clone());
+    primary.owner = Owner::Aws("default security group".into());
+    let mut adopted = obs("aws_default_security_group", "sg-d", group);
+    adopted.owner = primary.owner.clone();
+    adopted.primary = false;
+    let mut out = vec![primary, adopted];
+    let mut own_rule = sgr_views("sgr-self", "sg-d", 0, "");
+    for v in &mut own_rule {
+        v.owner = Owner::Aws("default rule of a default security group".into());
+    }
+    out.extend(own_rule);
+    out.extend(extra);
+    out
+}
+
+fn self_all() -> Value {
+    let mut b = rule_block("-1", 0, 0, &[]);
+    if let Value::Map(m) = &mut b {
+        m.insert("self".into(), Value::Bool(true));
+    }
+    b
+}
+
+#[test]
+fn a_rule_the_account_added_to_a_default_group_is_its_drift() {
+    let ssh = sgr_views("sgr-ssh", "sg-d", 22, "0.0.0.0/0");
+    let before = observation(default_group(vec![self_all()], vec![]));
+    assert_eq!(lines(&run(&[], &before, false)), Vec::<String>::new());
+
+    let after = observation(default_group(
+        vec![self_all(), rule_block("tcp", 22, 22, &["0.0.0.0/0"])],
+        ssh,
+    ));
+    // Without --strict: the SSH rule, not AWS's rules nor the AWS-owned group.
+    assert_eq!(
+        lines(&run(&[], &after, false)),
+        vec!["unmanaged aws_vpc_security_group_ingress_rule sgr-ssh"]
+    );
+    // With --strict the group itself is reported, and its ingress shows the rule.
+    assert_eq!(
+        lines(&run(&[], &after, true)),
+        vec!["unmanaged aws_security_group sg-d"]
+    );
+}
+
+#[test]
+fn a_default_group_terraform_adopted_changes_instead_of_unmanaged() {
+    let mut recorded = sg("sg-d", vec![self_all()]);
+    recorded.insert("name".into(), s("default"));
+    recorded.insert("description".into(), s("default VPC security group"));
+    recorded.insert("revoke_rules_on_delete".into(), Value::Bool(false));
+    let states = [state(vec![rec(
+        "aws_default_security_group",
+        "this",
+        recorded,
+    )])];
+    let clean = run(
+        &states,
+        &observation(default_group(vec![self_all()], vec![])),
+        false,
+    );
+    assert_eq!(lines(&clean), Vec::<String>::new());
+    assert_eq!(clean.summary.checked, 1);
+
+    let after = observation(default_group(
+        vec![self_all(), rule_block("tcp", 22, 22, &["0.0.0.0/0"])],
+        sgr_views("sgr-ssh", "sg-d", 22, "0.0.0.0/0"),
+    ));
+    for strict in [false, true] {
+        assert_eq!(
+            lines(&run(&states, &after, strict)),
+            vec!["changed aws_default_security_group sg-d ingress"],
+            "strict: {strict}"
+        );
+    }
+}
+
+/// Every ordering of `items` (Heap's algorithm).
+fn permutations<T: Clone>(items: &[T]) -> Vec<Vec<T>> {
+    fn go<T: Clone>(k: usize, a: &mut Vec<T>, out: &mut Vec<Vec<T>>) {
+        if k <= 1 {
+            out.push(a.clone());
+            return;
+        }
+        for i in 0..k {
+            go(k - 1, a, out);
+            let j = if k.is_multiple_of(2) { i } else { 0 };
+            a.swap(j, k - 1);
+        }
+    }
+    let mut a = items.to_vec();
+    let mut out = Vec::new();
+    go(a.len(), &mut a, &mut out);
+    out
+}
+
+#[test]
+fn every_source_of_a_rule_is_compared_in_full_in_any_order() {
+    let mut rule = sg_rule_resource("sg-1", 5432, &["10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16"]);
+    rule.attributes.insert("description".into(), s("postgres"));
+    let states = [state(vec![
+        rec("aws_security_group", "db", sg("sg-1", vec![])),
+        rule,
+    ])];
+    let views = |second: &str| {
+        let mut seen = vec![obs("aws_security_group", "sg-1", sg("sg-1", vec![]))];
+        for (id, cidr, description) in [
+            ("sgr-a", "10.0.0.0/16", "postgres"),
+            ("sgr-b", "10.1.0.0/16", second),
+            ("sgr-c", "10.2.0.0/16", "postgres"),
+        ] {
+            for mut v in sgr_views(id, "sg-1", 5432, cidr) {
+                v.attributes.insert("description".into(), s(description));
+                seen.push(v);
+            }
+        }
+        seen
+    };
+    let key = "sg-1/ingress/tcp/5432/5432/cidr_blocks=10.0.0.0/16";
+    let clean = views("postgres");
+    let changed = views("opened by hand");
+    let mut runs = 0;
+    for order in permutations(&changed[1..]) {
+        let mut seen = vec![changed[0].clone()];
+        seen.extend(order);
+        let r = run(&states, &observation(seen), false);
+        assert_eq!(
+            lines(&r),
+            vec![format!(
+                "changed aws_security_group_rule {key} description[\"10.1.0.0/16\"]"
+            )]
+        );
+        let c = &r.findings[0].changes[0];
+        assert_eq!(
+            (&c.before, &c.after),
+            (&s("postgres"), &s("opened by hand"))
+        );
+        runs += 1;
+    }
+    assert_eq!(runs, 720);
+    let mut reversed = clean.clone();
+    reversed.reverse();
+    for seen in [clean, reversed] {
+        assert_eq!(
+            lines(&run(&states, &observation(seen), false)),
+            Vec::<String>::new()
+        );
+    }
+    // All of them changed alike: one change of the attribute.
+    let mut all = views("x");
+    for o in &mut all {
+        if o.resource_type == "aws_security_group_rule" {
+            o.attributes.insert("description".into(), s("x"));
+        }
+    }
+    assert_eq!(
+        lines(&run(&states, &observation(all), false)),
+        vec![format!("changed aws_security_group_rule {key} description")]
+    );
 }

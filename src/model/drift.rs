@@ -144,6 +144,9 @@ pub enum NotCheckedReason {
     UnsupportedType,
     /// The resource lives in a region the scan did not look at.
     RegionNotScanned(String),
+    /// The resource has no region of its own (no ARN) and none could be found through its
+    /// parent in the states or the observation: it is never assumed to live in a scanned region.
+    RegionUnknown,
     /// An API failure (a [`Gap`]) hid it.
     Unobserved,
 }

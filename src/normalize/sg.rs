@@ -48,7 +48,9 @@ const SOURCE_LISTS: &[&str] = &[
 ];
 
 /// Explode terraform `ingress`/`egress` blocks into sorted, de-duplicated single-source blocks.
-/// `own_id` is the group's own id: a rule naming it is a `self` rule.
+/// `own_id` is the group's own id: a rule naming it is a `self` rule. A block with no source it
+/// recognises is an error in the data: it is kept (as a block with no source, or as it is when
+/// it is not a block at all) so that it shows as a difference, never silently dropped.
 pub fn canonical_rules(v: &Value, own_id: Option<&str>) -> Value {
     let Some(blocks) = v.as_list() else {
         return if v.is_null() {
@@ -93,6 +95,7 @@ pub fn canonical_rules(v: &Value, own_id: Option<&str>) -> Value {
             }
             Value::Map(m)
         };
+        let before = out.len();
         if b.get("self").and_then(Value::as_bool) == Some(true) {
             out.push(base("self", None));
         }
@@ -103,6 +106,16 @@ pub fn canonical_rules(v: &Value, own_id: Option<&str>) -> Value {
                 } else {
                     out.push(base(list, Some(item.clone())));
                 }
+            }
+        }
+        if out.len() == before {
+            // `base` with a source list named but no element: every list empty, `self` false.
+            match base("cidr_blocks", None) {
+                Value::Map(mut m) => {
+                    m.insert("self".to_string(), Value::Bool(false));
+                    out.push(Value::Map(m));
+                }
+                other => out.push(other),
             }
         }
     }
@@ -189,5 +202,23 @@ mod tests {
         )]);
         assert_ne!(canonical_rules(&a, None), canonical_rules(&b, None));
         assert_eq!(canonical_rules(&Value::Null, None), Value::List(vec![]));
+    }
+
+    #[test]
+    fn a_block_with_no_source_is_kept_never_dropped() {
+        let sourceless = block("tcp", 22, 22, &[], &[], false);
+        let with = Value::List(vec![
+            block("tcp", 443, 443, &["10.0.0.0/8"], &[], false),
+            sourceless.clone(),
+        ]);
+        let without = Value::List(vec![block("tcp", 443, 443, &["10.0.0.0/8"], &[], false)]);
+        let canonical = canonical_rules(&with, None);
+        assert_ne!(canonical, canonical_rules(&without, None));
+        assert_eq!(canonical.as_list().map(<[Value]>::len), Some(2));
+        // Idempotent like every mode.
+        assert_eq!(canonical_rules(&canonical, None), canonical);
+        // Not a block at all: kept as it is.
+        let odd = Value::List(vec![Value::str("?")]);
+        assert_eq!(canonical_rules(&odd, None), odd);
     }
 }

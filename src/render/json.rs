@@ -252,6 +252,7 @@ pub fn reason_name(r: &NotCheckedReason) -> &'static str {
     match r {
         NotCheckedReason::UnsupportedType => "unsupported_type",
         NotCheckedReason::RegionNotScanned(_) => "region_not_scanned",
+        NotCheckedReason::RegionUnknown => "region_unknown",
         NotCheckedReason::Unobserved => "unobserved",
     }
 }

@@ -144,13 +144,18 @@ fn why_incomplete(report: &ScanReport) -> String {
     let region = report
         .not_checked
         .iter()
-        .filter(|n| matches!(n.reason, NotCheckedReason::RegionNotScanned(_)))
+        .filter(|n| {
+            matches!(
+                n.reason,
+                NotCheckedReason::RegionNotScanned(_) | NotCheckedReason::RegionUnknown
+            )
+        })
         .count();
     if region > 0 {
         parts.push(plural(
             region,
-            "resource in a region not scanned",
-            "resources in regions not scanned",
+            "resource in a region not scanned (or unknown)",
+            "resources in regions not scanned (or unknown)",
         ));
     }
     let hidden = report
@@ -365,6 +370,9 @@ fn not_checked_block(report: &ScanReport, color: bool) -> String {
         let reason = match &n.reason {
             NotCheckedReason::UnsupportedType => "unsupported type".to_string(),
             NotCheckedReason::RegionNotScanned(r) => format!("region {r} not scanned"),
+            NotCheckedReason::RegionUnknown => {
+                "region unknown (no ARN, no parent found)".to_string()
+            }
             NotCheckedReason::Unobserved => "hidden by a gap".to_string(),
         };
         *counts

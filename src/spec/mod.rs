@@ -17,6 +17,7 @@ use crate::model::{Attributes, Value};
 /// The embedded spec files, by path under `providers/`. A test checks this list against the
 /// directory, so a new file cannot be forgotten.
 pub const SPEC_FILES: &[(&str, &str)] = &[
+    spec_file!("aws/ec2/aws_default_security_group.hcl"),
     spec_file!("aws/ec2/aws_instance.hcl"),
     spec_file!("aws/ec2/aws_security_group.hcl"),
     spec_file!("aws/ec2/aws_security_group_rule.hcl"),
@@ -668,7 +669,7 @@ mod tests {
         );
         let sgr = r.get("aws_security_group_rule").unwrap();
         assert_eq!(sgr.identity_fanout.len(), 5);
-        assert_eq!(sgr.parents.len(), 2);
+        assert_eq!(sgr.parents.len(), 4);
         let rp = r.get("aws_iam_role_policy").unwrap();
         assert_eq!(rp.identity_separator, ":");
         assert_eq!(r.get("aws_iam_role").unwrap().scope, Scope::Global);

@@ -1,5 +1,7 @@
 # aws_security_group_rule: one resource may stand for several EC2 rules (one per CIDR block,
-# prefix list or source group); each is matched on its own and set attributes are the union.
+# prefix list or source group); each is matched on its own and compared in full (set attributes
+# are the union; any other attribute is compared against every EC2 rule it stands for).
+# It has no ARN: its region is its parent group's (the first `parent` found in the states).
 resource "aws_security_group_rule" {
   service  = "ec2"
   scope    = "regional"
@@ -13,6 +15,16 @@ resource "aws_security_group_rule" {
     where     = { type = "ingress" }
   }
   parent "aws_security_group" {
+    via       = "security_group_id"
+    attribute = "egress"
+    where     = { type = "egress" }
+  }
+  parent "aws_default_security_group" {
+    via       = "security_group_id"
+    attribute = "ingress"
+    where     = { type = "ingress" }
+  }
+  parent "aws_default_security_group" {
     via       = "security_group_id"
     attribute = "egress"
     where     = { type = "egress" }

@@ -8,6 +8,10 @@ resource "aws_vpc_security_group_egress_rule" {
     via       = "security_group_id"
     attribute = "egress"
   }
+  parent "aws_default_security_group" {
+    via       = "security_group_id"
+    attribute = "egress"
+  }
 
   attribute "security_group_id" { immutable = true }
   attribute "ip_protocol" {

@@ -8,6 +8,10 @@ resource "aws_vpc_security_group_ingress_rule" {
     via       = "security_group_id"
     attribute = "ingress"
   }
+  parent "aws_default_security_group" {
+    via       = "security_group_id"
+    attribute = "ingress"
+  }
 
   attribute "security_group_id" { immutable = true }
   attribute "ip_protocol" {

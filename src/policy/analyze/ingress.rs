@@ -321,7 +321,7 @@ pub fn unmanaged(drift: &Drift) -> Opened {
         return Opened::Nothing;
     };
     let after = match drift.resource_type.as_str() {
-        "aws_security_group" => attrs
+        "aws_security_group" | "aws_default_security_group" => attrs
             .get("ingress")
             .map(blocks_exposures)
             .unwrap_or_default(),
@@ -341,7 +341,7 @@ pub fn opened_by(drift: &Drift, change: Option<&Change>) -> Opened {
     match change {
         None => unmanaged(drift),
         Some(c) => match drift.resource_type.as_str() {
-            "aws_security_group" => sg_ingress_change(drift, c),
+            "aws_security_group" | "aws_default_security_group" => sg_ingress_change(drift, c),
             "aws_vpc_security_group_ingress_rule" | "aws_security_group_rule" => {
                 rule_resource_change(drift, c)
             }

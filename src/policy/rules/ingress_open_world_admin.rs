@@ -12,7 +12,8 @@ pub const RULE: Rule = Rule {
 Fires when the observed security group rules let the whole internet (a CIDR with prefix
 length 0: 0.0.0.0/0, ::/0) reach SSH (tcp 22), RDP (tcp or udp 3389), every port (0-65535)
 or every protocol (protocol -1), and the recorded rules did not. A port range that contains
-22 or 3389 counts. It looks at the `ingress` of aws_security_group, at
+22 or 3389 counts. It looks at the `ingress` of aws_security_group and
+aws_default_security_group, at
 aws_vpc_security_group_ingress_rule and at aws_security_group_rule of type ingress, and at
 unmanaged security groups and ingress rules that are open that way.
 
@@ -50,6 +51,17 @@ mod tests {
     #[test]
     fn ssh_opened_to_ipv4() {
         let d = sg(vec![], vec![sg_block("tcp", 22, 22, &["0.0.0.0/0"], &[])]);
+        assert!(hits(&RULE, &d));
+    }
+
+    #[test]
+    fn ssh_opened_on_a_default_group_terraform_adopted() {
+        let d = change(
+            "aws_default_security_group",
+            "ingress",
+            blocks(vec![]),
+            blocks(vec![sg_block("tcp", 22, 22, &["0.0.0.0/0"], &[])]),
+        );
         assert!(hits(&RULE, &d));
     }
 

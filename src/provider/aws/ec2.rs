@@ -2,6 +2,12 @@
 //! `Describe*` per type and region (largest page size), plus `DescribeVpcAttribute` per VPC for
 //! the two DNS flags no batch API returns. Conversion to the hashicorp/aws provider's state shape
 //! lives here as pure functions.
+//!
+//! Ownership: a default VPC, default subnets and default security groups are AWS's; of a default
+//! group's rules only the two AWS puts there (all traffic from the group itself, all traffic out)
+//! are, every other rule is the account's. A default group is also seen as an
+//! `aws_default_security_group` (the resource terraform adopts it with). A rule or permission with
+//! no source driftgate can read becomes a `Gap`, never a dropped or guessed rule.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -28,6 +34,7 @@ pub const TYPES: &[&str] = &[
     types::VPC,
     types::SUBNET,
     types::SECURITY_GROUP,
+    types::DEFAULT_SECURITY_GROUP,
     types::SECURITY_GROUP_RULE,
     types::INGRESS_RULE,
     types::EGRESS_RULE,
@@ -60,6 +67,7 @@ impl Task {
             Task::Subnets => &[types::SUBNET],
             Task::SecurityGroups => &[
                 types::SECURITY_GROUP,
+                types::DEFAULT_SECURITY_GROUP,
                 types::SECURITY_GROUP_RULE,
                 types::INGRESS_RULE,
                 types::EGRESS_RULE,
@@ -358,7 +366,11 @@ pub fn subnet_attributes(subnet: &Subnet, region: &str) -> Attributes {
 // ---- security groups and rules ----------------------------------------------------------------
 
 async fn security_groups(client: &Client, region: &str, wanted: &BTreeSet<String>) -> Found {
-    let want_groups = wanted.contains(types::SECURITY_GROUP);
+    let group_types: Vec<&str> = [types::SECURITY_GROUP, types::DEFAULT_SECURITY_GROUP]
+        .into_iter()
+        .filter(|t| wanted.contains(*t))
+        .collect();
+    let want_groups = !group_types.is_empty();
     let rule_types: Vec<&str> = [
         types::SECURITY_GROUP_RULE,
         types::INGRESS_RULE,
@@ -368,8 +380,9 @@ async fn security_groups(client: &Client, region: &str, wanted: &BTreeSet<String
     .filter(|t| wanted.contains(*t))
     .collect();
 
-    // Rules need their group's name (rules of a group named `default` are AWS's). When groups
-    // are not asked for, list only the default groups, which is one small page.
+    // Rules need to know whether their group is a default group (AWS's own default rules of a
+    // default group are AWS's). When groups are not asked for, list only the default groups,
+    // which is one small page.
     let groups = async {
         let mut request = client.describe_security_groups().max_results(PAGE);
         if !want_groups {
@@ -416,9 +429,7 @@ async fn security_groups(client: &Client, region: &str, wanted: &BTreeSet<String
         Err(reason) => {
             // Without the groups, neither the groups nor the ownership of rules is known.
             let mut lost: Vec<&str> = rule_types.clone();
-            if want_groups {
-                lost.push(types::SECURITY_GROUP);
-            }
+            lost.extend(&group_types);
             found.gaps.push(gap(
                 "ec2",
                 Some(region),
@@ -447,19 +458,49 @@ async fn security_groups(client: &Client, region: &str, wanted: &BTreeSet<String
     if want_groups {
         for group in &groups {
             let Some(id) = group.group_id() else { continue };
-            let owner = if default_groups.contains(id) {
+            let attributes = match security_group_attributes(group, region) {
+                Ok(a) => a,
+                Err(unreadable) => {
+                    // Emitting the group without the rule would hide it; with a guessed one
+                    // would invent drift. The group's type is not checked in this region.
+                    found.gaps.push(gap(
+                        "ec2",
+                        Some(region),
+                        "DescribeSecurityGroups",
+                        &group_types,
+                        format!("security group {id}: {unreadable}"),
+                    ));
+                    continue;
+                }
+            };
+            let default = default_groups.contains(id);
+            let owner = if default {
                 Owner::Aws("default security group".into())
             } else {
                 Owner::User
             };
-            found.resources.push(view(
-                types::SECURITY_GROUP,
-                id,
-                true,
-                region,
-                owner,
-                security_group_attributes(group, region),
-            ));
+            if wanted.contains(types::SECURITY_GROUP) {
+                found.resources.push(view(
+                    types::SECURITY_GROUP,
+                    id,
+                    true,
+                    region,
+                    owner.clone(),
+                    attributes.clone(),
+                ));
+            }
+            // A default group is also what an `aws_default_security_group` manages: a second
+            // view of the same object (the same state shape), so a recorded one matches it.
+            if default && wanted.contains(types::DEFAULT_SECURITY_GROUP) {
+                found.resources.push(view(
+                    types::DEFAULT_SECURITY_GROUP,
+                    id,
+                    !wanted.contains(types::SECURITY_GROUP),
+                    region,
+                    owner,
+                    attributes,
+                ));
+            }
         }
     }
 
@@ -469,8 +510,23 @@ async fn security_groups(client: &Client, region: &str, wanted: &BTreeSet<String
                 let Some(id) = rule.security_group_rule_id() else {
                     continue;
                 };
-                let owner = if rule.group_id().is_some_and(|g| default_groups.contains(g)) {
-                    Owner::Aws("rule of a default security group".into())
+                if !has_source(rule) {
+                    found.gaps.push(gap(
+                        "ec2",
+                        Some(region),
+                        "DescribeSecurityGroupRules",
+                        &rule_types,
+                        format!(
+                            "rule {id} of {}: {}",
+                            rule.group_id().unwrap_or("?"),
+                            NO_SOURCE
+                        ),
+                    ));
+                    continue;
+                }
+                let in_default_group = rule.group_id().is_some_and(|g| default_groups.contains(g));
+                let owner = if in_default_group && is_aws_default_rule(rule) {
+                    Owner::Aws("default rule of a default security group".into())
                 } else {
                     Owner::User
                 };
@@ -494,7 +550,7 @@ async fn security_groups(client: &Client, region: &str, wanted: &BTreeSet<String
                     found.resources.push(view(
                         types::SECURITY_GROUP_RULE,
                         id,
-                        false,
+                        !wanted.contains(primary_type),
                         region,
                         owner,
                         legacy_rule_attributes(rule),
@@ -513,8 +569,49 @@ async fn security_groups(client: &Client, region: &str, wanted: &BTreeSet<String
     found
 }
 
-/// An `aws_security_group` as the provider records it, inline rules included.
-pub fn security_group_attributes(group: &SecurityGroup, region: &str) -> Attributes {
+/// Why a rule with no source cannot be compared.
+const NO_SOURCE: &str = "a rule with no source driftgate recognises (IPv4 CIDR, IPv6 CIDR, \
+                         prefix list or security group); it cannot be compared";
+
+/// Whether an EC2 rule names one source driftgate can compare.
+fn has_source(rule: &SecurityGroupRule) -> bool {
+    rule.cidr_ipv4().is_some()
+        || rule.cidr_ipv6().is_some()
+        || rule.prefix_list_id().is_some()
+        || rule
+            .referenced_group_info()
+            .and_then(|r| r.group_id())
+            .is_some()
+}
+
+/// Whether a rule of a default security group is one AWS itself puts there: all traffic in
+/// from the group itself, or all traffic out to the IPv4 (or, where the VPC has IPv6, the IPv6)
+/// internet. Any other rule of a default group is the account's doing.
+pub fn is_aws_default_rule(rule: &SecurityGroupRule) -> bool {
+    if protocol_name(rule.ip_protocol().unwrap_or("")) != "-1" {
+        return false;
+    }
+    let referenced = rule.referenced_group_info().and_then(|r| r.group_id());
+    let no_cidr = rule.cidr_ipv4().is_none() && rule.cidr_ipv6().is_none();
+    let no_prefix = rule.prefix_list_id().is_none();
+    if rule.is_egress() == Some(true) {
+        referenced.is_none()
+            && no_prefix
+            && matches!(
+                (rule.cidr_ipv4(), rule.cidr_ipv6()),
+                (Some("0.0.0.0/0"), None) | (None, Some("::/0"))
+            )
+    } else {
+        no_cidr && no_prefix && referenced.is_some() && referenced == rule.group_id()
+    }
+}
+
+/// An `aws_security_group` (or `aws_default_security_group`) as the provider records it,
+/// inline rules included. Fails on a permission with no source it can read.
+pub fn security_group_attributes(
+    group: &SecurityGroup,
+    region: &str,
+) -> Result<Attributes, &'static str> {
     let id = group.group_id().unwrap_or_default();
     let owner_id = group.owner_id();
     let mut a = Attributes::new();
@@ -531,26 +628,34 @@ pub fn security_group_attributes(group: &SecurityGroup, region: &str) -> Attribu
     a.insert("tags".into(), tag_map(group.tags()));
     a.insert(
         "ingress".into(),
-        flatten_ip_permissions(group.ip_permissions(), id, owner_id),
+        flatten_ip_permissions(group.ip_permissions(), id, owner_id)?,
     );
     a.insert(
         "egress".into(),
-        flatten_ip_permissions(group.ip_permissions_egress(), id, owner_id),
+        flatten_ip_permissions(group.ip_permissions_egress(), id, owner_id)?,
     );
-    a
+    Ok(a)
 }
 
 /// EC2's `IpPermissions` as the provider's `ingress` / `egress` blocks: one block per source
 /// (CIDR, IPv6 CIDR, prefix list, group pair), every key present, a pair naming the group itself
 /// as `self = true`, a pair in another account as `ACCOUNT/sg-...`. Absent ports are 0 (EC2
-/// omits them for protocol `-1`). Sorted, since terraform holds them as a set.
+/// omits them for protocol `-1`). Sorted, since terraform holds them as a set. A permission
+/// with no source is an error in the data, never dropped.
 pub fn flatten_ip_permissions(
     permissions: &[IpPermission],
     group_id: &str,
     owner_id: Option<&str>,
-) -> Value {
+) -> Result<Value, &'static str> {
     let mut blocks = Vec::new();
     for perm in permissions {
+        if perm.ip_ranges().is_empty()
+            && perm.ipv6_ranges().is_empty()
+            && perm.prefix_list_ids().is_empty()
+            && perm.user_id_group_pairs().is_empty()
+        {
+            return Err(NO_SOURCE);
+        }
         let protocol = protocol_name(perm.ip_protocol().unwrap_or("-1"));
         let from_port = perm.from_port().unwrap_or(0);
         let to_port = perm.to_port().unwrap_or(0);
@@ -601,7 +706,7 @@ pub fn flatten_ip_permissions(
         }
     }
     blocks.sort();
-    Value::List(blocks)
+    Ok(Value::List(blocks))
 }
 
 /// The primary view of one EC2 rule: `aws_vpc_security_group_ingress_rule` /
@@ -949,9 +1054,8 @@ mod tests {
                 )
                 .prefix_list_ids(PrefixListId::builder().prefix_list_id("pl-1").build())
                 .build(),
-            IpPermission::builder().ip_protocol("-1").build(),
         ];
-        let got = flatten_ip_permissions(&perms, "sg-self", Some("111"));
+        let got = flatten_ip_permissions(&perms, "sg-self", Some("111")).unwrap();
         let tcp = |from: i32, extra: &[(&str, Value)]| {
             let mut entries = vec![
                 ("protocol", Value::from("tcp")),
@@ -976,8 +1080,93 @@ mod tests {
             tcp(22, &[("prefix_list_ids", vec!["pl-1"].into())]),
         ];
         want.sort();
-        // A protocol -1 permission with no source yields no block.
         assert_eq!(got, Value::List(want));
+    }
+
+    #[test]
+    fn a_permission_with_no_source_is_an_error_never_dropped() {
+        let mut perms = vec![
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(22)
+                .to_port(22)
+                .ip_ranges(IpRange::builder().cidr_ip("10.0.0.0/8").build())
+                .build(),
+        ];
+        assert!(flatten_ip_permissions(&perms, "sg-1", None).is_ok());
+        perms.push(IpPermission::builder().ip_protocol("-1").build());
+        assert_eq!(flatten_ip_permissions(&perms, "sg-1", None), Err(NO_SOURCE));
+        let group = SecurityGroup::builder()
+            .group_id("sg-1")
+            .ip_permissions_egress(perms[1].clone())
+            .build();
+        assert!(security_group_attributes(&group, "us-east-1").is_err());
+
+        let sourceless = SecurityGroupRule::builder()
+            .security_group_rule_id("sgr-1")
+            .group_id("sg-1")
+            .ip_protocol("tcp")
+            .from_port(22)
+            .to_port(22)
+            .build();
+        assert!(!has_source(&sourceless));
+    }
+
+    fn rule(
+        egress: bool,
+        protocol: &str,
+    ) -> aws_sdk_ec2::types::builders::SecurityGroupRuleBuilder {
+        SecurityGroupRule::builder()
+            .security_group_rule_id("sgr-1")
+            .group_id("sg-default")
+            .is_egress(egress)
+            .ip_protocol(protocol)
+            .from_port(-1)
+            .to_port(-1)
+    }
+
+    #[test]
+    fn only_aws_own_rules_of_a_default_group_are_aws_owned() {
+        let own = ReferencedSecurityGroup::builder()
+            .group_id("sg-default")
+            .build();
+        // AWS's defaults: all traffic from the group itself, all traffic out (IPv4, IPv6).
+        assert!(is_aws_default_rule(
+            &rule(false, "-1").referenced_group_info(own.clone()).build()
+        ));
+        assert!(is_aws_default_rule(
+            &rule(true, "-1").cidr_ipv4("0.0.0.0/0").build()
+        ));
+        assert!(is_aws_default_rule(
+            &rule(true, "-1").cidr_ipv6("::/0").build()
+        ));
+        // Anything else is the account's: SSH from the world, all traffic from the world,
+        // all traffic from another group, egress narrowed, ingress from the group on one port.
+        assert!(!is_aws_default_rule(
+            &rule(false, "tcp")
+                .from_port(22)
+                .to_port(22)
+                .cidr_ipv4("0.0.0.0/0")
+                .build()
+        ));
+        assert!(!is_aws_default_rule(
+            &rule(false, "-1").cidr_ipv4("0.0.0.0/0").build()
+        ));
+        assert!(!is_aws_default_rule(
+            &rule(false, "-1")
+                .referenced_group_info(ReferencedSecurityGroup::builder().group_id("sg-x").build())
+                .build()
+        ));
+        assert!(!is_aws_default_rule(
+            &rule(true, "-1").cidr_ipv4("10.0.0.0/8").build()
+        ));
+        assert!(!is_aws_default_rule(
+            &rule(false, "tcp")
+                .from_port(443)
+                .to_port(443)
+                .referenced_group_info(own)
+                .build()
+        ));
     }
 
     #[test]
@@ -988,7 +1177,7 @@ mod tests {
                 .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
                 .build(),
         ];
-        let got = flatten_ip_permissions(&perms, "sg-1", None);
+        let got = flatten_ip_permissions(&perms, "sg-1", None).unwrap();
         let want = block(&[
             ("protocol", "-1".into()),
             ("from_port", 0.into()),

@@ -34,6 +34,7 @@ pub mod types {
     pub const VPC: &str = "aws_vpc";
     pub const SUBNET: &str = "aws_subnet";
     pub const SECURITY_GROUP: &str = "aws_security_group";
+    pub const DEFAULT_SECURITY_GROUP: &str = "aws_default_security_group";
     pub const SECURITY_GROUP_RULE: &str = "aws_security_group_rule";
     pub const INGRESS_RULE: &str = "aws_vpc_security_group_ingress_rule";
     pub const EGRESS_RULE: &str = "aws_vpc_security_group_egress_rule";
