@@ -8,4 +8,5 @@ mod corpora;
 mod live;
 mod observe;
 mod scenarios;
+mod secrets;
 mod state_s3;
