@@ -9,6 +9,26 @@ use thiserror::Error;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Where in a JSON file something is wrong: 1-based line and column (in characters), and the
+/// JSON path of the value there (`$.resources[2].instances[0].attributes`). It names the place
+/// without showing what is there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct At {
+    pub line: usize,
+    pub column: usize,
+    pub json_path: String,
+}
+
+impl std::fmt::Display for At {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {}, column {}, at {}",
+            self.line, self.column, self.json_path
+        )
+    }
+}
+
 #[derive(Debug, Error, Diagnostic)]
 pub enum Error {
     // ---- command line -------------------------------------------------------------------
@@ -17,6 +37,9 @@ pub enum Error {
     Usage(String),
 
     // ---- terraform state (src/iac: reading recorded states) ------------------------------------
+    // A state file holds secrets in clear: these diagnostics name the place (`At`: line,
+    // column, JSON path) and never show the text around it (no `#[source_code]`, so no
+    // snippet) nor quote a value from it. Spans stay as labels for tools that want offsets.
     #[error("cannot read state file `{path}`")]
     #[diagnostic(
         code(driftgate::state::read),
@@ -37,7 +60,7 @@ pub enum Error {
     )]
     StateEmpty { path: String },
 
-    #[error("`{path}` is not JSON, so it is not a terraform state: {reason}")]
+    #[error("`{path}` is not JSON, so it is not a terraform state: {reason} ({at})")]
     #[diagnostic(
         code(driftgate::state::not_json),
         help(
@@ -47,13 +70,12 @@ pub enum Error {
     StateNotJson {
         path: String,
         reason: String,
-        #[source_code]
-        src: NamedSource<String>,
+        at: At,
         #[label("{reason}")]
         span: Option<SourceSpan>,
     },
 
-    #[error("`{path}` ends in the middle of the JSON document: the state is truncated")]
+    #[error("`{path}` ends in the middle of the JSON document ({at}): the state is truncated")]
     #[diagnostic(
         code(driftgate::state::truncated),
         help(
@@ -62,8 +84,7 @@ pub enum Error {
     )]
     StateTruncated {
         path: String,
-        #[source_code]
-        src: NamedSource<String>,
+        at: At,
         #[label("the document ends here")]
         span: Option<SourceSpan>,
     },
@@ -77,23 +98,19 @@ pub enum Error {
     )]
     StatePlanFile { path: String },
 
-    #[error(
-        "`{path}` is the output of `terraform show -json` (format_version {format_version}), not a state"
-    )]
+    #[error("`{path}` is the output of `terraform show -json`, not a state ({at})")]
     #[diagnostic(
         code(driftgate::state::show_json),
         help("driftgate reads the state itself: `terraform state pull > terraform.tfstate`")
     )]
     StateShowJson {
         path: String,
-        format_version: String,
-        #[source_code]
-        src: NamedSource<String>,
+        at: At,
         #[label("`terraform show -json` writes this field; a state has `version` instead")]
         span: Option<SourceSpan>,
     },
 
-    #[error("`{path}` is JSON but not a terraform state: {reason}")]
+    #[error("`{path}` is JSON but not a terraform state: {reason} ({at})")]
     #[diagnostic(
         code(driftgate::state::not_a_state),
         help(
@@ -103,26 +120,24 @@ pub enum Error {
     StateNotAState {
         path: String,
         reason: String,
-        #[source_code]
-        src: NamedSource<String>,
+        at: At,
         #[label("{reason}")]
         span: Option<SourceSpan>,
     },
 
-    #[error("`{path}` is not a valid terraform state: {reason}")]
+    #[error("`{path}` is not a valid terraform state: {reason} ({at})")]
     #[diagnostic(code(driftgate::state::parse), help("{help}"))]
     StateParse {
         path: String,
         reason: String,
         help: String,
-        #[source_code]
-        src: NamedSource<String>,
+        at: At,
         #[label("here")]
         span: Option<SourceSpan>,
     },
 
     #[error(
-        "`{path}` is a terraform state of format version {version}, written by terraform before 0.12; driftgate reads version 4"
+        "`{path}` is a terraform state of format version {version}, written by terraform before 0.12; driftgate reads version 4 ({at})"
     )]
     #[diagnostic(
         code(driftgate::state::legacy_version),
@@ -133,20 +148,20 @@ pub enum Error {
     StateLegacyVersion {
         path: String,
         version: u64,
-        #[source_code]
-        src: NamedSource<String>,
+        at: At,
         #[label("format version {version}")]
         span: Option<SourceSpan>,
     },
 
-    #[error("`{path}` is a terraform state of format version {version}; driftgate reads version 4")]
+    #[error(
+        "`{path}` is a terraform state of format version {version}; driftgate reads version 4 ({at})"
+    )]
     #[diagnostic(code(driftgate::state::unsupported_version), help("{help}"))]
     StateUnsupportedVersion {
         path: String,
         version: u64,
         help: String,
-        #[source_code]
-        src: NamedSource<String>,
+        at: At,
         #[label("format version {version}")]
         span: Option<SourceSpan>,
     },

@@ -108,6 +108,184 @@ fn bad_state_files_are_diagnostics_with_exit_one() {
     );
 }
 
+/// A state file holds secrets in clear: whatever is wrong with it, the diagnostic names the
+/// file, the line and column and the JSON path, and shows nothing of what is there (no source
+/// snippet, no quoted value). One planted secret per error kind of the state reader.
+#[test]
+fn state_errors_never_show_state_values() {
+    const SECRET: &str = "Pl4nted-s3cret-9f2c";
+    let attrs = format!(r#"{{"id":"sg-1","password":"{SECRET}","description":"{SECRET} again"}}"#);
+    let instance = |extra: &str| {
+        format!(r#"{{"schema_version":0,"attributes":{attrs},"sensitive_attributes":[]{extra}}}"#)
+    };
+    let resource = |mode: &str, module: &str, instances: &str| {
+        format!(
+            r#"{{"mode":"{mode}"{module},"type":"aws_security_group","name":"web","provider":"provider[\"registry.terraform.io/hashicorp/aws\"]","instances":[{instances}]}}"#
+        )
+    };
+    let state = |version: &str, resources: &str| {
+        format!(
+            r#"{{
+  "version": {version},
+  "terraform_version": "1.9.0",
+  "serial": 1,
+  "lineage": "{SECRET}-lineage",
+  "outputs": {{"db": {{"value": "{SECRET}", "type": "string", "sensitive": true}}}},
+  "resources": [{resources}]
+}}"#
+        )
+    };
+    let good = resource("managed", "", &instance(""));
+    let valid = state("4", &good);
+    let cut = valid.find(SECRET).unwrap() + 5;
+    let cases: Vec<(&str, String, &str)> = vec![
+        // A syntax error right after the secret.
+        (
+            "bad_json",
+            valid.replacen(&format!("\"{SECRET}\","), &format!("\"{SECRET}\" ;"), 1),
+            "not_json",
+        ),
+        // Cut in the middle of the secret.
+        ("truncated", valid[..cut].to_string(), "truncated"),
+        // The secret where a number is due, as a string and as the wrong kind of value.
+        (
+            "wrong_type",
+            state("4", &good).replace("\"serial\": 1", &format!("\"serial\": \"{SECRET}\"")),
+            "parse",
+        ),
+        (
+            "wrong_type_attrs",
+            state(
+                "4",
+                &resource(
+                    "managed",
+                    "",
+                    &instance("").replace(&attrs, &format!("\"{SECRET}\"")),
+                ),
+            ),
+            "parse",
+        ),
+        (
+            "version_not_a_number",
+            state(&format!("\"{SECRET}\""), &good),
+            "parse",
+        ),
+        (
+            "unsupported_version",
+            state("5", &good).replace("1.9.0", SECRET),
+            "unsupported_version",
+        ),
+        ("legacy_version", state("3", &good), "legacy_version"),
+        (
+            "missing_field",
+            state("4", &good.replace(r#""type":"aws_security_group","#, "")),
+            "parse",
+        ),
+        (
+            "bad_mode",
+            state("4", &resource(SECRET, "", &instance(""))),
+            "parse",
+        ),
+        (
+            "bad_module",
+            state(
+                "4",
+                &resource(
+                    "managed",
+                    &format!(r#","module":"module.{SECRET}[""#),
+                    &instance(""),
+                ),
+            ),
+            "parse",
+        ),
+        (
+            "bad_index_key",
+            state(
+                "4",
+                &resource(
+                    "managed",
+                    "",
+                    &instance(&format!(r#","index_key":["{SECRET}"]"#)),
+                ),
+            ),
+            "parse",
+        ),
+        (
+            "bad_status",
+            state(
+                "4",
+                &resource(
+                    "managed",
+                    "",
+                    &instance(&format!(r#","status":"{SECRET}""#)),
+                ),
+            ),
+            "parse",
+        ),
+        (
+            "show_json",
+            format!(r#"{{"format_version": "{SECRET}", "values": {{"x": "{SECRET}"}}}}"#),
+            "show_json",
+        ),
+        ("not_an_object", format!(r#"["{SECRET}"]"#), "not_a_state"),
+        (
+            "no_version",
+            format!(r#"{{"serial": 1, "x": "{SECRET}"}}"#),
+            "not_a_state",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let observed = fixture("scenarios/clean/observed.json");
+    let mut binary = format!("{{\"version\": 4, \"x\": \"{SECRET}").into_bytes();
+    binary.extend_from_slice(b"\xff\xfe");
+    let mut all: Vec<(String, Vec<u8>, &str)> = cases
+        .into_iter()
+        .map(|(n, t, c)| (n.to_string(), t.into_bytes(), c))
+        .collect();
+    all.push(("binary".into(), binary, "not_json"));
+    for (name, bytes, kind) in all {
+        let p = dir.path().join(format!("{name}.tfstate"));
+        std::fs::write(&p, &bytes).unwrap();
+        let o = run(&[
+            "scan",
+            "--state",
+            p.to_str().unwrap(),
+            "--observed",
+            observed.to_str().unwrap(),
+        ]);
+        let err = stderr(&o);
+        // miette wraps long lines in a box: read the text without its layout.
+        let flat: String = err
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '│')
+            .collect();
+        assert_eq!(code(&o), 1, "{name}: {err}");
+        assert!(
+            err.contains(&format!("driftgate::state::{kind}")),
+            "{name}: wrong kind\n{err}"
+        );
+        assert!(
+            !err.contains(SECRET),
+            "{name}: the state's secret is in stderr\n{err}"
+        );
+        assert!(
+            !flat.contains("Pl4nted"),
+            "{name}: part of the secret is in stderr\n{err}"
+        );
+        assert!(
+            flat.contains(&format!("{name}.tfstate")),
+            "{name}: names no file\n{err}"
+        );
+        if kind != "plan_file" {
+            assert!(
+                flat.contains("line") && flat.contains("column") && flat.contains("at$"),
+                "{name}: no line, column and JSON path\n{err}"
+            );
+        }
+        assert!(stdout(&o).is_empty(), "{name}: {}", stdout(&o));
+    }
+}
+
 #[test]
 fn a_missing_or_broken_observation_is_an_error() {
     let state = fixture("scenarios/clean/terraform.tfstate");

@@ -28,6 +28,11 @@ const SECRET: &str = "dg-live-secret-Q7xZ4p";
 /// What the out-of-band change sets that tag to.
 const ROTATED_SECRET: &str = "dg-live-rotated-K2vW9m";
 const REGION: &str = "us-east-1";
+/// A source CIDR of `aws_security_group_rule.db_office`, from a sensitive variable: one
+/// element of `cidr_blocks` is sensitive in the state.
+const OFFICE_CIDR: &str = "198.51.100.0/28";
+/// What the out-of-band change replaces it with.
+const ROTATED_CIDR: &str = "203.0.113.64/27";
 
 /// The primary resource type of a lone EC2 rule (one sgr-… object) that no state records.
 /// An EC2 rule is seen both as an `aws_vpc_security_group_ingress_rule` and as part of an
@@ -101,7 +106,11 @@ fn set_up_stack() -> Result<Option<Stack>, String> {
     let Some(tf) = Terraform::find() else {
         return Ok(None);
     };
-    let applied = tf.apply(&fixture("live/stack"), &moto, &[("secret_tag", SECRET)])?;
+    let applied = tf.apply(
+        &fixture("live/stack"),
+        &moto,
+        &[("secret_tag", SECRET), ("office_cidr", OFFICE_CIDR)],
+    )?;
     eprintln!("live stack applied in {:.1}s", applied.apply_secs);
     let recorded = recorded_attributes(&applied.state)?;
     let mut stack = Stack {
@@ -274,6 +283,34 @@ async fn change_out_of_band(s: &Stack) -> Result<Drifted, String> {
         ec2.revoke_security_group_ingress()
             .group_id(&db_sg)
             .ip_permissions(tcp(6379, "10.40.0.0/16"))
+            .send()
+    );
+    // aws_security_group_rule.db_office: its sensitive source replaced by another.
+    let office = |cidr: &str| {
+        IpPermission::builder()
+            .ip_protocol("tcp")
+            .from_port(8443)
+            .to_port(8443)
+            .ip_ranges(
+                IpRange::builder()
+                    .cidr_ip(cidr)
+                    .description("admin from the office")
+                    .build(),
+            )
+            .build()
+    };
+    call!(
+        "RevokeSecurityGroupIngress office",
+        ec2.revoke_security_group_ingress()
+            .group_id(&db_sg)
+            .ip_permissions(office(OFFICE_CIDR))
+            .send()
+    );
+    call!(
+        "AuthorizeSecurityGroupIngress office",
+        ec2.authorize_security_group_ingress()
+            .group_id(&db_sg)
+            .ip_permissions(office(ROTATED_CIDR))
             .send()
     );
     // aws_security_group.web: one of its inline rules revoked.
@@ -516,8 +553,24 @@ fn assert_findings(report: &Json, expected: &[Expect]) {
     }
 }
 
+/// Every value the live stack holds as a secret, before and after the out-of-band changes.
+const SECRETS: [&str; 4] = [SECRET, ROTATED_SECRET, OFFICE_CIDR, ROTATED_CIDR];
+
+/// A file driftgate wrote holds none of [`SECRETS`].
+fn assert_no_secret_in_file(path: &Path, what: &str) {
+    let written = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{what}: read {}: {e}", path.display()));
+    for secret in SECRETS {
+        assert!(
+            !written.contains(secret),
+            "{what}: the sensitive value {secret:?} is in {}",
+            path.display()
+        );
+    }
+}
+
 fn assert_no_secret(out: &Output, what: &str) {
-    for secret in [SECRET, ROTATED_SECRET] {
+    for secret in SECRETS {
         for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
             assert!(
                 !String::from_utf8_lossy(bytes).contains(secret),
@@ -650,7 +703,8 @@ fn out_of_band_changes_are_visible_through_the_sdk() {
                 .filter_map(|p| p.from_port())
                 .collect()
         };
-        assert_eq!(ports("dg-live-db"), BTreeSet::from([22, 5432]));
+        // 8443: aws_security_group_rule.db_office, its sensitive source replaced.
+        assert_eq!(ports("dg-live-db"), BTreeSet::from([22, 5432, 8443]));
         assert_eq!(ports("dg-live-web"), BTreeSet::from([443]));
         assert_eq!(ports("dg-live-rogue"), BTreeSet::new());
 
@@ -775,6 +829,7 @@ fn expected_drift(d: &Drifted) -> Vec<Expect> {
         changed("aws_iam_role_policy.app_inline", &["policy"]),
         changed("aws_iam_policy.describe", &["policy"]),
         changed("aws_iam_user.deploy", &["tags.secret"]),
+        changed("aws_security_group_rule.db_office", &["cidr_blocks"]),
         missing("aws_security_group_rule.db_redis"),
         missing("aws_subnet.app[1]"),
         missing("aws_iam_user_policy_attachment.deploy_describe"),
@@ -798,7 +853,7 @@ fn out_of_band_changes_are_reported_exactly() {
             &summary["missing"],
             &summary["unmanaged"]
         ),
-        (&json!(8), &json!(3), &json!(3)),
+        (&json!(9), &json!(3), &json!(3)),
         "{r:#}"
     );
     for f in r["findings"].as_array().into_iter().flatten() {
@@ -882,11 +937,105 @@ fn sensitive_tag_value_is_never_printed() {
         &[],
     );
     assert_exit(&o, 2);
-    let written = std::fs::read_to_string(out.path()).expect("read --out file");
+    assert_no_secret_in_file(out.path(), "scan --out");
+}
+
+#[test]
+fn a_sensitive_list_element_is_clean_after_apply_and_never_printed_when_rotated() {
+    let Some((s, d)) = drifted() else { return };
+    // Clean right after apply: the marked element equals the clear value EC2 reports.
+    let clean = report(&s.clean_json);
     assert!(
-        !written.contains(SECRET) && !written.contains(ROTATED_SECRET),
-        "secret in --out file"
+        !clean["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|f| f["address"] == "aws_security_group_rule.db_office"),
+        "false drift on a sensitive list element:\n{clean:#}"
     );
+    // Rotated out of band: reported, both sides masked, the new value nowhere.
+    let r = report(&d.json);
+    let rule = r["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["address"] == "aws_security_group_rule.db_office")
+        .unwrap_or_else(|| panic!("the rotated sensitive CIDR is not reported:\n{r:#}"));
+    assert_eq!(rule["kind"], json!("changed"), "{rule:#}");
+    let change = &rule["changes"][0];
+    assert_eq!(change["path"], json!("cidr_blocks"), "{rule:#}");
+    for side in ["before", "after"] {
+        let items = change[side]
+            .as_array()
+            .unwrap_or_else(|| panic!("{rule:#}"));
+        assert!(items.contains(&json!("(sensitive)")), "{side}: {rule:#}");
+        assert!(items.contains(&json!("10.40.2.0/24")), "{side}: {rule:#}");
+    }
+    assert!(
+        String::from_utf8_lossy(&d.table.stdout).contains("db_office"),
+        "{}",
+        show(&d.table)
+    );
+    assert_no_secret(&d.json, "drifted json");
+    assert_no_secret(&d.table, "drifted table");
+    // The written files: the report (--out) and the recorded observation (observe --out).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = s.state().display().to_string();
+    let out = dir.path().join("report.json");
+    let o = s.driftgate(
+        &[
+            "scan",
+            "--state",
+            &state,
+            "--region",
+            REGION,
+            "--format",
+            "json",
+            "--out",
+            &out.display().to_string(),
+        ],
+        &[],
+    );
+    assert_exit(&o, 2);
+    assert_no_secret(&o, "scan --out");
+    assert_no_secret_in_file(&out, "scan --out");
+    let snap = dir.path().join("observed.json");
+    let o = s.driftgate(
+        &[
+            "observe",
+            "--out",
+            &snap.display().to_string(),
+            "--region",
+            REGION,
+            "--state",
+            &state,
+        ],
+        &[],
+    );
+    assert_exit(&o, 0);
+    assert_no_secret(&o, "observe");
+    assert_no_secret_in_file(&snap, "observe --out");
+    // The replay of that file reports the rotation as the live scan does.
+    let replay = s.driftgate(
+        &[
+            "scan",
+            "--state",
+            &state,
+            "--observed",
+            &snap.display().to_string(),
+            "--format",
+            "json",
+        ],
+        &[("AWS_ENDPOINT_URL", "http://127.0.0.1:9")],
+    );
+    let replayed = report(&replay);
+    let again = replayed["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["address"] == "aws_security_group_rule.db_office")
+        .unwrap_or_else(|| panic!("not reported on replay:\n{replayed:#}"));
+    assert_eq!(again["changes"], rule["changes"], "{replayed:#}");
 }
 
 #[test]
@@ -950,6 +1099,7 @@ fn observed_snapshot_replays_to_the_same_findings() {
     );
     assert_exit(&o, 0);
     assert_no_secret(&o, "observe");
+    assert_no_secret_in_file(Path::new(&snap), "observe --out");
     // The replay must not touch the cloud: point the endpoint at nothing.
     let replay = s.driftgate(
         &[

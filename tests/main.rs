@@ -10,4 +10,5 @@ mod live;
 mod observe;
 mod plan;
 mod scenarios;
+mod secrets;
 mod state_s3;

@@ -21,9 +21,10 @@ pub mod tree;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use crate::mask::SENSITIVE;
 use crate::model::{
-    Attributes, DiffReport, Drift, DriftKind, NotChecked, NotCheckedReason, Observation,
-    ObservedResource, Owner, Path, RecordedResource, RecordedState, Summary, Value,
+    Attributes, DiffReport, Drift, DriftKind, NotChecked, NotCheckedReason, Observation, ObservedResource,
+    Owner, Path, RecordedResource, RecordedState, Secret, Summary, Value,
 };
 use crate::normalize::{self, Side};
 use crate::spec::{Compare, Registry, ResourceSpec, Scope, filter_matches};
@@ -44,10 +45,7 @@ pub struct ScanInput<'a> {
 /// The identity keys of a resource: usually one; one per source for fan-out types
 /// (`aws_security_group_rule` with several CIDR blocks is several EC2 rules).
 pub fn identity_keys(spec: &ResourceSpec, attrs: &Attributes, side: Side) -> Vec<String> {
-    identity_sources(spec, attrs, side)
-        .into_iter()
-        .map(|(key, _)| key)
-        .collect()
+    identity(spec, attrs, side, None).keys
 }
 
 /// The identity keys of a resource, sorted, each with the source it stands for when the type
@@ -57,42 +55,184 @@ pub fn identity_sources(
     attrs: &Attributes,
     side: Side,
 ) -> Vec<(String, Option<String>)> {
+    let mut out: Vec<(String, Option<String>)> = identity(spec, attrs, side, None)
+        .sources
+        .into_iter()
+        .filter_map(|(keys, label)| keys.into_iter().next().map(|k| (k, label)))
+        .collect();
+    out.sort();
+    out
+}
+
+/// How a resource is matched, and how its identity prints.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Identity {
+    /// The keys it is matched by (sorted). A secret part is keyed by its clear text, and in a
+    /// replay also by its fingerprint, so it matches a recorded observation's fingerprint.
+    pub keys: Vec<String>,
+    /// The key a person reads: a secret part prints as `(sensitive)`; a key without a secret
+    /// is preferred. `None` when the resource has no identity.
+    pub shown: Option<String>,
+    /// The key without its fan-out part (fan-out types only).
+    pub base: Option<String>,
+    /// The fan-out attributes that have items.
+    pub slots: Vec<String>,
+    /// For each fan-out item that is a secret: its attribute and the keys it gives.
+    pub secret_items: Vec<(String, Vec<String>)>,
+    /// One entry per source the resource stands for (one per fan-out item; one with no label
+    /// for other types): the keys it is matched by, and the source as it names a change path
+    /// (`10.1.0.0/16`, `pl-1`, `sg-1`, `self`; `(sensitive)` for a secret).
+    pub sources: Vec<(Vec<String>, Option<String>)>,
+}
+
+/// The texts a value is keyed by, and whether it is a secret. A clear secret is keyed by its
+/// clear text and, when `fp` is given (a replay), by its fingerprint too; a fingerprint by
+/// itself. A clear value in a replay is keyed by its fingerprint as well: the recorded
+/// observation may hold it as one (a value equal to a secret is stored as a secret).
+fn key_texts(v: &Value, fp: Option<Fingerprinter<'_>>) -> Option<(Vec<String>, bool)> {
+    match v {
+        Value::Sensitive(Secret::Fingerprint(f)) => Some((vec![f.clone()], true)),
+        Value::Sensitive(Secret::Clear(inner)) => {
+            let (texts, _) = key_texts(inner, fp)?;
+            Some((texts, true))
+        }
+        _ => {
+            let t = v.scalar_text().filter(|t| !t.is_empty())?;
+            let mut texts = vec![t];
+            if let Some(fp) = fp {
+                texts.push(fp(v));
+            }
+            Some((texts, false))
+        }
+    }
+}
+
+/// The identity of a resource (see [`Identity`]). `fp` is the replay's fingerprinter.
+pub fn identity(
+    spec: &ResourceSpec,
+    attrs: &Attributes,
+    side: Side,
+    fp: Option<Fingerprinter<'_>>,
+) -> Identity {
     let mut parts = Vec::with_capacity(spec.identity.len());
+    let mut shown_parts = Vec::with_capacity(spec.identity.len());
     for name in &spec.identity {
         let v = match spec.attribute(name) {
             Some(a) => normalize::attribute(a, attrs, side),
             None => attrs.get(name).cloned().unwrap_or(Value::Null),
         };
-        match v.scalar_text() {
-            Some(t) if !t.is_empty() => parts.push(t),
-            _ => return Vec::new(),
-        }
+        // A secret part of the base is keyed by one text: its clear text, or in a replay its
+        // fingerprint (what a recorded observation holds there).
+        let Some((texts, secret)) = key_texts(&v, None) else {
+            return Identity::default();
+        };
+        let text = match (&v, fp) {
+            (Value::Sensitive(Secret::Clear(inner)), Some(fp)) => fp(inner),
+            _ => texts[0].clone(),
+        };
+        parts.push(text.clone());
+        shown_parts.push(if secret { SENSITIVE.to_string() } else { text });
     }
-    let base = parts.join(&spec.identity_separator);
-    let mut keys = Vec::new();
+    let sep = &spec.identity_separator;
+    let base = parts.join(sep);
+    let shown_base = shown_parts.join(sep);
+    let mut id = Identity {
+        base: (!spec.identity_fanout.is_empty()).then(|| base.clone()),
+        ..Identity::default()
+    };
+    let mut shown: Vec<(bool, String)> = Vec::new();
     for name in &spec.identity_fanout {
-        let items: Vec<String> = match attrs.get(name) {
-            Some(Value::List(l)) => l.iter().filter_map(Value::scalar_text).collect(),
-            Some(Value::Bool(true)) => vec!["true".into()],
-            Some(Value::String(s)) if !s.is_empty() => vec![s.clone()],
+        let items: Vec<Value> = match attrs.get(name) {
+            Some(v @ Value::List(_)) => normalize::elements(v),
+            Some(v @ Value::Sensitive(Secret::Clear(inner)))
+                if matches!(**inner, Value::List(_)) =>
+            {
+                normalize::elements(v)
+            }
+            Some(Value::Bool(true)) => vec![Value::str("true")],
+            Some(v @ Value::String(s)) if !s.is_empty() => vec![v.clone()],
+            Some(v @ Value::Sensitive(_)) => vec![v.clone()],
             _ => Vec::new(),
         };
+        if !items.is_empty() {
+            id.slots.push(name.clone());
+        }
         for item in items {
-            let key = format!("{base}{sep}{name}={item}", sep = spec.identity_separator);
-            let label = if item == "true" && name == "self" {
+            let Some((texts, secret)) = key_texts(&item, fp) else {
+                continue;
+            };
+            let keys: Vec<String> = texts
+                .iter()
+                .map(|t| format!("{base}{sep}{name}={t}"))
+                .collect();
+            let shown_item = if secret { SENSITIVE } else { texts[0].as_str() };
+            shown.push((secret, format!("{shown_base}{sep}{name}={shown_item}")));
+            if secret {
+                id.secret_items.push((name.clone(), keys.clone()));
+            }
+            let label = if secret {
+                SENSITIVE.to_string()
+            } else if texts[0] == "true" && name == "self" {
                 name.clone()
             } else {
-                item
+                texts[0].clone()
             };
-            keys.push((key, Some(label)));
+            id.sources.push((keys.clone(), Some(label)));
+            id.keys.extend(keys);
         }
     }
-    if keys.is_empty() {
-        keys.push((base, None));
+    if id.keys.is_empty() {
+        id.sources.push((vec![base.clone()], None));
+        id.keys.push(base);
+        shown.push((false, shown_base));
     }
-    keys.sort();
-    keys.dedup();
-    keys
+    id.keys.sort();
+    id.keys.dedup();
+    shown.sort();
+    id.shown = shown.into_iter().next().map(|(_, s)| s);
+    id
+}
+
+/// Observed objects that stand where a recorded secret stood: a fan-out item of `ident` is a
+/// secret and no observed object has its key (the secret was replaced out of band), so the
+/// objects with the same base key and a source in the same attribute, that no recorded
+/// resource matches, are what replaced it. They are returned with that attribute marked
+/// sensitive: the value that now stands where a sensitive one stood is sensitive too.
+fn replacing_secrets(
+    resource_type: &str,
+    ident: &Identity,
+    observed_index: &HashMap<(&str, String), Vec<usize>>,
+    slots: &HashMap<(&str, String, String), Vec<usize>>,
+    matched_directly: &HashSet<usize>,
+    resources: &[ObservedResource],
+) -> Vec<(usize, ObservedResource)> {
+    let Some(base) = &ident.base else {
+        return Vec::new();
+    };
+    let mut out: BTreeMap<usize, ObservedResource> = BTreeMap::new();
+    for (attr, keys) in &ident.secret_items {
+        if keys
+            .iter()
+            .any(|k| observed_index.contains_key(&(resource_type, k.clone())))
+        {
+            continue;
+        }
+        let candidates = slots
+            .get(&(resource_type, base.clone(), attr.clone()))
+            .into_iter()
+            .flatten()
+            .filter(|i| !matched_directly.contains(i));
+        for &i in candidates {
+            let o = out.entry(i).or_insert_with(|| resources[i].clone());
+            if let Some(v) = o.attributes.get_mut(attr) {
+                *v = match std::mem::replace(v, Value::Null) {
+                    Value::List(l) => Value::List(l.into_iter().map(Value::sensitive).collect()),
+                    other => Value::sensitive(other),
+                };
+            }
+        }
+    }
+    out.into_iter().collect()
 }
 
 /// `(resource type, id, attribute)` triples whose attribute another recorded resource manages.
@@ -154,16 +294,54 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
 
     // Observed objects by (type, identity key).
     let mut observed_index: HashMap<(&str, String), Vec<usize>> = HashMap::new();
+    // Fan-out objects by (type, base key, fan-out attribute): where a replaced secret is found.
+    let mut slots: HashMap<(&str, String, String), Vec<usize>> = HashMap::new();
     for (i, o) in obs.resources.iter().enumerate() {
         if let Some(spec) = registry.get(&o.resource_type) {
-            for key in identity_keys(spec, &o.attributes, Side::Observed) {
+            let ident = identity(spec, &o.attributes, Side::Observed, input.fingerprint);
+            for key in ident.keys {
                 observed_index
                     .entry((o.resource_type.as_str(), key))
                     .or_default()
                     .push(i);
             }
+            if let Some(base) = ident.base {
+                for attr in ident.slots {
+                    slots
+                        .entry((o.resource_type.as_str(), base.clone(), attr))
+                        .or_default()
+                        .push(i);
+                }
+            }
         }
     }
+    let identities: Vec<Option<Identity>> = recorded
+        .iter()
+        .map(|r| {
+            let spec = registry.get(&r.resource_type)?;
+            Some(identity(
+                spec,
+                &r.attributes,
+                Side::Recorded,
+                input.fingerprint,
+            ))
+        })
+        .collect();
+    let matched_directly: HashSet<usize> = recorded
+        .iter()
+        .zip(&identities)
+        .flat_map(|(r, ident)| {
+            ident.iter().flat_map(|ident| {
+                ident.keys.iter().flat_map(|k| {
+                    observed_index
+                        .get(&(r.resource_type.as_str(), k.clone()))
+                        .into_iter()
+                        .flatten()
+                        .copied()
+                })
+            })
+        })
+        .collect();
 
     let mut report = DiffReport {
         states: input.states.iter().map(|s| s.source.clone()).collect(),
@@ -198,14 +376,13 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
         observation: obs,
     };
 
-    for r in &recorded {
-        let Some(spec) = registry.get(&r.resource_type) else {
+    for (r, ident) in recorded.iter().zip(&identities) {
+        let (Some(spec), Some(ident)) = (registry.get(&r.resource_type), ident) else {
             report
                 .not_checked
                 .push(not_checked(r, NotCheckedReason::UnsupportedType));
             continue;
         };
-        let sources = identity_sources(spec, &r.attributes, Side::Recorded);
         let region = match locate.whereabouts(spec, &r.attributes, 0) {
             Whereabouts::Global => None,
             Whereabouts::Unknown => {
@@ -236,13 +413,27 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
         summary.checked += 1;
         // The observed objects this resource stands for, source by source in identity-key
         // order (never the order the API listed them in), only those in its own region.
+        let mut sources = ident.sources.clone();
+        sources.sort_by(|x, y| x.0.cmp(&y.0));
+        let replacing = replacing_secrets(
+            &r.resource_type,
+            ident,
+            &observed_index,
+            &slots,
+            &matched_directly,
+            &obs.resources,
+        );
         let mut per_source: Vec<(Option<&str>, Vec<&ObservedResource>)> = Vec::new();
-        for (key, label) in &sources {
-            let hits: BTreeSet<usize> = observed_index
-                .get(&(r.resource_type.as_str(), key.clone()))
-                .into_iter()
-                .flatten()
-                .copied()
+        for (keys, label) in &sources {
+            let hits: BTreeSet<usize> = keys
+                .iter()
+                .flat_map(|key| {
+                    observed_index
+                        .get(&(r.resource_type.as_str(), key.clone()))
+                        .into_iter()
+                        .flatten()
+                        .copied()
+                })
                 .filter(|&i| region.is_none() || obs.resources[i].region == region)
                 .collect();
             matched.extend(hits.iter().copied());
@@ -253,9 +444,19 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
                 per_source.push((label.as_deref(), objects));
             }
         }
-        let id = sources
-            .first()
-            .map(|(k, _)| k.clone())
+        // What stands where a recorded secret stood (tainted: that source is a secret too).
+        let tainted: Vec<&ObservedResource> = replacing
+            .iter()
+            .filter(|(_, o)| region.is_none() || o.region == region)
+            .map(|(_, o)| o)
+            .collect();
+        matched.extend(replacing.iter().map(|(i, _)| *i));
+        if !tainted.is_empty() {
+            per_source.push((Some(SENSITIVE), tainted));
+        }
+        let id = ident
+            .shown
+            .clone()
             .or_else(|| r.id().map(str::to_string))
             .unwrap_or_default();
         if per_source.is_empty() {
@@ -361,14 +562,12 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
         ) {
             continue;
         }
-        let keys = identity_keys(spec, &o.attributes, Side::Observed);
         let shown = shown_attributes(spec, &o.attributes);
         report.drifts.push(Drift {
             kind: DriftKind::Unmanaged,
             resource_type: o.resource_type.clone(),
-            id: keys
-                .into_iter()
-                .next()
+            id: identity(spec, &o.attributes, Side::Observed, input.fingerprint)
+                .shown
                 .unwrap_or_else(|| o.cloud_id.clone()),
             address: None,
             state: None,
@@ -378,6 +577,7 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
         });
     }
 
+    hide_secrets(&mut report, &recorded);
     for f in &report.drifts {
         match f.kind {
             DriftKind::Changed => summary.changed += 1,
@@ -647,16 +847,144 @@ impl Locator<'_> {
     }
 }
 
-/// Mark the observed values that a recorded resource holds as sensitive (or whose attribute a
-/// spec marks sensitive) so that a recorded observation stores them only as fingerprints.
-/// Values are brought to canonical form first, so a fingerprint compares by meaning.
+/// Every text the report must not show: what the states hold as secrets, and what now stands
+/// where a secret stood (the clear strings inside a change's sensitive observed value that the
+/// recorded value does not have).
+///
+/// terraform marks a whole set when one of its elements is a secret (an inline `ingress` with
+/// one sensitive CIDR is sensitive as a whole), so which string of a sensitive container is
+/// the secret is not known: every string in it is taken for one, except those the states also
+/// hold in clear elsewhere (`tcp`, a CIDR another rule names): those are no secret.
+fn secret_texts(recorded: &[&RecordedResource], report: &DiffReport) -> BTreeSet<String> {
+    let mut in_clear = BTreeSet::new();
+    let mut direct = BTreeSet::new();
+    let mut contained = BTreeSet::new();
+    for v in recorded.iter().flat_map(|r| r.attributes.values()) {
+        classify_strings(v, false, &mut in_clear, &mut direct, &mut contained);
+    }
+    let mut texts = direct;
+    texts.extend(contained.into_iter().filter(|t| !in_clear.contains(t)));
+    for c in report.drifts.iter().flat_map(|f| f.changes.iter()) {
+        let mut before = BTreeSet::new();
+        strings(&c.before, false, &mut before);
+        let mut secret_after = BTreeSet::new();
+        strings(&c.after, true, &mut secret_after);
+        texts.extend(
+            secret_after
+                .into_iter()
+                .filter(|t| !before.contains(t) && !in_clear.contains(t)),
+        );
+    }
+    texts
+}
+
+/// Sorts the non-empty strings of a recorded value: outside any secret (`in_clear`), a secret
+/// string itself (`direct`), or a string inside a secret list or map (`contained`).
+fn classify_strings(
+    v: &Value,
+    inside: bool,
+    in_clear: &mut BTreeSet<String>,
+    direct: &mut BTreeSet<String>,
+    contained: &mut BTreeSet<String>,
+) {
+    match v {
+        Value::Sensitive(Secret::Clear(inner)) => match inner.as_ref() {
+            Value::String(s) if !s.is_empty() => {
+                direct.insert(s.clone());
+            }
+            other => classify_strings(other, true, in_clear, direct, contained),
+        },
+        Value::String(s) if !s.is_empty() => {
+            if inside {
+                contained.insert(s.clone());
+            } else {
+                in_clear.insert(s.clone());
+            }
+        }
+        Value::List(l) => l
+            .iter()
+            .for_each(|x| classify_strings(x, inside, in_clear, direct, contained)),
+        Value::Map(m) => m
+            .values()
+            .for_each(|x| classify_strings(x, inside, in_clear, direct, contained)),
+        _ => {}
+    }
+}
+
+/// The non-empty strings of `v` (only those inside a clear secret when `only_secret`).
+fn strings(v: &Value, only_secret: bool, out: &mut BTreeSet<String>) {
+    fn walk(v: &Value, inside: bool, out: &mut BTreeSet<String>) {
+        match v {
+            Value::Sensitive(Secret::Clear(inner)) => walk(inner, true, out),
+            Value::String(s) if inside && !s.is_empty() => {
+                out.insert(s.clone());
+            }
+            Value::List(l) => l.iter().for_each(|x| walk(x, inside, out)),
+            Value::Map(m) => m.values().for_each(|x| walk(x, inside, out)),
+            _ => {}
+        }
+    }
+    walk(v, !only_secret, out);
+}
+
+/// `v` with every string that holds one of `texts` wrapped as a secret, leaf by leaf.
+fn wrap_mentions(v: &mut Value, texts: &BTreeSet<String>) {
+    match v {
+        Value::String(s) if texts.iter().any(|t| s.contains(t.as_str())) => {
+            *v = Value::sensitive(std::mem::replace(v, Value::Null));
+        }
+        Value::List(l) => l.iter_mut().for_each(|x| wrap_mentions(x, texts)),
+        Value::Map(m) => m.values_mut().for_each(|x| wrap_mentions(x, texts)),
+        _ => {}
+    }
+}
+
+/// The last guard of a report: a secret (as the states hold it, or as it now stands where one
+/// stood) is a secret wherever it turns up, in every finding's changes and observed attributes
+/// (terraform marks only the path a secret was written to; the cloud repeats it in other views
+/// of one object: a group's rules and the rule objects split from them).
+fn hide_secrets(report: &mut DiffReport, recorded: &[&RecordedResource]) {
+    let texts = secret_texts(recorded, report);
+    if texts.is_empty() {
+        return;
+    }
+    for f in &mut report.drifts {
+        for c in &mut f.changes {
+            wrap_mentions(&mut c.before, &texts);
+            wrap_mentions(&mut c.after, &texts);
+        }
+        for v in f.observed.iter_mut().flat_map(|o| o.values_mut()) {
+            wrap_mentions(v, &texts);
+        }
+    }
+}
+
+/// Mark the observed values that must be stored only as fingerprints in a recorded observation:
+/// - an attribute (or map entry) a recorded resource holds as a secret, or a spec marks
+///   sensitive, is marked as a whole;
+/// - every string that holds a secret (as the states hold it, or as it now stands where a
+///   secret stood: found by a scan of this observation against the states) is marked where
+///   it stands, in every object: a group's rules, the rule objects split from them, a list
+///   element after sorting and splitting.
+///
+/// Compared attributes that hold a secret are brought to canonical form first, so a
+/// fingerprint compares by meaning (and stays put: normalizing is idempotent).
 pub fn mark_sensitive(
     registry: &Registry,
     states: &[RecordedState],
     observation: &mut Observation,
 ) {
+    let recorded: Vec<&RecordedResource> = states.iter().flat_map(|s| s.resources.iter()).collect();
+    let report = scan(&ScanInput {
+        registry,
+        states,
+        observation,
+        strict: false,
+        fingerprint: None,
+    });
+    let texts = secret_texts(&recorded, &report);
     let mut sensitive_paths: HashMap<(String, String), Vec<Vec<String>>> = HashMap::new();
-    for r in states.iter().flat_map(|s| s.resources.iter()) {
+    for r in &recorded {
         let Some(spec) = registry.get(&r.resource_type) else {
             continue;
         };
@@ -689,17 +1017,36 @@ pub fn mark_sensitive(
                 paths.extend(p.iter().cloned());
             }
         }
+        paths.sort();
+        paths.dedup();
+        // A secret that is a list element: the recorded index names nothing in the observed
+        // list (sorted, split into one object per source); the element is found by its text.
+        paths.retain(|p| !p[1..].iter().any(|seg| seg.parse::<usize>().is_ok()));
+        // Canonical first (every compared attribute that will hold a marker), then mark.
+        let context = o.attributes.clone();
+        for attr in &spec.attributes {
+            let Some(v) = o.attributes.get(&attr.name) else {
+                continue;
+            };
+            let mut probe = v.clone();
+            wrap_mentions(&mut probe, &texts);
+            if probe.contains_sensitive() || paths.iter().any(|p| p[0] == attr.name) {
+                let canonical = normalize::attribute(attr, &context, Side::Observed);
+                o.attributes.insert(attr.name.clone(), canonical);
+            }
+        }
         for path in paths {
-            let Some(attr) = spec.attribute(&path[0]) else {
+            if spec.attribute(&path[0]).is_none() {
                 // Not compared: not needed in a recorded observation at all.
                 o.attributes.remove(&path[0]);
                 continue;
-            };
-            let canonical = normalize::attribute(attr, &o.attributes, Side::Observed);
-            o.attributes.insert(attr.name.clone(), canonical);
+            }
             if let Some(slot) = value_at_mut(&mut o.attributes, &path) {
                 *slot = Value::sensitive(std::mem::replace(slot, Value::Null));
             }
+        }
+        for v in o.attributes.values_mut() {
+            wrap_mentions(v, &texts);
         }
     }
 }

@@ -21,10 +21,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use miette::{NamedSource, SourceSpan};
+use miette::SourceSpan;
 use serde::{Deserialize, Deserializer};
 
-use crate::error::{Error, Result};
+use crate::error::{At, Error, Result};
 use crate::model::{
     Address, Attributes, InstanceKey, Mode, ModuleStep, RecordedResource, RecordedState,
     StateSource, Value, format_number,
@@ -59,17 +59,14 @@ pub fn parse_state_bytes(source: &StateSource, bytes: &[u8]) -> Result<RecordedS
             let reason = if bytes.starts_with(b"\x1F\x8B") {
                 "it is gzip-compressed; decompress it first (`gunzip`)".to_string()
             } else {
-                format!(
-                    "it is binary: byte 0x{:02X} at offset {at} is not UTF-8 text",
-                    bytes[at]
-                )
+                format!("it is binary: the byte at offset {at} is not UTF-8 text")
             };
             // `from_utf8_lossy` keeps the valid prefix byte for byte, so `at` still points at
             // the first bad byte in the lossy copy.
             let src = String::from_utf8_lossy(bytes).into_owned();
             let len = src[at..].chars().next().map_or(0, char::len_utf8);
             return Err(Error::StateNotJson {
-                src: NamedSource::new(&path, src),
+                at: at_offset(&src, at, false),
                 path,
                 reason,
                 span: Some((at, len).into()),
@@ -78,7 +75,6 @@ pub fn parse_state_bytes(source: &StateSource, bytes: &[u8]) -> Result<RecordedS
     };
     let doc = Doc {
         path: &path,
-        full: bytes,
         text,
         bom,
     };
@@ -88,16 +84,16 @@ pub fn parse_state_bytes(source: &StateSource, bytes: &[u8]) -> Result<RecordedS
 /// One document being parsed: its name, its text, and where the text starts in the file.
 struct Doc<'a> {
     path: &'a str,
-    full: &'a [u8],
     text: &'a str,
     /// Bytes skipped before `text` (a byte order mark).
     bom: usize,
 }
 
 impl Doc<'_> {
-    fn src(&self) -> NamedSource<String> {
-        NamedSource::new(self.path, String::from_utf8_lossy(self.full).into_owned())
-            .with_language("json")
+    /// The place a span points at: line, column and JSON path, never the text there.
+    fn at(&self, span: Option<SourceSpan>) -> At {
+        let offset = span.map_or(0, |s| s.offset().saturating_sub(self.bom));
+        at_offset(self.text, offset.min(self.text.len()), true)
     }
 
     /// A span over `range` of `text`, shifted to the file.
@@ -175,7 +171,7 @@ impl Doc<'_> {
             return Err(Error::StateNotAState {
                 path: self.path.to_string(),
                 reason: format!("the document is {what}, not an object"),
-                src: self.src(),
+                at: self.at(Some(self.span(start..start + len))),
                 span: Some(self.span(start..start + len)),
             });
         }
@@ -193,10 +189,13 @@ impl Doc<'_> {
             None => {
                 return Err(Error::StateParse {
                     path,
-                    reason: format!("`version` must be a whole number, found `{version}`"),
+                    reason: format!(
+                        "`version` must be a whole number, found {}",
+                        json_kind(&version)
+                    ),
                     help: "a terraform state has `\"version\": 4`; was the file edited by hand?"
                         .into(),
-                    src: self.src(),
+                    at: self.at(self.span_at(&[Loc::Key("version")])),
                     span: self.span_at(&[Loc::Key("version")]),
                 });
             }
@@ -207,13 +206,21 @@ impl Doc<'_> {
                 return Err(Error::StateLegacyVersion {
                     path,
                     version,
-                    src: self.src(),
+                    at: self.at(self.span_at(&[Loc::Key("version")])),
                     span: self.span_at(&[Loc::Key("version")]),
                 });
             }
             _ => {
                 let written_by = match &sniff.terraform_version {
-                    Some(serde_json::Value::String(v)) => format!("terraform {v}"),
+                    // A version number only (digits and dots): nothing else of the file goes
+                    // into a message.
+                    Some(serde_json::Value::String(v))
+                        if v.len() <= 16
+                            && v.starts_with(|c: char| c.is_ascii_digit())
+                            && v.bytes().all(|b| b.is_ascii_digit() || b == b'.') =>
+                    {
+                        format!("terraform {v}")
+                    }
                     _ => "a newer terraform".to_string(),
                 };
                 return Err(Error::StateUnsupportedVersion {
@@ -223,7 +230,7 @@ impl Doc<'_> {
                         "this state was written by {written_by}; upgrade driftgate, or pass a \
                          state of format version 4 (terraform 0.12 to 1.x)"
                     ),
-                    src: self.src(),
+                    at: self.at(self.span_at(&[Loc::Key("version")])),
                     span: self.span_at(&[Loc::Key("version")]),
                 });
             }
@@ -233,16 +240,12 @@ impl Doc<'_> {
             Err(e) => {
                 // Syntax errors were found by the sniff; what is left is a field of the wrong
                 // type somewhere.
-                let message = e.to_string();
-                let reason = message
-                    .rsplit_once(" at line ")
-                    .map_or(message.as_str(), |(m, _)| m)
-                    .to_string();
+                let reason = data_reason(&e);
                 return Err(Error::StateParse {
                     path,
                     reason,
                     help: invalid_help(),
-                    src: self.src(),
+                    at: self.at(self.data_span(&e)),
                     span: self.data_span(&e),
                 });
             }
@@ -255,15 +258,15 @@ impl Doc<'_> {
         match e.classify() {
             serde_json::error::Category::Eof => Error::StateTruncated {
                 path,
-                src: self.src(),
+                at: self.at(Some(self.span(self.text.len()..self.text.len()))),
                 span: Some(self.span(self.text.len()..self.text.len())),
             },
             // `Sniff` accepts any object, and only objects reach it; a type error can only
             // be in `version`'s neighbours we ask for by type (none today).
             serde_json::error::Category::Data => Error::StateNotAState {
                 path,
-                reason: e.to_string(),
-                src: self.src(),
+                reason: data_reason(e),
+                at: self.at(self.span_of(e)),
                 span: self.span_of(e),
             },
             _ => {
@@ -272,10 +275,11 @@ impl Doc<'_> {
                     .rsplit_once(" at line ")
                     .map_or(message.as_str(), |(m, _)| m)
                     .to_string();
+                // serde_json's syntax messages name what was expected, never a value.
                 Error::StateNotJson {
                     path,
-                    reason: format!("{reason} at line {} column {}", e.line(), e.column()),
-                    src: self.src(),
+                    reason,
+                    at: self.at(self.span_of(e)),
                     span: self.span_of(e),
                 }
             }
@@ -285,15 +289,10 @@ impl Doc<'_> {
     /// A JSON object without `version`: say what it is, if we can tell.
     fn without_version(&self, sniff: &Sniff) -> Error {
         let path = self.path.to_string();
-        if let Some(fv) = &sniff.format_version {
-            let format_version = match fv {
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
+        if sniff.format_version.is_some() {
             return Error::StateShowJson {
                 path,
-                format_version,
-                src: self.src(),
+                at: self.at(self.key_span("format_version")),
                 span: self.key_span("format_version"),
             };
         }
@@ -320,7 +319,7 @@ impl Doc<'_> {
         Error::StateNotAState {
             path,
             reason,
-            src: self.src(),
+            at: self.at(span),
             span,
         }
     }
@@ -335,7 +334,7 @@ impl Doc<'_> {
             path: self.path.to_string(),
             reason,
             help: invalid_help(),
-            src: self.src(),
+            at: self.at(self.span_at(at)),
             span: self.span_at(at),
         }
     }
@@ -348,10 +347,10 @@ impl Doc<'_> {
                 "managed" => {}
                 // Data sources are read, not managed: they cannot drift.
                 "data" => continue,
-                other => {
+                _ => {
                     return Err(self.invalid(
                         format!(
-                            "resource `{}.{}` has mode `{other}`; terraform writes `managed` or `data`",
+                            "resource `{}.{}` has a mode other than `managed` or `data` (the ones terraform writes)",
                             r.type_, r.name
                         ),
                         &[Loc::Key("resources"), Loc::Index(ri), Loc::Key("mode")],
@@ -360,9 +359,11 @@ impl Doc<'_> {
             }
             let module = match r.module.as_deref() {
                 None | Some("") => Vec::new(),
-                Some(m) => parse_module_path(m).map_err(|why| {
+                Some(m) => parse_module_path(m).map_err(|_| {
                     self.invalid(
-                        format!("module address `{m}` is invalid: {why}"),
+                        "the module address does not follow terraform's syntax \
+                         (`module.NAME`, `module.NAME[KEY]`, joined by `.`)"
+                            .to_string(),
                         &[Loc::Key("resources"), Loc::Index(ri), Loc::Key("module")],
                     )
                 })?,
@@ -390,7 +391,7 @@ impl Doc<'_> {
                             }
                             _ => {
                                 return Err(self.invalid(
-                                    format!("instance key `{n}` is not a whole number"),
+                                    "the instance key is a number but not a whole one".to_string(),
                                     &at("index_key"),
                                 ));
                             }
@@ -399,7 +400,8 @@ impl Doc<'_> {
                     Some(other) => {
                         return Err(self.invalid(
                             format!(
-                                "instance key `{other}` is neither a number (count) nor a string (for_each)"
+                                "the instance key is {}, neither a number (count) nor a string (for_each)",
+                                json_kind(other)
                             ),
                             &at("index_key"),
                         ));
@@ -415,10 +417,10 @@ impl Doc<'_> {
                 match inst.status.as_deref() {
                     // Tainted objects still exist in the cloud: they are recorded, and drift.
                     None | Some("") | Some("tainted") => {}
-                    Some(other) => {
+                    Some(_) => {
                         return Err(self.invalid(
                             format!(
-                                "instance `{address}` has status `{other}`; terraform writes `tainted` or nothing"
+                                "instance `{address}` has a status other than `tainted` (the only one terraform writes)"
                             ),
                             &at("status"),
                         ));
@@ -484,6 +486,151 @@ impl Doc<'_> {
             resources,
         })
     }
+}
+
+/// What a serde type error says, without the value it found: serde quotes the value
+/// (`invalid type: string "hunter2", expected u64`), and a state holds secrets in clear. Only
+/// what serde itself wrote is kept: the kind of value it found and what it expected.
+fn data_reason(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(m, _)| m);
+    // serde's own text comes last: a quoted value sits before `, expected`, so the last one
+    // is serde's.
+    let expected = message.rsplit_once(", expected ").map(|(_, x)| x);
+    let found = [
+        "string",
+        "integer",
+        "floating point",
+        "boolean",
+        "map",
+        "sequence",
+        "null",
+        "unit",
+        "char",
+        "bytes",
+    ]
+    .into_iter()
+    .find(|k| {
+        message
+            .strip_prefix("invalid type: ")
+            .is_some_and(|rest| rest.starts_with(k))
+    });
+    let safe = |x: &str| !x.contains(['`', '"', '\'']);
+    if let Some(field) = message.strip_prefix("missing field ") {
+        // The name of a field of the format, not a value.
+        return format!("missing field {field}");
+    }
+    match (message.starts_with("invalid type: "), found, expected) {
+        (true, Some(found), Some(x)) if safe(x) => {
+            format!("a value has the wrong type: found {found}, expected {x}")
+        }
+        (true, Some(found), _) => format!("a value has the wrong type: found {found}"),
+        (_, _, Some(x)) if safe(x) => format!("a value is not valid here: expected {x}"),
+        _ => "a value has the wrong type or form".to_string(),
+    }
+}
+
+/// The place of `offset` in `text`: 1-based line and column (in characters) and, when the text
+/// is JSON (`json`), the path of the value there. Nothing of the text itself.
+fn at_offset(text: &str, offset: usize, json: bool) -> At {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = text[line_start..offset].chars().count() + 1;
+    At {
+        line,
+        column,
+        json_path: if json {
+            json_path_at(text, offset)
+        } else {
+            "$".to_string()
+        },
+    }
+}
+
+/// The JSON path (`$.resources[2].instances[0].attributes`) of the value at `offset` in a
+/// JSON text, which may be broken or cut short: a tolerant scan that tracks the containers
+/// and keys it is in.
+pub(crate) fn json_path_at(text: &str, offset: usize) -> String {
+    enum Frame {
+        Object { key: Option<String>, in_value: bool },
+        Array { index: usize },
+    }
+    let b = text.as_bytes();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    while i < b.len() && i < offset {
+        match b[i] {
+            b'{' => stack.push(Frame::Object {
+                key: None,
+                in_value: false,
+            }),
+            b'[' => stack.push(Frame::Array { index: 0 }),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Array { index }) => *index += 1,
+                Some(Frame::Object { key, in_value }) => {
+                    *key = None;
+                    *in_value = false;
+                }
+                None => {}
+            },
+            b':' => {
+                if let Some(Frame::Object { in_value, .. }) = stack.last_mut() {
+                    *in_value = true;
+                }
+            }
+            b'"' => {
+                let start = i + 1;
+                let mut j = start;
+                while j < b.len() && b[j] != b'"' {
+                    j += if b[j] == b'\\' { 2 } else { 1 };
+                }
+                if let Some(Frame::Object {
+                    key,
+                    in_value: false,
+                }) = stack.last_mut()
+                {
+                    let raw = &text[start..j.min(b.len())];
+                    *key = Some(
+                        serde_json::from_str::<String>(&format!("\"{raw}\""))
+                            .unwrap_or_else(|_| raw.to_string()),
+                    );
+                }
+                i = j;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut out = String::from("$");
+    for f in &stack {
+        match f {
+            Frame::Array { index } => out.push_str(&format!("[{index}]")),
+            Frame::Object { key: Some(k), .. } => {
+                let plain = !k.is_empty()
+                    && k.bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+                    && !k.as_bytes()[0].is_ascii_digit();
+                if plain {
+                    out.push('.');
+                    out.push_str(k);
+                } else {
+                    out.push_str(&format!("[{}]", serde_json::Value::String(k.clone())));
+                }
+            }
+            Frame::Object { key: None, .. } => {}
+        }
+    }
+    out
 }
 
 fn invalid_help() -> String {

@@ -90,6 +90,29 @@ pub fn canonical(compare: Compare, v: &Value, attrs: &Attributes) -> Value {
     }
 }
 
+/// `f` applied to `v`, or inside `v`'s wrapper when `v` is a clear secret (the result stays
+/// wrapped): sensitivity follows an element through every transform.
+pub(crate) fn within(v: &Value, f: impl Fn(&Value) -> Value) -> Value {
+    match v {
+        Value::Sensitive(Secret::Clear(inner)) => Value::sensitive(f(inner)),
+        Value::Sensitive(Secret::Fingerprint(_)) => v.clone(),
+        other => f(other),
+    }
+}
+
+/// The elements of a list as they are, or, when the whole list is a clear secret, each element
+/// wrapped as a secret of its own (what a list is made of is as secret as the list).
+pub(crate) fn elements(v: &Value) -> Vec<Value> {
+    match v {
+        Value::List(l) => l.clone(),
+        Value::Sensitive(Secret::Clear(inner)) => match inner.as_ref() {
+            Value::List(l) => l.iter().cloned().map(Value::sensitive).collect(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
 fn exact(v: &Value) -> Value {
     match v {
         // State files and some APIs carry numbers as strings ("3600").
@@ -111,7 +134,8 @@ fn set(v: &Value) -> Value {
     match v {
         Value::Null => Value::List(Vec::new()),
         Value::List(items) => {
-            let mut items: Vec<Value> = items.iter().map(exact).collect();
+            // A secret element stays wrapped, and is normalized inside its wrapper.
+            let mut items: Vec<Value> = items.iter().map(|x| within(x, exact)).collect();
             items.sort();
             items.dedup();
             Value::List(items)
@@ -279,6 +303,26 @@ mod tests {
             .into(),
         )]);
         assert_eq!(inline_policies(&empty_block), Value::List(vec![]));
+    }
+
+    #[test]
+    fn a_secret_set_element_stays_wrapped_and_is_normalized_inside() {
+        let v = Value::List(vec![
+            Value::str("b"),
+            Value::sensitive(Value::str("3600")),
+            Value::str("a"),
+            Value::str("b"),
+        ]);
+        let c = set(&v);
+        assert_eq!(
+            c,
+            Value::List(vec![
+                Value::str("a"),
+                Value::str("b"),
+                Value::sensitive(Value::from(3600)),
+            ])
+        );
+        assert_eq!(set(&c), c);
     }
 
     #[test]

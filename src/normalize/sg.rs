@@ -5,10 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::Value;
+use super::{elements, within};
+use crate::model::{Secret, Value};
 
 /// `6` = `tcp`, `17` = `udp`, `1` = `icmp`, `58` = `icmpv6`, `all` = `-1`; lowercase.
 pub fn canonical_protocol(v: &Value) -> Value {
+    if v.is_sensitive() {
+        return within(v, canonical_protocol);
+    }
     let Some(text) = v.scalar_text() else {
         return v.clone();
     };
@@ -31,6 +35,9 @@ fn is_all_protocol(v: Option<&Value>) -> bool {
 /// A port as terraform records it for a rule of `protocol`: 0 for protocol -1 (EC2 reports -1
 /// or nothing), otherwise the number.
 pub fn canonical_port(port: &Value, protocol: Option<&Value>) -> Value {
+    if port.is_sensitive() {
+        return within(port, |p| canonical_port(p, protocol));
+    }
     if is_all_protocol(protocol) {
         return Value::from(0);
     }
@@ -51,6 +58,10 @@ const SOURCE_LISTS: &[&str] = &[
 /// `own_id` is the group's own id: a rule naming it is a `self` rule. A block with no source it
 /// recognises is an error in the data: it is kept (as a block with no source, or as it is when
 /// it is not a block at all) so that it shows as a difference, never silently dropped.
+///
+/// Secrets follow the source they belong to: a sensitive CIDR stays wrapped in the one rule
+/// exploded from it, a sensitive source list wraps each of its sources, and a block that is a
+/// secret as a whole makes every rule exploded from it a secret.
 pub fn canonical_rules(v: &Value, own_id: Option<&str>) -> Value {
     let Some(blocks) = v.as_list() else {
         return if v.is_null() {
@@ -61,6 +72,14 @@ pub fn canonical_rules(v: &Value, own_id: Option<&str>) -> Value {
     };
     let mut out = Vec::new();
     for block in blocks {
+        if let Value::Sensitive(Secret::Clear(inner)) = block {
+            if let Value::List(rules) =
+                canonical_rules(&Value::List(vec![(**inner).clone()]), own_id)
+            {
+                out.extend(rules.into_iter().map(Value::sensitive));
+            }
+            continue;
+        }
         let Some(b) = block.as_map() else {
             out.push(block.clone());
             continue;
@@ -100,11 +119,15 @@ pub fn canonical_rules(v: &Value, own_id: Option<&str>) -> Value {
             out.push(base("self", None));
         }
         for list in SOURCE_LISTS {
-            for item in b.get(*list).and_then(Value::as_list).unwrap_or(&[]) {
-                if *list == "security_groups" && own_id.is_some() && item.as_str() == own_id {
+            for item in b.get(*list).map(elements).unwrap_or_default() {
+                let text = match &item {
+                    Value::Sensitive(Secret::Clear(inner)) => inner.as_str(),
+                    other => other.as_str(),
+                };
+                if *list == "security_groups" && own_id.is_some() && text == own_id {
                     out.push(base("self", None));
                 } else {
-                    out.push(base(list, Some(item.clone())));
+                    out.push(base(list, Some(item)));
                 }
             }
         }
@@ -187,6 +210,48 @@ mod tests {
             canonical_rules(&a, Some("sg-1")),
             canonical_rules(&b, Some("sg-2"))
         );
+    }
+
+    #[test]
+    fn a_secret_source_stays_wrapped_in_the_rule_exploded_from_it() {
+        let secret = Value::sensitive(Value::str("198.51.100.7/32"));
+        let mut b = block("6", 22, 22, &["10.0.0.0/8"], &[], false);
+        if let Value::Map(m) = &mut b {
+            m.insert(
+                "cidr_blocks".into(),
+                Value::List(vec![Value::str("10.0.0.0/8"), secret.clone()]),
+            );
+        }
+        let rules = canonical_rules(&Value::List(vec![b]), None);
+        let rules = rules.as_list().unwrap();
+        assert_eq!(rules.len(), 2);
+        let with_secret: Vec<&Value> = rules.iter().filter(|r| r.contains_sensitive()).collect();
+        assert_eq!(with_secret.len(), 1);
+        assert_eq!(
+            with_secret[0].get("cidr_blocks").unwrap(),
+            &Value::List(vec![secret.clone()])
+        );
+        assert_eq!(with_secret[0].get("protocol").unwrap(), &Value::str("tcp"));
+        // Idempotent, and a whole secret list or block wraps every rule made of it.
+        let again = canonical_rules(&Value::List(rules.to_vec()), None);
+        assert_eq!(again.as_list().unwrap(), rules);
+        let whole = Value::sensitive(Value::List(vec![Value::str("a/32"), Value::str("b/32")]));
+        let mut b = block("tcp", 22, 22, &[], &[], false);
+        if let Value::Map(m) = &mut b {
+            m.insert("cidr_blocks".into(), whole);
+        }
+        let rules = canonical_rules(&Value::List(vec![b.clone()]), None);
+        assert_eq!(rules.as_list().unwrap().len(), 2);
+        assert!(
+            rules
+                .as_list()
+                .unwrap()
+                .iter()
+                .all(Value::contains_sensitive)
+        );
+        let rules = canonical_rules(&Value::List(vec![Value::sensitive(b)]), None);
+        assert_eq!(rules.as_list().unwrap().len(), 2);
+        assert!(rules.as_list().unwrap().iter().all(Value::is_sensitive));
     }
 
     #[test]

@@ -515,7 +515,8 @@ fn show_json_is_recognised() {
     assert_eq!(code(&e), "driftgate::state::show_json");
     let (offset, len) = span(&e).unwrap();
     assert_eq!(&SHOW_JSON[offset..offset + len], "\"format_version\"");
-    assert!(e.to_string().contains("format_version 1.0"), "{e}");
+    // The place, never the value found there.
+    assert!(e.to_string().contains("line 1, column 2, at $"), "{e}");
     // Plan JSON too.
     let e = parse(r#"{"format_version": "1.2", "planned_values": {}, "resource_changes": []}"#)
         .unwrap_err();
@@ -700,7 +701,10 @@ fn syntax_errors_point_at_the_error() {
     assert_eq!(code(&e), "driftgate::state::not_json");
     let (offset, len) = span(&e).unwrap();
     assert_eq!(&text[offset..offset + len], "?");
-    assert!(e.to_string().contains("line 3 column 13"), "{e}");
+    assert!(
+        e.to_string().contains("line 3, column 13, at $.serial"),
+        "{e}"
+    );
     // Multi-byte text before the error on the same line.
     let text = "{\"lineage\": \"é€\", \"version\": 4, x}";
     let e = parse(text).unwrap_err();
@@ -712,6 +716,11 @@ fn syntax_errors_point_at_the_error() {
     assert_eq!(code(&e), "driftgate::state::parse");
     let (offset, len) = span(&e).unwrap();
     assert_eq!(&text[offset..offset + len], "\"nine\"", "{e}");
+    assert!(!e.to_string().contains("nine"), "a value is quoted: {e}");
+    assert!(
+        e.to_string().contains("line 2, column 12, at $.serial"),
+        "{e}"
+    );
     let text = "{\"version\": 4, \"serial\": -12}";
     let (offset, len) = span(&parse(text).unwrap_err()).unwrap();
     assert_eq!(&text[offset..offset + len], "-12");
@@ -795,4 +804,34 @@ proptest! {
         }
         let _ = parse_state_bytes(&src(), &bytes);
     }
+}
+
+#[test]
+fn json_paths_name_the_value_at_an_offset() {
+    use super::json_path_at;
+    let text = r#"{"resources": [{"a": 1}, {"instances": [{"attributes": {"tag key": "x"}}]}]}"#;
+    let at = |needle: &str| json_path_at(text, text.find(needle).unwrap());
+    assert_eq!(at("1}"), "$.resources[0].a");
+    assert_eq!(
+        at("\"x\""),
+        r#"$.resources[1].instances[0].attributes["tag key"]"#
+    );
+    assert_eq!(json_path_at(text, 0), "$");
+    // Cut short, or broken after the offset: the path of what was open there.
+    assert_eq!(json_path_at(r#"{"a": [1, {"b": "#, 16), "$.a[1].b");
+}
+
+#[test]
+fn type_errors_say_what_was_found_never_the_value() {
+    let text = r#"{"version": 4, "serial": "hunter2, expected \"oops\""}"#;
+    let e = parse(text).unwrap_err();
+    let msg = e.to_string();
+    assert!(!msg.contains("hunter2") && !msg.contains("oops"), "{msg}");
+    assert!(msg.contains("found string, expected u64"), "{msg}");
+    let e = parse(r#"{"version": "hunter2"}"#).unwrap_err();
+    assert!(!e.to_string().contains("hunter2"), "{e}");
+    let e = parse(r#"{"version": 4, "resources": [{"mode": "hunter2", "type": "t", "name": "n", "instances": []}]}"#)
+        .unwrap_err();
+    assert!(!e.to_string().contains("hunter2"), "{e}");
+    assert!(e.to_string().contains("at $.resources[0].mode"), "{e}");
 }
