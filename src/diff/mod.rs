@@ -8,6 +8,7 @@
 //! change of the parent, not an unmanaged object. This is how a freshly applied stack scans
 //! clean where terraform's refresh-only plan shows noise.
 
+mod display;
 pub mod pending;
 pub mod tree;
 
@@ -233,6 +234,7 @@ pub fn scan(input: &ScanInput<'_>) -> ScanReport {
             }
             let before = normalize::attribute(attr, &r.attributes, Side::Recorded);
             let after = normalize::attribute(attr, &observed, Side::Observed);
+            let first = changes.len();
             tree::diff(
                 &Path::root(attr.name.clone()),
                 &before,
@@ -240,6 +242,7 @@ pub fn scan(input: &ScanInput<'_>) -> ScanReport {
                 input.fingerprint,
                 &mut changes,
             );
+            display::attach(attr, &r.attributes, &observed, &mut changes[first..]);
         }
         if !changes.is_empty() {
             // Defense in depth: a value the state holds as a secret is a secret wherever else
@@ -247,10 +250,18 @@ pub fn scan(input: &ScanInput<'_>) -> ScanReport {
             let secrets = sensitive_strings(&r.attributes);
             for c in &mut changes {
                 if !c.before.is_sensitive()
-                    && (mentions(&c.before, &secrets) || mentions(&c.after, &secrets))
+                    && [&c.before, &c.after, &c.recorded, &c.observed]
+                        .iter()
+                        .any(|v| mentions(v, &secrets))
                 {
-                    c.before = Value::sensitive(std::mem::replace(&mut c.before, Value::Null));
-                    c.after = Value::sensitive(std::mem::replace(&mut c.after, Value::Null));
+                    for v in [
+                        &mut c.before,
+                        &mut c.after,
+                        &mut c.recorded,
+                        &mut c.observed,
+                    ] {
+                        *v = Value::sensitive(std::mem::replace(v, Value::Null));
+                    }
                 }
             }
             changes.sort();

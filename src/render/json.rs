@@ -206,8 +206,9 @@ fn finding<'a>(d: &'a Drift, g: Option<&crate::model::Grade>) -> FindingJson<'a>
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let before = mask(&c.before);
-                let after = mask(&c.after);
+                // What was recorded and observed, as they were; compared by canonical form.
+                let before = mask(&c.recorded);
+                let after = mask(&c.observed);
                 let hit = g.and_then(|g| g.change_rules.get(i));
                 ChangeJson {
                     path: c.path.to_string(),
