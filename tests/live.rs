@@ -319,10 +319,10 @@ async fn change_out_of_band(s: &Stack) -> Result<Drifted, String> {
             .send()
     );
     // aws_iam_user_policy.deploy_inline: rewritten to an equivalent document (another key
-    // order, lists for strings, action case, "allow", an empty Sid, Statement as one object):
+    // order, lists for strings, action case, an empty Sid, Statement as one object):
     // by meaning nothing changed, so no finding.
     call!("PutUserPolicy", iam.put_user_policy().user_name("dg-live-deploy").policy_name("dg-live-deploy-inline").policy_document(
-        r#"{ "Statement": { "Sid": "", "Resource": ["arn:aws:s3:::dg-live/*"], "Effect": "allow", "Action": ["S3:putobject"] }, "Version": "2012-10-17" }"#).send());
+        r#"{ "Version": "2012-10-17", "Statement": { "Sid": "", "Resource": ["arn:aws:s3:::dg-live/*"], "Effect": "Allow", "Action": ["S3:putobject"] } }"#).send());
     // aws_iam_role.batch: the trust policy rewritten to an equivalent document: no finding.
     call!("UpdateAssumeRolePolicy batch", iam.update_assume_role_policy().role_name("dg-live-batch").policy_document(
         json!({"Statement": [{"Action": ["sts:AssumeRole"], "Principal": {"Service": ["ec2.amazonaws.com"]}, "Effect": "Allow", "Sid": ""}], "Version": "2012-10-17"}).to_string()).send());
