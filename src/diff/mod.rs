@@ -16,6 +16,7 @@
 //! EC2 rule it stands for, source by source in identity-key order, so the result never depends
 //! on the order the API listed them in.
 
+mod display;
 pub mod pending;
 pub mod tree;
 
@@ -489,6 +490,7 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
             }
             let before = normalize::attribute(attr, &r.attributes, Side::Recorded);
             let after = normalize::attribute(attr, &observed, Side::Observed);
+            let first = changes.len();
             let root = Path::root(attr.name.clone());
             match per_source_values(attr, &per_source, &after) {
                 // One EC2 rule of several differs from the others: name it by its source.
@@ -505,6 +507,7 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
                 }
                 None => tree::diff(&root, &before, &after, input.fingerprint, &mut changes),
             }
+            display::attach(attr, &r.attributes, &observed, &mut changes[first..]);
         }
         if !changes.is_empty() {
             // Defense in depth: a value the state holds as a secret is a secret wherever else
@@ -512,10 +515,18 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
             let secrets = sensitive_strings(&r.attributes);
             for c in &mut changes {
                 if !c.before.is_sensitive()
-                    && (mentions(&c.before, &secrets) || mentions(&c.after, &secrets))
+                    && [&c.before, &c.after, &c.recorded, &c.observed]
+                        .iter()
+                        .any(|v| mentions(v, &secrets))
                 {
-                    c.before = Value::sensitive(std::mem::replace(&mut c.before, Value::Null));
-                    c.after = Value::sensitive(std::mem::replace(&mut c.after, Value::Null));
+                    for v in [
+                        &mut c.before,
+                        &mut c.after,
+                        &mut c.recorded,
+                        &mut c.observed,
+                    ] {
+                        *v = Value::sensitive(std::mem::replace(v, Value::Null));
+                    }
                 }
             }
             changes.sort();

@@ -847,4 +847,58 @@ fn every_source_of_a_rule_is_compared_in_full_in_any_order() {
         lines(&run(&states, &observation(all), false)),
         vec![format!("changed aws_security_group_rule {key} description")]
     );
+
+fn iam_policy(doc: &str) -> Attributes {
+    attrs(&[
+        ("id", s("arn:aws:iam::123456789012:policy/describe")),
+        ("arn", s("arn:aws:iam::123456789012:policy/describe")),
+        ("name", s("describe")),
+        ("path", s("/")),
+        ("policy", s(doc)),
+    ])
+}
+
+#[test]
+fn an_equivalent_document_is_no_change_and_a_real_one_shows_as_recorded() {
+    let recorded = r#"{"Statement":[{"Action":"ec2:Describe*","Effect":"Allow","Resource":"*"}],"Version":"2012-10-17"}"#;
+    let equivalent = r#"{"Version": "2012-10-17", "Statement": {"Sid": "", "Effect": "allow", "Action": ["EC2:describe*"], "Resource": ["*"]}}"#;
+    let wider = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*"}]}"#;
+    let st = [state(vec![rec(
+        "aws_iam_policy",
+        "describe",
+        iam_policy(recorded),
+    )])];
+    let clean = run(
+        &st,
+        &observation(vec![obs(
+            "aws_iam_policy",
+            "describe",
+            iam_policy(equivalent),
+        )]),
+        false,
+    );
+    assert!(clean.findings.is_empty(), "{:?}", clean.findings);
+
+    let r = run(
+        &st,
+        &observation(vec![obs("aws_iam_policy", "describe", iam_policy(wider))]),
+        false,
+    );
+    let c = &r.findings[0].changes[0];
+    assert_eq!(c.path.to_string(), "policy");
+    // Compared in canonical form (actions lowercased), shown as recorded and observed.
+    assert!(c.before.as_str().unwrap().contains("ec2:describe*"));
+    assert_eq!(c.recorded, s(recorded));
+    assert_eq!(c.observed, s(wider));
+    let table = crate::render::table::render_table(&r, &Default::default());
+    let json = crate::render::json::render_json(&r, &Default::default());
+    for out in [&table, &json] {
+        assert!(out.contains("ec2:Describe*"), "{out}");
+        assert!(!out.contains("ec2:describe*"), "{out}");
+    }
+    assert!(
+        table.contains("-      \"Action\": \"ec2:Describe*\","),
+        "{table}"
+    );
+    assert!(table.contains("+      \"Action\": \"ec2:*\","), "{table}");
 }

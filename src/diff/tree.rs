@@ -27,11 +27,11 @@ pub fn diff(
     match (before, after) {
         (Value::Sensitive(_), _) | (_, Value::Sensitive(_)) => {
             if !sensitive_equal(before, after, fp) {
-                out.push(Change {
-                    path: path.clone(),
-                    before: Value::sensitive(before.clone()),
-                    after: Value::sensitive(after.clone()),
-                });
+                out.push(Change::new(
+                    path.clone(),
+                    Value::sensitive(before.clone()),
+                    Value::sensitive(after.clone()),
+                ));
             }
         }
         // Unknown is never guessed: nothing to compare.
@@ -56,11 +56,7 @@ pub fn diff(
             }
         }
         _ if before == after => {}
-        _ => out.push(Change {
-            path: path.clone(),
-            before: before.clone(),
-            after: after.clone(),
-        }),
+        _ => out.push(Change::new(path.clone(), before.clone(), after.clone())),
     }
 }
 

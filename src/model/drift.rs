@@ -95,12 +95,35 @@ impl fmt::Display for DriftKind {
     }
 }
 
-/// One attribute that differs: `before` is recorded, `after` is observed.
+/// One attribute that differs. Two pairs of values: the canonical forms that were compared
+/// (`before` recorded, `after` observed: what severity rules judge), and the values themselves
+/// (`recorded`, `observed`: what a person reads, with the user's case, order and form).
+/// Wherever a canonical value holds a secret, so does the shown one.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Change {
     pub path: Path,
+    /// The recorded value at `path`, canonical (normalized by the attribute's compare mode).
     pub before: Value,
+    /// The observed value at `path`, canonical.
     pub after: Value,
+    /// The recorded value at `path` as the state holds it, for display.
+    pub recorded: Value,
+    /// The observed value at `path` as the cloud reported it, for display.
+    pub observed: Value,
+}
+
+impl Change {
+    /// A change whose shown values are the compared ones (until the diff engine attaches the
+    /// values as recorded and observed).
+    pub fn new(path: Path, before: Value, after: Value) -> Change {
+        Change {
+            path,
+            recorded: before.clone(),
+            observed: after.clone(),
+            before,
+            after,
+        }
+    }
 }
 
 /// One drifted resource.

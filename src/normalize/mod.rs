@@ -4,6 +4,7 @@
 //!
 //! Every function here is pure and idempotent (normalizing a canonical value changes nothing).
 
+pub mod align;
 pub mod iam;
 pub mod sg;
 
@@ -19,24 +20,26 @@ pub enum Side {
     Observed,
 }
 
-/// The canonical value of attribute `spec` of a resource whose attributes are `attrs`.
-pub fn attribute(spec: &AttributeSpec, attrs: &Attributes, side: Side) -> Value {
+/// Attribute `spec` of a resource as the resource holds it, before normalization: what is
+/// compared (once canonical) and what a person reads.
+pub fn raw_attribute(spec: &AttributeSpec, attrs: &Attributes, side: Side) -> Value {
     let own = attrs.get(&spec.name).unwrap_or(&Value::Null);
-    let tags_all;
-    let raw = match (spec.compare, side) {
+    match (spec.compare, side) {
         // tags_all holds provider default_tags too: what the object really carries. terraform
         // marks a sensitive tag in `tags` only (tags_all is computed), so the sensitivity is
         // carried over key by key.
         (Compare::TagMap, Side::Recorded) => match attrs.get("tags_all") {
-            Some(v) if !v.is_null() => {
-                tags_all = inherit_sensitivity(v, own);
-                &tags_all
-            }
-            _ => own,
+            Some(v) if !v.is_null() => inherit_sensitivity(v, own),
+            _ => own.clone(),
         },
-        _ => own,
-    };
-    let v = canonical(spec.compare, raw, attrs);
+        _ => own.clone(),
+    }
+}
+
+/// The canonical value of attribute `spec` of a resource whose attributes are `attrs`.
+pub fn attribute(spec: &AttributeSpec, attrs: &Attributes, side: Side) -> Value {
+    let raw = raw_attribute(spec, attrs, side);
+    let v = canonical(spec.compare, &raw, attrs);
     let v = match &spec.default {
         Some(default) if v.is_empty_like() => canonical(spec.compare, default, attrs),
         _ => v,

@@ -214,8 +214,9 @@ fn finding(f: &Finding) -> FindingJson<'_> {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let before = mask(&c.before);
-                let after = mask(&c.after);
+                // What was recorded and observed, as they were; compared by canonical form.
+                let before = mask(&c.recorded);
+                let after = mask(&c.observed);
                 let hit = f.change_rules.get(i);
                 ChangeJson {
                     path: c.path.to_string(),

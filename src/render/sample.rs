@@ -28,6 +28,11 @@ fn attrs(entries: &[(&str, Value)]) -> Attributes {
 const POLICY_BEFORE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 const POLICY_AFTER: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com","lambda.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#;
 
+/// A policy document as the scan compares it.
+fn canonical(doc: &str) -> Value {
+    Value::str(crate::normalize::iam::canonical_document(doc).unwrap_or_default())
+}
+
 pub fn sample_report() -> ScanReport {
     let web = Drift {
         kind: DriftKind::Changed,
@@ -37,29 +42,29 @@ pub fn sample_report() -> ScanReport {
         state: Some(state()),
         region: Some("us-east-1".into()),
         changes: vec![
-            Change {
-                path: Path::root("instance_type"),
-                before: Value::str("t3.micro"),
-                after: Value::str("t3.large"),
-            },
-            Change {
-                path: Path::root("tags").key("kubernetes.io/role"),
-                before: Value::Null,
-                after: Value::str("node"),
-            },
-            Change {
-                path: Path::root("tags").key("team"),
-                before: Value::str("core"),
-                after: Value::str("platform"),
-            },
-            Change {
-                path: Path::root("user_data"),
-                before: Value::sensitive(Value::str(SECRET)),
-                after: Value::Sensitive(Secret::Fingerprint(
+            Change::new(
+                Path::root("instance_type"),
+                Value::str("t3.micro"),
+                Value::str("t3.large"),
+            ),
+            Change::new(
+                Path::root("tags").key("kubernetes.io/role"),
+                Value::Null,
+                Value::str("node"),
+            ),
+            Change::new(
+                Path::root("tags").key("team"),
+                Value::str("core"),
+                Value::str("platform"),
+            ),
+            Change::new(
+                Path::root("user_data"),
+                Value::sensitive(Value::str(SECRET)),
+                Value::Sensitive(Secret::Fingerprint(
                     "hmac-sha256:00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff"
                         .into(),
                 )),
-            },
+            ),
         ],
         observed: None,
     };
@@ -73,14 +78,16 @@ pub fn sample_report() -> ScanReport {
         changes: vec![
             Change {
                 path: Path::root("assume_role_policy"),
-                before: Value::str(POLICY_BEFORE),
-                after: Value::str(POLICY_AFTER),
+                before: canonical(POLICY_BEFORE),
+                after: canonical(POLICY_AFTER),
+                recorded: Value::str(POLICY_BEFORE),
+                observed: Value::str(POLICY_AFTER),
             },
-            Change {
-                path: Path::root("max_session_duration"),
-                before: Value::from(3600),
-                after: Value::from(7200),
-            },
+            Change::new(
+                Path::root("max_session_duration"),
+                Value::from(3600),
+                Value::from(7200),
+            ),
         ],
         observed: None,
     };

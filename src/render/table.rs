@@ -100,12 +100,42 @@ fn is_long(m: &Masked) -> bool {
     m.is_json_text() || m.is_multiline() || m.inline().chars().count() > LONG_VALUE
 }
 
-/// The text a long value is diffed as.
+/// The text a long value is diffed as: a document pretty-printed in its own key order; a list
+/// or map as pretty JSON, with the documents inside it (an `inline_policy` block's `policy`)
+/// shown as JSON rather than as one escaped string.
 fn diff_text(m: &Masked) -> String {
     if m.is_null() {
         return String::new();
     }
-    m.document().unwrap_or_else(|| format!("{}\n", m.inline()))
+    match m.to_json() {
+        j @ (serde_json::Value::Array(_) | serde_json::Value::Object(_)) => {
+            let mut s = serde_json::to_string_pretty(&expand_documents(j)).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        _ => m.document().unwrap_or_else(|| format!("{}\n", m.inline())),
+    }
+}
+
+/// Strings inside `v` that hold a JSON object or array, replaced by that JSON.
+fn expand_documents(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        J::String(s) => {
+            let t = s.trim_start();
+            match serde_json::from_str::<J>(&s) {
+                Ok(doc @ (J::Object(_) | J::Array(_))) if t.starts_with(['{', '[']) => doc,
+                _ => J::String(s),
+            }
+        }
+        J::Array(a) => J::Array(a.into_iter().map(expand_documents).collect()),
+        J::Object(o) => J::Object(
+            o.into_iter()
+                .map(|(k, v)| (k, expand_documents(v)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 fn unified_diff(before: &str, after: &str, paint: Paint) -> String {
@@ -333,8 +363,13 @@ fn changes_block(d: &Drift, color: bool, paint: Paint) -> String {
     let mut t = new_table(color, &["path", "recorded", "observed"]);
     let mut diffs: Vec<(&Change, Masked, Masked)> = Vec::new();
     for c in &d.changes {
-        let before = mask(&c.before);
-        let after = mask(&c.after);
+        // The values as recorded and observed (not the canonical forms that were compared),
+        // the observed one in the recorded one's order where they agree.
+        let before = mask(&c.recorded);
+        let after = mask(&crate::normalize::align::observed_like(
+            &c.recorded,
+            &c.observed,
+        ));
         let long = is_long(&before) || is_long(&after);
         let cell = |m: &Masked| {
             if long && !m.is_null() {

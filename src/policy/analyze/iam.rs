@@ -6,12 +6,17 @@
 //! `Resource` and principals a string or a list. Actions compare case-insensitively (IAM does),
 //! and an action or resource written with wildcards covers what it matches, so replacing `*`
 //! with `s3:GetObject` is a narrowing, not a new grant.
+//!
+//! The scan hands this module the canonical forms of `normalize::iam` (sorted lists, lowercased
+//! actions, `"*"` for every spelling of "everyone", account ids for root ARNs); it reads the
+//! raw forms just as well, and a test holds the two readings equal.
 
 use std::collections::BTreeSet;
 
 use serde_json::Value as Json;
 
 use crate::model::{Secret, Value};
+use crate::normalize::iam::canonical_principal_id;
 use crate::policy::pattern::Pattern;
 
 /// What one side's documents allow.
@@ -103,25 +108,21 @@ fn string_list(v: Option<&Json>) -> Vec<String> {
     }
 }
 
-/// A bare 12-digit account id means the account's root: the same principal.
-fn canonical_aws_principal(p: &str) -> String {
-    if p.len() == 12 && p.bytes().all(|b| b.is_ascii_digit()) {
-        format!("arn:aws:iam::{p}:root")
-    } else {
-        p.to_string()
-    }
-}
-
 fn principals(v: &Json, out: &mut BTreeSet<(String, String)>) {
     match v {
         Json::String(s) if s == "*" => {
             out.insert(("AWS".into(), "*".into()));
         }
+        // Only "*" is valid as a bare string; read anything else as an AWS principal.
+        Json::String(s) => {
+            out.insert(("AWS".into(), canonical_principal_id(s)));
+        }
         Json::Object(m) => {
             for (kind, ids) in m {
                 for id in string_list(Some(ids)) {
                     let id = match kind.as_str() {
-                        "AWS" => canonical_aws_principal(&id),
+                        // An account's root ARN (any partition) is the account id: one principal.
+                        "AWS" => canonical_principal_id(&id),
                         "Service" => id.to_ascii_lowercase(),
                         _ => id,
                     };
@@ -261,6 +262,36 @@ mod tests {
             g(r#"{"Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":"*"}]}"#);
         assert!(broadening(&a, &c).new_principal);
         assert!(!broadening(&c, &a).new_principal);
+    }
+
+    #[test]
+    fn canonical_forms_are_judged_like_the_raw_ones() {
+        use crate::normalize::iam::canonical_document;
+        let docs = [
+            r#"{"Statement":{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}}"#,
+            r#"{"Statement":[{"Effect":"allow","Action":["EC2:*"],"Resource":["*"]}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"ec2.amazonaws.com"}}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":["ec2.amazonaws.com"],"AWS":"arn:aws:iam::123456789012:root"}}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"AWS":["*"]}}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}]}"#,
+            r#"{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#,
+        ];
+        let raw = |d: &str| g(d);
+        let canonical = |d: &str| g(&canonical_document(d).unwrap());
+        for a in docs {
+            for b in docs {
+                assert_eq!(
+                    broadening(&raw(a), &raw(b)),
+                    broadening(&canonical(a), &canonical(b)),
+                    "\n{a}\n{b}"
+                );
+            }
+        }
+        // A new principal in a trust policy, compared in canonical form, is still one.
+        let before = canonical(docs[2]);
+        assert!(broadening(&before, &canonical(docs[3])).new_principal);
+        assert!(broadening(&before, &canonical(docs[4])).new_principal);
+        assert!(!broadening(&canonical(docs[4]), &before).new_principal);
     }
 
     #[test]

@@ -116,11 +116,7 @@ pub mod testkit {
             region: None,
             changes: changes
                 .into_iter()
-                .map(|(path, before, after)| Change {
-                    path,
-                    before,
-                    after,
-                })
+                .map(|(path, before, after)| Change::new(path, before, after))
                 .collect(),
             observed: None,
         }
