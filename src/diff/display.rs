@@ -26,7 +26,13 @@ pub fn attach(
     let raw_observed = normalize::raw_attribute(attr, observed, Side::Observed);
     for c in changes {
         let rest = c.path.0.get(1..).unwrap_or_default();
-        let (r, o) = shown(c, at(&raw_recorded, rest), at(&raw_observed, rest));
+        // A path the raw values cannot follow (a change named by a part of the canonical form
+        // only, like one source of a multi-source rule: `description["10.1.0.0/16"]`) shows
+        // the compared values.
+        let (r, o) = match (at(&raw_recorded, rest), at(&raw_observed, rest)) {
+            (Some(r), Some(o)) => shown(c, r, o),
+            _ => (c.before.clone(), c.after.clone()),
+        };
         c.recorded = r;
         c.observed = o;
     }
@@ -42,17 +48,21 @@ fn shown(c: &Change, recorded: Value, observed: Value) -> (Value, Value) {
     }
 }
 
-/// The value at `path` below `v` (`Null` where there is none); a secret on the way stays one.
-fn at(v: &Value, path: &[Segment]) -> Value {
+/// The value at `path` below `v`: `Null` where a map or list has nothing there, `None` where
+/// the path cannot be followed at all (it runs into a scalar); a secret on the way stays one.
+fn at(v: &Value, path: &[Segment]) -> Option<Value> {
     let Some((first, rest)) = path.split_first() else {
-        return v.clone();
+        return Some(v.clone());
     };
     match (v, first) {
-        (Value::Sensitive(Secret::Clear(inner)), _) => Value::sensitive(at(inner, path)),
-        (Value::Sensitive(_), _) => v.clone(),
-        (Value::Map(m), Segment::Key(k)) => m.get(k).map_or(Value::Null, |x| at(x, rest)),
-        (Value::List(l), Segment::Index(i)) => l.get(*i).map_or(Value::Null, |x| at(x, rest)),
-        _ => Value::Null,
+        (Value::Sensitive(Secret::Clear(inner)), _) => at(inner, path).map(Value::sensitive),
+        (Value::Sensitive(_), _) => Some(v.clone()),
+        (Value::Map(m), Segment::Key(k)) => m.get(k).map_or(Some(Value::Null), |x| at(x, rest)),
+        (Value::List(l), Segment::Index(i)) => {
+            l.get(*i).map_or(Some(Value::Null), |x| at(x, rest))
+        }
+        (Value::Null, _) => Some(Value::Null),
+        _ => None,
     }
 }
 
@@ -127,5 +137,29 @@ mod tests {
         )];
         attach(tags, &recorded, &observed, &mut changes);
         assert!(changes[0].recorded.is_sensitive() && changes[0].observed.is_sensitive());
+    }
+
+    #[test]
+    fn a_path_the_raw_values_cannot_follow_shows_the_compared_values() {
+        let r = Registry::builtin().unwrap();
+        let desc = r
+            .get("aws_security_group_rule")
+            .unwrap()
+            .attribute("description")
+            .unwrap();
+        // One source of a multi-source rule: the raw description is one string.
+        let mut changes = vec![Change::new(
+            Path::root("description").key("10.1.0.0/16"),
+            Value::str("postgres"),
+            Value::str("vendor"),
+        )];
+        attach(
+            desc,
+            &attrs(&[("description", Value::str("postgres"))]),
+            &attrs(&[("description", Value::str("postgres"))]),
+            &mut changes,
+        );
+        assert_eq!(changes[0].recorded, Value::str("postgres"));
+        assert_eq!(changes[0].observed, Value::str("vendor"));
     }
 }

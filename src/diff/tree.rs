@@ -48,11 +48,11 @@ pub fn diff(
             if before.contains_sensitive() || after.contains_sensitive() =>
         {
             if !equal(before, after, fp) {
-                out.push(Change {
-                    path: path.clone(),
-                    before: before.clone(),
-                    after: follow(before, after, fp),
-                });
+                out.push(Change::new(
+                    path.clone(),
+                    before.clone(),
+                    follow(before, after, fp),
+                ));
             }
         }
         _ if before == after => {}

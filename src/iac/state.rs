@@ -77,6 +77,7 @@ pub fn parse_state_bytes(source: &StateSource, bytes: &[u8]) -> Result<RecordedS
         path: &path,
         text,
         bom,
+        full: bytes,
     };
     doc.parse(source)
 }
@@ -87,6 +88,8 @@ struct Doc<'a> {
     text: &'a str,
     /// Bytes skipped before `text` (a byte order mark).
     bom: usize,
+    /// The file's bytes as read: their SHA-256 is what a plan records.
+    full: &'a [u8],
 }
 
 impl Doc<'_> {

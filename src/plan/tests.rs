@@ -364,11 +364,7 @@ fn recorded(resource_type: &str, name: &str, attrs: Vec<(&str, Value)>) -> Recor
 }
 
 fn change(path: Path, before: Value, after: Value) -> Change {
-    Change {
-        path,
-        before,
-        after,
-    }
+    Change::new(path, before, after)
 }
 
 fn plan_one(r: RecordedResource, kind: DriftKind, changes: Vec<Change>) -> Vec<Action> {
@@ -860,6 +856,8 @@ fn secret_plan() -> (Plan, RecordedState) {
         severity: Severity::Low,
         rule: "tags_changed".into(),
         change_rules: vec![],
+        source: None,
+        status: crate::model::Status::Open,
     };
     let state = RecordedState {
         source: r.state.clone(),
