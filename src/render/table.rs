@@ -500,6 +500,7 @@ mod tests {
                 operation: "DescribeInstances".into(),
                 resource_types: vec!["aws_instance".into()],
                 reason: "Throttling".into(),
+                detail: None,
             }],
             ..ScanReport::default()
         };

@@ -205,7 +205,7 @@ async fn vpcs(client: &Client, region: &str) -> Found {
                         Some(region),
                         "DescribeVpcAttribute",
                         &[types::VPC],
-                        format!("{reason} (vpc {id})"),
+                        reason.about(format!("vpc {id}")),
                     ));
                 }
             }
