@@ -6,6 +6,8 @@ mod support;
 mod cli;
 mod corpora;
 mod live;
+mod messages;
 mod observe;
 mod scenarios;
 mod state_s3;
+mod throttle;

@@ -114,6 +114,8 @@ pub async fn run(args: &ScanArgs, settings: &Settings) -> Result<Outcome> {
         ),
     };
     render::emit(&text, args.out.as_deref())?;
+    let to = render::notice::Destination::of(args.out.as_deref(), args.format == Format::Json);
+    render::notice::warn_scan(&report, to);
     Ok(outcome(&report))
 }
 
