@@ -69,7 +69,7 @@ fn object() -> impl Strategy<Value = (String, String, Attributes)> {
 
 fn recorded(ty: &str, id: &str, attributes: Attributes) -> RecordedResource {
     RecordedResource {
-        address: Address::managed(ty, &id.replace(['-', '.'], "_")),
+        address: Address::managed(ty, id.replace(['-', '.'], "_")),
         resource_type: ty.to_string(),
         provider: "provider[\"registry.terraform.io/hashicorp/aws\"]".into(),
         state: StateSource("terraform.tfstate".into()),

@@ -115,7 +115,7 @@ fn serve(
     reader.read_exact(&mut body)?;
 
     let n = state.requests.fetch_add(1, Ordering::SeqCst) + 1;
-    if n % every == 0 {
+    if n.is_multiple_of(every) {
         let (status, xml) = match service.as_str() {
             "iam" => {
                 state.throttled_iam.fetch_add(1, Ordering::SeqCst);
