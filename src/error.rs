@@ -183,6 +183,15 @@ pub enum Error {
     )]
     ObservationRead { path: String, reason: String },
 
+    #[error("`{path}` is empty: there is no observation in it")]
+    #[diagnostic(
+        code(driftgate::observation::empty),
+        help(
+            "an interrupted `driftgate observe --out FILE` or a shell redirection can leave an empty file; record the observation again with `driftgate observe --out FILE`"
+        )
+    )]
+    ObservationEmpty { path: String },
+
     // ---- recorded observation files (render area: `provider::snapshot`) ------------------
     #[error("`{path}` is not a driftgate observation file: {reason}")]
     #[diagnostic(code(driftgate::observation::parse), help("{help}"))]

@@ -91,10 +91,15 @@ impl Stack {
 
 static STACK: OnceLock<Result<Option<Stack>, String>> = OnceLock::new();
 
-/// The applied stack, or `None` when the tools are absent (the test then returns early).
+/// The applied stack, or `None` when the tools are absent (the test then returns early, and
+/// is counted as skipped: see tests/support/skip.rs).
 fn stack() -> Option<&'static Stack> {
     match STACK.get_or_init(set_up_stack) {
-        Ok(s) => s.as_ref(),
+        Ok(Some(s)) => Some(s),
+        Ok(None) => {
+            crate::support::skip::again();
+            None
+        }
         Err(e) => panic!("setting up the live stack failed:\n{e}"),
     }
 }

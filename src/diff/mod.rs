@@ -1096,4 +1096,6 @@ fn value_at_mut<'a>(attrs: &'a mut Attributes, path: &[String]) -> Option<&'a mu
 }
 
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod tests;

@@ -400,6 +400,7 @@ fn unseen_means_not_checked_never_missing() {
         operation: "DescribeInstances".into(),
         resource_types: vec!["aws_instance".into()],
         reason: "AccessDenied: not authorized".into(),
+        detail: None,
     });
     let r = run(&states, &o, false);
     assert!(r.drifts.is_empty());

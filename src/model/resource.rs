@@ -104,8 +104,12 @@ pub struct Gap {
     pub operation: String,
     /// The resource types this failure left unseen.
     pub resource_types: Vec<String>,
-    /// What went wrong, e.g. `AccessDenied: not authorized to perform ec2:DescribeInstances`.
+    /// What went wrong, as a sentence for the person who must fix it, e.g.
+    /// `access denied: ec2:DescribeInstances (...)`.
     pub reason: String,
+    /// The SDK's own account of the error (its whole source chain), for debugging; never
+    /// shown in the table.
+    pub detail: Option<String>,
 }
 
 impl Gap {
@@ -159,6 +163,7 @@ mod tests {
             operation: "DescribeInstances".into(),
             resource_types: vec!["aws_instance".into()],
             reason: "AccessDenied".into(),
+            detail: None,
         };
         assert!(g.hides("aws_instance", Some("us-east-1")));
         assert!(g.hides("aws_instance", None));

@@ -42,6 +42,7 @@ pub async fn run(args: &ObserveOptions, settings: &Settings) -> Result<Outcome> 
     diff::mark_sensitive(&registry, &states, &mut observation);
     let key = snapshot::FingerprintKey::new(settings.fingerprint_key.clone())?;
     render::emit(&snapshot::write(&observation, &key), Some(&args.out))?;
+    render::notice::warn_observation(&observation, render::notice::Destination::File(&args.out));
     Ok(if observation.is_complete() {
         Outcome::Clean
     } else {

@@ -66,6 +66,11 @@ pub async fn run(args: &ScanOptions, settings: &Settings) -> Result<Outcome> {
         ),
     };
     render::emit(&text, args.out.as_deref())?;
+    let to = render::notice::Destination::of(
+        args.out.as_deref(),
+        args.format == ReportFormat::Json,
+    );
+    render::notice::warn_scan(&report, to);
     Ok(outcome(&report))
 }
 

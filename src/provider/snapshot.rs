@@ -154,6 +154,9 @@ struct GapWire {
     operation: String,
     resource_types: Vec<String>,
     reason: String,
+    /// The SDK's own account of the error (optional: absent in older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    detail: Option<String>,
 }
 
 // ---- values ---------------------------------------------------------------------------------
@@ -324,6 +327,7 @@ pub fn write(obs: &Observation, key: &FingerprintKey) -> String {
                 operation: g.operation.clone(),
                 resource_types: g.resource_types.clone(),
                 reason: g.reason.clone(),
+                detail: g.detail.clone(),
             })
             .collect(),
         api_calls: obs.api_calls.clone(),
@@ -411,6 +415,11 @@ pub fn read(
     env_key: Option<Vec<u8>>,
 ) -> Result<(Observation, Vec<u8>)> {
     let path = path_for_messages;
+    if text.trim().is_empty() {
+        return Err(Error::ObservationEmpty {
+            path: path.to_string(),
+        });
+    }
     let any: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         parse_error(
             path,
@@ -560,6 +569,7 @@ pub fn read(
                 operation: g.operation,
                 resource_types: g.resource_types,
                 reason: g.reason,
+                detail: g.detail,
             })
             .collect(),
         api_calls: wire.api_calls,
@@ -648,6 +658,7 @@ mod tests {
                 operation: "DescribeInstances".into(),
                 resource_types: vec!["aws_instance".into()],
                 reason: "Throttling: rate exceeded".into(),
+                detail: Some("service error: Throttling: rate exceeded".into()),
             }],
             api_calls: BTreeMap::from([("ec2:DescribeInstances".into(), 3)]),
         }
@@ -837,6 +848,18 @@ mod tests {
             let e = read("obs.json", &text, None).unwrap_err();
             assert_eq!(code(&e), expected, "{e} for:\n{text}");
             assert!(e.to_string().contains("obs.json"), "{e}");
+        }
+    }
+
+    #[test]
+    fn an_empty_file_says_it_is_empty() {
+        for text in ["", "  \n\t\r\n"] {
+            let e = read("empty.json", text, None).unwrap_err();
+            assert_eq!(code(&e), "driftgate::observation::empty", "{e}");
+            assert_eq!(
+                e.to_string(),
+                "`empty.json` is empty: there is no observation in it"
+            );
         }
     }
 

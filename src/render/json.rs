@@ -63,6 +63,8 @@ struct GapJson<'a> {
     operation: &'a str,
     resource_types: &'a [String],
     reason: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -204,6 +206,7 @@ fn gap(g: &Gap) -> GapJson<'_> {
         operation: &g.operation,
         resource_types: &g.resource_types,
         reason: &g.reason,
+        detail: g.detail.as_deref(),
     }
 }
 

@@ -1,11 +1,13 @@
-//! The only code that writes to stdout: the report for people ([`table`]), for machines
-//! ([`json`]), and the progress bar on stderr ([`progress`]).
+//! The only code that writes to the terminal: the report for people ([`table`]), for machines
+//! ([`json`]), the progress bar on stderr ([`progress`]) and the notice on stderr that a scan
+//! or an observation is incomplete ([`notice`]).
 //!
 //! Renderers never see a raw [`crate::model::Value`]: they print only what
 //! [`crate::mask::mask`] returns, so a secret cannot reach the output by accident.
 
 pub mod json;
 pub mod plan;
+pub mod notice;
 pub mod progress;
 pub mod table;
 

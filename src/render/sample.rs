@@ -166,6 +166,7 @@ pub fn sample_report() -> ScanReport {
             operation: "ListPolicies".into(),
             resource_types: vec!["aws_iam_policy".into()],
             reason: "AccessDenied: not authorized to perform iam:ListPolicies".into(),
+            detail: None,
         }],
         strict: false,
         ..ScanReport::default()

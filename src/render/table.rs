@@ -636,6 +636,7 @@ mod tests {
                 operation: "DescribeInstances".into(),
                 resource_types: vec!["aws_instance".into()],
                 reason: "Throttling".into(),
+                detail: None,
             }],
             ..ScanReport::default()
         };

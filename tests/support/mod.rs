@@ -19,4 +19,6 @@ pub fn driftgate() -> std::process::Command {
 }
 
 pub mod moto;
+pub mod skip;
 pub mod terraform;
+pub mod throttle;

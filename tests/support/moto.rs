@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_ec2::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider};
 
+use super::skip::{Need, skip};
+
 /// The guardian: run moto in the background; when our stdin closes, kill it and remove its
 /// directory (a `Moto` in a `static` never runs its destructor); exit when moto exits (so a
 /// port clash shows up as an exited child). `$1` = port, `$2` = log file, `$3` = directory.
@@ -52,21 +54,16 @@ pub fn on_path(prog: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Print a skip reason loudly enough to be seen in `cargo test -- --nocapture` and in CI logs.
-pub fn skip(what: &str, why: &str) {
-    eprintln!("\n==== SKIPPED {what}: {why} ====\n");
-}
-
 impl Moto {
-    /// Start a fresh moto server. `None` (with a printed reason) when `moto_server` is not on
-    /// PATH; under `CI` that is a failure instead, because CI installs moto.
+    /// Start a fresh moto server. `None` (a counted skip, see [`super::skip`]) when
+    /// `moto_server` is not on PATH; under `CI` that is a failure instead, because CI installs
+    /// moto.
     pub fn start() -> Option<Moto> {
         if on_path("moto_server").is_none() {
-            let why = "moto_server is not on PATH (pip install 'moto[server]')";
-            if std::env::var_os("CI").is_some() {
-                panic!("CI is set but {why}: the live tests cannot run");
-            }
-            skip("live test", why);
+            skip(
+                Need::Required,
+                "moto_server is not on PATH (pip install 'moto[server]')",
+            );
             return None;
         }
         let mut last_err = String::new();

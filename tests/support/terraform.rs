@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;
 
-use super::moto::{Moto, on_path, skip};
+use super::moto::{Moto, on_path};
+use super::skip::{Need, skip};
 
 pub struct Terraform {
     pub bin: PathBuf,
@@ -29,16 +30,16 @@ pub struct Applied {
 }
 
 impl Terraform {
-    /// terraform on PATH and an aws provider mirror; otherwise `None` with a loud reason. (Not
-    /// a failure under CI: terraform and its provider are optional there.)
+    /// terraform on PATH and an aws provider mirror; otherwise `None`, a counted skip (see
+    /// [`super::skip`]), and under `CI` a failure: CI's machine has both.
     pub fn find() -> Option<Terraform> {
         let Some(bin) = on_path("terraform") else {
-            skip("terraform live test", "terraform is not on PATH");
+            skip(Need::Required, "terraform is not on PATH");
             return None;
         };
         let Some(plugin_dir) = find_plugin_dir() else {
             skip(
-                "terraform live test",
+                Need::Required,
                 "no hashicorp/aws provider mirror (set DRIFTGATE_TF_PLUGIN_DIR to a directory \
                  holding registry.terraform.io/hashicorp/aws/VERSION/OS_ARCH/terraform-provider-aws*)",
             );

@@ -5,43 +5,76 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
+use aws_credential_types::provider::error::CredentialsError;
+use aws_runtime::retries::classifiers::THROTTLING_ERRORS;
 use aws_sdk_ec2::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_ec2::config::interceptors::InterceptorContext;
+use aws_sdk_ec2::config::retry::{ClassifyRetry, RetryAction};
 use aws_sdk_ec2::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::retries::classifiers::RetryClassifierPriority;
 
 use crate::model::Gap;
 
-/// Counts every HTTP attempt (retries included) by `service:Operation`.
+/// Counts every HTTP attempt (retries included) by `service:Operation`, and remembers the
+/// endpoint (`scheme://host:port`) each client sent its requests to, for gap reasons.
 ///
 /// One counter is shared by every client of one observation; each client gets its own
-/// [`CallCounter`] interceptor that knows the service prefix.
+/// [`CallCounter`] interceptor that knows the service prefix and region.
 #[derive(Debug, Clone, Default)]
-pub struct CallLedger(Arc<Mutex<BTreeMap<String, u64>>>);
+pub struct CallLedger(Arc<Mutex<Ledger>>);
+
+#[derive(Debug, Default)]
+struct Ledger {
+    counts: BTreeMap<String, u64>,
+    /// `(service, region)` -> the endpoint last called.
+    endpoints: BTreeMap<(String, Option<String>), String>,
+}
 
 impl CallLedger {
-    pub fn interceptor(&self, service: &'static str) -> CallCounter {
+    /// The interceptor for one client: `region` is `None` for a global service.
+    pub fn interceptor(&self, service: &'static str, region: Option<&str>) -> CallCounter {
         CallCounter {
             service,
+            region: region.map(str::to_string),
             ledger: self.clone(),
         }
     }
 
-    fn add(&self, key: String) {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Ledger> {
         // A poisoned lock only means another thread panicked mid-insert; the map is still a
         // map, so keep counting rather than lose the tally.
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        *map.entry(key).or_insert(0) += 1;
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn add(&self, key: String) {
+        *self.lock().counts.entry(key).or_insert(0) += 1;
+    }
+
+    fn saw_endpoint(&self, service: &str, region: Option<&str>, endpoint: String) {
+        self.lock()
+            .endpoints
+            .insert((service.to_string(), region.map(str::to_string)), endpoint);
+    }
+
+    /// The endpoint `service` (in `region`) was called at, if any request went out.
+    pub fn endpoint(&self, service: &str, region: Option<&str>) -> Option<String> {
+        self.lock()
+            .endpoints
+            .get(&(service.to_string(), region.map(str::to_string)))
+            .cloned()
     }
 
     /// The counts so far.
     pub fn snapshot(&self) -> BTreeMap<String, u64> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.lock().counts.clone()
     }
 }
 
 /// The interceptor: `read_before_transmit` runs once per attempt, so retries are counted.
 pub struct CallCounter {
     service: &'static str,
+    region: Option<String>,
     ledger: CallLedger,
 }
 
@@ -82,7 +115,21 @@ impl Intercept for CallCounter {
             })
             .unwrap_or_else(|| "Unknown".to_string());
         self.ledger.add(format!("{}:{operation}", self.service));
+        self.ledger.saw_endpoint(
+            self.service,
+            self.region.as_deref(),
+            endpoint_of(request.uri()),
+        );
         Ok(())
+    }
+}
+
+/// `scheme://host:port` of a request URI (no path, no query).
+pub(crate) fn endpoint_of(uri: &str) -> String {
+    let after_scheme = uri.find("://").map_or(0, |i| i + 3);
+    match uri[after_scheme..].find(['/', '?']) {
+        Some(end) => uri[..after_scheme + end].to_string(),
+        None => uri.to_string(),
     }
 }
 
@@ -95,31 +142,241 @@ pub(crate) fn query_action(body: &[u8]) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Why a call failed, as a gap reason: `Code: message` for a service error, `endpoint
-/// unreachable: ...` when the request never got an answer.
-pub fn failure_reason<E, R>(err: &SdkError<E, R>) -> String
+/// Where a gap's reason names the endpoint it could not reach; [`name_endpoints`] fills it in
+/// with the URL the call was sent to.
+const ENDPOINT: &str = "{endpoint}";
+
+/// Why a call failed, in two registers: [`Failure::sentence`] for the person who must act on it
+/// (what went wrong and what to do), and `detail`, the SDK's own account of the error with its
+/// whole source chain, for whoever debugs it (JSON `gaps[].detail`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    kind: FailureKind,
+    detail: Option<String>,
+    /// What the call was about, e.g. `vpc vpc-0abc`.
+    context: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum FailureKind {
+    /// The credential chain found nothing.
+    NoCredentials,
+    /// A credential provider was found and failed (expired SSO token, bad profile, ...).
+    CredentialsUnloadable,
+    /// AWS refused the credentials themselves (`InvalidClientTokenId`, `AuthFailure`, ...).
+    CredentialsRejected { code: String },
+    /// The identity lacks a permission.
+    AccessDenied,
+    /// Still throttled after every retry.
+    Throttled { code: String },
+    /// Nothing answered at the endpoint (connection refused, DNS, reset).
+    Unreachable { why: &'static str },
+    /// No answer in time (connect or attempt timeout).
+    Timeout,
+    /// An answer that could not be read.
+    BadResponse,
+    /// Any other error AWS returned.
+    Service {
+        code: String,
+        message: Option<String>,
+    },
+    /// A reason in words (no region configured, an internal error, ...).
+    Text(String),
+}
+
+/// Error codes AWS uses for a caller without the permission.
+const ACCESS_DENIED: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnauthorizedAccess",
+    "Forbidden",
+];
+
+/// Error codes AWS uses when the credentials themselves are wrong, expired or unsigned.
+const CREDENTIALS_REJECTED: &[&str] = &[
+    "AuthFailure",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "TokenRefreshRequired",
+    "RequestExpired",
+    "MissingAuthenticationToken",
+];
+
+impl Failure {
+    /// The reason a person reads, for a call of `service:operation`.
+    pub fn sentence(&self, service: &str, operation: &str) -> String {
+        let what = if operation == "-" {
+            service.to_string()
+        } else {
+            format!("{service}:{operation}")
+        };
+        let mut s = match &self.kind {
+            FailureKind::NoCredentials => "no AWS credentials found (env, profile, SSO, instance role): \
+                 set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws sso login`"
+                .to_string(),
+            FailureKind::CredentialsUnloadable => "AWS credentials could not be loaded: \
+                 check AWS_PROFILE and ~/.aws/config, or run `aws sso login` (the SDK's words are in the JSON `gaps[].detail`)"
+                .to_string(),
+            FailureKind::CredentialsRejected { code } => format!(
+                "AWS rejected the credentials ({code}): they are wrong or expired; refresh them (e.g. `aws sso login`)"
+            ),
+            FailureKind::AccessDenied => format!(
+                "access denied: {what} (grant it to the scanning identity; see docs/aws.md)"
+            ),
+            FailureKind::Throttled { code } => format!(
+                "throttled: AWS answered {code} to {what} through every retry; run the scan again later"
+            ),
+            FailureKind::Unreachable { why } => {
+                format!("endpoint unreachable: {ENDPOINT} ({why})")
+            }
+            FailureKind::Timeout => format!("timeout: {ENDPOINT} did not answer {what} in time"),
+            FailureKind::BadResponse => {
+                format!("unreadable answer from {ENDPOINT} to {what}")
+            }
+            FailureKind::Service { code, message } => match message {
+                Some(m) => format!("{code}: {m}"),
+                None => code.clone(),
+            },
+            FailureKind::Text(text) => text.clone(),
+        };
+        if let Some(context) = &self.context {
+            s.push_str(&format!(" ({context})"));
+        }
+        s
+    }
+
+    /// The same failure about one object, e.g. `vpc vpc-0abc`.
+    pub fn about(mut self, context: impl Into<String>) -> Failure {
+        self.context = Some(context.into());
+        self
+    }
+}
+
+impl From<String> for Failure {
+    fn from(text: String) -> Failure {
+        Failure {
+            kind: FailureKind::Text(text),
+            detail: None,
+            context: None,
+        }
+    }
+}
+
+/// Classifies a failed call: what a person must do about it, plus the SDK's whole account.
+pub fn failure_reason<E, R>(err: &SdkError<E, R>) -> Failure
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: fmt::Debug,
+    R: fmt::Debug + 'static,
 {
+    let detail = Some(DisplayErrorContext(err).to_string());
+    let kind = classify(err);
+    Failure {
+        kind,
+        detail,
+        context: None,
+    }
+}
+
+fn classify<E, R>(err: &SdkError<E, R>) -> FailureKind
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: fmt::Debug + 'static,
+{
+    // A credential provider's error travels inside a dispatch failure (identity resolution
+    // runs just before transmit); look for it anywhere in the chain first.
+    if let Some(c) = find_in_chain::<CredentialsError>(err) {
+        return match c {
+            CredentialsError::CredentialsNotLoaded(_) => FailureKind::NoCredentials,
+            _ => FailureKind::CredentialsUnloadable,
+        };
+    }
     match err {
         SdkError::ServiceError(service) => {
             let e = service.err();
-            match (e.code(), e.message()) {
-                (Some(code), Some(message)) => format!("{code}: {message}"),
-                (Some(code), None) => code.to_string(),
-                _ => format!("service error: {}", DisplayErrorContext(err)),
+            let Some(code) = e.code() else {
+                return FailureKind::Service {
+                    code: "service error".into(),
+                    message: e.message().map(str::to_string),
+                };
+            };
+            if ACCESS_DENIED.contains(&code) {
+                FailureKind::AccessDenied
+            } else if CREDENTIALS_REJECTED.contains(&code) {
+                FailureKind::CredentialsRejected { code: code.into() }
+            } else if THROTTLING_ERRORS.contains(&code) {
+                FailureKind::Throttled { code: code.into() }
+            } else {
+                FailureKind::Service {
+                    code: code.into(),
+                    message: e.message().map(str::to_string),
+                }
             }
         }
-        SdkError::DispatchFailure(_) => {
-            format!("endpoint unreachable: {}", DisplayErrorContext(err))
+        SdkError::TimeoutError(_) => FailureKind::Timeout,
+        SdkError::ResponseError(_) => FailureKind::BadResponse,
+        SdkError::DispatchFailure(dispatch) => {
+            if dispatch.is_timeout() {
+                FailureKind::Timeout
+            } else if dispatch.is_io() {
+                FailureKind::Unreachable {
+                    why: match find_in_chain::<std::io::Error>(err).map(|e| e.kind()) {
+                        Some(std::io::ErrorKind::ConnectionRefused) => "connection refused",
+                        Some(std::io::ErrorKind::ConnectionReset) => "connection reset",
+                        _ if chain_mentions(err, "dns error") => "name not resolved",
+                        _ => "connection failed",
+                    },
+                }
+            } else {
+                // Endpoint resolution (no region), a bad configuration: say it in the
+                // innermost error's own words, which are short, and keep the chain as detail.
+                FailureKind::Text(format!("the request could not be sent: {}", innermost(err)))
+            }
         }
-        SdkError::TimeoutError(_) => format!("timed out: {}", DisplayErrorContext(err)),
-        SdkError::ResponseError(_) => {
-            format!("unreadable response: {}", DisplayErrorContext(err))
-        }
-        _ => DisplayErrorContext(err).to_string(),
+        SdkError::ConstructionFailure(_) => FailureKind::Text(format!(
+            "the request could not be built: {}",
+            innermost(err)
+        )),
+        _ => FailureKind::Text(innermost(err)),
     }
+}
+
+/// The first error of type `T` in `err`'s source chain.
+fn find_in_chain<'e, T: std::error::Error + 'static>(
+    err: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e T> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = next {
+        if let Some(t) = e.downcast_ref::<T>() {
+            return Some(t);
+        }
+        next = e.source();
+    }
+    None
+}
+
+fn chain_mentions(err: &(dyn std::error::Error + 'static), needle: &str) -> bool {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = next {
+        if e.to_string().contains(needle) {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
+/// The last error of the chain, in its own words.
+fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut e = err;
+    while let Some(next) = e.source() {
+        e = next;
+    }
+    e.to_string()
 }
 
 /// A gap for one failed call.
@@ -128,8 +385,9 @@ pub fn gap(
     region: Option<&str>,
     operation: &str,
     resource_types: &[&str],
-    reason: String,
+    failure: impl Into<Failure>,
 ) -> Gap {
+    let failure = failure.into();
     let mut resource_types: Vec<String> = resource_types.iter().map(|t| t.to_string()).collect();
     resource_types.sort();
     resource_types.dedup();
@@ -138,7 +396,55 @@ pub fn gap(
         region: region.map(str::to_string),
         operation: operation.to_string(),
         resource_types,
-        reason,
+        reason: failure.sentence(service, operation),
+        detail: failure.detail,
+    }
+}
+
+/// Puts the URL each service was called at into the reasons that name an endpoint (the
+/// ledger saw every request go out), or `the ec2 endpoint` when no request went out.
+pub fn name_endpoints(gaps: &mut [Gap], ledger: &CallLedger) {
+    for g in gaps.iter_mut() {
+        if g.reason.contains(ENDPOINT) {
+            let url = ledger
+                .endpoint(&g.service, g.region.as_deref())
+                .unwrap_or_else(|| format!("the {} endpoint", g.service));
+            g.reason = g.reason.replace(ENDPOINT, &url);
+        }
+    }
+}
+
+/// Connection refused is not retried: nothing listens there, and a dead endpoint should be
+/// reported in a second, not after ten backed-off attempts. Every other transient error, and
+/// throttling above all, is still retried by the SDK's own classifiers.
+#[derive(Debug, Default)]
+pub struct RefusedIsFinal;
+
+impl ClassifyRetry for RefusedIsFinal {
+    fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
+        let Some(Err(error)) = ctx.output_or_error() else {
+            return RetryAction::NoActionIndicated;
+        };
+        let Some(connector) = error.as_connector_error() else {
+            return RetryAction::NoActionIndicated;
+        };
+        let refused = connector.is_io()
+            && find_in_chain::<std::io::Error>(connector)
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::ConnectionRefused);
+        if refused {
+            RetryAction::RetryForbidden
+        } else {
+            RetryAction::NoActionIndicated
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "driftgate: connection refused is final"
+    }
+
+    fn priority(&self) -> RetryClassifierPriority {
+        // After the SDK's transient-error classifier, which would retry it.
+        RetryClassifierPriority::run_after(RetryClassifierPriority::transient_error_classifier())
     }
 }
 
@@ -168,8 +474,158 @@ mod tests {
         ledger.add("ec2:DescribeVpcs".into());
         ledger.add("iam:ListRoles".into());
         let counts = ledger.snapshot();
+        assert_eq!(ledger.endpoint("iam", None), None);
         assert_eq!(counts["ec2:DescribeVpcs"], 2);
         assert_eq!(counts["iam:ListRoles"], 1);
+    }
+
+    use aws_sdk_ec2::error::{ConnectorError, ErrorMetadata};
+    use aws_sdk_iam::operation::get_account_authorization_details::GetAccountAuthorizationDetailsError as GaadError;
+
+    type SdkErr = SdkError<GaadError, ()>;
+
+    fn service(code: &str, message: &str) -> SdkErr {
+        let meta = ErrorMetadata::builder().code(code).message(message).build();
+        SdkError::service_error(GaadError::generic(meta), ())
+    }
+
+    fn reason(err: &SdkErr) -> String {
+        gap(
+            "iam",
+            None,
+            "GetAccountAuthorizationDetails",
+            &["aws_iam_role"],
+            failure_reason(err),
+        )
+        .reason
+    }
+
+    #[test]
+    fn a_missing_credential_is_named_as_such_not_as_an_unreachable_endpoint() {
+        let creds = CredentialsError::not_loaded("no providers in chain provided credentials");
+        let err: SdkErr = SdkError::dispatch_failure(ConnectorError::other(Box::new(creds), None));
+        let g = gap(
+            "iam",
+            None,
+            "GetAccountAuthorizationDetails",
+            &["aws_iam_role"],
+            failure_reason(&err),
+        );
+        assert!(
+            g.reason
+                .starts_with("no AWS credentials found (env, profile, SSO, instance role): "),
+            "{}",
+            g.reason
+        );
+        assert!(
+            g.reason.contains("AWS_PROFILE"),
+            "says what to do: {}",
+            g.reason
+        );
+        // The SDK's own words are kept, apart.
+        assert!(
+            g.detail
+                .as_deref()
+                .is_some_and(|d| d.contains("no providers in chain"))
+        );
+        assert!(!g.reason.contains("no providers in chain"));
+
+        let broken = CredentialsError::provider_error("the SSO session has expired");
+        let err: SdkErr = SdkError::dispatch_failure(ConnectorError::other(Box::new(broken), None));
+        assert!(reason(&err).starts_with("AWS credentials could not be loaded: "));
+    }
+
+    #[test]
+    fn service_errors_read_as_what_to_do() {
+        let denied = service(
+            "AccessDenied",
+            "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: iam:GetAccountAuthorizationDetails",
+        );
+        assert!(
+            reason(&denied).starts_with("access denied: iam:GetAccountAuthorizationDetails"),
+            "{}",
+            reason(&denied)
+        );
+        let ec2_denied = service("UnauthorizedOperation", "You are not authorized");
+        assert!(reason(&ec2_denied).starts_with("access denied: "));
+        for code in ["InvalidClientTokenId", "AuthFailure", "ExpiredToken"] {
+            assert!(
+                reason(&service(code, "x"))
+                    .starts_with(&format!("AWS rejected the credentials ({code})")),
+                "{code}"
+            );
+        }
+        for code in ["Throttling", "RequestLimitExceeded"] {
+            assert!(
+                reason(&service(code, "x")).starts_with(&format!("throttled: AWS answered {code}"))
+            );
+        }
+        assert_eq!(
+            reason(&service("NoSuchEntity", "The role cannot be found")),
+            "NoSuchEntity: The role cannot be found"
+        );
+    }
+
+    #[test]
+    fn a_refused_connection_names_the_endpoint_it_was_sent_to() {
+        let io = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let err: SdkErr = SdkError::dispatch_failure(ConnectorError::io(Box::new(io)));
+        let ledger = CallLedger::default();
+        ledger.saw_endpoint("iam", None, endpoint_of("http://127.0.0.1:4566/?x=1"));
+        let mut gaps = vec![gap(
+            "iam",
+            None,
+            "ListRoles",
+            &["aws_iam_role"],
+            failure_reason(&err),
+        )];
+        name_endpoints(&mut gaps, &ledger);
+        assert_eq!(
+            gaps[0].reason,
+            "endpoint unreachable: http://127.0.0.1:4566 (connection refused)"
+        );
+        // No request went out: the reason still reads.
+        let mut gaps = vec![gap(
+            "ec2",
+            Some("eu-west-1"),
+            "DescribeVpcs",
+            &["aws_vpc"],
+            failure_reason(&err),
+        )];
+        name_endpoints(&mut gaps, &ledger);
+        assert_eq!(
+            gaps[0].reason,
+            "endpoint unreachable: the ec2 endpoint (connection refused)"
+        );
+    }
+
+    #[test]
+    fn endpoints_lose_path_and_query() {
+        assert_eq!(
+            endpoint_of("https://ec2.eu-west-1.amazonaws.com/"),
+            "https://ec2.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(
+            endpoint_of("http://127.0.0.1:5000?Action=X"),
+            "http://127.0.0.1:5000"
+        );
+        assert_eq!(
+            endpoint_of("https://iam.amazonaws.com"),
+            "https://iam.amazonaws.com"
+        );
+    }
+
+    #[test]
+    fn plain_reasons_stay_as_written() {
+        let g = gap(
+            "ec2",
+            None,
+            "DescribeVpcs",
+            &["aws_vpc"],
+            "no region configured".to_string(),
+        );
+        assert_eq!(g.reason, "no region configured");
+        assert_eq!(g.detail, None);
     }
 
     #[test]
@@ -179,7 +635,7 @@ mod tests {
             Some("us-east-1"),
             "DescribeSecurityGroupRules",
             &["b", "a", "b"],
-            "AccessDenied: no".into(),
+            "AccessDenied: no".to_string(),
         );
         assert_eq!(g.resource_types, vec!["a", "b"]);
         assert_eq!(g.region.as_deref(), Some("us-east-1"));

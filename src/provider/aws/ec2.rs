@@ -213,7 +213,7 @@ async fn vpcs(client: &Client, region: &str) -> Found {
                         Some(region),
                         "DescribeVpcAttribute",
                         &[types::VPC],
-                        format!("{reason} (vpc {id})"),
+                        reason.about(format!("vpc {id}")),
                     ));
                 }
             }

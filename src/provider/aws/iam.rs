@@ -15,7 +15,7 @@ use aws_sdk_iam::types::{EntityType, ManagedPolicyDetail, Role, RoleDetail, Tag,
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::calls::{failure_reason, gap};
+use super::calls::{Failure, failure_reason, gap};
 use super::{Found, types};
 use crate::model::{Attributes, ObservedResource, Owner, Value};
 
@@ -252,7 +252,7 @@ pub async fn run(client: Client, wanted: Arc<BTreeSet<String>>) -> Found {
                     None,
                     "ListPolicyTags",
                     &[types::IAM_POLICY],
-                    format!("{reason} (policy {arn})"),
+                    reason.clone().about(format!("policy {arn}")),
                 )),
                 None => found.gaps.push(gap(
                     "iam",
@@ -271,7 +271,7 @@ pub async fn run(client: Client, wanted: Arc<BTreeSet<String>>) -> Found {
 async fn policy_tags(
     client: &Client,
     policies: &[ManagedPolicyDetail],
-) -> BTreeMap<String, Result<Vec<Tag>, String>> {
+) -> BTreeMap<String, Result<Vec<Tag>, Failure>> {
     let permits = Arc::new(Semaphore::new(POLICY_TAG_CONCURRENCY));
     let mut calls = JoinSet::new();
     for arn in policies.iter().filter_map(|p| p.arn()) {

@@ -24,6 +24,7 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_ec2::config::retry::RetryPartition;
 use tokio::task::JoinSet;
 
 use crate::model::{Gap, Observation, ObservedResource};
@@ -83,6 +84,13 @@ pub struct Found {
     pub gaps: Vec<Gap>,
 }
 
+/// Attempts per call, the first included. AWS throttles per account, region and API; under
+/// sustained throttling (a busy account, terraform running beside us) three attempts are soon
+/// spent, ten with adaptive client-side rate limiting ride it out.
+pub const MAX_ATTEMPTS: u32 = 10;
+/// The longest wait between two attempts.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(20);
+
 /// Connect timeout: a closed port or a black-holed endpoint fails fast.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// One attempt of one call; pages of 1000 objects answer well within this.
@@ -90,10 +98,10 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The standard AWS chain (env, shared config/credentials, profiles, SSO, IMDS); `region`
 /// overrides. `AWS_ENDPOINT_URL` (and `AWS_ENDPOINT_URL_EC2` / `_IAM`) are honoured by the SDK
-/// itself. Adds the standard retry mode and the timeouts above.
+/// itself. Adds [`default_retry_config`] and the timeouts above.
 pub async fn load_sdk_config(region: Option<&str>) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::standard())
+        .retry_config(default_retry_config())
         .timeout_config(default_timeouts());
     if let Some(region) = region {
         loader = loader.region(Region::new(region.to_string()));
@@ -108,11 +116,21 @@ fn default_timeouts() -> TimeoutConfig {
         .build()
 }
 
-/// The SDK config's retry settings, standard mode when it has none.
+/// Adaptive retry: the SDK's standard retries (exponential backoff with jitter, a retry
+/// token bucket) plus a client-side rate limiter that slows down after a throttling answer.
+/// Each client has its own retry partition (`ec2-us-east-1`, `iam`), so one throttled service
+/// or region does not slow the others: AWS throttles each of them on its own.
+pub fn default_retry_config() -> RetryConfig {
+    RetryConfig::adaptive()
+        .with_max_attempts(MAX_ATTEMPTS)
+        .with_max_backoff(MAX_BACKOFF)
+}
+
+/// The SDK config's retry settings, [`default_retry_config`] when it has none.
 fn retry_config(sdk: &SdkConfig) -> RetryConfig {
     sdk.retry_config()
         .cloned()
-        .unwrap_or_else(RetryConfig::standard)
+        .unwrap_or_else(default_retry_config)
 }
 
 /// The SDK config's timeouts, with ours filling whatever it leaves unset.
@@ -129,8 +147,10 @@ fn ec2_client(sdk: &SdkConfig, region: &str, ledger: &CallLedger) -> aws_sdk_ec2
     let config = aws_sdk_ec2::config::Builder::from(sdk)
         .region(Region::new(region.to_string()))
         .retry_config(retry_config(sdk))
+        .retry_partition(RetryPartition::new(format!("driftgate-ec2-{region}")))
+        .retry_classifier(calls::RefusedIsFinal)
         .timeout_config(timeout_config(sdk))
-        .interceptor(ledger.interceptor("ec2"))
+        .interceptor(ledger.interceptor("ec2", Some(region)))
         .build();
     aws_sdk_ec2::Client::from_conf(config)
 }
@@ -138,8 +158,10 @@ fn ec2_client(sdk: &SdkConfig, region: &str, ledger: &CallLedger) -> aws_sdk_ec2
 fn iam_client(sdk: &SdkConfig, ledger: &CallLedger) -> aws_sdk_iam::Client {
     let mut builder = aws_sdk_iam::config::Builder::from(sdk)
         .retry_config(retry_config(sdk))
+        .retry_partition(RetryPartition::new("driftgate-iam"))
+        .retry_classifier(calls::RefusedIsFinal)
         .timeout_config(timeout_config(sdk))
-        .interceptor(ledger.interceptor("iam"));
+        .interceptor(ledger.interceptor("iam", None));
     // IAM is global; its endpoint resolves from any region of the partition, but it needs one.
     if sdk.region().is_none() {
         builder = builder.region(Region::new("us-east-1"));
@@ -192,7 +214,7 @@ pub async fn observe(sdk: &SdkConfig, request: &ObserveRequest, progress: Progre
                 None,
                 "DescribeVpcs",
                 &lost,
-                "no region configured: name one (--region) or set AWS_REGION".into(),
+                "no region configured: name one (--region) or set AWS_REGION".to_string(),
             ));
         }
         for region in &regions {
@@ -278,6 +300,7 @@ pub async fn observe(sdk: &SdkConfig, request: &ObserveRequest, progress: Progre
             !b.primary,
         ))
     });
+    calls::name_endpoints(&mut gaps, &ledger);
     gaps.sort();
     gaps.dedup();
 
