@@ -492,10 +492,9 @@ impl Planner<'_> {
                 shell_word(&d.id)
             ),
             format!(
-                "in no state: add `resource \"{}\" \"{name}\" {{}}` to the configuration and run \
-                 this command (or write an `import` block and run `terraform plan \
-                 -generate-config-out=FILE`); delete the object instead if it should not exist. \
-                 driftgate does not write import blocks yet",
+                "in no state: add `resource \"{}\" \"{name}\" {{}}` to the configuration, then \
+                 run this (or delete the object if it should not exist); driftgate does not \
+                 write import blocks yet",
                 d.resource_type
             ),
         )

@@ -855,18 +855,14 @@ pub fn parse_address(s: &str) -> Result<Address, String> {
     let mut module = Vec::new();
     let mut mode = Mode::Managed;
     let name_end = |r: &str| r.find(['.', '[']).unwrap_or(r.len());
-    loop {
-        if let Some(r) = rest.strip_prefix("module.") {
-            let end = name_end(r);
-            let name = r[..end].to_string();
-            let (key, r) = parse_key(&r[end..]).map_err(|e| bad(&e))?;
-            rest = r
-                .strip_prefix('.')
-                .ok_or_else(|| bad("a module step must be followed by `.`"))?;
-            module.push(ModuleStep { name, key });
-        } else {
-            break;
-        }
+    while let Some(r) = rest.strip_prefix("module.") {
+        let end = name_end(r);
+        let name = r[..end].to_string();
+        let (key, r) = parse_key(&r[end..]).map_err(|e| bad(&e))?;
+        rest = r
+            .strip_prefix('.')
+            .ok_or_else(|| bad("a module step must be followed by `.`"))?;
+        module.push(ModuleStep { name, key });
     }
     if let Some(r) = rest.strip_prefix("data.") {
         mode = Mode::Data;
