@@ -23,6 +23,10 @@ use crate::error::Error;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// The audit log (hash-chained JSON lines) that scan, plan and apply append to and
+    /// `audit` reads. Default: DRIFTGATE_AUDIT_LOG, else ./.driftgate/audit.jsonl.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -33,6 +37,45 @@ pub enum Command {
     Observe(ObserveArgs),
     /// List the built-in severity rules, or explain one: `driftgate rules explain ID`.
     Rules(RulesArgs),
+    /// Check the audit log's hash chain, or show its entries.
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: AuditCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Verify the hash chain: exit 0 and print the entry count and head hash when intact,
+    /// exit 1 naming the first bad entry otherwise.
+    Verify {
+        /// A head hash recorded earlier (`sha256:...`): the log must still contain that entry,
+        /// which also detects a tail cut off after the anchor was taken.
+        #[arg(long, value_name = "HASH")]
+        anchor: Option<String>,
+    },
+    /// Show the log's entries, filtered.
+    Show(AuditShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditShowArgs {
+    /// Only entries of this command (scan, plan, apply, ...).
+    #[arg(long, value_name = "COMMAND")]
+    pub command: Option<String>,
+    /// Only entries with this outcome (ok, drift, incomplete, refused, failed, skipped).
+    #[arg(long, value_name = "OUTCOME")]
+    pub outcome: Option<crate::audit::Outcome>,
+    /// Only entries at or after this time: RFC 3339 (2026-12-01T09:30:00Z) or a date
+    /// (2026-12-01, from midnight UTC).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -124,10 +167,18 @@ pub struct Settings {
     pub color: bool,
     /// DRIFTGATE_FINGERPRINT_KEY: the key for fingerprints of sensitive values.
     pub fingerprint_key: Option<Vec<u8>>,
-    /// Today's date (UTC): the only clock reading.
+    /// Today's date (UTC): the date of `now`.
     pub today: time::Date,
     /// Set by the resolution of default state paths.
     pub cwd: PathBuf,
+    /// The time of this run (UTC): the only clock reading.
+    pub now: time::OffsetDateTime,
+    /// Who runs driftgate: DRIFTGATE_ACTOR, else the CI's actor variable, else the OS user.
+    pub actor: String,
+    /// The command line without the program name (masked before it is logged).
+    pub args: Vec<String>,
+    /// The audit log: `--audit-log`, else DRIFTGATE_AUDIT_LOG, else ./.driftgate/audit.jsonl.
+    pub audit_log: PathBuf,
 }
 
 impl Settings {
@@ -136,6 +187,9 @@ impl Settings {
         let stderr_tty = std::io::stderr().is_terminal();
         let stdout_tty = std::io::stdout().is_terminal();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let now = time::OffsetDateTime::now_utc();
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        let env = |name: &str| std::env::var(name).ok();
         Settings {
             progress: stderr_tty && !ci,
             color: match color {
@@ -147,10 +201,67 @@ impl Settings {
                 .ok()
                 .filter(|k| !k.is_empty())
                 .map(String::into_bytes),
-            today: time::OffsetDateTime::now_utc().date(),
-            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            today: now.date(),
+            now,
+            actor: resolve_actor(&env),
+            args: std::env::args_os()
+                .skip(1)
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect(),
+            audit_log: resolve_audit_log(None, env("DRIFTGATE_AUDIT_LOG"), &cwd),
+            cwd,
         }
     }
+
+    /// `--audit-log FILE`, when given, beats DRIFTGATE_AUDIT_LOG and the default.
+    pub fn with_audit_log(mut self, flag: Option<PathBuf>) -> Settings {
+        if flag.is_some() {
+            self.audit_log = resolve_audit_log(flag, None, &self.cwd);
+        }
+        self
+    }
+
+    /// The time, actor and command line every audit entry of this run carries.
+    pub fn audit_origin(&self) -> crate::audit::Origin {
+        crate::audit::Origin {
+            time: self.now,
+            actor: self.actor.clone(),
+            args: self.args.clone(),
+        }
+    }
+}
+
+/// The CI variables that name who started a job, in the order they are tried (GitHub
+/// Actions, GitLab CI, Bitbucket Pipelines, CircleCI, Buildkite, Azure Pipelines, Jenkins with
+/// the build-user-vars plugin).
+const CI_ACTOR_VARS: &[&str] = &[
+    "GITHUB_ACTOR",
+    "GITLAB_USER_LOGIN",
+    "BITBUCKET_STEP_TRIGGERER_UUID",
+    "CIRCLE_USERNAME",
+    "BUILDKITE_BUILD_CREATOR",
+    "BUILD_REQUESTEDFOR",
+    "BUILD_USER_ID",
+];
+
+/// DRIFTGATE_ACTOR, else the first CI actor variable set, else the OS user (USER, USERNAME),
+/// else `unknown`. Empty values count as unset.
+pub fn resolve_actor(env: &dyn Fn(&str) -> Option<String>) -> String {
+    std::iter::once("DRIFTGATE_ACTOR")
+        .chain(CI_ACTOR_VARS.iter().copied())
+        .chain(["USER", "USERNAME"])
+        .find_map(|name| env(name).filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The flag, else the variable, else `.driftgate/audit.jsonl` in `cwd`.
+pub fn resolve_audit_log(
+    flag: Option<PathBuf>,
+    env: Option<String>,
+    cwd: &std::path::Path,
+) -> PathBuf {
+    flag.or_else(|| env.filter(|v| !v.is_empty()).map(PathBuf::from))
+        .unwrap_or_else(|| cwd.join(".driftgate").join("audit.jsonl"))
 }
 
 /// Parse, run, print any error as a diagnostic on stderr, and return the exit code.
@@ -182,9 +293,10 @@ fn run(cli: Cli) -> Result<commands::Outcome, Error> {
         .enable_all()
         .build()
         .map_err(|e| Error::AwsConfig(format!("cannot start the async runtime: {e}")))?;
+    let audit_log = cli.audit_log;
     match cli.command {
         Command::Scan(args) => {
-            let settings = Settings::from_env(args.color);
+            let settings = Settings::from_env(args.color).with_audit_log(audit_log);
             runtime.block_on(commands::scan::run(&args, &settings))
         }
         Command::Observe(args) => {
@@ -192,5 +304,9 @@ fn run(cli: Cli) -> Result<commands::Outcome, Error> {
             runtime.block_on(commands::observe::run(&args, &settings))
         }
         Command::Rules(args) => commands::rules::run(&args),
+        Command::Audit(args) => {
+            let settings = Settings::from_env(ColorChoice::Never).with_audit_log(audit_log);
+            commands::audit::run(&args, &settings)
+        }
     }
 }

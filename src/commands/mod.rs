@@ -2,6 +2,7 @@
 //! the way cargo's commands wrap its operations. All I/O a command needs happens here or in
 //! the readers, providers and renderers it calls; the stages between are pure.
 
+pub mod audit;
 pub mod observe;
 pub mod rules;
 pub mod scan;

@@ -12,7 +12,21 @@ use crate::provider::{aws, snapshot};
 use crate::render;
 use crate::spec::Registry;
 
+/// Scans, then appends the run's audit entry (its outcome, or the error, and the states read).
 pub async fn run(args: &ScanArgs, settings: &Settings) -> Result<Outcome> {
+    let mut inputs = std::collections::BTreeMap::new();
+    let result = scan(args, settings, &mut inputs).await;
+    let logged = super::audit::record(settings, "scan", &result, inputs);
+    // A scan's own error comes first; a successful scan that could not be logged fails.
+    let outcome = result?;
+    logged.map(|()| outcome)
+}
+
+async fn scan(
+    args: &ScanArgs,
+    settings: &Settings,
+    inputs: &mut std::collections::BTreeMap<String, String>,
+) -> Result<Outcome> {
     let registry = Registry::builtin()?;
     let config = load_configuration(args, settings)?;
     let policy = load_policy(args, settings)?;
@@ -27,6 +41,7 @@ pub async fn run(args: &ScanArgs, settings: &Settings) -> Result<Outcome> {
         None
     };
     let states = read_states(&locations, sdk.as_ref()).await?;
+    *inputs = super::audit::state_inputs(&states);
 
     let started = std::time::Instant::now();
     let (observation, key) = match &args.observed {
