@@ -74,20 +74,14 @@ pub fn verify(bytes: &[u8], anchor: Option<&str>) -> Result<Verified, Problem> {
         }
         if record.seq != expected_seq {
             let what = if record.seq > expected_seq {
+                let missing = if record.seq - expected_seq == 1 {
+                    format!("entry {expected_seq} is")
+                } else {
+                    format!("entries {expected_seq} to {} are", record.seq - 1)
+                };
                 format!(
-                    "seq {} where {expected_seq} was expected: {} entr{} before it {} missing (removed?)",
+                    "seq {} where {expected_seq} was expected: {missing} missing before it (removed, or moved later)",
                     record.seq,
-                    record.seq - expected_seq,
-                    if record.seq - expected_seq == 1 {
-                        "y"
-                    } else {
-                        "ies"
-                    },
-                    if record.seq - expected_seq == 1 {
-                        "is"
-                    } else {
-                        "are"
-                    },
                 )
             } else {
                 format!(

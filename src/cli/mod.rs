@@ -244,12 +244,12 @@ const CI_ACTOR_VARS: &[&str] = &[
     "BUILD_USER_ID",
 ];
 
-/// DRIFTGATE_ACTOR, else the first CI actor variable set, else the OS user (USER, USERNAME),
+/// DRIFTGATE_ACTOR, else the first CI actor variable set, else the OS user (USER, LOGNAME, USERNAME),
 /// else `unknown`. Empty values count as unset.
 pub fn resolve_actor(env: &dyn Fn(&str) -> Option<String>) -> String {
     std::iter::once("DRIFTGATE_ACTOR")
         .chain(CI_ACTOR_VARS.iter().copied())
-        .chain(["USER", "USERNAME"])
+        .chain(["USER", "LOGNAME", "USERNAME"])
         .find_map(|name| env(name).filter(|v| !v.trim().is_empty()))
         .unwrap_or_else(|| "unknown".to_string())
 }
