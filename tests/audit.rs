@@ -163,7 +163,7 @@ fn the_log_goes_to_the_flag_else_the_variable_else_the_working_directory() {
     let o = cmd(&by_env)
         .arg("--audit-log")
         .arg(&by_flag)
-        .args(&demo_scan())
+        .args(demo_scan())
         .output()
         .unwrap();
     assert_eq!(code(&o), 2, "{}", stderr(&o));
@@ -176,7 +176,7 @@ fn the_log_goes_to_the_flag_else_the_variable_else_the_working_directory() {
     let o = cmd(&by_env)
         .env_remove("DRIFTGATE_AUDIT_LOG")
         .current_dir(dir.path())
-        .args(&demo_scan())
+        .args(demo_scan())
         .output()
         .unwrap();
     assert_eq!(code(&o), 2, "{}", stderr(&o));
@@ -191,7 +191,7 @@ fn the_actor_is_driftgate_actor_else_the_ci_actor_else_the_os_user() {
     let o = cmd(&log)
         .env_remove("DRIFTGATE_ACTOR")
         .env("GITHUB_ACTOR", "octocat")
-        .args(&demo_scan())
+        .args(demo_scan())
         .output()
         .unwrap();
     assert_eq!(code(&o), 2);
@@ -200,7 +200,7 @@ fn the_actor_is_driftgate_actor_else_the_ci_actor_else_the_os_user() {
         .env_remove("GITHUB_ACTOR")
         .env_remove("GITLAB_USER_LOGIN")
         .env("USER", "os-user")
-        .args(&demo_scan())
+        .args(demo_scan())
         .output()
         .unwrap();
     assert_eq!(code(&o), 2);
@@ -401,7 +401,7 @@ fn concurrent_scans_each_append_one_entry_and_the_chain_holds() {
         .map(|i| {
             cmd(&log)
                 .env("DRIFTGATE_ACTOR", format!("writer-{i}"))
-                .args(&demo_scan())
+                .args(demo_scan())
                 .stdout(std::process::Stdio::null())
                 .spawn()
                 .unwrap()
