@@ -385,6 +385,72 @@ pub enum Error {
         span: Option<SourceSpan>,
     },
 
+    // ---- audit log (src/audit) -------------------------------------------------------------
+    #[error("cannot append to the audit log `{path}`: {reason}")]
+    #[diagnostic(
+        code(driftgate::audit::write),
+        help(
+            "every scan, plan and apply is logged, and fails when its entry cannot be written; log elsewhere with `--audit-log FILE` or DRIFTGATE_AUDIT_LOG"
+        )
+    )]
+    AuditWrite { path: String, reason: String },
+
+    #[error("the audit log `{path}` is damaged: {reason}")]
+    #[diagnostic(
+        code(driftgate::audit::damaged),
+        help(
+            "run `driftgate audit verify` to see where; keep the damaged file as evidence and move it aside to start a new log"
+        )
+    )]
+    AuditDamaged { path: String, reason: String },
+
+    #[error("there is no audit log at `{path}`")]
+    #[diagnostic(
+        code(driftgate::audit::missing),
+        help(
+            "the log is created by the first scan, plan or apply; pass the log to check with `--audit-log FILE` or DRIFTGATE_AUDIT_LOG (default ./.driftgate/audit.jsonl)"
+        )
+    )]
+    AuditMissing { path: String },
+
+    #[error("cannot read the audit log `{path}`")]
+    #[diagnostic(code(driftgate::audit::read))]
+    AuditRead {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("the audit log `{path}` does not verify: line {line}{seq}: {what}", seq = seq.map(|s| format!(" (seq {s})")).unwrap_or_default())]
+    #[diagnostic(
+        code(driftgate::audit::broken),
+        help(
+            "the entries before line {line} verify; from this line on the log was edited, reordered, cut short or damaged"
+        )
+    )]
+    AuditBroken {
+        path: String,
+        line: usize,
+        seq: Option<u64>,
+        what: String,
+    },
+
+    #[error(
+        "the audit log `{path}` has no entry with the anchored hash {anchor} ({entries} entries, head {head})"
+    )]
+    #[diagnostic(
+        code(driftgate::audit::anchor_not_found),
+        help(
+            "the entries verify among themselves, but the log no longer holds the head recorded earlier: its tail was cut off, or it was rewritten, after the anchor was taken"
+        )
+    )]
+    AuditAnchorNotFound {
+        path: String,
+        anchor: String,
+        entries: u64,
+        head: String,
+    },
+
     // ---- remediation plans (src/plan) -------------------------------------------------------
     #[error("cannot read plan file `{path}`")]
     #[diagnostic(

@@ -4,6 +4,7 @@
 mod support;
 
 mod build;
+mod audit;
 mod cli;
 mod corpora;
 mod live;

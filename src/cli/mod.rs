@@ -25,6 +25,10 @@ pub use crate::ops::Settings;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// The audit log (hash-chained JSON lines) that scan, plan and apply append to and
+    /// `audit` reads. Default: DRIFTGATE_AUDIT_LOG, else ./.driftgate/audit.jsonl.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -38,6 +42,45 @@ pub enum Command {
     /// Scan, then write a remediation plan (a plan file with a digest) and print the command
     /// that applies it.
     Plan(PlanArgs),
+    /// Check the audit log's hash chain, or show its entries.
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: AuditCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Verify the hash chain: exit 0 and print the entry count and head hash when intact,
+    /// exit 1 naming the first bad entry otherwise.
+    Verify {
+        /// A head hash recorded earlier (`sha256:...`): the log must still contain that entry,
+        /// which also detects a tail cut off after the anchor was taken.
+        #[arg(long, value_name = "HASH")]
+        anchor: Option<String>,
+    },
+    /// Show the log's entries, filtered.
+    Show(AuditShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditShowArgs {
+    /// Only entries of this command (scan, plan, apply, ...).
+    #[arg(long, value_name = "COMMAND")]
+    pub command: Option<String>,
+    /// Only entries with this outcome (ok, drift, incomplete, refused, failed, skipped).
+    #[arg(long, value_name = "OUTCOME")]
+    pub outcome: Option<crate::audit::Outcome>,
+    /// Only entries at or after this time: RFC 3339 (2026-12-01T09:30:00Z) or a date
+    /// (2026-12-01, from midnight UTC).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -193,33 +236,15 @@ pub struct ObserveArgs {
     pub states: Vec<String>,
 }
 
-/// CI systems' variables naming who triggered the run, in the order they are tried.
-const CI_ACTOR_VARS: &[&str] = &[
-    "GITHUB_ACTOR",
-    "GITLAB_USER_LOGIN",
-    "BUILDKITE_BUILD_CREATOR",
-    "CIRCLE_USERNAME",
-    "BITBUCKET_STEP_TRIGGERER_UUID",
-    "BUILD_REQUESTEDFOR",
-];
-
-/// The actor from the environment (see [`Settings::actor`]); `unknown` when nothing names one.
-pub fn resolve_actor(var: impl Fn(&str) -> Option<String>) -> String {
-    let named = |k: &str| var(k).filter(|v| !v.trim().is_empty());
-    named("DRIFTGATE_ACTOR")
-        .or_else(|| CI_ACTOR_VARS.iter().find_map(|k| named(k)))
-        .or_else(|| named("USER"))
-        .or_else(|| named("USERNAME"))
-        .unwrap_or_else(|| "unknown".to_string())
-}
-
 /// Resolves the settings from the environment, the terminal and the clock.
-pub fn settings_from_env(color: ColorChoice) -> Settings {
+pub fn settings_from_env(color: ColorChoice, audit_log: Option<PathBuf>) -> Settings {
     let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
     let stderr_tty = std::io::stderr().is_terminal();
     let stdout_tty = std::io::stdout().is_terminal();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let now = time::OffsetDateTime::now_utc();
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let env = |name: &str| std::env::var(name).ok();
     Settings {
         progress: stderr_tty && !ci,
         color: match color {
@@ -232,9 +257,14 @@ pub fn settings_from_env(color: ColorChoice) -> Settings {
             .filter(|k| !k.is_empty())
             .map(String::into_bytes),
         today: now.date(),
-        cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
         now,
-        actor: resolve_actor(|k| std::env::var(k).ok()),
+        actor: resolve_actor(&env),
+        args: std::env::args_os()
+            .skip(1)
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
+        audit_log: resolve_audit_log(audit_log, env("DRIFTGATE_AUDIT_LOG"), &cwd),
+        cwd,
     }
 }
 
@@ -289,6 +319,38 @@ impl From<Format> for ReportFormat {
         }
     }
 }
+/// The CI variables that name who started a job, in the order they are tried (GitHub
+/// Actions, GitLab CI, Bitbucket Pipelines, CircleCI, Buildkite, Azure Pipelines, Jenkins with
+/// the build-user-vars plugin).
+const CI_ACTOR_VARS: &[&str] = &[
+    "GITHUB_ACTOR",
+    "GITLAB_USER_LOGIN",
+    "BITBUCKET_STEP_TRIGGERER_UUID",
+    "CIRCLE_USERNAME",
+    "BUILDKITE_BUILD_CREATOR",
+    "BUILD_REQUESTEDFOR",
+    "BUILD_USER_ID",
+];
+
+/// DRIFTGATE_ACTOR, else the first CI actor variable set, else the OS user (USER, LOGNAME, USERNAME),
+/// else `unknown`. Empty values count as unset.
+pub fn resolve_actor(env: &dyn Fn(&str) -> Option<String>) -> String {
+    std::iter::once("DRIFTGATE_ACTOR")
+        .chain(CI_ACTOR_VARS.iter().copied())
+        .chain(["USER", "LOGNAME", "USERNAME"])
+        .find_map(|name| env(name).filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The flag, else the variable, else `.driftgate/audit.jsonl` in `cwd`.
+pub fn resolve_audit_log(
+    flag: Option<PathBuf>,
+    env: Option<String>,
+    cwd: &std::path::Path,
+) -> PathBuf {
+    flag.or_else(|| env.filter(|v| !v.is_empty()).map(PathBuf::from))
+        .unwrap_or_else(|| cwd.join(".driftgate").join("audit.jsonl"))
+}
 
 /// Parse, run, print any error as a diagnostic on stderr, and return the exit code.
 pub fn main() -> ExitCode {
@@ -319,13 +381,14 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
         .enable_all()
         .build()
         .map_err(|e| Error::AwsConfig(format!("cannot start the async runtime: {e}")))?;
+    let audit_log = cli.audit_log;
     match cli.command {
         Command::Scan(args) => {
-            let settings = settings_from_env(args.color);
+            let settings = settings_from_env(args.color, audit_log);
             runtime.block_on(ops::scan::run(&args.options(), &settings))
         }
         Command::Observe(args) => {
-            let settings = settings_from_env(ColorChoice::Never);
+            let settings = settings_from_env(ColorChoice::Never, audit_log.clone());
             let options = ops::observe::ObserveOptions {
                 out: args.out,
                 regions: args.regions,
@@ -338,8 +401,21 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
             Some(RulesCommand::Explain { id }) => Some(id.as_str()),
         }),
         Command::Plan(args) => {
-            let settings = settings_from_env(args.color);
+            let settings = settings_from_env(args.color, audit_log.clone());
             runtime.block_on(ops::plan::run(&args.options(), &settings))
+        }
+        Command::Audit(args) => {
+            let settings = settings_from_env(ColorChoice::Never, audit_log);
+            let request = match args.command {
+                AuditCommand::Verify { anchor } => ops::audit::AuditRequest::Verify { anchor },
+                AuditCommand::Show(a) => ops::audit::AuditRequest::Show {
+                    command: a.command,
+                    outcome: a.outcome,
+                    since: a.since,
+                    format: a.format.into(),
+                },
+            };
+            ops::audit::run(&request, &settings)
         }
     }
 }

@@ -8,6 +8,13 @@
 //! [`fingerprint`] is the other half: a keyed hash (HMAC-SHA256) of a value's canonical
 //! encoding, so a recorded observation can store *that* a secret is what it was without
 //! storing the secret (see `docs/observation-format.md`).
+//!
+//! [`mask_args`] and [`mask_text`] mask text that is not a value: command lines (secret flag
+//! values such as `--approve TOKEN`) and free text (credentials and query strings in URLs).
+
+mod args;
+
+pub use args::{mask_args, mask_text, mask_url};
 
 use std::collections::BTreeMap;
 

@@ -5,6 +5,7 @@
 //! operation needs happens here or in the readers, providers and renderers it calls; the
 //! stages between are pure.
 
+pub mod audit;
 pub mod observe;
 pub mod plan;
 pub mod rules;
@@ -36,6 +37,21 @@ pub struct Settings {
     pub now: time::OffsetDateTime,
     /// Who runs driftgate: `DRIFTGATE_ACTOR`, else the CI's actor variable, else the OS user.
     pub actor: String,
+    /// The command line without the program name (masked before it is logged).
+    pub args: Vec<String>,
+    /// The audit log: `--audit-log`, else DRIFTGATE_AUDIT_LOG, else ./.driftgate/audit.jsonl.
+    pub audit_log: PathBuf,
+}
+
+impl Settings {
+    /// The time, actor and command line every audit entry of this run carries.
+    pub fn audit_origin(&self) -> crate::audit::Origin {
+        crate::audit::Origin {
+            time: self.now,
+            actor: self.actor.clone(),
+            args: self.args.clone(),
+        }
+    }
 }
 
 /// How a report is printed.

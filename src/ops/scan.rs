@@ -38,14 +38,30 @@ pub struct ScanOptions {
     pub config: Option<PathBuf>,
 }
 
+/// Scans, then appends the run's audit entry (its outcome, or the error, and the states read).
 pub async fn run(args: &ScanOptions, settings: &Settings) -> Result<Outcome> {
+    let mut inputs = std::collections::BTreeMap::new();
+    let result = scan(args, settings, &mut inputs).await;
+    let logged = super::audit::record(settings, "scan", &result, inputs);
+    // A scan's own error comes first; a successful scan that could not be logged fails.
+    let outcome = result?;
+    logged.map(|()| outcome)
+}
+
+async fn scan(
+    args: &ScanOptions,
+    settings: &Settings,
+    inputs: &mut std::collections::BTreeMap<String, String>,
+) -> Result<Outcome> {
     let Evaluation {
         observation,
         report,
         live,
         elapsed,
+        states,
         ..
     } = evaluate(args, settings).await?;
+    *inputs = super::audit::state_inputs(&states);
     let text = match args.format {
         ReportFormat::Json => render::json::render_json(
             &report,
@@ -101,7 +117,6 @@ pub async fn evaluate(args: &ScanOptions, settings: &Settings) -> Result<Evaluat
         None
     };
     let states = read_states(&locations, sdk.as_ref()).await?;
-
     let started = std::time::Instant::now();
     let (observation, key) = match &args.observed {
         Some(path) => {

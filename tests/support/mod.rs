@@ -13,9 +13,21 @@ pub fn fixture(rel: &str) -> PathBuf {
     root().join("fixtures").join(rel)
 }
 
-/// The driftgate binary built for this test run.
+/// The driftgate binary built for this test run. Its audit log goes to one file per test
+/// process in the temp directory (not ./.driftgate/ in the source tree); a test about the log
+/// passes its own `--audit-log` or DRIFTGATE_AUDIT_LOG.
 pub fn driftgate() -> std::process::Command {
-    std::process::Command::new(env!("CARGO_BIN_EXE_driftgate"))
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_driftgate"));
+    cmd.env("DRIFTGATE_AUDIT_LOG", test_audit_log());
+    cmd
+}
+
+/// The audit log of the test binaries' runs of driftgate (shared by every test of this process).
+pub fn test_audit_log() -> PathBuf {
+    std::env::temp_dir().join(format!(
+        "driftgate-tests-audit-{}.jsonl",
+        std::process::id()
+    ))
 }
 
 pub mod moto;
