@@ -10,6 +10,7 @@
 // is returned only on the way out of a command, never in a hot loop.
 #![allow(clippy::result_large_err)]
 
+pub mod apply;
 pub mod audit;
 pub mod cli;
 pub mod diff;

@@ -3,8 +3,9 @@
 
 mod support;
 
-mod build;
+mod apply;
 mod audit;
+mod build;
 mod cli;
 mod corpora;
 mod live;

@@ -42,8 +42,34 @@ pub enum Command {
     /// Scan, then write a remediation plan (a plan file with a digest) and print the command
     /// that applies it.
     Plan(PlanArgs),
+    /// Apply a plan: only with `--approve TOKEN` (the one `plan` printed), only if the plan,
+    /// its inputs and the cloud are unchanged since planning. Exit 0 when every executable
+    /// action succeeded and its drift is gone, 1 otherwise (refused, failed, still drifted).
+    Apply(ApplyArgs),
     /// Check the audit log's hash chain, or show its entries.
     Audit(AuditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The plan file `driftgate plan` wrote.
+    #[arg(value_name = "PLAN")]
+    pub plan: PathBuf,
+    /// The approval token `driftgate plan` printed for this plan.
+    #[arg(long, value_name = "TOKEN")]
+    pub approve: Option<String>,
+    /// Make every check and print the calls it would make; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The configuration directory the plan was made with. Default: as for `scan`.
+    #[arg(long, value_name = "DIR")]
+    pub config: Option<PathBuf>,
+    /// The policy file the plan was made with. Default: ./driftgate.hcl when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -403,6 +429,18 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
         Command::Plan(args) => {
             let settings = settings_from_env(args.color, audit_log.clone());
             runtime.block_on(ops::plan::run(&args.options(), &settings))
+        }
+        Command::Apply(args) => {
+            let settings = settings_from_env(ColorChoice::Never, audit_log);
+            let options = ops::apply::ApplyOptions {
+                plan: args.plan,
+                approve: args.approve,
+                dry_run: args.dry_run,
+                config: args.config,
+                policy: args.policy,
+                format: args.format.into(),
+            };
+            runtime.block_on(ops::apply::run(&options, &settings))
         }
         Command::Audit(args) => {
             let settings = settings_from_env(ColorChoice::Never, audit_log);

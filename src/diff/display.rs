@@ -58,9 +58,7 @@ fn at(v: &Value, path: &[Segment]) -> Option<Value> {
         (Value::Sensitive(Secret::Clear(inner)), _) => at(inner, path).map(Value::sensitive),
         (Value::Sensitive(_), _) => Some(v.clone()),
         (Value::Map(m), Segment::Key(k)) => m.get(k).map_or(Some(Value::Null), |x| at(x, rest)),
-        (Value::List(l), Segment::Index(i)) => {
-            l.get(*i).map_or(Some(Value::Null), |x| at(x, rest))
-        }
+        (Value::List(l), Segment::Index(i)) => l.get(*i).map_or(Some(Value::Null), |x| at(x, rest)),
         (Value::Null, _) => Some(Value::Null),
         _ => None,
     }

@@ -24,8 +24,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::mask::SENSITIVE;
 use crate::model::{
-    Attributes, DiffReport, Drift, DriftKind, NotChecked, NotCheckedReason, Observation, ObservedResource,
-    Owner, Path, RecordedResource, RecordedState, Secret, Summary, Value,
+    Attributes, DiffReport, Drift, DriftKind, NotChecked, NotCheckedReason, Observation,
+    ObservedResource, Owner, Path, RecordedResource, RecordedState, Secret, Summary, Value,
 };
 use crate::normalize::{self, Side};
 use crate::spec::{Compare, Registry, ResourceSpec, Scope, filter_matches};

@@ -9,8 +9,7 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 
 use super::*;
-use crate::model::{
-    DiffReport,Address, Path, Secret, StateSource};
+use crate::model::{Address, DiffReport, Path, Secret, StateSource};
 
 /// Any value a state or an observation can hold (finite numbers: JSON has no NaN).
 fn value() -> impl Strategy<Value = Value> {

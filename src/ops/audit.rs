@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use crate::audit::{self, Entry, Log, Problem, show};
-use crate::ops::{Outcome, ReportFormat, Settings};
 use crate::error::{Error, Result};
+use crate::ops::{Outcome, ReportFormat, Settings};
 use crate::render;
 
 /// What `driftgate audit` was asked for.
@@ -126,7 +126,10 @@ pub fn state_inputs(states: &[crate::model::RecordedState]) -> BTreeMap<String, 
         .iter()
         .flat_map(|s| {
             [
-                (format!("state:{}", s.source), format!("sha256:{}", s.sha256)),
+                (
+                    format!("state:{}", s.source),
+                    format!("sha256:{}", s.sha256),
+                ),
                 (
                     format!("serial:{}", s.source),
                     format!("{}/{}", s.lineage, s.serial),

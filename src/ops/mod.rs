@@ -5,6 +5,7 @@
 //! operation needs happens here or in the readers, providers and renderers it calls; the
 //! stages between are pure.
 
+pub mod apply;
 pub mod audit;
 pub mod observe;
 pub mod plan;

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::ops::scan::{self, Evaluation, ScanOptions};
-use crate::ops::{Outcome, ReportFormat, Settings};
 use crate::error::{Error, Result};
 use crate::model::plan::{Author, Inputs, StateInput};
+use crate::ops::scan::{self, Evaluation, ScanOptions};
+use crate::ops::{Outcome, ReportFormat, Settings};
 use crate::plan::{self, PlanInput, PlanOptions};
 use crate::render;
 

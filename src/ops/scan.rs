@@ -82,10 +82,8 @@ async fn scan(
         ),
     };
     render::emit(&text, args.out.as_deref())?;
-    let to = render::notice::Destination::of(
-        args.out.as_deref(),
-        args.format == ReportFormat::Json,
-    );
+    let to =
+        render::notice::Destination::of(args.out.as_deref(), args.format == ReportFormat::Json);
     render::notice::warn_scan(&report, to);
     Ok(outcome(&report))
 }
@@ -262,7 +260,10 @@ fn load_policy(args: &ScanOptions, settings: &Settings) -> Result<Policy> {
 
 /// The policy file a scan reads (`--policy FILE`, else ./driftgate.hcl when it exists) and the
 /// name reports show for it.
-pub fn policy_file(args: &ScanOptions, settings: &Settings) -> Option<(std::path::PathBuf, String)> {
+pub fn policy_file(
+    args: &ScanOptions,
+    settings: &Settings,
+) -> Option<(std::path::PathBuf, String)> {
     match &args.policy {
         Some(p) => Some((p.clone(), super::display_path(p))),
         None => Some(settings.cwd.join("driftgate.hcl"))

@@ -6,8 +6,8 @@
 //! [`crate::mask::mask`] returns, so a secret cannot reach the output by accident.
 
 pub mod json;
-pub mod plan;
 pub mod notice;
+pub mod plan;
 pub mod progress;
 pub mod table;
 

@@ -186,3 +186,8 @@ mod tests {
         );
     }
 }
+
+/// One line on stderr: why `apply` refused, and that nothing changed.
+pub fn refused(reason: &str) {
+    eprintln!("driftgate apply: refused: {reason}. Nothing was changed.");
+}

@@ -101,3 +101,94 @@ pub fn render_json(plan: &Plan, out: &str) -> String {
     text.push('\n');
     text
 }
+
+/// What `apply` did (or, with `--dry-run`, would do), action by action.
+pub fn render_apply_table(
+    plan: &Plan,
+    outcomes: &std::collections::BTreeMap<String, crate::apply::Done>,
+    dry_run: bool,
+) -> String {
+    let mut t = Table::new();
+    t.force_no_tty()
+        .load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(WIDTH)
+        .set_header(vec!["id", "action", "resource", "outcome", "calls"]);
+    for a in &plan.actions {
+        let resource = match &a.address {
+            Some(addr) => addr.to_string(),
+            None => format!("{} {}", a.resource_type, a.resource_id),
+        };
+        let done = outcomes.get(&a.id);
+        let outcome = match done {
+            Some(crate::apply::Done::Failed(e)) => format!("failed: {e}"),
+            Some(crate::apply::Done::LeftForAPerson) => match a.status {
+                ActionStatus::Blocked => format!("blocked: {}", a.reason),
+                _ => format!(
+                    "left for a person: {}",
+                    a.manual_command.as_deref().unwrap_or("-")
+                ),
+            },
+            Some(d) => d.as_str().to_string(),
+            None => "-".to_string(),
+        };
+        let calls = if a.status == ActionStatus::Planned {
+            a.calls
+                .iter()
+                .map(|c| c.api())
+                .collect::<Vec<_>>()
+                .join("\n")
+        } else {
+            "-".to_string()
+        };
+        t.add_row(vec![
+            a.id.clone(),
+            a.kind.to_string(),
+            resource,
+            outcome,
+            calls,
+        ]);
+    }
+    let head = if dry_run {
+        "Dry run: every check passed; nothing was changed. It would run:"
+    } else {
+        "Applied"
+    };
+    format!("{head} plan {}\n{t}\n", plan.digest)
+}
+
+/// The same as JSON: `{plan, dry_run, actions: [{id, kind, outcome, error}]}`.
+pub fn render_apply_json(
+    plan: &Plan,
+    outcomes: &std::collections::BTreeMap<String, crate::apply::Done>,
+    dry_run: bool,
+) -> String {
+    let actions: Vec<serde_json::Value> = plan
+        .actions
+        .iter()
+        .map(|a| {
+            let done = outcomes.get(&a.id);
+            serde_json::json!({
+                "id": a.id,
+                "kind": a.kind.as_str(),
+                "status": a.status.as_str(),
+                "address": a.address.as_ref().map(ToString::to_string),
+                "resource_type": a.resource_type,
+                "resource_id": a.resource_id,
+                "outcome": done.map(|d| d.as_str()),
+                "error": match done {
+                    Some(crate::apply::Done::Failed(e)) => Some(e.clone()),
+                    _ => None,
+                },
+            })
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&serde_json::json!({
+        "plan": plan.digest,
+        "dry_run": dry_run,
+        "actions": actions,
+    }))
+    .unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,698 @@
+//! The inverse of `provider::aws`: one plan [`Call`] becomes one AWS SDK write request (or, for
+//! an IAM policy's version limit, the read that decides it). This is the only code in driftgate
+//! that changes the cloud, and it runs only the calls of a plan that `apply::verify` accepted.
+//!
+//! Values come in as [`Arg`]s: a clear value, or a reference into the state that the caller's
+//! resolver reads again at apply time (a sensitive value is never in the plan file).
+
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use aws_sdk_ec2::error::ProvideErrorMetadata;
+use aws_sdk_ec2::types as ec2;
+use aws_sdk_iam::types as iam;
+
+use crate::model::Value;
+use crate::model::plan::{Arg, Call, IamEntity, SgRule, SgSource, VersionSelector};
+
+/// What a call failed with: the AWS error code and message (never a request body, which may
+/// carry a restored secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallError {
+    pub api: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.api, self.message)
+    }
+}
+
+/// Resolves an [`Arg`] to the value to send (reading the state again for a `FromState`).
+pub type Resolve<'a> = &'a (dyn Fn(&Arg) -> Result<Value, String> + Sync);
+
+/// SDK clients for one region (EC2) and the account (IAM).
+pub struct Clients {
+    ec2: aws_sdk_ec2::Client,
+    iam: aws_sdk_iam::Client,
+}
+
+impl Clients {
+    pub fn new(sdk: &SdkConfig, region: Option<&str>) -> Clients {
+        let mut ec2 = aws_sdk_ec2::config::Builder::from(sdk);
+        if let Some(r) = region {
+            ec2 = ec2.region(aws_sdk_ec2::config::Region::new(r.to_string()));
+        }
+        let mut iam = aws_sdk_iam::config::Builder::from(sdk);
+        if sdk.region().is_none() {
+            iam = iam.region(aws_sdk_iam::config::Region::new("us-east-1"));
+        }
+        Clients {
+            ec2: aws_sdk_ec2::Client::from_conf(ec2.build()),
+            iam: aws_sdk_iam::Client::from_conf(iam.build()),
+        }
+    }
+}
+
+fn aws_error<E: ProvideErrorMetadata + std::fmt::Debug>(api: &str, e: E) -> CallError {
+    let message = match (e.code(), e.message()) {
+        (Some(c), Some(m)) => format!("{c}: {m}"),
+        (Some(c), None) => c.to_string(),
+        (None, Some(m)) => m.to_string(),
+        // Dispatch and construction failures carry no AWS error: keep the kind only.
+        (None, None) => "the request did not reach AWS or had no response".to_string(),
+    };
+    CallError {
+        api: api.to_string(),
+        message,
+    }
+}
+
+fn text(api: &str, resolve: Resolve<'_>, arg: &Arg) -> Result<String, CallError> {
+    let v = resolve(arg).map_err(|m| CallError {
+        api: api.to_string(),
+        message: m,
+    })?;
+    let v = match v {
+        Value::Sensitive(crate::model::Secret::Clear(inner)) => *inner,
+        other => other,
+    };
+    v.scalar_text().ok_or_else(|| CallError {
+        api: api.to_string(),
+        message: "the value to restore is not a single text value".into(),
+    })
+}
+
+fn ip_permission(rule: &SgRule) -> ec2::IpPermission {
+    let mut p = ec2::IpPermission::builder().ip_protocol(&rule.protocol);
+    if let Some(from) = rule.from_port {
+        p = p.from_port(from as i32);
+    }
+    if let Some(to) = rule.to_port {
+        p = p.to_port(to as i32);
+    }
+    let description = (!rule.description.is_empty()).then(|| rule.description.clone());
+    p = match &rule.source {
+        SgSource::CidrIpv4(c) => p.ip_ranges(
+            ec2::IpRange::builder()
+                .cidr_ip(c)
+                .set_description(description)
+                .build(),
+        ),
+        SgSource::CidrIpv6(c) => p.ipv6_ranges(
+            ec2::Ipv6Range::builder()
+                .cidr_ipv6(c)
+                .set_description(description)
+                .build(),
+        ),
+        SgSource::PrefixList(id) => p.prefix_list_ids(
+            ec2::PrefixListId::builder()
+                .prefix_list_id(id)
+                .set_description(description)
+                .build(),
+        ),
+        SgSource::Group(id) => p.user_id_group_pairs(
+            ec2::UserIdGroupPair::builder()
+                .group_id(id)
+                .set_description(description)
+                .build(),
+        ),
+    };
+    p.build()
+}
+
+fn rule_request(rule: &SgRule) -> ec2::SecurityGroupRuleRequest {
+    let mut r = ec2::SecurityGroupRuleRequest::builder()
+        .ip_protocol(&rule.protocol)
+        .description(&rule.description);
+    if let Some(from) = rule.from_port {
+        r = r.from_port(from as i32);
+    }
+    if let Some(to) = rule.to_port {
+        r = r.to_port(to as i32);
+    }
+    match &rule.source {
+        SgSource::CidrIpv4(c) => r.cidr_ipv4(c),
+        SgSource::CidrIpv6(c) => r.cidr_ipv6(c),
+        SgSource::PrefixList(id) => r.prefix_list_id(id),
+        SgSource::Group(id) => r.referenced_group_id(id),
+    }
+    .build()
+}
+
+fn bool_attr(v: bool) -> ec2::AttributeBooleanValue {
+    ec2::AttributeBooleanValue::builder().value(v).build()
+}
+
+fn iam_tags(
+    api: &str,
+    tags: &std::collections::BTreeMap<String, Arg>,
+    resolve: Resolve<'_>,
+) -> Result<Vec<iam::Tag>, CallError> {
+    tags.iter()
+        .map(|(k, v)| {
+            iam::Tag::builder()
+                .key(k)
+                .value(text(api, resolve, v)?)
+                .build()
+                .map_err(|e| CallError {
+                    api: api.to_string(),
+                    message: e.to_string(),
+                })
+        })
+        .collect()
+}
+
+/// How long `StopInstances` may take to reach `stopped` before the action fails.
+const STOP_TIMEOUT: Duration = Duration::from_secs(300);
+
+async fn wait_stopped(c: &Clients, instance_id: &str) -> Result<(), CallError> {
+    let api = "ec2:DescribeInstances";
+    let started = std::time::Instant::now();
+    loop {
+        let out = c
+            .ec2
+            .describe_instances()
+            .instance_ids(instance_id)
+            .send()
+            .await
+            .map_err(|e| aws_error(api, e))?;
+        let state = out
+            .reservations()
+            .iter()
+            .flat_map(|r| r.instances())
+            .find_map(|i| i.state().and_then(|s| s.name()).cloned());
+        if state == Some(ec2::InstanceStateName::Stopped) {
+            return Ok(());
+        }
+        if started.elapsed() > STOP_TIMEOUT {
+            return Err(CallError {
+                api: api.into(),
+                message: format!("{instance_id} did not stop within {STOP_TIMEOUT:?}"),
+            });
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+/// Runs one call.
+pub async fn run(c: &Clients, call: &Call, resolve: Resolve<'_>) -> Result<(), CallError> {
+    let api = call.api();
+    let api = api.as_str();
+    match call {
+        Call::Ec2CreateTags { resource_id, tags } => {
+            let mut req = c.ec2.create_tags().resources(resource_id);
+            for (k, v) in tags {
+                req = req.tags(
+                    ec2::Tag::builder()
+                        .key(k)
+                        .value(text(api, resolve, v)?)
+                        .build(),
+                );
+            }
+            req.send().await.map_err(|x| aws_error(api, x))?;
+        }
+        Call::Ec2DeleteTags { resource_id, keys } => {
+            let mut req = c.ec2.delete_tags().resources(resource_id);
+            for k in keys {
+                req = req.tags(ec2::Tag::builder().key(k).build());
+            }
+            req.send().await.map_err(|x| aws_error(api, x))?;
+        }
+        Call::Ec2AuthorizeSecurityGroupIngress { group_id, rule } => {
+            c.ec2
+                .authorize_security_group_ingress()
+                .group_id(group_id)
+                .ip_permissions(ip_permission(rule))
+                .send()
+                .await
+                .map_err(|x| aws_error(api, x))?;
+        }
+        Call::Ec2AuthorizeSecurityGroupEgress { group_id, rule } => {
+            c.ec2
+                .authorize_security_group_egress()
+                .group_id(group_id)
+                .ip_permissions(ip_permission(rule))
+                .send()
+                .await
+                .map_err(|x| aws_error(api, x))?;
+        }
+        Call::Ec2RevokeSecurityGroupIngress { group_id, rule } => {
+            c.ec2
+                .revoke_security_group_ingress()
+                .group_id(group_id)
+                .ip_permissions(ip_permission(rule))
+                .send()
+                .await
+                .map_err(|x| aws_error(api, x))?;
+        }
+        Call::Ec2RevokeSecurityGroupEgress { group_id, rule } => {
+            c.ec2
+                .revoke_security_group_egress()
+                .group_id(group_id)
+                .ip_permissions(ip_permission(rule))
+                .send()
+                .await
+                .map_err(|x| aws_error(api, x))?;
+        }
+        Call::Ec2ModifySecurityGroupRules {
+            group_id,
+            rule_id,
+            rule,
+        } => {
+            c.ec2
+                .modify_security_group_rules()
+                .group_id(group_id)
+                .security_group_rules(
+                    ec2::SecurityGroupRuleUpdate::builder()
+                        .security_group_rule_id(rule_id)
+                        .security_group_rule(rule_request(rule))
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|x| aws_error(api, x))?;
+        }
+        Call::Ec2ModifyVpcAttribute {
+            vpc_id,
+            attribute,
+            value,
+        } => {
+            let req = c.ec2.modify_vpc_attribute().vpc_id(vpc_id);
+            let req = match attribute.as_str() {
+                "enableDnsSupport" => req.enable_dns_support(bool_attr(*value)),
+                "enableDnsHostnames" => req.enable_dns_hostnames(bool_attr(*value)),
+                "enableNetworkAddressUsageMetrics" => {
+                    req.enable_network_address_usage_metrics(bool_attr(*value))
+                }
+                other => return Err(unsupported(api, other)),
+            };
+            req.send().await.map_err(|x| aws_error(api, x))?;
+        }
+        Call::Ec2ModifySubnetAttribute {
+            subnet_id,
+            attribute,
+            value,
+        } => {
+            let req = c.ec2.modify_subnet_attribute().subnet_id(subnet_id);
+            let req = match attribute.as_str() {
+                "mapPublicIpOnLaunch" => req.map_public_ip_on_launch(bool_attr(*value)),
+                "assignIpv6AddressOnCreation" => {
+                    req.assign_ipv6_address_on_creation(bool_attr(*value))
+                }
+                other => return Err(unsupported(api, other)),
+            };
+            req.send().await.map_err(|x| aws_error(api, x))?;
+        }
+        Call::Ec2ModifyInstanceAttribute {
+            instance_id,
+            attribute,
+            value,
+        } => {
+            let req = c.ec2.modify_instance_attribute().instance_id(instance_id);
+            let v = resolve(value).map_err(|m| CallError {
+                api: api.into(),
+                message: m,
+            })?;
+            let flag = |v: &Value| {
+                v.as_bool().ok_or_else(|| CallError {
+                    api: api.into(),
+                    message: format!("{attribute} takes true or false"),
+                })
+            };
+            let req = match attribute.as_str() {
+                "sourceDestCheck" => req.source_dest_check(bool_attr(flag(&v)?)),
+                "ebsOptimized" => req.ebs_optimized(bool_attr(flag(&v)?)),
+                "disableApiTermination" => req.disable_api_termination(bool_attr(flag(&v)?)),
+                "disableApiStop" => req.disable_api_stop(bool_attr(flag(&v)?)),
+                "instanceType" => req.instance_type(
+                    ec2::AttributeValue::builder()
+                        .value(text(api, resolve, value)?)
+                        .build(),
+                ),
+                "groupSet" => {
+                    let groups: Vec<String> = v
+                        .as_list()
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(Value::scalar_text)
+                        .collect();
+                    req.set_groups(Some(groups))
+                }
+                other => return Err(unsupported(api, other)),
+            };
+            req.send().await.map_err(|x| aws_error(api, x))?;
+        }
+        Call::Ec2MonitorInstances { instance_id } => {
+            c.ec2
+                .monitor_instances()
+                .instance_ids(instance_id)
+                .send()
+                .await
+                .map_err(|x| aws_error(api, x))?;
+        }
+        Call::Ec2UnmonitorInstances { instance_id } => {
+            c.ec2
+                .unmonitor_instances()
+                .instance_ids(instance_id)
+                .send()
+                .await
+                .map_err(|x| aws_error(api, x))?;
+        }
+        Call::Ec2StopInstances { instance_id } => {
+            c.ec2
+                .stop_instances()
+                .instance_ids(instance_id)
+                .send()
+                .await
+                .map_err(|x| aws_error(api, x))?;
+            wait_stopped(c, instance_id).await?;
+        }
+        Call::Ec2StartInstances { instance_id } => {
+            c.ec2
+                .start_instances()
+                .instance_ids(instance_id)
+                .send()
+                .await
+                .map_err(|x| aws_error(api, x))?;
+        }
+        Call::IamTag { entity, name, tags } => {
+            let tags = iam_tags(api, tags, resolve)?;
+            match entity {
+                IamEntity::Role => {
+                    c.iam
+                        .tag_role()
+                        .role_name(name)
+                        .set_tags(Some(tags))
+                        .send()
+                        .await
+                        .map_err(|x| aws_error(api, x))?;
+                }
+                IamEntity::User => {
+                    c.iam
+                        .tag_user()
+                        .user_name(name)
+                        .set_tags(Some(tags))
+                        .send()
+                        .await
+                        .map_err(|x| aws_error(api, x))?;
+                }
+                IamEntity::Policy => {
+                    c.iam
+                        .tag_policy()
+                        .policy_arn(name)
+                        .set_tags(Some(tags))
+                        .send()
+                        .await
+                        .map_err(|x| aws_error(api, x))?;
+                }
+            }
+        }
+        Call::IamUntag { entity, name, keys } => match entity {
+            IamEntity::Role => {
+                c.iam
+                    .untag_role()
+                    .role_name(name)
+                    .set_tag_keys(Some(keys.clone()))
+                    .send()
+                    .await
+                    .map_err(|x| aws_error(api, x))?;
+            }
+            IamEntity::User => {
+                c.iam
+                    .untag_user()
+                    .user_name(name)
+                    .set_tag_keys(Some(keys.clone()))
+                    .send()
+                    .await
+                    .map_err(|x| aws_error(api, x))?;
+            }
+            IamEntity::Policy => {
+                c.iam
+                    .untag_policy()
+                    .policy_arn(name)
+                    .set_tag_keys(Some(keys.clone()))
+                    .send()
+                    .await
+                    .map_err(|x| aws_error(api, x))?;
+            }
+        },
+        Call::IamUpdateAssumeRolePolicy {
+            role_name,
+            document,
+        } => {
+            c.iam
+                .update_assume_role_policy()
+                .role_name(role_name)
+                .policy_document(text(api, resolve, document)?)
+                .send()
+                .await
+                .map_err(|x| aws_error(api, x))?;
+        }
+        Call::IamUpdateRole {
+            role_name,
+            description,
+            max_session_duration,
+        } => {
+            let description = match description {
+                Some(d) => Some(text(api, resolve, d)?),
+                None => None,
+            };
+            c.iam
+                .update_role()
+                .role_name(role_name)
+                .set_description(description)
+                .set_max_session_duration(max_session_duration.map(|m| m as i32))
+                .send()
+                .await
+                .map_err(|x| aws_error(api, x))?;
+        }
+        Call::IamUpdateUser {
+            user_name,
+            new_path,
+        } => {
+            c.iam
+                .update_user()
+                .user_name(user_name)
+                .new_path(new_path)
+                .send()
+                .await
+                .map_err(|x| aws_error(api, x))?;
+        }
+        Call::IamPutInlinePolicy {
+            entity,
+            name,
+            policy_name,
+            document,
+        } => {
+            let document = text(api, resolve, document)?;
+            match entity {
+                IamEntity::Role => {
+                    c.iam
+                        .put_role_policy()
+                        .role_name(name)
+                        .policy_name(policy_name)
+                        .policy_document(document)
+                        .send()
+                        .await
+                        .map_err(|x| aws_error(api, x))?;
+                }
+                IamEntity::User => {
+                    c.iam
+                        .put_user_policy()
+                        .user_name(name)
+                        .policy_name(policy_name)
+                        .policy_document(document)
+                        .send()
+                        .await
+                        .map_err(|x| aws_error(api, x))?;
+                }
+                IamEntity::Policy => return Err(unsupported(api, "a policy has no inline policy")),
+            }
+        }
+        Call::IamDeleteInlinePolicy {
+            entity,
+            name,
+            policy_name,
+        } => match entity {
+            IamEntity::Role => {
+                c.iam
+                    .delete_role_policy()
+                    .role_name(name)
+                    .policy_name(policy_name)
+                    .send()
+                    .await
+                    .map_err(|x| aws_error(api, x))?;
+            }
+            IamEntity::User => {
+                c.iam
+                    .delete_user_policy()
+                    .user_name(name)
+                    .policy_name(policy_name)
+                    .send()
+                    .await
+                    .map_err(|x| aws_error(api, x))?;
+            }
+            IamEntity::Policy => return Err(unsupported(api, "a policy has no inline policy")),
+        },
+        Call::IamAttachPolicy {
+            entity,
+            name,
+            policy_arn,
+        } => match entity {
+            IamEntity::Role => {
+                c.iam
+                    .attach_role_policy()
+                    .role_name(name)
+                    .policy_arn(policy_arn)
+                    .send()
+                    .await
+                    .map_err(|x| aws_error(api, x))?;
+            }
+            IamEntity::User => {
+                c.iam
+                    .attach_user_policy()
+                    .user_name(name)
+                    .policy_arn(policy_arn)
+                    .send()
+                    .await
+                    .map_err(|x| aws_error(api, x))?;
+            }
+            IamEntity::Policy => return Err(unsupported(api, "a policy is not a principal")),
+        },
+        Call::IamDetachPolicy {
+            entity,
+            name,
+            policy_arn,
+        } => match entity {
+            IamEntity::Role => {
+                c.iam
+                    .detach_role_policy()
+                    .role_name(name)
+                    .policy_arn(policy_arn)
+                    .send()
+                    .await
+                    .map_err(|x| aws_error(api, x))?;
+            }
+            IamEntity::User => {
+                c.iam
+                    .detach_user_policy()
+                    .user_name(name)
+                    .policy_arn(policy_arn)
+                    .send()
+                    .await
+                    .map_err(|x| aws_error(api, x))?;
+            }
+            IamEntity::Policy => return Err(unsupported(api, "a policy is not a principal")),
+        },
+        Call::IamPutPermissionsBoundary {
+            entity,
+            name,
+            policy_arn,
+        } => match entity {
+            IamEntity::Role => {
+                c.iam
+                    .put_role_permissions_boundary()
+                    .role_name(name)
+                    .permissions_boundary(policy_arn)
+                    .send()
+                    .await
+                    .map_err(|x| aws_error(api, x))?;
+            }
+            IamEntity::User => {
+                c.iam
+                    .put_user_permissions_boundary()
+                    .user_name(name)
+                    .permissions_boundary(policy_arn)
+                    .send()
+                    .await
+                    .map_err(|x| aws_error(api, x))?;
+            }
+            IamEntity::Policy => return Err(unsupported(api, "a policy is not a principal")),
+        },
+        Call::IamDeletePermissionsBoundary { entity, name } => match entity {
+            IamEntity::Role => {
+                c.iam
+                    .delete_role_permissions_boundary()
+                    .role_name(name)
+                    .send()
+                    .await
+                    .map_err(|x| aws_error(api, x))?;
+            }
+            IamEntity::User => {
+                c.iam
+                    .delete_user_permissions_boundary()
+                    .user_name(name)
+                    .send()
+                    .await
+                    .map_err(|x| aws_error(api, x))?;
+            }
+            IamEntity::Policy => return Err(unsupported(api, "a policy is not a principal")),
+        },
+        Call::IamDeletePolicyVersion {
+            policy_arn,
+            version: VersionSelector::OldestNonDefaultAtLimit,
+        } => {
+            let versions = c
+                .iam
+                .list_policy_versions()
+                .policy_arn(policy_arn)
+                .send()
+                .await
+                .map_err(|err| aws_error("iam:ListPolicyVersions", err))?;
+            let versions = versions.versions();
+            if (versions.len() as u64) < crate::model::plan::IAM_POLICY_VERSION_LIMIT {
+                // Room for one more: nothing to delete.
+                return Ok(());
+            }
+            let oldest = versions
+                .iter()
+                .filter(|v| !v.is_default_version())
+                .min_by_key(|v| {
+                    (
+                        v.create_date().map(|d| d.secs()).unwrap_or(i64::MAX),
+                        v.version_id().unwrap_or_default().to_string(),
+                    )
+                })
+                .and_then(|v| v.version_id().map(str::to_string));
+            let Some(oldest) = oldest else {
+                return Err(CallError {
+                    api: api.into(),
+                    message:
+                        "the policy is at IAM's version limit with no non-default version to delete"
+                            .into(),
+                });
+            };
+            c.iam
+                .delete_policy_version()
+                .policy_arn(policy_arn)
+                .version_id(oldest)
+                .send()
+                .await
+                .map_err(|x| aws_error(api, x))?;
+        }
+        Call::IamCreatePolicyVersion {
+            policy_arn,
+            document,
+            set_as_default,
+        } => {
+            c.iam
+                .create_policy_version()
+                .policy_arn(policy_arn)
+                .policy_document(text(api, resolve, document)?)
+                .set_as_default(*set_as_default)
+                .send()
+                .await
+                .map_err(|x| aws_error(api, x))?;
+        }
+    }
+    Ok(())
+}
+
+fn unsupported(api: &str, what: &str) -> CallError {
+    CallError {
+        api: api.to_string(),
+        message: format!("driftgate cannot make this call: {what}"),
+    }
+}

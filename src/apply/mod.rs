@@ -1,0 +1,222 @@
+//! `apply`: the only code that changes the cloud. It accepts only a [`VerifiedPlan`], which
+//! nothing but [`verify`] can construct: the plan file's digest held (checked when it was
+//! read), it has not expired, the approval token is this plan's, every input (state,
+//! configuration, policy) is byte for byte what was planned from, and the cloud still shows
+//! what each planned action expects (otherwise the plan is **stale**, as terraform refuses a
+//! stale saved plan). The SDK write calls live in [`aws`], beside nothing else.
+
+pub mod aws;
+
+use std::collections::BTreeMap;
+
+use crate::model::plan::{Action, ActionStatus, Inputs, Plan};
+
+/// Why `apply` refused a plan. Every refusal changes nothing, exits 1 and is audited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// No `--approve` was given.
+    NoToken,
+    /// The token is not this plan's.
+    WrongToken,
+    /// A state, the configuration or the policy changed since planning.
+    InputsChanged(Vec<String>),
+    /// The cloud no longer shows what the plan expected.
+    Stale(Vec<String>),
+    /// This plan was applied already.
+    AlreadyApplied { at: String },
+}
+
+impl Refusal {
+    /// A short machine name (the audit log's `reason` code).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::NoToken => "no_token",
+            Refusal::WrongToken => "wrong_token",
+            Refusal::InputsChanged(_) => "inputs_changed",
+            Refusal::Stale(_) => "stale",
+            Refusal::AlreadyApplied { .. } => "already_applied",
+        }
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::NoToken => write!(
+                f,
+                "no --approve token: a plan applies only with the token `driftgate plan` printed for it"
+            ),
+            Refusal::WrongToken => write!(f, "the --approve token is not this plan's"),
+            Refusal::InputsChanged(what) => write!(
+                f,
+                "the inputs changed since planning ({}); plan again",
+                what.join("; ")
+            ),
+            Refusal::Stale(what) => write!(
+                f,
+                "the plan is stale: the cloud changed since planning ({}); plan again",
+                what.join("; ")
+            ),
+            Refusal::AlreadyApplied { at } => {
+                write!(f, "this plan was applied already ({at}); plan again")
+            }
+        }
+    }
+}
+
+/// What happened to one action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Done {
+    /// Executed, and the re-observation no longer shows its drift.
+    Verified,
+    /// Executed, but the re-observation still shows (some of) its drift.
+    StillDrifted,
+    /// Its call failed: the AWS error.
+    Failed(String),
+    /// Not attempted (after a failure).
+    NotAttempted,
+    /// For a person to do (`manual`) or forbidden (`blocked`): never executed.
+    LeftForAPerson,
+    /// `--dry-run`: it would run these calls.
+    WouldRun,
+}
+
+impl Done {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Done::Verified => "done",
+            Done::StillDrifted => "still drifted",
+            Done::Failed(_) => "failed",
+            Done::NotAttempted => "not attempted",
+            Done::LeftForAPerson => "left for a person",
+            Done::WouldRun => "would run",
+        }
+    }
+}
+
+/// A plan every check passed: the only thing [`aws`] calls are run for. Its field is private
+/// and it has no public constructor, so no other code can make one.
+#[derive(Debug)]
+pub struct VerifiedPlan {
+    plan: Plan,
+}
+
+impl VerifiedPlan {
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// The actions to execute, in plan order (planned ones only: manual and blocked actions
+    /// are never executed).
+    pub fn executable(&self) -> impl Iterator<Item = &Action> {
+        self.plan
+            .actions
+            .iter()
+            .filter(|a| a.status == ActionStatus::Planned)
+    }
+}
+
+/// Compares the inputs the plan was made from with the inputs now.
+pub fn changed_inputs(planned: &Inputs, now: &Inputs) -> Vec<String> {
+    let mut out = Vec::new();
+    let now_states: BTreeMap<&str, &str> = now
+        .states
+        .iter()
+        .map(|s| (s.source.0.as_str(), s.sha256.as_str()))
+        .collect();
+    for s in &planned.states {
+        match now_states.get(s.source.0.as_str()) {
+            None => out.push(format!("state {} is not given", s.source)),
+            Some(sha) if *sha != s.sha256 => out.push(format!(
+                "state {} changed (serial {} when planned)",
+                s.source, s.serial
+            )),
+            Some(_) => {}
+        }
+    }
+    for s in &now.states {
+        if !planned.states.iter().any(|p| p.source == s.source) {
+            out.push(format!("state {} was not planned from", s.source));
+        }
+    }
+    if planned.configuration != now.configuration {
+        out.push("the configuration (.tf files) changed".into());
+    }
+    if planned.policy != now.policy {
+        out.push("the policy file changed".into());
+    }
+    out
+}
+
+/// The identity of an action across two plannings of the same findings.
+fn action_key(a: &Action) -> (String, String, String, String) {
+    (
+        a.kind.as_str().to_string(),
+        a.resource_type.clone(),
+        a.address
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        a.resource_id.clone(),
+    )
+}
+
+fn action_name(a: &Action) -> String {
+    match &a.address {
+        Some(addr) => format!("{} {addr}", a.id),
+        None => format!("{} {}.{}", a.id, a.resource_type, a.resource_id),
+    }
+}
+
+/// Compares each executable action of the plan with the action planned now from a fresh
+/// observation: same expectations and same calls, or the plan is stale.
+pub fn stale_actions(plan: &Plan, fresh: &[Action]) -> Vec<String> {
+    let fresh: BTreeMap<_, &Action> = fresh.iter().map(|a| (action_key(a), a)).collect();
+    let mut out = Vec::new();
+    for a in plan
+        .actions
+        .iter()
+        .filter(|a| a.status == ActionStatus::Planned)
+    {
+        match fresh.get(&action_key(a)) {
+            None => out.push(format!(
+                "{}: its drift is no longer observed",
+                action_name(a)
+            )),
+            Some(f) if f.expect != a.expect => out.push(format!(
+                "{}: the cloud shows something else now",
+                action_name(a)
+            )),
+            Some(f) if f.calls != a.calls => {
+                out.push(format!("{}: it would need other calls now", action_name(a)))
+            }
+            Some(_) => {}
+        }
+    }
+    out
+}
+
+/// Every check `apply` makes before it changes anything. `token` is `--approve`; `inputs_now`
+/// the inputs read again; `fresh` the actions planned again from the live cloud.
+pub fn verify(
+    plan: Plan,
+    token: Option<&str>,
+    inputs_now: &Inputs,
+    fresh: &[Action],
+) -> Result<VerifiedPlan, Refusal> {
+    let Some(token) = token else {
+        return Err(Refusal::NoToken);
+    };
+    if token != crate::plan::digest::token(&plan.digest) {
+        return Err(Refusal::WrongToken);
+    }
+    let changed = changed_inputs(&plan.inputs, inputs_now);
+    if !changed.is_empty() {
+        return Err(Refusal::InputsChanged(changed));
+    }
+    let stale = stale_actions(&plan, fresh);
+    if !stale.is_empty() {
+        return Err(Refusal::Stale(stale));
+    }
+    Ok(VerifiedPlan { plan })
+}

@@ -1,0 +1,350 @@
+//! `driftgate apply PLAN --approve TOKEN [--dry-run]`: verify the plan (digest and expiry when
+//! it is read, then the token, the inputs and the live cloud: `apply::verify`), then execute its
+//! planned actions one by one, stop at the first failure, re-observe and say per action whether
+//! the drift is gone. Every refusal, action and outcome is audited. A second apply of the same
+//! plan, or a concurrent one, is refused.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path as FsPath, PathBuf};
+
+use crate::apply::{self, Done, Refusal, VerifiedPlan, aws::Clients};
+use crate::audit::{ActionRef, Entry, Log, Outcome as Audited};
+use crate::error::{Error, Result};
+use crate::model::plan::{Action, Arg, Plan};
+use crate::model::{DriftKind, RecordedState, Secret, Segment, Value};
+use crate::ops::scan::{Evaluation, ScanOptions};
+use crate::ops::{Outcome, ReportFormat, Settings};
+use crate::plan::{self, PlanInput, PlanOptions};
+use crate::render;
+
+/// What `driftgate apply` was asked for.
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    pub plan: PathBuf,
+    /// `--approve`: the token `driftgate plan` printed.
+    pub approve: Option<String>,
+    /// Every check, no change: print the calls it would make.
+    pub dry_run: bool,
+    /// The configuration and policy the plan was made with (same defaults as `plan`).
+    pub config: Option<PathBuf>,
+    pub policy: Option<PathBuf>,
+    pub format: ReportFormat,
+}
+
+fn action_ref(a: &Action) -> ActionRef {
+    ActionRef {
+        id: a.id.clone(),
+        kind: a.kind.as_str().to_string(),
+        address: a.address.as_ref().map(ToString::to_string),
+        resource_id: Some(a.resource_id.clone()),
+    }
+}
+
+/// Holds `.driftgate/apply.lock` for the whole apply: a second apply waits for nothing and is
+/// refused. Released when dropped (and by the kernel when the process ends).
+struct ApplyLock {
+    _file: File,
+    applied: PathBuf,
+}
+
+impl ApplyLock {
+    fn take(dir: &FsPath, digest: &str) -> Result<std::result::Result<ApplyLock, String>> {
+        let io = |e: std::io::Error| Error::Write {
+            path: dir.display().to_string(),
+            source: e,
+        };
+        std::fs::create_dir_all(dir.join("applied")).map_err(io)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("apply.lock"))
+            .map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Ok(Err("another `driftgate apply` is running here".into()));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+        }
+        let name = digest.trim_start_matches("sha256:");
+        Ok(Ok(ApplyLock {
+            _file: file,
+            applied: dir.join("applied").join(name),
+        }))
+    }
+
+    /// When this plan was applied, if it was.
+    fn applied_at(&self) -> Option<String> {
+        std::fs::read_to_string(&self.applied)
+            .ok()
+            .map(|s| s.trim().to_string())
+    }
+
+    fn mark_applied(&self, at: &str) -> Result<()> {
+        std::fs::write(&self.applied, format!("{at}\n")).map_err(|source| Error::Write {
+            path: self.applied.display().to_string(),
+            source,
+        })
+    }
+}
+
+/// The value a `FromState` argument refers to, read from the states read again (whose bytes
+/// `verify` checked against the plan's digests).
+fn resolver(
+    states: &[RecordedState],
+) -> impl Fn(&Arg) -> std::result::Result<Value, String> + Sync + '_ {
+    move |arg: &Arg| match arg {
+        Arg::Value(v) => Ok(v.clone()),
+        Arg::FromState(at) => {
+            let r = states
+                .iter()
+                .filter(|s| s.source == at.state)
+                .flat_map(|s| s.resources.iter())
+                .find(|r| r.address == at.address)
+                .ok_or_else(|| format!("{} is no longer in {}", at.address, at.state))?;
+            let mut cur: Option<&Value> = None;
+            for (i, seg) in at.path.0.iter().enumerate() {
+                let next = match (i, seg, cur) {
+                    (0, Segment::Key(k), _) => r.attributes.get(k),
+                    (_, Segment::Key(k), Some(v)) => clear(v).as_map().and_then(|m| m.get(k)),
+                    (_, Segment::Index(n), Some(v)) => clear(v).as_list().and_then(|l| l.get(*n)),
+                    _ => None,
+                };
+                cur =
+                    Some(next.ok_or_else(|| {
+                        format!("{} has no {} in {}", at.address, at.path, at.state)
+                    })?);
+            }
+            cur.map(|v| clear(v).clone())
+                .ok_or_else(|| format!("an empty path into {}", at.address))
+        }
+    }
+}
+
+fn clear(v: &Value) -> &Value {
+    match v {
+        Value::Sensitive(Secret::Clear(inner)) => inner,
+        other => other,
+    }
+}
+
+/// The scan options that reproduce the plan's scan against the live cloud.
+fn scan_options(plan: &Plan, o: &ApplyOptions) -> ScanOptions {
+    ScanOptions {
+        states: plan
+            .inputs
+            .states
+            .iter()
+            .map(|s| s.source.0.clone())
+            .collect(),
+        config: o.config.clone(),
+        policy: o.policy.clone(),
+        ..ScanOptions::default()
+    }
+}
+
+/// Whether the finding an action answered is still there after apply.
+fn still_drifted(a: &Action, ev: &Evaluation) -> bool {
+    ev.report.findings.iter().any(|f| {
+        let d = &f.drift;
+        let same = d.resource_type == a.resource_type
+            && match &a.address {
+                Some(addr) => d.address.as_ref() == Some(addr),
+                None => d.id == a.resource_id,
+            };
+        same && match d.kind {
+            DriftKind::Changed => d
+                .changes
+                .iter()
+                .any(|c| a.changes.iter().any(|p| p.path == c.path)),
+            _ => true,
+        }
+    })
+}
+
+pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
+    let log = Log::open(&settings.audit_log);
+    let origin = settings.audit_origin();
+    let shown = super::display_path(&o.plan);
+    let refuse = |plan: Option<&str>, reason: String| -> Result<Outcome> {
+        let mut e = Entry::new(&origin, "apply", Audited::Refused)
+            .reason(reason.clone())
+            .dry_run(o.dry_run);
+        if let Some(p) = plan {
+            e = e.plan(p);
+        }
+        log.append(&e)?;
+        render::notice::refused(&reason);
+        Ok(Outcome::Incomplete)
+    };
+
+    let text = std::fs::read_to_string(&o.plan).map_err(|source| Error::PlanRead {
+        path: shown.clone(),
+        source,
+    })?;
+    let plan = match plan::file::read(&shown, &text, settings.now) {
+        Ok(p) => p,
+        Err(e) => return refuse(None, e.to_string()),
+    };
+    let digest = plan.digest.clone();
+    let lock = match ApplyLock::take(&settings.cwd.join(".driftgate"), &digest)? {
+        Ok(l) => l,
+        Err(why) => return refuse(Some(&digest), why),
+    };
+    if let Some(at) = lock.applied_at() {
+        return refuse(Some(&digest), Refusal::AlreadyApplied { at }.to_string());
+    }
+    // The token first: without it nothing else is worth a call to AWS.
+    match &o.approve {
+        None => return refuse(Some(&digest), Refusal::NoToken.to_string()),
+        Some(t) if *t != plan::digest::token(&digest) => {
+            return refuse(Some(&digest), Refusal::WrongToken.to_string());
+        }
+        Some(_) => {}
+    }
+
+    // Read every input again and observe the live cloud (never a recorded observation).
+    let scan = scan_options(&plan, o);
+    let ev = super::scan::evaluate(&scan, settings).await?;
+    let inputs_now = super::plan::inputs(&ev, &scan, settings)?;
+    if !ev.report.is_complete() {
+        return refuse(
+            Some(&digest),
+            Refusal::Stale(vec![
+                "the re-observation could not see everything (run `driftgate scan`)".into(),
+            ])
+            .to_string(),
+        );
+    }
+    let fresh = plan::build(&PlanInput {
+        registry: &ev.registry,
+        findings: &ev.report.findings,
+        states: &ev.states,
+        options: &PlanOptions {
+            allow_disruptive: true,
+            ..PlanOptions::default()
+        },
+        key: &plan::expectation_key(&ev.states),
+    })
+    .unwrap_or_default();
+    let verified: VerifiedPlan =
+        match apply::verify(plan, o.approve.as_deref(), &inputs_now, &fresh) {
+            Ok(v) => v,
+            Err(r) => return refuse(Some(&digest), r.to_string()),
+        };
+
+    let mut outcomes: BTreeMap<String, Done> = BTreeMap::new();
+    if o.dry_run {
+        for a in &verified.plan().actions {
+            outcomes.insert(a.id.clone(), Done::LeftForAPerson);
+        }
+        for a in verified.executable() {
+            outcomes.insert(a.id.clone(), Done::WouldRun);
+        }
+        log.append(
+            &Entry::new(&origin, "apply", Audited::Ok)
+                .plan(&digest)
+                .dry_run(true)
+                .reason("dry run: every check passed; nothing was changed"),
+        )?;
+        emit(&verified, &outcomes, o)?;
+        return Ok(Outcome::Clean);
+    }
+
+    let sdk = crate::provider::aws::load_sdk_config(None).await;
+    let resolve = resolver(&ev.states);
+    let mut clients: BTreeMap<Option<String>, Clients> = BTreeMap::new();
+    let mut failed = false;
+    for a in &verified.plan().actions {
+        outcomes.insert(a.id.clone(), Done::LeftForAPerson);
+    }
+    for a in verified.executable() {
+        if failed {
+            outcomes.insert(a.id.clone(), Done::NotAttempted);
+            log.append(
+                &Entry::new(&origin, "apply", Audited::Skipped)
+                    .plan(&digest)
+                    .action(action_ref(a))
+                    .reason("not attempted: an earlier action failed"),
+            )?;
+            continue;
+        }
+        let c = clients
+            .entry(a.region.clone())
+            .or_insert_with(|| Clients::new(&sdk, a.region.as_deref()));
+        let mut error = None;
+        for call in &a.calls {
+            if let Err(e) = apply::aws::run(c, call, &resolve).await {
+                error = Some(e.to_string());
+                break;
+            }
+        }
+        match error {
+            Some(e) => {
+                failed = true;
+                log.append(
+                    &Entry::new(&origin, "apply", Audited::Failed)
+                        .plan(&digest)
+                        .action(action_ref(a))
+                        .reason(e.clone()),
+                )?;
+                outcomes.insert(a.id.clone(), Done::Failed(e));
+            }
+            None => {
+                log.append(
+                    &Entry::new(&origin, "apply", Audited::Ok)
+                        .plan(&digest)
+                        .action(action_ref(a)),
+                )?;
+                outcomes.insert(a.id.clone(), Done::Verified);
+            }
+        }
+    }
+    lock.mark_applied(&crate::plan::wire::format_time(settings.now))?;
+
+    // Re-observe: is each executed action's drift gone?
+    let after = super::scan::evaluate(&scan, settings).await?;
+    for a in verified.executable() {
+        if outcomes.get(&a.id) == Some(&Done::Verified) && still_drifted(a, &after) {
+            outcomes.insert(a.id.clone(), Done::StillDrifted);
+        }
+    }
+    let ok = !failed && !outcomes.values().any(|d| *d == Done::StillDrifted);
+    log.append(
+        &Entry::new(
+            &origin,
+            "apply",
+            if ok { Audited::Ok } else { Audited::Failed },
+        )
+        .plan(&digest)
+        .reason(summary(&outcomes)),
+    )?;
+    emit(&verified, &outcomes, o)?;
+    Ok(if ok {
+        Outcome::Clean
+    } else {
+        Outcome::Incomplete
+    })
+}
+
+fn summary(outcomes: &BTreeMap<String, Done>) -> String {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for d in outcomes.values() {
+        *counts.entry(d.as_str()).or_default() += 1;
+    }
+    counts
+        .iter()
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn emit(v: &VerifiedPlan, outcomes: &BTreeMap<String, Done>, o: &ApplyOptions) -> Result<()> {
+    let text = match o.format {
+        ReportFormat::Json => render::plan::render_apply_json(v.plan(), outcomes, o.dry_run),
+        ReportFormat::Table => render::plan::render_apply_table(v.plan(), outcomes, o.dry_run),
+    };
+    render::emit(&text, None)
+}
