@@ -314,5 +314,15 @@ fn plan_refusals_dry_run_apply_and_audit_end_to_end() {
     let log = text(&log);
     assert!(log.matches("\"refused\"").count() >= 6, "{log}");
     assert!(log.contains("\"command\":\"apply\""), "{log}");
+    assert!(log.contains("\"command\":\"plan\""), "{log}");
+    let digest = serde_json::from_str::<Json>(&plan_text).unwrap()["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("\"command\":\"plan\"") && l.contains(&digest)),
+        "the plan entry names its digest: {log}"
+    );
     assert!(log.contains("\"actor\":\"alice\""), "{log}");
 }

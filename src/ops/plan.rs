@@ -28,7 +28,33 @@ pub struct PlanCommand {
     pub format: ReportFormat,
 }
 
+/// Plans, then appends the run's audit entry: the plan's digest and inputs, or the error.
 pub async fn run(args: &PlanCommand, settings: &Settings) -> Result<Outcome> {
+    let mut logged = crate::audit::Entry::new(
+        &settings.audit_origin(),
+        "plan",
+        crate::audit::Outcome::Ok,
+    );
+    let result = plan(args, settings, &mut logged).await;
+    logged.outcome = match &result {
+        Ok(Outcome::Clean) => crate::audit::Outcome::Ok,
+        Ok(Outcome::Drift) => crate::audit::Outcome::Drift,
+        Ok(Outcome::Incomplete) => crate::audit::Outcome::Incomplete,
+        Err(_) => crate::audit::Outcome::Failed,
+    };
+    if let Err(e) = &result {
+        logged = logged.reason(e.to_string());
+    }
+    let appended = crate::audit::Log::open(&settings.audit_log).append(&logged);
+    let outcome = result?;
+    appended.map(|_| outcome)
+}
+
+async fn plan(
+    args: &PlanCommand,
+    settings: &Settings,
+    logged: &mut crate::audit::Entry,
+) -> Result<Outcome> {
     let scan_args = &args.scan;
     let ev = scan::evaluate(scan_args, settings).await?;
     if !ev.report.is_complete() {
@@ -59,6 +85,18 @@ pub async fn run(args: &PlanCommand, settings: &Settings) -> Result<Outcome> {
         aws_caller_arn: None,
     };
     let plan = plan::seal(actions, inputs, author, settings.now, args.ttl);
+    logged.plan = Some(plan.digest.clone());
+    for s in &plan.inputs.states {
+        logged
+            .inputs
+            .insert(format!("state:{}", s.source), format!("sha256:{}", s.sha256));
+    }
+    if let Some(c) = &plan.inputs.configuration {
+        logged.inputs.insert("config".into(), format!("sha256:{c}"));
+    }
+    if let Some(p) = &plan.inputs.policy {
+        logged.inputs.insert("policy".into(), format!("sha256:{p}"));
+    }
     let out = super::display_path(&args.out);
     if plan.has_actions() {
         render::emit(&plan::file::write(&plan), Some(&args.out))?;
