@@ -30,11 +30,8 @@ pub struct PlanCommand {
 
 /// Plans, then appends the run's audit entry: the plan's digest and inputs, or the error.
 pub async fn run(args: &PlanCommand, settings: &Settings) -> Result<Outcome> {
-    let mut logged = crate::audit::Entry::new(
-        &settings.audit_origin(),
-        "plan",
-        crate::audit::Outcome::Ok,
-    );
+    let mut logged =
+        crate::audit::Entry::new(&settings.audit_origin(), "plan", crate::audit::Outcome::Ok);
     let result = plan(args, settings, &mut logged).await;
     logged.outcome = match &result {
         Ok(Outcome::Clean) => crate::audit::Outcome::Ok,
@@ -87,9 +84,10 @@ async fn plan(
     let plan = plan::seal(actions, inputs, author, settings.now, args.ttl);
     logged.plan = Some(plan.digest.clone());
     for s in &plan.inputs.states {
-        logged
-            .inputs
-            .insert(format!("state:{}", s.source), format!("sha256:{}", s.sha256));
+        logged.inputs.insert(
+            format!("state:{}", s.source),
+            format!("sha256:{}", s.sha256),
+        );
     }
     if let Some(c) = &plan.inputs.configuration {
         logged.inputs.insert("config".into(), format!("sha256:{c}"));

@@ -415,85 +415,21 @@ mod tests {
         assert_eq!(sensitive[0]["before"], "(sensitive)");
     }
 
-    /// Walks the schema and checks that every object the schema describes has its
-    /// `required` members, and that no member is present the schema does not name where the
-    /// schema forbids extra members. Follows `$ref` into `$defs`, `items`, `properties`,
-    /// `additionalProperties`, and `if`/`then` (when the `if` matches by `const`).
+    /// Validates `v` against the published schema with a full JSON Schema (2020-12) validator
+    /// (`jsonschema`): every keyword the schema uses is honoured (`oneOf`, `const`, `minimum`,
+    /// `if`/`then`, `$ref`, ...). Panics with every error, each at its JSON pointer.
     fn check(
         schema: &serde_json::Value,
-        root: &serde_json::Value,
+        _root: &serde_json::Value,
         v: &serde_json::Value,
         at: &str,
     ) {
-        let schema = match schema.get("$ref").and_then(|r| r.as_str()) {
-            Some(r) => {
-                let name = r.strip_prefix("#/$defs/").expect("local refs only");
-                &root["$defs"][name]
-            }
-            None => schema,
-        };
-        if let Some(types) = schema.get("type") {
-            let names: Vec<&str> = match types {
-                serde_json::Value::String(s) => vec![s.as_str()],
-                serde_json::Value::Array(a) => a.iter().filter_map(|t| t.as_str()).collect(),
-                _ => vec![],
-            };
-            let ok = names.iter().any(|t| match *t {
-                "object" => v.is_object(),
-                "array" => v.is_array(),
-                "string" => v.is_string(),
-                "integer" => v.is_i64() || v.is_u64(),
-                "number" => v.is_number(),
-                "boolean" => v.is_boolean(),
-                "null" => v.is_null(),
-                _ => false,
-            });
-            assert!(ok, "{at}: {v} is not of type {types}");
-        }
-        if let Some(values) = schema.get("enum").and_then(|e| e.as_array()) {
-            assert!(values.contains(v), "{at}: {v} not in {values:?}");
-        }
-        if let Some(obj) = v.as_object() {
-            for r in schema
-                .get("required")
-                .and_then(|r| r.as_array())
-                .into_iter()
-                .flatten()
-            {
-                let r = r.as_str().unwrap();
-                assert!(obj.contains_key(r), "{at}: missing required `{r}`");
-            }
-            let props = schema.get("properties").and_then(|p| p.as_object());
-            for (k, child) in obj {
-                match props.and_then(|p| p.get(k)) {
-                    Some(s) => check(s, root, child, &format!("{at}.{k}")),
-                    None => match schema.get("additionalProperties") {
-                        Some(serde_json::Value::Bool(false)) => {
-                            panic!("{at}: `{k}` is not in the schema")
-                        }
-                        Some(s @ serde_json::Value::Object(_)) => {
-                            check(s, root, child, &format!("{at}.{k}"))
-                        }
-                        _ => {}
-                    },
-                }
-            }
-            if let (Some(cond), Some(then)) = (schema.get("if"), schema.get("then")) {
-                let matches = cond["properties"]
-                    .as_object()
-                    .is_some_and(|p| p.iter().all(|(k, s)| obj.get(k) == s.get("const")));
-                if matches {
-                    check(then, root, v, at);
-                } else if let Some(otherwise) = schema.get("else") {
-                    check(otherwise, root, v, at);
-                }
-            }
-        }
-        if let (Some(items), Some(arr)) = (schema.get("items"), v.as_array()) {
-            for (i, child) in arr.iter().enumerate() {
-                check(items, root, child, &format!("{at}[{i}]"));
-            }
-        }
+        let validator = jsonschema::draft202012::new(schema).expect("the schema is valid");
+        let errors: Vec<String> = validator
+            .iter_errors(v)
+            .map(|e| format!("{at}{}: {e}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
     }
 
     #[test]
@@ -559,5 +495,36 @@ mod tests {
             .remove("coverage_percent");
         let result = std::panic::catch_unwind(|| check(&schema, &schema, &v, "$"));
         assert!(result.is_err());
+    }
+
+    /// Keywords a hand-written subset would miss: `minimum`, `const`, `oneOf`/`enum`, `pattern`
+    /// -like constraints. Each broken document must be refused.
+    #[test]
+    fn the_schema_check_honours_every_keyword_the_schema_uses() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../docs/report.schema.json")).unwrap();
+        let good: serde_json::Value =
+            serde_json::from_str(&render_json(&sample_report(), &JsonExtras::default())).unwrap();
+        check(&schema, &schema, &good, "$");
+        let validator = jsonschema::draft202012::new(&schema).unwrap();
+        let mut broken = Vec::new();
+        let mut v = good.clone();
+        v["schema_version"] = serde_json::json!(2); // const
+        broken.push(("schema_version 2", v));
+        let mut v = good.clone();
+        v["summary"]["recorded"] = serde_json::json!(-1); // minimum
+        broken.push(("negative count", v));
+        let mut v = good.clone();
+        v["summary"]["coverage_percent"] = serde_json::json!(100.5); // maximum
+        broken.push(("coverage over 100", v));
+        let mut v = good.clone();
+        v["findings"][0]["kind"] = serde_json::json!("vanished"); // enum
+        broken.push(("unknown kind", v));
+        let mut v = good;
+        v["gaps"][0]["detail"] = serde_json::json!(5); // type of the optional detail
+        broken.push(("numeric detail", v));
+        for (what, v) in broken {
+            assert!(!validator.is_valid(&v), "{what} passed the schema");
+        }
     }
 }
