@@ -123,6 +123,11 @@ pub fn warn_observation(observation: &Observation, to: Destination<'_>) {
     }
 }
 
+/// One line on stderr: why `apply` refused, and that nothing changed.
+pub fn refused(reason: &str) {
+    eprintln!("driftgate apply: refused: {reason}. Nothing was changed.");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,9 +190,4 @@ mod tests {
              no AWS credentials found"
         );
     }
-}
-
-/// One line on stderr: why `apply` refused, and that nothing changed.
-pub fn refused(reason: &str) {
-    eprintln!("driftgate apply: refused: {reason}. Nothing was changed.");
 }
