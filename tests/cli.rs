@@ -429,3 +429,21 @@ fn unchecked_types_fail_by_default_and_the_policy_or_flag_decides() {
     );
     assert_eq!(v["complete"], true);
 }
+
+/// A diagnostic goes through the masking layer too: a URL's credentials and signature never
+/// reach stderr, however the message wraps.
+#[test]
+fn diagnostics_never_show_credentials_in_a_url() {
+    let o = run(&[
+        "scan",
+        "--state",
+        "https://user:hunter2-do-not-print@example.invalid/state?X-Amz-Signature=sig-do-not-print",
+        "--observed",
+        fixture("demo/observed.json").to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1);
+    let err = stderr(&o);
+    assert!(err.contains("example.invalid"), "{err}");
+    assert!(!err.contains("hunter2-do-not-print"), "{err}");
+    assert!(!err.contains("sig-do-not-print"), "{err}");
+}

@@ -396,10 +396,23 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
-            eprintln!("{:?}", miette::Report::new(e));
+            eprintln!("{}", render_error(&e));
             ExitCode::from(1)
         }
     }
+}
+
+/// A diagnostic as text for stderr, through the masking layer like every other output: a URL
+/// the user passed (a state location, a webhook) loses its credentials, query and path
+/// secrets. Rendered without line wrapping first, so a URL is never split across lines
+/// before it is masked.
+fn render_error(e: &Error) -> String {
+    let mut text = String::new();
+    let handler = miette::GraphicalReportHandler::new().with_width(usize::MAX / 4);
+    if handler.render_report(&mut text, e).is_err() {
+        text = e.to_string();
+    }
+    crate::mask::mask_text(&text)
 }
 
 fn run(cli: Cli) -> Result<ops::Outcome, Error> {
