@@ -14,6 +14,7 @@ use serde_json::Value as Json;
 
 use crate::support::moto::Moto;
 use crate::support::terraform::Terraform;
+use crate::support::throttle::ThrottlingProxy;
 use crate::support::{driftgate, fixture};
 
 const SECRET: &str = "dg-fix-secret-Zr8Kq2";
@@ -28,8 +29,16 @@ struct Run {
 
 impl Run {
     fn dg(&self, args: &[&str]) -> Output {
+        self.dg_via(args, None)
+    }
+
+    /// `driftgate ARGS`, its AWS calls sent to `endpoint` instead of moto when given (a proxy).
+    fn dg_via(&self, args: &[&str], endpoint: Option<&str>) -> Output {
         let mut cmd = driftgate();
         self.moto.apply_env(&mut cmd);
+        if let Some(e) = endpoint {
+            cmd.env("AWS_ENDPOINT_URL", e);
+        }
         cmd.current_dir(self.work.path())
             .env("NO_COLOR", "1")
             .env("DRIFTGATE_AUDIT_LOG", &self.log)
@@ -306,6 +315,64 @@ fn plan_refusals_dry_run_apply_and_audit_end_to_end() {
     assert_eq!(code(&o), 1, "stale plan: {}", text(&o.stdout));
     assert!(text(&o.stderr).contains("stale"), "{}", text(&o.stderr));
 
+    // A failure midway: IAM denies PutRolePolicy. What was done is done and reported, the
+    // failed action names the AWS error, what follows is not attempted, and all of it is
+    // audited.
+    rt.block_on(drift(&run.moto, &run.state));
+    let (o, token2) = run.plan("p2.json", &[]);
+    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+    let proxy = ThrottlingProxy::denying(run.moto.port, "PutRolePolicy");
+    let o = run.dg_via(
+        &["apply", "p2.json", "--approve", &token2, "--format", "json"],
+        Some(&proxy.endpoint),
+    );
+    assert_eq!(code(&o), 1, "{}{}", text(&o.stdout), text(&o.stderr));
+    let report: Json = serde_json::from_slice(&o.stdout).unwrap();
+    let outcomes: Vec<(String, String)> = report["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["address"].as_str().unwrap_or("").to_string(),
+                a["outcome"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let failed: Vec<&Json> = report["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["outcome"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{outcomes:?}");
+    assert_eq!(failed[0]["address"], "aws_iam_role_policy.app_inline");
+    assert!(
+        failed[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("AccessDenied"),
+        "{report:#}"
+    );
+    let after_failure: Vec<String> = findings(&run.scan_json().1);
+    assert!(
+        after_failure.contains(&"changed aws_iam_role_policy.app_inline".to_string()),
+        "the failed action's drift is still there: {after_failure:?}"
+    );
+    for (address, outcome) in &outcomes {
+        if address != "aws_iam_role_policy.app_inline" {
+            assert!(
+                outcome == "done" || outcome == "not attempted",
+                "{outcomes:?}"
+            );
+            assert_eq!(
+                after_failure.contains(&format!("changed {address}")),
+                outcome == "not attempted",
+                "what was done is done, what was not attempted is still drifted: {outcomes:?} {after_failure:?}"
+            );
+        }
+    }
+
     // The audit log holds every step, verifies, and holds no secret.
     let o = run.dg(&["audit", "verify"]);
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
@@ -315,6 +382,11 @@ fn plan_refusals_dry_run_apply_and_audit_end_to_end() {
     assert!(log.matches("\"refused\"").count() >= 6, "{log}");
     assert!(log.contains("\"command\":\"apply\""), "{log}");
     assert!(log.contains("\"command\":\"plan\""), "{log}");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("\"outcome\":\"failed\"") && l.contains("AccessDenied")),
+        "the failed action is audited with its AWS error: {log}"
+    );
     let digest = serde_json::from_str::<Json>(&plan_text).unwrap()["digest"]
         .as_str()
         .unwrap()

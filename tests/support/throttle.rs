@@ -25,6 +25,8 @@ pub struct ThrottlingProxy {
 
 #[derive(Default)]
 struct State {
+    /// Answer requests for this API action (`PutRolePolicy`) with AccessDenied, always.
+    deny: Option<String>,
     requests: AtomicU64,
     throttled_ec2: AtomicU64,
     throttled_iam: AtomicU64,
@@ -34,9 +36,22 @@ struct State {
 impl ThrottlingProxy {
     /// Forward to `upstream_port` (on 127.0.0.1), throttling every `every`-th request.
     pub fn start(upstream_port: u16, every: u64) -> ThrottlingProxy {
+        Self::with(upstream_port, every, None)
+    }
+
+    /// Forward to `upstream_port`, answering every request for the (query-protocol) API action
+    /// `action` with AccessDenied: a permission the caller lacks, for tests of a failure midway.
+    pub fn denying(upstream_port: u16, action: &str) -> ThrottlingProxy {
+        Self::with(upstream_port, u64::MAX, Some(action.to_string()))
+    }
+
+    fn with(upstream_port: u16, every: u64, deny: Option<String>) -> ThrottlingProxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let port = listener.local_addr().expect("local address").port();
-        let state = Arc::new(State::default());
+        let state = Arc::new(State {
+            deny,
+            ..State::default()
+        });
         let shared = state.clone();
         std::thread::spawn(move || {
             for conn in listener.incoming() {
@@ -115,6 +130,20 @@ fn serve(
     reader.read_exact(&mut body)?;
 
     let n = state.requests.fetch_add(1, Ordering::SeqCst) + 1;
+    if let Some(action) = &state.deny
+        && String::from_utf8_lossy(&body).contains(&format!("Action={action}&"))
+    {
+        let xml = "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">\
+                   <Error><Type>Sender</Type><Code>AccessDenied</Code>\
+                   <Message>not authorized to perform this action</Message></Error>\
+                   <RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>";
+        write!(
+            client,
+            "HTTP/1.1 403 Forbidden\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
+            xml.len()
+        )?;
+        return client.flush();
+    }
     if n.is_multiple_of(every) {
         let (status, xml) = match service.as_str() {
             "iam" => {
