@@ -26,19 +26,6 @@ pub enum Refusal {
     AlreadyApplied { at: String },
 }
 
-impl Refusal {
-    /// A short machine name (the audit log's `reason` code).
-    pub fn code(&self) -> &'static str {
-        match self {
-            Refusal::NoToken => "no_token",
-            Refusal::WrongToken => "wrong_token",
-            Refusal::InputsChanged(_) => "inputs_changed",
-            Refusal::Stale(_) => "stale",
-            Refusal::AlreadyApplied { .. } => "already_applied",
-        }
-    }
-}
-
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -92,6 +79,17 @@ impl Done {
             Done::WouldRun => "would run",
         }
     }
+}
+
+/// An AWS error message with every value restored from the state (a secret) replaced by
+/// `(sensitive)`: AWS echoes what it was sent in some messages, and the message is printed and
+/// logged.
+pub fn scrub(message: &str, restored: &[String]) -> String {
+    let mut out = message.to_string();
+    for secret in restored.iter().filter(|s| !s.is_empty()) {
+        out = out.replace(secret.as_str(), crate::mask::SENSITIVE);
+    }
+    out
 }
 
 /// A plan every check passed: the only thing [`aws`] calls are run for. Its field is private
@@ -219,4 +217,19 @@ pub fn verify(
         return Err(Refusal::Stale(stale));
     }
     Ok(VerifiedPlan { plan })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_restored_secret_echoed_by_aws_is_scrubbed() {
+        let msg = "InvalidParameterValue: Value (hunter2) for tag secret is invalid";
+        assert_eq!(
+            scrub(msg, &["hunter2".into(), String::new()]),
+            "InvalidParameterValue: Value ((sensitive)) for tag secret is invalid"
+        );
+        assert_eq!(scrub(msg, &[]), msg);
+    }
 }

@@ -92,9 +92,13 @@ impl ApplyLock {
 
 /// The value a `FromState` argument refers to, read from the states read again (whose bytes
 /// `verify` checked against the plan's digests).
-fn resolver(
-    states: &[RecordedState],
-) -> impl Fn(&Arg) -> std::result::Result<Value, String> + Sync + '_ {
+/// Every text read from the state for a `FromState` argument lands in `restored`, so that an
+/// AWS error message that echoes the value it was sent is scrubbed before it is printed or
+/// logged (`apply::scrub`).
+fn resolver<'a>(
+    states: &'a [RecordedState],
+    restored: &'a std::sync::Mutex<Vec<String>>,
+) -> impl Fn(&Arg) -> std::result::Result<Value, String> + Sync + 'a {
     move |arg: &Arg| match arg {
         Arg::Value(v) => Ok(v.clone()),
         Arg::FromState(at) => {
@@ -117,8 +121,13 @@ fn resolver(
                         format!("{} has no {} in {}", at.address, at.path, at.state)
                     })?);
             }
-            cur.map(|v| clear(v).clone())
-                .ok_or_else(|| format!("an empty path into {}", at.address))
+            let v = cur
+                .map(|v| clear(v).clone())
+                .ok_or_else(|| format!("an empty path into {}", at.address))?;
+            if let (Some(text), Ok(mut restored)) = (v.scalar_text(), restored.lock()) {
+                restored.push(text);
+            }
+            Ok(v)
         }
     }
 }
@@ -254,7 +263,8 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
     }
 
     let sdk = crate::provider::aws::load_sdk_config(None).await;
-    let resolve = resolver(&ev.states);
+    let restored = std::sync::Mutex::new(Vec::new());
+    let resolve = resolver(&ev.states, &restored);
     let mut clients: BTreeMap<Option<String>, Clients> = BTreeMap::new();
     let mut failed = false;
     for a in &verified.plan().actions {
@@ -277,7 +287,8 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
         let mut error = None;
         for call in &a.calls {
             if let Err(e) = apply::aws::run(c, call, &resolve).await {
-                error = Some(e.to_string());
+                let secrets = restored.lock().map(|r| r.clone()).unwrap_or_default();
+                error = Some(apply::scrub(&e.to_string(), &secrets));
                 break;
             }
         }
