@@ -508,6 +508,19 @@ pub enum Error {
     )]
     PlanIncompleteScan,
 
+    #[error("`--accept` needs the terraform configuration, and none was read")]
+    #[diagnostic(
+        code(driftgate::plan::accept_needs_config),
+        help(
+            "an accept edits the resource's block in the `.tf` files: pass `--config DIR`, or run in the configuration's directory"
+        )
+    )]
+    PlanAcceptNeedsConfig,
+
+    #[error("the configuration file {path} could not be written: {reason}")]
+    #[diagnostic(code(driftgate::apply::config_write))]
+    ConfigEdit { path: String, reason: String },
+
     #[error("`--target {glob}` is not a valid address pattern: {reason}")]
     #[diagnostic(
         code(driftgate::plan::bad_target),

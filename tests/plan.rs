@@ -175,3 +175,131 @@ fn plan_refuses_an_incomplete_scan_and_bad_flags() {
         assert_eq!(o.status.code(), Some(1), "{bad:?}");
     }
 }
+
+/// `--accept` and import on the demo with its configuration (fixtures/config/probe, the same
+/// stack): the VPC's edited tag is taken into main.tf as a one-word diff, a block repeated by
+/// `count`/`for_each` is left to a person with its file and line, the unmanaged group, role
+/// and rule get import and resource blocks in one new file, and `--accept` without the
+/// configuration is an error. Nothing is written before `apply`.
+#[test]
+fn accept_edits_the_block_and_unmanaged_objects_get_import_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::create_dir(&config).unwrap();
+    let main_tf = std::fs::read_to_string(fixture("config/probe/main.tf")).unwrap();
+    std::fs::write(config.join("main.tf"), &main_tf).unwrap();
+    let state = state_with_a_secret(dir.path());
+    let observed = fixture("demo/observed.json");
+    let out = dir.path().join("p.json");
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = [
+            "plan",
+            "--observed",
+            observed.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let argv = args(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--accept",
+        "aws_vpc.*",
+        "--accept",
+        "aws_instance.worker*",
+        "--format",
+        "json",
+    ]);
+    let o = run(
+        &argv.iter().map(String::as_str).collect::<Vec<_>>(),
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let actions = v["plan"]["actions"].as_array().unwrap();
+    let find = |kind: &str, name: &str| {
+        actions
+            .iter()
+            .find(|a| {
+                a["kind"] == kind
+                    && (a["address"].as_str() == Some(name) || a["resource_id"] == name)
+            })
+            .unwrap_or_else(|| panic!("no {kind} {name}: {actions:#?}"))
+    };
+    let vpc = find("accept", "aws_vpc.main");
+    assert_eq!(vpc["status"], "planned");
+    assert_eq!(vpc["follow_up"], "terraform apply -refresh-only");
+    let call = &vpc["calls"][0];
+    assert_eq!(call["api"], "config:EditFile");
+    assert_eq!(call["file"], "main.tf");
+    let diff = call["diff"].as_str().unwrap();
+    assert!(
+        diff.contains("-  tags = { Name = \"main\", team = \"core\" }\n+  tags = { Name = \"main\", team = \"edge\" }\n"),
+        "{diff}"
+    );
+    let worker = find("accept", "aws_instance.worker[\"a\"]");
+    assert_eq!(worker["status"], "manual");
+    let cmd = worker["manual_command"].as_str().unwrap();
+    assert!(cmd.starts_with("edit main.tf:"), "{cmd}");
+    assert!(cmd.ends_with("terraform apply -refresh-only"), "{cmd}");
+    // Not accepted: still reverted.
+    assert!(actions
+        .iter()
+        .any(|a| a["kind"] == "revert" && a["address"] == "aws_security_group.web"));
+    // One new file holds every import, each edit chained onto the one before.
+    let imports: Vec<&serde_json::Value> =
+        actions.iter().filter(|a| a["kind"] == "import").collect();
+    assert_eq!(imports.len(), 3, "{imports:#?}");
+    let mut before = serde_json::Value::Null;
+    let mut text_all = String::new();
+    for a in &imports {
+        assert_eq!(a["status"], "planned");
+        let c = &a["calls"][0];
+        assert_eq!(c["file"], "driftgate_imports.tf");
+        assert_eq!(c["before_sha256"], before);
+        before = c["after_sha256"].clone();
+        text_all.push_str(c["edit"]["append"]["text"].as_str().unwrap());
+    }
+    for want in [
+        "import {\n  to = aws_iam_role.rogue\n  id = \"rogue\"\n}",
+        "resource \"aws_security_group\" \"sg_deb208a1e4a99bfba\" {",
+        "\"Action\": \"sts:AssumeRole\"",
+        "resource \"aws_vpc_security_group_ingress_rule\"",
+    ] {
+        assert!(text_all.contains(want), "{want} not in:\n{text_all}");
+    }
+    // Nothing is written by `plan`, and no secret is in the plan.
+    assert_eq!(
+        std::fs::read_to_string(config.join("main.tf")).unwrap(),
+        main_tf
+    );
+    assert!(!config.join("driftgate_imports.tf").exists());
+    assert!(!std::fs::read_to_string(&out).unwrap().contains(SECRET));
+    assert!(!text(&o.stdout).contains(SECRET));
+
+    // The table shows the diff and the follow-ups.
+    let argv = args(&["--config", config.to_str().unwrap(), "--accept", "aws_vpc.*"]);
+    let o = run(
+        &argv.iter().map(String::as_str).collect::<Vec<_>>(),
+        dir.path(),
+    );
+    let t = text(&o.stdout);
+    assert!(t.contains("accept edits main.tf:\n--- a/main.tf\n+++ b/main.tf\n"), "{t}");
+    assert!(t.contains("After apply, terraform takes the edited configuration"), "{t}");
+
+    // --accept needs the configuration.
+    let argv = args(&["--accept", "aws_vpc.*"]);
+    let o = run(
+        &argv.iter().map(String::as_str).collect::<Vec<_>>(),
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("--accept"), "{}", text(&o.stderr));
+}

@@ -686,6 +686,9 @@ pub async fn run(c: &Clients, call: &Call, resolve: Resolve<'_>) -> Result<(), C
                 .await
                 .map_err(|x| aws_error(api, x))?;
         }
+        Call::ConfigEdit { .. } => {
+            return Err(unsupported(api, "a configuration edit is not an AWS call"));
+        }
     }
     Ok(())
 }

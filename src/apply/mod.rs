@@ -3,9 +3,11 @@
 //! read), it has not expired, the approval token is this plan's, every input (state,
 //! configuration, policy) is byte for byte what was planned from, and the cloud still shows
 //! what each planned action expects (otherwise the plan is **stale**, as terraform refuses a
-//! stale saved plan). The SDK write calls live in [`aws`], beside nothing else.
+//! stale saved plan). The SDK write calls live in [`aws`]; the writes to the terraform
+//! configuration (accept, import) in [`config`].
 
 pub mod aws;
+pub mod config;
 
 use std::collections::BTreeMap;
 

@@ -213,6 +213,11 @@ pub struct PlanArgs {
     /// an unmanaged object. Repeat for several.
     #[arg(long = "target", value_name = "ADDRESS_GLOB")]
     pub targets: Vec<String>,
+    /// Take the cloud's value into the configuration for changed resources whose address
+    /// matches (repeatable; `*` and `?` are wildcards), instead of reverting the cloud.
+    /// driftgate edits the block's literal values in the `.tf` file; needs the configuration.
+    #[arg(long = "accept", value_name = "ADDRESS_GLOB")]
+    pub accept: Vec<String>,
     /// How long the plan stays valid: a number and a unit (s, m, h, d), e.g. 30m, 24h, 7d.
     #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_ttl)]
     pub ttl: time::Duration,
@@ -330,6 +335,7 @@ impl PlanArgs {
             },
             out: self.out.clone(),
             targets: self.targets.clone(),
+            accept: self.accept.clone(),
             ttl: self.ttl,
             allow_disruptive: self.allow_disruptive,
             format: self.format.into(),

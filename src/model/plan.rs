@@ -335,6 +335,32 @@ pub enum Call {
         document: Arg,
         set_as_default: bool,
     },
+    /// Not an AWS call: an edit of one file of the terraform configuration (accept, import).
+    /// `file` is relative to the configuration directory. The file must hash to
+    /// `before_sha256` (`None`: it must not exist) when the edit runs, and to `after_sha256`
+    /// after it; `diff` is the unified diff a person reads.
+    ConfigEdit {
+        file: String,
+        before_sha256: Option<String>,
+        after_sha256: String,
+        edit: ConfigEdit,
+        diff: String,
+    },
+}
+
+/// What a [`Call::ConfigEdit`] does to its file; `plan::edit` carries it out (the planner to
+/// show the diff, `apply` to write it), so both produce the same bytes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ConfigEdit {
+    /// Accept: set attributes of the block `resource "TYPE" "NAME"` to literal values
+    /// (`None` removes the attribute or map key).
+    Set {
+        resource_type: String,
+        name: String,
+        values: Vec<(Path, Option<Value>)>,
+    },
+    /// Import: append generated blocks (`import {}` and `resource {}`).
+    Append { text: String },
 }
 
 impl Call {
@@ -381,6 +407,7 @@ impl Call {
             }
             Call::IamDeletePolicyVersion { .. } => ("iam", "DeletePolicyVersion".into()),
             Call::IamCreatePolicyVersion { .. } => ("iam", "CreatePolicyVersion".into()),
+            Call::ConfigEdit { .. } => ("config", "EditFile".into()),
         };
         format!("{service}:{op}")
     }
@@ -417,6 +444,9 @@ pub struct Action {
     pub expect: Vec<Expect>,
     /// For `manual`: what a person runs instead (`terraform apply -replace=ADDR`).
     pub manual_command: Option<String>,
+    /// For an accept or import that driftgate carries out: what a person runs afterwards
+    /// (`terraform apply -refresh-only`, `terraform plan`), since the state changes only then.
+    pub follow_up: Option<String>,
     pub reason: String,
 }
 

@@ -11,7 +11,7 @@ use std::path::{Path as FsPath, PathBuf};
 use crate::apply::{self, Done, Refusal, VerifiedPlan, aws::Clients};
 use crate::audit::{ActionRef, Entry, Log, Outcome as Audited};
 use crate::error::{Error, Result};
-use crate::model::plan::{Action, Arg, Plan};
+use crate::model::plan::{Action, ActionKind, Arg, Call, Plan};
 use crate::model::{DriftKind, RecordedState, Secret, Segment, Value};
 use crate::ops::scan::{Evaluation, ScanOptions};
 use crate::ops::{Outcome, ReportFormat, Settings};
@@ -154,8 +154,13 @@ fn scan_options(plan: &Plan, o: &ApplyOptions) -> ScanOptions {
     }
 }
 
-/// Whether the finding an action answered is still there after apply.
+/// Whether the finding an action answered is still there after apply. An accept or import
+/// changed the configuration, not the cloud or the state: its finding stays until terraform
+/// runs its follow-up, so it is not asked about here.
 fn still_drifted(a: &Action, ev: &Evaluation) -> bool {
+    if matches!(a.kind, ActionKind::Accept | ActionKind::Import) {
+        return false;
+    }
     ev.report.findings.iter().any(|f| {
         let d = &f.drift;
         let same = d.resource_type == a.resource_type
@@ -227,15 +232,29 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
             .to_string(),
         );
     }
+    // Plan again as planned: every accepted address accepted again.
+    let accept: Vec<String> = plan
+        .actions
+        .iter()
+        .filter(|a| a.kind == ActionKind::Accept)
+        .filter_map(|a| a.address.as_ref().map(ToString::to_string))
+        .collect();
+    let files = super::plan::config_files(&ev)?;
     let fresh = plan::build(&PlanInput {
         registry: &ev.registry,
         findings: &ev.report.findings,
         states: &ev.states,
         options: &PlanOptions {
             allow_disruptive: true,
+            accept,
             ..PlanOptions::default()
         },
         key: &plan::expectation_key(&ev.states),
+        config: ev.config.as_ref().map(|(_, c)| plan::ConfigInput {
+            configuration: c,
+            files: &files,
+        }),
+        observation: Some(&ev.observation),
     })
     .unwrap_or_default();
     let verified: VerifiedPlan =
@@ -286,6 +305,15 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
             .or_insert_with(|| Clients::new(&sdk, a.region.as_deref()));
         let mut error = None;
         for call in &a.calls {
+            if let Call::ConfigEdit { .. } = call {
+                let dir = ev.config.as_ref().map(|(d, _)| d.as_path());
+                match dir.map(|d| apply::config::run(d, call)) {
+                    Some(Ok(())) => continue,
+                    Some(Err(e)) => error = Some(e),
+                    None => error = Some("no configuration directory was given".into()),
+                }
+                break;
+            }
             if let Err(e) = apply::aws::run(c, call, &resolve).await {
                 let secrets = restored.lock().map(|r| r.clone()).unwrap_or_default();
                 error = Some(apply::scrub(&e.to_string(), &secrets));

@@ -2,6 +2,7 @@
 //! file (with its digest) and the command that applies it. A scan that could not see
 //! everything is never planned from.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -22,6 +23,9 @@ pub struct PlanCommand {
     pub out: PathBuf,
     /// Address globs (or `TYPE.ID` of unmanaged objects); all findings when empty.
     pub targets: Vec<String>,
+    /// `--accept`: address globs of changed resources whose cloud value the configuration
+    /// takes, instead of a revert.
+    pub accept: Vec<String>,
     /// How long the plan stays valid.
     pub ttl: time::Duration,
     pub allow_disruptive: bool,
@@ -57,19 +61,29 @@ async fn plan(
     if !ev.report.is_complete() {
         return Err(Error::PlanIncompleteScan);
     }
+    if !args.accept.is_empty() && ev.config.is_none() {
+        return Err(Error::PlanAcceptNeedsConfig);
+    }
     let findings = &ev.report.findings;
     let key = plan::expectation_key(&ev.states);
     let options = PlanOptions {
         allow_disruptive: args.allow_disruptive,
         targets: args.targets.clone(),
         min_severity: ev.report.fail_on,
+        accept: args.accept.clone(),
     };
+    let files = config_files(&ev)?;
     let actions = plan::build(&PlanInput {
         registry: &ev.registry,
         findings,
         states: &ev.states,
         options: &options,
         key: &key,
+        config: ev.config.as_ref().map(|(_, c)| plan::ConfigInput {
+            configuration: c,
+            files: &files,
+        }),
+        observation: Some(&ev.observation),
     })
     .map_err(|b| Error::PlanBadTarget {
         glob: b.glob,
@@ -96,12 +110,13 @@ async fn plan(
         logged.inputs.insert("policy".into(), format!("sha256:{p}"));
     }
     let out = super::display_path(&args.out);
+    let config = scan_args.config.as_deref().map(super::display_path);
     if plan.has_actions() {
         render::emit(&plan::file::write(&plan), Some(&args.out))?;
     }
     let text = match args.format {
-        ReportFormat::Table => render::plan::render_table(&plan, &out),
-        ReportFormat::Json => render::plan::render_json(&plan, &out),
+        ReportFormat::Table => render::plan::render_table(&plan, &out, config.as_deref()),
+        ReportFormat::Json => render::plan::render_json(&plan, &out, config.as_deref()),
     };
     render::emit(&text, None)?;
     Ok(if plan.has_actions() {
@@ -109,6 +124,39 @@ async fn plan(
     } else {
         Outcome::Clean
     })
+}
+
+/// The text of the configuration files a plan may edit: each file a resource block is in,
+/// and the import file when it exists. Empty without a configuration.
+pub fn config_files(ev: &Evaluation) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    let Some((dir, config)) = &ev.config else {
+        return Ok(out);
+    };
+    let mut names: Vec<String> = config
+        .resources
+        .iter()
+        .map(|r| r.source.file.clone())
+        .collect();
+    names.push(plan::IMPORT_FILE.to_string());
+    names.sort();
+    names.dedup();
+    for name in names {
+        let path = dir.join(&name);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                out.insert(name, text);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(Error::ConfigRead {
+                    path: super::display_path(&path),
+                    source,
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The inputs a plan depends on, as they are now: each state's identity and SHA-256, and the

@@ -97,6 +97,8 @@ pub struct Evaluation {
     /// Observed live (not replayed from `--observed`).
     pub live: bool,
     pub elapsed: std::time::Duration,
+    /// The configuration and its directory, when one was read.
+    pub config: Option<(std::path::PathBuf, Configuration)>,
 }
 
 /// Read the inputs, observe, diff, grade and list pending changes: everything but rendering.
@@ -192,6 +194,7 @@ pub async fn evaluate(args: &ScanOptions, settings: &Settings) -> Result<Evaluat
         report,
         live,
         elapsed,
+        config: configuration_dir(args, settings).zip(config),
     })
 }
 

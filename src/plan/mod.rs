@@ -9,7 +9,9 @@
 
 pub mod aws;
 pub mod digest;
+pub mod edit;
 pub mod file;
+pub mod import;
 pub mod wire;
 
 #[cfg(test)]
@@ -17,9 +19,10 @@ mod tests;
 
 use std::collections::BTreeMap;
 
+use crate::model::desired::Configuration;
 use crate::model::plan::{
-    Action, ActionKind, ActionStatus, Author, Expect, FindingRef, Inputs, PLAN_FORMAT_VERSION,
-    Plan, PlannedChange,
+    Action, ActionKind, ActionStatus, Author, Call, ConfigEdit, Expect, FindingRef, Inputs,
+    PLAN_FORMAT_VERSION, Plan, PlannedChange,
 };
 use crate::model::{
     Change, DriftKind, Finding, RecordedResource, RecordedState, Secret, Severity, Value,
@@ -36,6 +39,21 @@ pub struct PlanOptions {
     pub targets: Vec<String>,
     /// Only findings at or above this severity (the scan's `fail_on`); all when `None`.
     pub min_severity: Option<Severity>,
+    /// Changed resources whose address matches one of these globs are *accepted* (the
+    /// configuration takes the cloud's value) instead of reverted. Needs the configuration.
+    pub accept: Vec<String>,
+}
+
+/// The file, in the configuration directory, that import blocks are written to.
+pub const IMPORT_FILE: &str = "driftgate_imports.tf";
+
+/// The terraform configuration a plan may edit (accept, import).
+#[derive(Debug, Clone, Copy)]
+pub struct ConfigInput<'a> {
+    pub configuration: &'a Configuration,
+    /// The text of the configuration's files, by path relative to its directory: every file
+    /// a resource block is in, and [`IMPORT_FILE`] when it exists.
+    pub files: &'a BTreeMap<String, String>,
 }
 
 /// Everything the planner reads.
@@ -47,6 +65,11 @@ pub struct PlanInput<'a> {
     /// The key of the plan's fingerprints (expectations, sensitive values in changes):
     /// [`expectation_key`] of the states.
     pub key: &'a [u8],
+    /// The configuration, when the scan read one: accept and import need it.
+    pub config: Option<ConfigInput<'a>>,
+    /// The observation the findings came from: an import writes documents as the cloud
+    /// returned them (the findings hold their canonical form).
+    pub observation: Option<&'a crate::model::Observation>,
 }
 
 /// The key the plan's fingerprints are taken with: SHA-256 over the canonical encoding of
@@ -81,6 +104,7 @@ pub struct BadTarget {
 /// The planned actions for the findings, in plan order, with ids `a01`, `a02`, ...
 pub fn build(input: &PlanInput<'_>) -> Result<Vec<Action>, BadTarget> {
     let targets = target_matcher(&input.options.targets)?;
+    let accept = target_matcher(&input.options.accept)?;
     let recorded: BTreeMap<(String, String), &RecordedResource> = input
         .states
         .iter()
@@ -111,7 +135,9 @@ pub fn build(input: &PlanInput<'_>) -> Result<Vec<Action>, BadTarget> {
             finding: f,
             recorded: rec,
         };
+        let accepted = accept.as_ref().is_some_and(|a| a.is_match(finding_name(f)));
         match f.drift.kind {
+            DriftKind::Changed if accepted => actions.push(planner.accept()),
             DriftKind::Changed => actions.extend(planner.revert()),
             DriftKind::Missing => actions.push(planner.recreate(&missing)),
             DriftKind::Unmanaged => actions.push(planner.import()),
@@ -121,7 +147,95 @@ pub fn build(input: &PlanInput<'_>) -> Result<Vec<Action>, BadTarget> {
     for (i, a) in actions.iter_mut().enumerate() {
         a.id = format!("a{:02}", i + 1);
     }
+    if let Some(config) = input.config {
+        materialize_edits(&mut actions, config.files, &secret_texts(input.states));
+    }
     Ok(actions)
+}
+
+/// Runs the configuration edits in plan order, each on the file as the edits before it left
+/// it: fills in each edit's file hashes and diff, or makes the action manual (naming the
+/// line to change) where driftgate must not write. The diff's context lines come from the
+/// user's files: any text the states hold as secret is masked there too.
+fn materialize_edits(
+    actions: &mut [Action],
+    files: &BTreeMap<String, String>,
+    secrets: &[String],
+) {
+    let mut now: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for a in actions.iter_mut() {
+        let mut refusal = None;
+        for call in a.calls.iter_mut() {
+            let Call::ConfigEdit {
+                file,
+                before_sha256,
+                after_sha256,
+                edit,
+                diff,
+            } = call
+            else {
+                continue;
+            };
+            let current = now
+                .entry(file.clone())
+                .or_insert_with(|| files.get(file.as_str()).cloned())
+                .clone();
+            match edit::apply(current.as_deref(), edit) {
+                Ok(after) => {
+                    *before_sha256 = current.as_deref().map(edit::sha256);
+                    *after_sha256 = edit::sha256(&after);
+                    let mut shown = edit::unified_diff(file, current.as_deref(), &after);
+                    for secret in secrets {
+                        shown = shown.replace(secret.as_str(), crate::mask::SENSITIVE);
+                    }
+                    *diff = shown;
+                    now.insert(file.clone(), Some(after));
+                }
+                Err(r) => {
+                    refusal = Some((format!("{file}:{}", r.line), r.reason));
+                    break;
+                }
+            }
+        }
+        if let Some((place, why)) = refusal {
+            let follow = a.follow_up.take().unwrap_or_default();
+            a.status = ActionStatus::Manual;
+            a.calls.clear();
+            a.manual_command = Some(if follow.is_empty() {
+                format!("edit {place}")
+            } else {
+                format!("edit {place}, then {follow}")
+            });
+            a.reason = why;
+        }
+    }
+}
+
+/// Every secret text the states hold, longest first (so a secret that contains another is
+/// masked whole).
+fn secret_texts(states: &[RecordedState]) -> Vec<String> {
+    fn walk(v: &Value, inside: bool, out: &mut Vec<String>) {
+        match v {
+            Value::Sensitive(Secret::Clear(x)) => walk(x, true, out),
+            Value::List(l) => l.iter().for_each(|x| walk(x, inside, out)),
+            Value::Map(m) => m.values().for_each(|x| walk(x, inside, out)),
+            other if inside => {
+                if let Some(t) = other.scalar_text().filter(|t| t.len() >= 4) {
+                    out.push(t);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for r in states.iter().flat_map(|s| s.resources.iter()) {
+        for v in r.attributes.values() {
+            walk(v, false, &mut out);
+        }
+    }
+    out.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    out.dedup();
+    out
 }
 
 /// Assemble a plan and seal it with its digest.
@@ -283,6 +397,7 @@ impl Planner<'_> {
             calls: Vec::new(),
             expect,
             manual_command: None,
+            follow_up: None,
             reason: String::new(),
         }
     }
@@ -478,32 +593,173 @@ impl Planner<'_> {
         }
     }
 
-    /// Unmanaged: the configuration must gain a block first, so this is left to a person.
+    /// Changed, `--accept`: the configuration takes the cloud's value. driftgate edits the
+    /// block's literal values itself (`plan::edit`); what the configuration computes, or a
+    /// block repeated by `count`/`for_each` or inside a module, is left to a person.
+    fn accept(&self) -> Action {
+        let d = &self.finding.drift;
+        let changes: Vec<&Change> = d.changes.iter().collect();
+        let mut a = self.action(ActionKind::Accept, &changes);
+        // For an accept, the value now is the one in code; the target is the cloud's.
+        for c in &mut a.changes {
+            std::mem::swap(&mut c.now, &mut c.target);
+        }
+        let follow = "terraform apply -refresh-only".to_string();
+        let Some(config) = self.input.config else {
+            return self.manual(
+                a,
+                follow,
+                "no configuration was read (--config DIR): change the code by hand".into(),
+            );
+        };
+        let Some(block) = d
+            .address
+            .as_ref()
+            .and_then(|addr| config.configuration.find(addr))
+        else {
+            return self.manual(
+                a,
+                follow,
+                format!(
+                    "no block for {} in the configuration: change the code by hand",
+                    self.address_text()
+                ),
+            );
+        };
+        let place = block.source.to_string();
+        if block.has_count_or_for_each || block.in_repeated_module || !block.module_path.is_empty()
+        {
+            let why = if block.module_path.is_empty() {
+                "the block is repeated by count/for_each"
+            } else {
+                "the block is inside a module, which other callers may share"
+            };
+            return self.manual(
+                a,
+                format!("edit {place}, then {follow}"),
+                format!("{why}: change the value that sets it by hand"),
+            );
+        }
+        let values = d
+            .changes
+            .iter()
+            .map(|c| {
+                let v = match &c.observed {
+                    Value::Null => None,
+                    v => Some(v.clone()),
+                };
+                (c.path.clone(), v)
+            })
+            .collect();
+        // A secret is never written into the code: the edit refuses it, naming the line.
+        a.calls = vec![Call::ConfigEdit {
+            file: block.source.file.clone(),
+            before_sha256: None,
+            after_sha256: String::new(),
+            edit: ConfigEdit::Set {
+                resource_type: block.resource_type.clone(),
+                name: block.name.clone(),
+                values,
+            },
+            diff: String::new(),
+        }];
+        a.follow_up = Some(follow);
+        a.reason = format!("take the cloud's value into the configuration ({place})");
+        a
+    }
+
+    /// Unmanaged: with the configuration, driftgate writes the `import {}` and `resource {}`
+    /// blocks (`plan::import`) into [`IMPORT_FILE`]; without it, this is left to a person.
     fn import(&self) -> Action {
         let d = &self.finding.drift;
-        let a = self.action(ActionKind::Import, &[]);
-        let name = terraform_name(&d.id);
-        let address = format!("{}.{}", d.resource_type, name);
-        self.manual(
-            a,
+        let mut a = self.action(ActionKind::Import, &[]);
+        let mut name = terraform_name(&d.id);
+        let manual_command = |name: &str| {
             format!(
                 "terraform import {} {}",
-                shell_word(&address),
+                shell_word(&format!("{}.{name}", d.resource_type)),
                 shell_word(&d.id)
+            )
+        };
+        let Some(config) = self.input.config else {
+            return self.manual(
+                a,
+                manual_command(&name),
+                format!(
+                    "in no state: give the configuration (--config DIR) and driftgate writes \
+                     the import blocks; or add `resource \"{}\" \"{name}\" {{}}` and run this \
+                     (or delete the object if it should not exist)",
+                    d.resource_type
+                ),
+            );
+        };
+        // A name no block of the configuration has.
+        let taken = |n: &str| {
+            config
+                .configuration
+                .resources
+                .iter()
+                .any(|r| r.module_path.is_empty() && r.resource_type == d.resource_type && r.name == n)
+        };
+        let base = name.clone();
+        let mut i = 2;
+        while taken(&name) {
+            name = format!("{base}_{i}");
+            i += 1;
+        }
+        let generated = self
+            .input
+            .registry
+            .get(&d.resource_type)
+            .ok_or_else(|| "driftgate has no spec for its type".to_string())
+            .and_then(|spec| {
+                let raw = self.input.observation.and_then(|o| {
+                    o.resources
+                        .iter()
+                        .find(|r| {
+                            r.resource_type == d.resource_type
+                                && d.region == r.region
+                                && (r.cloud_id == d.id
+                                    || r.attributes.get("id").and_then(Value::as_str)
+                                        == Some(d.id.as_str()))
+                        })
+                        .map(|r| &r.attributes)
+                });
+                import::generate(spec, d, raw, &name)
+            });
+        match generated {
+            Ok(g) => {
+                a.calls = vec![Call::ConfigEdit {
+                    file: IMPORT_FILE.into(),
+                    before_sha256: None,
+                    after_sha256: String::new(),
+                    edit: ConfigEdit::Append { text: g.text },
+                    diff: String::new(),
+                }];
+                let vars: String = g
+                    .variables
+                    .iter()
+                    .map(|v| format!("TF_VAR_{v}=... "))
+                    .collect();
+                a.follow_up = Some(format!(
+                    "{vars}terraform plan (shows the import of {} and no change), then terraform apply",
+                    g.address
+                ));
+                a.reason = format!("write import and resource blocks for {} into {IMPORT_FILE}", g.address);
+                a
+            }
+            Err(why) => self.manual(
+                a,
+                manual_command(&name),
+                format!("cannot generate its configuration: {why}"),
             ),
-            format!(
-                "in no state: add `resource \"{}\" \"{name}\" {{}}` to the configuration, then \
-                 run this (or delete the object if it should not exist); driftgate does not \
-                 write import blocks yet",
-                d.resource_type
-            ),
-        )
+        }
     }
 }
 
 /// A terraform resource name for a cloud id: letters, digits, `_` and `-`, starting with a
 /// letter or `_`.
-fn terraform_name(id: &str) -> String {
+pub(crate) fn terraform_name(id: &str) -> String {
     let tail = id.rsplit(['/', ':']).next().unwrap_or(id);
     let mut out: String = tail
         .chars()

@@ -61,6 +61,8 @@ fn plan_fixture(options: &PlanOptions) -> (Vec<Action>, Vec<Finding>, Vec<Record
         states: &states,
         options,
         key: &pk,
+        config: None,
+        observation: None,
     })
     .unwrap();
     (actions, findings, states)
@@ -281,6 +283,8 @@ fn same_inputs_same_plan_and_digest_apart_from_times() {
         states: &states,
         options: &PlanOptions::default(),
         key: &key,
+        config: None,
+        observation: None,
     })
     .unwrap();
     assert_eq!(a, c);
@@ -402,6 +406,8 @@ fn plan_one(r: RecordedResource, kind: DriftKind, changes: Vec<Change>) -> Vec<A
         states: &states,
         options: &PlanOptions::default(),
         key: &key,
+        config: None,
+        observation: None,
     })
     .unwrap()
 }
@@ -809,6 +815,8 @@ fn an_attachment_whose_role_is_missing_too_is_left_to_terraform() {
         states: &states,
         options: &PlanOptions::default(),
         key: &key,
+        config: None,
+        observation: None,
     })
     .unwrap();
     assert!(actions.iter().all(|a| a.status == ActionStatus::Manual));
@@ -875,6 +883,8 @@ fn secret_plan() -> (Plan, RecordedState) {
         states: &states,
         options: &PlanOptions::default(),
         key: &key,
+        config: None,
+        observation: None,
     })
     .unwrap();
     let plan = seal(
@@ -927,8 +937,8 @@ fn a_sensitive_value_is_restored_from_the_state_and_never_written() {
         &Value::str("rotated-observed"),
         b""
     )));
-    let json = crate::render::plan::render_json(&plan, "p.json");
-    let table = crate::render::plan::render_table(&plan, "p.json");
+    let json = crate::render::plan::render_json(&plan, "p.json", None);
+    let table = crate::render::plan::render_table(&plan, "p.json", None);
     for out in [json, table] {
         assert!(
             !out.contains("hunter2") && !out.contains("rotated"),

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as J, json};
 
 use crate::model::plan::{
+    ConfigEdit,
     Action, ActionKind, ActionStatus, Arg, Author, Call, Expect, FindingRef, IamEntity, Inputs,
     Plan, PlannedChange, SgRule, SgSource, StateInput, StateRef, VersionSelector,
 };
@@ -76,6 +77,8 @@ pub struct ActionW {
     pub calls: Vec<J>,
     pub expect: Vec<ExpectW>,
     pub manual_command: Option<String>,
+    #[serde(default)]
+    pub follow_up: Option<String>,
     pub reason: String,
 }
 
@@ -219,6 +222,7 @@ fn action_to_wire(a: &Action) -> ActionW {
             })
             .collect(),
         manual_command: a.manual_command.clone(),
+        follow_up: a.follow_up.clone(),
         reason: a.reason.clone(),
     }
 }
@@ -428,6 +432,19 @@ pub fn call_to_json(c: &Call) -> J {
             put("policy_document", arg(document));
             put("set_as_default", json!(set_as_default));
         }
+        Call::ConfigEdit {
+            file,
+            before_sha256,
+            after_sha256,
+            edit,
+            diff,
+        } => {
+            put("file", json!(file));
+            put("before_sha256", json!(before_sha256));
+            put("after_sha256", json!(after_sha256));
+            put("edit", config_edit(edit));
+            put("diff", json!(diff));
+        }
     }
     J::Object(m)
 }
@@ -563,6 +580,7 @@ fn action_from_wire(a: &ActionW) -> Result<Action, String> {
             )
             .collect::<Result<_, String>>()?,
         manual_command: a.manual_command.clone(),
+        follow_up: a.follow_up.clone(),
         reason: a.reason.clone(),
     })
 }
@@ -680,6 +698,73 @@ fn entity_of(op: &str, prefix: &str, suffix: &str) -> Option<IamEntity> {
         .find(|e| e.as_str() == middle)
 }
 
+fn config_edit(e: &ConfigEdit) -> J {
+    match e {
+        ConfigEdit::Set {
+            resource_type,
+            name,
+            values,
+        } => json!({"set": {
+            "resource_type": resource_type,
+            "name": name,
+            "values": values.iter().map(|(p, v)| json!({
+                "path": p.to_string(),
+                "path_steps": steps(p),
+                "value": v.as_ref().map(|v| snapshot::encode(v, b"")),
+            })).collect::<Vec<_>>(),
+        }}),
+        ConfigEdit::Append { text } => json!({"append": {"text": text}}),
+    }
+}
+
+fn config_edit_from(j: &J) -> Result<ConfigEdit, String> {
+    let o = j
+        .as_object()
+        .filter(|o| o.len() == 1)
+        .ok_or("`edit` is `{\"set\": {...}}` or `{\"append\": {...}}`")?;
+    if let Some(a) = o.get("append").and_then(J::as_object) {
+        return Ok(ConfigEdit::Append {
+            text: Params(a).s("text")?,
+        });
+    }
+    let s = o
+        .get("set")
+        .and_then(J::as_object)
+        .ok_or("`edit` is `{\"set\": {...}}` or `{\"append\": {...}}`")?;
+    let p = Params(s);
+    let values = p
+        .get("values")?
+        .as_array()
+        .ok_or("`values` must be a list")?
+        .iter()
+        .map(|v| {
+            let v = v.as_object().ok_or("a value must be an object")?;
+            let vp = Params(v);
+            let path = path_from(
+                vp.get("path_steps")?
+                    .as_array()
+                    .ok_or("`path_steps` must be a list")?,
+            )?;
+            let value = match vp.get("value")? {
+                J::Null => None,
+                j => {
+                    let v = snapshot::decode(j, "value")?;
+                    if v.contains_sensitive() {
+                        return Err("a configuration value cannot be sensitive".to_string());
+                    }
+                    Some(v)
+                }
+            };
+            Ok((path, value))
+        })
+        .collect::<Result<_, String>>()?;
+    Ok(ConfigEdit::Set {
+        resource_type: p.s("resource_type")?,
+        name: p.s("name")?,
+        values,
+    })
+}
+
 /// The inverse of [`call_to_json`].
 pub fn call_from_json(j: &J) -> Result<Call, String> {
     let m = j.as_object().ok_or("a call must be an object")?;
@@ -778,6 +863,16 @@ pub fn call_from_json(j: &J) -> Result<Call, String> {
             policy_arn: p.s("policy_arn")?,
             document: p.arg("policy_document")?,
             set_as_default: p.b("set_as_default")?,
+        },
+        ("config", "EditFile") => Call::ConfigEdit {
+            file: p.s("file")?,
+            before_sha256: match p.get("before_sha256")? {
+                J::Null => None,
+                _ => Some(p.s("before_sha256")?),
+            },
+            after_sha256: p.s("after_sha256")?,
+            edit: config_edit_from(p.get("edit")?)?,
+            diff: p.s("diff")?,
         },
         ("iam", op) => {
             if let Some(entity) = entity_of(op, "Tag", "") {

@@ -1,26 +1,32 @@
 //! A plan for people (a table of actions, then the command that applies it) and for machines
 //! (JSON: the plan file's content plus the token and the command).
 //!
-//! Nothing here prints a value: a plan's changes are shown by path only (the plan file holds
-//! them, secrets as fingerprints).
+//! Nothing here prints a value from the state or the cloud: a plan's changes are shown by
+//! path only (the plan file holds them, secrets as fingerprints). The one exception is the
+//! diff of a configuration edit (accept, import), which the planner built from literals only
+//! (a secret is never written into code) and masked against every secret of the states.
 
 use comfy_table::{ContentArrangement, Table, presets};
 
-use crate::model::plan::{ActionStatus, Plan};
+use crate::model::plan::{ActionStatus, Call, Plan};
 use crate::plan::{digest, shell_word, wire};
 
 use super::table::WIDTH;
 
-/// The exact command that applies the plan written to `out`.
-pub fn apply_command(plan: &Plan, out: &str) -> String {
+/// The exact command that applies the plan written to `out`; `config` is the `--config`
+/// directory the plan was made with, when one was given (apply must read the same).
+pub fn apply_command(plan: &Plan, out: &str, config: Option<&str>) -> String {
+    let config = config
+        .map(|c| format!(" --config {}", shell_word(c)))
+        .unwrap_or_default();
     format!(
-        "driftgate apply {} --approve {}",
+        "driftgate apply {}{config} --approve {}",
         shell_word(out),
         digest::token(&plan.digest)
     )
 }
 
-pub fn render_table(plan: &Plan, out: &str) -> String {
+pub fn render_table(plan: &Plan, out: &str, config: Option<&str>) -> String {
     if !plan.has_actions() {
         return "Nothing to do: no finding needs an action.\n".to_string();
     }
@@ -74,6 +80,7 @@ pub fn render_table(plan: &Plan, out: &str) -> String {
     let manual = plan.count(ActionStatus::Manual);
     let blocked = plan.count(ActionStatus::Blocked);
     let mut text = format!("Plan ({} actions)\n{t}\n\n", plan.actions.len());
+    text.push_str(&config_edits(plan));
     text.push_str(&format!(
         "{planned} planned (driftgate executes them), {manual} manual (for a person: driftgate never runs them), {blocked} blocked.\n"
     ));
@@ -82,20 +89,44 @@ pub fn render_table(plan: &Plan, out: &str) -> String {
         plan.digest,
         wire::format_time(plan.expires_at)
     ));
-    text.push_str(&apply_command(plan, out));
+    text.push_str(&apply_command(plan, out, config));
     text.push('\n');
     text
 }
 
+/// The diff of every configuration edit, and what a person runs after apply.
+fn config_edits(plan: &Plan) -> String {
+    let mut text = String::new();
+    for a in &plan.actions {
+        for c in &a.calls {
+            if let Call::ConfigEdit { file, diff, .. } = c {
+                text.push_str(&format!("{} {} edits {file}:\n{diff}\n", a.id, a.kind));
+            }
+        }
+    }
+    let follow: Vec<String> = plan
+        .actions
+        .iter()
+        .filter(|a| a.status == ActionStatus::Planned)
+        .filter_map(|a| a.follow_up.as_ref().map(|f| format!("  {}: {f}", a.id)))
+        .collect();
+    if !follow.is_empty() {
+        text.push_str("After apply, terraform takes the edited configuration into its state:\n");
+        text.push_str(&follow.join("\n"));
+        text.push_str("\n\n");
+    }
+    text
+}
+
 /// The plan file's content with `plan_file`, `token` and `apply_command` beside it.
-pub fn render_json(plan: &Plan, out: &str) -> String {
+pub fn render_json(plan: &Plan, out: &str, config: Option<&str>) -> String {
     let mut v = serde_json::json!({
         "plan": wire::to_wire(plan),
         "plan_file": if plan.has_actions() { serde_json::Value::from(out) } else { serde_json::Value::Null },
     });
     if plan.has_actions() {
         v["token"] = digest::token(&plan.digest).into();
-        v["apply_command"] = apply_command(plan, out).into();
+        v["apply_command"] = apply_command(plan, out, config).into();
     }
     let mut text = serde_json::to_string_pretty(&v).unwrap_or_default();
     text.push('\n');
@@ -128,6 +159,10 @@ pub fn render_apply_table(
                     "left for a person: {}",
                     a.manual_command.as_deref().unwrap_or("-")
                 ),
+            },
+            Some(d @ crate::apply::Done::Verified) => match &a.follow_up {
+                Some(f) => format!("{}; next: {f}", d.as_str()),
+                None => d.as_str().to_string(),
             },
             Some(d) => d.as_str().to_string(),
             None => "-".to_string(),
@@ -176,6 +211,7 @@ pub fn render_apply_json(
                 "resource_type": a.resource_type,
                 "resource_id": a.resource_id,
                 "outcome": done.map(|d| d.as_str()),
+                "follow_up": a.follow_up,
                 "error": match done {
                     Some(crate::apply::Done::Failed(e)) => Some(e.clone()),
                     _ => None,

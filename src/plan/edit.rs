@@ -1,0 +1,576 @@
+//! Edits of the terraform configuration's text, pure: **accept** sets attributes of one
+//! resource block to the cloud's values, **import** appends generated blocks. The planner runs
+//! them to show the unified diff and the resulting file's SHA-256; `apply` runs them again on
+//! the file it finds (which must hash as planned) and writes the result, so both produce the
+//! same bytes.
+//!
+//! The file is parsed with `hcl-edit`, and only the bytes of the value being changed are
+//! replaced (or one line inserted or removed), so comments, alignment and everything else
+//! in the file stay as the user wrote them. A value the configuration computes (a variable,
+//! a local, a function call, a template) is never overwritten: [`Refused`] names the line a
+//! person must change instead.
+
+use std::ops::Range;
+
+use hcl::edit::Span;
+use hcl::edit::expr::{Expression, Object, ObjectKey};
+use hcl::edit::structure::{Attribute, Block, Body};
+use sha2::{Digest, Sha256};
+
+use crate::model::plan::ConfigEdit;
+use crate::model::{Path, Segment, Value};
+
+/// Why an edit cannot be made by driftgate: the line a person must change, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub line: usize,
+    pub reason: String,
+}
+
+fn refused(line: usize, reason: impl Into<String>) -> Refused {
+    Refused {
+        line,
+        reason: reason.into(),
+    }
+}
+
+/// Hex SHA-256 of a file's bytes.
+pub fn sha256(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// Carries out `edit` on a file's content (`None`: the file does not exist).
+pub fn apply(content: Option<&str>, edit: &ConfigEdit) -> Result<String, Refused> {
+    match edit {
+        ConfigEdit::Set {
+            resource_type,
+            name,
+            values,
+        } => {
+            let src = content.ok_or_else(|| refused(1, "the file does not exist"))?;
+            let mut out = src.to_string();
+            for (path, value) in values {
+                out = set(&out, resource_type, name, path, value.as_ref())?;
+            }
+            Ok(out)
+        }
+        ConfigEdit::Append { text } => Ok(match content {
+            None | Some("") => text.clone(),
+            Some(c) if c.ends_with("\n\n") => format!("{c}{text}"),
+            Some(c) if c.ends_with('\n') => format!("{c}\n{text}"),
+            Some(c) => format!("{c}\n\n{text}"),
+        }),
+    }
+}
+
+/// The unified diff of one file, two lines of context, as `git diff` shows it.
+pub fn unified_diff(file: &str, before: Option<&str>, after: &str) -> String {
+    let old = before.unwrap_or("");
+    let d = similar::TextDiff::from_lines(old, after);
+    let from = if before.is_some() {
+        format!("a/{file}")
+    } else {
+        "/dev/null".to_string()
+    };
+    d.unified_diff()
+        .context_radius(2)
+        .header(&from, &format!("b/{file}"))
+        .to_string()
+}
+
+/// An HCL literal for a value: `None` when the value has no literal form (a secret, an
+/// unknown).
+pub fn literal(v: &Value) -> Option<String> {
+    Some(match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => quote(s),
+        Value::List(items) => {
+            let parts: Option<Vec<String>> = items.iter().map(literal).collect();
+            format!("[{}]", parts?.join(", "))
+        }
+        Value::Map(m) if m.is_empty() => "{}".into(),
+        Value::Map(m) => {
+            let parts: Option<Vec<String>> = m
+                .iter()
+                .map(|(k, v)| Some(format!("{} = {}", key(k), literal(v)?)))
+                .collect();
+            format!("{{ {} }}", parts?.join(", "))
+        }
+        Value::Sensitive(_) | Value::Unknown => return None,
+    })
+}
+
+/// A quoted HCL string: `"`, `\` and control characters escaped, and `${` / `%{` doubled so
+/// that nothing in the value is read as a template.
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' | '%' if chars.peek() == Some(&'{') => {
+                out.push(c);
+                out.push(c);
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// An object key: bare when it is an identifier, quoted otherwise.
+pub fn key(k: &str) -> String {
+    let mut chars = k.chars();
+    let ident = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if ident { k.to_string() } else { quote(k) }
+}
+
+fn line_of(src: &str, pos: usize) -> usize {
+    src[..pos.min(src.len())].matches('\n').count() + 1
+}
+
+fn line_start(src: &str, pos: usize) -> usize {
+    src[..pos].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// The end of the line holding `pos`, past its newline.
+fn line_end(src: &str, pos: usize) -> usize {
+    src[pos..].find('\n').map_or(src.len(), |i| pos + i + 1)
+}
+
+fn indent_at(src: &str, pos: usize) -> String {
+    let start = line_start(src, pos);
+    src[start..]
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect()
+}
+
+fn span(s: Option<Range<usize>>) -> Result<Range<usize>, Refused> {
+    s.ok_or_else(|| refused(1, "the parser gave no position"))
+}
+
+/// Whether an expression is a literal driftgate may overwrite: a plain string (no template),
+/// a number, a bool, null, or a list or object of those.
+fn is_literal(e: &Expression) -> bool {
+    match e {
+        Expression::Null(_)
+        | Expression::Bool(_)
+        | Expression::Number(_)
+        | Expression::String(_) => true,
+        Expression::Array(a) => a.iter().all(is_literal),
+        Expression::Object(o) => o
+            .iter()
+            .all(|(k, v)| is_literal_key(k) && is_literal(v.expr())),
+        _ => false,
+    }
+}
+
+fn is_literal_key(k: &ObjectKey) -> bool {
+    match k {
+        ObjectKey::Ident(_) => true,
+        ObjectKey::Expression(Expression::String(_)) => true,
+        ObjectKey::Expression(_) => false,
+    }
+}
+
+fn key_text(k: &ObjectKey) -> Option<String> {
+    match k {
+        ObjectKey::Ident(i) => Some(i.as_str().to_string()),
+        ObjectKey::Expression(Expression::String(s)) => Some(s.as_str().to_string()),
+        ObjectKey::Expression(_) => None,
+    }
+}
+
+fn what(e: &Expression) -> &'static str {
+    match e {
+        Expression::Variable(_) | Expression::Traversal(_) => "a reference",
+        Expression::FuncCall(_) => "a function call",
+        Expression::StringTemplate(_) | Expression::HeredocTemplate(_) => "a template",
+        Expression::Conditional(_) => "a conditional",
+        Expression::ForExpr(_) => "a for expression",
+        _ => "an expression",
+    }
+}
+
+/// The top-level `resource "TYPE" "NAME"` block.
+fn find_block<'b>(body: &'b Body, ty: &str, name: &str) -> Option<&'b Block> {
+    body.blocks().find(|b| {
+        b.ident.as_str() == "resource"
+            && b.labels.len() == 2
+            && b.labels[0].as_str() == ty
+            && b.labels[1].as_str() == name
+    })
+}
+
+fn find_attr<'b>(block: &'b Block, key: &str) -> Option<&'b Attribute> {
+    block.body.attributes().find(|a| a.key.as_str() == key)
+}
+
+/// Where a new line goes before the closing brace of a block or object spanning `r`, and the
+/// indentation of its items (`first_item` is where an existing item starts).
+fn insertion(src: &str, r: &Range<usize>, first_item: Option<usize>) -> (usize, String) {
+    let close = src[..r.end].rfind('}').unwrap_or(r.end);
+    let at = line_start(src, close);
+    let indent = match first_item {
+        Some(p) => indent_at(src, p),
+        None => format!("{}  ", indent_at(src, r.start)),
+    };
+    (at, indent)
+}
+
+fn splice(src: &str, r: Range<usize>, with: &str) -> String {
+    format!("{}{}{}", &src[..r.start], with, &src[r.end..])
+}
+
+/// Sets (or with `None` removes) one attribute path of one resource block.
+fn set(
+    src: &str,
+    ty: &str,
+    name: &str,
+    path: &Path,
+    value: Option<&Value>,
+) -> Result<String, Refused> {
+    let body = hcl::edit::parser::parse_body(src)
+        .map_err(|e| refused(1, format!("the file does not parse: {}", e.message())))?;
+    let block = find_block(&body, ty, name)
+        .ok_or_else(|| refused(1, format!("no block `resource \"{ty}\" \"{name}\"`")))?;
+    let brange = span(block.span())?;
+    let bline = line_of(src, brange.start);
+    let new = match value {
+        Some(v) => Some(literal(v).ok_or_else(|| {
+            refused(
+                bline,
+                format!("the cloud's value of `{path}` is a secret: set it through a sensitive variable"),
+            )
+        })?),
+        None => None,
+    };
+    let (attr_name, map_key) = match path.0.as_slice() {
+        [Segment::Key(a)] => (a.as_str(), None),
+        [Segment::Key(a), Segment::Key(k)] => (a.as_str(), Some(k.as_str())),
+        _ => {
+            return Err(refused(
+                bline,
+                format!("`{path}` lies inside a nested value: change it by hand"),
+            ));
+        }
+    };
+    if block.body.get_blocks(attr_name).next().is_some() {
+        return Err(refused(
+            bline,
+            format!("`{attr_name}` is written as nested blocks: change it by hand"),
+        ));
+    }
+    let first_attr = block
+        .body
+        .attributes()
+        .next()
+        .and_then(|a| a.span())
+        .map(|r| r.start);
+    let Some(attr) = find_attr(block, attr_name) else {
+        // Absent: add it, unless there is nothing to set.
+        let Some(new) = new else { return Ok(src.to_string()) };
+        let (at, indent) = insertion(src, &brange, first_attr);
+        let line = match map_key {
+            None => format!("{indent}{attr_name} = {new}\n"),
+            Some(k) => format!("{indent}{attr_name} = {{ {} = {new} }}\n", key(k)),
+        };
+        return Ok(splice(src, at..at, &line));
+    };
+    let arange = span(attr.span())?;
+    let aline = line_of(src, arange.start);
+    let expr = &attr.value;
+    let Some(k) = map_key else {
+        if !is_literal(expr) {
+            return Err(refused(
+                aline,
+                format!("`{attr_name}` is {}: change it by hand", what(expr)),
+            ));
+        }
+        return Ok(match new {
+            Some(new) => splice(src, span(expr.span())?, &new),
+            None => {
+                let start = line_start(src, arange.start);
+                splice(src, start..line_end(src, arange.end.saturating_sub(1)), "")
+            }
+        });
+    };
+    let Expression::Object(obj) = expr else {
+        return Err(refused(
+            aline,
+            format!("`{attr_name}` is {}: change it by hand", what(expr)),
+        ));
+    };
+    if !obj
+        .iter()
+        .all(|(key, v)| is_literal_key(key) && is_literal(v.expr()))
+    {
+        return Err(refused(
+            aline,
+            format!("`{attr_name}` holds computed keys or values: change it by hand"),
+        ));
+    }
+    edit_object(src, obj, span(expr.span())?, k, new)
+}
+
+/// Sets or removes one key of a literal object, keeping its layout.
+fn edit_object(
+    src: &str,
+    obj: &Object,
+    orange: Range<usize>,
+    k: &str,
+    new: Option<String>,
+) -> Result<String, Refused> {
+    let multiline = src[orange.clone()].contains('\n');
+    let found = obj
+        .iter()
+        .find(|(key, _)| key_text(key).as_deref() == Some(k));
+    match (found, new) {
+        (Some((_, v)), Some(text)) => Ok(splice(src, span(v.expr().span())?, &text)),
+        (None, None) => Ok(src.to_string()),
+        (Some((key, v)), None) if multiline => {
+            let kstart = match key {
+                ObjectKey::Ident(i) => span(i.span())?.start,
+                ObjectKey::Expression(e) => span(e.span())?.start,
+            };
+            let vend = span(v.expr().span())?.end;
+            let rest = &src[vend..line_end(src, vend)];
+            if src[line_start(src, kstart)..kstart].trim().is_empty()
+                && rest.trim_start_matches(',').trim().is_empty()
+            {
+                Ok(splice(src, line_start(src, kstart)..line_end(src, vend), ""))
+            } else {
+                Ok(splice(src, orange, &one_line(src, obj, k, None)?))
+            }
+        }
+        (None, Some(new)) if multiline => {
+            let first = obj.iter().next().and_then(|(key, _)| match key {
+                ObjectKey::Ident(i) => i.span().map(|r| r.start),
+                ObjectKey::Expression(e) => e.span().map(|r| r.start),
+            });
+            let (at, indent) = insertion(src, &orange, first);
+            Ok(splice(
+                src,
+                at..at,
+                &format!("{indent}{} = {new}\n", key(k)),
+            ))
+        }
+        (_, new) => Ok(splice(src, orange, &one_line(src, obj, k, new)?)),
+    }
+}
+
+/// A one-line object with `k` set to `new` (or removed), its other items as written.
+fn one_line(src: &str, obj: &Object, k: &str, new: Option<String>) -> Result<String, Refused> {
+    let mut items = Vec::new();
+    let mut seen = false;
+    for (key, v) in obj.iter() {
+        let kt = key_text(key).unwrap_or_default();
+        let ktext = match key {
+            ObjectKey::Ident(i) => src[span(i.span())?].to_string(),
+            ObjectKey::Expression(e) => src[span(e.span())?].to_string(),
+        };
+        if kt == k {
+            seen = true;
+            if let Some(n) = &new {
+                items.push(format!("{ktext} = {n}"));
+            }
+        } else {
+            items.push(format!("{ktext} = {}", &src[span(v.expr().span())?]));
+        }
+    }
+    if !seen && let Some(n) = new {
+        items.push(format!("{} = {n}", key(k)));
+    }
+    Ok(if items.is_empty() {
+        "{}".into()
+    } else {
+        format!("{{ {} }}", items.join(", "))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set_one(src: &str, path: Path, v: Option<Value>) -> Result<String, Refused> {
+        apply(
+            Some(src),
+            &ConfigEdit::Set {
+                resource_type: "aws_vpc".into(),
+                name: "main".into(),
+                values: vec![(path, v)],
+            },
+        )
+    }
+
+    const VPC: &str = r#"# the network
+resource "aws_vpc" "main" {
+  cidr_block           = "10.0.0.0/16" # keep
+  enable_dns_hostnames = true
+  tags = {
+    Name = "main"   # the name
+    team = "core"
+  }
+}
+
+resource "aws_vpc" "other" {
+  cidr_block = var.cidr
+  tags       = { Name = "other", team = "edge" }
+}
+"#;
+
+    #[test]
+    fn a_scalar_is_replaced_in_place_keeping_comments_and_alignment() {
+        let out = set_one(
+            VPC,
+            Path::root("enable_dns_hostnames"),
+            Some(Value::Bool(false)),
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            VPC.replace(
+                "enable_dns_hostnames = true",
+                "enable_dns_hostnames = false"
+            )
+        );
+        let out = set_one(
+            VPC,
+            Path::root("cidr_block"),
+            Some(Value::str("10.1.0.0/16")),
+        )
+        .unwrap();
+        assert!(out.contains("cidr_block           = \"10.1.0.0/16\" # keep\n"));
+    }
+
+    #[test]
+    fn a_tag_is_changed_added_and_removed_in_a_multiline_map() {
+        let t = Path::root("tags");
+        let out = set_one(VPC, t.key("team"), Some(Value::str("edge"))).unwrap();
+        assert!(out.contains("    team = \"edge\"\n"), "{out}");
+        let out = set_one(VPC, t.key("owner"), Some(Value::str("ops"))).unwrap();
+        assert!(
+            out.contains("    team = \"core\"\n    owner = \"ops\"\n  }\n"),
+            "{out}"
+        );
+        let out = set_one(VPC, t.key("team"), None).unwrap();
+        assert!(
+            out.contains("    Name = \"main\"   # the name\n  }\n"),
+            "{out}"
+        );
+        let out = set_one(VPC, t.key("kubernetes.io/role"), Some(Value::str("x"))).unwrap();
+        assert!(out.contains("    \"kubernetes.io/role\" = \"x\"\n"), "{out}");
+        // The other block is untouched.
+        assert!(out.contains("tags       = { Name = \"other\", team = \"edge\" }"));
+    }
+
+    #[test]
+    fn one_line_maps_stay_on_one_line() {
+        let edit = |path: Path, v: Option<Value>| {
+            apply(
+                Some(VPC),
+                &ConfigEdit::Set {
+                    resource_type: "aws_vpc".into(),
+                    name: "other".into(),
+                    values: vec![(path, v)],
+                },
+            )
+        };
+        let t = Path::root("tags");
+        let out = edit(t.key("team"), None).unwrap();
+        assert!(out.contains("tags       = { Name = \"other\" }\n"), "{out}");
+        let out = edit(t.key("env"), Some(Value::str("prod"))).unwrap();
+        assert!(
+            out.contains("{ Name = \"other\", team = \"edge\", env = \"prod\" }"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn an_absent_attribute_is_added_before_the_closing_brace() {
+        let out = set_one(
+            VPC,
+            Path::root("instance_tenancy"),
+            Some(Value::str("dedicated")),
+        )
+        .unwrap();
+        assert!(
+            out.contains("    team = \"core\"\n  }\n  instance_tenancy = \"dedicated\"\n}\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn computed_values_and_secrets_are_refused_with_their_line() {
+        let r = apply(
+            Some(VPC),
+            &ConfigEdit::Set {
+                resource_type: "aws_vpc".into(),
+                name: "other".into(),
+                values: vec![(Path::root("cidr_block"), Some(Value::str("10.9.0.0/16")))],
+            },
+        )
+        .unwrap_err();
+        assert_eq!(r.line, 12);
+        assert!(r.reason.contains("a reference"), "{}", r.reason);
+        let r = set_one(
+            VPC,
+            Path::root("tags").key("secret"),
+            Some(Value::sensitive(Value::str("hunter2"))),
+        )
+        .unwrap_err();
+        assert!(r.reason.contains("secret"), "{}", r.reason);
+        assert!(!r.reason.contains("hunter2"));
+        let r = set_one(
+            VPC,
+            Path::root("ingress").index(0).key("from_port"),
+            Some(Value::Number(22.0)),
+        )
+        .unwrap_err();
+        assert!(r.reason.contains("nested"), "{}", r.reason);
+    }
+
+    #[test]
+    fn strings_are_quoted_so_nothing_is_read_as_a_template() {
+        assert_eq!(quote("a\"b\\c${x}%{y}$z"), r#""a\"b\\c$${x}%%{y}$z""#);
+        assert_eq!(key("kubernetes.io/role"), "\"kubernetes.io/role\"");
+        assert_eq!(key("Name"), "Name");
+        assert_eq!(literal(&Value::Number(3600.0)).unwrap(), "3600");
+        let src = "resource \"aws_vpc\" \"main\" {\n  description = \"x\"\n}\n";
+        let out = set_one(
+            src,
+            Path::root("description"),
+            Some(Value::str("${bad}")),
+        )
+        .unwrap();
+        let parsed = hcl::edit::parser::parse_body(&out).unwrap();
+        let b = find_block(&parsed, "aws_vpc", "main").unwrap();
+        assert!(matches!(
+            find_attr(b, "description").unwrap().value,
+            Expression::StringTemplate(_) | Expression::String(_)
+        ));
+    }
+
+    #[test]
+    fn append_separates_blocks_with_one_blank_line() {
+        let e = ConfigEdit::Append {
+            text: "import {\n}\n".into(),
+        };
+        assert_eq!(apply(None, &e).unwrap(), "import {\n}\n");
+        assert_eq!(apply(Some("a\n"), &e).unwrap(), "a\n\nimport {\n}\n");
+        let d = unified_diff("x.tf", None, "import {\n}\n");
+        assert!(d.starts_with("--- /dev/null\n+++ b/x.tf\n"), "{d}");
+    }
+}

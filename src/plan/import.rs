@@ -1,0 +1,299 @@
+//! Import: the `import {}` block and the `resource {}` block terraform needs to take an
+//! unmanaged object into its state, generated from the observed attributes (pure).
+//!
+//! Which attributes are written is the resource type's spec: every attribute it compares,
+//! unless the object has the attribute's default (or nothing), so that `terraform plan` shows
+//! the import and no change. Related objects that terraform manages as their own resources
+//! are generated too, so the imported set is complete: an IAM role's inline policies
+//! (`aws_iam_role_policy`) and attached managed policies (`aws_iam_role_policy_attachment`).
+//! A security group's rules are written as its `ingress` / `egress` blocks, grouped by
+//! port range, protocol and description as the provider reads them.
+//!
+//! A secret is never written as a literal: it becomes a reference to a sensitive variable
+//! (declared in the same text), whose value the user supplies (`TF_VAR_...`).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use super::edit::{key, literal, quote};
+use crate::model::{Drift, Value};
+use crate::spec::{Compare, ResourceSpec};
+
+/// The generated text, and the variables a person must set before `terraform plan`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    pub address: String,
+    pub text: String,
+    pub variables: Vec<String>,
+}
+
+/// Attributes terraform manages through separate resources, generated as those.
+const RELATED: &[&str] = &["inline_policy", "managed_policy_arns"];
+
+/// The blocks that import the unmanaged object `d` as `TYPE.name`. `raw` is the object as
+/// the cloud returned it, when the observation is at hand: IAM documents are written from it
+/// (the finding holds their canonical form, lower-cased actions and all).
+pub fn generate(
+    spec: &ResourceSpec,
+    d: &Drift,
+    raw: Option<&crate::model::Attributes>,
+    name: &str,
+) -> Result<Generated, String> {
+    let shown = d
+        .observed
+        .as_ref()
+        .ok_or("the scan kept no observed attributes for it")?;
+    let mut observed = shown.clone();
+    if let Some(raw) = raw {
+        for attr in &spec.attributes {
+            let documents = matches!(attr.compare, Compare::IamPolicyDocument | Compare::InlinePolicies);
+            match (raw.get(&attr.name), shown.get(&attr.name)) {
+                (Some(r), Some(s)) if documents && !s.contains_sensitive() && !r.contains_sensitive() => {
+                    observed.insert(attr.name.clone(), r.clone());
+                }
+                _ => {}
+            }
+        }
+    }
+    let observed = &observed;
+    let address = format!("{}.{name}", d.resource_type);
+    let mut out = String::new();
+    let mut vars = Vars {
+        prefix: name.to_string(),
+        declared: BTreeMap::new(),
+    };
+    writeln!(out, "import {{\n  to = {address}\n  id = {}\n}}\n", quote(&d.id)).ok();
+    writeln!(out, "resource {} {} {{", quote(&d.resource_type), quote(name)).ok();
+    let mut lines: Vec<(String, String)> = Vec::new();
+    let mut blocks = String::new();
+    for attr in &spec.attributes {
+        let Some(v) = observed.get(&attr.name) else {
+            continue;
+        };
+        if is_empty(v) || attr.default.as_ref() == Some(v) || RELATED.contains(&attr.name.as_str())
+        {
+            continue;
+        }
+        match attr.compare {
+            Compare::SgRules => {
+                for b in group_rules(v) {
+                    writeln!(blocks, "\n  {} {{", attr.name).ok();
+                    let inner: Vec<(String, String)> = b
+                        .iter()
+                        .filter(|(k, x)| !is_empty(x) && !(*k == "self" && **x == Value::Bool(false)))
+                        .map(|(k, x)| (k.clone(), vars.literal(k, x)))
+                        .collect();
+                    blocks.push_str(&aligned(&inner, "    "));
+                    writeln!(blocks, "  }}").ok();
+                }
+            }
+            Compare::IamPolicyDocument => {
+                lines.push((attr.name.clone(), document(&mut vars, &attr.name, v)));
+            }
+            _ => {
+                let text = match v {
+                    Value::Map(m) if !m.is_empty() => {
+                        let items: Vec<(String, String)> =
+                            m.iter().map(|(k, x)| (key(k), vars.literal(k, x))).collect();
+                        format!("{{\n{}  }}", aligned(&items, "    "))
+                    }
+                    _ => vars.literal(&attr.name, v),
+                };
+                lines.push((attr.name.clone(), text));
+            }
+        }
+    }
+    out.push_str(&aligned(&lines, "  "));
+    out.push_str(&blocks);
+    out.push_str("}\n");
+    related(&mut out, &mut vars, d, observed, &address, name);
+    let mut text = String::new();
+    for (var, _) in &vars.declared {
+        writeln!(
+            text,
+            "variable {} {{\n  description = \"A secret of {}, imported by driftgate: set TF_VAR_{var}.\"\n  type        = string\n  sensitive   = true\n}}\n",
+            quote(var),
+            address
+        )
+        .ok();
+    }
+    text.push_str(&out);
+    Ok(Generated {
+        address,
+        text,
+        variables: vars.declared.into_keys().collect(),
+    })
+}
+
+/// `key = value` lines with the `=` signs aligned, as `terraform fmt` writes them.
+fn aligned(items: &[(String, String)], indent: &str) -> String {
+    let width = items.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    items
+        .iter()
+        .map(|(k, v)| format!("{indent}{k:<width$} = {v}\n"))
+        .collect()
+}
+
+/// Secrets become `var.NAME`; everything else a literal.
+struct Vars {
+    prefix: String,
+    declared: BTreeMap<String, ()>,
+}
+
+impl Vars {
+    fn literal(&mut self, hint: &str, v: &Value) -> String {
+        if let Some(l) = literal(v) {
+            return l;
+        }
+        let base: String = format!("{}_{hint}", self.prefix)
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let mut name = base.clone();
+        let mut n = 2;
+        while self.declared.contains_key(&name) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        self.declared.insert(name.clone(), ());
+        format!("var.{name}")
+    }
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::List(l) => l.is_empty(),
+        Value::Map(m) => m.is_empty(),
+        _ => false,
+    }
+}
+
+/// An IAM document as a heredoc of indented JSON: the provider compares documents by
+/// meaning, so this plans no change.
+fn document(vars: &mut Vars, hint: &str, v: &Value) -> String {
+    let json = match v {
+        Value::String(s) => serde_json::from_str::<serde_json::Value>(s)
+            .ok()
+            .and_then(|j| serde_json::to_string_pretty(&j).ok())
+            .unwrap_or_else(|| s.clone()),
+        Value::Map(_) | Value::List(_) => serde_json::to_string_pretty(&crate::provider::snapshot::encode(v, b""))
+            .unwrap_or_default(),
+        other => return vars.literal(hint, other),
+    };
+    // Nothing in a heredoc may read as a template.
+    let body = json.replace("${", "$${").replace("%{", "%%{");
+    format!("<<-EOT\n{}\n  EOT", indent(&body, "    "))
+}
+
+fn indent(s: &str, by: &str) -> String {
+    s.lines()
+        .map(|l| format!("{by}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One block per source as observed, grouped back as the provider reads a permission: one
+/// block per protocol, port range, description and `self`, its sources merged.
+fn group_rules(v: &Value) -> Vec<BTreeMap<String, Value>> {
+    let mut groups: BTreeMap<Vec<(String, Value)>, BTreeMap<String, Value>> = BTreeMap::new();
+    for b in v.as_list().into_iter().flatten() {
+        let Some(m) = b.as_map() else { continue };
+        let id: Vec<(String, Value)> = ["protocol", "from_port", "to_port", "description", "self"]
+            .iter()
+            .filter_map(|k| m.get(*k).map(|x| (k.to_string(), x.clone())))
+            .collect();
+        let g = match groups.entry(id) {
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(m.clone());
+                continue;
+            }
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+        };
+        for k in ["cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids", "security_groups"] {
+            let (Some(Value::List(into)), Some(Value::List(from))) = (g.get(k).cloned(), m.get(k))
+            else {
+                continue;
+            };
+            let mut merged = into;
+            for x in from {
+                if !merged.contains(x) {
+                    merged.push(x.clone());
+                }
+            }
+            merged.sort();
+            g.insert(k.to_string(), Value::List(merged));
+        }
+    }
+    groups.into_values().collect()
+}
+
+/// Inline policies and policy attachments of a role, as their own resources.
+fn related(
+    out: &mut String,
+    vars: &mut Vars,
+    d: &Drift,
+    observed: &crate::model::Attributes,
+    address: &str,
+    name: &str,
+) {
+    let owner = match d.resource_type.as_str() {
+        "aws_iam_role" => "role",
+        "aws_iam_user" => "user",
+        _ => return,
+    };
+    let owner_name = observed
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or(&d.id)
+        .to_string();
+    for p in observed
+        .get("inline_policy")
+        .and_then(Value::as_list)
+        .into_iter()
+        .flatten()
+    {
+        let Some(m) = p.as_map() else { continue };
+        let Some(pname) = m.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        let rname = super::terraform_name(&format!("{name}_{pname}"));
+        let doc = m
+            .get("policy")
+            .map(|v| document(vars, &format!("{pname}_policy"), v))
+            .unwrap_or_else(|| "null".into());
+        writeln!(
+            out,
+            "\nimport {{\n  to = aws_iam_{owner}_policy.{rname}\n  id = {}\n}}\n\nresource \"aws_iam_{owner}_policy\" {} {{\n  name   = {}\n  policy = {doc}\n  {owner}   = {address}.name\n}}",
+            quote(&format!("{owner_name}:{pname}")),
+            quote(&rname),
+            quote(pname),
+        )
+        .ok();
+    }
+    for arn in observed
+        .get("managed_policy_arns")
+        .and_then(Value::as_list)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
+        let tail = arn.rsplit('/').next().unwrap_or(arn);
+        let rname = super::terraform_name(&format!("{name}_{tail}"));
+        writeln!(
+            out,
+            "\nimport {{\n  to = aws_iam_{owner}_policy_attachment.{rname}\n  id = {}\n}}\n\nresource \"aws_iam_{owner}_policy_attachment\" {} {{\n  {owner}       = {address}.name\n  policy_arn = {}\n}}",
+            quote(&format!("{owner_name}/{arn}")),
+            quote(&rname),
+            quote(arn),
+        )
+        .ok();
+    }
+}
