@@ -398,3 +398,255 @@ fn plan_refusals_dry_run_apply_and_audit_end_to_end() {
     );
     assert!(log.contains("\"actor\":\"alice\""), "{log}");
 }
+
+/// Accept and import as a user runs them, with terraform as the judge: on the remediation stack
+/// a VPC tag and its DNS-hostnames flag are changed out of band and accepted, and a role (with
+/// an inline policy and an attached customer policy), that customer policy and a security group
+/// are created outside terraform. `plan --accept` + `apply --approve` edit main.tf and write
+/// driftgate_imports.tf; then `terraform plan` must show the accepted VPC as a no-op and each
+/// imported object as an import with no change, and nothing else; `terraform fmt` must find
+/// both files formatted; no secret in any file driftgate wrote.
+#[test]
+fn accept_and_import_edit_the_configuration_and_terraform_agrees() {
+    let Some(moto) = Moto::start() else { return };
+    let Some(tf) = Terraform::find() else { return };
+    let applied = tf
+        .apply(
+            &fixture("remediation/stack"),
+            &moto,
+            &[("secret_tag", SECRET)],
+        )
+        .unwrap_or_else(|e| panic!("terraform apply: {e}"));
+    let dir = applied.dir.path();
+    let log = dir.join("audit.jsonl");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let sdk = moto.sdk_config().await;
+        let ec2 = aws_sdk_ec2::Client::new(&sdk);
+        let iam = aws_sdk_iam::Client::new(&sdk);
+        let st: Json =
+            serde_json::from_str(&std::fs::read_to_string(&applied.state).unwrap()).unwrap();
+        let vpc = st["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["type"] == "aws_vpc")
+            .and_then(|r| r["instances"][0]["attributes"]["id"].as_str())
+            .unwrap()
+            .to_string();
+        ec2.create_tags()
+            .resources(&vpc)
+            .tags(Ec2Tag::builder().key("team").value("edge").build())
+            .send()
+            .await
+            .unwrap();
+        ec2.modify_vpc_attribute()
+            .vpc_id(&vpc)
+            .enable_dns_hostnames(
+                aws_sdk_ec2::types::AttributeBooleanValue::builder()
+                    .value(false)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let sg = ec2
+            .create_security_group()
+            .group_name("dg-rogue-sg")
+            .description("made by hand")
+            .vpc_id(&vpc)
+            .send()
+            .await
+            .unwrap();
+        ec2.authorize_security_group_ingress()
+            .group_id(sg.group_id().unwrap())
+            .ip_permissions(
+                IpPermission::builder()
+                    .ip_protocol("tcp")
+                    .from_port(8080)
+                    .to_port(8080)
+                    .ip_ranges(IpRange::builder().cidr_ip("10.1.0.0/16").build())
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        iam.create_role()
+            .role_name("dg-rogue")
+            .assume_role_policy_document(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+            )
+            .send()
+            .await
+            .unwrap();
+        iam.put_role_policy()
+            .role_name("dg-rogue")
+            .policy_name("read")
+            .policy_document(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#,
+            )
+            .send()
+            .await
+            .unwrap();
+        let policy = iam
+            .create_policy()
+            .policy_name("dg-rogue-logs")
+            .policy_document(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:GetLogEvents","Resource":"*"}]}"#,
+            )
+            .send()
+            .await
+            .unwrap();
+        iam.attach_role_policy()
+            .role_name("dg-rogue")
+            .policy_arn(policy.policy().unwrap().arn().unwrap())
+            .send()
+            .await
+            .unwrap();
+    });
+
+    let dg = |args: &[&str]| -> Output {
+        let mut cmd = driftgate();
+        moto.apply_env(&mut cmd);
+        cmd.current_dir(dir)
+            .env("NO_COLOR", "1")
+            .env("DRIFTGATE_AUDIT_LOG", &log)
+            .env("DRIFTGATE_ACTOR", "alice")
+            .args(args);
+        cmd.output().expect("driftgate runs")
+    };
+    let main_before = std::fs::read_to_string(dir.join("main.tf")).unwrap();
+    let o = dg(&[
+        "plan",
+        "--region",
+        "us-east-1",
+        "--accept",
+        "aws_vpc.main",
+        "--out",
+        "p.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+    let v: Json = serde_json::from_slice(&o.stdout).unwrap();
+    let actions = v["plan"]["actions"].as_array().unwrap().clone();
+    let kinds: Vec<String> = actions
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {} {}",
+                a["kind"].as_str().unwrap(),
+                a["status"].as_str().unwrap(),
+                a["address"]
+                    .as_str()
+                    .unwrap_or(a["resource_type"].as_str().unwrap())
+            )
+        })
+        .collect();
+    for want in [
+        "accept planned aws_vpc.main",
+        "import planned aws_iam_role",
+        "import planned aws_iam_policy",
+        "import planned aws_security_group",
+    ] {
+        assert!(kinds.iter().any(|k| k == want), "{want} not in {kinds:#?}");
+    }
+    let token = v["token"].as_str().unwrap().to_string();
+    let o = dg(&["apply", "p.json", "--approve", &token]);
+    assert_eq!(code(&o), 0, "{}\n{}", text(&o.stdout), text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("done; next: terraform apply"), "{out}");
+    let main_after = std::fs::read_to_string(dir.join("main.tf")).unwrap();
+    assert_ne!(main_before, main_after);
+    assert!(main_after.contains("team = \"edge\""), "{main_after}");
+    assert!(
+        main_after.contains("enable_dns_hostnames = false"),
+        "{main_after}"
+    );
+    let imports = std::fs::read_to_string(dir.join("driftgate_imports.tf")).unwrap();
+    for bytes in [
+        imports.as_bytes(),
+        main_after.as_bytes(),
+        &std::fs::read(dir.join("p.json")).unwrap(),
+        &o.stdout,
+        &o.stderr,
+        &std::fs::read(&log).unwrap(),
+    ] {
+        assert_no_secret("a file driftgate wrote", bytes);
+    }
+    // Formatted as terraform formats it.
+    let fmt = tf
+        .command(dir, &moto)
+        .args(["fmt", "-check", "-diff", "-no-color"])
+        .output()
+        .unwrap();
+    assert!(
+        fmt.status.success(),
+        "terraform fmt:\n{}\n{imports}",
+        text(&fmt.stdout)
+    );
+    // terraform's verdict: the accepted VPC is a no-op, each import an import with no change.
+    tf.run(
+        dir,
+        &moto,
+        &[
+            "plan",
+            "-input=false",
+            "-no-color",
+            "-out=tf.plan",
+            &format!("-var=endpoint={}", moto.endpoint),
+            &format!("-var=secret_tag={SECRET}"),
+        ],
+    )
+    .unwrap_or_else(|e| panic!("{e}\n--- driftgate_imports.tf\n{imports}"));
+    let show = tf.run(dir, &moto, &["show", "-json", "tf.plan"]).unwrap();
+    let shown: Json = serde_json::from_slice(&show.stdout).unwrap();
+    let mut changes: Vec<String> = Vec::new();
+    let mut imported: Vec<String> = Vec::new();
+    for rc in shown["resource_changes"].as_array().unwrap() {
+        let addr = rc["address"].as_str().unwrap().to_string();
+        let acts: Vec<&str> = rc["change"]["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect();
+        if rc["change"]["importing"].is_object() {
+            imported.push(addr.clone());
+        }
+        if acts != ["no-op"] {
+            changes.push(format!(
+                "{addr}: {acts:?} {}",
+                serde_json::to_string(&rc["change"]).unwrap()
+            ));
+        }
+    }
+    assert!(
+        changes.is_empty(),
+        "terraform plans changes:\n{}\n--- driftgate_imports.tf\n{imports}",
+        changes.join("\n")
+    );
+    imported.sort();
+    assert_eq!(
+        imported,
+        [
+            "aws_iam_policy.dg_rogue_logs",
+            "aws_iam_role.dg_rogue",
+            "aws_iam_role_policy.dg_rogue_read",
+            "aws_iam_role_policy_attachment.dg_rogue_dg_rogue_logs",
+            "aws_security_group.sg_"
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .iter()
+        .zip(&imported)
+        .map(|(want, got)| if got.starts_with(want.as_str()) {
+            got.clone()
+        } else {
+            want.clone()
+        })
+        .collect::<Vec<_>>(),
+        "{imports}"
+    );
+}

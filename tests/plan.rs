@@ -250,9 +250,11 @@ fn accept_edits_the_block_and_unmanaged_objects_get_import_blocks() {
     assert!(cmd.starts_with("edit main.tf:"), "{cmd}");
     assert!(cmd.ends_with("terraform apply -refresh-only"), "{cmd}");
     // Not accepted: still reverted.
-    assert!(actions
-        .iter()
-        .any(|a| a["kind"] == "revert" && a["address"] == "aws_security_group.web"));
+    assert!(
+        actions
+            .iter()
+            .any(|a| a["kind"] == "revert" && a["address"] == "aws_security_group.web")
+    );
     // One new file holds every import, each edit chained onto the one before.
     let imports: Vec<&serde_json::Value> =
         actions.iter().filter(|a| a["kind"] == "import").collect();
@@ -285,14 +287,25 @@ fn accept_edits_the_block_and_unmanaged_objects_get_import_blocks() {
     assert!(!text(&o.stdout).contains(SECRET));
 
     // The table shows the diff and the follow-ups.
-    let argv = args(&["--config", config.to_str().unwrap(), "--accept", "aws_vpc.*"]);
+    let argv = args(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--accept",
+        "aws_vpc.*",
+    ]);
     let o = run(
         &argv.iter().map(String::as_str).collect::<Vec<_>>(),
         dir.path(),
     );
     let t = text(&o.stdout);
-    assert!(t.contains("accept edits main.tf:\n--- a/main.tf\n+++ b/main.tf\n"), "{t}");
-    assert!(t.contains("After apply, terraform takes the edited configuration"), "{t}");
+    assert!(
+        t.contains("accept edits main.tf:\n--- a/main.tf\n+++ b/main.tf\n"),
+        "{t}"
+    );
+    assert!(
+        t.contains("After apply, terraform takes the edited configuration"),
+        "{t}"
+    );
 
     // --accept needs the configuration.
     let argv = args(&["--accept", "aws_vpc.*"]);

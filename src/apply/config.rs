@@ -60,13 +60,7 @@ mod tests {
     use crate::model::plan::ConfigEdit;
 
     fn append(before: Option<&str>, text: &str) -> Call {
-        let after = edit::apply(
-            before,
-            &ConfigEdit::Append {
-                text: text.into(),
-            },
-        )
-        .unwrap();
+        let after = edit::apply(before, &ConfigEdit::Append { text: text.into() }).unwrap();
         Call::ConfigEdit {
             file: "imports.tf".into(),
             before_sha256: before.map(edit::sha256),

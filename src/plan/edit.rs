@@ -252,7 +252,9 @@ fn set(
         Some(v) => Some(literal(v).ok_or_else(|| {
             refused(
                 bline,
-                format!("the cloud's value of `{path}` is a secret: set it through a sensitive variable"),
+                format!(
+                    "the cloud's value of `{path}` is a secret: set it through a sensitive variable"
+                ),
             )
         })?),
         None => None,
@@ -281,7 +283,9 @@ fn set(
         .map(|r| r.start);
     let Some(attr) = find_attr(block, attr_name) else {
         // Absent: add it, unless there is nothing to set.
-        let Some(new) = new else { return Ok(src.to_string()) };
+        let Some(new) = new else {
+            return Ok(src.to_string());
+        };
         let (at, indent) = insertion(src, &brange, first_attr);
         let line = match map_key {
             None => format!("{indent}{attr_name} = {new}\n"),
@@ -313,13 +317,22 @@ fn set(
             format!("`{attr_name}` is {}: change it by hand", what(expr)),
         ));
     };
-    if !obj
-        .iter()
-        .all(|(key, v)| is_literal_key(key) && is_literal(v.expr()))
-    {
+    if !obj.iter().all(|(key, _)| is_literal_key(key)) {
         return Err(refused(
             aline,
-            format!("`{attr_name}` holds computed keys or values: change it by hand"),
+            format!("`{attr_name}` has computed keys: change it by hand"),
+        ));
+    }
+    // Only the edited key's value must be a literal; the others are kept as written.
+    if let Some((_, v)) = obj
+        .iter()
+        .find(|(key, _)| key_text(key).as_deref() == Some(k))
+        && !is_literal(v.expr())
+    {
+        let line = v.expr().span().map_or(aline, |r| line_of(src, r.start));
+        return Err(refused(
+            line,
+            format!("`{attr_name}.{k}` is {}: change it by hand", what(v.expr())),
         ));
     }
     edit_object(src, obj, span(expr.span())?, k, new)
@@ -350,7 +363,11 @@ fn edit_object(
             if src[line_start(src, kstart)..kstart].trim().is_empty()
                 && rest.trim_start_matches(',').trim().is_empty()
             {
-                Ok(splice(src, line_start(src, kstart)..line_end(src, vend), ""))
+                Ok(splice(
+                    src,
+                    line_start(src, kstart)..line_end(src, vend),
+                    "",
+                ))
             } else {
                 Ok(splice(src, orange, &one_line(src, obj, k, None)?))
             }
@@ -427,7 +444,7 @@ resource "aws_vpc" "main" {
 
 resource "aws_vpc" "other" {
   cidr_block = var.cidr
-  tags       = { Name = "other", team = "edge" }
+  tags       = { Name = "other", team = "edge", secret = var.secret }
 }
 "#;
 
@@ -471,9 +488,14 @@ resource "aws_vpc" "other" {
             "{out}"
         );
         let out = set_one(VPC, t.key("kubernetes.io/role"), Some(Value::str("x"))).unwrap();
-        assert!(out.contains("    \"kubernetes.io/role\" = \"x\"\n"), "{out}");
+        assert!(
+            out.contains("    \"kubernetes.io/role\" = \"x\"\n"),
+            "{out}"
+        );
         // The other block is untouched.
-        assert!(out.contains("tags       = { Name = \"other\", team = \"edge\" }"));
+        assert!(
+            out.contains("tags       = { Name = \"other\", team = \"edge\", secret = var.secret }")
+        );
     }
 
     #[test]
@@ -490,12 +512,21 @@ resource "aws_vpc" "other" {
         };
         let t = Path::root("tags");
         let out = edit(t.key("team"), None).unwrap();
-        assert!(out.contains("tags       = { Name = \"other\" }\n"), "{out}");
-        let out = edit(t.key("env"), Some(Value::str("prod"))).unwrap();
         assert!(
-            out.contains("{ Name = \"other\", team = \"edge\", env = \"prod\" }"),
+            out.contains("tags       = { Name = \"other\", secret = var.secret }\n"),
             "{out}"
         );
+        let out = edit(t.key("env"), Some(Value::str("prod"))).unwrap();
+        assert!(
+            out.contains(
+                "{ Name = \"other\", team = \"edge\", secret = var.secret, env = \"prod\" }"
+            ),
+            "{out}"
+        );
+        // A computed value beside the edited key stays; the computed one itself is refused.
+        let r = edit(t.key("secret"), Some(Value::str("x"))).unwrap_err();
+        assert!(r.reason.contains("a reference"), "{}", r.reason);
+        assert_eq!(r.line, 13);
     }
 
     #[test]
@@ -549,12 +580,7 @@ resource "aws_vpc" "other" {
         assert_eq!(key("Name"), "Name");
         assert_eq!(literal(&Value::Number(3600.0)).unwrap(), "3600");
         let src = "resource \"aws_vpc\" \"main\" {\n  description = \"x\"\n}\n";
-        let out = set_one(
-            src,
-            Path::root("description"),
-            Some(Value::str("${bad}")),
-        )
-        .unwrap();
+        let out = set_one(src, Path::root("description"), Some(Value::str("${bad}"))).unwrap();
         let parsed = hcl::edit::parser::parse_body(&out).unwrap();
         let b = find_block(&parsed, "aws_vpc", "main").unwrap();
         assert!(matches!(

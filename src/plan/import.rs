@@ -46,9 +46,14 @@ pub fn generate(
     let mut observed = shown.clone();
     if let Some(raw) = raw {
         for attr in &spec.attributes {
-            let documents = matches!(attr.compare, Compare::IamPolicyDocument | Compare::InlinePolicies);
+            let documents = matches!(
+                attr.compare,
+                Compare::IamPolicyDocument | Compare::InlinePolicies
+            );
             match (raw.get(&attr.name), shown.get(&attr.name)) {
-                (Some(r), Some(s)) if documents && !s.contains_sensitive() && !r.contains_sensitive() => {
+                (Some(r), Some(s))
+                    if documents && !s.contains_sensitive() && !r.contains_sensitive() =>
+                {
                     observed.insert(attr.name.clone(), r.clone());
                 }
                 _ => {}
@@ -62,8 +67,19 @@ pub fn generate(
         prefix: name.to_string(),
         declared: BTreeMap::new(),
     };
-    writeln!(out, "import {{\n  to = {address}\n  id = {}\n}}\n", quote(&d.id)).ok();
-    writeln!(out, "resource {} {} {{", quote(&d.resource_type), quote(name)).ok();
+    writeln!(
+        out,
+        "import {{\n  to = {address}\n  id = {}\n}}\n",
+        quote(&d.id)
+    )
+    .ok();
+    writeln!(
+        out,
+        "resource {} {} {{",
+        quote(&d.resource_type),
+        quote(name)
+    )
+    .ok();
     let mut lines: Vec<(String, String)> = Vec::new();
     let mut blocks = String::new();
     for attr in &spec.attributes {
@@ -80,7 +96,9 @@ pub fn generate(
                     writeln!(blocks, "\n  {} {{", attr.name).ok();
                     let inner: Vec<(String, String)> = b
                         .iter()
-                        .filter(|(k, x)| !is_empty(x) && !(*k == "self" && **x == Value::Bool(false)))
+                        .filter(|(k, x)| {
+                            !is_empty(x) && !(*k == "self" && **x == Value::Bool(false))
+                        })
                         .map(|(k, x)| (k.clone(), vars.literal(k, x)))
                         .collect();
                     blocks.push_str(&aligned(&inner, "    "));
@@ -93,8 +111,10 @@ pub fn generate(
             _ => {
                 let text = match v {
                     Value::Map(m) if !m.is_empty() => {
-                        let items: Vec<(String, String)> =
-                            m.iter().map(|(k, x)| (key(k), vars.literal(k, x))).collect();
+                        let items: Vec<(String, String)> = m
+                            .iter()
+                            .map(|(k, x)| (key(k), vars.literal(k, x)))
+                            .collect();
                         format!("{{\n{}  }}", aligned(&items, "    "))
                     }
                     _ => vars.literal(&attr.name, v),
@@ -184,8 +204,10 @@ fn document(vars: &mut Vars, hint: &str, v: &Value) -> String {
             .ok()
             .and_then(|j| serde_json::to_string_pretty(&j).ok())
             .unwrap_or_else(|| s.clone()),
-        Value::Map(_) | Value::List(_) => serde_json::to_string_pretty(&crate::provider::snapshot::encode(v, b""))
-            .unwrap_or_default(),
+        Value::Map(_) | Value::List(_) => {
+            serde_json::to_string_pretty(&crate::provider::snapshot::encode(v, b""))
+                .unwrap_or_default()
+        }
         other => return vars.literal(hint, other),
     };
     // Nothing in a heredoc may read as a template.
@@ -217,7 +239,12 @@ fn group_rules(v: &Value) -> Vec<BTreeMap<String, Value>> {
             }
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
         };
-        for k in ["cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids", "security_groups"] {
+        for k in [
+            "cidr_blocks",
+            "ipv6_cidr_blocks",
+            "prefix_list_ids",
+            "security_groups",
+        ] {
             let (Some(Value::List(into)), Some(Value::List(from))) = (g.get(k).cloned(), m.get(k))
             else {
                 continue;

@@ -157,11 +157,7 @@ pub fn build(input: &PlanInput<'_>) -> Result<Vec<Action>, BadTarget> {
 /// it: fills in each edit's file hashes and diff, or makes the action manual (naming the
 /// line to change) where driftgate must not write. The diff's context lines come from the
 /// user's files: any text the states hold as secret is masked there too.
-fn materialize_edits(
-    actions: &mut [Action],
-    files: &BTreeMap<String, String>,
-    secrets: &[String],
-) {
+fn materialize_edits(actions: &mut [Action], files: &BTreeMap<String, String>, secrets: &[String]) {
     let mut now: BTreeMap<String, Option<String>> = BTreeMap::new();
     for a in actions.iter_mut() {
         let mut refusal = None;
@@ -695,11 +691,9 @@ impl Planner<'_> {
         };
         // A name no block of the configuration has.
         let taken = |n: &str| {
-            config
-                .configuration
-                .resources
-                .iter()
-                .any(|r| r.module_path.is_empty() && r.resource_type == d.resource_type && r.name == n)
+            config.configuration.resources.iter().any(|r| {
+                r.module_path.is_empty() && r.resource_type == d.resource_type && r.name == n
+            })
         };
         let base = name.clone();
         let mut i = 2;
@@ -745,7 +739,10 @@ impl Planner<'_> {
                     "{vars}terraform plan (shows the import of {} and no change), then terraform apply",
                     g.address
                 ));
-                a.reason = format!("write import and resource blocks for {} into {IMPORT_FILE}", g.address);
+                a.reason = format!(
+                    "write import and resource blocks for {} into {IMPORT_FILE}",
+                    g.address
+                );
                 a
             }
             Err(why) => self.manual(

@@ -12,9 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as J, json};
 
 use crate::model::plan::{
-    ConfigEdit,
-    Action, ActionKind, ActionStatus, Arg, Author, Call, Expect, FindingRef, IamEntity, Inputs,
-    Plan, PlannedChange, SgRule, SgSource, StateInput, StateRef, VersionSelector,
+    Action, ActionKind, ActionStatus, Arg, Author, Call, ConfigEdit, Expect, FindingRef, IamEntity,
+    Inputs, Plan, PlannedChange, SgRule, SgSource, StateInput, StateRef, VersionSelector,
 };
 use crate::model::{
     Address, DriftKind, InstanceKey, Mode, ModuleStep, Path, Segment, Severity, StateSource,
