@@ -551,6 +551,11 @@ fn accept_and_import_edit_the_configuration_and_terraform_agrees() {
     ] {
         assert!(kinds.iter().any(|k| k == want), "{want} not in {kinds:#?}");
     }
+    // The author in AWS: STS GetCallerIdentity (moto's answer is its fixed test account).
+    let arn = v["plan"]["author"]["aws_caller_arn"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(arn.starts_with("arn:aws:"), "{}", v["plan"]["author"]);
     let token = v["token"].as_str().unwrap().to_string();
     let o = dg(&["apply", "p.json", "--approve", &token]);
     assert_eq!(code(&o), 0, "{}\n{}", text(&o.stdout), text(&o.stderr));

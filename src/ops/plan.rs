@@ -92,8 +92,17 @@ async fn plan(
     let inputs = inputs(&ev, scan_args, settings)?;
     let author = Author {
         actor: settings.actor.clone(),
-        // STS is not called yet (no STS client in this build): the plan says so by `null`.
-        aws_caller_arn: None,
+        // Only for a plan made from the live cloud: a plan made offline (`--observed`) says
+        // nothing of who would apply it in AWS, and makes no call.
+        aws_caller_arn: if ev.live {
+            let sdk = crate::provider::aws::load_sdk_config(
+                scan_args.regions.first().map(String::as_str),
+            )
+            .await;
+            crate::provider::aws::caller_arn(&sdk).await
+        } else {
+            None
+        },
     };
     let plan = plan::seal(actions, inputs, author, settings.now, args.ttl);
     logged.plan = Some(plan.digest.clone());

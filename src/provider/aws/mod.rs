@@ -109,6 +109,20 @@ pub async fn load_sdk_config(region: Option<&str>) -> SdkConfig {
     loader.load().await
 }
 
+/// The ARN of the caller (STS GetCallerIdentity), for the plan's author; `None` when STS
+/// cannot be reached or refuses within a few seconds (a plan never fails for it).
+pub async fn caller_arn(sdk: &SdkConfig) -> Option<String> {
+    let conf = aws_sdk_sts::config::Builder::from(sdk)
+        .retry_config(RetryConfig::standard().with_max_attempts(2))
+        .build();
+    let sts = aws_sdk_sts::Client::from_conf(conf);
+    let call = sts.get_caller_identity().send();
+    match tokio::time::timeout(std::time::Duration::from_secs(5), call).await {
+        Ok(Ok(out)) => out.arn().map(str::to_string),
+        _ => None,
+    }
+}
+
 fn default_timeouts() -> TimeoutConfig {
     TimeoutConfig::builder()
         .connect_timeout(CONNECT_TIMEOUT)
