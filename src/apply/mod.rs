@@ -148,8 +148,10 @@ pub fn changed_inputs(planned: &Inputs, now: &Inputs) -> Vec<String> {
     out
 }
 
-/// The identity of an action across two plannings of the same findings.
-fn action_key(a: &Action) -> (String, String, String, String) {
+/// The identity of an action across two plannings of the same findings. One changed
+/// resource can have several actions (one per way of reverting: an instance's in-place
+/// attributes and its type, which needs a stop), so the paths it answers are part of it.
+fn action_key(a: &Action) -> (String, String, String, String, Vec<String>) {
     (
         a.kind.as_str().to_string(),
         a.resource_type.clone(),
@@ -158,6 +160,7 @@ fn action_key(a: &Action) -> (String, String, String, String) {
             .map(ToString::to_string)
             .unwrap_or_default(),
         a.resource_id.clone(),
+        a.changes.iter().map(|c| c.path.to_string()).collect(),
     )
 }
 
@@ -224,6 +227,65 @@ pub fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn action(path: &str, fingerprint: &str) -> Action {
+        use crate::model::plan::{ActionKind, Expect, FindingRef, PlannedChange};
+        use crate::model::{DriftKind, Path, Severity, Value};
+        Action {
+            id: String::new(),
+            kind: ActionKind::Revert,
+            status: ActionStatus::Planned,
+            address: None,
+            resource_type: "aws_instance".into(),
+            resource_id: "i-1".into(),
+            region: None,
+            finding: FindingRef {
+                kind: DriftKind::Changed,
+                address: None,
+                id: "i-1".into(),
+                rule: "r".into(),
+                severity: Severity::Low,
+            },
+            changes: vec![PlannedChange {
+                path: Path::root(path),
+                now: Value::Null,
+                target: Value::Null,
+            }],
+            calls: Vec::new(),
+            expect: vec![Expect::Value {
+                path: Path::root(path),
+                fingerprint: fingerprint.into(),
+            }],
+            manual_command: None,
+            follow_up: None,
+            reason: String::new(),
+        }
+    }
+
+    /// An instance's in-place attributes and its type are two actions on one resource: each
+    /// is compared with its own fresh counterpart, not with whichever came last.
+    #[test]
+    fn two_actions_on_one_resource_are_told_apart() {
+        let planned = vec![
+            action("source_dest_check", "a"),
+            action("instance_type", "b"),
+        ];
+        let plan = Plan {
+            format_version: crate::model::plan::PLAN_FORMAT_VERSION,
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+            expires_at: time::OffsetDateTime::UNIX_EPOCH,
+            author: Default::default(),
+            inputs: Default::default(),
+            actions: planned.clone(),
+            digest: String::new(),
+        };
+        assert!(stale_actions(&plan, &planned).is_empty());
+        let fresh = vec![
+            action("source_dest_check", "a"),
+            action("instance_type", "c"),
+        ];
+        assert_eq!(stale_actions(&plan, &fresh).len(), 1);
+    }
 
     #[test]
     fn a_restored_secret_echoed_by_aws_is_scrubbed() {
