@@ -97,7 +97,7 @@ pub fn generate(
                     let inner: Vec<(String, String)> = b
                         .iter()
                         .filter(|(k, x)| {
-                            !is_empty(x) && !(*k == "self" && **x == Value::Bool(false))
+                            !(is_empty(x) || *k == "self" && **x == Value::Bool(false))
                         })
                         .map(|(k, x)| (k.clone(), vars.literal(k, x)))
                         .collect();
@@ -128,7 +128,7 @@ pub fn generate(
     out.push_str("}\n");
     related(&mut out, &mut vars, d, observed, &address, name);
     let mut text = String::new();
-    for (var, _) in &vars.declared {
+    for var in vars.declared.keys() {
         writeln!(
             text,
             "variable {} {{\n  description = \"A secret of {}, imported by driftgate: set TF_VAR_{var}.\"\n  type        = string\n  sensitive   = true\n}}\n",
@@ -322,5 +322,125 @@ fn related(
             quote(arn),
         )
         .ok();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{DriftKind, Secret};
+    use crate::spec::Registry;
+
+    fn drift(ty: &str, id: &str, attrs: Vec<(&str, Value)>) -> Drift {
+        Drift {
+            kind: DriftKind::Unmanaged,
+            resource_type: ty.into(),
+            id: id.into(),
+            address: None,
+            state: None,
+            region: Some("us-east-1".into()),
+            changes: Vec::new(),
+            observed: Some(attrs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()),
+        }
+    }
+
+    fn rule(port: i64, cidr: &str, description: &str) -> Value {
+        Value::Map(
+            [
+                ("cidr_blocks", Value::List(vec![Value::str(cidr)])),
+                ("description", Value::str(description)),
+                ("from_port", Value::Number(port as f64)),
+                ("ipv6_cidr_blocks", Value::List(vec![])),
+                ("prefix_list_ids", Value::List(vec![])),
+                ("protocol", Value::str("tcp")),
+                ("security_groups", Value::List(vec![])),
+                ("self", Value::Bool(false)),
+                ("to_port", Value::Number(port as f64)),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+        )
+    }
+
+    #[test]
+    fn a_secret_becomes_a_sensitive_variable_and_defaults_are_left_out() {
+        let reg = Registry::builtin().unwrap();
+        let d = drift(
+            "aws_vpc",
+            "vpc-0abc",
+            vec![
+                ("cidr_block", Value::str("10.9.0.0/16")),
+                ("enable_dns_support", Value::Bool(true)),
+                ("instance_tenancy", Value::str("default")),
+                (
+                    "tags",
+                    Value::Map(
+                        [
+                            ("Name".to_string(), Value::str("x")),
+                            (
+                                "token".to_string(),
+                                Value::Sensitive(Secret::Clear(Box::new(Value::str(
+                                    "hunter2-secret",
+                                )))),
+                            ),
+                        ]
+                        .into_iter()
+                        .collect(),
+                    ),
+                ),
+            ],
+        );
+        let g = generate(reg.get("aws_vpc").unwrap(), &d, None, "vpc_0abc").unwrap();
+        assert!(!g.text.contains("hunter2"), "{}", g.text);
+        assert_eq!(g.variables, ["vpc_0abc_token"]);
+        assert!(g.text.contains("token = var.vpc_0abc_token"), "{}", g.text);
+        assert!(
+            g.text.contains("variable \"vpc_0abc_token\" {"),
+            "{}",
+            g.text
+        );
+        assert!(g.text.contains("sensitive   = true"), "{}", g.text);
+        assert!(
+            g.text.contains("  cidr_block = \"10.9.0.0/16\"\n"),
+            "{}",
+            g.text
+        );
+        // At their defaults: not written.
+        assert!(!g.text.contains("enable_dns_support"), "{}", g.text);
+        assert!(!g.text.contains("instance_tenancy"), "{}", g.text);
+    }
+
+    #[test]
+    fn rules_are_grouped_as_the_provider_reads_them() {
+        let reg = Registry::builtin().unwrap();
+        let d = drift(
+            "aws_security_group",
+            "sg-1",
+            vec![
+                ("name", Value::str("web")),
+                ("description", Value::str("Managed by Terraform")),
+                (
+                    "ingress",
+                    Value::List(vec![
+                        rule(443, "10.0.0.0/8", ""),
+                        rule(443, "10.1.0.0/16", ""),
+                        rule(443, "10.2.0.0/16", "office"),
+                    ]),
+                ),
+            ],
+        );
+        let g = generate(reg.get("aws_security_group").unwrap(), &d, None, "sg_1").unwrap();
+        assert_eq!(g.text.matches("ingress {").count(), 2, "{}", g.text);
+        assert!(
+            g.text
+                .contains("cidr_blocks = [\"10.0.0.0/8\", \"10.1.0.0/16\"]"),
+            "{}",
+            g.text
+        );
+        assert!(g.text.contains("description = \"office\""), "{}", g.text);
+        // The provider's default description is left out; `self = false` too.
+        assert!(!g.text.contains("Managed by Terraform"), "{}", g.text);
+        assert!(!g.text.contains("self"), "{}", g.text);
     }
 }
