@@ -517,6 +517,13 @@ pub enum Error {
     )]
     PlanAcceptNeedsConfig,
 
+    #[error("cannot merge {path}: {reason}")]
+    #[diagnostic(
+        code(driftgate::merge::input),
+        help("merge takes the JSON reports of `driftgate scan --format json` (schema_version 1)")
+    )]
+    MergeInput { path: String, reason: String },
+
     #[error("the configuration file {path} could not be written: {reason}")]
     #[diagnostic(code(driftgate::apply::config_write))]
     ConfigEdit { path: String, reason: String },

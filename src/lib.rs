@@ -17,6 +17,7 @@ pub mod diff;
 pub mod error;
 pub mod iac;
 pub mod mask;
+pub mod merge;
 pub mod model;
 pub mod normalize;
 pub mod ops;

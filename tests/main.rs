@@ -9,6 +9,7 @@ mod build;
 mod cli;
 mod corpora;
 mod live;
+mod merge;
 mod messages;
 mod observe;
 mod plan;

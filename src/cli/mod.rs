@@ -48,6 +48,23 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Check the audit log's hash chain, or show its entries.
     Audit(AuditArgs),
+    /// Combine the JSON reports of several scans (one per account or region, a CI matrix) into
+    /// one: a finding counts once, and the result is incomplete if any shard was. Exit codes as
+    /// `scan`.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The reports (`driftgate scan --format json --out FILE`), two or more.
+    #[arg(value_name = "REPORT", required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Exit 2 for findings at or above this severity (default: the strictest of the shards').
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<crate::model::Severity>,
+    /// Write the merged report here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -441,6 +458,11 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
             };
             runtime.block_on(ops::observe::run(&options, &settings))
         }
+        Command::Merge(args) => ops::merge::run(&ops::merge::MergeOptions {
+            reports: args.reports,
+            fail_on: args.fail_on,
+            out: args.out,
+        }),
         Command::Rules(args) => ops::rules::run(match &args.command {
             None => None,
             Some(RulesCommand::Explain { id }) => Some(id.as_str()),

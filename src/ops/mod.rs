@@ -7,6 +7,7 @@
 
 pub mod apply;
 pub mod audit;
+pub mod merge;
 pub mod observe;
 pub mod plan;
 pub mod rules;
