@@ -1182,3 +1182,28 @@ fn iam_documents_compare_by_meaning_and_print_as_recorded() {
     assert!(table.contains("ec2:Describe*"), "{table}");
     assert!(!table.contains("ec2:describe*"), "{table}");
 }
+
+/// Where a live scan's time went: the JSON report's `timings` (every phase, and time in calls
+/// for exactly the operations it counted), and `--timings` on stderr for people.
+#[test]
+fn a_live_scan_says_where_its_time_went() {
+    let Some(s) = stack() else { return };
+    let r = report(&s.clean_json);
+    let t = &r["timings"];
+    for phase in ["read", "observe", "diff"] {
+        assert!(t["phases_ms"][phase].is_u64(), "{t:#}");
+    }
+    let timed: Vec<&String> = t["api_ms"].as_object().unwrap().keys().collect();
+    let counted: Vec<&String> = r["api_calls"].as_object().unwrap().keys().collect();
+    assert_eq!(timed, counted, "{t:#}");
+    let state = s.state().display().to_string();
+    let o = s.driftgate(
+        &["scan", "--state", &state, "--region", REGION, "--timings"],
+        &[],
+    );
+    assert_exit(&o, 0);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("timings: "), "{err}");
+    assert!(err.contains("time in calls, by operation:"), "{err}");
+    assert!(err.contains("ec2:DescribeVpcs"), "{err}");
+}

@@ -196,6 +196,11 @@ pub struct ScanArgs {
     /// it holds .tf files.
     #[arg(long, value_name = "DIR")]
     pub config: Option<PathBuf>,
+    /// Print where the time went on stderr: wall time per phase (read, observe, diff,
+    /// render) and the operations that took longest. A live JSON report carries the same as
+    /// `timings`.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Debug, Args)]
@@ -330,6 +335,7 @@ impl ScanArgs {
             fail_on: self.fail_on,
             fail_on_unchecked: self.fail_on_unchecked,
             config: self.config.clone(),
+            timings: self.timings,
         }
     }
 }
@@ -349,6 +355,7 @@ impl PlanArgs {
                 fail_on: self.fail_on,
                 fail_on_unchecked: false,
                 config: self.config.clone(),
+                timings: false,
             },
             out: self.out.clone(),
             targets: self.targets.clone(),

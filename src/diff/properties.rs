@@ -108,6 +108,7 @@ fn scan_of(
         resources: observed,
         gaps: Vec::new(),
         api_calls: BTreeMap::new(),
+        api_ms: BTreeMap::new(),
     };
     scan(&ScanInput {
         registry,

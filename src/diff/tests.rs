@@ -65,6 +65,7 @@ fn observation(resources: Vec<ObservedResource>) -> Observation {
         resources,
         gaps: Vec::new(),
         api_calls: BTreeMap::new(),
+        api_ms: BTreeMap::new(),
     }
 }
 

@@ -133,6 +133,10 @@ pub struct Observation {
     pub gaps: Vec<Gap>,
     /// API calls made to produce this observation, by `service:Operation`.
     pub api_calls: BTreeMap<String, u64>,
+    /// Time spent waiting for each `service:Operation` (all its attempts, summed over calls
+    /// that ran side by side), in milliseconds. Empty for a replayed observation: it made no
+    /// call, and a recorded observation does not keep it.
+    pub api_ms: BTreeMap<String, u64>,
 }
 
 impl Observation {

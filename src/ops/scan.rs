@@ -36,6 +36,8 @@ pub struct ScanOptions {
     pub fail_on_unchecked: bool,
     /// The configuration directory; `None`: the working directory when it holds `.tf` files.
     pub config: Option<PathBuf>,
+    /// `--timings`: print where the time went (phases, time in calls per operation) on stderr.
+    pub timings: bool,
 }
 
 /// Scans, then appends the run's audit entry (its outcome, or the error, and the states read).
@@ -59,8 +61,10 @@ async fn scan(
         live,
         elapsed,
         states,
+        mut phases,
         ..
     } = evaluate(args, settings).await?;
+    let render_started = std::time::Instant::now();
     *inputs = super::audit::state_inputs(&states);
     let text = match args.format {
         ReportFormat::Json => render::json::render_json(
@@ -72,6 +76,15 @@ async fn scan(
                 } else {
                     None
                 },
+                // Times only for a live scan: a replay's are not the cloud's, and a report of
+                // a replay stays reproducible.
+                timings: live.then(|| render::json::Timings {
+                    phases_ms: phases
+                        .iter()
+                        .map(|(p, d)| (p.to_string(), d.as_millis() as u64))
+                        .collect(),
+                    api_ms: observation.api_ms.clone(),
+                }),
             },
         ),
         ReportFormat::Table => render::table::render_table(
@@ -82,6 +95,10 @@ async fn scan(
         ),
     };
     render::emit(&text, args.out.as_deref())?;
+    phases.push(("render", render_started.elapsed()));
+    if args.timings {
+        eprint!("{}", render::timings::render(&phases, &observation));
+    }
     let to =
         render::notice::Destination::of(args.out.as_deref(), args.format == ReportFormat::Json);
     render::notice::warn_scan(&report, to);
@@ -99,10 +116,14 @@ pub struct Evaluation {
     pub elapsed: std::time::Duration,
     /// The configuration and its directory, when one was read.
     pub config: Option<(std::path::PathBuf, Configuration)>,
+    /// Wall time of each phase so far: `read` (states, configuration, policy), `observe`,
+    /// `diff` (compare, grade, pending changes).
+    pub phases: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// Read the inputs, observe, diff, grade and list pending changes: everything but rendering.
 pub async fn evaluate(args: &ScanOptions, settings: &Settings) -> Result<Evaluation> {
+    let read_started = std::time::Instant::now();
     let registry = Registry::builtin()?;
     let config = load_configuration(args, settings)?;
     let policy = load_policy(args, settings)?;
@@ -117,6 +138,7 @@ pub async fn evaluate(args: &ScanOptions, settings: &Settings) -> Result<Evaluat
         None
     };
     let states = read_states(&locations, sdk.as_ref()).await?;
+    let read = read_started.elapsed();
     let started = std::time::Instant::now();
     let (observation, key) = match &args.observed {
         Some(path) => {
@@ -139,6 +161,7 @@ pub async fn evaluate(args: &ScanOptions, settings: &Settings) -> Result<Evaluat
         }
     };
     let elapsed = started.elapsed();
+    let diff_started = std::time::Instant::now();
 
     let fingerprint = key.map(|k| move |v: &Value| crate::mask::fingerprint(v, &k));
     let diff = diff::scan(&ScanInput {
@@ -195,6 +218,11 @@ pub async fn evaluate(args: &ScanOptions, settings: &Settings) -> Result<Evaluat
         live,
         elapsed,
         config: configuration_dir(args, settings).zip(config),
+        phases: vec![
+            ("read", read),
+            ("observe", elapsed),
+            ("diff", diff_started.elapsed()),
+        ],
     })
 }
 

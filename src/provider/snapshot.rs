@@ -573,6 +573,7 @@ pub fn read(
             })
             .collect(),
         api_calls: wire.api_calls,
+        api_ms: BTreeMap::new(),
     };
     let key = key.or(env_key).unwrap_or_default();
     Ok((observation, key))
@@ -661,6 +662,7 @@ mod tests {
                 detail: Some("service error: Throttling: rate exceeded".into()),
             }],
             api_calls: BTreeMap::from([("ec2:DescribeInstances".into(), 3)]),
+            api_ms: BTreeMap::new(),
         }
     }
 

@@ -25,6 +25,15 @@ pub struct JsonExtras {
     pub api_calls: Option<BTreeMap<String, u64>>,
     /// Wall time of the observation, in milliseconds.
     pub duration_ms: Option<u64>,
+    /// Where a live scan's time went.
+    pub timings: Option<Timings>,
+}
+
+/// Wall time per phase (`read`, `observe`, `diff`), and time spent in calls per operation.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Timings {
+    pub phases_ms: BTreeMap<String, u64>,
+    pub api_ms: BTreeMap<String, u64>,
 }
 
 #[derive(Serialize)]
@@ -54,6 +63,8 @@ struct ReportJson<'a> {
     api_calls: Option<&'a BTreeMap<String, u64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     duration_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timings: Option<&'a Timings>,
 }
 
 #[derive(Serialize)]
@@ -348,6 +359,7 @@ pub fn render_json(report: &ScanReport, extra: &JsonExtras) -> String {
         not_checked: not_checked_sorted.into_iter().map(not_checked).collect(),
         api_calls: extra.api_calls.as_ref(),
         duration_ms: extra.duration_ms,
+        timings: extra.timings.as_ref(),
     };
     // Serializing these plain structs cannot fail (string keys, no custom errors).
     let mut out = serde_json::to_string_pretty(&wire).unwrap_or_else(|e| {
@@ -373,6 +385,7 @@ mod tests {
                 ("iam:GetAccountAuthorizationDetails".to_string(), 1),
             ])),
             duration_ms: Some(1234),
+            timings: None,
         };
         let out = render_json(&sample_report(), &extras);
         assert!(!out.contains(SECRET), "a secret leaked into the JSON");
@@ -447,6 +460,10 @@ mod tests {
         let extras = JsonExtras {
             api_calls: Some(BTreeMap::from([("ec2:DescribeVpcs".to_string(), 1)])),
             duration_ms: Some(5),
+            timings: Some(Timings {
+                phases_ms: BTreeMap::from([("observe".to_string(), 5), ("read".to_string(), 1)]),
+                api_ms: BTreeMap::from([("ec2:DescribeVpcs".to_string(), 3)]),
+            }),
         };
         for report in [sample_report(), ScanReport::default()] {
             let v: serde_json::Value =

@@ -10,6 +10,7 @@ pub mod notice;
 pub mod plan;
 pub mod progress;
 pub mod table;
+pub mod timings;
 
 #[cfg(test)]
 mod sample;

@@ -27,6 +27,8 @@ pub struct CallLedger(Arc<Mutex<Ledger>>);
 #[derive(Debug, Default)]
 struct Ledger {
     counts: BTreeMap<String, u64>,
+    /// Time from sending a request to its response, summed per operation.
+    busy: BTreeMap<String, std::time::Duration>,
     /// `(service, region)` -> the endpoint last called.
     endpoints: BTreeMap<(String, Option<String>), String>,
 }
@@ -49,6 +51,19 @@ impl CallLedger {
 
     fn add(&self, key: String) {
         *self.lock().counts.entry(key).or_insert(0) += 1;
+    }
+
+    fn spent(&self, key: String, d: std::time::Duration) {
+        *self.lock().busy.entry(key).or_default() += d;
+    }
+
+    /// Time spent in calls per operation, in milliseconds.
+    pub fn busy_ms(&self) -> BTreeMap<String, u64> {
+        self.lock()
+            .busy
+            .iter()
+            .map(|(k, d)| (k.clone(), d.as_millis() as u64))
+            .collect()
     }
 
     fn saw_endpoint(&self, service: &str, region: Option<&str>, endpoint: String) {
@@ -114,7 +129,12 @@ impl Intercept for CallCounter {
                     .map(str::to_string)
             })
             .unwrap_or_else(|| "Unknown".to_string());
-        self.ledger.add(format!("{}:{operation}", self.service));
+        let key = format!("{}:{operation}", self.service);
+        self.ledger.add(key.clone());
+        _cfg.interceptor_state().store_put(Sent {
+            key,
+            at: std::time::Instant::now(),
+        });
         self.ledger.saw_endpoint(
             self.service,
             self.region.as_deref(),
@@ -122,6 +142,31 @@ impl Intercept for CallCounter {
         );
         Ok(())
     }
+
+    fn read_after_transmit(
+        &self,
+        _context: &aws_sdk_ec2::config::interceptors::BeforeDeserializationInterceptorContextRef<
+            '_,
+        >,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        if let Some(sent) = cfg.load::<Sent>() {
+            self.ledger.spent(sent.key.clone(), sent.at.elapsed());
+        }
+        Ok(())
+    }
+}
+
+/// When an attempt's request went out, and as which operation (in the attempt's config bag).
+#[derive(Debug, Clone)]
+struct Sent {
+    key: String,
+    at: std::time::Instant,
+}
+
+impl aws_smithy_types::config_bag::Storable for Sent {
+    type Storer = aws_smithy_types::config_bag::StoreReplace<Self>;
 }
 
 /// `scheme://host:port` of a request URI (no path, no query).

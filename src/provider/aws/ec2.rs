@@ -96,9 +96,12 @@ pub async fn run(
     region: String,
     task: Task,
     wanted: Arc<BTreeSet<String>>,
+    listing: super::Listing,
+    gate: super::ListingGate,
 ) -> Found {
+    // Every task but `Vpcs` only lists: its `listing` is done when it returns.
     match task {
-        Task::Vpcs => vpcs(&client, &region).await,
+        Task::Vpcs => vpcs(&client, &region, listing, &gate).await,
         Task::Subnets => subnets(&client, &region).await,
         Task::SecurityGroups => security_groups(&client, &region, &wanted).await,
         Task::Instances => instances(&client, &region).await,
@@ -125,7 +128,12 @@ fn view(
 
 // ---- VPCs ------------------------------------------------------------------------------------
 
-async fn vpcs(client: &Client, region: &str) -> Found {
+async fn vpcs(
+    client: &Client,
+    region: &str,
+    listing: super::Listing,
+    gate: &super::ListingGate,
+) -> Found {
     let mut found = Found::default();
     let mut vpcs = Vec::new();
     let mut pages = client
@@ -149,7 +157,10 @@ async fn vpcs(client: &Client, region: &str) -> Found {
         }
     }
 
-    // The DNS flags: one call per VPC and attribute, bounded, concurrently.
+    // The DNS flags: one call per VPC and attribute, bounded, concurrently, once every listing
+    // of this region is done (listings first).
+    drop(listing);
+    gate.wait().await;
     let permits = Arc::new(Semaphore::new(VPC_ATTRIBUTE_CONCURRENCY));
     let mut calls = JoinSet::new();
     for vpc in &vpcs {

@@ -77,6 +77,57 @@ pub enum ProgressEvent {
 
 pub type Progress = Arc<dyn Fn(ProgressEvent) + Send + Sync>;
 
+/// Listings first: the per-object reads of one service and region (`DescribeVpcAttribute`)
+/// wait until every batched listing of that service and region has its pages, so the burst of
+/// small reads never competes with the listings that carry most findings for the same rate
+/// limit (AWS throttles per account, service and region with token buckets).
+#[derive(Debug, Clone)]
+pub struct ListingGate {
+    open: Arc<tokio::sync::Semaphore>,
+    pending: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Held while a task lists; dropping it (when the listing is done, or failed) counts it done.
+#[derive(Debug)]
+pub struct Listing(ListingGate);
+
+impl Drop for Listing {
+    fn drop(&mut self) {
+        if self
+            .0
+            .pending
+            .fetch_sub(1, std::sync::atomic::Ordering::AcqRel)
+            == 1
+        {
+            self.0.open.close();
+        }
+    }
+}
+
+impl ListingGate {
+    /// A gate for `listings` listing tasks; each must take one [`Listing`].
+    pub fn new(listings: usize) -> ListingGate {
+        let gate = ListingGate {
+            open: Arc::new(tokio::sync::Semaphore::new(0)),
+            pending: Arc::new(std::sync::atomic::AtomicUsize::new(listings)),
+        };
+        if listings == 0 {
+            gate.open.close();
+        }
+        gate
+    }
+
+    pub fn listing(&self) -> Listing {
+        Listing(self.clone())
+    }
+
+    /// Returns once every listing is done (the semaphore is closed then; it never hands out a
+    /// permit).
+    pub async fn wait(&self) {
+        let _ = self.open.acquire().await;
+    }
+}
+
 /// What one task saw.
 #[derive(Debug, Default)]
 pub struct Found {
@@ -233,12 +284,15 @@ pub async fn observe(sdk: &SdkConfig, request: &ObserveRequest, progress: Progre
         }
         for region in &regions {
             let client = ec2_client(sdk, region, &ledger);
+            let gate = ListingGate::new(ec2_tasks.len());
             for task in &ec2_tasks {
                 let handle = tasks.spawn(ec2::run(
                     client.clone(),
                     region.clone(),
                     *task,
                     wanted.clone(),
+                    gate.listing(),
+                    gate.clone(),
                 ));
                 infos.insert(
                     handle.id(),
@@ -324,11 +378,34 @@ pub async fn observe(sdk: &SdkConfig, request: &ObserveRequest, progress: Progre
         resources,
         gaps,
         api_calls: ledger.snapshot(),
+        api_ms: ledger.busy_ms(),
     }
 }
 
 #[cfg(test)]
 mod tests {
+
+    #[tokio::test]
+    async fn per_object_reads_wait_for_every_listing() {
+        let gate = ListingGate::new(2);
+        let (a, b) = (gate.listing(), gate.listing());
+        let waiter = tokio::spawn({
+            let gate = gate.clone();
+            async move { gate.wait().await }
+        });
+        drop(a);
+        tokio::task::yield_now().await;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        assert!(!waiter.is_finished(), "one listing is still running");
+        drop(b);
+        tokio::time::timeout(std::time::Duration::from_secs(5), waiter)
+            .await
+            .expect("opens when the last listing is done")
+            .unwrap();
+        // Nothing to wait for: open at once.
+        ListingGate::new(0).wait().await;
+    }
+
     use super::*;
 
     #[test]
