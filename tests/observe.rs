@@ -375,6 +375,7 @@ async fn observes_moto_as_the_provider_records_state() {
     let request = ObserveRequest {
         regions: vec!["us-east-1".into()],
         resource_types: all_types(),
+        ..Default::default()
     };
     let obs = observe(&sdk, &request, progress).await;
 
@@ -436,6 +437,29 @@ async fn observes_moto_as_the_provider_records_state() {
         Some(&4),
         "two DNS flags for each of two VPCs"
     );
+
+    // No read that cannot matter: asked for the flags of the recorded VPC only, the scan reads
+    // two (not four), and the other VPC carries no flags at all rather than guessed ones.
+    let (progress2, _) = recorder();
+    let narrow = observe(
+        &sdk,
+        &ObserveRequest {
+            regions: vec!["us-east-1".into()],
+            resource_types: all_types(),
+            per_object_reads: [("aws_vpc".to_string(), [c.vpc.clone()].into())].into(),
+        },
+        progress2,
+    )
+    .await;
+    assert_eq!(narrow.api_calls.get("ec2:DescribeVpcAttribute"), Some(&2));
+    let ours = find(&narrow, "aws_vpc", &c.vpc);
+    assert_eq!(ours.attributes["enable_dns_hostnames"], Value::Bool(true));
+    let other = of_type(&narrow, "aws_vpc")
+        .into_iter()
+        .find(|v| v.cloud_id != c.vpc)
+        .unwrap();
+    assert!(!other.attributes.contains_key("enable_dns_support"));
+    assert!(!other.attributes.contains_key("enable_dns_hostnames"));
 
     // ---- subnets -------------------------------------------------------------------------
     let subnet = find(&obs, "aws_subnet", &c.subnet);
@@ -797,6 +821,7 @@ async fn observes_moto_as_the_provider_records_state() {
         &ObserveRequest {
             regions: vec!["us-east-1".into()],
             resource_types: ["aws_iam_user".to_string(), "aws_nonsense".to_string()].into(),
+            ..Default::default()
         },
         progress,
     )
@@ -836,6 +861,7 @@ async fn a_closed_port_is_gaps_not_a_panic() {
         &ObserveRequest {
             regions: vec!["us-east-1".into()],
             resource_types: all_types(),
+            ..Default::default()
         },
         progress,
     )

@@ -336,6 +336,7 @@ impl ScanArgs {
             fail_on_unchecked: self.fail_on_unchecked,
             config: self.config.clone(),
             timings: self.timings,
+            whole_objects: false,
         }
     }
 }
@@ -356,6 +357,7 @@ impl PlanArgs {
                 fail_on_unchecked: false,
                 config: self.config.clone(),
                 timings: false,
+                whole_objects: true,
             },
             out: self.out.clone(),
             targets: self.targets.clone(),

@@ -619,6 +619,11 @@ fn shown_attributes(spec: &ResourceSpec, attrs: &Attributes) -> Attributes {
         }
     }
     for attr in &spec.attributes {
+        // Not read for an object no state records (`read = "recorded"`): absent, never shown
+        // as its default.
+        if attr.read_recorded_only && !attrs.contains_key(&attr.name) {
+            continue;
+        }
         shown.insert(
             attr.name.clone(),
             normalize::attribute(attr, attrs, Side::Observed),

@@ -150,6 +150,7 @@ fn scan_options(plan: &Plan, o: &ApplyOptions) -> ScanOptions {
             .collect(),
         config: o.config.clone(),
         policy: o.policy.clone(),
+        whole_objects: true,
         ..ScanOptions::default()
     }
 }

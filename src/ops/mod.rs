@@ -135,6 +135,36 @@ pub fn regions(
     out.into_iter().collect()
 }
 
+/// For each type with an attribute read one call per object (`read = "recorded"`), the ids of
+/// the objects the states record: the only ones a scan needs that attribute for.
+pub fn per_object_reads(
+    registry: &crate::spec::Registry,
+    states: &[RecordedState],
+) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for t in registry.types() {
+        let Some(spec) = registry.get(t) else {
+            continue;
+        };
+        if !spec.attributes.iter().any(|a| a.read_recorded_only) {
+            continue;
+        }
+        let ids: std::collections::BTreeSet<String> = states
+            .iter()
+            .flat_map(|s| s.resources.iter())
+            .filter(|r| r.resource_type == t)
+            .filter_map(|r| {
+                r.attributes
+                    .get("id")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            })
+            .collect();
+        out.insert(t.to_string(), ids);
+    }
+    out
+}
+
 /// A path for messages: as the user wrote it.
 pub fn display_path(p: &std::path::Path) -> String {
     p.to_string_lossy().into_owned()
@@ -142,17 +172,26 @@ pub fn display_path(p: &std::path::Path) -> String {
 
 /// Observe the account: every supported type, in the asked regions (else those of the states
 /// plus the configured one), with a progress bar on stderr when `settings.progress`.
+/// `whole` reads every attribute of every object; otherwise an attribute that costs one call
+/// per object (`read = "recorded"` in its spec) is read only for the objects the states record.
 pub async fn observe_account(
     sdk: &aws_config::SdkConfig,
     asked_regions: &[String],
     states: &[RecordedState],
     registry: &crate::spec::Registry,
     settings: &Settings,
+    whole: bool,
 ) -> crate::model::Observation {
     use crate::provider::aws;
+    let per_object_reads = if whole {
+        std::collections::BTreeMap::new()
+    } else {
+        per_object_reads(registry, states)
+    };
     let request = aws::ObserveRequest {
         regions: regions(asked_regions, states, sdk.region().map(|r| r.as_ref())),
         resource_types: registry.types().map(str::to_string).collect(),
+        per_object_reads,
     };
     let bar = std::sync::Arc::new(crate::render::progress::ScanProgress::new(
         settings.progress,

@@ -38,6 +38,9 @@ pub struct ScanOptions {
     pub config: Option<PathBuf>,
     /// `--timings`: print where the time went (phases, time in calls per operation) on stderr.
     pub timings: bool,
+    /// Read every attribute of every object, also those that cost a call per object and that
+    /// no finding of a scan needs (`plan` and `apply`: an import writes them).
+    pub whole_objects: bool,
 }
 
 /// Scans, then appends the run's audit entry (its outcome, or the error, and the states read).
@@ -155,8 +158,15 @@ pub async fn evaluate(args: &ScanOptions, settings: &Settings) -> Result<Evaluat
         }
         None => {
             let sdk = sdk.as_ref().expect("loaded above for a live scan");
-            let obs =
-                super::observe_account(sdk, &args.regions, &states, &registry, settings).await;
+            let obs = super::observe_account(
+                sdk,
+                &args.regions,
+                &states,
+                &registry,
+                settings,
+                args.whole_objects,
+            )
+            .await;
             (obs, None)
         }
     };

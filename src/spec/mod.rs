@@ -231,6 +231,10 @@ pub struct AttributeSpec {
     /// Changing it replaces the resource (`immutable = true`): a revert is
     /// `terraform apply -replace`.
     pub immutable: bool,
+    /// Its value costs one call per object (`read = "recorded"`): a scan reads it only for
+    /// objects a state records, where the comparison needs it; an unmanaged object's value is
+    /// read only when the whole object is wanted (`plan`, whose imports write it).
+    pub read_recorded_only: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -436,6 +440,7 @@ fn parse_attribute(file: &str, b: &hcl::Block) -> Result<AttributeSpec> {
         managed_by: Vec::new(),
         revert: None,
         immutable: false,
+        read_recorded_only: false,
     };
     for attr in b.body.attributes() {
         let v = eval(file, &attr.expr)?;
@@ -463,6 +468,16 @@ fn parse_attribute(file: &str, b: &hcl::Block) -> Result<AttributeSpec> {
                     .as_bool()
                     .ok_or_else(|| spec_error(file, "`immutable` must be a bool"))?
             }
+            "read" => match string(file, "read", &v)?.as_str() {
+                "recorded" => a.read_recorded_only = true,
+                "always" => a.read_recorded_only = false,
+                other => {
+                    return Err(spec_error(
+                        file,
+                        format!("`read` is \"recorded\" or \"always\", not `{other}`"),
+                    ));
+                }
+            },
             other => {
                 return Err(spec_error(
                     file,

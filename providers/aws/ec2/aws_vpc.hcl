@@ -1,4 +1,7 @@
-# aws_vpc: DescribeVpcs, plus DescribeVpcAttribute for the two DNS flags (no batch API has them).
+# aws_vpc: DescribeVpcs, plus DescribeVpcAttribute for the two DNS flags (no batch API has them):
+# one call per VPC and flag, so a scan makes them only for the VPCs a state records (`read =
+# "recorded"`); an unmanaged VPC's flags are read when the whole object is wanted (`plan`).
+# No severity rule judges an unmanaged VPC by its DNS flags.
 resource "aws_vpc" {
   service  = "ec2"
   scope    = "regional"
@@ -8,10 +11,12 @@ resource "aws_vpc" {
   attribute "instance_tenancy" { default = "default" }
   attribute "enable_dns_support" {
     default = true
+    read    = "recorded"
     revert  = "vpc_attribute"
   }
   attribute "enable_dns_hostnames" {
     default = false
+    read    = "recorded"
     revert  = "vpc_attribute"
   }
   attribute "tags" {

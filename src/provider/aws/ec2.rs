@@ -98,10 +98,11 @@ pub async fn run(
     wanted: Arc<BTreeSet<String>>,
     listing: super::Listing,
     gate: super::ListingGate,
+    vpc_attributes_for: Option<Arc<BTreeSet<String>>>,
 ) -> Found {
     // Every task but `Vpcs` only lists: its `listing` is done when it returns.
     match task {
-        Task::Vpcs => vpcs(&client, &region, listing, &gate).await,
+        Task::Vpcs => vpcs(&client, &region, listing, &gate, vpc_attributes_for).await,
         Task::Subnets => subnets(&client, &region).await,
         Task::SecurityGroups => security_groups(&client, &region, &wanted).await,
         Task::Instances => instances(&client, &region).await,
@@ -133,6 +134,7 @@ async fn vpcs(
     region: &str,
     listing: super::Listing,
     gate: &super::ListingGate,
+    attributes_for: Option<Arc<BTreeSet<String>>>,
 ) -> Found {
     let mut found = Found::default();
     let mut vpcs = Vec::new();
@@ -165,6 +167,10 @@ async fn vpcs(
     let mut calls = JoinSet::new();
     for vpc in &vpcs {
         let Some(id) = vpc.vpc_id() else { continue };
+        // No read that cannot matter: only the VPCs a state records, when the caller says so.
+        if attributes_for.as_ref().is_some_and(|ids| !ids.contains(id)) {
+            continue;
+        }
         for attribute in [
             VpcAttributeName::EnableDnsSupport,
             VpcAttributeName::EnableDnsHostnames,
@@ -243,14 +249,15 @@ async fn vpcs(
         } else {
             Owner::User
         };
-        found.resources.push(view(
-            types::VPC,
-            id,
-            true,
-            region,
-            owner,
-            vpc_attributes(vpc, region, support, hostnames),
-        ));
+        let mut attributes = vpc_attributes(vpc, region, support, hostnames);
+        if !dns.contains_key(id) {
+            // Not read (no state records it): absent, never a guessed value.
+            attributes.remove("enable_dns_support");
+            attributes.remove("enable_dns_hostnames");
+        }
+        found
+            .resources
+            .push(view(types::VPC, id, true, region, owner, attributes));
     }
     found
 }

@@ -64,6 +64,10 @@ pub struct ObserveRequest {
     /// Terraform resource types to enumerate; types this provider does not know are ignored
     /// (and so not listed in [`Observation::resource_types`]).
     pub resource_types: BTreeSet<String>,
+    /// Per type, the only objects whose per-object attributes (`read = "recorded"` in the
+    /// spec: a VPC's DNS flags) are read, by cloud id: the ones a state records. A type not
+    /// named here has them read for every object.
+    pub per_object_reads: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// Progress of an observation, for a progress bar.
@@ -293,6 +297,11 @@ pub async fn observe(sdk: &SdkConfig, request: &ObserveRequest, progress: Progre
                     wanted.clone(),
                     gate.listing(),
                     gate.clone(),
+                    request
+                        .per_object_reads
+                        .get(types::VPC)
+                        .cloned()
+                        .map(Arc::new),
                 ));
                 infos.insert(
                     handle.id(),
