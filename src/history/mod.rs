@@ -454,7 +454,7 @@ pub(crate) fn from_json_list(text: &str, location: &str) -> Result<Vec<String>> 
     })
 }
 
-pub(crate) fn format_time(t: OffsetDateTime) -> String {
+pub fn format_time(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| t.to_string())
 }

@@ -7,8 +7,10 @@
 
 pub mod apply;
 pub mod audit;
+pub mod history;
 pub mod observe;
 pub mod plan;
+pub mod report;
 pub mod rules;
 pub mod scan;
 
