@@ -60,6 +60,10 @@ fn drifted(dir: &Path, name: &str, policy_reverted: bool) -> String {
 }
 
 fn report(dir: &Path, observed: &str, extra: &[&str]) -> Output {
+    report_to(dir, "history.db", observed, extra)
+}
+
+fn report_to(dir: &Path, history: &str, observed: &str, extra: &[&str]) -> Output {
     driftgate()
         .current_dir(dir)
         .env("NO_COLOR", "1")
@@ -71,7 +75,7 @@ fn report(dir: &Path, observed: &str, extra: &[&str]) -> Output {
             "--observed",
             observed,
         ])
-        .args(["--history", "history.db", "--out-dir", "out"])
+        .args(["--history", history, "--out-dir", "out"])
         .args(extra)
         .output()
         .expect("driftgate runs")
@@ -134,6 +138,20 @@ fn assert_valid(v: &Json) {
 /// loses the report or changes the exit code.
 #[test]
 fn four_nightly_runs_give_new_then_open_or_resolved_with_a_fixed_first_seen() {
+    four_nightly_runs("history.db", "history.db");
+}
+
+/// The same four runs in a shared PostgreSQL history.
+#[test]
+fn four_nightly_runs_in_postgres() {
+    let Some(pg) = crate::support::postgres::Postgres::start() else {
+        return;
+    };
+    let url = pg.database("nightly");
+    four_nightly_runs(&url, &driftgate::mask::mask_url(&url));
+}
+
+fn four_nightly_runs(history: &str, shown: &str) {
     let dir = workspace();
     let d = dir.path();
     let runs = [
@@ -145,7 +163,7 @@ fn four_nightly_runs_give_new_then_open_or_resolved_with_a_fixed_first_seen() {
     let dead = ["--notify", "http://127.0.0.1:9/hooks/secret-token-123"];
     let mut reports = Vec::new();
     for (i, observed) in runs.iter().enumerate() {
-        let o = report(d, observed, &dead);
+        let o = report_to(d, history, observed, &dead);
         let err = stderr(&o);
         let expected = if i == 0 { 0 } else { 2 };
         assert_eq!(o.status.code(), Some(expected), "run {}: {err}", i + 1);
@@ -215,7 +233,7 @@ fn four_nightly_runs_give_new_then_open_or_resolved_with_a_fixed_first_seen() {
     let o = driftgate()
         .current_dir(d)
         .env_remove("DRIFTGATE_HISTORY")
-        .args(["history", "--history", "history.db", "--format", "json"])
+        .args(["history", "--history", history, "--format", "json"])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -235,11 +253,14 @@ fn four_nightly_runs_give_new_then_open_or_resolved_with_a_fixed_first_seen() {
     let o = driftgate()
         .current_dir(d)
         .env_remove("DRIFTGATE_HISTORY")
-        .args(["history", "--history", "history.db", "--last", "2"])
+        .args(["history", "--history", history, "--last", "2"])
         .output()
         .unwrap();
     let table = String::from_utf8_lossy(&o.stdout);
-    assert!(table.starts_with("History history.db: 2 runs"), "{table}");
+    assert!(
+        table.starts_with(&format!("History {shown}: 2 runs")),
+        "{table}"
+    );
     assert_eq!(
         table.lines().filter(|l| l.contains(" report ")).count(),
         2,
@@ -338,6 +359,83 @@ fn listing_a_missing_history_is_an_error_and_creates_nothing() {
 
 #[test]
 fn two_reports_at_once_both_land() {
+    reports_at_once("history.db");
+}
+
+#[test]
+fn two_reports_at_once_both_land_in_postgres() {
+    let Some(pg) = crate::support::postgres::Postgres::start() else {
+        return;
+    };
+    reports_at_once(&pg.database("concurrent"));
+}
+
+/// A PostgreSQL database whose `driftgate_meta` is someone else's is refused, untouched.
+#[test]
+fn a_foreign_postgres_database_is_refused_and_left_as_it_was() {
+    let Some(pg) = crate::support::postgres::Postgres::start() else {
+        return;
+    };
+    let url = pg.database("someone_elses");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let count_after = |sql: &'static str| {
+        let url = url.clone();
+        runtime.block_on(async move {
+            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(conn);
+            client.batch_execute(sql).await.unwrap();
+            let tables: i64 = client
+                .query_one(
+                    "SELECT COUNT(*) FROM information_schema.tables WHERE table_name LIKE 'driftgate_%'",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            tables
+        })
+    };
+    assert_eq!(
+        count_after(
+            "CREATE TABLE driftgate_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); \
+             INSERT INTO driftgate_meta VALUES ('format', 'someone-else')"
+        ),
+        1
+    );
+    let dir = workspace();
+    let o = report_to(dir.path(), &url, "clean.json", &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("is not a driftgate history"),
+        "{}",
+        stderr(&o)
+    );
+    // Nothing was added: still the one foreign table.
+    assert_eq!(count_after("SELECT 1"), 1);
+}
+
+/// A PostgreSQL URL's password never reaches a message.
+#[test]
+fn a_postgres_url_is_shown_without_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = driftgate()
+        .current_dir(dir.path())
+        .args([
+            "history",
+            "--history",
+            "postgres://ci:hunter2pw@127.0.0.1:1/drift",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("driftgate::history::database"), "{err}");
+    assert!(!err.contains("hunter2pw"), "{err}");
+}
+
+fn reports_at_once(history: &str) {
     let dir = workspace();
     let d = dir.path();
     let observed = drifted(d, "drifted.json", false);
@@ -354,7 +452,7 @@ fn two_reports_at_once_both_land() {
                         "--observed",
                         &observed,
                     ])
-                    .args(["--history", "history.db", "--out-dir", out])
+                    .args(["--history", history, "--out-dir", out])
                     .stdout(std::process::Stdio::null())
                     .stderr(std::process::Stdio::piped())
                     .spawn()
@@ -368,7 +466,7 @@ fn two_reports_at_once_both_land() {
     }
     let o = driftgate()
         .current_dir(d)
-        .args(["history", "--history", "history.db", "--format", "json"])
+        .args(["history", "--history", history, "--format", "json"])
         .output()
         .unwrap();
     let h: Json = serde_json::from_slice(&o.stdout).unwrap();
