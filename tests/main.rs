@@ -8,6 +8,7 @@ mod audit;
 mod build;
 mod cli;
 mod corpora;
+mod docs;
 mod history;
 mod live;
 mod messages;
