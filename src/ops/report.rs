@@ -102,7 +102,7 @@ fn write_reports(dir: &Path, evaluation: &Evaluation, tracked: &Tracked) -> Resu
             api_calls: Some(evaluation.observation.api_calls.clone()),
             duration_ms: evaluation
                 .live
-                .then(|| evaluation.elapsed.as_millis() as u64),
+                .then_some(evaluation.elapsed.as_millis() as u64),
             history: Some(tracked.clone()),
         },
     );
