@@ -392,8 +392,8 @@ impl ScanArgs {
 
 impl ReportArgs {
     /// The operation's options: what the user asked for, without clap.
-    pub fn options(&self) -> ops::report::ReportOptions {
-        ops::report::ReportOptions {
+    pub fn options(&self) -> Result<ops::report::ReportOptions, Error> {
+        Ok(ops::report::ReportOptions {
             scan: ops::scan::ScanOptions {
                 states: self.states.clone(),
                 regions: self.regions.clone(),
@@ -406,7 +406,7 @@ impl ReportArgs {
                 fail_on_unchecked: self.fail_on_unchecked,
                 config: self.config.clone(),
             },
-            history: crate::history::Location::parse(&self.history),
+            history: crate::history::Location::parse(&self.history)?,
             out_dir: self.out_dir.clone(),
             notify: self.notify.clone(),
             notify_format: match self.notify_format {
@@ -415,7 +415,7 @@ impl ReportArgs {
                 NotifyFormat::Json => ops::report::NotifyFormat::Json,
             },
             notify_always: self.notify_always,
-        }
+        })
     }
 }
 
@@ -531,7 +531,11 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
     match cli.command {
         Command::Scan(args) => {
             let settings = settings_from_env(args.color, audit_log);
-            let history = args.history.as_deref().map(crate::history::Location::parse);
+            let history = args
+                .history
+                .as_deref()
+                .map(crate::history::Location::parse)
+                .transpose()?;
             runtime.block_on(ops::scan::run_recorded(
                 &args.options(),
                 history.as_ref(),
@@ -582,12 +586,12 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
         }
         Command::Report(args) => {
             let settings = settings_from_env(ColorChoice::Never, audit_log);
-            runtime.block_on(ops::report::run(&args.options(), &settings))
+            runtime.block_on(ops::report::run(&args.options()?, &settings))
         }
         Command::History(args) => {
             let settings = settings_from_env(ColorChoice::Never, audit_log);
             let options = ops::history::HistoryOptions {
-                location: crate::history::Location::parse(&args.history),
+                location: crate::history::Location::parse(&args.history)?,
                 format: args.format.into(),
                 last: args.last,
             };

@@ -245,7 +245,9 @@ impl Run {
         regions.dedup();
         let mut findings: Vec<FindingRecord> =
             report.findings.iter().map(FindingRecord::of).collect();
+        // Sorted by fingerprint (the first field); one row per fingerprint.
         findings.sort();
+        findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
         Run {
             time: time.replace_nanosecond(0).unwrap_or(time),
             command: command.to_string(),
@@ -414,6 +416,23 @@ impl RunSummary {
     }
 }
 
+/// The open findings of each listed run over the same states and regions, oldest first: the
+/// trend an HTML report charts.
+pub fn trend(
+    runs: &[RunSummary],
+    states: &[String],
+    regions: &[String],
+) -> Vec<(OffsetDateTime, usize)> {
+    runs.iter()
+        .filter(|r| r.states == states && r.regions == regions)
+        .filter_map(|r| {
+            OffsetDateTime::parse(&r.time, &time::format_description::well_known::Rfc3339)
+                .ok()
+                .map(|t| (t, r.findings().max(0) as usize))
+        })
+        .collect()
+}
+
 /// Where the history lives: a SQLite file, or a PostgreSQL database by URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
@@ -422,13 +441,23 @@ pub enum Location {
 }
 
 impl Location {
-    /// `postgres://...` or `postgresql://...` is a database; anything else a file path.
-    pub fn parse(s: &str) -> Location {
+    /// `postgres://...` or `postgresql://...` is a database; another `scheme://` is a usage
+    /// error (never taken for a file name); anything else a file path.
+    pub fn parse(s: &str) -> Result<Location> {
         let lower = s.to_ascii_lowercase();
         if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
-            Location::Postgres(s.to_string())
+            Ok(Location::Postgres(s.to_string()))
+        } else if let Some((scheme, _)) = s.split_once("://") {
+            Err(Error::Usage(format!(
+                "`--history {}`: a history is a file path or a postgres:// URL, not {scheme}://",
+                crate::mask::mask_url(s)
+            )))
+        } else if s.is_empty() {
+            Err(Error::Usage(
+                "`--history` needs a file path or a postgres:// URL".into(),
+            ))
         } else {
-            Location::File(PathBuf::from(s))
+            Ok(Location::File(PathBuf::from(s)))
         }
     }
 

@@ -211,17 +211,22 @@ fn an_incomplete_scan_or_an_ignore_resolves_nothing() {
 #[test]
 fn locations_are_files_or_postgres_urls_shown_without_credentials() {
     assert_eq!(
-        Location::parse(".driftgate/history.db"),
+        Location::parse(".driftgate/history.db").unwrap(),
         Location::File(".driftgate/history.db".into())
     );
-    let pg = Location::parse("postgres://ci:s3cret@db.internal:5432/drift");
+    let pg = Location::parse("postgres://ci:s3cret@db.internal:5432/drift").unwrap();
     assert!(matches!(pg, Location::Postgres(_)));
     assert!(!pg.shown().contains("s3cret"), "{}", pg.shown());
     assert!(pg.shown().contains("db.internal:5432"));
     assert!(matches!(
         Location::parse("postgresql://localhost/x"),
-        Location::Postgres(_)
+        Ok(Location::Postgres(_))
     ));
+    // Another scheme is refused, not taken for a file name (nor shown with its password).
+    let err = Location::parse("mysql://u:pw123456@h/db").unwrap_err();
+    assert!(matches!(err, Error::Usage(_)), "{err:?}");
+    assert!(!err.to_string().contains("pw123456"), "{err}");
+    assert!(Location::parse("").is_err());
 }
 
 mod sqlite_store {
@@ -440,4 +445,40 @@ mod sqlite_store {
             .unwrap();
         assert_eq!(mode, "wal");
     }
+}
+
+#[test]
+fn the_trend_follows_the_runs_of_the_same_inputs() {
+    let summary = |id: i64, regions: &[&str], high: i64| RunSummary {
+        id,
+        time: format!("2026-12-0{id}T02:00:00Z"),
+        command: "report".into(),
+        actor: "ci".into(),
+        states: vec!["terraform.tfstate".into()],
+        regions: regions.iter().map(|r| r.to_string()).collect(),
+        complete: true,
+        exit_code: 2,
+        counts: sqlite::counts([0, high, 0, 0, 0]),
+        new: 0,
+        resolved: 0,
+    };
+    let runs = [
+        summary(1, &["us-east-1"], 3),
+        summary(2, &["eu-west-1"], 7),
+        summary(3, &["us-east-1"], 1),
+    ];
+    assert_eq!(
+        trend(&runs, &["terraform.tfstate".into()], &["us-east-1".into()]),
+        [
+            (at("2026-12-01T02:00:00Z"), 3),
+            (at("2026-12-03T02:00:00Z"), 1)
+        ]
+    );
+}
+
+#[test]
+fn one_row_per_fingerprint() {
+    let vpc = changed("main", &[("cidr_block", "a", "b")], Severity::Low);
+    let run = run_of(vec![vpc.clone(), vpc], "2026-12-01T02:00:00Z");
+    assert_eq!(run.findings.len(), 1);
 }

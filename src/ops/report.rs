@@ -88,9 +88,11 @@ async fn report(
 /// Writes every report file into `dir` (created when missing) and returns their paths.
 ///
 /// FORMATS PLUG-IN: this is the one place the other report formats join. When the SARIF,
-/// Markdown and HTML renderers land in `src/render/` (issue 9, "formats"), add
-/// `report.md`, `report.html` and `report.sarif` to `files` below, each rendered from the same
-/// `evaluation.report` (and `tracked` for the HTML trend and the statuses).
+/// Markdown and HTML renderers land in `src/render/` (issue 9, "formats": `render::sarif`,
+/// `render::markdown`, `render::html`), add `report.md`, `report.html` and `report.sarif` to
+/// `files` below, each rendered from the same `evaluation.report` with the options `scan`
+/// builds for them. The HTML trend chart is `history::trend(&store.runs(..), &run.states,
+/// &run.regions)` (the open findings of the runs over the same inputs), read after `record`.
 fn write_reports(dir: &Path, evaluation: &Evaluation, tracked: &Tracked) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Write {
         path: dir.display().to_string(),
