@@ -133,3 +133,122 @@ async fn send_notification(
     let _ = (url, format, message);
     Err("this build of driftgate cannot send notifications yet (src/notify is not merged)".into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value as Json;
+    use time::macros::datetime;
+
+    /// The clean scenario's observation with the policy `p` widened (unless `reverted`) and
+    /// the VPC's `team` tag changed, out of band.
+    fn observation(dir: &Path, name: &str, drift: bool, reverted: bool) -> PathBuf {
+        let clean = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios/clean");
+        let mut obs: Json =
+            serde_json::from_str(&std::fs::read_to_string(clean.join("observed.json")).unwrap())
+                .unwrap();
+        for r in obs["resources"].as_array_mut().unwrap() {
+            if drift && r["cloud_id"] == "vpc-b8fd61646a8157153" {
+                r["attributes"]["tags"]["team"] = "platform".into();
+            }
+            if drift && !reverted && r["resource_type"] == "aws_iam_policy" {
+                let p = r["attributes"]["policy"].as_str().unwrap();
+                r["attributes"]["policy"] = p.replace("ec2:Describe*", "ec2:*").into();
+            }
+        }
+        let path = dir.join(name);
+        std::fs::write(&path, obs.to_string()).unwrap();
+        path
+    }
+
+    /// The four nightly runs with an injected clock: `first_seen` is exactly the time
+    /// of the run that first saw the drift, `resolved_at` the time of the run that no longer did.
+    #[tokio::test]
+    async fn four_nightly_runs_with_an_injected_clock() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let state = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/scenarios/clean/terraform.tfstate");
+        let nights = [
+            (
+                datetime!(2026-12-01 02:00 UTC),
+                observation(d, "1.json", false, false),
+            ),
+            (
+                datetime!(2026-12-02 02:00 UTC),
+                observation(d, "2.json", true, false),
+            ),
+            (
+                datetime!(2026-12-03 02:00 UTC),
+                observation(d, "3.json", true, true),
+            ),
+            (
+                datetime!(2026-12-04 02:00 UTC),
+                observation(d, "4.json", true, true),
+            ),
+        ];
+        let mut reports = Vec::new();
+        for (now, observed) in &nights {
+            let mut settings = crate::cli::settings_from_env(
+                crate::cli::ColorChoice::Never,
+                Some(d.join("audit.jsonl")),
+            );
+            settings.now = *now;
+            settings.today = now.date();
+            settings.cwd = d.to_path_buf();
+            let options = ReportOptions {
+                scan: ScanOptions {
+                    states: vec![state.display().to_string()],
+                    observed: Some(observed.clone()),
+                    ..ScanOptions::default()
+                },
+                history: Location::File(d.join("history.db")),
+                out_dir: d.join("out"),
+                notify: vec![],
+                notify_format: NotifyFormat::Slack,
+                notify_always: false,
+            };
+            run(&options, &settings).await.unwrap();
+            let text = std::fs::read_to_string(d.join("out/report.json")).unwrap();
+            reports.push(serde_json::from_str::<Json>(&text).unwrap());
+        }
+        let statuses = |r: &Json| -> Vec<(String, String, String)> {
+            r["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| {
+                    (
+                        f["address"].as_str().unwrap().to_string(),
+                        f["status"].as_str().unwrap().to_string(),
+                        f["first_seen"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect()
+        };
+        let second = "2026-12-02T02:00:00Z".to_string();
+        assert!(statuses(&reports[0]).is_empty());
+        assert_eq!(
+            statuses(&reports[1]),
+            [
+                ("aws_iam_policy.p".into(), "new".into(), second.clone()),
+                ("aws_vpc.main".into(), "new".into(), second.clone()),
+            ]
+        );
+        let still = vec![(
+            "aws_vpc.main".to_string(),
+            "open".to_string(),
+            second.clone(),
+        )];
+        assert_eq!(statuses(&reports[2]), still);
+        assert_eq!(reports[2]["resolved"][0]["address"], "aws_iam_policy.p");
+        assert_eq!(reports[2]["resolved"][0]["first_seen"], second.as_str());
+        assert_eq!(
+            reports[2]["resolved"][0]["resolved_at"],
+            "2026-12-03T02:00:00Z"
+        );
+        assert_eq!(statuses(&reports[3]), still);
+        assert_eq!(reports[3]["history"]["time"], "2026-12-04T02:00:00Z");
+        assert_eq!(reports[3]["history"]["previous_run"], 3);
+    }
+}
