@@ -537,6 +537,56 @@ pub enum Error {
     )]
     PlanBadTarget { glob: String, reason: String },
 
+    // ---- run history (src/history) ---------------------------------------------------------
+    #[error("`{location}` is not a driftgate history: {reason}")]
+    #[diagnostic(
+        code(driftgate::history::foreign),
+        help(
+            "driftgate never writes into a file or database it did not create; pass another `--history` (default for `report`: ./.driftgate/history.db)"
+        )
+    )]
+    HistoryForeign { location: String, reason: String },
+
+    #[error("the history `{location}` is damaged: {reason}")]
+    #[diagnostic(
+        code(driftgate::history::corrupt),
+        help(
+            "driftgate leaves the file as it is; restore it from a backup, or move it aside to start a new history"
+        )
+    )]
+    HistoryCorrupt { location: String, reason: String },
+
+    #[error(
+        "the history `{location}` has schema version {found}; this driftgate knows versions up to {supported}"
+    )]
+    #[diagnostic(
+        code(driftgate::history::too_new),
+        help("a newer driftgate wrote it; upgrade driftgate to read and extend it")
+    )]
+    HistoryTooNew {
+        location: String,
+        found: i64,
+        supported: i64,
+    },
+
+    #[error("there is no history at `{location}`")]
+    #[diagnostic(
+        code(driftgate::history::missing),
+        help(
+            "a history is created by the first `driftgate report` or `driftgate scan --history FILE`; pass it with `--history FILE|URL` (default ./.driftgate/history.db)"
+        )
+    )]
+    HistoryMissing { location: String },
+
+    #[error("cannot use the history `{location}`: {reason}")]
+    #[diagnostic(
+        code(driftgate::history::database),
+        help(
+            "check the path and its permissions, or for PostgreSQL the URL, the server and the credentials (postgres://user:password@host:port/dbname)"
+        )
+    )]
+    HistoryDatabase { location: String, reason: String },
+
     // ---- output -----------------------------------------------------------------------------
     #[error("cannot write `{path}`")]
     #[diagnostic(code(driftgate::output::write))]

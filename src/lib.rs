@@ -15,6 +15,7 @@ pub mod audit;
 pub mod cli;
 pub mod diff;
 pub mod error;
+pub mod history;
 pub mod iac;
 pub mod mask;
 pub mod merge;

@@ -8,6 +8,8 @@ mod audit;
 mod build;
 mod cli;
 mod corpora;
+mod docs;
+mod history;
 mod live;
 mod merge;
 mod messages;

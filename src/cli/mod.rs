@@ -48,6 +48,11 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Check the audit log's hash chain, or show its entries.
     Audit(AuditArgs),
+    /// The nightly job: scan, record the run in the history, write the report files into
+    /// --out-dir, and notify webhooks when something is new or resolved. Exit codes as `scan`.
+    Report(ReportArgs),
+    /// List the runs recorded in a history: time, inputs, counts, new and resolved.
+    History(HistoryArgs),
     /// Combine the JSON reports of several scans (one per account or region, a CI matrix) into
     /// one: a finding counts once, and the result is incomplete if any shard was. Exit codes as
     /// `scan`.
@@ -65,6 +70,74 @@ pub struct MergeArgs {
     /// Write the merged report here instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+/// The default history of `report` and `history`.
+pub const DEFAULT_HISTORY: &str = ".driftgate/history.db";
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A terraform state: a local file or s3://bucket/key. Repeat for several states.
+    /// Default: ./terraform.tfstate.
+    #[arg(long = "state", value_name = "STATE")]
+    pub states: Vec<String>,
+    /// AWS region to scan. Repeat for several. Default: as for `scan`.
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// As for `scan`: AWS-owned objects count, unsupported types make the scan incomplete.
+    #[arg(long)]
+    pub strict: bool,
+    /// Replay a recorded observation (from `driftgate observe`) instead of calling AWS.
+    #[arg(long, value_name = "FILE")]
+    pub observed: Option<PathBuf>,
+    /// The policy file. Default: ./driftgate.hcl when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Exit 2 only for findings at or above this severity (overrides the policy's `fail_on`).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<crate::model::Severity>,
+    /// As for `scan`: unsupported types make the run incomplete whatever the policy says.
+    #[arg(long)]
+    pub fail_on_unchecked: bool,
+    /// The terraform configuration directory. Default: as for `scan`.
+    #[arg(long, value_name = "DIR")]
+    pub config: Option<PathBuf>,
+    /// The history: a SQLite file (created when missing) or postgres://user:password@host/db.
+    #[arg(long, value_name = "FILE|URL", env = "DRIFTGATE_HISTORY", default_value = DEFAULT_HISTORY, hide_env_values = true)]
+    pub history: String,
+    /// Where to write report.json (and the other report files).
+    #[arg(long, value_name = "DIR", default_value = "driftgate-report")]
+    pub out_dir: PathBuf,
+    /// A webhook to post the run's summary to. Repeat for several. Posted only when a
+    /// finding is new or resolved since the last run, unless --notify-always.
+    #[arg(long = "notify", value_name = "URL")]
+    pub notify: Vec<String>,
+    /// The webhooks' payload: slack, teams or json.
+    #[arg(long, value_enum, default_value_t = NotifyFormat::Slack)]
+    pub notify_format: NotifyFormat,
+    /// Post the summary after every run, even when nothing changed.
+    #[arg(long)]
+    pub notify_always: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NotifyFormat {
+    Slack,
+    Teams,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The history: a SQLite file or postgres://user:password@host/db.
+    #[arg(long, value_name = "FILE|URL", env = "DRIFTGATE_HISTORY", default_value = DEFAULT_HISTORY, hide_env_values = true)]
+    pub history: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Only the last N runs.
+    #[arg(long, value_name = "N")]
+    pub last: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -201,6 +274,11 @@ pub struct ScanArgs {
     /// `timings`.
     #[arg(long)]
     pub timings: bool,
+    /// Record the run in a history (a SQLite file, created when missing, or
+    /// postgres://user:password@host/db): the JSON report then gives each finding its status
+    /// (new, open) and first sighting, and lists what was resolved.
+    #[arg(long, value_name = "FILE|URL")]
+    pub history: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -341,6 +419,37 @@ impl ScanArgs {
     }
 }
 
+impl ReportArgs {
+    /// The operation's options: what the user asked for, without clap.
+    pub fn options(&self) -> Result<ops::report::ReportOptions, Error> {
+        Ok(ops::report::ReportOptions {
+            scan: ops::scan::ScanOptions {
+                states: self.states.clone(),
+                regions: self.regions.clone(),
+                format: ReportFormat::Json,
+                out: None,
+                strict: self.strict,
+                observed: self.observed.clone(),
+                policy: self.policy.clone(),
+                fail_on: self.fail_on,
+                fail_on_unchecked: self.fail_on_unchecked,
+                config: self.config.clone(),
+                timings: false,
+                whole_objects: false,
+            },
+            history: crate::history::Location::parse(&self.history)?,
+            out_dir: self.out_dir.clone(),
+            notify: self.notify.clone(),
+            notify_format: match self.notify_format {
+                NotifyFormat::Slack => ops::report::NotifyFormat::Slack,
+                NotifyFormat::Teams => ops::report::NotifyFormat::Teams,
+                NotifyFormat::Json => ops::report::NotifyFormat::Json,
+            },
+            notify_always: self.notify_always,
+        })
+    }
+}
+
 impl PlanArgs {
     /// The operation's options: what the user asked for, without clap.
     pub fn options(&self) -> ops::plan::PlanCommand {
@@ -456,7 +565,16 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
     match cli.command {
         Command::Scan(args) => {
             let settings = settings_from_env(args.color, audit_log);
-            runtime.block_on(ops::scan::run(&args.options(), &settings))
+            let history = args
+                .history
+                .as_deref()
+                .map(crate::history::Location::parse)
+                .transpose()?;
+            runtime.block_on(ops::scan::run_recorded(
+                &args.options(),
+                history.as_ref(),
+                &settings,
+            ))
         }
         Command::Observe(args) => {
             let settings = settings_from_env(ColorChoice::Never, audit_log.clone());
@@ -504,6 +622,19 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
                 },
             };
             ops::audit::run(&request, &settings)
+        }
+        Command::Report(args) => {
+            let settings = settings_from_env(ColorChoice::Never, audit_log);
+            runtime.block_on(ops::report::run(&args.options()?, &settings))
+        }
+        Command::History(args) => {
+            let settings = settings_from_env(ColorChoice::Never, audit_log);
+            let options = ops::history::HistoryOptions {
+                location: crate::history::Location::parse(&args.history)?,
+                format: args.format.into(),
+                last: args.last,
+            };
+            runtime.block_on(ops::history::run(&options, &settings))
         }
     }
 }

@@ -8,8 +8,10 @@
 pub mod apply;
 pub mod audit;
 pub mod merge;
+pub mod history;
 pub mod observe;
 pub mod plan;
+pub mod report;
 pub mod rules;
 pub mod scan;
 

@@ -45,8 +45,19 @@ pub struct ScanOptions {
 
 /// Scans, then appends the run's audit entry (its outcome, or the error, and the states read).
 pub async fn run(args: &ScanOptions, settings: &Settings) -> Result<Outcome> {
+    run_recorded(args, None, settings).await
+}
+
+/// [`run`], recording the run in a history (`scan --history FILE|URL`) when one is given: the
+/// JSON report then gives each finding its status and first sighting and lists what was
+/// resolved; the table ends with a line saying so.
+pub async fn run_recorded(
+    args: &ScanOptions,
+    history: Option<&crate::history::Location>,
+    settings: &Settings,
+) -> Result<Outcome> {
     let mut inputs = std::collections::BTreeMap::new();
-    let result = scan(args, settings, &mut inputs).await;
+    let result = scan(args, history, settings, &mut inputs).await;
     let logged = super::audit::record(settings, "scan", &result, inputs);
     // A scan's own error comes first; a successful scan that could not be logged fails.
     let outcome = result?;
@@ -55,9 +66,15 @@ pub async fn run(args: &ScanOptions, settings: &Settings) -> Result<Outcome> {
 
 async fn scan(
     args: &ScanOptions,
+    history: Option<&crate::history::Location>,
     settings: &Settings,
     inputs: &mut std::collections::BTreeMap<String, String>,
 ) -> Result<Outcome> {
+    // Opened first: a damaged or foreign history stops the scan before any AWS call.
+    let mut store = match history {
+        Some(location) => Some(crate::history::Store::open(location, true, settings.now).await?),
+        None => None,
+    };
     let Evaluation {
         observation,
         report,
@@ -69,7 +86,20 @@ async fn scan(
     } = evaluate(args, settings).await?;
     let render_started = std::time::Instant::now();
     *inputs = super::audit::state_inputs(&states);
-    let text = match args.format {
+    let tracked = match &mut store {
+        Some(store) => {
+            let run = crate::history::Run::of(
+                &report,
+                outcome(&report) as i64,
+                "scan",
+                &settings.actor,
+                settings.now,
+            );
+            Some(store.record(&run).await?)
+        }
+        None => None,
+    };
+    let mut text = match args.format {
         ReportFormat::Json => render::json::render_json(
             &report,
             &render::json::JsonExtras {
@@ -88,6 +118,7 @@ async fn scan(
                         .collect(),
                     api_ms: observation.api_ms.clone(),
                 }),
+                history: tracked.clone(),
             },
         ),
         ReportFormat::Table => render::table::render_table(
@@ -97,6 +128,9 @@ async fn scan(
             },
         ),
     };
+    if let (ReportFormat::Table, Some(t), Some(l)) = (args.format, &tracked, history) {
+        text.push_str(&render::history::recorded_line(&l.shown(), t));
+    }
     render::emit(&text, args.out.as_deref())?;
     phases.push(("render", render_started.elapsed()));
     if args.timings {

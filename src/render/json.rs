@@ -27,6 +27,8 @@ pub struct JsonExtras {
     pub duration_ms: Option<u64>,
     /// Where a live scan's time went.
     pub timings: Option<Timings>,
+    /// With `--history`: each finding's status and first sighting, and what was resolved.
+    pub history: Option<crate::history::Tracked>,
 }
 
 /// Wall time per phase (`read`, `observe`, `diff`), and time spent in calls per operation.
@@ -51,7 +53,13 @@ struct ReportJson<'a> {
     fail_on: Option<String>,
     /// How much of the recorded state the scan could compare.
     coverage: CoverageJson,
+    /// With `--history`: this run in the history.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    history: Option<HistoryJson>,
     findings: Vec<FindingJson<'a>>,
+    /// With `--history`: findings the previous run of the same inputs had, gone now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resolved: Option<Vec<ResolvedJson<'a>>>,
     /// Findings (or some of their changes) that an ignore set aside, with the ignore.
     ignored: Vec<IgnoredJson<'a>>,
     /// Ignores past their `expires` date: no longer applied.
@@ -122,6 +130,90 @@ struct FindingJson<'a> {
     changes: Option<Vec<ChangeJson>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     observed: Option<BTreeMap<String, Masked>>,
+    /// With `--history`: the identity hash that stays the same from run to run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fingerprint: Option<String>,
+    /// With `--history`: `new` or `open`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'static str>,
+    /// With `--history`: when the history first saw this finding (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_seen: Option<String>,
+}
+
+#[derive(Serialize)]
+struct HistoryJson {
+    run: i64,
+    previous_run: Option<i64>,
+    time: String,
+    new: usize,
+    open: usize,
+    resolved: usize,
+}
+
+#[derive(Serialize)]
+struct ResolvedJson<'a> {
+    fingerprint: &'a str,
+    kind: &'a str,
+    resource_type: &'a str,
+    id: &'a str,
+    address: Option<&'a str>,
+    state: Option<&'a str>,
+    region: Option<&'a str>,
+    severity: &'static str,
+    rule: &'a str,
+    /// The attribute paths that had changed (changed findings).
+    paths: &'a [String],
+    first_seen: String,
+    resolved_at: String,
+}
+
+fn history_json(t: &crate::history::Tracked) -> HistoryJson {
+    HistoryJson {
+        run: t.run_id,
+        previous_run: t.previous_run,
+        time: crate::history::format_time(t.time),
+        new: t.new_count(),
+        open: t.open_count(),
+        resolved: t.resolved.len(),
+    }
+}
+
+fn resolved_json(t: &crate::history::Tracked) -> Vec<ResolvedJson<'_>> {
+    t.resolved
+        .iter()
+        .map(|r| ResolvedJson {
+            fingerprint: &r.record.fingerprint,
+            kind: &r.record.kind,
+            resource_type: &r.record.resource_type,
+            id: &r.record.resource_id,
+            address: r.record.address.as_deref(),
+            state: r.record.state.as_deref(),
+            region: r.record.region.as_deref(),
+            severity: r.record.severity.as_str(),
+            rule: &r.record.rule,
+            paths: &r.record.paths,
+            first_seen: crate::history::format_time(r.first_seen),
+            resolved_at: crate::history::format_time(t.time),
+        })
+        .collect()
+}
+
+/// A finding's JSON with its history: fingerprint, status and first sighting.
+fn tracked_finding<'a>(
+    f: &'a Finding,
+    history: Option<&crate::history::Tracked>,
+) -> FindingJson<'a> {
+    let mut json = finding(f);
+    if let Some(t) = history {
+        let fp = crate::history::fingerprint(f);
+        if let Some(seen) = t.current.get(&fp) {
+            json.status = Some(seen.status.as_str());
+            json.first_seen = Some(crate::history::format_time(seen.first_seen));
+        }
+        json.fingerprint = Some(fp);
+    }
+    json
 }
 
 #[derive(Serialize)]
@@ -259,6 +351,9 @@ fn finding(f: &Finding) -> FindingJson<'_> {
         source: f.source.as_ref().map(source_json),
         changes,
         observed,
+        fingerprint: None,
+        status: None,
+        first_seen: None,
     }
 }
 
@@ -320,7 +415,12 @@ pub fn render_json(report: &ScanReport, extra: &JsonExtras) -> String {
             unsupported: report.unsupported(),
             unchecked: report.unchecked.as_str(),
         },
-        findings: findings.into_iter().map(finding).collect(),
+        history: extra.history.as_ref().map(history_json),
+        findings: findings
+            .into_iter()
+            .map(|f| tracked_finding(f, extra.history.as_ref()))
+            .collect(),
+        resolved: extra.history.as_ref().map(resolved_json),
         ignored: report
             .ignored
             .iter()
@@ -385,7 +485,7 @@ mod tests {
                 ("iam:GetAccountAuthorizationDetails".to_string(), 1),
             ])),
             duration_ms: Some(1234),
-            timings: None,
+            ..JsonExtras::default()
         };
         let out = render_json(&sample_report(), &extras);
         assert!(!out.contains(SECRET), "a secret leaked into the JSON");
@@ -464,6 +564,7 @@ mod tests {
                 phases_ms: BTreeMap::from([("observe".to_string(), 5), ("read".to_string(), 1)]),
                 api_ms: BTreeMap::from([("ec2:DescribeVpcs".to_string(), 3)]),
             }),
+            ..JsonExtras::default()
         };
         for report in [sample_report(), ScanReport::default()] {
             let v: serde_json::Value =
@@ -543,5 +644,42 @@ mod tests {
         for (what, v) in broken {
             assert!(!validator.is_valid(&v), "{what} passed the schema");
         }
+    }
+
+    #[test]
+    fn history_fields_are_additive_and_match_the_schema() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../docs/report.schema.json")).unwrap();
+        let report = sample_report();
+        let now = time::macros::datetime!(2026-12-02 02:00 UTC);
+        let run = crate::history::Run::of(&report, 2, "scan", "ci", now);
+        let mut tracked = crate::history::track(&[], &run, 2, Some(1));
+        let mut gone = crate::history::FindingRecord::of(&report.findings[0]);
+        gone.fingerprint = format!("sha256:{}", "ab".repeat(32));
+        tracked.resolved.push(crate::history::Resolved {
+            record: gone,
+            first_seen: time::macros::datetime!(2026-11-30 02:00 UTC),
+        });
+        let extras = JsonExtras {
+            history: Some(tracked),
+            ..JsonExtras::default()
+        };
+        let v: serde_json::Value = serde_json::from_str(&render_json(&report, &extras)).unwrap();
+        check(&schema, &schema, &v, "$");
+        assert_eq!(v["history"]["run"], 2);
+        assert_eq!(v["history"]["previous_run"], 1);
+        for f in v["findings"].as_array().unwrap() {
+            assert_eq!(f["status"], "new", "{f}");
+            assert_eq!(f["first_seen"], "2026-12-02T02:00:00Z");
+            assert!(f["fingerprint"].as_str().unwrap().starts_with("sha256:"));
+        }
+        assert_eq!(v["resolved"][0]["first_seen"], "2026-11-30T02:00:00Z");
+        assert_eq!(v["resolved"][0]["resolved_at"], "2026-12-02T02:00:00Z");
+        assert!(!v.to_string().contains(SECRET));
+        // Without history, none of it.
+        let plain: serde_json::Value =
+            serde_json::from_str(&render_json(&report, &JsonExtras::default())).unwrap();
+        assert!(plain.get("history").is_none() && plain.get("resolved").is_none());
+        assert!(plain["findings"][0].get("status").is_none());
     }
 }

@@ -5,10 +5,12 @@
 //! Renderers never see a raw [`crate::model::Value`]: they print only what
 //! [`crate::mask::mask`] returns, so a secret cannot reach the output by accident.
 
+pub mod history;
 pub mod json;
 pub mod notice;
 pub mod plan;
 pub mod progress;
+pub mod run_message;
 pub mod table;
 pub mod timings;
 
