@@ -8,6 +8,7 @@ mod audit;
 mod build;
 mod cli;
 mod corpora;
+mod formats;
 mod live;
 mod messages;
 mod observe;

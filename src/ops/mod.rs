@@ -42,6 +42,8 @@ pub struct Settings {
     pub args: Vec<String>,
     /// The audit log: `--audit-log`, else DRIFTGATE_AUDIT_LOG, else ./.driftgate/audit.jsonl.
     pub audit_log: PathBuf,
+    /// GITHUB_STEP_SUMMARY: a file `scan` appends its Markdown summary to, whatever the format.
+    pub step_summary: Option<PathBuf>,
 }
 
 impl Settings {
@@ -61,6 +63,18 @@ pub enum ReportFormat {
     #[default]
     Table,
     Json,
+}
+
+/// How `scan` prints its report (`--format`); `report` writes several of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ScanFormat {
+    #[default]
+    Table,
+    Json,
+    Sarif,
+    Markdown,
+    Junit,
+    Html,
 }
 
 /// How a command ended, as an exit code (`terraform plan -detailed-exitcode`).

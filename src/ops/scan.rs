@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::model::desired::Configuration;
 use crate::model::{ScanReport, Severity, Unchecked, Value};
 use crate::normalize;
-use crate::ops::{Outcome, ReportFormat, Settings, needs_aws, read_states, state_locations};
+use crate::ops::{Outcome, ScanFormat, Settings, needs_aws, read_states, state_locations};
 use crate::policy::{self, DriftIgnore, Policy};
 use crate::provider::{aws, snapshot};
 use crate::render;
@@ -21,7 +21,7 @@ pub struct ScanOptions {
     pub states: Vec<String>,
     /// Empty: the regions of the states' resources plus the configured one.
     pub regions: Vec<String>,
-    pub format: ReportFormat,
+    pub format: ScanFormat,
     /// Write the report here instead of standard output.
     pub out: Option<PathBuf>,
     pub strict: bool,
@@ -53,39 +53,143 @@ async fn scan(
     settings: &Settings,
     inputs: &mut std::collections::BTreeMap<String, String>,
 ) -> Result<Outcome> {
-    let Evaluation {
-        observation,
-        report,
-        live,
-        elapsed,
-        states,
-        ..
-    } = evaluate(args, settings).await?;
-    *inputs = super::audit::state_inputs(&states);
-    let text = match args.format {
-        ReportFormat::Json => render::json::render_json(
-            &report,
+    let ev = evaluate(args, settings).await?;
+    *inputs = super::audit::state_inputs(&ev.states);
+    let text = render_report(args.format, &ev, settings);
+    render::emit(&text, args.out.as_deref())?;
+    if let Some(path) = &settings.step_summary {
+        append_step_summary(path, &ev, settings)?;
+    }
+    let to = render::notice::Destination::of(args.out.as_deref(), args.format == ScanFormat::Json);
+    render::notice::warn_scan(&ev.report, to);
+    Ok(outcome(&ev.report))
+}
+
+/// The report of an evaluated scan in `format`: what `scan` prints (and `report` writes).
+pub fn render_report(format: ScanFormat, ev: &Evaluation, settings: &Settings) -> String {
+    let report = &ev.report;
+    match format {
+        ScanFormat::Json => render::json::render_json(
+            report,
             &render::json::JsonExtras {
-                api_calls: Some(observation.api_calls.clone()),
-                duration_ms: if live {
-                    Some(elapsed.as_millis() as u64)
+                api_calls: Some(ev.observation.api_calls.clone()),
+                duration_ms: if ev.live {
+                    Some(ev.elapsed.as_millis() as u64)
                 } else {
                     None
                 },
             },
         ),
-        ReportFormat::Table => render::table::render_table(
-            &report,
+        ScanFormat::Table => render::table::render_table(
+            report,
             &render::table::TableOptions {
                 color: settings.color,
             },
         ),
+        ScanFormat::Sarif => render::sarif::render(report, &sarif_options(ev, settings)),
+        ScanFormat::Markdown => render::markdown::render(report, &markdown_options(ev)),
+        ScanFormat::Junit => render::junit::render(report, &junit_options(ev)),
+        ScanFormat::Html => render::html::render(report, &html_options(ev, settings, None)),
+    }
+}
+
+/// The rules a report describes: the catalogue re-graded by the scan's policy, and the
+/// policy's own rules.
+pub fn rule_docs(ev: &Evaluation) -> Vec<render::common::RuleDoc> {
+    render::common::rule_docs(&ev.policy)
+}
+
+pub fn sarif_options(ev: &Evaluation, settings: &Settings) -> render::sarif::SarifOptions {
+    render::sarif::SarifOptions {
+        rules: rule_docs(ev),
+        source_root: source_root(ev.config_dir.as_deref(), &settings.cwd),
+    }
+}
+
+pub fn markdown_options(ev: &Evaluation) -> render::markdown::MarkdownOptions {
+    render::markdown::MarkdownOptions::new(rule_docs(ev))
+}
+
+pub fn junit_options(ev: &Evaluation) -> render::junit::JunitOptions {
+    render::junit::JunitOptions {
+        recorded: ev
+            .states
+            .iter()
+            .flat_map(|s| s.resources.iter())
+            .map(|r| render::junit::RecordedRef {
+                state: r.state.0.clone(),
+                address: r.address.to_string(),
+                resource_type: r.resource_type.clone(),
+            })
+            .collect(),
+        rules: rule_docs(ev),
+    }
+}
+
+/// The HTML report's options; `trend` is the open-finding count of the last runs (from the
+/// history), drawn as a chart when given.
+pub fn html_options(
+    ev: &Evaluation,
+    settings: &Settings,
+    trend: Option<Vec<(time::OffsetDateTime, usize)>>,
+) -> render::html::HtmlOptions {
+    render::html::HtmlOptions {
+        rules: rule_docs(ev),
+        generated_at: Some(settings.now),
+        trend,
+    }
+}
+
+/// Appends the Markdown report to `$GITHUB_STEP_SUMMARY` (the job summary GitHub Actions
+/// shows), whatever `--format` is.
+fn append_step_summary(path: &std::path::Path, ev: &Evaluation, settings: &Settings) -> Result<()> {
+    use std::io::Write as _;
+    let _ = settings;
+    let text = render::markdown::render(&ev.report, &markdown_options(ev));
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|source| Error::Write {
+            path: super::display_path(path),
+            source,
+        })
+}
+
+/// Where the configuration's files are for a report's links: the configuration directory
+/// relative to the root of the git repository that holds it (the directory with `.git`), else
+/// to the working directory; [`render::sarif::SourceRoot::Outside`] when it is under neither.
+/// Never an absolute path.
+pub fn source_root(
+    config_dir: Option<&std::path::Path>,
+    cwd: &std::path::Path,
+) -> render::sarif::SourceRoot {
+    use render::sarif::SourceRoot;
+    let Some(dir) = config_dir else {
+        return SourceRoot::None;
     };
-    render::emit(&text, args.out.as_deref())?;
-    let to =
-        render::notice::Destination::of(args.out.as_deref(), args.format == ReportFormat::Json);
-    render::notice::warn_scan(&report, to);
-    Ok(outcome(&report))
+    let abs = if dir.is_absolute() {
+        dir.to_path_buf()
+    } else {
+        cwd.join(dir)
+    };
+    let abs = abs.canonicalize().unwrap_or(abs);
+    let cwd = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
+    let repo = abs
+        .ancestors()
+        .find(|a| a.join(".git").exists())
+        .map(std::path::Path::to_path_buf);
+    let base = repo.unwrap_or(cwd);
+    match abs.strip_prefix(&base) {
+        Ok(rel) => SourceRoot::Relative(
+            rel.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/"),
+        ),
+        Err(_) => SourceRoot::Outside,
+    }
 }
 
 /// What a scan read, saw and found: the shared first half of `scan` and `plan`.
@@ -97,12 +201,20 @@ pub struct Evaluation {
     /// Observed live (not replayed from `--observed`).
     pub live: bool,
     pub elapsed: std::time::Duration,
+    /// The policy the findings were graded with (reports describe its rules).
+    pub policy: Policy,
+    /// The configuration directory read, if any (reports link findings to its files).
+    pub config_dir: Option<PathBuf>,
 }
 
 /// Read the inputs, observe, diff, grade and list pending changes: everything but rendering.
 pub async fn evaluate(args: &ScanOptions, settings: &Settings) -> Result<Evaluation> {
     let registry = Registry::builtin()?;
-    let config = load_configuration(args, settings)?;
+    let config_dir = configuration_dir(args, settings);
+    let config = match &config_dir {
+        Some(dir) => Some(crate::iac::config::load_config(dir)?),
+        None => None,
+    };
     let policy = load_policy(args, settings)?;
     let locations = match default_backend_state(&args.states, settings, config.as_ref()) {
         Some(uri) => vec![uri.parse()?],
@@ -192,6 +304,8 @@ pub async fn evaluate(args: &ScanOptions, settings: &Settings) -> Result<Evaluat
         report,
         live,
         elapsed,
+        policy,
+        config_dir,
     })
 }
 
@@ -204,14 +318,6 @@ pub fn outcome(report: &ScanReport) -> Outcome {
         Outcome::Drift
     } else {
         Outcome::Clean
-    }
-}
-
-/// `--config DIR`, else the current directory when it holds `.tf` files, else none.
-fn load_configuration(args: &ScanOptions, settings: &Settings) -> Result<Option<Configuration>> {
-    match configuration_dir(args, settings) {
-        Some(dir) => crate::iac::config::load_config(&dir).map(Some),
-        None => Ok(None),
     }
 }
 

@@ -8,6 +8,7 @@ pub const RULE: Rule = Rule {
     id: "iam_policy_wildcard",
     severity: Severity::Critical,
     summary: "IAM policy gains a `*` action or resource, or an Allow with NotAction/NotResource",
+    why: "IAM now grants a wildcard",
     explanation: "\
 Fires when an IAM policy document (aws_iam_policy `policy`, an inline policy of a role or
 user, a role's `inline_policy`, a role's `assume_role_policy`) observed in the cloud allows

@@ -7,6 +7,7 @@ pub const RULE: Rule = Rule {
     id: "iam_unmanaged",
     severity: Severity::High,
     summary: "IAM role, user, policy or attachment that no terraform state manages",
+    why: "IAM object outside terraform",
     explanation: "\
 Fires for an IAM object in the account that none of the scanned states records: a role, a
 user, a customer managed policy, an inline policy or a policy attachment. Identities and

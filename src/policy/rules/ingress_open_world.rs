@@ -8,6 +8,7 @@ pub const RULE: Rule = Rule {
     id: "ingress_open_world",
     severity: Severity::High,
     summary: "Ingress opened to the internet on ports other than SSH or RDP",
+    why: "a port opened to the internet",
     explanation: "\
 Fires when the observed security group rules let the whole internet (0.0.0.0/0, ::/0 or any
 other prefix-length-0 CIDR) reach ports that the recorded rules did not open to it, and none

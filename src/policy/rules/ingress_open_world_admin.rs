@@ -8,6 +8,7 @@ pub const RULE: Rule = Rule {
     id: "ingress_open_world_admin",
     severity: Severity::Critical,
     summary: "Ingress opened to the internet on SSH, RDP, all ports or all protocols",
+    why: "SSH/RDP/all ports opened to the internet",
     explanation: "\
 Fires when the observed security group rules let the whole internet (a CIDR with prefix
 length 0: 0.0.0.0/0, ::/0) reach SSH (tcp 22), RDP (tcp or udp 3389), every port (0-65535)

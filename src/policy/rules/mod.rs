@@ -66,6 +66,8 @@ pub struct Rule {
     pub severity: Severity,
     /// One line.
     pub summary: &'static str,
+    /// A few words a report shows beside a finding: why it has this severity.
+    pub why: &'static str,
     /// What the rule looks at and why it grades as it does.
     pub explanation: &'static str,
     /// A drift this rule grades.
