@@ -309,6 +309,11 @@ pub fn settings_from_env(color: ColorChoice, audit_log: Option<PathBuf>) -> Sett
             ColorChoice::Never => false,
             ColorChoice::Auto => stdout_tty && !no_color,
         },
+        width: if stdout_tty {
+            terminal_size::terminal_size().map(|(w, _)| usize::from(w.0))
+        } else {
+            None
+        },
         fingerprint_key: std::env::var("DRIFTGATE_FINGERPRINT_KEY")
             .ok()
             .filter(|k| !k.is_empty())

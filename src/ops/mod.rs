@@ -27,6 +27,9 @@ pub struct Settings {
     pub progress: bool,
     /// ANSI colors in the table.
     pub color: bool,
+    /// The terminal's width in columns when stdout is a terminal; `None` otherwise (a pipe, a
+    /// file, a CI log: the table then never wraps).
+    pub width: Option<usize>,
     /// DRIFTGATE_FINGERPRINT_KEY: the key for fingerprints of sensitive values.
     pub fingerprint_key: Option<Vec<u8>>,
     /// Today's date (UTC): the only clock reading.

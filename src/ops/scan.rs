@@ -55,7 +55,16 @@ async fn scan(
 ) -> Result<Outcome> {
     let ev = evaluate(args, settings).await?;
     *inputs = super::audit::state_inputs(&ev.states);
-    let text = render_report(args.format, &ev, settings);
+    // A report written to a file is not laid out for this terminal.
+    let text = if args.out.is_some() {
+        let unwrapped = Settings {
+            width: None,
+            ..settings.clone()
+        };
+        render_report(args.format, &ev, &unwrapped)
+    } else {
+        render_report(args.format, &ev, settings)
+    };
     render::emit(&text, args.out.as_deref())?;
     if let Some(path) = &settings.step_summary {
         append_step_summary(path, &ev, settings)?;
@@ -84,6 +93,8 @@ pub fn render_report(format: ScanFormat, ev: &Evaluation, settings: &Settings) -
             report,
             &render::table::TableOptions {
                 color: settings.color,
+                width: settings.width,
+                rules: rule_docs(ev),
             },
         ),
         ScanFormat::Sarif => render::sarif::render(report, &sarif_options(ev, settings)),

@@ -120,10 +120,25 @@ pub fn verdict_line(report: &ScanReport) -> String {
             )
         ),
         Verdict::BelowThreshold => format!(
-            "Drift below the fail_on threshold ({}): {drift}.",
-            report.fail_on.unwrap_or(Severity::Info)
+            "Drift below the fail_on threshold ({}): {drift}; {}.",
+            report.fail_on.unwrap_or(Severity::Info),
+            severity_counts(report)
         ),
-        Verdict::Drift => format!("Drift: {drift}."),
+        Verdict::Drift => format!("Drift: {drift}; {}.", severity_counts(report)),
+    }
+}
+
+/// `3 critical, 2 high, 3 medium`: the findings per severity, the levels that have any.
+pub fn severity_counts(report: &ScanReport) -> String {
+    let parts: Vec<String> = counts_by_severity(&report.findings)
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    if parts.is_empty() {
+        "no findings".to_string()
+    } else {
+        parts.join(", ")
     }
 }
 
@@ -390,20 +405,21 @@ pub fn with_referenced(mut docs: Vec<RuleDoc>, report: &ScanReport) -> Vec<RuleD
     docs
 }
 
-/// Why a finding has its severity, in a few words: the rule's reason, and `re-graded by the
-/// policy` when the policy changed a built-in rule's severity.
+/// Why a finding has its severity, in a few words: the rule's reason (from `docs`, else the
+/// built-in catalogue), and the severity the policy gave it when that is not the rule's default.
 pub fn why(f: &Finding, docs: &[RuleDoc]) -> String {
-    match docs.iter().find(|d| d.id == f.rule) {
-        Some(d) => {
-            let builtin = crate::policy::rules::find(&d.id);
-            match builtin {
-                Some(b) if b.severity != f.severity => {
-                    format!("{} (policy: {})", d.why, f.severity)
-                }
-                _ => d.why.clone(),
-            }
+    let builtin = crate::policy::rules::find(&f.rule);
+    let base = docs
+        .iter()
+        .find(|d| d.id == f.rule)
+        .map(|d| d.why.clone())
+        .or_else(|| builtin.map(|b| b.why.to_string()))
+        .unwrap_or_else(|| format!("rule {}", f.rule));
+    match builtin {
+        Some(b) if b.severity != f.severity => {
+            format!("{base}; graded {} by the policy", f.severity)
         }
-        None => format!("rule {}", f.rule),
+        _ => base,
     }
 }
 
