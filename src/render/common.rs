@@ -415,12 +415,49 @@ pub fn why(f: &Finding, docs: &[RuleDoc]) -> String {
         .map(|d| d.why.clone())
         .or_else(|| builtin.map(|b| b.why.to_string()))
         .unwrap_or_else(|| format!("rule {}", f.rule));
+    let base = match detail(f) {
+        Some(d) => format!("{base} ({d})"),
+        None => base,
+    };
     match builtin {
         Some(b) if b.severity != f.severity => {
             format!("{base}; graded {} by the policy", f.severity)
         }
         _ => base,
     }
+}
+
+/// The specifics behind the finding's rule (`tcp 22 from 0.0.0.0/0`), from the built-in rule's
+/// `detail`. Never for a drift that holds a secret anywhere: the detail is drawn from values,
+/// and a value that is a secret stays one.
+fn detail(f: &Finding) -> Option<String> {
+    use crate::policy::rules::Subject;
+    let rule = crate::policy::rules::find(&f.rule)?;
+    let explain = rule.detail?;
+    let d = &f.drift;
+    let secret = d.changes.iter().any(|c| {
+        [&c.before, &c.after, &c.recorded, &c.observed]
+            .iter()
+            .any(|v| mask(v).contains_redacted())
+    }) || d
+        .observed
+        .as_ref()
+        .is_some_and(|o| o.values().any(|v| mask(v).contains_redacted()));
+    if secret {
+        return None;
+    }
+    let subject = if d.changes.is_empty() {
+        Subject::Resource { drift: d }
+    } else {
+        let change = d
+            .changes
+            .iter()
+            .zip(&f.change_rules)
+            .find(|(_, hit)| hit.rule == f.rule)
+            .map(|(c, _)| c)?;
+        Subject::Change { drift: d, change }
+    };
+    explain(&subject)
 }
 
 #[cfg(test)]
@@ -452,6 +489,50 @@ mod tests {
                 d.why
             );
         }
+    }
+
+    #[test]
+    fn why_names_what_was_opened_and_never_from_a_secret() {
+        use crate::model::{Change, Drift, DriftKind, Path, Value};
+        let block = |cidr: Value| {
+            Value::Map(
+                [
+                    ("protocol", Value::str("tcp")),
+                    ("from_port", Value::from(22)),
+                    ("to_port", Value::from(22)),
+                    ("cidr_blocks", Value::List(vec![cidr])),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            )
+        };
+        let finding = |cidr: Value| {
+            let drift = Drift {
+                kind: DriftKind::Changed,
+                resource_type: "aws_security_group".into(),
+                id: "sg-1".into(),
+                address: Some(crate::model::Address::managed("aws_security_group", "web")),
+                state: None,
+                region: None,
+                changes: vec![Change::new(
+                    Path::root("ingress"),
+                    Value::List(vec![]),
+                    Value::List(vec![block(cidr)]),
+                )],
+                observed: None,
+            };
+            crate::policy::classify::classify_drift(drift, &Policy::default())
+        };
+        let f = finding(Value::str("0.0.0.0/0"));
+        assert_eq!(f.rule, "ingress_open_world_admin");
+        assert_eq!(
+            why(&f, &[]),
+            "SSH/RDP/all ports opened to the internet (tcp 22 from 0.0.0.0/0)"
+        );
+        let f = finding(Value::sensitive(Value::str("0.0.0.0/0")));
+        assert_eq!(f.rule, "ingress_open_world_admin");
+        assert_eq!(why(&f, &[]), "SSH/RDP/all ports opened to the internet");
     }
 
     #[test]

@@ -139,7 +139,7 @@ fn location(f: &Finding, root: &SourceRoot) -> J {
     }
 }
 
-fn message(f: &Finding) -> String {
+fn message(f: &Finding, rules: &[RuleDoc]) -> String {
     let d = &f.drift;
     let name = finding_name(f);
     let what = match d.kind {
@@ -156,10 +156,15 @@ fn message(f: &Finding) -> String {
             d.resource_type, d.id
         ),
     };
-    format!("{what}. Severity {} (rule {}).", f.severity, f.rule)
+    format!(
+        "{what}. Severity {} (rule {}: {}).",
+        f.severity,
+        f.rule,
+        crate::render::common::why(f, rules)
+    )
 }
 
-fn result(f: &Finding, rule_index: usize, root: &SourceRoot) -> J {
+fn result(f: &Finding, rule_index: usize, root: &SourceRoot, rules: &[RuleDoc]) -> J {
     let d = &f.drift;
     let changes: Vec<J> = shown_changes(f)
         .into_iter()
@@ -180,7 +185,7 @@ fn result(f: &Finding, rule_index: usize, root: &SourceRoot) -> J {
         "ruleId": f.rule,
         "ruleIndex": rule_index,
         "level": level(f.severity),
-        "message": { "text": message(f) },
+        "message": { "text": message(f, rules) },
         "locations": [location(f, root)],
         "partialFingerprints": { "driftgate/v1": fingerprint(f) },
         "properties": {
@@ -250,7 +255,7 @@ pub fn render(report: &ScanReport, opts: &SarifOptions) -> String {
     let results: Vec<J> = severity_order(&report.findings)
         .into_iter()
         .chain(severity_order(&report.ignored))
-        .map(|f| result(f, index(&f.rule), &opts.source_root))
+        .map(|f| result(f, index(&f.rule), &opts.source_root, &rules))
         .collect();
     let mut gaps: Vec<_> = report.gaps.iter().collect();
     gaps.sort();

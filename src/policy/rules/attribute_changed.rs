@@ -18,6 +18,7 @@ aws_instance.web  ~ ami
   recorded: \"ami-0aaa\"
   observed: \"ami-0bbb\"",
     fallback: true,
+    detail: None,
     applies,
 };
 

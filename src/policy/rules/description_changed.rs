@@ -18,6 +18,7 @@ aws_security_group.web  ~ description
   recorded: \"web tier\"
   observed: \"web tier (temp)\"",
     fallback: false,
+    detail: None,
     applies,
 };
 

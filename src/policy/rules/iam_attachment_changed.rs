@@ -25,6 +25,7 @@ aws_iam_role.app  ~ managed_policy_arns
   recorded: []
   observed: [\"arn:aws:iam::aws:policy/AdministratorAccess\"]",
     fallback: false,
+    detail: None,
     applies,
 };
 

@@ -21,6 +21,7 @@ aws_iam_policy.reader  ~ policy
   recorded: Allow s3:GetObject on arn:aws:s3:::logs/*
   observed: Allow s3:GetObject, s3:PutObject on arn:aws:s3:::logs/*",
     fallback: false,
+    detail: None,
     applies,
 };
 

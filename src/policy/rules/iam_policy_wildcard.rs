@@ -26,6 +26,7 @@ aws_iam_role_policy.app  ~ policy
   recorded: Allow s3:GetObject on arn:aws:s3:::logs/*
   observed: Allow * on *",
     fallback: false,
+    detail: None,
     applies,
 };
 

@@ -23,6 +23,7 @@ aws_iam_role.deploy  ~ assume_role_policy
   recorded: Allow sts:AssumeRole to Service ec2.amazonaws.com
   observed: Allow sts:AssumeRole to Service ec2.amazonaws.com, AWS arn:aws:iam::999999999999:root",
     fallback: false,
+    detail: None,
     applies,
 };
 

@@ -16,6 +16,7 @@ grants created by hand are a common way for access to outlive its review. AWS-ow
     example: "\
 aws_iam_user  backup-admin  (unmanaged)",
     fallback: false,
+    detail: None,
     applies,
 };
 

@@ -2,7 +2,7 @@
 
 use super::{Rule, Subject};
 use crate::model::Severity;
-use crate::policy::analyze::ingress::{Opened, opened_by};
+use crate::policy::analyze::ingress::{Opened, describe_opened, opened_by};
 
 pub const RULE: Rule = Rule {
     id: "ingress_open_world_admin",
@@ -27,8 +27,14 @@ aws_security_group.web  ~ ingress
   recorded: tcp 443-443 from 10.0.0.0/8
   observed: tcp 443-443 from 10.0.0.0/8, tcp 20-30 from 0.0.0.0/0   (contains 22)",
     fallback: false,
+    detail: Some(detail),
     applies,
 };
+
+/// What was opened, and to whom: `tcp 22 from 0.0.0.0/0`.
+fn detail(s: &Subject<'_>) -> Option<String> {
+    describe_opened(s.drift(), s.change())
+}
 
 fn applies(s: &Subject<'_>) -> bool {
     opened_by(s.drift(), s.change()) == Opened::Admin

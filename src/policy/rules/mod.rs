@@ -74,6 +74,9 @@ pub struct Rule {
     pub example: &'static str,
     /// Applies only when no other built-in rule matched the subject.
     pub fallback: bool,
+    /// The specifics behind a match, in a few words, for reports (`tcp 22 from 0.0.0.0/0`);
+    /// `None` when the rule's `why` says it all.
+    pub detail: Option<fn(&Subject<'_>) -> Option<String>>,
     pub applies: fn(&Subject<'_>) -> bool,
 }
 

@@ -62,6 +62,7 @@ aws_subnet.public  ~ map_public_ip_on_launch
   recorded: false
   observed: true",
     fallback: false,
+    detail: None,
     applies,
 };
 

@@ -16,6 +16,7 @@ about to be, and the next apply will recreate it. A resource the scan could not 
     example: "\
 aws_instance.worker[0]  i-0abc123  (missing)",
     fallback: false,
+    detail: None,
     applies,
 };
 

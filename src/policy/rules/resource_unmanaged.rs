@@ -16,6 +16,7 @@ and security groups open to the internet are graded higher by their own rules.",
     example: "\
 aws_instance  i-0123456789abcdef0  (unmanaged)",
     fallback: false,
+    detail: None,
     applies,
 };
 

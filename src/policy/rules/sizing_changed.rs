@@ -30,6 +30,7 @@ aws_instance.web  ~ instance_type
   recorded: \"t3.micro\"
   observed: \"m5.4xlarge\"",
     fallback: false,
+    detail: None,
     applies,
 };
 

@@ -18,6 +18,7 @@ aws_instance.web  ~ tags.team
   recorded: \"core\"
   observed: \"edge\"",
     fallback: false,
+    detail: None,
     applies,
 };
 
