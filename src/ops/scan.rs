@@ -67,7 +67,7 @@ async fn scan(
     };
     render::emit(&text, args.out.as_deref())?;
     if let Some(path) = &settings.step_summary {
-        append_step_summary(path, &ev, settings)?;
+        append_step_summary(path, &ev)?;
     }
     let to = render::notice::Destination::of(args.out.as_deref(), args.format == ScanFormat::Json);
     render::notice::warn_scan(&ev.report, to);
@@ -153,9 +153,8 @@ pub fn html_options(
 
 /// Appends the Markdown report to `$GITHUB_STEP_SUMMARY` (the job summary GitHub Actions
 /// shows), whatever `--format` is.
-fn append_step_summary(path: &std::path::Path, ev: &Evaluation, settings: &Settings) -> Result<()> {
+fn append_step_summary(path: &std::path::Path, ev: &Evaluation) -> Result<()> {
     use std::io::Write as _;
-    let _ = settings;
     let text = render::markdown::render(&ev.report, &markdown_options(ev));
     std::fs::OpenOptions::new()
         .create(true)
