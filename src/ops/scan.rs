@@ -400,3 +400,41 @@ fn default_backend_state(
     }
     config?.backend.as_ref()?.s3_state_uri("default")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use render::sarif::SourceRoot;
+    use std::path::Path;
+
+    #[test]
+    fn source_roots_are_relative_to_the_repository_else_the_working_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = tmp.path().join("repo");
+        let infra = repo.join("infra").join("prod");
+        std::fs::create_dir_all(&infra).unwrap();
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        let elsewhere = tmp.path().join("elsewhere");
+        std::fs::create_dir_all(&elsewhere).unwrap();
+
+        assert_eq!(source_root(None, &repo), SourceRoot::None);
+        // From the repository root, from inside the configuration, by an absolute path: the
+        // same repository-relative path.
+        let expected = SourceRoot::Relative("infra/prod".into());
+        assert_eq!(source_root(Some(Path::new("infra/prod")), &repo), expected);
+        assert_eq!(source_root(Some(Path::new(".")), &infra), expected);
+        assert_eq!(source_root(Some(&infra), &elsewhere), expected);
+        // The configuration at the repository root.
+        assert_eq!(
+            source_root(Some(Path::new(".")), &repo),
+            SourceRoot::Relative(String::new())
+        );
+        // No repository: relative to the working directory, or outside both.
+        std::fs::remove_dir_all(repo.join(".git")).unwrap();
+        assert_eq!(
+            source_root(Some(Path::new("infra/prod")), &repo),
+            SourceRoot::Relative("infra/prod".into())
+        );
+        assert_eq!(source_root(Some(&infra), &elsewhere), SourceRoot::Outside);
+    }
+}
