@@ -155,7 +155,11 @@ pub fn html_options(
 /// shows), whatever `--format` is.
 fn append_step_summary(path: &std::path::Path, ev: &Evaluation) -> Result<()> {
     use std::io::Write as _;
-    let text = render::markdown::render(&ev.report, &markdown_options(ev));
+    let opts = render::markdown::MarkdownOptions {
+        max_bytes: Some(render::markdown::STEP_SUMMARY_MAX_BYTES),
+        ..markdown_options(ev)
+    };
+    let text = render::markdown::render(&ev.report, &opts);
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)

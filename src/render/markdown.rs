@@ -23,13 +23,22 @@ pub struct MarkdownOptions {
     pub rules: Vec<RuleDoc>,
     /// The heading's level (1 = `#`); a step summary or a comment nests it under its own.
     pub heading_level: usize,
+    /// At most this many bytes (GitHub takes 1 MiB per step summary, 65536 characters per
+    /// comment): past it, the findings' details are left out (the table of findings stays) and
+    /// a note says so. `None`: no limit.
+    pub max_bytes: Option<usize>,
 }
+
+/// What `scan` appends to `$GITHUB_STEP_SUMMARY` at most (GitHub refuses a step summary over
+/// 1 MiB).
+pub const STEP_SUMMARY_MAX_BYTES: usize = 1000 * 1000;
 
 impl MarkdownOptions {
     pub fn new(rules: Vec<RuleDoc>) -> MarkdownOptions {
         MarkdownOptions {
             rules,
             heading_level: 2,
+            max_bytes: None,
         }
     }
 }
@@ -200,8 +209,36 @@ fn findings_table(out: &mut String, findings: &[&Finding], opts: &MarkdownOption
     out.push('\n');
 }
 
-/// The Markdown report, ending in a newline.
+/// The Markdown report, ending in a newline; within `opts.max_bytes` when it is set.
 pub fn render(report: &ScanReport, opts: &MarkdownOptions) -> String {
+    let full = render_with(report, opts, true);
+    match opts.max_bytes {
+        Some(max) if full.len() > max => {
+            let mut short = render_with(report, opts, false);
+            let note = format!(
+                "\n_The findings' details are left out: the whole report is {} bytes, more than \
+                 the {max} this summary holds. `driftgate scan --format markdown --out FILE` writes \
+                 it in full._\n",
+                full.len()
+            );
+            short.push_str(&note);
+            if short.len() > max {
+                // Even the table is too long: cut at a line boundary, and say so.
+                let mut end = max.saturating_sub(note.len()).min(short.len());
+                while !short.is_char_boundary(end) {
+                    end -= 1;
+                }
+                let cut = short[..end].rfind('\n').unwrap_or(0);
+                short.truncate(cut);
+                short.push_str(&note);
+            }
+            short
+        }
+        _ => full,
+    }
+}
+
+fn render_with(report: &ScanReport, opts: &MarkdownOptions, details: bool) -> String {
     let level = opts.heading_level.clamp(1, 5);
     let verdict = Verdict::of(report);
     let mut out = String::new();
@@ -291,8 +328,10 @@ pub fn render(report: &ScanReport, opts: &MarkdownOptions) -> String {
             &format!("Findings ({})", findings.len()),
         ));
         findings_table(&mut out, &findings, opts);
-        for f in &findings {
-            finding_md(&mut out, f, opts, level + 2);
+        if details {
+            for f in &findings {
+                finding_md(&mut out, f, opts, level + 2);
+            }
         }
     }
 
@@ -303,8 +342,10 @@ pub fn render(report: &ScanReport, opts: &MarkdownOptions) -> String {
             report.ignored.len(),
             plural(report.expired_ignores.len(), "ignore", "ignores")
         );
-        for f in severity_order(&report.ignored) {
-            finding_md(&mut out, f, opts, level + 2);
+        if details {
+            for f in severity_order(&report.ignored) {
+                finding_md(&mut out, f, opts, level + 2);
+            }
         }
         for e in &report.expired_ignores {
             let _ = writeln!(
@@ -425,6 +466,30 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("+        \"Service\": ["), "{out}");
+    }
+
+    #[test]
+    fn a_size_limit_leaves_out_details_not_findings() {
+        let report = sample_report();
+        let mut opts = MarkdownOptions::new(rule_docs(&Policy::default()));
+        let full = render(&report, &opts);
+        opts.max_bytes = Some(full.len() - 1);
+        let short = render(&report, &opts);
+        assert!(short.len() < full.len(), "{short}");
+        assert!(!short.contains("```diff"), "{short}");
+        assert!(short.contains("details are left out"), "{short}");
+        for f in &report.findings {
+            assert!(short.contains(&code(&finding_name(f))), "{short}");
+        }
+        opts.max_bytes = Some(full.len());
+        assert_eq!(render(&report, &opts), full);
+        // Tighter than the table: cut at a line, never inside a character, note kept.
+        for max in [400, 700, 1000] {
+            opts.max_bytes = Some(max);
+            let tiny = render(&report, &opts);
+            assert!(tiny.len() <= max, "{max}: {}", tiny.len());
+            assert!(tiny.contains("details are left out"));
+        }
     }
 
     #[test]
