@@ -326,7 +326,25 @@ fn finding_html(f: &Finding, rules: &[RuleDoc], anchor: &str) -> String {
     match d.kind {
         DriftKind::Changed => s.push_str(&changes_html(&shown_changes(f))),
         DriftKind::Missing => s.push_str("<p>Recorded in the state, no longer in the cloud.</p>"),
-        DriftKind::Unmanaged => s.push_str("<p>In the cloud, in none of the given states.</p>"),
+        DriftKind::Unmanaged => {
+            s.push_str("<p>In the cloud, in none of the given states.</p>");
+            if let Some(attrs) = d.observed.as_ref().filter(|a| !a.is_empty()) {
+                let _ = write!(
+                    s,
+                    "<details><summary>Observed attributes ({})</summary><table><tbody>",
+                    attrs.len()
+                );
+                for (k, v) in crate::mask::mask_attributes(attrs) {
+                    let _ = write!(
+                        s,
+                        "<tr><th><code>{}</code></th><td class=\"mono\">{}</td></tr>",
+                        escape(&k),
+                        escape(&v.inline())
+                    );
+                }
+                s.push_str("</tbody></table></details>");
+            }
+        }
     }
     s.push_str("</article>\n");
     s
@@ -634,6 +652,9 @@ mod tests {
         assert!(out.contains("<svg"), "charts are inline SVG");
         assert!(out.contains("@media print"));
         assert!(out.contains("<details id=\"not-checked\">"));
+        // An unmanaged resource's attributes, masked.
+        assert!(out.contains("Observed attributes (4)"), "{out}");
+        assert!(out.contains("<code>login_password</code></th><td class=\"mono\">(sensitive)"));
         for f in &sample_report().findings {
             assert!(
                 out.contains(&escape(&finding_name(f))),

@@ -189,6 +189,17 @@ fn finding_md(out: &mut String, f: &Finding, opts: &MarkdownOptions, level: usiz
         }
         DriftKind::Unmanaged => {
             out.push_str("In the cloud, in none of the given states.\n\n");
+            if let Some(attrs) = d.observed.as_ref().filter(|a| !a.is_empty()) {
+                let _ = writeln!(
+                    out,
+                    "<details><summary>Observed attributes ({})</summary>\n\n| attribute | observed |\n|---|---|",
+                    attrs.len()
+                );
+                for (k, v) in crate::mask::mask_attributes(attrs) {
+                    let _ = writeln!(out, "| {} | {} |", code(&k), code(&v.inline()));
+                }
+                out.push_str("\n</details>\n\n");
+            }
         }
     }
 }
