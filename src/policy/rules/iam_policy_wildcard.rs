@@ -2,7 +2,7 @@
 
 use super::{Rule, Subject};
 use crate::model::Severity;
-use crate::policy::analyze::iam::document_change;
+use crate::policy::analyze::iam::{describe_wildcards, document_change};
 
 pub const RULE: Rule = Rule {
     id: "iam_policy_wildcard",
@@ -26,9 +26,15 @@ aws_iam_role_policy.app  ~ policy
   recorded: Allow s3:GetObject on arn:aws:s3:::logs/*
   observed: Allow * on *",
     fallback: false,
-    detail: None,
+    detail: Some(detail),
     applies,
 };
+
+/// What the new wildcard grants: `ec2:* on *`.
+fn detail(s: &Subject<'_>) -> Option<String> {
+    let c = s.change()?;
+    describe_wildcards(s.resource_type(), s.attribute(), &c.before, &c.after)
+}
 
 fn applies(s: &Subject<'_>) -> bool {
     let Some(c) = s.change() else { return false };
