@@ -239,11 +239,18 @@ pub fn describe_wildcards(
     }
     let b = grants(&documents(before)?);
     let a = grants(&documents(after)?);
-    let mut parts: Vec<String> = a
+    let new: Vec<&(String, String)> = a
         .pairs
         .iter()
         .filter(|(act, r)| is_wildcard_action(act) || r == "*")
         .filter(|p| !covered(p, &b))
+        .collect();
+    // Wildcard actions by name (`*`, `service:*`: their case carries no meaning); named actions
+    // on `*` only counted, since grants hold them lowercased and reports print documents as
+    // the user wrote them.
+    let mut parts: Vec<String> = new
+        .iter()
+        .filter(|(act, _)| is_wildcard_action(act))
         .map(|(act, r)| {
             if r.is_empty() {
                 act.clone()
@@ -252,6 +259,20 @@ pub fn describe_wildcards(
             }
         })
         .collect();
+    let named_on_star = new
+        .iter()
+        .filter(|(act, _)| !is_wildcard_action(act))
+        .count();
+    if named_on_star > 0 {
+        parts.push(format!(
+            "{named_on_star} {} on *",
+            if named_on_star == 1 {
+                "action"
+            } else {
+                "actions"
+            }
+        ));
+    }
     for (n_after, n_before, what) in [
         (a.not_action, b.not_action, "an Allow with NotAction"),
         (a.not_resource, b.not_resource, "an Allow with NotResource"),
@@ -294,6 +315,17 @@ mod tests {
         assert_eq!(
             describe_wildcards("aws_iam_policy", Some("policy"), &wide, &narrow),
             None
+        );
+        // A named action on `*` is counted, never printed in another case than written.
+        let named = Value::str(
+            r#"{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#,
+        );
+        let none = Value::str(
+            r#"{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b"}}"#,
+        );
+        assert_eq!(
+            describe_wildcards("aws_iam_policy", Some("policy"), &none, &named).as_deref(),
+            Some("1 action on *")
         );
         let not_action = Value::str(
             r#"{"Statement":{"Effect":"Allow","NotAction":"iam:*","Resource":"arn:aws:s3:::b"}}"#,
