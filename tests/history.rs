@@ -82,7 +82,21 @@ fn report_to(dir: &Path, history: &str, observed: &str, extra: &[&str]) -> Outpu
 }
 
 fn read_report(dir: &Path) -> Json {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("out/report.json")).unwrap()).unwrap()
+    // Every report file is written beside the JSON, and each names the run's findings.
+    let report: Json =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("out/report.json")).unwrap())
+            .unwrap();
+    for name in ["report.md", "report.html", "report.sarif"] {
+        let text = std::fs::read_to_string(dir.join("out").join(name))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        for f in report["findings"].as_array().into_iter().flatten() {
+            let id = f["address"]
+                .as_str()
+                .unwrap_or(f["id"].as_str().unwrap_or(""));
+            assert!(text.contains(id), "{name} does not name {id}");
+        }
+    }
+    report
 }
 
 fn by_name(report: &Json) -> std::collections::BTreeMap<String, (String, String)> {

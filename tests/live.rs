@@ -1207,3 +1207,154 @@ fn a_live_scan_says_where_its_time_went() {
     assert!(err.contains("time in calls, by operation:"), "{err}");
     assert!(err.contains("ec2:DescribeVpcs"), "{err}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The report formats on the drifted stack, from its terraform working directory
+
+/// `driftgate scan --format FORMAT` from the stack's working copy (so its `.tf` files are the
+/// configuration), as a CI job in that repository would run it.
+fn scan_from_working_copy(s: &Stack, format: &str) -> Output {
+    let mut cmd = driftgate();
+    s.moto.apply_env(&mut cmd);
+    cmd.current_dir(s.applied.dir.path())
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .args(["scan", "--state", "terraform.tfstate", "--region", REGION])
+        .args(["--format", format]);
+    cmd.output().expect("run driftgate")
+}
+
+/// `resource "TYPE" "NAME"` of an address (`module.app.aws_instance.this["a"]`).
+fn block_header(address: &str) -> String {
+    let mut parts: Vec<&str> = address.split('.').collect();
+    while parts.first() == Some(&"module") && parts.len() > 2 {
+        parts.drain(..2);
+    }
+    let name = parts
+        .get(1)
+        .map(|n| n.split('[').next().unwrap_or(n))
+        .unwrap_or("");
+    format!("resource \"{}\" \"{name}\"", parts[0])
+}
+
+#[test]
+fn the_drifted_stack_in_every_format() {
+    let Some((s, _)) = drifted() else {
+        return;
+    };
+    let json = scan_from_working_copy(s, "json");
+    assert_exit(&json, 2);
+    let findings = report(&json)["findings"].as_array().unwrap().clone();
+    assert!(!findings.is_empty());
+
+    // SARIF: valid, located at the .tf lines of the working copy, stable fingerprints.
+    let schema_path = root().join("../shared/schemas/sarif-schema-2.1.0.json");
+    let schema: Option<Json> = match std::fs::read_to_string(&schema_path) {
+        Ok(t) => Some(serde_json::from_str(&t).unwrap()),
+        Err(e) => {
+            crate::support::skip::skip(
+                crate::support::skip::Need::Required,
+                &format!(
+                    "the SARIF schema {} cannot be read: {e}",
+                    schema_path.display()
+                ),
+            );
+            None
+        }
+    };
+    let sarif = |o: &Output| -> Json {
+        assert_exit(o, 2);
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}:\n{}", show(o)))
+    };
+    let first = sarif(&scan_from_working_copy(s, "sarif"));
+    let second = sarif(&scan_from_working_copy(s, "sarif"));
+    if let Some(schema) = &schema {
+        let validator = jsonschema::draft4::new(schema).expect("the SARIF schema compiles");
+        let errors: Vec<String> = validator
+            .iter_errors(&first)
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+    }
+    let results = first["runs"][0]["results"].as_array().unwrap();
+    let open = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_none())
+        .count();
+    assert_eq!(open, findings.len(), "one result per finding");
+    for r in results {
+        let name = r["locations"][0]["logicalLocations"][0]["name"]
+            .as_str()
+            .unwrap();
+        if r["properties"]["kind"] == "unmanaged" {
+            assert!(r["locations"][0].get("physicalLocation").is_none(), "{r:#}");
+            continue;
+        }
+        let p = &r["locations"][0]["physicalLocation"];
+        let uri = p["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name}: no physical location:\n{r:#}"));
+        assert!(!uri.starts_with('/') && !uri.contains(".."), "{uri}");
+        let text = std::fs::read_to_string(s.applied.dir.path().join(uri))
+            .unwrap_or_else(|e| panic!("{name}: {uri}: {e}"));
+        let line = p["region"]["startLine"].as_u64().unwrap() as usize;
+        let at = text.lines().nth(line - 1).unwrap_or("");
+        assert!(
+            at.starts_with(&block_header(name)),
+            "{name}: {uri}:{line} is `{at}`, not its block"
+        );
+    }
+    let prints = |v: &Json| -> BTreeSet<String> {
+        v["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["partialFingerprints"]["driftgate/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(
+        prints(&first),
+        prints(&second),
+        "fingerprints changed between runs"
+    );
+    assert_eq!(prints(&first).len(), results.len());
+
+    // Markdown, JUnit and HTML name every finding; the HTML loads nothing external; no secret.
+    for format in ["markdown", "junit", "html", "table"] {
+        let o = scan_from_working_copy(s, format);
+        assert_exit(&o, 2);
+        assert_no_secret(&o, format);
+        let text = String::from_utf8_lossy(&o.stdout);
+        for f in &findings {
+            let name = match f["address"].as_str() {
+                Some(a) => a.to_string(),
+                None => format!(
+                    "{} {}",
+                    f["resource_type"].as_str().unwrap(),
+                    f["id"].as_str().unwrap()
+                ),
+            };
+            let shown = match format {
+                "markdown" | "table" => name.replace('|', "\\|"),
+                _ => name.replace('&', "&amp;").replace('"', "&quot;"),
+            };
+            assert!(
+                text.contains(&shown),
+                "{format} does not name {name}:\n{text}"
+            );
+        }
+        if format == "junit" {
+            roxmltree::Document::parse(&text).expect("well-formed JUnit XML");
+        }
+        if format == "html" {
+            assert_eq!(
+                driftgate::render::html::external_references(&text),
+                Vec::<String>::new()
+            );
+        }
+    }
+}

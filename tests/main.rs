@@ -9,6 +9,7 @@ mod build;
 mod cli;
 mod corpora;
 mod docs;
+mod formats;
 mod history;
 mod live;
 mod merge;

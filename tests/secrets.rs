@@ -129,3 +129,48 @@ fn a_rotated_sensitive_list_element_is_reported_and_never_shown() {
     assert_output_clean(&table, "rotated table");
     assert!(String::from_utf8_lossy(&table.stdout).contains("(sensitive)"));
 }
+
+/// Every report format goes through the one masking layer: the rotated secret list element is
+/// reported in each of them (the finding is there, its values `(sensitive)`), and the secret is
+/// in none of them, nor in the job summary written beside them.
+#[test]
+fn no_secret_in_any_format() {
+    let dir = fixture("scenarios/sensitive-list-rotated");
+    let tmp = tempfile::tempdir().unwrap();
+    for format in ["table", "json", "sarif", "markdown", "junit", "html"] {
+        let summary = tmp.path().join(format!("summary-{format}.md"));
+        let out = tmp.path().join(format!("report.{format}"));
+        let o = driftgate()
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .env_remove("DRIFTGATE_FINGERPRINT_KEY")
+            .args([
+                "scan",
+                "--observed",
+                "observed.json",
+                "--state",
+                "terraform.tfstate",
+                "--format",
+                format,
+                "--out",
+            ])
+            .arg(&out)
+            .output()
+            .expect("driftgate runs");
+        assert_output_clean(&o, format);
+        let written = std::fs::read_to_string(&out).expect("--out written");
+        assert_nowhere(&written, &format!("{format} report"));
+        assert!(
+            written.contains("aws_security_group_rule.office"),
+            "{format}: the rotated rule is not reported:\n{written}"
+        );
+        assert!(
+            written.contains("(sensitive)"),
+            "{format}: the secret's place is not marked:\n{written}"
+        );
+        let md = std::fs::read_to_string(&summary).expect("step summary written");
+        assert_nowhere(&md, &format!("{format} step summary"));
+        assert!(md.contains("aws_security_group_rule.office"), "{md}");
+    }
+}

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::Error;
-use crate::ops::{self, ReportFormat};
+use crate::ops::{self, ReportFormat, ScanFormat};
 
 pub use crate::ops::Settings;
 
@@ -217,6 +217,36 @@ pub enum Format {
     Json,
 }
 
+/// `scan --format`: the report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormatArg {
+    /// For people at a terminal or reading a CI log.
+    Table,
+    /// For machines (docs/json-output.md).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// For pull-request comments and job summaries.
+    Markdown,
+    /// JUnit XML, for CI test reports.
+    Junit,
+    /// One self-contained HTML page.
+    Html,
+}
+
+impl From<ScanFormatArg> for ScanFormat {
+    fn from(f: ScanFormatArg) -> Self {
+        match f {
+            ScanFormatArg::Table => ScanFormat::Table,
+            ScanFormatArg::Json => ScanFormat::Json,
+            ScanFormatArg::Sarif => ScanFormat::Sarif,
+            ScanFormatArg::Markdown => ScanFormat::Markdown,
+            ScanFormatArg::Junit => ScanFormat::Junit,
+            ScanFormatArg::Html => ScanFormat::Html,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,
@@ -234,9 +264,10 @@ pub struct ScanArgs {
     /// in, plus the configured region (AWS_REGION / profile).
     #[arg(long = "region", value_name = "REGION")]
     pub regions: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format. Whatever it is, when GITHUB_STEP_SUMMARY is set the Markdown report is
+    /// appended to that file too.
+    #[arg(long, value_enum, default_value_t = ScanFormatArg::Table)]
+    pub format: ScanFormatArg,
     /// Write the report to FILE instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -383,6 +414,11 @@ pub fn settings_from_env(color: ColorChoice, audit_log: Option<PathBuf>) -> Sett
             ColorChoice::Never => false,
             ColorChoice::Auto => stdout_tty && !no_color,
         },
+        width: if stdout_tty {
+            terminal_size::terminal_size().map(|(w, _)| usize::from(w.0))
+        } else {
+            None
+        },
         fingerprint_key: std::env::var("DRIFTGATE_FINGERPRINT_KEY")
             .ok()
             .filter(|k| !k.is_empty())
@@ -395,6 +431,9 @@ pub fn settings_from_env(color: ColorChoice, audit_log: Option<PathBuf>) -> Sett
             .map(|a| a.to_string_lossy().into_owned())
             .collect(),
         audit_log: resolve_audit_log(audit_log, env("DRIFTGATE_AUDIT_LOG"), &cwd),
+        step_summary: env("GITHUB_STEP_SUMMARY")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from),
         cwd,
     }
 }
@@ -426,7 +465,7 @@ impl ReportArgs {
             scan: ops::scan::ScanOptions {
                 states: self.states.clone(),
                 regions: self.regions.clone(),
-                format: ReportFormat::Json,
+                format: ops::ScanFormat::Json,
                 out: None,
                 strict: self.strict,
                 observed: self.observed.clone(),
@@ -457,7 +496,7 @@ impl PlanArgs {
             scan: ops::scan::ScanOptions {
                 states: self.states.clone(),
                 regions: self.regions.clone(),
-                format: ReportFormat::Table,
+                format: ScanFormat::Table,
                 out: None,
                 strict: self.strict,
                 observed: self.observed.clone(),

@@ -7,8 +7,8 @@
 
 pub mod apply;
 pub mod audit;
-pub mod merge;
 pub mod history;
+pub mod merge;
 pub mod observe;
 pub mod plan;
 pub mod report;
@@ -30,6 +30,9 @@ pub struct Settings {
     pub progress: bool,
     /// ANSI colors in the table.
     pub color: bool,
+    /// The terminal's width in columns when stdout is a terminal; `None` otherwise (a pipe, a
+    /// file, a CI log: the table then never wraps).
+    pub width: Option<usize>,
     /// DRIFTGATE_FINGERPRINT_KEY: the key for fingerprints of sensitive values.
     pub fingerprint_key: Option<Vec<u8>>,
     /// Today's date (UTC): the only clock reading.
@@ -45,6 +48,8 @@ pub struct Settings {
     pub args: Vec<String>,
     /// The audit log: `--audit-log`, else DRIFTGATE_AUDIT_LOG, else ./.driftgate/audit.jsonl.
     pub audit_log: PathBuf,
+    /// GITHUB_STEP_SUMMARY: a file `scan` appends its Markdown summary to, whatever the format.
+    pub step_summary: Option<PathBuf>,
 }
 
 impl Settings {
@@ -64,6 +69,18 @@ pub enum ReportFormat {
     #[default]
     Table,
     Json,
+}
+
+/// How `scan` prints its report (`--format`); `report` writes several of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ScanFormat {
+    #[default]
+    Table,
+    Json,
+    Sarif,
+    Markdown,
+    Junit,
+    Html,
 }
 
 /// How a command ended, as an exit code (`terraform plan -detailed-exitcode`).

@@ -64,7 +64,8 @@ async fn report(
         settings.now,
     );
     let tracked = store.record(&run).await?;
-    let files = write_reports(&options.out_dir, &evaluation, &tracked)?;
+    let trend = crate::history::trend(&store.runs(Some(30)).await?, &run.states, &run.regions);
+    let files = write_reports(&options.out_dir, &evaluation, &tracked, trend, settings)?;
     let shown = options.history.shown();
     render::history::report_written(&files, &shown, &tracked);
     let message = run_message(&evaluation.report, &tracked, result as i64);
@@ -87,13 +88,16 @@ async fn report(
 
 /// Writes every report file into `dir` (created when missing) and returns their paths.
 ///
-/// FORMATS PLUG-IN: this is the one place the other report formats join. When the SARIF,
-/// Markdown and HTML renderers land in `src/render/` (issue 9, "formats": `render::sarif`,
-/// `render::markdown`, `render::html`), add `report.md`, `report.html` and `report.sarif` to
-/// `files` below, each rendered from the same `evaluation.report` with the options `scan`
-/// builds for them. The HTML trend chart is `history::trend(&store.runs(..), &run.states,
-/// &run.regions)` (the open findings of the runs over the same inputs), read after `record`.
-fn write_reports(dir: &Path, evaluation: &Evaluation, tracked: &Tracked) -> Result<Vec<PathBuf>> {
+/// `report.json` (with the run's statuses), `report.md`, `report.sarif` and `report.html`
+/// (with the trend of open findings over the last runs of the same inputs), each rendered from
+/// the same scan with the options `scan` builds for it.
+fn write_reports(
+    dir: &Path,
+    evaluation: &Evaluation,
+    tracked: &Tracked,
+    trend: Vec<(time::OffsetDateTime, usize)>,
+    settings: &Settings,
+) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Write {
         path: dir.display().to_string(),
         source,
@@ -109,7 +113,25 @@ fn write_reports(dir: &Path, evaluation: &Evaluation, tracked: &Tracked) -> Resu
             ..Default::default()
         },
     );
-    let files: Vec<(&str, String)> = vec![("report.json", json)];
+    let report = &evaluation.report;
+    let files: Vec<(&str, String)> = vec![
+        ("report.json", json),
+        (
+            "report.md",
+            render::markdown::render(report, &super::scan::markdown_options(evaluation)),
+        ),
+        (
+            "report.sarif",
+            render::sarif::render(report, &super::scan::sarif_options(evaluation, settings)),
+        ),
+        (
+            "report.html",
+            render::html::render(
+                report,
+                &super::scan::html_options(evaluation, settings, Some(trend)),
+            ),
+        ),
+    ];
     let mut written = Vec::new();
     for (name, text) in files {
         let path = dir.join(name);

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::model::desired::Configuration;
 use crate::model::{ScanReport, Severity, Unchecked, Value};
 use crate::normalize;
-use crate::ops::{Outcome, ReportFormat, Settings, needs_aws, read_states, state_locations};
+use crate::ops::{Outcome, ScanFormat, Settings, needs_aws, read_states, state_locations};
 use crate::policy::{self, DriftIgnore, Policy};
 use crate::provider::{aws, snapshot};
 use crate::render;
@@ -21,7 +21,7 @@ pub struct ScanOptions {
     pub states: Vec<String>,
     /// Empty: the regions of the states' resources plus the configured one.
     pub regions: Vec<String>,
-    pub format: ReportFormat,
+    pub format: ScanFormat,
     /// Write the report here instead of standard output.
     pub out: Option<PathBuf>,
     pub strict: bool,
@@ -75,22 +75,14 @@ async fn scan(
         Some(location) => Some(crate::history::Store::open(location, true, settings.now).await?),
         None => None,
     };
-    let Evaluation {
-        observation,
-        report,
-        live,
-        elapsed,
-        states,
-        mut phases,
-        ..
-    } = evaluate(args, settings).await?;
+    let mut ev = evaluate(args, settings).await?;
     let render_started = std::time::Instant::now();
-    *inputs = super::audit::state_inputs(&states);
+    *inputs = super::audit::state_inputs(&ev.states);
     let tracked = match &mut store {
         Some(store) => {
             let run = crate::history::Run::of(
-                &report,
-                outcome(&report) as i64,
+                &ev.report,
+                outcome(&ev.report) as i64,
                 "scan",
                 &settings.actor,
                 settings.now,
@@ -99,47 +91,180 @@ async fn scan(
         }
         None => None,
     };
-    let mut text = match args.format {
-        ReportFormat::Json => render::json::render_json(
-            &report,
+    // A report written to a file is not laid out for this terminal.
+    let mut text = if args.out.is_some() {
+        let unwrapped = Settings {
+            width: None,
+            ..settings.clone()
+        };
+        render_report(args.format, &ev, &unwrapped, tracked.as_ref())
+    } else {
+        render_report(args.format, &ev, settings, tracked.as_ref())
+    };
+    if let (ScanFormat::Table, Some(t), Some(l)) = (args.format, &tracked, history) {
+        text.push_str(&render::history::recorded_line(&l.shown(), t));
+    }
+    render::emit(&text, args.out.as_deref())?;
+    if let Some(path) = &settings.step_summary {
+        append_step_summary(path, &ev)?;
+    }
+    ev.phases.push(("render", render_started.elapsed()));
+    if args.timings {
+        eprint!("{}", render::timings::render(&ev.phases, &ev.observation));
+    }
+    let to = render::notice::Destination::of(args.out.as_deref(), args.format == ScanFormat::Json);
+    render::notice::warn_scan(&ev.report, to);
+    Ok(outcome(&ev.report))
+}
+
+/// The report of an evaluated scan in `format`: what `scan` prints (and `report` writes).
+/// `tracked`: the run as the history saw it (statuses, first sightings), when one is kept.
+pub fn render_report(
+    format: ScanFormat,
+    ev: &Evaluation,
+    settings: &Settings,
+    tracked: Option<&crate::history::Tracked>,
+) -> String {
+    let report = &ev.report;
+    match format {
+        ScanFormat::Json => render::json::render_json(
+            report,
             &render::json::JsonExtras {
-                api_calls: Some(observation.api_calls.clone()),
-                duration_ms: if live {
-                    Some(elapsed.as_millis() as u64)
+                api_calls: Some(ev.observation.api_calls.clone()),
+                duration_ms: if ev.live {
+                    Some(ev.elapsed.as_millis() as u64)
                 } else {
                     None
                 },
                 // Times only for a live scan: a replay's are not the cloud's, and a report of
                 // a replay stays reproducible.
-                timings: live.then(|| render::json::Timings {
-                    phases_ms: phases
+                timings: ev.live.then(|| render::json::Timings {
+                    phases_ms: ev
+                        .phases
                         .iter()
+                        .filter(|(p, _)| *p != "render")
                         .map(|(p, d)| (p.to_string(), d.as_millis() as u64))
                         .collect(),
-                    api_ms: observation.api_ms.clone(),
+                    api_ms: ev.observation.api_ms.clone(),
                 }),
-                history: tracked.clone(),
+                history: tracked.cloned(),
             },
         ),
-        ReportFormat::Table => render::table::render_table(
-            &report,
+        ScanFormat::Table => render::table::render_table(
+            report,
             &render::table::TableOptions {
                 color: settings.color,
+                width: settings.width,
+                rules: rule_docs(ev),
             },
         ),
+        ScanFormat::Sarif => render::sarif::render(report, &sarif_options(ev, settings)),
+        ScanFormat::Markdown => render::markdown::render(report, &markdown_options(ev)),
+        ScanFormat::Junit => render::junit::render(report, &junit_options(ev)),
+        ScanFormat::Html => render::html::render(report, &html_options(ev, settings, None)),
+    }
+}
+
+/// The rules a report describes: the catalogue re-graded by the scan's policy, and the
+/// policy's own rules.
+pub fn rule_docs(ev: &Evaluation) -> Vec<render::common::RuleDoc> {
+    render::common::rule_docs(&ev.policy)
+}
+
+pub fn sarif_options(ev: &Evaluation, settings: &Settings) -> render::sarif::SarifOptions {
+    render::sarif::SarifOptions {
+        rules: rule_docs(ev),
+        source_root: source_root(ev.config_dir.as_deref(), &settings.cwd),
+    }
+}
+
+pub fn markdown_options(ev: &Evaluation) -> render::markdown::MarkdownOptions {
+    render::markdown::MarkdownOptions::new(rule_docs(ev))
+}
+
+pub fn junit_options(ev: &Evaluation) -> render::junit::JunitOptions {
+    render::junit::JunitOptions {
+        recorded: ev
+            .states
+            .iter()
+            .flat_map(|s| s.resources.iter())
+            .map(|r| render::junit::RecordedRef {
+                state: r.state.0.clone(),
+                address: r.address.to_string(),
+                resource_type: r.resource_type.clone(),
+            })
+            .collect(),
+        rules: rule_docs(ev),
+    }
+}
+
+/// The HTML report's options; `trend` is the open-finding count of the last runs (from the
+/// history), drawn as a chart when given.
+pub fn html_options(
+    ev: &Evaluation,
+    settings: &Settings,
+    trend: Option<Vec<(time::OffsetDateTime, usize)>>,
+) -> render::html::HtmlOptions {
+    render::html::HtmlOptions {
+        rules: rule_docs(ev),
+        generated_at: Some(settings.now),
+        trend,
+    }
+}
+
+/// Appends the Markdown report to `$GITHUB_STEP_SUMMARY` (the job summary GitHub Actions
+/// shows), whatever `--format` is.
+fn append_step_summary(path: &std::path::Path, ev: &Evaluation) -> Result<()> {
+    use std::io::Write as _;
+    let opts = render::markdown::MarkdownOptions {
+        max_bytes: Some(render::markdown::STEP_SUMMARY_MAX_BYTES),
+        ..markdown_options(ev)
     };
-    if let (ReportFormat::Table, Some(t), Some(l)) = (args.format, &tracked, history) {
-        text.push_str(&render::history::recorded_line(&l.shown(), t));
+    let text = render::markdown::render(&ev.report, &opts);
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|source| Error::Write {
+            path: super::display_path(path),
+            source,
+        })
+}
+
+/// Where the configuration's files are for a report's links: the configuration directory
+/// relative to the root of the git repository that holds it (the directory with `.git`), else
+/// to the working directory; [`render::sarif::SourceRoot::Outside`] when it is under neither.
+/// Never an absolute path.
+pub fn source_root(
+    config_dir: Option<&std::path::Path>,
+    cwd: &std::path::Path,
+) -> render::sarif::SourceRoot {
+    use render::sarif::SourceRoot;
+    let Some(dir) = config_dir else {
+        return SourceRoot::None;
+    };
+    let abs = if dir.is_absolute() {
+        dir.to_path_buf()
+    } else {
+        cwd.join(dir)
+    };
+    let abs = abs.canonicalize().unwrap_or(abs);
+    let cwd = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
+    let repo = abs
+        .ancestors()
+        .find(|a| a.join(".git").exists())
+        .map(std::path::Path::to_path_buf);
+    let base = repo.unwrap_or(cwd);
+    match abs.strip_prefix(&base) {
+        Ok(rel) => SourceRoot::Relative(
+            rel.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/"),
+        ),
+        Err(_) => SourceRoot::Outside,
     }
-    render::emit(&text, args.out.as_deref())?;
-    phases.push(("render", render_started.elapsed()));
-    if args.timings {
-        eprint!("{}", render::timings::render(&phases, &observation));
-    }
-    let to =
-        render::notice::Destination::of(args.out.as_deref(), args.format == ReportFormat::Json);
-    render::notice::warn_scan(&report, to);
-    Ok(outcome(&report))
 }
 
 /// What a scan read, saw and found: the shared first half of `scan` and `plan`.
@@ -156,13 +281,21 @@ pub struct Evaluation {
     /// Wall time of each phase so far: `read` (states, configuration, policy), `observe`,
     /// `diff` (compare, grade, pending changes).
     pub phases: Vec<(&'static str, std::time::Duration)>,
+    /// The policy the findings were graded with (reports describe its rules).
+    pub policy: Policy,
+    /// The configuration directory read, if any (reports link findings to its files).
+    pub config_dir: Option<PathBuf>,
 }
 
 /// Read the inputs, observe, diff, grade and list pending changes: everything but rendering.
 pub async fn evaluate(args: &ScanOptions, settings: &Settings) -> Result<Evaluation> {
     let read_started = std::time::Instant::now();
     let registry = Registry::builtin()?;
-    let config = load_configuration(args, settings)?;
+    let config_dir = configuration_dir(args, settings);
+    let config = match &config_dir {
+        Some(dir) => Some(crate::iac::config::load_config(dir)?),
+        None => None,
+    };
     let policy = load_policy(args, settings)?;
     let locations = match default_backend_state(&args.states, settings, config.as_ref()) {
         Some(uri) => vec![uri.parse()?],
@@ -261,12 +394,14 @@ pub async fn evaluate(args: &ScanOptions, settings: &Settings) -> Result<Evaluat
         report,
         live,
         elapsed,
-        config: configuration_dir(args, settings).zip(config),
+        config: config_dir.clone().zip(config),
         phases: vec![
             ("read", read),
             ("observe", elapsed),
             ("diff", diff_started.elapsed()),
         ],
+        policy,
+        config_dir,
     })
 }
 
@@ -279,14 +414,6 @@ pub fn outcome(report: &ScanReport) -> Outcome {
         Outcome::Drift
     } else {
         Outcome::Clean
-    }
-}
-
-/// `--config DIR`, else the current directory when it holds `.tf` files, else none.
-fn load_configuration(args: &ScanOptions, settings: &Settings) -> Result<Option<Configuration>> {
-    match configuration_dir(args, settings) {
-        Some(dir) => crate::iac::config::load_config(&dir).map(Some),
-        None => Ok(None),
     }
 }
 
@@ -358,4 +485,42 @@ fn default_backend_state(
         return None;
     }
     config?.backend.as_ref()?.s3_state_uri("default")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use render::sarif::SourceRoot;
+    use std::path::Path;
+
+    #[test]
+    fn source_roots_are_relative_to_the_repository_else_the_working_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = tmp.path().join("repo");
+        let infra = repo.join("infra").join("prod");
+        std::fs::create_dir_all(&infra).unwrap();
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        let elsewhere = tmp.path().join("elsewhere");
+        std::fs::create_dir_all(&elsewhere).unwrap();
+
+        assert_eq!(source_root(None, &repo), SourceRoot::None);
+        // From the repository root, from inside the configuration, by an absolute path: the
+        // same repository-relative path.
+        let expected = SourceRoot::Relative("infra/prod".into());
+        assert_eq!(source_root(Some(Path::new("infra/prod")), &repo), expected);
+        assert_eq!(source_root(Some(Path::new(".")), &infra), expected);
+        assert_eq!(source_root(Some(&infra), &elsewhere), expected);
+        // The configuration at the repository root.
+        assert_eq!(
+            source_root(Some(Path::new(".")), &repo),
+            SourceRoot::Relative(String::new())
+        );
+        // No repository: relative to the working directory, or outside both.
+        std::fs::remove_dir_all(repo.join(".git")).unwrap();
+        assert_eq!(
+            source_root(Some(Path::new("infra/prod")), &repo),
+            SourceRoot::Relative("infra/prod".into())
+        );
+        assert_eq!(source_root(Some(&infra), &elsewhere), SourceRoot::Outside);
+    }
 }

@@ -1,16 +1,27 @@
 //! The only code that writes to the terminal: the report for people ([`table`]), for machines
-//! ([`json`]), the progress bar on stderr ([`progress`]) and the notice on stderr that a scan
-//! or an observation is incomplete ([`notice`]).
+//! ([`json`]), for CI and review tools ([`sarif`], [`markdown`], [`junit`]), as one page
+//! ([`html`]), the progress bar on stderr ([`progress`]) and the notice on stderr that a scan
+//! or an observation is incomplete ([`notice`]). What the formats share (verdict, order,
+//! masked changes, rule descriptions) is in [`common`].
+//!
+//! Each report renderer is a pure function of the [`crate::model::ScanReport`] and its options
+//! to a `String` (`sarif::render(&report, &opts)`), so `scan` and `report` print the same
+//! thing.
 //!
 //! Renderers never see a raw [`crate::model::Value`]: they print only what
 //! [`crate::mask::mask`] returns, so a secret cannot reach the output by accident.
 
+pub mod common;
 pub mod history;
+pub mod html;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod notice;
 pub mod plan;
 pub mod progress;
 pub mod run_message;
+pub mod sarif;
 pub mod table;
 pub mod timings;
 

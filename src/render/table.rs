@@ -1,28 +1,44 @@
-//! The report for people: a summary, the findings, each changed attribute as
-//! `path | recorded | observed`, long documents (IAM policies) as a unified line diff, what
-//! was not checked, and, first and last, whether the scan saw everything.
+//! The report for people at a terminal or reading a CI log (`--format table`, the default).
 //!
-//! The width is fixed ([`WIDTH`]) so the output is the same on a terminal, in a pipe and in a
-//! snapshot; colors only when the caller says so.
+//! Terraform's plan output and ripgrep's printer are the bar: the verdict on the first line;
+//! then one block per finding, most severe first, then by address. A block opens with one line
+//! that holds the severity, the resource and the kind — what `grep` on a CI log finds — then the
+//! rule and, in a few words, why the finding has its severity, the cloud id, region, source and
+//! state, and the changes terraform-style (`~ path = old -> new`, documents as a line diff).
+//! No column repeats another: an address already names the type.
+//!
+//! Width: on a terminal (`TableOptions::width`), prose and fact lines wrap at spaces to fit, and
+//! a change too long for one line puts recorded and observed on lines of their own. Without a
+//! terminal (a pipe, a file, a CI log: `width: None`) nothing wraps, so an identifier is always
+//! whole on its line. Words are never split, on a terminal either: an identifier longer than
+//! the width overflows rather than breaks.
+//!
+//! Colors only when the caller says so. Values only through the masking layer.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets};
-use similar::TextDiff;
+use crate::model::{DriftKind, Finding, NotCheckedReason, ScanReport, Severity, Unchecked};
+use crate::render::common::{
+    RuleDoc, ShownChange, Verdict, drift_counts, finding_name, plural, severity_order,
+    shown_changes, verdict_line, why,
+};
 
-use crate::mask::{Masked, mask};
-use crate::model::{Change, Drift, DriftKind, Finding, NotCheckedReason, ScanReport, Unchecked};
-
-/// Table width in columns (content wraps inside cells beyond it).
+/// The width other tables (`render::plan`) are laid out in.
 pub const WIDTH: u16 = 120;
-/// A value whose one-line form is longer than this is shown as a diff below its table.
-pub const LONG_VALUE: usize = 60;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// How findings are indented under their first line (`critical  ` is ten columns).
+const INDENT: &str = "          ";
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TableOptions {
     /// ANSI colors: the caller decides (stdout is a terminal and `NO_COLOR` is unset).
     pub color: bool,
+    /// The terminal's width in columns; `None` without a terminal (nothing wraps).
+    pub width: Option<usize>,
+    /// The rules, for "why this severity" (see [`crate::render::common::rule_docs`]); the
+    /// built-in catalogue's reasons are used for rules not listed here.
+    pub rules: Vec<RuleDoc>,
 }
 
 /// ANSI styling that is a no-op without color.
@@ -31,7 +47,7 @@ struct Paint(bool);
 
 impl Paint {
     fn wrap(self, code: &str, text: &str) -> String {
-        if self.0 {
+        if self.0 && !text.is_empty() {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {
             text.to_string()
@@ -52,33 +68,52 @@ impl Paint {
     fn cyan(self, t: &str) -> String {
         self.wrap("36", t)
     }
-}
-
-fn kind_color(kind: DriftKind) -> Color {
-    match kind {
-        DriftKind::Changed => Color::Yellow,
-        DriftKind::Missing => Color::Red,
-        DriftKind::Unmanaged => Color::Magenta,
+    fn dim(self, t: &str) -> String {
+        self.wrap("2", t)
+    }
+    fn severity(self, s: Severity, t: &str) -> String {
+        match s {
+            Severity::Critical => self.wrap("1;31", t),
+            Severity::High => self.wrap("31", t),
+            Severity::Medium => self.wrap("33", t),
+            Severity::Low => self.wrap("36", t),
+            Severity::Info => self.wrap("2", t),
+        }
+    }
+    fn kind(self, k: DriftKind, t: &str) -> String {
+        match k {
+            DriftKind::Changed => self.wrap("33", t),
+            DriftKind::Missing => self.wrap("31", t),
+            DriftKind::Unmanaged => self.wrap("35", t),
+        }
     }
 }
 
-fn new_table(color: bool, header: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.force_no_tty()
-        .load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(WIDTH);
-    if color {
-        t.enforce_styling();
+/// `text` wrapped to `width` with `indent` before every line; words (identifiers) are never
+/// split. Without a width, one line.
+fn wrap(text: &str, indent: &str, width: Option<usize>) -> String {
+    hanging(text, indent, indent, width)
+}
+
+/// [`wrap`] with another indent for the first line (a list item's `  - `).
+fn hanging(text: &str, first: &str, rest: &str, width: Option<usize>) -> String {
+    match width {
+        None => format!("{first}{text}\n"),
+        Some(w) => {
+            let opts = textwrap::Options::new(w.max(rest.len() + 20))
+                .initial_indent(first)
+                .subsequent_indent(rest)
+                .break_words(false)
+                .word_separator(textwrap::WordSeparator::AsciiSpace)
+                .word_splitter(textwrap::WordSplitter::NoHyphenation);
+            let mut out = String::new();
+            for line in textwrap::wrap(text, &opts) {
+                out.push_str(line.trim_end());
+                out.push('\n');
+            }
+            out
+        }
     }
-    if !header.is_empty() {
-        t.set_header(
-            header
-                .iter()
-                .map(|h| Cell::new(h).add_attribute(Attribute::Bold)),
-        );
-    }
-    t
 }
 
 fn indent(text: &str, by: &str) -> String {
@@ -91,63 +126,9 @@ fn indent(text: &str, by: &str) -> String {
     out
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// Whether a changed value is shown as a diff rather than in a cell.
-fn is_long(m: &Masked) -> bool {
-    m.is_json_text() || m.is_multiline() || m.inline().chars().count() > LONG_VALUE
-}
-
-/// The text a long value is diffed as: a document pretty-printed in its own key order; a list
-/// or map as pretty JSON, with the documents inside it (an `inline_policy` block's `policy`)
-/// shown as JSON rather than as one escaped string.
-fn diff_text(m: &Masked) -> String {
-    if m.is_null() {
-        return String::new();
-    }
-    match m.to_json() {
-        j @ (serde_json::Value::Array(_) | serde_json::Value::Object(_)) => {
-            let mut s = serde_json::to_string_pretty(&expand_documents(j)).unwrap_or_default();
-            s.push('\n');
-            s
-        }
-        _ => m.document().unwrap_or_else(|| format!("{}\n", m.inline())),
-    }
-}
-
-/// Strings inside `v` that hold a JSON object or array, replaced by that JSON.
-fn expand_documents(v: serde_json::Value) -> serde_json::Value {
-    use serde_json::Value as J;
-    match v {
-        J::String(s) => {
-            let t = s.trim_start();
-            match serde_json::from_str::<J>(&s) {
-                Ok(doc @ (J::Object(_) | J::Array(_))) if t.starts_with(['{', '[']) => doc,
-                _ => J::String(s),
-            }
-        }
-        J::Array(a) => J::Array(a.into_iter().map(expand_documents).collect()),
-        J::Object(o) => J::Object(
-            o.into_iter()
-                .map(|(k, v)| (k, expand_documents(v)))
-                .collect(),
-        ),
-        other => other,
-    }
-}
-
-fn unified_diff(before: &str, after: &str, paint: Paint) -> String {
-    let diff = TextDiff::from_lines(before, after);
-    let text = diff
-        .unified_diff()
-        .context_radius(3)
-        .missing_newline_hint(false)
-        .header("recorded", "observed")
-        .to_string();
+fn paint_diff(diff: &str, paint: Paint) -> String {
     let mut out = String::new();
-    for line in text.lines() {
+    for line in diff.lines() {
         let styled = if line.starts_with("+++") || line.starts_with("---") {
             paint.bold(line)
         } else if line.starts_with('+') {
@@ -165,55 +146,9 @@ fn unified_diff(before: &str, after: &str, paint: Paint) -> String {
     out
 }
 
-/// Why a scan is incomplete, in a few words: `2 gaps, 3 resources in regions not scanned`.
-fn why_incomplete(report: &ScanReport) -> String {
-    let mut parts = Vec::new();
-    if !report.gaps.is_empty() {
-        parts.push(plural(report.gaps.len(), "gap", "gaps"));
-    }
-    let region = report
-        .not_checked
-        .iter()
-        .filter(|n| {
-            matches!(
-                n.reason,
-                NotCheckedReason::RegionNotScanned(_) | NotCheckedReason::RegionUnknown
-            )
-        })
-        .count();
-    if region > 0 {
-        parts.push(plural(
-            region,
-            "resource in a region not scanned (or unknown)",
-            "resources in regions not scanned (or unknown)",
-        ));
-    }
-    let hidden = report
-        .not_checked
-        .iter()
-        .filter(|n| n.reason == NotCheckedReason::Unobserved)
-        .count();
-    if hidden > 0 {
-        parts.push(plural(
-            hidden,
-            "resource hidden by a gap",
-            "resources hidden by gaps",
-        ));
-    }
-    let unsupported = report.unsupported();
-    if unsupported > 0 && (report.strict || report.unchecked == Unchecked::Fail) {
-        parts.push(plural(
-            unsupported,
-            "resource of an unsupported type",
-            "resources of unsupported types",
-        ));
-    }
-    parts.join(", ")
-}
-
 /// The first line when recorded resources of unsupported types were not compared: how many,
 /// of which types, and the coverage. `None` when every recorded type is supported.
-fn unchecked_line(report: &ScanReport, paint: Paint) -> Option<String> {
+fn unchecked_line(report: &ScanReport) -> Option<String> {
     let n = report.unsupported();
     if n == 0 {
         return None;
@@ -230,67 +165,34 @@ fn unchecked_line(report: &ScanReport, paint: Paint) -> Option<String> {
     } else {
         "accepted by the policy (`unchecked = \"report\"`): they do not change the exit code"
     };
-    Some(paint.alarm(&format!(
+    Some(format!(
         "NOT CHECKED: {} of {} ({}) not compared; coverage {:.1}%; {effect}.",
         plural(n, "recorded resource", "recorded resources"),
         plural(types.len(), "unsupported type", "unsupported types"),
         types.join(", "),
         report.summary.coverage_percent(),
-    )))
+    ))
 }
 
-fn summary(report: &ScanReport, complete: bool, color: bool) -> String {
-    let s = &report.summary;
-    let mut t = new_table(color, &[]);
-    let rows: [(&str, String); 9] = [
-        ("recorded", s.recorded.to_string()),
-        ("observed", s.observed.to_string()),
-        ("checked", s.checked.to_string()),
-        ("changed", s.changed.to_string()),
-        ("missing", s.missing.to_string()),
-        ("unmanaged", s.unmanaged.to_string()),
-        ("not checked", s.not_checked.to_string()),
-        ("coverage", format!("{:.1}%", s.coverage_percent())),
-        (
-            "complete",
-            if complete {
-                "yes".to_string()
-            } else {
-                format!("NO ({})", why_incomplete(report))
-            },
-        ),
-    ];
-    for (k, v) in rows {
-        let value = Cell::new(&v);
-        let value = if k == "complete" && !complete {
-            value.fg(Color::Red).add_attribute(Attribute::Bold)
-        } else {
-            value
-        };
-        t.add_row(vec![Cell::new(k), value]);
-    }
-    t.to_string()
-}
-
-fn gaps_block(report: &ScanReport, paint: Paint) -> String {
+fn gaps_block(report: &ScanReport, paint: Paint, width: Option<usize>) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}",
-        paint.alarm("INCOMPLETE: the scan could not see everything")
-    );
+    let _ = writeln!(out, "{}", paint.alarm("What the scan could not see:"));
     let mut gaps: Vec<_> = report.gaps.iter().collect();
     gaps.sort();
     for g in gaps {
-        let _ = writeln!(
-            out,
-            "  - {} {} ({}): {} [hides: {}]",
-            g.service,
-            g.operation,
-            g.region.as_deref().unwrap_or("global"),
-            g.reason,
-            g.resource_types.join(", ")
-        );
+        out.push_str(&hanging(
+            &format!(
+                "{} {} ({}): {} [hides: {}]",
+                g.service,
+                g.operation,
+                g.region.as_deref().unwrap_or("global"),
+                g.reason,
+                g.resource_types.join(", ")
+            ),
+            "  - ",
+            "    ",
+            width,
+        ));
     }
     let not_seen = report
         .not_checked
@@ -308,98 +210,143 @@ fn gaps_block(report: &ScanReport, paint: Paint) -> String {
             plural(not_seen, "recorded resource was", "recorded resources were")
         );
     }
+    out.push_str(&wrap(
+        "Resources of these types may have drifted unseen; the findings below are only what could be seen.",
+        "  ",
+        width,
+    ));
+    out
+}
+
+/// `Checked 16 of 16 recorded resources (100.0%) against 31 observed objects; ...`.
+fn summary(report: &ScanReport, width: Option<usize>) -> String {
+    let s = &report.summary;
+    let mut text = format!(
+        "Checked {} of {} ({:.1}% coverage) against {} observed; {}; {} not checked.",
+        s.checked,
+        plural(s.recorded, "recorded resource", "recorded resources"),
+        s.coverage_percent(),
+        plural(s.observed, "object", "objects"),
+        drift_counts(report),
+        s.not_checked,
+    );
+    if !report.states.is_empty() {
+        let states: Vec<&str> = report.states.iter().map(|x| x.0.as_str()).collect();
+        let _ = write!(text, " States: {}.", states.join(", "));
+    }
+    if !report.regions.is_empty() {
+        let _ = write!(text, " Regions: {}.", report.regions.join(", "));
+    }
+    wrap(&text, "", width)
+}
+
+/// One change, terraform-style: `~ path = old -> new`, and the change's own rule when it is
+/// not the finding's.
+fn change_lines(c: &ShownChange, finding_rule: &str, paint: Paint, width: Option<usize>) -> String {
+    let note = match &c.rule {
+        Some((sev, rule)) if rule != finding_rule => format!("  # {rule}, {sev}"),
+        _ => String::new(),
+    };
+    let mut out = String::new();
+    if c.is_long() {
+        let _ = writeln!(
+            out,
+            "{INDENT}{} {}{}",
+            paint.cyan("~"),
+            c.path,
+            paint.dim(&note)
+        );
+        out.push_str(&indent(
+            &paint_diff(&c.diff(), paint),
+            &format!("{INDENT}    "),
+        ));
+        return out;
+    }
+    let before = c.recorded.inline();
+    let after = c.observed.inline();
+    let one_line = format!("{INDENT}~ {} = {before} -> {after}{note}", c.path);
+    let fits = width.is_none_or(|w| one_line.chars().count() <= w);
+    if fits {
+        let _ = writeln!(
+            out,
+            "{INDENT}{} {} = {} -> {}{}",
+            paint.cyan("~"),
+            c.path,
+            paint.red(&before),
+            paint.green(&after),
+            paint.dim(&note)
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "{INDENT}{} {}{}",
+            paint.cyan("~"),
+            c.path,
+            paint.dim(&note)
+        );
+        let _ = writeln!(out, "{INDENT}    {}", paint.red(&format!("- {before}")));
+        let _ = writeln!(out, "{INDENT}    {}", paint.green(&format!("+ {after}")));
+    }
+    out
+}
+
+fn finding_block(f: &Finding, opts: &TableOptions, paint: Paint) -> String {
+    let d = &f.drift;
+    let mut out = String::new();
+    // The line `grep` finds: severity, resource, kind.
     let _ = writeln!(
         out,
-        "  Resources of these types may have drifted unseen; the findings below are only what could be seen."
+        "{}  {}  {}",
+        paint.severity(f.severity, &format!("{:<8}", f.severity.as_str())),
+        paint.bold(&finding_name(f)),
+        paint.kind(d.kind, d.kind.as_str())
     );
-    out
-}
-
-fn findings_table(findings: &[&Finding], color: bool) -> String {
-    let header = vec![
-        "severity", "address", "type", "id", "kind", "region", "source",
-    ];
-    let mut t = new_table(color, &header);
-    for f in findings {
-        let d = &f.drift;
-        let row = vec![
-            Cell::new(f.severity.to_string()),
-            Cell::new(
-                d.address
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_else(|| "unmanaged".to_string()),
-            ),
-            Cell::new(&d.resource_type),
-            Cell::new(&d.id),
-            Cell::new(d.kind.as_str()).fg(kind_color(d.kind)),
-            Cell::new(d.region.as_deref().unwrap_or("-")),
-            Cell::new(
-                f.source
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_else(|| "-".into()),
-            ),
-        ];
-        t.add_row(row);
+    out.push_str(&wrap(
+        &format!("{}: {}", f.rule, why(f, &opts.rules)),
+        INDENT,
+        opts.width,
+    ));
+    let mut facts = Vec::new();
+    if d.address.is_some() {
+        facts.push(format!("id {}", d.id));
     }
-    t.to_string()
-}
-
-fn changes_block(d: &Drift, color: bool, paint: Paint) -> String {
-    let mut out = String::new();
-    let name = d
-        .address
-        .as_ref()
-        .map(ToString::to_string)
-        .unwrap_or_else(|| format!("{} {}", d.resource_type, d.id));
-    let mut heading = format!("{} ({} {}", paint.bold(&name), d.resource_type, d.id);
+    if let Some(r) = &d.region {
+        facts.push(format!("region {r}"));
+    }
+    if let Some(src) = &f.source {
+        facts.push(format!("source {src}"));
+    }
     if let Some(s) = &d.state {
-        let _ = write!(heading, ", in {s}");
+        facts.push(format!("state {s}"));
     }
-    heading.push(')');
-    let _ = writeln!(out, "{heading}");
-
-    let mut t = new_table(color, &["path", "recorded", "observed"]);
-    let mut diffs: Vec<(&Change, Masked, Masked)> = Vec::new();
-    for c in &d.changes {
-        // The values as recorded and observed (not the canonical forms that were compared),
-        // the observed one in the recorded one's order where they agree.
-        let before = mask(&c.recorded);
-        let after = mask(&crate::normalize::align::observed_like(
-            &c.recorded,
-            &c.observed,
-        ));
-        let long = is_long(&before) || is_long(&after);
-        let cell = |m: &Masked| {
-            if long && !m.is_null() {
-                "(see diff below)".to_string()
-            } else {
-                m.inline()
+    if !facts.is_empty() {
+        out.push_str(&paint.dim(&wrap(&facts.join(" · "), INDENT, opts.width)));
+    }
+    match d.kind {
+        DriftKind::Changed => {
+            for c in shown_changes(f) {
+                out.push_str(&change_lines(&c, &f.rule, paint, opts.width));
             }
-        };
-        t.add_row(vec![
-            Cell::new(c.path.to_string()),
-            Cell::new(cell(&before)).fg(Color::Red),
-            Cell::new(cell(&after)).fg(Color::Green),
-        ]);
-        if long {
-            diffs.push((c, before, after));
+        }
+        DriftKind::Missing => {
+            out.push_str(&wrap(
+                "recorded in the state, no longer in the cloud",
+                INDENT,
+                opts.width,
+            ));
+        }
+        DriftKind::Unmanaged => {
+            out.push_str(&wrap(
+                "in the cloud, in none of the given states (`--format json` shows its attributes)",
+                INDENT,
+                opts.width,
+            ));
         }
     }
-    out.push_str(&t.to_string());
-    out.push('\n');
-    for (c, before, after) in diffs {
-        let _ = writeln!(out, "  {}:", paint.bold(&c.path.to_string()));
-        out.push_str(&indent(
-            &unified_diff(&diff_text(&before), &diff_text(&after), paint),
-            "    ",
-        ));
-    }
     out
 }
 
-fn not_checked_block(report: &ScanReport, color: bool) -> String {
+fn not_checked_block(report: &ScanReport) -> String {
     let mut counts: BTreeMap<(&str, String), usize> = BTreeMap::new();
     for n in &report.not_checked {
         let reason = match &n.reason {
@@ -414,146 +361,125 @@ fn not_checked_block(report: &ScanReport, color: bool) -> String {
             .entry((n.resource_type.as_str(), reason))
             .or_default() += 1;
     }
-    let mut t = new_table(color, &["type", "reason", "count"]);
+    let ty_w = counts.keys().map(|(t, _)| t.len()).max().unwrap_or(0);
+    let mut out = String::new();
     for ((ty, reason), n) in counts {
-        t.add_row(vec![Cell::new(ty), Cell::new(reason), Cell::new(n)]);
+        let _ = writeln!(out, "  {ty:<ty_w$}  {n:>3}  {reason}");
     }
-    t.to_string()
+    out
+}
+
+fn pending_block(report: &ScanReport) -> String {
+    let mut out = String::new();
+    let addr_w = report
+        .pending
+        .iter()
+        .map(|p| p.address.chars().count())
+        .max()
+        .unwrap_or(0);
+    for p in &report.pending {
+        let what = match (&p.kind, &p.path) {
+            (crate::model::PendingKind::NotYetCreated, _) => "not yet created".to_string(),
+            (crate::model::PendingKind::NoLongerConfigured, _) => {
+                "no longer configured".to_string()
+            }
+            (_, Some(path)) => format!(
+                "~ {path} = {} -> {}",
+                crate::mask::mask(&p.recorded).inline(),
+                crate::mask::mask(&p.desired).inline()
+            ),
+            (_, None) => "differs".to_string(),
+        };
+        let source = p
+            .source
+            .as_ref()
+            .map(|s| format!("  ({s})"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  {:<addr_w$}  {what}{source}", p.address);
+    }
+    out
 }
 
 /// The report as text for a terminal or a pipe, ending in a newline.
 pub fn render_table(report: &ScanReport, opts: &TableOptions) -> String {
     let paint = Paint(opts.color);
-    let color = opts.color;
-    let complete = report.is_complete();
+    let verdict = Verdict::of(report);
+    let line = verdict_line(report);
+    // One sentence; on a narrow terminal it wraps at spaces rather than run off the screen.
+    let line = wrap(&line, "", opts.width);
+    let verdict_text = match verdict {
+        Verdict::Incomplete => paint.alarm(&line),
+        Verdict::Clean | Verdict::BelowThreshold => paint.green(&line),
+        Verdict::Drift => paint.bold(&line),
+    };
     let mut out = String::new();
-
-    if let Some(line) = unchecked_line(report, paint) {
-        let _ = writeln!(out, "{line}");
+    out.push_str(&verdict_text);
+    if let Some(line) = unchecked_line(report) {
+        out.push_str(&paint.alarm(&wrap(&line, "", opts.width)));
     }
-    if !complete {
-        out.push_str(&gaps_block(report, paint));
-        out.push('\n');
-    } else if report.unsupported() > 0 {
-        out.push('\n');
+    if verdict == Verdict::Incomplete {
+        out.push_str(&gaps_block(report, paint, opts.width));
     }
+    out.push('\n');
+    out.push_str(&summary(report, opts.width));
+    out.push('\n');
 
-    let _ = writeln!(out, "{}", paint.bold("Summary"));
-    out.push_str(&summary(report, complete, color));
-    out.push_str("\n\n");
-
-    let mut graded: Vec<&Finding> = report.findings.iter().collect();
-    graded.sort_by(|a, b| a.drift.sort_key().cmp(&b.drift.sort_key()));
-    let findings: Vec<&Drift> = graded.iter().map(|f| &f.drift).collect();
+    let findings = severity_order(&report.findings);
     if findings.is_empty() {
-        let _ = writeln!(out, "{}: none\n", paint.bold("Findings"));
+        let _ = writeln!(out, "{}\n", paint.bold("Findings: none"));
     } else {
-        let _ = writeln!(out, "{} ({})", paint.bold("Findings"), findings.len());
-        out.push_str(&findings_table(&graded, color));
-        out.push_str("\n\n");
-        let changed: Vec<&&Drift> = findings
-            .iter()
-            .filter(|d| d.kind == DriftKind::Changed)
-            .collect();
-        if !changed.is_empty() {
-            let _ = writeln!(out, "{}", paint.bold("Changes (recorded -> observed)"));
-            for d in changed {
-                out.push_str(&changes_block(d, color, paint));
-                out.push('\n');
-            }
-        }
-        let unmanaged = findings
-            .iter()
-            .filter(|d| d.kind == DriftKind::Unmanaged)
-            .count();
-        if unmanaged > 0 {
-            let _ = writeln!(
-                out,
-                "Unmanaged resources are in none of the given states; `--format json` shows their observed attributes.\n"
-            );
+        let _ = writeln!(
+            out,
+            "{}\n",
+            paint.bold(&format!(
+                "Findings ({}), most severe first:",
+                findings.len()
+            ))
+        );
+        for f in &findings {
+            out.push_str(&finding_block(f, opts, paint));
+            out.push('\n');
         }
     }
 
     if !report.ignored.is_empty() || !report.expired_ignores.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}: {} set aside by ignores ({} expired ignores no longer apply); `--format json` lists them.\n",
-            paint.bold("Ignored"),
-            report.ignored.len(),
-            report.expired_ignores.len()
-        );
+        out.push_str(&wrap(
+            &format!(
+                "{}: {} set aside by ignores ({} expired ignores no longer apply); `--format json` lists them.",
+                paint.bold("Ignored"),
+                report.ignored.len(),
+                report.expired_ignores.len()
+            ),
+            "",
+            opts.width,
+        ));
+        out.push('\n');
     }
     if !report.pending.is_empty() {
-        let _ = writeln!(
-            out,
-            "{} ({}): configuration not yet applied; not drift, not in the exit code",
-            paint.bold("Pending"),
-            report.pending.len()
-        );
-        let mut t = new_table(color, &["address", "what", "source"]);
-        for p in &report.pending {
-            let what = match (&p.kind, &p.path) {
-                (crate::model::PendingKind::NotYetCreated, _) => "not yet created".to_string(),
-                (crate::model::PendingKind::NoLongerConfigured, _) => {
-                    "no longer configured".to_string()
-                }
-                (_, Some(path)) => format!(
-                    "{path}: {} -> {}",
-                    mask(&p.recorded).inline(),
-                    mask(&p.desired).inline()
-                ),
-                (_, None) => "differs".to_string(),
-            };
-            t.add_row(vec![
-                Cell::new(&p.address),
-                Cell::new(what),
-                Cell::new(
-                    p.source
-                        .as_ref()
-                        .map(ToString::to_string)
-                        .unwrap_or_else(|| "-".into()),
-                ),
-            ]);
-        }
-        out.push_str(&t.to_string());
-        out.push_str("\n\n");
+        out.push_str(&wrap(
+            &format!(
+                "{} ({}): configuration not yet applied; not drift, not in the exit code",
+                paint.bold("Pending"),
+                report.pending.len()
+            ),
+            "",
+            opts.width,
+        ));
+        out.push_str(&pending_block(report));
+        out.push('\n');
     }
-
     if !report.not_checked.is_empty() {
         let _ = writeln!(
             out,
-            "{} ({})",
+            "{} ({}):",
             paint.bold("Not checked"),
             report.not_checked.len()
         );
-        out.push_str(&not_checked_block(report, color));
-        out.push_str("\n\n");
+        out.push_str(&not_checked_block(report));
+        out.push('\n');
     }
-
-    let s = &report.summary;
-    let drift = format!(
-        "{} changed, {} missing, {} unmanaged",
-        s.changed, s.missing, s.unmanaged
-    );
-    let verdict = if !complete {
-        paint.alarm(&format!(
-            "INCOMPLETE: the scan could not see everything ({}). Seen: {drift}.",
-            why_incomplete(report)
-        ))
-    } else if findings.is_empty() {
-        paint.green(&format!(
-            "No drift: {} match what the cloud reports.",
-            plural(s.checked, "checked resource", "checked resources")
-        ))
-    } else if !report.fails() {
-        let t = report.fail_on.map(|t| t.to_string()).unwrap_or_default();
-        paint.green(&format!(
-            "Drift below the fail_on threshold ({t}): {drift}."
-        ))
-    } else {
-        paint.bold(&format!("Drift: {drift}."))
-    };
-    let _ = writeln!(out, "{verdict}");
+    // The verdict again, last: after a long report it is what the reader sees.
+    out.push_str(&verdict_text);
     out
 }
 
@@ -563,9 +489,17 @@ mod tests {
     use crate::model::{Gap, Summary};
     use crate::render::sample::{SECRET, sample_report};
 
+    fn plain(width: Option<usize>) -> TableOptions {
+        TableOptions {
+            color: false,
+            width,
+            rules: Vec::new(),
+        }
+    }
+
     #[test]
     fn sample_report_snapshot() {
-        let out = render_table(&sample_report(), &TableOptions { color: false });
+        let out = render_table(&sample_report(), &plain(None));
         assert!(!out.contains(SECRET), "a secret leaked into the table");
         assert!(!out.contains('\x1b'), "colors without color");
         insta::assert_snapshot!(out);
@@ -573,26 +507,90 @@ mod tests {
 
     #[test]
     fn colors_only_when_asked() {
-        let out = render_table(&sample_report(), &TableOptions { color: true });
+        let out = render_table(
+            &sample_report(),
+            &TableOptions {
+                color: true,
+                ..plain(None)
+            },
+        );
         assert!(out.contains('\x1b'));
         assert!(!out.contains(SECRET));
     }
 
     #[test]
-    fn incomplete_is_said_first_and_last() {
-        let out = render_table(&sample_report(), &TableOptions::default());
+    fn the_verdict_comes_first_and_last() {
+        let out = render_table(&sample_report(), &plain(None));
         let mut lines = out.lines();
         let first = lines.next().unwrap();
         let second = lines.next().unwrap();
         let last = out.lines().last().unwrap();
         assert!(
-            first.starts_with(
-                "NOT CHECKED: 1 recorded resource of 1 unsupported type (aws_s3_bucket)"
-            ),
+            first.starts_with("INCOMPLETE: the scan could not see everything (1 gap"),
             "{first}"
         );
-        assert!(second.starts_with("INCOMPLETE"), "{second}");
-        assert!(last.starts_with("INCOMPLETE"), "{last}");
+        assert!(
+            second.starts_with(
+                "NOT CHECKED: 1 recorded resource of 1 unsupported type (aws_s3_bucket)"
+            ),
+            "{second}"
+        );
+        assert_eq!(first, last);
+    }
+
+    #[test]
+    fn findings_are_sorted_by_severity_then_address_and_name_their_rule_and_why() {
+        let out = render_table(&sample_report(), &plain(None));
+        let heads: Vec<&str> = out
+            .lines()
+            .filter(|l| Severity::ALL.iter().any(|s| l.starts_with(s.as_str())))
+            .collect();
+        assert_eq!(
+            heads,
+            [
+                "critical  aws_iam_role.app  changed",
+                "high      aws_iam_user intruder  unmanaged",
+                "high      aws_security_group.db[\"a\"]  missing",
+                "medium    module.app.aws_instance.web  changed",
+            ]
+        );
+        assert!(
+            out.contains("\n          iam_principal_added: IAM trusts a new principal\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("~ tags.team = \"core\" -> \"platform\"  # tags_changed, low"),
+            "{out}"
+        );
+        // No column repeats another: the address is not followed by its type again.
+        assert!(!out.contains("aws_iam_role.app  aws_iam_role"), "{out}");
+    }
+
+    #[test]
+    fn without_a_terminal_identifiers_stay_whole_on_one_line() {
+        let mut report = sample_report();
+        let long = "arn:aws:iam::123456789012:policy/a-very-long-policy-name-that-would-never-fit-in-eighty-columns";
+        report.findings[0].drift.id = long.to_string();
+        let out = render_table(&report, &plain(None));
+        assert!(out.lines().any(|l| l.contains(long)), "{out}");
+        // On a terminal of 80 columns, prose wraps but the identifier is still whole.
+        let out = render_table(&report, &plain(Some(80)));
+        assert!(out.lines().any(|l| l.contains(long)), "{out}");
+        // Prose and facts fit; diffs and values (indented under a change) are never cut.
+        let values = format!("{INDENT}    ");
+        for l in out
+            .lines()
+            .filter(|l| !l.contains(long) && !l.starts_with(&values))
+        {
+            assert!(l.chars().count() <= 80, "too wide for 80 columns: {l:?}");
+        }
+    }
+
+    #[test]
+    fn snapshots_at_80_and_200_columns() {
+        let report = sample_report();
+        insta::assert_snapshot!("width_80", render_table(&report, &plain(Some(80))));
+        insta::assert_snapshot!("width_200", render_table(&report, &plain(Some(200))));
     }
 
     #[test]
@@ -614,15 +612,26 @@ mod tests {
             ..ScanReport::default()
         };
         let out = render_table(&report, &TableOptions::default());
-        assert!(out.starts_with("NOT CHECKED: 1 recorded resource"), "{out}");
-        assert!(out.contains("coverage 50.0%"), "{out}");
+        let second = out.lines().nth(1).unwrap();
         assert!(
-            out.contains("INCOMPLETE"),
+            out.starts_with("INCOMPLETE"),
             "the default fails on a blind spot: {out}"
         );
+        assert!(
+            second.starts_with("NOT CHECKED: 1 recorded resource"),
+            "{out}"
+        );
+        assert!(out.contains("coverage 50.0%"), "{out}");
         report.unchecked = Unchecked::Report;
         let out = render_table(&report, &TableOptions::default());
-        assert!(out.starts_with("NOT CHECKED: 1 recorded resource"), "{out}");
+        assert!(out.starts_with("No drift"), "{out}");
+        assert!(
+            out.lines()
+                .nth(1)
+                .unwrap()
+                .starts_with("NOT CHECKED: 1 recorded resource"),
+            "{out}"
+        );
         assert!(out.contains("accepted by the policy"), "{out}");
         assert!(!out.contains("INCOMPLETE"), "{out}");
     }
@@ -658,6 +667,7 @@ mod tests {
             ..ScanReport::default()
         };
         let out = render_table(&report, &TableOptions::default());
+        assert!(out.starts_with("No drift: 3 checked resources match what the cloud reports.\n"));
         assert!(out.ends_with("No drift: 3 checked resources match what the cloud reports.\n"));
         assert!(!out.contains("INCOMPLETE"));
     }

@@ -223,9 +223,118 @@ pub fn document_change(
     Some(broadening(&b, &a))
 }
 
+/// What a document change newly grants through wildcards, in a few words for a report:
+/// `ec2:* on *`, `an Allow with NotAction`. `None` when it grants nothing new that way (or is
+/// not a readable IAM document change).
+pub fn describe_wildcards(
+    resource_type: &str,
+    path_attr: Option<&str>,
+    before: &Value,
+    after: &Value,
+) -> Option<String> {
+    if !resource_type.starts_with("aws_iam_")
+        || !path_attr.is_some_and(|a| DOCUMENT_ATTRIBUTES.contains(&a))
+    {
+        return None;
+    }
+    let b = grants(&documents(before)?);
+    let a = grants(&documents(after)?);
+    let new: Vec<&(String, String)> = a
+        .pairs
+        .iter()
+        .filter(|(act, r)| is_wildcard_action(act) || r == "*")
+        .filter(|p| !covered(p, &b))
+        .collect();
+    // Wildcard actions by name (`*`, `service:*`: their case carries no meaning); named actions
+    // on `*` only counted, since grants hold them lowercased and reports print documents as
+    // the user wrote them.
+    let mut parts: Vec<String> = new
+        .iter()
+        .filter(|(act, _)| is_wildcard_action(act))
+        .map(|(act, r)| {
+            if r.is_empty() {
+                act.clone()
+            } else {
+                format!("{act} on {r}")
+            }
+        })
+        .collect();
+    let named_on_star = new
+        .iter()
+        .filter(|(act, _)| !is_wildcard_action(act))
+        .count();
+    if named_on_star > 0 {
+        parts.push(format!(
+            "{named_on_star} {} on *",
+            if named_on_star == 1 {
+                "action"
+            } else {
+                "actions"
+            }
+        ));
+    }
+    for (n_after, n_before, what) in [
+        (a.not_action, b.not_action, "an Allow with NotAction"),
+        (a.not_resource, b.not_resource, "an Allow with NotResource"),
+        (
+            a.not_principal,
+            b.not_principal,
+            "an Allow with NotPrincipal",
+        ),
+    ] {
+        if n_after > 0 && n_before == 0 {
+            parts.push(what.to_string());
+        }
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    if parts.len() > 3 {
+        let more = parts.len() - 2;
+        parts.truncate(2);
+        parts.push(format!("{more} more"));
+    }
+    Some(parts.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn describes_new_wildcard_grants_in_a_few_words() {
+        let narrow = Value::str(
+            r#"{"Statement":{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}}"#,
+        );
+        let wide =
+            Value::str(r#"{"Statement":{"Effect":"Allow","Action":"ec2:*","Resource":"*"}}"#);
+        assert_eq!(
+            describe_wildcards("aws_iam_policy", Some("policy"), &narrow, &wide).as_deref(),
+            Some("ec2:* on *")
+        );
+        assert_eq!(
+            describe_wildcards("aws_iam_policy", Some("policy"), &wide, &narrow),
+            None
+        );
+        // A named action on `*` is counted, never printed in another case than written.
+        let named = Value::str(
+            r#"{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#,
+        );
+        let none = Value::str(
+            r#"{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b"}}"#,
+        );
+        assert_eq!(
+            describe_wildcards("aws_iam_policy", Some("policy"), &none, &named).as_deref(),
+            Some("1 action on *")
+        );
+        let not_action = Value::str(
+            r#"{"Statement":{"Effect":"Allow","NotAction":"iam:*","Resource":"arn:aws:s3:::b"}}"#,
+        );
+        assert_eq!(
+            describe_wildcards("aws_iam_policy", Some("policy"), &narrow, &not_action).as_deref(),
+            Some("an Allow with NotAction")
+        );
+    }
 
     fn g(doc: &str) -> Grants {
         grants(&documents(&Value::str(doc)).unwrap())

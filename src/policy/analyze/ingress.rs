@@ -253,15 +253,19 @@ fn observed_attr<'a>(drift: &'a Drift, name: &str) -> Option<&'a Value> {
 /// one field of a block) is rebuilt on the observed attributes when the drift carries them,
 /// otherwise on an empty block, where unknown ports and protocol count as the worst case.
 pub fn sg_ingress_change(drift: &Drift, change: &Change) -> Opened {
+    sg_ingress_pair(drift, change).map_or(Opened::Nothing, |(b, a)| opened(&b, &a))
+}
+
+fn sg_ingress_pair(drift: &Drift, change: &Change) -> Option<(Vec<Exposure>, Vec<Exposure>)> {
     if change.path.attribute() != Some("ingress") {
-        return Opened::Nothing;
+        return None;
     }
     let rest = &change.path.0[1..];
     if rest.is_empty() {
-        return opened(
-            &blocks_exposures(&change.before),
-            &blocks_exposures(&change.after),
-        );
+        return Some((
+            blocks_exposures(&change.before),
+            blocks_exposures(&change.after),
+        ));
     }
     let base = observed_attr(drift, "ingress")
         .cloned()
@@ -269,7 +273,7 @@ pub fn sg_ingress_change(drift: &Drift, change: &Change) -> Opened {
     let (mut before, mut after) = (base.clone(), base);
     set_at(&mut before, rest, change.before.clone());
     set_at(&mut after, rest, change.after.clone());
-    opened(&blocks_exposures(&before), &blocks_exposures(&after))
+    Some((blocks_exposures(&before), blocks_exposures(&after)))
 }
 
 fn is_ingress_rule_type(drift: &Drift, rule: &BTreeMap<String, Value>) -> Option<bool> {
@@ -291,11 +295,13 @@ fn is_ingress_rule_type(drift: &Drift, rule: &BTreeMap<String, Value>) -> Option
 /// unknown source is not assumed to be the internet) and an `aws_security_group_rule` whose
 /// type is unknown (not assumed to be ingress).
 pub fn rule_resource_change(drift: &Drift, change: &Change) -> Opened {
-    let Some(attr) = change.path.attribute() else {
-        return Opened::Nothing;
-    };
+    rule_resource_pair(drift, change).map_or(Opened::Nothing, |(b, a)| opened(&b, &a))
+}
+
+fn rule_resource_pair(drift: &Drift, change: &Change) -> Option<(Vec<Exposure>, Vec<Exposure>)> {
+    let attr = change.path.attribute()?;
     if drift.kind != DriftKind::Changed || !DEFINING_KEYS.contains(&attr) {
-        return Opened::Nothing;
+        return None;
     }
     let base = drift.observed.clone().unwrap_or_default();
     let (mut before, mut after) = (Value::Map(base.clone()), Value::Map(base));
@@ -304,50 +310,107 @@ pub fn rule_resource_change(drift: &Drift, change: &Change) -> Opened {
         set_at(&mut after, &c.path.0, c.after.clone());
     }
     let (Value::Map(before), Value::Map(after)) = (before, after) else {
-        return Opened::Nothing;
+        return None;
     };
     if is_ingress_rule_type(drift, &after) != Some(true) {
-        return Opened::Nothing;
+        return None;
     }
-    opened(&block_exposures(&before), &block_exposures(&after))
+    Some((block_exposures(&before), block_exposures(&after)))
 }
 
 /// For an unmanaged security group or ingress rule: what it exposes (all of it is new).
 pub fn unmanaged(drift: &Drift) -> Opened {
+    unmanaged_exposures(drift).map_or(Opened::Nothing, |a| opened(&[], &a))
+}
+
+fn unmanaged_exposures(drift: &Drift) -> Option<Vec<Exposure>> {
     if drift.kind != DriftKind::Unmanaged {
-        return Opened::Nothing;
+        return None;
     }
-    let Some(attrs) = &drift.observed else {
-        return Opened::Nothing;
-    };
-    let after = match drift.resource_type.as_str() {
-        "aws_security_group" | "aws_default_security_group" => attrs
-            .get("ingress")
-            .map(blocks_exposures)
-            .unwrap_or_default(),
+    let attrs = drift.observed.as_ref()?;
+    match drift.resource_type.as_str() {
+        "aws_security_group" | "aws_default_security_group" => Some(
+            attrs
+                .get("ingress")
+                .map(blocks_exposures)
+                .unwrap_or_default(),
+        ),
         "aws_vpc_security_group_ingress_rule" | "aws_security_group_rule" => {
             if is_ingress_rule_type(drift, attrs) != Some(true) {
-                return Opened::Nothing;
+                return None;
             }
-            block_exposures(attrs)
+            Some(block_exposures(attrs))
         }
-        _ => return Opened::Nothing,
-    };
-    opened(&[], &after)
+        _ => None,
+    }
+}
+
+/// The (recorded, observed) exposures a change (or, for an unmanaged drift, the resource) is
+/// judged on, whatever its type; `None` when it is not about ingress.
+fn exposure_pair(drift: &Drift, change: Option<&Change>) -> Option<(Vec<Exposure>, Vec<Exposure>)> {
+    match change {
+        None => unmanaged_exposures(drift).map(|a| (Vec::new(), a)),
+        Some(c) => match drift.resource_type.as_str() {
+            "aws_security_group" | "aws_default_security_group" => sg_ingress_pair(drift, c),
+            "aws_vpc_security_group_ingress_rule" | "aws_security_group_rule" => {
+                rule_resource_pair(drift, c)
+            }
+            _ => None,
+        },
+    }
 }
 
 /// What a change (or, for an unmanaged drift, the resource) opened, whatever its type.
 pub fn opened_by(drift: &Drift, change: Option<&Change>) -> Opened {
-    match change {
-        None => unmanaged(drift),
-        Some(c) => match drift.resource_type.as_str() {
-            "aws_security_group" | "aws_default_security_group" => sg_ingress_change(drift, c),
-            "aws_vpc_security_group_ingress_rule" | "aws_security_group_rule" => {
-                rule_resource_change(drift, c)
+    exposure_pair(drift, change).map_or(Opened::Nothing, |(b, a)| opened(&b, &a))
+}
+
+/// The newly world-open (protocol, family, port ranges) of a change (or an unmanaged drift),
+/// as a few words for a report: `tcp 22 from 0.0.0.0/0`, `all traffic from ::/0`. `None` when
+/// it opened nothing. The CIDR is named by its family (`0.0.0.0/0`, `::/0`), never quoted.
+pub fn describe_opened(drift: &Drift, change: Option<&Change>) -> Option<String> {
+    let (before, after) = exposure_pair(drift, change)?;
+    let mut parts: Vec<String> = Vec::new();
+    for e in &after {
+        for (lo, hi) in uncovered(e, &before) {
+            let proto = match e.proto {
+                Proto::All => "all traffic".to_string(),
+                Proto::Num(6) => "tcp".to_string(),
+                Proto::Num(17) => "udp".to_string(),
+                Proto::Num(1) => "icmp".to_string(),
+                Proto::Num(58) => "icmpv6".to_string(),
+                Proto::Num(n) => format!("protocol {n}"),
+            };
+            let ports = if e.proto == Proto::All || (lo, hi) == ALL_PORTS {
+                if e.proto == Proto::All {
+                    String::new()
+                } else {
+                    " all ports".to_string()
+                }
+            } else if lo == hi {
+                format!(" {lo}")
+            } else {
+                format!(" {lo}-{hi}")
+            };
+            let from = match e.family {
+                Family::V4 => "0.0.0.0/0",
+                Family::V6 => "::/0",
+            };
+            let part = format!("{proto}{ports} from {from}");
+            if !parts.contains(&part) {
+                parts.push(part);
             }
-            _ => Opened::Nothing,
-        },
+        }
     }
+    if parts.is_empty() {
+        return None;
+    }
+    if parts.len() > 3 {
+        let more = parts.len() - 2;
+        parts.truncate(2);
+        parts.push(format!("{more} more"));
+    }
+    Some(parts.join(", "))
 }
 
 /// Whether two rule lists differ only in their `description` fields.
@@ -431,5 +494,56 @@ mod tests {
             opened(&[], &[e(Proto::Num(17), Family::V4, 22, 22)]),
             Opened::OtherPorts
         );
+    }
+
+    #[test]
+    fn describes_what_was_opened_in_a_few_words() {
+        use crate::model::{Path, Value};
+        let block = |proto: &str, from: i64, to: i64, cidr: &str| {
+            Value::Map(
+                [
+                    ("protocol", Value::str(proto)),
+                    ("from_port", Value::from(from)),
+                    ("to_port", Value::from(to)),
+                    ("cidr_blocks", Value::List(vec![Value::str(cidr)])),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            )
+        };
+        let drift = |before: Vec<Value>, after: Vec<Value>| Drift {
+            kind: DriftKind::Changed,
+            resource_type: "aws_security_group".into(),
+            id: "sg-1".into(),
+            address: None,
+            state: None,
+            region: None,
+            changes: vec![Change::new(
+                Path::root("ingress"),
+                Value::List(before),
+                Value::List(after),
+            )],
+            observed: None,
+        };
+        let d = drift(
+            vec![block("tcp", 443, 443, "0.0.0.0/0")],
+            vec![
+                block("tcp", 443, 443, "0.0.0.0/0"),
+                block("tcp", 22, 22, "0.0.0.0/0"),
+            ],
+        );
+        assert_eq!(
+            describe_opened(&d, d.changes.first()).as_deref(),
+            Some("tcp 22 from 0.0.0.0/0")
+        );
+        let d = drift(vec![], vec![block("-1", 0, 0, "::/0")]);
+        assert_eq!(
+            describe_opened(&d, d.changes.first()).as_deref(),
+            Some("all traffic from ::/0")
+        );
+        // Narrowing opens nothing.
+        let d = drift(vec![block("tcp", 0, 65535, "0.0.0.0/0")], vec![]);
+        assert_eq!(describe_opened(&d, d.changes.first()), None);
     }
 }

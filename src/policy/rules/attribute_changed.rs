@@ -7,6 +7,7 @@ pub const RULE: Rule = Rule {
     id: "attribute_changed",
     severity: Severity::Medium,
     summary: "Any other attribute changed (applies when no other built-in rule does)",
+    why: "an attribute changed",
     explanation: "\
 The fallback for a change no other built-in rule recognises: an instance's AMI or key pair,
 a VPC's DNS settings, a role's maximum session duration, an IAM path. Every drift gets a
@@ -17,6 +18,7 @@ aws_instance.web  ~ ami
   recorded: \"ami-0aaa\"
   observed: \"ami-0bbb\"",
     fallback: true,
+    detail: None,
     applies,
 };
 

@@ -8,6 +8,7 @@ pub const RULE: Rule = Rule {
     id: "description_changed",
     severity: Severity::Low,
     summary: "A description changed (including rule descriptions of a security group)",
+    why: "only a description changed",
     explanation: "\
 Fires when a resource's `description` changed, or when a security group's ingress or egress
 rules differ only in their descriptions. Descriptions change nothing at runtime; the drift is
@@ -17,6 +18,7 @@ aws_security_group.web  ~ description
   recorded: \"web tier\"
   observed: \"web tier (temp)\"",
     fallback: false,
+    detail: None,
     applies,
 };
 

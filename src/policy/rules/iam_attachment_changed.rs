@@ -14,6 +14,7 @@ pub const RULE: Rule = Rule {
     id: "iam_attachment_changed",
     severity: Severity::High,
     summary: "Attached managed policies, permissions boundary or instance profile changed",
+    why: "IAM permissions attached or detached",
     explanation: "\
 Fires when the set of managed policies attached to a role (`managed_policy_arns`), a
 permissions boundary, or the IAM instance profile of an EC2 instance differs from the
@@ -24,6 +25,7 @@ aws_iam_role.app  ~ managed_policy_arns
   recorded: []
   observed: [\"arn:aws:iam::aws:policy/AdministratorAccess\"]",
     fallback: false,
+    detail: None,
     applies,
 };
 

@@ -8,6 +8,7 @@ pub const RULE: Rule = Rule {
     id: "iam_policy_changed",
     severity: Severity::High,
     summary: "IAM policy document changed outside terraform",
+    why: "IAM permissions changed",
     explanation: "\
 Fires on every change to an IAM policy document: an aws_iam_policy's, a role's or user's
 inline policy, a role's `inline_policy` blocks or its `assume_role_policy`. The diff already
@@ -20,6 +21,7 @@ aws_iam_policy.reader  ~ policy
   recorded: Allow s3:GetObject on arn:aws:s3:::logs/*
   observed: Allow s3:GetObject, s3:PutObject on arn:aws:s3:::logs/*",
     fallback: false,
+    detail: None,
     applies,
 };
 

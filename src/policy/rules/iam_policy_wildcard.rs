@@ -2,12 +2,13 @@
 
 use super::{Rule, Subject};
 use crate::model::Severity;
-use crate::policy::analyze::iam::document_change;
+use crate::policy::analyze::iam::{describe_wildcards, document_change};
 
 pub const RULE: Rule = Rule {
     id: "iam_policy_wildcard",
     severity: Severity::Critical,
     summary: "IAM policy gains a `*` action or resource, or an Allow with NotAction/NotResource",
+    why: "IAM now grants a wildcard",
     explanation: "\
 Fires when an IAM policy document (aws_iam_policy `policy`, an inline policy of a role or
 user, a role's `inline_policy`, a role's `assume_role_policy`) observed in the cloud allows
@@ -25,8 +26,15 @@ aws_iam_role_policy.app  ~ policy
   recorded: Allow s3:GetObject on arn:aws:s3:::logs/*
   observed: Allow * on *",
     fallback: false,
+    detail: Some(detail),
     applies,
 };
+
+/// What the new wildcard grants: `ec2:* on *`.
+fn detail(s: &Subject<'_>) -> Option<String> {
+    let c = s.change()?;
+    describe_wildcards(s.resource_type(), s.attribute(), &c.before, &c.after)
+}
 
 fn applies(s: &Subject<'_>) -> bool {
     let Some(c) = s.change() else { return false };

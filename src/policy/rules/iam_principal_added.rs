@@ -8,6 +8,7 @@ pub const RULE: Rule = Rule {
     id: "iam_principal_added",
     severity: Severity::Critical,
     summary: "IAM policy (typically a role's trust policy) allows a new principal",
+    why: "IAM trusts a new principal",
     explanation: "\
 Fires when an Allow statement of an observed IAM document names a principal (an account, a
 role or user ARN, a service, a federated provider, or `*`) that no Allow statement of the
@@ -22,6 +23,7 @@ aws_iam_role.deploy  ~ assume_role_policy
   recorded: Allow sts:AssumeRole to Service ec2.amazonaws.com
   observed: Allow sts:AssumeRole to Service ec2.amazonaws.com, AWS arn:aws:iam::999999999999:root",
     fallback: false,
+    detail: None,
     applies,
 };
 

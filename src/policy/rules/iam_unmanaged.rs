@@ -7,6 +7,7 @@ pub const RULE: Rule = Rule {
     id: "iam_unmanaged",
     severity: Severity::High,
     summary: "IAM role, user, policy or attachment that no terraform state manages",
+    why: "IAM object outside terraform",
     explanation: "\
 Fires for an IAM object in the account that none of the scanned states records: a role, a
 user, a customer managed policy, an inline policy or a policy attachment. Identities and
@@ -15,6 +16,7 @@ grants created by hand are a common way for access to outlive its review. AWS-ow
     example: "\
 aws_iam_user  backup-admin  (unmanaged)",
     fallback: false,
+    detail: None,
     applies,
 };
 

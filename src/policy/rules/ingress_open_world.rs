@@ -2,12 +2,13 @@
 
 use super::{Rule, Subject};
 use crate::model::Severity;
-use crate::policy::analyze::ingress::{Opened, opened_by};
+use crate::policy::analyze::ingress::{Opened, describe_opened, opened_by};
 
 pub const RULE: Rule = Rule {
     id: "ingress_open_world",
     severity: Severity::High,
     summary: "Ingress opened to the internet on ports other than SSH or RDP",
+    why: "a port opened to the internet",
     explanation: "\
 Fires when the observed security group rules let the whole internet (0.0.0.0/0, ::/0 or any
 other prefix-length-0 CIDR) reach ports that the recorded rules did not open to it, and none
@@ -22,8 +23,14 @@ aws_security_group.web  ~ ingress
   recorded: tcp 443-443 from 10.0.0.0/8
   observed: tcp 443-443 from 0.0.0.0/0",
     fallback: false,
+    detail: Some(detail),
     applies,
 };
+
+/// What was opened, and to whom: `tcp 22 from 0.0.0.0/0`.
+fn detail(s: &Subject<'_>) -> Option<String> {
+    describe_opened(s.drift(), s.change())
+}
 
 fn applies(s: &Subject<'_>) -> bool {
     opened_by(s.drift(), s.change()) == Opened::OtherPorts

@@ -2,12 +2,13 @@
 
 use super::{Rule, Subject};
 use crate::model::Severity;
-use crate::policy::analyze::ingress::{Opened, opened_by};
+use crate::policy::analyze::ingress::{Opened, describe_opened, opened_by};
 
 pub const RULE: Rule = Rule {
     id: "ingress_open_world_admin",
     severity: Severity::Critical,
     summary: "Ingress opened to the internet on SSH, RDP, all ports or all protocols",
+    why: "SSH/RDP/all ports opened to the internet",
     explanation: "\
 Fires when the observed security group rules let the whole internet (a CIDR with prefix
 length 0: 0.0.0.0/0, ::/0) reach SSH (tcp 22), RDP (tcp or udp 3389), every port (0-65535)
@@ -26,8 +27,14 @@ aws_security_group.web  ~ ingress
   recorded: tcp 443-443 from 10.0.0.0/8
   observed: tcp 443-443 from 10.0.0.0/8, tcp 20-30 from 0.0.0.0/0   (contains 22)",
     fallback: false,
+    detail: Some(detail),
     applies,
 };
+
+/// What was opened, and to whom: `tcp 22 from 0.0.0.0/0`.
+fn detail(s: &Subject<'_>) -> Option<String> {
+    describe_opened(s.drift(), s.change())
+}
 
 fn applies(s: &Subject<'_>) -> bool {
     opened_by(s.drift(), s.change()) == Opened::Admin

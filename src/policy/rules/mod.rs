@@ -66,12 +66,17 @@ pub struct Rule {
     pub severity: Severity,
     /// One line.
     pub summary: &'static str,
+    /// A few words a report shows beside a finding: why it has this severity.
+    pub why: &'static str,
     /// What the rule looks at and why it grades as it does.
     pub explanation: &'static str,
     /// A drift this rule grades.
     pub example: &'static str,
     /// Applies only when no other built-in rule matched the subject.
     pub fallback: bool,
+    /// The specifics behind a match, in a few words, for reports (`tcp 22 from 0.0.0.0/0`);
+    /// `None` when the rule's `why` says it all.
+    pub detail: Option<fn(&Subject<'_>) -> Option<String>>,
     pub applies: fn(&Subject<'_>) -> bool,
 }
 

@@ -49,6 +49,7 @@ pub const RULE: Rule = Rule {
     id: "network_exposure_changed",
     severity: Severity::Medium,
     summary: "Network reachability changed: security group rules, public IPs, routes, subnets",
+    why: "network reachability changed",
     explanation: "\
 Fires on changes that alter what can reach what, without opening anything to the whole
 internet (that is `ingress_open_world_admin` / `ingress_open_world`): security group
@@ -61,6 +62,7 @@ aws_subnet.public  ~ map_public_ip_on_launch
   recorded: false
   observed: true",
     fallback: false,
+    detail: None,
     applies,
 };
 

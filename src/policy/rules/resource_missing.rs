@@ -7,6 +7,7 @@ pub const RULE: Rule = Rule {
     id: "resource_missing",
     severity: Severity::High,
     summary: "A resource the state records no longer exists",
+    why: "a recorded resource is gone",
     explanation: "\
 Fires when a resource recorded in a terraform state was looked for and not found: someone
 deleted it outside terraform (or it was replaced). Whatever depended on it is broken or
@@ -15,6 +16,7 @@ about to be, and the next apply will recreate it. A resource the scan could not 
     example: "\
 aws_instance.worker[0]  i-0abc123  (missing)",
     fallback: false,
+    detail: None,
     applies,
 };
 

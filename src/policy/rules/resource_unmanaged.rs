@@ -7,6 +7,7 @@ pub const RULE: Rule = Rule {
     id: "resource_unmanaged",
     severity: Severity::Medium,
     summary: "A resource exists in the cloud that no terraform state manages",
+    why: "a resource outside terraform",
     explanation: "\
 Fires for every object of a supported type that the cloud reports and none of the scanned
 states records (AWS-owned defaults excluded unless --strict). It is infrastructure nobody
@@ -15,6 +16,7 @@ and security groups open to the internet are graded higher by their own rules.",
     example: "\
 aws_instance  i-0123456789abcdef0  (unmanaged)",
     fallback: false,
+    detail: None,
     applies,
 };
 

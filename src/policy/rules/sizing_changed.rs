@@ -20,6 +20,7 @@ pub const RULE: Rule = Rule {
     id: "sizing_changed",
     severity: Severity::Medium,
     summary: "Instance type, CPU options or volume sizing changed",
+    why: "capacity or cost changed",
     explanation: "\
 Fires when an instance's type, CPU options, EBS optimization, or the size, IOPS or
 throughput of its volumes differs from the recorded value. These changes move cost and
@@ -29,6 +30,7 @@ aws_instance.web  ~ instance_type
   recorded: \"t3.micro\"
   observed: \"m5.4xlarge\"",
     fallback: false,
+    detail: None,
     applies,
 };
 

@@ -7,6 +7,7 @@ pub const RULE: Rule = Rule {
     id: "tags_changed",
     severity: Severity::Low,
     summary: "Tags changed",
+    why: "only tags changed",
     explanation: "\
 Fires when a tag was added, removed or changed on a resource (`tags`, `tags_all`; each tag
 key is its own change). Tags rarely change behaviour, but cost allocation, ownership and
@@ -17,6 +18,7 @@ aws_instance.web  ~ tags.team
   recorded: \"core\"
   observed: \"edge\"",
     fallback: false,
+    detail: None,
     applies,
 };
 

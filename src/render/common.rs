@@ -1,0 +1,546 @@
+//! What every report format shows the same way: the verdict, the order of findings (most
+//! severe first, then by address), a finding's name, its changes as masked values and line
+//! diffs, and the rules that graded it (the built-in catalogue and the policy's own).
+//!
+//! Values reach text only through [`crate::mask::mask`]: a [`ShownChange`] holds [`Masked`]
+//! values, never raw ones.
+
+use std::collections::BTreeMap;
+
+use similar::TextDiff;
+
+use crate::mask::{Masked, mask};
+use crate::model::{DriftKind, Finding, NotCheckedReason, ScanReport, Severity, Unchecked};
+use crate::policy::Policy;
+use crate::policy::rules::CATALOGUE;
+
+/// A value whose one-line form is longer than this is shown as a diff rather than inline.
+pub const LONG_VALUE: usize = 60;
+
+/// How a scan ended, in the order the verdict line is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The scan could not see everything: never reads as clean.
+    Incomplete,
+    /// Findings at or above `fail_on` (exit 2).
+    Drift,
+    /// Findings, all below `fail_on`.
+    BelowThreshold,
+    /// Nothing found and everything seen.
+    Clean,
+}
+
+impl Verdict {
+    pub fn of(report: &ScanReport) -> Verdict {
+        if !report.is_complete() {
+            Verdict::Incomplete
+        } else if report.fails() {
+            Verdict::Drift
+        } else if !report.findings.is_empty() {
+            Verdict::BelowThreshold
+        } else {
+            Verdict::Clean
+        }
+    }
+}
+
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `6 changed, 1 missing, 3 unmanaged`.
+pub fn drift_counts(report: &ScanReport) -> String {
+    let s = &report.summary;
+    format!(
+        "{} changed, {} missing, {} unmanaged",
+        s.changed, s.missing, s.unmanaged
+    )
+}
+
+/// Why a scan is incomplete, in a few words: `2 gaps, 3 resources in regions not scanned`.
+pub fn why_incomplete(report: &ScanReport) -> String {
+    let mut parts = Vec::new();
+    if !report.gaps.is_empty() {
+        parts.push(plural(report.gaps.len(), "gap", "gaps"));
+    }
+    let region = report
+        .not_checked
+        .iter()
+        .filter(|n| {
+            matches!(
+                n.reason,
+                NotCheckedReason::RegionNotScanned(_) | NotCheckedReason::RegionUnknown
+            )
+        })
+        .count();
+    if region > 0 {
+        parts.push(plural(
+            region,
+            "resource in a region not scanned (or unknown)",
+            "resources in regions not scanned (or unknown)",
+        ));
+    }
+    let hidden = report
+        .not_checked
+        .iter()
+        .filter(|n| n.reason == NotCheckedReason::Unobserved)
+        .count();
+    if hidden > 0 {
+        parts.push(plural(
+            hidden,
+            "resource hidden by a gap",
+            "resources hidden by gaps",
+        ));
+    }
+    let unsupported = report.unsupported();
+    if unsupported > 0 && (report.strict || report.unchecked == Unchecked::Fail) {
+        parts.push(plural(
+            unsupported,
+            "resource of an unsupported type",
+            "resources of unsupported types",
+        ));
+    }
+    parts.join(", ")
+}
+
+/// The one-line verdict every format leads with (without styling).
+pub fn verdict_line(report: &ScanReport) -> String {
+    let drift = drift_counts(report);
+    match Verdict::of(report) {
+        Verdict::Incomplete => format!(
+            "INCOMPLETE: the scan could not see everything ({}). Seen: {drift}.",
+            why_incomplete(report)
+        ),
+        Verdict::Clean => format!(
+            "No drift: {} match what the cloud reports.",
+            plural(
+                report.summary.checked,
+                "checked resource",
+                "checked resources"
+            )
+        ),
+        Verdict::BelowThreshold => format!(
+            "Drift below the fail_on threshold ({}): {drift}; {}.",
+            report.fail_on.unwrap_or(Severity::Info),
+            severity_counts(report)
+        ),
+        Verdict::Drift => format!("Drift: {drift}; {}.", severity_counts(report)),
+    }
+}
+
+/// `3 critical, 2 high, 3 medium`: the findings per severity, the levels that have any.
+pub fn severity_counts(report: &ScanReport) -> String {
+    let parts: Vec<String> = counts_by_severity(&report.findings)
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    if parts.is_empty() {
+        "no findings".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// A finding's name: its address, or `TYPE ID` for an unmanaged resource.
+pub fn finding_name(f: &Finding) -> String {
+    let d = &f.drift;
+    d.address
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| format!("{} {}", d.resource_type, d.id))
+}
+
+/// The order every human format uses: most severe first, then by name, kind and id.
+pub fn severity_order(findings: &[Finding]) -> Vec<&Finding> {
+    let mut v: Vec<&Finding> = findings.iter().collect();
+    v.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| finding_name(a).cmp(&finding_name(b)))
+            .then_with(|| a.drift.kind.cmp(&b.drift.kind))
+            .then_with(|| a.drift.id.cmp(&b.drift.id))
+    });
+    v
+}
+
+/// Findings per severity, most severe first, every level present (zero counts included).
+pub fn counts_by_severity(findings: &[Finding]) -> Vec<(Severity, usize)> {
+    Severity::ALL
+        .iter()
+        .map(|s| (*s, findings.iter().filter(|f| f.severity == *s).count()))
+        .collect()
+}
+
+/// Findings per kind, in kind order (changed, missing, unmanaged).
+pub fn counts_by_kind(findings: &[Finding]) -> Vec<(DriftKind, usize)> {
+    [DriftKind::Changed, DriftKind::Missing, DriftKind::Unmanaged]
+        .iter()
+        .map(|k| (*k, findings.iter().filter(|f| f.drift.kind == *k).count()))
+        .collect()
+}
+
+/// One change of a finding as every format shows it: masked values, the observed one in the
+/// recorded one's order where they agree by meaning.
+#[derive(Debug, Clone)]
+pub struct ShownChange {
+    pub path: String,
+    pub recorded: Masked,
+    pub observed: Masked,
+    /// The rule that graded this change, and its severity.
+    pub rule: Option<(Severity, String)>,
+}
+
+impl ShownChange {
+    /// Whether the values are documents or too long for a cell: shown as a line diff.
+    pub fn is_long(&self) -> bool {
+        is_long(&self.recorded) || is_long(&self.observed)
+    }
+
+    /// The unified line diff (`--- recorded` / `+++ observed`), without styling.
+    pub fn diff(&self) -> String {
+        unified_diff(&diff_text(&self.recorded), &diff_text(&self.observed))
+    }
+
+    /// `"t3.micro" -> "t3.large"`.
+    pub fn inline(&self) -> String {
+        format!("{} -> {}", self.recorded.inline(), self.observed.inline())
+    }
+
+    /// A few words for a message: the inline values when short, else `document changed`.
+    pub fn brief(&self) -> String {
+        if self.is_long() {
+            format!("{} (changed, see diff)", self.path)
+        } else {
+            format!("{}: {}", self.path, self.inline())
+        }
+    }
+}
+
+/// The changes of a finding, masked, in path order.
+pub fn shown_changes(f: &Finding) -> Vec<ShownChange> {
+    f.drift
+        .changes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ShownChange {
+            path: c.path.to_string(),
+            recorded: mask(&c.recorded),
+            observed: mask(&crate::normalize::align::observed_like(
+                &c.recorded,
+                &c.observed,
+            )),
+            rule: f.change_rules.get(i).map(|h| (h.severity, h.rule.clone())),
+        })
+        .collect()
+}
+
+/// What a finding is about, in one line without values: `changed: instance_type, tags.team`,
+/// `missing`, `unmanaged`.
+pub fn kind_and_paths(f: &Finding) -> String {
+    let d = &f.drift;
+    if d.changes.is_empty() {
+        return d.kind.as_str().to_string();
+    }
+    let paths: Vec<String> = d.changes.iter().map(|c| c.path.to_string()).collect();
+    format!("{}: {}", d.kind.as_str(), paths.join(", "))
+}
+
+/// Whether a changed value is shown as a diff rather than in a cell.
+pub fn is_long(m: &Masked) -> bool {
+    m.is_json_text() || m.is_multiline() || m.inline().chars().count() > LONG_VALUE
+}
+
+/// The text a long value is diffed as: a document pretty-printed in its own key order; a list
+/// or map as pretty JSON, with the documents inside it (an `inline_policy` block's `policy`)
+/// shown as JSON rather than as one escaped string.
+pub fn diff_text(m: &Masked) -> String {
+    if m.is_null() {
+        return String::new();
+    }
+    match m.to_json() {
+        j @ (serde_json::Value::Array(_) | serde_json::Value::Object(_)) => {
+            let mut s = serde_json::to_string_pretty(&expand_documents(j)).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        _ => m.document().unwrap_or_else(|| format!("{}\n", m.inline())),
+    }
+}
+
+/// Strings inside `v` that hold a JSON object or array, replaced by that JSON.
+fn expand_documents(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        J::String(s) => {
+            let t = s.trim_start();
+            match serde_json::from_str::<J>(&s) {
+                Ok(doc @ (J::Object(_) | J::Array(_))) if t.starts_with(['{', '[']) => doc,
+                _ => J::String(s),
+            }
+        }
+        J::Array(a) => J::Array(a.into_iter().map(expand_documents).collect()),
+        J::Object(o) => J::Object(
+            o.into_iter()
+                .map(|(k, v)| (k, expand_documents(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// A unified line diff with three lines of context, headed `--- recorded` / `+++ observed`.
+pub fn unified_diff(before: &str, after: &str) -> String {
+    let diff = TextDiff::from_lines(before, after);
+    let mut text = diff
+        .unified_diff()
+        .context_radius(3)
+        .missing_newline_hint(false)
+        .header("recorded", "observed")
+        .to_string();
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
+/// Where a rule comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleOrigin {
+    /// The built-in catalogue (`driftgate rules`).
+    BuiltIn,
+    /// A `rule` block of the policy file, at this place (`driftgate.hcl:7`).
+    Policy(String),
+    /// A rule id a finding names that neither the catalogue nor the policy defines.
+    Unknown,
+}
+
+/// A rule as reports describe it: what `driftgate rules explain` says, with the severity the
+/// policy gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleDoc {
+    pub id: String,
+    /// The severity after the policy's re-grades.
+    pub severity: Severity,
+    /// One line.
+    pub summary: String,
+    pub explanation: String,
+    /// A few words: why a finding of this rule has its severity.
+    pub why: String,
+    pub origin: RuleOrigin,
+}
+
+/// The rules a report can name: the built-in catalogue (re-graded by the policy), then the
+/// policy's own rules, in the policy file's order.
+pub fn rule_docs(policy: &Policy) -> Vec<RuleDoc> {
+    let mut out: Vec<RuleDoc> = CATALOGUE
+        .iter()
+        .map(|r| RuleDoc {
+            id: r.id.to_string(),
+            severity: policy.severity_of(r),
+            summary: r.summary.to_string(),
+            explanation: r.explanation.to_string(),
+            why: r.why.to_string(),
+            origin: RuleOrigin::BuiltIn,
+        })
+        .collect();
+    for r in &policy.rules {
+        let selectors: Vec<String> = [
+            ("resource_type", &r.resource_type),
+            ("address", &r.address),
+            ("id", &r.cloud_id),
+            ("path", &r.path),
+        ]
+        .iter()
+        .filter_map(|(k, p)| p.as_ref().map(|p| format!("{k} = {:?}", p.as_str())))
+        .chain((!r.kinds.is_empty()).then(|| {
+            let kinds: Vec<&str> = r.kinds.iter().map(|k| k.as_str()).collect();
+            format!("kinds = {kinds:?}")
+        }))
+        .collect();
+        let selectors = if selectors.is_empty() {
+            "every finding".to_string()
+        } else {
+            selectors.join(", ")
+        };
+        out.push(RuleDoc {
+            id: r.id.clone(),
+            severity: r.severity,
+            summary: format!("Team rule `{}` ({}): {selectors}", r.id, r.source),
+            explanation: format!(
+                "A rule of the policy file {}: drift matching {selectors} is graded {}.",
+                r.source, r.severity
+            ),
+            why: format!("team rule at {}", r.source),
+            origin: RuleOrigin::Policy(r.source.clone()),
+        });
+    }
+    out
+}
+
+/// The rule docs of the rules a report's findings name that `docs` does not define (so a
+/// format that must describe every rule it references always can).
+pub fn with_referenced(mut docs: Vec<RuleDoc>, report: &ScanReport) -> Vec<RuleDoc> {
+    let mut missing: BTreeMap<String, Severity> = BTreeMap::new();
+    for f in report.findings.iter().chain(&report.ignored) {
+        let ids = std::iter::once((f.rule.as_str(), f.severity))
+            .chain(f.change_rules.iter().map(|h| (h.rule.as_str(), h.severity)));
+        for (id, sev) in ids {
+            if !docs.iter().any(|d| d.id == id) {
+                let e = missing.entry(id.to_string()).or_insert(sev);
+                *e = (*e).max(sev);
+            }
+        }
+    }
+    for (id, severity) in missing {
+        docs.push(RuleDoc {
+            summary: format!("Rule `{id}`"),
+            explanation: format!("The rule `{id}` graded this finding."),
+            why: format!("rule {id}"),
+            id,
+            severity,
+            origin: RuleOrigin::Unknown,
+        });
+    }
+    docs
+}
+
+/// Why a finding has its severity, in a few words: the rule's reason (from `docs`, else the
+/// built-in catalogue), and the severity the policy gave it when that is not the rule's default.
+pub fn why(f: &Finding, docs: &[RuleDoc]) -> String {
+    let builtin = crate::policy::rules::find(&f.rule);
+    let base = docs
+        .iter()
+        .find(|d| d.id == f.rule)
+        .map(|d| d.why.clone())
+        .or_else(|| builtin.map(|b| b.why.to_string()))
+        .unwrap_or_else(|| format!("rule {}", f.rule));
+    let base = match detail(f) {
+        Some(d) => format!("{base} ({d})"),
+        None => base,
+    };
+    match builtin {
+        Some(b) if b.severity != f.severity => {
+            format!("{base}; graded {} by the policy", f.severity)
+        }
+        _ => base,
+    }
+}
+
+/// The specifics behind the finding's rule (`tcp 22 from 0.0.0.0/0`), from the built-in rule's
+/// `detail`. Never for a drift that holds a secret anywhere: the detail is drawn from values,
+/// and a value that is a secret stays one.
+fn detail(f: &Finding) -> Option<String> {
+    use crate::policy::rules::Subject;
+    let rule = crate::policy::rules::find(&f.rule)?;
+    let explain = rule.detail?;
+    let d = &f.drift;
+    let secret = d.changes.iter().any(|c| {
+        [&c.before, &c.after, &c.recorded, &c.observed]
+            .iter()
+            .any(|v| mask(v).contains_redacted())
+    }) || d
+        .observed
+        .as_ref()
+        .is_some_and(|o| o.values().any(|v| mask(v).contains_redacted()));
+    if secret {
+        return None;
+    }
+    let subject = if d.changes.is_empty() {
+        Subject::Resource { drift: d }
+    } else {
+        let change = d
+            .changes
+            .iter()
+            .zip(&f.change_rules)
+            .find(|(_, hit)| hit.rule == f.rule)
+            .map(|(c, _)| c)?;
+        Subject::Change { drift: d, change }
+    };
+    explain(&subject)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::sample::sample_report;
+
+    #[test]
+    fn most_severe_first_then_by_name() {
+        let report = sample_report();
+        let order: Vec<(Severity, String)> = severity_order(&report.findings)
+            .iter()
+            .map(|f| (f.severity, finding_name(f)))
+            .collect();
+        let mut sorted = order.clone();
+        sorted.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        assert_eq!(order, sorted);
+        assert_eq!(order.len(), report.findings.len());
+    }
+
+    #[test]
+    fn every_builtin_rule_says_why_in_a_few_words() {
+        for d in rule_docs(&Policy::default()) {
+            let words = d.why.split_whitespace().count();
+            assert!(
+                (1..=8).contains(&words),
+                "{}: `{}` is not a few words",
+                d.id,
+                d.why
+            );
+        }
+    }
+
+    #[test]
+    fn why_names_what_was_opened_and_never_from_a_secret() {
+        use crate::model::{Change, Drift, DriftKind, Path, Value};
+        let block = |cidr: Value| {
+            Value::Map(
+                [
+                    ("protocol", Value::str("tcp")),
+                    ("from_port", Value::from(22)),
+                    ("to_port", Value::from(22)),
+                    ("cidr_blocks", Value::List(vec![cidr])),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            )
+        };
+        let finding = |cidr: Value| {
+            let drift = Drift {
+                kind: DriftKind::Changed,
+                resource_type: "aws_security_group".into(),
+                id: "sg-1".into(),
+                address: Some(crate::model::Address::managed("aws_security_group", "web")),
+                state: None,
+                region: None,
+                changes: vec![Change::new(
+                    Path::root("ingress"),
+                    Value::List(vec![]),
+                    Value::List(vec![block(cidr)]),
+                )],
+                observed: None,
+            };
+            crate::policy::classify::classify_drift(drift, &Policy::default())
+        };
+        let f = finding(Value::str("0.0.0.0/0"));
+        assert_eq!(f.rule, "ingress_open_world_admin");
+        assert_eq!(
+            why(&f, &[]),
+            "SSH/RDP/all ports opened to the internet (tcp 22 from 0.0.0.0/0)"
+        );
+        let f = finding(Value::sensitive(Value::str("0.0.0.0/0")));
+        assert_eq!(f.rule, "ingress_open_world_admin");
+        assert_eq!(why(&f, &[]), "SSH/RDP/all ports opened to the internet");
+    }
+
+    #[test]
+    fn unknown_rule_ids_get_a_doc() {
+        let mut report = sample_report();
+        report.findings[0].rule = "made_up".into();
+        let docs = with_referenced(rule_docs(&Policy::default()), &report);
+        let d = docs.iter().find(|d| d.id == "made_up").unwrap();
+        assert_eq!(d.origin, RuleOrigin::Unknown);
+    }
+}
