@@ -11,6 +11,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod apply;
+pub mod approval;
 pub mod audit;
 pub mod cli;
 pub mod diff;

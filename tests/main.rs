@@ -4,6 +4,7 @@
 mod support;
 
 mod apply;
+mod approvals;
 mod audit;
 mod build;
 mod cli;

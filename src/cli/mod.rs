@@ -48,6 +48,35 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Check the audit log's hash chain, or show its entries.
     Audit(AuditArgs),
+    /// Make an approver's Ed25519 key: writes the private key (mode 0600) and prints the line
+    /// for the policy's `approval { approvers = {...} }`.
+    Keygen(KeygenArgs),
+    /// Sign an approval of a plan: shows the plan on stderr, prints the approval token alone
+    /// on stdout (for `apply --approve`).
+    Approve(ApproveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// The approver's name, as the policy lists it.
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// Where to write the private key (never overwritten).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// The plan file to approve.
+    #[arg(value_name = "PLAN")]
+    pub plan: PathBuf,
+    /// The approver's private key (`driftgate keygen`).
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// How long the approval stays valid: 30m, 24h, 7d.
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_ttl)]
+    pub expires: time::Duration,
 }
 
 #[derive(Debug, Args)]
@@ -55,9 +84,10 @@ pub struct ApplyArgs {
     /// The plan file `driftgate plan` wrote.
     #[arg(value_name = "PLAN")]
     pub plan: PathBuf,
-    /// The approval token `driftgate plan` printed for this plan.
+    /// The token `driftgate plan` printed for this plan; or, when the policy has an
+    /// `approval` block, a signed approval (`driftgate approve`). Repeat for several.
     #[arg(long, value_name = "TOKEN")]
-    pub approve: Option<String>,
+    pub approve: Vec<String>,
     /// Make every check and print the calls it would make; change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -454,6 +484,23 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
                 format: args.format.into(),
             };
             runtime.block_on(ops::apply::run(&options, &settings))
+        }
+        Command::Keygen(args) => {
+            let settings = settings_from_env(ColorChoice::Never, audit_log);
+            let options = ops::approve::KeygenOptions {
+                name: args.name,
+                out: args.out,
+            };
+            ops::approve::keygen(&options, &settings)
+        }
+        Command::Approve(args) => {
+            let settings = settings_from_env(ColorChoice::Never, audit_log);
+            let options = ops::approve::ApproveOptions {
+                plan: args.plan,
+                key: args.key,
+                expires: args.expires,
+            };
+            ops::approve::approve(&options, &settings)
         }
         Command::Audit(args) => {
             let settings = settings_from_env(ColorChoice::Never, audit_log);

@@ -22,8 +22,9 @@ use crate::render;
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
     pub plan: PathBuf,
-    /// `--approve`: the token `driftgate plan` printed.
-    pub approve: Option<String>,
+    /// `--approve` (repeatable): the token `driftgate plan` printed, or signed approvals
+    /// (`driftgate approve`) when the policy has an `approval` block.
+    pub approve: Vec<String>,
     /// Every check, no change: print the calls it would make.
     pub dry_run: bool,
     /// The configuration and policy the plan was made with (same defaults as `plan`).
@@ -177,17 +178,27 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
     let log = Log::open(&settings.audit_log);
     let origin = settings.audit_origin();
     let shown = super::display_path(&o.plan);
-    let refuse = |plan: Option<&str>, reason: String| -> Result<Outcome> {
+    let refuse_as = |plan: Option<&str>, refusal: Option<&Refusal>, reason: String| {
         let mut e = Entry::new(&origin, "apply", Audited::Refused)
             .reason(reason.clone())
             .dry_run(o.dry_run);
         if let Some(p) = plan {
             e = e.plan(p);
         }
+        if let Some((approver, fingerprint)) = refusal.map(Refusal::approver) {
+            if let Some(a) = approver {
+                e = e.detail("approver", a);
+            }
+            if let Some(f) = fingerprint {
+                e = e.detail("key_fingerprint", f);
+            }
+        }
         log.append(&e)?;
         render::notice::refused(&reason);
         Ok(Outcome::Incomplete)
     };
+    let refuse =
+        |plan: Option<&str>, reason: String| -> Result<Outcome> { refuse_as(plan, None, reason) };
 
     let text = std::fs::read_to_string(&o.plan).map_err(|source| Error::PlanRead {
         path: shown.clone(),
@@ -205,17 +216,25 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
     if let Some(at) = lock.applied_at() {
         return refuse(Some(&digest), Refusal::AlreadyApplied { at }.to_string());
     }
-    // The token first: without it nothing else is worth a call to AWS.
-    match &o.approve {
-        None => return refuse(Some(&digest), Refusal::NoToken.to_string()),
-        Some(t) if *t != plan::digest::token(&digest) => {
-            return refuse(Some(&digest), Refusal::WrongToken.to_string());
-        }
-        Some(_) => {}
+    // The approvals first: without them nothing else is worth a call to AWS. Approvers come
+    // from the policy digested into the plan: a policy that changed since is refused first.
+    let scan = scan_options(&plan, o);
+    let policy = super::scan::load_policy(&scan, settings)?;
+    if super::plan::policy_digest(&scan, settings)? != plan.inputs.policy {
+        let changed = Refusal::InputsChanged(vec!["the policy file changed".into()]);
+        return refuse(Some(&digest), changed.to_string());
+    }
+    let consent = apply::Consent {
+        given: &o.approve,
+        rule: policy.approval.as_ref(),
+        now: settings.now,
+    };
+    if let Err(denied) = crate::approval::check(&plan, consent.rule, consent.given, consent.now) {
+        let r = Refusal::of(denied);
+        return refuse_as(Some(&digest), Some(&r), r.to_string());
     }
 
     // Read every input again and observe the live cloud (never a recorded observation).
-    let scan = scan_options(&plan, o);
     let ev = super::scan::evaluate(&scan, settings).await?;
     let inputs_now = super::plan::inputs(&ev, &scan, settings)?;
     if !ev.report.is_complete() {
@@ -238,11 +257,24 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
         key: &plan::expectation_key(&ev.states),
     })
     .unwrap_or_default();
-    let verified: VerifiedPlan =
-        match apply::verify(plan, o.approve.as_deref(), &inputs_now, &fresh) {
-            Ok(v) => v,
-            Err(r) => return refuse(Some(&digest), r.to_string()),
-        };
+    let verified: VerifiedPlan = match apply::verify(plan, &consent, &inputs_now, &fresh) {
+        Ok(v) => v,
+        Err(r) => return refuse_as(Some(&digest), Some(&r), r.to_string()),
+    };
+    for a in verified.approvals() {
+        log.append(
+            &Entry::new(&origin, "apply", Audited::Ok)
+                .plan(&digest)
+                .dry_run(o.dry_run)
+                .reason(format!("approval by {} accepted", a.approver))
+                .detail("approver", &a.approver)
+                .detail("key_fingerprint", &a.fingerprint)
+                .detail(
+                    "approval_expires",
+                    crate::plan::wire::format_time(a.expires),
+                ),
+        )?;
+    }
 
     let mut outcomes: BTreeMap<String, Done> = BTreeMap::new();
     if o.dry_run {

@@ -6,6 +6,7 @@
 //! stages between are pure.
 
 pub mod apply;
+pub mod approve;
 pub mod audit;
 pub mod observe;
 pub mod plan;

@@ -170,7 +170,7 @@ fn configuration_digest(dir: &Path) -> Result<String> {
 }
 
 /// SHA-256 of the policy file, and of ./.driftignore after it when one exists.
-fn policy_digest(args: &ScanOptions, settings: &Settings) -> Result<Option<String>> {
+pub(crate) fn policy_digest(args: &ScanOptions, settings: &Settings) -> Result<Option<String>> {
     let ignore = settings.cwd.join(".driftignore");
     let extra: Vec<&Path> = if ignore.exists() {
         vec![ignore.as_path()]

@@ -35,6 +35,7 @@ use hcl::edit::expr::Expression;
 use hcl::edit::structure::{Attribute, Block, Body, Structure};
 use miette::{NamedSource, SourceSpan};
 
+use crate::approval::{ApprovalRule, Approver, PublicKey, valid_name};
 use crate::error::{Error, Result};
 use crate::model::{Drift, DriftKind, IgnoreMatch, Path, Severity};
 use crate::policy::driftignore::DriftIgnore;
@@ -159,6 +160,8 @@ pub struct Policy {
     pub rules: Vec<CustomRule>,
     pub ignores: Vec<Ignore>,
     pub driftignore: Option<DriftIgnore>,
+    /// The `approval` block: who must sign a plan before `apply` runs it (`crate::approval`).
+    pub approval: Option<ApprovalRule>,
 }
 
 impl Policy {
@@ -190,7 +193,9 @@ pub fn exit_threshold(cli: Option<Severity>, policy: &Policy) -> Severity {
     cli.or(policy.fail_on()).unwrap_or(Severity::Info)
 }
 
-const TOP_KEYS: &[&str] = &["fail_on", "unchecked", "rule", "ignore"];
+const TOP_KEYS: &[&str] = &["fail_on", "unchecked", "rule", "ignore", "approval"];
+const APPROVAL_KEYS: &[&str] = &["required", "approvers", "min_severity"];
+const APPROVER_KEYS: &[&str] = &["key", "aws_principal"];
 const RULE_KEYS: &[&str] = &[
     "severity",
     "resource_type",
@@ -369,6 +374,25 @@ impl Parser<'_> {
                         ));
                     }
                     policy.ignores.push(self.ignore(b)?);
+                }
+                Structure::Block(b) if b.ident.as_str() == "approval" => {
+                    if let Some(l) = b.labels.first() {
+                        return Err(self.invalid(
+                            l.span(),
+                            "an `approval` block takes no label",
+                            "remove this label",
+                            "write `approval { required = 2 approvers = { alice = \"ed25519:...\" } }`",
+                        ));
+                    }
+                    if policy.approval.is_some() {
+                        return Err(self.invalid(
+                            b.ident.span(),
+                            "the policy has two `approval` blocks",
+                            "second block",
+                            "merge them into one",
+                        ));
+                    }
+                    policy.approval = Some(self.approval(b)?);
                 }
                 Structure::Block(b) => {
                     return Err(self.unknown_key(
@@ -617,6 +641,167 @@ impl Parser<'_> {
             expires,
             source: self.line(ident),
         })
+    }
+
+    fn approval(&self, b: &Block) -> Result<ApprovalRule> {
+        let attrs = self.attributes(b, "the `approval` block", APPROVAL_KEYS)?;
+        let ident = b.ident.span();
+        let Some(approvers_attr) = attrs.get("approvers") else {
+            return Err(self.invalid(
+                ident,
+                "the `approval` block has no `approvers`",
+                "approvers missing",
+                "add `approvers = { alice = \"ed25519:...\" }`; `driftgate keygen --name alice --out alice.key` prints the line",
+            ));
+        };
+        let Expression::Object(object) = &approvers_attr.value else {
+            return Err(self.invalid(
+                approvers_attr.value.span(),
+                "`approvers` must be an object",
+                "expected `{ name = \"ed25519:...\", ... }`",
+                "write `approvers = { alice = \"ed25519:...\", bob = \"ed25519:...\" }`",
+            ));
+        };
+        let mut approvers = BTreeMap::new();
+        let mut keys: BTreeMap<PublicKey, String> = BTreeMap::new();
+        for (k, v) in object.iter() {
+            let (name, at) = match k {
+                hcl::edit::expr::ObjectKey::Ident(i) => (i.as_str().to_string(), i.span()),
+                hcl::edit::expr::ObjectKey::Expression(Expression::String(s)) => {
+                    (s.value().as_str().to_string(), s.span())
+                }
+                hcl::edit::expr::ObjectKey::Expression(e) => {
+                    return Err(self.invalid(
+                        e.span(),
+                        "an approver's name must be a plain name",
+                        "expected a name",
+                        "write `alice = \"ed25519:...\"`",
+                    ));
+                }
+            };
+            if !valid_name(&name) {
+                return Err(self.invalid(
+                    at,
+                    format!("`{name}` is not a valid approver name"),
+                    "invalid name",
+                    "a name is letters, digits, `_` and `-`, starting with a letter (the name in the approver's key file)",
+                ));
+            }
+            let approver = self.approver(&name, v.expr())?;
+            if let Some(other) = keys.insert(approver.key, name.clone()) {
+                return Err(self.invalid(
+                    v.expr().span(),
+                    format!("`{name}` and `{other}` have the same key"),
+                    "same key as another approver",
+                    "each approver needs their own key (`driftgate keygen`): one key for two names would let one person count twice",
+                ));
+            }
+            if approvers.insert(name.clone(), approver).is_some() {
+                return Err(self.invalid(
+                    at,
+                    format!("approver `{name}` is listed twice"),
+                    "listed again here",
+                    "keep one of the two",
+                ));
+            }
+        }
+        let required = match attrs.get("required") {
+            None => 1,
+            Some(a) => match &a.value {
+                Expression::Number(n) => {
+                    n.value().as_u64().filter(|n| *n >= 1).ok_or_else(|| {
+                        self.invalid(
+                            a.value.span(),
+                            "`required` must be a whole number of at least 1",
+                            "expected 1, 2, ...",
+                            "`required` is how many distinct approvers must sign a plan",
+                        )
+                    })? as usize
+                }
+                other => {
+                    return Err(self.invalid(
+                        other.span(),
+                        "`required` must be a number",
+                        "expected a number",
+                        "write `required = 2`",
+                    ));
+                }
+            },
+        };
+        if required > approvers.len() {
+            return Err(self.invalid(
+                attrs.get("required").and_then(|a| a.value.span()).or(ident),
+                format!(
+                    "`required = {required}` but only {} approvers are listed: no plan could ever be applied",
+                    approvers.len()
+                ),
+                "more than the approvers",
+                "list more approvers, or lower `required` (the plan's author never counts, so list at least one more than `required`)",
+            ));
+        }
+        Ok(ApprovalRule {
+            required,
+            approvers,
+            min_severity: attrs
+                .get("min_severity")
+                .map(|a| self.severity(a))
+                .transpose()?,
+            source: self.line(ident),
+        })
+    }
+
+    /// One approver: `"ed25519:..."`, or `{ key = "ed25519:...", aws_principal = "arn:..." }`.
+    fn approver(&self, name: &str, e: &Expression) -> Result<Approver> {
+        let key = |s: &str, at: Option<Range<usize>>| {
+            s.parse::<PublicKey>().map_err(|why| {
+                self.invalid(
+                    at,
+                    format!("the key of approver `{name}` is not valid: {why}"),
+                    "invalid key",
+                    "paste the line `driftgate keygen` printed: `alice = \"ed25519:<base64>\"`",
+                )
+            })
+        };
+        match e {
+            Expression::String(s) => Ok(Approver {
+                key: key(s.value().as_str(), e.span())?,
+                aws_principal: None,
+            }),
+            Expression::Object(o) => {
+                let mut fields: BTreeMap<String, (String, Option<Range<usize>>)> = BTreeMap::new();
+                for (k, v) in o.iter() {
+                    let field = match k {
+                        hcl::edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
+                        hcl::edit::expr::ObjectKey::Expression(Expression::String(s)) => {
+                            s.value().as_str().to_string()
+                        }
+                        hcl::edit::expr::ObjectKey::Expression(x) => {
+                            return Err(self.invalid(x.span(), "expected a field name", "here", "write `key = \"ed25519:...\"`"));
+                        }
+                    };
+                    if !APPROVER_KEYS.contains(&field.as_str()) {
+                        return Err(self.unknown_key(&field, v.expr().span(), &format!("approver `{name}`"), APPROVER_KEYS));
+                    }
+                    let Expression::String(s) = v.expr() else {
+                        return Err(self.invalid(v.expr().span(), format!("`{field}` must be a string"), "expected a quoted string", "write a literal string in double quotes"));
+                    };
+                    fields.insert(field, (s.value().as_str().to_string(), v.expr().span()));
+                }
+                let Some((k, at)) = fields.get("key") else {
+                    return Err(self.invalid(e.span(), format!("approver `{name}` has no `key`"), "key missing", "write `{ key = \"ed25519:...\", aws_principal = \"arn:aws:iam::...\" }`"));
+                };
+                Ok(Approver {
+                    key: key(k, at.clone())?,
+                    aws_principal: fields.get("aws_principal").map(|(p, _)| p.clone()),
+                })
+            }
+            other => Err(self.invalid(
+                other.span(),
+                format!("approver `{name}` must be a key string or an object"),
+                "expected \"ed25519:...\"",
+                "write `alice = \"ed25519:...\"`, or `alice = { key = \"ed25519:...\", aws_principal = \"arn:...\" }`",
+            )),
+        }
     }
 
     fn date(&self, a: &Attribute) -> Result<time::Date> {

@@ -427,3 +427,97 @@ fn diagnostics_carry_codes() {
         "driftgate::policy::invalid"
     );
 }
+
+mod approval_block {
+    use super::*;
+    use crate::approval::KeyFile;
+
+    fn key(name: &str, b: u8) -> String {
+        KeyFile::from_seed(name, [b; 32]).public().to_string()
+    }
+
+    #[test]
+    fn parses_approvers_required_and_min_severity() {
+        let text = format!(
+            r#"approval {{
+  required     = 2
+  approvers    = {{ alice = "{}", bob = "{}", carol = {{ key = "{}", aws_principal = "arn:aws:iam::1:user/carol" }} }}
+  min_severity = "high"
+}}
+"#,
+            key("alice", 1),
+            key("bob", 2),
+            key("carol", 3)
+        );
+        let p = Policy::parse("driftgate.hcl", &text).unwrap();
+        let a = p.approval.unwrap();
+        assert_eq!(a.required, 2);
+        assert_eq!(a.min_severity, Some(Severity::High));
+        let names: Vec<&String> = a.approvers.keys().collect();
+        assert_eq!(names, ["alice", "bob", "carol"]);
+        assert_eq!(
+            a.approvers["carol"].aws_principal.as_deref(),
+            Some("arn:aws:iam::1:user/carol")
+        );
+        assert_eq!(
+            a.approvers["alice"].key,
+            KeyFile::from_seed("alice", [1; 32]).public()
+        );
+        assert_eq!(a.source, "driftgate.hcl:1");
+    }
+
+    #[test]
+    fn bad_blocks_are_refused_with_a_reason() {
+        let one = key("alice", 1);
+        let block = |body: &str| format!("approval {{\n{body}\n}}\n");
+        let cases = [
+            (
+                block(&format!(
+                    "required = 3\napprovers = {{ alice = \"{one}\" }}"
+                )),
+                "no plan could ever be applied",
+            ),
+            (
+                block(&format!(
+                    "required = 0\napprovers = {{ alice = \"{one}\" }}"
+                )),
+                "at least 1",
+            ),
+            (
+                block("approvers = { alice = \"ed25519:AAAA\" }"),
+                "not valid",
+            ),
+            (
+                block(&format!(
+                    "approvers = {{ alice = \"{one}\", bob = \"{one}\" }}"
+                )),
+                "the same key",
+            ),
+            (
+                block(&format!("requird = 1\napprovers = {{ alice = \"{one}\" }}")),
+                "did you mean `required`",
+            ),
+            (block("required = 1"), "no `approvers`"),
+            (
+                format!(
+                    "{}{}",
+                    block(&format!("approvers = {{ alice = \"{one}\" }}")),
+                    block(&format!("approvers = {{ alice = \"{one}\" }}"))
+                ),
+                "two `approval` blocks",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = parse_err(&text);
+            assert!(err.contains(expected), "{text}\n{err}");
+        }
+    }
+
+    #[test]
+    fn a_policy_without_the_block_has_no_rule() {
+        assert_eq!(
+            Policy::parse("p", "fail_on = \"high\"").unwrap().approval,
+            None
+        );
+    }
+}
