@@ -18,6 +18,13 @@ use crate::support::{driftgate, fixture};
 
 const SECRET: &str = "dg-appr-secret-Qw4Lm9";
 const ROTATED: &str = "dg-appr-rotated-Tx8Pn2";
+const IAM_FROZEN: &str = r#"
+guardrail "iam-frozen" {
+  resource_types = ["aws_iam_*"]
+  actions        = ["revert", "recreate"]
+  reason         = "IAM changes go through the quarterly access review"
+}
+"#;
 
 struct Run {
     moto: Moto,
@@ -206,6 +213,39 @@ async fn drift(moto: &Moto, state: &Path) {
         .unwrap();
 }
 
+/// Out of band: an unmanaged security group in the stack's VPC and an unmanaged IAM user.
+/// Their ids.
+async fn unmanaged(moto: &Moto, state: &Path) -> (String, String) {
+    let sdk = moto.sdk_config().await;
+    let ec2 = aws_sdk_ec2::Client::new(&sdk);
+    let iam = aws_sdk_iam::Client::new(&sdk);
+    let st: Json = serde_json::from_str(&std::fs::read_to_string(state).unwrap()).unwrap();
+    let vpc = st["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "aws_vpc")
+        .and_then(|r| r["instances"][0]["attributes"]["id"].as_str())
+        .unwrap()
+        .to_string();
+    let sg = ec2
+        .create_security_group()
+        .group_name("dg-appr-stray")
+        .description("made by hand")
+        .vpc_id(vpc)
+        .send()
+        .await
+        .unwrap()
+        .group_id
+        .unwrap();
+    iam.create_user()
+        .user_name("dg-appr-stray")
+        .send()
+        .await
+        .unwrap();
+    (sg, "dg-appr-stray".to_string())
+}
+
 /// `keygen` for each name: mode 0600, the policy line on stdout and nothing secret.
 fn keygen(run: &Run, names: &[&str]) -> Vec<String> {
     names
@@ -256,7 +296,7 @@ fn two_of_three_approvers_other_than_the_author_apply_and_every_refusal_holds() 
     std::fs::write(
         run.work.path().join("driftgate.hcl"),
         format!(
-            "approval {{\n  required  = 2\n  approvers = {{\n    {}\n  }}\n}}\n",
+            "approval {{\n  required  = 2\n  approvers = {{\n    {}\n  }}\n}}\n{IAM_FROZEN}",
             lines.join("\n    ")
         ),
     )
@@ -278,6 +318,37 @@ fn two_of_three_approvers_other_than_the_author_apply_and_every_refusal_holds() 
     assert_eq!(code(&o), 2, "{}{}", text(&o.stdout), text(&o.stderr));
     let (o, _) = run.plan("other.json", &["--target", "aws_vpc.main"]);
     assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+    // The guardrail blocks the IAM action in the plan, with its name and reason.
+    let plan_json: Json =
+        serde_json::from_str(&std::fs::read_to_string(run.work.path().join("p.json")).unwrap())
+            .unwrap();
+    let status: Vec<(String, String, String)> = plan_json["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["address"].as_str().unwrap_or("").to_string(),
+                a["status"].as_str().unwrap().to_string(),
+                a["guardrail"]["name"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    for (address, st, rail) in &status {
+        if address.starts_with("aws_iam_") {
+            assert_eq!(
+                (st.as_str(), rail.as_str()),
+                ("blocked", "iam-frozen"),
+                "{status:?}"
+            );
+        } else {
+            assert_eq!((st.as_str(), rail.as_str()), ("planned", ""), "{status:?}");
+        }
+    }
+    assert!(
+        status.iter().any(|(a, _, _)| a.starts_with("aws_iam_")),
+        "{status:?}"
+    );
 
     // approve shows the plan on stderr and prints the token alone on stdout.
     let o = run.dg_as("alice", &["approve", "p.json", "--key", "alice.key"]);
@@ -385,12 +456,66 @@ fn two_of_three_approvers_other_than_the_author_apply_and_every_refusal_holds() 
     assert_eq!(c, 2);
     assert_eq!(after_refusals, drifted, "a refusal changed the cloud");
 
-    // Two valid approvals by people other than the author apply.
+    // Two valid approvals by people other than the author apply the EC2 repairs; the
+    // guardrail's IAM action stays unexecuted, and apply exits 0.
     let o = run.apply("p.json", &[&alice, &bob]);
     assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
     assert_no_secret("apply", &o.stdout);
     let (c, after) = run.scan();
-    assert_eq!((c, after), (0, vec![]));
+    assert_eq!(
+        (c, after),
+        (
+            2,
+            vec!["changed aws_iam_role_policy.app_inline".to_string()]
+        )
+    );
+
+    // --delete-unmanaged: an unmanaged security group is deleted; deleting an unmanaged IAM
+    // user is denied by the built-in guardrail (iam-frozen covers only revert and recreate),
+    // so it stays.
+    let (sg, user) = rt.block_on(unmanaged(&run.moto, &run.state));
+    let (o, _) = run.plan("del.json", &["--delete-unmanaged"]);
+    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+    let del: Json =
+        serde_json::from_str(&std::fs::read_to_string(run.work.path().join("del.json")).unwrap())
+            .unwrap();
+    let find = |id: &str| -> Json {
+        del["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["resource_id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no action for {id}: {del:#}"))
+    };
+    let sg_action = find(&sg);
+    assert_eq!(
+        (sg_action["kind"].as_str(), sg_action["status"].as_str()),
+        (Some("delete"), Some("planned")),
+        "{sg_action:#}"
+    );
+    assert_eq!(sg_action["calls"][0]["api"], "ec2:DeleteSecurityGroup");
+    let user_action = find(&user);
+    assert_eq!(
+        (
+            user_action["kind"].as_str(),
+            user_action["status"].as_str(),
+            user_action["guardrail"]["name"].as_str()
+        ),
+        (
+            Some("delete"),
+            Some("blocked"),
+            Some("iam-principal-delete")
+        ),
+        "{user_action:#}"
+    );
+    let a1 = run.approve("alice", "del.json", &[]);
+    let b1 = run.approve("bob", "del.json", &[]);
+    let o = run.apply("del.json", &[&a1, &b1]);
+    assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
+    let (_, left) = run.scan();
+    assert!(!left.iter().any(|f| f.contains(&sg)), "{left:?}");
+    assert!(left.iter().any(|f| f.contains(&user)), "{left:?}");
 
     // The audit log verifies, names the approvers with their key fingerprints, and every
     // refusal with its reason.
@@ -410,7 +535,16 @@ fn two_of_three_approvers_other_than_the_author_apply_and_every_refusal_holds() 
         })
         .map(|e| e["details"]["approver"].as_str().unwrap())
         .collect();
-    assert_eq!(accepted, ["alice", "bob"], "{log}");
+    // Two applies (the repairs, the deletions), each approved by alice and bob.
+    assert_eq!(accepted, ["alice", "bob", "alice", "bob"], "{log}");
+    // The blocked actions are audited as skipped, naming their guardrail.
+    let skipped: Vec<&str> = entries
+        .iter()
+        .filter(|e| e["command"] == "apply" && e["outcome"] == "skipped")
+        .filter_map(|e| e["details"]["guardrail"].as_str())
+        .collect();
+    assert!(skipped.contains(&"iam-frozen"), "{log}");
+    assert!(skipped.contains(&"iam-principal-delete"), "{log}");
     // Every approver the policy lists is named with their key's fingerprint (mallory is not
     // in the policy: her key is unknown, the entry names her only).
     for e in entries

@@ -32,6 +32,9 @@ pub enum Refusal {
     ApprovalsRequired { required: usize },
     /// Fewer distinct valid approvals than the policy requires.
     TooFewApprovals { valid: usize, required: usize },
+    /// Planned actions that the policy's guardrails block (the plan predates the guardrail,
+    /// or was edited and sealed again).
+    Guardrail(Vec<String>),
 }
 
 impl Refusal {
@@ -77,6 +80,11 @@ impl std::fmt::Display for Refusal {
                 write!(f, "this plan was applied already ({at}); plan again")
             }
             Refusal::BadApproval(r) => write!(f, "{r}"),
+            Refusal::Guardrail(what) => write!(
+                f,
+                "a guardrail of the policy blocks planned actions ({}); plan again",
+                what.join("; ")
+            ),
             Refusal::ApprovalsRequired { required } => write!(
                 f,
                 "the plan token alone is not enough: the policy requires {required} signed approvals by approvers other than the plan's author (`driftgate approve PLAN --key KEY`)"
@@ -250,7 +258,8 @@ pub struct Consent<'a> {
 
 /// Every check `apply` makes before it changes anything. `consent` is `--approve` and the
 /// policy's approval rule; `inputs_now` the inputs read again; `fresh` the actions planned
-/// again from the live cloud.
+/// (and guarded by the policy's guardrails) again from the live cloud: a planned action they
+/// block now is refused.
 pub fn verify(
     plan: Plan,
     consent: &Consent<'_>,
@@ -262,6 +271,10 @@ pub fn verify(
     let changed = changed_inputs(&plan.inputs, inputs_now);
     if !changed.is_empty() {
         return Err(Refusal::InputsChanged(changed));
+    }
+    let unblocked = crate::plan::guardrail::unblocked(&plan.actions, fresh);
+    if !unblocked.is_empty() {
+        return Err(Refusal::Guardrail(unblocked));
     }
     let stale = stale_actions(&plan, fresh);
     if !stale.is_empty() {

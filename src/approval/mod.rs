@@ -391,7 +391,8 @@ pub enum Denied {
 /// approval token (`dga1.`). Any approval that does not count refuses the whole apply (it is
 /// named in the refusal and the audit log). Without an `approval` block, or when
 /// `min_severity` waives it, the plan token (or a valid approval) is enough; otherwise
-/// `required` distinct valid approvals are needed, and the plan token adds nothing.
+/// `required` distinct valid approvals are needed (or more, when a `require_approvals`
+/// guardrail matched an executable action), and the plan token adds nothing.
 pub fn check(
     plan: &Plan,
     rule: Option<&ApprovalRule>,
@@ -452,7 +453,11 @@ pub fn check(
             expires: a.expires,
         });
     }
-    let required = rule.map_or(0, |r| r.required_for(plan));
+    // A `require_approvals` guardrail on an executable action raises the bar (also without
+    // an `approval` block: then nobody can approve, and the plan does not apply).
+    let required = rule
+        .map_or(0, |r| r.required_for(plan))
+        .max(crate::plan::guardrail::approvals_required(&plan.actions));
     if accepted.len() < required {
         return Err(if accepted.is_empty() && plan_tokens > 0 {
             Denied::TokenAlone { required }

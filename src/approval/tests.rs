@@ -36,6 +36,7 @@ fn action(severity: Severity) -> Action {
         expect: vec![],
         manual_command: None,
         reason: "r".into(),
+        guardrail: None,
     }
 }
 

@@ -250,6 +250,10 @@ pub struct PlanArgs {
     /// instead of leaving them manual.
     #[arg(long)]
     pub allow_disruptive: bool,
+    /// Plan the deletion of unmanaged objects instead of their import (subject to the
+    /// guardrails: deleting an IAM principal is denied unless the policy relaxes it).
+    #[arg(long)]
+    pub delete_unmanaged: bool,
     /// Output format of the printed actions.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -362,6 +366,7 @@ impl PlanArgs {
             targets: self.targets.clone(),
             ttl: self.ttl,
             allow_disruptive: self.allow_disruptive,
+            delete_unmanaged: self.delete_unmanaged,
             format: self.format.into(),
         }
     }

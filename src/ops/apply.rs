@@ -246,17 +246,19 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
             .to_string(),
         );
     }
-    let fresh = plan::build(&PlanInput {
+    let mut fresh = plan::build(&PlanInput {
         registry: &ev.registry,
         findings: &ev.report.findings,
         states: &ev.states,
         options: &PlanOptions {
             allow_disruptive: true,
+            delete_unmanaged: true,
             ..PlanOptions::default()
         },
         key: &plan::expectation_key(&ev.states),
     })
     .unwrap_or_default();
+    super::plan::guard(&mut fresh, &policy, &ev);
     let verified: VerifiedPlan = match apply::verify(plan, &consent, &inputs_now, &fresh) {
         Ok(v) => v,
         Err(r) => return refuse_as(Some(&digest), Some(&r), r.to_string()),
@@ -294,6 +296,22 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
         return Ok(Outcome::Clean);
     }
 
+    // Blocked actions are never executed: each is audited with its guardrail.
+    for a in verified
+        .plan()
+        .actions
+        .iter()
+        .filter(|a| a.status == crate::model::plan::ActionStatus::Blocked)
+    {
+        let mut e = Entry::new(&origin, "apply", Audited::Skipped)
+            .plan(&digest)
+            .action(action_ref(a))
+            .reason(a.reason.clone());
+        if let Some(g) = &a.guardrail {
+            e = e.detail("guardrail", &g.name);
+        }
+        log.append(&e)?;
+    }
     let sdk = crate::provider::aws::load_sdk_config(None).await;
     let restored = std::sync::Mutex::new(Vec::new());
     let resolve = resolver(&ev.states, &restored);

@@ -7,10 +7,14 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::model::plan::{Author, Inputs, StateInput};
+use std::collections::BTreeMap;
+
+use crate::model::Value;
+use crate::model::plan::{Action, Author, Inputs, StateInput};
 use crate::ops::scan::{self, Evaluation, ScanOptions};
 use crate::ops::{Outcome, ReportFormat, Settings};
 use crate::plan::{self, PlanInput, PlanOptions};
+use crate::policy::Policy;
 use crate::render;
 
 /// What `driftgate plan` was asked for.
@@ -25,6 +29,8 @@ pub struct PlanCommand {
     /// How long the plan stays valid.
     pub ttl: time::Duration,
     pub allow_disruptive: bool,
+    /// Plan the deletion of unmanaged objects (subject to the guardrails).
+    pub delete_unmanaged: bool,
     pub format: ReportFormat,
 }
 
@@ -59,12 +65,16 @@ async fn plan(
     }
     let findings = &ev.report.findings;
     let key = plan::expectation_key(&ev.states);
+    let policy = scan::load_policy(scan_args, settings)?;
     let options = PlanOptions {
-        allow_disruptive: args.allow_disruptive,
+        // The built-in `disruptive` guardrail: relaxed only by naming it in the policy.
+        allow_disruptive: args.allow_disruptive
+            || plan::guardrail::relaxed(&policy.guardrails, plan::guardrail::DISRUPTIVE),
         targets: args.targets.clone(),
         min_severity: ev.report.fail_on,
+        delete_unmanaged: args.delete_unmanaged,
     };
-    let actions = plan::build(&PlanInput {
+    let mut actions = plan::build(&PlanInput {
         registry: &ev.registry,
         findings,
         states: &ev.states,
@@ -75,6 +85,7 @@ async fn plan(
         glob: b.glob,
         reason: b.reason,
     })?;
+    guard(&mut actions, &policy, &ev);
     let inputs = inputs(&ev, scan_args, settings)?;
     let author = Author {
         actor: settings.actor.clone(),
@@ -109,6 +120,46 @@ async fn plan(
     } else {
         Outcome::Clean
     })
+}
+
+/// Applies the guardrails in force (the policy's and the built-ins it does not name) to the
+/// actions; a resource's tags are the recorded ones, else (unmanaged) the observed ones.
+pub(crate) fn guard(actions: &mut [Action], policy: &Policy, ev: &Evaluation) {
+    let rails = plan::guardrail::in_force(&policy.guardrails);
+    if rails.is_empty() {
+        return;
+    }
+    let text_map = |v: Option<&Value>| -> BTreeMap<String, String> {
+        v.and_then(Value::as_map)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| match v {
+                        Value::Sensitive(_) => None,
+                        v => v.scalar_text().map(|t| (k.clone(), t)),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let tags_of = |a: &Action| -> BTreeMap<String, String> {
+        match &a.address {
+            Some(addr) => text_map(
+                ev.states
+                    .iter()
+                    .flat_map(|s| s.resources.iter())
+                    .find(|r| &r.address == addr)
+                    .and_then(|r| r.attributes.get("tags")),
+            ),
+            None => text_map(
+                ev.observation
+                    .resources
+                    .iter()
+                    .find(|o| o.resource_type == a.resource_type && o.cloud_id == a.resource_id)
+                    .and_then(|o| o.attributes.get("tags")),
+            ),
+        }
+    };
+    plan::guardrail::guard(actions, &rails, &tags_of);
 }
 
 /// The inputs a plan depends on, as they are now: each state's identity and SHA-256, and the

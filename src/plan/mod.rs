@@ -10,6 +10,7 @@
 pub mod aws;
 pub mod digest;
 pub mod file;
+pub mod guardrail;
 pub mod wire;
 
 #[cfg(test)]
@@ -36,6 +37,9 @@ pub struct PlanOptions {
     pub targets: Vec<String>,
     /// Only findings at or above this severity (the scan's `fail_on`); all when `None`.
     pub min_severity: Option<Severity>,
+    /// `--delete-unmanaged`: plan the deletion of unmanaged objects instead of their import
+    /// (subject to the guardrails).
+    pub delete_unmanaged: bool,
 }
 
 /// Everything the planner reads.
@@ -114,6 +118,9 @@ pub fn build(input: &PlanInput<'_>) -> Result<Vec<Action>, BadTarget> {
         match f.drift.kind {
             DriftKind::Changed => actions.extend(planner.revert()),
             DriftKind::Missing => actions.push(planner.recreate(&missing)),
+            DriftKind::Unmanaged if input.options.delete_unmanaged => {
+                actions.push(planner.delete())
+            }
             DriftKind::Unmanaged => actions.push(planner.import()),
         }
     }
@@ -284,6 +291,7 @@ impl Planner<'_> {
             expect,
             manual_command: None,
             reason: String::new(),
+            guardrail: None,
         }
     }
 
@@ -476,6 +484,42 @@ impl Planner<'_> {
                 format!("cannot re-create through the SDK: {why}"),
             ),
         }
+    }
+
+    /// Unmanaged, with `--delete-unmanaged`: remove the object. Executed through the SDK only
+    /// where one call removes exactly the object (a security group); otherwise the AWS CLI
+    /// command a person runs, or a note to delete it by hand.
+    fn delete(&self) -> Action {
+        let d = &self.finding.drift;
+        let a = self.action(ActionKind::Delete, &[]);
+        let id = shell_word(&d.id);
+        let manual = match d.resource_type.as_str() {
+            "aws_security_group" => {
+                return Action {
+                    calls: vec![crate::model::plan::Call::Ec2DeleteSecurityGroup {
+                        group_id: d.id.clone(),
+                    }],
+                    reason: "in no state: delete the unmanaged security group".into(),
+                    ..a
+                };
+            }
+            "aws_instance" => format!("aws ec2 terminate-instances --instance-ids {id}"),
+            "aws_vpc" => format!("aws ec2 delete-vpc --vpc-id {id}"),
+            "aws_subnet" => format!("aws ec2 delete-subnet --subnet-id {id}"),
+            "aws_iam_user" => format!("aws iam delete-user --user-name {id}"),
+            "aws_iam_role" => format!("aws iam delete-role --role-name {id}"),
+            "aws_iam_policy" => format!("aws iam delete-policy --policy-arn {id}"),
+            other => format!("# delete {other} {id} by hand (console or AWS CLI)"),
+        };
+        self.manual(
+            a,
+            manual,
+            format!(
+                "in no state: driftgate does not delete {} objects itself (what depends on them \
+                 must go first); delete it by hand",
+                d.resource_type
+            ),
+        )
     }
 
     /// Unmanaged: the configuration must gain a block first, so this is left to a person.

@@ -37,7 +37,9 @@ use miette::{NamedSource, SourceSpan};
 
 use crate::approval::{ApprovalRule, Approver, PublicKey, valid_name};
 use crate::error::{Error, Result};
+use crate::model::plan::ActionKind;
 use crate::model::{Drift, DriftKind, IgnoreMatch, Path, Severity};
+use crate::plan::guardrail::{self as rail, Effect, Guardrail};
 use crate::policy::driftignore::DriftIgnore;
 use crate::policy::pattern::Pattern;
 use crate::policy::rules;
@@ -162,6 +164,8 @@ pub struct Policy {
     pub driftignore: Option<DriftIgnore>,
     /// The `approval` block: who must sign a plan before `apply` runs it (`crate::approval`).
     pub approval: Option<ApprovalRule>,
+    /// `guardrail "NAME" {}` blocks, in file order (`crate::plan::guardrail`).
+    pub guardrails: Vec<Guardrail>,
 }
 
 impl Policy {
@@ -193,7 +197,24 @@ pub fn exit_threshold(cli: Option<Severity>, policy: &Policy) -> Severity {
     cli.or(policy.fail_on()).unwrap_or(Severity::Info)
 }
 
-const TOP_KEYS: &[&str] = &["fail_on", "unchecked", "rule", "ignore", "approval"];
+const TOP_KEYS: &[&str] = &[
+    "fail_on",
+    "unchecked",
+    "rule",
+    "ignore",
+    "approval",
+    "guardrail",
+];
+const GUARDRAIL_KEYS: &[&str] = &[
+    "resource_types",
+    "addresses",
+    "tags",
+    "actions",
+    "min_severity",
+    "effect",
+    "approvals",
+    "reason",
+];
 const APPROVAL_KEYS: &[&str] = &["required", "approvers", "min_severity"];
 const APPROVER_KEYS: &[&str] = &["key", "aws_principal"];
 const RULE_KEYS: &[&str] = &[
@@ -374,6 +395,27 @@ impl Parser<'_> {
                         ));
                     }
                     policy.ignores.push(self.ignore(b)?);
+                }
+                Structure::Block(b) if b.ident.as_str() == "guardrail" => {
+                    let label = b.labels.first().map(|l| (l.as_str().to_string(), l.span()));
+                    let Some((label, label_span)) = label.filter(|_| b.labels.len() == 1) else {
+                        return Err(self.invalid(
+                            b.ident.span(),
+                            "a `guardrail` block takes exactly one label, its name",
+                            "expected `guardrail \"NAME\" { ... }`",
+                            "write `guardrail \"iam-frozen\" { resource_types = [\"aws_iam_*\"] reason = \"...\" }`",
+                        ));
+                    };
+                    if policy.guardrails.iter().any(|g| g.name == label) {
+                        return Err(self.invalid(
+                            label_span,
+                            format!("guardrail `{label}` is defined twice"),
+                            "second definition",
+                            "merge the two blocks",
+                        ));
+                    }
+                    let g = self.guardrail(b, label, label_span)?;
+                    policy.guardrails.push(g);
                 }
                 Structure::Block(b) if b.ident.as_str() == "approval" => {
                     if let Some(l) = b.labels.first() {
@@ -641,6 +683,201 @@ impl Parser<'_> {
             expires,
             source: self.line(ident),
         })
+    }
+
+    fn guardrail(
+        &self,
+        b: &Block,
+        name: String,
+        label_span: Option<Range<usize>>,
+    ) -> Result<Guardrail> {
+        let context = format!("guardrail \"{name}\"");
+        let attrs = self.attributes(b, &context, GUARDRAIL_KEYS)?;
+        let builtin = rail::BUILTIN.contains(&name.as_str());
+        let Some(reason) = attrs.get("reason") else {
+            return Err(self.invalid(
+                label_span,
+                format!("guardrail `{name}` has no `reason`"),
+                "reason missing",
+                "say why, e.g. `reason = \"IAM changes go through the quarterly access review\"`: the plan shows it on every action it blocks",
+            ));
+        };
+        let reason = self.string(reason)?.to_string();
+        let effect = match attrs.get("effect").map(|a| (a, self.string(a))) {
+            None => Effect::Deny,
+            Some((_, Ok("deny"))) => Effect::Deny,
+            Some((_, Ok("allow"))) if builtin => Effect::Allow,
+            Some((_, Ok("require_approvals"))) => {
+                let Some(n) = attrs.get("approvals") else {
+                    return Err(self.invalid(
+                        label_span,
+                        format!("guardrail `{name}` requires approvals but says not how many"),
+                        "approvals missing",
+                        "add `approvals = 3` (signed approvals, see docs/approvals.md)",
+                    ));
+                };
+                let count = match &n.value {
+                    Expression::Number(x) => x.value().as_u64().filter(|v| (1..=100).contains(v)),
+                    _ => None,
+                };
+                let Some(count) = count else {
+                    return Err(self.invalid(
+                        n.value.span(),
+                        "`approvals` must be a whole number from 1 to 100",
+                        "expected a number",
+                        "write `approvals = 3`",
+                    ));
+                };
+                Effect::RequireApprovals(count as u32)
+            }
+            Some((a, Ok(other))) => {
+                return Err(self.invalid(
+                    a.value.span(),
+                    format!("`effect = \"{other}\"` is not a choice here"),
+                    "expected \"deny\" or \"require_approvals\"",
+                    if other == "allow" {
+                        format!("`allow` only relaxes a built-in guardrail ({}), named by its block's label", rail::BUILTIN.join(", "))
+                    } else {
+                        "\"deny\" blocks the matching actions whatever the approvals; \"require_approvals\" (with `approvals = N`) needs N signed approvals".to_string()
+                    },
+                ));
+            }
+            Some((_, Err(e))) => return Err(e),
+        };
+        if attrs.contains_key("approvals") && !matches!(effect, Effect::RequireApprovals(_)) {
+            let a = attrs["approvals"];
+            return Err(self.invalid(
+                a.key.span(),
+                "`approvals` goes with `effect = \"require_approvals\"`",
+                "not used",
+                "remove it, or set `effect = \"require_approvals\"`",
+            ));
+        }
+        if name == rail::DISRUPTIVE && effect != Effect::Allow {
+            return Err(self.invalid(
+                label_span,
+                "the built-in `disruptive` guardrail can only be relaxed (`effect = \"allow\"`)",
+                "built-in",
+                "disruptive reverts are manual unless `--allow-disruptive`; `effect = \"allow\"` plans them always",
+            ));
+        }
+        let patterns = |key: &str| -> Result<Vec<Pattern>> {
+            match attrs.get(key) {
+                None => Ok(Vec::new()),
+                Some(a) => self
+                    .strings(a)?
+                    .iter()
+                    .map(|(s, at)| {
+                        Pattern::new(s).map_err(|e| {
+                            self.invalid(
+                                at.clone(),
+                                format!("`{s}` is not a valid pattern: {e}"),
+                                "invalid pattern",
+                                "patterns use `*` and `?`",
+                            )
+                        })
+                    })
+                    .collect(),
+            }
+        };
+        let actions = match attrs.get("actions") {
+            None => Vec::new(),
+            Some(a) => self
+                .strings(a)?
+                .into_iter()
+                .map(|(s, at)| {
+                    ActionKind::ALL
+                        .into_iter()
+                        .find(|k| k.as_str() == s)
+                        .ok_or_else(|| {
+                            self.invalid(
+                                at,
+                                format!("`{s}` is not an action kind"),
+                                "unknown kind",
+                                "action kinds are: revert, recreate, accept, import, delete",
+                            )
+                        })
+                })
+                .collect::<Result<Vec<_>>>()?,
+        };
+        let tags = match attrs.get("tags") {
+            None => BTreeMap::new(),
+            Some(a) => {
+                let Expression::Object(o) = &a.value else {
+                    return Err(self.invalid(
+                        a.value.span(),
+                        "`tags` must be an object",
+                        "expected `{ env = \"prod\" }`",
+                        "write `tags = { env = \"prod\" }`",
+                    ));
+                };
+                let mut out = BTreeMap::new();
+                for (k, v) in o.iter() {
+                    let key = match k {
+                        hcl::edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
+                        hcl::edit::expr::ObjectKey::Expression(Expression::String(s)) => {
+                            s.value().as_str().to_string()
+                        }
+                        hcl::edit::expr::ObjectKey::Expression(e) => {
+                            return Err(self.invalid(
+                                e.span(),
+                                "a tag key must be a name or a string",
+                                "here",
+                                "write `tags = { env = \"prod\" }`",
+                            ));
+                        }
+                    };
+                    let Expression::String(s) = v.expr() else {
+                        return Err(self.invalid(
+                            v.expr().span(),
+                            "a tag value must be a string",
+                            "here",
+                            "write `tags = { env = \"prod\" }`",
+                        ));
+                    };
+                    out.insert(key, s.value().as_str().to_string());
+                }
+                out
+            }
+        };
+        Ok(Guardrail {
+            resource_types: patterns("resource_types")?,
+            addresses: patterns("addresses")?,
+            tags,
+            actions,
+            min_severity: attrs
+                .get("min_severity")
+                .map(|a| self.severity(a))
+                .transpose()?,
+            effect,
+            reason,
+            source: self.line(b.ident.span()),
+            name,
+        })
+    }
+
+    /// A list of literal strings, each with its span.
+    fn strings(&self, a: &Attribute) -> Result<Vec<(String, Option<Range<usize>>)>> {
+        let Expression::Array(items) = &a.value else {
+            return Err(self.invalid(
+                a.value.span(),
+                format!("`{}` must be a list of strings", a.key.as_str()),
+                "expected a list",
+                format!("write `{} = [\"...\"]`", a.key.as_str()),
+            ));
+        };
+        items
+            .iter()
+            .map(|item| match item {
+                Expression::String(s) => Ok((s.value().as_str().to_string(), item.span())),
+                other => Err(self.invalid(
+                    other.span(),
+                    "expected a string",
+                    "not a string",
+                    "write literal strings in double quotes",
+                )),
+            })
+            .collect()
     }
 
     fn approval(&self, b: &Block) -> Result<ApprovalRule> {

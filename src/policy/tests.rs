@@ -521,3 +521,80 @@ mod approval_block {
         );
     }
 }
+
+mod guardrail_blocks {
+    use super::*;
+    use crate::model::plan::ActionKind;
+    use crate::plan::guardrail::Effect;
+
+    #[test]
+    fn parses_selectors_effects_and_relaxed_builtins() {
+        let text = r#"guardrail "iam-frozen" {
+  resource_types = ["aws_iam_*"]
+  addresses      = ["aws_iam_role.app"]
+  tags           = { env = "prod" }
+  actions        = ["revert", "recreate"]
+  min_severity   = "high"
+  effect         = "deny"
+  reason         = "IAM changes go through the quarterly access review"
+}
+guardrail "prod-three" {
+  tags      = { env = "prod" }
+  effect    = "require_approvals"
+  approvals = 3
+  reason    = "prod needs three"
+}
+guardrail "iam-principal-delete" {
+  effect = "allow"
+  reason = "we rotate break-glass users"
+}
+"#;
+        let p = Policy::parse("driftgate.hcl", text).unwrap();
+        assert_eq!(p.guardrails.len(), 3);
+        let g = &p.guardrails[0];
+        assert_eq!(g.name, "iam-frozen");
+        assert!(g.resource_types[0].is_match("aws_iam_role"));
+        assert_eq!(g.tags.get("env").map(String::as_str), Some("prod"));
+        assert_eq!(g.actions, [ActionKind::Revert, ActionKind::Recreate]);
+        assert_eq!(g.min_severity, Some(Severity::High));
+        assert_eq!(g.effect, Effect::Deny);
+        assert_eq!(g.source, "driftgate.hcl:1");
+        assert_eq!(p.guardrails[1].effect, Effect::RequireApprovals(3));
+        assert_eq!(p.guardrails[2].effect, Effect::Allow);
+    }
+
+    #[test]
+    fn bad_guardrails_are_refused_with_a_reason() {
+        let cases = [
+            (
+                "guardrail \"x\" {\n effect = \"deny\"\n}",
+                "has no `reason`",
+            ),
+            (
+                "guardrail \"x\" {\n effect = \"allow\"\n reason = \"r\"\n}",
+                "only relaxes a built-in",
+            ),
+            (
+                "guardrail \"x\" {\n effect = \"require_approvals\"\n reason = \"r\"\n}",
+                "says not how many",
+            ),
+            (
+                "guardrail \"x\" {\n actions = [\"destroy\"]\n reason = \"r\"\n}",
+                "not an action kind",
+            ),
+            (
+                "guardrail \"disruptive\" {\n effect = \"deny\"\n reason = \"r\"\n}",
+                "can only be relaxed",
+            ),
+            (
+                "guardrail \"x\" {\n reason = \"r\"\n}\nguardrail \"x\" {\n reason = \"r\"\n}",
+                "defined twice",
+            ),
+            ("guardrail {\n reason = \"r\"\n}", "exactly one label"),
+        ];
+        for (text, expected) in cases {
+            let err = parse_err(text);
+            assert!(err.contains(expected), "{text}\n{err}");
+        }
+    }
+}
