@@ -20,6 +20,7 @@ pub mod iac;
 pub mod mask;
 pub mod model;
 pub mod normalize;
+pub mod notify;
 pub mod ops;
 pub mod plan;
 pub mod policy;

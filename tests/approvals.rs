@@ -13,6 +13,7 @@ use aws_sdk_ec2::types::{IpPermission, IpRange, Tag as Ec2Tag};
 use serde_json::Value as Json;
 
 use crate::support::moto::Moto;
+use crate::support::receiver::Receiver;
 use crate::support::terraform::Terraform;
 use crate::support::{driftgate, fixture};
 
@@ -313,9 +314,32 @@ fn two_of_three_approvers_other_than_the_author_apply_and_every_refusal_holds() 
         ]
     );
 
-    // carol plans; another plan (of the VPC only) for "an approval of another plan".
-    let (o, token) = run.plan("p.json", &[]);
+    // carol plans, and asks for approval on "Slack" (a local receiver) and on a webhook that
+    // is down (a warning, an audit entry, the exit code unchanged); another plan (of the VPC
+    // only) for "an approval of another plan".
+    let slack = Receiver::start(&[]);
+    let down = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!(
+            "http://127.0.0.1:{}/down/SECRETPATH",
+            l.local_addr().unwrap().port()
+        )
+    };
+    let (o, token) = run.plan(
+        "p.json",
+        &[
+            "--notify",
+            &slack.url,
+            "--notify-format",
+            "slack",
+            "--notify",
+            &down,
+        ],
+    );
     assert_eq!(code(&o), 2, "{}{}", text(&o.stdout), text(&o.stderr));
+    let warned = text(&o.stderr);
+    assert!(warned.contains("warning: the notification to"), "{warned}");
+    assert!(!warned.contains("SECRETPATH"), "{warned}");
     let (o, _) = run.plan("other.json", &["--target", "aws_vpc.main"]);
     assert_eq!(code(&o), 2, "{}", text(&o.stderr));
     // The guardrail blocks the IAM action in the plan, with its name and reason.
@@ -360,6 +384,22 @@ fn two_of_three_approvers_other_than_the_author_apply_and_every_refusal_holds() 
         .as_str()
         .unwrap()
         .to_string();
+    // The Slack-shaped approval request reached the receiver, naming the plan, its author,
+    // the blocked IAM action and the commands approvers run, with no secret in it.
+    let bodies = slack.bodies();
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    assert_no_secret("the Slack request", bodies[0].as_bytes());
+    let request: Json = serde_json::from_str(&bodies[0]).unwrap();
+    let slack_text = request["text"].as_str().unwrap();
+    assert!(slack_text.contains(&digest[..7 + 12]), "{slack_text}");
+    assert!(
+        request["blocks"].as_array().is_some_and(|b| b.len() >= 3),
+        "{request:#}"
+    );
+    let all = request.to_string();
+    assert!(all.contains("carol"), "{all}");
+    assert!(all.contains("iam-frozen"), "{all}");
+    assert!(all.contains("driftgate approve p.json --key"), "{all}");
     let summary = text(&o.stderr);
     assert!(summary.contains(&digest), "{summary}");
     assert!(summary.contains("by carol"), "{summary}");
@@ -458,9 +498,29 @@ fn two_of_three_approvers_other_than_the_author_apply_and_every_refusal_holds() 
 
     // Two valid approvals by people other than the author apply the EC2 repairs; the
     // guardrail's IAM action stays unexecuted, and apply exits 0.
-    let o = run.apply("p.json", &[&alice, &bob]);
+    let o = run.dg(&[
+        "apply",
+        "p.json",
+        "--approve",
+        &alice,
+        "--approve",
+        &bob,
+        "--notify",
+        &slack.url,
+        "--notify-format",
+        "slack",
+    ]);
     assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
     assert_no_secret("apply", &o.stdout);
+    let bodies = slack.bodies();
+    assert_eq!(bodies.len(), 2);
+    assert_no_secret("the apply notification", bodies[1].as_bytes());
+    assert!(bodies[1].contains("succeeded"), "{}", bodies[1]);
+    assert!(
+        bodies[1].contains("aws_security_group.web: done"),
+        "{}",
+        bodies[1]
+    );
     let (c, after) = run.scan();
     assert_eq!(
         (c, after),
@@ -575,6 +635,23 @@ fn two_of_three_approvers_other_than_the_author_apply_and_every_refusal_holds() 
             .any(|e| e["command"] == "approve" && e["details"]["approver"] == "bob"),
         "{log}"
     );
+    // The notifications are audited: two delivered, the one to the webhook that is down failed.
+    let notified: Vec<(&str, &str)> = entries
+        .iter()
+        .filter(|e| e["command"] == "notify")
+        .map(|e| {
+            (
+                e["outcome"].as_str().unwrap(),
+                e["details"]["kind"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        notified,
+        [("ok", "plan"), ("failed", "plan"), ("ok", "apply")],
+        "{log}"
+    );
+    assert!(!log.contains("SECRETPATH"), "{log}");
     // The tokens themselves are not in the log (`--approve` values are masked).
     assert!(!log.contains(&alice), "{log}");
 }

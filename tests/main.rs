@@ -11,6 +11,7 @@ mod cli;
 mod corpora;
 mod live;
 mod messages;
+mod notify;
 mod observe;
 mod plan;
 mod scenarios;

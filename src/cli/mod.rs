@@ -100,6 +100,25 @@ pub struct ApplyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    #[command(flatten)]
+    pub notify: NotifyArgs,
+}
+
+/// Where `plan` and `apply` report (besides the policy's `notify` blocks).
+#[derive(Debug, Args)]
+pub struct NotifyArgs {
+    /// Send the plan (approval request) or the apply's outcome to this webhook. Repeat for
+    /// several. A failed notification is a warning, never an error.
+    #[arg(long = "notify", value_name = "URL")]
+    pub urls: Vec<String>,
+    /// The body's shape: slack (text + Block Kit), teams (Adaptive Card) or json. Default:
+    /// inferred from each URL's host.
+    #[arg(long, value_name = "FORMAT", value_parser = parse_notify_format)]
+    pub notify_format: Option<crate::notify::Format>,
+}
+
+fn parse_notify_format(s: &str) -> Result<crate::notify::Format, String> {
+    s.parse()
 }
 
 #[derive(Debug, Args)]
@@ -257,6 +276,8 @@ pub struct PlanArgs {
     /// Output format of the printed actions.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    #[command(flatten)]
+    pub notify: NotifyArgs,
     /// Colors in the table: auto, always or never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -368,6 +389,8 @@ impl PlanArgs {
             allow_disruptive: self.allow_disruptive,
             delete_unmanaged: self.delete_unmanaged,
             format: self.format.into(),
+            notify: self.notify.urls.clone(),
+            notify_format: self.notify.notify_format,
         }
     }
 }
@@ -487,6 +510,8 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
                 config: args.config,
                 policy: args.policy,
                 format: args.format.into(),
+                notify: args.notify.urls,
+                notify_format: args.notify.notify_format,
             };
             runtime.block_on(ops::apply::run(&options, &settings))
         }

@@ -31,6 +31,9 @@ pub struct ApplyOptions {
     pub config: Option<PathBuf>,
     pub policy: Option<PathBuf>,
     pub format: ReportFormat,
+    /// `--notify URL` (repeatable) and `--notify-format`.
+    pub notify: Vec<String>,
+    pub notify_format: Option<crate::notify::Format>,
 }
 
 fn action_ref(a: &Action) -> ActionRef {
@@ -174,7 +177,31 @@ fn still_drifted(a: &Action, ev: &Evaluation) -> bool {
     })
 }
 
+/// What `apply` reports to the notification targets when it is done.
+#[derive(Default)]
+struct Note {
+    plan: Option<String>,
+    message: Option<crate::notify::Message>,
+    /// The policy's `notify` targets, once the policy is read.
+    policy_targets: Vec<crate::notify::Target>,
+}
+
 pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
+    let note = std::cell::RefCell::new(Note::default());
+    let result = execute(o, settings, &note).await;
+    let note = note.into_inner();
+    if let Some(message) = &note.message {
+        let targets = super::notify::targets(&o.notify, o.notify_format, &note.policy_targets);
+        super::notify::deliver(&targets, message, settings, note.plan.as_deref()).await;
+    }
+    result
+}
+
+async fn execute(
+    o: &ApplyOptions,
+    settings: &Settings,
+    note: &std::cell::RefCell<Note>,
+) -> Result<Outcome> {
     let log = Log::open(&settings.audit_log);
     let origin = settings.audit_origin();
     let shown = super::display_path(&o.plan);
@@ -195,6 +222,9 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
         }
         log.append(&e)?;
         render::notice::refused(&reason);
+        let mut n = note.borrow_mut();
+        n.plan = plan.map(str::to_string);
+        n.message = Some(crate::notify::message::refused_message(plan, &reason));
         Ok(Outcome::Incomplete)
     };
     let refuse =
@@ -220,6 +250,7 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
     // from the policy digested into the plan: a policy that changed since is refused first.
     let scan = scan_options(&plan, o);
     let policy = super::scan::load_policy(&scan, settings)?;
+    note.borrow_mut().policy_targets = policy.notify.clone();
     if super::plan::policy_digest(&scan, settings)? != plan.inputs.policy {
         let changed = Refusal::InputsChanged(vec!["the policy file changed".into()]);
         return refuse(Some(&digest), changed.to_string());
@@ -293,6 +324,13 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
                 .reason("dry run: every check passed; nothing was changed"),
         )?;
         emit(&verified, &outcomes, o)?;
+        let mut n = note.borrow_mut();
+        n.plan = Some(digest.clone());
+        n.message = Some(crate::notify::message::apply_message(
+            verified.plan(),
+            &outcomes,
+            true,
+        ));
         return Ok(Outcome::Clean);
     }
 
@@ -383,6 +421,15 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
         .reason(summary(&outcomes)),
     )?;
     emit(&verified, &outcomes, o)?;
+    {
+        let mut n = note.borrow_mut();
+        n.plan = Some(digest.clone());
+        n.message = Some(crate::notify::message::apply_message(
+            verified.plan(),
+            &outcomes,
+            false,
+        ));
+    }
     Ok(if ok {
         Outcome::Clean
     } else {

@@ -8,6 +8,7 @@
 pub mod apply;
 pub mod approve;
 pub mod audit;
+pub mod notify;
 pub mod observe;
 pub mod plan;
 pub mod rules;

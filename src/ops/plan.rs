@@ -32,6 +32,9 @@ pub struct PlanCommand {
     /// Plan the deletion of unmanaged objects (subject to the guardrails).
     pub delete_unmanaged: bool,
     pub format: ReportFormat,
+    /// `--notify URL` (repeatable) and `--notify-format`.
+    pub notify: Vec<String>,
+    pub notify_format: Option<crate::notify::Format>,
 }
 
 /// Plans, then appends the run's audit entry: the plan's digest and inputs, or the error.
@@ -115,6 +118,11 @@ async fn plan(
         ReportFormat::Json => render::plan::render_json(&plan, &out),
     };
     render::emit(&text, None)?;
+    if plan.has_actions() {
+        let targets = super::notify::targets(&args.notify, args.notify_format, &policy.notify);
+        let message = crate::notify::message::plan_message(&plan, &out, policy.approval.as_ref());
+        super::notify::deliver(&targets, &message, settings, Some(&plan.digest)).await;
+    }
     Ok(if plan.has_actions() {
         Outcome::Drift
     } else {

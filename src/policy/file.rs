@@ -166,6 +166,8 @@ pub struct Policy {
     pub approval: Option<ApprovalRule>,
     /// `guardrail "NAME" {}` blocks, in file order (`crate::plan::guardrail`).
     pub guardrails: Vec<Guardrail>,
+    /// `notify { url = "..." format = "slack" }` blocks: where `plan` and `apply` report.
+    pub notify: Vec<crate::notify::Target>,
 }
 
 impl Policy {
@@ -204,7 +206,9 @@ const TOP_KEYS: &[&str] = &[
     "ignore",
     "approval",
     "guardrail",
+    "notify",
 ];
+const NOTIFY_KEYS: &[&str] = &["url", "format"];
 const GUARDRAIL_KEYS: &[&str] = &[
     "resource_types",
     "addresses",
@@ -416,6 +420,48 @@ impl Parser<'_> {
                     }
                     let g = self.guardrail(b, label, label_span)?;
                     policy.guardrails.push(g);
+                }
+                Structure::Block(b) if b.ident.as_str() == "notify" => {
+                    if let Some(l) = b.labels.first() {
+                        return Err(self.invalid(
+                            l.span(),
+                            "a `notify` block takes no label",
+                            "remove this label",
+                            "write `notify { url = \"https://hooks.slack.com/services/...\" }`",
+                        ));
+                    }
+                    let attrs = self.attributes(b, "a `notify` block", NOTIFY_KEYS)?;
+                    let Some(url) = attrs.get("url") else {
+                        return Err(self.invalid(
+                            b.ident.span(),
+                            "this `notify` block has no `url`",
+                            "url missing",
+                            "add `url = \"https://hooks.slack.com/services/...\"` (a webhook URL)",
+                        ));
+                    };
+                    let url_text = self.string(url)?;
+                    if !(url_text.starts_with("https://") || url_text.starts_with("http://")) {
+                        return Err(self.invalid(
+                            url.value.span(),
+                            "`url` must be an http(s) URL",
+                            "not a URL",
+                            "a webhook URL: https://hooks.slack.com/services/..., a Teams workflow URL, or any endpoint taking JSON",
+                        ));
+                    }
+                    let format = match attrs.get("format") {
+                        None => None,
+                        Some(f) => Some(self.string(f)?.parse().map_err(|e: String| {
+                            self.invalid(
+                                f.value.span(),
+                                e,
+                                "unknown format",
+                                "slack, teams or json; leave it out to infer it from the URL",
+                            )
+                        })?),
+                    };
+                    policy
+                        .notify
+                        .push(crate::notify::Target::new(url_text, format));
                 }
                 Structure::Block(b) if b.ident.as_str() == "approval" => {
                     if let Some(l) = b.labels.first() {
