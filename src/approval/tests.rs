@@ -314,3 +314,34 @@ fn min_severity_waives_approvals_for_plans_entirely_below_it() {
         Err(Denied::TokenAlone { required: 2 })
     );
 }
+
+#[test]
+fn a_require_approvals_guardrail_raises_the_bar() {
+    use crate::model::plan::{GuardrailEffect, GuardrailHit};
+    let mut plan = plan_by("dave", Severity::High);
+    plan.actions[0].guardrail = Some(GuardrailHit {
+        name: "prod-three".into(),
+        reason: "r".into(),
+        effect: GuardrailEffect::RequireApprovals(3),
+    });
+    plan.digest = crate::plan::digest::digest(&plan);
+    let two = [sign("alice", 1, &plan), sign("bob", 2, &plan)];
+    assert_eq!(
+        check(&plan, Some(&rule(2)), &two, NOW),
+        Err(Denied::TooFew {
+            valid: 2,
+            required: 3
+        })
+    );
+    let three = [
+        sign("alice", 1, &plan),
+        sign("bob", 2, &plan),
+        sign("carol", 3, &plan),
+    ];
+    assert_eq!(check(&plan, Some(&rule(2)), &three, NOW).unwrap().len(), 3);
+    // Without an approval block nobody can approve: the plan token is not enough.
+    assert_eq!(
+        check(&plan, None, &[plan_token(&plan.digest)], NOW),
+        Err(Denied::TokenAlone { required: 3 })
+    );
+}
