@@ -586,6 +586,49 @@ pub enum Error {
         )
     )]
     HistoryDatabase { location: String, reason: String },
+    // ---- approval keys (src/approval, `keygen`, `approve`) ----------------------------------
+    #[error("cannot read key file `{path}`")]
+    #[diagnostic(
+        code(driftgate::key::read),
+        help("pass the private key `driftgate keygen --name NAME --out FILE` wrote")
+    )]
+    KeyRead {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("key file `{path}` can be read by others (mode {mode:03o}): it is not used")]
+    #[diagnostic(
+        code(driftgate::key::permissions),
+        help(
+            "a private key readable by the group or others may have been copied: `chmod 600 {path}`, and if others did read it, make a new key and replace the line in the policy"
+        )
+    )]
+    KeyPermissions { path: String, mode: u32 },
+
+    #[error("`{path}` is not a driftgate key file: {reason}")]
+    #[diagnostic(
+        code(driftgate::key::invalid),
+        help("make a key with `driftgate keygen --name NAME --out FILE`")
+    )]
+    KeyInvalid { path: String, reason: String },
+
+    #[error("`{path}` exists already: keygen never overwrites a key")]
+    #[diagnostic(
+        code(driftgate::key::exists),
+        help("choose another --out, or move the old key aside first")
+    )]
+    KeyExists { path: String },
+
+    #[error("`{name}` is not a valid approver name")]
+    #[diagnostic(
+        code(driftgate::key::name),
+        help(
+            "letters, digits, `_` and `-`, starting with a letter, at most 64 characters: the name the policy's `approvers` lists"
+        )
+    )]
+    ApproverName { name: String },
 
     // ---- output -----------------------------------------------------------------------------
     #[error("cannot write `{path}`")]

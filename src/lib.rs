@@ -11,6 +11,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod apply;
+pub mod approval;
 pub mod audit;
 pub mod cli;
 pub mod diff;
@@ -21,6 +22,7 @@ pub mod mask;
 pub mod merge;
 pub mod model;
 pub mod normalize;
+pub mod notify;
 pub mod ops;
 pub mod plan;
 pub mod policy;

@@ -174,10 +174,16 @@ fn four_nightly_runs(history: &str, shown: &str) {
         drifted(d, "reverted.json", true),
         drifted(d, "unchanged.json", true),
     ];
-    let dead = ["--notify", "http://127.0.0.1:9/hooks/secret-token-123"];
+    let receiver = crate::support::receiver::Receiver::start(&[]);
+    let notify = [
+        "--notify",
+        "http://127.0.0.1:9/hooks/secret-token-123",
+        "--notify",
+        receiver.url.as_str(),
+    ];
     let mut reports = Vec::new();
     for (i, observed) in runs.iter().enumerate() {
-        let o = report_to(d, history, observed, &dead);
+        let o = report_to(d, history, observed, &notify);
         let err = stderr(&o);
         let expected = if i == 0 { 0 } else { 2 };
         assert_eq!(o.status.code(), Some(expected), "run {}: {err}", i + 1);
@@ -186,7 +192,7 @@ fn four_nightly_runs(history: &str, shown: &str) {
             !err.contains("secret-token-123"),
             "the webhook URL leaked: {err}"
         );
-        let tried = err.contains("was not sent");
+        let tried = err.contains("notification to http://127.0.0.1:9/") && err.contains("failed");
         assert_eq!(
             tried,
             i == 1 || i == 2,
@@ -198,6 +204,16 @@ fn four_nightly_runs(history: &str, shown: &str) {
         assert_valid(&r);
         assert_eq!(r["history"]["run"], i + 1);
         reports.push(r);
+    }
+    // The live webhook got the two runs that changed something, as the generic JSON (a
+    // loopback URL is neither Slack nor Teams), naming what is new and what was resolved.
+    let bodies = receiver.bodies();
+    assert_eq!(bodies.len(), 2, "{bodies:#?}");
+    assert!(bodies[0].contains("aws_vpc.main"), "{}", bodies[0]);
+    assert!(bodies[1].contains("Resolved"), "{}", bodies[1]);
+    for b in &bodies {
+        assert!(!b.contains("secret-token-123"), "{b}");
+        serde_json::from_str::<Json>(b).expect("a JSON body");
     }
     let policy = "aws_iam_policy.p";
     let vpc = "aws_vpc.main";

@@ -4,6 +4,7 @@
 mod support;
 
 mod apply;
+mod approvals;
 mod audit;
 mod build;
 mod cli;
@@ -14,6 +15,7 @@ mod history;
 mod live;
 mod merge;
 mod messages;
+mod notify;
 mod observe;
 mod plan;
 mod scenarios;

@@ -377,6 +377,14 @@ pub async fn run(c: &Clients, call: &Call, resolve: Resolve<'_>) -> Result<(), C
                 .await
                 .map_err(|x| aws_error(api, x))?;
         }
+        Call::Ec2DeleteSecurityGroup { group_id } => {
+            c.ec2
+                .delete_security_group()
+                .group_id(group_id)
+                .send()
+                .await
+                .map_err(|x| aws_error(api, x))?;
+        }
         Call::IamTag { entity, name, tags } => {
             let tags = iam_tags(api, tags, resolve)?;
             match entity {

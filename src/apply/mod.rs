@@ -11,6 +11,7 @@ pub mod config;
 
 use std::collections::BTreeMap;
 
+use crate::approval::{self, Accepted, ApprovalRule, Denied, Rejected};
 use crate::model::plan::{Action, ActionStatus, Inputs, Plan};
 
 /// Why `apply` refused a plan. Every refusal changes nothing, exits 1 and is audited.
@@ -26,6 +27,37 @@ pub enum Refusal {
     Stale(Vec<String>),
     /// This plan was applied already.
     AlreadyApplied { at: String },
+    /// An approval does not count (forged, expired, another plan's, the author's, twice, or
+    /// by someone not in the policy).
+    BadApproval(Rejected),
+    /// The plan token alone, where the policy requires signed approvals.
+    ApprovalsRequired { required: usize },
+    /// Fewer distinct valid approvals than the policy requires.
+    TooFewApprovals { valid: usize, required: usize },
+    /// Planned actions that the policy's guardrails block (the plan predates the guardrail,
+    /// or was edited and sealed again).
+    Guardrail(Vec<String>),
+}
+
+impl Refusal {
+    /// The refusal of `--approve` values that `approval::check` denied.
+    pub fn of(denied: Denied) -> Refusal {
+        match denied {
+            Denied::Nothing => Refusal::NoToken,
+            Denied::WrongToken => Refusal::WrongToken,
+            Denied::Rejected(r) => Refusal::BadApproval(r),
+            Denied::TokenAlone { required } => Refusal::ApprovalsRequired { required },
+            Denied::TooFew { valid, required } => Refusal::TooFewApprovals { valid, required },
+        }
+    }
+
+    /// For the audit log: the approver and key fingerprint a refusal is about.
+    pub fn approver(&self) -> (Option<&str>, Option<&str>) {
+        match self {
+            Refusal::BadApproval(r) => (r.approver.as_deref(), r.fingerprint.as_deref()),
+            _ => (None, None),
+        }
+    }
 }
 
 impl std::fmt::Display for Refusal {
@@ -49,6 +81,20 @@ impl std::fmt::Display for Refusal {
             Refusal::AlreadyApplied { at } => {
                 write!(f, "this plan was applied already ({at}); plan again")
             }
+            Refusal::BadApproval(r) => write!(f, "{r}"),
+            Refusal::Guardrail(what) => write!(
+                f,
+                "a guardrail of the policy blocks planned actions ({}); plan again",
+                what.join("; ")
+            ),
+            Refusal::ApprovalsRequired { required } => write!(
+                f,
+                "the plan token alone is not enough: the policy requires {required} signed approvals by approvers other than the plan's author (`driftgate approve PLAN --key KEY`)"
+            ),
+            Refusal::TooFewApprovals { valid, required } => write!(
+                f,
+                "too few approvals: {valid} valid, the policy requires {required} distinct approvers other than the plan's author"
+            ),
         }
     }
 }
@@ -99,11 +145,17 @@ pub fn scrub(message: &str, restored: &[String]) -> String {
 #[derive(Debug)]
 pub struct VerifiedPlan {
     plan: Plan,
+    approvals: Vec<Accepted>,
 }
 
 impl VerifiedPlan {
     pub fn plan(&self) -> &Plan {
         &self.plan
+    }
+
+    /// The signed approvals that let it apply (none when the plan token was enough).
+    pub fn approvals(&self) -> &[Accepted] {
+        &self.approvals
     }
 
     /// The actions to execute, in plan order (planned ones only: manual and blocked actions
@@ -199,29 +251,41 @@ pub fn stale_actions(plan: &Plan, fresh: &[Action]) -> Vec<String> {
     out
 }
 
-/// Every check `apply` makes before it changes anything. `token` is `--approve`; `inputs_now`
-/// the inputs read again; `fresh` the actions planned again from the live cloud.
+/// What says yes to a plan: the `--approve` values (the plan token, approval tokens), the
+/// `approval` block of the policy read now (the inputs check proves it is the policy that was
+/// digested into the plan), and the time approvals are checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct Consent<'a> {
+    pub given: &'a [String],
+    pub rule: Option<&'a ApprovalRule>,
+    pub now: time::OffsetDateTime,
+}
+
+/// Every check `apply` makes before it changes anything. `consent` is `--approve` and the
+/// policy's approval rule; `inputs_now` the inputs read again; `fresh` the actions planned
+/// (and guarded by the policy's guardrails) again from the live cloud: a planned action they
+/// block now is refused.
 pub fn verify(
     plan: Plan,
-    token: Option<&str>,
+    consent: &Consent<'_>,
     inputs_now: &Inputs,
     fresh: &[Action],
 ) -> Result<VerifiedPlan, Refusal> {
-    let Some(token) = token else {
-        return Err(Refusal::NoToken);
-    };
-    if token != crate::plan::digest::token(&plan.digest) {
-        return Err(Refusal::WrongToken);
-    }
+    let approvals =
+        approval::check(&plan, consent.rule, consent.given, consent.now).map_err(Refusal::of)?;
     let changed = changed_inputs(&plan.inputs, inputs_now);
     if !changed.is_empty() {
         return Err(Refusal::InputsChanged(changed));
+    }
+    let unblocked = crate::plan::guardrail::unblocked(&plan.actions, fresh);
+    if !unblocked.is_empty() {
+        return Err(Refusal::Guardrail(unblocked));
     }
     let stale = stale_actions(&plan, fresh);
     if !stale.is_empty() {
         return Err(Refusal::Stale(stale));
     }
-    Ok(VerifiedPlan { plan })
+    Ok(VerifiedPlan { plan, approvals })
 }
 
 #[cfg(test)]
@@ -258,6 +322,7 @@ mod tests {
             }],
             manual_command: None,
             follow_up: None,
+            guardrail: None,
             reason: String::new(),
         }
     }

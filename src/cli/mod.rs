@@ -57,6 +57,12 @@ pub enum Command {
     /// one: a finding counts once, and the result is incomplete if any shard was. Exit codes as
     /// `scan`.
     Merge(MergeArgs),
+    /// Make an approver's Ed25519 key: writes the private key (mode 0600) and prints the line
+    /// for the policy's `approval { approvers = {...} }`.
+    Keygen(KeygenArgs),
+    /// Sign an approval of a plan: shows the plan on stderr, prints the approval token alone
+    /// on stdout (for `apply --approve`).
+    Approve(ApproveArgs),
 }
 
 #[derive(Debug, Args)]
@@ -112,9 +118,10 @@ pub struct ReportArgs {
     /// finding is new or resolved since the last run, unless --notify-always.
     #[arg(long = "notify", value_name = "URL")]
     pub notify: Vec<String>,
-    /// The webhooks' payload: slack, teams or json.
-    #[arg(long, value_enum, default_value_t = NotifyFormat::Slack)]
-    pub notify_format: NotifyFormat,
+    /// The webhooks' payload: slack, teams or json. Default: inferred from each URL
+    /// (hooks.slack.com: slack; Teams and Power Automate hosts: teams; anything else: json).
+    #[arg(long, value_enum)]
+    pub notify_format: Option<NotifyFormat>,
     /// Post the summary after every run, even when nothing changed.
     #[arg(long)]
     pub notify_always: bool,
@@ -141,13 +148,37 @@ pub struct HistoryArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// The approver's name, as the policy lists it.
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// Where to write the private key (never overwritten).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// The plan file to approve.
+    #[arg(value_name = "PLAN")]
+    pub plan: PathBuf,
+    /// The approver's private key (`driftgate keygen`).
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// How long the approval stays valid: 30m, 24h, 7d.
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_ttl)]
+    pub expires: time::Duration,
+}
+
+#[derive(Debug, Args)]
 pub struct ApplyArgs {
     /// The plan file `driftgate plan` wrote.
     #[arg(value_name = "PLAN")]
     pub plan: PathBuf,
-    /// The approval token `driftgate plan` printed for this plan.
+    /// The token `driftgate plan` printed for this plan; or, when the policy has an
+    /// `approval` block, a signed approval (`driftgate approve`). Repeat for several.
     #[arg(long, value_name = "TOKEN")]
-    pub approve: Option<String>,
+    pub approve: Vec<String>,
     /// Make every check and print the calls it would make; change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -160,6 +191,25 @@ pub struct ApplyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    #[command(flatten)]
+    pub notify: NotifyArgs,
+}
+
+/// Where `plan` and `apply` report (besides the policy's `notify` blocks).
+#[derive(Debug, Args)]
+pub struct NotifyArgs {
+    /// Send the plan (approval request) or the apply's outcome to this webhook. Repeat for
+    /// several. A failed notification is a warning, never an error.
+    #[arg(long = "notify", value_name = "URL")]
+    pub urls: Vec<String>,
+    /// The body's shape: slack (text + Block Kit), teams (Adaptive Card) or json. Default:
+    /// inferred from each URL's host.
+    #[arg(long, value_name = "FORMAT", value_parser = parse_notify_format)]
+    pub notify_format: Option<crate::notify::Format>,
+}
+
+fn parse_notify_format(s: &str) -> Result<crate::notify::Format, String> {
+    s.parse()
 }
 
 #[derive(Debug, Args)]
@@ -356,9 +406,15 @@ pub struct PlanArgs {
     /// instead of leaving them manual.
     #[arg(long)]
     pub allow_disruptive: bool,
+    /// Plan the deletion of unmanaged objects instead of their import (subject to the
+    /// guardrails: deleting an IAM principal is denied unless the policy relaxes it).
+    #[arg(long)]
+    pub delete_unmanaged: bool,
     /// Output format of the printed actions.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    #[command(flatten)]
+    pub notify: NotifyArgs,
     /// Colors in the table: auto, always or never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -479,11 +535,11 @@ impl ReportArgs {
             history: crate::history::Location::parse(&self.history)?,
             out_dir: self.out_dir.clone(),
             notify: self.notify.clone(),
-            notify_format: match self.notify_format {
+            notify_format: self.notify_format.map(|f| match f {
                 NotifyFormat::Slack => ops::report::NotifyFormat::Slack,
                 NotifyFormat::Teams => ops::report::NotifyFormat::Teams,
                 NotifyFormat::Json => ops::report::NotifyFormat::Json,
-            },
+            }),
             notify_always: self.notify_always,
         })
     }
@@ -512,7 +568,10 @@ impl PlanArgs {
             accept: self.accept.clone(),
             ttl: self.ttl,
             allow_disruptive: self.allow_disruptive,
+            delete_unmanaged: self.delete_unmanaged,
             format: self.format.into(),
+            notify: self.notify.urls.clone(),
+            notify_format: self.notify.notify_format,
         }
     }
 }
@@ -646,8 +705,27 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
                 config: args.config,
                 policy: args.policy,
                 format: args.format.into(),
+                notify: args.notify.urls,
+                notify_format: args.notify.notify_format,
             };
             runtime.block_on(ops::apply::run(&options, &settings))
+        }
+        Command::Keygen(args) => {
+            let settings = settings_from_env(ColorChoice::Never, audit_log);
+            let options = ops::approve::KeygenOptions {
+                name: args.name,
+                out: args.out,
+            };
+            ops::approve::keygen(&options, &settings)
+        }
+        Command::Approve(args) => {
+            let settings = settings_from_env(ColorChoice::Never, audit_log);
+            let options = ops::approve::ApproveOptions {
+                plan: args.plan,
+                key: args.key,
+                expires: args.expires,
+            };
+            ops::approve::approve(&options, &settings)
         }
         Command::Audit(args) => {
             let settings = settings_from_env(ColorChoice::Never, audit_log);

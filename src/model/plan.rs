@@ -263,6 +263,10 @@ pub enum Call {
     Ec2StartInstances {
         instance_id: String,
     },
+    /// Deletes an (unmanaged) security group.
+    Ec2DeleteSecurityGroup {
+        group_id: String,
+    },
     /// iam:TagRole, iam:TagUser, iam:TagPolicy (`name` is the ARN for a policy).
     IamTag {
         entity: IamEntity,
@@ -390,6 +394,7 @@ impl Call {
             Call::Ec2UnmonitorInstances { .. } => ("ec2", "UnmonitorInstances".into()),
             Call::Ec2StopInstances { .. } => ("ec2", "StopInstances".into()),
             Call::Ec2StartInstances { .. } => ("ec2", "StartInstances".into()),
+            Call::Ec2DeleteSecurityGroup { .. } => ("ec2", "DeleteSecurityGroup".into()),
             Call::IamTag { entity, .. } => ("iam", format!("Tag{entity}")),
             Call::IamUntag { entity, .. } => ("iam", format!("Untag{entity}")),
             Call::IamUpdateAssumeRolePolicy { .. } => ("iam", "UpdateAssumeRolePolicy".into()),
@@ -448,6 +453,25 @@ pub struct Action {
     /// (`terraform apply -refresh-only`, `terraform plan`), since the state changes only then.
     pub follow_up: Option<String>,
     pub reason: String,
+    /// The guardrail that matched this action, if one did (`blocked` for `deny`).
+    pub guardrail: Option<GuardrailHit>,
+}
+
+/// What a guardrail does to the actions it matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum GuardrailEffect {
+    /// Never executed, whatever the approvals: status `blocked`.
+    Deny,
+    /// Executed only with at least this many signed approvals.
+    RequireApprovals(u32),
+}
+
+/// The guardrail that matched an action: its name, why it exists, and its effect.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct GuardrailHit {
+    pub name: String,
+    pub reason: String,
+    pub effect: GuardrailEffect,
 }
 
 /// One state the plan was made from.

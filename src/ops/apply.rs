@@ -22,14 +22,18 @@ use crate::render;
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
     pub plan: PathBuf,
-    /// `--approve`: the token `driftgate plan` printed.
-    pub approve: Option<String>,
+    /// `--approve` (repeatable): the token `driftgate plan` printed, or signed approvals
+    /// (`driftgate approve`) when the policy has an `approval` block.
+    pub approve: Vec<String>,
     /// Every check, no change: print the calls it would make.
     pub dry_run: bool,
     /// The configuration and policy the plan was made with (same defaults as `plan`).
     pub config: Option<PathBuf>,
     pub policy: Option<PathBuf>,
     pub format: ReportFormat,
+    /// `--notify URL` (repeatable) and `--notify-format`.
+    pub notify: Vec<String>,
+    pub notify_format: Option<crate::notify::Format>,
 }
 
 fn action_ref(a: &Action) -> ActionRef {
@@ -179,21 +183,58 @@ fn still_drifted(a: &Action, ev: &Evaluation) -> bool {
     })
 }
 
+/// What `apply` reports to the notification targets when it is done.
+#[derive(Default)]
+struct Note {
+    plan: Option<String>,
+    message: Option<crate::notify::Message>,
+    /// The policy's `notify` targets, once the policy is read.
+    policy_targets: Vec<crate::notify::Target>,
+}
+
 pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
+    let note = std::cell::RefCell::new(Note::default());
+    let result = execute(o, settings, &note).await;
+    let note = note.into_inner();
+    if let Some(message) = &note.message {
+        let targets = super::notify::targets(&o.notify, o.notify_format, &note.policy_targets);
+        super::notify::deliver(&targets, message, settings, note.plan.as_deref()).await;
+    }
+    result
+}
+
+async fn execute(
+    o: &ApplyOptions,
+    settings: &Settings,
+    note: &std::cell::RefCell<Note>,
+) -> Result<Outcome> {
     let log = Log::open(&settings.audit_log);
     let origin = settings.audit_origin();
     let shown = super::display_path(&o.plan);
-    let refuse = |plan: Option<&str>, reason: String| -> Result<Outcome> {
+    let refuse_as = |plan: Option<&str>, refusal: Option<&Refusal>, reason: String| {
         let mut e = Entry::new(&origin, "apply", Audited::Refused)
             .reason(reason.clone())
             .dry_run(o.dry_run);
         if let Some(p) = plan {
             e = e.plan(p);
         }
+        if let Some((approver, fingerprint)) = refusal.map(Refusal::approver) {
+            if let Some(a) = approver {
+                e = e.detail("approver", a);
+            }
+            if let Some(f) = fingerprint {
+                e = e.detail("key_fingerprint", f);
+            }
+        }
         log.append(&e)?;
         render::notice::refused(&reason);
+        let mut n = note.borrow_mut();
+        n.plan = plan.map(str::to_string);
+        n.message = Some(crate::notify::message::refused_message(plan, &reason));
         Ok(Outcome::Incomplete)
     };
+    let refuse =
+        |plan: Option<&str>, reason: String| -> Result<Outcome> { refuse_as(plan, None, reason) };
 
     let text = std::fs::read_to_string(&o.plan).map_err(|source| Error::PlanRead {
         path: shown.clone(),
@@ -211,17 +252,26 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
     if let Some(at) = lock.applied_at() {
         return refuse(Some(&digest), Refusal::AlreadyApplied { at }.to_string());
     }
-    // The token first: without it nothing else is worth a call to AWS.
-    match &o.approve {
-        None => return refuse(Some(&digest), Refusal::NoToken.to_string()),
-        Some(t) if *t != plan::digest::token(&digest) => {
-            return refuse(Some(&digest), Refusal::WrongToken.to_string());
-        }
-        Some(_) => {}
+    // The approvals first: without them nothing else is worth a call to AWS. Approvers come
+    // from the policy digested into the plan: a policy that changed since is refused first.
+    let scan = scan_options(&plan, o);
+    let policy = super::scan::load_policy(&scan, settings)?;
+    note.borrow_mut().policy_targets = policy.notify.clone();
+    if super::plan::policy_digest(&scan, settings)? != plan.inputs.policy {
+        let changed = Refusal::InputsChanged(vec!["the policy file changed".into()]);
+        return refuse(Some(&digest), changed.to_string());
+    }
+    let consent = apply::Consent {
+        given: &o.approve,
+        rule: policy.approval.as_ref(),
+        now: settings.now,
+    };
+    if let Err(denied) = crate::approval::check(&plan, consent.rule, consent.given, consent.now) {
+        let r = Refusal::of(denied);
+        return refuse_as(Some(&digest), Some(&r), r.to_string());
     }
 
     // Read every input again and observe the live cloud (never a recorded observation).
-    let scan = scan_options(&plan, o);
     let ev = super::scan::evaluate(&scan, settings).await?;
     let inputs_now = super::plan::inputs(&ev, &scan, settings)?;
     if !ev.report.is_complete() {
@@ -240,29 +290,49 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
         .filter(|a| a.kind == ActionKind::Accept)
         .filter_map(|a| a.address.as_ref().map(ToString::to_string))
         .collect();
+    // Deletions were planned instead of imports (`--delete-unmanaged`): again.
+    let delete_unmanaged = plan.actions.iter().any(|a| a.kind == ActionKind::Delete);
     let files = super::plan::config_files(&ev)?;
-    let fresh = plan::build(&PlanInput {
+    let key = plan::expectation_key(&ev.states);
+    let options = PlanOptions {
+        allow_disruptive: true,
+        accept,
+        delete_unmanaged,
+        ..PlanOptions::default()
+    };
+    let input = PlanInput {
         registry: &ev.registry,
         findings: &ev.report.findings,
         states: &ev.states,
-        options: &PlanOptions {
-            allow_disruptive: true,
-            accept,
-            ..PlanOptions::default()
-        },
-        key: &plan::expectation_key(&ev.states),
+        options: &options,
+        key: &key,
         config: ev.config.as_ref().map(|(_, c)| plan::ConfigInput {
             configuration: c,
             files: &files,
         }),
         observation: Some(&ev.observation),
-    })
-    .unwrap_or_default();
-    let verified: VerifiedPlan =
-        match apply::verify(plan, o.approve.as_deref(), &inputs_now, &fresh) {
-            Ok(v) => v,
-            Err(r) => return refuse(Some(&digest), r.to_string()),
-        };
+    };
+    let mut fresh = plan::build(&input).unwrap_or_default();
+    super::plan::guard(&mut fresh, &policy, &ev);
+    plan::finish_edits(&mut fresh, &input);
+    let verified: VerifiedPlan = match apply::verify(plan, &consent, &inputs_now, &fresh) {
+        Ok(v) => v,
+        Err(r) => return refuse_as(Some(&digest), Some(&r), r.to_string()),
+    };
+    for a in verified.approvals() {
+        log.append(
+            &Entry::new(&origin, "apply", Audited::Ok)
+                .plan(&digest)
+                .dry_run(o.dry_run)
+                .reason(format!("approval by {} accepted", a.approver))
+                .detail("approver", &a.approver)
+                .detail("key_fingerprint", &a.fingerprint)
+                .detail(
+                    "approval_expires",
+                    crate::plan::wire::format_time(a.expires),
+                ),
+        )?;
+    }
 
     let mut outcomes: BTreeMap<String, Done> = BTreeMap::new();
     if o.dry_run {
@@ -279,9 +349,32 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
                 .reason("dry run: every check passed; nothing was changed"),
         )?;
         emit(&verified, &outcomes, o)?;
+        let mut n = note.borrow_mut();
+        n.plan = Some(digest.clone());
+        n.message = Some(crate::notify::message::apply_message(
+            verified.plan(),
+            &outcomes,
+            true,
+        ));
         return Ok(Outcome::Clean);
     }
 
+    // Blocked actions are never executed: each is audited with its guardrail.
+    for a in verified
+        .plan()
+        .actions
+        .iter()
+        .filter(|a| a.status == crate::model::plan::ActionStatus::Blocked)
+    {
+        let mut e = Entry::new(&origin, "apply", Audited::Skipped)
+            .plan(&digest)
+            .action(action_ref(a))
+            .reason(a.reason.clone());
+        if let Some(g) = &a.guardrail {
+            e = e.detail("guardrail", &g.name);
+        }
+        log.append(&e)?;
+    }
     let sdk = crate::provider::aws::load_sdk_config(None).await;
     let restored = std::sync::Mutex::new(Vec::new());
     let resolve = resolver(&ev.states, &restored);
@@ -362,6 +455,15 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
         .reason(summary(&outcomes)),
     )?;
     emit(&verified, &outcomes, o)?;
+    {
+        let mut n = note.borrow_mut();
+        n.plan = Some(digest.clone());
+        n.message = Some(crate::notify::message::apply_message(
+            verified.plan(),
+            &outcomes,
+            false,
+        ));
+    }
     Ok(if ok {
         Outcome::Clean
     } else {

@@ -6,9 +6,11 @@
 //! stages between are pure.
 
 pub mod apply;
+pub mod approve;
 pub mod audit;
 pub mod history;
 pub mod merge;
+pub mod notify;
 pub mod observe;
 pub mod plan;
 pub mod report;

@@ -8,10 +8,13 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::model::plan::{Author, Inputs, StateInput};
+
+use crate::model::Value;
+use crate::model::plan::{Action, Author, Inputs, StateInput};
 use crate::ops::scan::{self, Evaluation, ScanOptions};
 use crate::ops::{Outcome, ReportFormat, Settings};
 use crate::plan::{self, PlanInput, PlanOptions};
+use crate::policy::Policy;
 use crate::render;
 
 /// What `driftgate plan` was asked for.
@@ -29,7 +32,12 @@ pub struct PlanCommand {
     /// How long the plan stays valid.
     pub ttl: time::Duration,
     pub allow_disruptive: bool,
+    /// Plan the deletion of unmanaged objects (subject to the guardrails).
+    pub delete_unmanaged: bool,
     pub format: ReportFormat,
+    /// `--notify URL` (repeatable) and `--notify-format`.
+    pub notify: Vec<String>,
+    pub notify_format: Option<crate::notify::Format>,
 }
 
 /// Plans, then appends the run's audit entry: the plan's digest and inputs, or the error.
@@ -66,14 +74,18 @@ async fn plan(
     }
     let findings = &ev.report.findings;
     let key = plan::expectation_key(&ev.states);
+    let policy = scan::load_policy(scan_args, settings)?;
     let options = PlanOptions {
-        allow_disruptive: args.allow_disruptive,
+        // The built-in `disruptive` guardrail: relaxed only by naming it in the policy.
+        allow_disruptive: args.allow_disruptive
+            || plan::guardrail::relaxed(&policy.guardrails, plan::guardrail::DISRUPTIVE),
         targets: args.targets.clone(),
         min_severity: ev.report.fail_on,
         accept: args.accept.clone(),
+        delete_unmanaged: args.delete_unmanaged,
     };
     let files = config_files(&ev)?;
-    let actions = plan::build(&PlanInput {
+    let input = PlanInput {
         registry: &ev.registry,
         findings,
         states: &ev.states,
@@ -84,11 +96,14 @@ async fn plan(
             files: &files,
         }),
         observation: Some(&ev.observation),
-    })
-    .map_err(|b| Error::PlanBadTarget {
+    };
+    let mut actions = plan::build(&input).map_err(|b| Error::PlanBadTarget {
         glob: b.glob,
         reason: b.reason,
     })?;
+    guard(&mut actions, &policy, &ev);
+    // Last: the configuration edits of the actions the guardrails left planned.
+    plan::finish_edits(&mut actions, &input);
     let inputs = inputs(&ev, scan_args, settings)?;
     let author = Author {
         actor: settings.actor.clone(),
@@ -128,6 +143,11 @@ async fn plan(
         ReportFormat::Json => render::plan::render_json(&plan, &out, config.as_deref()),
     };
     render::emit(&text, None)?;
+    if plan.has_actions() {
+        let targets = super::notify::targets(&args.notify, args.notify_format, &policy.notify);
+        let message = crate::notify::message::plan_message(&plan, &out, policy.approval.as_ref());
+        super::notify::deliver(&targets, &message, settings, Some(&plan.digest)).await;
+    }
     Ok(if plan.has_actions() {
         Outcome::Drift
     } else {
@@ -166,6 +186,46 @@ pub fn config_files(ev: &Evaluation) -> Result<BTreeMap<String, String>> {
         }
     }
     Ok(out)
+}
+
+/// Applies the guardrails in force (the policy's and the built-ins it does not name) to the
+/// actions; a resource's tags are the recorded ones, else (unmanaged) the observed ones.
+pub(crate) fn guard(actions: &mut [Action], policy: &Policy, ev: &Evaluation) {
+    let rails = plan::guardrail::in_force(&policy.guardrails);
+    if rails.is_empty() {
+        return;
+    }
+    let text_map = |v: Option<&Value>| -> BTreeMap<String, String> {
+        v.and_then(Value::as_map)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| match v {
+                        Value::Sensitive(_) => None,
+                        v => v.scalar_text().map(|t| (k.clone(), t)),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let tags_of = |a: &Action| -> BTreeMap<String, String> {
+        match &a.address {
+            Some(addr) => text_map(
+                ev.states
+                    .iter()
+                    .flat_map(|s| s.resources.iter())
+                    .find(|r| &r.address == addr)
+                    .and_then(|r| r.attributes.get("tags")),
+            ),
+            None => text_map(
+                ev.observation
+                    .resources
+                    .iter()
+                    .find(|o| o.resource_type == a.resource_type && o.cloud_id == a.resource_id)
+                    .and_then(|o| o.attributes.get("tags")),
+            ),
+        }
+    };
+    plan::guardrail::guard(actions, &rails, &tags_of);
 }
 
 /// The inputs a plan depends on, as they are now: each state's identity and SHA-256, and the
@@ -227,7 +287,7 @@ fn configuration_digest(dir: &Path) -> Result<String> {
 }
 
 /// SHA-256 of the policy file, and of ./.driftignore after it when one exists.
-fn policy_digest(args: &ScanOptions, settings: &Settings) -> Result<Option<String>> {
+pub(crate) fn policy_digest(args: &ScanOptions, settings: &Settings) -> Result<Option<String>> {
     let ignore = settings.cwd.join(".driftignore");
     let extra: Vec<&Path> = if ignore.exists() {
         vec![ignore.as_path()]

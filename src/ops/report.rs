@@ -33,7 +33,8 @@ pub struct ReportOptions {
     pub out_dir: PathBuf,
     /// Webhook URLs.
     pub notify: Vec<String>,
-    pub notify_format: NotifyFormat,
+    /// `None`: inferred from each URL.
+    pub notify_format: Option<NotifyFormat>,
     /// Notify even when nothing changed since the last run.
     pub notify_always: bool,
 }
@@ -71,11 +72,22 @@ async fn report(
     let message = run_message(&evaluation.report, &tracked, result as i64);
     render::emit(&message.to_text(), None)?;
     if should_notify(&tracked, options.notify_always) {
-        for url in &options.notify {
-            if let Err(reason) = send_notification(url, options.notify_format, &message).await {
-                render::history::notify_failed(url, &reason);
-            }
-        }
+        // A failed webhook is a warning and an audit entry (`ops::notify::deliver`): the report
+        // is written and the run recorded already, and the exit code stays the scan's.
+        let targets: Vec<crate::notify::Target> = options
+            .notify
+            .iter()
+            .map(|url| crate::notify::Target {
+                url: url.clone(),
+                format: match options.notify_format {
+                    Some(NotifyFormat::Slack) => crate::notify::Format::Slack,
+                    Some(NotifyFormat::Teams) => crate::notify::Format::Teams,
+                    Some(NotifyFormat::Json) => crate::notify::Format::Json,
+                    None => crate::notify::Format::infer(url),
+                },
+            })
+            .collect();
+        super::notify::deliver(&targets, &notification(&message), settings, None).await;
     } else {
         render::history::notify_skipped(options.notify.len());
     }
@@ -141,20 +153,64 @@ fn write_reports(
     Ok(written)
 }
 
-/// Sends the run's message to one webhook.
-///
-/// LEAD: connect this to `notify::send` when `src/notify` (issue 8) is merged: shape
-/// `message` for `format` (Slack, Teams or plain JSON), post it with notify's client (timeout,
-/// retries, masking), and return its error as the reason. Until then no HTTP client is built
-/// here (one client for the project), so every send reports that it was not made; the caller
-/// turns any error into a warning on stderr, never into the exit code.
-async fn send_notification(
-    url: &str,
-    format: NotifyFormat,
-    message: &RunMessage,
-) -> std::result::Result<(), String> {
-    let _ = (url, format, message);
-    Err("this build of driftgate cannot send notifications yet (src/notify is not merged)".into())
+/// The run's message as a notification (`notify::Message`: Slack Block Kit, a Teams card or
+/// the generic JSON are shaped from it, every string masked by `notify`).
+fn notification(message: &RunMessage) -> crate::notify::Message {
+    let line = |f: &crate::render::run_message::MessageFinding, since: &str| {
+        format!(
+            "{} `{}` {} ({}), {since} {}",
+            f.severity, f.name, f.kind, f.rule, f.first_seen
+        )
+    };
+    let mut sections = Vec::new();
+    if !message.top.is_empty() {
+        let mut lines: Vec<String> = message
+            .top
+            .iter()
+            .map(|f| line(f, &format!("{} since", f.status)))
+            .collect();
+        if message.more > 0 {
+            lines.push(format!("and {} more", message.more));
+        }
+        sections.push(crate::notify::Section {
+            heading: "Top findings".into(),
+            lines,
+        });
+    }
+    if !message.resolved_top.is_empty() {
+        let mut lines: Vec<String> = message
+            .resolved_top
+            .iter()
+            .map(|f| line(f, "open since"))
+            .collect();
+        if message.more_resolved > 0 {
+            lines.push(format!("and {} more", message.more_resolved));
+        }
+        sections.push(crate::notify::Section {
+            heading: "Resolved".into(),
+            lines,
+        });
+    }
+    crate::notify::Message {
+        kind: "report".into(),
+        title: message.title.clone(),
+        summary: message
+            .counts
+            .iter()
+            .map(|(s, n)| format!("{n} {s}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        facts: vec![
+            ("run".into(), message.run.to_string()),
+            ("new".into(), message.new.to_string()),
+            ("open".into(), message.open.to_string()),
+            ("resolved".into(), message.resolved.to_string()),
+            ("complete".into(), message.complete.to_string()),
+            ("exit code".into(), message.exit_code.to_string()),
+        ],
+        sections,
+        commands: Vec::new(),
+    }
 }
 
 #[cfg(test)]
@@ -228,7 +284,7 @@ mod tests {
                 history: Location::File(d.join("history.db")),
                 out_dir: d.join("out"),
                 notify: vec![],
-                notify_format: NotifyFormat::Slack,
+                notify_format: None,
                 notify_always: false,
             };
             run(&options, &settings).await.unwrap();

@@ -440,7 +440,7 @@ pub fn configuration_dir(args: &ScanOptions, settings: &Settings) -> Option<std:
 }
 
 /// `--policy FILE`, else ./driftgate.hcl when it exists; plus ./.driftignore when it exists.
-fn load_policy(args: &ScanOptions, settings: &Settings) -> Result<Policy> {
+pub(crate) fn load_policy(args: &ScanOptions, settings: &Settings) -> Result<Policy> {
     // The name the report shows is the one the user wrote (or `driftgate.hcl`), never an
     // absolute path: reports stay the same on every machine.
     let mut policy = match policy_file(args, settings) {

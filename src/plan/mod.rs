@@ -11,6 +11,7 @@ pub mod aws;
 pub mod digest;
 pub mod edit;
 pub mod file;
+pub mod guardrail;
 pub mod import;
 pub mod wire;
 
@@ -42,6 +43,9 @@ pub struct PlanOptions {
     /// Changed resources whose address matches one of these globs are *accepted* (the
     /// configuration takes the cloud's value) instead of reverted. Needs the configuration.
     pub accept: Vec<String>,
+    /// `--delete-unmanaged`: plan the deletion of unmanaged objects instead of their import
+    /// (subject to the guardrails).
+    pub delete_unmanaged: bool,
 }
 
 /// The file, in the configuration directory, that import blocks are written to.
@@ -140,6 +144,9 @@ pub fn build(input: &PlanInput<'_>) -> Result<Vec<Action>, BadTarget> {
             DriftKind::Changed if accepted => actions.push(planner.accept()),
             DriftKind::Changed => actions.extend(planner.revert()),
             DriftKind::Missing => actions.push(planner.recreate(&missing)),
+            DriftKind::Unmanaged if input.options.delete_unmanaged => {
+                actions.push(planner.delete())
+            }
             DriftKind::Unmanaged => actions.push(planner.import()),
         }
     }
@@ -147,10 +154,16 @@ pub fn build(input: &PlanInput<'_>) -> Result<Vec<Action>, BadTarget> {
     for (i, a) in actions.iter_mut().enumerate() {
         a.id = format!("a{:02}", i + 1);
     }
-    if let Some(config) = input.config {
-        materialize_edits(&mut actions, config.files, &secret_texts(input.states));
-    }
     Ok(actions)
+}
+
+/// The last step of planning, after the guardrails decided what is blocked: runs the
+/// configuration edits of the planned actions (accept, import) in plan order, so each edit's
+/// file hashes assume exactly the edits that will run before it.
+pub fn finish_edits(actions: &mut [Action], input: &PlanInput<'_>) {
+    if let Some(config) = input.config {
+        materialize_edits(actions, config.files, &secret_texts(input.states));
+    }
 }
 
 /// Runs the configuration edits in plan order, each on the file as the edits before it left
@@ -159,7 +172,10 @@ pub fn build(input: &PlanInput<'_>) -> Result<Vec<Action>, BadTarget> {
 /// user's files: any text the states hold as secret is masked there too.
 fn materialize_edits(actions: &mut [Action], files: &BTreeMap<String, String>, secrets: &[String]) {
     let mut now: BTreeMap<String, Option<String>> = BTreeMap::new();
-    for a in actions.iter_mut() {
+    for a in actions
+        .iter_mut()
+        .filter(|a| a.status == ActionStatus::Planned)
+    {
         let mut refusal = None;
         for call in a.calls.iter_mut() {
             let Call::ConfigEdit {
@@ -395,6 +411,7 @@ impl Planner<'_> {
             manual_command: None,
             follow_up: None,
             reason: String::new(),
+            guardrail: None,
         }
     }
 
@@ -662,6 +679,42 @@ impl Planner<'_> {
         a.follow_up = Some(follow);
         a.reason = format!("take the cloud's value into the configuration ({place})");
         a
+    }
+
+    /// Unmanaged, with `--delete-unmanaged`: remove the object. Executed through the SDK only
+    /// where one call removes exactly the object (a security group); otherwise the AWS CLI
+    /// command a person runs, or a note to delete it by hand.
+    fn delete(&self) -> Action {
+        let d = &self.finding.drift;
+        let a = self.action(ActionKind::Delete, &[]);
+        let id = shell_word(&d.id);
+        let manual = match d.resource_type.as_str() {
+            "aws_security_group" => {
+                return Action {
+                    calls: vec![crate::model::plan::Call::Ec2DeleteSecurityGroup {
+                        group_id: d.id.clone(),
+                    }],
+                    reason: "in no state: delete the unmanaged security group".into(),
+                    ..a
+                };
+            }
+            "aws_instance" => format!("aws ec2 terminate-instances --instance-ids {id}"),
+            "aws_vpc" => format!("aws ec2 delete-vpc --vpc-id {id}"),
+            "aws_subnet" => format!("aws ec2 delete-subnet --subnet-id {id}"),
+            "aws_iam_user" => format!("aws iam delete-user --user-name {id}"),
+            "aws_iam_role" => format!("aws iam delete-role --role-name {id}"),
+            "aws_iam_policy" => format!("aws iam delete-policy --policy-arn {id}"),
+            other => format!("# delete {other} {id} by hand (console or AWS CLI)"),
+        };
+        self.manual(
+            a,
+            manual,
+            format!(
+                "in no state: driftgate does not delete {} objects itself (what depends on them \
+                 must go first); delete it by hand",
+                d.resource_type
+            ),
+        )
     }
 
     /// Unmanaged: with the configuration, driftgate writes the `import {}` and `resource {}`

@@ -1185,3 +1185,61 @@ fn shell_words_are_quoted_when_needed() {
     );
     assert_eq!(shell_word("it's"), "'it'\\''s'");
 }
+
+#[test]
+fn guarded_and_delete_plans_follow_the_schema_and_a_tampered_status_is_caught() {
+    use crate::model::plan::{ActionKind, ActionStatus};
+    use crate::plan::guardrail::{Effect, Guardrail, guard};
+    use crate::policy::pattern::Pattern;
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/plan.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let options = PlanOptions {
+        delete_unmanaged: true,
+        ..PlanOptions::default()
+    };
+    let (mut actions, _, _) = plan_fixture(&options);
+    assert!(
+        actions.iter().any(|a| a.kind == ActionKind::Delete),
+        "--delete-unmanaged plans deletions"
+    );
+    assert!(!actions.iter().any(|a| a.kind == ActionKind::Import));
+    let rail = |name: &str, ty: &str, effect| Guardrail {
+        name: name.into(),
+        resource_types: vec![Pattern::new(ty).unwrap()],
+        addresses: vec![],
+        tags: Default::default(),
+        actions: vec![],
+        min_severity: None,
+        effect,
+        reason: format!("{name} says no"),
+        source: "driftgate.hcl:1".into(),
+    };
+    let mut rails = crate::plan::guardrail::in_force(&[]);
+    rails.push(rail("iam-frozen", "aws_iam_*", Effect::Deny));
+    rails.push(rail("vpc-two", "aws_vpc", Effect::RequireApprovals(2)));
+    guard(&mut actions, &rails, &|_| Default::default());
+    assert!(actions.iter().any(|a| a.status == ActionStatus::Blocked));
+    let plan = seal(
+        actions,
+        fixture_plan().inputs,
+        Author::default(),
+        time::macros::datetime!(2026-12-01 10:00:00 UTC),
+        time::Duration::hours(1),
+    );
+    let text = file::write(&plan);
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    schema_check(&schema, &schema, &v, "$");
+    let now = time::macros::datetime!(2026-12-01 10:30:00 UTC);
+    assert_eq!(file::read("p", &text, now).unwrap(), plan, "round trip");
+    let tampered = text.replacen("\"blocked\"", "\"planned\"", 1);
+    assert!(matches!(
+        file::read("p", &tampered, now),
+        Err(Error::PlanTampered { .. })
+    ));
+}

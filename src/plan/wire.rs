@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as J, json};
 
 use crate::model::plan::{
-    Action, ActionKind, ActionStatus, Arg, Author, Call, ConfigEdit, Expect, FindingRef, IamEntity,
-    Inputs, Plan, PlannedChange, SgRule, SgSource, StateInput, StateRef, VersionSelector,
+    Action, ActionKind, ActionStatus, Arg, Author, Call, ConfigEdit, Expect, FindingRef,
+    GuardrailEffect, GuardrailHit, IamEntity, Inputs, Plan, PlannedChange, SgRule, SgSource,
+    StateInput, StateRef, VersionSelector,
 };
 use crate::model::{
     Address, DriftKind, InstanceKey, Mode, ModuleStep, Path, Segment, Severity, StateSource,
@@ -79,6 +80,47 @@ pub struct ActionW {
     #[serde(default)]
     pub follow_up: Option<String>,
     pub reason: String,
+    /// The guardrail that matched (absent when none did).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guardrail: Option<GuardrailW>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuardrailW {
+    pub name: String,
+    pub reason: String,
+    /// `deny` or `require_approvals`.
+    pub effect: String,
+    /// For `require_approvals`: how many signed approvals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approvals: Option<u32>,
+}
+
+fn guardrail_to_wire(g: &GuardrailHit) -> GuardrailW {
+    let (effect, approvals) = match g.effect {
+        GuardrailEffect::Deny => ("deny", None),
+        GuardrailEffect::RequireApprovals(n) => ("require_approvals", Some(n)),
+    };
+    GuardrailW {
+        name: g.name.clone(),
+        reason: g.reason.clone(),
+        effect: effect.into(),
+        approvals,
+    }
+}
+
+fn guardrail_from_wire(g: &GuardrailW) -> Result<GuardrailHit, String> {
+    let effect = match (g.effect.as_str(), g.approvals) {
+        ("deny", None) => GuardrailEffect::Deny,
+        ("require_approvals", Some(n)) if n >= 1 => GuardrailEffect::RequireApprovals(n),
+        (e, n) => return Err(format!("guardrail effect `{e}` with approvals {n:?}")),
+    };
+    Ok(GuardrailHit {
+        name: g.name.clone(),
+        reason: g.reason.clone(),
+        effect,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -223,6 +265,7 @@ fn action_to_wire(a: &Action) -> ActionW {
         manual_command: a.manual_command.clone(),
         follow_up: a.follow_up.clone(),
         reason: a.reason.clone(),
+        guardrail: a.guardrail.as_ref().map(guardrail_to_wire),
     }
 }
 
@@ -330,6 +373,7 @@ pub fn call_to_json(c: &Call) -> J {
         | Call::Ec2UnmonitorInstances { instance_id }
         | Call::Ec2StopInstances { instance_id }
         | Call::Ec2StartInstances { instance_id } => put("instance_id", json!(instance_id)),
+        Call::Ec2DeleteSecurityGroup { group_id } => put("group_id", json!(group_id)),
         Call::IamTag { entity, name, tags } => {
             put(iam_name_key(*entity), json!(name));
             put("tags", tag_map(tags));
@@ -581,6 +625,7 @@ fn action_from_wire(a: &ActionW) -> Result<Action, String> {
         manual_command: a.manual_command.clone(),
         follow_up: a.follow_up.clone(),
         reason: a.reason.clone(),
+        guardrail: a.guardrail.as_ref().map(guardrail_from_wire).transpose()?,
     })
 }
 
@@ -828,6 +873,9 @@ pub fn call_from_json(j: &J) -> Result<Call, String> {
         },
         ("ec2", "StartInstances") => Call::Ec2StartInstances {
             instance_id: p.s("instance_id")?,
+        },
+        ("ec2", "DeleteSecurityGroup") => Call::Ec2DeleteSecurityGroup {
+            group_id: p.s("group_id")?,
         },
         ("iam", "UpdateAssumeRolePolicy") => Call::IamUpdateAssumeRolePolicy {
             role_name: p.s("role_name")?,

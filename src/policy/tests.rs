@@ -427,3 +427,174 @@ fn diagnostics_carry_codes() {
         "driftgate::policy::invalid"
     );
 }
+
+mod approval_block {
+    use super::*;
+    use crate::approval::KeyFile;
+
+    fn key(name: &str, b: u8) -> String {
+        KeyFile::from_seed(name, [b; 32]).public().to_string()
+    }
+
+    #[test]
+    fn parses_approvers_required_and_min_severity() {
+        let text = format!(
+            r#"approval {{
+  required     = 2
+  approvers    = {{ alice = "{}", bob = "{}", carol = {{ key = "{}", aws_principal = "arn:aws:iam::1:user/carol" }} }}
+  min_severity = "high"
+}}
+"#,
+            key("alice", 1),
+            key("bob", 2),
+            key("carol", 3)
+        );
+        let p = Policy::parse("driftgate.hcl", &text).unwrap();
+        let a = p.approval.unwrap();
+        assert_eq!(a.required, 2);
+        assert_eq!(a.min_severity, Some(Severity::High));
+        let names: Vec<&String> = a.approvers.keys().collect();
+        assert_eq!(names, ["alice", "bob", "carol"]);
+        assert_eq!(
+            a.approvers["carol"].aws_principal.as_deref(),
+            Some("arn:aws:iam::1:user/carol")
+        );
+        assert_eq!(
+            a.approvers["alice"].key,
+            KeyFile::from_seed("alice", [1; 32]).public()
+        );
+        assert_eq!(a.source, "driftgate.hcl:1");
+    }
+
+    #[test]
+    fn bad_blocks_are_refused_with_a_reason() {
+        let one = key("alice", 1);
+        let block = |body: &str| format!("approval {{\n{body}\n}}\n");
+        let cases = [
+            (
+                block(&format!(
+                    "required = 3\napprovers = {{ alice = \"{one}\" }}"
+                )),
+                "no plan could ever be applied",
+            ),
+            (
+                block(&format!(
+                    "required = 0\napprovers = {{ alice = \"{one}\" }}"
+                )),
+                "at least 1",
+            ),
+            (
+                block("approvers = { alice = \"ed25519:AAAA\" }"),
+                "not valid",
+            ),
+            (
+                block(&format!(
+                    "approvers = {{ alice = \"{one}\", bob = \"{one}\" }}"
+                )),
+                "the same key",
+            ),
+            (
+                block(&format!("requird = 1\napprovers = {{ alice = \"{one}\" }}")),
+                "did you mean `required`",
+            ),
+            (block("required = 1"), "no `approvers`"),
+            (
+                format!(
+                    "{}{}",
+                    block(&format!("approvers = {{ alice = \"{one}\" }}")),
+                    block(&format!("approvers = {{ alice = \"{one}\" }}"))
+                ),
+                "two `approval` blocks",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = parse_err(&text);
+            assert!(err.contains(expected), "{text}\n{err}");
+        }
+    }
+
+    #[test]
+    fn a_policy_without_the_block_has_no_rule() {
+        assert_eq!(
+            Policy::parse("p", "fail_on = \"high\"").unwrap().approval,
+            None
+        );
+    }
+}
+
+mod guardrail_blocks {
+    use super::*;
+    use crate::model::plan::ActionKind;
+    use crate::plan::guardrail::Effect;
+
+    #[test]
+    fn parses_selectors_effects_and_relaxed_builtins() {
+        let text = r#"guardrail "iam-frozen" {
+  resource_types = ["aws_iam_*"]
+  addresses      = ["aws_iam_role.app"]
+  tags           = { env = "prod" }
+  actions        = ["revert", "recreate"]
+  min_severity   = "high"
+  effect         = "deny"
+  reason         = "IAM changes go through the quarterly access review"
+}
+guardrail "prod-three" {
+  tags      = { env = "prod" }
+  effect    = "require_approvals"
+  approvals = 3
+  reason    = "prod needs three"
+}
+guardrail "iam-principal-delete" {
+  effect = "allow"
+  reason = "we rotate break-glass users"
+}
+"#;
+        let p = Policy::parse("driftgate.hcl", text).unwrap();
+        assert_eq!(p.guardrails.len(), 3);
+        let g = &p.guardrails[0];
+        assert_eq!(g.name, "iam-frozen");
+        assert!(g.resource_types[0].is_match("aws_iam_role"));
+        assert_eq!(g.tags.get("env").map(String::as_str), Some("prod"));
+        assert_eq!(g.actions, [ActionKind::Revert, ActionKind::Recreate]);
+        assert_eq!(g.min_severity, Some(Severity::High));
+        assert_eq!(g.effect, Effect::Deny);
+        assert_eq!(g.source, "driftgate.hcl:1");
+        assert_eq!(p.guardrails[1].effect, Effect::RequireApprovals(3));
+        assert_eq!(p.guardrails[2].effect, Effect::Allow);
+    }
+
+    #[test]
+    fn bad_guardrails_are_refused_with_a_reason() {
+        let cases = [
+            (
+                "guardrail \"x\" {\n effect = \"deny\"\n}",
+                "has no `reason`",
+            ),
+            (
+                "guardrail \"x\" {\n effect = \"allow\"\n reason = \"r\"\n}",
+                "only relaxes a built-in",
+            ),
+            (
+                "guardrail \"x\" {\n effect = \"require_approvals\"\n reason = \"r\"\n}",
+                "says not how many",
+            ),
+            (
+                "guardrail \"x\" {\n actions = [\"destroy\"]\n reason = \"r\"\n}",
+                "not an action kind",
+            ),
+            (
+                "guardrail \"disruptive\" {\n effect = \"deny\"\n reason = \"r\"\n}",
+                "can only be relaxed",
+            ),
+            (
+                "guardrail \"x\" {\n reason = \"r\"\n}\nguardrail \"x\" {\n reason = \"r\"\n}",
+                "defined twice",
+            ),
+            ("guardrail {\n reason = \"r\"\n}", "exactly one label"),
+        ];
+        for (text, expected) in cases {
+            let err = parse_err(text);
+            assert!(err.contains(expected), "{text}\n{err}");
+        }
+    }
+}

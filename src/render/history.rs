@@ -169,15 +169,6 @@ pub fn report_written(files: &[std::path::PathBuf], location: &str, t: &Tracked)
     );
 }
 
-/// stderr: a webhook that failed: a warning, never the exit code. The URL is masked.
-pub fn notify_failed(url: &str, reason: &str) {
-    eprintln!(
-        "warning: the notification to {} was not sent: {}",
-        crate::mask::mask_url(url),
-        crate::mask::mask_text(reason)
-    );
-}
-
 /// stderr: nothing changed since the last run, so no notification (without --notify-always).
 pub fn notify_skipped(webhooks: usize) {
     if webhooks > 0 {

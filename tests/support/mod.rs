@@ -32,6 +32,7 @@ pub fn test_audit_log() -> PathBuf {
 
 pub mod moto;
 pub mod postgres;
+pub mod receiver;
 pub mod skip;
 pub mod terraform;
 pub mod throttle;

@@ -1,0 +1,475 @@
+//! Signed approvals: who may say yes to a plan, and proof that they did.
+//!
+//! - **Keys** are Ed25519 (`ed25519-dalek`). A private key file ([`KeyFile`]) holds the
+//!   approver's name and the 32-byte seed; the policy's `approval` block ([`ApprovalRule`])
+//!   holds each approver's public key as `ed25519:<base64>`.
+//! - **An approval token** ([`Approval`]) is `dga1.<payload>.<signature>`, both base64url
+//!   without padding. The payload is compact JSON `{"approver","expires","plan"}` (the plan's
+//!   full digest); the signature is Ed25519 over `driftgate-approval-v1\0` followed by the
+//!   payload's bytes exactly as they are in the token.
+//! - [`check`] decides whether the `--approve` values given to `apply` are enough for a plan
+//!   under the rule of the policy that was digested into it: distinct, valid, unexpired
+//!   signatures of the policy's approvers over this plan's digest, none by the plan's author.
+//!
+//! Pure: the key file's bytes are read and written by `ops` (which also checks its mode); the
+//! clock comes from the caller.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::model::Severity;
+use crate::model::plan::{ActionStatus, Plan};
+use crate::plan::digest::token as plan_token;
+
+/// The prefix of an approval token (a plan token starts with `dg1-`).
+pub const TOKEN_PREFIX: &str = "dga1.";
+/// What is signed before the payload: no signature made for anything else can pass for one.
+const DOMAIN: &[u8] = b"driftgate-approval-v1\0";
+/// The first line of a private key file.
+const KEY_FILE_HEADER: &str = "driftgate-ed25519-private-key-v1";
+const PUBLIC_PREFIX: &str = "ed25519:";
+
+/// An approver's public key, written `ed25519:<base64 of the 32 bytes>` in the policy.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PublicKey([u8; 32]);
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey({self})")
+    }
+}
+
+impl fmt::Display for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{PUBLIC_PREFIX}{}", STANDARD.encode(self.0))
+    }
+}
+
+impl std::str::FromStr for PublicKey {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<PublicKey, String> {
+        let b64 = s
+            .strip_prefix(PUBLIC_PREFIX)
+            .ok_or_else(|| "a public key is written `ed25519:<base64>`".to_string())?;
+        let bytes = STANDARD
+            .decode(b64.trim())
+            .map_err(|e| format!("not base64: {e}"))?;
+        let bytes: [u8; 32] = bytes
+            .try_into()
+            .map_err(|b: Vec<u8>| format!("{} bytes, an Ed25519 key has 32", b.len()))?;
+        VerifyingKey::from_bytes(&bytes).map_err(|_| "not an Ed25519 public key".to_string())?;
+        Ok(PublicKey(bytes))
+    }
+}
+
+impl PublicKey {
+    /// `SHA256:<base64 without padding>` of the key's 32 bytes (the form `ssh-keygen -l`
+    /// prints): what the audit log records to name a key without holding it.
+    pub fn fingerprint(&self) -> String {
+        format!("SHA256:{}", STANDARD.encode(Sha256::digest(self.0)))
+            .trim_end_matches('=')
+            .to_string()
+    }
+
+    fn verifying(&self) -> Option<VerifyingKey> {
+        VerifyingKey::from_bytes(&self.0).ok()
+    }
+}
+
+/// One approver of the policy's `approval` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Approver {
+    pub key: PublicKey,
+    /// The AWS principal (ARN) this person works as: a plan whose author's caller ARN is this
+    /// one is theirs, and they cannot approve it.
+    pub aws_principal: Option<String>,
+}
+
+/// The policy's `approval` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalRule {
+    /// Distinct approvers needed; the plan's author never counts.
+    pub required: usize,
+    /// Name -> key.
+    pub approvers: BTreeMap<String, Approver>,
+    /// Plans whose planned actions are all below this severity need only the plan token.
+    pub min_severity: Option<Severity>,
+    /// `driftgate.hcl:12`.
+    pub source: String,
+}
+
+impl ApprovalRule {
+    /// How many signed approvals `plan` needs under this rule: `required`, or 0 when
+    /// `min_severity` is set and every action `apply` would execute is below it.
+    pub fn required_for(&self, plan: &Plan) -> usize {
+        match self.min_severity {
+            Some(min)
+                if plan
+                    .actions
+                    .iter()
+                    .filter(|a| a.status == ActionStatus::Planned)
+                    .all(|a| a.finding.severity < min) =>
+            {
+                0
+            }
+            _ => self.required,
+        }
+    }
+}
+
+/// Whether `name` can be an approver's name: letters, digits, `_` and `-`, starting with a
+/// letter (so it is an HCL identifier the policy can write unquoted).
+pub fn valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && name.len() <= 64
+}
+
+/// A private key file: the approver's name and the Ed25519 seed. Never printed; `Debug`
+/// shows the name and the public key only.
+pub struct KeyFile {
+    pub name: String,
+    key: SigningKey,
+}
+
+impl fmt::Debug for KeyFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyFile")
+            .field("name", &self.name)
+            .field("public", &self.public())
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyFile {
+    /// A key from 32 random bytes (the caller draws them from the OS).
+    pub fn from_seed(name: &str, seed: [u8; 32]) -> KeyFile {
+        KeyFile {
+            name: name.to_string(),
+            key: SigningKey::from_bytes(&seed),
+        }
+    }
+
+    pub fn public(&self) -> PublicKey {
+        PublicKey(self.key.verifying_key().to_bytes())
+    }
+
+    /// The line for the policy's `approvers`: `alice = "ed25519:..."`.
+    pub fn policy_line(&self) -> String {
+        format!("{} = \"{}\"", self.name, self.public())
+    }
+
+    /// The file's text.
+    pub fn encode(&self) -> String {
+        format!(
+            "{KEY_FILE_HEADER}\n# An Ed25519 private key for `driftgate approve`. Keep it secret (mode 0600).\nname = {}\nseed = {}\n",
+            self.name,
+            STANDARD.encode(self.key.to_bytes())
+        )
+    }
+
+    /// Parses a key file's text.
+    pub fn decode(text: &str) -> Result<KeyFile, String> {
+        let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+        if lines.next() != Some(KEY_FILE_HEADER) {
+            return Err(format!(
+                "not a driftgate key file (it does not start with `{KEY_FILE_HEADER}`)"
+            ));
+        }
+        let mut fields = BTreeMap::new();
+        for line in lines.filter(|l| !l.starts_with('#')) {
+            let (k, v) = line
+                .split_once('=')
+                .ok_or_else(|| "a line is not `key = value`".to_string())?;
+            fields.insert(k.trim().to_string(), v.trim().to_string());
+        }
+        let name = fields.get("name").ok_or("it has no `name`")?;
+        if !valid_name(name) {
+            return Err("its `name` is not a valid approver name".into());
+        }
+        let seed = fields.get("seed").ok_or("it has no `seed`")?;
+        let seed: [u8; 32] = STANDARD
+            .decode(seed)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or("its `seed` is not 32 bytes of base64")?;
+        Ok(KeyFile::from_seed(name, seed))
+    }
+
+    /// Signs an approval of the plan with this digest until `expires`.
+    pub fn approve(&self, plan_digest: &str, expires: time::OffsetDateTime) -> Approval {
+        let payload = Payload {
+            approver: self.name.clone(),
+            expires: crate::plan::wire::format_time(expires),
+            plan: plan_digest.to_string(),
+        };
+        let bytes = serde_json::to_vec(&payload).unwrap_or_default();
+        let signature = self.key.sign(&signed_message(&bytes));
+        Approval {
+            approver: payload.approver,
+            plan: payload.plan,
+            expires,
+            payload: bytes,
+            signature: signature.to_bytes(),
+        }
+    }
+}
+
+fn signed_message(payload: &[u8]) -> Vec<u8> {
+    let mut m = DOMAIN.to_vec();
+    m.extend_from_slice(payload);
+    m
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Payload {
+    approver: String,
+    expires: String,
+    plan: String,
+}
+
+/// An approval token, parsed (its signature not yet verified: see [`Approval::verify`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Approval {
+    pub approver: String,
+    /// The digest of the approved plan.
+    pub plan: String,
+    pub expires: time::OffsetDateTime,
+    payload: Vec<u8>,
+    signature: [u8; 64],
+}
+
+impl fmt::Display for Approval {
+    /// The token: `dga1.<payload>.<signature>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{TOKEN_PREFIX}{}.{}",
+            URL_SAFE_NO_PAD.encode(&self.payload),
+            URL_SAFE_NO_PAD.encode(self.signature)
+        )
+    }
+}
+
+impl Approval {
+    /// Parses a token (without verifying it).
+    pub fn parse(token: &str) -> Result<Approval, String> {
+        let rest = token
+            .strip_prefix(TOKEN_PREFIX)
+            .ok_or("not an approval token (`dga1.`)")?;
+        let (payload, signature) = rest
+            .split_once('.')
+            .ok_or("not an approval token: no signature")?;
+        let payload = URL_SAFE_NO_PAD
+            .decode(payload)
+            .map_err(|_| "not an approval token: the payload is not base64url")?;
+        let signature: [u8; 64] = URL_SAFE_NO_PAD
+            .decode(signature)
+            .ok()
+            .and_then(|s| s.try_into().ok())
+            .ok_or("not an approval token: the signature is not 64 bytes of base64url")?;
+        let p: Payload = serde_json::from_slice(&payload)
+            .map_err(|_| "not an approval token: the payload is not an approval")?;
+        let expires = crate::plan::wire::parse_time(&p.expires)
+            .map_err(|_| "not an approval token: a bad expiry")?;
+        Ok(Approval {
+            approver: p.approver,
+            plan: p.plan,
+            expires,
+            payload,
+            signature,
+        })
+    }
+
+    /// Whether `key` signed exactly this payload.
+    pub fn verify(&self, key: &PublicKey) -> bool {
+        key.verifying().is_some_and(|k| {
+            k.verify_strict(
+                &signed_message(&self.payload),
+                &Signature::from_bytes(&self.signature),
+            )
+            .is_ok()
+        })
+    }
+}
+
+/// Why one approval does not count. Each refuses the whole apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// Not a token at all.
+    Malformed(String),
+    /// The name is not an approver of the policy (or the policy has no `approval` block).
+    UnknownApprover,
+    /// The signature does not verify under the approver's key.
+    Forged,
+    /// It approves another plan.
+    OtherPlan,
+    /// Its expiry has passed.
+    Expired,
+    /// The approver is the plan's author.
+    SelfApproval,
+    /// The approver approved twice.
+    Duplicate,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::Malformed(why) => write!(f, "{why}"),
+            Problem::UnknownApprover => {
+                write!(f, "its approver is not in the policy's `approval` block")
+            }
+            Problem::Forged => write!(
+                f,
+                "its signature does not verify under the approver's key in the policy (forged or altered)"
+            ),
+            Problem::OtherPlan => write!(f, "it approves another plan"),
+            Problem::Expired => write!(f, "it has expired"),
+            Problem::SelfApproval => write!(
+                f,
+                "its approver is the plan's author: nobody approves their own plan"
+            ),
+            Problem::Duplicate => write!(f, "the same approver approved twice"),
+        }
+    }
+}
+
+/// A bad approval: who it names (when it could be read), the key's fingerprint (when the
+/// approver is in the policy) and why it does not count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    pub approver: Option<String>,
+    pub fingerprint: Option<String>,
+    pub problem: Problem,
+}
+
+impl fmt::Display for Rejected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.approver {
+            Some(a) => write!(f, "the approval by `{a}` does not count: {}", self.problem),
+            None => write!(f, "an --approve value does not count: {}", self.problem),
+        }
+    }
+}
+
+/// An approval that counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    pub approver: String,
+    pub fingerprint: String,
+    pub expires: time::OffsetDateTime,
+}
+
+/// Why the `--approve` values are not enough.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denied {
+    /// Nothing was given.
+    Nothing,
+    /// A plan token that is not this plan's.
+    WrongToken,
+    /// One approval does not count.
+    Rejected(Rejected),
+    /// The plan token alone, where signed approvals are required.
+    TokenAlone { required: usize },
+    /// Too few distinct valid approvals.
+    TooFew { valid: usize, required: usize },
+}
+
+/// Whether `given` (the `--approve` values) let `plan` apply under `rule` (the `approval`
+/// block of the policy digested into the plan) at `now`.
+///
+/// Every value is either the plan token (`dg1-`, as `driftgate plan` printed it) or an
+/// approval token (`dga1.`). Any approval that does not count refuses the whole apply (it is
+/// named in the refusal and the audit log). Without an `approval` block, or when
+/// `min_severity` waives it, the plan token (or a valid approval) is enough; otherwise
+/// `required` distinct valid approvals are needed (or more, when a `require_approvals`
+/// guardrail matched an executable action), and the plan token adds nothing.
+pub fn check(
+    plan: &Plan,
+    rule: Option<&ApprovalRule>,
+    given: &[String],
+    now: time::OffsetDateTime,
+) -> Result<Vec<Accepted>, Denied> {
+    if given.is_empty() {
+        return Err(Denied::Nothing);
+    }
+    let mut plan_tokens = 0;
+    let mut accepted: Vec<Accepted> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for value in given {
+        let value = value.trim();
+        if !value.starts_with(TOKEN_PREFIX) {
+            if value != plan_token(&plan.digest) {
+                return Err(Denied::WrongToken);
+            }
+            plan_tokens += 1;
+            continue;
+        }
+        let reject = |approver: Option<&str>, fingerprint: Option<String>, problem| {
+            Denied::Rejected(Rejected {
+                approver: approver.map(str::to_string),
+                fingerprint,
+                problem,
+            })
+        };
+        let a = Approval::parse(value).map_err(|e| reject(None, None, Problem::Malformed(e)))?;
+        let who = Some(a.approver.as_str());
+        let Some(approver) = rule.and_then(|r| r.approvers.get(&a.approver)) else {
+            return Err(reject(who, None, Problem::UnknownApprover));
+        };
+        let fp = Some(approver.key.fingerprint());
+        if !a.verify(&approver.key) {
+            return Err(reject(who, fp, Problem::Forged));
+        }
+        if a.plan != plan.digest {
+            return Err(reject(who, fp, Problem::OtherPlan));
+        }
+        if now >= a.expires {
+            return Err(reject(who, fp, Problem::Expired));
+        }
+        let by_name = a.approver.eq_ignore_ascii_case(plan.author.actor.trim());
+        let by_principal = matches!(
+            (&approver.aws_principal, &plan.author.aws_caller_arn),
+            (Some(p), Some(caller)) if p == caller
+        );
+        if by_name || by_principal {
+            return Err(reject(who, fp, Problem::SelfApproval));
+        }
+        if !seen.insert(a.approver.clone()) {
+            return Err(reject(who, fp, Problem::Duplicate));
+        }
+        accepted.push(Accepted {
+            approver: a.approver.clone(),
+            fingerprint: approver.key.fingerprint(),
+            expires: a.expires,
+        });
+    }
+    // A `require_approvals` guardrail on an executable action raises the bar (also without
+    // an `approval` block: then nobody can approve, and the plan does not apply).
+    let required = rule
+        .map_or(0, |r| r.required_for(plan))
+        .max(crate::plan::guardrail::approvals_required(&plan.actions));
+    if accepted.len() < required {
+        return Err(if accepted.is_empty() && plan_tokens > 0 {
+            Denied::TokenAlone { required }
+        } else {
+            Denied::TooFew {
+                valid: accepted.len(),
+                required,
+            }
+        });
+    }
+    Ok(accepted)
+}
+
+#[cfg(test)]
+mod tests;

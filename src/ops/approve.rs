@@ -1,0 +1,194 @@
+//! `driftgate keygen` (a new approver key) and `driftgate approve` (sign an approval of a
+//! plan). The private key file is written with mode 0600 and refused at use when the group or
+//! others can read it; its content is never printed.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::approval::{KeyFile, valid_name};
+use crate::audit::{Entry, Log, Outcome as Audited};
+use crate::error::{Error, Result};
+use crate::model::plan::{ActionKind, ActionStatus, Plan};
+use crate::ops::{Outcome, Settings};
+use crate::plan;
+
+/// What `driftgate keygen` was asked for.
+#[derive(Debug, Clone)]
+pub struct KeygenOptions {
+    pub name: String,
+    pub out: PathBuf,
+}
+
+/// What `driftgate approve` was asked for.
+#[derive(Debug, Clone)]
+pub struct ApproveOptions {
+    pub plan: PathBuf,
+    pub key: PathBuf,
+    /// How long the approval stays valid.
+    pub expires: time::Duration,
+}
+
+/// Writes a new key (never over an existing file) and prints the policy's line for it.
+pub fn keygen(o: &KeygenOptions, settings: &Settings) -> Result<Outcome> {
+    if !valid_name(&o.name) {
+        return Err(Error::ApproverName {
+            name: o.name.clone(),
+        });
+    }
+    let shown = super::display_path(&o.out);
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| Error::Write {
+        path: shown.clone(),
+        source: std::io::Error::other(format!("no randomness from the OS: {e}")),
+    })?;
+    // The signing key zeroizes its copy when dropped (ed25519-dalek's `zeroize`).
+    let key = KeyFile::from_seed(&o.name, seed);
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        open.mode(0o600);
+    }
+    let mut file = open.open(&o.out).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::KeyExists {
+                path: shown.clone(),
+            }
+        } else {
+            Error::Write {
+                path: shown.clone(),
+                source,
+            }
+        }
+    })?;
+    file.write_all(key.encode().as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|source| Error::Write {
+            path: shown.clone(),
+            source,
+        })?;
+    Log::open(&settings.audit_log).append(
+        &Entry::new(&settings.audit_origin(), "keygen", Audited::Ok)
+            .detail("approver", &o.name)
+            .detail("key_fingerprint", key.public().fingerprint()),
+    )?;
+    crate::render::emit(&format!("{}\n", key.policy_line()), None)?;
+    eprintln!(
+        "Private key written to {shown} (mode 0600; keep it secret). Add the line above to `approvers` in the policy's `approval` block."
+    );
+    Ok(Outcome::Clean)
+}
+
+/// Reads a private key file, refusing one the group or others can read.
+pub fn read_key(path: &Path) -> Result<KeyFile> {
+    let shown = super::display_path(path);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let meta = std::fs::metadata(path).map_err(|source| Error::KeyRead {
+            path: shown.clone(),
+            source,
+        })?;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(Error::KeyPermissions { path: shown, mode });
+        }
+    }
+    let text = std::fs::read_to_string(path).map_err(|source| Error::KeyRead {
+        path: shown.clone(),
+        source,
+    })?;
+    KeyFile::decode(&text).map_err(|reason| Error::KeyInvalid {
+        path: shown,
+        reason,
+    })
+}
+
+/// Shows the plan's summary on stderr, then prints the approval token alone on stdout.
+pub fn approve(o: &ApproveOptions, settings: &Settings) -> Result<Outcome> {
+    let shown = super::display_path(&o.plan);
+    let text = std::fs::read_to_string(&o.plan).map_err(|source| Error::PlanRead {
+        path: shown.clone(),
+        source,
+    })?;
+    let plan = plan::file::read(&shown, &text, settings.now)?;
+    let key = read_key(&o.key)?;
+    eprint!("{}", summary(&plan));
+    if key.name.eq_ignore_ascii_case(plan.author.actor.trim()) {
+        eprintln!(
+            "warning: you ({}) are this plan's author: `apply` will refuse your approval of it",
+            key.name
+        );
+    }
+    let expires = settings.now + o.expires;
+    let approval = key.approve(&plan.digest, expires);
+    Log::open(&settings.audit_log).append(
+        &Entry::new(&settings.audit_origin(), "approve", Audited::Ok)
+            .plan(&plan.digest)
+            .detail("approver", &key.name)
+            .detail("key_fingerprint", key.public().fingerprint())
+            .detail("approval_expires", plan::wire::format_time(expires)),
+    )?;
+    eprintln!(
+        "Approved by {} until {}. Give this token to whoever runs `driftgate apply {} --approve TOKEN`:",
+        key.name,
+        plan::wire::format_time(expires),
+        plan::shell_word(&shown)
+    );
+    crate::render::emit(&format!("{approval}\n"), None)?;
+    Ok(Outcome::Clean)
+}
+
+/// What an approver signs, in a few lines: the digest, the author, the times, the counts and
+/// each action (never a value).
+pub fn summary(plan: &Plan) -> String {
+    let mut s = format!(
+        "Plan {}\n  by {}{}, made {}, valid until {}\n",
+        plan.digest,
+        plan.author.actor,
+        plan.author
+            .aws_caller_arn
+            .as_deref()
+            .map(|a| format!(" ({a})"))
+            .unwrap_or_default(),
+        plan::wire::format_time(plan.created_at),
+        plan::wire::format_time(plan.expires_at)
+    );
+    let count = |st: ActionStatus| plan.count(st);
+    s.push_str(&format!(
+        "  {} actions: {} planned (executed by apply), {} manual, {} blocked\n",
+        plan.actions.len(),
+        count(ActionStatus::Planned),
+        count(ActionStatus::Manual),
+        count(ActionStatus::Blocked)
+    ));
+    let kinds: Vec<String> = ActionKind::ALL
+        .iter()
+        .filter_map(|k| {
+            let n = plan.actions.iter().filter(|a| a.kind == *k).count();
+            (n > 0).then(|| format!("{n} {k}"))
+        })
+        .collect();
+    s.push_str(&format!("  by kind: {}\n", kinds.join(", ")));
+    for a in &plan.actions {
+        let resource = match &a.address {
+            Some(addr) => addr.to_string(),
+            None => format!("{} {}", a.resource_type, a.resource_id),
+        };
+        let does = match a.status {
+            ActionStatus::Planned => a
+                .calls
+                .iter()
+                .map(|c| c.api())
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => a.reason.clone(),
+        };
+        s.push_str(&format!(
+            "  {} {} {} {} [{} {}]: {}\n",
+            a.id, a.kind, a.status, resource, a.finding.severity, a.finding.kind, does
+        ));
+    }
+    crate::mask::mask_text(&s)
+}
