@@ -1201,7 +1201,12 @@ fn a_live_scan_says_where_its_time_went() {
         &["scan", "--state", &state, "--region", REGION, "--timings"],
         &[],
     );
-    assert_exit(&o, 0);
+    // The shared stack may be drifted by now (other live tests change it): 0 or 2, never 1.
+    assert!(
+        matches!(o.status.code(), Some(0 | 2)),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("timings: "), "{err}");
     assert!(err.contains("time in calls, by operation:"), "{err}");

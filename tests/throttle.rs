@@ -91,6 +91,7 @@ fn without_costs(mut v: Json) -> Json {
     if let Some(o) = v.as_object_mut() {
         o.remove("api_calls");
         o.remove("duration_ms");
+        o.remove("timings");
     }
     v
 }
