@@ -5,7 +5,12 @@ use std::path::PathBuf;
 
 /// The project root (where Cargo.toml is).
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    // `cargo test` sets it at run time to the checkout being tested; the compile-time value is
+    // the checkout the binary was built from, which differs when clones share a target
+    // directory (a build reused from another clone would look for ../shared beside that one).
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }
 
 /// A path under `fixtures/`.
