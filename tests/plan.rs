@@ -186,7 +186,15 @@ fn accept_edits_the_block_and_unmanaged_objects_get_import_blocks() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config");
     std::fs::create_dir(&config).unwrap();
-    let main_tf = std::fs::read_to_string(fixture("config/probe/main.tf")).unwrap();
+    // A line beside the edited one quotes a value the state holds as secret: the diff's
+    // context must not carry it into the plan.
+    let main_tf = std::fs::read_to_string(fixture("config/probe/main.tf"))
+        .unwrap()
+        .replace(
+            "  enable_dns_hostnames = true\n",
+            &format!("  enable_dns_hostnames = true\n  # rotated from {SECRET}\n"),
+        );
+    assert!(main_tf.contains(SECRET));
     std::fs::write(config.join("main.tf"), &main_tf).unwrap();
     let state = state_with_a_secret(dir.path());
     let observed = fixture("demo/observed.json");
@@ -244,6 +252,8 @@ fn accept_edits_the_block_and_unmanaged_objects_get_import_blocks() {
         diff.contains("-  tags = { Name = \"main\", team = \"core\" }\n+  tags = { Name = \"main\", team = \"edge\" }\n"),
         "{diff}"
     );
+    assert!(diff.contains("# rotated from (sensitive)"), "{diff}");
+    assert!(!diff.contains(SECRET), "{diff}");
     let worker = find("accept", "aws_instance.worker[\"a\"]");
     assert_eq!(worker["status"], "manual");
     let cmd = worker["manual_command"].as_str().unwrap();

@@ -133,11 +133,7 @@ impl Done {
 /// `(sensitive)`: AWS echoes what it was sent in some messages, and the message is printed and
 /// logged.
 pub fn scrub(message: &str, restored: &[String]) -> String {
-    let mut out = message.to_string();
-    for secret in restored.iter().filter(|s| !s.is_empty()) {
-        out = out.replace(secret.as_str(), crate::mask::SENSITIVE);
-    }
-    out
+    crate::mask::scrub_known(message, restored)
 }
 
 /// A plan every check passed: the only thing [`aws`] calls are run for. Its field is private

@@ -120,18 +120,11 @@ pub struct ReportArgs {
     pub notify: Vec<String>,
     /// The webhooks' payload: slack, teams or json. Default: inferred from each URL
     /// (hooks.slack.com: slack; Teams and Power Automate hosts: teams; anything else: json).
-    #[arg(long, value_enum)]
-    pub notify_format: Option<NotifyFormat>,
+    #[arg(long, value_name = "FORMAT", value_parser = parse_notify_format)]
+    pub notify_format: Option<crate::notify::Format>,
     /// Post the summary after every run, even when nothing changed.
     #[arg(long)]
     pub notify_always: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum NotifyFormat {
-    Slack,
-    Teams,
-    Json,
 }
 
 #[derive(Debug, Args)]
@@ -535,11 +528,7 @@ impl ReportArgs {
             history: crate::history::Location::parse(&self.history)?,
             out_dir: self.out_dir.clone(),
             notify: self.notify.clone(),
-            notify_format: self.notify_format.map(|f| match f {
-                NotifyFormat::Slack => ops::report::NotifyFormat::Slack,
-                NotifyFormat::Teams => ops::report::NotifyFormat::Teams,
-                NotifyFormat::Json => ops::report::NotifyFormat::Json,
-            }),
+            notify_format: self.notify_format,
             notify_always: self.notify_always,
         })
     }

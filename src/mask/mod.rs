@@ -229,6 +229,17 @@ fn inline(n: &Node, out: &mut String) {
 
 // ---- fingerprints ------------------------------------------------------------------------
 
+/// `text` with every known secret (a value the states hold as sensitive, or one restored
+/// from them) replaced by [`SENSITIVE`]: for text that did not come through [`mask`], such as
+/// an AWS error message echoing what it was sent, or context lines of the user's `.tf` files.
+pub fn scrub_known(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_string();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        out = out.replace(secret.as_str(), SENSITIVE);
+    }
+    out
+}
+
 /// A keyed fingerprint of a value: `hmac-sha256:<64 hex>`, HMAC-SHA256 under `key` of the
 /// value's canonical encoding (see [`canonical_bytes`]).
 ///

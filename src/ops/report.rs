@@ -15,15 +15,6 @@ use crate::ops::{Outcome, Settings};
 use crate::render;
 use crate::render::run_message::{RunMessage, run_message, should_notify};
 
-/// The payload shape a webhook expects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum NotifyFormat {
-    #[default]
-    Slack,
-    Teams,
-    Json,
-}
-
 /// What `driftgate report` was asked for.
 #[derive(Debug, Clone)]
 pub struct ReportOptions {
@@ -34,7 +25,7 @@ pub struct ReportOptions {
     /// Webhook URLs.
     pub notify: Vec<String>,
     /// `None`: inferred from each URL.
-    pub notify_format: Option<NotifyFormat>,
+    pub notify_format: Option<crate::notify::Format>,
     /// Notify even when nothing changed since the last run.
     pub notify_always: bool,
 }
@@ -79,12 +70,9 @@ async fn report(
             .iter()
             .map(|url| crate::notify::Target {
                 url: url.clone(),
-                format: match options.notify_format {
-                    Some(NotifyFormat::Slack) => crate::notify::Format::Slack,
-                    Some(NotifyFormat::Teams) => crate::notify::Format::Teams,
-                    Some(NotifyFormat::Json) => crate::notify::Format::Json,
-                    None => crate::notify::Format::infer(url),
-                },
+                format: options
+                    .notify_format
+                    .unwrap_or_else(|| crate::notify::Format::infer(url)),
             })
             .collect();
         super::notify::deliver(&targets, &notification(&message), settings, None).await;

@@ -196,11 +196,10 @@ fn materialize_edits(actions: &mut [Action], files: &BTreeMap<String, String>, s
                 Ok(after) => {
                     *before_sha256 = current.as_deref().map(edit::sha256);
                     *after_sha256 = edit::sha256(&after);
-                    let mut shown = edit::unified_diff(file, current.as_deref(), &after);
-                    for secret in secrets {
-                        shown = shown.replace(secret.as_str(), crate::mask::SENSITIVE);
-                    }
-                    *diff = shown;
+                    *diff = crate::mask::scrub_known(
+                        &edit::unified_diff(file, current.as_deref(), &after),
+                        secrets,
+                    );
                     now.insert(file.clone(), Some(after));
                 }
                 Err(r) => {
