@@ -15,7 +15,7 @@ use crate::model::plan::{Action, ActionKind, Arg, Call, Plan};
 use crate::model::{DriftKind, RecordedState, Secret, Segment, Value};
 use crate::ops::scan::{Evaluation, ScanOptions};
 use crate::ops::{Outcome, ReportFormat, Settings};
-use crate::plan::{self, PlanInput, PlanOptions};
+use crate::plan::{self, PlanOptions};
 use crate::render;
 
 /// What `driftgate apply` was asked for.
@@ -292,29 +292,13 @@ async fn execute(
         .collect();
     // Deletions were planned instead of imports (`--delete-unmanaged`): again.
     let delete_unmanaged = plan.actions.iter().any(|a| a.kind == ActionKind::Delete);
-    let files = super::plan::config_files(&ev)?;
-    let key = plan::expectation_key(&ev.states);
     let options = PlanOptions {
         allow_disruptive: true,
         accept,
         delete_unmanaged,
         ..PlanOptions::default()
     };
-    let input = PlanInput {
-        registry: &ev.registry,
-        findings: &ev.report.findings,
-        states: &ev.states,
-        options: &options,
-        key: &key,
-        config: ev.config.as_ref().map(|(_, c)| plan::ConfigInput {
-            configuration: c,
-            files: &files,
-        }),
-        observation: Some(&ev.observation),
-    };
-    let mut fresh = plan::build(&input).unwrap_or_default();
-    super::plan::guard(&mut fresh, &policy, &ev);
-    plan::finish_edits(&mut fresh, &input);
+    let fresh = super::plan::plan_actions(&ev, &policy, &options)?.unwrap_or_default();
     let verified: VerifiedPlan = match apply::verify(plan, &consent, &inputs_now, &fresh) {
         Ok(v) => v,
         Err(r) => return refuse_as(Some(&digest), Some(&r), r.to_string()),

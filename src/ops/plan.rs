@@ -72,8 +72,6 @@ async fn plan(
     if !args.accept.is_empty() && ev.config.is_none() {
         return Err(Error::PlanAcceptNeedsConfig);
     }
-    let findings = &ev.report.findings;
-    let key = plan::expectation_key(&ev.states);
     let policy = scan::load_policy(scan_args, settings)?;
     let options = PlanOptions {
         // The built-in `disruptive` guardrail: relaxed only by naming it in the policy.
@@ -84,26 +82,10 @@ async fn plan(
         accept: args.accept.clone(),
         delete_unmanaged: args.delete_unmanaged,
     };
-    let files = config_files(&ev)?;
-    let input = PlanInput {
-        registry: &ev.registry,
-        findings,
-        states: &ev.states,
-        options: &options,
-        key: &key,
-        config: ev.config.as_ref().map(|(_, c)| plan::ConfigInput {
-            configuration: c,
-            files: &files,
-        }),
-        observation: Some(&ev.observation),
-    };
-    let mut actions = plan::build(&input).map_err(|b| Error::PlanBadTarget {
+    let actions = plan_actions(&ev, &policy, &options)?.map_err(|b| Error::PlanBadTarget {
         glob: b.glob,
         reason: b.reason,
     })?;
-    guard(&mut actions, &policy, &ev);
-    // Last: the configuration edits of the actions the guardrails left planned.
-    plan::finish_edits(&mut actions, &input);
     let inputs = inputs(&ev, scan_args, settings)?;
     let author = Author {
         actor: settings.actor.clone(),
@@ -155,6 +137,36 @@ async fn plan(
     })
 }
 
+/// The planner over an evaluated scan, as `plan` and `apply` (planning again to check for
+/// staleness) both run it: build, then the guardrails, then the configuration edits of the
+/// actions the guardrails left planned (so each edit's hashes assume exactly the edits that
+/// run before it). The outer error is reading the configuration's files.
+pub(crate) fn plan_actions(
+    ev: &Evaluation,
+    policy: &Policy,
+    options: &PlanOptions,
+) -> Result<std::result::Result<Vec<Action>, plan::BadTarget>> {
+    let files = config_files(ev)?;
+    let key = plan::expectation_key(&ev.states);
+    let input = PlanInput {
+        registry: &ev.registry,
+        findings: &ev.report.findings,
+        states: &ev.states,
+        options,
+        key: &key,
+        config: ev.config.as_ref().map(|(_, c)| plan::ConfigInput {
+            configuration: c,
+            files: &files,
+        }),
+        observation: Some(&ev.observation),
+    };
+    Ok(plan::build(&input).map(|mut actions| {
+        guard(&mut actions, policy, ev);
+        plan::finish_edits(&mut actions, &input);
+        actions
+    }))
+}
+
 /// The text of the configuration files a plan may edit: each file a resource block is in,
 /// and the import file when it exists. Empty without a configuration.
 pub fn config_files(ev: &Evaluation) -> Result<BTreeMap<String, String>> {
@@ -190,7 +202,7 @@ pub fn config_files(ev: &Evaluation) -> Result<BTreeMap<String, String>> {
 
 /// Applies the guardrails in force (the policy's and the built-ins it does not name) to the
 /// actions; a resource's tags are the recorded ones, else (unmanaged) the observed ones.
-pub(crate) fn guard(actions: &mut [Action], policy: &Policy, ev: &Evaluation) {
+fn guard(actions: &mut [Action], policy: &Policy, ev: &Evaluation) {
     let rails = plan::guardrail::in_force(&policy.guardrails);
     if rails.is_empty() {
         return;
