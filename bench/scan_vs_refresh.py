@@ -237,6 +237,162 @@ resource "aws_iam_user_policy_attachment" "this" {
 }
 """
 
+# The second mix ("vpcs-policies"): many VPCs and many customer managed policies, 11 resources
+# per unit: a VPC, a subnet, two security groups (the four rule styles over two units: inline
+# rules and aws_security_group_rule in even units, no rules and vpc_security_group_*_rule in odd
+# ones), two rules, an instance, a role with an inline policy, a customer policy and its
+# attachment. 100 units are the 1,100-resource mix of issue 10's held-out measurement.
+MIX2_UNIT_SIZE = 11
+
+MIX2_ROOT = """\
+module "even" {
+  source = "./even"
+  count  = EVEN
+  index  = count.index * 2
+}
+
+module "odd" {
+  source = "./odd"
+  count  = ODD
+  index  = count.index * 2 + 1
+}
+"""
+
+MIX2_COMMON = """\
+variable "index" { type = number }
+
+locals {
+  p    = "mix2-u${var.index}"
+  net  = "10.${floor(var.index / 256) + 100}.${var.index % 256}"
+  tags = { team = "team-${var.index % 5}", env = "bench" }
+}
+
+resource "aws_vpc" "this" {
+  cidr_block           = "${local.net}.0/24"
+  enable_dns_hostnames = var.index % 3 == 0
+  tags                 = merge(local.tags, { Name = local.p })
+}
+
+resource "aws_subnet" "this" {
+  vpc_id     = aws_vpc.this.id
+  cidr_block = "${local.net}.0/26"
+  tags       = local.tags
+}
+
+resource "aws_instance" "this" {
+  ami                    = "ami-12c6146b"
+  instance_type          = "t3.micro"
+  subnet_id              = aws_subnet.this.id
+  vpc_security_group_ids = [aws_security_group.a.id]
+  tags                   = merge(local.tags, { Name = local.p })
+}
+
+resource "aws_iam_role" "this" {
+  name = "${local.p}-role"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { Service = "lambda.amazonaws.com" }, Action = "sts:AssumeRole" }]
+  })
+  tags = local.tags
+}
+
+resource "aws_iam_role_policy" "this" {
+  name = "logs"
+  role = aws_iam_role.this.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = ["logs:CreateLogStream", "logs:PutLogEvents"], Resource = "*" }]
+  })
+}
+
+resource "aws_iam_policy" "this" {
+  name = "${local.p}-policy"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      { Effect = "Allow", Action = ["s3:GetObject", "s3:ListBucket"], Resource = ["arn:aws:s3:::${local.p}", "arn:aws:s3:::${local.p}/*"] },
+      { Effect = "Deny", Action = "s3:DeleteBucket", Resource = "*" },
+    ]
+  })
+  tags = local.tags
+}
+
+resource "aws_iam_role_policy_attachment" "this" {
+  role       = aws_iam_role.this.name
+  policy_arn = aws_iam_policy.this.arn
+}
+"""
+
+MIX2_EVEN = MIX2_COMMON + """
+resource "aws_security_group" "a" {
+  name        = "${local.p}-inline"
+  description = "inline rules"
+  vpc_id      = aws_vpc.this.id
+  ingress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/8"]
+  }
+  egress {
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+  tags = local.tags
+}
+
+resource "aws_security_group" "b" {
+  name        = "${local.p}-rules"
+  description = "aws_security_group_rule"
+  vpc_id      = aws_vpc.this.id
+  tags        = local.tags
+}
+
+resource "aws_security_group_rule" "b" {
+  count             = 2
+  type              = "ingress"
+  security_group_id = aws_security_group.b.id
+  from_port         = 5432 + count.index
+  to_port           = 5432 + count.index
+  protocol          = "tcp"
+  cidr_blocks       = ["${local.net}.0/26"]
+}
+"""
+
+MIX2_ODD = MIX2_COMMON + """
+resource "aws_security_group" "a" {
+  name        = "${local.p}-empty"
+  description = "no rules"
+  vpc_id      = aws_vpc.this.id
+  egress      = []
+  ingress     = []
+  tags        = local.tags
+}
+
+resource "aws_security_group" "b" {
+  name        = "${local.p}-vpc-rules"
+  description = "vpc_security_group_*_rule"
+  vpc_id      = aws_vpc.this.id
+  tags        = local.tags
+}
+
+resource "aws_vpc_security_group_ingress_rule" "b" {
+  security_group_id = aws_security_group.b.id
+  from_port         = 8443
+  to_port           = 8443
+  ip_protocol       = "tcp"
+  cidr_ipv4         = "10.0.0.0/8"
+}
+
+resource "aws_vpc_security_group_egress_rule" "b" {
+  security_group_id = aws_security_group.b.id
+  ip_protocol       = "-1"
+  cidr_ipv4         = "0.0.0.0/0"
+}
+"""
+
 
 def log(msg):
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
@@ -317,14 +473,102 @@ def clean_env(moto, cli_config):
     return env
 
 
-def generate(stack, n):
+def generate(stack, n, mix):
+    """Writes the stack; returns (units, resources, unit size)."""
+    if mix == "vpcs-policies":
+        units = max(2, round(n / MIX2_UNIT_SIZE))
+        if units > 25600:
+            sys.exit("at most 25,600 units")
+        provider = ROOT_TF[: ROOT_TF.index('module "unit"')]
+        (stack / "even").mkdir(parents=True, exist_ok=True)
+        (stack / "odd").mkdir(parents=True, exist_ok=True)
+        root = MIX2_ROOT.replace("EVEN", str((units + 1) // 2)).replace("ODD", str(units // 2))
+        (stack / "main.tf").write_text(provider + root)
+        (stack / "even" / "main.tf").write_text(MIX2_EVEN)
+        (stack / "odd" / "main.tf").write_text(MIX2_ODD)
+        return units, units * MIX2_UNIT_SIZE, MIX2_UNIT_SIZE
     units = max(1, round(n / UNIT_SIZE))
     if units > 250:
         sys.exit("at most 250 units (10.X.0.0/16 per unit)")
     (stack / "unit").mkdir(parents=True, exist_ok=True)
     (stack / "main.tf").write_text(ROOT_TF.replace("UNITS", str(units)))
     (stack / "unit" / "main.tf").write_text(UNIT_TF)
-    return units, units * UNIT_SIZE
+    return units, units * UNIT_SIZE, UNIT_SIZE
+
+
+# Out-of-band drift, made through boto3 (moto's own dependency) after the apply: each kind
+# changes what both tools must notice, on resources spread over the whole stack.
+DRIFT_KINDS = ["vpc_tag", "vpc_dns", "sg_ingress", "instance_tag", "role_tag", "policy_version",
+               "role_description"]
+
+
+def inject_drift(state_path, endpoint, count):
+    """Drifts `count` resources (round-robin over DRIFT_KINDS); returns {address: cloud id}."""
+    import boto3
+
+    kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing",
+              aws_secret_access_key="testing")
+    ec2, iam = boto3.client("ec2", **kw), boto3.client("iam", **kw)
+    by_type = {}
+    for r in json.loads(state_path.read_text())["resources"]:
+        if r.get("mode") != "managed":
+            continue
+        for i in r["instances"]:
+            key = i.get("index_key")
+            addr = (r.get("module") + "." if r.get("module") else "") + f"{r['type']}.{r['name']}"
+            if key is not None:
+                addr += f'["{key}"]' if isinstance(key, str) else f"[{key}]"
+            by_type.setdefault(r["type"], []).append((addr, i["attributes"]))
+    for v in by_type.values():
+        v.sort(key=lambda x: x[0])
+    drifted, used, ids = [], {}, {}
+    for n in range(count):
+        kind = DRIFT_KINDS[n % len(DRIFT_KINDS)]
+        rtype = {"vpc_tag": "aws_vpc", "vpc_dns": "aws_vpc", "sg_ingress": "aws_security_group",
+                 "instance_tag": "aws_instance", "role_tag": "aws_iam_role",
+                 "policy_version": "aws_iam_policy", "role_description": "aws_iam_role"}[kind]
+        pool = by_type.get(rtype, [])
+        k = used.get(rtype, 0)
+        if k >= len(pool):
+            continue
+        used[rtype] = k + 1
+        # spread over the stack: a stride through the sorted addresses
+        addr, a = pool[(k * 37) % len(pool)] if len(pool) > 37 else pool[k]
+        if addr in drifted:
+            addr, a = pool[k]
+        ids[addr] = a["id"]
+        if kind == "vpc_tag":
+            ec2.create_tags(Resources=[a["id"]], Tags=[{"Key": "owner", "Value": "console"}])
+        elif kind == "vpc_dns":
+            ec2.modify_vpc_attribute(VpcId=a["id"],
+                                     EnableDnsHostnames={"Value": not a["enable_dns_hostnames"]})
+        elif kind == "sg_ingress":
+            ec2.authorize_security_group_ingress(GroupId=a["id"], IpPermissions=[{
+                "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        elif kind == "instance_tag":
+            ec2.create_tags(Resources=[a["id"]], Tags=[{"Key": "Name", "Value": "renamed"}])
+        elif kind == "role_tag":
+            iam.tag_role(RoleName=a["name"], Tags=[{"Key": "team", "Value": "nobody"}])
+        elif kind == "role_description":
+            iam.update_role(RoleName=a["name"], Description="edited in the console")
+        elif kind == "policy_version":
+            doc = json.dumps({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+            iam.create_policy_version(PolicyArn=a["arn"], PolicyDocument=doc, SetAsDefault=True)
+        drifted.append(addr)
+    return {addr: ids[addr] for addr in sorted(set(drifted))}
+
+
+def drift_found(report, address, cloud_id):
+    """Whether a finding shows this drift: one on the resource itself, or, for a rule added
+    to a security group whose rules are resources of their own, the unmanaged rule in it."""
+    for f in report.get("findings", []):
+        if f.get("address") == address:
+            return True
+        if f.get("kind") == "unmanaged" and cloud_id in json.dumps(f.get("observed", {})):
+            return True
+    return False
 
 
 def run_streaming(cmd, cwd, env, total):
@@ -374,6 +618,10 @@ def main():
     ap.add_argument("--apply-parallelism", type=int, default=30)
     ap.add_argument("--workdir", help="keep the stack, state and logs here (default: a temp dir)")
     ap.add_argument("--json", help="write the results as JSON to this file")
+    ap.add_argument("--mix", choices=["units", "vpcs-policies"], default="units",
+                    help="the stack's mix (default units; see bench/README.md)")
+    ap.add_argument("--drift", type=int, default=0,
+                    help="drift this many resources out of band after the apply (needs boto3)")
     a = ap.parse_args()
 
     tf = shutil.which("terraform") or sys.exit("terraform is not on PATH")
@@ -390,14 +638,14 @@ def main():
         tmp = tempfile.TemporaryDirectory(prefix="driftgate-bench-")
         work = Path(tmp.name)
     stack = work / "stack"
-    units, total = generate(stack, a.resources)
-    log(f"generated {total} resources ({units} units of {UNIT_SIZE}) in {stack}")
+    units, total, unit_size = generate(stack, a.resources, a.mix)
+    log(f"generated {total} resources ({units} units of {unit_size}, mix {a.mix}) in {stack}")
 
     moto = Moto(work)
     cli_config = work / "empty-config"
     cli_config.write_text("")
     env = clean_env(moto, cli_config)
-    results = {"resources": total, "units": units}
+    results = {"resources": total, "units": units, "mix": a.mix}
     try:
         log(f"moto on {moto.endpoint}; terraform init")
         subprocess.run([tf, "init", "-input=false", "-no-color", f"-plugin-dir={plugin_dir}"],
@@ -412,6 +660,11 @@ def main():
         recorded = sum(len(r["instances"]) for r in json.loads(state.read_text())["resources"])
         results["recorded"] = recorded
         log(f"applied {recorded} resources in {results['apply_secs']}s")
+        drifted = {}
+        if a.drift:
+            drifted = inject_drift(state, moto.endpoint, a.drift)
+            results["drifted"] = len(drifted)
+            log(f"drifted {len(drifted)} resources out of band")
 
         rows = {}
         for run in range(a.repeat):
@@ -426,6 +679,9 @@ def main():
                                         "us-east-1", "--format", "json"], stack, env, moto, {0, 2})
                 rows.setdefault("driftgate scan", []).append((secs, calls))
                 report = json.loads(p.stdout)
+                missed = [d for d, i in drifted.items() if not drift_found(report, d, i)]
+                results["drifts_found"] = len(drifted) - len(missed)
+                results["drifts_missed"] = missed
                 results["driftgate_findings"] = len(report.get("findings", []))
                 results["driftgate_complete"] = report.get("complete")
                 if report.get("api_calls"):
@@ -449,6 +705,9 @@ def main():
                 print("WARNING: driftgate made no API calls to moto: the comparison is meaningless")
             print(f"driftgate: {results.get('driftgate_findings')} findings, "
                   f"complete={results.get('driftgate_complete')}")
+            if drifted:
+                print(f"drifts found: {results['drifts_found']} of {len(drifted)}"
+                      + (f"; missed: {results['drifts_missed']}" if results["drifts_missed"] else ""))
             for op, n in sorted((results.get("driftgate_api_calls") or {}).items()):
                 print(f"  {op:50} {n}")
         if a.json:

@@ -397,12 +397,36 @@ async fn observes_moto_as_the_provider_records_state() {
     sorted.sort();
     assert_eq!(keys, sorted, "resources are sorted by (type, cloud id)");
 
-    // Progress: planned first, then one Done per task.
+    // Progress: planned first, then one Done per task; the per-object reads are announced
+    // before they run, and each one is counted once.
     let events = events.lock().unwrap().clone();
     let Some(ProgressEvent::Planned { tasks }) = events.first().cloned() else {
         panic!("first progress event is Planned: {events:?}");
     };
-    assert_eq!(events.len(), tasks + 1);
+    let count = |f: fn(&ProgressEvent) -> usize| events.iter().map(f).sum::<usize>();
+    assert_eq!(
+        count(|e| matches!(e, ProgressEvent::Done { .. }) as usize),
+        tasks
+    );
+    let planned_reads = count(|e| match e {
+        ProgressEvent::ReadsPlanned { reads } => *reads,
+        _ => 0,
+    });
+    let per_object_calls = obs
+        .api_calls
+        .get("ec2:DescribeVpcAttribute")
+        .copied()
+        .unwrap_or(0)
+        + obs
+            .api_calls
+            .get("iam:ListPolicyTags")
+            .copied()
+            .unwrap_or(0);
+    assert_eq!(planned_reads as u64, per_object_calls);
+    assert_eq!(
+        count(|e| matches!(e, ProgressEvent::ReadDone) as usize),
+        planned_reads
+    );
 
     // ---- VPC ------------------------------------------------------------------------------
     let vpc = find(&obs, "aws_vpc", &c.vpc);
@@ -447,6 +471,7 @@ async fn observes_moto_as_the_provider_records_state() {
             regions: vec!["us-east-1".into()],
             resource_types: all_types(),
             per_object_reads: [("aws_vpc".to_string(), [c.vpc.clone()].into())].into(),
+            ..Default::default()
         },
         progress2,
     )
@@ -912,4 +937,58 @@ async fn a_closed_port_is_gaps_not_a_panic() {
     let events = events.lock().unwrap();
     assert!(matches!(events[0], ProgressEvent::Planned { tasks: 5 }));
     assert_eq!(events.len(), 6);
+}
+
+/// Pacing to AWS's documented bucket for `DescribeVpcAttribute` (100 calls at once, then 20 a
+/// second, per API and region), asked for explicitly because moto is not AWS: 101 VPCs make
+/// 202 reads, so the last 102 wait for the refill (at least 5.1 s, where moto answers them all
+/// in about a second), and the observation is the same as an unpaced one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pacing_holds_per_object_reads_to_the_documented_bucket() {
+    use driftgate::provider::aws::pace::Pace;
+    let Some(moto) = Moto::start() else { return };
+    let sdk = sdk(moto.port).await;
+    let ec2 = aws_sdk_ec2::Client::new(&sdk);
+    let mut created = tokio::task::JoinSet::new();
+    for i in 0..100 {
+        let ec2 = ec2.clone();
+        created.spawn(async move {
+            ec2.create_vpc()
+                .cidr_block(format!("10.{i}.0.0/16"))
+                .send()
+                .await
+                .unwrap()
+        });
+    }
+    while let Some(done) = created.join_next().await {
+        done.unwrap();
+    }
+    let request = |pace| ObserveRequest {
+        regions: vec!["us-east-1".into()],
+        resource_types: ["aws_vpc".to_string()].into(),
+        pace,
+        ..Default::default()
+    };
+
+    let (progress, _) = recorder();
+    let start = std::time::Instant::now();
+    let paced = observe(&sdk, &request(Pace::Aws), progress).await;
+    let took = start.elapsed();
+    assert_eq!(paced.gaps, vec![]);
+    assert_eq!(paced.api_calls.get("ec2:DescribeVpcAttribute"), Some(&202));
+    assert!(
+        took >= Duration::from_millis(5000),
+        "202 reads against a bucket of 100 refilled at 20/s took only {took:?}"
+    );
+
+    let (progress, _) = recorder();
+    let start = std::time::Instant::now();
+    let unpaced = observe(&sdk, &request(Pace::Off), progress).await;
+    let unpaced_took = start.elapsed();
+    assert_eq!(unpaced.resources, paced.resources);
+    // moto is not AWS: `auto` leaves it unpaced, like `off` (the endpoint test is in `pace`).
+    assert!(
+        unpaced_took < took,
+        "unpaced {unpaced_took:?}, paced {took:?}"
+    );
 }

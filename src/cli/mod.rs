@@ -483,8 +483,18 @@ pub fn settings_from_env(color: ColorChoice, audit_log: Option<PathBuf>) -> Sett
         step_summary: env("GITHUB_STEP_SUMMARY")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from),
+        // Checked in `run` before any command starts; an invalid value never gets here.
+        api_pace: api_pace().unwrap_or_default(),
         cwd,
     }
+}
+
+/// DRIFTGATE_API_PACE, parsed (unset: auto).
+fn api_pace() -> Result<crate::provider::aws::pace::Pace, Error> {
+    std::env::var("DRIFTGATE_API_PACE")
+        .unwrap_or_default()
+        .parse()
+        .map_err(|e| Error::Usage(format!("DRIFTGATE_API_PACE: {e}")))
 }
 
 impl ScanArgs {
@@ -648,6 +658,7 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
         .enable_all()
         .build()
         .map_err(|e| Error::AwsConfig(format!("cannot start the async runtime: {e}")))?;
+    api_pace()?;
     let audit_log = cli.audit_log;
     match cli.command {
         Command::Scan(args) => {

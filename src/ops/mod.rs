@@ -52,6 +52,9 @@ pub struct Settings {
     pub audit_log: PathBuf,
     /// GITHUB_STEP_SUMMARY: a file `scan` appends its Markdown summary to, whatever the format.
     pub step_summary: Option<PathBuf>,
+    /// DRIFTGATE_API_PACE: client-side pacing to AWS's documented rate limits (`auto`: AWS's
+    /// own endpoints only; `aws`; `off`).
+    pub api_pace: crate::provider::aws::pace::Pace,
 }
 
 impl Settings {
@@ -213,6 +216,7 @@ pub async fn observe_account(
         regions: regions(asked_regions, states, sdk.region().map(|r| r.as_ref())),
         resource_types: registry.types().map(str::to_string).collect(),
         per_object_reads,
+        pace: settings.api_pace,
     };
     let bar = std::sync::Arc::new(crate::render::progress::ScanProgress::new(
         settings.progress,
@@ -221,6 +225,8 @@ pub async fn observe_account(
     let progress: aws::Progress = std::sync::Arc::new(move |event| match event {
         aws::ProgressEvent::Planned { tasks } => events.planned(tasks),
         aws::ProgressEvent::Done { task } => events.done(&task),
+        aws::ProgressEvent::ReadsPlanned { reads } => events.reads_planned(reads),
+        aws::ProgressEvent::ReadDone => events.read_done(),
     });
     let observation = aws::observe(sdk, &request, progress).await;
     bar.finish();

@@ -98,11 +98,21 @@ pub async fn run(
     wanted: Arc<BTreeSet<String>>,
     listing: super::Listing,
     gate: super::ListingGate,
+    pacer: super::pace::Pacer,
+    progress: super::Progress,
     vpc_attributes_for: Option<Arc<BTreeSet<String>>>,
 ) -> Found {
     // Every task but `Vpcs` only lists: its `listing` is done when it returns.
     match task {
-        Task::Vpcs => vpcs(&client, &region, listing, &gate, vpc_attributes_for).await,
+        Task::Vpcs => {
+            let reads = VpcReads {
+                gate: &gate,
+                pacer: &pacer,
+                only: vpc_attributes_for,
+                progress: &progress,
+            };
+            vpcs(&client, &region, listing, reads).await
+        }
         Task::Subnets => subnets(&client, &region).await,
         Task::SecurityGroups => security_groups(&client, &region, &wanted).await,
         Task::Instances => instances(&client, &region).await,
@@ -129,12 +139,21 @@ fn view(
 
 // ---- VPCs ------------------------------------------------------------------------------------
 
+/// How a region's per-VPC reads are scheduled: after every listing of the region (`gate`), at
+/// the pace AWS allows (`pacer`), for the VPCs in `only` (all when `None`), counted for the
+/// progress bar.
+struct VpcReads<'a> {
+    gate: &'a super::ListingGate,
+    pacer: &'a super::pace::Pacer,
+    only: Option<Arc<BTreeSet<String>>>,
+    progress: &'a super::Progress,
+}
+
 async fn vpcs(
     client: &Client,
     region: &str,
     listing: super::Listing,
-    gate: &super::ListingGate,
-    attributes_for: Option<Arc<BTreeSet<String>>>,
+    reads: VpcReads<'_>,
 ) -> Found {
     let mut found = Found::default();
     let mut vpcs = Vec::new();
@@ -162,24 +181,37 @@ async fn vpcs(
     // The DNS flags: one call per VPC and attribute, bounded, concurrently, once every listing
     // of this region is done (listings first).
     drop(listing);
-    gate.wait().await;
+    reads.gate.wait().await;
     let permits = Arc::new(Semaphore::new(VPC_ATTRIBUTE_CONCURRENCY));
     let mut calls = JoinSet::new();
-    for vpc in &vpcs {
-        let Some(id) = vpc.vpc_id() else { continue };
+    let read: Vec<&str> = vpcs
+        .iter()
+        .filter_map(|vpc| vpc.vpc_id())
         // No read that cannot matter: only the VPCs a state records, when the caller says so.
-        if attributes_for.as_ref().is_some_and(|ids| !ids.contains(id)) {
-            continue;
-        }
+        .filter(|id| reads.only.as_ref().is_none_or(|ids| ids.contains(*id)))
+        .collect();
+    (reads.progress)(super::ProgressEvent::ReadsPlanned {
+        reads: read.len() * 2,
+    });
+    for id in read {
         for attribute in [
             VpcAttributeName::EnableDnsSupport,
             VpcAttributeName::EnableDnsHostnames,
         ] {
             let (client, permits, id) = (client.clone(), permits.clone(), id.to_string());
+            let (pacer, region, progress) = (
+                reads.pacer.clone(),
+                region.to_string(),
+                reads.progress.clone(),
+            );
             calls.spawn(async move {
                 // The semaphore is never closed, so acquiring cannot fail; if it ever did,
                 // running unbounded is still correct.
                 let _permit = permits.acquire_owned().await.ok();
+                pacer
+                    .take("ec2", Some(&region), "DescribeVpcAttribute")
+                    .await;
+                let _done = super::ReadDone(&progress);
                 let result = client
                     .describe_vpc_attribute()
                     .vpc_id(&id)

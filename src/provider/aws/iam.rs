@@ -52,7 +52,11 @@ struct Details {
 }
 
 /// Observes every asked IAM type (IAM is global: one task, no region).
-pub async fn run(client: Client, wanted: Arc<BTreeSet<String>>) -> Found {
+pub async fn run(
+    client: Client,
+    wanted: Arc<BTreeSet<String>>,
+    progress: super::Progress,
+) -> Found {
     let asked = |group: &[&'static str]| -> Vec<&'static str> {
         group
             .iter()
@@ -236,7 +240,7 @@ pub async fn run(client: Client, wanted: Arc<BTreeSet<String>>) -> Found {
     }
 
     if want_policies {
-        let tags = policy_tags(&client, &details.policies).await;
+        let tags = policy_tags(&client, &details.policies, &progress).await;
         for policy in &details.policies {
             let Some(arn) = policy.arn() else { continue };
             match tags.get(arn) {
@@ -271,15 +275,22 @@ pub async fn run(client: Client, wanted: Arc<BTreeSet<String>>) -> Found {
 async fn policy_tags(
     client: &Client,
     policies: &[ManagedPolicyDetail],
+    progress: &super::Progress,
 ) -> BTreeMap<String, Result<Vec<Tag>, Failure>> {
     let permits = Arc::new(Semaphore::new(POLICY_TAG_CONCURRENCY));
     let mut calls = JoinSet::new();
-    for arn in policies.iter().filter_map(|p| p.arn()) {
+    let arns: Vec<&str> = policies.iter().filter_map(|p| p.arn()).collect();
+    progress(super::ProgressEvent::ReadsPlanned { reads: arns.len() });
+    for arn in arns {
         let (client, permits, arn) = (client.clone(), permits.clone(), arn.to_string());
+        let progress = progress.clone();
         calls.spawn(async move {
             // The semaphore is never closed; should acquiring fail, running unbounded is
             // still correct.
             let _permit = permits.acquire_owned().await.ok();
+            // IAM documents no per-API request rate (see `pace`): bounded concurrency and
+            // adaptive retry only.
+            let _done = super::ReadDone(&progress);
             let mut pages = client
                 .list_policy_tags()
                 .policy_arn(&arn)

@@ -16,6 +16,7 @@
 pub mod calls;
 pub mod ec2;
 pub mod iam;
+pub mod pace;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -68,6 +69,8 @@ pub struct ObserveRequest {
     /// spec: a VPC's DNS flags) are read, by cloud id: the ones a state records. A type not
     /// named here has them read for every object.
     pub per_object_reads: BTreeMap<String, BTreeSet<String>>,
+    /// Client-side pacing to AWS's documented rate limits ([`pace`]).
+    pub pace: pace::Pace,
 }
 
 /// Progress of an observation, for a progress bar.
@@ -77,9 +80,22 @@ pub enum ProgressEvent {
     Planned { tasks: usize },
     /// One task finished (successfully or with gaps), e.g. `ec2 us-east-1 vpcs`.
     Done { task: String },
+    /// A task will make `reads` per-object reads (after the listings).
+    ReadsPlanned { reads: usize },
+    /// One per-object read finished.
+    ReadDone,
 }
 
 pub type Progress = Arc<dyn Fn(ProgressEvent) + Send + Sync>;
+
+/// Counts one per-object read done when dropped (answered, failed or cancelled).
+struct ReadDone<'a>(&'a Progress);
+
+impl Drop for ReadDone<'_> {
+    fn drop(&mut self) {
+        (self.0)(ProgressEvent::ReadDone);
+    }
+}
 
 /// Listings first: the per-object reads of one service and region (`DescribeVpcAttribute`)
 /// wait until every batched listing of that service and region has its pages, so the burst of
@@ -238,6 +254,22 @@ fn iam_client(sdk: &SdkConfig, ledger: &CallLedger) -> aws_sdk_iam::Client {
     aws_sdk_iam::Client::from_conf(builder.build())
 }
 
+/// The endpoint URL configured for a service, resolved as the SDK resolves it: the service's
+/// own (`AWS_ENDPOINT_URL_EC2`, `endpoint_url` in the profile's service section), else the
+/// global one (`AWS_ENDPOINT_URL`); `None`: AWS's default endpoint.
+fn endpoint_url(sdk: &SdkConfig, service_id: &str) -> Option<String> {
+    let key = aws_types::service_config::ServiceConfigKey::builder()
+        .service_id(service_id)
+        .env("AWS_ENDPOINT_URL")
+        .profile("endpoint_url")
+        .build()
+        .ok();
+    sdk.service_config()
+        .zip(key)
+        .and_then(|(config, key)| config.load_config(key))
+        .or_else(|| sdk.endpoint_url().map(str::to_string))
+}
+
 /// What a task is, so that a task that dies (a bug) still leaves an honest gap.
 struct TaskInfo {
     label: String,
@@ -271,6 +303,12 @@ pub async fn observe(sdk: &SdkConfig, request: &ObserveRequest, progress: Progre
     let mut infos: BTreeMap<tokio::task::Id, TaskInfo> = BTreeMap::new();
 
     let ec2_tasks = ec2::plan(&wanted);
+    // One pacer for every region: its buckets are per region and API, as AWS's are.
+    let ec2_pacer = if pace::Pacer::applies(request.pace, endpoint_url(sdk, "EC2").as_deref()) {
+        pace::Pacer::new(vec!["ec2"])
+    } else {
+        pace::Pacer::new(vec![])
+    };
     if !ec2_tasks.is_empty() {
         if regions.is_empty() {
             let lost: Vec<&str> = ec2::TYPES
@@ -289,6 +327,7 @@ pub async fn observe(sdk: &SdkConfig, request: &ObserveRequest, progress: Progre
         for region in &regions {
             let client = ec2_client(sdk, region, &ledger);
             let gate = ListingGate::new(ec2_tasks.len());
+            let pacer = ec2_pacer.clone();
             for task in &ec2_tasks {
                 let handle = tasks.spawn(ec2::run(
                     client.clone(),
@@ -297,6 +336,8 @@ pub async fn observe(sdk: &SdkConfig, request: &ObserveRequest, progress: Progre
                     wanted.clone(),
                     gate.listing(),
                     gate.clone(),
+                    pacer.clone(),
+                    progress.clone(),
                     request
                         .per_object_reads
                         .get(types::VPC)
@@ -327,7 +368,11 @@ pub async fn observe(sdk: &SdkConfig, request: &ObserveRequest, progress: Progre
         .map(|t| t.to_string())
         .collect();
     if !iam_types.is_empty() {
-        let handle = tasks.spawn(iam::run(iam_client(sdk, &ledger), wanted.clone()));
+        let handle = tasks.spawn(iam::run(
+            iam_client(sdk, &ledger),
+            wanted.clone(),
+            progress.clone(),
+        ));
         infos.insert(
             handle.id(),
             TaskInfo {
