@@ -470,13 +470,28 @@ async fn observes_moto_as_the_provider_records_state() {
         &ObserveRequest {
             regions: vec!["us-east-1".into()],
             resource_types: all_types(),
-            per_object_reads: [("aws_vpc".to_string(), [c.vpc.clone()].into())].into(),
+            per_object_reads: [
+                ("aws_vpc".to_string(), [c.vpc.clone()].into()),
+                // No state records the customer policy: its tags are not read.
+                ("aws_iam_policy".to_string(), BTreeSet::new()),
+            ]
+            .into(),
             ..Default::default()
         },
         progress2,
     )
     .await;
     assert_eq!(narrow.api_calls.get("ec2:DescribeVpcAttribute"), Some(&2));
+    assert_eq!(narrow.api_calls.get("iam:ListPolicyTags"), None);
+    let policy = find(&narrow, "aws_iam_policy", &c.policy_arn);
+    assert!(!policy.attributes.contains_key("tags"), "unread, not empty");
+    assert_eq!(
+        policy.attributes.get("policy"),
+        find(&obs, "aws_iam_policy", &c.policy_arn)
+            .attributes
+            .get("policy"),
+        "the listing's attributes are all there"
+    );
     let ours = find(&narrow, "aws_vpc", &c.vpc);
     assert_eq!(ours.attributes["enable_dns_hostnames"], Value::Bool(true));
     let other = of_type(&narrow, "aws_vpc")

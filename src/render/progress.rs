@@ -78,7 +78,7 @@ impl ScanProgress {
         self.bar.inc(1);
         // Redrawing the message on every read of thousands is wasted work; every 25th will do.
         let done = self.counts.reads_done.load(Ordering::Relaxed);
-        if done % 25 == 0 || done == self.counts.reads.load(Ordering::Relaxed) {
+        if done.is_multiple_of(25) || done == self.counts.reads.load(Ordering::Relaxed) {
             self.show(None);
         }
     }

@@ -1,5 +1,7 @@
 # aws_iam_policy: customer managed policies from GetAccountAuthorizationDetails (default version
-# document); tags from ListPolicyTags, the one per-policy call no batch API covers.
+# document); tags from ListPolicyTags, the one per-policy call no batch API covers, so a scan
+# makes it only for the policies a state records (`read = "recorded"`); an unmanaged policy's
+# tags are read when the whole object is wanted (`plan`: imports and tag guardrails).
 resource "aws_iam_policy" {
   service  = "iam"
   scope    = "global"
@@ -21,5 +23,6 @@ resource "aws_iam_policy" {
   attribute "tags" {
     compare = "tag_map"
     revert  = "tags"
+    read    = "recorded"
   }
 }

@@ -90,28 +90,35 @@ pub fn plan(wanted: &BTreeSet<String>) -> Vec<Task> {
     .collect()
 }
 
+/// How one region's per-object reads are scheduled: after every listing of the region
+/// (`gate`; this task's own listing is `listing`), at the pace AWS allows (`pacer`), for the
+/// VPCs in `vpc_attributes_for` (all when `None`), counted for the progress bar.
+pub struct Schedule {
+    pub listing: super::Listing,
+    pub gate: super::ListingGate,
+    pub pacer: super::pace::Pacer,
+    pub progress: super::Progress,
+    pub vpc_attributes_for: Option<Arc<BTreeSet<String>>>,
+}
+
 /// Runs one task in one region.
 pub async fn run(
     client: Client,
     region: String,
     task: Task,
     wanted: Arc<BTreeSet<String>>,
-    listing: super::Listing,
-    gate: super::ListingGate,
-    pacer: super::pace::Pacer,
-    progress: super::Progress,
-    vpc_attributes_for: Option<Arc<BTreeSet<String>>>,
+    schedule: Schedule,
 ) -> Found {
     // Every task but `Vpcs` only lists: its `listing` is done when it returns.
     match task {
         Task::Vpcs => {
             let reads = VpcReads {
-                gate: &gate,
-                pacer: &pacer,
-                only: vpc_attributes_for,
-                progress: &progress,
+                gate: &schedule.gate,
+                pacer: &schedule.pacer,
+                only: schedule.vpc_attributes_for,
+                progress: &schedule.progress,
             };
-            vpcs(&client, &region, listing, reads).await
+            vpcs(&client, &region, schedule.listing, reads).await
         }
         Task::Subnets => subnets(&client, &region).await,
         Task::SecurityGroups => security_groups(&client, &region, &wanted).await,
@@ -139,9 +146,7 @@ fn view(
 
 // ---- VPCs ------------------------------------------------------------------------------------
 
-/// How a region's per-VPC reads are scheduled: after every listing of the region (`gate`), at
-/// the pace AWS allows (`pacer`), for the VPCs in `only` (all when `None`), counted for the
-/// progress bar.
+/// [`Schedule`], as the VPC task uses it.
 struct VpcReads<'a> {
     gate: &'a super::ListingGate,
     pacer: &'a super::pace::Pacer,

@@ -56,6 +56,7 @@ pub async fn run(
     client: Client,
     wanted: Arc<BTreeSet<String>>,
     progress: super::Progress,
+    tags_for: Option<Arc<BTreeSet<String>>>,
 ) -> Found {
     let asked = |group: &[&'static str]| -> Vec<&'static str> {
         group
@@ -240,15 +241,27 @@ pub async fn run(
     }
 
     if want_policies {
-        let tags = policy_tags(&client, &details.policies, &progress).await;
+        // No read that cannot matter: tags only for the policies a state records, when the
+        // caller says so (`read = "recorded"`).
+        let read = |arn: &str| tags_for.as_ref().is_none_or(|arns| arns.contains(arn));
+        let tags = policy_tags(&client, &details.policies, &read, &progress).await;
         for policy in &details.policies {
             let Some(arn) = policy.arn() else { continue };
+            if !read(arn) {
+                found.resources.push(global(
+                    types::IAM_POLICY,
+                    arn,
+                    policy_owner(arn),
+                    policy_attributes(policy, None),
+                ));
+                continue;
+            }
             match tags.get(arn) {
                 Some(Ok(tags)) => found.resources.push(global(
                     types::IAM_POLICY,
                     arn,
                     policy_owner(arn),
-                    policy_attributes(policy, tags),
+                    policy_attributes(policy, Some(tags)),
                 )),
                 // A policy whose tags could not be read is left out; its gap says so.
                 Some(Err(reason)) => found.gaps.push(gap(
@@ -275,11 +288,16 @@ pub async fn run(
 async fn policy_tags(
     client: &Client,
     policies: &[ManagedPolicyDetail],
+    read: &(dyn Fn(&str) -> bool + Sync),
     progress: &super::Progress,
 ) -> BTreeMap<String, Result<Vec<Tag>, Failure>> {
     let permits = Arc::new(Semaphore::new(POLICY_TAG_CONCURRENCY));
     let mut calls = JoinSet::new();
-    let arns: Vec<&str> = policies.iter().filter_map(|p| p.arn()).collect();
+    let arns: Vec<&str> = policies
+        .iter()
+        .filter_map(|p| p.arn())
+        .filter(|arn| read(arn))
+        .collect();
     progress(super::ProgressEvent::ReadsPlanned { reads: arns.len() });
     for arn in arns {
         let (client, permits, arn) = (client.clone(), permits.clone(), arn.to_string());
@@ -433,7 +451,9 @@ pub fn user_attributes(user: &UserDetail) -> Attributes {
 
 /// An `aws_iam_policy` (customer managed): the default version's document, tags from
 /// `ListPolicyTags`.
-pub fn policy_attributes(policy: &ManagedPolicyDetail, tags: &[Tag]) -> Attributes {
+/// `tags: None`: not read (`read = "recorded"` and no state records the policy); the
+/// attribute is then absent, never guessed.
+pub fn policy_attributes(policy: &ManagedPolicyDetail, tags: Option<&[Tag]>) -> Attributes {
     let arn = policy.arn().unwrap_or_default();
     let document = policy
         .policy_version_list()
@@ -464,7 +484,9 @@ pub fn policy_attributes(policy: &ManagedPolicyDetail, tags: &[Tag]) -> Attribut
     a.insert("policy".into(), document.into());
     a.insert("policy_id".into(), policy.policy_id().into());
     a.insert("attachment_count".into(), policy.attachment_count().into());
-    a.insert("tags".into(), tag_map(tags));
+    if let Some(tags) = tags {
+        a.insert("tags".into(), tag_map(tags));
+    }
     a
 }
 
@@ -629,7 +651,7 @@ mod tests {
             )
             .build();
         let tags = vec![Tag::builder().key("team").value("core").build().unwrap()];
-        let a = policy_attributes(&policy, &tags);
+        let a = policy_attributes(&policy, Some(&tags));
         assert_eq!(a["policy"], Value::from("{\"new\":1}"));
         assert_eq!(a["id"], a["arn"]);
         assert_eq!(a["description"], Value::from(""));

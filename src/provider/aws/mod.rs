@@ -66,7 +66,7 @@ pub struct ObserveRequest {
     /// (and so not listed in [`Observation::resource_types`]).
     pub resource_types: BTreeSet<String>,
     /// Per type, the only objects whose per-object attributes (`read = "recorded"` in the
-    /// spec: a VPC's DNS flags) are read, by cloud id: the ones a state records. A type not
+    /// spec: a VPC's DNS flags, a customer policy's tags) are read, by cloud id: the ones a state records. A type not
     /// named here has them read for every object.
     pub per_object_reads: BTreeMap<String, BTreeSet<String>>,
     /// Client-side pacing to AWS's documented rate limits ([`pace`]).
@@ -334,15 +334,17 @@ pub async fn observe(sdk: &SdkConfig, request: &ObserveRequest, progress: Progre
                     region.clone(),
                     *task,
                     wanted.clone(),
-                    gate.listing(),
-                    gate.clone(),
-                    pacer.clone(),
-                    progress.clone(),
-                    request
-                        .per_object_reads
-                        .get(types::VPC)
-                        .cloned()
-                        .map(Arc::new),
+                    ec2::Schedule {
+                        listing: gate.listing(),
+                        gate: gate.clone(),
+                        pacer: pacer.clone(),
+                        progress: progress.clone(),
+                        vpc_attributes_for: request
+                            .per_object_reads
+                            .get(types::VPC)
+                            .cloned()
+                            .map(Arc::new),
+                    },
                 ));
                 infos.insert(
                     handle.id(),
@@ -372,6 +374,11 @@ pub async fn observe(sdk: &SdkConfig, request: &ObserveRequest, progress: Progre
             iam_client(sdk, &ledger),
             wanted.clone(),
             progress.clone(),
+            request
+                .per_object_reads
+                .get(types::IAM_POLICY)
+                .cloned()
+                .map(Arc::new),
         ));
         infos.insert(
             handle.id(),
