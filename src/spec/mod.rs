@@ -307,16 +307,28 @@ impl Registry {
         let mut out = String::from(
             "# Supported resource types\n\n\
              Generated from `providers/` by `cargo test` (set `DRIFTGATE_BLESS=1` to rewrite).\n\
-             Attributes not listed are computed or not observable and are never compared.\n\n\
+             Attributes not listed are computed or not observable and are never compared.\n\
+             An attribute marked *recorded only* costs one API call per object (`read = \"recorded\"`):\n\
+             a scan reads it for the objects a state records, `plan` and `observe` for every object.\n\n\
              | type | service | identity | compared attributes |\n|---|---|---|---|\n",
         );
         for s in self.specs.values() {
             let attrs: Vec<String> = s
                 .attributes
                 .iter()
-                .map(|a| match a.compare {
-                    Compare::Exact => format!("`{}`", a.name),
-                    c => format!("`{}` ({})", a.name, c.name()),
+                .map(|a| {
+                    let mut notes: Vec<&str> = Vec::new();
+                    if a.compare != Compare::Exact {
+                        notes.push(a.compare.name());
+                    }
+                    if a.read_recorded_only {
+                        notes.push("*recorded only*");
+                    }
+                    if notes.is_empty() {
+                        format!("`{}`", a.name)
+                    } else {
+                        format!("`{}` ({})", a.name, notes.join("; "))
+                    }
                 })
                 .collect();
             let mut identity = s.identity.join(&s.identity_separator);
