@@ -455,3 +455,26 @@ fn diagnostics_never_show_credentials_in_a_url() {
     assert!(!err.contains("hunter2-do-not-print"), "{err}");
     assert!(!err.contains("sig-do-not-print"), "{err}");
 }
+
+#[test]
+fn an_invalid_api_pace_is_a_usage_error_before_anything_is_read() {
+    let state = fixture("scenarios/clean/terraform.tfstate");
+    let observed = fixture("scenarios/clean/observed.json");
+    let scan = |pace: &str| {
+        driftgate()
+            .args(["scan", "--state", state.to_str().unwrap()])
+            .args(["--observed", observed.to_str().unwrap()])
+            .env("NO_COLOR", "1")
+            .env("DRIFTGATE_API_PACE", pace)
+            .output()
+            .expect("the driftgate binary runs")
+    };
+    let o = scan("fast");
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("DRIFTGATE_API_PACE"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("auto, aws or off"), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "", "nothing was scanned");
+    for pace in ["auto", "aws", "off", "OFF", ""] {
+        assert_eq!(code(&scan(pace)), 0, "DRIFTGATE_API_PACE={pace}");
+    }
+}

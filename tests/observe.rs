@@ -1001,6 +1001,16 @@ async fn pacing_holds_per_object_reads_to_the_documented_bucket() {
     let unpaced = observe(&sdk, &request(Pace::Off), progress).await;
     let unpaced_took = start.elapsed();
     assert_eq!(unpaced.resources, paced.resources);
+    // The waits are reported (`--timings`, JSON `timings.paced_ms`), by operation.
+    assert!(
+        paced
+            .paced_ms
+            .get("ec2:DescribeVpcAttribute")
+            .is_some_and(|ms| *ms > 0),
+        "{:?}",
+        paced.paced_ms
+    );
+    assert!(unpaced.paced_ms.is_empty(), "{:?}", unpaced.paced_ms);
     // moto is not AWS: `auto` leaves it unpaced, like `off` (the endpoint test is in `pace`).
     assert!(
         unpaced_took < took,

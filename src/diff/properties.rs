@@ -109,6 +109,7 @@ fn scan_of(
         gaps: Vec::new(),
         api_calls: BTreeMap::new(),
         api_ms: BTreeMap::new(),
+        paced_ms: BTreeMap::new(),
     };
     scan(&ScanInput {
         registry,

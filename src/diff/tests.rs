@@ -66,6 +66,7 @@ fn observation(resources: Vec<ObservedResource>) -> Observation {
         gaps: Vec::new(),
         api_calls: BTreeMap::new(),
         api_ms: BTreeMap::new(),
+        paced_ms: BTreeMap::new(),
     }
 }
 

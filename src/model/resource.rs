@@ -137,6 +137,10 @@ pub struct Observation {
     /// that ran side by side), in milliseconds. Empty for a replayed observation: it made no
     /// call, and a recorded observation does not keep it.
     pub api_ms: BTreeMap<String, u64>,
+    /// Time calls of each `service:Operation` waited for client-side pacing to AWS's
+    /// documented rate limits, in milliseconds (summed over calls that waited side by side).
+    /// Empty when nothing waited, and for a replayed observation.
+    pub paced_ms: BTreeMap<String, u64>,
 }
 
 impl Observation {

@@ -146,6 +146,7 @@ pub fn render_report(
                         .map(|(p, d)| (p.to_string(), d.as_millis() as u64))
                         .collect(),
                     api_ms: ev.observation.api_ms.clone(),
+                    paced_ms: ev.observation.paced_ms.clone(),
                 }),
                 history: tracked.cloned(),
             },

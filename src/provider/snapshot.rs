@@ -574,6 +574,7 @@ pub fn read(
             .collect(),
         api_calls: wire.api_calls,
         api_ms: BTreeMap::new(),
+        paced_ms: BTreeMap::new(),
     };
     let key = key.or(env_key).unwrap_or_default();
     Ok((observation, key))
@@ -663,6 +664,7 @@ mod tests {
             }],
             api_calls: BTreeMap::from([("ec2:DescribeInstances".into(), 3)]),
             api_ms: BTreeMap::new(),
+            paced_ms: BTreeMap::new(),
         }
     }
 

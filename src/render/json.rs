@@ -36,6 +36,9 @@ pub struct JsonExtras {
 pub struct Timings {
     pub phases_ms: BTreeMap<String, u64>,
     pub api_ms: BTreeMap<String, u64>,
+    /// Waits for client-side pacing, by operation; omitted when nothing waited.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub paced_ms: BTreeMap<String, u64>,
 }
 
 #[derive(Serialize)]
@@ -563,6 +566,7 @@ mod tests {
             timings: Some(Timings {
                 phases_ms: BTreeMap::from([("observe".to_string(), 5), ("read".to_string(), 1)]),
                 api_ms: BTreeMap::from([("ec2:DescribeVpcs".to_string(), 3)]),
+                paced_ms: BTreeMap::new(),
             }),
             ..JsonExtras::default()
         };

@@ -26,6 +26,12 @@ pub fn render(phases: &[(&str, std::time::Duration)], obs: &Observation) -> Stri
         let calls = obs.api_calls.get(op).copied().unwrap_or(0);
         out.push_str(&format!("  {op:<40} {ms:>8} ms  {calls:>5} calls\n"));
     }
+    if !obs.paced_ms.is_empty() {
+        out.push_str("waiting for AWS's rate limits (DRIFTGATE_API_PACE), by operation:\n");
+        for (op, ms) in &obs.paced_ms {
+            out.push_str(&format!("  {op:<40} {ms:>8} ms\n"));
+        }
+    }
     out
 }
 
@@ -34,6 +40,30 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
     use std::time::Duration;
+
+    #[test]
+    fn waits_for_pacing_are_shown_by_operation() {
+        let obs = Observation {
+            api_calls: BTreeMap::from([("ec2:DescribeVpcAttribute".to_string(), 300)]),
+            api_ms: BTreeMap::from([("ec2:DescribeVpcAttribute".to_string(), 2_000)]),
+            paced_ms: BTreeMap::from([("ec2:DescribeVpcAttribute".to_string(), 61_000)]),
+            ..Observation::default()
+        };
+        let out = render(&[("observe", Duration::from_secs(12))], &obs);
+        assert!(
+            out.contains("waiting for AWS's rate limits (DRIFTGATE_API_PACE), by operation:\n  ec2:DescribeVpcAttribute"),
+            "{out}"
+        );
+        assert!(out.contains("61000 ms"), "{out}");
+        let unpaced = render(
+            &[("observe", Duration::from_secs(1))],
+            &Observation {
+                paced_ms: BTreeMap::new(),
+                ..obs
+            },
+        );
+        assert!(!unpaced.contains("waiting"), "{unpaced}");
+    }
 
     #[test]
     fn phases_then_the_slowest_operations() {

@@ -440,6 +440,7 @@ pub async fn observe(sdk: &SdkConfig, request: &ObserveRequest, progress: Progre
         gaps,
         api_calls: ledger.snapshot(),
         api_ms: ledger.busy_ms(),
+        paced_ms: ec2_pacer.waited_ms(),
     }
 }
 

@@ -20,7 +20,7 @@
 //!
 //! The bucket's arithmetic takes the time as an argument, so tests drive a simulated clock.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -139,8 +139,8 @@ struct PacerInner {
     /// Services whose endpoint is paced (`ec2`, `iam`).
     paced: Vec<&'static str>,
     buckets: Mutex<HashMap<(String, String, String), Arc<Bucket>>>,
-    /// Total time calls waited for a token, in milliseconds.
-    waited_ms: std::sync::atomic::AtomicU64,
+    /// Time calls waited for a token, by `service:Operation`, in milliseconds.
+    waited_ms: Mutex<BTreeMap<String, u64>>,
 }
 
 impl Pacer {
@@ -187,17 +187,23 @@ impl Pacer {
         bucket.take().await;
         let waited = start.elapsed().as_millis() as u64;
         if waited > 0 {
-            self.inner
+            let mut all = self
+                .inner
                 .waited_ms
-                .fetch_add(waited, std::sync::atomic::Ordering::Relaxed);
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            *all.entry(format!("{service}:{operation}")).or_default() += waited;
         }
     }
 
-    /// How long calls waited for tokens in all, in milliseconds.
-    pub fn waited_ms(&self) -> u64 {
+    /// How long calls waited for tokens, by `service:Operation`, in milliseconds (summed over
+    /// calls that waited side by side).
+    pub fn waited_ms(&self) -> BTreeMap<String, u64> {
         self.inner
             .waited_ms
-            .load(std::sync::atomic::Ordering::Relaxed)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
@@ -298,14 +304,14 @@ mod tests {
             pacer.take("ec2", Some("us-east-1"), "DescribeVpcs").await;
             pacer.take("iam", None, "ListPolicyTags").await;
         }
-        assert_eq!(pacer.waited_ms(), 0);
+        assert!(pacer.waited_ms().is_empty());
         let unpaced = Pacer::new(vec![]);
         for _ in 0..500 {
             unpaced
                 .take("ec2", Some("us-east-1"), "DescribeVpcAttribute")
                 .await;
         }
-        assert_eq!(unpaced.waited_ms(), 0);
+        assert!(unpaced.waited_ms().is_empty());
         // The 101st call of one API in one region waits for the refill (1/20 s).
         pacer
             .take("ec2", Some("us-east-1"), "DescribeVpcAttribute")
@@ -313,6 +319,11 @@ mod tests {
         pacer
             .take("ec2", Some("us-east-1"), "DescribeVpcAttribute")
             .await;
-        assert!(pacer.waited_ms() >= 40, "waited {} ms", pacer.waited_ms());
+        let waited = pacer.waited_ms();
+        assert_eq!(
+            waited.keys().collect::<Vec<_>>(),
+            ["ec2:DescribeVpcAttribute"]
+        );
+        assert!(waited["ec2:DescribeVpcAttribute"] >= 40, "{waited:?}");
     }
 }
