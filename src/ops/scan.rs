@@ -76,6 +76,11 @@ async fn scan(
         None => None,
     };
     let mut ev = evaluate(args, settings).await?;
+    // The findings hold what the report shows of each observed object; the observed objects
+    // themselves are not rendered. Freed before rendering, the largest allocation of a big
+    // account's scan (with an empty state, a copy of every object in it) is not held while the
+    // report is written.
+    ev.observation.resources = Vec::new();
     let render_started = std::time::Instant::now();
     *inputs = super::audit::state_inputs(&ev.states);
     let tracked = match &mut store {
