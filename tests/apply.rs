@@ -6,13 +6,14 @@
 //!
 //! Skips (counted, a failure under `CI`): no moto_server, no terraform or provider mirror.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use aws_sdk_ec2::types::{IpPermission, IpRange, Tag as Ec2Tag};
 use serde_json::Value as Json;
 
 use crate::support::moto::Moto;
+use crate::support::remediation::{self, Stack, code, findings, recorded, text};
 use crate::support::terraform::Terraform;
 use crate::support::throttle::ThrottlingProxy;
 use crate::support::{driftgate, fixture};
@@ -20,188 +21,48 @@ use crate::support::{driftgate, fixture};
 const SECRET: &str = "dg-fix-secret-Zr8Kq2";
 const ROTATED: &str = "dg-fix-rotated-Hm3Vx7";
 
-struct Run {
-    moto: Moto,
-    state: PathBuf,
-    work: tempfile::TempDir,
-    log: PathBuf,
+/// The remediation stack, driven as alice.
+struct Run(Stack);
+
+impl std::ops::Deref for Run {
+    type Target = Stack;
+    fn deref(&self) -> &Stack {
+        &self.0
+    }
 }
 
 impl Run {
     fn dg(&self, args: &[&str]) -> Output {
-        self.dg_via(args, None)
+        self.run_as("alice", args, None)
     }
 
     /// `driftgate ARGS`, its AWS calls sent to `endpoint` instead of moto when given (a proxy).
     fn dg_via(&self, args: &[&str], endpoint: Option<&str>) -> Output {
-        let mut cmd = driftgate();
-        self.moto.apply_env(&mut cmd);
-        if let Some(e) = endpoint {
-            cmd.env("AWS_ENDPOINT_URL", e);
-        }
-        cmd.current_dir(self.work.path())
-            .env("NO_COLOR", "1")
-            .env("DRIFTGATE_AUDIT_LOG", &self.log)
-            .env("DRIFTGATE_ACTOR", "alice")
-            .args(args);
-        cmd.output().expect("driftgate runs")
+        self.run_as("alice", args, endpoint)
     }
 
     fn scan_json(&self) -> (i32, Json) {
-        let state = self.state.display().to_string();
-        let o = self.dg(&[
-            "scan",
-            "--state",
-            &state,
-            "--region",
-            "us-east-1",
-            "--format",
-            "json",
-        ]);
-        let v = serde_json::from_slice(&o.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
-        (code(&o), v)
+        self.0.scan_json("alice")
     }
 
     fn plan(&self, out: &str, extra: &[&str]) -> (Output, String) {
-        let state = self.state.display().to_string();
-        let mut args = vec![
-            "plan",
-            "--state",
-            &state,
-            "--region",
-            "us-east-1",
-            "--out",
-            out,
-        ];
-        args.extend_from_slice(extra);
-        let o = self.dg(&args);
-        let last = text(&o.stdout)
-            .lines()
-            .last()
-            .unwrap_or_default()
-            .to_string();
-        let token = last
-            .split_whitespace()
-            .skip_while(|w| *w != "--approve")
-            .nth(1)
-            .unwrap_or_default()
-            .to_string();
-        (o, token)
+        self.0.plan("alice", out, extra)
     }
 }
 
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exit code")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn findings(v: &Json) -> Vec<String> {
-    let mut out: Vec<String> = v["findings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|f| {
-            format!(
-                "{} {}",
-                f["kind"].as_str().unwrap_or(""),
-                f["address"]
-                    .as_str()
-                    .unwrap_or(f["id"].as_str().unwrap_or(""))
-            )
-        })
-        .collect();
-    out.sort();
-    out
-}
-
 fn set_up() -> Option<Run> {
-    let moto = Moto::start()?;
-    let tf = Terraform::find()?;
-    let applied = tf
-        .apply(
-            &fixture("remediation/stack"),
-            &moto,
-            &[("secret_tag", SECRET)],
-        )
-        .unwrap_or_else(|e| panic!("terraform apply: {e}"));
-    let work = tempfile::tempdir().unwrap();
-    let state = work.path().join("terraform.tfstate");
-    std::fs::copy(&applied.state, &state).unwrap();
-    let log = work.path().join("audit.jsonl");
-    Some(Run {
-        moto,
-        state,
-        work,
-        log,
-    })
+    Stack::set_up(SECRET).map(Run)
 }
 
-/// The out-of-band changes: a VPC tag edited and the secret tag rotated, SSH opened to the
-/// world on the inline group, the role's inline policy widened.
 async fn drift(moto: &Moto, state: &Path) {
-    let sdk = moto.sdk_config().await;
-    let ec2 = aws_sdk_ec2::Client::new(&sdk);
-    let iam = aws_sdk_iam::Client::new(&sdk);
-    let st: Json = serde_json::from_str(&std::fs::read_to_string(state).unwrap()).unwrap();
-    let id = |ty: &str| -> String {
-        st["resources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["type"] == ty)
-            .and_then(|r| r["instances"][0]["attributes"]["id"].as_str())
-            .unwrap_or_else(|| panic!("no {ty}"))
-            .to_string()
-    };
-    ec2.create_tags()
-        .resources(id("aws_vpc"))
-        .tags(Ec2Tag::builder().key("team").value("edge").build())
-        .tags(Ec2Tag::builder().key("secret").value(ROTATED).build())
-        .send()
-        .await
-        .unwrap();
-    ec2.authorize_security_group_ingress()
-        .group_id(id("aws_security_group"))
-        .ip_permissions(
-            IpPermission::builder()
-                .ip_protocol("tcp")
-                .from_port(22)
-                .to_port(22)
-                .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    iam.put_role_policy()
-        .role_name("dg-fix-app")
-        .policy_name("read-logs")
-        .policy_document(
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
-        )
-        .send()
-        .await
-        .unwrap();
+    remediation::drift(moto, state, ROTATED).await
 }
 
 async fn tag_vpc(moto: &Moto, state: &Path, value: &str) {
     let sdk = moto.sdk_config().await;
     let ec2 = aws_sdk_ec2::Client::new(&sdk);
-    let st: Json = serde_json::from_str(&std::fs::read_to_string(state).unwrap()).unwrap();
-    let vpc = st["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["type"] == "aws_vpc")
-        .and_then(|r| r["instances"][0]["attributes"]["id"].as_str())
-        .unwrap()
-        .to_string();
     ec2.create_tags()
-        .resources(vpc)
+        .resources(recorded(state, "aws_vpc", None, "id"))
         .tags(Ec2Tag::builder().key("team").value(value).build())
         .send()
         .await
@@ -424,16 +285,7 @@ fn accept_and_import_edit_the_configuration_and_terraform_agrees() {
         let sdk = moto.sdk_config().await;
         let ec2 = aws_sdk_ec2::Client::new(&sdk);
         let iam = aws_sdk_iam::Client::new(&sdk);
-        let st: Json =
-            serde_json::from_str(&std::fs::read_to_string(&applied.state).unwrap()).unwrap();
-        let vpc = st["resources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["type"] == "aws_vpc")
-            .and_then(|r| r["instances"][0]["attributes"]["id"].as_str())
-            .unwrap()
-            .to_string();
+        let vpc = recorded(&applied.state, "aws_vpc", None, "id");
         ec2.create_tags()
             .resources(&vpc)
             .tags(Ec2Tag::builder().key("team").value("edge").build())
@@ -673,23 +525,13 @@ fn every_revert_kind_end_to_end() {
     let work = tempfile::tempdir().unwrap();
     let state = work.path().join("terraform.tfstate");
     std::fs::copy(&applied.state, &state).unwrap();
-    let run = Run {
+    let run = Run(Stack {
         log: work.path().join("audit.jsonl"),
         moto,
         state: state.clone(),
         work,
-    };
-    let st: Json = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
-    let attr = |ty: &str, name: &str, key: &str| -> String {
-        st["resources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["type"] == ty && r["name"] == name)
-            .and_then(|r| r["instances"][0]["attributes"][key].as_str())
-            .unwrap_or_else(|| panic!("no {ty}.{name}.{key}"))
-            .to_string()
-    };
+    });
+    let attr = |ty: &str, name: &str, key: &str| recorded(&state, ty, Some(name), key);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         use aws_sdk_ec2::types::AttributeBooleanValue as B;

@@ -6,16 +6,14 @@
 //!
 //! Skips (counted, a failure under `CI`): no moto_server, no terraform or provider mirror.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
-use aws_sdk_ec2::types::{IpPermission, IpRange, Tag as Ec2Tag};
 use serde_json::Value as Json;
 
 use crate::support::moto::Moto;
 use crate::support::receiver::Receiver;
-use crate::support::terraform::Terraform;
-use crate::support::{driftgate, fixture};
+use crate::support::remediation::{self, Stack, code, findings, recorded, text};
 
 const SECRET: &str = "dg-appr-secret-Qw4Lm9";
 const ROTATED: &str = "dg-appr-rotated-Tx8Pn2";
@@ -27,23 +25,19 @@ guardrail "iam-frozen" {
 }
 "#;
 
-struct Run {
-    moto: Moto,
-    state: PathBuf,
-    work: tempfile::TempDir,
-    log: PathBuf,
+/// The remediation stack, driven as carol (the plan's author) unless said otherwise.
+struct Run(Stack);
+
+impl std::ops::Deref for Run {
+    type Target = Stack;
+    fn deref(&self) -> &Stack {
+        &self.0
+    }
 }
 
 impl Run {
     fn dg_as(&self, actor: &str, args: &[&str]) -> Output {
-        let mut cmd = driftgate();
-        self.moto.apply_env(&mut cmd);
-        cmd.current_dir(self.work.path())
-            .env("NO_COLOR", "1")
-            .env("DRIFTGATE_AUDIT_LOG", &self.log)
-            .env("DRIFTGATE_ACTOR", actor)
-            .args(args);
-        cmd.output().expect("driftgate runs")
+        self.run_as(actor, args, None)
     }
 
     fn dg(&self, args: &[&str]) -> Output {
@@ -51,60 +45,13 @@ impl Run {
     }
 
     fn scan(&self) -> (i32, Vec<String>) {
-        let state = self.state.display().to_string();
-        let o = self.dg(&[
-            "scan",
-            "--state",
-            &state,
-            "--region",
-            "us-east-1",
-            "--format",
-            "json",
-        ]);
-        let v: Json = serde_json::from_slice(&o.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}", text(&o.stderr)));
-        let mut out: Vec<String> = v["findings"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|f| {
-                format!(
-                    "{} {}",
-                    f["kind"].as_str().unwrap_or(""),
-                    f["address"]
-                        .as_str()
-                        .unwrap_or(f["id"].as_str().unwrap_or(""))
-                )
-            })
-            .collect();
-        out.sort();
-        (code(&o), out)
+        let (code, report) = self.scan_json("carol");
+        (code, findings(&report))
     }
 
     /// `driftgate plan` as carol; the plan token from its last line.
     fn plan(&self, out: &str, extra: &[&str]) -> (Output, String) {
-        let state = self.state.display().to_string();
-        let mut args = vec![
-            "plan",
-            "--state",
-            &state,
-            "--region",
-            "us-east-1",
-            "--out",
-            out,
-        ];
-        args.extend_from_slice(extra);
-        let o = self.dg(&args);
-        let token = text(&o.stdout)
-            .lines()
-            .last()
-            .unwrap_or_default()
-            .split_whitespace()
-            .skip_while(|w| *w != "--approve")
-            .nth(1)
-            .unwrap_or_default()
-            .to_string();
-        (o, token)
+        self.0.plan("carol", out, extra)
     }
 
     /// `driftgate approve PLAN --key KEY` as the key's owner: the token on stdout.
@@ -129,14 +76,6 @@ impl Run {
     }
 }
 
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exit code")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 fn assert_no_secret(what: &str, bytes: &[u8]) {
     let s = text(bytes);
     for secret in [SECRET, ROTATED] {
@@ -145,73 +84,11 @@ fn assert_no_secret(what: &str, bytes: &[u8]) {
 }
 
 fn set_up() -> Option<Run> {
-    let moto = Moto::start()?;
-    let tf = Terraform::find()?;
-    let applied = tf
-        .apply(
-            &fixture("remediation/stack"),
-            &moto,
-            &[("secret_tag", SECRET)],
-        )
-        .unwrap_or_else(|e| panic!("terraform apply: {e}"));
-    let work = tempfile::tempdir().unwrap();
-    let state = work.path().join("terraform.tfstate");
-    std::fs::copy(&applied.state, &state).unwrap();
-    let log = work.path().join("audit.jsonl");
-    Some(Run {
-        moto,
-        state,
-        work,
-        log,
-    })
+    Stack::set_up(SECRET).map(Run)
 }
 
-/// Out of band: a VPC tag edited and the secret tag rotated, SSH opened to the world, the
-/// role's inline policy widened.
 async fn drift(moto: &Moto, state: &Path) {
-    let sdk = moto.sdk_config().await;
-    let ec2 = aws_sdk_ec2::Client::new(&sdk);
-    let iam = aws_sdk_iam::Client::new(&sdk);
-    let st: Json = serde_json::from_str(&std::fs::read_to_string(state).unwrap()).unwrap();
-    let id = |ty: &str| -> String {
-        st["resources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["type"] == ty)
-            .and_then(|r| r["instances"][0]["attributes"]["id"].as_str())
-            .unwrap_or_else(|| panic!("no {ty}"))
-            .to_string()
-    };
-    ec2.create_tags()
-        .resources(id("aws_vpc"))
-        .tags(Ec2Tag::builder().key("team").value("edge").build())
-        .tags(Ec2Tag::builder().key("secret").value(ROTATED).build())
-        .send()
-        .await
-        .unwrap();
-    ec2.authorize_security_group_ingress()
-        .group_id(id("aws_security_group"))
-        .ip_permissions(
-            IpPermission::builder()
-                .ip_protocol("tcp")
-                .from_port(22)
-                .to_port(22)
-                .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    iam.put_role_policy()
-        .role_name("dg-fix-app")
-        .policy_name("read-logs")
-        .policy_document(
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
-        )
-        .send()
-        .await
-        .unwrap();
+    remediation::drift(moto, state, ROTATED).await
 }
 
 /// Out of band: an unmanaged security group in the stack's VPC and an unmanaged IAM user.
@@ -220,15 +97,7 @@ async fn unmanaged(moto: &Moto, state: &Path) -> (String, String) {
     let sdk = moto.sdk_config().await;
     let ec2 = aws_sdk_ec2::Client::new(&sdk);
     let iam = aws_sdk_iam::Client::new(&sdk);
-    let st: Json = serde_json::from_str(&std::fs::read_to_string(state).unwrap()).unwrap();
-    let vpc = st["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["type"] == "aws_vpc")
-        .and_then(|r| r["instances"][0]["attributes"]["id"].as_str())
-        .unwrap()
-        .to_string();
+    let vpc = recorded(state, "aws_vpc", None, "id");
     let sg = ec2
         .create_security_group()
         .group_name("dg-appr-stray")

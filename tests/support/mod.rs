@@ -38,6 +38,7 @@ pub fn test_audit_log() -> PathBuf {
 pub mod moto;
 pub mod postgres;
 pub mod receiver;
+pub mod remediation;
 pub mod skip;
 pub mod terraform;
 pub mod throttle;
