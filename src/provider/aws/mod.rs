@@ -2,16 +2,20 @@
 //! the hashicorp/aws provider 5.x records them in state.
 //!
 //! - Batched, paginated reads at the largest page size; per-object calls only where no batch API
-//!   has the data (`DescribeVpcAttribute`, `ListPolicyTags`), with bounded concurrency.
+//!   has the data (`DescribeVpcAttribute`, `ListPolicyTags`), with bounded concurrency, and
+//!   only for the objects the caller names (`read = "recorded"` in the spec).
 //! - Every (service, region, API family) is one concurrent task.
 //! - Partial failure is data: a failed call becomes a [`Gap`] naming the types it would have fed;
 //!   the rest of the observation completes. Nothing here panics or prints.
 //! - Every HTTP attempt, retries included, is counted by `service:Operation` (an SDK
 //!   interceptor, [`calls::CallLedger`]).
 //!
+//! - Listings first; then the per-object reads, paced to AWS's documented rate limits
+//!   ([`pace`]) and reported to the progress bar as they are planned and done.
+//!
 //! Layout: `mod.rs` plans and runs the tasks; `ec2.rs` and `iam.rs` call their service and
 //! convert its shapes (pure functions, unit-tested); `calls.rs` counts calls and turns failures
-//! into gaps.
+//! into gaps; `pace.rs` holds the token buckets.
 
 pub mod calls;
 pub mod ec2;
