@@ -114,7 +114,7 @@ impl Log {
         })
     }
 
-    /// Every entry, parsed (not verified: see [`super::verify`]). A line that is not an entry
+    /// Every entry, parsed (not verified: see [`super::verify()`]). A line that is not an entry
     /// (or a torn last line) is [`Error::AuditDamaged`], naming its line.
     pub fn records(&self) -> Result<Vec<Record>> {
         let bytes = self.read_bytes()?;

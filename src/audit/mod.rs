@@ -8,7 +8,7 @@
 //!   field order: its compact JSON serialization *is* the canonical form);
 //! - [`Log::append`]: exclusive advisory lock on the file, read the last line for `seq` and
 //!   `prev`, one write of the whole line, fsync, unlock;
-//! - [`verify`]: the pure check of a log's bytes (canonical form, `seq`, `prev` chain, torn
+//! - [`verify()`]: the pure check of a log's bytes (canonical form, `seq`, `prev` chain, torn
 //!   last line, optional anchored head);
 //! - [`show`]: filters and the table / JSON text of `audit show`.
 //!

@@ -127,7 +127,7 @@ fn matching(
 /// a change, so that what stands where a secret stood is a secret too. Maps key by key; lists
 /// element by element (an element equal to a recorded one takes its markings; a new element
 /// takes the markings of a removed secret-holding element it matches outside the secret parts,
-/// see [`same_outside_secrets`]); a recorded secret makes the observed value there a secret.
+/// see `same_outside_secrets`); a recorded secret makes the observed value there a secret.
 pub fn follow(before: &Value, after: &Value, fp: Option<Fingerprinter<'_>>) -> Value {
     match (before, after) {
         (_, Value::Sensitive(_)) => after.clone(),

@@ -1,6 +1,6 @@
 //! Remediation planning: findings + recorded resources -> ordered [`Action`]s (pure,
 //! deterministic), sealed into a [`Plan`] with a digest ([`digest`]) and written as the plan
-//! file ([`file`], wire types in [`wire`]). Nothing here reads the clock, the environment or
+//! file ([`mod@file`], wire types in [`wire`]). Nothing here reads the clock, the environment or
 //! the cloud: the caller passes the times, the author and the inputs.
 //!
 //! What each resource type can revert in place, re-create, or must leave to terraform is said
