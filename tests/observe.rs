@@ -997,11 +997,11 @@ async fn pacing_holds_per_object_reads_to_the_documented_bucket() {
     );
 
     let (progress, _) = recorder();
-    let start = std::time::Instant::now();
     let unpaced = observe(&sdk, &request(Pace::Off), progress).await;
-    let unpaced_took = start.elapsed();
     assert_eq!(unpaced.resources, paced.resources);
-    // The waits are reported (`--timings`, JSON `timings.paced_ms`), by operation.
+    // The waits are reported (`--timings`, JSON `timings.paced_ms`), by operation; unpaced,
+    // nothing waited. (moto is not AWS: `auto` leaves it unpaced, like `off`; the endpoint
+    // rule is tested in `pace`.)
     assert!(
         paced
             .paced_ms
@@ -1011,9 +1011,4 @@ async fn pacing_holds_per_object_reads_to_the_documented_bucket() {
         paced.paced_ms
     );
     assert!(unpaced.paced_ms.is_empty(), "{:?}", unpaced.paced_ms);
-    // moto is not AWS: `auto` leaves it unpaced, like `off` (the endpoint test is in `pace`).
-    assert!(
-        unpaced_took < took,
-        "unpaced {unpaced_took:?}, paced {took:?}"
-    );
 }
