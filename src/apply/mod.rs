@@ -132,10 +132,6 @@ impl Done {
 /// An AWS error message with every value restored from the state (a secret) replaced by
 /// `(sensitive)`: AWS echoes what it was sent in some messages, and the message is printed and
 /// logged.
-pub fn scrub(message: &str, restored: &[String]) -> String {
-    crate::mask::scrub_known(message, restored)
-}
-
 /// A plan every check passed: the only thing [`aws`] calls are run for. Its field is private
 /// and it has no public constructor, so no other code can make one.
 #[derive(Debug)]
@@ -219,8 +215,29 @@ fn action_name(a: &Action) -> String {
     }
 }
 
+/// The planned actions of `plan` that the guardrails in force now block (`fresh`: the same
+/// actions planned and guarded again): a plan edited to unblock an action, or made before a
+/// guardrail existed, is refused.
+pub fn blocked_now(plan: &Plan, fresh: &[Action]) -> Vec<String> {
+    let fresh: BTreeMap<_, &Action> = fresh.iter().map(|a| (action_key(a), a)).collect();
+    plan.actions
+        .iter()
+        .filter(|a| a.status == ActionStatus::Planned)
+        .filter(|a| {
+            fresh
+                .get(&action_key(a))
+                .is_some_and(|f| f.status == ActionStatus::Blocked)
+        })
+        .map(action_name)
+        .collect()
+}
+
 /// Compares each executable action of the plan with the action planned now from a fresh
-/// observation: same expectations and same calls, or the plan is stale.
+/// observation and the policy in force: the same finding (rule and severity, which decide the
+/// approvals it needs), the same guardrail, the same expectations and the same calls, or the
+/// plan is stale. The plan file's digest has no key, so this comparison, not the file, is what
+/// binds a plan's grading to the policy: a plan edited to lower a severity or drop a guardrail
+/// (and resealed) is refused here.
 pub fn stale_actions(plan: &Plan, fresh: &[Action]) -> Vec<String> {
     let fresh: BTreeMap<_, &Action> = fresh.iter().map(|a| (action_key(a), a)).collect();
     let mut out = Vec::new();
@@ -229,19 +246,20 @@ pub fn stale_actions(plan: &Plan, fresh: &[Action]) -> Vec<String> {
         .iter()
         .filter(|a| a.status == ActionStatus::Planned)
     {
-        match fresh.get(&action_key(a)) {
-            None => out.push(format!(
-                "{}: its drift is no longer observed",
-                action_name(a)
-            )),
-            Some(f) if f.expect != a.expect => out.push(format!(
-                "{}: the cloud shows something else now",
-                action_name(a)
-            )),
-            Some(f) if f.calls != a.calls => {
-                out.push(format!("{}: it would need other calls now", action_name(a)))
+        let why = match fresh.get(&action_key(a)) {
+            None => Some("its drift is no longer observed"),
+            Some(f) if f.finding != a.finding => {
+                Some("its finding is graded otherwise now (rule or severity)")
             }
-            Some(_) => {}
+            Some(f) if f.guardrail != a.guardrail => {
+                Some("the guardrails in force now treat it otherwise")
+            }
+            Some(f) if f.expect != a.expect => Some("the cloud shows something else now"),
+            Some(f) if f.calls != a.calls => Some("it would need other calls now"),
+            Some(_) => None,
+        };
+        if let Some(why) = why {
+            out.push(format!("{}: {why}", action_name(a)));
         }
     }
     out
@@ -273,9 +291,9 @@ pub fn verify(
     if !changed.is_empty() {
         return Err(Refusal::InputsChanged(changed));
     }
-    let unblocked = crate::plan::guardrail::unblocked(&plan.actions, fresh);
-    if !unblocked.is_empty() {
-        return Err(Refusal::Guardrail(unblocked));
+    let blocked = blocked_now(&plan, fresh);
+    if !blocked.is_empty() {
+        return Err(Refusal::Guardrail(blocked));
     }
     let stale = stale_actions(&plan, fresh);
     if !stale.is_empty() {
@@ -348,13 +366,70 @@ mod tests {
         assert_eq!(stale_actions(&plan, &fresh).len(), 1);
     }
 
+    fn plan_of(actions: Vec<Action>) -> Plan {
+        Plan {
+            format_version: crate::model::plan::PLAN_FORMAT_VERSION,
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+            expires_at: time::OffsetDateTime::UNIX_EPOCH,
+            author: Default::default(),
+            inputs: Default::default(),
+            actions,
+            digest: String::new(),
+        }
+    }
+
+    /// The plan file's digest has no key: an author can edit a plan and reseal it. Grading
+    /// and guardrails are compared with the fresh plan, so an edit that would need fewer
+    /// approvals (a lower severity, a dropped guardrail) or unblock an action is refused.
+    #[test]
+    fn a_resealed_plan_graded_or_guarded_otherwise_is_refused() {
+        use crate::model::Severity;
+        use crate::model::plan::{GuardrailEffect, GuardrailHit};
+        let mut fresh = action("tags", "a");
+        fresh.finding.severity = Severity::Critical;
+        fresh.guardrail = Some(GuardrailHit {
+            name: "iam".into(),
+            reason: "review".into(),
+            effect: GuardrailEffect::RequireApprovals(2),
+        });
+        assert!(stale_actions(&plan_of(vec![fresh.clone()]), &[fresh.clone()]).is_empty());
+
+        let mut lowered = fresh.clone();
+        lowered.finding.severity = Severity::Info;
+        let stale = stale_actions(&plan_of(vec![lowered]), &[fresh.clone()]);
+        assert_eq!(stale.len(), 1);
+        assert!(stale[0].contains("graded otherwise"), "{stale:?}");
+
+        let mut unguarded = fresh.clone();
+        unguarded.guardrail = None;
+        let stale = stale_actions(&plan_of(vec![unguarded]), &[fresh.clone()]);
+        assert!(stale[0].contains("guardrails"), "{stale:?}");
+
+        let mut blocked = fresh.clone();
+        blocked.status = ActionStatus::Blocked;
+        assert_eq!(
+            blocked_now(&plan_of(vec![fresh.clone()]), &[blocked.clone()]),
+            [" aws_instance.i-1"]
+        );
+        assert!(blocked_now(&plan_of(vec![blocked.clone()]), &[blocked]).is_empty());
+    }
+
     #[test]
     fn a_restored_secret_echoed_by_aws_is_scrubbed() {
+        use crate::mask::scrub_known;
         let msg = "InvalidParameterValue: Value (hunter2) for tag secret is invalid";
         assert_eq!(
-            scrub(msg, &["hunter2".into(), String::new()]),
+            scrub_known(msg, &["hunter2".into(), String::new()]),
             "InvalidParameterValue: Value ((sensitive)) for tag secret is invalid"
         );
-        assert_eq!(scrub(msg, &[]), msg);
+        assert_eq!(scrub_known(msg, &[]), msg);
+        // A secret that starts with another one is replaced whole, whatever the order given.
+        let msg = "Value (hunter2-extra) is invalid";
+        for secrets in [
+            vec!["hunter2".to_string(), "hunter2-extra".to_string()],
+            vec!["hunter2-extra".to_string(), "hunter2".to_string()],
+        ] {
+            assert_eq!(scrub_known(msg, &secrets), "Value ((sensitive)) is invalid");
+        }
     }
 }

@@ -279,6 +279,11 @@ impl Approval {
             .ok_or("not an approval token: the signature is not 64 bytes of base64url")?;
         let p: Payload = serde_json::from_slice(&payload)
             .map_err(|_| "not an approval token: the payload is not an approval")?;
+        // The name is echoed in refusals and the audit log: it must be a name, never text
+        // that could carry terminal escapes or forge a line.
+        if !valid_name(&p.approver) {
+            return Err("not an approval token: the approver is not a valid name".into());
+        }
         let expires = crate::plan::wire::parse_time(&p.expires)
             .map_err(|_| "not an approval token: a bad expiry")?;
         Ok(Approval {
@@ -444,7 +449,8 @@ pub fn check(
         if by_name || by_principal {
             return Err(reject(who, fp, Problem::SelfApproval));
         }
-        if !seen.insert(a.approver.clone()) {
+        // One key is one person, under whatever names a policy lists it.
+        if !seen.insert(approver.key.fingerprint()) {
             return Err(reject(who, fp, Problem::Duplicate));
         }
         accepted.push(Accepted {

@@ -346,3 +346,45 @@ fn a_require_approvals_guardrail_raises_the_bar() {
         Err(Denied::TokenAlone { required: 3 })
     );
 }
+
+/// One key is one person: a policy that lists the same key under two names does not make
+/// one approver count twice.
+#[test]
+fn one_key_under_two_names_counts_once() {
+    let plan = plan_by("dave", Severity::High);
+    let mut r = rule(2);
+    r.approvers.insert(
+        "alias".to_string(),
+        Approver {
+            key: key("alias", 1).public(),
+            aws_principal: None,
+        },
+    );
+    assert_eq!(
+        rejected(check(
+            &plan,
+            Some(&r),
+            &[sign("alice", 1, &plan), sign("alias", 1, &plan)],
+            NOW
+        )),
+        Problem::Duplicate
+    );
+}
+
+/// The approver's name is echoed in refusals and the audit log: a token whose name is not
+/// a name (terminal escapes, a newline) is not an approval, whoever signed it.
+#[test]
+fn a_token_with_a_name_that_is_not_a_name_is_refused() {
+    let plan = plan_by("dave", Severity::High);
+    for name in ["bob\u{1b}[2J", "bob\n{\"seq\":1}", ""] {
+        let token = KeyFile::from_seed(name, [2; 32])
+            .approve(&plan.digest, NOW + time::Duration::hours(1))
+            .to_string();
+        assert!(Approval::parse(&token).is_err(), "{name:?}");
+        let given = [sign("alice", 1, &plan), token];
+        assert!(
+            check(&plan, Some(&rule(2)), &given, NOW).is_err(),
+            "{name:?}"
+        );
+    }
+}

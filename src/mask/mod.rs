@@ -232,10 +232,18 @@ fn inline(n: &Node, out: &mut String) {
 /// `text` with every known secret (a value the states hold as sensitive, or one restored
 /// from them) replaced by [`SENSITIVE`]: for text that did not come through [`mask`], such as
 /// an AWS error message echoing what it was sent, or context lines of the user's `.tf` files.
+/// The longest secrets go first, so a secret that contains (or starts with) another one is
+/// replaced whole, never leaving its tail in clear.
 pub fn scrub_known(text: &str, secrets: &[String]) -> String {
+    let mut secrets: Vec<&str> = secrets
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !s.is_empty())
+        .collect();
+    secrets.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
     let mut out = text.to_string();
-    for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        out = out.replace(secret.as_str(), SENSITIVE);
+    for secret in secrets {
+        out = out.replace(secret, SENSITIVE);
     }
     out
 }

@@ -98,7 +98,7 @@ impl ApplyLock {
 /// `verify` checked against the plan's digests).
 /// Every text read from the state for a `FromState` argument lands in `restored`, so that an
 /// AWS error message that echoes the value it was sent is scrubbed before it is printed or
-/// logged (`apply::scrub`).
+/// logged (`mask::scrub_known`).
 fn resolver<'a>(
     states: &'a [RecordedState],
     restored: &'a std::sync::Mutex<Vec<String>>,
@@ -394,7 +394,7 @@ async fn execute(
             }
             if let Err(e) = apply::aws::run(c, call, &resolve).await {
                 let secrets = restored.lock().map(|r| r.clone()).unwrap_or_default();
-                error = Some(apply::scrub(&e.to_string(), &secrets));
+                error = Some(crate::mask::scrub_known(&e.to_string(), &secrets));
                 break;
             }
         }

@@ -157,32 +157,6 @@ pub fn approvals_required(actions: &[Action]) -> usize {
         .unwrap_or(0)
 }
 
-/// The planned actions of `plan` that the guardrails in force now would block (`fresh` is
-/// the same actions planned and guarded again): a plan edited to unblock an action, or made
-/// before a guardrail existed, is refused.
-pub fn unblocked(plan: &[Action], fresh: &[Action]) -> Vec<String> {
-    plan.iter()
-        .filter(|a| a.status == ActionStatus::Planned)
-        .filter(|a| {
-            fresh.iter().any(|f| {
-                f.status == ActionStatus::Blocked
-                    && f.kind == a.kind
-                    && f.resource_type == a.resource_type
-                    && f.address == a.address
-                    && f.resource_id == a.resource_id
-            })
-        })
-        .map(|a| {
-            let name = a
-                .address
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_else(|| format!("{}.{}", a.resource_type, a.resource_id));
-            format!("{} {name}", a.id)
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,23 +316,5 @@ mod tests {
         assert_eq!(actions[0].status, ActionStatus::Planned);
         assert!(relaxed(&relax, IAM_PRINCIPAL_DELETE));
         assert!(!relaxed(&relax, DISRUPTIVE));
-    }
-
-    #[test]
-    fn an_unblocked_action_the_guardrails_block_now_is_named() {
-        let planned = vec![action(
-            "aws_iam_role",
-            "app",
-            ActionKind::Revert,
-            ActionStatus::Planned,
-        )];
-        let mut fresh = planned.clone();
-        guard(
-            &mut fresh,
-            &[rail("iam", &["aws_iam_*"], Effect::Deny)],
-            &|_| BTreeMap::new(),
-        );
-        assert_eq!(unblocked(&planned, &fresh), ["a-app aws_iam_role.app"]);
-        assert!(unblocked(&fresh, &fresh).is_empty());
     }
 }
