@@ -42,9 +42,23 @@ pub fn run(dir: &Path, call: &Call) -> Result<(), String> {
         ));
     }
     let tmp = dir.join(format!(".{}.driftgate-tmp", file.replace(['/', '\\'], "_")));
+    // The edited file keeps the original's permissions (a new file gets the default). The
+    // temporary file is created anew, never opened through whatever is at its name (a
+    // leftover of a crash is removed first; a symlink there is replaced, not followed).
+    let permissions = std::fs::metadata(&path).ok().map(|m| m.permissions());
     let write = || -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
+        match std::fs::remove_file(&tmp) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
         f.write_all(after.as_bytes())?;
+        if let Some(permissions) = &permissions {
+            f.set_permissions(permissions.clone())?;
+        }
         f.sync_all()?;
         std::fs::rename(&tmp, &path)
     };
@@ -93,5 +107,26 @@ mod tests {
             *file = "../x.tf".into();
         }
         assert!(run(dir.path(), &outside).unwrap_err().contains("outside"));
+    }
+
+    /// The edited file keeps its mode (a private 0600 file stays private), and a leftover
+    /// temporary file (a symlink pointing elsewhere, say) is replaced, never written through.
+    #[cfg(unix)]
+    #[test]
+    fn keeps_the_file_mode_and_never_writes_through_the_temporary_name() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("imports.tf");
+        std::fs::write(&file, "a\n").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::write(&elsewhere, "untouched").unwrap();
+        std::os::unix::fs::symlink(&elsewhere, dir.path().join(".imports.tf.driftgate-tmp"))
+            .unwrap();
+        run(dir.path(), &append(Some("a\n"), "b\n")).unwrap();
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "a\n\nb\n");
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "untouched");
     }
 }

@@ -199,6 +199,11 @@ fn is_empty(v: &Value) -> bool {
 /// An IAM document as a heredoc of indented JSON: the provider compares documents by
 /// meaning, so this plans no change.
 fn document(vars: &mut Vars, hint: &str, v: &Value) -> String {
+    // A document holding a secret anywhere is a sensitive variable, never written out (not
+    // even as a fingerprint).
+    if v.contains_sensitive() {
+        return vars.literal(hint, v);
+    }
     let json = match v {
         Value::String(s) => serde_json::from_str::<serde_json::Value>(s)
             .ok()
@@ -409,6 +414,41 @@ mod tests {
         // At their defaults: not written.
         assert!(!g.text.contains("enable_dns_support"), "{}", g.text);
         assert!(!g.text.contains("instance_tenancy"), "{}", g.text);
+    }
+
+    /// A secret inside an IAM document (a condition value, say) makes the whole document a
+    /// sensitive variable: neither the secret nor its fingerprint is written.
+    #[test]
+    fn a_document_holding_a_secret_is_a_sensitive_variable() {
+        let reg = Registry::builtin().unwrap();
+        let secret = Value::Sensitive(Secret::Clear(Box::new(Value::str("hunter2-secret"))));
+        let statement: BTreeMap<String, Value> = [
+            ("Effect".to_string(), Value::str("Allow")),
+            ("Action".to_string(), Value::str("s3:GetObject")),
+            ("Resource".to_string(), secret),
+        ]
+        .into_iter()
+        .collect();
+        let doc: BTreeMap<String, Value> = [
+            ("Version".to_string(), Value::str("2012-10-17")),
+            (
+                "Statement".to_string(),
+                Value::List(vec![Value::Map(statement)]),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        let d = drift(
+            "aws_iam_policy",
+            "arn:aws:iam::123456789012:policy/p",
+            vec![("name", Value::str("p")), ("policy", Value::Map(doc))],
+        );
+        let g = generate(reg.get("aws_iam_policy").unwrap(), &d, None, "p").unwrap();
+        assert!(!g.text.contains("hunter2"), "{}", g.text);
+        assert!(!g.text.contains("hmac"), "{}", g.text);
+        assert!(!g.text.contains("sensitive\""), "{}", g.text);
+        assert!(g.text.contains("policy = var.p_policy"), "{}", g.text);
+        assert_eq!(g.variables, ["p_policy"]);
     }
 
     #[test]

@@ -222,8 +222,8 @@ fn materialize_edits(actions: &mut [Action], files: &BTreeMap<String, String>, s
     }
 }
 
-/// Every secret text the states hold, longest first (so a secret that contains another is
-/// masked whole).
+/// Every secret text the states hold, sorted (`mask::scrub_known` replaces the longest
+/// first).
 fn secret_texts(states: &[RecordedState]) -> Vec<String> {
     fn walk(v: &Value, inside: bool, out: &mut Vec<String>) {
         match v {
@@ -244,7 +244,7 @@ fn secret_texts(states: &[RecordedState]) -> Vec<String> {
             walk(v, false, &mut out);
         }
     }
-    out.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    out.sort();
     out.dedup();
     out
 }
@@ -652,6 +652,19 @@ impl Planner<'_> {
                 format!("{why}: change the value that sets it by hand"),
             );
         }
+        // A secret is never written into the code, nor carried in the plan as the value of
+        // an edit: whatever a guardrail then decides about the action, the plan holds no
+        // `Set` of a secret.
+        if let Some(c) = d.changes.iter().find(|c| c.observed.contains_sensitive()) {
+            return self.manual(
+                a,
+                format!("edit {place}, then {follow}"),
+                format!(
+                    "the cloud's value of `{}` is a secret: set it through a sensitive variable",
+                    c.path
+                ),
+            );
+        }
         let values = d
             .changes
             .iter()
@@ -663,7 +676,6 @@ impl Planner<'_> {
                 (c.path.clone(), v)
             })
             .collect();
-        // A secret is never written into the code: the edit refuses it, naming the line.
         a.calls = vec![Call::ConfigEdit {
             file: block.source.file.clone(),
             before_sha256: None,

@@ -754,7 +754,7 @@ fn config_edit(e: &ConfigEdit) -> J {
             "values": values.iter().map(|(p, v)| json!({
                 "path": p.to_string(),
                 "path_steps": steps(p),
-                "value": v.as_ref().map(|v| snapshot::encode(v, b"")),
+                "value": v.as_ref().map(value),
             })).collect::<Vec<_>>(),
         }}),
         ConfigEdit::Append { text } => json!({"append": {"text": text}}),
