@@ -74,3 +74,58 @@ fn an_unreachable_target_is_an_outcome_with_a_masked_reason() {
     let why = out[0].error.as_deref().unwrap();
     assert!(!why.contains("SECRETPATH"), "{why}");
 }
+
+/// `report` sends to the policy's `notify` blocks as well as to `--notify` (each URL once), as
+/// `plan` and `apply` do and docs/notifications.md says.
+#[test]
+fn report_notifies_the_policy_s_webhooks_too() {
+    use crate::support::{driftgate, fixture};
+    let policy_hook = Receiver::start(&[]);
+    let flag_hook = Receiver::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = fixture("scenarios/clean");
+    std::fs::copy(
+        scenario.join("terraform.tfstate"),
+        dir.path().join("terraform.tfstate"),
+    )
+    .unwrap();
+    // Drift: the VPC's tag changed out of band.
+    let mut obs: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(scenario.join("observed.json")).unwrap())
+            .unwrap();
+    for r in obs["resources"].as_array_mut().unwrap() {
+        if r["resource_type"] == "aws_vpc" && r["attributes"]["tags"].is_object() {
+            r["attributes"]["tags"]["team"] = "someone-else".into();
+        }
+    }
+    std::fs::write(dir.path().join("observed.json"), obs.to_string()).unwrap();
+    std::fs::write(
+        dir.path().join("driftgate.hcl"),
+        format!(
+            "notify {{\n  url = \"{}\"\n}}\nnotify {{\n  url = \"{}\"\n}}\n",
+            policy_hook.url, flag_hook.url
+        ),
+    )
+    .unwrap();
+    let o = driftgate()
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .env_remove("DRIFTGATE_HISTORY")
+        .args(["report", "--state", "terraform.tfstate"])
+        .args(["--observed", "observed.json", "--history", "history.db"])
+        .args(["--out-dir", "out", "--notify", &flag_hook.url])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(policy_hook.bodies().len(), 1, "the policy's webhook");
+    assert_eq!(
+        flag_hook.bodies().len(),
+        1,
+        "--notify and the policy name it: once"
+    );
+}

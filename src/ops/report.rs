@@ -62,22 +62,18 @@ async fn report(
     render::history::report_written(&files, &shown, &tracked);
     let message = run_message(&evaluation.report, &tracked, result as i64);
     render::emit(&message.to_text(), None)?;
+    // `--notify` URLs and the policy's `notify` blocks, each URL once (as `plan` and `apply`).
+    let targets = super::notify::targets(
+        &options.notify,
+        options.notify_format,
+        &evaluation.policy.notify,
+    );
     if should_notify(&tracked, options.notify_always) {
         // A failed webhook is a warning and an audit entry (`ops::notify::deliver`): the report
         // is written and the run recorded already, and the exit code stays the scan's.
-        let targets: Vec<crate::notify::Target> = options
-            .notify
-            .iter()
-            .map(|url| crate::notify::Target {
-                url: url.clone(),
-                format: options
-                    .notify_format
-                    .unwrap_or_else(|| crate::notify::Format::infer(url)),
-            })
-            .collect();
         super::notify::deliver(&targets, &notification(&message), settings, None).await;
     } else {
-        render::history::notify_skipped(options.notify.len());
+        render::history::notify_skipped(targets.len());
     }
     render::notice::warn_scan(
         &evaluation.report,
