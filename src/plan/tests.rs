@@ -1243,3 +1243,87 @@ fn guarded_and_delete_plans_follow_the_schema_and_a_tampered_status_is_caught() 
         Err(Error::PlanTampered { .. })
     ));
 }
+
+/// Accepting a rotated secret is manual from the start: no configuration edit carries the
+/// cloud's secret (whatever a guardrail later decides about the action, the plan never holds
+/// a `Set` of it, not even as a fingerprint).
+#[test]
+fn accepting_a_secret_is_manual_and_no_edit_carries_it() {
+    let registry = Registry::builtin().unwrap();
+    let secret = Value::sensitive(Value::str("hunter2-recorded"));
+    let r = recorded(
+        "aws_iam_user",
+        "deploy",
+        vec![
+            ("id", Value::str("deploy")),
+            (
+                "tags",
+                Value::Map(BTreeMap::from([("secret".to_string(), secret.clone())])),
+            ),
+        ],
+    );
+    let finding = Finding {
+        drift: Drift {
+            kind: DriftKind::Changed,
+            resource_type: "aws_iam_user".into(),
+            id: "deploy".into(),
+            address: Some(r.address.clone()),
+            state: Some(r.state.clone()),
+            region: None,
+            changes: vec![change(
+                Path::root("tags").key("secret"),
+                secret,
+                Value::sensitive(Value::str("rotated-observed")),
+            )],
+            observed: None,
+        },
+        severity: Severity::Low,
+        rule: "tags_changed".into(),
+        change_rules: vec![],
+        source: None,
+        status: crate::model::Status::Open,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let main_tf = "resource \"aws_iam_user\" \"deploy\" {\n  name = \"deploy\"\n  tags = { secret = \"x\" }\n}\n";
+    std::fs::write(dir.path().join("main.tf"), main_tf).unwrap();
+    let configuration = crate::iac::config::load_config(dir.path()).unwrap();
+    let files = BTreeMap::from([("main.tf".to_string(), main_tf.to_string())]);
+    let states = vec![RecordedState {
+        source: r.state.clone(),
+        terraform_version: "1.11.4".into(),
+        serial: 1,
+        lineage: "l".into(),
+        sha256: "00".into(),
+        resources: vec![r],
+    }];
+    let key = expectation_key(&states);
+    let actions = build(&PlanInput {
+        registry: &registry,
+        findings: &[finding],
+        states: &states,
+        options: &PlanOptions {
+            accept: vec!["aws_iam_user.*".into()],
+            ..PlanOptions::default()
+        },
+        key: &key,
+        config: Some(ConfigInput {
+            configuration: &configuration,
+            files: &files,
+        }),
+        observation: None,
+    })
+    .unwrap();
+    assert_eq!(actions.len(), 1);
+    let a = &actions[0];
+    assert_eq!(a.kind, crate::model::plan::ActionKind::Accept);
+    assert_eq!(a.status, ActionStatus::Manual);
+    assert!(a.calls.is_empty(), "{:?}", a.calls);
+    assert!(a.reason.contains("is a secret"), "{}", a.reason);
+    assert!(
+        a.manual_command
+            .as_deref()
+            .is_some_and(|c| c.starts_with("edit main.tf:1")),
+        "{:?}",
+        a.manual_command
+    );
+}
