@@ -3,14 +3,16 @@
 //! diffs, and the rules that graded it (the built-in catalogue and the policy's own).
 //!
 //! Values reach text only through [`crate::mask::mask`]: a [`ShownChange`] holds [`Masked`]
-//! values, never raw ones.
+//! values, never raw ones. A gap's free text (its `reason` and `detail`, which can quote AWS
+//! error messages and endpoint URLs with credentials in them) reaches text only through
+//! [`crate::mask::mask_text`]: a [`ShownGap`] holds it masked.
 
 use std::collections::BTreeMap;
 
 use similar::TextDiff;
 
-use crate::mask::{Masked, mask};
-use crate::model::{DriftKind, Finding, NotCheckedReason, ScanReport, Severity, Unchecked};
+use crate::mask::{Masked, mask, mask_text};
+use crate::model::{DriftKind, Finding, Gap, NotCheckedReason, ScanReport, Severity, Unchecked};
 use crate::policy::Policy;
 use crate::policy::rules::CATALOGUE;
 
@@ -233,6 +235,48 @@ pub fn shown_changes(f: &Finding) -> Vec<ShownChange> {
             rule: f.change_rules.get(i).map(|h| (h.severity, h.rule.clone())),
         })
         .collect()
+}
+
+/// A gap as every format shows it: its free text (`reason`, `detail`) already masked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownGap<'a> {
+    pub service: &'a str,
+    /// `None` for global services.
+    pub region: Option<&'a str>,
+    pub operation: &'a str,
+    pub resource_types: &'a [String],
+    /// The gap's reason through [`mask_text`].
+    pub reason: String,
+    /// The SDK's error chain through [`mask_text`].
+    pub detail: Option<String>,
+}
+
+impl ShownGap<'_> {
+    /// The gap's region, or `global` for a global service.
+    pub fn region_or_global(&self) -> &str {
+        self.region.unwrap_or("global")
+    }
+}
+
+impl<'a> From<&'a Gap> for ShownGap<'a> {
+    fn from(g: &'a Gap) -> Self {
+        ShownGap {
+            service: &g.service,
+            region: g.region.as_deref(),
+            operation: &g.operation,
+            resource_types: &g.resource_types,
+            reason: mask_text(&g.reason),
+            detail: g.detail.as_deref().map(mask_text),
+        }
+    }
+}
+
+/// The report's gaps in the order every format lists them (the gaps' own order, on their raw
+/// fields, so it does not depend on what masking hides), their free text masked.
+pub fn shown_gaps(report: &ScanReport) -> Vec<ShownGap<'_>> {
+    let mut gaps: Vec<&Gap> = report.gaps.iter().collect();
+    gaps.sort();
+    gaps.into_iter().map(ShownGap::from).collect()
 }
 
 /// What a finding is about, in one line without values: `changed: instance_type, tags.team`,

@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use crate::model::{DriftKind, Finding, NotCheckedReason, ScanReport, Severity};
 use crate::render::common::{
     RuleDoc, ShownChange, Verdict, counts_by_kind, counts_by_severity, finding_name, plural,
-    severity_order, shown_changes, verdict_line, why,
+    severity_order, shown_changes, shown_gaps, verdict_line, why,
 };
 
 /// What the HTML report needs besides the report.
@@ -456,16 +456,14 @@ pub fn render(report: &ScanReport, opts: &HtmlOptions) -> String {
 
     if !report.gaps.is_empty() {
         out.push_str("<section class=\"gaps\"><h2>The scan could not see everything</h2><ul>");
-        let mut gaps: Vec<_> = report.gaps.iter().collect();
-        gaps.sort();
-        for g in gaps {
+        for g in shown_gaps(report) {
             let _ = write!(
                 out,
                 "<li><code>{} {}</code> ({}): {} — hides {}</li>",
-                escape(&g.service),
-                escape(&g.operation),
-                escape(g.region.as_deref().unwrap_or("global")),
-                escape(&crate::mask::mask_text(&g.reason)),
+                escape(g.service),
+                escape(g.operation),
+                escape(g.region_or_global()),
+                escape(&g.reason),
                 escape(&g.resource_types.join(", "))
             );
         }

@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::mask::{Masked, mask, mask_attributes};
-use crate::model::{DriftKind, Finding, Gap, NotChecked, NotCheckedReason, ScanReport};
+use crate::model::{DriftKind, Finding, NotChecked, NotCheckedReason, ScanReport};
+use crate::render::common::{ShownGap, shown_gaps};
 
 /// The version of the report format. See the module docs for when it changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -84,9 +85,9 @@ struct GapJson<'a> {
     region: Option<&'a str>,
     operation: &'a str,
     resource_types: &'a [String],
-    reason: &'a str,
+    reason: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    detail: Option<&'a str>,
+    detail: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -305,14 +306,15 @@ fn coverage(report: &ScanReport) -> f64 {
     (report.summary.coverage_percent() * 100.0).round() / 100.0
 }
 
-fn gap(g: &Gap) -> GapJson<'_> {
+/// A gap on the wire: the same fields as [`crate::model::Gap`], its free text masked.
+fn gap(g: ShownGap<'_>) -> GapJson<'_> {
     GapJson {
-        service: &g.service,
-        region: g.region.as_deref(),
-        operation: &g.operation,
-        resource_types: &g.resource_types,
-        reason: &g.reason,
-        detail: g.detail.as_deref(),
+        service: g.service,
+        region: g.region,
+        operation: g.operation,
+        resource_types: g.resource_types,
+        reason: g.reason,
+        detail: g.detail,
     }
 }
 
@@ -389,15 +391,13 @@ pub fn render_json(report: &ScanReport, extra: &JsonExtras) -> String {
     findings.sort_by(|a, b| a.drift.sort_key().cmp(&b.drift.sort_key()));
     let mut not_checked_sorted: Vec<&NotChecked> = report.not_checked.iter().collect();
     not_checked_sorted.sort();
-    let mut gaps: Vec<&Gap> = report.gaps.iter().collect();
-    gaps.sort();
     let s = &report.summary;
     let wire = ReportJson {
         schema_version: SCHEMA_VERSION,
         driftgate_version: env!("CARGO_PKG_VERSION"),
         complete: report.is_complete(),
         strict: report.strict,
-        gaps: gaps.into_iter().map(gap).collect(),
+        gaps: shown_gaps(report).into_iter().map(gap).collect(),
         states: report.states.iter().map(|s| s.0.as_str()).collect(),
         regions: &report.regions,
         summary: SummaryJson {

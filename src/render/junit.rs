@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::model::{DriftKind, Finding, NotCheckedReason, ScanReport};
-use crate::render::common::{RuleDoc, finding_name, kind_and_paths, shown_changes, why};
+use crate::render::common::{
+    RuleDoc, finding_name, kind_and_paths, shown_changes, shown_gaps, why,
+};
 
 /// A recorded resource, as the suite lists it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -226,17 +228,15 @@ pub fn render(report: &ScanReport, opts: &JunitOptions) -> String {
     }
     if !report.is_complete() {
         // The scan could not see everything: one erroring case says so, so no CI reads green.
-        let mut gaps: Vec<_> = report.gaps.iter().collect();
-        gaps.sort();
-        let detail: Vec<String> = gaps
+        let detail: Vec<String> = shown_gaps(report)
             .iter()
             .map(|g| {
                 format!(
                     "{} {} ({}): {}",
                     g.service,
                     g.operation,
-                    g.region.as_deref().unwrap_or("global"),
-                    crate::mask::mask_text(&g.reason)
+                    g.region_or_global(),
+                    g.reason
                 )
             })
             .collect();

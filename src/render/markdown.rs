@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use crate::model::{DriftKind, Finding, NotCheckedReason, ScanReport};
 use crate::render::common::{
     RuleDoc, ShownChange, Verdict, counts_by_kind, counts_by_severity, finding_name, plural,
-    severity_order, shown_changes, verdict_line, why,
+    severity_order, shown_changes, shown_gaps, verdict_line, why,
 };
 
 /// What the Markdown report needs besides the report.
@@ -310,16 +310,14 @@ fn render_with(report: &ScanReport, opts: &MarkdownOptions, details: bool) -> St
 
     if !report.gaps.is_empty() {
         out.push_str("> [!WARNING]\n> The scan could not see everything:\n");
-        let mut gaps: Vec<_> = report.gaps.iter().collect();
-        gaps.sort();
-        for g in gaps {
+        for g in shown_gaps(report) {
             let _ = writeln!(
                 out,
                 "> - {} {} ({}): {} — hides {}",
-                code(&g.service),
-                code(&g.operation),
-                g.region.as_deref().unwrap_or("global"),
-                escape(&crate::mask::mask_text(&g.reason)),
+                code(g.service),
+                code(g.operation),
+                g.region_or_global(),
+                escape(&g.reason),
                 g.resource_types
                     .iter()
                     .map(|t| code(t))

@@ -160,14 +160,30 @@ pub fn sample_report() -> ScanReport {
                 reason: NotCheckedReason::Unobserved,
             },
         ],
-        gaps: vec![Gap {
-            service: "iam".into(),
-            region: None,
-            operation: "ListPolicies".into(),
-            resource_types: vec!["aws_iam_policy".into()],
-            reason: "AccessDenied: not authorized to perform iam:ListPolicies".into(),
-            detail: None,
-        }],
+        gaps: vec![
+            Gap {
+                service: "iam".into(),
+                region: None,
+                operation: "ListPolicies".into(),
+                resource_types: vec!["aws_iam_policy".into()],
+                reason: "AccessDenied: not authorized to perform iam:ListPolicies".into(),
+                detail: None,
+            },
+            // An SDK failure that quotes the endpoint it called, with credentials in the URL
+            // (user information and a presigned signature): only masked text may show it.
+            Gap {
+                service: "s3".into(),
+                region: Some("us-east-1".into()),
+                operation: "GetBucketPolicy".into(),
+                resource_types: vec!["aws_s3_bucket_policy".into()],
+                reason: format!(
+                    "dispatch failure: io error calling https://ops:{SECRET}@s3.amazonaws.com/logs?X-Amz-Signature={SECRET}"
+                ),
+                detail: Some(format!(
+                    "DispatchFailure(ConnectorError {{ source: \"error sending request for url (https://ops:{SECRET}@s3.us-east-1.amazonaws.com/logs?X-Amz-Credential=AKIAEXAMPLE&X-Amz-Signature={SECRET})\" }})"
+                )),
+            },
+        ],
         strict: false,
         ..ScanReport::default()
     }

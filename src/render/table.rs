@@ -21,7 +21,7 @@ use std::fmt::Write as _;
 use crate::model::{DriftKind, Finding, NotCheckedReason, ScanReport, Severity, Unchecked};
 use crate::render::common::{
     RuleDoc, ShownChange, Verdict, drift_counts, finding_name, plural, severity_order,
-    shown_changes, verdict_line, why,
+    shown_changes, shown_gaps, verdict_line, why,
 };
 
 /// The width other tables (`render::plan`) are laid out in.
@@ -177,15 +177,13 @@ fn unchecked_line(report: &ScanReport) -> Option<String> {
 fn gaps_block(report: &ScanReport, paint: Paint, width: Option<usize>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", paint.alarm("What the scan could not see:"));
-    let mut gaps: Vec<_> = report.gaps.iter().collect();
-    gaps.sort();
-    for g in gaps {
+    for g in shown_gaps(report) {
         out.push_str(&hanging(
             &format!(
                 "{} {} ({}): {} [hides: {}]",
                 g.service,
                 g.operation,
-                g.region.as_deref().unwrap_or("global"),
+                g.region_or_global(),
                 g.reason,
                 g.resource_types.join(", ")
             ),
@@ -526,7 +524,7 @@ mod tests {
         let second = lines.next().unwrap();
         let last = out.lines().last().unwrap();
         assert!(
-            first.starts_with("INCOMPLETE: the scan could not see everything (1 gap"),
+            first.starts_with("INCOMPLETE: the scan could not see everything (2 gaps"),
             "{first}"
         );
         assert!(
