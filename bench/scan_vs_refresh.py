@@ -7,7 +7,8 @@ and attached policies, users), applies it on a fresh moto server on a free loopb
 times each tool (median of --repeat runs) and counts the API calls each made from moto's request
 log (one line per HTTP request). See bench/README.md.
 
-Only the standard library; needs terraform, moto_server and an aws provider mirror.
+Only the standard library (boto3, moto's own dependency, for --drift); needs terraform,
+moto_server and an aws provider mirror.
 """
 
 import argparse
