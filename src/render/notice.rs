@@ -82,7 +82,8 @@ fn lines(what: &str, gaps: &[Gap], unchecked: usize, to: Destination<'_>) -> Vec
     }
     reasons.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
     if let Some((_, reason)) = reasons.first() {
-        first.push_str(&format!(": {reason}"));
+        // A reason can quote an endpoint URL or an AWS error: masked as every renderer masks it.
+        first.push_str(&format!(": {}", crate::mask::mask_text(reason)));
         if reasons.len() > 1 {
             let more = reasons.len() - 1;
             let noun = if more == 1 { "reason" } else { "reasons" };
@@ -175,6 +176,21 @@ mod tests {
         assert!(!lines.join("\n").contains("SDK error chain"));
         let table = scan_lines(&report, Destination::Table);
         assert_eq!(table[1], "driftgate: the details are in the report above");
+    }
+
+    #[test]
+    fn a_reason_is_masked() {
+        let report = ScanReport {
+            gaps: vec![gap(
+                "s3",
+                &["aws_s3_bucket"],
+                "unreachable: https://ops:pa55-SECRET@s3.example.com/x?X-Amz-Signature=SIG-SECRET",
+            )],
+            ..ScanReport::default()
+        };
+        let lines = scan_lines(&report, Destination::Json).join("\n");
+        assert!(!lines.contains("SECRET"), "{lines}");
+        assert!(lines.contains("s3.example.com"), "{lines}");
     }
 
     #[test]

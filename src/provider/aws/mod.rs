@@ -434,6 +434,12 @@ pub async fn observe(sdk: &SdkConfig, request: &ObserveRequest, progress: Progre
         ))
     });
     calls::name_endpoints(&mut gaps, &ledger);
+    // A reason or detail can quote an AWS error or an endpoint URL: the observation (and so
+    // every report, snapshot file and log made of it) holds them masked.
+    for g in &mut gaps {
+        g.reason = crate::mask::mask_text(&g.reason);
+        g.detail = g.detail.as_deref().map(crate::mask::mask_text);
+    }
     gaps.sort();
     gaps.dedup();
 
