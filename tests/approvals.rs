@@ -273,6 +273,7 @@ fn two_of_three_approvers_other_than_the_author_apply_and_every_refusal_holds() 
     assert!(summary.contains(&digest), "{summary}");
     assert!(summary.contains("by carol"), "{summary}");
     assert!(summary.contains("aws_security_group.web"), "{summary}");
+    assert!(summary.contains("guardrail \"iam-frozen\""), "{summary}");
     assert_no_secret("approve's summary", &o.stderr);
     let alice = text(&o.stdout).trim().to_string();
     assert!(alice.starts_with("dga1."), "{alice}");

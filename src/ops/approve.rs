@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use crate::approval::{KeyFile, valid_name};
 use crate::audit::{Entry, Log, Outcome as Audited};
 use crate::error::{Error, Result};
-use crate::model::plan::{ActionKind, ActionStatus, Plan};
 use crate::ops::{Outcome, Settings};
 use crate::plan;
 
@@ -114,7 +113,7 @@ pub fn approve(o: &ApproveOptions, settings: &Settings) -> Result<Outcome> {
     })?;
     let plan = plan::file::read(&shown, &text, settings.now)?;
     let key = read_key(&o.key)?;
-    eprint!("{}", summary(&plan));
+    eprint!("{}", crate::render::plan::approval_summary(&plan));
     if key.name.eq_ignore_ascii_case(plan.author.actor.trim()) {
         eprintln!(
             "warning: you ({}) are this plan's author: `apply` will refuse your approval of it",
@@ -138,57 +137,4 @@ pub fn approve(o: &ApproveOptions, settings: &Settings) -> Result<Outcome> {
     );
     crate::render::emit(&format!("{approval}\n"), None)?;
     Ok(Outcome::Clean)
-}
-
-/// What an approver signs, in a few lines: the digest, the author, the times, the counts and
-/// each action (never a value).
-pub fn summary(plan: &Plan) -> String {
-    let mut s = format!(
-        "Plan {}\n  by {}{}, made {}, valid until {}\n",
-        plan.digest,
-        plan.author.actor,
-        plan.author
-            .aws_caller_arn
-            .as_deref()
-            .map(|a| format!(" ({a})"))
-            .unwrap_or_default(),
-        plan::wire::format_time(plan.created_at),
-        plan::wire::format_time(plan.expires_at)
-    );
-    let count = |st: ActionStatus| plan.count(st);
-    s.push_str(&format!(
-        "  {} actions: {} planned (executed by apply), {} manual, {} blocked\n",
-        plan.actions.len(),
-        count(ActionStatus::Planned),
-        count(ActionStatus::Manual),
-        count(ActionStatus::Blocked)
-    ));
-    let kinds: Vec<String> = ActionKind::ALL
-        .iter()
-        .filter_map(|k| {
-            let n = plan.actions.iter().filter(|a| a.kind == *k).count();
-            (n > 0).then(|| format!("{n} {k}"))
-        })
-        .collect();
-    s.push_str(&format!("  by kind: {}\n", kinds.join(", ")));
-    for a in &plan.actions {
-        let resource = match &a.address {
-            Some(addr) => addr.to_string(),
-            None => format!("{} {}", a.resource_type, a.resource_id),
-        };
-        let does = match a.status {
-            ActionStatus::Planned => a
-                .calls
-                .iter()
-                .map(|c| c.api())
-                .collect::<Vec<_>>()
-                .join(", "),
-            _ => a.reason.clone(),
-        };
-        s.push_str(&format!(
-            "  {} {} {} {} [{} {}]: {}\n",
-            a.id, a.kind, a.status, resource, a.finding.severity, a.finding.kind, does
-        ));
-    }
-    crate::mask::mask_text(&s)
 }

@@ -8,7 +8,7 @@
 
 use comfy_table::{ContentArrangement, Table, presets};
 
-use crate::model::plan::{ActionStatus, Call, Plan};
+use crate::model::plan::{Action, ActionKind, ActionStatus, Call, Plan};
 use crate::plan::{digest, shell_word, wire};
 
 use super::table::WIDTH;
@@ -39,10 +39,7 @@ pub fn render_table(plan: &Plan, out: &str, config: Option<&str>) -> String {
             "id", "action", "status", "resource", "finding", "does",
         ]);
     for a in &plan.actions {
-        let resource = match &a.address {
-            Some(addr) => addr.to_string(),
-            None => format!("{} {}", a.resource_type, a.resource_id),
-        };
+        let resource = resource(a);
         let changes: Vec<String> = a.changes.iter().map(|c| c.path.to_string()).collect();
         let finding = if changes.is_empty() {
             format!("{} {}", a.finding.severity, a.finding.kind)
@@ -92,6 +89,77 @@ pub fn render_table(plan: &Plan, out: &str, config: Option<&str>) -> String {
     text.push_str(&apply_command(plan, out, config));
     text.push('\n');
     text
+}
+
+/// The resource an action is about: its address, else its type and cloud id.
+fn resource(a: &Action) -> String {
+    match &a.address {
+        Some(addr) => addr.to_string(),
+        None => format!("{} {}", a.resource_type, a.resource_id),
+    }
+}
+
+/// What an approver signs (`driftgate approve`, on stderr): the digest, the author, the
+/// times, the counts, each action with its calls or why a person does it, the guardrails that
+/// hold actions, and the diff of every configuration edit (never a value: the diffs' context
+/// lines were masked when planned).
+pub fn approval_summary(plan: &Plan) -> String {
+    let mut s = format!(
+        "Plan {}\n  by {}{}, made {}, valid until {}\n",
+        plan.digest,
+        plan.author.actor,
+        plan.author
+            .aws_caller_arn
+            .as_deref()
+            .map(|a| format!(" ({a})"))
+            .unwrap_or_default(),
+        wire::format_time(plan.created_at),
+        wire::format_time(plan.expires_at)
+    );
+    s.push_str(&format!(
+        "  {} actions: {} planned (executed by apply), {} manual, {} blocked\n",
+        plan.actions.len(),
+        plan.count(ActionStatus::Planned),
+        plan.count(ActionStatus::Manual),
+        plan.count(ActionStatus::Blocked)
+    ));
+    let kinds: Vec<String> = ActionKind::ALL
+        .iter()
+        .filter_map(|k| {
+            let n = plan.actions.iter().filter(|a| a.kind == *k).count();
+            (n > 0).then(|| format!("{n} {k}"))
+        })
+        .collect();
+    s.push_str(&format!("  by kind: {}\n", kinds.join(", ")));
+    for a in &plan.actions {
+        let does = match a.status {
+            ActionStatus::Planned => a
+                .calls
+                .iter()
+                .map(|c| c.api())
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => a.reason.clone(),
+        };
+        s.push_str(&format!(
+            "  {} {} {} {} [{} {}]: {does}\n",
+            a.id,
+            a.kind,
+            a.status,
+            resource(a),
+            a.finding.severity,
+            a.finding.kind
+        ));
+        if let Some(g) = &a.guardrail {
+            s.push_str(&format!("      guardrail \"{}\": {}\n", g.name, g.reason));
+        }
+    }
+    let edits = config_edits(plan);
+    if !edits.is_empty() {
+        s.push('\n');
+        s.push_str(&edits);
+    }
+    crate::mask::mask_text(&s)
 }
 
 /// The diff of every configuration edit, and what a person runs after apply.
@@ -227,4 +295,77 @@ pub fn render_apply_json(
     .unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::plan::{ConfigEdit, FindingRef, GuardrailEffect, GuardrailHit};
+    use crate::model::{Address, DriftKind, Severity};
+
+    /// An approver sees what they sign: each action, the guardrail holding one, and the diff
+    /// of every configuration edit.
+    #[test]
+    fn the_approval_summary_shows_guardrails_and_configuration_diffs() {
+        let addr = Address::managed("aws_vpc", "main");
+        let action = |id: &str, status, guardrail, calls| Action {
+            id: id.into(),
+            kind: ActionKind::Accept,
+            status,
+            address: Some(addr.clone()),
+            resource_type: "aws_vpc".into(),
+            resource_id: "vpc-1".into(),
+            region: None,
+            finding: FindingRef {
+                kind: DriftKind::Changed,
+                address: Some(addr.clone()),
+                id: "vpc-1".into(),
+                rule: "tags_changed".into(),
+                severity: Severity::Low,
+            },
+            changes: vec![],
+            calls,
+            expect: vec![],
+            manual_command: None,
+            follow_up: Some("terraform apply -refresh-only".into()),
+            reason: "held".into(),
+            guardrail,
+        };
+        let edit = Call::ConfigEdit {
+            file: "main.tf".into(),
+            before_sha256: None,
+            after_sha256: "00".into(),
+            edit: ConfigEdit::Append {
+                text: String::new(),
+            },
+            diff: "-  team = \"core\"\n+  team = \"edge\"\n".into(),
+        };
+        let plan = crate::plan::seal(
+            vec![
+                action("a01", ActionStatus::Planned, None, vec![edit]),
+                action(
+                    "a02",
+                    ActionStatus::Blocked,
+                    Some(GuardrailHit {
+                        name: "frozen".into(),
+                        reason: "change freeze".into(),
+                        effect: GuardrailEffect::Deny,
+                    }),
+                    vec![],
+                ),
+            ],
+            Default::default(),
+            Default::default(),
+            time::OffsetDateTime::UNIX_EPOCH,
+            time::Duration::hours(1),
+        );
+        let s = approval_summary(&plan);
+        assert!(s.contains(&plan.digest), "{s}");
+        assert!(s.contains("a01 accept planned aws_vpc.main"), "{s}");
+        assert!(s.contains("guardrail \"frozen\": change freeze"), "{s}");
+        assert!(
+            s.contains("a01 accept edits main.tf:\n-  team = \"core\"\n+  team = \"edge\""),
+            "{s}"
+        );
+    }
 }
