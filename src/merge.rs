@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value as J, json};
 
-use crate::model::Severity;
+use crate::model::{Severity, UnknownSeverity};
 
 /// Why a file cannot be merged.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,12 +26,20 @@ pub struct NotAReport {
     pub reason: String,
 }
 
-const SEVERITIES: [&str; 5] = ["info", "low", "medium", "high", "critical"];
+/// A report's severity field (`fail_on`, a finding's `severity`), as the model reads it: an
+/// absent field is `info` (the threshold a report without `fail_on` had, the grade of an
+/// ungraded finding); a present one must name one of the five levels.
+fn read_severity(v: Option<&J>) -> Result<Severity, String> {
+    match v {
+        None => Ok(Severity::Info),
+        Some(J::String(s)) => s.parse().map_err(|e: UnknownSeverity| e.to_string()),
+        Some(other) => Err(format!("severity {other} is not a name")),
+    }
+}
 
-fn rank(s: &J) -> usize {
-    s.as_str()
-        .and_then(|s| SEVERITIES.iter().position(|x| *x == s))
-        .unwrap_or(0)
+/// A severity field of a report [`merge`] accepted (so it is absent or known).
+fn severity(v: Option<&J>) -> Severity {
+    read_severity(v).unwrap_or(Severity::Info)
 }
 
 fn finding_key(f: &J) -> String {
@@ -70,7 +78,7 @@ fn union_findings<'a>(lists: impl Iterator<Item = &'a J>) -> Vec<J> {
     for f in lists.flat_map(|l| l.as_array().into_iter().flatten()) {
         let key = finding_key(f);
         match by.get(&key) {
-            Some(old) if rank(&old["severity"]) >= rank(&f["severity"]) => {}
+            Some(old) if severity(old.get("severity")) >= severity(f.get("severity")) => {}
             _ => {
                 by.insert(key, f.clone());
             }
@@ -125,6 +133,18 @@ pub fn merge(reports: &[J], fail_on: Option<Severity>) -> Result<J, NotAReport> 
                 return Err(bad(&format!("no `{k}`: not a driftgate scan report")));
             }
         }
+        read_severity(o.get("fail_on"))
+            .map_err(|e| bad(&format!("`fail_on`: {e}: not a driftgate scan report")))?;
+        for k in ["findings", "ignored"] {
+            let items = o.get(k).and_then(J::as_array).into_iter().flatten();
+            for (i, f) in items.enumerate() {
+                read_severity(f.get("severity")).map_err(|e| {
+                    bad(&format!(
+                        "`{k}[{i}].severity`: {e}: not a driftgate scan report"
+                    ))
+                })?;
+            }
+        }
     }
     let field = |k: &'static str| reports.iter().filter_map(move |r| r.get(k));
     let findings = union_findings(field("findings"));
@@ -175,13 +195,14 @@ pub fn merge(reports: &[J], fail_on: Option<Severity>) -> Result<J, NotAReport> 
     } else {
         ((checked as f64) * 10000.0 / (recorded as f64)).round() / 100.0
     };
-    let fail_on = match fail_on {
-        Some(s) => J::from(s.as_str()),
-        None => field("fail_on")
-            .min_by_key(|s| rank(s))
-            .cloned()
-            .unwrap_or(J::from("info")),
-    };
+    // The strictest shard's threshold; a shard without `fail_on` had `info`.
+    let fail_on = fail_on.unwrap_or_else(|| {
+        reports
+            .iter()
+            .map(|r| severity(r.get("fail_on")))
+            .min()
+            .unwrap_or(Severity::Info)
+    });
 
     let mut out = Map::new();
     out.insert("schema_version".into(), json!(1));
@@ -204,7 +225,7 @@ pub fn merge(reports: &[J], fail_on: Option<Severity>) -> Result<J, NotAReport> 
             "coverage_percent": percent,
         }),
     );
-    out.insert("fail_on".into(), fail_on);
+    out.insert("fail_on".into(), J::from(fail_on.as_str()));
     out.insert(
         "coverage".into(),
         json!({
@@ -238,12 +259,12 @@ pub fn exit_code(merged: &J) -> i32 {
     if merged["complete"] != J::Bool(true) {
         return 1;
     }
-    let threshold = rank(&merged["fail_on"]);
+    let threshold = severity(merged.get("fail_on"));
     let drift = merged["findings"]
         .as_array()
         .into_iter()
         .flatten()
-        .any(|f| rank(&f["severity"]) >= threshold);
+        .any(|f| severity(f.get("severity")) >= threshold);
     if drift { 2 } else { 0 }
 }
 
@@ -309,6 +330,66 @@ mod tests {
         assert_eq!(m["gaps"].as_array().unwrap().len(), 1);
         assert_eq!(exit_code(&m), 1);
         assert_eq!(exit_code(&merge(&[a], None).unwrap()), 0);
+    }
+
+    #[test]
+    fn a_shard_without_fail_on_had_the_threshold_info() {
+        // Alone, the shard without `fail_on` exits 2 on its low finding.
+        let mut a = report(
+            &["a"],
+            &["us-east-1"],
+            true,
+            vec![finding("unmanaged", "vpc-1", "low")],
+        );
+        a.as_object_mut().unwrap().remove("fail_on");
+        let alone = merge(std::slice::from_ref(&a), None).unwrap();
+        assert_eq!(alone["fail_on"], "info");
+        assert_eq!(exit_code(&alone), 2);
+        // Merged with a shard whose threshold is `high`: still `info`, still exit 2.
+        let mut b = report(&["b"], &["eu-west-1"], true, vec![]);
+        b["fail_on"] = json!("high");
+        for shards in [[a.clone(), b.clone()], [b, a]] {
+            let m = merge(&shards, None).unwrap();
+            assert_eq!(m["fail_on"], "info");
+            assert_eq!(exit_code(&m), 2);
+        }
+    }
+
+    #[test]
+    fn an_unknown_severity_is_not_a_report() {
+        let good = report(
+            &["a"],
+            &["us-east-1"],
+            true,
+            vec![finding("unmanaged", "vpc-1", "low")],
+        );
+        let mut bad_threshold = good.clone();
+        bad_threshold["fail_on"] = json!("urgent");
+        let mut null_threshold = good.clone();
+        null_threshold["fail_on"] = J::Null;
+        let mut bad_finding = good.clone();
+        bad_finding["findings"][0]["severity"] = json!("High");
+        let mut bad_ignored = good.clone();
+        bad_ignored["ignored"] = json!([finding("unmanaged", "vpc-2", "severe")]);
+        for (bad, what) in [
+            (bad_threshold, "`fail_on`"),
+            (null_threshold, "`fail_on`"),
+            (bad_finding, "`findings[0].severity`"),
+            (bad_ignored, "`ignored[0].severity`"),
+        ] {
+            let e = merge(&[good.clone(), bad], None).unwrap_err();
+            assert_eq!(e.index, 1, "{}", e.reason);
+            assert!(e.reason.contains(what), "{}", e.reason);
+            assert!(
+                e.reason.contains("not a driftgate scan report"),
+                "{}",
+                e.reason
+            );
+        }
+        // The known levels merge, and the override still wins.
+        let m = merge(&[good], Some(Severity::Critical)).unwrap();
+        assert_eq!(m["fail_on"], "critical");
+        assert_eq!(exit_code(&m), 0);
     }
 
     #[test]

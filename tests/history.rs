@@ -518,9 +518,33 @@ fn no_secret_reaches_the_history() {
         .arg(&db)
         .output()
         .unwrap();
-    assert!(o.status.code().is_some());
-    let bytes = std::fs::read(&db).unwrap();
+    // Drift in both rules that hold a secret: exit 2, and both findings are rows.
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let findings = [
+        "aws_security_group.inline",
+        "aws_security_group_rule.office",
+    ];
+    let rows: Vec<String> = {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        let mut q = c
+            .prepare("SELECT address FROM driftgate_findings ORDER BY address")
+            .unwrap();
+        q.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    };
+    assert_eq!(rows, findings);
+    // The database as it is on disk (with a write-ahead log, if one was left behind).
+    let mut bytes = std::fs::read(&db).unwrap();
+    let wal = dir.path().join("h.db-wal");
+    if wal.exists() {
+        bytes.extend(std::fs::read(&wal).unwrap());
+    }
     let text = String::from_utf8_lossy(&bytes);
+    for address in findings {
+        assert!(text.contains(address), "{address} is not in the file read");
+    }
     // Every string value in the state marked sensitive.
     let v: Json = serde_json::from_str(&state).unwrap();
     let mut secrets = Vec::new();

@@ -433,11 +433,22 @@ pub fn trend(
         .collect()
 }
 
-/// Where the history lives: a SQLite file, or a PostgreSQL database by URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where the history lives: a SQLite file, or a PostgreSQL database by URL. Its `Debug` is
+/// [`Location::shown`]: a URL's password never reaches a debug print.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Location {
     File(PathBuf),
     Postgres(String),
+}
+
+impl std::fmt::Debug for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let variant = match self {
+            Location::File(_) => "File",
+            Location::Postgres(_) => "Postgres",
+        };
+        f.debug_tuple(variant).field(&self.shown()).finish()
+    }
 }
 
 impl Location {

@@ -115,15 +115,6 @@ fn fingerprints_name_the_identity_not_the_values() {
     );
 }
 
-#[test]
-fn a_secret_never_reaches_the_record() {
-    let mut f = changed("main", &[("user_data", "x", "y")], Severity::Low);
-    f.drift.changes[0].before = Value::sensitive(Value::str("hunter2-secret"));
-    f.drift.changes[0].recorded = Value::sensitive(Value::str("hunter2-secret"));
-    let record = format!("{:?}", FindingRecord::of(&f));
-    assert!(!record.contains("hunter2"), "{record}");
-}
-
 fn run_of(findings: Vec<Finding>, time: &str) -> Run {
     Run::of(&report(findings), 2, "report", "ci", at(time))
 }
@@ -218,6 +209,34 @@ fn locations_are_files_or_postgres_urls_shown_without_credentials() {
     assert!(matches!(pg, Location::Postgres(_)));
     assert!(!pg.shown().contains("s3cret"), "{}", pg.shown());
     assert!(pg.shown().contains("db.internal:5432"));
+    // PostgreSQL reads the login up to an `@`, whatever `/`, `#` or `?` it holds.
+    for (password, secret, shown) in [
+        (
+            "pa/ss",
+            "ss",
+            "postgres://(sensitive)@db.internal:5432/drift",
+        ),
+        ("p#w0rd", "w0rd", "postgres://(sensitive)"),
+        ("p?w0rd", "w0rd", "postgres://(sensitive)"),
+    ] {
+        let pg =
+            Location::parse(&format!("postgres://ci:{password}@db.internal:5432/drift")).unwrap();
+        assert_eq!(pg.shown(), shown);
+        assert!(!pg.shown().contains(secret), "{}", pg.shown());
+        let debug = format!("{pg:?}");
+        assert!(!debug.contains(secret), "{debug}");
+    }
+    // Debug shows the masked URL, never the password.
+    let debug = format!("{pg:?} {:?}", Some(&pg));
+    assert!(!debug.contains("s3cret"), "{debug}");
+    assert!(
+        debug.contains("Postgres(") && debug.contains("db.internal:5432"),
+        "{debug}"
+    );
+    assert_eq!(
+        format!("{:?}", Location::File("h.db".into())),
+        r#"File("h.db")"#
+    );
     assert!(matches!(
         Location::parse("postgresql://localhost/x"),
         Ok(Location::Postgres(_))

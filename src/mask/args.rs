@@ -97,16 +97,31 @@ pub fn mask_text(text: &str) -> String {
 
 /// Masks one URL: user information, query values and fragment become `(sensitive)`, and so
 /// does the path of an `http`/`https` URL. Text without `://` is returned unchanged.
+///
+/// The user information is everything before the **last** `@`, wherever it is: PostgreSQL's
+/// URL parser (tokio-postgres) takes everything up to an `@` as the login, past any `/`, `?`
+/// or `#` (`postgres://ci:pa/ss@db/x` has the password `pa/ss`). When that reaches past where
+/// a web URL's authority would end, into a query, a fragment or a web URL's path
+/// (`postgres://ci:p?w@db/x`, but also `https://h/?to=a@b`), what follows the `@` may be the
+/// host or the end of a credential: the whole URL after the scheme is masked.
 pub fn mask_url(url: &str) -> String {
     let Some((scheme, after)) = url.split_once("://") else {
         return url.to_string();
     };
-    // The authority ends at the first `/`, `?` or `#`.
-    let auth_end = after.find(['/', '?', '#']).unwrap_or(after.len());
-    let (authority, rest) = after.split_at(auth_end);
-    let host = match authority.rsplit_once('@') {
-        Some((info, host)) if info != SENSITIVE => format!("{SENSITIVE}@{host}"),
-        _ => authority.to_string(),
+    let web = matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https");
+    let (host, rest) = match after.rsplit_once('@') {
+        Some((info, _)) if info.contains(['?', '#']) || (web && info.contains('/')) => {
+            return format!("{scheme}://{SENSITIVE}");
+        }
+        Some((_, tail)) => {
+            let end = tail.find(['/', '?', '#']).unwrap_or(tail.len());
+            (format!("{SENSITIVE}@{}", &tail[..end]), &tail[end..])
+        }
+        // Without user information, the authority ends at the first `/`, `?` or `#`.
+        None => {
+            let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+            (after[..end].to_string(), &after[end..])
+        }
     };
     let (before_fragment, fragment) = match rest.split_once('#') {
         Some((b, f)) => (b, Some(f)),
@@ -116,7 +131,6 @@ pub fn mask_url(url: &str) -> String {
         Some((p, q)) => (p, Some(q)),
         None => (before_fragment, None),
     };
-    let web = matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https");
     let path = if web && !path.is_empty() && path != "/" && path != format!("/{SENSITIVE}") {
         format!("/{SENSITIVE}")
     } else {
@@ -229,6 +243,28 @@ mod tests {
                 "https://example.com/?(sensitive)",
             ),
             ("not a url", "not a url"),
+            // PostgreSQL takes everything up to the first `@` as the login: a `/`, `#` or `?`
+            // in the password does not end it.
+            ("postgres://ci:pa/ss@db/x", "postgres://(sensitive)@db/x"),
+            ("postgres://ci:p@ss@db/x", "postgres://(sensitive)@db/x"),
+            (
+                "postgres://ci:p@ss/w@db:5432/x",
+                "postgres://(sensitive)@db:5432/x",
+            ),
+            (
+                "postgresql://ci:pa/ss@db.internal:5432/drift?sslmode=require",
+                "postgresql://(sensitive)@db.internal:5432/drift?sslmode=(sensitive)",
+            ),
+            // An `@` in a query or fragment (or a web URL's path): what follows it may be a
+            // host or the end of a secret, so all of it goes.
+            ("postgres://ci:p#w@db/x", "postgres://(sensitive)"),
+            ("postgres://ci:p?w@db/x", "postgres://(sensitive)"),
+            ("postgres://db/x?password=abc@def", "postgres://(sensitive)"),
+            ("https://example.com/?sig=abc@def", "https://(sensitive)"),
+            ("https://example.com/T/abc@def/x", "https://(sensitive)"),
+            ("https://example.com/#abc@def", "https://(sensitive)"),
+            // In a path that is not a web URL's, an `@` is taken for the end of a login.
+            ("s3://bucket/key@x/y", "s3://(sensitive)@x/y"),
         ];
         for (url, want) in cases {
             assert_eq!(mask_url(url), want, "{url}");
@@ -250,6 +286,18 @@ mod tests {
             mask_text("bare ://user:secret@host/x"),
             "bare ://(sensitive)@host/x"
         );
+        for (password, secret) in [("pa/ss", "ss"), ("p#w0rd", "w0rd"), ("p?w0rd", "w0rd")] {
+            let url = format!("postgres://ci:{password}@db:5432/x");
+            let masked = mask_text(&format!("connecting to {url} failed"));
+            assert!(
+                masked.starts_with("connecting to postgres://(sensitive)")
+                    && masked.ends_with(" failed"),
+                "{masked}"
+            );
+            assert!(!masked.contains(secret), "{masked}");
+            let line = mask_args(&args(&["history", "--history", &url])).join(" ");
+            assert!(!line.contains(secret), "{line}");
+        }
         assert_eq!(
             mask_args(&args(&[
                 "--notify=https://hooks.slack.com/services/T/B/S3CR3T"
