@@ -81,23 +81,24 @@ pub fn keygen(o: &KeygenOptions, settings: &Settings) -> Result<Outcome> {
 
 /// Reads a private key file, refusing one the group or others can read.
 pub fn read_key(path: &Path) -> Result<KeyFile> {
+    use std::io::Read as _;
     let shown = super::display_path(path);
+    let read_error = |source| Error::KeyRead {
+        path: shown.clone(),
+        source,
+    };
+    // One open: the mode checked is the mode of the file read.
+    let mut file = std::fs::File::open(path).map_err(read_error)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let meta = std::fs::metadata(path).map_err(|source| Error::KeyRead {
-            path: shown.clone(),
-            source,
-        })?;
-        let mode = meta.permissions().mode() & 0o777;
+        let mode = file.metadata().map_err(read_error)?.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
             return Err(Error::KeyPermissions { path: shown, mode });
         }
     }
-    let text = std::fs::read_to_string(path).map_err(|source| Error::KeyRead {
-        path: shown.clone(),
-        source,
-    })?;
+    let mut text = String::new();
+    file.read_to_string(&mut text).map_err(read_error)?;
     KeyFile::decode(&text).map_err(|reason| Error::KeyInvalid {
         path: shown,
         reason,

@@ -12,7 +12,7 @@
 //! A secret is never written as a literal: it becomes a reference to a sensitive variable
 //! (declared in the same text), whose value the user supplies (`TF_VAR_...`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use super::edit::{key, literal, quote};
@@ -65,7 +65,7 @@ pub fn generate(
     let mut out = String::new();
     let mut vars = Vars {
         prefix: name.to_string(),
-        declared: BTreeMap::new(),
+        declared: BTreeSet::new(),
     };
     writeln!(
         out,
@@ -128,7 +128,7 @@ pub fn generate(
     out.push_str("}\n");
     related(&mut out, &mut vars, d, observed, &address, name);
     let mut text = String::new();
-    for var in vars.declared.keys() {
+    for var in &vars.declared {
         writeln!(
             text,
             "variable {} {{\n  description = \"A secret of {}, imported by driftgate: set TF_VAR_{var}.\"\n  type        = string\n  sensitive   = true\n}}\n",
@@ -141,7 +141,7 @@ pub fn generate(
     Ok(Generated {
         address,
         text,
-        variables: vars.declared.into_keys().collect(),
+        variables: vars.declared.into_iter().collect(),
     })
 }
 
@@ -157,7 +157,7 @@ fn aligned(items: &[(String, String)], indent: &str) -> String {
 /// Secrets become `var.NAME`; everything else a literal.
 struct Vars {
     prefix: String,
-    declared: BTreeMap<String, ()>,
+    declared: BTreeSet<String>,
 }
 
 impl Vars {
@@ -177,11 +177,11 @@ impl Vars {
             .collect();
         let mut name = base.clone();
         let mut n = 2;
-        while self.declared.contains_key(&name) {
+        while self.declared.contains(&name) {
             name = format!("{base}_{n}");
             n += 1;
         }
-        self.declared.insert(name.clone(), ());
+        self.declared.insert(name.clone());
         format!("var.{name}")
     }
 }

@@ -115,7 +115,7 @@ impl ScanProgress {
         self.bar.finish_and_clear();
     }
 
-    /// Tasks done and tasks planned so far.
+    /// Steps done and steps planned so far (listing tasks and per-object reads together).
     pub fn counts(&self) -> (u64, u64) {
         (self.bar.position(), self.bar.length().unwrap_or(0))
     }
