@@ -152,6 +152,46 @@ fn plan_refusals_dry_run_apply_and_audit_end_to_end() {
     assert!(text(&o.stdout).contains("would run"), "{}", text(&o.stdout));
     unchanged("dry run");
 
+    // A policy other than the one planned under is refused before AWS is called, whether it
+    // is given with --policy or found in the working directory.
+    std::fs::write(
+        run.work.path().join("other.hcl"),
+        "fail_on = \"critical\"\n",
+    )
+    .unwrap();
+    let o = run.dg(&[
+        "apply",
+        "p.json",
+        "--approve",
+        &token,
+        "--policy",
+        "other.hcl",
+    ]);
+    assert_eq!(code(&o), 1, "another policy: {}", text(&o.stdout));
+    assert!(
+        text(&o.stderr).contains("the policy file changed"),
+        "{}",
+        text(&o.stderr)
+    );
+    unchanged("another policy");
+
+    // A state that changed since planning (its serial moved on) is refused: the plan was
+    // made from another recording.
+    let recorded = std::fs::read_to_string(&run.state).unwrap();
+    let mut bumped: Json = serde_json::from_str(&recorded).unwrap();
+    bumped["serial"] = Json::from(bumped["serial"].as_u64().unwrap() + 1);
+    std::fs::write(&run.state, serde_json::to_string_pretty(&bumped).unwrap()).unwrap();
+    let o = run.dg(&["apply", "p.json", "--approve", &token]);
+    std::fs::write(&run.state, &recorded).unwrap();
+    assert_eq!(code(&o), 1, "a changed state: {}", text(&o.stdout));
+    assert!(
+        text(&o.stderr).contains("inputs changed since planning")
+            && text(&o.stderr).contains("changed (serial"),
+        "{}",
+        text(&o.stderr)
+    );
+    unchanged("a changed state");
+
     // A plan whose cloud changed since is stale.
     let (o, stale_token) = run.plan("stale.json", &[]);
     assert_eq!(code(&o), 2);

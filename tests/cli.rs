@@ -344,29 +344,31 @@ fn rules_lists_and_explains() {
 
 #[test]
 fn fail_on_sets_the_exit_threshold() {
-    let demo = fixture("demo");
+    // A scenario whose only finding is `low`: the threshold decides the exit code.
+    let dir = fixture("scenarios/rule-second-cidr-description-changed");
+    let state = dir.join("terraform.tfstate");
+    let observed = dir.join("observed.json");
     let scan = |extra: &[&str]| {
         let mut args = vec![
             "scan",
             "--state",
-            demo.join("terraform.tfstate")
-                .to_str()
-                .unwrap()
-                .to_string()
-                .leak() as &str,
+            state.to_str().unwrap(),
             "--observed",
-            demo.join("observed.json")
-                .to_str()
-                .unwrap()
-                .to_string()
-                .leak() as &str,
+            observed.to_str().unwrap(),
         ];
         args.extend_from_slice(extra);
         run(&args)
     };
-    // The demo has critical findings: every threshold fails.
+    // The default threshold (info) and any at or below low: drift, exit 2.
     assert_eq!(code(&scan(&[])), 2);
-    assert_eq!(code(&scan(&["--fail-on", "critical"])), 2);
+    assert_eq!(code(&scan(&["--fail-on", "info"])), 2);
+    assert_eq!(code(&scan(&["--fail-on", "low"])), 2);
+    // Above the finding's severity: the drift is reported, and the exit code is 0.
+    for above in ["medium", "high", "critical"] {
+        let o = scan(&["--fail-on", above]);
+        assert_eq!(code(&o), 0, "--fail-on {above}: {}", stderr(&o));
+        assert!(stdout(&o).contains("1 low"), "{}", stdout(&o));
+    }
     // A bad severity is a usage error.
     let o = scan(&["--fail-on", "severe"]);
     assert_eq!(code(&o), 1);
