@@ -537,6 +537,16 @@ pub enum Error {
     )]
     PlanBadTarget { glob: String, reason: String },
 
+    #[error("`{flag} {glob}` matches no {what} in this scan; no plan was written")]
+    #[diagnostic(code(driftgate::plan::no_match))]
+    PlanNoMatch {
+        flag: String,
+        glob: String,
+        what: String,
+        #[help]
+        help: String,
+    },
+
     // ---- run history (src/history) ---------------------------------------------------------
     #[error("`{location}` is not a driftgate history: {reason}")]
     #[diagnostic(

@@ -312,25 +312,25 @@ fn builds_into_dot_target(line: &str) -> Option<String> {
             .take_while(|w| !ends_command(w))
             .map(String::as_str)
             .collect();
-        let Some(sub) = rest.iter().find(|w| !w.starts_with('-') && !w.starts_with('+')) else {
+        let Some(sub) = rest
+            .iter()
+            .find(|w| !w.starts_with('-') && !w.starts_with('+'))
+        else {
             continue;
         };
         match *sub {
-            "run" | "r" => {
-                return Some(
-                    "`cargo run` builds into ./target: show `scripts/driftgate ...` or `driftgate ...`"
-                        .into(),
-                )
-            }
+            "run" | "r" => return Some(
+                "`cargo run` builds into ./target: show `scripts/driftgate ...` or `driftgate ...`"
+                    .into(),
+            ),
             "build" | "b" | "test" | "t" | "check" | "c" | "clippy" | "bench" if !target_dir => {
                 return Some(format!(
                     "`cargo {sub}` without `--target-dir` or CARGO_TARGET_DIR builds into ./target"
-                ))
+                ));
             }
             "install" if !target_dir => {
                 let from_elsewhere = rest.iter().any(|w| {
-                    matches!(*w, "--git" | "--registry" | "--index")
-                        || w.starts_with("--git=")
+                    matches!(*w, "--git" | "--registry" | "--index") || w.starts_with("--git=")
                 });
                 let args: Vec<&&str> = rest
                     .iter()
@@ -338,7 +338,9 @@ fn builds_into_dot_target(line: &str) -> Option<String> {
                     .skip(1)
                     .filter(|w| !w.starts_with('-'))
                     .collect();
-                let path = rest.iter().any(|w| *w == "--path" || w.starts_with("--path="));
+                let path = rest
+                    .iter()
+                    .any(|w| *w == "--path" || w.starts_with("--path="));
                 if path || (!from_elsewhere && args.is_empty()) {
                     return Some(
                         "`cargo install --path` without `--target-dir` builds into ./target".into(),
@@ -383,9 +385,15 @@ fn the_build_check_knows_which_cargo_commands_build_into_the_clone() {
         "cargo install --path . --target-dir \"${CARGO_TARGET_DIR:-$HOME/.cache/driftgate-target}\""
     ));
     assert!(!bad("CARGO_TARGET_DIR=/tmp/t cargo build"));
-    assert!(!bad("cargo install --locked --git \"$DRIFTGATE_GIT_URL\" driftgate"));
-    assert!(!bad("run: cargo install --locked --git \"${{ vars.URL }}\" driftgate"));
-    assert!(!bad("scripts/driftgate plan --state fixtures/demo/terraform.tfstate"));
+    assert!(!bad(
+        "cargo install --locked --git \"$DRIFTGATE_GIT_URL\" driftgate"
+    ));
+    assert!(!bad(
+        "run: cargo install --locked --git \"${{ vars.URL }}\" driftgate"
+    ));
+    assert!(!bad(
+        "scripts/driftgate plan --state fixtures/demo/terraform.tfstate"
+    ));
     assert!(!bad("# cargo run is not used here"));
 }
 
@@ -396,7 +404,10 @@ fn scripts_driftgate_builds_into_the_scripts_target_dir() {
     let wrapper = read("scripts/driftgate");
     let default = "export CARGO_TARGET_DIR=\"${CARGO_TARGET_DIR:-$HOME/.cache/driftgate-target}\"";
     for script in ["scripts/driftgate", "scripts/test", "scripts/demo"] {
-        assert!(read(script).contains(default), "{script} does not set {default}");
+        assert!(
+            read(script).contains(default),
+            "{script} does not set {default}"
+        );
     }
     assert!(wrapper.contains("exec \"$CARGO_TARGET_DIR/debug/driftgate\" \"$@\""));
     let code: Vec<&str> = wrapper
@@ -411,11 +422,13 @@ fn scripts_driftgate_builds_into_the_scripts_target_dir() {
     let ignore = read(".gitignore");
     // Every default file or directory a subcommand writes to (read from the clap definitions:
     // `plan --out`, `report --out-dir`, the history's and the audit log's `.driftgate/`).
-    let mut written = vec![driftgate::cli::DEFAULT_HISTORY
-        .split('/')
-        .next()
-        .unwrap()
-        .to_string()];
+    let mut written = vec![
+        driftgate::cli::DEFAULT_HISTORY
+            .split('/')
+            .next()
+            .unwrap()
+            .to_string(),
+    ];
     for sub in Cli::command().get_subcommands() {
         for arg in sub.get_arguments() {
             let id = arg.get_id().as_str();
@@ -426,7 +439,10 @@ fn scripts_driftgate_builds_into_the_scripts_target_dir() {
             }
         }
     }
-    assert!(written.iter().any(|w| w == "driftgate.plan.json"), "{written:?}");
+    assert!(
+        written.iter().any(|w| w == "driftgate.plan.json"),
+        "{written:?}"
+    );
     for written in &written {
         assert!(
             ignore.lines().any(|l| l.trim_end_matches('/') == written),

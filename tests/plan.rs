@@ -326,3 +326,86 @@ fn accept_edits_the_block_and_unmanaged_objects_get_import_blocks() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("--accept"), "{}", text(&o.stderr));
 }
+
+/// A `--accept` or `--target` pattern that matches nothing it could select (issue 17, point 3):
+/// a usage error (exit 1) naming the nearest addresses, and no plan written; an accept never
+/// becomes the revert of what the user meant to keep.
+#[test]
+fn a_pattern_that_matches_nothing_is_a_usage_error_with_the_nearest_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::create_dir(&config).unwrap();
+    std::fs::copy(fixture("config/probe/main.tf"), config.join("main.tf")).unwrap();
+    let out = dir.path().join("p.json");
+    let observed = fixture("demo/observed.json");
+    let state = fixture("demo/terraform.tfstate");
+    let plan = |extra: &[&str]| {
+        let mut a = vec![
+            "plan",
+            "--observed",
+            observed.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ];
+        a.extend(extra);
+        run(&a, dir.path())
+    };
+    for (extra, flag, want) in [
+        (
+            &["--accept", "aws_vpc.mian"][..],
+            "--accept aws_vpc.mian",
+            "did you mean aws_vpc.main?",
+        ),
+        (
+            &["--target", "aws_vpc.mian"],
+            "--target aws_vpc.mian",
+            "did you mean aws_vpc.main?",
+        ),
+        (
+            &["--target", "aws_security_group.wbe"],
+            "--target aws_security_group.wbe",
+            "aws_security_group.web",
+        ),
+        // One pattern of two matching is not enough: each must.
+        (
+            &["--accept", "aws_vpc.*", "--accept", "aws_vpc.mian"],
+            "--accept aws_vpc.mian",
+            "did you mean aws_vpc.main?",
+        ),
+        // Nothing near: the names it could match are listed.
+        (
+            &["--target", "zzz"],
+            "--target zzz",
+            "the findings it could match: ",
+        ),
+    ] {
+        let o = plan(extra);
+        let err = text(&o.stderr);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{extra:?}: {err}\n{}",
+            text(&o.stdout)
+        );
+        assert!(
+            err.contains(&format!("`{flag}` matches no")),
+            "{extra:?}: {err}"
+        );
+        assert!(err.contains(want), "{extra:?}: {err}");
+        assert!(!out.exists(), "{extra:?}: a plan was written");
+        assert!(!text(&o.stdout).contains("driftgate apply"), "{extra:?}");
+    }
+    // An accept that names a resource with a finding but no change (a missing rule) selects no
+    // change to keep: refused too, with the changed resources it could have meant.
+    let o = plan(&["--accept", "aws_iam_user_policy_attachment.*"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("matches no changed resource"));
+    // A pattern that matches still plans.
+    let o = plan(&["--accept", "aws_vpc.main", "--target", "aws_vpc.*"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(out.exists());
+}
