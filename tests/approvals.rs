@@ -206,6 +206,17 @@ fn two_of_three_approvers_other_than_the_author_apply_and_every_refusal_holds() 
         ],
     );
     assert_eq!(code(&o), 2, "{}{}", text(&o.stdout), text(&o.stderr));
+    // The plan ends with the approvals it needs: alice's and bob's (carol is its author).
+    let shown = text(&o.stdout);
+    assert!(
+        shown.contains("driftgate approve p.json --key alice.key"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("driftgate approve p.json --key bob.key"),
+        "{shown}"
+    );
+    assert!(!shown.contains("--key carol.key"), "{shown}");
     let warned = text(&o.stderr);
     assert!(warned.contains("warning: the notification to"), "{warned}");
     assert!(!warned.contains("SECRETPATH"), "{warned}");

@@ -409,3 +409,133 @@ fn a_pattern_that_matches_nothing_is_a_usage_error_with_the_nearest_address() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     assert!(out.exists());
 }
+
+/// `keygen` for each name in `dir`: the policy lines.
+fn keygen(dir: &std::path::Path, names: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .map(|n| {
+            let o = run(&["keygen", "--name", n, "--out", &format!("{n}.key")], dir);
+            assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+            text(&o.stdout).trim().to_string()
+        })
+        .collect()
+}
+
+/// `plan` ends with the step that will work under the policy in force (issue 17, point 2):
+/// with `approval { required = 2 }`, the approve command of each approver who may sign (not
+/// the author), how many and until when, then apply with placeholders, never the plan token
+/// alone (which apply refuses); `--format json` has the same in `next_step`, outside the plan
+/// (its digest does not change); with too few approvers, it says no approval can apply it.
+#[test]
+fn plan_ends_with_the_approvals_the_policy_requires() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = keygen(dir.path(), &["alice", "bob", "test-actor"]);
+    let policy = |required: usize, extra: &str| {
+        std::fs::write(
+            dir.path().join("driftgate.hcl"),
+            format!(
+                "approval {{\n  required  = {required}\n{extra}  approvers = {{\n    {}\n  }}\n}}\n",
+                lines.join("\n    ")
+            ),
+        )
+        .unwrap();
+    };
+    let observed = fixture("demo/observed.json");
+    let state = fixture("demo/terraform.tfstate");
+    let plan = |extra: &[&str]| {
+        let mut a = vec![
+            "plan",
+            "--observed",
+            observed.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            "--out",
+            "p.json",
+        ];
+        a.extend(extra);
+        let o = run(&a, dir.path());
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+        text(&o.stdout)
+    };
+
+    policy(2, "");
+    let t = plan(&[]);
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("p.json")).unwrap()).unwrap();
+    let until = written["expires_at"].as_str().unwrap();
+    assert!(
+        t.contains(&format!("Next: 2 signed approvals before {until}")),
+        "{t}"
+    );
+    assert!(
+        t.contains("by 2 of: alice, bob (not test-actor, the plan's author)"),
+        "{t}"
+    );
+    assert!(
+        t.contains("  driftgate approve p.json --key alice.key\n"),
+        "{t}"
+    );
+    assert!(
+        t.contains("  driftgate approve p.json --key bob.key\n"),
+        "{t}"
+    );
+    assert!(
+        !t.contains("--key test-actor.key"),
+        "the author cannot approve: {t}"
+    );
+    assert_eq!(
+        t.lines().last().unwrap(),
+        "driftgate apply p.json --approve <approval-1> --approve <approval-2>"
+    );
+    assert!(
+        !t.contains("--approve dg1-"),
+        "the token alone is refused: {t}"
+    );
+
+    // JSON: the same, beside the plan; the plan file has no next step and still verifies.
+    let j: serde_json::Value = serde_json::from_str(&plan(&["--format", "json"])).unwrap();
+    let next = &j["next_step"];
+    assert_eq!(next["approvals_required"], 2, "{next}");
+    assert_eq!(next["approvers"], serde_json::json!(["alice", "bob"]));
+    assert_eq!(
+        next["approve_commands"],
+        serde_json::json!([
+            "driftgate approve p.json --key alice.key",
+            "driftgate approve p.json --key bob.key"
+        ])
+    );
+    assert_eq!(next["apply_command"], j["apply_command"]);
+    assert_eq!(next["valid_until"], j["plan"]["expires_at"]);
+    assert!(next["cannot_apply"].is_null());
+    assert!(j["plan"].get("next_step").is_none());
+    let file = std::fs::read_to_string(dir.path().join("p.json")).unwrap();
+    assert!(!file.contains("next_step"));
+    driftgate::plan::file::read("p.json", &file, time::OffsetDateTime::now_utc())
+        .expect("the plan verifies");
+
+    // Three required, two may sign: said, and no command that would be refused.
+    policy(3, "");
+    let t = plan(&[]);
+    assert!(
+        t.contains(
+            "This plan cannot be applied under the policy in force: it needs 3 signed approvals"
+        ),
+        "{t}"
+    );
+    assert!(
+        t.contains("lists 2 approvers other than the plan's author"),
+        "{t}"
+    );
+    assert!(!t.contains("driftgate apply"), "{t}");
+
+    // Waived by min_severity (the VPC's tag is low, below high): the token is enough.
+    policy(2, "  min_severity = \"high\"\n");
+    let t = plan(&["--target", "aws_vpc.main"]);
+    let last = t.lines().last().unwrap();
+    assert!(
+        last.starts_with("driftgate apply p.json --approve dg1-"),
+        "{t}"
+    );
+    assert!(!t.contains("driftgate approve"), "{t}");
+}

@@ -133,8 +133,12 @@ async fn plan(
         render::emit(&plan::file::write(&plan), Some(&args.out))?;
     }
     let text = match args.format {
-        ReportFormat::Table => render::plan::render_table(&plan, &out, config.as_deref()),
-        ReportFormat::Json => render::plan::render_json(&plan, &out, config.as_deref()),
+        ReportFormat::Table => {
+            render::plan::render_table(&plan, &out, config.as_deref(), policy.approval.as_ref())
+        }
+        ReportFormat::Json => {
+            render::plan::render_json(&plan, &out, config.as_deref(), policy.approval.as_ref())
+        }
     };
     render::emit(&text, None)?;
     if plan.has_actions() {
