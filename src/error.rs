@@ -624,6 +624,34 @@ pub enum Error {
     )]
     KeyInvalid { path: String, reason: String },
 
+    #[error(
+        "the key {key} (approver `{name}`, {fingerprint}) is not an approver of the policy ({policy}): {listed}; nothing was signed or written"
+    )]
+    #[diagnostic(
+        code(driftgate::approve::not_listed),
+        help(
+            "`apply` accepts only approvals by keys the policy's `approval` block lists under their key's name; add the line `driftgate keygen` printed to `approvers`, then plan again"
+        )
+    )]
+    ApproveKeyNotListed {
+        key: String,
+        name: String,
+        fingerprint: String,
+        policy: String,
+        listed: String,
+    },
+
+    #[error(
+        "the policy here ({policy}) is not the one the plan was made with; nothing was signed or written"
+    )]
+    #[diagnostic(
+        code(driftgate::approve::policy_changed),
+        help(
+            "pass the plan's policy with --policy FILE (`apply` refuses a plan whose policy changed)"
+        )
+    )]
+    ApprovePolicyMismatch { policy: String },
+
     #[error("`{path}` exists already: keygen never overwrites a key")]
     #[diagnostic(
         code(driftgate::key::exists),

@@ -539,3 +539,94 @@ fn plan_ends_with_the_approvals_the_policy_requires() {
     );
     assert!(!t.contains("driftgate approve"), "{t}");
 }
+
+/// `approve` with a key the policy does not list (issue 17, point 6): exit 1, no token and no
+/// audit entry, and the message names the keys the policy lists; a key with a listed name but
+/// another key is refused the same way, and so is a policy that is not the plan's. A listed
+/// key approves.
+#[test]
+fn approve_refuses_a_key_the_policy_does_not_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = keygen(dir.path(), &["alice", "bob", "test-actor"]);
+    keygen(dir.path(), &["mallory"]);
+    std::fs::create_dir(dir.path().join("other")).unwrap();
+    keygen(&dir.path().join("other"), &["alice"]);
+    let policy = format!(
+        "approval {{\n  required  = 2\n  approvers = {{\n    {}\n  }}\n}}\n",
+        lines.join("\n    ")
+    );
+    std::fs::write(dir.path().join("driftgate.hcl"), &policy).unwrap();
+    let observed = fixture("demo/observed.json");
+    let state = fixture("demo/terraform.tfstate");
+    let o = run(
+        &[
+            "plan",
+            "--observed",
+            observed.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            "--out",
+            "p.json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    // This test's own audit log (the other runs share the test binary's).
+    let audit = dir.path().join("approve-audit.jsonl");
+    let approve = |key: &str| {
+        driftgate()
+            .args(["approve", "p.json", "--key", key])
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .env("DRIFTGATE_ACTOR", "test-actor")
+            .env("DRIFTGATE_AUDIT_LOG", &audit)
+            .output()
+            .unwrap()
+    };
+    let approvals_logged = || {
+        std::fs::read_to_string(&audit)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["command"] == "approve"
+            })
+            .count()
+    };
+    for (key, name) in [("mallory.key", "mallory"), ("other/alice.key", "alice")] {
+        let o = approve(key);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{key}: {err}");
+        assert!(o.stdout.is_empty(), "{key}: a token was printed");
+        assert!(
+            err.contains(&format!("(approver `{name}`, SHA256:")),
+            "{key}: {err}"
+        );
+        assert!(
+            err.contains("is not an approver of the policy (driftgate.hcl:1): it lists alice, bob, test-actor"),
+            "{key}: {err}"
+        );
+        assert!(
+            err.contains("nothing was signed or written"),
+            "{key}: {err}"
+        );
+        assert_eq!(approvals_logged(), 0, "{key}: audited as an approval");
+    }
+    // A listed key approves.
+    let o = approve("alice.key");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).starts_with("dga1."));
+    assert_eq!(approvals_logged(), 1);
+    // Not the plan's policy (edited since): refused, whatever it lists.
+    std::fs::write(
+        dir.path().join("driftgate.hcl"),
+        format!("{policy}# edited\n"),
+    )
+    .unwrap();
+    let o = approve("alice.key");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("is not the one the plan was made with"),
+        "{}",
+        text(&o.stderr)
+    );
+}
