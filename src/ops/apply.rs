@@ -359,7 +359,7 @@ async fn execute(
         }
         log.append(&e)?;
     }
-    let sdk = crate::provider::aws::load_sdk_config(None).await;
+    let sdk = crate::provider::aws::load_sdk_config(&[]).await?;
     let restored = std::sync::Mutex::new(Vec::new());
     let resolve = resolver(&ev.states, &restored);
     let mut clients: BTreeMap<Option<String>, Clients> = BTreeMap::new();
