@@ -192,6 +192,28 @@ fn plan_refusals_dry_run_apply_and_audit_end_to_end() {
     );
     unchanged("a changed state");
 
+    // The endpoint down: the re-observation fails. The refusal gives the cause and says that
+    // nothing changed; it does not claim that the cloud changed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let down = format!("http://127.0.0.1:{port}");
+    let o = run.dg_via(&["apply", "p.json", "--approve", &token], Some(&down));
+    let err = text(&o.stderr);
+    assert_eq!(code(&o), 1, "endpoint down: {err}");
+    assert!(
+        err.contains(&format!(
+            "refused: could not re-observe the cloud: connection refused at {down}"
+        )) && err.contains("Nothing was changed"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("stale") && !err.contains("cloud changed"),
+        "{err}"
+    );
+    unchanged("endpoint down");
+
     // A plan whose cloud changed since is stale.
     let (o, stale_token) = run.plan("stale.json", &[]);
     assert_eq!(code(&o), 2);
@@ -280,7 +302,7 @@ fn plan_refusals_dry_run_apply_and_audit_end_to_end() {
     let log = std::fs::read(&run.log).unwrap();
     assert_no_secret("the audit log", &log);
     let log = text(&log);
-    assert!(log.matches("\"refused\"").count() >= 6, "{log}");
+    assert!(log.matches("\"refused\"").count() >= 7, "{log}");
     assert!(log.contains("\"command\":\"apply\""), "{log}");
     assert!(log.contains("\"command\":\"plan\""), "{log}");
     assert!(

@@ -25,6 +25,9 @@ pub enum Refusal {
     InputsChanged(Vec<String>),
     /// The cloud no longer shows what the plan expected.
     Stale(Vec<String>),
+    /// The cloud could not be observed again (an endpoint down, no DNS, access denied): the
+    /// cause, in the scan's words. Nothing says the cloud changed.
+    Unobservable(String),
     /// This plan was applied already.
     AlreadyApplied { at: String },
     /// An approval does not count (forged, expired, another plan's, the author's, twice, or
@@ -78,6 +81,9 @@ impl std::fmt::Display for Refusal {
                 "the plan is stale: the cloud changed since planning ({}); plan again",
                 what.join("; ")
             ),
+            Refusal::Unobservable(cause) => {
+                write!(f, "could not re-observe the cloud: {cause}")
+            }
             Refusal::AlreadyApplied { at } => {
                 write!(f, "this plan was applied already ({at}); plan again")
             }

@@ -274,14 +274,10 @@ async fn execute(
     // Read every input again and observe the live cloud (never a recorded observation).
     let ev = super::scan::evaluate(&scan, settings).await?;
     let inputs_now = super::plan::inputs(&ev, &scan, settings)?;
-    if !ev.report.is_complete() {
-        return refuse(
-            Some(&digest),
-            Refusal::Stale(vec![
-                "the re-observation could not see everything (run `driftgate scan`)".into(),
-            ])
-            .to_string(),
-        );
+    // A re-observation that could not see everything proves nothing either way: say what
+    // stopped it (an endpoint down, no DNS), never that the cloud changed.
+    if let Some(cause) = render::notice::incomplete_cause(&ev.report) {
+        return refuse(Some(&digest), Refusal::Unobservable(cause).to_string());
     }
     // Plan again as planned: every accepted address accepted again.
     let accept: Vec<String> = plan
