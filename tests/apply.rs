@@ -296,6 +296,40 @@ fn plan_refusals_dry_run_apply_and_audit_end_to_end() {
         }
     }
 
+    // Drift outside the plan: a plan for the VPC alone. Apply ends with one line that counts
+    // the rest and gives the command that plans it.
+    rt.block_on(tag_vpc(&run.moto, &run.state, "late"));
+    let others: Vec<String> = findings(&run.scan_json().1)
+        .into_iter()
+        .filter(|f| !f.ends_with(" aws_vpc.main"))
+        .collect();
+    assert!(
+        !others.is_empty(),
+        "the failed action's drift is still there"
+    );
+    let (o, token3) = run.plan("p3.json", &["--target", "aws_vpc.main"]);
+    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+    let o = run.dg(&["apply", "p3.json", "--approve", &token3]);
+    let out = text(&o.stdout);
+    assert_eq!(code(&o), 0, "{out}{}", text(&o.stderr));
+    let last = out.lines().last().unwrap_or_default();
+    let n = others.len();
+    assert!(
+        last.starts_with(&format!(
+            "Drift outside this plan: {n} finding{} (",
+            if n == 1 { "" } else { "s" }
+        )),
+        "{out}"
+    );
+    assert!(
+        last.ends_with(&format!(
+            "with `driftgate plan --state {}`",
+            run.state.display()
+        )),
+        "{out}"
+    );
+    assert!(!last.contains("aws_vpc.main"), "{out}");
+
     // The audit log holds every step, verifies, and holds no secret.
     let o = run.dg(&["audit", "verify"]);
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
