@@ -36,6 +36,19 @@ pub enum Error {
     #[diagnostic(code(driftgate::usage))]
     Usage(String),
 
+    #[error("unknown AWS region `{region}` ({given_as}): {suggestion}")]
+    #[diagnostic(
+        code(driftgate::usage::region),
+        help(
+            "driftgate knows the regions of every AWS partition its AWS SDK knows, and checks a region before any call; a region opened since this build needs a newer driftgate, or its endpoint set with AWS_ENDPOINT_URL_EC2. With a custom endpoint (AWS_ENDPOINT_URL: LocalStack, moto) any region is accepted. See docs/aws.md"
+        )
+    )]
+    UnknownRegion {
+        region: String,
+        given_as: String,
+        suggestion: String,
+    },
+
     // ---- terraform state (src/iac: reading recorded states) ------------------------------------
     // A state file holds secrets in clear: these diagnostics name the place (`At`: line,
     // column, JSON path) and never show the text around it (no `#[source_code]`, so no

@@ -104,10 +104,7 @@ async fn plan(
         // Only for a plan made from the live cloud: a plan made offline (`--observed`) says
         // nothing of who would apply it in AWS, and makes no call.
         aws_caller_arn: if ev.live {
-            let sdk = crate::provider::aws::load_sdk_config(
-                scan_args.regions.first().map(String::as_str),
-            )
-            .await;
+            let sdk = crate::provider::aws::load_sdk_config(&scan_args.regions).await?;
             crate::provider::aws::caller_arn(&sdk).await
         } else {
             None
