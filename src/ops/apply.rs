@@ -332,7 +332,7 @@ async fn execute(
                 .dry_run(true)
                 .reason("dry run: every check passed; nothing was changed"),
         )?;
-        emit(&verified, &outcomes, o)?;
+        emit(&verified, &outcomes, o, settings.width)?;
         let mut n = note.borrow_mut();
         n.plan = Some(digest.clone());
         n.message = Some(crate::notify::message::apply_message(
@@ -438,7 +438,7 @@ async fn execute(
         .plan(&digest)
         .reason(summary(&outcomes)),
     )?;
-    emit(&verified, &outcomes, o)?;
+    emit(&verified, &outcomes, o, settings.width)?;
     {
         let mut n = note.borrow_mut();
         n.plan = Some(digest.clone());
@@ -467,10 +467,17 @@ fn summary(outcomes: &BTreeMap<String, Done>) -> String {
         .join(", ")
 }
 
-fn emit(v: &VerifiedPlan, outcomes: &BTreeMap<String, Done>, o: &ApplyOptions) -> Result<()> {
+fn emit(
+    v: &VerifiedPlan,
+    outcomes: &BTreeMap<String, Done>,
+    o: &ApplyOptions,
+    width: Option<usize>,
+) -> Result<()> {
     let text = match o.format {
         ReportFormat::Json => render::plan::render_apply_json(v.plan(), outcomes, o.dry_run),
-        ReportFormat::Table => render::plan::render_apply_table(v.plan(), outcomes, o.dry_run),
+        ReportFormat::Table => {
+            render::plan::render_apply_table(v.plan(), outcomes, o.dry_run, width)
+        }
     };
     render::emit(&text, None)
 }

@@ -24,9 +24,6 @@ use crate::render::common::{
     shown_changes, shown_gaps, verdict_line, why,
 };
 
-/// The width other tables (`render::plan`) are laid out in.
-pub const WIDTH: u16 = 120;
-
 /// How findings are indented under their first line (`critical  ` is ten columns).
 const INDENT: &str = "          ";
 
