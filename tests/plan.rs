@@ -611,6 +611,23 @@ fn approve_refuses_a_key_the_policy_does_not_list() {
         );
         assert_eq!(approvals_logged(), 0, "{key}: audited as an approval");
     }
+    // Not a key file at all: said once, with the cause (issue 17: not "is not a driftgate key
+    // file: not a driftgate key file").
+    let bad = dir.path().join("bad.key");
+    std::fs::write(&bad, "hello\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&bad, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let o = approve("bad.key");
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("`bad.key` is not a driftgate key file: it does not start with `driftgate-ed25519-private-key-v1`"),
+        "{err}"
+    );
+    assert_eq!(err.matches("not a driftgate key file").count(), 1, "{err}");
     // A listed key approves.
     let o = approve("alice.key");
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));

@@ -333,7 +333,7 @@ async fn execute(
             &ev.report,
             plan_command(verified.plan(), o),
         );
-        emit(&verified, &outcomes, &outside, o)?;
+        emit(&verified, &outcomes, &outside, o, settings.width)?;
         let mut n = note.borrow_mut();
         n.plan = Some(digest.clone());
         n.message = Some(crate::notify::message::apply_message(
@@ -445,7 +445,7 @@ async fn execute(
         &after.report,
         plan_command(verified.plan(), o),
     );
-    emit(&verified, &outcomes, &outside, o)?;
+    emit(&verified, &outcomes, &outside, o, settings.width)?;
     {
         let mut n = note.borrow_mut();
         n.plan = Some(digest.clone());
@@ -501,13 +501,14 @@ fn emit(
     outcomes: &BTreeMap<String, Done>,
     outside: &apply::Outside,
     o: &ApplyOptions,
+    width: Option<usize>,
 ) -> Result<()> {
     let text = match o.format {
         ReportFormat::Json => {
             render::plan::render_apply_json(v.plan(), outcomes, o.dry_run, outside)
         }
         ReportFormat::Table => {
-            let mut text = render::plan::render_apply_table(v.plan(), outcomes, o.dry_run);
+            let mut text = render::plan::render_apply_table(v.plan(), outcomes, o.dry_run, width);
             if let Some(line) = render::plan::outside_line(outside) {
                 text.push_str(&line);
                 text.push('\n');

@@ -130,9 +130,13 @@ async fn plan(
         render::emit(&plan::file::write(&plan), Some(&args.out))?;
     }
     let text = match args.format {
-        ReportFormat::Table => {
-            render::plan::render_table(&plan, &out, config.as_deref(), policy.approval.as_ref())
-        }
+        ReportFormat::Table => render::plan::render_table(
+            &plan,
+            &out,
+            config.as_deref(),
+            policy.approval.as_ref(),
+            settings.width,
+        ),
         ReportFormat::Json => {
             render::plan::render_json(&plan, &out, config.as_deref(), policy.approval.as_ref())
         }

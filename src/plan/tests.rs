@@ -938,7 +938,7 @@ fn a_sensitive_value_is_restored_from_the_state_and_never_written() {
         b""
     )));
     let json = crate::render::plan::render_json(&plan, "p.json", None, None);
-    let table = crate::render::plan::render_table(&plan, "p.json", None, None);
+    let table = crate::render::plan::render_table(&plan, "p.json", None, None, None);
     for out in [json, table] {
         assert!(
             !out.contains("hunter2") && !out.contains("rotated"),
@@ -1388,6 +1388,33 @@ fn the_plan_output_and_its_next_step_follow_the_schema() {
                 next["apply_command"],
                 "driftgate apply p.json --approve <approval-1> --approve <approval-2>"
             );
+        }
+    }
+}
+
+/// The plan and apply tables never break an identifier (an address, an API name), piped
+/// (no terminal) or on a narrow terminal (issue 17, point 7).
+#[test]
+fn the_plan_tables_never_break_an_identifier() {
+    let plan = fixture_plan();
+    for width in [None, Some(40), Some(60), Some(80), Some(100)] {
+        let table = crate::render::plan::render_table(&plan, "p.json", None, None, width);
+        let done = std::collections::BTreeMap::new();
+        let applied = crate::render::plan::render_apply_table(&plan, &done, true, width);
+        for a in &plan.actions {
+            let mut ids: Vec<String> = a.calls.iter().map(|c| c.api()).collect();
+            match &a.address {
+                Some(addr) => ids.push(addr.to_string()),
+                None => ids.push(format!("{} {}", a.resource_type, a.resource_id)),
+            }
+            for id in &ids {
+                for (what, out) in [("plan", &table), ("apply", &applied)] {
+                    assert!(
+                        out.lines().any(|l| l.contains(id.as_str())),
+                        "{id} broken in the {what} table at {width:?}:\n{out}"
+                    );
+                }
+            }
         }
     }
 }

@@ -448,6 +448,7 @@ pub fn render_json(report: &ScanReport, extra: &JsonExtras) -> String {
             .map(|p| PendingJson {
                 kind: match p.kind {
                     crate::model::PendingKind::NotYetCreated => "not_yet_created",
+                    crate::model::PendingKind::ToBeImported => "to_be_imported",
                     crate::model::PendingKind::NoLongerConfigured => "no_longer_configured",
                     crate::model::PendingKind::AttributeDiffers => "attribute_differs",
                 },

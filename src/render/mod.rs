@@ -12,6 +12,7 @@
 //! [`crate::mask::mask`] returns, so a secret cannot reach the output by accident.
 
 pub mod common;
+pub mod grid;
 pub mod history;
 pub mod html;
 pub mod json;

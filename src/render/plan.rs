@@ -6,12 +6,10 @@
 //! diff of a configuration edit (accept, import), which the planner built from literals only
 //! (a secret is never written into code) and masked against every secret of the states.
 
-use comfy_table::{ContentArrangement, Table, presets};
-
 use crate::model::plan::{Action, ActionKind, ActionStatus, Call, Plan};
 use crate::plan::{digest, shell_word, wire};
 
-use super::table::WIDTH;
+use super::grid::{Col, Grid, Style};
 
 /// The exact command that applies the plan written to `out`; `config` is the `--config`
 /// directory the plan was made with, when one was given (apply must read the same).
@@ -185,18 +183,22 @@ pub fn render_table(
     out: &str,
     config: Option<&str>,
     rule: Option<&crate::approval::ApprovalRule>,
+    width: Option<usize>,
 ) -> String {
     if !plan.has_actions() {
         return "Nothing to do: no finding needs an action.\n".to_string();
     }
-    let mut t = Table::new();
-    t.force_no_tty()
-        .load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(WIDTH)
-        .set_header(vec![
-            "id", "action", "status", "resource", "finding", "does",
-        ]);
+    let mut t = Grid::new(
+        Style::Boxed,
+        &[
+            ("id", Col::Id),
+            ("action", Col::Id),
+            ("status", Col::Id),
+            ("resource", Col::Id),
+            ("finding", Col::Text),
+            ("does", Col::Text),
+        ],
+    );
     for a in &plan.actions {
         let resource = resource(a);
         let changes: Vec<String> = a.changes.iter().map(|c| c.path.to_string()).collect();
@@ -223,7 +225,7 @@ pub fn render_table(
                 a.reason
             ),
         };
-        t.add_row(vec![
+        t.row([
             a.id.clone(),
             a.kind.to_string(),
             a.status.to_string(),
@@ -235,7 +237,11 @@ pub fn render_table(
     let planned = plan.count(ActionStatus::Planned);
     let manual = plan.count(ActionStatus::Manual);
     let blocked = plan.count(ActionStatus::Blocked);
-    let mut text = format!("Plan ({} actions)\n{t}\n\n", plan.actions.len());
+    let mut text = format!(
+        "Plan ({} actions)\n{}\n",
+        plan.actions.len(),
+        t.render(width)
+    );
     text.push_str(&config_edits(plan));
     text.push_str(&format!(
         "{planned} planned (driftgate executes them), {manual} manual (for a person: driftgate never runs them), {blocked} blocked.\n"
@@ -373,13 +379,18 @@ pub fn render_apply_table(
     plan: &Plan,
     outcomes: &std::collections::BTreeMap<String, crate::apply::Done>,
     dry_run: bool,
+    width: Option<usize>,
 ) -> String {
-    let mut t = Table::new();
-    t.force_no_tty()
-        .load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(WIDTH)
-        .set_header(vec!["id", "action", "resource", "outcome", "calls"]);
+    let mut t = Grid::new(
+        Style::Boxed,
+        &[
+            ("id", Col::Id),
+            ("action", Col::Id),
+            ("resource", Col::Id),
+            ("outcome", Col::Text),
+            ("calls", Col::Id),
+        ],
+    );
     for a in &plan.actions {
         let resource = match &a.address {
             Some(addr) => addr.to_string(),
@@ -411,20 +422,14 @@ pub fn render_apply_table(
         } else {
             "-".to_string()
         };
-        t.add_row(vec![
-            a.id.clone(),
-            a.kind.to_string(),
-            resource,
-            outcome,
-            calls,
-        ]);
+        t.row([a.id.clone(), a.kind.to_string(), resource, outcome, calls]);
     }
     let head = if dry_run {
         "Dry run: every check passed; nothing was changed. It would run:"
     } else {
         "Applied"
     };
-    format!("{head} plan {}\n{t}\n", plan.digest)
+    format!("{head} plan {}\n{}", plan.digest, t.render(width))
 }
 
 /// The line `apply` ends with when it saw drift outside its plan: how much, on what, and the
