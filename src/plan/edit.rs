@@ -1081,32 +1081,31 @@ resource "aws_vpc" "other" {
     #[test]
     fn a_heredoc_document_is_rewritten_as_the_same_heredoc() {
         let plain = "resource \"aws_iam_role_policy\" \"app\" {\n  policy = <<EOF\n{\"Version\": \"2012-10-17\", \"Statement\": []}\nEOF\n  name = \"x\"\n}\n";
-        let out = policy_edit(plain, r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${aws:username}"}]}"#).unwrap();
+        let plain_doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${aws:username}"}]}"#;
+        let plain_out = policy_edit(plain, plain_doc).unwrap();
         let want = "resource \"aws_iam_role_policy\" \"app\" {\n  policy = <<EOF\n{\n  \"Statement\": [\n    {\n      \"Action\": \"s3:*\",\n      \"Effect\": \"Allow\",\n      \"Resource\": \"arn:aws:s3:::b/$${aws:username}\"\n    }\n  ],\n  \"Version\": \"2012-10-17\"\n}\nEOF\n  name = \"x\"\n}\n";
-        assert_eq!(out, want);
+        assert_eq!(plain_out, want);
         let indented = "resource \"aws_iam_role_policy\" \"app\" {\n  policy = <<-EOT\n    {\"Statement\": []}\n  EOT\n}\n";
         let out = policy_edit(indented, r#"{"Statement":[]}"#).unwrap();
         assert_eq!(
             out,
             "resource \"aws_iam_role_policy\" \"app\" {\n  policy = <<-EOT\n    {\n      \"Statement\": []\n    }\n  EOT\n}\n"
         );
-        // Both read back as the document.
-        for text in [&out] {
+        // Both read back as the document (`$${` is a literal `${`).
+        for (text, doc) in [(&plain_out, plain_doc), (&out, r#"{"Statement":[]}"#)] {
             let body: hcl::Body = hcl::from_str(text).unwrap();
-            let v: hcl::Value = hcl::eval::Evaluate::evaluate(
-                body.blocks()
-                    .next()
-                    .unwrap()
-                    .body()
-                    .attributes()
-                    .next()
-                    .unwrap()
-                    .expr(),
-                &hcl::eval::Context::new(),
-            )
-            .unwrap();
-            let doc: serde_json::Value = serde_json::from_str(v.as_str().unwrap()).unwrap();
-            assert_eq!(doc, serde_json::json!({"Statement": []}));
+            let policy = body
+                .blocks()
+                .next()
+                .unwrap()
+                .body()
+                .attributes()
+                .next()
+                .unwrap();
+            let v: hcl::Value =
+                hcl::eval::Evaluate::evaluate(policy.expr(), &hcl::eval::Context::new()).unwrap();
+            let got: serde_json::Value = serde_json::from_str(v.as_str().unwrap()).unwrap();
+            assert_eq!(got, serde_json::from_str::<serde_json::Value>(doc).unwrap());
         }
         let templated = indented.replace("{\"Statement\": []}", "{\"Statement\": ${local.s}}");
         let r = policy_edit(&templated, r#"{"Statement":[]}"#).unwrap_err();

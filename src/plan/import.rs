@@ -274,13 +274,15 @@ fn group_rules(v: &Value) -> Vec<BTreeMap<String, Value>> {
 /// holds are grouped as the provider reads a permission (one block per protocol, port range,
 /// description and `self`). Empty values and `self = false` are left out.
 pub(crate) fn rule_blocks(recorded: &Value, observed: &Value) -> Value {
+    /// A rule's protocol, ports, description and `self`: what the provider groups sources by.
+    type RuleFields = Vec<(String, Value)>;
     const SOURCES: [&str; 4] = [
         "cidr_blocks",
         "ipv6_cidr_blocks",
         "prefix_list_ids",
         "security_groups",
     ];
-    let id_of = |m: &BTreeMap<String, Value>| -> Vec<(String, Value)> {
+    let id_of = |m: &BTreeMap<String, Value>| -> RuleFields {
         ["protocol", "from_port", "to_port", "description", "self"]
             .iter()
             .map(|k| {
@@ -295,7 +297,7 @@ pub(crate) fn rule_blocks(recorded: &Value, observed: &Value) -> Value {
     };
     // Every observed source on its own: (rule fields, kind of source, source); a rule with no
     // source list (`self` only) is one entry of kind "".
-    let mut pool: Vec<(Vec<(String, Value)>, &str, Value)> = Vec::new();
+    let mut pool: Vec<(RuleFields, &str, Value)> = Vec::new();
     for m in observed
         .as_list()
         .into_iter()
