@@ -733,6 +733,8 @@ impl Planner<'_> {
                 ),
             );
         }
+        // A security group's rules are written as the blocks the provider reads them as.
+        let spec = self.input.registry.get(&d.resource_type);
         let values = d
             .changes
             .iter()
@@ -740,6 +742,16 @@ impl Planner<'_> {
                 let v = match &c.observed {
                     Value::Null => None,
                     v => Some(v.clone()),
+                };
+                let rules = match c.path.0.as_slice() {
+                    [crate::model::Segment::Key(name)] => spec
+                        .and_then(|s| s.attribute(name))
+                        .is_some_and(|a| a.compare == crate::spec::Compare::SgRules),
+                    _ => false,
+                };
+                let v = match v {
+                    Some(v) if rules => Some(import::rule_blocks(&c.recorded, &v)),
+                    v => v,
                 };
                 (c.path.clone(), v)
             })
