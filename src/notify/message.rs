@@ -76,6 +76,10 @@ pub fn plan_message(plan: &Plan, plan_file: &str, rule: Option<&ApprovalRule>) -
         ],
         ..Message::default()
     };
+    m.sections.push(Section {
+        heading: "Made from".into(),
+        lines: crate::render::plan::inputs_lines(plan),
+    });
     let planned: Vec<String> = plan
         .actions
         .iter()
