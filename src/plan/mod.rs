@@ -10,6 +10,7 @@
 pub mod aws;
 pub mod digest;
 pub mod edit;
+pub mod effect;
 pub mod file;
 pub mod guardrail;
 pub mod import;

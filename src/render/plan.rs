@@ -9,7 +9,7 @@
 use comfy_table::{ContentArrangement, Table, presets};
 
 use crate::model::plan::{Action, ActionKind, ActionStatus, Call, Plan};
-use crate::plan::{digest, shell_word, wire};
+use crate::plan::{digest, effect, shell_word, wire};
 
 use super::table::WIDTH;
 
@@ -52,12 +52,7 @@ pub fn render_table(plan: &Plan, out: &str, config: Option<&str>) -> String {
             )
         };
         let does = match a.status {
-            ActionStatus::Planned => a
-                .calls
-                .iter()
-                .map(|c| c.api())
-                .collect::<Vec<_>>()
-                .join("\n"),
+            ActionStatus::Planned => effect::action_effects(a).join("\n"),
             _ => format!(
                 "{}\n({})",
                 a.manual_command.as_deref().unwrap_or("-"),
@@ -135,24 +130,26 @@ pub fn approval_summary(plan: &Plan) -> String {
         s.push_str(&format!("  {line}\n"));
     }
     for a in &plan.actions {
-        let does = match a.status {
-            ActionStatus::Planned => a
-                .calls
-                .iter()
-                .map(|c| c.api())
-                .collect::<Vec<_>>()
-                .join(", "),
-            _ => a.reason.clone(),
+        let (does, effects) = match a.status {
+            ActionStatus::Planned => (
+                format!("{} calls, each with what it sets against what AWS holds now", a.calls.len()),
+                effect::action_effects(a),
+            ),
+            _ => (a.reason.clone(), Vec::new()),
         };
         s.push_str(&format!(
-            "  {} {} {} {} [{} {}]: {does}\n",
+            "  {} {} {} {} [{} {}]{}: {does}\n",
             a.id,
             a.kind,
             a.status,
             resource(a),
             a.finding.severity,
-            a.finding.kind
+            a.finding.kind,
+            a.region.as_deref().map(|r| format!(" in {r}")).unwrap_or_default()
         ));
+        for e in effects {
+            s.push_str(&format!("      {e}\n"));
+        }
         if let Some(g) = &a.guardrail {
             s.push_str(&format!("      guardrail \"{}\": {}\n", g.name, g.reason));
         }
