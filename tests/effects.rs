@@ -212,6 +212,48 @@ fn approvers_see_effects_and_every_field_shown_is_bound() {
     );
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
 
+    // Injection: an actor with ESC, a line break and chat markup, a plan file name with
+    // backticks and `<!here>`: no terminal sees an escape sequence, no chat sees markup.
+    let evil_actor = "eve\u{1b}[2K\u{1b}[1A\nApproved by alice <!channel> @here [x](http://evil.example)";
+    let evil_file = "pl`an```<!here>.json";
+    let slack = Receiver::start(&[]);
+    let state = stack.state.display().to_string();
+    let o = stack.run_as(
+        evil_actor,
+        &[
+            "plan", "--state", &state, "--region", "us-east-1", "--out", evil_file, "--notify",
+            &slack.url, "--notify-format", "slack",
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+    for (what, bytes) in [("plan stdout", &o.stdout), ("plan stderr", &o.stderr)] {
+        assert!(!bytes.contains(&0x1b), "{what}: {}", text(bytes));
+    }
+    let body = &slack.bodies()[0];
+    // (A markdown link is Teams' markup, not Slack's: the unit tests cover Teams.)
+    for bad in ["<!channel>", "<!here>", "@here", "\\u001b"] {
+        assert!(!body.contains(bad), "slack kept {bad}: {body}");
+    }
+    let v: Json = serde_json::from_str(body).unwrap();
+    assert!(!v["text"].as_str().unwrap().contains('\n'), "{body}");
+    assert_eq!(body.matches('`').count(), 6, "only the code fence: {body}");
+    let o = stack.run_as("dave", &["approve", evil_file, "--key", "dave.key"], None);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let summary = text(&o.stderr);
+    assert!(!o.stderr.contains(&0x1b), "{summary}");
+    // The actor's line break does not forge a line of the summary.
+    assert!(
+        !summary.lines().any(|l| l.starts_with("Approved by alice")),
+        "{summary}"
+    );
+    let o = stack.run_as(
+        "carol",
+        &["audit", "show"],
+        None,
+    );
+    assert!(!o.stdout.contains(&0x1b), "{}", text(&o.stdout));
+
     // A digest collision between inputs: the plan is graded under a policy that needs two
     // approvals; the policy file is removed and a .driftignore with its bytes put in its
     // place. Apply would load the built-in policy (no approvals): refused.

@@ -13,8 +13,10 @@
 //! values such as `--approve TOKEN`) and free text (credentials and query strings in URLs).
 
 mod args;
+mod clean;
 
-pub use args::{mask_args, mask_text, mask_url};
+pub use args::{mask_args, mask_text, mask_url, mask_webhook};
+pub use clean::{clean, clean_output, clean_text};
 
 use std::collections::BTreeMap;
 

@@ -193,6 +193,7 @@ struct Note {
 }
 
 pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
+    super::notify::check_urls(&o.notify)?;
     let note = std::cell::RefCell::new(Note::default());
     let result = execute(o, settings, &note).await;
     let note = note.into_inner();

@@ -42,6 +42,7 @@ pub struct PlanCommand {
 
 /// Plans, then appends the run's audit entry: the plan's digest and inputs, or the error.
 pub async fn run(args: &PlanCommand, settings: &Settings) -> Result<Outcome> {
+    super::notify::check_urls(&args.notify)?;
     let mut logged =
         crate::audit::Entry::new(&settings.audit_origin(), "plan", crate::audit::Outcome::Ok);
     let result = plan(args, settings, &mut logged).await;

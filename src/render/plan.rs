@@ -12,6 +12,7 @@ use crate::model::plan::{Action, ActionKind, ActionStatus, Call, Plan};
 use crate::plan::{digest, effect, shell_word, wire};
 
 use super::table::WIDTH;
+use crate::mask::{clean, clean_text};
 
 /// The exact command that applies the plan written to `out`; `config` is the `--config`
 /// directory the plan was made with, when one was given (apply must read the same).
@@ -52,11 +53,15 @@ pub fn render_table(plan: &Plan, out: &str, config: Option<&str>) -> String {
             )
         };
         let does = match a.status {
-            ActionStatus::Planned => effect::action_effects(a).join("\n"),
+            ActionStatus::Planned => effect::action_effects(a)
+                .iter()
+                .map(|l| clean(l))
+                .collect::<Vec<_>>()
+                .join("\n"),
             _ => format!(
                 "{}\n({})",
-                a.manual_command.as_deref().unwrap_or("-"),
-                a.reason
+                clean(a.manual_command.as_deref().unwrap_or("-")),
+                clean(&a.reason)
             ),
         };
         t.add_row(vec![
@@ -88,10 +93,10 @@ pub fn render_table(plan: &Plan, out: &str, config: Option<&str>) -> String {
 
 /// The resource an action is about: its address, else its type and cloud id.
 fn resource(a: &Action) -> String {
-    match &a.address {
+    clean(&match &a.address {
         Some(addr) => addr.to_string(),
         None => format!("{} {}", a.resource_type, a.resource_id),
-    }
+    })
 }
 
 /// What an approver signs (`driftgate approve`, on stderr): the digest, the author, the
@@ -102,11 +107,11 @@ pub fn approval_summary(plan: &Plan) -> String {
     let mut s = format!(
         "Plan {}\n  by {}{}, made {}, valid until {}\n",
         plan.digest,
-        plan.author.actor,
+        clean(&plan.author.actor),
         plan.author
             .aws_caller_arn
             .as_deref()
-            .map(|a| format!(" ({a})"))
+            .map(|a| format!(" ({})", clean(a)))
             .unwrap_or_default(),
         wire::format_time(plan.created_at),
         wire::format_time(plan.expires_at)
@@ -127,7 +132,7 @@ pub fn approval_summary(plan: &Plan) -> String {
         .collect();
     s.push_str(&format!("  by kind: {}\n", kinds.join(", ")));
     for line in inputs_lines(plan) {
-        s.push_str(&format!("  {line}\n"));
+        s.push_str(&format!("  {}\n", clean(&line)));
     }
     for a in &plan.actions {
         let (does, effects) = match a.status {
@@ -135,7 +140,7 @@ pub fn approval_summary(plan: &Plan) -> String {
                 format!("{} calls, each with what it sets against what AWS holds now", a.calls.len()),
                 effect::action_effects(a),
             ),
-            _ => (a.reason.clone(), Vec::new()),
+            _ => (clean(&a.reason), Vec::new()),
         };
         s.push_str(&format!(
             "  {} {} {} {} [{} {}]{}: {does}\n",
@@ -145,13 +150,20 @@ pub fn approval_summary(plan: &Plan) -> String {
             resource(a),
             a.finding.severity,
             a.finding.kind,
-            a.region.as_deref().map(|r| format!(" in {r}")).unwrap_or_default()
+            a.region
+                .as_deref()
+                .map(|r| format!(" in {}", clean(r)))
+                .unwrap_or_default()
         ));
         for e in effects {
-            s.push_str(&format!("      {e}\n"));
+            s.push_str(&format!("      {}\n", clean(&e)));
         }
         if let Some(g) = &a.guardrail {
-            s.push_str(&format!("      guardrail \"{}\": {}\n", g.name, g.reason));
+            s.push_str(&format!(
+                "      guardrail \"{}\": {}\n",
+                clean(&g.name),
+                clean(&g.reason)
+            ));
         }
     }
     let edits = config_edits(plan);
@@ -192,7 +204,13 @@ fn config_edits(plan: &Plan) -> String {
     for a in &plan.actions {
         for c in &a.calls {
             if let Call::ConfigEdit { file, diff, .. } = c {
-                text.push_str(&format!("{} {} edits {file}:\n{diff}\n", a.id, a.kind));
+                text.push_str(&format!(
+                    "{} {} edits {}:\n{}\n",
+                    a.id,
+                    a.kind,
+                    clean(file),
+                    clean_text(diff)
+                ));
             }
         }
     }
@@ -200,7 +218,11 @@ fn config_edits(plan: &Plan) -> String {
         .actions
         .iter()
         .filter(|a| a.status == ActionStatus::Planned)
-        .filter_map(|a| a.follow_up.as_ref().map(|f| format!("  {}: {f}", a.id)))
+        .filter_map(|a| {
+            a.follow_up
+                .as_ref()
+                .map(|f| format!("  {}: {}", a.id, clean(f)))
+        })
         .collect();
     if !follow.is_empty() {
         text.push_str("After apply, terraform takes the edited configuration into its state:\n");
@@ -238,22 +260,19 @@ pub fn render_apply_table(
         .set_width(WIDTH)
         .set_header(vec!["id", "action", "resource", "outcome", "calls"]);
     for a in &plan.actions {
-        let resource = match &a.address {
-            Some(addr) => addr.to_string(),
-            None => format!("{} {}", a.resource_type, a.resource_id),
-        };
+        let resource = resource(a);
         let done = outcomes.get(&a.id);
         let outcome = match done {
-            Some(crate::apply::Done::Failed(e)) => format!("failed: {e}"),
+            Some(crate::apply::Done::Failed(e)) => format!("failed: {}", clean(e)),
             Some(crate::apply::Done::LeftForAPerson) => match a.status {
-                ActionStatus::Blocked => format!("blocked: {}", a.reason),
+                ActionStatus::Blocked => format!("blocked: {}", clean(&a.reason)),
                 _ => format!(
                     "left for a person: {}",
-                    a.manual_command.as_deref().unwrap_or("-")
+                    clean(a.manual_command.as_deref().unwrap_or("-"))
                 ),
             },
             Some(d @ crate::apply::Done::Verified) => match &a.follow_up {
-                Some(f) => format!("{}; next: {f}", d.as_str()),
+                Some(f) => format!("{}; next: {}", d.as_str(), clean(f)),
                 None => d.as_str().to_string(),
             },
             Some(d) => d.as_str().to_string(),
