@@ -277,3 +277,55 @@ fn approvers_see_effects_and_every_field_shown_is_bound() {
     );
     assert_eq!(rt.block_on(trust_policy(&stack)), trust_before);
 }
+
+/// A `.tf` or `.tfvars` file may hold secrets in clear: a syntax error names the file, line
+/// and column, and the token only outside a string literal; no output holds the secret.
+#[test]
+fn configuration_syntax_errors_never_show_a_secret() {
+    const PLANTED: &str = "Pl4nted-tf-s3cret-7Kd";
+    let drifted = crate::support::fixture("scenarios/drifted");
+    let cases = [
+        ("terraform.tfvars", format!("db_password = \"{PLANTED}\nregion = \"x\"\n")),
+        ("terraform.tfvars", format!("db_password = \"{PLANTED}\" oops\n")),
+        (
+            "main.tf",
+            format!("variable \"db_password\" {{\n  default = \"{PLANTED}\" = 1\n}}\n"),
+        ),
+    ];
+    for (file, text) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("main.tf"),
+            "variable \"db_password\" {\n  sensitive = true\n}\nvariable \"region\" {}\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join(file), &text).unwrap();
+        let o = crate::support::driftgate()
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .env("DRIFTGATE_AUDIT_LOG", dir.path().join("audit.jsonl"))
+            .args([
+                "scan",
+                "--state",
+                drifted.join("terraform.tfstate").to_str().unwrap(),
+                "--observed",
+                drifted.join("observed.json").to_str().unwrap(),
+                "--config",
+                dir.path().to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert_ne!(code(&o), 0, "{file}: {text}");
+        let err = text_of(&o.stderr);
+        assert!(err.contains("syntax error"), "{file}: {err}");
+        assert!(err.contains(&format!("`{file}` at line")), "{err}");
+        let log = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap_or_default();
+        for (what, out) in [("stdout", text_of(&o.stdout)), ("stderr", err), ("audit log", log)] {
+            assert!(!out.contains(PLANTED), "{file} {what}: {out}");
+        }
+    }
+}
+
+fn text_of(b: &[u8]) -> String {
+    text(b)
+}

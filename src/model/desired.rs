@@ -20,6 +20,10 @@ pub struct Configuration {
     pub modules_not_followed: Vec<ModuleNotFollowed>,
     /// Things the reader could not take into account, for the report's notes.
     pub notes: Vec<String>,
+    /// The texts of every value of a variable marked `sensitive` (from tfvars, module inputs
+    /// or the default), sorted: scrubbed from anything shown that quotes the configuration
+    /// (an edit's diff).
+    pub secrets: Vec<String>,
 }
 
 impl Configuration {

@@ -87,6 +87,9 @@ async fn plan(
         glob: b.glob,
         reason: b.reason,
     })?;
+    if let Some(at) = plan::clear_secret(&actions) {
+        return Err(Error::PlanClearSecret { at });
+    }
     let inputs = inputs(&ev, scan_args, settings)?;
     let author = Author {
         actor: settings.actor.clone(),

@@ -44,6 +44,12 @@ pub fn load_config(dir: &FsPath) -> Result<Configuration> {
         backend: loader.backend,
         modules_not_followed: loader.modules_not_followed,
         notes: loader.notes,
+        secrets: {
+            let mut s = loader.secrets;
+            s.sort();
+            s.dedup();
+            s
+        },
     };
     config.resources.sort_by(|a, b| {
         (&a.module_path, a.mode, &a.resource_type, &a.name).cmp(&(
@@ -81,6 +87,7 @@ struct Loader {
     backend: Option<Backend>,
     modules_not_followed: Vec<ModuleNotFollowed>,
     notes: Vec<String>,
+    secrets: Vec<String>,
 }
 
 /// The blocks of one module that matter here, with where they are.
@@ -136,6 +143,7 @@ impl Loader {
                 (None, None) => Value::Unknown,
             };
             let value = if *sensitive && value != Value::Unknown {
+                crate::mask::scalar_texts(&value, &mut self.secrets);
                 Value::sensitive(value)
             } else {
                 value
