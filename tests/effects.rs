@@ -17,7 +17,11 @@ async fn trust_policy(stack: &Stack) -> String {
     let sdk = stack.moto.sdk_config().await;
     let iam = aws_sdk_iam::Client::new(&sdk);
     let role = iam.get_role().role_name("dg-fix-app").send().await.unwrap();
-    let doc = role.role().unwrap().assume_role_policy_document().unwrap_or_default();
+    let doc = role
+        .role()
+        .unwrap()
+        .assume_role_policy_document()
+        .unwrap_or_default();
     urlencoding_decode(doc)
 }
 
@@ -27,12 +31,13 @@ fn urlencoding_decode(s: &str) -> String {
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -43,7 +48,8 @@ fn urlencoding_decode(s: &str) -> String {
 /// A copy of the state where `aws_iam_role.app` trusts account 999999999999 too: a "revert"
 /// of the role would add that trust.
 fn doctor_state(stack: &Stack) {
-    let mut st: Json = serde_json::from_str(&std::fs::read_to_string(&stack.state).unwrap()).unwrap();
+    let mut st: Json =
+        serde_json::from_str(&std::fs::read_to_string(&stack.state).unwrap()).unwrap();
     let role = st["resources"]
         .as_array_mut()
         .unwrap()
@@ -78,6 +84,9 @@ fn reseal(stack: &Stack, from: &str, to: &str, edit: impl Fn(&mut Json)) -> Stri
     .unwrap();
     driftgate::plan::digest::token(&digest)
 }
+
+/// An edit of a plan file's JSON.
+type Edit = Box<dyn Fn(&mut Json)>;
 
 #[test]
 fn approvers_see_effects_and_every_field_shown_is_bound() {
@@ -123,7 +132,11 @@ fn approvers_see_effects_and_every_field_shown_is_bound() {
     }
 
     // The summary an approver signs: the effect, the policy and the state files.
-    let o = stack.run_as("dave", &["keygen", "--name", "dave", "--out", "dave.key"], None);
+    let o = stack.run_as(
+        "dave",
+        &["keygen", "--name", "dave", "--out", "dave.key"],
+        None,
+    );
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     let dave = text(&o.stdout).trim().to_string();
     let o = stack.run_as("dave", &["approve", "plan.json", "--key", "dave.key"], None);
@@ -137,7 +150,10 @@ fn approvers_see_effects_and_every_field_shown_is_bound() {
         summary.contains(&format!("+ principal: Allow AWS {EVIL}")),
         "{summary}"
     );
-    assert!(summary.contains("policy: none (the built-in policy"), "{summary}");
+    assert!(
+        summary.contains("policy: none (the built-in policy"),
+        "{summary}"
+    );
     let state_sha = {
         use sha2::Digest as _;
         hex::encode(sha2::Sha256::digest(std::fs::read(&stack.state).unwrap()))
@@ -158,7 +174,7 @@ fn approvers_see_effects_and_every_field_shown_is_bound() {
             .position(|a| a["resource_type"] == "aws_iam_role")
             .expect("a role action")
     };
-    let edits: Vec<(&str, &str, Box<dyn Fn(&mut Json)>)> = vec![
+    let edits: Vec<(&str, &str, Edit)> = vec![
         (
             "reason",
             "its reason is not the one derived now",
@@ -214,15 +230,25 @@ fn approvers_see_effects_and_every_field_shown_is_bound() {
 
     // Injection: an actor with ESC, a line break and chat markup, a plan file name with
     // backticks and `<!here>`: no terminal sees an escape sequence, no chat sees markup.
-    let evil_actor = "eve\u{1b}[2K\u{1b}[1A\nApproved by alice <!channel> @here [x](http://evil.example)";
+    let evil_actor =
+        "eve\u{1b}[2K\u{1b}[1A\nApproved by alice <!channel> @here [x](http://evil.example)";
     let evil_file = "pl`an```<!here>.json";
     let slack = Receiver::start(&[]);
     let state = stack.state.display().to_string();
     let o = stack.run_as(
         evil_actor,
         &[
-            "plan", "--state", &state, "--region", "us-east-1", "--out", evil_file, "--notify",
-            &slack.url, "--notify-format", "slack",
+            "plan",
+            "--state",
+            &state,
+            "--region",
+            "us-east-1",
+            "--out",
+            evil_file,
+            "--notify",
+            &slack.url,
+            "--notify-format",
+            "slack",
         ],
         None,
     );
@@ -247,17 +273,17 @@ fn approvers_see_effects_and_every_field_shown_is_bound() {
         !summary.lines().any(|l| l.starts_with("Approved by alice")),
         "{summary}"
     );
-    let o = stack.run_as(
-        "carol",
-        &["audit", "show"],
-        None,
-    );
+    let o = stack.run_as("carol", &["audit", "show"], None);
     assert!(!o.stdout.contains(&0x1b), "{}", text(&o.stdout));
 
     // A digest collision between inputs: the plan is graded under a policy that needs two
     // approvals; the policy file is removed and a .driftignore with its bytes put in its
     // place. Apply would load the built-in policy (no approvals): refused.
-    let o = stack.run_as("erin", &["keygen", "--name", "erin", "--out", "erin.key"], None);
+    let o = stack.run_as(
+        "erin",
+        &["keygen", "--name", "erin", "--out", "erin.key"],
+        None,
+    );
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     let erin = text(&o.stdout).trim().to_string();
     let policy = format!(
@@ -285,8 +311,14 @@ fn configuration_syntax_errors_never_show_a_secret() {
     const PLANTED: &str = "Pl4nted-tf-s3cret-7Kd";
     let drifted = crate::support::fixture("scenarios/drifted");
     let cases = [
-        ("terraform.tfvars", format!("db_password = \"{PLANTED}\nregion = \"x\"\n")),
-        ("terraform.tfvars", format!("db_password = \"{PLANTED}\" oops\n")),
+        (
+            "terraform.tfvars",
+            format!("db_password = \"{PLANTED}\nregion = \"x\"\n"),
+        ),
+        (
+            "terraform.tfvars",
+            format!("db_password = \"{PLANTED}\" oops\n"),
+        ),
         (
             "main.tf",
             format!("variable \"db_password\" {{\n  default = \"{PLANTED}\" = 1\n}}\n"),
@@ -320,7 +352,11 @@ fn configuration_syntax_errors_never_show_a_secret() {
         assert!(err.contains("syntax error"), "{file}: {err}");
         assert!(err.contains(&format!("`{file}` at line")), "{err}");
         let log = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap_or_default();
-        for (what, out) in [("stdout", text_of(&o.stdout)), ("stderr", err), ("audit log", log)] {
+        for (what, out) in [
+            ("stdout", text_of(&o.stdout)),
+            ("stderr", err),
+            ("audit log", log),
+        ] {
             assert!(!out.contains(PLANTED), "{file} {what}: {out}");
         }
     }
@@ -328,4 +364,45 @@ fn configuration_syntax_errors_never_show_a_secret() {
 
 fn text_of(b: &[u8]) -> String {
     text(b)
+}
+
+/// A webhook URL without a scheme is a usage error before anything is read, written or sent,
+/// and its secret path shows nowhere (stderr, the audit log's arguments).
+#[test]
+fn a_webhook_url_that_does_not_parse_is_a_usage_error_shown_masked() {
+    let drifted = crate::support::fixture("scenarios/drifted");
+    let dir = tempfile::tempdir().unwrap();
+    for url in [
+        "hooks.slack.com/services/T0/B0/XSECRETPATH",
+        "ftp://u:XSECRETPATH@example.com/XSECRETPATH",
+    ] {
+        let o = crate::support::driftgate()
+            .current_dir(dir.path())
+            .env("DRIFTGATE_AUDIT_LOG", dir.path().join("audit.jsonl"))
+            .args([
+                "plan",
+                "--state",
+                drifted.join("terraform.tfstate").to_str().unwrap(),
+                "--observed",
+                drifted.join("observed.json").to_str().unwrap(),
+                "--out",
+                "plan.json",
+                "--notify",
+                url,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), 1, "{}", text(&o.stderr));
+        let err = text(&o.stderr);
+        assert!(err.contains("cannot be used"), "{err}");
+        assert!(!dir.path().join("plan.json").exists());
+        let log = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap_or_default();
+        for (what, out) in [
+            ("stdout", text(&o.stdout)),
+            ("stderr", err),
+            ("audit log", log),
+        ] {
+            assert!(!out.contains("XSECRETPATH"), "{what}: {out}");
+        }
+    }
 }

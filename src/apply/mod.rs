@@ -259,7 +259,9 @@ pub fn stale_actions(plan: &Plan, fresh: &[Action]) -> Vec<String> {
             Some(f) if f.region != a.region => {
                 Some("its region is not the one its drift is observed in")
             }
-            Some(f) if planned && f.expect != a.expect => Some("the cloud shows something else now"),
+            Some(f) if planned && f.expect != a.expect => {
+                Some("the cloud shows something else now")
+            }
             Some(f) if f.changes != a.changes => Some("the cloud shows something else now"),
             Some(f) if planned && f.calls != a.calls => Some("it would need other calls now"),
             Some(f) if f.status != a.status && !(planned && f.status == ActionStatus::Blocked) => {

@@ -208,11 +208,23 @@ mod tests {
     #[test]
     fn webhook_urls_are_masked_in_every_form() {
         for (url, shown) in [
-            ("hooks.slack.com/services/T0/B0/XSECRET", "hooks.slack.com/(sensitive)"),
-            ("HTTPS://HOOKS.SLACK.COM/services/T0/B0/XSECRET", "HTTPS://HOOKS.SLACK.COM/(sensitive)"),
-            ("https://u:XSECRET@example.com/h", "https://(sensitive)@example.com/(sensitive)"),
+            (
+                "hooks.slack.com/services/T0/B0/XSECRET",
+                "hooks.slack.com/(sensitive)",
+            ),
+            (
+                "HTTPS://HOOKS.SLACK.COM/services/T0/B0/XSECRET",
+                "HTTPS://HOOKS.SLACK.COM/(sensitive)",
+            ),
+            (
+                "https://u:XSECRET@example.com/h",
+                "https://(sensitive)@example.com/(sensitive)",
+            ),
             ("u:XSECRET@example.com", "(sensitive)@example.com"),
-            ("example.com/hook?k=XSECRET", "example.com/(sensitive)?k=(sensitive)"),
+            (
+                "example.com/hook?k=XSECRET",
+                "example.com/(sensitive)?k=(sensitive)",
+            ),
             ("not a url XSECRET", "(sensitive)"),
         ] {
             assert_eq!(mask_webhook(url), shown, "{url}");

@@ -12,9 +12,7 @@
 //!   sequences driftgate's own table writes (`ESC [ n m` with `n` one of its color codes).
 
 /// The SGR parameters driftgate's table writes (bold, dim, reset, its colors).
-const OWN_SGR: &[&str] = &[
-    "0", "1", "2", "1;31", "31", "32", "33", "35", "36",
-];
+const OWN_SGR: &[&str] = &["0", "1", "2", "1;31", "31", "32", "33", "35", "36"];
 
 fn invisible(c: char) -> bool {
     matches!(c,
@@ -148,10 +146,16 @@ mod tests {
         // 8-bit CSI, a lone ESC at the end, DEL, NUL, a bidi override.
         assert_eq!(clean("p\u{9b}31mq\u{7f}\u{0}\u{202e}r\u{1b}"), "pqr");
         // Line breaks cannot forge a line.
-        assert_eq!(clean("bob\nApproved by alice\r\tx"), "bob Approved by alice  x");
+        assert_eq!(
+            clean("bob\nApproved by alice\r\tx"),
+            "bob Approved by alice  x"
+        );
         assert_eq!(clean_text("one\ntwo\u{1b}[8m"), "one\ntwo");
         // Plain text and non-ASCII letters stay.
-        assert_eq!(clean("dg-fix-app é ✓ (sensitive)"), "dg-fix-app é ✓ (sensitive)");
+        assert_eq!(
+            clean("dg-fix-app é ✓ (sensitive)"),
+            "dg-fix-app é ✓ (sensitive)"
+        );
     }
 
     #[test]

@@ -285,7 +285,10 @@ mod tests {
     fn debug_never_shows_a_secret() {
         let v = Value::Map(
             [
-                ("password".to_string(), Value::sensitive(Value::str("hunter2"))),
+                (
+                    "password".to_string(),
+                    Value::sensitive(Value::str("hunter2")),
+                ),
                 ("user".to_string(), Value::str("app")),
             ]
             .into_iter()
@@ -293,7 +296,10 @@ mod tests {
         );
         for text in [format!("{v:?}"), format!("{v:#?}")] {
             assert!(!text.contains("hunter2"), "{text}");
-            assert!(text.contains("(sensitive)") && text.contains("app"), "{text}");
+            assert!(
+                text.contains("(sensitive)") && text.contains("app"),
+                "{text}"
+            );
         }
         let s = Secret::Clear(Box::new(Value::str("hunter2")));
         assert_eq!(format!("{s:?}"), "Clear((sensitive))");

@@ -91,7 +91,10 @@ pub fn plan_message(plan: &Plan, plan_file: &str, rule: Option<&ApprovalRule>) -
                 a.kind,
                 resource(a),
                 a.finding.severity,
-                a.region.as_deref().map(|r| format!(" in {r}")).unwrap_or_default()
+                a.region
+                    .as_deref()
+                    .map(|r| format!(" in {r}"))
+                    .unwrap_or_default()
             )];
             lines.extend(
                 crate::plan::effect::action_effects(a)

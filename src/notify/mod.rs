@@ -213,7 +213,11 @@ fn no_mentions(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for (i, c) in s.char_indices() {
         let rest = &lower[i + c.len_utf8()..];
-        if c == '@' && ["here", "channel", "everyone"].iter().any(|w| rest.starts_with(w)) {
+        if c == '@'
+            && ["here", "channel", "everyone"]
+                .iter()
+                .any(|w| rest.starts_with(w))
+        {
             out.push('\u{FF20}');
         } else {
             out.push(c);
@@ -248,7 +252,21 @@ fn teams_escape(s: &str) -> String {
     for c in s.chars() {
         if matches!(
             c,
-            '\\' | '*' | '_' | '[' | ']' | '(' | ')' | '`' | '~' | '{' | '}' | '<' | '>' | '#' | '!' | '|'
+            '\\' | '*'
+                | '_'
+                | '['
+                | ']'
+                | '('
+                | ')'
+                | '`'
+                | '~'
+                | '{'
+                | '}'
+                | '<'
+                | '>'
+                | '#'
+                | '!'
+                | '|'
         ) {
             out.push('\\');
         }

@@ -123,17 +123,34 @@ fn chat_markup_and_escape_sequences_are_neutralized() {
     };
     let slack = body(Format::Slack, &m);
     let all = slack.to_string();
-    for bad in ["<!channel>", "<!here>", "<http", "<@U123>", "\\u001b", "@here", "@Channel", "\\n"] {
+    for bad in [
+        "<!channel>",
+        "<!here>",
+        "<http",
+        "<@U123>",
+        "\\u001b",
+        "@here",
+        "@Channel",
+        "\\n",
+    ] {
         // Block texts may hold line breaks of their own (heading then lines); never the
         // author's: the summary and `text` are one line.
         if bad == "\\n" {
             assert!(!slack["text"].as_str().unwrap().contains('\n'));
-            assert!(!slack["blocks"][1]["text"]["text"].as_str().unwrap().contains('\n'));
+            assert!(
+                !slack["blocks"][1]["text"]["text"]
+                    .as_str()
+                    .unwrap()
+                    .contains('\n')
+            );
             continue;
         }
         assert!(!all.contains(bad), "slack kept {bad}: {all}");
     }
-    assert!(slack["text"].as_str().unwrap().contains("&lt;!channel&gt;"), "{all}");
+    assert!(
+        slack["text"].as_str().unwrap().contains("&lt;!channel&gt;"),
+        "{all}"
+    );
     let code = slack["blocks"].as_array().unwrap().last().unwrap()["text"]["text"]
         .as_str()
         .unwrap()
@@ -160,6 +177,9 @@ fn a_url_that_does_not_parse_is_refused_and_shown_masked() {
         let why = invalid_url(bad).unwrap_or_else(|| panic!("{bad} was accepted"));
         assert!(!why.contains("XSECRET"), "{why}");
     }
-    assert_eq!(invalid_url("HTTPS://hooks.slack.com/services/T0/B0/X"), None);
+    assert_eq!(
+        invalid_url("HTTPS://hooks.slack.com/services/T0/B0/X"),
+        None
+    );
     assert_eq!(invalid_url("http://127.0.0.1:9/hook"), None);
 }

@@ -297,7 +297,9 @@ async fn execute(
     // (so a manual action's reason and command are compared with the same planning).
     let allow_disruptive = plan.actions.iter().any(|a| {
         a.status == crate::model::plan::ActionStatus::Planned
-            && a.calls.iter().any(|c| matches!(c, Call::Ec2StopInstances { .. }))
+            && a.calls
+                .iter()
+                .any(|c| matches!(c, Call::Ec2StopInstances { .. }))
     });
     let options = PlanOptions {
         allow_disruptive,

@@ -126,14 +126,26 @@ mod tests {
     #[test]
     fn labelled_digests_tell_inputs_and_parts_apart() {
         let bytes = "sha256-of-the-same-bytes";
-        let a = labelled("policy", serde_json::json!({"policy_file": bytes, "driftignore": null}));
-        let b = labelled("policy", serde_json::json!({"policy_file": null, "driftignore": bytes}));
-        let c = labelled("observation", serde_json::json!({"policy_file": bytes, "driftignore": null}));
+        let a = labelled(
+            "policy",
+            serde_json::json!({"policy_file": bytes, "driftignore": null}),
+        );
+        let b = labelled(
+            "policy",
+            serde_json::json!({"policy_file": null, "driftignore": bytes}),
+        );
+        let c = labelled(
+            "observation",
+            serde_json::json!({"policy_file": bytes, "driftignore": null}),
+        );
         assert_ne!(a, b);
         assert_ne!(a, c);
         assert_eq!(
             a,
-            labelled("policy", serde_json::json!({"driftignore": null, "policy_file": bytes}))
+            labelled(
+                "policy",
+                serde_json::json!({"driftignore": null, "policy_file": bytes})
+            )
         );
     }
 

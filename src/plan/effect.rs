@@ -124,7 +124,9 @@ fn tag_now(action: &Action, key: &str) -> Option<String> {
         match c.path.0.as_slice() {
             [_, Segment::Key(k)] if k == key => return Some(mask(&c.now).inline()),
             [_] => match &c.now {
-                Value::Map(m) => return Some(m.get(key).map_or(ABSENT.into(), |v| mask(v).inline())),
+                Value::Map(m) => {
+                    return Some(m.get(key).map_or(ABSENT.into(), |v| mask(v).inline()));
+                }
                 other => return Some(mask(other).inline()),
             },
             _ => {}
@@ -148,10 +150,8 @@ fn snake(api: &str) -> String {
 }
 
 fn flag(action: &Action, api_attribute: &str, value: String) -> String {
-    let now = now_of(action, &snake(api_attribute)).map_or_else(
-        || "(as observed)".to_string(),
-        |v| mask(v).inline(),
-    );
+    let now = now_of(action, &snake(api_attribute))
+        .map_or_else(|| "(as observed)".to_string(), |v| mask(v).inline());
     format!("{api_attribute}: {now} -> {value}")
 }
 
@@ -314,9 +314,9 @@ fn inline_now(action: &Action, name: &str) -> Option<Value> {
 /// that is not shown (a secret) or absent.
 fn document_text(v: &Value) -> Option<String> {
     match v {
-        Value::String(s) => Some(
-            crate::normalize::iam::canonical_document(s).unwrap_or_else(|| s.clone()),
-        ),
+        Value::String(s) => {
+            Some(crate::normalize::iam::canonical_document(s).unwrap_or_else(|| s.clone()))
+        }
         Value::Null => Some(String::new()),
         other => mask(other).document(),
     }
@@ -407,7 +407,10 @@ fn document_lines(now: Option<&Value>, new: &Arg) -> Vec<String> {
             similar::ChangeTag::Insert => "+",
             similar::ChangeTag::Equal => continue,
         };
-        out.push(format!("  {sign} {}", change.value().trim_end_matches('\n')));
+        out.push(format!(
+            "  {sign} {}",
+            change.value().trim_end_matches('\n')
+        ));
     }
     out
 }
@@ -471,7 +474,8 @@ mod tests {
         );
         assert!(!e.iter().any(|l| l.starts_with("- principal")), "{e:#?}");
         assert!(
-            e.iter().any(|l| l.starts_with("  + ") && l.contains("999999999999")),
+            e.iter()
+                .any(|l| l.starts_with("  + ") && l.contains("999999999999")),
             "{e:#?}"
         );
         // The same document as now: said so, no principal line.
@@ -480,7 +484,11 @@ mod tests {
             document: Arg::text(TRUST_NOW),
         };
         let e = effect(&a, &same);
-        assert!(e.iter().any(|l| l.contains("the same as what AWS holds now")), "{e:#?}");
+        assert!(
+            e.iter()
+                .any(|l| l.contains("the same as what AWS holds now")),
+            "{e:#?}"
+        );
         assert!(!e.iter().any(|l| l.contains("principal")), "{e:#?}");
     }
 

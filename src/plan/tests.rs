@@ -1368,7 +1368,8 @@ fn edit_action(file: &str, text: &str) -> Action {
 fn edit_diffs_are_scrubbed_of_the_configuration_s_secrets() {
     const VAR_SECRET: &str = "var-s3cr3t-Hq2";
     const ATTR_SECRET: &str = "attr-s3cr3t-Lw7";
-    let vars = format!("variable \"db\" {{\n  sensitive = true\n  default   = \"{VAR_SECRET}\"\n}}\n");
+    let vars =
+        format!("variable \"db\" {{\n  sensitive = true\n  default   = \"{VAR_SECRET}\"\n}}\n");
     let main = format!(
         "resource \"aws_db_instance\" \"x\" {{\n  username = var.db\n  password = \"{ATTR_SECRET}\"\n}}\n"
     );
@@ -1398,7 +1399,10 @@ fn edit_diffs_are_scrubbed_of_the_configuration_s_secrets() {
         };
         assert!(diff.contains("+# imported"), "{diff}");
         assert!(diff.contains("(sensitive)"), "{diff}");
-        assert!(!diff.contains(VAR_SECRET) && !diff.contains(ATTR_SECRET), "{diff}");
+        assert!(
+            !diff.contains(VAR_SECRET) && !diff.contains(ATTR_SECRET),
+            "{diff}"
+        );
     }
     assert!(config_secrets(&config, &registry).contains(&VAR_SECRET.to_string()));
 }

@@ -192,7 +192,9 @@ pub const WITHHELD: &str = "hmac-sha256:withheld";
 fn withheld(v: &crate::model::Value) -> crate::model::Value {
     use crate::model::{Secret, Value};
     match v {
-        Value::Sensitive(Secret::Clear(_)) => Value::Sensitive(Secret::Fingerprint(WITHHELD.into())),
+        Value::Sensitive(Secret::Clear(_)) => {
+            Value::Sensitive(Secret::Fingerprint(WITHHELD.into()))
+        }
         Value::List(l) => Value::List(l.iter().map(withheld).collect()),
         Value::Map(m) => Value::Map(m.iter().map(|(k, x)| (k.clone(), withheld(x))).collect()),
         other => other.clone(),

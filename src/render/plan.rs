@@ -137,7 +137,10 @@ pub fn approval_summary(plan: &Plan) -> String {
     for a in &plan.actions {
         let (does, effects) = match a.status {
             ActionStatus::Planned => (
-                format!("{} calls, each with what it sets against what AWS holds now", a.calls.len()),
+                format!(
+                    "{} calls, each with what it sets against what AWS holds now",
+                    a.calls.len()
+                ),
                 effect::action_effects(a),
             ),
             _ => (clean(&a.reason), Vec::new()),

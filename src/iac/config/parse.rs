@@ -178,9 +178,9 @@ fn shown_token(text: &str, line_start: usize, offset: usize, len: usize) -> Opti
             _ => {}
         }
     }
-    let plain = token.chars().all(|c| {
-        c.is_ascii_alphanumeric() || "_-.{}[]()=,:+*/!<>?%&|".contains(c)
-    });
+    let plain = token
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_-.{}[]()=,:+*/!<>?%&|".contains(c));
     (!inside && plain && !text[..offset].contains("<<")).then(|| token.to_string())
 }
 

@@ -385,11 +385,31 @@ fn syntax_error_after_a_duplicate_key_points_into_the_file_as_written() {
 fn syntax_errors_never_show_a_secret() {
     const SECRET: &str = "hunter2-Zx9Qp";
     for (file, text, token) in [
-        ("terraform.tfvars", format!("db_password = \"{SECRET}\"\nb = [1 2]\n"), Some("2")),
-        ("terraform.tfvars", format!("db_password = \"{SECRET}\n"), None),
-        ("terraform.tfvars", format!("db_password = \"{SECRET}\" oops\n"), Some("oops")),
-        ("terraform.tfvars", format!("x = <<EOT\n{SECRET} \"\nEOT\ny = [1 2]\n"), None),
-        ("main.tf", format!("locals {{\n  p = \"{SECRET}\"\n  q = {{ a = 1 b = 2 }}\n}}\n"), Some("b")),
+        (
+            "terraform.tfvars",
+            format!("db_password = \"{SECRET}\"\nb = [1 2]\n"),
+            Some("2"),
+        ),
+        (
+            "terraform.tfvars",
+            format!("db_password = \"{SECRET}\n"),
+            None,
+        ),
+        (
+            "terraform.tfvars",
+            format!("db_password = \"{SECRET}\" oops\n"),
+            Some("oops"),
+        ),
+        (
+            "terraform.tfvars",
+            format!("x = <<EOT\n{SECRET} \"\nEOT\ny = [1 2]\n"),
+            None,
+        ),
+        (
+            "main.tf",
+            format!("locals {{\n  p = \"{SECRET}\"\n  q = {{ a = 1 b = 2 }}\n}}\n"),
+            Some("b"),
+        ),
     ] {
         let mut files = vec![("main.tf", "variable \"db_password\" {}\nvariable \"b\" {}\nvariable \"x\" {}\nvariable \"y\" {}\n".to_string())];
         if file == "main.tf" {
