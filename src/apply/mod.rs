@@ -286,14 +286,16 @@ pub fn blocked_now(plan: &Plan, fresh: &[Action]) -> Vec<String> {
 /// plan is stale. The plan file's digest has no key, so this comparison, not the file, is what
 /// binds a plan's grading to the policy: a plan edited to lower a severity or drop a guardrail
 /// (and resealed) is refused here.
+///
+/// Everything an approver reads or `apply` prints is bound the same way, for every action
+/// (planned, manual or blocked): its status, region, changes, reason, manual command and
+/// follow-up must be what the fresh plan derives, or the plan is refused. A resealed plan
+/// with an edited reason, manual command or region (where its calls would go) changes nothing.
 pub fn stale_actions(plan: &Plan, fresh: &[Action]) -> Vec<String> {
     let fresh: BTreeMap<_, &Action> = fresh.iter().map(|a| (action_key(a), a)).collect();
     let mut out = Vec::new();
-    for a in plan
-        .actions
-        .iter()
-        .filter(|a| a.status == ActionStatus::Planned)
-    {
+    for a in &plan.actions {
+        let planned = a.status == ActionStatus::Planned;
         let why = match fresh.get(&action_key(a)) {
             None => Some("its drift is no longer observed"),
             Some(f) if f.finding != a.finding => {
@@ -302,8 +304,24 @@ pub fn stale_actions(plan: &Plan, fresh: &[Action]) -> Vec<String> {
             Some(f) if f.guardrail != a.guardrail => {
                 Some("the guardrails in force now treat it otherwise")
             }
-            Some(f) if f.expect != a.expect => Some("the cloud shows something else now"),
-            Some(f) if f.calls != a.calls => Some("it would need other calls now"),
+            Some(f) if f.region != a.region => {
+                Some("its region is not the one its drift is observed in")
+            }
+            Some(f) if planned && f.expect != a.expect => {
+                Some("the cloud shows something else now")
+            }
+            Some(f) if f.changes != a.changes => Some("the cloud shows something else now"),
+            Some(f) if planned && f.calls != a.calls => Some("it would need other calls now"),
+            Some(f) if f.status != a.status && !(planned && f.status == ActionStatus::Blocked) => {
+                Some("it is planned otherwise now (planned, manual or blocked)")
+            }
+            Some(f) if f.reason != a.reason => Some("its reason is not the one derived now"),
+            Some(f) if f.manual_command != a.manual_command => {
+                Some("its manual command is not the one derived now")
+            }
+            Some(f) if f.follow_up != a.follow_up => {
+                Some("its follow-up is not the one derived now")
+            }
             Some(_) => None,
         };
         if let Some(why) = why {

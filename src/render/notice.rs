@@ -157,7 +157,10 @@ pub fn warn_observation(observation: &Observation, to: Destination<'_>) {
 
 /// One line on stderr: why `apply` refused, and that nothing changed.
 pub fn refused(reason: &str) {
-    eprintln!("driftgate apply: refused: {reason}. Nothing was changed.");
+    eprintln!(
+        "driftgate apply: refused: {}. Nothing was changed.",
+        crate::mask::clean_text(reason)
+    );
 }
 
 #[cfg(test)]
