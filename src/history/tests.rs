@@ -4,6 +4,11 @@ use crate::model::{
     Value,
 };
 
+/// The fingerprint a report without lineages gives (these findings name no lineage).
+fn fingerprint(f: &Finding) -> String {
+    crate::model::fingerprint(f, None)
+}
+
 fn at(s: &str) -> OffsetDateTime {
     OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).unwrap()
 }

@@ -60,12 +60,13 @@ fn resolved_json(t: &crate::history::Tracked) -> Vec<wire::Resolved> {
 
 /// A finding's JSON with its history: fingerprint, status and first sighting.
 fn tracked_finding(
+    report: &ScanReport,
     f: &Finding,
     history: Option<&crate::history::Tracked>,
 ) -> wire::Finding<Masked> {
     let mut json = finding(f);
     if let Some(t) = history {
-        let fp = crate::history::fingerprint(f);
+        let fp = report.fingerprint(f);
         if let Some(seen) = t.current.get(&fp) {
             json.status = Some(seen.status.as_str().into());
             json.first_seen = Some(crate::history::format_time(seen.first_seen));
@@ -229,7 +230,7 @@ pub fn to_wire(report: &ScanReport, extra: &JsonExtras) -> Report<Masked> {
         history: extra.history.as_ref().map(history_json),
         findings: findings
             .into_iter()
-            .map(|f| tracked_finding(f, extra.history.as_ref()))
+            .map(|f| tracked_finding(report, f, extra.history.as_ref()))
             .collect(),
         resolved: extra.history.as_ref().map(resolved_json),
         ignored: report
@@ -455,7 +456,7 @@ mod tests {
         let now = time::macros::datetime!(2026-12-02 02:00 UTC);
         let run = crate::history::Run::of(&report, 2, "scan", "ci", now);
         let mut tracked = crate::history::track(&[], &run, 2, Some(1));
-        let mut gone = crate::history::FindingRecord::of(&report.findings[0]);
+        let mut gone = crate::history::FindingRecord::of(&report, &report.findings[0]);
         gone.fingerprint = format!("sha256:{}", "ab".repeat(32));
         tracked.resolved.push(crate::history::Resolved {
             record: gone,
