@@ -20,6 +20,7 @@
 //! resolved.
 
 pub mod postgres;
+mod sql;
 pub mod sqlite;
 
 use std::collections::{BTreeMap, BTreeSet};
