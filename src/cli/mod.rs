@@ -413,24 +413,39 @@ pub struct PlanArgs {
     pub color: ColorChoice,
 }
 
-/// `30m`, `24h`, `7d`, `90s`: a positive whole number and a unit.
+/// The longest lifetime `--ttl` and `approve --expires` accept: a year (366 days, so that a
+/// year from any date fits), measured as a duration whatever unit it is written in.
+pub const MAX_TTL: time::Duration = time::Duration::days(366);
+
+/// `30m`, `24h`, `7d`, `90s`: a positive whole number and a unit, at most [`MAX_TTL`]. Every
+/// step is checked arithmetic: a number too large for any integer is the same usage error as
+/// `500d`, never a panic (and never a time past the calendar's end when added to the clock).
 pub fn parse_ttl(s: &str) -> Result<time::Duration, String> {
     let bad = || format!("`{s}` is not a duration like 30m, 24h or 7d");
+    let too_long = || {
+        format!(
+            "`{s}`: a lifetime must be positive and at most a year ({} days)",
+            MAX_TTL.whole_days()
+        )
+    };
     let split = s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-    let n: i64 = s[..split].parse().map_err(|_| bad())?;
-    let d = match &s[split..] {
-        "s" => time::Duration::seconds(n),
-        "m" => time::Duration::minutes(n),
-        "h" => time::Duration::hours(n),
-        "d" => time::Duration::days(n),
+    if split == 0 {
+        return Err(bad());
+    }
+    let unit: i64 = match &s[split..] {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
         _ => return Err(bad()),
     };
-    if n <= 0 || n > 366 * 24 * 3600 {
-        return Err(format!(
-            "`{s}`: a plan's lifetime must be positive and at most a year"
-        ));
+    // All digits: a parse failure here is an overflow, i.e. far more than a year.
+    let n: i64 = s[..split].parse().map_err(|_| too_long())?;
+    let seconds = n.checked_mul(unit).ok_or_else(too_long)?;
+    if seconds <= 0 || seconds > MAX_TTL.whole_seconds() {
+        return Err(too_long());
     }
-    Ok(d)
+    Ok(time::Duration::seconds(seconds))
 }
 
 #[derive(Debug, Args)]
@@ -752,6 +767,71 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
                 last: args.last,
             };
             runtime.block_on(ops::history::run(&options, &settings))
+        }
+    }
+}
+
+#[cfg(test)]
+mod ttl_tests {
+    use super::{MAX_TTL, parse_ttl};
+    use proptest::prelude::*;
+
+    #[test]
+    fn edges_of_the_ttl() {
+        for ok in ["1s", "30m", "24h", "7d", "366d", "8784h", "527040m", "31622400s"] {
+            assert!(parse_ttl(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "500d",
+            "367d",
+            "8785h",
+            "31622401s",
+            "3000000d",
+            "106751991167300d",
+            "9223372036854775807s",
+            "9223372036854775808s",
+            "99999999999999999999999999999d",
+            "0s",
+            "0d",
+            "-1d",
+            "d",
+            "",
+            "1",
+            "1w",
+            "1dd",
+            "+1d",
+        ] {
+            assert!(parse_ttl(bad).is_err(), "{bad}");
+        }
+        assert!(parse_ttl("3000000d").unwrap_err().contains("at most a year"));
+    }
+
+    proptest! {
+        /// Any text: an error or a positive lifetime of at most a year, never a panic.
+        #[test]
+        fn any_text_parses_to_a_bounded_lifetime_or_an_error(s in "\\PC{0,40}") {
+            if let Ok(d) = parse_ttl(&s) {
+                prop_assert!(d.is_positive() && d <= MAX_TTL);
+            }
+        }
+
+        /// Any number with any unit: accepted exactly when the duration it names (computed
+        /// without overflow) is positive and at most a year.
+        #[test]
+        fn a_number_and_a_unit_is_accepted_iff_within_a_year(
+            n in prop_oneof![0u128..=1_000_000u128, any::<u128>()],
+            unit in prop::sample::select(vec![("s", 1u128), ("m", 60), ("h", 3600), ("d", 86_400)]),
+        ) {
+            let text = format!("{n}{}", unit.0);
+            let seconds = n.checked_mul(unit.1);
+            let within = seconds.is_some_and(|s| s > 0 && s <= MAX_TTL.whole_seconds() as u128);
+            let got = parse_ttl(&text);
+            prop_assert_eq!(got.is_ok(), within, "{}", text);
+            if let (Ok(d), Some(s)) = (got, seconds) {
+                prop_assert_eq!(d.whole_seconds() as u128, s);
+                let far = time::macros::datetime!(9000-01-01 0:00 UTC);
+                prop_assert!(far.checked_add(d).is_some());
+            }
         }
     }
 }
