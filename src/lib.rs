@@ -29,5 +29,6 @@ pub mod policy;
 pub mod provider;
 pub mod render;
 pub mod spec;
+pub mod store;
 
 pub use error::{Error, Result};

@@ -27,8 +27,10 @@
 //! # Ok(()) }
 //! ```
 
+pub mod checkpoint;
 mod entry;
 mod log;
+pub mod sink;
 pub mod show;
 pub mod verify;
 

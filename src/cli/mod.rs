@@ -186,6 +186,13 @@ pub struct ApplyArgs {
     pub format: Format,
     #[command(flatten)]
     pub notify: NotifyArgs,
+    #[command(flatten)]
+    pub checkpoint: CheckpointArgs,
+    /// Where the applied markers and the apply lock live, shared by every checkout: a SQLite
+    /// file, postgres://... or s3://bucket/prefix. Default: ./.driftgate (this checkout only;
+    /// a warning under CI).
+    #[arg(long, value_name = "FILE|URL", env = "DRIFTGATE_APPLIED_STORE", hide_env_values = true)]
+    pub applied_store: Option<String>,
 }
 
 /// Where `plan` and `apply` report (besides the policy's `notify` blocks).
@@ -220,9 +227,52 @@ pub enum AuditCommand {
         /// which also detects a tail cut off after the anchor was taken.
         #[arg(long, value_name = "HASH")]
         anchor: Option<String>,
+        /// Signed checkpoints of the log (a file, s3://bucket/prefix or postgres://...): the
+        /// log must match every one; a truncated, deleted, edited, reordered or forked log is
+        /// named as such (exit 1).
+        #[arg(long, value_name = "FILE|URL")]
+        checkpoint: Option<String>,
+        /// The log key's public key (`ed25519:...`) the checkpoints must be signed by.
+        /// Default: the public half of --audit-key.
+        #[arg(long, value_name = "KEY", env = "DRIFTGATE_AUDIT_PUBLIC_KEY")]
+        audit_public_key: Option<String>,
+        /// The log key (a `driftgate keygen` file), for its public half.
+        #[arg(long, value_name = "FILE", env = "DRIFTGATE_AUDIT_KEY")]
+        audit_key: Option<PathBuf>,
     },
+    /// Sign a checkpoint of the log (entry count, head hash, time) with the log key and send
+    /// it to every --audit-checkpoint destination.
+    Checkpoint(CheckpointArgs),
     /// Show the log's entries, filtered.
     Show(AuditShowArgs),
+}
+
+/// The log key and where checkpoints go (`apply` and `audit checkpoint`).
+#[derive(Debug, Clone, Args)]
+pub struct CheckpointArgs {
+    /// The log key (Ed25519, made with `driftgate keygen --name auditlog --out FILE`): signs a
+    /// checkpoint of the audit log after every apply. Keep it where the plan authors cannot
+    /// read it (a protected CI secret).
+    #[arg(long, value_name = "FILE", env = "DRIFTGATE_AUDIT_KEY")]
+    pub audit_key: Option<PathBuf>,
+    /// Where checkpoints go: a file (one a line), an https:// webhook, s3://bucket/prefix or
+    /// postgres://... Repeat, or separate with commas.
+    #[arg(long = "audit-checkpoint", value_name = "DEST", env = "DRIFTGATE_AUDIT_CHECKPOINT", value_delimiter = ',', hide_env_values = true)]
+    pub audit_checkpoint: Vec<String>,
+}
+
+impl CheckpointArgs {
+    pub fn options(&self) -> Result<ops::checkpoint::CheckpointOptions, Error> {
+        Ok(ops::checkpoint::CheckpointOptions {
+            key: self.audit_key.clone(),
+            dests: self
+                .audit_checkpoint
+                .iter()
+                .filter(|d| !d.trim().is_empty())
+                .map(|d| crate::audit::sink::Dest::parse(d.trim()))
+                .collect::<Result<_, _>>()?,
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -722,6 +772,13 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
                 format: args.format.into(),
                 notify: args.notify.urls,
                 notify_format: args.notify.notify_format,
+                checkpoint: args.checkpoint.options()?,
+                applied_store: args
+                    .applied_store
+                    .as_deref()
+                    .map(crate::store::Location::parse)
+                    .transpose()?,
+                ci: std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false"),
             };
             runtime.block_on(ops::apply::run(&options, &settings))
         }
@@ -745,7 +802,18 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
         Command::Audit(args) => {
             let settings = settings_from_env(ColorChoice::Never, audit_log);
             let request = match args.command {
-                AuditCommand::Verify { anchor } => ops::audit::AuditRequest::Verify { anchor },
+                AuditCommand::Verify {
+                    anchor,
+                    checkpoint,
+                    audit_public_key,
+                    audit_key,
+                } => ops::audit::AuditRequest::Verify {
+                    anchor,
+                    checkpoint,
+                    public_key: audit_public_key,
+                    key: audit_key,
+                },
+                AuditCommand::Checkpoint(a) => ops::audit::AuditRequest::Checkpoint(a.options()?),
                 AuditCommand::Show(a) => ops::audit::AuditRequest::Show {
                     command: a.command,
                     outcome: a.outcome,
@@ -753,7 +821,7 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
                     format: a.format.into(),
                 },
             };
-            ops::audit::run(&request, &settings)
+            runtime.block_on(ops::audit::run(&request, &settings))
         }
         Command::Report(args) => {
             let settings = settings_from_env(ColorChoice::Never, audit_log);
