@@ -477,9 +477,7 @@ pub enum Error {
         reason: String,
     },
 
-    #[error(
-        "a change was made in the cloud but could not be audited: {what}; the apply stopped"
-    )]
+    #[error("a change was made in the cloud but could not be audited: {what}; the apply stopped")]
     #[diagnostic(
         code(driftgate::audit::unrecorded),
         help(

@@ -44,7 +44,9 @@ impl Location {
             let rest = &s[5..];
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
             if bucket.is_empty() {
-                return Err(Error::Usage(format!("`{s}`: an S3 store is s3://bucket/prefix")));
+                return Err(Error::Usage(format!(
+                    "`{s}`: an S3 store is s3://bucket/prefix"
+                )));
             }
             return Ok(Location::S3 {
                 bucket: bucket.to_string(),
@@ -101,7 +103,8 @@ enum Backend {
     },
 }
 
-const TABLE: &str = "CREATE TABLE IF NOT EXISTS driftgate_shared (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
+const TABLE: &str =
+    "CREATE TABLE IF NOT EXISTS driftgate_shared (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
 
 /// Keys are made of `[A-Za-z0-9._:-]` and `/` (digests, sequence numbers): checked so that no
 /// key names a path outside a directory store.
@@ -335,7 +338,9 @@ impl Shared {
                 match r {
                     Ok(out) => {
                         let body = out.body.collect().await.map_err(|e| self.err(e))?;
-                        Ok(Some(String::from_utf8_lossy(&body.into_bytes()).into_owned()))
+                        Ok(Some(
+                            String::from_utf8_lossy(&body.into_bytes()).into_owned(),
+                        ))
                     }
                     Err(e) if s3_status(&e) == Some(404) => Ok(None),
                     Err(e) => Err(self.err(s3_reason(&e))),
@@ -365,7 +370,9 @@ impl Shared {
             }
             Backend::Sqlite(c) => {
                 let mut st = c
-                    .prepare("SELECT key, value FROM driftgate_shared WHERE substr(key, 1, ?2) = ?1")
+                    .prepare(
+                        "SELECT key, value FROM driftgate_shared WHERE substr(key, 1, ?2) = ?1",
+                    )
                     .map_err(|e| self.err(e))?;
                 let like = format!("{prefix}/");
                 let rows = st
@@ -416,9 +423,7 @@ impl Shared {
                         }
                     }
                     match page.next_continuation_token() {
-                        Some(t) if page.is_truncated() == Some(true) => {
-                            token = Some(t.to_string())
-                        }
+                        Some(t) if page.is_truncated() == Some(true) => token = Some(t.to_string()),
                         _ => break,
                     }
                 }
@@ -504,7 +509,11 @@ mod tests {
         for bad in ["", "../x", "a/../b", "/abs", "a//b", "a b", "a\\b"] {
             assert!(check_key(bad).is_err(), "{bad}");
         }
-        for ok in ["applied/abc", "lock/sha256:ab", "checkpoints/00000000000000000012-ab"] {
+        for ok in [
+            "applied/abc",
+            "lock/sha256:ab",
+            "checkpoints/00000000000000000012-ab",
+        ] {
             assert!(check_key(ok).is_ok(), "{ok}");
         }
     }
@@ -550,7 +559,13 @@ mod tests {
             assert_eq!(b.put_new("lock/x", "2").await.unwrap(), Put::Created);
             a.put_new("lockx/y", "3").await.unwrap();
             a.put_new("lock/z", "4").await.unwrap();
-            let keys: Vec<_> = a.list("lock").await.unwrap().into_iter().map(|(k, _)| k).collect();
+            let keys: Vec<_> = a
+                .list("lock")
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect();
             assert_eq!(keys, ["lock/x", "lock/z"]);
         });
     }

@@ -158,7 +158,11 @@ fn checkpoints_catch_a_truncated_deleted_edited_reordered_or_forked_log() {
     let cut = lines[..6].concat();
     std::fs::write(cwd.join("cut-plain.jsonl"), &cut).unwrap();
     assert_eq!(
-        code(&offline(&cwd.join("cut-plain.jsonl"), cwd, &["audit", "verify"])),
+        code(&offline(
+            &cwd.join("cut-plain.jsonl"),
+            cwd,
+            &["audit", "verify"]
+        )),
         0
     );
     damaged("cut", Some(cut), "truncated");
@@ -166,7 +170,11 @@ fn checkpoints_catch_a_truncated_deleted_edited_reordered_or_forked_log() {
     damaged("missing", None, "deleted");
     let restarted = cwd.join("restarted.jsonl");
     scan(&restarted, cwd);
-    damaged("restarted", Some(std::fs::read(&restarted).unwrap()), "deleted");
+    damaged(
+        "restarted",
+        Some(std::fs::read(&restarted).unwrap()),
+        "deleted",
+    );
     // An entry edited in place.
     let mut edited: Vec<Vec<u8>> = lines.iter().map(|l| l.to_vec()).collect();
     edited[2] = text(&edited[2])
@@ -273,7 +281,11 @@ fn a_plan_applied_once_is_refused_from_another_checkout_sharing_the_store() {
                 .force_path_style(true)
                 .build(),
         );
-        s3.create_bucket().bucket("dg-applied").send().await.unwrap();
+        s3.create_bucket()
+            .bucket("dg-applied")
+            .send()
+            .await
+            .unwrap();
     });
 
     for (n, store) in [(1, sqlite.as_str()), (2, "s3://dg-applied/team/prod")] {
@@ -306,10 +318,7 @@ fn a_plan_applied_once_is_refused_from_another_checkout_sharing_the_store() {
                         .force_path_style(true)
                         .build(),
                 );
-                let key = format!(
-                    "team/prod/lock/{}",
-                    digest_hex(Path::new(&plan_path))
-                );
+                let key = format!("team/prod/lock/{}", digest_hex(Path::new(&plan_path)));
                 s3.put_object()
                     .bucket("dg-applied")
                     .key(&key)
@@ -397,11 +406,17 @@ fn a_log_lost_mid_apply_leaves_a_record_and_no_unrecorded_write() {
     let err = text(&o.stderr);
     assert_eq!(code(&o), 1, "{}{err}", text(&o.stdout));
     assert!(err.contains("could not be audited"), "{err}");
-    assert_eq!(proxy.writes(), 1, "no write after the one that could not be recorded");
+    assert_eq!(
+        proxy.writes(),
+        1,
+        "no write after the one that could not be recorded"
+    );
     let fallback = stack.work.path().join(".driftgate/audit.fallback.jsonl");
     let fb = std::fs::read_to_string(&fallback).expect("the fallback log");
     assert!(
-        fb.contains("\"outcome\":\"ok\"") && fb.contains("unrecorded_in") && fb.contains("\"call\""),
+        fb.contains("\"outcome\":\"ok\"")
+            && fb.contains("unrecorded_in")
+            && fb.contains("\"call\""),
         "{fb}"
     );
     // The log as it was: its last entry is the write's intent.
@@ -412,7 +427,11 @@ fn a_log_lost_mid_apply_leaves_a_record_and_no_unrecorded_write() {
     // Marked applied: a second apply is refused.
     let o = stack.run_as("alice", &["apply", "p.json", "--approve", &token], None);
     assert_eq!(code(&o), 1);
-    assert!(text(&o.stderr).contains("applied already"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("applied already"),
+        "{}",
+        text(&o.stderr)
+    );
 }
 
 /// Stop, modify (denied by IAM), start: the instance is started again, and the compensating
@@ -491,7 +510,11 @@ fn a_failed_modify_between_stop_and_start_starts_the_instance_again() {
         "{}",
         text(&o.stdout)
     );
-    assert_eq!(instance_state(), "running", "the instance is not left stopped");
+    assert_eq!(
+        instance_state(),
+        "running",
+        "the instance is not left stopped"
+    );
     let log = std::fs::read_to_string(&stack.log).unwrap();
     let compensation: Vec<&str> = log.lines().filter(|l| l.contains("compensation")).collect();
     assert_eq!(compensation.len(), 2, "{log}");
@@ -514,12 +537,18 @@ fn the_applied_store_on_postgres_is_shared_by_checkouts() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         use driftgate::apply::store::take;
-        let a = take(&location, "sha256:abcd", "ci-1").await.unwrap().unwrap();
+        let a = take(&location, "sha256:abcd", "ci-1")
+            .await
+            .unwrap()
+            .unwrap();
         let b = take(&location, "sha256:abcd", "ci-2").await.unwrap();
         assert!(b.is_err_and(|why| why.contains("ci-1")));
         a.mark_applied("2026-12-01T09:30:00Z").await.unwrap();
         a.release().await.unwrap();
-        let b = take(&location, "sha256:abcd", "ci-2").await.unwrap().unwrap();
+        let b = take(&location, "sha256:abcd", "ci-2")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(
             b.applied_at().await.unwrap().as_deref(),
             Some("2026-12-01T09:30:00Z")

@@ -182,7 +182,13 @@ fn plan_refuses_an_incomplete_scan_and_bad_flags() {
 #[test]
 fn a_huge_ttl_or_expires_is_a_usage_error_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
-    for huge in ["500d", "8785h", "3000000d", "9223372036854775807s", "99999999999999999999999d"] {
+    for huge in [
+        "500d",
+        "8785h",
+        "3000000d",
+        "9223372036854775807s",
+        "99999999999999999999999d",
+    ] {
         for args in [
             vec!["plan", "--ttl", huge],
             vec!["approve", "p.json", "--key", "k", "--expires", huge],

@@ -259,10 +259,12 @@ pub fn check(log: Option<&[u8]>, checkpoints: &[Checkpoint]) -> Result<Matched, 
                 ),
             ));
         }
-        let since = last_match.map_or(
-            "its first entries".to_string(),
-            |m| format!("entry {} (the checkpoint of {} still matches up to there)", m.entries, m.time),
-        );
+        let since = last_match.map_or("its first entries".to_string(), |m| {
+            format!(
+                "entry {} (the checkpoint of {} still matches up to there)",
+                m.entries, m.time
+            )
+        });
         return Err((
             Damage::Forked,
             format!(
@@ -336,7 +338,7 @@ mod tests {
                 .append(&Entry::new(&origin(), "scan", Outcome::Ok).reason(format!("run {i}")))
                 .unwrap();
             let first = first.get_or_insert(a.hash.clone()).clone();
-            if a.seq % 3 == 0 {
+            if a.seq.is_multiple_of(3) {
                 cps.push(Checkpoint::sign(
                     &key(),
                     &first,
@@ -383,7 +385,8 @@ mod tests {
         }
         let m = check(Some(&log.read_bytes().unwrap()), &cps).unwrap();
         assert_eq!((m.entries, m.covered, m.checkpoints), (9, 9, 3));
-        log.append(&Entry::new(&origin(), "scan", Outcome::Ok)).unwrap();
+        log.append(&Entry::new(&origin(), "scan", Outcome::Ok))
+            .unwrap();
         assert!(check(Some(&log.read_bytes().unwrap()), &cps).is_ok());
     }
 
@@ -442,6 +445,9 @@ mod tests {
         let other = KeyFile::from_seed("other", [9; 32]);
         assert!(cps[0].verify(&other.public()).is_err());
         let line = cps[0].to_line();
-        assert_eq!(parse_lines(&format!("{line}\n\n{line}\n")).unwrap().len(), 2);
+        assert_eq!(
+            parse_lines(&format!("{line}\n\n{line}\n")).unwrap().len(),
+            2
+        );
     }
 }

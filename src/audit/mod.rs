@@ -30,8 +30,8 @@
 pub mod checkpoint;
 mod entry;
 mod log;
-pub mod sink;
 pub mod show;
+pub mod sink;
 pub mod verify;
 
 pub use entry::{ActionRef, Entry, Origin, Outcome, Record};

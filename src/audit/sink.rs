@@ -40,7 +40,9 @@ impl Dest {
             )));
         }
         if s.is_empty() {
-            return Err(Error::Usage("--audit-checkpoint needs a destination".into()));
+            return Err(Error::Usage(
+                "--audit-checkpoint needs a destination".into(),
+            ));
         }
         Ok(Dest::File(PathBuf::from(s)))
     }

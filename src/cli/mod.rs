@@ -191,7 +191,12 @@ pub struct ApplyArgs {
     /// Where the applied markers and the apply lock live, shared by every checkout: a SQLite
     /// file, postgres://... or s3://bucket/prefix. Default: ./.driftgate (this checkout only;
     /// a warning under CI).
-    #[arg(long, value_name = "FILE|URL", env = "DRIFTGATE_APPLIED_STORE", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "FILE|URL",
+        env = "DRIFTGATE_APPLIED_STORE",
+        hide_env_values = true
+    )]
     pub applied_store: Option<String>,
 }
 
@@ -257,7 +262,13 @@ pub struct CheckpointArgs {
     pub audit_key: Option<PathBuf>,
     /// Where checkpoints go: a file (one a line), an https:// webhook, s3://bucket/prefix or
     /// postgres://... Repeat, or separate with commas.
-    #[arg(long = "audit-checkpoint", value_name = "DEST", env = "DRIFTGATE_AUDIT_CHECKPOINT", value_delimiter = ',', hide_env_values = true)]
+    #[arg(
+        long = "audit-checkpoint",
+        value_name = "DEST",
+        env = "DRIFTGATE_AUDIT_CHECKPOINT",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
     pub audit_checkpoint: Vec<String>,
 }
 
@@ -846,7 +857,16 @@ mod ttl_tests {
 
     #[test]
     fn edges_of_the_ttl() {
-        for ok in ["1s", "30m", "24h", "7d", "366d", "8784h", "527040m", "31622400s"] {
+        for ok in [
+            "1s",
+            "30m",
+            "24h",
+            "7d",
+            "366d",
+            "8784h",
+            "527040m",
+            "31622400s",
+        ] {
             assert!(parse_ttl(ok).is_ok(), "{ok}");
         }
         for bad in [
@@ -871,7 +891,11 @@ mod ttl_tests {
         ] {
             assert!(parse_ttl(bad).is_err(), "{bad}");
         }
-        assert!(parse_ttl("3000000d").unwrap_err().contains("at most a year"));
+        assert!(
+            parse_ttl("3000000d")
+                .unwrap_err()
+                .contains("at most a year")
+        );
     }
 
     proptest! {

@@ -10,10 +10,10 @@ use std::rc::Rc;
 
 use crate::apply::{self, Done, Refusal, VerifiedPlan, aws::Clients};
 use crate::audit::{ActionRef, Entry, Log, Outcome as Audited};
-use crate::ops::checkpoint::Tracked;
 use crate::error::{Error, Result};
 use crate::model::plan::{Action, ActionKind, Arg, Call, Plan};
 use crate::model::{DriftKind, RecordedState, Secret, Segment, Value};
+use crate::ops::checkpoint::Tracked;
 use crate::ops::scan::{Evaluation, ScanOptions};
 use crate::ops::{Outcome, ReportFormat, Settings};
 use crate::plan::{self, PlanOptions};
@@ -167,7 +167,9 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
     let log = Tracked::new(Log::open(&settings.audit_log));
     let held = std::cell::RefCell::new(None);
     let mut result = execute(o, settings, &note, &log, &store, &held).await;
-    if let Some(held) = held.take().and_then(|h: Rc<apply::store::Held>| Rc::into_inner(h))
+    if let Some(held) = held
+        .take()
+        .and_then(|h: Rc<apply::store::Held>| Rc::into_inner(h))
         && let Err(e) = held.release().await
     {
         eprintln!("error: the apply lock was not released: {e}");
@@ -175,8 +177,7 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
     }
     // A signed checkpoint of the head this run's last append returned.
     if checkpoints && let Some(head) = log.last() {
-        let written =
-            super::checkpoint::write(&o.checkpoint, log.log(), &head, settings.now).await;
+        let written = super::checkpoint::write(&o.checkpoint, log.log(), &head, settings.now).await;
         if let Err(e) = written {
             result = result.and(Err(e));
         }

@@ -177,8 +177,8 @@ async fn checkpoint(
             what,
         });
     }
-    let mut entry = Entry::new(&settings.audit_origin(), "audit", audit::Outcome::Ok)
-        .reason("checkpoint");
+    let mut entry =
+        Entry::new(&settings.audit_origin(), "audit", audit::Outcome::Ok).reason("checkpoint");
     for d in &options.dests {
         entry = entry.detail(format!("checkpoint_to:{}", d.shown()), "sent");
     }

@@ -102,7 +102,10 @@ pub async fn write(
     let mut failure = None;
     for dest in &options.dests {
         if let Err(e) = dest.send(&cp).await {
-            eprintln!("error: the audit checkpoint was not sent to {}: {e}", dest.shown());
+            eprintln!(
+                "error: the audit checkpoint was not sent to {}: {e}",
+                dest.shown()
+            );
             failure.get_or_insert(e);
         }
     }
