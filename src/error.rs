@@ -490,7 +490,7 @@ pub enum Error {
     #[diagnostic(
         code(driftgate::store),
         help(
-            "--applied-store is a SQLite file, a postgres:// URL or s3://bucket/prefix that every checkout reaches (docs/approvals.md)"
+            "a shared store (--applied-store, an --audit-checkpoint destination) is a SQLite file, a postgres:// URL or s3://bucket/prefix that every checkout reaches and this job may write (docs/approvals.md, docs/audit.md)"
         )
     )]
     SharedStore { location: String, reason: String },

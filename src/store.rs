@@ -290,7 +290,12 @@ impl Shared {
         match r {
             Ok(_) => Ok(Put::Created),
             Err(e) if matches!(s3_status(&e), Some(412 | 409)) => Ok(Put::Exists),
-            Err(e) if s3_reason(&e).to_ascii_lowercase().contains("object lock") => {
+            Err(e)
+                if s3_reason(&e)
+                    .to_ascii_lowercase()
+                    .replace(' ', "")
+                    .contains("objectlock") =>
+            {
                 eprintln!(
                     "warning: the bucket {bucket} has no object lock: the checkpoint is written without retention (enable object lock so that it cannot be deleted)"
                 );

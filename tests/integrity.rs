@@ -111,6 +111,39 @@ fn checkpoints_catch_a_truncated_deleted_edited_reordered_or_forked_log() {
         scan(&log, cwd);
     }
     checkpoint(&log);
+    // A webhook receives the same checkpoint; a file of what it received verifies the log.
+    let hook = crate::support::receiver::Receiver::start(&[]);
+    let o = offline(
+        &log,
+        cwd,
+        &[
+            "audit",
+            "checkpoint",
+            "--audit-key",
+            "log.key",
+            "--audit-checkpoint",
+            &hook.url,
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert!(!text(&o.stderr).contains("SECRETPATH"));
+    let received = hook.bodies();
+    assert_eq!(received.len(), 1);
+    std::fs::write(cwd.join("received.jsonl"), format!("{}\n", received[0])).unwrap();
+    let o = offline(
+        &log,
+        cwd,
+        &[
+            "audit",
+            "verify",
+            "--checkpoint",
+            "received.jsonl",
+            "--audit-key",
+            "log.key",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    // The webhook's checkpoint is entry 10: the file's two cover 9.
     let verify = |log: &Path| {
         offline(
             log,
@@ -138,7 +171,7 @@ fn checkpoints_catch_a_truncated_deleted_edited_reordered_or_forked_log() {
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     let intact = std::fs::read(&log).unwrap();
     let lines: Vec<&[u8]> = intact.split_inclusive(|b| *b == b'\n').collect();
-    assert_eq!(lines.len(), 10);
+    assert_eq!(lines.len(), 11);
 
     let damaged = |what: &str, bytes: Option<Vec<u8>>, kind: &str| {
         let path = cwd.join(format!("{what}.jsonl"));
@@ -183,7 +216,8 @@ fn checkpoints_catch_a_truncated_deleted_edited_reordered_or_forked_log() {
     damaged("edited", Some(edited.concat()), "edited");
     // The last checkpointed entry edited with every hash after it recomputed.
     let mut rs = records(&intact);
-    // (entries: keygen, 3 scans, checkpoint 5, 3 scans, checkpoint 9, a scan)
+    // (entries: keygen, 3 scans, checkpoint 5, 3 scans, checkpoint 9, webhook checkpoint 10,
+    // a scan)
     rs[8].reason = Some("nothing to see".into());
     damaged("edited-rechained", Some(rechain(&mut rs)), "edited");
     // Two entries swapped.
@@ -271,7 +305,9 @@ fn a_plan_applied_once_is_refused_from_another_checkout_sharing_the_store() {
     );
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     let key = stack.work.path().join("log.key").display().to_string();
-    let cps = stack.work.path().join("cps.jsonl").display().to_string();
+    let cps_file = stack.work.path().join("cps.jsonl").display().to_string();
+    // A bucket without object lock (written without retention, with a warning) and one with.
+    let cps = format!("{cps_file},s3://dg-applied/audit,s3://dg-locked/audit");
     let shared_db = stack.work.path().join("shared").join("applied.db");
     let sqlite = shared_db.display().to_string();
     rt.block_on(async {
@@ -283,6 +319,12 @@ fn a_plan_applied_once_is_refused_from_another_checkout_sharing_the_store() {
         );
         s3.create_bucket()
             .bucket("dg-applied")
+            .send()
+            .await
+            .unwrap();
+        s3.create_bucket()
+            .bucket("dg-locked")
+            .object_lock_enabled_for_bucket(true)
             .send()
             .await
             .unwrap();
@@ -361,22 +403,75 @@ fn a_plan_applied_once_is_refused_from_another_checkout_sharing_the_store() {
     }
     // The checkpoints the applies signed verify; the log cut back to before the last apply
     // does not.
-    let verify = |log: &Path| {
-        let mut cmd = driftgate();
-        cmd.env("DRIFTGATE_AUDIT_LOG", log)
-            .env("NO_COLOR", "1")
-            .args(["audit", "verify", "--checkpoint", &cps, "--audit-key", &key]);
-        cmd.output().unwrap()
-    };
-    let o = verify(&stack.log);
-    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
-    let bytes = std::fs::read(&stack.log).unwrap();
-    let lines: Vec<&[u8]> = bytes.split_inclusive(|b| *b == b'\n').collect();
-    let cut = stack.work.path().join("cut.jsonl");
-    std::fs::write(&cut, lines[..lines.len() / 2].concat()).unwrap();
-    let o = verify(&cut);
-    assert_eq!(code(&o), 1);
-    assert!(text(&o.stderr).contains("truncated"), "{}", text(&o.stderr));
+    rt.block_on(async {
+        let sdk = stack.moto.sdk_config().await;
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&sdk)
+                .force_path_style(true)
+                .build(),
+        );
+        let listed = s3
+            .list_objects_v2()
+            .bucket("dg-locked")
+            .prefix("audit/checkpoints/")
+            .send()
+            .await
+            .unwrap();
+        let keys: Vec<String> = listed
+            .contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_string))
+            .collect();
+        assert!(!keys.is_empty());
+        for key in keys {
+            let head = s3
+                .head_object()
+                .bucket("dg-locked")
+                .key(&key)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                head.object_lock_mode(),
+                Some(&aws_sdk_s3::types::ObjectLockMode::Compliance),
+                "{key}"
+            );
+        }
+    });
+    for source in [
+        cps_file.as_str(),
+        "s3://dg-applied/audit",
+        "s3://dg-locked/audit",
+    ] {
+        let verify = |log: &Path| {
+            let mut cmd = driftgate();
+            stack.moto.apply_env(&mut cmd);
+            cmd.env("DRIFTGATE_AUDIT_LOG", log)
+                .env("NO_COLOR", "1")
+                .args([
+                    "audit",
+                    "verify",
+                    "--checkpoint",
+                    source,
+                    "--audit-key",
+                    &key,
+                ]);
+            cmd.output().unwrap()
+        };
+        let o = verify(&stack.log);
+        assert_eq!(code(&o), 0, "{source}: {}", text(&o.stderr));
+        let bytes = std::fs::read(&stack.log).unwrap();
+        let lines: Vec<&[u8]> = bytes.split_inclusive(|b| *b == b'\n').collect();
+        let cut = stack.work.path().join("cut.jsonl");
+        std::fs::write(&cut, lines[..lines.len() / 2].concat()).unwrap();
+        let o = verify(&cut);
+        assert_eq!(code(&o), 1);
+        assert!(
+            text(&o.stderr).contains("truncated"),
+            "{source}: {}",
+            text(&o.stderr)
+        );
+    }
 }
 
 /// The log becomes unwritable while the first AWS write is in flight: the write's outcome goes
@@ -555,4 +650,59 @@ fn the_applied_store_on_postgres_is_shared_by_checkouts() {
         );
         b.release().await.unwrap();
     });
+    // Checkpoints kept in PostgreSQL.
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path();
+    let log = cwd.join("audit.jsonl");
+    let o = offline(
+        &log,
+        cwd,
+        &["keygen", "--name", "auditlog", "--out", "log.key"],
+    );
+    assert_eq!(code(&o), 0);
+    scan(&log, cwd);
+    for _ in 0..2 {
+        let o = offline(
+            &log,
+            cwd,
+            &[
+                "audit",
+                "checkpoint",
+                "--audit-key",
+                "log.key",
+                "--audit-checkpoint",
+                &pg.url,
+            ],
+        );
+        assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    }
+    let verify = || {
+        offline(
+            &log,
+            cwd,
+            &[
+                "audit",
+                "verify",
+                "--checkpoint",
+                &pg.url,
+                "--audit-key",
+                "log.key",
+            ],
+        )
+    };
+    let o = verify();
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("matches 2 checkpoints"),
+        "{}",
+        text(&o.stdout)
+    );
+    std::fs::remove_file(&log).unwrap();
+    let o = verify();
+    assert_eq!(code(&o), 1);
+    assert!(
+        text(&o.stderr).contains(": deleted: "),
+        "{}",
+        text(&o.stderr)
+    );
 }

@@ -394,6 +394,8 @@ async fn execute(
             let mut error = None;
             // An instance this action stopped and has not started again.
             let mut stopped: Option<String> = None;
+            // The first entry that could not be appended (the apply stops after this action).
+            let mut lost: Option<Error> = None;
             for (i, call) in a.calls.iter().enumerate() {
                 let step = |outcome: Audited| {
                     Entry::new(&origin, "apply", outcome)
@@ -403,7 +405,8 @@ async fn execute(
                         .detail("call_index", (i + 1).to_string())
                 };
                 if let Err(e) = record(&step(Audited::Intent), changed) {
-                    break 'run Err(e);
+                    lost = Some(e);
+                    break;
                 }
                 changed = true;
                 let result = run_call(call, c, &resolve, &restored, &ev).await;
@@ -412,7 +415,8 @@ async fn execute(
                     Err(e) => step(Audited::Failed).reason(e.clone()),
                 };
                 if let Err(e) = record(&done, changed) {
-                    break 'run Err(e);
+                    lost = Some(e);
+                    break;
                 }
                 match (result, call) {
                     (Ok(()), Call::Ec2StopInstances { instance_id }) => {
@@ -430,8 +434,11 @@ async fn execute(
                     }
                 }
             }
-            // Compensation: a failed step between stop and start starts the instance again.
-            if let (Some(e), Some(call)) = (&mut error, compensation(stopped.as_deref())) {
+            // Compensation: an action that stops between stop and start (a failed step, or a
+            // log that failed) starts the instance again. Its entries go to the audit log, or,
+            // once that has failed, to the fallback log: a stopped instance is worse.
+            let interrupted = error.is_some() || lost.is_some();
+            if let Some(call) = compensation(stopped.as_deref()).filter(|_| interrupted) {
                 let step = |outcome: Audited| {
                     Entry::new(&origin, "apply", outcome)
                         .plan(&digest)
@@ -442,24 +449,34 @@ async fn execute(
                             "start again the instance the failed action stopped",
                         )
                 };
-                if let Err(e) = record(&step(Audited::Intent), changed) {
-                    break 'run Err(e);
+                let intent = step(Audited::Intent);
+                match &lost {
+                    Some(e) => drop(unrecorded(&intent, e, &fallback, &settings.audit_log)),
+                    None => lost = record(&intent, changed).err(),
                 }
                 let result = run_call(&call, c, &resolve, &restored, &ev).await;
                 let done = match &result {
                     Ok(()) => step(Audited::Ok),
                     Err(e) => step(Audited::Failed).reason(e.clone()),
                 };
-                if let Err(e) = record(&done, changed) {
-                    break 'run Err(e);
+                match &lost {
+                    Some(e) => drop(unrecorded(&done, e, &fallback, &settings.audit_log)),
+                    None => lost = record(&done, changed).err(),
                 }
                 let id = stopped.as_deref().unwrap_or_default();
-                match result {
-                    Ok(()) => e.push_str(&format!("; {id} was started again")),
-                    Err(why) => e.push_str(&format!(
-                        "; {id} could not be started again ({why}): it is stopped, start it by hand"
-                    )),
+                let told = match result {
+                    Ok(()) => format!("{id} was started again"),
+                    Err(why) => format!(
+                        "{id} could not be started again ({why}): it is stopped, start it by hand"
+                    ),
+                };
+                match &mut error {
+                    Some(e) => e.push_str(&format!("; {told}")),
+                    None => eprintln!("{told}"),
                 }
+            }
+            if let Some(e) = lost {
+                break 'run Err(e);
             }
             let entry = match &error {
                 Some(e) => {
