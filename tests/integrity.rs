@@ -706,3 +706,65 @@ fn the_applied_store_on_postgres_is_shared_by_checkouts() {
         text(&o.stderr)
     );
 }
+
+/// Under CI without a shared store, `apply` warns that its marker is this checkout's only; a
+/// log key without a destination (or the reverse) is a usage error before anything is read.
+#[test]
+fn apply_warns_under_ci_without_a_shared_store_and_checkpoint_flags_go_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path();
+    let log = cwd.join("audit.jsonl");
+    let apply = |extra: &[&str], ci: bool| {
+        let mut c: Command = driftgate();
+        c.current_dir(cwd)
+            .env("NO_COLOR", "1")
+            .env("DRIFTGATE_AUDIT_LOG", &log)
+            .env_remove("DRIFTGATE_APPLIED_STORE")
+            .env_remove("DRIFTGATE_AUDIT_KEY")
+            .env_remove("DRIFTGATE_AUDIT_CHECKPOINT")
+            .args(["apply", "missing.json", "--approve", "dg1-0"])
+            .args(extra);
+        if ci {
+            c.env("CI", "true");
+        } else {
+            c.env_remove("CI");
+        }
+        c.output().unwrap()
+    };
+    let o = apply(&[], true);
+    assert_eq!(code(&o), 1);
+    assert!(
+        text(&o.stderr).contains("no --applied-store"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = apply(&["--applied-store", "shared.db"], true);
+    assert!(
+        !text(&o.stderr).contains("no --applied-store"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = apply(&[], false);
+    assert!(!text(&o.stderr).contains("no --applied-store"));
+    let o = apply(&["--audit-key", "k"], false);
+    assert_eq!(code(&o), 1);
+    assert!(
+        text(&o.stderr).contains("--audit-checkpoint"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = apply(&["--audit-checkpoint", "cps.jsonl"], false);
+    assert_eq!(code(&o), 1);
+    assert!(
+        text(&o.stderr).contains("--audit-key"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = apply(&["--applied-store", "ftp://x"], false);
+    assert_eq!(code(&o), 1);
+    assert!(
+        text(&o.stderr).contains("not ftp://"),
+        "{}",
+        text(&o.stderr)
+    );
+}

@@ -291,7 +291,7 @@ pub struct AuditShowArgs {
     /// Only entries of this command (scan, plan, apply, ...).
     #[arg(long, value_name = "COMMAND")]
     pub command: Option<String>,
-    /// Only entries with this outcome (ok, drift, incomplete, refused, failed, skipped).
+    /// Only entries with this outcome (ok, drift, incomplete, refused, failed, skipped, intent).
     #[arg(long, value_name = "OUTCOME")]
     pub outcome: Option<crate::audit::Outcome>,
     /// Only entries at or after this time: RFC 3339 (2026-12-01T09:30:00Z) or a date
