@@ -36,6 +36,19 @@ pub enum Error {
     #[diagnostic(code(driftgate::usage))]
     Usage(String),
 
+    #[error("unknown AWS region `{region}` ({given_as}): {suggestion}")]
+    #[diagnostic(
+        code(driftgate::usage::region),
+        help(
+            "driftgate knows the regions of every AWS partition its AWS SDK knows, and checks a region before any call; a region opened since this build needs a newer driftgate, or its endpoint set with AWS_ENDPOINT_URL_EC2. With a custom endpoint (AWS_ENDPOINT_URL: LocalStack, moto) any region is accepted. See docs/aws.md"
+        )
+    )]
+    UnknownRegion {
+        region: String,
+        given_as: String,
+        suggestion: String,
+    },
+
     // ---- terraform state (src/iac: reading recorded states) ------------------------------------
     // A state file holds secrets in clear: these diagnostics name the place (`At`: line,
     // column, JSON path) and never show the text around it (no `#[source_code]`, so no
@@ -581,6 +594,16 @@ pub enum Error {
     )]
     PlanBadTarget { glob: String, reason: String },
 
+    #[error("`{flag} {glob}` matches no {what} in this scan; no plan was written")]
+    #[diagnostic(code(driftgate::plan::no_match))]
+    PlanNoMatch {
+        flag: String,
+        glob: String,
+        what: String,
+        #[help]
+        help: String,
+    },
+
     // ---- run history (src/history) ---------------------------------------------------------
     #[error("`{location}` is not a driftgate history: {reason}")]
     #[diagnostic(
@@ -657,6 +680,34 @@ pub enum Error {
         help("make a key with `driftgate keygen --name NAME --out FILE`")
     )]
     KeyInvalid { path: String, reason: String },
+
+    #[error(
+        "the key {key} (approver `{name}`, {fingerprint}) is not an approver of the policy ({policy}): {listed}; nothing was signed or written"
+    )]
+    #[diagnostic(
+        code(driftgate::approve::not_listed),
+        help(
+            "`apply` accepts only approvals by keys the policy's `approval` block lists under their key's name; add the line `driftgate keygen` printed to `approvers`, then plan again"
+        )
+    )]
+    ApproveKeyNotListed {
+        key: String,
+        name: String,
+        fingerprint: String,
+        policy: String,
+        listed: String,
+    },
+
+    #[error(
+        "the policy here ({policy}) is not the one the plan was made with; nothing was signed or written"
+    )]
+    #[diagnostic(
+        code(driftgate::approve::policy_changed),
+        help(
+            "pass the plan's policy with --policy FILE (`apply` refuses a plan whose policy changed)"
+        )
+    )]
+    ApprovePolicyMismatch { policy: String },
 
     #[error("`{path}` exists already: keygen never overwrites a key")]
     #[diagnostic(

@@ -155,7 +155,7 @@ impl Shared {
                 Backend::Postgres(client)
             }
             Location::S3 { bucket, prefix } => {
-                let sdk = crate::provider::aws::load_sdk_config(None).await;
+                let sdk = crate::provider::aws::load_sdk_config(&[]).await?;
                 Backend::S3 {
                     client: crate::iac::s3::client(&sdk),
                     bucket: bucket.clone(),

@@ -192,6 +192,28 @@ fn plan_refusals_dry_run_apply_and_audit_end_to_end() {
     );
     unchanged("a changed state");
 
+    // The endpoint down: the re-observation fails. The refusal gives the cause and says that
+    // nothing changed; it does not claim that the cloud changed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let down = format!("http://127.0.0.1:{port}");
+    let o = run.dg_via(&["apply", "p.json", "--approve", &token], Some(&down));
+    let err = text(&o.stderr);
+    assert_eq!(code(&o), 1, "endpoint down: {err}");
+    assert!(
+        err.contains(&format!(
+            "refused: could not re-observe the cloud: connection refused at {down}"
+        )) && err.contains("Nothing was changed"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("stale") && !err.contains("cloud changed"),
+        "{err}"
+    );
+    unchanged("endpoint down");
+
     // A plan whose cloud changed since is stale.
     let (o, stale_token) = run.plan("stale.json", &[]);
     assert_eq!(code(&o), 2);
@@ -274,13 +296,47 @@ fn plan_refusals_dry_run_apply_and_audit_end_to_end() {
         }
     }
 
+    // Drift outside the plan: a plan for the VPC alone. Apply ends with one line that counts
+    // the rest and gives the command that plans it.
+    rt.block_on(tag_vpc(&run.moto, &run.state, "late"));
+    let others: Vec<String> = findings(&run.scan_json().1)
+        .into_iter()
+        .filter(|f| !f.ends_with(" aws_vpc.main"))
+        .collect();
+    assert!(
+        !others.is_empty(),
+        "the failed action's drift is still there"
+    );
+    let (o, token3) = run.plan("p3.json", &["--target", "aws_vpc.main"]);
+    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+    let o = run.dg(&["apply", "p3.json", "--approve", &token3]);
+    let out = text(&o.stdout);
+    assert_eq!(code(&o), 0, "{out}{}", text(&o.stderr));
+    let last = out.lines().last().unwrap_or_default();
+    let n = others.len();
+    assert!(
+        last.starts_with(&format!(
+            "Drift outside this plan: {n} finding{} (",
+            if n == 1 { "" } else { "s" }
+        )),
+        "{out}"
+    );
+    assert!(
+        last.ends_with(&format!(
+            "with `driftgate plan --state {}`",
+            run.state.display()
+        )),
+        "{out}"
+    );
+    assert!(!last.contains("aws_vpc.main"), "{out}");
+
     // The audit log holds every step, verifies, and holds no secret.
     let o = run.dg(&["audit", "verify"]);
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     let log = std::fs::read(&run.log).unwrap();
     assert_no_secret("the audit log", &log);
     let log = text(&log);
-    assert!(log.matches("\"refused\"").count() >= 6, "{log}");
+    assert!(log.matches("\"refused\"").count() >= 7, "{log}");
     assert!(log.contains("\"command\":\"apply\""), "{log}");
     assert!(log.contains("\"command\":\"plan\""), "{log}");
     assert!(

@@ -161,6 +161,10 @@ pub struct ApproveArgs {
     /// How long the approval stays valid: 30m, 24h, 7d.
     #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_ttl)]
     pub expires: time::Duration,
+    /// The policy file the plan was made with (its `approval` block must list the key).
+    /// Default: ./driftgate.hcl when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -807,6 +811,7 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
                 plan: args.plan,
                 key: args.key,
                 expires: args.expires,
+                policy: args.policy,
             };
             ops::approve::approve(&options, &settings)
         }

@@ -269,14 +269,10 @@ async fn execute(
     // Read every input again and observe the live cloud (never a recorded observation).
     let ev = super::scan::evaluate(&scan, settings).await?;
     let inputs_now = super::plan::inputs(&ev, &scan, settings)?;
-    if !ev.report.is_complete() {
-        return refuse(
-            Some(&digest),
-            Refusal::Stale(vec![
-                "the re-observation could not see everything (run `driftgate scan`)".into(),
-            ])
-            .to_string(),
-        );
+    // A re-observation that could not see everything proves nothing either way: say what
+    // stopped it (an endpoint down, no DNS), never that the cloud changed.
+    if let Some(cause) = render::notice::incomplete_cause(&ev.report) {
+        return refuse(Some(&digest), Refusal::Unobservable(cause).to_string());
     }
     // Plan again as planned: every accepted address accepted again.
     let accept: Vec<String> = plan
@@ -327,7 +323,12 @@ async fn execute(
                 .dry_run(true)
                 .reason("dry run: every check passed; nothing was changed"),
         )?;
-        emit(&verified, &outcomes, o)?;
+        let outside = apply::outside(
+            verified.plan(),
+            &ev.report,
+            plan_command(verified.plan(), o),
+        );
+        emit(&verified, &outcomes, &outside, o)?;
         let mut n = note.borrow_mut();
         n.plan = Some(digest.clone());
         n.message = Some(crate::notify::message::apply_message(
@@ -354,7 +355,7 @@ async fn execute(
         }
         log.append(&e)?;
     }
-    let sdk = crate::provider::aws::load_sdk_config(None).await;
+    let sdk = crate::provider::aws::load_sdk_config(&[]).await?;
     let restored = std::sync::Mutex::new(Vec::new());
     let resolve = resolver(&ev.states, &restored);
     let mut clients: BTreeMap<Option<String>, Clients> = BTreeMap::new();
@@ -524,7 +525,13 @@ async fn execute(
         .plan(&digest)
         .reason(summary(&outcomes)),
     )?;
-    emit(&verified, &outcomes, o)?;
+    // Drift on resources the plan does not touch: named, with the command that plans it.
+    let outside = apply::outside(
+        verified.plan(),
+        &after.report,
+        plan_command(verified.plan(), o),
+    );
+    emit(&verified, &outcomes, &outside, o)?;
     {
         let mut n = note.borrow_mut();
         n.plan = Some(digest.clone());
@@ -614,10 +621,46 @@ fn summary(outcomes: &BTreeMap<String, Done>) -> String {
         .join(", ")
 }
 
-fn emit(v: &VerifiedPlan, outcomes: &BTreeMap<String, Done>, o: &ApplyOptions) -> Result<()> {
+/// The `driftgate plan` command over the inputs this apply read: the plan's states, and the
+/// configuration and policy given to apply.
+fn plan_command(plan: &Plan, o: &ApplyOptions) -> String {
+    let mut words = vec!["driftgate plan".to_string()];
+    for s in &plan.inputs.states {
+        words.push(format!("--state {}", crate::plan::shell_word(&s.source.0)));
+    }
+    if let Some(c) = &o.config {
+        words.push(format!(
+            "--config {}",
+            crate::plan::shell_word(&super::display_path(c))
+        ));
+    }
+    if let Some(p) = &o.policy {
+        words.push(format!(
+            "--policy {}",
+            crate::plan::shell_word(&super::display_path(p))
+        ));
+    }
+    words.join(" ")
+}
+
+fn emit(
+    v: &VerifiedPlan,
+    outcomes: &BTreeMap<String, Done>,
+    outside: &apply::Outside,
+    o: &ApplyOptions,
+) -> Result<()> {
     let text = match o.format {
-        ReportFormat::Json => render::plan::render_apply_json(v.plan(), outcomes, o.dry_run),
-        ReportFormat::Table => render::plan::render_apply_table(v.plan(), outcomes, o.dry_run),
+        ReportFormat::Json => {
+            render::plan::render_apply_json(v.plan(), outcomes, o.dry_run, outside)
+        }
+        ReportFormat::Table => {
+            let mut text = render::plan::render_apply_table(v.plan(), outcomes, o.dry_run);
+            if let Some(line) = render::plan::outside_line(outside) {
+                text.push_str(&line);
+                text.push('\n');
+            }
+            text
+        }
     };
     render::emit(&text, None)
 }

@@ -82,6 +82,18 @@ async fn plan(
         accept: args.accept.clone(),
         delete_unmanaged: args.delete_unmanaged,
     };
+    // A pattern that selects nothing is a typo, not "nothing to do" (and an accept that selects
+    // nothing must not leave the change to be reverted): refused before anything is written.
+    match plan::unmatched(&options, &ev.report.findings) {
+        Err(b) => {
+            return Err(Error::PlanBadTarget {
+                glob: b.glob,
+                reason: b.reason,
+            });
+        }
+        Ok(Some(u)) => return Err(no_match(u)),
+        Ok(None) => {}
+    }
     let actions = plan_actions(&ev, &policy, &options)?.map_err(|b| Error::PlanBadTarget {
         glob: b.glob,
         reason: b.reason,
@@ -92,10 +104,7 @@ async fn plan(
         // Only for a plan made from the live cloud: a plan made offline (`--observed`) says
         // nothing of who would apply it in AWS, and makes no call.
         aws_caller_arn: if ev.live {
-            let sdk = crate::provider::aws::load_sdk_config(
-                scan_args.regions.first().map(String::as_str),
-            )
-            .await;
+            let sdk = crate::provider::aws::load_sdk_config(&scan_args.regions).await?;
             crate::provider::aws::caller_arn(&sdk).await
         } else {
             None
@@ -121,8 +130,12 @@ async fn plan(
         render::emit(&plan::file::write(&plan), Some(&args.out))?;
     }
     let text = match args.format {
-        ReportFormat::Table => render::plan::render_table(&plan, &out, config.as_deref()),
-        ReportFormat::Json => render::plan::render_json(&plan, &out, config.as_deref()),
+        ReportFormat::Table => {
+            render::plan::render_table(&plan, &out, config.as_deref(), policy.approval.as_ref())
+        }
+        ReportFormat::Json => {
+            render::plan::render_json(&plan, &out, config.as_deref(), policy.approval.as_ref())
+        }
     };
     render::emit(&text, None)?;
     if plan.has_actions() {
@@ -135,6 +148,32 @@ async fn plan(
     } else {
         Outcome::Clean
     })
+}
+
+/// The refusal of a pattern that matches nothing: the nearest names, else those it could match.
+fn no_match(u: plan::Unmatched) -> Error {
+    let list = |names: &[String]| {
+        let shown: Vec<&str> = names.iter().take(8).map(String::as_str).collect();
+        let more = names.len().saturating_sub(shown.len());
+        let mut s = shown.join(", ");
+        if more > 0 {
+            s.push_str(&format!(" (and {more} more)"));
+        }
+        s
+    };
+    let help = if !u.nearest.is_empty() {
+        format!("did you mean {}?", u.nearest.join(" or "))
+    } else if u.known.is_empty() {
+        format!("this scan found no {}", u.what)
+    } else {
+        format!("the {}s it could match: {}", u.what, list(&u.known))
+    };
+    Error::PlanNoMatch {
+        flag: u.flag.into(),
+        glob: u.glob,
+        what: u.what.into(),
+        help,
+    }
 }
 
 /// The planner over an evaluated scan, as `plan` and `apply` (planning again to check for

@@ -282,6 +282,74 @@ fn finding_name(f: &Finding) -> String {
     }
 }
 
+/// A `--target` or `--accept` pattern that matches no finding it could apply to: a typo, most
+/// likely. `nearest` are the closest names it could have meant (edit distance), best first;
+/// `known` the names it could match at all, sorted, when none is near.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unmatched {
+    pub flag: &'static str,
+    pub glob: String,
+    /// What the flag selects from: "finding" for `--target`, "changed resource" for `--accept`.
+    pub what: &'static str,
+    pub nearest: Vec<String>,
+    pub known: Vec<String>,
+}
+
+/// The first `--target` or `--accept` pattern that matches nothing it could select: a target
+/// must match a finding (its address, or `TYPE.ID` of an unmanaged object), an accept a
+/// *changed* resource (an accept is only ever an accept: a pattern that selects no change must
+/// not leave the plan to revert what the user meant to keep). `Ok(None)` when each matches.
+pub fn unmatched(
+    options: &PlanOptions,
+    findings: &[Finding],
+) -> Result<Option<Unmatched>, BadTarget> {
+    let names = |changed_only: bool| -> Vec<String> {
+        let mut v: Vec<String> = findings
+            .iter()
+            .filter(|f| !changed_only || f.drift.kind == DriftKind::Changed)
+            .map(finding_name)
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    for (flag, globs, what, changed_only) in [
+        ("--target", &options.targets, "finding", false),
+        ("--accept", &options.accept, "changed resource", true),
+    ] {
+        let candidates = names(changed_only);
+        for glob in globs {
+            let Some(m) = target_matcher(std::slice::from_ref(glob))? else {
+                continue;
+            };
+            if candidates.iter().any(|n| m.is_match(n)) {
+                continue;
+            }
+            return Ok(Some(Unmatched {
+                flag,
+                glob: glob.clone(),
+                what,
+                nearest: nearest(glob, &candidates),
+                known: candidates,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// Up to three names closest to `typed` (normalized Damerau-Levenshtein similarity of at least
+/// 0.6; for a pattern, compared with its wildcards removed), best first, ties by name.
+fn nearest(typed: &str, names: &[String]) -> Vec<String> {
+    let bare: String = typed.chars().filter(|c| !matches!(c, '*' | '?')).collect();
+    let mut scored: Vec<(f64, &String)> = names
+        .iter()
+        .map(|n| (strsim::normalized_damerau_levenshtein(&bare, n), n))
+        .filter(|(s, _)| *s >= 0.6)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    scored.into_iter().take(3).map(|(_, n)| n.clone()).collect()
+}
+
 fn target_matcher(globs: &[String]) -> Result<Option<globset::GlobSet>, BadTarget> {
     if globs.is_empty() {
         return Ok(None);

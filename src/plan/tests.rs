@@ -937,8 +937,8 @@ fn a_sensitive_value_is_restored_from_the_state_and_never_written() {
         &Value::str("rotated-observed"),
         b""
     )));
-    let json = crate::render::plan::render_json(&plan, "p.json", None);
-    let table = crate::render::plan::render_table(&plan, "p.json", None);
+    let json = crate::render::plan::render_json(&plan, "p.json", None, None);
+    let table = crate::render::plan::render_table(&plan, "p.json", None, None);
     for out in [json, table] {
         assert!(
             !out.contains("hunter2") && !out.contains("rotated"),
@@ -1326,4 +1326,68 @@ fn accepting_a_secret_is_manual_and_no_edit_carries_it() {
         "{:?}",
         a.manual_command
     );
+}
+
+/// `plan --format json`'s output follows `$defs/plan_output` (with `next_step`) of the plan
+/// schema, and its `next_step` names the approvers who may sign (never the author) and the
+/// apply command with one placeholder per approval required.
+#[test]
+fn the_plan_output_and_its_next_step_follow_the_schema() {
+    use crate::approval::{ApprovalRule, Approver, KeyFile};
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/plan.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let mut plan = fixture_plan();
+    plan.author.actor = "carol".into();
+    let approver = |n: &str, seed: u8| {
+        (
+            n.to_string(),
+            Approver {
+                key: KeyFile::from_seed(n, [seed; 32]).public(),
+                aws_principal: None,
+            },
+        )
+    };
+    let rule = ApprovalRule {
+        required: 2,
+        approvers: [
+            approver("alice", 1),
+            approver("bob", 2),
+            approver("carol", 3),
+        ]
+        .into_iter()
+        .collect(),
+        min_severity: None,
+        source: "driftgate.hcl:1".into(),
+    };
+    for rule in [None, Some(&rule)] {
+        let out = crate::render::plan::render_json(&plan, "p.json", None, rule);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        schema_check(&schema["$defs"]["plan_output"], &schema, &v, "$");
+        schema_check(&schema, &schema, &v["plan"], "$.plan");
+        let next = &v["next_step"];
+        if rule.is_none() {
+            assert_eq!(next["approvals_required"], 0);
+            assert_eq!(next["approve_commands"], serde_json::json!([]));
+            assert_eq!(
+                next["apply_command"],
+                format!(
+                    "driftgate apply p.json --approve {}",
+                    digest::token(&plan.digest)
+                )
+            );
+        } else {
+            assert_eq!(next["approvals_required"], 2);
+            assert_eq!(next["approvers"], serde_json::json!(["alice", "bob"]));
+            assert_eq!(
+                next["apply_command"],
+                "driftgate apply p.json --approve <approval-1> --approve <approval-2>"
+            );
+        }
+    }
 }

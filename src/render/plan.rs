@@ -26,7 +26,166 @@ pub fn apply_command(plan: &Plan, out: &str, config: Option<&str>) -> String {
     )
 }
 
-pub fn render_table(plan: &Plan, out: &str, config: Option<&str>) -> String {
+/// What to run after `plan` that will actually work under the policy in force (the `approval`
+/// block and the `require_approvals` guardrails): the apply command alone when the plan token
+/// is enough; else who must sign (`driftgate approve`, one command per approver who may),
+/// how many, before when, then the apply command with a placeholder per approval.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NextStep {
+    /// Signed approvals `apply` will require (0: the plan token is enough).
+    pub approvals_required: usize,
+    /// Why they are required: the `approval` block's place, the guardrails' names.
+    pub required_by: Vec<String>,
+    /// The policy's approvers who may sign this plan (its author never may), sorted.
+    pub approvers: Vec<String>,
+    /// `driftgate approve PLAN --key NAME.key`, one per approver who may sign.
+    pub approve_commands: Vec<String>,
+    /// The command that applies the plan once the approvals exist.
+    pub apply_command: String,
+    /// The plan's expiry: every approval and the apply must come before it.
+    pub valid_until: String,
+    /// Set when no set of approvers of this policy can make the plan apply (too few may sign):
+    /// what to change.
+    pub cannot_apply: Option<String>,
+}
+
+/// The next step for `plan` written to `out` (with `--config`, when given) under `rule`.
+pub fn next_step(
+    plan: &Plan,
+    out: &str,
+    config: Option<&str>,
+    rule: Option<&crate::approval::ApprovalRule>,
+) -> NextStep {
+    let rails = crate::plan::guardrail::approvals_required(&plan.actions);
+    let by_rule = rule.map_or(0, |r| r.required_for(plan));
+    let required = by_rule.max(rails);
+    let mut required_by = Vec::new();
+    if by_rule > 0
+        && let Some(r) = rule
+    {
+        required_by.push(format!("the approval block ({})", r.source));
+    }
+    if rails > 0 {
+        let mut names: Vec<String> = plan
+            .actions
+            .iter()
+            .filter(|a| a.status == ActionStatus::Planned)
+            .filter_map(|a| a.guardrail.as_ref())
+            .filter(|g| {
+                matches!(
+                    g.effect,
+                    crate::model::plan::GuardrailEffect::RequireApprovals(_)
+                )
+            })
+            .map(|g| format!("guardrail \"{}\"", g.name))
+            .collect();
+        names.sort();
+        names.dedup();
+        required_by.extend(names);
+    }
+    // Who may sign: the policy's approvers but the author (by name, or by AWS principal), one
+    // key counting once whatever names it has.
+    let mut approvers = Vec::new();
+    let mut keys = std::collections::BTreeSet::new();
+    for (name, a) in rule.map(|r| &r.approvers).into_iter().flatten() {
+        let author = name.eq_ignore_ascii_case(plan.author.actor.trim())
+            || matches!((&a.aws_principal, &plan.author.aws_caller_arn), (Some(p), Some(c)) if p == c);
+        if !author {
+            approvers.push(name.clone());
+            keys.insert(a.key.fingerprint());
+        }
+    }
+    let file = shell_word(out);
+    let config_arg = config
+        .map(|c| format!(" --config {}", shell_word(c)))
+        .unwrap_or_default();
+    let (approve_commands, apply_command) = if required == 0 {
+        (Vec::new(), apply_command(plan, out, config))
+    } else {
+        let approve = approvers
+            .iter()
+            .map(|n| {
+                format!(
+                    "driftgate approve {file} --key {}",
+                    shell_word(&format!("{n}.key"))
+                )
+            })
+            .collect();
+        let placeholders: String = (1..=required)
+            .map(|i| format!(" --approve <approval-{i}>"))
+            .collect();
+        (
+            approve,
+            format!("driftgate apply {file}{config_arg}{placeholders}"),
+        )
+    };
+    let cannot_apply = (keys.len() < required).then(|| {
+        let place = rule.map_or_else(
+            || "the policy has no `approval` block".to_string(),
+            |r| {
+                format!(
+                    "the approval block ({}) lists {} other than the plan's author",
+                    r.source,
+                    super::common::plural(keys.len(), "approver", "approvers")
+                )
+            },
+        );
+        format!(
+            "it needs {required} signed approvals and {place}: no approval can make it apply; \
+             add approvers to the policy's `approval` block (or change what requires them), \
+             then plan again"
+        )
+    });
+    NextStep {
+        approvals_required: required,
+        required_by,
+        approvers,
+        approve_commands,
+        apply_command,
+        valid_until: wire::format_time(plan.expires_at),
+        cannot_apply,
+    }
+}
+
+impl NextStep {
+    /// The plan table's closing lines; the last one is always a command (apply) unless no
+    /// approval can make the plan apply.
+    pub fn render(&self, author: &str) -> String {
+        if self.approvals_required == 0 {
+            return format!("{}\n", self.apply_command);
+        }
+        if let Some(why) = &self.cannot_apply {
+            return format!("This plan cannot be applied under the policy in force: {why}.\n");
+        }
+        let mut s = format!(
+            "Next: {} before {} (when the plan expires), required by {}; by {} of: {} \
+             (not {author}, the plan's author). Each runs, with their own key file:\n",
+            super::common::plural(
+                self.approvals_required,
+                "signed approval",
+                "signed approvals"
+            ),
+            self.valid_until,
+            self.required_by.join(" and "),
+            self.approvals_required,
+            self.approvers.join(", "),
+        );
+        for c in &self.approve_commands {
+            s.push_str(&format!("  {c}\n"));
+        }
+        s.push_str("then, with the approval tokens they print (one per --approve):\n");
+        s.push_str(&self.apply_command);
+        s.push('\n');
+        s
+    }
+}
+
+pub fn render_table(
+    plan: &Plan,
+    out: &str,
+    config: Option<&str>,
+    rule: Option<&crate::approval::ApprovalRule>,
+) -> String {
     if !plan.has_actions() {
         return "Nothing to do: no finding needs an action.\n".to_string();
     }
@@ -86,8 +245,7 @@ pub fn render_table(plan: &Plan, out: &str, config: Option<&str>) -> String {
         plan.digest,
         wire::format_time(plan.expires_at)
     ));
-    text.push_str(&apply_command(plan, out, config));
-    text.push('\n');
+    text.push_str(&next_step(plan, out, config, rule).render(&plan.author.actor));
     text
 }
 
@@ -187,14 +345,23 @@ fn config_edits(plan: &Plan) -> String {
 }
 
 /// The plan file's content with `plan_file`, `token` and `apply_command` beside it.
-pub fn render_json(plan: &Plan, out: &str, config: Option<&str>) -> String {
+/// `next_step` is beside the plan, not in it (the plan file and its digest do not depend on
+/// it); `apply_command` is the next step's.
+pub fn render_json(
+    plan: &Plan,
+    out: &str,
+    config: Option<&str>,
+    rule: Option<&crate::approval::ApprovalRule>,
+) -> String {
     let mut v = serde_json::json!({
         "plan": wire::to_wire(plan),
         "plan_file": if plan.has_actions() { serde_json::Value::from(out) } else { serde_json::Value::Null },
     });
     if plan.has_actions() {
+        let next = next_step(plan, out, config, rule);
         v["token"] = digest::token(&plan.digest).into();
-        v["apply_command"] = apply_command(plan, out, config).into();
+        v["apply_command"] = next.apply_command.clone().into();
+        v["next_step"] = serde_json::to_value(&next).unwrap_or_default();
     }
     let mut text = serde_json::to_string_pretty(&v).unwrap_or_default();
     text.push('\n');
@@ -260,11 +427,40 @@ pub fn render_apply_table(
     format!("{head} plan {}\n{t}\n", plan.digest)
 }
 
-/// The same as JSON: `{plan, dry_run, actions: [{id, kind, outcome, error}]}`.
+/// The line `apply` ends with when it saw drift outside its plan: how much, on what, and the
+/// command that plans it; `None` when there is none.
+pub fn outside_line(outside: &crate::apply::Outside) -> Option<String> {
+    let n = outside.findings.len();
+    if n == 0 {
+        return None;
+    }
+    let shown: Vec<&str> = outside
+        .findings
+        .iter()
+        .take(3)
+        .map(String::as_str)
+        .collect();
+    let more = if n > shown.len() {
+        format!(", and {} more", n - shown.len())
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "Drift outside this plan: {n} {} ({}{more}); plan {} with `{}`",
+        if n == 1 { "finding" } else { "findings" },
+        shown.join(", "),
+        if n == 1 { "it" } else { "them" },
+        outside.command
+    ))
+}
+
+/// The same as JSON: `{plan, dry_run, actions: [{id, kind, outcome, error}], outside_plan:
+/// {findings, command}}`.
 pub fn render_apply_json(
     plan: &Plan,
     outcomes: &std::collections::BTreeMap<String, crate::apply::Done>,
     dry_run: bool,
+    outside: &crate::apply::Outside,
 ) -> String {
     let actions: Vec<serde_json::Value> = plan
         .actions
@@ -291,6 +487,10 @@ pub fn render_apply_json(
         "plan": plan.digest,
         "dry_run": dry_run,
         "actions": actions,
+        "outside_plan": {
+            "findings": outside.findings,
+            "command": outside.command,
+        },
     }))
     .unwrap_or_default();
     text.push('\n');
@@ -302,6 +502,23 @@ mod tests {
     use super::*;
     use crate::model::plan::{ConfigEdit, FindingRef, GuardrailEffect, GuardrailHit};
     use crate::model::{Address, DriftKind, Severity};
+
+    #[test]
+    fn drift_outside_the_plan_is_one_line_with_the_command() {
+        let outside = |n: usize| crate::apply::Outside {
+            findings: (0..n).map(|i| format!("aws_vpc.v{i}")).collect(),
+            command: "driftgate plan --state terraform.tfstate".into(),
+        };
+        assert_eq!(outside_line(&outside(0)), None);
+        assert_eq!(
+            outside_line(&outside(1)).unwrap(),
+            "Drift outside this plan: 1 finding (aws_vpc.v0); plan it with `driftgate plan --state terraform.tfstate`"
+        );
+        assert_eq!(
+            outside_line(&outside(5)).unwrap(),
+            "Drift outside this plan: 5 findings (aws_vpc.v0, aws_vpc.v1, aws_vpc.v2, and 2 more); plan them with `driftgate plan --state terraform.tfstate`"
+        );
+    }
 
     /// An approver sees what they sign: each action, the guardrail holding one, and the diff
     /// of every configuration edit.
