@@ -1,8 +1,9 @@
 //! `driftgate apply PLAN --approve TOKEN [--dry-run]`: verify the plan (digest and expiry when
 //! it is read, then the token, the inputs and the live cloud: `apply::verify`), then execute its
 //! planned actions one by one, stop at the first failure, re-observe and say per action whether
-//! the drift is gone. Every refusal, action and outcome is audited. A second apply of the same
-//! plan, or a concurrent one, is refused.
+//! the drift is gone. Every refusal, action and outcome is audited, each write ahead of itself
+//! (an `intent` entry, then its outcome). A second apply of the same plan, or a concurrent one,
+//! is refused wherever the applied store (`--applied-store`) is shared.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
