@@ -466,6 +466,50 @@ pub enum Error {
         head: String,
     },
 
+    #[error("audit log `{path}` does not match its checkpoint: {kind}: {what}")]
+    #[diagnostic(
+        code(driftgate::audit::checkpoint_mismatch),
+        help(
+            "a checkpoint is a signed count and head of the log sent where the log's writers cannot rewrite it; keep the log and the checkpoints as evidence (docs/audit.md)"
+        )
+    )]
+    AuditCheckpointMismatch {
+        path: String,
+        /// `truncated`, `deleted`, `edited`, `reordered` or `forked`.
+        kind: String,
+        what: String,
+    },
+
+    #[error("audit checkpoints at `{source_shown}`: {reason}")]
+    #[diagnostic(
+        code(driftgate::audit::checkpoint),
+        help(
+            "give the log's key with --audit-key (or its public key with --audit-public-key) and where checkpoints go with --audit-checkpoint (docs/audit.md)"
+        )
+    )]
+    AuditCheckpoint {
+        source_shown: String,
+        reason: String,
+    },
+
+    #[error("a change was made in the cloud but could not be audited: {what}; the apply stopped")]
+    #[diagnostic(
+        code(driftgate::audit::unrecorded),
+        help(
+            "the change and the failure are in the fallback log {fallback}; fix the audit log, then append the fallback's entries by hand review (docs/audit.md)"
+        )
+    )]
+    AuditUnrecorded { what: String, fallback: String },
+
+    #[error("shared store `{location}`: {reason}")]
+    #[diagnostic(
+        code(driftgate::store),
+        help(
+            "a shared store (--applied-store, an --audit-checkpoint destination) is a SQLite file, a postgres:// URL or s3://bucket/prefix that every checkout reaches and this job may write (docs/approvals.md, docs/audit.md)"
+        )
+    )]
+    SharedStore { location: String, reason: String },
+
     // ---- remediation plans (src/plan) -------------------------------------------------------
     #[error("cannot read plan file `{path}`")]
     #[diagnostic(

@@ -30,5 +30,6 @@ pub mod provider;
 pub mod render;
 pub mod report;
 pub mod spec;
+pub mod store;
 
 pub use error::{Error, Result};

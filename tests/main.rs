@@ -13,6 +13,7 @@ mod docs;
 mod effects;
 mod formats;
 mod history;
+mod integrity;
 mod live;
 mod merge;
 mod messages;

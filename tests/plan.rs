@@ -176,6 +176,33 @@ fn plan_refuses_an_incomplete_scan_and_bad_flags() {
     }
 }
 
+/// A lifetime beyond a year, in any unit or too large for any integer, is a usage error with a
+/// message, never a panic (issue 16: `--ttl 3000000d` and `approve --expires 3000000d`
+/// panicked adding it to the clock, `--ttl 500d` was accepted).
+#[test]
+fn a_huge_ttl_or_expires_is_a_usage_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    for huge in [
+        "500d",
+        "8785h",
+        "3000000d",
+        "9223372036854775807s",
+        "99999999999999999999999d",
+    ] {
+        for args in [
+            vec!["plan", "--ttl", huge],
+            vec!["approve", "p.json", "--key", "k", "--expires", huge],
+        ] {
+            let o = run(&args, dir.path());
+            let err = text(&o.stderr);
+            assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+            assert!(!err.contains("panicked"), "{args:?}: {err}");
+            assert!(err.contains("at most a year"), "{args:?}: {err}");
+        }
+    }
+    assert!(!dir.path().join("driftgate.plan.json").exists());
+}
+
 /// `--accept` and import on the demo with its configuration (fixtures/config/probe, the same
 /// stack): the VPC's edited tag is taken into main.tf as a one-word diff, a block repeated by
 /// `count`/`for_each` is left to a person with its file and line, the unmanaged group, role

@@ -8,6 +8,7 @@
 
 pub mod aws;
 pub mod config;
+pub mod store;
 
 use std::collections::BTreeMap;
 

@@ -81,6 +81,20 @@ impl PublicKey {
     fn verifying(&self) -> Option<VerifyingKey> {
         VerifyingKey::from_bytes(&self.0).ok()
     }
+
+    /// Verifies an Ed25519 signature over `domain` followed by `payload` (the audit log's
+    /// checkpoints use their own domain, so no approval can pass for one).
+    pub fn verify_domain(&self, domain: &[u8], payload: &[u8], signature: &[u8]) -> bool {
+        let Ok(sig) = <[u8; 64]>::try_from(signature) else {
+            return false;
+        };
+        let mut m = domain.to_vec();
+        m.extend_from_slice(payload);
+        self.verifying().is_some_and(|k| {
+            k.verify_strict(&m, &ed25519_dalek::Signature::from_bytes(&sig))
+                .is_ok()
+        })
+    }
 }
 
 /// One approver of the policy's `approval` block.
@@ -201,6 +215,13 @@ impl KeyFile {
             .and_then(|b| b.try_into().ok())
             .ok_or("its `seed` is not 32 bytes of base64")?;
         Ok(KeyFile::from_seed(name, seed))
+    }
+
+    /// Signs `domain` followed by `payload` (see [`PublicKey::verify_domain`]).
+    pub fn sign_domain(&self, domain: &[u8], payload: &[u8]) -> [u8; 64] {
+        let mut m = domain.to_vec();
+        m.extend_from_slice(payload);
+        self.key.sign(&m).to_bytes()
     }
 
     /// Signs an approval of the plan with this digest until `expires`.

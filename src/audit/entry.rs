@@ -41,16 +41,20 @@ pub enum Outcome {
     Failed,
     /// Not attempted (an action after a failed one, a manual action).
     Skipped,
+    /// About to be attempted: `apply` appends one before each write to the cloud (write-ahead),
+    /// and the call's outcome after it.
+    Intent,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 6] = [
+    pub const ALL: [Outcome; 7] = [
         Outcome::Ok,
         Outcome::Drift,
         Outcome::Incomplete,
         Outcome::Refused,
         Outcome::Failed,
         Outcome::Skipped,
+        Outcome::Intent,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +65,7 @@ impl Outcome {
             Outcome::Refused => "refused",
             Outcome::Failed => "failed",
             Outcome::Skipped => "skipped",
+            Outcome::Intent => "intent",
         }
     }
 }

@@ -20,6 +20,8 @@ pub struct Appended {
     pub seq: u64,
     /// The new head: the hash of the line just written.
     pub hash: String,
+    /// The entry's `prev`: the head before it.
+    pub prev: String,
 }
 
 impl Log {
@@ -84,7 +86,7 @@ impl Log {
             }
         };
         let record = entry
-            .to_record(seq, prev)
+            .to_record(seq, prev.clone())
             .map_err(|e| self.write_error(e))?;
         let mut line = record.canonical();
         let hash = hash_line(&line);
@@ -97,7 +99,7 @@ impl Log {
         if created && let Some(dir) = &dir {
             sync_dir(dir);
         }
-        Ok(Appended { seq, hash })
+        Ok(Appended { seq, hash, prev })
     }
 
     /// The whole file. A missing log is [`Error::AuditMissing`].

@@ -27,9 +27,11 @@
 //! # Ok(()) }
 //! ```
 
+pub mod checkpoint;
 mod entry;
 mod log;
 pub mod show;
+pub mod sink;
 pub mod verify;
 
 pub use entry::{ActionRef, Entry, Origin, Outcome, Record};

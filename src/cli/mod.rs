@@ -190,6 +190,18 @@ pub struct ApplyArgs {
     pub format: Format,
     #[command(flatten)]
     pub notify: NotifyArgs,
+    #[command(flatten)]
+    pub checkpoint: CheckpointArgs,
+    /// Where the applied markers and the apply lock live, shared by every checkout: a SQLite
+    /// file, postgres://... or s3://bucket/prefix. Default: ./.driftgate (this checkout only;
+    /// a warning under CI).
+    #[arg(
+        long,
+        value_name = "FILE|URL",
+        env = "DRIFTGATE_APPLIED_STORE",
+        hide_env_values = true
+    )]
+    pub applied_store: Option<String>,
 }
 
 /// Where `plan` and `apply` report (besides the policy's `notify` blocks).
@@ -224,9 +236,58 @@ pub enum AuditCommand {
         /// which also detects a tail cut off after the anchor was taken.
         #[arg(long, value_name = "HASH")]
         anchor: Option<String>,
+        /// Signed checkpoints of the log (a file, s3://bucket/prefix or postgres://...): the
+        /// log must match every one; a truncated, deleted, edited, reordered or forked log is
+        /// named as such (exit 1).
+        #[arg(long, value_name = "FILE|URL")]
+        checkpoint: Option<String>,
+        /// The log key's public key (`ed25519:...`) the checkpoints must be signed by.
+        /// Default: the public half of --audit-key.
+        #[arg(long, value_name = "KEY", env = "DRIFTGATE_AUDIT_PUBLIC_KEY")]
+        audit_public_key: Option<String>,
+        /// The log key (a `driftgate keygen` file), for its public half.
+        #[arg(long, value_name = "FILE", env = "DRIFTGATE_AUDIT_KEY")]
+        audit_key: Option<PathBuf>,
     },
+    /// Sign a checkpoint of the log (entry count, head hash, time) with the log key and send
+    /// it to every --audit-checkpoint destination.
+    Checkpoint(CheckpointArgs),
     /// Show the log's entries, filtered.
     Show(AuditShowArgs),
+}
+
+/// The log key and where checkpoints go (`apply` and `audit checkpoint`).
+#[derive(Debug, Clone, Args)]
+pub struct CheckpointArgs {
+    /// The log key (Ed25519, made with `driftgate keygen --name auditlog --out FILE`): signs a
+    /// checkpoint of the audit log after every apply. Keep it where the plan authors cannot
+    /// read it (a protected CI secret).
+    #[arg(long, value_name = "FILE", env = "DRIFTGATE_AUDIT_KEY")]
+    pub audit_key: Option<PathBuf>,
+    /// Where checkpoints go: a file (one a line), an https:// webhook, s3://bucket/prefix or
+    /// postgres://... Repeat, or separate with commas.
+    #[arg(
+        long = "audit-checkpoint",
+        value_name = "DEST",
+        env = "DRIFTGATE_AUDIT_CHECKPOINT",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub audit_checkpoint: Vec<String>,
+}
+
+impl CheckpointArgs {
+    pub fn options(&self) -> Result<ops::checkpoint::CheckpointOptions, Error> {
+        Ok(ops::checkpoint::CheckpointOptions {
+            key: self.audit_key.clone(),
+            dests: self
+                .audit_checkpoint
+                .iter()
+                .filter(|d| !d.trim().is_empty())
+                .map(|d| crate::audit::sink::Dest::parse(d.trim()))
+                .collect::<Result<_, _>>()?,
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -234,7 +295,7 @@ pub struct AuditShowArgs {
     /// Only entries of this command (scan, plan, apply, ...).
     #[arg(long, value_name = "COMMAND")]
     pub command: Option<String>,
-    /// Only entries with this outcome (ok, drift, incomplete, refused, failed, skipped).
+    /// Only entries with this outcome (ok, drift, incomplete, refused, failed, skipped, intent).
     #[arg(long, value_name = "OUTCOME")]
     pub outcome: Option<crate::audit::Outcome>,
     /// Only entries at or after this time: RFC 3339 (2026-12-01T09:30:00Z) or a date
@@ -417,24 +478,39 @@ pub struct PlanArgs {
     pub color: ColorChoice,
 }
 
-/// `30m`, `24h`, `7d`, `90s`: a positive whole number and a unit.
+/// The longest lifetime `--ttl` and `approve --expires` accept: a year (366 days, so that a
+/// year from any date fits), measured as a duration whatever unit it is written in.
+pub const MAX_TTL: time::Duration = time::Duration::days(366);
+
+/// `30m`, `24h`, `7d`, `90s`: a positive whole number and a unit, at most [`MAX_TTL`]. Every
+/// step is checked arithmetic: a number too large for any integer is the same usage error as
+/// `500d`, never a panic (and never a time past the calendar's end when added to the clock).
 pub fn parse_ttl(s: &str) -> Result<time::Duration, String> {
     let bad = || format!("`{s}` is not a duration like 30m, 24h or 7d");
+    let too_long = || {
+        format!(
+            "`{s}`: a lifetime must be positive and at most a year ({} days)",
+            MAX_TTL.whole_days()
+        )
+    };
     let split = s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-    let n: i64 = s[..split].parse().map_err(|_| bad())?;
-    let d = match &s[split..] {
-        "s" => time::Duration::seconds(n),
-        "m" => time::Duration::minutes(n),
-        "h" => time::Duration::hours(n),
-        "d" => time::Duration::days(n),
+    if split == 0 {
+        return Err(bad());
+    }
+    let unit: i64 = match &s[split..] {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
         _ => return Err(bad()),
     };
-    if n <= 0 || n > 366 * 24 * 3600 {
-        return Err(format!(
-            "`{s}`: a plan's lifetime must be positive and at most a year"
-        ));
+    // All digits: a parse failure here is an overflow, i.e. far more than a year.
+    let n: i64 = s[..split].parse().map_err(|_| too_long())?;
+    let seconds = n.checked_mul(unit).ok_or_else(too_long)?;
+    if seconds <= 0 || seconds > MAX_TTL.whole_seconds() {
+        return Err(too_long());
     }
-    Ok(d)
+    Ok(time::Duration::seconds(seconds))
 }
 
 #[derive(Debug, Args)]
@@ -722,6 +798,13 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
                 format: args.format.into(),
                 notify: args.notify.urls,
                 notify_format: args.notify.notify_format,
+                checkpoint: args.checkpoint.options()?,
+                applied_store: args
+                    .applied_store
+                    .as_deref()
+                    .map(crate::store::Location::parse)
+                    .transpose()?,
+                ci: std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false"),
             };
             runtime.block_on(ops::apply::run(&options, &settings))
         }
@@ -746,7 +829,18 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
         Command::Audit(args) => {
             let settings = settings_from_env(ColorChoice::Never, audit_log);
             let request = match args.command {
-                AuditCommand::Verify { anchor } => ops::audit::AuditRequest::Verify { anchor },
+                AuditCommand::Verify {
+                    anchor,
+                    checkpoint,
+                    audit_public_key,
+                    audit_key,
+                } => ops::audit::AuditRequest::Verify {
+                    anchor,
+                    checkpoint,
+                    public_key: audit_public_key,
+                    key: audit_key,
+                },
+                AuditCommand::Checkpoint(a) => ops::audit::AuditRequest::Checkpoint(a.options()?),
                 AuditCommand::Show(a) => ops::audit::AuditRequest::Show {
                     command: a.command,
                     outcome: a.outcome,
@@ -754,7 +848,7 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
                     format: a.format.into(),
                 },
             };
-            ops::audit::run(&request, &settings)
+            runtime.block_on(ops::audit::run(&request, &settings))
         }
         Command::Report(args) => {
             let settings = settings_from_env(ColorChoice::Never, audit_log);
@@ -768,6 +862,84 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
                 last: args.last,
             };
             runtime.block_on(ops::history::run(&options, &settings))
+        }
+    }
+}
+
+#[cfg(test)]
+mod ttl_tests {
+    use super::{MAX_TTL, parse_ttl};
+    use proptest::prelude::*;
+
+    #[test]
+    fn edges_of_the_ttl() {
+        for ok in [
+            "1s",
+            "30m",
+            "24h",
+            "7d",
+            "366d",
+            "8784h",
+            "527040m",
+            "31622400s",
+        ] {
+            assert!(parse_ttl(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "500d",
+            "367d",
+            "8785h",
+            "31622401s",
+            "3000000d",
+            "106751991167300d",
+            "9223372036854775807s",
+            "9223372036854775808s",
+            "99999999999999999999999999999d",
+            "0s",
+            "0d",
+            "-1d",
+            "d",
+            "",
+            "1",
+            "1w",
+            "1dd",
+            "+1d",
+        ] {
+            assert!(parse_ttl(bad).is_err(), "{bad}");
+        }
+        assert!(
+            parse_ttl("3000000d")
+                .unwrap_err()
+                .contains("at most a year")
+        );
+    }
+
+    proptest! {
+        /// Any text: an error or a positive lifetime of at most a year, never a panic.
+        #[test]
+        fn any_text_parses_to_a_bounded_lifetime_or_an_error(s in "\\PC{0,40}") {
+            if let Ok(d) = parse_ttl(&s) {
+                prop_assert!(d.is_positive() && d <= MAX_TTL);
+            }
+        }
+
+        /// Any number with any unit: accepted exactly when the duration it names (computed
+        /// without overflow) is positive and at most a year.
+        #[test]
+        fn a_number_and_a_unit_is_accepted_iff_within_a_year(
+            n in prop_oneof![0u128..=1_000_000u128, any::<u128>()],
+            unit in prop::sample::select(vec![("s", 1u128), ("m", 60), ("h", 3600), ("d", 86_400)]),
+        ) {
+            let text = format!("{n}{}", unit.0);
+            let seconds = n.checked_mul(unit.1);
+            let within = seconds.is_some_and(|s| s > 0 && s <= MAX_TTL.whole_seconds() as u128);
+            let got = parse_ttl(&text);
+            prop_assert_eq!(got.is_ok(), within, "{}", text);
+            if let (Ok(d), Some(s)) = (got, seconds) {
+                prop_assert_eq!(d.whole_seconds() as u128, s);
+                let far = time::macros::datetime!(9000-01-01 0:00 UTC);
+                prop_assert!(far.checked_add(d).is_some());
+            }
         }
     }
 }

@@ -1,18 +1,20 @@
 //! `driftgate apply PLAN --approve TOKEN [--dry-run]`: verify the plan (digest and expiry when
 //! it is read, then the token, the inputs and the live cloud: `apply::verify`), then execute its
 //! planned actions one by one, stop at the first failure, re-observe and say per action whether
-//! the drift is gone. Every refusal, action and outcome is audited. A second apply of the same
-//! plan, or a concurrent one, is refused.
+//! the drift is gone. Every refusal, action and outcome is audited, each write ahead of itself
+//! (an `intent` entry, then its outcome). A second apply of the same plan, or a concurrent one,
+//! is refused wherever the applied store (`--applied-store`) is shared.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::path::{Path as FsPath, PathBuf};
+use std::path::PathBuf;
+use std::rc::Rc;
 
 use crate::apply::{self, Done, Refusal, VerifiedPlan, aws::Clients};
 use crate::audit::{ActionRef, Entry, Log, Outcome as Audited};
 use crate::error::{Error, Result};
 use crate::model::plan::{Action, ActionKind, Arg, Call, Plan};
 use crate::model::{DriftKind, RecordedState, Secret, Segment, Value};
+use crate::ops::checkpoint::Tracked;
 use crate::ops::scan::{Evaluation, ScanOptions};
 use crate::ops::{Outcome, ReportFormat, Settings};
 use crate::plan::{self, PlanOptions};
@@ -34,6 +36,12 @@ pub struct ApplyOptions {
     /// `--notify URL` (repeatable) and `--notify-format`.
     pub notify: Vec<String>,
     pub notify_format: Option<crate::notify::Format>,
+    /// `--audit-key` and `--audit-checkpoint`: a signed checkpoint after the apply.
+    pub checkpoint: super::checkpoint::CheckpointOptions,
+    /// `--applied-store`: where the applied markers and the lock live (default: `./.driftgate`).
+    pub applied_store: Option<crate::store::Location>,
+    /// Running under CI (`CI=true`): a missing shared store is warned about.
+    pub ci: bool,
 }
 
 fn action_ref(a: &Action) -> ActionRef {
@@ -42,55 +50,6 @@ fn action_ref(a: &Action) -> ActionRef {
         kind: a.kind.as_str().to_string(),
         address: a.address.as_ref().map(ToString::to_string),
         resource_id: Some(a.resource_id.clone()),
-    }
-}
-
-/// Holds `.driftgate/apply.lock` for the whole apply: a second apply waits for nothing and is
-/// refused. Released when dropped (and by the kernel when the process ends).
-struct ApplyLock {
-    _file: File,
-    applied: PathBuf,
-}
-
-impl ApplyLock {
-    fn take(dir: &FsPath, digest: &str) -> Result<std::result::Result<ApplyLock, String>> {
-        let io = |e: std::io::Error| Error::Write {
-            path: dir.display().to_string(),
-            source: e,
-        };
-        std::fs::create_dir_all(dir.join("applied")).map_err(io)?;
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join("apply.lock"))
-            .map_err(io)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Ok(Err("another `driftgate apply` is running here".into()));
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
-        }
-        let name = digest.trim_start_matches("sha256:");
-        Ok(Ok(ApplyLock {
-            _file: file,
-            applied: dir.join("applied").join(name),
-        }))
-    }
-
-    /// When this plan was applied, if it was.
-    fn applied_at(&self) -> Option<String> {
-        std::fs::read_to_string(&self.applied)
-            .ok()
-            .map(|s| s.trim().to_string())
-    }
-
-    fn mark_applied(&self, at: &str) -> Result<()> {
-        std::fs::write(&self.applied, format!("{at}\n")).map_err(|source| Error::Write {
-            path: self.applied.display().to_string(),
-            source,
-        })
     }
 }
 
@@ -194,8 +153,37 @@ struct Note {
 
 pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
     super::notify::check_urls(&o.notify)?;
+    let checkpoints = o.checkpoint.enabled()?;
+    let store = match &o.applied_store {
+        Some(l) => l.clone(),
+        None => {
+            if o.ci {
+                eprintln!(
+                    "warning: no --applied-store (DRIFTGATE_APPLIED_STORE): the applied markers and the apply lock are in this checkout's .driftgate/ only, so another checkout can apply this plan again (docs/approvals.md)"
+                );
+            }
+            crate::store::local(&settings.cwd)
+        }
+    };
     let note = std::cell::RefCell::new(Note::default());
-    let result = execute(o, settings, &note).await;
+    let log = Tracked::new(Log::open(&settings.audit_log));
+    let held = std::cell::RefCell::new(None);
+    let mut result = execute(o, settings, &note, &log, &store, &held).await;
+    if let Some(held) = held
+        .take()
+        .and_then(|h: Rc<apply::store::Held>| Rc::into_inner(h))
+        && let Err(e) = held.release().await
+    {
+        eprintln!("error: the apply lock was not released: {e}");
+        result = result.and(Err(e));
+    }
+    // A signed checkpoint of the head this run's last append returned.
+    if checkpoints && let Some(head) = log.last() {
+        let written = super::checkpoint::write(&o.checkpoint, log.log(), &head, settings.now).await;
+        if let Err(e) = written {
+            result = result.and(Err(e));
+        }
+    }
     let note = note.into_inner();
     if let Some(message) = &note.message {
         let targets = super::notify::targets(&o.notify, o.notify_format, &note.policy_targets);
@@ -208,8 +196,10 @@ async fn execute(
     o: &ApplyOptions,
     settings: &Settings,
     note: &std::cell::RefCell<Note>,
+    log: &Tracked,
+    store: &crate::store::Location,
+    held: &std::cell::RefCell<Option<Rc<apply::store::Held>>>,
 ) -> Result<Outcome> {
-    let log = Log::open(&settings.audit_log);
     let origin = settings.audit_origin();
     let shown = super::display_path(&o.plan);
     let refuse_as = |plan: Option<&str>, refusal: Option<&Refusal>, reason: String| {
@@ -246,11 +236,17 @@ async fn execute(
         Err(e) => return refuse(None, e.to_string()),
     };
     let digest = plan.digest.clone();
-    let lock = match ApplyLock::take(&settings.cwd.join(".driftgate"), &digest)? {
-        Ok(l) => l,
+    let holder = format!(
+        "{} at {}",
+        origin.actor,
+        crate::plan::wire::format_time(settings.now)
+    );
+    let lock = match apply::store::take(store, &digest, &holder).await? {
+        Ok(l) => Rc::new(l),
         Err(why) => return refuse(Some(&digest), why),
     };
-    if let Some(at) = lock.applied_at() {
+    *held.borrow_mut() = Some(lock.clone());
+    if let Some(at) = lock.applied_at().await? {
         return refuse(Some(&digest), Refusal::AlreadyApplied { at }.to_string());
     }
     // The approvals first: without them nothing else is worth a call to AWS. Approvers come
@@ -384,59 +380,150 @@ async fn execute(
     for a in &verified.plan().actions {
         outcomes.insert(a.id.clone(), Done::LeftForAPerson);
     }
-    for a in verified.executable() {
-        if failed {
-            outcomes.insert(a.id.clone(), Done::NotAttempted);
-            log.append(
-                &Entry::new(&origin, "apply", Audited::Skipped)
+    // Write-ahead: an `intent` entry before each write, its outcome after it. A write whose
+    // intent cannot be appended is not made. Once anything was written (`changed`), an entry
+    // that cannot be appended stops the apply: it goes to the fallback log, and the plan is
+    // still marked applied below.
+    let fallback = settings.cwd.join(".driftgate").join("audit.fallback.jsonl");
+    let record = |entry: &Entry, changed: bool| -> Result<()> {
+        match log.append(entry) {
+            Ok(_) => Ok(()),
+            Err(e) if !changed => Err(e),
+            Err(e) => Err(unrecorded(entry, &e, &fallback, &settings.audit_log)),
+        }
+    };
+    let mut changed = false;
+    let run_result: Result<()> = 'run: {
+        for a in verified.executable() {
+            if failed {
+                outcomes.insert(a.id.clone(), Done::NotAttempted);
+                let e = Entry::new(&origin, "apply", Audited::Skipped)
                     .plan(&digest)
                     .action(action_ref(a))
-                    .reason("not attempted: an earlier action failed"),
-            )?;
-            continue;
-        }
-        let c = clients
-            .entry(a.region.clone())
-            .or_insert_with(|| Clients::new(&sdk, a.region.as_deref()));
-        let mut error = None;
-        for call in &a.calls {
-            if let Call::ConfigEdit { .. } = call {
-                let dir = ev.config.as_ref().map(|(d, _)| d.as_path());
-                match dir.map(|d| apply::config::run(d, call)) {
-                    Some(Ok(())) => continue,
-                    Some(Err(e)) => error = Some(e),
-                    None => error = Some("no configuration directory was given".into()),
+                    .reason("not attempted: an earlier action failed");
+                if let Err(e) = record(&e, changed) {
+                    break 'run Err(e);
                 }
-                break;
+                continue;
             }
-            if let Err(e) = apply::aws::run(c, call, &resolve).await {
-                let secrets = restored.lock().map(|r| r.clone()).unwrap_or_default();
-                error = Some(crate::mask::scrub_known(&e.to_string(), &secrets));
-                break;
-            }
-        }
-        match error {
-            Some(e) => {
-                failed = true;
-                log.append(
-                    &Entry::new(&origin, "apply", Audited::Failed)
+            let c = clients
+                .entry(a.region.clone())
+                .or_insert_with(|| Clients::new(&sdk, a.region.as_deref()));
+            let mut error = None;
+            // An instance this action stopped and has not started again.
+            let mut stopped: Option<String> = None;
+            // The first entry that could not be appended (the apply stops after this action).
+            let mut lost: Option<Error> = None;
+            for (i, call) in a.calls.iter().enumerate() {
+                let step = |outcome: Audited| {
+                    Entry::new(&origin, "apply", outcome)
                         .plan(&digest)
                         .action(action_ref(a))
-                        .reason(e.clone()),
-                )?;
-                outcomes.insert(a.id.clone(), Done::Failed(e));
+                        .detail("call", call.api())
+                        .detail("call_index", (i + 1).to_string())
+                };
+                if let Err(e) = record(&step(Audited::Intent), changed) {
+                    lost = Some(e);
+                    break;
+                }
+                changed = true;
+                let result = run_call(call, c, &resolve, &restored, &ev).await;
+                let done = match &result {
+                    Ok(()) => step(Audited::Ok),
+                    Err(e) => step(Audited::Failed).reason(e.clone()),
+                };
+                if let Err(e) = record(&done, changed) {
+                    lost = Some(e);
+                    break;
+                }
+                match (result, call) {
+                    (Ok(()), Call::Ec2StopInstances { instance_id }) => {
+                        stopped = Some(instance_id.clone());
+                    }
+                    (Ok(()), Call::Ec2StartInstances { instance_id })
+                        if stopped.as_ref() == Some(instance_id) =>
+                    {
+                        stopped = None;
+                    }
+                    (Ok(()), _) => {}
+                    (Err(e), _) => {
+                        error = Some(e);
+                        break;
+                    }
+                }
             }
-            None => {
-                log.append(
-                    &Entry::new(&origin, "apply", Audited::Ok)
+            // Compensation: an action that stops between stop and start (a failed step, or a
+            // log that failed) starts the instance again. Its entries go to the audit log, or,
+            // once that has failed, to the fallback log: a stopped instance is worse.
+            let interrupted = error.is_some() || lost.is_some();
+            if let Some(call) = compensation(stopped.as_deref()).filter(|_| interrupted) {
+                let step = |outcome: Audited| {
+                    Entry::new(&origin, "apply", outcome)
                         .plan(&digest)
-                        .action(action_ref(a)),
-                )?;
-                outcomes.insert(a.id.clone(), Done::Verified);
+                        .action(action_ref(a))
+                        .detail("call", call.api())
+                        .detail(
+                            "compensation",
+                            "start again the instance the failed action stopped",
+                        )
+                };
+                let intent = step(Audited::Intent);
+                match &lost {
+                    Some(e) => drop(unrecorded(&intent, e, &fallback, &settings.audit_log)),
+                    None => lost = record(&intent, changed).err(),
+                }
+                let result = run_call(&call, c, &resolve, &restored, &ev).await;
+                let done = match &result {
+                    Ok(()) => step(Audited::Ok),
+                    Err(e) => step(Audited::Failed).reason(e.clone()),
+                };
+                match &lost {
+                    Some(e) => drop(unrecorded(&done, e, &fallback, &settings.audit_log)),
+                    None => lost = record(&done, changed).err(),
+                }
+                let id = stopped.as_deref().unwrap_or_default();
+                let told = match result {
+                    Ok(()) => format!("{id} was started again"),
+                    Err(why) => format!(
+                        "{id} could not be started again ({why}): it is stopped, start it by hand"
+                    ),
+                };
+                match &mut error {
+                    Some(e) => e.push_str(&format!("; {told}")),
+                    None => eprintln!("{told}"),
+                }
+            }
+            if let Some(e) = lost {
+                break 'run Err(e);
+            }
+            let entry = match &error {
+                Some(e) => {
+                    failed = true;
+                    outcomes.insert(a.id.clone(), Done::Failed(e.clone()));
+                    Entry::new(&origin, "apply", Audited::Failed)
+                        .plan(&digest)
+                        .action(action_ref(a))
+                        .reason(e.clone())
+                }
+                None => {
+                    outcomes.insert(a.id.clone(), Done::Verified);
+                    Entry::new(&origin, "apply", Audited::Ok)
+                        .plan(&digest)
+                        .action(action_ref(a))
+                }
+            };
+            if let Err(e) = record(&entry, changed) {
+                break 'run Err(e);
             }
         }
+        Ok(())
+    };
+    // The cloud changed (or every action ran): this plan is applied, whatever comes next.
+    if changed || run_result.is_ok() {
+        lock.mark_applied(&crate::plan::wire::format_time(settings.now))
+            .await?;
     }
-    lock.mark_applied(&crate::plan::wire::format_time(settings.now))?;
+    run_result?;
 
     // Re-observe: is each executed action's drift gone?
     let after = super::scan::evaluate(&scan, settings).await?;
@@ -495,6 +582,67 @@ fn other_account(planned: &str, now: Option<&str>) -> Option<String> {
         None => Some(format!(
             "the plan was made in AWS account {want}; the account of these credentials cannot be told (STS did not answer)"
         )),
+    }
+}
+
+/// Runs one call of an action: a configuration edit, or an AWS write (its error scrubbed of
+/// every value restored from the state).
+async fn run_call(
+    call: &Call,
+    c: &Clients,
+    resolve: apply::aws::Resolve<'_>,
+    restored: &std::sync::Mutex<Vec<String>>,
+    ev: &Evaluation,
+) -> std::result::Result<(), String> {
+    if let Call::ConfigEdit { .. } = call {
+        let dir = ev.config.as_ref().map(|(d, _)| d.as_path());
+        return match dir.map(|d| apply::config::run(d, call)) {
+            Some(r) => r,
+            None => Err("no configuration directory was given".into()),
+        };
+    }
+    apply::aws::run(c, call, resolve).await.map_err(|e| {
+        let secrets = restored.lock().map(|r| r.clone()).unwrap_or_default();
+        crate::mask::scrub_known(&e.to_string(), &secrets)
+    })
+}
+
+/// The compensating step of an action that failed after stopping an instance it had not
+/// started again: start it.
+fn compensation(stopped: Option<&str>) -> Option<Call> {
+    stopped.map(|id| Call::Ec2StartInstances {
+        instance_id: id.to_string(),
+    })
+}
+
+/// An entry that could not be appended after the cloud changed: it goes to the fallback log
+/// (`.driftgate/audit.fallback.jsonl`), else to stderr, and the apply stops with this error.
+fn unrecorded(
+    entry: &Entry,
+    error: &Error,
+    fallback: &std::path::Path,
+    audit_log: &std::path::Path,
+) -> Error {
+    let entry = entry
+        .clone()
+        .detail("unrecorded_in", audit_log.display().to_string())
+        .detail("audit_error", error.to_string());
+    let shown = fallback.display().to_string();
+    let fallback_shown = match Log::open(fallback).append(&entry) {
+        Ok(_) => shown,
+        Err(e) => {
+            if let Ok(r) = entry.to_record(0, crate::audit::GENESIS.to_string()) {
+                eprintln!(
+                    "unaudited entry: {}",
+                    String::from_utf8_lossy(&r.canonical())
+                );
+            }
+            format!("(none: {shown} could not be written either: {e}; the entry is on stderr)")
+        }
+    };
+    Error::AuditUnrecorded {
+        what: error.to_string(),
+        fallback: fallback_shown,
     }
 }
 

@@ -11,8 +11,17 @@ use crate::render;
 /// What `driftgate audit` was asked for.
 #[derive(Debug, Clone)]
 pub enum AuditRequest {
-    /// Check the chain; `anchor`: a head hash recorded earlier that must still be in the log.
-    Verify { anchor: Option<String> },
+    /// Check the chain; `anchor`: a head hash recorded earlier that must still be in the log;
+    /// `checkpoint`: where signed checkpoints are, signed by `public_key` (or the public half
+    /// of `key`).
+    Verify {
+        anchor: Option<String>,
+        checkpoint: Option<String>,
+        public_key: Option<String>,
+        key: Option<std::path::PathBuf>,
+    },
+    /// Sign and send a checkpoint.
+    Checkpoint(super::checkpoint::CheckpointOptions),
     /// Show the entries that pass the filters.
     Show {
         command: Option<String>,
@@ -23,9 +32,21 @@ pub enum AuditRequest {
     },
 }
 
-pub fn run(request: &AuditRequest, settings: &Settings) -> Result<Outcome> {
+pub async fn run(request: &AuditRequest, settings: &Settings) -> Result<Outcome> {
     match request {
-        AuditRequest::Verify { anchor } => verify(settings, anchor.as_deref()),
+        AuditRequest::Verify {
+            checkpoint: Some(source),
+            anchor,
+            public_key,
+            key,
+        } => {
+            if anchor.is_some() {
+                verify(settings, anchor.as_deref())?;
+            }
+            verify_checkpoints(settings, source, public_key.as_deref(), key.as_deref()).await
+        }
+        AuditRequest::Verify { anchor, .. } => verify(settings, anchor.as_deref()),
+        AuditRequest::Checkpoint(options) => checkpoint(options, settings).await,
         AuditRequest::Show {
             command,
             outcome,
@@ -67,6 +88,110 @@ fn verify(settings: &Settings, anchor: Option<&str>) -> Result<Outcome> {
             head,
         }),
     }
+}
+
+/// `audit verify --checkpoint`: every checkpoint signed by the pinned log key, and the log
+/// matching each of them.
+async fn verify_checkpoints(
+    settings: &Settings,
+    source: &str,
+    public_key: Option<&str>,
+    key: Option<&std::path::Path>,
+) -> Result<Outcome> {
+    let pinned: crate::approval::PublicKey = match (public_key, key) {
+        (Some(p), _) => p
+            .trim()
+            .parse()
+            .map_err(|e| Error::Usage(format!("--audit-public-key: {e}")))?,
+        (None, Some(k)) => super::approve::read_key(k)?.public(),
+        (None, None) => {
+            return Err(Error::Usage(
+                "--checkpoint needs the log key it is signed by: --audit-public-key ed25519:... (or --audit-key FILE)"
+                    .into(),
+            ));
+        }
+    };
+    let cps = audit::sink::read(source).await?;
+    for c in &cps {
+        c.verify(&pinned).map_err(|reason| Error::AuditCheckpoint {
+            source_shown: audit::sink::Dest::parse(source)
+                .map(|d| d.shown())
+                .unwrap_or_default(),
+            reason,
+        })?;
+    }
+    let log = Log::open(&settings.audit_log);
+    let shown = super::display_path(log.path());
+    let bytes = match log.read_bytes() {
+        Ok(b) => Some(b),
+        Err(Error::AuditMissing { .. }) => None,
+        Err(e) => return Err(e),
+    };
+    match audit::checkpoint::check(bytes.as_deref(), &cps) {
+        Ok(m) => {
+            render::emit(
+                &format!(
+                    "audit log {shown}: {} entr{}, chain intact, matches {} checkpoint{} (the newest signed {} entries)\nhead {}\n",
+                    m.entries,
+                    if m.entries == 1 { "y" } else { "ies" },
+                    m.checkpoints,
+                    if m.checkpoints == 1 { "" } else { "s" },
+                    m.covered,
+                    m.head
+                ),
+                None,
+            )?;
+            Ok(Outcome::Clean)
+        }
+        Err((kind, what)) => Err(Error::AuditCheckpointMismatch {
+            path: shown,
+            kind: kind.as_str().to_string(),
+            what,
+        }),
+    }
+}
+
+/// `audit checkpoint`: the log must verify; an entry says a checkpoint was taken, and the
+/// checkpoint signs the head that append returned.
+async fn checkpoint(
+    options: &super::checkpoint::CheckpointOptions,
+    settings: &Settings,
+) -> Result<Outcome> {
+    if !options.enabled()? {
+        return Err(Error::Usage(
+            "audit checkpoint needs --audit-key FILE and --audit-checkpoint DEST".into(),
+        ));
+    }
+    let log = Log::open(&settings.audit_log);
+    let shown = super::display_path(log.path());
+    let bytes = match log.read_bytes() {
+        Ok(b) => b,
+        Err(Error::AuditMissing { .. }) => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    if let Err(Problem::Entry { line, seq, what }) = audit::verify(&bytes, None) {
+        return Err(Error::AuditBroken {
+            path: shown,
+            line,
+            seq,
+            what,
+        });
+    }
+    let mut entry =
+        Entry::new(&settings.audit_origin(), "audit", audit::Outcome::Ok).reason("checkpoint");
+    for d in &options.dests {
+        entry = entry.detail(format!("checkpoint_to:{}", d.shown()), "sent");
+    }
+    let head = log.append(&entry)?;
+    let cp = super::checkpoint::write(options, &log, &head, settings.now).await?;
+    render::emit(
+        &format!(
+            "checkpoint of audit log {shown}: {} entries, head {}\n",
+            cp.entries, cp.head
+        ),
+        None,
+    )?;
+    Ok(Outcome::Clean)
 }
 
 fn show(

@@ -8,6 +8,7 @@
 pub mod apply;
 pub mod approve;
 pub mod audit;
+pub mod checkpoint;
 pub mod history;
 pub mod merge;
 pub mod notify;

@@ -23,10 +23,17 @@ pub struct ThrottlingProxy {
     state: Arc<State>,
 }
 
+/// Run once, just before the first write request (an action that is not Describe*, List* or
+/// Get*) is forwarded.
+type Hook = Box<dyn Fn() + Send + Sync>;
+
 #[derive(Default)]
 struct State {
     /// Answer requests for this API action (`PutRolePolicy`) with AccessDenied, always.
     deny: Option<String>,
+    before_first_write: Option<Hook>,
+    /// Write requests forwarded.
+    writes: AtomicU64,
     requests: AtomicU64,
     throttled_ec2: AtomicU64,
     throttled_iam: AtomicU64,
@@ -45,13 +52,42 @@ impl ThrottlingProxy {
         Self::with(upstream_port, u64::MAX, Some(action.to_string()))
     }
 
+    /// Forward to `upstream_port`, running `hook` just before the first write request is
+    /// forwarded (to break something while a write is in flight).
+    pub fn before_first_write(
+        upstream_port: u16,
+        hook: impl Fn() + Send + Sync + 'static,
+    ) -> ThrottlingProxy {
+        Self::build(
+            upstream_port,
+            State {
+                before_first_write: Some(Box::new(hook)),
+                ..State::default()
+            },
+            u64::MAX,
+        )
+    }
+
+    /// Write requests (not Describe*, List*, Get*) forwarded so far.
+    pub fn writes(&self) -> u64 {
+        self.state.writes.load(Ordering::SeqCst)
+    }
+
     fn with(upstream_port: u16, every: u64, deny: Option<String>) -> ThrottlingProxy {
+        Self::build(
+            upstream_port,
+            State {
+                deny,
+                ..State::default()
+            },
+            every,
+        )
+    }
+
+    fn build(upstream_port: u16, state: State, every: u64) -> ThrottlingProxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let port = listener.local_addr().expect("local address").port();
-        let state = Arc::new(State {
-            deny,
-            ..State::default()
-        });
+        let state = Arc::new(state);
         let shared = state.clone();
         std::thread::spawn(move || {
             for conn in listener.incoming() {
@@ -175,6 +211,18 @@ fn serve(
         return client.flush();
     }
 
+    let action = String::from_utf8_lossy(&body)
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("Action=").map(str::to_string))
+        .unwrap_or_default();
+    let write = !action.is_empty()
+        && !["Describe", "List", "Get"]
+            .iter()
+            .any(|p| action.starts_with(p));
+    let first_write = write && state.writes.fetch_add(1, Ordering::SeqCst) == 0;
+    if first_write && let Some(hook) = &state.before_first_write {
+        hook();
+    }
     let mut upstream = TcpStream::connect(("127.0.0.1", upstream_port))?;
     upstream.set_read_timeout(Some(Duration::from_secs(60)))?;
     upstream.write_all(&head)?;
