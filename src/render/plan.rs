@@ -281,10 +281,11 @@ pub fn render_apply_table(
             Some(d) => d.as_str().to_string(),
             None => "-".to_string(),
         };
+        // What ran (or would): each call with what it sets, as the approvers saw it.
         let calls = if a.status == ActionStatus::Planned {
-            a.calls
+            effect::action_effects(a)
                 .iter()
-                .map(|c| c.api())
+                .map(|l| clean(l))
                 .collect::<Vec<_>>()
                 .join("\n")
         } else {
