@@ -138,8 +138,9 @@ pub fn approval_summary(plan: &Plan) -> String {
         let (does, effects) = match a.status {
             ActionStatus::Planned => (
                 format!(
-                    "{} calls, each with what it sets against what AWS holds now",
-                    a.calls.len()
+                    "{} call{}, each with what it sets against what AWS holds now",
+                    a.calls.len(),
+                    if a.calls.len() == 1 { "" } else { "s" }
                 ),
                 effect::action_effects(a),
             ),
