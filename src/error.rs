@@ -387,16 +387,18 @@ pub enum Error {
         span: SourceSpan,
     },
 
-    #[error("module `{name}` in `{path}`: {reason}")]
+    /// Names the place (line of the `source`), never the lines around it: a `.tf` file may
+    /// hold secrets in clear.
+    #[error("module `{name}` in `{path}`{}: {reason}", line.map(|l| format!(" at line {l}")).unwrap_or_default())]
     #[diagnostic(code(driftgate::config::module), help("{help}"))]
     ConfigModule {
         path: String,
         name: String,
         reason: String,
         help: String,
-        #[source_code]
-        src: NamedSource<String>,
-        #[label("this source")]
+        /// The line of the module's `source`.
+        line: Option<usize>,
+        /// Where the `source` is (byte offset, length); never rendered with the text.
         span: Option<SourceSpan>,
     },
 

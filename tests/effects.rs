@@ -227,6 +227,12 @@ fn approvers_see_effects_and_every_field_shown_is_bound() {
         None,
     );
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    // What would run is shown as its effect, as the approvers saw it.
+    assert!(
+        text(&o.stdout).contains(&format!("+ principal: Allow AWS {EVIL}")),
+        "{}",
+        text(&o.stdout)
+    );
 
     // Injection: an actor with ESC, a line break and chat markup, a plan file name with
     // backticks and `<!here>`: no terminal sees an escape sequence, no chat sees markup.

@@ -735,13 +735,34 @@ pub fn main() -> ExitCode {
 /// the user passed (a state location, a webhook) loses its credentials, query and path
 /// secrets. Rendered without line wrapping first, so a URL is never split across lines
 /// before it is masked.
+///
+/// A message that quotes someone else's text holding escape sequences or control characters
+/// (a plan file's field, a file name) is rendered without colors and cleaned
+/// (`mask::clean_text`): it cannot drive the terminal.
 fn render_error(e: &Error) -> String {
     let mut text = String::new();
-    let handler = miette::GraphicalReportHandler::new().with_width(usize::MAX / 4);
+    let message = format!(
+        "{e}{}",
+        miette::Diagnostic::help(e)
+            .map(|h| h.to_string())
+            .unwrap_or_default()
+    );
+    let foreign = message.chars().any(|c| c.is_control() && c != '\n');
+    let handler = if foreign {
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+    } else {
+        miette::GraphicalReportHandler::new()
+    }
+    .with_width(usize::MAX / 4);
     if handler.render_report(&mut text, e).is_err() {
         text = e.to_string();
     }
-    crate::mask::mask_text(&text)
+    let text = crate::mask::mask_text(&text);
+    if foreign {
+        crate::mask::clean_text(&text)
+    } else {
+        text
+    }
 }
 
 fn run(cli: Cli) -> Result<ops::Outcome, Error> {
@@ -941,5 +962,21 @@ mod ttl_tests {
                 prop_assert!(far.checked_add(d).is_some());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod render_error_tests {
+    use super::*;
+
+    #[test]
+    fn an_error_quoting_escape_sequences_cannot_drive_the_terminal() {
+        let e = Error::Usage("bad value `x\u{1b}[2K\u{1b}]0;title\u{7}y`".into());
+        let shown = render_error(&e);
+        assert!(
+            !shown.contains('\u{1b}') && !shown.contains('\u{7}'),
+            "{shown:?}"
+        );
+        assert!(shown.contains("xy"), "{shown}");
     }
 }

@@ -302,8 +302,9 @@ pub fn approval_summary(plan: &Plan) -> String {
         let (does, effects) = match a.status {
             ActionStatus::Planned => (
                 format!(
-                    "{} calls, each with what it sets against what AWS holds now",
-                    a.calls.len()
+                    "{} call{}, each with what it sets against what AWS holds now",
+                    a.calls.len(),
+                    if a.calls.len() == 1 { "" } else { "s" }
                 ),
                 effect::action_effects(a),
             ),
@@ -459,10 +460,11 @@ pub fn render_apply_table(
             Some(d) => d.as_str().to_string(),
             None => "-".to_string(),
         };
+        // What ran (or would): each call with what it sets, as the approvers saw it.
         let calls = if a.status == ActionStatus::Planned {
-            a.calls
+            effect::action_effects(a)
                 .iter()
-                .map(|c| c.api())
+                .map(|l| clean(l))
                 .collect::<Vec<_>>()
                 .join("\n")
         } else {

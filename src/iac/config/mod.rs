@@ -274,7 +274,14 @@ impl Loader {
             name: name.clone(),
             reason,
             help: help.to_string(),
-            src: file.named_source(),
+            line: span.map(|s| {
+                let at = s.offset().min(file.text.len());
+                file.text.as_bytes()[..at]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count()
+                    + 1
+            }),
             span,
         };
         if depth >= MAX_MODULE_DEPTH {

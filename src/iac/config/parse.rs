@@ -4,7 +4,7 @@
 
 use hcl::edit::structure as edit;
 use hcl::{Expression, Object, ObjectKey};
-use miette::{NamedSource, SourceSpan};
+use miette::SourceSpan;
 
 use crate::{Error, Result};
 
@@ -42,10 +42,6 @@ impl ParsedFile {
     /// A byte offset into `parsed_text` mapped back to the file as read.
     pub fn original_offset(&self, offset: usize) -> usize {
         map_back(&self.patches, offset)
-    }
-
-    pub fn named_source(&self) -> NamedSource<String> {
-        NamedSource::new(&self.rel, self.text.clone())
     }
 
     /// A span into the file as read, from a span into `parsed_text`.

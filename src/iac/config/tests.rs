@@ -448,12 +448,19 @@ fn syntax_error_in_tfvars() {
 
 #[test]
 fn missing_local_module_is_a_diagnostic() {
-    let dir = dir_with(&[("main.tf", "module \"net\" {\n  source = \"./nope\"\n}\n")]);
+    let dir = dir_with(&[(
+        "main.tf",
+        "module \"net\" {\n  source = \"./nope\"\n  db_password = \"hunter2-Mod9\"\n}\n",
+    )]);
     let err = load_config(dir.path()).expect_err("refused");
     let Error::ConfigModule { name, span, .. } = &err else {
         panic!("{err:?}")
     };
     assert_eq!(name, "net");
+    // The place, never the lines around it (a .tf file may hold secrets).
+    let shown = render(&err);
+    assert!(shown.contains("`main.tf` at line 2"), "{shown}");
+    assert!(!shown.contains("hunter2"), "{shown}");
     assert_eq!(
         span.map(|s| s.offset()),
         Some("module \"net\" {\n  source = ".len())
