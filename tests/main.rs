@@ -12,6 +12,7 @@ mod corpora;
 mod docs;
 mod formats;
 mod history;
+mod layers;
 mod live;
 mod merge;
 mod messages;
