@@ -25,6 +25,8 @@ pub struct ApproveOptions {
     pub key: PathBuf,
     /// How long the approval stays valid.
     pub expires: time::Duration,
+    /// The policy the plan was made with (`--policy`; default ./driftgate.hcl).
+    pub policy: Option<PathBuf>,
 }
 
 /// Writes a new key (never over an existing file) and prints the policy's line for it.
@@ -114,11 +116,55 @@ pub fn approve(o: &ApproveOptions, settings: &Settings) -> Result<Outcome> {
     })?;
     let plan = plan::file::read(&shown, &text, settings.now)?;
     let key = read_key(&o.key)?;
-    eprint!("{}", crate::render::plan::approval_summary(&plan));
+    // An approval `apply` would refuse is refused here, before anything is signed or written:
+    // the policy must be the plan's, and its `approval` block must list this key under the
+    // key's name.
+    let scan = super::scan::ScanOptions {
+        policy: o.policy.clone(),
+        ..super::scan::ScanOptions::default()
+    };
+    let policy_name = super::scan::policy_file(&scan, settings)
+        .map_or_else(|| "no policy file".to_string(), |(_, shown)| shown);
+    if super::plan::policy_digest(&scan, settings)? != plan.inputs.policy {
+        return Err(Error::ApprovePolicyMismatch {
+            policy: policy_name,
+        });
+    }
+    let policy = super::scan::load_policy(&scan, settings)?;
+    let listed = policy
+        .approval
+        .as_ref()
+        .and_then(|r| r.approvers.get(&key.name))
+        .is_some_and(|a| a.key == key.public());
+    if !listed {
+        let approvers: Vec<String> = policy
+            .approval
+            .as_ref()
+            .map(|r| r.approvers.keys().cloned().collect())
+            .unwrap_or_default();
+        return Err(Error::ApproveKeyNotListed {
+            key: super::display_path(&o.key),
+            name: key.name.clone(),
+            fingerprint: key.public().fingerprint(),
+            policy: policy
+                .approval
+                .as_ref()
+                .map_or(policy_name, |r| r.source.clone()),
+            listed: if approvers.is_empty() {
+                "it lists no approver (no `approval` block)".into()
+            } else {
+                format!("it lists {}", approvers.join(", "))
+            },
+        });
+    }
+    eprint!(
+        "{}",
+        crate::mask::clean_text(&crate::render::plan::approval_summary(&plan))
+    );
     if key.name.eq_ignore_ascii_case(plan.author.actor.trim()) {
         eprintln!(
             "warning: you ({}) are this plan's author: `apply` will refuse your approval of it",
-            key.name
+            crate::mask::clean(&key.name)
         );
     }
     let expires = settings.now + o.expires;

@@ -181,6 +181,7 @@ fn pending(p: &crate::model::Pending) -> wire::Pending<Masked> {
     wire::Pending {
         kind: match p.kind {
             crate::model::PendingKind::NotYetCreated => "not_yet_created",
+            crate::model::PendingKind::ToBeImported => "to_be_imported",
             crate::model::PendingKind::NoLongerConfigured => "no_longer_configured",
             crate::model::PendingKind::AttributeDiffers => "attribute_differs",
         }
