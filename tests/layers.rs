@@ -51,6 +51,13 @@ const REMAINING: &[(&str, &str, &str)] = &[
     // `apply::Done` (issue 16's part of the house).
     ("render", "plan", "render/plan.rs"),
     ("render", "apply", "render/plan.rs"),
+    ("render", "approval", "render/plan.rs"),
+    // Features that lay out text with render's pieces: audit's table (`render::grid`) and
+    // notify's plan message (`render::plan::inputs_lines`).
+    ("audit", "render", "audit/show.rs"),
+    ("notify", "render", "notify/message.rs"),
+    // apply's AWS clients share the provider's classifier of connection failures.
+    ("apply", "provider", "apply/aws.rs"),
     // policy/file.rs parses every block of driftgate.hcl straight into other features' types
     // (approval rules, guardrails, notify targets), and plan/guardrail.rs reads the policy:
     // the policy <-> plan circle and the policy -> approval / notify arrows (issue 16).
