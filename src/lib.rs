@@ -14,6 +14,7 @@ pub mod apply;
 pub mod approval;
 pub mod audit;
 pub mod cli;
+pub mod codec;
 pub mod diff;
 pub mod error;
 pub mod history;

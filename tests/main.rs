@@ -14,6 +14,7 @@ mod effects;
 mod formats;
 mod history;
 mod integrity;
+mod layers;
 mod live;
 mod merge;
 mod messages;

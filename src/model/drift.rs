@@ -276,12 +276,6 @@ pub struct ScanReport {
 }
 
 impl ScanReport {
-    /// The fingerprint of one of this report's findings (see [`super::fingerprint`]).
-    pub fn fingerprint(&self, f: &Finding) -> String {
-        let lineage = f.drift.state.as_ref().and_then(|s| self.lineages.get(s));
-        super::fingerprint::fingerprint(f, lineage.map(String::as_str))
-    }
-
     /// Whether a finding is at or above `fail_on`: what turns drift into exit code 2.
     pub fn fails(&self) -> bool {
         let threshold = self.fail_on.unwrap_or(Severity::Info);

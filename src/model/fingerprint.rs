@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 
 use sha2::{Digest, Sha256};
 
+use super::drift::ScanReport;
 use super::finding::Finding;
 use super::resource::StateSource;
 
@@ -87,6 +88,15 @@ pub fn fingerprint(f: &Finding, lineage: Option<&str>) -> String {
         put(p);
     }
     format!("{FINGERPRINT_PREFIX}{}", hex::encode(h.finalize()))
+}
+
+impl ScanReport {
+    /// The fingerprint of one of this report's findings, its state named by the lineage the
+    /// report holds for it.
+    pub fn fingerprint(&self, f: &Finding) -> String {
+        let lineage = f.drift.state.as_ref().and_then(|s| self.lineages.get(s));
+        fingerprint(f, lineage.map(String::as_str))
+    }
 }
 
 #[cfg(test)]

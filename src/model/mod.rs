@@ -11,6 +11,7 @@ pub mod fingerprint;
 pub mod pending;
 pub mod plan;
 pub mod resource;
+pub mod tracked;
 pub mod value;
 
 pub use address::{Address, InstanceKey, Mode, ModuleStep};

@@ -58,15 +58,12 @@ pub async fn deliver(
         }
         if let Some(err) = &o.error {
             e = e.reason(err.clone());
-            eprintln!(
-                "warning: the notification to {} failed after {} attempts: {err}",
-                o.target, o.attempts
-            );
+            crate::render::notice::notify_failed(&o.target, o.attempts, err);
         }
         // A notification never changes the exit code: an entry that cannot be written is
         // a warning too.
         if let Err(err) = log.append(&e) {
-            eprintln!("warning: the notification's audit entry was not written: {err}");
+            crate::render::notice::notify_not_audited(&err);
         }
     }
     outcomes

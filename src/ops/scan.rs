@@ -115,7 +115,7 @@ async fn scan(
     }
     ev.phases.push(("render", render_started.elapsed()));
     if args.timings {
-        eprint!("{}", render::timings::render(&ev.phases, &ev.observation));
+        render::timings::print(&ev.phases, &ev.observation);
     }
     let to = render::notice::Destination::of(args.out.as_deref(), args.format == ScanFormat::Json);
     render::notice::warn_scan(&ev.report, to);

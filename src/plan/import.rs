@@ -210,8 +210,7 @@ fn document(vars: &mut Vars, hint: &str, v: &Value) -> String {
             .and_then(|j| serde_json::to_string_pretty(&j).ok())
             .unwrap_or_else(|| s.clone()),
         Value::Map(_) | Value::List(_) => {
-            serde_json::to_string_pretty(&crate::provider::snapshot::encode(v, b""))
-                .unwrap_or_default()
+            serde_json::to_string_pretty(&crate::codec::encode(v, b"")).unwrap_or_default()
         }
         other => return vars.literal(hint, other),
     };

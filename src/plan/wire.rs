@@ -3,7 +3,7 @@
 //! `docs/plan.schema.json` is its JSON Schema; these types are its only definition in code.
 //!
 //! Values (a change's `now` and `target`, a call's literal argument) use the observation
-//! file's encoding (`provider::snapshot`): plain JSON, with `{"sensitive": "hmac-sha256:..."}`
+//! file's encoding (`codec`): plain JSON, with `{"sensitive": "hmac-sha256:..."}`
 //! for a secret's fingerprint. A call's sensitive argument is `{"from_state": {...}}`.
 
 use std::collections::BTreeMap;
@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as J, json};
 
+use crate::codec;
 use crate::model::plan::{
     Action, ActionKind, ActionStatus, Arg, Author, Call, ConfigEdit, Expect, FindingRef,
     GuardrailEffect, GuardrailHit, IamEntity, Inputs, Plan, PlannedChange, SgRule, SgSource,
@@ -19,7 +20,6 @@ use crate::model::plan::{
 use crate::model::{
     Address, DriftKind, InstanceKey, Mode, ModuleStep, Path, Segment, Severity, StateSource,
 };
-use crate::provider::snapshot;
 
 const TIME: &[time::format_description::BorrowedFormatItem<'_>] =
     time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
@@ -183,7 +183,7 @@ fn value(v: &crate::model::Value) -> J {
     // makes one that slips through an error before a plan is written). Should one reach the
     // encoder all the same, it is withheld: never written, nor fingerprinted with a key
     // anyone could guess.
-    snapshot::encode(&withheld(v), b"")
+    codec::encode(&withheld(v), b"")
 }
 
 /// The marker a clear secret becomes in a plan file, should one ever reach the encoder.
@@ -613,8 +613,8 @@ fn action_from_wire(a: &ActionW) -> Result<Action, String> {
             .map(|c| {
                 Ok(PlannedChange {
                     path: path_from(&c.path_steps)?,
-                    now: snapshot::decode(&c.now, &format!("change {}: now", c.path))?,
-                    target: snapshot::decode(&c.target, &format!("change {}: target", c.path))?,
+                    now: codec::decode(&c.now, &format!("change {}: now", c.path))?,
+                    target: codec::decode(&c.target, &format!("change {}: target", c.path))?,
                 })
             })
             .collect::<Result<_, String>>()?,
@@ -730,7 +730,7 @@ fn arg_from(j: &J) -> Result<Arg, String> {
         .filter(|o| o.len() == 1)
         .ok_or("an argument is `{\"value\": ...}` or `{\"from_state\": {...}}`")?;
     if let Some(v) = o.get("value") {
-        let v = snapshot::decode(v, "value")?;
+        let v = codec::decode(v, "value")?;
         if v.contains_sensitive() {
             return Err("a literal argument cannot be sensitive".into());
         }
@@ -809,7 +809,7 @@ fn config_edit_from(j: &J) -> Result<ConfigEdit, String> {
             let value = match vp.get("value")? {
                 J::Null => None,
                 j => {
-                    let v = snapshot::decode(j, "value")?;
+                    let v = codec::decode(j, "value")?;
                     if v.contains_sensitive() {
                         return Err("a configuration value cannot be sensitive".to_string());
                     }

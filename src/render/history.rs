@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::history::{RunSummary, Tracked};
+use crate::model::tracked::{RunSummary, Tracked};
 
 /// The version of `driftgate history --format json`. Adding a field keeps it.
 pub const HISTORY_SCHEMA_VERSION: u32 = 1;

@@ -24,21 +24,21 @@ pub struct JsonExtras {
     /// Where a live scan's time went.
     pub timings: Option<Timings>,
     /// With `--history`: each finding's status and first sighting, and what was resolved.
-    pub history: Option<crate::history::Tracked>,
+    pub history: Option<crate::model::tracked::Tracked>,
 }
 
-fn history_json(t: &crate::history::Tracked) -> wire::HistoryRun {
+fn history_json(t: &crate::model::tracked::Tracked) -> wire::HistoryRun {
     wire::HistoryRun {
         run: t.run_id,
         previous_run: t.previous_run,
-        time: crate::history::format_time(t.time),
+        time: crate::model::tracked::format_time(t.time),
         new: t.new_count() as u64,
         open: t.open_count() as u64,
         resolved: t.resolved.len() as u64,
     }
 }
 
-fn resolved_json(t: &crate::history::Tracked) -> Vec<wire::Resolved> {
+fn resolved_json(t: &crate::model::tracked::Tracked) -> Vec<wire::Resolved> {
     t.resolved
         .iter()
         .map(|r| wire::Resolved {
@@ -52,8 +52,8 @@ fn resolved_json(t: &crate::history::Tracked) -> Vec<wire::Resolved> {
             severity: r.record.severity.as_str().into(),
             rule: r.record.rule.clone(),
             paths: r.record.paths.clone(),
-            first_seen: crate::history::format_time(r.first_seen),
-            resolved_at: crate::history::format_time(t.time),
+            first_seen: crate::model::tracked::format_time(r.first_seen),
+            resolved_at: crate::model::tracked::format_time(t.time),
         })
         .collect()
 }
@@ -62,14 +62,14 @@ fn resolved_json(t: &crate::history::Tracked) -> Vec<wire::Resolved> {
 fn tracked_finding(
     report: &ScanReport,
     f: &Finding,
-    history: Option<&crate::history::Tracked>,
+    history: Option<&crate::model::tracked::Tracked>,
 ) -> wire::Finding<Masked> {
     let mut json = finding(f);
     if let Some(t) = history {
         let fp = report.fingerprint(f);
         if let Some(seen) = t.current.get(&fp) {
             json.status = Some(seen.status.as_str().into());
-            json.first_seen = Some(crate::history::format_time(seen.first_seen));
+            json.first_seen = Some(crate::model::tracked::format_time(seen.first_seen));
         }
         json.fingerprint = Some(fp);
     }

@@ -155,6 +155,16 @@ pub fn warn_observation(observation: &Observation, to: Destination<'_>) {
     }
 }
 
+/// One line on stderr: a notification that failed (it never changes the exit code).
+pub fn notify_failed(target: &str, attempts: u32, err: &str) {
+    eprintln!("warning: the notification to {target} failed after {attempts} attempts: {err}");
+}
+
+/// One line on stderr: a notification whose audit entry could not be written.
+pub fn notify_not_audited(err: &dyn std::fmt::Display) {
+    eprintln!("warning: the notification's audit entry was not written: {err}");
+}
+
 /// One line on stderr: why `apply` refused, and that nothing changed.
 pub fn refused(reason: &str) {
     eprintln!(

@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use crate::history::{FindingStatus, Tracked};
+use crate::model::tracked::{FindingStatus, Tracked};
 use crate::model::{Finding, ScanReport, Severity};
 
 /// How many findings (and resolved findings) a message lists before "and N more".
@@ -85,7 +85,7 @@ pub fn run_message(report: &ScanReport, tracked: &Tracked, exit_code: i64) -> Ru
                     kind: f.drift.kind.as_str().to_string(),
                     rule: f.rule.clone(),
                     status: status.as_str(),
-                    first_seen: crate::history::format_time(first_seen),
+                    first_seen: crate::model::tracked::format_time(first_seen),
                 },
             )
         })
@@ -111,7 +111,7 @@ pub fn run_message(report: &ScanReport, tracked: &Tracked, exit_code: i64) -> Ru
             kind: r.record.kind.clone(),
             rule: r.record.rule.clone(),
             status: FindingStatus::Resolved.as_str(),
-            first_seen: crate::history::format_time(r.first_seen),
+            first_seen: crate::model::tracked::format_time(r.first_seen),
         })
         .collect();
     let (new, resolved_n) = (tracked.new_count(), tracked.resolved.len());

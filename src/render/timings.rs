@@ -7,6 +7,11 @@ use crate::model::Observation;
 /// Operations listed, the slowest first.
 const TOP: usize = 10;
 
+/// Prints [`render`] on stderr.
+pub fn print(phases: &[(&str, std::time::Duration)], obs: &Observation) {
+    eprint!("{}", render(phases, obs));
+}
+
 pub fn render(phases: &[(&str, std::time::Duration)], obs: &Observation) -> String {
     let total: std::time::Duration = phases.iter().map(|(_, d)| *d).sum();
     let mut out = format!("timings: {} ms in all\n", total.as_millis());
