@@ -83,6 +83,8 @@ impl Location {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Put {
     Created,
+    /// Created, but without the retention asked for: the bucket has no object lock.
+    CreatedWithoutRetention,
     Exists,
 }
 
@@ -296,10 +298,10 @@ impl Shared {
                     .replace(' ', "")
                     .contains("objectlock") =>
             {
-                eprintln!(
-                    "warning: the bucket {bucket} has no object lock: the checkpoint is written without retention (enable object lock so that it cannot be deleted)"
-                );
-                self.put_new(key, value).await
+                Ok(match self.put_new(key, value).await? {
+                    Put::Created => Put::CreatedWithoutRetention,
+                    other => other,
+                })
             }
             Err(e) => Err(self.err(s3_reason(&e))),
         }

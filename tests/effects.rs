@@ -139,7 +139,19 @@ fn approvers_see_effects_and_every_field_shown_is_bound() {
     );
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     let dave = text(&o.stdout).trim().to_string();
-    let o = stack.run_as("dave", &["approve", "plan.json", "--key", "dave.key"], None);
+    // `approve` signs only with a key the plan's policy lists: the same plan made under a
+    // policy that lists dave, the policy removed again afterwards.
+    let listing_dave = stack.work.path().join("driftgate.hcl");
+    let dave_policy = format!("approval {{\n  required  = 1\n  approvers = {{\n    {dave}\n  }}\n}}\n");
+    std::fs::write(&listing_dave, &dave_policy).unwrap();
+    let (o, _) = stack.plan("carol", "plan-dave.json", &[]);
+    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+    let o = stack.run_as(
+        "dave",
+        &["approve", "plan-dave.json", "--key", "dave.key"],
+        None,
+    );
+    std::fs::remove_file(&listing_dave).unwrap();
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     let summary = text(&o.stderr);
     assert!(
@@ -151,7 +163,7 @@ fn approvers_see_effects_and_every_field_shown_is_bound() {
         "{summary}"
     );
     assert!(
-        summary.contains("policy: none (the built-in policy"),
+        summary.contains("policy: sha256:") && summary.contains("(policy file and .driftignore)"),
         "{summary}"
     );
     let state_sha = {
@@ -270,7 +282,16 @@ fn approvers_see_effects_and_every_field_shown_is_bound() {
     let v: Json = serde_json::from_str(body).unwrap();
     assert!(!v["text"].as_str().unwrap().contains('\n'), "{body}");
     assert_eq!(body.matches('`').count(), 6, "only the code fence: {body}");
+    // The same author and file name under the policy that lists dave, so that dave may sign.
+    std::fs::write(&listing_dave, &dave_policy).unwrap();
+    let o = stack.run_as(
+        evil_actor,
+        &["plan", "--state", &state, "--region", "us-east-1", "--out", evil_file],
+        None,
+    );
+    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
     let o = stack.run_as("dave", &["approve", evil_file, "--key", "dave.key"], None);
+    std::fs::remove_file(&listing_dave).unwrap();
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     let summary = text(&o.stderr);
     assert!(!o.stderr.contains(&0x1b), "{summary}");

@@ -1314,7 +1314,7 @@ fn the_drifted_stack_in_every_format() {
             .unwrap()
             .iter()
             .map(|r| {
-                r["partialFingerprints"]["driftgate/v1"]
+                r["partialFingerprints"]["driftgate/v2"]
                     .as_str()
                     .unwrap()
                     .to_string()

@@ -63,7 +63,7 @@ pub async fn take(
     }
     let key = format!("lock/{hex}");
     match store.put_new(&key, holder).await? {
-        Put::Created => Ok(Ok(Held {
+        Put::Created | Put::CreatedWithoutRetention => Ok(Ok(Held {
             store,
             hex,
             _file: None,

@@ -62,8 +62,9 @@ impl Dest {
         }
     }
 
-    /// Sends one checkpoint.
-    pub async fn send(&self, cp: &Checkpoint) -> Result<()> {
+    /// Sends one checkpoint; `Some(warning)` when it was kept with less protection than
+    /// asked for (an S3 bucket without object lock), for the caller to show.
+    pub async fn send(&self, cp: &Checkpoint) -> Result<Option<String>> {
         match self {
             Dest::File(path) => {
                 use std::io::Write as _;
@@ -77,7 +78,8 @@ impl Dest {
                     .map_err(|e| self.err(e))?;
                 f.write_all(format!("{}\n", cp.to_line()).as_bytes())
                     .and_then(|()| f.sync_data())
-                    .map_err(|e| self.err(e))
+                    .map_err(|e| self.err(e))?;
+                Ok(None)
             }
             Dest::Webhook(url) => {
                 let client = reqwest::Client::builder()
@@ -95,7 +97,7 @@ impl Dest {
                 if !r.status().is_success() {
                     return Err(self.err(format!("the webhook answered {}", r.status())));
                 }
-                Ok(())
+                Ok(None)
             }
             Dest::Store(location) => {
                 let store = Shared::open(location).await?;
@@ -109,14 +111,18 @@ impl Dest {
                     .put_new_retained(&cp.store_key(), &cp.to_line(), retain)
                     .await?
                 {
-                    Put::Created => Ok(()),
+                    Put::Created => Ok(None),
+                    Put::CreatedWithoutRetention => Ok(Some(format!(
+                        "warning: {} has no object lock: the checkpoint is written without retention (enable object lock so that it cannot be deleted)",
+                        self.shown()
+                    ))),
                     // The same count and head again (a checkpoint of an unchanged log): only
                     // an identical one may be there already.
                     Put::Exists => {
                         let there = store.get(&cp.store_key()).await?.unwrap_or_default();
                         let there = parse_lines(&there).map_err(|e| self.err(e))?;
                         if there.iter().all(|c| c.log == cp.log && c.head == cp.head) {
-                            Ok(())
+                            Ok(None)
                         } else {
                             Err(self.err(format!(
                                 "a different checkpoint of entry {} is there already",

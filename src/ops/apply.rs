@@ -158,7 +158,7 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
         Some(l) => l.clone(),
         None => {
             if o.ci {
-                eprintln!(
+                crate::render::notice::line(
                     "warning: no --applied-store (DRIFTGATE_APPLIED_STORE): the applied markers and the apply lock are in this checkout's .driftgate/ only, so another checkout can apply this plan again (docs/approvals.md)"
                 );
             }
@@ -174,7 +174,7 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
         .and_then(|h: Rc<apply::store::Held>| Rc::into_inner(h))
         && let Err(e) = held.release().await
     {
-        eprintln!("error: the apply lock was not released: {e}");
+        crate::render::notice::line(&format!("error: the apply lock was not released: {e}"));
         result = result.and(Err(e));
     }
     // A signed checkpoint of the head this run's last append returned.
@@ -490,7 +490,7 @@ async fn execute(
                 };
                 match &mut error {
                     Some(e) => e.push_str(&format!("; {told}")),
-                    None => eprintln!("{told}"),
+                    None => crate::render::notice::line(&told),
                 }
             }
             if let Some(e) = lost {
@@ -632,10 +632,10 @@ fn unrecorded(
         Ok(_) => shown,
         Err(e) => {
             if let Ok(r) = entry.to_record(0, crate::audit::GENESIS.to_string()) {
-                eprintln!(
+                crate::render::notice::line(&format!(
                     "unaudited entry: {}",
                     String::from_utf8_lossy(&r.canonical())
-                );
+                ));
             }
             format!("(none: {shown} could not be written either: {e}; the entry is on stderr)")
         }

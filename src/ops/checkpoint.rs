@@ -101,12 +101,16 @@ pub async fn write(
     let cp = Checkpoint::sign(&key, &first, head.seq, &head.hash, &head.prev, now);
     let mut failure = None;
     for dest in &options.dests {
-        if let Err(e) = dest.send(&cp).await {
-            eprintln!(
-                "error: the audit checkpoint was not sent to {}: {e}",
-                dest.shown()
-            );
-            failure.get_or_insert(e);
+        match dest.send(&cp).await {
+            Ok(None) => {}
+            Ok(Some(warning)) => crate::render::notice::line(&warning),
+            Err(e) => {
+                crate::render::notice::line(&format!(
+                    "error: the audit checkpoint was not sent to {}: {e}",
+                    dest.shown()
+                ));
+                failure.get_or_insert(e);
+            }
         }
     }
     match failure {

@@ -1,7 +1,8 @@
 //! The notice on stderr that a scan or an observation is incomplete: one or two lines, always
 //! printed, whatever the format and wherever the report goes (`--out FILE`), so that an exit
 //! code of 1 never comes in silence. What was not seen, why (the first gap's reason, which
-//! says what to do), and where the details are.
+//! says what to do), and where the details are. Also the one way a command says anything
+//! else on stderr that is not its result ([`line`]: a warning, a step a person must know of).
 
 use std::path::Path;
 
@@ -250,4 +251,10 @@ mod tests {
              no AWS credentials found"
         );
     }
+}
+
+/// One notice on stderr, cleaned of escape sequences and control characters (it may quote
+/// a name or an error that came from outside): a warning, or something a person must act on.
+pub fn line(text: &str) {
+    eprintln!("{}", crate::mask::clean_text(text));
 }
