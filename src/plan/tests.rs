@@ -1405,7 +1405,7 @@ fn the_plan_tables_never_break_an_identifier() {
             let mut ids: Vec<String> = a.calls.iter().map(|c| c.api()).collect();
             match &a.address {
                 Some(addr) => ids.push(addr.to_string()),
-                None => ids.push(format!("{} {}", a.resource_type, a.resource_id)),
+                None => ids.extend([a.resource_type.clone(), a.resource_id.clone()]),
             }
             for id in &ids {
                 for (what, out) in [("plan", &table), ("apply", &applied)] {

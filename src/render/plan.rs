@@ -200,7 +200,7 @@ pub fn render_table(
         ],
     );
     for a in &plan.actions {
-        let resource = resource(a);
+        let resource = resource_cell(a);
         let changes: Vec<String> = a.changes.iter().map(|c| c.path.to_string()).collect();
         let finding = if changes.is_empty() {
             format!("{} {}", a.finding.severity, a.finding.kind)
@@ -260,6 +260,14 @@ fn resource(a: &Action) -> String {
     match &a.address {
         Some(addr) => addr.to_string(),
         None => format!("{} {}", a.resource_type, a.resource_id),
+    }
+}
+
+/// The same in a table cell: an unmanaged object's type and id on two lines (each whole).
+fn resource_cell(a: &Action) -> String {
+    match &a.address {
+        Some(addr) => addr.to_string(),
+        None => format!("{}\n{}", a.resource_type, a.resource_id),
     }
 }
 
@@ -392,10 +400,7 @@ pub fn render_apply_table(
         ],
     );
     for a in &plan.actions {
-        let resource = match &a.address {
-            Some(addr) => addr.to_string(),
-            None => format!("{} {}", a.resource_type, a.resource_id),
-        };
+        let resource = resource_cell(a);
         let done = outcomes.get(&a.id);
         let outcome = match done {
             Some(crate::apply::Done::Failed(e)) => format!("failed: {e}"),
