@@ -23,6 +23,10 @@ pub struct Configuration {
     /// The root module's `import { to = ADDRESS, id = "..." }` blocks: a resource block they
     /// name is not "not yet created" but to be imported by terraform.
     pub imports: Vec<ConfiguredImport>,
+    /// The texts of every value of a variable marked `sensitive` (from tfvars, module inputs
+    /// or the default), sorted: scrubbed from anything shown that quotes the configuration
+    /// (an edit's diff).
+    pub secrets: Vec<String>,
 }
 
 /// One `import` block (terraform 1.5+): `to` as terraform prints the address.

@@ -157,11 +157,14 @@ pub fn approve(o: &ApproveOptions, settings: &Settings) -> Result<Outcome> {
             },
         });
     }
-    eprint!("{}", crate::render::plan::approval_summary(&plan));
+    eprint!(
+        "{}",
+        crate::mask::clean_text(&crate::render::plan::approval_summary(&plan))
+    );
     if key.name.eq_ignore_ascii_case(plan.author.actor.trim()) {
         eprintln!(
             "warning: you ({}) are this plan's author: `apply` will refuse your approval of it",
-            key.name
+            crate::mask::clean(&key.name)
         );
     }
     let expires = settings.now + o.expires;

@@ -10,6 +10,7 @@
 pub mod aws;
 pub mod digest;
 pub mod edit;
+pub mod effect;
 pub mod file;
 pub mod guardrail;
 pub mod import;
@@ -162,7 +163,9 @@ pub fn build(input: &PlanInput<'_>) -> Result<Vec<Action>, BadTarget> {
 /// file hashes assume exactly the edits that will run before it.
 pub fn finish_edits(actions: &mut [Action], input: &PlanInput<'_>) {
     if let Some(config) = input.config {
-        materialize_edits(actions, config.files, &secret_texts(input.states));
+        let mut secrets = secret_texts(input.states);
+        secrets.extend(config_secrets(config.configuration, input.registry));
+        materialize_edits(actions, config.files, &secrets);
     }
 }
 
@@ -196,10 +199,10 @@ fn materialize_edits(actions: &mut [Action], files: &BTreeMap<String, String>, s
                 Ok(after) => {
                     *before_sha256 = current.as_deref().map(edit::sha256);
                     *after_sha256 = edit::sha256(&after);
-                    *diff = crate::mask::scrub_known(
+                    *diff = crate::mask::mask_text(&crate::mask::scrub_known(
                         &edit::unified_diff(file, current.as_deref(), &after),
                         secrets,
-                    );
+                    ));
                     now.insert(file.clone(), Some(after));
                 }
                 Err(r) => {
@@ -224,6 +227,38 @@ fn materialize_edits(actions: &mut [Action], files: &BTreeMap<String, String>, s
 
 /// Every secret text the states hold, sorted (`mask::scrub_known` replaces the longest
 /// first).
+/// Every text the configuration marks secret: the values of `sensitive` variables, every
+/// sensitive value in a resource's attributes, and what is configured for an attribute the
+/// spec marks `sensitive` (a literal `password = "..."`).
+fn config_secrets(config: &Configuration, registry: &Registry) -> Vec<String> {
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Sensitive(_) => crate::mask::scalar_texts(v, out),
+            Value::List(l) => l.iter().for_each(|x| walk(x, out)),
+            Value::Map(m) => m.values().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = config.secrets.clone();
+    for r in &config.resources {
+        let spec = registry.get(&r.resource_type);
+        let instances = r.instances.iter().flat_map(|i| i.values());
+        for attrs in std::iter::once(&r.attributes).chain(instances) {
+            for (name, v) in attrs {
+                if spec
+                    .and_then(|s| s.attribute(name))
+                    .is_some_and(|a| a.sensitive)
+                {
+                    crate::mask::scalar_texts(v, &mut out);
+                } else {
+                    walk(v, &mut out);
+                }
+            }
+        }
+    }
+    out
+}
+
 fn secret_texts(states: &[RecordedState]) -> Vec<String> {
     fn walk(v: &Value, inside: bool, out: &mut Vec<String>) {
         match v {
@@ -247,6 +282,50 @@ fn secret_texts(states: &[RecordedState]) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// Where a clear secret is in the actions, if one is (`a01 changes[0].now`): a plan must hold
+/// none (secrets are fingerprints, or references to the state), so `plan` refuses to write it.
+pub fn clear_secret(actions: &[Action]) -> Option<String> {
+    fn has(v: &Value) -> bool {
+        match v {
+            Value::Sensitive(Secret::Clear(_)) => true,
+            Value::List(l) => l.iter().any(has),
+            Value::Map(m) => m.values().any(has),
+            _ => false,
+        }
+    }
+    fn arg(a: &crate::model::plan::Arg) -> bool {
+        matches!(a, crate::model::plan::Arg::Value(v) if has(v))
+    }
+    for a in actions {
+        for (i, c) in a.changes.iter().enumerate() {
+            if has(&c.now) || has(&c.target) {
+                return Some(format!("{} changes[{i}] ({})", a.id, c.path));
+            }
+        }
+        for (i, c) in a.calls.iter().enumerate() {
+            let clear = match c {
+                Call::Ec2CreateTags { tags, .. } | Call::IamTag { tags, .. } => {
+                    tags.values().any(arg)
+                }
+                Call::Ec2ModifyInstanceAttribute { value, .. } => arg(value),
+                Call::IamUpdateAssumeRolePolicy { document, .. }
+                | Call::IamPutInlinePolicy { document, .. }
+                | Call::IamCreatePolicyVersion { document, .. } => arg(document),
+                Call::IamUpdateRole { description, .. } => description.as_ref().is_some_and(arg),
+                Call::ConfigEdit {
+                    edit: ConfigEdit::Set { values, .. },
+                    ..
+                } => values.iter().any(|(_, v)| v.as_ref().is_some_and(has)),
+                _ => false,
+            };
+            if clear {
+                return Some(format!("{} calls[{i}] ({})", a.id, c.api()));
+            }
+        }
+    }
+    None
 }
 
 /// Assemble a plan and seal it with its digest.
@@ -733,6 +812,8 @@ impl Planner<'_> {
                 ),
             );
         }
+        // A security group's rules are written as the blocks the provider reads them as.
+        let spec = self.input.registry.get(&d.resource_type);
         let values = d
             .changes
             .iter()
@@ -740,6 +821,16 @@ impl Planner<'_> {
                 let v = match &c.observed {
                     Value::Null => None,
                     v => Some(v.clone()),
+                };
+                let rules = match c.path.0.as_slice() {
+                    [crate::model::Segment::Key(name)] => spec
+                        .and_then(|s| s.attribute(name))
+                        .is_some_and(|a| a.compare == crate::spec::Compare::SgRules),
+                    _ => false,
+                };
+                let v = match v {
+                    Some(v) if rules => Some(import::rule_blocks(&c.recorded, &v)),
+                    v => v,
                 };
                 (c.path.clone(), v)
             })

@@ -1418,3 +1418,120 @@ fn the_plan_tables_never_break_an_identifier() {
         }
     }
 }
+
+fn edit_action(file: &str, text: &str) -> Action {
+    use crate::model::plan::{ActionKind, FindingRef};
+    Action {
+        id: "a01".into(),
+        kind: ActionKind::Import,
+        status: ActionStatus::Planned,
+        address: None,
+        resource_type: "aws_vpc".into(),
+        resource_id: "vpc-1".into(),
+        region: None,
+        finding: FindingRef {
+            kind: DriftKind::Unmanaged,
+            address: None,
+            id: "vpc-1".into(),
+            rule: "r".into(),
+            severity: Severity::Low,
+        },
+        changes: vec![],
+        calls: vec![Call::ConfigEdit {
+            file: file.into(),
+            before_sha256: None,
+            after_sha256: String::new(),
+            edit: ConfigEdit::Append { text: text.into() },
+            diff: String::new(),
+        }],
+        expect: vec![],
+        manual_command: None,
+        follow_up: None,
+        reason: String::new(),
+        guardrail: None,
+    }
+}
+
+/// An edit's diff quotes the user's file around the edit: every literal the configuration
+/// marks secret (a sensitive variable's value, a literal for an attribute the spec marks
+/// sensitive) is scrubbed there, not only the secrets the states hold.
+#[test]
+fn edit_diffs_are_scrubbed_of_the_configuration_s_secrets() {
+    const VAR_SECRET: &str = "var-s3cr3t-Hq2";
+    const ATTR_SECRET: &str = "attr-s3cr3t-Lw7";
+    let vars =
+        format!("variable \"db\" {{\n  sensitive = true\n  default   = \"{VAR_SECRET}\"\n}}\n");
+    let main = format!(
+        "resource \"aws_db_instance\" \"x\" {{\n  username = var.db\n  password = \"{ATTR_SECRET}\"\n}}\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.tf"), &main).unwrap();
+    std::fs::write(dir.path().join("variables.tf"), &vars).unwrap();
+    let config = crate::iac::config::load_config(dir.path()).unwrap();
+    assert_eq!(config.secrets, [VAR_SECRET]);
+    let registry = Registry::builtin().unwrap();
+    let mut secrets = config_secrets(&config, &registry);
+    // `aws_db_instance` has no spec here: its `password` literal stands for one an attribute
+    // spec marks sensitive.
+    secrets.push(ATTR_SECRET.into());
+    let files: BTreeMap<String, String> = [
+        ("main.tf".to_string(), main.clone()),
+        ("variables.tf".to_string(), vars.clone()),
+    ]
+    .into();
+    let mut actions = vec![
+        edit_action("main.tf", "# imported\n"),
+        edit_action("variables.tf", "# imported\n"),
+    ];
+    materialize_edits(&mut actions, &files, &secrets);
+    for a in &actions {
+        let Call::ConfigEdit { diff, .. } = &a.calls[0] else {
+            unreachable!()
+        };
+        assert!(diff.contains("+# imported"), "{diff}");
+        assert!(diff.contains("(sensitive)"), "{diff}");
+        assert!(
+            !diff.contains(VAR_SECRET) && !diff.contains(ATTR_SECRET),
+            "{diff}"
+        );
+    }
+    assert!(config_secrets(&config, &registry).contains(&VAR_SECRET.to_string()));
+}
+
+/// A clear secret reaching a plan is an error, and the plan file never holds one (nor a
+/// fingerprint of it under an empty key).
+#[test]
+fn a_clear_secret_in_a_plan_is_an_error_and_never_written() {
+    let mut a = edit_action("main.tf", "");
+    a.calls.clear();
+    a.changes = vec![PlannedChange {
+        path: Path::root("password"),
+        now: Value::sensitive(Value::str("hunter2-clear")),
+        target: Value::Null,
+    }];
+    assert_eq!(
+        clear_secret(std::slice::from_ref(&a)).as_deref(),
+        Some("a01 changes[0] (password)")
+    );
+    let plan = seal(
+        vec![a],
+        Default::default(),
+        Default::default(),
+        time::OffsetDateTime::UNIX_EPOCH,
+        time::Duration::hours(1),
+    );
+    let text = file::write(&plan);
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(
+        !text.contains(&crate::mask::fingerprint(&Value::str("hunter2-clear"), b"")),
+        "{text}"
+    );
+    assert!(text.contains(wire::WITHHELD), "{text}");
+    let mut fine = edit_action("main.tf", "");
+    fine.changes = vec![PlannedChange {
+        path: Path::root("password"),
+        now: Value::Sensitive(Secret::Fingerprint("hmac-sha256:00".into())),
+        target: Value::Null,
+    }];
+    assert_eq!(clear_secret(&[fine]), None);
+}

@@ -43,6 +43,8 @@ pub fn emit(text: &str, out: Option<&Path>) -> Result<()> {
             source,
         }),
         None => {
+            // Someone else's text (names, tags, reasons) cannot drive the terminal.
+            let text = crate::mask::clean_output(text);
             let mut stdout = std::io::stdout().lock();
             match stdout
                 .write_all(text.as_bytes())

@@ -7,9 +7,10 @@
 //! (a secret is never written into code) and masked against every secret of the states.
 
 use crate::model::plan::{Action, ActionKind, ActionStatus, Call, Plan};
-use crate::plan::{digest, shell_word, wire};
+use crate::plan::{digest, effect, shell_word, wire};
 
 use super::grid::{Col, Grid, Style};
+use crate::mask::{clean, clean_text};
 
 /// The exact command that applies the plan written to `out`; `config` is the `--config`
 /// directory the plan was made with, when one was given (apply must read the same).
@@ -213,16 +214,15 @@ pub fn render_table(
             )
         };
         let does = match a.status {
-            ActionStatus::Planned => a
-                .calls
+            ActionStatus::Planned => effect::action_effects(a)
                 .iter()
-                .map(|c| c.api())
+                .map(|l| clean(l))
                 .collect::<Vec<_>>()
                 .join("\n"),
             _ => format!(
                 "{}\n({})",
-                a.manual_command.as_deref().unwrap_or("-"),
-                a.reason
+                clean(a.manual_command.as_deref().unwrap_or("-")),
+                clean(&a.reason)
             ),
         };
         t.row([
@@ -251,23 +251,23 @@ pub fn render_table(
         plan.digest,
         wire::format_time(plan.expires_at)
     ));
-    text.push_str(&next_step(plan, out, config, rule).render(&plan.author.actor));
+    text.push_str(&next_step(plan, out, config, rule).render(&clean(&plan.author.actor)));
     text
 }
 
 /// The resource an action is about: its address, else its type and cloud id.
 fn resource(a: &Action) -> String {
-    match &a.address {
+    clean(&match &a.address {
         Some(addr) => addr.to_string(),
         None => format!("{} {}", a.resource_type, a.resource_id),
-    }
+    })
 }
 
 /// The same in a table cell: an unmanaged object's type and id on two lines (each whole).
 fn resource_cell(a: &Action) -> String {
     match &a.address {
-        Some(addr) => addr.to_string(),
-        None => format!("{}\n{}", a.resource_type, a.resource_id),
+        Some(addr) => clean(&addr.to_string()),
+        None => format!("{}\n{}", clean(&a.resource_type), clean(&a.resource_id)),
     }
 }
 
@@ -279,11 +279,11 @@ pub fn approval_summary(plan: &Plan) -> String {
     let mut s = format!(
         "Plan {}\n  by {}{}, made {}, valid until {}\n",
         plan.digest,
-        plan.author.actor,
+        clean(&plan.author.actor),
         plan.author
             .aws_caller_arn
             .as_deref()
-            .map(|a| format!(" ({a})"))
+            .map(|a| format!(" ({})", clean(a)))
             .unwrap_or_default(),
         wire::format_time(plan.created_at),
         wire::format_time(plan.expires_at)
@@ -303,27 +303,42 @@ pub fn approval_summary(plan: &Plan) -> String {
         })
         .collect();
     s.push_str(&format!("  by kind: {}\n", kinds.join(", ")));
+    for line in inputs_lines(plan) {
+        s.push_str(&format!("  {}\n", clean(&line)));
+    }
     for a in &plan.actions {
-        let does = match a.status {
-            ActionStatus::Planned => a
-                .calls
-                .iter()
-                .map(|c| c.api())
-                .collect::<Vec<_>>()
-                .join(", "),
-            _ => a.reason.clone(),
+        let (does, effects) = match a.status {
+            ActionStatus::Planned => (
+                format!(
+                    "{} calls, each with what it sets against what AWS holds now",
+                    a.calls.len()
+                ),
+                effect::action_effects(a),
+            ),
+            _ => (clean(&a.reason), Vec::new()),
         };
         s.push_str(&format!(
-            "  {} {} {} {} [{} {}]: {does}\n",
+            "  {} {} {} {} [{} {}]{}: {does}\n",
             a.id,
             a.kind,
             a.status,
             resource(a),
             a.finding.severity,
-            a.finding.kind
+            a.finding.kind,
+            a.region
+                .as_deref()
+                .map(|r| format!(" in {}", clean(r)))
+                .unwrap_or_default()
         ));
+        for e in effects {
+            s.push_str(&format!("      {}\n", clean(&e)));
+        }
         if let Some(g) = &a.guardrail {
-            s.push_str(&format!("      guardrail \"{}\": {}\n", g.name, g.reason));
+            s.push_str(&format!(
+                "      guardrail \"{}\": {}\n",
+                clean(&g.name),
+                clean(&g.reason)
+            ));
         }
     }
     let edits = config_edits(plan);
@@ -334,13 +349,43 @@ pub fn approval_summary(plan: &Plan) -> String {
     crate::mask::mask_text(&s)
 }
 
+/// What the plan was made from, as an approver checks it: the policy digest (`apply` refuses
+/// another policy), each state file (its source and SHA-256), the configuration and the
+/// recorded observation. One line each.
+pub fn inputs_lines(plan: &Plan) -> Vec<String> {
+    let i = &plan.inputs;
+    let mut out = vec![match &i.policy {
+        Some(p) => format!("policy: sha256:{p} (policy file and .driftignore)"),
+        None => "policy: none (the built-in policy: no policy file, no .driftignore)".into(),
+    }];
+    for st in &i.states {
+        out.push(format!(
+            "state: {} sha256:{} (serial {})",
+            st.source, st.sha256, st.serial
+        ));
+    }
+    if let Some(c) = &i.configuration {
+        out.push(format!("configuration: sha256:{c}"));
+    }
+    if let Some(o) = &i.observation {
+        out.push(format!("observation: sha256:{o} (a recorded observation)"));
+    }
+    out
+}
+
 /// The diff of every configuration edit, and what a person runs after apply.
 fn config_edits(plan: &Plan) -> String {
     let mut text = String::new();
     for a in &plan.actions {
         for c in &a.calls {
             if let Call::ConfigEdit { file, diff, .. } = c {
-                text.push_str(&format!("{} {} edits {file}:\n{diff}\n", a.id, a.kind));
+                text.push_str(&format!(
+                    "{} {} edits {}:\n{}\n",
+                    a.id,
+                    a.kind,
+                    clean(file),
+                    clean_text(diff)
+                ));
             }
         }
     }
@@ -348,7 +393,11 @@ fn config_edits(plan: &Plan) -> String {
         .actions
         .iter()
         .filter(|a| a.status == ActionStatus::Planned)
-        .filter_map(|a| a.follow_up.as_ref().map(|f| format!("  {}: {f}", a.id)))
+        .filter_map(|a| {
+            a.follow_up
+                .as_ref()
+                .map(|f| format!("  {}: {}", a.id, clean(f)))
+        })
         .collect();
     if !follow.is_empty() {
         text.push_str("After apply, terraform takes the edited configuration into its state:\n");
@@ -403,16 +452,16 @@ pub fn render_apply_table(
         let resource = resource_cell(a);
         let done = outcomes.get(&a.id);
         let outcome = match done {
-            Some(crate::apply::Done::Failed(e)) => format!("failed: {e}"),
+            Some(crate::apply::Done::Failed(e)) => format!("failed: {}", clean(e)),
             Some(crate::apply::Done::LeftForAPerson) => match a.status {
-                ActionStatus::Blocked => format!("blocked: {}", a.reason),
+                ActionStatus::Blocked => format!("blocked: {}", clean(&a.reason)),
                 _ => format!(
                     "left for a person: {}",
-                    a.manual_command.as_deref().unwrap_or("-")
+                    clean(a.manual_command.as_deref().unwrap_or("-"))
                 ),
             },
             Some(d @ crate::apply::Done::Verified) => match &a.follow_up {
-                Some(f) => format!("{}; next: {f}", d.as_str()),
+                Some(f) => format!("{}; next: {}", d.as_str(), clean(f)),
                 None => d.as_str().to_string(),
             },
             Some(d) => d.as_str().to_string(),
@@ -437,11 +486,40 @@ pub fn render_apply_table(
     format!("{head} plan {}\n{}", plan.digest, t.render(width))
 }
 
-/// The same as JSON: `{plan, dry_run, actions: [{id, kind, outcome, error}]}`.
+/// The line `apply` ends with when it saw drift outside its plan: how much, on what, and the
+/// command that plans it; `None` when there is none.
+pub fn outside_line(outside: &crate::apply::Outside) -> Option<String> {
+    let n = outside.findings.len();
+    if n == 0 {
+        return None;
+    }
+    let shown: Vec<&str> = outside
+        .findings
+        .iter()
+        .take(3)
+        .map(String::as_str)
+        .collect();
+    let more = if n > shown.len() {
+        format!(", and {} more", n - shown.len())
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "Drift outside this plan: {n} {} ({}{more}); plan {} with `{}`",
+        if n == 1 { "finding" } else { "findings" },
+        shown.join(", "),
+        if n == 1 { "it" } else { "them" },
+        outside.command
+    ))
+}
+
+/// The same as JSON: `{plan, dry_run, actions: [{id, kind, outcome, error}], outside_plan:
+/// {findings, command}}`.
 pub fn render_apply_json(
     plan: &Plan,
     outcomes: &std::collections::BTreeMap<String, crate::apply::Done>,
     dry_run: bool,
+    outside: &crate::apply::Outside,
 ) -> String {
     let actions: Vec<serde_json::Value> = plan
         .actions
@@ -468,6 +546,10 @@ pub fn render_apply_json(
         "plan": plan.digest,
         "dry_run": dry_run,
         "actions": actions,
+        "outside_plan": {
+            "findings": outside.findings,
+            "command": outside.command,
+        },
     }))
     .unwrap_or_default();
     text.push('\n');
@@ -479,6 +561,23 @@ mod tests {
     use super::*;
     use crate::model::plan::{ConfigEdit, FindingRef, GuardrailEffect, GuardrailHit};
     use crate::model::{Address, DriftKind, Severity};
+
+    #[test]
+    fn drift_outside_the_plan_is_one_line_with_the_command() {
+        let outside = |n: usize| crate::apply::Outside {
+            findings: (0..n).map(|i| format!("aws_vpc.v{i}")).collect(),
+            command: "driftgate plan --state terraform.tfstate".into(),
+        };
+        assert_eq!(outside_line(&outside(0)), None);
+        assert_eq!(
+            outside_line(&outside(1)).unwrap(),
+            "Drift outside this plan: 1 finding (aws_vpc.v0); plan it with `driftgate plan --state terraform.tfstate`"
+        );
+        assert_eq!(
+            outside_line(&outside(5)).unwrap(),
+            "Drift outside this plan: 5 findings (aws_vpc.v0, aws_vpc.v1, aws_vpc.v2, and 2 more); plan them with `driftgate plan --state terraform.tfstate`"
+        );
+    }
 
     /// An approver sees what they sign: each action, the guardrail holding one, and the diff
     /// of every configuration edit.
@@ -538,6 +637,7 @@ mod tests {
         );
         let s = approval_summary(&plan);
         assert!(s.contains(&plan.digest), "{s}");
+        assert!(s.contains("policy: none (the built-in policy"), "{s}");
         assert!(s.contains("a01 accept planned aws_vpc.main"), "{s}");
         assert!(s.contains("guardrail \"frozen\": change freeze"), "{s}");
         assert!(

@@ -45,6 +45,12 @@ pub fn load_config(dir: &FsPath) -> Result<Configuration> {
         modules_not_followed: loader.modules_not_followed,
         notes: loader.notes,
         imports: loader.imports,
+        secrets: {
+            let mut s = loader.secrets;
+            s.sort();
+            s.dedup();
+            s
+        },
     };
     config.imports.sort_by(|a, b| {
         (&a.to, &a.source.file, a.source.line).cmp(&(&b.to, &b.source.file, b.source.line))
@@ -86,6 +92,7 @@ struct Loader {
     modules_not_followed: Vec<ModuleNotFollowed>,
     notes: Vec<String>,
     imports: Vec<crate::model::desired::ConfiguredImport>,
+    secrets: Vec<String>,
 }
 
 /// The blocks of one module that matter here, with where they are.
@@ -142,6 +149,7 @@ impl Loader {
                 (None, None) => Value::Unknown,
             };
             let value = if *sensitive && value != Value::Unknown {
+                crate::mask::scalar_texts(&value, &mut self.secrets);
                 Value::sensitive(value)
             } else {
                 value
