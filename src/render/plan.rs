@@ -130,9 +130,10 @@ pub fn next_step(
             },
         );
         format!(
-            "it needs {required} signed approvals and {place}: no approval can make it apply; \
+            "it needs {} and {place}: no approval can make it apply; \
              add approvers to the policy's `approval` block (or change what requires them), \
-             then plan again"
+             then plan again",
+            super::common::plural(required, "signed approval", "signed approvals")
         )
     });
     NextStep {
