@@ -1252,34 +1252,14 @@ fn the_drifted_stack_in_every_format() {
     assert!(!findings.is_empty());
 
     // SARIF: valid, located at the .tf lines of the working copy, stable fingerprints.
-    let schema_path = root().join("../shared/schemas/sarif-schema-2.1.0.json");
-    let schema: Option<Json> = match std::fs::read_to_string(&schema_path) {
-        Ok(t) => Some(serde_json::from_str(&t).unwrap()),
-        Err(e) => {
-            crate::support::skip::skip(
-                crate::support::skip::Need::Required,
-                &format!(
-                    "the SARIF schema {} cannot be read: {e}",
-                    schema_path.display()
-                ),
-            );
-            None
-        }
-    };
+    let schema = crate::support::sarif::schema();
     let sarif = |o: &Output| -> Json {
         assert_exit(o, 2);
         serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}:\n{}", show(o)))
     };
     let first = sarif(&scan_from_working_copy(s, "sarif"));
     let second = sarif(&scan_from_working_copy(s, "sarif"));
-    if let Some(schema) = &schema {
-        let validator = jsonschema::draft4::new(schema).expect("the SARIF schema compiles");
-        let errors: Vec<String> = validator
-            .iter_errors(&first)
-            .map(|e| format!("{}: {e}", e.instance_path()))
-            .collect();
-        assert!(errors.is_empty(), "{}", errors.join("\n"));
-    }
+    crate::support::sarif::check(schema.as_ref(), &first, "the drifted stack");
     let results = first["runs"][0]["results"].as_array().unwrap();
     let open = results
         .iter()

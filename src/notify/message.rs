@@ -60,7 +60,8 @@ pub fn plan_message(plan: &Plan, plan_file: &str, rule: Option<&ApprovalRule>) -
             plan.count(ActionStatus::Blocked),
             if required > 0 {
                 format!(
-                    "; needs {required} signed approvals by people other than {}",
+                    "; needs {} by people other than {}",
+                    crate::render::common::plural(required, "signed approval", "signed approvals"),
                     plan.author.actor
                 )
             } else {

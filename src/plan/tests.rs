@@ -1405,7 +1405,7 @@ fn the_plan_tables_never_break_an_identifier() {
             let mut ids: Vec<String> = a.calls.iter().map(|c| c.api()).collect();
             match &a.address {
                 Some(addr) => ids.push(addr.to_string()),
-                None => ids.push(format!("{} {}", a.resource_type, a.resource_id)),
+                None => ids.extend([a.resource_type.clone(), a.resource_id.clone()]),
             }
             for id in &ids {
                 for (what, out) in [("plan", &table), ("apply", &applied)] {
@@ -1534,4 +1534,39 @@ fn a_clear_secret_in_a_plan_is_an_error_and_never_written() {
         target: Value::Null,
     }];
     assert_eq!(clear_secret(&[fine]), None);
+}
+
+/// "1 signed approval", not "1 signed approvals" (issue 17's plurals): in the plan's next step
+/// when nobody may sign, and in the approval request a plan notifies.
+#[test]
+fn one_approval_is_singular() {
+    use crate::approval::{ApprovalRule, Approver, KeyFile};
+    let plan = fixture_plan();
+    // Only the author (alice) is listed: nobody may sign.
+    let rule = ApprovalRule {
+        required: 1,
+        approvers: [(
+            "alice".to_string(),
+            Approver {
+                key: KeyFile::from_seed("alice", [1; 32]).public(),
+                aws_principal: None,
+            },
+        )]
+        .into_iter()
+        .collect(),
+        min_severity: None,
+        source: "driftgate.hcl:1".into(),
+    };
+    let table = crate::render::plan::render_table(&plan, "p.json", None, Some(&rule), None);
+    assert!(
+        table.contains("it needs 1 signed approval and the approval block (driftgate.hcl:1) lists 0 approvers other than the plan's author"),
+        "{table}"
+    );
+    let m = crate::notify::message::plan_message(&plan, "p.json", Some(&rule));
+    assert!(
+        m.summary
+            .contains("; needs 1 signed approval by people other than alice"),
+        "{}",
+        m.summary
+    );
 }

@@ -118,6 +118,18 @@ impl Grid {
             Style::Boxed => 3 * n + 1,
             Style::Plain => 2 * n.saturating_sub(1),
         };
+        // When even the narrowest layout overflows (long identifiers), narrowing prose further
+        // gains nothing: keep text columns readable (up to 30 columns) instead.
+        let least: Vec<usize> = if least.iter().sum::<usize>() + overhead > width {
+            (0..n)
+                .map(|i| match self.cols[i] {
+                    Col::Id => least[i],
+                    Col::Text => least[i].max(widths[i].min(30)),
+                })
+                .collect()
+        } else {
+            least
+        };
         // Narrow the widest text column that can narrow, one column at a time.
         while widths.iter().sum::<usize>() + overhead > width {
             let Some(i) = (0..n)

@@ -130,9 +130,10 @@ pub fn next_step(
             },
         );
         format!(
-            "it needs {required} signed approvals and {place}: no approval can make it apply; \
+            "it needs {} and {place}: no approval can make it apply; \
              add approvers to the policy's `approval` block (or change what requires them), \
-             then plan again"
+             then plan again",
+            super::common::plural(required, "signed approval", "signed approvals")
         )
     });
     NextStep {
@@ -201,7 +202,7 @@ pub fn render_table(
         ],
     );
     for a in &plan.actions {
-        let resource = resource(a);
+        let resource = resource_cell(a);
         let changes: Vec<String> = a.changes.iter().map(|c| c.path.to_string()).collect();
         let finding = if changes.is_empty() {
             format!("{} {}", a.finding.severity, a.finding.kind)
@@ -251,7 +252,7 @@ pub fn render_table(
         plan.digest,
         wire::format_time(plan.expires_at)
     ));
-    text.push_str(&next_step(plan, out, config, rule).render(&plan.author.actor));
+    text.push_str(&next_step(plan, out, config, rule).render(&clean(&plan.author.actor)));
     text
 }
 
@@ -261,6 +262,14 @@ fn resource(a: &Action) -> String {
         Some(addr) => addr.to_string(),
         None => format!("{} {}", a.resource_type, a.resource_id),
     })
+}
+
+/// The same in a table cell: an unmanaged object's type and id on two lines (each whole).
+fn resource_cell(a: &Action) -> String {
+    match &a.address {
+        Some(addr) => clean(&addr.to_string()),
+        None => format!("{}\n{}", clean(&a.resource_type), clean(&a.resource_id)),
+    }
 }
 
 /// What an approver signs (`driftgate approve`, on stderr): the digest, the author, the
@@ -442,7 +451,7 @@ pub fn render_apply_table(
         ],
     );
     for a in &plan.actions {
-        let resource = resource(a);
+        let resource = resource_cell(a);
         let done = outcomes.get(&a.id);
         let outcome = match done {
             Some(crate::apply::Done::Failed(e)) => format!("failed: {}", clean(e)),

@@ -39,6 +39,7 @@ pub mod moto;
 pub mod postgres;
 pub mod receiver;
 pub mod remediation;
+pub mod sarif;
 pub mod skip;
 pub mod terraform;
 pub mod throttle;

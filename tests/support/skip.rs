@@ -6,8 +6,15 @@
 //! - appends `test-name<TAB>reason` to [`log_path`] (`$CARGO_TARGET_TMPDIR/driftgate-skipped.txt`),
 //!   from which `scripts/test` prints "N tests skipped: ..." and its summary line;
 //! - under `CI=true`, fails the test instead, when what is missing is something CI's machine
-//!   has (moto, terraform and its provider mirror, `../shared/corpora`): there a skip would
-//!   hide a broken setup.
+//!   has (moto, terraform and its provider mirror, chromium): there a skip would hide a broken
+//!   setup.
+//!
+//! A file the project does not own and may not ship (`../shared/`: the SARIF schema, the
+//! corpora of real states) is [`Need::External`]: when it is absent (a fork's clone, a fresh
+//! machine) the test is *not applicable here*, counted apart in
+//! [`not_applicable_log_path`] (`scripts/test`'s "N not applicable") and never a failure, CI
+//! or not. A test that can still check something without the file does so (the SARIF tests
+//! check the output's structure), so it is never a no-op.
 //!
 //! The test's name is the name of the thread libtest runs it on.
 
@@ -24,6 +31,10 @@ pub enum Need {
     /// Not even CI has it (a file outside the repository and outside `../shared`): always a
     /// counted skip.
     Optional,
+    /// A file the project does not own and may not copy in (`../shared/...`): when absent, the
+    /// test (or the part of it that needs the file) is not applicable here: counted apart,
+    /// never a failure, under CI too.
+    External,
 }
 
 /// The file skips are counted in; `scripts/test` empties it before a run.
@@ -31,13 +42,19 @@ pub fn log_path() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("driftgate-skipped.txt")
 }
 
+/// The file not-applicable tests are counted in; `scripts/test` empties it before a run.
+pub fn not_applicable_log_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("driftgate-not-applicable.txt")
+}
+
 /// Whether this run is CI's (`CI` set to anything but `false` or empty).
 pub fn under_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
-/// Tests already recorded, so that one test that hits several skips counts once.
-static RECORDED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+/// Tests already recorded (with whether as not applicable), so that one test that hits several
+/// skips counts once.
+static RECORDED: Mutex<BTreeSet<(String, bool)>> = Mutex::new(BTreeSet::new());
 /// The last required reason, for tests that share a set-up (a `OnceLock`) that was skipped
 /// in another test's thread: see [`again`].
 static LAST: Mutex<Option<(String, Need)>> = Mutex::new(None);
@@ -67,19 +84,31 @@ pub fn again() {
     record(need, &why);
 }
 
+/// Whether a test that cannot run for want of something `need`s fails (rather than being
+/// counted) when `ci` is set: only what CI's machine has is required.
+pub fn fails(need: Need, ci: bool) -> bool {
+    need == Need::Required && ci
+}
+
 fn record(need: Need, why: &str) {
     let name = test_name();
-    if need == Need::Required && under_ci() {
+    if fails(need, under_ci()) {
         panic!("CI is set, but {name} cannot run: {why}");
     }
+    let external = need == Need::External;
     let first = RECORDED
         .lock()
-        .map(|mut r| r.insert(name.clone()))
+        .map(|mut r| r.insert((name.clone(), external)))
         .unwrap_or(true);
     if !first {
         return;
     }
-    eprintln!("\n==== SKIPPED {name}: {why} ====\n");
+    let (banner, path) = if external {
+        ("NOT APPLICABLE HERE", not_applicable_log_path())
+    } else {
+        ("SKIPPED", log_path())
+    };
+    eprintln!("\n==== {banner} {name}: {why} ====\n");
     let line = format!("{name}\t{}\n", why.replace(['\t', '\n'], " "));
     // One `write` of one short line to a file opened for appending: lines from parallel tests
     // do not interleave.
@@ -87,13 +116,10 @@ fn record(need: Need, why: &str) {
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(log_path())?
+            .open(&path)?
             .write_all(line.as_bytes())
     });
     if let Err(e) = written {
-        eprintln!(
-            "(could not count the skip in {}: {e})",
-            log_path().display()
-        );
+        eprintln!("(could not count the skip in {}: {e})", path.display());
     }
 }
