@@ -283,7 +283,6 @@ fn merged_attributes(spec: &ResourceSpec, matched: &[&ObservedResource]) -> Attr
 
 /// Run the whole comparison.
 pub fn scan(input: &ScanInput<'_>) -> DiffReport {
-    let obs = input.observation;
     let registry = input.registry;
     let recorded: Vec<&RecordedResource> = input
         .states
@@ -291,14 +290,67 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
         .flat_map(|s| s.resources.iter())
         .collect();
     let managed = managed_elsewhere(registry, &recorded);
-    let scanned_types: BTreeSet<&str> = obs.resource_types.iter().map(String::as_str).collect();
+    let (observed_index, slots) = index_observed(input);
+    let identities: Vec<Option<Identity>> = recorded
+        .iter()
+        .map(|r| {
+            let spec = registry.get(&r.resource_type)?;
+            Some(identity(
+                spec,
+                &r.attributes,
+                Side::Recorded,
+                input.fingerprint,
+            ))
+        })
+        .collect();
+    let matched_directly = matched_directly(&recorded, &identities, &observed_index);
+    let mut report = empty_report(input);
+    let mut summary = Summary {
+        recorded: recorded.len(),
+        ..Summary::default()
+    };
+    let recorded_by_key = index_recorded(registry, &recorded);
+    let recorded_keys: HashSet<(&str, String)> = recorded_by_key.keys().cloned().collect();
+    let scan = Scan {
+        input,
+        managed: &managed,
+        observed_index: &observed_index,
+        slots: &slots,
+        matched_directly: &matched_directly,
+        scanned_types: input
+            .observation
+            .resource_types
+            .iter()
+            .map(String::as_str)
+            .collect(),
+        locate: Locator {
+            registry,
+            recorded: &recorded_by_key,
+            observed: &observed_index,
+            observation: input.observation,
+        },
+    };
+    let mut matched: HashSet<usize> = HashSet::new();
+    for (r, ident) in recorded.iter().zip(&identities) {
+        scan.check_recorded(r, ident.as_ref(), &mut report, &mut summary, &mut matched);
+    }
+    scan.report_unmanaged(&recorded_keys, &matched, &mut report, &mut summary);
+    finish(report, summary, &recorded)
+}
 
-    // Observed objects by (type, identity key).
+/// Observed objects by (type, identity key), and fan-out objects by (type, base key, fan-out
+/// attribute): where a replaced secret is found.
+#[allow(clippy::type_complexity)]
+fn index_observed<'a>(
+    input: &ScanInput<'a>,
+) -> (
+    HashMap<(&'a str, String), Vec<usize>>,
+    HashMap<(&'a str, String, String), Vec<usize>>,
+) {
     let mut observed_index: HashMap<(&str, String), Vec<usize>> = HashMap::new();
-    // Fan-out objects by (type, base key, fan-out attribute): where a replaced secret is found.
     let mut slots: HashMap<(&str, String, String), Vec<usize>> = HashMap::new();
-    for (i, o) in obs.resources.iter().enumerate() {
-        if let Some(spec) = registry.get(&o.resource_type) {
+    for (i, o) in input.observation.resources.iter().enumerate() {
+        if let Some(spec) = input.registry.get(&o.resource_type) {
             let ident = identity(spec, &o.attributes, Side::Observed, input.fingerprint);
             for key in ident.keys {
                 observed_index
@@ -316,21 +368,18 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
             }
         }
     }
-    let identities: Vec<Option<Identity>> = recorded
+    (observed_index, slots)
+}
+
+/// The observed objects some recorded resource's identity key names directly.
+fn matched_directly(
+    recorded: &[&RecordedResource],
+    identities: &[Option<Identity>],
+    observed_index: &HashMap<(&str, String), Vec<usize>>,
+) -> HashSet<usize> {
+    recorded
         .iter()
-        .map(|r| {
-            let spec = registry.get(&r.resource_type)?;
-            Some(identity(
-                spec,
-                &r.attributes,
-                Side::Recorded,
-                input.fingerprint,
-            ))
-        })
-        .collect();
-    let matched_directly: HashSet<usize> = recorded
-        .iter()
-        .zip(&identities)
+        .zip(identities)
         .flat_map(|(r, ident)| {
             ident.iter().flat_map(|ident| {
                 ident.keys.iter().flat_map(|k| {
@@ -342,9 +391,12 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
                 })
             })
         })
-        .collect();
+        .collect()
+}
 
-    let mut report = DiffReport {
+/// The report before any finding: what was compared, where, and what the scan could not see.
+fn empty_report(input: &ScanInput<'_>) -> DiffReport {
+    DiffReport {
         states: input.states.iter().map(|s| s.source.clone()).collect(),
         lineages: input
             .states
@@ -352,20 +404,21 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
             .filter(|s| !s.lineage.is_empty())
             .map(|s| (s.source.clone(), s.lineage.clone()))
             .collect(),
-        regions: obs.regions.clone(),
-        gaps: obs.gaps.clone(),
+        regions: input.observation.regions.clone(),
+        gaps: input.observation.gaps.clone(),
         strict: input.strict,
         ..DiffReport::default()
-    };
-    let mut summary = Summary {
-        recorded: recorded.len(),
-        ..Summary::default()
-    };
-    let mut matched: HashSet<usize> = HashSet::new();
-    // Recorded resources by (type, identity key): parents (of unrecorded objects, and the
-    // region of a recorded resource without an ARN) are found here.
+    }
+}
+
+/// Recorded resources by (type, identity key): parents (of unrecorded objects, and the region
+/// of a recorded resource without an ARN) are found here.
+fn index_recorded<'a>(
+    registry: &Registry,
+    recorded: &[&'a RecordedResource],
+) -> HashMap<(&'a str, String), Vec<&'a RecordedResource>> {
     let mut recorded_by_key: HashMap<(&str, String), Vec<&RecordedResource>> = HashMap::new();
-    for r in &recorded {
+    for r in recorded {
         if let Some(spec) = registry.get(&r.resource_type) {
             for k in identity_keys(spec, &r.attributes, Side::Recorded) {
                 recorded_by_key
@@ -375,82 +428,80 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
             }
         }
     }
-    let recorded_keys: HashSet<(&str, String)> = recorded_by_key.keys().cloned().collect();
-    let locate = Locator {
-        registry,
-        recorded: &recorded_by_key,
-        observed: &observed_index,
-        observation: obs,
-    };
+    recorded_by_key
+}
 
-    for (r, ident) in recorded.iter().zip(&identities) {
-        let (Some(spec), Some(ident)) = (registry.get(&r.resource_type), ident) else {
+/// Count the findings, sort the report and hide every secret in it: the last step of a scan.
+fn finish(
+    mut report: DiffReport,
+    mut summary: Summary,
+    recorded: &[&RecordedResource],
+) -> DiffReport {
+    hide_secrets(&mut report, recorded);
+    for f in &report.drifts {
+        match f.kind {
+            DriftKind::Changed => summary.changed += 1,
+            DriftKind::Missing => summary.missing += 1,
+            DriftKind::Unmanaged => summary.unmanaged += 1,
+        }
+    }
+    report
+        .drifts
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    report.not_checked.sort();
+    summary.not_checked = report.not_checked.len();
+    report.summary = summary;
+    report
+}
+
+/// The observed objects one recorded resource stands for, by the source they stand for.
+type PerSource<'a> = Vec<(Option<&'a str>, Vec<&'a ObservedResource>)>;
+
+/// What every step of one scan reads: the input and the indexes built from it once.
+struct Scan<'a> {
+    input: &'a ScanInput<'a>,
+    managed: &'a HashSet<(String, String, String)>,
+    observed_index: &'a HashMap<(&'a str, String), Vec<usize>>,
+    slots: &'a HashMap<(&'a str, String, String), Vec<usize>>,
+    matched_directly: &'a HashSet<usize>,
+    scanned_types: BTreeSet<&'a str>,
+    locate: Locator<'a>,
+}
+
+impl<'a> Scan<'a> {
+    /// Owns one recorded resource's verdict: not checked (and why), missing, changed (with its
+    /// changes) or clean. Records the observed objects it matched in `matched`.
+    fn check_recorded(
+        &self,
+        r: &RecordedResource,
+        ident: Option<&'a Identity>,
+        report: &mut DiffReport,
+        summary: &mut Summary,
+        matched: &mut HashSet<usize>,
+    ) {
+        let (Some(spec), Some(ident)) = (self.input.registry.get(&r.resource_type), ident) else {
             report
                 .not_checked
                 .push(not_checked(r, NotCheckedReason::UnsupportedType));
-            continue;
+            return;
         };
-        let region = match locate.whereabouts(spec, &r.attributes, 0) {
-            Whereabouts::Global => None,
-            Whereabouts::Unknown => {
-                report
-                    .not_checked
-                    .push(not_checked(r, NotCheckedReason::RegionUnknown));
-                continue;
+        let region = match self.place(r, spec) {
+            Ok(region) => region,
+            Err(reason) => {
+                report.not_checked.push(not_checked(r, reason));
+                return;
             }
-            Whereabouts::Region(region) if !obs.regions.contains(&region) => {
-                report
-                    .not_checked
-                    .push(not_checked(r, NotCheckedReason::RegionNotScanned(region)));
-                continue;
-            }
-            Whereabouts::Region(region) => Some(region),
         };
-        if !scanned_types.contains(r.resource_type.as_str())
-            || obs
-                .gaps
-                .iter()
-                .any(|g| g.hides(&r.resource_type, region.as_deref()))
-        {
-            report
-                .not_checked
-                .push(not_checked(r, NotCheckedReason::Unobserved));
-            continue;
-        }
         summary.checked += 1;
-        // The observed objects this resource stands for, source by source in identity-key
-        // order (never the order the API listed them in), only those in its own region.
-        let mut sources = ident.sources.clone();
-        sources.sort_by(|x, y| x.0.cmp(&y.0));
         let replacing = replacing_secrets(
             &r.resource_type,
             ident,
-            &observed_index,
-            &slots,
-            &matched_directly,
-            &obs.resources,
+            self.observed_index,
+            self.slots,
+            self.matched_directly,
+            &self.input.observation.resources,
         );
-        let mut per_source: Vec<(Option<&str>, Vec<&ObservedResource>)> = Vec::new();
-        for (keys, label) in &sources {
-            let hits: BTreeSet<usize> = keys
-                .iter()
-                .flat_map(|key| {
-                    observed_index
-                        .get(&(r.resource_type.as_str(), key.clone()))
-                        .into_iter()
-                        .flatten()
-                        .copied()
-                })
-                .filter(|&i| region.is_none() || obs.resources[i].region == region)
-                .collect();
-            matched.extend(hits.iter().copied());
-            let mut objects: Vec<&ObservedResource> =
-                hits.iter().map(|&i| &obs.resources[i]).collect();
-            objects.sort_by(|a, b| a.cloud_id.cmp(&b.cloud_id));
-            if !objects.is_empty() {
-                per_source.push((label.as_deref(), objects));
-            }
-        }
+        let mut per_source = self.sources_of(r, ident, region.as_deref(), matched);
         // What stands where a recorded secret stood (tainted: that source is a secret too).
         let tainted: Vec<&ObservedResource> = replacing
             .iter()
@@ -477,64 +528,16 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
                 changes: Vec::new(),
                 observed: None,
             });
-            continue;
+            return;
         }
         let objects: Vec<&ObservedResource> = per_source
             .iter()
             .flat_map(|(_, o)| o.iter().copied())
             .collect();
         let observed = merged_attributes(spec, &objects);
-        let own_id = r.id().unwrap_or_default();
-        let mut changes = Vec::new();
-        for attr in &spec.attributes {
-            if managed.contains(&(
-                spec.resource_type.clone(),
-                own_id.to_string(),
-                attr.name.clone(),
-            )) {
-                continue;
-            }
-            let before = normalize::attribute(attr, &r.attributes, Side::Recorded);
-            let after = normalize::attribute(attr, &observed, Side::Observed);
-            let first = changes.len();
-            let root = Path::root(attr.name.clone());
-            match per_source_values(attr, &per_source, &after) {
-                // One EC2 rule of several differs from the others: name it by its source.
-                Some(values) => {
-                    for (label, value) in values {
-                        tree::diff(
-                            &root.key(label),
-                            &before,
-                            &value,
-                            input.fingerprint,
-                            &mut changes,
-                        );
-                    }
-                }
-                None => tree::diff(&root, &before, &after, input.fingerprint, &mut changes),
-            }
-            display::attach(attr, &r.attributes, &observed, &mut changes[first..]);
-        }
+        let mut changes = self.compare(r, spec, &per_source, &observed);
         if !changes.is_empty() {
-            // Defense in depth: a value the state holds as a secret is a secret wherever else
-            // it turns up in this resource (terraform marks only the path it was written to).
-            let secrets = sensitive_strings(&r.attributes);
-            for c in &mut changes {
-                if !c.before.is_sensitive()
-                    && [&c.before, &c.after, &c.recorded, &c.observed]
-                        .iter()
-                        .any(|v| mentions(v, &secrets))
-                {
-                    for v in [
-                        &mut c.before,
-                        &mut c.after,
-                        &mut c.recorded,
-                        &mut c.observed,
-                    ] {
-                        *v = Value::sensitive(std::mem::replace(v, Value::Null));
-                    }
-                }
-            }
+            hide_mentions_of_secrets(&mut changes, &r.attributes);
             changes.sort();
             report.drifts.push(Drift {
                 kind: DriftKind::Changed,
@@ -552,63 +555,186 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
         }
     }
 
-    // Every observed object: group the views of one cloud object; a group none of whose views
-    // matched is unmanaged, unless AWS owns it or its recorded parent already describes it.
-    let groups = group_views(&obs.resources);
-    for (primary, members) in &groups {
-        let o = &obs.resources[*primary];
-        summary.observed += 1;
-        if members.iter().any(|m| matched.contains(m)) {
-            continue;
-        }
-        if matches!(o.owner, Owner::Aws(_)) && !input.strict {
-            continue;
-        }
-        let Some(spec) = registry.get(&o.resource_type) else {
-            continue;
+    /// Owns where a recorded resource is checked: its region (`None` for a global one), or
+    /// why it cannot be checked (not placed, its region or type not scanned, a gap hides it).
+    fn place(
+        &self,
+        r: &RecordedResource,
+        spec: &ResourceSpec,
+    ) -> Result<Option<String>, NotCheckedReason> {
+        let obs = self.input.observation;
+        let region = match self.locate.whereabouts(spec, &r.attributes, 0) {
+            Whereabouts::Global => None,
+            Whereabouts::Unknown => return Err(NotCheckedReason::RegionUnknown),
+            Whereabouts::Region(region) if !obs.regions.contains(&region) => {
+                return Err(NotCheckedReason::RegionNotScanned(region));
+            }
+            Whereabouts::Region(region) => Some(region),
         };
-        if covered_by_parent(
-            registry,
-            spec,
-            o,
-            &recorded_keys,
-            &observed_index,
-            &managed,
-            obs,
-            input.strict,
-        ) {
-            continue;
+        if !self.scanned_types.contains(r.resource_type.as_str())
+            || obs
+                .gaps
+                .iter()
+                .any(|g| g.hides(&r.resource_type, region.as_deref()))
+        {
+            return Err(NotCheckedReason::Unobserved);
         }
-        let shown = shown_attributes(spec, &o.attributes);
-        report.drifts.push(Drift {
-            kind: DriftKind::Unmanaged,
-            resource_type: o.resource_type.clone(),
-            id: identity(spec, &o.attributes, Side::Observed, input.fingerprint)
-                .shown
-                .unwrap_or_else(|| o.cloud_id.clone()),
-            address: None,
-            state: None,
-            region: o.region.clone(),
-            changes: Vec::new(),
-            observed: Some(shown),
-        });
+        Ok(region)
     }
 
-    hide_secrets(&mut report, &recorded);
-    for f in &report.drifts {
-        match f.kind {
-            DriftKind::Changed => summary.changed += 1,
-            DriftKind::Missing => summary.missing += 1,
-            DriftKind::Unmanaged => summary.unmanaged += 1,
+    /// Owns matching: the observed objects a recorded resource stands for, source by source in
+    /// identity-key order (never the order the API listed them in), only those in its own
+    /// region. Records them in `matched`.
+    fn sources_of(
+        &self,
+        r: &RecordedResource,
+        ident: &'a Identity,
+        region: Option<&str>,
+        matched: &mut HashSet<usize>,
+    ) -> PerSource<'a> {
+        let resources = &self.input.observation.resources;
+        let mut sources: Vec<&(Vec<String>, Option<String>)> = ident.sources.iter().collect();
+        sources.sort_by(|x, y| x.0.cmp(&y.0));
+        let mut per_source: PerSource<'a> = Vec::new();
+        for (keys, label) in sources {
+            let hits: BTreeSet<usize> = keys
+                .iter()
+                .flat_map(|key| {
+                    self.observed_index
+                        .get(&(r.resource_type.as_str(), key.clone()))
+                        .into_iter()
+                        .flatten()
+                        .copied()
+                })
+                .filter(|&i| region.is_none() || resources[i].region.as_deref() == region)
+                .collect();
+            matched.extend(hits.iter().copied());
+            let mut objects: Vec<&ObservedResource> = hits.iter().map(|&i| &resources[i]).collect();
+            objects.sort_by(|a, b| a.cloud_id.cmp(&b.cloud_id));
+            if !objects.is_empty() {
+                per_source.push((label.as_deref(), objects));
+            }
+        }
+        per_source
+    }
+
+    /// Owns the attribute-by-attribute comparison of a matched resource (attributes another
+    /// resource manages skipped; a fan-out source that differs named by its source).
+    fn compare(
+        &self,
+        r: &RecordedResource,
+        spec: &ResourceSpec,
+        per_source: &[(Option<&str>, Vec<&ObservedResource>)],
+        observed: &Attributes,
+    ) -> Vec<crate::model::Change> {
+        let own_id = r.id().unwrap_or_default();
+        let mut changes = Vec::new();
+        for attr in &spec.attributes {
+            if self.managed.contains(&(
+                spec.resource_type.clone(),
+                own_id.to_string(),
+                attr.name.clone(),
+            )) {
+                continue;
+            }
+            let before = normalize::attribute(attr, &r.attributes, Side::Recorded);
+            let after = normalize::attribute(attr, observed, Side::Observed);
+            let first = changes.len();
+            let root = Path::root(attr.name.clone());
+            match per_source_values(attr, per_source, &after) {
+                // One EC2 rule of several differs from the others: name it by its source.
+                Some(values) => {
+                    for (label, value) in values {
+                        tree::diff(
+                            &root.key(label),
+                            &before,
+                            &value,
+                            self.input.fingerprint,
+                            &mut changes,
+                        );
+                    }
+                }
+                None => tree::diff(&root, &before, &after, self.input.fingerprint, &mut changes),
+            }
+            display::attach(attr, &r.attributes, observed, &mut changes[first..]);
+        }
+        changes
+    }
+
+    /// Owns unmanaged findings. Every observed object: group the views of one cloud object; a
+    /// group none of whose views matched is unmanaged, unless AWS owns it or its recorded parent
+    /// already describes it.
+    fn report_unmanaged(
+        &self,
+        recorded_keys: &HashSet<(&str, String)>,
+        matched: &HashSet<usize>,
+        report: &mut DiffReport,
+        summary: &mut Summary,
+    ) {
+        let obs = self.input.observation;
+        let registry = self.input.registry;
+        let groups = group_views(&obs.resources);
+        for (primary, members) in &groups {
+            let o = &obs.resources[*primary];
+            summary.observed += 1;
+            if members.iter().any(|m| matched.contains(m)) {
+                continue;
+            }
+            if matches!(o.owner, Owner::Aws(_)) && !self.input.strict {
+                continue;
+            }
+            let Some(spec) = registry.get(&o.resource_type) else {
+                continue;
+            };
+            if covered_by_parent(
+                registry,
+                spec,
+                o,
+                recorded_keys,
+                self.observed_index,
+                self.managed,
+                obs,
+                self.input.strict,
+            ) {
+                continue;
+            }
+            let shown = shown_attributes(spec, &o.attributes);
+            report.drifts.push(Drift {
+                kind: DriftKind::Unmanaged,
+                resource_type: o.resource_type.clone(),
+                id: identity(spec, &o.attributes, Side::Observed, self.input.fingerprint)
+                    .shown
+                    .unwrap_or_else(|| o.cloud_id.clone()),
+                address: None,
+                state: None,
+                region: o.region.clone(),
+                changes: Vec::new(),
+                observed: Some(shown),
+            });
         }
     }
-    report
-        .drifts
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    report.not_checked.sort();
-    summary.not_checked = report.not_checked.len();
-    report.summary = summary;
-    report
+}
+
+/// Defense in depth: a value the state holds as a secret is a secret wherever else it turns up
+/// in this resource's changes (terraform marks only the path it was written to).
+fn hide_mentions_of_secrets(changes: &mut [crate::model::Change], recorded: &Attributes) {
+    let secrets = sensitive_strings(recorded);
+    for c in changes {
+        if !c.before.is_sensitive()
+            && [&c.before, &c.after, &c.recorded, &c.observed]
+                .iter()
+                .any(|v| mentions(v, &secrets))
+        {
+            for v in [
+                &mut c.before,
+                &mut c.after,
+                &mut c.recorded,
+                &mut c.observed,
+            ] {
+                *v = Value::sensitive(std::mem::replace(v, Value::Null));
+            }
+        }
+    }
 }
 
 /// The identity and compared attributes of an observed object, canonical: what a reader (or a

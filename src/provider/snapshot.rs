@@ -319,147 +319,11 @@ pub fn read(
     env_key: Option<Vec<u8>>,
 ) -> Result<(Observation, Vec<u8>)> {
     let path = path_for_messages;
-    if text.trim().is_empty() {
-        return Err(Error::ObservationEmpty {
-            path: path.to_string(),
-        });
-    }
-    let any: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        parse_error(
-            path,
-            text,
-            &e,
-            "the file is not valid JSON; record a new one with `driftgate observe --out FILE`",
-        )
-    })?;
-    let Some(top) = any.as_object() else {
-        return Err(plain_error(
-            path,
-            text,
-            "the top level is not a JSON object".into(),
-        ));
-    };
-    match top.get("format_version") {
-        None => {
-            return Err(plain_error(
-                path,
-                text,
-                "it has no `format_version` (is it a terraform state or a report?)".into(),
-            ));
-        }
-        Some(v) if v.as_u64() == Some(FORMAT_VERSION) => {}
-        Some(v) => {
-            return Err(Error::ObservationUnsupportedVersion {
-                path: path.to_string(),
-                version: v.as_u64().unwrap_or(0),
-                supported: FORMAT_VERSION,
-                help: format!(
-                    "this file was written by {}; record it again with this driftgate (`driftgate observe --out FILE`) or use the driftgate that wrote it",
-                    top.get("driftgate_version")
-                        .and_then(|v| v.as_str())
-                        .map(|v| format!("driftgate {v}"))
-                        .unwrap_or_else(|| "another driftgate".to_string())
-                ),
-                src: NamedSource::new(path, text.to_string()),
-                span: version_span(text),
-            });
-        }
-    }
+    check_header(path, text)?;
     let wire: FileWire =
         serde_json::from_str(text).map_err(|e| parse_error(path, text, &e, HELP_RECORD))?;
-
-    let key_error = |reason: String, help: &str| Error::ObservationKey {
-        path: path.to_string(),
-        reason,
-        help: help.to_string(),
-    };
-    let key: Option<Vec<u8>> = match &wire.fingerprints {
-        None => None,
-        Some(f) => {
-            if f.algorithm != ALGORITHM {
-                return Err(plain_error(
-                    path,
-                    text,
-                    format!(
-                        "fingerprints use `{}`; driftgate knows only `{ALGORITHM}`",
-                        f.algorithm
-                    ),
-                ));
-            }
-            match (f.key.as_str(), &f.salt, &f.key_id) {
-                ("salt", Some(salt), None) => {
-                    let bytes = hex::decode(salt)
-                        .ok()
-                        .filter(|b| b.len() == 32)
-                        .ok_or_else(|| {
-                            plain_error(
-                                path,
-                                text,
-                                "`fingerprints.salt` must be 64 hex digits".into(),
-                            )
-                        })?;
-                    Some(bytes)
-                }
-                ("user", None, Some(id)) => match &env_key {
-                    None => {
-                        return Err(key_error(
-                            format!(
-                                "it was recorded with a fingerprint key of your own (id {id}), and DRIFTGATE_FINGERPRINT_KEY is not set"
-                            ),
-                            "set DRIFTGATE_FINGERPRINT_KEY to the key that was set when the observation was recorded",
-                        ));
-                    }
-                    Some(k) if key_id(k) != *id => {
-                        return Err(key_error(
-                            format!(
-                                "it was recorded with the fingerprint key of id {id}, but DRIFTGATE_FINGERPRINT_KEY has id {}",
-                                key_id(k)
-                            ),
-                            "set DRIFTGATE_FINGERPRINT_KEY to the key that was set when the observation was recorded; with another key every secret would look changed",
-                        ));
-                    }
-                    Some(k) => Some(k.clone()),
-                },
-                _ => {
-                    return Err(plain_error(
-                        path,
-                        text,
-                        "`fingerprints` must be {\"algorithm\": \"hmac-sha256\", \"key\": \"salt\", \"salt\": HEX} or {\"algorithm\": \"hmac-sha256\", \"key\": \"user\", \"key_id\": HEX}".into(),
-                    ));
-                }
-            }
-        }
-    };
-
-    let mut resources = Vec::with_capacity(wire.resources.len());
-    for (i, r) in wire.resources.into_iter().enumerate() {
-        let mut attributes = BTreeMap::new();
-        for (name, j) in &r.attributes {
-            let at = format!("resources[{i}].attributes.{name}");
-            let v = decode(j, &at).map_err(|reason| plain_error(path, text, reason))?;
-            if key.is_none() && v.contains_sensitive() {
-                return Err(plain_error(
-                    path,
-                    text,
-                    format!(
-                        "{at} is a fingerprint, but the file has no `fingerprints` section to say how it was made"
-                    ),
-                ));
-            }
-            attributes.insert(name.clone(), v);
-        }
-        resources.push(ObservedResource {
-            resource_type: r.resource_type,
-            cloud_id: r.cloud_id,
-            primary: r.primary,
-            region: r.region,
-            owner: match r.owner {
-                OwnerWire::User => Owner::User,
-                OwnerWire::Aws(why) => Owner::Aws(why),
-            },
-            attributes,
-        });
-    }
+    let key = file_key(path, text, wire.fingerprints.as_ref(), env_key.as_ref())?;
+    let resources = read_resources(path, text, wire.resources, key.is_some())?;
     let observation = Observation {
         regions: wire.regions,
         resource_types: wire.resource_types,
@@ -482,6 +346,160 @@ pub fn read(
     };
     let key = key.or(env_key).unwrap_or_default();
     Ok((observation, key))
+}
+
+/// Owns what a file must be before it is read as an observation: not empty, JSON, an object,
+/// and of this driftgate's `format_version` (else an error naming the version found).
+#[allow(clippy::result_large_err)]
+fn check_header(path: &str, text: &str) -> Result<()> {
+    if text.trim().is_empty() {
+        return Err(Error::ObservationEmpty {
+            path: path.to_string(),
+        });
+    }
+    let any: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        parse_error(
+            path,
+            text,
+            &e,
+            "the file is not valid JSON; record a new one with `driftgate observe --out FILE`",
+        )
+    })?;
+    let Some(top) = any.as_object() else {
+        return Err(plain_error(
+            path,
+            text,
+            "the top level is not a JSON object".into(),
+        ));
+    };
+    match top.get("format_version") {
+        None => Err(plain_error(
+            path,
+            text,
+            "it has no `format_version` (is it a terraform state or a report?)".into(),
+        )),
+        Some(v) if v.as_u64() == Some(FORMAT_VERSION) => Ok(()),
+        Some(v) => Err(Error::ObservationUnsupportedVersion {
+            path: path.to_string(),
+            version: v.as_u64().unwrap_or(0),
+            supported: FORMAT_VERSION,
+            help: format!(
+                "this file was written by {}; record it again with this driftgate (`driftgate observe --out FILE`) or use the driftgate that wrote it",
+                top.get("driftgate_version")
+                    .and_then(|v| v.as_str())
+                    .map(|v| format!("driftgate {v}"))
+                    .unwrap_or_else(|| "another driftgate".to_string())
+            ),
+            src: NamedSource::new(path, text.to_string()),
+            span: version_span(text),
+        }),
+    }
+}
+
+/// Owns the file's `fingerprints` section: the key its fingerprints were made with (its salt,
+/// or the user's key when its id matches), `None` when the file has no such section.
+#[allow(clippy::result_large_err)]
+fn file_key(
+    path: &str,
+    text: &str,
+    fingerprints: Option<&FingerprintsWire>,
+    env_key: Option<&Vec<u8>>,
+) -> Result<Option<Vec<u8>>> {
+    let key_error = |reason: String, help: &str| Error::ObservationKey {
+        path: path.to_string(),
+        reason,
+        help: help.to_string(),
+    };
+    let Some(f) = fingerprints else {
+        return Ok(None);
+    };
+    if f.algorithm != ALGORITHM {
+        return Err(plain_error(
+            path,
+            text,
+            format!(
+                "fingerprints use `{}`; driftgate knows only `{ALGORITHM}`",
+                f.algorithm
+            ),
+        ));
+    }
+    match (f.key.as_str(), &f.salt, &f.key_id) {
+        ("salt", Some(salt), None) => {
+            let bytes = hex::decode(salt)
+                .ok()
+                .filter(|b| b.len() == 32)
+                .ok_or_else(|| {
+                    plain_error(
+                        path,
+                        text,
+                        "`fingerprints.salt` must be 64 hex digits".into(),
+                    )
+                })?;
+            Ok(Some(bytes))
+        }
+        ("user", None, Some(id)) => match env_key {
+            None => Err(key_error(
+                format!(
+                    "it was recorded with a fingerprint key of your own (id {id}), and DRIFTGATE_FINGERPRINT_KEY is not set"
+                ),
+                "set DRIFTGATE_FINGERPRINT_KEY to the key that was set when the observation was recorded",
+            )),
+            Some(k) if key_id(k) != *id => Err(key_error(
+                format!(
+                    "it was recorded with the fingerprint key of id {id}, but DRIFTGATE_FINGERPRINT_KEY has id {}",
+                    key_id(k)
+                ),
+                "set DRIFTGATE_FINGERPRINT_KEY to the key that was set when the observation was recorded; with another key every secret would look changed",
+            )),
+            Some(k) => Ok(Some(k.clone())),
+        },
+        _ => Err(plain_error(
+            path,
+            text,
+            "`fingerprints` must be {\"algorithm\": \"hmac-sha256\", \"key\": \"salt\", \"salt\": HEX} or {\"algorithm\": \"hmac-sha256\", \"key\": \"user\", \"key_id\": HEX}".into(),
+        )),
+    }
+}
+
+/// Owns the `resources` list: each decoded, a fingerprint refused where the file has no key
+/// (`has_key`) to say how it was made.
+#[allow(clippy::result_large_err)]
+fn read_resources(
+    path: &str,
+    text: &str,
+    wire: Vec<ResourceWire>,
+    has_key: bool,
+) -> Result<Vec<ObservedResource>> {
+    let mut resources = Vec::with_capacity(wire.len());
+    for (i, r) in wire.into_iter().enumerate() {
+        let mut attributes = BTreeMap::new();
+        for (name, j) in &r.attributes {
+            let at = format!("resources[{i}].attributes.{name}");
+            let v = decode(j, &at).map_err(|reason| plain_error(path, text, reason))?;
+            if !has_key && v.contains_sensitive() {
+                return Err(plain_error(
+                    path,
+                    text,
+                    format!(
+                        "{at} is a fingerprint, but the file has no `fingerprints` section to say how it was made"
+                    ),
+                ));
+            }
+            attributes.insert(name.clone(), v);
+        }
+        resources.push(ObservedResource {
+            resource_type: r.resource_type,
+            cloud_id: r.cloud_id,
+            primary: r.primary,
+            region: r.region,
+            owner: match r.owner {
+                OwnerWire::User => Owner::User,
+                OwnerWire::Aws(why) => Owner::Aws(why),
+            },
+            attributes,
+        });
+    }
+    Ok(resources)
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use aws_sdk_ec2::types::{
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::calls::{failure_reason, gap};
+use super::calls::{Failure, failure_reason, gap};
 use super::{Found, types};
 use crate::model::{Attributes, ObservedResource, Owner, Value};
 
@@ -435,48 +435,10 @@ async fn security_groups(client: &Client, region: &str, wanted: &BTreeSet<String
     .filter(|t| wanted.contains(*t))
     .collect();
 
-    // Rules need to know whether their group is a default group (AWS's own default rules of a
-    // default group are AWS's). When groups are not asked for, list only the default groups,
-    // which is one small page.
-    let groups = async {
-        let mut request = client.describe_security_groups().max_results(PAGE);
-        if !want_groups {
-            request = request.filters(
-                Filter::builder()
-                    .name("group-name")
-                    .values("default")
-                    .build(),
-            );
-        }
-        let mut pages = request.into_paginator().send();
-        let mut groups = Vec::new();
-        while let Some(page) = pages.next().await {
-            match page {
-                Ok(page) => groups.extend(page.security_groups.unwrap_or_default()),
-                Err(e) => return Err(failure_reason(&e)),
-            }
-        }
-        Ok(groups)
-    };
-    let rules = async {
-        if rule_types.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut pages = client
-            .describe_security_group_rules()
-            .max_results(PAGE)
-            .into_paginator()
-            .send();
-        let mut rules = Vec::new();
-        while let Some(page) = pages.next().await {
-            match page {
-                Ok(page) => rules.extend(page.security_group_rules.unwrap_or_default()),
-                Err(e) => return Err(failure_reason(&e)),
-            }
-        }
-        Ok(rules)
-    };
-    let (groups, rules) = tokio::join!(groups, rules);
+    let (groups, rules) = tokio::join!(
+        describe_groups(client, want_groups),
+        describe_rules(client, !rule_types.is_empty())
+    );
 
     let mut found = Found::default();
     let groups = match groups {
@@ -511,108 +473,24 @@ async fn security_groups(client: &Client, region: &str, wanted: &BTreeSet<String
         .collect();
 
     if want_groups {
-        for group in &groups {
-            let Some(id) = group.group_id() else { continue };
-            let attributes = match security_group_attributes(group, region) {
-                Ok(a) => a,
-                Err(unreadable) => {
-                    // Emitting the group without the rule would hide it; with a guessed one
-                    // would invent drift. The group's type is not checked in this region.
-                    found.gaps.push(gap(
-                        "ec2",
-                        Some(region),
-                        "DescribeSecurityGroups",
-                        &group_types,
-                        format!("security group {id}: {unreadable}"),
-                    ));
-                    continue;
-                }
-            };
-            let default = default_groups.contains(id);
-            let owner = if default {
-                Owner::Aws("default security group".into())
-            } else {
-                Owner::User
-            };
-            if wanted.contains(types::SECURITY_GROUP) {
-                found.resources.push(view(
-                    types::SECURITY_GROUP,
-                    id,
-                    true,
-                    region,
-                    owner.clone(),
-                    attributes.clone(),
-                ));
-            }
-            // A default group is also what an `aws_default_security_group` manages: a second
-            // view of the same object (the same state shape), so a recorded one matches it.
-            if default && wanted.contains(types::DEFAULT_SECURITY_GROUP) {
-                found.resources.push(view(
-                    types::DEFAULT_SECURITY_GROUP,
-                    id,
-                    !wanted.contains(types::SECURITY_GROUP),
-                    region,
-                    owner,
-                    attributes,
-                ));
-            }
-        }
+        emit_groups(
+            &groups,
+            &default_groups,
+            &group_types,
+            region,
+            wanted,
+            &mut found,
+        );
     }
-
     match rules {
-        Ok(rules) => {
-            for rule in &rules {
-                let Some(id) = rule.security_group_rule_id() else {
-                    continue;
-                };
-                if !has_source(rule) {
-                    found.gaps.push(gap(
-                        "ec2",
-                        Some(region),
-                        "DescribeSecurityGroupRules",
-                        &rule_types,
-                        format!(
-                            "rule {id} of {}: {}",
-                            rule.group_id().unwrap_or("?"),
-                            NO_SOURCE
-                        ),
-                    ));
-                    continue;
-                }
-                let in_default_group = rule.group_id().is_some_and(|g| default_groups.contains(g));
-                let owner = if in_default_group && is_aws_default_rule(rule) {
-                    Owner::Aws("default rule of a default security group".into())
-                } else {
-                    Owner::User
-                };
-                let egress = rule.is_egress() == Some(true);
-                let primary_type = if egress {
-                    types::EGRESS_RULE
-                } else {
-                    types::INGRESS_RULE
-                };
-                if wanted.contains(primary_type) {
-                    found.resources.push(view(
-                        primary_type,
-                        id,
-                        true,
-                        region,
-                        owner.clone(),
-                        vpc_rule_attributes(rule, region),
-                    ));
-                }
-                if wanted.contains(types::SECURITY_GROUP_RULE) {
-                    found.resources.push(view(
-                        types::SECURITY_GROUP_RULE,
-                        id,
-                        !wanted.contains(primary_type),
-                        region,
-                        owner,
-                        legacy_rule_attributes(rule),
-                    ));
-                }
-            }
-        }
+        Ok(rules) => emit_rules(
+            &rules,
+            &default_groups,
+            &rule_types,
+            region,
+            wanted,
+            &mut found,
+        ),
         Err(reason) => found.gaps.push(gap(
             "ec2",
             Some(region),
@@ -622,6 +500,178 @@ async fn security_groups(client: &Client, region: &str, wanted: &BTreeSet<String
         )),
     }
     found
+}
+
+/// Owns the `DescribeSecurityGroups` sweep. Rules need to know whether their group is a
+/// default group (AWS's own default rules of a default group are AWS's). When groups are not
+/// asked for, list only the default groups, which is one small page.
+async fn describe_groups(
+    client: &Client,
+    want_groups: bool,
+) -> Result<Vec<SecurityGroup>, Failure> {
+    let mut request = client.describe_security_groups().max_results(PAGE);
+    if !want_groups {
+        request = request.filters(
+            Filter::builder()
+                .name("group-name")
+                .values("default")
+                .build(),
+        );
+    }
+    let mut pages = request.into_paginator().send();
+    let mut groups = Vec::new();
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(page) => groups.extend(page.security_groups.unwrap_or_default()),
+            Err(e) => return Err(failure_reason(&e)),
+        }
+    }
+    Ok(groups)
+}
+
+/// Owns the `DescribeSecurityGroupRules` sweep (none when no rule type is asked).
+async fn describe_rules(
+    client: &Client,
+    want_rules: bool,
+) -> Result<Vec<SecurityGroupRule>, Failure> {
+    if !want_rules {
+        return Ok(Vec::new());
+    }
+    let mut pages = client
+        .describe_security_group_rules()
+        .max_results(PAGE)
+        .into_paginator()
+        .send();
+    let mut rules = Vec::new();
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(page) => rules.extend(page.security_group_rules.unwrap_or_default()),
+            Err(e) => return Err(failure_reason(&e)),
+        }
+    }
+    Ok(rules)
+}
+
+/// Owns group views: each group as an `aws_security_group` and, for a default group, as an
+/// `aws_default_security_group`; a group whose rules cannot be read is a gap.
+fn emit_groups(
+    groups: &[SecurityGroup],
+    default_groups: &BTreeSet<&str>,
+    group_types: &[&str],
+    region: &str,
+    wanted: &BTreeSet<String>,
+    found: &mut Found,
+) {
+    for group in groups {
+        let Some(id) = group.group_id() else { continue };
+        let attributes = match security_group_attributes(group, region) {
+            Ok(a) => a,
+            Err(unreadable) => {
+                // Emitting the group without the rule would hide it; with a guessed one
+                // would invent drift. The group's type is not checked in this region.
+                found.gaps.push(gap(
+                    "ec2",
+                    Some(region),
+                    "DescribeSecurityGroups",
+                    group_types,
+                    format!("security group {id}: {unreadable}"),
+                ));
+                continue;
+            }
+        };
+        let default = default_groups.contains(id);
+        let owner = if default {
+            Owner::Aws("default security group".into())
+        } else {
+            Owner::User
+        };
+        if wanted.contains(types::SECURITY_GROUP) {
+            found.resources.push(view(
+                types::SECURITY_GROUP,
+                id,
+                true,
+                region,
+                owner.clone(),
+                attributes.clone(),
+            ));
+        }
+        // A default group is also what an `aws_default_security_group` manages: a second
+        // view of the same object (the same state shape), so a recorded one matches it.
+        if default && wanted.contains(types::DEFAULT_SECURITY_GROUP) {
+            found.resources.push(view(
+                types::DEFAULT_SECURITY_GROUP,
+                id,
+                !wanted.contains(types::SECURITY_GROUP),
+                region,
+                owner,
+                attributes,
+            ));
+        }
+    }
+}
+
+/// Owns rule views: each rule as its ingress/egress rule and as an `aws_security_group_rule`,
+/// owned by AWS only when it is AWS's default rule of a default group; a rule with no source
+/// is a gap.
+fn emit_rules(
+    rules: &[SecurityGroupRule],
+    default_groups: &BTreeSet<&str>,
+    rule_types: &[&str],
+    region: &str,
+    wanted: &BTreeSet<String>,
+    found: &mut Found,
+) {
+    for rule in rules {
+        let Some(id) = rule.security_group_rule_id() else {
+            continue;
+        };
+        if !has_source(rule) {
+            found.gaps.push(gap(
+                "ec2",
+                Some(region),
+                "DescribeSecurityGroupRules",
+                rule_types,
+                format!(
+                    "rule {id} of {}: {}",
+                    rule.group_id().unwrap_or("?"),
+                    NO_SOURCE
+                ),
+            ));
+            continue;
+        }
+        let in_default_group = rule.group_id().is_some_and(|g| default_groups.contains(g));
+        let owner = if in_default_group && is_aws_default_rule(rule) {
+            Owner::Aws("default rule of a default security group".into())
+        } else {
+            Owner::User
+        };
+        let egress = rule.is_egress() == Some(true);
+        let primary_type = if egress {
+            types::EGRESS_RULE
+        } else {
+            types::INGRESS_RULE
+        };
+        if wanted.contains(primary_type) {
+            found.resources.push(view(
+                primary_type,
+                id,
+                true,
+                region,
+                owner.clone(),
+                vpc_rule_attributes(rule, region),
+            ));
+        }
+        if wanted.contains(types::SECURITY_GROUP_RULE) {
+            found.resources.push(view(
+                types::SECURITY_GROUP_RULE,
+                id,
+                !wanted.contains(primary_type),
+                region,
+                owner,
+                legacy_rule_attributes(rule),
+            ));
+        }
+    }
 }
 
 /// Why a rule with no source cannot be compared.

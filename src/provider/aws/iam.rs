@@ -88,49 +88,10 @@ pub async fn run(
         return found;
     }
 
-    let details = async {
-        let mut pages = client
-            .get_account_authorization_details()
-            .set_filter(Some(filter))
-            .max_items(PAGE)
-            .into_paginator()
-            .send();
-        let mut details = Details::default();
-        while let Some(page) = pages.next().await {
-            match page {
-                Ok(page) => {
-                    details
-                        .users
-                        .extend(page.user_detail_list.unwrap_or_default());
-                    details
-                        .roles
-                        .extend(page.role_detail_list.unwrap_or_default());
-                    details.policies.extend(page.policies.unwrap_or_default());
-                }
-                Err(e) => return Err(failure_reason(&e)),
-            }
-        }
-        Ok(details)
-    };
-    let listed_roles = async {
-        let mut roles = BTreeMap::new();
-        if !want_roles {
-            return Ok(roles);
-        }
-        let mut pages = client.list_roles().max_items(PAGE).into_paginator().send();
-        while let Some(page) = pages.next().await {
-            match page {
-                Ok(page) => {
-                    for role in page.roles {
-                        roles.insert(role.role_name().to_string(), role);
-                    }
-                }
-                Err(e) => return Err(failure_reason(&e)),
-            }
-        }
-        Ok(roles)
-    };
-    let (details, listed_roles) = tokio::join!(details, listed_roles);
+    let (details, listed_roles) = tokio::join!(
+        authorization_details(&client, filter),
+        listed_roles(&client, want_roles)
+    );
 
     let listed_roles = match listed_roles {
         Ok(roles) => Some(roles),
@@ -155,15 +116,92 @@ pub async fn run(
         }
     };
 
-    for role in &details.roles {
+    emit_roles(&details.roles, listed_roles.as_ref(), &wanted, &mut found);
+    emit_users(&details.users, &wanted, &mut found);
+    if want_policies {
+        emit_policies(
+            &client,
+            &details.policies,
+            tags_for.as_deref(),
+            &progress,
+            &mut found,
+        )
+        .await;
+    }
+    found
+}
+
+/// Owns the `GetAccountAuthorizationDetails` sweep: every page of the entity kinds `filter`
+/// names.
+async fn authorization_details(
+    client: &Client,
+    filter: Vec<EntityType>,
+) -> Result<Details, Failure> {
+    let mut pages = client
+        .get_account_authorization_details()
+        .set_filter(Some(filter))
+        .max_items(PAGE)
+        .into_paginator()
+        .send();
+    let mut details = Details::default();
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(page) => {
+                details
+                    .users
+                    .extend(page.user_detail_list.unwrap_or_default());
+                details
+                    .roles
+                    .extend(page.role_detail_list.unwrap_or_default());
+                details.policies.extend(page.policies.unwrap_or_default());
+            }
+            Err(e) => return Err(failure_reason(&e)),
+        }
+    }
+    Ok(details)
+}
+
+/// Owns the `ListRoles` sweep (only when roles are asked): every role by name, for what
+/// `RoleDetail` lacks.
+async fn listed_roles(
+    client: &Client,
+    want_roles: bool,
+) -> Result<BTreeMap<String, Role>, Failure> {
+    let mut roles = BTreeMap::new();
+    if !want_roles {
+        return Ok(roles);
+    }
+    let mut pages = client.list_roles().max_items(PAGE).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(page) => {
+                for role in page.roles {
+                    roles.insert(role.role_name().to_string(), role);
+                }
+            }
+            Err(e) => return Err(failure_reason(&e)),
+        }
+    }
+    Ok(roles)
+}
+
+/// Owns the role side: each role (only with its `ListRoles` half), its inline policies and
+/// its managed policy attachments, as far as they are asked.
+fn emit_roles(
+    roles: &[RoleDetail],
+    listed_roles: Option<&BTreeMap<String, Role>>,
+    wanted: &BTreeSet<String>,
+    found: &mut Found,
+) {
+    for role in roles {
         let Some(name) = role.role_name() else {
             continue;
         };
         let owner = role_owner(role.path());
-        if want_roles {
+        if wanted.contains(types::IAM_ROLE) {
             // Without ListRoles the role's description and session duration are unknown; the
             // ListRoles gap covers the type, so nothing half-seen is emitted.
-            if let Some(listed) = &listed_roles {
+            if let Some(listed) = listed_roles {
                 found.resources.push(global(
                     types::IAM_ROLE,
                     name,
@@ -199,8 +237,12 @@ pub async fn run(
             }
         }
     }
+}
 
-    for user in &details.users {
+/// Owns the user side: each user, its inline policies and its managed policy attachments, as
+/// far as they are asked.
+fn emit_users(users: &[UserDetail], wanted: &BTreeSet<String>, found: &mut Found) {
+    for user in users {
         let Some(name) = user.user_name() else {
             continue;
         };
@@ -239,49 +281,56 @@ pub async fn run(
             }
         }
     }
+}
 
-    if want_policies {
-        // No read that cannot matter: tags only for the policies a state records, when the
-        // caller says so (`read = "recorded"`).
-        let read = |arn: &str| tags_for.as_ref().is_none_or(|arns| arns.contains(arn));
-        let tags = policy_tags(&client, &details.policies, &read, &progress).await;
-        for policy in &details.policies {
-            let Some(arn) = policy.arn() else { continue };
-            if !read(arn) {
-                found.resources.push(global(
-                    types::IAM_POLICY,
-                    arn,
-                    policy_owner(arn),
-                    policy_attributes(policy, None),
-                ));
-                continue;
-            }
-            match tags.get(arn) {
-                Some(Ok(tags)) => found.resources.push(global(
-                    types::IAM_POLICY,
-                    arn,
-                    policy_owner(arn),
-                    policy_attributes(policy, Some(tags)),
-                )),
-                // A policy whose tags could not be read is left out; its gap says so.
-                Some(Err(reason)) => found.gaps.push(gap(
-                    "iam",
-                    None,
-                    "ListPolicyTags",
-                    &[types::IAM_POLICY],
-                    reason.clone().about(format!("policy {arn}")),
-                )),
-                None => found.gaps.push(gap(
-                    "iam",
-                    None,
-                    "ListPolicyTags",
-                    &[types::IAM_POLICY],
-                    format!("internal error: no answer for policy {arn}"),
-                )),
-            }
+/// Owns customer managed policies: each with its tags (read only for the policies `tags_for`
+/// names, when given), or a gap for a policy whose tags could not be read.
+async fn emit_policies(
+    client: &Client,
+    policies: &[ManagedPolicyDetail],
+    tags_for: Option<&BTreeSet<String>>,
+    progress: &super::Progress,
+    found: &mut Found,
+) {
+    // No read that cannot matter: tags only for the policies a state records, when the
+    // caller says so (`read = "recorded"`).
+    let read = |arn: &str| tags_for.is_none_or(|arns| arns.contains(arn));
+    let tags = policy_tags(client, policies, &read, progress).await;
+    for policy in policies {
+        let Some(arn) = policy.arn() else { continue };
+        if !read(arn) {
+            found.resources.push(global(
+                types::IAM_POLICY,
+                arn,
+                policy_owner(arn),
+                policy_attributes(policy, None),
+            ));
+            continue;
+        }
+        match tags.get(arn) {
+            Some(Ok(tags)) => found.resources.push(global(
+                types::IAM_POLICY,
+                arn,
+                policy_owner(arn),
+                policy_attributes(policy, Some(tags)),
+            )),
+            // A policy whose tags could not be read is left out; its gap says so.
+            Some(Err(reason)) => found.gaps.push(gap(
+                "iam",
+                None,
+                "ListPolicyTags",
+                &[types::IAM_POLICY],
+                reason.clone().about(format!("policy {arn}")),
+            )),
+            None => found.gaps.push(gap(
+                "iam",
+                None,
+                "ListPolicyTags",
+                &[types::IAM_POLICY],
+                format!("internal error: no answer for policy {arn}"),
+            )),
         }
     }
-    found
 }
 
 /// `ListPolicyTags` for every customer managed policy, at most a few in flight.

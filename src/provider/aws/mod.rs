@@ -324,18 +324,80 @@ pub async fn observe(sdk: &SdkConfig, request: &ObserveRequest, progress: Progre
 
     let mut gaps: Vec<Gap> = Vec::new();
     let mut resources: Vec<ObservedResource> = Vec::new();
-    let mut tasks: JoinSet<Found> = JoinSet::new();
-    let mut infos: BTreeMap<tokio::task::Id, TaskInfo> = BTreeMap::new();
+    let mut tasks = Tasks::default();
 
-    let ec2_tasks = ec2::plan(&wanted);
     // One pacer for every region: its buckets are per region and API, as AWS's are.
     let ec2_pacer = if pace::Pacer::applies(request.pace, endpoint_url(sdk, "EC2").as_deref()) {
         pace::Pacer::new(vec!["ec2"])
     } else {
         pace::Pacer::new(vec![])
     };
-    if !ec2_tasks.is_empty() {
-        if regions.is_empty() {
+    let ec2 = Ec2Start {
+        sdk,
+        request,
+        wanted: &wanted,
+        regions: &regions,
+        ledger: &ledger,
+        pacer: &ec2_pacer,
+        progress: &progress,
+    };
+    tasks.spawn_ec2(&ec2, &mut gaps);
+    tasks.spawn_iam(sdk, request, &wanted, &ledger, &progress);
+
+    progress(ProgressEvent::Planned {
+        tasks: tasks.set.len(),
+    });
+    tasks.collect(&progress, &mut resources, &mut gaps).await;
+
+    resources.sort_by(|a, b| {
+        (&a.resource_type, &a.cloud_id, &a.region, !a.primary).cmp(&(
+            &b.resource_type,
+            &b.cloud_id,
+            &b.region,
+            !b.primary,
+        ))
+    });
+    tidy_gaps(&mut gaps, &ledger);
+
+    Observation {
+        regions,
+        resource_types: wanted.iter().cloned().collect(),
+        resources,
+        gaps,
+        api_calls: ledger.snapshot(),
+        api_ms: ledger.busy_ms(),
+        paced_ms: ec2_pacer.waited_ms(),
+    }
+}
+
+/// What the EC2 tasks of one observation start from.
+struct Ec2Start<'a> {
+    sdk: &'a SdkConfig,
+    request: &'a ObserveRequest,
+    wanted: &'a Arc<BTreeSet<String>>,
+    regions: &'a [String],
+    ledger: &'a CallLedger,
+    pacer: &'a pace::Pacer,
+    progress: &'a Progress,
+}
+
+/// The running tasks of one observation, each with what it is.
+#[derive(Default)]
+struct Tasks {
+    set: JoinSet<Found>,
+    infos: BTreeMap<tokio::task::Id, TaskInfo>,
+}
+
+impl Tasks {
+    /// Owns starting EC2: one task per asked EC2 task and region (one listing gate per
+    /// region), or a gap for the asked EC2 types when no region is configured.
+    fn spawn_ec2(&mut self, start: &Ec2Start<'_>, gaps: &mut Vec<Gap>) {
+        let wanted = start.wanted;
+        let ec2_tasks = ec2::plan(wanted);
+        if ec2_tasks.is_empty() {
+            return;
+        }
+        if start.regions.is_empty() {
             let lost: Vec<&str> = ec2::TYPES
                 .iter()
                 .copied()
@@ -349,12 +411,12 @@ pub async fn observe(sdk: &SdkConfig, request: &ObserveRequest, progress: Progre
                 "no region configured: name one (--region) or set AWS_REGION".to_string(),
             ));
         }
-        for region in &regions {
-            let client = ec2_client(sdk, region, &ledger);
+        for region in start.regions {
+            let client = ec2_client(start.sdk, region, start.ledger);
             let gate = ListingGate::new(ec2_tasks.len());
-            let pacer = ec2_pacer.clone();
+            let pacer = start.pacer.clone();
             for task in &ec2_tasks {
-                let handle = tasks.spawn(ec2::run(
+                let handle = self.set.spawn(ec2::run(
                     client.clone(),
                     region.clone(),
                     *task,
@@ -363,15 +425,16 @@ pub async fn observe(sdk: &SdkConfig, request: &ObserveRequest, progress: Progre
                         listing: gate.listing(),
                         gate: gate.clone(),
                         pacer: pacer.clone(),
-                        progress: progress.clone(),
-                        vpc_attributes_for: request
+                        progress: start.progress.clone(),
+                        vpc_attributes_for: start
+                            .request
                             .per_object_reads
                             .get(types::VPC)
                             .cloned()
                             .map(Arc::new),
                     },
                 ));
-                infos.insert(
+                self.infos.insert(
                     handle.id(),
                     TaskInfo {
                         label: format!("ec2 {region} {}", task.label()),
@@ -389,14 +452,25 @@ pub async fn observe(sdk: &SdkConfig, request: &ObserveRequest, progress: Progre
         }
     }
 
-    let iam_types: Vec<String> = iam::TYPES
-        .iter()
-        .filter(|t| wanted.contains(**t))
-        .map(|t| t.to_string())
-        .collect();
-    if !iam_types.is_empty() {
-        let handle = tasks.spawn(iam::run(
-            iam_client(sdk, &ledger),
+    /// Owns starting IAM: the one global task, when an IAM type is asked.
+    fn spawn_iam(
+        &mut self,
+        sdk: &SdkConfig,
+        request: &ObserveRequest,
+        wanted: &Arc<BTreeSet<String>>,
+        ledger: &CallLedger,
+        progress: &Progress,
+    ) {
+        let iam_types: Vec<String> = iam::TYPES
+            .iter()
+            .filter(|t| wanted.contains(**t))
+            .map(|t| t.to_string())
+            .collect();
+        if iam_types.is_empty() {
+            return;
+        }
+        let handle = self.set.spawn(iam::run(
+            iam_client(sdk, ledger),
             wanted.clone(),
             progress.clone(),
             request
@@ -405,7 +479,7 @@ pub async fn observe(sdk: &SdkConfig, request: &ObserveRequest, progress: Progre
                 .cloned()
                 .map(Arc::new),
         ));
-        infos.insert(
+        self.infos.insert(
             handle.id(),
             TaskInfo {
                 label: "iam global".into(),
@@ -416,63 +490,56 @@ pub async fn observe(sdk: &SdkConfig, request: &ObserveRequest, progress: Progre
         );
     }
 
-    progress(ProgressEvent::Planned { tasks: tasks.len() });
-    while let Some(joined) = tasks.join_next_with_id().await {
-        match joined {
-            Ok((id, found)) => {
-                resources.extend(found.resources);
-                gaps.extend(found.gaps);
-                if let Some(info) = infos.get(&id) {
-                    progress(ProgressEvent::Done {
-                        task: info.label.clone(),
-                    });
+    /// Owns the harvest: every task's resources and gaps as it ends; a task that died leaves
+    /// a gap for the types it would have fed.
+    async fn collect(
+        mut self,
+        progress: &Progress,
+        resources: &mut Vec<ObservedResource>,
+        gaps: &mut Vec<Gap>,
+    ) {
+        while let Some(joined) = self.set.join_next_with_id().await {
+            match joined {
+                Ok((id, found)) => {
+                    resources.extend(found.resources);
+                    gaps.extend(found.gaps);
+                    if let Some(info) = self.infos.get(&id) {
+                        progress(ProgressEvent::Done {
+                            task: info.label.clone(),
+                        });
+                    }
                 }
-            }
-            Err(error) => {
-                if let Some(info) = infos.get(&error.id()) {
-                    let types: Vec<&str> = info.types.iter().map(String::as_str).collect();
-                    gaps.push(gap(
-                        info.service,
-                        info.region.as_deref(),
-                        "-",
-                        &types,
-                        format!("internal error: task `{}` failed: {error}", info.label),
-                    ));
-                    progress(ProgressEvent::Done {
-                        task: info.label.clone(),
-                    });
+                Err(error) => {
+                    if let Some(info) = self.infos.get(&error.id()) {
+                        let types: Vec<&str> = info.types.iter().map(String::as_str).collect();
+                        gaps.push(gap(
+                            info.service,
+                            info.region.as_deref(),
+                            "-",
+                            &types,
+                            format!("internal error: task `{}` failed: {error}", info.label),
+                        ));
+                        progress(ProgressEvent::Done {
+                            task: info.label.clone(),
+                        });
+                    }
                 }
             }
         }
     }
+}
 
-    resources.sort_by(|a, b| {
-        (&a.resource_type, &a.cloud_id, &a.region, !a.primary).cmp(&(
-            &b.resource_type,
-            &b.cloud_id,
-            &b.region,
-            !b.primary,
-        ))
-    });
-    calls::name_endpoints(&mut gaps, &ledger);
+/// Owns the final shape of the gaps: endpoints named, reasons masked, sorted, deduplicated.
+fn tidy_gaps(gaps: &mut Vec<Gap>, ledger: &CallLedger) {
+    calls::name_endpoints(gaps, ledger);
     // A reason or detail can quote an AWS error or an endpoint URL: the observation (and so
     // every report, snapshot file and log made of it) holds them masked.
-    for g in &mut gaps {
+    for g in gaps.iter_mut() {
         g.reason = crate::mask::mask_text(&g.reason);
         g.detail = g.detail.as_deref().map(crate::mask::mask_text);
     }
     gaps.sort();
     gaps.dedup();
-
-    Observation {
-        regions,
-        resource_types: wanted.iter().cloned().collect(),
-        resources,
-        gaps,
-        api_calls: ledger.snapshot(),
-        api_ms: ledger.busy_ms(),
-        paced_ms: ec2_pacer.waited_ms(),
-    }
 }
 
 #[cfg(test)]
