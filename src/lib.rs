@@ -29,5 +29,6 @@ pub mod policy;
 pub mod provider;
 pub mod render;
 pub mod spec;
+pub mod trust;
 
 pub use error::{Error, Result};

@@ -121,14 +121,46 @@ pub fn approve(o: &ApproveOptions, settings: &Settings) -> Result<Outcome> {
             key.name
         );
     }
+    // What the approver signs under: the policy and the trust root the plan was graded under.
+    eprintln!(
+        "Policy: {}",
+        plan.inputs
+            .policy
+            .as_deref()
+            .map_or("none (the built-in defaults)".into(), |p| format!(
+                "sha256:{p}"
+            ))
+    );
+    let root = settings.trust_root.as_deref();
+    match (root, &plan.inputs.trust_root) {
+        (Some(r), planned) => {
+            eprintln!("Trust root: version {} ({})", r.version(), r.digest);
+            if planned.as_deref() != Some(r.digest.as_str()) {
+                eprintln!(
+                    "warning: this plan was not made under the pinned trust root: `apply` will refuse it"
+                );
+            }
+            if r.approver_with_key(&key.public()).is_none() {
+                eprintln!(
+                    "warning: your key ({}) is not in the trust root: `apply` will not count your approval",
+                    key.public().fingerprint()
+                );
+            }
+        }
+        (None, Some(d)) => eprintln!("Trust root: {d} (not pinned here)"),
+        (None, None) => eprintln!("Trust root: none"),
+    }
     let expires = settings.now + o.expires;
-    let approval = key.approve(&plan.digest, expires);
+    let approval = key.approve_under(&plan.digest, expires, root.map(crate::trust::Root::version));
     Log::open(&settings.audit_log).append(
-        &Entry::new(&settings.audit_origin(), "approve", Audited::Ok)
-            .plan(&plan.digest)
-            .detail("approver", &key.name)
-            .detail("key_fingerprint", key.public().fingerprint())
-            .detail("approval_expires", plan::wire::format_time(expires)),
+        &super::trust::details(
+            Entry::new(&settings.audit_origin(), "approve", Audited::Ok),
+            settings,
+        )
+        .plan(&plan.digest)
+        .detail("approver", &key.name)
+        .detail("key_fingerprint", key.public().fingerprint())
+        .detail("approval_expires", plan::wire::format_time(expires)),
     )?;
     eprintln!(
         "Approved by {} until {}. Give this token to whoever runs `driftgate apply {} --approve TOKEN`:",
