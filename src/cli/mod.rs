@@ -95,7 +95,7 @@ pub enum TrustCommand {
         approvals: usize,
         /// Where the audit log is, whatever --audit-log says.
         #[arg(long = "root-audit-log", value_name = "FILE")]
-        audit_log: Option<String>,
+        root_audit_log: Option<String>,
     },
     /// Add (or replace) an approver: their public key and the identities they work as.
     AddApprover {
@@ -148,7 +148,7 @@ pub enum TrustCommand {
         expires: Option<time::Duration>,
         /// Where the audit log is ("" removes it).
         #[arg(long = "root-audit-log", value_name = "FILE")]
-        audit_log: Option<String>,
+        root_audit_log: Option<String>,
     },
     /// Add an admin's signature to the root's current version.
     Sign {
@@ -613,14 +613,14 @@ fn trust_request(c: TrustCommand) -> Result<ops::trust::TrustRequest, Error> {
             threshold,
             expires,
             approvals,
-            audit_log,
+            root_audit_log,
         } => TrustRequest::Init {
             out,
             admins: pairs(&admins, "--admin")?,
             threshold,
             expires,
             approvals,
-            audit_log,
+            audit_log: root_audit_log,
         },
         TrustCommand::AddApprover {
             root,
@@ -645,7 +645,7 @@ fn trust_request(c: TrustCommand) -> Result<ops::trust::TrustRequest, Error> {
             remove_admins,
             threshold,
             expires,
-            audit_log,
+            root_audit_log,
         } => TrustRequest::Set {
             root,
             change: Settable {
@@ -656,7 +656,7 @@ fn trust_request(c: TrustCommand) -> Result<ops::trust::TrustRequest, Error> {
                 remove_admins,
                 threshold,
                 expires,
-                audit_log,
+                audit_log: root_audit_log,
             },
         },
         TrustCommand::Sign { root, key } => TrustRequest::Sign { root, key },
