@@ -729,7 +729,9 @@ impl Root {
             .required(plan)
             .max(rule.map_or(0, |r| r.required_for(plan)))
             .max(crate::plan::guardrail::approvals_required(&plan.actions));
-        if required > 0 && self.applier_is_author(applier, plan) {
+        // Whoever proposes a change never applies it alone, even where the root asks for no
+        // approval.
+        if self.applier_is_author(applier, plan) {
             required += 1;
         }
         if accepted.len() < required {

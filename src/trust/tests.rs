@@ -419,6 +419,24 @@ fn the_applier_never_counts_and_an_applier_who_authored_needs_one_more() {
     ));
     let two = [approval(&bob, &p, Some(1)), approval(&alice, &p, Some(1))];
     assert!(root.check(&p, None, &two, &carol_applies, NOW).is_ok());
+    // Where the root asks for none, the author applying alone still needs one.
+    let mut f = v1().0.edit(|b| {
+        b.approvals.severity.insert("info".into(), 0);
+    });
+    let (_, a1, a2) = v1();
+    f.sign(&a1).unwrap();
+    f.sign(&a2).unwrap();
+    let root = loaded(&f);
+    let p = signed_plan(&carol, Author::default(), Severity::Info);
+    let token = [plan_token(&p.digest)];
+    assert!(
+        root.check(&p, None, &token, &Applier::default(), NOW)
+            .is_ok()
+    );
+    assert!(matches!(
+        root.check(&p, None, &token, &carol_applies, NOW),
+        Err(Denied::TokenAlone { required: 1 })
+    ));
 }
 
 #[test]
