@@ -365,7 +365,8 @@ pub enum Problem {
     NotInRoot,
     /// Under a pinned trust root: the approval names another root version (or none).
     RootVersion { token: Option<u64>, root: u64 },
-    /// Under a pinned trust root: the one who runs `apply` is this approver (by AWS principal).
+    /// Under a pinned trust root: the one who runs `apply` is this approver (by AWS principal
+    /// or CI identity).
     Applier,
 }
 
@@ -404,7 +405,7 @@ impl fmt::Display for Problem {
             ),
             Problem::Applier => write!(
                 f,
-                "its approver is the one running `apply` (same AWS principal): the applier's own approval never counts"
+                "its approver is the one running `apply` (same AWS principal or CI identity): the applier's own approval never counts"
             ),
         }
     }

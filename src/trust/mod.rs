@@ -709,11 +709,15 @@ impl Root {
             if self.is_author(&a.approver, person, plan) {
                 return Err(reject(who, fp, Problem::SelfApproval));
             }
-            if applier
+            let applier_aws = applier
                 .aws_principal
                 .as_deref()
-                .is_some_and(|me| person.aws_principals.contains(me))
-            {
+                .is_some_and(|me| person.aws_principals.contains(me));
+            let applier_ci = applier
+                .ci
+                .as_deref()
+                .is_some_and(|me| person.ci_actors.iter().any(|x| identity::same_ci(x, me)));
+            if applier_aws || applier_ci {
                 return Err(reject(who, fp, Problem::Applier));
             }
             if !seen.insert(person.key) {

@@ -403,6 +403,16 @@ fn the_applier_never_counts_and_an_applier_who_authored_needs_one_more() {
         )),
         Problem::Applier
     );
+    // carol's CI login applies: her approval does not count either.
+    let carol_ci = Applier {
+        aws_principal: None,
+        ci: Some("github:acme/infra:carol".into()),
+    };
+    let q = signed_plan(&bob, Author::default(), Severity::Low);
+    assert_eq!(
+        problem(root.check(&q, None, &[approval(&carol, &q, Some(1))], &carol_ci, NOW)),
+        Problem::Applier
+    );
     // Low needs one approval; carol (the author, by CI identity) applying needs two.
     let carol_applies = Applier {
         aws_principal: None,
