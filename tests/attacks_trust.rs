@@ -250,6 +250,7 @@ fn trust_root_attacks_are_refused_audited_and_change_nothing() {
     // alice works as the role `deploy`; two sessions of it.
     let alice_session = rt.block_on(assume(&stack.moto, "deploy", "alice-laptop"));
     let sneaky_session = rt.block_on(assume(&stack.moto, "deploy", "sneaky"));
+    rt.block_on(put_object(&stack.moto, "root.json", None));
     // Who applies in the end: neither the author nor an approver.
     let ops_session = rt.block_on(assume(&stack.moto, "ops", "pipeline"));
     let admin = tempfile::tempdir().unwrap();
@@ -353,6 +354,19 @@ fn trust_root_attacks_are_refused_audited_and_change_nothing() {
     assert!(shown.contains("valid: signed by enough admins"), "{shown}");
     let v1 = std::fs::read(&t.root).unwrap();
     let pinned = t.pinned();
+    // The same root kept in S3, and another file there under the same pin.
+    rt.block_on(put_object(&t.stack.moto, "root.json", Some(v1.clone())));
+    rt.block_on(put_object(
+        &t.stack.moto,
+        "other.json",
+        Some(b"{}".to_vec()),
+    ));
+    let from_s3 = |key: &str| {
+        vec![
+            ("DRIFTGATE_TRUST_ROOT", format!("s3://{BUCKET}/{key}")),
+            pinned[1].clone(),
+        ]
+    };
 
     let before = t.scan();
     assert!(
@@ -456,6 +470,26 @@ fn trust_root_attacks_are_refused_audited_and_change_nothing() {
         "{}",
         text(&o.stderr)
     );
+    // From S3: the same root; another file under its pin is refused (and audited).
+    let o = t.run(
+        "bob",
+        &["approve", "p.json", "--key", &t.key("bob")],
+        &from_s3("root.json"),
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains(&format!("Trust root: version 1 ({root_digest})")),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = t.run(
+        "bob",
+        &["approve", "p.json", "--key", &t.key("bob")],
+        &from_s3("other.json"),
+        None,
+    );
+    refused(&t, &o, "approve", "DRIFTGATE_TRUST_ROOT_SHA256 pins");
     // An approval made where no root is pinned names none.
     let unpinned_alice = t.approve("alice", "p.json", &[]);
 
@@ -661,6 +695,32 @@ fn trust_root_attacks_are_refused_audited_and_change_nothing() {
     // Every refusal is in the log, which still verifies.
     let o = t.run("admin", &["audit", "verify"], &[], None);
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+}
+
+const BUCKET: &str = "dg-trust-roots";
+
+/// Creates the bucket (`None`), or puts `body` at `key` in it.
+async fn put_object(moto: &crate::support::moto::Moto, key: &str, body: Option<Vec<u8>>) {
+    let sdk = moto.sdk_config().await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    match body {
+        None => {
+            s3.create_bucket().bucket(BUCKET).send().await.unwrap();
+        }
+        Some(b) => {
+            s3.put_object()
+                .bucket(BUCKET)
+                .key(key)
+                .body(aws_sdk_s3::primitives::ByteStream::from(b))
+                .send()
+                .await
+                .unwrap();
+        }
+    }
 }
 
 /// `SHA256:<base64 without padding>` of an `ed25519:<base64>` key.
