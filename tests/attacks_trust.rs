@@ -470,6 +470,18 @@ fn trust_root_attacks_are_refused_audited_and_change_nothing() {
         "{}",
         text(&o.stderr)
     );
+    // carol is warned that her approval of her own plan will not count.
+    let o = t.run(
+        "zed",
+        &["approve", "p.json", "--key", &t.key("carol")],
+        &pinned,
+        None,
+    );
+    assert!(
+        text(&o.stderr).contains("the trust root says you (carol) are this plan's author"),
+        "{}",
+        text(&o.stderr)
+    );
     // From S3: the same root; another file under its pin is refused (and audited).
     let o = t.run(
         "bob",

@@ -140,11 +140,15 @@ pub fn approve(o: &ApproveOptions, settings: &Settings) -> Result<Outcome> {
                     "warning: this plan was not made under the pinned trust root: `apply` will refuse it"
                 );
             }
-            if r.approver_with_key(&key.public()).is_none() {
-                eprintln!(
+            match r.approver_with_key(&key.public()) {
+                None => eprintln!(
                     "warning: your key ({}) is not in the trust root: `apply` will not count your approval",
                     key.public().fingerprint()
-                );
+                ),
+                Some((name, person)) if r.is_author(name, person, &plan) => eprintln!(
+                    "warning: the trust root says you ({name}) are this plan's author (key, AWS principal or CI identity): `apply` will refuse your approval of it"
+                ),
+                Some(_) => {}
             }
         }
         (None, Some(d)) => eprintln!("Trust root: {d} (not pinned here)"),

@@ -561,7 +561,7 @@ impl Root {
     /// Whether `person` (named `name`) is the plan's author by any identity the machine
     /// recorded: the plan's signing key, its AWS principal, its CI identity (and the name,
     /// which excludes more, never less).
-    fn is_author(&self, name: &str, person: &Person, plan: &Plan) -> bool {
+    pub fn is_author(&self, name: &str, person: &Person, plan: &Plan) -> bool {
         let a = &plan.author;
         let by_key = a
             .key
