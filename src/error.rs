@@ -36,6 +36,19 @@ pub enum Error {
     #[diagnostic(code(driftgate::usage))]
     Usage(String),
 
+    #[error("unknown AWS region `{region}` ({given_as}): {suggestion}")]
+    #[diagnostic(
+        code(driftgate::usage::region),
+        help(
+            "driftgate knows the regions of every AWS partition its AWS SDK knows, and checks a region before any call; a region opened since this build needs a newer driftgate, or its endpoint set with AWS_ENDPOINT_URL_EC2. With a custom endpoint (AWS_ENDPOINT_URL: LocalStack, moto) any region is accepted. See docs/aws.md"
+        )
+    )]
+    UnknownRegion {
+        region: String,
+        given_as: String,
+        suggestion: String,
+    },
+
     // ---- terraform state (src/iac: reading recorded states) ------------------------------------
     // A state file holds secrets in clear: these diagnostics name the place (`At`: line,
     // column, JSON path) and never show the text around it (no `#[source_code]`, so no
@@ -355,7 +368,10 @@ pub enum Error {
     )]
     ConfigEmpty { path: String },
 
-    #[error("syntax error in `{path}` at line {line}, column {column}: {message}")]
+    /// A `.tf` or `.tfvars` file may hold secrets in clear: the diagnostic names the place
+    /// and shows the offending token only when it is not inside a string literal, never the
+    /// lines around it.
+    #[error("syntax error in `{path}` at line {line}, column {column}: {message}{}", token.as_ref().map(|t| format!(" (at `{t}`)")).unwrap_or_default())]
     #[diagnostic(
         code(driftgate::config::syntax),
         help("fix the configuration; `terraform validate` reports the same problem")
@@ -365,11 +381,10 @@ pub enum Error {
         line: usize,
         column: usize,
         message: String,
-        #[source_code]
-        src: NamedSource<String>,
-        #[label("{label}")]
+        /// The offending token, when it is not inside a string literal or a heredoc.
+        token: Option<String>,
+        /// Where in the file (byte offset, token length); never rendered with the text.
         span: SourceSpan,
-        label: String,
     },
 
     #[error("module `{name}` in `{path}`: {reason}")]
@@ -528,6 +543,15 @@ pub enum Error {
     #[diagnostic(code(driftgate::apply::config_write))]
     ConfigEdit { path: String, reason: String },
 
+    #[error("a secret in clear reached the plan at {at}; the plan was not written")]
+    #[diagnostic(
+        code(driftgate::plan::clear_secret),
+        help(
+            "this is a bug in driftgate: a plan holds secrets only as fingerprints or references to the state; please report it (without the state)"
+        )
+    )]
+    PlanClearSecret { at: String },
+
     #[error("`--target {glob}` is not a valid address pattern: {reason}")]
     #[diagnostic(
         code(driftgate::plan::bad_target),
@@ -536,6 +560,16 @@ pub enum Error {
         )
     )]
     PlanBadTarget { glob: String, reason: String },
+
+    #[error("`{flag} {glob}` matches no {what} in this scan; no plan was written")]
+    #[diagnostic(code(driftgate::plan::no_match))]
+    PlanNoMatch {
+        flag: String,
+        glob: String,
+        what: String,
+        #[help]
+        help: String,
+    },
 
     // ---- run history (src/history) ---------------------------------------------------------
     #[error("`{location}` is not a driftgate history: {reason}")]
@@ -613,6 +647,34 @@ pub enum Error {
         help("make a key with `driftgate keygen --name NAME --out FILE`")
     )]
     KeyInvalid { path: String, reason: String },
+
+    #[error(
+        "the key {key} (approver `{name}`, {fingerprint}) is not an approver of the policy ({policy}): {listed}; nothing was signed or written"
+    )]
+    #[diagnostic(
+        code(driftgate::approve::not_listed),
+        help(
+            "`apply` accepts only approvals by keys the policy's `approval` block lists under their key's name; add the line `driftgate keygen` printed to `approvers`, then plan again"
+        )
+    )]
+    ApproveKeyNotListed {
+        key: String,
+        name: String,
+        fingerprint: String,
+        policy: String,
+        listed: String,
+    },
+
+    #[error(
+        "the policy here ({policy}) is not the one the plan was made with; nothing was signed or written"
+    )]
+    #[diagnostic(
+        code(driftgate::approve::policy_changed),
+        help(
+            "pass the plan's policy with --policy FILE (`apply` refuses a plan whose policy changed)"
+        )
+    )]
+    ApprovePolicyMismatch { policy: String },
 
     #[error("`{path}` exists already: keygen never overwrites a key")]
     #[diagnostic(

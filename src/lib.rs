@@ -28,6 +28,7 @@ pub mod plan;
 pub mod policy;
 pub mod provider;
 pub mod render;
+pub mod report;
 pub mod spec;
 pub mod trust;
 

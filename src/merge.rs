@@ -15,9 +15,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{Map, Value as J, json};
+use serde::Serialize;
+use serde_json::Value as J;
 
 use crate::model::{Severity, UnknownSeverity};
+use crate::report::{self, Report, SCHEMA_VERSION};
+
+/// A report as a shard wrote it: its values are the masked JSON they already are.
+pub type Shard = Report<J>;
+type Finding = report::Finding<J>;
 
 /// Why a file cannot be merged.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,248 +35,256 @@ pub struct NotAReport {
 /// A report's severity field (`fail_on`, a finding's `severity`), as the model reads it: an
 /// absent field is `info` (the threshold a report without `fail_on` had, the grade of an
 /// ungraded finding); a present one must name one of the five levels.
-fn read_severity(v: Option<&J>) -> Result<Severity, String> {
-    match v {
-        None => Ok(Severity::Info),
-        Some(J::String(s)) => s.parse().map_err(|e: UnknownSeverity| e.to_string()),
-        Some(other) => Err(format!("severity {other} is not a name")),
-    }
+fn read_severity(v: Option<&str>) -> Result<Severity, UnknownSeverity> {
+    v.map_or(Ok(Severity::Info), str::parse)
 }
 
 /// A severity field of a report [`merge`] accepted (so it is absent or known).
-fn severity(v: Option<&J>) -> Severity {
-    read_severity(v).unwrap_or(Severity::Info)
+fn severity(v: &Option<String>) -> Severity {
+    read_severity(v.as_deref()).unwrap_or(Severity::Info)
 }
 
-fn finding_key(f: &J) -> String {
-    let k = |n: &str| f.get(n).map(|v| v.to_string()).unwrap_or_default();
+/// A field as its JSON text: the identity and order merged reports have always used.
+fn text<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .map(|j| j.to_string())
+        .unwrap_or_default()
+}
+
+fn finding_key(f: &Finding) -> String {
     [
-        k("kind"),
-        k("resource_type"),
-        k("id"),
-        k("address"),
-        k("state"),
-        k("region"),
+        text(&f.kind),
+        text(&f.resource_type),
+        text(&f.id),
+        text(&f.address),
+        text(&f.state),
+        text(&f.region),
     ]
     .join("\u{1f}")
 }
 
 /// The order scan reports use: kind, type, address, id (then the rest, for a total order).
-fn finding_order(f: &J) -> (String, String, String, String, String) {
-    let s = |n: &str| {
-        f.get(n)
-            .and_then(J::as_str)
-            .map(str::to_string)
-            .unwrap_or_default()
-    };
+fn finding_order(f: &Finding) -> (String, String, String, String, String) {
     (
-        s("kind"),
-        s("resource_type"),
-        s("address"),
-        s("id"),
+        f.kind.clone(),
+        f.resource_type.clone(),
+        f.address.clone().unwrap_or_default(),
+        f.id.clone(),
         finding_key(f),
     )
 }
 
 /// A union of findings: one per identity, the most severe grade kept.
-fn union_findings<'a>(lists: impl Iterator<Item = &'a J>) -> Vec<J> {
-    let mut by: BTreeMap<String, J> = BTreeMap::new();
-    for f in lists.flat_map(|l| l.as_array().into_iter().flatten()) {
-        let key = finding_key(f);
+fn union_findings<'a, T: Clone + 'a>(
+    lists: impl Iterator<Item = &'a Vec<T>>,
+    finding: impl Fn(&T) -> &Finding,
+) -> Vec<T> {
+    let mut by: BTreeMap<String, T> = BTreeMap::new();
+    for f in lists.flatten() {
+        let key = finding_key(finding(f));
         match by.get(&key) {
-            Some(old) if severity(old.get("severity")) >= severity(f.get("severity")) => {}
+            Some(old) if severity(&finding(old).severity) >= severity(&finding(f).severity) => {}
             _ => {
                 by.insert(key, f.clone());
             }
         }
     }
-    let mut out: Vec<J> = by.into_values().collect();
-    out.sort_by_key(finding_order);
+    let mut out: Vec<T> = by.into_values().collect();
+    out.sort_by_cached_key(|f| finding_order(finding(f)));
     out
 }
 
 /// A union of any other list: identical items once, sorted by their JSON text.
-fn union<'a>(lists: impl Iterator<Item = &'a J>) -> Vec<J> {
-    let set: BTreeSet<String> = lists
-        .flat_map(|l| l.as_array().into_iter().flatten())
-        .map(|v| v.to_string())
-        .collect();
-    set.iter()
-        .filter_map(|s| serde_json::from_str(s).ok())
-        .collect()
+fn union<'a, T: Serialize + Clone + 'a>(lists: impl Iterator<Item = &'a Vec<T>>) -> Vec<T> {
+    let set: BTreeMap<String, &T> = lists.flatten().map(|v| (text(v), v)).collect();
+    set.into_values().cloned().collect()
 }
 
-fn strings<'a>(lists: impl Iterator<Item = &'a J>) -> Vec<J> {
-    let set: BTreeSet<&str> = lists
-        .flat_map(|l| l.as_array().into_iter().flatten())
-        .filter_map(J::as_str)
-        .collect();
-    set.into_iter().map(J::from).collect()
+fn strings<'a>(lists: impl Iterator<Item = &'a Vec<String>>) -> Vec<String> {
+    let set: BTreeSet<&String> = lists.flatten().collect();
+    set.into_iter().cloned().collect()
+}
+
+/// Reads one shard: a scan report of this schema version, every severity a known name.
+fn read(index: usize, r: &J) -> Result<Shard, NotAReport> {
+    let bad = |reason: String| NotAReport { index, reason };
+    let o = r
+        .as_object()
+        .ok_or_else(|| bad("not a JSON object".into()))?;
+    match o.get("schema_version").and_then(J::as_u64) {
+        Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+        Some(v) => {
+            return Err(bad(format!(
+                "schema_version {v}; this driftgate reads {SCHEMA_VERSION}"
+            )));
+        }
+        None => return Err(bad("no schema_version: not a driftgate JSON report".into())),
+    }
+    let shard: Shard = serde_json::from_value(r.clone())
+        .map_err(|e| bad(format!("{e}: not a driftgate scan report")))?;
+    let graded = |k: &str, i: usize, f: &Finding| {
+        read_severity(f.severity.as_deref()).map_err(|e| {
+            bad(format!(
+                "`{k}[{i}].severity`: {e}: not a driftgate scan report"
+            ))
+        })
+    };
+    read_severity(shard.fail_on.as_deref())
+        .map_err(|e| bad(format!("`fail_on`: {e}: not a driftgate scan report")))?;
+    for (i, f) in shard.findings.iter().enumerate() {
+        graded("findings", i, f)?;
+    }
+    for (i, f) in shard.ignored.iter().enumerate() {
+        graded("ignored", i, &f.finding)?;
+    }
+    Ok(shard)
 }
 
 /// Merges scan reports (their JSON, as `scan --format json` writes it). `fail_on` overrides
 /// the threshold; otherwise the strictest of the shards' is kept.
-pub fn merge(reports: &[J], fail_on: Option<Severity>) -> Result<J, NotAReport> {
+pub fn merge(reports: &[J], fail_on: Option<Severity>) -> Result<Shard, NotAReport> {
     if reports.is_empty() {
         return Err(NotAReport {
             index: 0,
             reason: "no report to merge".into(),
         });
     }
-    for (index, r) in reports.iter().enumerate() {
-        let bad = |reason: &str| NotAReport {
-            index,
-            reason: reason.into(),
-        };
-        let o = r.as_object().ok_or_else(|| bad("not a JSON object"))?;
-        match o.get("schema_version").and_then(J::as_u64) {
-            Some(1) => {}
-            Some(v) => return Err(bad(&format!("schema_version {v}; this driftgate reads 1"))),
-            None => return Err(bad("no schema_version: not a driftgate JSON report")),
-        }
-        for k in ["complete", "findings", "summary", "gaps", "states"] {
-            if !o.contains_key(k) {
-                return Err(bad(&format!("no `{k}`: not a driftgate scan report")));
-            }
-        }
-        read_severity(o.get("fail_on"))
-            .map_err(|e| bad(&format!("`fail_on`: {e}: not a driftgate scan report")))?;
-        for k in ["findings", "ignored"] {
-            let items = o.get(k).and_then(J::as_array).into_iter().flatten();
-            for (i, f) in items.enumerate() {
-                read_severity(f.get("severity")).map_err(|e| {
-                    bad(&format!(
-                        "`{k}[{i}].severity`: {e}: not a driftgate scan report"
-                    ))
-                })?;
-            }
-        }
-    }
-    let field = |k: &'static str| reports.iter().filter_map(move |r| r.get(k));
-    let findings = union_findings(field("findings"));
-    let ignored = union_findings(field("ignored"));
-    let complete = reports.iter().all(|r| r["complete"] == J::Bool(true));
-    let strict = reports.iter().all(|r| r["strict"] == J::Bool(true));
+    let shards = reports
+        .iter()
+        .enumerate()
+        .map(|(i, r)| read(i, r))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(combine(&shards, fail_on))
+}
 
-    // Counts of what was read: once per distinct shard (its states and regions).
+/// What was read, summed once per distinct shard (its states and regions).
+#[derive(Default)]
+struct Read {
+    recorded: u64,
+    observed: u64,
+    checked: u64,
+    unsupported: u64,
+    unchecked_fail: bool,
+    duration: Option<u64>,
+    api_calls: BTreeMap<String, u64>,
+}
+
+fn read_counts(shards: &[Shard]) -> Read {
     let mut seen = BTreeSet::new();
-    let mut sums: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut unsupported = 0;
-    let mut unchecked_fail = false;
-    let mut duration: Option<u64> = None;
-    let mut api_calls: BTreeMap<String, u64> = BTreeMap::new();
-    for r in reports {
-        if !seen.insert((r["states"].to_string(), r["regions"].to_string())) {
+    let mut sum = Read::default();
+    for r in shards {
+        if !seen.insert((&r.states, &r.regions)) {
             continue;
         }
-        for k in ["recorded", "observed", "checked"] {
-            *sums.entry(k).or_default() += r["summary"][k].as_u64().unwrap_or(0);
+        sum.recorded += r.summary.recorded;
+        sum.observed += r.summary.observed;
+        sum.checked += r.summary.checked;
+        sum.unsupported += r.coverage.unsupported;
+        sum.unchecked_fail |= r.coverage.unchecked != "report";
+        if let Some(d) = r.duration_ms {
+            sum.duration = Some(sum.duration.map_or(d, |x| x.max(d)));
         }
-        unsupported += r["coverage"]["unsupported"].as_u64().unwrap_or(0);
-        unchecked_fail |= r["coverage"]["unchecked"] != "report";
-        if let Some(d) = r.get("duration_ms").and_then(J::as_u64) {
-            duration = Some(duration.map_or(d, |x| x.max(d)));
-        }
-        for (op, n) in r
-            .get("api_calls")
-            .and_then(J::as_object)
-            .into_iter()
-            .flatten()
-        {
-            *api_calls.entry(op.clone()).or_default() += n.as_u64().unwrap_or(0);
+        for (op, n) in r.api_calls.iter().flatten() {
+            *sum.api_calls.entry(op.clone()).or_default() += n;
         }
     }
-    let not_checked = union(field("not_checked"));
+    sum
+}
+
+fn combine(shards: &[Shard], fail_on: Option<Severity>) -> Shard {
+    let findings = union_findings(shards.iter().map(|r| &r.findings), |f| f);
+    let ignored = union_findings(shards.iter().map(|r| &r.ignored), |f| &f.finding);
+    let sum = read_counts(shards);
+    let not_checked = union(shards.iter().map(|r| &r.not_checked));
     let count = |kind: &str| {
-        findings
-            .iter()
-            .chain(&ignored)
-            .filter(|f| f["kind"] == kind)
-            .count()
+        let all = findings.iter().chain(ignored.iter().map(|f| &f.finding));
+        all.filter(|f| f.kind == kind).count() as u64
     };
-    let recorded = sums.get("recorded").copied().unwrap_or(0);
-    let checked = sums.get("checked").copied().unwrap_or(0);
-    let percent = if recorded == 0 {
+    let percent = if sum.recorded == 0 {
         100.0
     } else {
-        ((checked as f64) * 10000.0 / (recorded as f64)).round() / 100.0
+        ((sum.checked as f64) * 10000.0 / (sum.recorded as f64)).round() / 100.0
     };
     // The strictest shard's threshold; a shard without `fail_on` had `info`.
     let fail_on = fail_on.unwrap_or_else(|| {
-        reports
-            .iter()
-            .map(|r| severity(r.get("fail_on")))
-            .min()
-            .unwrap_or(Severity::Info)
+        let each = shards.iter().map(|r| severity(&r.fail_on));
+        each.min().unwrap_or(Severity::Info)
     });
+    Report {
+        schema_version: SCHEMA_VERSION,
+        driftgate_version: env!("CARGO_PKG_VERSION").into(),
+        complete: shards.iter().all(|r| r.complete),
+        strict: shards.iter().all(|r| r.strict),
+        gaps: union(shards.iter().map(|r| &r.gaps)),
+        states: strings(shards.iter().map(|r| &r.states)),
+        regions: strings(shards.iter().map(|r| &r.regions)),
+        summary: report::Summary {
+            recorded: sum.recorded,
+            observed: sum.observed,
+            checked: sum.checked,
+            changed: count("changed"),
+            missing: count("missing"),
+            unmanaged: count("unmanaged"),
+            not_checked: not_checked.len() as u64,
+            coverage_percent: percent,
+        },
+        fail_on: Some(fail_on.as_str().into()),
+        coverage: report::Coverage {
+            checked: sum.checked,
+            recorded: sum.recorded,
+            percent,
+            unsupported: sum.unsupported,
+            unchecked: if sum.unchecked_fail { "fail" } else { "report" }.into(),
+        },
+        history: None,
+        findings,
+        resolved: None,
+        ignored,
+        expired_ignores: union(shards.iter().map(|r| &r.expired_ignores)),
+        pending: union(shards.iter().map(|r| &r.pending)),
+        not_checked,
+        api_calls: (!sum.api_calls.is_empty()).then_some(sum.api_calls),
+        duration_ms: sum.duration,
+        timings: None,
+    }
+}
 
-    let mut out = Map::new();
-    out.insert("schema_version".into(), json!(1));
-    out.insert("driftgate_version".into(), json!(env!("CARGO_PKG_VERSION")));
-    out.insert("complete".into(), json!(complete));
-    out.insert("strict".into(), json!(strict));
-    out.insert("gaps".into(), J::Array(union(field("gaps"))));
-    out.insert("states".into(), J::Array(strings(field("states"))));
-    out.insert("regions".into(), J::Array(strings(field("regions"))));
-    out.insert(
-        "summary".into(),
-        json!({
-            "recorded": recorded,
-            "observed": sums.get("observed").copied().unwrap_or(0),
-            "checked": checked,
-            "changed": count("changed"),
-            "missing": count("missing"),
-            "unmanaged": count("unmanaged"),
-            "not_checked": not_checked.len(),
-            "coverage_percent": percent,
-        }),
-    );
-    out.insert("fail_on".into(), J::from(fail_on.as_str()));
-    out.insert(
-        "coverage".into(),
-        json!({
-            "checked": checked,
-            "recorded": recorded,
-            "percent": percent,
-            "unsupported": unsupported,
-            "unchecked": if unchecked_fail { "fail" } else { "report" },
-        }),
-    );
-    out.insert("findings".into(), J::Array(findings));
-    out.insert("ignored".into(), J::Array(ignored));
-    out.insert(
-        "expired_ignores".into(),
-        J::Array(union(field("expired_ignores"))),
-    );
-    out.insert("pending".into(), J::Array(union(field("pending"))));
-    out.insert("not_checked".into(), J::Array(not_checked));
-    if !api_calls.is_empty() {
-        out.insert("api_calls".into(), json!(api_calls));
-    }
-    if let Some(d) = duration {
-        out.insert("duration_ms".into(), json!(d));
-    }
-    Ok(J::Object(out))
+/// A merged report as pretty JSON with a trailing newline. Its keys are sorted at every level,
+/// as merged reports have always been written.
+pub fn to_text(merged: &Shard) -> String {
+    let sorted = serde_json::to_value(merged).unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(&sorted).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 /// The exit code of a merged report, as `scan`'s: 1 incomplete, 2 a finding at or above
 /// `fail_on`, 0 clean.
-pub fn exit_code(merged: &J) -> i32 {
-    if merged["complete"] != J::Bool(true) {
+pub fn exit_code(merged: &Shard) -> i32 {
+    if !merged.complete {
         return 1;
     }
-    let threshold = severity(merged.get("fail_on"));
-    let drift = merged["findings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .any(|f| severity(f.get("severity")) >= threshold);
+    let threshold = severity(&merged.fail_on);
+    let drift = merged
+        .findings
+        .iter()
+        .any(|f| severity(&f.severity) >= threshold);
     if drift { 2 } else { 0 }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    /// The merged report as the JSON it is written as.
+    fn merged(reports: &[J], fail_on: Option<Severity>) -> Result<J, NotAReport> {
+        merge(reports, fail_on).map(|m| serde_json::from_str(&to_text(&m)).unwrap())
+    }
+
+    fn exit(m: &J) -> i32 {
+        exit_code(&serde_json::from_value(m.clone()).unwrap())
+    }
 
     fn finding(kind: &str, id: &str, severity: &str) -> J {
         json!({"kind": kind, "resource_type": "aws_vpc", "id": id, "address": null,
@@ -280,7 +294,7 @@ mod tests {
     fn report(states: &[&str], regions: &[&str], complete: bool, findings: Vec<J>) -> J {
         json!({
             "schema_version": 1, "driftgate_version": "0.1.0", "complete": complete,
-            "strict": false, "gaps": if complete { json!([]) } else { json!([{"service": "ec2", "region": regions[0], "reason": "denied"}]) },
+            "strict": false, "gaps": if complete { json!([]) } else { json!([{"service": "ec2", "region": regions[0], "operation": "DescribeVpcs", "resource_types": ["aws_vpc"], "reason": "denied"}]) },
             "states": states, "regions": regions,
             "summary": {"recorded": 10, "observed": 12, "checked": 10, "changed": 0, "missing": 0,
                         "unmanaged": findings.len(), "not_checked": 0, "coverage_percent": 100.0},
@@ -308,7 +322,7 @@ mod tests {
             true,
             vec![finding("unmanaged", "vpc-2", "high")],
         );
-        let m = merge(&[a.clone(), b, a], None).unwrap();
+        let m = merged(&[a.clone(), b, a], None).unwrap();
         let f = m["findings"].as_array().unwrap();
         assert_eq!(f.len(), 2);
         assert_eq!(f[1]["severity"], "high");
@@ -318,18 +332,18 @@ mod tests {
         assert_eq!(m["api_calls"]["ec2:DescribeVpcs"], 2);
         assert_eq!(m["states"], json!(["a.tfstate", "b.tfstate"]));
         assert_eq!(m["regions"], json!(["eu-west-1", "us-east-1"]));
-        assert_eq!(exit_code(&m), 2);
+        assert_eq!(exit(&m), 2);
     }
 
     #[test]
     fn one_incomplete_shard_makes_the_merge_incomplete() {
         let a = report(&["a"], &["us-east-1"], true, vec![]);
         let b = report(&["b"], &["eu-west-1"], false, vec![]);
-        let m = merge(&[a.clone(), b], None).unwrap();
+        let m = merged(&[a.clone(), b], None).unwrap();
         assert_eq!(m["complete"], false);
         assert_eq!(m["gaps"].as_array().unwrap().len(), 1);
-        assert_eq!(exit_code(&m), 1);
-        assert_eq!(exit_code(&merge(&[a], None).unwrap()), 0);
+        assert_eq!(exit(&m), 1);
+        assert_eq!(exit(&merged(&[a], None).unwrap()), 0);
     }
 
     #[test]
@@ -342,16 +356,16 @@ mod tests {
             vec![finding("unmanaged", "vpc-1", "low")],
         );
         a.as_object_mut().unwrap().remove("fail_on");
-        let alone = merge(std::slice::from_ref(&a), None).unwrap();
+        let alone = merged(std::slice::from_ref(&a), None).unwrap();
         assert_eq!(alone["fail_on"], "info");
-        assert_eq!(exit_code(&alone), 2);
+        assert_eq!(exit(&alone), 2);
         // Merged with a shard whose threshold is `high`: still `info`, still exit 2.
         let mut b = report(&["b"], &["eu-west-1"], true, vec![]);
         b["fail_on"] = json!("high");
         for shards in [[a.clone(), b.clone()], [b, a]] {
-            let m = merge(&shards, None).unwrap();
+            let m = merged(&shards, None).unwrap();
             assert_eq!(m["fail_on"], "info");
-            assert_eq!(exit_code(&m), 2);
+            assert_eq!(exit(&m), 2);
         }
     }
 
@@ -370,14 +384,17 @@ mod tests {
         let mut bad_finding = good.clone();
         bad_finding["findings"][0]["severity"] = json!("High");
         let mut bad_ignored = good.clone();
-        bad_ignored["ignored"] = json!([finding("unmanaged", "vpc-2", "severe")]);
+        let mut ignored = finding("unmanaged", "vpc-2", "severe");
+        ignored["ignore"] = json!({"pattern": "aws_vpc.*", "reason": null, "owner": null,
+                                   "expires": null, "source": ".driftignore:1"});
+        bad_ignored["ignored"] = json!([ignored]);
         for (bad, what) in [
             (bad_threshold, "`fail_on`"),
             (null_threshold, "`fail_on`"),
             (bad_finding, "`findings[0].severity`"),
             (bad_ignored, "`ignored[0].severity`"),
         ] {
-            let e = merge(&[good.clone(), bad], None).unwrap_err();
+            let e = merged(&[good.clone(), bad], None).unwrap_err();
             assert_eq!(e.index, 1, "{}", e.reason);
             assert!(e.reason.contains(what), "{}", e.reason);
             assert!(
@@ -387,21 +404,21 @@ mod tests {
             );
         }
         // The known levels merge, and the override still wins.
-        let m = merge(&[good], Some(Severity::Critical)).unwrap();
+        let m = merged(&[good], Some(Severity::Critical)).unwrap();
         assert_eq!(m["fail_on"], "critical");
-        assert_eq!(exit_code(&m), 0);
+        assert_eq!(exit(&m), 0);
     }
 
     #[test]
     fn what_is_not_a_report_is_named() {
-        let e = merge(&[json!({"schema_version": 1}), json!([])], None).unwrap_err();
+        let e = merged(&[json!({"schema_version": 1}), json!([])], None).unwrap_err();
         assert_eq!(e.index, 0);
         assert!(
             e.reason.contains("not a driftgate scan report"),
             "{}",
             e.reason
         );
-        let e = merge(&[json!({"schema_version": 2})], None).unwrap_err();
+        let e = merged(&[json!({"schema_version": 2})], None).unwrap_err();
         assert!(e.reason.contains("schema_version 2"));
     }
 }

@@ -192,6 +192,28 @@ fn plan_refusals_dry_run_apply_and_audit_end_to_end() {
     );
     unchanged("a changed state");
 
+    // The endpoint down: the re-observation fails. The refusal gives the cause and says that
+    // nothing changed; it does not claim that the cloud changed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let down = format!("http://127.0.0.1:{port}");
+    let o = run.dg_via(&["apply", "p.json", "--approve", &token], Some(&down));
+    let err = text(&o.stderr);
+    assert_eq!(code(&o), 1, "endpoint down: {err}");
+    assert!(
+        err.contains(&format!(
+            "refused: could not re-observe the cloud: connection refused at {down}"
+        )) && err.contains("Nothing was changed"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("stale") && !err.contains("cloud changed"),
+        "{err}"
+    );
+    unchanged("endpoint down");
+
     // A plan whose cloud changed since is stale.
     let (o, stale_token) = run.plan("stale.json", &[]);
     assert_eq!(code(&o), 2);
@@ -274,13 +296,47 @@ fn plan_refusals_dry_run_apply_and_audit_end_to_end() {
         }
     }
 
+    // Drift outside the plan: a plan for the VPC alone. Apply ends with one line that counts
+    // the rest and gives the command that plans it.
+    rt.block_on(tag_vpc(&run.moto, &run.state, "late"));
+    let others: Vec<String> = findings(&run.scan_json().1)
+        .into_iter()
+        .filter(|f| !f.ends_with(" aws_vpc.main"))
+        .collect();
+    assert!(
+        !others.is_empty(),
+        "the failed action's drift is still there"
+    );
+    let (o, token3) = run.plan("p3.json", &["--target", "aws_vpc.main"]);
+    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+    let o = run.dg(&["apply", "p3.json", "--approve", &token3]);
+    let out = text(&o.stdout);
+    assert_eq!(code(&o), 0, "{out}{}", text(&o.stderr));
+    let last = out.lines().last().unwrap_or_default();
+    let n = others.len();
+    assert!(
+        last.starts_with(&format!(
+            "Drift outside this plan: {n} finding{} (",
+            if n == 1 { "" } else { "s" }
+        )),
+        "{out}"
+    );
+    assert!(
+        last.ends_with(&format!(
+            "with `driftgate plan --state {}`",
+            run.state.display()
+        )),
+        "{out}"
+    );
+    assert!(!last.contains("aws_vpc.main"), "{out}");
+
     // The audit log holds every step, verifies, and holds no secret.
     let o = run.dg(&["audit", "verify"]);
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     let log = std::fs::read(&run.log).unwrap();
     assert_no_secret("the audit log", &log);
     let log = text(&log);
-    assert!(log.matches("\"refused\"").count() >= 6, "{log}");
+    assert!(log.matches("\"refused\"").count() >= 7, "{log}");
     assert!(log.contains("\"command\":\"apply\""), "{log}");
     assert!(log.contains("\"command\":\"plan\""), "{log}");
     assert!(
@@ -545,6 +601,187 @@ fn accept_and_import_edit_the_configuration_and_terraform_agrees() {
         })
         .collect::<Vec<_>>(),
         "{imports}"
+    );
+}
+
+/// Accept of the forms a team most wants to keep after a change by hand, with terraform as the
+/// judge (`fixtures/remediation/accept`): a security group's rules written as nested blocks
+/// (one rule added, a CIDR added on a recorded rule's port), and role policies written with
+/// `jsonencode({...})`, as a heredoc (`<<EOF`, its document holding an IAM `${...}` variable)
+/// and as an indented heredoc (`<<-EOT`), each changed out of band. `plan --accept` +
+/// `apply` rewrite each in its own form; `terraform fmt` finds the file formatted and
+/// `terraform plan -detailed-exitcode` exits 0: nothing left to change.
+#[test]
+fn accept_rewrites_blocks_and_documents_and_terraform_plans_no_change() {
+    let Some(moto) = Moto::start() else { return };
+    let Some(tf) = Terraform::find() else { return };
+    let applied = tf
+        .apply(&fixture("remediation/accept"), &moto, &[])
+        .unwrap_or_else(|e| panic!("terraform apply: {e}"));
+    let dir = applied.dir.path();
+    let log = dir.join("audit.jsonl");
+    let doc = |statement: &str| format!(r#"{{"Version":"2012-10-17","Statement":[{statement}]}}"#);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let sdk = moto.sdk_config().await;
+        let ec2 = aws_sdk_ec2::Client::new(&sdk);
+        let iam = aws_sdk_iam::Client::new(&sdk);
+        let sg = recorded(&applied.state, "aws_security_group", None, "id");
+        let rule = |port: i32, cidr: &str, description: Option<&str>| {
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(port)
+                .to_port(port)
+                .ip_ranges(
+                    IpRange::builder()
+                        .cidr_ip(cidr)
+                        .set_description(description.map(str::to_string))
+                        .build(),
+                )
+                .build()
+        };
+        ec2.authorize_security_group_ingress()
+            .group_id(&sg)
+            .ip_permissions(rule(22, "0.0.0.0/0", Some("ssh by hand")))
+            .ip_permissions(rule(443, "10.1.0.0/16", None))
+            .send()
+            .await
+            .unwrap();
+        for (name, statement) in [
+            (
+                "encoded",
+                r#"{"Effect":"Allow","Action":["logs:GetLogEvents","logs:FilterLogEvents"],"Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}"#,
+            ),
+            (
+                "heredoc",
+                r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::home/${aws:username}/*"}"#,
+            ),
+            (
+                "indented",
+                r#"{"Effect":"Allow","Action":["sqs:ReceiveMessage","sqs:DeleteMessage"],"Resource":"*"}"#,
+            ),
+        ] {
+            iam.put_role_policy()
+                .role_name("dg-acc-app")
+                .policy_name(name)
+                .policy_document(doc(statement))
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+
+    let dg = |args: &[&str]| -> Output {
+        let mut cmd = driftgate();
+        moto.apply_env(&mut cmd);
+        cmd.current_dir(dir)
+            .env("NO_COLOR", "1")
+            .env("DRIFTGATE_AUDIT_LOG", &log)
+            .env("DRIFTGATE_ACTOR", "alice")
+            .args(args);
+        cmd.output().expect("driftgate runs")
+    };
+    let o = dg(&[
+        "plan",
+        "--region",
+        "us-east-1",
+        "--accept",
+        "aws_security_group.web",
+        "--accept",
+        "aws_iam_role_policy.*",
+        "--out",
+        "p.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 2, "{}{}", text(&o.stdout), text(&o.stderr));
+    let v: Json = serde_json::from_slice(&o.stdout).unwrap();
+    let mut kinds: Vec<String> = v["plan"]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {} {} {}",
+                a["kind"].as_str().unwrap(),
+                a["status"].as_str().unwrap(),
+                a["address"].as_str().unwrap_or_default(),
+                a["reason"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    kinds.sort();
+    let planned: Vec<&str> = kinds
+        .iter()
+        .map(|k| k.splitn(4, ' ').take(3).collect::<Vec<_>>())
+        .map(|w| {
+            if w[..2] == ["accept", "planned"] {
+                w[2]
+            } else {
+                ""
+            }
+        })
+        .map(|a| Box::leak(a.to_string().into_boxed_str()) as &str)
+        .collect();
+    assert_eq!(
+        planned,
+        [
+            "aws_iam_role_policy.encoded",
+            "aws_iam_role_policy.heredoc",
+            "aws_iam_role_policy.indented",
+            "aws_security_group.web",
+        ],
+        "{kinds:#?}"
+    );
+    let token = v["token"].as_str().unwrap().to_string();
+    let o = dg(&["apply", "p.json", "--approve", &token]);
+    assert_eq!(code(&o), 0, "{}\n{}", text(&o.stdout), text(&o.stderr));
+    let main = std::fs::read_to_string(dir.join("main.tf")).unwrap();
+    // Each in its own form: blocks, jsonencode, heredocs.
+    assert!(
+        main.contains("  # HTTPS from inside.\n  ingress {\n"),
+        "{main}"
+    );
+    // The recorded rule as written, the new sources as rules of their own (as the provider
+    // reads them back against the state).
+    assert_eq!(main.matches("  ingress {\n").count(), 3, "{main}");
+    assert!(main.contains("description = \"ssh by hand\""), "{main}");
+    assert!(main.contains("cidr_blocks = [\"10.0.0.0/8\"]"), "{main}");
+    assert!(main.contains("cidr_blocks = [\"10.1.0.0/16\"]"), "{main}");
+    assert!(main.contains("\"logs:FilterLogEvents\""), "{main}");
+    assert_eq!(main.matches("jsonencode({").count(), 2, "{main}");
+    assert!(main.contains("  policy = <<EOF\n"), "{main}");
+    assert!(main.contains("home/$${aws:username}/*"), "{main}");
+    assert!(main.contains("  policy = <<-EOT\n"), "{main}");
+    assert!(main.contains("sqs:DeleteMessage"), "{main}");
+    let fmt = tf
+        .command(dir, &moto)
+        .args(["fmt", "-check", "-diff", "-no-color"])
+        .output()
+        .unwrap();
+    assert!(
+        fmt.status.success(),
+        "terraform fmt:\n{}\n{main}",
+        text(&fmt.stdout)
+    );
+    // terraform's verdict: nothing left to change.
+    let plan = tf
+        .command(dir, &moto)
+        .args([
+            "plan",
+            "-detailed-exitcode",
+            "-input=false",
+            "-no-color",
+            &format!("-var=endpoint={}", moto.endpoint),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "terraform plan after accept:\n{}\n{}\n--- main.tf\n{main}",
+        text(&plan.stdout),
+        text(&plan.stderr)
     );
 }
 

@@ -206,6 +206,17 @@ fn two_of_three_approvers_other_than_the_author_apply_and_every_refusal_holds() 
         ],
     );
     assert_eq!(code(&o), 2, "{}{}", text(&o.stdout), text(&o.stderr));
+    // The plan ends with the approvals it needs: alice's and bob's (carol is its author).
+    let shown = text(&o.stdout);
+    assert!(
+        shown.contains("driftgate approve p.json --key alice.key"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("driftgate approve p.json --key bob.key"),
+        "{shown}"
+    );
+    assert!(!shown.contains("--key carol.key"), "{shown}");
     let warned = text(&o.stderr);
     assert!(warned.contains("warning: the notification to"), "{warned}");
     assert!(!warned.contains("SECRETPATH"), "{warned}");
@@ -279,7 +290,25 @@ fn two_of_three_approvers_other_than_the_author_apply_and_every_refusal_holds() 
     assert!(alice.starts_with("dga1."), "{alice}");
     let bob = run.approve("bob", "p.json", &[]);
     let carol = run.approve("carol", "p.json", &[]);
-    let mallory = run.approve("mallory", "p.json", &[]);
+    // `approve` refuses a key the policy does not list (and signs nothing); her approval,
+    // made without that check, is refused by `apply` below.
+    let o = run.dg_as("mallory", &["approve", "p.json", "--key", "mallory.key"]);
+    assert_eq!(code(&o), 1, "{}", text(&o.stderr));
+    assert!(o.stdout.is_empty());
+    assert!(
+        text(&o.stderr).contains("it lists alice, bob, carol"),
+        "{}",
+        text(&o.stderr)
+    );
+    let mallory = driftgate::approval::KeyFile::decode(
+        &std::fs::read_to_string(run.work.path().join("mallory.key")).unwrap(),
+    )
+    .unwrap()
+    .approve(
+        &digest,
+        time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+    )
+    .to_string();
     let bob_other = run.approve("bob", "other.json", &[]);
     let alice_short = run.approve("alice", "p.json", &["--expires", "1s"]);
     // Forged: bob's payload with alice's signature.

@@ -126,6 +126,15 @@ impl T {
         text(&o.stdout).trim().to_string()
     }
 
+    /// An approval token made with `who`'s key file directly (no `approve` checks).
+    fn token(&self, who: &str, digest: &str, root: Option<u64>) -> String {
+        let key =
+            driftgate::approval::KeyFile::decode(&std::fs::read_to_string(self.key(who)).unwrap())
+                .unwrap();
+        let expires = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+        key.approve_under(digest, expires, root).to_string()
+    }
+
     fn apply(
         &self,
         actor: &str,
@@ -457,7 +466,22 @@ fn trust_root_attacks_are_refused_audited_and_change_nothing() {
     let alice = t.approve("alice", "p.json", &pinned);
     let bob = t.approve("bob", "p.json", &pinned);
     let carol = t.approve("carol", "p.json", &pinned);
-    let mallory = t.approve("mallory", "p.json", &pinned);
+    // `approve` refuses a key the root does not list; a token made with it anyway (as anyone
+    // can, with the key and the plan's digest) is what `apply` sees.
+    let o = t.run(
+        "mallory",
+        &["approve", "p.json", "--key", &t.key("mallory")],
+        &pinned,
+        None,
+    );
+    assert_eq!(code(&o), 1, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("the pinned trust root (version 1)"),
+        "{}",
+        text(&o.stderr)
+    );
+    let digest = plan["digest"].as_str().unwrap().to_string();
+    let mallory = t.token("mallory", &digest, Some(1));
     // The approval summary names the root and its digest.
     let o = t.run(
         "bob",
@@ -503,7 +527,7 @@ fn trust_root_attacks_are_refused_audited_and_change_nothing() {
     );
     refused(&t, &o, "approve", "DRIFTGATE_TRUST_ROOT_SHA256 pins");
     // An approval made where no root is pinned names none.
-    let unpinned_alice = t.approve("alice", "p.json", &[]);
+    let unpinned_alice = t.token("alice", &digest, None);
 
     // The plan token alone; one approval where the root requires two.
     let o = t.apply("zed", "p.json", &[&token], &pinned, None);
@@ -537,7 +561,7 @@ fn trust_root_attacks_are_refused_audited_and_change_nothing() {
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(&dave_key, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
-    let dave = t.approve("dave", "p.json", &pinned);
+    let dave = t.token("dave", &digest, Some(1));
     let o = t.apply("zed", "p.json", &[&alice, &dave], &pinned, None);
     refused(
         &t,
@@ -690,8 +714,18 @@ fn trust_root_attacks_are_refused_audited_and_change_nothing() {
     // With the previous admins' consent it holds; once used, version 1 is a rollback.
     t.ok(&["trust", "sign", &root, "--key", &t.key("a1")]);
     t.ok(&["trust", "sign", &root, "--key", &t.key("a2")]);
-    let o = t.plan("carol", "p3.json", Some("carol"), &t.pinned(), None);
+    let o = t.run(
+        "bob",
+        &["approve", "p.json", "--key", &t.key("bob")],
+        &t.pinned(),
+        None,
+    );
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("Trust root: version 2"),
+        "{}",
+        text(&o.stderr)
+    );
     let old = t.admin.path().join("root-v1.json");
     std::fs::write(&old, &v1).unwrap();
     let by_admins = vec![

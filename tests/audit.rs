@@ -214,8 +214,42 @@ fn the_actor_is_driftgate_actor_else_the_ci_actor_else_the_os_user() {
         .output()
         .unwrap();
     assert_eq!(code(&o), 2);
+    // No variable at all (a container): the name of the process's uid, never `unknown` when
+    // the system knows one (issue 17).
+    let mut c = cmd(&log);
+    for v in [
+        "DRIFTGATE_ACTOR",
+        "GITHUB_ACTOR",
+        "GITLAB_USER_LOGIN",
+        "BITBUCKET_STEP_TRIGGERER_UUID",
+        "CIRCLE_USERNAME",
+        "BUILDKITE_BUILD_CREATOR",
+        "BUILD_REQUESTEDFOR",
+        "BUILD_USER_ID",
+        "USER",
+        "LOGNAME",
+        "USERNAME",
+    ] {
+        c.env_remove(v);
+    }
+    let o = c.args(demo_scan()).output().unwrap();
+    assert_eq!(code(&o), 2);
+    let uid_name = whoami::username().expect("the test's uid has a name");
     let actors: Vec<_> = entries(&log).iter().map(|e| e["actor"].clone()).collect();
-    assert_eq!(actors, ["octocat", "os-user"]);
+    assert_eq!(actors, ["octocat", "os-user", uid_name.as_str()]);
+    assert_ne!(uid_name, "unknown");
+}
+
+#[test]
+fn the_actor_falls_back_to_the_uid_name_then_unknown() {
+    let none = |_: &str| None;
+    let named = || Some("builder".to_string());
+    assert_eq!(driftgate::cli::resolve_actor(&none, &named), "builder");
+    assert_eq!(driftgate::cli::resolve_actor(&none, &|| None), "unknown");
+    let user = |n: &str| (n == "LOGNAME").then(|| "logname".to_string());
+    assert_eq!(driftgate::cli::resolve_actor(&user, &named), "logname");
+    let ci = |n: &str| (n == "GITHUB_ACTOR").then(|| "octocat".to_string());
+    assert_eq!(driftgate::cli::resolve_actor(&ci, &named), "octocat");
 }
 
 #[test]

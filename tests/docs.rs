@@ -287,3 +287,166 @@ fn the_extraction_finds_commands_where_a_shell_would_run_them() {
     assert!(check_synopsis("driftgate history [--history FILE|URL] [--last N]").is_ok());
     assert!(check_synopsis("driftgate history [--colour auto]").is_err());
 }
+
+/// Why a command line would compile driftgate into the clone's `./target` (a second build of
+/// everything, next to the one scripts/demo, scripts/test and scripts/driftgate share), or
+/// `None`. `cargo run` is never right in the docs (`scripts/driftgate` or the installed
+/// `driftgate` is); `cargo build`/`test`/`check`/`clippy` and `cargo install --path` are right
+/// only with `--target-dir` or `CARGO_TARGET_DIR`. (`cargo install --git URL` or a crate name
+/// builds in a temporary directory, never in the clone.)
+fn builds_into_dot_target(line: &str) -> Option<String> {
+    let words = words(line);
+    let target_dir = words
+        .iter()
+        .any(|w| w.starts_with("--target-dir") || w.contains("CARGO_TARGET_DIR"));
+    for (i, w) in words.iter().enumerate() {
+        let at_command = i == 0
+            || COMMAND_POSITION.contains(&words[i - 1].as_str())
+            || words[i - 1].ends_with(';')
+            || (words[i - 1].contains('=') && !words[i - 1].starts_with('-'));
+        if w != "cargo" || !at_command {
+            continue;
+        }
+        let rest: Vec<&str> = words[i + 1..]
+            .iter()
+            .take_while(|w| !ends_command(w))
+            .map(String::as_str)
+            .collect();
+        let Some(sub) = rest
+            .iter()
+            .find(|w| !w.starts_with('-') && !w.starts_with('+'))
+        else {
+            continue;
+        };
+        match *sub {
+            "run" | "r" => return Some(
+                "`cargo run` builds into ./target: show `scripts/driftgate ...` or `driftgate ...`"
+                    .into(),
+            ),
+            "build" | "b" | "test" | "t" | "check" | "c" | "clippy" | "bench" if !target_dir => {
+                return Some(format!(
+                    "`cargo {sub}` without `--target-dir` or CARGO_TARGET_DIR builds into ./target"
+                ));
+            }
+            "install" if !target_dir => {
+                let from_elsewhere = rest.iter().any(|w| {
+                    matches!(*w, "--git" | "--registry" | "--index") || w.starts_with("--git=")
+                });
+                let args: Vec<&&str> = rest
+                    .iter()
+                    .skip_while(|w| **w != "install")
+                    .skip(1)
+                    .filter(|w| !w.starts_with('-'))
+                    .collect();
+                let path = rest
+                    .iter()
+                    .any(|w| *w == "--path" || w.starts_with("--path="));
+                if path || (!from_elsewhere && args.is_empty()) {
+                    return Some(
+                        "`cargo install --path` without `--target-dir` builds into ./target".into(),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[test]
+fn no_command_line_in_the_docs_builds_into_the_clone() {
+    let mut failures = Vec::new();
+    let mut cargo_lines = 0;
+    for path in markdown_files().into_iter().chain(example_files()) {
+        let rel = path.strip_prefix(root()).unwrap().display().to_string();
+        for (n, line) in code_lines(&path) {
+            let line = line.trim_start_matches("$ ");
+            cargo_lines += usize::from(words(line).iter().any(|w| w == "cargo"));
+            if let Some(why) = builds_into_dot_target(line) {
+                failures.push(format!("{rel}:{n}: {why}\n    {line}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The README's install line and the CI examples' are seen (the check reads them).
+    assert!(cargo_lines >= 3, "only {cargo_lines} cargo lines found");
+}
+
+#[test]
+fn the_build_check_knows_which_cargo_commands_build_into_the_clone() {
+    let bad = |l: &str| builds_into_dot_target(l).is_some();
+    assert!(bad("cargo run --quiet -- plan --state x.tfstate"));
+    assert!(bad("cargo run --release -- scan"));
+    assert!(bad("cd driftgate && cargo build --release"));
+    assert!(bad("cargo install --path ."));
+    assert!(bad("cargo install --locked --path ."));
+    assert!(bad("cargo test --lib policy::docs"));
+    assert!(!bad(
+        "cargo install --path . --target-dir \"${CARGO_TARGET_DIR:-$HOME/.cache/driftgate-target}\""
+    ));
+    assert!(!bad("CARGO_TARGET_DIR=/tmp/t cargo build"));
+    assert!(!bad(
+        "cargo install --locked --git \"$DRIFTGATE_GIT_URL\" driftgate"
+    ));
+    assert!(!bad(
+        "run: cargo install --locked --git \"${{ vars.URL }}\" driftgate"
+    ));
+    assert!(!bad(
+        "scripts/driftgate plan --state fixtures/demo/terraform.tfstate"
+    ));
+    assert!(!bad("# cargo run is not used here"));
+}
+
+/// The wrapper the docs use builds where scripts/test and scripts/demo build, never in ./target.
+#[test]
+fn scripts_driftgate_builds_into_the_scripts_target_dir() {
+    let read = |p: &str| std::fs::read_to_string(root().join(p)).unwrap();
+    let wrapper = read("scripts/driftgate");
+    let default = "export CARGO_TARGET_DIR=\"${CARGO_TARGET_DIR:-$HOME/.cache/driftgate-target}\"";
+    for script in ["scripts/driftgate", "scripts/test", "scripts/demo"] {
+        assert!(
+            read(script).contains(default),
+            "{script} does not set {default}"
+        );
+    }
+    assert!(wrapper.contains("exec \"$CARGO_TARGET_DIR/debug/driftgate\" \"$@\""));
+    let code: Vec<&str> = wrapper
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect();
+    assert!(code.iter().all(|l| !l.contains("cargo run")));
+    let export = code.iter().position(|l| l.contains(default));
+    let build = code.iter().position(|l| l.contains("cargo build"));
+    assert!(export.is_some() && build.is_some() && export < build);
+    // What driftgate writes by default in its working directory is ignored by git.
+    let ignore = read(".gitignore");
+    // Every default file or directory a subcommand writes to (read from the clap definitions:
+    // `plan --out`, `report --out-dir`, the history's and the audit log's `.driftgate/`).
+    let mut written = vec![
+        driftgate::cli::DEFAULT_HISTORY
+            .split('/')
+            .next()
+            .unwrap()
+            .to_string(),
+    ];
+    for sub in Cli::command().get_subcommands() {
+        for arg in sub.get_arguments() {
+            let id = arg.get_id().as_str();
+            if matches!(id, "out" | "out_dir") {
+                for v in arg.get_default_values() {
+                    written.push(v.to_string_lossy().into_owned());
+                }
+            }
+        }
+    }
+    assert!(
+        written.iter().any(|w| w == "driftgate.plan.json"),
+        "{written:?}"
+    );
+    for written in &written {
+        assert!(
+            ignore.lines().any(|l| l.trim_end_matches('/') == written),
+            ".gitignore does not cover {written}"
+        );
+    }
+}

@@ -269,7 +269,7 @@ fn sarif_points_at_the_tf_lines_relative_to_the_repository_with_stable_fingerpri
             .map(|r| {
                 (
                     r["ruleId"].as_str().unwrap().to_string(),
-                    r["partialFingerprints"]["driftgate/v1"]
+                    r["partialFingerprints"]["driftgate/v2"]
                         .as_str()
                         .unwrap()
                         .to_string(),

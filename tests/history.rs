@@ -288,7 +288,8 @@ fn four_nightly_runs(history: &str, shown: &str) {
         .unwrap();
     let table = String::from_utf8_lossy(&o.stdout);
     assert!(
-        table.starts_with(&format!("History {shown}: 2 runs")),
+        // `--last 2` of the four runs says so (issue 17): not "2 runs".
+        table.starts_with(&format!("History {shown}: the last 2 of 4 runs\n")),
         "{table}"
     );
     assert_eq!(
@@ -352,6 +353,51 @@ fn scan_with_history_gives_statuses_in_json_and_a_line_in_the_table() {
     let v: Json = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v.get("resolved").is_none() && v.get("history").is_none());
     assert!(v["findings"][0].get("fingerprint").is_none());
+}
+
+/// The same state named as `./terraform.tfstate` and by its absolute path: its findings have
+/// the same fingerprints in the history (the JSON report's `fingerprint`) and in SARIF, one
+/// function of the state's lineage, not of the path as typed.
+#[test]
+fn a_state_named_two_ways_gives_the_same_fingerprints_in_sarif_and_history() {
+    let dir = workspace();
+    let d = dir.path();
+    let observed = drifted(d, "drifted.json", false);
+    let absolute = d.join("terraform.tfstate").display().to_string();
+    let scan = |state: &str, history: &str, format: &str| -> Json {
+        let o = driftgate()
+            .current_dir(d)
+            .env("NO_COLOR", "1")
+            .args(["scan", "--state", state, "--observed", &observed])
+            .args(["--history", history, "--format", format])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)))
+    };
+    let history = |v: &Json| -> std::collections::BTreeSet<String> {
+        let findings = v["findings"].as_array().unwrap().iter();
+        findings
+            .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let sarif = |v: &Json| -> std::collections::BTreeSet<String> {
+        let results = v["runs"][0]["results"].as_array().unwrap().iter();
+        results
+            .filter(|r| r["suppressions"].is_null())
+            .map(|r| {
+                let p = &r["partialFingerprints"]["driftgate/v2"];
+                p.as_str().unwrap().to_string()
+            })
+            .collect()
+    };
+    let relative = history(&scan("./terraform.tfstate", "a.db", "json"));
+    assert_eq!(relative.len(), 3, "{relative:?}");
+    assert_eq!(relative, history(&scan(&absolute, "b.db", "json")));
+    assert_eq!(
+        relative,
+        sarif(&scan("./terraform.tfstate", "c.db", "sarif"))
+    );
+    assert_eq!(relative, sarif(&scan(&absolute, "d.db", "sarif")));
 }
 
 #[test]

@@ -11,6 +11,7 @@ mod build;
 mod cli;
 mod corpora;
 mod docs;
+mod effects;
 mod formats;
 mod history;
 mod live;

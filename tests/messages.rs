@@ -69,7 +69,7 @@ fn observe_without_credentials_says_so_on_stderr_and_in_the_file() {
         "{err}"
     );
     assert_eq!(lines[1], "driftgate: the details are in o.json (`gaps`)");
-    assert!(!err.contains("endpoint unreachable"), "{err}");
+    assert!(!err.contains("connection refused"), "{err}");
 
     let file: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("o.json")).unwrap()).unwrap();
@@ -106,8 +106,7 @@ fn a_scan_against_a_dead_endpoint_with_out_says_so_on_stderr() {
         assert_eq!(lines.len(), 2, "{err}");
         assert!(
             lines[0].starts_with("driftgate: the scan is incomplete: ")
-                && lines[0].contains("endpoint unreachable: http://127.0.0.1:")
-                && lines[0].contains("(connection refused)"),
+                && lines[0].contains("connection refused at http://127.0.0.1:"),
             "{err}"
         );
         assert!(lines[1].contains(file), "{err}");
@@ -125,6 +124,138 @@ fn a_scan_against_a_dead_endpoint_with_out_says_so_on_stderr() {
             .iter()
             .all(|g| g["detail"].is_string())
     );
+}
+
+/// A region that exists in no AWS partition is a usage error before any call, naming the
+/// nearest regions; with a custom endpoint (moto, LocalStack) any region is the endpoint's
+/// business, as with the AWS CLI's `--endpoint-url`.
+#[test]
+fn an_unknown_region_is_refused_before_any_call() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = fixture("demo/terraform.tfstate");
+    let state = state.to_string_lossy();
+    let out = isolated(dir.path(), true)
+        .env_remove("AWS_ENDPOINT_URL")
+        .args([
+            "scan",
+            "--state",
+            &state,
+            "--region",
+            "us-east-11",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("run driftgate");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(out.stdout.is_empty(), "no report: nothing was scanned");
+    assert!(
+        err.contains("unknown AWS region `us-east-11` (--region): did you mean us-east-1"),
+        "{err}"
+    );
+    assert!(!err.contains("incomplete"), "{err}");
+    // The configured region is checked too, and says where it came from.
+    let out = isolated(dir.path(), true)
+        .env_remove("AWS_ENDPOINT_URL")
+        .env("AWS_REGION", "eu-wset-1")
+        .args(["scan", "--state", &state, "--format", "json"])
+        .output()
+        .expect("run driftgate");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("unknown AWS region `eu-wset-1` (the configured region")
+            && err.contains("did you mean eu-west-1"),
+        "{err}"
+    );
+    // A custom endpoint: the region is passed on (here to a closed port).
+    let out = isolated(dir.path(), true)
+        .args([
+            "scan",
+            "--state",
+            &state,
+            "--region",
+            "us-east-11",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("run driftgate");
+    let err = stderr(&out);
+    assert!(!err.contains("unknown AWS region"), "{err}");
+    assert!(
+        err.contains("connection refused at http://127.0.0.1:"),
+        "{err}"
+    );
+}
+
+/// A dead endpoint and a name that does not resolve fail at once, naming the real cause: a
+/// refused connection is tried once, an unresolvable name once more per endpoint (not ten
+/// times each, with backoff: a minute of silence). Attempts are counted in `api_calls`.
+#[test]
+fn unreachable_endpoints_fail_at_once_naming_the_cause() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = fixture("demo/terraform.tfstate");
+    let state = state.to_string_lossy();
+    let scan = |endpoint: &str| {
+        let out = isolated(dir.path(), true)
+            .env("AWS_ENDPOINT_URL", endpoint)
+            .args([
+                "scan",
+                "--state",
+                &state,
+                "--region",
+                "us-east-1",
+                "--format",
+                "json",
+            ])
+            .output()
+            .expect("run driftgate");
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let calls: Vec<(String, u64)> = report["api_calls"]
+            .as_object()
+            .expect("api_calls")
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_u64().unwrap()))
+            .collect();
+        let reasons: Vec<String> = report["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["reason"].as_str().unwrap().to_string())
+            .collect();
+        (stderr(&out), calls, reasons)
+    };
+
+    let port = closed_port();
+    let (err, calls, reasons) = scan(&format!("http://127.0.0.1:{port}"));
+    assert!(!calls.is_empty());
+    for (op, n) in &calls {
+        assert_eq!(*n, 1, "{op}: a refused connection is not retried");
+    }
+    let said = format!("connection refused at http://127.0.0.1:{port}: nothing listens there");
+    assert!(reasons.iter().all(|r| r.starts_with(&said)), "{reasons:?}");
+    assert!(err.contains(&said), "{err}");
+
+    // `.invalid` never resolves (RFC 2606), with or without a network.
+    let (err, calls, reasons) = scan("http://driftgate-test.invalid");
+    assert!(!calls.is_empty());
+    let mut total = 0;
+    for (op, n) in &calls {
+        assert!(
+            *n <= 2,
+            "{op}: {n} attempts; an unresolvable name is retried at most once"
+        );
+        total += n;
+    }
+    // One retry per client (one EC2 client for the region, one IAM client), not per call.
+    let first_attempts = calls.len() as u64;
+    assert!(total <= first_attempts + 2, "{calls:?}");
+    let said = "could not resolve driftgate-test.invalid: ";
+    assert!(reasons.iter().all(|r| r.starts_with(said)), "{reasons:?}");
+    assert!(err.contains(said), "{err}");
 }
 
 #[test]

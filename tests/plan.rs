@@ -326,3 +326,324 @@ fn accept_edits_the_block_and_unmanaged_objects_get_import_blocks() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("--accept"), "{}", text(&o.stderr));
 }
+
+/// A `--accept` or `--target` pattern that matches nothing it could select (issue 17, point 3):
+/// a usage error (exit 1) naming the nearest addresses, and no plan written; an accept never
+/// becomes the revert of what the user meant to keep.
+#[test]
+fn a_pattern_that_matches_nothing_is_a_usage_error_with_the_nearest_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::create_dir(&config).unwrap();
+    std::fs::copy(fixture("config/probe/main.tf"), config.join("main.tf")).unwrap();
+    let out = dir.path().join("p.json");
+    let observed = fixture("demo/observed.json");
+    let state = fixture("demo/terraform.tfstate");
+    let plan = |extra: &[&str]| {
+        let mut a = vec![
+            "plan",
+            "--observed",
+            observed.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ];
+        a.extend(extra);
+        run(&a, dir.path())
+    };
+    for (extra, flag, want) in [
+        (
+            &["--accept", "aws_vpc.mian"][..],
+            "--accept aws_vpc.mian",
+            "did you mean aws_vpc.main?",
+        ),
+        (
+            &["--target", "aws_vpc.mian"],
+            "--target aws_vpc.mian",
+            "did you mean aws_vpc.main?",
+        ),
+        (
+            &["--target", "aws_security_group.wbe"],
+            "--target aws_security_group.wbe",
+            "aws_security_group.web",
+        ),
+        // One pattern of two matching is not enough: each must.
+        (
+            &["--accept", "aws_vpc.*", "--accept", "aws_vpc.mian"],
+            "--accept aws_vpc.mian",
+            "did you mean aws_vpc.main?",
+        ),
+        // Nothing near: the names it could match are listed.
+        (
+            &["--target", "zzz"],
+            "--target zzz",
+            "the findings it could match: ",
+        ),
+    ] {
+        let o = plan(extra);
+        let err = text(&o.stderr);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{extra:?}: {err}\n{}",
+            text(&o.stdout)
+        );
+        assert!(
+            err.contains(&format!("`{flag}` matches no")),
+            "{extra:?}: {err}"
+        );
+        assert!(err.contains(want), "{extra:?}: {err}");
+        assert!(!out.exists(), "{extra:?}: a plan was written");
+        assert!(!text(&o.stdout).contains("driftgate apply"), "{extra:?}");
+    }
+    // An accept that names a resource with a finding but no change (a missing rule) selects no
+    // change to keep: refused too, with the changed resources it could have meant.
+    let o = plan(&["--accept", "aws_iam_user_policy_attachment.*"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("matches no changed resource"));
+    // A pattern that matches still plans.
+    let o = plan(&["--accept", "aws_vpc.main", "--target", "aws_vpc.*"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(out.exists());
+}
+
+/// `keygen` for each name in `dir`: the policy lines.
+fn keygen(dir: &std::path::Path, names: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .map(|n| {
+            let o = run(&["keygen", "--name", n, "--out", &format!("{n}.key")], dir);
+            assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+            text(&o.stdout).trim().to_string()
+        })
+        .collect()
+}
+
+/// `plan` ends with the step that will work under the policy in force (issue 17, point 2):
+/// with `approval { required = 2 }`, the approve command of each approver who may sign (not
+/// the author), how many and until when, then apply with placeholders, never the plan token
+/// alone (which apply refuses); `--format json` has the same in `next_step`, outside the plan
+/// (its digest does not change); with too few approvers, it says no approval can apply it.
+#[test]
+fn plan_ends_with_the_approvals_the_policy_requires() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = keygen(dir.path(), &["alice", "bob", "test-actor"]);
+    let policy = |required: usize, extra: &str| {
+        std::fs::write(
+            dir.path().join("driftgate.hcl"),
+            format!(
+                "approval {{\n  required  = {required}\n{extra}  approvers = {{\n    {}\n  }}\n}}\n",
+                lines.join("\n    ")
+            ),
+        )
+        .unwrap();
+    };
+    let observed = fixture("demo/observed.json");
+    let state = fixture("demo/terraform.tfstate");
+    let plan = |extra: &[&str]| {
+        let mut a = vec![
+            "plan",
+            "--observed",
+            observed.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            "--out",
+            "p.json",
+        ];
+        a.extend(extra);
+        let o = run(&a, dir.path());
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+        text(&o.stdout)
+    };
+
+    policy(2, "");
+    let t = plan(&[]);
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("p.json")).unwrap()).unwrap();
+    let until = written["expires_at"].as_str().unwrap();
+    assert!(
+        t.contains(&format!("Next: 2 signed approvals before {until}")),
+        "{t}"
+    );
+    assert!(
+        t.contains("by 2 of: alice, bob (not test-actor, the plan's author)"),
+        "{t}"
+    );
+    assert!(
+        t.contains("  driftgate approve p.json --key alice.key\n"),
+        "{t}"
+    );
+    assert!(
+        t.contains("  driftgate approve p.json --key bob.key\n"),
+        "{t}"
+    );
+    assert!(
+        !t.contains("--key test-actor.key"),
+        "the author cannot approve: {t}"
+    );
+    assert_eq!(
+        t.lines().last().unwrap(),
+        "driftgate apply p.json --approve <approval-1> --approve <approval-2>"
+    );
+    assert!(
+        !t.contains("--approve dg1-"),
+        "the token alone is refused: {t}"
+    );
+
+    // JSON: the same, beside the plan; the plan file has no next step and still verifies.
+    let j: serde_json::Value = serde_json::from_str(&plan(&["--format", "json"])).unwrap();
+    let next = &j["next_step"];
+    assert_eq!(next["approvals_required"], 2, "{next}");
+    assert_eq!(next["approvers"], serde_json::json!(["alice", "bob"]));
+    assert_eq!(
+        next["approve_commands"],
+        serde_json::json!([
+            "driftgate approve p.json --key alice.key",
+            "driftgate approve p.json --key bob.key"
+        ])
+    );
+    assert_eq!(next["apply_command"], j["apply_command"]);
+    assert_eq!(next["valid_until"], j["plan"]["expires_at"]);
+    assert!(next["cannot_apply"].is_null());
+    assert!(j["plan"].get("next_step").is_none());
+    let file = std::fs::read_to_string(dir.path().join("p.json")).unwrap();
+    assert!(!file.contains("next_step"));
+    driftgate::plan::file::read("p.json", &file, time::OffsetDateTime::now_utc())
+        .expect("the plan verifies");
+
+    // Three required, two may sign: said, and no command that would be refused.
+    policy(3, "");
+    let t = plan(&[]);
+    assert!(
+        t.contains(
+            "This plan cannot be applied under the policy in force: it needs 3 signed approvals"
+        ),
+        "{t}"
+    );
+    assert!(
+        t.contains("lists 2 approvers other than the plan's author"),
+        "{t}"
+    );
+    assert!(!t.contains("driftgate apply"), "{t}");
+
+    // Waived by min_severity (the VPC's tag is low, below high): the token is enough.
+    policy(2, "  min_severity = \"high\"\n");
+    let t = plan(&["--target", "aws_vpc.main"]);
+    let last = t.lines().last().unwrap();
+    assert!(
+        last.starts_with("driftgate apply p.json --approve dg1-"),
+        "{t}"
+    );
+    assert!(!t.contains("driftgate approve"), "{t}");
+}
+
+/// `approve` with a key the policy does not list (issue 17, point 6): exit 1, no token and no
+/// audit entry, and the message names the keys the policy lists; a key with a listed name but
+/// another key is refused the same way, and so is a policy that is not the plan's. A listed
+/// key approves.
+#[test]
+fn approve_refuses_a_key_the_policy_does_not_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = keygen(dir.path(), &["alice", "bob", "test-actor"]);
+    keygen(dir.path(), &["mallory"]);
+    std::fs::create_dir(dir.path().join("other")).unwrap();
+    keygen(&dir.path().join("other"), &["alice"]);
+    let policy = format!(
+        "approval {{\n  required  = 2\n  approvers = {{\n    {}\n  }}\n}}\n",
+        lines.join("\n    ")
+    );
+    std::fs::write(dir.path().join("driftgate.hcl"), &policy).unwrap();
+    let observed = fixture("demo/observed.json");
+    let state = fixture("demo/terraform.tfstate");
+    let o = run(
+        &[
+            "plan",
+            "--observed",
+            observed.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            "--out",
+            "p.json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    // This test's own audit log (the other runs share the test binary's).
+    let audit = dir.path().join("approve-audit.jsonl");
+    let approve = |key: &str| {
+        driftgate()
+            .args(["approve", "p.json", "--key", key])
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .env("DRIFTGATE_ACTOR", "test-actor")
+            .env("DRIFTGATE_AUDIT_LOG", &audit)
+            .output()
+            .unwrap()
+    };
+    let approvals_logged = || {
+        std::fs::read_to_string(&audit)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["command"] == "approve"
+            })
+            .count()
+    };
+    for (key, name) in [("mallory.key", "mallory"), ("other/alice.key", "alice")] {
+        let o = approve(key);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{key}: {err}");
+        assert!(o.stdout.is_empty(), "{key}: a token was printed");
+        assert!(
+            err.contains(&format!("(approver `{name}`, SHA256:")),
+            "{key}: {err}"
+        );
+        assert!(
+            err.contains("is not an approver of the policy (driftgate.hcl:1): it lists alice, bob, test-actor"),
+            "{key}: {err}"
+        );
+        assert!(
+            err.contains("nothing was signed or written"),
+            "{key}: {err}"
+        );
+        assert_eq!(approvals_logged(), 0, "{key}: audited as an approval");
+    }
+    // Not a key file at all: said once, with the cause (issue 17: not "is not a driftgate key
+    // file: not a driftgate key file").
+    let bad = dir.path().join("bad.key");
+    std::fs::write(&bad, "hello\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&bad, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let o = approve("bad.key");
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("`bad.key` is not a driftgate key file: it does not start with `driftgate-ed25519-private-key-v1`"),
+        "{err}"
+    );
+    assert_eq!(err.matches("not a driftgate key file").count(), 1, "{err}");
+    // A listed key approves.
+    let o = approve("alice.key");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).starts_with("dga1."));
+    assert_eq!(approvals_logged(), 1);
+    // Not the plan's policy (edited since): refused, whatever it lists.
+    std::fs::write(
+        dir.path().join("driftgate.hcl"),
+        format!("{policy}# edited\n"),
+    )
+    .unwrap();
+    let o = approve("alice.key");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("is not the one the plan was made with"),
+        "{}",
+        text(&o.stderr)
+    );
+}

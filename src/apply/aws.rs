@@ -40,11 +40,16 @@ pub struct Clients {
 
 impl Clients {
     pub fn new(sdk: &SdkConfig, region: Option<&str>) -> Clients {
-        let mut ec2 = aws_sdk_ec2::config::Builder::from(sdk);
+        // As for the reads: a refused connection is final, an unresolvable name tried once
+        // more, not ten times.
+        use crate::provider::aws::calls::ConnectionFailuresAreFinal;
+        let mut ec2 = aws_sdk_ec2::config::Builder::from(sdk)
+            .retry_classifier(ConnectionFailuresAreFinal::default());
         if let Some(r) = region {
             ec2 = ec2.region(aws_sdk_ec2::config::Region::new(r.to_string()));
         }
-        let mut iam = aws_sdk_iam::config::Builder::from(sdk);
+        let mut iam = aws_sdk_iam::config::Builder::from(sdk)
+            .retry_classifier(ConnectionFailuresAreFinal::default());
         if sdk.region().is_none() {
             iam = iam.region(aws_sdk_iam::config::Region::new("us-east-1"));
         }
@@ -55,13 +60,23 @@ impl Clients {
     }
 }
 
-fn aws_error<E: ProvideErrorMetadata + std::fmt::Debug>(api: &str, e: E) -> CallError {
+fn aws_error<E: ProvideErrorMetadata + std::error::Error + 'static>(api: &str, e: E) -> CallError {
+    use crate::provider::aws::calls::ConnectionFailure;
     let message = match (e.code(), e.message()) {
         (Some(c), Some(m)) => format!("{c}: {m}"),
         (Some(c), None) => c.to_string(),
         (None, Some(m)) => m.to_string(),
-        // Dispatch and construction failures carry no AWS error: keep the kind only.
-        (None, None) => "the request did not reach AWS or had no response".to_string(),
+        // Dispatch and construction failures carry no AWS error: the kind only, named.
+        (None, None) => match ConnectionFailure::of(&e) {
+            ConnectionFailure::Refused => {
+                "connection refused: nothing listens at the endpoint (check AWS_ENDPOINT_URL)"
+                    .to_string()
+            }
+            ConnectionFailure::NotResolved => {
+                "could not resolve the endpoint's host name (check the network and DNS)".to_string()
+            }
+            _ => "the request did not reach AWS or had no response".to_string(),
+        },
     };
     CallError {
         api: api.to_string(),
@@ -705,5 +720,29 @@ fn unsupported(api: &str, what: &str) -> CallError {
     CallError {
         api: api.to_string(),
         message: format!("driftgate cannot make this call: {what}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_ec2::error::{ConnectorError, SdkError};
+    use aws_sdk_ec2::operation::create_tags::CreateTagsError;
+
+    /// A write that could not be sent names why, as a gap does.
+    #[test]
+    fn a_failed_write_names_the_connection_failure() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let e: SdkError<CreateTagsError, ()> =
+            SdkError::dispatch_failure(ConnectorError::io(Box::new(refused)));
+        let err = aws_error("ec2:CreateTags", e);
+        assert!(err.message.starts_with("connection refused"), "{err}");
+        let other = std::io::Error::other("broken pipe");
+        let e: SdkError<CreateTagsError, ()> =
+            SdkError::dispatch_failure(ConnectorError::io(Box::new(other)));
+        assert_eq!(
+            aws_error("ec2:CreateTags", e).message,
+            "the request did not reach AWS or had no response"
+        );
     }
 }

@@ -190,9 +190,8 @@ impl KeyFile {
     pub fn decode(text: &str) -> Result<KeyFile, String> {
         let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
         if lines.next() != Some(KEY_FILE_HEADER) {
-            return Err(format!(
-                "not a driftgate key file (it does not start with `{KEY_FILE_HEADER}`)"
-            ));
+            // The caller says "`PATH` is not a driftgate key file: {reason}".
+            return Err(format!("it does not start with `{KEY_FILE_HEADER}`"));
         }
         let mut fields = BTreeMap::new();
         for line in lines.filter(|l| !l.starts_with('#')) {

@@ -64,21 +64,24 @@ pub fn render_json(records: &[Record]) -> String {
 }
 
 /// A table: seq, time, actor, command, outcome, what it was about, and why.
-pub fn render_table(records: &[Record], total: usize) -> String {
-    use comfy_table::{ContentArrangement, Table, presets};
+/// Times, actors, plans and addresses are never broken (`render::grid`).
+pub fn render_table(records: &[Record], total: usize, width: Option<usize>) -> String {
+    use crate::render::grid::{Col, Grid, Style};
     if records.is_empty() {
         return format!("No audit entries match ({total} in the log).\n");
     }
-    let mut table = Table::new();
-    // Like the scan's table: the same width whether or not stdout is a terminal.
-    table
-        .force_no_tty()
-        .load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(120);
-    table.set_header([
-        "SEQ", "TIME", "ACTOR", "COMMAND", "OUTCOME", "ABOUT", "REASON",
-    ]);
+    let mut table = Grid::new(
+        Style::Boxed,
+        &[
+            ("SEQ", Col::Id),
+            ("TIME", Col::Id),
+            ("ACTOR", Col::Id),
+            ("COMMAND", Col::Text),
+            ("OUTCOME", Col::Id),
+            ("ABOUT", Col::Text),
+            ("REASON", Col::Text),
+        ],
+    );
     for r in records {
         let mut about = Vec::new();
         if let Some(a) = &r.action {
@@ -101,7 +104,7 @@ pub fn render_table(records: &[Record], total: usize) -> String {
         if r.dry_run {
             command.push_str(" (dry run)");
         }
-        table.add_row([
+        table.row([
             r.seq.to_string(),
             r.time.clone(),
             r.actor.clone(),
@@ -111,5 +114,9 @@ pub fn render_table(records: &[Record], total: usize) -> String {
             r.reason.clone().unwrap_or_default(),
         ]);
     }
-    format!("{table}\n{} of {total} entries shown.\n", records.len())
+    format!(
+        "{}{} of {total} entries shown.\n",
+        table.render(width),
+        records.len()
+    )
 }

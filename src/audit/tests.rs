@@ -380,9 +380,28 @@ fn show_filters_by_command_outcome_and_time() {
     );
     assert!(show::parse_since("yesterday").is_err());
 
-    let table = show::render_table(&records, 3);
+    let table = show::render_table(&records, 3, None);
     assert!(table.contains("the plan has expired"), "{table}");
     assert!(table.contains("3 of 3 entries shown"), "{table}");
+    // At any width, piped or not, a time, an actor and a plan are never broken (issue 17).
+    for width in [None, Some(40), Some(60), Some(80)] {
+        let table = show::render_table(&records, 3, width);
+        for r in &records {
+            for id in [&r.time, &r.actor] {
+                assert!(
+                    table.lines().any(|l| l.contains(id.as_str())),
+                    "{id}:\n{table}"
+                );
+            }
+            if let Some(p) = &r.plan {
+                let short: String = p.trim_start_matches("sha256:").chars().take(12).collect();
+                assert!(
+                    table.lines().any(|l| l.contains(&format!("plan {short}"))),
+                    "{table}"
+                );
+            }
+        }
+    }
     let json: serde_json::Value = serde_json::from_str(&show::render_json(&records)).unwrap();
     assert_eq!(json[1]["outcome"], "refused");
     assert_eq!(json[2]["prev"], json[1]["hash"]);

@@ -262,6 +262,10 @@ pub struct ApproveArgs {
     /// How long the approval stays valid: 30m, 24h, 7d.
     #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_ttl)]
     pub expires: time::Duration,
+    /// The policy file the plan was made with (its `approval` block must list the key).
+    /// Default: ./driftgate.hcl when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -583,7 +587,7 @@ pub fn settings_from_env(color: ColorChoice, audit_log: Option<PathBuf>) -> Sett
             .map(String::into_bytes),
         today: now.date(),
         now,
-        actor: resolve_actor(&env),
+        actor: resolve_actor(&env, &uid_user_name),
         args: std::env::args_os()
             .skip(1)
             .map(|a| a.to_string_lossy().into_owned())
@@ -794,14 +798,25 @@ const CI_ACTOR_VARS: &[&str] = &[
     "BUILD_USER_ID",
 ];
 
-/// DRIFTGATE_ACTOR, else the first CI actor variable set, else the OS user (USER, LOGNAME, USERNAME),
-/// else `unknown`. Empty values count as unset.
-pub fn resolve_actor(env: &dyn Fn(&str) -> Option<String>) -> String {
+/// DRIFTGATE_ACTOR, else the first CI actor variable set, else the OS user (USER, LOGNAME,
+/// USERNAME), else `uid_name` (the name of the process's user id, for a container that sets
+/// none of them), else `unknown`. Empty values count as unset.
+pub fn resolve_actor(
+    env: &dyn Fn(&str) -> Option<String>,
+    uid_name: &dyn Fn() -> Option<String>,
+) -> String {
     std::iter::once("DRIFTGATE_ACTOR")
         .chain(CI_ACTOR_VARS.iter().copied())
         .chain(["USER", "LOGNAME", "USERNAME"])
         .find_map(|name| env(name).filter(|v| !v.trim().is_empty()))
+        .or_else(|| uid_name().filter(|v| !v.trim().is_empty()))
         .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The user name of the process's effective user id (getpwuid_r, through `whoami`: NSS users
+/// included), when the system knows one.
+pub fn uid_user_name() -> Option<String> {
+    whoami::username().ok()
 }
 
 /// The flag, else the variable, else `.driftgate/audit.jsonl` in `cwd`.
@@ -930,6 +945,7 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
                 plan: args.plan,
                 key: args.key,
                 expires: args.expires,
+                policy: args.policy,
             };
             ops::approve::approve(&options, &settings)
         }

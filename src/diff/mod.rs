@@ -346,6 +346,12 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
 
     let mut report = DiffReport {
         states: input.states.iter().map(|s| s.source.clone()).collect(),
+        lineages: input
+            .states
+            .iter()
+            .filter(|s| !s.lineage.is_empty())
+            .map(|s| (s.source.clone(), s.lineage.clone()))
+            .collect(),
         regions: obs.regions.clone(),
         gaps: obs.gaps.clone(),
         strict: input.strict,

@@ -5,7 +5,7 @@
 //!   configuration is `NoLongerConfigured`.
 //! - A configured instance with no recorded counterpart is `NotYetCreated`, but only when the
 //!   instance set is statically known (not for an unknown `count`/`for_each`, nor inside a
-//!   repeated module).
+//!   repeated module); `ToBeImported` when an `import` block names it.
 //! - A configured attribute the caller compares, with a statically known value that differs
 //!   from the recorded one after both sides went through the same normalization, is
 //!   `AttributeDiffers`. Attributes the configuration does not write are not compared: their
@@ -100,9 +100,16 @@ pub fn pending(
                 k.clone(),
             );
             if !seen.contains(&key) {
+                let address = cr.address(k.clone()).to_string();
+                // Named by an `import` block: terraform imports the object, creates nothing.
+                let kind = if config.imports.iter().any(|i| i.to == address) {
+                    PendingKind::ToBeImported
+                } else {
+                    PendingKind::NotYetCreated
+                };
                 out.push(Pending {
-                    kind: PendingKind::NotYetCreated,
-                    address: cr.address(k.clone()).to_string(),
+                    kind,
+                    address,
                     resource_type: cr.resource_type.clone(),
                     path: None,
                     desired: Value::Map(attrs.clone()),

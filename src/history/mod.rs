@@ -2,9 +2,10 @@
 //! so that a report can say which findings are **new**, which are still **open** (and since
 //! when), and which were **resolved** since the last run over the same inputs.
 //!
-//! - [`fingerprint`] names a finding by its identity (kind, resource, rule, changed paths),
-//!   never by its values or a time: the same drift has the same fingerprint in every run, and
-//!   the history holds no value at all, so no secret can reach it.
+//! - A finding is named by its fingerprint ([`crate::model::fingerprint`]: its identity, the
+//!   state's lineage rather than the path as typed, never its values or a time): the same
+//!   drift has the same fingerprint in every run, and the history holds no value at all, so
+//!   no secret can reach it.
 //! - [`track`] is the pure heart: the previous run's findings and this run's give each
 //!   finding its status and first sighting.
 //! - [`Store`] keeps runs in an embedded SQLite file ([`sqlite`]) or in PostgreSQL
@@ -19,19 +20,18 @@
 //! resolved.
 
 pub mod postgres;
+mod sql;
 pub mod sqlite;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
 use crate::model::{Finding, ScanReport, Severity};
 
-/// The prefix of every finding fingerprint (the hash and the identity encoding's version).
-pub const FINGERPRINT_PREFIX: &str = "sha256:";
+pub use crate::model::FINGERPRINT_PREFIX;
 
 /// The history's schema, version by version: each entry runs once, in order, in one
 /// transaction with its row in `driftgate_migrations`. The SQL is the common subset of SQLite
@@ -87,41 +87,6 @@ pub fn latest_version() -> i64 {
 /// The value of `driftgate_meta.format` that marks a history driftgate created.
 pub const FORMAT_MARK: &str = "driftgate-history";
 
-/// A finding's fingerprint: SHA-256 over its identity, length-prefixed field by field: the
-/// kind, the resource type, the state and address of a managed resource (the region and cloud
-/// id of an unmanaged one), the rule, and the changed attribute paths. Values and times are
-/// not part of it, so the same drift keeps its fingerprint from run to run and a fingerprint
-/// reveals nothing about a value.
-pub fn fingerprint(f: &Finding) -> String {
-    let d = &f.drift;
-    let mut h = Sha256::new();
-    let mut put = |s: &str| {
-        h.update((s.len() as u64).to_be_bytes());
-        h.update(s.as_bytes());
-    };
-    put("driftgate-finding-v1");
-    put(d.kind.as_str());
-    put(&d.resource_type);
-    match &d.address {
-        Some(address) => {
-            put("managed");
-            put(d.state.as_ref().map_or("", |s| s.0.as_str()));
-            put(&address.to_string());
-        }
-        None => {
-            put("unmanaged");
-            put(d.region.as_deref().unwrap_or(""));
-            put(&d.id);
-        }
-    }
-    put(&f.rule);
-    let paths: BTreeSet<String> = d.changes.iter().map(|c| c.path.to_string()).collect();
-    for p in &paths {
-        put(p);
-    }
-    format!("{FINGERPRINT_PREFIX}{}", hex::encode(h.finalize()))
-}
-
 /// What the history keeps of a finding: its identity and grade, never a value.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct FindingRecord {
@@ -139,11 +104,12 @@ pub struct FindingRecord {
 }
 
 impl FindingRecord {
-    pub fn of(f: &Finding) -> FindingRecord {
+    /// What the history keeps of `f`, a finding of `report`.
+    pub fn of(report: &ScanReport, f: &Finding) -> FindingRecord {
         let d = &f.drift;
         let paths: BTreeSet<String> = d.changes.iter().map(|c| c.path.to_string()).collect();
         FindingRecord {
-            fingerprint: fingerprint(f),
+            fingerprint: report.fingerprint(f),
             kind: d.kind.as_str().to_string(),
             resource_type: d.resource_type.clone(),
             resource_id: d.id.clone(),
@@ -243,8 +209,11 @@ impl Run {
         let mut regions = report.regions.clone();
         regions.sort();
         regions.dedup();
-        let mut findings: Vec<FindingRecord> =
-            report.findings.iter().map(FindingRecord::of).collect();
+        let mut findings: Vec<FindingRecord> = report
+            .findings
+            .iter()
+            .map(|f| FindingRecord::of(report, f))
+            .collect();
         // Sorted by fingerprint (the first field); one row per fingerprint.
         findings.sort();
         findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
@@ -257,7 +226,11 @@ impl Run {
             complete: report.is_complete(),
             exit_code,
             findings,
-            set_aside: report.ignored.iter().map(fingerprint).collect(),
+            set_aside: report
+                .ignored
+                .iter()
+                .map(|f| report.fingerprint(f))
+                .collect(),
         }
     }
 

@@ -5,13 +5,14 @@
 //! first, so concurrent jobs serialize and all land. Connections are plain TCP (no TLS yet):
 //! use a loopback, a private network, or a TLS-terminating proxy.
 
-use time::OffsetDateTime;
-use tokio_postgres::{Client, NoTls};
+use std::collections::HashMap;
 
-use super::{
-    Carried, FORMAT_MARK, FindingRecord, MIGRATIONS, Run, RunSummary, Tracked, format_time,
-    from_json_list, latest_version, parse_severity, parse_time, to_json_list, track,
-};
+use time::OffsetDateTime;
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{Client, NoTls, Statement, Transaction};
+
+use super::sql::{self, Cell, Driver, Param};
+use super::{Run, RunSummary, Tracked};
 use crate::error::{Error, Result};
 
 /// The advisory lock every history transaction takes ("driftgat" in ASCII).
@@ -20,6 +21,104 @@ const LOCK_KEY: i64 = 0x6472_6966_7467_6174;
 pub struct Postgres {
     client: Client,
     shown: String,
+}
+
+/// The SQL's [`Driver`] over a transaction that holds the history's advisory lock. Each
+/// statement is prepared once per transaction (a run inserts one row per finding).
+struct Db<'a> {
+    tx: Transaction<'a>,
+    shown: &'a str,
+    prepared: HashMap<String, Statement>,
+}
+
+impl<'a> Db<'a> {
+    /// Begins a transaction; one that writes (`lock`) takes the lock first.
+    async fn begin(client: &'a mut Client, shown: &'a str, lock: bool) -> Result<Db<'a>> {
+        let tx = client.transaction().await.map_err(|e| pg_error(shown, e))?;
+        if lock {
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY])
+                .await
+                .map_err(|e| pg_error(shown, e))?;
+        }
+        Ok(Db {
+            tx,
+            shown,
+            prepared: HashMap::new(),
+        })
+    }
+
+    async fn commit(self) -> Result<()> {
+        self.tx.commit().await.map_err(|e| pg_error(self.shown, e))
+    }
+
+    async fn statement(&mut self, sql: &str) -> Result<Statement> {
+        if let Some(s) = self.prepared.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self
+            .tx
+            .prepare(sql)
+            .await
+            .map_err(|e| pg_error(self.shown, e))?;
+        self.prepared.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+}
+
+fn bind<'p>(params: &'p [Param<'_>]) -> Vec<&'p (dyn ToSql + Sync)> {
+    params
+        .iter()
+        .map(|p| match p {
+            Param::Int(n) => n as &(dyn ToSql + Sync),
+            Param::Text(s) => s,
+            Param::MaybeText(s) => s,
+        })
+        .collect()
+}
+
+impl Driver for Db<'_> {
+    fn shown(&self) -> &str {
+        self.shown
+    }
+
+    async fn query(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Vec<Cell>>> {
+        let stmt = self.statement(sql).await?;
+        let rows = self
+            .tx
+            .query(&stmt, &bind(params))
+            .await
+            .map_err(|e| pg_error(self.shown, e))?;
+        let cell = |r: &tokio_postgres::Row, i: usize| -> Result<Cell> {
+            let got = match *r.columns()[i].type_() {
+                Type::INT8 => r.try_get::<_, Option<i64>>(i).map(|n| n.map(Cell::Int)),
+                Type::INT4 => r
+                    .try_get::<_, Option<i32>>(i)
+                    .map(|n| n.map(|n| Cell::Int(n.into()))),
+                _ => r.try_get::<_, Option<String>>(i).map(|t| t.map(Cell::Text)),
+            };
+            got.map(|c| c.unwrap_or(Cell::Null))
+                .map_err(|e| pg_error(self.shown, e))
+        };
+        rows.iter()
+            .map(|r| (0..r.len()).map(|i| cell(r, i)).collect())
+            .collect()
+    }
+
+    async fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<()> {
+        let stmt = self.statement(sql).await?;
+        self.tx
+            .execute(&stmt, &bind(params))
+            .await
+            .map_err(|e| pg_error(self.shown, e))?;
+        Ok(())
+    }
+
+    async fn batch(&mut self, sql: &str) -> Result<()> {
+        self.tx
+            .batch_execute(sql)
+            .await
+            .map_err(|e| pg_error(self.shown, e))
+    }
 }
 
 impl Postgres {
@@ -40,236 +139,42 @@ impl Postgres {
     }
 
     async fn migrate(&mut self, create: bool, now: OffsetDateTime) -> Result<()> {
-        let shown = self.shown.clone();
-        let err = |e| pg_error(&shown, e);
-        let tx = self.client.transaction().await.map_err(err)?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY])
-            .await
-            .map_err(err)?;
-        let exists: bool = tx
-            .query_one("SELECT to_regclass('driftgate_meta') IS NOT NULL", &[])
-            .await
-            .map_err(err)?
-            .get(0);
-        let current: i64 = if exists {
-            let mark: Option<String> = tx
-                .query_opt("SELECT value FROM driftgate_meta WHERE key = 'format'", &[])
-                .await
-                .map_err(err)?
-                .map(|r| r.get(0));
-            if mark.as_deref() != Some(FORMAT_MARK) {
-                return Err(Error::HistoryForeign {
-                    location: shown.clone(),
-                    reason: "its driftgate_meta table does not mark a driftgate history"
-                        .to_string(),
-                });
-            }
-            tx.query_one(
-                "SELECT COALESCE(MAX(version), 0)::BIGINT FROM driftgate_migrations",
-                &[],
-            )
-            .await
-            .map_err(err)?
-            .get(0)
+        let shown = self.shown.as_str();
+        let mut db = Db::begin(&mut self.client, shown, true).await?;
+        let exists = db
+            .query("SELECT CAST(to_regclass('driftgate_meta') AS TEXT)", &[])
+            .await?;
+        let exists = !matches!(
+            exists.first().and_then(|r| r.first()),
+            Some(Cell::Null) | None
+        );
+        let current = if exists {
+            sql::marked_version(&mut db).await?
         } else if create {
             0
         } else {
             return Err(Error::HistoryMissing {
-                location: shown.clone(),
+                location: shown.to_string(),
             });
         };
-        if current > latest_version() {
-            return Err(Error::HistoryTooNew {
-                location: shown.clone(),
-                found: current,
-                supported: latest_version(),
-            });
-        }
-        if create {
-            for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
-                tx.batch_execute(sql).await.map_err(err)?;
-                tx.execute(
-                    "INSERT INTO driftgate_migrations (version, applied_at) VALUES ($1, $2)",
-                    &[version, &format_time(now)],
-                )
-                .await
-                .map_err(err)?;
-            }
-        }
-        tx.commit().await.map_err(err)?;
-        Ok(())
+        sql::upgrade(&mut db, current, create, now).await?;
+        db.commit().await
     }
 
     /// Records `run` in one transaction under the history's advisory lock.
     pub async fn record(&mut self, run: &Run) -> Result<Tracked> {
-        let shown = self.shown.clone();
-        let err = |e| pg_error(&shown, e);
-        let tx = self.client.transaction().await.map_err(err)?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY])
-            .await
-            .map_err(err)?;
-        let scope = run.scope();
-        let previous_run: Option<i64> = tx
-            .query_one(
-                "SELECT MAX(id) FROM driftgate_runs WHERE scope = $1",
-                &[&scope],
-            )
-            .await
-            .map_err(err)?
-            .get(0);
-        let mut previous = Vec::new();
-        if let Some(prev) = previous_run {
-            let rows = tx
-                .query(
-                    "SELECT fingerprint, kind, resource_type, resource_id, address, state, region, \
-                     severity, rule, paths, first_seen FROM driftgate_findings \
-                     WHERE run_id = $1 AND status IN ('new', 'open', 'unseen') ORDER BY fingerprint",
-                    &[&prev],
-                )
-                .await
-                .map_err(err)?;
-            for r in rows {
-                let severity: String = r.get(7);
-                let paths: String = r.get(9);
-                let first_seen: String = r.get(10);
-                previous.push(Carried {
-                    record: FindingRecord {
-                        fingerprint: r.get(0),
-                        kind: r.get(1),
-                        resource_type: r.get(2),
-                        resource_id: r.get(3),
-                        address: r.get(4),
-                        state: r.get(5),
-                        region: r.get(6),
-                        severity: parse_severity(&severity, &shown)?,
-                        rule: r.get(8),
-                        paths: from_json_list(&paths, &shown)?,
-                    },
-                    first_seen: parse_time(&first_seen, &shown)?,
-                });
-            }
-        }
-        let id: i64 = tx
-            .query_one(
-                "SELECT (COALESCE(MAX(id), 0) + 1)::BIGINT FROM driftgate_runs",
-                &[],
-            )
-            .await
-            .map_err(err)?
-            .get(0);
-        let tracked = track(&previous, run, id, previous_run);
-        let counts = run.counts().map(|(_, n)| n as i64);
-        let (time, states, regions) = (
-            format_time(run.time),
-            to_json_list(&run.states),
-            to_json_list(&run.regions),
-        );
-        let (complete, new, resolved) = (
-            run.complete as i64,
-            tracked.new_count() as i64,
-            tracked.resolved.len() as i64,
-        );
-        tx.execute(
-            "INSERT INTO driftgate_runs (id, time, scope, command, actor, states, regions, \
-             complete, exit_code, critical, high, medium, low, info, new_findings, \
-             resolved_findings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-             $14, $15, $16)",
-            &[
-                &id,
-                &time,
-                &scope,
-                &run.command,
-                &run.actor,
-                &states,
-                &regions,
-                &complete,
-                &run.exit_code,
-                &counts[0],
-                &counts[1],
-                &counts[2],
-                &counts[3],
-                &counts[4],
-                &new,
-                &resolved,
-            ],
-        )
-        .await
-        .map_err(err)?;
-        let insert = tx
-            .prepare(
-                "INSERT INTO driftgate_findings (run_id, fingerprint, status, first_seen, kind, \
-                 resource_type, resource_id, address, state, region, severity, rule, paths) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            )
-            .await
-            .map_err(err)?;
-        for (f, status, first_seen) in tracked.rows(run) {
-            tx.execute(
-                &insert,
-                &[
-                    &id,
-                    &f.fingerprint,
-                    &status.as_str(),
-                    &format_time(first_seen),
-                    &f.kind,
-                    &f.resource_type,
-                    &f.resource_id,
-                    &f.address,
-                    &f.state,
-                    &f.region,
-                    &f.severity.as_str(),
-                    &f.rule,
-                    &to_json_list(&f.paths),
-                ],
-            )
-            .await
-            .map_err(err)?;
-        }
-        tx.commit().await.map_err(err)?;
+        let mut db = Db::begin(&mut self.client, &self.shown, true).await?;
+        let tracked = sql::record(&mut db, run).await?;
+        db.commit().await?;
         Ok(tracked)
     }
 
     /// The last `last` runs, oldest first.
     pub async fn runs(&mut self, last: Option<usize>) -> Result<Vec<RunSummary>> {
-        let shown = self.shown.clone();
-        let limit: Option<i64> = last.map(|n| n as i64);
-        let rows = self
-            .client
-            .query(
-                "SELECT id, time, command, actor, states, regions, complete, exit_code, critical, \
-                 high, medium, low, info, new_findings, resolved_findings FROM driftgate_runs \
-                 ORDER BY id DESC LIMIT $1",
-                &[&limit],
-            )
-            .await
-            .map_err(|e| pg_error(&shown, e))?;
-        let mut out = Vec::new();
-        for r in rows {
-            let states: String = r.get(4);
-            let regions: String = r.get(5);
-            let complete: i64 = r.get(6);
-            out.push(RunSummary {
-                id: r.get(0),
-                time: r.get(1),
-                command: r.get(2),
-                actor: r.get(3),
-                states: from_json_list(&states, &shown)?,
-                regions: from_json_list(&regions, &shown)?,
-                complete: complete != 0,
-                exit_code: r.get(7),
-                counts: super::sqlite::counts([
-                    r.get(8),
-                    r.get(9),
-                    r.get(10),
-                    r.get(11),
-                    r.get(12),
-                ]),
-                new: r.get(13),
-                resolved: r.get(14),
-            });
-        }
-        out.reverse();
-        Ok(out)
+        let mut db = Db::begin(&mut self.client, &self.shown, false).await?;
+        let runs = sql::runs(&mut db, last).await?;
+        db.commit().await?;
+        Ok(runs)
     }
 }
 

@@ -10,15 +10,13 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 use time::OffsetDateTime;
 
-use super::{
-    Carried, FORMAT_MARK, FindingRecord, MIGRATIONS, Run, RunSummary, Tracked, format_time,
-    from_json_list, latest_version, parse_severity, parse_time, to_json_list, track,
-};
+use super::sql::{self, Cell, Driver, Param, at_once};
+use super::{Run, RunSummary, Tracked};
 use crate::error::{Error, Result};
-use crate::model::Severity;
 
 /// How long a run waits for another run's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -29,6 +27,69 @@ const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 pub struct Sqlite {
     conn: Connection,
     shown: String,
+}
+
+/// The SQL's [`Driver`] over an open SQLite connection (in a transaction its caller began).
+struct Db<'a> {
+    conn: &'a Connection,
+    shown: &'a str,
+}
+
+impl Db<'_> {
+    fn err(&self, e: rusqlite::Error) -> Error {
+        db_error(self.shown, e)
+    }
+}
+
+fn bind<'p>(params: &'p [Param<'_>]) -> Vec<&'p dyn rusqlite::ToSql> {
+    params
+        .iter()
+        .map(|p| match p {
+            Param::Int(n) => n as &dyn rusqlite::ToSql,
+            Param::Text(s) => s,
+            Param::MaybeText(s) => s,
+        })
+        .collect()
+}
+
+impl Driver for Db<'_> {
+    fn shown(&self) -> &str {
+        self.shown
+    }
+
+    async fn query(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Vec<Cell>>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        let width = stmt.column_count();
+        let mut rows = stmt
+            .query(bind(params).as_slice())
+            .map_err(|e| db_error(self.shown, e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| db_error(self.shown, e))? {
+            let mut cells = Vec::with_capacity(width);
+            for i in 0..width {
+                cells.push(match row.get_ref(i).map_err(|e| db_error(self.shown, e))? {
+                    ValueRef::Null => Cell::Null,
+                    ValueRef::Integer(n) => Cell::Int(n),
+                    ValueRef::Text(t) => Cell::Text(String::from_utf8_lossy(t).into_owned()),
+                    // Neither is ever stored; the reader names the column as damaged.
+                    ValueRef::Real(_) | ValueRef::Blob(_) => Cell::Null,
+                });
+            }
+            out.push(cells);
+        }
+        Ok(out)
+    }
+
+    async fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<()> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        stmt.execute(bind(params).as_slice())
+            .map_err(|e| db_error(self.shown, e))?;
+        Ok(())
+    }
+
+    async fn batch(&mut self, sql: &str) -> Result<()> {
+        self.conn.execute_batch(sql).map_err(|e| self.err(e))
+    }
 }
 
 impl Sqlite {
@@ -63,287 +124,77 @@ impl Sqlite {
         Ok(())
     }
 
+    /// Runs `work` in one immediate transaction (two runs at once serialize): committed when
+    /// it succeeds, rolled back when it fails.
+    fn in_transaction<T>(&mut self, work: impl AsyncFnOnce(&mut Db<'_>) -> Result<T>) -> Result<T> {
+        let shown = self.shown.as_str();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| db_error(shown, e))?;
+        let mut db = Db { conn: &tx, shown };
+        let done = at_once(work(&mut db), shown)?;
+        tx.commit().map_err(|e| db_error(shown, e))?;
+        Ok(done)
+    }
+
     /// Refuses a database with tables but no driftgate mark, or a newer schema; applies the
     /// missing migrations, each with its version row, in one immediate transaction. WAL is
     /// switched on only once the database is known to be ours (or empty).
     fn migrate(&mut self, now: OffsetDateTime) -> Result<()> {
-        let shown = self.shown.clone();
-        let err = |e| db_error(&shown, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        let tables: Vec<String> = {
-            let mut stmt = tx
-                .prepare(
+        self.in_transaction(async |db| {
+            let tables = db
+                .query(
                     "SELECT name FROM sqlite_master WHERE type = 'table' \
                      AND name NOT LIKE 'sqlite_%' ORDER BY name",
+                    &[],
                 )
-                .map_err(err)?;
-            stmt.query_map([], |r| r.get(0))
-                .map_err(err)?
-                .collect::<std::result::Result<_, _>>()
-                .map_err(err)?
-        };
-        let current = if tables.is_empty() {
-            0
-        } else if !tables.iter().any(|t| t == "driftgate_meta") {
-            return Err(Error::HistoryForeign {
-                location: shown.clone(),
-                reason: format!(
-                    "it is an SQLite database with other tables ({})",
-                    tables.join(", ")
-                ),
-            });
-        } else {
-            let mark: Option<String> = tx
-                .query_row(
-                    "SELECT value FROM driftgate_meta WHERE key = 'format'",
-                    [],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(err)?;
-            if mark.as_deref() != Some(FORMAT_MARK) {
+                .await?;
+            let tables: Vec<String> = tables
+                .into_iter()
+                .flatten()
+                .filter_map(|c| match c {
+                    Cell::Text(t) => Some(t),
+                    _ => None,
+                })
+                .collect();
+            let current = if tables.is_empty() {
+                0
+            } else if !tables.iter().any(|t| t == "driftgate_meta") {
                 return Err(Error::HistoryForeign {
-                    location: shown.clone(),
-                    reason: "its driftgate_meta table does not mark a driftgate history"
-                        .to_string(),
+                    location: db.shown.to_string(),
+                    reason: format!(
+                        "it is an SQLite database with other tables ({})",
+                        tables.join(", ")
+                    ),
                 });
-            }
-            tx.query_row(
-                "SELECT COALESCE(MAX(version), 0) FROM driftgate_migrations",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .map_err(err)?
-        };
-        if current > latest_version() {
-            return Err(Error::HistoryTooNew {
-                location: shown.clone(),
-                found: current,
-                supported: latest_version(),
-            });
-        }
-        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
-            tx.execute_batch(sql).map_err(err)?;
-            tx.execute(
-                "INSERT INTO driftgate_migrations (version, applied_at) VALUES (?1, ?2)",
-                params![version, format_time(now)],
-            )
-            .map_err(err)?;
-        }
-        tx.commit().map_err(err)?;
+            } else {
+                sql::marked_version(db).await?
+            };
+            sql::upgrade(db, current, true, now).await
+        })?;
         // Readers never block the writer, and a crash mid-run leaves the file consistent.
         let _mode: String = self
             .conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(err)?;
+            .map_err(|e| db_error(&self.shown, e))?;
         Ok(())
     }
 
-    /// Records `run` in one immediate transaction: reads the scope's previous run, tracks,
-    /// writes the run and its rows.
+    /// Records `run` in one immediate transaction.
     pub fn record(&mut self, run: &Run) -> Result<Tracked> {
-        let shown = self.shown.clone();
-        let err = |e| db_error(&shown, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        let scope = run.scope();
-        let previous_run: Option<i64> = tx
-            .query_row(
-                "SELECT MAX(id) FROM driftgate_runs WHERE scope = ?1",
-                params![scope],
-                |r| r.get(0),
-            )
-            .map_err(err)?;
-        let mut previous = Vec::new();
-        if let Some(prev) = previous_run {
-            let mut stmt = tx
-                .prepare(
-                    "SELECT fingerprint, kind, resource_type, resource_id, address, state, region, \
-                     severity, rule, paths, first_seen FROM driftgate_findings \
-                     WHERE run_id = ?1 AND status IN ('new', 'open', 'unseen') ORDER BY fingerprint",
-                )
-                .map_err(err)?;
-            let rows = stmt
-                .query_map(params![prev], |r| {
-                    Ok((
-                        (
-                            r.get::<_, String>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, String>(2)?,
-                            r.get::<_, String>(3)?,
-                            r.get::<_, Option<String>>(4)?,
-                            r.get::<_, Option<String>>(5)?,
-                            r.get::<_, Option<String>>(6)?,
-                        ),
-                        (
-                            r.get::<_, String>(7)?,
-                            r.get::<_, String>(8)?,
-                            r.get::<_, String>(9)?,
-                            r.get::<_, String>(10)?,
-                        ),
-                    ))
-                })
-                .map_err(err)?;
-            for row in rows {
-                let (
-                    (fingerprint, kind, resource_type, resource_id, address, state, region),
-                    (severity, rule, paths, first_seen),
-                ) = row.map_err(err)?;
-                previous.push(Carried {
-                    record: FindingRecord {
-                        fingerprint,
-                        kind,
-                        resource_type,
-                        resource_id,
-                        address,
-                        state,
-                        region,
-                        severity: parse_severity(&severity, &shown)?,
-                        rule,
-                        paths: from_json_list(&paths, &shown)?,
-                    },
-                    first_seen: parse_time(&first_seen, &shown)?,
-                });
-            }
-        }
-        let id: i64 = tx
-            .query_row(
-                "SELECT COALESCE(MAX(id), 0) + 1 FROM driftgate_runs",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(err)?;
-        let tracked = track(&previous, run, id, previous_run);
-        let counts = run.counts().map(|(_, n)| n as i64);
-        tx.execute(
-            "INSERT INTO driftgate_runs (id, time, scope, command, actor, states, regions, \
-             complete, exit_code, critical, high, medium, low, info, new_findings, \
-             resolved_findings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
-             ?14, ?15, ?16)",
-            params![
-                id,
-                format_time(run.time),
-                scope,
-                run.command,
-                run.actor,
-                to_json_list(&run.states),
-                to_json_list(&run.regions),
-                run.complete as i64,
-                run.exit_code,
-                counts[0],
-                counts[1],
-                counts[2],
-                counts[3],
-                counts[4],
-                tracked.new_count() as i64,
-                tracked.resolved.len() as i64,
-            ],
-        )
-        .map_err(err)?;
-        {
-            let mut insert = tx
-                .prepare(
-                    "INSERT INTO driftgate_findings (run_id, fingerprint, status, first_seen, kind, \
-                     resource_type, resource_id, address, state, region, severity, rule, paths) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                )
-                .map_err(err)?;
-            for (f, status, first_seen) in tracked.rows(run) {
-                insert
-                    .execute(params![
-                        id,
-                        f.fingerprint,
-                        status.as_str(),
-                        format_time(first_seen),
-                        f.kind,
-                        f.resource_type,
-                        f.resource_id,
-                        f.address,
-                        f.state,
-                        f.region,
-                        f.severity.as_str(),
-                        f.rule,
-                        to_json_list(&f.paths),
-                    ])
-                    .map_err(err)?;
-            }
-        }
-        tx.commit().map_err(err)?;
-        Ok(tracked)
+        self.in_transaction(async |db| sql::record(db, run).await)
     }
 
     /// The last `last` runs, oldest first.
     pub fn runs(&mut self, last: Option<usize>) -> Result<Vec<RunSummary>> {
-        let shown = self.shown.clone();
-        let err = |e| db_error(&shown, e);
-        let limit = last.map_or(-1, |n| n as i64);
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT id, time, command, actor, states, regions, complete, exit_code, critical, \
-                 high, medium, low, info, new_findings, resolved_findings FROM driftgate_runs \
-                 ORDER BY id DESC LIMIT ?1",
-            )
-            .map_err(err)?;
-        let rows = stmt
-            .query_map(params![limit], |r| {
-                Ok((
-                    (
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, i64>(6)?,
-                        r.get::<_, i64>(7)?,
-                    ),
-                    [
-                        r.get::<_, i64>(8)?,
-                        r.get::<_, i64>(9)?,
-                        r.get::<_, i64>(10)?,
-                        r.get::<_, i64>(11)?,
-                        r.get::<_, i64>(12)?,
-                    ],
-                    (r.get::<_, i64>(13)?, r.get::<_, i64>(14)?),
-                ))
-            })
-            .map_err(err)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let ((id, time, command, actor, states, regions, complete, exit_code), n, (new, res)) =
-                row.map_err(err)?;
-            out.push(RunSummary {
-                id,
-                time,
-                command,
-                actor,
-                states: from_json_list(&states, &shown)?,
-                regions: from_json_list(&regions, &shown)?,
-                complete: complete != 0,
-                exit_code,
-                counts: counts(n),
-                new,
-                resolved: res,
-            });
-        }
-        out.reverse();
-        Ok(out)
+        let shown = self.shown.as_str();
+        let mut db = Db {
+            conn: &self.conn,
+            shown,
+        };
+        at_once(sql::runs(&mut db, last), shown)
     }
-}
-
-/// Severity counts in the order of [`Severity::ALL`].
-pub(crate) fn counts(n: [i64; 5]) -> [(Severity, i64); 5] {
-    let mut i = 0;
-    Severity::ALL.map(|s| {
-        i += 1;
-        (s, n[i - 1])
-    })
 }
 
 /// Before SQLite touches the file: it must be missing (then created only with `create`),

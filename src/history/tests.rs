@@ -4,6 +4,11 @@ use crate::model::{
     Value,
 };
 
+/// The fingerprint a report without lineages gives (these findings name no lineage).
+fn fingerprint(f: &Finding) -> String {
+    crate::model::fingerprint(f, None)
+}
+
 fn at(s: &str) -> OffsetDateTime {
     OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).unwrap()
 }
@@ -477,7 +482,7 @@ fn the_trend_follows_the_runs_of_the_same_inputs() {
         regions: regions.iter().map(|r| r.to_string()).collect(),
         complete: true,
         exit_code: 2,
-        counts: sqlite::counts([0, high, 0, 0, 0]),
+        counts: sql::counts([0, high, 0, 0, 0]),
         new: 0,
         resolved: 0,
     };

@@ -25,6 +25,15 @@ const SECRET_FLAG_WORDS: &[&str] = &[
     "fingerprint-key",
 ];
 
+/// Words that, in a flag's name, mean its value is a URL that may carry a secret in its path
+/// (a webhook): masked as one even without a scheme ([`mask_webhook`]).
+const URL_FLAG_WORDS: &[&str] = &["notify", "webhook", "url"];
+
+fn is_url_flag(name: &str) -> bool {
+    let name = name.trim_start_matches('-').to_ascii_lowercase();
+    URL_FLAG_WORDS.iter().any(|w| name.contains(w))
+}
+
 fn is_secret_flag(name: &str) -> bool {
     let name = name.trim_start_matches('-').to_ascii_lowercase();
     SECRET_FLAG_WORDS.iter().any(|w| name.contains(w))
@@ -35,10 +44,16 @@ fn is_secret_flag(name: &str) -> bool {
 pub fn mask_args(args: &[String]) -> Vec<String> {
     let mut out = Vec::with_capacity(args.len());
     let mut next_is_secret = false;
+    let mut next_is_url = false;
     for arg in args {
         if next_is_secret {
             next_is_secret = false;
             out.push(SENSITIVE.to_string());
+            continue;
+        }
+        if next_is_url {
+            next_is_url = false;
+            out.push(mask_webhook(arg));
             continue;
         }
         if arg == "--" {
@@ -50,9 +65,13 @@ pub fn mask_args(args: &[String]) -> Vec<String> {
                 Some((name, _)) if is_secret_flag(name) => {
                     out.push(format!("--{name}={SENSITIVE}"));
                 }
+                Some((name, value)) if is_url_flag(name) => {
+                    out.push(format!("--{name}={}", mask_webhook(value)));
+                }
                 Some((name, value)) => out.push(format!("--{name}={}", mask_text(value))),
                 None => {
                     next_is_secret = is_secret_flag(flag);
+                    next_is_url = !next_is_secret && is_url_flag(flag);
                     out.push(arg.clone());
                 }
             }
@@ -93,6 +112,25 @@ pub fn mask_text(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Masks a webhook URL whatever its form: with a scheme (any case) as [`mask_url`]; without
+/// one (`hooks.slack.com/services/T/B/X`, `user:pw@host/x`) as the `https` URL it would be,
+/// shown without the scheme. Text that holds no URL at all is masked whole.
+pub fn mask_webhook(url: &str) -> String {
+    if url.chars().any(char::is_whitespace) || url.is_empty() {
+        return SENSITIVE.to_string();
+    }
+    // Whatever the scheme, the path is masked as a web URL's.
+    let (scheme, rest) = match url.split_once("://") {
+        Some((s, r)) => (format!("{s}://"), r),
+        None => (String::new(), url),
+    };
+    let masked = mask_url(&format!("https://{rest}"));
+    format!(
+        "{scheme}{}",
+        masked.strip_prefix("https://").unwrap_or(&masked)
+    )
 }
 
 /// Masks one URL: user information, query values and fragment become `(sensitive)`, and so
@@ -163,6 +201,43 @@ mod tests {
 
     fn args(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// A webhook URL keeps its secret path whatever its form: no scheme, upper case, user
+    /// information; on the command line too.
+    #[test]
+    fn webhook_urls_are_masked_in_every_form() {
+        for (url, shown) in [
+            (
+                "hooks.slack.com/services/T0/B0/XSECRET",
+                "hooks.slack.com/(sensitive)",
+            ),
+            (
+                "HTTPS://HOOKS.SLACK.COM/services/T0/B0/XSECRET",
+                "HTTPS://HOOKS.SLACK.COM/(sensitive)",
+            ),
+            (
+                "https://u:XSECRET@example.com/h",
+                "https://(sensitive)@example.com/(sensitive)",
+            ),
+            ("u:XSECRET@example.com", "(sensitive)@example.com"),
+            (
+                "example.com/hook?k=XSECRET",
+                "example.com/(sensitive)?k=(sensitive)",
+            ),
+            ("not a url XSECRET", "(sensitive)"),
+        ] {
+            assert_eq!(mask_webhook(url), shown, "{url}");
+        }
+        let masked = mask_args(&args(&[
+            "plan",
+            "--notify",
+            "hooks.slack.com/services/T0/B0/XSECRET",
+            "--notify=example.com/XSECRET",
+        ]))
+        .join(" ");
+        assert!(!masked.contains("XSECRET"), "{masked}");
+        assert!(masked.contains("hooks.slack.com/(sensitive)"), "{masked}");
     }
 
     #[test]

@@ -13,8 +13,10 @@
 //! values such as `--approve TOKEN`) and free text (credentials and query strings in URLs).
 
 mod args;
+mod clean;
 
-pub use args::{mask_args, mask_text, mask_url};
+pub use args::{mask_args, mask_text, mask_url, mask_webhook};
+pub use clean::{clean, clean_output, clean_text};
 
 use std::collections::BTreeMap;
 
@@ -228,6 +230,21 @@ fn inline(n: &Node, out: &mut String) {
 }
 
 // ---- fingerprints ------------------------------------------------------------------------
+
+/// Every scalar text in a value (strings, numbers, bools), for [`scrub_known`]: texts shorter
+/// than 4 characters are left out (they would scrub common words).
+pub fn scalar_texts(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Sensitive(Secret::Clear(x)) => scalar_texts(x, out),
+        Value::List(l) => l.iter().for_each(|x| scalar_texts(x, out)),
+        Value::Map(m) => m.values().for_each(|x| scalar_texts(x, out)),
+        other => {
+            if let Some(t) = other.scalar_text().filter(|t| t.len() >= 4) {
+                out.push(t);
+            }
+        }
+    }
+}
 
 /// `text` with every known secret (a value the states hold as sensitive, or one restored
 /// from them) replaced by [`SENSITIVE`]: for text that did not come through [`mask`], such as

@@ -20,6 +20,20 @@ pub struct Configuration {
     pub modules_not_followed: Vec<ModuleNotFollowed>,
     /// Things the reader could not take into account, for the report's notes.
     pub notes: Vec<String>,
+    /// The root module's `import { to = ADDRESS, id = "..." }` blocks: a resource block they
+    /// name is not "not yet created" but to be imported by terraform.
+    pub imports: Vec<ConfiguredImport>,
+    /// The texts of every value of a variable marked `sensitive` (from tfvars, module inputs
+    /// or the default), sorted: scrubbed from anything shown that quotes the configuration
+    /// (an edit's diff).
+    pub secrets: Vec<String>,
+}
+
+/// One `import` block (terraform 1.5+): `to` as terraform prints the address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfiguredImport {
+    pub to: String,
+    pub source: SourceLocation,
 }
 
 impl Configuration {

@@ -1,5 +1,6 @@
 //! Drift: where *observed* differs from *recorded*, and the scan report that gathers it.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use super::address::Address;
@@ -212,6 +213,8 @@ impl Summary {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DiffReport {
     pub states: Vec<StateSource>,
+    /// Each state's terraform lineage (states without one are not listed).
+    pub lineages: BTreeMap<StateSource, String>,
     pub regions: Vec<String>,
     pub summary: Summary,
     /// Sorted by [`Drift::sort_key`].
@@ -248,6 +251,9 @@ impl Unchecked {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScanReport {
     pub states: Vec<StateSource>,
+    /// Each state's terraform lineage (states without one are not listed): what a finding's
+    /// fingerprint names its state by.
+    pub lineages: BTreeMap<StateSource, String>,
     pub regions: Vec<String>,
     pub summary: Summary,
     /// The open findings, sorted by [`Drift::sort_key`].
@@ -270,6 +276,12 @@ pub struct ScanReport {
 }
 
 impl ScanReport {
+    /// The fingerprint of one of this report's findings (see [`super::fingerprint`]).
+    pub fn fingerprint(&self, f: &Finding) -> String {
+        let lineage = f.drift.state.as_ref().and_then(|s| self.lineages.get(s));
+        super::fingerprint::fingerprint(f, lineage.map(String::as_str))
+    }
+
     /// Whether a finding is at or above `fail_on`: what turns drift into exit code 2.
     pub fn fails(&self) -> bool {
         let threshold = self.fail_on.unwrap_or(Severity::Info);

@@ -7,6 +7,7 @@ pub mod address;
 pub mod desired;
 pub mod drift;
 pub mod finding;
+pub mod fingerprint;
 pub mod pending;
 pub mod plan;
 pub mod resource;
@@ -20,6 +21,7 @@ pub use drift::{
 pub use finding::{
     ExpiredIgnore, Finding, IgnoreMatch, RuleHit, Severity, Status, UnknownSeverity,
 };
+pub use fingerprint::{FINGERPRINT_PREFIX, fingerprint, state_identity};
 pub use pending::{Pending, PendingKind, SourceLocation};
 pub use resource::{
     Attributes, Gap, Observation, ObservedResource, Owner, RecordedResource, RecordedState,

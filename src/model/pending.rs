@@ -29,6 +29,9 @@ pub enum PendingKind {
     NoLongerConfigured,
     /// In both, with a statically known configured value that differs from the recorded one.
     AttributeDiffers,
+    /// In the configuration, not in the state, and named by an `import` block: terraform
+    /// imports the existing object at its next apply (nothing is created).
+    ToBeImported,
 }
 
 impl PendingKind {
@@ -37,6 +40,7 @@ impl PendingKind {
             PendingKind::NotYetCreated => "not_yet_created",
             PendingKind::NoLongerConfigured => "no_longer_configured",
             PendingKind::AttributeDiffers => "attribute_differs",
+            PendingKind::ToBeImported => "to_be_imported",
         }
     }
 }

@@ -11,14 +11,27 @@ use std::fmt;
 /// A secret value. `Clear` holds the value as loaded from state or the cloud; `Fingerprint`
 /// holds a keyed hash of it (from a recorded observation), so a replay can still tell a change
 /// without the secret ever being written to disk.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+///
+/// Its `Debug` never shows a clear value (`Clear((sensitive))`): a `{:?}` anywhere (a log, a
+/// panic message, an assertion) cannot print a secret.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Secret {
     Clear(Box<Value>),
     Fingerprint(String),
 }
 
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Secret::Clear(_) => f.write_str("Clear((sensitive))"),
+            Secret::Fingerprint(h) => f.debug_tuple("Fingerprint").field(h).finish(),
+        }
+    }
+}
+
 /// Terraform's value model. Maps are ordered (`BTreeMap`) so everything derived from a value
-/// is deterministic.
+/// is deterministic. Its `Debug` is the derived one except that a secret shows masked (see
+/// [`Secret`]).
 #[derive(Debug, Clone)]
 pub enum Value {
     Null,
@@ -267,6 +280,30 @@ impl fmt::Display for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_never_shows_a_secret() {
+        let v = Value::Map(
+            [
+                (
+                    "password".to_string(),
+                    Value::sensitive(Value::str("hunter2")),
+                ),
+                ("user".to_string(), Value::str("app")),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        for text in [format!("{v:?}"), format!("{v:#?}")] {
+            assert!(!text.contains("hunter2"), "{text}");
+            assert!(
+                text.contains("(sensitive)") && text.contains("app"),
+                "{text}"
+            );
+        }
+        let s = Secret::Clear(Box::new(Value::str("hunter2")));
+        assert_eq!(format!("{s:?}"), "Clear((sensitive))");
+    }
 
     #[test]
     fn numbers_order_and_print_like_terraform() {

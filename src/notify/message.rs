@@ -76,20 +76,32 @@ pub fn plan_message(plan: &Plan, plan_file: &str, rule: Option<&ApprovalRule>) -
         ],
         ..Message::default()
     };
+    m.sections.push(Section {
+        heading: "Made from".into(),
+        lines: crate::render::plan::inputs_lines(plan),
+    });
     let planned: Vec<String> = plan
         .actions
         .iter()
         .filter(|a| a.status == ActionStatus::Planned)
-        .map(|a| {
-            let apis: Vec<String> = a.calls.iter().map(|c| c.api()).collect();
-            format!(
-                "{} {} {} [{}]: {}",
+        .flat_map(|a| {
+            let mut lines = vec![format!(
+                "{} {} {} [{}]{}:",
                 a.id,
                 a.kind,
                 resource(a),
                 a.finding.severity,
-                apis.join(", ")
-            )
+                a.region
+                    .as_deref()
+                    .map(|r| format!(" in {r}"))
+                    .unwrap_or_default()
+            )];
+            lines.extend(
+                crate::plan::effect::action_effects(a)
+                    .into_iter()
+                    .map(|e| format!("    {e}")),
+            );
+            lines
         })
         .collect();
     if !planned.is_empty() {

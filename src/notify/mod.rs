@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use serde_json::{Value as J, json};
 
-use crate::mask::{mask_text, mask_url};
+use crate::mask::{mask_text, mask_webhook};
 
 /// The body's shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +96,23 @@ impl std::fmt::Debug for Target {
     }
 }
 
+/// Why `url` cannot be a webhook (it does not parse as an absolute `http`/`https` URL with a
+/// host), its masked form in the message; `None` when it can.
+pub fn invalid_url(url: &str) -> Option<String> {
+    let why = match reqwest::Url::parse(url) {
+        Err(e) => format!("it does not parse as a URL ({e})"),
+        Ok(u) if !matches!(u.scheme(), "http" | "https") => {
+            format!("its scheme is `{}`, not http or https", u.scheme())
+        }
+        Ok(u) if u.host_str().is_none_or(str::is_empty) => "it names no host".to_string(),
+        Ok(_) => return None,
+    };
+    Some(format!(
+        "the webhook URL {} cannot be used: {why}; give the whole URL, `https://...`",
+        mask_webhook(url)
+    ))
+}
+
 impl Target {
     /// A target; without a format, the one the URL implies ([`Format::infer`]).
     pub fn new(url: &str, format: Option<Format>) -> Target {
@@ -107,7 +124,7 @@ impl Target {
 
     /// The URL as messages and the audit log show it (credentials, path and query masked).
     pub fn shown(&self) -> String {
-        mask_url(&self.url)
+        mask_webhook(&self.url)
     }
 }
 
@@ -131,9 +148,10 @@ pub struct Section {
 }
 
 impl Message {
-    /// The message with every string masked.
+    /// The message with every string masked, and cleaned of escape sequences, control
+    /// characters and line breaks (`mask::clean`): each string is one line of its own.
     fn masked(&self) -> Message {
-        let m = |s: &String| mask_text(s);
+        let m = |s: &String| crate::mask::clean(&mask_text(s));
         Message {
             kind: m(&self.kind),
             title: m(&self.title),
@@ -188,11 +206,73 @@ pub fn body(format: Format, message: &Message) -> J {
     }
 }
 
-/// Slack's mrkdwn needs `&`, `<` and `>` escaped.
+/// `@here`, `@channel`, `@everyone` (any case) with a look-alike at sign (U+FF20): shown,
+/// never a mention.
+fn no_mentions(s: &str) -> String {
+    let lower = s.to_ascii_lowercase();
+    let mut out = String::with_capacity(s.len());
+    for (i, c) in s.char_indices() {
+        let rest = &lower[i + c.len_utf8()..];
+        if c == '@'
+            && ["here", "channel", "everyone"]
+                .iter()
+                .any(|w| rest.starts_with(w))
+        {
+            out.push('\u{FF20}');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Slack's mrkdwn: `&`, `<` and `>` escaped (no `<!channel>`, `<http://x|y>` or `<@U1>`
+/// survives), backticks made look-alikes (U+02CB: a name cannot close a code block), and no
+/// `@here`-style mention. For every string Slack reads, `text` and blocks alike.
 fn slack_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    no_mentions(
+        &s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('`', "\u{02CB}"),
+    )
+}
+
+/// Slack's `plain_text` (the header): no markup is read there, where `&lt;` would show as
+/// such; angle brackets become look-alikes (U+2039, U+203A) and no mention survives.
+fn slack_plain(s: &str) -> String {
+    no_mentions(&s.replace('<', "\u{2039}").replace('>', "\u{203A}"))
+}
+
+/// Teams (Adaptive Card markdown, a CommonMark subset): every character that can start
+/// markup is backslash-escaped (links `[x](y)`, emphasis, code, `<at>`, `{{DATE()}}`), and no
+/// `@here`-style mention.
+fn teams_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '*'
+                | '_'
+                | '['
+                | ']'
+                | '('
+                | ')'
+                | '`'
+                | '~'
+                | '{'
+                | '}'
+                | '<'
+                | '>'
+                | '#'
+                | '!'
+                | '|'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    no_mentions(&out)
 }
 
 /// Slack limits a section's text to 3000 characters.
@@ -207,7 +287,7 @@ fn clip(s: String, max: usize) -> String {
 
 fn slack(m: &Message) -> J {
     let mut blocks = vec![
-        json!({"type": "header", "text": {"type": "plain_text", "text": clip(m.title.clone(), 150)}}),
+        json!({"type": "header", "text": {"type": "plain_text", "text": clip(slack_plain(&m.title), 150)}}),
         json!({"type": "section", "text": {"type": "mrkdwn", "text": clip(slack_escape(&m.summary), 3000)}}),
     ];
     if !m.facts.is_empty() {
@@ -231,31 +311,32 @@ fn slack(m: &Message) -> J {
     if !m.commands.is_empty() {
         blocks.push(json!({
             "type": "section",
-            "text": {"type": "mrkdwn", "text": clip(format!("```{}```", m.commands.join("\n")), 3000)}
+            "text": {"type": "mrkdwn", "text": clip(format!("```{}```", m.commands.iter().map(|c| slack_escape(c)).collect::<Vec<_>>().join("\n")), 3000)}
         }));
     }
-    json!({"text": format!("{}: {}", m.title, m.summary), "blocks": blocks})
+    json!({"text": slack_escape(&format!("{}: {}", m.title, m.summary)), "blocks": blocks})
 }
 
 fn teams(m: &Message) -> J {
     let mut body = vec![
-        json!({"type": "TextBlock", "size": "Large", "weight": "Bolder", "text": m.title, "wrap": true}),
-        json!({"type": "TextBlock", "text": m.summary, "wrap": true}),
+        json!({"type": "TextBlock", "size": "Large", "weight": "Bolder", "text": teams_escape(&m.title), "wrap": true}),
+        json!({"type": "TextBlock", "text": teams_escape(&m.summary), "wrap": true}),
     ];
     if !m.facts.is_empty() {
         body.push(json!({
             "type": "FactSet",
-            "facts": m.facts.iter().map(|(k, v)| json!({"title": k, "value": v})).collect::<Vec<_>>()
+            "facts": m.facts.iter().map(|(k, v)| json!({"title": teams_escape(k), "value": teams_escape(v)})).collect::<Vec<_>>()
         }));
     }
     for s in &m.sections {
         body.push(
-            json!({"type": "TextBlock", "weight": "Bolder", "text": s.heading, "wrap": true}),
+            json!({"type": "TextBlock", "weight": "Bolder", "text": teams_escape(&s.heading), "wrap": true}),
         );
-        body.push(json!({"type": "TextBlock", "text": s.lines.join("\n\n"), "wrap": true}));
+        let lines: Vec<String> = s.lines.iter().map(|l| teams_escape(l)).collect();
+        body.push(json!({"type": "TextBlock", "text": lines.join("\n\n"), "wrap": true}));
     }
     for c in &m.commands {
-        body.push(json!({"type": "TextBlock", "fontType": "Monospace", "text": c, "wrap": true}));
+        body.push(json!({"type": "TextBlock", "fontType": "Monospace", "text": teams_escape(c), "wrap": true}));
     }
     json!({
         "type": "message",

@@ -105,3 +105,81 @@ fn a_target_shows_its_url_masked() {
     assert!(!t.shown().contains("SECRET"));
     assert!(!format!("{t:?}").contains("SECRET"));
 }
+
+/// Author-controlled text (an actor with ESC and a line break, `<!channel>`, a Slack link, a
+/// plan file name with backticks, a Teams markdown link, `@here`) reaches no chat as markup.
+#[test]
+fn chat_markup_and_escape_sequences_are_neutralized() {
+    let m = Message {
+        kind: "plan".into(),
+        title: "driftgate plan <!channel> @here".into(),
+        summary: "by eve\u{1b}[2K\nApproved <!channel> <http://evil.example|click> [x](http://evil.example) @Channel".into(),
+        facts: vec![("Author".into(), "eve\u{1b}]8;;http://evil\u{7}x <@U123>".into())],
+        sections: vec![Section {
+            heading: "Executed".into(),
+            lines: vec!["a01 revert `x` <!here>".into()],
+        }],
+        commands: vec!["driftgate apply ```<!here>```.json".into()],
+    };
+    let slack = body(Format::Slack, &m);
+    let all = slack.to_string();
+    for bad in [
+        "<!channel>",
+        "<!here>",
+        "<http",
+        "<@U123>",
+        "\\u001b",
+        "@here",
+        "@Channel",
+        "\\n",
+    ] {
+        // Block texts may hold line breaks of their own (heading then lines); never the
+        // author's: the summary and `text` are one line.
+        if bad == "\\n" {
+            assert!(!slack["text"].as_str().unwrap().contains('\n'));
+            assert!(
+                !slack["blocks"][1]["text"]["text"]
+                    .as_str()
+                    .unwrap()
+                    .contains('\n')
+            );
+            continue;
+        }
+        assert!(!all.contains(bad), "slack kept {bad}: {all}");
+    }
+    assert!(
+        slack["text"].as_str().unwrap().contains("&lt;!channel&gt;"),
+        "{all}"
+    );
+    let code = slack["blocks"].as_array().unwrap().last().unwrap()["text"]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(code.starts_with("```") && code.ends_with("```"), "{code}");
+    assert_eq!(code.matches("```").count(), 2, "{code}");
+    // Our own code fence is the only backticks.
+    assert_eq!(all.matches('`').count(), 6, "{all}");
+
+    let teams = body(Format::Teams, &m).to_string();
+    for bad in ["[x](http", "<!channel>", "\\u001b", "@here", "<@U123>"] {
+        assert!(!teams.contains(bad), "teams kept {bad}: {teams}");
+    }
+    assert!(teams.contains(r"\\[x\\]\\(http"), "{teams}");
+}
+
+#[test]
+fn a_url_that_does_not_parse_is_refused_and_shown_masked() {
+    for bad in [
+        "hooks.slack.com/services/T0/B0/XSECRET",
+        "ftp://example.com/XSECRET",
+        "http://exa mple.com/XSECRET",
+    ] {
+        let why = invalid_url(bad).unwrap_or_else(|| panic!("{bad} was accepted"));
+        assert!(!why.contains("XSECRET"), "{why}");
+    }
+    assert_eq!(
+        invalid_url("HTTPS://hooks.slack.com/services/T0/B0/X"),
+        None
+    );
+    assert_eq!(invalid_url("http://127.0.0.1:9/hook"), None);
+}

@@ -195,6 +195,7 @@ struct Note {
 }
 
 pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
+    super::notify::check_urls(&o.notify)?;
     let note = std::cell::RefCell::new(Note::default());
     let result = execute(o, settings, &note).await;
     let note = note.into_inner();
@@ -313,8 +314,13 @@ async fn execute(
         if let Err(why) = r.check_author(&plan) {
             return refuse(Some(&digest), Refusal::Trust(why).to_string());
         }
-        let region = plan.actions.iter().find_map(|a| a.region.clone());
-        let sdk = crate::provider::aws::load_sdk_config(region.as_deref()).await;
+        let regions: Vec<String> = plan
+            .actions
+            .iter()
+            .filter_map(|a| a.region.clone())
+            .take(1)
+            .collect();
+        let sdk = crate::provider::aws::load_sdk_config(&regions).await?;
         let Some(arn) = crate::provider::aws::caller_arn(&sdk).await else {
             let why = Refusal::Trust(
                 "STS GetCallerIdentity did not answer: under a pinned trust root the one who applies must be known (their own approval never counts)".into(),
@@ -340,14 +346,10 @@ async fn execute(
     // Read every input again and observe the live cloud (never a recorded observation).
     let ev = super::scan::evaluate(&scan, settings).await?;
     let inputs_now = super::plan::inputs(&ev, &scan, settings)?;
-    if !ev.report.is_complete() {
-        return refuse(
-            Some(&digest),
-            Refusal::Stale(vec![
-                "the re-observation could not see everything (run `driftgate scan`)".into(),
-            ])
-            .to_string(),
-        );
+    // A re-observation that could not see everything proves nothing either way: say what
+    // stopped it (an endpoint down, no DNS), never that the cloud changed.
+    if let Some(cause) = render::notice::incomplete_cause(&ev.report) {
+        return refuse(Some(&digest), Refusal::Unobservable(cause).to_string());
     }
     // Plan again as planned: every accepted address accepted again.
     let accept: Vec<String> = plan
@@ -358,8 +360,16 @@ async fn execute(
         .collect();
     // Deletions were planned instead of imports (`--delete-unmanaged`): again.
     let delete_unmanaged = plan.actions.iter().any(|a| a.kind == ActionKind::Delete);
+    // Disruptive reverts as planned: planned when the plan executes one, manual otherwise
+    // (so a manual action's reason and command are compared with the same planning).
+    let allow_disruptive = plan.actions.iter().any(|a| {
+        a.status == crate::model::plan::ActionStatus::Planned
+            && a.calls
+                .iter()
+                .any(|c| matches!(c, Call::Ec2StopInstances { .. }))
+    });
     let options = PlanOptions {
-        allow_disruptive: true,
+        allow_disruptive,
         accept,
         delete_unmanaged,
         ..PlanOptions::default()
@@ -369,6 +379,14 @@ async fn execute(
         Ok(v) => v,
         Err(r) => return refuse_as(Some(&digest), Some(&r), r.to_string()),
     };
+    let sdk = crate::provider::aws::load_sdk_config(&[]).await?;
+    // The account the calls go to is the one the plan was made in, when the plan names it.
+    if let Some(planned) = verified.plan().author.aws_caller_arn.as_deref() {
+        let now = crate::provider::aws::caller_arn(&sdk).await;
+        if let Some(why) = other_account(planned, now.as_deref()) {
+            return refuse(Some(&digest), Refusal::Stale(vec![why]).to_string());
+        }
+    }
     for a in verified.approvals() {
         log.append(
             &super::trust::details(Entry::new(&origin, "apply", Audited::Ok), settings)
@@ -398,7 +416,12 @@ async fn execute(
                 .dry_run(true)
                 .reason("dry run: every check passed; nothing was changed"),
         )?;
-        emit(&verified, &outcomes, o)?;
+        let outside = apply::outside(
+            verified.plan(),
+            &ev.report,
+            plan_command(verified.plan(), o),
+        );
+        emit(&verified, &outcomes, &outside, o, settings.width)?;
         let mut n = note.borrow_mut();
         n.plan = Some(digest.clone());
         n.message = Some(crate::notify::message::apply_message(
@@ -425,7 +448,6 @@ async fn execute(
         }
         log.append(&e)?;
     }
-    let sdk = crate::provider::aws::load_sdk_config(None).await;
     let restored = std::sync::Mutex::new(Vec::new());
     let resolve = resolver(&ev.states, &restored);
     let mut clients: BTreeMap<Option<String>, Clients> = BTreeMap::new();
@@ -504,7 +526,13 @@ async fn execute(
         .plan(&digest)
         .reason(summary(&outcomes)),
     )?;
-    emit(&verified, &outcomes, o)?;
+    // Drift on resources the plan does not touch: named, with the command that plans it.
+    let outside = apply::outside(
+        verified.plan(),
+        &after.report,
+        plan_command(verified.plan(), o),
+    );
+    emit(&verified, &outcomes, &outside, o, settings.width)?;
     {
         let mut n = note.borrow_mut();
         n.plan = Some(digest.clone());
@@ -521,6 +549,26 @@ async fn execute(
     })
 }
 
+/// The account of an ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:...`).
+fn account_of(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4).filter(|a| !a.is_empty())
+}
+
+/// Why the calls may not go to the account `now` (the caller's ARN at apply time, `None`
+/// when STS did not answer) for a plan made as `planned`; `None` when it is the same account.
+fn other_account(planned: &str, now: Option<&str>) -> Option<String> {
+    let want = account_of(planned)?;
+    match now.and_then(account_of) {
+        Some(got) if got == want => None,
+        Some(got) => Some(format!(
+            "the plan was made in AWS account {want}; these credentials are account {got}"
+        )),
+        None => Some(format!(
+            "the plan was made in AWS account {want}; the account of these credentials cannot be told (STS did not answer)"
+        )),
+    }
+}
+
 fn summary(outcomes: &BTreeMap<String, Done>) -> String {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for d in outcomes.values() {
@@ -533,10 +581,68 @@ fn summary(outcomes: &BTreeMap<String, Done>) -> String {
         .join(", ")
 }
 
-fn emit(v: &VerifiedPlan, outcomes: &BTreeMap<String, Done>, o: &ApplyOptions) -> Result<()> {
+/// The `driftgate plan` command over the inputs this apply read: the plan's states, and the
+/// configuration and policy given to apply.
+fn plan_command(plan: &Plan, o: &ApplyOptions) -> String {
+    let mut words = vec!["driftgate plan".to_string()];
+    for s in &plan.inputs.states {
+        words.push(format!("--state {}", crate::plan::shell_word(&s.source.0)));
+    }
+    if let Some(c) = &o.config {
+        words.push(format!(
+            "--config {}",
+            crate::plan::shell_word(&super::display_path(c))
+        ));
+    }
+    if let Some(p) = &o.policy {
+        words.push(format!(
+            "--policy {}",
+            crate::plan::shell_word(&super::display_path(p))
+        ));
+    }
+    words.join(" ")
+}
+
+fn emit(
+    v: &VerifiedPlan,
+    outcomes: &BTreeMap<String, Done>,
+    outside: &apply::Outside,
+    o: &ApplyOptions,
+    width: Option<usize>,
+) -> Result<()> {
     let text = match o.format {
-        ReportFormat::Json => render::plan::render_apply_json(v.plan(), outcomes, o.dry_run),
-        ReportFormat::Table => render::plan::render_apply_table(v.plan(), outcomes, o.dry_run),
+        ReportFormat::Json => {
+            render::plan::render_apply_json(v.plan(), outcomes, o.dry_run, outside)
+        }
+        ReportFormat::Table => {
+            let mut text = render::plan::render_apply_table(v.plan(), outcomes, o.dry_run, width);
+            if let Some(line) = render::plan::outside_line(outside) {
+                text.push_str(&line);
+                text.push('\n');
+            }
+            text
+        }
     };
     render::emit(&text, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_go_only_to_the_account_planned_in() {
+        let planned = "arn:aws:iam::123456789012:user/carol";
+        assert_eq!(
+            other_account(planned, Some("arn:aws:sts::123456789012:assumed-role/x/y")),
+            None
+        );
+        assert!(
+            other_account(planned, Some("arn:aws:iam::999999999999:user/carol"))
+                .unwrap()
+                .contains("account 999999999999")
+        );
+        assert!(other_account(planned, None).is_some());
+        assert_eq!(other_account("not an arn", None), None);
+    }
 }

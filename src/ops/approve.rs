@@ -25,6 +25,8 @@ pub struct ApproveOptions {
     pub key: PathBuf,
     /// How long the approval stays valid.
     pub expires: time::Duration,
+    /// The policy the plan was made with (`--policy`; default ./driftgate.hcl).
+    pub policy: Option<PathBuf>,
 }
 
 /// Writes a new key (never over an existing file) and prints the policy's line for it.
@@ -114,24 +116,74 @@ pub fn approve(o: &ApproveOptions, settings: &Settings) -> Result<Outcome> {
     })?;
     let plan = plan::file::read(&shown, &text, settings.now)?;
     let key = read_key(&o.key)?;
-    eprint!("{}", crate::render::plan::approval_summary(&plan));
+    // An approval `apply` would refuse is refused here, before anything is signed or written:
+    // the policy must be the plan's, and its `approval` block must list this key under the
+    // key's name.
+    let scan = super::scan::ScanOptions {
+        policy: o.policy.clone(),
+        ..super::scan::ScanOptions::default()
+    };
+    let policy_name = super::scan::policy_file(&scan, settings)
+        .map_or_else(|| "no policy file".to_string(), |(_, shown)| shown);
+    if super::plan::policy_digest(&scan, settings)? != plan.inputs.policy {
+        return Err(Error::ApprovePolicyMismatch {
+            policy: policy_name,
+        });
+    }
+    let policy = super::scan::load_policy(&scan, settings)?;
+    // Under a pinned trust root, the root lists the approvers (the policy can only add
+    // requirements).
+    let root = settings.trust_root.as_deref();
+    let listed = match root {
+        Some(r) => r
+            .approvers
+            .get(&key.name)
+            .is_some_and(|p| p.key == key.public()),
+        None => policy
+            .approval
+            .as_ref()
+            .and_then(|r| r.approvers.get(&key.name))
+            .is_some_and(|a| a.key == key.public()),
+    };
+    if !listed {
+        let approvers: Vec<String> = match root {
+            Some(r) => r.approvers.keys().cloned().collect(),
+            None => policy
+                .approval
+                .as_ref()
+                .map(|r| r.approvers.keys().cloned().collect())
+                .unwrap_or_default(),
+        };
+        return Err(Error::ApproveKeyNotListed {
+            key: super::display_path(&o.key),
+            name: key.name.clone(),
+            fingerprint: key.public().fingerprint(),
+            policy: match root {
+                Some(r) => format!("the pinned trust root (version {})", r.version()),
+                None => policy
+                    .approval
+                    .as_ref()
+                    .map_or(policy_name, |r| r.source.clone()),
+            },
+            listed: if approvers.is_empty() {
+                "it lists no approver (no `approval` block)".into()
+            } else {
+                format!("it lists {}", approvers.join(", "))
+            },
+        });
+    }
+    eprint!(
+        "{}",
+        crate::mask::clean_text(&crate::render::plan::approval_summary(&plan))
+    );
     if key.name.eq_ignore_ascii_case(plan.author.actor.trim()) {
         eprintln!(
             "warning: you ({}) are this plan's author: `apply` will refuse your approval of it",
-            key.name
+            crate::mask::clean(&key.name)
         );
     }
-    // What the approver signs under: the policy and the trust root the plan was graded under.
-    eprintln!(
-        "Policy: {}",
-        plan.inputs
-            .policy
-            .as_deref()
-            .map_or("none (the built-in defaults)".into(), |p| format!(
-                "sha256:{p}"
-            ))
-    );
-    let root = settings.trust_root.as_deref();
+    // The trust root the approver signs under (the summary lists the plan's inputs, its
+    // `trust_root` among them).
     match (root, &plan.inputs.trust_root) {
         (Some(r), planned) => {
             eprintln!("Trust root: version {} ({})", r.version(), r.digest);
@@ -141,14 +193,10 @@ pub fn approve(o: &ApproveOptions, settings: &Settings) -> Result<Outcome> {
                 );
             }
             match r.approver_with_key(&key.public()) {
-                None => eprintln!(
-                    "warning: your key ({}) is not in the trust root: `apply` will not count your approval",
-                    key.public().fingerprint()
-                ),
                 Some((name, person)) if r.is_author(name, person, &plan) => eprintln!(
                     "warning: the trust root says you ({name}) are this plan's author (key, AWS principal or CI identity): `apply` will refuse your approval of it"
                 ),
-                Some(_) => {}
+                _ => {}
             }
         }
         (None, Some(d)) => eprintln!("Trust root: {d} (not pinned here)"),

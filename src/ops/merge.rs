@@ -35,9 +35,7 @@ pub fn run(o: &MergeOptions) -> Result<Outcome> {
         path: super::display_path(&o.reports[e.index.min(o.reports.len().saturating_sub(1))]),
         reason: e.reason,
     })?;
-    let mut text = serde_json::to_string_pretty(&merged).unwrap_or_default();
-    text.push('\n');
-    render::emit(&text, o.out.as_deref())?;
+    render::emit(&crate::merge::to_text(&merged), o.out.as_deref())?;
     Ok(match crate::merge::exit_code(&merged) {
         0 => Outcome::Clean,
         2 => Outcome::Drift,

@@ -8,6 +8,15 @@ use crate::ops::Settings;
 
 /// `--notify URL` (with `--notify-format`, else inferred from each URL) and the policy's
 /// targets, without duplicates.
+/// `--notify` URLs that cannot be webhooks are a usage error, before anything is read or
+/// sent; the message shows the URL masked (`mask::mask_webhook`).
+pub fn check_urls(urls: &[String]) -> crate::error::Result<()> {
+    match urls.iter().find_map(|u| notify::invalid_url(u)) {
+        Some(why) => Err(crate::error::Error::Usage(why)),
+        None => Ok(()),
+    }
+}
+
 pub fn targets(urls: &[String], format: Option<Format>, policy: &[Target]) -> Vec<Target> {
     let mut out: Vec<Target> = urls.iter().map(|u| Target::new(u, format)).collect();
     for t in policy {

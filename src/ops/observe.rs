@@ -25,7 +25,7 @@ pub struct ObserveOptions {
 
 pub async fn run(args: &ObserveOptions, settings: &Settings) -> Result<Outcome> {
     let registry = Registry::builtin()?;
-    let sdk = aws::load_sdk_config(args.regions.first().map(String::as_str)).await;
+    let sdk = aws::load_sdk_config(&args.regions).await?;
     let locations = if args.states.is_empty() {
         let default = settings.cwd.join("terraform.tfstate");
         if default.exists() {

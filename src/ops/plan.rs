@@ -44,6 +44,7 @@ pub struct PlanCommand {
 
 /// Plans, then appends the run's audit entry: the plan's digest and inputs, or the error.
 pub async fn run(args: &PlanCommand, settings: &Settings) -> Result<Outcome> {
+    super::notify::check_urls(&args.notify)?;
     let mut logged =
         crate::audit::Entry::new(&settings.audit_origin(), "plan", crate::audit::Outcome::Ok);
     let result = plan(args, settings, &mut logged).await;
@@ -120,17 +121,30 @@ async fn plan(
         accept: args.accept.clone(),
         delete_unmanaged: args.delete_unmanaged,
     };
+    // A pattern that selects nothing is a typo, not "nothing to do" (and an accept that selects
+    // nothing must not leave the change to be reverted): refused before anything is written.
+    match plan::unmatched(&options, &ev.report.findings) {
+        Err(b) => {
+            return Err(Error::PlanBadTarget {
+                glob: b.glob,
+                reason: b.reason,
+            });
+        }
+        Ok(Some(u)) => return Err(no_match(u)),
+        Ok(None) => {}
+    }
     let actions = plan_actions(&ev, &policy, &options)?.map_err(|b| Error::PlanBadTarget {
         glob: b.glob,
         reason: b.reason,
     })?;
+    if let Some(at) = plan::clear_secret(&actions) {
+        return Err(Error::PlanClearSecret { at });
+    }
     let inputs = inputs(&ev, scan_args, settings)?;
     // Only for a plan made from the live cloud: a plan made offline (`--observed`) says
     // nothing of who would apply it in AWS, and makes no call.
     let aws_caller_arn = if ev.live {
-        let sdk =
-            crate::provider::aws::load_sdk_config(scan_args.regions.first().map(String::as_str))
-                .await;
+        let sdk = crate::provider::aws::load_sdk_config(&scan_args.regions).await?;
         crate::provider::aws::caller_arn(&sdk).await
     } else {
         None
@@ -185,8 +199,16 @@ async fn plan(
         render::emit(&plan::file::write(&plan), Some(&args.out))?;
     }
     let text = match args.format {
-        ReportFormat::Table => render::plan::render_table(&plan, &out, config.as_deref()),
-        ReportFormat::Json => render::plan::render_json(&plan, &out, config.as_deref()),
+        ReportFormat::Table => render::plan::render_table(
+            &plan,
+            &out,
+            config.as_deref(),
+            policy.approval.as_ref(),
+            settings.width,
+        ),
+        ReportFormat::Json => {
+            render::plan::render_json(&plan, &out, config.as_deref(), policy.approval.as_ref())
+        }
     };
     render::emit(&text, None)?;
     if plan.has_actions() {
@@ -199,6 +221,32 @@ async fn plan(
     } else {
         Outcome::Clean
     })
+}
+
+/// The refusal of a pattern that matches nothing: the nearest names, else those it could match.
+fn no_match(u: plan::Unmatched) -> Error {
+    let list = |names: &[String]| {
+        let shown: Vec<&str> = names.iter().take(8).map(String::as_str).collect();
+        let more = names.len().saturating_sub(shown.len());
+        let mut s = shown.join(", ");
+        if more > 0 {
+            s.push_str(&format!(" (and {more} more)"));
+        }
+        s
+    };
+    let help = if !u.nearest.is_empty() {
+        format!("did you mean {}?", u.nearest.join(" or "))
+    } else if u.known.is_empty() {
+        format!("this scan found no {}", u.what)
+    } else {
+        format!("the {}s it could match: {}", u.what, list(&u.known))
+    };
+    Error::PlanNoMatch {
+        flag: u.flag.into(),
+        glob: u.glob,
+        what: u.what.into(),
+        help,
+    }
 }
 
 /// The planner over an evaluated scan, as `plan` and `apply` (planning again to check for
@@ -328,7 +376,7 @@ pub fn inputs(ev: &Evaluation, scan_args: &ScanOptions, settings: &Settings) -> 
             .observed
             .as_deref()
             .map(|p| {
-                file_digest(p, &[]).map_err(|(p, e)| Error::ObservationRead {
+                observation_digest(p).map_err(|(p, e)| Error::ObservationRead {
                     path: p,
                     reason: e.to_string(),
                 })
@@ -337,8 +385,8 @@ pub fn inputs(ev: &Evaluation, scan_args: &ScanOptions, settings: &Settings) -> 
     })
 }
 
-/// SHA-256 over the configuration's `.tf` files (top level, by name): each file's name, a NUL,
-/// its length (8 bytes, big-endian) and its bytes.
+/// The configuration's digest: a labelled structure (`plan::digest::labelled`) naming each
+/// top-level `.tf` file with its SHA-256.
 fn configuration_digest(dir: &Path) -> Result<String> {
     let read_err = |e: std::io::Error| Error::ConfigRead {
         path: super::display_path(dir),
@@ -351,42 +399,109 @@ fn configuration_digest(dir: &Path) -> Result<String> {
         .filter(|p| p.extension().is_some_and(|x| x == "tf") && p.is_file())
         .collect();
     files.sort();
-    let mut h = Sha256::new();
+    let mut parts = serde_json::Map::new();
     for f in files {
         let bytes = std::fs::read(&f).map_err(read_err)?;
         let name = f.file_name().map(|n| n.to_string_lossy().into_owned());
-        h.update(name.unwrap_or_default().as_bytes());
-        h.update([0]);
-        h.update((bytes.len() as u64).to_be_bytes());
-        h.update(&bytes);
+        parts.insert(
+            name.unwrap_or_default(),
+            hex::encode(Sha256::digest(&bytes)).into(),
+        );
     }
-    Ok(hex::encode(h.finalize()))
+    Ok(plan::digest::labelled(
+        "driftgate-configuration-v1",
+        serde_json::json!({ "tf_files": parts }),
+    ))
 }
 
-/// SHA-256 of the policy file, and of ./.driftignore after it when one exists.
+/// The policy's digest: a labelled structure (`plan::digest::labelled`) with the SHA-256 of
+/// the policy file and of ./.driftignore, each `null` when absent; `None` when both are (the
+/// built-in policy). A `.driftignore` holding a policy file's bytes is another digest.
 pub(crate) fn policy_digest(args: &ScanOptions, settings: &Settings) -> Result<Option<String>> {
     let ignore = settings.cwd.join(".driftignore");
-    let extra: Vec<&Path> = if ignore.exists() {
-        vec![ignore.as_path()]
-    } else {
-        Vec::new()
+    let part = |p: Option<&Path>| -> Result<serde_json::Value> {
+        match p {
+            None => Ok(serde_json::Value::Null),
+            Some(p) => file_sha256(p)
+                .map(Into::into)
+                .map_err(|(path, source)| Error::PolicyRead { path, source }),
+        }
     };
-    let digest = match scan::policy_file(args, settings) {
-        Some((path, _)) => file_digest(&path, &extra).map(Some),
-        None if !extra.is_empty() => file_digest(extra[0], &[]).map(Some),
-        None => Ok(None),
-    };
-    digest.map_err(|(path, source)| Error::PolicyRead { path, source })
+    let file = scan::policy_file(args, settings).map(|(p, _)| p);
+    let ignore = ignore.exists().then_some(ignore);
+    if file.is_none() && ignore.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(plan::digest::labelled(
+        "driftgate-policy-v1",
+        serde_json::json!({
+            "policy_file": part(file.as_deref())?,
+            "driftignore": part(ignore.as_deref())?,
+        }),
+    )))
 }
 
-/// SHA-256 over files, each as its length (8 bytes, big-endian) and its bytes; on failure, the
-/// file that could not be read.
-fn file_digest(path: &Path, more: &[&Path]) -> Result<String, (String, std::io::Error)> {
-    let mut h = Sha256::new();
-    for p in std::iter::once(path).chain(more.iter().copied()) {
-        let bytes = std::fs::read(p).map_err(|e| (super::display_path(p), e))?;
-        h.update((bytes.len() as u64).to_be_bytes());
-        h.update(&bytes);
+/// The recorded observation's digest: a labelled structure with the file's SHA-256.
+fn observation_digest(path: &Path) -> Result<String, (String, std::io::Error)> {
+    Ok(plan::digest::labelled(
+        "driftgate-observation-v1",
+        serde_json::json!({ "observation_file": file_sha256(path)? }),
+    ))
+}
+
+/// The hex SHA-256 of a file; on failure, the file that could not be read.
+fn file_sha256(path: &Path) -> Result<String, (String, std::io::Error)> {
+    let bytes = std::fs::read(path).map_err(|e| (super::display_path(path), e))?;
+    Ok(hex::encode(Sha256::digest(&bytes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(cwd: &Path) -> Settings {
+        Settings {
+            progress: false,
+            color: false,
+            width: None,
+            fingerprint_key: None,
+            today: time::Date::MIN,
+            cwd: cwd.to_path_buf(),
+            now: time::OffsetDateTime::UNIX_EPOCH,
+            actor: "t".into(),
+            args: Vec::new(),
+            audit_log: cwd.join("audit.jsonl"),
+            step_summary: None,
+            api_pace: Default::default(),
+            ci: false,
+            ci_identity: None,
+            os_user: None,
+            trust_pin: None,
+            trust_root: None,
+        }
     }
-    Ok(hex::encode(h.finalize()))
+
+    /// The attack of issue 16: a directory with no `driftgate.hcl` and a `.driftignore`
+    /// holding the policy file's bytes hashed the same, so `apply` took the built-in policy
+    /// (no approvals) as the one the plan was graded under.
+    #[test]
+    fn a_driftignore_holding_the_policy_bytes_is_another_policy() {
+        let policy = "approval {\n  required = 2\n}\n";
+        let a = tempfile::tempdir().unwrap();
+        std::fs::write(a.path().join("driftgate.hcl"), policy).unwrap();
+        let b = tempfile::tempdir().unwrap();
+        std::fs::write(b.path().join(".driftignore"), policy).unwrap();
+        let none = tempfile::tempdir().unwrap();
+        let args = ScanOptions::default();
+        let da = policy_digest(&args, &settings(a.path())).unwrap();
+        let db = policy_digest(&args, &settings(b.path())).unwrap();
+        assert!(da.is_some() && db.is_some());
+        assert_ne!(da, db);
+        assert_eq!(policy_digest(&args, &settings(none.path())).unwrap(), None);
+        // Both files: another digest again, and stable.
+        std::fs::write(a.path().join(".driftignore"), "").unwrap();
+        let both = policy_digest(&args, &settings(a.path())).unwrap();
+        assert_ne!(both, da);
+        assert_eq!(both, policy_digest(&args, &settings(a.path())).unwrap());
+    }
 }

@@ -32,6 +32,7 @@ pub struct ReportOptions {
 
 /// Runs the report, then appends its audit entry.
 pub async fn run(options: &ReportOptions, settings: &Settings) -> Result<Outcome> {
+    super::notify::check_urls(&options.notify)?;
     let mut inputs = std::collections::BTreeMap::new();
     let result = report(options, settings, &mut inputs).await;
     let logged = super::audit::record(settings, "report", &result, inputs);

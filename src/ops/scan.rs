@@ -309,7 +309,7 @@ pub async fn evaluate(args: &ScanOptions, settings: &Settings) -> Result<Evaluat
     };
     let live = args.observed.is_none();
     let sdk = if live || needs_aws(&locations) {
-        Some(aws::load_sdk_config(args.regions.first().map(String::as_str)).await)
+        Some(aws::load_sdk_config(&args.regions).await?)
     } else {
         None
     };

@@ -399,7 +399,9 @@ async fn load(pin: &trust::Pin, settings: &Settings) -> std::result::Result<trus
             std::fs::read(settings.cwd.join(p)).map_err(|e| format!("cannot read it: {e}"))?
         }
         Ok(StateLocation::S3 { bucket, key }) => {
-            let sdk = crate::provider::aws::load_sdk_config(None).await;
+            let sdk = crate::provider::aws::load_sdk_config(&[])
+                .await
+                .map_err(|e| e.to_string())?;
             crate::iac::s3::get_object(&sdk, &bucket, &key)
                 .await
                 .map_err(|e| format!("cannot read it: {e}"))?

@@ -79,6 +79,15 @@ pub fn digest(plan: &Plan) -> String {
     digest_json(&json)
 }
 
+/// The hex SHA-256 of a labelled structure: `{"kind": KIND, "parts": PARTS}` in the canonical
+/// form. Every input digest of a plan (policy, configuration, observation) is one, so a digest
+/// always says which input it is over and which of its parts are present (`null` when absent):
+/// no other input, and no other arrangement of the same files, hashes the same.
+pub fn labelled(kind: &str, parts: serde_json::Value) -> String {
+    let v = serde_json::json!({ "kind": kind, "parts": parts });
+    hex::encode(Sha256::digest(canonical_json(&v)))
+}
+
 /// The approval token of a plan digest.
 pub fn token(digest: &str) -> String {
     let h = Sha256::digest(format!("driftgate-approve:{digest}").as_bytes());
@@ -111,6 +120,34 @@ mod tests {
         assert_eq!(
             digest_json(&b),
             format!("sha256:{}", hex::encode(Sha256::digest(br#"{"x":1}"#)))
+        );
+    }
+
+    /// A digest names its input and which parts are present: the same bytes as another part,
+    /// or as another input, never hash the same.
+    #[test]
+    fn labelled_digests_tell_inputs_and_parts_apart() {
+        let bytes = "sha256-of-the-same-bytes";
+        let a = labelled(
+            "policy",
+            serde_json::json!({"policy_file": bytes, "driftignore": null}),
+        );
+        let b = labelled(
+            "policy",
+            serde_json::json!({"policy_file": null, "driftignore": bytes}),
+        );
+        let c = labelled(
+            "observation",
+            serde_json::json!({"policy_file": bytes, "driftignore": null}),
+        );
+        assert_ne!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(
+            a,
+            labelled(
+                "policy",
+                serde_json::json!({"driftignore": null, "policy_file": bytes})
+            )
         );
     }
 

@@ -267,6 +267,117 @@ fn group_rules(v: &Value) -> Vec<BTreeMap<String, Value>> {
     groups.into_values().collect()
 }
 
+/// A security group's rules (`ingress` / `egress`) as the blocks `accept` writes in place of
+/// the group's blocks, shaped as the provider will read them back: its read matches the
+/// cloud's rules against the rules the state holds, so each recorded rule still in the cloud
+/// is kept as written (with the sources the cloud still has); the sources no recorded rule
+/// holds are grouped as the provider reads a permission (one block per protocol, port range,
+/// description and `self`). Empty values and `self = false` are left out.
+pub(crate) fn rule_blocks(recorded: &Value, observed: &Value) -> Value {
+    /// A rule's protocol, ports, description and `self`: what the provider groups sources by.
+    type RuleFields = Vec<(String, Value)>;
+    const SOURCES: [&str; 4] = [
+        "cidr_blocks",
+        "ipv6_cidr_blocks",
+        "prefix_list_ids",
+        "security_groups",
+    ];
+    let id_of = |m: &BTreeMap<String, Value>| -> RuleFields {
+        ["protocol", "from_port", "to_port", "description", "self"]
+            .iter()
+            .map(|k| {
+                let v = match m.get(*k) {
+                    None | Some(Value::Null) if *k == "description" => Value::str(""),
+                    None | Some(Value::Null) if *k == "self" => Value::Bool(false),
+                    v => v.cloned().unwrap_or(Value::Null),
+                };
+                (k.to_string(), v)
+            })
+            .collect()
+    };
+    // Every observed source on its own: (rule fields, kind of source, source); a rule with no
+    // source list (`self` only) is one entry of kind "".
+    let mut pool: Vec<(RuleFields, &str, Value)> = Vec::new();
+    for m in observed
+        .as_list()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_map)
+    {
+        let id = id_of(m);
+        let before = pool.len();
+        for k in SOURCES {
+            for x in m.get(k).and_then(Value::as_list).into_iter().flatten() {
+                pool.push((id.clone(), k, x.clone()));
+            }
+        }
+        if pool.len() == before {
+            pool.push((id, "", Value::Null));
+        }
+    }
+    let mut blocks: Vec<BTreeMap<String, Value>> = Vec::new();
+    let recorded = if recorded.contains_sensitive() {
+        &Value::Null
+    } else {
+        recorded
+    };
+    for r in recorded
+        .as_list()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_map)
+    {
+        let id = id_of(r);
+        let mut take = |kind: &str, x: &Value| {
+            pool.iter()
+                .position(|(i, k, v)| *i == id && *k == kind && v == x)
+                .map(|at| pool.remove(at))
+                .is_some()
+        };
+        let mut kept = r.clone();
+        let mut matched = false;
+        let mut has_sources = false;
+        for k in SOURCES {
+            let Some(list) = r.get(k).and_then(Value::as_list) else {
+                continue;
+            };
+            has_sources |= !list.is_empty();
+            let still: Vec<Value> = list.iter().filter(|x| take(k, x)).cloned().collect();
+            matched |= !still.is_empty();
+            kept.insert(k.to_string(), Value::List(still));
+        }
+        if !has_sources {
+            matched = take("", &Value::Null);
+        }
+        if matched {
+            blocks.push(kept);
+        }
+    }
+    let rest: Vec<Value> = pool
+        .into_iter()
+        .map(|(id, kind, x)| {
+            let mut m: BTreeMap<String, Value> = id.into_iter().collect();
+            if !kind.is_empty() {
+                m.insert(kind.to_string(), Value::List(vec![x]));
+            }
+            Value::Map(m)
+        })
+        .collect();
+    blocks.extend(group_rules(&Value::List(rest)));
+    Value::List(
+        blocks
+            .into_iter()
+            .map(|b| {
+                Value::Map(
+                    b.into_iter()
+                        .filter(|(k, x)| !(is_empty(x) || k == "self" && *x == Value::Bool(false)))
+                        .collect(),
+                )
+            })
+            .collect(),
+    )
+}
+
 /// Inline policies and policy attachments of a role, as their own resources.
 fn related(
     out: &mut String,
@@ -366,6 +477,73 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
         )
+    }
+
+    /// `accept` writes the rules as the provider reads them back: a recorded rule still in the
+    /// cloud keeps its shape (with the sources the cloud still has), the new sources are
+    /// grouped per protocol, ports and description.
+    #[test]
+    fn accepted_rules_keep_the_recorded_shape_and_group_the_new_sources() {
+        let block = |port: i64, cidrs: &[&str], description: &str| {
+            let mut m = rule(port, cidrs[0], description).as_map().unwrap().clone();
+            m.insert(
+                "cidr_blocks".into(),
+                Value::List(cidrs.iter().map(|c| Value::str(*c)).collect()),
+            );
+            Value::Map(m)
+        };
+        let written = |port: i64, cidrs: &[&str], description: &str| {
+            let mut m: BTreeMap<String, Value> = [
+                ("from_port", Value::Number(port as f64)),
+                ("to_port", Value::Number(port as f64)),
+                ("protocol", Value::str("tcp")),
+                (
+                    "cidr_blocks",
+                    Value::List(cidrs.iter().map(|c| Value::str(*c)).collect()),
+                ),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+            if !description.is_empty() {
+                m.insert("description".into(), Value::str(description));
+            }
+            Value::Map(m)
+        };
+        let recorded = Value::List(vec![block(443, &["10.0.0.0/8", "10.2.0.0/16"], "")]);
+        let observed = Value::List(vec![
+            rule(443, "10.0.0.0/8", ""),
+            rule(443, "10.2.0.0/16", ""),
+            rule(443, "10.1.0.0/16", ""),
+            rule(22, "0.0.0.0/0", "ssh"),
+            rule(22, "10.9.0.0/16", "ssh"),
+        ]);
+        assert_eq!(
+            rule_blocks(&recorded, &observed),
+            Value::List(vec![
+                written(443, &["10.0.0.0/8", "10.2.0.0/16"], ""),
+                written(22, &["0.0.0.0/0", "10.9.0.0/16"], "ssh"),
+                written(443, &["10.1.0.0/16"], ""),
+            ])
+        );
+        // A source the cloud lost is dropped from its rule; a rule with none left, dropped.
+        let observed = Value::List(vec![rule(443, "10.2.0.0/16", "")]);
+        let recorded = Value::List(vec![
+            block(443, &["10.0.0.0/8", "10.2.0.0/16"], ""),
+            block(80, &["10.0.0.0/8"], ""),
+        ]);
+        assert_eq!(
+            rule_blocks(&recorded, &observed),
+            Value::List(vec![written(443, &["10.2.0.0/16"], "")])
+        );
+        // Nothing recorded: grouped as observed.
+        assert_eq!(
+            rule_blocks(
+                &Value::Null,
+                &Value::List(vec![rule(443, "10.0.0.0/8", "")])
+            ),
+            Value::List(vec![written(443, &["10.0.0.0/8"], "")])
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@
 pub mod aws;
 pub mod digest;
 pub mod edit;
+pub mod effect;
 pub mod file;
 pub mod guardrail;
 pub mod import;
@@ -162,7 +163,9 @@ pub fn build(input: &PlanInput<'_>) -> Result<Vec<Action>, BadTarget> {
 /// file hashes assume exactly the edits that will run before it.
 pub fn finish_edits(actions: &mut [Action], input: &PlanInput<'_>) {
     if let Some(config) = input.config {
-        materialize_edits(actions, config.files, &secret_texts(input.states));
+        let mut secrets = secret_texts(input.states);
+        secrets.extend(config_secrets(config.configuration, input.registry));
+        materialize_edits(actions, config.files, &secrets);
     }
 }
 
@@ -196,10 +199,10 @@ fn materialize_edits(actions: &mut [Action], files: &BTreeMap<String, String>, s
                 Ok(after) => {
                     *before_sha256 = current.as_deref().map(edit::sha256);
                     *after_sha256 = edit::sha256(&after);
-                    *diff = crate::mask::scrub_known(
+                    *diff = crate::mask::mask_text(&crate::mask::scrub_known(
                         &edit::unified_diff(file, current.as_deref(), &after),
                         secrets,
-                    );
+                    ));
                     now.insert(file.clone(), Some(after));
                 }
                 Err(r) => {
@@ -224,6 +227,38 @@ fn materialize_edits(actions: &mut [Action], files: &BTreeMap<String, String>, s
 
 /// Every secret text the states hold, sorted (`mask::scrub_known` replaces the longest
 /// first).
+/// Every text the configuration marks secret: the values of `sensitive` variables, every
+/// sensitive value in a resource's attributes, and what is configured for an attribute the
+/// spec marks `sensitive` (a literal `password = "..."`).
+fn config_secrets(config: &Configuration, registry: &Registry) -> Vec<String> {
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Sensitive(_) => crate::mask::scalar_texts(v, out),
+            Value::List(l) => l.iter().for_each(|x| walk(x, out)),
+            Value::Map(m) => m.values().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = config.secrets.clone();
+    for r in &config.resources {
+        let spec = registry.get(&r.resource_type);
+        let instances = r.instances.iter().flat_map(|i| i.values());
+        for attrs in std::iter::once(&r.attributes).chain(instances) {
+            for (name, v) in attrs {
+                if spec
+                    .and_then(|s| s.attribute(name))
+                    .is_some_and(|a| a.sensitive)
+                {
+                    crate::mask::scalar_texts(v, &mut out);
+                } else {
+                    walk(v, &mut out);
+                }
+            }
+        }
+    }
+    out
+}
+
 fn secret_texts(states: &[RecordedState]) -> Vec<String> {
     fn walk(v: &Value, inside: bool, out: &mut Vec<String>) {
         match v {
@@ -247,6 +282,50 @@ fn secret_texts(states: &[RecordedState]) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// Where a clear secret is in the actions, if one is (`a01 changes[0].now`): a plan must hold
+/// none (secrets are fingerprints, or references to the state), so `plan` refuses to write it.
+pub fn clear_secret(actions: &[Action]) -> Option<String> {
+    fn has(v: &Value) -> bool {
+        match v {
+            Value::Sensitive(Secret::Clear(_)) => true,
+            Value::List(l) => l.iter().any(has),
+            Value::Map(m) => m.values().any(has),
+            _ => false,
+        }
+    }
+    fn arg(a: &crate::model::plan::Arg) -> bool {
+        matches!(a, crate::model::plan::Arg::Value(v) if has(v))
+    }
+    for a in actions {
+        for (i, c) in a.changes.iter().enumerate() {
+            if has(&c.now) || has(&c.target) {
+                return Some(format!("{} changes[{i}] ({})", a.id, c.path));
+            }
+        }
+        for (i, c) in a.calls.iter().enumerate() {
+            let clear = match c {
+                Call::Ec2CreateTags { tags, .. } | Call::IamTag { tags, .. } => {
+                    tags.values().any(arg)
+                }
+                Call::Ec2ModifyInstanceAttribute { value, .. } => arg(value),
+                Call::IamUpdateAssumeRolePolicy { document, .. }
+                | Call::IamPutInlinePolicy { document, .. }
+                | Call::IamCreatePolicyVersion { document, .. } => arg(document),
+                Call::IamUpdateRole { description, .. } => description.as_ref().is_some_and(arg),
+                Call::ConfigEdit {
+                    edit: ConfigEdit::Set { values, .. },
+                    ..
+                } => values.iter().any(|(_, v)| v.as_ref().is_some_and(has)),
+                _ => false,
+            };
+            if clear {
+                return Some(format!("{} calls[{i}] ({})", a.id, c.api()));
+            }
+        }
+    }
+    None
 }
 
 /// Assemble a plan and seal it with its digest.
@@ -280,6 +359,74 @@ fn finding_name(f: &Finding) -> String {
         Some(a) => a.to_string(),
         None => format!("{}.{}", f.drift.resource_type, f.drift.id),
     }
+}
+
+/// A `--target` or `--accept` pattern that matches no finding it could apply to: a typo, most
+/// likely. `nearest` are the closest names it could have meant (edit distance), best first;
+/// `known` the names it could match at all, sorted, when none is near.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unmatched {
+    pub flag: &'static str,
+    pub glob: String,
+    /// What the flag selects from: "finding" for `--target`, "changed resource" for `--accept`.
+    pub what: &'static str,
+    pub nearest: Vec<String>,
+    pub known: Vec<String>,
+}
+
+/// The first `--target` or `--accept` pattern that matches nothing it could select: a target
+/// must match a finding (its address, or `TYPE.ID` of an unmanaged object), an accept a
+/// *changed* resource (an accept is only ever an accept: a pattern that selects no change must
+/// not leave the plan to revert what the user meant to keep). `Ok(None)` when each matches.
+pub fn unmatched(
+    options: &PlanOptions,
+    findings: &[Finding],
+) -> Result<Option<Unmatched>, BadTarget> {
+    let names = |changed_only: bool| -> Vec<String> {
+        let mut v: Vec<String> = findings
+            .iter()
+            .filter(|f| !changed_only || f.drift.kind == DriftKind::Changed)
+            .map(finding_name)
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    for (flag, globs, what, changed_only) in [
+        ("--target", &options.targets, "finding", false),
+        ("--accept", &options.accept, "changed resource", true),
+    ] {
+        let candidates = names(changed_only);
+        for glob in globs {
+            let Some(m) = target_matcher(std::slice::from_ref(glob))? else {
+                continue;
+            };
+            if candidates.iter().any(|n| m.is_match(n)) {
+                continue;
+            }
+            return Ok(Some(Unmatched {
+                flag,
+                glob: glob.clone(),
+                what,
+                nearest: nearest(glob, &candidates),
+                known: candidates,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// Up to three names closest to `typed` (normalized Damerau-Levenshtein similarity of at least
+/// 0.6; for a pattern, compared with its wildcards removed), best first, ties by name.
+fn nearest(typed: &str, names: &[String]) -> Vec<String> {
+    let bare: String = typed.chars().filter(|c| !matches!(c, '*' | '?')).collect();
+    let mut scored: Vec<(f64, &String)> = names
+        .iter()
+        .map(|n| (strsim::normalized_damerau_levenshtein(&bare, n), n))
+        .filter(|(s, _)| *s >= 0.6)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    scored.into_iter().take(3).map(|(_, n)| n.clone()).collect()
 }
 
 fn target_matcher(globs: &[String]) -> Result<Option<globset::GlobSet>, BadTarget> {
@@ -665,6 +812,8 @@ impl Planner<'_> {
                 ),
             );
         }
+        // A security group's rules are written as the blocks the provider reads them as.
+        let spec = self.input.registry.get(&d.resource_type);
         let values = d
             .changes
             .iter()
@@ -672,6 +821,16 @@ impl Planner<'_> {
                 let v = match &c.observed {
                     Value::Null => None,
                     v => Some(v.clone()),
+                };
+                let rules = match c.path.0.as_slice() {
+                    [crate::model::Segment::Key(name)] => spec
+                        .and_then(|s| s.attribute(name))
+                        .is_some_and(|a| a.compare == crate::spec::Compare::SgRules),
+                    _ => false,
+                };
+                let v = match v {
+                    Some(v) if rules => Some(import::rule_blocks(&c.recorded, &v)),
+                    v => v,
                 };
                 (c.path.clone(), v)
             })

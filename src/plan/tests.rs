@@ -939,8 +939,8 @@ fn a_sensitive_value_is_restored_from_the_state_and_never_written() {
         &Value::str("rotated-observed"),
         b""
     )));
-    let json = crate::render::plan::render_json(&plan, "p.json", None);
-    let table = crate::render::plan::render_table(&plan, "p.json", None);
+    let json = crate::render::plan::render_json(&plan, "p.json", None, None);
+    let table = crate::render::plan::render_table(&plan, "p.json", None, None, None);
     for out in [json, table] {
         assert!(
             !out.contains("hunter2") && !out.contains("rotated"),
@@ -1330,4 +1330,212 @@ fn accepting_a_secret_is_manual_and_no_edit_carries_it() {
         "{:?}",
         a.manual_command
     );
+}
+
+/// `plan --format json`'s output follows `$defs/plan_output` (with `next_step`) of the plan
+/// schema, and its `next_step` names the approvers who may sign (never the author) and the
+/// apply command with one placeholder per approval required.
+#[test]
+fn the_plan_output_and_its_next_step_follow_the_schema() {
+    use crate::approval::{ApprovalRule, Approver, KeyFile};
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/plan.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let mut plan = fixture_plan();
+    plan.author.actor = "carol".into();
+    let approver = |n: &str, seed: u8| {
+        (
+            n.to_string(),
+            Approver {
+                key: KeyFile::from_seed(n, [seed; 32]).public(),
+                aws_principal: None,
+            },
+        )
+    };
+    let rule = ApprovalRule {
+        required: 2,
+        approvers: [
+            approver("alice", 1),
+            approver("bob", 2),
+            approver("carol", 3),
+        ]
+        .into_iter()
+        .collect(),
+        min_severity: None,
+        source: "driftgate.hcl:1".into(),
+    };
+    for rule in [None, Some(&rule)] {
+        let out = crate::render::plan::render_json(&plan, "p.json", None, rule);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        schema_check(&schema["$defs"]["plan_output"], &schema, &v, "$");
+        schema_check(&schema, &schema, &v["plan"], "$.plan");
+        let next = &v["next_step"];
+        if rule.is_none() {
+            assert_eq!(next["approvals_required"], 0);
+            assert_eq!(next["approve_commands"], serde_json::json!([]));
+            assert_eq!(
+                next["apply_command"],
+                format!(
+                    "driftgate apply p.json --approve {}",
+                    digest::token(&plan.digest)
+                )
+            );
+        } else {
+            assert_eq!(next["approvals_required"], 2);
+            assert_eq!(next["approvers"], serde_json::json!(["alice", "bob"]));
+            assert_eq!(
+                next["apply_command"],
+                "driftgate apply p.json --approve <approval-1> --approve <approval-2>"
+            );
+        }
+    }
+}
+
+/// The plan and apply tables never break an identifier (an address, an API name), piped
+/// (no terminal) or on a narrow terminal (issue 17, point 7).
+#[test]
+fn the_plan_tables_never_break_an_identifier() {
+    let plan = fixture_plan();
+    for width in [None, Some(40), Some(60), Some(80), Some(100)] {
+        let table = crate::render::plan::render_table(&plan, "p.json", None, None, width);
+        let done = std::collections::BTreeMap::new();
+        let applied = crate::render::plan::render_apply_table(&plan, &done, true, width);
+        for a in &plan.actions {
+            let mut ids: Vec<String> = a.calls.iter().map(|c| c.api()).collect();
+            match &a.address {
+                Some(addr) => ids.push(addr.to_string()),
+                None => ids.push(format!("{} {}", a.resource_type, a.resource_id)),
+            }
+            for id in &ids {
+                for (what, out) in [("plan", &table), ("apply", &applied)] {
+                    assert!(
+                        out.lines().any(|l| l.contains(id.as_str())),
+                        "{id} broken in the {what} table at {width:?}:\n{out}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn edit_action(file: &str, text: &str) -> Action {
+    use crate::model::plan::{ActionKind, FindingRef};
+    Action {
+        id: "a01".into(),
+        kind: ActionKind::Import,
+        status: ActionStatus::Planned,
+        address: None,
+        resource_type: "aws_vpc".into(),
+        resource_id: "vpc-1".into(),
+        region: None,
+        finding: FindingRef {
+            kind: DriftKind::Unmanaged,
+            address: None,
+            id: "vpc-1".into(),
+            rule: "r".into(),
+            severity: Severity::Low,
+        },
+        changes: vec![],
+        calls: vec![Call::ConfigEdit {
+            file: file.into(),
+            before_sha256: None,
+            after_sha256: String::new(),
+            edit: ConfigEdit::Append { text: text.into() },
+            diff: String::new(),
+        }],
+        expect: vec![],
+        manual_command: None,
+        follow_up: None,
+        reason: String::new(),
+        guardrail: None,
+    }
+}
+
+/// An edit's diff quotes the user's file around the edit: every literal the configuration
+/// marks secret (a sensitive variable's value, a literal for an attribute the spec marks
+/// sensitive) is scrubbed there, not only the secrets the states hold.
+#[test]
+fn edit_diffs_are_scrubbed_of_the_configuration_s_secrets() {
+    const VAR_SECRET: &str = "var-s3cr3t-Hq2";
+    const ATTR_SECRET: &str = "attr-s3cr3t-Lw7";
+    let vars =
+        format!("variable \"db\" {{\n  sensitive = true\n  default   = \"{VAR_SECRET}\"\n}}\n");
+    let main = format!(
+        "resource \"aws_db_instance\" \"x\" {{\n  username = var.db\n  password = \"{ATTR_SECRET}\"\n}}\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.tf"), &main).unwrap();
+    std::fs::write(dir.path().join("variables.tf"), &vars).unwrap();
+    let config = crate::iac::config::load_config(dir.path()).unwrap();
+    assert_eq!(config.secrets, [VAR_SECRET]);
+    let registry = Registry::builtin().unwrap();
+    let mut secrets = config_secrets(&config, &registry);
+    // `aws_db_instance` has no spec here: its `password` literal stands for one an attribute
+    // spec marks sensitive.
+    secrets.push(ATTR_SECRET.into());
+    let files: BTreeMap<String, String> = [
+        ("main.tf".to_string(), main.clone()),
+        ("variables.tf".to_string(), vars.clone()),
+    ]
+    .into();
+    let mut actions = vec![
+        edit_action("main.tf", "# imported\n"),
+        edit_action("variables.tf", "# imported\n"),
+    ];
+    materialize_edits(&mut actions, &files, &secrets);
+    for a in &actions {
+        let Call::ConfigEdit { diff, .. } = &a.calls[0] else {
+            unreachable!()
+        };
+        assert!(diff.contains("+# imported"), "{diff}");
+        assert!(diff.contains("(sensitive)"), "{diff}");
+        assert!(
+            !diff.contains(VAR_SECRET) && !diff.contains(ATTR_SECRET),
+            "{diff}"
+        );
+    }
+    assert!(config_secrets(&config, &registry).contains(&VAR_SECRET.to_string()));
+}
+
+/// A clear secret reaching a plan is an error, and the plan file never holds one (nor a
+/// fingerprint of it under an empty key).
+#[test]
+fn a_clear_secret_in_a_plan_is_an_error_and_never_written() {
+    let mut a = edit_action("main.tf", "");
+    a.calls.clear();
+    a.changes = vec![PlannedChange {
+        path: Path::root("password"),
+        now: Value::sensitive(Value::str("hunter2-clear")),
+        target: Value::Null,
+    }];
+    assert_eq!(
+        clear_secret(std::slice::from_ref(&a)).as_deref(),
+        Some("a01 changes[0] (password)")
+    );
+    let plan = seal(
+        vec![a],
+        Default::default(),
+        Default::default(),
+        time::OffsetDateTime::UNIX_EPOCH,
+        time::Duration::hours(1),
+    );
+    let text = file::write(&plan);
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(
+        !text.contains(&crate::mask::fingerprint(&Value::str("hunter2-clear"), b"")),
+        "{text}"
+    );
+    assert!(text.contains(wire::WITHHELD), "{text}");
+    let mut fine = edit_action("main.tf", "");
+    fine.changes = vec![PlannedChange {
+        path: Path::root("password"),
+        now: Value::Sensitive(Secret::Fingerprint("hmac-sha256:00".into())),
+        target: Value::Null,
+    }];
+    assert_eq!(clear_secret(&[fine]), None);
 }

@@ -191,9 +191,26 @@ fn steps(p: &Path) -> Vec<J> {
 }
 
 fn value(v: &crate::model::Value) -> J {
-    // A plan holds no clear secret (the planner fingerprints them); should one slip through,
-    // the encoder fingerprints it with an empty key rather than write it.
-    snapshot::encode(v, b"")
+    // A plan holds no clear secret (the planner fingerprints them, and `plan::clear_secret`
+    // makes one that slips through an error before a plan is written). Should one reach the
+    // encoder all the same, it is withheld: never written, nor fingerprinted with a key
+    // anyone could guess.
+    snapshot::encode(&withheld(v), b"")
+}
+
+/// The marker a clear secret becomes in a plan file, should one ever reach the encoder.
+pub const WITHHELD: &str = "hmac-sha256:withheld";
+
+fn withheld(v: &crate::model::Value) -> crate::model::Value {
+    use crate::model::{Secret, Value};
+    match v {
+        Value::Sensitive(Secret::Clear(_)) => {
+            Value::Sensitive(Secret::Fingerprint(WITHHELD.into()))
+        }
+        Value::List(l) => Value::List(l.iter().map(withheld).collect()),
+        Value::Map(m) => Value::Map(m.iter().map(|(k, x)| (k.clone(), withheld(x))).collect()),
+        other => other.clone(),
+    }
 }
 
 pub fn to_wire(plan: &Plan) -> PlanFile {

@@ -1015,8 +1015,11 @@ impl Parser<'_> {
             return Err(self.invalid(
                 attrs.get("required").and_then(|a| a.value.span()).or(ident),
                 format!(
-                    "`required = {required}` but only {} approvers are listed: no plan could ever be applied",
-                    approvers.len()
+                    "`required = {required}` but only {} listed: no plan could ever be applied",
+                    match approvers.len() {
+                        1 => "1 approver is".to_string(),
+                        n => format!("{n} approvers are"),
+                    }
                 ),
                 "more than the approvers",
                 "list more approvers, or lower `required` (the plan's author never counts, so list at least one more than `required`)",

@@ -68,6 +68,7 @@ pub fn grade(
     ignored.sort_by(|a, b| a.drift.sort_key().cmp(&b.drift.sort_key()));
     ScanReport {
         states: diff.states,
+        lineages: diff.lineages,
         regions: diff.regions,
         summary: diff.summary,
         findings: classified.findings.into_iter().map(locate).collect(),

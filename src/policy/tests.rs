@@ -469,13 +469,20 @@ mod approval_block {
     #[test]
     fn bad_blocks_are_refused_with_a_reason() {
         let one = key("alice", 1);
+        let two = key("bob", 2);
         let block = |body: &str| format!("approval {{\n{body}\n}}\n");
         let cases = [
             (
                 block(&format!(
                     "required = 3\napprovers = {{ alice = \"{one}\" }}"
                 )),
-                "no plan could ever be applied",
+                "but only 1 approver is listed: no plan could ever be applied",
+            ),
+            (
+                block(&format!(
+                    "required = 3\napprovers = {{ alice = \"{one}\", bob = \"{two}\" }}"
+                )),
+                "but only 2 approvers are listed",
             ),
             (
                 block(&format!(

@@ -77,71 +77,64 @@ pub fn runs_json(location: &str, runs: &[RunSummary]) -> String {
     out
 }
 
-/// `driftgate history`: one line per run, oldest first, identifiers never broken.
-pub fn runs_table(location: &str, runs: &[RunSummary]) -> String {
+/// `driftgate history`: one line per run, oldest first, identifiers never broken
+/// (`render::grid`). `total` is how many runs the history holds (`--last N` shows fewer).
+pub fn runs_table(
+    location: &str,
+    runs: &[RunSummary],
+    total: usize,
+    width: Option<usize>,
+) -> String {
+    use super::grid::{Col, Grid, Style};
     if runs.is_empty() {
         return format!("History {location}: no runs recorded yet.\n");
     }
-    let header = [
-        "run", "time", "command", "exit", "findings", "new", "resolved", "inputs",
-    ];
-    let rows: Vec<[String; 8]> = runs
-        .iter()
-        .map(|r| {
-            let by: Vec<String> = r
-                .counts
-                .iter()
-                .filter(|(_, n)| *n > 0)
-                .map(|(s, n)| format!("{n} {s}"))
-                .collect();
-            let findings = if by.is_empty() {
-                "0".to_string()
-            } else {
-                format!("{} ({})", r.findings(), by.join(", "))
-            };
-            [
-                r.id.to_string(),
-                r.time.clone(),
-                r.command.clone(),
-                format!(
-                    "{}{}",
-                    r.exit_code,
-                    if r.complete { "" } else { " incomplete" }
-                ),
-                findings,
-                r.new.to_string(),
-                r.resolved.to_string(),
-                format!("{} in {}", r.states.join(", "), r.regions.join(", ")),
-            ]
-        })
-        .collect();
-    let mut widths = header.map(str::len);
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let mut text: String = cells
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect::<Vec<_>>()
-            .join("  ");
-        text.truncate(text.trim_end().len());
-        text.push('\n');
-        text
-    };
-    let mut out = format!(
-        "History {location}: {} run{}\n\n",
-        runs.len(),
-        if runs.len() == 1 { "" } else { "s" }
+    let mut t = Grid::new(
+        Style::Plain,
+        &[
+            ("run", Col::Id),
+            ("time", Col::Id),
+            ("command", Col::Id),
+            ("exit", Col::Id),
+            ("findings", Col::Text),
+            ("new", Col::Id),
+            ("resolved", Col::Id),
+            ("inputs", Col::Text),
+        ],
     );
-    out.push_str(&line(header.to_vec()));
-    for row in &rows {
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    for r in runs {
+        let by: Vec<String> = r
+            .counts
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(s, n)| format!("{n} {s}"))
+            .collect();
+        let findings = if by.is_empty() {
+            "0".to_string()
+        } else {
+            format!("{} ({})", r.findings(), by.join(", "))
+        };
+        t.row([
+            r.id.to_string(),
+            r.time.clone(),
+            r.command.clone(),
+            format!(
+                "{}{}",
+                r.exit_code,
+                if r.complete { "" } else { " incomplete" }
+            ),
+            findings,
+            r.new.to_string(),
+            r.resolved.to_string(),
+            format!("{} in {}", r.states.join(", "), r.regions.join(", ")),
+        ]);
     }
-    out
+    let shown = if runs.len() < total {
+        format!("the last {} of {total} runs", runs.len())
+    } else {
+        super::common::plural(total, "run", "runs")
+    };
+    format!("History {location}: {shown}\n\n{}", t.render(width))
 }
 
 /// The line a table report ends with when its run was recorded.
@@ -207,7 +200,12 @@ mod tests {
 
     #[test]
     fn the_table_lists_runs_with_time_inputs_counts_new_and_resolved() {
-        let text = runs_table("h.db", &[run(1, 0, 0, 0), run(2, 3, 0, 3), run(3, 0, 1, 2)]);
+        let text = runs_table(
+            "h.db",
+            &[run(1, 0, 0, 0), run(2, 3, 0, 3), run(3, 0, 1, 2)],
+            3,
+            None,
+        );
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "History h.db: 3 runs");
         assert!(lines[2].starts_with("run  time"), "{text}");
@@ -215,7 +213,37 @@ mod tests {
         assert!(lines[4].contains("3 (3 high)"), "{text}");
         // An input is never broken.
         assert!(lines[5].contains("s3://bucket/prod/terraform.tfstate in us-east-1"));
-        assert!(runs_table("h.db", &[]).contains("no runs"));
+        assert!(runs_table("h.db", &[], 0, None).contains("no runs"));
+    }
+
+    /// `--last 2` of 3 runs says so (issue 17, point 11), and one run is "1 run".
+    #[test]
+    fn the_heading_says_how_many_runs_of_how_many() {
+        let two = runs_table("h.db", &[run(2, 3, 0, 3), run(3, 0, 1, 2)], 3, None);
+        assert!(
+            two.starts_with("History h.db: the last 2 of 3 runs\n"),
+            "{two}"
+        );
+        let one = runs_table("h.db", &[run(1, 0, 0, 0)], 1, None);
+        assert!(one.starts_with("History h.db: 1 run\n"), "{one}");
+    }
+
+    /// Piped (no terminal) or on a narrow terminal, a state's location stays whole.
+    #[test]
+    fn inputs_are_never_broken_at_any_width() {
+        let runs = [run(1, 0, 0, 0), run(2, 3, 0, 3)];
+        for width in [None, Some(40), Some(60)] {
+            let text = runs_table("h.db", &runs, 2, width);
+            assert!(
+                text.lines()
+                    .any(|l| l.contains("s3://bucket/prod/terraform.tfstate")),
+                "{width:?}:\n{text}"
+            );
+            assert!(
+                text.lines().any(|l| l.contains("2026-12-02T02:00:00Z")),
+                "{text}"
+            );
+        }
     }
 
     #[test]

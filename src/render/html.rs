@@ -534,6 +534,9 @@ pub fn render(report: &ScanReport, opts: &HtmlOptions) -> String {
         for p in &report.pending {
             let what = match (&p.kind, &p.path) {
                 (crate::model::PendingKind::NotYetCreated, _) => "not yet created".to_string(),
+            (crate::model::PendingKind::ToBeImported, _) => {
+                "to be imported (an `import` block names it: terraform imports the existing object)".to_string()
+            }
                 (crate::model::PendingKind::NoLongerConfigured, _) => {
                     "no longer configured".to_string()
                 }

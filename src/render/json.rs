@@ -1,23 +1,18 @@
-//! The JSON report: wire types apart from the model (ripgrep's `jsont.rs` habit), so the model
-//! can change without breaking consumers. The contract is `docs/json-output.md` and
+//! The JSON report: the model turned into [`crate::report::Report`] (the wire types, apart
+//! from the model, ripgrep's `jsont.rs` habit, so the model can change without breaking
+//! consumers), every value masked. The contract is `docs/json-output.md` and
 //! `docs/report.schema.json`.
-//!
-//! Versioning: adding a field keeps [`SCHEMA_VERSION`]; renaming, removing or changing the
-//! meaning of one bumps it.
 //!
 //! Output is deterministic: fixed key order for objects, sorted maps, sorted findings, no
 //! timestamps or durations unless the caller passes them in [`JsonExtras`].
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
 use crate::mask::{Masked, mask, mask_attributes};
 use crate::model::{DriftKind, Finding, NotChecked, NotCheckedReason, ScanReport};
 use crate::render::common::{ShownGap, shown_gaps};
-
-/// The version of the report format. See the module docs for when it changes.
-pub const SCHEMA_VERSION: u32 = 1;
+use crate::report::{self as wire, Report};
+pub use crate::report::{SCHEMA_VERSION, Timings};
 
 /// Facts about the scan that are not in the [`ScanReport`]; each is printed only when given.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -32,171 +27,31 @@ pub struct JsonExtras {
     pub history: Option<crate::history::Tracked>,
 }
 
-/// Wall time per phase (`read`, `observe`, `diff`), and time spent in calls per operation.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct Timings {
-    pub phases_ms: BTreeMap<String, u64>,
-    pub api_ms: BTreeMap<String, u64>,
-    /// Waits for client-side pacing, by operation; omitted when nothing waited.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub paced_ms: BTreeMap<String, u64>,
-}
-
-#[derive(Serialize)]
-struct ReportJson<'a> {
-    schema_version: u32,
-    driftgate_version: &'static str,
-    complete: bool,
-    strict: bool,
-    gaps: Vec<GapJson<'a>>,
-    states: Vec<&'a str>,
-    regions: &'a [String],
-    summary: SummaryJson,
-    /// The lowest severity that fails the scan (exit 2), when a policy ran.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    fail_on: Option<String>,
-    /// How much of the recorded state the scan could compare.
-    coverage: CoverageJson,
-    /// With `--history`: this run in the history.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    history: Option<HistoryJson>,
-    findings: Vec<FindingJson<'a>>,
-    /// With `--history`: findings the previous run of the same inputs had, gone now.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    resolved: Option<Vec<ResolvedJson<'a>>>,
-    /// Findings (or some of their changes) that an ignore set aside, with the ignore.
-    ignored: Vec<IgnoredJson<'a>>,
-    /// Ignores past their `expires` date: no longer applied.
-    expired_ignores: Vec<ExpiredIgnoreJson>,
-    /// Desired != recorded (configuration not yet applied): never drift, never the exit code.
-    pending: Vec<PendingJson>,
-    not_checked: Vec<NotCheckedJson<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    api_calls: Option<&'a BTreeMap<String, u64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    duration_ms: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    timings: Option<&'a Timings>,
-}
-
-#[derive(Serialize)]
-struct GapJson<'a> {
-    service: &'a str,
-    region: Option<&'a str>,
-    operation: &'a str,
-    resource_types: &'a [String],
-    reason: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    detail: Option<String>,
-}
-
-#[derive(Serialize)]
-struct SummaryJson {
-    recorded: usize,
-    observed: usize,
-    checked: usize,
-    changed: usize,
-    missing: usize,
-    unmanaged: usize,
-    not_checked: usize,
-    coverage_percent: f64,
-}
-
-#[derive(Serialize)]
-struct CoverageJson {
-    /// Recorded resources that were compared.
-    checked: usize,
-    /// Managed resource instances in all states.
-    recorded: usize,
-    /// `checked / recorded` in percent (100 for an empty state).
-    percent: f64,
-    /// Recorded resources of types driftgate does not support yet.
-    unsupported: usize,
-    /// `fail` (they make the scan incomplete) or `report` (the policy accepts them).
-    unchecked: &'static str,
-}
-
-#[derive(Serialize)]
-struct FindingJson<'a> {
-    kind: &'static str,
-    resource_type: &'a str,
-    id: &'a str,
-    address: Option<String>,
-    state: Option<&'a str>,
-    region: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    severity: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rule: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    source: Option<SourceJson>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    changes: Option<Vec<ChangeJson>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    observed: Option<BTreeMap<String, Masked>>,
-    /// With `--history`: the identity hash that stays the same from run to run.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    fingerprint: Option<String>,
-    /// With `--history`: `new` or `open`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<&'static str>,
-    /// With `--history`: when the history first saw this finding (RFC 3339).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    first_seen: Option<String>,
-}
-
-#[derive(Serialize)]
-struct HistoryJson {
-    run: i64,
-    previous_run: Option<i64>,
-    time: String,
-    new: usize,
-    open: usize,
-    resolved: usize,
-}
-
-#[derive(Serialize)]
-struct ResolvedJson<'a> {
-    fingerprint: &'a str,
-    kind: &'a str,
-    resource_type: &'a str,
-    id: &'a str,
-    address: Option<&'a str>,
-    state: Option<&'a str>,
-    region: Option<&'a str>,
-    severity: &'static str,
-    rule: &'a str,
-    /// The attribute paths that had changed (changed findings).
-    paths: &'a [String],
-    first_seen: String,
-    resolved_at: String,
-}
-
-fn history_json(t: &crate::history::Tracked) -> HistoryJson {
-    HistoryJson {
+fn history_json(t: &crate::history::Tracked) -> wire::HistoryRun {
+    wire::HistoryRun {
         run: t.run_id,
         previous_run: t.previous_run,
         time: crate::history::format_time(t.time),
-        new: t.new_count(),
-        open: t.open_count(),
-        resolved: t.resolved.len(),
+        new: t.new_count() as u64,
+        open: t.open_count() as u64,
+        resolved: t.resolved.len() as u64,
     }
 }
 
-fn resolved_json(t: &crate::history::Tracked) -> Vec<ResolvedJson<'_>> {
+fn resolved_json(t: &crate::history::Tracked) -> Vec<wire::Resolved> {
     t.resolved
         .iter()
-        .map(|r| ResolvedJson {
-            fingerprint: &r.record.fingerprint,
-            kind: &r.record.kind,
-            resource_type: &r.record.resource_type,
-            id: &r.record.resource_id,
-            address: r.record.address.as_deref(),
-            state: r.record.state.as_deref(),
-            region: r.record.region.as_deref(),
-            severity: r.record.severity.as_str(),
-            rule: &r.record.rule,
-            paths: &r.record.paths,
+        .map(|r| wire::Resolved {
+            fingerprint: r.record.fingerprint.clone(),
+            kind: r.record.kind.clone(),
+            resource_type: r.record.resource_type.clone(),
+            id: r.record.resource_id.clone(),
+            address: r.record.address.clone(),
+            state: r.record.state.clone(),
+            region: r.record.region.clone(),
+            severity: r.record.severity.as_str().into(),
+            rule: r.record.rule.clone(),
+            paths: r.record.paths.clone(),
             first_seen: crate::history::format_time(r.first_seen),
             resolved_at: crate::history::format_time(t.time),
         })
@@ -204,15 +59,16 @@ fn resolved_json(t: &crate::history::Tracked) -> Vec<ResolvedJson<'_>> {
 }
 
 /// A finding's JSON with its history: fingerprint, status and first sighting.
-fn tracked_finding<'a>(
-    f: &'a Finding,
+fn tracked_finding(
+    report: &ScanReport,
+    f: &Finding,
     history: Option<&crate::history::Tracked>,
-) -> FindingJson<'a> {
+) -> wire::Finding<Masked> {
     let mut json = finding(f);
     if let Some(t) = history {
-        let fp = crate::history::fingerprint(f);
+        let fp = report.fingerprint(f);
         if let Some(seen) = t.current.get(&fp) {
-            json.status = Some(seen.status.as_str());
+            json.status = Some(seen.status.as_str().into());
             json.first_seen = Some(crate::history::format_time(seen.first_seen));
         }
         json.fingerprint = Some(fp);
@@ -220,69 +76,15 @@ fn tracked_finding<'a>(
     json
 }
 
-#[derive(Serialize)]
-struct ChangeJson {
-    path: String,
-    before: Masked,
-    after: Masked,
-    /// Present (and true) when either side is or holds a secret: its `(sensitive)` marker
-    /// then stands for a value that is not shown, not for the string "(sensitive)".
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    sensitive: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    severity: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rule: Option<String>,
-}
-
-#[derive(Serialize)]
-struct SourceJson {
-    file: String,
-    line: usize,
-}
-
-#[derive(Serialize)]
-struct IgnoreJson {
-    pattern: String,
-    reason: Option<String>,
-    owner: Option<String>,
-    expires: Option<String>,
-    source: String,
-}
-
-#[derive(Serialize)]
-struct IgnoredJson<'a> {
-    #[serde(flatten)]
-    finding: FindingJson<'a>,
-    ignore: IgnoreJson,
-}
-
-#[derive(Serialize)]
-struct ExpiredIgnoreJson {
-    ignore: IgnoreJson,
-    would_match: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct PendingJson {
-    kind: &'static str,
-    address: String,
-    resource_type: String,
-    path: Option<String>,
-    desired: Masked,
-    recorded: Masked,
-    source: Option<SourceJson>,
-}
-
-fn source_json(s: &crate::model::SourceLocation) -> SourceJson {
-    SourceJson {
+fn source_json(s: &crate::model::SourceLocation) -> wire::Source {
+    wire::Source {
         file: s.file.clone(),
         line: s.line,
     }
 }
 
-fn ignore_json(i: &crate::model::IgnoreMatch) -> IgnoreJson {
-    IgnoreJson {
+fn ignore_json(i: &crate::model::IgnoreMatch) -> wire::Ignore {
+    wire::Ignore {
         pattern: i.pattern.clone(),
         reason: i.reason.clone(),
         owner: i.owner.clone(),
@@ -291,34 +93,24 @@ fn ignore_json(i: &crate::model::IgnoreMatch) -> IgnoreJson {
     }
 }
 
-#[derive(Serialize)]
-struct NotCheckedJson<'a> {
-    resource_type: &'a str,
-    address: String,
-    state: &'a str,
-    reason: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    region: Option<&'a str>,
-}
-
 /// Coverage rounded to two decimals, so the number reads well and is stable.
 fn coverage(report: &ScanReport) -> f64 {
     (report.summary.coverage_percent() * 100.0).round() / 100.0
 }
 
 /// A gap on the wire: the same fields as [`crate::model::Gap`], its free text masked.
-fn gap(g: ShownGap<'_>) -> GapJson<'_> {
-    GapJson {
-        service: g.service,
-        region: g.region,
-        operation: g.operation,
-        resource_types: g.resource_types,
+fn gap(g: ShownGap<'_>) -> wire::Gap {
+    wire::Gap {
+        service: g.service.into(),
+        region: g.region.map(Into::into),
+        operation: g.operation.into(),
+        resource_types: g.resource_types.to_vec(),
         reason: g.reason,
         detail: g.detail,
     }
 }
 
-fn finding(f: &Finding) -> FindingJson<'_> {
+fn finding(f: &Finding) -> wire::Finding<Masked> {
     let d = &f.drift;
     let changes = (d.kind == DriftKind::Changed).then(|| {
         d.changes
@@ -329,7 +121,7 @@ fn finding(f: &Finding) -> FindingJson<'_> {
                 let before = mask(&c.recorded);
                 let after = mask(&c.observed);
                 let hit = f.change_rules.get(i);
-                ChangeJson {
+                wire::Change {
                     path: c.path.to_string(),
                     sensitive: before.contains_redacted() || after.contains_redacted(),
                     before,
@@ -344,13 +136,13 @@ fn finding(f: &Finding) -> FindingJson<'_> {
         DriftKind::Unmanaged => Some(d.observed.as_ref().map(mask_attributes).unwrap_or_default()),
         _ => None,
     };
-    FindingJson {
-        kind: d.kind.as_str(),
-        resource_type: &d.resource_type,
-        id: &d.id,
+    wire::Finding {
+        kind: d.kind.as_str().into(),
+        resource_type: d.resource_type.clone(),
+        id: d.id.clone(),
         address: d.address.as_ref().map(ToString::to_string),
-        state: d.state.as_ref().map(|s| s.0.as_str()),
-        region: d.region.as_deref(),
+        state: d.state.as_ref().map(|s| s.0.clone()),
+        region: d.region.clone(),
         severity: Some(f.severity.to_string()),
         rule: Some(f.rule.clone()),
         source: f.source.as_ref().map(source_json),
@@ -372,63 +164,81 @@ pub fn reason_name(r: &NotCheckedReason) -> &'static str {
     }
 }
 
-fn not_checked(n: &NotChecked) -> NotCheckedJson<'_> {
-    NotCheckedJson {
-        resource_type: &n.resource_type,
+fn not_checked(n: &NotChecked) -> wire::NotChecked {
+    wire::NotChecked {
+        resource_type: n.resource_type.clone(),
         address: n.address.to_string(),
-        state: &n.state.0,
-        reason: reason_name(&n.reason),
+        state: n.state.0.clone(),
+        reason: reason_name(&n.reason).into(),
         region: match &n.reason {
-            NotCheckedReason::RegionNotScanned(r) => Some(r),
+            NotCheckedReason::RegionNotScanned(r) => Some(r.clone()),
             _ => None,
         },
     }
 }
 
-/// The report as pretty-printed JSON with a trailing newline.
-pub fn render_json(report: &ScanReport, extra: &JsonExtras) -> String {
+fn pending(p: &crate::model::Pending) -> wire::Pending<Masked> {
+    wire::Pending {
+        kind: match p.kind {
+            crate::model::PendingKind::NotYetCreated => "not_yet_created",
+            crate::model::PendingKind::ToBeImported => "to_be_imported",
+            crate::model::PendingKind::NoLongerConfigured => "no_longer_configured",
+            crate::model::PendingKind::AttributeDiffers => "attribute_differs",
+        }
+        .into(),
+        address: p.address.clone(),
+        resource_type: p.resource_type.clone(),
+        path: p.path.as_ref().map(ToString::to_string),
+        desired: mask(&p.desired),
+        recorded: mask(&p.recorded),
+        source: p.source.as_ref().map(source_json),
+    }
+}
+
+/// The report as the wire's [`Report`], every value masked.
+pub fn to_wire(report: &ScanReport, extra: &JsonExtras) -> Report<Masked> {
     let mut findings: Vec<&Finding> = report.findings.iter().collect();
     findings.sort_by(|a, b| a.drift.sort_key().cmp(&b.drift.sort_key()));
     let mut not_checked_sorted: Vec<&NotChecked> = report.not_checked.iter().collect();
     not_checked_sorted.sort();
     let s = &report.summary;
-    let wire = ReportJson {
+    Report {
         schema_version: SCHEMA_VERSION,
-        driftgate_version: env!("CARGO_PKG_VERSION"),
+        driftgate_version: env!("CARGO_PKG_VERSION").into(),
         complete: report.is_complete(),
         strict: report.strict,
         gaps: shown_gaps(report).into_iter().map(gap).collect(),
-        states: report.states.iter().map(|s| s.0.as_str()).collect(),
-        regions: &report.regions,
-        summary: SummaryJson {
-            recorded: s.recorded,
-            observed: s.observed,
-            checked: s.checked,
-            changed: s.changed,
-            missing: s.missing,
-            unmanaged: s.unmanaged,
-            not_checked: s.not_checked,
+        states: report.states.iter().map(|s| s.0.clone()).collect(),
+        regions: report.regions.clone(),
+        summary: wire::Summary {
+            recorded: s.recorded as u64,
+            observed: s.observed as u64,
+            checked: s.checked as u64,
+            changed: s.changed as u64,
+            missing: s.missing as u64,
+            unmanaged: s.unmanaged as u64,
+            not_checked: s.not_checked as u64,
             coverage_percent: coverage(report),
         },
         fail_on: report.fail_on.map(|s| s.to_string()),
-        coverage: CoverageJson {
-            checked: s.checked,
-            recorded: s.recorded,
+        coverage: wire::Coverage {
+            checked: s.checked as u64,
+            recorded: s.recorded as u64,
             percent: coverage(report),
-            unsupported: report.unsupported(),
-            unchecked: report.unchecked.as_str(),
+            unsupported: report.unsupported() as u64,
+            unchecked: report.unchecked.as_str().into(),
         },
         history: extra.history.as_ref().map(history_json),
         findings: findings
             .into_iter()
-            .map(|f| tracked_finding(f, extra.history.as_ref()))
+            .map(|f| tracked_finding(report, f, extra.history.as_ref()))
             .collect(),
         resolved: extra.history.as_ref().map(resolved_json),
         ignored: report
             .ignored
             .iter()
             .filter_map(|f| {
-                f.ignore().map(|ig| IgnoredJson {
+                f.ignore().map(|ig| wire::Ignored {
                     finding: finding(f),
                     ignore: ignore_json(ig),
                 })
@@ -437,33 +247,22 @@ pub fn render_json(report: &ScanReport, extra: &JsonExtras) -> String {
         expired_ignores: report
             .expired_ignores
             .iter()
-            .map(|e| ExpiredIgnoreJson {
+            .map(|e| wire::ExpiredIgnore {
                 ignore: ignore_json(&e.ignore),
                 would_match: e.would_match.clone(),
             })
             .collect(),
-        pending: report
-            .pending
-            .iter()
-            .map(|p| PendingJson {
-                kind: match p.kind {
-                    crate::model::PendingKind::NotYetCreated => "not_yet_created",
-                    crate::model::PendingKind::NoLongerConfigured => "no_longer_configured",
-                    crate::model::PendingKind::AttributeDiffers => "attribute_differs",
-                },
-                address: p.address.clone(),
-                resource_type: p.resource_type.clone(),
-                path: p.path.as_ref().map(ToString::to_string),
-                desired: mask(&p.desired),
-                recorded: mask(&p.recorded),
-                source: p.source.as_ref().map(source_json),
-            })
-            .collect(),
+        pending: report.pending.iter().map(pending).collect(),
         not_checked: not_checked_sorted.into_iter().map(not_checked).collect(),
-        api_calls: extra.api_calls.as_ref(),
+        api_calls: extra.api_calls.clone(),
         duration_ms: extra.duration_ms,
-        timings: extra.timings.as_ref(),
-    };
+        timings: extra.timings.clone(),
+    }
+}
+
+/// The report as pretty-printed JSON with a trailing newline.
+pub fn render_json(scan: &ScanReport, extra: &JsonExtras) -> String {
+    let wire = to_wire(scan, extra);
     // Serializing these plain structs cannot fail (string keys, no custom errors).
     let mut out = serde_json::to_string_pretty(&wire).unwrap_or_else(|e| {
         format!(
@@ -658,7 +457,7 @@ mod tests {
         let now = time::macros::datetime!(2026-12-02 02:00 UTC);
         let run = crate::history::Run::of(&report, 2, "scan", "ci", now);
         let mut tracked = crate::history::track(&[], &run, 2, Some(1));
-        let mut gone = crate::history::FindingRecord::of(&report.findings[0]);
+        let mut gone = crate::history::FindingRecord::of(&report, &report.findings[0]);
         gone.fingerprint = format!("sha256:{}", "ab".repeat(32));
         tracked.resolved.push(crate::history::Resolved {
             record: gone,

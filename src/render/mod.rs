@@ -12,6 +12,7 @@
 //! [`crate::mask::mask`] returns, so a secret cannot reach the output by accident.
 
 pub mod common;
+pub mod grid;
 pub mod history;
 pub mod html;
 pub mod json;
@@ -42,6 +43,8 @@ pub fn emit(text: &str, out: Option<&Path>) -> Result<()> {
             source,
         }),
         None => {
+            // Someone else's text (names, tags, reasons) cannot drive the terminal.
+            let text = crate::mask::clean_output(text);
             let mut stdout = std::io::stdout().lock();
             match stdout
                 .write_all(text.as_bytes())

@@ -72,23 +72,8 @@ fn lines(what: &str, gaps: &[Gap], unchecked: usize, to: Destination<'_>) -> Vec
         ));
     }
     let mut first = format!("driftgate: the {what} is incomplete: {}", seen.join(", "));
-    // The reasons, most frequent first (ties by text): the first one is what to fix first.
-    let mut reasons: Vec<(usize, &str)> = Vec::new();
-    for g in gaps {
-        match reasons.iter_mut().find(|(_, r)| *r == g.reason) {
-            Some((n, _)) => *n += 1,
-            None => reasons.push((1, &g.reason)),
-        }
-    }
-    reasons.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
-    if let Some((_, reason)) = reasons.first() {
-        // A reason can quote an endpoint URL or an AWS error: masked as every renderer masks it.
-        first.push_str(&format!(": {}", crate::mask::mask_text(reason)));
-        if reasons.len() > 1 {
-            let more = reasons.len() - 1;
-            let noun = if more == 1 { "reason" } else { "reasons" };
-            first.push_str(&format!(" (and {more} more {noun})"));
-        }
+    if let Some(reason) = first_reason(gaps) {
+        first.push_str(&format!(": {reason}"));
     }
     let lists = match (gaps.is_empty(), unchecked == 0) {
         (false, false) => "`gaps` and `not_checked`",
@@ -104,6 +89,52 @@ fn lines(what: &str, gaps: &[Gap], unchecked: usize, to: Destination<'_>) -> Vec
         ),
     };
     vec![first, second]
+}
+
+/// The most frequent gap reason (ties by text), masked, with how many others there are: the
+/// first thing to fix.
+fn first_reason(gaps: &[Gap]) -> Option<String> {
+    let mut reasons: Vec<(usize, &str)> = Vec::new();
+    for g in gaps {
+        match reasons.iter_mut().find(|(_, r)| *r == g.reason) {
+            Some((n, _)) => *n += 1,
+            None => reasons.push((1, &g.reason)),
+        }
+    }
+    reasons.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    let (_, reason) = reasons.first()?;
+    // A reason can quote an endpoint URL or an AWS error: masked as every renderer masks it.
+    let mut out = crate::mask::mask_text(reason);
+    if reasons.len() > 1 {
+        let more = reasons.len() - 1;
+        let noun = if more == 1 { "reason" } else { "reasons" };
+        out.push_str(&format!(" (and {more} more {noun})"));
+    }
+    Some(out)
+}
+
+/// Why an incomplete scan is incomplete, in one clause for a refusal (`apply` re-observing
+/// the cloud): the first gap reason and how many calls failed, else how many recorded
+/// resources were not checked. `None` when the scan is complete.
+pub fn incomplete_cause(report: &ScanReport) -> Option<String> {
+    if report.is_complete() {
+        return None;
+    }
+    let unchecked = report
+        .not_checked
+        .iter()
+        .filter(|n| report.strict || n.reason != NotCheckedReason::UnsupportedType)
+        .count();
+    Some(match first_reason(&report.gaps) {
+        Some(reason) => format!(
+            "{reason} ({}; `driftgate scan` shows them all)",
+            plural(report.gaps.len(), "failed call", "failed calls")
+        ),
+        None => format!(
+            "{} not checked (`driftgate scan` says why)",
+            plural(unchecked, "recorded resource", "recorded resources")
+        ),
+    })
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -126,7 +157,10 @@ pub fn warn_observation(observation: &Observation, to: Destination<'_>) {
 
 /// One line on stderr: why `apply` refused, and that nothing changed.
 pub fn refused(reason: &str) {
-    eprintln!("driftgate apply: refused: {reason}. Nothing was changed.");
+    eprintln!(
+        "driftgate apply: refused: {}. Nothing was changed.",
+        crate::mask::clean_text(reason)
+    );
 }
 
 #[cfg(test)]

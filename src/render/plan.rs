@@ -6,12 +6,11 @@
 //! diff of a configuration edit (accept, import), which the planner built from literals only
 //! (a secret is never written into code) and masked against every secret of the states.
 
-use comfy_table::{ContentArrangement, Table, presets};
-
 use crate::model::plan::{Action, ActionKind, ActionStatus, Call, Plan};
-use crate::plan::{digest, shell_word, wire};
+use crate::plan::{digest, effect, shell_word, wire};
 
-use super::table::WIDTH;
+use super::grid::{Col, Grid, Style};
+use crate::mask::{clean, clean_text};
 
 /// The exact command that applies the plan written to `out`; `config` is the `--config`
 /// directory the plan was made with, when one was given (apply must read the same).
@@ -26,18 +25,181 @@ pub fn apply_command(plan: &Plan, out: &str, config: Option<&str>) -> String {
     )
 }
 
-pub fn render_table(plan: &Plan, out: &str, config: Option<&str>) -> String {
+/// What to run after `plan` that will actually work under the policy in force (the `approval`
+/// block and the `require_approvals` guardrails): the apply command alone when the plan token
+/// is enough; else who must sign (`driftgate approve`, one command per approver who may),
+/// how many, before when, then the apply command with a placeholder per approval.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NextStep {
+    /// Signed approvals `apply` will require (0: the plan token is enough).
+    pub approvals_required: usize,
+    /// Why they are required: the `approval` block's place, the guardrails' names.
+    pub required_by: Vec<String>,
+    /// The policy's approvers who may sign this plan (its author never may), sorted.
+    pub approvers: Vec<String>,
+    /// `driftgate approve PLAN --key NAME.key`, one per approver who may sign.
+    pub approve_commands: Vec<String>,
+    /// The command that applies the plan once the approvals exist.
+    pub apply_command: String,
+    /// The plan's expiry: every approval and the apply must come before it.
+    pub valid_until: String,
+    /// Set when no set of approvers of this policy can make the plan apply (too few may sign):
+    /// what to change.
+    pub cannot_apply: Option<String>,
+}
+
+/// The next step for `plan` written to `out` (with `--config`, when given) under `rule`.
+pub fn next_step(
+    plan: &Plan,
+    out: &str,
+    config: Option<&str>,
+    rule: Option<&crate::approval::ApprovalRule>,
+) -> NextStep {
+    let rails = crate::plan::guardrail::approvals_required(&plan.actions);
+    let by_rule = rule.map_or(0, |r| r.required_for(plan));
+    let required = by_rule.max(rails);
+    let mut required_by = Vec::new();
+    if by_rule > 0
+        && let Some(r) = rule
+    {
+        required_by.push(format!("the approval block ({})", r.source));
+    }
+    if rails > 0 {
+        let mut names: Vec<String> = plan
+            .actions
+            .iter()
+            .filter(|a| a.status == ActionStatus::Planned)
+            .filter_map(|a| a.guardrail.as_ref())
+            .filter(|g| {
+                matches!(
+                    g.effect,
+                    crate::model::plan::GuardrailEffect::RequireApprovals(_)
+                )
+            })
+            .map(|g| format!("guardrail \"{}\"", g.name))
+            .collect();
+        names.sort();
+        names.dedup();
+        required_by.extend(names);
+    }
+    // Who may sign: the policy's approvers but the author (by name, or by AWS principal), one
+    // key counting once whatever names it has.
+    let mut approvers = Vec::new();
+    let mut keys = std::collections::BTreeSet::new();
+    for (name, a) in rule.map(|r| &r.approvers).into_iter().flatten() {
+        let author = name.eq_ignore_ascii_case(plan.author.actor.trim())
+            || matches!((&a.aws_principal, &plan.author.aws_caller_arn), (Some(p), Some(c)) if p == c);
+        if !author {
+            approvers.push(name.clone());
+            keys.insert(a.key.fingerprint());
+        }
+    }
+    let file = shell_word(out);
+    let config_arg = config
+        .map(|c| format!(" --config {}", shell_word(c)))
+        .unwrap_or_default();
+    let (approve_commands, apply_command) = if required == 0 {
+        (Vec::new(), apply_command(plan, out, config))
+    } else {
+        let approve = approvers
+            .iter()
+            .map(|n| {
+                format!(
+                    "driftgate approve {file} --key {}",
+                    shell_word(&format!("{n}.key"))
+                )
+            })
+            .collect();
+        let placeholders: String = (1..=required)
+            .map(|i| format!(" --approve <approval-{i}>"))
+            .collect();
+        (
+            approve,
+            format!("driftgate apply {file}{config_arg}{placeholders}"),
+        )
+    };
+    let cannot_apply = (keys.len() < required).then(|| {
+        let place = rule.map_or_else(
+            || "the policy has no `approval` block".to_string(),
+            |r| {
+                format!(
+                    "the approval block ({}) lists {} other than the plan's author",
+                    r.source,
+                    super::common::plural(keys.len(), "approver", "approvers")
+                )
+            },
+        );
+        format!(
+            "it needs {required} signed approvals and {place}: no approval can make it apply; \
+             add approvers to the policy's `approval` block (or change what requires them), \
+             then plan again"
+        )
+    });
+    NextStep {
+        approvals_required: required,
+        required_by,
+        approvers,
+        approve_commands,
+        apply_command,
+        valid_until: wire::format_time(plan.expires_at),
+        cannot_apply,
+    }
+}
+
+impl NextStep {
+    /// The plan table's closing lines; the last one is always a command (apply) unless no
+    /// approval can make the plan apply.
+    pub fn render(&self, author: &str) -> String {
+        if self.approvals_required == 0 {
+            return format!("{}\n", self.apply_command);
+        }
+        if let Some(why) = &self.cannot_apply {
+            return format!("This plan cannot be applied under the policy in force: {why}.\n");
+        }
+        let mut s = format!(
+            "Next: {} before {} (when the plan expires), required by {}; by {} of: {} \
+             (not {author}, the plan's author). Each runs, with their own key file:\n",
+            super::common::plural(
+                self.approvals_required,
+                "signed approval",
+                "signed approvals"
+            ),
+            self.valid_until,
+            self.required_by.join(" and "),
+            self.approvals_required,
+            self.approvers.join(", "),
+        );
+        for c in &self.approve_commands {
+            s.push_str(&format!("  {c}\n"));
+        }
+        s.push_str("then, with the approval tokens they print (one per --approve):\n");
+        s.push_str(&self.apply_command);
+        s.push('\n');
+        s
+    }
+}
+
+pub fn render_table(
+    plan: &Plan,
+    out: &str,
+    config: Option<&str>,
+    rule: Option<&crate::approval::ApprovalRule>,
+    width: Option<usize>,
+) -> String {
     if !plan.has_actions() {
         return "Nothing to do: no finding needs an action.\n".to_string();
     }
-    let mut t = Table::new();
-    t.force_no_tty()
-        .load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(WIDTH)
-        .set_header(vec![
-            "id", "action", "status", "resource", "finding", "does",
-        ]);
+    let mut t = Grid::new(
+        Style::Boxed,
+        &[
+            ("id", Col::Id),
+            ("action", Col::Id),
+            ("status", Col::Id),
+            ("resource", Col::Id),
+            ("finding", Col::Text),
+            ("does", Col::Text),
+        ],
+    );
     for a in &plan.actions {
         let resource = resource(a);
         let changes: Vec<String> = a.changes.iter().map(|c| c.path.to_string()).collect();
@@ -52,19 +214,18 @@ pub fn render_table(plan: &Plan, out: &str, config: Option<&str>) -> String {
             )
         };
         let does = match a.status {
-            ActionStatus::Planned => a
-                .calls
+            ActionStatus::Planned => effect::action_effects(a)
                 .iter()
-                .map(|c| c.api())
+                .map(|l| clean(l))
                 .collect::<Vec<_>>()
                 .join("\n"),
             _ => format!(
                 "{}\n({})",
-                a.manual_command.as_deref().unwrap_or("-"),
-                a.reason
+                clean(a.manual_command.as_deref().unwrap_or("-")),
+                clean(&a.reason)
             ),
         };
-        t.add_row(vec![
+        t.row([
             a.id.clone(),
             a.kind.to_string(),
             a.status.to_string(),
@@ -76,7 +237,11 @@ pub fn render_table(plan: &Plan, out: &str, config: Option<&str>) -> String {
     let planned = plan.count(ActionStatus::Planned);
     let manual = plan.count(ActionStatus::Manual);
     let blocked = plan.count(ActionStatus::Blocked);
-    let mut text = format!("Plan ({} actions)\n{t}\n\n", plan.actions.len());
+    let mut text = format!(
+        "Plan ({} actions)\n{}\n",
+        plan.actions.len(),
+        t.render(width)
+    );
     text.push_str(&config_edits(plan));
     text.push_str(&format!(
         "{planned} planned (driftgate executes them), {manual} manual (for a person: driftgate never runs them), {blocked} blocked.\n"
@@ -86,17 +251,16 @@ pub fn render_table(plan: &Plan, out: &str, config: Option<&str>) -> String {
         plan.digest,
         wire::format_time(plan.expires_at)
     ));
-    text.push_str(&apply_command(plan, out, config));
-    text.push('\n');
+    text.push_str(&next_step(plan, out, config, rule).render(&plan.author.actor));
     text
 }
 
 /// The resource an action is about: its address, else its type and cloud id.
 fn resource(a: &Action) -> String {
-    match &a.address {
+    clean(&match &a.address {
         Some(addr) => addr.to_string(),
         None => format!("{} {}", a.resource_type, a.resource_id),
-    }
+    })
 }
 
 /// What an approver signs (`driftgate approve`, on stderr): the digest, the author, the
@@ -107,11 +271,11 @@ pub fn approval_summary(plan: &Plan) -> String {
     let mut s = format!(
         "Plan {}\n  by {}{}, made {}, valid until {}\n",
         plan.digest,
-        plan.author.actor,
+        clean(&plan.author.actor),
         plan.author
             .aws_caller_arn
             .as_deref()
-            .map(|a| format!(" ({a})"))
+            .map(|a| format!(" ({})", clean(a)))
             .unwrap_or_default(),
         wire::format_time(plan.created_at),
         wire::format_time(plan.expires_at)
@@ -131,27 +295,42 @@ pub fn approval_summary(plan: &Plan) -> String {
         })
         .collect();
     s.push_str(&format!("  by kind: {}\n", kinds.join(", ")));
+    for line in inputs_lines(plan) {
+        s.push_str(&format!("  {}\n", clean(&line)));
+    }
     for a in &plan.actions {
-        let does = match a.status {
-            ActionStatus::Planned => a
-                .calls
-                .iter()
-                .map(|c| c.api())
-                .collect::<Vec<_>>()
-                .join(", "),
-            _ => a.reason.clone(),
+        let (does, effects) = match a.status {
+            ActionStatus::Planned => (
+                format!(
+                    "{} calls, each with what it sets against what AWS holds now",
+                    a.calls.len()
+                ),
+                effect::action_effects(a),
+            ),
+            _ => (clean(&a.reason), Vec::new()),
         };
         s.push_str(&format!(
-            "  {} {} {} {} [{} {}]: {does}\n",
+            "  {} {} {} {} [{} {}]{}: {does}\n",
             a.id,
             a.kind,
             a.status,
             resource(a),
             a.finding.severity,
-            a.finding.kind
+            a.finding.kind,
+            a.region
+                .as_deref()
+                .map(|r| format!(" in {}", clean(r)))
+                .unwrap_or_default()
         ));
+        for e in effects {
+            s.push_str(&format!("      {}\n", clean(&e)));
+        }
         if let Some(g) = &a.guardrail {
-            s.push_str(&format!("      guardrail \"{}\": {}\n", g.name, g.reason));
+            s.push_str(&format!(
+                "      guardrail \"{}\": {}\n",
+                clean(&g.name),
+                clean(&g.reason)
+            ));
         }
     }
     let edits = config_edits(plan);
@@ -162,13 +341,46 @@ pub fn approval_summary(plan: &Plan) -> String {
     crate::mask::mask_text(&s)
 }
 
+/// What the plan was made from, as an approver checks it: the policy digest (`apply` refuses
+/// another policy), each state file (its source and SHA-256), the configuration and the
+/// recorded observation. One line each.
+pub fn inputs_lines(plan: &Plan) -> Vec<String> {
+    let i = &plan.inputs;
+    let mut out = vec![match &i.policy {
+        Some(p) => format!("policy: sha256:{p} (policy file and .driftignore)"),
+        None => "policy: none (the built-in policy: no policy file, no .driftignore)".into(),
+    }];
+    for st in &i.states {
+        out.push(format!(
+            "state: {} sha256:{} (serial {})",
+            st.source, st.sha256, st.serial
+        ));
+    }
+    if let Some(c) = &i.configuration {
+        out.push(format!("configuration: sha256:{c}"));
+    }
+    if let Some(o) = &i.observation {
+        out.push(format!("observation: sha256:{o} (a recorded observation)"));
+    }
+    if let Some(r) = &i.trust_root {
+        out.push(format!("trust root: {r} (the pinned trust root)"));
+    }
+    out
+}
+
 /// The diff of every configuration edit, and what a person runs after apply.
 fn config_edits(plan: &Plan) -> String {
     let mut text = String::new();
     for a in &plan.actions {
         for c in &a.calls {
             if let Call::ConfigEdit { file, diff, .. } = c {
-                text.push_str(&format!("{} {} edits {file}:\n{diff}\n", a.id, a.kind));
+                text.push_str(&format!(
+                    "{} {} edits {}:\n{}\n",
+                    a.id,
+                    a.kind,
+                    clean(file),
+                    clean_text(diff)
+                ));
             }
         }
     }
@@ -176,7 +388,11 @@ fn config_edits(plan: &Plan) -> String {
         .actions
         .iter()
         .filter(|a| a.status == ActionStatus::Planned)
-        .filter_map(|a| a.follow_up.as_ref().map(|f| format!("  {}: {f}", a.id)))
+        .filter_map(|a| {
+            a.follow_up
+                .as_ref()
+                .map(|f| format!("  {}: {}", a.id, clean(f)))
+        })
         .collect();
     if !follow.is_empty() {
         text.push_str("After apply, terraform takes the edited configuration into its state:\n");
@@ -187,14 +403,23 @@ fn config_edits(plan: &Plan) -> String {
 }
 
 /// The plan file's content with `plan_file`, `token` and `apply_command` beside it.
-pub fn render_json(plan: &Plan, out: &str, config: Option<&str>) -> String {
+/// `next_step` is beside the plan, not in it (the plan file and its digest do not depend on
+/// it); `apply_command` is the next step's.
+pub fn render_json(
+    plan: &Plan,
+    out: &str,
+    config: Option<&str>,
+    rule: Option<&crate::approval::ApprovalRule>,
+) -> String {
     let mut v = serde_json::json!({
         "plan": wire::to_wire(plan),
         "plan_file": if plan.has_actions() { serde_json::Value::from(out) } else { serde_json::Value::Null },
     });
     if plan.has_actions() {
+        let next = next_step(plan, out, config, rule);
         v["token"] = digest::token(&plan.digest).into();
-        v["apply_command"] = apply_command(plan, out, config).into();
+        v["apply_command"] = next.apply_command.clone().into();
+        v["next_step"] = serde_json::to_value(&next).unwrap_or_default();
     }
     let mut text = serde_json::to_string_pretty(&v).unwrap_or_default();
     text.push('\n');
@@ -206,30 +431,32 @@ pub fn render_apply_table(
     plan: &Plan,
     outcomes: &std::collections::BTreeMap<String, crate::apply::Done>,
     dry_run: bool,
+    width: Option<usize>,
 ) -> String {
-    let mut t = Table::new();
-    t.force_no_tty()
-        .load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(WIDTH)
-        .set_header(vec!["id", "action", "resource", "outcome", "calls"]);
+    let mut t = Grid::new(
+        Style::Boxed,
+        &[
+            ("id", Col::Id),
+            ("action", Col::Id),
+            ("resource", Col::Id),
+            ("outcome", Col::Text),
+            ("calls", Col::Id),
+        ],
+    );
     for a in &plan.actions {
-        let resource = match &a.address {
-            Some(addr) => addr.to_string(),
-            None => format!("{} {}", a.resource_type, a.resource_id),
-        };
+        let resource = resource(a);
         let done = outcomes.get(&a.id);
         let outcome = match done {
-            Some(crate::apply::Done::Failed(e)) => format!("failed: {e}"),
+            Some(crate::apply::Done::Failed(e)) => format!("failed: {}", clean(e)),
             Some(crate::apply::Done::LeftForAPerson) => match a.status {
-                ActionStatus::Blocked => format!("blocked: {}", a.reason),
+                ActionStatus::Blocked => format!("blocked: {}", clean(&a.reason)),
                 _ => format!(
                     "left for a person: {}",
-                    a.manual_command.as_deref().unwrap_or("-")
+                    clean(a.manual_command.as_deref().unwrap_or("-"))
                 ),
             },
             Some(d @ crate::apply::Done::Verified) => match &a.follow_up {
-                Some(f) => format!("{}; next: {f}", d.as_str()),
+                Some(f) => format!("{}; next: {}", d.as_str(), clean(f)),
                 None => d.as_str().to_string(),
             },
             Some(d) => d.as_str().to_string(),
@@ -244,27 +471,50 @@ pub fn render_apply_table(
         } else {
             "-".to_string()
         };
-        t.add_row(vec![
-            a.id.clone(),
-            a.kind.to_string(),
-            resource,
-            outcome,
-            calls,
-        ]);
+        t.row([a.id.clone(), a.kind.to_string(), resource, outcome, calls]);
     }
     let head = if dry_run {
         "Dry run: every check passed; nothing was changed. It would run:"
     } else {
         "Applied"
     };
-    format!("{head} plan {}\n{t}\n", plan.digest)
+    format!("{head} plan {}\n{}", plan.digest, t.render(width))
 }
 
-/// The same as JSON: `{plan, dry_run, actions: [{id, kind, outcome, error}]}`.
+/// The line `apply` ends with when it saw drift outside its plan: how much, on what, and the
+/// command that plans it; `None` when there is none.
+pub fn outside_line(outside: &crate::apply::Outside) -> Option<String> {
+    let n = outside.findings.len();
+    if n == 0 {
+        return None;
+    }
+    let shown: Vec<&str> = outside
+        .findings
+        .iter()
+        .take(3)
+        .map(String::as_str)
+        .collect();
+    let more = if n > shown.len() {
+        format!(", and {} more", n - shown.len())
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "Drift outside this plan: {n} {} ({}{more}); plan {} with `{}`",
+        if n == 1 { "finding" } else { "findings" },
+        shown.join(", "),
+        if n == 1 { "it" } else { "them" },
+        outside.command
+    ))
+}
+
+/// The same as JSON: `{plan, dry_run, actions: [{id, kind, outcome, error}], outside_plan:
+/// {findings, command}}`.
 pub fn render_apply_json(
     plan: &Plan,
     outcomes: &std::collections::BTreeMap<String, crate::apply::Done>,
     dry_run: bool,
+    outside: &crate::apply::Outside,
 ) -> String {
     let actions: Vec<serde_json::Value> = plan
         .actions
@@ -291,6 +541,10 @@ pub fn render_apply_json(
         "plan": plan.digest,
         "dry_run": dry_run,
         "actions": actions,
+        "outside_plan": {
+            "findings": outside.findings,
+            "command": outside.command,
+        },
     }))
     .unwrap_or_default();
     text.push('\n');
@@ -302,6 +556,23 @@ mod tests {
     use super::*;
     use crate::model::plan::{ConfigEdit, FindingRef, GuardrailEffect, GuardrailHit};
     use crate::model::{Address, DriftKind, Severity};
+
+    #[test]
+    fn drift_outside_the_plan_is_one_line_with_the_command() {
+        let outside = |n: usize| crate::apply::Outside {
+            findings: (0..n).map(|i| format!("aws_vpc.v{i}")).collect(),
+            command: "driftgate plan --state terraform.tfstate".into(),
+        };
+        assert_eq!(outside_line(&outside(0)), None);
+        assert_eq!(
+            outside_line(&outside(1)).unwrap(),
+            "Drift outside this plan: 1 finding (aws_vpc.v0); plan it with `driftgate plan --state terraform.tfstate`"
+        );
+        assert_eq!(
+            outside_line(&outside(5)).unwrap(),
+            "Drift outside this plan: 5 findings (aws_vpc.v0, aws_vpc.v1, aws_vpc.v2, and 2 more); plan them with `driftgate plan --state terraform.tfstate`"
+        );
+    }
 
     /// An approver sees what they sign: each action, the guardrail holding one, and the diff
     /// of every configuration edit.
@@ -361,6 +632,7 @@ mod tests {
         );
         let s = approval_summary(&plan);
         assert!(s.contains(&plan.digest), "{s}");
+        assert!(s.contains("policy: none (the built-in policy"), "{s}");
         assert!(s.contains("a01 accept planned aws_vpc.main"), "{s}");
         assert!(s.contains("guardrail \"frozen\": change freeze"), "{s}");
         assert!(

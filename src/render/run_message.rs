@@ -71,7 +71,7 @@ pub fn run_message(report: &ScanReport, tracked: &Tracked, exit_code: i64) -> Ru
         .findings
         .iter()
         .map(|f| {
-            let seen = tracked.current.get(&crate::history::fingerprint(f));
+            let seen = tracked.current.get(&report.fingerprint(f));
             let status = seen.map_or(FindingStatus::New, |s| s.status);
             let first_seen = seen.map_or(tracked.time, |s| s.first_seen);
             let n = name(f);

@@ -126,6 +126,7 @@ pub fn sample_report() -> ScanReport {
     };
     ScanReport {
         states: vec![state()],
+        lineages: BTreeMap::from([(state(), "0d4c1f5e-7a2b-4c8e-9f3d-2b1a6e5c8d70".into())]),
         regions: vec!["us-east-1".into()],
         summary: Summary {
             recorded: 7,

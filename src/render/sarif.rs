@@ -12,12 +12,12 @@
 //! - Location: the resource block's file and line when the configuration was read (the path
 //!   relative to the repository, never absolute), always a logical location with the address
 //!   (unmanaged resources have only that).
-//! - `partialFingerprints["driftgate/v1"]`: a hash of what identifies the drift (kind, type,
-//!   address or cloud id, region, changed paths), not of values, severity or time, so code
-//!   scanning tracks one alert across runs.
+//! - `partialFingerprints["driftgate/v2"]`: the finding's fingerprint, the same as the
+//!   history's ([`crate::model::fingerprint`]: kind, type, the state's lineage and address or
+//!   region and cloud id, rule, changed paths), not of values, severity, the path as typed or
+//!   time, so code scanning tracks one alert across runs.
 
 use serde_json::{Value as J, json};
-use sha2::{Digest, Sha256};
 
 use crate::model::{DriftKind, Finding, ScanReport, Severity};
 use crate::render::common::{
@@ -69,31 +69,6 @@ fn security_severity(s: Severity) -> &'static str {
         Severity::Low => "3.0",
         Severity::Info => "0.0",
     }
-}
-
-/// The fingerprint of one drift: stable across runs while the same resource drifts in the
-/// same attributes. Neither values (a secret's fingerprint would change with the key), nor
-/// severity (a re-grade is the same drift), nor the state file's name (as the user typed it).
-pub fn fingerprint(f: &Finding) -> String {
-    let d = &f.drift;
-    let mut h = Sha256::new();
-    let who = match &d.address {
-        Some(a) => format!("address={a}"),
-        None => format!("id={}", d.id),
-    };
-    let paths: Vec<String> = d.changes.iter().map(|c| c.path.to_string()).collect();
-    for part in [
-        "driftgate/v1",
-        d.kind.as_str(),
-        &d.resource_type,
-        &who,
-        d.region.as_deref().unwrap_or("-"),
-        &paths.join("\n"),
-    ] {
-        h.update((part.len() as u64).to_be_bytes());
-        h.update(part.as_bytes());
-    }
-    hex::encode(h.finalize())
 }
 
 /// Percent-encodes one path segment for a URI reference (RFC 3986 unreserved stay).
@@ -164,7 +139,13 @@ fn message(f: &Finding, rules: &[RuleDoc]) -> String {
     )
 }
 
-fn result(f: &Finding, rule_index: usize, root: &SourceRoot, rules: &[RuleDoc]) -> J {
+fn result(
+    report: &ScanReport,
+    f: &Finding,
+    rule_index: usize,
+    root: &SourceRoot,
+    rules: &[RuleDoc],
+) -> J {
     let d = &f.drift;
     let changes: Vec<J> = shown_changes(f)
         .into_iter()
@@ -187,7 +168,7 @@ fn result(f: &Finding, rule_index: usize, root: &SourceRoot, rules: &[RuleDoc]) 
         "level": level(f.severity),
         "message": { "text": message(f, rules) },
         "locations": [location(f, root)],
-        "partialFingerprints": { "driftgate/v1": fingerprint(f) },
+        "partialFingerprints": { "driftgate/v2": report.fingerprint(f) },
         "properties": {
             "severity": f.severity.as_str(),
             "kind": d.kind.as_str(),
@@ -255,7 +236,7 @@ pub fn render(report: &ScanReport, opts: &SarifOptions) -> String {
     let results: Vec<J> = severity_order(&report.findings)
         .into_iter()
         .chain(severity_order(&report.ignored))
-        .map(|f| result(f, index(&f.rule), &opts.source_root, &rules))
+        .map(|f| result(report, f, index(&f.rule), &opts.source_root, &rules))
         .collect();
     let mut gaps: Vec<_> = report.gaps.iter().collect();
     gaps.sort();
@@ -425,7 +406,7 @@ mod tests {
                 .unwrap()
                 .iter()
                 .map(|r| {
-                    r["partialFingerprints"]["driftgate/v1"]
+                    r["partialFingerprints"]["driftgate/v2"]
                         .as_str()
                         .unwrap()
                         .to_string()

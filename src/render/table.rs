@@ -24,9 +24,6 @@ use crate::render::common::{
     shown_changes, shown_gaps, verdict_line, why,
 };
 
-/// The width other tables (`render::plan`) are laid out in.
-pub const WIDTH: u16 = 120;
-
 /// How findings are indented under their first line (`critical  ` is ten columns).
 const INDENT: &str = "          ";
 
@@ -378,6 +375,10 @@ fn pending_block(report: &ScanReport) -> String {
     for p in &report.pending {
         let what = match (&p.kind, &p.path) {
             (crate::model::PendingKind::NotYetCreated, _) => "not yet created".to_string(),
+            (crate::model::PendingKind::ToBeImported, _) => {
+                "to be imported (an `import` block names it: terraform imports the existing object)"
+                    .to_string()
+            }
             (crate::model::PendingKind::NoLongerConfigured, _) => {
                 "no longer configured".to_string()
             }
@@ -582,6 +583,28 @@ mod tests {
         {
             assert!(l.chars().count() <= 80, "too wide for 80 columns: {l:?}");
         }
+    }
+
+    /// An `import` block's resource shows as to be imported, not "not yet created".
+    #[test]
+    fn a_resource_to_be_imported_says_so() {
+        let mut report = sample_report();
+        report.pending.push(crate::model::Pending {
+            kind: crate::model::PendingKind::ToBeImported,
+            address: "aws_iam_role.rogue".into(),
+            resource_type: "aws_iam_role".into(),
+            path: None,
+            desired: crate::model::Value::Null,
+            recorded: crate::model::Value::Null,
+            source: None,
+        });
+        let out = render_table(&report, &plain(None));
+        let line = out
+            .lines()
+            .find(|l| l.contains("aws_iam_role.rogue"))
+            .unwrap_or_else(|| panic!("{out}"));
+        assert!(line.contains("to be imported"), "{line}");
+        assert!(!line.contains("not yet created"), "{line}");
     }
 
     #[test]

@@ -95,7 +95,10 @@ impl Stack {
         ];
         args.extend_from_slice(extra);
         let o = self.run_as(actor, &args, None);
-        let token = text(&o.stdout)
+        // The plan token is on the last line (the apply command) when the policy needs no
+        // signed approval; else that line has placeholders, and the token is the digest's.
+        let stdout = text(&o.stdout);
+        let mut token = stdout
             .lines()
             .last()
             .unwrap_or_default()
@@ -104,6 +107,14 @@ impl Stack {
             .nth(1)
             .unwrap_or_default()
             .to_string();
+        if !token.starts_with("dg1-")
+            && let Some(digest) = stdout
+                .split("(digest ")
+                .nth(1)
+                .and_then(|r| r.split(')').next())
+        {
+            token = driftgate::plan::digest::token(digest);
+        }
         (o, token)
     }
 

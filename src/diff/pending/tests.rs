@@ -461,3 +461,60 @@ fn resources_of_unfollowed_modules_are_not_reported_gone() {
         ["no_longer_configured module.old.aws_vpc.gone @-"]
     );
 }
+
+/// A resource block an `import` block names is to be imported, not "not yet created" (issue
+/// 17): also for an instance of a `for_each` block; a block no import names is still not yet
+/// created.
+#[test]
+fn an_import_block_makes_its_resource_to_be_imported() {
+    let config = config_of(&[(
+        "main.tf",
+        r#"
+import {
+  to = aws_iam_role.rogue
+  id = "rogue"
+}
+import {
+  to = aws_instance.worker["a"]
+  id = "i-0123"
+}
+resource "aws_iam_role" "rogue" {
+  name = "rogue"
+}
+resource "aws_instance" "worker" {
+  for_each      = toset(["a", "b"])
+  instance_type = "t3.micro"
+}
+resource "aws_vpc" "new" {
+  cidr_block = "10.9.0.0/16"
+}
+"#,
+    )]);
+    assert_eq!(
+        config
+            .imports
+            .iter()
+            .map(|i| i.to.as_str())
+            .collect::<Vec<_>>(),
+        ["aws_iam_role.rogue", "aws_instance.worker[\"a\"]"]
+    );
+    assert_eq!(config.imports[0].source.to_string(), "main.tf:2");
+    let items = pending(&config, &[], &all, &identity);
+    let kinds: Vec<(String, PendingKind)> =
+        items.iter().map(|p| (p.address.clone(), p.kind)).collect();
+    assert_eq!(
+        kinds,
+        [
+            ("aws_iam_role.rogue".to_string(), PendingKind::ToBeImported),
+            (
+                "aws_instance.worker[\"a\"]".to_string(),
+                PendingKind::ToBeImported
+            ),
+            (
+                "aws_instance.worker[\"b\"]".to_string(),
+                PendingKind::NotYetCreated
+            ),
+            ("aws_vpc.new".to_string(), PendingKind::NotYetCreated),
+        ]
+    );
+}

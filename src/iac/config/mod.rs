@@ -44,7 +44,17 @@ pub fn load_config(dir: &FsPath) -> Result<Configuration> {
         backend: loader.backend,
         modules_not_followed: loader.modules_not_followed,
         notes: loader.notes,
+        imports: loader.imports,
+        secrets: {
+            let mut s = loader.secrets;
+            s.sort();
+            s.dedup();
+            s
+        },
     };
+    config.imports.sort_by(|a, b| {
+        (&a.to, &a.source.file, a.source.line).cmp(&(&b.to, &b.source.file, b.source.line))
+    });
     config.resources.sort_by(|a, b| {
         (&a.module_path, a.mode, &a.resource_type, &a.name).cmp(&(
             &b.module_path,
@@ -81,6 +91,8 @@ struct Loader {
     backend: Option<Backend>,
     modules_not_followed: Vec<ModuleNotFollowed>,
     notes: Vec<String>,
+    imports: Vec<crate::model::desired::ConfiguredImport>,
+    secrets: Vec<String>,
 }
 
 /// The blocks of one module that matter here, with where they are.
@@ -92,6 +104,7 @@ struct ModuleBlocks {
     resources: Vec<(Mode, usize, edit::Block)>,
     modules: Vec<(usize, edit::Block)>,
     terraform: Vec<(usize, edit::Block)>,
+    imports: Vec<(usize, edit::Block)>,
 }
 
 impl Loader {
@@ -136,6 +149,7 @@ impl Loader {
                 (None, None) => Value::Unknown,
             };
             let value = if *sensitive && value != Value::Unknown {
+                crate::mask::scalar_texts(&value, &mut self.secrets);
                 Value::sensitive(value)
             } else {
                 value
@@ -166,6 +180,24 @@ impl Loader {
         if module_path.is_empty() {
             for (file, block) in &blocks.terraform {
                 self.backend_from(&parsed[*file], block);
+            }
+            // `import` blocks are only valid in the root module.
+            for (file, block) in &blocks.imports {
+                let file = &parsed[*file];
+                let body: hcl::Body = block.body.clone().into();
+                let to = body
+                    .attributes()
+                    .find(|a| a.key.as_str() == "to")
+                    .and_then(|a| address_of(&a.expr));
+                if let Some(to) = to {
+                    self.imports.push(crate::model::desired::ConfiguredImport {
+                        to,
+                        source: SourceLocation {
+                            file: file.rel.clone(),
+                            line: block.span().map_or(1, |s| file.line_of(s.start)),
+                        },
+                    });
+                }
             }
         }
 
@@ -371,6 +403,35 @@ impl Loader {
     }
 }
 
+/// An `import` block's `to` (a reference such as `aws_iam_role.rogue`,
+/// `aws_instance.web["a"]` or `module.app.aws_vpc.main[0]`) as terraform prints the address;
+/// `None` for anything else (a `for_each` import's `each.key` index, say).
+fn address_of(expr: &Expression) -> Option<String> {
+    use hcl::expr::TraversalOperator as Op;
+    let Expression::Traversal(t) = expr else {
+        return None;
+    };
+    let Expression::Variable(root) = &t.expr else {
+        return None;
+    };
+    let mut out = root.as_str().to_string();
+    for op in &t.operators {
+        match op {
+            Op::GetAttr(id) => {
+                out.push('.');
+                out.push_str(id.as_str());
+            }
+            Op::Index(Expression::Number(n)) => out.push_str(&format!("[{n}]")),
+            Op::LegacyIndex(n) => out.push_str(&format!("[{n}]")),
+            Op::Index(Expression::String(s)) => {
+                out.push_str(&format!("[{}]", serde_json::Value::from(s.as_str())))
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
 /// Sorts a module's top-level blocks into what the loader needs.
 fn collect(blocks: &mut ModuleBlocks, file: usize, body: &edit::Body) {
     for block in body.blocks() {
@@ -405,6 +466,7 @@ fn collect(blocks: &mut ModuleBlocks, file: usize, body: &edit::Body) {
             ("data", [_, _]) => blocks.resources.push((Mode::Data, file, block.clone())),
             ("module", [_]) => blocks.modules.push((file, block.clone())),
             ("terraform", []) => blocks.terraform.push((file, block.clone())),
+            ("import", []) => blocks.imports.push((file, block.clone())),
             _ => {}
         }
     }

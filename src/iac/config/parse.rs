@@ -149,16 +149,39 @@ pub(super) fn syntax_error(rel: &str, text: &str, offset: usize, message: &str) 
     let line = text[..line_start].matches('\n').count() + 1;
     let column = text[line_start..offset].chars().count() + 1;
     let len = token_len(&text[offset..]);
-    let (message, label) = describe(message);
+    let (message, _) = describe(message);
     Error::ConfigSyntax {
         path: rel.to_string(),
         line,
         column,
         message,
-        src: NamedSource::new(rel, text.to_string()),
+        token: shown_token(text, line_start, offset, len),
         span: SourceSpan::new(offset.into(), len),
-        label,
     }
+}
+
+/// The token at `offset` as a syntax error may show it: `None` when it may be (part of) a
+/// string literal: inside quotes on its line, a quote itself, after a heredoc opener
+/// anywhere before it, or anything but plain syntax characters.
+fn shown_token(text: &str, line_start: usize, offset: usize, len: usize) -> Option<String> {
+    let token = text.get(offset..offset + len)?;
+    if token.is_empty() || token.chars().count() > 40 {
+        return None;
+    }
+    let mut inside = false;
+    let mut escaped = false;
+    for c in text[line_start..offset].chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if inside => escaped = true,
+            '"' => inside = !inside,
+            _ => {}
+        }
+    }
+    let plain = token
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_-.{}[]()=,:+*/!<>?%&|".contains(c));
+    (!inside && plain && !text[..offset].contains("<<")).then(|| token.to_string())
 }
 
 fn floor_char_boundary(text: &str, mut i: usize) -> usize {

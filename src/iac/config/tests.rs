@@ -379,6 +379,60 @@ fn syntax_error_after_a_duplicate_key_points_into_the_file_as_written() {
     assert_eq!(span.offset(), "x = { a = 1, a = 2 }\ny = [1 ".len());
 }
 
+/// A syntax error names the place and, outside a string literal, the token; never the lines
+/// around it, where a secret may be.
+#[test]
+fn syntax_errors_never_show_a_secret() {
+    const SECRET: &str = "hunter2-Zx9Qp";
+    for (file, text, token) in [
+        (
+            "terraform.tfvars",
+            format!("db_password = \"{SECRET}\"\nb = [1 2]\n"),
+            Some("2"),
+        ),
+        (
+            "terraform.tfvars",
+            format!("db_password = \"{SECRET}\n"),
+            None,
+        ),
+        (
+            "terraform.tfvars",
+            format!("db_password = \"{SECRET}\" oops\n"),
+            Some("oops"),
+        ),
+        (
+            "terraform.tfvars",
+            format!("x = <<EOT\n{SECRET} \"\nEOT\ny = [1 2]\n"),
+            None,
+        ),
+        (
+            "main.tf",
+            format!("locals {{\n  p = \"{SECRET}\"\n  q = {{ a = 1 b = 2 }}\n}}\n"),
+            Some("b"),
+        ),
+    ] {
+        let mut files = vec![("main.tf", "variable \"db_password\" {}\nvariable \"b\" {}\nvariable \"x\" {}\nvariable \"y\" {}\n".to_string())];
+        if file == "main.tf" {
+            files[0].1 = text.clone();
+        } else {
+            files.push((file, text.clone()));
+        }
+        let refs: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        let dir = dir_with(&refs);
+        let err = load_config(dir.path()).expect_err("refused");
+        let Error::ConfigSyntax { token: t, path, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(path, file);
+        let shown = render(&err);
+        assert!(!shown.contains(SECRET), "{text}: {shown}");
+        assert!(!format!("{err:?}").contains(SECRET), "{text}");
+        if let Some(tok) = token {
+            assert_eq!(t.as_deref(), Some(tok), "{text}: {shown}");
+        }
+    }
+}
+
 #[test]
 fn syntax_error_in_tfvars() {
     let dir = dir_with(&[

@@ -190,6 +190,38 @@ pub(crate) fn query_action(body: &[u8]) -> Option<String> {
 /// Where a gap's reason names the endpoint it could not reach; [`name_endpoints`] fills it in
 /// with the URL the call was sent to.
 const ENDPOINT: &str = "{endpoint}";
+/// Where a gap's reason names the host it could not resolve (the endpoint's host name).
+const HOST: &str = "{host}";
+
+/// How a connection to an endpoint failed, read from the SDK's connector error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionFailure {
+    /// The host name did not resolve (a region that does not exist, no DNS, no network).
+    NotResolved,
+    /// Nothing listens at that address and port.
+    Refused,
+    /// The peer dropped the connection.
+    Reset,
+    /// Any other I/O failure while connecting or sending.
+    Other,
+}
+
+impl ConnectionFailure {
+    /// Classifies a connector (dispatch) error by its source chain: a DNS lookup failure (the
+    /// SDK's own resolver error, or the HTTP client's `dns error`), else the I/O error kind.
+    pub fn of(err: &(dyn std::error::Error + 'static)) -> ConnectionFailure {
+        if find_in_chain::<aws_smithy_runtime_api::client::dns::ResolveDnsError>(err).is_some()
+            || chain_mentions(err, "dns error")
+        {
+            return ConnectionFailure::NotResolved;
+        }
+        match find_in_chain::<std::io::Error>(err).map(|e| e.kind()) {
+            Some(std::io::ErrorKind::ConnectionRefused) => ConnectionFailure::Refused,
+            Some(std::io::ErrorKind::ConnectionReset) => ConnectionFailure::Reset,
+            _ => ConnectionFailure::Other,
+        }
+    }
+}
 
 /// Why a call failed, in two registers: [`Failure::sentence`] for the person who must act on it
 /// (what went wrong and what to do), and `detail`, the SDK's own account of the error with its
@@ -215,7 +247,7 @@ enum FailureKind {
     /// Still throttled after every retry.
     Throttled { code: String },
     /// Nothing answered at the endpoint (connection refused, DNS, reset).
-    Unreachable { why: &'static str },
+    Unreachable(ConnectionFailure),
     /// No answer in time (connect or attempt timeout).
     Timeout,
     /// An answer that could not be read.
@@ -276,9 +308,18 @@ impl Failure {
             FailureKind::Throttled { code } => format!(
                 "throttled: AWS answered {code} to {what} through every retry; run the scan again later"
             ),
-            FailureKind::Unreachable { why } => {
-                format!("endpoint unreachable: {ENDPOINT} ({why})")
+            FailureKind::Unreachable(ConnectionFailure::NotResolved) => format!(
+                "could not resolve {HOST}: check the region's name, the network and DNS, or AWS_ENDPOINT_URL"
+            ),
+            FailureKind::Unreachable(ConnectionFailure::Refused) => format!(
+                "connection refused at {ENDPOINT}: nothing listens there; check AWS_ENDPOINT_URL, a proxy or a firewall"
+            ),
+            FailureKind::Unreachable(ConnectionFailure::Reset) => {
+                format!("connection reset by {ENDPOINT}: check the network or a proxy")
             }
+            FailureKind::Unreachable(ConnectionFailure::Other) => format!(
+                "could not connect to {ENDPOINT}: check the network, a proxy or AWS_ENDPOINT_URL"
+            ),
             FailureKind::Timeout => format!("timeout: {ENDPOINT} did not answer {what} in time"),
             FailureKind::BadResponse => {
                 format!("unreadable answer from {ENDPOINT} to {what}")
@@ -368,14 +409,7 @@ where
             if dispatch.is_timeout() {
                 FailureKind::Timeout
             } else if dispatch.is_io() {
-                FailureKind::Unreachable {
-                    why: match find_in_chain::<std::io::Error>(err).map(|e| e.kind()) {
-                        Some(std::io::ErrorKind::ConnectionRefused) => "connection refused",
-                        Some(std::io::ErrorKind::ConnectionReset) => "connection reset",
-                        _ if chain_mentions(err, "dns error") => "name not resolved",
-                        _ => "connection failed",
-                    },
-                }
+                FailureKind::Unreachable(ConnectionFailure::of(err))
             } else {
                 // Endpoint resolution (no region), a bad configuration: say it in the
                 // innermost error's own words, which are short, and keep the chain as detail.
@@ -446,26 +480,48 @@ pub fn gap(
     }
 }
 
-/// Puts the URL each service was called at into the reasons that name an endpoint (the
-/// ledger saw every request go out), or `the ec2 endpoint` when no request went out.
+/// Puts the URL each service was called at (or its host name) into the reasons that name an
+/// endpoint (the ledger saw every request go out), or `the ec2 endpoint` when no request went
+/// out.
 pub fn name_endpoints(gaps: &mut [Gap], ledger: &CallLedger) {
     for g in gaps.iter_mut() {
-        if g.reason.contains(ENDPOINT) {
-            let url = ledger
-                .endpoint(&g.service, g.region.as_deref())
-                .unwrap_or_else(|| format!("the {} endpoint", g.service));
-            g.reason = g.reason.replace(ENDPOINT, &url);
+        if g.reason.contains(ENDPOINT) || g.reason.contains(HOST) {
+            let url = ledger.endpoint(&g.service, g.region.as_deref());
+            let fallback = format!("the {} endpoint", g.service);
+            let host = url.as_deref().map_or(fallback.clone(), host_of);
+            let url = url.unwrap_or(fallback);
+            g.reason = g.reason.replace(ENDPOINT, &url).replace(HOST, &host);
         }
     }
 }
 
-/// Connection refused is not retried: nothing listens there, and a dead endpoint should be
-/// reported in a second, not after ten backed-off attempts. Every other transient error, and
-/// throttling above all, is still retried by the SDK's own classifiers.
-#[derive(Debug, Default)]
-pub struct RefusedIsFinal;
+/// The host name of `scheme://host:port`.
+fn host_of(endpoint: &str) -> String {
+    let after_scheme = endpoint.find("://").map_or(0, |i| i + 3);
+    let authority = &endpoint[after_scheme..];
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    match authority.strip_prefix('[') {
+        // An IPv6 literal: up to its closing bracket.
+        Some(v6) => v6.split(']').next().unwrap_or(v6).to_string(),
+        None => authority.split(':').next().unwrap_or(authority).to_string(),
+    }
+}
 
-impl ClassifyRetry for RefusedIsFinal {
+/// Connection failures that retrying cannot mend are not retried ten times:
+/// - connection refused is final: nothing listens there, and a dead endpoint is reported in a
+///   second, not after ten backed-off attempts;
+/// - a name that does not resolve (a region that does not exist, no DNS) is tried once more,
+///   once per client (one endpoint): a resolver's hiccup passes, a wrong name does not, and
+///   every later call to that endpoint fails at once.
+///
+/// Every other transient error, and throttling above all, is still retried by the SDK's own
+/// classifiers. Build one per client: the DNS retry is counted per instance.
+#[derive(Debug, Default)]
+pub struct ConnectionFailuresAreFinal {
+    dns_retried: std::sync::atomic::AtomicBool,
+}
+
+impl ClassifyRetry for ConnectionFailuresAreFinal {
     fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
         let Some(Err(error)) = ctx.output_or_error() else {
             return RetryAction::NoActionIndicated;
@@ -473,22 +529,32 @@ impl ClassifyRetry for RefusedIsFinal {
         let Some(connector) = error.as_connector_error() else {
             return RetryAction::NoActionIndicated;
         };
-        let refused = connector.is_io()
-            && find_in_chain::<std::io::Error>(connector)
-                .is_some_and(|e| e.kind() == std::io::ErrorKind::ConnectionRefused);
-        if refused {
-            RetryAction::RetryForbidden
-        } else {
-            RetryAction::NoActionIndicated
+        if !connector.is_io() {
+            return RetryAction::NoActionIndicated;
+        }
+        match ConnectionFailure::of(connector) {
+            ConnectionFailure::Refused => RetryAction::RetryForbidden,
+            ConnectionFailure::NotResolved => {
+                if self
+                    .dns_retried
+                    .swap(true, std::sync::atomic::Ordering::AcqRel)
+                {
+                    RetryAction::RetryForbidden
+                } else {
+                    // The first: the SDK's transient-error classifier retries it.
+                    RetryAction::NoActionIndicated
+                }
+            }
+            ConnectionFailure::Reset | ConnectionFailure::Other => RetryAction::NoActionIndicated,
         }
     }
 
     fn name(&self) -> &'static str {
-        "driftgate: connection refused is final"
+        "driftgate: connection refused and unresolvable names are final"
     }
 
     fn priority(&self) -> RetryClassifierPriority {
-        // After the SDK's transient-error classifier, which would retry it.
+        // After the SDK's transient-error classifier, which would retry them.
         RetryClassifierPriority::run_after(RetryClassifierPriority::transient_error_classifier())
     }
 }
@@ -625,9 +691,12 @@ mod tests {
             failure_reason(&err),
         )];
         name_endpoints(&mut gaps, &ledger);
-        assert_eq!(
-            gaps[0].reason,
-            "endpoint unreachable: http://127.0.0.1:4566 (connection refused)"
+        assert!(
+            gaps[0]
+                .reason
+                .starts_with("connection refused at http://127.0.0.1:4566: nothing listens there"),
+            "{}",
+            gaps[0].reason
         );
         // No request went out: the reason still reads.
         let mut gaps = vec![gap(
@@ -638,10 +707,109 @@ mod tests {
             failure_reason(&err),
         )];
         name_endpoints(&mut gaps, &ledger);
-        assert_eq!(
-            gaps[0].reason,
-            "endpoint unreachable: the ec2 endpoint (connection refused)"
+        assert!(
+            gaps[0]
+                .reason
+                .starts_with("connection refused at the ec2 endpoint: "),
+            "{}",
+            gaps[0].reason
         );
+    }
+
+    /// A connector error as the HTTP client reports a failed DNS lookup (hyper-util's
+    /// `ConnectError("dns error", io::Error)`, or the SDK's own resolver error).
+    fn dns_failure() -> ConnectorError {
+        #[derive(Debug)]
+        struct ConnectError(std::io::Error);
+        impl std::fmt::Display for ConnectError {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("dns error")
+            }
+        }
+        impl std::error::Error for ConnectError {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        ConnectorError::io(Box::new(ConnectError(std::io::Error::other(
+            "failed to lookup address information: Name or service not known",
+        ))))
+    }
+
+    #[test]
+    fn an_unresolvable_name_names_the_host() {
+        let err: SdkErr = SdkError::dispatch_failure(dns_failure());
+        let ledger = CallLedger::default();
+        ledger.saw_endpoint(
+            "ec2",
+            Some("us-east-11"),
+            endpoint_of("https://ec2.us-east-11.amazonaws.com/?Action=DescribeVpcs"),
+        );
+        let mut gaps = vec![gap(
+            "ec2",
+            Some("us-east-11"),
+            "DescribeVpcs",
+            &["aws_vpc"],
+            failure_reason(&err),
+        )];
+        name_endpoints(&mut gaps, &ledger);
+        assert!(
+            gaps[0]
+                .reason
+                .starts_with("could not resolve ec2.us-east-11.amazonaws.com: "),
+            "{}",
+            gaps[0].reason
+        );
+        let resolver = aws_smithy_runtime_api::client::dns::ResolveDnsError::new("NXDOMAIN");
+        assert_eq!(
+            ConnectionFailure::of(&ConnectorError::io(Box::new(resolver))),
+            ConnectionFailure::NotResolved
+        );
+        assert_eq!(host_of("http://[::1]:5000"), "::1");
+        assert_eq!(host_of("http://localhost"), "localhost");
+    }
+
+    fn classify_with(c: &ConnectionFailuresAreFinal, error: ConnectorError) -> RetryAction {
+        use aws_smithy_runtime_api::client::orchestrator::OrchestratorError;
+        let mut ctx = InterceptorContext::new(
+            aws_smithy_runtime_api::client::interceptors::context::Input::erase(()),
+        );
+        ctx.set_output_or_error(Err(OrchestratorError::connector(error)));
+        c.classify_retry(&ctx)
+    }
+
+    #[test]
+    fn refused_is_final_and_an_unresolvable_name_is_tried_once_more() {
+        let refused = || {
+            ConnectorError::io(Box::new(std::io::Error::from(
+                std::io::ErrorKind::ConnectionRefused,
+            )))
+        };
+        let c = ConnectionFailuresAreFinal::default();
+        assert_eq!(classify_with(&c, refused()), RetryAction::RetryForbidden);
+        assert_eq!(classify_with(&c, refused()), RetryAction::RetryForbidden);
+        // DNS: the first failure is left to the SDK (one retry), every later one is final.
+        let c = ConnectionFailuresAreFinal::default();
+        assert_eq!(
+            classify_with(&c, dns_failure()),
+            RetryAction::NoActionIndicated
+        );
+        assert_eq!(
+            classify_with(&c, dns_failure()),
+            RetryAction::RetryForbidden
+        );
+        assert_eq!(
+            classify_with(&c, dns_failure()),
+            RetryAction::RetryForbidden
+        );
+        // A reset or a timeout is still retried by the SDK.
+        let reset = ConnectorError::io(Box::new(std::io::Error::from(
+            std::io::ErrorKind::ConnectionReset,
+        )));
+        assert_eq!(classify_with(&c, reset), RetryAction::NoActionIndicated);
+        let timeout =
+            ConnectorError::timeout(Box::new(std::io::Error::from(std::io::ErrorKind::TimedOut)));
+        assert_eq!(classify_with(&c, timeout), RetryAction::NoActionIndicated);
     }
 
     #[test]

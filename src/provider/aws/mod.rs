@@ -21,6 +21,7 @@ pub mod calls;
 pub mod ec2;
 pub mod iam;
 pub mod pace;
+pub mod regions;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -171,17 +172,37 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// One attempt of one call; pages of 1000 objects answer well within this.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The standard AWS chain (env, shared config/credentials, profiles, SSO, IMDS); `region`
-/// overrides. `AWS_ENDPOINT_URL` (and `AWS_ENDPOINT_URL_EC2` / `_IAM`) are honoured by the SDK
-/// itself. Adds [`default_retry_config`] and the timeouts above.
-pub async fn load_sdk_config(region: Option<&str>) -> SdkConfig {
+/// The standard AWS chain (env, shared config/credentials, profiles, SSO, IMDS); the first of
+/// `asked` (`--region`) overrides its region. `AWS_ENDPOINT_URL` (and `AWS_ENDPOINT_URL_EC2` /
+/// `_IAM`) are honoured by the SDK itself. Adds [`default_retry_config`] and the timeouts
+/// above.
+///
+/// The regions the user named (`asked`, else the configured one) are checked against the SDK's
+/// partitions ([`regions::check`]) before anything is called: a typo is a usage error, not a
+/// minute of failing calls. A custom EC2 endpoint accepts any region.
+pub async fn load_sdk_config(asked: &[String]) -> crate::error::Result<SdkConfig> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(default_retry_config())
         .timeout_config(default_timeouts());
-    if let Some(region) = region {
+    if let Some(region) = asked.first() {
         loader = loader.region(Region::new(region.to_string()));
     }
-    loader.load().await
+    let sdk = loader.load().await;
+    let configured = match asked {
+        [] => sdk.region().map(|r| r.to_string()),
+        _ => None,
+    };
+    let named = asked
+        .iter()
+        .map(|r| (r.as_str(), "--region"))
+        .chain(configured.as_deref().map(|r| {
+            (
+                r,
+                "the configured region: AWS_REGION, AWS_DEFAULT_REGION or the profile's `region`",
+            )
+        }));
+    regions::check(named, endpoint_url(&sdk, "EC2").is_some())?;
+    Ok(sdk)
 }
 
 /// The ARN of the caller (STS GetCallerIdentity), for the plan's author; `None` when STS
@@ -237,7 +258,7 @@ fn ec2_client(sdk: &SdkConfig, region: &str, ledger: &CallLedger) -> aws_sdk_ec2
         .region(Region::new(region.to_string()))
         .retry_config(retry_config(sdk))
         .retry_partition(RetryPartition::new(format!("driftgate-ec2-{region}")))
-        .retry_classifier(calls::RefusedIsFinal)
+        .retry_classifier(calls::ConnectionFailuresAreFinal::default())
         .timeout_config(timeout_config(sdk))
         .interceptor(ledger.interceptor("ec2", Some(region)))
         .build();
@@ -248,7 +269,7 @@ fn iam_client(sdk: &SdkConfig, ledger: &CallLedger) -> aws_sdk_iam::Client {
     let mut builder = aws_sdk_iam::config::Builder::from(sdk)
         .retry_config(retry_config(sdk))
         .retry_partition(RetryPartition::new("driftgate-iam"))
-        .retry_classifier(calls::RefusedIsFinal)
+        .retry_classifier(calls::ConnectionFailuresAreFinal::default())
         .timeout_config(timeout_config(sdk))
         .interceptor(ledger.interceptor("iam", None));
     // IAM is global; its endpoint resolves from any region of the partition, but it needs one.

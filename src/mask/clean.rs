@@ -1,0 +1,168 @@
+//! Text that someone else wrote (the plan's actor and reasons, file and resource names, tags,
+//! a state's source) on its way to a terminal or a chat: it must not be able to move the
+//! cursor, erase a line, set a hyperlink or a title, hide text, forge a line, or reorder what
+//! follows it.
+//!
+//! - [`clean`]: one line. Escape sequences (CSI, OSC, DCS, ... in their 7-bit `ESC` and
+//!   8-bit C1 forms) are removed whole; a line break or tab becomes a space; every other
+//!   control character (C0, DEL, C1) and every bidirectional or invisible formatting
+//!   character (U+200B-U+200F, U+202A-U+202E, U+2060-U+2064, U+2066-U+2069, U+FEFF) is removed.
+//! - [`clean_text`]: many lines: the same, keeping `\n`.
+//! - [`clean_output`]: what `render::emit` prints: [`clean_text`], keeping only the color
+//!   sequences driftgate's own table writes (`ESC [ n m` with `n` one of its color codes).
+
+/// The SGR parameters driftgate's table writes (bold, dim, reset, its colors).
+const OWN_SGR: &[&str] = &["0", "1", "2", "1;31", "31", "32", "33", "35", "36"];
+
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{FEFF}')
+}
+
+/// Removes escape sequences and controls; `keep_newlines` keeps `\n`; `keep_colors` keeps
+/// driftgate's own color sequences.
+fn scrub(s: &str, keep_newlines: bool, keep_colors: bool) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        // The introducer of a sequence, in its 7-bit (`ESC x`) or 8-bit (C1) form.
+        let (kind, body) = match c {
+            '\u{1b}' => match chars.get(i + 1) {
+                Some('[') => (Some('['), i + 2),
+                Some(']' | 'P' | 'X' | '^' | '_') => (Some(']'), i + 2),
+                Some(_) => (Some('e'), i + 1),
+                None => (Some('e'), i + 1),
+            },
+            '\u{9b}' => (Some('['), i + 1),
+            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => (Some(']'), i + 1),
+            _ => (None, i),
+        };
+        match kind {
+            Some('[') => {
+                // CSI: parameters 0x30-0x3F, intermediates 0x20-0x2F, one final 0x40-0x7E.
+                let mut j = body;
+                while j < chars.len() && ('\u{30}'..='\u{3f}').contains(&chars[j]) {
+                    j += 1;
+                }
+                let params: String = chars[body..j].iter().collect();
+                while j < chars.len() && ('\u{20}'..='\u{2f}').contains(&chars[j]) {
+                    j += 1;
+                }
+                let end = if j < chars.len() && ('\u{40}'..='\u{7e}').contains(&chars[j]) {
+                    j + 1
+                } else {
+                    j
+                };
+                if keep_colors
+                    && c == '\u{1b}'
+                    && end == j + 1
+                    && chars[j] == 'm'
+                    && j == body + params.chars().count()
+                    && OWN_SGR.contains(&params.as_str())
+                {
+                    out.push_str(&format!("\u{1b}[{params}m"));
+                }
+                i = end;
+            }
+            Some(']') => {
+                // A string sequence (OSC, DCS, SOS, PM, APC): up to BEL, ST (`ESC \`, 0x9C).
+                let mut j = body;
+                loop {
+                    match chars.get(j) {
+                        None => break,
+                        Some('\u{7}') | Some('\u{9c}') => {
+                            j += 1;
+                            break;
+                        }
+                        Some('\u{1b}') if chars.get(j + 1) == Some(&'\\') => {
+                            j += 2;
+                            break;
+                        }
+                        Some(_) => j += 1,
+                    }
+                }
+                i = j;
+            }
+            Some(_) => {
+                // `ESC x` (and its intermediates): dropped with the character it introduces.
+                let mut j = body;
+                while j < chars.len() && ('\u{20}'..='\u{2f}').contains(&chars[j]) {
+                    j += 1;
+                }
+                if j < chars.len() && ('\u{30}'..='\u{7e}').contains(&chars[j]) {
+                    j += 1;
+                }
+                i = j;
+            }
+            None => {
+                match c {
+                    '\n' if keep_newlines => out.push('\n'),
+                    '\n' | '\r' | '\t' => out.push(' '),
+                    c if c.is_control() || invisible(c) => {}
+                    c => out.push(c),
+                }
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// One line of someone else's text, safe for a terminal or a chat (see the module docs).
+pub fn clean(s: &str) -> String {
+    scrub(s, false, false)
+}
+
+/// Many lines of text, safe for a terminal: [`clean`] line by line.
+pub fn clean_text(s: &str) -> String {
+    scrub(s, true, false)
+}
+
+/// What driftgate prints: [`clean_text`], keeping the color sequences it writes itself.
+pub fn clean_output(s: &str) -> String {
+    scrub(s, true, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_and_controls_are_removed() {
+        // Erase the line, go up one: the classic way to hide a planned call.
+        assert_eq!(clean("a\u{1b}[2K\u{1b}[1Ab"), "ab");
+        // A hyperlink (OSC 8) and a window title, terminated by ST and by BEL.
+        assert_eq!(
+            clean("x\u{1b}]8;;http://evil\u{1b}\\link\u{1b}]8;;\u{1b}\\y"),
+            "xlinky"
+        );
+        assert_eq!(clean("\u{1b}]0;title\u{7}z"), "z");
+        // 8-bit CSI, a lone ESC at the end, DEL, NUL, a bidi override.
+        assert_eq!(clean("p\u{9b}31mq\u{7f}\u{0}\u{202e}r\u{1b}"), "pqr");
+        // Line breaks cannot forge a line.
+        assert_eq!(
+            clean("bob\nApproved by alice\r\tx"),
+            "bob Approved by alice  x"
+        );
+        assert_eq!(clean_text("one\ntwo\u{1b}[8m"), "one\ntwo");
+        // Plain text and non-ASCII letters stay.
+        assert_eq!(
+            clean("dg-fix-app é ✓ (sensitive)"),
+            "dg-fix-app é ✓ (sensitive)"
+        );
+    }
+
+    #[test]
+    fn only_driftgate_s_own_colors_survive_output() {
+        assert_eq!(
+            clean_output("\u{1b}[1;31mcritical\u{1b}[0m \u{1b}[8mhidden\u{1b}[7m \u{1b}[2J"),
+            "\u{1b}[1;31mcritical\u{1b}[0m hidden "
+        );
+    }
+}
