@@ -746,4 +746,27 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+
+    // ---- trust root -------------------------------------------------------------------------
+    #[error("the trust root `{location}` is refused: {reason}")]
+    #[diagnostic(
+        code(driftgate::trust::root),
+        help(
+            "DRIFTGATE_TRUST_ROOT names the root, DRIFTGATE_TRUST_ROOT_SHA256 (or _ADMINS) pins it; `driftgate trust show FILE` says what is wrong with a root (docs/approvals.md)"
+        )
+    )]
+    TrustRoot { location: String, reason: String },
+
+    #[error("refused under the pinned trust root: {reason}")]
+    #[diagnostic(code(driftgate::trust::refused))]
+    TrustRefused { reason: String },
+
+    #[error("`{path}`: {reason}")]
+    #[diagnostic(
+        code(driftgate::trust::file),
+        help(
+            "`driftgate trust init --out FILE --admin NAME=ed25519:... --threshold M` makes a root"
+        )
+    )]
+    TrustFile { path: String, reason: String },
 }

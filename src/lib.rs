@@ -32,5 +32,6 @@ pub mod render;
 pub mod report;
 pub mod spec;
 pub mod store;
+pub mod trust;
 
 pub use error::{Error, Result};

@@ -26,6 +26,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("notify", 4),
     ("plan", 4),
     ("policy", 4),
+    ("trust", 4),
     // Providers, readers and renderers: beside the features, over the core.
     ("provider", 4),
     ("iac", 4),
@@ -64,6 +65,13 @@ const REMAINING: &[(&str, &str, &str)] = &[
     // to one AWS-client module beneath them.
     ("store", "provider", "store.rs"),
     ("store", "iac", "store.rs"),
+    // The trust root (issue 16) holds approvers' keys (approval's key type), checks that the
+    // policy's rules do not lower its own, and binds a plan's author signature; apply asks it
+    // who may approve. Its minimums could reach the features as data instead.
+    ("trust", "approval", "trust/mod.rs"),
+    ("trust", "plan", "trust/mod.rs"),
+    ("trust", "policy", "trust/mod.rs"),
+    ("apply", "trust", "apply/mod.rs"),
     // apply's AWS clients share the provider's classifier of connection failures.
     ("apply", "provider", "apply/aws.rs"),
     // policy/file.rs parses every block of driftgate.hcl straight into other features' types

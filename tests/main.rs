@@ -5,6 +5,7 @@ mod support;
 
 mod apply;
 mod approvals;
+mod attacks_trust;
 mod audit;
 mod build;
 mod cli;

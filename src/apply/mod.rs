@@ -41,6 +41,9 @@ pub enum Refusal {
     /// Planned actions that the policy's guardrails block (the plan predates the guardrail,
     /// or was edited and sealed again).
     Guardrail(Vec<String>),
+    /// The pinned trust root refuses: the plan's author is not bound, the policy lowers what
+    /// the root requires, or the root itself does not verify.
+    Trust(String),
 }
 
 impl Refusal {
@@ -94,6 +97,7 @@ impl std::fmt::Display for Refusal {
                 "a guardrail of the policy blocks planned actions ({}); plan again",
                 what.join("; ")
             ),
+            Refusal::Trust(why) => write!(f, "trust root: {why}"),
             Refusal::ApprovalsRequired { required } => write!(
                 f,
                 "the plan token alone is not enough: the policy requires {required} signed approvals by approvers other than the plan's author (`driftgate approve PLAN --key KEY`)"
@@ -238,6 +242,13 @@ pub fn changed_inputs(planned: &Inputs, now: &Inputs) -> Vec<String> {
     if planned.policy != now.policy {
         out.push("the policy file changed".into());
     }
+    if planned.trust_root != now.trust_root {
+        out.push(match (&planned.trust_root, &now.trust_root) {
+            (None, _) => "the plan was made without the trust root pinned now".into(),
+            (Some(_), None) => "the plan was made under a trust root that is not pinned now".into(),
+            _ => "the trust root changed".into(),
+        });
+    }
     out
 }
 
@@ -340,6 +351,19 @@ pub struct Consent<'a> {
     pub given: &'a [String],
     pub rule: Option<&'a ApprovalRule>,
     pub now: time::OffsetDateTime,
+    /// The pinned trust root and who applies, when a root is pinned: then the root decides
+    /// who counts (`trust::Root::check`), and the policy's rule can only add to it.
+    pub trust: Option<(&'a crate::trust::Root, &'a crate::trust::Applier)>,
+}
+
+impl Consent<'_> {
+    /// The approvals that count, or why they are not enough.
+    pub fn check(&self, plan: &Plan) -> Result<Vec<Accepted>, Denied> {
+        match self.trust {
+            Some((root, applier)) => root.check(plan, self.rule, self.given, applier, self.now),
+            None => approval::check(plan, self.rule, self.given, self.now),
+        }
+    }
 }
 
 /// Every check `apply` makes before it changes anything. `consent` is `--approve` and the
@@ -352,8 +376,10 @@ pub fn verify(
     inputs_now: &Inputs,
     fresh: &[Action],
 ) -> Result<VerifiedPlan, Refusal> {
-    let approvals =
-        approval::check(&plan, consent.rule, consent.given, consent.now).map_err(Refusal::of)?;
+    let approvals = consent.check(&plan).map_err(Refusal::of)?;
+    if let Some((root, _)) = consent.trust {
+        root.check_author(&plan).map_err(Refusal::Trust)?;
+    }
     let changed = changed_inputs(&plan.inputs, inputs_now);
     if !changed.is_empty() {
         return Err(Refusal::InputsChanged(changed));

@@ -82,16 +82,12 @@ impl PublicKey {
         VerifyingKey::from_bytes(&self.0).ok()
     }
 
-    /// Verifies an Ed25519 signature over `domain` followed by `payload` (the audit log's
-    /// checkpoints use their own domain, so no approval can pass for one).
-    pub fn verify_domain(&self, domain: &[u8], payload: &[u8], signature: &[u8]) -> bool {
-        let Ok(sig) = <[u8; 64]>::try_from(signature) else {
-            return false;
-        };
+    /// Whether `signature` is this key's (strict Ed25519) over `domain` followed by `bytes`.
+    pub fn verifies(&self, domain: &[u8], bytes: &[u8], signature: &[u8; 64]) -> bool {
         let mut m = domain.to_vec();
-        m.extend_from_slice(payload);
+        m.extend_from_slice(bytes);
         self.verifying().is_some_and(|k| {
-            k.verify_strict(&m, &ed25519_dalek::Signature::from_bytes(&sig))
+            k.verify_strict(&m, &Signature::from_bytes(signature))
                 .is_ok()
         })
     }
@@ -217,19 +213,32 @@ impl KeyFile {
         Ok(KeyFile::from_seed(name, seed))
     }
 
-    /// Signs `domain` followed by `payload` (see [`PublicKey::verify_domain`]).
-    pub fn sign_domain(&self, domain: &[u8], payload: &[u8]) -> [u8; 64] {
+    /// Signs `domain` followed by `bytes` (a trust root, a plan's digest): each use has its own
+    /// domain, so no signature made for one can pass for another.
+    pub fn sign(&self, domain: &[u8], bytes: &[u8]) -> [u8; 64] {
         let mut m = domain.to_vec();
-        m.extend_from_slice(payload);
+        m.extend_from_slice(bytes);
         self.key.sign(&m).to_bytes()
     }
 
     /// Signs an approval of the plan with this digest until `expires`.
     pub fn approve(&self, plan_digest: &str, expires: time::OffsetDateTime) -> Approval {
+        self.approve_under(plan_digest, expires, None)
+    }
+
+    /// An approval that names the version of the trust root it was made under (`root`), when
+    /// one is pinned.
+    pub fn approve_under(
+        &self,
+        plan_digest: &str,
+        expires: time::OffsetDateTime,
+        root: Option<u64>,
+    ) -> Approval {
         let payload = Payload {
             approver: self.name.clone(),
             expires: crate::plan::wire::format_time(expires),
             plan: plan_digest.to_string(),
+            root,
         };
         let bytes = serde_json::to_vec(&payload).unwrap_or_default();
         let signature = self.key.sign(&signed_message(&bytes));
@@ -237,6 +246,7 @@ impl KeyFile {
             approver: payload.approver,
             plan: payload.plan,
             expires,
+            root: payload.root,
             payload: bytes,
             signature: signature.to_bytes(),
         }
@@ -255,6 +265,9 @@ struct Payload {
     approver: String,
     expires: String,
     plan: String,
+    /// The version of the trust root the approval was made under (absent without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    root: Option<u64>,
 }
 
 /// An approval token, parsed (its signature not yet verified: see [`Approval::verify`]).
@@ -264,6 +277,8 @@ pub struct Approval {
     /// The digest of the approved plan.
     pub plan: String,
     pub expires: time::OffsetDateTime,
+    /// The trust root version it names, if any.
+    pub root: Option<u64>,
     payload: Vec<u8>,
     signature: [u8; 64],
 }
@@ -310,6 +325,7 @@ impl Approval {
             approver: p.approver,
             plan: p.plan,
             expires,
+            root: p.root,
             payload,
             signature,
         })
@@ -344,6 +360,13 @@ pub enum Problem {
     SelfApproval,
     /// The approver approved twice.
     Duplicate,
+    /// Under a pinned trust root: the approver (name or key) is not in the root.
+    NotInRoot,
+    /// Under a pinned trust root: the approval names another root version (or none).
+    RootVersion { token: Option<u64>, root: u64 },
+    /// Under a pinned trust root: the one who runs `apply` is this approver (by AWS principal
+    /// or CI identity).
+    Applier,
 }
 
 impl fmt::Display for Problem {
@@ -364,6 +387,25 @@ impl fmt::Display for Problem {
                 "its approver is the plan's author: nobody approves their own plan"
             ),
             Problem::Duplicate => write!(f, "the same approver approved twice"),
+            Problem::NotInRoot => write!(
+                f,
+                "its approver is not in the pinned trust root (approvals count only from the root's keys)"
+            ),
+            Problem::RootVersion {
+                token: Some(t),
+                root,
+            } => write!(
+                f,
+                "it was made under trust root version {t}, the pinned root is version {root}: approve again"
+            ),
+            Problem::RootVersion { token: None, root } => write!(
+                f,
+                "it names no trust root, the pinned root is version {root}: approve again where the root is pinned"
+            ),
+            Problem::Applier => write!(
+                f,
+                "its approver is the one running `apply` (same AWS principal or CI identity): the applier's own approval never counts"
+            ),
         }
     }
 }

@@ -48,6 +48,7 @@ fn plan_by(author: &str, severity: Severity) -> Plan {
         Author {
             actor: author.into(),
             aws_caller_arn: Some("arn:aws:iam::123456789012:user/dave".into()),
+            ..Author::default()
         },
         NOW,
         time::Duration::hours(24),

@@ -81,7 +81,7 @@ impl Checkpoint {
             key: key.public().to_string(),
             sig: String::new(),
         };
-        c.sig = STANDARD.encode(key.sign_domain(DOMAIN, &c.payload()));
+        c.sig = STANDARD.encode(key.sign(DOMAIN, &c.payload()));
         c
     }
 
@@ -96,7 +96,7 @@ impl Checkpoint {
         let sig = STANDARD
             .decode(&self.sig)
             .map_err(|_| format!("the checkpoint of {} has no valid signature", self.time))?;
-        if !pinned.verify_domain(DOMAIN, &self.payload(), &sig) {
+        if !<[u8; 64]>::try_from(sig.as_slice()).is_ok_and(|s| pinned.verifies(DOMAIN, &self.payload(), &s)) {
             return Err(format!(
                 "the checkpoint of {} ({} entries) does not verify against the log key: forged or edited",
                 self.time, self.entries

@@ -63,6 +63,107 @@ pub enum Command {
     /// Sign an approval of a plan: shows the plan on stderr, prints the approval token alone
     /// on stdout (for `apply --approve`).
     Approve(ApproveArgs),
+    /// Manage a trust root (approvers, minimum approvals, admins M of N), kept outside the
+    /// repository and pinned by DRIFTGATE_TRUST_ROOT with DRIFTGATE_TRUST_ROOT_SHA256.
+    Trust(TrustArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    #[command(subcommand)]
+    pub command: TrustCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Write version 1 of a root (unsigned: admins sign it with `trust sign`).
+    Init {
+        /// The root file to write (never overwritten).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// An admin: NAME=ed25519:<base64> (the public line `keygen` prints). Repeat.
+        #[arg(long = "admin", value_name = "NAME=KEY", required = true)]
+        admins: Vec<String>,
+        /// How many admins must sign each version (M of N).
+        #[arg(long, value_name = "M", default_value_t = 1)]
+        threshold: usize,
+        /// How long the root stays valid: 90d, 365d.
+        #[arg(long, value_name = "DURATION", default_value = "365d", value_parser = parse_ttl)]
+        expires: time::Duration,
+        /// Minimum approvals of every plan with a planned action.
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        approvals: usize,
+        /// Where the audit log is, whatever --audit-log says.
+        #[arg(long = "root-audit-log", value_name = "FILE")]
+        root_audit_log: Option<String>,
+    },
+    /// Add (or replace) an approver: their public key and the identities they work as.
+    AddApprover {
+        #[arg(value_name = "ROOT")]
+        root: PathBuf,
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// ed25519:<base64>, as `keygen` prints it.
+        #[arg(long, value_name = "KEY")]
+        key: String,
+        /// An AWS principal ARN this person works as (an assumed-role session counts as its
+        /// role). Repeat.
+        #[arg(long = "aws-principal", value_name = "ARN")]
+        aws_principals: Vec<String>,
+        /// A CI identity: github:OWNER/REPO:LOGIN or gitlab:GROUP/PROJECT:LOGIN. Repeat.
+        #[arg(long = "ci-actor", value_name = "ID")]
+        ci_actors: Vec<String>,
+    },
+    /// Remove an approver.
+    RemoveApprover {
+        #[arg(value_name = "ROOT")]
+        root: PathBuf,
+        #[arg(long, value_name = "NAME")]
+        name: String,
+    },
+    /// Change minimum approvals, admins, threshold, expiry or the audit log.
+    Set {
+        #[arg(value_name = "ROOT")]
+        root: PathBuf,
+        /// Minimum approvals by default.
+        #[arg(long, value_name = "N")]
+        approvals: Option<usize>,
+        /// SEVERITY=N: the minimum for actions of this severity. Repeat.
+        #[arg(long = "severity", value_name = "SEVERITY=N")]
+        severity: Vec<String>,
+        /// GUARDRAIL=N: the minimum for actions this guardrail holds (the policy may not
+        /// relax it). Repeat.
+        #[arg(long = "guardrail", value_name = "NAME=N")]
+        guardrails: Vec<String>,
+        /// NAME=KEY: a new admin. Repeat.
+        #[arg(long = "add-admin", value_name = "NAME=KEY")]
+        add_admins: Vec<String>,
+        /// An admin to remove. Repeat.
+        #[arg(long = "remove-admin", value_name = "NAME")]
+        remove_admins: Vec<String>,
+        #[arg(long, value_name = "M")]
+        threshold: Option<usize>,
+        /// A new expiry, from now: 365d.
+        #[arg(long, value_name = "DURATION", value_parser = parse_ttl)]
+        expires: Option<time::Duration>,
+        /// Where the audit log is ("" removes it).
+        #[arg(long = "root-audit-log", value_name = "FILE")]
+        root_audit_log: Option<String>,
+    },
+    /// Add an admin's signature to the root's current version.
+    Sign {
+        #[arg(value_name = "ROOT")]
+        root: PathBuf,
+        /// The admin's private key (`driftgate keygen`).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+    },
+    /// Show a root: version, digest, expiry, whether enough admins signed it. Exit 1 when it
+    /// would be refused.
+    Show {
+        #[arg(value_name = "ROOT")]
+        root: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -202,6 +303,10 @@ pub struct ApplyArgs {
         hide_env_values = true
     )]
     pub applied_store: Option<String>,
+    /// Apply without a pinned trust root where CI is set (refused otherwise). Audited, and
+    /// printed in red.
+    #[arg(long)]
+    pub no_trust_root: bool,
 }
 
 /// Where `plan` and `apply` report (besides the policy's `notify` blocks).
@@ -473,6 +578,10 @@ pub struct PlanArgs {
     pub format: Format,
     #[command(flatten)]
     pub notify: NotifyArgs,
+    /// Sign the plan with this private key (`driftgate keygen`): its author is then the key.
+    /// Required under a pinned trust root (an approver's key of the root).
+    #[arg(long, value_name = "KEY")]
+    pub sign: Option<PathBuf>,
     /// Colors in the table: auto, always or never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -566,7 +675,95 @@ pub fn settings_from_env(color: ColorChoice, audit_log: Option<PathBuf>) -> Sett
         // Checked in `run` before any command starts; an invalid value never gets here.
         api_pace: api_pace().unwrap_or_default(),
         cwd,
+        ci,
+        ci_identity: crate::trust::identity::ci(&env),
+        os_user: crate::trust::identity::os_user(&env),
+        trust_pin: trust_pin(&env),
+        trust_root: None,
     }
+}
+
+/// The operation's request for `driftgate trust ...`.
+fn trust_request(c: TrustCommand) -> Result<ops::trust::TrustRequest, Error> {
+    use ops::trust::{Settable, TrustRequest, counts, pairs};
+    Ok(match c {
+        TrustCommand::Init {
+            out,
+            admins,
+            threshold,
+            expires,
+            approvals,
+            root_audit_log,
+        } => TrustRequest::Init {
+            out,
+            admins: pairs(&admins, "--admin")?,
+            threshold,
+            expires,
+            approvals,
+            audit_log: root_audit_log,
+        },
+        TrustCommand::AddApprover {
+            root,
+            name,
+            key,
+            aws_principals,
+            ci_actors,
+        } => TrustRequest::AddApprover {
+            root,
+            name,
+            key,
+            aws_principals,
+            ci_actors,
+        },
+        TrustCommand::RemoveApprover { root, name } => TrustRequest::RemoveApprover { root, name },
+        TrustCommand::Set {
+            root,
+            approvals,
+            severity,
+            guardrails,
+            add_admins,
+            remove_admins,
+            threshold,
+            expires,
+            root_audit_log,
+        } => TrustRequest::Set {
+            root,
+            change: Settable {
+                approvals,
+                severity: counts(&severity, "--severity")?,
+                guardrails: counts(&guardrails, "--guardrail")?,
+                add_admins: pairs(&add_admins, "--add-admin")?,
+                remove_admins,
+                threshold,
+                expires,
+                audit_log: root_audit_log,
+            },
+        },
+        TrustCommand::Sign { root, key } => TrustRequest::Sign { root, key },
+        TrustCommand::Show { root } => TrustRequest::Show { root },
+    })
+}
+
+/// DRIFTGATE_TRUST_ROOT (a path or `s3://bucket/key`) with DRIFTGATE_TRUST_ROOT_SHA256 and
+/// DRIFTGATE_TRUST_ROOT_ADMINS (fingerprints or keys, separated by commas or spaces).
+pub fn trust_pin(env: &dyn Fn(&str) -> Option<String>) -> Option<crate::trust::Pin> {
+    let set = |n: &str| {
+        env(n)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    Some(crate::trust::Pin {
+        location: set("DRIFTGATE_TRUST_ROOT")?,
+        sha256: set("DRIFTGATE_TRUST_ROOT_SHA256"),
+        admins: set("DRIFTGATE_TRUST_ROOT_ADMINS")
+            .map(|v| {
+                v.split([',', ' ', '\n'])
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
 }
 
 /// DRIFTGATE_API_PACE, parsed (unset: auto).
@@ -651,6 +848,7 @@ impl PlanArgs {
             format: self.format.into(),
             notify: self.notify.urls.clone(),
             notify_format: self.notify.notify_format,
+            sign: self.sign.clone(),
         }
     }
 }
@@ -805,11 +1003,13 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
             Some(RulesCommand::Explain { id }) => Some(id.as_str()),
         }),
         Command::Plan(args) => {
-            let settings = settings_from_env(args.color, audit_log.clone());
+            let mut settings = settings_from_env(args.color, audit_log.clone());
+            runtime.block_on(ops::trust::pinned(&mut settings, "plan"))?;
             runtime.block_on(ops::plan::run(&args.options(), &settings))
         }
         Command::Apply(args) => {
-            let settings = settings_from_env(ColorChoice::Never, audit_log);
+            let mut settings = settings_from_env(ColorChoice::Never, audit_log);
+            runtime.block_on(ops::trust::pinned(&mut settings, "apply"))?;
             let options = ops::apply::ApplyOptions {
                 plan: args.plan,
                 approve: args.approve,
@@ -825,7 +1025,7 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
                     .as_deref()
                     .map(crate::store::Location::parse)
                     .transpose()?,
-                ci: std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false"),
+                no_trust_root: args.no_trust_root,
             };
             runtime.block_on(ops::apply::run(&options, &settings))
         }
@@ -837,8 +1037,13 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
             };
             ops::approve::keygen(&options, &settings)
         }
-        Command::Approve(args) => {
+        Command::Trust(args) => {
             let settings = settings_from_env(ColorChoice::Never, audit_log);
+            ops::trust::run(&trust_request(args.command)?, &settings)
+        }
+        Command::Approve(args) => {
+            let mut settings = settings_from_env(ColorChoice::Never, audit_log);
+            runtime.block_on(ops::trust::pinned(&mut settings, "approve"))?;
             let options = ops::approve::ApproveOptions {
                 plan: args.plan,
                 key: args.key,

@@ -495,6 +495,9 @@ pub struct Inputs {
     /// Hex SHA-256 of the recorded observation the plan was made from (`--observed`); `None`
     /// when the plan was made from the live cloud.
     pub observation: Option<String>,
+    /// `sha256:<hex>` of the pinned trust root's file the plan was made under; `None` without
+    /// one. Apply under another root (or none) is refused.
+    pub trust_root: Option<String>,
 }
 
 /// Who made the plan.
@@ -504,6 +507,14 @@ pub struct Author {
     pub actor: String,
     /// The AWS caller identity (STS), when it was reachable.
     pub aws_caller_arn: Option<String>,
+    /// The CI's identity of who triggered the job (`github:OWNER/REPO:LOGIN`), when in CI.
+    pub ci: Option<String>,
+    /// The OS user (recorded, never trusted).
+    pub os_user: Option<String>,
+    /// The public key that signed the plan (`plan --sign KEY`): part of the digest.
+    pub key: Option<String>,
+    /// That key's signature over the digest: outside the digest (it signs it).
+    pub signature: Option<String>,
 }
 
 /// A remediation plan. `digest` is the SHA-256 of the canonical form of everything else

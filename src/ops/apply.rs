@@ -40,8 +40,8 @@ pub struct ApplyOptions {
     pub checkpoint: super::checkpoint::CheckpointOptions,
     /// `--applied-store`: where the applied markers and the lock live (default: `./.driftgate`).
     pub applied_store: Option<crate::store::Location>,
-    /// Running under CI (`CI=true`): a missing shared store is warned about.
-    pub ci: bool,
+    /// `--no-trust-root`: apply where CI is set without a pinned trust root (audited).
+    pub no_trust_root: bool,
 }
 
 fn action_ref(a: &Action) -> ActionRef {
@@ -157,7 +157,7 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
     let store = match &o.applied_store {
         Some(l) => l.clone(),
         None => {
-            if o.ci {
+            if settings.ci {
                 crate::render::notice::line(
                     "warning: no --applied-store (DRIFTGATE_APPLIED_STORE): the applied markers and the apply lock are in this checkout's .driftgate/ only, so another checkout can apply this plan again (docs/approvals.md)"
                 );
@@ -203,9 +203,12 @@ async fn execute(
     let origin = settings.audit_origin();
     let shown = super::display_path(&o.plan);
     let refuse_as = |plan: Option<&str>, refusal: Option<&Refusal>, reason: String| {
-        let mut e = Entry::new(&origin, "apply", Audited::Refused)
-            .reason(reason.clone())
-            .dry_run(o.dry_run);
+        let mut e = super::trust::details(
+            Entry::new(&origin, "apply", Audited::Refused)
+                .reason(reason.clone())
+                .dry_run(o.dry_run),
+            settings,
+        );
         if let Some(p) = plan {
             e = e.plan(p);
         }
@@ -236,6 +239,27 @@ async fn execute(
         Err(e) => return refuse(None, e.to_string()),
     };
     let digest = plan.digest.clone();
+    let root = settings.trust_root.clone();
+    if root.is_none() {
+        if settings.ci && !o.no_trust_root {
+            return refuse(
+                Some(&digest),
+                "CI is set and no trust root is pinned (DRIFTGATE_TRUST_ROOT with DRIFTGATE_TRUST_ROOT_SHA256 or _ADMINS): whoever edits the policy would choose the approvers. Pin a root, or pass --no-trust-root (audited)".into(),
+            );
+        }
+        if o.no_trust_root {
+            crate::render::notice::alarm(
+                "warning: applying WITHOUT a trust root (--no-trust-root): the approvers are whoever the policy file names",
+            );
+            log.append(
+                &Entry::new(&origin, "apply", Audited::Ok)
+                    .plan(&digest)
+                    .dry_run(o.dry_run)
+                    .reason("--no-trust-root: applying without a pinned trust root")
+                    .detail("no_trust_root", "true"),
+            )?;
+        }
+    }
     let holder = format!(
         "{} at {}",
         origin.actor,
@@ -258,12 +282,57 @@ async fn execute(
         let changed = Refusal::InputsChanged(vec!["the policy file changed".into()]);
         return refuse(Some(&digest), changed.to_string());
     }
+    // Under a pinned trust root: the policy adds to the root, never lowers it; the plan was
+    // made under this root and is signed by a key of it; the applier is known.
+    let mut applier = None;
+    if let Some(r) = &root {
+        let lowered = r.lowered_by(&policy);
+        if !lowered.is_empty() {
+            let why = Refusal::Trust(format!(
+                "the policy lowers what the trust root (version {}) requires: {}",
+                r.version(),
+                lowered.join("; ")
+            ));
+            return refuse(Some(&digest), why.to_string());
+        }
+        if plan.inputs.trust_root.as_deref() != Some(r.digest.as_str()) {
+            let changed = crate::apply::changed_inputs(
+                &plan.inputs,
+                &crate::model::plan::Inputs {
+                    trust_root: Some(r.digest.clone()),
+                    ..plan.inputs.clone()
+                },
+            );
+            return refuse(Some(&digest), Refusal::InputsChanged(changed).to_string());
+        }
+        if let Err(why) = r.check_author(&plan) {
+            return refuse(Some(&digest), Refusal::Trust(why).to_string());
+        }
+        let regions: Vec<String> = plan
+            .actions
+            .iter()
+            .filter_map(|a| a.region.clone())
+            .take(1)
+            .collect();
+        let sdk = crate::provider::aws::load_sdk_config(&regions).await?;
+        let Some(arn) = crate::provider::aws::caller_arn(&sdk).await else {
+            let why = Refusal::Trust(
+                "STS GetCallerIdentity did not answer: under a pinned trust root the one who applies must be known (their own approval never counts)".into(),
+            );
+            return refuse(Some(&digest), why.to_string());
+        };
+        applier = Some(crate::trust::Applier {
+            aws_principal: Some(crate::trust::identity::principal(&arn)),
+            ci: settings.ci_identity.clone(),
+        });
+    }
     let consent = apply::Consent {
         given: &o.approve,
         rule: policy.approval.as_ref(),
         now: settings.now,
+        trust: root.as_deref().zip(applier.as_ref()),
     };
-    if let Err(denied) = crate::approval::check(&plan, consent.rule, consent.given, consent.now) {
+    if let Err(denied) = consent.check(&plan) {
         let r = Refusal::of(denied);
         return refuse_as(Some(&digest), Some(&r), r.to_string());
     }
@@ -314,7 +383,7 @@ async fn execute(
     }
     for a in verified.approvals() {
         log.append(
-            &Entry::new(&origin, "apply", Audited::Ok)
+            &super::trust::details(Entry::new(&origin, "apply", Audited::Ok), settings)
                 .plan(&digest)
                 .dry_run(o.dry_run)
                 .reason(format!("approval by {} accepted", a.approver))

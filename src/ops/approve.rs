@@ -131,25 +131,40 @@ pub fn approve(o: &ApproveOptions, settings: &Settings) -> Result<Outcome> {
         });
     }
     let policy = super::scan::load_policy(&scan, settings)?;
-    let listed = policy
-        .approval
-        .as_ref()
-        .and_then(|r| r.approvers.get(&key.name))
-        .is_some_and(|a| a.key == key.public());
-    if !listed {
-        let approvers: Vec<String> = policy
+    // Under a pinned trust root, the root lists the approvers (the policy can only add
+    // requirements).
+    let root = settings.trust_root.as_deref();
+    let listed = match root {
+        Some(r) => r
+            .approvers
+            .get(&key.name)
+            .is_some_and(|p| p.key == key.public()),
+        None => policy
             .approval
             .as_ref()
-            .map(|r| r.approvers.keys().cloned().collect())
-            .unwrap_or_default();
+            .and_then(|r| r.approvers.get(&key.name))
+            .is_some_and(|a| a.key == key.public()),
+    };
+    if !listed {
+        let approvers: Vec<String> = match root {
+            Some(r) => r.approvers.keys().cloned().collect(),
+            None => policy
+                .approval
+                .as_ref()
+                .map(|r| r.approvers.keys().cloned().collect())
+                .unwrap_or_default(),
+        };
         return Err(Error::ApproveKeyNotListed {
             key: super::display_path(&o.key),
             name: key.name.clone(),
             fingerprint: key.public().fingerprint(),
-            policy: policy
-                .approval
-                .as_ref()
-                .map_or(policy_name, |r| r.source.clone()),
+            policy: match root {
+                Some(r) => format!("the pinned trust root (version {})", r.version()),
+                None => policy
+                    .approval
+                    .as_ref()
+                    .map_or(policy_name, |r| r.source.clone()),
+            },
             listed: if approvers.is_empty() {
                 "it lists no approver (no `approval` block)".into()
             } else {
@@ -167,14 +182,37 @@ pub fn approve(o: &ApproveOptions, settings: &Settings) -> Result<Outcome> {
             crate::mask::clean(&key.name)
         );
     }
+    // The trust root the approver signs under (the summary lists the plan's inputs, its
+    // `trust_root` among them).
+    match (root, &plan.inputs.trust_root) {
+        (Some(r), planned) => {
+            eprintln!("Trust root: version {} ({})", r.version(), r.digest);
+            if planned.as_deref() != Some(r.digest.as_str()) {
+                eprintln!(
+                    "warning: this plan was not made under the pinned trust root: `apply` will refuse it"
+                );
+            }
+            match r.approver_with_key(&key.public()) {
+                Some((name, person)) if r.is_author(name, person, &plan) => eprintln!(
+                    "warning: the trust root says you ({name}) are this plan's author (key, AWS principal or CI identity): `apply` will refuse your approval of it"
+                ),
+                _ => {}
+            }
+        }
+        (None, Some(d)) => eprintln!("Trust root: {d} (not pinned here)"),
+        (None, None) => eprintln!("Trust root: none"),
+    }
     let expires = settings.now + o.expires;
-    let approval = key.approve(&plan.digest, expires);
+    let approval = key.approve_under(&plan.digest, expires, root.map(crate::trust::Root::version));
     Log::open(&settings.audit_log).append(
-        &Entry::new(&settings.audit_origin(), "approve", Audited::Ok)
-            .plan(&plan.digest)
-            .detail("approver", &key.name)
-            .detail("key_fingerprint", key.public().fingerprint())
-            .detail("approval_expires", plan::wire::format_time(expires)),
+        &super::trust::details(
+            Entry::new(&settings.audit_origin(), "approve", Audited::Ok),
+            settings,
+        )
+        .plan(&plan.digest)
+        .detail("approver", &key.name)
+        .detail("key_fingerprint", key.public().fingerprint())
+        .detail("approval_expires", plan::wire::format_time(expires)),
     )?;
     eprintln!(
         "Approved by {} until {}. Give this token to whoever runs `driftgate apply {} --approve TOKEN`:",

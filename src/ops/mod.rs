@@ -17,6 +17,7 @@ pub mod plan;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod trust;
 
 use std::path::PathBuf;
 
@@ -56,6 +57,17 @@ pub struct Settings {
     /// DRIFTGATE_API_PACE: client-side pacing to AWS's documented rate limits (`auto`: AWS's
     /// own endpoints only; `aws`; `off`).
     pub api_pace: crate::provider::aws::pace::Pace,
+    /// CI is set (and not `false`): a context that looks like CI.
+    pub ci: bool,
+    /// The CI's identity of who triggered the job (`trust::identity::ci`).
+    pub ci_identity: Option<String>,
+    /// The OS user (recorded in plans, never trusted).
+    pub os_user: Option<String>,
+    /// DRIFTGATE_TRUST_ROOT with its pin (DRIFTGATE_TRUST_ROOT_SHA256, _ADMINS).
+    pub trust_pin: Option<crate::trust::Pin>,
+    /// The pinned root once `trust::pinned` verified it (then `audit_log` is the root's, when
+    /// it names one).
+    pub trust_root: Option<std::sync::Arc<crate::trust::Root>>,
 }
 
 impl Settings {

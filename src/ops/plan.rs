@@ -38,6 +38,8 @@ pub struct PlanCommand {
     /// `--notify URL` (repeatable) and `--notify-format`.
     pub notify: Vec<String>,
     pub notify_format: Option<crate::notify::Format>,
+    /// `--sign KEY`: the author's private key; the plan's digest is signed with it.
+    pub sign: Option<PathBuf>,
 }
 
 /// Plans, then appends the run's audit entry: the plan's digest and inputs, or the error.
@@ -66,6 +68,42 @@ async fn plan(
     logged: &mut crate::audit::Entry,
 ) -> Result<Outcome> {
     let scan_args = &args.scan;
+    // Under a pinned trust root: the policy may not lower what the root requires, and the
+    // author is a key of the root (so that what the plan says of its author is bound).
+    let key = args
+        .sign
+        .as_deref()
+        .map(super::approve::read_key)
+        .transpose()?;
+    if let Some(root) = &settings.trust_root {
+        let policy = scan::load_policy(scan_args, settings)?;
+        let lowered = root.lowered_by(&policy);
+        if !lowered.is_empty() {
+            return Err(Error::TrustRefused {
+                reason: format!(
+                    "the policy lowers what the trust root (version {}) requires: {}",
+                    root.version(),
+                    lowered.join("; ")
+                ),
+            });
+        }
+        match &key {
+            None => {
+                return Err(Error::TrustRefused {
+                    reason: "a plan must be signed by its author: `driftgate plan --sign KEY` with an approver's key of the root".into(),
+                });
+            }
+            Some(k) if root.approver_with_key(&k.public()).is_none() => {
+                return Err(Error::TrustRefused {
+                    reason: format!(
+                        "the key given to --sign ({}) is not an approver's key of the trust root",
+                        k.public().fingerprint()
+                    ),
+                });
+            }
+            Some(_) => {}
+        }
+    }
     let ev = scan::evaluate(scan_args, settings).await?;
     if !ev.report.is_complete() {
         return Err(Error::PlanIncompleteScan);
@@ -103,18 +141,45 @@ async fn plan(
         return Err(Error::PlanClearSecret { at });
     }
     let inputs = inputs(&ev, scan_args, settings)?;
+    // Only for a plan made from the live cloud: a plan made offline (`--observed`) says
+    // nothing of who would apply it in AWS, and makes no call.
+    let aws_caller_arn = if ev.live {
+        let sdk = crate::provider::aws::load_sdk_config(&scan_args.regions).await?;
+        crate::provider::aws::caller_arn(&sdk).await
+    } else {
+        None
+    };
+    if ev.live && aws_caller_arn.is_none() && settings.trust_root.is_some() {
+        return Err(Error::TrustRefused {
+            reason: "STS GetCallerIdentity did not answer: a live plan under a pinned trust root records who made it in AWS, never nothing".into(),
+        });
+    }
     let author = Author {
         actor: settings.actor.clone(),
-        // Only for a plan made from the live cloud: a plan made offline (`--observed`) says
-        // nothing of who would apply it in AWS, and makes no call.
-        aws_caller_arn: if ev.live {
-            let sdk = crate::provider::aws::load_sdk_config(&scan_args.regions).await?;
-            crate::provider::aws::caller_arn(&sdk).await
-        } else {
-            None
-        },
+        aws_caller_arn,
+        ci: settings.ci_identity.clone(),
+        os_user: settings.os_user.clone(),
+        key: key.as_ref().map(|k| k.public().to_string()),
+        signature: None,
     };
-    let plan = plan::seal(actions, inputs, author, settings.now, args.ttl);
+    let mut plan = plan::seal(actions, inputs, author, settings.now, args.ttl);
+    if let Some(k) = &key {
+        use base64::Engine as _;
+        let sig = k.sign(crate::trust::PLAN_DOMAIN, plan.digest.as_bytes());
+        plan.author.signature = Some(base64::engine::general_purpose::STANDARD.encode(sig));
+        logged
+            .details
+            .insert("author_key".into(), k.public().fingerprint());
+    }
+    if let Some(arn) = &plan.author.aws_caller_arn {
+        logged.details.insert("author_aws".into(), arn.clone());
+    }
+    if let Some(r) = &settings.trust_root {
+        logged
+            .details
+            .insert("trust_root_version".into(), r.version().to_string());
+        logged.inputs.insert("trust_root".into(), r.digest.clone());
+    }
     logged.plan = Some(plan.digest.clone());
     for s in &plan.inputs.states {
         logged.inputs.insert(
@@ -306,6 +371,7 @@ pub fn inputs(ev: &Evaluation, scan_args: &ScanOptions, settings: &Settings) -> 
             .map(|d| configuration_digest(&d))
             .transpose()?,
         policy: policy_digest(scan_args, settings)?,
+        trust_root: settings.trust_root.as_ref().map(|r| r.digest.clone()),
         observation: scan_args
             .observed
             .as_deref()
@@ -407,6 +473,11 @@ mod tests {
             audit_log: cwd.join("audit.jsonl"),
             step_summary: None,
             api_pace: Default::default(),
+            ci: false,
+            ci_identity: None,
+            os_user: None,
+            trust_pin: None,
+            trust_root: None,
         }
     }
 

@@ -1,6 +1,6 @@
 //! The plan's canonical form, its digest and the approval token derived from it.
 //!
-//! - **Canonical form**: the plan file's JSON without its `digest` member, encoded the way
+//! - **Canonical form**: the plan file's JSON without its `digest` and `signature` members, encoded the way
 //!   RFC 8785 (JCS) encodes it: object members sorted by key (code point order; every key a
 //!   plan has is ASCII, where this equals JCS's UTF-16 order), no insignificant whitespace,
 //!   strings with JSON's minimal escaping, integers without fraction or exponent. A plan holds
@@ -64,6 +64,8 @@ pub fn digest_json(plan_json: &serde_json::Value) -> String {
     let mut v = plan_json.clone();
     if let Some(o) = v.as_object_mut() {
         o.remove("digest");
+        // The author's signature signs the digest: it cannot be inside it.
+        o.remove("signature");
     }
     format!(
         "{DIGEST_PREFIX}{}",

@@ -296,6 +296,7 @@ fn same_inputs_same_plan_and_digest_apart_from_times() {
             Author {
                 actor: "alice".into(),
                 aws_caller_arn: None,
+                ..Author::default()
             },
             t,
             time::Duration::hours(24),
@@ -901,6 +902,7 @@ fn secret_plan() -> (Plan, RecordedState) {
         Author {
             actor: "alice".into(),
             aws_caller_arn: None,
+            ..Author::default()
         },
         time::macros::datetime!(2026-12-01 10:00:00 UTC),
         time::Duration::hours(1),
@@ -966,10 +968,12 @@ fn fixture_plan() -> Plan {
             configuration: None,
             policy: Some("cd".repeat(32)),
             observation: Some("ef".repeat(32)),
+            trust_root: None,
         },
         Author {
             actor: "alice".into(),
             aws_caller_arn: None,
+            ..Author::default()
         },
         time::macros::datetime!(2026-12-01 10:00:00.5 UTC),
         time::Duration::hours(24),

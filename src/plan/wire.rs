@@ -34,6 +34,10 @@ pub struct PlanFile {
     pub inputs: InputsW,
     pub actions: Vec<ActionW>,
     pub digest: String,
+    /// The author's Ed25519 signature over `digest` (base64), by `author.key`; left out of the
+    /// digest, which it signs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +45,12 @@ pub struct PlanFile {
 pub struct AuthorW {
     pub actor: String,
     pub aws_caller_arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,6 +60,8 @@ pub struct InputsW {
     pub configuration: Option<String>,
     pub policy: Option<String>,
     pub observation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_root: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -209,6 +221,9 @@ pub fn to_wire(plan: &Plan) -> PlanFile {
         author: AuthorW {
             actor: plan.author.actor.clone(),
             aws_caller_arn: plan.author.aws_caller_arn.clone(),
+            ci: plan.author.ci.clone(),
+            os_user: plan.author.os_user.clone(),
+            key: plan.author.key.clone(),
         },
         inputs: InputsW {
             states: plan
@@ -225,9 +240,11 @@ pub fn to_wire(plan: &Plan) -> PlanFile {
             configuration: plan.inputs.configuration.clone(),
             policy: plan.inputs.policy.clone(),
             observation: plan.inputs.observation.clone(),
+            trust_root: plan.inputs.trust_root.clone(),
         },
         actions: plan.actions.iter().map(action_to_wire).collect(),
         digest: plan.digest.clone(),
+        signature: plan.author.signature.clone(),
     }
 }
 
@@ -521,6 +538,10 @@ pub fn from_wire(w: &PlanFile) -> Result<Plan, String> {
         author: Author {
             actor: w.author.actor.clone(),
             aws_caller_arn: w.author.aws_caller_arn.clone(),
+            ci: w.author.ci.clone(),
+            os_user: w.author.os_user.clone(),
+            key: w.author.key.clone(),
+            signature: w.signature.clone(),
         },
         inputs: Inputs {
             states: w
@@ -537,6 +558,7 @@ pub fn from_wire(w: &PlanFile) -> Result<Plan, String> {
             configuration: w.inputs.configuration.clone(),
             policy: w.inputs.policy.clone(),
             observation: w.inputs.observation.clone(),
+            trust_root: w.inputs.trust_root.clone(),
         },
         actions: w
             .actions

@@ -258,3 +258,8 @@ mod tests {
 pub fn line(text: &str) {
     eprintln!("{}", crate::mask::clean_text(text));
 }
+
+/// A notice that must not be missed (a safety check turned off), in red on stderr.
+pub fn alarm(text: &str) {
+    eprintln!("\x1b[31m{}\x1b[0m", crate::mask::clean_text(text));
+}

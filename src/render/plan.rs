@@ -372,6 +372,9 @@ pub fn inputs_lines(plan: &Plan) -> Vec<String> {
     if let Some(o) = &i.observation {
         out.push(format!("observation: sha256:{o} (a recorded observation)"));
     }
+    if let Some(r) = &i.trust_root {
+        out.push(format!("trust root: {r} (the pinned trust root)"));
+    }
     out
 }
 

@@ -24,6 +24,16 @@ pub fn fixture(rel: &str) -> PathBuf {
 pub fn driftgate() -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_driftgate"));
     cmd.env("DRIFTGATE_AUDIT_LOG", test_audit_log());
+    // The runner's CI flag and trust root are not the tested command's: a test that wants
+    // them sets them.
+    for k in [
+        "CI",
+        "DRIFTGATE_TRUST_ROOT",
+        "DRIFTGATE_TRUST_ROOT_SHA256",
+        "DRIFTGATE_TRUST_ROOT_ADMINS",
+    ] {
+        cmd.env_remove(k);
+    }
     cmd
 }
 
