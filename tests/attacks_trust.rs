@@ -445,6 +445,19 @@ fn trust_root_attacks_are_refused_audited_and_change_nothing() {
     );
     assert_eq!(code(&o), 2, "{}", text(&o.stderr));
     assert!(!elsewhere.exists(), "--audit-log overrode the root's log");
+    // `audit verify` and `audit show` under the root read the root's log too: a log of one's
+    // own (here one that does not even parse) is not what gets verified.
+    std::fs::write(&elsewhere, "not an audit log\n").unwrap();
+    for sub in ["verify", "show"] {
+        let o = t.run(
+            "zed",
+            &["--audit-log", &elsewhere.display().to_string(), "audit", sub],
+            &pinned,
+            None,
+        );
+        assert_eq!(code(&o), 0, "audit {sub}: {}", text(&o.stderr));
+    }
+    std::fs::remove_file(&elsewhere).unwrap();
     let token = text(&o.stdout)
         .split_whitespace()
         .skip_while(|w| *w != "--approve")

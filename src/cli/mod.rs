@@ -972,7 +972,8 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
     let audit_log = cli.audit_log;
     match cli.command {
         Command::Scan(args) => {
-            let settings = settings_from_env(args.color, audit_log);
+            let mut settings = settings_from_env(args.color, audit_log);
+            runtime.block_on(ops::trust::pinned(&mut settings, "scan"))?;
             let history = args
                 .history
                 .as_deref()
@@ -1053,7 +1054,10 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
             ops::approve::approve(&options, &settings)
         }
         Command::Audit(args) => {
-            let settings = settings_from_env(ColorChoice::Never, audit_log);
+            // Under a pinned root, the log is the root's: `--audit-log` cannot point `verify`,
+            // `show` or `checkpoint` at another file.
+            let mut settings = settings_from_env(ColorChoice::Never, audit_log);
+            runtime.block_on(ops::trust::pinned(&mut settings, "audit"))?;
             let request = match args.command {
                 AuditCommand::Verify {
                     anchor,
