@@ -451,7 +451,12 @@ fn trust_root_attacks_are_refused_audited_and_change_nothing() {
     for sub in ["verify", "show"] {
         let o = t.run(
             "zed",
-            &["--audit-log", &elsewhere.display().to_string(), "audit", sub],
+            &[
+                "--audit-log",
+                &elsewhere.display().to_string(),
+                "audit",
+                sub,
+            ],
             &pinned,
             None,
         );
