@@ -143,6 +143,15 @@ pub fn guard(
     }
 }
 
+/// Whether the action interrupts a running workload (it stops an instance): what the built-in
+/// [`DISRUPTIVE`] guards, read from the calls themselves, so that no other guardrail recorded
+/// on the action (nor `--allow-disruptive`) hides it.
+pub fn is_disruptive(a: &Action) -> bool {
+    a.calls
+        .iter()
+        .any(|c| matches!(c, crate::model::plan::Call::Ec2StopInstances { .. }))
+}
+
 /// The most signed approvals a `require_approvals` guardrail asks of the plan's executable
 /// actions (0 when none does).
 pub fn approvals_required(actions: &[Action]) -> usize {

@@ -492,7 +492,19 @@ impl Root {
                     .and_then(|g| self.body.approvals.guardrails.get(&g.name))
                     .copied()
                     .unwrap_or(0);
-                self.for_severity(a.finding.severity).max(rail)
+                // A disruptive action planned with `--allow-disruptive` carries no guardrail
+                // of that name: the root's minimum for it holds all the same.
+                let disruptive = if crate::plan::guardrail::is_disruptive(a) {
+                    self.body
+                        .approvals
+                        .guardrails
+                        .get(crate::plan::guardrail::DISRUPTIVE)
+                        .copied()
+                        .unwrap_or(0)
+                } else {
+                    0
+                };
+                self.for_severity(a.finding.severity).max(rail).max(disruptive)
             })
             .max()
             .unwrap_or(0)

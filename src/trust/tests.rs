@@ -477,3 +477,32 @@ fn a_resealed_or_unsigned_plan_has_no_bound_author() {
     let unsigned = plan(Author::default(), Severity::High);
     assert!(root.check_author(&unsigned).unwrap_err().contains("--sign"));
 }
+
+/// A disruptive action (it stops an instance) planned with `--allow-disruptive` carries no
+/// `disruptive` guardrail, and a policy guardrail recorded on it has another name: the root's
+/// minimum for `disruptive` holds all the same.
+#[test]
+fn the_root_s_disruptive_minimum_holds_for_a_plan_made_with_allow_disruptive() {
+    use crate::model::plan::{Call, GuardrailEffect, GuardrailHit};
+    let f = v1().0.edit(|b| {
+        b.approvals.guardrails.insert("disruptive".into(), 3);
+    });
+    let (_, a1, a2) = v1();
+    let mut f = f;
+    f.sign(&a1).unwrap();
+    f.sign(&a2).unwrap();
+    let root = loaded(&f);
+    let mut p = plan(Author::default(), Severity::Low);
+    let calm = root.required(&p);
+    assert!(calm < 3, "{calm}");
+    p.actions[0].calls = vec![Call::Ec2StopInstances {
+        instance_id: "i-1".into(),
+    }];
+    assert_eq!(root.required(&p), 3);
+    p.actions[0].guardrail = Some(GuardrailHit {
+        name: "everything".into(),
+        reason: "r".into(),
+        effect: GuardrailEffect::RequireApprovals(1),
+    });
+    assert_eq!(root.required(&p), 3, "another guardrail does not hide it");
+}
