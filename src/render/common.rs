@@ -279,6 +279,171 @@ pub fn shown_gaps(report: &ScanReport) -> Vec<ShownGap<'_>> {
     gaps.into_iter().map(ShownGap::from).collect()
 }
 
+/// A finding as every format shows it: its facts computed once from the report, each format
+/// only laying them out. Values are masked ([`ShownChange`], `observed`).
+#[derive(Debug, Clone)]
+pub struct ShownFinding {
+    /// [`finding_name`]: the address, or `TYPE ID` for an unmanaged resource.
+    pub name: String,
+    /// Whether the finding has an address (then its cloud id is not part of its name).
+    pub has_address: bool,
+    pub severity: Severity,
+    pub kind: DriftKind,
+    pub rule: String,
+    /// [`why`]: why it has its severity, in a few words.
+    pub why: String,
+    /// [`kind_and_paths`]: `changed: instance_type, tags.team`.
+    pub what: String,
+    pub resource_type: String,
+    pub id: String,
+    pub region: Option<String>,
+    /// The state it was recorded in, as the report names it.
+    pub state: Option<String>,
+    /// Its resource block in the configuration (`main.tf:12`).
+    pub source: Option<String>,
+    /// The ignore that set it aside, for an ignored finding.
+    pub ignored: Option<ShownIgnore>,
+    /// Its changes, masked, in path order.
+    pub changes: Vec<ShownChange>,
+    /// An unmanaged resource's attributes as observed, masked; `None` when there are none.
+    pub observed: Option<BTreeMap<String, Masked>>,
+}
+
+/// The ignore that set a finding aside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownIgnore {
+    pub pattern: String,
+    /// Where the ignore is written (`driftgate.hcl:12`).
+    pub source: String,
+    pub reason: Option<String>,
+}
+
+impl ShownFinding {
+    /// The facts of `f`, its severity explained with `rules`.
+    pub fn of(f: &Finding, rules: &[RuleDoc]) -> ShownFinding {
+        let d = &f.drift;
+        ShownFinding {
+            name: finding_name(f),
+            has_address: d.address.is_some(),
+            severity: f.severity,
+            kind: d.kind,
+            rule: f.rule.clone(),
+            why: why(f, rules),
+            what: kind_and_paths(f),
+            resource_type: d.resource_type.clone(),
+            id: d.id.clone(),
+            region: d.region.clone(),
+            state: d.state.as_ref().map(|s| s.0.clone()),
+            source: f.source.as_ref().map(ToString::to_string),
+            ignored: f.ignore().map(|ig| ShownIgnore {
+                pattern: ig.pattern.clone(),
+                source: ig.source.clone(),
+                reason: ig.reason.clone(),
+            }),
+            changes: shown_changes(f),
+            observed: d
+                .observed
+                .as_ref()
+                .filter(|a| !a.is_empty())
+                .map(crate::mask::mask_attributes),
+        }
+    }
+}
+
+/// `findings` as every human format lists them: in [`severity_order`], their facts computed.
+pub fn shown_findings(findings: &[Finding], rules: &[RuleDoc]) -> Vec<ShownFinding> {
+    severity_order(findings)
+        .into_iter()
+        .map(|f| ShownFinding::of(f, rules))
+        .collect()
+}
+
+/// What a pending change is (configuration not yet applied).
+#[derive(Debug, Clone)]
+pub enum PendingWhat {
+    /// A resource-level change, in words: `not yet created`, `no longer configured`, ...
+    Said(&'static str),
+    /// A configured attribute that differs from the recorded one, its values masked.
+    Differs {
+        path: String,
+        recorded: Masked,
+        desired: Masked,
+    },
+}
+
+/// A pending change as every format shows it.
+#[derive(Debug, Clone)]
+pub struct ShownPending {
+    pub address: String,
+    pub what: PendingWhat,
+    /// Its resource block in the configuration (`main.tf:12`).
+    pub source: Option<String>,
+}
+
+/// The report's pending changes, in the report's order, their values masked.
+pub fn shown_pending(report: &ScanReport) -> Vec<ShownPending> {
+    use crate::model::PendingKind;
+    report
+        .pending
+        .iter()
+        .map(|p| {
+            let what = match (&p.kind, &p.path) {
+                (PendingKind::NotYetCreated, _) => PendingWhat::Said("not yet created"),
+                (PendingKind::ToBeImported, _) => PendingWhat::Said(
+                    "to be imported (an `import` block names it: terraform imports the existing object)",
+                ),
+                (PendingKind::NoLongerConfigured, _) => PendingWhat::Said("no longer configured"),
+                (_, Some(path)) => PendingWhat::Differs {
+                    path: path.to_string(),
+                    recorded: mask(&p.recorded),
+                    desired: mask(&p.desired),
+                },
+                (_, None) => PendingWhat::Said("differs"),
+            };
+            ShownPending {
+                address: p.address.clone(),
+                what,
+                source: p.source.as_ref().map(ToString::to_string),
+            }
+        })
+        .collect()
+}
+
+/// A recorded resource that was not checked, as every format shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownNotChecked<'a> {
+    pub address: String,
+    pub resource_type: &'a str,
+    pub state: &'a str,
+    pub reason: &'a NotCheckedReason,
+}
+
+impl ShownNotChecked<'_> {
+    /// Why, in a few words (`region us-west-2 not scanned`), the region laid out by `region`.
+    pub fn reason_words(&self, region: impl Fn(&str) -> String) -> String {
+        match self.reason {
+            NotCheckedReason::UnsupportedType => "unsupported type".to_string(),
+            NotCheckedReason::RegionNotScanned(r) => format!("region {} not scanned", region(r)),
+            NotCheckedReason::RegionUnknown => "region unknown".to_string(),
+            NotCheckedReason::Unobserved => "hidden by a gap".to_string(),
+        }
+    }
+}
+
+/// The report's not-checked resources, sorted.
+pub fn shown_not_checked(report: &ScanReport) -> Vec<ShownNotChecked<'_>> {
+    let mut nc: Vec<_> = report.not_checked.iter().collect();
+    nc.sort();
+    nc.into_iter()
+        .map(|n| ShownNotChecked {
+            address: n.address.to_string(),
+            resource_type: &n.resource_type,
+            state: &n.state.0,
+            reason: &n.reason,
+        })
+        .collect()
+}
+
 /// What a finding is about, in one line without values: `changed: instance_type, tags.team`,
 /// `missing`, `unmanaged`.
 pub fn kind_and_paths(f: &Finding) -> String {
