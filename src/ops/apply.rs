@@ -159,7 +159,7 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
         None => {
             if settings.ci {
                 crate::render::notice::line(
-                    "warning: no --applied-store (DRIFTGATE_APPLIED_STORE): the applied markers and the apply lock are in this checkout's .driftgate/ only, so another checkout can apply this plan again (docs/approvals.md)"
+                    "warning: no --applied-store (DRIFTGATE_APPLIED_STORE): the applied markers and the apply lock are in this checkout's .driftgate/ only, so another checkout can apply this plan again (docs/approvals.md)",
                 );
             }
             crate::store::local(&settings.cwd)

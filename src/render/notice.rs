@@ -174,6 +174,17 @@ pub fn refused(reason: &str) {
     );
 }
 
+/// One notice on stderr, cleaned of escape sequences and control characters (it may quote
+/// a name or an error that came from outside): a warning, or something a person must act on.
+pub fn line(text: &str) {
+    eprintln!("{}", crate::mask::clean_text(text));
+}
+
+/// A notice that must not be missed (a safety check turned off), in red on stderr.
+pub fn alarm(text: &str) {
+    eprintln!("\x1b[31m{}\x1b[0m", crate::mask::clean_text(text));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,15 +262,4 @@ mod tests {
              no AWS credentials found"
         );
     }
-}
-
-/// One notice on stderr, cleaned of escape sequences and control characters (it may quote
-/// a name or an error that came from outside): a warning, or something a person must act on.
-pub fn line(text: &str) {
-    eprintln!("{}", crate::mask::clean_text(text));
-}
-
-/// A notice that must not be missed (a safety check turned off), in red on stderr.
-pub fn alarm(text: &str) {
-    eprintln!("\x1b[31m{}\x1b[0m", crate::mask::clean_text(text));
 }
