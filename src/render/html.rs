@@ -23,7 +23,7 @@ use crate::render::common::{
 /// What the HTML report needs besides the report.
 #[derive(Debug, Clone, Default)]
 pub struct HtmlOptions {
-    /// The rules, for "why this severity" (see [`crate::render::common::rule_docs`]).
+    /// The rules, for "why this severity" (built by `ops::rules::docs`).
     pub rules: Vec<RuleDoc>,
     /// When the report was made (printed in the header); `None` prints no time.
     pub generated_at: Option<OffsetDateTime>,
@@ -615,13 +615,14 @@ pub fn external_references(html: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::rules::docs as rule_docs;
     use crate::policy::Policy;
-    use crate::render::common::{finding_name, rule_docs};
+    use crate::render::common::finding_name;
     use crate::render::sample::{SECRET, sample_report};
 
     fn opts(trend: Option<Vec<(OffsetDateTime, usize)>>) -> HtmlOptions {
         HtmlOptions {
-            rules: rule_docs(&Policy::default()),
+            rules: rule_docs(&Policy::default(), &sample_report()),
             generated_at: None,
             trend,
         }

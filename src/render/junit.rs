@@ -240,8 +240,8 @@ pub fn render(report: &ScanReport, opts: &JunitOptions) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::rules::docs as rule_docs;
     use crate::policy::Policy;
-    use crate::render::common::rule_docs;
     use crate::render::sample::{SECRET, sample_report};
 
     fn opts() -> JunitOptions {
@@ -259,7 +259,7 @@ mod tests {
                 resource_type: a.rsplit('.').nth(1).unwrap().to_string(),
             })
             .collect(),
-            rules: rule_docs(&Policy::default()),
+            rules: rule_docs(&Policy::default(), &sample_report()),
         }
     }
 

@@ -19,7 +19,7 @@ use crate::render::common::{
 /// What the Markdown report needs besides the report.
 #[derive(Debug, Clone, Default)]
 pub struct MarkdownOptions {
-    /// The rules, for "why this severity" (see [`crate::render::common::rule_docs`]).
+    /// The rules, for "why this severity" (built by `ops::rules::docs`).
     pub rules: Vec<RuleDoc>,
     /// The heading's level (1 = `#`); a step summary or a comment nests it under its own.
     pub heading_level: usize,
@@ -428,14 +428,15 @@ fn render_with(report: &ScanReport, opts: &MarkdownOptions, details: bool) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::rules::docs as rule_docs;
     use crate::policy::Policy;
-    use crate::render::common::{finding_name, rule_docs, severity_order};
+    use crate::render::common::{finding_name, severity_order};
     use crate::render::sample::{SECRET, sample_report};
 
     fn md() -> String {
         render(
             &sample_report(),
-            &MarkdownOptions::new(rule_docs(&Policy::default())),
+            &MarkdownOptions::new(rule_docs(&Policy::default(), &sample_report())),
         )
     }
 
@@ -468,7 +469,7 @@ mod tests {
     #[test]
     fn a_size_limit_leaves_out_details_not_findings() {
         let report = sample_report();
-        let mut opts = MarkdownOptions::new(rule_docs(&Policy::default()));
+        let mut opts = MarkdownOptions::new(rule_docs(&Policy::default(), &sample_report()));
         let full = render(&report, &opts);
         opts.max_bytes = Some(full.len() - 1);
         let short = render(&report, &opts);

@@ -33,8 +33,8 @@ pub struct TableOptions {
     pub color: bool,
     /// The terminal's width in columns; `None` without a terminal (nothing wraps).
     pub width: Option<usize>,
-    /// The rules, for "why this severity" (see [`crate::render::common::rule_docs`]); the
-    /// built-in catalogue's reasons are used for rules not listed here.
+    /// The rules, for "why this severity" (see [`crate::render::common::RuleDoc`]); a rule
+    /// not listed here is named by its id.
     pub rules: Vec<RuleDoc>,
 }
 
@@ -475,7 +475,7 @@ mod tests {
         TableOptions {
             color: false,
             width,
-            rules: Vec::new(),
+            rules: crate::ops::rules::docs(&crate::policy::Policy::default(), &sample_report()),
         }
     }
 
