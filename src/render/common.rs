@@ -687,6 +687,32 @@ mod tests {
         let f = finding(Value::sensitive(Value::str("0.0.0.0/0")));
         assert_eq!(f.rule, "ingress_open_world_admin");
         assert_eq!(why(&f), "SSH/RDP/all ports opened to the internet");
+
+        // One drift split by an ignore into an open finding and an ignored one: each gets the
+        // specifics of its own changes, never the other's (here: the ignored one's is a secret).
+        let open = finding(Value::str("0.0.0.0/0"));
+        let mut ignored = finding(Value::sensitive(Value::str("0.0.0.0/0")));
+        ignored.status = crate::model::Status::Ignored(crate::model::IgnoreMatch {
+            pattern: "id = \"sg-1\"".into(),
+            reason: None,
+            owner: None,
+            expires: None,
+            source: "driftgate.hcl:1".into(),
+        });
+        let report = ScanReport {
+            findings: vec![open.clone()],
+            ignored: vec![ignored.clone()],
+            ..ScanReport::default()
+        };
+        let docs = rule_docs(&Policy::default(), &report);
+        assert_eq!(
+            super::why(&open, &docs),
+            "SSH/RDP/all ports opened to the internet (tcp 22 from 0.0.0.0/0)"
+        );
+        assert_eq!(
+            super::why(&ignored, &docs),
+            "SSH/RDP/all ports opened to the internet"
+        );
     }
 
     #[test]
