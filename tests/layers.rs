@@ -47,10 +47,6 @@ const LAYERS: &[(&str, u8)] = &[
 
 /// Arrows that break the rules today (`from`, `to`, where, why). Each must still exist.
 const REMAINING: &[(&str, &str, &str)] = &[
-    // render explains rules with the policy's built-in catalogue and classifier
-    // (render/common.rs: `policy::rules::find`, `CATALOGUE`, `classify_drift`); the rule
-    // documents could reach it as data, as SARIF's `RuleDoc`s already do.
-    ("render", "policy", "render/common.rs"),
     // The plan's summary and outcome tables (render/plan.rs) take `plan::Plan` and
     // `apply::Done` (issue 16's part of the house).
     ("render", "plan", "render/plan.rs"),

@@ -172,9 +172,9 @@ pub fn render_report(
 }
 
 /// The rules a report describes: the catalogue re-graded by the scan's policy, and the
-/// policy's own rules.
+/// policy's own rules (see [`crate::ops::rules::docs`]).
 pub fn rule_docs(ev: &Evaluation) -> Vec<render::common::RuleDoc> {
-    render::common::rule_docs(&ev.policy)
+    crate::ops::rules::docs(&ev.policy, &ev.report)
 }
 
 pub fn sarif_options(ev: &Evaluation, settings: &Settings) -> render::sarif::SarifOptions {
