@@ -142,7 +142,8 @@ fn approvers_see_effects_and_every_field_shown_is_bound() {
     // `approve` signs only with a key the plan's policy lists: the same plan made under a
     // policy that lists dave, the policy removed again afterwards.
     let listing_dave = stack.work.path().join("driftgate.hcl");
-    let dave_policy = format!("approval {{\n  required  = 1\n  approvers = {{\n    {dave}\n  }}\n}}\n");
+    let dave_policy =
+        format!("approval {{\n  required  = 1\n  approvers = {{\n    {dave}\n  }}\n}}\n");
     std::fs::write(&listing_dave, &dave_policy).unwrap();
     let (o, _) = stack.plan("carol", "plan-dave.json", &[]);
     assert_eq!(code(&o), 2, "{}", text(&o.stderr));
@@ -286,7 +287,15 @@ fn approvers_see_effects_and_every_field_shown_is_bound() {
     std::fs::write(&listing_dave, &dave_policy).unwrap();
     let o = stack.run_as(
         evil_actor,
-        &["plan", "--state", &state, "--region", "us-east-1", "--out", evil_file],
+        &[
+            "plan",
+            "--state",
+            &state,
+            "--region",
+            "us-east-1",
+            "--out",
+            evil_file,
+        ],
         None,
     );
     assert_eq!(code(&o), 2, "{}", text(&o.stderr));

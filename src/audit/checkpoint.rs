@@ -96,7 +96,9 @@ impl Checkpoint {
         let sig = STANDARD
             .decode(&self.sig)
             .map_err(|_| format!("the checkpoint of {} has no valid signature", self.time))?;
-        if !<[u8; 64]>::try_from(sig.as_slice()).is_ok_and(|s| pinned.verifies(DOMAIN, &self.payload(), &s)) {
+        if !<[u8; 64]>::try_from(sig.as_slice())
+            .is_ok_and(|s| pinned.verifies(DOMAIN, &self.payload(), &s))
+        {
             return Err(format!(
                 "the checkpoint of {} ({} entries) does not verify against the log key: forged or edited",
                 self.time, self.entries
