@@ -620,3 +620,21 @@ guardrail "iam-principal-delete" {
         }
     }
 }
+
+/// The feature blocks are interpreted by their features after the file is read; when several
+/// are wrong, the first one in the file is the one reported.
+#[test]
+fn the_first_bad_feature_block_in_the_file_is_reported() {
+    let text = "notify { url = \"ftp://x\" }\nguardrail \"g\" {\n effect = \"deny\"\n}\napproval {\n required = 1\n}\n";
+    let policy = Policy::parse("driftgate.hcl", text).unwrap();
+    let err = crate::ops::scan::PolicyBlocks::of(&policy).unwrap_err();
+    assert!(render(&err).contains("http(s) URL"), "{}", render(&err));
+    let text = "approval {\n required = 1\n}\nguardrail \"g\" {\n effect = \"deny\"\n}\n";
+    let policy = Policy::parse("driftgate.hcl", text).unwrap();
+    let err = crate::ops::scan::PolicyBlocks::of(&policy).unwrap_err();
+    assert!(render(&err).contains("no `approvers`"), "{}", render(&err));
+    let text = "guardrail \"g\" {\n effect = \"deny\"\n}\napproval {\n required = 1\n}\n";
+    let policy = Policy::parse("driftgate.hcl", text).unwrap();
+    let err = crate::ops::scan::PolicyBlocks::of(&policy).unwrap_err();
+    assert!(render(&err).contains("has no `reason`"), "{}", render(&err));
+}
