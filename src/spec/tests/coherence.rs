@@ -191,11 +191,7 @@ fn observed_samples() -> BTreeMap<String, Vec<Attributes>> {
     let mut rules = Vec::new();
     for (dir, egress) in [("in", false), ("out", true)] {
         let id = |kind: &str| format!("sgr-{dir}-{kind}");
-        let group = |g: &str| {
-            ec2t::ReferencedSecurityGroup::builder()
-                .group_id(g)
-                .build()
-        };
+        let group = |g: &str| ec2t::ReferencedSecurityGroup::builder().group_id(g).build();
         rules.extend([
             sg_rule(&id("cidr"), egress)
                 .cidr_ipv4("10.0.0.0/16")
