@@ -612,3 +612,110 @@ fn every_type_has_an_import_id_and_a_documented_row() {
     let failures = import_and_doc_failures(&Registry::builtin().unwrap(), &doc);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The builtin specs with one text replaced in one file.
+fn broken(file: &str, from: &str, to: &str) -> Registry {
+    let files: Vec<(&str, String)> = crate::spec::SPEC_FILES
+        .iter()
+        .map(|(f, text)| {
+            if *f == file {
+                assert!(text.contains(from), "{file} has no `{from}`");
+                (*f, text.replacen(from, to, 1))
+            } else {
+                (*f, text.to_string())
+            }
+        })
+        .collect();
+    Registry::from_sources(files.iter().map(|(f, t)| (*f, t.as_str()))).unwrap()
+}
+
+fn reports(failures: &[String], file: &str, words: &str) -> bool {
+    failures
+        .iter()
+        .any(|f| f.starts_with(file) && f.contains(words))
+}
+
+/// Each check above fails when one spec is broken the way it guards against.
+#[test]
+fn each_check_fails_on_a_broken_spec() {
+    // A revert from the closed list with no mapping for the type's attribute.
+    let r = broken(
+        "aws/ec2/aws_subnet.hcl",
+        "revert  = \"subnet_attribute\"",
+        "revert  = \"vpc_attribute\"",
+    );
+    let f = unmapped_reverts(&r);
+    assert!(
+        reports(&f, "aws/ec2/aws_subnet.hcl", "has no mapping for this type"),
+        "{f:?}"
+    );
+    // A revert that plans calls on another kind of IAM entity.
+    let r = broken(
+        "aws/iam/aws_iam_user.hcl",
+        "\"update_user\"",
+        "\"update_role\"",
+    );
+    let f = unmapped_reverts(&r);
+    assert!(
+        reports(&f, "aws/iam/aws_iam_user.hcl", "plans `iam:UpdateRole`"),
+        "{f:?}"
+    );
+    // An attribute the observer does not produce.
+    let r = broken(
+        "aws/iam/aws_iam_user.hcl",
+        "attribute \"name\" { immutable = true }",
+        "attribute \"name\" { immutable = true }\n  attribute \"login_profile\" {}",
+    );
+    let f = unobserved(&r);
+    assert!(
+        reports(
+            &f,
+            "aws/iam/aws_iam_user.hcl",
+            "`login_profile` is never produced"
+        ),
+        "{f:?}"
+    );
+    // An identity that is not the provider's import id.
+    let doc = Registry::builtin().unwrap().supported_types_markdown();
+    let r = broken(
+        "aws/iam/aws_iam_role_policy.hcl",
+        "identity_separator = \":\"",
+        "identity_separator = \"/\"",
+    );
+    let f = import_and_doc_failures(&r, &doc);
+    assert!(
+        reports(
+            &f,
+            "aws/iam/aws_iam_role_policy.hcl",
+            "the provider documents \"app:inline\""
+        ),
+        "{f:?}"
+    );
+    // A type without its row in the docs.
+    let without_vpc: String = doc
+        .lines()
+        .filter(|l| !l.starts_with("| `aws_vpc` |"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let f = import_and_doc_failures(&Registry::builtin().unwrap(), &without_vpc);
+    assert!(reports(&f, "aws/ec2/aws_vpc.hcl", "no row"), "{f:?}");
+    // A new type with a spec and nothing else.
+    let mut files: Vec<(&str, &str)> = crate::spec::SPEC_FILES.to_vec();
+    let new = "resource \"aws_route_table\" {\n  service = \"ec2\"\n  attribute \"vpc_id\" {}\n}\n";
+    files.push(("aws/ec2/aws_route_table.hcl", new));
+    let r = Registry::from_sources(files).unwrap();
+    let f = unobserved(&r);
+    assert!(
+        reports(
+            &f,
+            "aws/ec2/aws_route_table.hcl",
+            "emits no `aws_route_table`"
+        ),
+        "{f:?}"
+    );
+    let f = import_and_doc_failures(&r, &doc);
+    assert!(
+        reports(&f, "aws/ec2/aws_route_table.hcl", "no row"),
+        "{f:?}"
+    );
+}
