@@ -633,6 +633,63 @@ pub fn check(
     given: &[String],
     now: time::OffsetDateTime,
 ) -> Result<Vec<Accepted>, Denied> {
+    // A `require_approvals` guardrail on an executable action raises the bar (also without
+    // an `approval` block: then nobody can approve, and the plan does not apply).
+    let required = rule
+        .map_or(0, |r| r.required_for(plan))
+        .max(crate::plan::guardrail::approvals_required(&plan.actions));
+    tally(plan, given, required, now, &PolicyJudge { plan, rule })
+}
+
+/// The policy's `approval` block as a [`Judge`]: its approvers and their keys; the author is
+/// excluded by name and by AWS principal.
+struct PolicyJudge<'a> {
+    plan: &'a Plan,
+    rule: Option<&'a ApprovalRule>,
+}
+
+impl Judge for PolicyJudge<'_> {
+    fn key_of(&self, a: &Approval) -> Result<PublicKey, Problem> {
+        self.rule
+            .and_then(|r| r.approvers.get(&a.approver))
+            .map(|approver| approver.key)
+            .ok_or(Problem::UnknownApprover)
+    }
+
+    fn refuses(&self, a: &Approval) -> Option<Problem> {
+        let approver = self.rule?.approvers.get(&a.approver)?;
+        let author = &self.plan.author;
+        let by_name = a.approver.eq_ignore_ascii_case(author.actor.trim());
+        let by_principal = matches!(
+            (&approver.aws_principal, &author.aws_caller_arn),
+            (Some(p), Some(caller)) if p == caller
+        );
+        (by_name || by_principal).then_some(Problem::SelfApproval)
+    }
+}
+
+/// Who may approve, as one set of rules sees it (the policy's `approval` block, or a pinned
+/// trust root): [`tally`] asks it about each approval and does the rest the same way for both.
+pub trait Judge {
+    /// The key this approval must be signed with, or why its approver cannot approve at all.
+    fn key_of(&self, a: &Approval) -> Result<PublicKey, Problem>;
+    /// Once the approval verified (this plan, not expired): why it still does not count.
+    fn refuses(&self, a: &Approval) -> Option<Problem>;
+}
+
+/// Counts the `--approve` values: each is the plan token (`dg1-`) or an approval (`dga1.`).
+/// An approval counts when `judge` names its key, its signature verifies, it approves this
+/// plan, it has not expired, `judge` has nothing against it, and its key has not counted
+/// already (one key is one person, under whatever names it is listed). Any approval that does
+/// not count refuses the whole apply; `required` counted approvals are needed (the plan token
+/// is enough where none is).
+pub fn tally(
+    plan: &Plan,
+    given: &[String],
+    required: usize,
+    now: time::OffsetDateTime,
+    judge: &dyn Judge,
+) -> Result<Vec<Accepted>, Denied> {
     if given.is_empty() {
         return Err(Denied::Nothing);
     }
@@ -657,11 +714,9 @@ pub fn check(
         };
         let a = Approval::parse(value).map_err(|e| reject(None, None, Problem::Malformed(e)))?;
         let who = Some(a.approver.as_str());
-        let Some(approver) = rule.and_then(|r| r.approvers.get(&a.approver)) else {
-            return Err(reject(who, None, Problem::UnknownApprover));
-        };
-        let fp = Some(approver.key.fingerprint());
-        if !a.verify(&approver.key) {
+        let key = judge.key_of(&a).map_err(|p| reject(who, None, p))?;
+        let fp = Some(key.fingerprint());
+        if !a.verify(&key) {
             return Err(reject(who, fp, Problem::Forged));
         }
         if a.plan != plan.digest {
@@ -670,29 +725,18 @@ pub fn check(
         if now >= a.expires {
             return Err(reject(who, fp, Problem::Expired));
         }
-        let by_name = a.approver.eq_ignore_ascii_case(plan.author.actor.trim());
-        let by_principal = matches!(
-            (&approver.aws_principal, &plan.author.aws_caller_arn),
-            (Some(p), Some(caller)) if p == caller
-        );
-        if by_name || by_principal {
-            return Err(reject(who, fp, Problem::SelfApproval));
+        if let Some(p) = judge.refuses(&a) {
+            return Err(reject(who, fp, p));
         }
-        // One key is one person, under whatever names a policy lists it.
-        if !seen.insert(approver.key.fingerprint()) {
+        if !seen.insert(key.fingerprint()) {
             return Err(reject(who, fp, Problem::Duplicate));
         }
         accepted.push(Accepted {
             approver: a.approver.clone(),
-            fingerprint: approver.key.fingerprint(),
+            fingerprint: key.fingerprint(),
             expires: a.expires,
         });
     }
-    // A `require_approvals` guardrail on an executable action raises the bar (also without
-    // an `approval` block: then nobody can approve, and the plan does not apply).
-    let required = rule
-        .map_or(0, |r| r.required_for(plan))
-        .max(crate::plan::guardrail::approvals_required(&plan.actions));
     if accepted.len() < required {
         return Err(if accepted.is_empty() && plan_tokens > 0 {
             Denied::TokenAlone { required }

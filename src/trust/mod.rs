@@ -26,12 +26,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::approval::{
-    Accepted, Approval, ApprovalRule, Denied, KeyFile, Problem, PublicKey, Rejected, TOKEN_PREFIX,
-    valid_name,
+    Accepted, Approval, ApprovalRule, Denied, Judge, KeyFile, Problem, PublicKey, valid_name,
 };
 use crate::model::Severity;
 use crate::model::plan::{ActionStatus, Plan};
-use crate::plan::digest::{canonical_json, token as plan_token};
+use crate::plan::digest::canonical_json;
 
 /// `signed.type` of every root.
 pub const ROOT_TYPE: &str = "driftgate-trust-root";
@@ -676,77 +675,6 @@ impl Root {
         applier: &Applier,
         now: time::OffsetDateTime,
     ) -> Result<Vec<Accepted>, Denied> {
-        if given.is_empty() {
-            return Err(Denied::Nothing);
-        }
-        let mut plan_tokens = 0;
-        let mut accepted: Vec<Accepted> = Vec::new();
-        let mut seen = BTreeSet::new();
-        for value in given {
-            let value = value.trim();
-            if !value.starts_with(TOKEN_PREFIX) {
-                if value != plan_token(&plan.digest) {
-                    return Err(Denied::WrongToken);
-                }
-                plan_tokens += 1;
-                continue;
-            }
-            let reject = |approver: Option<&str>, fingerprint: Option<String>, problem| {
-                Denied::Rejected(Rejected {
-                    approver: approver.map(str::to_string),
-                    fingerprint,
-                    problem,
-                })
-            };
-            let a =
-                Approval::parse(value).map_err(|e| reject(None, None, Problem::Malformed(e)))?;
-            let who = Some(a.approver.as_str());
-            let Some(person) = self.approvers.get(&a.approver) else {
-                return Err(reject(who, None, Problem::NotInRoot));
-            };
-            let fp = Some(person.key.fingerprint());
-            if !a.verify(&person.key) {
-                return Err(reject(who, fp, Problem::Forged));
-            }
-            if a.plan != plan.digest {
-                return Err(reject(who, fp, Problem::OtherPlan));
-            }
-            if now >= a.expires {
-                return Err(reject(who, fp, Problem::Expired));
-            }
-            if a.root != Some(self.version()) {
-                return Err(reject(
-                    who,
-                    fp,
-                    Problem::RootVersion {
-                        token: a.root,
-                        root: self.version(),
-                    },
-                ));
-            }
-            if self.is_author(&a.approver, person, plan) {
-                return Err(reject(who, fp, Problem::SelfApproval));
-            }
-            let applier_aws = applier
-                .aws_principal
-                .as_deref()
-                .is_some_and(|me| person.aws_principals.contains(me));
-            let applier_ci = applier
-                .ci
-                .as_deref()
-                .is_some_and(|me| person.ci_actors.iter().any(|x| identity::same_ci(x, me)));
-            if applier_aws || applier_ci {
-                return Err(reject(who, fp, Problem::Applier));
-            }
-            if !seen.insert(person.key) {
-                return Err(reject(who, fp, Problem::Duplicate));
-            }
-            accepted.push(Accepted {
-                approver: a.approver.clone(),
-                fingerprint: person.key.fingerprint(),
-                expires: a.expires,
-            });
-        }
         let mut required = self
             .required(plan)
             .max(rule.map_or(0, |r| r.required_for(plan)))
@@ -756,17 +684,54 @@ impl Root {
         if self.applier_is_author(applier, plan) {
             required += 1;
         }
-        if accepted.len() < required {
-            return Err(if accepted.is_empty() && plan_tokens > 0 {
-                Denied::TokenAlone { required }
-            } else {
-                Denied::TooFew {
-                    valid: accepted.len(),
-                    required,
-                }
+        let judge = RootJudge {
+            root: self,
+            plan,
+            applier,
+        };
+        crate::approval::tally(plan, given, required, now, &judge)
+    }
+}
+
+/// The root as a [`Judge`]: its approvers and keys; an approval names this root's version;
+/// the author is excluded by any of their identities, and the applier's approval never counts.
+struct RootJudge<'a> {
+    root: &'a Root,
+    plan: &'a Plan,
+    applier: &'a Applier,
+}
+
+impl Judge for RootJudge<'_> {
+    fn key_of(&self, a: &Approval) -> Result<PublicKey, Problem> {
+        self.root
+            .approvers
+            .get(&a.approver)
+            .map(|person| person.key)
+            .ok_or(Problem::NotInRoot)
+    }
+
+    fn refuses(&self, a: &Approval) -> Option<Problem> {
+        let person = self.root.approvers.get(&a.approver)?;
+        if a.root != Some(self.root.version()) {
+            return Some(Problem::RootVersion {
+                token: a.root,
+                root: self.root.version(),
             });
         }
-        Ok(accepted)
+        if self.root.is_author(&a.approver, person, self.plan) {
+            return Some(Problem::SelfApproval);
+        }
+        let applier_aws = self
+            .applier
+            .aws_principal
+            .as_deref()
+            .is_some_and(|me| person.aws_principals.contains(me));
+        let applier_ci = self
+            .applier
+            .ci
+            .as_deref()
+            .is_some_and(|me| person.ci_actors.iter().any(|x| identity::same_ci(x, me)));
+        (applier_aws || applier_ci).then_some(Problem::Applier)
     }
 }
 

@@ -1,6 +1,7 @@
 use super::*;
 use crate::model::plan::{Action, ActionKind, Author, FindingRef, Inputs};
 use crate::model::{DriftKind, Severity};
+use crate::plan::digest::token as plan_token;
 
 const NOW: time::OffsetDateTime = time::macros::datetime!(2026-12-01 10:00:00 UTC);
 
