@@ -504,7 +504,9 @@ impl Root {
                 } else {
                     0
                 };
-                self.for_severity(a.finding.severity).max(rail).max(disruptive)
+                self.for_severity(a.finding.severity)
+                    .max(rail)
+                    .max(disruptive)
             })
             .max()
             .unwrap_or(0)
