@@ -1886,3 +1886,58 @@ fn every_call_writes_the_same_plan_file_bytes() {
     );
     assert_eq!(text.matches(wire::WITHHELD).count(), 2, "{text}");
 }
+
+/// The derived wire form refuses what an executor could not run as written: an unknown
+/// operation or parameter, a rule with two sources, another policy version limit, a secret
+/// in a literal, an IAM operation AWS does not have (a policy as a principal).
+#[test]
+fn the_call_wire_form_refuses_what_it_cannot_run_as_written() {
+    let refused = |j: serde_json::Value, why: &str| {
+        let err = wire::call_from_json(&j).unwrap_err();
+        assert!(err.contains(why), "{j}: {err}");
+    };
+    let mut ok = wire::call_to_json(&Call::Ec2AuthorizeSecurityGroupIngress {
+        group_id: "sg-1".into(),
+        rule: crate::model::plan::SgRule {
+            protocol: "tcp".into(),
+            from_port: Some(22),
+            to_port: Some(22),
+            source: SgSource::CidrIpv4("10.0.0.0/8".into()),
+            description: String::new(),
+        },
+    });
+    assert!(wire::call_from_json(&ok).is_ok());
+    ok["rule"]["cidr_ipv6"] = "::/0".into();
+    refused(ok.clone(), "exactly one of");
+    ok["rule"].as_object_mut().unwrap().remove("cidr_ipv6");
+    ok["rule"]["open"] = true.into();
+    refused(ok, "open");
+    refused(
+        serde_json::json!({"api": "ec2:TerminateInstances", "instance_id": "i-1"}),
+        "ec2:TerminateInstances",
+    );
+    let mut v = wire::call_to_json(&Call::IamDeletePolicyVersion {
+        policy_arn: "arn:aws:iam::1:policy/p".into(),
+        version: VersionSelector::OldestNonDefaultAtLimit,
+    });
+    assert_eq!(v["version_limit"], 5);
+    assert!(wire::call_from_json(&v).is_ok());
+    v["version_limit"] = 1.into();
+    refused(v, "version_limit");
+    let sensitive = serde_json::json!({"api": "ec2:ModifyInstanceAttribute", "instance_id": "i-1",
+        "attribute": "userData",
+        "value": {"value": {"sensitive": format!("hmac-sha256:{}", "ab".repeat(32))}}});
+    refused(sensitive, "cannot be sensitive");
+    let policy_as_principal = Call::IamAttachPolicy {
+        entity: IamEntity::Policy,
+        name: "arn:aws:iam::1:policy/p".into(),
+        policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess".into(),
+    };
+    let j = wire::call_to_json(&policy_as_principal);
+    assert_eq!(j["operation"], "iam:AttachPolicyPolicy");
+    refused(j, "invalid");
+    refused(
+        serde_json::json!({"api": "iam:AttachPolicyPolicy", "policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess"}),
+        "iam:AttachPolicyPolicy",
+    );
+}
