@@ -1940,4 +1940,10 @@ fn the_call_wire_form_refuses_what_it_cannot_run_as_written() {
         serde_json::json!({"api": "iam:AttachPolicyPolicy", "policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess"}),
         "iam:AttachPolicyPolicy",
     );
+    // An expectation is one of three shapes, with nothing else in it.
+    let expect = |j: serde_json::Value| serde_json::from_value::<wire::ExpectW>(j);
+    assert!(expect(serde_json::json!({"observed": "absent"})).is_ok());
+    assert!(expect(serde_json::json!({"observed": "absent", "fingerprint": "x"})).is_err());
+    assert!(expect(serde_json::json!({"observed": "value", "path_steps": ["a"]})).is_err());
+    assert!(expect(serde_json::json!({"observed": "gone"})).is_err());
 }

@@ -156,15 +156,18 @@ pub struct ChangeW {
     pub target: J,
 }
 
+/// `{"observed": "absent"}`, `{"observed": "present"}` or `{"observed": "value",
+/// "path_steps": [...], "fingerprint": "hmac-sha256:..."}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExpectW {
-    /// `absent`, `present` or `value`.
-    pub observed: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path_steps: Option<Vec<StepW>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fingerprint: Option<String>,
+#[serde(tag = "observed", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ExpectW {
+    // Braces, not unit variants: serde refuses unknown members only in a struct variant.
+    Absent {},
+    Present {},
+    Value {
+        path_steps: Vec<StepW>,
+        fingerprint: String,
+    },
 }
 
 // ---- domain -> wire -------------------------------------------------------------------------
@@ -270,20 +273,11 @@ fn action_to_wire(a: &Action) -> ActionW {
             .expect
             .iter()
             .map(|e| match e {
-                Expect::Absent => ExpectW {
-                    observed: "absent".into(),
-                    path_steps: None,
-                    fingerprint: None,
-                },
-                Expect::Present => ExpectW {
-                    observed: "present".into(),
-                    path_steps: None,
-                    fingerprint: None,
-                },
-                Expect::Value { path, fingerprint } => ExpectW {
-                    observed: "value".into(),
-                    path_steps: Some(steps(path)),
-                    fingerprint: Some(fingerprint.clone()),
+                Expect::Absent => ExpectW::Absent {},
+                Expect::Present => ExpectW::Present {},
+                Expect::Value { path, fingerprint } => ExpectW::Value {
+                    path_steps: steps(path),
+                    fingerprint: fingerprint.clone(),
                 },
             })
             .collect(),
@@ -918,17 +912,19 @@ fn action_from_wire(a: &ActionW) -> Result<Action, String> {
         expect: a
             .expect
             .iter()
-            .map(
-                |e| match (e.observed.as_str(), &e.path_steps, &e.fingerprint) {
-                    ("absent", None, None) => Ok(Expect::Absent),
-                    ("present", None, None) => Ok(Expect::Present),
-                    ("value", Some(p), Some(f)) => Ok(Expect::Value {
-                        path: path_from(p)?,
-                        fingerprint: f.clone(),
-                    }),
-                    (o, _, _) => Err(format!("malformed expectation `{o}`")),
-                },
-            )
+            .map(|e| {
+                Ok(match e {
+                    ExpectW::Absent {} => Expect::Absent,
+                    ExpectW::Present {} => Expect::Present,
+                    ExpectW::Value {
+                        path_steps,
+                        fingerprint,
+                    } => Expect::Value {
+                        path: path_from(path_steps)?,
+                        fingerprint: fingerprint.clone(),
+                    },
+                })
+            })
             .collect::<Result<_, String>>()?,
         manual_command: a.manual_command.clone(),
         follow_up: a.follow_up.clone(),
