@@ -1060,10 +1060,19 @@ fn the_plan_file_follows_its_schema() {
     );
     let v: serde_json::Value = serde_json::from_str(&file::write(&plan)).unwrap();
     schema_check(&schema, &schema, &v, "$");
-    // Every API name a call can print is in the schema's list.
+    // So does the plan with one call of every kind.
+    let every: serde_json::Value = serde_json::from_str(&file::write(&every_call_plan())).unwrap();
+    schema_check(&schema, &schema, &every, "$");
+    // The schema lists exactly the operations the wire form reads.
     let apis = schema["$defs"]["call"]["properties"]["api"]["enum"]
         .as_array()
         .unwrap();
+    let mut listed: Vec<&str> = apis.iter().filter_map(|a| a.as_str()).collect();
+    let mut read = wire::APIS.to_vec();
+    listed.sort_unstable();
+    read.sort_unstable();
+    assert_eq!(listed, read);
+    // Every API name a call can print is in the schema's list.
     for a in &plan.actions {
         for c in &a.calls {
             assert!(

@@ -625,6 +625,9 @@ macro_rules! calls {
             )*
         }
 
+        /// Every operation a plan file can hold, by its `api`.
+        pub const APIS: &[&str] = &[$( $api ),*];
+
         fn call_to_wire(c: &Call) -> Option<CallW> {
             Some(match c {
                 $(
