@@ -458,29 +458,24 @@ struct RuleW {
 impl Wire for SgRule {
     type W = RuleW;
     fn to_w(&self) -> RuleW {
-        let one = |s: &SgSource, f: fn(&SgSource) -> Option<&String>| f(s).cloned();
-        RuleW {
+        let mut w = RuleW {
             protocol: self.protocol.clone(),
             from_port: self.from_port,
             to_port: self.to_port,
-            cidr_ipv4: one(&self.source, |s| match s {
-                SgSource::CidrIpv4(c) => Some(c),
-                _ => None,
-            }),
-            cidr_ipv6: one(&self.source, |s| match s {
-                SgSource::CidrIpv6(c) => Some(c),
-                _ => None,
-            }),
-            prefix_list_id: one(&self.source, |s| match s {
-                SgSource::PrefixList(c) => Some(c),
-                _ => None,
-            }),
-            group_id: one(&self.source, |s| match s {
-                SgSource::Group(c) => Some(c),
-                _ => None,
-            }),
+            cidr_ipv4: None,
+            cidr_ipv6: None,
+            prefix_list_id: None,
+            group_id: None,
             description: self.description.clone(),
-        }
+        };
+        let (member, source) = match &self.source {
+            SgSource::CidrIpv4(c) => (&mut w.cidr_ipv4, c),
+            SgSource::CidrIpv6(c) => (&mut w.cidr_ipv6, c),
+            SgSource::PrefixList(p) => (&mut w.prefix_list_id, p),
+            SgSource::Group(g) => (&mut w.group_id, g),
+        };
+        *member = Some(source.clone());
+        w
     }
     fn from_w(w: RuleW) -> Result<SgRule, String> {
         let source = match (w.cidr_ipv4, w.cidr_ipv6, w.prefix_list_id, w.group_id) {
