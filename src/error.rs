@@ -770,3 +770,41 @@ pub enum Error {
     )]
     TrustFile { path: String, reason: String },
 }
+
+impl From<crate::model::policy_file::Problem> for Error {
+    /// A problem a feature found in its policy block, as the policy file's diagnostic.
+    fn from(p: crate::model::policy_file::Problem) -> Error {
+        use crate::model::policy_file::ProblemKind;
+        let path = p.source.path.clone();
+        let src = NamedSource::new(&p.source.path, p.source.text.clone());
+        let span = p.span.map(SourceSpan::from);
+        match p.kind {
+            ProblemKind::Invalid {
+                message,
+                label,
+                help,
+            } => Error::PolicyInvalid {
+                path,
+                message,
+                help,
+                src,
+                span,
+                label,
+            },
+            ProblemKind::UnknownKey { key, context, help } => Error::PolicyUnknownKey {
+                path,
+                key,
+                context,
+                help,
+                src,
+                span,
+            },
+            ProblemKind::BadSeverity { value } => Error::PolicyBadSeverity {
+                path,
+                value,
+                src,
+                span,
+            },
+        }
+    }
+}

@@ -25,6 +25,7 @@ use sha2::{Digest, Sha256};
 
 use crate::model::Severity;
 use crate::model::plan::{ActionStatus, Plan};
+use crate::model::policy_file::{self as pf, Block, Expr, ExprKind, Span};
 use crate::plan::digest::token as plan_token;
 
 /// The prefix of an approval token (a plan token starts with `dg1-`).
@@ -132,6 +133,172 @@ impl ApprovalRule {
             _ => self.required,
         }
     }
+}
+
+const APPROVAL_KEYS: &[&str] = &["required", "approvers", "min_severity"];
+const APPROVER_KEYS: &[&str] = &["key", "aws_principal"];
+
+impl ApprovalRule {
+    /// Interprets the policy file's `approval { ... }` block.
+    pub fn from_block(b: &Block) -> Result<ApprovalRule, crate::error::Error> {
+        Ok(ApprovalRule::read(b)?)
+    }
+
+    fn read(b: &Block) -> Result<ApprovalRule, pf::Problem> {
+        let attrs = b.attributes("the `approval` block", APPROVAL_KEYS)?;
+        let ident = b.ident_span.clone();
+        let Some(approvers_attr) = attrs.get("approvers") else {
+            return Err(b.invalid(
+                ident,
+                "the `approval` block has no `approvers`",
+                "approvers missing",
+                "add `approvers = { alice = \"ed25519:...\" }`; `driftgate keygen --name alice --out alice.key` prints the line",
+            ));
+        };
+        let ExprKind::Object(object) = &approvers_attr.value.kind else {
+            return Err(b.invalid(
+                approvers_attr.value.span.clone(),
+                "`approvers` must be an object",
+                "expected `{ name = \"ed25519:...\", ... }`",
+                "write `approvers = { alice = \"ed25519:...\", bob = \"ed25519:...\" }`",
+            ));
+        };
+        let mut approvers = BTreeMap::new();
+        let mut keys: BTreeMap<PublicKey, String> = BTreeMap::new();
+        for (k, v) in object.iter() {
+            let (name, at) = match &k.name {
+                Some(name) => (name.clone(), k.span.clone()),
+                None => {
+                    return Err(b.invalid(
+                        k.span.clone(),
+                        "an approver's name must be a plain name",
+                        "expected a name",
+                        "write `alice = \"ed25519:...\"`",
+                    ));
+                }
+            };
+            if !valid_name(&name) {
+                return Err(b.invalid(
+                    at,
+                    format!("`{name}` is not a valid approver name"),
+                    "invalid name",
+                    "a name is letters, digits, `_` and `-`, starting with a letter (the name in the approver's key file)",
+                ));
+            }
+            let approver = approver(b, &name, v)?;
+            if let Some(other) = keys.insert(approver.key, name.clone()) {
+                return Err(b.invalid(
+                    v.span.clone(),
+                    format!("`{name}` and `{other}` have the same key"),
+                    "same key as another approver",
+                    "each approver needs their own key (`driftgate keygen`): one key for two names would let one person count twice",
+                ));
+            }
+            if approvers.insert(name.clone(), approver).is_some() {
+                return Err(b.invalid(
+                    at,
+                    format!("approver `{name}` is listed twice"),
+                    "listed again here",
+                    "keep one of the two",
+                ));
+            }
+        }
+        let required = match attrs.get("required") {
+            None => 1,
+            Some(a) => match &a.value.kind {
+                ExprKind::Number(n) => n.filter(|n| *n >= 1).ok_or_else(|| {
+                    b.invalid(
+                        a.value.span.clone(),
+                        "`required` must be a whole number of at least 1",
+                        "expected 1, 2, ...",
+                        "`required` is how many distinct approvers must sign a plan",
+                    )
+                })? as usize,
+                _ => {
+                    return Err(b.invalid(
+                        a.value.span.clone(),
+                        "`required` must be a number",
+                        "expected a number",
+                        "write `required = 2`",
+                    ));
+                }
+            },
+        };
+        if required > approvers.len() {
+            return Err(b.invalid(
+                attrs.get("required").and_then(|a| a.value.span.clone()).or(ident.clone()),
+                format!(
+                    "`required = {required}` but only {} listed: no plan could ever be applied",
+                    match approvers.len() {
+                        1 => "1 approver is".to_string(),
+                        n => format!("{n} approvers are"),
+                    }
+                ),
+                "more than the approvers",
+                "list more approvers, or lower `required` (the plan's author never counts, so list at least one more than `required`)",
+            ));
+        }
+        Ok(ApprovalRule {
+            required,
+            approvers,
+            min_severity: attrs
+                .get("min_severity")
+                .map(|a| b.severity(a))
+                .transpose()?,
+            source: b.line(),
+        })
+    }
+}
+
+/// One approver: `"ed25519:..."`, or `{ key = "ed25519:...", aws_principal = "arn:..." }`.
+fn approver(b: &Block, name: &str, e: &Expr) -> Result<Approver, pf::Problem> {
+    let key = |s: &str, at: Span| {
+        s.parse::<PublicKey>().map_err(|why| {
+            b.invalid(
+                at,
+                format!("the key of approver `{name}` is not valid: {why}"),
+                "invalid key",
+                "paste the line `driftgate keygen` printed: `alice = \"ed25519:<base64>\"`",
+            )
+        })
+    };
+    match &e.kind {
+            ExprKind::String(s) => Ok(Approver {
+                key: key(s, e.span.clone())?,
+                aws_principal: None,
+            }),
+            ExprKind::Object(o) => {
+                let mut fields: BTreeMap<String, (String, Span)> = BTreeMap::new();
+                for (k, v) in o.iter() {
+                    let field = match &k.name {
+                        Some(name) => name.clone(),
+                        None => {
+                            return Err(b.invalid(k.span.clone(), "expected a field name", "here", "write `key = \"ed25519:...\"`"));
+                        }
+                    };
+                    if !APPROVER_KEYS.contains(&field.as_str()) {
+                        return Err(b.unknown_key(&field, v.span.clone(), &format!("approver `{name}`"), APPROVER_KEYS));
+                    }
+                    let ExprKind::String(s) = &v.kind else {
+                        return Err(b.invalid(v.span.clone(), format!("`{field}` must be a string"), "expected a quoted string", "write a literal string in double quotes"));
+                    };
+                    fields.insert(field, (s.clone(), v.span.clone()));
+                }
+                let Some((k, at)) = fields.get("key") else {
+                    return Err(b.invalid(e.span.clone(), format!("approver `{name}` has no `key`"), "key missing", "write `{ key = \"ed25519:...\", aws_principal = \"arn:aws:iam::...\" }`"));
+                };
+                Ok(Approver {
+                    key: key(k, at.clone())?,
+                    aws_principal: fields.get("aws_principal").map(|(p, _)| p.clone()),
+                })
+            }
+            _ => Err(b.invalid(
+                e.span.clone(),
+                format!("approver `{name}` must be a key string or an object"),
+                "expected \"ed25519:...\"",
+                "write `alice = \"ed25519:...\"`, or `alice = { key = \"ed25519:...\", aws_principal = \"arn:...\" }`",
+            )),
+        }
 }
 
 /// Whether `name` can be an approver's name: letters, digits, `_` and `-`, starting with a

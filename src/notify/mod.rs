@@ -17,6 +17,7 @@ use std::time::Duration;
 use serde_json::{Value as J, json};
 
 use crate::mask::{mask_text, mask_webhook};
+use crate::model::policy_file::{Block, Problem};
 
 /// The body's shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,7 +114,47 @@ pub fn invalid_url(url: &str) -> Option<String> {
     ))
 }
 
+const NOTIFY_KEYS: &[&str] = &["url", "format"];
+
 impl Target {
+    /// Interprets a `notify { url = "..." format = "slack" }` block of the policy file.
+    pub fn from_block(b: &Block) -> Result<Target, crate::error::Error> {
+        Ok(Target::read(b)?)
+    }
+
+    fn read(b: &Block) -> Result<Target, Problem> {
+        let attrs = b.attributes("a `notify` block", NOTIFY_KEYS)?;
+        let Some(url) = attrs.get("url") else {
+            return Err(b.invalid(
+                b.ident_span.clone(),
+                "this `notify` block has no `url`",
+                "url missing",
+                "add `url = \"https://hooks.slack.com/services/...\"` (a webhook URL)",
+            ));
+        };
+        let url_text = b.string(url)?;
+        if !(url_text.starts_with("https://") || url_text.starts_with("http://")) {
+            return Err(b.invalid(
+                url.value.span.clone(),
+                "`url` must be an http(s) URL",
+                "not a URL",
+                "a webhook URL: https://hooks.slack.com/services/..., a Teams workflow URL, or any endpoint taking JSON",
+            ));
+        }
+        let format = match attrs.get("format") {
+            None => None,
+            Some(f) => Some(b.string(f)?.parse().map_err(|e: String| {
+                b.invalid(
+                    f.value.span.clone(),
+                    e,
+                    "unknown format",
+                    "slack, teams or json; leave it out to infer it from the URL",
+                )
+            })?),
+        };
+        Ok(Target::new(url_text, format))
+    }
+
     /// A target; without a format, the one the URL implies ([`Format::infer`]).
     pub fn new(url: &str, format: Option<Format>) -> Target {
         Target {

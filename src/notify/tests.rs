@@ -183,3 +183,67 @@ fn a_url_that_does_not_parse_is_refused_and_shown_masked() {
     );
     assert_eq!(invalid_url("http://127.0.0.1:9/hook"), None);
 }
+
+mod block {
+    use super::*;
+    use miette::Diagnostic;
+
+    /// The policy file's `notify` blocks, read by `policy::file`, each interpreted here.
+    fn targets(text: &str) -> Vec<crate::Result<Target>> {
+        crate::policy::Policy::parse("driftgate.hcl", text)
+            .unwrap()
+            .notify
+            .iter()
+            .map(Target::from_block)
+            .collect()
+    }
+
+    /// The error's code, message and the bytes its label points at.
+    fn refused(text: &str) -> (String, String, String) {
+        let e = targets(text).pop().unwrap().unwrap_err();
+        let code = e.code().unwrap().to_string();
+        let at = e.labels().unwrap().next().unwrap();
+        let span = &text[at.offset()..at.offset() + at.len()];
+        (code, e.to_string(), span.to_string())
+    }
+
+    #[test]
+    fn a_block_becomes_a_target_its_format_given_or_inferred() {
+        let got = targets(
+            "notify { url = \"https://hooks.slack.com/services/T/B/X\" }\nnotify {\n  url    = \"https://example.com/hook\"\n  format = \"teams\"\n}\n",
+        );
+        let got: Vec<Target> = got.into_iter().map(|t| t.unwrap()).collect();
+        assert_eq!(
+            got,
+            [
+                Target::new(
+                    "https://hooks.slack.com/services/T/B/X",
+                    Some(Format::Slack)
+                ),
+                Target::new("https://example.com/hook", Some(Format::Teams)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bad_block_is_refused_at_its_bytes() {
+        let (code, message, at) = refused("notify { format = \"slack\" }");
+        assert_eq!(code, "driftgate::policy::invalid");
+        assert!(message.contains("has no `url`"), "{message}");
+        assert_eq!(at, "notify");
+        let (code, message, at) = refused("notify { url = \"ftp://x\" }");
+        assert_eq!(code, "driftgate::policy::invalid");
+        assert!(message.contains("http(s) URL"), "{message}");
+        assert_eq!(at, "\"ftp://x\"");
+        let (_, message, at) =
+            refused("notify {\n url = \"https://x.example\"\n format = \"irc\"\n}");
+        assert!(message.contains("`irc`"), "{message}");
+        assert_eq!(at, "\"irc\"");
+        let (code, _, at) = refused("notify {\n url = \"https://x.example\"\n formt = \"json\"\n}");
+        assert_eq!(code, "driftgate::policy::unknown_key");
+        assert_eq!(at, "formt");
+        let (code, _, at) = refused("notify { url = [\"https://x.example\"] }");
+        assert_eq!(code, "driftgate::policy::invalid");
+        assert_eq!(at, "[\"https://x.example\"]");
+    }
+}

@@ -277,7 +277,8 @@ async fn execute(
     // from the policy digested into the plan: a policy that changed since is refused first.
     let scan = scan_options(&plan, o);
     let policy = super::scan::load_policy(&scan, settings)?;
-    note.borrow_mut().policy_targets = policy.notify.clone();
+    let blocks = super::scan::PolicyBlocks::of(&policy)?;
+    note.borrow_mut().policy_targets = blocks.notify.clone();
     if super::plan::policy_digest(&scan, settings)? != plan.inputs.policy {
         let changed = Refusal::InputsChanged(vec!["the policy file changed".into()]);
         return refuse(Some(&digest), changed.to_string());
@@ -286,7 +287,11 @@ async fn execute(
     // made under this root and is signed by a key of it; the applier is known.
     let mut applier = None;
     if let Some(r) = &root {
-        let lowered = r.lowered_by(&policy);
+        let lowered = r.lowered_by(
+            blocks.approval.as_ref(),
+            &blocks.guardrails,
+            &policy.regrades,
+        );
         if !lowered.is_empty() {
             let why = Refusal::Trust(format!(
                 "the policy lowers what the trust root (version {}) requires: {}",
@@ -328,7 +333,7 @@ async fn execute(
     }
     let consent = apply::Consent {
         given: &o.approve,
-        rule: policy.approval.as_ref(),
+        rule: blocks.approval.as_ref(),
         now: settings.now,
         trust: root.as_deref().zip(applier.as_ref()),
     };

@@ -131,6 +131,7 @@ pub fn approve(o: &ApproveOptions, settings: &Settings) -> Result<Outcome> {
         });
     }
     let policy = super::scan::load_policy(&scan, settings)?;
+    let policy = super::scan::PolicyBlocks::of(&policy)?;
     // Under a pinned trust root, the root lists the approvers (the policy can only add
     // requirements).
     let root = settings.trust_root.as_deref();

@@ -77,7 +77,12 @@ async fn plan(
         .transpose()?;
     if let Some(root) = &settings.trust_root {
         let policy = scan::load_policy(scan_args, settings)?;
-        let lowered = root.lowered_by(&policy);
+        let blocks = scan::PolicyBlocks::of(&policy)?;
+        let lowered = root.lowered_by(
+            blocks.approval.as_ref(),
+            &blocks.guardrails,
+            &policy.regrades,
+        );
         if !lowered.is_empty() {
             return Err(Error::TrustRefused {
                 reason: format!(
@@ -112,10 +117,11 @@ async fn plan(
         return Err(Error::PlanAcceptNeedsConfig);
     }
     let policy = scan::load_policy(scan_args, settings)?;
+    let blocks = scan::PolicyBlocks::of(&policy)?;
     let options = PlanOptions {
         // The built-in `disruptive` guardrail: relaxed only by naming it in the policy.
         allow_disruptive: args.allow_disruptive
-            || plan::guardrail::relaxed(&policy.guardrails, plan::guardrail::DISRUPTIVE),
+            || plan::guardrail::relaxed(&blocks.guardrails, plan::guardrail::DISRUPTIVE),
         targets: args.targets.clone(),
         min_severity: ev.report.fail_on,
         accept: args.accept.clone(),
@@ -203,17 +209,17 @@ async fn plan(
             &plan,
             &out,
             config.as_deref(),
-            policy.approval.as_ref(),
+            blocks.approval.as_ref(),
             settings.width,
         ),
         ReportFormat::Json => {
-            render::plan::render_json(&plan, &out, config.as_deref(), policy.approval.as_ref())
+            render::plan::render_json(&plan, &out, config.as_deref(), blocks.approval.as_ref())
         }
     };
     render::emit(&text, None)?;
     if plan.has_actions() {
-        let targets = super::notify::targets(&args.notify, args.notify_format, &policy.notify);
-        let message = crate::notify::message::plan_message(&plan, &out, policy.approval.as_ref());
+        let targets = super::notify::targets(&args.notify, args.notify_format, &blocks.notify);
+        let message = crate::notify::message::plan_message(&plan, &out, blocks.approval.as_ref());
         super::notify::deliver(&targets, &message, settings, Some(&plan.digest)).await;
     }
     Ok(if plan.has_actions() {
@@ -272,8 +278,9 @@ pub(crate) fn plan_actions(
         }),
         observation: Some(&ev.observation),
     };
+    let rails = plan::guardrail::in_force(&scan::PolicyBlocks::of(policy)?.guardrails);
     Ok(plan::build(&input).map(|mut actions| {
-        guard(&mut actions, policy, ev);
+        guard(&mut actions, &rails, ev);
         plan::finish_edits(&mut actions, &input);
         actions
     }))
@@ -314,8 +321,7 @@ pub fn config_files(ev: &Evaluation) -> Result<BTreeMap<String, String>> {
 
 /// Applies the guardrails in force (the policy's and the built-ins it does not name) to the
 /// actions; a resource's tags are the recorded ones, else (unmanaged) the observed ones.
-fn guard(actions: &mut [Action], policy: &Policy, ev: &Evaluation) {
-    let rails = plan::guardrail::in_force(&policy.guardrails);
+fn guard(actions: &mut [Action], rails: &[plan::guardrail::Guardrail], ev: &Evaluation) {
     if rails.is_empty() {
         return;
     }
@@ -349,7 +355,7 @@ fn guard(actions: &mut [Action], policy: &Policy, ev: &Evaluation) {
             ),
         }
     };
-    plan::guardrail::guard(actions, &rails, &tags_of);
+    plan::guardrail::guard(actions, rails, &tags_of);
 }
 
 /// The inputs a plan depends on, as they are now: each state's identity and SHA-256, and the

@@ -67,7 +67,7 @@ async fn report(
     let targets = super::notify::targets(
         &options.notify,
         options.notify_format,
-        &evaluation.policy.notify,
+        &super::scan::PolicyBlocks::of(&evaluation.policy)?.notify,
     );
     if should_notify(&tracked, options.notify_always) {
         // A failed webhook is a warning and an audit entry (`ops::notify::deliver`): the report

@@ -172,9 +172,9 @@ pub fn render_report(
 }
 
 /// The rules a report describes: the catalogue re-graded by the scan's policy, and the
-/// policy's own rules.
+/// policy's own rules (see [`crate::ops::rules::docs`]).
 pub fn rule_docs(ev: &Evaluation) -> Vec<render::common::RuleDoc> {
-    render::common::rule_docs(&ev.policy)
+    crate::ops::rules::docs(&ev.policy, &ev.report)
 }
 
 pub fn sarif_options(ev: &Evaluation, settings: &Settings) -> render::sarif::SarifOptions {
@@ -455,7 +455,10 @@ pub(crate) fn load_policy(args: &ScanOptions, settings: &Settings) -> Result<Pol
                 path: shown.clone(),
                 source,
             })?;
-            Policy::parse(&shown, &text)?
+            let policy = Policy::parse(&shown, &text)?;
+            // Each feature's block is checked as the file is read, as the rest of it.
+            PolicyBlocks::of(&policy)?;
+            policy
         }
         None => Policy::default(),
     };
@@ -464,6 +467,62 @@ pub(crate) fn load_policy(args: &ScanOptions, settings: &Settings) -> Result<Pol
         policy = policy.with_driftignore(DriftIgnore::parse(".driftignore", &text));
     }
     Ok(policy)
+}
+
+/// The policy file's feature blocks, each interpreted by its own feature: the `approval`
+/// block, the guardrails and the `notify` targets.
+#[derive(Debug, Default)]
+pub(crate) struct PolicyBlocks {
+    pub approval: Option<crate::approval::ApprovalRule>,
+    pub guardrails: Vec<crate::plan::guardrail::Guardrail>,
+    pub notify: Vec<crate::notify::Target>,
+}
+
+impl PolicyBlocks {
+    /// Interprets the blocks of `policy`; a bad block is refused with the diagnostic of the
+    /// first one in the file.
+    pub(crate) fn of(policy: &Policy) -> Result<PolicyBlocks> {
+        let approval = policy
+            .approval
+            .as_ref()
+            .map(|b| (b, crate::approval::ApprovalRule::from_block(b)));
+        let guardrails: Vec<_> = policy
+            .guardrails
+            .iter()
+            .map(|b| (b, crate::plan::guardrail::Guardrail::from_block(b)))
+            .collect();
+        let notify: Vec<_> = policy
+            .notify
+            .iter()
+            .map(|b| (b, crate::notify::Target::from_block(b)))
+            .collect();
+        let start =
+            |b: &crate::model::policy_file::Block| b.ident_span.as_ref().map_or(0, |r| r.start);
+        let mut failed: Vec<(usize, Error)> = Vec::new();
+        let mut out = PolicyBlocks::default();
+        if let Some((b, r)) = approval {
+            match r {
+                Ok(a) => out.approval = Some(a),
+                Err(e) => failed.push((start(b), e)),
+            }
+        }
+        for (b, r) in guardrails {
+            match r {
+                Ok(g) => out.guardrails.push(g),
+                Err(e) => failed.push((start(b), e)),
+            }
+        }
+        for (b, r) in notify {
+            match r {
+                Ok(t) => out.notify.push(t),
+                Err(e) => failed.push((start(b), e)),
+            }
+        }
+        match failed.into_iter().min_by_key(|(at, _)| *at) {
+            Some((_, e)) => Err(e),
+            None => Ok(out),
+        }
+    }
 }
 
 /// The policy file a scan reads (`--policy FILE`, else ./driftgate.hcl when it exists) and the

@@ -1,7 +1,7 @@
 //! Guardrails: actions no approval can authorize (`deny`: status `blocked`), or that need more
 //! signed approvals than the policy's `approval` block (`require_approvals`). A guardrail
 //! selects actions by resource type, address, tags, action kind and severity; the policy file
-//! declares them (`guardrail "NAME" { ... }`, parsed in `policy::file`), and two are built in:
+//! declares them (`guardrail "NAME" { ... }`, read by `policy::file`, interpreted here), and two are built in:
 //!
 //! - [`IAM_PRINCIPAL_DELETE`]: deleting an IAM user, role or group is denied;
 //! - [`DISRUPTIVE`]: a revert that interrupts a running workload is planned only with
@@ -13,9 +13,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::error::Error;
 use crate::model::Severity;
+use crate::model::pattern::Pattern;
 use crate::model::plan::{Action, ActionKind, ActionStatus, GuardrailEffect, GuardrailHit};
-use crate::policy::pattern::Pattern;
+use crate::model::policy_file::{Block, ExprKind, Problem};
 
 /// Built-in: deleting an IAM principal is denied.
 pub const IAM_PRINCIPAL_DELETE: &str = "iam-principal-delete";
@@ -23,6 +25,17 @@ pub const IAM_PRINCIPAL_DELETE: &str = "iam-principal-delete";
 pub const DISRUPTIVE: &str = "disruptive";
 /// The built-in guardrails' names.
 pub const BUILTIN: &[&str] = &[IAM_PRINCIPAL_DELETE, DISRUPTIVE];
+
+const GUARDRAIL_KEYS: &[&str] = &[
+    "resource_types",
+    "addresses",
+    "tags",
+    "actions",
+    "min_severity",
+    "effect",
+    "approvals",
+    "reason",
+];
 
 /// What a guardrail does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +83,189 @@ impl Guardrail {
             && (self.actions.is_empty() || self.actions.contains(&a.kind))
             && self.min_severity.is_none_or(|m| a.finding.severity >= m)
     }
+}
+
+impl Guardrail {
+    /// Interprets a `guardrail "NAME" { ... }` block of the policy file.
+    pub fn from_block(b: &Block) -> Result<Guardrail, Error> {
+        Ok(Guardrail::read(b)?)
+    }
+
+    fn read(b: &Block) -> Result<Guardrail, Problem> {
+        let (name, label_span) = b.label().cloned().ok_or_else(|| {
+            b.invalid(
+                b.ident_span.clone(),
+                "a `guardrail` block takes exactly one label, its name",
+                "expected `guardrail \"NAME\" { ... }`",
+                "write `guardrail \"iam-frozen\" { resource_types = [\"aws_iam_*\"] reason = \"...\" }`",
+            )
+        })?;
+        let context = format!("guardrail \"{name}\"");
+        let attrs = b.attributes(&context, GUARDRAIL_KEYS)?;
+        let builtin = BUILTIN.contains(&name.as_str());
+        let Some(reason) = attrs.get("reason") else {
+            return Err(b.invalid(
+                label_span,
+                format!("guardrail `{name}` has no `reason`"),
+                "reason missing",
+                "say why, e.g. `reason = \"IAM changes go through the quarterly access review\"`: the plan shows it on every action it blocks",
+            ));
+        };
+        let reason = b.string(reason)?.to_string();
+        let effect = match attrs.get("effect").map(|a| (a, b.string(a))) {
+            None => Effect::Deny,
+            Some((_, Ok("deny"))) => Effect::Deny,
+            Some((_, Ok("allow"))) if builtin => Effect::Allow,
+            Some((_, Ok("require_approvals"))) => {
+                let Some(n) = attrs.get("approvals") else {
+                    return Err(b.invalid(
+                        label_span,
+                        format!("guardrail `{name}` requires approvals but says not how many"),
+                        "approvals missing",
+                        "add `approvals = 3` (signed approvals, see docs/approvals.md)",
+                    ));
+                };
+                let count = match &n.value.kind {
+                    ExprKind::Number(x) => x.filter(|v| (1..=100).contains(v)),
+                    _ => None,
+                };
+                let Some(count) = count else {
+                    return Err(b.invalid(
+                        n.value.span.clone(),
+                        "`approvals` must be a whole number from 1 to 100",
+                        "expected a number",
+                        "write `approvals = 3`",
+                    ));
+                };
+                Effect::RequireApprovals(count as u32)
+            }
+            Some((a, Ok(other))) => {
+                return Err(b.invalid(
+                    a.value.span.clone(),
+                    format!("`effect = \"{other}\"` is not a choice here"),
+                    "expected \"deny\" or \"require_approvals\"",
+                    if other == "allow" {
+                        format!("`allow` only relaxes a built-in guardrail ({}), named by its block's label", BUILTIN.join(", "))
+                    } else {
+                        "\"deny\" blocks the matching actions whatever the approvals; \"require_approvals\" (with `approvals = N`) needs N signed approvals".to_string()
+                    },
+                ));
+            }
+            Some((_, Err(e))) => return Err(e),
+        };
+        if attrs.contains_key("approvals") && !matches!(effect, Effect::RequireApprovals(_)) {
+            let a = attrs["approvals"];
+            return Err(b.invalid(
+                a.key_span.clone(),
+                "`approvals` goes with `effect = \"require_approvals\"`",
+                "not used",
+                "remove it, or set `effect = \"require_approvals\"`",
+            ));
+        }
+        if name == DISRUPTIVE && effect != Effect::Allow {
+            return Err(b.invalid(
+                label_span,
+                "the built-in `disruptive` guardrail can only be relaxed (`effect = \"allow\"`)",
+                "built-in",
+                "disruptive reverts are manual unless `--allow-disruptive`; `effect = \"allow\"` plans them always",
+            ));
+        }
+        let patterns = |key: &str| -> Result<Vec<Pattern>, Problem> {
+            match attrs.get(key) {
+                None => Ok(Vec::new()),
+                Some(a) => b
+                    .strings(a)?
+                    .iter()
+                    .map(|(s, at)| {
+                        Pattern::new(s).map_err(|e| {
+                            b.invalid(
+                                at.clone(),
+                                format!("`{s}` is not a valid pattern: {e}"),
+                                "invalid pattern",
+                                "patterns use `*` and `?`",
+                            )
+                        })
+                    })
+                    .collect(),
+            }
+        };
+        let actions = match attrs.get("actions") {
+            None => Vec::new(),
+            Some(a) => b
+                .strings(a)?
+                .into_iter()
+                .map(|(s, at)| {
+                    ActionKind::ALL
+                        .into_iter()
+                        .find(|k| k.as_str() == s)
+                        .ok_or_else(|| {
+                            b.invalid(
+                                at,
+                                format!("`{s}` is not an action kind"),
+                                "unknown kind",
+                                "action kinds are: revert, recreate, accept, import, delete",
+                            )
+                        })
+                })
+                .collect::<Result<Vec<_>, Problem>>()?,
+        };
+        let tags = match attrs.get("tags") {
+            None => BTreeMap::new(),
+            Some(a) => {
+                let ExprKind::Object(o) = &a.value.kind else {
+                    return Err(b.invalid(
+                        a.value.span.clone(),
+                        "`tags` must be an object",
+                        "expected `{ env = \"prod\" }`",
+                        "write `tags = { env = \"prod\" }`",
+                    ));
+                };
+                let mut out = BTreeMap::new();
+                for (k, v) in o.iter() {
+                    let key = match &k.name {
+                        Some(name) => name.clone(),
+                        None => {
+                            return Err(b.invalid(
+                                k.span.clone(),
+                                "a tag key must be a name or a string",
+                                "here",
+                                "write `tags = { env = \"prod\" }`",
+                            ));
+                        }
+                    };
+                    let ExprKind::String(s) = &v.kind else {
+                        return Err(b.invalid(
+                            v.span.clone(),
+                            "a tag value must be a string",
+                            "here",
+                            "write `tags = { env = \"prod\" }`",
+                        ));
+                    };
+                    out.insert(key, s.clone());
+                }
+                out
+            }
+        };
+        Ok(Guardrail {
+            resource_types: patterns("resource_types")?,
+            addresses: patterns("addresses")?,
+            tags,
+            actions,
+            min_severity: attrs
+                .get("min_severity")
+                .map(|a| b.severity(a))
+                .transpose()?,
+            effect,
+            reason,
+            source: b.line(),
+            name,
+        })
+    }
+}
+
+/// The policy's `guardrail` blocks, interpreted in file order.
+pub fn from_blocks(blocks: &[Block]) -> Result<Vec<Guardrail>, Error> {
+    blocks.iter().map(Guardrail::from_block).collect()
 }
 
 /// The built-in guardrails that the planner applies to actions (not [`DISRUPTIVE`], which

@@ -35,11 +35,9 @@ use hcl::edit::expr::Expression;
 use hcl::edit::structure::{Attribute, Block, Body, Structure};
 use miette::{NamedSource, SourceSpan};
 
-use crate::approval::{ApprovalRule, Approver, PublicKey, valid_name};
 use crate::error::{Error, Result};
-use crate::model::plan::ActionKind;
+use crate::model::policy_file::{self as pf, Source, suggest};
 use crate::model::{Drift, DriftKind, IgnoreMatch, Path, Severity};
-use crate::plan::guardrail::{self as rail, Effect, Guardrail};
 use crate::policy::driftignore::DriftIgnore;
 use crate::policy::pattern::Pattern;
 use crate::policy::rules;
@@ -162,12 +160,15 @@ pub struct Policy {
     pub rules: Vec<CustomRule>,
     pub ignores: Vec<Ignore>,
     pub driftignore: Option<DriftIgnore>,
-    /// The `approval` block: who must sign a plan before `apply` runs it (`crate::approval`).
-    pub approval: Option<ApprovalRule>,
-    /// `guardrail "NAME" {}` blocks, in file order (`crate::plan::guardrail`).
-    pub guardrails: Vec<Guardrail>,
-    /// `notify { url = "..." format = "slack" }` blocks: where `plan` and `apply` report.
-    pub notify: Vec<crate::notify::Target>,
+    /// The `approval` block as read: who must sign a plan before `apply` runs it
+    /// (`approval::ApprovalRule::from_block` interprets it).
+    pub approval: Option<pf::Block>,
+    /// `guardrail "NAME" {}` blocks as read, in file order, each with one label of its own
+    /// (`plan::guardrail::Guardrail::from_block`).
+    pub guardrails: Vec<pf::Block>,
+    /// `notify { url = "..." format = "slack" }` blocks as read: where `plan` and `apply`
+    /// report (`notify::Target::from_block`).
+    pub notify: Vec<pf::Block>,
 }
 
 impl Policy {
@@ -208,19 +209,6 @@ const TOP_KEYS: &[&str] = &[
     "guardrail",
     "notify",
 ];
-const NOTIFY_KEYS: &[&str] = &["url", "format"];
-const GUARDRAIL_KEYS: &[&str] = &[
-    "resource_types",
-    "addresses",
-    "tags",
-    "actions",
-    "min_severity",
-    "effect",
-    "approvals",
-    "reason",
-];
-const APPROVAL_KEYS: &[&str] = &["required", "approvers", "min_severity"];
-const APPROVER_KEYS: &[&str] = &["key", "aws_principal"];
 const RULE_KEYS: &[&str] = &[
     "severity",
     "resource_type",
@@ -247,30 +235,6 @@ struct Parser<'a> {
 
 fn span(r: Option<Range<usize>>) -> Option<SourceSpan> {
     r.map(SourceSpan::from)
-}
-
-/// Levenshtein distance, for "did you mean".
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
-fn suggest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
-    known
-        .iter()
-        .map(|k| (distance(key, k), *k))
-        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
-        .min()
-        .map(|(_, k)| k)
 }
 
 impl Parser<'_> {
@@ -308,10 +272,7 @@ impl Parser<'_> {
         context: &str,
         known: &[&str],
     ) -> Error {
-        let mut help = format!("expected one of: {}", known.join(", "));
-        if let Some(s) = suggest(key, known) {
-            help = format!("did you mean `{s}`? {help}");
-        }
+        let help = pf::unknown_key_help(key, known);
         Error::PolicyUnknownKey {
             path: self.path.to_string(),
             key: key.to_string(),
@@ -332,6 +293,10 @@ impl Parser<'_> {
                 span: Some(SourceSpan::from(offset..offset)),
             }
         })?;
+        let source = std::sync::Arc::new(Source {
+            path: self.path.to_string(),
+            text: self.text.to_string(),
+        });
         let mut policy = Policy::default();
         let mut seen_fail_on = false;
         let mut labels = BTreeSet::new();
@@ -410,7 +375,11 @@ impl Parser<'_> {
                             "write `guardrail \"iam-frozen\" { resource_types = [\"aws_iam_*\"] reason = \"...\" }`",
                         ));
                     };
-                    if policy.guardrails.iter().any(|g| g.name == label) {
+                    if policy
+                        .guardrails
+                        .iter()
+                        .any(|g| g.label().is_some_and(|(name, _)| *name == label))
+                    {
                         return Err(self.invalid(
                             label_span,
                             format!("guardrail `{label}` is defined twice"),
@@ -418,8 +387,7 @@ impl Parser<'_> {
                             "merge the two blocks",
                         ));
                     }
-                    let g = self.guardrail(b, label, label_span)?;
-                    policy.guardrails.push(g);
+                    policy.guardrails.push(self.block(b, &source));
                 }
                 Structure::Block(b) if b.ident.as_str() == "notify" => {
                     if let Some(l) = b.labels.first() {
@@ -430,38 +398,7 @@ impl Parser<'_> {
                             "write `notify { url = \"https://hooks.slack.com/services/...\" }`",
                         ));
                     }
-                    let attrs = self.attributes(b, "a `notify` block", NOTIFY_KEYS)?;
-                    let Some(url) = attrs.get("url") else {
-                        return Err(self.invalid(
-                            b.ident.span(),
-                            "this `notify` block has no `url`",
-                            "url missing",
-                            "add `url = \"https://hooks.slack.com/services/...\"` (a webhook URL)",
-                        ));
-                    };
-                    let url_text = self.string(url)?;
-                    if !(url_text.starts_with("https://") || url_text.starts_with("http://")) {
-                        return Err(self.invalid(
-                            url.value.span(),
-                            "`url` must be an http(s) URL",
-                            "not a URL",
-                            "a webhook URL: https://hooks.slack.com/services/..., a Teams workflow URL, or any endpoint taking JSON",
-                        ));
-                    }
-                    let format = match attrs.get("format") {
-                        None => None,
-                        Some(f) => Some(self.string(f)?.parse().map_err(|e: String| {
-                            self.invalid(
-                                f.value.span(),
-                                e,
-                                "unknown format",
-                                "slack, teams or json; leave it out to infer it from the URL",
-                            )
-                        })?),
-                    };
-                    policy
-                        .notify
-                        .push(crate::notify::Target::new(url_text, format));
+                    policy.notify.push(self.block(b, &source));
                 }
                 Structure::Block(b) if b.ident.as_str() == "approval" => {
                     if let Some(l) = b.labels.first() {
@@ -480,7 +417,7 @@ impl Parser<'_> {
                             "merge them into one",
                         ));
                     }
-                    policy.approval = Some(self.approval(b)?);
+                    policy.approval = Some(self.block(b, &source));
                 }
                 Structure::Block(b) => {
                     return Err(self.unknown_key(
@@ -731,362 +668,32 @@ impl Parser<'_> {
         })
     }
 
-    fn guardrail(
-        &self,
-        b: &Block,
-        name: String,
-        label_span: Option<Range<usize>>,
-    ) -> Result<Guardrail> {
-        let context = format!("guardrail \"{name}\"");
-        let attrs = self.attributes(b, &context, GUARDRAIL_KEYS)?;
-        let builtin = rail::BUILTIN.contains(&name.as_str());
-        let Some(reason) = attrs.get("reason") else {
-            return Err(self.invalid(
-                label_span,
-                format!("guardrail `{name}` has no `reason`"),
-                "reason missing",
-                "say why, e.g. `reason = \"IAM changes go through the quarterly access review\"`: the plan shows it on every action it blocks",
-            ));
-        };
-        let reason = self.string(reason)?.to_string();
-        let effect = match attrs.get("effect").map(|a| (a, self.string(a))) {
-            None => Effect::Deny,
-            Some((_, Ok("deny"))) => Effect::Deny,
-            Some((_, Ok("allow"))) if builtin => Effect::Allow,
-            Some((_, Ok("require_approvals"))) => {
-                let Some(n) = attrs.get("approvals") else {
-                    return Err(self.invalid(
-                        label_span,
-                        format!("guardrail `{name}` requires approvals but says not how many"),
-                        "approvals missing",
-                        "add `approvals = 3` (signed approvals, see docs/approvals.md)",
-                    ));
-                };
-                let count = match &n.value {
-                    Expression::Number(x) => x.value().as_u64().filter(|v| (1..=100).contains(v)),
-                    _ => None,
-                };
-                let Some(count) = count else {
-                    return Err(self.invalid(
-                        n.value.span(),
-                        "`approvals` must be a whole number from 1 to 100",
-                        "expected a number",
-                        "write `approvals = 3`",
-                    ));
-                };
-                Effect::RequireApprovals(count as u32)
-            }
-            Some((a, Ok(other))) => {
-                return Err(self.invalid(
-                    a.value.span(),
-                    format!("`effect = \"{other}\"` is not a choice here"),
-                    "expected \"deny\" or \"require_approvals\"",
-                    if other == "allow" {
-                        format!("`allow` only relaxes a built-in guardrail ({}), named by its block's label", rail::BUILTIN.join(", "))
-                    } else {
-                        "\"deny\" blocks the matching actions whatever the approvals; \"require_approvals\" (with `approvals = N`) needs N signed approvals".to_string()
+    /// A feature block as plain data, for its feature to interpret.
+    fn block(&self, b: &Block, source: &std::sync::Arc<Source>) -> pf::Block {
+        pf::Block {
+            source: source.clone(),
+            ident: b.ident.as_str().to_string(),
+            ident_span: b.ident.span(),
+            labels: b
+                .labels
+                .iter()
+                .map(|l| (l.as_str().to_string(), l.span()))
+                .collect(),
+            body: b
+                .body
+                .iter()
+                .map(|s| match s {
+                    Structure::Attribute(a) => pf::Item::Attribute(pf::Attribute {
+                        key: a.key.as_str().to_string(),
+                        key_span: a.key.span(),
+                        value: expr(&a.value),
+                    }),
+                    Structure::Block(inner) => pf::Item::Block {
+                        ident: inner.ident.as_str().to_string(),
+                        span: inner.ident.span(),
                     },
-                ));
-            }
-            Some((_, Err(e))) => return Err(e),
-        };
-        if attrs.contains_key("approvals") && !matches!(effect, Effect::RequireApprovals(_)) {
-            let a = attrs["approvals"];
-            return Err(self.invalid(
-                a.key.span(),
-                "`approvals` goes with `effect = \"require_approvals\"`",
-                "not used",
-                "remove it, or set `effect = \"require_approvals\"`",
-            ));
-        }
-        if name == rail::DISRUPTIVE && effect != Effect::Allow {
-            return Err(self.invalid(
-                label_span,
-                "the built-in `disruptive` guardrail can only be relaxed (`effect = \"allow\"`)",
-                "built-in",
-                "disruptive reverts are manual unless `--allow-disruptive`; `effect = \"allow\"` plans them always",
-            ));
-        }
-        let patterns = |key: &str| -> Result<Vec<Pattern>> {
-            match attrs.get(key) {
-                None => Ok(Vec::new()),
-                Some(a) => self
-                    .strings(a)?
-                    .iter()
-                    .map(|(s, at)| {
-                        Pattern::new(s).map_err(|e| {
-                            self.invalid(
-                                at.clone(),
-                                format!("`{s}` is not a valid pattern: {e}"),
-                                "invalid pattern",
-                                "patterns use `*` and `?`",
-                            )
-                        })
-                    })
-                    .collect(),
-            }
-        };
-        let actions = match attrs.get("actions") {
-            None => Vec::new(),
-            Some(a) => self
-                .strings(a)?
-                .into_iter()
-                .map(|(s, at)| {
-                    ActionKind::ALL
-                        .into_iter()
-                        .find(|k| k.as_str() == s)
-                        .ok_or_else(|| {
-                            self.invalid(
-                                at,
-                                format!("`{s}` is not an action kind"),
-                                "unknown kind",
-                                "action kinds are: revert, recreate, accept, import, delete",
-                            )
-                        })
                 })
-                .collect::<Result<Vec<_>>>()?,
-        };
-        let tags = match attrs.get("tags") {
-            None => BTreeMap::new(),
-            Some(a) => {
-                let Expression::Object(o) = &a.value else {
-                    return Err(self.invalid(
-                        a.value.span(),
-                        "`tags` must be an object",
-                        "expected `{ env = \"prod\" }`",
-                        "write `tags = { env = \"prod\" }`",
-                    ));
-                };
-                let mut out = BTreeMap::new();
-                for (k, v) in o.iter() {
-                    let key = match k {
-                        hcl::edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
-                        hcl::edit::expr::ObjectKey::Expression(Expression::String(s)) => {
-                            s.value().as_str().to_string()
-                        }
-                        hcl::edit::expr::ObjectKey::Expression(e) => {
-                            return Err(self.invalid(
-                                e.span(),
-                                "a tag key must be a name or a string",
-                                "here",
-                                "write `tags = { env = \"prod\" }`",
-                            ));
-                        }
-                    };
-                    let Expression::String(s) = v.expr() else {
-                        return Err(self.invalid(
-                            v.expr().span(),
-                            "a tag value must be a string",
-                            "here",
-                            "write `tags = { env = \"prod\" }`",
-                        ));
-                    };
-                    out.insert(key, s.value().as_str().to_string());
-                }
-                out
-            }
-        };
-        Ok(Guardrail {
-            resource_types: patterns("resource_types")?,
-            addresses: patterns("addresses")?,
-            tags,
-            actions,
-            min_severity: attrs
-                .get("min_severity")
-                .map(|a| self.severity(a))
-                .transpose()?,
-            effect,
-            reason,
-            source: self.line(b.ident.span()),
-            name,
-        })
-    }
-
-    /// A list of literal strings, each with its span.
-    fn strings(&self, a: &Attribute) -> Result<Vec<(String, Option<Range<usize>>)>> {
-        let Expression::Array(items) = &a.value else {
-            return Err(self.invalid(
-                a.value.span(),
-                format!("`{}` must be a list of strings", a.key.as_str()),
-                "expected a list",
-                format!("write `{} = [\"...\"]`", a.key.as_str()),
-            ));
-        };
-        items
-            .iter()
-            .map(|item| match item {
-                Expression::String(s) => Ok((s.value().as_str().to_string(), item.span())),
-                other => Err(self.invalid(
-                    other.span(),
-                    "expected a string",
-                    "not a string",
-                    "write literal strings in double quotes",
-                )),
-            })
-            .collect()
-    }
-
-    fn approval(&self, b: &Block) -> Result<ApprovalRule> {
-        let attrs = self.attributes(b, "the `approval` block", APPROVAL_KEYS)?;
-        let ident = b.ident.span();
-        let Some(approvers_attr) = attrs.get("approvers") else {
-            return Err(self.invalid(
-                ident,
-                "the `approval` block has no `approvers`",
-                "approvers missing",
-                "add `approvers = { alice = \"ed25519:...\" }`; `driftgate keygen --name alice --out alice.key` prints the line",
-            ));
-        };
-        let Expression::Object(object) = &approvers_attr.value else {
-            return Err(self.invalid(
-                approvers_attr.value.span(),
-                "`approvers` must be an object",
-                "expected `{ name = \"ed25519:...\", ... }`",
-                "write `approvers = { alice = \"ed25519:...\", bob = \"ed25519:...\" }`",
-            ));
-        };
-        let mut approvers = BTreeMap::new();
-        let mut keys: BTreeMap<PublicKey, String> = BTreeMap::new();
-        for (k, v) in object.iter() {
-            let (name, at) = match k {
-                hcl::edit::expr::ObjectKey::Ident(i) => (i.as_str().to_string(), i.span()),
-                hcl::edit::expr::ObjectKey::Expression(Expression::String(s)) => {
-                    (s.value().as_str().to_string(), s.span())
-                }
-                hcl::edit::expr::ObjectKey::Expression(e) => {
-                    return Err(self.invalid(
-                        e.span(),
-                        "an approver's name must be a plain name",
-                        "expected a name",
-                        "write `alice = \"ed25519:...\"`",
-                    ));
-                }
-            };
-            if !valid_name(&name) {
-                return Err(self.invalid(
-                    at,
-                    format!("`{name}` is not a valid approver name"),
-                    "invalid name",
-                    "a name is letters, digits, `_` and `-`, starting with a letter (the name in the approver's key file)",
-                ));
-            }
-            let approver = self.approver(&name, v.expr())?;
-            if let Some(other) = keys.insert(approver.key, name.clone()) {
-                return Err(self.invalid(
-                    v.expr().span(),
-                    format!("`{name}` and `{other}` have the same key"),
-                    "same key as another approver",
-                    "each approver needs their own key (`driftgate keygen`): one key for two names would let one person count twice",
-                ));
-            }
-            if approvers.insert(name.clone(), approver).is_some() {
-                return Err(self.invalid(
-                    at,
-                    format!("approver `{name}` is listed twice"),
-                    "listed again here",
-                    "keep one of the two",
-                ));
-            }
-        }
-        let required = match attrs.get("required") {
-            None => 1,
-            Some(a) => match &a.value {
-                Expression::Number(n) => {
-                    n.value().as_u64().filter(|n| *n >= 1).ok_or_else(|| {
-                        self.invalid(
-                            a.value.span(),
-                            "`required` must be a whole number of at least 1",
-                            "expected 1, 2, ...",
-                            "`required` is how many distinct approvers must sign a plan",
-                        )
-                    })? as usize
-                }
-                other => {
-                    return Err(self.invalid(
-                        other.span(),
-                        "`required` must be a number",
-                        "expected a number",
-                        "write `required = 2`",
-                    ));
-                }
-            },
-        };
-        if required > approvers.len() {
-            return Err(self.invalid(
-                attrs.get("required").and_then(|a| a.value.span()).or(ident),
-                format!(
-                    "`required = {required}` but only {} listed: no plan could ever be applied",
-                    match approvers.len() {
-                        1 => "1 approver is".to_string(),
-                        n => format!("{n} approvers are"),
-                    }
-                ),
-                "more than the approvers",
-                "list more approvers, or lower `required` (the plan's author never counts, so list at least one more than `required`)",
-            ));
-        }
-        Ok(ApprovalRule {
-            required,
-            approvers,
-            min_severity: attrs
-                .get("min_severity")
-                .map(|a| self.severity(a))
-                .transpose()?,
-            source: self.line(ident),
-        })
-    }
-
-    /// One approver: `"ed25519:..."`, or `{ key = "ed25519:...", aws_principal = "arn:..." }`.
-    fn approver(&self, name: &str, e: &Expression) -> Result<Approver> {
-        let key = |s: &str, at: Option<Range<usize>>| {
-            s.parse::<PublicKey>().map_err(|why| {
-                self.invalid(
-                    at,
-                    format!("the key of approver `{name}` is not valid: {why}"),
-                    "invalid key",
-                    "paste the line `driftgate keygen` printed: `alice = \"ed25519:<base64>\"`",
-                )
-            })
-        };
-        match e {
-            Expression::String(s) => Ok(Approver {
-                key: key(s.value().as_str(), e.span())?,
-                aws_principal: None,
-            }),
-            Expression::Object(o) => {
-                let mut fields: BTreeMap<String, (String, Option<Range<usize>>)> = BTreeMap::new();
-                for (k, v) in o.iter() {
-                    let field = match k {
-                        hcl::edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
-                        hcl::edit::expr::ObjectKey::Expression(Expression::String(s)) => {
-                            s.value().as_str().to_string()
-                        }
-                        hcl::edit::expr::ObjectKey::Expression(x) => {
-                            return Err(self.invalid(x.span(), "expected a field name", "here", "write `key = \"ed25519:...\"`"));
-                        }
-                    };
-                    if !APPROVER_KEYS.contains(&field.as_str()) {
-                        return Err(self.unknown_key(&field, v.expr().span(), &format!("approver `{name}`"), APPROVER_KEYS));
-                    }
-                    let Expression::String(s) = v.expr() else {
-                        return Err(self.invalid(v.expr().span(), format!("`{field}` must be a string"), "expected a quoted string", "write a literal string in double quotes"));
-                    };
-                    fields.insert(field, (s.value().as_str().to_string(), v.expr().span()));
-                }
-                let Some((k, at)) = fields.get("key") else {
-                    return Err(self.invalid(e.span(), format!("approver `{name}` has no `key`"), "key missing", "write `{ key = \"ed25519:...\", aws_principal = \"arn:aws:iam::...\" }`"));
-                };
-                Ok(Approver {
-                    key: key(k, at.clone())?,
-                    aws_principal: fields.get("aws_principal").map(|(p, _)| p.clone()),
-                })
-            }
-            other => Err(self.invalid(
-                other.span(),
-                format!("approver `{name}` must be a key string or an object"),
-                "expected \"ed25519:...\"",
-                "write `alice = \"ed25519:...\"`, or `alice = { key = \"ed25519:...\", aws_principal = \"arn:...\" }`",
-            )),
+                .collect(),
         }
     }
 
@@ -1099,5 +706,41 @@ impl Parser<'_> {
             src: self.src(),
             span: span(a.value.span()),
         })
+    }
+}
+
+/// A value as plain data, with its span.
+fn expr(e: &Expression) -> pf::Expr {
+    use hcl::edit::expr::ObjectKey;
+    let kind = match e {
+        Expression::String(s) => pf::ExprKind::String(s.value().as_str().to_string()),
+        Expression::Number(n) => pf::ExprKind::Number(n.value().as_u64()),
+        Expression::Array(items) => pf::ExprKind::Array(items.iter().map(expr).collect()),
+        Expression::Object(o) => pf::ExprKind::Object(
+            o.iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        ObjectKey::Ident(i) => pf::Key {
+                            name: Some(i.as_str().to_string()),
+                            span: i.span(),
+                        },
+                        ObjectKey::Expression(Expression::String(s)) => pf::Key {
+                            name: Some(s.value().as_str().to_string()),
+                            span: s.span(),
+                        },
+                        ObjectKey::Expression(x) => pf::Key {
+                            name: None,
+                            span: x.span(),
+                        },
+                    };
+                    (key, expr(v.expr()))
+                })
+                .collect(),
+        ),
+        _ => pf::ExprKind::Other,
+    };
+    pf::Expr {
+        kind,
+        span: e.span(),
     }
 }

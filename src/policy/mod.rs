@@ -9,8 +9,10 @@ pub mod docs;
 pub mod driftignore;
 pub mod file;
 pub mod grade;
-pub mod pattern;
 pub mod rules;
+
+/// Globs on addresses, types and paths (in `model`, shared with the guardrails).
+pub use crate::model::pattern;
 
 pub use classify::{Classified, classify};
 pub use docs::{render_rules_markdown, rule_explain_text, rules_list_text};

@@ -430,7 +430,14 @@ fn diagnostics_carry_codes() {
 
 mod approval_block {
     use super::*;
-    use crate::approval::KeyFile;
+    use crate::approval::{ApprovalRule, KeyFile};
+
+    /// The file read and each feature's block interpreted, as `ops` loads a policy.
+    fn parse_err(text: &str) -> String {
+        let read = Policy::parse("driftgate.hcl", text)
+            .and_then(|p| crate::ops::scan::PolicyBlocks::of(&p).map(|_| ()));
+        render(&read.unwrap_err())
+    }
 
     fn key(name: &str, b: u8) -> String {
         KeyFile::from_seed(name, [b; 32]).public().to_string()
@@ -450,7 +457,7 @@ mod approval_block {
             key("carol", 3)
         );
         let p = Policy::parse("driftgate.hcl", &text).unwrap();
-        let a = p.approval.unwrap();
+        let a = ApprovalRule::from_block(&p.approval.unwrap()).unwrap();
         assert_eq!(a.required, 2);
         assert_eq!(a.min_severity, Some(Severity::High));
         let names: Vec<&String> = a.approvers.keys().collect();
@@ -534,6 +541,13 @@ mod guardrail_blocks {
     use crate::model::plan::ActionKind;
     use crate::plan::guardrail::Effect;
 
+    /// The file read and each feature's block interpreted, as `ops` loads a policy.
+    fn parse_err(text: &str) -> String {
+        let read = Policy::parse("driftgate.hcl", text)
+            .and_then(|p| crate::ops::scan::PolicyBlocks::of(&p).map(|_| ()));
+        render(&read.unwrap_err())
+    }
+
     #[test]
     fn parses_selectors_effects_and_relaxed_builtins() {
         let text = r#"guardrail "iam-frozen" {
@@ -557,8 +571,9 @@ guardrail "iam-principal-delete" {
 }
 "#;
         let p = Policy::parse("driftgate.hcl", text).unwrap();
-        assert_eq!(p.guardrails.len(), 3);
-        let g = &p.guardrails[0];
+        let guardrails = crate::plan::guardrail::from_blocks(&p.guardrails).unwrap();
+        assert_eq!(guardrails.len(), 3);
+        let g = &guardrails[0];
         assert_eq!(g.name, "iam-frozen");
         assert!(g.resource_types[0].is_match("aws_iam_role"));
         assert_eq!(g.tags.get("env").map(String::as_str), Some("prod"));
@@ -566,8 +581,8 @@ guardrail "iam-principal-delete" {
         assert_eq!(g.min_severity, Some(Severity::High));
         assert_eq!(g.effect, Effect::Deny);
         assert_eq!(g.source, "driftgate.hcl:1");
-        assert_eq!(p.guardrails[1].effect, Effect::RequireApprovals(3));
-        assert_eq!(p.guardrails[2].effect, Effect::Allow);
+        assert_eq!(guardrails[1].effect, Effect::RequireApprovals(3));
+        assert_eq!(guardrails[2].effect, Effect::Allow);
     }
 
     #[test]
@@ -604,4 +619,22 @@ guardrail "iam-principal-delete" {
             assert!(err.contains(expected), "{text}\n{err}");
         }
     }
+}
+
+/// The feature blocks are interpreted by their features after the file is read; when several
+/// are wrong, the first one in the file is the one reported.
+#[test]
+fn the_first_bad_feature_block_in_the_file_is_reported() {
+    let text = "notify { url = \"ftp://x\" }\nguardrail \"g\" {\n effect = \"deny\"\n}\napproval {\n required = 1\n}\n";
+    let policy = Policy::parse("driftgate.hcl", text).unwrap();
+    let err = crate::ops::scan::PolicyBlocks::of(&policy).unwrap_err();
+    assert!(render(&err).contains("http(s) URL"), "{}", render(&err));
+    let text = "approval {\n required = 1\n}\nguardrail \"g\" {\n effect = \"deny\"\n}\n";
+    let policy = Policy::parse("driftgate.hcl", text).unwrap();
+    let err = crate::ops::scan::PolicyBlocks::of(&policy).unwrap_err();
+    assert!(render(&err).contains("no `approvers`"), "{}", render(&err));
+    let text = "guardrail \"g\" {\n effect = \"deny\"\n}\napproval {\n required = 1\n}\n";
+    let policy = Policy::parse("driftgate.hcl", text).unwrap();
+    let err = crate::ops::scan::PolicyBlocks::of(&policy).unwrap_err();
+    assert!(render(&err).contains("has no `reason`"), "{}", render(&err));
 }

@@ -13,8 +13,6 @@ use similar::TextDiff;
 
 use crate::mask::{Masked, mask, mask_text};
 use crate::model::{DriftKind, Finding, Gap, NotCheckedReason, ScanReport, Severity, Unchecked};
-use crate::policy::Policy;
-use crate::policy::rules::CATALOGUE;
 
 /// A value whose one-line form is longer than this is shown as a diff rather than inline.
 pub const LONG_VALUE: usize = 60;
@@ -279,6 +277,171 @@ pub fn shown_gaps(report: &ScanReport) -> Vec<ShownGap<'_>> {
     gaps.into_iter().map(ShownGap::from).collect()
 }
 
+/// A finding as every format shows it: its facts computed once from the report, each format
+/// only laying them out. Values are masked ([`ShownChange`], `observed`).
+#[derive(Debug, Clone)]
+pub struct ShownFinding {
+    /// [`finding_name`]: the address, or `TYPE ID` for an unmanaged resource.
+    pub name: String,
+    /// Whether the finding has an address (then its cloud id is not part of its name).
+    pub has_address: bool,
+    pub severity: Severity,
+    pub kind: DriftKind,
+    pub rule: String,
+    /// [`why`]: why it has its severity, in a few words.
+    pub why: String,
+    /// [`kind_and_paths`]: `changed: instance_type, tags.team`.
+    pub what: String,
+    pub resource_type: String,
+    pub id: String,
+    pub region: Option<String>,
+    /// The state it was recorded in, as the report names it.
+    pub state: Option<String>,
+    /// Its resource block in the configuration (`main.tf:12`).
+    pub source: Option<String>,
+    /// The ignore that set it aside, for an ignored finding.
+    pub ignored: Option<ShownIgnore>,
+    /// Its changes, masked, in path order.
+    pub changes: Vec<ShownChange>,
+    /// An unmanaged resource's attributes as observed, masked; `None` when there are none.
+    pub observed: Option<BTreeMap<String, Masked>>,
+}
+
+/// The ignore that set a finding aside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownIgnore {
+    pub pattern: String,
+    /// Where the ignore is written (`driftgate.hcl:12`).
+    pub source: String,
+    pub reason: Option<String>,
+}
+
+impl ShownFinding {
+    /// The facts of `f`, its severity explained with `rules`.
+    pub fn of(f: &Finding, rules: &[RuleDoc]) -> ShownFinding {
+        let d = &f.drift;
+        ShownFinding {
+            name: finding_name(f),
+            has_address: d.address.is_some(),
+            severity: f.severity,
+            kind: d.kind,
+            rule: f.rule.clone(),
+            why: why(f, rules),
+            what: kind_and_paths(f),
+            resource_type: d.resource_type.clone(),
+            id: d.id.clone(),
+            region: d.region.clone(),
+            state: d.state.as_ref().map(|s| s.0.clone()),
+            source: f.source.as_ref().map(ToString::to_string),
+            ignored: f.ignore().map(|ig| ShownIgnore {
+                pattern: ig.pattern.clone(),
+                source: ig.source.clone(),
+                reason: ig.reason.clone(),
+            }),
+            changes: shown_changes(f),
+            observed: d
+                .observed
+                .as_ref()
+                .filter(|a| !a.is_empty())
+                .map(crate::mask::mask_attributes),
+        }
+    }
+}
+
+/// `findings` as every human format lists them: in [`severity_order`], their facts computed.
+pub fn shown_findings(findings: &[Finding], rules: &[RuleDoc]) -> Vec<ShownFinding> {
+    severity_order(findings)
+        .into_iter()
+        .map(|f| ShownFinding::of(f, rules))
+        .collect()
+}
+
+/// What a pending change is (configuration not yet applied).
+#[derive(Debug, Clone)]
+pub enum PendingWhat {
+    /// A resource-level change, in words: `not yet created`, `no longer configured`, ...
+    Said(&'static str),
+    /// A configured attribute that differs from the recorded one, its values masked.
+    Differs {
+        path: String,
+        recorded: Masked,
+        desired: Masked,
+    },
+}
+
+/// A pending change as every format shows it.
+#[derive(Debug, Clone)]
+pub struct ShownPending {
+    pub address: String,
+    pub what: PendingWhat,
+    /// Its resource block in the configuration (`main.tf:12`).
+    pub source: Option<String>,
+}
+
+/// The report's pending changes, in the report's order, their values masked.
+pub fn shown_pending(report: &ScanReport) -> Vec<ShownPending> {
+    use crate::model::PendingKind;
+    report
+        .pending
+        .iter()
+        .map(|p| {
+            let what = match (&p.kind, &p.path) {
+                (PendingKind::NotYetCreated, _) => PendingWhat::Said("not yet created"),
+                (PendingKind::ToBeImported, _) => PendingWhat::Said(
+                    "to be imported (an `import` block names it: terraform imports the existing object)",
+                ),
+                (PendingKind::NoLongerConfigured, _) => PendingWhat::Said("no longer configured"),
+                (_, Some(path)) => PendingWhat::Differs {
+                    path: path.to_string(),
+                    recorded: mask(&p.recorded),
+                    desired: mask(&p.desired),
+                },
+                (_, None) => PendingWhat::Said("differs"),
+            };
+            ShownPending {
+                address: p.address.clone(),
+                what,
+                source: p.source.as_ref().map(ToString::to_string),
+            }
+        })
+        .collect()
+}
+
+/// A recorded resource that was not checked, as every format shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownNotChecked<'a> {
+    pub address: String,
+    pub resource_type: &'a str,
+    pub state: &'a str,
+    pub reason: &'a NotCheckedReason,
+}
+
+impl ShownNotChecked<'_> {
+    /// Why, in a few words (`region us-west-2 not scanned`), the region laid out by `region`.
+    pub fn reason_words(&self, region: impl Fn(&str) -> String) -> String {
+        match self.reason {
+            NotCheckedReason::UnsupportedType => "unsupported type".to_string(),
+            NotCheckedReason::RegionNotScanned(r) => format!("region {} not scanned", region(r)),
+            NotCheckedReason::RegionUnknown => "region unknown".to_string(),
+            NotCheckedReason::Unobserved => "hidden by a gap".to_string(),
+        }
+    }
+}
+
+/// The report's not-checked resources, sorted.
+pub fn shown_not_checked(report: &ScanReport) -> Vec<ShownNotChecked<'_>> {
+    let mut nc: Vec<_> = report.not_checked.iter().collect();
+    nc.sort();
+    nc.into_iter()
+        .map(|n| ShownNotChecked {
+            address: n.address.to_string(),
+            resource_type: &n.resource_type,
+            state: &n.state.0,
+            reason: &n.reason,
+        })
+        .collect()
+}
+
 /// What a finding is about, in one line without values: `changed: instance_type, tags.team`,
 /// `missing`, `unmanaged`.
 pub fn kind_and_paths(f: &Finding) -> String {
@@ -372,54 +535,25 @@ pub struct RuleDoc {
     /// A few words: why a finding of this rule has its severity.
     pub why: String,
     pub origin: RuleOrigin,
+    /// A built-in rule's own severity (before the policy's re-grades): a finding graded
+    /// otherwise says the policy graded it. `None` for other rules.
+    pub default_severity: Option<Severity>,
+    /// The specifics behind this report's findings of the rule (`tcp 22 from 0.0.0.0/0`), by
+    /// [`detail_key`]; never drawn from a drift that holds a secret.
+    pub details: BTreeMap<String, String>,
 }
 
-/// The rules a report can name: the built-in catalogue (re-graded by the policy), then the
-/// policy's own rules, in the policy file's order.
-pub fn rule_docs(policy: &Policy) -> Vec<RuleDoc> {
-    let mut out: Vec<RuleDoc> = CATALOGUE
-        .iter()
-        .map(|r| RuleDoc {
-            id: r.id.to_string(),
-            severity: policy.severity_of(r),
-            summary: r.summary.to_string(),
-            explanation: r.explanation.to_string(),
-            why: r.why.to_string(),
-            origin: RuleOrigin::BuiltIn,
-        })
-        .collect();
-    for r in &policy.rules {
-        let selectors: Vec<String> = [
-            ("resource_type", &r.resource_type),
-            ("address", &r.address),
-            ("id", &r.cloud_id),
-            ("path", &r.path),
-        ]
-        .iter()
-        .filter_map(|(k, p)| p.as_ref().map(|p| format!("{k} = {:?}", p.as_str())))
-        .chain((!r.kinds.is_empty()).then(|| {
-            let kinds: Vec<&str> = r.kinds.iter().map(|k| k.as_str()).collect();
-            format!("kinds = {kinds:?}")
-        }))
-        .collect();
-        let selectors = if selectors.is_empty() {
-            "every finding".to_string()
-        } else {
-            selectors.join(", ")
-        };
-        out.push(RuleDoc {
-            id: r.id.clone(),
-            severity: r.severity,
-            summary: format!("Team rule `{}` ({}): {selectors}", r.id, r.source),
-            explanation: format!(
-                "A rule of the policy file {}: drift matching {selectors} is graded {}.",
-                r.source, r.severity
-            ),
-            why: format!("team rule at {}", r.source),
-            origin: RuleOrigin::Policy(r.source.clone()),
-        });
-    }
-    out
+/// What [`RuleDoc::details`] are keyed by: the finding's kind, resource, changed paths and
+/// whether it is ignored (an attribute-level ignore splits one drift into two findings).
+pub fn detail_key(f: &Finding) -> String {
+    format!(
+        "{}|{}|{}|{}|{}",
+        f.ignore().is_some(),
+        f.drift.kind.as_str(),
+        f.drift.resource_type,
+        f.drift.id,
+        kind_and_paths(f)
+    )
 }
 
 /// The rule docs of the rules a report's findings name that `docs` does not define (so a
@@ -444,69 +578,38 @@ pub fn with_referenced(mut docs: Vec<RuleDoc>, report: &ScanReport) -> Vec<RuleD
             id,
             severity,
             origin: RuleOrigin::Unknown,
+            default_severity: None,
+            details: BTreeMap::new(),
         });
     }
     docs
 }
 
-/// Why a finding has its severity, in a few words: the rule's reason (from `docs`, else the
-/// built-in catalogue), and the severity the policy gave it when that is not the rule's default.
+/// Why a finding has its severity, in a few words: the rule's reason and the specifics behind
+/// this finding (from `docs`), and the severity the policy gave it when that is not the built-in
+/// rule's own. A rule `docs` does not describe is named by its id.
 pub fn why(f: &Finding, docs: &[RuleDoc]) -> String {
-    let builtin = crate::policy::rules::find(&f.rule);
-    let base = docs
-        .iter()
-        .find(|d| d.id == f.rule)
+    let doc = docs.iter().find(|d| d.id == f.rule);
+    let base = doc
         .map(|d| d.why.clone())
-        .or_else(|| builtin.map(|b| b.why.to_string()))
         .unwrap_or_else(|| format!("rule {}", f.rule));
-    let base = match detail(f) {
+    let base = match doc.and_then(|d| d.details.get(&detail_key(f))) {
         Some(d) => format!("{base} ({d})"),
         None => base,
     };
-    match builtin {
-        Some(b) if b.severity != f.severity => {
+    match doc.and_then(|d| d.default_severity) {
+        Some(s) if s != f.severity => {
             format!("{base}; graded {} by the policy", f.severity)
         }
         _ => base,
     }
 }
 
-/// The specifics behind the finding's rule (`tcp 22 from 0.0.0.0/0`), from the built-in rule's
-/// `detail`. Never for a drift that holds a secret anywhere: the detail is drawn from values,
-/// and a value that is a secret stays one.
-fn detail(f: &Finding) -> Option<String> {
-    use crate::policy::rules::Subject;
-    let rule = crate::policy::rules::find(&f.rule)?;
-    let explain = rule.detail?;
-    let d = &f.drift;
-    let secret = d.changes.iter().any(|c| {
-        [&c.before, &c.after, &c.recorded, &c.observed]
-            .iter()
-            .any(|v| mask(v).contains_redacted())
-    }) || d
-        .observed
-        .as_ref()
-        .is_some_and(|o| o.values().any(|v| mask(v).contains_redacted()));
-    if secret {
-        return None;
-    }
-    let subject = if d.changes.is_empty() {
-        Subject::Resource { drift: d }
-    } else {
-        let change = d
-            .changes
-            .iter()
-            .zip(&f.change_rules)
-            .find(|(_, hit)| hit.rule == f.rule)
-            .map(|(c, _)| c)?;
-        Subject::Change { drift: d, change }
-    };
-    explain(&subject)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::rules::docs as rule_docs;
+    use crate::policy::Policy;
     use crate::render::sample::sample_report;
 
     #[test]
@@ -524,7 +627,7 @@ mod tests {
 
     #[test]
     fn every_builtin_rule_says_why_in_a_few_words() {
-        for d in rule_docs(&Policy::default()) {
+        for d in rule_docs(&Policy::default(), &ScanReport::default()) {
             let words = d.why.split_whitespace().count();
             assert!(
                 (1..=8).contains(&words),
@@ -568,22 +671,55 @@ mod tests {
             };
             crate::policy::classify::classify_drift(drift, &Policy::default())
         };
+        let why = |f: &Finding| {
+            let report = ScanReport {
+                findings: vec![f.clone()],
+                ..ScanReport::default()
+            };
+            why(f, &rule_docs(&Policy::default(), &report))
+        };
         let f = finding(Value::str("0.0.0.0/0"));
         assert_eq!(f.rule, "ingress_open_world_admin");
         assert_eq!(
-            why(&f, &[]),
+            why(&f),
             "SSH/RDP/all ports opened to the internet (tcp 22 from 0.0.0.0/0)"
         );
         let f = finding(Value::sensitive(Value::str("0.0.0.0/0")));
         assert_eq!(f.rule, "ingress_open_world_admin");
-        assert_eq!(why(&f, &[]), "SSH/RDP/all ports opened to the internet");
+        assert_eq!(why(&f), "SSH/RDP/all ports opened to the internet");
+
+        // One drift split by an ignore into an open finding and an ignored one: each gets the
+        // specifics of its own changes, never the other's (here: the ignored one's is a secret).
+        let open = finding(Value::str("0.0.0.0/0"));
+        let mut ignored = finding(Value::sensitive(Value::str("0.0.0.0/0")));
+        ignored.status = crate::model::Status::Ignored(crate::model::IgnoreMatch {
+            pattern: "id = \"sg-1\"".into(),
+            reason: None,
+            owner: None,
+            expires: None,
+            source: "driftgate.hcl:1".into(),
+        });
+        let report = ScanReport {
+            findings: vec![open.clone()],
+            ignored: vec![ignored.clone()],
+            ..ScanReport::default()
+        };
+        let docs = rule_docs(&Policy::default(), &report);
+        assert_eq!(
+            super::why(&open, &docs),
+            "SSH/RDP/all ports opened to the internet (tcp 22 from 0.0.0.0/0)"
+        );
+        assert_eq!(
+            super::why(&ignored, &docs),
+            "SSH/RDP/all ports opened to the internet"
+        );
     }
 
     #[test]
     fn unknown_rule_ids_get_a_doc() {
         let mut report = sample_report();
         report.findings[0].rule = "made_up".into();
-        let docs = with_referenced(rule_docs(&Policy::default()), &report);
+        let docs = with_referenced(rule_docs(&Policy::default(), &report), &report);
         let d = docs.iter().find(|d| d.id == "made_up").unwrap();
         assert_eq!(d.origin, RuleOrigin::Unknown);
     }

@@ -14,16 +14,16 @@ use std::fmt::Write as _;
 
 use time::OffsetDateTime;
 
-use crate::model::{DriftKind, Finding, NotCheckedReason, ScanReport, Severity};
+use crate::model::{DriftKind, ScanReport, Severity};
 use crate::render::common::{
-    RuleDoc, ShownChange, Verdict, counts_by_kind, counts_by_severity, finding_name, plural,
-    severity_order, shown_changes, shown_gaps, verdict_line, why,
+    PendingWhat, RuleDoc, ShownChange, ShownFinding, Verdict, counts_by_kind, counts_by_severity,
+    plural, shown_findings, shown_gaps, shown_not_checked, shown_pending, verdict_line,
 };
 
 /// What the HTML report needs besides the report.
 #[derive(Debug, Clone, Default)]
 pub struct HtmlOptions {
-    /// The rules, for "why this severity" (see [`crate::render::common::rule_docs`]).
+    /// The rules, for "why this severity" (built by `ops::rules::docs`).
     pub rules: Vec<RuleDoc>,
     /// When the report was made (printed in the header); `None` prints no time.
     pub generated_at: Option<OffsetDateTime>,
@@ -281,37 +281,36 @@ fn changes_html(changes: &[ShownChange]) -> String {
     s
 }
 
-fn finding_html(f: &Finding, rules: &[RuleDoc], anchor: &str) -> String {
-    let d = &f.drift;
+fn finding_html(f: &ShownFinding, anchor: &str) -> String {
     let mut s = format!(
         "<article class=\"finding {}\" id=\"{anchor}\"><h3>{} <code>{}</code> <span class=\"kind\">{}</span></h3>",
         f.severity,
         sev_badge(f.severity),
-        escape(&finding_name(f)),
-        d.kind
+        escape(&f.name),
+        f.kind
     );
     let mut facts = vec![
         format!(
             "rule <code>{}</code> — <span class=\"why\">{}</span>",
             escape(&f.rule),
-            escape(&why(f, rules))
+            escape(&f.why)
         ),
         format!(
             "<code>{}</code> <code>{}</code>",
-            escape(&d.resource_type),
-            escape(&d.id)
+            escape(&f.resource_type),
+            escape(&f.id)
         ),
     ];
-    if let Some(r) = &d.region {
+    if let Some(r) = &f.region {
         facts.push(format!("region <code>{}</code>", escape(r)));
     }
-    if let Some(st) = &d.state {
-        facts.push(format!("state <code>{}</code>", escape(&st.0)));
+    if let Some(st) = &f.state {
+        facts.push(format!("state <code>{}</code>", escape(st)));
     }
     if let Some(src) = &f.source {
-        facts.push(format!("source <code>{}</code>", escape(&src.to_string())));
+        facts.push(format!("source <code>{}</code>", escape(src)));
     }
-    if let Some(ig) = f.ignore() {
+    if let Some(ig) = &f.ignored {
         let mut t = format!(
             "ignored by <code>{}</code> at <code>{}</code>",
             escape(&ig.pattern),
@@ -323,22 +322,22 @@ fn finding_html(f: &Finding, rules: &[RuleDoc], anchor: &str) -> String {
         facts.push(t);
     }
     let _ = write!(s, "<p class=\"facts\">{}</p>", facts.join(" · "));
-    match d.kind {
-        DriftKind::Changed => s.push_str(&changes_html(&shown_changes(f))),
+    match f.kind {
+        DriftKind::Changed => s.push_str(&changes_html(&f.changes)),
         DriftKind::Missing => s.push_str("<p>Recorded in the state, no longer in the cloud.</p>"),
         DriftKind::Unmanaged => {
             s.push_str("<p>In the cloud, in none of the given states.</p>");
-            if let Some(attrs) = d.observed.as_ref().filter(|a| !a.is_empty()) {
+            if let Some(attrs) = &f.observed {
                 let _ = write!(
                     s,
                     "<details><summary>Observed attributes ({})</summary><table><tbody>",
                     attrs.len()
                 );
-                for (k, v) in crate::mask::mask_attributes(attrs) {
+                for (k, v) in attrs {
                     let _ = write!(
                         s,
                         "<tr><th><code>{}</code></th><td class=\"mono\">{}</td></tr>",
-                        escape(&k),
+                        escape(k),
                         escape(&v.inline())
                     );
                 }
@@ -470,7 +469,7 @@ pub fn render(report: &ScanReport, opts: &HtmlOptions) -> String {
         out.push_str("</ul></section>\n");
     }
 
-    let findings = severity_order(&report.findings);
+    let findings = shown_findings(&report.findings, &opts.rules);
     let _ = write!(
         out,
         "<section id=\"findings\"><h2>Findings ({})</h2>",
@@ -485,15 +484,15 @@ pub fn render(report: &ScanReport, opts: &HtmlOptions) -> String {
                 out,
                 "<tr><td>{}</td><td><a href=\"#f{i}\"><code>{}</code></a></td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
                 sev_badge(f.severity),
-                escape(&finding_name(f)),
-                f.drift.kind,
+                escape(&f.name),
+                f.kind,
                 escape(&f.rule),
-                escape(&why(f, &opts.rules))
+                escape(&f.why)
             );
         }
         out.push_str("</tbody></table>");
         for (i, f) in findings.iter().enumerate() {
-            out.push_str(&finding_html(f, &opts.rules, &format!("f{i}")));
+            out.push_str(&finding_html(f, &format!("f{i}")));
         }
     }
     out.push_str("</section>\n");
@@ -505,8 +504,11 @@ pub fn render(report: &ScanReport, opts: &HtmlOptions) -> String {
             report.ignored.len(),
             report.expired_ignores.len()
         );
-        for (i, f) in severity_order(&report.ignored).iter().enumerate() {
-            out.push_str(&finding_html(f, &opts.rules, &format!("i{i}")));
+        for (i, f) in shown_findings(&report.ignored, &opts.rules)
+            .iter()
+            .enumerate()
+        {
+            out.push_str(&finding_html(f, &format!("i{i}")));
         }
         if !report.expired_ignores.is_empty() {
             out.push_str("<table><thead><tr><th>expired ignore</th><th>at</th><th>until</th><th>would match</th></tr></thead><tbody>");
@@ -531,33 +533,21 @@ pub fn render(report: &ScanReport, opts: &HtmlOptions) -> String {
             "<details id=\"pending\"><summary>Pending ({}): configuration not yet applied; not drift</summary><table><thead><tr><th>address</th><th>what</th><th>source</th></tr></thead><tbody>",
             report.pending.len()
         );
-        for p in &report.pending {
-            let what = match (&p.kind, &p.path) {
-                (crate::model::PendingKind::NotYetCreated, _) => "not yet created".to_string(),
-            (crate::model::PendingKind::ToBeImported, _) => {
-                "to be imported (an `import` block names it: terraform imports the existing object)".to_string()
-            }
-                (crate::model::PendingKind::NoLongerConfigured, _) => {
-                    "no longer configured".to_string()
-                }
-                (_, Some(path)) => format!(
-                    "{path}: {} -> {}",
-                    crate::mask::mask(&p.recorded).inline(),
-                    crate::mask::mask(&p.desired).inline()
-                ),
-                (_, None) => "differs".to_string(),
+        for p in shown_pending(report) {
+            let what = match &p.what {
+                PendingWhat::Said(words) => words.to_string(),
+                PendingWhat::Differs {
+                    path,
+                    recorded,
+                    desired,
+                } => format!("{path}: {} -> {}", recorded.inline(), desired.inline()),
             };
             let _ = write!(
                 out,
                 "<tr><td><code>{}</code></td><td class=\"mono\">{}</td><td>{}</td></tr>",
                 escape(&p.address),
                 escape(&what),
-                escape(
-                    &p.source
-                        .as_ref()
-                        .map(ToString::to_string)
-                        .unwrap_or_else(|| "-".into())
-                )
+                escape(p.source.as_deref().unwrap_or("-"))
             );
         }
         out.push_str("</tbody></table></details>\n");
@@ -569,21 +559,13 @@ pub fn render(report: &ScanReport, opts: &HtmlOptions) -> String {
             "<details id=\"not-checked\"><summary>Not checked ({})</summary><table><thead><tr><th>resource</th><th>type</th><th>reason</th></tr></thead><tbody>",
             report.not_checked.len()
         );
-        let mut nc: Vec<_> = report.not_checked.iter().collect();
-        nc.sort();
-        for n in nc {
-            let reason = match &n.reason {
-                NotCheckedReason::UnsupportedType => "unsupported type".to_string(),
-                NotCheckedReason::RegionNotScanned(r) => format!("region {r} not scanned"),
-                NotCheckedReason::RegionUnknown => "region unknown".to_string(),
-                NotCheckedReason::Unobserved => "hidden by a gap".to_string(),
-            };
+        for n in shown_not_checked(report) {
             let _ = write!(
                 out,
                 "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
-                escape(&n.address.to_string()),
-                escape(&n.resource_type),
-                escape(&reason)
+                escape(&n.address),
+                escape(n.resource_type),
+                escape(&n.reason_words(str::to_string))
             );
         }
         out.push_str("</tbody></table></details>\n");
@@ -633,13 +615,14 @@ pub fn external_references(html: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::rules::docs as rule_docs;
     use crate::policy::Policy;
-    use crate::render::common::rule_docs;
+    use crate::render::common::finding_name;
     use crate::render::sample::{SECRET, sample_report};
 
     fn opts(trend: Option<Vec<(OffsetDateTime, usize)>>) -> HtmlOptions {
         HtmlOptions {
-            rules: rule_docs(&Policy::default()),
+            rules: rule_docs(&Policy::default(), &sample_report()),
             generated_at: None,
             trend,
         }

@@ -11,9 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::model::{DriftKind, Finding, NotCheckedReason, ScanReport};
-use crate::render::common::{
-    RuleDoc, finding_name, kind_and_paths, shown_changes, shown_gaps, why,
-};
+use crate::render::common::{RuleDoc, ShownFinding, shown_gaps, shown_not_checked};
 
 /// A recorded resource, as the suite lists it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -53,35 +51,23 @@ pub fn xml_escape(text: &str) -> String {
     out
 }
 
-fn failure(f: &Finding, rules: &[RuleDoc]) -> String {
-    let d = &f.drift;
+fn failure(f: &ShownFinding) -> String {
     let message = format!(
         "{} {}: {} (rule {}: {})",
-        f.severity,
-        finding_name(f),
-        kind_and_paths(f),
-        f.rule,
-        why(f, rules)
+        f.severity, f.name, f.what, f.rule, f.why
     );
     let mut body = String::new();
-    let _ = writeln!(
-        body,
-        "{} {} ({} {})",
-        d.kind,
-        finding_name(f),
-        d.resource_type,
-        d.id
-    );
+    let _ = writeln!(body, "{} {} ({} {})", f.kind, f.name, f.resource_type, f.id);
     let _ = writeln!(body, "severity: {} (rule {})", f.severity, f.rule);
-    if let Some(r) = &d.region {
+    if let Some(r) = &f.region {
         let _ = writeln!(body, "region: {r}");
     }
     if let Some(src) = &f.source {
         let _ = writeln!(body, "source: {src}");
     }
-    match d.kind {
+    match f.kind {
         DriftKind::Changed => {
-            for c in shown_changes(f) {
+            for c in &f.changes {
                 if c.is_long() {
                     let _ = writeln!(body, "\n{}:", c.path);
                     body.push_str(&c.diff());
@@ -140,39 +126,39 @@ pub fn render(report: &ScanReport, opts: &JunitOptions) -> String {
                 failures: Vec::new(),
             });
     }
-    for n in &report.not_checked {
+    for n in shown_not_checked(report) {
         let case = suites
-            .entry(n.state.0.clone())
+            .entry(n.state.to_string())
             .or_default()
-            .entry(n.address.to_string())
+            .entry(n.address.clone())
             .or_insert_with(|| Case {
-                classname: n.resource_type.clone(),
-                name: n.address.to_string(),
+                classname: n.resource_type.to_string(),
+                name: n.address.clone(),
                 skipped: None,
                 failures: Vec::new(),
             });
-        case.skipped = Some(reason_text(&n.reason));
+        case.skipped = Some(reason_text(n.reason));
     }
     let mut findings: Vec<&Finding> = report.findings.iter().collect();
     findings.sort_by(|a, b| a.drift.sort_key().cmp(&b.drift.sort_key()));
     for f in findings {
-        let d = &f.drift;
-        let (suite, name) = match (&d.state, &d.address, d.kind) {
-            (Some(s), Some(a), k) if k != DriftKind::Unmanaged => (s.0.clone(), a.to_string()),
-            _ => (UNMANAGED_SUITE.to_string(), finding_name(f)),
+        let f = ShownFinding::of(f, &opts.rules);
+        let (suite, name) = match (&f.state, f.has_address, f.kind) {
+            (Some(s), true, k) if k != DriftKind::Unmanaged => (s.clone(), f.name.clone()),
+            _ => (UNMANAGED_SUITE.to_string(), f.name.clone()),
         };
         suites
             .entry(suite)
             .or_default()
             .entry(name.clone())
             .or_insert_with(|| Case {
-                classname: d.resource_type.clone(),
+                classname: f.resource_type.clone(),
                 name,
                 skipped: None,
                 failures: Vec::new(),
             })
             .failures
-            .push(failure(f, &opts.rules));
+            .push(failure(&f));
     }
 
     let count = |cases: &BTreeMap<String, Case>| {
@@ -254,8 +240,8 @@ pub fn render(report: &ScanReport, opts: &JunitOptions) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::rules::docs as rule_docs;
     use crate::policy::Policy;
-    use crate::render::common::rule_docs;
     use crate::render::sample::{SECRET, sample_report};
 
     fn opts() -> JunitOptions {
@@ -273,7 +259,7 @@ mod tests {
                 resource_type: a.rsplit('.').nth(1).unwrap().to_string(),
             })
             .collect(),
-            rules: rule_docs(&Policy::default()),
+            rules: rule_docs(&Policy::default(), &sample_report()),
         }
     }
 

@@ -10,16 +10,16 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{DriftKind, Finding, NotCheckedReason, ScanReport};
+use crate::model::{DriftKind, ScanReport};
 use crate::render::common::{
-    RuleDoc, ShownChange, Verdict, counts_by_kind, counts_by_severity, finding_name, plural,
-    severity_order, shown_changes, shown_gaps, verdict_line, why,
+    PendingWhat, RuleDoc, ShownChange, ShownFinding, Verdict, counts_by_kind, counts_by_severity,
+    plural, shown_findings, shown_gaps, shown_not_checked, shown_pending, verdict_line,
 };
 
 /// What the Markdown report needs besides the report.
 #[derive(Debug, Clone, Default)]
 pub struct MarkdownOptions {
-    /// The rules, for "why this severity" (see [`crate::render::common::rule_docs`]).
+    /// The rules, for "why this severity" (built by `ops::rules::docs`).
     pub rules: Vec<RuleDoc>,
     /// The heading's level (1 = `#`); a step summary or a comment nests it under its own.
     pub heading_level: usize,
@@ -146,8 +146,7 @@ fn changes_md(out: &mut String, changes: &[ShownChange]) {
     }
 }
 
-fn finding_md(out: &mut String, f: &Finding, opts: &MarkdownOptions, level: usize) {
-    let d = &f.drift;
+fn finding_md(out: &mut String, f: &ShownFinding, level: usize) {
     let _ = write!(
         out,
         "{}",
@@ -155,26 +154,26 @@ fn finding_md(out: &mut String, f: &Finding, opts: &MarkdownOptions, level: usiz
             level,
             &format!(
                 "{} {} — {}",
-                code(&finding_name(f)),
+                code(&f.name),
                 f.severity.as_str(),
-                d.kind.as_str()
+                f.kind.as_str()
             )
         )
     );
     let mut facts = vec![
-        format!("rule {} ({})", code(&f.rule), escape(&why(f, &opts.rules))),
-        format!("{} {}", code(&d.resource_type), code(&d.id)),
+        format!("rule {} ({})", code(&f.rule), escape(&f.why)),
+        format!("{} {}", code(&f.resource_type), code(&f.id)),
     ];
-    if let Some(r) = &d.region {
+    if let Some(r) = &f.region {
         facts.push(format!("region {}", code(r)));
     }
-    if let Some(s) = &d.state {
-        facts.push(format!("state {}", code(&s.0)));
+    if let Some(s) = &f.state {
+        facts.push(format!("state {}", code(s)));
     }
     if let Some(src) = &f.source {
-        facts.push(format!("source {}", code(&src.to_string())));
+        facts.push(format!("source {}", code(src)));
     }
-    if let Some(ig) = f.ignore() {
+    if let Some(ig) = &f.ignored {
         let mut t = format!("ignored by {} at {}", code(&ig.pattern), code(&ig.source));
         if let Some(r) = &ig.reason {
             let _ = write!(t, ": {}", escape(r));
@@ -182,21 +181,21 @@ fn finding_md(out: &mut String, f: &Finding, opts: &MarkdownOptions, level: usiz
         facts.push(t);
     }
     let _ = writeln!(out, "{}\n", facts.join(" · "));
-    match d.kind {
-        DriftKind::Changed => changes_md(out, &shown_changes(f)),
+    match f.kind {
+        DriftKind::Changed => changes_md(out, &f.changes),
         DriftKind::Missing => {
             out.push_str("Recorded in the state, no longer in the cloud.\n\n");
         }
         DriftKind::Unmanaged => {
             out.push_str("In the cloud, in none of the given states.\n\n");
-            if let Some(attrs) = d.observed.as_ref().filter(|a| !a.is_empty()) {
+            if let Some(attrs) = &f.observed {
                 let _ = writeln!(
                     out,
                     "<details><summary>Observed attributes ({})</summary>\n\n| attribute | observed |\n|---|---|",
                     attrs.len()
                 );
-                for (k, v) in crate::mask::mask_attributes(attrs) {
-                    let _ = writeln!(out, "| {} | {} |", code(&k), code(&v.inline()));
+                for (k, v) in attrs {
+                    let _ = writeln!(out, "| {} | {} |", code(k), code(&v.inline()));
                 }
                 out.push_str("\n</details>\n\n");
             }
@@ -204,17 +203,17 @@ fn finding_md(out: &mut String, f: &Finding, opts: &MarkdownOptions, level: usiz
     }
 }
 
-fn findings_table(out: &mut String, findings: &[&Finding], opts: &MarkdownOptions) {
+fn findings_table(out: &mut String, findings: &[ShownFinding]) {
     out.push_str("| severity | resource | kind | rule | why |\n|---|---|---|---|---|\n");
     for f in findings {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} |",
             f.severity.as_str(),
-            code(&finding_name(f)),
-            f.drift.kind.as_str(),
+            code(&f.name),
+            f.kind.as_str(),
             code(&f.rule),
-            escape(&why(f, &opts.rules)),
+            escape(&f.why),
         );
     }
     out.push('\n');
@@ -328,7 +327,7 @@ fn render_with(report: &ScanReport, opts: &MarkdownOptions, details: bool) -> St
         out.push('\n');
     }
 
-    let findings = severity_order(&report.findings);
+    let findings = shown_findings(&report.findings, &opts.rules);
     if findings.is_empty() {
         out.push_str(&heading(level + 1, "Findings: none"));
     } else {
@@ -336,10 +335,10 @@ fn render_with(report: &ScanReport, opts: &MarkdownOptions, details: bool) -> St
             level + 1,
             &format!("Findings ({})", findings.len()),
         ));
-        findings_table(&mut out, &findings, opts);
+        findings_table(&mut out, &findings);
         if details {
             for f in &findings {
-                finding_md(&mut out, f, opts, level + 2);
+                finding_md(&mut out, f, level + 2);
             }
         }
     }
@@ -352,8 +351,8 @@ fn render_with(report: &ScanReport, opts: &MarkdownOptions, details: bool) -> St
             plural(report.expired_ignores.len(), "ignore", "ignores")
         );
         if details {
-            for f in severity_order(&report.ignored) {
-                finding_md(&mut out, f, opts, level + 2);
+            for f in &shown_findings(&report.ignored, &opts.rules) {
+                finding_md(&mut out, f, level + 2);
             }
         }
         for e in &report.expired_ignores {
@@ -383,31 +382,25 @@ fn render_with(report: &ScanReport, opts: &MarkdownOptions, details: bool) -> St
             report.pending.len()
         );
         out.push_str("| address | what | source |\n|---|---|---|\n");
-        for p in &report.pending {
-            let what = match (&p.kind, &p.path) {
-                (crate::model::PendingKind::NotYetCreated, _) => "not yet created".to_string(),
-            (crate::model::PendingKind::ToBeImported, _) => {
-                "to be imported (an `import` block names it: terraform imports the existing object)".to_string()
-            }
-                (crate::model::PendingKind::NoLongerConfigured, _) => {
-                    "no longer configured".to_string()
-                }
-                (_, Some(path)) => format!(
+        for p in shown_pending(report) {
+            let what = match &p.what {
+                PendingWhat::Said(words) => words.to_string(),
+                PendingWhat::Differs {
+                    path,
+                    recorded,
+                    desired,
+                } => format!(
                     "{}: {} -> {}",
-                    code(&path.to_string()),
-                    code(&crate::mask::mask(&p.recorded).inline()),
-                    code(&crate::mask::mask(&p.desired).inline())
+                    code(path),
+                    code(&recorded.inline()),
+                    code(&desired.inline())
                 ),
-                (_, None) => "differs".to_string(),
             };
             let _ = writeln!(
                 out,
                 "| {} | {what} | {} |",
                 code(&p.address),
-                p.source
-                    .as_ref()
-                    .map(|s| code(&s.to_string()))
-                    .unwrap_or_else(|| "-".into())
+                p.source.as_deref().map(code).unwrap_or_else(|| "-".into())
             );
         }
         out.push_str("\n</details>\n\n");
@@ -424,16 +417,8 @@ fn render_with(report: &ScanReport, opts: &MarkdownOptions, details: bool) -> St
             )
         );
         out.push_str("| resource | reason |\n|---|---|\n");
-        let mut nc: Vec<_> = report.not_checked.iter().collect();
-        nc.sort();
-        for n in nc {
-            let reason = match &n.reason {
-                NotCheckedReason::UnsupportedType => "unsupported type".to_string(),
-                NotCheckedReason::RegionNotScanned(r) => format!("region {} not scanned", code(r)),
-                NotCheckedReason::RegionUnknown => "region unknown".to_string(),
-                NotCheckedReason::Unobserved => "hidden by a gap".to_string(),
-            };
-            let _ = writeln!(out, "| {} | {reason} |", code(&n.address.to_string()));
+        for n in shown_not_checked(report) {
+            let _ = writeln!(out, "| {} | {} |", code(&n.address), n.reason_words(code));
         }
         out.push_str("\n</details>\n\n");
     }
@@ -443,14 +428,15 @@ fn render_with(report: &ScanReport, opts: &MarkdownOptions, details: bool) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::rules::docs as rule_docs;
     use crate::policy::Policy;
-    use crate::render::common::rule_docs;
+    use crate::render::common::{finding_name, severity_order};
     use crate::render::sample::{SECRET, sample_report};
 
     fn md() -> String {
         render(
             &sample_report(),
-            &MarkdownOptions::new(rule_docs(&Policy::default())),
+            &MarkdownOptions::new(rule_docs(&Policy::default(), &sample_report())),
         )
     }
 
@@ -483,7 +469,7 @@ mod tests {
     #[test]
     fn a_size_limit_leaves_out_details_not_findings() {
         let report = sample_report();
-        let mut opts = MarkdownOptions::new(rule_docs(&Policy::default()));
+        let mut opts = MarkdownOptions::new(rule_docs(&Policy::default(), &sample_report()));
         let full = render(&report, &opts);
         opts.max_bytes = Some(full.len() - 1);
         let short = render(&report, &opts);

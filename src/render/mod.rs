@@ -26,7 +26,10 @@ pub mod sarif;
 pub mod table;
 pub mod timings;
 
+/// The hand-built report the renderers' tests share (under `tests/`: test code, which may
+/// classify with the policy).
 #[cfg(test)]
+#[path = "tests/sample.rs"]
 mod sample;
 
 use std::io::Write;

@@ -45,7 +45,7 @@ pub enum SourceRoot {
 /// What the SARIF log needs besides the report.
 #[derive(Debug, Clone, Default)]
 pub struct SarifOptions {
-    /// The rules to describe (see [`crate::render::common::rule_docs`]).
+    /// The rules to describe (built by `ops::rules::docs`).
     pub rules: Vec<RuleDoc>,
     pub source_root: SourceRoot,
 }
@@ -295,13 +295,13 @@ pub fn render(report: &ScanReport, opts: &SarifOptions) -> String {
 mod tests {
     use super::*;
     use crate::model::SourceLocation;
+    use crate::ops::rules::docs as rule_docs;
     use crate::policy::Policy;
-    use crate::render::common::rule_docs;
     use crate::render::sample::{SECRET, sample_report};
 
     fn opts(root: SourceRoot) -> SarifOptions {
         SarifOptions {
-            rules: rule_docs(&Policy::default()),
+            rules: rule_docs(&Policy::default(), &sample_report()),
             source_root: root,
         }
     }
@@ -438,7 +438,7 @@ rule "prod_sizing" {
         let v = parse(&render(
             &sample_report(),
             &SarifOptions {
-                rules: rule_docs(&policy),
+                rules: rule_docs(&policy, &sample_report()),
                 source_root: SourceRoot::None,
             },
         ));

@@ -18,10 +18,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::model::{DriftKind, Finding, NotCheckedReason, ScanReport, Severity, Unchecked};
+use crate::model::{DriftKind, NotCheckedReason, ScanReport, Severity, Unchecked};
 use crate::render::common::{
-    RuleDoc, ShownChange, Verdict, drift_counts, finding_name, plural, severity_order,
-    shown_changes, shown_gaps, verdict_line, why,
+    PendingWhat, RuleDoc, ShownChange, ShownFinding, Verdict, drift_counts, plural, shown_findings,
+    shown_gaps, shown_not_checked, shown_pending, verdict_line,
 };
 
 /// How findings are indented under their first line (`critical  ` is ten columns).
@@ -33,8 +33,8 @@ pub struct TableOptions {
     pub color: bool,
     /// The terminal's width in columns; `None` without a terminal (nothing wraps).
     pub width: Option<usize>,
-    /// The rules, for "why this severity" (see [`crate::render::common::rule_docs`]); the
-    /// built-in catalogue's reasons are used for rules not listed here.
+    /// The rules, for "why this severity" (see [`crate::render::common::RuleDoc`]); a rule
+    /// not listed here is named by its id.
     pub rules: Vec<RuleDoc>,
 }
 
@@ -285,56 +285,51 @@ fn change_lines(c: &ShownChange, finding_rule: &str, paint: Paint, width: Option
     out
 }
 
-fn finding_block(f: &Finding, opts: &TableOptions, paint: Paint) -> String {
-    let d = &f.drift;
+fn finding_block(f: &ShownFinding, width: Option<usize>, paint: Paint) -> String {
     let mut out = String::new();
     // The line `grep` finds: severity, resource, kind.
     let _ = writeln!(
         out,
         "{}  {}  {}",
         paint.severity(f.severity, &format!("{:<8}", f.severity.as_str())),
-        paint.bold(&finding_name(f)),
-        paint.kind(d.kind, d.kind.as_str())
+        paint.bold(&f.name),
+        paint.kind(f.kind, f.kind.as_str())
     );
-    out.push_str(&wrap(
-        &format!("{}: {}", f.rule, why(f, &opts.rules)),
-        INDENT,
-        opts.width,
-    ));
+    out.push_str(&wrap(&format!("{}: {}", f.rule, f.why), INDENT, width));
     let mut facts = Vec::new();
-    if d.address.is_some() {
-        facts.push(format!("id {}", d.id));
+    if f.has_address {
+        facts.push(format!("id {}", f.id));
     }
-    if let Some(r) = &d.region {
+    if let Some(r) = &f.region {
         facts.push(format!("region {r}"));
     }
     if let Some(src) = &f.source {
         facts.push(format!("source {src}"));
     }
-    if let Some(s) = &d.state {
+    if let Some(s) = &f.state {
         facts.push(format!("state {s}"));
     }
     if !facts.is_empty() {
-        out.push_str(&paint.dim(&wrap(&facts.join(" · "), INDENT, opts.width)));
+        out.push_str(&paint.dim(&wrap(&facts.join(" · "), INDENT, width)));
     }
-    match d.kind {
+    match f.kind {
         DriftKind::Changed => {
-            for c in shown_changes(f) {
-                out.push_str(&change_lines(&c, &f.rule, paint, opts.width));
+            for c in &f.changes {
+                out.push_str(&change_lines(c, &f.rule, paint, width));
             }
         }
         DriftKind::Missing => {
             out.push_str(&wrap(
                 "recorded in the state, no longer in the cloud",
                 INDENT,
-                opts.width,
+                width,
             ));
         }
         DriftKind::Unmanaged => {
             out.push_str(&wrap(
                 "in the cloud, in none of the given states (`--format json` shows its attributes)",
                 INDENT,
-                opts.width,
+                width,
             ));
         }
     }
@@ -343,18 +338,14 @@ fn finding_block(f: &Finding, opts: &TableOptions, paint: Paint) -> String {
 
 fn not_checked_block(report: &ScanReport) -> String {
     let mut counts: BTreeMap<(&str, String), usize> = BTreeMap::new();
-    for n in &report.not_checked {
-        let reason = match &n.reason {
-            NotCheckedReason::UnsupportedType => "unsupported type".to_string(),
-            NotCheckedReason::RegionNotScanned(r) => format!("region {r} not scanned"),
+    for n in shown_not_checked(report) {
+        let reason = match n.reason {
             NotCheckedReason::RegionUnknown => {
                 "region unknown (no ARN, no parent found)".to_string()
             }
-            NotCheckedReason::Unobserved => "hidden by a gap".to_string(),
+            _ => n.reason_words(str::to_string),
         };
-        *counts
-            .entry((n.resource_type.as_str(), reason))
-            .or_default() += 1;
+        *counts.entry((n.resource_type, reason)).or_default() += 1;
     }
     let ty_w = counts.keys().map(|(t, _)| t.len()).max().unwrap_or(0);
     let mut out = String::new();
@@ -366,28 +357,20 @@ fn not_checked_block(report: &ScanReport) -> String {
 
 fn pending_block(report: &ScanReport) -> String {
     let mut out = String::new();
-    let addr_w = report
-        .pending
+    let pending = shown_pending(report);
+    let addr_w = pending
         .iter()
         .map(|p| p.address.chars().count())
         .max()
         .unwrap_or(0);
-    for p in &report.pending {
-        let what = match (&p.kind, &p.path) {
-            (crate::model::PendingKind::NotYetCreated, _) => "not yet created".to_string(),
-            (crate::model::PendingKind::ToBeImported, _) => {
-                "to be imported (an `import` block names it: terraform imports the existing object)"
-                    .to_string()
-            }
-            (crate::model::PendingKind::NoLongerConfigured, _) => {
-                "no longer configured".to_string()
-            }
-            (_, Some(path)) => format!(
-                "~ {path} = {} -> {}",
-                crate::mask::mask(&p.recorded).inline(),
-                crate::mask::mask(&p.desired).inline()
-            ),
-            (_, None) => "differs".to_string(),
+    for p in pending {
+        let what = match &p.what {
+            PendingWhat::Said(words) => words.to_string(),
+            PendingWhat::Differs {
+                path,
+                recorded,
+                desired,
+            } => format!("~ {path} = {} -> {}", recorded.inline(), desired.inline()),
         };
         let source = p
             .source
@@ -423,7 +406,7 @@ pub fn render_table(report: &ScanReport, opts: &TableOptions) -> String {
     out.push_str(&summary(report, opts.width));
     out.push('\n');
 
-    let findings = severity_order(&report.findings);
+    let findings = shown_findings(&report.findings, &opts.rules);
     if findings.is_empty() {
         let _ = writeln!(out, "{}\n", paint.bold("Findings: none"));
     } else {
@@ -436,7 +419,7 @@ pub fn render_table(report: &ScanReport, opts: &TableOptions) -> String {
             ))
         );
         for f in &findings {
-            out.push_str(&finding_block(f, opts, paint));
+            out.push_str(&finding_block(f, opts.width, paint));
             out.push('\n');
         }
     }
@@ -492,7 +475,7 @@ mod tests {
         TableOptions {
             color: false,
             width,
-            rules: Vec::new(),
+            rules: crate::ops::rules::docs(&crate::policy::Policy::default(), &sample_report()),
         }
     }
 

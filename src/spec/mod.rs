@@ -615,6 +615,10 @@ fn strings(file: &str, key: &str, v: &Value) -> Result<Vec<String>> {
 }
 
 #[cfg(test)]
+#[path = "tests/coherence.rs"]
+mod coherence;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

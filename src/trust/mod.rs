@@ -32,7 +32,6 @@ use crate::approval::{
 use crate::model::Severity;
 use crate::model::plan::{ActionStatus, Plan};
 use crate::plan::digest::{canonical_json, token as plan_token};
-use crate::policy::Policy;
 
 /// `signed.type` of every root.
 pub const ROOT_TYPE: &str = "driftgate-trust-root";
@@ -514,10 +513,17 @@ impl Root {
 
     /// Where the policy lowers what the root requires (empty: it does not). An absent
     /// `approval` block lowers nothing: the root's rules apply.
-    pub fn lowered_by(&self, policy: &Policy) -> Vec<String> {
+    /// The policy's parts that matter: its `approval` rule, its guardrails and its re-grades
+    /// of built-in rules.
+    pub fn lowered_by(
+        &self,
+        approval: Option<&ApprovalRule>,
+        guardrails: &[crate::plan::guardrail::Guardrail],
+        regrades: &BTreeMap<String, Severity>,
+    ) -> Vec<String> {
         let mut out = Vec::new();
         let floor = self.body.approvals.default;
-        if let Some(rule) = &policy.approval {
+        if let Some(rule) = approval {
             if rule.required < floor {
                 out.push(format!(
                     "its approval block requires {} approvals, the trust root at least {floor}",
@@ -547,12 +553,10 @@ impl Root {
             }
         }
         use crate::plan::guardrail::{DISRUPTIVE, in_force, relaxed};
-        let mut in_force: BTreeSet<String> = in_force(&policy.guardrails)
-            .into_iter()
-            .map(|g| g.name)
-            .collect();
+        let mut in_force: BTreeSet<String> =
+            in_force(guardrails).into_iter().map(|g| g.name).collect();
         // The built-in `disruptive` is the planner's own; in force unless relaxed.
-        if !relaxed(&policy.guardrails, DISRUPTIVE) {
+        if !relaxed(guardrails, DISRUPTIVE) {
             in_force.insert(DISRUPTIVE.to_string());
         }
         for (name, n) in &self.body.approvals.guardrails {
@@ -562,7 +566,7 @@ impl Root {
                 ));
             }
         }
-        for (rule, s) in &policy.regrades {
+        for (rule, s) in regrades {
             if self.for_severity(*s) < floor {
                 out.push(format!(
                     "it regrades `{rule}` to {s}, for which the trust root requires fewer approvals"

@@ -231,9 +231,9 @@ fn one_key_under_two_names_is_refused() {
 #[test]
 fn a_policy_cannot_lower_the_root() {
     let root = loaded(&v1().0);
-    let mut policy = Policy::default();
+    let regrades = BTreeMap::new();
     assert!(
-        root.lowered_by(&policy).is_empty(),
+        root.lowered_by(None, &[], &regrades).is_empty(),
         "no approval block: the root decides"
     );
     let approvers = |names: &[(&str, u8)]| {
@@ -250,22 +250,22 @@ fn a_policy_cannot_lower_the_root() {
             })
             .collect()
     };
-    policy.approval = Some(ApprovalRule {
+    let rule = ApprovalRule {
         required: 1,
         approvers: approvers(&[("alice", 1), ("bob", 2)]),
         min_severity: None,
         source: "p".into(),
-    });
-    let lowered = root.lowered_by(&policy);
+    };
+    let lowered = root.lowered_by(Some(&rule), &[], &regrades);
     assert_eq!(lowered.len(), 1, "{lowered:?}");
     assert!(lowered[0].contains("requires 1 approvals"));
-    policy.approval = Some(ApprovalRule {
+    let rule = ApprovalRule {
         required: 2,
         approvers: approvers(&[("alice", 1), ("mallory", 66)]),
         min_severity: Some(Severity::Critical),
         source: "p".into(),
-    });
-    let lowered = root.lowered_by(&policy).join("\n");
+    };
+    let lowered = root.lowered_by(Some(&rule), &[], &regrades).join("\n");
     assert!(lowered.contains("`mallory`"), "{lowered}");
     assert!(lowered.contains("min_severity"), "{lowered}");
     // A guardrail the root requires, relaxed or absent.
@@ -277,16 +277,19 @@ fn a_policy_cannot_lower_the_root() {
     f.sign(&a1).unwrap();
     f.sign(&a2).unwrap();
     let root = loaded(&f);
-    let relaxed = Policy::parse(
+    let relaxed = crate::policy::Policy::parse(
         "driftgate.hcl",
         "guardrail \"disruptive\" {\n  effect = \"allow\"\n  reason = \"r\"\n}\n",
     )
     .unwrap();
-    assert!(root.lowered_by(&relaxed).join("").contains("`disruptive`"));
-    let mut lacks = Policy::default();
-    lacks.guardrails.clear();
+    let relaxed = crate::plan::guardrail::from_blocks(&relaxed.guardrails).unwrap();
     assert!(
-        root.lowered_by(&lacks).is_empty(),
+        root.lowered_by(None, &relaxed, &regrades)
+            .join("")
+            .contains("`disruptive`")
+    );
+    assert!(
+        root.lowered_by(None, &[], &regrades).is_empty(),
         "the built-in is in force"
     );
 }

@@ -554,7 +554,7 @@ async fn describe_rules(
 
 /// Owns group views: each group as an `aws_security_group` and, for a default group, as an
 /// `aws_default_security_group`; a group whose rules cannot be read is a gap.
-fn emit_groups(
+pub(crate) fn emit_groups(
     groups: &[SecurityGroup],
     default_groups: &BTreeSet<&str>,
     group_types: &[&str],
@@ -613,7 +613,7 @@ fn emit_groups(
 /// Owns rule views: each rule as its ingress/egress rule and as an `aws_security_group_rule`,
 /// owned by AWS only when it is AWS's default rule of a default group; a rule with no source
 /// is a gap.
-fn emit_rules(
+pub(crate) fn emit_rules(
     rules: &[SecurityGroupRule],
     default_groups: &BTreeSet<&str>,
     rule_types: &[&str],

@@ -187,7 +187,7 @@ async fn listed_roles(
 
 /// Owns the role side: each role (only with its `ListRoles` half), its inline policies and
 /// its managed policy attachments, as far as they are asked.
-fn emit_roles(
+pub(crate) fn emit_roles(
     roles: &[RoleDetail],
     listed_roles: Option<&BTreeMap<String, Role>>,
     wanted: &BTreeSet<String>,
@@ -241,7 +241,7 @@ fn emit_roles(
 
 /// Owns the user side: each user, its inline policies and its managed policy attachments, as
 /// far as they are asked.
-fn emit_users(users: &[UserDetail], wanted: &BTreeSet<String>, found: &mut Found) {
+pub(crate) fn emit_users(users: &[UserDetail], wanted: &BTreeSet<String>, found: &mut Found) {
     for user in users {
         let Some(name) = user.user_name() else {
             continue;

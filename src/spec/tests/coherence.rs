@@ -1,0 +1,723 @@
+//! Every spec against the code that serves it (issue 15, "a type is one unit"): a spec is
+//! data, and nothing but these checks ties it to the Rust that observes, reverts and imports
+//! its type. For every spec under `providers/`:
+//!
+//! - every attribute it compares (and every identity attribute) is produced by the observer:
+//!   the observer's own emit/convert functions run over SDK objects with every field set, and
+//!   each such attribute must come out with a value (not null, `""`, `[]` or `{}`). A recorded
+//!   observation fixture would not prove this: fixtures are JSON written by hand or by an older
+//!   build, and a hand-written one holds whatever its author typed.
+//! - every `revert` names a mapping that exists for that type and attribute: `plan::aws::revert`
+//!   is run on a change of that attribute of that object and must plan at least one call, each
+//!   an operation of the type's own service (and, in IAM, on its own kind of entity). A name
+//!   from the closed list is not enough: `vpc_attribute` on a subnet, `update_user` on a VPC
+//!   or `update_role` on a user all parse, and none of them puts the attribute back.
+//! - every type has an import id in the provider's documented format, and a row in the
+//!   generated docs/supported-resources.md.
+//!
+//! A type that gains a spec and no sample here fails the first check: add its SDK object below.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_sdk_ec2::types as ec2t;
+use aws_sdk_iam::primitives::DateTime;
+use aws_sdk_iam::types as iamt;
+
+use crate::diff::identity;
+use crate::model::{
+    Address, Attributes, Change, Drift, DriftKind, ObservedResource, Path, RecordedResource,
+    StateSource, Value,
+};
+use crate::normalize::Side;
+use crate::plan::aws::{Context, revert};
+use crate::provider::aws::{Found, ec2, iam, supported_types, types};
+use crate::spec::{Registry, ResourceSpec};
+
+const REGION: &str = "us-east-1";
+const OWNER: &str = "111122223333";
+
+fn ec2_tags() -> Vec<ec2t::Tag> {
+    vec![ec2t::Tag::builder().key("Name").value("app").build()]
+}
+
+fn iam_tag() -> iamt::Tag {
+    iamt::Tag::builder()
+        .key("team")
+        .value("core")
+        .build()
+        .unwrap()
+}
+
+fn sg_rule(id: &str, egress: bool) -> ec2t::builders::SecurityGroupRuleBuilder {
+    ec2t::SecurityGroupRule::builder()
+        .security_group_rule_id(id)
+        .security_group_rule_arn(format!(
+            "arn:aws:ec2:{REGION}:{OWNER}:security-group-rule/{id}"
+        ))
+        .group_id("sg-1")
+        .group_owner_id(OWNER)
+        .is_egress(egress)
+        .ip_protocol("tcp")
+        .from_port(443)
+        .to_port(443)
+        .description("https")
+        .set_tags(Some(ec2_tags()))
+}
+
+/// Every object the observer emits for SDK objects with every field it may read set, by type.
+fn observed_samples() -> BTreeMap<String, Vec<Attributes>> {
+    let wanted: BTreeSet<String> = supported_types().into_iter().map(String::from).collect();
+    let mut found = Found::default();
+
+    // EC2: VPCs, subnets and instances are converted by their task's convert function (the
+    // tasks themselves page through a client); groups and rules through the emitters.
+    let vpc = ec2t::Vpc::builder()
+        .vpc_id("vpc-1")
+        .cidr_block("10.0.0.0/16")
+        .instance_tenancy(ec2t::Tenancy::Default)
+        .dhcp_options_id("dopt-1")
+        .owner_id(OWNER)
+        .set_tags(Some(ec2_tags()))
+        .build();
+    let subnet = ec2t::Subnet::builder()
+        .subnet_id("subnet-1")
+        .subnet_arn(format!("arn:aws:ec2:{REGION}:{OWNER}:subnet/subnet-1"))
+        .vpc_id("vpc-1")
+        .cidr_block("10.0.1.0/24")
+        .availability_zone("us-east-1a")
+        .availability_zone_id("use1-az1")
+        .map_public_ip_on_launch(true)
+        .assign_ipv6_address_on_creation(true)
+        .ipv6_cidr_block_association_set(
+            ec2t::SubnetIpv6CidrBlockAssociation::builder()
+                .ipv6_cidr_block("2001:db8::/64")
+                .ipv6_cidr_block_state(
+                    ec2t::SubnetCidrBlockState::builder()
+                        .state(ec2t::SubnetCidrBlockStateCode::Associated)
+                        .build(),
+                )
+                .build(),
+        )
+        .owner_id(OWNER)
+        .set_tags(Some(ec2_tags()))
+        .build();
+    let instance = ec2t::Instance::builder()
+        .instance_id("i-1")
+        .image_id("ami-1")
+        .instance_type(ec2t::InstanceType::T3Micro)
+        .subnet_id("subnet-1")
+        .placement(
+            ec2t::Placement::builder()
+                .availability_zone("us-east-1a")
+                .tenancy(ec2t::Tenancy::Default)
+                .build(),
+        )
+        .security_groups(ec2t::GroupIdentifier::builder().group_id("sg-1").build())
+        .key_name("deploy")
+        .iam_instance_profile(
+            ec2t::IamInstanceProfile::builder()
+                .arn(format!("arn:aws:iam::{OWNER}:instance-profile/app"))
+                .build(),
+        )
+        .private_ip_address("10.0.1.10")
+        .private_dns_name("ip-10-0-1-10.ec2.internal")
+        .public_ip_address("192.0.2.10")
+        .source_dest_check(true)
+        .monitoring(
+            ec2t::Monitoring::builder()
+                .state(ec2t::MonitoringState::Enabled)
+                .build(),
+        )
+        .ebs_optimized(true)
+        .state(
+            ec2t::InstanceState::builder()
+                .name(ec2t::InstanceStateName::Running)
+                .build(),
+        )
+        .set_tags(Some(ec2_tags()))
+        .build();
+    for (ty, attributes) in [
+        (
+            types::VPC,
+            ec2::vpc_attributes(&vpc, REGION, Some(true), Some(true)),
+        ),
+        (types::SUBNET, ec2::subnet_attributes(&subnet, REGION)),
+        (
+            types::INSTANCE,
+            ec2::instance_attributes(&instance, Some(OWNER), REGION),
+        ),
+    ] {
+        found.resources.push(observed(ty, attributes));
+    }
+
+    let group = ec2t::SecurityGroup::builder()
+        .group_id("sg-1")
+        .group_name("default")
+        .description("default VPC security group")
+        .vpc_id("vpc-1")
+        .owner_id(OWNER)
+        .set_tags(Some(ec2_tags()))
+        .ip_permissions(
+            ec2t::IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(22)
+                .to_port(22)
+                .ip_ranges(
+                    ec2t::IpRange::builder()
+                        .cidr_ip("10.0.0.0/16")
+                        .description("ssh")
+                        .build(),
+                )
+                .build(),
+        )
+        .ip_permissions_egress(
+            ec2t::IpPermission::builder()
+                .ip_protocol("-1")
+                .ip_ranges(ec2t::IpRange::builder().cidr_ip("0.0.0.0/0").build())
+                .build(),
+        )
+        .build();
+    let default_groups: BTreeSet<&str> = ["sg-1"].into();
+    let group_types = [types::SECURITY_GROUP, types::DEFAULT_SECURITY_GROUP];
+    ec2::emit_groups(
+        &[group],
+        &default_groups,
+        &group_types,
+        REGION,
+        &wanted,
+        &mut found,
+    );
+    // One rule per kind of source, in each direction.
+    let mut rules = Vec::new();
+    for (dir, egress) in [("in", false), ("out", true)] {
+        let id = |kind: &str| format!("sgr-{dir}-{kind}");
+        let group = |g: &str| ec2t::ReferencedSecurityGroup::builder().group_id(g).build();
+        rules.extend([
+            sg_rule(&id("cidr"), egress)
+                .cidr_ipv4("10.0.0.0/16")
+                .build(),
+            sg_rule(&id("ipv6"), egress)
+                .cidr_ipv6("2001:db8::/32")
+                .build(),
+            sg_rule(&id("pl"), egress).prefix_list_id("pl-1").build(),
+            sg_rule(&id("group"), egress)
+                .referenced_group_info(group("sg-2"))
+                .build(),
+            sg_rule(&id("self"), egress)
+                .referenced_group_info(group("sg-1"))
+                .build(),
+        ]);
+    }
+    let rule_types = [
+        types::SECURITY_GROUP_RULE,
+        types::INGRESS_RULE,
+        types::EGRESS_RULE,
+    ];
+    ec2::emit_rules(
+        &rules,
+        &default_groups,
+        &rule_types,
+        REGION,
+        &wanted,
+        &mut found,
+    );
+
+    // IAM: roles and users through their emitters (inline policies and attachments with
+    // them); customer managed policies through their convert function (their emitter reads
+    // tags through a client).
+    let boundary = || {
+        iamt::AttachedPermissionsBoundary::builder()
+            .permissions_boundary_arn(format!("arn:aws:iam::{OWNER}:policy/boundary"))
+            .build()
+    };
+    let inline = || {
+        iamt::PolicyDetail::builder()
+            .policy_name("inline")
+            .policy_document("%7B%22Version%22%3A%222012-10-17%22%7D")
+            .build()
+    };
+    let attached = || {
+        iamt::AttachedPolicy::builder()
+            .policy_arn(format!("arn:aws:iam::{OWNER}:policy/app"))
+            .build()
+    };
+    let role = iamt::RoleDetail::builder()
+        .role_name("app")
+        .path("/service/")
+        .arn(format!("arn:aws:iam::{OWNER}:role/service/app"))
+        .role_id("AROA1")
+        .create_date(DateTime::from_secs(1_800_000_000))
+        .assume_role_policy_document("%7B%22Version%22%3A%222012-10-17%22%7D")
+        .permissions_boundary(boundary())
+        .tags(iam_tag())
+        .role_policy_list(inline())
+        .attached_managed_policies(attached())
+        .build();
+    let listed: BTreeMap<String, iamt::Role> = [(
+        "app".to_string(),
+        iamt::Role::builder()
+            .role_name("app")
+            .path("/service/")
+            .role_id("AROA1")
+            .arn(format!("arn:aws:iam::{OWNER}:role/service/app"))
+            .create_date(DateTime::from_secs(1_800_000_000))
+            .description("the app")
+            .max_session_duration(7200)
+            .build()
+            .unwrap(),
+    )]
+    .into();
+    iam::emit_roles(&[role], Some(&listed), &wanted, &mut found);
+    let user = iamt::UserDetail::builder()
+        .user_name("alice")
+        .path("/people/")
+        .arn(format!("arn:aws:iam::{OWNER}:user/people/alice"))
+        .user_id("AIDA1")
+        .permissions_boundary(boundary())
+        .tags(iam_tag())
+        .user_policy_list(inline())
+        .attached_managed_policies(attached())
+        .build();
+    iam::emit_users(&[user], &wanted, &mut found);
+    let policy = iamt::ManagedPolicyDetail::builder()
+        .arn(format!("arn:aws:iam::{OWNER}:policy/app"))
+        .policy_name("app")
+        .policy_id("ANPA1")
+        .path("/")
+        .description("the app's policy")
+        .attachment_count(1)
+        .default_version_id("v2")
+        .policy_version_list(
+            iamt::PolicyVersion::builder()
+                .version_id("v2")
+                .is_default_version(true)
+                .document("%7B%22Version%22%3A%222012-10-17%22%7D")
+                .build(),
+        )
+        .build();
+    let tags = [iam_tag()];
+    found.resources.push(observed(
+        types::IAM_POLICY,
+        iam::policy_attributes(&policy, Some(&tags)),
+    ));
+
+    assert!(found.gaps.is_empty(), "samples left gaps: {:?}", found.gaps);
+    let mut out: BTreeMap<String, Vec<Attributes>> = BTreeMap::new();
+    for o in found.resources {
+        out.entry(o.resource_type).or_default().push(o.attributes);
+    }
+    out
+}
+
+fn observed(ty: &str, attributes: Attributes) -> ObservedResource {
+    ObservedResource {
+        resource_type: ty.to_string(),
+        cloud_id: String::new(),
+        primary: true,
+        region: Some(REGION.into()),
+        owner: crate::model::Owner::User,
+        attributes,
+    }
+}
+
+fn has_value(v: Option<&Value>) -> bool {
+    v.is_some_and(|v| !v.is_empty_like())
+}
+
+/// The attributes a spec reads from an observed object: identity, fan-out and compared ones.
+fn read_attributes(spec: &ResourceSpec) -> Vec<&str> {
+    let mut names: Vec<&str> = spec
+        .identity
+        .iter()
+        .chain(&spec.identity_fanout)
+        .map(String::as_str)
+        .chain(spec.attributes.iter().map(|a| a.name.as_str()))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Failures of the observer check, for `registry`.
+fn unobserved(registry: &Registry) -> Vec<String> {
+    let samples = observed_samples();
+    let mut failures = Vec::new();
+    for spec in registry.specs() {
+        let Some(objects) = samples.get(&spec.resource_type) else {
+            failures.push(format!(
+                "{}: the observer emits no `{}` for the samples (add its SDK object here)",
+                spec.file, spec.resource_type
+            ));
+            continue;
+        };
+        for name in read_attributes(spec) {
+            if !objects.iter().any(|a| has_value(a.get(name))) {
+                failures.push(format!(
+                    "{}: `{name}` is never produced by the observer (its convert function \
+                     leaves it out or empty for an object that has it)",
+                    spec.file
+                ));
+            }
+        }
+    }
+    failures
+}
+
+#[test]
+fn every_compared_attribute_is_produced_by_the_observer() {
+    let registry = Registry::builtin().unwrap();
+    let failures = unobserved(&registry);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // And the other way: every type the provider observes has a spec.
+    let specs: Vec<&str> = registry.types().collect();
+    assert_eq!(supported_types(), specs, "observed types and specs differ");
+}
+
+/// A different value of the same shape: what the cloud shows after someone changed it.
+fn changed(v: &Value) -> Value {
+    match v {
+        Value::Bool(b) => Value::Bool(!b),
+        Value::Number(n) => Value::Number(n + 1.0),
+        Value::String(s) => Value::String(format!("{s}-changed")),
+        // Blocks (rules, inline policies): the cloud lost them all; scalars: one more.
+        Value::List(l) if l.iter().any(|x| x.as_map().is_some()) => Value::List(Vec::new()),
+        Value::List(l) => {
+            let mut l = l.clone();
+            let extra = match l.first().and_then(Value::as_str) {
+                Some(s) if s.starts_with("arn:") => format!("{s}-extra"),
+                Some(s) if s.contains(':') => "2001:db8:ffff::/48".to_string(),
+                Some(s) if s.starts_with("pl-") => "pl-extra".to_string(),
+                Some(s) if s.starts_with("sg-") => "sg-extra".to_string(),
+                _ => "192.0.2.0/24".to_string(),
+            };
+            l.push(Value::String(extra));
+            Value::List(l)
+        }
+        Value::Map(m) => {
+            let mut m = m.clone();
+            m.insert("added-by-hand".into(), Value::str("yes"));
+            Value::Map(m)
+        }
+        other => other.clone(),
+    }
+}
+
+/// Failures of the revert check, for `registry`.
+fn unmapped_reverts(registry: &Registry) -> Vec<String> {
+    let samples = observed_samples();
+    let mut failures = Vec::new();
+    for spec in registry.specs() {
+        for attr in spec.attributes.iter() {
+            let Some(how) = attr.revert else { continue };
+            // The observed object as the state would record it: the observer builds the
+            // provider's shape.
+            let Some(recorded) = samples
+                .get(&spec.resource_type)
+                .and_then(|objs| objs.iter().find(|a| has_value(a.get(&attr.name))))
+            else {
+                failures.push(format!("{}: no sample has `{}`", spec.file, attr.name));
+                continue;
+            };
+            let before = recorded[&attr.name].clone();
+            let after = changed(&before);
+            let change = Change {
+                path: Path::root(attr.name.clone()),
+                before: before.clone(),
+                after: after.clone(),
+                recorded: before,
+                observed: after,
+            };
+            let address = Address::managed(spec.resource_type.clone(), "x");
+            let state = StateSource("terraform.tfstate".into());
+            let drift = Drift {
+                kind: DriftKind::Changed,
+                resource_type: spec.resource_type.clone(),
+                id: identity(spec, recorded, Side::Recorded, None)
+                    .shown
+                    .unwrap_or_default(),
+                address: Some(address.clone()),
+                state: Some(state.clone()),
+                region: Some(REGION.into()),
+                changes: vec![change.clone()],
+                observed: None,
+            };
+            let recorded = RecordedResource {
+                address,
+                resource_type: spec.resource_type.clone(),
+                provider: "provider[\"registry.terraform.io/hashicorp/aws\"]".into(),
+                state,
+                schema_version: 0,
+                attributes: recorded.clone(),
+            };
+            let ctx = Context {
+                drift: &drift,
+                recorded: &recorded,
+            };
+            match revert(how, &ctx, &[&change]) {
+                Ok(r) if !r.calls.is_empty() => {
+                    // Calls of the type's own service, on the type's own IAM entity.
+                    let foreign = match spec.resource_type.as_str() {
+                        t if t.starts_with("aws_iam_role") => "User",
+                        t if t.starts_with("aws_iam_user") => "Role",
+                        _ => "",
+                    };
+                    for call in &r.calls {
+                        let api = call.api();
+                        let (service, op) = api.split_once(':').unwrap_or_default();
+                        if service != spec.service || (!foreign.is_empty() && op.contains(foreign))
+                        {
+                            failures.push(format!(
+                                "{}: revert `{}` of `{}` plans `{api}`, not an operation on a `{}`",
+                                spec.file,
+                                how.name(),
+                                attr.name,
+                                spec.resource_type
+                            ));
+                        }
+                    }
+                }
+                Ok(_) => failures.push(format!(
+                    "{}: revert `{}` of `{}` plans no call",
+                    spec.file,
+                    how.name(),
+                    attr.name
+                )),
+                Err(why) => failures.push(format!(
+                    "{}: revert `{}` of `{}` has no mapping for this type: {why}",
+                    spec.file,
+                    how.name(),
+                    attr.name
+                )),
+            }
+        }
+    }
+    failures
+}
+
+#[test]
+fn every_revert_names_a_mapping_that_exists_for_its_type() {
+    let failures = unmapped_reverts(&Registry::builtin().unwrap());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The import id terraform's AWS provider documents for a type (its "Import" section), built
+/// from an observed object. `None`: the type is not listed here yet.
+fn documented_import_id(ty: &str, a: &Attributes) -> Option<String> {
+    let s = |k: &str| {
+        a.get(k)
+            .and_then(Value::scalar_text)
+            .unwrap_or_else(|| panic!("{ty}: no `{k}` in the sample"))
+    };
+    Some(match ty {
+        "aws_vpc"
+        | "aws_subnet"
+        | "aws_instance"
+        | "aws_security_group"
+        | "aws_default_security_group"
+        | "aws_vpc_security_group_ingress_rule"
+        | "aws_vpc_security_group_egress_rule" => s("id"),
+        // `security_group_id_type_protocol_from_port_to_port_source`.
+        "aws_security_group_rule" => {
+            let source = ["cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids"]
+                .iter()
+                .filter_map(|k| a.get(*k).and_then(Value::as_list))
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .chain(
+                    a.get("source_security_group_id")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                )
+                .chain((a.get("self") == Some(&Value::Bool(true))).then(|| "self".to_string()))
+                .collect::<Vec<_>>()
+                .join("_");
+            format!(
+                "{}_{}_{}_{}_{}_{source}",
+                s("security_group_id"),
+                s("type"),
+                s("protocol"),
+                s("from_port"),
+                s("to_port")
+            )
+        }
+        "aws_iam_role" | "aws_iam_user" => s("name"),
+        "aws_iam_policy" => s("arn"),
+        "aws_iam_role_policy" => format!("{}:{}", s("role"), s("name")),
+        "aws_iam_user_policy" => format!("{}:{}", s("user"), s("name")),
+        "aws_iam_role_policy_attachment" => format!("{}/{}", s("role"), s("policy_arn")),
+        "aws_iam_user_policy_attachment" => format!("{}/{}", s("user"), s("policy_arn")),
+        _ => return None,
+    })
+}
+
+/// Types whose unmanaged objects get an import id the provider does not accept, and why. Each
+/// entry must still be wrong (the test fails once it is fixed, so the list cannot go stale).
+const IMPORT_ID_KNOWN_WRONG: &[(&str, &str)] = &[(
+    "aws_security_group_rule",
+    "the plan would import with driftgate's identity (`sg-1/ingress/tcp/443/443/cidr_blocks=...`); \
+     the provider wants `sg-1_ingress_tcp_443_443_10.0.0.0/16`. Latent today: every scan \
+     observes all types, so an EC2 rule's primary view (the unmanaged finding) is its \
+     `aws_vpc_security_group_*_rule`, whose `sgr-` id is right",
+)];
+
+/// Failures of the import id and documentation check, for `registry`.
+fn import_and_doc_failures(registry: &Registry, doc: &str) -> Vec<String> {
+    let samples = observed_samples();
+    let mut failures = Vec::new();
+    for spec in registry.specs() {
+        let ty = spec.resource_type.as_str();
+        if !doc.lines().any(|l| l.starts_with(&format!("| `{ty}` |"))) {
+            failures.push(format!(
+                "{}: no row in docs/supported-resources.md",
+                spec.file
+            ));
+        }
+        let Some(objects) = samples.get(ty) else {
+            failures.push(format!("{}: no observed sample", spec.file));
+            continue;
+        };
+        let known_wrong = IMPORT_ID_KNOWN_WRONG.iter().any(|(t, _)| *t == ty);
+        for a in objects {
+            let Some(documented) = documented_import_id(ty, a) else {
+                failures.push(format!(
+                    "{}: no documented import id format for `{ty}` (add it to this test)",
+                    spec.file
+                ));
+                break;
+            };
+            // What `plan` writes into `import { id = ... }`: the unmanaged finding's id.
+            let planned = identity(spec, a, Side::Observed, None).shown;
+            let right = planned.as_deref() == Some(documented.as_str());
+            if right == known_wrong {
+                failures.push(format!(
+                    "{}: import id {planned:?}, the provider documents {documented:?}{}",
+                    spec.file,
+                    if known_wrong {
+                        " (now right: remove it from IMPORT_ID_KNOWN_WRONG)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+        }
+    }
+    failures
+}
+
+#[test]
+fn every_type_has_an_import_id_and_a_documented_row() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/supported-resources.md"),
+    )
+    .unwrap();
+    let failures = import_and_doc_failures(&Registry::builtin().unwrap(), &doc);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The builtin specs with one text replaced in one file.
+fn broken(file: &str, from: &str, to: &str) -> Registry {
+    let files: Vec<(&str, String)> = crate::spec::SPEC_FILES
+        .iter()
+        .map(|(f, text)| {
+            if *f == file {
+                assert!(text.contains(from), "{file} has no `{from}`");
+                (*f, text.replacen(from, to, 1))
+            } else {
+                (*f, text.to_string())
+            }
+        })
+        .collect();
+    Registry::from_sources(files.iter().map(|(f, t)| (*f, t.as_str()))).unwrap()
+}
+
+fn reports(failures: &[String], file: &str, words: &str) -> bool {
+    failures
+        .iter()
+        .any(|f| f.starts_with(file) && f.contains(words))
+}
+
+/// Each check above fails when one spec is broken the way it guards against.
+#[test]
+fn each_check_fails_on_a_broken_spec() {
+    // A revert from the closed list with no mapping for the type's attribute.
+    let r = broken(
+        "aws/ec2/aws_subnet.hcl",
+        "revert  = \"subnet_attribute\"",
+        "revert  = \"vpc_attribute\"",
+    );
+    let f = unmapped_reverts(&r);
+    assert!(
+        reports(&f, "aws/ec2/aws_subnet.hcl", "has no mapping for this type"),
+        "{f:?}"
+    );
+    // A revert that plans calls on another kind of IAM entity.
+    let r = broken(
+        "aws/iam/aws_iam_user.hcl",
+        "\"update_user\"",
+        "\"update_role\"",
+    );
+    let f = unmapped_reverts(&r);
+    assert!(
+        reports(&f, "aws/iam/aws_iam_user.hcl", "plans `iam:UpdateRole`"),
+        "{f:?}"
+    );
+    // An attribute the observer does not produce.
+    let r = broken(
+        "aws/iam/aws_iam_user.hcl",
+        "attribute \"name\" { immutable = true }",
+        "attribute \"name\" { immutable = true }\n  attribute \"login_profile\" {}",
+    );
+    let f = unobserved(&r);
+    assert!(
+        reports(
+            &f,
+            "aws/iam/aws_iam_user.hcl",
+            "`login_profile` is never produced"
+        ),
+        "{f:?}"
+    );
+    // An identity that is not the provider's import id.
+    let doc = Registry::builtin().unwrap().supported_types_markdown();
+    let r = broken(
+        "aws/iam/aws_iam_role_policy.hcl",
+        "identity_separator = \":\"",
+        "identity_separator = \"/\"",
+    );
+    let f = import_and_doc_failures(&r, &doc);
+    assert!(
+        reports(
+            &f,
+            "aws/iam/aws_iam_role_policy.hcl",
+            "the provider documents \"app:inline\""
+        ),
+        "{f:?}"
+    );
+    // A type without its row in the docs.
+    let without_vpc: String = doc
+        .lines()
+        .filter(|l| !l.starts_with("| `aws_vpc` |"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let f = import_and_doc_failures(&Registry::builtin().unwrap(), &without_vpc);
+    assert!(reports(&f, "aws/ec2/aws_vpc.hcl", "no row"), "{f:?}");
+    // A new type with a spec and nothing else.
+    let mut files: Vec<(&str, &str)> = crate::spec::SPEC_FILES.to_vec();
+    let new = "resource \"aws_route_table\" {\n  service = \"ec2\"\n  attribute \"vpc_id\" {}\n}\n";
+    files.push(("aws/ec2/aws_route_table.hcl", new));
+    let r = Registry::from_sources(files).unwrap();
+    let f = unobserved(&r);
+    assert!(
+        reports(
+            &f,
+            "aws/ec2/aws_route_table.hcl",
+            "emits no `aws_route_table`"
+        ),
+        "{f:?}"
+    );
+    let f = import_and_doc_failures(&r, &doc);
+    assert!(
+        reports(&f, "aws/ec2/aws_route_table.hcl", "no row"),
+        "{f:?}"
+    );
+}
