@@ -1060,10 +1060,19 @@ fn the_plan_file_follows_its_schema() {
     );
     let v: serde_json::Value = serde_json::from_str(&file::write(&plan)).unwrap();
     schema_check(&schema, &schema, &v, "$");
-    // Every API name a call can print is in the schema's list.
+    // So does the plan with one call of every kind.
+    let every: serde_json::Value = serde_json::from_str(&file::write(&every_call_plan())).unwrap();
+    schema_check(&schema, &schema, &every, "$");
+    // The schema lists exactly the operations the wire form reads.
     let apis = schema["$defs"]["call"]["properties"]["api"]["enum"]
         .as_array()
         .unwrap();
+    let mut listed: Vec<&str> = apis.iter().filter_map(|a| a.as_str()).collect();
+    let mut read = wire::APIS.to_vec();
+    listed.sort_unstable();
+    read.sort_unstable();
+    assert_eq!(listed, read);
+    // Every API name a call can print is in the schema's list.
     for a in &plan.actions {
         for c in &a.calls {
             assert!(
@@ -1573,4 +1582,377 @@ fn one_approval_is_singular() {
         "{}",
         m.summary
     );
+}
+
+// ---- the wire form of every call ------------------------------------------------------------
+
+/// One call of every variant (each IAM principal an operation takes, each rule source, each
+/// argument and edit form), in a plan whose changes hold secrets' fingerprints.
+fn every_call_plan() -> Plan {
+    let state = StateSource("terraform.tfstate".into());
+    let from_state = Arg::FromState(crate::model::plan::StateRef {
+        state: state.clone(),
+        address: Address::managed("aws_iam_role", "app").with_key(InstanceKey::Str("k\"q".into())),
+        path: Path::root("tags").key("secret").index(2),
+    });
+    let doc = Arg::text("{\"Version\":\"2012-10-17\"}");
+    let rule = |source: SgSource, ports: Option<i64>| crate::model::plan::SgRule {
+        protocol: if ports.is_some() { "tcp" } else { "-1" }.into(),
+        from_port: ports,
+        to_port: ports.map(|p| p + 1),
+        source,
+        description: "d".into(),
+    };
+    let tags = BTreeMap::from([
+        ("team".to_string(), Arg::text("core")),
+        ("secret".to_string(), from_state.clone()),
+    ]);
+    let keys = vec!["a".to_string(), "b".to_string()];
+    let mut calls = vec![
+        Call::Ec2CreateTags {
+            resource_id: "vpc-1".into(),
+            tags: tags.clone(),
+        },
+        Call::Ec2DeleteTags {
+            resource_id: "vpc-1".into(),
+            keys: keys.clone(),
+        },
+        Call::Ec2AuthorizeSecurityGroupIngress {
+            group_id: "sg-1".into(),
+            rule: rule(SgSource::CidrIpv4("10.0.0.0/8".into()), Some(22)),
+        },
+        Call::Ec2AuthorizeSecurityGroupEgress {
+            group_id: "sg-1".into(),
+            rule: rule(SgSource::CidrIpv6("::/0".into()), None),
+        },
+        Call::Ec2RevokeSecurityGroupIngress {
+            group_id: "sg-1".into(),
+            rule: rule(SgSource::PrefixList("pl-1".into()), Some(443)),
+        },
+        Call::Ec2RevokeSecurityGroupEgress {
+            group_id: "sg-1".into(),
+            rule: rule(SgSource::Group("sg-2".into()), Some(0)),
+        },
+        Call::Ec2ModifySecurityGroupRules {
+            group_id: "sg-1".into(),
+            rule_id: "sgr-1".into(),
+            rule: rule(SgSource::CidrIpv4("0.0.0.0/0".into()), Some(3389)),
+        },
+        Call::Ec2ModifyVpcAttribute {
+            vpc_id: "vpc-1".into(),
+            attribute: "enableDnsSupport".into(),
+            value: true,
+        },
+        Call::Ec2ModifySubnetAttribute {
+            subnet_id: "subnet-1".into(),
+            attribute: "mapPublicIpOnLaunch".into(),
+            value: false,
+        },
+        Call::Ec2ModifyInstanceAttribute {
+            instance_id: "i-1".into(),
+            attribute: "groupSet".into(),
+            value: Arg::Value(Value::List(vec![Value::str("sg-1"), Value::Number(3.5)])),
+        },
+        Call::Ec2MonitorInstances {
+            instance_id: "i-1".into(),
+        },
+        Call::Ec2UnmonitorInstances {
+            instance_id: "i-1".into(),
+        },
+        Call::Ec2StopInstances {
+            instance_id: "i-1".into(),
+        },
+        Call::Ec2StartInstances {
+            instance_id: "i-1".into(),
+        },
+        Call::Ec2DeleteSecurityGroup {
+            group_id: "sg-9".into(),
+        },
+        Call::IamUpdateAssumeRolePolicy {
+            role_name: "app".into(),
+            document: from_state.clone(),
+        },
+        Call::IamUpdateRole {
+            role_name: "app".into(),
+            description: Some(Arg::text("the app")),
+            max_session_duration: Some(3600),
+        },
+        Call::IamUpdateRole {
+            role_name: "app".into(),
+            description: None,
+            max_session_duration: None,
+        },
+        Call::IamUpdateUser {
+            user_name: "deploy".into(),
+            new_path: "/ops/".into(),
+        },
+        Call::IamDeletePolicyVersion {
+            policy_arn: "arn:aws:iam::1:policy/p".into(),
+            version: VersionSelector::OldestNonDefaultAtLimit,
+        },
+        Call::IamCreatePolicyVersion {
+            policy_arn: "arn:aws:iam::1:policy/p".into(),
+            document: doc.clone(),
+            set_as_default: true,
+        },
+        Call::ConfigEdit {
+            file: "main.tf".into(),
+            before_sha256: Some("ab".repeat(32)),
+            after_sha256: "cd".repeat(32),
+            edit: crate::model::plan::ConfigEdit::Set {
+                resource_type: "aws_vpc".into(),
+                name: "main".into(),
+                values: vec![
+                    (Path::root("tags").key("team"), Some(Value::str("core"))),
+                    (Path::root("cidr_block"), None),
+                ],
+            },
+            diff: "-a\n+b\n".into(),
+        },
+        Call::ConfigEdit {
+            file: "imports.tf".into(),
+            before_sha256: None,
+            after_sha256: "ef".repeat(32),
+            edit: crate::model::plan::ConfigEdit::Append {
+                text: "import {}\n".into(),
+            },
+            diff: "+import {}\n".into(),
+        },
+    ];
+    for entity in [IamEntity::Role, IamEntity::User, IamEntity::Policy] {
+        let name = format!("{}-name", entity.as_str());
+        calls.push(Call::IamTag {
+            entity,
+            name: name.clone(),
+            tags: tags.clone(),
+        });
+        calls.push(Call::IamUntag {
+            entity,
+            name: name.clone(),
+            keys: keys.clone(),
+        });
+        if entity == IamEntity::Policy {
+            continue;
+        }
+        calls.extend([
+            Call::IamPutInlinePolicy {
+                entity,
+                name: name.clone(),
+                policy_name: "inline".into(),
+                document: doc.clone(),
+            },
+            Call::IamDeleteInlinePolicy {
+                entity,
+                name: name.clone(),
+                policy_name: "inline".into(),
+            },
+            Call::IamAttachPolicy {
+                entity,
+                name: name.clone(),
+                policy_arn: "arn:aws:iam::aws:policy/ReadOnlyAccess".into(),
+            },
+            Call::IamDetachPolicy {
+                entity,
+                name: name.clone(),
+                policy_arn: "arn:aws:iam::aws:policy/ReadOnlyAccess".into(),
+            },
+            Call::IamPutPermissionsBoundary {
+                entity,
+                name: name.clone(),
+                policy_arn: "arn:aws:iam::1:policy/boundary".into(),
+            },
+            Call::IamDeletePermissionsBoundary {
+                entity,
+                name: name.clone(),
+            },
+        ]);
+    }
+    let action = Action {
+        id: "a01".into(),
+        kind: ActionKind::Revert,
+        status: ActionStatus::Planned,
+        address: Some(Address::managed("aws_iam_role", "app")),
+        resource_type: "aws_iam_role".into(),
+        resource_id: "app".into(),
+        region: Some("eu-west-1".into()),
+        finding: FindingRef {
+            kind: DriftKind::Changed,
+            address: Some(Address::managed("aws_iam_role", "app")),
+            id: "app".into(),
+            rule: "tags_changed".into(),
+            severity: Severity::High,
+        },
+        changes: vec![PlannedChange {
+            path: Path::root("tags").key("secret"),
+            now: Value::Sensitive(crate::model::Secret::Fingerprint(format!(
+                "hmac-sha256:{}",
+                "0f".repeat(32)
+            ))),
+            target: Value::Map(BTreeMap::from([(
+                "inner".to_string(),
+                Value::Sensitive(crate::model::Secret::Fingerprint(format!(
+                    "hmac-sha256:{}",
+                    "f0".repeat(32)
+                ))),
+            )])),
+        }],
+        calls,
+        expect: vec![
+            Expect::Present,
+            Expect::Value {
+                path: Path::root("tags").key("team"),
+                fingerprint: "hmac-sha256:11".into(),
+            },
+        ],
+        manual_command: None,
+        follow_up: Some("terraform plan".into()),
+        reason: "every call".into(),
+        guardrail: Some(crate::model::plan::GuardrailHit {
+            name: "two-people".into(),
+            reason: "iam".into(),
+            effect: crate::model::plan::GuardrailEffect::RequireApprovals(2),
+        }),
+    };
+    let absent = Action {
+        id: "a02".into(),
+        kind: ActionKind::Recreate,
+        status: ActionStatus::Manual,
+        expect: vec![Expect::Absent],
+        calls: vec![],
+        changes: vec![],
+        manual_command: Some("terraform apply -replace=aws_iam_role.app".into()),
+        follow_up: None,
+        guardrail: Some(crate::model::plan::GuardrailHit {
+            name: "never".into(),
+            reason: "no".into(),
+            effect: crate::model::plan::GuardrailEffect::Deny,
+        }),
+        ..action.clone()
+    };
+    seal(
+        vec![action, absent],
+        Inputs {
+            states: vec![crate::model::plan::StateInput {
+                source: state,
+                lineage: "l".into(),
+                serial: 7,
+                sha256: "ab".repeat(32),
+            }],
+            configuration: Some("01".repeat(32)),
+            policy: Some("cd".repeat(32)),
+            observation: Some("ef".repeat(32)),
+            trust_root: Some("23".repeat(32)),
+        },
+        Author {
+            actor: "alice".into(),
+            aws_caller_arn: Some("arn:aws:iam::1:user/alice".into()),
+            ci: Some("github".into()),
+            os_user: Some("alice".into()),
+            key: Some("ed25519:AAAA".into()),
+            signature: Some("c2ln".into()),
+        },
+        time::macros::datetime!(2026-12-01 10:00:00 UTC),
+        time::Duration::hours(1),
+    )
+}
+
+/// The plan file of every call, byte for byte as the format has always written it (the
+/// golden file was written before the wire form was derived): a plan written by an earlier
+/// driftgate still verifies and re-encodes to the same bytes.
+#[test]
+fn every_call_writes_the_same_plan_file_bytes() {
+    const GOLDEN: &str = include_str!("testdata/every-call.plan.json");
+    let plan = every_call_plan();
+    let text = file::write(&plan);
+    assert_eq!(text, GOLDEN);
+    // The golden file reads back (its digest verifies) and re-encodes to the same bytes.
+    let back = file::read("p.json", GOLDEN, plan.created_at).unwrap();
+    assert_eq!(back, plan);
+    assert_eq!(file::write(&back), GOLDEN);
+    for c in &plan.actions[0].calls {
+        let j = wire::call_to_json(c);
+        assert_eq!(&wire::call_from_json(&j).unwrap(), c, "{j}");
+        assert_eq!(j["api"], c.api(), "{j}");
+    }
+    // A clear secret that reaches the encoder, in a change or in a literal argument, is
+    // withheld: neither written nor fingerprinted.
+    let mut leaky = plan;
+    let clear = Value::sensitive(Value::str("clear-secret-never-written"));
+    leaky.actions[0].changes[0].target = clear.clone();
+    leaky.actions[0].calls = vec![Call::Ec2ModifyInstanceAttribute {
+        instance_id: "i-1".into(),
+        attribute: "userData".into(),
+        value: Arg::Value(Value::List(vec![clear.clone()])),
+    }];
+    let text = file::write(&leaky);
+    assert!(!text.contains("clear-secret-never-written"), "{text}");
+    assert!(
+        !text.contains(&crate::mask::fingerprint(
+            &Value::str("clear-secret-never-written"),
+            b""
+        )),
+        "{text}"
+    );
+    assert_eq!(text.matches(wire::WITHHELD).count(), 2, "{text}");
+}
+
+/// The derived wire form refuses what an executor could not run as written: an unknown
+/// operation or parameter, a rule with two sources, another policy version limit, a secret
+/// in a literal, an IAM operation AWS does not have (a policy as a principal).
+#[test]
+fn the_call_wire_form_refuses_what_it_cannot_run_as_written() {
+    let refused = |j: serde_json::Value, why: &str| {
+        let err = wire::call_from_json(&j).unwrap_err();
+        assert!(err.contains(why), "{j}: {err}");
+    };
+    let mut ok = wire::call_to_json(&Call::Ec2AuthorizeSecurityGroupIngress {
+        group_id: "sg-1".into(),
+        rule: crate::model::plan::SgRule {
+            protocol: "tcp".into(),
+            from_port: Some(22),
+            to_port: Some(22),
+            source: SgSource::CidrIpv4("10.0.0.0/8".into()),
+            description: String::new(),
+        },
+    });
+    assert!(wire::call_from_json(&ok).is_ok());
+    ok["rule"]["cidr_ipv6"] = "::/0".into();
+    refused(ok.clone(), "exactly one of");
+    ok["rule"].as_object_mut().unwrap().remove("cidr_ipv6");
+    ok["rule"]["open"] = true.into();
+    refused(ok, "open");
+    refused(
+        serde_json::json!({"api": "ec2:TerminateInstances", "instance_id": "i-1"}),
+        "ec2:TerminateInstances",
+    );
+    let mut v = wire::call_to_json(&Call::IamDeletePolicyVersion {
+        policy_arn: "arn:aws:iam::1:policy/p".into(),
+        version: VersionSelector::OldestNonDefaultAtLimit,
+    });
+    assert_eq!(v["version_limit"], 5);
+    assert!(wire::call_from_json(&v).is_ok());
+    v["version_limit"] = 1.into();
+    refused(v, "version_limit");
+    let sensitive = serde_json::json!({"api": "ec2:ModifyInstanceAttribute", "instance_id": "i-1",
+        "attribute": "userData",
+        "value": {"value": {"sensitive": format!("hmac-sha256:{}", "ab".repeat(32))}}});
+    refused(sensitive, "cannot be sensitive");
+    let policy_as_principal = Call::IamAttachPolicy {
+        entity: IamEntity::Policy,
+        name: "arn:aws:iam::1:policy/p".into(),
+        policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess".into(),
+    };
+    let j = wire::call_to_json(&policy_as_principal);
+    assert_eq!(j["operation"], "iam:AttachPolicyPolicy");
+    refused(j, "invalid");
+    refused(
+        serde_json::json!({"api": "iam:AttachPolicyPolicy", "policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess"}),
+        "iam:AttachPolicyPolicy",
+    );
+    // An expectation is one of three shapes, with nothing else in it.
+    let expect = |j: serde_json::Value| serde_json::from_value::<wire::ExpectW>(j);
+    assert!(expect(serde_json::json!({"observed": "absent"})).is_ok());
+    assert!(expect(serde_json::json!({"observed": "absent", "fingerprint": "x"})).is_err());
+    assert!(expect(serde_json::json!({"observed": "value", "path_steps": ["a"]})).is_err());
+    assert!(expect(serde_json::json!({"observed": "gone"})).is_err());
 }

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value as J, json};
+use serde_json::{Value as J, json};
 
 use crate::codec;
 use crate::model::plan::{
@@ -151,20 +151,23 @@ pub struct ChangeW {
     /// Terraform's naming (`tags.team`), for people.
     pub path: String,
     /// The path's steps (keys and list indexes), for programs.
-    pub path_steps: Vec<J>,
+    pub path_steps: Vec<StepW>,
     pub now: J,
     pub target: J,
 }
 
+/// `{"observed": "absent"}`, `{"observed": "present"}` or `{"observed": "value",
+/// "path_steps": [...], "fingerprint": "hmac-sha256:..."}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExpectW {
-    /// `absent`, `present` or `value`.
-    pub observed: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path_steps: Option<Vec<J>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fingerprint: Option<String>,
+#[serde(tag = "observed", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ExpectW {
+    // Braces, not unit variants: serde refuses unknown members only in a struct variant.
+    Absent {},
+    Present {},
+    Value {
+        path_steps: Vec<StepW>,
+        fingerprint: String,
+    },
 }
 
 // ---- domain -> wire -------------------------------------------------------------------------
@@ -179,15 +182,6 @@ pub fn parse_time(s: &str) -> Result<time::OffsetDateTime, String> {
     time::PrimitiveDateTime::parse(s, TIME)
         .map(|t| t.assume_utc())
         .map_err(|e| format!("`{s}` is not a UTC time like 2026-01-31T12:00:00Z: {e}"))
-}
-
-fn steps(p: &Path) -> Vec<J> {
-    p.0.iter()
-        .map(|s| match s {
-            Segment::Key(k) => J::String(k.clone()),
-            Segment::Index(i) => J::from(*i as u64),
-        })
-        .collect()
 }
 
 fn value(v: &crate::model::Value) -> J {
@@ -279,20 +273,11 @@ fn action_to_wire(a: &Action) -> ActionW {
             .expect
             .iter()
             .map(|e| match e {
-                Expect::Absent => ExpectW {
-                    observed: "absent".into(),
-                    path_steps: None,
-                    fingerprint: None,
-                },
-                Expect::Present => ExpectW {
-                    observed: "present".into(),
-                    path_steps: None,
-                    fingerprint: None,
-                },
-                Expect::Value { path, fingerprint } => ExpectW {
-                    observed: "value".into(),
-                    path_steps: Some(steps(path)),
-                    fingerprint: Some(fingerprint.clone()),
+                Expect::Absent => ExpectW::Absent {},
+                Expect::Present => ExpectW::Present {},
+                Expect::Value { path, fingerprint } => ExpectW::Value {
+                    path_steps: steps(path),
+                    fingerprint: fingerprint.clone(),
                 },
             })
             .collect(),
@@ -303,227 +288,518 @@ fn action_to_wire(a: &Action) -> ActionW {
     }
 }
 
-fn arg(a: &Arg) -> J {
-    match a {
-        Arg::Value(v) => json!({ "value": value(v) }),
-        Arg::FromState(r) => json!({ "from_state": {
-            "state": r.state.0,
-            "address": r.address.to_string(),
-            "path": r.path.to_string(),
-            "path_steps": steps(&r.path),
-        }}),
+// ---- calls ----------------------------------------------------------------------------------
+//
+// A call's wire form is derived: `CallW` is serde's internally tagged enum (`api` names the
+// operation, the other members are its parameters, named as the AWS API names them in
+// snake_case), and `calls!` declares, once per operation, which `Call` it is; both
+// directions of the conversion are generated from that one line, and both matches are
+// exhaustive, so a `Call` without its line does not compile. Unknown parameters are refused
+// (`deny_unknown_fields`): an executor must never skip a parameter it does not know.
+
+/// How a field of a [`Call`] is written: its wire type and the conversions both ways.
+trait Wire: Sized {
+    type W;
+    fn to_w(&self) -> Self::W;
+    fn from_w(w: Self::W) -> Result<Self, String>;
+}
+
+macro_rules! plain_wire {
+    ($($t:ty),*) => {$(
+        impl Wire for $t {
+            type W = $t;
+            fn to_w(&self) -> $t {
+                self.clone()
+            }
+            fn from_w(w: $t) -> Result<$t, String> {
+                Ok(w)
+            }
+        }
+    )*};
+}
+plain_wire!(String, bool, i64);
+
+impl<T: Wire> Wire for Option<T> {
+    type W = Option<T::W>;
+    fn to_w(&self) -> Self::W {
+        self.as_ref().map(T::to_w)
+    }
+    fn from_w(w: Self::W) -> Result<Self, String> {
+        w.map(T::from_w).transpose()
     }
 }
 
-fn rule(r: &SgRule) -> J {
-    let (kind, v) = match &r.source {
-        SgSource::CidrIpv4(c) => ("cidr_ipv4", c),
-        SgSource::CidrIpv6(c) => ("cidr_ipv6", c),
-        SgSource::PrefixList(p) => ("prefix_list_id", p),
-        SgSource::Group(g) => ("group_id", g),
+impl<T: Wire> Wire for Vec<T> {
+    type W = Vec<T::W>;
+    fn to_w(&self) -> Self::W {
+        self.iter().map(T::to_w).collect()
+    }
+    fn from_w(w: Self::W) -> Result<Self, String> {
+        w.into_iter().map(T::from_w).collect()
+    }
+}
+
+impl<T: Wire> Wire for BTreeMap<String, T> {
+    type W = BTreeMap<String, T::W>;
+    fn to_w(&self) -> Self::W {
+        self.iter().map(|(k, v)| (k.clone(), v.to_w())).collect()
+    }
+    fn from_w(w: Self::W) -> Result<Self, String> {
+        w.into_iter()
+            .map(|(k, v)| {
+                T::from_w(v)
+                    .map(|v| (k.clone(), v))
+                    .map_err(|e| format!("`{k}`: {e}"))
+            })
+            .collect()
+    }
+}
+
+/// One step of a path: a key or a list index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum StepW {
+    Key(String),
+    Index(u64),
+}
+
+fn steps(p: &Path) -> Vec<StepW> {
+    p.0.iter()
+        .map(|s| match s {
+            Segment::Key(k) => StepW::Key(k.clone()),
+            Segment::Index(i) => StepW::Index(*i as u64),
+        })
+        .collect()
+}
+
+fn path_from(steps: &[StepW]) -> Result<Path, String> {
+    steps
+        .iter()
+        .map(|s| match s {
+            StepW::Key(k) => Ok(Segment::Key(k.clone())),
+            StepW::Index(i) => usize::try_from(*i)
+                .map(Segment::Index)
+                .map_err(|_| format!("path step {i} is not an index")),
+        })
+        .collect::<Result<_, _>>()
+        .map(Path)
+}
+
+/// A literal value a plan carries (a call's argument, an edit's value): never sensitive.
+fn literal(j: &J, what: &str) -> Result<crate::model::Value, String> {
+    let v = codec::decode(j, "value")?;
+    if v.contains_sensitive() {
+        return Err(format!("a {what} cannot be sensitive"));
+    }
+    Ok(v)
+}
+
+/// An argument: `{"value": ...}` or `{"from_state": {...}}`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+enum ArgW {
+    Value(J),
+    FromState(StateRefW),
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StateRefW {
+    state: String,
+    address: String,
+    /// Terraform's naming, for people; `path_steps` is what is read.
+    path: String,
+    path_steps: Vec<StepW>,
+}
+
+impl Wire for Arg {
+    type W = ArgW;
+    fn to_w(&self) -> ArgW {
+        match self {
+            Arg::Value(v) => ArgW::Value(value(v)),
+            Arg::FromState(r) => ArgW::FromState(StateRefW {
+                state: r.state.0.clone(),
+                address: r.address.to_string(),
+                path: r.path.to_string(),
+                path_steps: steps(&r.path),
+            }),
+        }
+    }
+    fn from_w(w: ArgW) -> Result<Arg, String> {
+        Ok(match w {
+            ArgW::Value(j) => Arg::Value(literal(&j, "literal argument")?),
+            ArgW::FromState(r) => Arg::FromState(StateRef {
+                state: StateSource(r.state),
+                address: parse_address(&r.address)?,
+                path: path_from(&r.path_steps)?,
+            }),
+        })
+    }
+}
+
+/// A security group rule: its one source is the member that names it.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleW {
+    protocol: String,
+    from_port: Option<i64>,
+    to_port: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cidr_ipv4: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cidr_ipv6: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    prefix_list_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    group_id: Option<String>,
+    description: String,
+}
+
+impl Wire for SgRule {
+    type W = RuleW;
+    fn to_w(&self) -> RuleW {
+        let mut w = RuleW {
+            protocol: self.protocol.clone(),
+            from_port: self.from_port,
+            to_port: self.to_port,
+            cidr_ipv4: None,
+            cidr_ipv6: None,
+            prefix_list_id: None,
+            group_id: None,
+            description: self.description.clone(),
+        };
+        let (member, source) = match &self.source {
+            SgSource::CidrIpv4(c) => (&mut w.cidr_ipv4, c),
+            SgSource::CidrIpv6(c) => (&mut w.cidr_ipv6, c),
+            SgSource::PrefixList(p) => (&mut w.prefix_list_id, p),
+            SgSource::Group(g) => (&mut w.group_id, g),
+        };
+        *member = Some(source.clone());
+        w
+    }
+    fn from_w(w: RuleW) -> Result<SgRule, String> {
+        let source = match (w.cidr_ipv4, w.cidr_ipv6, w.prefix_list_id, w.group_id) {
+            (Some(c), None, None, None) => SgSource::CidrIpv4(c),
+            (None, Some(c), None, None) => SgSource::CidrIpv6(c),
+            (None, None, Some(p), None) => SgSource::PrefixList(p),
+            (None, None, None, Some(g)) => SgSource::Group(g),
+            _ => {
+                return Err(
+                    "a rule needs exactly one of cidr_ipv4, cidr_ipv6, prefix_list_id, group_id"
+                        .into(),
+                );
+            }
+        };
+        Ok(SgRule {
+            protocol: w.protocol,
+            from_port: w.from_port,
+            to_port: w.to_port,
+            source,
+            description: w.description,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum VersionW {
+    OldestNonDefaultAtLimit,
+}
+
+impl Wire for VersionSelector {
+    type W = VersionW;
+    fn to_w(&self) -> VersionW {
+        match self {
+            VersionSelector::OldestNonDefaultAtLimit => VersionW::OldestNonDefaultAtLimit,
+        }
+    }
+    fn from_w(w: VersionW) -> Result<Self, String> {
+        Ok(match w {
+            VersionW::OldestNonDefaultAtLimit => VersionSelector::OldestNonDefaultAtLimit,
+        })
+    }
+}
+
+/// A [`ConfigEdit`]: `{"set": {...}}` or `{"append": {...}}`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+enum EditW {
+    Set {
+        resource_type: String,
+        name: String,
+        values: Vec<EditValueW>,
+    },
+    Append {
+        text: String,
+    },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EditValueW {
+    /// Terraform's naming, for people; `path_steps` is what is read.
+    path: String,
+    path_steps: Vec<StepW>,
+    /// `null` removes the attribute.
+    value: Option<J>,
+}
+
+impl Wire for ConfigEdit {
+    type W = EditW;
+    fn to_w(&self) -> EditW {
+        match self {
+            ConfigEdit::Set {
+                resource_type,
+                name,
+                values,
+            } => EditW::Set {
+                resource_type: resource_type.clone(),
+                name: name.clone(),
+                values: values
+                    .iter()
+                    .map(|(p, v)| EditValueW {
+                        path: p.to_string(),
+                        path_steps: steps(p),
+                        value: v.as_ref().map(value),
+                    })
+                    .collect(),
+            },
+            ConfigEdit::Append { text } => EditW::Append { text: text.clone() },
+        }
+    }
+    fn from_w(w: EditW) -> Result<Self, String> {
+        Ok(match w {
+            EditW::Set {
+                resource_type,
+                name,
+                values,
+            } => ConfigEdit::Set {
+                resource_type,
+                name,
+                values: values
+                    .into_iter()
+                    .map(|v| {
+                        let value = match &v.value {
+                            None | Some(J::Null) => None,
+                            Some(j) => Some(literal(j, "configuration value")?),
+                        };
+                        Ok((path_from(&v.path_steps)?, value))
+                    })
+                    .collect::<Result<_, String>>()?,
+            },
+            EditW::Append { text } => ConfigEdit::Append { text },
+        })
+    }
+}
+
+/// Declares the wire form of every [`Call`]: one line per AWS operation,
+/// `"service:Operation" Wire = Model { fields }`. An IAM call that names its principal by
+/// entity says which (`[Role role_name]`): the model's `entity` and `name` become the
+/// operation and its `role_name` (`user_name`, `policy_arn`) member. `invalid` lists the
+/// model's calls that are no AWS operation (a policy as a principal): the planner never
+/// makes one, and the encoder writes it as an `api` no reader accepts. `const` members are
+/// written as given and refused when a plan states another value (`iam:DeletePolicyVersion`'s
+/// `version_limit`, the limit its selector counts to).
+macro_rules! calls {
+    (
+        $( $api:literal $wire:ident = $model:ident $([$ent:ident $name_key:ident])?
+            { $( $(#[$fa:meta])* $f:ident : $t:ty ),* $(,)? }
+            $( const { $( $cf:ident : $ct:ty = $cv:expr ),* $(,)? } )? ; )*
+        invalid: $($invalid:pat_param)|* $(,)?
+    ) => {
+        #[derive(Debug, Serialize, Deserialize)]
+        #[serde(tag = "api", deny_unknown_fields)]
+        enum CallW {
+            $(
+                #[serde(rename = $api)]
+                $wire {
+                    $( $name_key: String, )?
+                    $( $(#[$fa])* $f: <$t as Wire>::W, )*
+                    $( $( $cf: $ct, )* )?
+                },
+            )*
+        }
+
+        /// Every operation a plan file can hold, by its `api`.
+        pub const APIS: &[&str] = &[$( $api ),*];
+
+        fn call_to_wire(c: &Call) -> Option<CallW> {
+            Some(match c {
+                $(
+                    Call::$model { $( entity: IamEntity::$ent, name: $name_key, )? $( $f, )* } => {
+                        CallW::$wire {
+                            $( $name_key: $name_key.clone(), )?
+                            $( $f: Wire::to_w($f), )*
+                            $( $( $cf: $cv, )* )?
+                        }
+                    }
+                )*
+                $( $invalid )|* => return None,
+            })
+        }
+
+        fn call_from_wire(w: CallW) -> Result<Call, String> {
+            Ok(match w {
+                $(
+                    CallW::$wire { $( $name_key, )? $( $f, )* $( $( $cf, )* )? } => {
+                        $( $( if $cf != $cv {
+                            return Err(format!("`{}` must be {}", stringify!($cf), $cv));
+                        } )* )?
+                        Call::$model {
+                        $( entity: IamEntity::$ent, name: $name_key, )?
+                        $( $f: <$t as Wire>::from_w($f)
+                            .map_err(|e| format!("`{}`: {e}", stringify!($f)))?, )*
+                        }
+                    }
+                )*
+            })
+        }
     };
-    let mut m = Map::new();
-    m.insert("protocol".into(), json!(r.protocol));
-    m.insert("from_port".into(), json!(r.from_port));
-    m.insert("to_port".into(), json!(r.to_port));
-    m.insert(kind.into(), json!(v));
-    m.insert("description".into(), json!(r.description));
-    J::Object(m)
 }
 
-fn iam_name_key(e: IamEntity) -> &'static str {
-    match e {
-        IamEntity::Role => "role_name",
-        IamEntity::User => "user_name",
-        IamEntity::Policy => "policy_arn",
-    }
-}
-
-fn tag_map(tags: &BTreeMap<String, Arg>) -> J {
-    J::Object(tags.iter().map(|(k, v)| (k.clone(), arg(v))).collect())
+calls! {
+    "ec2:CreateTags" Ec2CreateTags = Ec2CreateTags {
+        resource_id: String,
+        tags: BTreeMap<String, Arg>,
+    };
+    "ec2:DeleteTags" Ec2DeleteTags = Ec2DeleteTags { resource_id: String, keys: Vec<String> };
+    "ec2:AuthorizeSecurityGroupIngress" Ec2AuthorizeIngress = Ec2AuthorizeSecurityGroupIngress {
+        group_id: String,
+        rule: SgRule,
+    };
+    "ec2:AuthorizeSecurityGroupEgress" Ec2AuthorizeEgress = Ec2AuthorizeSecurityGroupEgress {
+        group_id: String,
+        rule: SgRule,
+    };
+    "ec2:RevokeSecurityGroupIngress" Ec2RevokeIngress = Ec2RevokeSecurityGroupIngress {
+        group_id: String,
+        rule: SgRule,
+    };
+    "ec2:RevokeSecurityGroupEgress" Ec2RevokeEgress = Ec2RevokeSecurityGroupEgress {
+        group_id: String,
+        rule: SgRule,
+    };
+    "ec2:ModifySecurityGroupRules" Ec2ModifyRules = Ec2ModifySecurityGroupRules {
+        group_id: String,
+        rule_id: String,
+        rule: SgRule,
+    };
+    "ec2:ModifyVpcAttribute" Ec2ModifyVpc = Ec2ModifyVpcAttribute {
+        vpc_id: String,
+        attribute: String,
+        value: bool,
+    };
+    "ec2:ModifySubnetAttribute" Ec2ModifySubnet = Ec2ModifySubnetAttribute {
+        subnet_id: String,
+        attribute: String,
+        value: bool,
+    };
+    "ec2:ModifyInstanceAttribute" Ec2ModifyInstance = Ec2ModifyInstanceAttribute {
+        instance_id: String,
+        attribute: String,
+        value: Arg,
+    };
+    "ec2:MonitorInstances" Ec2Monitor = Ec2MonitorInstances { instance_id: String };
+    "ec2:UnmonitorInstances" Ec2Unmonitor = Ec2UnmonitorInstances { instance_id: String };
+    "ec2:StopInstances" Ec2Stop = Ec2StopInstances { instance_id: String };
+    "ec2:StartInstances" Ec2Start = Ec2StartInstances { instance_id: String };
+    "ec2:DeleteSecurityGroup" Ec2DeleteGroup = Ec2DeleteSecurityGroup { group_id: String };
+    "iam:TagRole" TagRole = IamTag [Role role_name] { tags: BTreeMap<String, Arg> };
+    "iam:TagUser" TagUser = IamTag [User user_name] { tags: BTreeMap<String, Arg> };
+    "iam:TagPolicy" TagPolicy = IamTag [Policy policy_arn] { tags: BTreeMap<String, Arg> };
+    "iam:UntagRole" UntagRole = IamUntag [Role role_name] { keys: Vec<String> };
+    "iam:UntagUser" UntagUser = IamUntag [User user_name] { keys: Vec<String> };
+    "iam:UntagPolicy" UntagPolicy = IamUntag [Policy policy_arn] { keys: Vec<String> };
+    "iam:UpdateAssumeRolePolicy" UpdateAssumeRolePolicy = IamUpdateAssumeRolePolicy {
+        role_name: String,
+        #[serde(rename = "policy_document")]
+        document: Arg,
+    };
+    "iam:UpdateRole" UpdateRole = IamUpdateRole {
+        role_name: String,
+        description: Option<Arg>,
+        max_session_duration: Option<i64>,
+    };
+    "iam:UpdateUser" UpdateUser = IamUpdateUser { user_name: String, new_path: String };
+    "iam:PutRolePolicy" PutRolePolicy = IamPutInlinePolicy [Role role_name] {
+        policy_name: String,
+        #[serde(rename = "policy_document")]
+        document: Arg,
+    };
+    "iam:PutUserPolicy" PutUserPolicy = IamPutInlinePolicy [User user_name] {
+        policy_name: String,
+        #[serde(rename = "policy_document")]
+        document: Arg,
+    };
+    "iam:DeleteRolePolicy" DeleteRolePolicy = IamDeleteInlinePolicy [Role role_name] {
+        policy_name: String,
+    };
+    "iam:DeleteUserPolicy" DeleteUserPolicy = IamDeleteInlinePolicy [User user_name] {
+        policy_name: String,
+    };
+    "iam:AttachRolePolicy" AttachRolePolicy = IamAttachPolicy [Role role_name] {
+        policy_arn: String,
+    };
+    "iam:AttachUserPolicy" AttachUserPolicy = IamAttachPolicy [User user_name] {
+        policy_arn: String,
+    };
+    "iam:DetachRolePolicy" DetachRolePolicy = IamDetachPolicy [Role role_name] {
+        policy_arn: String,
+    };
+    "iam:DetachUserPolicy" DetachUserPolicy = IamDetachPolicy [User user_name] {
+        policy_arn: String,
+    };
+    "iam:PutRolePermissionsBoundary" PutRoleBoundary = IamPutPermissionsBoundary [Role role_name] {
+        #[serde(rename = "permissions_boundary")]
+        policy_arn: String,
+    };
+    "iam:PutUserPermissionsBoundary" PutUserBoundary = IamPutPermissionsBoundary [User user_name] {
+        #[serde(rename = "permissions_boundary")]
+        policy_arn: String,
+    };
+    "iam:DeleteRolePermissionsBoundary" DeleteRoleBoundary =
+        IamDeletePermissionsBoundary [Role role_name] {};
+    "iam:DeleteUserPermissionsBoundary" DeleteUserBoundary =
+        IamDeletePermissionsBoundary [User user_name] {};
+    "iam:DeletePolicyVersion" DeletePolicyVersion = IamDeletePolicyVersion {
+        policy_arn: String,
+        version: VersionSelector,
+    } const { version_limit: u64 = crate::model::plan::IAM_POLICY_VERSION_LIMIT };
+    "iam:CreatePolicyVersion" CreatePolicyVersion = IamCreatePolicyVersion {
+        policy_arn: String,
+        #[serde(rename = "policy_document")]
+        document: Arg,
+        set_as_default: bool,
+    };
+    "config:EditFile" EditFile = ConfigEdit {
+        file: String,
+        before_sha256: Option<String>,
+        after_sha256: String,
+        edit: ConfigEdit,
+        diff: String,
+    };
+    invalid: Call::IamPutInlinePolicy { entity: IamEntity::Policy, .. }
+        | Call::IamDeleteInlinePolicy { entity: IamEntity::Policy, .. }
+        | Call::IamAttachPolicy { entity: IamEntity::Policy, .. }
+        | Call::IamDetachPolicy { entity: IamEntity::Policy, .. }
+        | Call::IamPutPermissionsBoundary { entity: IamEntity::Policy, .. }
+        | Call::IamDeletePermissionsBoundary { entity: IamEntity::Policy, .. },
 }
 
 /// A call as `{"api": "service:Operation", ...parameters}`, parameters named as the AWS API
 /// names them (in snake_case).
 pub fn call_to_json(c: &Call) -> J {
-    let mut m = Map::new();
-    m.insert("api".into(), J::String(c.api()));
-    let mut put = |k: &str, v: J| {
-        m.insert(k.to_string(), v);
-    };
-    match c {
-        Call::Ec2CreateTags { resource_id, tags } => {
-            put("resource_id", json!(resource_id));
-            put("tags", tag_map(tags));
-        }
-        Call::Ec2DeleteTags { resource_id, keys } => {
-            put("resource_id", json!(resource_id));
-            put("keys", json!(keys));
-        }
-        Call::Ec2AuthorizeSecurityGroupIngress { group_id, rule: r }
-        | Call::Ec2AuthorizeSecurityGroupEgress { group_id, rule: r }
-        | Call::Ec2RevokeSecurityGroupIngress { group_id, rule: r }
-        | Call::Ec2RevokeSecurityGroupEgress { group_id, rule: r } => {
-            put("group_id", json!(group_id));
-            put("rule", rule(r));
-        }
-        Call::Ec2ModifySecurityGroupRules {
-            group_id,
-            rule_id,
-            rule: r,
-        } => {
-            put("group_id", json!(group_id));
-            put("rule_id", json!(rule_id));
-            put("rule", rule(r));
-        }
-        Call::Ec2ModifyVpcAttribute {
-            vpc_id,
-            attribute,
-            value,
-        } => {
-            put("vpc_id", json!(vpc_id));
-            put("attribute", json!(attribute));
-            put("value", json!(value));
-        }
-        Call::Ec2ModifySubnetAttribute {
-            subnet_id,
-            attribute,
-            value,
-        } => {
-            put("subnet_id", json!(subnet_id));
-            put("attribute", json!(attribute));
-            put("value", json!(value));
-        }
-        Call::Ec2ModifyInstanceAttribute {
-            instance_id,
-            attribute,
-            value,
-        } => {
-            put("instance_id", json!(instance_id));
-            put("attribute", json!(attribute));
-            put("value", arg(value));
-        }
-        Call::Ec2MonitorInstances { instance_id }
-        | Call::Ec2UnmonitorInstances { instance_id }
-        | Call::Ec2StopInstances { instance_id }
-        | Call::Ec2StartInstances { instance_id } => put("instance_id", json!(instance_id)),
-        Call::Ec2DeleteSecurityGroup { group_id } => put("group_id", json!(group_id)),
-        Call::IamTag { entity, name, tags } => {
-            put(iam_name_key(*entity), json!(name));
-            put("tags", tag_map(tags));
-        }
-        Call::IamUntag { entity, name, keys } => {
-            put(iam_name_key(*entity), json!(name));
-            put("keys", json!(keys));
-        }
-        Call::IamUpdateAssumeRolePolicy {
-            role_name,
-            document,
-        } => {
-            put("role_name", json!(role_name));
-            put("policy_document", arg(document));
-        }
-        Call::IamUpdateRole {
-            role_name,
-            description,
-            max_session_duration,
-        } => {
-            put("role_name", json!(role_name));
-            put(
-                "description",
-                description.as_ref().map(arg).unwrap_or(J::Null),
-            );
-            put("max_session_duration", json!(max_session_duration));
-        }
-        Call::IamUpdateUser {
-            user_name,
-            new_path,
-        } => {
-            put("user_name", json!(user_name));
-            put("new_path", json!(new_path));
-        }
-        Call::IamPutInlinePolicy {
-            entity,
-            name,
-            policy_name,
-            document,
-        } => {
-            put(iam_name_key(*entity), json!(name));
-            put("policy_name", json!(policy_name));
-            put("policy_document", arg(document));
-        }
-        Call::IamDeleteInlinePolicy {
-            entity,
-            name,
-            policy_name,
-        } => {
-            put(iam_name_key(*entity), json!(name));
-            put("policy_name", json!(policy_name));
-        }
-        Call::IamAttachPolicy {
-            entity,
-            name,
-            policy_arn,
-        }
-        | Call::IamDetachPolicy {
-            entity,
-            name,
-            policy_arn,
-        } => {
-            put(iam_name_key(*entity), json!(name));
-            put("policy_arn", json!(policy_arn));
-        }
-        Call::IamPutPermissionsBoundary {
-            entity,
-            name,
-            policy_arn,
-        } => {
-            put(iam_name_key(*entity), json!(name));
-            put("permissions_boundary", json!(policy_arn));
-        }
-        Call::IamDeletePermissionsBoundary { entity, name } => {
-            put(iam_name_key(*entity), json!(name))
-        }
-        Call::IamDeletePolicyVersion {
-            policy_arn,
-            version,
-        } => {
-            put("policy_arn", json!(policy_arn));
-            put(
-                "version",
-                json!(match version {
-                    VersionSelector::OldestNonDefaultAtLimit => "oldest_non_default_at_limit",
-                }),
-            );
-            put(
-                "version_limit",
-                json!(crate::model::plan::IAM_POLICY_VERSION_LIMIT),
-            );
-        }
-        Call::IamCreatePolicyVersion {
-            policy_arn,
-            document,
-            set_as_default,
-        } => {
-            put("policy_arn", json!(policy_arn));
-            put("policy_document", arg(document));
-            put("set_as_default", json!(set_as_default));
-        }
-        Call::ConfigEdit {
-            file,
-            before_sha256,
-            after_sha256,
-            edit,
-            diff,
-        } => {
-            put("file", json!(file));
-            put("before_sha256", json!(before_sha256));
-            put("after_sha256", json!(after_sha256));
-            put("edit", config_edit(edit));
-            put("diff", json!(diff));
-        }
+    match call_to_wire(c) {
+        Some(w) => serde_json::to_value(w).unwrap_or(J::Null),
+        // No AWS operation: written so that no reader accepts it.
+        None => json!({ "api": "invalid", "operation": c.api() }),
     }
-    J::Object(m)
+}
+
+/// The inverse of [`call_to_json`].
+pub fn call_from_json(j: &J) -> Result<Call, String> {
+    let w: CallW = serde_json::from_value(j.clone()).map_err(|e| e.to_string())?;
+    call_from_wire(w)
 }
 
 // ---- wire -> domain -------------------------------------------------------------------------
@@ -582,21 +858,6 @@ fn one_of<T: Copy>(
         .ok_or_else(|| format!("unknown {what} `{s}`"))
 }
 
-fn path_from(steps: &[J]) -> Result<Path, String> {
-    steps
-        .iter()
-        .map(|s| match s {
-            J::String(k) => Ok(Segment::Key(k.clone())),
-            J::Number(n) => n
-                .as_u64()
-                .map(|i| Segment::Index(i as usize))
-                .ok_or_else(|| format!("path step {n} is not an index")),
-            other => Err(format!("path step {other} is neither a key nor an index")),
-        })
-        .collect::<Result<_, _>>()
-        .map(Path)
-}
-
 fn action_from_wire(a: &ActionW) -> Result<Action, String> {
     let kinds = [DriftKind::Changed, DriftKind::Missing, DriftKind::Unmanaged];
     let address = a.address.as_deref().map(parse_address).transpose()?;
@@ -649,383 +910,25 @@ fn action_from_wire(a: &ActionW) -> Result<Action, String> {
         expect: a
             .expect
             .iter()
-            .map(
-                |e| match (e.observed.as_str(), &e.path_steps, &e.fingerprint) {
-                    ("absent", None, None) => Ok(Expect::Absent),
-                    ("present", None, None) => Ok(Expect::Present),
-                    ("value", Some(p), Some(f)) => Ok(Expect::Value {
-                        path: path_from(p)?,
-                        fingerprint: f.clone(),
-                    }),
-                    (o, _, _) => Err(format!("malformed expectation `{o}`")),
-                },
-            )
+            .map(|e| {
+                Ok(match e {
+                    ExpectW::Absent {} => Expect::Absent,
+                    ExpectW::Present {} => Expect::Present,
+                    ExpectW::Value {
+                        path_steps,
+                        fingerprint,
+                    } => Expect::Value {
+                        path: path_from(path_steps)?,
+                        fingerprint: fingerprint.clone(),
+                    },
+                })
+            })
             .collect::<Result<_, String>>()?,
         manual_command: a.manual_command.clone(),
         follow_up: a.follow_up.clone(),
         reason: a.reason.clone(),
         guardrail: a.guardrail.as_ref().map(guardrail_from_wire).transpose()?,
     })
-}
-
-/// A call's parameters, read by name.
-struct Params<'a>(&'a Map<String, J>);
-
-impl Params<'_> {
-    fn get(&self, k: &str) -> Result<&J, String> {
-        self.0.get(k).ok_or_else(|| format!("missing `{k}`"))
-    }
-    fn s(&self, k: &str) -> Result<String, String> {
-        self.get(k)?
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| format!("`{k}` must be a string"))
-    }
-    fn b(&self, k: &str) -> Result<bool, String> {
-        self.get(k)?
-            .as_bool()
-            .ok_or_else(|| format!("`{k}` must be a bool"))
-    }
-    fn strings(&self, k: &str) -> Result<Vec<String>, String> {
-        serde_json::from_value(self.get(k)?.clone())
-            .map_err(|_| format!("`{k}` must be a list of strings"))
-    }
-    fn arg(&self, k: &str) -> Result<Arg, String> {
-        arg_from(self.get(k)?).map_err(|e| format!("`{k}`: {e}"))
-    }
-    fn tags(&self) -> Result<BTreeMap<String, Arg>, String> {
-        self.get("tags")?
-            .as_object()
-            .ok_or("`tags` must be an object")?
-            .iter()
-            .map(|(k, v)| {
-                Ok((
-                    k.clone(),
-                    arg_from(v).map_err(|e| format!("tag `{k}`: {e}"))?,
-                ))
-            })
-            .collect()
-    }
-    fn rule(&self) -> Result<SgRule, String> {
-        let r = self
-            .get("rule")?
-            .as_object()
-            .ok_or("`rule` must be an object")?;
-        let p = Params(r);
-        let port = |k: &str| match r.get(k) {
-            None | Some(J::Null) => Ok(None),
-            Some(v) => v
-                .as_i64()
-                .map(Some)
-                .ok_or_else(|| format!("`{k}` must be an integer")),
-        };
-        let source = if let Some(J::String(c)) = r.get("cidr_ipv4") {
-            SgSource::CidrIpv4(c.clone())
-        } else if let Some(J::String(c)) = r.get("cidr_ipv6") {
-            SgSource::CidrIpv6(c.clone())
-        } else if let Some(J::String(c)) = r.get("prefix_list_id") {
-            SgSource::PrefixList(c.clone())
-        } else if let Some(J::String(c)) = r.get("group_id") {
-            SgSource::Group(c.clone())
-        } else {
-            return Err(
-                "a rule needs one of cidr_ipv4, cidr_ipv6, prefix_list_id, group_id".into(),
-            );
-        };
-        Ok(SgRule {
-            protocol: p.s("protocol")?,
-            from_port: port("from_port")?,
-            to_port: port("to_port")?,
-            source,
-            description: p.s("description")?,
-        })
-    }
-    /// The principal of an IAM call: which of role_name/user_name/policy_arn names it.
-    fn principal(&self, entity: IamEntity) -> Result<String, String> {
-        self.s(iam_name_key(entity))
-    }
-}
-
-fn arg_from(j: &J) -> Result<Arg, String> {
-    let o = j
-        .as_object()
-        .filter(|o| o.len() == 1)
-        .ok_or("an argument is `{\"value\": ...}` or `{\"from_state\": {...}}`")?;
-    if let Some(v) = o.get("value") {
-        let v = codec::decode(v, "value")?;
-        if v.contains_sensitive() {
-            return Err("a literal argument cannot be sensitive".into());
-        }
-        return Ok(Arg::Value(v));
-    }
-    let r = o
-        .get("from_state")
-        .and_then(J::as_object)
-        .ok_or("an argument is `{\"value\": ...}` or `{\"from_state\": {...}}`")?;
-    let p = Params(r);
-    Ok(Arg::FromState(StateRef {
-        state: StateSource(p.s("state")?),
-        address: parse_address(&p.s("address")?)?,
-        path: path_from(
-            p.get("path_steps")?
-                .as_array()
-                .ok_or("`path_steps` must be a list")?,
-        )?,
-    }))
-}
-
-fn entity_of(op: &str, prefix: &str, suffix: &str) -> Option<IamEntity> {
-    let middle = op.strip_prefix(prefix)?.strip_suffix(suffix)?;
-    [IamEntity::Role, IamEntity::User, IamEntity::Policy]
-        .into_iter()
-        .find(|e| e.as_str() == middle)
-}
-
-fn config_edit(e: &ConfigEdit) -> J {
-    match e {
-        ConfigEdit::Set {
-            resource_type,
-            name,
-            values,
-        } => json!({"set": {
-            "resource_type": resource_type,
-            "name": name,
-            "values": values.iter().map(|(p, v)| json!({
-                "path": p.to_string(),
-                "path_steps": steps(p),
-                "value": v.as_ref().map(value),
-            })).collect::<Vec<_>>(),
-        }}),
-        ConfigEdit::Append { text } => json!({"append": {"text": text}}),
-    }
-}
-
-fn config_edit_from(j: &J) -> Result<ConfigEdit, String> {
-    let o = j
-        .as_object()
-        .filter(|o| o.len() == 1)
-        .ok_or("`edit` is `{\"set\": {...}}` or `{\"append\": {...}}`")?;
-    if let Some(a) = o.get("append").and_then(J::as_object) {
-        return Ok(ConfigEdit::Append {
-            text: Params(a).s("text")?,
-        });
-    }
-    let s = o
-        .get("set")
-        .and_then(J::as_object)
-        .ok_or("`edit` is `{\"set\": {...}}` or `{\"append\": {...}}`")?;
-    let p = Params(s);
-    let values = p
-        .get("values")?
-        .as_array()
-        .ok_or("`values` must be a list")?
-        .iter()
-        .map(|v| {
-            let v = v.as_object().ok_or("a value must be an object")?;
-            let vp = Params(v);
-            let path = path_from(
-                vp.get("path_steps")?
-                    .as_array()
-                    .ok_or("`path_steps` must be a list")?,
-            )?;
-            let value = match vp.get("value")? {
-                J::Null => None,
-                j => {
-                    let v = codec::decode(j, "value")?;
-                    if v.contains_sensitive() {
-                        return Err("a configuration value cannot be sensitive".to_string());
-                    }
-                    Some(v)
-                }
-            };
-            Ok((path, value))
-        })
-        .collect::<Result<_, String>>()?;
-    Ok(ConfigEdit::Set {
-        resource_type: p.s("resource_type")?,
-        name: p.s("name")?,
-        values,
-    })
-}
-
-/// The inverse of [`call_to_json`].
-pub fn call_from_json(j: &J) -> Result<Call, String> {
-    let m = j.as_object().ok_or("a call must be an object")?;
-    let p = Params(m);
-    let api = p.s("api")?;
-    let (service, op) = api
-        .split_once(':')
-        .ok_or_else(|| format!("`{api}` is not service:Operation"))?;
-    let call = match (service, op) {
-        ("ec2", "CreateTags") => Call::Ec2CreateTags {
-            resource_id: p.s("resource_id")?,
-            tags: p.tags()?,
-        },
-        ("ec2", "DeleteTags") => Call::Ec2DeleteTags {
-            resource_id: p.s("resource_id")?,
-            keys: p.strings("keys")?,
-        },
-        ("ec2", "AuthorizeSecurityGroupIngress") => Call::Ec2AuthorizeSecurityGroupIngress {
-            group_id: p.s("group_id")?,
-            rule: p.rule()?,
-        },
-        ("ec2", "AuthorizeSecurityGroupEgress") => Call::Ec2AuthorizeSecurityGroupEgress {
-            group_id: p.s("group_id")?,
-            rule: p.rule()?,
-        },
-        ("ec2", "RevokeSecurityGroupIngress") => Call::Ec2RevokeSecurityGroupIngress {
-            group_id: p.s("group_id")?,
-            rule: p.rule()?,
-        },
-        ("ec2", "RevokeSecurityGroupEgress") => Call::Ec2RevokeSecurityGroupEgress {
-            group_id: p.s("group_id")?,
-            rule: p.rule()?,
-        },
-        ("ec2", "ModifySecurityGroupRules") => Call::Ec2ModifySecurityGroupRules {
-            group_id: p.s("group_id")?,
-            rule_id: p.s("rule_id")?,
-            rule: p.rule()?,
-        },
-        ("ec2", "ModifyVpcAttribute") => Call::Ec2ModifyVpcAttribute {
-            vpc_id: p.s("vpc_id")?,
-            attribute: p.s("attribute")?,
-            value: p.b("value")?,
-        },
-        ("ec2", "ModifySubnetAttribute") => Call::Ec2ModifySubnetAttribute {
-            subnet_id: p.s("subnet_id")?,
-            attribute: p.s("attribute")?,
-            value: p.b("value")?,
-        },
-        ("ec2", "ModifyInstanceAttribute") => Call::Ec2ModifyInstanceAttribute {
-            instance_id: p.s("instance_id")?,
-            attribute: p.s("attribute")?,
-            value: p.arg("value")?,
-        },
-        ("ec2", "MonitorInstances") => Call::Ec2MonitorInstances {
-            instance_id: p.s("instance_id")?,
-        },
-        ("ec2", "UnmonitorInstances") => Call::Ec2UnmonitorInstances {
-            instance_id: p.s("instance_id")?,
-        },
-        ("ec2", "StopInstances") => Call::Ec2StopInstances {
-            instance_id: p.s("instance_id")?,
-        },
-        ("ec2", "StartInstances") => Call::Ec2StartInstances {
-            instance_id: p.s("instance_id")?,
-        },
-        ("ec2", "DeleteSecurityGroup") => Call::Ec2DeleteSecurityGroup {
-            group_id: p.s("group_id")?,
-        },
-        ("iam", "UpdateAssumeRolePolicy") => Call::IamUpdateAssumeRolePolicy {
-            role_name: p.s("role_name")?,
-            document: p.arg("policy_document")?,
-        },
-        ("iam", "UpdateRole") => Call::IamUpdateRole {
-            role_name: p.s("role_name")?,
-            description: match p.get("description")? {
-                J::Null => None,
-                _ => Some(p.arg("description")?),
-            },
-            max_session_duration: match p.get("max_session_duration")? {
-                J::Null => None,
-                v => Some(
-                    v.as_i64()
-                        .ok_or("`max_session_duration` must be an integer")?,
-                ),
-            },
-        },
-        ("iam", "UpdateUser") => Call::IamUpdateUser {
-            user_name: p.s("user_name")?,
-            new_path: p.s("new_path")?,
-        },
-        ("iam", "DeletePolicyVersion") => Call::IamDeletePolicyVersion {
-            policy_arn: p.s("policy_arn")?,
-            version: match p.s("version")?.as_str() {
-                "oldest_non_default_at_limit" => VersionSelector::OldestNonDefaultAtLimit,
-                other => return Err(format!("unknown version selector `{other}`")),
-            },
-        },
-        ("iam", "CreatePolicyVersion") => Call::IamCreatePolicyVersion {
-            policy_arn: p.s("policy_arn")?,
-            document: p.arg("policy_document")?,
-            set_as_default: p.b("set_as_default")?,
-        },
-        ("config", "EditFile") => Call::ConfigEdit {
-            file: p.s("file")?,
-            before_sha256: match p.get("before_sha256")? {
-                J::Null => None,
-                _ => Some(p.s("before_sha256")?),
-            },
-            after_sha256: p.s("after_sha256")?,
-            edit: config_edit_from(p.get("edit")?)?,
-            diff: p.s("diff")?,
-        },
-        ("iam", op) => {
-            if let Some(entity) = entity_of(op, "Tag", "") {
-                Call::IamTag {
-                    entity,
-                    name: p.principal(entity)?,
-                    tags: p.tags()?,
-                }
-            } else if let Some(entity) = entity_of(op, "Untag", "") {
-                Call::IamUntag {
-                    entity,
-                    name: p.principal(entity)?,
-                    keys: p.strings("keys")?,
-                }
-            } else if let Some(entity) = entity_of(op, "Put", "PermissionsBoundary") {
-                Call::IamPutPermissionsBoundary {
-                    entity,
-                    name: p.principal(entity)?,
-                    policy_arn: p.s("permissions_boundary")?,
-                }
-            } else if let Some(entity) = entity_of(op, "Delete", "PermissionsBoundary") {
-                Call::IamDeletePermissionsBoundary {
-                    entity,
-                    name: p.principal(entity)?,
-                }
-            } else if let Some(entity) = entity_of(op, "Put", "Policy") {
-                Call::IamPutInlinePolicy {
-                    entity,
-                    name: p.principal(entity)?,
-                    policy_name: p.s("policy_name")?,
-                    document: p.arg("policy_document")?,
-                }
-            } else if let Some(entity) = entity_of(op, "Delete", "Policy") {
-                Call::IamDeleteInlinePolicy {
-                    entity,
-                    name: p.principal(entity)?,
-                    policy_name: p.s("policy_name")?,
-                }
-            } else if let Some(entity) = entity_of(op, "Attach", "Policy") {
-                Call::IamAttachPolicy {
-                    entity,
-                    name: p.principal(entity)?,
-                    policy_arn: p.s("policy_arn")?,
-                }
-            } else if let Some(entity) = entity_of(op, "Detach", "Policy") {
-                Call::IamDetachPolicy {
-                    entity,
-                    name: p.principal(entity)?,
-                    policy_arn: p.s("policy_arn")?,
-                }
-            } else {
-                return Err(format!("unknown operation `{api}`"));
-            }
-        }
-        _ => return Err(format!("unknown operation `{api}`")),
-    };
-    // Anything but the parameters the operation takes is refused: an executor must never
-    // skip a parameter it does not know.
-    let canonical = call_to_json(&call);
-    let expected: Vec<&String> = canonical
-        .as_object()
-        .map(|o| o.keys().collect())
-        .unwrap_or_default();
-    if let Some(extra) = m.keys().find(|k| !expected.contains(k)) {
-        return Err(format!("`{api}` takes no parameter `{extra}`"));
-    }
-    Ok(call)
 }
 
 /// A resource instance address as terraform prints it (the inverse of `Address`'s Display):
