@@ -618,7 +618,7 @@ mod tests {
     use crate::ops::rules::docs as rule_docs;
     use crate::policy::Policy;
     use crate::render::common::finding_name;
-    use crate::render::sample::{SECRET, sample_report};
+    use crate::render::sample::{SECRET, rich_report, sample_report};
 
     fn opts(trend: Option<Vec<(OffsetDateTime, usize)>>) -> HtmlOptions {
         HtmlOptions {
@@ -646,6 +646,20 @@ mod tests {
                 finding_name(f)
             );
         }
+    }
+
+    /// Every section at once: the page's bytes, with the version number left out.
+    #[test]
+    fn rich_report_snapshot() {
+        let t0 = time::macros::datetime!(2026-11-28 02:00 UTC);
+        let points: Vec<_> = (0..4)
+            .map(|i| (t0 + time::Duration::days(i), [0, 4, 3, 3][i as usize]))
+            .collect();
+        let mut o = opts(Some(points));
+        o.generated_at = Some(t0 + time::Duration::days(4));
+        let out = render(&rich_report(), &o);
+        assert!(!out.contains(SECRET), "a secret leaked into the HTML");
+        insta::assert_snapshot!(out.replace(env!("CARGO_PKG_VERSION"), "VERSION"));
     }
 
     #[test]

@@ -431,7 +431,7 @@ mod tests {
     use crate::ops::rules::docs as rule_docs;
     use crate::policy::Policy;
     use crate::render::common::{finding_name, severity_order};
-    use crate::render::sample::{SECRET, sample_report};
+    use crate::render::sample::{SECRET, rich_report, sample_report};
 
     fn md() -> String {
         render(
@@ -443,6 +443,18 @@ mod tests {
     #[test]
     fn sample_report_snapshot() {
         let out = md();
+        assert!(!out.contains(SECRET), "a secret leaked into the markdown");
+        insta::assert_snapshot!(out);
+    }
+
+    /// Ignored findings, expired ignores and pending configuration too.
+    #[test]
+    fn rich_report_snapshot() {
+        let report = rich_report();
+        let out = render(
+            &report,
+            &MarkdownOptions::new(rule_docs(&Policy::default(), &report)),
+        );
         assert!(!out.contains(SECRET), "a secret leaked into the markdown");
         insta::assert_snapshot!(out);
     }
