@@ -172,16 +172,7 @@ pub fn check(log: Option<&[u8]>, checkpoints: &[Checkpoint]) -> Result<Matched, 
     let newest = cps.last().copied();
     let covered = newest.map_or(0, |c| c.entries);
     let Some(bytes) = log else {
-        return Err((
-            Damage::Deleted,
-            match newest {
-                Some(c) => format!(
-                    "the log is missing; the checkpoint of {} signed {} entries",
-                    c.time, c.entries
-                ),
-                None => "the log is missing".into(),
-            },
-        ));
+        return Err(missing_log(newest));
     };
     // The hash of each complete line, whatever the chain says.
     let hashes: Vec<String> = bytes
@@ -189,31 +180,61 @@ pub fn check(log: Option<&[u8]>, checkpoints: &[Checkpoint]) -> Result<Matched, 
         .filter_map(|l| l.strip_suffix(b"\n"))
         .map(hash_line)
         .collect();
-    if let Some(c) = cps.iter().rev().find(|c| c.entries > 0) {
-        match hashes.first() {
-            None => {
-                return Err((
-                    Damage::Deleted,
-                    format!(
-                        "the log is empty; the checkpoint of {} signed {} entries",
-                        c.time, c.entries
-                    ),
-                ));
-            }
-            Some(first) if *first != c.log => {
-                return Err((
-                    Damage::Deleted,
-                    format!(
-                        "its first entry is not the first entry the checkpoint of {} signed: the log was deleted (or moved aside) and started again",
-                        c.time
-                    ),
-                ));
-            }
-            Some(_) => {}
-        }
+    check_first_entry(&cps, &hashes)?;
+    let verified = check_chain(bytes)?;
+    let n = verified.entries;
+    check_prefixes(&cps, &hashes, n)?;
+    check_length(newest, n)?;
+    Ok(Matched {
+        entries: n,
+        head: verified.head,
+        checkpoints: cps.len(),
+        covered,
+    })
+}
+
+/// The log file is gone: what the newest checkpoint says it held.
+fn missing_log(newest: Option<&Checkpoint>) -> (Damage, String) {
+    (
+        Damage::Deleted,
+        match newest {
+            Some(c) => format!(
+                "the log is missing; the checkpoint of {} signed {} entries",
+                c.time, c.entries
+            ),
+            None => "the log is missing".into(),
+        },
+    )
+}
+
+/// The log still starts with the first entry the newest non-empty checkpoint signed.
+fn check_first_entry(cps: &[&Checkpoint], hashes: &[String]) -> Result<(), (Damage, String)> {
+    let Some(c) = cps.iter().rev().find(|c| c.entries > 0) else {
+        return Ok(());
+    };
+    match hashes.first() {
+        None => Err((
+            Damage::Deleted,
+            format!(
+                "the log is empty; the checkpoint of {} signed {} entries",
+                c.time, c.entries
+            ),
+        )),
+        Some(first) if *first != c.log => Err((
+            Damage::Deleted,
+            format!(
+                "its first entry is not the first entry the checkpoint of {} signed: the log was deleted (or moved aside) and started again",
+                c.time
+            ),
+        )),
+        Some(_) => Ok(()),
     }
-    let verified = match verify(bytes, None) {
-        Ok(v) => v,
+}
+
+/// The log's own hash chain; a broken one is named by what broke it.
+fn check_chain(bytes: &[u8]) -> Result<super::Verified, (Damage, String)> {
+    match verify(bytes, None) {
+        Ok(v) => Ok(v),
         Err(Problem::Entry { line, seq, what }) => {
             let at = match seq {
                 Some(s) => format!("line {line} (seq {s})"),
@@ -226,15 +247,19 @@ pub fn check(log: Option<&[u8]>, checkpoints: &[Checkpoint]) -> Result<Matched, 
             } else {
                 Damage::Edited
             };
-            return Err((kind, format!("{at}: {what}")));
+            Err((kind, format!("{at}: {what}")))
         }
         // Only reported when an anchor is given; none is.
-        Err(Problem::AnchorNotFound { entries, head }) => super::Verified { entries, head },
-    };
-    let n = verified.entries;
+        Err(Problem::AnchorNotFound { entries, head }) => Ok(super::Verified { entries, head }),
+    }
+}
+
+/// Every checkpoint within the log's `n` entries still names the entry at its count: if not,
+/// edited (the entry before it still matches) or forked.
+fn check_prefixes(cps: &[&Checkpoint], hashes: &[String], n: u64) -> Result<(), (Damage, String)> {
     let at = |k: u64| -> Option<&String> { k.checked_sub(1).and_then(|i| hashes.get(i as usize)) };
     let mut last_match: Option<&Checkpoint> = None;
-    for c in &cps {
+    for c in cps {
         if c.entries > n {
             continue;
         }
@@ -275,6 +300,11 @@ pub fn check(log: Option<&[u8]>, checkpoints: &[Checkpoint]) -> Result<Matched, 
             ),
         ));
     }
+    Ok(())
+}
+
+/// The log still holds at least the newest checkpoint's entries.
+fn check_length(newest: Option<&Checkpoint>, n: u64) -> Result<(), (Damage, String)> {
     if let Some(c) = newest
         && c.entries > n
     {
@@ -289,12 +319,7 @@ pub fn check(log: Option<&[u8]>, checkpoints: &[Checkpoint]) -> Result<Matched, 
             ),
         ));
     }
-    Ok(Matched {
-        entries: n,
-        head: verified.head,
-        checkpoints: cps.len(),
-        covered,
-    })
+    Ok(())
 }
 
 /// Whether the entry missing at `line` (a `seq` gap) is found later in the log: moved, not

@@ -351,15 +351,30 @@ fn finding_html(f: &ShownFinding, anchor: &str) -> String {
 
 /// The HTML page, ending in a newline.
 pub fn render(report: &ScanReport, opts: &HtmlOptions) -> String {
-    let verdict = Verdict::of(report);
-    let class = match verdict {
+    let mut out = String::new();
+    page_head(&mut out, report, opts);
+    summary_section(&mut out, report, opts);
+    gaps_section(&mut out, report);
+    findings_section(&mut out, report, opts);
+    ignored_section(&mut out, report, opts);
+    pending_section(&mut out, report);
+    not_checked_section(&mut out, report);
+    let _ = write!(
+        out,
+        "<footer>driftgate {} · recorded = terraform state, observed = the cloud now</footer>\n</body>\n</html>\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    out
+}
+
+/// The document head and the page header: the verdict, states, regions and time.
+fn page_head(out: &mut String, report: &ScanReport, opts: &HtmlOptions) {
+    let class = match Verdict::of(report) {
         Verdict::Incomplete => "v-incomplete",
         Verdict::Drift => "v-drift",
         Verdict::BelowThreshold => "v-below",
         Verdict::Clean => "v-clean",
     };
-    let s = &report.summary;
-    let mut out = String::new();
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>driftgate drift report</title>\n<style>{CSS}</style>\n</head>\n<body>\n<header>\n<h1>driftgate drift report</h1>\n<p class=\"verdict {class}\">{}</p>\n",
@@ -392,8 +407,11 @@ pub fn render(report: &ScanReport, opts: &HtmlOptions) -> String {
             .map(|t| format!(" · generated {} UTC", escape(&date(t))))
             .unwrap_or_default()
     );
+}
 
-    // Summary: the numbers, and the counts as charts.
+/// The summary section: the numbers, the counts as charts, and the trend when given.
+fn summary_section(out: &mut String, report: &ScanReport, opts: &HtmlOptions) {
+    let s = &report.summary;
     out.push_str("<section id=\"summary\"><h2>Summary</h2><div class=\"grid\"><table><tbody>");
     let rows: [(&str, String); 9] = [
         ("recorded", s.recorded.to_string()),
@@ -421,6 +439,16 @@ pub fn render(report: &ScanReport, opts: &HtmlOptions) -> String {
         );
     }
     out.push_str("</tbody></table>");
+    summary_charts(out, report);
+    out.push_str("</div>");
+    if let Some(points) = opts.trend.as_ref().filter(|p| !p.is_empty()) {
+        out.push_str(&trend_chart(points));
+    }
+    out.push_str("</section>\n");
+}
+
+/// The two bar charts of the summary: findings by severity and by kind.
+fn summary_charts(out: &mut String, report: &ScanReport) {
     let by_sev: Vec<(String, usize, &str)> = counts_by_severity(&report.findings)
         .into_iter()
         .map(|(sev, n)| {
@@ -447,28 +475,30 @@ pub fn render(report: &ScanReport, opts: &HtmlOptions) -> String {
         })
         .collect();
     out.push_str(&bars("Findings by kind", &by_kind));
-    out.push_str("</div>");
-    if let Some(points) = opts.trend.as_ref().filter(|p| !p.is_empty()) {
-        out.push_str(&trend_chart(points));
-    }
-    out.push_str("</section>\n");
+}
 
-    if !report.gaps.is_empty() {
-        out.push_str("<section class=\"gaps\"><h2>The scan could not see everything</h2><ul>");
-        for g in shown_gaps(report) {
-            let _ = write!(
-                out,
-                "<li><code>{} {}</code> ({}): {} — hides {}</li>",
-                escape(g.service),
-                escape(g.operation),
-                escape(g.region_or_global()),
-                escape(&g.reason),
-                escape(&g.resource_types.join(", "))
-            );
-        }
-        out.push_str("</ul></section>\n");
+/// What the scan could not see (nothing when it saw everything).
+fn gaps_section(out: &mut String, report: &ScanReport) {
+    if report.gaps.is_empty() {
+        return;
     }
+    out.push_str("<section class=\"gaps\"><h2>The scan could not see everything</h2><ul>");
+    for g in shown_gaps(report) {
+        let _ = write!(
+            out,
+            "<li><code>{} {}</code> ({}): {} — hides {}</li>",
+            escape(g.service),
+            escape(g.operation),
+            escape(g.region_or_global()),
+            escape(&g.reason),
+            escape(&g.resource_types.join(", "))
+        );
+    }
+    out.push_str("</ul></section>\n");
+}
 
+/// The findings section: their table, then each finding in full.
+fn findings_section(out: &mut String, report: &ScanReport, opts: &HtmlOptions) {
     let findings = shown_findings(&report.findings, &opts.rules);
     let _ = write!(
         out,
@@ -496,87 +526,92 @@ pub fn render(report: &ScanReport, opts: &HtmlOptions) -> String {
         }
     }
     out.push_str("</section>\n");
+}
 
-    if !report.ignored.is_empty() || !report.expired_ignores.is_empty() {
-        let _ = write!(
-            out,
-            "<details id=\"ignored\"><summary>Ignored ({}), expired ignores ({})</summary>",
-            report.ignored.len(),
-            report.expired_ignores.len()
-        );
-        for (i, f) in shown_findings(&report.ignored, &opts.rules)
-            .iter()
-            .enumerate()
-        {
-            out.push_str(&finding_html(f, &format!("i{i}")));
-        }
-        if !report.expired_ignores.is_empty() {
-            out.push_str("<table><thead><tr><th>expired ignore</th><th>at</th><th>until</th><th>would match</th></tr></thead><tbody>");
-            for e in &report.expired_ignores {
-                let _ = write!(
-                    out,
-                    "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                    escape(&e.ignore.pattern),
-                    escape(&e.ignore.source),
-                    e.ignore.expires.map(|d| d.to_string()).unwrap_or_default(),
-                    escape(&e.would_match.join(", "))
-                );
-            }
-            out.push_str("</tbody></table>");
-        }
-        out.push_str("</details>\n");
+/// The folded ignored findings and expired ignores (nothing when there are none).
+fn ignored_section(out: &mut String, report: &ScanReport, opts: &HtmlOptions) {
+    if report.ignored.is_empty() && report.expired_ignores.is_empty() {
+        return;
     }
-
-    if !report.pending.is_empty() {
-        let _ = write!(
-            out,
-            "<details id=\"pending\"><summary>Pending ({}): configuration not yet applied; not drift</summary><table><thead><tr><th>address</th><th>what</th><th>source</th></tr></thead><tbody>",
-            report.pending.len()
-        );
-        for p in shown_pending(report) {
-            let what = match &p.what {
-                PendingWhat::Said(words) => words.to_string(),
-                PendingWhat::Differs {
-                    path,
-                    recorded,
-                    desired,
-                } => format!("{path}: {} -> {}", recorded.inline(), desired.inline()),
-            };
-            let _ = write!(
-                out,
-                "<tr><td><code>{}</code></td><td class=\"mono\">{}</td><td>{}</td></tr>",
-                escape(&p.address),
-                escape(&what),
-                escape(p.source.as_deref().unwrap_or("-"))
-            );
-        }
-        out.push_str("</tbody></table></details>\n");
-    }
-
-    if !report.not_checked.is_empty() {
-        let _ = write!(
-            out,
-            "<details id=\"not-checked\"><summary>Not checked ({})</summary><table><thead><tr><th>resource</th><th>type</th><th>reason</th></tr></thead><tbody>",
-            report.not_checked.len()
-        );
-        for n in shown_not_checked(report) {
-            let _ = write!(
-                out,
-                "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
-                escape(&n.address),
-                escape(n.resource_type),
-                escape(&n.reason_words(str::to_string))
-            );
-        }
-        out.push_str("</tbody></table></details>\n");
-    }
-
     let _ = write!(
         out,
-        "<footer>driftgate {} · recorded = terraform state, observed = the cloud now</footer>\n</body>\n</html>\n",
-        env!("CARGO_PKG_VERSION")
+        "<details id=\"ignored\"><summary>Ignored ({}), expired ignores ({})</summary>",
+        report.ignored.len(),
+        report.expired_ignores.len()
     );
-    out
+    for (i, f) in shown_findings(&report.ignored, &opts.rules)
+        .iter()
+        .enumerate()
+    {
+        out.push_str(&finding_html(f, &format!("i{i}")));
+    }
+    if !report.expired_ignores.is_empty() {
+        out.push_str("<table><thead><tr><th>expired ignore</th><th>at</th><th>until</th><th>would match</th></tr></thead><tbody>");
+        for e in &report.expired_ignores {
+            let _ = write!(
+                out,
+                "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                escape(&e.ignore.pattern),
+                escape(&e.ignore.source),
+                e.ignore.expires.map(|d| d.to_string()).unwrap_or_default(),
+                escape(&e.would_match.join(", "))
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+    out.push_str("</details>\n");
+}
+
+/// The folded pending configuration (nothing when there is none).
+fn pending_section(out: &mut String, report: &ScanReport) {
+    if report.pending.is_empty() {
+        return;
+    }
+    let _ = write!(
+        out,
+        "<details id=\"pending\"><summary>Pending ({}): configuration not yet applied; not drift</summary><table><thead><tr><th>address</th><th>what</th><th>source</th></tr></thead><tbody>",
+        report.pending.len()
+    );
+    for p in shown_pending(report) {
+        let what = match &p.what {
+            PendingWhat::Said(words) => words.to_string(),
+            PendingWhat::Differs {
+                path,
+                recorded,
+                desired,
+            } => format!("{path}: {} -> {}", recorded.inline(), desired.inline()),
+        };
+        let _ = write!(
+            out,
+            "<tr><td><code>{}</code></td><td class=\"mono\">{}</td><td>{}</td></tr>",
+            escape(&p.address),
+            escape(&what),
+            escape(p.source.as_deref().unwrap_or("-"))
+        );
+    }
+    out.push_str("</tbody></table></details>\n");
+}
+
+/// The folded resources that were not checked (nothing when all were).
+fn not_checked_section(out: &mut String, report: &ScanReport) {
+    if report.not_checked.is_empty() {
+        return;
+    }
+    let _ = write!(
+        out,
+        "<details id=\"not-checked\"><summary>Not checked ({})</summary><table><thead><tr><th>resource</th><th>type</th><th>reason</th></tr></thead><tbody>",
+        report.not_checked.len()
+    );
+    for n in shown_not_checked(report) {
+        let _ = write!(
+            out,
+            "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
+            escape(&n.address),
+            escape(n.resource_type),
+            escape(&n.reason_words(str::to_string))
+        );
+    }
+    out.push_str("</tbody></table></details>\n");
 }
 
 /// Every external reference in an HTML text: `src`/`href` values and CSS `url(...)` /
@@ -618,7 +653,7 @@ mod tests {
     use crate::ops::rules::docs as rule_docs;
     use crate::policy::Policy;
     use crate::render::common::finding_name;
-    use crate::render::sample::{SECRET, sample_report};
+    use crate::render::sample::{SECRET, rich_report, sample_report};
 
     fn opts(trend: Option<Vec<(OffsetDateTime, usize)>>) -> HtmlOptions {
         HtmlOptions {
@@ -646,6 +681,20 @@ mod tests {
                 finding_name(f)
             );
         }
+    }
+
+    /// Every section at once: the page's bytes, with the version number left out.
+    #[test]
+    fn rich_report_snapshot() {
+        let t0 = time::macros::datetime!(2026-11-28 02:00 UTC);
+        let points: Vec<_> = (0..4)
+            .map(|i| (t0 + time::Duration::days(i), [0, 4, 3, 3][i as usize]))
+            .collect();
+        let mut o = opts(Some(points));
+        o.generated_at = Some(t0 + time::Duration::days(4));
+        let out = render(&rich_report(), &o);
+        assert!(!out.contains(SECRET), "a secret leaked into the HTML");
+        insta::assert_snapshot!(out.replace(env!("CARGO_PKG_VERSION"), "VERSION"));
     }
 
     #[test]

@@ -109,7 +109,37 @@ fn reason_text(r: &NotCheckedReason) -> String {
 
 /// The JUnit XML document, ending in a newline.
 pub fn render(report: &ScanReport, opts: &JunitOptions) -> String {
-    // suite -> (address -> case)
+    let suites = cases_by_suite(report, opts);
+    let (mut tests, mut fails, mut skips) = (0, 0, 0);
+    for cases in suites.values() {
+        let (t, f, s) = suite_counts(cases);
+        tests += t;
+        fails += f;
+        skips += s;
+    }
+    let errors = usize::from(!report.is_complete());
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"driftgate\" tests=\"{}\" failures=\"{fails}\" errors=\"{errors}\" skipped=\"{skips}\">",
+        tests + errors
+    );
+    for (suite, cases) in &suites {
+        suite_xml(&mut out, suite, cases);
+    }
+    if !report.is_complete() {
+        completeness_xml(&mut out, report);
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// Suite (state, or the unmanaged suite) -> address -> case: every recorded resource, the
+/// not-checked ones skipped, and each finding a failure of its resource's case.
+fn cases_by_suite(
+    report: &ScanReport,
+    opts: &JunitOptions,
+) -> BTreeMap<String, BTreeMap<String, Case>> {
     let mut suites: BTreeMap<String, BTreeMap<String, Case>> = BTreeMap::new();
     for s in &report.states {
         suites.entry(s.0.clone()).or_default();
@@ -160,81 +190,70 @@ pub fn render(report: &ScanReport, opts: &JunitOptions) -> String {
             .failures
             .push(failure(&f));
     }
+    suites
+}
 
-    let count = |cases: &BTreeMap<String, Case>| {
-        let failures = cases.values().filter(|c| !c.failures.is_empty()).count();
-        let skipped = cases
-            .values()
-            .filter(|c| c.skipped.is_some() && c.failures.is_empty())
-            .count();
-        (cases.len(), failures, skipped)
-    };
-    let (mut tests, mut fails, mut skips) = (0, 0, 0);
-    for cases in suites.values() {
-        let (t, f, s) = count(cases);
-        tests += t;
-        fails += f;
-        skips += s;
-    }
-    let errors = usize::from(!report.is_complete());
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+/// A suite's counts: (tests, failures, skipped); a case that fails is not also skipped.
+fn suite_counts(cases: &BTreeMap<String, Case>) -> (usize, usize, usize) {
+    let failures = cases.values().filter(|c| !c.failures.is_empty()).count();
+    let skipped = cases
+        .values()
+        .filter(|c| c.skipped.is_some() && c.failures.is_empty())
+        .count();
+    (cases.len(), failures, skipped)
+}
+
+/// One `<testsuite>` and its cases.
+fn suite_xml(out: &mut String, suite: &str, cases: &BTreeMap<String, Case>) {
+    let (t, f, s) = suite_counts(cases);
     let _ = writeln!(
         out,
-        "<testsuites name=\"driftgate\" tests=\"{}\" failures=\"{fails}\" errors=\"{errors}\" skipped=\"{skips}\">",
-        tests + errors
+        "  <testsuite name=\"{}\" tests=\"{t}\" failures=\"{f}\" errors=\"0\" skipped=\"{s}\">",
+        xml_escape(suite)
     );
-    for (suite, cases) in &suites {
-        let (t, f, s) = count(cases);
-        let _ = writeln!(
+    for c in cases.values() {
+        let _ = write!(
             out,
-            "  <testsuite name=\"{}\" tests=\"{t}\" failures=\"{f}\" errors=\"0\" skipped=\"{s}\">",
-            xml_escape(suite)
+            "    <testcase classname=\"{}\" name=\"{}\"",
+            xml_escape(&c.classname),
+            xml_escape(&c.name)
         );
-        for c in cases.values() {
-            let _ = write!(
-                out,
-                "    <testcase classname=\"{}\" name=\"{}\"",
-                xml_escape(&c.classname),
-                xml_escape(&c.name)
-            );
-            if c.failures.is_empty() && c.skipped.is_none() {
-                out.push_str("/>\n");
-                continue;
-            }
-            out.push_str(">\n");
-            for f in &c.failures {
-                out.push_str(f);
-            }
-            if let (Some(why), true) = (&c.skipped, c.failures.is_empty()) {
-                let _ = writeln!(out, "      <skipped message=\"{}\"/>", xml_escape(why));
-            }
-            out.push_str("    </testcase>\n");
+        if c.failures.is_empty() && c.skipped.is_none() {
+            out.push_str("/>\n");
+            continue;
         }
-        out.push_str("  </testsuite>\n");
+        out.push_str(">\n");
+        for f in &c.failures {
+            out.push_str(f);
+        }
+        if let (Some(why), true) = (&c.skipped, c.failures.is_empty()) {
+            let _ = writeln!(out, "      <skipped message=\"{}\"/>", xml_escape(why));
+        }
+        out.push_str("    </testcase>\n");
     }
-    if !report.is_complete() {
-        // The scan could not see everything: one erroring case says so, so no CI reads green.
-        let detail: Vec<String> = shown_gaps(report)
-            .iter()
-            .map(|g| {
-                format!(
-                    "{} {} ({}): {}",
-                    g.service,
-                    g.operation,
-                    g.region_or_global(),
-                    g.reason
-                )
-            })
-            .collect();
-        let _ = writeln!(
-            out,
-            "  <testsuite name=\"completeness\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n    <testcase classname=\"driftgate\" name=\"the scan saw everything\">\n      <error type=\"incomplete\" message=\"{}\">{}</error>\n    </testcase>\n  </testsuite>",
-            xml_escape(&crate::render::common::verdict_line(report)),
-            xml_escape(&detail.join("\n"))
-        );
-    }
-    out.push_str("</testsuites>\n");
-    out
+    out.push_str("  </testsuite>\n");
+}
+
+/// The scan could not see everything: one erroring case says so, so no CI reads green.
+fn completeness_xml(out: &mut String, report: &ScanReport) {
+    let detail: Vec<String> = shown_gaps(report)
+        .iter()
+        .map(|g| {
+            format!(
+                "{} {} ({}): {}",
+                g.service,
+                g.operation,
+                g.region_or_global(),
+                g.reason
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"completeness\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n    <testcase classname=\"driftgate\" name=\"the scan saw everything\">\n      <error type=\"incomplete\" message=\"{}\">{}</error>\n    </testcase>\n  </testsuite>",
+        xml_escape(&crate::render::common::verdict_line(report)),
+        xml_escape(&detail.join("\n"))
+    );
 }
 
 #[cfg(test)]

@@ -250,13 +250,24 @@ pub fn render(report: &ScanReport, opts: &MarkdownOptions) -> String {
 
 fn render_with(report: &ScanReport, opts: &MarkdownOptions, details: bool) -> String {
     let level = opts.heading_level.clamp(1, 5);
-    let verdict = Verdict::of(report);
     let mut out = String::new();
+    header_md(&mut out, report, level);
+    counts_md(&mut out, report);
+    gaps_md(&mut out, report);
+    findings_md(&mut out, report, opts, level, details);
+    ignored_md(&mut out, report, opts, level, details);
+    pending_md(&mut out, report);
+    not_checked_md(&mut out, report);
+    out
+}
+
+/// The title, the verdict and the line of coverage, states and regions.
+fn header_md(out: &mut String, report: &ScanReport, level: usize) {
     out.push_str(&heading(level, "driftgate drift report"));
     let _ = writeln!(
         out,
         "{} **{}**\n",
-        icon(verdict),
+        icon(Verdict::of(report)),
         escape(&verdict_line(report))
     );
     let s = &report.summary;
@@ -288,8 +299,10 @@ fn render_with(report: &ScanReport, opts: &MarkdownOptions, details: bool) -> St
                 .join(", ")
         },
     );
+}
 
-    // Counts by severity and kind, one small table.
+/// Counts by severity and kind, one small table.
+fn counts_md(out: &mut String, report: &ScanReport) {
     out.push_str("| | critical | high | medium | low | info | changed | missing | unmanaged |\n");
     out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     let sev: Vec<String> = counts_by_severity(&report.findings)
@@ -306,123 +319,153 @@ fn render_with(report: &ScanReport, opts: &MarkdownOptions, details: bool) -> St
         sev.join(" | "),
         kind.join(" | ")
     );
+}
 
-    if !report.gaps.is_empty() {
-        out.push_str("> [!WARNING]\n> The scan could not see everything:\n");
-        for g in shown_gaps(report) {
-            let _ = writeln!(
-                out,
-                "> - {} {} ({}): {} — hides {}",
-                code(g.service),
-                code(g.operation),
-                g.region_or_global(),
-                escape(&g.reason),
-                g.resource_types
-                    .iter()
-                    .map(|t| code(t))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-        out.push('\n');
+/// The warning that the scan could not see everything (nothing when it saw everything).
+fn gaps_md(out: &mut String, report: &ScanReport) {
+    if report.gaps.is_empty() {
+        return;
     }
+    out.push_str("> [!WARNING]\n> The scan could not see everything:\n");
+    for g in shown_gaps(report) {
+        let _ = writeln!(
+            out,
+            "> - {} {} ({}): {} — hides {}",
+            code(g.service),
+            code(g.operation),
+            g.region_or_global(),
+            escape(&g.reason),
+            g.resource_types
+                .iter()
+                .map(|t| code(t))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    out.push('\n');
+}
 
+/// The findings heading and table, then each finding in full when `details`.
+fn findings_md(
+    out: &mut String,
+    report: &ScanReport,
+    opts: &MarkdownOptions,
+    level: usize,
+    details: bool,
+) {
     let findings = shown_findings(&report.findings, &opts.rules);
     if findings.is_empty() {
         out.push_str(&heading(level + 1, "Findings: none"));
-    } else {
-        out.push_str(&heading(
-            level + 1,
-            &format!("Findings ({})", findings.len()),
-        ));
-        findings_table(&mut out, &findings);
-        if details {
-            for f in &findings {
-                finding_md(&mut out, f, level + 2);
-            }
+        return;
+    }
+    out.push_str(&heading(
+        level + 1,
+        &format!("Findings ({})", findings.len()),
+    ));
+    findings_table(out, &findings);
+    if details {
+        for f in &findings {
+            finding_md(out, f, level + 2);
         }
     }
+}
 
-    if !report.ignored.is_empty() || !report.expired_ignores.is_empty() {
+/// The folded ignored findings (in full when `details`) and expired ignores.
+fn ignored_md(
+    out: &mut String,
+    report: &ScanReport,
+    opts: &MarkdownOptions,
+    level: usize,
+    details: bool,
+) {
+    if report.ignored.is_empty() && report.expired_ignores.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<details><summary>Ignored: {} set aside by ignores, {} expired</summary>\n",
+        report.ignored.len(),
+        plural(report.expired_ignores.len(), "ignore", "ignores")
+    );
+    if details {
+        for f in &shown_findings(&report.ignored, &opts.rules) {
+            finding_md(out, f, level + 2);
+        }
+    }
+    for e in &report.expired_ignores {
         let _ = writeln!(
             out,
-            "<details><summary>Ignored: {} set aside by ignores, {} expired</summary>\n",
-            report.ignored.len(),
-            plural(report.expired_ignores.len(), "ignore", "ignores")
+            "- expired: {} at {} (until {}) would match {}",
+            code(&e.ignore.pattern),
+            code(&e.ignore.source),
+            e.ignore
+                .expires
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "-".into()),
+            e.would_match
+                .iter()
+                .map(|m| code(m))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
-        if details {
-            for f in &shown_findings(&report.ignored, &opts.rules) {
-                finding_md(&mut out, f, level + 2);
-            }
-        }
-        for e in &report.expired_ignores {
-            let _ = writeln!(
-                out,
-                "- expired: {} at {} (until {}) would match {}",
-                code(&e.ignore.pattern),
-                code(&e.ignore.source),
-                e.ignore
-                    .expires
-                    .map(|d| d.to_string())
-                    .unwrap_or_else(|| "-".into()),
-                e.would_match
-                    .iter()
-                    .map(|m| code(m))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-        out.push_str("\n</details>\n\n");
     }
+    out.push_str("\n</details>\n\n");
+}
 
-    if !report.pending.is_empty() {
+/// The folded pending configuration (nothing when there is none).
+fn pending_md(out: &mut String, report: &ScanReport) {
+    if report.pending.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<details><summary>Pending: {} (configuration not yet applied; not drift)</summary>\n",
+        report.pending.len()
+    );
+    out.push_str("| address | what | source |\n|---|---|---|\n");
+    for p in shown_pending(report) {
+        let what = match &p.what {
+            PendingWhat::Said(words) => words.to_string(),
+            PendingWhat::Differs {
+                path,
+                recorded,
+                desired,
+            } => format!(
+                "{}: {} -> {}",
+                code(path),
+                code(&recorded.inline()),
+                code(&desired.inline())
+            ),
+        };
         let _ = writeln!(
             out,
-            "<details><summary>Pending: {} (configuration not yet applied; not drift)</summary>\n",
-            report.pending.len()
+            "| {} | {what} | {} |",
+            code(&p.address),
+            p.source.as_deref().map(code).unwrap_or_else(|| "-".into())
         );
-        out.push_str("| address | what | source |\n|---|---|---|\n");
-        for p in shown_pending(report) {
-            let what = match &p.what {
-                PendingWhat::Said(words) => words.to_string(),
-                PendingWhat::Differs {
-                    path,
-                    recorded,
-                    desired,
-                } => format!(
-                    "{}: {} -> {}",
-                    code(path),
-                    code(&recorded.inline()),
-                    code(&desired.inline())
-                ),
-            };
-            let _ = writeln!(
-                out,
-                "| {} | {what} | {} |",
-                code(&p.address),
-                p.source.as_deref().map(code).unwrap_or_else(|| "-".into())
-            );
-        }
-        out.push_str("\n</details>\n\n");
     }
+    out.push_str("\n</details>\n\n");
+}
 
-    if !report.not_checked.is_empty() {
-        let _ = writeln!(
-            out,
-            "<details><summary>Not checked: {}</summary>\n",
-            plural(
-                report.not_checked.len(),
-                "recorded resource",
-                "recorded resources"
-            )
-        );
-        out.push_str("| resource | reason |\n|---|---|\n");
-        for n in shown_not_checked(report) {
-            let _ = writeln!(out, "| {} | {} |", code(&n.address), n.reason_words(code));
-        }
-        out.push_str("\n</details>\n\n");
+/// The folded resources that were not checked (nothing when all were).
+fn not_checked_md(out: &mut String, report: &ScanReport) {
+    if report.not_checked.is_empty() {
+        return;
     }
-    out
+    let _ = writeln!(
+        out,
+        "<details><summary>Not checked: {}</summary>\n",
+        plural(
+            report.not_checked.len(),
+            "recorded resource",
+            "recorded resources"
+        )
+    );
+    out.push_str("| resource | reason |\n|---|---|\n");
+    for n in shown_not_checked(report) {
+        let _ = writeln!(out, "| {} | {} |", code(&n.address), n.reason_words(code));
+    }
+    out.push_str("\n</details>\n\n");
 }
 
 #[cfg(test)]
@@ -431,7 +474,7 @@ mod tests {
     use crate::ops::rules::docs as rule_docs;
     use crate::policy::Policy;
     use crate::render::common::{finding_name, severity_order};
-    use crate::render::sample::{SECRET, sample_report};
+    use crate::render::sample::{SECRET, rich_report, sample_report};
 
     fn md() -> String {
         render(
@@ -443,6 +486,18 @@ mod tests {
     #[test]
     fn sample_report_snapshot() {
         let out = md();
+        assert!(!out.contains(SECRET), "a secret leaked into the markdown");
+        insta::assert_snapshot!(out);
+    }
+
+    /// Ignored findings, expired ignores and pending configuration too.
+    #[test]
+    fn rich_report_snapshot() {
+        let report = rich_report();
+        let out = render(
+            &report,
+            &MarkdownOptions::new(rule_docs(&Policy::default(), &report)),
+        );
         assert!(!out.contains(SECRET), "a secret leaked into the markdown");
         insta::assert_snapshot!(out);
     }

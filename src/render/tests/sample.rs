@@ -189,3 +189,43 @@ pub fn sample_report() -> ScanReport {
         ..ScanReport::default()
     }
 }
+
+/// [`sample_report`] with the sections it leaves empty filled too: an ignored finding, an
+/// expired ignore and pending configuration (an attribute that differs, a resource to create).
+pub fn rich_report() -> ScanReport {
+    use crate::model::{ExpiredIgnore, IgnoreMatch, Pending, PendingKind, SourceLocation};
+    let mut report = sample_report();
+    report.ignored.push(report.findings[0].clone());
+    report.expired_ignores.push(ExpiredIgnore {
+        ignore: IgnoreMatch {
+            pattern: "address = \"aws_iam_role.ci_*\"".into(),
+            reason: Some("rotating <soon>".into()),
+            owner: Some("ops".into()),
+            expires: Some(time::macros::date!(2026 - 11 - 30)),
+            source: "driftgate.hcl:12".into(),
+        },
+        would_match: vec!["aws_iam_role.ci_a".into(), "aws_iam_role.ci_b".into()],
+    });
+    report.pending.push(Pending {
+        kind: PendingKind::AttributeDiffers,
+        address: "aws_instance.web".into(),
+        resource_type: "aws_instance".into(),
+        path: Some(Path::root("tags").key("team")),
+        desired: Value::str("platform"),
+        recorded: Value::str("infra & ops"),
+        source: Some(SourceLocation {
+            file: "main.tf".into(),
+            line: 7,
+        }),
+    });
+    report.pending.push(Pending {
+        kind: PendingKind::NotYetCreated,
+        address: "aws_s3_bucket.new".into(),
+        resource_type: "aws_s3_bucket".into(),
+        path: None,
+        desired: Value::Null,
+        recorded: Value::Null,
+        source: None,
+    });
+    report
+}
