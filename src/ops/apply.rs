@@ -5,6 +5,7 @@
 //! (an `intent` entry, then its outcome). A second apply of the same plan, or a concurrent one,
 //! is refused wherever the applied store (`--applied-store`) is shared.
 
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -165,9 +166,9 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
             crate::store::local(&settings.cwd)
         }
     };
-    let note = std::cell::RefCell::new(Note::default());
+    let note = RefCell::new(Note::default());
     let log = Tracked::new(Log::open(&settings.audit_log));
-    let held = std::cell::RefCell::new(None);
+    let held = RefCell::new(None);
     let mut result = execute(o, settings, &note, &log, &store, &held).await;
     if let Some(held) = held
         .take()
@@ -192,22 +193,43 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
     result
 }
 
-async fn execute(
-    o: &ApplyOptions,
-    settings: &Settings,
-    note: &std::cell::RefCell<Note>,
-    log: &Tracked,
-    store: &crate::store::Location,
-    held: &std::cell::RefCell<Option<Rc<apply::store::Held>>>,
-) -> Result<Outcome> {
-    let origin = settings.audit_origin();
-    let shown = super::display_path(&o.plan);
-    let refuse_as = |plan: Option<&str>, refusal: Option<&Refusal>, reason: String| {
+/// What the steps of one apply share: what was asked, the settings, the audit log and the
+/// notification to send.
+struct Ctx<'a> {
+    o: &'a ApplyOptions,
+    settings: &'a Settings,
+    note: &'a RefCell<Note>,
+    log: &'a Tracked,
+    origin: crate::audit::Origin,
+}
+
+/// A step's answer: go on with its value, or stop the apply with this outcome (a refusal,
+/// already audited and reported).
+type Step<T> = Result<std::result::Result<T, Outcome>>;
+
+/// Goes on with a step's value, or returns the outcome it stopped with.
+macro_rules! step {
+    ($e:expr) => {
+        match $e? {
+            Ok(v) => v,
+            Err(stopped) => return Ok(stopped),
+        }
+    };
+}
+
+impl Ctx<'_> {
+    /// Audits a refusal (with the approver and key it names), says it, and notifies it.
+    fn refuse_as(
+        &self,
+        plan: Option<&str>,
+        refusal: Option<&Refusal>,
+        reason: String,
+    ) -> Result<Outcome> {
         let mut e = super::trust::details(
-            Entry::new(&origin, "apply", Audited::Refused)
+            Entry::new(&self.origin, "apply", Audited::Refused)
                 .reason(reason.clone())
-                .dry_run(o.dry_run),
-            settings,
+                .dry_run(self.o.dry_run),
+            self.settings,
         );
         if let Some(p) = plan {
             e = e.plan(p);
@@ -220,117 +242,56 @@ async fn execute(
                 e = e.detail("key_fingerprint", f);
             }
         }
-        log.append(&e)?;
+        self.log.append(&e)?;
         render::notice::refused(&reason);
-        let mut n = note.borrow_mut();
-        n.plan = plan.map(str::to_string);
-        n.message = Some(crate::notify::message::refused_message(plan, &reason));
+        self.tell(plan, crate::notify::message::refused_message(plan, &reason));
         Ok(Outcome::Incomplete)
-    };
-    let refuse =
-        |plan: Option<&str>, reason: String| -> Result<Outcome> { refuse_as(plan, None, reason) };
+    }
 
-    let text = std::fs::read_to_string(&o.plan).map_err(|source| Error::PlanRead {
-        path: shown.clone(),
-        source,
-    })?;
-    let plan = match plan::file::read(&shown, &text, settings.now) {
-        Ok(p) => p,
-        Err(e) => return refuse(None, e.to_string()),
+    fn refuse(&self, plan: Option<&str>, reason: String) -> Result<Outcome> {
+        self.refuse_as(plan, None, reason)
+    }
+
+    /// A refusal as a step's answer.
+    fn refused<T>(&self, plan: Option<&str>, reason: String) -> Step<T> {
+        self.refuse(plan, reason).map(Err)
+    }
+
+    /// The notification this apply sends when it is done.
+    fn tell(&self, plan: Option<&str>, message: crate::notify::Message) {
+        let mut n = self.note.borrow_mut();
+        n.plan = plan.map(str::to_string);
+        n.message = Some(message);
+    }
+}
+
+async fn execute(
+    o: &ApplyOptions,
+    settings: &Settings,
+    note: &RefCell<Note>,
+    log: &Tracked,
+    store: &crate::store::Location,
+    held: &RefCell<Option<Rc<apply::store::Held>>>,
+) -> Result<Outcome> {
+    let cx = Ctx {
+        o,
+        settings,
+        note,
+        log,
+        origin: settings.audit_origin(),
     };
+    let plan = step!(read_plan(&cx));
     let digest = plan.digest.clone();
-    let root = settings.trust_root.clone();
-    if root.is_none() {
-        if settings.ci && !o.no_trust_root {
-            return refuse(
-                Some(&digest),
-                "CI is set and no trust root is pinned (DRIFTGATE_TRUST_ROOT with DRIFTGATE_TRUST_ROOT_SHA256 or _ADMINS): whoever edits the policy would choose the approvers. Pin a root, or pass --no-trust-root (audited)".into(),
-            );
-        }
-        if o.no_trust_root {
-            crate::render::notice::alarm(
-                "warning: applying WITHOUT a trust root (--no-trust-root): the approvers are whoever the policy file names",
-            );
-            log.append(
-                &Entry::new(&origin, "apply", Audited::Ok)
-                    .plan(&digest)
-                    .dry_run(o.dry_run)
-                    .reason("--no-trust-root: applying without a pinned trust root")
-                    .detail("no_trust_root", "true"),
-            )?;
-        }
-    }
-    let holder = format!(
-        "{} at {}",
-        origin.actor,
-        crate::plan::wire::format_time(settings.now)
-    );
-    let lock = match apply::store::take(store, &digest, &holder).await? {
-        Ok(l) => Rc::new(l),
-        Err(why) => return refuse(Some(&digest), why),
-    };
-    *held.borrow_mut() = Some(lock.clone());
-    if let Some(at) = lock.applied_at().await? {
-        return refuse(Some(&digest), Refusal::AlreadyApplied { at }.to_string());
-    }
-    // The approvals first: without them nothing else is worth a call to AWS. Approvers come
-    // from the policy digested into the plan: a policy that changed since is refused first.
+    step!(check_unpinned(&cx, &digest));
+    let lock = step!(take_lock(&cx, store, &digest, held).await);
+    // The approvals first: without them nothing else is worth a call to AWS.
     let scan = scan_options(&plan, o);
-    let policy = super::scan::load_policy(&scan, settings)?;
-    let blocks = super::scan::PolicyBlocks::of(&policy)?;
-    note.borrow_mut().policy_targets = blocks.notify.clone();
-    if super::plan::policy_digest(&scan, settings)? != plan.inputs.policy {
-        let changed = Refusal::InputsChanged(vec!["the policy file changed".into()]);
-        return refuse(Some(&digest), changed.to_string());
-    }
-    // Under a pinned trust root: the policy adds to the root, never lowers it; the plan was
-    // made under this root and is signed by a key of it; the applier is known.
-    let mut applier = None;
-    if let Some(r) = &root {
-        let lowered = r.lowered_by(
-            blocks.approval.as_ref(),
-            &blocks.guardrails,
-            &policy.regrades,
-        );
-        if !lowered.is_empty() {
-            let why = Refusal::Trust(format!(
-                "the policy lowers what the trust root (version {}) requires: {}",
-                r.version(),
-                lowered.join("; ")
-            ));
-            return refuse(Some(&digest), why.to_string());
-        }
-        if plan.inputs.trust_root.as_deref() != Some(r.digest.as_str()) {
-            let changed = crate::apply::changed_inputs(
-                &plan.inputs,
-                &crate::model::plan::Inputs {
-                    trust_root: Some(r.digest.clone()),
-                    ..plan.inputs.clone()
-                },
-            );
-            return refuse(Some(&digest), Refusal::InputsChanged(changed).to_string());
-        }
-        if let Err(why) = r.check_author(&plan) {
-            return refuse(Some(&digest), Refusal::Trust(why).to_string());
-        }
-        let regions: Vec<String> = plan
-            .actions
-            .iter()
-            .filter_map(|a| a.region.clone())
-            .take(1)
-            .collect();
-        let sdk = crate::provider::aws::load_sdk_config(&regions).await?;
-        let Some(arn) = crate::provider::aws::caller_arn(&sdk).await else {
-            let why = Refusal::Trust(
-                "STS GetCallerIdentity did not answer: under a pinned trust root the one who applies must be known (their own approval never counts)".into(),
-            );
-            return refuse(Some(&digest), why.to_string());
-        };
-        applier = Some(crate::trust::Applier {
-            aws_principal: Some(crate::trust::identity::principal(&arn)),
-            ci: settings.ci_identity.clone(),
-        });
-    }
+    let (policy, blocks) = step!(check_policy(&cx, &plan, &scan));
+    let root = settings.trust_root.clone();
+    let applier = match &root {
+        Some(r) => Some(step!(check_root(&cx, r, &plan, &policy, &blocks).await)),
+        None => None,
+    };
     let consent = apply::Consent {
         given: &o.approve,
         rule: blocks.approval.as_ref(),
@@ -339,17 +300,199 @@ async fn execute(
     };
     if let Err(denied) = consent.check(&plan) {
         let r = Refusal::of(denied);
-        return refuse_as(Some(&digest), Some(&r), r.to_string());
+        return cx.refuse_as(Some(&digest), Some(&r), r.to_string());
     }
+    let (verified, ev) = step!(replan(&cx, plan, &consent, &scan, &policy).await);
+    let sdk = step!(bind_account(&cx, &verified).await);
+    audit_approvals(&cx, &verified)?;
+    if o.dry_run {
+        return dry_run(&cx, &verified, &ev);
+    }
+    audit_blocked(&cx, &verified)?;
+    let mut outcomes: BTreeMap<String, Done> = BTreeMap::new();
+    for a in &verified.plan().actions {
+        outcomes.insert(a.id.clone(), Done::LeftForAPerson);
+    }
+    let writes = Writes {
+        cx: &cx,
+        digest: &digest,
+        fallback: settings.cwd.join(".driftgate").join("audit.fallback.jsonl"),
+        changed: Cell::new(false),
+    };
+    let run_result = run_actions(&writes, &verified, &ev, &sdk, &mut outcomes).await;
+    // The cloud changed (or every action ran): this plan is applied, whatever comes next.
+    if writes.changed.get() || run_result.is_ok() {
+        lock.mark_applied(&crate::plan::wire::format_time(settings.now))
+            .await?;
+    }
+    let failed = run_result?;
+    finish(&cx, &verified, &scan, outcomes, failed).await
+}
 
-    // Read every input again and observe the live cloud (never a recorded observation).
-    let ev = super::scan::evaluate(&scan, settings).await?;
-    let inputs_now = super::plan::inputs(&ev, &scan, settings)?;
+/// Reads the plan file; a plan that does not read (digest, expiry) is refused.
+fn read_plan(cx: &Ctx<'_>) -> Step<Plan> {
+    let shown = super::display_path(&cx.o.plan);
+    let text = std::fs::read_to_string(&cx.o.plan).map_err(|source| Error::PlanRead {
+        path: shown.clone(),
+        source,
+    })?;
+    match plan::file::read(&shown, &text, cx.settings.now) {
+        Ok(p) => Ok(Ok(p)),
+        Err(e) => cx.refused(None, e.to_string()),
+    }
+}
+
+/// No trust root pinned: refused under CI unless `--no-trust-root`, which is audited.
+fn check_unpinned(cx: &Ctx<'_>, digest: &str) -> Step<()> {
+    if cx.settings.trust_root.is_some() {
+        return Ok(Ok(()));
+    }
+    if cx.settings.ci && !cx.o.no_trust_root {
+        return cx.refused(
+            Some(digest),
+            "CI is set and no trust root is pinned (DRIFTGATE_TRUST_ROOT with DRIFTGATE_TRUST_ROOT_SHA256 or _ADMINS): whoever edits the policy would choose the approvers. Pin a root, or pass --no-trust-root (audited)".into(),
+        );
+    }
+    if cx.o.no_trust_root {
+        crate::render::notice::alarm(
+            "warning: applying WITHOUT a trust root (--no-trust-root): the approvers are whoever the policy file names",
+        );
+        cx.log.append(
+            &Entry::new(&cx.origin, "apply", Audited::Ok)
+                .plan(digest)
+                .dry_run(cx.o.dry_run)
+                .reason("--no-trust-root: applying without a pinned trust root")
+                .detail("no_trust_root", "true"),
+        )?;
+    }
+    Ok(Ok(()))
+}
+
+/// Takes the apply lock in the applied store (`held` keeps it for `run` to release); a plan
+/// already applied, or being applied, is refused.
+async fn take_lock(
+    cx: &Ctx<'_>,
+    store: &crate::store::Location,
+    digest: &str,
+    held: &RefCell<Option<Rc<apply::store::Held>>>,
+) -> Step<Rc<apply::store::Held>> {
+    let holder = format!(
+        "{} at {}",
+        cx.origin.actor,
+        crate::plan::wire::format_time(cx.settings.now)
+    );
+    let lock = match apply::store::take(store, digest, &holder).await? {
+        Ok(l) => Rc::new(l),
+        Err(why) => return cx.refused(Some(digest), why),
+    };
+    *held.borrow_mut() = Some(lock.clone());
+    if let Some(at) = lock.applied_at().await? {
+        return cx.refused(Some(digest), Refusal::AlreadyApplied { at }.to_string());
+    }
+    Ok(Ok(lock))
+}
+
+/// Reads the policy: approvers come from the policy digested into the plan, so a policy that
+/// changed since is refused.
+fn check_policy(
+    cx: &Ctx<'_>,
+    plan: &Plan,
+    scan: &ScanOptions,
+) -> Step<(crate::policy::Policy, super::scan::PolicyBlocks)> {
+    let policy = super::scan::load_policy(scan, cx.settings)?;
+    let blocks = super::scan::PolicyBlocks::of(&policy)?;
+    cx.note.borrow_mut().policy_targets = blocks.notify.clone();
+    if super::plan::policy_digest(scan, cx.settings)? != plan.inputs.policy {
+        let changed = Refusal::InputsChanged(vec!["the policy file changed".into()]);
+        return cx.refused(Some(&plan.digest), changed.to_string());
+    }
+    Ok(Ok((policy, blocks)))
+}
+
+/// Under a pinned trust root: the policy adds to the root, never lowers it; the plan was made
+/// under this root and is signed by a key of it; the applier is known (and returned).
+async fn check_root(
+    cx: &Ctx<'_>,
+    r: &crate::trust::Root,
+    plan: &Plan,
+    policy: &crate::policy::Policy,
+    blocks: &super::scan::PolicyBlocks,
+) -> Step<crate::trust::Applier> {
+    let digest = plan.digest.as_str();
+    let lowered = r.lowered_by(
+        blocks.approval.as_ref(),
+        &blocks.guardrails,
+        &policy.regrades,
+    );
+    if !lowered.is_empty() {
+        let why = Refusal::Trust(format!(
+            "the policy lowers what the trust root (version {}) requires: {}",
+            r.version(),
+            lowered.join("; ")
+        ));
+        return cx.refused(Some(digest), why.to_string());
+    }
+    if plan.inputs.trust_root.as_deref() != Some(r.digest.as_str()) {
+        let changed = crate::apply::changed_inputs(
+            &plan.inputs,
+            &crate::model::plan::Inputs {
+                trust_root: Some(r.digest.clone()),
+                ..plan.inputs.clone()
+            },
+        );
+        return cx.refused(Some(digest), Refusal::InputsChanged(changed).to_string());
+    }
+    if let Err(why) = r.check_author(plan) {
+        return cx.refused(Some(digest), Refusal::Trust(why).to_string());
+    }
+    let regions: Vec<String> = plan
+        .actions
+        .iter()
+        .filter_map(|a| a.region.clone())
+        .take(1)
+        .collect();
+    let sdk = crate::provider::aws::load_sdk_config(&regions).await?;
+    let Some(arn) = crate::provider::aws::caller_arn(&sdk).await else {
+        let why = Refusal::Trust(
+            "STS GetCallerIdentity did not answer: under a pinned trust root the one who applies must be known (their own approval never counts)".into(),
+        );
+        return cx.refused(Some(digest), why.to_string());
+    };
+    Ok(Ok(crate::trust::Applier {
+        aws_principal: Some(crate::trust::identity::principal(&arn)),
+        ci: cx.settings.ci_identity.clone(),
+    }))
+}
+
+/// Reads every input again, observes the live cloud (never a recorded observation), plans
+/// again as planned and verifies the plan against all of it.
+async fn replan(
+    cx: &Ctx<'_>,
+    plan: Plan,
+    consent: &apply::Consent<'_>,
+    scan: &ScanOptions,
+    policy: &crate::policy::Policy,
+) -> Step<(VerifiedPlan, Evaluation)> {
+    let digest = plan.digest.clone();
+    let ev = super::scan::evaluate(scan, cx.settings).await?;
+    let inputs_now = super::plan::inputs(&ev, scan, cx.settings)?;
     // A re-observation that could not see everything proves nothing either way: say what
     // stopped it (an endpoint down, no DNS), never that the cloud changed.
     if let Some(cause) = render::notice::incomplete_cause(&ev.report) {
-        return refuse(Some(&digest), Refusal::Unobservable(cause).to_string());
+        return cx.refused(Some(&digest), Refusal::Unobservable(cause).to_string());
     }
+    let options = replan_options(&plan);
+    let fresh = super::plan::plan_actions(&ev, policy, &options)?.unwrap_or_default();
+    match apply::verify(plan, consent, &inputs_now, &fresh) {
+        Ok(v) => Ok(Ok((v, ev))),
+        Err(r) => cx
+            .refuse_as(Some(&digest), Some(&r), r.to_string())
+            .map(Err),
+    }
+}
+
+/// The plan options the plan was made with, as far as its actions tell.
+fn replan_options(plan: &Plan) -> PlanOptions {
     // Plan again as planned: every accepted address accepted again.
     let accept: Vec<String> = plan
         .actions
@@ -367,30 +510,37 @@ async fn execute(
                 .iter()
                 .any(|c| matches!(c, Call::Ec2StopInstances { .. }))
     });
-    let options = PlanOptions {
+    PlanOptions {
         allow_disruptive,
         accept,
         delete_unmanaged,
         ..PlanOptions::default()
-    };
-    let fresh = super::plan::plan_actions(&ev, &policy, &options)?.unwrap_or_default();
-    let verified: VerifiedPlan = match apply::verify(plan, &consent, &inputs_now, &fresh) {
-        Ok(v) => v,
-        Err(r) => return refuse_as(Some(&digest), Some(&r), r.to_string()),
-    };
+    }
+}
+
+/// The AWS configuration the calls go with: to the account the plan was made in, when the
+/// plan names it.
+async fn bind_account(cx: &Ctx<'_>, verified: &VerifiedPlan) -> Step<aws_config::SdkConfig> {
     let sdk = crate::provider::aws::load_sdk_config(&[]).await?;
-    // The account the calls go to is the one the plan was made in, when the plan names it.
     if let Some(planned) = verified.plan().author.aws_caller_arn.as_deref() {
         let now = crate::provider::aws::caller_arn(&sdk).await;
         if let Some(why) = other_account(planned, now.as_deref()) {
-            return refuse(Some(&digest), Refusal::Stale(vec![why]).to_string());
+            return cx.refused(
+                Some(&verified.plan().digest),
+                Refusal::Stale(vec![why]).to_string(),
+            );
         }
     }
+    Ok(Ok(sdk))
+}
+
+/// Audits each approval the apply accepted.
+fn audit_approvals(cx: &Ctx<'_>, verified: &VerifiedPlan) -> Result<()> {
     for a in verified.approvals() {
-        log.append(
-            &super::trust::details(Entry::new(&origin, "apply", Audited::Ok), settings)
-                .plan(&digest)
-                .dry_run(o.dry_run)
+        cx.log.append(
+            &super::trust::details(Entry::new(&cx.origin, "apply", Audited::Ok), cx.settings)
+                .plan(&verified.plan().digest)
+                .dry_run(cx.o.dry_run)
                 .reason(format!("approval by {} accepted", a.approver))
                 .detail("approver", &a.approver)
                 .detail("key_fingerprint", &a.fingerprint)
@@ -400,238 +550,281 @@ async fn execute(
                 ),
         )?;
     }
+    Ok(())
+}
 
+/// A dry run past every check: audits it, shows the calls that would run, changes nothing.
+fn dry_run(cx: &Ctx<'_>, verified: &VerifiedPlan, ev: &Evaluation) -> Result<Outcome> {
+    let digest = &verified.plan().digest;
     let mut outcomes: BTreeMap<String, Done> = BTreeMap::new();
-    if o.dry_run {
-        for a in &verified.plan().actions {
-            outcomes.insert(a.id.clone(), Done::LeftForAPerson);
-        }
-        for a in verified.executable() {
-            outcomes.insert(a.id.clone(), Done::WouldRun);
-        }
-        log.append(
-            &Entry::new(&origin, "apply", Audited::Ok)
-                .plan(&digest)
-                .dry_run(true)
-                .reason("dry run: every check passed; nothing was changed"),
-        )?;
-        let outside = apply::outside(
-            verified.plan(),
-            &ev.report,
-            plan_command(verified.plan(), o),
-        );
-        emit(&verified, &outcomes, &outside, o, settings.width)?;
-        let mut n = note.borrow_mut();
-        n.plan = Some(digest.clone());
-        n.message = Some(crate::notify::message::apply_message(
-            verified.plan(),
-            &outcomes,
-            true,
-        ));
-        return Ok(Outcome::Clean);
+    for a in &verified.plan().actions {
+        outcomes.insert(a.id.clone(), Done::LeftForAPerson);
     }
+    for a in verified.executable() {
+        outcomes.insert(a.id.clone(), Done::WouldRun);
+    }
+    cx.log.append(
+        &Entry::new(&cx.origin, "apply", Audited::Ok)
+            .plan(digest)
+            .dry_run(true)
+            .reason("dry run: every check passed; nothing was changed"),
+    )?;
+    let outside = apply::outside(
+        verified.plan(),
+        &ev.report,
+        plan_command(verified.plan(), cx.o),
+    );
+    emit(verified, &outcomes, &outside, cx.o, cx.settings.width)?;
+    cx.tell(
+        Some(digest),
+        crate::notify::message::apply_message(verified.plan(), &outcomes, true),
+    );
+    Ok(Outcome::Clean)
+}
 
-    // Blocked actions are never executed: each is audited with its guardrail.
+/// Blocked actions are never executed: each is audited with its guardrail.
+fn audit_blocked(cx: &Ctx<'_>, verified: &VerifiedPlan) -> Result<()> {
     for a in verified
         .plan()
         .actions
         .iter()
         .filter(|a| a.status == crate::model::plan::ActionStatus::Blocked)
     {
-        let mut e = Entry::new(&origin, "apply", Audited::Skipped)
-            .plan(&digest)
+        let mut e = Entry::new(&cx.origin, "apply", Audited::Skipped)
+            .plan(&verified.plan().digest)
             .action(action_ref(a))
             .reason(a.reason.clone());
         if let Some(g) = &a.guardrail {
             e = e.detail("guardrail", &g.name);
         }
-        log.append(&e)?;
+        cx.log.append(&e)?;
     }
+    Ok(())
+}
+
+/// The write-ahead audit of the actions: an `intent` entry before each write, its outcome
+/// after it. A write whose intent cannot be appended is not made. Once anything was written
+/// (`changed`), an entry that cannot be appended stops the apply: it goes to the fallback log,
+/// and the plan is still marked applied.
+struct Writes<'a> {
+    cx: &'a Ctx<'a>,
+    digest: &'a str,
+    fallback: PathBuf,
+    changed: Cell<bool>,
+}
+
+impl Writes<'_> {
+    /// Appends an entry, to the fallback log (and stops) once the cloud changed.
+    fn record(&self, entry: &Entry) -> Result<()> {
+        match self.cx.log.append(entry) {
+            Ok(_) => Ok(()),
+            Err(e) if !self.changed.get() => Err(e),
+            Err(e) => Err(self.unrecorded(entry, &e)),
+        }
+    }
+
+    fn unrecorded(&self, entry: &Entry, error: &Error) -> Error {
+        unrecorded(entry, error, &self.fallback, &self.cx.settings.audit_log)
+    }
+
+    /// An entry about an action of this plan.
+    fn entry(&self, outcome: Audited, a: &Action) -> Entry {
+        Entry::new(&self.cx.origin, "apply", outcome)
+            .plan(self.digest)
+            .action(action_ref(a))
+    }
+}
+
+/// What the calls run with: the state values they refer to, and the evaluation (for the
+/// configuration directory).
+struct Runner<'a> {
+    resolve: apply::aws::Resolve<'a>,
+    restored: &'a std::sync::Mutex<Vec<String>>,
+    ev: &'a Evaluation,
+}
+
+/// How an action's calls went.
+#[derive(Default)]
+struct Attempt {
+    /// Why a call failed.
+    error: Option<String>,
+    /// An instance this action stopped and has not started again.
+    stopped: Option<String>,
+    /// The first entry that could not be appended (the apply stops after this action).
+    lost: Option<Error>,
+}
+
+/// Executes the executable actions in order, stopping at the first failure; whether one failed.
+async fn run_actions(
+    w: &Writes<'_>,
+    verified: &VerifiedPlan,
+    ev: &Evaluation,
+    sdk: &aws_config::SdkConfig,
+    outcomes: &mut BTreeMap<String, Done>,
+) -> Result<bool> {
     let restored = std::sync::Mutex::new(Vec::new());
     let resolve = resolver(&ev.states, &restored);
+    let run = Runner {
+        resolve: &resolve,
+        restored: &restored,
+        ev,
+    };
     let mut clients: BTreeMap<Option<String>, Clients> = BTreeMap::new();
     let mut failed = false;
-    for a in &verified.plan().actions {
-        outcomes.insert(a.id.clone(), Done::LeftForAPerson);
-    }
-    // Write-ahead: an `intent` entry before each write, its outcome after it. A write whose
-    // intent cannot be appended is not made. Once anything was written (`changed`), an entry
-    // that cannot be appended stops the apply: it goes to the fallback log, and the plan is
-    // still marked applied below.
-    let fallback = settings.cwd.join(".driftgate").join("audit.fallback.jsonl");
-    let record = |entry: &Entry, changed: bool| -> Result<()> {
-        match log.append(entry) {
-            Ok(_) => Ok(()),
-            Err(e) if !changed => Err(e),
-            Err(e) => Err(unrecorded(entry, &e, &fallback, &settings.audit_log)),
+    for a in verified.executable() {
+        if failed {
+            outcomes.insert(a.id.clone(), Done::NotAttempted);
+            w.record(
+                &w.entry(Audited::Skipped, a)
+                    .reason("not attempted: an earlier action failed"),
+            )?;
+            continue;
         }
-    };
-    let mut changed = false;
-    let run_result: Result<()> = 'run: {
-        for a in verified.executable() {
-            if failed {
-                outcomes.insert(a.id.clone(), Done::NotAttempted);
-                let e = Entry::new(&origin, "apply", Audited::Skipped)
-                    .plan(&digest)
-                    .action(action_ref(a))
-                    .reason("not attempted: an earlier action failed");
-                if let Err(e) = record(&e, changed) {
-                    break 'run Err(e);
-                }
-                continue;
-            }
-            let c = clients
-                .entry(a.region.clone())
-                .or_insert_with(|| Clients::new(&sdk, a.region.as_deref()));
-            let mut error = None;
-            // An instance this action stopped and has not started again.
-            let mut stopped: Option<String> = None;
-            // The first entry that could not be appended (the apply stops after this action).
-            let mut lost: Option<Error> = None;
-            for (i, call) in a.calls.iter().enumerate() {
-                let step = |outcome: Audited| {
-                    Entry::new(&origin, "apply", outcome)
-                        .plan(&digest)
-                        .action(action_ref(a))
-                        .detail("call", call.api())
-                        .detail("call_index", (i + 1).to_string())
-                };
-                if let Err(e) = record(&step(Audited::Intent), changed) {
-                    lost = Some(e);
-                    break;
-                }
-                changed = true;
-                let result = run_call(call, c, &resolve, &restored, &ev).await;
-                let done = match &result {
-                    Ok(()) => step(Audited::Ok),
-                    Err(e) => step(Audited::Failed).reason(e.clone()),
-                };
-                if let Err(e) = record(&done, changed) {
-                    lost = Some(e);
-                    break;
-                }
-                match (result, call) {
-                    (Ok(()), Call::Ec2StopInstances { instance_id }) => {
-                        stopped = Some(instance_id.clone());
-                    }
-                    (Ok(()), Call::Ec2StartInstances { instance_id })
-                        if stopped.as_ref() == Some(instance_id) =>
-                    {
-                        stopped = None;
-                    }
-                    (Ok(()), _) => {}
-                    (Err(e), _) => {
-                        error = Some(e);
-                        break;
-                    }
-                }
-            }
-            // Compensation: an action that stops between stop and start (a failed step, or a
-            // log that failed) starts the instance again. Its entries go to the audit log, or,
-            // once that has failed, to the fallback log: a stopped instance is worse.
-            let interrupted = error.is_some() || lost.is_some();
-            if let Some(call) = compensation(stopped.as_deref()).filter(|_| interrupted) {
-                let step = |outcome: Audited| {
-                    Entry::new(&origin, "apply", outcome)
-                        .plan(&digest)
-                        .action(action_ref(a))
-                        .detail("call", call.api())
-                        .detail(
-                            "compensation",
-                            "start again the instance the failed action stopped",
-                        )
-                };
-                let intent = step(Audited::Intent);
-                match &lost {
-                    Some(e) => drop(unrecorded(&intent, e, &fallback, &settings.audit_log)),
-                    None => lost = record(&intent, changed).err(),
-                }
-                let result = run_call(&call, c, &resolve, &restored, &ev).await;
-                let done = match &result {
-                    Ok(()) => step(Audited::Ok),
-                    Err(e) => step(Audited::Failed).reason(e.clone()),
-                };
-                match &lost {
-                    Some(e) => drop(unrecorded(&done, e, &fallback, &settings.audit_log)),
-                    None => lost = record(&done, changed).err(),
-                }
-                let id = stopped.as_deref().unwrap_or_default();
-                let told = match result {
-                    Ok(()) => format!("{id} was started again"),
-                    Err(why) => format!(
-                        "{id} could not be started again ({why}): it is stopped, start it by hand"
-                    ),
-                };
-                match &mut error {
-                    Some(e) => e.push_str(&format!("; {told}")),
-                    None => crate::render::notice::line(&told),
-                }
-            }
-            if let Some(e) = lost {
-                break 'run Err(e);
-            }
-            let entry = match &error {
-                Some(e) => {
-                    failed = true;
-                    outcomes.insert(a.id.clone(), Done::Failed(e.clone()));
-                    Entry::new(&origin, "apply", Audited::Failed)
-                        .plan(&digest)
-                        .action(action_ref(a))
-                        .reason(e.clone())
-                }
-                None => {
-                    outcomes.insert(a.id.clone(), Done::Verified);
-                    Entry::new(&origin, "apply", Audited::Ok)
-                        .plan(&digest)
-                        .action(action_ref(a))
-                }
-            };
-            if let Err(e) = record(&entry, changed) {
-                break 'run Err(e);
-            }
+        let c = clients
+            .entry(a.region.clone())
+            .or_insert_with(|| Clients::new(sdk, a.region.as_deref()));
+        let mut tried = run_calls(w, a, c, &run).await;
+        compensate(w, a, c, &run, &mut tried).await;
+        if let Some(e) = tried.lost {
+            return Err(e);
         }
-        Ok(())
-    };
-    // The cloud changed (or every action ran): this plan is applied, whatever comes next.
-    if changed || run_result.is_ok() {
-        lock.mark_applied(&crate::plan::wire::format_time(settings.now))
-            .await?;
+        let entry = match &tried.error {
+            Some(e) => {
+                failed = true;
+                outcomes.insert(a.id.clone(), Done::Failed(e.clone()));
+                w.entry(Audited::Failed, a).reason(e.clone())
+            }
+            None => {
+                outcomes.insert(a.id.clone(), Done::Verified);
+                w.entry(Audited::Ok, a)
+            }
+        };
+        w.record(&entry)?;
     }
-    run_result?;
+    Ok(failed)
+}
 
-    // Re-observe: is each executed action's drift gone?
-    let after = super::scan::evaluate(&scan, settings).await?;
+/// Runs an action's calls in order, each between its intent and its outcome entry, until one
+/// fails or an entry cannot be appended.
+async fn run_calls(w: &Writes<'_>, a: &Action, c: &Clients, run: &Runner<'_>) -> Attempt {
+    let mut t = Attempt::default();
+    for (i, call) in a.calls.iter().enumerate() {
+        let step = |outcome: Audited| {
+            w.entry(outcome, a)
+                .detail("call", call.api())
+                .detail("call_index", (i + 1).to_string())
+        };
+        if let Err(e) = w.record(&step(Audited::Intent)) {
+            t.lost = Some(e);
+            break;
+        }
+        w.changed.set(true);
+        let result = run_call(call, c, run.resolve, run.restored, run.ev).await;
+        let done = match &result {
+            Ok(()) => step(Audited::Ok),
+            Err(e) => step(Audited::Failed).reason(e.clone()),
+        };
+        if let Err(e) = w.record(&done) {
+            t.lost = Some(e);
+            break;
+        }
+        match (result, call) {
+            (Ok(()), Call::Ec2StopInstances { instance_id }) => {
+                t.stopped = Some(instance_id.clone());
+            }
+            (Ok(()), Call::Ec2StartInstances { instance_id })
+                if t.stopped.as_ref() == Some(instance_id) =>
+            {
+                t.stopped = None;
+            }
+            (Ok(()), _) => {}
+            (Err(e), _) => {
+                t.error = Some(e);
+                break;
+            }
+        }
+    }
+    t
+}
+
+/// Compensation: an action that stops between stop and start (a failed step, or a log that
+/// failed) starts the instance again. Its entries go to the audit log, or, once that has
+/// failed, to the fallback log: a stopped instance is worse.
+async fn compensate(w: &Writes<'_>, a: &Action, c: &Clients, run: &Runner<'_>, t: &mut Attempt) {
+    let interrupted = t.error.is_some() || t.lost.is_some();
+    let Some(call) = compensation(t.stopped.as_deref()).filter(|_| interrupted) else {
+        return;
+    };
+    let step = |outcome: Audited| {
+        w.entry(outcome, a).detail("call", call.api()).detail(
+            "compensation",
+            "start again the instance the failed action stopped",
+        )
+    };
+    let intent = step(Audited::Intent);
+    match &t.lost {
+        Some(e) => drop(w.unrecorded(&intent, e)),
+        None => t.lost = w.record(&intent).err(),
+    }
+    let result = run_call(&call, c, run.resolve, run.restored, run.ev).await;
+    let done = match &result {
+        Ok(()) => step(Audited::Ok),
+        Err(e) => step(Audited::Failed).reason(e.clone()),
+    };
+    match &t.lost {
+        Some(e) => drop(w.unrecorded(&done, e)),
+        None => t.lost = w.record(&done).err(),
+    }
+    let id = t.stopped.as_deref().unwrap_or_default();
+    let told = match result {
+        Ok(()) => format!("{id} was started again"),
+        Err(why) => {
+            format!("{id} could not be started again ({why}): it is stopped, start it by hand")
+        }
+    };
+    match &mut t.error {
+        Some(e) => e.push_str(&format!("; {told}")),
+        None => crate::render::notice::line(&told),
+    }
+}
+
+/// Re-observes (is each executed action's drift gone?), audits the summary, reports the
+/// outcome with the drift the plan does not touch, and notifies it.
+async fn finish(
+    cx: &Ctx<'_>,
+    verified: &VerifiedPlan,
+    scan: &ScanOptions,
+    mut outcomes: BTreeMap<String, Done>,
+    failed: bool,
+) -> Result<Outcome> {
+    let digest = &verified.plan().digest;
+    let after = super::scan::evaluate(scan, cx.settings).await?;
     for a in verified.executable() {
         if outcomes.get(&a.id) == Some(&Done::Verified) && still_drifted(a, &after) {
             outcomes.insert(a.id.clone(), Done::StillDrifted);
         }
     }
     let ok = !failed && !outcomes.values().any(|d| *d == Done::StillDrifted);
-    log.append(
+    cx.log.append(
         &Entry::new(
-            &origin,
+            &cx.origin,
             "apply",
             if ok { Audited::Ok } else { Audited::Failed },
         )
-        .plan(&digest)
+        .plan(digest)
         .reason(summary(&outcomes)),
     )?;
     // Drift on resources the plan does not touch: named, with the command that plans it.
     let outside = apply::outside(
         verified.plan(),
         &after.report,
-        plan_command(verified.plan(), o),
+        plan_command(verified.plan(), cx.o),
     );
-    emit(&verified, &outcomes, &outside, o, settings.width)?;
-    {
-        let mut n = note.borrow_mut();
-        n.plan = Some(digest.clone());
-        n.message = Some(crate::notify::message::apply_message(
-            verified.plan(),
-            &outcomes,
-            false,
-        ));
-    }
+    emit(verified, &outcomes, &outside, cx.o, cx.settings.width)?;
+    cx.tell(
+        Some(digest),
+        crate::notify::message::apply_message(verified.plan(), &outcomes, false),
+    );
     Ok(if ok {
         Outcome::Clean
     } else {

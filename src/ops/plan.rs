@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 
 use crate::model::Value;
-use crate::model::plan::{Action, Author, Inputs, StateInput};
+use crate::model::plan::{Action, Author, Inputs, Plan, StateInput};
 use crate::ops::scan::{self, Evaluation, ScanOptions};
 use crate::ops::{Outcome, ReportFormat, Settings};
 use crate::plan::{self, PlanInput, PlanOptions};
@@ -68,46 +68,13 @@ async fn plan(
     logged: &mut crate::audit::Entry,
 ) -> Result<Outcome> {
     let scan_args = &args.scan;
-    // Under a pinned trust root: the policy may not lower what the root requires, and the
-    // author is a key of the root (so that what the plan says of its author is bound).
     let key = args
         .sign
         .as_deref()
         .map(super::approve::read_key)
         .transpose()?;
     if let Some(root) = &settings.trust_root {
-        let policy = scan::load_policy(scan_args, settings)?;
-        let blocks = scan::PolicyBlocks::of(&policy)?;
-        let lowered = root.lowered_by(
-            blocks.approval.as_ref(),
-            &blocks.guardrails,
-            &policy.regrades,
-        );
-        if !lowered.is_empty() {
-            return Err(Error::TrustRefused {
-                reason: format!(
-                    "the policy lowers what the trust root (version {}) requires: {}",
-                    root.version(),
-                    lowered.join("; ")
-                ),
-            });
-        }
-        match &key {
-            None => {
-                return Err(Error::TrustRefused {
-                    reason: "a plan must be signed by its author: `driftgate plan --sign KEY` with an approver's key of the root".into(),
-                });
-            }
-            Some(k) if root.approver_with_key(&k.public()).is_none() => {
-                return Err(Error::TrustRefused {
-                    reason: format!(
-                        "the key given to --sign ({}) is not an approver's key of the trust root",
-                        k.public().fingerprint()
-                    ),
-                });
-            }
-            Some(_) => {}
-        }
+        check_root(scan_args, settings, root, key.as_ref())?;
     }
     let ev = scan::evaluate(scan_args, settings).await?;
     if !ev.report.is_complete() {
@@ -118,27 +85,8 @@ async fn plan(
     }
     let policy = scan::load_policy(scan_args, settings)?;
     let blocks = scan::PolicyBlocks::of(&policy)?;
-    let options = PlanOptions {
-        // The built-in `disruptive` guardrail: relaxed only by naming it in the policy.
-        allow_disruptive: args.allow_disruptive
-            || plan::guardrail::relaxed(&blocks.guardrails, plan::guardrail::DISRUPTIVE),
-        targets: args.targets.clone(),
-        min_severity: ev.report.fail_on,
-        accept: args.accept.clone(),
-        delete_unmanaged: args.delete_unmanaged,
-    };
-    // A pattern that selects nothing is a typo, not "nothing to do" (and an accept that selects
-    // nothing must not leave the change to be reverted): refused before anything is written.
-    match plan::unmatched(&options, &ev.report.findings) {
-        Err(b) => {
-            return Err(Error::PlanBadTarget {
-                glob: b.glob,
-                reason: b.reason,
-            });
-        }
-        Ok(Some(u)) => return Err(no_match(u)),
-        Ok(None) => {}
-    }
+    let options = plan_options(args, &ev, &blocks);
+    check_selection(&options, &ev)?;
     let actions = plan_actions(&ev, &policy, &options)?.map_err(|b| Error::PlanBadTarget {
         glob: b.glob,
         reason: b.reason,
@@ -147,6 +95,91 @@ async fn plan(
         return Err(Error::PlanClearSecret { at });
     }
     let inputs = inputs(&ev, scan_args, settings)?;
+    let author = author(scan_args, settings, &ev, key.as_ref()).await?;
+    let mut plan = plan::seal(actions, inputs, author, settings.now, args.ttl);
+    if let Some(k) = &key {
+        sign(&mut plan, k, logged);
+    }
+    log_plan(&plan, settings, logged);
+    show(args, settings, &plan, &blocks).await?;
+    Ok(if plan.has_actions() {
+        Outcome::Drift
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// Under a pinned trust root: the policy may not lower what the root requires, and the
+/// author is a key of the root (so that what the plan says of its author is bound).
+fn check_root(
+    scan_args: &ScanOptions,
+    settings: &Settings,
+    root: &crate::trust::Root,
+    key: Option<&crate::approval::KeyFile>,
+) -> Result<()> {
+    let policy = scan::load_policy(scan_args, settings)?;
+    let blocks = scan::PolicyBlocks::of(&policy)?;
+    let lowered = root.lowered_by(
+        blocks.approval.as_ref(),
+        &blocks.guardrails,
+        &policy.regrades,
+    );
+    if !lowered.is_empty() {
+        return Err(Error::TrustRefused {
+            reason: format!(
+                "the policy lowers what the trust root (version {}) requires: {}",
+                root.version(),
+                lowered.join("; ")
+            ),
+        });
+    }
+    match key {
+        None => Err(Error::TrustRefused {
+            reason: "a plan must be signed by its author: `driftgate plan --sign KEY` with an approver's key of the root".into(),
+        }),
+        Some(k) if root.approver_with_key(&k.public()).is_none() => Err(Error::TrustRefused {
+            reason: format!(
+                "the key given to --sign ({}) is not an approver's key of the trust root",
+                k.public().fingerprint()
+            ),
+        }),
+        Some(_) => Ok(()),
+    }
+}
+
+/// The planner's options: what was asked, with the policy's relaxed guardrails.
+fn plan_options(args: &PlanCommand, ev: &Evaluation, blocks: &scan::PolicyBlocks) -> PlanOptions {
+    PlanOptions {
+        // The built-in `disruptive` guardrail: relaxed only by naming it in the policy.
+        allow_disruptive: args.allow_disruptive
+            || plan::guardrail::relaxed(&blocks.guardrails, plan::guardrail::DISRUPTIVE),
+        targets: args.targets.clone(),
+        min_severity: ev.report.fail_on,
+        accept: args.accept.clone(),
+        delete_unmanaged: args.delete_unmanaged,
+    }
+}
+
+/// A pattern that selects nothing is a typo, not "nothing to do" (and an accept that selects
+/// nothing must not leave the change to be reverted): refused before anything is written.
+fn check_selection(options: &PlanOptions, ev: &Evaluation) -> Result<()> {
+    match plan::unmatched(options, &ev.report.findings) {
+        Err(b) => Err(Error::PlanBadTarget {
+            glob: b.glob,
+            reason: b.reason,
+        }),
+        Ok(Some(u)) => Err(no_match(u)),
+        Ok(None) => Ok(()),
+    }
+}
+
+/// Who makes the plan, with their AWS identity when the plan is made from the live cloud.
+async fn author(
+    scan_args: &ScanOptions,
+    settings: &Settings,
+    ev: &Evaluation,
+    key: Option<&crate::approval::KeyFile>,
+) -> Result<Author> {
     // Only for a plan made from the live cloud: a plan made offline (`--observed`) says
     // nothing of who would apply it in AWS, and makes no call.
     let aws_caller_arn = if ev.live {
@@ -160,23 +193,28 @@ async fn plan(
             reason: "STS GetCallerIdentity did not answer: a live plan under a pinned trust root records who made it in AWS, never nothing".into(),
         });
     }
-    let author = Author {
+    Ok(Author {
         actor: settings.actor.clone(),
         aws_caller_arn,
         ci: settings.ci_identity.clone(),
         os_user: settings.os_user.clone(),
-        key: key.as_ref().map(|k| k.public().to_string()),
+        key: key.map(|k| k.public().to_string()),
         signature: None,
-    };
-    let mut plan = plan::seal(actions, inputs, author, settings.now, args.ttl);
-    if let Some(k) = &key {
-        use base64::Engine as _;
-        let sig = k.sign(crate::trust::PLAN_DOMAIN, plan.digest.as_bytes());
-        plan.author.signature = Some(base64::engine::general_purpose::STANDARD.encode(sig));
-        logged
-            .details
-            .insert("author_key".into(), k.public().fingerprint());
-    }
+    })
+}
+
+/// Signs the plan's digest with the author's key (its fingerprint goes to the audit entry).
+fn sign(plan: &mut Plan, k: &crate::approval::KeyFile, logged: &mut crate::audit::Entry) {
+    use base64::Engine as _;
+    let sig = k.sign(crate::trust::PLAN_DOMAIN, plan.digest.as_bytes());
+    plan.author.signature = Some(base64::engine::general_purpose::STANDARD.encode(sig));
+    logged
+        .details
+        .insert("author_key".into(), k.public().fingerprint());
+}
+
+/// The audit entry's account of the plan: its digest, author, trust root and inputs.
+fn log_plan(plan: &Plan, settings: &Settings, logged: &mut crate::audit::Entry) {
     if let Some(arn) = &plan.author.aws_caller_arn {
         logged.details.insert("author_aws".into(), arn.clone());
     }
@@ -199,34 +237,39 @@ async fn plan(
     if let Some(p) = &plan.inputs.policy {
         logged.inputs.insert("policy".into(), format!("sha256:{p}"));
     }
+}
+
+/// Writes the plan file (when it has actions), prints the plan, and notifies it.
+async fn show(
+    args: &PlanCommand,
+    settings: &Settings,
+    plan: &Plan,
+    blocks: &scan::PolicyBlocks,
+) -> Result<()> {
     let out = super::display_path(&args.out);
-    let config = scan_args.config.as_deref().map(super::display_path);
+    let config = args.scan.config.as_deref().map(super::display_path);
     if plan.has_actions() {
-        render::emit(&plan::file::write(&plan), Some(&args.out))?;
+        render::emit(&plan::file::write(plan), Some(&args.out))?;
     }
     let text = match args.format {
         ReportFormat::Table => render::plan::render_table(
-            &plan,
+            plan,
             &out,
             config.as_deref(),
             blocks.approval.as_ref(),
             settings.width,
         ),
         ReportFormat::Json => {
-            render::plan::render_json(&plan, &out, config.as_deref(), blocks.approval.as_ref())
+            render::plan::render_json(plan, &out, config.as_deref(), blocks.approval.as_ref())
         }
     };
     render::emit(&text, None)?;
     if plan.has_actions() {
         let targets = super::notify::targets(&args.notify, args.notify_format, &blocks.notify);
-        let message = crate::notify::message::plan_message(&plan, &out, blocks.approval.as_ref());
+        let message = crate::notify::message::plan_message(plan, &out, blocks.approval.as_ref());
         super::notify::deliver(&targets, &message, settings, Some(&plan.digest)).await;
     }
-    Ok(if plan.has_actions() {
-        Outcome::Drift
-    } else {
-        Outcome::Clean
-    })
+    Ok(())
 }
 
 /// The refusal of a pattern that matches nothing: the nearest names, else those it could match.

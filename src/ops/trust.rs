@@ -98,44 +98,6 @@ fn check_body(path: &Path, root: &RootFile) -> Result<()> {
 }
 
 pub fn run(request: &TrustRequest, settings: &Settings) -> Result<Outcome> {
-    let log = Log::open(&settings.audit_log);
-    let audit = |sub: &str, path: &Path, root: &RootFile| -> Result<()> {
-        log.append(
-            &Entry::new(&settings.audit_origin(), "trust", Audited::Ok)
-                .detail("subcommand", sub)
-                .detail("trust_root_file", super::display_path(path))
-                .detail("trust_root_version", root.signed.version.to_string())
-                .detail("trust_root", trust::file_digest(root.encode().as_bytes())),
-        )
-        .map(|_| ())
-    };
-    let edit = |path: &Path, sub: &str, change: &dyn Fn(&mut Body) -> Result<()>| -> Result<()> {
-        let old = read_root(path)?;
-        let mut failed = None;
-        let next = old.edit(|b| failed = change(b).err());
-        if let Some(e) = failed {
-            return Err(e);
-        }
-        check_body(path, &next)?;
-        write_root(path, &next)?;
-        audit(sub, path, &next)?;
-        let signers = next.previous.as_ref().map_or(next.signed.threshold, |p| {
-            p.signed.threshold.max(next.signed.threshold)
-        });
-        crate::render::notice::line(&format!(
-            "{}: version {} (unsigned). It counts once {} admins signed it: `driftgate trust sign {} --key ADMIN.key`{}",
-            super::display_path(path),
-            next.signed.version,
-            signers,
-            crate::plan::shell_word(&super::display_path(path)),
-            if next.previous.is_some() {
-                " (by the previous version's admins too)"
-            } else {
-                ""
-            }
-        ));
-        Ok(())
-    };
     match request {
         TrustRequest::Init {
             out,
@@ -144,160 +106,245 @@ pub fn run(request: &TrustRequest, settings: &Settings) -> Result<Outcome> {
             expires,
             approvals,
             audit_log,
-        } => {
-            if out.exists() {
-                return Err(file_error(
-                    out,
-                    "exists already: `trust init` never overwrites a root",
-                ));
-            }
-            let mut body = Body::new(
-                admins.iter().cloned().collect(),
-                *threshold,
-                settings.now + *expires,
-            );
-            body.approvals.default = *approvals;
-            body.audit_log = audit_log.clone();
-            let root = RootFile {
-                signed: body,
-                signatures: Vec::new(),
-                previous: None,
-            };
-            check_body(out, &root)?;
-            write_root(out, &root)?;
-            audit("init", out, &root)?;
-            crate::render::notice::line(&format!(
-                "{}: version 1 (unsigned). `driftgate trust sign {} --key ADMIN.key` by {threshold} admin(s), then pin it: DRIFTGATE_TRUST_ROOT and DRIFTGATE_TRUST_ROOT_SHA256 (`driftgate trust show` prints the digest).",
-                super::display_path(out),
-                crate::plan::shell_word(&super::display_path(out)),
-            ));
-            Ok(Outcome::Clean)
-        }
+        } => init(
+            settings,
+            out,
+            admins,
+            *threshold,
+            *expires,
+            *approvals,
+            audit_log.as_deref(),
+        ),
         TrustRequest::AddApprover {
             root,
             name,
             key,
             aws_principals,
             ci_actors,
-        } => {
-            let change = |b: &mut Body| -> Result<()> {
-                if !crate::approval::valid_name(name) {
-                    return Err(Error::ApproverName { name: name.clone() });
-                }
-                let k: crate::approval::PublicKey =
-                    key.parse().map_err(|e: String| file_error(root, e))?;
-                if let Some((other, _)) = b
-                    .approvers
-                    .iter()
-                    .find(|(n, a)| *n != name && a.key.parse().ok() == Some(k))
-                {
-                    return Err(file_error(
-                        root,
-                        format!(
-                            "`{other}` has this key already: one key is one person, under one name"
-                        ),
-                    ));
-                }
-                b.approvers.insert(
-                    name.clone(),
-                    ApproverEntry {
-                        key: k.to_string(),
-                        aws_principals: aws_principals.clone(),
-                        ci_actors: ci_actors.clone(),
-                    },
-                );
-                Ok(())
-            };
-            edit(root, "add-approver", &change)?;
-            Ok(Outcome::Clean)
-        }
-        TrustRequest::RemoveApprover { root, name } => {
-            let change = |b: &mut Body| -> Result<()> {
-                b.approvers
-                    .remove(name)
-                    .map(|_| ())
-                    .ok_or_else(|| file_error(root, format!("no approver `{name}`")))
-            };
-            edit(root, "remove-approver", &change)?;
-            Ok(Outcome::Clean)
-        }
-        TrustRequest::Set { root, change } => {
-            let now = settings.now;
-            let apply = |b: &mut Body| -> Result<()> {
-                if let Some(n) = change.approvals {
-                    b.approvals.default = n;
-                }
-                for (s, n) in &change.severity {
-                    b.approvals.severity.insert(s.clone(), *n);
-                }
-                for (g, n) in &change.guardrails {
-                    b.approvals.guardrails.insert(g.clone(), *n);
-                }
-                for (name, key) in &change.add_admins {
-                    b.admins.insert(name.clone(), key.clone());
-                }
-                for name in &change.remove_admins {
-                    b.admins
-                        .remove(name)
-                        .ok_or_else(|| file_error(root, format!("no admin `{name}`")))?;
-                }
-                if let Some(t) = change.threshold {
-                    b.threshold = t;
-                }
-                if let Some(d) = change.expires {
-                    b.expires = crate::plan::wire::format_time(now + d);
-                }
-                if let Some(l) = &change.audit_log {
-                    b.audit_log = Some(l.clone()).filter(|l| !l.is_empty());
-                }
-                Ok(())
-            };
-            edit(root, "set", &apply)?;
-            Ok(Outcome::Clean)
-        }
-        TrustRequest::Sign { root, key } => {
-            let mut file = read_root(root)?;
-            let key = super::approve::read_key(key)?;
-            file.sign(&key).map_err(|e| file_error(root, e))?;
-            write_root(root, &file)?;
-            log.append(
-                &Entry::new(&settings.audit_origin(), "trust", Audited::Ok)
-                    .detail("subcommand", "sign")
-                    .detail("trust_root_file", super::display_path(root))
-                    .detail("trust_root_version", file.signed.version.to_string())
-                    .detail("key_fingerprint", key.public().fingerprint()),
-            )?;
-            match file.problem() {
-                None => crate::render::notice::line(&format!(
-                    "{}: version {} is complete (enough admins signed it). Its SHA-256 (for DRIFTGATE_TRUST_ROOT_SHA256): {}",
-                    super::display_path(root),
-                    file.signed.version,
-                    trust::file_digest(file.encode().as_bytes())
-                )),
-                Some(p) => crate::render::notice::line(&format!(
-                    "{}: signed; not complete yet: {p}",
-                    super::display_path(root)
-                )),
-            }
-            Ok(Outcome::Clean)
-        }
-        TrustRequest::Show { root } => {
-            let bytes =
-                std::fs::read(root).map_err(|e| file_error(root, format!("cannot read: {e}")))?;
-            let file = RootFile::parse(&bytes).map_err(|e| file_error(root, e))?;
-            let text = show(&file, &bytes, settings.now);
-            crate::render::emit(&text, None)?;
-            Ok(
-                if file.problem().is_none()
-                    && file.signed.expires_at().is_ok_and(|e| settings.now < e)
-                {
-                    Outcome::Clean
-                } else {
-                    Outcome::Incomplete
-                },
-            )
-        }
+        } => add_approver(settings, root, name, key, aws_principals, ci_actors),
+        TrustRequest::RemoveApprover { root, name } => remove_approver(settings, root, name),
+        TrustRequest::Set { root, change } => set(settings, root, change),
+        TrustRequest::Sign { root, key } => sign(settings, root, key),
+        TrustRequest::Show { root } => show_root(settings, root),
     }
+}
+
+/// Audits a change to a root file: the subcommand, the file, its version and its digest.
+fn audit(settings: &Settings, sub: &str, path: &Path, root: &RootFile) -> Result<()> {
+    Log::open(&settings.audit_log)
+        .append(
+            &Entry::new(&settings.audit_origin(), "trust", Audited::Ok)
+                .detail("subcommand", sub)
+                .detail("trust_root_file", super::display_path(path))
+                .detail("trust_root_version", root.signed.version.to_string())
+                .detail("trust_root", trust::file_digest(root.encode().as_bytes())),
+        )
+        .map(|_| ())
+}
+
+/// An edit of a root: its next version, unsigned, checked, written and audited; says who must
+/// sign it.
+fn edit(
+    settings: &Settings,
+    path: &Path,
+    sub: &str,
+    change: &dyn Fn(&mut Body) -> Result<()>,
+) -> Result<()> {
+    let old = read_root(path)?;
+    let mut failed = None;
+    let next = old.edit(|b| failed = change(b).err());
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    check_body(path, &next)?;
+    write_root(path, &next)?;
+    audit(settings, sub, path, &next)?;
+    let signers = next.previous.as_ref().map_or(next.signed.threshold, |p| {
+        p.signed.threshold.max(next.signed.threshold)
+    });
+    crate::render::notice::line(&format!(
+        "{}: version {} (unsigned). It counts once {} admins signed it: `driftgate trust sign {} --key ADMIN.key`{}",
+        super::display_path(path),
+        next.signed.version,
+        signers,
+        crate::plan::shell_word(&super::display_path(path)),
+        if next.previous.is_some() {
+            " (by the previous version's admins too)"
+        } else {
+            ""
+        }
+    ));
+    Ok(())
+}
+
+/// `trust init`: a new root, version 1, unsigned (never over an existing file).
+fn init(
+    settings: &Settings,
+    out: &Path,
+    admins: &[(String, String)],
+    threshold: usize,
+    expires: time::Duration,
+    approvals: usize,
+    audit_log: Option<&str>,
+) -> Result<Outcome> {
+    if out.exists() {
+        return Err(file_error(
+            out,
+            "exists already: `trust init` never overwrites a root",
+        ));
+    }
+    let mut body = Body::new(
+        admins.iter().cloned().collect(),
+        threshold,
+        settings.now + expires,
+    );
+    body.approvals.default = approvals;
+    body.audit_log = audit_log.map(str::to_string);
+    let root = RootFile {
+        signed: body,
+        signatures: Vec::new(),
+        previous: None,
+    };
+    check_body(out, &root)?;
+    write_root(out, &root)?;
+    audit(settings, "init", out, &root)?;
+    crate::render::notice::line(&format!(
+        "{}: version 1 (unsigned). `driftgate trust sign {} --key ADMIN.key` by {threshold} admin(s), then pin it: DRIFTGATE_TRUST_ROOT and DRIFTGATE_TRUST_ROOT_SHA256 (`driftgate trust show` prints the digest).",
+        super::display_path(out),
+        crate::plan::shell_word(&super::display_path(out)),
+    ));
+    Ok(Outcome::Clean)
+}
+
+/// `trust add-approver`: an approver (one key is one person, under one name).
+fn add_approver(
+    settings: &Settings,
+    root: &Path,
+    name: &str,
+    key: &str,
+    aws_principals: &[String],
+    ci_actors: &[String],
+) -> Result<Outcome> {
+    let change = |b: &mut Body| -> Result<()> {
+        if !crate::approval::valid_name(name) {
+            return Err(Error::ApproverName {
+                name: name.to_string(),
+            });
+        }
+        let k: crate::approval::PublicKey = key.parse().map_err(|e: String| file_error(root, e))?;
+        if let Some((other, _)) = b
+            .approvers
+            .iter()
+            .find(|(n, a)| *n != name && a.key.parse().ok() == Some(k))
+        {
+            return Err(file_error(
+                root,
+                format!("`{other}` has this key already: one key is one person, under one name"),
+            ));
+        }
+        b.approvers.insert(
+            name.to_string(),
+            ApproverEntry {
+                key: k.to_string(),
+                aws_principals: aws_principals.to_vec(),
+                ci_actors: ci_actors.to_vec(),
+            },
+        );
+        Ok(())
+    };
+    edit(settings, root, "add-approver", &change)?;
+    Ok(Outcome::Clean)
+}
+
+/// `trust remove-approver`.
+fn remove_approver(settings: &Settings, root: &Path, name: &str) -> Result<Outcome> {
+    let change = |b: &mut Body| -> Result<()> {
+        b.approvers
+            .remove(name)
+            .map(|_| ())
+            .ok_or_else(|| file_error(root, format!("no approver `{name}`")))
+    };
+    edit(settings, root, "remove-approver", &change)?;
+    Ok(Outcome::Clean)
+}
+
+/// `trust set`: the approvals, admins, threshold, expiry and audit log given.
+fn set(settings: &Settings, root: &Path, change: &Settable) -> Result<Outcome> {
+    let now = settings.now;
+    let apply = |b: &mut Body| -> Result<()> {
+        if let Some(n) = change.approvals {
+            b.approvals.default = n;
+        }
+        for (s, n) in &change.severity {
+            b.approvals.severity.insert(s.clone(), *n);
+        }
+        for (g, n) in &change.guardrails {
+            b.approvals.guardrails.insert(g.clone(), *n);
+        }
+        for (name, key) in &change.add_admins {
+            b.admins.insert(name.clone(), key.clone());
+        }
+        for name in &change.remove_admins {
+            b.admins
+                .remove(name)
+                .ok_or_else(|| file_error(root, format!("no admin `{name}`")))?;
+        }
+        if let Some(t) = change.threshold {
+            b.threshold = t;
+        }
+        if let Some(d) = change.expires {
+            b.expires = crate::plan::wire::format_time(now + d);
+        }
+        if let Some(l) = &change.audit_log {
+            b.audit_log = Some(l.clone()).filter(|l| !l.is_empty());
+        }
+        Ok(())
+    };
+    edit(settings, root, "set", &apply)?;
+    Ok(Outcome::Clean)
+}
+
+/// `trust sign`: an admin's signature on the root's current version, audited.
+fn sign(settings: &Settings, root: &Path, key: &Path) -> Result<Outcome> {
+    let mut file = read_root(root)?;
+    let key = super::approve::read_key(key)?;
+    file.sign(&key).map_err(|e| file_error(root, e))?;
+    write_root(root, &file)?;
+    Log::open(&settings.audit_log).append(
+        &Entry::new(&settings.audit_origin(), "trust", Audited::Ok)
+            .detail("subcommand", "sign")
+            .detail("trust_root_file", super::display_path(root))
+            .detail("trust_root_version", file.signed.version.to_string())
+            .detail("key_fingerprint", key.public().fingerprint()),
+    )?;
+    match file.problem() {
+        None => crate::render::notice::line(&format!(
+            "{}: version {} is complete (enough admins signed it). Its SHA-256 (for DRIFTGATE_TRUST_ROOT_SHA256): {}",
+            super::display_path(root),
+            file.signed.version,
+            trust::file_digest(file.encode().as_bytes())
+        )),
+        Some(p) => crate::render::notice::line(&format!(
+            "{}: signed; not complete yet: {p}",
+            super::display_path(root)
+        )),
+    }
+    Ok(Outcome::Clean)
+}
+
+/// `trust show`: prints the root; clean only when it holds and has not expired.
+fn show_root(settings: &Settings, root: &Path) -> Result<Outcome> {
+    let bytes = std::fs::read(root).map_err(|e| file_error(root, format!("cannot read: {e}")))?;
+    let file = RootFile::parse(&bytes).map_err(|e| file_error(root, e))?;
+    let text = show(&file, &bytes, settings.now);
+    crate::render::emit(&text, None)?;
+    Ok(
+        if file.problem().is_none() && file.signed.expires_at().is_ok_and(|e| settings.now < e) {
+            Outcome::Clean
+        } else {
+            Outcome::Incomplete
+        },
+    )
 }
 
 /// `trust show`: what the root says, and whether it holds.
