@@ -876,26 +876,7 @@ fn every_revert_kind_end_to_end() {
         // Detailed monitoring (`instance_monitoring`: Monitor/UnmonitorInstances) is not
         // drifted here: moto answers MonitorInstances with a 500 (not implemented). Its calls
         // are covered by the planner's unit tests.
-        ec2.stop_instances()
-            .instance_ids(&instance)
-            .send()
-            .await
-            .unwrap();
-        ec2.modify_instance_attribute()
-            .instance_id(&instance)
-            .instance_type(
-                aws_sdk_ec2::types::AttributeValue::builder()
-                    .value("t3.small")
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-        ec2.start_instances()
-            .instance_ids(&instance)
-            .send()
-            .await
-            .unwrap();
+        crate::support::remediation::resize_by_hand(&ec2, &instance, "t3.small").await;
         iam.update_assume_role_policy()
             .role_name("dg-wide-svc")
             .policy_document(

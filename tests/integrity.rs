@@ -569,26 +569,7 @@ fn a_failed_modify_between_stop_and_start_starts_the_instance_again() {
     rt.block_on(async {
         let sdk = stack.moto.sdk_config().await;
         let ec2 = aws_sdk_ec2::Client::new(&sdk);
-        ec2.stop_instances()
-            .instance_ids(&instance)
-            .send()
-            .await
-            .unwrap();
-        ec2.modify_instance_attribute()
-            .instance_id(&instance)
-            .instance_type(
-                aws_sdk_ec2::types::AttributeValue::builder()
-                    .value("t3.small")
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-        ec2.start_instances()
-            .instance_ids(&instance)
-            .send()
-            .await
-            .unwrap();
+        crate::support::remediation::resize_by_hand(&ec2, &instance, "t3.small").await;
     });
     assert_eq!(instance_state(), "running");
     let (o, token) = stack.plan("alice", "p.json", &["--allow-disruptive"]);

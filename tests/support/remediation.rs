@@ -202,3 +202,28 @@ pub fn code(o: &Output) -> i32 {
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
+
+/// What a person does by hand to resize an instance, as AWS requires: stop it, change its
+/// type to `to`, start it again.
+pub async fn resize_by_hand(ec2: &aws_sdk_ec2::Client, instance: &str, to: &str) {
+    ec2.stop_instances()
+        .instance_ids(instance)
+        .send()
+        .await
+        .unwrap();
+    ec2.modify_instance_attribute()
+        .instance_id(instance)
+        .instance_type(
+            aws_sdk_ec2::types::AttributeValue::builder()
+                .value(to)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    ec2.start_instances()
+        .instance_ids(instance)
+        .send()
+        .await
+        .unwrap();
+}
