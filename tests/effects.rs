@@ -246,6 +246,10 @@ fn approvers_see_effects_and_every_field_shown_is_bound() {
         "{}",
         text(&o.stdout)
     );
+    // ... and the planted secret tag is in none of it.
+    for (what, bytes) in [("dry run stdout", &o.stdout), ("dry run stderr", &o.stderr)] {
+        assert!(!text(bytes).contains(SECRET), "{what}");
+    }
 
     // Injection: an actor with ESC, a line break and chat markup, a plan file name with
     // backticks and `<!here>`: no terminal sees an escape sequence, no chat sees markup.
