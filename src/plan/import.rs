@@ -67,10 +67,11 @@ pub fn generate(
         prefix: name.to_string(),
         declared: BTreeSet::new(),
     };
+    let id = spec.import_id_of(observed, &d.id)?;
     writeln!(
         out,
         "import {{\n  to = {address}\n  id = {}\n}}\n",
-        quote(&d.id)
+        quote(&id)
     )
     .ok();
     writeln!(

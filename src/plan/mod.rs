@@ -858,24 +858,35 @@ impl Planner<'_> {
         let d = &self.finding.drift;
         let a = self.action(ActionKind::Delete, &[]);
         let id = shell_word(&d.id);
-        let manual = match d.resource_type.as_str() {
-            "aws_security_group" => {
-                return Action {
-                    calls: vec![crate::model::plan::Call::Ec2DeleteSecurityGroup {
-                        group_id: d.id.clone(),
-                    }],
-                    reason: "in no state: delete the unmanaged security group".into(),
-                    ..a
-                };
-            }
-            "aws_instance" => format!("aws ec2 terminate-instances --instance-ids {id}"),
-            "aws_vpc" => format!("aws ec2 delete-vpc --vpc-id {id}"),
-            "aws_subnet" => format!("aws ec2 delete-subnet --subnet-id {id}"),
-            "aws_iam_user" => format!("aws iam delete-user --user-name {id}"),
-            "aws_iam_role" => format!("aws iam delete-role --role-name {id}"),
-            "aws_iam_policy" => format!("aws iam delete-policy --policy-arn {id}"),
-            other => format!("# delete {other} {id} by hand (console or AWS CLI)"),
-        };
+        if d.resource_type == "aws_security_group" {
+            return Action {
+                calls: vec![crate::model::plan::Call::Ec2DeleteSecurityGroup {
+                    group_id: d.id.clone(),
+                }],
+                reason: "in no state: delete the unmanaged security group".into(),
+                ..a
+            };
+        }
+        // The spec's `delete` command, filled with shell-quoted observed values.
+        let manual = self
+            .input
+            .registry
+            .get(&d.resource_type)
+            .and_then(|spec| spec.delete.as_deref())
+            .zip(d.observed.as_ref())
+            .and_then(|(template, observed)| {
+                let mut attributes = observed.clone();
+                attributes
+                    .entry("id".into())
+                    .or_insert_with(|| Value::String(d.id.clone()));
+                crate::spec::fill(template, &attributes, shell_word).ok()
+            })
+            .unwrap_or_else(|| {
+                format!(
+                    "# delete {} {id} by hand (console or AWS CLI)",
+                    d.resource_type
+                )
+            });
         self.manual(
             a,
             manual,
@@ -893,11 +904,19 @@ impl Planner<'_> {
         let d = &self.finding.drift;
         let mut a = self.action(ActionKind::Import, &[]);
         let mut name = terraform_name(&d.id);
+        // The provider's import id (the spec's `import_id`), else the identity.
+        let import_id = self
+            .input
+            .registry
+            .get(&d.resource_type)
+            .zip(d.observed.as_ref())
+            .and_then(|(spec, observed)| spec.import_id_of(observed, &d.id).ok())
+            .unwrap_or_else(|| d.id.clone());
         let manual_command = |name: &str| {
             format!(
                 "terraform import {} {}",
                 shell_word(&format!("{}.{name}", d.resource_type)),
-                shell_word(&d.id)
+                shell_word(&import_id)
             )
         };
         let Some(config) = self.input.config else {

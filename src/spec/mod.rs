@@ -14,35 +14,9 @@ use hcl::eval::Evaluate;
 use crate::error::{Error, Result};
 use crate::model::{Attributes, Value};
 
-/// The embedded spec files, by path under `providers/`. A test checks this list against the
-/// directory, so a new file cannot be forgotten.
-pub const SPEC_FILES: &[(&str, &str)] = &[
-    spec_file!("aws/ec2/aws_default_security_group.hcl"),
-    spec_file!("aws/ec2/aws_instance.hcl"),
-    spec_file!("aws/ec2/aws_security_group.hcl"),
-    spec_file!("aws/ec2/aws_security_group_rule.hcl"),
-    spec_file!("aws/ec2/aws_subnet.hcl"),
-    spec_file!("aws/ec2/aws_vpc.hcl"),
-    spec_file!("aws/ec2/aws_vpc_security_group_egress_rule.hcl"),
-    spec_file!("aws/ec2/aws_vpc_security_group_ingress_rule.hcl"),
-    spec_file!("aws/iam/aws_iam_policy.hcl"),
-    spec_file!("aws/iam/aws_iam_role.hcl"),
-    spec_file!("aws/iam/aws_iam_role_policy.hcl"),
-    spec_file!("aws/iam/aws_iam_role_policy_attachment.hcl"),
-    spec_file!("aws/iam/aws_iam_user.hcl"),
-    spec_file!("aws/iam/aws_iam_user_policy.hcl"),
-    spec_file!("aws/iam/aws_iam_user_policy_attachment.hcl"),
-];
-
-macro_rules! spec_file {
-    ($path:literal) => {
-        (
-            $path,
-            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/providers/", $path)),
-        )
-    };
-}
-use spec_file;
+/// The embedded spec files, by path under `providers/`, sorted: derived from the directory by
+/// `build.rs`, so a type's spec file is its registration.
+pub const SPEC_FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/spec_files.rs"));
 
 /// How an attribute's two sides are brought to one canonical form before comparing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -253,11 +227,32 @@ pub struct ResourceSpec {
     pub attributes: Vec<AttributeSpec>,
     /// How a missing resource is re-created through the SDK (`recreate = "..."`).
     pub recreate: Option<Recreate>,
+    /// The id terraform's `import {}` takes, in the provider's documented format, as a
+    /// [`fill`] template over the observed attributes (`import_id = "{route_table_id}_{destination_cidr_block}"`).
+    /// `None`: the identity.
+    pub import_id: Option<String>,
+    /// The AWS CLI command that removes an unmanaged object, a [`fill`] template whose values
+    /// are shell-quoted (`delete = "aws ec2 delete-vpc --vpc-id {id}"`). `None`: a person
+    /// deletes it by hand.
+    pub delete: Option<String>,
 }
 
 impl ResourceSpec {
     pub fn attribute(&self, name: &str) -> Option<&AttributeSpec> {
         self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// The id `import {}` takes for an object with these observed attributes and this
+    /// identity (`id`): the spec's `import_id` template filled, else the identity.
+    pub fn import_id_of(
+        &self,
+        observed: &Attributes,
+        id: &str,
+    ) -> std::result::Result<String, String> {
+        match &self.import_id {
+            Some(template) => fill(template, observed, str::to_string),
+            None => Ok(id.to_string()),
+        }
     }
 }
 
@@ -385,6 +380,8 @@ fn parse_spec(file: &str, text: &str) -> Result<ResourceSpec> {
         parents: Vec::new(),
         attributes: Vec::new(),
         recreate: None,
+        import_id: None,
+        delete: None,
     };
     for attr in block.body.attributes() {
         let v = eval(file, &attr.expr)?;
@@ -406,6 +403,8 @@ fn parse_spec(file: &str, text: &str) -> Result<ResourceSpec> {
                 let name = string(file, "recreate", &v)?;
                 spec.recreate = Some(named(file, "recreate", Recreate::ALL, &name)?);
             }
+            "import_id" => spec.import_id = Some(template(file, "import_id", &v)?),
+            "delete" => spec.delete = Some(template(file, "delete", &v)?),
             other => return Err(spec_error(file, format!("unknown key `{other}`"))),
         }
     }
@@ -440,6 +439,69 @@ fn parse_spec(file: &str, text: &str) -> Result<ResourceSpec> {
         ));
     }
     Ok(spec)
+}
+
+/// A [`fill`] template: a string whose `{name}` placeholders are well formed.
+fn template(file: &str, key: &str, v: &Value) -> Result<String> {
+    let text = string(file, key, v)?;
+    placeholders(&text).map_err(|e| spec_error(file, format!("`{key}`: {e}")))?;
+    Ok(text)
+}
+
+/// The `{name}` placeholders of a template, in order.
+fn placeholders(template: &str) -> std::result::Result<Vec<&str>, String> {
+    let mut names = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let close = after
+            .find('}')
+            .ok_or_else(|| format!("unclosed `{{` in {template:?}"))?;
+        let name = &after[..close];
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(format!(
+                "`{{{name}}}` is not an attribute name in {template:?}"
+            ));
+        }
+        names.push(name);
+        rest = &after[close + 1..];
+    }
+    if rest.contains('}') {
+        return Err(format!("unopened `}}` in {template:?}"));
+    }
+    Ok(names)
+}
+
+/// A spec template filled from an object's attributes: each `{name}` becomes the attribute's
+/// scalar text, passed through `quote` (a shell word for a command, as is for an id). An
+/// attribute that is absent, null or not a scalar is an error naming it.
+pub fn fill(
+    template: &str,
+    attributes: &Attributes,
+    quote: impl Fn(&str) -> String,
+) -> std::result::Result<String, String> {
+    let mut out = String::new();
+    let mut rest = template;
+    placeholders(template)?;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after.find('}').unwrap_or(after.len());
+        let name = &after[..close];
+        let value = attributes
+            .get(name)
+            .and_then(Value::scalar_text)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| format!("no `{name}` to fill {template:?}"))?;
+        out.push_str(&quote(&value));
+        rest = &after[(close + 1).min(after.len())..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 fn parse_attribute(file: &str, b: &hcl::Block) -> Result<AttributeSpec> {

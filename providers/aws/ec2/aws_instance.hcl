@@ -3,6 +3,7 @@ resource "aws_instance" {
   service  = "ec2"
   scope    = "regional"
   identity = ["id"]
+  delete   = "aws ec2 terminate-instances --instance-ids {id}"
 
   attribute "ami" { immutable = true }
   attribute "instance_type" { revert = "instance_attribute_stopped" }

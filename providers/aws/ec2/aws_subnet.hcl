@@ -3,6 +3,7 @@ resource "aws_subnet" {
   service  = "ec2"
   scope    = "regional"
   identity = ["id"]
+  delete   = "aws ec2 delete-subnet --subnet-id {id}"
 
   attribute "vpc_id" { immutable = true }
   attribute "cidr_block" { immutable = true }

@@ -6,6 +6,7 @@ resource "aws_vpc" {
   service  = "ec2"
   scope    = "regional"
   identity = ["id"]
+  delete   = "aws ec2 delete-vpc --vpc-id {id}"
 
   attribute "cidr_block" { immutable = true }
   attribute "instance_tenancy" { default = "default" }

@@ -6,6 +6,7 @@ resource "aws_iam_policy" {
   service  = "iam"
   scope    = "global"
   identity = ["id"]
+  delete   = "aws iam delete-policy --policy-arn {id}"
 
   attribute "name" { immutable = true }
   attribute "path" {

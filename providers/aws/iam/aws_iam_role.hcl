@@ -4,6 +4,7 @@ resource "aws_iam_role" {
   service  = "iam"
   scope    = "global"
   identity = ["id"]
+  delete   = "aws iam delete-role --role-name {id}"
 
   attribute "name" { immutable = true }
   attribute "path" {

@@ -3,6 +3,7 @@ resource "aws_iam_user" {
   service  = "iam"
   scope    = "global"
   identity = ["id"]
+  delete   = "aws iam delete-user --user-name {id}"
 
   attribute "name" { immutable = true }
   attribute "path" {

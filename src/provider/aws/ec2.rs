@@ -41,6 +41,116 @@ pub const TYPES: &[&str] = &[
     types::INSTANCE,
 ];
 
+// ---- units: one file per resource type (or family) under `ec2/` -------------------------------
+//
+// A unit is `ec2/<name>.rs` exporting `pub const UNIT: Unit`; build.rs declares its module
+// and lists it in `UNITS`, so adding a type touches its spec and its unit, nothing else. The
+// service (this file and `mod.rs`) owns what every unit shares: the region's client, the
+// listing gate and pacing, pagination and turning a failed call into a gap ([`pages!`]).
+
+/// Every page of a paginated EC2 `Describe*`, or the gap that stands for the types it feeds:
+/// `pages!(cx, "DescribeRouteTables", TYPES, cx.client.describe_route_tables().max_results(PAGE), route_tables)`.
+macro_rules! pages {
+    ($cx:expr, $operation:literal, $types:expr, $request:expr, $items:ident) => {{
+        let mut pages = $request.into_paginator().send();
+        let mut items = Vec::new();
+        let mut failed = None;
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(page) => items.extend(page.$items.unwrap_or_default()),
+                Err(e) => {
+                    failed = Some($crate::provider::aws::calls::gap(
+                        "ec2",
+                        Some(&$cx.region),
+                        $operation,
+                        $types,
+                        $crate::provider::aws::calls::failure_reason(&e),
+                    ));
+                    break;
+                }
+            }
+        }
+        match failed {
+            Some(gap) => Err(gap),
+            None => Ok(items),
+        }
+    }};
+}
+
+include!(concat!(env!("OUT_DIR"), "/ec2_units.rs"));
+
+/// What a unit lists from: one region's client and the asked types.
+pub struct Cx {
+    pub client: Client,
+    pub region: String,
+    pub wanted: Arc<BTreeSet<String>>,
+}
+
+impl Cx {
+    /// One object as an observed resource of this region.
+    pub fn view(
+        &self,
+        resource_type: &str,
+        cloud_id: &str,
+        owner: Owner,
+        attributes: Attributes,
+    ) -> ObservedResource {
+        view(
+            resource_type,
+            cloud_id,
+            true,
+            &self.region,
+            owner,
+            attributes,
+        )
+    }
+}
+
+/// A unit's listing in flight.
+pub type Listed<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Found> + Send + 'a>>;
+
+/// One EC2 unit: a batched, paginated listing and the resource types it yields.
+pub struct Unit {
+    /// For the progress bar and internal-error gaps (`route tables`).
+    pub label: &'static str,
+    /// The terraform types it yields; each has its spec under `providers/aws/ec2/`.
+    pub types: &'static [&'static str],
+    /// Lists the region's objects.
+    pub list: for<'a> fn(&'a Cx) -> Listed<'a>,
+    /// The unit's conversion run over SDK objects with every field it reads set, each with the
+    /// import id the provider documents for it (`spec::tests::coherence` checks both against
+    /// the spec).
+    pub samples: fn() -> Vec<Sample>,
+}
+
+/// An observed object made by a unit's conversion from a full SDK object, and its import id as
+/// the provider documents it.
+pub struct Sample {
+    pub resource: ObservedResource,
+    pub import_id: String,
+}
+
+impl Found {
+    /// A listing that failed as a whole.
+    pub fn gap(gap: crate::model::Gap) -> Found {
+        Found {
+            resources: Vec::new(),
+            gaps: vec![gap],
+        }
+    }
+}
+
+/// Every EC2 type: the tasks' and the units'.
+pub fn all_types() -> Vec<&'static str> {
+    let mut all: Vec<&str> = TYPES
+        .iter()
+        .copied()
+        .chain(UNITS.iter().flat_map(|u| u.types.iter().copied()))
+        .collect();
+    all.sort();
+    all
+}
+
 /// One unit of concurrent work in one region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Task {

@@ -57,7 +57,10 @@ pub mod types {
 
 /// Every resource type this provider can enumerate, sorted.
 pub fn supported_types() -> Vec<&'static str> {
-    let mut all: Vec<&str> = ec2::TYPES.iter().chain(iam::TYPES).copied().collect();
+    let mut all: Vec<&str> = ec2::all_types()
+        .into_iter()
+        .chain(iam::TYPES.iter().copied())
+        .collect();
     all.sort();
     all
 }
@@ -394,13 +397,17 @@ impl Tasks {
     fn spawn_ec2(&mut self, start: &Ec2Start<'_>, gaps: &mut Vec<Gap>) {
         let wanted = start.wanted;
         let ec2_tasks = ec2::plan(wanted);
-        if ec2_tasks.is_empty() {
+        let units: Vec<&'static ec2::Unit> = ec2::UNITS
+            .iter()
+            .copied()
+            .filter(|u| u.types.iter().any(|t| wanted.contains(*t)))
+            .collect();
+        if ec2_tasks.is_empty() && units.is_empty() {
             return;
         }
         if start.regions.is_empty() {
-            let lost: Vec<&str> = ec2::TYPES
-                .iter()
-                .copied()
+            let lost: Vec<&str> = ec2::all_types()
+                .into_iter()
                 .filter(|t| wanted.contains(*t))
                 .collect();
             gaps.push(gap(
@@ -413,7 +420,34 @@ impl Tasks {
         }
         for region in start.regions {
             let client = ec2_client(start.sdk, region, start.ledger);
-            let gate = ListingGate::new(ec2_tasks.len());
+            let gate = ListingGate::new(ec2_tasks.len() + units.len());
+            for &unit in &units {
+                let cx = ec2::Cx {
+                    client: client.clone(),
+                    region: region.clone(),
+                    wanted: wanted.clone(),
+                };
+                let listing = gate.listing();
+                let handle = self.set.spawn(async move {
+                    let found = (unit.list)(&cx).await;
+                    drop(listing);
+                    found
+                });
+                self.infos.insert(
+                    handle.id(),
+                    TaskInfo {
+                        label: format!("ec2 {region} {}", unit.label),
+                        service: "ec2",
+                        region: Some(region.clone()),
+                        types: unit
+                            .types
+                            .iter()
+                            .filter(|t| wanted.contains(**t))
+                            .map(|t| t.to_string())
+                            .collect(),
+                    },
+                );
+            }
             let pacer = start.pacer.clone();
             for task in &ec2_tasks {
                 let handle = self.set.spawn(ec2::run(

@@ -301,6 +301,11 @@ fn observed_samples() -> BTreeMap<String, Vec<Attributes>> {
         iam::policy_attributes(&policy, Some(&tags)),
     ));
 
+    // Units bring their own samples.
+    found
+        .resources
+        .extend(unit_samples().into_iter().map(|(resource, _)| resource));
+
     assert!(found.gaps.is_empty(), "samples left gaps: {:?}", found.gaps);
     let mut out: BTreeMap<String, Vec<Attributes>> = BTreeMap::new();
     for o in found.resources {
@@ -500,9 +505,25 @@ fn every_revert_names_a_mapping_that_exists_for_its_type() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Every unit's samples: the observed object and the import id the provider documents for it.
+fn unit_samples() -> Vec<(ObservedResource, String)> {
+    ec2::UNITS
+        .iter()
+        .flat_map(|unit| (unit.samples)())
+        .map(|sample| (sample.resource, sample.import_id))
+        .collect()
+}
+
 /// The import id terraform's AWS provider documents for a type (its "Import" section), built
-/// from an observed object. `None`: the type is not listed here yet.
+/// from an observed object: a unit's sample says it; for the types not yet in units, this
+/// table. `None`: neither.
 fn documented_import_id(ty: &str, a: &Attributes) -> Option<String> {
+    if let Some((_, id)) = unit_samples()
+        .into_iter()
+        .find(|(r, _)| r.resource_type == ty && &r.attributes == a)
+    {
+        return Some(id);
+    }
     let s = |k: &str| {
         a.get(k)
             .and_then(Value::scalar_text)
@@ -587,7 +608,9 @@ fn import_and_doc_failures(registry: &Registry, doc: &str) -> Vec<String> {
                 break;
             };
             // What `plan` writes into `import { id = ... }`: the unmanaged finding's id.
-            let planned = identity(spec, a, Side::Observed, None).shown;
+            let planned = identity(spec, a, Side::Observed, None)
+                .shown
+                .map(|id| spec.import_id_of(a, &id).unwrap_or_else(|e| e));
             let right = planned.as_deref() == Some(documented.as_str());
             if right == known_wrong {
                 failures.push(format!(
