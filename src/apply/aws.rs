@@ -208,7 +208,7 @@ pub async fn run(c: &Clients, call: &Call, resolve: Resolve<'_>) -> Result<(), C
                 })?;
                 args.insert(name.clone(), value);
             }
-            crate::provider::aws::execute(&c.ec2, unit, &args)
+            crate::provider::aws::execute(&c.ec2, &c.iam, unit, &args)
                 .await
                 .map_err(|message| CallError {
                     api: api.to_string(),

@@ -80,11 +80,14 @@ pub fn executes(api: &str) -> bool {
 }
 
 /// Performs one unit call through the unit whose `operations` name it, arguments resolved.
+/// (IAM units, once IAM has them, are dispatched here with `iam_client` the same way.)
 pub async fn execute(
     ec2_client: &aws_sdk_ec2::Client,
+    iam_client: &aws_sdk_iam::Client,
     call: &crate::model::plan::UnitCall,
     args: &ec2::Args,
 ) -> Result<(), String> {
+    let _ = iam_client;
     let operation = call.operation.as_str();
     let unit = match call.service.as_str() {
         "ec2" => ec2::UNITS
