@@ -375,7 +375,22 @@ fn change(path: Path, before: Value, after: Value) -> Change {
 }
 
 fn plan_one(r: RecordedResource, kind: DriftKind, changes: Vec<Change>) -> Vec<Action> {
-    let registry = Registry::builtin().unwrap();
+    plan_one_with(
+        &Registry::builtin().unwrap(),
+        &crate::provider::aws::unit_reverts(),
+        r,
+        kind,
+        changes,
+    )
+}
+
+fn plan_one_with(
+    registry: &Registry,
+    unit_reverts: &[&crate::model::plan::UnitRevert],
+    r: RecordedResource,
+    kind: DriftKind,
+    changes: Vec<Change>,
+) -> Vec<Action> {
     let id = r.id().unwrap_or("x").to_string();
     let finding = Finding {
         drift: Drift {
@@ -404,16 +419,83 @@ fn plan_one(r: RecordedResource, kind: DriftKind, changes: Vec<Change>) -> Vec<A
     }];
     let key = expectation_key(&states);
     build(&PlanInput {
-        registry: &registry,
+        registry,
         findings: &[finding],
         states: &states,
         options: &PlanOptions::default(),
         key: &key,
         config: None,
         observation: None,
-        unit_reverts: &crate::provider::aws::unit_reverts(),
+        unit_reverts,
     })
     .unwrap()
+}
+
+/// A revert a resource unit provides: the spec names it, the unit plans `UnitCall`s from the
+/// recorded values, what a person reads is derived from those calls, and without the unit
+/// the action is manual, saying why.
+#[test]
+fn a_unit_revert_plans_unit_calls_shown_as_their_effect() {
+    use crate::model::plan::{RevertInput, UnitCall, UnitRevert};
+    fn plan_flags(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
+        Ok(input
+            .changes
+            .iter()
+            .map(|c| {
+                UnitCall::new("ec2", "ModifySubnetAttribute", &input.drift.id)
+                    .arg("map_public_ip_on_launch", Arg::Value(c.before.clone()))
+                    .arg("subnet_id", Arg::text(input.recorded_text("id").unwrap()))
+            })
+            .collect())
+    }
+    static FLAGS: UnitRevert = UnitRevert {
+        name: "subnet_flags",
+        types: &["aws_subnet"],
+        plan: plan_flags,
+        disruptive: false,
+    };
+    let files: Vec<(&str, String)> = crate::spec::SPEC_FILES
+        .iter()
+        .map(|(f, t)| {
+            let t = if f.ends_with("/aws_subnet.hcl") {
+                t.replace("\"subnet_attribute\"", "\"subnet_flags\"")
+            } else {
+                t.to_string()
+            };
+            (*f, t)
+        })
+        .collect();
+    assert!(files.iter().any(|(_, t)| t.contains("subnet_flags")));
+    let registry = Registry::from_sources(files.iter().map(|(f, t)| (*f, t.as_str()))).unwrap();
+    let subnet = || recorded("aws_subnet", "a", vec![("id", Value::str("subnet-1"))]);
+    let flip = || {
+        vec![change(
+            Path::root("map_public_ip_on_launch"),
+            Value::Bool(false),
+            Value::Bool(true),
+        )]
+    };
+    let planned = plan_one_with(&registry, &[&FLAGS], subnet(), DriftKind::Changed, flip());
+    let expected = UnitCall::new("ec2", "ModifySubnetAttribute", "subnet-1")
+        .arg("map_public_ip_on_launch", Arg::Value(Value::Bool(false)))
+        .arg("subnet_id", Arg::text("subnet-1"));
+    assert_eq!(planned[0].calls, vec![Call::Unit(expected)]);
+    assert_eq!(planned[0].status, ActionStatus::Planned);
+    let shown = crate::plan::effect::action_effects(&planned[0]).join("\n");
+    assert!(shown.contains("ModifySubnetAttribute"), "{shown}");
+    assert!(shown.contains("map_public_ip_on_launch = false"), "{shown}");
+    assert!(shown.contains("subnet_id = \"subnet-1\""), "{shown}");
+
+    let without = plan_one_with(&registry, &[], subnet(), DriftKind::Changed, flip());
+    assert_eq!(without[0].status, ActionStatus::Manual);
+    assert!(without[0].calls.is_empty());
+    assert!(
+        without[0]
+            .reason
+            .contains("no unit provides the revert `subnet_flags` for `aws_subnet`"),
+        "{}",
+        without[0].reason
+    );
 }
 
 fn list(items: &[&str]) -> Value {
