@@ -842,6 +842,7 @@ async fn observes_moto_as_the_provider_records_state() {
         "ec2:DescribeSecurityGroups",
         "ec2:DescribeSecurityGroupRules",
         "ec2:DescribeInstances",
+        "ec2:DescribeInternetGateways",
         "iam:GetAccountAuthorizationDetails",
         "iam:ListRoles",
     ] {
@@ -852,7 +853,7 @@ async fn observes_moto_as_the_provider_records_state() {
         Some(&1),
         "one per customer policy"
     );
-    assert_eq!(obs.api_calls.len(), 9, "{:?}", obs.api_calls);
+    assert_eq!(obs.api_calls.len(), 10, "{:?}", obs.api_calls);
 
     // Asking for one type calls only what feeds it.
     let (progress, _) = recorder();
@@ -953,8 +954,13 @@ async fn a_closed_port_is_gaps_not_a_panic() {
         Some(&1)
     );
     let events = events.lock().unwrap();
-    assert!(matches!(events[0], ProgressEvent::Planned { tasks: 5 }));
-    assert_eq!(events.len(), 6);
+    // One task per EC2 unit (vpcs, subnets, security groups, instances, internet gateways)
+    // and IAM's; each ends once.
+    assert!(
+        matches!(events[0], ProgressEvent::Planned { tasks: 6 }),
+        "{events:?}"
+    );
+    assert_eq!(events.len(), 7);
 }
 
 /// Pacing to AWS's documented bucket for `DescribeVpcAttribute` (100 calls at once, then 20 a

@@ -230,6 +230,7 @@ pub async fn observe_account(
         resource_types: registry.types().map(str::to_string).collect(),
         per_object_reads,
         pace: settings.api_pace,
+        ..aws::ObserveRequest::default()
     };
     let bar = std::sync::Arc::new(crate::render::progress::ScanProgress::new(
         settings.progress,
