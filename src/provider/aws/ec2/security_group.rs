@@ -31,6 +31,9 @@ pub const UNIT: Unit = Unit {
     types: &[GROUP, DEFAULT_GROUP, LEGACY_RULE, INGRESS_RULE, EGRESS_RULE],
     list,
     samples,
+    reverts: &[],
+    operations: &[],
+    execute: super::executes_nothing,
 };
 
 fn list(cx: &Cx) -> Listed<'_> {
