@@ -52,7 +52,11 @@ pub fn destinations_and_targets(v: &Value) -> Vec<(String, String)> {
                     .find_map(|k| b.get(k).and_then(Value::as_str).map(str::to_string))
             };
             Some((
-                text(&["cidr_block", "ipv6_cidr_block", "destination_prefix_list_id"])?,
+                text(&[
+                    "cidr_block",
+                    "ipv6_cidr_block",
+                    "destination_prefix_list_id",
+                ])?,
                 text(&TARGETS)?,
             ))
         })

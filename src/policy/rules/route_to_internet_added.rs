@@ -130,7 +130,14 @@ mod tests {
         map(vec![
             ("cidr_block", Value::str(cidr)),
             (target_key, Value::str(target)),
-            ("gateway_id", Value::str(if target_key == "gateway_id" { target } else { "" })),
+            (
+                "gateway_id",
+                Value::str(if target_key == "gateway_id" {
+                    target
+                } else {
+                    ""
+                }),
+            ),
         ])
     }
 
@@ -141,7 +148,10 @@ mod tests {
             "aws_route_table",
             "route",
             blocks(vec![office.clone()]),
-            blocks(vec![office.clone(), route("0.0.0.0/0", "gateway_id", "igw-1")]),
+            blocks(vec![
+                office.clone(),
+                route("0.0.0.0/0", "gateway_id", "igw-1"),
+            ]),
         );
         assert!(hits(&RULE, &d));
         let subject = Subject::Change {
@@ -166,7 +176,10 @@ mod tests {
             "aws_route_table",
             "route",
             blocks(vec![public.clone()]),
-            blocks(vec![public.clone(), route("10.9.0.0/16", "gateway_id", "igw-1")]),
+            blocks(vec![
+                public.clone(),
+                route("10.9.0.0/16", "gateway_id", "igw-1"),
+            ]),
         );
         assert!(!hits(&RULE, &d));
         // NAT egress added where the subnets were public already.
@@ -174,7 +187,10 @@ mod tests {
             "aws_route_table",
             "route",
             blocks(vec![public.clone()]),
-            blocks(vec![public, route("10.9.0.0/16", "nat_gateway_id", "nat-1")]),
+            blocks(vec![
+                public,
+                route("10.9.0.0/16", "nat_gateway_id", "nat-1"),
+            ]),
         );
         assert!(!hits(&RULE, &d));
         // A peering route is not the internet.
@@ -182,7 +198,11 @@ mod tests {
             "aws_route_table",
             "route",
             blocks(vec![]),
-            blocks(vec![route("10.9.0.0/16", "vpc_peering_connection_id", "pcx-1")]),
+            blocks(vec![route(
+                "10.9.0.0/16",
+                "vpc_peering_connection_id",
+                "pcx-1",
+            )]),
         );
         assert!(!hits(&RULE, &d));
         // Routes removed.
@@ -201,7 +221,11 @@ mod tests {
         let d = changed(
             "aws_route",
             vec![
-                (Path::root("gateway_id"), Value::str(""), Value::str("igw-1")),
+                (
+                    Path::root("gateway_id"),
+                    Value::str(""),
+                    Value::str("igw-1"),
+                ),
                 (
                     Path::root("nat_gateway_id"),
                     Value::str("nat-1"),
@@ -214,7 +238,11 @@ mod tests {
         let d = changed(
             "aws_route",
             vec![
-                (Path::root("gateway_id"), Value::str("igw-1"), Value::str("")),
+                (
+                    Path::root("gateway_id"),
+                    Value::str("igw-1"),
+                    Value::str(""),
+                ),
                 (
                     Path::root("nat_gateway_id"),
                     Value::str(""),

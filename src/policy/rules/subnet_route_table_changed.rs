@@ -53,9 +53,10 @@ fn detail(s: &Subject<'_>) -> Option<String> {
 fn applies(s: &Subject<'_>) -> bool {
     let drift = s.drift();
     match (drift.resource_type.as_str(), drift.kind) {
-        ("aws_route_table_association" | "aws_main_route_table_association", DriftKind::Changed) => {
-            s.attribute() == Some("route_table_id")
-        }
+        (
+            "aws_route_table_association" | "aws_main_route_table_association",
+            DriftKind::Changed,
+        ) => s.attribute() == Some("route_table_id"),
         ("aws_route_table_association", DriftKind::Unmanaged) => drift
             .observed
             .as_ref()
