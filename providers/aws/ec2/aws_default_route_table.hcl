@@ -22,6 +22,7 @@ resource "aws_default_route_table" {
   }
   attribute "route" {
     compare = "routes"
+    revert  = "routes"
     managed_by "aws_route" { via = "route_table_id" }
   }
 }

@@ -10,5 +10,5 @@ resource "aws_main_route_table_association" {
   parent "aws_route_table" { via = "route_table_id" }
   parent "aws_default_route_table" { via = "route_table_id" }
 
-  attribute "route_table_id" {}
+  attribute "route_table_id" { revert = "route_table_association" }
 }

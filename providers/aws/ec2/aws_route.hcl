@@ -20,15 +20,46 @@ resource "aws_route" {
     attribute = "route"
   }
 
-  # The target: exactly one is set; the provider records "" for the others.
-  attribute "carrier_gateway_id" { default = "" }
-  attribute "core_network_arn" { default = "" }
-  attribute "egress_only_gateway_id" { default = "" }
-  attribute "gateway_id" { default = "" }
-  attribute "local_gateway_id" { default = "" }
-  attribute "nat_gateway_id" { default = "" }
-  attribute "network_interface_id" { default = "" }
-  attribute "transit_gateway_id" { default = "" }
-  attribute "vpc_endpoint_id" { default = "" }
-  attribute "vpc_peering_connection_id" { default = "" }
+  # The target: exactly one is set; the provider records "" for the others. A target changed by
+# hand is put back with ReplaceRoute.
+  attribute "carrier_gateway_id" {
+    default = ""
+    revert  = "route_target"
+  }
+  attribute "core_network_arn" {
+    default = ""
+    revert  = "route_target"
+  }
+  attribute "egress_only_gateway_id" {
+    default = ""
+    revert  = "route_target"
+  }
+  attribute "gateway_id" {
+    default = ""
+    revert  = "route_target"
+  }
+  attribute "local_gateway_id" {
+    default = ""
+    revert  = "route_target"
+  }
+  attribute "nat_gateway_id" {
+    default = ""
+    revert  = "route_target"
+  }
+  attribute "network_interface_id" {
+    default = ""
+    revert  = "route_target"
+  }
+  attribute "transit_gateway_id" {
+    default = ""
+    revert  = "route_target"
+  }
+  attribute "vpc_endpoint_id" {
+    default = ""
+    revert  = "route_target"
+  }
+  attribute "vpc_peering_connection_id" {
+    default = ""
+    revert  = "route_target"
+  }
 }

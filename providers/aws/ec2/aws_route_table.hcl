@@ -22,6 +22,7 @@ resource "aws_route_table" {
   # route is an unmanaged aws_route); the table's `route` is theirs and not compared here.
   attribute "route" {
     compare = "routes"
+    revert  = "routes"
     managed_by "aws_route" { via = "route_table_id" }
   }
 }

@@ -13,10 +13,15 @@
 //! provider's import id); an association by its subnet (or gateway), which a re-association
 //! keeps while EC2 gives it a new association id.
 
+use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{Route, RouteOrigin, RouteTable, RouteTableAssociation};
 
-use super::{Cx, Found, Listed, PAGE, Sample, Unit, arn, tag_map};
+use super::{
+    Args, Cx, Executed, Found, Listed, PAGE, Sample, Unit, arn, call_error, tag_map, text_arg,
+};
+use crate::model::plan::{Arg, RevertInput, UnitCall, UnitRevert};
 use crate::model::{Attributes, ObservedResource, Owner, Value};
+use crate::normalize::routes::canonical_routes;
 
 const TABLE: &str = "aws_route_table";
 const DEFAULT_TABLE: &str = "aws_default_route_table";
@@ -30,10 +35,38 @@ pub const UNIT: Unit = Unit {
     types: TYPES,
     list,
     samples,
-    reverts: &[],
-    operations: &[],
-    execute: super::executes_nothing,
+    reverts: REVERTS,
+    operations: OPERATIONS,
+    execute,
 };
+
+const REVERTS: &[UnitRevert] = &[
+    UnitRevert {
+        name: "routes",
+        types: &[TABLE, DEFAULT_TABLE],
+        plan: plan_routes,
+        disruptive: false,
+    },
+    UnitRevert {
+        name: "route_target",
+        types: &[ROUTE],
+        plan: plan_route_target,
+        disruptive: false,
+    },
+    UnitRevert {
+        name: "route_table_association",
+        types: &[ASSOCIATION, MAIN_ASSOCIATION],
+        plan: plan_association,
+        disruptive: false,
+    },
+];
+
+const OPERATIONS: &[&str] = &[
+    "CreateRoute",
+    "DeleteRoute",
+    "ReplaceRoute",
+    "ReplaceRouteTableAssociation",
+];
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
@@ -272,6 +305,244 @@ pub fn route_attributes(route: &Route, table_id: &str) -> Attributes {
     a
 }
 
+// ---- reverts ---------------------------------------------------------------------------------
+
+/// A route's destination fields (the provider's block names) and the API's parameter names.
+const DESTINATIONS: [(&str, &str); 3] = [
+    ("cidr_block", "destination_cidr_block"),
+    ("ipv6_cidr_block", "destination_ipv6_cidr_block"),
+    ("destination_prefix_list_id", "destination_prefix_list_id"),
+];
+
+/// The API's parameter name for a target field of the provider (`route` blocks and
+/// `aws_route` use the same names).
+fn target_parameter(field: &str) -> &str {
+    match field {
+        "egress_only_gateway_id" => "egress_only_internet_gateway_id",
+        other => other,
+    }
+}
+
+/// A route block's destination as (parameter, value), and its target as (parameter, value).
+fn route_parts(block: &Value) -> Option<((&'static str, String), Option<(&'static str, String)>)> {
+    let text = |k: &str| {
+        block
+            .get(k)
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let destination = DESTINATIONS
+        .iter()
+        .find_map(|(field, parameter)| Some((*parameter, text(field)?)))?;
+    let target = crate::normalize::routes::TARGETS
+        .iter()
+        .find_map(|field| Some((target_parameter(field), text(field)?)));
+    Some((destination, target))
+}
+
+/// A table's inline routes put back: routes added by hand deleted, routes removed re-created,
+/// routes whose target changed pointed at the recorded target again (DeleteRoute,
+/// CreateRoute, ReplaceRoute).
+fn plan_routes(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
+    let table = input.recorded_text("id")?;
+    let recorded = canonical_routes(
+        input
+            .recorded
+            .attributes
+            .get("route")
+            .unwrap_or(&Value::Null),
+    );
+    // What the table holds now: the scan's view of it, else the change of the whole set.
+    let observed = input
+        .drift
+        .observed
+        .as_ref()
+        .and_then(|o| o.get("route"))
+        .or_else(|| {
+            input
+                .changes
+                .iter()
+                .find(|c| c.path.0.len() == 1)
+                .map(|c| &c.after)
+        })
+        .ok_or("the table's routes as observed are not known")?;
+    let observed = canonical_routes(observed);
+    if recorded.contains_sensitive() || observed.contains_sensitive() {
+        return Err("a route is sensitive in the state".into());
+    }
+    let parts = |v: &Value| -> Result<Vec<_>, String> {
+        v.as_list()
+            .unwrap_or(&[])
+            .iter()
+            .map(|b| route_parts(b).ok_or_else(|| "a route has no destination".to_string()))
+            .collect()
+    };
+    let (recorded, observed) = (parts(&recorded)?, parts(&observed)?);
+    let mut calls = Vec::new();
+    for (destination, target) in &observed {
+        if !recorded.iter().any(|(d, _)| d == destination) {
+            calls.push(
+                UnitCall::new("ec2", "DeleteRoute", &table)
+                    .arg("route_table_id", Arg::text(&table))
+                    .arg(destination.0, Arg::text(&destination.1)),
+            );
+        } else if let Some((_, Some(want))) = recorded.iter().find(|(d, _)| d == destination)
+            && target.as_ref() != Some(want)
+        {
+            calls.push(
+                UnitCall::new("ec2", "ReplaceRoute", &table)
+                    .arg("route_table_id", Arg::text(&table))
+                    .arg(destination.0, Arg::text(&destination.1))
+                    .arg(want.0, Arg::text(&want.1)),
+            );
+        }
+    }
+    for (destination, target) in &recorded {
+        if observed.iter().any(|(d, _)| d == destination) {
+            continue;
+        }
+        let (parameter, value) = target
+            .as_ref()
+            .ok_or_else(|| format!("the recorded route to {} has no target", destination.1))?;
+        calls.push(
+            UnitCall::new("ec2", "CreateRoute", &table)
+                .arg("route_table_id", Arg::text(&table))
+                .arg(destination.0, Arg::text(&destination.1))
+                .arg(parameter, Arg::text(value)),
+        );
+    }
+    Ok(calls)
+}
+
+/// An `aws_route` pointed at its recorded target again (ReplaceRoute).
+fn plan_route_target(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
+    let table = input.recorded_text("route_table_id")?;
+    let recorded = &input.recorded.attributes;
+    let mut block = std::collections::BTreeMap::new();
+    for (field, parameter) in DESTINATIONS {
+        let key = if field == "destination_prefix_list_id" {
+            field
+        } else {
+            parameter
+        };
+        if let Some(v) = recorded.get(key) {
+            block.insert(field.to_string(), v.clone());
+        }
+    }
+    for field in crate::normalize::routes::TARGETS {
+        if let Some(v) = recorded.get(field) {
+            block.insert(field.to_string(), v.clone());
+        }
+    }
+    let block = Value::Map(block);
+    if block.contains_sensitive() {
+        return Err("the route is sensitive in the state".into());
+    }
+    let (destination, target) = route_parts(&block).ok_or("the route records no destination")?;
+    let (parameter, value) = target.ok_or("the route records no target")?;
+    Ok(vec![
+        UnitCall::new("ec2", "ReplaceRoute", &table)
+            .arg("route_table_id", Arg::text(&table))
+            .arg(destination.0, Arg::text(&destination.1))
+            .arg(parameter, Arg::text(&value)),
+    ])
+}
+
+/// A subnet (or gateway, or the VPC's main association) associated with its recorded table
+/// again (ReplaceRouteTableAssociation). The association to replace is the one the scan
+/// observed (a re-association by hand gave it a new id), else the recorded one.
+fn plan_association(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
+    let table = input.recorded_text("route_table_id")?;
+    let association = match input
+        .drift
+        .observed
+        .as_ref()
+        .and_then(|o| o.get("id"))
+        .and_then(Value::as_str)
+    {
+        Some(id) => id.to_string(),
+        None => input.recorded_text("id")?,
+    };
+    Ok(vec![
+        UnitCall::new("ec2", "ReplaceRouteTableAssociation", &association)
+            .arg("association_id", Arg::text(&association))
+            .arg("route_table_id", Arg::text(&table)),
+    ])
+}
+
+/// An optional text argument.
+fn opt(args: &Args, name: &str) -> Option<String> {
+    args.get(name).and_then(Value::scalar_text)
+}
+
+fn execute<'a>(client: &'a Client, call: &'a UnitCall, args: &'a Args) -> Executed<'a> {
+    Box::pin(async move {
+        let table = || text_arg(args, "route_table_id");
+        match call.operation.as_str() {
+            "CreateRoute" => client
+                .create_route()
+                .route_table_id(table()?)
+                .set_destination_cidr_block(opt(args, "destination_cidr_block"))
+                .set_destination_ipv6_cidr_block(opt(args, "destination_ipv6_cidr_block"))
+                .set_destination_prefix_list_id(opt(args, "destination_prefix_list_id"))
+                .set_carrier_gateway_id(opt(args, "carrier_gateway_id"))
+                .set_core_network_arn(opt(args, "core_network_arn"))
+                .set_egress_only_internet_gateway_id(opt(args, "egress_only_internet_gateway_id"))
+                .set_gateway_id(opt(args, "gateway_id"))
+                .set_local_gateway_id(opt(args, "local_gateway_id"))
+                .set_nat_gateway_id(opt(args, "nat_gateway_id"))
+                .set_network_interface_id(opt(args, "network_interface_id"))
+                .set_transit_gateway_id(opt(args, "transit_gateway_id"))
+                .set_vpc_endpoint_id(opt(args, "vpc_endpoint_id"))
+                .set_vpc_peering_connection_id(opt(args, "vpc_peering_connection_id"))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(call_error),
+            "ReplaceRoute" => client
+                .replace_route()
+                .route_table_id(table()?)
+                .set_destination_cidr_block(opt(args, "destination_cidr_block"))
+                .set_destination_ipv6_cidr_block(opt(args, "destination_ipv6_cidr_block"))
+                .set_destination_prefix_list_id(opt(args, "destination_prefix_list_id"))
+                .set_carrier_gateway_id(opt(args, "carrier_gateway_id"))
+                .set_core_network_arn(opt(args, "core_network_arn"))
+                .set_egress_only_internet_gateway_id(opt(args, "egress_only_internet_gateway_id"))
+                .set_gateway_id(opt(args, "gateway_id"))
+                .set_local_gateway_id(opt(args, "local_gateway_id"))
+                .set_nat_gateway_id(opt(args, "nat_gateway_id"))
+                .set_network_interface_id(opt(args, "network_interface_id"))
+                .set_transit_gateway_id(opt(args, "transit_gateway_id"))
+                .set_vpc_endpoint_id(opt(args, "vpc_endpoint_id"))
+                .set_vpc_peering_connection_id(opt(args, "vpc_peering_connection_id"))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(call_error),
+            "DeleteRoute" => client
+                .delete_route()
+                .route_table_id(table()?)
+                .set_destination_cidr_block(opt(args, "destination_cidr_block"))
+                .set_destination_ipv6_cidr_block(opt(args, "destination_ipv6_cidr_block"))
+                .set_destination_prefix_list_id(opt(args, "destination_prefix_list_id"))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(call_error),
+            "ReplaceRouteTableAssociation" => client
+                .replace_route_table_association()
+                .association_id(text_arg(args, "association_id")?)
+                .route_table_id(table()?)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(call_error),
+            other => Err(format!("{other}: not an operation of this unit")),
+        }
+    })
+}
+
 fn samples() -> Vec<Sample> {
     use aws_sdk_ec2::types::{
         PropagatingVgw, RouteState, RouteTableAssociationState, RouteTableAssociationStateCode, Tag,
@@ -457,5 +728,143 @@ mod tests {
             .unwrap();
         assert_eq!(route["nat_gateway_id"], Value::str(""));
         assert_eq!(route["gateway_id"], Value::str("igw-1"));
+    }
+
+    fn recorded(ty: &str, attributes: Attributes) -> crate::model::RecordedResource {
+        crate::model::RecordedResource {
+            address: crate::model::Address::managed(ty, "x"),
+            resource_type: ty.into(),
+            provider: String::new(),
+            state: crate::model::StateSource("terraform.tfstate".into()),
+            schema_version: 0,
+            attributes,
+        }
+    }
+
+    fn drift(ty: &str, observed: Option<Attributes>) -> crate::model::Drift {
+        crate::model::Drift {
+            kind: crate::model::DriftKind::Changed,
+            resource_type: ty.into(),
+            id: "x".into(),
+            address: None,
+            state: None,
+            region: None,
+            changes: Vec::new(),
+            observed,
+        }
+    }
+
+    fn block(pairs: &[(&str, &str)]) -> Value {
+        Value::Map(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), Value::str(*v)))
+                .collect(),
+        )
+    }
+
+    fn shown(calls: &[UnitCall]) -> Vec<String> {
+        calls
+            .iter()
+            .map(|c| {
+                let args: Vec<String> = c
+                    .args
+                    .iter()
+                    .map(|(k, v)| match v {
+                        Arg::Value(v) => format!("{k}={}", v.scalar_text().unwrap_or_default()),
+                        Arg::FromState(_) => format!("{k}=(state)"),
+                    })
+                    .collect();
+                format!("{} {} {}", c.operation, c.target, args.join(" "))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn inline_routes_are_put_back_route_by_route() {
+        let mut attributes = Attributes::new();
+        attributes.insert("id".into(), Value::str("rtb-1"));
+        // The provider's shape: "" for every unset field.
+        attributes.insert(
+            "route".into(),
+            Value::List(vec![
+                block(&[
+                    ("cidr_block", "0.0.0.0/0"),
+                    ("nat_gateway_id", "nat-1"),
+                    ("gateway_id", ""),
+                ]),
+                block(&[
+                    ("ipv6_cidr_block", "::/0"),
+                    ("egress_only_gateway_id", "eigw-1"),
+                ]),
+                block(&[("cidr_block", "10.8.0.0/16"), ("gateway_id", "vgw-1")]),
+            ]),
+        );
+        let recorded = recorded(TABLE, attributes);
+        let mut observed = Attributes::new();
+        observed.insert(
+            "route".into(),
+            Value::List(vec![
+                // Target changed by hand, a route added, the IPv6 route deleted.
+                block(&[("cidr_block", "0.0.0.0/0"), ("gateway_id", "igw-1")]),
+                block(&[("cidr_block", "10.99.0.0/16"), ("gateway_id", "igw-1")]),
+                block(&[("cidr_block", "10.8.0.0/16"), ("gateway_id", "vgw-1")]),
+            ]),
+        );
+        let drift = drift(TABLE, Some(observed));
+        let input = RevertInput {
+            drift: &drift,
+            recorded: &recorded,
+            changes: &[],
+        };
+        assert_eq!(
+            shown(&plan_routes(&input).unwrap()),
+            [
+                "ReplaceRoute rtb-1 destination_cidr_block=0.0.0.0/0 nat_gateway_id=nat-1 route_table_id=rtb-1",
+                "DeleteRoute rtb-1 destination_cidr_block=10.99.0.0/16 route_table_id=rtb-1",
+                "CreateRoute rtb-1 destination_ipv6_cidr_block=::/0 egress_only_internet_gateway_id=eigw-1 route_table_id=rtb-1",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_route_target_and_an_association_are_put_back() {
+        let route = samples()
+            .into_iter()
+            .find(|s| s.resource.cloud_id == "rtb-1_10.4.0.0/16")
+            .unwrap();
+        let recorded_route = recorded(ROUTE, route.resource.attributes);
+        let drift_route = drift(ROUTE, None);
+        let input = RevertInput {
+            drift: &drift_route,
+            recorded: &recorded_route,
+            changes: &[],
+        };
+        assert_eq!(
+            shown(&plan_route_target(&input).unwrap()),
+            [
+                "ReplaceRoute rtb-1 destination_cidr_block=10.4.0.0/16 nat_gateway_id=nat-1 route_table_id=rtb-1"
+            ]
+        );
+        // A re-associated subnet: the association the scan sees now is replaced.
+        let mut attributes = Attributes::new();
+        attributes.insert("id".into(), Value::str("rtbassoc-old"));
+        attributes.insert("subnet_id".into(), Value::str("subnet-1"));
+        attributes.insert("route_table_id".into(), Value::str("rtb-private"));
+        let recorded_association = recorded(ASSOCIATION, attributes);
+        let mut now = Attributes::new();
+        now.insert("id".into(), Value::str("rtbassoc-new"));
+        let drift_association = drift(ASSOCIATION, Some(now));
+        let input = RevertInput {
+            drift: &drift_association,
+            recorded: &recorded_association,
+            changes: &[],
+        };
+        assert_eq!(
+            shown(&plan_association(&input).unwrap()),
+            [
+                "ReplaceRouteTableAssociation rtbassoc-new association_id=rtbassoc-new route_table_id=rtb-private"
+            ]
+        );
     }
 }
