@@ -323,8 +323,11 @@ fn target_parameter(field: &str) -> &str {
     }
 }
 
-/// A route block's destination as (parameter, value), and its target as (parameter, value).
-fn route_parts(block: &Value) -> Option<((&'static str, String), Option<(&'static str, String)>)> {
+/// An API parameter and its value (`("destination_cidr_block", "0.0.0.0/0")`).
+type Param = (&'static str, String);
+
+/// A route block's destination, and its target.
+fn route_parts(block: &Value) -> Option<(Param, Option<Param>)> {
     let text = |k: &str| {
         block
             .get(k)
@@ -420,13 +423,9 @@ fn plan_route_target(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
     let table = input.recorded_text("route_table_id")?;
     let recorded = &input.recorded.attributes;
     let mut block = std::collections::BTreeMap::new();
+    // `aws_route` names its destination as the API does.
     for (field, parameter) in DESTINATIONS {
-        let key = if field == "destination_prefix_list_id" {
-            field
-        } else {
-            parameter
-        };
-        if let Some(v) = recorded.get(key) {
+        if let Some(v) = recorded.get(parameter) {
             block.insert(field.to_string(), v.clone());
         }
     }
