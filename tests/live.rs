@@ -630,10 +630,16 @@ fn stack_state_records_every_supported_type() {
         .collect();
     let supported = supported_types();
     assert!(supported.len() >= 14, "specs found: {supported:?}");
-    let uncovered: Vec<_> = supported.difference(&types).collect();
+    // The routing types have their own stack, applied and scanned clean by tests/routing.rs.
+    let routing = std::fs::read_to_string(root().join("fixtures/live/routing/main.tf"))
+        .expect("fixtures/live/routing/main.tf");
+    let uncovered: Vec<_> = supported
+        .difference(&types)
+        .filter(|t| !routing.contains(&format!("resource \"{t}\"")))
+        .collect();
     assert!(
         uncovered.is_empty(),
-        "fixtures/live/stack lacks {uncovered:?}"
+        "neither fixtures/live/stack nor fixtures/live/routing covers {uncovered:?}"
     );
 
     for a in [

@@ -22,6 +22,7 @@ mod messages;
 mod notify;
 mod observe;
 mod plan;
+mod routing;
 mod scenarios;
 mod secrets;
 mod state_s3;

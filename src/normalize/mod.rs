@@ -6,6 +6,7 @@
 
 pub mod align;
 pub mod iam;
+pub mod routes;
 pub mod sg;
 
 use std::collections::BTreeMap;
@@ -89,6 +90,7 @@ pub fn canonical(compare: Compare, v: &Value, attrs: &Attributes) -> Value {
             Compare::IpProtocol => sg::canonical_protocol(v),
             Compare::Port => sg::canonical_port(v, attrs.get("protocol")),
             Compare::InlinePolicies => inline_policies(v),
+            Compare::Routes => routes::canonical_routes(v),
         },
     }
 }
