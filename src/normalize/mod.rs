@@ -6,6 +6,7 @@
 
 pub mod align;
 pub mod iam;
+pub mod nacl;
 pub mod sg;
 
 use std::collections::BTreeMap;
@@ -89,6 +90,10 @@ pub fn canonical(compare: Compare, v: &Value, attrs: &Attributes) -> Value {
             Compare::IpProtocol => sg::canonical_protocol(v),
             Compare::Port => sg::canonical_port(v, attrs.get("protocol")),
             Compare::InlinePolicies => inline_policies(v),
+            Compare::NaclEntries => nacl::canonical_entries(v),
+            Compare::NaclProtocol => nacl::canonical_protocol(v),
+            Compare::NaclPort => nacl::canonical_port(v, attrs.get("protocol")),
+            Compare::NaclIcmp => nacl::canonical_icmp(v, attrs.get("protocol")),
         },
     }
 }

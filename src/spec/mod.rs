@@ -37,6 +37,15 @@ pub enum Compare {
     Port,
     /// A role's `inline_policy` blocks: a set by name, documents compared by meaning.
     InlinePolicies,
+    /// A network ACL's `ingress`/`egress` entries: a set, protocols as numbers, ports and ICMP
+    /// fields only where the protocol gives them meaning.
+    NaclEntries,
+    /// A network ACL entry's protocol as its number: `tcp` = `6`, `all` = `-1`.
+    NaclProtocol,
+    /// A network ACL entry's port: the number for TCP and UDP, 0 otherwise.
+    NaclPort,
+    /// A network ACL entry's ICMP type or code: the number for ICMP/ICMPv6, 0 otherwise.
+    NaclIcmp,
 }
 
 impl Compare {
@@ -49,6 +58,10 @@ impl Compare {
         ("ip_protocol", Compare::IpProtocol),
         ("port", Compare::Port),
         ("inline_policies", Compare::InlinePolicies),
+        ("nacl_entries", Compare::NaclEntries),
+        ("nacl_protocol", Compare::NaclProtocol),
+        ("nacl_port", Compare::NaclPort),
+        ("nacl_icmp", Compare::NaclIcmp),
     ];
 
     pub fn name(self) -> &'static str {
