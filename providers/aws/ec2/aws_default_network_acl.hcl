@@ -19,6 +19,7 @@ resource "aws_default_network_acl" {
   }
   attribute "ingress" {
     compare = "nacl_entries"
+    revert  = "nacl_entries"
     managed_by "aws_network_acl_rule" {
       via   = "network_acl_id"
       where = { egress = false }
@@ -26,6 +27,7 @@ resource "aws_default_network_acl" {
   }
   attribute "egress" {
     compare = "nacl_entries"
+    revert  = "nacl_entries"
     managed_by "aws_network_acl_rule" {
       via   = "network_acl_id"
       where = { egress = true }

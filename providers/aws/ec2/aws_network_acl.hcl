@@ -18,10 +18,12 @@ resource "aws_network_acl" {
   }
   attribute "subnet_ids" {
     compare = "set"
+    revert  = "nacl_subnets"
     managed_by "aws_network_acl_association" { via = "network_acl_id" }
   }
   attribute "ingress" {
     compare = "nacl_entries"
+    revert  = "nacl_entries"
     managed_by "aws_network_acl_rule" {
       via   = "network_acl_id"
       where = { egress = false }
@@ -29,6 +31,7 @@ resource "aws_network_acl" {
   }
   attribute "egress" {
     compare = "nacl_entries"
+    revert  = "nacl_entries"
     managed_by "aws_network_acl_rule" {
       via   = "network_acl_id"
       where = { egress = true }

@@ -13,5 +13,5 @@ resource "aws_network_acl_association" {
     attribute = "subnet_ids"
   }
 
-  attribute "network_acl_id" {}
+  attribute "network_acl_id" { revert = "nacl_association" }
 }
