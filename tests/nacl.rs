@@ -4,13 +4,16 @@
 //! adopted with aws_default_network_acl as terraform-aws-modules/vpc does).
 //!
 //! The fresh stack scans clean (taken before any test changes the cloud). Every other test
-//! makes one out-of-band change, finds exactly that one finding, puts the cloud back by hand
-//! and checks the rescan is clean again; they take turns (`turn()`), since they share the
+//! makes one out-of-band change, finds exactly that one finding, puts the cloud back (through
+//! `plan` and `apply --approve`, or by hand) and checks the rescan is clean again; they take turns (`turn()`), since they share the
 //! cloud. Tag edits are reverted through `plan` and `apply --approve`.
 //!
-//! Non-tag reverts (entries, associations) are not planned yet: those findings are `manual`.
+//! Entries and subnets are put back through `plan` and `apply` too (the network ACL unit's
+//! reverts); a changed aws_network_acl_rule is terraform's to re-create, and an unmanaged entry
+//! is put back by hand here.
 
 use std::process::Output;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use aws_sdk_ec2::Client;
@@ -116,6 +119,47 @@ impl Nacl {
     }
 }
 
+impl Nacl {
+    /// Runs `change` on the cloud, scans, and puts it back through `plan` and
+    /// `apply --approve` (every action planned, none manual); the rescan is clean. The report
+    /// of the changed cloud.
+    fn reverted<C>(&self, change: C) -> (i32, Json)
+    where
+        C: AsyncFnOnce(&Client),
+    {
+        static PLANS: AtomicUsize = AtomicUsize::new(0);
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let ec2 = Client::new(&self.stack.moto.sdk_config().await);
+            change(&ec2).await;
+        });
+        let report = self.scan();
+        let out = format!("revert-{}.json", PLANS.fetch_add(1, Ordering::SeqCst));
+        let (o, token) = self.stack.plan("alice", &out, &[]);
+        assert_eq!(code(&o), 2, "{}{}", text(&o.stdout), text(&o.stderr));
+        let plan: Json = serde_json::from_str(
+            &std::fs::read_to_string(self.stack.work.path().join(&out)).unwrap(),
+        )
+        .unwrap();
+        let manual: Vec<&Json> = plan["actions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|a| a["status"] != "planned")
+            .collect();
+        assert!(manual.is_empty(), "left manual: {manual:#?}");
+        let o = dg(self, &["apply", &out, "--approve", &token]);
+        assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
+        let (c, again) = self.scan();
+        assert_eq!(
+            (c, findings(&again)),
+            (0, vec![]),
+            "a rescan after apply is clean: {again:#}"
+        );
+        report
+    }
+}
+
 /// The one finding of a report: `(KIND ADDRESS-or-ID, severity, rule)`.
 fn only_finding(report: &(i32, Json)) -> (String, String, String) {
     let (c, v) = report;
@@ -203,10 +247,7 @@ fn rdp_from_the_world_on_the_managed_default_acl_is_critical() {
     let Some(n) = nacl() else { return };
     let _turn = turn();
     let acl = n.id("aws_default_network_acl", "main");
-    let report = n.drifted(
-        async |ec2: &Client| add_entry(ec2, &acl, 90, 3389, "0.0.0.0/0").await,
-        async |ec2: &Client| delete_entry(ec2, &acl, 90, false).await,
-    );
+    let report = n.reverted(async |ec2: &Client| add_entry(ec2, &acl, 90, 3389, "0.0.0.0/0").await);
     assert_eq!(
         only_finding(&report),
         (
@@ -222,10 +263,8 @@ fn an_extra_entry_on_an_inline_acl_is_drift_of_that_acl() {
     let Some(n) = nacl() else { return };
     let _turn = turn();
     let acl = n.id("aws_network_acl", "inline");
-    let report = n.drifted(
-        async |ec2: &Client| add_entry(ec2, &acl, 130, 8443, "0.0.0.0/0").await,
-        async |ec2: &Client| delete_entry(ec2, &acl, 130, false).await,
-    );
+    let report =
+        n.reverted(async |ec2: &Client| add_entry(ec2, &acl, 130, 8443, "0.0.0.0/0").await);
     assert_eq!(
         only_finding(&report),
         (
@@ -234,23 +273,9 @@ fn an_extra_entry_on_an_inline_acl_is_drift_of_that_acl() {
             "nacl_allow_world".into()
         )
     );
-    // An inline entry removed (the deny of 192.0.2.0/24): drift of the ACL too.
-    let report = n.drifted(
-        async |ec2: &Client| delete_entry(ec2, &acl, 110, false).await,
-        async |ec2: &Client| {
-            ec2.create_network_acl_entry()
-                .network_acl_id(&acl)
-                .rule_number(110)
-                .egress(false)
-                .protocol("-1")
-                .rule_action(RuleAction::Deny)
-                .cidr_block("192.0.2.0/24")
-                .port_range(PortRange::builder().from(0).to(0).build())
-                .send()
-                .await
-                .expect("CreateNetworkAclEntry");
-        },
-    );
+    // An inline entry removed (the deny of 192.0.2.0/24): drift of the ACL too, and created
+    // again by the revert.
+    let report = n.reverted(async |ec2: &Client| delete_entry(ec2, &acl, 110, false).await);
     assert_eq!(only_finding(&report).0, "changed aws_network_acl.inline");
 }
 
@@ -335,13 +360,8 @@ fn a_subnet_moved_off_its_acl_is_found_on_the_acl_or_association_that_put_it_the
     let Some(n) = nacl() else { return };
     let _turn = turn();
     let default = n.id("aws_default_network_acl", "main");
-    let separate = n.id("aws_network_acl", "separate");
-    let inline = n.id("aws_network_acl", "inline");
     let subnet = n.id("aws_subnet", "separate");
-    let report = n.drifted(
-        async |ec2: &Client| move_subnet(ec2, &subnet, &default).await,
-        async |ec2: &Client| move_subnet(ec2, &subnet, &separate).await,
-    );
+    let report = n.reverted(async |ec2: &Client| move_subnet(ec2, &subnet, &default).await);
     let (finding, _, _) = only_finding(&report);
     assert_eq!(finding, "changed aws_network_acl_association.separate");
     assert_eq!(
@@ -351,10 +371,7 @@ fn a_subnet_moved_off_its_acl_is_found_on_the_acl_or_association_that_put_it_the
     );
     // Through the ACL's own subnet_ids.
     let subnet = n.id("aws_subnet", "inline");
-    let report = n.drifted(
-        async |ec2: &Client| move_subnet(ec2, &subnet, &default).await,
-        async |ec2: &Client| move_subnet(ec2, &subnet, &inline).await,
-    );
+    let report = n.reverted(async |ec2: &Client| move_subnet(ec2, &subnet, &default).await);
     assert_eq!(only_finding(&report).0, "changed aws_network_acl.inline");
     assert_eq!(
         report.1["findings"][0]["changes"][0]["path"], "subnet_ids",
