@@ -40,6 +40,15 @@ pub enum Compare {
     /// A route table's `route` blocks: a set of routes, each only its destination and targets
     /// that have a value (null and `""` are one).
     Routes,
+    /// A network ACL's `ingress`/`egress` entries: a set, protocols as numbers, ports and ICMP
+    /// fields only where the protocol gives them meaning.
+    NaclEntries,
+    /// A network ACL entry's protocol as its number: `tcp` = `6`, `all` = `-1`.
+    NaclProtocol,
+    /// A network ACL entry's port: the number for TCP and UDP, 0 otherwise.
+    NaclPort,
+    /// A network ACL entry's ICMP type or code: the number for ICMP/ICMPv6, 0 otherwise.
+    NaclIcmp,
 }
 
 impl Compare {
@@ -53,6 +62,10 @@ impl Compare {
         ("port", Compare::Port),
         ("inline_policies", Compare::InlinePolicies),
         ("routes", Compare::Routes),
+        ("nacl_entries", Compare::NaclEntries),
+        ("nacl_protocol", Compare::NaclProtocol),
+        ("nacl_port", Compare::NaclPort),
+        ("nacl_icmp", Compare::NaclIcmp),
     ];
 
     pub fn name(self) -> &'static str {
