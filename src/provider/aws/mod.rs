@@ -59,7 +59,7 @@ pub mod types {
 pub fn supported_types() -> Vec<&'static str> {
     let mut all: Vec<&str> = ec2::all_types()
         .into_iter()
-        .chain(iam::TYPES.iter().copied())
+        .chain(iam::all_types())
         .collect();
     all.sort();
     all
@@ -486,7 +486,9 @@ impl Tasks {
         }
     }
 
-    /// Owns starting IAM: the one global task, when an IAM type is asked.
+    /// Owns starting IAM (global, no region): one task per asked unit, all sharing one
+    /// context, so the `GetAccountAuthorizationDetails` sweep is made once, for the entity
+    /// kinds the asked units need, and per-object reads share one bound.
     fn spawn_iam(
         &mut self,
         sdk: &SdkConfig,
@@ -495,33 +497,39 @@ impl Tasks {
         ledger: &CallLedger,
         progress: &Progress,
     ) {
-        let iam_types: Vec<String> = iam::TYPES
+        let units: Vec<&'static iam::Unit> = iam::UNITS
             .iter()
-            .filter(|t| wanted.contains(**t))
-            .map(|t| t.to_string())
+            .copied()
+            .filter(|u| u.types.iter().any(|t| wanted.contains(*t)))
             .collect();
-        if iam_types.is_empty() {
+        if units.is_empty() {
             return;
         }
-        let handle = self.set.spawn(iam::run(
+        let cx = Arc::new(iam::Cx::new(
             iam_client(sdk, ledger),
             wanted.clone(),
             progress.clone(),
-            request
-                .per_object_reads
-                .get(types::IAM_POLICY)
-                .cloned()
-                .map(Arc::new),
+            Arc::new(request.per_object_reads.clone()),
+            &units,
         ));
-        self.infos.insert(
-            handle.id(),
-            TaskInfo {
-                label: "iam global".into(),
-                service: "iam",
-                region: None,
-                types: iam_types,
-            },
-        );
+        for unit in units {
+            let cx = cx.clone();
+            let handle = self.set.spawn(async move { (unit.list)(&cx).await });
+            self.infos.insert(
+                handle.id(),
+                TaskInfo {
+                    label: format!("iam global {}", unit.label),
+                    service: "iam",
+                    region: None,
+                    types: unit
+                        .types
+                        .iter()
+                        .filter(|t| wanted.contains(**t))
+                        .map(|t| t.to_string())
+                        .collect(),
+                },
+            );
+        }
     }
 
     /// Owns the harvest: every task's resources and gaps as it ends; a task that died leaves

@@ -1,0 +1,216 @@
+//! `aws_iam_group`, its inline policies (`aws_iam_group_policy`), its managed policy
+//! attachments (`aws_iam_group_policy_attachment`) and its members, all from the shared
+//! `GetAccountAuthorizationDetails` sweep (groups, and users for their `GroupList`).
+//!
+//! Members are seen two ways, as terraform manages them two ways:
+//! - `aws_iam_group_membership` is exclusive over a group's members: one object per group with
+//!   every member (`users`), so a member slipped in is drift of that resource. It is not a
+//!   cloud object of its own (terraform's id is a free name), so it is never "unmanaged"
+//!   (`primary: false`).
+//! - `aws_iam_user_group_membership` is not exclusive: one object per (user, group) pair, so a
+//!   pair no state records is unmanaged, unless the group's exclusive membership describes it
+//!   (its spec's first `parent`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_sdk_iam::types::{GroupDetail, UserDetail};
+
+use super::{
+    Cx, Entities, Found, Listed, Sample, Unit, attachment_attributes, global,
+    inline_policy_attributes,
+};
+use crate::model::{Attributes, ObservedResource, Owner, Value};
+
+pub const GROUP: &str = "aws_iam_group";
+pub const GROUP_MEMBERSHIP: &str = "aws_iam_group_membership";
+pub const USER_GROUP_MEMBERSHIP: &str = "aws_iam_user_group_membership";
+pub const GROUP_POLICY: &str = "aws_iam_group_policy";
+pub const GROUP_POLICY_ATTACHMENT: &str = "aws_iam_group_policy_attachment";
+const TYPES: &[&str] = &[
+    GROUP,
+    GROUP_MEMBERSHIP,
+    GROUP_POLICY,
+    GROUP_POLICY_ATTACHMENT,
+    USER_GROUP_MEMBERSHIP,
+];
+
+pub const UNIT: Unit = Unit {
+    label: "groups",
+    types: TYPES,
+    needs: &[Entities::Groups, Entities::Users],
+    list,
+    samples,
+};
+
+fn list(cx: &Cx) -> Listed<'_> {
+    Box::pin(async move {
+        let details = match cx.details_or_gap(TYPES).await {
+            Ok(d) => d,
+            Err(found) => return found,
+        };
+        let mut found = Found::default();
+        emit(&details.groups, &details.users, &cx.wanted, &mut found);
+        found
+    })
+}
+
+/// Every group and what hangs off it, as far as asked.
+pub fn emit(
+    groups: &[GroupDetail],
+    users: &[UserDetail],
+    wanted: &BTreeSet<String>,
+    found: &mut Found,
+) {
+    // Members by group, from the users' side (the only side the API lists them on).
+    let mut members: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for user in users {
+        let Some(name) = user.user_name() else {
+            continue;
+        };
+        for group in user.group_list() {
+            members.entry(group.as_str()).or_default().insert(name);
+            if wanted.contains(USER_GROUP_MEMBERSHIP) {
+                found.resources.push(global(
+                    USER_GROUP_MEMBERSHIP,
+                    &format!("{name}/{group}"),
+                    Owner::User,
+                    user_group_membership_attributes(name, group),
+                ));
+            }
+        }
+    }
+    for group in groups {
+        let Some(name) = group.group_name() else {
+            continue;
+        };
+        if wanted.contains(GROUP) {
+            found
+                .resources
+                .push(global(GROUP, name, Owner::User, group_attributes(group)));
+        }
+        if wanted.contains(GROUP_MEMBERSHIP) {
+            let users: Vec<&str> = members
+                .get(name)
+                .map(|m| m.iter().copied().collect())
+                .unwrap_or_default();
+            found.resources.push(ObservedResource {
+                primary: false,
+                ..global(
+                    GROUP_MEMBERSHIP,
+                    &format!("{name}/members"),
+                    Owner::User,
+                    group_membership_attributes(name, &users),
+                )
+            });
+        }
+        if wanted.contains(GROUP_POLICY) {
+            for inline in group.group_policy_list() {
+                let Some(policy_name) = inline.policy_name() else {
+                    continue;
+                };
+                found.resources.push(global(
+                    GROUP_POLICY,
+                    &format!("{name}:{policy_name}"),
+                    Owner::User,
+                    inline_policy_attributes("group", name, policy_name, inline.policy_document()),
+                ));
+            }
+        }
+        if wanted.contains(GROUP_POLICY_ATTACHMENT) {
+            for attached in group.attached_managed_policies() {
+                let Some(arn) = attached.policy_arn() else {
+                    continue;
+                };
+                found.resources.push(global(
+                    GROUP_POLICY_ATTACHMENT,
+                    &format!("{name}/{arn}"),
+                    Owner::User,
+                    attachment_attributes("group", name, arn),
+                ));
+            }
+        }
+    }
+}
+
+/// An `aws_iam_group`.
+pub fn group_attributes(group: &GroupDetail) -> Attributes {
+    let name = group.group_name().unwrap_or_default();
+    let mut a = Attributes::new();
+    a.insert("id".into(), name.into());
+    a.insert("name".into(), name.into());
+    a.insert("arn".into(), group.arn().into());
+    a.insert("path".into(), group.path().into());
+    a.insert("unique_id".into(), group.group_id().into());
+    a
+}
+
+/// An `aws_iam_group_membership`: the group and every member (sorted).
+pub fn group_membership_attributes(group: &str, users: &[&str]) -> Attributes {
+    let mut a = Attributes::new();
+    a.insert("group".into(), group.into());
+    let mut users: Vec<&str> = users.to_vec();
+    users.sort();
+    a.insert("users".into(), users.into());
+    a
+}
+
+/// One (user, group) pair as an `aws_iam_user_group_membership` standing for that group only
+/// (`groups` is the spec's fan-out; `group` names the parent).
+pub fn user_group_membership_attributes(user: &str, group: &str) -> Attributes {
+    let mut a = Attributes::new();
+    a.insert("user".into(), user.into());
+    a.insert("groups".into(), Value::List(vec![group.into()]));
+    a.insert("group".into(), group.into());
+    a
+}
+
+fn samples() -> Vec<Sample> {
+    use aws_sdk_iam::types::{AttachedPolicy, PolicyDetail};
+    let owner = "111122223333";
+    let group = GroupDetail::builder()
+        .group_name("admins")
+        .group_id("AGPA1")
+        .path("/ops/")
+        .arn(format!("arn:aws:iam::{owner}:group/ops/admins"))
+        .group_policy_list(
+            PolicyDetail::builder()
+                .policy_name("inline")
+                .policy_document("%7B%22Version%22%3A%222012-10-17%22%7D")
+                .build(),
+        )
+        .attached_managed_policies(
+            AttachedPolicy::builder()
+                .policy_arn(format!("arn:aws:iam::{owner}:policy/admin"))
+                .build(),
+        )
+        .build();
+    let user = UserDetail::builder()
+        .user_name("alice")
+        .group_list("admins")
+        .build();
+    let wanted: BTreeSet<String> = TYPES.iter().map(|t| t.to_string()).collect();
+    let mut found = Found::default();
+    emit(&[group], &[user], &wanted, &mut found);
+    found
+        .resources
+        .into_iter()
+        .map(|resource| {
+            let a = &resource.attributes;
+            let s = |k: &str| a.get(k).and_then(Value::scalar_text).unwrap_or_default();
+            // The provider's documented import ids. `aws_iam_group_membership` documents
+            // none (its id is a free name); it is never planned for import (never unmanaged),
+            // its identity is the group.
+            let import_id = match resource.resource_type.as_str() {
+                GROUP => s("name"),
+                GROUP_MEMBERSHIP => s("group"),
+                USER_GROUP_MEMBERSHIP => format!("{}/{}", s("user"), s("group")),
+                GROUP_POLICY => format!("{}:{}", s("group"), s("name")),
+                _ => format!("{}/{}", s("group"), s("policy_arn")),
+            };
+            Sample {
+                resource,
+                import_id,
+            }
+        })
+        .collect()
+}
