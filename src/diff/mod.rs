@@ -745,6 +745,7 @@ fn shown_attributes(spec: &ResourceSpec, attrs: &Attributes) -> Attributes {
         .identity
         .iter()
         .chain(["id".to_string(), "arn".to_string()].iter())
+        .chain(spec.context.iter())
     {
         if let Some(v) = attrs.get(name) {
             shown.insert(name.clone(), v.clone());

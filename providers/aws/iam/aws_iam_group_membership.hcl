@@ -6,6 +6,8 @@ resource "aws_iam_group_membership" {
   service  = "iam"
   scope    = "global"
   identity = ["group"]
+  # What the group holds, for the policy (never compared).
+  context = ["group_policies", "group_policy_arns"]
 
   parent "aws_iam_group" { via = "group" }
 

@@ -6,6 +6,8 @@ resource "aws_iam_policy_attachment" {
   service  = "iam"
   scope    = "global"
   identity = ["policy_arn"]
+  # The attached policy's document (customer managed), for the policy (never compared).
+  context = ["policy"]
 
   attribute "users" {
     compare = "set"

@@ -5,6 +5,9 @@
 resource "aws_iam_user_group_membership" {
   service         = "iam"
   scope           = "global"
+  # The pair's group (its import id and delete command), and what the group holds, for the
+  # policy; never compared.
+  context         = ["group", "group_policies", "group_policy_arns"]
   identity        = ["user"]
   identity_fanout = ["groups"]
   import_id       = "{user}/{group}"

@@ -98,6 +98,9 @@ pub struct Cx {
     filter: Vec<EntityType>,
     details: OnceCell<Result<Arc<Details>, Failure>>,
     permits: Arc<Semaphore>,
+    /// Listings first: per-object reads wait until every unit has listed.
+    gate: super::ListingGate,
+    listings: std::sync::Mutex<BTreeMap<&'static str, super::Listing>>,
 }
 
 impl Cx {
@@ -111,6 +114,8 @@ impl Cx {
     ) -> Cx {
         let needs: BTreeSet<Entities> =
             units.iter().flat_map(|u| u.needs.iter().copied()).collect();
+        let gate = super::ListingGate::new(units.len());
+        let listings = units.iter().map(|u| (u.label, gate.listing())).collect();
         Cx {
             client,
             wanted,
@@ -119,7 +124,19 @@ impl Cx {
             filter: needs.into_iter().map(Entities::filter).collect(),
             details: OnceCell::new(),
             permits: Arc::new(Semaphore::new(PER_OBJECT_CONCURRENCY)),
+            gate,
+            listings: std::sync::Mutex::new(listings),
         }
+    }
+
+    /// The unit `label` has listed (its per-object reads, if any, come next). Idempotent.
+    pub fn listed(&self, label: &str) {
+        // A poisoned lock only means another unit panicked; the map is still sound.
+        let mut listings = self
+            .listings
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        listings.remove(label);
     }
 
     /// Whether `resource_type` is asked.
@@ -164,11 +181,13 @@ impl Cx {
         })
     }
 
-    /// One per-object read for each of `keys`, at most [`PER_OBJECT_CONCURRENCY`] in flight
-    /// over every unit, each counted for the progress bar. A key whose read panicked has no
-    /// answer (the caller reports it).
+    /// One per-object read for each of `keys` of the unit `label`, once every unit has
+    /// listed (listings first), at most [`PER_OBJECT_CONCURRENCY`] in flight over every unit,
+    /// each counted for the progress bar. A key whose read panicked has no answer (the caller
+    /// reports it).
     pub async fn each<T, F, Fut>(
         &self,
+        label: &str,
         keys: Vec<String>,
         call: F,
     ) -> BTreeMap<String, Result<T, Failure>>
@@ -177,6 +196,8 @@ impl Cx {
         Fut: Future<Output = Result<T, Failure>> + Send + 'static,
         T: Send + 'static,
     {
+        self.listed(label);
+        self.gate.wait().await;
         (self.progress)(super::ProgressEvent::ReadsPlanned { reads: keys.len() });
         let mut calls = JoinSet::new();
         for key in keys {
@@ -404,18 +425,7 @@ pub fn user_attributes(user: &UserDetail) -> Attributes {
 /// attribute is then absent, never guessed.
 pub fn policy_attributes(policy: &ManagedPolicyDetail, tags: Option<&[Tag]>) -> Attributes {
     let arn = policy.arn().unwrap_or_default();
-    let document = policy
-        .policy_version_list()
-        .iter()
-        .find(|v| v.is_default_version())
-        .or_else(|| {
-            policy
-                .policy_version_list()
-                .iter()
-                .find(|v| v.version_id().is_some() && v.version_id() == policy.default_version_id())
-        })
-        .and_then(|v| v.document())
-        .map(decode_document);
+    let document = default_document(policy);
     let mut a = Attributes::new();
     a.insert("id".into(), arn.into());
     a.insert("arn".into(), arn.into());
@@ -437,6 +447,30 @@ pub fn policy_attributes(policy: &ManagedPolicyDetail, tags: Option<&[Tag]>) -> 
         a.insert("tags".into(), tag_map(tags));
     }
     a
+}
+
+/// A customer managed policy's default version document, decoded.
+pub fn default_document(policy: &ManagedPolicyDetail) -> Option<String> {
+    policy
+        .policy_version_list()
+        .iter()
+        .find(|v| v.is_default_version())
+        .or_else(|| {
+            policy
+                .policy_version_list()
+                .iter()
+                .find(|v| v.version_id().is_some() && v.version_id() == policy.default_version_id())
+        })
+        .and_then(|v| v.document())
+        .map(decode_document)
+}
+
+/// Every customer managed policy's default document, by ARN.
+pub fn documents_by_arn(policies: &[ManagedPolicyDetail]) -> BTreeMap<&str, String> {
+    policies
+        .iter()
+        .filter_map(|p| Some((p.arn()?, default_document(p)?)))
+        .collect()
 }
 
 /// `aws_iam_role_policy` / `aws_iam_user_policy`: id `OWNER:NAME`.

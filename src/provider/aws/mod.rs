@@ -514,7 +514,11 @@ impl Tasks {
         ));
         for unit in units {
             let cx = cx.clone();
-            let handle = self.set.spawn(async move { (unit.list)(&cx).await });
+            let handle = self.set.spawn(async move {
+                let found = (unit.list)(&cx).await;
+                cx.listed(unit.label);
+                found
+            });
             self.infos.insert(
                 handle.id(),
                 TaskInfo {

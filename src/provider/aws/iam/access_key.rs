@@ -32,7 +32,7 @@ fn list(cx: &Cx) -> Listed<'_> {
             .map(str::to_string)
             .collect();
         let keys = cx
-            .each(users.clone(), |client, user| async move {
+            .each(UNIT.label, users.clone(), |client, user| async move {
                 iam_pages!(
                     client.list_access_keys().user_name(&user).max_items(PAGE),
                     access_key_metadata

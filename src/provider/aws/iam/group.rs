@@ -10,14 +10,19 @@
 //! - `aws_iam_user_group_membership` is not exclusive: one object per (user, group) pair, so a
 //!   pair no state records is unmanaged, unless the group's exclusive membership describes it
 //!   (its spec's first `parent`).
+//!
+//! So that the policy can tell a privileged group, a membership carries what the group holds
+//! (`group_policies`: its inline documents and its customer managed policies' documents;
+//! `group_policy_arns`: what is attached), and an attachment the attached policy's document
+//! (`policy`, customer managed policies only): the specs' `context`, never compared.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_iam::types::{GroupDetail, UserDetail};
 
 use super::{
-    Cx, Entities, Found, Listed, Sample, Unit, attachment_attributes, global,
-    inline_policy_attributes,
+    Cx, Entities, Found, Listed, Sample, Unit, attachment_attributes, decode_document,
+    documents_by_arn, global, inline_policy_attributes,
 };
 use crate::model::{Attributes, ObservedResource, Owner, Value};
 
@@ -37,7 +42,11 @@ const TYPES: &[&str] = &[
 pub const UNIT: Unit = Unit {
     label: "groups",
     types: TYPES,
-    needs: &[Entities::Groups, Entities::Users],
+    needs: &[
+        Entities::Groups,
+        Entities::Users,
+        Entities::LocalManagedPolicies,
+    ],
     list,
     samples,
 };
@@ -49,18 +58,59 @@ fn list(cx: &Cx) -> Listed<'_> {
             Err(found) => return found,
         };
         let mut found = Found::default();
-        emit(&details.groups, &details.users, &cx.wanted, &mut found);
+        let documents = documents_by_arn(&details.policies);
+        emit(
+            &details.groups,
+            &details.users,
+            &documents,
+            &cx.wanted,
+            &mut found,
+        );
         found
     })
 }
 
-/// Every group and what hangs off it, as far as asked.
+/// What a group holds: its inline documents and its attached customer managed policies'
+/// documents (`group_policies`), and the ARNs attached (`group_policy_arns`).
+fn holdings(group: &GroupDetail, documents: &BTreeMap<&str, String>) -> (Value, Value) {
+    let mut docs: Vec<String> = group
+        .group_policy_list()
+        .iter()
+        .filter_map(|p| p.policy_document())
+        .map(decode_document)
+        .collect();
+    let mut arns: Vec<&str> = Vec::new();
+    for attached in group.attached_managed_policies() {
+        if let Some(arn) = attached.policy_arn() {
+            arns.push(arn);
+            docs.extend(documents.get(arn).cloned());
+        }
+    }
+    docs.sort();
+    arns.sort();
+    (docs.into(), arns.into())
+}
+
+/// Every group and what hangs off it, as far as asked. `documents`: the customer managed
+/// policies' documents by ARN.
 pub fn emit(
     groups: &[GroupDetail],
     users: &[UserDetail],
+    documents: &BTreeMap<&str, String>,
     wanted: &BTreeSet<String>,
     found: &mut Found,
 ) {
+    let held: BTreeMap<&str, (Value, Value)> = groups
+        .iter()
+        .filter_map(|g| Some((g.group_name()?, holdings(g, documents))))
+        .collect();
+    let with_holdings = |mut a: Attributes, group: &str| {
+        if let Some((docs, arns)) = held.get(group) {
+            a.insert("group_policies".into(), docs.clone());
+            a.insert("group_policy_arns".into(), arns.clone());
+        }
+        a
+    };
     // Members by group, from the users' side (the only side the API lists them on).
     let mut members: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for user in users {
@@ -74,7 +124,7 @@ pub fn emit(
                     USER_GROUP_MEMBERSHIP,
                     &format!("{name}/{group}"),
                     Owner::User,
-                    user_group_membership_attributes(name, group),
+                    with_holdings(user_group_membership_attributes(name, group), group),
                 ));
             }
         }
@@ -99,7 +149,7 @@ pub fn emit(
                     GROUP_MEMBERSHIP,
                     &format!("{name}/members"),
                     Owner::User,
-                    group_membership_attributes(name, &users),
+                    with_holdings(group_membership_attributes(name, &users), name),
                 )
             });
         }
@@ -121,11 +171,15 @@ pub fn emit(
                 let Some(arn) = attached.policy_arn() else {
                     continue;
                 };
+                let mut a = attachment_attributes("group", name, arn);
+                if let Some(document) = documents.get(arn) {
+                    a.insert("policy".into(), document.as_str().into());
+                }
                 found.resources.push(global(
                     GROUP_POLICY_ATTACHMENT,
                     &format!("{name}/{arn}"),
                     Owner::User,
-                    attachment_attributes("group", name, arn),
+                    a,
                 ));
             }
         }
@@ -190,7 +244,10 @@ fn samples() -> Vec<Sample> {
         .build();
     let wanted: BTreeSet<String> = TYPES.iter().map(|t| t.to_string()).collect();
     let mut found = Found::default();
-    emit(&[group], &[user], &wanted, &mut found);
+    let arn = format!("arn:aws:iam::{owner}:policy/admin");
+    let documents: BTreeMap<&str, String> =
+        [(arn.as_str(), r#"{"Version":"2012-10-17"}"#.to_string())].into();
+    emit(&[group], &[user], &documents, &wanted, &mut found);
     found
         .resources
         .into_iter()

@@ -38,7 +38,7 @@ fn list(cx: &Cx) -> Listed<'_> {
             .filter(|name| cx.reads(INSTANCE_PROFILE, name))
             .collect();
         let tags = cx
-            .each(read, |client, name| async move {
+            .each(UNIT.label, read, |client, name| async move {
                 client
                     .get_instance_profile()
                     .instance_profile_name(&name)

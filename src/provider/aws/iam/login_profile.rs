@@ -30,7 +30,7 @@ fn list(cx: &Cx) -> Listed<'_> {
             .map(str::to_string)
             .collect();
         let profiles = cx
-            .each(users.clone(), |client, user| async move {
+            .each(UNIT.label, users.clone(), |client, user| async move {
                 match client.get_login_profile().user_name(&user).send().await {
                     Ok(_) => Ok(true),
                     // No console password: the answer, not a failure.

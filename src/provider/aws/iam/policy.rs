@@ -34,7 +34,7 @@ fn list(cx: &Cx) -> Listed<'_> {
             .map(str::to_string)
             .collect();
         let tags = cx
-            .each(read, |client, arn| async move {
+            .each(UNIT.label, read, |client, arn| async move {
                 iam_pages!(
                     client.list_policy_tags().policy_arn(&arn).max_items(PAGE),
                     tags

@@ -3,11 +3,14 @@
 //! and group it is attached to, from the shared `GetAccountAuthorizationDetails` sweep: an
 //! entity attached outside terraform is drift of that resource. Terraform's id is a free name,
 //! so the object is never "unmanaged" (`primary: false`); the per-entity attachments
-//! (`aws_iam_*_policy_attachment`) name the unmanaged ones.
+//! (`aws_iam_*_policy_attachment`) name the unmanaged ones. The policy's document (customer
+//! managed policies) travels with it as `context`, so the policy can tell a privileged one.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Cx, Details, Entities, Found, Listed, Sample, Unit, global, policy_owner};
+use super::{
+    Cx, Details, Entities, Found, Listed, Sample, Unit, documents_by_arn, global, policy_owner,
+};
 use crate::model::{Attributes, ObservedResource, Value};
 
 pub const POLICY_ATTACHMENT: &str = "aws_iam_policy_attachment";
@@ -80,15 +83,20 @@ pub fn emit(details: &Details) -> Found {
             }
         }
     }
+    let documents = documents_by_arn(&details.policies);
     let mut found = Found::default();
     for (arn, entities) in by_policy {
+        let mut attributes = attributes(arn, &entities.users, &entities.roles, &entities.groups);
+        if let Some(document) = documents.get(arn) {
+            attributes.insert("policy".into(), document.as_str().into());
+        }
         found.resources.push(ObservedResource {
             primary: false,
             ..global(
                 POLICY_ATTACHMENT,
                 &format!("{arn}/entities"),
                 policy_owner(arn),
-                attributes(arn, &entities.users, &entities.roles, &entities.groups),
+                attributes,
             )
         });
     }
