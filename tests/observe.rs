@@ -417,11 +417,15 @@ async fn observes_moto_as_the_provider_records_state() {
         .get("ec2:DescribeVpcAttribute")
         .copied()
         .unwrap_or(0)
-        + obs
-            .api_calls
-            .get("iam:ListPolicyTags")
-            .copied()
-            .unwrap_or(0);
+        + [
+            "iam:ListPolicyTags",
+            "iam:ListAccessKeys",
+            "iam:GetLoginProfile",
+            "iam:GetInstanceProfile",
+        ]
+        .iter()
+        .map(|api| obs.api_calls.get(*api).copied().unwrap_or(0))
+        .sum::<u64>();
     assert_eq!(planned_reads as u64, per_object_calls);
     assert_eq!(
         count(|e| matches!(e, ProgressEvent::ReadDone) as usize),
@@ -852,7 +856,40 @@ async fn observes_moto_as_the_provider_records_state() {
         Some(&1),
         "one per customer policy"
     );
-    assert_eq!(obs.api_calls.len(), 9, "{:?}", obs.api_calls);
+    // One GetAccountAuthorizationDetails sweep, shared by every IAM unit that reads it; the
+    // per-user and per-profile reads once each (one user, one profile); nothing else.
+    for op in [
+        "iam:ListAccessKeys",
+        "iam:GetLoginProfile",
+        "iam:GetInstanceProfile",
+    ] {
+        assert_eq!(obs.api_calls.get(op), Some(&1), "{op}: one object");
+    }
+    let apis: BTreeSet<&str> = obs.api_calls.keys().map(String::as_str).collect();
+    assert_eq!(
+        apis,
+        [
+            "ec2:DescribeInstances",
+            "ec2:DescribeInternetGateways",
+            "ec2:DescribeSecurityGroupRules",
+            "ec2:DescribeSecurityGroups",
+            "ec2:DescribeSubnets",
+            "ec2:DescribeVpcAttribute",
+            "ec2:DescribeVpcs",
+            "iam:GetAccountAuthorizationDetails",
+            "iam:GetAccountPasswordPolicy",
+            "iam:GetInstanceProfile",
+            "iam:GetLoginProfile",
+            "iam:ListAccessKeys",
+            "iam:ListAccountAliases",
+            "iam:ListInstanceProfiles",
+            "iam:ListPolicyTags",
+            "iam:ListRoles",
+        ]
+        .into(),
+        "{:?}",
+        obs.api_calls
+    );
 
     // Asking for one type calls only what feeds it.
     let (progress, _) = recorder();
@@ -953,8 +990,11 @@ async fn a_closed_port_is_gaps_not_a_panic() {
         Some(&1)
     );
     let events = events.lock().unwrap();
-    assert!(matches!(events[0], ProgressEvent::Planned { tasks: 5 }));
-    assert_eq!(events.len(), 6);
+    // One task per EC2 task and unit of the region, one per IAM unit; each says it is done.
+    use driftgate::provider::aws::{ec2, iam};
+    let tasks = ec2::plan(&all_types()).len() + ec2::UNITS.len() + iam::UNITS.len();
+    assert_eq!(events[0], ProgressEvent::Planned { tasks });
+    assert_eq!(events.len(), tasks + 1);
 }
 
 /// Pacing to AWS's documented bucket for `DescribeVpcAttribute` (100 calls at once, then 20 a
