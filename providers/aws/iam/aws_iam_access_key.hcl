@@ -9,5 +9,8 @@ resource "aws_iam_access_key" {
   parent "aws_iam_user" { via = "user" }
 
   attribute "user" { immutable = true }
-  attribute "status" { default = "Active" }
+  attribute "status" {
+    default = "Active"
+    revert = "access_key_status"
+  }
 }

@@ -14,5 +14,7 @@ resource "aws_iam_group_membership" {
   attribute "users" {
     compare = "set"
     default = []
+
+  revert  = "group_members"
   }
 }

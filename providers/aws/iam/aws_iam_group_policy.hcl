@@ -8,5 +8,8 @@ resource "aws_iam_group_policy" {
 
   parent "aws_iam_group" { via = "group" }
 
-  attribute "policy" { compare = "iam_policy_document" }
+  attribute "policy" {
+    compare = "iam_policy_document"
+    revert = "group_policy_document"
+  }
 }

@@ -12,7 +12,10 @@ resource "aws_iam_instance_profile" {
     default   = "/"
     immutable = true
   }
-  attribute "role" { default = "" }
+  attribute "role" {
+    default = ""
+    revert = "profile_role"
+  }
   attribute "tags" {
     compare = "tag_map"
     read    = "recorded"

@@ -12,13 +12,19 @@ resource "aws_iam_policy_attachment" {
   attribute "users" {
     compare = "set"
     default = []
+
+  revert  = "policy_entities"
   }
   attribute "roles" {
     compare = "set"
     default = []
+
+  revert  = "policy_entities"
   }
   attribute "groups" {
     compare = "set"
     default = []
+
+  revert  = "policy_entities"
   }
 }

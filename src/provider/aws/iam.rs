@@ -257,9 +257,57 @@ pub struct Unit {
     /// The unit's conversion run over SDK objects with every field it reads set, each with the
     /// import id the provider documents for it (`spec::tests::coherence` checks both).
     pub samples: fn() -> Vec<Sample>,
+    /// The reverts it provides (`revert = "<name>"` in its types' specs). Each plans
+    /// [`UnitCall`]s of this unit's `operations`.
+    pub reverts: &'static [UnitRevert],
+    /// The operations its calls use (`AddUserToGroup`); `execute` performs them.
+    pub operations: &'static [&'static str],
+    /// Performs one of its calls, arguments resolved.
+    pub execute: Execute,
 }
 
-pub use super::ec2::Sample;
+pub use super::ec2::{Args, Executed, Sample, call_error, text_arg};
+use crate::model::plan::{RevertInput, UnitCall, UnitRevert};
+
+/// An IAM unit's executor: sends one [`UnitCall`] of its `operations`. `Err`: the AWS error
+/// code and message (never a request body).
+pub type Execute = for<'a> fn(&'a Client, &'a UnitCall, &'a Args) -> Executed<'a>;
+
+/// The executor of a unit that plans no calls.
+pub fn executes_nothing<'a>(_: &'a Client, call: &'a UnitCall, _: &'a Args) -> Executed<'a> {
+    let api = call.api();
+    Box::pin(async move { Err(format!("{api}: this unit performs no operation")) })
+}
+
+/// The names in a set attribute's value (a list of strings; null is none).
+pub fn names(v: Option<&Value>) -> BTreeSet<String> {
+    match v {
+        Some(Value::List(l)) => l
+            .iter()
+            .filter_map(|x| x.scalar_text())
+            .filter(|x| !x.is_empty())
+            .collect(),
+        Some(Value::String(s)) if !s.is_empty() => [s.clone()].into(),
+        _ => BTreeSet::new(),
+    }
+}
+
+/// An attribute's observed value for a revert: the drift's observed side, else the observed
+/// side of the change at the attribute's root.
+pub fn observed_value<'a>(input: &'a RevertInput<'_>, attribute: &str) -> Option<&'a Value> {
+    input
+        .drift
+        .observed
+        .as_ref()
+        .and_then(|o| o.get(attribute))
+        .or_else(|| {
+            input
+                .changes
+                .iter()
+                .find(|c| c.path.attribute() == Some(attribute) && c.path.0.len() == 1)
+                .map(|c| &c.after)
+        })
+}
 
 /// Every IAM type, sorted.
 pub fn all_types() -> Vec<&'static str> {

@@ -13,6 +13,9 @@ pub const UNIT: Unit = Unit {
     needs: &[],
     list,
     samples,
+    reverts: &[],
+    operations: &[],
+    execute: super::executes_nothing,
 };
 
 fn list(cx: &Cx) -> Listed<'_> {

@@ -16,6 +16,8 @@
 //! `group_policy_arns`: what is attached), and an attachment the attached policy's document
 //! (`policy`, customer managed policies only): the specs' `context`, never compared.
 
+use super::{Args, Executed, call_error, text_arg};
+use crate::model::plan::{Arg, RevertInput, UnitCall, UnitRevert};
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_iam::types::{GroupDetail, UserDetail};
@@ -49,6 +51,9 @@ pub const UNIT: Unit = Unit {
     ],
     list,
     samples,
+    reverts: REVERTS,
+    operations: &["AddUserToGroup", "RemoveUserFromGroup", "PutGroupPolicy"],
+    execute,
 };
 
 fn list(cx: &Cx) -> Listed<'_> {
@@ -270,4 +275,91 @@ fn samples() -> Vec<Sample> {
             }
         })
         .collect()
+}
+
+// ---- reverts ---------------------------------------------------------------------------------
+
+const REVERTS: &[UnitRevert] = &[
+    UnitRevert {
+        name: "group_members",
+        types: &[GROUP_MEMBERSHIP],
+        plan: plan_members,
+        disruptive: false,
+    },
+    UnitRevert {
+        name: "group_policy_document",
+        types: &[GROUP_POLICY],
+        plan: plan_document,
+        disruptive: false,
+    },
+];
+
+/// A group's inline policy put back: the recorded document (from the state at apply time when
+/// it is sensitive there).
+fn plan_document(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
+    let group = input.recorded_text("group")?;
+    let name = input.recorded_text("name")?;
+    Ok(vec![
+        UnitCall::new("iam", "PutGroupPolicy", &group)
+            .arg("policy_name", Arg::text(name))
+            .arg("policy_document", input.recorded_arg("policy")),
+    ])
+}
+
+/// An exclusive membership's `users` put back: the recorded members added, the others removed.
+fn plan_members(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
+    let group = input.recorded_text("group")?;
+    let recorded = super::names(input.recorded.attributes.get("users"));
+    let observed = super::names(super::observed_value(input, "users"));
+    let mut calls = Vec::new();
+    for user in recorded.difference(&observed) {
+        calls
+            .push(UnitCall::new("iam", "AddUserToGroup", &group).arg("user_name", Arg::text(user)));
+    }
+    for user in observed.difference(&recorded) {
+        calls.push(
+            UnitCall::new("iam", "RemoveUserFromGroup", &group).arg("user_name", Arg::text(user)),
+        );
+    }
+    Ok(calls)
+}
+
+fn execute<'a>(
+    client: &'a aws_sdk_iam::Client,
+    call: &'a UnitCall,
+    args: &'a Args,
+) -> Executed<'a> {
+    Box::pin(async move {
+        if call.operation == "PutGroupPolicy" {
+            return client
+                .put_group_policy()
+                .group_name(&call.target)
+                .policy_name(text_arg(args, "policy_name")?)
+                .policy_document(text_arg(args, "policy_document")?)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(call_error);
+        }
+        let user = text_arg(args, "user_name")?;
+        match call.operation.as_str() {
+            "AddUserToGroup" => client
+                .add_user_to_group()
+                .group_name(&call.target)
+                .user_name(user)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(call_error),
+            "RemoveUserFromGroup" => client
+                .remove_user_from_group()
+                .group_name(&call.target)
+                .user_name(user)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(call_error),
+            other => Err(format!("{other}: not an operation of this unit")),
+        }
+    })
 }

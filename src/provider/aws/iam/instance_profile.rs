@@ -4,6 +4,8 @@
 //! (moto has no `ListInstanceProfileTags`; `GetInstanceProfile` is also the API's documented
 //! way to a profile's tags.)
 
+use super::{Args, Executed, call_error, text_arg};
+use crate::model::plan::{Arg, RevertInput, UnitCall, UnitRevert};
 use aws_sdk_iam::types::{InstanceProfile, Tag};
 
 use super::{Cx, Found, Listed, PAGE, Sample, Unit, date, global, tag_map};
@@ -19,6 +21,9 @@ pub const UNIT: Unit = Unit {
     needs: &[],
     list,
     samples,
+    reverts: REVERTS,
+    operations: &["RemoveRoleFromInstanceProfile", "AddRoleToInstanceProfile"],
+    execute,
 };
 
 fn list(cx: &Cx) -> Listed<'_> {
@@ -135,4 +140,65 @@ fn samples() -> Vec<Sample> {
         ),
         import_id: "app".into(),
     }]
+}
+
+// ---- reverts ---------------------------------------------------------------------------------
+
+/// Disruptive: between the two calls, instances running with the profile have no role.
+const REVERTS: &[UnitRevert] = &[UnitRevert {
+    name: "profile_role",
+    types: &[INSTANCE_PROFILE],
+    plan: plan_role,
+    disruptive: true,
+}];
+
+/// The recorded role put back inside the profile: the observed one removed, then the recorded
+/// one added (a profile holds one role).
+fn plan_role(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
+    let profile = input.recorded_text("name")?;
+    let recorded = super::names(input.recorded.attributes.get("role"));
+    let observed = super::names(super::observed_value(input, "role"));
+    let mut calls = Vec::new();
+    for role in observed.difference(&recorded) {
+        calls.push(
+            UnitCall::new("iam", "RemoveRoleFromInstanceProfile", &profile)
+                .arg("role_name", Arg::text(role)),
+        );
+    }
+    for role in recorded.difference(&observed) {
+        calls.push(
+            UnitCall::new("iam", "AddRoleToInstanceProfile", &profile)
+                .arg("role_name", Arg::text(role)),
+        );
+    }
+    Ok(calls)
+}
+
+fn execute<'a>(
+    client: &'a aws_sdk_iam::Client,
+    call: &'a UnitCall,
+    args: &'a Args,
+) -> Executed<'a> {
+    Box::pin(async move {
+        let role = text_arg(args, "role_name")?;
+        match call.operation.as_str() {
+            "RemoveRoleFromInstanceProfile" => client
+                .remove_role_from_instance_profile()
+                .instance_profile_name(&call.target)
+                .role_name(role)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(call_error),
+            "AddRoleToInstanceProfile" => client
+                .add_role_to_instance_profile()
+                .instance_profile_name(&call.target)
+                .role_name(role)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(call_error),
+            other => Err(format!("{other}: not an operation of this unit")),
+        }
+    })
 }

@@ -18,6 +18,9 @@ pub const UNIT: Unit = Unit {
     needs: &[Entities::LocalManagedPolicies],
     list,
     samples,
+    reverts: &[],
+    operations: &[],
+    execute: super::executes_nothing,
 };
 
 fn list(cx: &Cx) -> Listed<'_> {

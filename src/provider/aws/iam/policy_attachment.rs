@@ -6,6 +6,8 @@
 //! (`aws_iam_*_policy_attachment`) name the unmanaged ones. The policy's document (customer
 //! managed policies) travels with it as `context`, so the policy can tell a privileged one.
 
+use super::{Args, Executed, call_error, text_arg};
+use crate::model::plan::{Arg, RevertInput, UnitCall, UnitRevert};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{
@@ -27,6 +29,16 @@ pub const UNIT: Unit = Unit {
     ],
     list,
     samples,
+    reverts: REVERTS,
+    operations: &[
+        "AttachUserPolicy",
+        "DetachUserPolicy",
+        "AttachRolePolicy",
+        "DetachRolePolicy",
+        "AttachGroupPolicy",
+        "DetachGroupPolicy",
+    ],
+    execute,
 };
 
 fn list(cx: &Cx) -> Listed<'_> {
@@ -157,4 +169,105 @@ fn samples() -> Vec<Sample> {
             import_id: arn.into(),
         })
         .collect()
+}
+
+// ---- reverts ---------------------------------------------------------------------------------
+
+const REVERTS: &[UnitRevert] = &[UnitRevert {
+    name: "policy_entities",
+    types: &[POLICY_ATTACHMENT],
+    plan: plan_entities,
+    disruptive: false,
+}];
+
+/// The entity kinds of an attachment: attribute, operation's entity, its parameter.
+const KINDS: &[(&str, &str, &str)] = &[
+    ("users", "User", "user_name"),
+    ("roles", "Role", "role_name"),
+    ("groups", "Group", "group_name"),
+];
+
+/// An exclusive attachment's entities put back: the recorded ones attached, the others
+/// detached.
+fn plan_entities(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
+    let arn = input.recorded_text("policy_arn")?;
+    let mut calls = Vec::new();
+    for (attribute, entity, parameter) in KINDS {
+        let recorded = super::names(input.recorded.attributes.get(*attribute));
+        let observed = super::names(super::observed_value(input, attribute));
+        for name in recorded.difference(&observed) {
+            calls.push(
+                UnitCall::new("iam", &format!("Attach{entity}Policy"), &arn)
+                    .arg(parameter, Arg::text(name)),
+            );
+        }
+        for name in observed.difference(&recorded) {
+            calls.push(
+                UnitCall::new("iam", &format!("Detach{entity}Policy"), &arn)
+                    .arg(parameter, Arg::text(name)),
+            );
+        }
+    }
+    Ok(calls)
+}
+
+fn execute<'a>(
+    client: &'a aws_sdk_iam::Client,
+    call: &'a UnitCall,
+    args: &'a Args,
+) -> Executed<'a> {
+    Box::pin(async move {
+        let arn = call.target.as_str();
+        match call.operation.as_str() {
+            "AttachUserPolicy" => client
+                .attach_user_policy()
+                .policy_arn(arn)
+                .user_name(text_arg(args, "user_name")?)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(call_error),
+            "DetachUserPolicy" => client
+                .detach_user_policy()
+                .policy_arn(arn)
+                .user_name(text_arg(args, "user_name")?)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(call_error),
+            "AttachRolePolicy" => client
+                .attach_role_policy()
+                .policy_arn(arn)
+                .role_name(text_arg(args, "role_name")?)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(call_error),
+            "DetachRolePolicy" => client
+                .detach_role_policy()
+                .policy_arn(arn)
+                .role_name(text_arg(args, "role_name")?)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(call_error),
+            "AttachGroupPolicy" => client
+                .attach_group_policy()
+                .policy_arn(arn)
+                .group_name(text_arg(args, "group_name")?)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(call_error),
+            "DetachGroupPolicy" => client
+                .detach_group_policy()
+                .policy_arn(arn)
+                .group_name(text_arg(args, "group_name")?)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(call_error),
+            other => Err(format!("{other}: not an operation of this unit")),
+        }
+    })
 }

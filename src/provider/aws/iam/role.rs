@@ -24,6 +24,9 @@ pub const UNIT: Unit = Unit {
     needs: &[Entities::Roles],
     list,
     samples,
+    reverts: &[],
+    operations: &[],
+    execute: super::executes_nothing,
 };
 
 fn list(cx: &Cx) -> Listed<'_> {
