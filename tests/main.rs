@@ -14,6 +14,7 @@ mod docs;
 mod effects;
 mod formats;
 mod history;
+mod iam_groups;
 mod integrity;
 mod layers;
 mod live;

@@ -294,6 +294,10 @@ pub struct ResourceSpec {
     /// are shell-quoted (`delete = "aws ec2 delete-vpc --vpc-id {id}"`). `None`: a person
     /// deletes it by hand.
     pub delete: Option<String>,
+    /// Observed attributes that are never compared but travel with a finding, so that the
+    /// policy can judge it (`context = ["policy"]`: the document of the policy an attachment
+    /// attaches). Shown with an unmanaged object and with a changed one's observed side.
+    pub context: Vec<String>,
 }
 
 /// The names of an identity part or template placeholder that names alternatives (`a|b`).
@@ -451,6 +455,7 @@ fn parse_spec(file: &str, text: &str) -> Result<ResourceSpec> {
         recreate: None,
         import_id: None,
         delete: None,
+        context: Vec::new(),
     };
     for attr in block.body.attributes() {
         let v = eval(file, &attr.expr)?;
@@ -474,6 +479,7 @@ fn parse_spec(file: &str, text: &str) -> Result<ResourceSpec> {
             }
             "import_id" => spec.import_id = Some(template(file, "import_id", &v)?),
             "delete" => spec.delete = Some(template(file, "delete", &v)?),
+            "context" => spec.context = strings(file, "context", &v)?,
             other => return Err(spec_error(file, format!("unknown key `{other}`"))),
         }
     }

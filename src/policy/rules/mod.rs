@@ -9,7 +9,11 @@ use crate::model::{Change, Drift, Severity};
 
 pub mod attribute_changed;
 pub mod description_changed;
+pub mod iam_access_key_activated;
 pub mod iam_attachment_changed;
+pub mod iam_group_privileged;
+pub mod iam_instance_profile_role_changed;
+pub mod iam_password_policy_weakened;
 pub mod iam_policy_changed;
 pub mod iam_policy_wildcard;
 pub mod iam_principal_added;
@@ -91,11 +95,15 @@ pub static CATALOGUE: &[&Rule] = &[
     &iam_policy_wildcard::RULE,
     &iam_principal_added::RULE,
     &route_to_internet_added::RULE,
+    &iam_group_privileged::RULE,
     &ingress_open_world::RULE,
     &subnet_route_table_changed::RULE,
     &nacl_allow_world::RULE,
     &iam_policy_changed::RULE,
     &iam_attachment_changed::RULE,
+    &iam_instance_profile_role_changed::RULE,
+    &iam_access_key_activated::RULE,
+    &iam_password_policy_weakened::RULE,
     &iam_unmanaged::RULE,
     &resource_missing::RULE,
     &network_exposure_changed::RULE,
