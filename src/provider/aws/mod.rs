@@ -46,13 +46,6 @@ pub mod types {
     pub const INGRESS_RULE: &str = "aws_vpc_security_group_ingress_rule";
     pub const EGRESS_RULE: &str = "aws_vpc_security_group_egress_rule";
     pub const INSTANCE: &str = "aws_instance";
-    pub const IAM_POLICY: &str = "aws_iam_policy";
-    pub const IAM_ROLE: &str = "aws_iam_role";
-    pub const IAM_ROLE_POLICY: &str = "aws_iam_role_policy";
-    pub const IAM_ROLE_POLICY_ATTACHMENT: &str = "aws_iam_role_policy_attachment";
-    pub const IAM_USER: &str = "aws_iam_user";
-    pub const IAM_USER_POLICY: &str = "aws_iam_user_policy";
-    pub const IAM_USER_POLICY_ATTACHMENT: &str = "aws_iam_user_policy_attachment";
 }
 
 /// Every resource type this provider can enumerate, sorted.

@@ -20,8 +20,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ec2::types as ec2t;
-use aws_sdk_iam::primitives::DateTime;
-use aws_sdk_iam::types as iamt;
 
 use crate::diff::identity;
 use crate::model::{
@@ -38,14 +36,6 @@ const OWNER: &str = "111122223333";
 
 fn ec2_tags() -> Vec<ec2t::Tag> {
     vec![ec2t::Tag::builder().key("Name").value("app").build()]
-}
-
-fn iam_tag() -> iamt::Tag {
-    iamt::Tag::builder()
-        .key("team")
-        .value("core")
-        .build()
-        .unwrap()
 }
 
 fn sg_rule(id: &str, egress: bool) -> ec2t::builders::SecurityGroupRuleBuilder {

@@ -144,12 +144,10 @@ const SETTINGS: &[&str] = &[
 fn plan_policy(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
     let mut call = UnitCall::new("iam", "UpdateAccountPasswordPolicy", ID);
     for name in SETTINGS {
-        match input.recorded.attributes.get(*name) {
-            Some(v @ (Value::Bool(_) | Value::Number(_))) => {
-                call = call.arg(name, Arg::Value(v.clone()));
-            }
-            // 0 or unset: AWS's default (no expiry, no reuse rule).
-            _ => {}
+        // Unset: AWS's default (no expiry, no reuse rule).
+        if let Some(v @ (Value::Bool(_) | Value::Number(_))) = input.recorded.attributes.get(*name)
+        {
+            call = call.arg(name, Arg::Value(v.clone()));
         }
     }
     Ok(vec![call])
