@@ -214,3 +214,26 @@ fn execute<'a>(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::aws::iam::{planned, revert_case};
+
+    #[test]
+    fn the_other_role_out_then_the_recorded_one_in() {
+        let case = revert_case(
+            INSTANCE_PROFILE,
+            vec![("name", "app".into()), ("role", "app".into())],
+            vec![("role", "app".into(), "admin".into())],
+        );
+        assert_eq!(
+            planned(plan_role, &case),
+            [
+                "RemoveRoleFromInstanceProfile app role_name=admin",
+                "AddRoleToInstanceProfile app role_name=app"
+            ]
+        );
+        assert!(REVERTS[0].disruptive);
+    }
+}

@@ -185,3 +185,30 @@ fn execute<'a>(
             .map_err(call_error)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::aws::iam::{planned, revert_case};
+
+    #[test]
+    fn the_whole_recorded_policy_put_back() {
+        let case = revert_case(
+            PASSWORD_POLICY,
+            vec![
+                ("id", ID.into()),
+                ("minimum_password_length", 14.into()),
+                ("require_symbols", true.into()),
+                ("max_password_age", 90.into()),
+                ("expire_passwords", true.into()),
+            ],
+            vec![("minimum_password_length", 14.into(), 8.into())],
+        );
+        assert_eq!(
+            planned(plan_policy, &case),
+            [format!(
+                "UpdateAccountPasswordPolicy {ID} max_password_age=90 minimum_password_length=14 require_symbols=true"
+            )]
+        );
+    }
+}
