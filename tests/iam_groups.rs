@@ -526,3 +526,123 @@ fn access_key_secrets_and_the_console_password_are_never_shown() {
         "the rogue key is reported"
     );
 }
+
+/// A state value as driftgate's model holds it (test-side conversion).
+fn value(j: &Json) -> driftgate::model::Value {
+    use driftgate::model::Value;
+    match j {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Number(n) => Value::Number(n.as_f64().unwrap_or_default()),
+        Json::String(s) => Value::String(s.clone()),
+        Json::Array(a) => Value::List(a.iter().map(value).collect()),
+        Json::Object(o) => Value::Map(o.iter().map(|(k, v)| (k.clone(), value(v))).collect()),
+    }
+}
+
+/// The IAM units' reverts, planned from the drifted scan's findings and the state, performed
+/// through `provider::aws::execute` against moto: a rescan no longer shows those changes.
+#[test]
+fn iam_unit_reverts_put_the_changes_back() {
+    use driftgate::model::plan::{Arg, RevertInput};
+    use driftgate::model::{Address, Drift, DriftKind, RecordedResource, StateSource};
+    let Some((s, d)) = drifted() else { return };
+    let r = report(&d.json);
+    let reverts = driftgate::provider::aws::unit_reverts();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let conf = rt.block_on(s.moto.sdk_config());
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    let iam = aws_sdk_iam::Client::new(&conf);
+    let cases = [
+        ("aws_iam_group_membership.admins", "group_members"),
+        ("aws_iam_group_policy.devs_read", "group_policy_document"),
+        ("aws_iam_policy_attachment.reports", "policy_entities"),
+        ("aws_iam_instance_profile.app", "profile_role"),
+        ("aws_iam_access_key.bob", "access_key_status"),
+        ("aws_iam_account_password_policy.strict", "password_policy"),
+    ];
+    for (address, name) in cases {
+        let finding = r["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|f| f["address"] == address)
+            .unwrap_or_else(|| panic!("no finding for {address}"));
+        let (ty, local) = address.split_once('.').unwrap();
+        let recorded = RecordedResource {
+            address: Address::managed(ty, local),
+            resource_type: ty.to_string(),
+            provider: "provider[\"registry.terraform.io/hashicorp/aws\"]".into(),
+            state: StateSource(s.applied.state.display().to_string()),
+            schema_version: 0,
+            attributes: match value(&s.recorded[address]) {
+                driftgate::model::Value::Map(m) => m,
+                _ => panic!("{address}: attributes are not an object"),
+            },
+        };
+        let changes: Vec<driftgate::model::Change> = finding["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                driftgate::model::Change::new(
+                    driftgate::model::Path::root(c["path"].as_str().unwrap()),
+                    value(&c["before"]),
+                    value(&c["after"]),
+                )
+            })
+            .collect();
+        let drift = Drift {
+            kind: DriftKind::Changed,
+            resource_type: ty.to_string(),
+            id: finding["id"].as_str().unwrap_or_default().to_string(),
+            address: Some(recorded.address.clone()),
+            state: Some(recorded.state.clone()),
+            region: None,
+            changes: changes.clone(),
+            observed: None,
+        };
+        let refs: Vec<&driftgate::model::Change> = changes.iter().collect();
+        let input = RevertInput {
+            drift: &drift,
+            recorded: &recorded,
+            changes: &refs,
+        };
+        let revert = reverts
+            .iter()
+            .find(|u| u.name == name && u.types.contains(&ty))
+            .unwrap_or_else(|| panic!("no unit revert `{name}` for {ty}"));
+        let calls = (revert.plan)(&input).unwrap_or_else(|e| panic!("{address}: {e}"));
+        assert!(!calls.is_empty(), "{address}: no call planned");
+        for call in calls {
+            assert!(
+                driftgate::provider::aws::executes(&call.api()),
+                "{}",
+                call.api()
+            );
+            let args = call
+                .args
+                .iter()
+                .map(|(k, a)| match a {
+                    Arg::Value(v) => (k.clone(), v.clone()),
+                    Arg::FromState(_) => panic!("{address}: nothing here is sensitive"),
+                })
+                .collect();
+            rt.block_on(driftgate::provider::aws::execute(&ec2, &iam, &call, &args))
+                .unwrap_or_else(|e| panic!("{}: {e}", call.api()));
+        }
+    }
+    let again = report(&s.scan("json"));
+    let left: BTreeSet<String> = again["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["address"].as_str().map(str::to_string))
+        .collect();
+    for (address, _) in cases {
+        assert!(
+            !left.contains(address),
+            "{address} is still drifted: {again:#}"
+        );
+    }
+}

@@ -578,6 +578,73 @@ pub fn date(value: Option<&DateTime>) -> Value {
         .into()
 }
 
+/// A recorded resource and a changed drift of it, for unit revert tests.
+#[cfg(test)]
+pub fn revert_case(
+    resource_type: &str,
+    recorded: Vec<(&str, Value)>,
+    changes: Vec<(&str, Value, Value)>,
+) -> (crate::model::RecordedResource, crate::model::Drift) {
+    use crate::model::{Address, Change, Drift, DriftKind, Path, RecordedResource, StateSource};
+    let recorded = RecordedResource {
+        address: Address::managed(resource_type, "this"),
+        resource_type: resource_type.into(),
+        provider: "provider[\"registry.terraform.io/hashicorp/aws\"]".into(),
+        state: StateSource("terraform.tfstate".into()),
+        schema_version: 0,
+        attributes: recorded
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    };
+    let drift = Drift {
+        kind: DriftKind::Changed,
+        resource_type: resource_type.into(),
+        id: "x".into(),
+        address: Some(recorded.address.clone()),
+        state: Some(recorded.state.clone()),
+        region: None,
+        changes: changes
+            .into_iter()
+            .map(|(a, before, after)| Change::new(Path::root(a), before, after))
+            .collect(),
+        observed: None,
+    };
+    (recorded, drift)
+}
+
+/// The calls a revert plans for a case, as `Operation target arg=value ...` lines.
+#[cfg(test)]
+pub fn planned(
+    plan: fn(&RevertInput<'_>) -> Result<Vec<UnitCall>, String>,
+    case: &(crate::model::RecordedResource, crate::model::Drift),
+) -> Vec<String> {
+    let changes: Vec<&crate::model::Change> = case.1.changes.iter().collect();
+    let input = RevertInput {
+        drift: &case.1,
+        recorded: &case.0,
+        changes: &changes,
+    };
+    plan(&input)
+        .unwrap()
+        .into_iter()
+        .map(|c| {
+            let mut line = format!("{} {}", c.operation, c.target);
+            for (k, a) in &c.args {
+                match a {
+                    crate::model::plan::Arg::Value(v) => {
+                        line.push_str(&format!(" {k}={}", v.scalar_text().unwrap_or_default()))
+                    }
+                    crate::model::plan::Arg::FromState(_) => {
+                        line.push_str(&format!(" {k}=<state>"))
+                    }
+                }
+            }
+            line
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

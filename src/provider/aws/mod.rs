@@ -36,17 +36,6 @@ use tokio::task::JoinSet;
 use crate::model::{Gap, Observation, ObservedResource};
 use calls::{CallLedger, gap};
 
-/// The IAM resource types (EC2's are known from its units: [`ec2::all_types`]).
-pub mod types {
-    pub const IAM_POLICY: &str = "aws_iam_policy";
-    pub const IAM_ROLE: &str = "aws_iam_role";
-    pub const IAM_ROLE_POLICY: &str = "aws_iam_role_policy";
-    pub const IAM_ROLE_POLICY_ATTACHMENT: &str = "aws_iam_role_policy_attachment";
-    pub const IAM_USER: &str = "aws_iam_user";
-    pub const IAM_USER_POLICY: &str = "aws_iam_user_policy";
-    pub const IAM_USER_POLICY_ATTACHMENT: &str = "aws_iam_user_policy_attachment";
-}
-
 /// Every resource type this provider can enumerate, sorted.
 pub fn supported_types() -> Vec<&'static str> {
     let mut all: Vec<&str> = ec2::all_types()

@@ -155,3 +155,26 @@ fn execute<'a>(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::aws::iam::{planned, revert_case};
+
+    #[test]
+    fn the_recorded_status_put_back() {
+        let case = revert_case(
+            ACCESS_KEY,
+            vec![
+                ("id", "AKIA1".into()),
+                ("user", "bob".into()),
+                ("status", "Inactive".into()),
+            ],
+            vec![("status", "Inactive".into(), "Active".into())],
+        );
+        assert_eq!(
+            planned(plan_status, &case),
+            ["UpdateAccessKey AKIA1 status=Inactive user_name=bob"]
+        );
+    }
+}

@@ -363,3 +363,49 @@ fn execute<'a>(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::aws::iam::{planned, revert_case};
+
+    #[test]
+    fn members_put_back_exactly() {
+        let case = revert_case(
+            GROUP_MEMBERSHIP,
+            vec![
+                ("group", "admins".into()),
+                ("users", vec!["alice", "bob"].into()),
+            ],
+            vec![(
+                "users",
+                vec!["alice", "bob"].into(),
+                vec!["alice", "mallory"].into(),
+            )],
+        );
+        assert_eq!(
+            planned(plan_members, &case),
+            [
+                "AddUserToGroup admins user_name=bob",
+                "RemoveUserFromGroup admins user_name=mallory"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_inline_policy_put_back_from_the_state() {
+        let case = revert_case(
+            GROUP_POLICY,
+            vec![
+                ("group", "devs".into()),
+                ("name", "read".into()),
+                ("policy", "{}".into()),
+            ],
+            vec![("policy", "{}".into(), "{\"a\":1}".into())],
+        );
+        assert_eq!(
+            planned(plan_document, &case),
+            ["PutGroupPolicy devs policy_document={} policy_name=read"]
+        );
+    }
+}

@@ -50,11 +50,22 @@ fn list(cx: &Cx) -> Listed<'_> {
                     .send()
                     .await
                     .map(|out| {
-                        out.instance_profile()
-                            .map(|p| p.tags().to_vec())
-                            .unwrap_or_default()
+                        Some(
+                            out.instance_profile()
+                                .map(|p| p.tags().to_vec())
+                                .unwrap_or_default(),
+                        )
                     })
-                    .map_err(|e| failure_reason(&e))
+                    .or_else(|e| {
+                        // Deleted since the listing: gone, not a failure.
+                        if e.as_service_error()
+                            .is_some_and(|s| s.is_no_such_entity_exception())
+                        {
+                            Ok(None)
+                        } else {
+                            Err(failure_reason(&e))
+                        }
+                    })
             })
             .await;
         let mut found = Found::default();
@@ -70,12 +81,13 @@ fn list(cx: &Cx) -> Listed<'_> {
                 continue;
             }
             match tags.get(name) {
-                Some(Ok(tags)) => found.resources.push(global(
+                Some(Ok(Some(tags))) => found.resources.push(global(
                     INSTANCE_PROFILE,
                     name,
                     Owner::User,
                     attributes(profile, Some(tags)),
                 )),
+                Some(Ok(None)) => {}
                 answer => found.gaps.push(Cx::read_gap(
                     "GetInstanceProfile",
                     TYPES,
@@ -201,4 +213,27 @@ fn execute<'a>(
             other => Err(format!("{other}: not an operation of this unit")),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::aws::iam::{planned, revert_case};
+
+    #[test]
+    fn the_other_role_out_then_the_recorded_one_in() {
+        let case = revert_case(
+            INSTANCE_PROFILE,
+            vec![("name", "app".into()), ("role", "app".into())],
+            vec![("role", "app".into(), "admin".into())],
+        );
+        assert_eq!(
+            planned(plan_role, &case),
+            [
+                "RemoveRoleFromInstanceProfile app role_name=admin",
+                "AddRoleToInstanceProfile app role_name=app"
+            ]
+        );
+        assert!(REVERTS[0].disruptive);
+    }
 }

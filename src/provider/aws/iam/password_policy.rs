@@ -144,12 +144,10 @@ const SETTINGS: &[&str] = &[
 fn plan_policy(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
     let mut call = UnitCall::new("iam", "UpdateAccountPasswordPolicy", ID);
     for name in SETTINGS {
-        match input.recorded.attributes.get(*name) {
-            Some(v @ (Value::Bool(_) | Value::Number(_))) => {
-                call = call.arg(name, Arg::Value(v.clone()));
-            }
-            // 0 or unset: AWS's default (no expiry, no reuse rule).
-            _ => {}
+        // Unset: AWS's default (no expiry, no reuse rule).
+        if let Some(v @ (Value::Bool(_) | Value::Number(_))) = input.recorded.attributes.get(*name)
+        {
+            call = call.arg(name, Arg::Value(v.clone()));
         }
     }
     Ok(vec![call])
@@ -186,4 +184,31 @@ fn execute<'a>(
             .map(|_| ())
             .map_err(call_error)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::aws::iam::{planned, revert_case};
+
+    #[test]
+    fn the_whole_recorded_policy_put_back() {
+        let case = revert_case(
+            PASSWORD_POLICY,
+            vec![
+                ("id", ID.into()),
+                ("minimum_password_length", 14.into()),
+                ("require_symbols", true.into()),
+                ("max_password_age", 90.into()),
+                ("expire_passwords", true.into()),
+            ],
+            vec![("minimum_password_length", 14.into(), 8.into())],
+        );
+        assert_eq!(
+            planned(plan_policy, &case),
+            [format!(
+                "UpdateAccountPasswordPolicy {ID} max_password_age=90 minimum_password_length=14 require_symbols=true"
+            )]
+        );
+    }
 }

@@ -194,7 +194,11 @@ fn plan_entities(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
     let mut calls = Vec::new();
     for (attribute, entity, parameter) in KINDS {
         let recorded = super::names(input.recorded.attributes.get(*attribute));
-        let observed = super::names(super::observed_value(input, attribute));
+        // Unknown (not in the finding): left as it is.
+        let Some(observed) = super::observed_value(input, attribute) else {
+            continue;
+        };
+        let observed = super::names(Some(observed));
         for name in recorded.difference(&observed) {
             calls.push(
                 UnitCall::new("iam", &format!("Attach{entity}Policy"), &arn)
@@ -270,4 +274,35 @@ fn execute<'a>(
             other => Err(format!("{other}: not an operation of this unit")),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Value;
+    use crate::provider::aws::iam::{planned, revert_case};
+
+    #[test]
+    fn entities_put_back_exactly() {
+        let case = revert_case(
+            POLICY_ATTACHMENT,
+            vec![
+                ("policy_arn", "arn:aws:iam::1:policy/p".into()),
+                ("groups", vec!["devs"].into()),
+                ("users", Value::Null),
+                ("roles", vec!["app"].into()),
+            ],
+            vec![("groups", vec!["devs"].into(), vec!["admins", "devs"].into())],
+        );
+        let mut got = planned(plan_entities, &case);
+        got.sort();
+        // Only the changed kind's observed side is known here: the roles are left alone.
+        assert!(!got.iter().any(|c| c.contains("Role")), "{got:?}");
+        assert!(
+            got.contains(
+                &"DetachGroupPolicy arn:aws:iam::1:policy/p group_name=admins".to_string()
+            )
+        );
+        assert!(!got.iter().any(|c| c.contains("devs")), "{got:?}");
+    }
 }
