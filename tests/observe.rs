@@ -871,9 +871,20 @@ async fn observes_moto_as_the_provider_records_state() {
     // And one listing per EC2 unit (one page each here; security groups list their rules
     // too), nothing else.
     assert_eq!(obs.api_calls.get("ec2:DescribeNetworkAcls"), Some(&1));
+    for op in [
+        "ec2:DescribeRouteTables",
+        "ec2:DescribeEgressOnlyInternetGateways",
+        // NAT gateways and EIPs are one unit with two listings: the gateways once, for
+        // themselves and for telling their address associations apart.
+        "ec2:DescribeNatGateways",
+        "ec2:DescribeAddresses",
+    ] {
+        assert_eq!(obs.api_calls.get(op), Some(&1), "{op}: one call");
+    }
     assert_eq!(
         obs.api_calls.len(),
-        11 + driftgate::provider::aws::ec2::UNITS.len(),
+        // (+1: route tables list their own and the main associations in one page each)
+        12 + driftgate::provider::aws::ec2::UNITS.len(),
         "{:?}",
         obs.api_calls
     );

@@ -399,7 +399,13 @@ impl Registry {
                     }
                 })
                 .collect();
-            let mut identity = s.identity.join(&s.identity_separator);
+            // Alternatives (`a|b`) in words: a `|` would split the table's cell.
+            let mut identity = s
+                .identity
+                .iter()
+                .map(|p| p.replace('|', " or "))
+                .collect::<Vec<_>>()
+                .join(&s.identity_separator);
             if !s.identity_fanout.is_empty() {
                 identity.push_str(&format!(" + one of {}", s.identity_fanout.join(", ")));
             }
