@@ -1,8 +1,8 @@
 //! Network ACLs live: fixtures/live/nacl applied by real terraform against moto once for this
 //! module (a custom ACL with inline entries, one whose entries are aws_network_acl_rule
 //! resources and whose subnet comes through an aws_network_acl_association, the default ACL
-//! adopted with aws_default_network_acl as terraform-aws-modules/vpc does), and a DHCP options
-//! set.
+//! adopted with aws_default_network_acl as terraform-aws-modules/vpc does), a DHCP options set
+//! and a customer gateway.
 //!
 //! The fresh stack scans clean (taken before any test changes the cloud). Every other test
 //! makes one out-of-band change, finds exactly that one finding, puts the cloud back (through
@@ -240,7 +240,7 @@ fn a_fresh_apply_scans_clean_with_every_acl_type_checked() {
         Some(n.recorded as u64),
         "{v:#}"
     );
-    assert_eq!(n.recorded, 11, "the fixture's resources");
+    assert_eq!(n.recorded, 12, "the fixture's resources");
 }
 
 #[test]
@@ -386,7 +386,8 @@ fn dg(n: &Nacl, args: &[&str]) -> Output {
 }
 
 #[test]
-fn tag_edits_on_every_acl_and_dhcp_options_are_found_and_reverted_through_plan_and_apply() {
+fn tag_edits_on_every_acl_dhcp_options_and_customer_gateway_are_found_and_reverted_through_plan_and_apply()
+ {
     let Some(n) = nacl() else { return };
     let _turn = turn();
     let acls = [
@@ -394,6 +395,7 @@ fn tag_edits_on_every_acl_and_dhcp_options_are_found_and_reverted_through_plan_a
         n.id("aws_network_acl", "separate"),
         n.id("aws_default_network_acl", "main"),
         n.id("aws_vpc_dhcp_options", "corp"),
+        n.id("aws_customer_gateway", "office"),
     ];
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
@@ -413,6 +415,7 @@ fn tag_edits_on_every_acl_and_dhcp_options_are_found_and_reverted_through_plan_a
     assert_eq!(
         findings(&v),
         vec![
+            "changed aws_customer_gateway.office",
             "changed aws_default_network_acl.main",
             "changed aws_network_acl.inline",
             "changed aws_network_acl.separate",
