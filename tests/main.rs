@@ -23,6 +23,7 @@ mod nacl;
 mod notify;
 mod observe;
 mod plan;
+mod routing;
 mod scenarios;
 mod secrets;
 mod state_s3;
