@@ -1,0 +1,66 @@
+//! `aws_ebs_encryption_by_default`: GetEbsEncryptionByDefault, a setting of the account in each
+//! region. There is exactly one per region and it always exists, so it is never unmanaged: it
+//! is AWS's object (`Owner::Aws`) that a state may configure. The provider's id is a random
+//! unique id and its import id is the word `default`; a state's resource is matched to the
+//! region's setting through the `setting` key, `default` on both sides (see the spec).
+
+use super::{Cx, Found, Sample, Unit};
+use crate::model::{Attributes, Owner};
+
+const TYPE: &str = "aws_ebs_encryption_by_default";
+const TYPES: &[&str] = &[TYPE];
+/// The provider's import id, and the key every region's one setting is matched by.
+const SETTING: &str = "default";
+
+pub const UNIT: Unit = Unit {
+    label: "ebs encryption by default",
+    types: TYPES,
+    list,
+    samples,
+};
+
+fn list(cx: &Cx) -> super::Listed<'_> {
+    Box::pin(async move {
+        match cx.client.get_ebs_encryption_by_default().send().await {
+            Ok(out) => {
+                let mut found = Found::default();
+                found.resources.push(cx.view(
+                    TYPE,
+                    SETTING,
+                    Owner::Aws("the region's EBS encryption setting".into()),
+                    attributes(out.ebs_encryption_by_default()),
+                ));
+                found
+            }
+            Err(e) => Found::gap(crate::provider::aws::calls::gap(
+                "ec2",
+                Some(&cx.region),
+                "GetEbsEncryptionByDefault",
+                TYPES,
+                crate::provider::aws::calls::failure_reason(&e),
+            )),
+        }
+    })
+}
+
+/// The setting as the provider records it.
+pub fn attributes(enabled: Option<bool>) -> Attributes {
+    let mut a = Attributes::new();
+    a.insert("setting".into(), SETTING.into());
+    a.insert("enabled".into(), enabled.unwrap_or(false).into());
+    a
+}
+
+fn samples() -> Vec<Sample> {
+    vec![Sample {
+        resource: super::view(
+            TYPE,
+            SETTING,
+            true,
+            "us-east-1",
+            Owner::Aws("the region's EBS encryption setting".into()),
+            attributes(Some(true)),
+        ),
+        import_id: SETTING.into(),
+    }]
+}
