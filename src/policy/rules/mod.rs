@@ -9,6 +9,7 @@ use crate::model::{Change, Drift, Severity};
 
 pub mod attribute_changed;
 pub mod description_changed;
+pub mod ebs_encryption_by_default_off;
 pub mod iam_attachment_changed;
 pub mod iam_policy_changed;
 pub mod iam_policy_wildcard;
@@ -86,6 +87,7 @@ pub static CATALOGUE: &[&Rule] = &[
     &iam_policy_wildcard::RULE,
     &iam_principal_added::RULE,
     &ingress_open_world::RULE,
+    &ebs_encryption_by_default_off::RULE,
     &iam_policy_changed::RULE,
     &iam_attachment_changed::RULE,
     &iam_unmanaged::RULE,
