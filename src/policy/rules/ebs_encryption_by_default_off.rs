@@ -1,7 +1,7 @@
 //! EBS encryption by default turned off in a region.
 
 use super::{Rule, Subject};
-use crate::model::{Severity, Value};
+use crate::model::Severity;
 
 pub const RULE: Rule = Rule {
     id: "ebs_encryption_by_default_off",
@@ -36,6 +36,7 @@ c.before.as_bool() == Some(true) && c.after.as_bool() == Some(false)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Value;
     use crate::policy::rules::testkit::*;
 
     const TYPE: &str = "aws_ebs_encryption_by_default";
