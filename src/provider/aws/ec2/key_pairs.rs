@@ -17,6 +17,9 @@ pub const UNIT: Unit = Unit {
     types: TYPES,
     list,
     samples,
+    reverts: &[],
+    operations: &[],
+    execute: super::executes_nothing,
 };
 
 fn list(cx: &Cx) -> super::Listed<'_> {
