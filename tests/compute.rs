@@ -19,7 +19,7 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use aws_sdk_ec2::types::{InstanceType, RequestLaunchTemplateData, Tag};
+use aws_sdk_ec2::types::{InstanceType, RequestLaunchTemplateData, Tag, VolumeType};
 use serde_json::Value as Json;
 
 use crate::support::fixture;
@@ -120,7 +120,7 @@ fn one_change_per_type_is_found_alone_and_tags_are_reverted() {
     let stray = rt.block_on(async {
         let sdk = stack.moto.sdk_config().await;
         let ec2 = aws_sdk_ec2::Client::new(&sdk);
-        for id in [&volume, &key_pair, &snapshot, &image] {
+        for id in [&key_pair, &snapshot, &image] {
             ec2.create_tags()
                 .resources(id)
                 .tags(tag("team", "edge"))
@@ -128,6 +128,12 @@ fn one_change_per_type_is_found_alone_and_tags_are_reverted() {
                 .await
                 .unwrap_or_else(|e| panic!("tag {id}: {e:?}"));
         }
+        ec2.modify_volume()
+            .volume_id(&volume)
+            .volume_type(VolumeType::Gp2)
+            .send()
+            .await
+            .unwrap();
         ec2.detach_volume()
             .volume_id(&volume)
             .instance_id(&instance)
@@ -145,7 +151,10 @@ fn one_change_per_type_is_found_alone_and_tags_are_reverted() {
             .send()
             .await
             .unwrap();
-        ec2.disable_ebs_encryption_by_default().send().await.unwrap();
+        ec2.disable_ebs_encryption_by_default()
+            .send()
+            .await
+            .unwrap();
         ec2.create_volume()
             .availability_zone("us-east-1a")
             .size(4)
@@ -180,11 +189,19 @@ fn one_change_per_type_is_found_alone_and_tags_are_reverted() {
             .unwrap_or_else(|| panic!("no finding for {address}"))
             .clone()
     };
-    // Each change is its own attribute: tags where tagged, the new version, the setting.
+    // Each change is its own attribute: tags where tagged, the volume's type, the new
+    // version, the setting.
+    let volume_change = finding("aws_ebs_volume.data");
+    let paths: Vec<&str> = volume_change["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|ch| ch["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&"type"), "{volume_change:#}");
     for address in [
         "aws_ami.from_snapshot",
         "aws_ebs_snapshot.data",
-        "aws_ebs_volume.data",
         "aws_key_pair.deploy",
     ] {
         let f = finding(address);
@@ -208,11 +225,30 @@ fn one_change_per_type_is_found_alone_and_tags_are_reverted() {
     assert_eq!(off["severity"], "high", "{off:#}");
     assert_eq!(off["rule"], "ebs_encryption_by_default_off", "{off:#}");
 
-    // The tag changes are put back through a plan and its apply; the rest stays, left to
-    // terraform (a new attachment, a launch template version, the region setting).
+    // The tag changes, the volume's type (ModifyVolume) and the setting
+    // (EnableEbsEncryptionByDefault) are put back through a plan and its apply; the rest stays,
+    // left to terraform (a new attachment, a launch template version) or to a person (the
+    // unmanaged volume).
     let (o, token) = stack.plan("alice", "p.json", &["--format", "json"]);
     assert_eq!(code(&o), 2, "{}", text(&o.stderr));
     let v: Json = serde_json::from_slice(&o.stdout).unwrap();
+    let mut apis: Vec<String> = v["plan"]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["calls"].as_array().unwrap().iter())
+        .map(|c| c["api"].as_str().unwrap().to_string())
+        .collect();
+    apis.sort();
+    apis.dedup();
+    for want in [
+        "ec2:CreateTags",
+        "ec2:DeleteTags",
+        "ec2:ModifyVolume",
+        "ec2:EnableEbsEncryptionByDefault",
+    ] {
+        assert!(apis.iter().any(|a| a == want), "{want} not in {apis:?}");
+    }
     let token = if token.is_empty() {
         v["token"].as_str().unwrap().to_string()
     } else {
@@ -222,8 +258,7 @@ fn one_change_per_type_is_found_alone_and_tags_are_reverted() {
     assert_eq!(code(&o), 0, "{}\n{}", text(&o.stdout), text(&o.stderr));
     let (_, after) = stack.scan_json("alice");
     let mut left = vec![
-        "changed aws_ebs_encryption_by_default.on".to_string(),
-        "changed aws_launch_template.app".into(),
+        "changed aws_launch_template.app".to_string(),
         "missing aws_volume_attachment.data".into(),
         format!("unmanaged {stray}"),
     ];

@@ -1119,7 +1119,11 @@ async fn reads_only_the_named_objects_by_id() {
     .map(|(t, id)| (t.to_string(), id.to_string()))
     .collect();
     assert_eq!(seen, want, "exactly the named objects that exist");
-    assert!(!seen.iter().any(|(_, id)| *id == other_vpc || *id == other_sg));
+    assert!(
+        !seen
+            .iter()
+            .any(|(_, id)| *id == other_vpc || *id == other_sg)
+    );
     // One batched call per API (the group listing adds the default groups for rule
     // ownership), and the DNS flags of the one VPC read.
     let calls: BTreeMap<&str, u64> = obs

@@ -10,5 +10,9 @@ resource "aws_ebs_encryption_by_default" {
   identity = ["setting"]
 
   attribute "setting" { default = "default" }
-  attribute "enabled" { default = true }
+  # Put back by EnableEbsEncryptionByDefault / DisableEbsEncryptionByDefault.
+  attribute "enabled" {
+    default = true
+    revert  = "ebs_encryption_by_default"
+  }
 }

@@ -28,9 +28,8 @@ aws_ebs_encryption_by_default.on  ~ enabled
 fn applies(s: &Subject<'_>) -> bool {
     s.resource_type() == "aws_ebs_encryption_by_default"
         && s.attribute() == Some("enabled")
-        && s.change().is_some_and(|c| {
-c.before.as_bool() == Some(true) && c.after.as_bool() == Some(false)
-        })
+        && s.change()
+            .is_some_and(|c| c.before.as_bool() == Some(true) && c.after.as_bool() == Some(false))
 }
 
 #[cfg(test)]

@@ -4,7 +4,10 @@
 //! unique id and its import id is the word `default`; a state's resource is matched to the
 //! region's setting through the `setting` key, `default` on both sides (see the spec).
 
-use super::{Cx, Found, Sample, Unit};
+use aws_sdk_ec2::Client;
+
+use super::{Args, Cx, Executed, Found, Sample, Unit, call_error};
+use crate::model::plan::{RevertInput, UnitCall, UnitRevert};
 use crate::model::{Attributes, Owner};
 
 const TYPE: &str = "aws_ebs_encryption_by_default";
@@ -17,10 +20,54 @@ pub const UNIT: Unit = Unit {
     types: TYPES,
     list,
     samples,
-    reverts: &[],
-    operations: &[],
-    execute: super::executes_nothing,
+    reverts: REVERTS,
+    operations: &[ENABLE, DISABLE],
+    execute,
 };
+
+const ENABLE: &str = "EnableEbsEncryptionByDefault";
+const DISABLE: &str = "DisableEbsEncryptionByDefault";
+
+const REVERTS: &[UnitRevert] = &[UnitRevert {
+    name: "ebs_encryption_by_default",
+    types: TYPES,
+    plan: plan_setting,
+    disruptive: false,
+}];
+
+/// Turns the region's setting back to its recorded value (the call is made in the region the
+/// setting was observed in).
+fn plan_setting(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
+    let Some(change) = input.changes.first() else {
+        return Ok(Vec::new());
+    };
+    let operation = match change.before.as_bool() {
+        Some(true) => ENABLE,
+        Some(false) => DISABLE,
+        None => return Err("no recorded `enabled` to put back".into()),
+    };
+    Ok(vec![UnitCall::new("ec2", operation, &input.drift.id)])
+}
+
+fn execute<'a>(client: &'a Client, call: &'a UnitCall, _: &'a Args) -> Executed<'a> {
+    Box::pin(async move {
+        match call.operation.as_str() {
+            ENABLE => client
+                .enable_ebs_encryption_by_default()
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(call_error),
+            DISABLE => client
+                .disable_ebs_encryption_by_default()
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(call_error),
+            other => Err(format!("{other}: not an operation of this unit")),
+        }
+    })
+}
 
 fn list(cx: &Cx) -> super::Listed<'_> {
     Box::pin(async move {

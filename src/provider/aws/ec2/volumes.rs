@@ -12,10 +12,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aws_sdk_ec2::types::{Filter, Volume, VolumeAttachment};
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::types::{Filter, Volume, VolumeAttachment, VolumeType};
 
-use super::{Cx, Found, Listed, PAGE, Sample, Unit, arn, tag_map};
-use crate::model::{Attributes, Owner};
+use super::{
+    Args, Cx, Executed, Found, Listed, PAGE, Sample, Unit, arn, call_error, tag_map, text_arg,
+};
+use crate::model::plan::{Arg, RevertInput, UnitCall, UnitRevert};
+use crate::model::{Attributes, Owner, Value};
 
 const VOLUME: &str = "aws_ebs_volume";
 const ATTACHMENT: &str = "aws_volume_attachment";
@@ -28,10 +32,78 @@ pub const UNIT: Unit = Unit {
     types: TYPES,
     list,
     samples,
-    reverts: &[],
-    operations: &[],
-    execute: super::executes_nothing,
+    reverts: REVERTS,
+    operations: &["ModifyVolume"],
+    execute,
 };
+
+const REVERTS: &[UnitRevert] = &[UnitRevert {
+    name: "modify_volume",
+    types: &[VOLUME],
+    plan: plan_modify_volume,
+    disruptive: false,
+}];
+
+/// The ModifyVolume parameter each attribute is put back through.
+const MODIFIABLE: &[(&str, &str)] = &[
+    ("type", "volume_type"),
+    ("iops", "iops"),
+    ("throughput", "throughput"),
+    ("multi_attach_enabled", "multi_attach_enabled"),
+];
+
+/// One ModifyVolume (online: the volume stays attached and in use) that sets every changed
+/// attribute back to its recorded value. The size is not among them: a volume only grows.
+fn plan_modify_volume(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
+    let mut call = UnitCall::new("ec2", "ModifyVolume", &input.drift.id)
+        .arg("volume_id", Arg::text(input.drift.id.clone()));
+    for change in input.changes {
+        let attribute = change.path.attribute().unwrap_or_default();
+        let Some((_, parameter)) = MODIFIABLE.iter().find(|(a, _)| *a == attribute) else {
+            return Err(format!("ModifyVolume does not set `{attribute}`"));
+        };
+        if change.before.is_null() {
+            return Err(format!("no recorded `{attribute}` to put back"));
+        }
+        // No IOPS or throughput recorded (0): the type it goes back to sets them.
+        if matches!(attribute, "iops" | "throughput") && change.before.as_f64() == Some(0.0) {
+            continue;
+        }
+        call = call.arg(parameter, input.recorded_arg(attribute));
+    }
+    if call.args.len() == 1 {
+        return Err("nothing ModifyVolume can put back".into());
+    }
+    Ok(vec![call])
+}
+
+fn execute<'a>(client: &'a Client, call: &'a UnitCall, args: &'a Args) -> Executed<'a> {
+    Box::pin(async move {
+        match call.operation.as_str() {
+            "ModifyVolume" => {
+                let number = |name: &str| args.get(name).and_then(Value::as_f64).map(|n| n as i32);
+                client
+                    .modify_volume()
+                    .volume_id(text_arg(args, "volume_id")?)
+                    .set_volume_type(
+                        args.get("volume_type")
+                            .and_then(Value::scalar_text)
+                            .map(|t| VolumeType::from(t.as_str())),
+                    )
+                    .set_iops(number("iops"))
+                    .set_throughput(number("throughput"))
+                    .set_multi_attach_enabled(
+                        args.get("multi_attach_enabled").and_then(Value::as_bool),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(call_error)
+            }
+            other => Err(format!("{other}: not an operation of this unit")),
+        }
+    })
+}
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
@@ -203,7 +275,7 @@ fn crc32(bytes: &[u8]) -> u32 {
 }
 
 fn samples() -> Vec<Sample> {
-    use aws_sdk_ec2::types::{Tag, VolumeAttachmentState, VolumeType};
+    use aws_sdk_ec2::types::{Tag, VolumeAttachmentState};
     let region = "us-east-1";
     let attachment = VolumeAttachment::builder()
         .device("/dev/sdf")
