@@ -841,13 +841,20 @@ async fn observes_moto_as_the_provider_records_state() {
         "ec2:DescribeSubnets",
         "ec2:DescribeSecurityGroups",
         "ec2:DescribeSecurityGroupRules",
-        "ec2:DescribeInstances",
         "ec2:DescribeInternetGateways",
         "iam:GetAccountAuthorizationDetails",
         "iam:ListRoles",
     ] {
         assert_eq!(obs.api_calls.get(op), Some(&1), "{op}: one page");
     }
+    // The instances' listing, and one batch read by the EBS volume unit: the root device names
+    // of the instances that have a volume attached that is not deleted with them (moto reports
+    // no `DeleteOnTermination`, so here every instance with a volume).
+    assert_eq!(
+        obs.api_calls.get("ec2:DescribeInstances"),
+        Some(&2),
+        "ec2:DescribeInstances: one page and one batch"
+    );
     assert_eq!(
         obs.api_calls.get("iam:ListPolicyTags"),
         Some(&1),
@@ -954,13 +961,14 @@ async fn a_closed_port_is_gaps_not_a_panic() {
         Some(&1)
     );
     let events = events.lock().unwrap();
-    // One task per EC2 unit (vpcs, subnets, security groups, instances, internet gateways)
-    // and IAM's; each ends once.
+    // One task per EC2 unit (vpcs, subnets, security groups, instances, internet gateways,
+    // ...) and IAM's; each ends once.
+    let tasks = driftgate::provider::aws::ec2::UNITS.len() + 1;
     assert!(
-        matches!(events[0], ProgressEvent::Planned { tasks: 6 }),
+        matches!(events[0], ProgressEvent::Planned { tasks: t } if t == tasks),
         "{events:?}"
     );
-    assert_eq!(events.len(), 7);
+    assert_eq!(events.len(), tasks + 1);
 }
 
 /// Pacing to AWS's documented bucket for `DescribeVpcAttribute` (100 calls at once, then 20 a
