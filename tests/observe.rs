@@ -842,6 +842,12 @@ async fn observes_moto_as_the_provider_records_state() {
         "ec2:DescribeSecurityGroups",
         "ec2:DescribeSecurityGroupRules",
         "ec2:DescribeInternetGateways",
+        "ec2:DescribeVolumes",
+        "ec2:DescribeKeyPairs",
+        "ec2:DescribeLaunchTemplates",
+        "ec2:DescribeImages",
+        "ec2:DescribeSnapshots",
+        "ec2:GetEbsEncryptionByDefault",
         "iam:GetAccountAuthorizationDetails",
         "iam:ListRoles",
     ] {
@@ -860,7 +866,7 @@ async fn observes_moto_as_the_provider_records_state() {
         Some(&1),
         "one per customer policy"
     );
-    assert_eq!(obs.api_calls.len(), 10, "{:?}", obs.api_calls);
+    assert_eq!(obs.api_calls.len(), 16, "{:?}", obs.api_calls);
 
     // Asking for one type calls only what feeds it.
     let (progress, _) = recorder();

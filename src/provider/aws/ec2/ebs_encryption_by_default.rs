@@ -114,3 +114,49 @@ fn samples() -> Vec<Sample> {
         import_id: SETTING.into(),
     }]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{
+        Address, Change, Drift, DriftKind, Path, RecordedResource, StateSource, Value,
+    };
+
+    fn plan(before: bool) -> Vec<UnitCall> {
+        let change = Change::new(
+            Path::root("enabled"),
+            Value::Bool(before),
+            Value::Bool(!before),
+        );
+        let drift = Drift {
+            kind: DriftKind::Changed,
+            resource_type: TYPE.into(),
+            id: SETTING.into(),
+            address: Some(Address::managed(TYPE, "on")),
+            state: None,
+            region: Some("eu-west-1".into()),
+            changes: vec![change.clone()],
+            observed: None,
+        };
+        let recorded = RecordedResource {
+            address: Address::managed(TYPE, "on"),
+            resource_type: TYPE.into(),
+            provider: "provider[\"registry.terraform.io/hashicorp/aws\"]".into(),
+            state: StateSource("terraform.tfstate".into()),
+            schema_version: 0,
+            attributes: [("enabled".to_string(), Value::Bool(before))].into(),
+        };
+        plan_setting(&RevertInput {
+            drift: &drift,
+            recorded: &recorded,
+            changes: &[&change],
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn the_recorded_setting_is_put_back() {
+        assert_eq!(plan(true), vec![UnitCall::new("ec2", ENABLE, "default")]);
+        assert_eq!(plan(false), vec![UnitCall::new("ec2", DISABLE, "default")]);
+    }
+}

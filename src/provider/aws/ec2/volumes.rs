@@ -390,3 +390,72 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod revert_tests {
+    use super::*;
+    use crate::model::{
+        Address, Change, Drift, DriftKind, Path, RecordedResource, StateSource, Value,
+    };
+
+    fn plan(changes: &[(&str, Value, Value)]) -> Result<Vec<UnitCall>, String> {
+        let changes: Vec<Change> = changes
+            .iter()
+            .map(|(a, before, after)| Change::new(Path::root(*a), before.clone(), after.clone()))
+            .collect();
+        let drift = Drift {
+            kind: DriftKind::Changed,
+            resource_type: VOLUME.into(),
+            id: "vol-1".into(),
+            address: Some(Address::managed(VOLUME, "data")),
+            state: None,
+            region: Some("us-east-1".into()),
+            changes: changes.clone(),
+            observed: None,
+        };
+        let recorded = RecordedResource {
+            address: Address::managed(VOLUME, "data"),
+            resource_type: VOLUME.into(),
+            provider: "provider[\"registry.terraform.io/hashicorp/aws\"]".into(),
+            state: StateSource("terraform.tfstate".into()),
+            schema_version: 0,
+            attributes: changes
+                .iter()
+                .map(|c| (c.path.attribute().unwrap().to_string(), c.before.clone()))
+                .collect(),
+        };
+        let refs: Vec<&Change> = changes.iter().collect();
+        plan_modify_volume(&RevertInput {
+            drift: &drift,
+            recorded: &recorded,
+            changes: &refs,
+        })
+    }
+
+    #[test]
+    fn one_modify_volume_puts_every_changed_attribute_back() {
+        let calls = plan(&[
+            ("type", Value::str("gp3"), Value::str("gp2")),
+            ("iops", Value::from(3000), Value::from(100)),
+        ])
+        .unwrap();
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].operation, "ModifyVolume");
+        assert_eq!(calls[0].target, "vol-1");
+        assert_eq!(calls[0].args["volume_type"], Arg::text("gp3"));
+        assert_eq!(calls[0].args["iops"], Arg::Value(Value::from(3000)));
+        assert_eq!(calls[0].args["volume_id"], Arg::text("vol-1"));
+    }
+
+    #[test]
+    fn no_recorded_iops_is_left_to_the_type_and_size_is_never_modified() {
+        let calls = plan(&[
+            ("type", Value::str("gp2"), Value::str("io1")),
+            ("iops", Value::from(0), Value::from(3000)),
+        ])
+        .unwrap();
+        assert!(!calls[0].args.contains_key("iops"), "{calls:?}");
+        assert!(plan(&[("iops", Value::from(0), Value::from(3000))]).is_err());
+        assert!(plan(&[("size", Value::from(8), Value::from(16))]).is_err());
+    }
+}
