@@ -9,6 +9,7 @@ mod attacks_trust;
 mod audit;
 mod build;
 mod cli;
+mod compute;
 mod corpora;
 mod docs;
 mod effects;

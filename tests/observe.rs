@@ -847,13 +847,26 @@ async fn observes_moto_as_the_provider_records_state() {
         "ec2:DescribeSubnets",
         "ec2:DescribeSecurityGroups",
         "ec2:DescribeSecurityGroupRules",
-        "ec2:DescribeInstances",
         "ec2:DescribeInternetGateways",
+        "ec2:DescribeVolumes",
+        "ec2:DescribeKeyPairs",
+        "ec2:DescribeLaunchTemplates",
+        "ec2:DescribeImages",
+        "ec2:DescribeSnapshots",
+        "ec2:GetEbsEncryptionByDefault",
         "iam:GetAccountAuthorizationDetails",
         "iam:ListRoles",
     ] {
         assert_eq!(obs.api_calls.get(op), Some(&1), "{op}: one page");
     }
+    // The instances' listing, and one batch read by the EBS volume unit: the root device names
+    // of the instances that have a volume attached that is not deleted with them (moto reports
+    // no `DeleteOnTermination`, so here every instance with a volume).
+    assert_eq!(
+        obs.api_calls.get("ec2:DescribeInstances"),
+        Some(&2),
+        "ec2:DescribeInstances: one page and one batch"
+    );
     assert_eq!(
         obs.api_calls.get("iam:ListPolicyTags"),
         Some(&1),

@@ -10,6 +10,7 @@ use crate::model::{Change, Drift, Severity};
 pub mod attribute_changed;
 pub mod description_changed;
 pub mod iam_access_key_activated;
+pub mod ebs_encryption_by_default_off;
 pub mod iam_attachment_changed;
 pub mod iam_group_privileged;
 pub mod iam_instance_profile_role_changed;
@@ -99,6 +100,7 @@ pub static CATALOGUE: &[&Rule] = &[
     &ingress_open_world::RULE,
     &subnet_route_table_changed::RULE,
     &nacl_allow_world::RULE,
+    &ebs_encryption_by_default_off::RULE,
     &iam_policy_changed::RULE,
     &iam_attachment_changed::RULE,
     &iam_instance_profile_role_changed::RULE,
