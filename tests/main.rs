@@ -16,6 +16,7 @@ mod formats;
 mod history;
 mod integrity;
 mod layers;
+mod lengths;
 mod live;
 mod merge;
 mod messages;
