@@ -35,7 +35,6 @@ const LONG: &[(&str, &str, &str)] = &[
     ("plan/aws.rs", "revert", "to split"),
     ("plan/edit.rs", "set", "to split"),
     ("plan/effect.rs", "lines", "to split"),
-    ("plan/guardrail.rs", "read", "to split"),
     ("plan/import.rs", "generate", "to split"),
     ("plan/import.rs", "rule_blocks", "to split"),
     ("policy/classify.rs", "classify", "to split"),
