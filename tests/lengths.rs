@@ -38,7 +38,6 @@ const LONG: &[(&str, &str, &str)] = &[
     ("plan/import.rs", "generate", "to split"),
     ("plan/import.rs", "rule_blocks", "to split"),
     ("policy/classify.rs", "classify", "to split"),
-    ("policy/file.rs", "policy", "to split"),
     (
         "provider/aws/ec2.rs",
         "vpcs",
