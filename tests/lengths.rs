@@ -30,7 +30,6 @@ const LONG: &[(&str, &str, &str)] = &[
         "evaluate",
         "being reworked with ops and render (issue 18)",
     ),
-    ("plan/aws.rs", "revert", "to split"),
     ("plan/edit.rs", "set", "to split"),
     ("plan/effect.rs", "lines", "to split"),
     ("plan/import.rs", "generate", "to split"),
