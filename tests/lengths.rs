@@ -30,7 +30,6 @@ const LONG: &[(&str, &str, &str)] = &[
         "evaluate",
         "being reworked with ops and render (issue 18)",
     ),
-    ("plan/edit.rs", "set", "to split"),
     ("plan/effect.rs", "lines", "to split"),
     ("plan/import.rs", "generate", "to split"),
     ("plan/import.rs", "rule_blocks", "to split"),
