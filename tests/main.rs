@@ -18,6 +18,7 @@ mod history;
 mod iam_groups;
 mod integrity;
 mod layers;
+mod lengths;
 mod live;
 mod merge;
 mod messages;
