@@ -10,17 +10,25 @@ use crate::model::{Change, Drift, Severity};
 pub mod attribute_changed;
 pub mod description_changed;
 pub mod ebs_encryption_by_default_off;
+pub mod iam_access_key_activated;
 pub mod iam_attachment_changed;
+pub mod iam_group_privileged;
+pub mod iam_instance_profile_role_changed;
+pub mod iam_password_policy_weakened;
 pub mod iam_policy_changed;
 pub mod iam_policy_wildcard;
 pub mod iam_principal_added;
 pub mod iam_unmanaged;
 pub mod ingress_open_world;
 pub mod ingress_open_world_admin;
+pub mod nacl_allow_world;
+pub mod nacl_allow_world_admin;
 pub mod network_exposure_changed;
 pub mod resource_missing;
 pub mod resource_unmanaged;
+pub mod route_to_internet_added;
 pub mod sizing_changed;
+pub mod subnet_route_table_changed;
 pub mod tags_changed;
 
 /// What a rule looks at.
@@ -84,12 +92,20 @@ pub struct Rule {
 /// Every built-in rule, most severe first (the order of `driftgate rules` and of ties).
 pub static CATALOGUE: &[&Rule] = &[
     &ingress_open_world_admin::RULE,
+    &nacl_allow_world_admin::RULE,
     &iam_policy_wildcard::RULE,
     &iam_principal_added::RULE,
+    &route_to_internet_added::RULE,
+    &iam_group_privileged::RULE,
     &ingress_open_world::RULE,
     &ebs_encryption_by_default_off::RULE,
+    &subnet_route_table_changed::RULE,
+    &nacl_allow_world::RULE,
     &iam_policy_changed::RULE,
     &iam_attachment_changed::RULE,
+    &iam_instance_profile_role_changed::RULE,
+    &iam_access_key_activated::RULE,
+    &iam_password_policy_weakened::RULE,
     &iam_unmanaged::RULE,
     &resource_missing::RULE,
     &network_exposure_changed::RULE,

@@ -17,10 +17,7 @@
 //!
 //! A type that gains a spec and no sample here fails the first check: add its SDK object below.
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use aws_sdk_iam::primitives::DateTime;
-use aws_sdk_iam::types as iamt;
+use std::collections::BTreeMap;
 
 use crate::diff::identity;
 use crate::model::{
@@ -29,105 +26,16 @@ use crate::model::{
 };
 use crate::normalize::Side;
 use crate::plan::aws::{Context, revert};
-use crate::provider::aws::{Found, ec2, iam, supported_types, types};
+use crate::provider::aws::{Found, ec2, iam, supported_types};
 use crate::spec::{Registry, ResourceSpec};
 
 const REGION: &str = "us-east-1";
-const OWNER: &str = "111122223333";
-
-fn iam_tag() -> iamt::Tag {
-    iamt::Tag::builder()
-        .key("team")
-        .value("core")
-        .build()
-        .unwrap()
-}
 
 /// Every object the observer emits for SDK objects with every field it may read set, by type.
 fn observed_samples() -> BTreeMap<String, Vec<Attributes>> {
-    let wanted: BTreeSet<String> = supported_types().into_iter().map(String::from).collect();
     let mut found = Found::default();
 
-    // IAM: roles and users through their emitters (inline policies and attachments with
-    // them); customer managed policies through their convert function (their emitter reads
-    // tags through a client).
-    let boundary = || {
-        iamt::AttachedPermissionsBoundary::builder()
-            .permissions_boundary_arn(format!("arn:aws:iam::{OWNER}:policy/boundary"))
-            .build()
-    };
-    let inline = || {
-        iamt::PolicyDetail::builder()
-            .policy_name("inline")
-            .policy_document("%7B%22Version%22%3A%222012-10-17%22%7D")
-            .build()
-    };
-    let attached = || {
-        iamt::AttachedPolicy::builder()
-            .policy_arn(format!("arn:aws:iam::{OWNER}:policy/app"))
-            .build()
-    };
-    let role = iamt::RoleDetail::builder()
-        .role_name("app")
-        .path("/service/")
-        .arn(format!("arn:aws:iam::{OWNER}:role/service/app"))
-        .role_id("AROA1")
-        .create_date(DateTime::from_secs(1_800_000_000))
-        .assume_role_policy_document("%7B%22Version%22%3A%222012-10-17%22%7D")
-        .permissions_boundary(boundary())
-        .tags(iam_tag())
-        .role_policy_list(inline())
-        .attached_managed_policies(attached())
-        .build();
-    let listed: BTreeMap<String, iamt::Role> = [(
-        "app".to_string(),
-        iamt::Role::builder()
-            .role_name("app")
-            .path("/service/")
-            .role_id("AROA1")
-            .arn(format!("arn:aws:iam::{OWNER}:role/service/app"))
-            .create_date(DateTime::from_secs(1_800_000_000))
-            .description("the app")
-            .max_session_duration(7200)
-            .build()
-            .unwrap(),
-    )]
-    .into();
-    iam::emit_roles(&[role], Some(&listed), &wanted, &mut found);
-    let user = iamt::UserDetail::builder()
-        .user_name("alice")
-        .path("/people/")
-        .arn(format!("arn:aws:iam::{OWNER}:user/people/alice"))
-        .user_id("AIDA1")
-        .permissions_boundary(boundary())
-        .tags(iam_tag())
-        .user_policy_list(inline())
-        .attached_managed_policies(attached())
-        .build();
-    iam::emit_users(&[user], &wanted, &mut found);
-    let policy = iamt::ManagedPolicyDetail::builder()
-        .arn(format!("arn:aws:iam::{OWNER}:policy/app"))
-        .policy_name("app")
-        .policy_id("ANPA1")
-        .path("/")
-        .description("the app's policy")
-        .attachment_count(1)
-        .default_version_id("v2")
-        .policy_version_list(
-            iamt::PolicyVersion::builder()
-                .version_id("v2")
-                .is_default_version(true)
-                .document("%7B%22Version%22%3A%222012-10-17%22%7D")
-                .build(),
-        )
-        .build();
-    let tags = [iam_tag()];
-    found.resources.push(observed(
-        types::IAM_POLICY,
-        iam::policy_attributes(&policy, Some(&tags)),
-    ));
-
-    // EC2: units bring their own samples (their conversion over full SDK objects).
+    // Units bring their own samples (their conversion over full SDK objects).
     found
         .resources
         .extend(unit_samples().into_iter().map(|(resource, _)| resource));
@@ -140,17 +48,6 @@ fn observed_samples() -> BTreeMap<String, Vec<Attributes>> {
     out
 }
 
-fn observed(ty: &str, attributes: Attributes) -> ObservedResource {
-    ObservedResource {
-        resource_type: ty.to_string(),
-        cloud_id: String::new(),
-        primary: true,
-        region: Some(REGION.into()),
-        owner: crate::model::Owner::User,
-        attributes,
-    }
-}
-
 fn has_value(v: Option<&Value>) -> bool {
     v.is_some_and(|v| !v.is_empty_like())
 }
@@ -158,10 +55,8 @@ fn has_value(v: Option<&Value>) -> bool {
 /// The attributes a spec reads from an observed object: identity, fan-out and compared ones.
 fn read_attributes(spec: &ResourceSpec) -> Vec<&str> {
     let mut names: Vec<&str> = spec
-        .identity
-        .iter()
-        .chain(&spec.identity_fanout)
-        .map(String::as_str)
+        .identity_names()
+        .chain(spec.identity_fanout.iter().map(String::as_str))
         .chain(spec.attributes.iter().map(|a| a.name.as_str()))
         .collect();
     names.sort();
@@ -347,7 +242,9 @@ fn every_revert_names_a_mapping_that_exists_for_its_type() {
 fn unit_samples() -> Vec<(ObservedResource, String)> {
     ec2::UNITS
         .iter()
-        .flat_map(|unit| (unit.samples)())
+        .map(|unit| unit.samples)
+        .chain(iam::UNITS.iter().map(|unit| unit.samples))
+        .flat_map(|samples| samples())
         .map(|sample| (sample.resource, sample.import_id))
         .collect()
 }
@@ -356,26 +253,10 @@ fn unit_samples() -> Vec<(ObservedResource, String)> {
 /// from an observed object: a unit's sample says it; for the types not yet in units (IAM),
 /// this table. `None`: neither.
 fn documented_import_id(ty: &str, a: &Attributes) -> Option<String> {
-    if let Some((_, id)) = unit_samples()
+    unit_samples()
         .into_iter()
         .find(|(r, _)| r.resource_type == ty && &r.attributes == a)
-    {
-        return Some(id);
-    }
-    let s = |k: &str| {
-        a.get(k)
-            .and_then(Value::scalar_text)
-            .unwrap_or_else(|| panic!("{ty}: no `{k}` in the sample"))
-    };
-    Some(match ty {
-        "aws_iam_role" | "aws_iam_user" => s("name"),
-        "aws_iam_policy" => s("arn"),
-        "aws_iam_role_policy" => format!("{}:{}", s("role"), s("name")),
-        "aws_iam_user_policy" => format!("{}:{}", s("user"), s("name")),
-        "aws_iam_role_policy_attachment" => format!("{}/{}", s("role"), s("policy_arn")),
-        "aws_iam_user_policy_attachment" => format!("{}/{}", s("user"), s("policy_arn")),
-        _ => return None,
-    })
+        .map(|(_, id)| id)
 }
 
 /// Types whose unmanaged objects get an import id the provider does not accept, and why. Each
@@ -386,6 +267,14 @@ const IMPORT_ID_KNOWN_WRONG: &[(&str, &str)] = &[(
      the provider wants `sg-1_ingress_tcp_443_443_10.0.0.0/16`. Latent today: every scan \
      observes all types, so an EC2 rule's primary view (the unmanaged finding) is its \
      `aws_vpc_security_group_*_rule`, whose `sgr-` id is right",
+)];
+
+/// Types the provider has no importer for, and why that is harmless: their units' samples say
+/// so with an empty import id, and nothing else may.
+const NO_IMPORT: &[(&str, &str)] = &[(
+    "aws_main_route_table_association",
+    "AWS makes a VPC's main association with the VPC: an unrecorded one is `Owner::Aws`, never \
+     an unmanaged finding a plan would import",
 )];
 
 /// Failures of the import id and documentation check, for `registry`.
@@ -413,6 +302,16 @@ fn import_and_doc_failures(registry: &Registry, doc: &str) -> Vec<String> {
                 ));
                 break;
             };
+            let no_import = NO_IMPORT.iter().any(|(t, _)| *t == ty);
+            if documented.is_empty() != no_import {
+                failures.push(format!(
+                    "{}: an empty import id is for the types in NO_IMPORT only",
+                    spec.file
+                ));
+            }
+            if no_import {
+                continue;
+            }
             // What `plan` writes into `import { id = ... }`: the unmanaged finding's id.
             let planned = identity(spec, a, Side::Observed, None)
                 .shown
@@ -547,21 +446,22 @@ fn each_check_fails_on_a_broken_spec() {
     assert!(reports(&f, "aws/ec2/aws_vpc.hcl", "no row"), "{f:?}");
     // A new type with a spec and nothing else.
     let mut files: Vec<(&str, &str)> = crate::spec::SPEC_FILES.to_vec();
-    let new = "resource \"aws_route_table\" {\n  service = \"ec2\"\n  attribute \"vpc_id\" {}\n}\n";
-    files.push(("aws/ec2/aws_route_table.hcl", new));
+    let new =
+        "resource \"aws_vpc_endpoint\" {\n  service = \"ec2\"\n  attribute \"vpc_id\" {}\n}\n";
+    files.push(("aws/ec2/aws_vpc_endpoint.hcl", new));
     let r = Registry::from_sources(files).unwrap();
     let f = unobserved(&r);
     assert!(
         reports(
             &f,
-            "aws/ec2/aws_route_table.hcl",
-            "emits no `aws_route_table`"
+            "aws/ec2/aws_vpc_endpoint.hcl",
+            "emits no `aws_vpc_endpoint`"
         ),
         "{f:?}"
     );
     let f = import_and_doc_failures(&r, &doc);
     assert!(
-        reports(&f, "aws/ec2/aws_route_table.hcl", "no row"),
+        reports(&f, "aws/ec2/aws_vpc_endpoint.hcl", "no row"),
         "{f:?}"
     );
 }
