@@ -23,7 +23,6 @@ const LONG: &[(&str, &str, &str)] = &[
         "the command dispatch, being reworked with ops (issue 18)",
     ),
     ("iac/config/mod.rs", "load_module", "to split"),
-    ("notify/message.rs", "plan_message", "to split"),
     ("ops/approve.rs", "approve", "to split"),
     (
         "ops/scan.rs",
