@@ -19,6 +19,7 @@ mod layers;
 mod live;
 mod merge;
 mod messages;
+mod modules;
 mod notify;
 mod observe;
 mod plan;
