@@ -3,13 +3,13 @@
 
 For each size N (default 1000 3000 10000) it starts a fresh moto_server on a free loopback
 port, fills it through the AWS SDK directly (boto3: no terraform apply) with about N resources
-spread over three regions (VPCs, subnets, security groups with inline rules, instances) plus
-IAM roles and customer managed policies, then runs, --repeat times each:
+of every supported type moto can make (EC2_UNIT spread over three regions, IAM_UNIT), then
+runs, --repeat times each:
 
   - the floor: one sequential boto3 client that only pages through the batched listings
-    driftgate needs (DescribeVpcs, DescribeSubnets, DescribeSecurityGroups,
-    DescribeSecurityGroupRules, DescribeInstances per region; GetAccountAuthorizationDetails
-    and ListRoles once);
+    driftgate needs (EC2_LISTINGS and EC2_SINGLE per region; GetAccountAuthorizationDetails,
+    ListRoles and ListInstanceProfiles once; ListAccessKeys and GetLoginProfile per user, which
+    no batch API covers);
   - `driftgate scan` with an empty state over the three regions (every resource unmanaged),
     its peak memory read from the kernel (ru_maxrss of the child).
 
@@ -188,8 +188,7 @@ def fill_ec2_unit(ec2, region, u, ami):
     )["DhcpOptions"]["DhcpOptionsId"]
     ec2.associate_dhcp_options(DhcpOptionsId=dhcp, VpcId=vpc)
     ec2.create_network_interface(SubnetId=subnets[1])
-    zone = ec2.describe_subnets(SubnetIds=[subnets[0]])["Subnets"][0]["AvailabilityZone"]
-    vol = ec2.create_volume(AvailabilityZone=zone, Size=8)["VolumeId"]
+    vol = ec2.create_volume(AvailabilityZone=f"{region}a", Size=8)["VolumeId"]
     ec2.create_snapshot(VolumeId=vol)
     ec2.create_key_pair(KeyName=f"bench-{region}-{u}")
     ec2.create_launch_template(
