@@ -523,7 +523,7 @@ fn right_after_apply_every_recorded_resource_is_checked_and_clean() {
     let recorded = s.recorded.len() as u64;
     assert_eq!(r["summary"]["recorded"].as_u64(), Some(recorded), "{r:#}");
     assert_eq!(r["coverage"]["checked"].as_u64(), Some(recorded), "{r:#}");
-    assert_eq!(r["coverage"]["percent"], json!(100), "{r:#}");
+    assert_eq!(r["coverage"]["percent"].as_f64(), Some(100.0), "{r:#}");
     assert_eq!(r["coverage"]["unsupported"], json!(0), "{r:#}");
     for k in ["changed", "missing", "unmanaged", "not_checked"] {
         assert_eq!(r["summary"][k], json!(0), "{k}: {r:#}");
