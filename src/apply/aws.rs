@@ -61,26 +61,9 @@ impl Clients {
 }
 
 fn aws_error<E: ProvideErrorMetadata + std::error::Error + 'static>(api: &str, e: E) -> CallError {
-    use crate::provider::aws::calls::ConnectionFailure;
-    let message = match (e.code(), e.message()) {
-        (Some(c), Some(m)) => format!("{c}: {m}"),
-        (Some(c), None) => c.to_string(),
-        (None, Some(m)) => m.to_string(),
-        // Dispatch and construction failures carry no AWS error: the kind only, named.
-        (None, None) => match ConnectionFailure::of(&e) {
-            ConnectionFailure::Refused => {
-                "connection refused: nothing listens at the endpoint (check AWS_ENDPOINT_URL)"
-                    .to_string()
-            }
-            ConnectionFailure::NotResolved => {
-                "could not resolve the endpoint's host name (check the network and DNS)".to_string()
-            }
-            _ => "the request did not reach AWS or had no response".to_string(),
-        },
-    };
     CallError {
         api: api.to_string(),
-        message,
+        message: crate::provider::aws::calls::write_error(&e),
     }
 }
 
@@ -216,6 +199,22 @@ pub async fn run(c: &Clients, call: &Call, resolve: Resolve<'_>) -> Result<(), C
     let api = call.api();
     let api = api.as_str();
     match call {
+        Call::Unit(unit) => {
+            let mut args = std::collections::BTreeMap::new();
+            for (name, arg) in &unit.args {
+                let value = resolve(arg).map_err(|message| CallError {
+                    api: api.to_string(),
+                    message: format!("`{name}`: {message}"),
+                })?;
+                args.insert(name.clone(), value);
+            }
+            crate::provider::aws::execute(&c.ec2, &c.iam, unit, &args)
+                .await
+                .map_err(|message| CallError {
+                    api: api.to_string(),
+                    message,
+                })?;
+        }
         Call::Ec2CreateTags { resource_id, tags } => {
             let mut req = c.ec2.create_tags().resources(resource_id);
             for (k, v) in tags {

@@ -199,9 +199,104 @@ pub enum VersionSelector {
 /// IAM keeps at most five versions of a customer managed policy.
 pub const IAM_POLICY_VERSION_LIMIT: u64 = 5;
 
+/// An operation a resource unit plans and performs (`src/provider/aws/<service>/<unit>.rs`):
+/// the operation and its arguments as data, so that a new type adds no variant, wire line or
+/// executor arm anywhere else. The unit that plans it executes it (`provider::aws::execute`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct UnitCall {
+    /// The AWS service (`ec2`, `iam`).
+    pub service: String,
+    /// The API operation, as AWS names it (`CreateRoute`).
+    pub operation: String,
+    /// The object it changes (`rtb-0abc`, a group name): effects, guardrails and the audit
+    /// name it.
+    pub target: String,
+    /// The operation's parameters, named as the AWS API names them in snake_case
+    /// (`destination_cidr_block`), sorted.
+    pub args: BTreeMap<String, Arg>,
+}
+
+impl UnitCall {
+    /// What a person reads is derived from the operation and its arguments at display time
+    /// (`plan::effect`), never carried as text a plan's author could word at will.
+    pub fn new(service: &str, operation: &str, target: &str) -> UnitCall {
+        UnitCall {
+            service: service.into(),
+            operation: operation.into(),
+            target: target.into(),
+            args: BTreeMap::new(),
+        }
+    }
+
+    /// Adds one parameter.
+    pub fn arg(mut self, name: &str, value: Arg) -> UnitCall {
+        self.args.insert(name.into(), value);
+        self
+    }
+
+    /// `service:Operation`.
+    pub fn api(&self) -> String {
+        format!("{}:{}", self.service, self.operation)
+    }
+}
+
+/// What a unit's revert works from: the changed object, its recorded resource and the changes
+/// of the attributes whose spec names this revert.
+pub struct RevertInput<'a> {
+    pub drift: &'a crate::model::Drift,
+    pub recorded: &'a crate::model::RecordedResource,
+    pub changes: &'a [&'a crate::model::Change],
+}
+
+impl RevertInput<'_> {
+    /// A recorded attribute as an argument: the value, or a reference into the state when it
+    /// is sensitive.
+    pub fn recorded_arg(&self, attribute: &str) -> Arg {
+        let value = self
+            .recorded
+            .attributes
+            .get(attribute)
+            .cloned()
+            .unwrap_or(Value::Null);
+        Arg::recorded(
+            &value,
+            StateRef {
+                state: self.recorded.state.clone(),
+                address: self.recorded.address.clone(),
+                path: crate::model::Path::root(attribute),
+            },
+        )
+    }
+
+    /// A recorded attribute's text (never a sensitive one: that is an error naming it).
+    pub fn recorded_text(&self, attribute: &str) -> Result<String, String> {
+        match self.recorded.attributes.get(attribute) {
+            Some(Value::Sensitive(_)) => Err(format!("`{attribute}` is sensitive in the state")),
+            Some(v) => v
+                .scalar_text()
+                .ok_or_else(|| format!("`{attribute}` is not recorded as text")),
+            None => Err(format!("`{attribute}` is not recorded")),
+        }
+    }
+}
+
+/// A revert a unit provides: the spec names it (`revert = "routes"`) on its types' attributes.
+pub struct UnitRevert {
+    /// The name the spec uses.
+    pub name: &'static str,
+    /// The types it serves.
+    pub types: &'static [&'static str],
+    /// The calls that put the changes back; `Err`: why it cannot (the action becomes manual).
+    pub plan: fn(&RevertInput<'_>) -> Result<Vec<UnitCall>, String>,
+    /// Whether the calls interrupt a running workload (needs `--allow-disruptive`).
+    pub disruptive: bool,
+}
+
 /// One AWS API operation an action makes, with everything an executor needs to run it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Call {
+    /// An operation of a resource unit.
+    Unit(UnitCall),
     Ec2CreateTags {
         resource_id: String,
         tags: BTreeMap<String, Arg>,
@@ -372,6 +467,7 @@ impl Call {
     /// `ec2:RevokeSecurityGroupIngress`.
     pub fn api(&self) -> String {
         let (service, op): (&str, String) = match self {
+            Call::Unit(u) => return u.api(),
             Call::Ec2CreateTags { .. } => ("ec2", "CreateTags".into()),
             Call::Ec2DeleteTags { .. } => ("ec2", "DeleteTags".into()),
             Call::Ec2AuthorizeSecurityGroupIngress { .. } => {

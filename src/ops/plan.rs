@@ -320,6 +320,7 @@ pub(crate) fn plan_actions(
             files: &files,
         }),
         observation: Some(&ev.observation),
+        unit_reverts: &crate::provider::aws::unit_reverts(),
     };
     let rails = plan::guardrail::in_force(&scan::PolicyBlocks::of(policy)?.guardrails);
     Ok(plan::build(&input).map(|mut actions| {

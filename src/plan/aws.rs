@@ -9,7 +9,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::plan::{Arg, Call, IamEntity, SgRule, SgSource, StateRef, VersionSelector};
+use crate::model::plan::{
+    Arg, Call, IamEntity, RevertInput, SgRule, SgSource, StateRef, UnitRevert, VersionSelector,
+};
 use crate::model::{Change, Drift, Path, RecordedResource, Secret, Segment, Value};
 use crate::normalize::sg::{canonical_port, canonical_protocol};
 use crate::spec::{Recreate, Revert};
@@ -28,6 +30,8 @@ pub type Unsupported = String;
 pub struct Context<'a> {
     pub drift: &'a Drift,
     pub recorded: &'a RecordedResource,
+    /// The reverts resource units provide (`Revert::Unit`), as the caller was given them.
+    pub units: &'a [&'a UnitRevert],
 }
 
 impl Context<'_> {
@@ -238,7 +242,32 @@ pub fn revert(
                 _ => "/".to_string(),
             },
         }]),
+        Revert::Unit(name) => unit_revert(name, ctx, changes),
     }
+}
+
+/// A unit's revert: the unit that serves the type and provides the name plans the calls.
+fn unit_revert(
+    name: &str,
+    ctx: &Context<'_>,
+    changes: &[&Change],
+) -> Result<Reverted, Unsupported> {
+    let ty = ctx.drift.resource_type.as_str();
+    let unit = ctx
+        .units
+        .iter()
+        .find(|u| u.name == name && u.types.contains(&ty))
+        .ok_or_else(|| format!("no unit provides the revert `{name}` for `{ty}`"))?;
+    let input = RevertInput {
+        drift: ctx.drift,
+        recorded: ctx.recorded,
+        changes,
+    };
+    let calls = (unit.plan)(&input)?;
+    Ok(Reverted {
+        calls: calls.into_iter().map(Call::Unit).collect(),
+        disruptive: unit.disruptive,
+    })
 }
 
 /// The calls that re-create a missing resource.

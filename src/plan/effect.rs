@@ -44,6 +44,7 @@ pub fn action_effects(action: &Action) -> Vec<String> {
 
 fn target(call: &Call) -> String {
     match call {
+        Call::Unit(u) => u.target.clone(),
         Call::Ec2CreateTags { resource_id, .. } | Call::Ec2DeleteTags { resource_id, .. } => {
             resource_id.clone()
         }
@@ -181,6 +182,15 @@ fn rule(r: &SgRule) -> String {
 
 fn lines(action: &Action, call: &Call) -> Vec<String> {
     match call {
+        // Derived from what runs: the operation, then each argument as it will be sent (a
+        // value read from the state at apply time is shown as such, never its value).
+        Call::Unit(u) => std::iter::once(u.operation.clone())
+            .chain(
+                u.args
+                    .iter()
+                    .map(|(name, arg)| format!("  {name} = {}", shown(arg))),
+            )
+            .collect(),
         Call::Ec2CreateTags { tags, .. } | Call::IamTag { tags, .. } => tags
             .iter()
             .map(|(k, v)| {

@@ -75,6 +75,8 @@ pub struct PlanInput<'a> {
     /// The observation the findings came from: an import writes documents as the cloud
     /// returned them (the findings hold their canonical form).
     pub observation: Option<&'a crate::model::Observation>,
+    /// The reverts the provider's resource units provide (`revert = "<unit's name>"`).
+    pub unit_reverts: &'a [&'a crate::model::plan::UnitRevert],
 }
 
 /// The key the plan's fingerprints are taken with: SHA-256 over the canonical encoding of
@@ -650,6 +652,7 @@ impl Planner<'_> {
         let ctx = aws::Context {
             drift: &self.finding.drift,
             recorded: rec,
+            units: self.input.unit_reverts,
         };
         match aws::revert(r, &ctx, changes) {
             Ok(rev) if rev.disruptive && !self.input.options.allow_disruptive => self.manual(
@@ -737,6 +740,7 @@ impl Planner<'_> {
         let ctx = aws::Context {
             drift: d,
             recorded: rec,
+            units: self.input.unit_reverts,
         };
         match aws::recreate(how, &ctx) {
             Ok(calls) => Action {

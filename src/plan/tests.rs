@@ -63,6 +63,7 @@ fn plan_fixture(options: &PlanOptions) -> (Vec<Action>, Vec<Finding>, Vec<Record
         key: &pk,
         config: None,
         observation: None,
+        unit_reverts: &crate::provider::aws::unit_reverts(),
     })
     .unwrap();
     (actions, findings, states)
@@ -285,6 +286,7 @@ fn same_inputs_same_plan_and_digest_apart_from_times() {
         key: &key,
         config: None,
         observation: None,
+        unit_reverts: &crate::provider::aws::unit_reverts(),
     })
     .unwrap();
     assert_eq!(a, c);
@@ -373,7 +375,22 @@ fn change(path: Path, before: Value, after: Value) -> Change {
 }
 
 fn plan_one(r: RecordedResource, kind: DriftKind, changes: Vec<Change>) -> Vec<Action> {
-    let registry = Registry::builtin().unwrap();
+    plan_one_with(
+        &Registry::builtin().unwrap(),
+        &crate::provider::aws::unit_reverts(),
+        r,
+        kind,
+        changes,
+    )
+}
+
+fn plan_one_with(
+    registry: &Registry,
+    unit_reverts: &[&crate::model::plan::UnitRevert],
+    r: RecordedResource,
+    kind: DriftKind,
+    changes: Vec<Change>,
+) -> Vec<Action> {
     let id = r.id().unwrap_or("x").to_string();
     let finding = Finding {
         drift: Drift {
@@ -402,15 +419,83 @@ fn plan_one(r: RecordedResource, kind: DriftKind, changes: Vec<Change>) -> Vec<A
     }];
     let key = expectation_key(&states);
     build(&PlanInput {
-        registry: &registry,
+        registry,
         findings: &[finding],
         states: &states,
         options: &PlanOptions::default(),
         key: &key,
         config: None,
         observation: None,
+        unit_reverts,
     })
     .unwrap()
+}
+
+/// A revert a resource unit provides: the spec names it, the unit plans `UnitCall`s from the
+/// recorded values, what a person reads is derived from those calls, and without the unit
+/// the action is manual, saying why.
+#[test]
+fn a_unit_revert_plans_unit_calls_shown_as_their_effect() {
+    use crate::model::plan::{RevertInput, UnitCall, UnitRevert};
+    fn plan_flags(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
+        Ok(input
+            .changes
+            .iter()
+            .map(|c| {
+                UnitCall::new("ec2", "ModifySubnetAttribute", &input.drift.id)
+                    .arg("map_public_ip_on_launch", Arg::Value(c.before.clone()))
+                    .arg("subnet_id", Arg::text(input.recorded_text("id").unwrap()))
+            })
+            .collect())
+    }
+    static FLAGS: UnitRevert = UnitRevert {
+        name: "subnet_flags",
+        types: &["aws_subnet"],
+        plan: plan_flags,
+        disruptive: false,
+    };
+    let files: Vec<(&str, String)> = crate::spec::SPEC_FILES
+        .iter()
+        .map(|(f, t)| {
+            let t = if f.ends_with("/aws_subnet.hcl") {
+                t.replace("\"subnet_attribute\"", "\"subnet_flags\"")
+            } else {
+                t.to_string()
+            };
+            (*f, t)
+        })
+        .collect();
+    assert!(files.iter().any(|(_, t)| t.contains("subnet_flags")));
+    let registry = Registry::from_sources(files.iter().map(|(f, t)| (*f, t.as_str()))).unwrap();
+    let subnet = || recorded("aws_subnet", "a", vec![("id", Value::str("subnet-1"))]);
+    let flip = || {
+        vec![change(
+            Path::root("map_public_ip_on_launch"),
+            Value::Bool(false),
+            Value::Bool(true),
+        )]
+    };
+    let planned = plan_one_with(&registry, &[&FLAGS], subnet(), DriftKind::Changed, flip());
+    let expected = UnitCall::new("ec2", "ModifySubnetAttribute", "subnet-1")
+        .arg("map_public_ip_on_launch", Arg::Value(Value::Bool(false)))
+        .arg("subnet_id", Arg::text("subnet-1"));
+    assert_eq!(planned[0].calls, vec![Call::Unit(expected)]);
+    assert_eq!(planned[0].status, ActionStatus::Planned);
+    let shown = crate::plan::effect::action_effects(&planned[0]).join("\n");
+    assert!(shown.contains("ModifySubnetAttribute"), "{shown}");
+    assert!(shown.contains("map_public_ip_on_launch = false"), "{shown}");
+    assert!(shown.contains("subnet_id = \"subnet-1\""), "{shown}");
+
+    let without = plan_one_with(&registry, &[], subnet(), DriftKind::Changed, flip());
+    assert_eq!(without[0].status, ActionStatus::Manual);
+    assert!(without[0].calls.is_empty());
+    assert!(
+        without[0]
+            .reason
+            .contains("no unit provides the revert `subnet_flags` for `aws_subnet`"),
+        "{}",
+        without[0].reason
+    );
 }
 
 fn list(items: &[&str]) -> Value {
@@ -818,6 +903,7 @@ fn an_attachment_whose_role_is_missing_too_is_left_to_terraform() {
         key: &key,
         config: None,
         observation: None,
+        unit_reverts: &crate::provider::aws::unit_reverts(),
     })
     .unwrap();
     assert!(actions.iter().all(|a| a.status == ActionStatus::Manual));
@@ -886,6 +972,7 @@ fn secret_plan() -> (Plan, RecordedState) {
         key: &key,
         config: None,
         observation: None,
+        unit_reverts: &crate::provider::aws::unit_reverts(),
     })
     .unwrap();
     let plan = seal(
@@ -1063,8 +1150,20 @@ fn the_plan_file_follows_its_schema() {
     // So does the plan with one call of every kind.
     let every: serde_json::Value = serde_json::from_str(&file::write(&every_call_plan())).unwrap();
     schema_check(&schema, &schema, &every, "$");
+    // A resource unit's call follows `unit_call`; a malformed one matches no kind of call.
+    let unit = wire::call_to_json(&Call::Unit(
+        crate::model::plan::UnitCall::new("ec2", "CreateRoute", "rtb-1")
+            .arg("gateway_id", Arg::text("igw-1")),
+    ));
+    schema_check(&schema["$defs"]["call"], &schema, &unit, "unit");
+    let mut bad = unit.clone();
+    bad["api"] = "ec2:create_route".into();
+    assert!(schema_errors(&schema["$defs"]["call"], &schema, &bad, "bad").is_err());
+    let mut extra = unit;
+    extra["effect"] = "adds a tag".into();
+    assert!(schema_errors(&schema["$defs"]["call"], &schema, &extra, "extra").is_err());
     // The schema lists exactly the operations the wire form reads.
-    let apis = schema["$defs"]["call"]["properties"]["api"]["enum"]
+    let apis = schema["$defs"]["builtin_call"]["properties"]["api"]["enum"]
         .as_array()
         .unwrap();
     let mut listed: Vec<&str> = apis.iter().filter_map(|a| a.as_str()).collect();
@@ -1092,10 +1191,41 @@ fn schema_check(
     v: &serde_json::Value,
     at: &str,
 ) {
+    if let Err(e) = schema_errors(schema, root, v, at) {
+        panic!("{e}");
+    }
+}
+
+/// A small JSON Schema validator (the keywords docs/*.schema.json use), `Err` at the first
+/// violation.
+fn schema_errors(
+    schema: &serde_json::Value,
+    root: &serde_json::Value,
+    v: &serde_json::Value,
+    at: &str,
+) -> Result<(), String> {
+    macro_rules! ensure {
+        ($ok:expr, $($why:tt)*) => {
+            if !$ok {
+                return Err(format!($($why)*));
+            }
+        };
+    }
     let schema = match schema.get("$ref").and_then(|r| r.as_str()) {
         Some(r) => &root["$defs"][r.strip_prefix("#/$defs/").expect("local refs only")],
         None => schema,
     };
+    if let Some(branches) = schema.get("anyOf").and_then(|b| b.as_array()) {
+        let errors: Vec<String> = branches
+            .iter()
+            .filter_map(|b| schema_errors(b, root, v, at).err())
+            .collect();
+        ensure!(
+            errors.len() < branches.len(),
+            "{at}: matches no branch of anyOf: {}",
+            errors.join("; ")
+        );
+    }
     if let Some(types) = schema.get("type") {
         let names: Vec<&str> = match types {
             serde_json::Value::String(s) => vec![s.as_str()],
@@ -1112,17 +1242,23 @@ fn schema_check(
             "null" => v.is_null(),
             _ => false,
         });
-        assert!(ok, "{at}: {v} is not of type {types}");
+        ensure!(ok, "{at}: {v} is not of type {types}");
     }
     if let Some(values) = schema.get("enum").and_then(|e| e.as_array()) {
-        assert!(values.contains(v), "{at}: {v} not in {values:?}");
+        ensure!(values.contains(v), "{at}: {v} not in {values:?}");
     }
     if let Some(c) = schema.get("const") {
-        assert_eq!(c, v, "{at}");
+        ensure!(c == v, "{at}: {v} is not {c}");
+    }
+    if let (Some(pattern), Some(text)) =
+        (schema.get("pattern").and_then(|p| p.as_str()), v.as_str())
+    {
+        let re = regex_automata::meta::Regex::new(pattern).expect("the schema pattern compiles");
+        ensure!(re.is_match(text), "{at}: {text:?} does not match {pattern}");
     }
     if let (Some(items), Some(a)) = (schema.get("items"), v.as_array()) {
         for (i, x) in a.iter().enumerate() {
-            schema_check(items, root, x, &format!("{at}[{i}]"));
+            schema_errors(items, root, x, &format!("{at}[{i}]"))?;
         }
     }
     if let Some(obj) = v.as_object() {
@@ -1133,24 +1269,25 @@ fn schema_check(
             .flatten()
         {
             let r = r.as_str().unwrap();
-            assert!(obj.contains_key(r), "{at}: missing required `{r}`");
+            ensure!(obj.contains_key(r), "{at}: missing required `{r}`");
         }
         let props = schema.get("properties").and_then(|p| p.as_object());
         for (k, child) in obj {
             match props.and_then(|p| p.get(k)) {
-                Some(s) => schema_check(s, root, child, &format!("{at}.{k}")),
+                Some(s) => schema_errors(s, root, child, &format!("{at}.{k}"))?,
                 None => match schema.get("additionalProperties") {
                     Some(serde_json::Value::Bool(false)) => {
-                        panic!("{at}: `{k}` is not in the schema")
+                        return Err(format!("{at}: `{k}` is not in the schema"));
                     }
                     Some(s @ serde_json::Value::Object(_)) => {
-                        schema_check(s, root, child, &format!("{at}.{k}"))
+                        schema_errors(s, root, child, &format!("{at}.{k}"))?
                     }
                     _ => {}
                 },
             }
         }
     }
+    Ok(())
 }
 
 #[test]
@@ -1324,6 +1461,7 @@ fn accepting_a_secret_is_manual_and_no_edit_carries_it() {
             files: &files,
         }),
         observation: None,
+        unit_reverts: &crate::provider::aws::unit_reverts(),
     })
     .unwrap();
     assert_eq!(actions.len(), 1);
@@ -1924,6 +2062,36 @@ fn the_call_wire_form_refuses_what_it_cannot_run_as_written() {
     refused(
         serde_json::json!({"api": "ec2:TerminateInstances", "instance_id": "i-1"}),
         "ec2:TerminateInstances",
+    );
+    // A unit's call: any `service:Operation` outside the built-in list, in its own shape.
+    let unit = Call::Unit(
+        crate::model::plan::UnitCall::new("ec2", "CreateRoute", "rtb-1")
+            .arg("destination_cidr_block", Arg::text("0.0.0.0/0"))
+            .arg("gateway_id", Arg::text("igw-1")),
+    );
+    let j = wire::call_to_json(&unit);
+    assert_eq!(
+        j,
+        serde_json::json!({"api": "ec2:CreateRoute", "target": "rtb-1", "args": {
+            "destination_cidr_block": {"value": "0.0.0.0/0"}, "gateway_id": {"value": "igw-1"}}})
+    );
+    assert_eq!(wire::call_from_json(&j).unwrap(), unit);
+    let mut extra = j.clone();
+    extra["effect"] = "adds a harmless tag".into();
+    refused(extra, "unknown field `effect`");
+    refused(
+        serde_json::json!({"api": "ec2:create-route", "target": "rtb-1", "args": {}}),
+        "is not `service:Operation`",
+    );
+    refused(
+        serde_json::json!({"api": "CreateRoute", "target": "rtb-1", "args": {}}),
+        "is not `service:Operation`",
+    );
+    let mut secret = j;
+    secret["args"]["gateway_id"] = serde_json::json!({"value": {"sensitive": "hmac-sha256:00"}});
+    assert!(
+        wire::call_from_json(&secret).is_err(),
+        "a secret in a literal"
     );
     let mut v = wire::call_to_json(&Call::IamDeletePolicyVersion {
         policy_arn: "arn:aws:iam::1:policy/p".into(),

@@ -778,7 +778,8 @@ calls! {
         edit: ConfigEdit,
         diff: String,
     };
-    invalid: Call::IamPutInlinePolicy { entity: IamEntity::Policy, .. }
+    invalid: Call::Unit(_)
+        | Call::IamPutInlinePolicy { entity: IamEntity::Policy, .. }
         | Call::IamDeleteInlinePolicy { entity: IamEntity::Policy, .. }
         | Call::IamAttachPolicy { entity: IamEntity::Policy, .. }
         | Call::IamDetachPolicy { entity: IamEntity::Policy, .. }
@@ -786,9 +787,47 @@ calls! {
         | Call::IamDeletePermissionsBoundary { entity: IamEntity::Policy, .. },
 }
 
+/// A resource unit's call: `{"api": "ec2:CreateRoute", "target": "rtb-1", "args": {...}}`.
+/// Its operations are not listed here (a unit adds them without touching this file): the
+/// reader accepts any well-formed `service:Operation` outside [`APIS`], and `apply` refuses,
+/// before anything runs, a plan holding one that no unit performs.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UnitCallW {
+    api: String,
+    target: String,
+    args: BTreeMap<String, ArgW>,
+}
+
+/// `service:Operation`: a lower-case service and an operation in AWS's PascalCase.
+fn unit_api(api: &str) -> Result<(&str, &str), String> {
+    let (service, operation) = api
+        .split_once(':')
+        .ok_or_else(|| format!("`{api}` is not `service:Operation`"))?;
+    let service_ok = !service.is_empty()
+        && service
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    let operation_ok = operation.starts_with(|c: char| c.is_ascii_uppercase())
+        && operation.chars().all(|c| c.is_ascii_alphanumeric());
+    if service_ok && operation_ok {
+        Ok((service, operation))
+    } else {
+        Err(format!("`{api}` is not `service:Operation`"))
+    }
+}
+
 /// A call as `{"api": "service:Operation", ...parameters}`, parameters named as the AWS API
 /// names them (in snake_case).
 pub fn call_to_json(c: &Call) -> J {
+    if let Call::Unit(u) = c {
+        let w = UnitCallW {
+            api: u.api(),
+            target: u.target.clone(),
+            args: u.args.iter().map(|(k, v)| (k.clone(), v.to_w())).collect(),
+        };
+        return serde_json::to_value(w).unwrap_or(J::Null);
+    }
     match call_to_wire(c) {
         Some(w) => serde_json::to_value(w).unwrap_or(J::Null),
         // No AWS operation: written so that no reader accepts it.
@@ -798,6 +837,18 @@ pub fn call_to_json(c: &Call) -> J {
 
 /// The inverse of [`call_to_json`].
 pub fn call_from_json(j: &J) -> Result<Call, String> {
+    let api = j.get("api").and_then(J::as_str).unwrap_or_default();
+    if !api.is_empty() && api != "invalid" && !APIS.contains(&api) {
+        let w: UnitCallW = serde_json::from_value(j.clone())
+            .map_err(|e| format!("`{api}` (no built-in call; as a unit's call): {e}"))?;
+        let (service, operation) = unit_api(&w.api)?;
+        let mut call = crate::model::plan::UnitCall::new(service, operation, &w.target);
+        for (name, arg) in w.args {
+            let arg = Arg::from_w(arg).map_err(|e| format!("`{name}`: {e}"))?;
+            call.args.insert(name, arg);
+        }
+        return Ok(Call::Unit(call));
+    }
     let w: CallW = serde_json::from_value(j.clone()).map_err(|e| e.to_string())?;
     call_from_wire(w)
 }

@@ -100,6 +100,10 @@ pub enum Revert {
     PolicyVersion,
     /// iam:UpdateUser (path).
     UpdateUser,
+    /// A revert a resource unit provides (`UnitRevert`), by the name its spec uses. Any
+    /// snake_case name outside the list above; `spec::tests::coherence` checks that a unit of
+    /// the type's service provides it.
+    Unit(&'static str),
 }
 
 impl Revert {
@@ -127,12 +131,48 @@ impl Revert {
     ];
 
     pub fn name(self) -> &'static str {
+        if let Revert::Unit(name) = self {
+            return name;
+        }
         Revert::ALL
             .iter()
             .find(|(_, r)| *r == self)
             .map(|(n, _)| *n)
             .unwrap_or("tags")
     }
+
+    /// A name from the closed list, or a unit's revert.
+    fn parse(file: &str, name: &str) -> Result<Revert> {
+        if let Some((_, r)) = Revert::ALL.iter().find(|(n, _)| *n == name) {
+            return Ok(*r);
+        }
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return named(file, "revert", Revert::ALL, name);
+        }
+        Ok(Revert::Unit(intern(name)))
+    }
+}
+
+/// A unit revert's name with the static lifetime [`Revert`] needs (each distinct name is kept
+/// once for the life of the process; there are a few dozen).
+fn intern(name: &str) -> &'static str {
+    use std::collections::BTreeSet;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<BTreeSet<&'static str>>> = OnceLock::new();
+    let mut names = NAMES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(known) = names.get(name) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(name.to_string().into_boxed_str());
+    names.insert(leaked);
+    leaked
 }
 
 /// How a missing resource is re-created through the SDK (`recreate = "..."` on the resource);
@@ -535,7 +575,7 @@ fn parse_attribute(file: &str, b: &hcl::Block) -> Result<AttributeSpec> {
             }
             "revert" => {
                 let name = string(file, "revert", &v)?;
-                a.revert = Some(named(file, "revert", Revert::ALL, &name)?);
+                a.revert = Some(Revert::parse(file, &name)?);
             }
             "immutable" => {
                 a.immutable = v
@@ -793,8 +833,8 @@ mod tests {
             ),
             ("nonsense {", "HCL parse error"),
             (
-                "resource \"aws_x\" {\n  service = \"ec2\"\n  attribute \"a\" {\n    revert = \"magic\"\n  }\n}\n",
-                "unknown revert `magic`",
+                "resource \"aws_x\" {\n  service = \"ec2\"\n  attribute \"a\" {\n    revert = \"Magic!\"\n  }\n}\n",
+                "unknown revert `Magic!`",
             ),
             (
                 "resource \"aws_x\" {\n  service = \"ec2\"\n  recreate = \"magic\"\n}\n",

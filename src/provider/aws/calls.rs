@@ -353,6 +353,27 @@ impl From<String> for Failure {
     }
 }
 
+/// Why a write failed, for a person: the AWS error code and message (never a request body,
+/// which may carry a restored secret), or the kind of failure when AWS never answered.
+pub fn write_error<E: ProvideErrorMetadata + std::error::Error + 'static>(e: &E) -> String {
+    match (e.code(), e.message()) {
+        (Some(c), Some(m)) => format!("{c}: {m}"),
+        (Some(c), None) => c.to_string(),
+        (None, Some(m)) => m.to_string(),
+        // Dispatch and construction failures carry no AWS error: the kind only, named.
+        (None, None) => match ConnectionFailure::of(e) {
+            ConnectionFailure::Refused => {
+                "connection refused: nothing listens at the endpoint (check AWS_ENDPOINT_URL)"
+                    .to_string()
+            }
+            ConnectionFailure::NotResolved => {
+                "could not resolve the endpoint's host name (check the network and DNS)".to_string()
+            }
+            _ => "the request did not reach AWS or had no response".to_string(),
+        },
+    }
+}
+
 /// Classifies a failed call: what a person must do about it, plus the SDK's whole account.
 pub fn failure_reason<E, R>(err: &SdkError<E, R>) -> Failure
 where

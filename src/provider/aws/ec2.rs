@@ -22,6 +22,7 @@ use tokio::task::JoinSet;
 
 use super::calls::{Failure, failure_reason, gap};
 use super::{Found, types};
+use crate::model::plan::{UnitCall, UnitRevert};
 use crate::model::{Attributes, ObservedResource, Owner, Value};
 
 /// Page size for every EC2 `Describe*` that takes `MaxResults` (the API's maximum).
@@ -121,6 +122,45 @@ pub struct Unit {
     /// import id the provider documents for it (`spec::tests::coherence` checks both against
     /// the spec).
     pub samples: fn() -> Vec<Sample>,
+    /// The reverts it provides (`revert = "<name>"` in its types' specs). Each plans
+    /// [`UnitCall`]s of this unit's `operations`.
+    pub reverts: &'static [UnitRevert],
+    /// The operations its calls use (`CreateRoute`); `execute` performs them.
+    pub operations: &'static [&'static str],
+    /// Performs one of its calls, arguments resolved (a sensitive one read from the state).
+    pub execute: Execute,
+}
+
+/// A unit's executor: sends one [`UnitCall`] of its `operations`. `Err`: the AWS error code and
+/// message (never a request body).
+pub type Execute = for<'a> fn(&'a Client, &'a UnitCall, &'a Args) -> Executed<'a>;
+/// A unit call's resolved arguments.
+pub type Args = BTreeMap<String, Value>;
+/// A unit call in flight.
+pub type Executed<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + 'a>>;
+
+/// The executor of a unit that plans no calls.
+pub fn executes_nothing<'a>(_: &'a Client, call: &'a UnitCall, _: &'a Args) -> Executed<'a> {
+    let api = call.api();
+    Box::pin(async move { Err(format!("{api}: this unit performs no operation")) })
+}
+
+/// Why a unit call failed, for a person: the AWS error code and message (never a request
+/// body).
+pub fn call_error<E, R>(e: aws_sdk_ec2::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    super::calls::write_error(&e)
+}
+
+/// A resolved argument as text; `Err` names the missing argument.
+pub fn text_arg(args: &Args, name: &str) -> Result<String, String> {
+    args.get(name)
+        .and_then(Value::scalar_text)
+        .ok_or_else(|| format!("the call has no `{name}`"))
 }
 
 /// An observed object made by a unit's conversion from a full SDK object, and its import id as

@@ -65,6 +65,42 @@ pub fn supported_types() -> Vec<&'static str> {
     all
 }
 
+/// Every revert the resource units provide, for the planner (`PlanInput::unit_reverts`).
+pub fn unit_reverts() -> Vec<&'static crate::model::plan::UnitRevert> {
+    ec2::UNITS.iter().flat_map(|u| u.reverts.iter()).collect()
+}
+
+/// Whether a unit performs `service:Operation` (apply refuses a plan holding a unit call no
+/// unit performs before it changes anything).
+pub fn executes(api: &str) -> bool {
+    match api.split_once(':') {
+        Some(("ec2", operation)) => ec2::UNITS.iter().any(|u| u.operations.contains(&operation)),
+        _ => false,
+    }
+}
+
+/// Performs one unit call through the unit whose `operations` name it, arguments resolved.
+/// (IAM units, once IAM has them, are dispatched here with `iam_client` the same way.)
+pub async fn execute(
+    ec2_client: &aws_sdk_ec2::Client,
+    iam_client: &aws_sdk_iam::Client,
+    call: &crate::model::plan::UnitCall,
+    args: &ec2::Args,
+) -> Result<(), String> {
+    let _ = iam_client;
+    let operation = call.operation.as_str();
+    let unit = match call.service.as_str() {
+        "ec2" => ec2::UNITS
+            .iter()
+            .find(|u| u.operations.contains(&operation)),
+        _ => None,
+    };
+    match unit {
+        Some(unit) => (unit.execute)(ec2_client, call, args).await,
+        None => Err(format!("{}: no resource unit performs it", call.api())),
+    }
+}
+
 /// What to observe.
 #[derive(Debug, Clone, Default)]
 pub struct ObserveRequest {

@@ -454,9 +454,11 @@ fn unmapped_reverts(registry: &Registry) -> Vec<String> {
                 schema_version: 0,
                 attributes: recorded.clone(),
             };
+            let units = crate::provider::aws::unit_reverts();
             let ctx = Context {
                 drift: &drift,
                 recorded: &recorded,
+                units: &units,
             };
             match revert(how, &ctx, &[&change]) {
                 Ok(r) if !r.calls.is_empty() => {
@@ -468,6 +470,16 @@ fn unmapped_reverts(registry: &Registry) -> Vec<String> {
                     };
                     for call in &r.calls {
                         let api = call.api();
+                        if matches!(call, crate::model::plan::Call::Unit(_))
+                            && !crate::provider::aws::executes(&api)
+                        {
+                            failures.push(format!(
+                                "{}: revert `{}` of `{}` plans `{api}`, which no unit performs",
+                                spec.file,
+                                how.name(),
+                                attr.name
+                            ));
+                        }
                         let (service, op) = api.split_once(':').unwrap_or_default();
                         if service != spec.service || (!foreign.is_empty() && op.contains(foreign))
                         {
@@ -672,6 +684,21 @@ fn each_check_fails_on_a_broken_spec() {
     let f = unmapped_reverts(&r);
     assert!(
         reports(&f, "aws/ec2/aws_subnet.hcl", "has no mapping for this type"),
+        "{f:?}"
+    );
+    // A unit revert no unit provides (a typo becomes an unknown unit revert).
+    let r = broken(
+        "aws/ec2/aws_subnet.hcl",
+        "revert  = \"subnet_attribute\"",
+        "revert  = \"subnet_atribute\"",
+    );
+    let f = unmapped_reverts(&r);
+    assert!(
+        reports(
+            &f,
+            "aws/ec2/aws_subnet.hcl",
+            "no unit provides the revert `subnet_atribute`"
+        ),
         "{f:?}"
     );
     // A revert that plans calls on another kind of IAM entity.

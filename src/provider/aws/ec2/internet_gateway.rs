@@ -15,6 +15,9 @@ pub const UNIT: Unit = Unit {
     types: TYPES,
     list,
     samples,
+    reverts: &[],
+    operations: &[],
+    execute: super::executes_nothing,
 };
 
 fn list(cx: &Cx) -> Listed<'_> {
