@@ -331,7 +331,7 @@ def floor(url):
 
 
 def driftgate_scan(binary, url, state, workdir):
-    """Returns (seconds, api calls, peak RSS in MB, findings)."""
+    """Returns (seconds, api calls, peak RSS in MB, findings, objects observed)."""
     args = [binary, "scan", "--state", state, "--format", "json"]
     for r in REGIONS:
         args += ["--region", r]
@@ -351,7 +351,7 @@ def driftgate_scan(binary, url, state, workdir):
         raise SystemExit(f"driftgate exited {proc.returncode}: {err.decode()[-2000:]}")
     report = json.loads(out)
     calls = sum(report.get("api_calls", {}).values())
-    return wall, calls, rss_mb, len(report["findings"])
+    return wall, calls, rss_mb, len(report["findings"]), report["summary"]["observed"]
 
 
 def build_driftgate():
@@ -411,6 +411,7 @@ def main():
                 "scan_calls": scans[0][1],
                 "peak_rss_mb": max(s[2] for s in scans),
                 "findings": scans[0][3],
+                "observed": scans[0][4],
             }
             row["ratio"] = row["scan_s"] / row["floor_s"] if row["floor_s"] else None
             rows.append(row)
@@ -420,13 +421,14 @@ def main():
             proc.wait()
             shutil.rmtree(workdir, ignore_errors=True)
     print(
-        "| resources | floor (s) | driftgate scan (s) | ratio | calls (scan / floor) | peak RSS (MB) | findings |"
+        "| resources | floor (s) | driftgate scan (s) | ratio | calls (scan / floor) | peak RSS (MB) | findings | observed |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
             f"| {r['resources']} | {r['floor_s']:.2f} | {r['scan_s']:.2f} | {r['ratio']:.2f}x "
-            f"| {r['scan_calls']} / {r['floor_calls']} | {r['peak_rss_mb']:.0f} | {r['findings']} |"
+            f"| {r['scan_calls']} / {r['floor_calls']} | {r['peak_rss_mb']:.0f} | {r['findings']} "
+            f"| {r['observed']} |"
         )
     if args.json:
         with open(args.json, "w") as f:
