@@ -842,6 +842,7 @@ async fn observes_moto_as_the_provider_records_state() {
         "ec2:DescribeSecurityGroups",
         "ec2:DescribeSecurityGroupRules",
         "ec2:DescribeInstances",
+        "ec2:DescribeInternetGateways",
         "iam:GetAccountAuthorizationDetails",
         "iam:ListRoles",
     ] {
@@ -852,7 +853,7 @@ async fn observes_moto_as_the_provider_records_state() {
         Some(&1),
         "one per customer policy"
     );
-    assert_eq!(obs.api_calls.len(), 9, "{:?}", obs.api_calls);
+    assert_eq!(obs.api_calls.len(), 10, "{:?}", obs.api_calls);
 
     // Asking for one type calls only what feeds it.
     let (progress, _) = recorder();
@@ -953,8 +954,13 @@ async fn a_closed_port_is_gaps_not_a_panic() {
         Some(&1)
     );
     let events = events.lock().unwrap();
-    assert!(matches!(events[0], ProgressEvent::Planned { tasks: 5 }));
-    assert_eq!(events.len(), 6);
+    // One task per EC2 unit (vpcs, subnets, security groups, instances, internet gateways)
+    // and IAM's; each ends once.
+    assert!(
+        matches!(events[0], ProgressEvent::Planned { tasks: 6 }),
+        "{events:?}"
+    );
+    assert_eq!(events.len(), 7);
 }
 
 /// Pacing to AWS's documented bucket for `DescribeVpcAttribute` (100 calls at once, then 20 a
@@ -1014,4 +1020,123 @@ async fn pacing_holds_per_object_reads_to_the_documented_bucket() {
         paced.paced_ms
     );
     assert!(unpaced.paced_ms.is_empty(), "{:?}", unpaced.paced_ms);
+}
+
+/// Reading a given set of objects by id (`ObserveRequest::only`, what `apply` re-observes): only
+/// the named objects come back, one batched call per API, and an id AWS no longer knows is
+/// simply missing, never a gap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_only_the_named_objects_by_id() {
+    let Some(moto) = Moto::start() else { return };
+    let sdk = sdk(moto.port).await;
+    let c = create_objects(&sdk).await;
+    let ec2 = aws_sdk_ec2::Client::new(&sdk);
+    // Others of each type, which must not be read.
+    let other_vpc = ec2
+        .create_vpc()
+        .cidr_block("10.9.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc
+        .unwrap()
+        .vpc_id
+        .unwrap();
+    let other_sg = ec2
+        .create_security_group()
+        .group_name("other")
+        .description("other")
+        .vpc_id(&other_vpc)
+        .send()
+        .await
+        .unwrap()
+        .group_id
+        .unwrap();
+    let rules_of = |group: String| {
+        let ec2 = ec2.clone();
+        async move {
+            ec2.describe_security_group_rules()
+                .filters(
+                    aws_sdk_ec2::types::Filter::builder()
+                        .name("group-id")
+                        .values(group)
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap()
+                .security_group_rules
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|r| r.is_egress() == Some(false))
+                .filter_map(|r| r.security_group_rule_id)
+                .collect::<Vec<String>>()
+        }
+    };
+    let ingress = rules_of(c.sg.clone()).await;
+    assert!(!ingress.is_empty(), "the fixture group has ingress rules");
+    let ids = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    let only: BTreeMap<String, BTreeSet<String>> = [
+        ("aws_vpc", ids(&[&c.vpc, "vpc-0123456789abcdef0"])),
+        ("aws_subnet", ids(&[&c.subnet])),
+        ("aws_security_group", ids(&[&c.sg, "sg-0123456789abcdef0"])),
+        (
+            "aws_vpc_security_group_ingress_rule",
+            ids(&[&ingress[0], "sgr-0123456789abcdef0"]),
+        ),
+        ("aws_instance", ids(&[&c.instance, "i-0123456789abcdef0"])),
+    ]
+    .into_iter()
+    .map(|(t, ids)| (t.to_string(), ids))
+    .collect();
+    let (progress, _) = recorder();
+    let obs = observe(
+        &sdk,
+        &ObserveRequest {
+            regions: vec!["us-east-1".into()],
+            resource_types: only.keys().cloned().collect(),
+            only: only.clone(),
+            ..Default::default()
+        },
+        progress,
+    )
+    .await;
+    assert_eq!(obs.gaps, vec![], "an unknown id is missing, not a gap");
+    let seen: BTreeSet<(String, String)> = obs
+        .resources
+        .iter()
+        .filter(|r| r.primary)
+        .map(|r| (r.resource_type.clone(), r.cloud_id.clone()))
+        .collect();
+    let want: BTreeSet<(String, String)> = [
+        ("aws_vpc", c.vpc.as_str()),
+        ("aws_subnet", c.subnet.as_str()),
+        ("aws_security_group", c.sg.as_str()),
+        ("aws_vpc_security_group_ingress_rule", ingress[0].as_str()),
+        ("aws_instance", c.instance.as_str()),
+    ]
+    .into_iter()
+    .map(|(t, id)| (t.to_string(), id.to_string()))
+    .collect();
+    assert_eq!(seen, want, "exactly the named objects that exist");
+    assert!(!seen.iter().any(|(_, id)| *id == other_vpc || *id == other_sg));
+    // One batched call per API (the group listing adds the default groups for rule
+    // ownership), and the DNS flags of the one VPC read.
+    let calls: BTreeMap<&str, u64> = obs
+        .api_calls
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            ("ec2:DescribeInstances", 1),
+            ("ec2:DescribeSecurityGroupRules", 1),
+            ("ec2:DescribeSecurityGroups", 2),
+            ("ec2:DescribeSubnets", 1),
+            ("ec2:DescribeVpcAttribute", 2),
+            ("ec2:DescribeVpcs", 1),
+        ]
+        .into(),
+    );
 }

@@ -790,6 +790,7 @@ impl ScanArgs {
             config: self.config.clone(),
             timings: self.timings,
             whole_objects: false,
+            touched: None,
         }
     }
 }
@@ -811,6 +812,7 @@ impl ReportArgs {
                 config: self.config.clone(),
                 timings: false,
                 whole_objects: false,
+                touched: None,
             },
             history: crate::history::Location::parse(&self.history)?,
             out_dir: self.out_dir.clone(),
@@ -838,6 +840,7 @@ impl PlanArgs {
                 config: self.config.clone(),
                 timings: false,
                 whole_objects: true,
+                touched: None,
             },
             out: self.out.clone(),
             targets: self.targets.clone(),

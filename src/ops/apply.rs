@@ -115,6 +115,8 @@ fn scan_options(plan: &Plan, o: &ApplyOptions) -> ScanOptions {
         config: o.config.clone(),
         policy: o.policy.clone(),
         whole_objects: true,
+        // Before and after writing, only what the plan's actions are about is re-observed.
+        touched: Some(super::touched::Touched::of(&plan.actions)),
         ..ScanOptions::default()
     }
 }

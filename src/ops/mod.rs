@@ -17,6 +17,7 @@ pub mod plan;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod touched;
 pub mod trust;
 
 use std::path::PathBuf;
@@ -211,6 +212,7 @@ pub fn display_path(p: &std::path::Path) -> String {
 /// plus the configured one), with a progress bar on stderr when `settings.progress`.
 /// `whole` reads every attribute of every object; otherwise an attribute that costs one call
 /// per object (`read = "recorded"` in its spec) is read only for the objects the states record.
+/// `touched`: only these objects (and their types) are read, by id (`apply`).
 pub async fn observe_account(
     sdk: &aws_config::SdkConfig,
     asked_regions: &[String],
@@ -218,6 +220,7 @@ pub async fn observe_account(
     registry: &crate::spec::Registry,
     settings: &Settings,
     whole: bool,
+    touched: Option<&touched::Touched>,
 ) -> crate::model::Observation {
     use crate::provider::aws;
     let per_object_reads = if whole {
@@ -227,9 +230,15 @@ pub async fn observe_account(
     };
     let request = aws::ObserveRequest {
         regions: regions(asked_regions, states, sdk.region().map(|r| r.as_ref())),
-        resource_types: registry.types().map(str::to_string).collect(),
+        resource_types: match touched {
+            Some(t) => t.types(),
+            None => registry.types().map(str::to_string).collect(),
+        },
         per_object_reads,
         pace: settings.api_pace,
+        only: touched
+            .map(|t| t.ids(registry, states))
+            .unwrap_or_default(),
     };
     let bar = std::sync::Arc::new(crate::render::progress::ScanProgress::new(
         settings.progress,

@@ -41,6 +41,8 @@ pub struct ScanOptions {
     /// Read every attribute of every object, also those that cost a call per object and that
     /// no finding of a scan needs (`plan` and `apply`: an import writes them).
     pub whole_objects: bool,
+    /// Observe and report only these objects (`apply` re-observes what its plan touches).
+    pub touched: Option<super::touched::Touched>,
 }
 
 /// Scans, then appends the run's audit entry (its outcome, or the error, and the states read).
@@ -338,6 +340,7 @@ pub async fn evaluate(args: &ScanOptions, settings: &Settings) -> Result<Evaluat
                 &registry,
                 settings,
                 args.whole_objects,
+                args.touched.as_ref(),
             )
             .await;
             (obs, None)
@@ -347,13 +350,16 @@ pub async fn evaluate(args: &ScanOptions, settings: &Settings) -> Result<Evaluat
     let diff_started = std::time::Instant::now();
 
     let fingerprint = key.map(|k| move |v: &Value| crate::mask::fingerprint(v, &k));
-    let diff = diff::scan(&ScanInput {
+    let mut diff = diff::scan(&ScanInput {
         registry: &registry,
         states: &states,
         observation: &observation,
         strict: args.strict,
         fingerprint: fingerprint.as_ref().map(|f| f as &dyn Fn(&Value) -> String),
     });
+    if let Some(touched) = &args.touched {
+        touched.scope(&mut diff);
+    }
 
     let threshold = policy::exit_threshold(args.fail_on, &policy);
     let unchecked = if args.fail_on_unchecked {

@@ -36,16 +36,8 @@ use tokio::task::JoinSet;
 use crate::model::{Gap, Observation, ObservedResource};
 use calls::{CallLedger, gap};
 
-/// The terraform resource types this provider observes.
+/// The IAM resource types (EC2's are known from its units: [`ec2::all_types`]).
 pub mod types {
-    pub const VPC: &str = "aws_vpc";
-    pub const SUBNET: &str = "aws_subnet";
-    pub const SECURITY_GROUP: &str = "aws_security_group";
-    pub const DEFAULT_SECURITY_GROUP: &str = "aws_default_security_group";
-    pub const SECURITY_GROUP_RULE: &str = "aws_security_group_rule";
-    pub const INGRESS_RULE: &str = "aws_vpc_security_group_ingress_rule";
-    pub const EGRESS_RULE: &str = "aws_vpc_security_group_egress_rule";
-    pub const INSTANCE: &str = "aws_instance";
     pub const IAM_POLICY: &str = "aws_iam_policy";
     pub const IAM_ROLE: &str = "aws_iam_role";
     pub const IAM_ROLE_POLICY: &str = "aws_iam_role_policy";
@@ -113,6 +105,12 @@ pub struct ObserveRequest {
     /// spec: a VPC's DNS flags, a customer policy's tags) are read, by cloud id: the ones a state records. A type not
     /// named here has them read for every object.
     pub per_object_reads: BTreeMap<String, BTreeSet<String>>,
+    /// Per type, the only objects to read, by cloud id (`apply` re-observes what its plan
+    /// touches); a type not named here is listed whole. EC2 reads them in batches with an id
+    /// filter, so an id AWS no longer knows is missing from the observation, never an error;
+    /// an `aws_security_group_rule` has no cloud id of its own: its ids are its groups'. IAM
+    /// has no by-id batch read: an IAM type is read whole.
+    pub only: BTreeMap<String, BTreeSet<String>>,
     /// Client-side pacing to AWS's documented rate limits ([`pace`]).
     pub pace: pace::Pace,
 }
@@ -428,17 +426,12 @@ struct Tasks {
 }
 
 impl Tasks {
-    /// Owns starting EC2: one task per asked EC2 task and region (one listing gate per
+    /// Owns starting EC2: one task per asked EC2 unit and region (one listing gate per
     /// region), or a gap for the asked EC2 types when no region is configured.
     fn spawn_ec2(&mut self, start: &Ec2Start<'_>, gaps: &mut Vec<Gap>) {
         let wanted = start.wanted;
-        let ec2_tasks = ec2::plan(wanted);
-        let units: Vec<&'static ec2::Unit> = ec2::UNITS
-            .iter()
-            .copied()
-            .filter(|u| u.types.iter().any(|t| wanted.contains(*t)))
-            .collect();
-        if ec2_tasks.is_empty() && units.is_empty() {
+        let units = ec2::units_for(wanted);
+        if units.is_empty() {
             return;
         }
         if start.regions.is_empty() {
@@ -454,21 +447,26 @@ impl Tasks {
                 "no region configured: name one (--region) or set AWS_REGION".to_string(),
             ));
         }
+        let only = Arc::new(start.request.only.clone());
+        let per_object_reads = Arc::new(start.request.per_object_reads.clone());
         for region in start.regions {
             let client = ec2_client(start.sdk, region, start.ledger);
-            let gate = ListingGate::new(ec2_tasks.len() + units.len());
+            let gate = ListingGate::new(units.len());
             for &unit in &units {
                 let cx = ec2::Cx {
                     client: client.clone(),
                     region: region.clone(),
                     wanted: wanted.clone(),
+                    only: only.clone(),
+                    per_object_reads: per_object_reads.clone(),
+                    gate: gate.clone(),
+                    listing: std::sync::Mutex::new(Some(gate.listing())),
+                    pacer: start.pacer.clone(),
+                    progress: start.progress.clone(),
                 };
-                let listing = gate.listing();
-                let handle = self.set.spawn(async move {
-                    let found = (unit.list)(&cx).await;
-                    drop(listing);
-                    found
-                });
+                // A unit's listing is done when it returns, unless it said so earlier
+                // (`Cx::after_listings`, before its per-object reads).
+                let handle = self.set.spawn(async move { (unit.list)(&cx).await });
                 self.infos.insert(
                     handle.id(),
                     TaskInfo {
@@ -477,41 +475,6 @@ impl Tasks {
                         region: Some(region.clone()),
                         types: unit
                             .types
-                            .iter()
-                            .filter(|t| wanted.contains(**t))
-                            .map(|t| t.to_string())
-                            .collect(),
-                    },
-                );
-            }
-            let pacer = start.pacer.clone();
-            for task in &ec2_tasks {
-                let handle = self.set.spawn(ec2::run(
-                    client.clone(),
-                    region.clone(),
-                    *task,
-                    wanted.clone(),
-                    ec2::Schedule {
-                        listing: gate.listing(),
-                        gate: gate.clone(),
-                        pacer: pacer.clone(),
-                        progress: start.progress.clone(),
-                        vpc_attributes_for: start
-                            .request
-                            .per_object_reads
-                            .get(types::VPC)
-                            .cloned()
-                            .map(Arc::new),
-                    },
-                ));
-                self.infos.insert(
-                    handle.id(),
-                    TaskInfo {
-                        label: format!("ec2 {region} {}", task.label()),
-                        service: "ec2",
-                        region: Some(region.clone()),
-                        types: task
-                            .types()
                             .iter()
                             .filter(|t| wanted.contains(**t))
                             .map(|t| t.to_string())
@@ -655,9 +618,10 @@ mod tests {
     }
 
     #[test]
-    fn only_asked_ec2_tasks_run() {
+    fn only_asked_ec2_units_run() {
         let wanted: BTreeSet<String> = ["aws_vpc_security_group_egress_rule".to_string()].into();
-        assert_eq!(ec2::plan(&wanted), vec![ec2::Task::SecurityGroups]);
-        assert!(ec2::plan(&BTreeSet::new()).is_empty());
+        let labels: Vec<&str> = ec2::units_for(&wanted).iter().map(|u| u.label).collect();
+        assert_eq!(labels, ["security groups"]);
+        assert!(ec2::units_for(&BTreeSet::new()).is_empty());
     }
 }

@@ -19,7 +19,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aws_sdk_ec2::types as ec2t;
 use aws_sdk_iam::primitives::DateTime;
 use aws_sdk_iam::types as iamt;
 
@@ -36,10 +35,6 @@ use crate::spec::{Registry, ResourceSpec};
 const REGION: &str = "us-east-1";
 const OWNER: &str = "111122223333";
 
-fn ec2_tags() -> Vec<ec2t::Tag> {
-    vec![ec2t::Tag::builder().key("Name").value("app").build()]
-}
-
 fn iam_tag() -> iamt::Tag {
     iamt::Tag::builder()
         .key("team")
@@ -48,179 +43,10 @@ fn iam_tag() -> iamt::Tag {
         .unwrap()
 }
 
-fn sg_rule(id: &str, egress: bool) -> ec2t::builders::SecurityGroupRuleBuilder {
-    ec2t::SecurityGroupRule::builder()
-        .security_group_rule_id(id)
-        .security_group_rule_arn(format!(
-            "arn:aws:ec2:{REGION}:{OWNER}:security-group-rule/{id}"
-        ))
-        .group_id("sg-1")
-        .group_owner_id(OWNER)
-        .is_egress(egress)
-        .ip_protocol("tcp")
-        .from_port(443)
-        .to_port(443)
-        .description("https")
-        .set_tags(Some(ec2_tags()))
-}
-
 /// Every object the observer emits for SDK objects with every field it may read set, by type.
 fn observed_samples() -> BTreeMap<String, Vec<Attributes>> {
     let wanted: BTreeSet<String> = supported_types().into_iter().map(String::from).collect();
     let mut found = Found::default();
-
-    // EC2: VPCs, subnets and instances are converted by their task's convert function (the
-    // tasks themselves page through a client); groups and rules through the emitters.
-    let vpc = ec2t::Vpc::builder()
-        .vpc_id("vpc-1")
-        .cidr_block("10.0.0.0/16")
-        .instance_tenancy(ec2t::Tenancy::Default)
-        .dhcp_options_id("dopt-1")
-        .owner_id(OWNER)
-        .set_tags(Some(ec2_tags()))
-        .build();
-    let subnet = ec2t::Subnet::builder()
-        .subnet_id("subnet-1")
-        .subnet_arn(format!("arn:aws:ec2:{REGION}:{OWNER}:subnet/subnet-1"))
-        .vpc_id("vpc-1")
-        .cidr_block("10.0.1.0/24")
-        .availability_zone("us-east-1a")
-        .availability_zone_id("use1-az1")
-        .map_public_ip_on_launch(true)
-        .assign_ipv6_address_on_creation(true)
-        .ipv6_cidr_block_association_set(
-            ec2t::SubnetIpv6CidrBlockAssociation::builder()
-                .ipv6_cidr_block("2001:db8::/64")
-                .ipv6_cidr_block_state(
-                    ec2t::SubnetCidrBlockState::builder()
-                        .state(ec2t::SubnetCidrBlockStateCode::Associated)
-                        .build(),
-                )
-                .build(),
-        )
-        .owner_id(OWNER)
-        .set_tags(Some(ec2_tags()))
-        .build();
-    let instance = ec2t::Instance::builder()
-        .instance_id("i-1")
-        .image_id("ami-1")
-        .instance_type(ec2t::InstanceType::T3Micro)
-        .subnet_id("subnet-1")
-        .placement(
-            ec2t::Placement::builder()
-                .availability_zone("us-east-1a")
-                .tenancy(ec2t::Tenancy::Default)
-                .build(),
-        )
-        .security_groups(ec2t::GroupIdentifier::builder().group_id("sg-1").build())
-        .key_name("deploy")
-        .iam_instance_profile(
-            ec2t::IamInstanceProfile::builder()
-                .arn(format!("arn:aws:iam::{OWNER}:instance-profile/app"))
-                .build(),
-        )
-        .private_ip_address("10.0.1.10")
-        .private_dns_name("ip-10-0-1-10.ec2.internal")
-        .public_ip_address("192.0.2.10")
-        .source_dest_check(true)
-        .monitoring(
-            ec2t::Monitoring::builder()
-                .state(ec2t::MonitoringState::Enabled)
-                .build(),
-        )
-        .ebs_optimized(true)
-        .state(
-            ec2t::InstanceState::builder()
-                .name(ec2t::InstanceStateName::Running)
-                .build(),
-        )
-        .set_tags(Some(ec2_tags()))
-        .build();
-    for (ty, attributes) in [
-        (
-            types::VPC,
-            ec2::vpc_attributes(&vpc, REGION, Some(true), Some(true)),
-        ),
-        (types::SUBNET, ec2::subnet_attributes(&subnet, REGION)),
-        (
-            types::INSTANCE,
-            ec2::instance_attributes(&instance, Some(OWNER), REGION),
-        ),
-    ] {
-        found.resources.push(observed(ty, attributes));
-    }
-
-    let group = ec2t::SecurityGroup::builder()
-        .group_id("sg-1")
-        .group_name("default")
-        .description("default VPC security group")
-        .vpc_id("vpc-1")
-        .owner_id(OWNER)
-        .set_tags(Some(ec2_tags()))
-        .ip_permissions(
-            ec2t::IpPermission::builder()
-                .ip_protocol("tcp")
-                .from_port(22)
-                .to_port(22)
-                .ip_ranges(
-                    ec2t::IpRange::builder()
-                        .cidr_ip("10.0.0.0/16")
-                        .description("ssh")
-                        .build(),
-                )
-                .build(),
-        )
-        .ip_permissions_egress(
-            ec2t::IpPermission::builder()
-                .ip_protocol("-1")
-                .ip_ranges(ec2t::IpRange::builder().cidr_ip("0.0.0.0/0").build())
-                .build(),
-        )
-        .build();
-    let default_groups: BTreeSet<&str> = ["sg-1"].into();
-    let group_types = [types::SECURITY_GROUP, types::DEFAULT_SECURITY_GROUP];
-    ec2::emit_groups(
-        &[group],
-        &default_groups,
-        &group_types,
-        REGION,
-        &wanted,
-        &mut found,
-    );
-    // One rule per kind of source, in each direction.
-    let mut rules = Vec::new();
-    for (dir, egress) in [("in", false), ("out", true)] {
-        let id = |kind: &str| format!("sgr-{dir}-{kind}");
-        let group = |g: &str| ec2t::ReferencedSecurityGroup::builder().group_id(g).build();
-        rules.extend([
-            sg_rule(&id("cidr"), egress)
-                .cidr_ipv4("10.0.0.0/16")
-                .build(),
-            sg_rule(&id("ipv6"), egress)
-                .cidr_ipv6("2001:db8::/32")
-                .build(),
-            sg_rule(&id("pl"), egress).prefix_list_id("pl-1").build(),
-            sg_rule(&id("group"), egress)
-                .referenced_group_info(group("sg-2"))
-                .build(),
-            sg_rule(&id("self"), egress)
-                .referenced_group_info(group("sg-1"))
-                .build(),
-        ]);
-    }
-    let rule_types = [
-        types::SECURITY_GROUP_RULE,
-        types::INGRESS_RULE,
-        types::EGRESS_RULE,
-    ];
-    ec2::emit_rules(
-        &rules,
-        &default_groups,
-        &rule_types,
-        REGION,
-        &wanted,
-        &mut found,
-    );
 
     // IAM: roles and users through their emitters (inline policies and attachments with
     // them); customer managed policies through their convert function (their emitter reads
@@ -301,7 +127,7 @@ fn observed_samples() -> BTreeMap<String, Vec<Attributes>> {
         iam::policy_attributes(&policy, Some(&tags)),
     ));
 
-    // Units bring their own samples.
+    // EC2: units bring their own samples (their conversion over full SDK objects).
     found
         .resources
         .extend(unit_samples().into_iter().map(|(resource, _)| resource));
@@ -527,8 +353,8 @@ fn unit_samples() -> Vec<(ObservedResource, String)> {
 }
 
 /// The import id terraform's AWS provider documents for a type (its "Import" section), built
-/// from an observed object: a unit's sample says it; for the types not yet in units, this
-/// table. `None`: neither.
+/// from an observed object: a unit's sample says it; for the types not yet in units (IAM),
+/// this table. `None`: neither.
 fn documented_import_id(ty: &str, a: &Attributes) -> Option<String> {
     if let Some((_, id)) = unit_samples()
         .into_iter()
@@ -542,38 +368,6 @@ fn documented_import_id(ty: &str, a: &Attributes) -> Option<String> {
             .unwrap_or_else(|| panic!("{ty}: no `{k}` in the sample"))
     };
     Some(match ty {
-        "aws_vpc"
-        | "aws_subnet"
-        | "aws_instance"
-        | "aws_security_group"
-        | "aws_default_security_group"
-        | "aws_vpc_security_group_ingress_rule"
-        | "aws_vpc_security_group_egress_rule" => s("id"),
-        // `security_group_id_type_protocol_from_port_to_port_source`.
-        "aws_security_group_rule" => {
-            let source = ["cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids"]
-                .iter()
-                .filter_map(|k| a.get(*k).and_then(Value::as_list))
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .chain(
-                    a.get("source_security_group_id")
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
-                )
-                .chain((a.get("self") == Some(&Value::Bool(true))).then(|| "self".to_string()))
-                .collect::<Vec<_>>()
-                .join("_");
-            format!(
-                "{}_{}_{}_{}_{}_{source}",
-                s("security_group_id"),
-                s("type"),
-                s("protocol"),
-                s("from_port"),
-                s("to_port")
-            )
-        }
         "aws_iam_role" | "aws_iam_user" => s("name"),
         "aws_iam_policy" => s("arn"),
         "aws_iam_role_policy" => format!("{}:{}", s("role"), s("name")),
