@@ -171,48 +171,6 @@ impl VerifiedPlan {
     }
 }
 
-/// Drift `apply` saw on resources its plan does not touch: it cannot answer it, so it says how
-/// much there is and the command that plans it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Outside {
-    /// Each open finding at or above the policy's `fail_on` (what `driftgate plan` plans) on
-    /// a resource no action of the plan is about: its address, or `TYPE.ID` for an unmanaged
-    /// object; sorted, one entry per finding.
-    pub findings: Vec<String>,
-    /// The `driftgate plan` command over the same inputs.
-    pub command: String,
-}
-
-/// The findings of `report` outside `plan` (see [`Outside`]). An action is about a finding's
-/// resource when it has the same type and the same address (managed) or cloud id (unmanaged),
-/// whatever its status: a manual or blocked action is in the plan, left for a person.
-pub fn outside(plan: &Plan, report: &crate::model::ScanReport, command: String) -> Outside {
-    use crate::model::finding::Status;
-    let threshold = report.fail_on.unwrap_or(crate::model::Severity::Info);
-    let mut findings: Vec<String> = report
-        .findings
-        .iter()
-        .filter(|f| f.status == Status::Open && f.severity >= threshold)
-        .filter(|f| {
-            let d = &f.drift;
-            !plan.actions.iter().any(|a| {
-                a.resource_type == d.resource_type
-                    && match (&a.address, &d.address) {
-                        (Some(x), Some(y)) => x == y,
-                        (None, None) => a.resource_id == d.id,
-                        _ => false,
-                    }
-            })
-        })
-        .map(|f| match &f.drift.address {
-            Some(a) => a.to_string(),
-            None => format!("{}.{}", f.drift.resource_type, f.drift.id),
-        })
-        .collect();
-    findings.sort();
-    Outside { findings, command }
-}
-
 /// Compares the inputs the plan was made from with the inputs now.
 pub fn changed_inputs(planned: &Inputs, now: &Inputs) -> Vec<String> {
     let mut out = Vec::new();
@@ -432,85 +390,6 @@ mod tests {
             guardrail: None,
             reason: String::new(),
         }
-    }
-
-    #[test]
-    fn drift_outside_the_plan_is_counted_by_resource() {
-        use crate::model::finding::{Finding, Status};
-        use crate::model::{Address, Drift, DriftKind, ScanReport, Severity};
-        let finding = |ty: &str, address: Option<Address>, id: &str, severity| Finding {
-            drift: Drift {
-                kind: DriftKind::Changed,
-                resource_type: ty.into(),
-                id: id.into(),
-                address,
-                state: None,
-                region: None,
-                changes: Vec::new(),
-                observed: None,
-            },
-            severity,
-            rule: "r".into(),
-            change_rules: Vec::new(),
-            source: None,
-            status: Status::Open,
-        };
-        let mut planned = action("tags", "a");
-        planned.resource_type = "aws_vpc".into();
-        planned.address = Some(Address::managed("aws_vpc", "main"));
-        let mut unmanaged = action("tags", "a");
-        unmanaged.resource_type = "aws_iam_role".into();
-        unmanaged.resource_id = "rogue".into();
-        unmanaged.status = ActionStatus::Manual;
-        let plan = plan_of(vec![planned, unmanaged]);
-        let mut report = ScanReport {
-            findings: vec![
-                finding(
-                    "aws_vpc",
-                    Some(Address::managed("aws_vpc", "main")),
-                    "vpc-1",
-                    Severity::High,
-                ),
-                finding("aws_iam_role", None, "rogue", Severity::High),
-                finding(
-                    "aws_security_group",
-                    Some(Address::managed("aws_security_group", "web")),
-                    "sg-1",
-                    Severity::High,
-                ),
-                finding("aws_iam_role", None, "other", Severity::Medium),
-                finding(
-                    "aws_subnet",
-                    Some(Address::managed("aws_subnet", "a")),
-                    "subnet-1",
-                    Severity::Low,
-                ),
-            ],
-            fail_on: Some(Severity::Medium),
-            ..Default::default()
-        };
-        let mut ignored = finding(
-            "aws_vpc",
-            Some(Address::managed("aws_vpc", "b")),
-            "vpc-2",
-            Severity::High,
-        );
-        ignored.status = Status::Ignored(crate::model::finding::IgnoreMatch {
-            pattern: "aws_vpc.b".into(),
-            reason: None,
-            owner: None,
-            expires: None,
-            source: ".driftignore:1".into(),
-        });
-        report.findings.push(ignored);
-        let out = outside(&plan, &report, "driftgate plan".into());
-        assert_eq!(
-            out.findings,
-            ["aws_iam_role.other", "aws_security_group.web"],
-            "planned and left-for-a-person resources are in the plan; below fail_on and ignored ones are not drift to plan"
-        );
-        report.fail_on = None;
-        assert_eq!(outside(&plan, &report, String::new()).findings.len(), 3);
     }
 
     /// An instance's in-place attributes and its type are two actions on one resource: each

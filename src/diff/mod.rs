@@ -117,11 +117,16 @@ pub fn identity(
 ) -> Identity {
     let mut parts = Vec::with_capacity(spec.identity.len());
     let mut shown_parts = Vec::with_capacity(spec.identity.len());
-    for name in &spec.identity {
-        let v = match spec.attribute(name) {
+    for part in &spec.identity {
+        // A part naming alternatives (`a|b`) is the first of them with a value.
+        let value_of = |name: &str| match spec.attribute(name) {
             Some(a) => normalize::attribute(a, attrs, side),
             None => attrs.get(name).cloned().unwrap_or(Value::Null),
         };
+        let v = crate::spec::alternatives(part)
+            .map(value_of)
+            .find(|v| !v.is_empty_like())
+            .unwrap_or(Value::Null);
         // A secret part of the base is keyed by one text: its clear text, or in a replay its
         // fingerprint (what a recorded observation holds there).
         let Some((texts, secret)) = key_texts(&v, None) else {
@@ -741,13 +746,9 @@ fn hide_mentions_of_secrets(changes: &mut [crate::model::Change], recorded: &Att
 /// severity rule) needs to know what the object is.
 fn shown_attributes(spec: &ResourceSpec, attrs: &Attributes) -> Attributes {
     let mut shown = Attributes::new();
-    for name in spec
-        .identity
-        .iter()
-        .chain(["id".to_string(), "arn".to_string()].iter())
-    {
+    for name in spec.identity_names().chain(["id", "arn"]) {
         if let Some(v) = attrs.get(name) {
-            shown.insert(name.clone(), v.clone());
+            shown.insert(name.to_string(), v.clone());
         }
     }
     for attr in &spec.attributes {

@@ -6,6 +6,8 @@
 
 pub mod align;
 pub mod iam;
+pub mod routes;
+pub mod nacl;
 pub mod sg;
 
 use std::collections::BTreeMap;
@@ -89,6 +91,11 @@ pub fn canonical(compare: Compare, v: &Value, attrs: &Attributes) -> Value {
             Compare::IpProtocol => sg::canonical_protocol(v),
             Compare::Port => sg::canonical_port(v, attrs.get("protocol")),
             Compare::InlinePolicies => inline_policies(v),
+            Compare::Routes => routes::canonical_routes(v),
+            Compare::NaclEntries => nacl::canonical_entries(v),
+            Compare::NaclProtocol => nacl::canonical_protocol(v),
+            Compare::NaclPort => nacl::canonical_port(v, attrs.get("protocol")),
+            Compare::NaclIcmp => nacl::canonical_icmp(v, attrs.get("protocol")),
         },
     }
 }

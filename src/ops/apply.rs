@@ -308,7 +308,7 @@ async fn execute(
     let sdk = step!(bind_account(&cx, &verified).await);
     audit_approvals(&cx, &verified)?;
     if o.dry_run {
-        return dry_run(&cx, &verified, &ev);
+        return dry_run(&cx, &verified);
     }
     audit_blocked(&cx, &verified)?;
     let mut outcomes: BTreeMap<String, Done> = BTreeMap::new();
@@ -556,7 +556,7 @@ fn audit_approvals(cx: &Ctx<'_>, verified: &VerifiedPlan) -> Result<()> {
 }
 
 /// A dry run past every check: audits it, shows the calls that would run, changes nothing.
-fn dry_run(cx: &Ctx<'_>, verified: &VerifiedPlan, ev: &Evaluation) -> Result<Outcome> {
+fn dry_run(cx: &Ctx<'_>, verified: &VerifiedPlan) -> Result<Outcome> {
     let digest = &verified.plan().digest;
     let mut outcomes: BTreeMap<String, Done> = BTreeMap::new();
     for a in &verified.plan().actions {
@@ -571,12 +571,7 @@ fn dry_run(cx: &Ctx<'_>, verified: &VerifiedPlan, ev: &Evaluation) -> Result<Out
             .dry_run(true)
             .reason("dry run: every check passed; nothing was changed"),
     )?;
-    let outside = apply::outside(
-        verified.plan(),
-        &ev.report,
-        plan_command(verified.plan(), cx.o),
-    );
-    emit(verified, &outcomes, &outside, cx.o, cx.settings.width)?;
+    emit(verified, &outcomes, cx.o, cx.settings.width)?;
     cx.tell(
         Some(digest),
         crate::notify::message::apply_message(verified.plan(), &outcomes, true),
@@ -816,13 +811,8 @@ async fn finish(
         .plan(digest)
         .reason(summary(&outcomes)),
     )?;
-    // Drift on resources the plan does not touch: named, with the command that plans it.
-    let outside = apply::outside(
-        verified.plan(),
-        &after.report,
-        plan_command(verified.plan(), cx.o),
-    );
-    emit(verified, &outcomes, &outside, cx.o, cx.settings.width)?;
+    // Only what the plan touches was re-observed: drift elsewhere is `scan`'s to find.
+    emit(verified, &outcomes, cx.o, cx.settings.width)?;
     cx.tell(
         Some(digest),
         crate::notify::message::apply_message(verified.plan(), &outcomes, false),
@@ -927,46 +917,16 @@ fn summary(outcomes: &BTreeMap<String, Done>) -> String {
         .join(", ")
 }
 
-/// The `driftgate plan` command over the inputs this apply read: the plan's states, and the
-/// configuration and policy given to apply.
-fn plan_command(plan: &Plan, o: &ApplyOptions) -> String {
-    let mut words = vec!["driftgate plan".to_string()];
-    for s in &plan.inputs.states {
-        words.push(format!("--state {}", crate::plan::shell_word(&s.source.0)));
-    }
-    if let Some(c) = &o.config {
-        words.push(format!(
-            "--config {}",
-            crate::plan::shell_word(&super::display_path(c))
-        ));
-    }
-    if let Some(p) = &o.policy {
-        words.push(format!(
-            "--policy {}",
-            crate::plan::shell_word(&super::display_path(p))
-        ));
-    }
-    words.join(" ")
-}
-
 fn emit(
     v: &VerifiedPlan,
     outcomes: &BTreeMap<String, Done>,
-    outside: &apply::Outside,
     o: &ApplyOptions,
     width: Option<usize>,
 ) -> Result<()> {
     let text = match o.format {
-        ReportFormat::Json => {
-            render::plan::render_apply_json(v.plan(), outcomes, o.dry_run, outside)
-        }
+        ReportFormat::Json => render::plan::render_apply_json(v.plan(), outcomes, o.dry_run),
         ReportFormat::Table => {
-            let mut text = render::plan::render_apply_table(v.plan(), outcomes, o.dry_run, width);
-            if let Some(line) = render::plan::outside_line(outside) {
-                text.push_str(&line);
-                text.push('\n');
-            }
-            text
+            render::plan::render_apply_table(v.plan(), outcomes, o.dry_run, width)
         }
     };
     render::emit(&text, None)

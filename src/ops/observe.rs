@@ -37,8 +37,16 @@ pub async fn run(args: &ObserveOptions, settings: &Settings) -> Result<Outcome> 
         super::state_locations(&args.states, &settings.cwd)?
     };
     let states = read_states(&locations, Some(&sdk)).await?;
-    let mut observation =
-        super::observe_account(&sdk, &args.regions, &states, &registry, settings, true, None).await;
+    let mut observation = super::observe_account(
+        &sdk,
+        &args.regions,
+        &states,
+        &registry,
+        settings,
+        true,
+        None,
+    )
+    .await;
     diff::mark_sensitive(&registry, &states, &mut observation);
     let key = snapshot::FingerprintKey::new(settings.fingerprint_key.clone())?;
     render::emit(&snapshot::write(&observation, &key), Some(&args.out))?;

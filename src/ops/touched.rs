@@ -74,7 +74,11 @@ impl Touched {
                 .filter(|r| r.resource_type == *ty && r.address == *address);
             let mut found = false;
             for r in recorded {
-                match via.as_ref().and_then(|v| r.attributes.get(v)).and_then(Value::scalar_text) {
+                match via
+                    .as_ref()
+                    .and_then(|v| r.attributes.get(v))
+                    .and_then(Value::scalar_text)
+                {
                     Some(id) => {
                         ids.entry(ty.clone()).or_default().insert(id);
                         found = true;

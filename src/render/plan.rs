@@ -492,40 +492,11 @@ pub fn render_apply_table(
     format!("{head} plan {}\n{}", plan.digest, t.render(width))
 }
 
-/// The line `apply` ends with when it saw drift outside its plan: how much, on what, and the
-/// command that plans it; `None` when there is none.
-pub fn outside_line(outside: &crate::apply::Outside) -> Option<String> {
-    let n = outside.findings.len();
-    if n == 0 {
-        return None;
-    }
-    let shown: Vec<&str> = outside
-        .findings
-        .iter()
-        .take(3)
-        .map(String::as_str)
-        .collect();
-    let more = if n > shown.len() {
-        format!(", and {} more", n - shown.len())
-    } else {
-        String::new()
-    };
-    Some(format!(
-        "Drift outside this plan: {n} {} ({}{more}); plan {} with `{}`",
-        if n == 1 { "finding" } else { "findings" },
-        shown.join(", "),
-        if n == 1 { "it" } else { "them" },
-        outside.command
-    ))
-}
-
-/// The same as JSON: `{plan, dry_run, actions: [{id, kind, outcome, error}], outside_plan:
-/// {findings, command}}`.
+/// The same as JSON: `{plan, dry_run, actions: [{id, kind, outcome, error}]}`.
 pub fn render_apply_json(
     plan: &Plan,
     outcomes: &std::collections::BTreeMap<String, crate::apply::Done>,
     dry_run: bool,
-    outside: &crate::apply::Outside,
 ) -> String {
     let actions: Vec<serde_json::Value> = plan
         .actions
@@ -552,10 +523,6 @@ pub fn render_apply_json(
         "plan": plan.digest,
         "dry_run": dry_run,
         "actions": actions,
-        "outside_plan": {
-            "findings": outside.findings,
-            "command": outside.command,
-        },
     }))
     .unwrap_or_default();
     text.push('\n');
@@ -567,23 +534,6 @@ mod tests {
     use super::*;
     use crate::model::plan::{ConfigEdit, FindingRef, GuardrailEffect, GuardrailHit};
     use crate::model::{Address, DriftKind, Severity};
-
-    #[test]
-    fn drift_outside_the_plan_is_one_line_with_the_command() {
-        let outside = |n: usize| crate::apply::Outside {
-            findings: (0..n).map(|i| format!("aws_vpc.v{i}")).collect(),
-            command: "driftgate plan --state terraform.tfstate".into(),
-        };
-        assert_eq!(outside_line(&outside(0)), None);
-        assert_eq!(
-            outside_line(&outside(1)).unwrap(),
-            "Drift outside this plan: 1 finding (aws_vpc.v0); plan it with `driftgate plan --state terraform.tfstate`"
-        );
-        assert_eq!(
-            outside_line(&outside(5)).unwrap(),
-            "Drift outside this plan: 5 findings (aws_vpc.v0, aws_vpc.v1, aws_vpc.v2, and 2 more); plan them with `driftgate plan --state terraform.tfstate`"
-        );
-    }
 
     /// An approver sees what they sign: each action, the guardrail holding one, and the diff
     /// of every configuration edit.

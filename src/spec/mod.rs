@@ -37,6 +37,18 @@ pub enum Compare {
     Port,
     /// A role's `inline_policy` blocks: a set by name, documents compared by meaning.
     InlinePolicies,
+    /// A route table's `route` blocks: a set of routes, each only its destination and targets
+    /// that have a value (null and `""` are one).
+    Routes,
+    /// A network ACL's `ingress`/`egress` entries: a set, protocols as numbers, ports and ICMP
+    /// fields only where the protocol gives them meaning.
+    NaclEntries,
+    /// A network ACL entry's protocol as its number: `tcp` = `6`, `all` = `-1`.
+    NaclProtocol,
+    /// A network ACL entry's port: the number for TCP and UDP, 0 otherwise.
+    NaclPort,
+    /// A network ACL entry's ICMP type or code: the number for ICMP/ICMPv6, 0 otherwise.
+    NaclIcmp,
 }
 
 impl Compare {
@@ -49,6 +61,11 @@ impl Compare {
         ("ip_protocol", Compare::IpProtocol),
         ("port", Compare::Port),
         ("inline_policies", Compare::InlinePolicies),
+        ("routes", Compare::Routes),
+        ("nacl_entries", Compare::NaclEntries),
+        ("nacl_protocol", Compare::NaclProtocol),
+        ("nacl_port", Compare::NaclPort),
+        ("nacl_icmp", Compare::NaclIcmp),
     ];
 
     pub fn name(self) -> &'static str {
@@ -258,6 +275,8 @@ pub struct ResourceSpec {
     pub service: String,
     pub scope: Scope,
     /// Attributes whose values, joined by `identity_separator`, identify an object on both sides.
+    /// A part may name alternatives, `a|b`: the first of them with a value (a route's
+    /// destination is its IPv4 CIDR, its IPv6 CIDR or its prefix list).
     pub identity: Vec<String>,
     pub identity_separator: String,
     /// Attributes that each stand for one more object (one EC2 rule per CIDR block).
@@ -277,7 +296,17 @@ pub struct ResourceSpec {
     pub delete: Option<String>,
 }
 
+/// The names of an identity part or template placeholder that names alternatives (`a|b`).
+pub fn alternatives(part: &str) -> impl Iterator<Item = &str> {
+    part.split('|')
+}
+
 impl ResourceSpec {
+    /// Every attribute the identity names (each alternative of a part).
+    pub fn identity_names(&self) -> impl Iterator<Item = &str> {
+        self.identity.iter().flat_map(|p| alternatives(p))
+    }
+
     pub fn attribute(&self, name: &str) -> Option<&AttributeSpec> {
         self.attributes.iter().find(|a| a.name == name)
     }
@@ -498,11 +527,12 @@ fn placeholders(template: &str) -> std::result::Result<Vec<&str>, String> {
             .find('}')
             .ok_or_else(|| format!("unclosed `{{` in {template:?}"))?;
         let name = &after[..close];
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        {
+        if alternatives(name).any(|n| {
+            n.is_empty()
+                || !n
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        }) {
             return Err(format!(
                 "`{{{name}}}` is not an attribute name in {template:?}"
             ));
@@ -517,8 +547,9 @@ fn placeholders(template: &str) -> std::result::Result<Vec<&str>, String> {
 }
 
 /// A spec template filled from an object's attributes: each `{name}` becomes the attribute's
-/// scalar text, passed through `quote` (a shell word for a command, as is for an id). An
-/// attribute that is absent, null or not a scalar is an error naming it.
+/// scalar text, passed through `quote` (a shell word for a command, as is for an id); `{a|b}`
+/// the first of them with a value. An attribute that is absent, null or not a scalar is an
+/// error naming it.
 pub fn fill(
     template: &str,
     attributes: &Attributes,
@@ -532,10 +563,13 @@ pub fn fill(
         let after = &rest[open + 1..];
         let close = after.find('}').unwrap_or(after.len());
         let name = &after[..close];
-        let value = attributes
-            .get(name)
-            .and_then(Value::scalar_text)
-            .filter(|t| !t.is_empty())
+        let value = alternatives(name)
+            .find_map(|n| {
+                attributes
+                    .get(n)
+                    .and_then(Value::scalar_text)
+                    .filter(|t| !t.is_empty())
+            })
             .ok_or_else(|| format!("no `{name}` to fill {template:?}"))?;
         out.push_str(&quote(&value));
         rest = &after[(close + 1).min(after.len())..];

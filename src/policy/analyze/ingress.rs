@@ -370,9 +370,14 @@ pub fn opened_by(drift: &Drift, change: Option<&Change>) -> Opened {
 /// it opened nothing. The CIDR is named by its family (`0.0.0.0/0`, `::/0`), never quoted.
 pub fn describe_opened(drift: &Drift, change: Option<&Change>) -> Option<String> {
     let (before, after) = exposure_pair(drift, change)?;
+    describe(&before, &after)
+}
+
+/// What `after` exposes that `before` did not, in a few words (see [`describe_opened`]).
+pub fn describe(before: &[Exposure], after: &[Exposure]) -> Option<String> {
     let mut parts: Vec<String> = Vec::new();
-    for e in &after {
-        for (lo, hi) in uncovered(e, &before) {
+    for e in after {
+        for (lo, hi) in uncovered(e, before) {
             let proto = match e.proto {
                 Proto::All => "all traffic".to_string(),
                 Proto::Num(6) => "tcp".to_string(),

@@ -16,10 +16,14 @@ pub mod iam_principal_added;
 pub mod iam_unmanaged;
 pub mod ingress_open_world;
 pub mod ingress_open_world_admin;
+pub mod nacl_allow_world;
+pub mod nacl_allow_world_admin;
 pub mod network_exposure_changed;
 pub mod resource_missing;
 pub mod resource_unmanaged;
+pub mod route_to_internet_added;
 pub mod sizing_changed;
+pub mod subnet_route_table_changed;
 pub mod tags_changed;
 
 /// What a rule looks at.
@@ -83,9 +87,13 @@ pub struct Rule {
 /// Every built-in rule, most severe first (the order of `driftgate rules` and of ties).
 pub static CATALOGUE: &[&Rule] = &[
     &ingress_open_world_admin::RULE,
+    &nacl_allow_world_admin::RULE,
     &iam_policy_wildcard::RULE,
     &iam_principal_added::RULE,
+    &route_to_internet_added::RULE,
     &ingress_open_world::RULE,
+    &subnet_route_table_changed::RULE,
+    &nacl_allow_world::RULE,
     &iam_policy_changed::RULE,
     &iam_attachment_changed::RULE,
     &iam_unmanaged::RULE,

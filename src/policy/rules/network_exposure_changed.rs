@@ -52,7 +52,8 @@ pub const RULE: Rule = Rule {
     why: "network reachability changed",
     explanation: "\
 Fires on changes that alter what can reach what, without opening anything to the whole
-internet (that is `ingress_open_world_admin` / `ingress_open_world`): security group
+internet (that is `ingress_open_world_admin` / `ingress_open_world`, and for network ACL
+entries `nacl_allow_world_admin` / `nacl_allow_world`): security group and network ACL
 ingress and egress rules, a subnet's `map_public_ip_on_launch` (instances launched there get
 public IPs), routes and their targets, an instance's security groups or subnet, CIDR blocks,
 source/destination checking. Closing or narrowing a rule is drift too and lands here, not
