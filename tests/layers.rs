@@ -99,12 +99,12 @@ const PRINTING: &[(&str, &str)] = &[
     ("ops/approve.rs", "approve's summary and keygen"),
 ];
 
-fn src() -> PathBuf {
+pub(super) fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
 
 /// Every `.rs` file under `dir`, test files (`tests.rs`, `tests/`) left out.
-fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+pub(super) fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -213,16 +213,18 @@ fn blank(text: &str) -> String {
 }
 
 /// The code of a file without comments, strings and `#[cfg(test)]` items (a `mod x;` line or
-/// a braced block).
-fn code(text: &str) -> String {
+/// a braced block), each blanked to an empty line so that line numbers still hold.
+pub(super) fn code(text: &str) -> String {
     let blanked = blank(text);
     let mut out = String::new();
     let mut lines = blanked.lines();
     while let Some(line) = lines.next() {
         if line.trim_start().starts_with("#[cfg(test)]") {
+            out.push('\n');
             let mut depth = 0i32;
             let mut opened = false;
             for next in lines.by_ref() {
+                out.push('\n');
                 depth += next.matches('{').count() as i32 - next.matches('}').count() as i32;
                 opened |= next.contains('{');
                 if (opened && depth <= 0) || (!opened && next.trim_end().ends_with(';')) {

@@ -1200,8 +1200,9 @@ fn a_live_scan_says_where_its_time_went() {
     // The shared stack may be drifted by now (other live tests change it): 0 or 2, never 1.
     assert!(
         matches!(o.status.code(), Some(0 | 2)),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stderr),
+        String::from_utf8_lossy(&o.stdout)
     );
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("timings: "), "{err}");

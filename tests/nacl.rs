@@ -1,7 +1,8 @@
 //! Network ACLs live: fixtures/live/nacl applied by real terraform against moto once for this
 //! module (a custom ACL with inline entries, one whose entries are aws_network_acl_rule
 //! resources and whose subnet comes through an aws_network_acl_association, the default ACL
-//! adopted with aws_default_network_acl as terraform-aws-modules/vpc does).
+//! adopted with aws_default_network_acl as terraform-aws-modules/vpc does), a DHCP options set
+//! and a customer gateway.
 //!
 //! The fresh stack scans clean (taken before any test changes the cloud). Every other test
 //! makes one out-of-band change, finds exactly that one finding, puts the cloud back (through
@@ -239,7 +240,7 @@ fn a_fresh_apply_scans_clean_with_every_acl_type_checked() {
         Some(n.recorded as u64),
         "{v:#}"
     );
-    assert_eq!(n.recorded, 10, "the fixture's resources");
+    assert_eq!(n.recorded, 12, "the fixture's resources");
 }
 
 #[test]
@@ -385,13 +386,16 @@ fn dg(n: &Nacl, args: &[&str]) -> Output {
 }
 
 #[test]
-fn tag_edits_on_every_acl_are_found_and_reverted_through_plan_and_apply() {
+fn tag_edits_on_every_acl_dhcp_options_and_customer_gateway_are_found_and_reverted_through_plan_and_apply()
+ {
     let Some(n) = nacl() else { return };
     let _turn = turn();
     let acls = [
         n.id("aws_network_acl", "inline"),
         n.id("aws_network_acl", "separate"),
         n.id("aws_default_network_acl", "main"),
+        n.id("aws_vpc_dhcp_options", "corp"),
+        n.id("aws_customer_gateway", "office"),
     ];
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
@@ -411,9 +415,11 @@ fn tag_edits_on_every_acl_are_found_and_reverted_through_plan_and_apply() {
     assert_eq!(
         findings(&v),
         vec![
+            "changed aws_customer_gateway.office",
             "changed aws_default_network_acl.main",
             "changed aws_network_acl.inline",
             "changed aws_network_acl.separate",
+            "changed aws_vpc_dhcp_options.corp",
         ],
         "{v:#}"
     );

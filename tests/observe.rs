@@ -417,11 +417,15 @@ async fn observes_moto_as_the_provider_records_state() {
         .get("ec2:DescribeVpcAttribute")
         .copied()
         .unwrap_or(0)
-        + obs
-            .api_calls
-            .get("iam:ListPolicyTags")
-            .copied()
-            .unwrap_or(0);
+        + [
+            "iam:ListPolicyTags",
+            "iam:ListAccessKeys",
+            "iam:GetLoginProfile",
+            "iam:GetInstanceProfile",
+        ]
+        .iter()
+        .map(|api| obs.api_calls.get(*api).copied().unwrap_or(0))
+        .sum::<u64>();
     assert_eq!(planned_reads as u64, per_object_calls);
     assert_eq!(
         count(|e| matches!(e, ProgressEvent::ReadDone) as usize),
@@ -843,24 +847,57 @@ async fn observes_moto_as_the_provider_records_state() {
         "ec2:DescribeSubnets",
         "ec2:DescribeSecurityGroups",
         "ec2:DescribeSecurityGroupRules",
-        "ec2:DescribeInstances",
         "ec2:DescribeInternetGateways",
+        "ec2:DescribeVolumes",
+        "ec2:DescribeKeyPairs",
+        "ec2:DescribeLaunchTemplates",
+        "ec2:DescribeImages",
+        "ec2:DescribeSnapshots",
+        "ec2:GetEbsEncryptionByDefault",
         "iam:GetAccountAuthorizationDetails",
         "iam:ListRoles",
     ] {
         assert_eq!(obs.api_calls.get(op), Some(&1), "{op}: one page");
     }
+    // The instances' listing, and one batch read by the EBS volume unit: the root device names
+    // of the instances that have a volume attached that is not deleted with them (moto reports
+    // no `DeleteOnTermination`, so here every instance with a volume).
+    assert_eq!(
+        obs.api_calls.get("ec2:DescribeInstances"),
+        Some(&2),
+        "ec2:DescribeInstances: one page and one batch"
+    );
     assert_eq!(
         obs.api_calls.get("iam:ListPolicyTags"),
         Some(&1),
         "one per customer policy"
     );
+    // One GetAccountAuthorizationDetails sweep, shared by every IAM unit that reads it; the
+    // per-user and per-profile reads once each (one user, one profile).
+    for op in [
+        "iam:ListAccessKeys",
+        "iam:GetLoginProfile",
+        "iam:GetInstanceProfile",
+    ] {
+        assert_eq!(obs.api_calls.get(op), Some(&1), "{op}: one object");
+    }
     // And one listing per EC2 unit (one page each here; security groups list their rules
     // too), nothing else.
     assert_eq!(obs.api_calls.get("ec2:DescribeNetworkAcls"), Some(&1));
+    for op in [
+        "ec2:DescribeRouteTables",
+        "ec2:DescribeEgressOnlyInternetGateways",
+        // NAT gateways and EIPs are one unit with two listings: the gateways once, for
+        // themselves and for telling their address associations apart.
+        "ec2:DescribeNatGateways",
+        "ec2:DescribeAddresses",
+    ] {
+        assert_eq!(obs.api_calls.get(op), Some(&1), "{op}: one call");
+    }
     assert_eq!(
         obs.api_calls.len(),
-        5 + driftgate::provider::aws::ec2::UNITS.len(),
+        // (+1: route tables list their own and the main associations in one page each)
+        12 + driftgate::provider::aws::ec2::UNITS.len(),
         "{:?}",
         obs.api_calls
     );
@@ -964,13 +1001,10 @@ async fn a_closed_port_is_gaps_not_a_panic() {
         Some(&1)
     );
     let events = events.lock().unwrap();
-    // One listing per EC2 unit in the one region, and IAM's one task; then one Done each.
-    let tasks = driftgate::provider::aws::ec2::UNITS.len() + 1;
-    assert!(
-        matches!(events[0], ProgressEvent::Planned { tasks: t } if t == tasks),
-        "{:?}",
-        events[0]
-    );
+    // One listing per EC2 unit of the region, one task per IAM unit; each says it is done.
+    use driftgate::provider::aws::{ec2, iam};
+    let tasks = ec2::UNITS.len() + iam::UNITS.len();
+    assert_eq!(events[0], ProgressEvent::Planned { tasks });
     assert_eq!(events.len(), tasks + 1);
 }
 

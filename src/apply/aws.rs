@@ -194,525 +194,745 @@ async fn wait_stopped(c: &Clients, instance_id: &str) -> Result<(), CallError> {
     }
 }
 
+/// One call being run: the clients, the call's API name (for errors) and the resolver of its
+/// arguments.
+#[derive(Clone, Copy)]
+struct Request<'a> {
+    c: &'a Clients,
+    api: &'a str,
+    resolve: Resolve<'a>,
+}
+
 /// Runs one call.
 pub async fn run(c: &Clients, call: &Call, resolve: Resolve<'_>) -> Result<(), CallError> {
-    let api = call.api();
-    let api = api.as_str();
+    let api = &call.api();
+    let cx = Request { c, api, resolve };
     match call {
-        Call::Unit(unit) => {
-            let mut args = std::collections::BTreeMap::new();
-            for (name, arg) in &unit.args {
-                let value = resolve(arg).map_err(|message| CallError {
-                    api: api.to_string(),
-                    message: format!("`{name}`: {message}"),
-                })?;
-                args.insert(name.clone(), value);
-            }
-            crate::provider::aws::execute(&c.ec2, &c.iam, unit, &args)
-                .await
-                .map_err(|message| CallError {
-                    api: api.to_string(),
-                    message,
-                })?;
-        }
-        Call::Ec2CreateTags { resource_id, tags } => {
-            let mut req = c.ec2.create_tags().resources(resource_id);
-            for (k, v) in tags {
-                req = req.tags(
-                    ec2::Tag::builder()
-                        .key(k)
-                        .value(text(api, resolve, v)?)
-                        .build(),
-                );
-            }
-            req.send().await.map_err(|x| aws_error(api, x))?;
-        }
-        Call::Ec2DeleteTags { resource_id, keys } => {
-            let mut req = c.ec2.delete_tags().resources(resource_id);
-            for k in keys {
-                req = req.tags(ec2::Tag::builder().key(k).build());
-            }
-            req.send().await.map_err(|x| aws_error(api, x))?;
-        }
-        Call::Ec2AuthorizeSecurityGroupIngress { group_id, rule } => {
-            c.ec2
-                .authorize_security_group_ingress()
-                .group_id(group_id)
-                .ip_permissions(ip_permission(rule))
-                .send()
-                .await
-                .map_err(|x| aws_error(api, x))?;
-        }
-        Call::Ec2AuthorizeSecurityGroupEgress { group_id, rule } => {
-            c.ec2
-                .authorize_security_group_egress()
-                .group_id(group_id)
-                .ip_permissions(ip_permission(rule))
-                .send()
-                .await
-                .map_err(|x| aws_error(api, x))?;
-        }
-        Call::Ec2RevokeSecurityGroupIngress { group_id, rule } => {
-            c.ec2
-                .revoke_security_group_ingress()
-                .group_id(group_id)
-                .ip_permissions(ip_permission(rule))
-                .send()
-                .await
-                .map_err(|x| aws_error(api, x))?;
-        }
-        Call::Ec2RevokeSecurityGroupEgress { group_id, rule } => {
-            c.ec2
-                .revoke_security_group_egress()
-                .group_id(group_id)
-                .ip_permissions(ip_permission(rule))
-                .send()
-                .await
-                .map_err(|x| aws_error(api, x))?;
+        Call::Unit(unit) => cx.unit_call(unit).await,
+        Call::Ec2CreateTags { resource_id, tags } => cx.ec2_create_tags(resource_id, tags).await,
+        Call::Ec2DeleteTags { resource_id, keys } => cx.ec2_delete_tags(resource_id, keys).await,
+        Call::Ec2AuthorizeSecurityGroupIngress { group_id, rule }
+        | Call::Ec2AuthorizeSecurityGroupEgress { group_id, rule }
+        | Call::Ec2RevokeSecurityGroupIngress { group_id, rule }
+        | Call::Ec2RevokeSecurityGroupEgress { group_id, rule } => {
+            cx.rule_change(call, group_id, rule).await
         }
         Call::Ec2ModifySecurityGroupRules {
             group_id,
             rule_id,
             rule,
-        } => {
-            c.ec2
-                .modify_security_group_rules()
-                .group_id(group_id)
-                .security_group_rules(
-                    ec2::SecurityGroupRuleUpdate::builder()
-                        .security_group_rule_id(rule_id)
-                        .security_group_rule(rule_request(rule))
-                        .build(),
-                )
-                .send()
-                .await
-                .map_err(|x| aws_error(api, x))?;
-        }
+        } => cx.modify_rule(group_id, rule_id, rule).await,
         Call::Ec2ModifyVpcAttribute {
             vpc_id,
             attribute,
             value,
-        } => {
-            let req = c.ec2.modify_vpc_attribute().vpc_id(vpc_id);
-            let req = match attribute.as_str() {
-                "enableDnsSupport" => req.enable_dns_support(bool_attr(*value)),
-                "enableDnsHostnames" => req.enable_dns_hostnames(bool_attr(*value)),
-                "enableNetworkAddressUsageMetrics" => {
-                    req.enable_network_address_usage_metrics(bool_attr(*value))
-                }
-                other => return Err(unsupported(api, other)),
-            };
-            req.send().await.map_err(|x| aws_error(api, x))?;
-        }
+        } => cx.vpc_attribute(vpc_id, attribute, *value).await,
         Call::Ec2ModifySubnetAttribute {
             subnet_id,
             attribute,
             value,
-        } => {
-            let req = c.ec2.modify_subnet_attribute().subnet_id(subnet_id);
-            let req = match attribute.as_str() {
-                "mapPublicIpOnLaunch" => req.map_public_ip_on_launch(bool_attr(*value)),
-                "assignIpv6AddressOnCreation" => {
-                    req.assign_ipv6_address_on_creation(bool_attr(*value))
-                }
-                other => return Err(unsupported(api, other)),
-            };
-            req.send().await.map_err(|x| aws_error(api, x))?;
-        }
+        } => cx.subnet_attribute(subnet_id, attribute, *value).await,
         Call::Ec2ModifyInstanceAttribute {
             instance_id,
             attribute,
             value,
-        } => {
-            let req = c.ec2.modify_instance_attribute().instance_id(instance_id);
-            let v = resolve(value).map_err(|m| CallError {
-                api: api.into(),
-                message: m,
-            })?;
-            let flag = |v: &Value| {
-                v.as_bool().ok_or_else(|| CallError {
-                    api: api.into(),
-                    message: format!("{attribute} takes true or false"),
-                })
-            };
-            let req = match attribute.as_str() {
-                "sourceDestCheck" => req.source_dest_check(bool_attr(flag(&v)?)),
-                "ebsOptimized" => req.ebs_optimized(bool_attr(flag(&v)?)),
-                "disableApiTermination" => req.disable_api_termination(bool_attr(flag(&v)?)),
-                "disableApiStop" => req.disable_api_stop(bool_attr(flag(&v)?)),
-                "instanceType" => req.instance_type(
-                    ec2::AttributeValue::builder()
-                        .value(text(api, resolve, value)?)
-                        .build(),
-                ),
-                "groupSet" => {
-                    let groups: Vec<String> = v
-                        .as_list()
-                        .unwrap_or_default()
-                        .iter()
-                        .filter_map(Value::scalar_text)
-                        .collect();
-                    req.set_groups(Some(groups))
-                }
-                other => return Err(unsupported(api, other)),
-            };
-            req.send().await.map_err(|x| aws_error(api, x))?;
-        }
-        Call::Ec2MonitorInstances { instance_id } => {
-            c.ec2
-                .monitor_instances()
-                .instance_ids(instance_id)
-                .send()
-                .await
-                .map_err(|x| aws_error(api, x))?;
-        }
-        Call::Ec2UnmonitorInstances { instance_id } => {
-            c.ec2
-                .unmonitor_instances()
-                .instance_ids(instance_id)
-                .send()
-                .await
-                .map_err(|x| aws_error(api, x))?;
-        }
-        Call::Ec2StopInstances { instance_id } => {
-            c.ec2
-                .stop_instances()
-                .instance_ids(instance_id)
-                .send()
-                .await
-                .map_err(|x| aws_error(api, x))?;
-            wait_stopped(c, instance_id).await?;
-        }
-        Call::Ec2StartInstances { instance_id } => {
-            c.ec2
-                .start_instances()
-                .instance_ids(instance_id)
-                .send()
-                .await
-                .map_err(|x| aws_error(api, x))?;
-        }
-        Call::Ec2DeleteSecurityGroup { group_id } => {
-            c.ec2
-                .delete_security_group()
-                .group_id(group_id)
-                .send()
-                .await
-                .map_err(|x| aws_error(api, x))?;
-        }
-        Call::IamTag { entity, name, tags } => {
-            let tags = iam_tags(api, tags, resolve)?;
-            match entity {
-                IamEntity::Role => {
-                    c.iam
-                        .tag_role()
-                        .role_name(name)
-                        .set_tags(Some(tags))
-                        .send()
-                        .await
-                        .map_err(|x| aws_error(api, x))?;
-                }
-                IamEntity::User => {
-                    c.iam
-                        .tag_user()
-                        .user_name(name)
-                        .set_tags(Some(tags))
-                        .send()
-                        .await
-                        .map_err(|x| aws_error(api, x))?;
-                }
-                IamEntity::Policy => {
-                    c.iam
-                        .tag_policy()
-                        .policy_arn(name)
-                        .set_tags(Some(tags))
-                        .send()
-                        .await
-                        .map_err(|x| aws_error(api, x))?;
-                }
-            }
-        }
-        Call::IamUntag { entity, name, keys } => match entity {
-            IamEntity::Role => {
-                c.iam
-                    .untag_role()
-                    .role_name(name)
-                    .set_tag_keys(Some(keys.clone()))
-                    .send()
-                    .await
-                    .map_err(|x| aws_error(api, x))?;
-            }
-            IamEntity::User => {
-                c.iam
-                    .untag_user()
-                    .user_name(name)
-                    .set_tag_keys(Some(keys.clone()))
-                    .send()
-                    .await
-                    .map_err(|x| aws_error(api, x))?;
-            }
-            IamEntity::Policy => {
-                c.iam
-                    .untag_policy()
-                    .policy_arn(name)
-                    .set_tag_keys(Some(keys.clone()))
-                    .send()
-                    .await
-                    .map_err(|x| aws_error(api, x))?;
-            }
-        },
+        } => cx.instance_attribute(instance_id, attribute, value).await,
+        Call::Ec2MonitorInstances { instance_id } => cx.monitoring(instance_id, true).await,
+        Call::Ec2UnmonitorInstances { instance_id } => cx.monitoring(instance_id, false).await,
+        Call::Ec2StopInstances { instance_id } => cx.stop_instance(instance_id).await,
+        Call::Ec2StartInstances { instance_id } => cx.start_instance(instance_id).await,
+        Call::Ec2DeleteSecurityGroup { group_id } => cx.delete_security_group(group_id).await,
+        Call::IamTag { entity, name, tags } => cx.iam_tag(*entity, name, tags).await,
+        Call::IamUntag { entity, name, keys } => cx.iam_untag(*entity, name, keys).await,
         Call::IamUpdateAssumeRolePolicy {
             role_name,
             document,
-        } => {
-            c.iam
-                .update_assume_role_policy()
-                .role_name(role_name)
-                .policy_document(text(api, resolve, document)?)
-                .send()
-                .await
-                .map_err(|x| aws_error(api, x))?;
-        }
+        } => cx.update_trust_policy(role_name, document).await,
         Call::IamUpdateRole {
             role_name,
             description,
-            max_session_duration,
-        } => {
-            let description = match description {
-                Some(d) => Some(text(api, resolve, d)?),
-                None => None,
-            };
-            c.iam
-                .update_role()
-                .role_name(role_name)
-                .set_description(description)
-                .set_max_session_duration(max_session_duration.map(|m| m as i32))
-                .send()
-                .await
-                .map_err(|x| aws_error(api, x))?;
-        }
+            max_session_duration: max,
+        } => cx.update_role(role_name, description, max).await,
         Call::IamUpdateUser {
             user_name,
             new_path,
-        } => {
-            c.iam
-                .update_user()
-                .user_name(user_name)
-                .new_path(new_path)
-                .send()
-                .await
-                .map_err(|x| aws_error(api, x))?;
-        }
+        } => cx.update_user(user_name, new_path).await,
         Call::IamPutInlinePolicy {
             entity,
             name,
-            policy_name,
+            policy_name: policy,
             document,
-        } => {
-            let document = text(api, resolve, document)?;
-            match entity {
-                IamEntity::Role => {
-                    c.iam
-                        .put_role_policy()
-                        .role_name(name)
-                        .policy_name(policy_name)
-                        .policy_document(document)
-                        .send()
-                        .await
-                        .map_err(|x| aws_error(api, x))?;
-                }
-                IamEntity::User => {
-                    c.iam
-                        .put_user_policy()
-                        .user_name(name)
-                        .policy_name(policy_name)
-                        .policy_document(document)
-                        .send()
-                        .await
-                        .map_err(|x| aws_error(api, x))?;
-                }
-                IamEntity::Policy => return Err(unsupported(api, "a policy has no inline policy")),
-            }
-        }
+        } => cx.put_inline_policy(*entity, name, policy, document).await,
         Call::IamDeleteInlinePolicy {
             entity,
             name,
             policy_name,
-        } => match entity {
-            IamEntity::Role => {
-                c.iam
-                    .delete_role_policy()
-                    .role_name(name)
-                    .policy_name(policy_name)
-                    .send()
-                    .await
-                    .map_err(|x| aws_error(api, x))?;
-            }
-            IamEntity::User => {
-                c.iam
-                    .delete_user_policy()
-                    .user_name(name)
-                    .policy_name(policy_name)
-                    .send()
-                    .await
-                    .map_err(|x| aws_error(api, x))?;
-            }
-            IamEntity::Policy => return Err(unsupported(api, "a policy has no inline policy")),
-        },
+        } => cx.delete_inline_policy(*entity, name, policy_name).await,
         Call::IamAttachPolicy {
             entity,
             name,
             policy_arn,
-        } => match entity {
-            IamEntity::Role => {
-                c.iam
-                    .attach_role_policy()
-                    .role_name(name)
-                    .policy_arn(policy_arn)
-                    .send()
-                    .await
-                    .map_err(|x| aws_error(api, x))?;
-            }
-            IamEntity::User => {
-                c.iam
-                    .attach_user_policy()
-                    .user_name(name)
-                    .policy_arn(policy_arn)
-                    .send()
-                    .await
-                    .map_err(|x| aws_error(api, x))?;
-            }
-            IamEntity::Policy => return Err(unsupported(api, "a policy is not a principal")),
-        },
+        } => cx.attach_policy(*entity, name, policy_arn).await,
         Call::IamDetachPolicy {
             entity,
             name,
             policy_arn,
-        } => match entity {
-            IamEntity::Role => {
-                c.iam
-                    .detach_role_policy()
-                    .role_name(name)
-                    .policy_arn(policy_arn)
-                    .send()
-                    .await
-                    .map_err(|x| aws_error(api, x))?;
-            }
-            IamEntity::User => {
-                c.iam
-                    .detach_user_policy()
-                    .user_name(name)
-                    .policy_arn(policy_arn)
-                    .send()
-                    .await
-                    .map_err(|x| aws_error(api, x))?;
-            }
-            IamEntity::Policy => return Err(unsupported(api, "a policy is not a principal")),
-        },
+        } => cx.detach_policy(*entity, name, policy_arn).await,
         Call::IamPutPermissionsBoundary {
             entity,
             name,
             policy_arn,
-        } => match entity {
-            IamEntity::Role => {
-                c.iam
-                    .put_role_permissions_boundary()
-                    .role_name(name)
-                    .permissions_boundary(policy_arn)
-                    .send()
-                    .await
-                    .map_err(|x| aws_error(api, x))?;
-            }
-            IamEntity::User => {
-                c.iam
-                    .put_user_permissions_boundary()
-                    .user_name(name)
-                    .permissions_boundary(policy_arn)
-                    .send()
-                    .await
-                    .map_err(|x| aws_error(api, x))?;
-            }
-            IamEntity::Policy => return Err(unsupported(api, "a policy is not a principal")),
-        },
-        Call::IamDeletePermissionsBoundary { entity, name } => match entity {
-            IamEntity::Role => {
-                c.iam
-                    .delete_role_permissions_boundary()
-                    .role_name(name)
-                    .send()
-                    .await
-                    .map_err(|x| aws_error(api, x))?;
-            }
-            IamEntity::User => {
-                c.iam
-                    .delete_user_permissions_boundary()
-                    .user_name(name)
-                    .send()
-                    .await
-                    .map_err(|x| aws_error(api, x))?;
-            }
-            IamEntity::Policy => return Err(unsupported(api, "a policy is not a principal")),
-        },
+        } => cx.put_permissions_boundary(*entity, name, policy_arn).await,
+        Call::IamDeletePermissionsBoundary { entity, name } => {
+            cx.delete_permissions_boundary(*entity, name).await
+        }
         Call::IamDeletePolicyVersion {
             policy_arn,
             version: VersionSelector::OldestNonDefaultAtLimit,
-        } => {
-            let versions = c
-                .iam
-                .list_policy_versions()
-                .policy_arn(policy_arn)
-                .send()
-                .await
-                .map_err(|err| aws_error("iam:ListPolicyVersions", err))?;
-            let versions = versions.versions();
-            if (versions.len() as u64) < crate::model::plan::IAM_POLICY_VERSION_LIMIT {
-                // Room for one more: nothing to delete.
-                return Ok(());
-            }
-            let oldest = versions
-                .iter()
-                .filter(|v| !v.is_default_version())
-                .min_by_key(|v| {
-                    (
-                        v.create_date().map(|d| d.secs()).unwrap_or(i64::MAX),
-                        v.version_id().unwrap_or_default().to_string(),
-                    )
-                })
-                .and_then(|v| v.version_id().map(str::to_string));
-            let Some(oldest) = oldest else {
-                return Err(CallError {
-                    api: api.into(),
-                    message:
-                        "the policy is at IAM's version limit with no non-default version to delete"
-                            .into(),
-                });
-            };
-            c.iam
-                .delete_policy_version()
-                .policy_arn(policy_arn)
-                .version_id(oldest)
-                .send()
-                .await
-                .map_err(|x| aws_error(api, x))?;
-        }
+        } => cx.make_room_for_a_version(policy_arn).await,
         Call::IamCreatePolicyVersion {
             policy_arn,
             document,
             set_as_default,
         } => {
-            c.iam
-                .create_policy_version()
-                .policy_arn(policy_arn)
-                .policy_document(text(api, resolve, document)?)
-                .set_as_default(*set_as_default)
+            cx.create_policy_version(policy_arn, document, *set_as_default)
+                .await
+        }
+        Call::ConfigEdit { .. } => Err(unsupported(api, "a configuration edit is not an AWS call")),
+    }
+}
+
+impl Request<'_> {
+    /// A resource unit's own call (`provider::aws::execute`), its arguments resolved by name.
+    async fn unit_call(&self, unit: &crate::model::plan::UnitCall) -> Result<(), CallError> {
+        let Request { c, api, resolve } = *self;
+        let mut args = std::collections::BTreeMap::new();
+        for (name, arg) in &unit.args {
+            let value = resolve(arg).map_err(|message| CallError {
+                api: api.to_string(),
+                message: format!("`{name}`: {message}"),
+            })?;
+            args.insert(name.clone(), value);
+        }
+        crate::provider::aws::execute(&c.ec2, &c.iam, unit, &args)
+            .await
+            .map_err(|message| CallError {
+                api: api.to_string(),
+                message,
+            })
+    }
+
+    // EC2: tags, security groups, VPC and subnet attributes, instances.
+
+    async fn ec2_create_tags(
+        &self,
+        resource_id: &str,
+        tags: &std::collections::BTreeMap<String, Arg>,
+    ) -> Result<(), CallError> {
+        let Request { c, api, resolve } = *self;
+        let mut req = c.ec2.create_tags().resources(resource_id);
+        for (k, v) in tags {
+            req = req.tags(
+                ec2::Tag::builder()
+                    .key(k)
+                    .value(text(api, resolve, v)?)
+                    .build(),
+            );
+        }
+        req.send().await.map_err(|x| aws_error(api, x))?;
+        Ok(())
+    }
+
+    async fn ec2_delete_tags(&self, resource_id: &str, keys: &[String]) -> Result<(), CallError> {
+        let Request { c, api, .. } = *self;
+        let mut req = c.ec2.delete_tags().resources(resource_id);
+        for k in keys {
+            req = req.tags(ec2::Tag::builder().key(k).build());
+        }
+        req.send().await.map_err(|x| aws_error(api, x))?;
+        Ok(())
+    }
+
+    /// Adds or removes one rule of a security group's ingress or egress list, as `call` says.
+    async fn rule_change(
+        &self,
+        call: &Call,
+        group_id: &str,
+        rule: &SgRule,
+    ) -> Result<(), CallError> {
+        let Request { c, api, .. } = *self;
+        let permission = ip_permission(rule);
+        match call {
+            Call::Ec2AuthorizeSecurityGroupIngress { .. } => c
+                .ec2
+                .authorize_security_group_ingress()
+                .group_id(group_id)
+                .ip_permissions(permission)
                 .send()
                 .await
-                .map_err(|x| aws_error(api, x))?;
-        }
-        Call::ConfigEdit { .. } => {
-            return Err(unsupported(api, "a configuration edit is not an AWS call"));
+                .map(drop)
+                .map_err(|x| aws_error(api, x)),
+            Call::Ec2AuthorizeSecurityGroupEgress { .. } => c
+                .ec2
+                .authorize_security_group_egress()
+                .group_id(group_id)
+                .ip_permissions(permission)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|x| aws_error(api, x)),
+            Call::Ec2RevokeSecurityGroupIngress { .. } => c
+                .ec2
+                .revoke_security_group_ingress()
+                .group_id(group_id)
+                .ip_permissions(permission)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|x| aws_error(api, x)),
+            Call::Ec2RevokeSecurityGroupEgress { .. } => c
+                .ec2
+                .revoke_security_group_egress()
+                .group_id(group_id)
+                .ip_permissions(permission)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|x| aws_error(api, x)),
+            _ => Err(unsupported(api, "not a change of a security group rule")),
         }
     }
-    Ok(())
+
+    async fn modify_rule(
+        &self,
+        group_id: &str,
+        rule_id: &str,
+        rule: &SgRule,
+    ) -> Result<(), CallError> {
+        let Request { c, api, .. } = *self;
+        c.ec2
+            .modify_security_group_rules()
+            .group_id(group_id)
+            .security_group_rules(
+                ec2::SecurityGroupRuleUpdate::builder()
+                    .security_group_rule_id(rule_id)
+                    .security_group_rule(rule_request(rule))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|x| aws_error(api, x))?;
+        Ok(())
+    }
+
+    async fn delete_security_group(&self, group_id: &str) -> Result<(), CallError> {
+        let Request { c, api, .. } = *self;
+        c.ec2
+            .delete_security_group()
+            .group_id(group_id)
+            .send()
+            .await
+            .map_err(|x| aws_error(api, x))?;
+        Ok(())
+    }
+
+    async fn vpc_attribute(
+        &self,
+        vpc_id: &str,
+        attribute: &str,
+        value: bool,
+    ) -> Result<(), CallError> {
+        let Request { c, api, .. } = *self;
+        let req = c.ec2.modify_vpc_attribute().vpc_id(vpc_id);
+        let req = match attribute {
+            "enableDnsSupport" => req.enable_dns_support(bool_attr(value)),
+            "enableDnsHostnames" => req.enable_dns_hostnames(bool_attr(value)),
+            "enableNetworkAddressUsageMetrics" => {
+                req.enable_network_address_usage_metrics(bool_attr(value))
+            }
+            other => return Err(unsupported(api, other)),
+        };
+        req.send().await.map_err(|x| aws_error(api, x))?;
+        Ok(())
+    }
+
+    async fn subnet_attribute(
+        &self,
+        subnet_id: &str,
+        attribute: &str,
+        value: bool,
+    ) -> Result<(), CallError> {
+        let Request { c, api, .. } = *self;
+        let req = c.ec2.modify_subnet_attribute().subnet_id(subnet_id);
+        let req = match attribute {
+            "mapPublicIpOnLaunch" => req.map_public_ip_on_launch(bool_attr(value)),
+            "assignIpv6AddressOnCreation" => req.assign_ipv6_address_on_creation(bool_attr(value)),
+            other => return Err(unsupported(api, other)),
+        };
+        req.send().await.map_err(|x| aws_error(api, x))?;
+        Ok(())
+    }
+
+    async fn instance_attribute(
+        &self,
+        instance_id: &str,
+        attribute: &str,
+        value: &Arg,
+    ) -> Result<(), CallError> {
+        let Request { c, api, resolve } = *self;
+        let req = c.ec2.modify_instance_attribute().instance_id(instance_id);
+        let v = resolve(value).map_err(|m| CallError {
+            api: api.into(),
+            message: m,
+        })?;
+        let flag = |v: &Value| {
+            v.as_bool().ok_or_else(|| CallError {
+                api: api.into(),
+                message: format!("{attribute} takes true or false"),
+            })
+        };
+        let req = match attribute {
+            "sourceDestCheck" => req.source_dest_check(bool_attr(flag(&v)?)),
+            "ebsOptimized" => req.ebs_optimized(bool_attr(flag(&v)?)),
+            "disableApiTermination" => req.disable_api_termination(bool_attr(flag(&v)?)),
+            "disableApiStop" => req.disable_api_stop(bool_attr(flag(&v)?)),
+            "instanceType" => req.instance_type(
+                ec2::AttributeValue::builder()
+                    .value(text(api, resolve, value)?)
+                    .build(),
+            ),
+            "groupSet" => {
+                let groups: Vec<String> = v
+                    .as_list()
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(Value::scalar_text)
+                    .collect();
+                req.set_groups(Some(groups))
+            }
+            other => return Err(unsupported(api, other)),
+        };
+        req.send().await.map_err(|x| aws_error(api, x))?;
+        Ok(())
+    }
+
+    /// Turns an instance's detailed monitoring on (`MonitorInstances`) or off.
+    async fn monitoring(&self, instance_id: &str, on: bool) -> Result<(), CallError> {
+        let Request { c, api, .. } = *self;
+        if on {
+            c.ec2
+                .monitor_instances()
+                .instance_ids(instance_id)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|x| aws_error(api, x))
+        } else {
+            c.ec2
+                .unmonitor_instances()
+                .instance_ids(instance_id)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|x| aws_error(api, x))
+        }
+    }
+
+    /// Stops an instance and waits until it is `stopped`.
+    async fn stop_instance(&self, instance_id: &str) -> Result<(), CallError> {
+        let Request { c, api, .. } = *self;
+        c.ec2
+            .stop_instances()
+            .instance_ids(instance_id)
+            .send()
+            .await
+            .map_err(|x| aws_error(api, x))?;
+        wait_stopped(c, instance_id).await
+    }
+
+    async fn start_instance(&self, instance_id: &str) -> Result<(), CallError> {
+        let Request { c, api, .. } = *self;
+        c.ec2
+            .start_instances()
+            .instance_ids(instance_id)
+            .send()
+            .await
+            .map_err(|x| aws_error(api, x))?;
+        Ok(())
+    }
+
+    // IAM: tags, role and user settings, inline and managed policies, permissions boundaries,
+    // policy versions. A call on an entity that has no such thing (a policy's inline policy) is
+    // refused.
+
+    async fn iam_tag(
+        &self,
+        entity: IamEntity,
+        name: &str,
+        tags: &std::collections::BTreeMap<String, Arg>,
+    ) -> Result<(), CallError> {
+        let Request { c, api, resolve } = *self;
+        let tags = Some(iam_tags(api, tags, resolve)?);
+        match entity {
+            IamEntity::Role => c
+                .iam
+                .tag_role()
+                .role_name(name)
+                .set_tags(tags)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|x| aws_error(api, x)),
+            IamEntity::User => c
+                .iam
+                .tag_user()
+                .user_name(name)
+                .set_tags(tags)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|x| aws_error(api, x)),
+            IamEntity::Policy => c
+                .iam
+                .tag_policy()
+                .policy_arn(name)
+                .set_tags(tags)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|x| aws_error(api, x)),
+        }
+    }
+
+    async fn iam_untag(
+        &self,
+        entity: IamEntity,
+        name: &str,
+        keys: &[String],
+    ) -> Result<(), CallError> {
+        let Request { c, api, .. } = *self;
+        let keys = Some(keys.to_vec());
+        match entity {
+            IamEntity::Role => c
+                .iam
+                .untag_role()
+                .role_name(name)
+                .set_tag_keys(keys)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|x| aws_error(api, x)),
+            IamEntity::User => c
+                .iam
+                .untag_user()
+                .user_name(name)
+                .set_tag_keys(keys)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|x| aws_error(api, x)),
+            IamEntity::Policy => c
+                .iam
+                .untag_policy()
+                .policy_arn(name)
+                .set_tag_keys(keys)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|x| aws_error(api, x)),
+        }
+    }
+
+    /// Replaces a role's trust policy (`UpdateAssumeRolePolicy`).
+    async fn update_trust_policy(&self, role_name: &str, document: &Arg) -> Result<(), CallError> {
+        let Request { c, api, resolve } = *self;
+        c.iam
+            .update_assume_role_policy()
+            .role_name(role_name)
+            .policy_document(text(api, resolve, document)?)
+            .send()
+            .await
+            .map_err(|x| aws_error(api, x))?;
+        Ok(())
+    }
+
+    /// Sets a role's description and maximum session duration, each when given.
+    async fn update_role(
+        &self,
+        role_name: &str,
+        description: &Option<Arg>,
+        max_session_duration: &Option<i64>,
+    ) -> Result<(), CallError> {
+        let Request { c, api, resolve } = *self;
+        let description = match description {
+            Some(d) => Some(text(api, resolve, d)?),
+            None => None,
+        };
+        c.iam
+            .update_role()
+            .role_name(role_name)
+            .set_description(description)
+            .set_max_session_duration(max_session_duration.map(|m| m as i32))
+            .send()
+            .await
+            .map_err(|x| aws_error(api, x))?;
+        Ok(())
+    }
+
+    async fn update_user(&self, user_name: &str, new_path: &str) -> Result<(), CallError> {
+        let Request { c, api, .. } = *self;
+        c.iam
+            .update_user()
+            .user_name(user_name)
+            .new_path(new_path)
+            .send()
+            .await
+            .map_err(|x| aws_error(api, x))?;
+        Ok(())
+    }
+
+    async fn put_inline_policy(
+        &self,
+        entity: IamEntity,
+        name: &str,
+        policy_name: &str,
+        document: &Arg,
+    ) -> Result<(), CallError> {
+        let Request { c, api, resolve } = *self;
+        let document = text(api, resolve, document)?;
+        match entity {
+            IamEntity::Role => c
+                .iam
+                .put_role_policy()
+                .role_name(name)
+                .policy_name(policy_name)
+                .policy_document(document)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|x| aws_error(api, x)),
+            IamEntity::User => c
+                .iam
+                .put_user_policy()
+                .user_name(name)
+                .policy_name(policy_name)
+                .policy_document(document)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|x| aws_error(api, x)),
+            IamEntity::Policy => Err(unsupported(api, "a policy has no inline policy")),
+        }
+    }
+
+    async fn delete_inline_policy(
+        &self,
+        entity: IamEntity,
+        name: &str,
+        policy_name: &str,
+    ) -> Result<(), CallError> {
+        let Request { c, api, .. } = *self;
+        match entity {
+            IamEntity::Role => c
+                .iam
+                .delete_role_policy()
+                .role_name(name)
+                .policy_name(policy_name)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|x| aws_error(api, x)),
+            IamEntity::User => c
+                .iam
+                .delete_user_policy()
+                .user_name(name)
+                .policy_name(policy_name)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|x| aws_error(api, x)),
+            IamEntity::Policy => Err(unsupported(api, "a policy has no inline policy")),
+        }
+    }
+
+    async fn attach_policy(
+        &self,
+        entity: IamEntity,
+        name: &str,
+        policy_arn: &str,
+    ) -> Result<(), CallError> {
+        let Request { c, api, .. } = *self;
+        match entity {
+            IamEntity::Role => c
+                .iam
+                .attach_role_policy()
+                .role_name(name)
+                .policy_arn(policy_arn)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|x| aws_error(api, x)),
+            IamEntity::User => c
+                .iam
+                .attach_user_policy()
+                .user_name(name)
+                .policy_arn(policy_arn)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|x| aws_error(api, x)),
+            IamEntity::Policy => Err(unsupported(api, "a policy is not a principal")),
+        }
+    }
+
+    async fn detach_policy(
+        &self,
+        entity: IamEntity,
+        name: &str,
+        policy_arn: &str,
+    ) -> Result<(), CallError> {
+        let Request { c, api, .. } = *self;
+        match entity {
+            IamEntity::Role => c
+                .iam
+                .detach_role_policy()
+                .role_name(name)
+                .policy_arn(policy_arn)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|x| aws_error(api, x)),
+            IamEntity::User => c
+                .iam
+                .detach_user_policy()
+                .user_name(name)
+                .policy_arn(policy_arn)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|x| aws_error(api, x)),
+            IamEntity::Policy => Err(unsupported(api, "a policy is not a principal")),
+        }
+    }
+
+    async fn put_permissions_boundary(
+        &self,
+        entity: IamEntity,
+        name: &str,
+        policy_arn: &str,
+    ) -> Result<(), CallError> {
+        let Request { c, api, .. } = *self;
+        match entity {
+            IamEntity::Role => c
+                .iam
+                .put_role_permissions_boundary()
+                .role_name(name)
+                .permissions_boundary(policy_arn)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|x| aws_error(api, x)),
+            IamEntity::User => c
+                .iam
+                .put_user_permissions_boundary()
+                .user_name(name)
+                .permissions_boundary(policy_arn)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|x| aws_error(api, x)),
+            IamEntity::Policy => Err(unsupported(api, "a policy is not a principal")),
+        }
+    }
+
+    async fn delete_permissions_boundary(
+        &self,
+        entity: IamEntity,
+        name: &str,
+    ) -> Result<(), CallError> {
+        let Request { c, api, .. } = *self;
+        match entity {
+            IamEntity::Role => c
+                .iam
+                .delete_role_permissions_boundary()
+                .role_name(name)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|x| aws_error(api, x)),
+            IamEntity::User => c
+                .iam
+                .delete_user_permissions_boundary()
+                .user_name(name)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|x| aws_error(api, x)),
+            IamEntity::Policy => Err(unsupported(api, "a policy is not a principal")),
+        }
+    }
+
+    /// Deletes the oldest non-default version of a managed policy when it is at IAM's version
+    /// limit, so that the next `CreatePolicyVersion` has room; below the limit it does nothing.
+    async fn make_room_for_a_version(&self, policy_arn: &str) -> Result<(), CallError> {
+        let Request { c, api, .. } = *self;
+        let versions = c
+            .iam
+            .list_policy_versions()
+            .policy_arn(policy_arn)
+            .send()
+            .await
+            .map_err(|err| aws_error("iam:ListPolicyVersions", err))?;
+        let versions = versions.versions();
+        if (versions.len() as u64) < crate::model::plan::IAM_POLICY_VERSION_LIMIT {
+            // Room for one more: nothing to delete.
+            return Ok(());
+        }
+        let oldest = versions
+            .iter()
+            .filter(|v| !v.is_default_version())
+            .min_by_key(|v| {
+                (
+                    v.create_date().map(|d| d.secs()).unwrap_or(i64::MAX),
+                    v.version_id().unwrap_or_default().to_string(),
+                )
+            })
+            .and_then(|v| v.version_id().map(str::to_string));
+        let Some(oldest) = oldest else {
+            return Err(CallError {
+                api: api.into(),
+                message:
+                    "the policy is at IAM's version limit with no non-default version to delete"
+                        .into(),
+            });
+        };
+        c.iam
+            .delete_policy_version()
+            .policy_arn(policy_arn)
+            .version_id(oldest)
+            .send()
+            .await
+            .map_err(|x| aws_error(api, x))?;
+        Ok(())
+    }
+
+    async fn create_policy_version(
+        &self,
+        policy_arn: &str,
+        document: &Arg,
+        set_as_default: bool,
+    ) -> Result<(), CallError> {
+        let Request { c, api, resolve } = *self;
+        c.iam
+            .create_policy_version()
+            .policy_arn(policy_arn)
+            .policy_document(text(api, resolve, document)?)
+            .set_as_default(set_as_default)
+            .send()
+            .await
+            .map_err(|x| aws_error(api, x))?;
+        Ok(())
+    }
 }
 
 fn unsupported(api: &str, what: &str) -> CallError {

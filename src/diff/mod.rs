@@ -746,7 +746,11 @@ fn hide_mentions_of_secrets(changes: &mut [crate::model::Change], recorded: &Att
 /// severity rule) needs to know what the object is.
 fn shown_attributes(spec: &ResourceSpec, attrs: &Attributes) -> Attributes {
     let mut shown = Attributes::new();
-    for name in spec.identity_names().chain(["id", "arn"]) {
+    for name in spec
+        .identity_names()
+        .chain(["id", "arn"])
+        .chain(spec.context.iter().map(String::as_str))
+    {
         if let Some(v) = attrs.get(name) {
             shown.insert(name.to_string(), v.clone());
         }

@@ -155,37 +155,64 @@ impl Doc<'_> {
     }
 
     fn parse(&self, source: &StateSource) -> Result<RecordedState> {
-        // Only an object can be a state. (Checked first: serde would also build a struct from
-        // an array, positionally.)
-        let trimmed = self.text.trim_start();
-        if !trimmed.starts_with('{') {
-            if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(self.text) {
-                return Err(self.json_error(&e));
-            }
-            let what = match trimmed.as_bytes().first() {
-                Some(b'[') => "an array",
-                Some(b'"') => "a string",
-                Some(b't' | b'f') => "a boolean",
-                Some(b'n') => "null",
-                _ => "a number",
-            };
-            let start = self.text.len() - trimmed.len();
-            let len = trimmed.chars().next().map_or(0, char::len_utf8);
-            return Err(Error::StateNotAState {
-                path: self.path.to_string(),
-                reason: format!("the document is {what}, not an object"),
-                at: self.at(Some(self.span(start..start + len))),
-                span: Some(self.span(start..start + len)),
-            });
-        }
+        self.check_is_an_object()?;
         let sniff: Sniff = match serde_json::from_str(self.text) {
             Ok(s) => s,
             Err(e) => return Err(self.json_error(&e)),
         };
+        self.check_format_version(&sniff)?;
+        let path = self.path.to_string();
+        let wire: StateV4 = match serde_json::from_str(self.text) {
+            Ok(w) => w,
+            Err(e) => {
+                // Syntax errors were found by the sniff; what is left is a field of the wrong
+                // type somewhere.
+                let reason = data_reason(&e);
+                return Err(Error::StateParse {
+                    path,
+                    reason,
+                    help: invalid_help(),
+                    at: self.at(self.data_span(&e)),
+                    span: self.data_span(&e),
+                });
+            }
+        };
+        self.convert(source, wire)
+    }
+
+    /// Only an object can be a state. (Checked before serde, which would also build a struct
+    /// from an array, positionally.)
+    fn check_is_an_object(&self) -> Result<()> {
+        let trimmed = self.text.trim_start();
+        if trimmed.starts_with('{') {
+            return Ok(());
+        }
+        if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(self.text) {
+            return Err(self.json_error(&e));
+        }
+        let what = match trimmed.as_bytes().first() {
+            Some(b'[') => "an array",
+            Some(b'"') => "a string",
+            Some(b't' | b'f') => "a boolean",
+            Some(b'n') => "null",
+            _ => "a number",
+        };
+        let start = self.text.len() - trimmed.len();
+        let len = trimmed.chars().next().map_or(0, char::len_utf8);
+        Err(Error::StateNotAState {
+            path: self.path.to_string(),
+            reason: format!("the document is {what}, not an object"),
+            at: self.at(Some(self.span(start..start + len))),
+            span: Some(self.span(start..start + len)),
+        })
+    }
+
+    /// The state's format version: 4 is read; older and newer ones are refused, saying which.
+    fn check_format_version(&self, sniff: &Sniff) -> Result<()> {
         let path = self.path.to_string();
         let version = match &sniff.version {
             Some(v) => v.clone(),
-            None => return Err(self.without_version(&sniff)),
+            None => return Err(self.without_version(sniff)),
         };
         let version = match version.as_u64() {
             Some(v) => v,
@@ -238,22 +265,7 @@ impl Doc<'_> {
                 });
             }
         }
-        let wire: StateV4 = match serde_json::from_str(self.text) {
-            Ok(w) => w,
-            Err(e) => {
-                // Syntax errors were found by the sniff; what is left is a field of the wrong
-                // type somewhere.
-                let reason = data_reason(&e);
-                return Err(Error::StateParse {
-                    path,
-                    reason,
-                    help: invalid_help(),
-                    at: self.at(self.data_span(&e)),
-                    span: self.data_span(&e),
-                });
-            }
-        };
-        self.convert(source, wire)
+        Ok(())
     }
 
     fn json_error(&self, e: &serde_json::Error) -> Error {
@@ -346,32 +358,11 @@ impl Doc<'_> {
         let mut resources = Vec::new();
         let mut seen = BTreeSet::new();
         for (ri, r) in wire.resources.into_iter().enumerate() {
-            match r.mode.as_str() {
-                "managed" => {}
-                // Data sources are read, not managed: they cannot drift.
-                "data" => continue,
-                _ => {
-                    return Err(self.invalid(
-                        format!(
-                            "resource `{}.{}` has a mode other than `managed` or `data` (the ones terraform writes)",
-                            r.type_, r.name
-                        ),
-                        &[Loc::Key("resources"), Loc::Index(ri), Loc::Key("mode")],
-                    ));
-                }
+            if !self.is_managed(ri, &r)? {
+                continue;
             }
-            let module = match r.module.as_deref() {
-                None | Some("") => Vec::new(),
-                Some(m) => parse_module_path(m).map_err(|_| {
-                    self.invalid(
-                        "the module address does not follow terraform's syntax \
-                         (`module.NAME`, `module.NAME[KEY]`, joined by `.`)"
-                            .to_string(),
-                        &[Loc::Key("resources"), Loc::Index(ri), Loc::Key("module")],
-                    )
-                })?,
-            };
-            for (ii, inst) in r.instances.into_iter().enumerate() {
+            let module = self.module_of(ri, &r)?;
+            for (ii, mut inst) in r.instances.into_iter().enumerate() {
                 let at = |field: &'static str| {
                     [
                         Loc::Key("resources"),
@@ -381,41 +372,12 @@ impl Doc<'_> {
                         Loc::Key(field),
                     ]
                 };
-                let key = match &inst.index_key {
-                    None | Some(serde_json::Value::Null) => None,
-                    Some(serde_json::Value::String(s)) => Some(InstanceKey::Str(s.clone())),
-                    Some(serde_json::Value::Number(n)) => match n.as_i64() {
-                        Some(i) => Some(InstanceKey::Int(i)),
-                        // Go's encoding/json reads every number as a float64; terraform
-                        // accepts `1.0` as the key 1, and so do we.
-                        None => match n.as_f64() {
-                            Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
-                                Some(InstanceKey::Int(f as i64))
-                            }
-                            _ => {
-                                return Err(self.invalid(
-                                    "the instance key is a number but not a whole one".to_string(),
-                                    &at("index_key"),
-                                ));
-                            }
-                        },
-                    },
-                    Some(other) => {
-                        return Err(self.invalid(
-                            format!(
-                                "the instance key is {}, neither a number (count) nor a string (for_each)",
-                                json_kind(other)
-                            ),
-                            &at("index_key"),
-                        ));
-                    }
-                };
                 let address = Address {
                     module: module.clone(),
                     mode: Mode::Managed,
                     resource_type: r.type_.clone(),
                     name: r.name.clone(),
-                    key,
+                    key: self.instance_key(&inst.index_key, &at("index_key"))?,
                 };
                 match inst.status.as_deref() {
                     // Tainted objects still exist in the cloud: they are recorded, and drift.
@@ -445,30 +407,8 @@ impl Doc<'_> {
                         ],
                     ));
                 }
-                let mut attributes = match inst.attributes {
-                    Some(serde_json::Value::Object(map)) => map
-                        .into_iter()
-                        .map(|(k, v)| (k, convert_value(v)))
-                        .collect::<Attributes>(),
-                    // `attributes_flat` is how terraform 0.12 kept objects it upgraded from a
-                    // v3 state until their provider rewrote them.
-                    None | Some(serde_json::Value::Null) => match &inst.attributes_flat {
-                        Some(flat) => expand_flatmap(flat),
-                        None => Attributes::new(),
-                    },
-                    Some(other) => {
-                        return Err(self.invalid(
-                            format!(
-                                "the attributes of `{address}` are {}, not an object",
-                                json_kind(&other)
-                            ),
-                            &at("attributes"),
-                        ));
-                    }
-                };
-                if let Some(paths) = &inst.sensitive_attributes {
-                    mark_sensitive(&mut attributes, paths);
-                }
+                let attributes =
+                    self.instance_attributes(&address, &mut inst, &at("attributes"))?;
                 resources.push(RecordedResource {
                     address,
                     resource_type: r.type_.clone(),
@@ -488,6 +428,104 @@ impl Doc<'_> {
             sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(self.full)),
             resources,
         })
+    }
+
+    /// Whether the `ri`th resource is managed; a data source is read, not managed, and cannot
+    /// drift. Any other mode is refused.
+    fn is_managed(&self, ri: usize, r: &ResourceV4) -> Result<bool> {
+        match r.mode.as_str() {
+            "managed" => Ok(true),
+            "data" => Ok(false),
+            _ => Err(self.invalid(
+                format!(
+                    "resource `{}.{}` has a mode other than `managed` or `data` (the ones terraform writes)",
+                    r.type_, r.name
+                ),
+                &[Loc::Key("resources"), Loc::Index(ri), Loc::Key("mode")],
+            )),
+        }
+    }
+
+    /// The module path of the `ri`th resource (`module.a.module.b[0]`), empty at the root.
+    fn module_of(&self, ri: usize, r: &ResourceV4) -> Result<Vec<ModuleStep>> {
+        match r.module.as_deref() {
+            None | Some("") => Ok(Vec::new()),
+            Some(m) => parse_module_path(m).map_err(|_| {
+                self.invalid(
+                    "the module address does not follow terraform's syntax \
+                     (`module.NAME`, `module.NAME[KEY]`, joined by `.`)"
+                        .to_string(),
+                    &[Loc::Key("resources"), Loc::Index(ri), Loc::Key("module")],
+                )
+            }),
+        }
+    }
+
+    /// An instance's key: none, a number (`count`) or a string (`for_each`).
+    fn instance_key(
+        &self,
+        index_key: &Option<serde_json::Value>,
+        at: &[Loc<'_>],
+    ) -> Result<Option<InstanceKey>> {
+        match index_key {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(InstanceKey::Str(s.clone()))),
+            Some(serde_json::Value::Number(n)) => match n.as_i64() {
+                Some(i) => Ok(Some(InstanceKey::Int(i))),
+                // Go's encoding/json reads every number as a float64; terraform accepts `1.0`
+                // as the key 1, and so do we.
+                None => match n.as_f64() {
+                    Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                        Ok(Some(InstanceKey::Int(f as i64)))
+                    }
+                    _ => Err(self.invalid(
+                        "the instance key is a number but not a whole one".to_string(),
+                        at,
+                    )),
+                },
+            },
+            Some(other) => Err(self.invalid(
+                format!(
+                    "the instance key is {}, neither a number (count) nor a string (for_each)",
+                    json_kind(other)
+                ),
+                at,
+            )),
+        }
+    }
+
+    /// An instance's attributes, its sensitive ones marked.
+    fn instance_attributes(
+        &self,
+        address: &Address,
+        inst: &mut InstanceV4,
+        at: &[Loc<'_>],
+    ) -> Result<Attributes> {
+        let mut attributes = match inst.attributes.take() {
+            Some(serde_json::Value::Object(map)) => map
+                .into_iter()
+                .map(|(k, v)| (k, convert_value(v)))
+                .collect::<Attributes>(),
+            // `attributes_flat` is how terraform 0.12 kept objects it upgraded from a v3 state
+            // until their provider rewrote them.
+            None | Some(serde_json::Value::Null) => match &inst.attributes_flat {
+                Some(flat) => expand_flatmap(flat),
+                None => Attributes::new(),
+            },
+            Some(other) => {
+                return Err(self.invalid(
+                    format!(
+                        "the attributes of `{address}` are {}, not an object",
+                        json_kind(&other)
+                    ),
+                    at,
+                ));
+            }
+        };
+        if let Some(paths) = &inst.sensitive_attributes {
+            mark_sensitive(&mut attributes, paths);
+        }
+        Ok(attributes)
     }
 }
 

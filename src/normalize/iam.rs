@@ -277,9 +277,67 @@ mod tests {
     /// The cases hashicorp/awspolicyequivalence documents in its tests (rewritten, not copied),
     /// and the ones where driftgate goes by IAM's documented meaning instead (marked).
     fn cases() -> Vec<(&'static str, String, String, bool)> {
+        [
+            document_cases(),
+            action_cases(),
+            principal_cases(),
+            account_principal_cases(),
+            wildcard_principal_cases(),
+            condition_cases(),
+            statement_cases(),
+        ]
+        .concat()
+    }
+
+    /// Whole documents: the same text, Version, Effect, empty and wrapped documents.
+    fn document_cases() -> Vec<(&'static str, String, String, bool)> {
         let s = |x: &str| x.to_string();
         vec![
             ("identical text", trust(SPOT), trust(SPOT), true),
+            (
+                "a different Effect",
+                trust(SPOT),
+                trust(SPOT).replace("Allow", "Deny"),
+                false,
+            ),
+            (
+                "a different Version",
+                trust(SPOT),
+                trust(SPOT).replace("2012-10-17", "2008-10-17"),
+                false,
+            ),
+            (
+                "Version on one side only",
+                trust(SPOT),
+                trust(SPOT).replace(r#""Version":"2012-10-17","#, ""),
+                false,
+            ),
+            (
+                "Effect in lower case",
+                trust(SPOT),
+                trust(SPOT).replace("Allow", "allow"),
+                true,
+            ),
+            (
+                "an empty list vs a list of an empty object",
+                s("[]"),
+                s("[{}]"),
+                true,
+            ),
+            ("no text vs an empty object", s(""), s("{}"), true),
+            (
+                "a document wrapped in a one-item list",
+                trust(SPOT),
+                format!(" [ {} ] ", trust(SPOT)),
+                true,
+            ),
+        ]
+    }
+
+    /// Action and NotAction: a string or a list, IAM's case-insensitive matching.
+    fn action_cases() -> Vec<(&'static str, String, String, bool)> {
+        let s = |x: &str| x.to_string();
+        vec![
             (
                 "Action as a one-item list vs a string",
                 trust(SPOT),
@@ -314,6 +372,36 @@ mod tests {
                 ),
                 false,
             ),
+            // Actions: IAM matches them case-insensitively (the library does not).
+            (
+                "action case",
+                s(r#"{"Statement":[{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}"#),
+                s(
+                    r#"{"Statement":[{"Effect":"Allow","Action":["EC2:describe*"],"Resource":"*"}]}"#,
+                ),
+                true,
+            ),
+            (
+                "a wider action",
+                s(r#"{"Statement":[{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}"#),
+                s(r#"{"Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*"}]}"#),
+                false,
+            ),
+            (
+                "duplicate actions and statements",
+                s(
+                    r#"{"Statement":[{"Effect":"Allow","Action":["a:b","a:b"],"Resource":"*"},{"Effect":"Allow","Action":"a:b","Resource":"*"}]}"#,
+                ),
+                s(r#"{"Statement":{"Effect":"Allow","Action":"a:b","Resource":["*"]}}"#),
+                true,
+            ),
+        ]
+    }
+
+    /// Principal and NotPrincipal: one item or a list, empty lists, another principal.
+    fn principal_cases() -> Vec<(&'static str, String, String, bool)> {
+        let s = |x: &str| x.to_string();
+        vec![
             (
                 "principal as a one-item list vs a string",
                 trust(SPOT),
@@ -338,29 +426,171 @@ mod tests {
                 false,
             ),
             (
-                "a different Effect",
-                trust(SPOT),
-                trust(SPOT).replace("Allow", "Deny"),
-                false,
-            ),
-            (
-                "a different Version",
-                trust(SPOT),
-                trust(SPOT).replace("2012-10-17", "2008-10-17"),
-                false,
-            ),
-            (
-                "Version on one side only",
-                trust(SPOT),
-                trust(SPOT).replace(r#""Version":"2012-10-17","#, ""),
-                false,
-            ),
-            (
-                "Effect in lower case",
-                trust(SPOT),
-                trust(SPOT).replace("Allow", "allow"),
+                "an empty principal vs an empty Service list",
+                trust("{}"),
+                trust(r#"{"Service":[]}"#),
                 true,
             ),
+            (
+                "empty principal lists of two types",
+                trust(r#"{"Service":[]}"#),
+                trust(r#"{"AWS":[]}"#),
+                true,
+            ),
+            (
+                "an empty principal vs none",
+                trust("{}"),
+                s(
+                    r#"{"Version":"2012-10-17","Statement":[{"Sid":"","Effect":"Allow","Action":"sts:AssumeRole"}]}"#,
+                ),
+                true,
+            ),
+            (
+                "principal lists all empty vs none",
+                trust(r#"{"Service":[],"AWS":[]}"#),
+                s(
+                    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}"#,
+                ),
+                true,
+            ),
+            (
+                "assume-role policy, lists vs strings",
+                s(
+                    r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"}}],"Version":"2012-10-17"}"#,
+                ),
+                s(
+                    r#"{"Statement":[{"Action":["sts:AssumeRole"],"Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com"]}}],"Version":"2012-10-17"}"#,
+                ),
+                true,
+            ),
+            (
+                "assume-role policy, another service",
+                s(
+                    r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"}}],"Version":"2012-10-17"}"#,
+                ),
+                s(
+                    r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":["rds.amazonaws.com"]}}],"Version":"2012-10-17"}"#,
+                ),
+                false,
+            ),
+        ]
+    }
+
+    /// AWS principals: an account id and its root ARN, lists of ARNs in any order.
+    fn account_principal_cases() -> Vec<(&'static str, String, String, bool)> {
+        vec![
+            (
+                "string principal: account id vs its root ARN",
+                trust(r#""123456789012""#),
+                trust(r#""arn:aws:iam::123456789012:root""#),
+                true,
+            ),
+            (
+                "AWS principal: account id vs its root ARN",
+                trust(r#"{"AWS":"123456789012"}"#),
+                trust(r#"{"AWS":"arn:aws:iam::123456789012:root"}"#),
+                true,
+            ),
+            (
+                "AWS principal: account id in a list vs its root ARN in another partition",
+                trust(r#"{"AWS":["123456789012"]}"#),
+                trust(r#"{"AWS":["arn:aws-cn:iam::123456789012:root"]}"#),
+                true,
+            ),
+            (
+                "AWS principals: ids and root ARNs mixed",
+                trust(r#"{"AWS":["123456789012","arn:aws:iam::999999999999:root"]}"#),
+                trust(r#"{"AWS":["arn:aws:iam::123456789012:root","999999999999"]}"#),
+                true,
+            ),
+            (
+                "a root ARN of another account",
+                trust(r#"{"AWS":"123456789012"}"#),
+                trust(r#"{"AWS":"arn:aws:iam::210987654321:root"}"#),
+                false,
+            ),
+            (
+                "a role ARN is not its account",
+                trust(r#"{"AWS":"123456789012"}"#),
+                trust(r#"{"AWS":"arn:aws:iam::123456789012:role/x"}"#),
+                false,
+            ),
+            (
+                "principal lists in any order",
+                trust(
+                    r#"{"AWS":["arn:aws:iam::123456789012:role/a","arn:aws:iam::123456789012:role/b","arn:aws:iam::123456789012:role/c"]}"#,
+                ),
+                trust(
+                    r#"{"AWS":["arn:aws:iam::123456789012:role/c","arn:aws:iam::123456789012:role/a","arn:aws:iam::123456789012:role/b"]}"#,
+                ),
+                true,
+            ),
+            (
+                "a principal replaced in a list",
+                trust(
+                    r#"{"AWS":["arn:aws:iam::123456789012:role/a","arn:aws:iam::123456789012:role/b"]}"#,
+                ),
+                trust(
+                    r#"{"AWS":["arn:aws:iam::123456789012:role/a","arn:aws:iam::123456789012:role/evil"]}"#,
+                ),
+                false,
+            ),
+            (
+                "a new principal added to a list",
+                trust(r#"{"AWS":"arn:aws:iam::123456789012:role/a"}"#),
+                trust(
+                    r#"{"AWS":["arn:aws:iam::123456789012:role/a","arn:aws:iam::999999999999:root"]}"#,
+                ),
+                false,
+            ),
+        ]
+    }
+
+    /// "*" as a principal: alone, under AWS, as IAM rewrites it; and where it is not the same.
+    fn wildcard_principal_cases() -> Vec<(&'static str, String, String, bool)> {
+        let s = |x: &str| x.to_string();
+        vec![
+            (
+                "AWS \"*\" vs AWS [\"*\"]",
+                trust(r#"{"AWS":"*"}"#),
+                trust(r#"{"AWS":["*"]}"#),
+                true,
+            ),
+            // driftgate: AWS documents these as equivalent; the library does not.
+            (
+                "\"*\" vs AWS \"*\" (by IAM's documentation)",
+                trust(r#""*""#),
+                trust(r#"{"AWS":"*"}"#),
+                true,
+            ),
+            (
+                "\"*\" vs {\"*\": \"*\"} (AWS rewrites the latter)",
+                trust(r#""*""#),
+                trust(r#"{"*":"*"}"#),
+                true,
+            ),
+            // driftgate: the library finds these equal; a trust policy that lost its principal
+            // is a real change.
+            (
+                "\"*\" vs no principal",
+                trust(r#""*""#),
+                s(
+                    r#"{"Version":"2012-10-17","Statement":[{"Sid":"","Effect":"Allow","Action":"sts:AssumeRole"}]}"#,
+                ),
+                false,
+            ),
+            (
+                "AWS \"*\" vs a service",
+                trust(r#"{"AWS":"*"}"#),
+                trust(SPOT),
+                false,
+            ),
+        ]
+    }
+
+    /// Condition blocks: operators, values as strings or lists, quoted numbers and booleans.
+    fn condition_cases() -> Vec<(&'static str, String, String, bool)> {
+        vec![
             (
                 "the same condition",
                 conditioned(r#"{"StringEquals":{"s3:x-amz-acl":["public-read"]}}"#),
@@ -433,6 +663,13 @@ mod tests {
                 conditioned(r#"{"ArnEquals":{}}"#),
                 false,
             ),
+        ]
+    }
+
+    /// Statements and their Sid and Resource: order, one object or a list, duplicates.
+    fn statement_cases() -> Vec<(&'static str, String, String, bool)> {
+        let s = |x: &str| x.to_string();
+        vec![
             (
                 "statements in another order",
                 s(
@@ -462,133 +699,6 @@ mod tests {
                 true,
             ),
             (
-                "an empty principal vs an empty Service list",
-                trust("{}"),
-                trust(r#"{"Service":[]}"#),
-                true,
-            ),
-            (
-                "empty principal lists of two types",
-                trust(r#"{"Service":[]}"#),
-                trust(r#"{"AWS":[]}"#),
-                true,
-            ),
-            (
-                "an empty principal vs none",
-                trust("{}"),
-                s(
-                    r#"{"Version":"2012-10-17","Statement":[{"Sid":"","Effect":"Allow","Action":"sts:AssumeRole"}]}"#,
-                ),
-                true,
-            ),
-            (
-                "principal lists all empty vs none",
-                trust(r#"{"Service":[],"AWS":[]}"#),
-                s(
-                    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}"#,
-                ),
-                true,
-            ),
-            (
-                "string principal: account id vs its root ARN",
-                trust(r#""123456789012""#),
-                trust(r#""arn:aws:iam::123456789012:root""#),
-                true,
-            ),
-            (
-                "AWS principal: account id vs its root ARN",
-                trust(r#"{"AWS":"123456789012"}"#),
-                trust(r#"{"AWS":"arn:aws:iam::123456789012:root"}"#),
-                true,
-            ),
-            (
-                "AWS principal: account id in a list vs its root ARN in another partition",
-                trust(r#"{"AWS":["123456789012"]}"#),
-                trust(r#"{"AWS":["arn:aws-cn:iam::123456789012:root"]}"#),
-                true,
-            ),
-            (
-                "AWS principals: ids and root ARNs mixed",
-                trust(r#"{"AWS":["123456789012","arn:aws:iam::999999999999:root"]}"#),
-                trust(r#"{"AWS":["arn:aws:iam::123456789012:root","999999999999"]}"#),
-                true,
-            ),
-            (
-                "a root ARN of another account",
-                trust(r#"{"AWS":"123456789012"}"#),
-                trust(r#"{"AWS":"arn:aws:iam::210987654321:root"}"#),
-                false,
-            ),
-            (
-                "a role ARN is not its account",
-                trust(r#"{"AWS":"123456789012"}"#),
-                trust(r#"{"AWS":"arn:aws:iam::123456789012:role/x"}"#),
-                false,
-            ),
-            (
-                "principal lists in any order",
-                trust(
-                    r#"{"AWS":["arn:aws:iam::123456789012:role/a","arn:aws:iam::123456789012:role/b","arn:aws:iam::123456789012:role/c"]}"#,
-                ),
-                trust(
-                    r#"{"AWS":["arn:aws:iam::123456789012:role/c","arn:aws:iam::123456789012:role/a","arn:aws:iam::123456789012:role/b"]}"#,
-                ),
-                true,
-            ),
-            (
-                "a principal replaced in a list",
-                trust(
-                    r#"{"AWS":["arn:aws:iam::123456789012:role/a","arn:aws:iam::123456789012:role/b"]}"#,
-                ),
-                trust(
-                    r#"{"AWS":["arn:aws:iam::123456789012:role/a","arn:aws:iam::123456789012:role/evil"]}"#,
-                ),
-                false,
-            ),
-            (
-                "a new principal added to a list",
-                trust(r#"{"AWS":"arn:aws:iam::123456789012:role/a"}"#),
-                trust(
-                    r#"{"AWS":["arn:aws:iam::123456789012:role/a","arn:aws:iam::999999999999:root"]}"#,
-                ),
-                false,
-            ),
-            (
-                "AWS \"*\" vs AWS [\"*\"]",
-                trust(r#"{"AWS":"*"}"#),
-                trust(r#"{"AWS":["*"]}"#),
-                true,
-            ),
-            // driftgate: AWS documents these as equivalent; the library does not.
-            (
-                "\"*\" vs AWS \"*\" (by IAM's documentation)",
-                trust(r#""*""#),
-                trust(r#"{"AWS":"*"}"#),
-                true,
-            ),
-            (
-                "\"*\" vs {\"*\": \"*\"} (AWS rewrites the latter)",
-                trust(r#""*""#),
-                trust(r#"{"*":"*"}"#),
-                true,
-            ),
-            // driftgate: the library finds these equal; a trust policy that lost its principal
-            // is a real change.
-            (
-                "\"*\" vs no principal",
-                trust(r#""*""#),
-                s(
-                    r#"{"Version":"2012-10-17","Statement":[{"Sid":"","Effect":"Allow","Action":"sts:AssumeRole"}]}"#,
-                ),
-                false,
-            ),
-            (
-                "AWS \"*\" vs a service",
-                trust(r#"{"AWS":"*"}"#),
-                trust(SPOT),
-                false,
-            ),
-            (
                 "Resource: numbers in another order",
                 s(
                     r#"{"Statement":[{"Sid":"s1","Effect":"Allow","Action":["s3:PutObject"],"Resource":[42,86]}]}"#,
@@ -596,39 +706,6 @@ mod tests {
                 s(
                     r#"{"Statement":[{"Sid":"s1","Effect":"Allow","Action":"s3:PutObject","Resource":[86,42]}]}"#,
                 ),
-                true,
-            ),
-            (
-                "assume-role policy, lists vs strings",
-                s(
-                    r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"}}],"Version":"2012-10-17"}"#,
-                ),
-                s(
-                    r#"{"Statement":[{"Action":["sts:AssumeRole"],"Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com"]}}],"Version":"2012-10-17"}"#,
-                ),
-                true,
-            ),
-            (
-                "assume-role policy, another service",
-                s(
-                    r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"}}],"Version":"2012-10-17"}"#,
-                ),
-                s(
-                    r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":["rds.amazonaws.com"]}}],"Version":"2012-10-17"}"#,
-                ),
-                false,
-            ),
-            (
-                "an empty list vs a list of an empty object",
-                s("[]"),
-                s("[{}]"),
-                true,
-            ),
-            ("no text vs an empty object", s(""), s("{}"), true),
-            (
-                "a document wrapped in a one-item list",
-                trust(SPOT),
-                format!(" [ {} ] ", trust(SPOT)),
                 true,
             ),
             (
@@ -656,21 +733,6 @@ mod tests {
                 trust(SPOT).replace(r#""Sid":"""#, r#""Sid":"X""#),
                 false,
             ),
-            // Actions: IAM matches them case-insensitively (the library does not).
-            (
-                "action case",
-                s(r#"{"Statement":[{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}"#),
-                s(
-                    r#"{"Statement":[{"Effect":"Allow","Action":["EC2:describe*"],"Resource":"*"}]}"#,
-                ),
-                true,
-            ),
-            (
-                "a wider action",
-                s(r#"{"Statement":[{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}"#),
-                s(r#"{"Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*"}]}"#),
-                false,
-            ),
             (
                 "resource case matters",
                 s(
@@ -680,14 +742,6 @@ mod tests {
                     r#"{"Statement":[{"Effect":"Allow","Action":"a:b","Resource":"arn:aws:s3:::bucket"}]}"#,
                 ),
                 false,
-            ),
-            (
-                "duplicate actions and statements",
-                s(
-                    r#"{"Statement":[{"Effect":"Allow","Action":["a:b","a:b"],"Resource":"*"},{"Effect":"Allow","Action":"a:b","Resource":"*"}]}"#,
-                ),
-                s(r#"{"Statement":{"Effect":"Allow","Action":"a:b","Resource":["*"]}}"#),
-                true,
             ),
         ]
     }

@@ -6,8 +6,8 @@
 
 pub mod align;
 pub mod iam;
-pub mod routes;
 pub mod nacl;
+pub mod routes;
 pub mod sg;
 
 use std::collections::BTreeMap;

@@ -125,94 +125,20 @@ pub fn revert(
         Revert::SgRules => calls(sg_rules(ctx, changes)?),
         Revert::SgRuleSources => calls(sg_rule_sources(ctx, changes)?),
         Revert::VpcSgRule => calls(vpc_sg_rule(ctx)?),
-        Revert::VpcAttribute => calls(flags(changes, |attr, value| {
-            let attribute = match attr {
-                "enable_dns_support" => "enableDnsSupport",
-                "enable_dns_hostnames" => "enableDnsHostnames",
-                _ => return None,
-            };
-            Some(Call::Ec2ModifyVpcAttribute {
-                vpc_id: ctx.id().to_string(),
-                attribute: attribute.into(),
-                value,
-            })
-        })?),
-        Revert::SubnetAttribute => calls(flags(changes, |attr, value| {
-            let attribute = match attr {
-                "map_public_ip_on_launch" => "mapPublicIpOnLaunch",
-                "assign_ipv6_address_on_creation" => "assignIpv6AddressOnCreation",
-                _ => return None,
-            };
-            Some(Call::Ec2ModifySubnetAttribute {
-                subnet_id: ctx.id().to_string(),
-                attribute: attribute.into(),
-                value,
-            })
-        })?),
+        Revert::VpcAttribute => calls(vpc_attributes(ctx, changes)?),
+        Revert::SubnetAttribute => calls(subnet_attributes(ctx, changes)?),
         Revert::InstanceAttribute => calls(instance_attributes(ctx, changes)?),
-        Revert::InstanceMonitoring => calls(flags(changes, |_, on| {
-            let instance_id = ctx.id().to_string();
-            Some(if on {
-                Call::Ec2MonitorInstances { instance_id }
-            } else {
-                Call::Ec2UnmonitorInstances { instance_id }
-            })
-        })?),
-        Revert::InstanceAttributeStopped => {
-            let instance_id = ctx.id().to_string();
-            let mut out = vec![Call::Ec2StopInstances {
-                instance_id: instance_id.clone(),
-            }];
-            out.extend(instance_attributes(ctx, changes)?);
-            out.push(Call::Ec2StartInstances { instance_id });
-            Ok(Reverted {
-                calls: out,
-                disruptive: true,
-            })
-        }
+        Revert::InstanceMonitoring => calls(instance_monitoring(ctx, changes)?),
+        Revert::InstanceAttributeStopped => Ok(Reverted {
+            calls: instance_attributes_stopped(ctx, changes)?,
+            disruptive: true,
+        }),
         Revert::AssumeRolePolicy => calls(vec![Call::IamUpdateAssumeRolePolicy {
             role_name: ctx.id().to_string(),
             document: ctx.recorded_arg("assume_role_policy"),
         }]),
-        Revert::UpdateRole => {
-            let touched: BTreeSet<&str> =
-                changes.iter().filter_map(|c| c.path.attribute()).collect();
-            let description =
-                touched
-                    .contains("description")
-                    .then(|| match ctx.raw("description") {
-                        Value::Null => Arg::text(""),
-                        _ => ctx.recorded_arg("description"),
-                    });
-            let max_session_duration = if touched.contains("max_session_duration") {
-                let v = clear(ctx.raw("max_session_duration"));
-                Some(match v.as_f64() {
-                    Some(n) => n as i64,
-                    None if v.is_null() => 3600,
-                    None => return Err("`max_session_duration` is not a number".into()),
-                })
-            } else {
-                None
-            };
-            calls(vec![Call::IamUpdateRole {
-                role_name: ctx.id().to_string(),
-                description,
-                max_session_duration,
-            }])
-        }
-        Revert::PermissionsBoundary => {
-            let entity = ctx.iam_entity()?;
-            let name = ctx.id().to_string();
-            let arn = clear(ctx.raw("permissions_boundary"));
-            calls(vec![match arn.as_str() {
-                Some(a) if !a.is_empty() => Call::IamPutPermissionsBoundary {
-                    entity,
-                    name,
-                    policy_arn: a.to_string(),
-                },
-                _ => Call::IamDeletePermissionsBoundary { entity, name },
-            }])
-        }
+        Revert::UpdateRole => calls(vec![update_role(ctx, changes)?]),
+        Revert::PermissionsBoundary => calls(vec![permissions_boundary(ctx)?]),
         Revert::InlinePolicyDocument => {
             let (entity, name) = ctx.principal()?;
             calls(vec![Call::IamPutInlinePolicy {
@@ -224,17 +150,7 @@ pub fn revert(
         }
         Revert::InlinePolicies => calls(inline_policies(ctx, changes)?),
         Revert::ManagedPolicyArns => calls(managed_policy_arns(ctx, changes)?),
-        Revert::PolicyVersion => calls(vec![
-            Call::IamDeletePolicyVersion {
-                policy_arn: ctx.id().to_string(),
-                version: VersionSelector::OldestNonDefaultAtLimit,
-            },
-            Call::IamCreatePolicyVersion {
-                policy_arn: ctx.id().to_string(),
-                document: ctx.recorded_arg("policy"),
-                set_as_default: true,
-            },
-        ]),
+        Revert::PolicyVersion => calls(policy_version(ctx)),
         Revert::UpdateUser => calls(vec![Call::IamUpdateUser {
             user_name: ctx.id().to_string(),
             new_path: match ctx.recorded_text("path") {
@@ -244,6 +160,122 @@ pub fn revert(
         }]),
         Revert::Unit(name) => unit_revert(name, ctx, changes),
     }
+}
+
+/// A VPC's DNS flags, each set back with `ModifyVpcAttribute`.
+fn vpc_attributes(ctx: &Context<'_>, changes: &[&Change]) -> Result<Vec<Call>, Unsupported> {
+    flags(changes, |attr, value| {
+        let attribute = match attr {
+            "enable_dns_support" => "enableDnsSupport",
+            "enable_dns_hostnames" => "enableDnsHostnames",
+            _ => return None,
+        };
+        Some(Call::Ec2ModifyVpcAttribute {
+            vpc_id: ctx.id().to_string(),
+            attribute: attribute.into(),
+            value,
+        })
+    })
+}
+
+/// A subnet's address flags, each set back with `ModifySubnetAttribute`.
+fn subnet_attributes(ctx: &Context<'_>, changes: &[&Change]) -> Result<Vec<Call>, Unsupported> {
+    flags(changes, |attr, value| {
+        let attribute = match attr {
+            "map_public_ip_on_launch" => "mapPublicIpOnLaunch",
+            "assign_ipv6_address_on_creation" => "assignIpv6AddressOnCreation",
+            _ => return None,
+        };
+        Some(Call::Ec2ModifySubnetAttribute {
+            subnet_id: ctx.id().to_string(),
+            attribute: attribute.into(),
+            value,
+        })
+    })
+}
+
+/// An instance's detailed monitoring, turned back on or off.
+fn instance_monitoring(ctx: &Context<'_>, changes: &[&Change]) -> Result<Vec<Call>, Unsupported> {
+    flags(changes, |_, on| {
+        let instance_id = ctx.id().to_string();
+        Some(if on {
+            Call::Ec2MonitorInstances { instance_id }
+        } else {
+            Call::Ec2UnmonitorInstances { instance_id }
+        })
+    })
+}
+
+/// Attributes an instance takes only while stopped: stop it, set them back, start it.
+fn instance_attributes_stopped(
+    ctx: &Context<'_>,
+    changes: &[&Change],
+) -> Result<Vec<Call>, Unsupported> {
+    let instance_id = ctx.id().to_string();
+    let mut out = vec![Call::Ec2StopInstances {
+        instance_id: instance_id.clone(),
+    }];
+    out.extend(instance_attributes(ctx, changes)?);
+    out.push(Call::Ec2StartInstances { instance_id });
+    Ok(out)
+}
+
+/// A role's description and maximum session duration, the ones that changed, as recorded
+/// (an absent description is the empty one, an absent duration IAM's default of an hour).
+fn update_role(ctx: &Context<'_>, changes: &[&Change]) -> Result<Call, Unsupported> {
+    let touched: BTreeSet<&str> = changes.iter().filter_map(|c| c.path.attribute()).collect();
+    let description = touched
+        .contains("description")
+        .then(|| match ctx.raw("description") {
+            Value::Null => Arg::text(""),
+            _ => ctx.recorded_arg("description"),
+        });
+    let max_session_duration = if touched.contains("max_session_duration") {
+        let v = clear(ctx.raw("max_session_duration"));
+        Some(match v.as_f64() {
+            Some(n) => n as i64,
+            None if v.is_null() => 3600,
+            None => return Err("`max_session_duration` is not a number".into()),
+        })
+    } else {
+        None
+    };
+    Ok(Call::IamUpdateRole {
+        role_name: ctx.id().to_string(),
+        description,
+        max_session_duration,
+    })
+}
+
+/// A user's or role's permissions boundary: put back as recorded, or deleted when none was.
+fn permissions_boundary(ctx: &Context<'_>) -> Result<Call, Unsupported> {
+    let entity = ctx.iam_entity()?;
+    let name = ctx.id().to_string();
+    let arn = clear(ctx.raw("permissions_boundary"));
+    Ok(match arn.as_str() {
+        Some(a) if !a.is_empty() => Call::IamPutPermissionsBoundary {
+            entity,
+            name,
+            policy_arn: a.to_string(),
+        },
+        _ => Call::IamDeletePermissionsBoundary { entity, name },
+    })
+}
+
+/// A managed policy's document: a new default version with the recorded one, after making
+/// room under IAM's version limit.
+fn policy_version(ctx: &Context<'_>) -> Vec<Call> {
+    vec![
+        Call::IamDeletePolicyVersion {
+            policy_arn: ctx.id().to_string(),
+            version: VersionSelector::OldestNonDefaultAtLimit,
+        },
+        Call::IamCreatePolicyVersion {
+            policy_arn: ctx.id().to_string(),
+            document: ctx.recorded_arg("policy"),
+            set_as_default: true,
+        },
+    ]
 }
 
 /// A unit's revert: the unit that serves the type and provides the name plans the calls.

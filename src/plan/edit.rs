@@ -308,51 +308,88 @@ fn set(
             }
         }
     }
+    match (find_attr(block, attr_name), map_key) {
+        (None, _) => Ok(add_attribute(src, block, &brange, attr_name, map_key, new)),
+        (Some(attr), None) => replace_attribute(src, attr, attr_name, value, new),
+        (Some(attr), Some(k)) => replace_map_key(src, attr, attr_name, k, new),
+    }
+}
+
+/// Adds the absent attribute `attr_name` (or `attr_name = { key = ... }`) to the block, first
+/// among its attributes; nothing when there is nothing to set.
+fn add_attribute(
+    src: &str,
+    block: &Block,
+    brange: &Range<usize>,
+    attr_name: &str,
+    map_key: Option<&str>,
+    new: Option<String>,
+) -> String {
+    let Some(new) = new else {
+        return src.to_string();
+    };
     let first_attr = block
         .body
         .attributes()
         .next()
         .and_then(|a| a.span())
         .map(|r| r.start);
-    let Some(attr) = find_attr(block, attr_name) else {
-        // Absent: add it, unless there is nothing to set.
-        let Some(new) = new else {
-            return Ok(src.to_string());
-        };
-        let (at, indent) = insertion(src, &brange, first_attr);
-        let line = match map_key {
-            None => format!("{indent}{attr_name} = {new}\n"),
-            Some(k) => format!("{indent}{attr_name} = {{ {} = {new} }}\n", key(k)),
-        };
-        return Ok(splice(src, at..at, &line));
+    let (at, indent) = insertion(src, brange, first_attr);
+    let line = match map_key {
+        None => format!("{indent}{attr_name} = {new}\n"),
+        Some(k) => format!("{indent}{attr_name} = {{ {} = {new} }}\n", key(k)),
     };
+    splice(src, at..at, &line)
+}
+
+/// Replaces a whole attribute's literal value (a JSON document in the form it is written in:
+/// `jsonencode`, a heredoc, a string), or removes its line when `new` is `None`.
+fn replace_attribute(
+    src: &str,
+    attr: &Attribute,
+    attr_name: &str,
+    value: Option<&Value>,
+    new: Option<String>,
+) -> Result<String, Refused> {
     let arange = span(attr.span())?;
     let aline = line_of(src, arange.start);
     let expr = &attr.value;
-    let Some(k) = map_key else {
-        if let (Some(Value::String(text)), Some(form)) = (value, document_form(src, expr)) {
-            let form = form.map_err(|why| refused(aline, format!("`{attr_name}` is {why}")))?;
-            if let Ok(doc) = serde_json::from_str::<serde_json::Value>(text)
-                && (doc.is_object() || doc.is_array())
-            {
-                let indent = indent_at(src, arange.start);
-                return Ok(splice(src, span(expr.span())?, &form.write(&doc, &indent)));
-            }
+    if let (Some(Value::String(text)), Some(form)) = (value, document_form(src, expr)) {
+        let form = form.map_err(|why| refused(aline, format!("`{attr_name}` is {why}")))?;
+        if let Ok(doc) = serde_json::from_str::<serde_json::Value>(text)
+            && (doc.is_object() || doc.is_array())
+        {
+            let indent = indent_at(src, arange.start);
+            return Ok(splice(src, span(expr.span())?, &form.write(&doc, &indent)));
         }
-        if !is_literal(expr) {
-            return Err(refused(
-                aline,
-                format!("`{attr_name}` is {}: change it by hand", what(expr)),
-            ));
+    }
+    if !is_literal(expr) {
+        return Err(refused(
+            aline,
+            format!("`{attr_name}` is {}: change it by hand", what(expr)),
+        ));
+    }
+    Ok(match new {
+        Some(new) => splice(src, span(expr.span())?, &new),
+        None => {
+            let start = line_start(src, arange.start);
+            splice(src, start..line_end(src, arange.end.saturating_sub(1)), "")
         }
-        return Ok(match new {
-            Some(new) => splice(src, span(expr.span())?, &new),
-            None => {
-                let start = line_start(src, arange.start);
-                splice(src, start..line_end(src, arange.end.saturating_sub(1)), "")
-            }
-        });
-    };
+    })
+}
+
+/// Sets (or removes) the key `k` of an attribute written as a literal object; the object's
+/// other keys are kept as written.
+fn replace_map_key(
+    src: &str,
+    attr: &Attribute,
+    attr_name: &str,
+    k: &str,
+    new: Option<String>,
+) -> Result<String, Refused> {
+    let arange = span(attr.span())?;
+    let aline = line_of(src, arange.start);
+    let expr = &attr.value;
     let Expression::Object(obj) = expr else {
         return Err(refused(
             aline,

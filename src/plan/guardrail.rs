@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::model::Severity;
 use crate::model::pattern::Pattern;
 use crate::model::plan::{Action, ActionKind, ActionStatus, GuardrailEffect, GuardrailHit};
-use crate::model::policy_file::{Block, ExprKind, Problem};
+use crate::model::policy_file::{Attribute, Block, ExprKind, Problem, Span};
 
 /// Built-in: deleting an IAM principal is denied.
 pub const IAM_PRINCIPAL_DELETE: &str = "iam-principal-delete";
@@ -102,7 +102,6 @@ impl Guardrail {
         })?;
         let context = format!("guardrail \"{name}\"");
         let attrs = b.attributes(&context, GUARDRAIL_KEYS)?;
-        let builtin = BUILTIN.contains(&name.as_str());
         let Some(reason) = attrs.get("reason") else {
             return Err(b.invalid(
                 label_span,
@@ -112,145 +111,12 @@ impl Guardrail {
             ));
         };
         let reason = b.string(reason)?.to_string();
-        let effect = match attrs.get("effect").map(|a| (a, b.string(a))) {
-            None => Effect::Deny,
-            Some((_, Ok("deny"))) => Effect::Deny,
-            Some((_, Ok("allow"))) if builtin => Effect::Allow,
-            Some((_, Ok("require_approvals"))) => {
-                let Some(n) = attrs.get("approvals") else {
-                    return Err(b.invalid(
-                        label_span,
-                        format!("guardrail `{name}` requires approvals but says not how many"),
-                        "approvals missing",
-                        "add `approvals = 3` (signed approvals, see docs/approvals.md)",
-                    ));
-                };
-                let count = match &n.value.kind {
-                    ExprKind::Number(x) => x.filter(|v| (1..=100).contains(v)),
-                    _ => None,
-                };
-                let Some(count) = count else {
-                    return Err(b.invalid(
-                        n.value.span.clone(),
-                        "`approvals` must be a whole number from 1 to 100",
-                        "expected a number",
-                        "write `approvals = 3`",
-                    ));
-                };
-                Effect::RequireApprovals(count as u32)
-            }
-            Some((a, Ok(other))) => {
-                return Err(b.invalid(
-                    a.value.span.clone(),
-                    format!("`effect = \"{other}\"` is not a choice here"),
-                    "expected \"deny\" or \"require_approvals\"",
-                    if other == "allow" {
-                        format!("`allow` only relaxes a built-in guardrail ({}), named by its block's label", BUILTIN.join(", "))
-                    } else {
-                        "\"deny\" blocks the matching actions whatever the approvals; \"require_approvals\" (with `approvals = N`) needs N signed approvals".to_string()
-                    },
-                ));
-            }
-            Some((_, Err(e))) => return Err(e),
-        };
-        if attrs.contains_key("approvals") && !matches!(effect, Effect::RequireApprovals(_)) {
-            let a = attrs["approvals"];
-            return Err(b.invalid(
-                a.key_span.clone(),
-                "`approvals` goes with `effect = \"require_approvals\"`",
-                "not used",
-                "remove it, or set `effect = \"require_approvals\"`",
-            ));
-        }
-        if name == DISRUPTIVE && effect != Effect::Allow {
-            return Err(b.invalid(
-                label_span,
-                "the built-in `disruptive` guardrail can only be relaxed (`effect = \"allow\"`)",
-                "built-in",
-                "disruptive reverts are manual unless `--allow-disruptive`; `effect = \"allow\"` plans them always",
-            ));
-        }
-        let patterns = |key: &str| -> Result<Vec<Pattern>, Problem> {
-            match attrs.get(key) {
-                None => Ok(Vec::new()),
-                Some(a) => b
-                    .strings(a)?
-                    .iter()
-                    .map(|(s, at)| {
-                        Pattern::new(s).map_err(|e| {
-                            b.invalid(
-                                at.clone(),
-                                format!("`{s}` is not a valid pattern: {e}"),
-                                "invalid pattern",
-                                "patterns use `*` and `?`",
-                            )
-                        })
-                    })
-                    .collect(),
-            }
-        };
-        let actions = match attrs.get("actions") {
-            None => Vec::new(),
-            Some(a) => b
-                .strings(a)?
-                .into_iter()
-                .map(|(s, at)| {
-                    ActionKind::ALL
-                        .into_iter()
-                        .find(|k| k.as_str() == s)
-                        .ok_or_else(|| {
-                            b.invalid(
-                                at,
-                                format!("`{s}` is not an action kind"),
-                                "unknown kind",
-                                "action kinds are: revert, recreate, accept, import, delete",
-                            )
-                        })
-                })
-                .collect::<Result<Vec<_>, Problem>>()?,
-        };
-        let tags = match attrs.get("tags") {
-            None => BTreeMap::new(),
-            Some(a) => {
-                let ExprKind::Object(o) = &a.value.kind else {
-                    return Err(b.invalid(
-                        a.value.span.clone(),
-                        "`tags` must be an object",
-                        "expected `{ env = \"prod\" }`",
-                        "write `tags = { env = \"prod\" }`",
-                    ));
-                };
-                let mut out = BTreeMap::new();
-                for (k, v) in o.iter() {
-                    let key = match &k.name {
-                        Some(name) => name.clone(),
-                        None => {
-                            return Err(b.invalid(
-                                k.span.clone(),
-                                "a tag key must be a name or a string",
-                                "here",
-                                "write `tags = { env = \"prod\" }`",
-                            ));
-                        }
-                    };
-                    let ExprKind::String(s) = &v.kind else {
-                        return Err(b.invalid(
-                            v.span.clone(),
-                            "a tag value must be a string",
-                            "here",
-                            "write `tags = { env = \"prod\" }`",
-                        ));
-                    };
-                    out.insert(key, s.clone());
-                }
-                out
-            }
-        };
+        let effect = effect(b, &name, &label_span, &attrs)?;
         Ok(Guardrail {
-            resource_types: patterns("resource_types")?,
-            addresses: patterns("addresses")?,
-            tags,
-            actions,
+            resource_types: patterns(b, &attrs, "resource_types")?,
+            addresses: patterns(b, &attrs, "addresses")?,
+            tags: tags(b, &attrs)?,
+            actions: action_kinds(b, &attrs)?,
             min_severity: attrs
                 .get("min_severity")
                 .map(|a| b.severity(a))
@@ -261,6 +127,162 @@ impl Guardrail {
             name,
         })
     }
+}
+
+/// A block's attributes by key.
+type Attributes<'a> = BTreeMap<String, &'a Attribute>;
+
+/// What the guardrail `name` does (`effect`, with `approvals` for `require_approvals`):
+/// `allow` only for a built-in's name, and the built-in `disruptive` only relaxed.
+fn effect(b: &Block, name: &str, label_span: &Span, attrs: &Attributes) -> Result<Effect, Problem> {
+    let builtin = BUILTIN.contains(&name);
+    let effect = match attrs.get("effect").map(|a| (a, b.string(a))) {
+        None => Effect::Deny,
+        Some((_, Ok("deny"))) => Effect::Deny,
+        Some((_, Ok("allow"))) if builtin => Effect::Allow,
+        Some((_, Ok("require_approvals"))) => {
+            Effect::RequireApprovals(approvals(b, name, label_span, attrs)?)
+        }
+        Some((a, Ok(other))) => {
+            return Err(b.invalid(
+                a.value.span.clone(),
+                format!("`effect = \"{other}\"` is not a choice here"),
+                "expected \"deny\" or \"require_approvals\"",
+                if other == "allow" {
+                    format!("`allow` only relaxes a built-in guardrail ({}), named by its block's label", BUILTIN.join(", "))
+                } else {
+                    "\"deny\" blocks the matching actions whatever the approvals; \"require_approvals\" (with `approvals = N`) needs N signed approvals".to_string()
+                },
+            ));
+        }
+        Some((_, Err(e))) => return Err(e),
+    };
+    if attrs.contains_key("approvals") && !matches!(effect, Effect::RequireApprovals(_)) {
+        let a = attrs["approvals"];
+        return Err(b.invalid(
+            a.key_span.clone(),
+            "`approvals` goes with `effect = \"require_approvals\"`",
+            "not used",
+            "remove it, or set `effect = \"require_approvals\"`",
+        ));
+    }
+    if name == DISRUPTIVE && effect != Effect::Allow {
+        return Err(b.invalid(
+            label_span.clone(),
+            "the built-in `disruptive` guardrail can only be relaxed (`effect = \"allow\"`)",
+            "built-in",
+            "disruptive reverts are manual unless `--allow-disruptive`; `effect = \"allow\"` plans them always",
+        ));
+    }
+    Ok(effect)
+}
+
+/// How many signed approvals a `require_approvals` guardrail asks for: 1 to 100.
+fn approvals(b: &Block, name: &str, label_span: &Span, attrs: &Attributes) -> Result<u32, Problem> {
+    let Some(n) = attrs.get("approvals") else {
+        return Err(b.invalid(
+            label_span.clone(),
+            format!("guardrail `{name}` requires approvals but says not how many"),
+            "approvals missing",
+            "add `approvals = 3` (signed approvals, see docs/approvals.md)",
+        ));
+    };
+    let count = match &n.value.kind {
+        ExprKind::Number(x) => x.filter(|v| (1..=100).contains(v)),
+        _ => None,
+    };
+    let Some(count) = count else {
+        return Err(b.invalid(
+            n.value.span.clone(),
+            "`approvals` must be a whole number from 1 to 100",
+            "expected a number",
+            "write `approvals = 3`",
+        ));
+    };
+    Ok(count as u32)
+}
+
+/// The globs of a selector (`resource_types`, `addresses`); none when it is absent.
+fn patterns(b: &Block, attrs: &Attributes, key: &str) -> Result<Vec<Pattern>, Problem> {
+    match attrs.get(key) {
+        None => Ok(Vec::new()),
+        Some(a) => b
+            .strings(a)?
+            .iter()
+            .map(|(s, at)| {
+                Pattern::new(s).map_err(|e| {
+                    b.invalid(
+                        at.clone(),
+                        format!("`{s}` is not a valid pattern: {e}"),
+                        "invalid pattern",
+                        "patterns use `*` and `?`",
+                    )
+                })
+            })
+            .collect(),
+    }
+}
+
+/// The `actions` selector: action kinds by name.
+fn action_kinds(b: &Block, attrs: &Attributes) -> Result<Vec<ActionKind>, Problem> {
+    let Some(a) = attrs.get("actions") else {
+        return Ok(Vec::new());
+    };
+    b.strings(a)?
+        .into_iter()
+        .map(|(s, at)| {
+            ActionKind::ALL
+                .into_iter()
+                .find(|k| k.as_str() == s)
+                .ok_or_else(|| {
+                    b.invalid(
+                        at,
+                        format!("`{s}` is not an action kind"),
+                        "unknown kind",
+                        "action kinds are: revert, recreate, accept, import, delete",
+                    )
+                })
+        })
+        .collect()
+}
+
+/// The `tags` selector: an object of tag names and the values they must have.
+fn tags(b: &Block, attrs: &Attributes) -> Result<BTreeMap<String, String>, Problem> {
+    let Some(a) = attrs.get("tags") else {
+        return Ok(BTreeMap::new());
+    };
+    let ExprKind::Object(o) = &a.value.kind else {
+        return Err(b.invalid(
+            a.value.span.clone(),
+            "`tags` must be an object",
+            "expected `{ env = \"prod\" }`",
+            "write `tags = { env = \"prod\" }`",
+        ));
+    };
+    let mut out = BTreeMap::new();
+    for (k, v) in o.iter() {
+        let key = match &k.name {
+            Some(name) => name.clone(),
+            None => {
+                return Err(b.invalid(
+                    k.span.clone(),
+                    "a tag key must be a name or a string",
+                    "here",
+                    "write `tags = { env = \"prod\" }`",
+                ));
+            }
+        };
+        let ExprKind::String(s) = &v.kind else {
+            return Err(b.invalid(
+                v.span.clone(),
+                "a tag value must be a string",
+                "here",
+                "write `tags = { env = \"prod\" }`",
+            ));
+        };
+        out.insert(key, s.clone());
+    }
+    Ok(out)
 }
 
 /// The policy's `guardrail` blocks, interpreted in file order.

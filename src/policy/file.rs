@@ -299,7 +299,7 @@ impl Parser<'_> {
         });
         let mut policy = Policy::default();
         let mut seen_fail_on = false;
-        let mut labels = BTreeSet::new();
+        let mut rule_ids = BTreeSet::new();
         for structure in body.iter() {
             match structure {
                 Structure::Attribute(a) if a.key.as_str() == "fail_on" => {
@@ -313,18 +313,7 @@ impl Parser<'_> {
                     if policy.unchecked.is_some() {
                         return Err(self.duplicate(a));
                     }
-                    policy.unchecked = Some(match self.string(a)? {
-                        "fail" => crate::model::Unchecked::Fail,
-                        "report" => crate::model::Unchecked::Report,
-                        other => {
-                            return Err(self.invalid(
-                                a.value.span(),
-                                format!("`unchecked = \"{other}\"` is not a choice"),
-                                "expected \"fail\" or \"report\"",
-                                "\"fail\" (the default) makes a scan that could not compare every recorded resource incomplete (exit 1); \"report\" lists them and leaves the exit code alone",
-                            ));
-                        }
-                    });
+                    policy.unchecked = Some(self.unchecked(a)?);
                 }
                 Structure::Attribute(a) => {
                     return Err(self.unknown_key(
@@ -334,102 +323,135 @@ impl Parser<'_> {
                         TOP_KEYS,
                     ));
                 }
-                Structure::Block(b) if b.ident.as_str() == "rule" => {
-                    let label = b.labels.first().map(|l| (l.as_str().to_string(), l.span()));
-                    let Some((label, label_span)) = label.filter(|_| b.labels.len() == 1) else {
-                        return Err(self.invalid(
-                            b.ident.span(),
-                            "a `rule` block takes exactly one label, its id",
-                            "expected `rule \"ID\" { ... }`",
-                            "write `rule \"tags_changed\" { severity = \"info\" }` to re-grade a built-in rule, or give your own rule a new id",
-                        ));
-                    };
-                    if !labels.insert(label.clone()) {
-                        return Err(self.invalid(
-                            label_span,
-                            format!("rule `{label}` is defined twice"),
-                            "second definition",
-                            "merge the two blocks",
-                        ));
-                    }
-                    self.rule(b, label, label_span, &mut policy)?;
-                }
-                Structure::Block(b) if b.ident.as_str() == "ignore" => {
-                    if let Some(l) = b.labels.first() {
-                        return Err(self.invalid(
-                            l.span(),
-                            "an `ignore` block takes no label",
-                            "remove this label",
-                            "write `ignore { address = \"...\" reason = \"...\" }`",
-                        ));
-                    }
-                    policy.ignores.push(self.ignore(b)?);
-                }
-                Structure::Block(b) if b.ident.as_str() == "guardrail" => {
-                    let label = b.labels.first().map(|l| (l.as_str().to_string(), l.span()));
-                    let Some((label, label_span)) = label.filter(|_| b.labels.len() == 1) else {
-                        return Err(self.invalid(
-                            b.ident.span(),
-                            "a `guardrail` block takes exactly one label, its name",
-                            "expected `guardrail \"NAME\" { ... }`",
-                            "write `guardrail \"iam-frozen\" { resource_types = [\"aws_iam_*\"] reason = \"...\" }`",
-                        ));
-                    };
-                    if policy
-                        .guardrails
-                        .iter()
-                        .any(|g| g.label().is_some_and(|(name, _)| *name == label))
-                    {
-                        return Err(self.invalid(
-                            label_span,
-                            format!("guardrail `{label}` is defined twice"),
-                            "second definition",
-                            "merge the two blocks",
-                        ));
-                    }
-                    policy.guardrails.push(self.block(b, &source));
-                }
-                Structure::Block(b) if b.ident.as_str() == "notify" => {
-                    if let Some(l) = b.labels.first() {
-                        return Err(self.invalid(
-                            l.span(),
-                            "a `notify` block takes no label",
-                            "remove this label",
-                            "write `notify { url = \"https://hooks.slack.com/services/...\" }`",
-                        ));
-                    }
-                    policy.notify.push(self.block(b, &source));
-                }
-                Structure::Block(b) if b.ident.as_str() == "approval" => {
-                    if let Some(l) = b.labels.first() {
-                        return Err(self.invalid(
-                            l.span(),
-                            "an `approval` block takes no label",
-                            "remove this label",
-                            "write `approval { required = 2 approvers = { alice = \"ed25519:...\" } }`",
-                        ));
-                    }
-                    if policy.approval.is_some() {
-                        return Err(self.invalid(
-                            b.ident.span(),
-                            "the policy has two `approval` blocks",
-                            "second block",
-                            "merge them into one",
-                        ));
-                    }
-                    policy.approval = Some(self.block(b, &source));
-                }
-                Structure::Block(b) => {
-                    return Err(self.unknown_key(
-                        b.ident.as_str(),
-                        b.ident.span(),
-                        "the top level",
-                        TOP_KEYS,
-                    ));
-                }
+                Structure::Block(b) => self.top_block(b, &source, &mut rule_ids, &mut policy)?,
             }
         }
         Ok(policy)
+    }
+
+    /// `unchecked = "fail" | "report"`.
+    fn unchecked(&self, a: &Attribute) -> Result<crate::model::Unchecked> {
+        match self.string(a)? {
+            "fail" => Ok(crate::model::Unchecked::Fail),
+            "report" => Ok(crate::model::Unchecked::Report),
+            other => Err(self.invalid(
+                a.value.span(),
+                format!("`unchecked = \"{other}\"` is not a choice"),
+                "expected \"fail\" or \"report\"",
+                "\"fail\" (the default) makes a scan that could not compare every recorded resource incomplete (exit 1); \"report\" lists them and leaves the exit code alone",
+            )),
+        }
+    }
+
+    /// A top-level block, added to `policy`: a `rule` (its id not seen in `rule_ids`), an
+    /// `ignore`, and the blocks other features interpret (`guardrail`, `notify`, `approval`),
+    /// kept as written.
+    fn top_block(
+        &self,
+        b: &Block,
+        source: &std::sync::Arc<Source>,
+        rule_ids: &mut BTreeSet<String>,
+        policy: &mut Policy,
+    ) -> Result<()> {
+        match b.ident.as_str() {
+            "rule" => {
+                let (label, label_span) = self.one_label(
+                    b,
+                    "a `rule` block takes exactly one label, its id",
+                    "expected `rule \"ID\" { ... }`",
+                    "write `rule \"tags_changed\" { severity = \"info\" }` to re-grade a built-in rule, or give your own rule a new id",
+                )?;
+                if !rule_ids.insert(label.clone()) {
+                    return Err(self.invalid(
+                        label_span,
+                        format!("rule `{label}` is defined twice"),
+                        "second definition",
+                        "merge the two blocks",
+                    ));
+                }
+                self.rule(b, label, label_span, policy)
+            }
+            "ignore" => {
+                self.no_label(
+                    b,
+                    "an `ignore` block takes no label",
+                    "write `ignore { address = \"...\" reason = \"...\" }`",
+                )?;
+                policy.ignores.push(self.ignore(b)?);
+                Ok(())
+            }
+            "guardrail" => {
+                let (label, label_span) = self.one_label(
+                    b,
+                    "a `guardrail` block takes exactly one label, its name",
+                    "expected `guardrail \"NAME\" { ... }`",
+                    "write `guardrail \"iam-frozen\" { resource_types = [\"aws_iam_*\"] reason = \"...\" }`",
+                )?;
+                if policy
+                    .guardrails
+                    .iter()
+                    .any(|g| g.label().is_some_and(|(name, _)| *name == label))
+                {
+                    return Err(self.invalid(
+                        label_span,
+                        format!("guardrail `{label}` is defined twice"),
+                        "second definition",
+                        "merge the two blocks",
+                    ));
+                }
+                policy.guardrails.push(self.block(b, source));
+                Ok(())
+            }
+            "notify" => {
+                self.no_label(
+                    b,
+                    "a `notify` block takes no label",
+                    "write `notify { url = \"https://hooks.slack.com/services/...\" }`",
+                )?;
+                policy.notify.push(self.block(b, source));
+                Ok(())
+            }
+            "approval" => {
+                self.no_label(
+                    b,
+                    "an `approval` block takes no label",
+                    "write `approval { required = 2 approvers = { alice = \"ed25519:...\" } }`",
+                )?;
+                if policy.approval.is_some() {
+                    return Err(self.invalid(
+                        b.ident.span(),
+                        "the policy has two `approval` blocks",
+                        "second block",
+                        "merge them into one",
+                    ));
+                }
+                policy.approval = Some(self.block(b, source));
+                Ok(())
+            }
+            other => Err(self.unknown_key(other, b.ident.span(), "the top level", TOP_KEYS)),
+        }
+    }
+
+    /// The block's one label and its span, or the error `message` (with `label` and `help`).
+    fn one_label(
+        &self,
+        b: &Block,
+        message: &str,
+        label: &str,
+        help: &str,
+    ) -> Result<(String, Option<Range<usize>>)> {
+        let first = b.labels.first().map(|l| (l.as_str().to_string(), l.span()));
+        first
+            .filter(|_| b.labels.len() == 1)
+            .ok_or_else(|| self.invalid(b.ident.span(), message, label, help))
+    }
+
+    /// Refuses a label on a block that takes none.
+    fn no_label(&self, b: &Block, message: &str, help: &str) -> Result<()> {
+        match b.labels.first() {
+            Some(l) => Err(self.invalid(l.span(), message, "remove this label", help)),
+            None => Ok(()),
+        }
     }
 
     fn duplicate(&self, a: &Attribute) -> Error {

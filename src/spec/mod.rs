@@ -294,6 +294,10 @@ pub struct ResourceSpec {
     /// are shell-quoted (`delete = "aws ec2 delete-vpc --vpc-id {id}"`). `None`: a person
     /// deletes it by hand.
     pub delete: Option<String>,
+    /// Observed attributes that are never compared but travel with a finding, so that the
+    /// policy can judge it (`context = ["policy"]`: the document of the policy an attachment
+    /// attaches). Shown with an unmanaged object and with a changed one's observed side.
+    pub context: Vec<String>,
 }
 
 /// The names of an identity part or template placeholder that names alternatives (`a|b`).
@@ -395,7 +399,13 @@ impl Registry {
                     }
                 })
                 .collect();
-            let mut identity = s.identity.join(&s.identity_separator);
+            // Alternatives (`a|b`) in words: a `|` would split the table's cell.
+            let mut identity = s
+                .identity
+                .iter()
+                .map(|p| p.replace('|', " or "))
+                .collect::<Vec<_>>()
+                .join(&s.identity_separator);
             if !s.identity_fanout.is_empty() {
                 identity.push_str(&format!(" + one of {}", s.identity_fanout.join(", ")));
             }
@@ -451,6 +461,7 @@ fn parse_spec(file: &str, text: &str) -> Result<ResourceSpec> {
         recreate: None,
         import_id: None,
         delete: None,
+        context: Vec::new(),
     };
     for attr in block.body.attributes() {
         let v = eval(file, &attr.expr)?;
@@ -474,6 +485,7 @@ fn parse_spec(file: &str, text: &str) -> Result<ResourceSpec> {
             }
             "import_id" => spec.import_id = Some(template(file, "import_id", &v)?),
             "delete" => spec.delete = Some(template(file, "delete", &v)?),
+            "context" => spec.context = strings(file, "context", &v)?,
             other => return Err(spec_error(file, format!("unknown key `{other}`"))),
         }
     }

@@ -101,6 +101,11 @@ impl Moto {
             .arg(&log)
             .arg(dir.path())
             .env("PYTHONUNBUFFERED", "1")
+            // A fresh account: without moto's hundreds of public images, whose snapshots moto
+            // lists even when asked for the account's own (it ignores DescribeSnapshots'
+            // `OwnerIds=self`). Instances still launch from any `ami-` id (moto does not
+            // validate it by default).
+            .env("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
             .envs(server_env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::null())

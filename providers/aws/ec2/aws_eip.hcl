@@ -1,5 +1,5 @@
-# aws_eip: DescribeAddresses (unit: src/provider/aws/ec2/eip.rs). What the address is attached
-# to (`instance`, `network_interface`) is the EIP's own unless an aws_eip_association or an
+# aws_eip: DescribeAddresses (unit: src/provider/aws/ec2/nat_gateway.rs). What the address is
+# attached to (`instance`, `network_interface`) is the EIP's own unless an aws_eip_association or an
 # aws_nat_gateway attaches it: then it is theirs (they are created after the EIP, so its
 # recorded values are empty) and not compared here.
 resource "aws_eip" {

@@ -1,5 +1,5 @@
 # aws_eip_association: an EIP's association, from DescribeAddresses (unit:
-# src/provider/aws/ec2/eip.rs). The association a NAT gateway makes for its address is the
+# src/provider/aws/ec2/nat_gateway.rs). The association a NAT gateway makes for its address is the
 # gateway's (AWS's), never an unmanaged aws_eip_association.
 resource "aws_eip_association" {
   service  = "ec2"

@@ -5,6 +5,11 @@ resource "aws_iam_role_policy_attachment" {
   identity = ["role", "policy_arn"]
   recreate = "attach_policy"
 
+  # A policy's exclusive aws_iam_policy_attachment describes its entities first.
+  parent "aws_iam_policy_attachment" {
+    via       = "policy_arn"
+    attribute = "roles"
+  }
   parent "aws_iam_role" {
     via       = "role"
     attribute = "managed_policy_arns"

@@ -5,5 +5,10 @@ resource "aws_iam_user_policy_attachment" {
   identity = ["user", "policy_arn"]
   recreate = "attach_policy"
 
+  # A policy's exclusive aws_iam_policy_attachment describes its entities first.
+  parent "aws_iam_policy_attachment" {
+    via       = "policy_arn"
+    attribute = "users"
+  }
   parent "aws_iam_user" { via = "user" }
 }

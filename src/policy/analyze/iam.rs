@@ -202,6 +202,39 @@ pub fn broadening(before: &Grants, after: &Grants) -> Broadening {
     }
 }
 
+/// AWS managed policies that grant administrator-equivalent power. Their documents are not in
+/// an observation (the account does not own them), so they are known by ARN.
+const PRIVILEGED_AWS_MANAGED: &[&str] =
+    &["AdministratorAccess", "IAMFullAccess", "PowerUserAccess"];
+
+/// Whether documents grant administrator-equivalent power: an action `*` or `service:*` on
+/// resource `*`, or an Allow with `NotAction` (everything but what it names). The same reading
+/// of documents as [`broadening`], applied to one side.
+pub fn privileged(docs: &[Json]) -> bool {
+    let g = grants(docs);
+    g.not_action > 0
+        || g.pairs
+            .iter()
+            .any(|(action, resource)| is_wildcard_action(action) && resource == "*")
+}
+
+/// Whether what an observed object holds is privileged: any of its documents (`documents`: a
+/// document, a list of them, or null) or an AWS managed policy among `arns` known to be.
+/// Unreadable documents are not judged privileged (other rules grade their changes).
+pub fn holds_privileged(documents_value: Option<&Value>, arns: &[&str]) -> bool {
+    let by_arn = arns.iter().any(|arn| {
+        arn.split(':').nth(4) == Some("aws")
+            && arn
+                .rsplit('/')
+                .next()
+                .is_some_and(|name| PRIVILEGED_AWS_MANAGED.contains(&name))
+    });
+    by_arn
+        || documents_value
+            .and_then(documents)
+            .is_some_and(|docs| privileged(&docs))
+}
+
 /// Attributes that hold IAM policy documents.
 pub const DOCUMENT_ATTRIBUTES: &[&str] = &["policy", "assume_role_policy", "inline_policy"];
 

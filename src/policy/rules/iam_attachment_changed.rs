@@ -18,8 +18,11 @@ pub const RULE: Rule = Rule {
     explanation: "\
 Fires when the set of managed policies attached to a role (`managed_policy_arns`), a
 permissions boundary, or the IAM instance profile of an EC2 instance differs from the
-recorded value. Each of these changes what an identity is allowed to do without touching a
-policy document, so it is graded like a document change.",
+recorded value; and when the users, roles or groups of an exclusive
+aws_iam_policy_attachment, or the members of an exclusive aws_iam_group_membership, differ.
+Each of these changes what an identity is allowed to do without touching a policy document,
+so it is graded like a document change (a privileged policy or group is
+`iam_group_privileged`).",
     example: "\
 aws_iam_role.app  ~ managed_policy_arns
   recorded: []
@@ -29,8 +32,19 @@ aws_iam_role.app  ~ managed_policy_arns
     applies,
 };
 
+/// The entities of exclusive attachments and memberships.
+const ENTITIES: &[(&str, &[&str])] = &[
+    ("aws_iam_policy_attachment", &["users", "roles", "groups"]),
+    ("aws_iam_group_membership", &["users"]),
+];
+
 fn applies(s: &Subject<'_>) -> bool {
-    s.attribute().is_some_and(|a| ATTRIBUTES.contains(&a))
+    s.attribute().is_some_and(|a| {
+        ATTRIBUTES.contains(&a)
+            || ENTITIES
+                .iter()
+                .any(|(t, attrs)| *t == s.resource_type() && attrs.contains(&a))
+    })
 }
 
 #[cfg(test)]
@@ -71,5 +85,26 @@ mod tests {
             )
         ));
         assert!(!hits(&RULE, &missing("aws_iam_role_policy_attachment")));
+        assert!(!hits(
+            &RULE,
+            &change(
+                "aws_iam_group",
+                "users",
+                Value::List(vec![]),
+                Value::from(vec!["x"])
+            )
+        ));
+    }
+
+    #[test]
+    fn exclusive_attachments_and_memberships() {
+        for (t, a) in [
+            ("aws_iam_policy_attachment", "groups"),
+            ("aws_iam_policy_attachment", "users"),
+            ("aws_iam_group_membership", "users"),
+        ] {
+            let d = change(t, a, Value::from(vec!["a"]), Value::from(vec!["a", "b"]));
+            assert!(hits(&RULE, &d), "{t}.{a}");
+        }
     }
 }

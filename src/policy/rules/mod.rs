@@ -9,7 +9,12 @@ use crate::model::{Change, Drift, Severity};
 
 pub mod attribute_changed;
 pub mod description_changed;
+pub mod iam_access_key_activated;
+pub mod ebs_encryption_by_default_off;
 pub mod iam_attachment_changed;
+pub mod iam_group_privileged;
+pub mod iam_instance_profile_role_changed;
+pub mod iam_password_policy_weakened;
 pub mod iam_policy_changed;
 pub mod iam_policy_wildcard;
 pub mod iam_principal_added;
@@ -91,11 +96,16 @@ pub static CATALOGUE: &[&Rule] = &[
     &iam_policy_wildcard::RULE,
     &iam_principal_added::RULE,
     &route_to_internet_added::RULE,
+    &iam_group_privileged::RULE,
     &ingress_open_world::RULE,
     &subnet_route_table_changed::RULE,
     &nacl_allow_world::RULE,
+    &ebs_encryption_by_default_off::RULE,
     &iam_policy_changed::RULE,
     &iam_attachment_changed::RULE,
+    &iam_instance_profile_role_changed::RULE,
+    &iam_access_key_activated::RULE,
+    &iam_password_policy_weakened::RULE,
     &iam_unmanaged::RULE,
     &resource_missing::RULE,
     &network_exposure_changed::RULE,

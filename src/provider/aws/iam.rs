@@ -1,134 +1,319 @@
-//! IAM: roles, users, customer managed policies, inline policies and attachments.
+//! IAM (global): the service every IAM unit shares. Units live in `iam/` (one file per type or
+//! family; build.rs lists them in [`UNITS`]), exactly as EC2's do.
 //!
-//! `GetAccountAuthorizationDetails` (filtered to the entity kinds asked for, 1000 a page) returns
-//! documents, tags, inline policies and attachments in one paginated sweep. Two things it lacks
-//! need their own calls: a role's `Description` and `MaxSessionDuration` (not in `RoleDetail`,
-//! per the IAM API reference; `ListRoles` has them, also batched), and a managed policy's tags
-//! (not in `ManagedPolicyDetail`; `ListPolicyTags` per customer managed policy, bounded).
+//! `GetAccountAuthorizationDetails` (1000 a page) returns users, roles, groups, customer managed
+//! policies, their documents, tags, inline policies, attachments, group memberships and the
+//! roles' instance profiles in one paginated sweep. An observation makes it once, lazily, when
+//! the first unit that needs it asks ([`Cx::details`]), filtered to the entity kinds the asked
+//! units need; every unit reads the same answer. What it lacks needs other calls, each owned by
+//! its unit: `ListRoles` (a role's description and session duration), per-object reads
+//! (`ListPolicyTags`, `ListAccessKeys`, `GetLoginProfile`, ...) bounded by one shared semaphore
+//! ([`Cx::each`]) and counted for the progress bar.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
 use std::sync::Arc;
 
 use aws_sdk_iam::Client;
 use aws_sdk_iam::primitives::DateTime;
-use aws_sdk_iam::types::{EntityType, ManagedPolicyDetail, Role, RoleDetail, Tag, UserDetail};
-use tokio::sync::Semaphore;
+use aws_sdk_iam::types::{
+    EntityType, GroupDetail, ManagedPolicyDetail, Role, RoleDetail, Tag, UserDetail,
+};
+use tokio::sync::{OnceCell, Semaphore};
 use tokio::task::JoinSet;
 
+use super::Found;
 use super::calls::{Failure, failure_reason, gap};
-use super::{Found, types};
 use crate::model::{Attributes, ObservedResource, Owner, Value};
 
-const PAGE: i32 = 1000;
-const POLICY_TAG_CONCURRENCY: usize = 8;
+/// Page size of every IAM listing (the API's maximum).
+pub const PAGE: i32 = 1000;
+/// Per-object IAM reads in flight at once, over all units. IAM documents no per-API request
+/// rate (see `pace`): bounded concurrency and adaptive retry only.
+const PER_OBJECT_CONCURRENCY: usize = 8;
 
-/// The IAM resource types this module observes.
-pub const TYPES: &[&str] = &[
-    types::IAM_POLICY,
-    types::IAM_ROLE,
-    types::IAM_ROLE_POLICY,
-    types::IAM_ROLE_POLICY_ATTACHMENT,
-    types::IAM_USER,
-    types::IAM_USER_POLICY,
-    types::IAM_USER_POLICY_ATTACHMENT,
-];
-
-const ROLE_TYPES: &[&str] = &[
-    types::IAM_ROLE,
-    types::IAM_ROLE_POLICY,
-    types::IAM_ROLE_POLICY_ATTACHMENT,
-];
-const USER_TYPES: &[&str] = &[
-    types::IAM_USER,
-    types::IAM_USER_POLICY,
-    types::IAM_USER_POLICY_ATTACHMENT,
-];
-
-#[derive(Default)]
-struct Details {
-    users: Vec<UserDetail>,
-    roles: Vec<RoleDetail>,
-    policies: Vec<ManagedPolicyDetail>,
+/// Every page of an IAM listing, or why not:
+/// `iam_pages!(cx.client.list_instance_profiles().max_items(PAGE), instance_profiles)`.
+macro_rules! iam_pages {
+    ($request:expr, $items:ident) => {{
+        let mut pages = $request.into_paginator().send();
+        let mut items = Vec::new();
+        let mut failed = None;
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(page) => items.extend(page.$items),
+                Err(e) => {
+                    failed = Some($crate::provider::aws::calls::failure_reason(&e));
+                    break;
+                }
+            }
+        }
+        match failed {
+            Some(reason) => Err(reason),
+            None => Ok(items),
+        }
+    }};
 }
 
-/// Observes every asked IAM type (IAM is global: one task, no region).
-pub async fn run(
-    client: Client,
-    wanted: Arc<BTreeSet<String>>,
-    progress: super::Progress,
-    tags_for: Option<Arc<BTreeSet<String>>>,
-) -> Found {
-    let asked = |group: &[&'static str]| -> Vec<&'static str> {
-        group
-            .iter()
-            .copied()
-            .filter(|t| wanted.contains(*t))
-            .collect()
-    };
-    let role_types = asked(ROLE_TYPES);
-    let user_types = asked(USER_TYPES);
-    let want_policies = wanted.contains(types::IAM_POLICY);
-    let want_roles = wanted.contains(types::IAM_ROLE);
-    let mut all_types: Vec<&str> = asked(TYPES);
-    all_types.sort();
+include!(concat!(env!("OUT_DIR"), "/iam_units.rs"));
 
-    let mut filter = Vec::new();
-    if !user_types.is_empty() {
-        filter.push(EntityType::User);
-    }
-    if !role_types.is_empty() {
-        filter.push(EntityType::Role);
-    }
-    if want_policies {
-        filter.push(EntityType::LocalManagedPolicy);
-    }
+/// An entity kind of `GetAccountAuthorizationDetails` a unit reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Entities {
+    Users,
+    Roles,
+    Groups,
+    LocalManagedPolicies,
+}
 
-    let mut found = Found::default();
-    if filter.is_empty() {
-        return found;
-    }
-
-    let (details, listed_roles) = tokio::join!(
-        authorization_details(&client, filter),
-        listed_roles(&client, want_roles)
-    );
-
-    let listed_roles = match listed_roles {
-        Ok(roles) => Some(roles),
-        Err(reason) => {
-            found
-                .gaps
-                .push(gap("iam", None, "ListRoles", &[types::IAM_ROLE], reason));
-            None
+impl Entities {
+    fn filter(self) -> EntityType {
+        match self {
+            Entities::Users => EntityType::User,
+            Entities::Roles => EntityType::Role,
+            Entities::Groups => EntityType::Group,
+            Entities::LocalManagedPolicies => EntityType::LocalManagedPolicy,
         }
-    };
-    let details = match details {
-        Ok(details) => details,
-        Err(reason) => {
-            found.gaps.push(gap(
+    }
+}
+
+/// One `GetAccountAuthorizationDetails` sweep.
+#[derive(Debug, Default)]
+pub struct Details {
+    pub users: Vec<UserDetail>,
+    pub roles: Vec<RoleDetail>,
+    pub groups: Vec<GroupDetail>,
+    pub policies: Vec<ManagedPolicyDetail>,
+}
+
+/// What a unit lists from: the client, the asked types, the objects whose per-object reads
+/// matter, and the one authorization-details sweep of this observation.
+pub struct Cx {
+    pub client: Client,
+    pub wanted: Arc<BTreeSet<String>>,
+    pub progress: super::Progress,
+    /// Per type, the only objects whose `read = "recorded"` attributes are read (by cloud id);
+    /// a type not named here has them read for every object.
+    pub per_object_reads: Arc<BTreeMap<String, BTreeSet<String>>>,
+    filter: Vec<EntityType>,
+    details: OnceCell<Result<Arc<Details>, Failure>>,
+    permits: Arc<Semaphore>,
+    /// Listings first: per-object reads wait until every unit has listed.
+    gate: super::ListingGate,
+    listings: std::sync::Mutex<BTreeMap<&'static str, super::Listing>>,
+}
+
+impl Cx {
+    /// A context whose sweep asks for what `units` need.
+    pub fn new(
+        client: Client,
+        wanted: Arc<BTreeSet<String>>,
+        progress: super::Progress,
+        per_object_reads: Arc<BTreeMap<String, BTreeSet<String>>>,
+        units: &[&Unit],
+    ) -> Cx {
+        let needs: BTreeSet<Entities> =
+            units.iter().flat_map(|u| u.needs.iter().copied()).collect();
+        let gate = super::ListingGate::new(units.len());
+        let listings = units.iter().map(|u| (u.label, gate.listing())).collect();
+        Cx {
+            client,
+            wanted,
+            progress,
+            per_object_reads,
+            filter: needs.into_iter().map(Entities::filter).collect(),
+            details: OnceCell::new(),
+            permits: Arc::new(Semaphore::new(PER_OBJECT_CONCURRENCY)),
+            gate,
+            listings: std::sync::Mutex::new(listings),
+        }
+    }
+
+    /// The unit `label` has listed (its per-object reads, if any, come next). Idempotent.
+    pub fn listed(&self, label: &str) {
+        // A poisoned lock only means another unit panicked; the map is still sound.
+        let mut listings = self
+            .listings
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        listings.remove(label);
+    }
+
+    /// Whether `resource_type` is asked.
+    pub fn wants(&self, resource_type: &str) -> bool {
+        self.wanted.contains(resource_type)
+    }
+
+    /// The asked types of `types`.
+    pub fn asked(&self, types: &[&'static str]) -> Vec<&'static str> {
+        types.iter().copied().filter(|t| self.wants(t)).collect()
+    }
+
+    /// Whether the per-object attributes of `resource_type`'s object `id` are read.
+    pub fn reads(&self, resource_type: &str, id: &str) -> bool {
+        self.per_object_reads
+            .get(resource_type)
+            .is_none_or(|ids| ids.contains(id))
+    }
+
+    /// The observation's `GetAccountAuthorizationDetails` sweep, made on first use and shared.
+    pub async fn details(&self) -> Result<Arc<Details>, Failure> {
+        self.details
+            .get_or_init(|| async {
+                authorization_details(&self.client, self.filter.clone())
+                    .await
+                    .map(Arc::new)
+            })
+            .await
+            .clone()
+    }
+
+    /// The sweep, or the gap that stands for `types` when it failed.
+    pub async fn details_or_gap(&self, types: &[&'static str]) -> Result<Arc<Details>, Found> {
+        self.details().await.map_err(|reason| {
+            Found::gap(gap(
                 "iam",
                 None,
                 "GetAccountAuthorizationDetails",
-                &all_types,
+                &self.asked(types),
                 reason,
-            ));
-            return found;
-        }
-    };
-
-    emit_roles(&details.roles, listed_roles.as_ref(), &wanted, &mut found);
-    emit_users(&details.users, &wanted, &mut found);
-    if want_policies {
-        emit_policies(
-            &client,
-            &details.policies,
-            tags_for.as_deref(),
-            &progress,
-            &mut found,
-        )
-        .await;
+            ))
+        })
     }
-    found
+
+    /// One per-object read for each of `keys` of the unit `label`, once every unit has
+    /// listed (listings first), at most [`PER_OBJECT_CONCURRENCY`] in flight over every unit,
+    /// each counted for the progress bar. A key whose read panicked has no answer (the caller
+    /// reports it).
+    pub async fn each<T, F, Fut>(
+        &self,
+        label: &str,
+        keys: Vec<String>,
+        call: F,
+    ) -> BTreeMap<String, Result<T, Failure>>
+    where
+        F: Fn(Client, String) -> Fut,
+        Fut: Future<Output = Result<T, Failure>> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.listed(label);
+        self.gate.wait().await;
+        (self.progress)(super::ProgressEvent::ReadsPlanned { reads: keys.len() });
+        let mut calls = JoinSet::new();
+        for key in keys {
+            let permits = self.permits.clone();
+            let progress = self.progress.clone();
+            let read = call(self.client.clone(), key.clone());
+            calls.spawn(async move {
+                // The semaphore is never closed; should acquiring fail, running unbounded is
+                // still correct.
+                let _permit = permits.acquire_owned().await.ok();
+                let _done = super::ReadDone(&progress);
+                (key, read.await)
+            });
+        }
+        let mut out = BTreeMap::new();
+        while let Some(joined) = calls.join_next().await {
+            if let Ok((key, result)) = joined {
+                out.insert(key, result);
+            }
+        }
+        out
+    }
+
+    /// A gap for one failed per-object read.
+    pub fn read_gap(
+        operation: &str,
+        types: &[&str],
+        answer: Option<&Result<impl Sized, Failure>>,
+        about: String,
+    ) -> crate::model::Gap {
+        match answer {
+            Some(Err(reason)) => gap("iam", None, operation, types, reason.clone().about(about)),
+            _ => gap(
+                "iam",
+                None,
+                operation,
+                types,
+                format!("internal error: no answer for {about}"),
+            ),
+        }
+    }
+}
+
+/// A unit's listing in flight.
+pub type Listed<'a> = std::pin::Pin<Box<dyn Future<Output = Found> + Send + 'a>>;
+
+/// One IAM unit: the resource types it yields, what of the shared sweep it needs, its listing.
+pub struct Unit {
+    /// For the progress bar and internal-error gaps (`groups`).
+    pub label: &'static str,
+    /// The terraform types it yields; each has its spec under `providers/aws/iam/`.
+    pub types: &'static [&'static str],
+    /// The entity kinds of `GetAccountAuthorizationDetails` it reads (none: it does not).
+    pub needs: &'static [Entities],
+    /// Lists the account's objects.
+    pub list: for<'a> fn(&'a Cx) -> Listed<'a>,
+    /// The unit's conversion run over SDK objects with every field it reads set, each with the
+    /// import id the provider documents for it (`spec::tests::coherence` checks both).
+    pub samples: fn() -> Vec<Sample>,
+    /// The reverts it provides (`revert = "<name>"` in its types' specs). Each plans
+    /// [`UnitCall`]s of this unit's `operations`.
+    pub reverts: &'static [UnitRevert],
+    /// The operations its calls use (`AddUserToGroup`); `execute` performs them.
+    pub operations: &'static [&'static str],
+    /// Performs one of its calls, arguments resolved.
+    pub execute: Execute,
+}
+
+pub use super::ec2::{Args, Executed, Sample, call_error, text_arg};
+use crate::model::plan::{RevertInput, UnitCall, UnitRevert};
+
+/// An IAM unit's executor: sends one [`UnitCall`] of its `operations`. `Err`: the AWS error
+/// code and message (never a request body).
+pub type Execute = for<'a> fn(&'a Client, &'a UnitCall, &'a Args) -> Executed<'a>;
+
+/// The executor of a unit that plans no calls.
+pub fn executes_nothing<'a>(_: &'a Client, call: &'a UnitCall, _: &'a Args) -> Executed<'a> {
+    let api = call.api();
+    Box::pin(async move { Err(format!("{api}: this unit performs no operation")) })
+}
+
+/// The names in a set attribute's value (a list of strings; null is none).
+pub fn names(v: Option<&Value>) -> BTreeSet<String> {
+    match v {
+        Some(Value::List(l)) => l
+            .iter()
+            .filter_map(|x| x.scalar_text())
+            .filter(|x| !x.is_empty())
+            .collect(),
+        Some(Value::String(s)) if !s.is_empty() => [s.clone()].into(),
+        _ => BTreeSet::new(),
+    }
+}
+
+/// An attribute's observed value for a revert: the drift's observed side, else the observed
+/// side of the change at the attribute's root.
+pub fn observed_value<'a>(input: &'a RevertInput<'_>, attribute: &str) -> Option<&'a Value> {
+    input
+        .drift
+        .observed
+        .as_ref()
+        .and_then(|o| o.get(attribute))
+        .or_else(|| {
+            input
+                .changes
+                .iter()
+                .find(|c| c.path.attribute() == Some(attribute) && c.path.0.len() == 1)
+                .map(|c| &c.after)
+        })
+}
+
+/// Every IAM type, sorted.
+pub fn all_types() -> Vec<&'static str> {
+    let mut all: Vec<&str> = UNITS.iter().flat_map(|u| u.types.iter().copied()).collect();
+    all.sort();
+    all
 }
 
 /// Owns the `GetAccountAuthorizationDetails` sweep: every page of the entity kinds `filter`
@@ -137,13 +322,16 @@ async fn authorization_details(
     client: &Client,
     filter: Vec<EntityType>,
 ) -> Result<Details, Failure> {
+    let mut details = Details::default();
+    if filter.is_empty() {
+        return Ok(details);
+    }
     let mut pages = client
         .get_account_authorization_details()
         .set_filter(Some(filter))
         .max_items(PAGE)
         .into_paginator()
         .send();
-    let mut details = Details::default();
     while let Some(page) = pages.next().await {
         match page {
             Ok(page) => {
@@ -153,6 +341,9 @@ async fn authorization_details(
                 details
                     .roles
                     .extend(page.role_detail_list.unwrap_or_default());
+                details
+                    .groups
+                    .extend(page.group_detail_list.unwrap_or_default());
                 details.policies.extend(page.policies.unwrap_or_default());
             }
             Err(e) => return Err(failure_reason(&e)),
@@ -161,230 +352,8 @@ async fn authorization_details(
     Ok(details)
 }
 
-/// Owns the `ListRoles` sweep (only when roles are asked): every role by name, for what
-/// `RoleDetail` lacks.
-async fn listed_roles(
-    client: &Client,
-    want_roles: bool,
-) -> Result<BTreeMap<String, Role>, Failure> {
-    let mut roles = BTreeMap::new();
-    if !want_roles {
-        return Ok(roles);
-    }
-    let mut pages = client.list_roles().max_items(PAGE).into_paginator().send();
-    while let Some(page) = pages.next().await {
-        match page {
-            Ok(page) => {
-                for role in page.roles {
-                    roles.insert(role.role_name().to_string(), role);
-                }
-            }
-            Err(e) => return Err(failure_reason(&e)),
-        }
-    }
-    Ok(roles)
-}
-
-/// Owns the role side: each role (only with its `ListRoles` half), its inline policies and
-/// its managed policy attachments, as far as they are asked.
-pub(crate) fn emit_roles(
-    roles: &[RoleDetail],
-    listed_roles: Option<&BTreeMap<String, Role>>,
-    wanted: &BTreeSet<String>,
-    found: &mut Found,
-) {
-    for role in roles {
-        let Some(name) = role.role_name() else {
-            continue;
-        };
-        let owner = role_owner(role.path());
-        if wanted.contains(types::IAM_ROLE) {
-            // Without ListRoles the role's description and session duration are unknown; the
-            // ListRoles gap covers the type, so nothing half-seen is emitted.
-            if let Some(listed) = listed_roles {
-                found.resources.push(global(
-                    types::IAM_ROLE,
-                    name,
-                    owner.clone(),
-                    role_attributes(role, listed.get(name)),
-                ));
-            }
-        }
-        if wanted.contains(types::IAM_ROLE_POLICY) {
-            for inline in role.role_policy_list() {
-                let Some(policy_name) = inline.policy_name() else {
-                    continue;
-                };
-                found.resources.push(global(
-                    types::IAM_ROLE_POLICY,
-                    &format!("{name}:{policy_name}"),
-                    owner.clone(),
-                    inline_policy_attributes("role", name, policy_name, inline.policy_document()),
-                ));
-            }
-        }
-        if wanted.contains(types::IAM_ROLE_POLICY_ATTACHMENT) {
-            for attached in role.attached_managed_policies() {
-                let Some(arn) = attached.policy_arn() else {
-                    continue;
-                };
-                found.resources.push(global(
-                    types::IAM_ROLE_POLICY_ATTACHMENT,
-                    &format!("{name}/{arn}"),
-                    owner.clone(),
-                    attachment_attributes("role", name, arn),
-                ));
-            }
-        }
-    }
-}
-
-/// Owns the user side: each user, its inline policies and its managed policy attachments, as
-/// far as they are asked.
-pub(crate) fn emit_users(users: &[UserDetail], wanted: &BTreeSet<String>, found: &mut Found) {
-    for user in users {
-        let Some(name) = user.user_name() else {
-            continue;
-        };
-        if wanted.contains(types::IAM_USER) {
-            found.resources.push(global(
-                types::IAM_USER,
-                name,
-                Owner::User,
-                user_attributes(user),
-            ));
-        }
-        if wanted.contains(types::IAM_USER_POLICY) {
-            for inline in user.user_policy_list() {
-                let Some(policy_name) = inline.policy_name() else {
-                    continue;
-                };
-                found.resources.push(global(
-                    types::IAM_USER_POLICY,
-                    &format!("{name}:{policy_name}"),
-                    Owner::User,
-                    inline_policy_attributes("user", name, policy_name, inline.policy_document()),
-                ));
-            }
-        }
-        if wanted.contains(types::IAM_USER_POLICY_ATTACHMENT) {
-            for attached in user.attached_managed_policies() {
-                let Some(arn) = attached.policy_arn() else {
-                    continue;
-                };
-                found.resources.push(global(
-                    types::IAM_USER_POLICY_ATTACHMENT,
-                    &format!("{name}/{arn}"),
-                    Owner::User,
-                    attachment_attributes("user", name, arn),
-                ));
-            }
-        }
-    }
-}
-
-/// Owns customer managed policies: each with its tags (read only for the policies `tags_for`
-/// names, when given), or a gap for a policy whose tags could not be read.
-async fn emit_policies(
-    client: &Client,
-    policies: &[ManagedPolicyDetail],
-    tags_for: Option<&BTreeSet<String>>,
-    progress: &super::Progress,
-    found: &mut Found,
-) {
-    // No read that cannot matter: tags only for the policies a state records, when the
-    // caller says so (`read = "recorded"`).
-    let read = |arn: &str| tags_for.is_none_or(|arns| arns.contains(arn));
-    let tags = policy_tags(client, policies, &read, progress).await;
-    for policy in policies {
-        let Some(arn) = policy.arn() else { continue };
-        if !read(arn) {
-            found.resources.push(global(
-                types::IAM_POLICY,
-                arn,
-                policy_owner(arn),
-                policy_attributes(policy, None),
-            ));
-            continue;
-        }
-        match tags.get(arn) {
-            Some(Ok(tags)) => found.resources.push(global(
-                types::IAM_POLICY,
-                arn,
-                policy_owner(arn),
-                policy_attributes(policy, Some(tags)),
-            )),
-            // A policy whose tags could not be read is left out; its gap says so.
-            Some(Err(reason)) => found.gaps.push(gap(
-                "iam",
-                None,
-                "ListPolicyTags",
-                &[types::IAM_POLICY],
-                reason.clone().about(format!("policy {arn}")),
-            )),
-            None => found.gaps.push(gap(
-                "iam",
-                None,
-                "ListPolicyTags",
-                &[types::IAM_POLICY],
-                format!("internal error: no answer for policy {arn}"),
-            )),
-        }
-    }
-}
-
-/// `ListPolicyTags` for every customer managed policy, at most a few in flight.
-async fn policy_tags(
-    client: &Client,
-    policies: &[ManagedPolicyDetail],
-    read: &(dyn Fn(&str) -> bool + Sync),
-    progress: &super::Progress,
-) -> BTreeMap<String, Result<Vec<Tag>, Failure>> {
-    let permits = Arc::new(Semaphore::new(POLICY_TAG_CONCURRENCY));
-    let mut calls = JoinSet::new();
-    let arns: Vec<&str> = policies
-        .iter()
-        .filter_map(|p| p.arn())
-        .filter(|arn| read(arn))
-        .collect();
-    progress(super::ProgressEvent::ReadsPlanned { reads: arns.len() });
-    for arn in arns {
-        let (client, permits, arn) = (client.clone(), permits.clone(), arn.to_string());
-        let progress = progress.clone();
-        calls.spawn(async move {
-            // The semaphore is never closed; should acquiring fail, running unbounded is
-            // still correct.
-            let _permit = permits.acquire_owned().await.ok();
-            // IAM documents no per-API request rate (see `pace`): bounded concurrency and
-            // adaptive retry only.
-            let _done = super::ReadDone(&progress);
-            let mut pages = client
-                .list_policy_tags()
-                .policy_arn(&arn)
-                .max_items(PAGE)
-                .into_paginator()
-                .send();
-            let mut tags = Vec::new();
-            while let Some(page) = pages.next().await {
-                match page {
-                    Ok(page) => tags.extend(page.tags),
-                    Err(e) => return (arn, Err(failure_reason(&e))),
-                }
-            }
-            (arn, Ok(tags))
-        });
-    }
-    let mut out = BTreeMap::new();
-    while let Some(joined) = calls.join_next().await {
-        // A panicked call leaves its policy without an answer, reported by the caller.
-        if let Ok((arn, result)) = joined {
-            out.insert(arn, result);
-        }
-    }
-    out
-}
-
-fn global(
+/// An IAM object (global: no region).
+pub fn global(
     resource_type: &str,
     cloud_id: &str,
     owner: Owner,
@@ -504,18 +473,7 @@ pub fn user_attributes(user: &UserDetail) -> Attributes {
 /// attribute is then absent, never guessed.
 pub fn policy_attributes(policy: &ManagedPolicyDetail, tags: Option<&[Tag]>) -> Attributes {
     let arn = policy.arn().unwrap_or_default();
-    let document = policy
-        .policy_version_list()
-        .iter()
-        .find(|v| v.is_default_version())
-        .or_else(|| {
-            policy
-                .policy_version_list()
-                .iter()
-                .find(|v| v.version_id().is_some() && v.version_id() == policy.default_version_id())
-        })
-        .and_then(|v| v.document())
-        .map(decode_document);
+    let document = default_document(policy);
     let mut a = Attributes::new();
     a.insert("id".into(), arn.into());
     a.insert("arn".into(), arn.into());
@@ -537,6 +495,30 @@ pub fn policy_attributes(policy: &ManagedPolicyDetail, tags: Option<&[Tag]>) -> 
         a.insert("tags".into(), tag_map(tags));
     }
     a
+}
+
+/// A customer managed policy's default version document, decoded.
+pub fn default_document(policy: &ManagedPolicyDetail) -> Option<String> {
+    policy
+        .policy_version_list()
+        .iter()
+        .find(|v| v.is_default_version())
+        .or_else(|| {
+            policy
+                .policy_version_list()
+                .iter()
+                .find(|v| v.version_id().is_some() && v.version_id() == policy.default_version_id())
+        })
+        .and_then(|v| v.document())
+        .map(decode_document)
+}
+
+/// Every customer managed policy's default document, by ARN.
+pub fn documents_by_arn(policies: &[ManagedPolicyDetail]) -> BTreeMap<&str, String> {
+    policies
+        .iter()
+        .filter_map(|p| Some((p.arn()?, default_document(p)?)))
+        .collect()
 }
 
 /// `aws_iam_role_policy` / `aws_iam_user_policy`: id `OWNER:NAME`.
@@ -586,7 +568,7 @@ pub fn tag_map(tags: &[Tag]) -> Value {
 }
 
 /// A timestamp as the provider records it (RFC 3339, whole seconds, UTC).
-fn date(value: Option<&DateTime>) -> Value {
+pub fn date(value: Option<&DateTime>) -> Value {
     value
         .and_then(|d| time::OffsetDateTime::from_unix_timestamp(d.secs()).ok())
         .and_then(|d| {
@@ -594,6 +576,73 @@ fn date(value: Option<&DateTime>) -> Value {
                 .ok()
         })
         .into()
+}
+
+/// A recorded resource and a changed drift of it, for unit revert tests.
+#[cfg(test)]
+pub fn revert_case(
+    resource_type: &str,
+    recorded: Vec<(&str, Value)>,
+    changes: Vec<(&str, Value, Value)>,
+) -> (crate::model::RecordedResource, crate::model::Drift) {
+    use crate::model::{Address, Change, Drift, DriftKind, Path, RecordedResource, StateSource};
+    let recorded = RecordedResource {
+        address: Address::managed(resource_type, "this"),
+        resource_type: resource_type.into(),
+        provider: "provider[\"registry.terraform.io/hashicorp/aws\"]".into(),
+        state: StateSource("terraform.tfstate".into()),
+        schema_version: 0,
+        attributes: recorded
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    };
+    let drift = Drift {
+        kind: DriftKind::Changed,
+        resource_type: resource_type.into(),
+        id: "x".into(),
+        address: Some(recorded.address.clone()),
+        state: Some(recorded.state.clone()),
+        region: None,
+        changes: changes
+            .into_iter()
+            .map(|(a, before, after)| Change::new(Path::root(a), before, after))
+            .collect(),
+        observed: None,
+    };
+    (recorded, drift)
+}
+
+/// The calls a revert plans for a case, as `Operation target arg=value ...` lines.
+#[cfg(test)]
+pub fn planned(
+    plan: fn(&RevertInput<'_>) -> Result<Vec<UnitCall>, String>,
+    case: &(crate::model::RecordedResource, crate::model::Drift),
+) -> Vec<String> {
+    let changes: Vec<&crate::model::Change> = case.1.changes.iter().collect();
+    let input = RevertInput {
+        drift: &case.1,
+        recorded: &case.0,
+        changes: &changes,
+    };
+    plan(&input)
+        .unwrap()
+        .into_iter()
+        .map(|c| {
+            let mut line = format!("{} {}", c.operation, c.target);
+            for (k, a) in &c.args {
+                match a {
+                    crate::model::plan::Arg::Value(v) => {
+                        line.push_str(&format!(" {k}={}", v.scalar_text().unwrap_or_default()))
+                    }
+                    crate::model::plan::Arg::FromState(_) => {
+                        line.push_str(&format!(" {k}=<state>"))
+                    }
+                }
+            }
+            line
+        })
+        .collect()
 }
 
 #[cfg(test)]

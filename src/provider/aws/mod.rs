@@ -36,22 +36,11 @@ use tokio::task::JoinSet;
 use crate::model::{Gap, Observation, ObservedResource};
 use calls::{CallLedger, gap};
 
-/// The IAM resource types (EC2's are known from its units: [`ec2::all_types`]).
-pub mod types {
-    pub const IAM_POLICY: &str = "aws_iam_policy";
-    pub const IAM_ROLE: &str = "aws_iam_role";
-    pub const IAM_ROLE_POLICY: &str = "aws_iam_role_policy";
-    pub const IAM_ROLE_POLICY_ATTACHMENT: &str = "aws_iam_role_policy_attachment";
-    pub const IAM_USER: &str = "aws_iam_user";
-    pub const IAM_USER_POLICY: &str = "aws_iam_user_policy";
-    pub const IAM_USER_POLICY_ATTACHMENT: &str = "aws_iam_user_policy_attachment";
-}
-
 /// Every resource type this provider can enumerate, sorted.
 pub fn supported_types() -> Vec<&'static str> {
     let mut all: Vec<&str> = ec2::all_types()
         .into_iter()
-        .chain(iam::TYPES.iter().copied())
+        .chain(iam::all_types())
         .collect();
     all.sort();
     all
@@ -59,7 +48,11 @@ pub fn supported_types() -> Vec<&'static str> {
 
 /// Every revert the resource units provide, for the planner (`PlanInput::unit_reverts`).
 pub fn unit_reverts() -> Vec<&'static crate::model::plan::UnitRevert> {
-    ec2::UNITS.iter().flat_map(|u| u.reverts.iter()).collect()
+    ec2::UNITS
+        .iter()
+        .flat_map(|u| u.reverts.iter())
+        .chain(iam::UNITS.iter().flat_map(|u| u.reverts.iter()))
+        .collect()
 }
 
 /// Whether a unit performs `service:Operation` (apply refuses a plan holding a unit call no
@@ -67,30 +60,39 @@ pub fn unit_reverts() -> Vec<&'static crate::model::plan::UnitRevert> {
 pub fn executes(api: &str) -> bool {
     match api.split_once(':') {
         Some(("ec2", operation)) => ec2::UNITS.iter().any(|u| u.operations.contains(&operation)),
+        Some(("iam", operation)) => iam::UNITS.iter().any(|u| u.operations.contains(&operation)),
         _ => false,
     }
 }
 
 /// Performs one unit call through the unit whose `operations` name it, arguments resolved.
-/// (IAM units, once IAM has them, are dispatched here with `iam_client` the same way.)
 pub async fn execute(
     ec2_client: &aws_sdk_ec2::Client,
     iam_client: &aws_sdk_iam::Client,
     call: &crate::model::plan::UnitCall,
     args: &ec2::Args,
 ) -> Result<(), String> {
-    let _ = iam_client;
     let operation = call.operation.as_str();
-    let unit = match call.service.as_str() {
-        "ec2" => ec2::UNITS
-            .iter()
-            .find(|u| u.operations.contains(&operation)),
-        _ => None,
-    };
-    match unit {
-        Some(unit) => (unit.execute)(ec2_client, call, args).await,
-        None => Err(format!("{}: no resource unit performs it", call.api())),
+    match call.service.as_str() {
+        "ec2" => {
+            if let Some(unit) = ec2::UNITS
+                .iter()
+                .find(|u| u.operations.contains(&operation))
+            {
+                return (unit.execute)(ec2_client, call, args).await;
+            }
+        }
+        "iam" => {
+            if let Some(unit) = iam::UNITS
+                .iter()
+                .find(|u| u.operations.contains(&operation))
+            {
+                return (unit.execute)(iam_client, call, args).await;
+            }
+        }
+        _ => {}
     }
+    Err(format!("{}: no resource unit performs it", call.api()))
 }
 
 /// What to observe.
@@ -485,7 +487,9 @@ impl Tasks {
         }
     }
 
-    /// Owns starting IAM: the one global task, when an IAM type is asked.
+    /// Owns starting IAM (global, no region): one task per asked unit, all sharing one
+    /// context, so the `GetAccountAuthorizationDetails` sweep is made once, for the entity
+    /// kinds the asked units need, and per-object reads share one bound.
     fn spawn_iam(
         &mut self,
         sdk: &SdkConfig,
@@ -494,33 +498,43 @@ impl Tasks {
         ledger: &CallLedger,
         progress: &Progress,
     ) {
-        let iam_types: Vec<String> = iam::TYPES
+        let units: Vec<&'static iam::Unit> = iam::UNITS
             .iter()
-            .filter(|t| wanted.contains(**t))
-            .map(|t| t.to_string())
+            .copied()
+            .filter(|u| u.types.iter().any(|t| wanted.contains(*t)))
             .collect();
-        if iam_types.is_empty() {
+        if units.is_empty() {
             return;
         }
-        let handle = self.set.spawn(iam::run(
+        let cx = Arc::new(iam::Cx::new(
             iam_client(sdk, ledger),
             wanted.clone(),
             progress.clone(),
-            request
-                .per_object_reads
-                .get(types::IAM_POLICY)
-                .cloned()
-                .map(Arc::new),
+            Arc::new(request.per_object_reads.clone()),
+            &units,
         ));
-        self.infos.insert(
-            handle.id(),
-            TaskInfo {
-                label: "iam global".into(),
-                service: "iam",
-                region: None,
-                types: iam_types,
-            },
-        );
+        for unit in units {
+            let cx = cx.clone();
+            let handle = self.set.spawn(async move {
+                let found = (unit.list)(&cx).await;
+                cx.listed(unit.label);
+                found
+            });
+            self.infos.insert(
+                handle.id(),
+                TaskInfo {
+                    label: format!("iam global {}", unit.label),
+                    service: "iam",
+                    region: None,
+                    types: unit
+                        .types
+                        .iter()
+                        .filter(|t| wanted.contains(**t))
+                        .map(|t| t.to_string())
+                        .collect(),
+                },
+            );
+        }
     }
 
     /// Owns the harvest: every task's resources and gaps as it ends; a task that died leaves

@@ -17,10 +17,7 @@
 //!
 //! A type that gains a spec and no sample here fails the first check: add its SDK object below.
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use aws_sdk_iam::primitives::DateTime;
-use aws_sdk_iam::types as iamt;
+use std::collections::BTreeMap;
 
 use crate::diff::identity;
 use crate::model::{
@@ -29,105 +26,16 @@ use crate::model::{
 };
 use crate::normalize::Side;
 use crate::plan::aws::{Context, revert};
-use crate::provider::aws::{Found, ec2, iam, supported_types, types};
+use crate::provider::aws::{Found, ec2, iam, supported_types};
 use crate::spec::{Registry, ResourceSpec};
 
 const REGION: &str = "us-east-1";
-const OWNER: &str = "111122223333";
-
-fn iam_tag() -> iamt::Tag {
-    iamt::Tag::builder()
-        .key("team")
-        .value("core")
-        .build()
-        .unwrap()
-}
 
 /// Every object the observer emits for SDK objects with every field it may read set, by type.
 fn observed_samples() -> BTreeMap<String, Vec<Attributes>> {
-    let wanted: BTreeSet<String> = supported_types().into_iter().map(String::from).collect();
     let mut found = Found::default();
 
-    // IAM: roles and users through their emitters (inline policies and attachments with
-    // them); customer managed policies through their convert function (their emitter reads
-    // tags through a client).
-    let boundary = || {
-        iamt::AttachedPermissionsBoundary::builder()
-            .permissions_boundary_arn(format!("arn:aws:iam::{OWNER}:policy/boundary"))
-            .build()
-    };
-    let inline = || {
-        iamt::PolicyDetail::builder()
-            .policy_name("inline")
-            .policy_document("%7B%22Version%22%3A%222012-10-17%22%7D")
-            .build()
-    };
-    let attached = || {
-        iamt::AttachedPolicy::builder()
-            .policy_arn(format!("arn:aws:iam::{OWNER}:policy/app"))
-            .build()
-    };
-    let role = iamt::RoleDetail::builder()
-        .role_name("app")
-        .path("/service/")
-        .arn(format!("arn:aws:iam::{OWNER}:role/service/app"))
-        .role_id("AROA1")
-        .create_date(DateTime::from_secs(1_800_000_000))
-        .assume_role_policy_document("%7B%22Version%22%3A%222012-10-17%22%7D")
-        .permissions_boundary(boundary())
-        .tags(iam_tag())
-        .role_policy_list(inline())
-        .attached_managed_policies(attached())
-        .build();
-    let listed: BTreeMap<String, iamt::Role> = [(
-        "app".to_string(),
-        iamt::Role::builder()
-            .role_name("app")
-            .path("/service/")
-            .role_id("AROA1")
-            .arn(format!("arn:aws:iam::{OWNER}:role/service/app"))
-            .create_date(DateTime::from_secs(1_800_000_000))
-            .description("the app")
-            .max_session_duration(7200)
-            .build()
-            .unwrap(),
-    )]
-    .into();
-    iam::emit_roles(&[role], Some(&listed), &wanted, &mut found);
-    let user = iamt::UserDetail::builder()
-        .user_name("alice")
-        .path("/people/")
-        .arn(format!("arn:aws:iam::{OWNER}:user/people/alice"))
-        .user_id("AIDA1")
-        .permissions_boundary(boundary())
-        .tags(iam_tag())
-        .user_policy_list(inline())
-        .attached_managed_policies(attached())
-        .build();
-    iam::emit_users(&[user], &wanted, &mut found);
-    let policy = iamt::ManagedPolicyDetail::builder()
-        .arn(format!("arn:aws:iam::{OWNER}:policy/app"))
-        .policy_name("app")
-        .policy_id("ANPA1")
-        .path("/")
-        .description("the app's policy")
-        .attachment_count(1)
-        .default_version_id("v2")
-        .policy_version_list(
-            iamt::PolicyVersion::builder()
-                .version_id("v2")
-                .is_default_version(true)
-                .document("%7B%22Version%22%3A%222012-10-17%22%7D")
-                .build(),
-        )
-        .build();
-    let tags = [iam_tag()];
-    found.resources.push(observed(
-        types::IAM_POLICY,
-        iam::policy_attributes(&policy, Some(&tags)),
-    ));
-
-    // EC2: units bring their own samples (their conversion over full SDK objects).
+    // Units bring their own samples (their conversion over full SDK objects).
     found
         .resources
         .extend(unit_samples().into_iter().map(|(resource, _)| resource));
@@ -138,17 +46,6 @@ fn observed_samples() -> BTreeMap<String, Vec<Attributes>> {
         out.entry(o.resource_type).or_default().push(o.attributes);
     }
     out
-}
-
-fn observed(ty: &str, attributes: Attributes) -> ObservedResource {
-    ObservedResource {
-        resource_type: ty.to_string(),
-        cloud_id: String::new(),
-        primary: true,
-        region: Some(REGION.into()),
-        owner: crate::model::Owner::User,
-        attributes,
-    }
 }
 
 fn has_value(v: Option<&Value>) -> bool {
@@ -345,7 +242,9 @@ fn every_revert_names_a_mapping_that_exists_for_its_type() {
 fn unit_samples() -> Vec<(ObservedResource, String)> {
     ec2::UNITS
         .iter()
-        .flat_map(|unit| (unit.samples)())
+        .map(|unit| unit.samples)
+        .chain(iam::UNITS.iter().map(|unit| unit.samples))
+        .flat_map(|samples| samples())
         .map(|sample| (sample.resource, sample.import_id))
         .collect()
 }
@@ -354,26 +253,10 @@ fn unit_samples() -> Vec<(ObservedResource, String)> {
 /// from an observed object: a unit's sample says it; for the types not yet in units (IAM),
 /// this table. `None`: neither.
 fn documented_import_id(ty: &str, a: &Attributes) -> Option<String> {
-    if let Some((_, id)) = unit_samples()
+    unit_samples()
         .into_iter()
         .find(|(r, _)| r.resource_type == ty && &r.attributes == a)
-    {
-        return Some(id);
-    }
-    let s = |k: &str| {
-        a.get(k)
-            .and_then(Value::scalar_text)
-            .unwrap_or_else(|| panic!("{ty}: no `{k}` in the sample"))
-    };
-    Some(match ty {
-        "aws_iam_role" | "aws_iam_user" => s("name"),
-        "aws_iam_policy" => s("arn"),
-        "aws_iam_role_policy" => format!("{}:{}", s("role"), s("name")),
-        "aws_iam_user_policy" => format!("{}:{}", s("user"), s("name")),
-        "aws_iam_role_policy_attachment" => format!("{}/{}", s("role"), s("policy_arn")),
-        "aws_iam_user_policy_attachment" => format!("{}/{}", s("user"), s("policy_arn")),
-        _ => return None,
-    })
+        .map(|(_, id)| id)
 }
 
 /// Types whose unmanaged objects get an import id the provider does not accept, and why. Each

@@ -1,0 +1,7 @@
+# aws_iam_account_alias: ListAccountAliases (unit: src/provider/aws/iam/account_alias.rs).
+resource "aws_iam_account_alias" {
+  service  = "iam"
+  scope    = "global"
+  identity = ["account_alias"]
+  delete   = "aws iam delete-account-alias --account-alias {account_alias}"
+}

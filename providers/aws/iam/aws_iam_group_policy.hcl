@@ -1,0 +1,15 @@
+# aws_iam_group_policy: a group's inline policy; id is "GROUP:NAME" (unit: src/provider/aws/iam/group.rs).
+resource "aws_iam_group_policy" {
+  service            = "iam"
+  scope              = "global"
+  identity           = ["group", "name"]
+  identity_separator = ":"
+  delete             = "aws iam delete-group-policy --group-name {group} --policy-name {name}"
+
+  parent "aws_iam_group" { via = "group" }
+
+  attribute "policy" {
+    compare = "iam_policy_document"
+    revert = "group_policy_document"
+  }
+}

@@ -1,0 +1,93 @@
+//! `aws_key_pair`: DescribeKeyPairs. AWS never returns the public key material the provider
+//! was given (`public_key` is kept from the configuration, and the provider reads back only
+//! the fingerprint, id, type and tags): what is compared is what AWS returns. A key pair
+//! deleted and re-imported under the same name with other material shows as a changed
+//! `key_pair_id` and `fingerprint`.
+
+use aws_sdk_ec2::types::KeyPairInfo;
+
+use super::{Cx, Found, Sample, Unit, arn, tag_map};
+use crate::model::{Attributes, Owner};
+
+const TYPE: &str = "aws_key_pair";
+const TYPES: &[&str] = &[TYPE];
+
+pub const UNIT: Unit = Unit {
+    label: "key pairs",
+    types: TYPES,
+    list,
+    samples,
+    reverts: &[],
+    operations: &[],
+    execute: super::executes_nothing,
+};
+
+fn list(cx: &Cx) -> super::Listed<'_> {
+    Box::pin(async move {
+        // DescribeKeyPairs is not paginated: one call returns every key pair of the region.
+        match cx.client.describe_key_pairs().send().await {
+            Ok(out) => emit(cx, out.key_pairs()),
+            Err(e) => Found::gap(crate::provider::aws::calls::gap(
+                "ec2",
+                Some(&cx.region),
+                "DescribeKeyPairs",
+                TYPES,
+                crate::provider::aws::calls::failure_reason(&e),
+            )),
+        }
+    })
+}
+
+fn emit(cx: &Cx, keys: &[KeyPairInfo]) -> Found {
+    let mut found = Found::default();
+    for key in keys {
+        let Some(id) = key.key_pair_id() else {
+            continue;
+        };
+        let attributes = attributes(key, &cx.region);
+        found
+            .resources
+            .push(cx.view(TYPE, id, Owner::User, attributes));
+    }
+    found
+}
+
+/// An `aws_key_pair` as the provider records it (`id` is the key name).
+pub fn attributes(key: &KeyPairInfo, region: &str) -> Attributes {
+    let name = key.key_name().unwrap_or_default();
+    let mut a = Attributes::new();
+    a.insert("id".into(), name.into());
+    a.insert("key_name".into(), name.into());
+    a.insert(
+        "arn".into(),
+        arn(region, None, &format!("key-pair/{name}")).into(),
+    );
+    a.insert("key_pair_id".into(), key.key_pair_id().into());
+    a.insert("fingerprint".into(), key.key_fingerprint().into());
+    a.insert("key_type".into(), key.key_type().map(|t| t.as_str()).into());
+    a.insert("tags".into(), tag_map(key.tags()));
+    a
+}
+
+fn samples() -> Vec<Sample> {
+    use aws_sdk_ec2::types::{KeyType, Tag};
+    let region = "us-east-1";
+    let key = KeyPairInfo::builder()
+        .key_name("deploy")
+        .key_pair_id("key-1")
+        .key_fingerprint("1f:51:ae:28:bf:89:e9:d8:1f:25:5d:37:2d:7d:b8:ca:9f:f5:f1:6f")
+        .key_type(KeyType::Ed25519)
+        .tags(Tag::builder().key("team").value("core").build())
+        .build();
+    vec![Sample {
+        resource: super::view(
+            TYPE,
+            "key-1",
+            true,
+            region,
+            Owner::User,
+            attributes(&key, region),
+        ),
+        import_id: "deploy".into(),
+    }]
+}

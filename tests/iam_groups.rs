@@ -1,0 +1,648 @@
+//! Live: IAM groups and what hangs off them (fixtures/live/iam_groups), applied with a plain
+//! `terraform apply` against moto, scanned clean, then changed out of band once per type and
+//! scanned again: every change found, with its rule's severity, and nothing else.
+//!
+//! One moto and one applied stack serve the whole module (`stack()`); the clean scans are taken
+//! while setting up, the out-of-band changes made once by `drifted()`, which takes the drifted
+//! scans. The access keys' secrets and the login profile's password (from the state, and the
+//! secret of the key created out of band) must never appear in any output.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Output;
+use std::sync::OnceLock;
+
+use serde_json::{Value as Json, json};
+
+use crate::support::moto::Moto;
+use crate::support::terraform::{Applied, Terraform};
+use crate::support::{driftgate, fixture};
+
+const REGION: &str = "us-east-1";
+
+struct Stack {
+    moto: Moto,
+    applied: Applied,
+    /// Recorded attributes by address.
+    recorded: BTreeMap<String, Json>,
+    clean_json: Output,
+    clean_table: Output,
+}
+
+impl Stack {
+    fn attr(&self, address: &str, name: &str) -> String {
+        self.recorded
+            .get(address)
+            .and_then(|a| a[name].as_str())
+            .unwrap_or_else(|| panic!("{address}.{name} is not a string in the state"))
+            .to_string()
+    }
+
+    fn scan(&self, format: &str) -> Output {
+        let state = self.applied.state.display().to_string();
+        let mut cmd = driftgate();
+        self.moto.apply_env(&mut cmd);
+        cmd.args([
+            "scan", "--state", &state, "--region", REGION, "--format", format,
+        ]);
+        cmd.output().expect("run driftgate")
+    }
+}
+
+static STACK: OnceLock<Result<Option<Stack>, String>> = OnceLock::new();
+
+fn stack() -> Option<&'static Stack> {
+    match STACK.get_or_init(set_up) {
+        Ok(Some(s)) => Some(s),
+        Ok(None) => {
+            crate::support::skip::again();
+            None
+        }
+        Err(e) => panic!("setting up the IAM groups stack failed:\n{e}"),
+    }
+}
+
+fn set_up() -> Result<Option<Stack>, String> {
+    let Some(moto) = Moto::start() else {
+        return Ok(None);
+    };
+    let Some(tf) = Terraform::find() else {
+        return Ok(None);
+    };
+    let applied = tf.apply(&fixture("live/iam_groups"), &moto, &[])?;
+    eprintln!("IAM groups stack applied in {:.1}s", applied.apply_secs);
+    let recorded = recorded(&applied)?;
+    let mut stack = Stack {
+        moto,
+        applied,
+        recorded,
+        clean_json: empty(),
+        clean_table: empty(),
+    };
+    stack.clean_json = stack.scan("json");
+    stack.clean_table = stack.scan("table");
+    Ok(Some(stack))
+}
+
+fn empty() -> Output {
+    std::process::Command::new("true").output().expect("true")
+}
+
+fn recorded(applied: &Applied) -> Result<BTreeMap<String, Json>, String> {
+    let text = std::fs::read_to_string(&applied.state).map_err(|e| e.to_string())?;
+    let doc: Json = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let mut out = BTreeMap::new();
+    for r in doc["resources"].as_array().ok_or("no resources")? {
+        if r["mode"] != "managed" {
+            continue;
+        }
+        for i in r["instances"].as_array().ok_or("no instances")? {
+            let address = format!(
+                "{}.{}",
+                r["type"].as_str().unwrap_or("?"),
+                r["name"].as_str().unwrap_or("?")
+            );
+            out.insert(address, i["attributes"].clone());
+        }
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The out-of-band changes
+
+struct Drifted {
+    /// The access key created out of band, and its secret.
+    rogue_key: String,
+    rogue_secret: String,
+    json: Output,
+    table: Output,
+}
+
+static DRIFTED: OnceLock<Result<Option<Drifted>, String>> = OnceLock::new();
+
+fn drifted() -> Option<(&'static Stack, &'static Drifted)> {
+    let s = stack()?;
+    match DRIFTED.get_or_init(|| {
+        let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+        let mut d = rt.block_on(change_out_of_band(s))?;
+        d.json = s.scan("json");
+        d.table = s.scan("table");
+        Ok(Some(d))
+    }) {
+        Ok(d) => d.as_ref().map(|d| (s, d)),
+        Err(e) => panic!("changing the IAM groups stack out of band failed:\n{e}"),
+    }
+}
+
+const WRITE_EVERYWHERE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"*"}]}"#;
+
+/// One change per type, each what a person with console access might do.
+async fn change_out_of_band(s: &Stack) -> Result<Drifted, String> {
+    let conf = s.moto.sdk_config().await;
+    let iam = aws_sdk_iam::Client::new(&conf);
+    macro_rules! call {
+        ($what:literal, $fut:expr) => {
+            $fut.await
+                .map_err(|e| format!("{}: {}", $what, aws_sdk_iam::error::DisplayErrorContext(e)))?
+        };
+    }
+    let admin_policy = s.attr("aws_iam_policy.admin", "arn");
+    let reports_policy = s.attr("aws_iam_policy.reports", "arn");
+    let bob_key = s.attr("aws_iam_access_key.bob", "id");
+
+    // aws_iam_group_policy_attachment: an Allow-everything policy attached to a group.
+    call!(
+        "AttachGroupPolicy",
+        iam.attach_group_policy()
+            .group_name("dg-auditors")
+            .policy_arn(&admin_policy)
+            .send()
+    );
+    // aws_iam_group_membership (exclusive): a user slipped into the admins.
+    call!(
+        "AddUserToGroup admins",
+        iam.add_user_to_group()
+            .group_name("dg-admins")
+            .user_name("dg-mallory")
+            .send()
+    );
+    // aws_iam_user_group_membership (not exclusive): a user slipped into the devs.
+    call!(
+        "AddUserToGroup devs",
+        iam.add_user_to_group()
+            .group_name("dg-devs")
+            .user_name("dg-mallory")
+            .send()
+    );
+    // aws_iam_group_policy: the devs' inline policy lets them write every object too (not
+    // administrator power: the devs stay a group a user can be slipped into at `high`).
+    call!(
+        "PutGroupPolicy",
+        iam.put_group_policy()
+            .group_name("dg-devs")
+            .policy_name("dg-devs-read")
+            .policy_document(WRITE_EVERYWHERE)
+            .send()
+    );
+    // aws_iam_policy_attachment (exclusive): the reports policy attached to another group.
+    call!(
+        "AttachGroupPolicy reports",
+        iam.attach_group_policy()
+            .group_name("dg-admins")
+            .policy_arn(&reports_policy)
+            .send()
+    );
+    // aws_iam_instance_profile: another role inside the profile.
+    call!(
+        "RemoveRoleFromInstanceProfile",
+        iam.remove_role_from_instance_profile()
+            .instance_profile_name("dg-app")
+            .role_name("dg-app")
+            .send()
+    );
+    call!(
+        "AddRoleToInstanceProfile",
+        iam.add_role_to_instance_profile()
+            .instance_profile_name("dg-app")
+            .role_name("dg-other")
+            .send()
+    );
+    // aws_iam_access_key: one created outside terraform, one recorded inactive activated.
+    let created = call!(
+        "CreateAccessKey",
+        iam.create_access_key().user_name("dg-mallory").send()
+    );
+    let key = created.access_key().ok_or("CreateAccessKey: no key")?;
+    let (rogue_key, rogue_secret) = (
+        key.access_key_id().to_string(),
+        key.secret_access_key().to_string(),
+    );
+    call!(
+        "UpdateAccessKey",
+        iam.update_access_key()
+            .user_name("dg-bob")
+            .access_key_id(&bob_key)
+            .status(aws_sdk_iam::types::StatusType::Active)
+            .send()
+    );
+    // aws_iam_user_login_profile: the console password removed.
+    call!(
+        "DeleteLoginProfile",
+        iam.delete_login_profile().user_name("dg-alice").send()
+    );
+    // aws_iam_account_password_policy: a shorter minimum length.
+    call!(
+        "UpdateAccountPasswordPolicy",
+        iam.update_account_password_policy()
+            .minimum_password_length(8)
+            .require_lowercase_characters(true)
+            .require_numbers(true)
+            .require_uppercase_characters(true)
+            .require_symbols(true)
+            .allow_users_to_change_password(true)
+            .max_password_age(90)
+            .password_reuse_prevention(5)
+            .send()
+    );
+    // aws_iam_account_alias: replaced.
+    call!(
+        "DeleteAccountAlias",
+        iam.delete_account_alias().account_alias("dg-live").send()
+    );
+    call!(
+        "CreateAccountAlias",
+        iam.create_account_alias().account_alias("dg-sneaky").send()
+    );
+    // aws_iam_group: one created outside terraform. (Moving a group to another path is the
+    // other change a group can have; moto's UpdateGroup ignores a new path without a new name.)
+    call!(
+        "CreateGroup",
+        iam.create_group().group_name("dg-shadow").send()
+    );
+    Ok(Drifted {
+        rogue_key,
+        rogue_secret,
+        json: empty(),
+        table: empty(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+fn show(out: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn report(out: &Output) -> Json {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not a JSON report ({e}):\n{}", show(out)))
+}
+
+/// (kind, resource_type, address or id, severity, rule) of every finding.
+fn findings(r: &Json) -> BTreeSet<(String, String, String, String, String)> {
+    let s = |v: &Json| v.as_str().unwrap_or("?").to_string();
+    r["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            let at = f["address"]
+                .as_str()
+                .unwrap_or_else(|| f["id"].as_str().unwrap_or("?"));
+            (
+                s(&f["kind"]),
+                s(&f["resource_type"]),
+                at.to_string(),
+                s(&f["severity"]),
+                s(&f["rule"]),
+            )
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests
+
+#[test]
+fn freshly_applied_iam_groups_scan_clean_with_full_coverage() {
+    let Some(s) = stack() else { return };
+    let out = &s.clean_json;
+    assert_eq!(out.status.code(), Some(0), "{}", show(out));
+    let r = report(out);
+    assert_eq!(r["complete"], json!(true), "{r:#}");
+    assert_eq!(r["gaps"], json!([]), "{r:#}");
+    assert_eq!(r["findings"], json!([]), "{r:#}");
+    assert_eq!(r["coverage"]["percent"], json!(100.0), "{r:#}");
+    assert_eq!(r["coverage"]["checked"], r["coverage"]["recorded"], "{r:#}");
+    // Every type of the fixture is recorded (the stack is what the test says it is).
+    let types: BTreeSet<&str> = s
+        .recorded
+        .keys()
+        .filter_map(|a| a.split('.').next())
+        .collect();
+    for t in [
+        "aws_iam_group",
+        "aws_iam_group_membership",
+        "aws_iam_user_group_membership",
+        "aws_iam_group_policy",
+        "aws_iam_group_policy_attachment",
+        "aws_iam_policy_attachment",
+        "aws_iam_instance_profile",
+        "aws_iam_access_key",
+        "aws_iam_user_login_profile",
+        "aws_iam_account_password_policy",
+        "aws_iam_account_alias",
+    ] {
+        assert!(types.contains(t), "{t} is not in the fixture's state");
+    }
+    assert_eq!(
+        s.clean_table.status.code(),
+        Some(0),
+        "{}",
+        show(&s.clean_table)
+    );
+}
+
+#[test]
+fn each_out_of_band_change_is_found_with_its_rule_and_nothing_else() {
+    let Some((s, d)) = drifted() else { return };
+    let r = report(&d.json);
+    let got = findings(&r);
+    let f = |kind: &str, ty: &str, at: &str, severity: &str, rule: &str| {
+        (
+            kind.to_string(),
+            ty.to_string(),
+            at.to_string(),
+            severity.to_string(),
+            rule.to_string(),
+        )
+    };
+    let want: BTreeSet<_> = [
+        f(
+            "unmanaged",
+            "aws_iam_group_policy_attachment",
+            &format!("dg-auditors/{}", s.attr("aws_iam_policy.admin", "arn")),
+            "critical",
+            "iam_group_privileged",
+        ),
+        f(
+            "changed",
+            "aws_iam_group_membership",
+            "aws_iam_group_membership.admins",
+            "critical",
+            "iam_group_privileged",
+        ),
+        f(
+            "unmanaged",
+            "aws_iam_user_group_membership",
+            "dg-mallory/groups=dg-devs",
+            "high",
+            "iam_unmanaged",
+        ),
+        f(
+            "changed",
+            "aws_iam_group_policy",
+            "aws_iam_group_policy.devs_read",
+            "critical",
+            "iam_policy_wildcard",
+        ),
+        f(
+            "changed",
+            "aws_iam_policy_attachment",
+            "aws_iam_policy_attachment.reports",
+            "high",
+            "iam_attachment_changed",
+        ),
+        f(
+            "changed",
+            "aws_iam_instance_profile",
+            "aws_iam_instance_profile.app",
+            "high",
+            "iam_instance_profile_role_changed",
+        ),
+        f(
+            "unmanaged",
+            "aws_iam_access_key",
+            &d.rogue_key,
+            "high",
+            "iam_access_key_activated",
+        ),
+        f(
+            "changed",
+            "aws_iam_access_key",
+            "aws_iam_access_key.bob",
+            "high",
+            "iam_access_key_activated",
+        ),
+        f(
+            "missing",
+            "aws_iam_user_login_profile",
+            "aws_iam_user_login_profile.alice",
+            "high",
+            "resource_missing",
+        ),
+        f(
+            "changed",
+            "aws_iam_account_password_policy",
+            "aws_iam_account_password_policy.strict",
+            "high",
+            "iam_password_policy_weakened",
+        ),
+        f(
+            "missing",
+            "aws_iam_account_alias",
+            "aws_iam_account_alias.this",
+            "high",
+            "resource_missing",
+        ),
+        f(
+            "unmanaged",
+            "aws_iam_account_alias",
+            "dg-sneaky",
+            "high",
+            "iam_unmanaged",
+        ),
+        f(
+            "unmanaged",
+            "aws_iam_group",
+            "dg-shadow",
+            "high",
+            "iam_unmanaged",
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let missing: Vec<_> = want.difference(&got).collect();
+    let extra: Vec<_> = got.difference(&want).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "not found: {missing:#?}\nnot expected: {extra:#?}\n{r:#}"
+    );
+    // The user slipped into the admins is named in the change.
+    let membership = r["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|x| x["address"] == "aws_iam_group_membership.admins")
+        .expect("the membership finding");
+    assert_eq!(
+        membership["changes"][0]["path"],
+        json!("users"),
+        "{membership:#}"
+    );
+    assert!(
+        membership.to_string().contains("dg-mallory"),
+        "{membership:#}"
+    );
+    // Drift fails the scan; the table says the same.
+    assert_eq!(d.json.status.code(), Some(2), "{}", show(&d.json));
+    assert_eq!(d.table.status.code(), Some(2), "{}", show(&d.table));
+    let table = String::from_utf8_lossy(&d.table.stdout);
+    assert!(table.contains("iam_group_privileged"), "{table}");
+}
+
+#[test]
+fn access_key_secrets_and_the_console_password_are_never_shown() {
+    let Some((s, d)) = drifted() else { return };
+    let mut secrets = vec![d.rogue_secret.clone()];
+    for (address, attr) in [
+        ("aws_iam_access_key.alice", "secret"),
+        ("aws_iam_access_key.alice", "ses_smtp_password_v4"),
+        ("aws_iam_access_key.bob", "secret"),
+        ("aws_iam_user_login_profile.alice", "password"),
+    ] {
+        let v = s.attr(address, attr);
+        assert!(v.len() >= 16, "{address}.{attr} is not a secret: {v:?}");
+        secrets.push(v);
+    }
+    for (what, out) in [
+        ("clean json", &s.clean_json),
+        ("clean table", &s.clean_table),
+        ("drifted json", &d.json),
+        ("drifted table", &d.table),
+    ] {
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for secret in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "{what} shows a secret ({} chars)",
+                secret.len()
+            );
+        }
+    }
+    // The secret of the key created out of band: its id is reported, not its secret.
+    assert!(
+        String::from_utf8_lossy(&d.json.stdout).contains(&d.rogue_key),
+        "the rogue key is reported"
+    );
+}
+
+/// A state value as driftgate's model holds it (test-side conversion).
+fn value(j: &Json) -> driftgate::model::Value {
+    use driftgate::model::Value;
+    match j {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Number(n) => Value::Number(n.as_f64().unwrap_or_default()),
+        Json::String(s) => Value::String(s.clone()),
+        Json::Array(a) => Value::List(a.iter().map(value).collect()),
+        Json::Object(o) => Value::Map(o.iter().map(|(k, v)| (k.clone(), value(v))).collect()),
+    }
+}
+
+/// The IAM units' reverts, planned from the drifted scan's findings and the state, performed
+/// through `provider::aws::execute` against moto: a rescan no longer shows those changes.
+#[test]
+fn iam_unit_reverts_put_the_changes_back() {
+    use driftgate::model::plan::{Arg, RevertInput};
+    use driftgate::model::{Address, Drift, DriftKind, RecordedResource, StateSource};
+    let Some((s, d)) = drifted() else { return };
+    let r = report(&d.json);
+    let reverts = driftgate::provider::aws::unit_reverts();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let conf = rt.block_on(s.moto.sdk_config());
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    let iam = aws_sdk_iam::Client::new(&conf);
+    let cases = [
+        ("aws_iam_group_membership.admins", "group_members"),
+        ("aws_iam_group_policy.devs_read", "group_policy_document"),
+        ("aws_iam_policy_attachment.reports", "policy_entities"),
+        ("aws_iam_instance_profile.app", "profile_role"),
+        ("aws_iam_access_key.bob", "access_key_status"),
+        ("aws_iam_account_password_policy.strict", "password_policy"),
+    ];
+    for (address, name) in cases {
+        let finding = r["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|f| f["address"] == address)
+            .unwrap_or_else(|| panic!("no finding for {address}"));
+        let (ty, local) = address.split_once('.').unwrap();
+        let recorded = RecordedResource {
+            address: Address::managed(ty, local),
+            resource_type: ty.to_string(),
+            provider: "provider[\"registry.terraform.io/hashicorp/aws\"]".into(),
+            state: StateSource(s.applied.state.display().to_string()),
+            schema_version: 0,
+            attributes: match value(&s.recorded[address]) {
+                driftgate::model::Value::Map(m) => m,
+                _ => panic!("{address}: attributes are not an object"),
+            },
+        };
+        let changes: Vec<driftgate::model::Change> = finding["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                driftgate::model::Change::new(
+                    driftgate::model::Path::root(c["path"].as_str().unwrap()),
+                    value(&c["before"]),
+                    value(&c["after"]),
+                )
+            })
+            .collect();
+        let drift = Drift {
+            kind: DriftKind::Changed,
+            resource_type: ty.to_string(),
+            id: finding["id"].as_str().unwrap_or_default().to_string(),
+            address: Some(recorded.address.clone()),
+            state: Some(recorded.state.clone()),
+            region: None,
+            changes: changes.clone(),
+            observed: None,
+        };
+        let refs: Vec<&driftgate::model::Change> = changes.iter().collect();
+        let input = RevertInput {
+            drift: &drift,
+            recorded: &recorded,
+            changes: &refs,
+        };
+        let revert = reverts
+            .iter()
+            .find(|u| u.name == name && u.types.contains(&ty))
+            .unwrap_or_else(|| panic!("no unit revert `{name}` for {ty}"));
+        let calls = (revert.plan)(&input).unwrap_or_else(|e| panic!("{address}: {e}"));
+        assert!(!calls.is_empty(), "{address}: no call planned");
+        for call in calls {
+            assert!(
+                driftgate::provider::aws::executes(&call.api()),
+                "{}",
+                call.api()
+            );
+            let args = call
+                .args
+                .iter()
+                .map(|(k, a)| match a {
+                    Arg::Value(v) => (k.clone(), v.clone()),
+                    Arg::FromState(_) => panic!("{address}: nothing here is sensitive"),
+                })
+                .collect();
+            rt.block_on(driftgate::provider::aws::execute(&ec2, &iam, &call, &args))
+                .unwrap_or_else(|e| panic!("{}: {e}", call.api()));
+        }
+    }
+    let again = report(&s.scan("json"));
+    let left: BTreeSet<String> = again["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["address"].as_str().map(str::to_string))
+        .collect();
+    for (address, _) in cases {
+        assert!(
+            !left.contains(address),
+            "{address} is still drifted: {again:#}"
+        );
+    }
+}
