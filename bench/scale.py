@@ -35,6 +35,8 @@ import time
 import urllib.request
 
 REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
+# Any ami- id: moto does not check it exists.
+AMI = "ami-12c6146b"
 
 
 def free_port():
@@ -46,8 +48,11 @@ def free_port():
 def start_moto(workdir):
     port = free_port()
     log = open(os.path.join(workdir, "moto.log"), "w")
+    # A fresh account, as tests/support/moto.rs makes it: without moto's hundreds of public
+    # images, whose snapshots moto lists even for DescribeSnapshots(OwnerIds=self).
     proc = subprocess.Popen(
         ["moto_server", "-H", "127.0.0.1", "-p", str(port)],
+        env={**os.environ, "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"},
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -226,7 +231,7 @@ def fill(url, n):
     per_region = int(n * 0.8) // len(REGIONS)
     for region in REGIONS:
         ec2 = clients(url, "ec2", region)
-        ami = ec2.describe_images()["Images"][0]["ImageId"]
+        ami = AMI
         for u in range(max(1, per_region // len(EC2_UNIT))):
             fill_ec2_unit(ec2, region, u, ami)
             made += len(EC2_UNIT)
