@@ -3,13 +3,13 @@
 
 For each size N (default 1000 3000 10000) it starts a fresh moto_server on a free loopback
 port, fills it through the AWS SDK directly (boto3: no terraform apply) with about N resources
-spread over three regions (VPCs, subnets, security groups with inline rules, instances) plus
-IAM roles and customer managed policies, then runs, --repeat times each:
+of every supported type moto can make (EC2_UNIT spread over three regions, IAM_UNIT), then
+runs, --repeat times each:
 
   - the floor: one sequential boto3 client that only pages through the batched listings
-    driftgate needs (DescribeVpcs, DescribeSubnets, DescribeSecurityGroups,
-    DescribeSecurityGroupRules, DescribeInstances per region; GetAccountAuthorizationDetails
-    and ListRoles once);
+    driftgate needs (EC2_LISTINGS and EC2_SINGLE per region; GetAccountAuthorizationDetails,
+    ListRoles and ListInstanceProfiles once; ListAccessKeys and GetLoginProfile per user, which
+    no batch API covers);
   - `driftgate scan` with an empty state over the three regions (every resource unmanaged),
     its peak memory read from the kernel (ru_maxrss of the child).
 
@@ -35,6 +35,8 @@ import time
 import urllib.request
 
 REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
+# Any ami- id: moto does not check it exists.
+AMI = "ami-12c6146b"
 
 
 def free_port():
@@ -46,8 +48,11 @@ def free_port():
 def start_moto(workdir):
     port = free_port()
     log = open(os.path.join(workdir, "moto.log"), "w")
+    # A fresh account, as tests/support/moto.rs makes it: without moto's hundreds of public
+    # images, whose snapshots moto lists even for DescribeSnapshots(OwnerIds=self).
     proc = subprocess.Popen(
         ["moto_server", "-H", "127.0.0.1", "-p", str(port)],
+        env={**os.environ, "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"},
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -93,44 +98,143 @@ def clients(url, service, region):
     )
 
 
+# One EC2 unit (per VPC): what a VPC built by the public modules holds, plus compute.
+# Each entry is one object a scan must find as unmanaged.
+EC2_UNIT = [
+    "aws_vpc",
+    "aws_subnet",
+    "aws_subnet",
+    "aws_security_group",
+    "aws_security_group",
+    "aws_security_group",
+    "aws_security_group",
+    "aws_instance",
+    "aws_internet_gateway",
+    "aws_egress_only_internet_gateway",
+    "aws_route_table",
+    "aws_route",
+    "aws_route_table_association",
+    "aws_route_table_association",
+    "aws_network_acl",
+    "aws_network_acl_rule",
+    "aws_eip",
+    "aws_nat_gateway",
+    "aws_vpc_dhcp_options",
+    "aws_network_interface",
+    "aws_ebs_volume",
+    "aws_ebs_snapshot",
+    "aws_key_pair",
+    "aws_launch_template",
+    "aws_customer_gateway",
+    "aws_vpn_gateway",
+]
+
+# One IAM unit: a role with its instance profile, a customer policy attached to a group, a
+# user in that group with an access key and a console login profile.
+IAM_UNIT = [
+    "aws_iam_role",
+    "aws_iam_instance_profile",
+    "aws_iam_policy",
+    "aws_iam_group",
+    "aws_iam_group_policy_attachment",
+    "aws_iam_user",
+    "aws_iam_user_group_membership",
+    "aws_iam_access_key",
+    "aws_iam_user_login_profile",
+]
+
+SG_RULE = [
+    {
+        "IpProtocol": "tcp",
+        "FromPort": 443,
+        "ToPort": 443,
+        "IpRanges": [{"CidrIp": "10.0.0.0/8"}],
+    }
+]
+
+
+def fill_ec2_unit(ec2, region, u, ami):
+    """One EC2_UNIT in `region`, numbered `u`."""
+    net = f"10.{u % 250}"
+    vpc = ec2.create_vpc(CidrBlock=f"{net}.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"{net}.{s}.0/24")["Subnet"]["SubnetId"]
+        for s in range(2)
+    ]
+    for g in range(4):
+        sg = ec2.create_security_group(
+            GroupName=f"bench-{u}-{g}", Description="bench", VpcId=vpc
+        )["GroupId"]
+        ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=SG_RULE)
+    ec2.run_instances(
+        ImageId=ami, MinCount=1, MaxCount=1, InstanceType="t3.micro", SubnetId=subnets[0]
+    )
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    ec2.create_egress_only_internet_gateway(VpcId=vpc)
+    rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    for sub in subnets:
+        ec2.associate_route_table(RouteTableId=rt, SubnetId=sub)
+    acl = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+    ec2.create_network_acl_entry(
+        NetworkAclId=acl,
+        RuleNumber=100,
+        Protocol="6",
+        RuleAction="allow",
+        Egress=False,
+        CidrBlock="10.0.0.0/8",
+        PortRange={"From": 443, "To": 443},
+    )
+    alloc = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    ec2.create_nat_gateway(SubnetId=subnets[0], AllocationId=alloc)
+    dhcp = ec2.create_dhcp_options(
+        DhcpConfigurations=[{"Key": "domain-name", "Values": [f"bench{u}.internal"]}]
+    )["DhcpOptions"]["DhcpOptionsId"]
+    ec2.associate_dhcp_options(DhcpOptionsId=dhcp, VpcId=vpc)
+    ec2.create_network_interface(SubnetId=subnets[1])
+    vol = ec2.create_volume(AvailabilityZone=f"{region}a", Size=8)["VolumeId"]
+    ec2.create_snapshot(VolumeId=vol)
+    ec2.create_key_pair(KeyName=f"bench-{region}-{u}")
+    ec2.create_launch_template(
+        LaunchTemplateName=f"bench-{u}",
+        LaunchTemplateData={"ImageId": ami, "InstanceType": "t3.micro"},
+    )
+    ec2.create_customer_gateway(
+        BgpAsn=65000, PublicIp=f"198.51.{u // 250 % 250}.{u % 250 + 1}", Type="ipsec.1"
+    )
+    vgw = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    ec2.attach_vpn_gateway(VpcId=vpc, VpnGatewayId=vgw)
+
+
+def fill_iam_unit(iam, i, trust, doc):
+    """One IAM_UNIT numbered `i`."""
+    role = f"bench-role-{i}"
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust)
+    iam.create_instance_profile(InstanceProfileName=role)
+    iam.add_role_to_instance_profile(InstanceProfileName=role, RoleName=role)
+    arn = iam.create_policy(PolicyName=f"bench-policy-{i}", PolicyDocument=doc)["Policy"]["Arn"]
+    group = f"bench-group-{i}"
+    iam.create_group(GroupName=group)
+    iam.attach_group_policy(GroupName=group, PolicyArn=arn)
+    user = f"bench-user-{i}"
+    iam.create_user(UserName=user)
+    iam.add_user_to_group(GroupName=group, UserName=user)
+    iam.create_access_key(UserName=user)
+    iam.create_login_profile(UserName=user, Password="Bench-password-1", PasswordResetRequired=True)
+
+
 def fill(url, n):
-    """About n resources: 80% EC2 spread over the regions, 20% IAM. Returns the count made."""
+    """About n resources of every type: 80% EC2 units spread over the regions, 20% IAM units.
+    Returns the count made."""
     made = 0
-    ec2_share = int(n * 0.8)
-    per_region = ec2_share // len(REGIONS)
-    # A unit is 1 VPC, 2 subnets, 4 security groups (each with a rule), 1 instance: 8 objects.
+    per_region = int(n * 0.8) // len(REGIONS)
     for region in REGIONS:
         ec2 = clients(url, "ec2", region)
-        ami = ec2.describe_images()["Images"][0]["ImageId"]
-        units = max(1, per_region // 8)
-        for u in range(units):
-            vpc = ec2.create_vpc(CidrBlock=f"10.{u % 250}.0.0/16")["Vpc"]["VpcId"]
-            subnets = []
-            for s in range(2):
-                subnets.append(
-                    ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{u % 250}.{s}.0/24")[
-                        "Subnet"
-                    ]["SubnetId"]
-                )
-            for g in range(4):
-                sg = ec2.create_security_group(
-                    GroupName=f"bench-{u}-{g}", Description="bench", VpcId=vpc
-                )["GroupId"]
-                ec2.authorize_security_group_ingress(
-                    GroupId=sg,
-                    IpPermissions=[
-                        {
-                            "IpProtocol": "tcp",
-                            "FromPort": 443,
-                            "ToPort": 443,
-                            "IpRanges": [{"CidrIp": "10.0.0.0/8"}],
-                        }
-                    ],
-                )
-            ec2.run_instances(
-                ImageId=ami, MinCount=1, MaxCount=1, InstanceType="t3.micro", SubnetId=subnets[0]
-            )
-            made += 8
+        ami = AMI
+        for u in range(max(1, per_region // len(EC2_UNIT))):
+            fill_ec2_unit(ec2, region, u, ami)
+            made += len(EC2_UNIT)
     iam = clients(url, "iam", REGIONS[0])
     trust = json.dumps(
         {
@@ -150,29 +254,52 @@ def fill(url, n):
             "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
         }
     )
-    for i in range((n - made) // 2):
-        iam.create_role(RoleName=f"bench-role-{i}", AssumeRolePolicyDocument=trust)
-        iam.create_policy(PolicyName=f"bench-policy-{i}", PolicyDocument=doc)
-        made += 2
+    for i in range(max(1, (n - made) // len(IAM_UNIT))):
+        fill_iam_unit(iam, i, trust, doc)
+        made += len(IAM_UNIT)
     return made
 
 
+# The batched listings a scan of these types needs, per region: (operation, result key,
+# extra parameters). Every one pages with MaxResults/NextToken.
+EC2_LISTINGS = [
+    ("describe_vpcs", "Vpcs", {}),
+    ("describe_subnets", "Subnets", {}),
+    ("describe_security_groups", "SecurityGroups", {}),
+    ("describe_security_group_rules", "SecurityGroupRules", {}),
+    ("describe_instances", "Reservations", {}),
+    ("describe_internet_gateways", "InternetGateways", {}),
+    ("describe_egress_only_internet_gateways", "EgressOnlyInternetGateways", {}),
+    ("describe_route_tables", "RouteTables", {}),
+    ("describe_network_acls", "NetworkAcls", {}),
+    ("describe_nat_gateways", "NatGateways", {}),
+    ("describe_dhcp_options", "DhcpOptions", {}),
+    ("describe_network_interfaces", "NetworkInterfaces", {}),
+    ("describe_volumes", "Volumes", {}),
+    ("describe_snapshots", "Snapshots", {"OwnerIds": ["self"]}),
+    ("describe_launch_templates", "LaunchTemplates", {}),
+]
+# Listings without pagination (one call returns everything).
+EC2_SINGLE = [
+    ("describe_addresses", {}),
+    ("describe_key_pairs", {}),
+    ("describe_customer_gateways", {}),
+    ("describe_vpn_gateways", {}),
+]
+
+
 def floor(url):
-    """One sequential client paging through the batched listings; returns (seconds, calls)."""
+    """One sequential client paging through the batched listings, plus the per-user reads no
+    batch API covers (an access key's id and status, whether a login profile exists); returns
+    (seconds, calls)."""
     started = time.monotonic()
     calls = 0
     for region in REGIONS:
         ec2 = clients(url, "ec2", region)
-        for op, key in [
-            ("describe_vpcs", "Vpcs"),
-            ("describe_subnets", "Subnets"),
-            ("describe_security_groups", "SecurityGroups"),
-            ("describe_security_group_rules", "SecurityGroupRules"),
-            ("describe_instances", "Reservations"),
-        ]:
+        for op, key, extra in EC2_LISTINGS:
             token = None
             while True:
-                kw = {"MaxResults": 1000}
+                kw = {"MaxResults": 1000, **extra}
                 if token:
                     kw["NextToken"] = token
                 page = getattr(ec2, op)(**kw)
@@ -180,8 +307,12 @@ def floor(url):
                 token = page.get("NextToken")
                 if not token:
                     break
+        for op, extra in EC2_SINGLE:
+            getattr(ec2, op)(**extra)
+            calls += 1
     iam = clients(url, "iam", REGIONS[0])
-    for op in ["get_account_authorization_details", "list_roles"]:
+    users = []
+    for op in ["get_account_authorization_details", "list_roles", "list_instance_profiles"]:
         marker = None
         while True:
             kw = {"MaxItems": 1000}
@@ -189,14 +320,23 @@ def floor(url):
                 kw["Marker"] = marker
             page = getattr(iam, op)(**kw)
             calls += 1
+            users += [u["UserName"] for u in page.get("UserDetailList", [])]
             marker = page.get("Marker") if page.get("IsTruncated") else None
             if not marker:
                 break
+    for user in users:
+        iam.list_access_keys(UserName=user)
+        calls += 1
+        try:
+            iam.get_login_profile(UserName=user)
+        except iam.exceptions.NoSuchEntityException:
+            pass
+        calls += 1
     return time.monotonic() - started, calls
 
 
 def driftgate_scan(binary, url, state, workdir):
-    """Returns (seconds, api calls, peak RSS in MB, findings)."""
+    """Returns (seconds, api calls, peak RSS in MB, findings, objects observed)."""
     args = [binary, "scan", "--state", state, "--format", "json"]
     for r in REGIONS:
         args += ["--region", r]
@@ -216,7 +356,7 @@ def driftgate_scan(binary, url, state, workdir):
         raise SystemExit(f"driftgate exited {proc.returncode}: {err.decode()[-2000:]}")
     report = json.loads(out)
     calls = sum(report.get("api_calls", {}).values())
-    return wall, calls, rss_mb, len(report["findings"])
+    return wall, calls, rss_mb, len(report["findings"]), report["summary"]["observed"]
 
 
 def build_driftgate():
@@ -276,6 +416,7 @@ def main():
                 "scan_calls": scans[0][1],
                 "peak_rss_mb": max(s[2] for s in scans),
                 "findings": scans[0][3],
+                "observed": scans[0][4],
             }
             row["ratio"] = row["scan_s"] / row["floor_s"] if row["floor_s"] else None
             rows.append(row)
@@ -285,13 +426,14 @@ def main():
             proc.wait()
             shutil.rmtree(workdir, ignore_errors=True)
     print(
-        "| resources | floor (s) | driftgate scan (s) | ratio | calls (scan / floor) | peak RSS (MB) | findings |"
+        "| resources | floor (s) | driftgate scan (s) | ratio | calls (scan / floor) | peak RSS (MB) | findings | observed |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
             f"| {r['resources']} | {r['floor_s']:.2f} | {r['scan_s']:.2f} | {r['ratio']:.2f}x "
-            f"| {r['scan_calls']} / {r['floor_calls']} | {r['peak_rss_mb']:.0f} | {r['findings']} |"
+            f"| {r['scan_calls']} / {r['floor_calls']} | {r['peak_rss_mb']:.0f} | {r['findings']} "
+            f"| {r['observed']} |"
         )
     if args.json:
         with open(args.json, "w") as f:

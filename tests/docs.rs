@@ -450,3 +450,88 @@ fn scripts_driftgate_builds_into_the_scripts_target_dir() {
         );
     }
 }
+
+/// The resource types with a spec under `providers/` (the generated page's rows).
+fn spec_types() -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for provider in std::fs::read_dir(root().join("providers")).unwrap() {
+        for service in std::fs::read_dir(provider.unwrap().path()).unwrap() {
+            for f in std::fs::read_dir(service.unwrap().path()).unwrap() {
+                let p = f.unwrap().path();
+                if p.extension().is_some_and(|e| e == "hcl") {
+                    out.insert(p.file_stem().unwrap().to_string_lossy().into_owned());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The README's paragraphs (text between blank lines, outside fenced code blocks).
+fn prose_paragraphs(text: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut in_block = false;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            in_block = !in_block;
+            continue;
+        }
+        if in_block {
+            continue;
+        }
+        if trimmed.is_empty() {
+            out.push(String::new());
+        } else if let Some(last) = out.last_mut() {
+            last.push_str(line);
+            last.push('\n');
+        }
+    }
+    out.retain(|p| !p.is_empty());
+    out
+}
+
+/// The spec types a paragraph names.
+fn types_named(paragraph: &str, types: &std::collections::BTreeSet<String>) -> Vec<String> {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    paragraph
+        .split(|c: char| !is_word(c))
+        .filter(|w| types.contains(*w))
+        .map(str::to_string)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+#[test]
+fn the_readme_points_to_the_generated_type_list_and_repeats_none_of_it() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(
+        readme.contains("(docs/supported-resources.md)"),
+        "the README must link the generated docs/supported-resources.md"
+    );
+    let types = spec_types();
+    assert!(types.len() >= 10, "{types:?}");
+    // A hand-kept list goes stale as types are added: a paragraph may name a type or two as
+    // an example, never a list of them.
+    for p in prose_paragraphs(&readme) {
+        let named = types_named(&p, &types);
+        assert!(
+            named.len() <= 2,
+            "the README lists supported types by hand ({named:?}); point to \
+             docs/supported-resources.md instead:\n{p}"
+        );
+    }
+}
+
+#[test]
+fn a_hand_kept_type_list_is_caught() {
+    let types: std::collections::BTreeSet<String> = ["aws_vpc", "aws_subnet", "aws_instance"]
+        .map(String::from)
+        .into();
+    let text = "Intro.\n\nCompared: `aws_vpc`, `aws_subnet`,\n`aws_instance`.\n\n```\naws_vpc aws_subnet aws_instance\n```\n";
+    let paragraphs = prose_paragraphs(text);
+    assert_eq!(paragraphs.len(), 2, "{paragraphs:?}");
+    assert_eq!(types_named(&paragraphs[1], &types).len(), 3);
+    assert_eq!(types_named("an aws_vpc_x or my_aws_vpc", &types).len(), 0);
+}

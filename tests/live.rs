@@ -139,41 +139,7 @@ fn empty_output() -> Output {
 
 /// Read a v4 state into address -> attributes (test-side, independent of driftgate's reader).
 fn recorded_attributes(state: &Path) -> Result<BTreeMap<String, Json>, String> {
-    let text = std::fs::read_to_string(state).map_err(|e| e.to_string())?;
-    let doc: Json = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    let mut out = BTreeMap::new();
-    for r in doc["resources"]
-        .as_array()
-        .ok_or("state has no resources")?
-    {
-        if r["mode"] != "managed" {
-            continue;
-        }
-        let prefix = r["module"]
-            .as_str()
-            .map(|m| format!("{m}."))
-            .unwrap_or_default();
-        for i in r["instances"]
-            .as_array()
-            .ok_or("resource without instances")?
-        {
-            let key = match &i["index_key"] {
-                Json::Null => String::new(),
-                Json::Number(n) => format!("[{n}]"),
-                Json::String(s) => format!("[{s:?}]"),
-                other => return Err(format!("odd index_key {other}")),
-            };
-            let address = format!(
-                "{prefix}{}.{}{key}",
-                r["type"].as_str().unwrap_or("?"),
-                r["name"].as_str().unwrap_or("?")
-            );
-            let mut attrs = i["attributes"].clone();
-            attrs["__sensitive_attributes"] = i["sensitive_attributes"].clone();
-            out.insert(address, attrs);
-        }
-    }
-    Ok(out)
+    crate::support::state::recorded(state)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ mod lengths;
 mod live;
 mod merge;
 mod messages;
+mod modules;
 mod nacl;
 mod notify;
 mod observe;

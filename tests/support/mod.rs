@@ -51,5 +51,6 @@ pub mod receiver;
 pub mod remediation;
 pub mod sarif;
 pub mod skip;
+pub mod state;
 pub mod terraform;
 pub mod throttle;

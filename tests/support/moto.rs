@@ -59,6 +59,13 @@ impl Moto {
     /// `moto_server` is not on PATH; under `CI` that is a failure instead, because CI installs
     /// moto.
     pub fn start() -> Option<Moto> {
+        Moto::start_with(&[])
+    }
+
+    /// [`Moto::start`] with `server_env` set for `moto_server` itself, e.g.
+    /// `MOTO_IAM_LOAD_MANAGED_POLICIES=true`: moto then knows the AWS managed policies
+    /// (`arn:aws:iam::aws:policy/...`) that a real account has and public modules attach.
+    pub fn start_with(server_env: &[(&str, &str)]) -> Option<Moto> {
         if on_path("moto_server").is_none() {
             skip(
                 Need::Required,
@@ -68,7 +75,7 @@ impl Moto {
         }
         let mut last_err = String::new();
         for _ in 0..PORT_ATTEMPTS {
-            match Moto::try_start() {
+            match Moto::try_start(server_env) {
                 Ok(m) => return Some(m),
                 Err(e) => last_err = e,
             }
@@ -76,7 +83,7 @@ impl Moto {
         panic!("moto_server did not start after {PORT_ATTEMPTS} attempts: {last_err}");
     }
 
-    fn try_start() -> Result<Moto, String> {
+    fn try_start(server_env: &[(&str, &str)]) -> Result<Moto, String> {
         let dir = tempfile::Builder::new()
             .prefix("driftgate-moto-")
             .tempdir()
@@ -99,6 +106,7 @@ impl Moto {
             // `OwnerIds=self`). Instances still launch from any `ami-` id (moto does not
             // validate it by default).
             .env("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+            .envs(server_env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
