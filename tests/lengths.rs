@@ -33,10 +33,16 @@ const LONG: &[(&str, &str, &str)] = &[
     ("plan/import.rs", "rule_blocks", "to split"),
     ("policy/classify.rs", "classify", "to split"),
     (
-        "provider/aws/ec2.rs",
-        "vpcs",
-        "EC2 types are moving into units (issue 15), each its own file",
+        "provider/aws/ec2/route_table.rs",
+        "samples",
+        "SDK sample objects for the coherence checks (a table): to split by type",
     ),
+    (
+        "provider/aws/ec2/security_group.rs",
+        "samples",
+        "SDK sample objects for the coherence checks (a table): to split by type",
+    ),
+    ("provider/aws/ec2/vpc.rs", "emit", "to split"),
 ];
 
 /// A function with a body, as found in a file's code.
