@@ -29,7 +29,6 @@ const LONG: &[(&str, &str, &str)] = &[
         "evaluate",
         "being reworked with ops and render (issue 18)",
     ),
-    ("plan/import.rs", "generate", "to split"),
     ("plan/import.rs", "rule_blocks", "to split"),
     ("policy/classify.rs", "classify", "to split"),
     (
