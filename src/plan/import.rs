@@ -43,24 +43,7 @@ pub fn generate(
         .observed
         .as_ref()
         .ok_or("the scan kept no observed attributes for it")?;
-    let mut observed = shown.clone();
-    if let Some(raw) = raw {
-        for attr in &spec.attributes {
-            let documents = matches!(
-                attr.compare,
-                Compare::IamPolicyDocument | Compare::InlinePolicies
-            );
-            match (raw.get(&attr.name), shown.get(&attr.name)) {
-                (Some(r), Some(s))
-                    if documents && !s.contains_sensitive() && !r.contains_sensitive() =>
-                {
-                    observed.insert(attr.name.clone(), r.clone());
-                }
-                _ => {}
-            }
-        }
-    }
-    let observed = &observed;
+    let observed = &with_raw_documents(spec, shown, raw);
     let address = format!("{}.{name}", d.resource_type);
     let mut out = String::new();
     let mut vars = Vars {
@@ -81,6 +64,63 @@ pub fn generate(
         quote(name)
     )
     .ok();
+    out.push_str(&resource_body(spec, observed, &mut vars));
+    out.push_str("}\n");
+    related(&mut out, &mut vars, d, observed, &address, name);
+    let mut text = String::new();
+    for var in &vars.declared {
+        writeln!(
+            text,
+            "variable {} {{\n  description = \"A secret of {}, imported by driftgate: set TF_VAR_{var}.\"\n  type        = string\n  sensitive   = true\n}}\n",
+            quote(var),
+            address
+        )
+        .ok();
+    }
+    text.push_str(&out);
+    Ok(Generated {
+        address,
+        text,
+        variables: vars.declared.into_iter().collect(),
+    })
+}
+
+/// The observed attributes, with IAM documents as the cloud returned them (`raw`) rather than
+/// in their canonical form, where neither side holds a secret.
+fn with_raw_documents(
+    spec: &ResourceSpec,
+    shown: &crate::model::Attributes,
+    raw: Option<&crate::model::Attributes>,
+) -> crate::model::Attributes {
+    let mut observed = shown.clone();
+    let Some(raw) = raw else {
+        return observed;
+    };
+    for attr in &spec.attributes {
+        let documents = matches!(
+            attr.compare,
+            Compare::IamPolicyDocument | Compare::InlinePolicies
+        );
+        match (raw.get(&attr.name), shown.get(&attr.name)) {
+            (Some(r), Some(s))
+                if documents && !s.contains_sensitive() && !r.contains_sensitive() =>
+            {
+                observed.insert(attr.name.clone(), r.clone());
+            }
+            _ => {}
+        }
+    }
+    observed
+}
+
+/// The inside of the `resource` block: every observed attribute that is not empty, not the
+/// provider's default and not managed through a related resource, aligned, then the nested
+/// rule blocks. A secret becomes a variable (declared in `vars`).
+fn resource_body(
+    spec: &ResourceSpec,
+    observed: &crate::model::Attributes,
+    vars: &mut Vars,
+) -> String {
     let mut lines: Vec<(String, String)> = Vec::new();
     let mut blocks = String::new();
     for attr in &spec.attributes {
@@ -107,7 +147,7 @@ pub fn generate(
                 }
             }
             Compare::IamPolicyDocument => {
-                lines.push((attr.name.clone(), document(&mut vars, &attr.name, v)));
+                lines.push((attr.name.clone(), document(vars, &attr.name, v)));
             }
             _ => {
                 let text = match v {
@@ -124,26 +164,9 @@ pub fn generate(
             }
         }
     }
-    out.push_str(&aligned(&lines, "  "));
+    let mut out = aligned(&lines, "  ");
     out.push_str(&blocks);
-    out.push_str("}\n");
-    related(&mut out, &mut vars, d, observed, &address, name);
-    let mut text = String::new();
-    for var in &vars.declared {
-        writeln!(
-            text,
-            "variable {} {{\n  description = \"A secret of {}, imported by driftgate: set TF_VAR_{var}.\"\n  type        = string\n  sensitive   = true\n}}\n",
-            quote(var),
-            address
-        )
-        .ok();
-    }
-    text.push_str(&out);
-    Ok(Generated {
-        address,
-        text,
-        variables: vars.declared.into_iter().collect(),
-    })
+    out
 }
 
 /// `key = value` lines with the `=` signs aligned, as `terraform fmt` writes them.
