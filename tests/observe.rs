@@ -882,7 +882,8 @@ async fn observes_moto_as_the_provider_records_state() {
         assert_eq!(obs.api_calls.get(op), Some(&1), "{op}: one object");
     }
     // And one listing per EC2 unit (one page each here; security groups list their rules
-    // too), nothing else.
+    // too, images their snapshots; the volumes' root-device batch is a DescribeInstances),
+    // nothing else.
     assert_eq!(obs.api_calls.get("ec2:DescribeNetworkAcls"), Some(&1));
     for op in [
         "ec2:DescribeRouteTables",
@@ -896,7 +897,6 @@ async fn observes_moto_as_the_provider_records_state() {
     }
     assert_eq!(
         obs.api_calls.len(),
-        // (+1: route tables list their own and the main associations in one page each)
         12 + driftgate::provider::aws::ec2::UNITS.len(),
         "{:?}",
         obs.api_calls

@@ -35,7 +35,61 @@ fn counts<T: Ord + Copy>(items: impl Iterator<Item = T>) -> BTreeMap<T, usize> {
 /// severity and kind, the blocked actions, and the commands approvers run (or, without an
 /// `approval` block, the command that applies it).
 pub fn plan_message(plan: &Plan, plan_file: &str, rule: Option<&ApprovalRule>) -> Message {
-    let file = shell_word(plan_file);
+    let required = rule.map_or(0, |r| r.required_for(plan));
+    let mut m = Message {
+        kind: "plan".into(),
+        title: format!("driftgate plan {}", short_digest(&plan.digest)),
+        summary: plan_summary(plan, required),
+        facts: plan_facts(plan),
+        ..Message::default()
+    };
+    m.sections.push(Section {
+        heading: "Made from".into(),
+        lines: crate::render::plan::inputs_lines(plan),
+    });
+    let planned = executed_lines(plan);
+    if !planned.is_empty() {
+        m.sections.push(Section {
+            heading: "Executed on apply".into(),
+            lines: planned,
+        });
+    }
+    let blocked = blocked_lines(plan);
+    if !blocked.is_empty() {
+        m.sections.push(Section {
+            heading: "Blocked (never executed)".into(),
+            lines: blocked,
+        });
+    }
+    approval_steps(&mut m, plan, &shell_word(plan_file), rule, required);
+    m
+}
+
+/// `DIGEST by AUTHOR: N actions (... planned, ... manual, ... blocked)`, and the signed
+/// approvals it needs.
+fn plan_summary(plan: &Plan, required: usize) -> String {
+    format!(
+        "{} by {}: {} actions ({} planned, {} manual, {} blocked){}",
+        short_digest(&plan.digest),
+        plan.author.actor,
+        plan.actions.len(),
+        plan.count(ActionStatus::Planned),
+        plan.count(ActionStatus::Manual),
+        plan.count(ActionStatus::Blocked),
+        if required > 0 {
+            format!(
+                "; needs {} by people other than {}",
+                crate::render::common::plural(required, "signed approval", "signed approvals"),
+                plan.author.actor
+            )
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// The plan's digest, author and expiry, and its actions counted by severity and by kind.
+fn plan_facts(plan: &Plan) -> Vec<(String, String)> {
     let by_severity = counts(plan.actions.iter().map(|a| a.finding.severity));
     let severities: Vec<String> = Severity::ALL
         .iter()
@@ -46,43 +100,18 @@ pub fn plan_message(plan: &Plan, plan_file: &str, rule: Option<&ApprovalRule>) -
         .iter()
         .filter_map(|k| by_kind.get(k).map(|n| format!("{n} {k}")))
         .collect();
-    let required = rule.map_or(0, |r| r.required_for(plan));
-    let mut m = Message {
-        kind: "plan".into(),
-        title: format!("driftgate plan {}", short_digest(&plan.digest)),
-        summary: format!(
-            "{} by {}: {} actions ({} planned, {} manual, {} blocked){}",
-            short_digest(&plan.digest),
-            plan.author.actor,
-            plan.actions.len(),
-            plan.count(ActionStatus::Planned),
-            plan.count(ActionStatus::Manual),
-            plan.count(ActionStatus::Blocked),
-            if required > 0 {
-                format!(
-                    "; needs {} by people other than {}",
-                    crate::render::common::plural(required, "signed approval", "signed approvals"),
-                    plan.author.actor
-                )
-            } else {
-                String::new()
-            }
-        ),
-        facts: vec![
-            ("Plan".into(), plan.digest.clone()),
-            ("Author".into(), plan.author.actor.clone()),
-            ("Valid until".into(), wire::format_time(plan.expires_at)),
-            ("By severity".into(), severities.join(", ")),
-            ("By action".into(), kinds.join(", ")),
-        ],
-        ..Message::default()
-    };
-    m.sections.push(Section {
-        heading: "Made from".into(),
-        lines: crate::render::plan::inputs_lines(plan),
-    });
-    let planned: Vec<String> = plan
-        .actions
+    vec![
+        ("Plan".into(), plan.digest.clone()),
+        ("Author".into(), plan.author.actor.clone()),
+        ("Valid until".into(), wire::format_time(plan.expires_at)),
+        ("By severity".into(), severities.join(", ")),
+        ("By action".into(), kinds.join(", ")),
+    ]
+}
+
+/// Each planned action, then its effects as they will run.
+fn executed_lines(plan: &Plan) -> Vec<String> {
+    plan.actions
         .iter()
         .filter(|a| a.status == ActionStatus::Planned)
         .flat_map(|a| {
@@ -104,15 +133,12 @@ pub fn plan_message(plan: &Plan, plan_file: &str, rule: Option<&ApprovalRule>) -
             );
             lines
         })
-        .collect();
-    if !planned.is_empty() {
-        m.sections.push(Section {
-            heading: "Executed on apply".into(),
-            lines: planned,
-        });
-    }
-    let blocked: Vec<String> = plan
-        .actions
+        .collect()
+}
+
+/// Each blocked action, with the guardrail that blocks it.
+fn blocked_lines(plan: &Plan) -> Vec<String> {
+    plan.actions
         .iter()
         .filter(|a| a.status == ActionStatus::Blocked)
         .map(|a| {
@@ -121,13 +147,18 @@ pub fn plan_message(plan: &Plan, plan_file: &str, rule: Option<&ApprovalRule>) -
             });
             format!("{} {} {}{rail}", a.id, a.kind, resource(a))
         })
-        .collect();
-    if !blocked.is_empty() {
-        m.sections.push(Section {
-            heading: "Blocked (never executed)".into(),
-            lines: blocked,
-        });
-    }
+        .collect()
+}
+
+/// What comes next: with `required` approvals, the commands approvers and the applier run
+/// and who may approve; without, the command that applies the plan (`file`, shell-quoted).
+fn approval_steps(
+    m: &mut Message,
+    plan: &Plan,
+    file: &str,
+    rule: Option<&ApprovalRule>,
+    required: usize,
+) {
     if required > 0 {
         m.commands
             .push(format!("driftgate approve {file} --key YOUR.key"));
@@ -152,7 +183,6 @@ pub fn plan_message(plan: &Plan, plan_file: &str, rule: Option<&ApprovalRule>) -
             digest::token(&plan.digest)
         ));
     }
-    m
 }
 
 /// The outcome of an apply (or a dry run) per action.

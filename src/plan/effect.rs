@@ -191,20 +191,10 @@ fn lines(action: &Action, call: &Call) -> Vec<String> {
                     .map(|(name, arg)| format!("  {name} = {}", shown(arg))),
             )
             .collect(),
-        Call::Ec2CreateTags { tags, .. } | Call::IamTag { tags, .. } => tags
-            .iter()
-            .map(|(k, v)| {
-                let now = tag_now(action, k).unwrap_or_else(|| ABSENT.into());
-                format!("tag {}: {now} -> {}", quoted(k), shown(v))
-            })
-            .collect(),
-        Call::Ec2DeleteTags { keys, .. } | Call::IamUntag { keys, .. } => keys
-            .iter()
-            .map(|k| {
-                let now = tag_now(action, k).unwrap_or_else(|| "(as observed)".into());
-                format!("tag {}: {now} -> {ABSENT}", quoted(k))
-            })
-            .collect(),
+        Call::Ec2CreateTags { tags, .. } | Call::IamTag { tags, .. } => tag_lines(action, tags),
+        Call::Ec2DeleteTags { keys, .. } | Call::IamUntag { keys, .. } => {
+            untag_lines(action, keys)
+        }
         Call::Ec2AuthorizeSecurityGroupIngress { rule: r, .. } => {
             vec![format!("+ ingress rule: {}", rule(r))]
         }
@@ -243,21 +233,9 @@ fn lines(action: &Action, call: &Call) -> Vec<String> {
             description,
             max_session_duration,
             ..
-        } => {
-            let mut out = Vec::new();
-            if let Some(d) = description {
-                let now = now_of(action, "description").map_or(ABSENT.into(), |v| mask(v).inline());
-                out.push(format!("description: {now} -> {}", shown(d)));
-            }
-            if let Some(m) = max_session_duration {
-                let now = now_of(action, "max_session_duration")
-                    .map_or(ABSENT.into(), |v| mask(v).inline());
-                out.push(format!("max_session_duration: {now} -> {m}"));
-            }
-            out
-        }
+        } => role_lines(action, description.as_ref(), *max_session_duration),
         Call::IamUpdateUser { new_path, .. } => {
-            let now = now_of(action, "path").map_or(ABSENT.into(), |v| mask(v).inline());
+            let now = now_text(action, "path", ABSENT);
             vec![format!("path: {now} -> {}", quoted(new_path))]
         }
         Call::IamPutInlinePolicy {
@@ -275,13 +253,11 @@ fn lines(action: &Action, call: &Call) -> Vec<String> {
             vec![format!("- managed policy {policy_arn}")]
         }
         Call::IamPutPermissionsBoundary { policy_arn, .. } => {
-            let now = now_of(action, "permissions_boundary")
-                .map_or(ABSENT.into(), |v| mask(v).inline());
+            let now = now_text(action, "permissions_boundary", ABSENT);
             vec![format!("permissions boundary: {now} -> {}", quoted(policy_arn))]
         }
         Call::IamDeletePermissionsBoundary { .. } => {
-            let now = now_of(action, "permissions_boundary")
-                .map_or("(as observed)".into(), |v| mask(v).inline());
+            let now = now_text(action, "permissions_boundary", "(as observed)");
             vec![format!("permissions boundary: {now} -> {ABSENT}")]
         }
         Call::IamDeletePolicyVersion { version, .. } => match version {
@@ -294,15 +270,58 @@ fn lines(action: &Action, call: &Call) -> Vec<String> {
             document,
             set_as_default,
             ..
-        } => {
-            let mut out = document_lines(now_of(action, "policy"), document);
-            if *set_as_default {
-                out.push("the new version becomes the default".into());
-            }
-            out
-        }
+        } => new_version_lines(action, document, *set_as_default),
         Call::ConfigEdit { .. } => vec!["edits the configuration (its diff is shown below)".into()],
     }
+}
+
+/// What the observed value of `attribute` is now, masked, or `otherwise` when it has none.
+fn now_text(action: &Action, attribute: &str, otherwise: &str) -> String {
+    now_of(action, attribute).map_or(otherwise.into(), |v| mask(v).inline())
+}
+
+/// Each tag set: its observed value, then the one to be sent.
+fn tag_lines(action: &Action, tags: &std::collections::BTreeMap<String, Arg>) -> Vec<String> {
+    tags.iter()
+        .map(|(k, v)| {
+            let now = tag_now(action, k).unwrap_or_else(|| ABSENT.into());
+            format!("tag {}: {now} -> {}", quoted(k), shown(v))
+        })
+        .collect()
+}
+
+/// Each tag removed, with its observed value.
+fn untag_lines(action: &Action, keys: &[String]) -> Vec<String> {
+    keys.iter()
+        .map(|k| {
+            let now = tag_now(action, k).unwrap_or_else(|| "(as observed)".into());
+            format!("tag {}: {now} -> {ABSENT}", quoted(k))
+        })
+        .collect()
+}
+
+/// A role's settings that are set: description and maximum session duration.
+fn role_lines(action: &Action, description: Option<&Arg>, max: Option<i64>) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(d) = description {
+        let now = now_text(action, "description", ABSENT);
+        out.push(format!("description: {now} -> {}", shown(d)));
+    }
+    if let Some(m) = max {
+        let now = now_text(action, "max_session_duration", ABSENT);
+        out.push(format!("max_session_duration: {now} -> {m}"));
+    }
+    out
+}
+
+/// A managed policy's new version: its document against the observed one, and whether it
+/// becomes the default.
+fn new_version_lines(action: &Action, document: &Arg, set_as_default: bool) -> Vec<String> {
+    let mut out = document_lines(now_of(action, "policy"), document);
+    if set_as_default {
+        out.push("the new version becomes the default".into());
+    }
+    out
 }
 
 /// The observed document of inline policy `name`: a whole `policy` change (one inline policy

@@ -7,7 +7,7 @@ pub const RULE: Rule = Rule {
     id: "ebs_encryption_by_default_off",
     severity: Severity::High,
     summary: "EBS encryption by default turned off in a region",
-    why: "new volumes and snapshot copies are no longer encrypted",
+    why: "new EBS volumes are no longer encrypted",
     explanation: "\
 Fires when a region's EBS encryption by default (aws_ebs_encryption_by_default `enabled`),
 recorded on, is observed off (DisableEbsEncryptionByDefault). From then on every new volume,

@@ -9,8 +9,8 @@ use crate::model::{Change, Drift, Severity};
 
 pub mod attribute_changed;
 pub mod description_changed;
-pub mod iam_access_key_activated;
 pub mod ebs_encryption_by_default_off;
+pub mod iam_access_key_activated;
 pub mod iam_attachment_changed;
 pub mod iam_group_privileged;
 pub mod iam_instance_profile_role_changed;

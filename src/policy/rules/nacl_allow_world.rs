@@ -9,7 +9,7 @@ pub const RULE: Rule = Rule {
     id: "nacl_allow_world",
     severity: Severity::High,
     summary: "Network ACL allow entry from the internet added on ports other than SSH or RDP",
-    why: "network ACL lets a port in from anywhere",
+    why: "ACL lets a port in from the internet",
     explanation: "\
 Fires when a network ACL gains an ingress entry that allows traffic from the whole internet
 (0.0.0.0/0, ::/0 or any other prefix-length-0 CIDR) and none of what it allows is an admin

@@ -10,7 +10,7 @@ pub const RULE: Rule = Rule {
     id: "nacl_allow_world_admin",
     severity: Severity::Critical,
     summary: "Network ACL allow entry from the internet added on SSH, RDP, all ports or all protocols",
-    why: "network ACL lets SSH/RDP/all ports in from anywhere",
+    why: "ACL lets SSH/RDP/all ports in from the internet",
     explanation: "\
 Fires when a network ACL gains an ingress entry that allows traffic from the whole internet
 (a CIDR with prefix length 0: 0.0.0.0/0, ::/0) to SSH (tcp 22), RDP (tcp or udp 3389), every
