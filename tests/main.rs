@@ -24,5 +24,6 @@ mod observe;
 mod plan;
 mod scenarios;
 mod secrets;
+mod serve;
 mod state_s3;
 mod throttle;
