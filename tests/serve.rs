@@ -172,7 +172,9 @@ async fn call(
         r = r.bearer_auth(t);
     }
     if let Some(b) = body {
-        r = r.json(&b);
+        r = r
+            .header("content-type", "application/json")
+            .body(b.to_string());
     }
     let r = r.send().await.unwrap();
     let status = r.status().as_u16();

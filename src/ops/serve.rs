@@ -443,7 +443,7 @@ pub async fn wait_for_approvals(
         let line = progress(&polled);
         if line != last {
             crate::render::notice::line(&line);
-            last = line;
+            last = line.clone();
         }
         if tokio::time::Instant::now() >= deadline {
             return refuse(format!(

@@ -71,7 +71,8 @@ impl Client {
         self.answer(
             self.http
                 .post(format!("{}/v1/requests", self.base))
-                .json(&body),
+                .header("content-type", "application/json")
+                .body(body.to_string()),
         )
         .await
     }
@@ -82,7 +83,8 @@ impl Client {
         self.answer(
             self.http
                 .post(format!("{}/v1/requests/{digest}/{what}", self.base))
-                .json(&serde_json::json!({ "token": token })),
+                .header("content-type", "application/json")
+                .body(serde_json::json!({ "token": token }).to_string()),
         )
         .await
     }

@@ -581,6 +581,12 @@ impl Store {
                     });
                 }
             }
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| Error::ServeStore {
+                    location: shown.clone(),
+                    reason: format!("cannot create its directory: {e}"),
+                })?;
+            }
             let conn = rusqlite::Connection::open(path).map_err(|e| sqlite_error(&shown, e))?;
             conn.busy_timeout(std::time::Duration::from_secs(30))
                 .map_err(|e| sqlite_error(&shown, e))?;
