@@ -597,8 +597,8 @@ impl Denial {
         if p.reason.trim().is_empty() {
             return Err("a denial needs a reason".into());
         }
-        let time = crate::plan::wire::parse_time(&p.time)
-            .map_err(|_| "not a denial token: a bad time")?;
+        let time =
+            crate::plan::wire::parse_time(&p.time).map_err(|_| "not a denial token: a bad time")?;
         Ok(Denial {
             approver: p.approver,
             plan: p.plan,
@@ -629,7 +629,11 @@ pub fn verify_each(
 
 /// The key a denial by `name` must be signed with under the policy's `approval` block, and
 /// whether `name` is the plan's author (whose "no" is refused like their "yes").
-pub fn denial_key(plan: &Plan, rule: Option<&ApprovalRule>, d: &Denial) -> Result<PublicKey, Problem> {
+pub fn denial_key(
+    plan: &Plan,
+    rule: Option<&ApprovalRule>,
+    d: &Denial,
+) -> Result<PublicKey, Problem> {
     let judge = PolicyJudge { plan, rule };
     let key = rule
         .and_then(|r| r.approvers.get(&d.approver))

@@ -291,7 +291,13 @@ pub struct ServeArgs {
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
     pub listen: String,
     /// The store: a SQLite file (created when missing) or postgres://user:password@host/db.
-    #[arg(long, value_name = "FILE|URL", env = "DRIFTGATE_SERVE_STORE", default_value = ".driftgate/serve.db", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "FILE|URL",
+        env = "DRIFTGATE_SERVE_STORE",
+        default_value = ".driftgate/serve.db",
+        hide_env_values = true
+    )]
     pub store: String,
     /// Without a trust root: a JSON file `{"clients": {"NAME": "sha256:<hex of the token>"}}`.
     #[arg(long, value_name = "FILE")]

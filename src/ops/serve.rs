@@ -73,7 +73,11 @@ impl OpsGate {
 }
 
 impl Gate for OpsGate {
-    fn admit(&self, text: &str, now: time::OffsetDateTime) -> std::result::Result<Admitted, String> {
+    fn admit(
+        &self,
+        text: &str,
+        now: time::OffsetDateTime,
+    ) -> std::result::Result<Admitted, String> {
         let plan = self.plan(text, now)?;
         if plan.inputs.policy != self.policy {
             return Err(format!(
@@ -109,7 +113,10 @@ impl Gate for OpsGate {
     ) -> std::result::Result<Counted, Refused> {
         let token = token.trim();
         if !token.starts_with(TOKEN_PREFIX) {
-            return Err(refused(400, "not an approval token (`dga1.`, from `driftgate approve`)"));
+            return Err(refused(
+                400,
+                "not an approval token (`dga1.`, from `driftgate approve`)",
+            ));
         }
         let plan = self.plan(text, now).map_err(|e| refused(409, e))?;
         let given = [token.to_string()];
@@ -215,9 +222,14 @@ impl Gate for OpsGate {
                         .enable_all()
                         .build()
                         .map_err(|e| e.to_string())?;
-                    rt.block_on(super::checkpoint::write(&options, &Log::open(&path), &head, now))
-                        .map(|_| ())
-                        .map_err(|e| e.to_string())
+                    rt.block_on(super::checkpoint::write(
+                        &options,
+                        &Log::open(&path),
+                        &head,
+                        now,
+                    ))
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
                 })
                 .join()
                 .unwrap_or_else(|_| Err("the checkpoint thread panicked".into()))
@@ -306,12 +318,12 @@ pub async fn run(o: &ServeOptions, settings: &Settings) -> Result<Outcome> {
 }
 
 fn client(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<crate::serve::client::Client> {
-    let token = env(TOKEN_ENV).filter(|t| !t.trim().is_empty()).ok_or_else(|| {
-        Error::ServiceCall {
+    let token = env(TOKEN_ENV)
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| Error::ServiceCall {
             url: crate::mask::mask_url(url),
             reason: format!("no client token: set {TOKEN_ENV}"),
-        }
-    })?;
+        })?;
     crate::serve::client::Client::new(url, token.trim())
 }
 
@@ -389,6 +401,8 @@ pub async fn wait_for_approvals(
     let digest = crate::plan::file::read(&shown, &text, settings.now)?.digest;
     let deadline = tokio::time::Instant::now() + wait;
     let mut last = String::new();
+    // The first look does not wait: the progress line says at once where the request stands.
+    let mut first = true;
     let refuse = |reason: String| -> Result<Vec<String>> {
         Log::open(&settings.audit_log).append(
             &super::trust::details(
@@ -402,7 +416,12 @@ pub async fn wait_for_approvals(
     };
     loop {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let step = left.min(Duration::from_secs(25));
+        let step = if first {
+            Duration::ZERO
+        } else {
+            left.min(Duration::from_secs(25))
+        };
+        first = false;
         let polled = tokio::select! {
             v = c.status(&digest, step) => v?,
             _ = tokio::signal::ctrl_c() => {

@@ -60,7 +60,8 @@ impl Client {
                 crate::mask::clean(&why)
             )));
         }
-        serde_json::from_str(&body).map_err(|e| self.err(format!("an answer that is not a request: {e}")))
+        serde_json::from_str(&body)
+            .map_err(|e| self.err(format!("an answer that is not a request: {e}")))
     }
 
     /// Submits the plan file's text; the request's state.
@@ -79,7 +80,8 @@ impl Client {
 
     /// Posts a `dga1.` approval (`approvals`) or a `dgd1.` denial (`denials`) of the request.
     pub async fn post_token(&self, digest: &str, what: &str, token: &str) -> Result<View> {
-        let digest = percent_encoding::utf8_percent_encode(digest, percent_encoding::NON_ALPHANUMERIC);
+        let digest =
+            percent_encoding::utf8_percent_encode(digest, percent_encoding::NON_ALPHANUMERIC);
         self.answer(
             self.http
                 .post(format!("{}/v1/requests/{digest}/{what}", self.base))
@@ -91,7 +93,8 @@ impl Client {
 
     /// The request's state, waiting up to `wait` for it to leave `pending`.
     pub async fn status(&self, digest: &str, wait: Duration) -> Result<View> {
-        let digest = percent_encoding::utf8_percent_encode(digest, percent_encoding::NON_ALPHANUMERIC);
+        let digest =
+            percent_encoding::utf8_percent_encode(digest, percent_encoding::NON_ALPHANUMERIC);
         self.answer(self.http.get(format!(
             "{}/v1/requests/{digest}?wait={}",
             self.base,

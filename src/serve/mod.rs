@@ -181,7 +181,10 @@ impl Clients {
 
 /// `sha256:<hex>` of a client token, the form the root and the --clients file hold.
 pub fn token_digest(token: &str) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(token.trim().as_bytes())))
+    format!(
+        "sha256:{}",
+        hex::encode(Sha256::digest(token.trim().as_bytes()))
+    )
 }
 
 /// A request's state, as `GET /v1/requests/{digest}` returns it.
@@ -399,10 +402,7 @@ async fn actor_loop(
         let now = clock();
         let (answer, change) = match handle(&mut store, gate.as_ref(), cmd, now).await {
             Ok(a) => a,
-            Err(e) => (
-                error(500, crate::mask::mask_text(&e.to_string())),
-                false,
-            ),
+            Err(e) => (error(500, crate::mask::mask_text(&e.to_string())), false),
         };
         if change {
             changed.send_modify(|n| *n += 1);
@@ -520,12 +520,18 @@ async fn handle(
                     (Some(c.approver), Some(c.fingerprint)),
                 );
             }
-            let mut e = Event::new("approval", false, format!("approval by {} counted", c.approver));
+            let mut e = Event::new(
+                "approval",
+                false,
+                format!("approval by {} counted", c.approver),
+            );
             e.plan = Some(digest.clone());
             e.client = Some(client.clone());
             e.details.insert("approver".into(), c.approver.clone());
-            e.details.insert("key_fingerprint".into(), c.fingerprint.clone());
-            e.details.insert("approval_expires".into(), c.expires.clone());
+            e.details
+                .insert("key_fingerprint".into(), c.fingerprint.clone());
+            e.details
+                .insert("approval_expires".into(), c.expires.clone());
             gate.audit(&e).map_err(audit_failed)?;
             let now_there = store::get(db, &digest).await?.unwrap_or(r);
             Ok(((200, json(&view(&now_there, now))), true))
@@ -561,11 +567,16 @@ async fn handle(
             };
             let reason = crate::mask::clean(&d.reason);
             store::deny(db, &digest, &d.approver, &reason, &fmt_time(now)).await?;
-            let mut e = Event::new("denial", false, format!("denied by {}: {reason}", d.approver));
+            let mut e = Event::new(
+                "denial",
+                false,
+                format!("denied by {}: {reason}", d.approver),
+            );
             e.plan = Some(digest.clone());
             e.client = Some(client.clone());
             e.details.insert("approver".into(), d.approver.clone());
-            e.details.insert("key_fingerprint".into(), d.fingerprint.clone());
+            e.details
+                .insert("key_fingerprint".into(), d.fingerprint.clone());
             gate.audit(&e).map_err(audit_failed)?;
             let now_there = store::get(db, &digest).await?.unwrap_or(r);
             Ok(((200, json(&view(&now_there, now))), true))
@@ -648,7 +659,10 @@ pub struct TokenBody {
 }
 
 fn bad_body(e: axum::extract::rejection::JsonRejection) -> Response {
-    respond(error(400, format!("the body is not what this route takes: {}", e.body_text())))
+    respond(error(
+        400,
+        format!("the body is not what this route takes: {}", e.body_text()),
+    ))
 }
 
 async fn submit(
@@ -702,8 +716,7 @@ async fn deny(
     headers: HeaderMap,
     body: std::result::Result<Json<TokenBody>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    let client = match authenticate(&shared, &headers, "POST /v1/requests/{digest}/denials").await
-    {
+    let client = match authenticate(&shared, &headers, "POST /v1/requests/{digest}/denials").await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -746,9 +759,12 @@ async fn status(
     loop {
         // Marked seen before the read: a change after it wakes the wait below.
         changes.borrow_and_update();
-        let answer = ask(&shared, Cmd::Get {
-            digest: digest.clone(),
-        })
+        let answer = ask(
+            &shared,
+            Cmd::Get {
+                digest: digest.clone(),
+            },
+        )
         .await;
         let pending = answer.0 == 200 && answer.1["state"] == "pending";
         let now = tokio::time::Instant::now();

@@ -513,10 +513,7 @@ pub(crate) async fn pg_begin<'a>(
     client: &'a mut tokio_postgres::Client,
     shown: &'a str,
 ) -> Result<impl Driver + 'a + Committable> {
-    let tx = client
-        .transaction()
-        .await
-        .map_err(|e| pg_error(shown, e))?;
+    let tx = client.transaction().await.map_err(|e| pg_error(shown, e))?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY])
         .await
         .map_err(|e| pg_error(shown, e))?;
