@@ -43,19 +43,18 @@ fn clients_file(dir: &Path) {
 /// `driftgate serve` in `dir` on a free loopback port (the OS picks it; the service says which).
 fn start(dir: &Path, store: &str, extra: &[&str]) -> Server {
     clients_file(dir);
+    let mut args = vec!["--clients", "clients.json"];
+    args.extend_from_slice(extra);
+    start_with(dir, store, &args, &[])
+}
+
+fn start_with(dir: &Path, store: &str, extra: &[&str], env: &[(&str, String)]) -> Server {
     let mut cmd = driftgate();
+    cmd.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
     cmd.current_dir(dir)
         .env("DRIFTGATE_AUDIT_LOG", dir.join("audit.jsonl"))
         .env("DRIFTGATE_ACTOR", "service")
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--store",
-            store,
-            "--clients",
-            "clients.json",
-        ])
+        .args(["serve", "--listen", "127.0.0.1:0", "--store", store])
         .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
@@ -668,4 +667,160 @@ fn a_waiting_apply_goes_on_when_approved_through_the_service() {
     .output()
     .unwrap();
     assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
+}
+
+/// Under a pinned trust root the clients are the root's (`trust set --client`), a --clients
+/// file is refused, and approvals are judged by the root: the plan's author by their signing
+/// key is refused (audited), another approver of the root counts.
+#[test]
+fn under_a_trust_root_the_root_names_the_clients_and_the_approvers() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    let keys = keygen(dir, &["a1", "alice", "carol"]);
+    let key = |i: usize| keys[i].split('"').nth(1).unwrap().to_string();
+    let ok = |args: &[&str]| {
+        let o = dg(dir, "admin", args);
+        assert_eq!(code(&o), 0, "{args:?}: {}", text(&o.stderr));
+    };
+    ok(&[
+        "trust",
+        "init",
+        "--out",
+        "root.json",
+        "--admin",
+        &format!("a1={}", key(0)),
+        "--approvals",
+        "1",
+    ]);
+    ok(&[
+        "trust",
+        "add-approver",
+        "root.json",
+        "--name",
+        "alice",
+        "--key",
+        &key(1),
+    ]);
+    ok(&[
+        "trust",
+        "add-approver",
+        "root.json",
+        "--name",
+        "carol",
+        "--key",
+        &key(2),
+    ]);
+    let ci = format!("ci={}", driftgate::serve::token_digest(CI_TOKEN));
+    let desk = format!("desk={}", driftgate::serve::token_digest(DESK_TOKEN));
+    ok(&[
+        "trust",
+        "set",
+        "root.json",
+        "--client",
+        &ci,
+        "--client",
+        &desk,
+    ]);
+    ok(&["trust", "sign", "root.json", "--key", "a1.key"]);
+    let bytes = std::fs::read(dir.join("root.json")).unwrap();
+    let pin = vec![
+        (
+            "DRIFTGATE_TRUST_ROOT",
+            dir.join("root.json").display().to_string(),
+        ),
+        (
+            "DRIFTGATE_TRUST_ROOT_SHA256",
+            driftgate::trust::file_digest(&bytes)
+                .trim_start_matches("sha256:")
+                .to_string(),
+        ),
+    ];
+    // A --clients file beside a root: refused.
+    clients_file(dir);
+    let o = dg_cmd(
+        dir,
+        "service",
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--store",
+            "s.db",
+            "--clients",
+            "clients.json",
+        ],
+    )
+    .envs(pin.iter().map(|(k, v)| (*k, v.as_str())))
+    .output()
+    .unwrap();
+    assert_eq!(code(&o), 1, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("the root's `clients`"),
+        "{}",
+        text(&o.stderr)
+    );
+    let server = start_with(dir, "s.db", &[], &pin);
+    let state = fixture("demo/terraform.tfstate").display().to_string();
+    let observed = fixture("demo/observed.json").display().to_string();
+    let o = dg_cmd(
+        dir,
+        "carol",
+        &[
+            "plan",
+            "--state",
+            &state,
+            "--observed",
+            &observed,
+            "--out",
+            "p.json",
+            "--sign",
+            "carol.key",
+            "--request-approval",
+            &server.url,
+        ],
+    )
+    .envs(pin.iter().map(|(k, v)| (*k, v.as_str())))
+    .env("DRIFTGATE_SERVICE_TOKEN", CI_TOKEN)
+    .output()
+    .unwrap();
+    assert_eq!(code(&o), 2, "{}{}", text(&o.stdout), text(&o.stderr));
+    let digest = digest_of(&dir.join("p.json"));
+    for (who, want) in [("carol", 1), ("alice", 0)] {
+        let o = dg_cmd(
+            dir,
+            who,
+            &[
+                "approve",
+                "p.json",
+                "--key",
+                &format!("{who}.key"),
+                "--service",
+                &server.url,
+            ],
+        )
+        .envs(pin.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .unwrap();
+        assert_eq!(code(&o), want, "{who}: {}", text(&o.stderr));
+        if want == 1 {
+            assert!(text(&o.stderr).contains("403"), "{}", text(&o.stderr));
+        }
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (s, v) = rt.block_on(call(
+        "get",
+        &format!("{}/v1/requests/{}", server.url, enc(&digest)),
+        Some(DESK_TOKEN),
+        None,
+    ));
+    assert_eq!(s, 200);
+    assert_eq!(v["state"], "approved", "{v}");
+    assert_eq!(
+        v["trust_root"],
+        driftgate::trust::file_digest(&bytes).as_str()
+    );
+    // The root names the audit log nowhere here: entries go to the service's log.
+    let refused = serve_entries(dir, "refused", "approval");
+    assert_eq!(refused.len(), 1, "{refused:#?}");
+    assert_eq!(refused[0]["details"]["approver"], "carol");
 }
