@@ -666,6 +666,43 @@ pub enum Error {
         )
     )]
     HistoryDatabase { location: String, reason: String },
+    // ---- the approval service (src/serve, `serve`, `plan --request-approval`, `apply --wait`) --
+    #[error("cannot use the approval service's store `{location}`: {reason}")]
+    #[diagnostic(
+        code(driftgate::serve::store),
+        help(
+            "--store takes a SQLite file (created when missing) or postgres://user:password@host:port/dbname; a database driftgate did not create is never written to"
+        )
+    )]
+    ServeStore { location: String, reason: String },
+
+    #[error("the approval service at `{url}`: {reason}")]
+    #[diagnostic(
+        code(driftgate::serve::client),
+        help(
+            "check the URL, that `driftgate serve` runs there, and the client token (DRIFTGATE_SERVICE_TOKEN) that the trust root or the service's --clients file lists"
+        )
+    )]
+    ServiceCall { url: String, reason: String },
+
+    #[error("the approval service cannot start: {reason}")]
+    #[diagnostic(
+        code(driftgate::serve::start),
+        help(
+            "check --listen (HOST:PORT, free), --clients (a JSON file of client token digests, needed without a trust root) and --policy"
+        )
+    )]
+    ServeStart { reason: String },
+
+    #[error("{reason}")]
+    #[diagnostic(
+        code(driftgate::serve::not_approved),
+        help(
+            "nothing was applied; make a new plan and request approval again if it should still run"
+        )
+    )]
+    NotApproved { reason: String },
+
     // ---- approval keys (src/approval, `keygen`, `approve`) ----------------------------------
     #[error("cannot read key file `{path}`")]
     #[diagnostic(

@@ -30,6 +30,7 @@ pub mod policy;
 pub mod provider;
 pub mod render;
 pub mod report;
+pub mod serve;
 pub mod spec;
 pub mod store;
 pub mod trust;

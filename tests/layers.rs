@@ -27,6 +27,9 @@ const LAYERS: &[(&str, u8)] = &[
     ("plan", 5),
     ("policy", 5),
     ("trust", 5),
+    // The approval service (issue 19): HTTP, its store and its client; `ops` gives it the
+    // approval checks and the audit log through its `Gate`.
+    ("serve", 5),
     // Providers, readers and renderers: beside the features, over the core.
     ("provider", 5),
     ("iac", 5),

@@ -30,5 +30,6 @@ mod plan;
 mod routing;
 mod scenarios;
 mod secrets;
+mod serve;
 mod state_s3;
 mod throttle;

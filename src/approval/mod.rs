@@ -510,6 +510,149 @@ impl Approval {
     }
 }
 
+/// The prefix of a denial token (`driftgate approve PLAN --key FILE --deny REASON`).
+pub const DENIAL_PREFIX: &str = "dgd1.";
+/// What a denial signs before its payload: no approval can pass for a denial, nor the reverse.
+const DENIAL_DOMAIN: &[u8] = b"driftgate-denial-v1\0";
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DenialPayload {
+    approver: String,
+    plan: String,
+    reason: String,
+    time: String,
+}
+
+/// A signed denial: an approver says no to a plan, with a reason. `dgd1.<payload>.<signature>`
+/// like an approval, signed under its own domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denial {
+    pub approver: String,
+    pub plan: String,
+    /// Cleaned of control characters and line breaks when parsed.
+    pub reason: String,
+    pub time: time::OffsetDateTime,
+    payload: Vec<u8>,
+    signature: [u8; 64],
+}
+
+impl fmt::Display for Denial {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{DENIAL_PREFIX}{}.{}",
+            URL_SAFE_NO_PAD.encode(&self.payload),
+            URL_SAFE_NO_PAD.encode(self.signature)
+        )
+    }
+}
+
+impl KeyFile {
+    /// Signs a denial of the plan with this digest, with `reason`, at `now`.
+    pub fn deny(&self, plan_digest: &str, reason: &str, now: time::OffsetDateTime) -> Denial {
+        let payload = DenialPayload {
+            approver: self.name.clone(),
+            plan: plan_digest.to_string(),
+            reason: reason.to_string(),
+            time: crate::plan::wire::format_time(now),
+        };
+        let bytes = serde_json::to_vec(&payload).unwrap_or_default();
+        let mut m = DENIAL_DOMAIN.to_vec();
+        m.extend_from_slice(&bytes);
+        Denial {
+            approver: payload.approver,
+            plan: payload.plan,
+            reason: payload.reason,
+            time: now,
+            payload: bytes,
+            signature: self.key.sign(&m).to_bytes(),
+        }
+    }
+}
+
+impl Denial {
+    /// Parses a denial token (without verifying it). The reason must not be empty.
+    pub fn parse(token: &str) -> Result<Denial, String> {
+        let rest = token
+            .trim()
+            .strip_prefix(DENIAL_PREFIX)
+            .ok_or("not a denial token (`dgd1.`)")?;
+        let (payload, signature) = rest
+            .split_once('.')
+            .ok_or("not a denial token: no signature")?;
+        let payload = URL_SAFE_NO_PAD
+            .decode(payload)
+            .map_err(|_| "not a denial token: the payload is not base64url")?;
+        let signature: [u8; 64] = URL_SAFE_NO_PAD
+            .decode(signature)
+            .ok()
+            .and_then(|s| s.try_into().ok())
+            .ok_or("not a denial token: the signature is not 64 bytes of base64url")?;
+        let p: DenialPayload = serde_json::from_slice(&payload)
+            .map_err(|_| "not a denial token: the payload is not a denial")?;
+        if !valid_name(&p.approver) {
+            return Err("not a denial token: the approver is not a valid name".into());
+        }
+        if p.reason.trim().is_empty() {
+            return Err("a denial needs a reason".into());
+        }
+        let time =
+            crate::plan::wire::parse_time(&p.time).map_err(|_| "not a denial token: a bad time")?;
+        Ok(Denial {
+            approver: p.approver,
+            plan: p.plan,
+            reason: p.reason,
+            time,
+            payload,
+            signature,
+        })
+    }
+
+    /// Whether `key` signed exactly this payload, as a denial.
+    pub fn verify(&self, key: &PublicKey) -> bool {
+        key.verifies(DENIAL_DOMAIN, &self.payload, &self.signature)
+    }
+}
+
+/// Each approval in `given` verified for `plan` under the policy's `approval` block at `now`,
+/// as `apply` verifies it, without asking for a number of them (the approval service counts
+/// them as they arrive; `apply` counts them again).
+pub fn verify_each(
+    plan: &Plan,
+    rule: Option<&ApprovalRule>,
+    given: &[String],
+    now: time::OffsetDateTime,
+) -> Result<Vec<Accepted>, Denied> {
+    tally(plan, given, 0, now, &PolicyJudge { plan, rule })
+}
+
+/// The key a denial by `name` must be signed with under the policy's `approval` block, and
+/// whether `name` is the plan's author (whose "no" is refused like their "yes").
+pub fn denial_key(
+    plan: &Plan,
+    rule: Option<&ApprovalRule>,
+    d: &Denial,
+) -> Result<PublicKey, Problem> {
+    let judge = PolicyJudge { plan, rule };
+    let key = rule
+        .and_then(|r| r.approvers.get(&d.approver))
+        .map(|a| a.key)
+        .ok_or(Problem::UnknownApprover)?;
+    let as_approval = Approval {
+        approver: d.approver.clone(),
+        plan: d.plan.clone(),
+        expires: d.time,
+        root: None,
+        payload: Vec::new(),
+        signature: [0; 64],
+    };
+    match judge.refuses(&as_approval) {
+        Some(p) => Err(p),
+        None => Ok(key),
+    }
+}
+
 /// Why one approval does not count. Each refuses the whole apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {

@@ -66,6 +66,9 @@ pub enum Command {
     /// Manage a trust root (approvers, minimum approvals, admins M of N), kept outside the
     /// repository and pinned by DRIFTGATE_TRUST_ROOT with DRIFTGATE_TRUST_ROOT_SHA256.
     Trust(TrustArgs),
+    /// The approval service: plans' approval requests, approvals and denials over HTTP (JSON
+    /// under /v1, see docs/api.md), for `plan --request-approval` and `apply --wait`.
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -149,6 +152,13 @@ pub enum TrustCommand {
         /// Where the audit log is ("" removes it).
         #[arg(long = "root-audit-log", value_name = "FILE")]
         root_audit_log: Option<String>,
+        /// NAME=sha256:HEX: a client of the approval service (`driftgate serve`), by the
+        /// SHA-256 of its bearer token. Repeat.
+        #[arg(long = "client", value_name = "NAME=DIGEST")]
+        clients: Vec<String>,
+        /// A client of the approval service to remove. Repeat.
+        #[arg(long = "remove-client", value_name = "NAME")]
+        remove_clients: Vec<String>,
     },
     /// Add an admin's signature to the root's current version.
     Sign {
@@ -266,6 +276,38 @@ pub struct ApproveArgs {
     /// Default: ./driftgate.hcl when it exists.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+    /// Sign a denial of the plan with this reason (a `dgd1.` token) instead of an approval.
+    #[arg(long, value_name = "REASON")]
+    pub deny: Option<String>,
+    /// Also post the token to the approval service's request for this plan
+    /// (`driftgate serve`; the client token in DRIFTGATE_SERVICE_TOKEN).
+    #[arg(long, value_name = "URL")]
+    pub service: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where to listen: HOST:PORT (plain HTTP: put TLS in front, see docs/api.md).
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// The store: a SQLite file (created when missing) or postgres://user:password@host/db.
+    #[arg(
+        long,
+        value_name = "FILE|URL",
+        env = "DRIFTGATE_SERVE_STORE",
+        default_value = ".driftgate/serve.db",
+        hide_env_values = true
+    )]
+    pub store: String,
+    /// Without a trust root: a JSON file `{"clients": {"NAME": "sha256:<hex of the token>"}}`.
+    #[arg(long, value_name = "FILE")]
+    pub clients: Option<PathBuf>,
+    /// The policy file plans are made with (its `approval` block, without a trust root).
+    /// Default: ./driftgate.hcl when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    #[command(flatten)]
+    pub checkpoint: CheckpointArgs,
 }
 
 #[derive(Debug, Args)]
@@ -307,6 +349,13 @@ pub struct ApplyArgs {
     /// printed in red.
     #[arg(long)]
     pub no_trust_root: bool,
+    /// Wait for the approval service's verdict on this plan (`driftgate serve`), then apply
+    /// with the approvals it collected (each verified again here). Needs --wait.
+    #[arg(long, value_name = "URL", requires = "wait")]
+    pub approval_service: Option<String>,
+    /// How long to wait for the verdict: 30m, 2h. A denial or expiry exits 1.
+    #[arg(long, value_name = "DURATION", value_parser = parse_ttl, requires = "approval_service")]
+    pub wait: Option<time::Duration>,
 }
 
 /// Where `plan` and `apply` report (besides the policy's `notify` blocks).
@@ -553,6 +602,10 @@ pub struct PlanArgs {
     /// Where to write the plan file.
     #[arg(long, value_name = "FILE", default_value = "driftgate.plan.json")]
     pub out: PathBuf,
+    /// After writing the plan, submit its approval request to this approval service
+    /// (`driftgate serve`; the client token in DRIFTGATE_SERVICE_TOKEN).
+    #[arg(long, value_name = "URL")]
+    pub request_approval: Option<String>,
     /// Plan only for these resources: an address glob (`aws_security_group.*`), or TYPE.ID for
     /// an unmanaged object. Repeat for several.
     #[arg(long = "target", value_name = "ADDRESS_GLOB")]
@@ -726,6 +779,8 @@ fn trust_request(c: TrustCommand) -> Result<ops::trust::TrustRequest, Error> {
             threshold,
             expires,
             root_audit_log,
+            clients,
+            remove_clients,
         } => TrustRequest::Set {
             root,
             change: Settable {
@@ -737,6 +792,8 @@ fn trust_request(c: TrustCommand) -> Result<ops::trust::TrustRequest, Error> {
                 threshold,
                 expires,
                 audit_log: root_audit_log,
+                clients: pairs(&clients, "--client")?,
+                remove_clients,
             },
         },
         TrustCommand::Sign { root, key } => TrustRequest::Sign { root, key },
@@ -1009,7 +1066,23 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
         Command::Plan(args) => {
             let mut settings = settings_from_env(args.color, audit_log.clone());
             runtime.block_on(ops::trust::pinned(&mut settings, "plan"))?;
-            runtime.block_on(ops::plan::run(&args.options(), &settings))
+            let outcome = runtime.block_on(ops::plan::run(&args.options(), &settings))?;
+            if let Some(url) = &args.request_approval {
+                runtime.block_on(ops::serve::request_approval(url, &args.out, &settings))?;
+            }
+            Ok(outcome)
+        }
+        Command::Serve(args) => {
+            let mut settings = settings_from_env(ColorChoice::Never, audit_log);
+            runtime.block_on(ops::trust::pinned(&mut settings, "serve"))?;
+            let options = ops::serve::ServeOptions {
+                listen: args.listen,
+                store: args.store,
+                clients: args.clients,
+                policy: args.policy,
+                checkpoint: args.checkpoint.options()?,
+            };
+            runtime.block_on(ops::serve::run(&options, &settings))
         }
         Command::Apply(args) => {
             let mut settings = settings_from_env(ColorChoice::Never, audit_log);
@@ -1030,6 +1103,10 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
                     .map(crate::store::Location::parse)
                     .transpose()?,
                 no_trust_root: args.no_trust_root,
+                wait: args.approval_service.zip(
+                    args.wait
+                        .map(|w| std::time::Duration::from_secs(w.whole_seconds().max(0) as u64)),
+                ),
             };
             runtime.block_on(ops::apply::run(&options, &settings))
         }
@@ -1053,6 +1130,8 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
                 key: args.key,
                 expires: args.expires,
                 policy: args.policy,
+                deny: args.deny,
+                service: args.service,
             };
             ops::approve::approve(&options, &settings)
         }

@@ -43,6 +43,9 @@ pub struct ApplyOptions {
     pub applied_store: Option<crate::store::Location>,
     /// `--no-trust-root`: apply where CI is set without a pinned trust root (audited).
     pub no_trust_root: bool,
+    /// `--approval-service URL --wait D`: wait for the service's verdict and apply with the
+    /// approvals it collected (each verified here again, as any `--approve`).
+    pub wait: Option<(String, std::time::Duration)>,
 }
 
 fn action_ref(a: &Action) -> ActionRef {
@@ -156,6 +159,19 @@ struct Note {
 
 pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
     super::notify::check_urls(&o.notify)?;
+    // Waiting comes before everything else (no lock taken, nothing read from AWS): an
+    // interrupted wait leaves nothing behind. The service's tokens only join `--approve`.
+    let waited;
+    let o = match &o.wait {
+        Some((url, wait)) => {
+            let mut with = o.clone();
+            with.approve
+                .extend(super::serve::wait_for_approvals(url, *wait, &o.plan, settings).await?);
+            waited = with;
+            &waited
+        }
+        None => o,
+    };
     let checkpoints = o.checkpoint.enabled()?;
     let store = match &o.applied_store {
         Some(l) => l.clone(),

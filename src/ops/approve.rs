@@ -27,6 +27,10 @@ pub struct ApproveOptions {
     pub expires: time::Duration,
     /// The policy the plan was made with (`--policy`; default ./driftgate.hcl).
     pub policy: Option<PathBuf>,
+    /// `--deny REASON`: sign a denial (`dgd1.`) instead of an approval.
+    pub deny: Option<String>,
+    /// `--service URL`: post the token to the approval service's request for the plan.
+    pub service: Option<String>,
 }
 
 /// Writes a new key (never over an existing file) and prints the policy's line for it.
@@ -203,6 +207,9 @@ pub fn approve(o: &ApproveOptions, settings: &Settings) -> Result<Outcome> {
         (None, Some(d)) => eprintln!("Trust root: {d} (not pinned here)"),
         (None, None) => eprintln!("Trust root: none"),
     }
+    if let Some(reason) = &o.deny {
+        return deny(o, settings, &plan, &key, reason);
+    }
     let expires = settings.now + o.expires;
     let approval = key.approve_under(&plan.digest, expires, root.map(crate::trust::Root::version));
     Log::open(&settings.audit_log).append(
@@ -222,5 +229,71 @@ pub fn approve(o: &ApproveOptions, settings: &Settings) -> Result<Outcome> {
         plan::shell_word(&shown)
     );
     crate::render::emit(&format!("{approval}\n"), None)?;
+    if let Some(url) = &o.service {
+        post(url, &plan.digest, "approvals", &approval.to_string())?;
+    }
+    Ok(Outcome::Clean)
+}
+
+/// Posts a token to the approval service (`--service URL`), on a runtime of its own.
+fn post(url: &str, digest: &str, what: &str, token: &str) -> Result<()> {
+    let view = std::thread::scope(|s| {
+        s.spawn(|| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| Error::ServiceCall {
+                    url: crate::mask::mask_url(url),
+                    reason: e.to_string(),
+                })?;
+            rt.block_on(super::serve::post_token(url, digest, what, token))
+        })
+        .join()
+        .unwrap_or_else(|_| {
+            Err(Error::ServiceCall {
+                url: crate::mask::mask_url(url),
+                reason: "the client thread panicked".into(),
+            })
+        })
+    })?;
+    crate::render::notice::line(&format!(
+        "Sent to {}: the request is {} ({} of {} approvals)",
+        crate::mask::mask_url(url),
+        view.state,
+        view.approvals.len(),
+        view.required
+    ));
+    Ok(())
+}
+
+/// `approve --deny REASON`: a signed denial, printed alone on stdout (and posted with
+/// `--service`).
+fn deny(
+    o: &ApproveOptions,
+    settings: &Settings,
+    plan: &crate::model::plan::Plan,
+    key: &KeyFile,
+    reason: &str,
+) -> Result<Outcome> {
+    let reason = crate::mask::clean(reason);
+    if reason.trim().is_empty() {
+        return Err(Error::Usage("--deny needs a reason".into()));
+    }
+    let denial = key.deny(&plan.digest, &reason, settings.now);
+    Log::open(&settings.audit_log).append(
+        &super::trust::details(
+            Entry::new(&settings.audit_origin(), "approve", Audited::Refused),
+            settings,
+        )
+        .plan(&plan.digest)
+        .reason(format!("denied by {}: {reason}", key.name))
+        .detail("approver", &key.name)
+        .detail("key_fingerprint", key.public().fingerprint()),
+    )?;
+    eprintln!("Denied by {}: {reason}", key.name);
+    crate::render::emit(&format!("{denial}\n"), None)?;
+    if let Some(url) = &o.service {
+        post(url, &plan.digest, "denials", &denial.to_string())?;
+    }
     Ok(Outcome::Clean)
 }

@@ -17,6 +17,7 @@ pub mod plan;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod serve;
 pub mod touched;
 pub mod trust;
 

@@ -57,6 +57,10 @@ pub struct Settable {
     pub threshold: Option<usize>,
     pub expires: Option<time::Duration>,
     pub audit_log: Option<String>,
+    /// `--client NAME=sha256:<hex>`: an approval service client (the digest of its token).
+    pub clients: Vec<(String, String)>,
+    /// `--remove-client NAME`.
+    pub remove_clients: Vec<String>,
 }
 
 fn file_error(path: &Path, reason: impl Into<String>) -> Error {
@@ -298,6 +302,16 @@ fn set(settings: &Settings, root: &Path, change: &Settable) -> Result<Outcome> {
         if let Some(l) = &change.audit_log {
             b.audit_log = Some(l.clone()).filter(|l| !l.is_empty());
         }
+        for (name, digest) in &change.clients {
+            let one = std::collections::BTreeMap::from([(name.clone(), digest.clone())]);
+            crate::serve::Clients::parse(&one).map_err(|e| file_error(root, e))?;
+            b.clients.insert(name.clone(), digest.clone());
+        }
+        for name in &change.remove_clients {
+            b.clients
+                .remove(name)
+                .ok_or_else(|| file_error(root, format!("no client `{name}`")))?;
+        }
         Ok(())
     };
     edit(settings, root, "set", &apply)?;
@@ -399,6 +413,9 @@ fn show(file: &RootFile, bytes: &[u8], now: time::OffsetDateTime) -> String {
     }
     if let Some(l) = &b.audit_log {
         let _ = writeln!(s, "Audit log: {l}");
+    }
+    for (name, d) in &b.clients {
+        let _ = writeln!(s, "Approval service client: {name} {d}");
     }
     s
 }

@@ -83,6 +83,11 @@ pub struct Body {
     /// Where the audit log is (overrides `--audit-log` and DRIFTGATE_AUDIT_LOG).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_log: Option<String>,
+    /// The approval service's clients (`driftgate serve`): name -> `sha256:<hex>` of the
+    /// client's bearer token (the token itself is never in the root). Absent from roots
+    /// without clients, so their canonical form (and signatures) are unchanged.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub clients: BTreeMap<String, String>,
 }
 
 /// One admin's signature.
@@ -147,6 +152,7 @@ impl Body {
             admins,
             threshold,
             audit_log: None,
+            clients: BTreeMap::new(),
         }
     }
 
@@ -660,6 +666,37 @@ impl Root {
                 key.fingerprint()
             )),
         }
+    }
+
+    /// Each approval in `given` verified for `plan` as [`Root::check`] verifies it (the
+    /// root's keys and version, never the author by any identity), without asking for a number
+    /// of them and without an applier (the approval service counts them; `apply` checks again).
+    pub fn verify_each(
+        &self,
+        plan: &Plan,
+        given: &[String],
+        now: time::OffsetDateTime,
+    ) -> Result<Vec<Accepted>, Denied> {
+        let applier = Applier::default();
+        let judge = RootJudge {
+            root: self,
+            plan,
+            applier: &applier,
+        };
+        crate::approval::tally(plan, given, 0, now, &judge)
+    }
+
+    /// The key a denial must be signed with: its approver's in the root, never the author's.
+    pub fn denial_key(
+        &self,
+        plan: &Plan,
+        d: &crate::approval::Denial,
+    ) -> Result<PublicKey, Problem> {
+        let person = self.approvers.get(&d.approver).ok_or(Problem::NotInRoot)?;
+        if self.is_author(&d.approver, person, plan) {
+            return Err(Problem::SelfApproval);
+        }
+        Ok(person.key)
     }
 
     /// Whether `given` let `plan` apply under this root, the policy's `rule` (which can only
