@@ -659,12 +659,13 @@ impl Planner<'_> {
                 a,
                 self.target_command(),
                 format!(
-                    "reverting {} stops and starts the instance; plan with --allow-disruptive to let driftgate do it",
+                    "reverting {} {}; plan with --allow-disruptive to let driftgate do it",
                     changes
                         .iter()
                         .map(|c| format!("`{}`", c.path))
                         .collect::<Vec<_>>()
-                        .join(", ")
+                        .join(", "),
+                    interruption(r)
                 ),
             ),
             Ok(rev) if rev.calls.is_empty() => self.manual(
@@ -676,8 +677,9 @@ impl Planner<'_> {
                 a.calls = rev.calls;
                 a.reason = if rev.disruptive {
                     format!(
-                        "put the recorded value back ({}); stops and starts the instance (--allow-disruptive)",
-                        r.name()
+                        "put the recorded value back ({}); {} (--allow-disruptive)",
+                        r.name(),
+                        interruption(r)
                     )
                 } else {
                     format!("put the recorded value back ({})", r.name())
@@ -1031,5 +1033,14 @@ pub fn shell_word(s: &str) -> String {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// What a disruptive revert interrupts, as its reason says it: the built-in one stops and
+/// starts an instance; a unit's (an instance profile's role) interrupts what runs with it.
+fn interruption(r: Revert) -> &'static str {
+    match r {
+        Revert::Unit(_) => "interrupts a running workload",
+        _ => "stops and starts the instance",
     }
 }

@@ -486,6 +486,31 @@ fn a_unit_revert_plans_unit_calls_shown_as_their_effect() {
     assert!(shown.contains("map_public_ip_on_launch = false"), "{shown}");
     assert!(shown.contains("subnet_id = \"subnet-1\""), "{shown}");
 
+    // A disruptive unit revert is not planned without --allow-disruptive, and its reason says
+    // what it interrupts (not an instance's stop and start).
+    static DISRUPTIVE: UnitRevert = UnitRevert {
+        name: "subnet_flags",
+        types: &["aws_subnet"],
+        plan: plan_flags,
+        disruptive: true,
+    };
+    let held = plan_one_with(
+        &registry,
+        &[&DISRUPTIVE],
+        subnet(),
+        DriftKind::Changed,
+        flip(),
+    );
+    assert_eq!(held[0].status, ActionStatus::Manual);
+    assert!(held[0].calls.is_empty());
+    assert!(
+        held[0]
+            .reason
+            .contains("interrupts a running workload; plan with --allow-disruptive"),
+        "{}",
+        held[0].reason
+    );
+
     let without = plan_one_with(&registry, &[], subnet(), DriftKind::Changed, flip());
     assert_eq!(without[0].status, ActionStatus::Manual);
     assert!(without[0].calls.is_empty());
