@@ -1,5 +1,7 @@
 # aws_flow_log: DescribeFlowLogs (unit: src/provider/aws/ec2/flow_log.rs). A flow log cannot be
-# changed once made, only its tags: any other change is terraform's to replace.
+# changed once made, only its tags: any other change is terraform's to replace. Not compared:
+# `log_group_name`, the deprecated spelling of a CloudWatch Logs `log_destination` (AWS returns
+# both; an import writing both would conflict).
 resource "aws_flow_log" {
   service  = "ec2"
   scope    = "regional"
@@ -35,10 +37,6 @@ resource "aws_flow_log" {
     immutable = true
   }
   attribute "log_destination" {
-    default   = ""
-    immutable = true
-  }
-  attribute "log_group_name" {
     default   = ""
     immutable = true
   }

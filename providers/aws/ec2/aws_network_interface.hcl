@@ -9,7 +9,6 @@ resource "aws_network_interface" {
   delete   = "aws ec2 delete-network-interface --network-interface-id {id}"
 
   attribute "subnet_id" { immutable = true }
-  attribute "owner_id" {}
   attribute "interface_type" {
     default   = "interface"
     immutable = true
@@ -27,32 +26,26 @@ resource "aws_network_interface" {
     default = []
     revert  = "network_interface_attribute"
   }
-  attribute "private_ip" { immutable = true }
   attribute "private_ips" {
     compare = "set"
     default = []
   }
-  attribute "private_ips_count" { default = 0 }
   attribute "ipv6_addresses" {
     compare = "set"
     default = []
   }
-  attribute "ipv6_address_count" { default = 0 }
   attribute "ipv4_prefixes" {
     compare = "set"
     default = []
   }
-  attribute "ipv4_prefix_count" { default = 0 }
   attribute "ipv6_prefixes" {
     compare = "set"
     default = []
   }
-  attribute "ipv6_prefix_count" { default = 0 }
-  attribute "outpost_arn" {
-    default   = ""
-    immutable = true
-  }
-  # Not compared: `attachment`. What an interface is attached to is recorded on it only when
+  # Not compared: what the provider only computes (`owner_id`, `mac_address`, `outpost_arn`,
+  # `private_dns_name`), the counts the lists above say (`private_ips_count`, ...: an import
+  # writing both would conflict) and `private_ip` (the primary of `private_ips`); and
+  # `attachment`. What an interface is attached to is recorded on it only when
   # terraform created it attached; an aws_network_interface_attachment or an instance's
   # `network_interface` block attaches it after, leaving the recorded value empty, and the
   # former is not a supported type yet (no `managed_by` can name it).

@@ -12,7 +12,6 @@ resource "aws_vpc_endpoint" {
 
   attribute "vpc_id" { immutable = true }
   attribute "service_name" { immutable = true }
-  attribute "owner_id" {}
   attribute "vpc_endpoint_type" {
     default   = "Gateway"
     immutable = true

@@ -453,8 +453,7 @@ fn each_check_fails_on_a_broken_spec() {
     assert!(reports(&f, "aws/ec2/aws_vpc.hcl", "no row"), "{f:?}");
     // A new type with a spec and nothing else.
     let mut files: Vec<(&str, &str)> = crate::spec::SPEC_FILES.to_vec();
-    let new =
-        "resource \"aws_vpc_endpoint_service\" {\n  service = \"ec2\"\n  attribute \"vpc_id\" {}\n}\n";
+    let new = "resource \"aws_vpc_endpoint_service\" {\n  service = \"ec2\"\n  attribute \"vpc_id\" {}\n}\n";
     files.push(("aws/ec2/aws_vpc_endpoint_service.hcl", new));
     let r = Registry::from_sources(files).unwrap();
     let f = unobserved(&r);
