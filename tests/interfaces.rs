@@ -5,8 +5,8 @@
 //! The scan right after apply is taken while the stack is set up, before any test changes the
 //! cloud. One test then changes every type out of band (through the SDK, as a person with
 //! console access would), finds each change alone, puts back what the API can through plan and
-//! apply, and imports the objects made outside terraform, which terraform then plans as
-//! imports with no change. It is the only test that writes.
+//! apply, and imports the objects made outside terraform (an interface, a flow log, a VPN
+//! gateway, a gateway endpoint), which terraform then plans as imports with no change. It is the only test that writes.
 //!
 //! moto's gaps (tolerated here; the product is written to the EC2 API reference):
 //! - no placement groups at all (CreatePlacementGroup and DescribePlacementGroups answer 500),
@@ -140,7 +140,8 @@ fn one_change_per_type_is_found_alone_reverted_and_imported() {
     let subnet = attr(&state, "aws_subnet", None, "id");
     let flow = attr(&state, "aws_flow_log", None, "id");
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let (stray_eni, stray_flow) = rt.block_on(async {
+    let private = attr(&state, "aws_route_table", None, "id");
+    let (stray_eni, stray_flow, stray_vgw, stray_endpoint) = rt.block_on(async {
         let sdk = stack.moto.sdk_config().await;
         let ec2 = aws_sdk_ec2::Client::new(&sdk);
         // The interface: another security group and another description.
@@ -211,7 +212,36 @@ fn one_change_per_type_is_found_alone_reverted_and_imported() {
             .unwrap()
             .flow_log_ids()[0]
             .clone();
-        (stray_eni, stray_flow)
+        let stray_vgw = ec2
+            .create_vpn_gateway()
+            .r#type(aws_sdk_ec2::types::GatewayType::Ipsec1)
+            .tag_specifications(
+                aws_sdk_ec2::types::TagSpecification::builder()
+                    .resource_type(aws_sdk_ec2::types::ResourceType::VpnGateway)
+                    .tags(tag("Name", "stray"))
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .vpn_gateway()
+            .and_then(|g| g.vpn_gateway_id())
+            .unwrap()
+            .to_string();
+        let stray_endpoint = ec2
+            .create_vpc_endpoint()
+            .vpc_id(&vpc)
+            .service_name("com.amazonaws.us-east-1.dynamodb")
+            .vpc_endpoint_type(aws_sdk_ec2::types::VpcEndpointType::Gateway)
+            .route_table_ids(&private)
+            .send()
+            .await
+            .unwrap()
+            .vpc_endpoint()
+            .and_then(|e| e.vpc_endpoint_id())
+            .unwrap()
+            .to_string();
+        (stray_eni, stray_flow, stray_vgw, stray_endpoint)
     });
 
     let (exit, report) = stack.scan_json("alice");
@@ -224,6 +254,8 @@ fn one_change_per_type_is_found_alone_reverted_and_imported() {
         "missing aws_vpn_gateway_attachment.main".into(),
         format!("unmanaged {stray_eni}"),
         format!("unmanaged {stray_flow}"),
+        format!("unmanaged {stray_vgw}"),
+        format!("unmanaged {stray_endpoint}"),
     ];
     want.sort();
     assert_eq!(findings(&report), want, "{report:#}");
@@ -297,6 +329,8 @@ fn one_change_per_type_is_found_alone_reverted_and_imported() {
         "missing aws_vpn_gateway_attachment.main".to_string(),
         format!("unmanaged {stray_eni}"),
         format!("unmanaged {stray_flow}"),
+        format!("unmanaged {stray_vgw}"),
+        format!("unmanaged {stray_endpoint}"),
     ];
     left.sort();
     assert_eq!(findings(&after), left, "{after:#}");
@@ -320,6 +354,10 @@ fn one_change_per_type_is_found_alone_reverted_and_imported() {
             &format!("aws_network_interface.{stray_eni}"),
             "--target",
             &format!("aws_flow_log.{stray_flow}"),
+            "--target",
+            &format!("aws_vpn_gateway.{stray_vgw}"),
+            "--target",
+            &format!("aws_vpc_endpoint.{stray_endpoint}"),
             "--out",
             "imports.json",
             "--format",
@@ -341,7 +379,7 @@ fn one_change_per_type_is_found_alone_reverted_and_imported() {
             )
         })
         .collect();
-    assert_eq!(kinds, ["import planned", "import planned"], "{v:#}");
+    assert_eq!(kinds, ["import planned"; 4], "{v:#}");
     let token = v["token"].as_str().unwrap().to_string();
     let mut cmd = crate::support::driftgate();
     stack.moto.apply_env(&mut cmd);
@@ -390,17 +428,20 @@ fn one_change_per_type_is_found_alone_reverted_and_imported() {
         }
     }
     imported.sort();
+    let mut imported_types: Vec<&str> = imported
+        .iter()
+        .map(|a| a.split('.').next().unwrap())
+        .collect();
+    imported_types.sort();
     assert_eq!(
-        imported.len(),
-        2,
+        imported_types,
+        [
+            "aws_flow_log",
+            "aws_network_interface",
+            "aws_vpc_endpoint",
+            "aws_vpn_gateway"
+        ],
         "{imported:?}\n--- driftgate_imports.tf\n{imports}"
-    );
-    assert!(
-        imported
-            .iter()
-            .any(|a| a.starts_with("aws_network_interface."))
-            && imported.iter().any(|a| a.starts_with("aws_flow_log.")),
-        "{imported:?}"
     );
     assert_eq!(
         changes,
