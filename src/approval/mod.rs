@@ -163,67 +163,8 @@ impl ApprovalRule {
                 "write `approvers = { alice = \"ed25519:...\", bob = \"ed25519:...\" }`",
             ));
         };
-        let mut approvers = BTreeMap::new();
-        let mut keys: BTreeMap<PublicKey, String> = BTreeMap::new();
-        for (k, v) in object.iter() {
-            let (name, at) = match &k.name {
-                Some(name) => (name.clone(), k.span.clone()),
-                None => {
-                    return Err(b.invalid(
-                        k.span.clone(),
-                        "an approver's name must be a plain name",
-                        "expected a name",
-                        "write `alice = \"ed25519:...\"`",
-                    ));
-                }
-            };
-            if !valid_name(&name) {
-                return Err(b.invalid(
-                    at,
-                    format!("`{name}` is not a valid approver name"),
-                    "invalid name",
-                    "a name is letters, digits, `_` and `-`, starting with a letter (the name in the approver's key file)",
-                ));
-            }
-            let approver = approver(b, &name, v)?;
-            if let Some(other) = keys.insert(approver.key, name.clone()) {
-                return Err(b.invalid(
-                    v.span.clone(),
-                    format!("`{name}` and `{other}` have the same key"),
-                    "same key as another approver",
-                    "each approver needs their own key (`driftgate keygen`): one key for two names would let one person count twice",
-                ));
-            }
-            if approvers.insert(name.clone(), approver).is_some() {
-                return Err(b.invalid(
-                    at,
-                    format!("approver `{name}` is listed twice"),
-                    "listed again here",
-                    "keep one of the two",
-                ));
-            }
-        }
-        let required = match attrs.get("required") {
-            None => 1,
-            Some(a) => match &a.value.kind {
-                ExprKind::Number(n) => n.filter(|n| *n >= 1).ok_or_else(|| {
-                    b.invalid(
-                        a.value.span.clone(),
-                        "`required` must be a whole number of at least 1",
-                        "expected 1, 2, ...",
-                        "`required` is how many distinct approvers must sign a plan",
-                    )
-                })? as usize,
-                _ => {
-                    return Err(b.invalid(
-                        a.value.span.clone(),
-                        "`required` must be a number",
-                        "expected a number",
-                        "write `required = 2`",
-                    ));
-                }
-            },
-        };
+        let approvers = approvers(b, object)?;
+        let required = required(b, attrs.get("required").copied())?;
         if required > approvers.len() {
             return Err(b.invalid(
                 attrs.get("required").and_then(|a| a.value.span.clone()).or(ident.clone()),
@@ -248,6 +189,79 @@ impl ApprovalRule {
             source: b.line(),
         })
     }
+}
+
+/// The `approvers` object: each approver by name, names valid and keys distinct.
+fn approvers(
+    b: &Block,
+    object: &[(pf::Key, Expr)],
+) -> Result<BTreeMap<String, Approver>, pf::Problem> {
+    let mut approvers = BTreeMap::new();
+    let mut keys: BTreeMap<PublicKey, String> = BTreeMap::new();
+    for (k, v) in object.iter() {
+        let (name, at) = match &k.name {
+            Some(name) => (name.clone(), k.span.clone()),
+            None => {
+                return Err(b.invalid(
+                    k.span.clone(),
+                    "an approver's name must be a plain name",
+                    "expected a name",
+                    "write `alice = \"ed25519:...\"`",
+                ));
+            }
+        };
+        if !valid_name(&name) {
+            return Err(b.invalid(
+                at,
+                format!("`{name}` is not a valid approver name"),
+                "invalid name",
+                "a name is letters, digits, `_` and `-`, starting with a letter (the name in the approver's key file)",
+            ));
+        }
+        let approver = approver(b, &name, v)?;
+        if let Some(other) = keys.insert(approver.key, name.clone()) {
+            return Err(b.invalid(
+                v.span.clone(),
+                format!("`{name}` and `{other}` have the same key"),
+                "same key as another approver",
+                "each approver needs their own key (`driftgate keygen`): one key for two names would let one person count twice",
+            ));
+        }
+        if approvers.insert(name.clone(), approver).is_some() {
+            return Err(b.invalid(
+                at,
+                format!("approver `{name}` is listed twice"),
+                "listed again here",
+                "keep one of the two",
+            ));
+        }
+    }
+    Ok(approvers)
+}
+
+/// `required`: how many distinct approvers must sign (1 when not set).
+fn required(b: &Block, a: Option<&pf::Attribute>) -> Result<usize, pf::Problem> {
+    Ok(match a {
+        None => 1,
+        Some(a) => match &a.value.kind {
+            ExprKind::Number(n) => n.filter(|n| *n >= 1).ok_or_else(|| {
+                b.invalid(
+                    a.value.span.clone(),
+                    "`required` must be a whole number of at least 1",
+                    "expected 1, 2, ...",
+                    "`required` is how many distinct approvers must sign a plan",
+                )
+            })? as usize,
+            _ => {
+                return Err(b.invalid(
+                    a.value.span.clone(),
+                    "`required` must be a number",
+                    "expected a number",
+                    "write `required = 2`",
+                ));
+            }
+        },
+    })
 }
 
 /// One approver: `"ed25519:..."`, or `{ key = "ed25519:...", aws_principal = "arn:..." }`.

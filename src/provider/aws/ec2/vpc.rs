@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 
 use super::{Cx, Found, Listed, PAGE, Sample, Unit, arn, tag_map};
 use crate::model::{Attributes, Owner};
-use crate::provider::aws::calls::{failure_reason, gap};
+use crate::provider::aws::calls::{Failure, failure_reason, gap};
 
 const TYPE: &str = "aws_vpc";
 const TYPES: &[&str] = &[TYPE];
@@ -65,6 +65,38 @@ async fn emit(cx: &Cx, vpcs: &[Vpc]) -> Found {
         .filter(|id| cx.reads(TYPE, id))
         .collect();
     cx.reads_planned(read.len() * 2);
+    let calls = spawn_dns_reads(cx, &read);
+    let (dns, failed) = dns_flags(cx, calls, &mut found).await;
+    let region = cx.region.as_str();
+    for vpc in vpcs {
+        let Some(id) = vpc.vpc_id() else { continue };
+        // A VPC whose flags could not be read is left out: its gap says so, and emitting it
+        // with guessed flags would report drift that is not there.
+        if failed.contains(id) {
+            continue;
+        }
+        let (support, hostnames) = dns.get(id).copied().unwrap_or_default();
+        let owner = if vpc.is_default() == Some(true) {
+            Owner::Aws("default VPC".into())
+        } else {
+            Owner::User
+        };
+        let mut attributes = attributes(vpc, region, support, hostnames);
+        if !dns.contains_key(id) {
+            // Not read (no state records it): absent, never a guessed value.
+            attributes.remove("enable_dns_support");
+            attributes.remove("enable_dns_hostnames");
+        }
+        found.resources.push(cx.view(TYPE, id, owner, attributes));
+    }
+    found
+}
+
+/// One DNS flag read: the VPC, the attribute, and its value or why it could not be read.
+type DnsRead = (String, VpcAttributeName, Result<Option<bool>, Failure>);
+
+/// `DescribeVpcAttribute` for both flags of each VPC in `read`, paced and bounded.
+fn spawn_dns_reads(cx: &Cx, read: &[&str]) -> JoinSet<DnsRead> {
     let permits = Arc::new(Semaphore::new(VPC_ATTRIBUTE_CONCURRENCY));
     let mut calls = JoinSet::new();
     for id in read {
@@ -98,6 +130,19 @@ async fn emit(cx: &Cx, vpcs: &[Vpc]) -> Found {
             });
         }
     }
+    calls
+}
+
+/// The flags read, by VPC (support, hostnames), and the VPCs a read failed for (each with one
+/// gap in `found`).
+async fn dns_flags(
+    cx: &Cx,
+    mut calls: JoinSet<DnsRead>,
+    found: &mut Found,
+) -> (
+    BTreeMap<String, (Option<bool>, Option<bool>)>,
+    BTreeSet<String>,
+) {
     let region = cx.region.as_str();
     let mut dns: BTreeMap<String, (Option<bool>, Option<bool>)> = BTreeMap::new();
     let mut failed: BTreeSet<String> = BTreeSet::new();
@@ -136,28 +181,7 @@ async fn emit(cx: &Cx, vpcs: &[Vpc]) -> Found {
             }
         }
     }
-    for vpc in vpcs {
-        let Some(id) = vpc.vpc_id() else { continue };
-        // A VPC whose flags could not be read is left out: its gap says so, and emitting it
-        // with guessed flags would report drift that is not there.
-        if failed.contains(id) {
-            continue;
-        }
-        let (support, hostnames) = dns.get(id).copied().unwrap_or_default();
-        let owner = if vpc.is_default() == Some(true) {
-            Owner::Aws("default VPC".into())
-        } else {
-            Owner::User
-        };
-        let mut attributes = attributes(vpc, region, support, hostnames);
-        if !dns.contains_key(id) {
-            // Not read (no state records it): absent, never a guessed value.
-            attributes.remove("enable_dns_support");
-            attributes.remove("enable_dns_hostnames");
-        }
-        found.resources.push(cx.view(TYPE, id, owner, attributes));
-    }
-    found
+    (dns, failed)
 }
 
 /// An `aws_vpc` as the provider records it. The DNS flags come from `DescribeVpcAttribute`.
