@@ -522,11 +522,10 @@ fn replan_options(plan: &Plan) -> PlanOptions {
     let delete_unmanaged = plan.actions.iter().any(|a| a.kind == ActionKind::Delete);
     // Disruptive reverts as planned: planned when the plan executes one, manual otherwise
     // (so a manual action's reason and command are compared with the same planning).
+    // A plan that understates it is planned otherwise again, and refused.
     let allow_disruptive = plan.actions.iter().any(|a| {
         a.status == crate::model::plan::ActionStatus::Planned
-            && a.calls
-                .iter()
-                .any(|c| matches!(c, Call::Ec2StopInstances { .. }))
+            && crate::plan::guardrail::is_disruptive(a)
     });
     PlanOptions {
         allow_disruptive,
