@@ -156,17 +156,20 @@ pub fn attributes(connection: &VpcPeeringConnection, region: &str) -> Attributes
 
 // ---- reverts ---------------------------------------------------------------------------------
 
-/// The recorded DNS option of one side (`accepter` / `requester`).
+/// The recorded DNS option of one side (`accepter` / `requester`): off when the state records
+/// no block (the provider's default).
 fn recorded_dns(input: &RevertInput<'_>, side: &str) -> Result<bool, String> {
     match input.recorded.attributes.get(side) {
-        Some(Value::Sensitive(_)) => Err(format!("`{side}` is sensitive in the state")),
-        Some(v) => v
-            .as_list()
-            .and_then(|l| l.first())
-            .and_then(|b| b.get(DNS))
-            .and_then(Value::as_bool)
-            .ok_or_else(|| format!("the state records no `{side}` options to put back")),
-        None => Err(format!("`{side}` is not recorded")),
+        Some(v) if v.contains_sensitive() => Err(format!("`{side}` is sensitive in the state")),
+        None | Some(Value::Null) => Ok(false),
+        Some(v) => match v.as_list() {
+            Some([]) => Ok(false),
+            Some([block]) => block
+                .get(DNS)
+                .and_then(Value::as_bool)
+                .ok_or_else(|| format!("the recorded `{side}` block has no `{DNS}`")),
+            _ => Err(format!("`{side}` is not recorded as one block")),
+        },
     }
 }
 
