@@ -33,3 +33,4 @@ mod secrets;
 mod serve;
 mod state_s3;
 mod throttle;
+mod vpc_misc;
