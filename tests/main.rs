@@ -17,6 +17,7 @@ mod formats;
 mod history;
 mod iam_groups;
 mod integrity;
+mod interfaces;
 mod layers;
 mod lengths;
 mod live;

@@ -890,15 +890,21 @@ async fn observes_moto_as_the_provider_records_state() {
         "ec2:DescribeEgressOnlyInternetGateways",
         // NAT gateways and EIPs are one unit with two listings: the gateways once, for
         // themselves and for telling their address associations apart.
-        "ec2:DescribeNatGateways",
         "ec2:DescribeAddresses",
+        // Network interfaces and VPC endpoints are one unit with two listings of their own.
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeVpcEndpoints",
     ] {
         assert_eq!(obs.api_calls.get(op), Some(&1), "{op}: one call");
     }
+    // The gateways once more by the network interface unit: the interfaces NAT gateways use
+    // are theirs, never unmanaged.
+    assert_eq!(obs.api_calls.get("ec2:DescribeNatGateways"), Some(&2));
     assert_eq!(
         obs.api_calls.len(),
-        // (one more than the units: the NAT gateway and EIP unit lists two APIs)
-        13 + driftgate::provider::aws::ec2::UNITS.len(),
+        // (two more than the units: the NAT gateway and EIP unit, and the network interface
+        // and VPC endpoint unit, each list two APIs of their own)
+        14 + driftgate::provider::aws::ec2::UNITS.len(),
         "{:?}",
         obs.api_calls
     );

@@ -30,6 +30,7 @@ pub mod route_to_internet_added;
 pub mod sizing_changed;
 pub mod subnet_route_table_changed;
 pub mod tags_changed;
+pub mod vpc_endpoint_policy_widened;
 
 /// What a rule looks at.
 #[derive(Debug, Clone, Copy)]
@@ -100,6 +101,7 @@ pub static CATALOGUE: &[&Rule] = &[
     &ingress_open_world::RULE,
     &subnet_route_table_changed::RULE,
     &nacl_allow_world::RULE,
+    &vpc_endpoint_policy_widened::RULE,
     &ebs_encryption_by_default_off::RULE,
     &iam_policy_changed::RULE,
     &iam_attachment_changed::RULE,
