@@ -16,6 +16,7 @@ mod effects;
 mod formats;
 mod history;
 mod iam_groups;
+mod iam_misc;
 mod integrity;
 mod interfaces;
 mod layers;

@@ -420,8 +420,13 @@ async fn observes_moto_as_the_provider_records_state() {
         + [
             "iam:ListPolicyTags",
             "iam:ListAccessKeys",
+            "iam:ListSSHPublicKeys",
+            "iam:GetSSHPublicKey",
             "iam:GetLoginProfile",
             "iam:GetInstanceProfile",
+            "iam:GetOpenIDConnectProvider",
+            "iam:GetSAMLProvider",
+            "iam:GetRole",
         ]
         .iter()
         .map(|api| obs.api_calls.get(*api).copied().unwrap_or(0))
@@ -856,6 +861,8 @@ async fn observes_moto_as_the_provider_records_state() {
         "ec2:GetEbsEncryptionByDefault",
         "iam:GetAccountAuthorizationDetails",
         "iam:ListRoles",
+        "iam:ListOpenIDConnectProviders",
+        "iam:ListSAMLProviders",
     ] {
         assert_eq!(obs.api_calls.get(op), Some(&1), "{op}: one page");
     }
@@ -876,10 +883,20 @@ async fn observes_moto_as_the_provider_records_state() {
     // per-user and per-profile reads once each (one user, one profile).
     for op in [
         "iam:ListAccessKeys",
+        "iam:ListSSHPublicKeys",
         "iam:GetLoginProfile",
         "iam:GetInstanceProfile",
     ] {
         assert_eq!(obs.api_calls.get(op), Some(&1), "{op}: one object");
+    }
+    // No SSH key, identity provider or service-linked role here: nothing of theirs to read.
+    for op in [
+        "iam:GetSSHPublicKey",
+        "iam:GetOpenIDConnectProvider",
+        "iam:GetSAMLProvider",
+        "iam:GetRole",
+    ] {
+        assert_eq!(obs.api_calls.get(op), None, "{op}: no object");
     }
     // And one listing per EC2 unit (one page each here; security groups list their rules
     // too, images their snapshots; the volumes' root-device batch is a DescribeInstances),
@@ -902,9 +919,10 @@ async fn observes_moto_as_the_provider_records_state() {
     assert_eq!(obs.api_calls.get("ec2:DescribeNatGateways"), Some(&2));
     assert_eq!(
         obs.api_calls.len(),
-        // (two more than the units: the NAT gateway and EIP unit, and the network interface
-        // and VPC endpoint unit, each list two APIs of their own)
-        14 + driftgate::provider::aws::ec2::UNITS.len(),
+        // (more than the units: the NAT gateway and EIP unit, and the network interface and
+        // VPC endpoint unit, each list two APIs of their own; three IAM units list one API
+        // each: SSH keys per user, OIDC and SAML providers)
+        17 + driftgate::provider::aws::ec2::UNITS.len(),
         "{:?}",
         obs.api_calls
     );
