@@ -8,6 +8,7 @@ mod approvals;
 mod attacks_trust;
 mod audit;
 mod build;
+mod chat;
 mod cli;
 mod compute;
 mod corpora;

@@ -55,6 +55,9 @@ impl Refusal {
             Denied::Rejected(r) => Refusal::BadApproval(r),
             Denied::TokenAlone { required } => Refusal::ApprovalsRequired { required },
             Denied::TooFew { valid, required } => Refusal::TooFewApprovals { valid, required },
+            Denied::FromKey { by_key, required } => Refusal::Trust(format!(
+                "{by_key} of the approvals are signed by the approvers' own keys, the trust root requires {required} for this plan's severity (the others were attested from chat): `driftgate approve PLAN --key KEY`"
+            )),
         }
     }
 

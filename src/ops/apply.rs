@@ -203,6 +203,16 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
             result = result.and(Err(e));
         }
     }
+    // The approval service hears that the plan it approved was applied (its chat message
+    // says so). Only a clean apply; a failed call is a warning, the apply stands.
+    let digest = note.borrow().plan.clone();
+    if let (Some((url, _)), Ok(Outcome::Clean), Some(digest)) = (&o.wait, &result, digest)
+        && let Err(e) = super::serve::applied(url, &digest).await
+    {
+        crate::render::notice::line(&format!(
+            "warning: the approval service was not told the plan was applied: {e}"
+        ));
+    }
     let note = note.into_inner();
     if let Some(message) = &note.message {
         let targets = super::notify::targets(&o.notify, o.notify_format, &note.policy_targets);

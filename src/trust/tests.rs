@@ -38,6 +38,7 @@ fn v1() -> (RootFile, KeyFile, KeyFile) {
                 key: key(name, byte).public().to_string(),
                 aws_principals: aws.into_iter().map(str::to_string).collect(),
                 ci_actors: ci.into_iter().map(str::to_string).collect(),
+                slack_user: None,
             },
         );
     }
