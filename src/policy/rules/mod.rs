@@ -13,6 +13,7 @@ pub mod ebs_encryption_by_default_off;
 pub mod iam_access_key_activated;
 pub mod iam_attachment_changed;
 pub mod iam_group_privileged;
+pub mod iam_identity_provider_widened;
 pub mod iam_instance_profile_role_changed;
 pub mod iam_password_policy_weakened;
 pub mod iam_policy_changed;
@@ -106,6 +107,7 @@ pub static CATALOGUE: &[&Rule] = &[
     &iam_policy_changed::RULE,
     &iam_attachment_changed::RULE,
     &iam_instance_profile_role_changed::RULE,
+    &iam_identity_provider_widened::RULE,
     &iam_access_key_activated::RULE,
     &iam_password_policy_weakened::RULE,
     &iam_unmanaged::RULE,

@@ -71,6 +71,12 @@ fn emit(cx: &Cx, sets: &[DhcpOptions]) -> Found {
     found
 }
 
+/// Whether a set is the one AWS creates for a region's default VPC (the VPC unit's test of
+/// whose association with it is AWS's).
+pub fn is_aws_default_set(set: &DhcpOptions, region: &str) -> bool {
+    is_aws_default(&attributes(set, region), region)
+}
+
 /// Whether a set is the one AWS creates for a region's default VPC (by its options: AWS
 /// marks it no other way).
 fn is_aws_default(a: &Attributes, region: &str) -> bool {

@@ -1,4 +1,7 @@
-//! `aws_subnet`: DescribeSubnets. A default subnet is AWS's.
+//! `aws_subnet` and `aws_default_subnet` (a second view of a default subnet, which the provider
+//! adopts by its availability zone): DescribeSubnets. A default subnet is AWS's.
+
+use std::collections::BTreeSet;
 
 use aws_sdk_ec2::types::Subnet;
 
@@ -6,7 +9,8 @@ use super::{Cx, Found, Listed, PAGE, Sample, Unit, arn, tag_map};
 use crate::model::{Attributes, Owner};
 
 const TYPE: &str = "aws_subnet";
-const TYPES: &[&str] = &[TYPE];
+const DEFAULT_SUBNET: &str = "aws_default_subnet";
+const TYPES: &[&str] = &[TYPE, DEFAULT_SUBNET];
 
 pub const UNIT: Unit = Unit {
     label: "subnets",
@@ -20,11 +24,18 @@ pub const UNIT: Unit = Unit {
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
+        let asked: Vec<&str> = TYPES.iter().copied().filter(|t| cx.wants(t)).collect();
+        // The ids the request names for every asked type (both are read by subnet id); `None`:
+        // the whole region.
+        let only = asked.iter().try_fold(BTreeSet::new(), |mut ids, t| {
+            ids.extend(cx.only(t)?.iter().cloned());
+            Some(ids)
+        });
         let subnets = pages_by!(
             cx,
             "DescribeSubnets",
-            TYPES,
-            cx.id_filters(TYPE, "subnet-id"),
+            &asked,
+            super::id_filters(only.as_ref(), "subnet-id"),
             Vec::new(),
             |filters| cx
                 .client
@@ -46,14 +57,23 @@ fn emit(cx: &Cx, subnets: &[Subnet]) -> Found {
         let Some(id) = subnet.subnet_id() else {
             continue;
         };
-        let owner = if subnet.default_for_az() == Some(true) {
+        let default = subnet.default_for_az() == Some(true);
+        let owner = if default {
             Owner::Aws("default subnet".into())
         } else {
             Owner::User
         };
-        found
-            .resources
-            .push(cx.view(TYPE, id, owner, attributes(subnet, &cx.region)));
+        let attributes = attributes(subnet, &cx.region);
+        // A default subnet is also what an `aws_default_subnet` manages: a second view of the
+        // same object, primary only when `aws_subnet` is not asked for.
+        if default && cx.wants(DEFAULT_SUBNET) {
+            let mut view = cx.view(DEFAULT_SUBNET, id, owner.clone(), attributes.clone());
+            view.primary = !cx.wants(TYPE);
+            found.resources.push(view);
+        }
+        if cx.wants(TYPE) {
+            found.resources.push(cx.view(TYPE, id, owner, attributes));
+        }
     }
     found
 }
@@ -131,15 +151,18 @@ fn samples() -> Vec<Sample> {
         .owner_id("111122223333")
         .tags(Tag::builder().key("Name").value("app").build())
         .build();
-    vec![Sample {
-        resource: super::view(
-            TYPE,
-            "subnet-1",
-            true,
-            region,
-            Owner::User,
-            attributes(&subnet, region),
-        ),
-        import_id: "subnet-1".into(),
-    }]
+    [TYPE, DEFAULT_SUBNET]
+        .into_iter()
+        .map(|ty| Sample {
+            resource: super::view(
+                ty,
+                "subnet-1",
+                true,
+                region,
+                Owner::User,
+                attributes(&subnet, region),
+            ),
+            import_id: "subnet-1".into(),
+        })
+        .collect()
 }

@@ -1,21 +1,43 @@
-//! `aws_vpc`: DescribeVpcs, then `DescribeVpcAttribute` per VPC for the two DNS flags no batch
-//! API returns (one call per VPC and flag), after every listing of the region, paced, bounded,
-//! and only for the VPCs the request names (`read = "recorded"` in the spec). A default VPC is
-//! AWS's.
+//! VPCs and what DescribeVpcs says about them, from one listing: `aws_vpc` (one per VPC),
+//! `aws_default_vpc` (a second view of a region's default VPC, which the provider adopts),
+//! `aws_vpc_ipv4_cidr_block_association` (one per secondary IPv4 CIDR: the primary one is the
+//! VPC's own `cidr_block`) and `aws_vpc_dhcp_options_association` (one per VPC that has a DHCP
+//! options set, from its `DhcpOptionsId`; `default` means none).
+//!
+//! `DescribeVpcAttribute` per VPC gives the two DNS flags no batch API returns (one call per VPC
+//! and flag), after every listing of the region, paced, bounded, and only for the VPCs the
+//! request names (`read = "recorded"` in the specs).
+//!
+//! Ownership: a default VPC is AWS's. A VPC's association with the DHCP options set AWS creates
+//! for the region's default VPC is AWS's too (every VPC gets that set when it is created), so
+//! telling it apart takes the sets' options: one `DescribeDhcpOptions` listing, made only when
+//! the association type is asked and some VPC has a set. Any other association, and every
+//! secondary CIDR, is the account's.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use aws_sdk_ec2::types::{Vpc, VpcAttributeName};
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::types::{Vpc, VpcAttributeName, VpcCidrBlockAssociation};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::{Cx, Found, Listed, PAGE, Sample, Unit, arn, tag_map};
-use crate::model::{Attributes, Owner};
+use super::{
+    Args, Cx, Executed, Found, Listed, PAGE, Sample, Unit, arn, call_error, tag_map, text_arg,
+};
+use crate::model::plan::{Arg, RevertInput, UnitCall, UnitRevert};
+use crate::model::{Attributes, Gap, Owner};
 use crate::provider::aws::calls::{failure_reason, gap};
 
 const TYPE: &str = "aws_vpc";
-const TYPES: &[&str] = &[TYPE];
+const DEFAULT_VPC: &str = "aws_default_vpc";
+const CIDR_ASSOCIATION: &str = "aws_vpc_ipv4_cidr_block_association";
+const DHCP_ASSOCIATION: &str = "aws_vpc_dhcp_options_association";
+const TYPES: &[&str] = &[TYPE, DEFAULT_VPC, CIDR_ASSOCIATION, DHCP_ASSOCIATION];
+/// The types whose objects are read by VPC id (an association by the VPC it belongs to).
+const BY_VPC: &[&str] = &[TYPE, DEFAULT_VPC, DHCP_ASSOCIATION];
+/// The views that carry the DNS flags.
+const FLAGGED: &[&str] = &[TYPE, DEFAULT_VPC];
 
 /// `DescribeVpcAttribute` calls in flight at once per region.
 const VPC_ATTRIBUTE_CONCURRENCY: usize = 8;
@@ -25,44 +47,144 @@ pub const UNIT: Unit = Unit {
     types: TYPES,
     list,
     samples,
-    reverts: &[],
-    operations: &[],
-    execute: super::executes_nothing,
+    reverts: &[UnitRevert {
+        name: "dhcp_options_association",
+        types: &[DHCP_ASSOCIATION],
+        plan: plan_dhcp_association,
+        disruptive: false,
+    }],
+    operations: &["AssociateDhcpOptions"],
+    execute,
 };
+
+/// The asked types among `types`.
+fn asked_types<'a>(cx: &Cx, types: &[&'a str]) -> Vec<&'a str> {
+    types.iter().copied().filter(|t| cx.wants(t)).collect()
+}
+
+/// The ids the request names for every asked type of `types`; `None`: every object (some
+/// asked type is wanted whole).
+fn asked_ids(cx: &Cx, types: &[&str]) -> Option<BTreeSet<String>> {
+    let mut ids = BTreeSet::new();
+    for t in asked_types(cx, types) {
+        ids.extend(cx.only(t)?.iter().cloned());
+    }
+    Some(ids)
+}
+
+/// The region's VPCs, or only those the request names: by VPC id, and (for secondary CIDRs
+/// asked by association id) by association id.
+async fn read_vpcs(cx: &Cx, lost: &[&str]) -> Result<Vec<Vpc>, Gap> {
+    let request = |filters| {
+        cx.client
+            .describe_vpcs()
+            .max_results(PAGE)
+            .set_filters(filters)
+    };
+    let (Some(vpc_ids), Some(association_ids)) =
+        (asked_ids(cx, BY_VPC), asked_ids(cx, &[CIDR_ASSOCIATION]))
+    else {
+        return pages!(cx, "DescribeVpcs", lost, request(None), vpcs);
+    };
+    let mut vpcs = pages_by!(
+        cx,
+        "DescribeVpcs",
+        lost,
+        super::id_filters(Some(&vpc_ids), "vpc-id"),
+        Vec::new(),
+        |filters| request(filters),
+        vpcs
+    )?;
+    vpcs.extend(pages_by!(
+        cx,
+        "DescribeVpcs",
+        lost,
+        super::id_filters(
+            Some(&association_ids),
+            "cidr-block-association.association-id"
+        ),
+        Vec::new(),
+        |filters| request(filters),
+        vpcs
+    )?);
+    let mut seen = BTreeSet::new();
+    vpcs.retain(|v| seen.insert(v.vpc_id().map(str::to_string)));
+    Ok(vpcs)
+}
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
-        let vpcs = pages_by!(
-            cx,
-            "DescribeVpcs",
-            TYPES,
-            cx.id_filters(TYPE, "vpc-id"),
-            Vec::new(),
-            |filters| cx
-                .client
-                .describe_vpcs()
-                .max_results(PAGE)
-                .set_filters(filters),
-            vpcs
-        );
-        match vpcs {
+        let lost = asked_types(cx, TYPES);
+        match read_vpcs(cx, &lost).await {
             Ok(vpcs) => emit(cx, &vpcs).await,
             Err(gap) => Found::gap(gap),
         }
     })
 }
 
-/// The DNS flags of the VPCs read, then the VPCs.
+/// The ids of the DHCP options sets AWS created for the region's default VPC, among the sets
+/// `vpcs` use (`Ok(empty)` when none uses one: nothing to list).
+async fn aws_dhcp_sets(cx: &Cx, vpcs: &[Vpc]) -> Result<BTreeSet<String>, Gap> {
+    let used: BTreeSet<String> = vpcs
+        .iter()
+        .filter_map(dhcp_set)
+        .map(str::to_string)
+        .collect();
+    if used.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    let sets = pages!(
+        cx,
+        "DescribeDhcpOptions",
+        &[DHCP_ASSOCIATION],
+        cx.client.describe_dhcp_options().max_results(PAGE),
+        dhcp_options
+    )?;
+    Ok(sets
+        .iter()
+        .filter(|set| super::dhcp_options::is_aws_default_set(set, &cx.region))
+        .filter_map(|set| set.dhcp_options_id())
+        .filter(|id| used.contains(*id))
+        .map(str::to_string)
+        .collect())
+}
+
+/// A VPC's DHCP options set, if it has one (`default` is EC2's word for none).
+fn dhcp_set(vpc: &Vpc) -> Option<&str> {
+    vpc.dhcp_options_id()
+        .filter(|id| !id.is_empty() && *id != "default")
+}
+
+/// The DNS flags of the VPCs read, then every view of each VPC.
 async fn emit(cx: &Cx, vpcs: &[Vpc]) -> Found {
     let mut found = Found::default();
+    let region = cx.region.as_str();
+    // Whose DHCP options associations are AWS's: a listing, so before the per-object reads.
+    let aws_sets = if cx.wants(DHCP_ASSOCIATION) {
+        match aws_dhcp_sets(cx, vpcs).await {
+            Ok(sets) => Some(sets),
+            Err(gap) => {
+                found.gaps.push(gap);
+                None
+            }
+        }
+    } else {
+        None
+    };
     // The DNS flags: one call per VPC and attribute, bounded, concurrently, once every listing
     // of this region is done (listings first).
     cx.after_listings().await;
+    let flagged = asked_types(cx, FLAGGED);
     let read: Vec<&str> = vpcs
         .iter()
-        .filter_map(|vpc| vpc.vpc_id())
-        // No read that cannot matter: only the VPCs a state records, when the caller says so.
-        .filter(|id| cx.reads(TYPE, id))
+        .filter_map(|vpc| {
+            let id = vpc.vpc_id()?;
+            // No read that cannot matter: only the VPCs a state records (as an `aws_vpc`, or
+            // as an `aws_default_vpc` for the default one), when the caller says so.
+            let reads = (cx.wants(TYPE) && cx.reads(TYPE, id))
+                || (is_default(vpc) && cx.wants(DEFAULT_VPC) && cx.reads(DEFAULT_VPC, id));
+            reads.then_some(id)
+        })
         .collect();
     cx.reads_planned(read.len() * 2);
     let permits = Arc::new(Semaphore::new(VPC_ATTRIBUTE_CONCURRENCY));
@@ -98,7 +220,6 @@ async fn emit(cx: &Cx, vpcs: &[Vpc]) -> Found {
             });
         }
     }
-    let region = cx.region.as_str();
     let mut dns: BTreeMap<String, (Option<bool>, Option<bool>)> = BTreeMap::new();
     let mut failed: BTreeSet<String> = BTreeSet::new();
     while let Some(joined) = calls.join_next().await {
@@ -109,7 +230,7 @@ async fn emit(cx: &Cx, vpcs: &[Vpc]) -> Found {
                     "ec2",
                     Some(region),
                     "DescribeVpcAttribute",
-                    TYPES,
+                    &flagged,
                     format!("internal error: {e}"),
                 ));
                 continue;
@@ -129,7 +250,7 @@ async fn emit(cx: &Cx, vpcs: &[Vpc]) -> Found {
                         "ec2",
                         Some(region),
                         "DescribeVpcAttribute",
-                        TYPES,
+                        &flagged,
                         reason.about(format!("vpc {id}")),
                     ));
                 }
@@ -138,13 +259,40 @@ async fn emit(cx: &Cx, vpcs: &[Vpc]) -> Found {
     }
     for vpc in vpcs {
         let Some(id) = vpc.vpc_id() else { continue };
+        if cx.wants(CIDR_ASSOCIATION) {
+            for association in secondary_cidrs(vpc) {
+                let Some(association_id) = association.association_id() else {
+                    continue;
+                };
+                found.resources.push(cx.view(
+                    CIDR_ASSOCIATION,
+                    association_id,
+                    Owner::User,
+                    cidr_association_attributes(id, association),
+                ));
+            }
+        }
+        if let (Some(aws_sets), Some(set)) = (&aws_sets, dhcp_set(vpc)) {
+            let owner = if aws_sets.contains(set) {
+                Owner::Aws("association with the DHCP options of the default VPC".into())
+            } else {
+                Owner::User
+            };
+            found.resources.push(cx.view(
+                DHCP_ASSOCIATION,
+                id,
+                owner,
+                dhcp_association_attributes(id, set),
+            ));
+        }
         // A VPC whose flags could not be read is left out: its gap says so, and emitting it
         // with guessed flags would report drift that is not there.
         if failed.contains(id) {
             continue;
         }
         let (support, hostnames) = dns.get(id).copied().unwrap_or_default();
-        let owner = if vpc.is_default() == Some(true) {
+        let default = is_default(vpc);
+        let owner = if default {
             Owner::Aws("default VPC".into())
         } else {
             Owner::User
@@ -155,12 +303,39 @@ async fn emit(cx: &Cx, vpcs: &[Vpc]) -> Found {
             attributes.remove("enable_dns_support");
             attributes.remove("enable_dns_hostnames");
         }
-        found.resources.push(cx.view(TYPE, id, owner, attributes));
+        // A default VPC is also what an `aws_default_vpc` manages: a second view of the same
+        // object, primary only when `aws_vpc` is not asked for.
+        if default && cx.wants(DEFAULT_VPC) {
+            let mut view = cx.view(DEFAULT_VPC, id, owner.clone(), attributes.clone());
+            view.primary = !cx.wants(TYPE);
+            found.resources.push(view);
+        }
+        if cx.wants(TYPE) {
+            found.resources.push(cx.view(TYPE, id, owner, attributes));
+        }
     }
     found
 }
 
-/// An `aws_vpc` as the provider records it. The DNS flags come from `DescribeVpcAttribute`.
+fn is_default(vpc: &Vpc) -> bool {
+    vpc.is_default() == Some(true)
+}
+
+/// A VPC's secondary IPv4 CIDRs: every associated (or associating) block but the primary one,
+/// which is the VPC's own `cidr_block`. moto gap: an association without a state is taken as
+/// associated.
+fn secondary_cidrs(vpc: &Vpc) -> impl Iterator<Item = &VpcCidrBlockAssociation> {
+    vpc.cidr_block_association_set().iter().filter(|a| {
+        a.cidr_block().is_some()
+            && a.cidr_block() != vpc.cidr_block()
+            && a.cidr_block_state()
+                .and_then(|s| s.state())
+                .is_none_or(|s| matches!(s.as_str(), "associated" | "associating"))
+    })
+}
+
+/// An `aws_vpc` (and `aws_default_vpc`) as the provider records it. The DNS flags come from
+/// `DescribeVpcAttribute`.
 pub fn attributes(
     vpc: &Vpc,
     region: &str,
@@ -187,26 +362,175 @@ pub fn attributes(
     a
 }
 
+/// An `aws_vpc_ipv4_cidr_block_association` as the provider records it.
+pub fn cidr_association_attributes(
+    vpc_id: &str,
+    association: &VpcCidrBlockAssociation,
+) -> Attributes {
+    let mut a = Attributes::new();
+    a.insert("id".into(), association.association_id().into());
+    a.insert("vpc_id".into(), vpc_id.into());
+    a.insert("cidr_block".into(), association.cidr_block().into());
+    a
+}
+
+/// An `aws_vpc_dhcp_options_association` as the provider records it: its id is
+/// `<set id>-<VPC id>`.
+pub fn dhcp_association_attributes(vpc_id: &str, set: &str) -> Attributes {
+    let mut a = Attributes::new();
+    a.insert("id".into(), format!("{set}-{vpc_id}").into());
+    a.insert("vpc_id".into(), vpc_id.into());
+    a.insert("dhcp_options_id".into(), set.into());
+    a
+}
+
+// ---- reverts ---------------------------------------------------------------------------------
+
+/// A VPC associated with its recorded DHCP options set again (AssociateDhcpOptions).
+fn plan_dhcp_association(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
+    let vpc = input.recorded_text("vpc_id")?;
+    let set = input.recorded_text("dhcp_options_id")?;
+    Ok(vec![
+        UnitCall::new("ec2", "AssociateDhcpOptions", &vpc)
+            .arg("dhcp_options_id", Arg::text(&set))
+            .arg("vpc_id", Arg::text(&vpc)),
+    ])
+}
+
+fn execute<'a>(client: &'a Client, call: &'a UnitCall, args: &'a Args) -> Executed<'a> {
+    Box::pin(async move {
+        match call.operation.as_str() {
+            "AssociateDhcpOptions" => client
+                .associate_dhcp_options()
+                .dhcp_options_id(text_arg(args, "dhcp_options_id")?)
+                .vpc_id(text_arg(args, "vpc_id")?)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(call_error),
+            other => Err(format!("{other}: not an operation of the VPC unit")),
+        }
+    })
+}
+
 fn samples() -> Vec<Sample> {
-    use aws_sdk_ec2::types::{Tag, Tenancy};
+    use aws_sdk_ec2::types::{Tag, Tenancy, VpcCidrBlockState, VpcCidrBlockStateCode};
     let region = "us-east-1";
-    let vpc = Vpc::builder()
-        .vpc_id("vpc-1")
-        .cidr_block("10.0.0.0/16")
-        .instance_tenancy(Tenancy::Default)
-        .dhcp_options_id("dopt-1")
-        .owner_id("111122223333")
-        .tags(Tag::builder().key("Name").value("app").build())
-        .build();
-    vec![Sample {
-        resource: super::view(
+    let cidr = |id: &str, block: &str| {
+        VpcCidrBlockAssociation::builder()
+            .association_id(id)
+            .cidr_block(block)
+            .cidr_block_state(
+                VpcCidrBlockState::builder()
+                    .state(VpcCidrBlockStateCode::Associated)
+                    .build(),
+            )
+            .build()
+    };
+    let vpc = |id: &str, default: bool| {
+        Vpc::builder()
+            .vpc_id(id)
+            .is_default(default)
+            .cidr_block("10.0.0.0/16")
+            .cidr_block_association_set(cidr("vpc-cidr-assoc-1", "10.0.0.0/16"))
+            .cidr_block_association_set(cidr("vpc-cidr-assoc-2", "10.1.0.0/16"))
+            .instance_tenancy(Tenancy::Default)
+            .dhcp_options_id("dopt-1")
+            .owner_id("111122223333")
+            .tags(Tag::builder().key("Name").value("app").build())
+            .build()
+    };
+    let view = |ty: &str, id: &str, a: Attributes| Sample {
+        resource: super::view(ty, id, true, region, Owner::User, a),
+        import_id: id.into(),
+    };
+    let custom = vpc("vpc-1", false);
+    let default = vpc("vpc-0", true);
+    let secondary: Vec<&VpcCidrBlockAssociation> = secondary_cidrs(&custom).collect();
+    assert_eq!(secondary.len(), 1, "the primary CIDR is the VPC's own");
+    let mut dhcp = view(
+        DHCP_ASSOCIATION,
+        "vpc-1",
+        dhcp_association_attributes("vpc-1", dhcp_set(&custom).unwrap_or_default()),
+    );
+    // Imported by the VPC's id (the provider's documented format).
+    dhcp.import_id = "vpc-1".into();
+    vec![
+        view(
             TYPE,
             "vpc-1",
-            true,
-            region,
-            Owner::User,
-            attributes(&vpc, region, Some(true), Some(true)),
+            attributes(&custom, region, Some(true), Some(true)),
         ),
-        import_id: "vpc-1".into(),
-    }]
+        view(
+            DEFAULT_VPC,
+            "vpc-0",
+            attributes(&default, region, Some(true), Some(true)),
+        ),
+        view(
+            CIDR_ASSOCIATION,
+            "vpc-cidr-assoc-2",
+            cidr_association_attributes("vpc-1", secondary[0]),
+        ),
+        dhcp,
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_ec2::types::{VpcCidrBlockState, VpcCidrBlockStateCode};
+
+    fn cidr(
+        id: &str,
+        block: &str,
+        state: Option<VpcCidrBlockStateCode>,
+    ) -> VpcCidrBlockAssociation {
+        let mut b = VpcCidrBlockAssociation::builder()
+            .association_id(id)
+            .cidr_block(block);
+        if let Some(state) = state {
+            b = b.cidr_block_state(VpcCidrBlockState::builder().state(state).build());
+        }
+        b.build()
+    }
+
+    #[test]
+    fn secondary_cidrs_are_the_associated_blocks_but_the_primary() {
+        let vpc = Vpc::builder()
+            .vpc_id("vpc-1")
+            .cidr_block("10.0.0.0/16")
+            .cidr_block_association_set(cidr(
+                "a-1",
+                "10.0.0.0/16",
+                Some(VpcCidrBlockStateCode::Associated),
+            ))
+            .cidr_block_association_set(cidr(
+                "a-2",
+                "10.1.0.0/16",
+                Some(VpcCidrBlockStateCode::Associated),
+            ))
+            .cidr_block_association_set(cidr(
+                "a-3",
+                "10.2.0.0/16",
+                Some(VpcCidrBlockStateCode::Disassociated),
+            ))
+            .cidr_block_association_set(cidr("a-4", "10.3.0.0/16", None))
+            .build();
+        let ids: Vec<&str> = secondary_cidrs(&vpc)
+            .filter_map(|a| a.association_id())
+            .collect();
+        assert_eq!(ids, ["a-2", "a-4"]);
+    }
+
+    #[test]
+    fn a_vpc_without_a_dhcp_set_has_no_association() {
+        let vpc = |set: &str| Vpc::builder().vpc_id("vpc-1").dhcp_options_id(set).build();
+        assert_eq!(dhcp_set(&vpc("default")), None);
+        assert_eq!(dhcp_set(&vpc("")), None);
+        assert_eq!(dhcp_set(&vpc("dopt-1")), Some("dopt-1"));
+        assert_eq!(
+            dhcp_association_attributes("vpc-1", "dopt-1")["id"],
+            crate::model::Value::from("dopt-1-vpc-1")
+        );
+    }
 }

@@ -1,0 +1,632 @@
+//! The rest of a VPC, live: fixtures/live/vpc_misc applied by real terraform against moto once
+//! for this module: the default VPC and one default subnet adopted (aws_default_vpc,
+//! aws_default_subnet), a VPC with a secondary IPv4 CIDR (aws_vpc_ipv4_cidr_block_association)
+//! and its own DHCP options set (aws_vpc_dhcp_options_association), and a peering connection
+//! (aws_vpc_peering_connection).
+//!
+//! The fresh stack scans clean (taken before any test changes the cloud). Every other test
+//! makes one out-of-band change per type through the EC2 API, finds exactly that finding, and
+//! puts the cloud back, through `plan` and `apply --approve` where a revert exists (the DNS and
+//! address flags, tags, the DHCP options association, the peering options) or by hand; the
+//! rescan is clean again. They take turns (`turn()`), since they share the cloud. Unmanaged
+//! secondary CIDRs and peering connections are imported: `plan --config` writes them into the
+//! configuration and `terraform plan` shows the imports and no change.
+
+use std::path::Path;
+use std::process::Output;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::types::{AttributeBooleanValue, PeeringConnectionOptionsRequest, Tag};
+use serde_json::Value as Json;
+
+use crate::support::moto::Moto;
+use crate::support::remediation::{Stack, code, findings, recorded, text};
+use crate::support::terraform::{Applied, Terraform};
+use crate::support::{driftgate, fixture};
+
+struct Misc {
+    stack: Stack,
+    tf: Terraform,
+    /// terraform's working copy (the configuration `plan --config` imports into).
+    applied: Applied,
+    /// `scan --format json` right after apply: exit code and report.
+    clean: (i32, Json),
+    /// Recorded resources in the state (to compare with the coverage).
+    recorded: usize,
+}
+
+static MISC: OnceLock<Option<Misc>> = OnceLock::new();
+/// One out-of-band change at a time: the tests share one cloud.
+static TURN: Mutex<()> = Mutex::new(());
+
+fn set_up() -> Option<Misc> {
+    let moto = Moto::start()?;
+    let tf = Terraform::find()?;
+    let applied = tf
+        .apply(&fixture("live/vpc_misc"), &moto, &[])
+        .unwrap_or_else(|e| panic!("terraform apply: {e}"));
+    let work = tempfile::tempdir().unwrap();
+    let state = work.path().join("terraform.tfstate");
+    std::fs::copy(&applied.state, &state).unwrap();
+    let log = work.path().join("audit.jsonl");
+    let st: Json = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    let recorded = st["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["mode"] == "managed")
+        .map(|r| r["instances"].as_array().map_or(0, Vec::len))
+        .sum();
+    let stack = Stack {
+        moto,
+        state,
+        work,
+        log,
+    };
+    // Taken now, before any test can change the cloud.
+    let clean = stack.scan_json("alice");
+    Some(Misc {
+        stack,
+        tf,
+        applied,
+        clean,
+        recorded,
+    })
+}
+
+/// The applied stack, or `None` (a counted skip) when moto or terraform is missing.
+fn misc() -> Option<&'static Misc> {
+    let m = MISC.get_or_init(set_up).as_ref();
+    if m.is_none() {
+        crate::support::skip::again();
+    }
+    m
+}
+
+/// This test's turn at changing the cloud (a test that failed mid-change does not stop the
+/// others from running).
+fn turn() -> MutexGuard<'static, ()> {
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Misc {
+    fn id(&self, ty: &str, name: &str) -> String {
+        recorded(&self.stack.state, ty, Some(name), "id")
+    }
+
+    fn attr(&self, ty: &str, name: &str, key: &str) -> String {
+        recorded(&self.stack.state, ty, Some(name), key)
+    }
+
+    fn scan(&self) -> (i32, Json) {
+        self.stack.scan_json("alice")
+    }
+
+    fn ec2<T>(&self, f: impl AsyncFnOnce(&Client) -> T) -> T {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let ec2 = Client::new(&self.stack.moto.sdk_config().await);
+            f(&ec2).await
+        })
+    }
+
+    /// Runs `change` on the cloud, scans, runs `undo`, and checks the rescan is clean: the
+    /// report of the changed cloud.
+    fn drifted<C, U>(&self, change: C, undo: U) -> (i32, Json)
+    where
+        C: AsyncFnOnce(&Client),
+        U: AsyncFnOnce(&Client),
+    {
+        self.ec2(change);
+        let report = self.scan();
+        self.ec2(undo);
+        let (c, again) = self.scan();
+        assert_eq!(
+            (c, findings(&again)),
+            (0, vec![]),
+            "the cloud put back by hand scans clean again: {again:#}"
+        );
+        report
+    }
+
+    /// Runs `change` on the cloud, scans, and puts it back through `plan` and
+    /// `apply --approve` (every action planned, none manual); the rescan is clean. The report
+    /// of the changed cloud and the plan.
+    fn reverted<C>(&self, change: C) -> ((i32, Json), Json)
+    where
+        C: AsyncFnOnce(&Client),
+    {
+        static PLANS: AtomicUsize = AtomicUsize::new(0);
+        self.ec2(change);
+        let report = self.scan();
+        let out = format!("revert-{}.json", PLANS.fetch_add(1, Ordering::SeqCst));
+        let (o, token) = self.stack.plan("alice", &out, &[]);
+        assert_eq!(code(&o), 2, "{}{}", text(&o.stdout), text(&o.stderr));
+        let plan: Json = serde_json::from_str(
+            &std::fs::read_to_string(self.stack.work.path().join(&out)).unwrap(),
+        )
+        .unwrap();
+        let manual: Vec<&Json> = plan["actions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|a| a["status"] != "planned")
+            .collect();
+        assert!(manual.is_empty(), "left manual: {manual:#?}");
+        let o = self
+            .stack
+            .run_as("alice", &["apply", &out, "--approve", &token], None);
+        assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
+        let (c, again) = self.scan();
+        assert_eq!(
+            (c, findings(&again)),
+            (0, vec![]),
+            "a rescan after apply is clean: {again:#}"
+        );
+        (report, plan)
+    }
+}
+
+/// The one finding of a report: `(KIND ADDRESS-or-ID, severity, rule)`.
+fn only_finding(report: &(i32, Json)) -> (String, String, String) {
+    let (c, v) = report;
+    let list = findings(v);
+    assert_eq!(list.len(), 1, "exactly one finding, no noise: {v:#}");
+    assert_eq!(*c, 2, "drift exits 2: {v:#}");
+    let f = &v["findings"][0];
+    (
+        list[0].clone(),
+        f["severity"].as_str().unwrap_or("").to_string(),
+        f["rule"].as_str().unwrap_or("").to_string(),
+    )
+}
+
+/// The changed paths of a report's one finding.
+fn paths(report: &(i32, Json)) -> Vec<String> {
+    report.1["findings"][0]["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| c["path"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+/// The APIs a plan calls, sorted.
+fn apis(plan: &Json) -> Vec<String> {
+    let mut out: Vec<String> = plan["actions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|a| a["calls"].as_array().cloned().unwrap_or_default())
+        .map(|c| c["api"].as_str().unwrap_or("").to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_fresh_apply_scans_clean_with_every_vpc_type_checked() {
+    let Some(m) = misc() else { return };
+    let (c, v) = &m.clean;
+    assert_eq!(findings(v), Vec::<String>::new(), "{v:#}");
+    assert_eq!(*c, 0, "{v:#}");
+    assert_eq!(v["coverage"]["percent"].as_f64(), Some(100.0), "{v:#}");
+    assert_eq!(
+        v["coverage"]["checked"].as_u64(),
+        Some(m.recorded as u64),
+        "{v:#}"
+    );
+    assert_eq!(m.recorded, 9, "the fixture's resources");
+}
+
+#[test]
+fn the_default_vpcs_dns_flag_and_the_default_subnets_public_ips_are_found_and_reverted() {
+    let Some(m) = misc() else { return };
+    let _turn = turn();
+    let vpc = m.id("aws_default_vpc", "default");
+    let (report, plan) = m.reverted(async |ec2: &Client| {
+        ec2.modify_vpc_attribute()
+            .vpc_id(&vpc)
+            .enable_dns_hostnames(AttributeBooleanValue::builder().value(false).build())
+            .send()
+            .await
+            .expect("ModifyVpcAttribute");
+    });
+    assert_eq!(
+        only_finding(&report),
+        (
+            "changed aws_default_vpc.default".into(),
+            "medium".into(),
+            "attribute_changed".into()
+        )
+    );
+    assert_eq!(paths(&report), ["enable_dns_hostnames"]);
+    assert_eq!(apis(&plan), ["ec2:ModifyVpcAttribute"]);
+
+    let subnet = m.id("aws_default_subnet", "a");
+    let (report, plan) = m.reverted(async |ec2: &Client| {
+        ec2.modify_subnet_attribute()
+            .subnet_id(&subnet)
+            .map_public_ip_on_launch(AttributeBooleanValue::builder().value(false).build())
+            .send()
+            .await
+            .expect("ModifySubnetAttribute");
+    });
+    assert_eq!(
+        only_finding(&report),
+        (
+            "changed aws_default_subnet.a".into(),
+            "medium".into(),
+            "network_exposure_changed".into()
+        )
+    );
+    assert_eq!(paths(&report), ["map_public_ip_on_launch"]);
+    assert_eq!(apis(&plan), ["ec2:ModifySubnetAttribute"]);
+}
+
+#[test]
+fn another_dhcp_options_set_on_the_vpc_is_drift_of_the_association_and_reverted() {
+    let Some(m) = misc() else { return };
+    let _turn = turn();
+    let vpc = m.id("aws_vpc", "main");
+    let alt = m.id("aws_vpc_dhcp_options", "alt");
+    let (report, plan) = m.reverted(async |ec2: &Client| {
+        ec2.associate_dhcp_options()
+            .vpc_id(&vpc)
+            .dhcp_options_id(&alt)
+            .send()
+            .await
+            .expect("AssociateDhcpOptions");
+    });
+    assert_eq!(
+        only_finding(&report).0,
+        "changed aws_vpc_dhcp_options_association.main"
+    );
+    let change = &report.1["findings"][0]["changes"][0];
+    assert_eq!(change["path"], "dhcp_options_id", "{:#}", report.1);
+    assert_eq!(
+        change["before"].as_str(),
+        Some(m.id("aws_vpc_dhcp_options", "corp").as_str())
+    );
+    assert_eq!(change["after"].as_str(), Some(alt.as_str()));
+    assert_eq!(apis(&plan), ["ec2:AssociateDhcpOptions"]);
+
+    // The VPC given no set at all: the association is gone (terraform makes it again).
+    let corp = m.id("aws_vpc_dhcp_options", "corp");
+    let associate = async |ec2: &Client, set: &str| {
+        ec2.associate_dhcp_options()
+            .vpc_id(&vpc)
+            .dhcp_options_id(set)
+            .send()
+            .await
+            .expect("AssociateDhcpOptions");
+    };
+    let report = m.drifted(
+        async |ec2: &Client| associate(ec2, "default").await,
+        async |ec2: &Client| associate(ec2, &corp).await,
+    );
+    assert_eq!(
+        only_finding(&report).0,
+        "missing aws_vpc_dhcp_options_association.main"
+    );
+}
+
+#[test]
+fn a_secondary_cidr_added_out_of_band_is_an_unmanaged_association() {
+    let Some(m) = misc() else { return };
+    let _turn = turn();
+    let vpc = m.id("aws_vpc", "main");
+    let added = std::sync::Mutex::new(String::new());
+    let report = m.drifted(
+        async |ec2: &Client| {
+            let out = ec2
+                .associate_vpc_cidr_block()
+                .vpc_id(&vpc)
+                .cidr_block("10.72.0.0/16")
+                .send()
+                .await
+                .expect("AssociateVpcCidrBlock");
+            *added.lock().unwrap() = out
+                .cidr_block_association()
+                .and_then(|a| a.association_id())
+                .expect("an association id")
+                .to_string();
+        },
+        async |ec2: &Client| {
+            let id = added.lock().unwrap().clone();
+            ec2.disassociate_vpc_cidr_block()
+                .association_id(id)
+                .send()
+                .await
+                .expect("DisassociateVpcCidrBlock");
+        },
+    );
+    let id = added.lock().unwrap().clone();
+    assert_eq!(
+        only_finding(&report),
+        (
+            format!("unmanaged {id}"),
+            "medium".into(),
+            "resource_unmanaged".into()
+        )
+    );
+    let f = &report.1["findings"][0];
+    assert_eq!(f["resource_type"], "aws_vpc_ipv4_cidr_block_association");
+    assert_eq!(f["observed"]["vpc_id"].as_str(), Some(vpc.as_str()));
+    assert_eq!(f["observed"]["cidr_block"], "10.72.0.0/16");
+    // The recorded secondary CIDR is not one: the primary block is the VPC's own.
+    assert_ne!(id, m.id("aws_vpc_ipv4_cidr_block_association", "secondary"));
+}
+
+#[test]
+fn peering_options_and_tags_are_found_and_reverted_and_a_new_connection_is_unmanaged() {
+    let Some(m) = misc() else { return };
+    let _turn = turn();
+    let pcx = m.id("aws_vpc_peering_connection", "main");
+    let (report, plan) = m.reverted(async |ec2: &Client| {
+        ec2.modify_vpc_peering_connection_options()
+            .vpc_peering_connection_id(&pcx)
+            .accepter_peering_connection_options(
+                PeeringConnectionOptionsRequest::builder()
+                    .allow_dns_resolution_from_remote_vpc(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("ModifyVpcPeeringConnectionOptions");
+        ec2.create_tags()
+            .resources(&pcx)
+            .tags(Tag::builder().key("team").value("someone").build())
+            .send()
+            .await
+            .expect("CreateTags");
+    });
+    assert_eq!(
+        only_finding(&report).0,
+        "changed aws_vpc_peering_connection.main"
+    );
+    assert_eq!(paths(&report), ["accepter", "tags.team"]);
+    assert_eq!(
+        apis(&plan),
+        ["ec2:CreateTags", "ec2:ModifyVpcPeeringConnectionOptions"]
+    );
+
+    // A second connection between the same VPCs, made by hand: unmanaged; deleted, gone
+    // (EC2 keeps listing it as `deleted` for a while).
+    let (vpc, peer) = (
+        m.attr("aws_vpc_peering_connection", "main", "vpc_id"),
+        m.attr("aws_vpc_peering_connection", "main", "peer_vpc_id"),
+    );
+    let made = std::sync::Mutex::new(String::new());
+    let report = m.drifted(
+        async |ec2: &Client| {
+            let id = create_peering(ec2, &vpc, &peer).await;
+            *made.lock().unwrap() = id;
+        },
+        async |ec2: &Client| {
+            let id = made.lock().unwrap().clone();
+            ec2.delete_vpc_peering_connection()
+                .vpc_peering_connection_id(id)
+                .send()
+                .await
+                .expect("DeleteVpcPeeringConnection");
+        },
+    );
+    let id = made.lock().unwrap().clone();
+    assert_eq!(
+        only_finding(&report),
+        (
+            format!("unmanaged {id}"),
+            "medium".into(),
+            "resource_unmanaged".into()
+        )
+    );
+    assert_eq!(
+        report.1["findings"][0]["resource_type"],
+        "aws_vpc_peering_connection"
+    );
+}
+
+/// A peering connection from `vpc` to `peer`, accepted: its id.
+async fn create_peering(ec2: &Client, vpc: &str, peer: &str) -> String {
+    let id = ec2
+        .create_vpc_peering_connection()
+        .vpc_id(vpc)
+        .peer_vpc_id(peer)
+        .send()
+        .await
+        .expect("CreateVpcPeeringConnection")
+        .vpc_peering_connection()
+        .and_then(|c| c.vpc_peering_connection_id())
+        .expect("an id")
+        .to_string();
+    ec2.accept_vpc_peering_connection()
+        .vpc_peering_connection_id(&id)
+        .send()
+        .await
+        .expect("AcceptVpcPeeringConnection");
+    id
+}
+
+#[test]
+fn tag_edits_on_the_default_vpc_default_subnet_and_peering_connection_are_reverted() {
+    let Some(m) = misc() else { return };
+    let _turn = turn();
+    let ids = [
+        m.id("aws_default_vpc", "default"),
+        m.id("aws_default_subnet", "a"),
+        m.id("aws_vpc_peering_connection", "main"),
+    ];
+    m.ec2(async |ec2: &Client| {
+        for id in &ids {
+            ec2.create_tags()
+                .resources(id)
+                .tags(Tag::builder().key("Name").value("renamed").build())
+                .send()
+                .await
+                .expect("CreateTags");
+        }
+    });
+    let (c, v) = m.scan();
+    assert_eq!(c, 2, "{v:#}");
+    assert_eq!(
+        findings(&v),
+        vec![
+            "changed aws_default_subnet.a",
+            "changed aws_default_vpc.default",
+            "changed aws_vpc_peering_connection.main",
+        ],
+        "{v:#}"
+    );
+    let (o, token) = m.stack.plan("alice", "tags.json", &[]);
+    assert_eq!(code(&o), 2, "{}{}", text(&o.stdout), text(&o.stderr));
+    let o = m
+        .stack
+        .run_as("alice", &["apply", "tags.json", "--approve", &token], None);
+    assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
+    let (c, v) = m.scan();
+    assert_eq!(
+        (c, findings(&v)),
+        (0, Vec::<String>::new()),
+        "a rescan after apply is clean: {v:#}"
+    );
+}
+
+/// `driftgate ARGS` in terraform's working copy (state and configuration found there).
+fn in_config(m: &Misc, args: &[&str]) -> Output {
+    let mut cmd = driftgate();
+    m.stack.moto.apply_env(&mut cmd);
+    cmd.current_dir(m.applied.dir.path())
+        .env("NO_COLOR", "1")
+        .env("DRIFTGATE_AUDIT_LOG", &m.stack.log)
+        .env("DRIFTGATE_ACTOR", "alice")
+        .args(args);
+    cmd.output().expect("driftgate runs")
+}
+
+#[test]
+fn an_unmanaged_secondary_cidr_and_peering_connection_are_imported_and_terraform_agrees() {
+    let Some(m) = misc() else { return };
+    let _turn = turn();
+    let dir = m.applied.dir.path();
+    let (vpc, peer) = (m.id("aws_vpc", "main"), m.id("aws_vpc", "peer"));
+    let (association, connection) = m.ec2(async |ec2: &Client| {
+        let association = ec2
+            .associate_vpc_cidr_block()
+            .vpc_id(&vpc)
+            .cidr_block("10.73.0.0/16")
+            .send()
+            .await
+            .expect("AssociateVpcCidrBlock")
+            .cidr_block_association()
+            .and_then(|a| a.association_id())
+            .expect("an association id")
+            .to_string();
+        (association, create_peering(ec2, &vpc, &peer).await)
+    });
+    let o = in_config(
+        m,
+        &[
+            "plan",
+            "--region",
+            "us-east-1",
+            "--out",
+            "imports.json",
+            "--format",
+            "json",
+        ],
+    );
+    let v: Json = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&o.stdout), text(&o.stderr)));
+    let imports: Vec<(String, String)> = v["plan"]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                format!(
+                    "{} {}",
+                    a["kind"].as_str().unwrap_or(""),
+                    a["status"].as_str().unwrap_or("")
+                ),
+                a["resource_id"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        imports,
+        vec![
+            ("import planned".to_string(), connection.clone()),
+            ("import planned".to_string(), association.clone()),
+        ],
+        "{v:#}"
+    );
+    let token = v["token"].as_str().unwrap().to_string();
+    let o = in_config(m, &["apply", "imports.json", "--approve", &token]);
+    assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
+    let written = std::fs::read_to_string(dir.join("driftgate_imports.tf")).unwrap();
+    for id in [&association, &connection] {
+        assert!(written.contains(&format!("id = \"{id}\"")), "{written}");
+    }
+    let verdict = terraform_plan(m, dir);
+    // Put the configuration and the cloud back for the other tests, whatever the verdict.
+    std::fs::remove_file(dir.join("driftgate_imports.tf")).unwrap();
+    m.ec2(async |ec2: &Client| {
+        ec2.disassociate_vpc_cidr_block()
+            .association_id(&association)
+            .send()
+            .await
+            .expect("DisassociateVpcCidrBlock");
+        ec2.delete_vpc_peering_connection()
+            .vpc_peering_connection_id(&connection)
+            .send()
+            .await
+            .expect("DeleteVpcPeeringConnection");
+    });
+    let (imported, changes) = verdict;
+    assert!(
+        changes.is_empty(),
+        "terraform plans changes:\n{changes:#?}\n{written}"
+    );
+    assert_eq!(imported.len(), 2, "{imported:?}\n{written}");
+    assert!(
+        imported[0].starts_with("aws_vpc_ipv4_cidr_block_association.")
+            && imported[1].starts_with("aws_vpc_peering_connection."),
+        "{imported:?}"
+    );
+    let (c, v) = m.scan();
+    assert_eq!((c, findings(&v)), (0, Vec::<String>::new()), "{v:#}");
+}
+
+/// `terraform plan` in `dir`: the addresses it imports, and every resource it would change.
+fn terraform_plan(m: &Misc, dir: &Path) -> (Vec<String>, Vec<String>) {
+    let moto = &m.stack.moto;
+    m.tf.run(
+        dir,
+        moto,
+        &[
+            "plan",
+            "-input=false",
+            "-no-color",
+            "-out=tf.plan",
+            &format!("-var=endpoint={}", moto.endpoint),
+        ],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let show = m.tf.run(dir, moto, &["show", "-json", "tf.plan"]).unwrap();
+    let shown: Json = serde_json::from_slice(&show.stdout).unwrap();
+    let (mut imported, mut changes) = (Vec::new(), Vec::new());
+    for rc in shown["resource_changes"].as_array().into_iter().flatten() {
+        let address = rc["address"].as_str().unwrap_or("").to_string();
+        if rc["change"]["importing"].is_object() {
+            imported.push(address.clone());
+        }
+        if rc["change"]["actions"] != serde_json::json!(["no-op"]) {
+            changes.push(format!("{address}: {}", rc["change"]));
+        }
+    }
+    imported.sort();
+    (imported, changes)
+}
