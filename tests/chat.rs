@@ -15,9 +15,8 @@ use serde_json::{Value as Json, json};
 
 use crate::serve::{
     CI_TOKEN, DESK_TOKEN, Server, call, dg, dg_cmd, digest_of, enc, keygen, serve_entries,
-    start_with,
+    signed_demo_plan, start_with,
 };
-use crate::support::fixture;
 use crate::support::remediation::{Stack, code, text};
 
 const SECRET: &str = "slack-signing-secret-Tz8Qm2Wd";
@@ -298,31 +297,7 @@ fn chat_refusals_are_audited_and_a_denial_in_chat_stops_a_waiting_apply() {
     let slack = FakeSlack::start();
     let server = chat_server(dir, &pin, &slack, &[]);
     let base = server.url.clone();
-    let state = fixture("demo/terraform.tfstate").display().to_string();
-    let observed = fixture("demo/observed.json").display().to_string();
-    let o = dg_cmd(
-        dir,
-        "carol",
-        &[
-            "plan",
-            "--state",
-            &state,
-            "--observed",
-            &observed,
-            "--out",
-            "p.json",
-            "--sign",
-            "carol.key",
-            "--request-approval",
-            &base,
-        ],
-    )
-    .envs(pin.iter().map(|(k, v)| (*k, v.as_str())))
-    .env("DRIFTGATE_SERVICE_TOKEN", CI_TOKEN)
-    .output()
-    .unwrap();
-    assert_eq!(code(&o), 2, "{}{}", text(&o.stdout), text(&o.stderr));
-    let digest = digest_of(&dir.join("p.json"));
+    let digest = signed_demo_plan(dir, &pin, &base);
 
     // The request is posted with its summary and the two buttons, the digest their value.
     let posted = slack.wait_for("chat.postMessage", &digest);

@@ -62,11 +62,6 @@ const LONG: &[(&str, &str, &str)] = &[
         "SDK sample objects for the coherence checks (a table): to split by type",
     ),
     ("provider/aws/ec2/vpc.rs", "emit", "to split"),
-    (
-        "serve/mod.rs",
-        "handle",
-        "the service's route table (issue 19, landed last): to split per route",
-    ),
 ];
 
 /// A function with a body, as found in a file's code.

@@ -153,6 +153,33 @@ fn demo_plan(dir: &Path, out: &str, server: &Server, extra: &[&str]) -> String {
     digest_of(&dir.join(out))
 }
 
+/// Under the root `pin` pins: carol's plan of the demo state, signed by her key, its approval
+/// requested from the service at `url`. The plan's digest.
+pub(crate) fn signed_demo_plan(dir: &Path, pin: &[(&str, String)], url: &str) -> String {
+    let state = fixture("demo/terraform.tfstate").display().to_string();
+    let observed = fixture("demo/observed.json").display().to_string();
+    let args = [
+        "plan",
+        "--state",
+        &state,
+        "--observed",
+        &observed,
+        "--out",
+        "p.json",
+        "--sign",
+        "carol.key",
+        "--request-approval",
+        url,
+    ];
+    let o = dg_cmd(dir, "carol", &args)
+        .envs(pin.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("DRIFTGATE_SERVICE_TOKEN", CI_TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2, "{}{}", text(&o.stdout), text(&o.stderr));
+    digest_of(&dir.join("p.json"))
+}
+
 pub(crate) fn digest_of(plan: &Path) -> String {
     let v: Json = serde_json::from_str(&std::fs::read_to_string(plan).unwrap()).unwrap();
     v["digest"].as_str().unwrap().to_string()
@@ -784,31 +811,7 @@ fn under_a_trust_root_the_root_names_the_clients_and_the_approvers() {
         text(&o.stderr)
     );
     let server = start_with(dir, "s.db", &[], &pin);
-    let state = fixture("demo/terraform.tfstate").display().to_string();
-    let observed = fixture("demo/observed.json").display().to_string();
-    let o = dg_cmd(
-        dir,
-        "carol",
-        &[
-            "plan",
-            "--state",
-            &state,
-            "--observed",
-            &observed,
-            "--out",
-            "p.json",
-            "--sign",
-            "carol.key",
-            "--request-approval",
-            &server.url,
-        ],
-    )
-    .envs(pin.iter().map(|(k, v)| (*k, v.as_str())))
-    .env("DRIFTGATE_SERVICE_TOKEN", CI_TOKEN)
-    .output()
-    .unwrap();
-    assert_eq!(code(&o), 2, "{}{}", text(&o.stdout), text(&o.stderr));
-    let digest = digest_of(&dir.join("p.json"));
+    let digest = signed_demo_plan(dir, &pin, &server.url);
     for (who, want) in [("carol", 1), ("alice", 0)] {
         let o = dg_cmd(
             dir,
