@@ -80,10 +80,11 @@ impl FakeSlack {
         }
     }
 
-    /// The bodies of the calls of `method` so far (each carried the bot token).
+    /// The bodies of the calls of `method` so far.
     pub(crate) fn calls(&self, method: &str) -> Vec<Json> {
         let calls = self.calls.lock().unwrap();
-        for (m, _, authed) in calls.iter() {
+        // Slack's methods (`chat.update`) carry the bot token; webhooks do not.
+        for (m, _, authed) in calls.iter().filter(|(m, _, _)| m.contains('.')) {
             assert!(authed, "{m} without the bot token");
         }
         calls
@@ -598,5 +599,93 @@ fn two_chat_approvals_let_a_waiting_apply_go_on_within_a_second() {
             "log.key",
         ],
     );
+    assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
+}
+
+/// Teams (or any chat with incoming webhooks): each approver's webhook gets a card with their
+/// own signed link; the page approves as that approver only; an altered link is 401 and
+/// audited; the author's link does nothing but say why; a denial needs a reason.
+#[test]
+fn a_signed_link_approves_as_its_approver_only() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    let pin = chat_root(dir);
+    let hooks = FakeSlack::start();
+    let alice_hook = format!("alice={}/teams-alice", hooks.url);
+    let carol_hook = format!("carol={}/teams-carol", hooks.url);
+    let args = [
+        "--attestor-key",
+        "svc.key",
+        "--teams-webhook",
+        &alice_hook,
+        "--teams-webhook",
+        &carol_hook,
+        "--public-url",
+        "https://approvals.example",
+    ];
+    let server = start_with(dir, "serve.db", &args, &pin);
+    let base = server.url.clone();
+    let digest = signed_demo_plan(dir, &pin, &base);
+    let link_of = |hook: &str| {
+        let card = hooks.wait_for(hook, &digest);
+        let url = card["attachments"][0]["content"]["actions"][0]["url"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let rest = url
+            .strip_prefix("https://approvals.example")
+            .unwrap_or_else(|| panic!("{url}"));
+        format!("{base}{rest}")
+    };
+    let (alice, carol) = (link_of("teams-alice"), link_of("teams-carol"));
+    assert!(alice.contains("approver=alice&"), "{alice}");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let http = reqwest::Client::new();
+    let send = |r: reqwest::RequestBuilder| {
+        rt.block_on(async {
+            let r = r.send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        })
+    };
+    let (s, html) = send(http.get(&alice));
+    assert_eq!(s, 200, "{html}");
+    assert!(html.contains("Approve as alice"), "{html}");
+    assert!(html.contains("Waiting: 0 of 2 approvals"), "{html}");
+    // The link altered to name bob: 401, audited.
+    let forged = alice.replace("approver=alice", "approver=bob");
+    assert_eq!(send(http.get(&forged)).0, 401);
+    // The page's forms: the link's fields and the action.
+    let post = |link: &str, fields: &[(&str, &str)]| {
+        let (url, query) = link.split_once('?').unwrap();
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        form.extend_pairs(form_urlencoded::parse(query.as_bytes()));
+        form.extend_pairs(fields.iter());
+        send(
+            http.post(url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(form.finish()),
+        )
+    };
+    let (s, html) = post(&carol, &[("action", "approve")]);
+    assert_eq!(s, 403, "{html}");
+    assert!(html.contains("is the plan&#39;s author"), "{html}");
+    let (s, html) = post(&alice, &[("action", "deny"), ("reason", " ")]);
+    assert_eq!(s, 400, "{html}");
+    let (s, html) = post(&alice, &[("action", "approve")]);
+    assert_eq!(s, 200, "{html}");
+    assert!(html.contains("counted (1 of 2"), "{html}");
+    assert!(html.contains("Waiting: 1 of 2 approvals (alice)"), "{html}");
+    let (_, v) = rt.block_on(call(
+        "get",
+        &format!("{base}/v1/requests/{}", enc(&digest)),
+        Some(DESK_TOKEN),
+        None,
+    ));
+    assert_eq!(v["approvals"][0]["approver"], "alice", "{v}");
+    assert!(refused_reasons(dir, "link")[0].contains("does not verify"));
+    let approvals = serve_entries(dir, "refused", "approval");
+    assert_eq!(approvals[0]["details"]["client"], "link:carol");
+    assert_eq!(refused_reasons(dir, "denial"), ["a denial needs a reason"]);
+    let o = dg(dir, "carol", &["audit", "verify"]);
     assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
 }

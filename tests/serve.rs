@@ -18,6 +18,8 @@ use crate::support::{driftgate, fixture, root};
 pub(crate) const CI_TOKEN: &str = "dg-serve-ci-token-Vq3Lz8Rk";
 pub(crate) const DESK_TOKEN: &str = "dg-serve-desk-token-Pw7Hn2Xc";
 const REASON: &str = "not during the freeze";
+/// The routes a bearer token is not asked of.
+const TOKENLESS: [&str; 3] = ["/v1/health", "/slack/interactions", "/approve/{digest}"];
 
 /// A running `driftgate serve`, stopped when dropped.
 pub(crate) struct Server {
@@ -287,9 +289,9 @@ fn requests_refusals_and_a_denial_that_stops_a_waiting_apply() {
     // Every route exists (the fallback's "no such route" is what a missing one answers), and
     // every call needs a client's token: none or a wrong one is 401 and audited.
     rt.block_on(async {
-        // The probe's health and Slack's interactions (signed by Slack, see tests/chat.rs)
-        // take no bearer token.
-        let tokenless = ["/v1/health", "/slack/interactions"];
+        // The probe's health, Slack's interactions (signed by Slack) and the approval page
+        // (a signed link) take no bearer token: see tests/chat.rs.
+        let tokenless = TOKENLESS;
         for (method, path) in driftgate::serve::ROUTES {
             let url = format!("{base}{}", path.replace("{digest}", "sha256%3A00"));
             let (s, body) = call(method, &url, Some(CI_TOKEN), Some(serde_json::json!({}))).await;
@@ -318,7 +320,11 @@ fn requests_refusals_and_a_denial_that_stops_a_waiting_apply() {
         );
     });
     let auth = serve_entries(dir, "refused", "auth");
-    assert_eq!(auth.len(), driftgate::serve::ROUTES.len() - 2, "{auth:#?}");
+    let with_token = driftgate::serve::ROUTES
+        .iter()
+        .filter(|(_, p)| !TOKENLESS.contains(p))
+        .count();
+    assert_eq!(auth.len(), with_token, "{auth:#?}");
 
     // carol plans and requests approval; another plan (a second later) for "another plan".
     let digest = demo_plan(dir, "p.json", &server, &[]);
