@@ -689,3 +689,117 @@ fn a_signed_link_approves_as_its_approver_only() {
     let o = dg(dir, "carol", &["audit", "verify"]);
     assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
 }
+
+/// Load: 200 concurrent long-polls (what each waiting `apply --wait` holds open) over four
+/// requests, and 1,000 signed Slack interactions (approvals by alice and bob, again and again,
+/// the author's and an unmapped user's clicks), 64 in flight. Each request ends with exactly
+/// alice's and bob's approvals, every waiter is answered `approved` with both, every other
+/// click is refused and audited once; the rate must be at least 1,000 a minute. Prints the
+/// figures (docs/benchmark.md).
+#[test]
+fn load_200_waiting_applies_and_1000_interactions_a_minute() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    let pin = chat_root(dir);
+    let slack = FakeSlack::start();
+    let server = chat_server(dir, &pin, &slack, &[]);
+    let base = server.url.clone();
+    let mut digests = Vec::new();
+    for i in 0..4 {
+        if i > 0 {
+            // A plan's digest covers its creation time (seconds).
+            std::thread::sleep(Duration::from_millis(1050));
+        }
+        digests.push(signed_demo_plan(dir, &pin, &base));
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let users = ["UALICE", "UBOB", "UCAROL", "UMALLORY"];
+    let (waiters, clicks, elapsed, released) = rt.block_on(async {
+        let mut waiters = Vec::new();
+        for i in 0..200 {
+            let url = format!("{base}/v1/requests/{}?wait=60", enc(&digests[i % 4]));
+            waiters.push(tokio::spawn(async move {
+                let v = call("get", &url, Some(CI_TOKEN), None).await;
+                (v, Instant::now())
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let gate = Arc::new(tokio::sync::Semaphore::new(64));
+        let started = Instant::now();
+        let mut clicks = Vec::new();
+        for i in 0..1000 {
+            let (base, digest) = (base.clone(), digests[i % 4].clone());
+            let mut payload = approve_payload(users[(i / 4) % 4], &digest);
+            // Each click is its own request (Slack's trigger ids differ): no two signatures
+            // are the same, so none is a replay.
+            payload["trigger_id"] = json!(format!("trigger-{i}"));
+            let gate = gate.clone();
+            clicks.push(tokio::spawn(async move {
+                let _slot = gate.acquire().await.unwrap();
+                let t = Instant::now();
+                let (s, _) = interact(&base, &payload, SECRET, now()).await;
+                (s, t.elapsed())
+            }));
+        }
+        let mut done = Vec::new();
+        for c in clicks {
+            done.push(c.await.unwrap());
+        }
+        let elapsed = started.elapsed();
+        let mut w = Vec::new();
+        for h in waiters {
+            w.push(h.await.unwrap());
+        }
+        let released = w
+            .iter()
+            .map(|(_, at)| at.saturating_duration_since(started))
+            .max()
+            .unwrap();
+        (w, done, elapsed, released)
+    });
+    assert!(clicks.iter().all(|(s, _)| *s == 200), "{clicks:?}");
+    for ((s, v), _) in &waiters {
+        assert_eq!(*s, 200);
+        assert_eq!(v["state"], "approved", "{v}");
+        let who: Vec<&str> = v["approvals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["approver"].as_str().unwrap())
+            .collect();
+        let mut sorted = who.clone();
+        sorted.sort();
+        assert_eq!(sorted, ["alice", "bob"], "{v}");
+    }
+    for d in &digests {
+        let (_, v) = rt.block_on(call(
+            "get",
+            &format!("{base}/v1/requests/{}", enc(d)),
+            Some(DESK_TOKEN),
+            None,
+        ));
+        assert_eq!(v["approvals"].as_array().unwrap().len(), 2, "{v}");
+    }
+    let ok = serve_entries(dir, "ok", "approval").len();
+    let refused = serve_entries(dir, "refused", "approval").len();
+    assert_eq!((ok, refused), (8, 992));
+    assert!(refused_reasons(dir, "slack").is_empty());
+    let mut latency: Vec<Duration> = clicks.iter().map(|(_, d)| *d).collect();
+    latency.sort();
+    let per_minute = 1000.0 / elapsed.as_secs_f64() * 60.0;
+    println!(
+        "load: 200 long-polls over 4 requests, 1000 signed interactions (64 in flight) in {:.2}s = {:.0}/minute; latency p50 {:?}, p99 {:?}, max {:?}; every waiter answered 'approved' (alice, bob) within {:.2}s of the first click; 8 approvals counted, 992 clicks refused and audited",
+        elapsed.as_secs_f64(),
+        per_minute,
+        latency[500],
+        latency[990],
+        latency[999],
+        released.as_secs_f64()
+    );
+    assert!(
+        per_minute >= 1000.0,
+        "{per_minute:.0} interactions a minute"
+    );
+    let o = dg(dir, "carol", &["audit", "verify"]);
+    assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
+}

@@ -1265,6 +1265,19 @@ pub struct WaitQuery {
     pub wait: Option<u64>,
 }
 
+/// How long until the request or one of its approvals expires (at least a tenth of a
+/// second: the clocks of the service and of the expiries are not the same instant).
+fn next_expiry(v: &serde_json::Value, now: OffsetDateTime) -> Duration {
+    let approvals = v["approvals"].as_array().into_iter().flatten();
+    std::iter::once(&v["expires"])
+        .chain(approvals.map(|a| &a["expires"]))
+        .filter_map(|t| t.as_str().and_then(parse_time))
+        .map(|t| Duration::try_from(t - now).unwrap_or_default())
+        .min()
+        .unwrap_or(MAX_WAIT)
+        .max(Duration::from_millis(100))
+}
+
 async fn status(
     State(shared): State<Arc<Shared>>,
     Path(digest): Path<String>,
@@ -1292,8 +1305,10 @@ async fn status(
         if !pending || now >= deadline {
             return respond(answer);
         }
-        // A state can also change with the clock alone (an expiry): look again each second.
-        let step = (deadline - now).min(Duration::from_secs(1));
+        // A state can also change with the clock alone (an expiry): look again when the
+        // request or one of its approvals expires, not before (hundreds of waiters cost
+        // nothing until something happens).
+        let step = (deadline - now).min(next_expiry(&answer.1, (shared.clock)()));
         let _ = tokio::time::timeout(step, changes.changed()).await;
     }
 }
