@@ -697,7 +697,7 @@ fn a_signed_link_approves_as_its_approver_only() {
 /// click is refused and audited once. Prints the figures (rate, latencies: recorded in
 /// docs/benchmark.md; they depend on the build and the machine, so they are not asserted).
 #[test]
-fn load_200_waiting_applies_and_1000_interactions_a_minute() {
+fn load_200_long_polls_and_1000_interactions_none_lost_or_doubled() {
     let work = tempfile::tempdir().unwrap();
     let dir = work.path();
     let pin = chat_root(dir);
