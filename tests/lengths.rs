@@ -21,11 +21,6 @@ const LONG: &[(&str, &str, &str)] = &[
         "run",
         "the command dispatch, being reworked with ops (issue 18)",
     ),
-    (
-        "serve/mod.rs",
-        "handle",
-        "the service's route table (issue 19, landed last): to split per route",
-    ),
 ];
 
 /// A function with a body, as found in a file's code.

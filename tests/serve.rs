@@ -18,6 +18,8 @@ use crate::support::{driftgate, fixture, root};
 pub(crate) const CI_TOKEN: &str = "dg-serve-ci-token-Vq3Lz8Rk";
 pub(crate) const DESK_TOKEN: &str = "dg-serve-desk-token-Pw7Hn2Xc";
 const REASON: &str = "not during the freeze";
+/// The routes a bearer token is not asked of.
+const TOKENLESS: [&str; 3] = ["/v1/health", "/slack/interactions", "/approve/{digest}"];
 
 /// A running `driftgate serve`, stopped when dropped.
 pub(crate) struct Server {
@@ -153,6 +155,33 @@ fn demo_plan(dir: &Path, out: &str, server: &Server, extra: &[&str]) -> String {
     digest_of(&dir.join(out))
 }
 
+/// Under the root `pin` pins: carol's plan of the demo state, signed by her key, its approval
+/// requested from the service at `url`. The plan's digest.
+pub(crate) fn signed_demo_plan(dir: &Path, pin: &[(&str, String)], url: &str) -> String {
+    let state = fixture("demo/terraform.tfstate").display().to_string();
+    let observed = fixture("demo/observed.json").display().to_string();
+    let args = [
+        "plan",
+        "--state",
+        &state,
+        "--observed",
+        &observed,
+        "--out",
+        "p.json",
+        "--sign",
+        "carol.key",
+        "--request-approval",
+        url,
+    ];
+    let o = dg_cmd(dir, "carol", &args)
+        .envs(pin.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("DRIFTGATE_SERVICE_TOKEN", CI_TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2, "{}{}", text(&o.stdout), text(&o.stderr));
+    digest_of(&dir.join("p.json"))
+}
+
 pub(crate) fn digest_of(plan: &Path) -> String {
     let v: Json = serde_json::from_str(&std::fs::read_to_string(plan).unwrap()).unwrap();
     v["digest"].as_str().unwrap().to_string()
@@ -260,9 +289,9 @@ fn requests_refusals_and_a_denial_that_stops_a_waiting_apply() {
     // Every route exists (the fallback's "no such route" is what a missing one answers), and
     // every call needs a client's token: none or a wrong one is 401 and audited.
     rt.block_on(async {
-        // The probe's health and Slack's interactions (signed by Slack, see tests/chat.rs)
-        // take no bearer token.
-        let tokenless = ["/v1/health", "/slack/interactions"];
+        // The probe's health, Slack's interactions (signed by Slack) and the approval page
+        // (a signed link) take no bearer token: see tests/chat.rs.
+        let tokenless = TOKENLESS;
         for (method, path) in driftgate::serve::ROUTES {
             let url = format!("{base}{}", path.replace("{digest}", "sha256%3A00"));
             let (s, body) = call(method, &url, Some(CI_TOKEN), Some(serde_json::json!({}))).await;
@@ -291,7 +320,11 @@ fn requests_refusals_and_a_denial_that_stops_a_waiting_apply() {
         );
     });
     let auth = serve_entries(dir, "refused", "auth");
-    assert_eq!(auth.len(), driftgate::serve::ROUTES.len() - 2, "{auth:#?}");
+    let with_token = driftgate::serve::ROUTES
+        .iter()
+        .filter(|(_, p)| !TOKENLESS.contains(p))
+        .count();
+    assert_eq!(auth.len(), with_token, "{auth:#?}");
 
     // carol plans and requests approval; another plan (a second later) for "another plan".
     let digest = demo_plan(dir, "p.json", &server, &[]);
@@ -784,31 +817,7 @@ fn under_a_trust_root_the_root_names_the_clients_and_the_approvers() {
         text(&o.stderr)
     );
     let server = start_with(dir, "s.db", &[], &pin);
-    let state = fixture("demo/terraform.tfstate").display().to_string();
-    let observed = fixture("demo/observed.json").display().to_string();
-    let o = dg_cmd(
-        dir,
-        "carol",
-        &[
-            "plan",
-            "--state",
-            &state,
-            "--observed",
-            &observed,
-            "--out",
-            "p.json",
-            "--sign",
-            "carol.key",
-            "--request-approval",
-            &server.url,
-        ],
-    )
-    .envs(pin.iter().map(|(k, v)| (*k, v.as_str())))
-    .env("DRIFTGATE_SERVICE_TOKEN", CI_TOKEN)
-    .output()
-    .unwrap();
-    assert_eq!(code(&o), 2, "{}{}", text(&o.stdout), text(&o.stderr));
-    let digest = digest_of(&dir.join("p.json"));
+    let digest = signed_demo_plan(dir, &pin, &server.url);
     for (who, want) in [("carol", 1), ("alice", 0)] {
         let o = dg_cmd(
             dir,

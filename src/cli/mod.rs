@@ -339,6 +339,16 @@ pub struct ServeArgs {
         default_value = "https://slack.com/api"
     )]
     pub slack_api: String,
+    /// NAME=URL: an approver's own incoming webhook (Teams Workflows, or any chat): each
+    /// request sends them a card with their signed link to the approval page. Repeat.
+    #[arg(long = "teams-webhook", value_name = "NAME=URL")]
+    pub teams_webhooks: Vec<String>,
+    /// The service's address as approvers reach it: https://driftgate.example.com.
+    #[arg(long = "public-url", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// How long an approval link lives (never beyond the plan's expiry).
+    #[arg(long = "link-ttl", value_name = "DURATION", value_parser = parse_ttl, default_value = "4h")]
+    pub link_ttl: time::Duration,
 }
 
 #[derive(Debug, Args)]
@@ -1125,6 +1135,9 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
                 attestor_key: args.attestor_key,
                 slack_channel: args.slack_channel,
                 slack_api: args.slack_api,
+                teams_webhooks: ops::trust::pairs(&args.teams_webhooks, "--teams-webhook")?,
+                public_url: args.public_url,
+                link_ttl: args.link_ttl,
             };
             runtime.block_on(ops::serve::run(&options, &settings))
         }

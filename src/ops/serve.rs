@@ -17,7 +17,7 @@ use crate::model::plan::Plan;
 use crate::ops::checkpoint::CheckpointOptions;
 use crate::ops::scan::ScanOptions;
 use crate::ops::{Outcome, Settings};
-use crate::serve::{Admitted, Clients, Counted, DeniedBy, Event, Gate, Refused, View};
+use crate::serve::{Admitted, ChatUser, Clients, Counted, DeniedBy, Event, Gate, Refused, View};
 use crate::trust::Root;
 
 /// The environment variable that holds a client's bearer token.
@@ -40,6 +40,12 @@ pub struct ServeOptions {
     pub slack_channel: Option<String>,
     /// `--slack-api URL`: Slack's Web API base (https://slack.com/api).
     pub slack_api: String,
+    /// `--teams-webhook NAME=URL`: each approver's own webhook, for their signed link.
+    pub teams_webhooks: Vec<(String, String)>,
+    /// `--public-url URL`: the service's address as approvers reach it (the links').
+    pub public_url: Option<String>,
+    /// `--link-ttl`: how long a link lives (never beyond the plan's expiry).
+    pub link_ttl: time::Duration,
 }
 
 /// The environment variables that hold the Slack app's bot token and signing secret.
@@ -52,7 +58,7 @@ struct OpsGate {
     rule: Option<ApprovalRule>,
     policy: Option<String>,
     checkpoint: Option<CheckpointOptions>,
-    attestor: Option<crate::approval::KeyFile>,
+    attestor: Option<Arc<crate::approval::KeyFile>>,
 }
 
 fn refused(status: u16, reason: impl Into<String>) -> Refused {
@@ -80,20 +86,24 @@ impl OpsGate {
     fn chat_person(
         &self,
         plan: &Plan,
-        user: &str,
+        user: &ChatUser,
     ) -> std::result::Result<(String, &crate::approval::KeyFile, &Root), Refused> {
-        let (Some(root), Some(key)) = (&self.root, &self.attestor) else {
+        let (Some(root), Some(key)) = (&self.root, self.attestor.as_deref()) else {
             return Err(refused(
                 403,
                 "chat approvals need a pinned trust root and the service's key (--attestor-key)",
             ));
         };
-        let shown = crate::mask::clean(user);
-        let Some(name) = root.slack_approver(user) else {
+        let shown = user.client();
+        let mapped = match user {
+            ChatUser::Slack(u) => root.slack_approver(u),
+            ChatUser::Link(a) => root.approvers.get_key_value(a).map(|(n, _)| n),
+        };
+        let Some(name) = mapped else {
             return Err(refused(
                 403,
                 format!(
-                    "the Slack user {shown} is not an approver of the trust root (`slack_user`)"
+                    "{shown} is not an approver of the trust root (`slack_user`, or the link's approver)"
                 ),
             ));
         };
@@ -243,12 +253,12 @@ impl Gate for OpsGate {
     fn chat_approval(
         &self,
         text: &str,
-        user: &str,
+        user: &ChatUser,
         now: time::OffsetDateTime,
     ) -> std::result::Result<String, Refused> {
         let plan = self.plan(text, now).map_err(|e| refused(409, e))?;
         let (name, key, root) = self.chat_person(&plan, user)?;
-        let via = format!("slack:{}", crate::mask::clean(user));
+        let via = user.client();
         Ok(key
             .attest(
                 &name,
@@ -263,7 +273,7 @@ impl Gate for OpsGate {
     fn chat_denial(
         &self,
         text: &str,
-        user: &str,
+        user: &ChatUser,
         reason: &str,
         now: time::OffsetDateTime,
     ) -> std::result::Result<DeniedBy, Refused> {
@@ -380,19 +390,21 @@ pub async fn run(o: &ServeOptions, settings: &Settings) -> Result<Outcome> {
     };
     let policy = super::scan::load_policy(&scan, settings)?;
     let blocks = super::scan::PolicyBlocks::of(&policy)?;
+    let attestor = o
+        .attestor_key
+        .as_deref()
+        .map(super::approve::read_key)
+        .transpose()?
+        .map(Arc::new);
+    let chat = chat(o, &env, attestor.clone())?;
     let gate = OpsGate {
         settings: settings.clone(),
         root: settings.trust_root.clone(),
         rule: blocks.approval,
         policy: super::plan::policy_digest(&scan, settings)?,
         checkpoint: o.checkpoint.enabled()?.then(|| o.checkpoint.clone()),
-        attestor: o
-            .attestor_key
-            .as_deref()
-            .map(super::approve::read_key)
-            .transpose()?,
+        attestor,
     };
-    let chat = chat(o, &env)?;
     let listener = tokio::net::TcpListener::bind(&o.listen)
         .await
         .map_err(|e| Error::ServeStart {
@@ -428,9 +440,35 @@ pub async fn run(o: &ServeOptions, settings: &Settings) -> Result<Outcome> {
 
 /// Slack, when --slack-channel is given: the bot token and signing secret from the
 /// environment (never from a flag: they would show in `ps`).
-fn chat(o: &ServeOptions, env: &dyn Fn(&str) -> Option<String>) -> Result<crate::serve::Chat> {
+fn chat(
+    o: &ServeOptions,
+    env: &dyn Fn(&str) -> Option<String>,
+    attestor: Option<Arc<crate::approval::KeyFile>>,
+) -> Result<crate::serve::Chat> {
+    let start = |reason: &str| Error::ServeStart {
+        reason: reason.into(),
+    };
+    let teams = match (&attestor, o.teams_webhooks.is_empty(), &o.public_url) {
+        (_, true, _) => None,
+        (None, false, _) => {
+            return Err(start(
+                "--teams-webhook needs --attestor-key (the service's key signs the links)",
+            ));
+        }
+        (_, false, None) => {
+            return Err(start(
+                "--teams-webhook needs --public-url (where approvers reach the service)",
+            ));
+        }
+        (Some(key), false, Some(url)) => Some(crate::serve::teams::Teams::new(
+            url,
+            o.teams_webhooks.iter().cloned().collect(),
+            key.clone(),
+            o.link_ttl,
+        )?),
+    };
     let Some(channel) = &o.slack_channel else {
-        return Ok(crate::serve::Chat::default());
+        return Ok(crate::serve::Chat { slack: None, teams });
     };
     let need = |name: &str| {
         env(name)
@@ -440,10 +478,10 @@ fn chat(o: &ServeOptions, env: &dyn Fn(&str) -> Option<String>) -> Result<crate:
             })
     };
     let (token, secret) = (need(SLACK_TOKEN_ENV)?, need(SLACK_SECRET_ENV)?);
-    if o.attestor_key.is_none() {
-        return Err(Error::ServeStart {
-            reason: "--slack-channel needs --attestor-key (the service's key, a chat attestor of the trust root)".into(),
-        });
+    if attestor.is_none() {
+        return Err(start(
+            "--slack-channel needs --attestor-key (the service's key, a chat attestor of the trust root)",
+        ));
     }
     Ok(crate::serve::Chat {
         slack: Some(crate::serve::slack::Slack::new(
@@ -452,6 +490,7 @@ fn chat(o: &ServeOptions, env: &dyn Fn(&str) -> Option<String>) -> Result<crate:
             &secret,
             channel,
         )?),
+        teams,
     })
 }
 

@@ -16,6 +16,7 @@
 pub mod client;
 pub mod slack;
 pub mod store;
+pub mod teams;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -44,7 +45,26 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/requests/{digest}/denials"),
     ("post", "/v1/requests/{digest}/applied"),
     ("post", "/slack/interactions"),
+    ("get", "/approve/{digest}"),
+    ("post", "/approve/{digest}"),
 ];
+
+/// Who acted in chat: a Slack user (by id), or the approver a signed link names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChatUser {
+    Slack(String),
+    Link(String),
+}
+
+impl ChatUser {
+    /// The client the audit log names: `slack:U123`, `link:alice`.
+    pub fn client(&self) -> String {
+        match self {
+            ChatUser::Slack(u) => format!("slack:{}", crate::mask::clean(u)),
+            ChatUser::Link(a) => format!("link:{}", crate::mask::clean(a)),
+        }
+    }
+}
 
 /// The longest a `GET /v1/requests/{digest}?wait=N` holds the connection.
 pub const MAX_WAIT: Duration = Duration::from_secs(60);
@@ -79,7 +99,7 @@ pub trait Gate: Send + 'static {
     fn chat_approval(
         &self,
         _plan: &str,
-        _user: &str,
+        _user: &ChatUser,
         _now: OffsetDateTime,
     ) -> std::result::Result<String, Refused> {
         Err(no_chat())
@@ -88,7 +108,7 @@ pub trait Gate: Send + 'static {
     fn chat_denial(
         &self,
         _plan: &str,
-        _user: &str,
+        _user: &ChatUser,
         _reason: &str,
         _now: OffsetDateTime,
     ) -> std::result::Result<DeniedBy, Refused> {
@@ -333,7 +353,7 @@ enum Cmd {
     /// Someone pressed Approve (`reason` None) or submitted Deny in chat.
     Chat {
         digest: String,
-        user: String,
+        user: ChatUser,
         reason: Option<String>,
     },
     /// A verified Slack signature: refused (401, audited) when seen before.
@@ -356,6 +376,7 @@ pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 #[derive(Debug, Default, Clone)]
 pub struct Chat {
     pub slack: Option<slack::Slack>,
+    pub teams: Option<teams::Teams>,
 }
 
 /// A change the chat hears of, in the order the actor made it.
@@ -388,7 +409,7 @@ pub async fn serve(
     let (notices, heard) = mpsc::unbounded_channel();
     let location = store_location.to_string();
     let actor_clock = clock.clone();
-    let notices = chat.slack.is_some().then_some(notices);
+    let notices = (chat.slack.is_some() || chat.teams.is_some()).then_some(notices);
     // The actor: one thread, its own runtime, the store and the gate. Every change and every
     // audit entry, in order.
     let actor = std::thread::spawn(move || {
@@ -432,8 +453,8 @@ pub async fn serve(
             });
         }
     }
-    if let Some(s) = chat.slack.clone() {
-        tokio::spawn(slack_task(s, heard));
+    if notices_wanted(&chat) {
+        tokio::spawn(chat_task(chat.clone(), clock.clone(), heard));
     }
     let shared = Arc::new(Shared {
         clients,
@@ -463,16 +484,30 @@ fn router(shared: Arc<Shared>) -> axum::Router {
         .route("/v1/requests/{digest}/denials", post(deny))
         .route("/v1/requests/{digest}/applied", post(applied))
         .route("/slack/interactions", post(slack_interactions))
+        .route("/approve/{digest}", get(approval_page).post(approval_form))
         .fallback(not_found)
         .with_state(shared)
 }
 
-/// Posts each new request to Slack and updates its message as it changes, in the actor's
-/// order. A call Slack refuses changes nothing in the service (the audit log is the record).
-async fn slack_task(slack: slack::Slack, mut heard: mpsc::UnboundedReceiver<Notice>) {
+fn notices_wanted(chat: &Chat) -> bool {
+    chat.slack.is_some() || chat.teams.is_some()
+}
+
+/// Posts each new request to Slack (and each approver's Teams link) and updates the Slack
+/// message as it changes, in the actor's order. A call the chat refuses changes nothing in
+/// the service (the audit log is the record).
+async fn chat_task(chat: Chat, clock: Clock, mut heard: mpsc::UnboundedReceiver<Notice>) {
     let mut posted: BTreeMap<String, (String, String)> = BTreeMap::new();
     while let Some(Notice { answer, applied }) = heard.recv().await {
         let Ok(v) = serde_json::from_value::<View>(answer.1) else {
+            continue;
+        };
+        if answer.0 == 201
+            && let Some(t) = &chat.teams
+        {
+            t.post(&v, clock()).await;
+        }
+        let Some(slack) = &chat.slack else {
             continue;
         };
         match posted.get(&v.digest) {
@@ -624,7 +659,7 @@ async fn handle(actor: &mut Actor, cmd: Cmd, now: OffsetDateTime) -> Result<(Ans
             user,
             reason,
         } => {
-            let client = format!("slack:{user}");
+            let client = user.client();
             match reason {
                 None => in_tx!(store, |db| count_approval(
                     db,
@@ -732,7 +767,7 @@ async fn submit_plan(
 /// denial's reason).
 enum Source {
     Token(String),
-    Chat(String, String),
+    Chat(ChatUser, String),
 }
 
 /// The request of `digest` and its state, or the refusal (404 when there is none).
@@ -1042,11 +1077,12 @@ async fn slack_interactions(
             user,
             channel,
         } => {
+            let who = ChatUser::Slack(user.clone());
             let a = ask(
                 &shared,
                 Cmd::Chat {
                     digest,
-                    user: user.clone(),
+                    user: who,
                     reason: None,
                 },
             )
@@ -1071,28 +1107,7 @@ async fn slack_interactions(
             user,
             reason,
         } => {
-            let reason = Some(reason).filter(|r| !r.is_empty());
-            let a = match reason {
-                Some(_) => {
-                    ask(
-                        &shared,
-                        Cmd::Chat {
-                            digest,
-                            user,
-                            reason,
-                        },
-                    )
-                    .await
-                }
-                None => {
-                    let client = format!("slack:{user}");
-                    let x = plain(400, "a denial needs a reason");
-                    let mut e = entry("denial", true, x.reason.clone(), &digest, &client, &[]);
-                    e.details.insert("slack_user".into(), user);
-                    ask(&shared, Cmd::Refuse(e)).await;
-                    error(400, x.reason)
-                }
-            };
+            let a = chat_deny(&shared, digest, ChatUser::Slack(user), reason).await;
             if a.0 >= 300 {
                 let why = a.1["error"].as_str().unwrap_or("refused").to_string();
                 return respond((
@@ -1106,10 +1121,135 @@ async fn slack_interactions(
     }
 }
 
+/// A denial in chat: refused (400, audited) without a reason.
+async fn chat_deny(shared: &Shared, digest: String, user: ChatUser, reason: String) -> Answer {
+    let reason = reason.trim().to_string();
+    if reason.is_empty() {
+        let why = "a denial needs a reason".to_string();
+        let e = entry("denial", true, why.clone(), &digest, &user.client(), &[]);
+        let _ = ask(shared, Cmd::Refuse(e)).await;
+        return error(400, why);
+    }
+    let cmd = Cmd::Chat {
+        digest,
+        user,
+        reason: Some(reason),
+    };
+    ask(shared, cmd).await
+}
+
+fn html(status: u16, body: String) -> Response {
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// The link's check: the Teams configuration, or the refusal (404; 401 audited).
+async fn linked<'a>(
+    shared: &'a Shared,
+    digest: &str,
+    link: &teams::Link,
+) -> std::result::Result<&'a teams::Teams, Response> {
+    let Some(t) = shared.chat.teams.as_ref() else {
+        return Err(respond(error(
+            404,
+            "approval links are not configured (--teams-webhook)",
+        )));
+    };
+    if let Err(why) = t.check(digest, link, (shared.clock)()) {
+        let mut e = entry(
+            "link",
+            true,
+            why,
+            digest,
+            &ChatUser::Link(link.approver.clone()).client(),
+            &[],
+        );
+        e.details.insert("route".into(), "/approve/{digest}".into());
+        let (status, body) = ask(shared, Cmd::Refuse(e)).await;
+        let why = body["error"].as_str().unwrap_or_default().to_string();
+        return Err(html(
+            status,
+            format!("<!doctype html><p>{}</p>\n", teams::escape(&why)),
+        ));
+    }
+    Ok(t)
+}
+
+/// The request as the page shows it, with `note`.
+async fn show(shared: &Shared, digest: String, link: &teams::Link, note: Option<&str>) -> Response {
+    match ask(shared, Cmd::Get { digest }).await {
+        (200, body) => match serde_json::from_value::<View>(body) {
+            Ok(v) => html(200, teams::page(&v, link, note)),
+            Err(_) => respond(error(500, "an unreadable request")),
+        },
+        other => respond(other),
+    }
+}
+
+/// `GET /approve/{digest}?approver=&expires=&sig=`: the approval page of a signed link.
+async fn approval_page(
+    State(shared): State<Arc<Shared>>,
+    Path(digest): Path<String>,
+    Query(link): Query<teams::Link>,
+) -> Response {
+    if let Err(r) = linked(&shared, &digest, &link).await {
+        return r;
+    }
+    show(&shared, digest, &link, None).await
+}
+
+/// `POST /approve/{digest}` (the page's forms): approve, or deny with a reason, as the
+/// link's approver.
+async fn approval_form(
+    State(shared): State<Arc<Shared>>,
+    Path(digest): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let f: BTreeMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
+    let field = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let link = teams::Link {
+        approver: field("approver"),
+        expires: field("expires").parse().unwrap_or(0),
+        sig: field("sig"),
+    };
+    if let Err(r) = linked(&shared, &digest, &link).await {
+        return r;
+    }
+    let who = ChatUser::Link(link.approver.clone());
+    let (a, what) = match field("action").as_str() {
+        "approve" => {
+            let cmd = Cmd::Chat {
+                digest: digest.clone(),
+                user: who,
+                reason: None,
+            };
+            (ask(&shared, cmd).await, "approval")
+        }
+        "deny" => (
+            chat_deny(&shared, digest.clone(), who, field("reason")).await,
+            "denial",
+        ),
+        _ => return respond(error(400, "`action` is approve or deny")),
+    };
+    let note = chat_reply(&a, what);
+    let shown = show(&shared, digest, &link, Some(&note)).await;
+    if a.0 >= 300 {
+        let (mut parts, body) = shown.into_parts();
+        parts.status = StatusCode::from_u16(a.0).unwrap_or(StatusCode::FORBIDDEN);
+        return Response::from_parts(parts, body);
+    }
+    shown
+}
+
 /// What the one who pressed a button is told.
 fn chat_reply((status, body): &Answer, what: &str) -> String {
     match body["error"].as_str() {
         Some(why) if *status >= 300 => format!("driftgate: your {what} does not count: {why}"),
+        _ if what == "denial" => "driftgate: your denial is recorded".into(),
         _ => format!(
             "driftgate: your {what} counted ({} of {} approvals)",
             body["approvals"].as_array().map_or(0, Vec::len),
@@ -1123,6 +1263,19 @@ fn chat_reply((status, body): &Answer, what: &str) -> String {
 #[derive(Debug, Deserialize)]
 pub struct WaitQuery {
     pub wait: Option<u64>,
+}
+
+/// How long until the request or one of its approvals expires (at least a tenth of a
+/// second: the clocks of the service and of the expiries are not the same instant).
+fn next_expiry(v: &serde_json::Value, now: OffsetDateTime) -> Duration {
+    let approvals = v["approvals"].as_array().into_iter().flatten();
+    std::iter::once(&v["expires"])
+        .chain(approvals.map(|a| &a["expires"]))
+        .filter_map(|t| t.as_str().and_then(parse_time))
+        .map(|t| Duration::try_from(t - now).unwrap_or_default())
+        .min()
+        .unwrap_or(MAX_WAIT)
+        .max(Duration::from_millis(100))
 }
 
 async fn status(
@@ -1152,8 +1305,10 @@ async fn status(
         if !pending || now >= deadline {
             return respond(answer);
         }
-        // A state can also change with the clock alone (an expiry): look again each second.
-        let step = (deadline - now).min(Duration::from_secs(1));
+        // A state can also change with the clock alone (an expiry): look again when the
+        // request or one of its approvals expires, not before (hundreds of waiters cost
+        // nothing until something happens).
+        let step = (deadline - now).min(next_expiry(&answer.1, (shared.clock)()));
         let _ = tokio::time::timeout(step, changes.changed()).await;
     }
 }

@@ -538,4 +538,149 @@ fn the_root_s_disruptive_minimum_holds_for_a_disruptive_unit_revert() {
     assert!(calm < 3, "{calm}");
     p.actions[0].disruptive = true;
     assert_eq!(root.required(&p), 3);
+/// v1 with the service's key `svc` as a chat attestor for alice and bob, and `from_key`.
+fn with_attestor(from_key: Option<(&str, usize)>) -> (Root, KeyFile) {
+    let (mut f, a1, a2) = v1();
+    let svc = key("svc", 40);
+    f.signed.chat_attestors.insert(
+        "svc".into(),
+        AttestorEntry {
+            key: svc.public().to_string(),
+            approvers: vec!["alice".into(), "bob".into()],
+        },
+    );
+    if let Some((s, n)) = from_key {
+        f.signed.approvals.from_key.insert(s.into(), n);
+    }
+    f.signatures.clear();
+    f.sign(&a1).unwrap();
+    f.sign(&a2).unwrap();
+    (loaded(&f), svc)
+}
+
+fn attested(svc: &KeyFile, approver: &str, p: &Plan) -> String {
+    svc.attest(
+        approver,
+        &p.digest,
+        NOW + time::Duration::hours(1),
+        Some(1),
+        "slack:U1",
+    )
+    .to_string()
+}
+
+#[test]
+fn chat_approvals_count_only_from_the_root_s_attestor_for_its_approvers() {
+    let (root, svc) = with_attestor(None);
+    let (alice, carol) = (key("alice", 1), key("carol", 3));
+    let p = signed_plan(&carol, Author::default(), Severity::High);
+    let me = Applier::default();
+    let both = [attested(&svc, "alice", &p), attested(&svc, "bob", &p)];
+    let ok = root.check(&p, None, &both, &me, NOW).unwrap();
+    // Each counts as its approver (their key's fingerprint), attested by svc.
+    assert_eq!(ok[0].fingerprint, alice.public().fingerprint());
+    assert_eq!(ok[1].attestor.as_deref(), Some("svc"));
+    // Not for carol (nor the author, whoever attests it).
+    assert!(matches!(
+        problem(root.check(&p, None, &[attested(&svc, "carol", &p)], &me, NOW)),
+        Problem::Attestor(_)
+    ));
+    // Another key calling itself svc: forged.
+    let fake = key("svc", 41);
+    assert_eq!(
+        problem(root.check(&p, None, &[attested(&fake, "alice", &p)], &me, NOW)),
+        Problem::Forged
+    );
+    // An attestor the root does not list.
+    let other = key("bot", 42);
+    assert!(matches!(
+        problem(root.check(&p, None, &[attested(&other, "alice", &p)], &me, NOW)),
+        Problem::Attestor(_)
+    ));
+    // alice by key and by chat is one person.
+    let twice = [approval(&alice, &p, Some(1)), attested(&svc, "alice", &p)];
+    assert_eq!(
+        problem(root.check(&p, None, &twice, &me, NOW)),
+        Problem::Duplicate
+    );
+    // Without a root (the policy's approval block), a chat approval never counts.
+    assert!(matches!(
+        problem(crate::approval::verify_each(
+            &p,
+            None,
+            &[attested(&svc, "alice", &p)],
+            NOW
+        )),
+        Problem::Attestor(_)
+    ));
+    // The author's own click, attested: refused as the author.
+    let (root2, svc2) = with_attestor(None);
+    let by_alice = signed_plan(&alice, Author::default(), Severity::High);
+    assert_eq!(
+        problem(root2.check(
+            &by_alice,
+            None,
+            &[attested(&svc2, "alice", &by_alice)],
+            &me,
+            NOW
+        )),
+        Problem::SelfApproval
+    );
+}
+
+#[test]
+fn the_root_can_require_approvals_by_key_for_a_severity() {
+    let (root, svc) = with_attestor(Some(("critical", 1)));
+    let (bob, carol) = (key("bob", 2), key("carol", 3));
+    let me = Applier::default();
+    let critical = signed_plan(&carol, Author::default(), Severity::Critical);
+    let chat = [
+        attested(&svc, "alice", &critical),
+        attested(&svc, "bob", &critical),
+    ];
+    assert_eq!(
+        root.check(&critical, None, &chat, &me, NOW),
+        Err(Denied::FromKey {
+            by_key: 0,
+            required: 1
+        })
+    );
+    let mixed = [
+        attested(&svc, "alice", &critical),
+        approval(&bob, &critical, Some(1)),
+    ];
+    assert_eq!(
+        root.check(&critical, None, &mixed, &me, NOW).unwrap().len(),
+        2
+    );
+    // A high plan: chat alone is enough.
+    let high = signed_plan(&carol, Author::default(), Severity::High);
+    let chat = [attested(&svc, "alice", &high), attested(&svc, "bob", &high)];
+    assert!(root.check(&high, None, &chat, &me, NOW).is_ok());
+}
+
+#[test]
+fn a_chat_attestor_is_never_a_person_and_attests_only_for_the_root_s_approvers() {
+    let (f, _, _) = v1();
+    let mut b = f.signed.clone();
+    b.chat_attestors.insert(
+        "svc".into(),
+        AttestorEntry {
+            key: key("alice", 1).public().to_string(),
+            approvers: vec!["bob".into()],
+        },
+    );
+    assert!(b.parse().unwrap_err().contains("approver `alice`'s key"));
+    b.chat_attestors.get_mut("svc").unwrap().key = key("svc", 40).public().to_string();
+    b.chat_attestors.get_mut("svc").unwrap().approvers = vec!["zed".into()];
+    assert!(b.parse().unwrap_err().contains("attests for `zed`"));
+    b.chat_attestors.get_mut("svc").unwrap().approvers = vec!["bob".into()];
+    b.approvers.get_mut("alice").unwrap().slack_user = Some("U1".into());
+    b.approvers.get_mut("bob").unwrap().slack_user = Some("U1".into());
+    assert!(b.parse().unwrap_err().contains("same slack_user"));
+    b.approvers.get_mut("bob").unwrap().slack_user = Some("U2".into());
+    b.approvals.from_key.insert("worst".into(), 1);
+    assert!(b.parse().unwrap_err().contains("not a severity"));
+    b.approvals.from_key.clear();
+    assert!(b.parse().is_ok());
 }
