@@ -677,6 +677,8 @@ pub enum Problem {
     /// Under a pinned trust root: the one who runs `apply` is this approver (by AWS principal
     /// or CI identity).
     Applier,
+    /// Under a pinned trust root: the approver is one of the root's agents.
+    Agent,
 }
 
 impl fmt::Display for Problem {
@@ -715,6 +717,10 @@ impl fmt::Display for Problem {
             Problem::Applier => write!(
                 f,
                 "its approver is the one running `apply` (same AWS principal or CI identity): the applier's own approval never counts"
+            ),
+            Problem::Agent => write!(
+                f,
+                "its approver is an agent of the trust root: an agent proposes, never approves"
             ),
         }
     }

@@ -136,9 +136,11 @@ impl Event {
     }
 }
 
-/// The clients: name -> SHA-256 of their bearer token.
+/// The clients: name -> SHA-256 of their bearer token; and which of them are agents (the
+/// trust root's `agents.NAME.client`): they submit and read requests, never record an
+/// approval or a denial.
 #[derive(Debug, Clone, Default)]
-pub struct Clients(Vec<(String, [u8; 32])>);
+pub struct Clients(Vec<(String, [u8; 32])>, std::collections::BTreeSet<String>);
 
 impl Clients {
     /// From `sha256:<hex>` digests (the trust root's `clients`, or the --clients file).
@@ -154,7 +156,28 @@ impl Clients {
                 })?;
             out.push((name.clone(), bytes));
         }
-        Ok(Clients(out))
+        Ok(Clients(out, Default::default()))
+    }
+
+    /// Adds the agents' tokens (name -> `sha256:<hex>`), marked as agents'.
+    pub fn with_agents(
+        mut self,
+        digests: &BTreeMap<String, String>,
+    ) -> std::result::Result<Clients, String> {
+        let agents = Clients::parse(digests)?;
+        for (name, d) in agents.0 {
+            if self.0.iter().any(|(n, _)| *n == name) {
+                return Err(format!("`{name}` is both a client and an agent"));
+            }
+            self.1.insert(name.clone());
+            self.0.push((name, d));
+        }
+        Ok(self)
+    }
+
+    /// Whether this client is one of the root's agents.
+    pub fn is_agent(&self, name: &str) -> bool {
+        self.1.contains(name)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -629,6 +652,24 @@ async fn authenticate(
     Err(respond(ask(shared, Cmd::Refuse(e)).await))
 }
 
+/// An agent's token on a route that records an approval or a denial: 403, audited. An agent
+/// proposes, never approves.
+async fn refuse_agent(shared: &Shared, client: &str, route: &str) -> Option<Response> {
+    if !shared.clients.is_agent(client) {
+        return None;
+    }
+    let mut e = Event::new(
+        "auth",
+        true,
+        "an agent's token never records an approval or a denial: an agent proposes, never approves",
+    );
+    e.client = Some(client.to_string());
+    e.details.insert("route".into(), route.to_string());
+    e.details.insert("agent".into(), client.to_string());
+    let (_, body) = ask(shared, Cmd::Refuse(e)).await;
+    Some(respond((403, body)))
+}
+
 async fn health(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
     if let Err(r) = authenticate(&shared, &headers, "GET /v1/health").await {
         return r;
@@ -688,11 +729,14 @@ async fn approve(
     headers: HeaderMap,
     body: std::result::Result<Json<TokenBody>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    let client = match authenticate(&shared, &headers, "POST /v1/requests/{digest}/approvals").await
-    {
+    let route = "POST /v1/requests/{digest}/approvals";
+    let client = match authenticate(&shared, &headers, route).await {
         Ok(c) => c,
         Err(r) => return r,
     };
+    if let Some(r) = refuse_agent(&shared, &client, route).await {
+        return r;
+    }
     let Json(body) = match body {
         Ok(b) => b,
         Err(e) => return bad_body(e),
@@ -716,10 +760,14 @@ async fn deny(
     headers: HeaderMap,
     body: std::result::Result<Json<TokenBody>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    let client = match authenticate(&shared, &headers, "POST /v1/requests/{digest}/denials").await {
+    let route = "POST /v1/requests/{digest}/denials";
+    let client = match authenticate(&shared, &headers, route).await {
         Ok(c) => c,
         Err(r) => return r,
     };
+    if let Some(r) = refuse_agent(&shared, &client, route).await {
+        return r;
+    }
     let Json(body) = match body {
         Ok(b) => b,
         Err(e) => return bad_body(e),

@@ -16,6 +16,7 @@
 //!
 //! Pure: the file's bytes, the audit floor and the clock come from `ops`.
 
+pub mod agent;
 pub mod identity;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -88,6 +89,13 @@ pub struct Body {
     /// without clients, so their canonical form (and signatures) are unchanged.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub clients: BTreeMap<String, String>,
+    /// The AI agents that may propose plans (`driftgate mcp`): name -> kind, key, service
+    /// token digest ([`agent`]). Never approvers. Absent when none (older roots unchanged).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub agents: BTreeMap<String, agent::AgentEntry>,
+    /// Each agent kind's rules: the approvals its plans need, the actions it may not execute.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub agent_kinds: BTreeMap<String, agent::AgentKind>,
 }
 
 /// One admin's signature.
@@ -125,6 +133,7 @@ pub struct Person {
 struct Parsed {
     approvers: BTreeMap<String, Person>,
     admins: BTreeMap<String, PublicKey>,
+    agents: BTreeMap<String, agent::Agent>,
 }
 
 fn key(text: &str, what: &str) -> Result<PublicKey, String> {
@@ -153,6 +162,8 @@ impl Body {
             threshold,
             audit_log: None,
             clients: BTreeMap::new(),
+            agents: BTreeMap::new(),
+            agent_kinds: BTreeMap::new(),
         }
     }
 
@@ -218,7 +229,18 @@ impl Body {
             s.parse::<Severity>()
                 .map_err(|_| format!("`approvals.severity` names `{s}`, not a severity"))?;
         }
-        Ok(Parsed { approvers, admins })
+        let agents = agent::parse(
+            &self.agents,
+            &self.agent_kinds,
+            &approvers,
+            &admins,
+            &self.clients,
+        )?;
+        Ok(Parsed {
+            approvers,
+            admins,
+            agents,
+        })
     }
 }
 
@@ -382,6 +404,8 @@ pub struct Root {
     /// `sha256:<hex>` of the file's bytes.
     pub digest: String,
     pub approvers: BTreeMap<String, Person>,
+    /// The agents ([`agent`]): they propose, never approve.
+    pub agents: BTreeMap<String, agent::Agent>,
 }
 
 /// `sha256:<hex>` of a root file's bytes.
@@ -453,6 +477,7 @@ pub fn load(
         body: file.signed,
         digest,
         approvers: parsed.approvers,
+        agents: parsed.agents,
     })
 }
 
@@ -514,6 +539,8 @@ impl Root {
             })
             .max()
             .unwrap_or(0)
+            // An agent's plan: its kind's minimum, and never none.
+            .max(self.agent_minimum(plan))
     }
 
     /// Where the policy lowers what the root requires (empty: it does not). An absent
@@ -659,7 +686,16 @@ impl Root {
                     .into(),
             );
         }
+        if let Some((name, _)) = self.agent_with_key(&key) {
+            self.check_agent_plan(name, plan)?;
+            return Ok(name.clone());
+        }
         match self.approver_with_key(&key) {
+            Some((name, _)) if plan.author.is_agent() || plan.author.agent.is_some() => {
+                Err(format!(
+                    "the plan says an agent wrote it but is signed by approver `{name}`'s key: an agent's plan is signed with the agent's key of the root"
+                ))
+            }
             Some((name, _)) => Ok(name.clone()),
             None => Err(format!(
                 "the plan is signed by {}, a key the trust root does not list",
@@ -692,6 +728,9 @@ impl Root {
         plan: &Plan,
         d: &crate::approval::Denial,
     ) -> Result<PublicKey, Problem> {
+        if self.agents.contains_key(&d.approver) {
+            return Err(Problem::Agent);
+        }
         let person = self.approvers.get(&d.approver).ok_or(Problem::NotInRoot)?;
         if self.is_author(&d.approver, person, plan) {
             return Err(Problem::SelfApproval);
@@ -740,6 +779,9 @@ struct RootJudge<'a> {
 
 impl Judge for RootJudge<'_> {
     fn key_of(&self, a: &Approval) -> Result<PublicKey, Problem> {
+        if self.root.agents.contains_key(&a.approver) {
+            return Err(Problem::Agent);
+        }
         self.root
             .approvers
             .get(&a.approver)
@@ -774,3 +816,6 @@ impl Judge for RootJudge<'_> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod agent_tests;
