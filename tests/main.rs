@@ -20,6 +20,7 @@ mod integrity;
 mod layers;
 mod lengths;
 mod live;
+mod mcp;
 mod merge;
 mod messages;
 mod modules;
