@@ -152,7 +152,7 @@ fn an_agent_is_never_an_approver_and_its_key_is_its_own() {
     assert!(refused(b).contains("`agent_kinds` does not list"));
     // Its service token is a client's: the service could not refuse it approvals.
     let mut b = body();
-    let d = crate::serve::token_digest("tok");
+    let d = format!("sha256:{}", hex::encode(Sha256::digest(b"tok")));
     b.clients.insert("ci".into(), d.clone());
     b.agents.get_mut("bot").unwrap().client = Some(d);
     assert!(refused(b).contains("another client's"));
