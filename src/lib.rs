@@ -20,6 +20,7 @@ pub mod error;
 pub mod history;
 pub mod iac;
 pub mod mask;
+pub mod mcp;
 pub mod merge;
 pub mod model;
 pub mod normalize;

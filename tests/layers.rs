@@ -15,7 +15,10 @@ use std::path::{Path, PathBuf};
 
 /// Each top-level module of `src/` and its layer; an arrow must go to a lower number.
 const LAYERS: &[(&str, u8)] = &[
-    ("cli", 7),
+    ("cli", 8),
+    // `driftgate mcp` (issue 19): the Model Context Protocol server, whose tools run the
+    // operations as the CLI does; `cli` starts it.
+    ("mcp", 7),
     ("ops", 6),
     // Features: each interprets its own part of the run.
     ("apply", 5),

@@ -23,6 +23,7 @@ mod interfaces;
 mod layers;
 mod lengths;
 mod live;
+mod mcp;
 mod merge;
 mod messages;
 mod modules;

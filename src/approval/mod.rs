@@ -750,6 +750,8 @@ pub enum Problem {
     Applier,
     /// A chat approval whose attestor cannot attest it (unknown, or not for this approver).
     Attestor(String),
+    /// Under a pinned trust root: the approver is one of the root's agents.
+    Agent,
 }
 
 impl fmt::Display for Problem {
@@ -790,6 +792,10 @@ impl fmt::Display for Problem {
                 "its approver is the one running `apply` (same AWS principal or CI identity): the applier's own approval never counts"
             ),
             Problem::Attestor(why) => write!(f, "a chat approval that does not count: {why}"),
+            Problem::Agent => write!(
+                f,
+                "its approver is an agent of the trust root: an agent proposes, never approves"
+            ),
         }
     }
 }

@@ -69,6 +69,38 @@ pub enum Command {
     /// The approval service: plans' approval requests, approvals and denials over HTTP (JSON
     /// under /v1, see docs/api.md), for `plan --request-approval` and `apply --wait`.
     Serve(ServeArgs),
+    /// Serve the Model Context Protocol on stdio for an AI agent the trust root lists: tools
+    /// scan, explain_finding, plan, request_approval, approval_status (no approve, no apply).
+    Mcp(McpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// The agent's name in the pinned trust root (`driftgate trust add-agent`).
+    #[arg(long, value_name = "NAME")]
+    pub agent: String,
+    /// The agent's private key (`driftgate keygen`, mode 0600): its plans are signed with it.
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// The approval service (`driftgate serve`) for request_approval and approval_status; the
+    /// agent's token in DRIFTGATE_SERVICE_TOKEN.
+    #[arg(long, value_name = "URL")]
+    pub service: Option<String>,
+    /// A terraform state: a local file or s3://bucket/key. Repeat. Default: as for `scan`.
+    #[arg(long = "state", value_name = "STATE")]
+    pub states: Vec<String>,
+    /// AWS region to scan. Repeat. Default: as for `scan`.
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// The terraform configuration directory. Default: as for `scan`.
+    #[arg(long, value_name = "DIR")]
+    pub config: Option<PathBuf>,
+    /// The policy file. Default: ./driftgate.hcl when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Scan and plan from a recorded observation instead of calling AWS.
+    #[arg(long, value_name = "FILE")]
+    pub observed: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -189,6 +221,45 @@ pub enum TrustCommand {
     Show {
         #[arg(value_name = "ROOT")]
         root: PathBuf,
+    },
+    /// Add (or replace) an AI agent (`driftgate mcp`): it proposes plans signed with its own
+    /// key, never approves. Its kind's rules come from `trust agent-kind`.
+    AddAgent {
+        #[arg(value_name = "ROOT")]
+        root: PathBuf,
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// A kind set with `trust agent-kind`.
+        #[arg(long, value_name = "KIND")]
+        kind: String,
+        /// ed25519:<base64>, as `keygen` prints it: the agent's own key, no approver's.
+        #[arg(long, value_name = "KEY")]
+        key: String,
+        /// sha256:HEX of its approval service bearer token (submit and read, never approve).
+        #[arg(long, value_name = "DIGEST")]
+        client: Option<String>,
+    },
+    /// Remove an agent.
+    RemoveAgent {
+        #[arg(value_name = "ROOT")]
+        root: PathBuf,
+        #[arg(long, value_name = "NAME")]
+        name: String,
+    },
+    /// Set a kind of agent's rules: the approvals its plans need (at least 1) and the actions
+    /// it may not plan.
+    AgentKind {
+        #[arg(value_name = "ROOT")]
+        root: PathBuf,
+        #[arg(long, value_name = "KIND")]
+        kind: String,
+        /// The fewest approvals a plan of this kind needs (the root's own minimum when more).
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        approvals: usize,
+        /// An action kind (revert, recreate, accept, import, delete) or an API name (iam:*,
+        /// ec2:TerminateInstances) its plans may not execute. Repeat.
+        #[arg(long = "forbid", value_name = "PATTERN")]
+        forbid: Vec<String>,
     },
 }
 
@@ -779,7 +850,7 @@ pub fn settings_from_env(color: ColorChoice, audit_log: Option<PathBuf>) -> Sett
 
 /// The operation's request for `driftgate trust ...`.
 fn trust_request(c: TrustCommand) -> Result<ops::trust::TrustRequest, Error> {
-    use ops::trust::{Settable, TrustRequest, counts, pairs};
+    use ops::trust::{AgentRequest, Settable, TrustRequest, counts, pairs};
     Ok(match c {
         TrustCommand::Init {
             out,
@@ -849,6 +920,33 @@ fn trust_request(c: TrustCommand) -> Result<ops::trust::TrustRequest, Error> {
         },
         TrustCommand::Sign { root, key } => TrustRequest::Sign { root, key },
         TrustCommand::Show { root } => TrustRequest::Show { root },
+        TrustCommand::AddAgent {
+            root,
+            name,
+            kind,
+            key,
+            client,
+        } => TrustRequest::Agent(AgentRequest::Add {
+            root,
+            name,
+            kind,
+            key,
+            client,
+        }),
+        TrustCommand::RemoveAgent { root, name } => {
+            TrustRequest::Agent(AgentRequest::Remove { root, name })
+        }
+        TrustCommand::AgentKind {
+            root,
+            kind,
+            approvals,
+            forbid,
+        } => TrustRequest::Agent(AgentRequest::Kind {
+            root,
+            kind,
+            approvals,
+            forbid,
+        }),
     })
 }
 
@@ -1122,6 +1220,25 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
                 runtime.block_on(ops::serve::request_approval(url, &args.out, &settings))?;
             }
             Ok(outcome)
+        }
+        Command::Mcp(args) => {
+            let mut settings = settings_from_env(ColorChoice::Never, audit_log);
+            runtime.block_on(ops::trust::pinned(&mut settings, "mcp"))?;
+            let options = crate::mcp::McpOptions {
+                agent: args.agent,
+                key: args.key,
+                service: args.service,
+                service_token: std::env::var(ops::serve::TOKEN_ENV).ok(),
+                scan: ops::scan::ScanOptions {
+                    states: args.states,
+                    regions: args.regions,
+                    config: args.config,
+                    policy: args.policy,
+                    observed: args.observed,
+                    ..ops::scan::ScanOptions::default()
+                },
+            };
+            runtime.block_on(crate::mcp::run(options, settings))
         }
         Command::Serve(args) => {
             let mut settings = settings_from_env(ColorChoice::Never, audit_log);

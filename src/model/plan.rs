@@ -616,6 +616,23 @@ pub struct Author {
     pub key: Option<String>,
     /// That key's signature over the digest: outside the digest (it signs it).
     pub signature: Option<String>,
+    /// `Some("agent")` for a plan an agent wrote (`driftgate mcp`); `None` for a person's.
+    /// Part of the digest. Under a pinned trust root what counts is the signing key (an
+    /// agent's key in the root), never this field: `apply` refuses a plan whose field and
+    /// key disagree.
+    pub kind: Option<String>,
+    /// The agent's name in the trust root, for an agent's plan. Part of the digest.
+    pub agent: Option<String>,
+}
+
+/// `author.kind` of a plan written by an agent.
+pub const AGENT_KIND: &str = "agent";
+
+impl Author {
+    /// Whether the plan says an agent wrote it.
+    pub fn is_agent(&self) -> bool {
+        self.kind.as_deref() == Some(AGENT_KIND)
+    }
 }
 
 /// A remediation plan. `digest` is the SHA-256 of the canonical form of everything else

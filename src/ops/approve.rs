@@ -176,6 +176,15 @@ fn check_listed(
     // Under a pinned trust root, the root lists the approvers (the policy can only add
     // requirements).
     let root = settings.trust_root.as_deref();
+    // An agent's key never approves nor denies (whatever name its key file says).
+    if let Some((name, _)) = root.and_then(|r| r.agent_with_key(&key.public())) {
+        return Err(Error::TrustRefused {
+            reason: format!(
+                "the key {} is agent `{name}`'s in the trust root: an agent proposes plans, never approves or denies them",
+                key.public().fingerprint()
+            ),
+        });
+    }
     let listed = match root {
         Some(r) => r
             .approvers

@@ -67,6 +67,24 @@ async fn plan(
     settings: &Settings,
     logged: &mut crate::audit::Entry,
 ) -> Result<Outcome> {
+    let (plan, blocks) = make(args, settings, logged, None).await?;
+    show(args, settings, &plan, &blocks).await?;
+    Ok(if plan.has_actions() {
+        Outcome::Drift
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// Makes the plan (signed with `args.sign`) and says it in `logged`, printing nothing.
+/// `agent`: the trust root's agent whose key `args.sign` is (`driftgate mcp`): the plan's
+/// author is that agent (`author.kind = "agent"`).
+pub(crate) async fn make(
+    args: &PlanCommand,
+    settings: &Settings,
+    logged: &mut crate::audit::Entry,
+    agent: Option<&str>,
+) -> Result<(Plan, scan::PolicyBlocks)> {
     let scan_args = &args.scan;
     let key = args
         .sign
@@ -74,7 +92,12 @@ async fn plan(
         .map(super::approve::read_key)
         .transpose()?;
     if let Some(root) = &settings.trust_root {
-        check_root(scan_args, settings, root, key.as_ref())?;
+        check_root(scan_args, settings, root, key.as_ref(), agent)?;
+    } else if agent.is_some() {
+        return Err(Error::TrustRefused {
+            reason: "an agent's plan is made under a pinned trust root, which lists the agent"
+                .into(),
+        });
     }
     let ev = scan::evaluate(scan_args, settings).await?;
     if !ev.report.is_complete() {
@@ -95,18 +118,18 @@ async fn plan(
         return Err(Error::PlanClearSecret { at });
     }
     let inputs = inputs(&ev, scan_args, settings)?;
-    let author = author(scan_args, settings, &ev, key.as_ref()).await?;
+    let mut author = author(scan_args, settings, &ev, key.as_ref()).await?;
+    if let Some(name) = agent {
+        author.kind = Some(crate::model::plan::AGENT_KIND.into());
+        author.agent = Some(name.to_string());
+        author.actor = name.to_string();
+    }
     let mut plan = plan::seal(actions, inputs, author, settings.now, args.ttl);
     if let Some(k) = &key {
         sign(&mut plan, k, logged);
     }
     log_plan(&plan, settings, logged);
-    show(args, settings, &plan, &blocks).await?;
-    Ok(if plan.has_actions() {
-        Outcome::Drift
-    } else {
-        Outcome::Clean
-    })
+    Ok((plan, blocks))
 }
 
 /// Under a pinned trust root: the policy may not lower what the root requires, and the
@@ -116,6 +139,7 @@ fn check_root(
     settings: &Settings,
     root: &crate::trust::Root,
     key: Option<&crate::approval::KeyFile>,
+    agent: Option<&str>,
 ) -> Result<()> {
     let policy = scan::load_policy(scan_args, settings)?;
     let blocks = scan::PolicyBlocks::of(&policy)?;
@@ -132,6 +156,17 @@ fn check_root(
                 lowered.join("; ")
             ),
         });
+    }
+    if let Some(name) = agent {
+        return match (key, root.agents.get(name)) {
+            (Some(k), Some(a)) if a.key == k.public() => Ok(()),
+            _ => Err(Error::TrustRefused {
+                reason: format!(
+                    "the agent's key is not agent `{name}`'s in the trust root (version {})",
+                    root.version()
+                ),
+            }),
+        };
     }
     match key {
         None => Err(Error::TrustRefused {
@@ -200,6 +235,8 @@ async fn author(
         os_user: settings.os_user.clone(),
         key: key.map(|k| k.public().to_string()),
         signature: None,
+        kind: None,
+        agent: None,
     })
 }
 

@@ -371,7 +371,20 @@ fn clients(o: &ServeOptions, settings: &Settings) -> Result<Clients> {
         }
         (None, None) => BTreeMap::new(),
     };
-    let clients = Clients::parse(&digests).map_err(start)?;
+    // The root's agents with a service token: they may submit and read, never approve.
+    let agents: BTreeMap<String, String> = settings
+        .trust_root
+        .as_ref()
+        .map(|r| {
+            r.agents
+                .iter()
+                .filter_map(|(n, a)| a.client.clone().map(|c| (n.clone(), c)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let clients = Clients::parse(&digests)
+        .and_then(|c| c.with_agents(&agents))
+        .map_err(start)?;
     if clients.is_empty() {
         return Err(start(
             "no client may call it: list clients (name = sha256 of the token) in the trust root's `clients` or a --clients file"

@@ -46,6 +46,32 @@ pub enum TrustRequest {
     Show {
         root: PathBuf,
     },
+    /// `trust add-agent`, `trust remove-agent`, `trust agent-kind` (`crate::trust::agent`).
+    Agent(AgentRequest),
+}
+
+/// The agent entries of a root: agents propose plans (`driftgate mcp`), never approve.
+#[derive(Debug, Clone)]
+pub enum AgentRequest {
+    Add {
+        root: PathBuf,
+        name: String,
+        kind: String,
+        key: String,
+        /// `sha256:<hex>` of its approval service token.
+        client: Option<String>,
+    },
+    Remove {
+        root: PathBuf,
+        name: String,
+    },
+    /// Sets (replaces) a kind's rules.
+    Kind {
+        root: PathBuf,
+        kind: String,
+        approvals: usize,
+        forbid: Vec<String>,
+    },
 }
 
 /// What `trust set` changes (each only when given).
@@ -149,6 +175,7 @@ pub fn run(request: &TrustRequest, settings: &Settings) -> Result<Outcome> {
         TrustRequest::Set { root, change } => set(settings, root, change),
         TrustRequest::Sign { root, key } => sign(settings, root, key),
         TrustRequest::Show { root } => show_root(settings, root),
+        TrustRequest::Agent(a) => agent(settings, a),
     }
 }
 
@@ -278,6 +305,64 @@ fn add_approver(
         Ok(())
     };
     edit(settings, root, "add-approver", &change)?;
+    Ok(Outcome::Clean)
+}
+
+/// `trust add-agent`, `remove-agent`, `agent-kind`. The root's own rules (an agent's key is
+/// no approver's, admin's or other agent's; its kind is listed) are checked on the result.
+fn agent(settings: &Settings, request: &AgentRequest) -> Result<Outcome> {
+    use crate::trust::agent::{AgentEntry, AgentKind};
+    match request {
+        AgentRequest::Add {
+            root,
+            name,
+            kind,
+            key,
+            client,
+        } => {
+            let change = |b: &mut Body| -> Result<()> {
+                let k: crate::approval::PublicKey =
+                    key.parse().map_err(|e: String| file_error(root, e))?;
+                b.agents.insert(
+                    name.clone(),
+                    AgentEntry {
+                        kind: kind.clone(),
+                        key: k.to_string(),
+                        client: client.clone(),
+                    },
+                );
+                Ok(())
+            };
+            edit(settings, root, "add-agent", &change)?;
+        }
+        AgentRequest::Remove { root, name } => {
+            let change = |b: &mut Body| -> Result<()> {
+                b.agents
+                    .remove(name)
+                    .map(|_| ())
+                    .ok_or_else(|| file_error(root, format!("no agent `{name}`")))
+            };
+            edit(settings, root, "remove-agent", &change)?;
+        }
+        AgentRequest::Kind {
+            root,
+            kind,
+            approvals,
+            forbid,
+        } => {
+            let change = |b: &mut Body| -> Result<()> {
+                b.agent_kinds.insert(
+                    kind.clone(),
+                    AgentKind {
+                        approvals: *approvals,
+                        forbid: forbid.clone(),
+                    },
+                );
+                Ok(())
+            };
+            edit(settings, root, "agent-kind", &change)?;
+        }
+    }
     Ok(Outcome::Clean)
 }
 
@@ -454,6 +539,24 @@ fn show(file: &RootFile, bytes: &[u8], now: time::OffsetDateTime) -> String {
     }
     for (name, d) in &b.clients {
         let _ = writeln!(s, "Approval service client: {name} {d}");
+    }
+    for (name, a) in &b.agents {
+        let _ = writeln!(s, "Agent: {name} (kind {})  {}", a.kind, fp(&a.key));
+        if let Some(c) = &a.client {
+            let _ = writeln!(s, "    service token: {c}");
+        }
+    }
+    for (kind, k) in &b.agent_kinds {
+        let forbid = if k.forbid.is_empty() {
+            "nothing forbidden".to_string()
+        } else {
+            format!("forbidden: {}", k.forbid.join(", "))
+        };
+        let _ = writeln!(
+            s,
+            "Agent kind {kind}: at least {} approvals ({forbid})",
+            k.approvals.max(1)
+        );
     }
     s
 }

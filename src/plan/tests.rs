@@ -2084,6 +2084,8 @@ fn every_call_plan() -> Plan {
             os_user: Some("alice".into()),
             key: Some("ed25519:AAAA".into()),
             signature: Some("c2ln".into()),
+            kind: None,
+            agent: None,
         },
         time::macros::datetime!(2026-12-01 10:00:00 UTC),
         time::Duration::hours(1),

@@ -51,6 +51,12 @@ pub struct AuthorW {
     pub os_user: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// `agent` for a plan an agent wrote; absent for a person's (so their digests are unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The agent's name in the trust root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -223,6 +229,8 @@ pub fn to_wire(plan: &Plan) -> PlanFile {
             ci: plan.author.ci.clone(),
             os_user: plan.author.os_user.clone(),
             key: plan.author.key.clone(),
+            kind: plan.author.kind.clone(),
+            agent: plan.author.agent.clone(),
         },
         inputs: InputsW {
             states: plan
@@ -874,6 +882,8 @@ pub fn from_wire(w: &PlanFile) -> Result<Plan, String> {
             ci: w.author.ci.clone(),
             os_user: w.author.os_user.clone(),
             key: w.author.key.clone(),
+            kind: w.author.kind.clone(),
+            agent: w.author.agent.clone(),
             signature: w.signature.clone(),
         },
         inputs: Inputs {

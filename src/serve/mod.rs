@@ -190,9 +190,11 @@ impl Event {
     }
 }
 
-/// The clients: name -> SHA-256 of their bearer token.
+/// The clients: name -> SHA-256 of their bearer token; and which of them are agents (the
+/// trust root's `agents.NAME.client`): they submit and read requests, never record an
+/// approval or a denial.
 #[derive(Debug, Clone, Default)]
-pub struct Clients(Vec<(String, [u8; 32])>);
+pub struct Clients(Vec<(String, [u8; 32])>, std::collections::BTreeSet<String>);
 
 impl Clients {
     /// From `sha256:<hex>` digests (the trust root's `clients`, or the --clients file).
@@ -208,7 +210,28 @@ impl Clients {
                 })?;
             out.push((name.clone(), bytes));
         }
-        Ok(Clients(out))
+        Ok(Clients(out, Default::default()))
+    }
+
+    /// Adds the agents' tokens (name -> `sha256:<hex>`), marked as agents'.
+    pub fn with_agents(
+        mut self,
+        digests: &BTreeMap<String, String>,
+    ) -> std::result::Result<Clients, String> {
+        let agents = Clients::parse(digests)?;
+        for (name, d) in agents.0 {
+            if self.0.iter().any(|(n, _)| *n == name) {
+                return Err(format!("`{name}` is both a client and an agent"));
+            }
+            self.1.insert(name.clone());
+            self.0.push((name, d));
+        }
+        Ok(self)
+    }
+
+    /// Whether this client is one of the root's agents.
+    pub fn is_agent(&self, name: &str) -> bool {
+        self.1.contains(name)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -919,6 +942,24 @@ async fn authenticate(
     Err(respond(ask(shared, Cmd::Refuse(e)).await))
 }
 
+/// An agent's token on a route that records an approval or a denial: 403, audited. An agent
+/// proposes, never approves.
+async fn refuse_agent(shared: &Shared, client: &str, route: &str) -> Option<Response> {
+    if !shared.clients.is_agent(client) {
+        return None;
+    }
+    let mut e = Event::new(
+        "auth",
+        true,
+        "an agent's token never records an approval or a denial: an agent proposes, never approves",
+    );
+    e.client = Some(client.to_string());
+    e.details.insert("route".into(), route.to_string());
+    e.details.insert("agent".into(), client.to_string());
+    let (_, body) = ask(shared, Cmd::Refuse(e)).await;
+    Some(respond((403, body)))
+}
+
 /// `GET /v1/health`: for probes, without a token (it says nothing about requests).
 async fn health() -> Response {
     respond((
@@ -1014,6 +1055,9 @@ async fn post_token(
         Ok(c) => c,
         Err(r) => return r,
     };
+    if let Some(r) = refuse_agent(shared, &client, route).await {
+        return r;
+    }
     match body {
         Ok(Json(body)) => respond(ask(shared, cmd(body.token, client)).await),
         Err(e) => bad_body(e),

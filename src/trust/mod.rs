@@ -16,6 +16,7 @@
 //!
 //! Pure: the file's bytes, the audit floor and the clock come from `ops`.
 
+pub mod agent;
 pub mod identity;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -112,6 +113,13 @@ pub struct Body {
     /// attest for. Absent from roots without them.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub chat_attestors: BTreeMap<String, AttestorEntry>,
+    /// The AI agents that may propose plans (`driftgate mcp`): name -> kind, key, service
+    /// token digest ([`agent`]). Never approvers. Absent when none (older roots unchanged).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub agents: BTreeMap<String, agent::AgentEntry>,
+    /// Each agent kind's rules: the approvals its plans need, the actions it may not execute.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub agent_kinds: BTreeMap<String, agent::AgentKind>,
 }
 
 /// One admin's signature.
@@ -158,6 +166,7 @@ struct Parsed {
     approvers: BTreeMap<String, Person>,
     admins: BTreeMap<String, PublicKey>,
     attestors: BTreeMap<String, Attestor>,
+    agents: BTreeMap<String, agent::Agent>,
 }
 
 fn key(text: &str, what: &str) -> Result<PublicKey, String> {
@@ -188,6 +197,8 @@ impl Body {
             audit_log: None,
             clients: BTreeMap::new(),
             chat_attestors: BTreeMap::new(),
+            agents: BTreeMap::new(),
+            agent_kinds: BTreeMap::new(),
         }
     }
 
@@ -269,10 +280,18 @@ impl Body {
             s.parse::<Severity>()
                 .map_err(|_| format!("`approvals.from_key` names `{s}`, not a severity"))?;
         }
+        let agents = agent::parse(
+            &self.agents,
+            &self.agent_kinds,
+            &approvers,
+            &admins,
+            &self.clients,
+        )?;
         Ok(Parsed {
             approvers,
             admins,
             attestors,
+            agents,
         })
     }
 
@@ -472,6 +491,8 @@ pub struct Root {
     pub digest: String,
     pub approvers: BTreeMap<String, Person>,
     pub attestors: BTreeMap<String, Attestor>,
+    /// The agents ([`agent`]): they propose, never approve.
+    pub agents: BTreeMap<String, agent::Agent>,
 }
 
 /// `sha256:<hex>` of a root file's bytes.
@@ -544,6 +565,7 @@ pub fn load(
         digest,
         approvers: parsed.approvers,
         attestors: parsed.attestors,
+        agents: parsed.agents,
     })
 }
 
@@ -630,6 +652,8 @@ impl Root {
             })
             .max()
             .unwrap_or(0)
+            // An agent's plan: its kind's minimum, and never none.
+            .max(self.agent_minimum(plan))
     }
 
     /// Where the policy lowers what the root requires (empty: it does not). An absent
@@ -775,7 +799,16 @@ impl Root {
                     .into(),
             );
         }
+        if let Some((name, _)) = self.agent_with_key(&key) {
+            self.check_agent_plan(name, plan)?;
+            return Ok(name.clone());
+        }
         match self.approver_with_key(&key) {
+            Some((name, _)) if plan.author.is_agent() || plan.author.agent.is_some() => {
+                Err(format!(
+                    "the plan says an agent wrote it but is signed by approver `{name}`'s key: an agent's plan is signed with the agent's key of the root"
+                ))
+            }
             Some((name, _)) => Ok(name.clone()),
             None => Err(format!(
                 "the plan is signed by {}, a key the trust root does not list",
@@ -808,6 +841,9 @@ impl Root {
         plan: &Plan,
         d: &crate::approval::Denial,
     ) -> Result<PublicKey, Problem> {
+        if self.agents.contains_key(&d.approver) {
+            return Err(Problem::Agent);
+        }
         let person = self.approvers.get(&d.approver).ok_or(Problem::NotInRoot)?;
         if self.is_author(&d.approver, person, plan) {
             return Err(Problem::SelfApproval);
@@ -865,6 +901,9 @@ struct RootJudge<'a> {
 
 impl Judge for RootJudge<'_> {
     fn key_of(&self, a: &Approval) -> Result<PublicKey, Problem> {
+        if self.root.agents.contains_key(&a.approver) {
+            return Err(Problem::Agent);
+        }
         let person = self
             .root
             .approvers
@@ -919,3 +958,6 @@ impl Judge for RootJudge<'_> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod agent_tests;
