@@ -637,6 +637,36 @@ impl Plan {
     }
 }
 
+/// What happened to one action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Done {
+    /// Executed, and the re-observation no longer shows its drift.
+    Verified,
+    /// Executed, but the re-observation still shows (some of) its drift.
+    StillDrifted,
+    /// Its call failed: the AWS error.
+    Failed(String),
+    /// Not attempted (after a failure).
+    NotAttempted,
+    /// For a person to do (`manual`) or forbidden (`blocked`): never executed.
+    LeftForAPerson,
+    /// `--dry-run`: it would run these calls.
+    WouldRun,
+}
+
+impl Done {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Done::Verified => "done",
+            Done::StillDrifted => "still drifted",
+            Done::Failed(_) => "failed",
+            Done::NotAttempted => "not attempted",
+            Done::LeftForAPerson => "left for a person",
+            Done::WouldRun => "would run",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

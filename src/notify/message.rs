@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use super::{Message, Section};
-use crate::apply::Done;
-use crate::approval::ApprovalRule;
 use crate::model::Severity;
+use crate::model::approvers::ApprovalRule;
+use crate::model::plan::Done;
 use crate::model::plan::{Action, ActionKind, ActionStatus, Plan};
 use crate::plan::{digest, shell_word, wire};
 

@@ -53,7 +53,7 @@ pub fn next_step(
     plan: &Plan,
     out: &str,
     config: Option<&str>,
-    rule: Option<&crate::approval::ApprovalRule>,
+    rule: Option<&crate::model::approvers::ApprovalRule>,
 ) -> NextStep {
     let rails = crate::plan::guardrail::approvals_required(&plan.actions);
     let by_rule = rule.map_or(0, |r| r.required_for(plan));
@@ -184,7 +184,7 @@ pub fn render_table(
     plan: &Plan,
     out: &str,
     config: Option<&str>,
-    rule: Option<&crate::approval::ApprovalRule>,
+    rule: Option<&crate::model::approvers::ApprovalRule>,
     width: Option<usize>,
 ) -> String {
     if !plan.has_actions() {
@@ -419,7 +419,7 @@ pub fn render_json(
     plan: &Plan,
     out: &str,
     config: Option<&str>,
-    rule: Option<&crate::approval::ApprovalRule>,
+    rule: Option<&crate::model::approvers::ApprovalRule>,
 ) -> String {
     let mut v = serde_json::json!({
         "plan": wire::to_wire(plan),
@@ -439,7 +439,7 @@ pub fn render_json(
 /// What `apply` did (or, with `--dry-run`, would do), action by action.
 pub fn render_apply_table(
     plan: &Plan,
-    outcomes: &std::collections::BTreeMap<String, crate::apply::Done>,
+    outcomes: &std::collections::BTreeMap<String, crate::model::plan::Done>,
     dry_run: bool,
     width: Option<usize>,
 ) -> String {
@@ -457,15 +457,15 @@ pub fn render_apply_table(
         let resource = resource_cell(a);
         let done = outcomes.get(&a.id);
         let outcome = match done {
-            Some(crate::apply::Done::Failed(e)) => format!("failed: {}", clean(e)),
-            Some(crate::apply::Done::LeftForAPerson) => match a.status {
+            Some(crate::model::plan::Done::Failed(e)) => format!("failed: {}", clean(e)),
+            Some(crate::model::plan::Done::LeftForAPerson) => match a.status {
                 ActionStatus::Blocked => format!("blocked: {}", clean(&a.reason)),
                 _ => format!(
                     "left for a person: {}",
                     clean(a.manual_command.as_deref().unwrap_or("-"))
                 ),
             },
-            Some(d @ crate::apply::Done::Verified) => match &a.follow_up {
+            Some(d @ crate::model::plan::Done::Verified) => match &a.follow_up {
                 Some(f) => format!("{}; next: {}", d.as_str(), clean(f)),
                 None => d.as_str().to_string(),
             },
@@ -495,7 +495,7 @@ pub fn render_apply_table(
 /// The same as JSON: `{plan, dry_run, actions: [{id, kind, outcome, error}]}`.
 pub fn render_apply_json(
     plan: &Plan,
-    outcomes: &std::collections::BTreeMap<String, crate::apply::Done>,
+    outcomes: &std::collections::BTreeMap<String, crate::model::plan::Done>,
     dry_run: bool,
 ) -> String {
     let actions: Vec<serde_json::Value> = plan
@@ -513,7 +513,7 @@ pub fn render_apply_json(
                 "outcome": done.map(|d| d.as_str()),
                 "follow_up": a.follow_up,
                 "error": match done {
-                    Some(crate::apply::Done::Failed(e)) => Some(e.clone()),
+                    Some(crate::model::plan::Done::Failed(e)) => Some(e.clone()),
                     _ => None,
                 },
             })
