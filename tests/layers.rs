@@ -55,10 +55,6 @@ const REMAINING: &[(&str, &str, &str)] = &[
     // The plan's summary and outcome tables (render/plan.rs) take the planner's token, shell
     // quoting, effects and guardrail counts (issue 16's part of the house).
     ("render", "plan", "render/plan.rs"),
-    // Features that lay out text with render's pieces: audit's table (`render::grid`) and
-    // notify's plan message (`render::plan::inputs_lines`).
-    ("audit", "render", "audit/show.rs"),
-    ("notify", "render", "notify/message.rs"),
     // The store's S3 backend builds its client from the provider's SDK configuration
     // (endpoint, retries, region checks) and the state reader's S3 client; both could move
     // to one AWS-client module beneath them.

@@ -304,7 +304,7 @@ pub fn approval_summary(plan: &Plan) -> String {
         })
         .collect();
     s.push_str(&format!("  by kind: {}\n", kinds.join(", ")));
-    for line in inputs_lines(plan) {
+    for line in plan.inputs.lines() {
         s.push_str(&format!("  {}\n", clean(&line)));
     }
     for a in &plan.actions {
@@ -349,33 +349,6 @@ pub fn approval_summary(plan: &Plan) -> String {
         s.push_str(&edits);
     }
     crate::mask::mask_text(&s)
-}
-
-/// What the plan was made from, as an approver checks it: the policy digest (`apply` refuses
-/// another policy), each state file (its source and SHA-256), the configuration and the
-/// recorded observation. One line each.
-pub fn inputs_lines(plan: &Plan) -> Vec<String> {
-    let i = &plan.inputs;
-    let mut out = vec![match &i.policy {
-        Some(p) => format!("policy: sha256:{p} (policy file and .driftignore)"),
-        None => "policy: none (the built-in policy: no policy file, no .driftignore)".into(),
-    }];
-    for st in &i.states {
-        out.push(format!(
-            "state: {} sha256:{} (serial {})",
-            st.source, st.sha256, st.serial
-        ));
-    }
-    if let Some(c) = &i.configuration {
-        out.push(format!("configuration: sha256:{c}"));
-    }
-    if let Some(o) = &i.observation {
-        out.push(format!("observation: sha256:{o} (a recorded observation)"));
-    }
-    if let Some(r) = &i.trust_root {
-        out.push(format!("trust root: {r} (the pinned trust root)"));
-    }
-    out
 }
 
 /// The diff of every configuration edit, and what a person runs after apply.
