@@ -103,3 +103,22 @@ pub fn decode(j: &serde_json::Value, at: &str) -> std::result::Result<Value, Str
         }
     })
 }
+
+/// The time format of every file and token driftgate writes (plan files, approvals, denials,
+/// trust roots, audit checkpoints): UTC to the second, `2026-01-31T12:00:00Z`.
+const TIME: &[time::format_description::BorrowedFormatItem<'_>] =
+    time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+
+/// A time as driftgate writes it (UTC, to the second).
+pub fn format_time(t: time::OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(TIME)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+}
+
+/// A time written by [`format_time`].
+pub fn parse_time(s: &str) -> Result<time::OffsetDateTime, String> {
+    time::PrimitiveDateTime::parse(s, TIME)
+        .map(|t| t.assume_utc())
+        .map_err(|e| format!("`{s}` is not a UTC time like 2026-01-31T12:00:00Z: {e}"))
+}

@@ -55,46 +55,29 @@ const LAYERS: &[(&str, u8)] = &[
 
 /// Arrows that break the rules today (`from`, `to`, where, why). Each must still exist.
 const REMAINING: &[(&str, &str, &str)] = &[
-    // The plan's summary and outcome tables (render/plan.rs) take `plan::Plan` and
-    // `apply::Done` (issue 16's part of the house).
+    // The plan's summary and outcome tables (render/plan.rs) take the planner's token, shell
+    // quoting, effects and guardrail counts (issue 16's part of the house).
     ("render", "plan", "render/plan.rs"),
-    ("render", "apply", "render/plan.rs"),
-    ("render", "approval", "render/plan.rs"),
-    // Features that lay out text with render's pieces: audit's table (`render::grid`) and
-    // notify's plan message (`render::plan::inputs_lines`).
-    ("audit", "render", "audit/show.rs"),
-    ("notify", "render", "notify/message.rs"),
     // The store's S3 backend builds its client from the provider's SDK configuration
     // (endpoint, retries, region checks) and the state reader's S3 client; both could move
     // to one AWS-client module beneath them.
     ("store", "provider", "store.rs"),
     ("store", "iac", "store.rs"),
-    // The trust root (issue 16) holds approvers' keys (approval's key type), checks that the
-    // policy's approval rule and guardrails (as approval and plan interpret them) do not lower
-    // its own, and binds a plan's author signature; apply asks it who may approve. Its
-    // minimums could reach the features as data instead.
+    // The trust root (issue 16) checks that the policy's approval rule and guardrails (as
+    // approval and plan interpret them) do not lower its own, tallies approvals as approval
+    // does, and binds a plan's author signature; apply asks it who may approve. Its minimums
+    // could reach the features as data instead.
     ("trust", "approval", "trust/mod.rs"),
     ("trust", "plan", "trust/mod.rs"),
     ("apply", "trust", "apply/mod.rs"),
-    // The audit log's checkpoints are signed with approval's Ed25519 key type, their time
-    // written as plan files write theirs; both could move to the core (a key type in model,
-    // the time format in codec).
-    ("audit", "approval", "audit/checkpoint.rs"),
-    ("audit", "plan", "audit/checkpoint.rs"),
     // apply's AWS clients share the provider's classifier of connection failures.
     ("apply", "provider", "apply/aws.rs"),
-    // The audit log's signed checkpoints use approval's key types and the plan file's time
-    // format (audit/checkpoint.rs); both could live beneath them (a keys module, codec).
-    ("audit", "approval", "audit/checkpoint.rs"),
-    ("audit", "plan", "audit/checkpoint.rs"),
     // Approvals sign a plan's digest; apply checks approvals and runs a plan's edits.
     ("approval", "plan", "approval/mod.rs"),
     ("apply", "approval", "apply/mod.rs"),
     ("apply", "plan", "apply/config.rs"),
-    // notify/message.rs builds messages from a plan, its approvals and apply's outcome.
+    // notify/message.rs builds messages with the planner's token, shell quoting and effects.
     ("notify", "plan", "notify/message.rs"),
-    ("notify", "approval", "notify/message.rs"),
-    ("notify", "apply", "notify/message.rs"),
 ];
 
 /// Files outside `render` that still print (`println!`, `eprintln!`, ...), and why.

@@ -13,6 +13,7 @@ pub mod store;
 use std::collections::BTreeMap;
 
 use crate::approval::{self, Accepted, ApprovalRule, Denied, Rejected};
+pub use crate::model::plan::Done;
 use crate::model::plan::{Action, ActionStatus, Inputs, Plan};
 
 /// Why `apply` refused a plan. Every refusal changes nothing, exits 1 and is audited.
@@ -109,36 +110,6 @@ impl std::fmt::Display for Refusal {
                 f,
                 "too few approvals: {valid} valid, the policy requires {required} distinct approvers other than the plan's author"
             ),
-        }
-    }
-}
-
-/// What happened to one action.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Done {
-    /// Executed, and the re-observation no longer shows its drift.
-    Verified,
-    /// Executed, but the re-observation still shows (some of) its drift.
-    StillDrifted,
-    /// Its call failed: the AWS error.
-    Failed(String),
-    /// Not attempted (after a failure).
-    NotAttempted,
-    /// For a person to do (`manual`) or forbidden (`blocked`): never executed.
-    LeftForAPerson,
-    /// `--dry-run`: it would run these calls.
-    WouldRun,
-}
-
-impl Done {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Done::Verified => "done",
-            Done::StillDrifted => "still drifted",
-            Done::Failed(_) => "failed",
-            Done::NotAttempted => "not attempted",
-            Done::LeftForAPerson => "left for a person",
-            Done::WouldRun => "would run",
         }
     }
 }

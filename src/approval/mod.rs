@@ -18,13 +18,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use crate::model::Severity;
-use crate::model::plan::{ActionStatus, Plan};
+pub use crate::model::approvers::{ApprovalRule, Approver};
+pub use crate::model::keys::{KeyFile, PublicKey, valid_name};
+use crate::model::plan::Plan;
 use crate::model::policy_file::{self as pf, Block, Expr, ExprKind, Span};
 use crate::plan::digest::token as plan_token;
 
@@ -32,109 +31,6 @@ use crate::plan::digest::token as plan_token;
 pub const TOKEN_PREFIX: &str = "dga1.";
 /// What is signed before the payload: no signature made for anything else can pass for one.
 const DOMAIN: &[u8] = b"driftgate-approval-v1\0";
-/// The first line of a private key file.
-const KEY_FILE_HEADER: &str = "driftgate-ed25519-private-key-v1";
-const PUBLIC_PREFIX: &str = "ed25519:";
-
-/// An approver's public key, written `ed25519:<base64 of the 32 bytes>` in the policy.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct PublicKey([u8; 32]);
-
-impl fmt::Debug for PublicKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PublicKey({self})")
-    }
-}
-
-impl fmt::Display for PublicKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{PUBLIC_PREFIX}{}", STANDARD.encode(self.0))
-    }
-}
-
-impl std::str::FromStr for PublicKey {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<PublicKey, String> {
-        let b64 = s
-            .strip_prefix(PUBLIC_PREFIX)
-            .ok_or_else(|| "a public key is written `ed25519:<base64>`".to_string())?;
-        let bytes = STANDARD
-            .decode(b64.trim())
-            .map_err(|e| format!("not base64: {e}"))?;
-        let bytes: [u8; 32] = bytes
-            .try_into()
-            .map_err(|b: Vec<u8>| format!("{} bytes, an Ed25519 key has 32", b.len()))?;
-        VerifyingKey::from_bytes(&bytes).map_err(|_| "not an Ed25519 public key".to_string())?;
-        Ok(PublicKey(bytes))
-    }
-}
-
-impl PublicKey {
-    /// `SHA256:<base64 without padding>` of the key's 32 bytes (the form `ssh-keygen -l`
-    /// prints): what the audit log records to name a key without holding it.
-    pub fn fingerprint(&self) -> String {
-        format!("SHA256:{}", STANDARD.encode(Sha256::digest(self.0)))
-            .trim_end_matches('=')
-            .to_string()
-    }
-
-    fn verifying(&self) -> Option<VerifyingKey> {
-        VerifyingKey::from_bytes(&self.0).ok()
-    }
-
-    /// Whether `signature` is this key's (strict Ed25519) over `domain` followed by `bytes`.
-    pub fn verifies(&self, domain: &[u8], bytes: &[u8], signature: &[u8; 64]) -> bool {
-        let mut m = domain.to_vec();
-        m.extend_from_slice(bytes);
-        self.verifying().is_some_and(|k| {
-            k.verify_strict(&m, &Signature::from_bytes(signature))
-                .is_ok()
-        })
-    }
-}
-
-/// One approver of the policy's `approval` block.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Approver {
-    pub key: PublicKey,
-    /// The AWS principal (ARN) this person works as: a plan whose author's caller ARN is this
-    /// one is theirs, and they cannot approve it.
-    pub aws_principal: Option<String>,
-}
-
-/// The policy's `approval` block.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApprovalRule {
-    /// Distinct approvers needed; the plan's author never counts.
-    pub required: usize,
-    /// Name -> key.
-    pub approvers: BTreeMap<String, Approver>,
-    /// Plans whose planned actions are all below this severity need only the plan token.
-    pub min_severity: Option<Severity>,
-    /// `driftgate.hcl:12`.
-    pub source: String,
-}
-
-impl ApprovalRule {
-    /// How many signed approvals `plan` needs under this rule: `required`, or 0 when
-    /// `min_severity` is set and every action `apply` would execute is below it.
-    pub fn required_for(&self, plan: &Plan) -> usize {
-        match self.min_severity {
-            Some(min)
-                if plan
-                    .actions
-                    .iter()
-                    .filter(|a| a.status == ActionStatus::Planned)
-                    .all(|a| a.finding.severity < min) =>
-            {
-                0
-            }
-            _ => self.required,
-        }
-    }
-}
-
 const APPROVAL_KEYS: &[&str] = &["required", "approvers", "min_severity"];
 const APPROVER_KEYS: &[&str] = &["key", "aws_principal"];
 
@@ -315,93 +211,7 @@ fn approver(b: &Block, name: &str, e: &Expr) -> Result<Approver, pf::Problem> {
         }
 }
 
-/// Whether `name` can be an approver's name: letters, digits, `_` and `-`, starting with a
-/// letter (so it is an HCL identifier the policy can write unquoted).
-pub fn valid_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        && name.len() <= 64
-}
-
-/// A private key file: the approver's name and the Ed25519 seed. Never printed; `Debug`
-/// shows the name and the public key only.
-pub struct KeyFile {
-    pub name: String,
-    key: SigningKey,
-}
-
-impl fmt::Debug for KeyFile {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KeyFile")
-            .field("name", &self.name)
-            .field("public", &self.public())
-            .finish_non_exhaustive()
-    }
-}
-
 impl KeyFile {
-    /// A key from 32 random bytes (the caller draws them from the OS).
-    pub fn from_seed(name: &str, seed: [u8; 32]) -> KeyFile {
-        KeyFile {
-            name: name.to_string(),
-            key: SigningKey::from_bytes(&seed),
-        }
-    }
-
-    pub fn public(&self) -> PublicKey {
-        PublicKey(self.key.verifying_key().to_bytes())
-    }
-
-    /// The line for the policy's `approvers`: `alice = "ed25519:..."`.
-    pub fn policy_line(&self) -> String {
-        format!("{} = \"{}\"", self.name, self.public())
-    }
-
-    /// The file's text.
-    pub fn encode(&self) -> String {
-        format!(
-            "{KEY_FILE_HEADER}\n# An Ed25519 private key for `driftgate approve`. Keep it secret (mode 0600).\nname = {}\nseed = {}\n",
-            self.name,
-            STANDARD.encode(self.key.to_bytes())
-        )
-    }
-
-    /// Parses a key file's text.
-    pub fn decode(text: &str) -> Result<KeyFile, String> {
-        let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-        if lines.next() != Some(KEY_FILE_HEADER) {
-            // The caller says "`PATH` is not a driftgate key file: {reason}".
-            return Err(format!("it does not start with `{KEY_FILE_HEADER}`"));
-        }
-        let mut fields = BTreeMap::new();
-        for line in lines.filter(|l| !l.starts_with('#')) {
-            let (k, v) = line
-                .split_once('=')
-                .ok_or_else(|| "a line is not `key = value`".to_string())?;
-            fields.insert(k.trim().to_string(), v.trim().to_string());
-        }
-        let name = fields.get("name").ok_or("it has no `name`")?;
-        if !valid_name(name) {
-            return Err("its `name` is not a valid approver name".into());
-        }
-        let seed = fields.get("seed").ok_or("it has no `seed`")?;
-        let seed: [u8; 32] = STANDARD
-            .decode(seed)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or("its `seed` is not 32 bytes of base64")?;
-        Ok(KeyFile::from_seed(name, seed))
-    }
-
-    /// Signs `domain` followed by `bytes` (a trust root, a plan's digest): each use has its own
-    /// domain, so no signature made for one can pass for another.
-    pub fn sign(&self, domain: &[u8], bytes: &[u8]) -> [u8; 64] {
-        let mut m = domain.to_vec();
-        m.extend_from_slice(bytes);
-        self.key.sign(&m).to_bytes()
-    }
-
     /// Signs an approval of the plan with this digest until `expires`.
     pub fn approve(&self, plan_digest: &str, expires: time::OffsetDateTime) -> Approval {
         self.approve_under(plan_digest, expires, None)
@@ -418,7 +228,7 @@ impl KeyFile {
         self.sign_approval(
             Payload {
                 approver: self.name.clone(),
-                expires: crate::plan::wire::format_time(expires),
+                expires: crate::codec::format_time(expires),
                 plan: plan_digest.to_string(),
                 root,
                 attestor: None,
@@ -442,7 +252,7 @@ impl KeyFile {
         self.sign_approval(
             Payload {
                 approver: approver.to_string(),
-                expires: crate::plan::wire::format_time(expires),
+                expires: crate::codec::format_time(expires),
                 plan: plan_digest.to_string(),
                 root,
                 attestor: Some(self.name.clone()),
@@ -454,7 +264,7 @@ impl KeyFile {
 
     fn sign_approval(&self, payload: Payload, expires: time::OffsetDateTime) -> Approval {
         let bytes = serde_json::to_vec(&payload).unwrap_or_default();
-        let signature = self.key.sign(&signed_message(&bytes));
+        let signature = self.sign(DOMAIN, &bytes);
         Approval {
             approver: payload.approver,
             plan: payload.plan,
@@ -463,15 +273,9 @@ impl KeyFile {
             attestor: payload.attestor,
             via: payload.via,
             payload: bytes,
-            signature: signature.to_bytes(),
+            signature,
         }
     }
-}
-
-fn signed_message(payload: &[u8]) -> Vec<u8> {
-    let mut m = DOMAIN.to_vec();
-    m.extend_from_slice(payload);
-    m
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -553,7 +357,7 @@ impl Approval {
         }) {
             return Err("not an approval token: a bad `via`".into());
         }
-        let expires = crate::plan::wire::parse_time(&p.expires)
+        let expires = crate::codec::parse_time(&p.expires)
             .map_err(|_| "not an approval token: a bad expiry")?;
         Ok(Approval {
             approver: p.approver,
@@ -569,13 +373,7 @@ impl Approval {
 
     /// Whether `key` signed exactly this payload.
     pub fn verify(&self, key: &PublicKey) -> bool {
-        key.verifying().is_some_and(|k| {
-            k.verify_strict(
-                &signed_message(&self.payload),
-                &Signature::from_bytes(&self.signature),
-            )
-            .is_ok()
-        })
+        key.verifies(DOMAIN, &self.payload, &self.signature)
     }
 }
 
@@ -624,18 +422,17 @@ impl KeyFile {
             approver: self.name.clone(),
             plan: plan_digest.to_string(),
             reason: reason.to_string(),
-            time: crate::plan::wire::format_time(now),
+            time: crate::codec::format_time(now),
         };
         let bytes = serde_json::to_vec(&payload).unwrap_or_default();
-        let mut m = DENIAL_DOMAIN.to_vec();
-        m.extend_from_slice(&bytes);
+        let signature = self.sign(DENIAL_DOMAIN, &bytes);
         Denial {
             approver: payload.approver,
             plan: payload.plan,
             reason: payload.reason,
             time: now,
             payload: bytes,
-            signature: self.key.sign(&m).to_bytes(),
+            signature,
         }
     }
 }
@@ -667,7 +464,7 @@ impl Denial {
             return Err("a denial needs a reason".into());
         }
         let time =
-            crate::plan::wire::parse_time(&p.time).map_err(|_| "not a denial token: a bad time")?;
+            crate::codec::parse_time(&p.time).map_err(|_| "not a denial token: a bad time")?;
         Ok(Denial {
             approver: p.approver,
             plan: p.plan,

@@ -2,9 +2,11 @@ use std::collections::BTreeMap;
 
 use time::macros::datetime;
 
+use base64::engine::general_purpose::STANDARD;
+
 use super::*;
-use crate::model::plan::{Action, ActionKind, Author, Call, FindingRef, Inputs};
-use crate::model::{Address, DriftKind};
+use crate::model::plan::{Action, ActionKind, ActionStatus, Author, Call, FindingRef, Inputs};
+use crate::model::{Address, DriftKind, Severity};
 
 const NOW: time::OffsetDateTime = datetime!(2026-12-01 10:00 UTC);
 

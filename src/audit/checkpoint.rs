@@ -12,7 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
 use super::{GENESIS, Problem, hash_line, verify};
-use crate::approval::{KeyFile, PublicKey};
+use crate::model::keys::{KeyFile, PublicKey};
 
 /// What is signed before the payload: no approval signature can pass for a checkpoint.
 const DOMAIN: &[u8] = b"driftgate-audit-checkpoint-v1\0";
@@ -77,7 +77,7 @@ impl Checkpoint {
             entries,
             head: head.to_string(),
             head_prev: head_prev.to_string(),
-            time: crate::plan::wire::format_time(time),
+            time: crate::codec::format_time(time),
             key: key.public().to_string(),
             sig: String::new(),
         };

@@ -63,60 +63,42 @@ pub fn render_json(records: &[Record]) -> String {
     s
 }
 
-/// A table: seq, time, actor, command, outcome, what it was about, and why.
-/// Times, actors, plans and addresses are never broken (`render::grid`).
-pub fn render_table(records: &[Record], total: usize, width: Option<usize>) -> String {
-    use crate::render::grid::{Col, Grid, Style};
-    if records.is_empty() {
-        return format!("No audit entries match ({total} in the log).\n");
-    }
-    let mut table = Grid::new(
-        Style::Boxed,
-        &[
-            ("SEQ", Col::Id),
-            ("TIME", Col::Id),
-            ("ACTOR", Col::Id),
-            ("COMMAND", Col::Text),
-            ("OUTCOME", Col::Id),
-            ("ABOUT", Col::Text),
-            ("REASON", Col::Text),
-        ],
-    );
-    for r in records {
-        let mut about = Vec::new();
-        if let Some(a) = &r.action {
-            let target = a
-                .address
-                .as_deref()
-                .or(a.resource_id.as_deref())
-                .unwrap_or("");
-            about.push(
-                format!("{} {} {target}", a.id, a.kind)
-                    .trim_end()
-                    .to_string(),
-            );
-        }
-        if let Some(p) = &r.plan {
-            let short: String = p.trim_start_matches("sha256:").chars().take(12).collect();
-            about.push(format!("plan {short}"));
-        }
-        let mut command = r.command.clone();
-        if r.dry_run {
-            command.push_str(" (dry run)");
-        }
-        table.row([
-            r.seq.to_string(),
-            r.time.clone(),
-            r.actor.clone(),
-            command,
-            r.outcome.clone(),
-            about.join("\n"),
-            r.reason.clone().unwrap_or_default(),
-        ]);
-    }
-    format!(
-        "{}{} of {total} entries shown.\n",
-        table.render(width),
-        records.len()
-    )
+/// Each record as a table row: seq, time, actor, command, outcome, what it was about, and
+/// why (`render::audit::table` lays them out).
+pub fn rows(records: &[Record]) -> Vec<[String; 7]> {
+    records
+        .iter()
+        .map(|r| {
+            let mut about = Vec::new();
+            if let Some(a) = &r.action {
+                let target = a
+                    .address
+                    .as_deref()
+                    .or(a.resource_id.as_deref())
+                    .unwrap_or("");
+                about.push(
+                    format!("{} {} {target}", a.id, a.kind)
+                        .trim_end()
+                        .to_string(),
+                );
+            }
+            if let Some(p) = &r.plan {
+                let short: String = p.trim_start_matches("sha256:").chars().take(12).collect();
+                about.push(format!("plan {short}"));
+            }
+            let mut command = r.command.clone();
+            if r.dry_run {
+                command.push_str(" (dry run)");
+            }
+            [
+                r.seq.to_string(),
+                r.time.clone(),
+                r.actor.clone(),
+                command,
+                r.outcome.clone(),
+                about.join("\n"),
+                r.reason.clone().unwrap_or_default(),
+            ]
+        })
+        .collect()
 }

@@ -380,12 +380,12 @@ fn show_filters_by_command_outcome_and_time() {
     );
     assert!(show::parse_since("yesterday").is_err());
 
-    let table = show::render_table(&records, 3, None);
+    let table = crate::render::audit::table(&show::rows(&records), 3, None);
     assert!(table.contains("the plan has expired"), "{table}");
     assert!(table.contains("3 of 3 entries shown"), "{table}");
     // At any width, piped or not, a time, an actor and a plan are never broken (issue 17).
     for width in [None, Some(40), Some(60), Some(80)] {
-        let table = show::render_table(&records, 3, width);
+        let table = crate::render::audit::table(&show::rows(&records), 3, width);
         for r in &records {
             for id in [&r.time, &r.actor] {
                 assert!(

@@ -1029,6 +1029,113 @@ impl ReportArgs {
     }
 }
 
+impl ObserveArgs {
+    /// The operation's options: what the user asked for, without clap.
+    fn options(self) -> ops::observe::ObserveOptions {
+        ops::observe::ObserveOptions {
+            out: self.out,
+            regions: self.regions,
+            states: self.states,
+        }
+    }
+}
+
+impl ServeArgs {
+    /// The operation's options: what the user asked for, without clap.
+    fn options(self) -> Result<ops::serve::ServeOptions, Error> {
+        Ok(ops::serve::ServeOptions {
+            listen: self.listen,
+            store: self.store,
+            clients: self.clients,
+            policy: self.policy,
+            checkpoint: self.checkpoint.options()?,
+            attestor_key: self.attestor_key,
+            slack_channel: self.slack_channel,
+            slack_api: self.slack_api,
+            teams_webhooks: ops::trust::pairs(&self.teams_webhooks, "--teams-webhook")?,
+            public_url: self.public_url,
+            link_ttl: self.link_ttl,
+        })
+    }
+}
+
+impl ApplyArgs {
+    /// The operation's options: what the user asked for, without clap.
+    fn options(self) -> Result<ops::apply::ApplyOptions, Error> {
+        Ok(ops::apply::ApplyOptions {
+            plan: self.plan,
+            approve: self.approve,
+            dry_run: self.dry_run,
+            config: self.config,
+            policy: self.policy,
+            format: self.format.into(),
+            notify: self.notify.urls,
+            notify_format: self.notify.notify_format,
+            checkpoint: self.checkpoint.options()?,
+            applied_store: self
+                .applied_store
+                .as_deref()
+                .map(crate::store::Location::parse)
+                .transpose()?,
+            no_trust_root: self.no_trust_root,
+            wait: self.approval_service.zip(
+                self.wait
+                    .map(|w| std::time::Duration::from_secs(w.whole_seconds().max(0) as u64)),
+            ),
+        })
+    }
+}
+
+impl KeygenArgs {
+    /// The operation's options: what the user asked for, without clap.
+    fn options(self) -> ops::approve::KeygenOptions {
+        ops::approve::KeygenOptions {
+            name: self.name,
+            out: self.out,
+        }
+    }
+}
+
+impl ApproveArgs {
+    /// The operation's options: what the user asked for, without clap.
+    fn options(self) -> ops::approve::ApproveOptions {
+        ops::approve::ApproveOptions {
+            plan: self.plan,
+            key: self.key,
+            expires: self.expires,
+            policy: self.policy,
+            deny: self.deny,
+            service: self.service,
+        }
+    }
+}
+
+impl AuditCommand {
+    /// The operation's request: what the user asked for, without clap.
+    fn request(self) -> Result<ops::audit::AuditRequest, Error> {
+        Ok(match self {
+            AuditCommand::Verify {
+                anchor,
+                checkpoint,
+                audit_public_key,
+                audit_key,
+            } => ops::audit::AuditRequest::Verify {
+                anchor,
+                checkpoint,
+                public_key: audit_public_key,
+                key: audit_key,
+            },
+            AuditCommand::Checkpoint(a) => ops::audit::AuditRequest::Checkpoint(a.options()?),
+            AuditCommand::Show(a) => ops::audit::AuditRequest::Show {
+                command: a.command,
+                outcome: a.outcome,
+                since: a.since,
+                format: a.format.into(),
+            },
+        })
+    }
+}
+
 impl PlanArgs {
     /// The operation's options: what the user asked for, without clap.
     pub fn options(&self) -> ops::plan::PlanCommand {
@@ -1196,12 +1303,7 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
         }
         Command::Observe(args) => {
             let settings = settings_from_env(ColorChoice::Never, audit_log.clone());
-            let options = ops::observe::ObserveOptions {
-                out: args.out,
-                regions: args.regions,
-                states: args.states,
-            };
-            runtime.block_on(ops::observe::run(&options, &settings))
+            runtime.block_on(ops::observe::run(&args.options(), &settings))
         }
         Command::Merge(args) => ops::merge::run(&ops::merge::MergeOptions {
             reports: args.reports,
@@ -1243,54 +1345,17 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
         Command::Serve(args) => {
             let mut settings = settings_from_env(ColorChoice::Never, audit_log);
             runtime.block_on(ops::trust::pinned(&mut settings, "serve"))?;
-            let options = ops::serve::ServeOptions {
-                listen: args.listen,
-                store: args.store,
-                clients: args.clients,
-                policy: args.policy,
-                checkpoint: args.checkpoint.options()?,
-                attestor_key: args.attestor_key,
-                slack_channel: args.slack_channel,
-                slack_api: args.slack_api,
-                teams_webhooks: ops::trust::pairs(&args.teams_webhooks, "--teams-webhook")?,
-                public_url: args.public_url,
-                link_ttl: args.link_ttl,
-            };
-            runtime.block_on(ops::serve::run(&options, &settings))
+            runtime.block_on(ops::serve::run(&args.options()?, &settings))
         }
         Command::Apply(args) => {
             let mut settings = settings_from_env(ColorChoice::Never, audit_log);
             runtime.block_on(ops::trust::pinned(&mut settings, "apply"))?;
-            let options = ops::apply::ApplyOptions {
-                plan: args.plan,
-                approve: args.approve,
-                dry_run: args.dry_run,
-                config: args.config,
-                policy: args.policy,
-                format: args.format.into(),
-                notify: args.notify.urls,
-                notify_format: args.notify.notify_format,
-                checkpoint: args.checkpoint.options()?,
-                applied_store: args
-                    .applied_store
-                    .as_deref()
-                    .map(crate::store::Location::parse)
-                    .transpose()?,
-                no_trust_root: args.no_trust_root,
-                wait: args.approval_service.zip(
-                    args.wait
-                        .map(|w| std::time::Duration::from_secs(w.whole_seconds().max(0) as u64)),
-                ),
-            };
+            let options = args.options()?;
             runtime.block_on(ops::apply::run(&options, &settings))
         }
         Command::Keygen(args) => {
             let settings = settings_from_env(ColorChoice::Never, audit_log);
-            let options = ops::approve::KeygenOptions {
-                name: args.name,
-                out: args.out,
-            };
-            ops::approve::keygen(&options, &settings)
+            ops::approve::keygen(&args.options(), &settings)
         }
         Command::Trust(args) => {
             let settings = settings_from_env(ColorChoice::Never, audit_log);
@@ -1299,41 +1364,14 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
         Command::Approve(args) => {
             let mut settings = settings_from_env(ColorChoice::Never, audit_log);
             runtime.block_on(ops::trust::pinned(&mut settings, "approve"))?;
-            let options = ops::approve::ApproveOptions {
-                plan: args.plan,
-                key: args.key,
-                expires: args.expires,
-                policy: args.policy,
-                deny: args.deny,
-                service: args.service,
-            };
-            ops::approve::approve(&options, &settings)
+            ops::approve::approve(&args.options(), &settings)
         }
         Command::Audit(args) => {
             // Under a pinned root, the log is the root's: `--audit-log` cannot point `verify`,
             // `show` or `checkpoint` at another file.
             let mut settings = settings_from_env(ColorChoice::Never, audit_log);
             runtime.block_on(ops::trust::pinned(&mut settings, "audit"))?;
-            let request = match args.command {
-                AuditCommand::Verify {
-                    anchor,
-                    checkpoint,
-                    audit_public_key,
-                    audit_key,
-                } => ops::audit::AuditRequest::Verify {
-                    anchor,
-                    checkpoint,
-                    public_key: audit_public_key,
-                    key: audit_key,
-                },
-                AuditCommand::Checkpoint(a) => ops::audit::AuditRequest::Checkpoint(a.options()?),
-                AuditCommand::Show(a) => ops::audit::AuditRequest::Show {
-                    command: a.command,
-                    outcome: a.outcome,
-                    since: a.since,
-                    format: a.format.into(),
-                },
-            };
+            let request = args.command.request()?;
             runtime.block_on(ops::audit::run(&request, &settings))
         }
         Command::Report(args) => {

@@ -4,10 +4,12 @@
 //! readers build and the pure stages (normalize, diff, policy, plan) transform.
 
 pub mod address;
+pub mod approvers;
 pub mod desired;
 pub mod drift;
 pub mod finding;
 pub mod fingerprint;
+pub mod keys;
 pub mod pattern;
 pub mod pending;
 pub mod plan;

@@ -659,6 +659,65 @@ impl Plan {
     }
 }
 
+/// What happened to one action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Done {
+    /// Executed, and the re-observation no longer shows its drift.
+    Verified,
+    /// Executed, but the re-observation still shows (some of) its drift.
+    StillDrifted,
+    /// Its call failed: the AWS error.
+    Failed(String),
+    /// Not attempted (after a failure).
+    NotAttempted,
+    /// For a person to do (`manual`) or forbidden (`blocked`): never executed.
+    LeftForAPerson,
+    /// `--dry-run`: it would run these calls.
+    WouldRun,
+}
+
+impl Done {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Done::Verified => "done",
+            Done::StillDrifted => "still drifted",
+            Done::Failed(_) => "failed",
+            Done::NotAttempted => "not attempted",
+            Done::LeftForAPerson => "left for a person",
+            Done::WouldRun => "would run",
+        }
+    }
+}
+
+impl Inputs {
+    /// What the plan was made from, as an approver checks it: the policy digest (`apply` refuses
+    /// another policy), each state file (its source and SHA-256), the configuration and the
+    /// recorded observation. One line each.
+    pub fn lines(&self) -> Vec<String> {
+        let i = self;
+        let mut out = vec![match &i.policy {
+            Some(p) => format!("policy: sha256:{p} (policy file and .driftignore)"),
+            None => "policy: none (the built-in policy: no policy file, no .driftignore)".into(),
+        }];
+        for st in &i.states {
+            out.push(format!(
+                "state: {} sha256:{} (serial {})",
+                st.source, st.sha256, st.serial
+            ));
+        }
+        if let Some(c) = &i.configuration {
+            out.push(format!("configuration: sha256:{c}"));
+        }
+        if let Some(o) = &i.observation {
+            out.push(format!("observation: sha256:{o} (a recorded observation)"));
+        }
+        if let Some(r) = &i.trust_root {
+            out.push(format!("trust root: {r} (the pinned trust root)"));
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use super::{Message, Section};
-use crate::apply::Done;
-use crate::approval::ApprovalRule;
 use crate::model::Severity;
+use crate::model::approvers::ApprovalRule;
+use crate::model::plan::Done;
 use crate::model::plan::{Action, ActionKind, ActionStatus, Plan};
 use crate::plan::{digest, shell_word, wire};
 
@@ -45,7 +45,7 @@ pub fn plan_message(plan: &Plan, plan_file: &str, rule: Option<&ApprovalRule>) -
     };
     m.sections.push(Section {
         heading: "Made from".into(),
-        lines: crate::render::plan::inputs_lines(plan),
+        lines: plan.inputs.lines(),
     });
     let planned = executed_lines(plan);
     if !planned.is_empty() {
@@ -79,7 +79,10 @@ fn plan_summary(plan: &Plan, required: usize) -> String {
         if required > 0 {
             format!(
                 "; needs {} by people other than {}",
-                crate::render::common::plural(required, "signed approval", "signed approvals"),
+                match required {
+                    1 => "1 signed approval".to_string(),
+                    n => format!("{n} signed approvals"),
+                },
                 plan.author.actor
             )
         } else {

@@ -214,7 +214,9 @@ fn show(
     let shown: Vec<_> = records.into_iter().filter(|r| filter.matches(r)).collect();
     let text = match format {
         ReportFormat::Json => show::render_json(&shown),
-        ReportFormat::Table => show::render_table(&shown, total, settings.width),
+        ReportFormat::Table => {
+            crate::render::audit::table(&show::rows(&shown), total, settings.width)
+        }
     };
     render::emit(&text, None)?;
     Ok(Outcome::Clean)

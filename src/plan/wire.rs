@@ -21,8 +21,7 @@ use crate::model::{
     Address, DriftKind, InstanceKey, Mode, ModuleStep, Path, Segment, Severity, StateSource,
 };
 
-const TIME: &[time::format_description::BorrowedFormatItem<'_>] =
-    time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+pub use crate::codec::{format_time, parse_time};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -182,18 +181,6 @@ pub enum ExpectW {
 }
 
 // ---- domain -> wire -------------------------------------------------------------------------
-
-pub fn format_time(t: time::OffsetDateTime) -> String {
-    t.to_offset(time::UtcOffset::UTC)
-        .format(TIME)
-        .unwrap_or_else(|_| t.unix_timestamp().to_string())
-}
-
-pub fn parse_time(s: &str) -> Result<time::OffsetDateTime, String> {
-    time::PrimitiveDateTime::parse(s, TIME)
-        .map(|t| t.assume_utc())
-        .map_err(|e| format!("`{s}` is not a UTC time like 2026-01-31T12:00:00Z: {e}"))
-}
 
 fn value(v: &crate::model::Value) -> J {
     // A plan holds no clear secret (the planner fingerprints them, and `plan::clear_secret`

@@ -53,7 +53,7 @@ pub fn next_step(
     plan: &Plan,
     out: &str,
     config: Option<&str>,
-    rule: Option<&crate::approval::ApprovalRule>,
+    rule: Option<&crate::model::approvers::ApprovalRule>,
 ) -> NextStep {
     let rails = crate::plan::guardrail::approvals_required(&plan.actions);
     let by_rule = rule.map_or(0, |r| r.required_for(plan));
@@ -184,7 +184,7 @@ pub fn render_table(
     plan: &Plan,
     out: &str,
     config: Option<&str>,
-    rule: Option<&crate::approval::ApprovalRule>,
+    rule: Option<&crate::model::approvers::ApprovalRule>,
     width: Option<usize>,
 ) -> String {
     if !plan.has_actions() {
@@ -304,7 +304,7 @@ pub fn approval_summary(plan: &Plan) -> String {
         })
         .collect();
     s.push_str(&format!("  by kind: {}\n", kinds.join(", ")));
-    for line in inputs_lines(plan) {
+    for line in plan.inputs.lines() {
         s.push_str(&format!("  {}\n", clean(&line)));
     }
     for a in &plan.actions {
@@ -351,33 +351,6 @@ pub fn approval_summary(plan: &Plan) -> String {
     crate::mask::mask_text(&s)
 }
 
-/// What the plan was made from, as an approver checks it: the policy digest (`apply` refuses
-/// another policy), each state file (its source and SHA-256), the configuration and the
-/// recorded observation. One line each.
-pub fn inputs_lines(plan: &Plan) -> Vec<String> {
-    let i = &plan.inputs;
-    let mut out = vec![match &i.policy {
-        Some(p) => format!("policy: sha256:{p} (policy file and .driftignore)"),
-        None => "policy: none (the built-in policy: no policy file, no .driftignore)".into(),
-    }];
-    for st in &i.states {
-        out.push(format!(
-            "state: {} sha256:{} (serial {})",
-            st.source, st.sha256, st.serial
-        ));
-    }
-    if let Some(c) = &i.configuration {
-        out.push(format!("configuration: sha256:{c}"));
-    }
-    if let Some(o) = &i.observation {
-        out.push(format!("observation: sha256:{o} (a recorded observation)"));
-    }
-    if let Some(r) = &i.trust_root {
-        out.push(format!("trust root: {r} (the pinned trust root)"));
-    }
-    out
-}
-
 /// The diff of every configuration edit, and what a person runs after apply.
 fn config_edits(plan: &Plan) -> String {
     let mut text = String::new();
@@ -419,7 +392,7 @@ pub fn render_json(
     plan: &Plan,
     out: &str,
     config: Option<&str>,
-    rule: Option<&crate::approval::ApprovalRule>,
+    rule: Option<&crate::model::approvers::ApprovalRule>,
 ) -> String {
     let mut v = serde_json::json!({
         "plan": wire::to_wire(plan),
@@ -439,7 +412,7 @@ pub fn render_json(
 /// What `apply` did (or, with `--dry-run`, would do), action by action.
 pub fn render_apply_table(
     plan: &Plan,
-    outcomes: &std::collections::BTreeMap<String, crate::apply::Done>,
+    outcomes: &std::collections::BTreeMap<String, crate::model::plan::Done>,
     dry_run: bool,
     width: Option<usize>,
 ) -> String {
@@ -457,15 +430,15 @@ pub fn render_apply_table(
         let resource = resource_cell(a);
         let done = outcomes.get(&a.id);
         let outcome = match done {
-            Some(crate::apply::Done::Failed(e)) => format!("failed: {}", clean(e)),
-            Some(crate::apply::Done::LeftForAPerson) => match a.status {
+            Some(crate::model::plan::Done::Failed(e)) => format!("failed: {}", clean(e)),
+            Some(crate::model::plan::Done::LeftForAPerson) => match a.status {
                 ActionStatus::Blocked => format!("blocked: {}", clean(&a.reason)),
                 _ => format!(
                     "left for a person: {}",
                     clean(a.manual_command.as_deref().unwrap_or("-"))
                 ),
             },
-            Some(d @ crate::apply::Done::Verified) => match &a.follow_up {
+            Some(d @ crate::model::plan::Done::Verified) => match &a.follow_up {
                 Some(f) => format!("{}; next: {}", d.as_str(), clean(f)),
                 None => d.as_str().to_string(),
             },
@@ -495,7 +468,7 @@ pub fn render_apply_table(
 /// The same as JSON: `{plan, dry_run, actions: [{id, kind, outcome, error}]}`.
 pub fn render_apply_json(
     plan: &Plan,
-    outcomes: &std::collections::BTreeMap<String, crate::apply::Done>,
+    outcomes: &std::collections::BTreeMap<String, crate::model::plan::Done>,
     dry_run: bool,
 ) -> String {
     let actions: Vec<serde_json::Value> = plan
@@ -513,7 +486,7 @@ pub fn render_apply_json(
                 "outcome": done.map(|d| d.as_str()),
                 "follow_up": a.follow_up,
                 "error": match done {
-                    Some(crate::apply::Done::Failed(e)) => Some(e.clone()),
+                    Some(crate::model::plan::Done::Failed(e)) => Some(e.clone()),
                     _ => None,
                 },
             })

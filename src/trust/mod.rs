@@ -184,7 +184,7 @@ impl Body {
         Body {
             kind: ROOT_TYPE.into(),
             version: 1,
-            expires: crate::plan::wire::format_time(expires),
+            expires: crate::codec::format_time(expires),
             approvers: BTreeMap::new(),
             approvals: Minimums {
                 default: 1,
@@ -207,7 +207,7 @@ impl Body {
     }
 
     pub fn expires_at(&self) -> Result<time::OffsetDateTime, String> {
-        crate::plan::wire::parse_time(&self.expires)
+        crate::codec::parse_time(&self.expires)
             .map_err(|_| format!("`expires` is not a time: {}", self.expires))
     }
 

@@ -17,7 +17,8 @@ use std::sync::Arc;
 use aws_sdk_iam::Client;
 use aws_sdk_iam::primitives::DateTime;
 use aws_sdk_iam::types::{
-    EntityType, GroupDetail, ManagedPolicyDetail, Role, RoleDetail, Tag, UserDetail,
+    AttachedPolicy, EntityType, GroupDetail, ManagedPolicyDetail, PolicyDetail, Role, RoleDetail,
+    Tag, UserDetail,
 };
 use tokio::sync::{OnceCell, Semaphore};
 use tokio::task::JoinSet;
@@ -53,6 +54,27 @@ macro_rules! iam_pages {
             None => Ok(items),
         }
     }};
+}
+
+/// A unit's executor body for operations that each take the call's target and text
+/// arguments of the call, by the SDK's setter names:
+/// `iam_calls!(client, call, args; "AddUserToGroup" => add_user_to_group(group_name; user_name))`
+/// sends `client.add_user_to_group().group_name(&call.target).user_name(<argument user_name>)`.
+/// Any other operation is not the unit's.
+macro_rules! iam_calls {
+    ($client:expr, $call:expr, $args:expr; $($op:literal => $method:ident($target:ident; $($param:ident),+)),+ $(,)?) => {
+        match $call.operation.as_str() {
+            $($op => $client
+                .$method()
+                .$target(&$call.target)
+                $(.$param($crate::provider::aws::iam::text_arg($args, stringify!($param))?))+
+                .send()
+                .await
+                .map(|_| ())
+                .map_err($crate::provider::aws::iam::call_error),)+
+            other => Err(format!("{other}: not an operation of this unit")),
+        }
+    };
 }
 
 include!(concat!(env!("OUT_DIR"), "/iam_units.rs"));
@@ -543,6 +565,134 @@ pub fn attachment_attributes(owner_kind: &str, owner_name: &str, policy_arn: &st
     a.insert(owner_kind.into(), owner_name.into());
     a.insert("policy_arn".into(), policy_arn.into());
     a
+}
+
+/// The policy types of one kind of principal (`role`, `user`, `group`): its inline policies
+/// (`aws_iam_<kind>_policy`) and its managed policy attachments
+/// (`aws_iam_<kind>_policy_attachment`).
+pub struct PolicyTypes {
+    pub kind: &'static str,
+    pub inline: &'static str,
+    pub attachment: &'static str,
+}
+
+impl PolicyTypes {
+    /// A principal's inline policies and managed policy attachments, as far as they are
+    /// asked. An attachment carries the attached customer managed policy's document
+    /// (`policy`, the spec's `context`) when `documents` has it.
+    pub fn emit(
+        &self,
+        name: &str,
+        owner: &Owner,
+        (inline, attached): (&[PolicyDetail], &[AttachedPolicy]),
+        documents: Option<&BTreeMap<&str, String>>,
+        wanted: &BTreeSet<String>,
+        found: &mut Found,
+    ) {
+        if wanted.contains(self.inline) {
+            for policy in inline {
+                let Some(policy_name) = policy.policy_name() else {
+                    continue;
+                };
+                found.resources.push(global(
+                    self.inline,
+                    &format!("{name}:{policy_name}"),
+                    owner.clone(),
+                    inline_policy_attributes(
+                        self.kind,
+                        name,
+                        policy_name,
+                        policy.policy_document(),
+                    ),
+                ));
+            }
+        }
+        if wanted.contains(self.attachment) {
+            for policy in attached {
+                let Some(arn) = policy.policy_arn() else {
+                    continue;
+                };
+                let mut a = attachment_attributes(self.kind, name, arn);
+                if let Some(document) = documents.and_then(|d| d.get(arn)) {
+                    a.insert("policy".into(), document.as_str().into());
+                }
+                found.resources.push(global(
+                    self.attachment,
+                    &format!("{name}/{arn}"),
+                    owner.clone(),
+                    a,
+                ));
+            }
+        }
+    }
+
+    /// The provider's documented import id of an inline policy (`PRINCIPAL:NAME`) or an
+    /// attachment (`PRINCIPAL/POLICY_ARN`); `None` for another type.
+    pub fn import_id(&self, resource: &ObservedResource) -> Option<String> {
+        let s = |k: &str| text(resource, k);
+        match resource.resource_type.as_str() {
+            t if t == self.inline => Some(format!("{}:{}", s(self.kind), s("name"))),
+            t if t == self.attachment => Some(format!("{}/{}", s(self.kind), s("policy_arn"))),
+            _ => None,
+        }
+    }
+
+    /// Each sample resource with its documented import id: the principal by its `name`, its
+    /// policies as [`PolicyTypes::import_id`] says.
+    pub fn samples(&self, found: Found) -> Vec<Sample> {
+        found
+            .resources
+            .into_iter()
+            .map(|resource| Sample {
+                import_id: self
+                    .import_id(&resource)
+                    .unwrap_or_else(|| text(&resource, "name")),
+                resource,
+            })
+            .collect()
+    }
+}
+
+/// An attribute of an observed resource as text ("" when absent).
+pub fn text(resource: &ObservedResource, key: &str) -> String {
+    resource
+        .attributes
+        .get(key)
+        .and_then(Value::scalar_text)
+        .unwrap_or_default()
+}
+
+/// Sample parts the principals' units share, in account `owner`: a permissions boundary, a
+/// tag, an inline policy, and a managed policy attached (`policy/<name>`).
+pub mod sample {
+    use aws_sdk_iam::types::{AttachedPermissionsBoundary, AttachedPolicy, PolicyDetail, Tag};
+
+    pub fn boundary(owner: &str) -> AttachedPermissionsBoundary {
+        AttachedPermissionsBoundary::builder()
+            .permissions_boundary_arn(format!("arn:aws:iam::{owner}:policy/boundary"))
+            .build()
+    }
+
+    pub fn tag() -> Tag {
+        Tag::builder()
+            .key("team")
+            .value("core")
+            .build()
+            .expect("key and value are set")
+    }
+
+    pub fn inline() -> PolicyDetail {
+        PolicyDetail::builder()
+            .policy_name("inline")
+            .policy_document("%7B%22Version%22%3A%222012-10-17%22%7D")
+            .build()
+    }
+
+    pub fn attached(owner: &str, name: &str) -> AttachedPolicy {
+        AttachedPolicy::builder()
+            .policy_arn(format!("arn:aws:iam::{owner}:policy/{name}"))
+            .build()
+    }
 }
 
 /// A policy document as the provider records it: the JSON text. The IAM API returns documents

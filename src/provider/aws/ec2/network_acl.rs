@@ -520,40 +520,36 @@ async fn default_acl(client: &Client, vpc: &str) -> Result<String, String> {
         .ok_or_else(|| format!("{vpc} has no default network ACL"))
 }
 
+/// An entry's fields, on `CreateNetworkAclEntry` and `ReplaceNetworkAclEntry` alike (two SDK
+/// builders with the same setters).
+macro_rules! entry {
+    ($builder:expr, $entry:expr) => {{
+        let e = $entry;
+        $builder
+            .network_acl_id(e.acl)
+            .egress(e.egress)
+            .rule_number(e.rule_number)
+            .protocol(e.protocol)
+            .rule_action(e.action)
+            .set_cidr_block(e.cidr_block)
+            .set_ipv6_cidr_block(e.ipv6_cidr_block)
+            .set_port_range(e.ports)
+            .set_icmp_type_code(e.icmp)
+    }};
+}
+
 fn execute<'a>(client: &'a Client, call: &'a UnitCall, args: &'a Args) -> Executed<'a> {
     Box::pin(async move {
         match call.operation.as_str() {
             "CreateNetworkAclEntry" => {
-                let e = EntryArgs::read(args)?;
-                client
-                    .create_network_acl_entry()
-                    .network_acl_id(e.acl)
-                    .egress(e.egress)
-                    .rule_number(e.rule_number)
-                    .protocol(e.protocol)
-                    .rule_action(e.action)
-                    .set_cidr_block(e.cidr_block)
-                    .set_ipv6_cidr_block(e.ipv6_cidr_block)
-                    .set_port_range(e.ports)
-                    .set_icmp_type_code(e.icmp)
+                entry!(client.create_network_acl_entry(), EntryArgs::read(args)?)
                     .send()
                     .await
                     .map(|_| ())
                     .map_err(call_error)
             }
             "ReplaceNetworkAclEntry" => {
-                let e = EntryArgs::read(args)?;
-                client
-                    .replace_network_acl_entry()
-                    .network_acl_id(e.acl)
-                    .egress(e.egress)
-                    .rule_number(e.rule_number)
-                    .protocol(e.protocol)
-                    .rule_action(e.action)
-                    .set_cidr_block(e.cidr_block)
-                    .set_ipv6_cidr_block(e.ipv6_cidr_block)
-                    .set_port_range(e.ports)
-                    .set_icmp_type_code(e.icmp)
+                entry!(client.replace_network_acl_entry(), EntryArgs::read(args)?)
                     .send()
                     .await
                     .map(|_| ())

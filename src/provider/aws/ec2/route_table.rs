@@ -475,46 +475,37 @@ fn opt(args: &Args, name: &str) -> Option<String> {
     args.get(name).and_then(Value::scalar_text)
 }
 
+/// A route's destination and target from a unit call's arguments, on `CreateRoute` and
+/// `ReplaceRoute` alike (two SDK builders with the same setters).
+macro_rules! route {
+    ($builder:expr, $args:expr) => {
+        $builder
+            .set_destination_cidr_block(opt($args, "destination_cidr_block"))
+            .set_destination_ipv6_cidr_block(opt($args, "destination_ipv6_cidr_block"))
+            .set_destination_prefix_list_id(opt($args, "destination_prefix_list_id"))
+            .set_carrier_gateway_id(opt($args, "carrier_gateway_id"))
+            .set_core_network_arn(opt($args, "core_network_arn"))
+            .set_egress_only_internet_gateway_id(opt($args, "egress_only_internet_gateway_id"))
+            .set_gateway_id(opt($args, "gateway_id"))
+            .set_local_gateway_id(opt($args, "local_gateway_id"))
+            .set_nat_gateway_id(opt($args, "nat_gateway_id"))
+            .set_network_interface_id(opt($args, "network_interface_id"))
+            .set_transit_gateway_id(opt($args, "transit_gateway_id"))
+            .set_vpc_endpoint_id(opt($args, "vpc_endpoint_id"))
+            .set_vpc_peering_connection_id(opt($args, "vpc_peering_connection_id"))
+    };
+}
+
 fn execute<'a>(client: &'a Client, call: &'a UnitCall, args: &'a Args) -> Executed<'a> {
     Box::pin(async move {
         let table = || text_arg(args, "route_table_id");
         match call.operation.as_str() {
-            "CreateRoute" => client
-                .create_route()
-                .route_table_id(table()?)
-                .set_destination_cidr_block(opt(args, "destination_cidr_block"))
-                .set_destination_ipv6_cidr_block(opt(args, "destination_ipv6_cidr_block"))
-                .set_destination_prefix_list_id(opt(args, "destination_prefix_list_id"))
-                .set_carrier_gateway_id(opt(args, "carrier_gateway_id"))
-                .set_core_network_arn(opt(args, "core_network_arn"))
-                .set_egress_only_internet_gateway_id(opt(args, "egress_only_internet_gateway_id"))
-                .set_gateway_id(opt(args, "gateway_id"))
-                .set_local_gateway_id(opt(args, "local_gateway_id"))
-                .set_nat_gateway_id(opt(args, "nat_gateway_id"))
-                .set_network_interface_id(opt(args, "network_interface_id"))
-                .set_transit_gateway_id(opt(args, "transit_gateway_id"))
-                .set_vpc_endpoint_id(opt(args, "vpc_endpoint_id"))
-                .set_vpc_peering_connection_id(opt(args, "vpc_peering_connection_id"))
+            "CreateRoute" => route!(client.create_route().route_table_id(table()?), args)
                 .send()
                 .await
                 .map(|_| ())
                 .map_err(call_error),
-            "ReplaceRoute" => client
-                .replace_route()
-                .route_table_id(table()?)
-                .set_destination_cidr_block(opt(args, "destination_cidr_block"))
-                .set_destination_ipv6_cidr_block(opt(args, "destination_ipv6_cidr_block"))
-                .set_destination_prefix_list_id(opt(args, "destination_prefix_list_id"))
-                .set_carrier_gateway_id(opt(args, "carrier_gateway_id"))
-                .set_core_network_arn(opt(args, "core_network_arn"))
-                .set_egress_only_internet_gateway_id(opt(args, "egress_only_internet_gateway_id"))
-                .set_gateway_id(opt(args, "gateway_id"))
-                .set_local_gateway_id(opt(args, "local_gateway_id"))
-                .set_nat_gateway_id(opt(args, "nat_gateway_id"))
-                .set_network_interface_id(opt(args, "network_interface_id"))
-                .set_transit_gateway_id(opt(args, "transit_gateway_id"))
-                .set_vpc_endpoint_id(opt(args, "vpc_endpoint_id"))
-                .set_vpc_peering_connection_id(opt(args, "vpc_peering_connection_id"))
+            "ReplaceRoute" => route!(client.replace_route().route_table_id(table()?), args)
                 .send()
                 .await
                 .map(|_| ())

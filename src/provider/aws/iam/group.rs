@@ -16,15 +16,15 @@
 //! `group_policy_arns`: what is attached), and an attachment the attached policy's document
 //! (`policy`, customer managed policies only): the specs' `context`, never compared.
 
-use super::{Args, Executed, call_error, text_arg};
+use super::{Args, Executed};
 use crate::model::plan::{Arg, RevertInput, UnitCall, UnitRevert};
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_iam::types::{GroupDetail, UserDetail};
 
 use super::{
-    Cx, Entities, Found, Listed, Sample, Unit, attachment_attributes, decode_document,
-    documents_by_arn, global, inline_policy_attributes,
+    Cx, Entities, Found, Listed, PolicyTypes, Sample, Unit, decode_document, documents_by_arn,
+    global, sample,
 };
 use crate::model::{Attributes, ObservedResource, Owner, Value};
 
@@ -40,6 +40,11 @@ const TYPES: &[&str] = &[
     GROUP_POLICY_ATTACHMENT,
     USER_GROUP_MEMBERSHIP,
 ];
+const POLICIES: PolicyTypes = PolicyTypes {
+    kind: "group",
+    inline: GROUP_POLICY,
+    attachment: GROUP_POLICY_ATTACHMENT,
+};
 
 pub const UNIT: Unit = Unit {
     label: "groups",
@@ -158,36 +163,14 @@ pub fn emit(
                 )
             });
         }
-        if wanted.contains(GROUP_POLICY) {
-            for inline in group.group_policy_list() {
-                let Some(policy_name) = inline.policy_name() else {
-                    continue;
-                };
-                found.resources.push(global(
-                    GROUP_POLICY,
-                    &format!("{name}:{policy_name}"),
-                    Owner::User,
-                    inline_policy_attributes("group", name, policy_name, inline.policy_document()),
-                ));
-            }
-        }
-        if wanted.contains(GROUP_POLICY_ATTACHMENT) {
-            for attached in group.attached_managed_policies() {
-                let Some(arn) = attached.policy_arn() else {
-                    continue;
-                };
-                let mut a = attachment_attributes("group", name, arn);
-                if let Some(document) = documents.get(arn) {
-                    a.insert("policy".into(), document.as_str().into());
-                }
-                found.resources.push(global(
-                    GROUP_POLICY_ATTACHMENT,
-                    &format!("{name}/{arn}"),
-                    Owner::User,
-                    a,
-                ));
-            }
-        }
+        POLICIES.emit(
+            name,
+            &Owner::User,
+            (group.group_policy_list(), group.attached_managed_policies()),
+            Some(documents),
+            wanted,
+            found,
+        );
     }
 }
 
@@ -224,24 +207,14 @@ pub fn user_group_membership_attributes(user: &str, group: &str) -> Attributes {
 }
 
 fn samples() -> Vec<Sample> {
-    use aws_sdk_iam::types::{AttachedPolicy, PolicyDetail};
     let owner = "111122223333";
     let group = GroupDetail::builder()
         .group_name("admins")
         .group_id("AGPA1")
         .path("/ops/")
         .arn(format!("arn:aws:iam::{owner}:group/ops/admins"))
-        .group_policy_list(
-            PolicyDetail::builder()
-                .policy_name("inline")
-                .policy_document("%7B%22Version%22%3A%222012-10-17%22%7D")
-                .build(),
-        )
-        .attached_managed_policies(
-            AttachedPolicy::builder()
-                .policy_arn(format!("arn:aws:iam::{owner}:policy/admin"))
-                .build(),
-        )
+        .group_policy_list(sample::inline())
+        .attached_managed_policies(sample::attached(owner, "admin"))
         .build();
     let user = UserDetail::builder()
         .user_name("alice")
@@ -266,8 +239,7 @@ fn samples() -> Vec<Sample> {
                 GROUP => s("name"),
                 GROUP_MEMBERSHIP => s("group"),
                 USER_GROUP_MEMBERSHIP => format!("{}/{}", s("user"), s("group")),
-                GROUP_POLICY => format!("{}:{}", s("group"), s("name")),
-                _ => format!("{}/{}", s("group"), s("policy_arn")),
+                _ => POLICIES.import_id(&resource).unwrap_or_default(),
             };
             Sample {
                 resource,
@@ -330,37 +302,11 @@ fn execute<'a>(
     args: &'a Args,
 ) -> Executed<'a> {
     Box::pin(async move {
-        if call.operation == "PutGroupPolicy" {
-            return client
-                .put_group_policy()
-                .group_name(&call.target)
-                .policy_name(text_arg(args, "policy_name")?)
-                .policy_document(text_arg(args, "policy_document")?)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(call_error);
-        }
-        let user = text_arg(args, "user_name")?;
-        match call.operation.as_str() {
-            "AddUserToGroup" => client
-                .add_user_to_group()
-                .group_name(&call.target)
-                .user_name(user)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(call_error),
-            "RemoveUserFromGroup" => client
-                .remove_user_from_group()
-                .group_name(&call.target)
-                .user_name(user)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(call_error),
-            other => Err(format!("{other}: not an operation of this unit")),
-        }
+        iam_calls!(client, call, args;
+            "AddUserToGroup" => add_user_to_group(group_name; user_name),
+            "RemoveUserFromGroup" => remove_user_from_group(group_name; user_name),
+            "PutGroupPolicy" => put_group_policy(group_name; policy_name, policy_document),
+        )
     })
 }
 

@@ -4,7 +4,7 @@
 //! (moto has no `ListInstanceProfileTags`; `GetInstanceProfile` is also the API's documented
 //! way to a profile's tags.)
 
-use super::{Args, Executed, call_error, text_arg};
+use super::{Args, Executed};
 use crate::model::plan::{Arg, RevertInput, UnitCall, UnitRevert};
 use aws_sdk_iam::types::{InstanceProfile, Tag};
 
@@ -192,26 +192,12 @@ fn execute<'a>(
     args: &'a Args,
 ) -> Executed<'a> {
     Box::pin(async move {
-        let role = text_arg(args, "role_name")?;
-        match call.operation.as_str() {
-            "RemoveRoleFromInstanceProfile" => client
-                .remove_role_from_instance_profile()
-                .instance_profile_name(&call.target)
-                .role_name(role)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(call_error),
-            "AddRoleToInstanceProfile" => client
-                .add_role_to_instance_profile()
-                .instance_profile_name(&call.target)
-                .role_name(role)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(call_error),
-            other => Err(format!("{other}: not an operation of this unit")),
-        }
+        iam_calls!(client, call, args;
+            "RemoveRoleFromInstanceProfile" =>
+                remove_role_from_instance_profile(instance_profile_name; role_name),
+            "AddRoleToInstanceProfile" =>
+                add_role_to_instance_profile(instance_profile_name; role_name),
+        )
     })
 }
 

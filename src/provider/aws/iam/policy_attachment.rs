@@ -6,7 +6,7 @@
 //! (`aws_iam_*_policy_attachment`) name the unmanaged ones. The policy's document (customer
 //! managed policies) travels with it as `context`, so the policy can tell a privileged one.
 
-use super::{Args, Executed, call_error, text_arg};
+use super::{Args, Executed};
 use crate::model::plan::{Arg, RevertInput, UnitCall, UnitRevert};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -221,58 +221,14 @@ fn execute<'a>(
     args: &'a Args,
 ) -> Executed<'a> {
     Box::pin(async move {
-        let arn = call.target.as_str();
-        match call.operation.as_str() {
-            "AttachUserPolicy" => client
-                .attach_user_policy()
-                .policy_arn(arn)
-                .user_name(text_arg(args, "user_name")?)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(call_error),
-            "DetachUserPolicy" => client
-                .detach_user_policy()
-                .policy_arn(arn)
-                .user_name(text_arg(args, "user_name")?)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(call_error),
-            "AttachRolePolicy" => client
-                .attach_role_policy()
-                .policy_arn(arn)
-                .role_name(text_arg(args, "role_name")?)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(call_error),
-            "DetachRolePolicy" => client
-                .detach_role_policy()
-                .policy_arn(arn)
-                .role_name(text_arg(args, "role_name")?)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(call_error),
-            "AttachGroupPolicy" => client
-                .attach_group_policy()
-                .policy_arn(arn)
-                .group_name(text_arg(args, "group_name")?)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(call_error),
-            "DetachGroupPolicy" => client
-                .detach_group_policy()
-                .policy_arn(arn)
-                .group_name(text_arg(args, "group_name")?)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(call_error),
-            other => Err(format!("{other}: not an operation of this unit")),
-        }
+        iam_calls!(client, call, args;
+            "AttachUserPolicy" => attach_user_policy(policy_arn; user_name),
+            "DetachUserPolicy" => detach_user_policy(policy_arn; user_name),
+            "AttachRolePolicy" => attach_role_policy(policy_arn; role_name),
+            "DetachRolePolicy" => detach_role_policy(policy_arn; role_name),
+            "AttachGroupPolicy" => attach_group_policy(policy_arn; group_name),
+            "DetachGroupPolicy" => detach_group_policy(policy_arn; group_name),
+        )
     })
 }
 

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_iam::types::{Role, RoleDetail};
 
 use super::{
-    Cx, Entities, Found, Listed, PAGE, Sample, Unit, attachment_attributes, global,
-    inline_policy_attributes, role_attributes, role_owner,
+    Cx, Entities, Found, Listed, PAGE, PolicyTypes, Sample, Unit, global, role_attributes,
+    role_owner, sample,
 };
 use crate::provider::aws::calls::gap;
 
@@ -17,6 +17,11 @@ pub const ROLE: &str = "aws_iam_role";
 pub const ROLE_POLICY: &str = "aws_iam_role_policy";
 pub const ROLE_POLICY_ATTACHMENT: &str = "aws_iam_role_policy_attachment";
 const TYPES: &[&str] = &[ROLE, ROLE_POLICY, ROLE_POLICY_ATTACHMENT];
+const POLICIES: PolicyTypes = PolicyTypes {
+    kind: "role",
+    inline: ROLE_POLICY,
+    attachment: ROLE_POLICY_ATTACHMENT,
+};
 
 pub const UNIT: Unit = Unit {
     label: "roles",
@@ -96,38 +101,19 @@ pub fn emit(
                 ));
             }
         }
-        if wanted.contains(ROLE_POLICY) {
-            for inline in role.role_policy_list() {
-                let Some(policy_name) = inline.policy_name() else {
-                    continue;
-                };
-                found.resources.push(global(
-                    ROLE_POLICY,
-                    &format!("{name}:{policy_name}"),
-                    owner.clone(),
-                    inline_policy_attributes("role", name, policy_name, inline.policy_document()),
-                ));
-            }
-        }
-        if wanted.contains(ROLE_POLICY_ATTACHMENT) {
-            for attached in role.attached_managed_policies() {
-                let Some(arn) = attached.policy_arn() else {
-                    continue;
-                };
-                found.resources.push(global(
-                    ROLE_POLICY_ATTACHMENT,
-                    &format!("{name}/{arn}"),
-                    owner.clone(),
-                    attachment_attributes("role", name, arn),
-                ));
-            }
-        }
+        POLICIES.emit(
+            name,
+            &owner,
+            (role.role_policy_list(), role.attached_managed_policies()),
+            None,
+            wanted,
+            found,
+        );
     }
 }
 
 fn samples() -> Vec<Sample> {
     use aws_sdk_iam::primitives::DateTime;
-    use aws_sdk_iam::types as iamt;
     let owner = "111122223333";
     let role = RoleDetail::builder()
         .role_name("app")
@@ -136,29 +122,10 @@ fn samples() -> Vec<Sample> {
         .role_id("AROA1")
         .create_date(DateTime::from_secs(1_800_000_000))
         .assume_role_policy_document("%7B%22Version%22%3A%222012-10-17%22%7D")
-        .permissions_boundary(
-            iamt::AttachedPermissionsBoundary::builder()
-                .permissions_boundary_arn(format!("arn:aws:iam::{owner}:policy/boundary"))
-                .build(),
-        )
-        .tags(
-            iamt::Tag::builder()
-                .key("team")
-                .value("core")
-                .build()
-                .unwrap(),
-        )
-        .role_policy_list(
-            iamt::PolicyDetail::builder()
-                .policy_name("inline")
-                .policy_document("%7B%22Version%22%3A%222012-10-17%22%7D")
-                .build(),
-        )
-        .attached_managed_policies(
-            iamt::AttachedPolicy::builder()
-                .policy_arn(format!("arn:aws:iam::{owner}:policy/app"))
-                .build(),
-        )
+        .permissions_boundary(sample::boundary(owner))
+        .tags(sample::tag())
+        .role_policy_list(sample::inline())
+        .attached_managed_policies(sample::attached(owner, "app"))
         .build();
     let listed: BTreeMap<String, Role> = [(
         "app".to_string(),
@@ -177,26 +144,5 @@ fn samples() -> Vec<Sample> {
     let wanted: BTreeSet<String> = TYPES.iter().map(|t| t.to_string()).collect();
     let mut found = Found::default();
     emit(&[role], Some(&listed), &wanted, &mut found);
-    found
-        .resources
-        .into_iter()
-        .map(|resource| {
-            let a = &resource.attributes;
-            let s = |k: &str| {
-                a.get(k)
-                    .and_then(crate::model::Value::scalar_text)
-                    .unwrap_or_default()
-            };
-            // The provider's documented import ids.
-            let import_id = match resource.resource_type.as_str() {
-                ROLE => s("name"),
-                ROLE_POLICY => format!("{}:{}", s("role"), s("name")),
-                _ => format!("{}/{}", s("role"), s("policy_arn")),
-            };
-            Sample {
-                resource,
-                import_id,
-            }
-        })
-        .collect()
+    POLICIES.samples(found)
 }
