@@ -333,6 +333,7 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
             recorded: &recorded_by_key,
             observed: &observed_index,
             observation: input.observation,
+            providers: provider_regions(&recorded),
         },
     };
     let mut matched: HashSet<usize> = HashSet::new();
@@ -570,7 +571,22 @@ impl<'a> Scan<'a> {
         let obs = self.input.observation;
         let region = match self.locate.whereabouts(spec, &r.attributes, 0) {
             Whereabouts::Global => None,
-            Whereabouts::Unknown => return Err(NotCheckedReason::RegionUnknown),
+            // Nothing of its own says where it is (a region's one setting, seen in every
+            // scanned region): the region its provider configuration's other resources are in.
+            Whereabouts::Unknown => match self
+                .locate
+                .providers
+                .get(&(r.state.0.as_str(), r.provider.as_str()))
+            {
+                Some(regions) if regions.len() == 1 => {
+                    let region = regions.iter().next().cloned().unwrap_or_default();
+                    if !obs.regions.contains(&region) {
+                        return Err(NotCheckedReason::RegionNotScanned(region));
+                    }
+                    Some(region)
+                }
+                _ => return Err(NotCheckedReason::RegionUnknown),
+            },
             Whereabouts::Region(region) if !obs.regions.contains(&region) => {
                 return Err(NotCheckedReason::RegionNotScanned(region));
             }
@@ -936,6 +952,39 @@ struct Locator<'a> {
     recorded: &'a HashMap<(&'a str, String), Vec<&'a RecordedResource>>,
     observed: &'a HashMap<(&'a str, String), Vec<usize>>,
     observation: &'a Observation,
+    /// Per state and provider configuration, the regions its resources say they are in (an
+    /// ARN, a recorded `region`): one provider configuration is one region.
+    providers: HashMap<(&'a str, &'a str), BTreeSet<String>>,
+}
+
+/// The region a recorded resource says it is in: its ARN's, or the `region` the AWS provider
+/// records on every regional resource from version 6.
+fn own_region(attrs: &Attributes) -> Option<&str> {
+    attrs
+        .get("arn")
+        .and_then(Value::as_str)
+        .and_then(crate::model::arn_region)
+        .or_else(|| {
+            attrs
+                .get("region")
+                .and_then(Value::as_str)
+                .filter(|r| !r.is_empty())
+        })
+}
+
+/// [`Locator::providers`] of the recorded resources.
+fn provider_regions<'a>(
+    recorded: &[&'a RecordedResource],
+) -> HashMap<(&'a str, &'a str), BTreeSet<String>> {
+    let mut out: HashMap<(&str, &str), BTreeSet<String>> = HashMap::new();
+    for r in recorded {
+        if let Some(region) = own_region(&r.attributes) {
+            out.entry((r.state.0.as_str(), r.provider.as_str()))
+                .or_default()
+                .insert(region.to_string());
+        }
+    }
+    out
 }
 
 impl Locator<'_> {
@@ -943,11 +992,7 @@ impl Locator<'_> {
         if spec.scope == Scope::Global {
             return Whereabouts::Global;
         }
-        if let Some(region) = attrs
-            .get("arn")
-            .and_then(Value::as_str)
-            .and_then(crate::model::arn_region)
-        {
+        if let Some(region) = own_region(attrs) {
             return Whereabouts::Region(region.to_string());
         }
         let parents: Vec<(&crate::spec::Parent, String)> = spec

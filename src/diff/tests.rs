@@ -919,3 +919,95 @@ fn an_equivalent_document_is_no_change_and_a_real_one_shows_as_recorded() {
 fn complete(r: &DiffReport) -> bool {
     r.gaps.is_empty() && r.not_checked.is_empty()
 }
+
+/// `aws_ebs_encryption_by_default` is one setting per region, each matched by the same key
+/// (`default`): in a multi-region scan a recorded setting is the one of its own region, as its
+/// provider configuration's other resources say (provider 5), or its recorded `region`
+/// (provider 6); the two regions' settings never stand for one another.
+#[test]
+fn a_region_s_one_setting_is_matched_in_its_own_region() {
+    let setting = |enabled: bool| {
+        attrs(&[
+            ("id", s("terraform-20261207")),
+            ("enabled", Value::Bool(enabled)),
+        ])
+    };
+    let observed = |region: &str, enabled: bool| {
+        let mut o = in_region(
+            obs(
+                "aws_ebs_encryption_by_default",
+                "default",
+                attrs(&[("setting", s("default")), ("enabled", Value::Bool(enabled))]),
+            ),
+            region,
+        );
+        o.owner = Owner::Aws("the region's EBS encryption setting".into());
+        o
+    };
+    let vpc = |id: &str, region: &str| {
+        attrs(&[
+            ("id", s(id)),
+            (
+                "arn",
+                s(&format!("arn:aws:ec2:{region}:123456789012:vpc/{id}")),
+            ),
+        ])
+    };
+    let mut east = rec("aws_ebs_encryption_by_default", "east", setting(true));
+    let mut west = rec("aws_ebs_encryption_by_default", "west", setting(true));
+    let east_vpc = rec("aws_vpc", "east", vpc("vpc-e", "us-east-1"));
+    let mut west_vpc = rec("aws_vpc", "west", vpc("vpc-w", "eu-west-1"));
+    let aliased = "provider[\"registry.terraform.io/hashicorp/aws\"].west".to_string();
+    west.provider = aliased.clone();
+    west_vpc.provider = aliased;
+    let mut o = observation(vec![
+        observed("us-east-1", true),
+        observed("eu-west-1", false),
+        in_region(
+            obs("aws_vpc", "vpc-e", vpc("vpc-e", "us-east-1")),
+            "us-east-1",
+        ),
+        in_region(
+            obs("aws_vpc", "vpc-w", vpc("vpc-w", "eu-west-1")),
+            "eu-west-1",
+        ),
+    ]);
+    o.regions = vec!["eu-west-1".into(), "us-east-1".into()];
+    let states = [state(vec![
+        east.clone(),
+        west.clone(),
+        east_vpc.clone(),
+        west_vpc.clone(),
+    ])];
+    let r = run(&states, &o, false);
+    assert!(r.not_checked.is_empty(), "{:?}", r.not_checked);
+    assert_eq!(
+        lines(&r),
+        vec!["changed aws_ebs_encryption_by_default default enabled"]
+    );
+    assert_eq!(r.drifts[0].region.as_deref(), Some("eu-west-1"));
+    assert_eq!(
+        r.drifts[0]
+            .address
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("aws_ebs_encryption_by_default.west")
+    );
+
+    // Provider 6 records each resource's `region`: that places it, whatever its siblings.
+    east.attributes.insert("region".into(), s("us-east-1"));
+    west.attributes.insert("region".into(), s("eu-west-1"));
+    west.provider = east.provider.clone();
+    o.resources.retain(|x| x.resource_type != "aws_vpc");
+    let r = run(&[state(vec![east, west])], &o, false);
+    assert!(r.not_checked.is_empty(), "{:?}", r.not_checked);
+    assert_eq!(r.drifts.len(), 1, "{:?}", lines(&r));
+    assert_eq!(r.drifts[0].region.as_deref(), Some("eu-west-1"));
+
+    // Nothing says where a setting is: not checked, never matched to either region's.
+    let alone = rec("aws_ebs_encryption_by_default", "alone", setting(false));
+    let r = run(&[state(vec![alone])], &o, false);
+    assert!(r.drifts.is_empty(), "{:?}", lines(&r));
+    assert_eq!(r.not_checked[0].reason, NotCheckedReason::RegionUnknown);
+}

@@ -57,14 +57,23 @@ impl Touched {
     ) -> BTreeMap<String, BTreeSet<String>> {
         let mut ids: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let mut whole: BTreeSet<String> = BTreeSet::new();
-        let by_id = |ty: &str| {
-            registry
-                .get(ty)
-                .is_some_and(|s| s.identity == ["id"] && s.identity_fanout.is_empty())
+        // Read by its own id: identified by `id`, or by one attribute of its own when nothing
+        // else (no parent) identifies it: then that attribute is its cloud id (a key pair's
+        // `key_pair_id`).
+        let own_id = |ty: &str| {
+            let s = registry.get(ty)?;
+            let [part] = s.identity.as_slice() else {
+                return None;
+            };
+            (s.identity_fanout.is_empty()
+                && !part.contains('|')
+                && (part == "id" || s.parents.is_empty()))
+            .then(|| part.clone())
         };
+        let by_id = |ty: &str| own_id(ty).is_some();
         for (ty, address) in &self.managed {
             let via = match registry.get(ty) {
-                Some(_) if by_id(ty) => Some("id".to_string()),
+                Some(_) if by_id(ty) => own_id(ty),
                 Some(spec) => spec.parents.first().map(|p| p.via.clone()),
                 None => None,
             };

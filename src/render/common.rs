@@ -151,6 +151,51 @@ pub fn finding_name(f: &Finding) -> String {
         .unwrap_or_else(|| format!("{} {}", d.resource_type, d.id))
 }
 
+/// The object a finding's resource is part of, as `(type, id)`: a route's table, a rule's or an
+/// association's ACL, a membership's or an attachment's group. From data: the `parent` blocks
+/// of the resource's spec (the first whose `via` attribute the finding's attributes hold and
+/// whose filter they match), preferring a parent that is itself among `findings`, else a plain
+/// container (a parent block without `attribute`), else the first. `None` for a finding without
+/// attributes (a missing resource) or a type without parents.
+pub fn parent_of(
+    f: &Finding,
+    registry: &crate::spec::Registry,
+    findings: &[Finding],
+) -> Option<(String, String)> {
+    let spec = registry.get(&f.drift.resource_type)?;
+    let attrs = f.drift.observed.as_ref()?;
+    let candidates: Vec<(&crate::spec::Parent, String)> = spec
+        .parents
+        .iter()
+        .filter(|p| crate::spec::filter_matches(&p.filter, attrs))
+        .filter_map(|p| {
+            let id = attrs.get(&p.via)?.scalar_text().filter(|t| !t.is_empty())?;
+            Some((p, id))
+        })
+        .collect();
+    let present = |(p, id): &&(&crate::spec::Parent, String)| {
+        findings.iter().any(|g| is_object(g, &p.resource_type, id))
+    };
+    let chosen = candidates
+        .iter()
+        .find(present)
+        .or_else(|| candidates.iter().find(|(p, _)| p.attribute.is_none()))
+        .or_else(|| candidates.first())?;
+    Some((chosen.0.resource_type.clone(), chosen.1.clone()))
+}
+
+/// Whether a finding is about the object `(resource_type, id)`: its id, or its observed `id`.
+pub fn is_object(f: &Finding, resource_type: &str, id: &str) -> bool {
+    f.drift.resource_type == resource_type
+        && (f.drift.id == id
+            || f.drift
+                .observed
+                .as_ref()
+                .and_then(|a| a.get("id"))
+                .and_then(|v| v.scalar_text())
+                .is_some_and(|v| v == id))
+}
+
 /// The order every human format uses: most severe first, then by name, kind and id.
 pub fn severity_order(findings: &[Finding]) -> Vec<&Finding> {
     let mut v: Vec<&Finding> = findings.iter().collect();

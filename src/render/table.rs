@@ -20,12 +20,15 @@ use std::fmt::Write as _;
 
 use crate::model::{DriftKind, NotCheckedReason, ScanReport, Severity, Unchecked};
 use crate::render::common::{
-    PendingWhat, RuleDoc, ShownChange, ShownFinding, Verdict, drift_counts, plural, shown_findings,
-    shown_gaps, shown_not_checked, shown_pending, verdict_line,
+    PendingWhat, RuleDoc, ShownChange, ShownFinding, Verdict, drift_counts, is_object, parent_of,
+    plural, severity_order, shown_findings, shown_gaps, shown_not_checked, shown_pending,
+    verdict_line,
 };
 
 /// How findings are indented under their first line (`critical  ` is ten columns).
 const INDENT: &str = "          ";
+/// How far a child object's finding is indented under its parent's line.
+const CHILD: &str = "  ";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TableOptions {
@@ -336,6 +339,91 @@ fn finding_block(f: &ShownFinding, width: Option<usize>, paint: Paint) -> String
     out
 }
 
+/// The findings, each child object's (a route, an ACL rule, a group membership) under its
+/// parent object's line ([`parent_of`]): under the parent's own finding when it has one, else
+/// under a line naming the parent. A group stands where its most severe member stands in the
+/// severity order.
+fn grouped_findings(
+    report: &ScanReport,
+    findings: &[ShownFinding],
+    width: Option<usize>,
+    paint: Paint,
+) -> String {
+    let ordered = severity_order(&report.findings);
+    let registry = crate::spec::Registry::builtin().ok();
+    let parents: Vec<Option<(String, String)>> = ordered
+        .iter()
+        .map(|f| {
+            registry
+                .as_ref()
+                .and_then(|r| parent_of(f, r, &report.findings))
+        })
+        .collect();
+    // The parent finding of each child, when the parent has one (and is no child itself).
+    let parent_finding = |i: usize| -> Option<usize> {
+        let (t, id) = parents[i].as_ref()?;
+        (0..ordered.len()).find(|&j| j != i && parents[j].is_none() && is_object(ordered[j], t, id))
+    };
+    let mut children: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    let mut headed: Vec<((String, String), Vec<usize>)> = Vec::new();
+    let mut first_of: BTreeMap<usize, usize> = BTreeMap::new();
+    for i in 0..ordered.len() {
+        let Some(key) = parents[i].clone() else {
+            continue;
+        };
+        match parent_finding(i) {
+            Some(j) => children.entry(j).or_default().push(i),
+            None => match headed.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, members)) => members.push(i),
+                None => {
+                    first_of.insert(i, headed.len());
+                    headed.push((key, vec![i]));
+                }
+            },
+        }
+    }
+    let child = |i: usize| -> String {
+        let block = finding_block(
+            &findings[i],
+            width.map(|w| w.saturating_sub(CHILD.len())),
+            paint,
+        );
+        format!("{}\n", indent(&block, CHILD))
+    };
+    // Each group where its most severe member (its first in the order) stands.
+    let mut groups: Vec<(usize, String)> = Vec::new();
+    for i in 0..ordered.len() {
+        if parents[i].is_none() {
+            let members = children.get(&i).cloned().unwrap_or_default();
+            let mut text = finding_block(&findings[i], width, paint);
+            text.push('\n');
+            for &c in &members {
+                text.push_str(&child(c));
+            }
+            let at = members.iter().copied().chain([i]).min().unwrap_or(i);
+            groups.push((at, text));
+        } else if let Some(&g) = first_of.get(&i) {
+            let ((t, id), members) = &headed[g];
+            let mut text = String::new();
+            let _ = writeln!(
+                text,
+                "{}  {}",
+                paint.bold(&format!("{t} {id}")),
+                paint.dim(&format!(
+                    "(not drifted itself; {} below)",
+                    plural(members.len(), "finding", "findings")
+                ))
+            );
+            for &c in members {
+                text.push_str(&child(c));
+            }
+            groups.push((i, text));
+        }
+    }
+    groups.sort_by_key(|(at, _)| *at);
+    groups.into_iter().map(|(_, text)| text).collect()
+}
+
 fn not_checked_block(report: &ScanReport) -> String {
     let mut counts: BTreeMap<(&str, String), usize> = BTreeMap::new();
     for n in shown_not_checked(report) {
@@ -418,10 +506,7 @@ pub fn render_table(report: &ScanReport, opts: &TableOptions) -> String {
                 findings.len()
             ))
         );
-        for f in &findings {
-            out.push_str(&finding_block(f, opts.width, paint));
-            out.push('\n');
-        }
+        out.push_str(&grouped_findings(report, &findings, opts.width, paint));
     }
 
     if !report.ignored.is_empty() || !report.expired_ignores.is_empty() {
@@ -477,6 +562,121 @@ mod tests {
             width,
             rules: crate::ops::rules::docs(&crate::policy::Policy::default(), &sample_report()),
         }
+    }
+
+    /// Routes under their table, a rule under its ACL (which has no finding of its own: a line
+    /// names it), a membership under its group: the relation is the specs' `parent` blocks.
+    #[test]
+    fn child_objects_are_shown_under_their_parent() {
+        use crate::model::{Address, Attributes, Change, Drift, Path, Value};
+        let attrs = |pairs: &[(&str, &str)]| -> Attributes {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), Value::str(*v)))
+                .collect()
+        };
+        let drift = |kind, ty: &str, id: &str, name: Option<&str>, observed: Attributes| Drift {
+            kind,
+            resource_type: ty.into(),
+            id: id.into(),
+            address: name.map(|n| Address::managed(ty, n)),
+            state: None,
+            region: Some("us-east-1".into()),
+            changes: match kind {
+                DriftKind::Changed => vec![Change::new(
+                    Path::root("tags").key("team"),
+                    Value::str("core"),
+                    Value::str("edge"),
+                )],
+                _ => vec![],
+            },
+            observed: Some(observed),
+        };
+        let mut report = sample_report();
+        report.findings = [
+            drift(
+                DriftKind::Changed,
+                "aws_route_table",
+                "rtb-1",
+                Some("private"),
+                attrs(&[("id", "rtb-1"), ("vpc_id", "vpc-1")]),
+            ),
+            drift(
+                DriftKind::Unmanaged,
+                "aws_route",
+                "rtb-1_0.0.0.0/0",
+                None,
+                attrs(&[
+                    ("route_table_id", "rtb-1"),
+                    ("destination_cidr_block", "0.0.0.0/0"),
+                    ("gateway_id", "igw-1"),
+                ]),
+            ),
+            drift(
+                DriftKind::Unmanaged,
+                "aws_network_acl_rule",
+                "acl-1:false:50",
+                None,
+                {
+                    let mut a = attrs(&[
+                        ("network_acl_id", "acl-1"),
+                        ("rule_action", "allow"),
+                        ("cidr_block", "0.0.0.0/0"),
+                    ]);
+                    a.insert("egress".into(), Value::Bool(false));
+                    a
+                },
+            ),
+            drift(
+                DriftKind::Changed,
+                "aws_iam_group",
+                "admins",
+                Some("admins"),
+                attrs(&[("id", "admins"), ("name", "admins")]),
+            ),
+            drift(
+                DriftKind::Changed,
+                "aws_iam_group_membership",
+                "admins",
+                Some("admins"),
+                attrs(&[("group", "admins"), ("name", "admins-members")]),
+            ),
+        ]
+        .into_iter()
+        .map(|d| crate::policy::classify::classify_drift(d, &crate::policy::Policy::default()))
+        .collect();
+        let out = render_table(&report, &plain(None));
+        let lines: Vec<&str> = out.lines().collect();
+        let at = |needle: &str| {
+            lines
+                .iter()
+                .position(|l| l.contains(needle))
+                .unwrap_or_else(|| panic!("no `{needle}` in\n{out}"))
+        };
+        // The route right under its table's finding, indented; the (low) table's group before
+        // the low group's, as its route is critical.
+        let table = at("aws_route_table.private  changed");
+        assert!(table < at("aws_iam_group.admins  changed"), "{out}");
+        let route = at("aws_route rtb-1_0.0.0.0/0");
+        assert!(route > table, "{out}");
+        assert!(lines[route].starts_with("  "), "{out}");
+        assert!(
+            lines[table + 1..route]
+                .iter()
+                .all(|l| !Severity::ALL.iter().any(|s| l.starts_with(s.as_str()))),
+            "nothing between the table and its route:\n{out}"
+        );
+        // The ACL has no finding: a line names it, the rule under it.
+        let acl = at("aws_network_acl acl-1  (not drifted itself; 1 finding below)");
+        let rule = at("aws_network_acl_rule acl-1:false:50");
+        assert_eq!(rule, acl + 1, "{out}");
+        assert!(lines[rule].starts_with("  "), "{out}");
+        // The membership under its group.
+        let group = at("aws_iam_group.admins  changed");
+        let members = at("aws_iam_group_membership.admins");
+        assert!(members > group && lines[members].starts_with("  "), "{out}");
+        // Every finding shown once.
+        assert_eq!(out.matches("aws_route rtb-1_0.0.0.0/0").count(), 1, "{out}");
     }
 
     #[test]

@@ -140,6 +140,18 @@ impl Cx {
         self.only.get(resource_type)
     }
 
+    /// The objects to read of a unit's `types` that are asked for, by cloud id: `None` when
+    /// one of them is asked whole (every object of the region); else the ids the request names
+    /// for them (an object's own, or its parent's for a type read through its parent, as
+    /// `apply` names them); empty when none is asked: nothing to read.
+    pub fn asked(&self, types: &[&str]) -> Option<BTreeSet<String>> {
+        let mut ids = BTreeSet::new();
+        for t in types.iter().filter(|t| self.wants(t)) {
+            ids.extend(self.only(t)?.iter().cloned());
+        }
+        Some(ids)
+    }
+
     /// The `Filter`s that read a type's objects: one `None` (the whole region) when the
     /// request does not name its objects; else one filter `name` per [`IDS_PER_FILTER`] ids
     /// (none at all for an empty set: nothing to read).

@@ -10,7 +10,7 @@
 //! (`Owner::Aws`), and still compared when a state records it (a snapshot an `aws_ami` was
 //! registered from).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ec2::types::{Image, Snapshot};
 
@@ -33,32 +33,84 @@ pub const UNIT: Unit = Unit {
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
-        let images = pages!(
-            cx,
-            "DescribeImages",
-            TYPES,
-            cx.client.describe_images().owners("self").max_results(PAGE),
-            images
-        );
-        let images = match images {
+        // Every own image and snapshot of the region, or the asked ones by id.
+        let asked_images = cx.asked(&[TYPE]);
+        let asked_snapshots = cx.asked(&[SNAPSHOT]);
+        let images = match own_images(cx, asked_images.as_ref(), "image-id").await {
             Ok(images) => images,
             Err(gap) => return Found::gap(gap),
         };
-        let snapshots = pages!(
+        let snapshots = pages_by!(
             cx,
             "DescribeSnapshots",
             TYPES,
-            cx.client
+            super::id_filters(asked_snapshots.as_ref(), "snapshot-id"),
+            Vec::new(),
+            |filters| cx
+                .client
                 .describe_snapshots()
                 .owner_ids("self")
-                .max_results(PAGE),
+                .max_results(PAGE)
+                .set_filters(filters),
             snapshots
         );
-        match snapshots {
-            Ok(snapshots) => emit(cx, &images, &snapshots),
-            Err(gap) => Found::gap(gap),
-        }
+        let snapshots = match snapshots {
+            Ok(snapshots) => snapshots,
+            Err(gap) => return Found::gap(gap),
+        };
+        // Whether a snapshot backs an image: the images read, when they are every image;
+        // else the images that hold the read snapshots.
+        let backers = match (&asked_images, snapshot_ids(&snapshots)) {
+            (None, _) => Vec::new(),
+            (Some(_), ids) if ids.is_empty() => Vec::new(),
+            (Some(_), ids) => match backing_images(cx, &ids).await {
+                Ok(backers) => backers,
+                Err(gap) => return Found::gap(gap),
+            },
+        };
+        emit(cx, &images, &snapshots, &backers)
     })
+}
+
+/// The account's own images: every one, or those whose `filter` is one of `ids`.
+async fn own_images(
+    cx: &Cx,
+    ids: Option<&BTreeSet<String>>,
+    filter: &str,
+) -> Result<Vec<Image>, crate::model::Gap> {
+    pages_by!(
+        cx,
+        "DescribeImages",
+        TYPES,
+        super::id_filters(ids, filter),
+        Vec::new(),
+        |filters| cx
+            .client
+            .describe_images()
+            .owners("self")
+            .max_results(PAGE)
+            .set_filters(filters),
+        images
+    )
+}
+
+fn snapshot_ids(snapshots: &[Snapshot]) -> BTreeSet<String> {
+    snapshots
+        .iter()
+        .filter_map(|s| s.snapshot_id().map(str::to_string))
+        .collect()
+}
+
+/// The own images that hold one of `snapshots` (`block-device-mapping.snapshot-id`). moto does
+/// not implement that filter: where the filtered read fails, every own image is read instead.
+async fn backing_images(
+    cx: &Cx,
+    snapshots: &BTreeSet<String>,
+) -> Result<Vec<Image>, crate::model::Gap> {
+    match own_images(cx, Some(snapshots), "block-device-mapping.snapshot-id").await {
+        Ok(images) => Ok(images),
+        Err(_) => own_images(cx, None, "image-id").await,
+    }
 }
 
 /// The image each snapshot backs, by snapshot id.
@@ -75,9 +127,12 @@ fn backing(images: &[Image]) -> BTreeMap<&str, &str> {
     out
 }
 
-fn emit(cx: &Cx, images: &[Image], snapshots: &[Snapshot]) -> Found {
+fn emit(cx: &Cx, images: &[Image], snapshots: &[Snapshot], backers: &[Image]) -> Found {
     let mut found = Found::default();
-    let backing = backing(images);
+    let mut backing = backing(images);
+    for (snapshot, image) in self::backing(backers) {
+        backing.entry(snapshot).or_insert(image);
+    }
     for snapshot in snapshots {
         let Some(id) = snapshot.snapshot_id() else {
             continue;

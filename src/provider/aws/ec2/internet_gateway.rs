@@ -22,11 +22,18 @@ pub const UNIT: Unit = Unit {
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
-        let gateways = pages!(
+        // Every gateway of the region, or the asked ones by id.
+        let gateways = pages_by!(
             cx,
             "DescribeInternetGateways",
             TYPES,
-            cx.client.describe_internet_gateways().max_results(PAGE),
+            super::id_filters(cx.asked(TYPES).as_ref(), "internet-gateway-id"),
+            Vec::new(),
+            |filters| cx
+                .client
+                .describe_internet_gateways()
+                .max_results(PAGE)
+                .set_filters(filters),
             internet_gateways
         );
         match gateways {

@@ -24,17 +24,30 @@ pub const UNIT: Unit = Unit {
 
 fn list(cx: &Cx) -> super::Listed<'_> {
     Box::pin(async move {
-        // DescribeKeyPairs is not paginated: one call returns every key pair of the region.
-        match cx.client.describe_key_pairs().send().await {
-            Ok(out) => emit(cx, out.key_pairs()),
-            Err(e) => Found::gap(crate::provider::aws::calls::gap(
-                "ec2",
-                Some(&cx.region),
-                "DescribeKeyPairs",
-                TYPES,
-                crate::provider::aws::calls::failure_reason(&e),
-            )),
+        // DescribeKeyPairs is not paginated: one call returns every key pair of the region, or
+        // (one call per batch of ids) the asked ones.
+        let mut keys = Vec::new();
+        for filter in super::id_filters(cx.asked(TYPES).as_ref(), "key-pair-id") {
+            match cx
+                .client
+                .describe_key_pairs()
+                .set_filters(filter.map(|f| vec![f]))
+                .send()
+                .await
+            {
+                Ok(out) => keys.extend(out.key_pairs.unwrap_or_default()),
+                Err(e) => {
+                    return Found::gap(crate::provider::aws::calls::gap(
+                        "ec2",
+                        Some(&cx.region),
+                        "DescribeKeyPairs",
+                        TYPES,
+                        crate::provider::aws::calls::failure_reason(&e),
+                    ));
+                }
+            }
         }
+        emit(cx, &keys)
     })
 }
 

@@ -107,11 +107,19 @@ fn execute<'a>(client: &'a Client, call: &'a UnitCall, args: &'a Args) -> Execut
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
-        let volumes = pages!(
+        // Every volume of the region, or the asked ones by id (an attachment is asked by its
+        // volume's id: `parent "aws_ebs_volume" { via = "volume_id" }`).
+        let volumes = pages_by!(
             cx,
             "DescribeVolumes",
             TYPES,
-            cx.client.describe_volumes().max_results(PAGE),
+            super::id_filters(cx.asked(TYPES).as_ref(), "volume-id"),
+            Vec::new(),
+            |filters| cx
+                .client
+                .describe_volumes()
+                .max_results(PAGE)
+                .set_filters(filters),
             volumes
         );
         let volumes = match volumes {
