@@ -96,6 +96,7 @@ pub fn canonical(compare: Compare, v: &Value, attrs: &Attributes) -> Value {
             Compare::NaclProtocol => nacl::canonical_protocol(v),
             Compare::NaclPort => nacl::canonical_port(v, attrs.get("protocol")),
             Compare::NaclIcmp => nacl::canonical_icmp(v, attrs.get("protocol")),
+            Compare::HttpsUrl => https_url(v),
         },
     }
 }
@@ -120,6 +121,20 @@ pub(crate) fn elements(v: &Value) -> Vec<Value> {
             _ => Vec::new(),
         },
         _ => Vec::new(),
+    }
+}
+
+/// A URL without its `https://` (any case) and a trailing `/`.
+fn https_url(v: &Value) -> Value {
+    match v {
+        Value::String(s) => {
+            let rest = match s.get(..8) {
+                Some(scheme) if scheme.eq_ignore_ascii_case("https://") => &s[8..],
+                _ => s.as_str(),
+            };
+            Value::String(rest.strip_suffix('/').unwrap_or(rest).to_string())
+        }
+        other => other.clone(),
     }
 }
 
@@ -225,6 +240,22 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect()
+    }
+
+    #[test]
+    fn an_oidc_url_with_or_without_its_scheme_is_one_url() {
+        let r = Registry::builtin().unwrap();
+        let spec = r
+            .get("aws_iam_openid_connect_provider")
+            .unwrap()
+            .attribute("url")
+            .unwrap();
+        let of = |url: &str| attribute(spec, &attrs(&[("url", Value::from(url))]), Side::Observed);
+        let recorded = of("token.actions.githubusercontent.com");
+        assert_eq!(of("https://token.actions.githubusercontent.com"), recorded);
+        assert_eq!(of("HTTPS://token.actions.githubusercontent.com/"), recorded);
+        assert_ne!(of("https://gitlab.example.com"), recorded);
+        assert_ne!(of("http://token.actions.githubusercontent.com"), recorded);
     }
 
     #[test]

@@ -49,6 +49,9 @@ pub enum Compare {
     NaclPort,
     /// A network ACL entry's ICMP type or code: the number for ICMP/ICMPv6, 0 otherwise.
     NaclIcmp,
+    /// An HTTPS URL whose `https://` is optional: an OIDC provider's `url`, which AWS (and so
+    /// the state) holds without it and the provider's configuration needs with it.
+    HttpsUrl,
 }
 
 impl Compare {
@@ -66,6 +69,7 @@ impl Compare {
         ("nacl_protocol", Compare::NaclProtocol),
         ("nacl_port", Compare::NaclPort),
         ("nacl_icmp", Compare::NaclIcmp),
+        ("https_url", Compare::HttpsUrl),
     ];
 
     pub fn name(self) -> &'static str {

@@ -1,14 +1,18 @@
 # aws_iam_openid_connect_provider: ListOpenIDConnectProviders; the client ids, thumbprints and
 # tags from GetOpenIDConnectProvider, one call per provider, so only for the providers a state
-# records (unit: src/provider/aws/iam/oidc_provider.rs). The URL is recorded as AWS returns it
-# (no scheme).
+# records (unit: src/provider/aws/iam/oidc_provider.rs). The URL is observed with `https://`,
+# as the provider's configuration (and so an import) needs it; the state holds AWS's form,
+# without it (`https_url` compares the two as one).
 resource "aws_iam_openid_connect_provider" {
   service  = "iam"
   scope    = "global"
   identity = ["id"]
   delete   = "aws iam delete-open-id-connect-provider --open-id-connect-provider-arn {id}"
 
-  attribute "url" { immutable = true }
+  attribute "url" {
+    compare   = "https_url"
+    immutable = true
+  }
   attribute "client_id_list" {
     compare = "set"
     revert  = "oidc_client_ids"

@@ -1,8 +1,9 @@
 //! `aws_iam_openid_connect_provider`: `ListOpenIDConnectProviders` (the ARNs, one call, no
 //! pages), then `GetOpenIDConnectProvider` for the client ids, thumbprints and tags, one paced
 //! read per provider a state records (`read = "recorded"`); an account holds at most 100.
-//! An unread provider still carries its URL, the ARN's last part (as `GetOpenIDConnectProvider`
-//! returns it: no scheme).
+//! An unread provider still carries its URL, from the ARN's last part. AWS returns the URL
+//! without its scheme (and the state holds it so); it is observed with `https://`, as the
+//! provider's configuration needs it (an import writes it), and compared as one (`https_url`).
 
 use std::collections::BTreeSet;
 
@@ -120,7 +121,16 @@ pub fn attributes(arn: &str, read: Option<&GetOpenIdConnectProviderOutput>) -> A
     a.insert("id".into(), arn.into());
     a.insert("arn".into(), arn.into());
     let from_arn = arn.split_once(":oidc-provider/").map(|(_, url)| url);
-    let url = read.and_then(|o| o.url()).or(from_arn);
+    let url = read.and_then(|o| o.url()).or(from_arn).map(|url| {
+        if url
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+        {
+            url.to_string()
+        } else {
+            format!("https://{url}")
+        }
+    });
     a.insert("url".into(), url.into());
     if let Some(out) = read {
         a.insert("client_id_list".into(), sorted(out.client_id_list()));
@@ -294,7 +304,10 @@ mod tests {
     #[test]
     fn an_unread_provider_has_its_url_from_the_arn_and_nothing_guessed() {
         let a = attributes(ARN, None);
-        assert_eq!(a["url"], "token.actions.githubusercontent.com".into());
+        assert_eq!(
+            a["url"],
+            "https://token.actions.githubusercontent.com".into()
+        );
         assert!(!a.contains_key("client_id_list"));
         assert!(!a.contains_key("tags"));
     }

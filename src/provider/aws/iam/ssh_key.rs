@@ -131,15 +131,13 @@ fn list(cx: &Cx) -> Listed<'_> {
     })
 }
 
-/// An `aws_iam_user_ssh_key`: `encoding` is the one it is read in (`SSH`), for the import id.
-/// `fingerprint: None`: not read; absent, never guessed.
+/// An `aws_iam_user_ssh_key`. `fingerprint: None`: not read; absent, never guessed.
 pub fn attributes(key: &SshPublicKeyMetadata, fingerprint: Option<&str>) -> Attributes {
     let mut a = Attributes::new();
     a.insert("id".into(), key.ssh_public_key_id().into());
     a.insert("ssh_public_key_id".into(), key.ssh_public_key_id().into());
     a.insert("username".into(), key.user_name().into());
     a.insert("status".into(), key.status().as_str().into());
-    a.insert("encoding".into(), "SSH".into());
     if let Some(fingerprint) = fingerprint {
         a.insert("fingerprint".into(), fingerprint.into());
     }
