@@ -65,131 +65,139 @@ const REVERTS: &[UnitRevert] = &[
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
-        let mut found = Found::default();
-        let interfaces_wanted = cx.wants(INTERFACE);
-        // The endpoints: for themselves, and (all of them) for telling their interfaces apart.
-        let endpoint_filters = if interfaces_wanted {
-            vec![None]
-        } else {
-            cx.id_filters(ENDPOINT, "vpc-endpoint-id")
-        };
-        let endpoints = pages_by!(
-            cx,
-            "DescribeVpcEndpoints",
-            TYPES,
-            endpoint_filters,
-            vec![],
-            |f| cx
-                .client
-                .describe_vpc_endpoints()
-                .max_results(PAGE)
-                .set_filters(f),
-            vpc_endpoints
-        );
-        let endpoints = match endpoints {
+        let endpoints = match list_endpoints(cx).await {
             Ok(endpoints) => endpoints,
             Err(gap) => return Found::gap(gap),
         };
         let live: Vec<&VpcEndpoint> = endpoints.iter().filter(|e| endpoint_is_live(e)).collect();
+        let mut found = Found::default();
         if cx.wants(ENDPOINT) {
-            let only = cx.only(ENDPOINT);
-            for endpoint in &live {
-                let Some(id) = endpoint.vpc_endpoint_id() else {
-                    continue;
-                };
-                if only.is_some_and(|ids| !ids.contains(id)) {
-                    continue;
-                }
-                let owner = if endpoint.requester_managed() == Some(true) {
-                    Owner::Aws("an endpoint another AWS service made".into())
-                } else {
-                    Owner::User
-                };
-                found.resources.push(cx.view(
-                    ENDPOINT,
-                    id,
-                    owner,
-                    endpoint_attributes(endpoint, &cx.region),
-                ));
-            }
+            emit_endpoints(cx, &live, &mut found);
         }
-        if !interfaces_wanted {
-            return found;
-        }
-        // The interfaces NAT gateways use.
-        let gateways = pages!(
-            cx,
-            "DescribeNatGateways",
-            &[INTERFACE],
-            cx.client.describe_nat_gateways().max_results(PAGE),
-            nat_gateways
-        );
-        let gateways = match gateways {
-            Ok(gateways) => gateways,
-            Err(gap) => {
-                found.gaps.push(gap);
-                return found;
-            }
-        };
-        let mut services: Vec<(String, String)> = Vec::new();
-        for endpoint in &live {
-            for eni in endpoint.network_interface_ids() {
-                services.push((
-                    eni.clone(),
-                    format!(
-                        "an interface of VPC endpoint {}",
-                        endpoint.vpc_endpoint_id().unwrap_or_default()
-                    ),
-                ));
-            }
-        }
-        for gateway in gateways.iter().filter(|g| super::nat_gateway::is_live(g)) {
-            for address in gateway.nat_gateway_addresses() {
-                if let Some(eni) = address.network_interface_id() {
-                    services.push((
-                        eni.to_string(),
-                        format!(
-                            "an interface of NAT gateway {}",
-                            gateway.nat_gateway_id().unwrap_or_default()
-                        ),
-                    ));
-                }
-            }
-        }
-        let interfaces = pages_by!(
-            cx,
-            "DescribeNetworkInterfaces",
-            &[INTERFACE],
-            cx.id_filters(INTERFACE, "network-interface-id"),
-            vec![],
-            |f| cx
-                .client
-                .describe_network_interfaces()
-                .max_results(PAGE)
-                .set_filters(f),
-            network_interfaces
-        );
-        let interfaces = match interfaces {
-            Ok(interfaces) => interfaces,
-            Err(gap) => {
-                found.gaps.push(gap);
-                return found;
-            }
-        };
-        for interface in &interfaces {
-            let Some(id) = interface.network_interface_id() else {
-                continue;
-            };
-            let owner = interface_owner(interface, &services);
-            found.resources.push(cx.view(
-                INTERFACE,
-                id,
-                owner,
-                interface_attributes(interface, &cx.region),
-            ));
+        if cx.wants(INTERFACE) {
+            list_interfaces(cx, &live, &mut found).await;
         }
         found
     })
+}
+
+/// The endpoints: for themselves, and (all of them) for telling interfaces apart when those are
+/// wanted.
+async fn list_endpoints(cx: &Cx) -> Result<Vec<VpcEndpoint>, crate::model::Gap> {
+    let filters = if cx.wants(INTERFACE) {
+        vec![None]
+    } else {
+        cx.id_filters(ENDPOINT, "vpc-endpoint-id")
+    };
+    pages_by!(
+        cx,
+        "DescribeVpcEndpoints",
+        TYPES,
+        filters,
+        vec![],
+        |f| cx
+            .client
+            .describe_vpc_endpoints()
+            .max_results(PAGE)
+            .set_filters(f),
+        vpc_endpoints
+    )
+}
+
+fn emit_endpoints(cx: &Cx, live: &[&VpcEndpoint], found: &mut Found) {
+    let only = cx.only(ENDPOINT);
+    for endpoint in live {
+        let Some(id) = endpoint.vpc_endpoint_id() else {
+            continue;
+        };
+        if only.is_some_and(|ids| !ids.contains(id)) {
+            continue;
+        }
+        let owner = if endpoint.requester_managed() == Some(true) {
+            Owner::Aws("an endpoint another AWS service made".into())
+        } else {
+            Owner::User
+        };
+        found.resources.push(cx.view(
+            ENDPOINT,
+            id,
+            owner,
+            endpoint_attributes(endpoint, &cx.region),
+        ));
+    }
+}
+
+/// The interfaces, each with its owner: the NAT gateways are listed for the interfaces they use.
+async fn list_interfaces(cx: &Cx, endpoints: &[&VpcEndpoint], found: &mut Found) {
+    let gateways = pages!(
+        cx,
+        "DescribeNatGateways",
+        &[INTERFACE],
+        cx.client.describe_nat_gateways().max_results(PAGE),
+        nat_gateways
+    );
+    let gateways = match gateways {
+        Ok(gateways) => gateways,
+        Err(gap) => {
+            found.gaps.push(gap);
+            return;
+        }
+    };
+    let services = services(endpoints, &gateways);
+    let interfaces = pages_by!(
+        cx,
+        "DescribeNetworkInterfaces",
+        &[INTERFACE],
+        cx.id_filters(INTERFACE, "network-interface-id"),
+        vec![],
+        |f| cx
+            .client
+            .describe_network_interfaces()
+            .max_results(PAGE)
+            .set_filters(f),
+        network_interfaces
+    );
+    let interfaces = match interfaces {
+        Ok(interfaces) => interfaces,
+        Err(gap) => {
+            found.gaps.push(gap);
+            return;
+        }
+    };
+    for interface in &interfaces {
+        let Some(id) = interface.network_interface_id() else {
+            continue;
+        };
+        found.resources.push(cx.view(
+            INTERFACE,
+            id,
+            interface_owner(interface, &services),
+            interface_attributes(interface, &cx.region),
+        ));
+    }
+}
+
+/// (interface id, whose) for every interface an endpoint or a NAT gateway names as its own.
+fn services(
+    endpoints: &[&VpcEndpoint],
+    gateways: &[aws_sdk_ec2::types::NatGateway],
+) -> Vec<(String, String)> {
+    let mut services = Vec::new();
+    for endpoint in endpoints {
+        let id = endpoint.vpc_endpoint_id().unwrap_or_default();
+        for eni in endpoint.network_interface_ids() {
+            services.push((eni.clone(), format!("an interface of VPC endpoint {id}")));
+        }
+    }
+    for gateway in gateways.iter().filter(|g| super::nat_gateway::is_live(g)) {
+        let id = gateway.nat_gateway_id().unwrap_or_default();
+        for address in gateway.nat_gateway_addresses() {
+            if let Some(eni) = address.network_interface_id() {
+                services.push((eni.to_string(), format!("an interface of NAT gateway {id}")));
+            }
+        }
+    }
+    services
 }
 
 /// Whose an interface is (see the module comment); `services`: (interface id, whose) for the
@@ -580,13 +588,39 @@ fn execute<'a>(client: &'a Client, call: &'a UnitCall, args: &'a Args) -> Execut
 // ---- samples ---------------------------------------------------------------------------------
 
 fn samples() -> Vec<Sample> {
+    let region = "us-east-1";
+    vec![
+        Sample {
+            resource: super::view(
+                INTERFACE,
+                "eni-1",
+                true,
+                region,
+                Owner::User,
+                interface_attributes(&sample_interface(), region),
+            ),
+            import_id: "eni-1".into(),
+        },
+        Sample {
+            resource: super::view(
+                ENDPOINT,
+                "vpce-1",
+                true,
+                region,
+                Owner::User,
+                endpoint_attributes(&sample_endpoint(), region),
+            ),
+            import_id: "vpce-1".into(),
+        },
+    ]
+}
+
+fn sample_interface() -> NetworkInterface {
     use aws_sdk_ec2::types::{
         GroupIdentifier, Ipv4PrefixSpecification, Ipv6PrefixSpecification,
         NetworkInterfaceIpv6Address, NetworkInterfacePrivateIpAddress, NetworkInterfaceType, Tag,
-        VpcEndpointType,
     };
-    let region = "us-east-1";
-    let interface = NetworkInterface::builder()
+    NetworkInterface::builder()
         .network_interface_id("eni-1")
         .owner_id("111122223333")
         .subnet_id("subnet-1")
@@ -637,8 +671,12 @@ fn samples() -> Vec<Sample> {
                 .build(),
         )
         .tag_set(Tag::builder().key("Name").value("app").build())
-        .build();
-    let endpoint = VpcEndpoint::builder()
+        .build()
+}
+
+fn sample_endpoint() -> VpcEndpoint {
+    use aws_sdk_ec2::types::{Tag, VpcEndpointType};
+    VpcEndpoint::builder()
         .vpc_endpoint_id("vpce-1")
         .owner_id("111122223333")
         .vpc_id("vpc-1")
@@ -658,31 +696,7 @@ fn samples() -> Vec<Sample> {
         .network_interface_ids("eni-2")
         .state(aws_sdk_ec2::types::State::Available)
         .tags(Tag::builder().key("Name").value("s3").build())
-        .build();
-    vec![
-        Sample {
-            resource: super::view(
-                INTERFACE,
-                "eni-1",
-                true,
-                region,
-                Owner::User,
-                interface_attributes(&interface, region),
-            ),
-            import_id: "eni-1".into(),
-        },
-        Sample {
-            resource: super::view(
-                ENDPOINT,
-                "vpce-1",
-                true,
-                region,
-                Owner::User,
-                endpoint_attributes(&endpoint, region),
-            ),
-            import_id: "vpce-1".into(),
-        },
-    ]
+        .build()
 }
 
 #[cfg(test)]
