@@ -203,6 +203,30 @@ struct Request<'a> {
     resolve: Resolve<'a>,
 }
 
+/// One IAM request on a role, a user or a managed policy (IAM's twin APIs, each naming its
+/// entity with its own parameter: `role_name`, `user_name`, `policy_arn`), sent:
+/// `iam_entity_call!(c, api, entity, name; tag_role, tag_user, policy: tag_policy; set_tags(t))`.
+/// Where a managed policy has no such API, `policy: "why"` refuses the call.
+macro_rules! iam_entity_call {
+    ($c:expr, $api:expr, $entity:expr, $name:expr;
+     $role:ident, $user:ident, policy: $policy:tt; $($setter:ident($value:expr)),*) => {
+        match $entity {
+            IamEntity::Role => $c.iam.$role().role_name($name)$(.$setter($value))*
+                .send().await.map(drop).map_err(|x| aws_error($api, x)),
+            IamEntity::User => $c.iam.$user().user_name($name)$(.$setter($value))*
+                .send().await.map(drop).map_err(|x| aws_error($api, x)),
+            IamEntity::Policy => iam_entity_call!(@policy $c, $api, $name, $policy; $($setter($value)),*),
+        }
+    };
+    (@policy $c:expr, $api:expr, $name:expr, $why:literal; $($setter:ident($value:expr)),*) => {
+        Err(unsupported($api, $why))
+    };
+    (@policy $c:expr, $api:expr, $name:expr, $op:ident; $($setter:ident($value:expr)),*) => {
+        $c.iam.$op().policy_arn($name)$(.$setter($value))*
+            .send().await.map(drop).map_err(|x| aws_error($api, x))
+    };
+}
+
 /// Runs one call.
 pub async fn run(c: &Clients, call: &Call, resolve: Resolve<'_>) -> Result<(), CallError> {
     let api = &call.api();
@@ -573,35 +597,7 @@ impl Request<'_> {
     ) -> Result<(), CallError> {
         let Request { c, api, resolve } = *self;
         let tags = Some(iam_tags(api, tags, resolve)?);
-        match entity {
-            IamEntity::Role => c
-                .iam
-                .tag_role()
-                .role_name(name)
-                .set_tags(tags)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::User => c
-                .iam
-                .tag_user()
-                .user_name(name)
-                .set_tags(tags)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::Policy => c
-                .iam
-                .tag_policy()
-                .policy_arn(name)
-                .set_tags(tags)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-        }
+        iam_entity_call!(c, api, entity, name; tag_role, tag_user, policy: tag_policy; set_tags(tags))
     }
 
     async fn iam_untag(
@@ -612,35 +608,8 @@ impl Request<'_> {
     ) -> Result<(), CallError> {
         let Request { c, api, .. } = *self;
         let keys = Some(keys.to_vec());
-        match entity {
-            IamEntity::Role => c
-                .iam
-                .untag_role()
-                .role_name(name)
-                .set_tag_keys(keys)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::User => c
-                .iam
-                .untag_user()
-                .user_name(name)
-                .set_tag_keys(keys)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::Policy => c
-                .iam
-                .untag_policy()
-                .policy_arn(name)
-                .set_tag_keys(keys)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-        }
+        iam_entity_call!(c, api, entity, name;
+            untag_role, untag_user, policy: untag_policy; set_tag_keys(keys))
     }
 
     /// Replaces a role's trust policy (`UpdateAssumeRolePolicy`).
@@ -700,29 +669,9 @@ impl Request<'_> {
     ) -> Result<(), CallError> {
         let Request { c, api, resolve } = *self;
         let document = text(api, resolve, document)?;
-        match entity {
-            IamEntity::Role => c
-                .iam
-                .put_role_policy()
-                .role_name(name)
-                .policy_name(policy_name)
-                .policy_document(document)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::User => c
-                .iam
-                .put_user_policy()
-                .user_name(name)
-                .policy_name(policy_name)
-                .policy_document(document)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::Policy => Err(unsupported(api, "a policy has no inline policy")),
-        }
+        iam_entity_call!(c, api, entity, name;
+            put_role_policy, put_user_policy, policy: "a policy has no inline policy";
+            policy_name(policy_name), policy_document(document))
     }
 
     async fn delete_inline_policy(
@@ -732,27 +681,9 @@ impl Request<'_> {
         policy_name: &str,
     ) -> Result<(), CallError> {
         let Request { c, api, .. } = *self;
-        match entity {
-            IamEntity::Role => c
-                .iam
-                .delete_role_policy()
-                .role_name(name)
-                .policy_name(policy_name)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::User => c
-                .iam
-                .delete_user_policy()
-                .user_name(name)
-                .policy_name(policy_name)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::Policy => Err(unsupported(api, "a policy has no inline policy")),
-        }
+        iam_entity_call!(c, api, entity, name;
+            delete_role_policy, delete_user_policy, policy: "a policy has no inline policy";
+            policy_name(policy_name))
     }
 
     async fn attach_policy(
@@ -762,27 +693,9 @@ impl Request<'_> {
         policy_arn: &str,
     ) -> Result<(), CallError> {
         let Request { c, api, .. } = *self;
-        match entity {
-            IamEntity::Role => c
-                .iam
-                .attach_role_policy()
-                .role_name(name)
-                .policy_arn(policy_arn)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::User => c
-                .iam
-                .attach_user_policy()
-                .user_name(name)
-                .policy_arn(policy_arn)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::Policy => Err(unsupported(api, "a policy is not a principal")),
-        }
+        iam_entity_call!(c, api, entity, name;
+            attach_role_policy, attach_user_policy, policy: "a policy is not a principal";
+            policy_arn(policy_arn))
     }
 
     async fn detach_policy(
@@ -792,27 +705,9 @@ impl Request<'_> {
         policy_arn: &str,
     ) -> Result<(), CallError> {
         let Request { c, api, .. } = *self;
-        match entity {
-            IamEntity::Role => c
-                .iam
-                .detach_role_policy()
-                .role_name(name)
-                .policy_arn(policy_arn)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::User => c
-                .iam
-                .detach_user_policy()
-                .user_name(name)
-                .policy_arn(policy_arn)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::Policy => Err(unsupported(api, "a policy is not a principal")),
-        }
+        iam_entity_call!(c, api, entity, name;
+            detach_role_policy, detach_user_policy, policy: "a policy is not a principal";
+            policy_arn(policy_arn))
     }
 
     async fn put_permissions_boundary(
@@ -822,27 +717,9 @@ impl Request<'_> {
         policy_arn: &str,
     ) -> Result<(), CallError> {
         let Request { c, api, .. } = *self;
-        match entity {
-            IamEntity::Role => c
-                .iam
-                .put_role_permissions_boundary()
-                .role_name(name)
-                .permissions_boundary(policy_arn)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::User => c
-                .iam
-                .put_user_permissions_boundary()
-                .user_name(name)
-                .permissions_boundary(policy_arn)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::Policy => Err(unsupported(api, "a policy is not a principal")),
-        }
+        iam_entity_call!(c, api, entity, name;
+            put_role_permissions_boundary, put_user_permissions_boundary,
+            policy: "a policy is not a principal"; permissions_boundary(policy_arn))
     }
 
     async fn delete_permissions_boundary(
@@ -851,25 +728,9 @@ impl Request<'_> {
         name: &str,
     ) -> Result<(), CallError> {
         let Request { c, api, .. } = *self;
-        match entity {
-            IamEntity::Role => c
-                .iam
-                .delete_role_permissions_boundary()
-                .role_name(name)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::User => c
-                .iam
-                .delete_user_permissions_boundary()
-                .user_name(name)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::Policy => Err(unsupported(api, "a policy is not a principal")),
-        }
+        iam_entity_call!(c, api, entity, name;
+            delete_role_permissions_boundary, delete_user_permissions_boundary,
+            policy: "a policy is not a principal";)
     }
 
     /// Deletes the oldest non-default version of a managed policy when it is at IAM's version
