@@ -206,7 +206,7 @@ struct Request<'a> {
 /// One IAM request on a role, a user or a managed policy (IAM's twin APIs, each naming its
 /// entity with its own parameter: `role_name`, `user_name`, `policy_arn`), sent:
 /// `iam_entity_call!(c, api, entity, name; tag_role, tag_user, policy: tag_policy; set_tags(t))`.
-/// Where a managed policy has no such API, `policy: "why"` refuses the call.
+/// Where a managed policy has no such API, `policy: (why)` refuses the call with that reason.
 macro_rules! iam_entity_call {
     ($c:expr, $api:expr, $entity:expr, $name:expr;
      $role:ident, $user:ident, policy: $policy:tt; $($setter:ident($value:expr)),*) => {
@@ -218,7 +218,7 @@ macro_rules! iam_entity_call {
             IamEntity::Policy => iam_entity_call!(@policy $c, $api, $name, $policy; $($setter($value)),*),
         }
     };
-    (@policy $c:expr, $api:expr, $name:expr, $why:literal; $($setter:ident($value:expr)),*) => {
+    (@policy $c:expr, $api:expr, $name:expr, ($why:expr); $($setter:ident($value:expr)),*) => {
         Err(unsupported($api, $why))
     };
     (@policy $c:expr, $api:expr, $name:expr, $op:ident; $($setter:ident($value:expr)),*) => {
@@ -286,29 +286,35 @@ pub async fn run(c: &Clients, call: &Call, resolve: Resolve<'_>) -> Result<(), C
             name,
             policy_name: policy,
             document,
-        } => cx.put_inline_policy(*entity, name, policy, document).await,
+        } => {
+            cx.inline_policy(*entity, name, policy, Some(document))
+                .await
+        }
         Call::IamDeleteInlinePolicy {
             entity,
             name,
             policy_name,
-        } => cx.delete_inline_policy(*entity, name, policy_name).await,
+        } => cx.inline_policy(*entity, name, policy_name, None).await,
         Call::IamAttachPolicy {
             entity,
             name,
             policy_arn,
-        } => cx.attach_policy(*entity, name, policy_arn).await,
+        } => cx.managed_policy(*entity, name, policy_arn, true).await,
         Call::IamDetachPolicy {
             entity,
             name,
             policy_arn,
-        } => cx.detach_policy(*entity, name, policy_arn).await,
+        } => cx.managed_policy(*entity, name, policy_arn, false).await,
         Call::IamPutPermissionsBoundary {
             entity,
             name,
             policy_arn,
-        } => cx.put_permissions_boundary(*entity, name, policy_arn).await,
+        } => {
+            cx.permissions_boundary(*entity, name, Some(policy_arn))
+                .await
+        }
         Call::IamDeletePermissionsBoundary { entity, name } => {
-            cx.delete_permissions_boundary(*entity, name).await
+            cx.permissions_boundary(*entity, name, None).await
         }
         Call::IamDeletePolicyVersion {
             policy_arn,
@@ -386,43 +392,26 @@ impl Request<'_> {
     ) -> Result<(), CallError> {
         let Request { c, api, .. } = *self;
         let permission = ip_permission(rule);
+        // The four requests take the same two fields.
+        macro_rules! sent {
+            ($op:ident) => {
+                c.ec2
+                    .$op()
+                    .group_id(group_id)
+                    .ip_permissions(permission)
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|x| aws_error(api, x))
+            };
+        }
         match call {
-            Call::Ec2AuthorizeSecurityGroupIngress { .. } => c
-                .ec2
-                .authorize_security_group_ingress()
-                .group_id(group_id)
-                .ip_permissions(permission)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            Call::Ec2AuthorizeSecurityGroupEgress { .. } => c
-                .ec2
-                .authorize_security_group_egress()
-                .group_id(group_id)
-                .ip_permissions(permission)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            Call::Ec2RevokeSecurityGroupIngress { .. } => c
-                .ec2
-                .revoke_security_group_ingress()
-                .group_id(group_id)
-                .ip_permissions(permission)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            Call::Ec2RevokeSecurityGroupEgress { .. } => c
-                .ec2
-                .revoke_security_group_egress()
-                .group_id(group_id)
-                .ip_permissions(permission)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
+            Call::Ec2AuthorizeSecurityGroupIngress { .. } => {
+                sent!(authorize_security_group_ingress)
+            }
+            Call::Ec2AuthorizeSecurityGroupEgress { .. } => sent!(authorize_security_group_egress),
+            Call::Ec2RevokeSecurityGroupIngress { .. } => sent!(revoke_security_group_ingress),
+            Call::Ec2RevokeSecurityGroupEgress { .. } => sent!(revoke_security_group_egress),
             _ => Err(unsupported(api, "not a change of a security group rule")),
         }
     }
@@ -660,77 +649,63 @@ impl Request<'_> {
         Ok(())
     }
 
-    async fn put_inline_policy(
+    /// Puts an inline policy's document (`Some`), or deletes the inline policy (`None`).
+    async fn inline_policy(
         &self,
         entity: IamEntity,
         name: &str,
         policy_name: &str,
-        document: &Arg,
+        document: Option<&Arg>,
     ) -> Result<(), CallError> {
         let Request { c, api, resolve } = *self;
-        let document = text(api, resolve, document)?;
-        iam_entity_call!(c, api, entity, name;
-            put_role_policy, put_user_policy, policy: "a policy has no inline policy";
-            policy_name(policy_name), policy_document(document))
+        let why = "a policy has no inline policy";
+        match document {
+            Some(document) => {
+                let document = text(api, resolve, document)?;
+                iam_entity_call!(c, api, entity, name; put_role_policy, put_user_policy,
+                    policy: (why); policy_name(policy_name), policy_document(document))
+            }
+            None => iam_entity_call!(c, api, entity, name;
+                delete_role_policy, delete_user_policy, policy: (why); policy_name(policy_name)),
+        }
     }
 
-    async fn delete_inline_policy(
-        &self,
-        entity: IamEntity,
-        name: &str,
-        policy_name: &str,
-    ) -> Result<(), CallError> {
-        let Request { c, api, .. } = *self;
-        iam_entity_call!(c, api, entity, name;
-            delete_role_policy, delete_user_policy, policy: "a policy has no inline policy";
-            policy_name(policy_name))
-    }
-
-    async fn attach_policy(
+    /// Attaches a managed policy to a role or user (`attach`), or detaches it.
+    async fn managed_policy(
         &self,
         entity: IamEntity,
         name: &str,
         policy_arn: &str,
+        attach: bool,
     ) -> Result<(), CallError> {
         let Request { c, api, .. } = *self;
-        iam_entity_call!(c, api, entity, name;
-            attach_role_policy, attach_user_policy, policy: "a policy is not a principal";
-            policy_arn(policy_arn))
+        let why = "a policy is not a principal";
+        if attach {
+            iam_entity_call!(c, api, entity, name;
+                attach_role_policy, attach_user_policy, policy: (why); policy_arn(policy_arn))
+        } else {
+            iam_entity_call!(c, api, entity, name;
+                detach_role_policy, detach_user_policy, policy: (why); policy_arn(policy_arn))
+        }
     }
 
-    async fn detach_policy(
+    /// Sets a role's or user's permissions boundary (`Some`), or deletes it (`None`).
+    async fn permissions_boundary(
         &self,
         entity: IamEntity,
         name: &str,
-        policy_arn: &str,
+        policy_arn: Option<&str>,
     ) -> Result<(), CallError> {
         let Request { c, api, .. } = *self;
-        iam_entity_call!(c, api, entity, name;
-            detach_role_policy, detach_user_policy, policy: "a policy is not a principal";
-            policy_arn(policy_arn))
-    }
-
-    async fn put_permissions_boundary(
-        &self,
-        entity: IamEntity,
-        name: &str,
-        policy_arn: &str,
-    ) -> Result<(), CallError> {
-        let Request { c, api, .. } = *self;
-        iam_entity_call!(c, api, entity, name;
-            put_role_permissions_boundary, put_user_permissions_boundary,
-            policy: "a policy is not a principal"; permissions_boundary(policy_arn))
-    }
-
-    async fn delete_permissions_boundary(
-        &self,
-        entity: IamEntity,
-        name: &str,
-    ) -> Result<(), CallError> {
-        let Request { c, api, .. } = *self;
-        iam_entity_call!(c, api, entity, name;
-            delete_role_permissions_boundary, delete_user_permissions_boundary,
-            policy: "a policy is not a principal";)
+        let why = "a policy is not a principal";
+        match policy_arn {
+            Some(arn) => iam_entity_call!(c, api, entity, name;
+                put_role_permissions_boundary, put_user_permissions_boundary,
+                policy: (why); permissions_boundary(arn)),
+            None => iam_entity_call!(c, api, entity, name;
+                delete_role_permissions_boundary, delete_user_permissions_boundary,
+                policy: (why);),
+        }
     }
 
     /// Deletes the oldest non-default version of a managed policy when it is at IAM's version
