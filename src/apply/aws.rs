@@ -285,11 +285,8 @@ pub async fn run(c: &Clients, call: &Call, resolve: Resolve<'_>) -> Result<(), C
             entity,
             name,
             policy_name: policy,
-            document,
-        } => {
-            cx.inline_policy(*entity, name, policy, Some(document))
-                .await
-        }
+            document: d,
+        } => cx.inline_policy(*entity, name, policy, Some(d)).await,
         Call::IamDeleteInlinePolicy {
             entity,
             name,
@@ -308,11 +305,8 @@ pub async fn run(c: &Clients, call: &Call, resolve: Resolve<'_>) -> Result<(), C
         Call::IamPutPermissionsBoundary {
             entity,
             name,
-            policy_arn,
-        } => {
-            cx.permissions_boundary(*entity, name, Some(policy_arn))
-                .await
-        }
+            policy_arn: arn,
+        } => cx.permissions_boundary(*entity, name, Some(arn)).await,
         Call::IamDeletePermissionsBoundary { entity, name } => {
             cx.permissions_boundary(*entity, name, None).await
         }
