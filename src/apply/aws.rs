@@ -203,6 +203,30 @@ struct Request<'a> {
     resolve: Resolve<'a>,
 }
 
+/// One IAM request on a role, a user or a managed policy (IAM's twin APIs, each naming its
+/// entity with its own parameter: `role_name`, `user_name`, `policy_arn`), sent:
+/// `iam_entity_call!(c, api, entity, name; tag_role, tag_user, policy: tag_policy; set_tags(t))`.
+/// Where a managed policy has no such API, `policy: (why)` refuses the call with that reason.
+macro_rules! iam_entity_call {
+    ($c:expr, $api:expr, $entity:expr, $name:expr;
+     $role:ident, $user:ident, policy: $policy:tt; $($setter:ident($value:expr)),*) => {
+        match $entity {
+            IamEntity::Role => $c.iam.$role().role_name($name)$(.$setter($value))*
+                .send().await.map(drop).map_err(|x| aws_error($api, x)),
+            IamEntity::User => $c.iam.$user().user_name($name)$(.$setter($value))*
+                .send().await.map(drop).map_err(|x| aws_error($api, x)),
+            IamEntity::Policy => iam_entity_call!(@policy $c, $api, $name, $policy; $($setter($value)),*),
+        }
+    };
+    (@policy $c:expr, $api:expr, $name:expr, ($why:expr); $($setter:ident($value:expr)),*) => {
+        Err(unsupported($api, $why))
+    };
+    (@policy $c:expr, $api:expr, $name:expr, $op:ident; $($setter:ident($value:expr)),*) => {
+        $c.iam.$op().policy_arn($name)$(.$setter($value))*
+            .send().await.map(drop).map_err(|x| aws_error($api, x))
+    };
+}
+
 /// Runs one call.
 pub async fn run(c: &Clients, call: &Call, resolve: Resolve<'_>) -> Result<(), CallError> {
     let api = &call.api();
@@ -261,30 +285,30 @@ pub async fn run(c: &Clients, call: &Call, resolve: Resolve<'_>) -> Result<(), C
             entity,
             name,
             policy_name: policy,
-            document,
-        } => cx.put_inline_policy(*entity, name, policy, document).await,
+            document: d,
+        } => cx.inline_policy(*entity, name, policy, Some(d)).await,
         Call::IamDeleteInlinePolicy {
             entity,
             name,
             policy_name,
-        } => cx.delete_inline_policy(*entity, name, policy_name).await,
+        } => cx.inline_policy(*entity, name, policy_name, None).await,
         Call::IamAttachPolicy {
             entity,
             name,
             policy_arn,
-        } => cx.attach_policy(*entity, name, policy_arn).await,
+        } => cx.managed_policy(*entity, name, policy_arn, true).await,
         Call::IamDetachPolicy {
             entity,
             name,
             policy_arn,
-        } => cx.detach_policy(*entity, name, policy_arn).await,
+        } => cx.managed_policy(*entity, name, policy_arn, false).await,
         Call::IamPutPermissionsBoundary {
             entity,
             name,
-            policy_arn,
-        } => cx.put_permissions_boundary(*entity, name, policy_arn).await,
+            policy_arn: arn,
+        } => cx.permissions_boundary(*entity, name, Some(arn)).await,
         Call::IamDeletePermissionsBoundary { entity, name } => {
-            cx.delete_permissions_boundary(*entity, name).await
+            cx.permissions_boundary(*entity, name, None).await
         }
         Call::IamDeletePolicyVersion {
             policy_arn,
@@ -362,43 +386,26 @@ impl Request<'_> {
     ) -> Result<(), CallError> {
         let Request { c, api, .. } = *self;
         let permission = ip_permission(rule);
+        // The four requests take the same two fields.
+        macro_rules! sent {
+            ($op:ident) => {
+                c.ec2
+                    .$op()
+                    .group_id(group_id)
+                    .ip_permissions(permission)
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|x| aws_error(api, x))
+            };
+        }
         match call {
-            Call::Ec2AuthorizeSecurityGroupIngress { .. } => c
-                .ec2
-                .authorize_security_group_ingress()
-                .group_id(group_id)
-                .ip_permissions(permission)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            Call::Ec2AuthorizeSecurityGroupEgress { .. } => c
-                .ec2
-                .authorize_security_group_egress()
-                .group_id(group_id)
-                .ip_permissions(permission)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            Call::Ec2RevokeSecurityGroupIngress { .. } => c
-                .ec2
-                .revoke_security_group_ingress()
-                .group_id(group_id)
-                .ip_permissions(permission)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            Call::Ec2RevokeSecurityGroupEgress { .. } => c
-                .ec2
-                .revoke_security_group_egress()
-                .group_id(group_id)
-                .ip_permissions(permission)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
+            Call::Ec2AuthorizeSecurityGroupIngress { .. } => {
+                sent!(authorize_security_group_ingress)
+            }
+            Call::Ec2AuthorizeSecurityGroupEgress { .. } => sent!(authorize_security_group_egress),
+            Call::Ec2RevokeSecurityGroupIngress { .. } => sent!(revoke_security_group_ingress),
+            Call::Ec2RevokeSecurityGroupEgress { .. } => sent!(revoke_security_group_egress),
             _ => Err(unsupported(api, "not a change of a security group rule")),
         }
     }
@@ -573,35 +580,7 @@ impl Request<'_> {
     ) -> Result<(), CallError> {
         let Request { c, api, resolve } = *self;
         let tags = Some(iam_tags(api, tags, resolve)?);
-        match entity {
-            IamEntity::Role => c
-                .iam
-                .tag_role()
-                .role_name(name)
-                .set_tags(tags)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::User => c
-                .iam
-                .tag_user()
-                .user_name(name)
-                .set_tags(tags)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::Policy => c
-                .iam
-                .tag_policy()
-                .policy_arn(name)
-                .set_tags(tags)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-        }
+        iam_entity_call!(c, api, entity, name; tag_role, tag_user, policy: tag_policy; set_tags(tags))
     }
 
     async fn iam_untag(
@@ -612,35 +591,8 @@ impl Request<'_> {
     ) -> Result<(), CallError> {
         let Request { c, api, .. } = *self;
         let keys = Some(keys.to_vec());
-        match entity {
-            IamEntity::Role => c
-                .iam
-                .untag_role()
-                .role_name(name)
-                .set_tag_keys(keys)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::User => c
-                .iam
-                .untag_user()
-                .user_name(name)
-                .set_tag_keys(keys)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::Policy => c
-                .iam
-                .untag_policy()
-                .policy_arn(name)
-                .set_tag_keys(keys)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-        }
+        iam_entity_call!(c, api, entity, name;
+            untag_role, untag_user, policy: untag_policy; set_tag_keys(keys))
     }
 
     /// Replaces a role's trust policy (`UpdateAssumeRolePolicy`).
@@ -691,184 +643,62 @@ impl Request<'_> {
         Ok(())
     }
 
-    async fn put_inline_policy(
+    /// Puts an inline policy's document (`Some`), or deletes the inline policy (`None`).
+    async fn inline_policy(
         &self,
         entity: IamEntity,
         name: &str,
         policy_name: &str,
-        document: &Arg,
+        document: Option<&Arg>,
     ) -> Result<(), CallError> {
         let Request { c, api, resolve } = *self;
-        let document = text(api, resolve, document)?;
-        match entity {
-            IamEntity::Role => c
-                .iam
-                .put_role_policy()
-                .role_name(name)
-                .policy_name(policy_name)
-                .policy_document(document)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::User => c
-                .iam
-                .put_user_policy()
-                .user_name(name)
-                .policy_name(policy_name)
-                .policy_document(document)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::Policy => Err(unsupported(api, "a policy has no inline policy")),
+        let why = "a policy has no inline policy";
+        match document {
+            Some(document) => {
+                let document = text(api, resolve, document)?;
+                iam_entity_call!(c, api, entity, name; put_role_policy, put_user_policy,
+                    policy: (why); policy_name(policy_name), policy_document(document))
+            }
+            None => iam_entity_call!(c, api, entity, name;
+                delete_role_policy, delete_user_policy, policy: (why); policy_name(policy_name)),
         }
     }
 
-    async fn delete_inline_policy(
-        &self,
-        entity: IamEntity,
-        name: &str,
-        policy_name: &str,
-    ) -> Result<(), CallError> {
-        let Request { c, api, .. } = *self;
-        match entity {
-            IamEntity::Role => c
-                .iam
-                .delete_role_policy()
-                .role_name(name)
-                .policy_name(policy_name)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::User => c
-                .iam
-                .delete_user_policy()
-                .user_name(name)
-                .policy_name(policy_name)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::Policy => Err(unsupported(api, "a policy has no inline policy")),
-        }
-    }
-
-    async fn attach_policy(
+    /// Attaches a managed policy to a role or user (`attach`), or detaches it.
+    async fn managed_policy(
         &self,
         entity: IamEntity,
         name: &str,
         policy_arn: &str,
+        attach: bool,
     ) -> Result<(), CallError> {
         let Request { c, api, .. } = *self;
-        match entity {
-            IamEntity::Role => c
-                .iam
-                .attach_role_policy()
-                .role_name(name)
-                .policy_arn(policy_arn)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::User => c
-                .iam
-                .attach_user_policy()
-                .user_name(name)
-                .policy_arn(policy_arn)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::Policy => Err(unsupported(api, "a policy is not a principal")),
+        let why = "a policy is not a principal";
+        if attach {
+            iam_entity_call!(c, api, entity, name;
+                attach_role_policy, attach_user_policy, policy: (why); policy_arn(policy_arn))
+        } else {
+            iam_entity_call!(c, api, entity, name;
+                detach_role_policy, detach_user_policy, policy: (why); policy_arn(policy_arn))
         }
     }
 
-    async fn detach_policy(
+    /// Sets a role's or user's permissions boundary (`Some`), or deletes it (`None`).
+    async fn permissions_boundary(
         &self,
         entity: IamEntity,
         name: &str,
-        policy_arn: &str,
+        policy_arn: Option<&str>,
     ) -> Result<(), CallError> {
         let Request { c, api, .. } = *self;
-        match entity {
-            IamEntity::Role => c
-                .iam
-                .detach_role_policy()
-                .role_name(name)
-                .policy_arn(policy_arn)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::User => c
-                .iam
-                .detach_user_policy()
-                .user_name(name)
-                .policy_arn(policy_arn)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::Policy => Err(unsupported(api, "a policy is not a principal")),
-        }
-    }
-
-    async fn put_permissions_boundary(
-        &self,
-        entity: IamEntity,
-        name: &str,
-        policy_arn: &str,
-    ) -> Result<(), CallError> {
-        let Request { c, api, .. } = *self;
-        match entity {
-            IamEntity::Role => c
-                .iam
-                .put_role_permissions_boundary()
-                .role_name(name)
-                .permissions_boundary(policy_arn)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::User => c
-                .iam
-                .put_user_permissions_boundary()
-                .user_name(name)
-                .permissions_boundary(policy_arn)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::Policy => Err(unsupported(api, "a policy is not a principal")),
-        }
-    }
-
-    async fn delete_permissions_boundary(
-        &self,
-        entity: IamEntity,
-        name: &str,
-    ) -> Result<(), CallError> {
-        let Request { c, api, .. } = *self;
-        match entity {
-            IamEntity::Role => c
-                .iam
-                .delete_role_permissions_boundary()
-                .role_name(name)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::User => c
-                .iam
-                .delete_user_permissions_boundary()
-                .user_name(name)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|x| aws_error(api, x)),
-            IamEntity::Policy => Err(unsupported(api, "a policy is not a principal")),
+        let why = "a policy is not a principal";
+        match policy_arn {
+            Some(arn) => iam_entity_call!(c, api, entity, name;
+                put_role_permissions_boundary, put_user_permissions_boundary,
+                policy: (why); permissions_boundary(arn)),
+            None => iam_entity_call!(c, api, entity, name;
+                delete_role_permissions_boundary, delete_user_permissions_boundary,
+                policy: (why);),
         }
     }
 

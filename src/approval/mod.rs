@@ -325,23 +325,30 @@ impl fmt::Display for Approval {
     }
 }
 
+/// A token's payload and signature (`<base64url payload>.<base64url signature>`, after its
+/// prefix); `what` names the token in messages ("an approval").
+fn signed_parts(rest: &str, what: &str) -> Result<(Vec<u8>, [u8; 64]), String> {
+    let (payload, signature) = rest
+        .split_once('.')
+        .ok_or_else(|| format!("not {what} token: no signature"))?;
+    let payload = URL_SAFE_NO_PAD
+        .decode(payload)
+        .map_err(|_| format!("not {what} token: the payload is not base64url"))?;
+    let signature: [u8; 64] = URL_SAFE_NO_PAD
+        .decode(signature)
+        .ok()
+        .and_then(|s| s.try_into().ok())
+        .ok_or_else(|| format!("not {what} token: the signature is not 64 bytes of base64url"))?;
+    Ok((payload, signature))
+}
+
 impl Approval {
     /// Parses a token (without verifying it).
     pub fn parse(token: &str) -> Result<Approval, String> {
         let rest = token
             .strip_prefix(TOKEN_PREFIX)
             .ok_or("not an approval token (`dga1.`)")?;
-        let (payload, signature) = rest
-            .split_once('.')
-            .ok_or("not an approval token: no signature")?;
-        let payload = URL_SAFE_NO_PAD
-            .decode(payload)
-            .map_err(|_| "not an approval token: the payload is not base64url")?;
-        let signature: [u8; 64] = URL_SAFE_NO_PAD
-            .decode(signature)
-            .ok()
-            .and_then(|s| s.try_into().ok())
-            .ok_or("not an approval token: the signature is not 64 bytes of base64url")?;
+        let (payload, signature) = signed_parts(rest, "an approval")?;
         let p: Payload = serde_json::from_slice(&payload)
             .map_err(|_| "not an approval token: the payload is not an approval")?;
         // The name is echoed in refusals and the audit log: it must be a name, never text
@@ -444,17 +451,7 @@ impl Denial {
             .trim()
             .strip_prefix(DENIAL_PREFIX)
             .ok_or("not a denial token (`dgd1.`)")?;
-        let (payload, signature) = rest
-            .split_once('.')
-            .ok_or("not a denial token: no signature")?;
-        let payload = URL_SAFE_NO_PAD
-            .decode(payload)
-            .map_err(|_| "not a denial token: the payload is not base64url")?;
-        let signature: [u8; 64] = URL_SAFE_NO_PAD
-            .decode(signature)
-            .ok()
-            .and_then(|s| s.try_into().ok())
-            .ok_or("not a denial token: the signature is not 64 bytes of base64url")?;
+        let (payload, signature) = signed_parts(rest, "a denial")?;
         let p: DenialPayload = serde_json::from_slice(&payload)
             .map_err(|_| "not a denial token: the payload is not a denial")?;
         if !valid_name(&p.approver) {

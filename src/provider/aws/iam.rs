@@ -203,6 +203,18 @@ impl Cx {
         })
     }
 
+    /// The names of the sweep's users (units that read something per user), or the sweep's
+    /// gap for `types`.
+    pub async fn user_names(&self, types: &[&'static str]) -> Result<Vec<String>, Found> {
+        let details = self.details_or_gap(types).await?;
+        Ok(details
+            .users
+            .iter()
+            .filter_map(|u| u.user_name())
+            .map(str::to_string)
+            .collect())
+    }
+
     /// One per-object read for each of `keys` of the unit `label`, once every unit has
     /// listed (listings first), at most [`PER_OBJECT_CONCURRENCY`] in flight over every unit,
     /// each counted for the progress bar. A key whose read panicked has no answer (the caller

@@ -22,16 +22,10 @@ pub const UNIT: Unit = Unit {
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
-        let details = match cx.details_or_gap(TYPES).await {
-            Ok(d) => d,
+        let users = match cx.user_names(TYPES).await {
+            Ok(users) => users,
             Err(found) => return found,
         };
-        let users: Vec<String> = details
-            .users
-            .iter()
-            .filter_map(|u| u.user_name())
-            .map(str::to_string)
-            .collect();
         let profiles = cx
             .each(UNIT.label, users.clone(), |client, user| async move {
                 match client.get_login_profile().user_name(&user).send().await {
