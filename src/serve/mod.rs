@@ -1194,8 +1194,17 @@ async fn show(shared: &Shared, digest: String, link: &teams::Link, note: Option<
 async fn approval_page(
     State(shared): State<Arc<Shared>>,
     Path(digest): Path<String>,
-    Query(link): Query<teams::Link>,
+    link: std::result::Result<Query<teams::Link>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
+    let link = match link {
+        Ok(Query(l)) => l,
+        // Not a link at all: `linked` says 404 when links are not configured.
+        Err(_) => teams::Link {
+            approver: String::new(),
+            expires: 0,
+            sig: String::new(),
+        },
+    };
     if let Err(r) = linked(&shared, &digest, &link).await {
         return r;
     }
