@@ -454,7 +454,13 @@ pub async fn serve(
         }
     }
     if notices_wanted(&chat) {
-        tokio::spawn(chat_task(chat.clone(), clock.clone(), heard));
+        // A weak sender: the actor still ends when the service stops.
+        tokio::spawn(chat_task(
+            chat.clone(),
+            clock.clone(),
+            heard,
+            tx.downgrade(),
+        ));
     }
     let shared = Arc::new(Shared {
         clients,
@@ -494,9 +500,14 @@ fn notices_wanted(chat: &Chat) -> bool {
 }
 
 /// Posts each new request to Slack (and each approver's Teams link) and updates the Slack
-/// message as it changes, in the actor's order. A call the chat refuses changes nothing in
-/// the service (the audit log is the record).
-async fn chat_task(chat: Chat, clock: Clock, mut heard: mpsc::UnboundedReceiver<Notice>) {
+/// message as it changes, in the actor's order. A Slack call that fails changes nothing in
+/// the service; it is audited (`event = chat`, refused) through `cmds`.
+async fn chat_task(
+    chat: Chat,
+    clock: Clock,
+    mut heard: mpsc::UnboundedReceiver<Notice>,
+    cmds: mpsc::WeakSender<(Cmd, oneshot::Sender<Answer>)>,
+) {
     let mut posted: BTreeMap<String, (String, String)> = BTreeMap::new();
     while let Some(Notice { answer, applied }) = heard.recv().await {
         let Ok(v) = serde_json::from_value::<View>(answer.1) else {
@@ -510,16 +521,24 @@ async fn chat_task(chat: Chat, clock: Clock, mut heard: mpsc::UnboundedReceiver<
         let Some(slack) = &chat.slack else {
             continue;
         };
-        match posted.get(&v.digest) {
-            Some(at) => {
-                let _ = slack.update(at, &v, applied).await;
-            }
-            None if answer.0 == 201 => {
-                if let Ok(at) = slack.post(&v).await {
+        let failed = match posted.get(&v.digest) {
+            Some(at) => slack.update(at, &v, applied).await.err(),
+            None if answer.0 == 201 => match slack.post(&v).await {
+                Ok(at) => {
                     posted.insert(v.digest.clone(), at);
+                    None
                 }
+                Err(why) => Some(why),
+            },
+            None => None,
+        };
+        if let Some(why) = failed {
+            let mut e = Event::new("chat", true, format!("Slack refused: {why}"));
+            e.plan = Some(v.digest.clone());
+            let (tx, _) = oneshot::channel();
+            if let Some(cmds) = cmds.upgrade() {
+                let _ = cmds.send((Cmd::Refuse(e), tx)).await;
             }
-            None => {}
         }
     }
 }
