@@ -92,16 +92,16 @@ pub trait Gate: Send + 'static {
     /// Appends one entry to the audit log (and a checkpoint when configured). A change whose
     /// entry cannot be written is not made.
     fn audit(&self, event: &Event) -> std::result::Result<(), String>;
-    /// A chat approval: the approver the Slack `user` is in the trust root, and the token the
-    /// service's attestor key signs in their name (verified next by [`Gate::approval`], as
-    /// any token). Refused for a user the root does not map, and for the plan's author by
-    /// any of their identities.
+    /// A chat approval: the approver the chat `user` is in the trust root, and the token the
+    /// service's attestor key signs in their name, verified as [`Gate::approval`] verifies
+    /// any token. Refused for a user the root does not map, and for the plan's author by any
+    /// of their identities.
     fn chat_approval(
         &self,
         _plan: &str,
         _user: &ChatUser,
         _now: OffsetDateTime,
-    ) -> std::result::Result<String, Refused> {
+    ) -> std::result::Result<(String, Counted), Refused> {
         Err(no_chat())
     }
     /// A chat denial by the Slack `user`, with `reason` (required).
@@ -819,15 +819,12 @@ async fn count_approval<D: store::Driver>(
         Err(x) if x.status == 404 => return Ok((error(404, x.reason), false)),
         Err(x) => return refuse(gate, "approval", digest, client, x),
     };
-    let token = match source {
-        Source::Token(t) => t,
-        Source::Chat(user, _) => match gate.chat_approval(&r.plan, &user, now) {
-            Ok(t) => t,
-            Err(x) => return refuse(gate, "approval", digest, client, x),
-        },
+    let verified = match source {
+        Source::Token(t) => gate.approval(&r.plan, &t, now).map(|c| (t, c)),
+        Source::Chat(user, _) => gate.chat_approval(&r.plan, &user, now),
     };
-    let c = match gate.approval(&r.plan, &token, now) {
-        Ok(c) => c,
+    let (token, c) = match verified {
+        Ok(v) => v,
         Err(x) => return refuse(gate, "approval", digest, client, x),
     };
     let a = StoredApproval {
