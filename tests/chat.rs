@@ -29,6 +29,8 @@ const REASON: &str = "not during the freeze";
 pub(crate) struct FakeSlack {
     pub(crate) url: String,
     calls: Arc<Mutex<Vec<(String, Json, bool)>>>,
+    /// When set, every Web API call answers `{"ok": false, "error": "channel_not_found"}`.
+    broken: Arc<std::sync::atomic::AtomicBool>,
     _rt: tokio::runtime::Runtime,
 }
 
@@ -41,6 +43,8 @@ impl FakeSlack {
             .unwrap();
         let url = format!("http://{}/api", listener.local_addr().unwrap());
         let seen = calls.clone();
+        let broken: Arc<std::sync::atomic::AtomicBool> = Arc::default();
+        let fail = broken.clone();
         let app = axum::Router::new().route(
             "/api/{method}",
             axum::routing::post(
@@ -48,6 +52,7 @@ impl FakeSlack {
                       headers: axum::http::HeaderMap,
                       body: String| {
                     let seen = seen.clone();
+                    let fail = fail.load(std::sync::atomic::Ordering::SeqCst);
                     async move {
                         let authed = headers
                             .get("authorization")
@@ -60,6 +65,7 @@ impl FakeSlack {
                             calls.len()
                         };
                         let answer = match method.as_str() {
+                            _ if fail => json!({"ok": false, "error": "channel_not_found"}),
                             "chat.postMessage" => {
                                 json!({"ok": true, "channel": CHANNEL, "ts": format!("1765000000.{n:06}")})
                             }
@@ -76,6 +82,7 @@ impl FakeSlack {
         FakeSlack {
             url,
             calls,
+            broken,
             _rt: rt,
         }
     }
@@ -443,6 +450,25 @@ fn chat_refusals_are_audited_and_a_denial_in_chat_stops_a_waiting_apply() {
     assert_eq!(denials.len(), 1);
     assert_eq!(denials[0]["details"]["client"], "slack:UBOB");
     assert!(denials[0]["reason"].as_str().unwrap().contains(REASON));
+    // Slack refusing to post a request changes nothing in the service, and is audited.
+    slack
+        .broken
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    std::thread::sleep(Duration::from_millis(1050));
+    let next = signed_demo_plan(dir, &pin, &base);
+    let start = Instant::now();
+    while refused_reasons(dir, "chat").is_empty() && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let chat = serve_entries(dir, "refused", "chat");
+    assert_eq!(chat.len(), 1, "{chat:#?}");
+    assert_eq!(chat[0]["plan"], next.as_str());
+    assert!(
+        chat[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("channel_not_found")
+    );
     let o = dg(dir, "carol", &["audit", "verify"]);
     assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
 }

@@ -132,6 +132,42 @@ impl OpsGate {
         Ok((name.clone(), key, root))
     }
 
+    /// One approval token verified for `plan` as `apply` verifies it.
+    fn verify(
+        &self,
+        plan: &Plan,
+        token: &str,
+        now: time::OffsetDateTime,
+    ) -> std::result::Result<Counted, Refused> {
+        let given = [token.to_string()];
+        let verified = match &self.root {
+            Some(root) => root.verify_each(plan, &given, now),
+            None => crate::approval::verify_each(plan, self.rule.as_ref(), &given, now),
+        };
+        match verified {
+            Ok(mut accepted) if accepted.len() == 1 => {
+                let a = accepted.remove(0);
+                Ok(Counted {
+                    approver: a.approver,
+                    fingerprint: a.fingerprint,
+                    expires: crate::plan::wire::format_time(a.expires),
+                })
+            }
+            Ok(_) => Err(refused(400, "not one approval token")),
+            Err(Denied::Rejected(r)) => Err(Refused {
+                status: match r.problem {
+                    Problem::Malformed(_) => 400,
+                    Problem::Duplicate => 409,
+                    _ => 403,
+                },
+                reason: r.to_string(),
+                approver: r.approver.clone(),
+                fingerprint: r.fingerprint.clone(),
+            }),
+            Err(_) => Err(refused(400, "not an approval token")),
+        }
+    }
+
     fn required(&self, plan: &Plan) -> usize {
         let rule = self.rule.as_ref().map_or(0, |r| r.required_for(plan));
         let root = self.root.as_ref().map_or(0, |r| r.required(plan));
@@ -188,33 +224,7 @@ impl Gate for OpsGate {
             ));
         }
         let plan = self.plan(text, now).map_err(|e| refused(409, e))?;
-        let given = [token.to_string()];
-        let verified = match &self.root {
-            Some(root) => root.verify_each(&plan, &given, now),
-            None => crate::approval::verify_each(&plan, self.rule.as_ref(), &given, now),
-        };
-        match verified {
-            Ok(mut accepted) if accepted.len() == 1 => {
-                let a = accepted.remove(0);
-                Ok(Counted {
-                    approver: a.approver,
-                    fingerprint: a.fingerprint,
-                    expires: crate::plan::wire::format_time(a.expires),
-                })
-            }
-            Ok(_) => Err(refused(400, "not one approval token")),
-            Err(Denied::Rejected(r)) => Err(Refused {
-                status: match r.problem {
-                    Problem::Malformed(_) => 400,
-                    Problem::Duplicate => 409,
-                    _ => 403,
-                },
-                reason: r.to_string(),
-                approver: r.approver.clone(),
-                fingerprint: r.fingerprint.clone(),
-            }),
-            Err(_) => Err(refused(400, "not an approval token")),
-        }
+        self.verify(&plan, token, now)
     }
 
     fn denial(
@@ -255,19 +265,21 @@ impl Gate for OpsGate {
         text: &str,
         user: &ChatUser,
         now: time::OffsetDateTime,
-    ) -> std::result::Result<String, Refused> {
+    ) -> std::result::Result<(String, Counted), Refused> {
         let plan = self.plan(text, now).map_err(|e| refused(409, e))?;
         let (name, key, root) = self.chat_person(&plan, user)?;
-        let via = user.client();
-        Ok(key
+        let token = key
             .attest(
                 &name,
                 &plan.digest,
                 plan.expires_at,
                 Some(root.version()),
-                &via,
+                &user.client(),
             )
-            .to_string())
+            .to_string();
+        // Verified as any token (the root's attestor, for this approver, never the author).
+        let counted = self.verify(&plan, &token, now)?;
+        Ok((token, counted))
     }
 
     fn chat_denial(

@@ -92,16 +92,16 @@ pub trait Gate: Send + 'static {
     /// Appends one entry to the audit log (and a checkpoint when configured). A change whose
     /// entry cannot be written is not made.
     fn audit(&self, event: &Event) -> std::result::Result<(), String>;
-    /// A chat approval: the approver the Slack `user` is in the trust root, and the token the
-    /// service's attestor key signs in their name (verified next by [`Gate::approval`], as
-    /// any token). Refused for a user the root does not map, and for the plan's author by
-    /// any of their identities.
+    /// A chat approval: the approver the chat `user` is in the trust root, and the token the
+    /// service's attestor key signs in their name, verified as [`Gate::approval`] verifies
+    /// any token. Refused for a user the root does not map, and for the plan's author by any
+    /// of their identities.
     fn chat_approval(
         &self,
         _plan: &str,
         _user: &ChatUser,
         _now: OffsetDateTime,
-    ) -> std::result::Result<String, Refused> {
+    ) -> std::result::Result<(String, Counted), Refused> {
         Err(no_chat())
     }
     /// A chat denial by the Slack `user`, with `reason` (required).
@@ -477,7 +477,13 @@ pub async fn serve(
         }
     }
     if notices_wanted(&chat) {
-        tokio::spawn(chat_task(chat.clone(), clock.clone(), heard));
+        // A weak sender: the actor still ends when the service stops.
+        tokio::spawn(chat_task(
+            chat.clone(),
+            clock.clone(),
+            heard,
+            tx.downgrade(),
+        ));
     }
     let shared = Arc::new(Shared {
         clients,
@@ -517,9 +523,14 @@ fn notices_wanted(chat: &Chat) -> bool {
 }
 
 /// Posts each new request to Slack (and each approver's Teams link) and updates the Slack
-/// message as it changes, in the actor's order. A call the chat refuses changes nothing in
-/// the service (the audit log is the record).
-async fn chat_task(chat: Chat, clock: Clock, mut heard: mpsc::UnboundedReceiver<Notice>) {
+/// message as it changes, in the actor's order. A Slack call that fails changes nothing in
+/// the service; it is audited (`event = chat`, refused) through `cmds`.
+async fn chat_task(
+    chat: Chat,
+    clock: Clock,
+    mut heard: mpsc::UnboundedReceiver<Notice>,
+    cmds: mpsc::WeakSender<(Cmd, oneshot::Sender<Answer>)>,
+) {
     let mut posted: BTreeMap<String, (String, String)> = BTreeMap::new();
     while let Some(Notice { answer, applied }) = heard.recv().await {
         let Ok(v) = serde_json::from_value::<View>(answer.1) else {
@@ -533,16 +544,24 @@ async fn chat_task(chat: Chat, clock: Clock, mut heard: mpsc::UnboundedReceiver<
         let Some(slack) = &chat.slack else {
             continue;
         };
-        match posted.get(&v.digest) {
-            Some(at) => {
-                let _ = slack.update(at, &v, applied).await;
-            }
-            None if answer.0 == 201 => {
-                if let Ok(at) = slack.post(&v).await {
+        let failed = match posted.get(&v.digest) {
+            Some(at) => slack.update(at, &v, applied).await.err(),
+            None if answer.0 == 201 => match slack.post(&v).await {
+                Ok(at) => {
                     posted.insert(v.digest.clone(), at);
+                    None
                 }
+                Err(why) => Some(why),
+            },
+            None => None,
+        };
+        if let Some(why) = failed {
+            let mut e = Event::new("chat", true, format!("Slack refused: {why}"));
+            e.plan = Some(v.digest.clone());
+            let (tx, _) = oneshot::channel();
+            if let Some(cmds) = cmds.upgrade() {
+                let _ = cmds.send((Cmd::Refuse(e), tx)).await;
             }
-            None => {}
         }
     }
 }
@@ -823,15 +842,12 @@ async fn count_approval<D: store::Driver>(
         Err(x) if x.status == 404 => return Ok((error(404, x.reason), false)),
         Err(x) => return refuse(gate, "approval", digest, client, x),
     };
-    let token = match source {
-        Source::Token(t) => t,
-        Source::Chat(user, _) => match gate.chat_approval(&r.plan, &user, now) {
-            Ok(t) => t,
-            Err(x) => return refuse(gate, "approval", digest, client, x),
-        },
+    let verified = match source {
+        Source::Token(t) => gate.approval(&r.plan, &t, now).map(|c| (t, c)),
+        Source::Chat(user, _) => gate.chat_approval(&r.plan, &user, now),
     };
-    let c = match gate.approval(&r.plan, &token, now) {
-        Ok(c) => c,
+    let (token, c) = match verified {
+        Ok(v) => v,
         Err(x) => return refuse(gate, "approval", digest, client, x),
     };
     let a = StoredApproval {
@@ -1238,8 +1254,17 @@ async fn show(shared: &Shared, digest: String, link: &teams::Link, note: Option<
 async fn approval_page(
     State(shared): State<Arc<Shared>>,
     Path(digest): Path<String>,
-    Query(link): Query<teams::Link>,
+    link: std::result::Result<Query<teams::Link>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
+    let link = match link {
+        Ok(Query(l)) => l,
+        // Not a link at all: `linked` says 404 when links are not configured.
+        Err(_) => teams::Link {
+            approver: String::new(),
+            expires: 0,
+            sig: String::new(),
+        },
+    };
     if let Err(r) = linked(&shared, &digest, &link).await {
         return r;
     }
