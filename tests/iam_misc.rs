@@ -597,3 +597,96 @@ fn unit_reverts_put_the_changes_back() {
         );
     }
 }
+
+/// The OIDC and SAML providers made by hand, imported: `plan --target` generates their blocks,
+/// `apply` writes them, and terraform's own plan shows each as an import with no change (the
+/// OIDC provider's URL written with the `https://` its configuration needs).
+#[test]
+fn identity_providers_made_by_hand_import_cleanly() {
+    let Some((s, d)) = drifted() else { return };
+    let Some(tf) = Terraform::find() else { return };
+    let dir = s.applied.dir.path();
+    let dg = |args: &[&str]| -> Output {
+        let mut cmd = driftgate();
+        s.moto.apply_env(&mut cmd);
+        cmd.current_dir(dir)
+            .env("NO_COLOR", "1")
+            .env("DRIFTGATE_ACTOR", "alice")
+            .args(args);
+        cmd.output().expect("driftgate runs")
+    };
+    let oidc = format!("aws_iam_openid_connect_provider.{}", d.rogue_oidc_arn);
+    let saml = format!("aws_iam_saml_provider.{}", d.rogue_saml_arn);
+    let o = dg(&[
+        "plan",
+        "--region",
+        REGION,
+        "--target",
+        &oidc,
+        "--target",
+        &saml,
+        "--out",
+        "imports.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    let v: Json = serde_json::from_slice(&o.stdout).unwrap();
+    let imports: Vec<(&str, &str)> = v["plan"]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["kind"].as_str().unwrap_or("?"),
+                a["status"].as_str().unwrap_or("?"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        imports,
+        [("import", "planned"), ("import", "planned")],
+        "{v:#}"
+    );
+    let token = v["token"].as_str().unwrap().to_string();
+    let o = dg(&["apply", "imports.json", "--approve", &token]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let generated = std::fs::read_to_string(dir.join("driftgate_imports.tf")).unwrap();
+    assert!(
+        generated.contains("url             = \"https://gitlab.example.com\""),
+        "{generated}"
+    );
+    tf.run(
+        dir,
+        &s.moto,
+        &[
+            "plan",
+            "-input=false",
+            "-no-color",
+            "-out=imports.plan",
+            &format!("-var=endpoint={}", s.moto.endpoint),
+        ],
+    )
+    .unwrap_or_else(|e| panic!("{e}\n--- driftgate_imports.tf\n{generated}"));
+    let show_plan = tf
+        .run(dir, &s.moto, &["show", "-json", "imports.plan"])
+        .unwrap();
+    let shown: Json = serde_json::from_slice(&show_plan.stdout).unwrap();
+    let mut imported = Vec::new();
+    for rc in shown["resource_changes"].as_array().unwrap() {
+        if rc["change"]["importing"].is_object() {
+            assert_eq!(
+                rc["change"]["actions"],
+                json!(["no-op"]),
+                "{rc:#}\n--- driftgate_imports.tf\n{generated}"
+            );
+            imported.push(rc["type"].as_str().unwrap_or("?").to_string());
+        }
+    }
+    imported.sort();
+    assert_eq!(
+        imported,
+        ["aws_iam_openid_connect_provider", "aws_iam_saml_provider"],
+        "{generated}"
+    );
+}

@@ -124,15 +124,20 @@ pub(crate) fn elements(v: &Value) -> Vec<Value> {
     }
 }
 
-/// A URL without its `https://` (any case) and a trailing `/`.
+/// A URL with `https://` (added when it has no scheme, lower-cased when it has) and without a
+/// trailing `/`. The canonical form keeps the scheme: it is what a finding shows and an import
+/// writes, and the provider's configuration needs it.
 fn https_url(v: &Value) -> Value {
     match v {
-        Value::String(s) => {
+        Value::String(s) if !s.is_empty() => {
             let rest = match s.get(..8) {
                 Some(scheme) if scheme.eq_ignore_ascii_case("https://") => &s[8..],
                 _ => s.as_str(),
             };
-            Value::String(rest.strip_suffix('/').unwrap_or(rest).to_string())
+            Value::String(format!(
+                "https://{}",
+                rest.strip_suffix('/').unwrap_or(rest)
+            ))
         }
         other => other.clone(),
     }
@@ -252,6 +257,10 @@ mod tests {
             .unwrap();
         let of = |url: &str| attribute(spec, &attrs(&[("url", Value::from(url))]), Side::Observed);
         let recorded = of("token.actions.githubusercontent.com");
+        assert_eq!(
+            recorded,
+            Value::from("https://token.actions.githubusercontent.com")
+        );
         assert_eq!(of("https://token.actions.githubusercontent.com"), recorded);
         assert_eq!(of("HTTPS://token.actions.githubusercontent.com/"), recorded);
         assert_ne!(of("https://gitlab.example.com"), recorded);

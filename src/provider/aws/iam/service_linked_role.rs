@@ -329,6 +329,29 @@ mod tests {
     }
 
     #[test]
+    fn the_role_unit_hands_service_linked_roles_over() {
+        let slr = RoleDetail::builder()
+            .role_name("AWSServiceRoleForElasticBeanstalk")
+            .path("/aws-service-role/elasticbeanstalk.amazonaws.com/")
+            .arn("arn:aws:iam::111122223333:role/aws-service-role/elasticbeanstalk.amazonaws.com/AWSServiceRoleForElasticBeanstalk")
+            .build();
+        let app = RoleDetail::builder()
+            .role_name("app")
+            .path("/")
+            .arn("arn:aws:iam::111122223333:role/app")
+            .build();
+        let wanted = [super::super::role::ROLE.to_string()].into();
+        let mut found = Found::default();
+        super::super::role::emit(&[slr, app], Some(&Default::default()), &wanted, &mut found);
+        let roles: Vec<&str> = found
+            .resources
+            .iter()
+            .map(|r| r.cloud_id.as_str())
+            .collect();
+        assert_eq!(roles, ["app"]);
+    }
+
+    #[test]
     fn description_and_tags_put_back() {
         let case = revert_case(
             SERVICE_LINKED_ROLE,
