@@ -123,7 +123,7 @@ fn by_agent(name: &str) -> Author {
 }
 
 fn refused(body: Body) -> String {
-    load_body(body).err().expect("the root must be refused")
+    load_body(body).expect_err("the root must be refused")
 }
 
 #[test]
@@ -274,7 +274,7 @@ fn an_agents_approval_or_denial_never_counts() {
     let token = fixer
         .approve_under(&p.digest, NOW + time::Duration::hours(1), Some(1))
         .to_string();
-    match root.verify_each(&p, &[token.clone()], NOW) {
+    match root.verify_each(&p, std::slice::from_ref(&token), NOW) {
         Err(Denied::Rejected(r)) => assert_eq!(r.problem, Problem::Agent),
         other => panic!("{other:?}"),
     }
