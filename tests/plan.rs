@@ -205,8 +205,8 @@ fn a_huge_ttl_or_expires_is_a_usage_error_not_a_panic() {
 
 /// `--accept` and import on the demo with its configuration (fixtures/config/probe, the same
 /// stack): the VPC's edited tag is taken into main.tf as a one-word diff, a block repeated by
-/// `count`/`for_each` is left to a person with its file and line, the unmanaged group, role
-/// and rule get import and resource blocks in one new file, and `--accept` without the
+/// `count`/`for_each` is left to a person with its file and line, the unmanaged group, role,
+/// rules and route get import and resource blocks in one new file, and `--accept` without the
 /// configuration is an error. Nothing is written before `apply`.
 #[test]
 fn accept_edits_the_block_and_unmanaged_objects_get_import_blocks() {
@@ -295,7 +295,9 @@ fn accept_edits_the_block_and_unmanaged_objects_get_import_blocks() {
     // One new file holds every import, each edit chained onto the one before.
     let imports: Vec<&serde_json::Value> =
         actions.iter().filter(|a| a["kind"] == "import").collect();
-    assert_eq!(imports.len(), 3, "{imports:#?}");
+    // The unmanaged group, role and rule, and (since the demo shows route tables and network
+    // ACLs) the allow-all ACL rule and the route to the internet added by hand.
+    assert_eq!(imports.len(), 5, "{imports:#?}");
     let mut before = serde_json::Value::Null;
     let mut text_all = String::new();
     for a in &imports {
@@ -311,6 +313,8 @@ fn accept_edits_the_block_and_unmanaged_objects_get_import_blocks() {
         "resource \"aws_security_group\" \"sg_deb208a1e4a99bfba\" {",
         "\"Action\": \"sts:AssumeRole\"",
         "resource \"aws_vpc_security_group_ingress_rule\"",
+        "to = aws_network_acl_rule._90",
+        "resource \"aws_route\"",
     ] {
         assert!(text_all.contains(want), "{want} not in:\n{text_all}");
     }

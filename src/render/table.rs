@@ -367,8 +367,8 @@ fn grouped_findings(
     let mut children: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     let mut headed: Vec<((String, String), Vec<usize>)> = Vec::new();
     let mut first_of: BTreeMap<usize, usize> = BTreeMap::new();
-    for i in 0..ordered.len() {
-        let Some(key) = parents[i].clone() else {
+    for (i, parent) in parents.iter().enumerate() {
+        let Some(key) = parent.clone() else {
             continue;
         };
         match parent_finding(i) {
