@@ -281,8 +281,12 @@ fn another_dhcp_options_set_on_the_vpc_is_drift_of_the_association_and_reverted(
             .expect("AssociateDhcpOptions");
     });
     assert_eq!(
-        only_finding(&report).0,
-        "changed aws_vpc_dhcp_options_association.main"
+        only_finding(&report),
+        (
+            "changed aws_vpc_dhcp_options_association.main".into(),
+            "high".into(),
+            "vpc_dns_redirected".into()
+        )
     );
     let change = &report.1["findings"][0]["changes"][0];
     assert_eq!(change["path"], "dhcp_options_id", "{:#}", report.1);
@@ -419,8 +423,8 @@ fn peering_options_and_tags_are_found_and_reverted_and_a_new_connection_is_unman
         only_finding(&report),
         (
             format!("unmanaged {id}"),
-            "medium".into(),
-            "resource_unmanaged".into()
+            "high".into(),
+            "vpc_peering_added".into()
         )
     );
     assert_eq!(
