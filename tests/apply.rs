@@ -1044,3 +1044,122 @@ fn apply_calls_do_not_grow_with_untouched_objects() {
         "{small} requests, one whole observation {small_whole}"
     );
 }
+
+/// A unit revert that interrupts a workload (`fixtures/remediation/profile`: another role put
+/// in an instance profile; putting the recorded one back removes the role, then adds it) is
+/// manual without `--allow-disruptive`, planned with it and marked `disruptive` in the plan
+/// file, and `apply` of the approved plan carries it out (its re-plan plans it the same way).
+/// The same plan resealed with the action marked non-disruptive is refused, and nothing runs.
+#[test]
+fn an_approved_disruptive_unit_revert_is_applied_and_an_understated_one_refused() {
+    let Some(moto) = Moto::start() else { return };
+    let Some(tf) = Terraform::find() else { return };
+    let applied = tf
+        .apply(&fixture("remediation/profile"), &moto, &[])
+        .unwrap_or_else(|e| panic!("terraform apply: {e}"));
+    let work = tempfile::tempdir().unwrap();
+    let state = work.path().join("terraform.tfstate");
+    std::fs::copy(&applied.state, &state).unwrap();
+    let run = Run(Stack {
+        log: work.path().join("audit.jsonl"),
+        moto,
+        state,
+        work,
+    });
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let iam = rt.block_on(async { aws_sdk_iam::Client::new(&run.moto.sdk_config().await) });
+    let role_in_profile = || {
+        rt.block_on(
+            iam.get_instance_profile()
+                .instance_profile_name("dg-prof")
+                .send(),
+        )
+        .unwrap()
+        .instance_profile()
+        .map(|p| {
+            p.roles()
+                .iter()
+                .map(|r| r.role_name().to_string())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    };
+    rt.block_on(async {
+        iam.remove_role_from_instance_profile()
+            .instance_profile_name("dg-prof")
+            .role_name("dg-prof-app")
+            .send()
+            .await
+            .unwrap();
+        iam.add_role_to_instance_profile()
+            .instance_profile_name("dg-prof")
+            .role_name("dg-prof-other")
+            .send()
+            .await
+            .unwrap();
+    });
+    let (scanned, before) = run.scan_json();
+    assert_eq!(scanned, 2, "{}", findings(&before).join("\n"));
+
+    let profile_action = |v: &Json| -> Json {
+        v["plan"]["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["resource_type"] == "aws_iam_instance_profile")
+            .unwrap_or_else(|| panic!("no action on the profile: {v:#}"))
+            .clone()
+    };
+    // Without --allow-disruptive: manual, and still recorded as disruptive.
+    let (o, _) = run.plan("held.json", &["--format", "json"]);
+    let v: Json =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o.stderr)));
+    let held = profile_action(&v);
+    assert_eq!(held["status"], "manual", "{held:#}");
+    assert_eq!(held["disruptive"], true, "{held:#}");
+
+    let (o, token) = run.plan("p.json", &["--allow-disruptive", "--format", "json"]);
+    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+    let v: Json = serde_json::from_slice(&o.stdout).unwrap();
+    let token = if token.is_empty() {
+        v["token"].as_str().unwrap().to_string()
+    } else {
+        token
+    };
+    let planned = profile_action(&v);
+    assert_eq!(planned["status"], "planned", "{planned:#}");
+    assert_eq!(planned["disruptive"], true, "{planned:#}");
+
+    // Resealed by someone holding the plan file: the action marked non-disruptive (the
+    // digest recomputed, keyless as it is, and the token derived from it).
+    let path = run.work.path().join("p.json");
+    let mut forged: Json = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for a in forged["actions"].as_array_mut().unwrap() {
+        a.as_object_mut().unwrap().remove("disruptive");
+    }
+    let digest = driftgate::plan::digest::digest_json(&forged);
+    forged["digest"] = Json::String(digest.clone());
+    std::fs::write(
+        run.work.path().join("forged.json"),
+        serde_json::to_string_pretty(&forged).unwrap(),
+    )
+    .unwrap();
+    let forged_token = driftgate::plan::digest::token(&digest);
+    let o = run.dg(&["apply", "forged.json", "--approve", &forged_token]);
+    assert_ne!(code(&o), 0, "{}\n{}", text(&o.stdout), text(&o.stderr));
+    assert_eq!(
+        role_in_profile(),
+        vec!["dg-prof-other".to_string()],
+        "nothing ran"
+    );
+
+    let o = run.dg(&["apply", "p.json", "--approve", &token]);
+    assert_eq!(code(&o), 0, "{}\n{}", text(&o.stdout), text(&o.stderr));
+    assert_eq!(role_in_profile(), vec!["dg-prof-app".to_string()]);
+    let (after, report) = run.scan_json();
+    assert_eq!(
+        (after, findings(&report)),
+        (0, Vec::<String>::new()),
+        "a rescan after apply is clean"
+    );
+}

@@ -420,8 +420,13 @@ async fn observes_moto_as_the_provider_records_state() {
         + [
             "iam:ListPolicyTags",
             "iam:ListAccessKeys",
+            "iam:ListSSHPublicKeys",
+            "iam:GetSSHPublicKey",
             "iam:GetLoginProfile",
             "iam:GetInstanceProfile",
+            "iam:GetOpenIDConnectProvider",
+            "iam:GetSAMLProvider",
+            "iam:GetRole",
         ]
         .iter()
         .map(|api| obs.api_calls.get(*api).copied().unwrap_or(0))
@@ -859,6 +864,8 @@ async fn observes_moto_as_the_provider_records_state() {
         "ec2:GetEbsEncryptionByDefault",
         "iam:GetAccountAuthorizationDetails",
         "iam:ListRoles",
+        "iam:ListOpenIDConnectProviders",
+        "iam:ListSAMLProviders",
     ] {
         assert_eq!(obs.api_calls.get(op), Some(&1), "{op}: one page");
     }
@@ -879,10 +886,20 @@ async fn observes_moto_as_the_provider_records_state() {
     // per-user and per-profile reads once each (one user, one profile).
     for op in [
         "iam:ListAccessKeys",
+        "iam:ListSSHPublicKeys",
         "iam:GetLoginProfile",
         "iam:GetInstanceProfile",
     ] {
         assert_eq!(obs.api_calls.get(op), Some(&1), "{op}: one object");
+    }
+    // No SSH key, identity provider or service-linked role here: nothing of theirs to read.
+    for op in [
+        "iam:GetSSHPublicKey",
+        "iam:GetOpenIDConnectProvider",
+        "iam:GetSAMLProvider",
+        "iam:GetRole",
+    ] {
+        assert_eq!(obs.api_calls.get(op), None, "{op}: no object");
     }
     // And one listing per EC2 unit (one page each here; security groups list their rules
     // too, images their snapshots; the volumes' root-device batch is a DescribeInstances),
@@ -893,15 +910,22 @@ async fn observes_moto_as_the_provider_records_state() {
         "ec2:DescribeEgressOnlyInternetGateways",
         // NAT gateways and EIPs are one unit with two listings: the gateways once, for
         // themselves and for telling their address associations apart.
-        "ec2:DescribeNatGateways",
         "ec2:DescribeAddresses",
+        // Network interfaces and VPC endpoints are one unit with two listings of their own.
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeVpcEndpoints",
     ] {
         assert_eq!(obs.api_calls.get(op), Some(&1), "{op}: one call");
     }
+    // The gateways once more by the network interface unit: the interfaces NAT gateways use
+    // are theirs, never unmanaged.
+    assert_eq!(obs.api_calls.get("ec2:DescribeNatGateways"), Some(&2));
     assert_eq!(
         obs.api_calls.len(),
-        // (one more than the units: the NAT gateway and EIP unit lists two APIs)
-        13 + driftgate::provider::aws::ec2::UNITS.len(),
+        // (more than the units: the NAT gateway and EIP unit, and the network interface and
+        // VPC endpoint unit, each list two APIs of their own; three IAM units list one API
+        // each: SSH keys per user, OIDC and SAML providers)
+        17 + driftgate::provider::aws::ec2::UNITS.len(),
         "{:?}",
         obs.api_calls
     );
@@ -1021,10 +1045,45 @@ async fn a_closed_port_is_gaps_not_a_panic() {
     assert_eq!(events.len(), tasks + 1);
 }
 
+/// A clock that moves only when the pacer sleeps on it: what pacing does is exact and takes no
+/// real time, however loaded the machine is (moto's answers may be slow or fast: the bucket is
+/// measured on this clock alone).
+#[derive(Debug)]
+struct SimulatedClock {
+    start: tokio::time::Instant,
+    slept: Mutex<Duration>,
+}
+
+impl SimulatedClock {
+    fn new() -> Arc<SimulatedClock> {
+        Arc::new(SimulatedClock {
+            start: tokio::time::Instant::now(),
+            slept: Mutex::default(),
+        })
+    }
+    fn slept(&self) -> Duration {
+        *self.slept.lock().unwrap()
+    }
+}
+
+impl driftgate::provider::aws::pace::Clock for SimulatedClock {
+    fn now(&self) -> tokio::time::Instant {
+        self.start + self.slept()
+    }
+    fn sleep(
+        &self,
+        wait: Duration,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        *self.slept.lock().unwrap() += wait;
+        Box::pin(std::future::ready(()))
+    }
+}
+
 /// Pacing to AWS's documented bucket for `DescribeVpcAttribute` (100 calls at once, then 20 a
 /// second, per API and region), asked for explicitly because moto is not AWS: 101 VPCs make
-/// 202 reads, so the last 102 wait for the refill (at least 5.1 s, where moto answers them all
-/// in about a second), and the observation is the same as an unpaced one.
+/// 202 reads, so the last 102 wait for the refill: 5.1 s on the pacer's clock (a simulated one,
+/// so the test does not depend on how fast moto answers), and the observation is the same as
+/// an unpaced one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pacing_holds_per_object_reads_to_the_documented_bucket() {
     use driftgate::provider::aws::pace::Pace;
@@ -1045,27 +1104,32 @@ async fn pacing_holds_per_object_reads_to_the_documented_bucket() {
     while let Some(done) = created.join_next().await {
         done.unwrap();
     }
-    let request = |pace| ObserveRequest {
+    let request = |pace, clock: &Arc<SimulatedClock>| ObserveRequest {
         regions: vec!["us-east-1".into()],
         resource_types: ["aws_vpc".to_string()].into(),
         pace,
+        clock: Some(clock.clone()),
         ..Default::default()
     };
 
     let (progress, _) = recorder();
-    let start = std::time::Instant::now();
-    let paced = observe(&sdk, &request(Pace::Aws), progress).await;
-    let took = start.elapsed();
+    let clock = SimulatedClock::new();
+    let paced = observe(&sdk, &request(Pace::Aws, &clock), progress).await;
     assert_eq!(paced.gaps, vec![]);
     assert_eq!(paced.api_calls.get("ec2:DescribeVpcAttribute"), Some(&202));
+    // 202 tokens from a bucket of 100 refilled at 20 a second: 5.1 s, and hardly more (a
+    // wait is exactly what the bucket lacks, whichever call slept).
+    let took = clock.slept();
     assert!(
-        took >= Duration::from_millis(5000),
-        "202 reads against a bucket of 100 refilled at 20/s took only {took:?}"
+        (Duration::from_millis(5099)..Duration::from_millis(5500)).contains(&took),
+        "202 reads against a bucket of 100 refilled at 20/s waited {took:?}"
     );
 
     let (progress, _) = recorder();
-    let unpaced = observe(&sdk, &request(Pace::Off), progress).await;
+    let unpaced_clock = SimulatedClock::new();
+    let unpaced = observe(&sdk, &request(Pace::Off, &unpaced_clock), progress).await;
     assert_eq!(unpaced.resources, paced.resources);
+    assert_eq!(unpaced_clock.slept(), Duration::ZERO);
     // The waits are reported (`--timings`, JSON `timings.paced_ms`), by operation; unpaced,
     // nothing waited. (moto is not AWS: `auto` leaves it unpaced, like `off`; the endpoint
     // rule is tested in `pace`.)
@@ -1077,6 +1141,7 @@ async fn pacing_holds_per_object_reads_to_the_documented_bucket() {
         "{:?}",
         paced.paced_ms
     );
+    assert_eq!(paced.paced_ms.len(), 1, "{:?}", paced.paced_ms);
     assert!(unpaced.paced_ms.is_empty(), "{:?}", unpaced.paced_ms);
 }
 

@@ -15,14 +15,14 @@ use serde_json::Value as Json;
 use crate::support::remediation::{Stack, code, findings, text};
 use crate::support::{driftgate, fixture, root};
 
-const CI_TOKEN: &str = "dg-serve-ci-token-Vq3Lz8Rk";
-const DESK_TOKEN: &str = "dg-serve-desk-token-Pw7Hn2Xc";
+pub(crate) const CI_TOKEN: &str = "dg-serve-ci-token-Vq3Lz8Rk";
+pub(crate) const DESK_TOKEN: &str = "dg-serve-desk-token-Pw7Hn2Xc";
 const REASON: &str = "not during the freeze";
 
 /// A running `driftgate serve`, stopped when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Drop for Server {
@@ -48,7 +48,12 @@ fn start(dir: &Path, store: &str, extra: &[&str]) -> Server {
     start_with(dir, store, &args, &[])
 }
 
-fn start_with(dir: &Path, store: &str, extra: &[&str], env: &[(&str, String)]) -> Server {
+pub(crate) fn start_with(
+    dir: &Path,
+    store: &str,
+    extra: &[&str],
+    env: &[(&str, String)],
+) -> Server {
     let mut cmd = driftgate();
     cmd.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
     cmd.current_dir(dir)
@@ -77,7 +82,7 @@ fn start_with(dir: &Path, store: &str, extra: &[&str], env: &[(&str, String)]) -
 }
 
 /// `driftgate ARGS` as `actor` in `dir`, with the desk client's token.
-fn dg_cmd(dir: &Path, actor: &str, args: &[&str]) -> Command {
+pub(crate) fn dg_cmd(dir: &Path, actor: &str, args: &[&str]) -> Command {
     let mut cmd = driftgate();
     cmd.current_dir(dir)
         .env("NO_COLOR", "1")
@@ -88,11 +93,11 @@ fn dg_cmd(dir: &Path, actor: &str, args: &[&str]) -> Command {
     cmd
 }
 
-fn dg(dir: &Path, actor: &str, args: &[&str]) -> Output {
+pub(crate) fn dg(dir: &Path, actor: &str, args: &[&str]) -> Output {
     dg_cmd(dir, actor, args).output().unwrap()
 }
 
-fn keygen(dir: &Path, names: &[&str]) -> Vec<String> {
+pub(crate) fn keygen(dir: &Path, names: &[&str]) -> Vec<String> {
     names
         .iter()
         .map(|n| {
@@ -148,13 +153,18 @@ fn demo_plan(dir: &Path, out: &str, server: &Server, extra: &[&str]) -> String {
     digest_of(&dir.join(out))
 }
 
-fn digest_of(plan: &Path) -> String {
+pub(crate) fn digest_of(plan: &Path) -> String {
     let v: Json = serde_json::from_str(&std::fs::read_to_string(plan).unwrap()).unwrap();
     v["digest"].as_str().unwrap().to_string()
 }
 
 /// An HTTP call: status and JSON body.
-async fn call(method: &str, url: &str, token: Option<&str>, body: Option<Json>) -> (u16, Json) {
+pub(crate) async fn call(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<Json>,
+) -> (u16, Json) {
     let http = reqwest::Client::new();
     let mut r = match method {
         "get" => http.get(url),
@@ -177,17 +187,17 @@ async fn call(method: &str, url: &str, token: Option<&str>, body: Option<Json>) 
     )
 }
 
-fn enc(digest: &str) -> String {
+pub(crate) fn enc(digest: &str) -> String {
     digest.replace(':', "%3A")
 }
 
 /// The OpenAPI file, and a validator of one of its component schemas.
-fn openapi() -> Json {
+pub(crate) fn openapi() -> Json {
     serde_json::from_str(&std::fs::read_to_string(root().join("docs/openapi.json")).unwrap())
         .unwrap()
 }
 
-fn check_shape(api: &Json, schema: &str, value: &Json) {
+pub(crate) fn check_shape(api: &Json, schema: &str, value: &Json) {
     // The component schema, with the components beside it for its `$ref`s.
     let mut s = api["components"]["schemas"][schema].clone();
     s["components"] = api["components"].clone();
@@ -197,7 +207,7 @@ fn check_shape(api: &Json, schema: &str, value: &Json) {
     assert!(errors.is_empty(), "{schema}: {errors:?}\n{value:#}");
 }
 
-fn audit(dir: &Path) -> Vec<Json> {
+pub(crate) fn audit(dir: &Path) -> Vec<Json> {
     std::fs::read_to_string(dir.join("audit.jsonl"))
         .unwrap_or_default()
         .lines()
@@ -205,7 +215,7 @@ fn audit(dir: &Path) -> Vec<Json> {
         .collect()
 }
 
-fn serve_entries(dir: &Path, outcome: &str, event: &str) -> Vec<Json> {
+pub(crate) fn serve_entries(dir: &Path, outcome: &str, event: &str) -> Vec<Json> {
     audit(dir)
         .into_iter()
         .filter(|e| {
@@ -250,24 +260,38 @@ fn requests_refusals_and_a_denial_that_stops_a_waiting_apply() {
     // Every route exists (the fallback's "no such route" is what a missing one answers), and
     // every call needs a client's token: none or a wrong one is 401 and audited.
     rt.block_on(async {
+        // The probe's health and Slack's interactions (signed by Slack, see tests/chat.rs)
+        // take no bearer token.
+        let tokenless = ["/v1/health", "/slack/interactions"];
         for (method, path) in driftgate::serve::ROUTES {
             let url = format!("{base}{}", path.replace("{digest}", "sha256%3A00"));
             let (s, body) = call(method, &url, Some(CI_TOKEN), Some(serde_json::json!({}))).await;
             assert_ne!(body["error"], "no such route", "{method} {path}: {s}");
+            if tokenless.contains(path) {
+                continue;
+            }
             let (s, body) = call(method, &url, None, None).await;
             assert_eq!(s, 401, "{method} {path}");
             check_shape(&api, "Error", &body);
         }
         let (s, _) = call("get", &format!("{base}/v1/nothing"), Some(CI_TOKEN), None).await;
         assert_eq!(s, 404);
-        let (s, _) = call("get", &format!("{base}/v1/health"), Some("guess"), None).await;
-        assert_eq!(s, 401);
-        let (s, body) = call("get", &format!("{base}/v1/health"), Some(CI_TOKEN), None).await;
-        assert_eq!(s, 200);
-        check_shape(&api, "Health", &body);
+        // Health answers probes without a token (and whatever token they carry).
+        for token in [None, Some("guess"), Some(CI_TOKEN)] {
+            let (s, body) = call("get", &format!("{base}/v1/health"), token, None).await;
+            assert_eq!(s, 200, "{token:?}");
+            check_shape(&api, "Health", &body);
+        }
+        // Without Slack configured, its route says so.
+        let url = format!("{base}/slack/interactions");
+        let (s, body) = call("post", &url, None, None).await;
+        assert_eq!(
+            (s, body["error"].as_str()),
+            (404, Some("Slack is not configured (--slack-channel)"))
+        );
     });
     let auth = serve_entries(dir, "refused", "auth");
-    assert_eq!(auth.len(), driftgate::serve::ROUTES.len() + 1, "{auth:#?}");
+    assert_eq!(auth.len(), driftgate::serve::ROUTES.len() - 2, "{auth:#?}");
 
     // carol plans and requests approval; another plan (a second later) for "another plan".
     let digest = demo_plan(dir, "p.json", &server, &[]);

@@ -55,6 +55,9 @@ impl Refusal {
             Denied::Rejected(r) => Refusal::BadApproval(r),
             Denied::TokenAlone { required } => Refusal::ApprovalsRequired { required },
             Denied::TooFew { valid, required } => Refusal::TooFewApprovals { valid, required },
+            Denied::FromKey { by_key, required } => Refusal::Trust(format!(
+                "{by_key} of the approvals are signed by the approvers' own keys, the trust root requires {required} for this plan's severity (the others were attested from chat): `driftgate approve PLAN --key KEY`"
+            )),
         }
     }
 
@@ -282,6 +285,9 @@ pub fn stale_actions(plan: &Plan, fresh: &[Action]) -> Vec<String> {
             }
             Some(f) if f.changes != a.changes => Some("the cloud shows something else now"),
             Some(f) if planned && f.calls != a.calls => Some("it would need other calls now"),
+            Some(f) if f.disruptive != a.disruptive => {
+                Some("whether it interrupts a running workload is not what is derived now")
+            }
             Some(f) if f.status != a.status && !(planned && f.status == ActionStatus::Blocked) => {
                 Some("it is planned otherwise now (planned, manual or blocked)")
             }
@@ -388,6 +394,7 @@ mod tests {
             manual_command: None,
             follow_up: None,
             guardrail: None,
+            disruptive: false,
             reason: String::new(),
         }
     }
@@ -415,6 +422,25 @@ mod tests {
             action("instance_type", "c"),
         ];
         assert_eq!(stale_actions(&plan, &fresh).len(), 1);
+    }
+
+    /// An author who reseals a plan with a disruptive action marked otherwise (to escape a
+    /// trust root's minimum for `disruptive`) is refused: the re-plan derives it from the
+    /// revert. Either way round.
+    #[test]
+    fn a_resealed_plan_that_understates_a_disruptive_action_is_refused() {
+        let mut fresh = action("role", "a");
+        fresh.disruptive = true;
+        let mut understated = fresh.clone();
+        understated.disruptive = false;
+        let why = stale_actions(&plan_of(vec![understated.clone()]), &[fresh.clone()]);
+        assert_eq!(why.len(), 1, "{why:?}");
+        assert!(why[0].contains("interrupts a running workload"), "{why:?}");
+        assert_eq!(
+            stale_actions(&plan_of(vec![fresh.clone()]), &[understated]).len(),
+            1
+        );
+        assert!(stale_actions(&plan_of(vec![fresh.clone()]), &[fresh]).is_empty());
     }
 
     fn plan_of(actions: Vec<Action>) -> Plan {

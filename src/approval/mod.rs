@@ -163,67 +163,8 @@ impl ApprovalRule {
                 "write `approvers = { alice = \"ed25519:...\", bob = \"ed25519:...\" }`",
             ));
         };
-        let mut approvers = BTreeMap::new();
-        let mut keys: BTreeMap<PublicKey, String> = BTreeMap::new();
-        for (k, v) in object.iter() {
-            let (name, at) = match &k.name {
-                Some(name) => (name.clone(), k.span.clone()),
-                None => {
-                    return Err(b.invalid(
-                        k.span.clone(),
-                        "an approver's name must be a plain name",
-                        "expected a name",
-                        "write `alice = \"ed25519:...\"`",
-                    ));
-                }
-            };
-            if !valid_name(&name) {
-                return Err(b.invalid(
-                    at,
-                    format!("`{name}` is not a valid approver name"),
-                    "invalid name",
-                    "a name is letters, digits, `_` and `-`, starting with a letter (the name in the approver's key file)",
-                ));
-            }
-            let approver = approver(b, &name, v)?;
-            if let Some(other) = keys.insert(approver.key, name.clone()) {
-                return Err(b.invalid(
-                    v.span.clone(),
-                    format!("`{name}` and `{other}` have the same key"),
-                    "same key as another approver",
-                    "each approver needs their own key (`driftgate keygen`): one key for two names would let one person count twice",
-                ));
-            }
-            if approvers.insert(name.clone(), approver).is_some() {
-                return Err(b.invalid(
-                    at,
-                    format!("approver `{name}` is listed twice"),
-                    "listed again here",
-                    "keep one of the two",
-                ));
-            }
-        }
-        let required = match attrs.get("required") {
-            None => 1,
-            Some(a) => match &a.value.kind {
-                ExprKind::Number(n) => n.filter(|n| *n >= 1).ok_or_else(|| {
-                    b.invalid(
-                        a.value.span.clone(),
-                        "`required` must be a whole number of at least 1",
-                        "expected 1, 2, ...",
-                        "`required` is how many distinct approvers must sign a plan",
-                    )
-                })? as usize,
-                _ => {
-                    return Err(b.invalid(
-                        a.value.span.clone(),
-                        "`required` must be a number",
-                        "expected a number",
-                        "write `required = 2`",
-                    ));
-                }
-            },
-        };
+        let approvers = approvers(b, object)?;
+        let required = required(b, attrs.get("required").copied())?;
         if required > approvers.len() {
             return Err(b.invalid(
                 attrs.get("required").and_then(|a| a.value.span.clone()).or(ident.clone()),
@@ -248,6 +189,79 @@ impl ApprovalRule {
             source: b.line(),
         })
     }
+}
+
+/// The `approvers` object: each approver by name, names valid and keys distinct.
+fn approvers(
+    b: &Block,
+    object: &[(pf::Key, Expr)],
+) -> Result<BTreeMap<String, Approver>, pf::Problem> {
+    let mut approvers = BTreeMap::new();
+    let mut keys: BTreeMap<PublicKey, String> = BTreeMap::new();
+    for (k, v) in object.iter() {
+        let (name, at) = match &k.name {
+            Some(name) => (name.clone(), k.span.clone()),
+            None => {
+                return Err(b.invalid(
+                    k.span.clone(),
+                    "an approver's name must be a plain name",
+                    "expected a name",
+                    "write `alice = \"ed25519:...\"`",
+                ));
+            }
+        };
+        if !valid_name(&name) {
+            return Err(b.invalid(
+                at,
+                format!("`{name}` is not a valid approver name"),
+                "invalid name",
+                "a name is letters, digits, `_` and `-`, starting with a letter (the name in the approver's key file)",
+            ));
+        }
+        let approver = approver(b, &name, v)?;
+        if let Some(other) = keys.insert(approver.key, name.clone()) {
+            return Err(b.invalid(
+                v.span.clone(),
+                format!("`{name}` and `{other}` have the same key"),
+                "same key as another approver",
+                "each approver needs their own key (`driftgate keygen`): one key for two names would let one person count twice",
+            ));
+        }
+        if approvers.insert(name.clone(), approver).is_some() {
+            return Err(b.invalid(
+                at,
+                format!("approver `{name}` is listed twice"),
+                "listed again here",
+                "keep one of the two",
+            ));
+        }
+    }
+    Ok(approvers)
+}
+
+/// `required`: how many distinct approvers must sign (1 when not set).
+fn required(b: &Block, a: Option<&pf::Attribute>) -> Result<usize, pf::Problem> {
+    Ok(match a {
+        None => 1,
+        Some(a) => match &a.value.kind {
+            ExprKind::Number(n) => n.filter(|n| *n >= 1).ok_or_else(|| {
+                b.invalid(
+                    a.value.span.clone(),
+                    "`required` must be a whole number of at least 1",
+                    "expected 1, 2, ...",
+                    "`required` is how many distinct approvers must sign a plan",
+                )
+            })? as usize,
+            _ => {
+                return Err(b.invalid(
+                    a.value.span.clone(),
+                    "`required` must be a number",
+                    "expected a number",
+                    "write `required = 2`",
+                ));
+            }
+        },
+    })
 }
 
 /// One approver: `"ed25519:..."`, or `{ key = "ed25519:...", aws_principal = "arn:..." }`.
@@ -401,12 +415,44 @@ impl KeyFile {
         expires: time::OffsetDateTime,
         root: Option<u64>,
     ) -> Approval {
-        let payload = Payload {
-            approver: self.name.clone(),
-            expires: crate::plan::wire::format_time(expires),
-            plan: plan_digest.to_string(),
-            root,
-        };
+        self.sign_approval(
+            Payload {
+                approver: self.name.clone(),
+                expires: crate::plan::wire::format_time(expires),
+                plan: plan_digest.to_string(),
+                root,
+                attestor: None,
+                via: None,
+            },
+            expires,
+        )
+    }
+
+    /// An approval by `approver` that this key (a chat attestor of the trust root, named
+    /// `self.name`) attests it saw in chat (`via`: `slack:U123`). It counts only where the
+    /// root lists this attestor with `approver` among those it may attest for.
+    pub fn attest(
+        &self,
+        approver: &str,
+        plan_digest: &str,
+        expires: time::OffsetDateTime,
+        root: Option<u64>,
+        via: &str,
+    ) -> Approval {
+        self.sign_approval(
+            Payload {
+                approver: approver.to_string(),
+                expires: crate::plan::wire::format_time(expires),
+                plan: plan_digest.to_string(),
+                root,
+                attestor: Some(self.name.clone()),
+                via: Some(via.to_string()),
+            },
+            expires,
+        )
+    }
+
+    fn sign_approval(&self, payload: Payload, expires: time::OffsetDateTime) -> Approval {
         let bytes = serde_json::to_vec(&payload).unwrap_or_default();
         let signature = self.key.sign(&signed_message(&bytes));
         Approval {
@@ -414,6 +460,8 @@ impl KeyFile {
             plan: payload.plan,
             expires,
             root: payload.root,
+            attestor: payload.attestor,
+            via: payload.via,
             payload: bytes,
             signature: signature.to_bytes(),
         }
@@ -435,6 +483,13 @@ struct Payload {
     /// The version of the trust root the approval was made under (absent without one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     root: Option<u64>,
+    /// A chat approval: the trust root's chat attestor that signed it (absent from an
+    /// approver's own approval, whose payload is unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    attestor: Option<String>,
+    /// Where the attestor saw it: `slack:U123`, `link`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    via: Option<String>,
 }
 
 /// An approval token, parsed (its signature not yet verified: see [`Approval::verify`]).
@@ -446,6 +501,10 @@ pub struct Approval {
     pub expires: time::OffsetDateTime,
     /// The trust root version it names, if any.
     pub root: Option<u64>,
+    /// A chat approval: the attestor that signed it in the approver's name.
+    pub attestor: Option<String>,
+    /// Where the attestor saw the approval (`slack:U123`).
+    pub via: Option<String>,
     payload: Vec<u8>,
     signature: [u8; 64],
 }
@@ -483,8 +542,16 @@ impl Approval {
             .map_err(|_| "not an approval token: the payload is not an approval")?;
         // The name is echoed in refusals and the audit log: it must be a name, never text
         // that could carry terminal escapes or forge a line.
-        if !valid_name(&p.approver) {
+        if !valid_name(&p.approver) || p.attestor.as_deref().is_some_and(|a| !valid_name(a)) {
             return Err("not an approval token: the approver is not a valid name".into());
+        }
+        if p.via.as_deref().is_some_and(|v| {
+            v.len() > 128
+                || !v
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '-' | '_' | '.'))
+        }) {
+            return Err("not an approval token: a bad `via`".into());
         }
         let expires = crate::plan::wire::parse_time(&p.expires)
             .map_err(|_| "not an approval token: a bad expiry")?;
@@ -493,6 +560,8 @@ impl Approval {
             plan: p.plan,
             expires,
             root: p.root,
+            attestor: p.attestor,
+            via: p.via,
             payload,
             signature,
         })
@@ -644,6 +713,8 @@ pub fn denial_key(
         plan: d.plan.clone(),
         expires: d.time,
         root: None,
+        attestor: None,
+        via: None,
         payload: Vec::new(),
         signature: [0; 64],
     };
@@ -677,6 +748,8 @@ pub enum Problem {
     /// Under a pinned trust root: the one who runs `apply` is this approver (by AWS principal
     /// or CI identity).
     Applier,
+    /// A chat approval whose attestor cannot attest it (unknown, or not for this approver).
+    Attestor(String),
 }
 
 impl fmt::Display for Problem {
@@ -716,6 +789,7 @@ impl fmt::Display for Problem {
                 f,
                 "its approver is the one running `apply` (same AWS principal or CI identity): the applier's own approval never counts"
             ),
+            Problem::Attestor(why) => write!(f, "a chat approval that does not count: {why}"),
         }
     }
 }
@@ -742,8 +816,12 @@ impl fmt::Display for Rejected {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Accepted {
     pub approver: String,
+    /// The approver's key's (for a chat approval too: one person counts once, however they
+    /// approved).
     pub fingerprint: String,
     pub expires: time::OffsetDateTime,
+    /// A chat approval: the attestor that signed it.
+    pub attestor: Option<String>,
 }
 
 /// Why the `--approve` values are not enough.
@@ -759,6 +837,9 @@ pub enum Denied {
     TokenAlone { required: usize },
     /// Too few distinct valid approvals.
     TooFew { valid: usize, required: usize },
+    /// Under a trust root: too few of the approvals signed by the approvers' own keys (the
+    /// others were attested from chat).
+    FromKey { by_key: usize, required: usize },
 }
 
 /// Whether `given` (the `--approve` values) let `plan` apply under `rule` (the `approval`
@@ -793,6 +874,11 @@ struct PolicyJudge<'a> {
 
 impl Judge for PolicyJudge<'_> {
     fn key_of(&self, a: &Approval) -> Result<PublicKey, Problem> {
+        if a.attestor.is_some() {
+            return Err(Problem::Attestor(
+                "chat approvals count only under a trust root that lists their attestor".into(),
+            ));
+        }
         self.rule
             .and_then(|r| r.approvers.get(&a.approver))
             .map(|approver| approver.key)
@@ -818,6 +904,11 @@ pub trait Judge {
     fn key_of(&self, a: &Approval) -> Result<PublicKey, Problem>;
     /// Once the approval verified (this plan, not expired): why it still does not count.
     fn refuses(&self, a: &Approval) -> Option<Problem>;
+    /// The key of the person the approval is from (`signer`, the key it verified under,
+    /// unless an attestor signed it in an approver's name): one person counts once.
+    fn person(&self, _a: &Approval, signer: &PublicKey) -> PublicKey {
+        *signer
+    }
 }
 
 /// Counts the `--approve` values: each is the plan token (`dg1-`) or an approval (`dga1.`).
@@ -871,13 +962,15 @@ pub fn tally(
         if let Some(p) = judge.refuses(&a) {
             return Err(reject(who, fp, p));
         }
-        if !seen.insert(key.fingerprint()) {
-            return Err(reject(who, fp, Problem::Duplicate));
+        let person = judge.person(&a, &key).fingerprint();
+        if !seen.insert(person.clone()) {
+            return Err(reject(who, Some(person), Problem::Duplicate));
         }
         accepted.push(Accepted {
             approver: a.approver.clone(),
-            fingerprint: key.fingerprint(),
+            fingerprint: person,
             expires: a.expires,
+            attestor: a.attestor.clone(),
         });
     }
     if accepted.len() < required {

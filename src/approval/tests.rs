@@ -38,6 +38,7 @@ fn action(severity: Severity) -> Action {
         follow_up: None,
         reason: "r".into(),
         guardrail: None,
+        disruptive: false,
     }
 }
 

@@ -116,6 +116,9 @@ pub enum TrustCommand {
         /// A CI identity: github:OWNER/REPO:LOGIN or gitlab:GROUP/PROJECT:LOGIN. Repeat.
         #[arg(long = "ci-actor", value_name = "ID")]
         ci_actors: Vec<String>,
+        /// The Slack user id (U123ABC) they press Approve/Deny as (chat approvals).
+        #[arg(long = "slack-user", value_name = "ID")]
+        slack_user: Option<String>,
     },
     /// Remove an approver.
     RemoveApprover {
@@ -159,6 +162,19 @@ pub enum TrustCommand {
         /// A client of the approval service to remove. Repeat.
         #[arg(long = "remove-client", value_name = "NAME")]
         remove_clients: Vec<String>,
+        /// NAME=KEY: the approval service's key (`keygen`), which attests chat approvals.
+        #[arg(long = "chat-attestor", value_name = "NAME=KEY")]
+        chat_attestors: Vec<String>,
+        /// An approver the --chat-attestor may attest for. Repeat.
+        #[arg(long = "attest-for", value_name = "NAME")]
+        attest_for: Vec<String>,
+        /// A chat attestor to remove. Repeat.
+        #[arg(long = "remove-chat-attestor", value_name = "NAME")]
+        remove_chat_attestors: Vec<String>,
+        /// SEVERITY=N: plans with an action of this severity need N approvals signed by the
+        /// approvers' own keys (not from chat). Repeat.
+        #[arg(long = "from-key", value_name = "SEVERITY=N")]
+        from_key: Vec<String>,
     },
     /// Add an admin's signature to the root's current version.
     Sign {
@@ -308,6 +324,21 @@ pub struct ServeArgs {
     pub policy: Option<PathBuf>,
     #[command(flatten)]
     pub checkpoint: CheckpointArgs,
+    /// The service's own key (`keygen`): the trust root lists it as a chat attestor, and it
+    /// signs the approvals pressed in chat in the approvers' names.
+    #[arg(long = "attestor-key", value_name = "FILE")]
+    pub attestor_key: Option<PathBuf>,
+    /// Post each request to this Slack channel (id) with Approve / Deny buttons. The bot
+    /// token and the signing secret: DRIFTGATE_SLACK_BOT_TOKEN, DRIFTGATE_SLACK_SIGNING_SECRET.
+    #[arg(long = "slack-channel", value_name = "ID")]
+    pub slack_channel: Option<String>,
+    /// Slack's Web API base URL.
+    #[arg(
+        long = "slack-api",
+        value_name = "URL",
+        default_value = "https://slack.com/api"
+    )]
+    pub slack_api: String,
 }
 
 #[derive(Debug, Args)]
@@ -761,12 +792,14 @@ fn trust_request(c: TrustCommand) -> Result<ops::trust::TrustRequest, Error> {
             key,
             aws_principals,
             ci_actors,
+            slack_user,
         } => TrustRequest::AddApprover {
             root,
             name,
             key,
             aws_principals,
             ci_actors,
+            slack_user,
         },
         TrustCommand::RemoveApprover { root, name } => TrustRequest::RemoveApprover { root, name },
         TrustCommand::Set {
@@ -781,6 +814,10 @@ fn trust_request(c: TrustCommand) -> Result<ops::trust::TrustRequest, Error> {
             root_audit_log,
             clients,
             remove_clients,
+            chat_attestors,
+            attest_for,
+            remove_chat_attestors,
+            from_key,
         } => TrustRequest::Set {
             root,
             change: Settable {
@@ -794,6 +831,10 @@ fn trust_request(c: TrustCommand) -> Result<ops::trust::TrustRequest, Error> {
                 audit_log: root_audit_log,
                 clients: pairs(&clients, "--client")?,
                 remove_clients,
+                chat_attestors: pairs(&chat_attestors, "--chat-attestor")?,
+                attest_for,
+                remove_chat_attestors,
+                from_key: counts(&from_key, "--from-key")?,
             },
         },
         TrustCommand::Sign { root, key } => TrustRequest::Sign { root, key },
@@ -1081,6 +1122,9 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
                 clients: args.clients,
                 policy: args.policy,
                 checkpoint: args.checkpoint.options()?,
+                attestor_key: args.attestor_key,
+                slack_channel: args.slack_channel,
+                slack_api: args.slack_api,
             };
             runtime.block_on(ops::serve::run(&options, &settings))
         }

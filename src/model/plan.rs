@@ -551,6 +551,11 @@ pub struct Action {
     pub reason: String,
     /// The guardrail that matched this action, if one did (`blocked` for `deny`).
     pub guardrail: Option<GuardrailHit>,
+    /// Whether its revert interrupts a running workload (stops an instance, swaps a profile's
+    /// role): set by the planner from the revert the spec names, never from the author's
+    /// wording; what `--allow-disruptive` and the built-in `disruptive` guardrail govern.
+    /// Recorded on a manual action too (the revert it would take is disruptive).
+    pub disruptive: bool,
 }
 
 /// What a guardrail does to the actions it matches.

@@ -203,6 +203,16 @@ pub async fn run(o: &ApplyOptions, settings: &Settings) -> Result<Outcome> {
             result = result.and(Err(e));
         }
     }
+    // The approval service hears that the plan it approved was applied (its chat message
+    // says so). Only a clean apply; a failed call is a warning, the apply stands.
+    let digest = note.borrow().plan.clone();
+    if let (Some((url, _)), Ok(Outcome::Clean), Some(digest)) = (&o.wait, &result, digest)
+        && let Err(e) = super::serve::applied(url, &digest).await
+    {
+        crate::render::notice::line(&format!(
+            "warning: the approval service was not told the plan was applied: {e}"
+        ));
+    }
     let note = note.into_inner();
     if let Some(message) = &note.message {
         let targets = super::notify::targets(&o.notify, o.notify_format, &note.policy_targets);
@@ -522,11 +532,10 @@ fn replan_options(plan: &Plan) -> PlanOptions {
     let delete_unmanaged = plan.actions.iter().any(|a| a.kind == ActionKind::Delete);
     // Disruptive reverts as planned: planned when the plan executes one, manual otherwise
     // (so a manual action's reason and command are compared with the same planning).
+    // A plan that understates it is planned otherwise again, and refused.
     let allow_disruptive = plan.actions.iter().any(|a| {
         a.status == crate::model::plan::ActionStatus::Planned
-            && a.calls
-                .iter()
-                .any(|c| matches!(c, Call::Ec2StopInstances { .. }))
+            && crate::plan::guardrail::is_disruptive(a)
     });
     PlanOptions {
         allow_disruptive,

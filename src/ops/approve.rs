@@ -120,9 +120,46 @@ pub fn approve(o: &ApproveOptions, settings: &Settings) -> Result<Outcome> {
     })?;
     let plan = plan::file::read(&shown, &text, settings.now)?;
     let key = read_key(&o.key)?;
-    // An approval `apply` would refuse is refused here, before anything is signed or written:
-    // the policy must be the plan's, and its `approval` block must list this key under the
-    // key's name.
+    check_listed(o, settings, &plan, &key)?;
+    let root = settings.trust_root.as_deref();
+    show_summary(&plan, &key, root);
+    if let Some(reason) = &o.deny {
+        return deny(o, settings, &plan, &key, reason);
+    }
+    let expires = settings.now + o.expires;
+    let approval = key.approve_under(&plan.digest, expires, root.map(crate::trust::Root::version));
+    Log::open(&settings.audit_log).append(
+        &super::trust::details(
+            Entry::new(&settings.audit_origin(), "approve", Audited::Ok),
+            settings,
+        )
+        .plan(&plan.digest)
+        .detail("approver", &key.name)
+        .detail("key_fingerprint", key.public().fingerprint())
+        .detail("approval_expires", plan::wire::format_time(expires)),
+    )?;
+    eprintln!(
+        "Approved by {} until {}. Give this token to whoever runs `driftgate apply {} --approve TOKEN`:",
+        key.name,
+        plan::wire::format_time(expires),
+        plan::shell_word(&shown)
+    );
+    crate::render::emit(&format!("{approval}\n"), None)?;
+    if let Some(url) = &o.service {
+        post(url, &plan.digest, "approvals", &approval.to_string())?;
+    }
+    Ok(Outcome::Clean)
+}
+
+/// An approval `apply` would refuse is refused before anything is signed or written: the
+/// policy must be the plan's, and its `approval` block (or the pinned trust root) must list
+/// this key under the key's name.
+fn check_listed(
+    o: &ApproveOptions,
+    settings: &Settings,
+    plan: &crate::model::plan::Plan,
+    key: &KeyFile,
+) -> Result<()> {
     let scan = super::scan::ScanOptions {
         policy: o.policy.clone(),
         ..super::scan::ScanOptions::default()
@@ -177,9 +214,15 @@ pub fn approve(o: &ApproveOptions, settings: &Settings) -> Result<Outcome> {
             },
         });
     }
+    Ok(())
+}
+
+/// Shows on stderr the summary the approver signs, the trust root it is signed under, and
+/// warnings when `apply` would refuse this approval.
+fn show_summary(plan: &crate::model::plan::Plan, key: &KeyFile, root: Option<&crate::trust::Root>) {
     eprint!(
         "{}",
-        crate::mask::clean_text(&crate::render::plan::approval_summary(&plan))
+        crate::mask::clean_text(&crate::render::plan::approval_summary(plan))
     );
     if key.name.eq_ignore_ascii_case(plan.author.actor.trim()) {
         eprintln!(
@@ -198,7 +241,7 @@ pub fn approve(o: &ApproveOptions, settings: &Settings) -> Result<Outcome> {
                 );
             }
             match r.approver_with_key(&key.public()) {
-                Some((name, person)) if r.is_author(name, person, &plan) => eprintln!(
+                Some((name, person)) if r.is_author(name, person, plan) => eprintln!(
                     "warning: the trust root says you ({name}) are this plan's author (key, AWS principal or CI identity): `apply` will refuse your approval of it"
                 ),
                 _ => {}
@@ -207,32 +250,6 @@ pub fn approve(o: &ApproveOptions, settings: &Settings) -> Result<Outcome> {
         (None, Some(d)) => eprintln!("Trust root: {d} (not pinned here)"),
         (None, None) => eprintln!("Trust root: none"),
     }
-    if let Some(reason) = &o.deny {
-        return deny(o, settings, &plan, &key, reason);
-    }
-    let expires = settings.now + o.expires;
-    let approval = key.approve_under(&plan.digest, expires, root.map(crate::trust::Root::version));
-    Log::open(&settings.audit_log).append(
-        &super::trust::details(
-            Entry::new(&settings.audit_origin(), "approve", Audited::Ok),
-            settings,
-        )
-        .plan(&plan.digest)
-        .detail("approver", &key.name)
-        .detail("key_fingerprint", key.public().fingerprint())
-        .detail("approval_expires", plan::wire::format_time(expires)),
-    )?;
-    eprintln!(
-        "Approved by {} until {}. Give this token to whoever runs `driftgate apply {} --approve TOKEN`:",
-        key.name,
-        plan::wire::format_time(expires),
-        plan::shell_word(&shown)
-    );
-    crate::render::emit(&format!("{approval}\n"), None)?;
-    if let Some(url) = &o.service {
-        post(url, &plan.digest, "approvals", &approval.to_string())?;
-    }
-    Ok(Outcome::Clean)
 }
 
 /// Posts a token to the approval service (`--service URL`), on a runtime of its own.

@@ -238,6 +238,7 @@ pub async fn observe_account(
         per_object_reads,
         pace: settings.api_pace,
         only: touched.map(|t| t.ids(registry, states)).unwrap_or_default(),
+        clock: None,
     };
     let bar = std::sync::Arc::new(crate::render::progress::ScanProgress::new(
         settings.progress,

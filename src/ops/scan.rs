@@ -318,34 +318,7 @@ pub async fn evaluate(args: &ScanOptions, settings: &Settings) -> Result<Evaluat
     let states = read_states(&locations, sdk.as_ref()).await?;
     let read = read_started.elapsed();
     let started = std::time::Instant::now();
-    let (observation, key) = match &args.observed {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::ObservationRead {
-                path: super::display_path(path),
-                reason: e.to_string(),
-            })?;
-            let (obs, key) = snapshot::read(
-                &super::display_path(path),
-                &text,
-                settings.fingerprint_key.clone(),
-            )?;
-            (obs, Some(key))
-        }
-        None => {
-            let sdk = sdk.as_ref().expect("loaded above for a live scan");
-            let obs = super::observe_account(
-                sdk,
-                &args.regions,
-                &states,
-                &registry,
-                settings,
-                args.whole_objects,
-                args.touched.as_ref(),
-            )
-            .await;
-            (obs, None)
-        }
-    };
+    let (observation, key) = observe(args, settings, sdk.as_ref(), &states, &registry).await?;
     let elapsed = started.elapsed();
     let diff_started = std::time::Instant::now();
 
@@ -376,28 +349,7 @@ pub async fn evaluate(args: &ScanOptions, settings: &Settings) -> Result<Evaluat
         settings.today,
     );
     if let Some(config) = &config {
-        let recorded: Vec<_> = states
-            .iter()
-            .flat_map(|s| s.resources.iter().cloned())
-            .collect();
-        let compared = |t: &str, a: &str| registry.get(t).and_then(|s| s.attribute(a)).is_some();
-        let normalize =
-            |t: &str, a: &str, v: &Value, attrs: &crate::model::Attributes| match registry
-                .get(t)
-                .and_then(|s| s.attribute(a))
-            {
-                Some(spec) if !matches!(v, Value::Unknown) => {
-                    let c = normalize::canonical(spec.compare, v, attrs);
-                    match &spec.default {
-                        Some(d) if c.is_empty_like() => {
-                            normalize::canonical(spec.compare, d, attrs)
-                        }
-                        _ => c,
-                    }
-                }
-                _ => v.clone(),
-            };
-        report.pending = diff::pending::pending(config, &recorded, &compared, &normalize);
+        report.pending = pending(config, &states, &registry);
     }
     Ok(Evaluation {
         registry,
@@ -415,6 +367,73 @@ pub async fn evaluate(args: &ScanOptions, settings: &Settings) -> Result<Evaluat
         policy,
         config_dir,
     })
+}
+
+/// The observation: replayed from `--observed` (with the file's fingerprint key), else
+/// observed live with `sdk`.
+async fn observe(
+    args: &ScanOptions,
+    settings: &Settings,
+    sdk: Option<&aws_config::SdkConfig>,
+    states: &[crate::model::RecordedState],
+    registry: &Registry,
+) -> Result<(crate::model::Observation, Option<Vec<u8>>)> {
+    Ok(match &args.observed {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::ObservationRead {
+                path: super::display_path(path),
+                reason: e.to_string(),
+            })?;
+            let (obs, key) = snapshot::read(
+                &super::display_path(path),
+                &text,
+                settings.fingerprint_key.clone(),
+            )?;
+            (obs, Some(key))
+        }
+        None => {
+            let sdk = sdk.expect("loaded for a live scan");
+            let obs = super::observe_account(
+                sdk,
+                &args.regions,
+                states,
+                registry,
+                settings,
+                args.whole_objects,
+                args.touched.as_ref(),
+            )
+            .await;
+            (obs, None)
+        }
+    })
+}
+
+/// The changes the configuration makes that no `terraform apply` has made yet: configured
+/// values against the recorded ones, both compared as the registry compares them.
+fn pending(
+    config: &Configuration,
+    states: &[crate::model::RecordedState],
+    registry: &Registry,
+) -> Vec<crate::model::pending::Pending> {
+    let recorded: Vec<_> = states
+        .iter()
+        .flat_map(|s| s.resources.iter().cloned())
+        .collect();
+    let compared = |t: &str, a: &str| registry.get(t).and_then(|s| s.attribute(a)).is_some();
+    let normalize = |t: &str, a: &str, v: &Value, attrs: &crate::model::Attributes| match registry
+        .get(t)
+        .and_then(|s| s.attribute(a))
+    {
+        Some(spec) if !matches!(v, Value::Unknown) => {
+            let c = normalize::canonical(spec.compare, v, attrs);
+            match &spec.default {
+                Some(d) if c.is_empty_like() => normalize::canonical(spec.compare, d, attrs),
+                _ => c,
+            }
+        }
+        _ => v.clone(),
+    };
+    diff::pending::pending(config, &recorded, &compared, &normalize)
 }
 
 /// Incomplete beats drift: a scan that could not see everything never reads as clean, and

@@ -34,7 +34,17 @@ pub struct ServeOptions {
     /// The policy plans are made with (its `approval` block, without a root).
     pub policy: Option<PathBuf>,
     pub checkpoint: CheckpointOptions,
+    /// `--attestor-key FILE`: the service's own key, a chat attestor of the trust root.
+    pub attestor_key: Option<PathBuf>,
+    /// `--slack-channel ID`: post requests there, with Approve / Deny buttons.
+    pub slack_channel: Option<String>,
+    /// `--slack-api URL`: Slack's Web API base (https://slack.com/api).
+    pub slack_api: String,
 }
+
+/// The environment variables that hold the Slack app's bot token and signing secret.
+pub const SLACK_TOKEN_ENV: &str = "DRIFTGATE_SLACK_BOT_TOKEN";
+pub const SLACK_SECRET_ENV: &str = "DRIFTGATE_SLACK_SIGNING_SECRET";
 
 struct OpsGate {
     settings: Settings,
@@ -42,6 +52,7 @@ struct OpsGate {
     rule: Option<ApprovalRule>,
     policy: Option<String>,
     checkpoint: Option<CheckpointOptions>,
+    attestor: Option<crate::approval::KeyFile>,
 }
 
 fn refused(status: u16, reason: impl Into<String>) -> Refused {
@@ -61,6 +72,54 @@ impl OpsGate {
                 .unwrap_or_default();
             crate::mask::clean(&format!("{e}{help}"))
         })
+    }
+
+    /// The approver the chat `user` is, under the root, with the attestor that may attest
+    /// for them; refused for an unmapped user, one the attestor may not attest for, and the
+    /// plan's author by any of their identities.
+    fn chat_person(
+        &self,
+        plan: &Plan,
+        user: &str,
+    ) -> std::result::Result<(String, &crate::approval::KeyFile, &Root), Refused> {
+        let (Some(root), Some(key)) = (&self.root, &self.attestor) else {
+            return Err(refused(
+                403,
+                "chat approvals need a pinned trust root and the service's key (--attestor-key)",
+            ));
+        };
+        let shown = crate::mask::clean(user);
+        let Some(name) = root.slack_approver(user) else {
+            return Err(refused(
+                403,
+                format!(
+                    "the Slack user {shown} is not an approver of the trust root (`slack_user`)"
+                ),
+            ));
+        };
+        let named = |reason: String| Refused {
+            status: 403,
+            reason,
+            approver: Some(name.clone()),
+            fingerprint: root.approvers.get(name).map(|p| p.key.fingerprint()),
+        };
+        let allowed = root
+            .attestors
+            .get(&key.name)
+            .is_some_and(|a| a.key == key.public() && a.approvers.contains(name));
+        if !allowed {
+            return Err(named(format!(
+                "the trust root does not let this service (`{}`) attest for `{name}`",
+                key.name
+            )));
+        }
+        let person = &root.approvers[name];
+        if root.is_author(name, person, plan) {
+            return Err(named(format!(
+                "`{name}` ({shown}) is the plan's author: nobody approves or denies their own plan"
+            )));
+        }
+        Ok((name.clone(), key, root))
     }
 
     fn required(&self, plan: &Plan) -> usize {
@@ -181,6 +240,42 @@ impl Gate for OpsGate {
         })
     }
 
+    fn chat_approval(
+        &self,
+        text: &str,
+        user: &str,
+        now: time::OffsetDateTime,
+    ) -> std::result::Result<String, Refused> {
+        let plan = self.plan(text, now).map_err(|e| refused(409, e))?;
+        let (name, key, root) = self.chat_person(&plan, user)?;
+        let via = format!("slack:{}", crate::mask::clean(user));
+        Ok(key
+            .attest(
+                &name,
+                &plan.digest,
+                plan.expires_at,
+                Some(root.version()),
+                &via,
+            )
+            .to_string())
+    }
+
+    fn chat_denial(
+        &self,
+        text: &str,
+        user: &str,
+        reason: &str,
+        now: time::OffsetDateTime,
+    ) -> std::result::Result<DeniedBy, Refused> {
+        let plan = self.plan(text, now).map_err(|e| refused(409, e))?;
+        let (name, _, root) = self.chat_person(&plan, user)?;
+        Ok(DeniedBy {
+            fingerprint: root.approvers[&name].key.fingerprint(),
+            approver: name,
+            reason: reason.to_string(),
+        })
+    }
+
     fn audit(&self, event: &Event) -> std::result::Result<(), String> {
         let origin = crate::audit::Origin {
             time: time::OffsetDateTime::now_utc(),
@@ -291,7 +386,13 @@ pub async fn run(o: &ServeOptions, settings: &Settings) -> Result<Outcome> {
         rule: blocks.approval,
         policy: super::plan::policy_digest(&scan, settings)?,
         checkpoint: o.checkpoint.enabled()?.then(|| o.checkpoint.clone()),
+        attestor: o
+            .attestor_key
+            .as_deref()
+            .map(super::approve::read_key)
+            .transpose()?,
     };
+    let chat = chat(o, &env)?;
     let listener = tokio::net::TcpListener::bind(&o.listen)
         .await
         .map_err(|e| Error::ServeStart {
@@ -309,12 +410,49 @@ pub async fn run(o: &ServeOptions, settings: &Settings) -> Result<Outcome> {
         }
     ));
     let clock: crate::serve::Clock = Arc::new(time::OffsetDateTime::now_utc);
-    crate::serve::serve(listener, &o.store, clients, Box::new(gate), clock, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+    crate::serve::serve(
+        listener,
+        &o.store,
+        clients,
+        Box::new(gate),
+        clock,
+        chat,
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        },
+    )
     .await?;
     crate::render::notice::line("driftgate serve: stopped");
     Ok(Outcome::Clean)
+}
+
+/// Slack, when --slack-channel is given: the bot token and signing secret from the
+/// environment (never from a flag: they would show in `ps`).
+fn chat(o: &ServeOptions, env: &dyn Fn(&str) -> Option<String>) -> Result<crate::serve::Chat> {
+    let Some(channel) = &o.slack_channel else {
+        return Ok(crate::serve::Chat::default());
+    };
+    let need = |name: &str| {
+        env(name)
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| Error::ServeStart {
+                reason: format!("--slack-channel needs {name}"),
+            })
+    };
+    let (token, secret) = (need(SLACK_TOKEN_ENV)?, need(SLACK_SECRET_ENV)?);
+    if o.attestor_key.is_none() {
+        return Err(Error::ServeStart {
+            reason: "--slack-channel needs --attestor-key (the service's key, a chat attestor of the trust root)".into(),
+        });
+    }
+    Ok(crate::serve::Chat {
+        slack: Some(crate::serve::slack::Slack::new(
+            &o.slack_api,
+            &token,
+            &secret,
+            channel,
+        )?),
+    })
 }
 
 fn client(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<crate::serve::client::Client> {
@@ -334,6 +472,11 @@ fn env(name: &str) -> Option<String> {
 /// Posts a token to the request of `digest` (`approve --service URL`).
 pub async fn post_token(url: &str, digest: &str, what: &str, token: &str) -> Result<View> {
     client(url, &env)?.post_token(digest, what, token).await
+}
+
+/// Tells the service the approved plan of `digest` was applied (`apply --wait`).
+pub async fn applied(url: &str, digest: &str) -> Result<View> {
+    client(url, &env)?.applied(digest).await
 }
 
 /// `plan --request-approval URL`: submits the plan file just written.

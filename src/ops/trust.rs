@@ -28,6 +28,8 @@ pub enum TrustRequest {
         key: String,
         aws_principals: Vec<String>,
         ci_actors: Vec<String>,
+        /// `--slack-user U123`: the Slack user id they approve in chat as.
+        slack_user: Option<String>,
     },
     RemoveApprover {
         root: PathBuf,
@@ -61,6 +63,14 @@ pub struct Settable {
     pub clients: Vec<(String, String)>,
     /// `--remove-client NAME`.
     pub remove_clients: Vec<String>,
+    /// `--chat-attestor NAME=KEY`: the approval service's key, attesting chat approvals.
+    pub chat_attestors: Vec<(String, String)>,
+    /// `--attest-for NAME`: the approvers the `--chat-attestor`s given may attest for.
+    pub attest_for: Vec<String>,
+    /// `--remove-chat-attestor NAME`.
+    pub remove_chat_attestors: Vec<String>,
+    /// `--from-key SEVERITY=N`: approvals that must be signed by approvers' own keys.
+    pub from_key: Vec<(String, usize)>,
 }
 
 fn file_error(path: &Path, reason: impl Into<String>) -> Error {
@@ -125,7 +135,16 @@ pub fn run(request: &TrustRequest, settings: &Settings) -> Result<Outcome> {
             key,
             aws_principals,
             ci_actors,
-        } => add_approver(settings, root, name, key, aws_principals, ci_actors),
+            slack_user,
+        } => add_approver(
+            settings,
+            root,
+            name,
+            key,
+            aws_principals,
+            ci_actors,
+            slack_user,
+        ),
         TrustRequest::RemoveApprover { root, name } => remove_approver(settings, root, name),
         TrustRequest::Set { root, change } => set(settings, root, change),
         TrustRequest::Sign { root, key } => sign(settings, root, key),
@@ -228,6 +247,7 @@ fn add_approver(
     key: &str,
     aws_principals: &[String],
     ci_actors: &[String],
+    slack_user: &Option<String>,
 ) -> Result<Outcome> {
     let change = |b: &mut Body| -> Result<()> {
         if !crate::approval::valid_name(name) {
@@ -252,6 +272,7 @@ fn add_approver(
                 key: k.to_string(),
                 aws_principals: aws_principals.to_vec(),
                 ci_actors: ci_actors.to_vec(),
+                slack_user: slack_user.clone(),
             },
         );
         Ok(())
@@ -311,6 +332,23 @@ fn set(settings: &Settings, root: &Path, change: &Settable) -> Result<Outcome> {
             b.clients
                 .remove(name)
                 .ok_or_else(|| file_error(root, format!("no client `{name}`")))?;
+        }
+        for (name, key) in &change.chat_attestors {
+            b.chat_attestors.insert(
+                name.clone(),
+                trust::AttestorEntry {
+                    key: key.clone(),
+                    approvers: change.attest_for.clone(),
+                },
+            );
+        }
+        for name in &change.remove_chat_attestors {
+            b.chat_attestors
+                .remove(name)
+                .ok_or_else(|| file_error(root, format!("no chat attestor `{name}`")))?;
+        }
+        for (s, n) in &change.from_key {
+            b.approvals.from_key.insert(s.clone(), *n);
         }
         Ok(())
     };

@@ -473,6 +473,7 @@ mod tests {
             follow_up: None,
             reason: String::new(),
             guardrail: None,
+            disruptive: false,
         }
     }
 

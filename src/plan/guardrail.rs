@@ -361,13 +361,16 @@ pub fn guard(
     }
 }
 
-/// Whether the action interrupts a running workload (it stops an instance): what the built-in
-/// [`DISRUPTIVE`] guards, read from the calls themselves, so that no other guardrail recorded
-/// on the action (nor `--allow-disruptive`) hides it.
+/// Whether the action interrupts a running workload (it stops an instance, swaps a profile's
+/// role): what the built-in [`DISRUPTIVE`] guards, read from the action's own `disruptive`
+/// (the planner's, from the revert; apply refuses a plan whose actions differ from its
+/// re-plan) and from the calls themselves, so that no other guardrail recorded on the action
+/// (nor `--allow-disruptive`) hides it.
 pub fn is_disruptive(a: &Action) -> bool {
-    a.calls
-        .iter()
-        .any(|c| matches!(c, crate::model::plan::Call::Ec2StopInstances { .. }))
+    a.disruptive
+        || a.calls
+            .iter()
+            .any(|c| matches!(c, crate::model::plan::Call::Ec2StopInstances { .. }))
 }
 
 /// The most signed approvals a `require_approvals` guardrail asks of the plan's executable
@@ -415,6 +418,7 @@ mod tests {
             follow_up: None,
             reason: "why".into(),
             guardrail: None,
+            disruptive: false,
         }
     }
 

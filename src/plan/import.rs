@@ -297,37 +297,75 @@ fn group_rules(v: &Value) -> Vec<BTreeMap<String, Value>> {
 /// holds are grouped as the provider reads a permission (one block per protocol, port range,
 /// description and `self`). Empty values and `self = false` are left out.
 pub(crate) fn rule_blocks(recorded: &Value, observed: &Value) -> Value {
-    /// A rule's protocol, ports, description and `self`: what the provider groups sources by.
-    type RuleFields = Vec<(String, Value)>;
-    const SOURCES: [&str; 4] = [
-        "cidr_blocks",
-        "ipv6_cidr_blocks",
-        "prefix_list_ids",
-        "security_groups",
-    ];
-    let id_of = |m: &BTreeMap<String, Value>| -> RuleFields {
-        ["protocol", "from_port", "to_port", "description", "self"]
-            .iter()
-            .map(|k| {
-                let v = match m.get(*k) {
-                    None | Some(Value::Null) if *k == "description" => Value::str(""),
-                    None | Some(Value::Null) if *k == "self" => Value::Bool(false),
-                    v => v.cloned().unwrap_or(Value::Null),
-                };
-                (k.to_string(), v)
-            })
-            .collect()
+    let mut pool = source_pool(observed);
+    let recorded = if recorded.contains_sensitive() {
+        &Value::Null
+    } else {
+        recorded
     };
-    // Every observed source on its own: (rule fields, kind of source, source); a rule with no
-    // source list (`self` only) is one entry of kind "".
-    let mut pool: Vec<(RuleFields, &str, Value)> = Vec::new();
+    let mut blocks = kept_rules(recorded, &mut pool);
+    let rest: Vec<Value> = pool
+        .into_iter()
+        .map(|(id, kind, x)| {
+            let mut m: BTreeMap<String, Value> = id.into_iter().collect();
+            if !kind.is_empty() {
+                m.insert(kind.to_string(), Value::List(vec![x]));
+            }
+            Value::Map(m)
+        })
+        .collect();
+    blocks.extend(group_rules(&Value::List(rest)));
+    Value::List(
+        blocks
+            .into_iter()
+            .map(|b| {
+                Value::Map(
+                    b.into_iter()
+                        .filter(|(k, x)| !(is_empty(x) || k == "self" && *x == Value::Bool(false)))
+                        .collect(),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// A rule's protocol, ports, description and `self`: what the provider groups sources by.
+type RuleFields = Vec<(String, Value)>;
+
+/// The lists of sources a rule block may hold.
+const SOURCES: [&str; 4] = [
+    "cidr_blocks",
+    "ipv6_cidr_blocks",
+    "prefix_list_ids",
+    "security_groups",
+];
+
+/// A rule's [`RuleFields`], with the provider's empty description and `self = false`.
+fn rule_fields(m: &BTreeMap<String, Value>) -> RuleFields {
+    ["protocol", "from_port", "to_port", "description", "self"]
+        .iter()
+        .map(|k| {
+            let v = match m.get(*k) {
+                None | Some(Value::Null) if *k == "description" => Value::str(""),
+                None | Some(Value::Null) if *k == "self" => Value::Bool(false),
+                v => v.cloned().unwrap_or(Value::Null),
+            };
+            (k.to_string(), v)
+        })
+        .collect()
+}
+
+/// Every observed source on its own: (rule fields, kind of source, source); a rule with no
+/// source list (`self` only) is one entry of kind "".
+fn source_pool(observed: &Value) -> Vec<(RuleFields, &'static str, Value)> {
+    let mut pool = Vec::new();
     for m in observed
         .as_list()
         .into_iter()
         .flatten()
         .filter_map(Value::as_map)
     {
-        let id = id_of(m);
+        let id = rule_fields(m);
         let before = pool.len();
         for k in SOURCES {
             for x in m.get(k).and_then(Value::as_list).into_iter().flatten() {
@@ -338,19 +376,23 @@ pub(crate) fn rule_blocks(recorded: &Value, observed: &Value) -> Value {
             pool.push((id, "", Value::Null));
         }
     }
-    let mut blocks: Vec<BTreeMap<String, Value>> = Vec::new();
-    let recorded = if recorded.contains_sensitive() {
-        &Value::Null
-    } else {
-        recorded
-    };
+    pool
+}
+
+/// Each recorded rule still in the cloud, as written, with the sources the cloud still has;
+/// the sources it holds are taken out of `pool`.
+fn kept_rules(
+    recorded: &Value,
+    pool: &mut Vec<(RuleFields, &'static str, Value)>,
+) -> Vec<BTreeMap<String, Value>> {
+    let mut blocks = Vec::new();
     for r in recorded
         .as_list()
         .into_iter()
         .flatten()
         .filter_map(Value::as_map)
     {
-        let id = id_of(r);
+        let id = rule_fields(r);
         let mut take = |kind: &str, x: &Value| {
             pool.iter()
                 .position(|(i, k, v)| *i == id && *k == kind && v == x)
@@ -376,29 +418,7 @@ pub(crate) fn rule_blocks(recorded: &Value, observed: &Value) -> Value {
             blocks.push(kept);
         }
     }
-    let rest: Vec<Value> = pool
-        .into_iter()
-        .map(|(id, kind, x)| {
-            let mut m: BTreeMap<String, Value> = id.into_iter().collect();
-            if !kind.is_empty() {
-                m.insert(kind.to_string(), Value::List(vec![x]));
-            }
-            Value::Map(m)
-        })
-        .collect();
-    blocks.extend(group_rules(&Value::List(rest)));
-    Value::List(
-        blocks
-            .into_iter()
-            .map(|b| {
-                Value::Map(
-                    b.into_iter()
-                        .filter(|(k, x)| !(is_empty(x) || k == "self" && *x == Value::Bool(false)))
-                        .collect(),
-                )
-            })
-            .collect(),
-    )
+    blocks
 }
 
 /// Inline policies and policy attachments of a role, as their own resources.

@@ -459,10 +459,7 @@ fn target_matcher(globs: &[String]) -> Result<Option<globset::GlobSet>, BadTarge
 /// that interrupt a workload), worst severity first within each; then what is left to a
 /// person. Ties break by address, id and the first call, so the order is total.
 fn order_key(a: &Action) -> impl Ord + '_ {
-    let disruptive = a
-        .calls
-        .iter()
-        .any(|c| matches!(c, crate::model::plan::Call::Ec2StopInstances { .. }));
+    let disruptive = guardrail::is_disruptive(a);
     let phase = match (a.status, a.kind) {
         (ActionStatus::Planned, ActionKind::Revert) if disruptive => 2,
         (ActionStatus::Planned, ActionKind::Revert) => 0,
@@ -560,6 +557,7 @@ impl Planner<'_> {
             follow_up: None,
             reason: String::new(),
             guardrail: None,
+            disruptive: false,
         }
     }
 
@@ -654,7 +652,11 @@ impl Planner<'_> {
             recorded: rec,
             units: self.input.unit_reverts,
         };
-        match aws::revert(r, &ctx, changes) {
+        let reverted = aws::revert(r, &ctx, changes);
+        // Whether the revert interrupts a workload is the revert's (the unit's or the
+        // built-in's), recorded on the action whether it is planned or left to a person.
+        a.disruptive = reverted.as_ref().is_ok_and(|rev| rev.disruptive);
+        match reverted {
             Ok(rev) if rev.disruptive && !self.input.options.allow_disruptive => self.manual(
                 a,
                 self.target_command(),

@@ -391,6 +391,24 @@ fn plan_one_with(
     kind: DriftKind,
     changes: Vec<Change>,
 ) -> Vec<Action> {
+    plan_one_opts(
+        registry,
+        unit_reverts,
+        r,
+        kind,
+        changes,
+        &PlanOptions::default(),
+    )
+}
+
+fn plan_one_opts(
+    registry: &Registry,
+    unit_reverts: &[&crate::model::plan::UnitRevert],
+    r: RecordedResource,
+    kind: DriftKind,
+    changes: Vec<Change>,
+    options: &PlanOptions,
+) -> Vec<Action> {
     let id = r.id().unwrap_or("x").to_string();
     let finding = Finding {
         drift: Drift {
@@ -422,7 +440,7 @@ fn plan_one_with(
         registry,
         findings: &[finding],
         states: &states,
-        options: &PlanOptions::default(),
+        options,
         key: &key,
         config: None,
         observation: None,
@@ -503,6 +521,57 @@ fn a_unit_revert_plans_unit_calls_shown_as_their_effect() {
     );
     assert_eq!(held[0].status, ActionStatus::Manual);
     assert!(held[0].calls.is_empty());
+    // The action records that its revert is disruptive (the unit's, not the author's word),
+    // planned or not; a revert that is not says so too.
+    assert!(held[0].disruptive);
+    assert!(!planned[0].disruptive);
+    assert!(crate::plan::guardrail::is_disruptive(&held[0]));
+    let allowed = plan_one_opts(
+        &registry,
+        &[&DISRUPTIVE],
+        subnet(),
+        DriftKind::Changed,
+        flip(),
+        &PlanOptions {
+            allow_disruptive: true,
+            ..PlanOptions::default()
+        },
+    );
+    assert_eq!(allowed[0].status, ActionStatus::Planned);
+    assert!(allowed[0].disruptive);
+    assert!(crate::plan::guardrail::is_disruptive(&allowed[0]));
+    assert!(
+        allowed[0]
+            .reason
+            .contains("interrupts a running workload (--allow-disruptive)"),
+        "{}",
+        allowed[0].reason
+    );
+    // It is part of the plan file, so of the digest; a plan written without it reads back
+    // as not disruptive (and apply's re-plan refuses it).
+    // (This test's call borrows a built-in operation's name, which the wire form reads as
+    // that operation: the round trip is of the action without it.)
+    let mut bare = allowed.clone();
+    bare[0].calls.clear();
+    let sealed = crate::plan::seal(
+        bare,
+        Default::default(),
+        Default::default(),
+        time::OffsetDateTime::UNIX_EPOCH,
+        time::Duration::hours(1),
+    );
+    let text = file::write(&sealed);
+    assert!(text.contains("\"disruptive\": true"), "{text}");
+    assert_eq!(
+        file::read("p", &text, time::OffsetDateTime::UNIX_EPOCH).unwrap(),
+        sealed
+    );
+    let mut understated = sealed.clone();
+    understated.actions[0].disruptive = false;
+    assert_ne!(
+        crate::plan::digest::digest(&understated),
+        crate::plan::digest::digest(&sealed)
+    );
     assert!(
         held[0]
             .reason
@@ -1625,6 +1694,7 @@ fn edit_action(file: &str, text: &str) -> Action {
         follow_up: None,
         reason: String::new(),
         guardrail: None,
+        disruptive: false,
     }
 }
 
@@ -1975,6 +2045,7 @@ fn every_call_plan() -> Plan {
             reason: "iam".into(),
             effect: crate::model::plan::GuardrailEffect::RequireApprovals(2),
         }),
+        disruptive: false,
     };
     let absent = Action {
         id: "a02".into(),

@@ -95,6 +95,11 @@ pub struct ActionW {
     /// The guardrail that matched (absent when none did).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guardrail: Option<GuardrailW>,
+    /// Its revert interrupts a running workload (absent when it does not, as in plans written
+    /// before the member existed: apply re-plans and compares, so a plan that leaves it out
+    /// of a disruptive action is refused).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub disruptive: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -285,6 +290,7 @@ fn action_to_wire(a: &Action) -> ActionW {
         follow_up: a.follow_up.clone(),
         reason: a.reason.clone(),
         guardrail: a.guardrail.as_ref().map(guardrail_to_wire),
+        disruptive: a.disruptive,
     }
 }
 
@@ -979,6 +985,7 @@ fn action_from_wire(a: &ActionW) -> Result<Action, String> {
         follow_up: a.follow_up.clone(),
         reason: a.reason.clone(),
         guardrail: a.guardrail.as_ref().map(guardrail_from_wire).transpose()?,
+        disruptive: a.disruptive,
     })
 }
 

@@ -195,65 +195,74 @@ pub fn classify(mut drifts: Vec<Drift>, policy: &Policy, today: time::Date) -> C
             });
             continue;
         }
-        // Attribute level: which ignore (if any) takes each change.
-        let per_change: Vec<Option<IgnoreMatch>> = drift
-            .changes
-            .iter()
-            .map(|c| {
-                active
-                    .iter()
-                    .find(|ig| path_ignore_matches(ig, drift, &c.path))
-                    .map(|ig| ig.to_match())
-                    .or_else(|| {
-                        policy
-                            .driftignore
-                            .as_ref()
-                            .and_then(|d| d.change(&drift.resource_type, &drift.id, &c.path))
-                    })
-            })
-            .collect();
+        let per_change = change_ignores(drift, &active, policy);
         if per_change.iter().all(Option::is_none) {
             out.findings.push(finding);
             continue;
         }
-        let Finding {
-            drift,
-            change_rules,
-            ..
-        } = finding;
-        let mut kept = (Vec::new(), Vec::new());
-        let mut groups: BTreeMap<String, (IgnoreMatch, Vec<Change>, Vec<RuleHit>)> =
-            BTreeMap::new();
-        let mut base = drift.clone();
-        base.changes.clear();
-        for ((change, hit), ig) in drift.changes.into_iter().zip(change_rules).zip(per_change) {
-            match ig {
-                None => {
-                    kept.0.push(change);
-                    kept.1.push(hit);
-                }
-                Some(ig) => {
-                    let g = groups
-                        .entry(ig.source.clone())
-                        .or_insert_with(|| (ig, Vec::new(), Vec::new()));
-                    g.1.push(change);
-                    g.2.push(hit);
-                }
-            }
-        }
-        for (_, (ignore, changes, hits)) in groups {
-            let mut d = base.clone();
-            d.changes = changes;
-            out.ignored.push(Finding {
-                status: Status::Ignored(ignore),
-                ..roll_up(d, hits, None)
-            });
-        }
-        if !kept.0.is_empty() {
-            let mut d = base;
-            d.changes = kept.0;
-            out.findings.push(roll_up(d, kept.1, None));
-        }
+        split_ignored(finding, per_change, &mut out);
     }
     out
+}
+
+/// Attribute level: which ignore (if any) takes each change of a drift.
+fn change_ignores(drift: &Drift, active: &[&Ignore], policy: &Policy) -> Vec<Option<IgnoreMatch>> {
+    drift
+        .changes
+        .iter()
+        .map(|c| {
+            active
+                .iter()
+                .find(|ig| path_ignore_matches(ig, drift, &c.path))
+                .map(|ig| ig.to_match())
+                .or_else(|| {
+                    policy
+                        .driftignore
+                        .as_ref()
+                        .and_then(|d| d.change(&drift.resource_type, &drift.id, &c.path))
+                })
+        })
+        .collect()
+}
+
+/// A finding some of whose changes are ignored: one ignored finding per ignore that takes
+/// changes, and a finding of the changes no ignore takes (if any).
+fn split_ignored(finding: Finding, per_change: Vec<Option<IgnoreMatch>>, out: &mut Classified) {
+    let Finding {
+        drift,
+        change_rules,
+        ..
+    } = finding;
+    let mut kept = (Vec::new(), Vec::new());
+    let mut groups: BTreeMap<String, (IgnoreMatch, Vec<Change>, Vec<RuleHit>)> = BTreeMap::new();
+    let mut base = drift.clone();
+    base.changes.clear();
+    for ((change, hit), ig) in drift.changes.into_iter().zip(change_rules).zip(per_change) {
+        match ig {
+            None => {
+                kept.0.push(change);
+                kept.1.push(hit);
+            }
+            Some(ig) => {
+                let g = groups
+                    .entry(ig.source.clone())
+                    .or_insert_with(|| (ig, Vec::new(), Vec::new()));
+                g.1.push(change);
+                g.2.push(hit);
+            }
+        }
+    }
+    for (_, (ignore, changes, hits)) in groups {
+        let mut d = base.clone();
+        d.changes = changes;
+        out.ignored.push(Finding {
+            status: Status::Ignored(ignore),
+            ..roll_up(d, hits, None)
+        });
+    }
+    if !kept.0.is_empty() {
+        let mut d = base;
+        d.changes = kept.0;
+        out.findings.push(roll_up(d, kept.1, None));
+    }
 }

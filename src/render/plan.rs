@@ -562,6 +562,7 @@ mod tests {
             follow_up: Some("terraform apply -refresh-only".into()),
             reason: "held".into(),
             guardrail,
+            disruptive: false,
         };
         let edit = Call::ConfigEdit {
             file: "main.tf".into(),

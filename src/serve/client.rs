@@ -91,6 +91,17 @@ impl Client {
         .await
     }
 
+    /// Says the approved plan of `digest` was applied.
+    pub async fn applied(&self, digest: &str) -> Result<View> {
+        let digest =
+            percent_encoding::utf8_percent_encode(digest, percent_encoding::NON_ALPHANUMERIC);
+        self.answer(
+            self.http
+                .post(format!("{}/v1/requests/{digest}/applied", self.base)),
+        )
+        .await
+    }
+
     /// The request's state, waiting up to `wait` for it to leave `pending`.
     pub async fn status(&self, digest: &str, wait: Duration) -> Result<View> {
         let digest =

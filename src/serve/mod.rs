@@ -14,6 +14,7 @@
 //! - **No printing**: `ops` says what the service does through `render::notice`.
 
 pub mod client;
+pub mod slack;
 pub mod store;
 
 use std::collections::BTreeMap;
@@ -41,6 +42,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/requests/{digest}"),
     ("post", "/v1/requests/{digest}/approvals"),
     ("post", "/v1/requests/{digest}/denials"),
+    ("post", "/v1/requests/{digest}/applied"),
+    ("post", "/slack/interactions"),
 ];
 
 /// The longest a `GET /v1/requests/{digest}?wait=N` holds the connection.
@@ -69,6 +72,37 @@ pub trait Gate: Send + 'static {
     /// Appends one entry to the audit log (and a checkpoint when configured). A change whose
     /// entry cannot be written is not made.
     fn audit(&self, event: &Event) -> std::result::Result<(), String>;
+    /// A chat approval: the approver the Slack `user` is in the trust root, and the token the
+    /// service's attestor key signs in their name (verified next by [`Gate::approval`], as
+    /// any token). Refused for a user the root does not map, and for the plan's author by
+    /// any of their identities.
+    fn chat_approval(
+        &self,
+        _plan: &str,
+        _user: &str,
+        _now: OffsetDateTime,
+    ) -> std::result::Result<String, Refused> {
+        Err(no_chat())
+    }
+    /// A chat denial by the Slack `user`, with `reason` (required).
+    fn chat_denial(
+        &self,
+        _plan: &str,
+        _user: &str,
+        _reason: &str,
+        _now: OffsetDateTime,
+    ) -> std::result::Result<DeniedBy, Refused> {
+        Err(no_chat())
+    }
+}
+
+fn no_chat() -> Refused {
+    Refused {
+        status: 403,
+        reason: "chat approvals need a trust root with a chat attestor and the service's key (--attestor-key)".into(),
+        approver: None,
+        fingerprint: None,
+    }
 }
 
 /// A plan admitted as a request.
@@ -296,6 +330,19 @@ enum Cmd {
         token: String,
         client: String,
     },
+    /// Someone pressed Approve (`reason` None) or submitted Deny in chat.
+    Chat {
+        digest: String,
+        user: String,
+        reason: Option<String>,
+    },
+    /// A verified Slack signature: refused (401, audited) when seen before.
+    Fresh(slack::Seen),
+    /// The plan was applied (`apply --wait` says so): audited, the message updated.
+    Applied {
+        digest: String,
+        client: String,
+    },
     Get {
         digest: String,
     },
@@ -305,10 +352,24 @@ enum Cmd {
 /// The clock the service reads (injected: tests and `ops` decide).
 pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
+/// Where requests are announced and approved in chat.
+#[derive(Debug, Default, Clone)]
+pub struct Chat {
+    pub slack: Option<slack::Slack>,
+}
+
+/// A change the chat hears of, in the order the actor made it.
+struct Notice {
+    answer: Answer,
+    applied: bool,
+}
+
 struct Shared {
     clients: Clients,
     cmds: mpsc::Sender<(Cmd, oneshot::Sender<Answer>)>,
     changes: watch::Receiver<u64>,
+    clock: Clock,
+    chat: Chat,
 }
 
 /// Opens the store, starts the actor and serves on `listener` until `shutdown` resolves.
@@ -318,13 +379,16 @@ pub async fn serve(
     clients: Clients,
     gate: Box<dyn Gate>,
     clock: Clock,
+    chat: Chat,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let (tx, rx) = mpsc::channel(1024);
     let (changed, changes) = watch::channel(0u64);
     let (ready_tx, ready_rx) = oneshot::channel();
+    let (notices, heard) = mpsc::unbounded_channel();
     let location = store_location.to_string();
     let actor_clock = clock.clone();
+    let notices = chat.slack.is_some().then_some(notices);
     // The actor: one thread, its own runtime, the store and the gate. Every change and every
     // audit entry, in order.
     let actor = std::thread::spawn(move || {
@@ -351,7 +415,12 @@ pub async fn serve(
                     return;
                 }
             };
-            actor_loop(store, gate, actor_clock, rx, changed).await;
+            let actor = Actor {
+                store,
+                gate,
+                seen: BTreeMap::new(),
+            };
+            actor_loop(actor, actor_clock, rx, changed, notices).await;
         });
     });
     match ready_rx.await {
@@ -363,10 +432,15 @@ pub async fn serve(
             });
         }
     }
+    if let Some(s) = chat.slack.clone() {
+        tokio::spawn(slack_task(s, heard));
+    }
     let shared = Arc::new(Shared {
         clients,
         cmds: tx,
         changes,
+        clock,
+        chat,
     });
     let app = router(shared.clone());
     let result = axum::serve(listener, app)
@@ -387,46 +461,132 @@ fn router(shared: Arc<Shared>) -> axum::Router {
         .route("/v1/requests/{digest}", get(status))
         .route("/v1/requests/{digest}/approvals", post(approve))
         .route("/v1/requests/{digest}/denials", post(deny))
+        .route("/v1/requests/{digest}/applied", post(applied))
+        .route("/slack/interactions", post(slack_interactions))
         .fallback(not_found)
         .with_state(shared)
 }
 
-async fn actor_loop(
-    mut store: Store,
+/// Posts each new request to Slack and updates its message as it changes, in the actor's
+/// order. A call Slack refuses changes nothing in the service (the audit log is the record).
+async fn slack_task(slack: slack::Slack, mut heard: mpsc::UnboundedReceiver<Notice>) {
+    let mut posted: BTreeMap<String, (String, String)> = BTreeMap::new();
+    while let Some(Notice { answer, applied }) = heard.recv().await {
+        let Ok(v) = serde_json::from_value::<View>(answer.1) else {
+            continue;
+        };
+        match posted.get(&v.digest) {
+            Some(at) => {
+                let _ = slack.update(at, &v, applied).await;
+            }
+            None if answer.0 == 201 => {
+                if let Ok(at) = slack.post(&v).await {
+                    posted.insert(v.digest.clone(), at);
+                }
+            }
+            None => {}
+        }
+    }
+}
+
+/// What the actor holds: the store, the gate, and the Slack signatures seen in the window.
+struct Actor {
+    store: Store,
     gate: Box<dyn Gate>,
+    seen: BTreeMap<String, OffsetDateTime>,
+}
+
+async fn actor_loop(
+    mut actor: Actor,
     clock: Clock,
     mut rx: mpsc::Receiver<(Cmd, oneshot::Sender<Answer>)>,
     changed: watch::Sender<u64>,
+    notices: Option<mpsc::UnboundedSender<Notice>>,
 ) {
     while let Some((cmd, reply)) = rx.recv().await {
         let now = clock();
-        let (answer, change) = match handle(&mut store, gate.as_ref(), cmd, now).await {
+        let applied = matches!(cmd, Cmd::Applied { .. });
+        let (answer, change) = match handle(&mut actor, cmd, now).await {
             Ok(a) => a,
             Err(e) => (error(500, crate::mask::mask_text(&e.to_string())), false),
         };
         if change {
             changed.send_modify(|n| *n += 1);
         }
+        if let Some(n) = notices.as_ref().filter(|_| change || applied) {
+            let _ = n.send(Notice {
+                answer: answer.clone(),
+                applied: applied && answer.0 == 200,
+            });
+        }
         let _ = reply.send(answer);
     }
 }
 
-/// One command, in one store transaction. The answer, and whether state changed.
-async fn handle(
-    store: &mut Store,
-    gate: &dyn Gate,
-    cmd: Cmd,
-    now: OffsetDateTime,
-) -> Result<(Answer, bool)> {
-    let audit_failed = |e: String| Error::ServeStore {
+fn audit_failed(e: String) -> Error {
+    Error::ServeStore {
         location: "the audit log".into(),
         reason: format!("the entry could not be written, nothing was changed: {e}"),
-    };
+    }
+}
+
+/// An entry about the request of `digest`, by `client`, naming whom `who` names.
+fn entry(
+    what: &'static str,
+    refused: bool,
+    reason: String,
+    digest: &str,
+    client: &str,
+    who: &[(&str, &Option<String>)],
+) -> Event {
+    let mut e = Event::new(what, refused, reason);
+    e.plan = Some(digest.to_string());
+    e.client = Some(client.to_string());
+    for (k, v) in who {
+        if let Some(v) = v {
+            e.details.insert(k.to_string(), v.clone());
+        }
+    }
+    e
+}
+
+/// A refusal of a change to the request of `digest`: audited, then answered.
+fn refuse(
+    gate: &dyn Gate,
+    what: &'static str,
+    digest: &str,
+    client: &str,
+    x: Refused,
+) -> Result<(Answer, bool)> {
+    let who = [
+        ("approver", &x.approver),
+        ("key_fingerprint", &x.fingerprint),
+    ];
+    gate.audit(&entry(what, true, x.reason.clone(), digest, client, &who))
+        .map_err(audit_failed)?;
+    Ok((error(x.status, x.reason), false))
+}
+
+/// A refusal that names nobody.
+fn plain(status: u16, reason: impl Into<String>) -> Refused {
+    Refused {
+        status,
+        reason: reason.into(),
+        approver: None,
+        fingerprint: None,
+    }
+}
+
+/// One command (a change in one store transaction). The answer, and whether state changed.
+async fn handle(actor: &mut Actor, cmd: Cmd, now: OffsetDateTime) -> Result<(Answer, bool)> {
+    let Actor { store, gate, seen } = actor;
+    let gate = gate.as_ref();
     match cmd {
         Cmd::Refuse(event) => {
             gate.audit(&event).map_err(audit_failed)?;
             Ok((error(401, event.reason), false))
         }
+        Cmd::Fresh(s) => fresh(gate, seen, s, now),
         Cmd::Get { digest } => {
             let found = in_tx!(store, |db| store::get(db, &digest))?;
             Ok(match found {
@@ -434,154 +594,249 @@ async fn handle(
                 None => (error(404, format!("no request for {digest}")), false),
             })
         }
-        Cmd::Submit { plan, client } => {
-            let admitted = match gate.admit(&plan, now) {
-                Ok(a) => a,
-                Err(reason) => {
-                    let mut e = Event::new("request", true, reason.clone());
-                    e.client = Some(client);
-                    gate.audit(&e).map_err(audit_failed)?;
-                    return Ok((error(422, reason), false));
-                }
-            };
-            let r = StoredRequest {
-                digest: admitted.digest.clone(),
-                plan,
-                summary: admitted.summary,
-                policy: admitted.policy,
-                trust_root: admitted.trust_root,
-                expires: admitted.expires,
-                required: admitted.required as i64,
-                requested_by: client.clone(),
-                created: fmt_time(now),
-                denial: None,
-                approvals: Vec::new(),
-            };
-            in_tx!(store, |db| async {
-                if !store::insert(db, &r).await? {
-                    let there = store::get(db, &r.digest).await?;
-                    return Ok(match there {
-                        Some(t) => ((200, json(&view(&t, now))), false),
-                        None => (error(500, "the request vanished"), false),
-                    });
-                }
-                let mut e = Event::new(
-                    "request",
-                    false,
-                    format!("approval requested ({} required)", r.required),
-                );
-                e.plan = Some(r.digest.clone());
-                e.client = Some(client.clone());
-                gate.audit(&e).map_err(audit_failed)?;
-                Ok(((201, json(&view(&r, now))), true))
-            })
-        }
+        Cmd::Submit { plan, client } => submit_plan(store, gate, plan, client, now).await,
         Cmd::Approve {
             digest,
             token,
             client,
-        } => in_tx!(store, |db| async {
-            let Some(r) = store::get(db, &digest).await? else {
-                return Ok((error(404, format!("no request for {digest}")), false));
-            };
-            let refuse = |status: u16, reason: String, who: (Option<String>, Option<String>)| {
-                let mut e = Event::new("approval", true, reason.clone());
-                e.plan = Some(digest.clone());
-                e.client = Some(client.clone());
-                if let Some(a) = who.0 {
-                    e.details.insert("approver".into(), a);
-                }
-                if let Some(f) = who.1 {
-                    e.details.insert("key_fingerprint".into(), f);
-                }
-                gate.audit(&e).map_err(audit_failed)?;
-                Ok::<_, Error>((error(status, reason), false))
-            };
-            let state = view(&r, now).state;
-            if state == "denied" || state == "expired" {
-                return refuse(409, format!("the request is {state}"), (None, None));
-            }
-            let c = match gate.approval(&r.plan, &token, now) {
-                Ok(c) => c,
-                Err(x) => return refuse(x.status, x.reason, (x.approver, x.fingerprint)),
-            };
-            let a = StoredApproval {
-                approver: c.approver.clone(),
-                fingerprint: c.fingerprint.clone(),
-                token: token.trim().to_string(),
-                expires: c.expires.clone(),
-                received: fmt_time(now),
-                client: client.clone(),
-            };
-            if !store::add_approval(db, &digest, &a).await? {
-                return refuse(
-                    409,
-                    format!("{} approved this plan already", c.approver),
-                    (Some(c.approver), Some(c.fingerprint)),
-                );
-            }
-            let mut e = Event::new(
-                "approval",
-                false,
-                format!("approval by {} counted", c.approver),
-            );
-            e.plan = Some(digest.clone());
-            e.client = Some(client.clone());
-            e.details.insert("approver".into(), c.approver.clone());
-            e.details
-                .insert("key_fingerprint".into(), c.fingerprint.clone());
-            e.details
-                .insert("approval_expires".into(), c.expires.clone());
-            gate.audit(&e).map_err(audit_failed)?;
-            let now_there = store::get(db, &digest).await?.unwrap_or(r);
-            Ok(((200, json(&view(&now_there, now))), true))
-        }),
+        } => in_tx!(store, |db| count_approval(
+            db,
+            gate,
+            &digest,
+            Source::Token(token),
+            &client,
+            now
+        )),
         Cmd::Deny {
             digest,
             token,
             client,
-        } => in_tx!(store, |db| async {
-            let Some(r) = store::get(db, &digest).await? else {
+        } => in_tx!(store, |db| record_denial(
+            db,
+            gate,
+            &digest,
+            Source::Token(token),
+            &client,
+            now
+        )),
+        Cmd::Chat {
+            digest,
+            user,
+            reason,
+        } => {
+            let client = format!("slack:{user}");
+            match reason {
+                None => in_tx!(store, |db| count_approval(
+                    db,
+                    gate,
+                    &digest,
+                    Source::Chat(user, String::new()),
+                    &client,
+                    now
+                )),
+                Some(why) => in_tx!(store, |db| record_denial(
+                    db,
+                    gate,
+                    &digest,
+                    Source::Chat(user, why),
+                    &client,
+                    now
+                )),
+            }
+        }
+        Cmd::Applied { digest, client } => {
+            let found = in_tx!(store, |db| store::get(db, &digest))?;
+            let Some(r) = found else {
                 return Ok((error(404, format!("no request for {digest}")), false));
             };
-            let refuse = |status: u16, reason: String, who: (Option<String>, Option<String>)| {
-                let mut e = Event::new("denial", true, reason.clone());
-                e.plan = Some(digest.clone());
-                e.client = Some(client.clone());
-                if let Some(a) = who.0 {
-                    e.details.insert("approver".into(), a);
-                }
-                if let Some(f) = who.1 {
-                    e.details.insert("key_fingerprint".into(), f);
-                }
-                gate.audit(&e).map_err(audit_failed)?;
-                Ok::<_, Error>((error(status, reason), false))
-            };
-            let state = view(&r, now).state;
-            if state != "pending" {
-                return refuse(409, format!("the request is {state}"), (None, None));
+            let v = view(&r, now);
+            if v.state != "approved" {
+                let why = format!("the request is {}, not approved", v.state);
+                return refuse(gate, "applied", &digest, &client, plain(409, why));
             }
-            let d = match gate.denial(&r.plan, &token, now) {
-                Ok(d) => d,
-                Err(x) => return refuse(x.status, x.reason, (x.approver, x.fingerprint)),
-            };
-            let reason = crate::mask::clean(&d.reason);
-            store::deny(db, &digest, &d.approver, &reason, &fmt_time(now)).await?;
-            let mut e = Event::new(
-                "denial",
-                false,
-                format!("denied by {}: {reason}", d.approver),
-            );
-            e.plan = Some(digest.clone());
-            e.client = Some(client.clone());
-            e.details.insert("approver".into(), d.approver.clone());
-            e.details
-                .insert("key_fingerprint".into(), d.fingerprint.clone());
+            let e = entry("applied", false, "applied".into(), &digest, &client, &[]);
             gate.audit(&e).map_err(audit_failed)?;
-            let now_there = store::get(db, &digest).await?.unwrap_or(r);
-            Ok(((200, json(&view(&now_there, now))), true))
-        }),
+            Ok(((200, json(&v)), false))
+        }
     }
+}
+
+/// A Slack signature is used once: seen again within its window, it is a replay (401,
+/// audited). Signatures whose window passed are forgotten (their timestamp is refused).
+fn fresh(
+    gate: &dyn Gate,
+    seen: &mut BTreeMap<String, OffsetDateTime>,
+    s: slack::Seen,
+    now: OffsetDateTime,
+) -> Result<(Answer, bool)> {
+    seen.retain(|_, until| *until >= now);
+    if seen.insert(s.signature, s.until).is_some() {
+        let mut e = Event::new(
+            "slack",
+            true,
+            "a replayed Slack request (its signature was used before)",
+        );
+        e.details
+            .insert("route".into(), "POST /slack/interactions".into());
+        gate.audit(&e).map_err(audit_failed)?;
+        return Ok((error(401, e.reason), false));
+    }
+    Ok(((200, serde_json::json!({})), false))
+}
+
+async fn submit_plan(
+    store: &mut Store,
+    gate: &dyn Gate,
+    plan: String,
+    client: String,
+    now: OffsetDateTime,
+) -> Result<(Answer, bool)> {
+    let admitted = match gate.admit(&plan, now) {
+        Ok(a) => a,
+        Err(reason) => {
+            let mut e = Event::new("request", true, reason.clone());
+            e.client = Some(client);
+            gate.audit(&e).map_err(audit_failed)?;
+            return Ok((error(422, reason), false));
+        }
+    };
+    let r = StoredRequest {
+        digest: admitted.digest.clone(),
+        plan,
+        summary: admitted.summary,
+        policy: admitted.policy,
+        trust_root: admitted.trust_root,
+        expires: admitted.expires,
+        required: admitted.required as i64,
+        requested_by: client.clone(),
+        created: fmt_time(now),
+        denial: None,
+        approvals: Vec::new(),
+    };
+    in_tx!(store, |db| async {
+        if !store::insert(db, &r).await? {
+            let there = store::get(db, &r.digest).await?;
+            return Ok(match there {
+                Some(t) => ((200, json(&view(&t, now))), false),
+                None => (error(500, "the request vanished"), false),
+            });
+        }
+        let why = format!("approval requested ({} required)", r.required);
+        let e = entry("request", false, why, &r.digest, &client, &[]);
+        gate.audit(&e).map_err(audit_failed)?;
+        Ok(((201, json(&view(&r, now))), true))
+    })
+}
+
+/// Where an approval or a denial comes from: a signed token, or a chat user (with the
+/// denial's reason).
+enum Source {
+    Token(String),
+    Chat(String, String),
+}
+
+/// The request of `digest` and its state, or the refusal (404 when there is none).
+async fn pending<D: store::Driver>(
+    db: &mut D,
+    digest: &str,
+    now: OffsetDateTime,
+    allowed: &[&str],
+) -> Result<std::result::Result<StoredRequest, Refused>> {
+    let Some(r) = store::get(db, digest).await? else {
+        return Ok(Err(plain(404, format!("no request for {digest}"))));
+    };
+    let state = view(&r, now).state;
+    if !allowed.contains(&state.as_str()) {
+        return Ok(Err(plain(409, format!("the request is {state}"))));
+    }
+    Ok(Ok(r))
+}
+
+async fn count_approval<D: store::Driver>(
+    db: &mut D,
+    gate: &dyn Gate,
+    digest: &str,
+    source: Source,
+    client: &str,
+    now: OffsetDateTime,
+) -> Result<(Answer, bool)> {
+    let r = match pending(db, digest, now, &["pending", "approved"]).await? {
+        Ok(r) => r,
+        Err(x) if x.status == 404 => return Ok((error(404, x.reason), false)),
+        Err(x) => return refuse(gate, "approval", digest, client, x),
+    };
+    let token = match source {
+        Source::Token(t) => t,
+        Source::Chat(user, _) => match gate.chat_approval(&r.plan, &user, now) {
+            Ok(t) => t,
+            Err(x) => return refuse(gate, "approval", digest, client, x),
+        },
+    };
+    let c = match gate.approval(&r.plan, &token, now) {
+        Ok(c) => c,
+        Err(x) => return refuse(gate, "approval", digest, client, x),
+    };
+    let a = StoredApproval {
+        approver: c.approver.clone(),
+        fingerprint: c.fingerprint.clone(),
+        token: token.trim().to_string(),
+        expires: c.expires.clone(),
+        received: fmt_time(now),
+        client: client.to_string(),
+    };
+    let who = [
+        ("approver", &Some(c.approver.clone())),
+        ("key_fingerprint", &Some(c.fingerprint.clone())),
+    ];
+    if !store::add_approval(db, digest, &a).await? {
+        let x = Refused {
+            status: 409,
+            reason: format!("{} approved this plan already", c.approver),
+            approver: Some(c.approver),
+            fingerprint: Some(c.fingerprint),
+        };
+        return refuse(gate, "approval", digest, client, x);
+    }
+    let why = format!("approval by {} counted", c.approver);
+    let mut e = entry("approval", false, why, digest, client, &who);
+    e.details.insert("approval_expires".into(), c.expires);
+    gate.audit(&e).map_err(audit_failed)?;
+    let now_there = store::get(db, digest).await?.unwrap_or(r);
+    Ok(((200, json(&view(&now_there, now))), true))
+}
+
+async fn record_denial<D: store::Driver>(
+    db: &mut D,
+    gate: &dyn Gate,
+    digest: &str,
+    source: Source,
+    client: &str,
+    now: OffsetDateTime,
+) -> Result<(Answer, bool)> {
+    let r = match pending(db, digest, now, &["pending"]).await? {
+        Ok(r) => r,
+        Err(x) if x.status == 404 => return Ok((error(404, x.reason), false)),
+        Err(x) => return refuse(gate, "denial", digest, client, x),
+    };
+    let d = match source {
+        Source::Token(t) => gate.denial(&r.plan, &t, now),
+        Source::Chat(user, why) => gate.chat_denial(&r.plan, &user, &why, now),
+    };
+    let d = match d {
+        Ok(d) => d,
+        Err(x) => return refuse(gate, "denial", digest, client, x),
+    };
+    let reason = crate::mask::clean(&d.reason);
+    store::deny(db, digest, &d.approver, &reason, &fmt_time(now)).await?;
+    let who = [
+        ("approver", &Some(d.approver.clone())),
+        ("key_fingerprint", &Some(d.fingerprint.clone())),
+    ];
+    let why = format!("denied by {}: {reason}", d.approver);
+    gate.audit(&entry("denial", false, why, digest, client, &who))
+        .map_err(audit_failed)?;
+    let now_there = store::get(db, digest).await?.unwrap_or(r);
+    Ok(((200, json(&view(&now_there, now))), true))
 }
 
 fn json<T: Serialize>(v: &T) -> serde_json::Value {
@@ -629,10 +884,8 @@ async fn authenticate(
     Err(respond(ask(shared, Cmd::Refuse(e)).await))
 }
 
-async fn health(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    if let Err(r) = authenticate(&shared, &headers, "GET /v1/health").await {
-        return r;
-    }
+/// `GET /v1/health`: for probes, without a token (it says nothing about requests).
+async fn health() -> Response {
     respond((
         200,
         serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }),
@@ -688,26 +941,15 @@ async fn approve(
     headers: HeaderMap,
     body: std::result::Result<Json<TokenBody>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    let client = match authenticate(&shared, &headers, "POST /v1/requests/{digest}/approvals").await
-    {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let Json(body) = match body {
-        Ok(b) => b,
-        Err(e) => return bad_body(e),
-    };
-    respond(
-        ask(
-            &shared,
-            Cmd::Approve {
-                digest,
-                token: body.token,
-                client,
-            },
-        )
-        .await,
-    )
+    let route = "POST /v1/requests/{digest}/approvals";
+    post_token(&shared, &headers, route, body, |token, client| {
+        Cmd::Approve {
+            digest,
+            token,
+            client,
+        }
+    })
+    .await
 }
 
 async fn deny(
@@ -716,25 +958,164 @@ async fn deny(
     headers: HeaderMap,
     body: std::result::Result<Json<TokenBody>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    let client = match authenticate(&shared, &headers, "POST /v1/requests/{digest}/denials").await {
+    let route = "POST /v1/requests/{digest}/denials";
+    post_token(&shared, &headers, route, body, |token, client| Cmd::Deny {
+        digest,
+        token,
+        client,
+    })
+    .await
+}
+
+/// A token posted by an authenticated client, as the command `cmd` makes of it.
+async fn post_token(
+    shared: &Shared,
+    headers: &HeaderMap,
+    route: &str,
+    body: std::result::Result<Json<TokenBody>, axum::extract::rejection::JsonRejection>,
+    cmd: impl FnOnce(String, String) -> Cmd,
+) -> Response {
+    let client = match authenticate(shared, headers, route).await {
         Ok(c) => c,
         Err(r) => return r,
     };
-    let Json(body) = match body {
-        Ok(b) => b,
-        Err(e) => return bad_body(e),
+    match body {
+        Ok(Json(body)) => respond(ask(shared, cmd(body.token, client)).await),
+        Err(e) => bad_body(e),
+    }
+}
+
+/// `POST /v1/requests/{digest}/applied`: `apply --wait` says the approved plan was applied
+/// (audited; the chat message says so).
+async fn applied(
+    State(shared): State<Arc<Shared>>,
+    Path(digest): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let route = "POST /v1/requests/{digest}/applied";
+    match authenticate(&shared, &headers, route).await {
+        Ok(client) => respond(ask(&shared, Cmd::Applied { digest, client }).await),
+        Err(r) => r,
+    }
+}
+
+/// `POST /slack/interactions`: Slack's signed, form-encoded `payload`. A bad or stale
+/// signature, or a replay, is 401 and audited; a refused click is answered (200, as Slack
+/// expects) with a reply to the one who pressed it, and audited.
+async fn slack_interactions(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(slack) = shared.chat.slack.as_ref() else {
+        return respond(error(404, "Slack is not configured (--slack-channel)"));
     };
-    respond(
-        ask(
-            &shared,
-            Cmd::Deny {
-                digest,
-                token: body.token,
-                client,
-            },
-        )
-        .await,
-    )
+    let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
+    let checked = slack::verify(
+        slack.secret(),
+        header("x-slack-request-timestamp"),
+        header("x-slack-signature"),
+        &body,
+        (shared.clock)(),
+    );
+    let seen = match checked {
+        Ok(s) => s,
+        Err(reason) => {
+            let mut e = Event::new("slack", true, reason);
+            e.details
+                .insert("route".into(), "POST /slack/interactions".into());
+            return respond(ask(&shared, Cmd::Refuse(e)).await);
+        }
+    };
+    let fresh = ask(&shared, Cmd::Fresh(seen)).await;
+    if fresh.0 != 200 {
+        return respond(fresh);
+    }
+    let interaction = match slack::parse(&body) {
+        Ok(i) => i,
+        Err(why) => return respond(error(400, why)),
+    };
+    let empty = || StatusCode::OK.into_response();
+    match interaction {
+        slack::Interaction::Approve {
+            digest,
+            user,
+            channel,
+        } => {
+            let a = ask(
+                &shared,
+                Cmd::Chat {
+                    digest,
+                    user: user.clone(),
+                    reason: None,
+                },
+            )
+            .await;
+            slack
+                .tell(channel.as_deref(), &user, &chat_reply(&a, "approval"))
+                .await;
+            empty()
+        }
+        slack::Interaction::DenyButton {
+            digest,
+            user,
+            trigger,
+        } => {
+            if let Err(why) = slack.open_deny(&trigger, &digest).await {
+                slack.tell(None, &user, &format!("driftgate: {why}")).await;
+            }
+            empty()
+        }
+        slack::Interaction::Deny {
+            digest,
+            user,
+            reason,
+        } => {
+            let reason = Some(reason).filter(|r| !r.is_empty());
+            let a = match reason {
+                Some(_) => {
+                    ask(
+                        &shared,
+                        Cmd::Chat {
+                            digest,
+                            user,
+                            reason,
+                        },
+                    )
+                    .await
+                }
+                None => {
+                    let client = format!("slack:{user}");
+                    let x = plain(400, "a denial needs a reason");
+                    let mut e = entry("denial", true, x.reason.clone(), &digest, &client, &[]);
+                    e.details.insert("slack_user".into(), user);
+                    ask(&shared, Cmd::Refuse(e)).await;
+                    error(400, x.reason)
+                }
+            };
+            if a.0 >= 300 {
+                let why = a.1["error"].as_str().unwrap_or("refused").to_string();
+                return respond((
+                    200,
+                    serde_json::json!({"response_action": "errors", "errors": {slack::REASON: why}}),
+                ));
+            }
+            empty()
+        }
+        slack::Interaction::Other => empty(),
+    }
+}
+
+/// What the one who pressed a button is told.
+fn chat_reply((status, body): &Answer, what: &str) -> String {
+    match body["error"].as_str() {
+        Some(why) if *status >= 300 => format!("driftgate: your {what} does not count: {why}"),
+        _ => format!(
+            "driftgate: your {what} counted ({} of {} approvals)",
+            body["approvals"].as_array().map_or(0, Vec::len),
+            body["required"]
+        ),
+    }
 }
 
 /// `?wait=SECONDS`: hold the answer until the state is no longer `pending` (at most

@@ -51,6 +51,22 @@ pub struct ApproverEntry {
     /// The CI identities (`github:OWNER/REPO:LOGIN`, `gitlab:GROUP/PROJECT:LOGIN`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ci_actors: Vec<String>,
+    /// The Slack user id (`U123ABC`) this person presses buttons as: a chat approval by this
+    /// user is theirs (attested by a `chat_attestors` entry that lists them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slack_user: Option<String>,
+}
+
+/// A chat attestor: the approval service's own key, which signs an approval in an approver's
+/// name when that approver pressed Approve in chat (or on the service's approval page), for
+/// the approvers listed here only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttestorEntry {
+    /// `ed25519:<base64>`: the service's key (`driftgate keygen`).
+    pub key: String,
+    /// The approvers it may attest for.
+    pub approvers: Vec<String>,
 }
 
 /// The minimum approvals: `default` for every planned action, unless its severity is listed
@@ -63,6 +79,10 @@ pub struct Minimums {
     pub severity: BTreeMap<String, usize>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub guardrails: BTreeMap<String, usize>,
+    /// Severity -> N: a plan with a planned action of that severity needs at least N of its
+    /// approvals signed by the approvers' own keys (not attested from chat).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub from_key: BTreeMap<String, usize>,
 }
 
 /// What the admins sign.
@@ -88,6 +108,10 @@ pub struct Body {
     /// without clients, so their canonical form (and signatures) are unchanged.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub clients: BTreeMap<String, String>,
+    /// Chat attestors (the approval service's keys): name -> key and the approvers each may
+    /// attest for. Absent from roots without them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub chat_attestors: BTreeMap<String, AttestorEntry>,
 }
 
 /// One admin's signature.
@@ -118,6 +142,14 @@ pub struct Person {
     /// Normalized ([`identity::principal`]).
     pub aws_principals: BTreeSet<String>,
     pub ci_actors: Vec<String>,
+    pub slack_user: Option<String>,
+}
+
+/// A chat attestor, parsed: its key and the approvers it may attest for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attestor {
+    pub key: PublicKey,
+    pub approvers: BTreeSet<String>,
 }
 
 /// A body whose keys and names parse.
@@ -125,6 +157,7 @@ pub struct Person {
 struct Parsed {
     approvers: BTreeMap<String, Person>,
     admins: BTreeMap<String, PublicKey>,
+    attestors: BTreeMap<String, Attestor>,
 }
 
 fn key(text: &str, what: &str) -> Result<PublicKey, String> {
@@ -148,11 +181,13 @@ impl Body {
                 default: 1,
                 severity: BTreeMap::new(),
                 guardrails: BTreeMap::new(),
+                from_key: BTreeMap::new(),
             },
             admins,
             threshold,
             audit_log: None,
             clients: BTreeMap::new(),
+            chat_attestors: BTreeMap::new(),
         }
     }
 
@@ -196,9 +231,21 @@ impl Body {
                         .map(|p| identity::principal(p))
                         .collect(),
                     ci_actors: a.ci_actors.clone(),
+                    slack_user: a.slack_user.clone(),
                 },
             );
         }
+        let mut slack = BTreeMap::new();
+        for (name, a) in &self.approvers {
+            if let Some(u) = &a.slack_user
+                && let Some(other) = slack.insert(u.clone(), name.clone())
+            {
+                return Err(format!(
+                    "approvers `{other}` and `{name}` have the same slack_user `{u}`"
+                ));
+            }
+        }
+        let attestors = self.attestors(&keys)?;
         let mut admins = BTreeMap::new();
         for (name, k) in &self.admins {
             if !valid_name(name) {
@@ -218,7 +265,49 @@ impl Body {
             s.parse::<Severity>()
                 .map_err(|_| format!("`approvals.severity` names `{s}`, not a severity"))?;
         }
-        Ok(Parsed { approvers, admins })
+        for s in self.approvals.from_key.keys() {
+            s.parse::<Severity>()
+                .map_err(|_| format!("`approvals.from_key` names `{s}`, not a severity"))?;
+        }
+        Ok(Parsed {
+            approvers,
+            admins,
+            attestors,
+        })
+    }
+
+    /// The chat attestors: valid names, keys no approver holds, approvers the root lists.
+    fn attestors(
+        &self,
+        approver_keys: &BTreeMap<PublicKey, String>,
+    ) -> Result<BTreeMap<String, Attestor>, String> {
+        let mut out = BTreeMap::new();
+        for (name, a) in &self.chat_attestors {
+            if !valid_name(name) {
+                return Err(format!("chat attestor `{name}` is not a valid name"));
+            }
+            let k = key(&a.key, &format!("chat attestor `{name}`"))?;
+            if let Some(person) = approver_keys.get(&k) {
+                return Err(format!(
+                    "chat attestor `{name}` has approver `{person}`'s key: an attestor is the service, never a person"
+                ));
+            }
+            for who in &a.approvers {
+                if !self.approvers.contains_key(who) {
+                    return Err(format!(
+                        "chat attestor `{name}` attests for `{who}`, not an approver of the root"
+                    ));
+                }
+            }
+            out.insert(
+                name.clone(),
+                Attestor {
+                    key: k,
+                    approvers: a.approvers.iter().cloned().collect(),
+                },
+            );
+        }
+        Ok(out)
     }
 }
 
@@ -382,6 +471,7 @@ pub struct Root {
     /// `sha256:<hex>` of the file's bytes.
     pub digest: String,
     pub approvers: BTreeMap<String, Person>,
+    pub attestors: BTreeMap<String, Attestor>,
 }
 
 /// `sha256:<hex>` of a root file's bytes.
@@ -453,6 +543,7 @@ pub fn load(
         body: file.signed,
         digest,
         approvers: parsed.approvers,
+        attestors: parsed.attestors,
     })
 }
 
@@ -472,6 +563,31 @@ impl Root {
     /// The root's approver whose key this is.
     pub fn approver_with_key(&self, key: &PublicKey) -> Option<(&String, &Person)> {
         self.approvers.iter().find(|(_, p)| p.key == *key)
+    }
+
+    /// The approver who presses buttons in Slack as `user`.
+    pub fn slack_approver(&self, user: &str) -> Option<&String> {
+        self.approvers
+            .iter()
+            .find(|(_, p)| p.slack_user.as_deref() == Some(user))
+            .map(|(n, _)| n)
+    }
+
+    /// How many of the plan's approvals must be signed by the approvers' own keys (the most
+    /// `approvals.from_key` asks for any planned action's severity).
+    pub fn from_key(&self, plan: &Plan) -> usize {
+        plan.actions
+            .iter()
+            .filter(|a| a.status == ActionStatus::Planned)
+            .filter_map(|a| {
+                self.body
+                    .approvals
+                    .from_key
+                    .get(a.finding.severity.as_str())
+            })
+            .copied()
+            .max()
+            .unwrap_or(0)
     }
 
     /// The root's minimum for a severity.
@@ -726,7 +842,16 @@ impl Root {
             plan,
             applier,
         };
-        crate::approval::tally(plan, given, required, now, &judge)
+        let accepted = crate::approval::tally(plan, given, required, now, &judge)?;
+        let by_key = accepted.iter().filter(|a| a.attestor.is_none()).count();
+        let from_key = self.from_key(plan);
+        if by_key < from_key {
+            return Err(Denied::FromKey {
+                by_key,
+                required: from_key,
+            });
+        }
+        Ok(accepted)
     }
 }
 
@@ -740,11 +865,31 @@ struct RootJudge<'a> {
 
 impl Judge for RootJudge<'_> {
     fn key_of(&self, a: &Approval) -> Result<PublicKey, Problem> {
+        let person = self
+            .root
+            .approvers
+            .get(&a.approver)
+            .ok_or(Problem::NotInRoot)?;
+        let Some(name) = &a.attestor else {
+            return Ok(person.key);
+        };
+        let attestor = self.root.attestors.get(name).ok_or_else(|| {
+            Problem::Attestor(format!("`{name}` is not a chat attestor of the root"))
+        })?;
+        if !attestor.approvers.contains(&a.approver) {
+            return Err(Problem::Attestor(format!(
+                "the root does not let `{name}` attest for `{}`",
+                a.approver
+            )));
+        }
+        Ok(attestor.key)
+    }
+
+    fn person(&self, a: &Approval, signer: &PublicKey) -> PublicKey {
         self.root
             .approvers
             .get(&a.approver)
-            .map(|person| person.key)
-            .ok_or(Problem::NotInRoot)
+            .map_or(*signer, |p| p.key)
     }
 
     fn refuses(&self, a: &Approval) -> Option<Problem> {

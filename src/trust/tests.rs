@@ -38,6 +38,7 @@ fn v1() -> (RootFile, KeyFile, KeyFile) {
                 key: key(name, byte).public().to_string(),
                 aws_principals: aws.into_iter().map(str::to_string).collect(),
                 ci_actors: ci.into_iter().map(str::to_string).collect(),
+                slack_user: None,
             },
         );
     }
@@ -86,6 +87,7 @@ fn plan(author: Author, severity: Severity) -> Plan {
         follow_up: None,
         reason: "r".into(),
         guardrail: None,
+        disruptive: false,
     };
     crate::plan::seal(
         vec![action],
@@ -509,4 +511,31 @@ fn the_root_s_disruptive_minimum_holds_for_a_plan_made_with_allow_disruptive() {
         effect: GuardrailEffect::RequireApprovals(1),
     });
     assert_eq!(root.required(&p), 3, "another guardrail does not hide it");
+}
+
+/// A unit revert that interrupts a workload (an instance profile's role swapped) holds no
+/// StopInstances call: the root's minimum for `disruptive` reads the action's own
+/// `disruptive`, which the planner derives from the unit (apply refuses a plan that says
+/// otherwise than its re-plan).
+#[test]
+fn the_root_s_disruptive_minimum_holds_for_a_disruptive_unit_revert() {
+    use crate::model::plan::{Call, UnitCall};
+    let f = v1().0.edit(|b| {
+        b.approvals.guardrails.insert("disruptive".into(), 3);
+    });
+    let (_, a1, a2) = v1();
+    let mut f = f;
+    f.sign(&a1).unwrap();
+    f.sign(&a2).unwrap();
+    let root = loaded(&f);
+    let mut p = plan(Author::default(), Severity::Low);
+    p.actions[0].calls = vec![Call::Unit(UnitCall::new(
+        "iam",
+        "RemoveRoleFromInstanceProfile",
+        "app",
+    ))];
+    let calm = root.required(&p);
+    assert!(calm < 3, "{calm}");
+    p.actions[0].disruptive = true;
+    assert_eq!(root.required(&p), 3);
 }

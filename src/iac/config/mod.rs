@@ -135,11 +135,41 @@ impl Loader {
             collect(&mut blocks, i, &file.body);
         }
 
-        // Input variables.
         let given = match inputs {
             Some(inputs) => inputs,
             None => self.tfvars(dir)?,
         };
+        let scope = self.scope(&blocks, &given);
+        if module_path.is_empty() {
+            self.root_blocks(&parsed, &blocks);
+        }
+
+        for (mode, file, block) in &blocks.resources {
+            let file = &parsed[*file];
+            if let Some(r) = configured(&scope, file, block, *mode, module_path, repeated) {
+                self.resources.push(r);
+            }
+        }
+
+        for (file, block) in &blocks.modules {
+            let file = &parsed[*file];
+            self.module_call(
+                &scope,
+                dir,
+                rel_dir,
+                file,
+                block,
+                module_path,
+                repeated,
+                depth,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The module's scope: its input variables (given, or their defaults; a sensitive one's
+    /// texts kept to mask) and its locals.
+    fn scope(&mut self, blocks: &ModuleBlocks, given: &BTreeMap<String, Value>) -> Scope {
         let literal = Scope::empty();
         let mut vars = BTreeMap::new();
         for (name, (default, sensitive)) in &blocks.variables {
@@ -175,53 +205,33 @@ impl Loader {
             }
             locals = next;
         }
-        let scope = Scope::new(vars, locals);
+        Scope::new(vars, locals)
+    }
 
-        if module_path.is_empty() {
-            for (file, block) in &blocks.terraform {
-                self.backend_from(&parsed[*file], block);
-            }
-            // `import` blocks are only valid in the root module.
-            for (file, block) in &blocks.imports {
-                let file = &parsed[*file];
-                let body: hcl::Body = block.body.clone().into();
-                let to = body
-                    .attributes()
-                    .find(|a| a.key.as_str() == "to")
-                    .and_then(|a| address_of(&a.expr));
-                if let Some(to) = to {
-                    self.imports.push(crate::model::desired::ConfiguredImport {
-                        to,
-                        source: SourceLocation {
-                            file: file.rel.clone(),
-                            line: block.span().map_or(1, |s| file.line_of(s.start)),
-                        },
-                    });
-                }
-            }
+    /// The root module's `terraform` blocks (the backend) and `import` blocks (only valid
+    /// in the root module).
+    fn root_blocks(&mut self, parsed: &[ParsedFile], blocks: &ModuleBlocks) {
+        for (file, block) in &blocks.terraform {
+            self.backend_from(&parsed[*file], block);
         }
-
-        for (mode, file, block) in &blocks.resources {
+        // `import` blocks are only valid in the root module.
+        for (file, block) in &blocks.imports {
             let file = &parsed[*file];
-            if let Some(r) = configured(&scope, file, block, *mode, module_path, repeated) {
-                self.resources.push(r);
+            let body: hcl::Body = block.body.clone().into();
+            let to = body
+                .attributes()
+                .find(|a| a.key.as_str() == "to")
+                .and_then(|a| address_of(&a.expr));
+            if let Some(to) = to {
+                self.imports.push(crate::model::desired::ConfiguredImport {
+                    to,
+                    source: SourceLocation {
+                        file: file.rel.clone(),
+                        line: block.span().map_or(1, |s| file.line_of(s.start)),
+                    },
+                });
             }
         }
-
-        for (file, block) in &blocks.modules {
-            let file = &parsed[*file];
-            self.module_call(
-                &scope,
-                dir,
-                rel_dir,
-                file,
-                block,
-                module_path,
-                repeated,
-                depth,
-            )?;
-        }
-        Ok(())
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -1,4 +1,4 @@
-//! An access key activated, or created outside terraform.
+//! An access key or SSH public key activated, or created outside terraform.
 
 use super::{Rule, Subject};
 use crate::model::{DriftKind, Severity, Value};
@@ -6,14 +6,15 @@ use crate::model::{DriftKind, Severity, Value};
 pub const RULE: Rule = Rule {
     id: "iam_access_key_activated",
     severity: Severity::High,
-    summary: "IAM access key activated, or created outside terraform",
+    summary: "IAM access key or SSH public key activated, or created outside terraform",
     why: "a long-lived credential is usable",
     explanation: "\
-Fires when an aws_iam_access_key the state records as Inactive is Active in the cloud, and
-for an active access key that no state records (created by hand or by a script). An access
-key is a long-lived credential: one made or re-enabled outside review is how access outlives
-it. An unmanaged key that is Inactive, or a key deactivated, is not a finding of this rule.
-The key's secret is never read.",
+Fires when an aws_iam_access_key or aws_iam_user_ssh_key the state records as Inactive is
+Active in the cloud, and for an active key that no state records (created or uploaded by hand
+or by a script). Both are long-lived credentials of a user (an SSH public key signs its user in
+to CodeCommit): one made or re-enabled outside review is how access outlives it. An unmanaged
+key that is Inactive, or a key deactivated, is not a finding of this rule. An access key's
+secret is never read.",
     example: "\
 aws_iam_access_key.ci  ~ status
   recorded: \"Inactive\"
@@ -28,7 +29,10 @@ fn active(v: Option<&Value>) -> bool {
 }
 
 fn applies(s: &Subject<'_>) -> bool {
-    if s.resource_type() != "aws_iam_access_key" {
+    if !matches!(
+        s.resource_type(),
+        "aws_iam_access_key" | "aws_iam_user_ssh_key"
+    ) {
         return false;
     }
     match s {
@@ -77,5 +81,34 @@ mod tests {
             )
         ));
         assert!(!hits(&RULE, &missing("aws_iam_access_key")));
+    }
+
+    #[test]
+    fn an_ssh_public_key_too() {
+        assert!(hits(
+            &RULE,
+            &change(
+                "aws_iam_user_ssh_key",
+                "status",
+                Value::str("Inactive"),
+                Value::str("Active"),
+            )
+        ));
+        assert!(hits(
+            &RULE,
+            &unmanaged(
+                "aws_iam_user_ssh_key",
+                attrs(vec![("status", Value::str("Active"))])
+            )
+        ));
+        assert!(!hits(
+            &RULE,
+            &change(
+                "aws_iam_user_ssh_key",
+                "fingerprint",
+                Value::str("a"),
+                Value::str("Active"),
+            )
+        ));
     }
 }

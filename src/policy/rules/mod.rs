@@ -13,6 +13,7 @@ pub mod ebs_encryption_by_default_off;
 pub mod iam_access_key_activated;
 pub mod iam_attachment_changed;
 pub mod iam_group_privileged;
+pub mod iam_identity_provider_widened;
 pub mod iam_instance_profile_role_changed;
 pub mod iam_password_policy_weakened;
 pub mod iam_policy_changed;
@@ -31,6 +32,7 @@ pub mod sizing_changed;
 pub mod subnet_route_table_changed;
 pub mod tags_changed;
 pub mod vpc_dns_redirected;
+pub mod vpc_endpoint_policy_widened;
 pub mod vpc_peering_added;
 
 /// What a rule looks at.
@@ -102,12 +104,14 @@ pub static CATALOGUE: &[&Rule] = &[
     &ingress_open_world::RULE,
     &subnet_route_table_changed::RULE,
     &nacl_allow_world::RULE,
+    &vpc_endpoint_policy_widened::RULE,
     &ebs_encryption_by_default_off::RULE,
     &vpc_peering_added::RULE,
     &vpc_dns_redirected::RULE,
     &iam_policy_changed::RULE,
     &iam_attachment_changed::RULE,
     &iam_instance_profile_role_changed::RULE,
+    &iam_identity_provider_widened::RULE,
     &iam_access_key_activated::RULE,
     &iam_password_policy_weakened::RULE,
     &iam_unmanaged::RULE,

@@ -115,6 +115,9 @@ pub struct ObserveRequest {
     pub only: BTreeMap<String, BTreeSet<String>>,
     /// Client-side pacing to AWS's documented rate limits ([`pace`]).
     pub pace: pace::Pace,
+    /// The clock the pacer reads and waits on; `None`: tokio's (real time). Tests give a
+    /// simulated one, so that what pacing does depends on no machine's load.
+    pub clock: Option<Arc<dyn pace::Clock>>,
 }
 
 /// Progress of an observation, for a progress bar.
@@ -366,10 +369,14 @@ pub async fn observe(sdk: &SdkConfig, request: &ObserveRequest, progress: Progre
     let mut tasks = Tasks::default();
 
     // One pacer for every region: its buckets are per region and API, as AWS's are.
-    let ec2_pacer = if pace::Pacer::applies(request.pace, endpoint_url(sdk, "EC2").as_deref()) {
-        pace::Pacer::new(vec!["ec2"])
+    let paced = if pace::Pacer::applies(request.pace, endpoint_url(sdk, "EC2").as_deref()) {
+        vec!["ec2"]
     } else {
-        pace::Pacer::new(vec![])
+        vec![]
+    };
+    let ec2_pacer = match &request.clock {
+        Some(clock) => pace::Pacer::with_clock(paced, clock.clone()),
+        None => pace::Pacer::new(paced),
     };
     let ec2 = Ec2Start {
         sdk,

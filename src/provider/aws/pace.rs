@@ -161,7 +161,7 @@ pub struct Pacer {
 struct PacerInner {
     /// Services whose endpoint is paced (`ec2`, `iam`).
     paced: Vec<&'static str>,
-    clock: Box<dyn Clock>,
+    clock: Arc<dyn Clock>,
     buckets: Mutex<HashMap<(String, String, String), Arc<Bucket>>>,
     /// Time calls waited for a token, by `service:Operation`, in milliseconds.
     waited_ms: Mutex<BTreeMap<String, u64>>,
@@ -177,11 +177,11 @@ impl Default for Pacer {
 impl Pacer {
     /// A pacer for these services (those whose endpoint [`Pace`] says to pace); empty: none.
     pub fn new(paced: Vec<&'static str>) -> Pacer {
-        Pacer::with_clock(paced, Box::new(TokioClock))
+        Pacer::with_clock(paced, Arc::new(TokioClock))
     }
 
     /// A pacer that reads the time and waits through `clock`.
-    pub fn with_clock(paced: Vec<&'static str>, clock: Box<dyn Clock>) -> Pacer {
+    pub fn with_clock(paced: Vec<&'static str>, clock: Arc<dyn Clock>) -> Pacer {
         Pacer {
             inner: Arc::new(PacerInner {
                 paced,
@@ -350,7 +350,7 @@ mod tests {
     async fn buckets_are_per_api_and_region() {
         let pacer = Pacer::with_clock(
             vec!["ec2"],
-            Box::new(Simulated {
+            Arc::new(Simulated {
                 start: Instant::now(),
                 elapsed: Mutex::default(),
             }),

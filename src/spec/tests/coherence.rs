@@ -271,11 +271,18 @@ const IMPORT_ID_KNOWN_WRONG: &[(&str, &str)] = &[(
 
 /// Types the provider has no importer for, and why that is harmless: their units' samples say
 /// so with an empty import id, and nothing else may.
-const NO_IMPORT: &[(&str, &str)] = &[(
-    "aws_main_route_table_association",
-    "AWS makes a VPC's main association with the VPC: an unrecorded one is `Owner::Aws`, never \
-     an unmanaged finding a plan would import",
-)];
+const NO_IMPORT: &[(&str, &str)] = &[
+    (
+        "aws_main_route_table_association",
+        "AWS makes a VPC's main association with the VPC: an unrecorded one is `Owner::Aws`, \
+         never an unmanaged finding a plan would import",
+    ),
+    (
+        "aws_vpn_gateway_attachment",
+        "an attachment is its gateway's `vpc_id`: an unrecorded one is `Owner::Aws` (the \
+         gateway's change, or in the unmanaged gateway's import), never an unmanaged finding",
+    ),
+];
 
 /// Failures of the import id and documentation check, for `registry`.
 fn import_and_doc_failures(registry: &Registry, doc: &str) -> Vec<String> {
@@ -446,22 +453,21 @@ fn each_check_fails_on_a_broken_spec() {
     assert!(reports(&f, "aws/ec2/aws_vpc.hcl", "no row"), "{f:?}");
     // A new type with a spec and nothing else.
     let mut files: Vec<(&str, &str)> = crate::spec::SPEC_FILES.to_vec();
-    let new =
-        "resource \"aws_vpc_endpoint\" {\n  service = \"ec2\"\n  attribute \"vpc_id\" {}\n}\n";
-    files.push(("aws/ec2/aws_vpc_endpoint.hcl", new));
+    let new = "resource \"aws_vpc_endpoint_service\" {\n  service = \"ec2\"\n  attribute \"vpc_id\" {}\n}\n";
+    files.push(("aws/ec2/aws_vpc_endpoint_service.hcl", new));
     let r = Registry::from_sources(files).unwrap();
     let f = unobserved(&r);
     assert!(
         reports(
             &f,
-            "aws/ec2/aws_vpc_endpoint.hcl",
-            "emits no `aws_vpc_endpoint`"
+            "aws/ec2/aws_vpc_endpoint_service.hcl",
+            "emits no `aws_vpc_endpoint_service`"
         ),
         "{f:?}"
     );
     let f = import_and_doc_failures(&r, &doc);
     assert!(
-        reports(&f, "aws/ec2/aws_vpc_endpoint.hcl", "no row"),
+        reports(&f, "aws/ec2/aws_vpc_endpoint_service.hcl", "no row"),
         "{f:?}"
     );
 }

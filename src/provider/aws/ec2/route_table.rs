@@ -543,18 +543,33 @@ fn execute<'a>(client: &'a Client, call: &'a UnitCall, args: &'a Args) -> Execut
 }
 
 fn samples() -> Vec<Sample> {
-    use aws_sdk_ec2::types::{
-        PropagatingVgw, RouteState, RouteTableAssociationState, RouteTableAssociationStateCode, Tag,
-    };
-    let region = "us-east-1";
+    let routes = sample_routes();
+    let mut out = Vec::new();
+    for t in [
+        sample_table("rtb-1", false, &routes),
+        sample_table("rtb-main", true, &routes),
+    ] {
+        for resource in emit(&t, "us-east-1") {
+            let import_id = sample_import_id(&resource);
+            out.push(Sample {
+                resource,
+                import_id,
+            });
+        }
+    }
+    out
+}
+
+/// One route per target field (and per kind of destination).
+fn sample_routes() -> Vec<Route> {
+    use aws_sdk_ec2::types::RouteState;
     let route = |cidr: &str| {
         Route::builder()
             .destination_cidr_block(cidr)
             .origin(RouteOrigin::CreateRoute)
             .state(RouteState::Active)
     };
-    // One route per target field (and per kind of destination).
-    let routes = vec![
+    vec![
         Route::builder()
             .destination_cidr_block("10.0.0.0/16")
             .gateway_id("local")
@@ -594,74 +609,74 @@ fn samples() -> Vec<Sample> {
             .gateway_id("vgw-1")
             .origin(RouteOrigin::EnableVgwRoutePropagation)
             .build(),
-    ];
+    ]
+}
+
+/// A table with `routes`, a subnet and a gateway association, and the main association when
+/// `main`.
+fn sample_table(id: &str, main: bool, routes: &[Route]) -> RouteTable {
+    use aws_sdk_ec2::types::{
+        PropagatingVgw, RouteTableAssociationState, RouteTableAssociationStateCode, Tag,
+    };
     let associated = || {
         RouteTableAssociationState::builder()
             .state(RouteTableAssociationStateCode::Associated)
             .build()
     };
-    let table = |id: &str, main: bool| {
-        let mut b = RouteTable::builder()
-            .route_table_id(id)
-            .vpc_id("vpc-1")
-            .owner_id("111122223333")
-            .set_routes(Some(routes.clone()))
-            .propagating_vgws(PropagatingVgw::builder().gateway_id("vgw-1").build())
-            .tags(Tag::builder().key("Name").value("main").build())
-            .associations(
-                RouteTableAssociation::builder()
-                    .route_table_association_id(format!("rtbassoc-{id}-subnet"))
-                    .route_table_id(id)
-                    .subnet_id(format!("subnet-{id}"))
-                    .main(false)
-                    .association_state(associated())
-                    .build(),
-            )
-            .associations(
-                RouteTableAssociation::builder()
-                    .route_table_association_id(format!("rtbassoc-{id}-igw"))
-                    .route_table_id(id)
-                    .gateway_id("igw-1")
-                    .main(false)
-                    .association_state(associated())
-                    .build(),
-            );
-        if main {
-            b = b.associations(
-                RouteTableAssociation::builder()
-                    .route_table_association_id(format!("rtbassoc-{id}-main"))
-                    .route_table_id(id)
-                    .main(true)
-                    .association_state(associated())
-                    .build(),
-            );
-        }
-        b.build()
-    };
-    let mut out = Vec::new();
-    for t in [table("rtb-1", false), table("rtb-main", true)] {
-        for resource in emit(&t, region) {
-            let a = &resource.attributes;
-            let s = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-            let import_id = match resource.resource_type.as_str() {
-                TABLE => s("id"),
-                // The provider adopts a default table by its VPC's id.
-                DEFAULT_TABLE => s("vpc_id"),
-                ROUTE => resource.cloud_id.clone(),
-                ASSOCIATION if s("subnet_id").is_empty() => {
-                    format!("{}/{}", s("gateway_id"), s("route_table_id"))
-                }
-                ASSOCIATION => format!("{}/{}", s("subnet_id"), s("route_table_id")),
-                // The provider has no importer for it (see `NO_IMPORT` in the coherence test).
-                _ => String::new(),
-            };
-            out.push(Sample {
-                resource,
-                import_id,
-            });
-        }
+    let mut b = RouteTable::builder()
+        .route_table_id(id)
+        .vpc_id("vpc-1")
+        .owner_id("111122223333")
+        .set_routes(Some(routes.to_vec()))
+        .propagating_vgws(PropagatingVgw::builder().gateway_id("vgw-1").build())
+        .tags(Tag::builder().key("Name").value("main").build())
+        .associations(
+            RouteTableAssociation::builder()
+                .route_table_association_id(format!("rtbassoc-{id}-subnet"))
+                .route_table_id(id)
+                .subnet_id(format!("subnet-{id}"))
+                .main(false)
+                .association_state(associated())
+                .build(),
+        )
+        .associations(
+            RouteTableAssociation::builder()
+                .route_table_association_id(format!("rtbassoc-{id}-igw"))
+                .route_table_id(id)
+                .gateway_id("igw-1")
+                .main(false)
+                .association_state(associated())
+                .build(),
+        );
+    if main {
+        b = b.associations(
+            RouteTableAssociation::builder()
+                .route_table_association_id(format!("rtbassoc-{id}-main"))
+                .route_table_id(id)
+                .main(true)
+                .association_state(associated())
+                .build(),
+        );
     }
-    out
+    b.build()
+}
+
+/// The provider's documented import id of a sample resource.
+fn sample_import_id(resource: &ObservedResource) -> String {
+    let a = &resource.attributes;
+    let s = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    match resource.resource_type.as_str() {
+        TABLE => s("id"),
+        // The provider adopts a default table by its VPC's id.
+        DEFAULT_TABLE => s("vpc_id"),
+        ROUTE => resource.cloud_id.clone(),
+        ASSOCIATION if s("subnet_id").is_empty() => {
+            format!("{}/{}", s("gateway_id"), s("route_table_id"))
+        }
+        ASSOCIATION => format!("{}/{}", s("subnet_id"), s("route_table_id")),
+        // The provider has no importer for it (see `NO_IMPORT` in the coherence test).
+        _ => String::new(),
+    }
 }
 
 #[cfg(test)]

@@ -575,20 +575,67 @@ pub fn protocol_name(protocol: &str) -> String {
     }
 }
 
+const SAMPLE_REGION: &str = "us-east-1";
+const SAMPLE_OWNER: &str = "111122223333";
+
+fn sample_tags() -> Vec<aws_sdk_ec2::types::Tag> {
+    vec![
+        aws_sdk_ec2::types::Tag::builder()
+            .key("Name")
+            .value("app")
+            .build(),
+    ]
+}
+
 fn samples() -> Vec<Sample> {
-    use aws_sdk_ec2::types::{IpRange, ReferencedSecurityGroup, Tag};
-    const REGION: &str = "us-east-1";
-    const OWNER: &str = "111122223333";
-    let tags = || vec![Tag::builder().key("Name").value("app").build()];
     let wanted: BTreeSet<String> = UNIT.types.iter().map(|t| t.to_string()).collect();
     let mut found = Found::default();
-    let group = SecurityGroup::builder()
+    let default_groups: BTreeSet<&str> = ["sg-1"].into();
+    emit_groups(
+        &[sample_group()],
+        &default_groups,
+        &[GROUP, DEFAULT_GROUP],
+        SAMPLE_REGION,
+        &wanted,
+        &mut found,
+    );
+    let (rules, legacy_ids) = sample_rules();
+    emit_rules(
+        &rules,
+        &default_groups,
+        &[LEGACY_RULE, INGRESS_RULE, EGRESS_RULE],
+        SAMPLE_REGION,
+        &wanted,
+        &mut found,
+    );
+    assert!(found.gaps.is_empty(), "samples left gaps: {:?}", found.gaps);
+    found
+        .resources
+        .into_iter()
+        .map(|resource| {
+            // Every type but the legacy rule is imported by its cloud id (`sg-...`, `sgr-...`).
+            let import_id = match resource.resource_type.as_str() {
+                LEGACY_RULE => legacy_ids[&resource.cloud_id].to_string(),
+                _ => resource.cloud_id.clone(),
+            };
+            Sample {
+                resource,
+                import_id,
+            }
+        })
+        .collect()
+}
+
+/// A VPC's default group with one ingress and one egress permission.
+fn sample_group() -> SecurityGroup {
+    use aws_sdk_ec2::types::IpRange;
+    SecurityGroup::builder()
         .group_id("sg-1")
         .group_name("default")
         .description("default VPC security group")
         .vpc_id("vpc-1")
-        .owner_id(OWNER)
-        .set_tags(Some(tags()))
+        .owner_id(SAMPLE_OWNER)
+        .set_tags(Some(sample_tags()))
         .ip_permissions(
             IpPermission::builder()
                 .ip_protocol("tcp")
@@ -608,19 +655,14 @@ fn samples() -> Vec<Sample> {
                 .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
                 .build(),
         )
-        .build();
-    let default_groups: BTreeSet<&str> = ["sg-1"].into();
-    emit_groups(
-        &[group],
-        &default_groups,
-        &[GROUP, DEFAULT_GROUP],
-        REGION,
-        &wanted,
-        &mut found,
-    );
-    // One rule per kind of source, in each direction, each with the import id the provider
-    // documents for an `aws_security_group_rule`:
-    // `SECURITYGROUPID_TYPE_PROTOCOL_FROMPORT_TOPORT_SOURCE`.
+        .build()
+}
+
+/// One rule per kind of source, in each direction, each with the import id the provider
+/// documents for an `aws_security_group_rule`:
+/// `SECURITYGROUPID_TYPE_PROTOCOL_FROMPORT_TOPORT_SOURCE` (by rule id).
+fn sample_rules() -> (Vec<SecurityGroupRule>, BTreeMap<String, &'static str>) {
+    use aws_sdk_ec2::types::ReferencedSecurityGroup;
     let mut rules = Vec::new();
     let mut legacy_ids: BTreeMap<String, &str> = BTreeMap::new();
     for (dir, egress) in [("in", false), ("out", true)] {
@@ -630,16 +672,16 @@ fn samples() -> Vec<Sample> {
             SecurityGroupRule::builder()
                 .security_group_rule_id(id)
                 .security_group_rule_arn(format!(
-                    "arn:aws:ec2:{REGION}:{OWNER}:security-group-rule/{id}"
+                    "arn:aws:ec2:{SAMPLE_REGION}:{SAMPLE_OWNER}:security-group-rule/{id}"
                 ))
                 .group_id("sg-1")
-                .group_owner_id(OWNER)
+                .group_owner_id(SAMPLE_OWNER)
                 .is_egress(egress)
                 .ip_protocol("tcp")
                 .from_port(443)
                 .to_port(443)
                 .description("https")
-                .set_tags(Some(tags()))
+                .set_tags(Some(sample_tags()))
         };
         rules.extend([
             rule(&id("cidr")).cidr_ipv4("10.0.0.0/16").build(),
@@ -673,30 +715,7 @@ fn samples() -> Vec<Sample> {
             legacy_ids.insert(id(kind), import_id);
         }
     }
-    emit_rules(
-        &rules,
-        &default_groups,
-        &[LEGACY_RULE, INGRESS_RULE, EGRESS_RULE],
-        REGION,
-        &wanted,
-        &mut found,
-    );
-    assert!(found.gaps.is_empty(), "samples left gaps: {:?}", found.gaps);
-    found
-        .resources
-        .into_iter()
-        .map(|resource| {
-            // Every type but the legacy rule is imported by its cloud id (`sg-...`, `sgr-...`).
-            let import_id = match resource.resource_type.as_str() {
-                LEGACY_RULE => legacy_ids[&resource.cloud_id].to_string(),
-                _ => resource.cloud_id.clone(),
-            };
-            Sample {
-                resource,
-                import_id,
-            }
-        })
-        .collect()
+    (rules, legacy_ids)
 }
 
 #[cfg(test)]

@@ -83,7 +83,8 @@ pub fn emit(
             continue;
         };
         let owner = role_owner(role.path());
-        if wanted.contains(ROLE) {
+        // A service-linked role is an `aws_iam_service_linked_role` (its unit emits it).
+        if wanted.contains(ROLE) && !super::service_linked_role::is_service_linked(role.path()) {
             // Without ListRoles the role's description and session duration are unknown; the
             // ListRoles gap covers the type, so nothing half-seen is emitted.
             if let Some(listed) = listed_roles {
