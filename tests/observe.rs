@@ -481,6 +481,9 @@ async fn observes_moto_as_the_provider_records_state() {
             resource_types: all_types(),
             per_object_reads: [
                 ("aws_vpc".to_string(), [c.vpc.clone()].into()),
+                // As a scan asks (`ops::per_object_reads` names every type with such an
+                // attribute): no state records the default VPC as an `aws_default_vpc`.
+                ("aws_default_vpc".to_string(), BTreeSet::new()),
                 // No state records the customer policy: its tags are not read.
                 ("aws_iam_policy".to_string(), BTreeSet::new()),
             ]
@@ -1017,7 +1020,16 @@ async fn a_closed_port_is_gaps_not_a_panic() {
         .find(|g| g.operation == "DescribeVpcs")
         .expect("DescribeVpcs gap");
     assert_eq!(ec2_gap.region.as_deref(), Some("us-east-1"));
-    assert_eq!(ec2_gap.resource_types, vec!["aws_vpc"]);
+    // Every type the VPC unit reads from DescribeVpcs.
+    assert_eq!(
+        ec2_gap.resource_types,
+        vec![
+            "aws_default_vpc",
+            "aws_vpc",
+            "aws_vpc_dhcp_options_association",
+            "aws_vpc_ipv4_cidr_block_association"
+        ]
+    );
     // Attempts are counted. A refused connection is not retried (nothing listens there),
     // although the configuration allows two attempts.
     assert_eq!(obs.api_calls.get("ec2:DescribeVpcs"), Some(&1));

@@ -281,8 +281,12 @@ fn another_dhcp_options_set_on_the_vpc_is_drift_of_the_association_and_reverted(
             .expect("AssociateDhcpOptions");
     });
     assert_eq!(
-        only_finding(&report).0,
-        "changed aws_vpc_dhcp_options_association.main"
+        only_finding(&report),
+        (
+            "changed aws_vpc_dhcp_options_association.main".into(),
+            "high".into(),
+            "vpc_dns_redirected".into()
+        )
     );
     let change = &report.1["findings"][0]["changes"][0];
     assert_eq!(change["path"], "dhcp_options_id", "{:#}", report.1);
@@ -419,8 +423,8 @@ fn peering_options_and_tags_are_found_and_reverted_and_a_new_connection_is_unman
         only_finding(&report),
         (
             format!("unmanaged {id}"),
-            "medium".into(),
-            "resource_unmanaged".into()
+            "high".into(),
+            "vpc_peering_added".into()
         )
     );
     assert_eq!(
@@ -526,6 +530,34 @@ fn an_unmanaged_secondary_cidr_and_peering_connection_are_imported_and_terraform
             .to_string();
         (association, create_peering(ec2, &vpc, &peer).await)
     });
+    // Checked in a closure: the configuration and the cloud are put back for the other tests
+    // whatever the verdict.
+    let checked = std::panic::catch_unwind(|| imports_agree(m, &association, &connection));
+    let _ = std::fs::remove_file(dir.join("driftgate_imports.tf"));
+    m.ec2(async |ec2: &Client| {
+        ec2.disassociate_vpc_cidr_block()
+            .association_id(&association)
+            .send()
+            .await
+            .expect("DisassociateVpcCidrBlock");
+        ec2.delete_vpc_peering_connection()
+            .vpc_peering_connection_id(&connection)
+            .send()
+            .await
+            .expect("DeleteVpcPeeringConnection");
+    });
+    if let Err(panic) = checked {
+        std::panic::resume_unwind(panic);
+    }
+    let (c, v) = m.scan();
+    assert_eq!((c, findings(&v)), (0, Vec::<String>::new()), "{v:#}");
+}
+
+/// `plan` in the configuration imports exactly the unmanaged `association` and `connection`,
+/// `apply` writes them into `driftgate_imports.tf`, and `terraform plan` shows the two imports
+/// and no change.
+fn imports_agree(m: &Misc, association: &str, connection: &str) {
+    let dir = m.applied.dir.path();
     let o = in_config(
         m,
         &[
@@ -540,52 +572,34 @@ fn an_unmanaged_secondary_cidr_and_peering_connection_are_imported_and_terraform
     );
     let v: Json = serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}{}", text(&o.stdout), text(&o.stderr)));
-    let imports: Vec<(String, String)> = v["plan"]["actions"]
+    let mut imports: Vec<String> = v["plan"]["actions"]
         .as_array()
         .unwrap()
         .iter()
         .map(|a| {
-            (
-                format!(
-                    "{} {}",
-                    a["kind"].as_str().unwrap_or(""),
-                    a["status"].as_str().unwrap_or("")
-                ),
-                a["resource_id"].as_str().unwrap_or("").to_string(),
+            format!(
+                "{} {} {}",
+                a["kind"].as_str().unwrap_or(""),
+                a["status"].as_str().unwrap_or(""),
+                a["resource_id"].as_str().unwrap_or("")
             )
         })
         .collect();
-    assert_eq!(
-        imports,
-        vec![
-            ("import planned".to_string(), connection.clone()),
-            ("import planned".to_string(), association.clone()),
-        ],
-        "{v:#}"
-    );
+    imports.sort();
+    let mut want = vec![
+        format!("import planned {association}"),
+        format!("import planned {connection}"),
+    ];
+    want.sort();
+    assert_eq!(imports, want, "{v:#}");
     let token = v["token"].as_str().unwrap().to_string();
     let o = in_config(m, &["apply", "imports.json", "--approve", &token]);
     assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
     let written = std::fs::read_to_string(dir.join("driftgate_imports.tf")).unwrap();
-    for id in [&association, &connection] {
+    for id in [association, connection] {
         assert!(written.contains(&format!("id = \"{id}\"")), "{written}");
     }
-    let verdict = terraform_plan(m, dir);
-    // Put the configuration and the cloud back for the other tests, whatever the verdict.
-    std::fs::remove_file(dir.join("driftgate_imports.tf")).unwrap();
-    m.ec2(async |ec2: &Client| {
-        ec2.disassociate_vpc_cidr_block()
-            .association_id(&association)
-            .send()
-            .await
-            .expect("DisassociateVpcCidrBlock");
-        ec2.delete_vpc_peering_connection()
-            .vpc_peering_connection_id(&connection)
-            .send()
-            .await
-            .expect("DeleteVpcPeeringConnection");
-    });
-    let (imported, changes) = verdict;
+    let (imported, changes) = terraform_plan(m, dir);
     assert!(
         changes.is_empty(),
         "terraform plans changes:\n{changes:#?}\n{written}"
@@ -596,8 +610,6 @@ fn an_unmanaged_secondary_cidr_and_peering_connection_are_imported_and_terraform
             && imported[1].starts_with("aws_vpc_peering_connection."),
         "{imported:?}"
     );
-    let (c, v) = m.scan();
-    assert_eq!((c, findings(&v)), (0, Vec::<String>::new()), "{v:#}");
 }
 
 /// `terraform plan` in `dir`: the addresses it imports, and every resource it would change.

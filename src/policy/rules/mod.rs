@@ -31,7 +31,9 @@ pub mod route_to_internet_added;
 pub mod sizing_changed;
 pub mod subnet_route_table_changed;
 pub mod tags_changed;
+pub mod vpc_dns_redirected;
 pub mod vpc_endpoint_policy_widened;
+pub mod vpc_peering_added;
 
 /// What a rule looks at.
 #[derive(Debug, Clone, Copy)]
@@ -104,6 +106,8 @@ pub static CATALOGUE: &[&Rule] = &[
     &nacl_allow_world::RULE,
     &vpc_endpoint_policy_widened::RULE,
     &ebs_encryption_by_default_off::RULE,
+    &vpc_peering_added::RULE,
+    &vpc_dns_redirected::RULE,
     &iam_policy_changed::RULE,
     &iam_attachment_changed::RULE,
     &iam_instance_profile_role_changed::RULE,

@@ -39,6 +39,9 @@ const BY_VPC: &[&str] = &[TYPE, DEFAULT_VPC, DHCP_ASSOCIATION];
 /// The views that carry the DNS flags.
 const FLAGGED: &[&str] = &[TYPE, DEFAULT_VPC];
 
+/// Per VPC id, `enableDnsSupport` and `enableDnsHostnames`.
+type DnsFlags = BTreeMap<String, (Option<bool>, Option<bool>)>;
+
 /// `DescribeVpcAttribute` calls in flight at once per region.
 const VPC_ATTRIBUTE_CONCURRENCY: usize = 8;
 
@@ -171,92 +174,7 @@ async fn emit(cx: &Cx, vpcs: &[Vpc]) -> Found {
     } else {
         None
     };
-    // The DNS flags: one call per VPC and attribute, bounded, concurrently, once every listing
-    // of this region is done (listings first).
-    cx.after_listings().await;
-    let flagged = asked_types(cx, FLAGGED);
-    let read: Vec<&str> = vpcs
-        .iter()
-        .filter_map(|vpc| {
-            let id = vpc.vpc_id()?;
-            // No read that cannot matter: only the VPCs a state records (as an `aws_vpc`, or
-            // as an `aws_default_vpc` for the default one), when the caller says so.
-            let reads = (cx.wants(TYPE) && cx.reads(TYPE, id))
-                || (is_default(vpc) && cx.wants(DEFAULT_VPC) && cx.reads(DEFAULT_VPC, id));
-            reads.then_some(id)
-        })
-        .collect();
-    cx.reads_planned(read.len() * 2);
-    let permits = Arc::new(Semaphore::new(VPC_ATTRIBUTE_CONCURRENCY));
-    let mut calls = JoinSet::new();
-    for id in read {
-        for attribute in [
-            VpcAttributeName::EnableDnsSupport,
-            VpcAttributeName::EnableDnsHostnames,
-        ] {
-            let (client, permits, id) = (cx.client.clone(), permits.clone(), id.to_string());
-            let slot = cx.read_slot("DescribeVpcAttribute");
-            calls.spawn(async move {
-                // The semaphore is never closed, so acquiring cannot fail; if it ever did,
-                // running unbounded is still correct.
-                let _permit = permits.acquire_owned().await.ok();
-                let _done = slot.await;
-                let result = client
-                    .describe_vpc_attribute()
-                    .vpc_id(&id)
-                    .attribute(attribute.clone())
-                    .send()
-                    .await;
-                let result = match result {
-                    Ok(out) => Ok(match attribute {
-                        VpcAttributeName::EnableDnsSupport => {
-                            out.enable_dns_support().and_then(|v| v.value())
-                        }
-                        _ => out.enable_dns_hostnames().and_then(|v| v.value()),
-                    }),
-                    Err(e) => Err(failure_reason(&e)),
-                };
-                (id, attribute, result)
-            });
-        }
-    }
-    let mut dns: BTreeMap<String, (Option<bool>, Option<bool>)> = BTreeMap::new();
-    let mut failed: BTreeSet<String> = BTreeSet::new();
-    while let Some(joined) = calls.join_next().await {
-        let (id, attribute, result) = match joined {
-            Ok(v) => v,
-            Err(e) => {
-                found.gaps.push(gap(
-                    "ec2",
-                    Some(region),
-                    "DescribeVpcAttribute",
-                    &flagged,
-                    format!("internal error: {e}"),
-                ));
-                continue;
-            }
-        };
-        match result {
-            Ok(value) => {
-                let entry = dns.entry(id).or_default();
-                match attribute {
-                    VpcAttributeName::EnableDnsSupport => entry.0 = value,
-                    _ => entry.1 = value,
-                }
-            }
-            Err(reason) => {
-                if failed.insert(id.clone()) {
-                    found.gaps.push(gap(
-                        "ec2",
-                        Some(region),
-                        "DescribeVpcAttribute",
-                        &flagged,
-                        reason.about(format!("vpc {id}")),
-                    ));
-                }
-            }
-        }
-    }
+    let (dns, failed) = read_dns_flags(cx, vpcs, &mut found).await;
     for vpc in vpcs {
         let Some(id) = vpc.vpc_id() else { continue };
         if cx.wants(CIDR_ASSOCIATION) {
@@ -315,6 +233,99 @@ async fn emit(cx: &Cx, vpcs: &[Vpc]) -> Found {
         }
     }
     found
+}
+
+/// The DNS flags of the VPCs a state records (by VPC id), and the VPCs whose flags could not be
+/// read (each a gap in `found`).
+async fn read_dns_flags(cx: &Cx, vpcs: &[Vpc], found: &mut Found) -> (DnsFlags, BTreeSet<String>) {
+    // The DNS flags: one call per VPC and attribute, bounded, concurrently, once every listing
+    // of this region is done (listings first).
+    cx.after_listings().await;
+    let flagged = asked_types(cx, FLAGGED);
+    let read: Vec<&str> = vpcs
+        .iter()
+        .filter_map(|vpc| {
+            let id = vpc.vpc_id()?;
+            // No read that cannot matter: only the VPCs a state records (as an `aws_vpc`, or
+            // as an `aws_default_vpc` for the default one), when the caller says so.
+            let reads = (cx.wants(TYPE) && cx.reads(TYPE, id))
+                || (is_default(vpc) && cx.wants(DEFAULT_VPC) && cx.reads(DEFAULT_VPC, id));
+            reads.then_some(id)
+        })
+        .collect();
+    cx.reads_planned(read.len() * 2);
+    let permits = Arc::new(Semaphore::new(VPC_ATTRIBUTE_CONCURRENCY));
+    let mut calls = JoinSet::new();
+    for id in read {
+        for attribute in [
+            VpcAttributeName::EnableDnsSupport,
+            VpcAttributeName::EnableDnsHostnames,
+        ] {
+            let (client, permits, id) = (cx.client.clone(), permits.clone(), id.to_string());
+            let slot = cx.read_slot("DescribeVpcAttribute");
+            calls.spawn(async move {
+                // The semaphore is never closed, so acquiring cannot fail; if it ever did,
+                // running unbounded is still correct.
+                let _permit = permits.acquire_owned().await.ok();
+                let _done = slot.await;
+                let result = client
+                    .describe_vpc_attribute()
+                    .vpc_id(&id)
+                    .attribute(attribute.clone())
+                    .send()
+                    .await;
+                let result = match result {
+                    Ok(out) => Ok(match attribute {
+                        VpcAttributeName::EnableDnsSupport => {
+                            out.enable_dns_support().and_then(|v| v.value())
+                        }
+                        _ => out.enable_dns_hostnames().and_then(|v| v.value()),
+                    }),
+                    Err(e) => Err(failure_reason(&e)),
+                };
+                (id, attribute, result)
+            });
+        }
+    }
+    let region = cx.region.as_str();
+    let mut dns: DnsFlags = BTreeMap::new();
+    let mut failed: BTreeSet<String> = BTreeSet::new();
+    while let Some(joined) = calls.join_next().await {
+        let (id, attribute, result) = match joined {
+            Ok(v) => v,
+            Err(e) => {
+                found.gaps.push(gap(
+                    "ec2",
+                    Some(region),
+                    "DescribeVpcAttribute",
+                    &flagged,
+                    format!("internal error: {e}"),
+                ));
+                continue;
+            }
+        };
+        match result {
+            Ok(value) => {
+                let entry = dns.entry(id).or_default();
+                match attribute {
+                    VpcAttributeName::EnableDnsSupport => entry.0 = value,
+                    _ => entry.1 = value,
+                }
+            }
+            Err(reason) => {
+                if failed.insert(id.clone()) {
+                    found.gaps.push(gap(
+                        "ec2",
+                        Some(region),
+                        "DescribeVpcAttribute",
+                        &flagged,
+                        reason.about(format!("vpc {id}")),
+                    ));
+                }
+            }
+        }
+    }
+    (dns, failed)
 }
 
 fn is_default(vpc: &Vpc) -> bool {

@@ -336,4 +336,76 @@ mod tests {
         assert_eq!(a["peer_region"], Value::from("eu-west-1"));
         assert_eq!(a["accept_status"], Value::from("pending-acceptance"));
     }
+
+    #[test]
+    fn options_are_put_back_to_the_recorded_ones_side_by_side() {
+        use crate::model::{
+            Address, Change, Drift, DriftKind, Path, RecordedResource, StateSource,
+        };
+        let block = |on: bool| {
+            Value::List(vec![Value::Map(Attributes::from([(
+                DNS.to_string(),
+                Value::Bool(on),
+            )]))])
+        };
+        let recorded = RecordedResource {
+            address: Address::managed(TYPE, "this"),
+            resource_type: TYPE.into(),
+            provider: String::new(),
+            state: StateSource("terraform.tfstate".into()),
+            schema_version: 0,
+            attributes: Attributes::from([
+                ("id".to_string(), Value::from("pcx-1")),
+                ("accepter".to_string(), block(false)),
+                // No block recorded: the option is off.
+                ("requester".to_string(), Value::List(vec![])),
+            ]),
+        };
+        let changes = vec![
+            Change::new(Path::root("accepter"), block(false), block(true)),
+            Change::new(Path::root("requester"), Value::List(vec![]), block(true)),
+        ];
+        let drift = Drift {
+            kind: DriftKind::Changed,
+            resource_type: TYPE.into(),
+            id: "pcx-1".into(),
+            address: Some(Address::managed(TYPE, "this")),
+            state: None,
+            region: None,
+            changes: changes.clone(),
+            observed: None,
+        };
+        let refs: Vec<&Change> = changes.iter().collect();
+        let input = RevertInput {
+            drift: &drift,
+            recorded: &recorded,
+            changes: &refs[..1],
+        };
+        let only_accepter = UnitCall::new("ec2", "ModifyVpcPeeringConnectionOptions", "pcx-1")
+            .arg("vpc_peering_connection_id", Arg::text("pcx-1"))
+            .arg(
+                "accepter_allow_dns_resolution_from_remote_vpc",
+                Arg::Value(Value::Bool(false)),
+            );
+        assert_eq!(plan_options(&input), Ok(vec![only_accepter.clone()]));
+        let both = RevertInput {
+            changes: &refs,
+            ..input
+        };
+        assert_eq!(
+            plan_options(&both),
+            Ok(vec![only_accepter.arg(
+                "requester_allow_dns_resolution_from_remote_vpc",
+                Arg::Value(Value::Bool(false)),
+            )])
+        );
+        // What the executor sends: only the sides the call names.
+        let args: Args = [(
+            "accepter_allow_dns_resolution_from_remote_vpc".to_string(),
+            Value::Bool(false),
+        )]
+        .into();
+        assert!(side_options(&args, "accepter").is_some());
+        assert!(side_options(&args, "requester").is_none());
+    }
 }
