@@ -28,6 +28,7 @@ fn body() -> Body {
                 key: key(name, byte).public().to_string(),
                 aws_principals: vec![],
                 ci_actors: vec![],
+                slack_user: None,
             },
         );
     }
@@ -93,6 +94,7 @@ fn action(kind: ActionKind, severity: Severity) -> Action {
         calls: vec![],
         expect: vec![],
         manual_command: None,
+        disruptive: false,
         follow_up: None,
         reason: "r".into(),
         guardrail: None,

@@ -538,6 +538,8 @@ fn the_root_s_disruptive_minimum_holds_for_a_disruptive_unit_revert() {
     assert!(calm < 3, "{calm}");
     p.actions[0].disruptive = true;
     assert_eq!(root.required(&p), 3);
+}
+
 /// v1 with the service's key `svc` as a chat attestor for alice and bob, and `from_key`.
 fn with_attestor(from_key: Option<(&str, usize)>) -> (Root, KeyFile) {
     let (mut f, a1, a2) = v1();
