@@ -1040,6 +1040,37 @@ impl ObserveArgs {
     }
 }
 
+impl McpArgs {
+    /// The operation's options: what the user asked for, without clap.
+    fn options(self) -> crate::mcp::McpOptions {
+        crate::mcp::McpOptions {
+            agent: self.agent,
+            key: self.key,
+            service: self.service,
+            service_token: std::env::var(ops::serve::TOKEN_ENV).ok(),
+            scan: ops::scan::ScanOptions {
+                states: self.states,
+                regions: self.regions,
+                config: self.config,
+                policy: self.policy,
+                observed: self.observed,
+                ..ops::scan::ScanOptions::default()
+            },
+        }
+    }
+}
+
+impl HistoryArgs {
+    /// The operation's options: what the user asked for, without clap.
+    fn options(self) -> Result<ops::history::HistoryOptions, Error> {
+        Ok(ops::history::HistoryOptions {
+            location: crate::history::Location::parse(&self.history)?,
+            format: self.format.into(),
+            last: self.last,
+        })
+    }
+}
+
 impl ServeArgs {
     /// The operation's options: what the user asked for, without clap.
     fn options(self) -> Result<ops::serve::ServeOptions, Error> {
@@ -1326,21 +1357,7 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
         Command::Mcp(args) => {
             let mut settings = settings_from_env(ColorChoice::Never, audit_log);
             runtime.block_on(ops::trust::pinned(&mut settings, "mcp"))?;
-            let options = crate::mcp::McpOptions {
-                agent: args.agent,
-                key: args.key,
-                service: args.service,
-                service_token: std::env::var(ops::serve::TOKEN_ENV).ok(),
-                scan: ops::scan::ScanOptions {
-                    states: args.states,
-                    regions: args.regions,
-                    config: args.config,
-                    policy: args.policy,
-                    observed: args.observed,
-                    ..ops::scan::ScanOptions::default()
-                },
-            };
-            runtime.block_on(crate::mcp::run(options, settings))
+            runtime.block_on(crate::mcp::run(args.options(), settings))
         }
         Command::Serve(args) => {
             let mut settings = settings_from_env(ColorChoice::Never, audit_log);
@@ -1380,12 +1397,7 @@ fn run(cli: Cli) -> Result<ops::Outcome, Error> {
         }
         Command::History(args) => {
             let settings = settings_from_env(ColorChoice::Never, audit_log);
-            let options = ops::history::HistoryOptions {
-                location: crate::history::Location::parse(&args.history)?,
-                format: args.format.into(),
-                last: args.last,
-            };
-            runtime.block_on(ops::history::run(&options, &settings))
+            runtime.block_on(ops::history::run(&args.options()?, &settings))
         }
     }
 }

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::View;
-use crate::approval::KeyFile;
+use crate::model::keys::KeyFile;
 use crate::error::{Error, Result};
 
 const LINK_DOMAIN: &[u8] = b"driftgate-approval-link-v1\0";
