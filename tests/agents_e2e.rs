@@ -362,4 +362,7 @@ fn an_agents_plan_approved_in_chat_is_applied_and_a_denied_one_stops() {
         ],
     );
     assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
+    let verified = text(&o.stdout);
+    assert!(verified.contains("chain intact, matches"), "{verified}");
+    assert!(!verified.contains("matches 0 checkpoints"), "{verified}");
 }
