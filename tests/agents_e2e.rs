@@ -175,6 +175,11 @@ fn an_agents_plan_approved_in_chat_is_applied_and_a_denied_one_stops() {
         posted["blocks"].to_string().contains("driftgate_approve"),
         "{posted}"
     );
+    // ...and the agent as the plan's author, for the approvers to see.
+    assert!(
+        posted["blocks"].to_string().contains("by fixer"),
+        "{posted}"
+    );
 
     // dave's pipeline waits, as another AWS identity than the agent planned as.
     let dave = rt.block_on(async {
