@@ -19,10 +19,10 @@ use crate::serve::{
 };
 use crate::support::remediation::{Stack, code, text};
 
-const SECRET: &str = "slack-signing-secret-Tz8Qm2Wd";
+pub(crate) const SECRET: &str = "slack-signing-secret-Tz8Qm2Wd";
 const BOT: &str = "xoxb-test-bot-token-Lr5Vn1Ps";
-const CHANNEL: &str = "C0DRIFT";
-const REASON: &str = "not during the freeze";
+pub(crate) const CHANNEL: &str = "C0DRIFT";
+pub(crate) const REASON: &str = "not during the freeze";
 
 /// A fake Slack Web API on loopback: records each call (method, JSON body) with whether it
 /// carried the bot token, and answers as Slack does.
@@ -122,7 +122,7 @@ impl FakeSlack {
     }
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
@@ -171,6 +171,15 @@ pub(crate) async fn interact(base: &str, payload: &Json, secret: &str, ts: i64) 
 /// required, the ci and desk clients, and the service's key `svc` as a chat attestor for the
 /// three. The pin's environment.
 pub(crate) fn chat_root(dir: &Path) -> Vec<(&'static str, String)> {
+    chat_root_with(dir, |_, _| {})
+}
+
+/// `chat_root`, with `before_sign` run before the admin signs, given the directory and the
+/// public key lines of a1, alice, bob, carol and svc (to add agents, or identities).
+pub(crate) fn chat_root_with(
+    dir: &Path,
+    before_sign: impl FnOnce(&Path, &[String]),
+) -> Vec<(&'static str, String)> {
     let keys = keygen(dir, &["a1", "alice", "bob", "carol", "svc"]);
     let key = |i: usize| keys[i].split('"').nth(1).unwrap().to_string();
     let ok = |args: &[&str]| {
@@ -226,6 +235,7 @@ pub(crate) fn chat_root(dir: &Path) -> Vec<(&'static str, String)> {
         "--attest-for",
         "carol",
     ]);
+    before_sign(dir, &keys);
     ok(&["trust", "sign", "root.json", "--key", "a1.key"]);
     let bytes = std::fs::read(dir.join("root.json")).unwrap();
     vec![
@@ -265,7 +275,7 @@ pub(crate) fn chat_server(
 }
 
 /// `apply PLAN --wait 2m` as dave, waiting on the service; stderr piped.
-fn waiting_apply(dir: &Path, pin: &[(&str, String)], plan: &str, url: &str) -> Command {
+pub(crate) fn waiting_apply(dir: &Path, pin: &[(&str, String)], plan: &str, url: &str) -> Command {
     let mut c = dg_cmd(
         dir,
         "dave",
@@ -279,7 +289,7 @@ fn waiting_apply(dir: &Path, pin: &[(&str, String)], plan: &str, url: &str) -> C
 }
 
 /// The stderr lines of `child`, each with when it arrived, read on a thread.
-fn lines_of(child: &mut Child) -> std::sync::mpsc::Receiver<(Instant, String)> {
+pub(crate) fn lines_of(child: &mut Child) -> std::sync::mpsc::Receiver<(Instant, String)> {
     let (tx, rx) = std::sync::mpsc::channel();
     let err = child.stderr.take().unwrap();
     std::thread::spawn(move || {
@@ -290,7 +300,7 @@ fn lines_of(child: &mut Child) -> std::sync::mpsc::Receiver<(Instant, String)> {
     rx
 }
 
-fn refused_reasons(dir: &Path, event: &str) -> Vec<String> {
+pub(crate) fn refused_reasons(dir: &Path, event: &str) -> Vec<String> {
     serve_entries(dir, "refused", event)
         .iter()
         .map(|e| e["reason"].as_str().unwrap_or_default().to_string())
@@ -473,7 +483,7 @@ fn chat_refusals_are_audited_and_a_denial_in_chat_stops_a_waiting_apply() {
     assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
 }
 
-trait WaitTimeout {
+pub(crate) trait WaitTimeout {
     /// Exit code and stderr, failing after two minutes.
     fn wait_with_output_timeout(self) -> (i32, String);
 }

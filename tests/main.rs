@@ -3,6 +3,7 @@
 
 mod support;
 
+mod agents_e2e;
 mod apply;
 mod approvals;
 mod attacks_trust;

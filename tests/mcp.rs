@@ -23,7 +23,7 @@ const AGENT_TOKEN: &str = "dg-mcp-agent-token-Zt2Mw6Pe";
 const SECRETS: [&str; 2] = ["198.51.100.7/32", "203.0.113.9/32"];
 
 /// A child process stopped when dropped.
-struct Running(Child);
+pub(crate) struct Running(Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -77,17 +77,17 @@ fn serve(dir: &Path, pin: &[(String, String)]) -> (Running, String) {
 }
 
 /// A scripted MCP client: JSON-RPC messages, one per line, over the child's stdin/stdout.
-struct Client {
+pub(crate) struct Client {
     _child: Running,
     stdin: ChildStdin,
     lines: mpsc::Receiver<String>,
     next: u64,
     /// Everything the server wrote on stdout, for the secret check.
-    seen: String,
+    pub(crate) seen: String,
 }
 
 impl Client {
-    fn start(mut cmd: Command) -> Client {
+    pub(crate) fn start(mut cmd: Command) -> Client {
         let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -113,13 +113,13 @@ impl Client {
         }
     }
 
-    fn send(&mut self, message: &Json) {
+    pub(crate) fn send(&mut self, message: &Json) {
         writeln!(self.stdin, "{message}").unwrap();
         self.stdin.flush().unwrap();
     }
 
     /// A request; its response (every line on stdout must be JSON-RPC).
-    fn request(&mut self, method: &str, params: Json) -> Json {
+    pub(crate) fn request(&mut self, method: &str, params: Json) -> Json {
         let id = self.next;
         self.next += 1;
         self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
@@ -141,7 +141,7 @@ impl Client {
     }
 
     /// `tools/call`: the result (an error result is returned as it is).
-    fn call(&mut self, tool: &str, arguments: Json) -> Json {
+    pub(crate) fn call(&mut self, tool: &str, arguments: Json) -> Json {
         let r = self.request("tools/call", json!({"name": tool, "arguments": arguments}));
         assert!(r.get("error").is_none(), "{tool}: {r}");
         r["result"].clone()
@@ -149,7 +149,7 @@ impl Client {
 }
 
 /// The text a tool result carries, as JSON.
-fn content(result: &Json) -> Json {
+pub(crate) fn content(result: &Json) -> Json {
     assert_ne!(result["isError"], true, "{result}");
     let t = result["content"][0]["text"].as_str().unwrap();
     serde_json::from_str(t).unwrap()
