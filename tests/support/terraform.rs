@@ -98,6 +98,37 @@ impl Terraform {
         })
     }
 
+    /// `terraform plan` in `dir` (with `endpoint` = moto): the addresses it imports, and every
+    /// resource it would change (anything but a no-op).
+    pub fn plan_imports(&self, dir: &Path, moto: &Moto) -> (Vec<String>, Vec<String>) {
+        self.run(
+            dir,
+            moto,
+            &[
+                "plan",
+                "-input=false",
+                "-no-color",
+                "-out=tf.plan",
+                &format!("-var=endpoint={}", moto.endpoint),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let show = self.run(dir, moto, &["show", "-json", "tf.plan"]).unwrap();
+        let shown: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
+        let (mut imported, mut changes) = (Vec::new(), Vec::new());
+        for rc in shown["resource_changes"].as_array().into_iter().flatten() {
+            let address = rc["address"].as_str().unwrap_or("").to_string();
+            if rc["change"]["importing"].is_object() {
+                imported.push(address.clone());
+            }
+            if rc["change"]["actions"] != serde_json::json!(["no-op"]) {
+                changes.push(format!("{address}: {}", rc["change"]));
+            }
+        }
+        imported.sort();
+        (imported, changes)
+    }
+
     /// The resource schemas of the mirror's aws provider (`terraform providers schema -json`
     /// in a fresh directory initialised from the mirror), by resource type. Offline: no moto.
     pub fn aws_resource_schemas(&self) -> Result<serde_json::Value, String> {
