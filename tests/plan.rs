@@ -695,7 +695,10 @@ fn generated_import_config_fits_the_provider_schema() {
     let mut checked = 0;
     for spec in registry.specs() {
         let Some(block) = schemas.get(&spec.resource_type).map(|s| &s["block"]) else {
-            wrong.push(format!("{}: not a resource of the provider", spec.resource_type));
+            wrong.push(format!(
+                "{}: not a resource of the provider",
+                spec.resource_type
+            ));
             continue;
         };
         for attr in spec.attributes.iter().filter(|a| written(a)) {
@@ -716,10 +719,14 @@ fn generated_import_config_fits_the_provider_schema() {
                 }
             } else if block["block_types"].get(&attr.name).is_some() {
                 if !written_as_block(attr) {
-                    wrong.push(format!("{at}: a block, written as an argument (set `block = true`)"));
+                    wrong.push(format!(
+                        "{at}: a block, written as an argument (set `block = true`)"
+                    ));
                 }
             } else {
-                wrong.push(format!("{at}: not in the provider's schema (set `computed = true`)"));
+                wrong.push(format!(
+                    "{at}: not in the provider's schema (set `computed = true`)"
+                ));
             }
         }
     }

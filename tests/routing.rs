@@ -16,11 +16,11 @@ use std::sync::{Mutex, OnceLock};
 use aws_sdk_ec2::types::Tag as Ec2Tag;
 use serde_json::{Value as Json, json};
 
+use crate::support::driftgate;
 use crate::support::fixture;
 use crate::support::moto::Moto;
 use crate::support::remediation::{Stack, code, findings, recorded, text};
 use crate::support::terraform::{Applied, Terraform};
-use crate::support::driftgate;
 
 /// The types this stack is about: each must be in its state.
 const TYPES: [&str; 9] = [
@@ -449,7 +449,15 @@ fn an_unmanaged_route_is_imported_and_terraform_agrees() {
     let checked = std::panic::catch_unwind(|| {
         let o = in_config(
             r,
-            &["plan", "--region", "us-east-1", "--out", "imports.json", "--format", "json"],
+            &[
+                "plan",
+                "--region",
+                "us-east-1",
+                "--out",
+                "imports.json",
+                "--format",
+                "json",
+            ],
         );
         let v: Json = serde_json::from_slice(&o.stdout)
             .unwrap_or_else(|e| panic!("{e}: {}{}", text(&o.stdout), text(&o.stderr)));
@@ -476,7 +484,10 @@ fn an_unmanaged_route_is_imported_and_terraform_agrees() {
             assert!(written.contains(&arg), "{arg} in\n{written}");
         }
         let (imported, changes) = r.tf.plan_imports(dir, &r.stack.moto);
-        assert!(changes.is_empty(), "terraform plans changes:\n{changes:#?}\n{written}");
+        assert!(
+            changes.is_empty(),
+            "terraform plans changes:\n{changes:#?}\n{written}"
+        );
         assert_eq!(imported.len(), 1, "{imported:?}\n{written}");
         assert!(imported[0].starts_with("aws_route."), "{imported:?}");
     });

@@ -145,7 +145,11 @@ fn resource_body(
         }
         match attr.compare {
             _ if attr.block => {
-                for b in v.as_list().map(|l| l.to_vec()).unwrap_or_else(|| vec![v.clone()]) {
+                for b in v
+                    .as_list()
+                    .map(|l| l.to_vec())
+                    .unwrap_or_else(|| vec![v.clone()])
+                {
                     let Some(m) = b.as_map() else { continue };
                     writeln!(blocks, "\n  {} {{", attr.name).ok();
                     let inner: Vec<(String, String)> = m
@@ -706,7 +710,13 @@ mod tests {
                 ("requester", side(false)),
             ],
         );
-        let g = generate(reg.get("aws_vpc_peering_connection").unwrap(), &d, None, "p").unwrap();
+        let g = generate(
+            reg.get("aws_vpc_peering_connection").unwrap(),
+            &d,
+            None,
+            "p",
+        )
+        .unwrap();
         assert!(
             g.text
                 .contains("\n  accepter {\n    allow_remote_vpc_dns_resolution = true\n  }\n"),
