@@ -678,3 +678,58 @@ fn approve_refuses_a_key_the_policy_does_not_list() {
         text(&o.stderr)
     );
 }
+
+/// The configuration `plan` generates for an import, against the schema of the provider
+/// terraform installs: for every spec, every attribute written is an argument the provider
+/// takes (not computed only: terraform rejects "Can't configure a value for ..."), written as a
+/// nested block exactly where the schema has a block (`accepter { ... }`, not `accepter = [...]`).
+#[test]
+fn generated_import_config_fits_the_provider_schema() {
+    use driftgate::plan::import::{written, written_as_block};
+    let Some(tf) = crate::support::terraform::Terraform::find() else {
+        return;
+    };
+    let schemas = tf.aws_resource_schemas().expect("the provider's schema");
+    let registry = driftgate::spec::Registry::builtin().unwrap();
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for spec in registry.specs() {
+        let Some(block) = schemas.get(&spec.resource_type).map(|s| &s["block"]) else {
+            wrong.push(format!(
+                "{}: not a resource of the provider",
+                spec.resource_type
+            ));
+            continue;
+        };
+        for attr in spec.attributes.iter().filter(|a| written(a)) {
+            checked += 1;
+            let at = format!("{}.{}", spec.resource_type, attr.name);
+            if let Some(a) = block["attributes"].get(&attr.name) {
+                let flag = |k: &str| a[k].as_bool().unwrap_or(false);
+                if flag("computed") && !flag("optional") && !flag("required") {
+                    wrong.push(format!("{at}: computed only (set `computed = true`)"));
+                }
+                // A list or set of objects takes block syntax too (the SDK's "attributes as
+                // blocks": a security group's `ingress`); any other argument does not.
+                let objects = a["type"]
+                    .as_array()
+                    .is_some_and(|t| t.get(1).and_then(|e| e.get(0)) == Some(&"object".into()));
+                if written_as_block(attr) && !objects {
+                    wrong.push(format!("{at}: an argument, written as a block"));
+                }
+            } else if block["block_types"].get(&attr.name).is_some() {
+                if !written_as_block(attr) {
+                    wrong.push(format!(
+                        "{at}: a block, written as an argument (set `block = true`)"
+                    ));
+                }
+            } else {
+                wrong.push(format!(
+                    "{at}: not in the provider's schema (set `computed = true`)"
+                ));
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} attributes checked");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

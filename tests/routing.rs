@@ -16,10 +16,11 @@ use std::sync::{Mutex, OnceLock};
 use aws_sdk_ec2::types::Tag as Ec2Tag;
 use serde_json::{Value as Json, json};
 
+use crate::support::driftgate;
 use crate::support::fixture;
 use crate::support::moto::Moto;
 use crate::support::remediation::{Stack, code, findings, recorded, text};
-use crate::support::terraform::Terraform;
+use crate::support::terraform::{Applied, Terraform};
 
 /// The types this stack is about: each must be in its state.
 const TYPES: [&str; 9] = [
@@ -36,6 +37,9 @@ const TYPES: [&str; 9] = [
 
 struct Routing {
     stack: Stack,
+    tf: Terraform,
+    /// terraform's working copy (the configuration `plan` imports into).
+    applied: Applied,
     /// `scan --format json` right after apply: exit code and report.
     clean: (i32, Json),
     /// Held by a test that changes the cloud.
@@ -77,6 +81,8 @@ fn set_up() -> Result<Option<Routing>, String> {
     let clean = stack.scan_json("alice");
     Ok(Some(Routing {
         stack,
+        tf,
+        applied,
         clean,
         changing: Mutex::new(()),
     }))
@@ -415,4 +421,98 @@ fn each_out_of_band_change_is_found_alone_and_undone() {
         .find(|f| f["kind"] == "unmanaged")
         .unwrap();
     assert_eq!(unmanaged["resource_type"], json!("aws_eip_association"));
+}
+
+/// An unmanaged route is imported: `plan` in terraform's working copy plans its import, `apply`
+/// writes it into `driftgate_imports.tf` (its table, destination and target: the provider
+/// requires the first two), and `terraform plan` shows the import and no change.
+#[test]
+fn an_unmanaged_route_is_imported_and_terraform_agrees() {
+    let Some(r) = routing() else { return };
+    let _changing = r.changing.lock().unwrap_or_else(|e| e.into_inner());
+    let state = r.stack.state.clone();
+    let igw = recorded(&state, "aws_internet_gateway", Some("main"), "id");
+    let private_rt = recorded(&state, "aws_route_table", Some("private"), "id");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let ec2 = rt.block_on(async { aws_sdk_ec2::Client::new(&r.stack.moto.sdk_config().await) });
+    rt.block_on(
+        ec2.create_route()
+            .route_table_id(&private_rt)
+            .destination_cidr_block("0.0.0.0/0")
+            .gateway_id(&igw)
+            .send(),
+    )
+    .unwrap();
+    let dir = r.applied.dir.path();
+    // Checked in a closure: the configuration and the cloud are put back for the other tests
+    // whatever the verdict.
+    let checked = std::panic::catch_unwind(|| {
+        let o = in_config(
+            r,
+            &[
+                "plan",
+                "--region",
+                "us-east-1",
+                "--out",
+                "imports.json",
+                "--format",
+                "json",
+            ],
+        );
+        let v: Json = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}{}", text(&o.stdout), text(&o.stderr)));
+        let actions: Vec<String> = v["plan"]["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| format!("{} {}", a["kind"].as_str().unwrap_or(""), a["resource_id"]))
+            .collect();
+        assert_eq!(
+            actions,
+            [format!("import \"{private_rt}_0.0.0.0/0\"")],
+            "{v:#}"
+        );
+        let token = v["token"].as_str().unwrap().to_string();
+        let o = in_config(r, &["apply", "imports.json", "--approve", &token]);
+        assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
+        let written = std::fs::read_to_string(dir.join("driftgate_imports.tf")).unwrap();
+        for arg in [
+            format!("route_table_id         = \"{private_rt}\""),
+            "destination_cidr_block = \"0.0.0.0/0\"".to_string(),
+            format!("gateway_id             = \"{igw}\""),
+        ] {
+            assert!(written.contains(&arg), "{arg} in\n{written}");
+        }
+        let (imported, changes) = r.tf.plan_imports(dir, &r.stack.moto);
+        assert!(
+            changes.is_empty(),
+            "terraform plans changes:\n{changes:#?}\n{written}"
+        );
+        assert_eq!(imported.len(), 1, "{imported:?}\n{written}");
+        assert!(imported[0].starts_with("aws_route."), "{imported:?}");
+    });
+    let _ = std::fs::remove_file(dir.join("driftgate_imports.tf"));
+    rt.block_on(
+        ec2.delete_route()
+            .route_table_id(&private_rt)
+            .destination_cidr_block("0.0.0.0/0")
+            .send(),
+    )
+    .unwrap();
+    if let Err(panic) = checked {
+        std::panic::resume_unwind(panic);
+    }
+    assert_clean(r, "deleting the imported route");
+}
+
+/// `driftgate ARGS` in terraform's working copy (state and configuration found there).
+fn in_config(r: &Routing, args: &[&str]) -> std::process::Output {
+    let mut cmd = driftgate();
+    r.stack.moto.apply_env(&mut cmd);
+    cmd.current_dir(r.applied.dir.path())
+        .env("NO_COLOR", "1")
+        .env("DRIFTGATE_AUDIT_LOG", &r.stack.log)
+        .env("DRIFTGATE_ACTOR", "alice")
+        .args(args);
+    cmd.output().expect("driftgate runs")
 }

@@ -113,6 +113,19 @@ fn with_raw_documents(
     observed
 }
 
+/// Whether imports write `attr` into the generated `resource` block (when the object has a
+/// value other than its default): not when the provider computes it (`computed = true`), nor
+/// when terraform manages it through a related resource, generated apart.
+pub fn written(attr: &crate::spec::AttributeSpec) -> bool {
+    !attr.computed && !RELATED.contains(&attr.name.as_str())
+}
+
+/// Whether imports write `attr` as nested blocks (`NAME { ... }`), not as an argument: the
+/// provider's schema has a block there (`block = true`, or security group rules).
+pub fn written_as_block(attr: &crate::spec::AttributeSpec) -> bool {
+    attr.block || attr.compare == Compare::SgRules
+}
+
 /// The inside of the `resource` block: every observed attribute that is not empty, not the
 /// provider's default and not managed through a related resource, aligned, then the nested
 /// rule blocks. A secret becomes a variable (declared in `vars`).
@@ -127,11 +140,27 @@ fn resource_body(
         let Some(v) = observed.get(&attr.name) else {
             continue;
         };
-        if is_empty(v) || attr.default.as_ref() == Some(v) || RELATED.contains(&attr.name.as_str())
-        {
+        if is_empty(v) || attr.default.as_ref() == Some(v) || !written(attr) {
             continue;
         }
         match attr.compare {
+            _ if attr.block => {
+                for b in v
+                    .as_list()
+                    .map(|l| l.to_vec())
+                    .unwrap_or_else(|| vec![v.clone()])
+                {
+                    let Some(m) = b.as_map() else { continue };
+                    writeln!(blocks, "\n  {} {{", attr.name).ok();
+                    let inner: Vec<(String, String)> = m
+                        .iter()
+                        .filter(|(_, x)| !is_empty(x))
+                        .map(|(k, x)| (key(k), vars.literal(k, x)))
+                        .collect();
+                    blocks.push_str(&aligned(&inner, "    "));
+                    writeln!(blocks, "  }}").ok();
+                }
+            }
             Compare::SgRules => {
                 for b in group_rules(v) {
                     writeln!(blocks, "\n  {} {{", attr.name).ok();
@@ -635,6 +664,93 @@ mod tests {
         // At their defaults: not written.
         assert!(!g.text.contains("enable_dns_support"), "{}", g.text);
         assert!(!g.text.contains("instance_tenancy"), "{}", g.text);
+    }
+
+    /// What the provider computes is compared but never written: terraform rejects a
+    /// configured `owner_id` ("Can't configure a value for ...").
+    #[test]
+    fn computed_attributes_are_left_out() {
+        let reg = Registry::builtin().unwrap();
+        let d = drift(
+            "aws_internet_gateway",
+            "igw-1",
+            vec![
+                ("vpc_id", Value::str("vpc-1")),
+                ("owner_id", Value::str("123456789012")),
+            ],
+        );
+        let spec = reg.get("aws_internet_gateway").unwrap();
+        assert!(spec.attribute("owner_id").unwrap().computed);
+        let g = generate(spec, &d, None, "igw_1").unwrap();
+        assert!(g.text.contains("  vpc_id = \"vpc-1\"\n"), "{}", g.text);
+        assert!(!g.text.contains("owner_id"), "{}", g.text);
+    }
+
+    /// A nested block of the provider's schema is written as a block, one per observed item.
+    #[test]
+    fn block_attributes_are_written_as_blocks() {
+        let reg = Registry::builtin().unwrap();
+        let side = |on: bool| {
+            Value::List(vec![Value::Map(
+                [(
+                    "allow_remote_vpc_dns_resolution".to_string(),
+                    Value::Bool(on),
+                )]
+                .into_iter()
+                .collect(),
+            )])
+        };
+        let d = drift(
+            "aws_vpc_peering_connection",
+            "pcx-1",
+            vec![
+                ("vpc_id", Value::str("vpc-1")),
+                ("peer_vpc_id", Value::str("vpc-2")),
+                ("accepter", side(true)),
+                ("requester", side(false)),
+            ],
+        );
+        let g = generate(
+            reg.get("aws_vpc_peering_connection").unwrap(),
+            &d,
+            None,
+            "p",
+        )
+        .unwrap();
+        assert!(
+            g.text
+                .contains("\n  accepter {\n    allow_remote_vpc_dns_resolution = true\n  }\n"),
+            "{}",
+            g.text
+        );
+        assert!(!g.text.contains("accepter ="), "{}", g.text);
+        // At its default: not written.
+        assert!(!g.text.contains("requester"), "{}", g.text);
+    }
+
+    /// An unmanaged route's import names its table and destination, which the provider
+    /// requires, besides its target.
+    #[test]
+    fn a_route_is_written_with_its_table_and_destination() {
+        let reg = Registry::builtin().unwrap();
+        let d = drift(
+            "aws_route",
+            "rtb-1_0.0.0.0/0",
+            vec![
+                ("route_table_id", Value::str("rtb-1")),
+                ("destination_cidr_block", Value::str("0.0.0.0/0")),
+                ("gateway_id", Value::str("igw-1")),
+            ],
+        );
+        let g = generate(reg.get("aws_route").unwrap(), &d, None, "r").unwrap();
+        for line in [
+            "  route_table_id         = \"rtb-1\"\n",
+            "  destination_cidr_block = \"0.0.0.0/0\"\n",
+            "  gateway_id             = \"igw-1\"\n",
+        ] {
+            assert!(g.text.contains(line), "{line:?} in {}", g.text);
+        }
+        assert!(g.text.contains("id = \"rtb-1_0.0.0.0/0\""), "{}", g.text);
     }
 
     /// A secret inside an IAM document (a condition value, say) makes the whole document a

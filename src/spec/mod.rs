@@ -270,6 +270,12 @@ pub struct AttributeSpec {
     /// objects a state records, where the comparison needs it; an unmanaged object's value is
     /// read only when the whole object is wanted (`plan`, whose imports write it).
     pub read_recorded_only: bool,
+    /// The provider computes it (`computed = true`): compared, but not an argument, so the
+    /// configuration `plan`'s imports generate leaves it out (terraform rejects a value for it).
+    pub computed: bool,
+    /// The provider's schema has a nested block, not an argument (`block = true`): imports
+    /// write each item of the observed list as a `NAME { ... }` block.
+    pub block: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -605,6 +611,8 @@ fn parse_attribute(file: &str, b: &hcl::Block) -> Result<AttributeSpec> {
         revert: None,
         immutable: false,
         read_recorded_only: false,
+        computed: false,
+        block: false,
     };
     for attr in b.body.attributes() {
         let v = eval(file, &attr.expr)?;
@@ -631,6 +639,16 @@ fn parse_attribute(file: &str, b: &hcl::Block) -> Result<AttributeSpec> {
                 a.immutable = v
                     .as_bool()
                     .ok_or_else(|| spec_error(file, "`immutable` must be a bool"))?
+            }
+            "computed" => {
+                a.computed = v
+                    .as_bool()
+                    .ok_or_else(|| spec_error(file, "`computed` must be a bool"))?
+            }
+            "block" => {
+                a.block = v
+                    .as_bool()
+                    .ok_or_else(|| spec_error(file, "`block` must be a bool"))?
             }
             "read" => match string(file, "read", &v)?.as_str() {
                 "recorded" => a.read_recorded_only = true,

@@ -98,6 +98,87 @@ impl Terraform {
         })
     }
 
+    /// `terraform plan` in `dir` (with `endpoint` = moto): the addresses it imports, and every
+    /// resource it would change (anything but a no-op).
+    pub fn plan_imports(&self, dir: &Path, moto: &Moto) -> (Vec<String>, Vec<String>) {
+        self.run(
+            dir,
+            moto,
+            &[
+                "plan",
+                "-input=false",
+                "-no-color",
+                "-out=tf.plan",
+                &format!("-var=endpoint={}", moto.endpoint),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let show = self.run(dir, moto, &["show", "-json", "tf.plan"]).unwrap();
+        let shown: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
+        let (mut imported, mut changes) = (Vec::new(), Vec::new());
+        for rc in shown["resource_changes"].as_array().into_iter().flatten() {
+            let address = rc["address"].as_str().unwrap_or("").to_string();
+            if rc["change"]["importing"].is_object() {
+                imported.push(address.clone());
+            }
+            if rc["change"]["actions"] != serde_json::json!(["no-op"]) {
+                changes.push(format!("{address}: {}", rc["change"]));
+            }
+        }
+        imported.sort();
+        (imported, changes)
+    }
+
+    /// The resource schemas of the mirror's aws provider (`terraform providers schema -json`
+    /// in a fresh directory initialised from the mirror), by resource type. Offline: no moto.
+    pub fn aws_resource_schemas(&self) -> Result<serde_json::Value, String> {
+        let dir = tempfile::tempdir().map_err(|e| format!("tempdir: {e}"))?;
+        fs::write(
+            dir.path().join("main.tf"),
+            "terraform {\n  required_providers {\n    aws = { source = \"hashicorp/aws\" }\n  }\n}\n",
+        )
+        .map_err(|e| format!("main.tf: {e}"))?;
+        let cli_config = dir.path().join("terraformrc");
+        fs::write(&cli_config, "").map_err(|e| format!("terraformrc: {e}"))?;
+        let terraform = |args: &[&str]| -> Result<Output, String> {
+            let out = Command::new(&self.bin)
+                .current_dir(dir.path())
+                .args(args)
+                .env("TF_IN_AUTOMATION", "1")
+                .env("TF_INPUT", "0")
+                .env("CHECKPOINT_DISABLE", "1")
+                .env("TF_CLI_CONFIG_FILE", &cli_config)
+                .env_remove("TF_PLUGIN_CACHE_DIR")
+                .env_remove("TF_CLI_ARGS")
+                .env_remove("TF_DATA_DIR")
+                .output()
+                .map_err(|e| format!("spawn {}: {e}", self.bin.display()))?;
+            if !out.status.success() {
+                return Err(format!(
+                    "terraform {} failed ({})\n{}",
+                    args.join(" "),
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+            }
+            Ok(out)
+        };
+        terraform(&[
+            "init",
+            "-input=false",
+            "-no-color",
+            &format!("-plugin-dir={}", self.plugin_dir.display()),
+        ])?;
+        let out = terraform(&["providers", "schema", "-json"])?;
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .map_err(|e| format!("providers schema -json: {e}"))?;
+        json.get("provider_schemas")
+            .and_then(|p| p.get("registry.terraform.io/hashicorp/aws"))
+            .and_then(|p| p.get("resource_schemas"))
+            .cloned()
+            .ok_or_else(|| "no hashicorp/aws resource schemas in the output".to_string())
+    }
+
     /// Run terraform in `dir` with the moto env and a clean terraform env; Err on non-zero exit
     /// with the full output.
     pub fn run(&self, dir: &Path, moto: &Moto, args: &[&str]) -> Result<Output, String> {

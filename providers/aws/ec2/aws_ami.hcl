@@ -24,6 +24,7 @@ resource "aws_ami" {
     immutable = true
   }
   attribute "root_snapshot_id" {
+    computed  = true
     default   = ""
     immutable = true
   }

@@ -11,13 +11,14 @@ resource "aws_default_network_acl" {
   scope    = "regional"
   identity = ["id"]
 
-  attribute "vpc_id" {}
-  attribute "owner_id" {}
+  attribute "vpc_id" { computed = true }
+  attribute "owner_id" { computed = true }
   attribute "tags" {
     compare = "tag_map"
     revert  = "tags"
   }
   attribute "ingress" {
+    block   = true
     compare = "nacl_entries"
     revert  = "nacl_entries"
     managed_by "aws_network_acl_rule" {
@@ -26,6 +27,7 @@ resource "aws_default_network_acl" {
     }
   }
   attribute "egress" {
+    block   = true
     compare = "nacl_entries"
     revert  = "nacl_entries"
     managed_by "aws_network_acl_rule" {

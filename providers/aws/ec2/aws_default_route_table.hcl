@@ -10,8 +10,8 @@ resource "aws_default_route_table" {
   import_id = "{vpc_id}"
 
   attribute "default_route_table_id" { immutable = true }
-  attribute "vpc_id" {}
-  attribute "owner_id" {}
+  attribute "vpc_id" { computed = true }
+  attribute "owner_id" { computed = true }
   attribute "propagating_vgws" {
     compare = "set"
     default = []

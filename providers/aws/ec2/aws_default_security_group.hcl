@@ -8,8 +8,8 @@ resource "aws_default_security_group" {
   scope    = "regional"
   identity = ["id"]
 
-  attribute "name" {}
-  attribute "description" {}
+  attribute "name" { computed = true }
+  attribute "description" { computed = true }
   attribute "vpc_id" {}
   attribute "tags" { compare = "tag_map" }
 

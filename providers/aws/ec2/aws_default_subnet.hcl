@@ -7,8 +7,8 @@ resource "aws_default_subnet" {
   scope    = "regional"
   identity = ["id"]
 
-  attribute "vpc_id" {}
-  attribute "cidr_block" {}
+  attribute "vpc_id" { computed = true }
+  attribute "cidr_block" { computed = true }
   attribute "availability_zone" {}
   attribute "map_public_ip_on_launch" {
     default = true

@@ -8,8 +8,11 @@ resource "aws_default_vpc" {
   scope    = "regional"
   identity = ["id"]
 
-  attribute "cidr_block" {}
-  attribute "instance_tenancy" { default = "default" }
+  attribute "cidr_block" { computed = true }
+  attribute "instance_tenancy" {
+    default  = "default"
+    computed = true
+  }
   attribute "enable_dns_support" {
     default = true
     read    = "recorded"

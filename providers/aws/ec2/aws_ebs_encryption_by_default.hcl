@@ -9,7 +9,10 @@ resource "aws_ebs_encryption_by_default" {
   scope    = "regional"
   identity = ["setting"]
 
-  attribute "setting" { default = "default" }
+  attribute "setting" {
+    default  = "default"
+    computed = true
+  }
   # Put back by EnableEbsEncryptionByDefault / DisableEbsEncryptionByDefault.
   attribute "enabled" {
     default = true

@@ -9,16 +9,21 @@ resource "aws_ebs_snapshot" {
   delete   = "aws ec2 delete-snapshot --snapshot-id {id}"
 
   attribute "volume_id" { immutable = true }
-  attribute "volume_size" { immutable = true }
+  attribute "volume_size" {
+    immutable = true
+    computed  = true
+  }
   attribute "description" {
     default   = ""
     immutable = true
   }
   attribute "encrypted" {
+    computed  = true
     default   = false
     immutable = true
   }
   attribute "kms_key_id" {
+    computed  = true
     default   = ""
     immutable = true
   }

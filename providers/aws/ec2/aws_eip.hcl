@@ -12,7 +12,10 @@ resource "aws_eip" {
     default   = "vpc"
     immutable = true
   }
-  attribute "public_ip" { immutable = true }
+  attribute "public_ip" {
+    immutable = true
+    computed  = true
+  }
   attribute "public_ipv4_pool" {
     default   = ""
     immutable = true

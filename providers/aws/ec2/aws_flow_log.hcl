@@ -54,6 +54,7 @@ resource "aws_flow_log" {
     immutable = true
   }
   attribute "destination_options" {
+    block     = true
     default   = []
     immutable = true
   }

@@ -8,7 +8,7 @@ resource "aws_internet_gateway" {
   delete   = "aws ec2 delete-internet-gateway --internet-gateway-id {id}"
 
   attribute "vpc_id" { default = "" }
-  attribute "owner_id" {}
+  attribute "owner_id" { computed = true }
   attribute "tags" {
     compare = "tag_map"
     revert  = "tags"

@@ -5,15 +5,21 @@
 # provider was given (`public_key` stays the configuration's): compared is what AWS returns,
 # the name, fingerprint and type, and the tags.
 resource "aws_key_pair" {
-  service  = "ec2"
-  scope    = "regional"
+  service   = "ec2"
+  scope     = "regional"
   identity  = ["key_pair_id"]
   import_id = "{key_name}"
-  delete   = "aws ec2 delete-key-pair --key-name {key_name}"
+  delete    = "aws ec2 delete-key-pair --key-name {key_name}"
 
   attribute "key_name" { immutable = true }
-  attribute "fingerprint" { immutable = true }
-  attribute "key_type" { immutable = true }
+  attribute "fingerprint" {
+    immutable = true
+    computed  = true
+  }
+  attribute "key_type" {
+    immutable = true
+    computed  = true
+  }
   attribute "tags" {
     compare = "tag_map"
     revert  = "tags"

@@ -10,7 +10,7 @@ resource "aws_launch_template" {
 
   attribute "name" { immutable = true }
   attribute "default_version" {}
-  attribute "latest_version" {}
+  attribute "latest_version" { computed = true }
   attribute "tags" {
     compare = "tag_map"
     revert  = "tags"

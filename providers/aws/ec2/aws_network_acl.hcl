@@ -11,7 +11,7 @@ resource "aws_network_acl" {
   delete   = "aws ec2 delete-network-acl --network-acl-id {id}"
 
   attribute "vpc_id" { immutable = true }
-  attribute "owner_id" {}
+  attribute "owner_id" { computed = true }
   attribute "tags" {
     compare = "tag_map"
     revert  = "tags"

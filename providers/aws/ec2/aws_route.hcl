@@ -20,6 +20,22 @@ resource "aws_route" {
     attribute = "route"
   }
 
+  # The table and the destination are the route's identity (always equal once matched); named
+  # here as the arguments an import writes.
+  attribute "route_table_id" { immutable = true }
+  attribute "destination_cidr_block" {
+    default   = ""
+    immutable = true
+  }
+  attribute "destination_ipv6_cidr_block" {
+    default   = ""
+    immutable = true
+  }
+  attribute "destination_prefix_list_id" {
+    default   = ""
+    immutable = true
+  }
+
   # The target: exactly one is set; the provider records "" for the others. A target changed by
 # hand is put back with ReplaceRoute.
   attribute "carrier_gateway_id" {

@@ -7,7 +7,7 @@ resource "aws_route_table" {
   delete   = "aws ec2 delete-route-table --route-table-id {id}"
 
   attribute "vpc_id" { immutable = true }
-  attribute "owner_id" {}
+  attribute "owner_id" { computed = true }
   attribute "propagating_vgws" {
     compare = "set"
     default = []

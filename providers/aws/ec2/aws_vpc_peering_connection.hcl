@@ -16,10 +16,12 @@ resource "aws_vpc_peering_connection" {
   attribute "peer_owner_id" { immutable = true }
   attribute "peer_region" { immutable = true }
   attribute "accepter" {
+    block   = true
     default = [{ allow_remote_vpc_dns_resolution = false }]
     revert  = "peering_options"
   }
   attribute "requester" {
+    block   = true
     default = [{ allow_remote_vpc_dns_resolution = false }]
     revert  = "peering_options"
   }

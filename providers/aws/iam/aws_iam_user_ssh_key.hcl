@@ -18,6 +18,7 @@ resource "aws_iam_user_ssh_key" {
     revert  = "ssh_key_status"
   }
   attribute "fingerprint" {
+    computed  = true
     immutable = true
     read      = "recorded"
   }
