@@ -201,6 +201,11 @@ fn unreachable_endpoints_fail_at_once_naming_the_cause() {
     let scan = |endpoint: &str| {
         let out = isolated(dir.path(), true)
             .env("AWS_ENDPOINT_URL", endpoint)
+            // The resolver answers within a second (glibc's `RES_OPTIONS`): a machine whose
+            // name server does not answer would otherwise let a lookup outlast the connect
+            // timeout, a timeout the SDK rightly retries, and the count below would measure
+            // the resolver, not driftgate.
+            .env("RES_OPTIONS", "timeout:1 attempts:1")
             .args([
                 "scan",
                 "--state",

@@ -550,13 +550,6 @@ impl ClassifyRetry for ConnectionFailuresAreFinal {
         let Some(connector) = error.as_connector_error() else {
             return RetryAction::NoActionIndicated;
         };
-        // Once this endpoint's name is known not to resolve, every later connection failure
-        // is final too, whatever its kind: a lookup that timed out under load (a connector
-        // timeout, not an I/O error) is the same unresolvable name, and retrying it is what
-        // made a scan of an unresolvable endpoint retry once per call instead of once.
-        if self.dns_retried.load(std::sync::atomic::Ordering::Acquire) {
-            return RetryAction::RetryForbidden;
-        }
         if !connector.is_io() {
             return RetryAction::NoActionIndicated;
         }
@@ -830,21 +823,14 @@ mod tests {
             classify_with(&c, dns_failure()),
             RetryAction::RetryForbidden
         );
-        // A reset or a timeout is still retried by the SDK, on an endpoint whose name resolved;
-        // once it did not, they are final too (a lookup timing out under load is that name).
-        let reset = || {
-            ConnectorError::io(Box::new(std::io::Error::from(
-                std::io::ErrorKind::ConnectionReset,
-            )))
-        };
-        let timeout = || {
-            ConnectorError::timeout(Box::new(std::io::Error::from(std::io::ErrorKind::TimedOut)))
-        };
-        let fresh = ConnectionFailuresAreFinal::default();
-        assert_eq!(classify_with(&fresh, reset()), RetryAction::NoActionIndicated);
-        assert_eq!(classify_with(&fresh, timeout()), RetryAction::NoActionIndicated);
-        assert_eq!(classify_with(&c, reset()), RetryAction::RetryForbidden);
-        assert_eq!(classify_with(&c, timeout()), RetryAction::RetryForbidden);
+        // A reset or a timeout is still retried by the SDK.
+        let reset = ConnectorError::io(Box::new(std::io::Error::from(
+            std::io::ErrorKind::ConnectionReset,
+        )));
+        assert_eq!(classify_with(&c, reset), RetryAction::NoActionIndicated);
+        let timeout =
+            ConnectorError::timeout(Box::new(std::io::Error::from(std::io::ErrorKind::TimedOut)));
+        assert_eq!(classify_with(&c, timeout), RetryAction::NoActionIndicated);
     }
 
     #[test]
