@@ -20,8 +20,8 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::View;
-use crate::model::keys::KeyFile;
 use crate::error::{Error, Result};
+use crate::model::keys::KeyFile;
 
 const LINK_DOMAIN: &[u8] = b"driftgate-approval-link-v1\0";
 
