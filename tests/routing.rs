@@ -430,6 +430,12 @@ fn each_out_of_band_change_is_found_alone_and_undone() {
 fn an_unmanaged_route_is_imported_and_terraform_agrees() {
     let Some(r) = routing() else { return };
     let _changing = r.changing.lock().unwrap_or_else(|e| e.into_inner());
+    // The stack is shared: `each_out_of_band_change_is_found_alone_and_undone` leaves the EIP's
+    // recorded association missing and a new one unmanaged (EC2 gives it a new id), when it
+    // ran first. This test is about the route: it plans only the route (`--target`) and ends
+    // where it began.
+    let (_, before) = r.stack.scan_json("alice");
+    let before = findings(&before);
     let state = r.stack.state.clone();
     let igw = recorded(&state, "aws_internet_gateway", Some("main"), "id");
     let private_rt = recorded(&state, "aws_route_table", Some("private"), "id");
@@ -457,6 +463,8 @@ fn an_unmanaged_route_is_imported_and_terraform_agrees() {
                 "imports.json",
                 "--format",
                 "json",
+                "--target",
+                &format!("aws_route.{private_rt}_0.0.0.0/0"),
             ],
         );
         let v: Json = serde_json::from_slice(&o.stdout)
@@ -483,7 +491,11 @@ fn an_unmanaged_route_is_imported_and_terraform_agrees() {
         ] {
             assert!(written.contains(&arg), "{arg} in\n{written}");
         }
-        let (imported, changes) = r.tf.plan_imports(dir, &r.stack.moto);
+        let (imported, mut changes) = r.tf.plan_imports(dir, &r.stack.moto);
+        // Only the route's: when the other test ran first, its reverts through driftgate gave
+        // associations new ids that terraform's state does not know (terraform would create
+        // them again); that is its stack's history, not this import's.
+        changes.retain(|c| c.starts_with("aws_route."));
         assert!(
             changes.is_empty(),
             "terraform plans changes:\n{changes:#?}\n{written}"
@@ -502,7 +514,8 @@ fn an_unmanaged_route_is_imported_and_terraform_agrees() {
     if let Err(panic) = checked {
         std::panic::resume_unwind(panic);
     }
-    assert_clean(r, "deleting the imported route");
+    let (_, after) = r.stack.scan_json("alice");
+    assert_eq!(findings(&after), before, "after deleting the imported route");
 }
 
 /// `driftgate ARGS` in terraform's working copy (state and configuration found there).
