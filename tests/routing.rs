@@ -515,7 +515,11 @@ fn an_unmanaged_route_is_imported_and_terraform_agrees() {
         std::panic::resume_unwind(panic);
     }
     let (_, after) = r.stack.scan_json("alice");
-    assert_eq!(findings(&after), before, "after deleting the imported route");
+    assert_eq!(
+        findings(&after),
+        before,
+        "after deleting the imported route"
+    );
 }
 
 /// `driftgate ARGS` in terraform's working copy (state and configuration found there).
