@@ -255,6 +255,45 @@ impl Cx {
         out
     }
 
+    /// The objects of type `ty` a listing named (`ids`, one call), as found: each this scan
+    /// reads (`reads`) with its answer in `details` (`None`: gone since the listing, left
+    /// out), a failed read as one gap of `operation` about `what id`, and each it does not
+    /// read from the listing alone (`convert(id, None)`: unread attributes absent).
+    pub fn emit_read<T>(
+        &self,
+        ty: &'static str,
+        operation: &str,
+        what: &str,
+        ids: &[String],
+        details: &BTreeMap<String, Result<Option<T>, Failure>>,
+        convert: impl Fn(&str, Option<&T>) -> Attributes,
+    ) -> Found {
+        let mut found = Found::default();
+        for id in ids {
+            if !self.reads(ty, id) {
+                found
+                    .resources
+                    .push(global(ty, id, Owner::User, convert(id, None)));
+                continue;
+            }
+            match details.get(id) {
+                Some(Ok(Some(out))) => {
+                    found
+                        .resources
+                        .push(global(ty, id, Owner::User, convert(id, Some(out))));
+                }
+                Some(Ok(None)) => {}
+                answer => found.gaps.push(Self::read_gap(
+                    operation,
+                    &[ty],
+                    answer,
+                    format!("{what} {id}"),
+                )),
+            }
+        }
+        found
+    }
+
     /// A gap for one failed per-object read.
     pub fn read_gap(
         operation: &str,

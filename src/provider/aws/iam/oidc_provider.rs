@@ -77,34 +77,14 @@ fn list(cx: &Cx) -> Listed<'_> {
                 }
             })
             .await;
-        let mut found = Found::default();
-        for arn in &arns {
-            if !cx.reads(OIDC_PROVIDER, arn) {
-                found.resources.push(global(
-                    OIDC_PROVIDER,
-                    arn,
-                    Owner::User,
-                    attributes(arn, None),
-                ));
-                continue;
-            }
-            match details.get(arn) {
-                Some(Ok(Some(out))) => found.resources.push(global(
-                    OIDC_PROVIDER,
-                    arn,
-                    Owner::User,
-                    attributes(arn, Some(out)),
-                )),
-                Some(Ok(None)) => {}
-                answer => found.gaps.push(Cx::read_gap(
-                    "GetOpenIDConnectProvider",
-                    TYPES,
-                    answer,
-                    format!("OIDC provider {arn}"),
-                )),
-            }
-        }
-        found
+        cx.emit_read(
+            OIDC_PROVIDER,
+            "GetOpenIDConnectProvider",
+            "OIDC provider",
+            &arns,
+            &details,
+            attributes,
+        )
     })
 }
 

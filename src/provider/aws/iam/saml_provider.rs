@@ -70,34 +70,14 @@ fn list(cx: &Cx) -> Listed<'_> {
                 }
             })
             .await;
-        let mut found = Found::default();
-        for arn in &arns {
-            if !cx.reads(SAML_PROVIDER, arn) {
-                found.resources.push(global(
-                    SAML_PROVIDER,
-                    arn,
-                    Owner::User,
-                    attributes(arn, None),
-                ));
-                continue;
-            }
-            match details.get(arn) {
-                Some(Ok(Some(out))) => found.resources.push(global(
-                    SAML_PROVIDER,
-                    arn,
-                    Owner::User,
-                    attributes(arn, Some(out)),
-                )),
-                Some(Ok(None)) => {}
-                answer => found.gaps.push(Cx::read_gap(
-                    "GetSAMLProvider",
-                    TYPES,
-                    answer,
-                    format!("SAML provider {arn}"),
-                )),
-            }
-        }
-        found
+        cx.emit_read(
+            SAML_PROVIDER,
+            "GetSAMLProvider",
+            "SAML provider",
+            &arns,
+            &details,
+            attributes,
+        )
     })
 }
 
