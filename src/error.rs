@@ -512,10 +512,10 @@ pub enum Error {
     )]
     SharedStore { location: String, reason: String },
 
-    // ---- remediation plans (src/plan) -------------------------------------------------------
+    // ---- remediation plans (src/planner) -------------------------------------------------------
     #[error("cannot read plan file `{path}`")]
     #[diagnostic(
-        code(driftgate::plan::read),
+        code(driftgate::planner::read),
         help("check the path; `driftgate plan` writes ./driftgate.plan.json by default")
     )]
     PlanRead {
@@ -526,14 +526,14 @@ pub enum Error {
 
     #[error("`{path}` is not a valid plan file: {reason}")]
     #[diagnostic(
-        code(driftgate::plan::invalid),
+        code(driftgate::planner::invalid),
         help("make the plan again with `driftgate plan`; a plan file is never edited by hand")
     )]
     PlanInvalid { path: String, reason: String },
 
     #[error("`{path}` has plan format version {found}; this driftgate reads version 1")]
     #[diagnostic(
-        code(driftgate::plan::version),
+        code(driftgate::planner::version),
         help("make the plan with the same driftgate version that applies it")
     )]
     PlanVersion { path: String, found: String },
@@ -542,7 +542,7 @@ pub enum Error {
         "`{path}` was changed after it was planned: its content hashes to {actual}, not to its digest {recorded}"
     )]
     #[diagnostic(
-        code(driftgate::plan::tampered),
+        code(driftgate::planner::tampered),
         help(
             "a plan file is never edited: make a new plan with `driftgate plan` and approve that one"
         )
@@ -555,14 +555,14 @@ pub enum Error {
 
     #[error("`{path}` expired at {expires_at}")]
     #[diagnostic(
-        code(driftgate::plan::expired),
+        code(driftgate::planner::expired),
         help("make a new plan with `driftgate plan` (`--ttl` sets how long a plan stays valid)")
     )]
     PlanExpired { path: String, expires_at: String },
 
     #[error("the scan was incomplete, so driftgate will not plan from it")]
     #[diagnostic(
-        code(driftgate::plan::incomplete_scan),
+        code(driftgate::planner::incomplete_scan),
         help(
             "a plan from a partial view could undo what was not seen; fix what the scan could not see (see `driftgate scan`) and plan again"
         )
@@ -571,7 +571,7 @@ pub enum Error {
 
     #[error("`--accept` needs the terraform configuration, and none was read")]
     #[diagnostic(
-        code(driftgate::plan::accept_needs_config),
+        code(driftgate::planner::accept_needs_config),
         help(
             "an accept edits the resource's block in the `.tf` files: pass `--config DIR`, or run in the configuration's directory"
         )
@@ -591,7 +591,7 @@ pub enum Error {
 
     #[error("a secret in clear reached the plan at {at}; the plan was not written")]
     #[diagnostic(
-        code(driftgate::plan::clear_secret),
+        code(driftgate::planner::clear_secret),
         help(
             "this is a bug in driftgate: a plan holds secrets only as fingerprints or references to the state; please report it (without the state)"
         )
@@ -600,7 +600,7 @@ pub enum Error {
 
     #[error("`--target {glob}` is not a valid address pattern: {reason}")]
     #[diagnostic(
-        code(driftgate::plan::bad_target),
+        code(driftgate::planner::bad_target),
         help(
             "a target is a resource address where `*` and `?` match any characters, e.g. `aws_security_group.*`"
         )
@@ -608,7 +608,7 @@ pub enum Error {
     PlanBadTarget { glob: String, reason: String },
 
     #[error("`{flag} {glob}` matches no {what} in this scan; no plan was written")]
-    #[diagnostic(code(driftgate::plan::no_match))]
+    #[diagnostic(code(driftgate::planner::no_match))]
     PlanNoMatch {
         flag: String,
         glob: String,

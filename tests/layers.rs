@@ -27,7 +27,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("history", 5),
     ("merge", 5),
     ("notify", 5),
-    ("plan", 5),
+    ("planner", 5),
     ("policy", 5),
     ("trust", 5),
     // The approval service (issue 19): HTTP, its store and its client; `ops` gives it the
@@ -55,9 +55,9 @@ const LAYERS: &[(&str, u8)] = &[
 
 /// Arrows that break the rules today (`from`, `to`, where, why). Each must still exist.
 const REMAINING: &[(&str, &str, &str)] = &[
-    // The plan's summary and outcome tables (render/plan.rs) take the planner's token, shell
+    // The plan's summary and outcome tables (render/plan_summary.rs) take the planner's token, shell
     // quoting, effects and guardrail counts (issue 16's part of the house).
-    ("render", "plan", "render/plan.rs"),
+    ("render", "planner", "render/plan_summary.rs"),
     // The store's S3 backend builds its client from the provider's SDK configuration
     // (endpoint, retries, region checks) and the state reader's S3 client; both could move
     // to one AWS-client module beneath them.
@@ -68,16 +68,16 @@ const REMAINING: &[(&str, &str, &str)] = &[
     // does, and binds a plan's author signature; apply asks it who may approve. Its minimums
     // could reach the features as data instead.
     ("trust", "approval", "trust/mod.rs"),
-    ("trust", "plan", "trust/mod.rs"),
+    ("trust", "planner", "trust/mod.rs"),
     ("apply", "trust", "apply/mod.rs"),
     // apply's AWS clients share the provider's classifier of connection failures.
     ("apply", "provider", "apply/aws.rs"),
     // Approvals sign a plan's digest; apply checks approvals and runs a plan's edits.
-    ("approval", "plan", "approval/mod.rs"),
+    ("approval", "planner", "approval/mod.rs"),
     ("apply", "approval", "apply/mod.rs"),
-    ("apply", "plan", "apply/config.rs"),
+    ("apply", "planner", "apply/config.rs"),
     // notify/message.rs builds messages with the planner's token, shell quoting and effects.
-    ("notify", "plan", "notify/message.rs"),
+    ("notify", "planner", "notify/message.rs"),
 ];
 
 /// Files outside `render` that still print (`println!`, `eprintln!`, ...), and why.

@@ -71,7 +71,7 @@ fn plan_on_the_demo_writes_the_file_and_prints_the_apply_command_last() {
     let plan: serde_json::Value = serde_json::from_str(&file).unwrap();
     assert_eq!(plan["format_version"], 1);
     assert_eq!(plan["author"]["actor"], "test-actor");
-    let token = driftgate::plan::digest::token(plan["digest"].as_str().unwrap());
+    let token = driftgate::planner::digest::token(plan["digest"].as_str().unwrap());
     let last = stdout.lines().last().unwrap();
     assert_eq!(
         last,
@@ -95,7 +95,8 @@ fn plan_on_the_demo_writes_the_file_and_prints_the_apply_command_last() {
     assert!(stdout.contains("terraform import"), "{stdout}");
     // The file verifies: digest and expiry.
     let now = time::OffsetDateTime::now_utc();
-    driftgate::plan::file::read("X.plan.json", &file, now).expect("the written plan verifies");
+    driftgate::planner::plan_file::read("X.plan.json", &file, now)
+        .expect("the written plan verifies");
 }
 
 #[test]
@@ -165,7 +166,7 @@ fn plan_refuses_an_incomplete_scan_and_bad_flags() {
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        text(&o.stderr).contains("driftgate::plan::incomplete_scan"),
+        text(&o.stderr).contains("driftgate::planner::incomplete_scan"),
         "{}",
         text(&o.stderr)
     );
@@ -542,7 +543,7 @@ fn plan_ends_with_the_approvals_the_policy_requires() {
     assert!(j["plan"].get("next_step").is_none());
     let file = std::fs::read_to_string(dir.path().join("p.json")).unwrap();
     assert!(!file.contains("next_step"));
-    driftgate::plan::file::read("p.json", &file, time::OffsetDateTime::now_utc())
+    driftgate::planner::plan_file::read("p.json", &file, time::OffsetDateTime::now_utc())
         .expect("the plan verifies");
 
     // Three required, two may sign: said, and no command that would be refused.
@@ -685,7 +686,7 @@ fn approve_refuses_a_key_the_policy_does_not_list() {
 /// nested block exactly where the schema has a block (`accepter { ... }`, not `accepter = [...]`).
 #[test]
 fn generated_import_config_fits_the_provider_schema() {
-    use driftgate::plan::import::{written, written_as_block};
+    use driftgate::planner::import::{written, written_as_block};
     let Some(tf) = crate::support::terraform::Terraform::find() else {
         return;
     };

@@ -246,7 +246,7 @@ async fn plan(inner: &Inner, args: &Map<String, Value>) -> Result<Answer, Failur
     }
     let written = plan.has_actions();
     if written {
-        crate::render::emit(&crate::plan::file::write(&plan), Some(&path))?;
+        crate::render::emit(&crate::planner::plan_file::write(&plan), Some(&path))?;
     }
     Ok(Answer {
         value: plan_answer(&plan, written.then_some(file.as_str()), root),
@@ -263,7 +263,7 @@ fn plan_answer(
 ) -> Value {
     let required = root
         .map_or(0, |r| r.required(plan))
-        .max(crate::plan::guardrail::approvals_required(&plan.actions));
+        .max(crate::planner::guardrail::approvals_required(&plan.actions));
     json!({
         "plan_file": file,
         "digest": plan.digest,
@@ -272,14 +272,14 @@ fn plan_answer(
             "agent": plan.author.agent,
             "key": plan.author.key,
         },
-        "expires": crate::plan::wire::format_time(plan.expires_at),
+        "expires": crate::planner::wire::format_time(plan.expires_at),
         "actions": {
             "planned": plan.count(ActionStatus::Planned),
             "manual": plan.count(ActionStatus::Manual),
             "blocked": plan.count(ActionStatus::Blocked),
         },
         "approvals_required": required,
-        "summary": crate::mask::clean_text(&crate::render::plan::approval_summary(plan)),
+        "summary": crate::mask::clean_text(&crate::render::plan_summary::approval_summary(plan)),
         "next": if file.is_some() {
             "request_approval: people approve it (driftgate approve), then one of them applies it"
         } else {
@@ -337,7 +337,7 @@ async fn approval_status(inner: &Inner, args: &Map<String, Value>) -> Result<Ans
                     path: file.clone(),
                     source,
                 })?;
-            crate::plan::file::read(&file, &text, inner.settings.now)?.digest
+            crate::planner::plan_file::read(&file, &text, inner.settings.now)?.digest
         }
     };
     let v = client.status(&digest, std::time::Duration::ZERO).await?;

@@ -1,7 +1,7 @@
 //! Remediation plans: ordered actions that answer findings, each with the AWS calls it will
 //! make and what it expects to observe first; plus the inputs the plan was made from. A plan
-//! is made by `plan::build` (pure), sealed with a digest (`plan::digest`) and written as the
-//! plan file (`plan::file`).
+//! is made by `planner::build` (pure), sealed with a digest (`planner::digest`) and written as the
+//! plan file (`planner::plan_file`).
 //!
 //! **No clear secret is ever held here.** A call that must restore a sensitive value holds an
 //! [`Arg::FromState`] reference (state, address, attribute path) that `apply` resolves by
@@ -218,7 +218,7 @@ pub struct UnitCall {
 
 impl UnitCall {
     /// What a person reads is derived from the operation and its arguments at display time
-    /// (`plan::effect`), never carried as text a plan's author could word at will.
+    /// (`planner::effect`), never carried as text a plan's author could word at will.
     pub fn new(service: &str, operation: &str, target: &str) -> UnitCall {
         UnitCall {
             service: service.into(),
@@ -447,7 +447,7 @@ pub enum Call {
     },
 }
 
-/// What a [`Call::ConfigEdit`] does to its file; `plan::edit` carries it out (the planner to
+/// What a [`Call::ConfigEdit`] does to its file; `planner::edit` carries it out (the planner to
 /// show the diff, `apply` to write it), so both produce the same bytes.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ConfigEdit {
@@ -636,7 +636,7 @@ impl Author {
 }
 
 /// A remediation plan. `digest` is the SHA-256 of the canonical form of everything else
-/// (`plan::digest`).
+/// (`planner::digest`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub format_version: u64,

@@ -1,7 +1,7 @@
 //! The policy file's feature blocks (`approval`, `guardrail "NAME"`, `notify`) as read: plain
 //! data with the byte range of every key and value, and the file they come from. `policy::file`
 //! reads the file into these; each feature interprets its own block (`approval::ApprovalRule::
-//! from_block`, `plan::guardrail::Guardrail::from_block`, `notify::Target::from_block`) and
+//! from_block`, `planner::guardrail::Guardrail::from_block`, `notify::Target::from_block`) and
 //! reports what is wrong as a [`Problem`] at a span, which `crate::error` turns into the policy
 //! diagnostics (`driftgate::policy::*`).
 

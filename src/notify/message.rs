@@ -8,7 +8,7 @@ use crate::model::Severity;
 use crate::model::approvers::ApprovalRule;
 use crate::model::plan::Done;
 use crate::model::plan::{Action, ActionKind, ActionStatus, Plan};
-use crate::plan::{digest, shell_word, wire};
+use crate::planner::{digest, shell_word, wire};
 
 /// `sha256:` and the first 12 hex digits of a digest.
 pub fn short_digest(d: &str) -> String {
@@ -34,7 +34,7 @@ fn counts<T: Ord + Copy>(items: impl Iterator<Item = T>) -> BTreeMap<T, usize> {
 /// The approval request for a plan written to `plan_file`: its digest, author, counts by
 /// severity and kind, the blocked actions, and the commands approvers run (or, without an
 /// `approval` block, the command that applies it).
-pub fn plan_message(plan: &Plan, plan_file: &str, rule: Option<&ApprovalRule>) -> Message {
+pub fn approval_request(plan: &Plan, plan_file: &str, rule: Option<&ApprovalRule>) -> Message {
     let required = rule.map_or(0, |r| r.required_for(plan));
     let mut m = Message {
         kind: "plan".into(),
@@ -130,7 +130,7 @@ fn executed_lines(plan: &Plan) -> Vec<String> {
                     .unwrap_or_default()
             )];
             lines.extend(
-                crate::plan::effect::action_effects(a)
+                crate::planner::effect::action_effects(a)
                     .into_iter()
                     .map(|e| format!("    {e}")),
             );

@@ -18,7 +18,7 @@ use crate::model::{DriftKind, RecordedState, Secret, Segment, Value};
 use crate::ops::checkpoint::Tracked;
 use crate::ops::scan::{Evaluation, ScanOptions};
 use crate::ops::{Outcome, ReportFormat, Settings};
-use crate::plan::{self, PlanOptions};
+use crate::planner::{self, PlanOptions};
 use crate::render;
 
 /// What `driftgate apply` was asked for.
@@ -350,7 +350,7 @@ async fn execute(
     let run_result = run_actions(&writes, &verified, &ev, &sdk, &mut outcomes).await;
     // The cloud changed (or every action ran): this plan is applied, whatever comes next.
     if writes.changed.get() || run_result.is_ok() {
-        lock.mark_applied(&crate::plan::wire::format_time(settings.now))
+        lock.mark_applied(&crate::planner::wire::format_time(settings.now))
             .await?;
     }
     let failed = run_result?;
@@ -364,7 +364,7 @@ fn read_plan(cx: &Ctx<'_>) -> Step<Plan> {
         path: shown.clone(),
         source,
     })?;
-    match plan::file::read(&shown, &text, cx.settings.now) {
+    match planner::plan_file::read(&shown, &text, cx.settings.now) {
         Ok(p) => Ok(Ok(p)),
         Err(e) => cx.refused(None, e.to_string()),
     }
@@ -407,7 +407,7 @@ async fn take_lock(
     let holder = format!(
         "{} at {}",
         cx.origin.actor,
-        crate::plan::wire::format_time(cx.settings.now)
+        crate::planner::wire::format_time(cx.settings.now)
     );
     let lock = match apply::store::take(store, digest, &holder).await? {
         Ok(l) => Rc::new(l),
@@ -535,7 +535,7 @@ fn replan_options(plan: &Plan) -> PlanOptions {
     // A plan that understates it is planned otherwise again, and refused.
     let allow_disruptive = plan.actions.iter().any(|a| {
         a.status == crate::model::plan::ActionStatus::Planned
-            && crate::plan::guardrail::is_disruptive(a)
+            && crate::planner::guardrail::is_disruptive(a)
     });
     PlanOptions {
         allow_disruptive,
@@ -573,7 +573,7 @@ fn audit_approvals(cx: &Ctx<'_>, verified: &VerifiedPlan) -> Result<()> {
                 .detail("key_fingerprint", &a.fingerprint)
                 .detail(
                     "approval_expires",
-                    crate::plan::wire::format_time(a.expires),
+                    crate::planner::wire::format_time(a.expires),
                 ),
         )?;
     }
@@ -949,9 +949,11 @@ fn emit(
     width: Option<usize>,
 ) -> Result<()> {
     let text = match o.format {
-        ReportFormat::Json => render::plan::render_apply_json(v.plan(), outcomes, o.dry_run),
+        ReportFormat::Json => {
+            render::plan_summary::render_apply_json(v.plan(), outcomes, o.dry_run)
+        }
         ReportFormat::Table => {
-            render::plan::render_apply_table(v.plan(), outcomes, o.dry_run, width)
+            render::plan_summary::render_apply_table(v.plan(), outcomes, o.dry_run, width)
         }
     };
     render::emit(&text, None)

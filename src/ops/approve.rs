@@ -9,7 +9,7 @@ use crate::approval::{KeyFile, valid_name};
 use crate::audit::{Entry, Log, Outcome as Audited};
 use crate::error::{Error, Result};
 use crate::ops::{Outcome, Settings};
-use crate::plan;
+use crate::planner;
 
 /// What `driftgate keygen` was asked for.
 #[derive(Debug, Clone)]
@@ -118,7 +118,7 @@ pub fn approve(o: &ApproveOptions, settings: &Settings) -> Result<Outcome> {
         path: shown.clone(),
         source,
     })?;
-    let plan = plan::file::read(&shown, &text, settings.now)?;
+    let plan = planner::plan_file::read(&shown, &text, settings.now)?;
     let key = read_key(&o.key)?;
     check_listed(o, settings, &plan, &key)?;
     let root = settings.trust_root.as_deref();
@@ -136,13 +136,13 @@ pub fn approve(o: &ApproveOptions, settings: &Settings) -> Result<Outcome> {
         .plan(&plan.digest)
         .detail("approver", &key.name)
         .detail("key_fingerprint", key.public().fingerprint())
-        .detail("approval_expires", plan::wire::format_time(expires)),
+        .detail("approval_expires", planner::wire::format_time(expires)),
     )?;
     eprintln!(
         "Approved by {} until {}. Give this token to whoever runs `driftgate apply {} --approve TOKEN`:",
         key.name,
-        plan::wire::format_time(expires),
-        plan::shell_word(&shown)
+        planner::wire::format_time(expires),
+        planner::shell_word(&shown)
     );
     crate::render::emit(&format!("{approval}\n"), None)?;
     if let Some(url) = &o.service {
@@ -231,7 +231,7 @@ fn check_listed(
 fn show_summary(plan: &crate::model::plan::Plan, key: &KeyFile, root: Option<&crate::trust::Root>) {
     eprint!(
         "{}",
-        crate::mask::clean_text(&crate::render::plan::approval_summary(plan))
+        crate::mask::clean_text(&crate::render::plan_summary::approval_summary(plan))
     );
     if key.name.eq_ignore_ascii_case(plan.author.actor.trim()) {
         eprintln!(

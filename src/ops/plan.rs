@@ -13,7 +13,7 @@ use crate::model::Value;
 use crate::model::plan::{Action, Author, Inputs, Plan, StateInput};
 use crate::ops::scan::{self, Evaluation, ScanOptions};
 use crate::ops::{Outcome, ReportFormat, Settings};
-use crate::plan::{self, PlanInput, PlanOptions};
+use crate::planner::{self, PlanInput, PlanOptions};
 use crate::policy::Policy;
 use crate::render;
 
@@ -114,7 +114,7 @@ pub(crate) async fn make(
         glob: b.glob,
         reason: b.reason,
     })?;
-    if let Some(at) = plan::clear_secret(&actions) {
+    if let Some(at) = planner::clear_secret(&actions) {
         return Err(Error::PlanClearSecret { at });
     }
     let inputs = inputs(&ev, scan_args, settings)?;
@@ -124,7 +124,7 @@ pub(crate) async fn make(
         author.agent = Some(name.to_string());
         author.actor = name.to_string();
     }
-    let mut plan = plan::seal(actions, inputs, author, settings.now, args.ttl);
+    let mut plan = planner::seal(actions, inputs, author, settings.now, args.ttl);
     if let Some(k) = &key {
         sign(&mut plan, k, logged);
     }
@@ -187,7 +187,7 @@ fn plan_options(args: &PlanCommand, ev: &Evaluation, blocks: &scan::PolicyBlocks
     PlanOptions {
         // The built-in `disruptive` guardrail: relaxed only by naming it in the policy.
         allow_disruptive: args.allow_disruptive
-            || plan::guardrail::relaxed(&blocks.guardrails, plan::guardrail::DISRUPTIVE),
+            || planner::guardrail::relaxed(&blocks.guardrails, planner::guardrail::DISRUPTIVE),
         targets: args.targets.clone(),
         min_severity: ev.report.fail_on,
         accept: args.accept.clone(),
@@ -198,7 +198,7 @@ fn plan_options(args: &PlanCommand, ev: &Evaluation, blocks: &scan::PolicyBlocks
 /// A pattern that selects nothing is a typo, not "nothing to do" (and an accept that selects
 /// nothing must not leave the change to be reverted): refused before anything is written.
 fn check_selection(options: &PlanOptions, ev: &Evaluation) -> Result<()> {
-    match plan::unmatched(options, &ev.report.findings) {
+    match planner::unmatched(options, &ev.report.findings) {
         Err(b) => Err(Error::PlanBadTarget {
             glob: b.glob,
             reason: b.reason,
@@ -286,31 +286,35 @@ async fn show(
     let out = super::display_path(&args.out);
     let config = args.scan.config.as_deref().map(super::display_path);
     if plan.has_actions() {
-        render::emit(&plan::file::write(plan), Some(&args.out))?;
+        render::emit(&planner::plan_file::write(plan), Some(&args.out))?;
     }
     let text = match args.format {
-        ReportFormat::Table => render::plan::render_table(
+        ReportFormat::Table => render::plan_summary::render_table(
             plan,
             &out,
             config.as_deref(),
             blocks.approval.as_ref(),
             settings.width,
         ),
-        ReportFormat::Json => {
-            render::plan::render_json(plan, &out, config.as_deref(), blocks.approval.as_ref())
-        }
+        ReportFormat::Json => render::plan_summary::render_json(
+            plan,
+            &out,
+            config.as_deref(),
+            blocks.approval.as_ref(),
+        ),
     };
     render::emit(&text, None)?;
     if plan.has_actions() {
         let targets = super::notify::targets(&args.notify, args.notify_format, &blocks.notify);
-        let message = crate::notify::message::plan_message(plan, &out, blocks.approval.as_ref());
+        let message =
+            crate::notify::message::approval_request(plan, &out, blocks.approval.as_ref());
         super::notify::deliver(&targets, &message, settings, Some(&plan.digest)).await;
     }
     Ok(())
 }
 
 /// The refusal of a pattern that matches nothing: the nearest names, else those it could match.
-fn no_match(u: plan::Unmatched) -> Error {
+fn no_match(u: planner::Unmatched) -> Error {
     let list = |names: &[String]| {
         let shown: Vec<&str> = names.iter().take(8).map(String::as_str).collect();
         let more = names.len().saturating_sub(shown.len());
@@ -343,26 +347,26 @@ pub(crate) fn plan_actions(
     ev: &Evaluation,
     policy: &Policy,
     options: &PlanOptions,
-) -> Result<std::result::Result<Vec<Action>, plan::BadTarget>> {
+) -> Result<std::result::Result<Vec<Action>, planner::BadTarget>> {
     let files = config_files(ev)?;
-    let key = plan::expectation_key(&ev.states);
+    let key = planner::expectation_key(&ev.states);
     let input = PlanInput {
         registry: &ev.registry,
         findings: &ev.report.findings,
         states: &ev.states,
         options,
         key: &key,
-        config: ev.config.as_ref().map(|(_, c)| plan::ConfigInput {
+        config: ev.config.as_ref().map(|(_, c)| planner::ConfigInput {
             configuration: c,
             files: &files,
         }),
         observation: Some(&ev.observation),
         unit_reverts: &crate::provider::aws::unit_reverts(),
     };
-    let rails = plan::guardrail::in_force(&scan::PolicyBlocks::of(policy)?.guardrails);
-    Ok(plan::build(&input).map(|mut actions| {
+    let rails = planner::guardrail::in_force(&scan::PolicyBlocks::of(policy)?.guardrails);
+    Ok(planner::build(&input).map(|mut actions| {
         guard(&mut actions, &rails, ev);
-        plan::finish_edits(&mut actions, &input);
+        planner::finish_edits(&mut actions, &input);
         actions
     }))
 }
@@ -379,7 +383,7 @@ pub fn config_files(ev: &Evaluation) -> Result<BTreeMap<String, String>> {
         .iter()
         .map(|r| r.source.file.clone())
         .collect();
-    names.push(plan::IMPORT_FILE.to_string());
+    names.push(planner::IMPORT_FILE.to_string());
     names.sort();
     names.dedup();
     for name in names {
@@ -402,7 +406,7 @@ pub fn config_files(ev: &Evaluation) -> Result<BTreeMap<String, String>> {
 
 /// Applies the guardrails in force (the policy's and the built-ins it does not name) to the
 /// actions; a resource's tags are the recorded ones, else (unmanaged) the observed ones.
-fn guard(actions: &mut [Action], rails: &[plan::guardrail::Guardrail], ev: &Evaluation) {
+fn guard(actions: &mut [Action], rails: &[planner::guardrail::Guardrail], ev: &Evaluation) {
     if rails.is_empty() {
         return;
     }
@@ -436,7 +440,7 @@ fn guard(actions: &mut [Action], rails: &[plan::guardrail::Guardrail], ev: &Eval
             ),
         }
     };
-    plan::guardrail::guard(actions, rails, &tags_of);
+    planner::guardrail::guard(actions, rails, &tags_of);
 }
 
 /// The inputs a plan depends on, as they are now: each state's identity and SHA-256, and the
@@ -472,7 +476,7 @@ pub fn inputs(ev: &Evaluation, scan_args: &ScanOptions, settings: &Settings) -> 
     })
 }
 
-/// The configuration's digest: a labelled structure (`plan::digest::labelled`) naming each
+/// The configuration's digest: a labelled structure (`planner::digest::labelled`) naming each
 /// top-level `.tf` file with its SHA-256.
 fn configuration_digest(dir: &Path) -> Result<String> {
     let read_err = |e: std::io::Error| Error::ConfigRead {
@@ -495,13 +499,13 @@ fn configuration_digest(dir: &Path) -> Result<String> {
             hex::encode(Sha256::digest(&bytes)).into(),
         );
     }
-    Ok(plan::digest::labelled(
+    Ok(planner::digest::labelled(
         "driftgate-configuration-v1",
         serde_json::json!({ "tf_files": parts }),
     ))
 }
 
-/// The policy's digest: a labelled structure (`plan::digest::labelled`) with the SHA-256 of
+/// The policy's digest: a labelled structure (`planner::digest::labelled`) with the SHA-256 of
 /// the policy file and of ./.driftignore, each `null` when absent; `None` when both are (the
 /// built-in policy). A `.driftignore` holding a policy file's bytes is another digest.
 pub(crate) fn policy_digest(args: &ScanOptions, settings: &Settings) -> Result<Option<String>> {
@@ -519,7 +523,7 @@ pub(crate) fn policy_digest(args: &ScanOptions, settings: &Settings) -> Result<O
     if file.is_none() && ignore.is_none() {
         return Ok(None);
     }
-    Ok(Some(plan::digest::labelled(
+    Ok(Some(planner::digest::labelled(
         "driftgate-policy-v1",
         serde_json::json!({
             "policy_file": part(file.as_deref())?,
@@ -530,7 +534,7 @@ pub(crate) fn policy_digest(args: &ScanOptions, settings: &Settings) -> Result<O
 
 /// The recorded observation's digest: a labelled structure with the file's SHA-256.
 fn observation_digest(path: &Path) -> Result<String, (String, std::io::Error)> {
-    Ok(plan::digest::labelled(
+    Ok(planner::digest::labelled(
         "driftgate-observation-v1",
         serde_json::json!({ "observation_file": file_sha256(path)? }),
     ))

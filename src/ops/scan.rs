@@ -499,7 +499,7 @@ pub(crate) fn load_policy(args: &ScanOptions, settings: &Settings) -> Result<Pol
 #[derive(Debug, Default)]
 pub(crate) struct PolicyBlocks {
     pub approval: Option<crate::approval::ApprovalRule>,
-    pub guardrails: Vec<crate::plan::guardrail::Guardrail>,
+    pub guardrails: Vec<crate::planner::guardrail::Guardrail>,
     pub notify: Vec<crate::notify::Target>,
 }
 
@@ -514,7 +514,7 @@ impl PolicyBlocks {
         let guardrails: Vec<_> = policy
             .guardrails
             .iter()
-            .map(|b| (b, crate::plan::guardrail::Guardrail::from_block(b)))
+            .map(|b| (b, crate::planner::guardrail::Guardrail::from_block(b)))
             .collect();
         let notify: Vec<_> = policy
             .notify

@@ -164,7 +164,7 @@ pub struct Policy {
     /// (`approval::ApprovalRule::from_block` interprets it).
     pub approval: Option<pf::Block>,
     /// `guardrail "NAME" {}` blocks as read, in file order, each with one label of its own
-    /// (`plan::guardrail::Guardrail::from_block`).
+    /// (`planner::guardrail::Guardrail::from_block`).
     pub guardrails: Vec<pf::Block>,
     /// `notify { url = "..." format = "slack" }` blocks as read: where `plan` and `apply`
     /// report (`notify::Target::from_block`).

@@ -539,7 +539,7 @@ mod approval_block {
 mod guardrail_blocks {
     use super::*;
     use crate::model::plan::ActionKind;
-    use crate::plan::guardrail::Effect;
+    use crate::planner::guardrail::Effect;
 
     /// The file read and each feature's block interpreted, as `ops` loads a policy.
     fn parse_err(text: &str) -> String {
@@ -571,7 +571,7 @@ guardrail "iam-principal-delete" {
 }
 "#;
         let p = Policy::parse("driftgate.hcl", text).unwrap();
-        let guardrails = crate::plan::guardrail::from_blocks(&p.guardrails).unwrap();
+        let guardrails = crate::planner::guardrail::from_blocks(&p.guardrails).unwrap();
         assert_eq!(guardrails.len(), 3);
         let g = &guardrails[0];
         assert_eq!(g.name, "iam-frozen");

@@ -20,7 +20,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod notice;
-pub mod plan;
+pub mod plan_summary;
 pub mod progress;
 pub mod run_message;
 pub mod sarif;

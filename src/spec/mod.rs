@@ -82,7 +82,7 @@ impl Compare {
 }
 
 /// How a changed attribute is put back to its recorded value: the inverse of the provider's
-/// mapping, named from a closed list and implemented in `plan::aws` (the SDK operations each
+/// mapping, named from a closed list and implemented in `planner::aws` (the SDK operations each
 /// one plans). An attribute with no `revert` is `immutable` (terraform replaces the resource)
 /// or left to `terraform apply -target`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

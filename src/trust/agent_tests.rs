@@ -104,7 +104,7 @@ fn action(kind: ActionKind, severity: Severity) -> Action {
 /// A plan of `actions` by `author`, signed by `signer` (as `plan --sign` and `mcp` do).
 fn signed(signer: &KeyFile, mut author: Author, actions: Vec<Action>) -> Plan {
     author.key = Some(signer.public().to_string());
-    let mut p = crate::plan::seal(
+    let mut p = crate::planner::seal(
         actions,
         Inputs::default(),
         author,

@@ -31,7 +31,7 @@ use crate::approval::{
 };
 use crate::model::Severity;
 use crate::model::plan::{ActionStatus, Plan};
-use crate::plan::digest::canonical_json;
+use crate::planner::digest::canonical_json;
 
 /// `signed.type` of every root.
 pub const ROOT_TYPE: &str = "driftgate-trust-root";
@@ -636,11 +636,11 @@ impl Root {
                     .unwrap_or(0);
                 // A disruptive action planned with `--allow-disruptive` carries no guardrail
                 // of that name: the root's minimum for it holds all the same.
-                let disruptive = if crate::plan::guardrail::is_disruptive(a) {
+                let disruptive = if crate::planner::guardrail::is_disruptive(a) {
                     self.body
                         .approvals
                         .guardrails
-                        .get(crate::plan::guardrail::DISRUPTIVE)
+                        .get(crate::planner::guardrail::DISRUPTIVE)
                         .copied()
                         .unwrap_or(0)
                 } else {
@@ -663,7 +663,7 @@ impl Root {
     pub fn lowered_by(
         &self,
         approval: Option<&ApprovalRule>,
-        guardrails: &[crate::plan::guardrail::Guardrail],
+        guardrails: &[crate::planner::guardrail::Guardrail],
         regrades: &BTreeMap<String, Severity>,
     ) -> Vec<String> {
         let mut out = Vec::new();
@@ -697,7 +697,7 @@ impl Root {
                 }
             }
         }
-        use crate::plan::guardrail::{DISRUPTIVE, in_force, relaxed};
+        use crate::planner::guardrail::{DISRUPTIVE, in_force, relaxed};
         let mut in_force: BTreeSet<String> =
             in_force(guardrails).into_iter().map(|g| g.name).collect();
         // The built-in `disruptive` is the planner's own; in force unless relaxed.
@@ -867,7 +867,7 @@ impl Root {
         let mut required = self
             .required(plan)
             .max(rule.map_or(0, |r| r.required_for(plan)))
-            .max(crate::plan::guardrail::approvals_required(&plan.actions));
+            .max(crate::planner::guardrail::approvals_required(&plan.actions));
         // Whoever proposes a change never applies it alone, even where the root asks for no
         // approval.
         if self.applier_is_author(applier, plan) {

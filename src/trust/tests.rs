@@ -1,7 +1,7 @@
 use super::*;
 use crate::model::plan::{Action, ActionKind, Author, FindingRef, Inputs};
 use crate::model::{DriftKind, Severity};
-use crate::plan::digest::token as plan_token;
+use crate::planner::digest::token as plan_token;
 
 const NOW: time::OffsetDateTime = time::macros::datetime!(2026-12-01 10:00:00 UTC);
 
@@ -89,7 +89,7 @@ fn plan(author: Author, severity: Severity) -> Plan {
         guardrail: None,
         disruptive: false,
     };
-    crate::plan::seal(
+    crate::planner::seal(
         vec![action],
         Inputs::default(),
         author,
@@ -285,7 +285,7 @@ fn a_policy_cannot_lower_the_root() {
         "guardrail \"disruptive\" {\n  effect = \"allow\"\n  reason = \"r\"\n}\n",
     )
     .unwrap();
-    let relaxed = crate::plan::guardrail::from_blocks(&relaxed.guardrails).unwrap();
+    let relaxed = crate::planner::guardrail::from_blocks(&relaxed.guardrails).unwrap();
     assert!(
         root.lowered_by(None, &relaxed, &regrades)
             .join("")
@@ -465,7 +465,7 @@ fn a_resealed_or_unsigned_plan_has_no_bound_author() {
     let mut resealed = p.clone();
     resealed.author.aws_caller_arn = None;
     resealed.author.actor = "bob".into();
-    resealed.digest = crate::plan::digest::digest(&resealed);
+    resealed.digest = crate::planner::digest::digest(&resealed);
     assert!(
         root.check_author(&resealed)
             .unwrap_err()

@@ -7,7 +7,7 @@
 //!   each such attribute must come out with a value (not null, `""`, `[]` or `{}`). A recorded
 //!   observation fixture would not prove this: fixtures are JSON written by hand or by an older
 //!   build, and a hand-written one holds whatever its author typed.
-//! - every `revert` names a mapping that exists for that type and attribute: `plan::aws::revert`
+//! - every `revert` names a mapping that exists for that type and attribute: `planner::aws::revert`
 //!   is run on a change of that attribute of that object and must plan at least one call, each
 //!   an operation of the type's own service (and, in IAM, on its own kind of entity). A name
 //!   from the closed list is not enough: `vpc_attribute` on a subnet, `update_user` on a VPC
@@ -25,7 +25,7 @@ use crate::model::{
     StateSource, Value,
 };
 use crate::normalize::Side;
-use crate::plan::aws::{Context, revert};
+use crate::planner::aws::{Context, revert};
 use crate::provider::aws::{Found, ec2, iam, supported_types};
 use crate::spec::{Registry, ResourceSpec};
 

@@ -7,7 +7,7 @@
 //! (a secret is never written into code) and masked against every secret of the states.
 
 use crate::model::plan::{Action, ActionKind, ActionStatus, Call, Plan};
-use crate::plan::{digest, effect, shell_word, wire};
+use crate::planner::{digest, effect, shell_word, wire};
 
 use super::grid::{Col, Grid, Style};
 use crate::mask::{clean, clean_text};
@@ -55,7 +55,7 @@ pub fn next_step(
     config: Option<&str>,
     rule: Option<&crate::model::approvers::ApprovalRule>,
 ) -> NextStep {
-    let rails = crate::plan::guardrail::approvals_required(&plan.actions);
+    let rails = crate::planner::guardrail::approvals_required(&plan.actions);
     let by_rule = rule.map_or(0, |r| r.required_for(plan));
     let required = by_rule.max(rails);
     let mut required_by = Vec::new();
@@ -546,7 +546,7 @@ mod tests {
             },
             diff: "-  team = \"core\"\n+  team = \"edge\"\n".into(),
         };
-        let plan = crate::plan::seal(
+        let plan = crate::planner::seal(
             vec![
                 action("a01", ActionStatus::Planned, None, vec![edit]),
                 action(

@@ -183,7 +183,7 @@ pub enum ExpectW {
 // ---- domain -> wire -------------------------------------------------------------------------
 
 fn value(v: &crate::model::Value) -> J {
-    // A plan holds no clear secret (the planner fingerprints them, and `plan::clear_secret`
+    // A plan holds no clear secret (the planner fingerprints them, and `planner::clear_secret`
     // makes one that slips through an error before a plan is written). Should one reach the
     // encoder all the same, it is withheld: never written, nor fingerprinted with a key
     // anyone could guess.
@@ -857,7 +857,7 @@ pub fn call_from_json(j: &J) -> Result<Call, String> {
 // ---- wire -> domain -------------------------------------------------------------------------
 
 /// Reads a plan's wire form back into the domain. The digest is *not* checked here (see
-/// `plan::file::read`, which checks it on the text before this runs).
+/// `planner::plan_file::read`, which checks it on the text before this runs).
 pub fn from_wire(w: &PlanFile) -> Result<Plan, String> {
     Ok(Plan {
         format_version: w.format_version,

@@ -1,6 +1,6 @@
 //! Remediation planning: findings + recorded resources -> ordered [`Action`]s (pure,
 //! deterministic), sealed into a [`Plan`] with a digest ([`digest`]) and written as the plan
-//! file ([`mod@file`], wire types in [`wire`]). Nothing here reads the clock, the environment or
+//! file ([`plan_file`], wire types in [`wire`]). Nothing here reads the clock, the environment or
 //! the cloud: the caller passes the times, the author and the inputs.
 //!
 //! What each resource type can revert in place, re-create, or must leave to terraform is said
@@ -11,9 +11,9 @@ pub mod aws;
 pub mod digest;
 pub mod edit;
 pub mod effect;
-pub mod file;
 pub mod guardrail;
 pub mod import;
+pub mod plan_file;
 pub mod wire;
 
 #[cfg(test)]
@@ -761,7 +761,7 @@ impl Planner<'_> {
     }
 
     /// Changed, `--accept`: the configuration takes the cloud's value. driftgate edits the
-    /// block's literal values itself (`plan::edit`); what the configuration computes, or a
+    /// block's literal values itself (`planner::edit`); what the configuration computes, or a
     /// block repeated by `count`/`for_each` or inside a module, is left to a person.
     fn accept(&self) -> Action {
         let d = &self.finding.drift;
@@ -907,7 +907,7 @@ impl Planner<'_> {
     }
 
     /// Unmanaged: with the configuration, driftgate writes the `import {}` and `resource {}`
-    /// blocks (`plan::import`) into [`IMPORT_FILE`]; without it, this is left to a person.
+    /// blocks (`planner::import`) into [`IMPORT_FILE`]; without it, this is left to a person.
     fn import(&self) -> Action {
         let d = &self.finding.drift;
         let mut a = self.action(ActionKind::Import, &[]);

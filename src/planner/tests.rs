@@ -499,7 +499,7 @@ fn a_unit_revert_plans_unit_calls_shown_as_their_effect() {
         .arg("subnet_id", Arg::text("subnet-1"));
     assert_eq!(planned[0].calls, vec![Call::Unit(expected)]);
     assert_eq!(planned[0].status, ActionStatus::Planned);
-    let shown = crate::plan::effect::action_effects(&planned[0]).join("\n");
+    let shown = crate::planner::effect::action_effects(&planned[0]).join("\n");
     assert!(shown.contains("ModifySubnetAttribute"), "{shown}");
     assert!(shown.contains("map_public_ip_on_launch = false"), "{shown}");
     assert!(shown.contains("subnet_id = \"subnet-1\""), "{shown}");
@@ -525,7 +525,7 @@ fn a_unit_revert_plans_unit_calls_shown_as_their_effect() {
     // planned or not; a revert that is not says so too.
     assert!(held[0].disruptive);
     assert!(!planned[0].disruptive);
-    assert!(crate::plan::guardrail::is_disruptive(&held[0]));
+    assert!(crate::planner::guardrail::is_disruptive(&held[0]));
     let allowed = plan_one_opts(
         &registry,
         &[&DISRUPTIVE],
@@ -539,7 +539,7 @@ fn a_unit_revert_plans_unit_calls_shown_as_their_effect() {
     );
     assert_eq!(allowed[0].status, ActionStatus::Planned);
     assert!(allowed[0].disruptive);
-    assert!(crate::plan::guardrail::is_disruptive(&allowed[0]));
+    assert!(crate::planner::guardrail::is_disruptive(&allowed[0]));
     assert!(
         allowed[0]
             .reason
@@ -553,24 +553,24 @@ fn a_unit_revert_plans_unit_calls_shown_as_their_effect() {
     // that operation: the round trip is of the action without it.)
     let mut bare = allowed.clone();
     bare[0].calls.clear();
-    let sealed = crate::plan::seal(
+    let sealed = crate::planner::seal(
         bare,
         Default::default(),
         Default::default(),
         time::OffsetDateTime::UNIX_EPOCH,
         time::Duration::hours(1),
     );
-    let text = file::write(&sealed);
+    let text = plan_file::write(&sealed);
     assert!(text.contains("\"disruptive\": true"), "{text}");
     assert_eq!(
-        file::read("p", &text, time::OffsetDateTime::UNIX_EPOCH).unwrap(),
+        plan_file::read("p", &text, time::OffsetDateTime::UNIX_EPOCH).unwrap(),
         sealed
     );
     let mut understated = sealed.clone();
     understated.actions[0].disruptive = false;
     assert_ne!(
-        crate::plan::digest::digest(&understated),
-        crate::plan::digest::digest(&sealed)
+        crate::planner::digest::digest(&understated),
+        crate::planner::digest::digest(&sealed)
     );
     assert!(
         held[0]
@@ -1110,7 +1110,7 @@ fn a_sensitive_value_is_restored_from_the_state_and_never_written() {
         }
         other => panic!("{other:?}"),
     }
-    let text = file::write(&plan);
+    let text = plan_file::write(&plan);
     for secret in ["hunter2-recorded", "rotated-observed"] {
         assert!(!text.contains(secret), "{secret} in the plan file");
     }
@@ -1120,8 +1120,8 @@ fn a_sensitive_value_is_restored_from_the_state_and_never_written() {
         &Value::str("rotated-observed"),
         b""
     )));
-    let json = crate::render::plan::render_json(&plan, "p.json", None, None);
-    let table = crate::render::plan::render_table(&plan, "p.json", None, None, None);
+    let json = crate::render::plan_summary::render_json(&plan, "p.json", None, None);
+    let table = crate::render::plan_summary::render_table(&plan, "p.json", None, None, None);
     for out in [json, table] {
         assert!(
             !out.contains("hunter2") && !out.contains("rotated"),
@@ -1165,10 +1165,10 @@ fn fixture_plan() -> Plan {
 fn the_plan_file_round_trips_and_checks_its_digest() {
     let before = time::macros::datetime!(2026-12-01 11:00:00 UTC);
     for plan in [fixture_plan(), secret_plan().0] {
-        let text = file::write(&plan);
-        let back = file::read("p.json", &text, plan.created_at).unwrap();
+        let text = plan_file::write(&plan);
+        let back = plan_file::read("p.json", &text, plan.created_at).unwrap();
         assert_eq!(back, plan);
-        assert_eq!(file::write(&back), text);
+        assert_eq!(plan_file::write(&back), text);
         // The digest is the one of the file's content.
         assert_eq!(digest::digest(&back), plan.digest);
     }
@@ -1177,41 +1177,41 @@ fn the_plan_file_round_trips_and_checks_its_digest() {
         plan.created_at,
         time::macros::datetime!(2026-12-01 10:00:00 UTC)
     );
-    let text = file::write(&plan);
-    assert!(file::read("p.json", &text, before).is_ok());
+    let text = plan_file::write(&plan);
+    assert!(plan_file::read("p.json", &text, before).is_ok());
 
     // Any edit is refused, even one that keeps the JSON valid and the structure intact.
     let tampered = text.replacen("10.1.0.0/16", "0.0.0.0/0", 1);
     assert_ne!(tampered, text);
-    let err = file::read("p.json", &tampered, before).unwrap_err();
+    let err = plan_file::read("p.json", &tampered, before).unwrap_err();
     assert!(matches!(err, Error::PlanTampered { .. }), "{err:?}");
     assert!(err.to_string().contains("was changed after it was planned"));
     let demoted = text.replacen("\"status\": \"planned\"", "\"status\": \"manual\"", 1);
     assert!(matches!(
-        file::read("p.json", &demoted, before),
+        plan_file::read("p.json", &demoted, before),
         Err(Error::PlanTampered { .. })
     ));
     // Re-indenting is not an edit: the digest is over the canonical form.
     let compact =
         serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&text).unwrap()).unwrap();
-    assert!(file::read("p.json", &compact, before).is_ok());
+    assert!(plan_file::read("p.json", &compact, before).is_ok());
 }
 
 #[test]
 fn the_plan_file_refuses_expired_and_unknown_versions() {
     let plan = fixture_plan();
-    let text = file::write(&plan);
+    let text = plan_file::write(&plan);
     let at_expiry = plan.expires_at;
-    let err = file::read("p.json", &text, at_expiry).unwrap_err();
+    let err = plan_file::read("p.json", &text, at_expiry).unwrap_err();
     assert!(matches!(err, Error::PlanExpired { .. }), "{err:?}");
     assert!(err.to_string().contains("expired at 2026-12-02T10:00:00Z"));
     let v2 = text.replacen("\"format_version\": 1", "\"format_version\": 2", 1);
     assert!(matches!(
-        file::read("p.json", &v2, plan.created_at),
+        plan_file::read("p.json", &v2, plan.created_at),
         Err(Error::PlanVersion { .. })
     ));
     assert!(matches!(
-        file::read("p.json", "{ not json", plan.created_at),
+        plan_file::read("p.json", "{ not json", plan.created_at),
         Err(Error::PlanInvalid { .. })
     ));
 }
@@ -1239,10 +1239,11 @@ fn the_plan_file_follows_its_schema() {
         time::macros::datetime!(2026-12-01 10:00:00 UTC),
         time::Duration::hours(1),
     );
-    let v: serde_json::Value = serde_json::from_str(&file::write(&plan)).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&plan_file::write(&plan)).unwrap();
     schema_check(&schema, &schema, &v, "$");
     // So does the plan with one call of every kind.
-    let every: serde_json::Value = serde_json::from_str(&file::write(&every_call_plan())).unwrap();
+    let every: serde_json::Value =
+        serde_json::from_str(&plan_file::write(&every_call_plan())).unwrap();
     schema_check(&schema, &schema, &every, "$");
     // A resource unit's call follows `unit_call`; a malformed one matches no kind of call.
     let unit = wire::call_to_json(&Call::Unit(
@@ -1433,7 +1434,7 @@ fn shell_words_are_quoted_when_needed() {
 #[test]
 fn guarded_and_delete_plans_follow_the_schema_and_a_tampered_status_is_caught() {
     use crate::model::plan::{ActionKind, ActionStatus};
-    use crate::plan::guardrail::{Effect, Guardrail, guard};
+    use crate::planner::guardrail::{Effect, Guardrail, guard};
     use crate::policy::pattern::Pattern;
     let schema: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(concat!(
@@ -1464,7 +1465,7 @@ fn guarded_and_delete_plans_follow_the_schema_and_a_tampered_status_is_caught() 
         reason: format!("{name} says no"),
         source: "driftgate.hcl:1".into(),
     };
-    let mut rails = crate::plan::guardrail::in_force(&[]);
+    let mut rails = crate::planner::guardrail::in_force(&[]);
     rails.push(rail("iam-frozen", "aws_iam_*", Effect::Deny));
     rails.push(rail("vpc-two", "aws_vpc", Effect::RequireApprovals(2)));
     guard(&mut actions, &rails, &|_| Default::default());
@@ -1476,14 +1477,18 @@ fn guarded_and_delete_plans_follow_the_schema_and_a_tampered_status_is_caught() 
         time::macros::datetime!(2026-12-01 10:00:00 UTC),
         time::Duration::hours(1),
     );
-    let text = file::write(&plan);
+    let text = plan_file::write(&plan);
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     schema_check(&schema, &schema, &v, "$");
     let now = time::macros::datetime!(2026-12-01 10:30:00 UTC);
-    assert_eq!(file::read("p", &text, now).unwrap(), plan, "round trip");
+    assert_eq!(
+        plan_file::read("p", &text, now).unwrap(),
+        plan,
+        "round trip"
+    );
     let tampered = text.replacen("\"blocked\"", "\"planned\"", 1);
     assert!(matches!(
-        file::read("p", &tampered, now),
+        plan_file::read("p", &tampered, now),
         Err(Error::PlanTampered { .. })
     ));
 }
@@ -1611,7 +1616,7 @@ fn the_plan_output_and_its_next_step_follow_the_schema() {
         source: "driftgate.hcl:1".into(),
     };
     for rule in [None, Some(&rule)] {
-        let out = crate::render::plan::render_json(&plan, "p.json", None, rule);
+        let out = crate::render::plan_summary::render_json(&plan, "p.json", None, rule);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         schema_check(&schema["$defs"]["plan_output"], &schema, &v, "$");
         schema_check(&schema, &schema, &v["plan"], "$.plan");
@@ -1643,9 +1648,9 @@ fn the_plan_output_and_its_next_step_follow_the_schema() {
 fn the_plan_tables_never_break_an_identifier() {
     let plan = fixture_plan();
     for width in [None, Some(40), Some(60), Some(80), Some(100)] {
-        let table = crate::render::plan::render_table(&plan, "p.json", None, None, width);
+        let table = crate::render::plan_summary::render_table(&plan, "p.json", None, None, width);
         let done = std::collections::BTreeMap::new();
-        let applied = crate::render::plan::render_apply_table(&plan, &done, true, width);
+        let applied = crate::render::plan_summary::render_apply_table(&plan, &done, true, width);
         for a in &plan.actions {
             let mut ids: Vec<String> = a.calls.iter().map(|c| c.api()).collect();
             match &a.address {
@@ -1766,7 +1771,7 @@ fn a_clear_secret_in_a_plan_is_an_error_and_never_written() {
         time::OffsetDateTime::UNIX_EPOCH,
         time::Duration::hours(1),
     );
-    let text = file::write(&plan);
+    let text = plan_file::write(&plan);
     assert!(!text.contains("hunter2"), "{text}");
     assert!(
         !text.contains(&crate::mask::fingerprint(&Value::str("hunter2-clear"), b"")),
@@ -1803,12 +1808,12 @@ fn one_approval_is_singular() {
         min_severity: None,
         source: "driftgate.hcl:1".into(),
     };
-    let table = crate::render::plan::render_table(&plan, "p.json", None, Some(&rule), None);
+    let table = crate::render::plan_summary::render_table(&plan, "p.json", None, Some(&rule), None);
     assert!(
         table.contains("it needs 1 signed approval and the approval block (driftgate.hcl:1) lists 0 approvers other than the plan's author"),
         "{table}"
     );
-    let m = crate::notify::message::plan_message(&plan, "p.json", Some(&rule));
+    let m = crate::notify::message::approval_request(&plan, "p.json", Some(&rule));
     assert!(
         m.summary
             .contains("; needs 1 signed approval by people other than alice"),
@@ -2099,12 +2104,12 @@ fn every_call_plan() -> Plan {
 fn every_call_writes_the_same_plan_file_bytes() {
     const GOLDEN: &str = include_str!("testdata/every-call.plan.json");
     let plan = every_call_plan();
-    let text = file::write(&plan);
+    let text = plan_file::write(&plan);
     assert_eq!(text, GOLDEN);
     // The golden file reads back (its digest verifies) and re-encodes to the same bytes.
-    let back = file::read("p.json", GOLDEN, plan.created_at).unwrap();
+    let back = plan_file::read("p.json", GOLDEN, plan.created_at).unwrap();
     assert_eq!(back, plan);
-    assert_eq!(file::write(&back), GOLDEN);
+    assert_eq!(plan_file::write(&back), GOLDEN);
     for c in &plan.actions[0].calls {
         let j = wire::call_to_json(c);
         assert_eq!(&wire::call_from_json(&j).unwrap(), c, "{j}");
@@ -2120,7 +2125,7 @@ fn every_call_writes_the_same_plan_file_bytes() {
         attribute: "userData".into(),
         value: Arg::Value(Value::List(vec![clear.clone()])),
     }];
-    let text = file::write(&leaky);
+    let text = plan_file::write(&leaky);
     assert!(!text.contains("clear-secret-never-written"), "{text}");
     assert!(
         !text.contains(&crate::mask::fingerprint(
