@@ -26,6 +26,7 @@ pub mod model;
 pub mod normalize;
 pub mod notify;
 pub mod ops;
+pub mod plan_file;
 pub mod planner;
 pub mod policy;
 pub mod provider;
