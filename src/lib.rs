@@ -13,6 +13,7 @@
 pub mod apply;
 pub mod approval;
 pub mod audit;
+pub mod aws_client;
 pub mod cli;
 pub mod codec;
 pub mod diff;

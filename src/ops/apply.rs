@@ -479,7 +479,7 @@ async fn check_root(
         .filter_map(|a| a.region.clone())
         .take(1)
         .collect();
-    let sdk = crate::provider::aws::load_sdk_config(&regions).await?;
+    let sdk = crate::aws_client::load_sdk_config(&regions).await?;
     let Some(arn) = crate::provider::aws::caller_arn(&sdk).await else {
         let why = Refusal::Trust(
             "STS GetCallerIdentity did not answer: under a pinned trust root the one who applies must be known (their own approval never counts)".into(),
@@ -548,7 +548,7 @@ fn replan_options(plan: &Plan) -> PlanOptions {
 /// The AWS configuration the calls go with: to the account the plan was made in, when the
 /// plan names it.
 async fn bind_account(cx: &Ctx<'_>, verified: &VerifiedPlan) -> Step<aws_config::SdkConfig> {
-    let sdk = crate::provider::aws::load_sdk_config(&[]).await?;
+    let sdk = crate::aws_client::load_sdk_config(&[]).await?;
     if let Some(planned) = verified.plan().author.aws_caller_arn.as_deref() {
         let now = crate::provider::aws::caller_arn(&sdk).await;
         if let Some(why) = other_account(planned, now.as_deref()) {

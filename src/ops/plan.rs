@@ -218,7 +218,7 @@ async fn author(
     // Only for a plan made from the live cloud: a plan made offline (`--observed`) says
     // nothing of who would apply it in AWS, and makes no call.
     let aws_caller_arn = if ev.live {
-        let sdk = crate::provider::aws::load_sdk_config(&scan_args.regions).await?;
+        let sdk = crate::aws_client::load_sdk_config(&scan_args.regions).await?;
         crate::provider::aws::caller_arn(&sdk).await
     } else {
         None

@@ -604,7 +604,7 @@ async fn load(pin: &trust::Pin, settings: &Settings) -> std::result::Result<trus
             std::fs::read(settings.cwd.join(p)).map_err(|e| format!("cannot read it: {e}"))?
         }
         Ok(StateLocation::S3 { bucket, key }) => {
-            let sdk = crate::provider::aws::load_sdk_config(&[])
+            let sdk = crate::aws_client::load_sdk_config(&[])
                 .await
                 .map_err(|e| e.to_string())?;
             crate::iac::s3::get_object(&sdk, &bucket, &key)
