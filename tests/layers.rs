@@ -70,8 +70,6 @@ const REMAINING: &[(&str, &str, &str)] = &[];
 const PRINTING: &[(&str, &str)] = &[
     // The process's last word: the error, rendered by miette, on stderr.
     ("cli/mod.rs", "the error a command ended with"),
-    // `approve` prints the summary the approver signs and the new key (issue 16).
-    ("ops/approve.rs", "approve's summary and keygen"),
 ];
 
 pub(super) fn src() -> PathBuf {

@@ -78,9 +78,7 @@ pub fn keygen(o: &KeygenOptions, settings: &Settings) -> Result<Outcome> {
             .detail("key_fingerprint", key.public().fingerprint()),
     )?;
     crate::render::emit(&format!("{}\n", key.policy_line()), None)?;
-    eprintln!(
-        "Private key written to {shown} (mode 0600; keep it secret). Add the line above to `approvers` in the policy's `approval` block."
-    );
+    crate::render::approval::key_written(&shown);
     Ok(Outcome::Clean)
 }
 
@@ -140,11 +138,10 @@ pub fn approve(o: &ApproveOptions, settings: &Settings) -> Result<Outcome> {
             crate::plan_file::wire::format_time(expires),
         ),
     )?;
-    eprintln!(
-        "Approved by {} until {}. Give this token to whoever runs `driftgate apply {} --approve TOKEN`:",
-        key.name,
-        crate::plan_file::wire::format_time(expires),
-        crate::plan_file::shell_word(&shown)
+    crate::render::approval::approved(
+        &key.name,
+        &crate::plan_file::wire::format_time(expires),
+        &crate::plan_file::shell_word(&shown),
     );
     crate::render::emit(&format!("{approval}\n"), None)?;
     if let Some(url) = &o.service {
@@ -228,39 +225,24 @@ fn check_listed(
     Ok(())
 }
 
-/// Shows on stderr the summary the approver signs, the trust root it is signed under, and
-/// warnings when `apply` would refuse this approval.
+/// Shows on stderr (through `render::approval`) the summary the approver signs, the trust
+/// root it is signed under, and warnings when `apply` would refuse this approval.
 fn show_summary(plan: &crate::model::plan::Plan, key: &KeyFile, root: Option<&crate::trust::Root>) {
-    eprint!(
-        "{}",
-        crate::mask::clean_text(&crate::render::plan_summary::approval_summary(plan))
-    );
-    if key.name.eq_ignore_ascii_case(plan.author.actor.trim()) {
-        eprintln!(
-            "warning: you ({}) are this plan's author: `apply` will refuse your approval of it",
-            crate::mask::clean(&key.name)
-        );
-    }
-    // The trust root the approver signs under (the summary lists the plan's inputs, its
-    // `trust_root` among them).
-    match (root, &plan.inputs.trust_root) {
-        (Some(r), planned) => {
-            eprintln!("Trust root: version {} ({})", r.version(), r.digest);
-            if planned.as_deref() != Some(r.digest.as_str()) {
-                eprintln!(
-                    "warning: this plan was not made under the pinned trust root: `apply` will refuse it"
-                );
-            }
-            match r.approver_with_key(&key.public()) {
-                Some((name, person)) if r.is_author(name, person, plan) => eprintln!(
-                    "warning: the trust root says you ({name}) are this plan's author (key, AWS principal or CI identity): `apply` will refuse your approval of it"
-                ),
-                _ => {}
-            }
-        }
-        (None, Some(d)) => eprintln!("Trust root: {d} (not pinned here)"),
-        (None, None) => eprintln!("Trust root: none"),
-    }
+    use crate::render::approval::TrustShown;
+    let trust = match (root, &plan.inputs.trust_root) {
+        (Some(r), planned) => TrustShown::Pinned {
+            version: r.version(),
+            digest: &r.digest,
+            plan_made_under_it: planned.as_deref() == Some(r.digest.as_str()),
+            signer_is_author: r
+                .approver_with_key(&key.public())
+                .filter(|(name, person)| r.is_author(name, person, plan))
+                .map(|(name, _)| name.as_str()),
+        },
+        (None, Some(d)) => TrustShown::NotPinned { planned: d },
+        (None, None) => TrustShown::None,
+    };
+    crate::render::approval::summary(plan, &key.name, trust);
 }
 
 /// Posts a token to the approval service (`--service URL`), on a runtime of its own.
@@ -318,7 +300,7 @@ fn deny(
         .detail("approver", &key.name)
         .detail("key_fingerprint", key.public().fingerprint()),
     )?;
-    eprintln!("Denied by {}: {reason}", key.name);
+    crate::render::approval::denied(&key.name, &reason);
     crate::render::emit(&format!("{denial}\n"), None)?;
     if let Some(url) = &o.service {
         post(url, &plan.digest, "denials", &denial.to_string())?;

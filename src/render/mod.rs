@@ -11,6 +11,7 @@
 //! Renderers never see a raw [`crate::model::Value`]: they print only what
 //! [`crate::mask::mask`] returns, so a secret cannot reach the output by accident.
 
+pub mod approval;
 pub mod audit;
 pub mod common;
 pub mod grid;
