@@ -42,7 +42,7 @@ impl Clients {
     pub fn new(sdk: &SdkConfig, region: Option<&str>) -> Clients {
         // As for the reads: a refused connection is final, an unresolvable name tried once
         // more, not ten times.
-        use crate::provider::aws::calls::ConnectionFailuresAreFinal;
+        use crate::aws_client::connection::ConnectionFailuresAreFinal;
         let mut ec2 = aws_sdk_ec2::config::Builder::from(sdk)
             .retry_classifier(ConnectionFailuresAreFinal::default());
         if let Some(r) = region {
@@ -63,7 +63,7 @@ impl Clients {
 fn aws_error<E: ProvideErrorMetadata + std::error::Error + 'static>(api: &str, e: E) -> CallError {
     CallError {
         api: api.to_string(),
-        message: crate::provider::aws::calls::write_error(&e),
+        message: crate::aws_client::connection::write_error(&e),
     }
 }
 

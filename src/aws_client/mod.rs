@@ -4,6 +4,7 @@
 //! retries and timeouts, the endpoint an emulator overrides and the S3 addressing style;
 //! beneath all of them (it knows nothing of what they call).
 
+pub mod connection;
 pub mod regions;
 
 use std::time::Duration;

@@ -274,7 +274,7 @@ where
     E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    super::calls::write_error(&e)
+    crate::aws_client::connection::write_error(&e)
 }
 
 /// A resolved argument as text; `Err` names the missing argument.

@@ -219,7 +219,7 @@ fn ec2_client(sdk: &SdkConfig, region: &str, ledger: &CallLedger) -> aws_sdk_ec2
         .region(Region::new(region.to_string()))
         .retry_config(retry_config(sdk))
         .retry_partition(RetryPartition::new(format!("driftgate-ec2-{region}")))
-        .retry_classifier(calls::ConnectionFailuresAreFinal::default())
+        .retry_classifier(crate::aws_client::connection::ConnectionFailuresAreFinal::default())
         .timeout_config(timeout_config(sdk))
         .interceptor(ledger.interceptor("ec2", Some(region)))
         .build();
@@ -230,7 +230,7 @@ fn iam_client(sdk: &SdkConfig, ledger: &CallLedger) -> aws_sdk_iam::Client {
     let mut builder = aws_sdk_iam::config::Builder::from(sdk)
         .retry_config(retry_config(sdk))
         .retry_partition(RetryPartition::new("driftgate-iam"))
-        .retry_classifier(calls::ConnectionFailuresAreFinal::default())
+        .retry_classifier(crate::aws_client::connection::ConnectionFailuresAreFinal::default())
         .timeout_config(timeout_config(sdk))
         .interceptor(ledger.interceptor("iam", None));
     // IAM is global; its endpoint resolves from any region of the partition, but it needs one.
