@@ -22,6 +22,7 @@ pub mod ec2;
 pub mod iam;
 pub mod pace;
 pub mod regions;
+pub mod unit;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
