@@ -73,11 +73,7 @@ impl Compare {
     ];
 
     pub fn name(self) -> &'static str {
-        Compare::ALL
-            .iter()
-            .find(|(_, c)| *c == self)
-            .map(|(n, _)| *n)
-            .unwrap_or("exact")
+        name_in(Compare::ALL, self).unwrap_or("exact")
     }
 }
 
@@ -155,11 +151,7 @@ impl Revert {
         if let Revert::Unit(name) = self {
             return name;
         }
-        Revert::ALL
-            .iter()
-            .find(|(_, r)| *r == self)
-            .map(|(n, _)| *n)
-            .unwrap_or("tags")
+        name_in(Revert::ALL, self).unwrap_or("tags")
     }
 
     /// A name from the closed list, or a unit's revert.
@@ -216,12 +208,13 @@ impl Recreate {
     ];
 
     pub fn name(self) -> &'static str {
-        Recreate::ALL
-            .iter()
-            .find(|(_, r)| *r == self)
-            .map(|(n, _)| *n)
-            .unwrap_or("inline_policy")
+        name_in(Recreate::ALL, self).unwrap_or("inline_policy")
     }
+}
+
+/// The name a closed list (`ALL`) gives a value.
+fn name_in<T: PartialEq>(all: &[(&'static str, T)], value: T) -> Option<&'static str> {
+    all.iter().find(|(_, v)| *v == value).map(|(n, _)| *n)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
