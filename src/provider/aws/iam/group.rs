@@ -228,12 +228,11 @@ fn samples() -> Vec<Sample> {
         .map(|resource| {
             let a = &resource.attributes;
             let s = |k: &str| a.get(k).and_then(Value::scalar_text).unwrap_or_default();
-            // The provider's documented import ids. `aws_iam_group_membership` documents
-            // none (its id is a free name); it is never planned for import (never unmanaged),
-            // its identity is the group.
+            // The provider's documented import ids. `aws_iam_group_membership` has no
+            // importer (its id is a free name; its spec says `no_import`): none.
             let import_id = match resource.resource_type.as_str() {
                 GROUP => s("name"),
-                GROUP_MEMBERSHIP => s("group"),
+                GROUP_MEMBERSHIP => String::new(),
                 USER_GROUP_MEMBERSHIP => format!("{}/{}", s("user"), s("group")),
                 _ => POLICIES.import_id(&resource).unwrap_or_default(),
             };

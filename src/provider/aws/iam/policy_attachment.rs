@@ -160,9 +160,9 @@ fn samples() -> Vec<Sample> {
         .into_iter()
         .map(|resource| Sample {
             resource,
-            // The provider documents no import for this type (its id is a free name); it is
-            // never planned for import (never unmanaged), its identity is the policy.
-            import_id: arn.into(),
+            // The provider has no importer for this type (its id is a free name; its spec
+            // says `no_import`): none.
+            import_id: String::new(),
         })
         .collect()
 }

@@ -88,7 +88,9 @@ fn list(cx: &Cx) -> Listed<'_> {
                     .send()
                     .await
                 {
-                    Ok(out) => Ok(out.ssh_public_key().map(|k| k.fingerprint().to_string())),
+                    Ok(out) => Ok(out.ssh_public_key().map(|k| {
+                        (k.fingerprint().to_string(), k.ssh_public_key_body().to_string())
+                    })),
                     Err(e) if e.as_service_error().is_some_and(gone) => Ok(None),
                     Err(e) => Err(failure_reason(&e)),
                 }
@@ -104,11 +106,11 @@ fn list(cx: &Cx) -> Listed<'_> {
             }
             let at = format!("{}:{id}", key.user_name());
             match fingerprints.get(&at) {
-                Some(Ok(Some(fingerprint))) => found.resources.push(global(
+                Some(Ok(Some((fingerprint, body)))) => found.resources.push(global(
                     SSH_KEY,
                     id,
                     Owner::User,
-                    attributes(key, Some(fingerprint)),
+                    attributes(key, Some((fingerprint.as_str(), body.as_str()))),
                 )),
                 Some(Ok(None)) => {}
                 answer => found.gaps.push(Cx::read_gap(
@@ -123,15 +125,18 @@ fn list(cx: &Cx) -> Listed<'_> {
     })
 }
 
-/// An `aws_iam_user_ssh_key`. `fingerprint: None`: not read; absent, never guessed.
-pub fn attributes(key: &SshPublicKeyMetadata, fingerprint: Option<&str>) -> Attributes {
+/// An `aws_iam_user_ssh_key`. `read`: the fingerprint and the body GetSSHPublicKey returned;
+/// `None`: not read, both absent, never guessed. The body is for imports only (`import_only`
+/// in the spec: the provider requires it), never compared.
+pub fn attributes(key: &SshPublicKeyMetadata, read: Option<(&str, &str)>) -> Attributes {
     let mut a = Attributes::new();
     a.insert("id".into(), key.ssh_public_key_id().into());
     a.insert("ssh_public_key_id".into(), key.ssh_public_key_id().into());
     a.insert("username".into(), key.user_name().into());
     a.insert("status".into(), key.status().as_str().into());
-    if let Some(fingerprint) = fingerprint {
+    if let Some((fingerprint, body)) = read {
         a.insert("fingerprint".into(), fingerprint.into());
+        a.insert("public_key".into(), body.trim().into());
     }
     a
 }
@@ -153,7 +158,10 @@ fn samples() -> Vec<Sample> {
             Owner::User,
             attributes(
                 &key,
-                Some("c4:7a:11:9e:54:0d:2f:6b:a3:08:91:ee:33:5c:70:12"),
+                Some((
+                    "c4:7a:11:9e:54:0d:2f:6b:a3:08:91:ee:33:5c:70:12",
+                    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMfAsp0H7uXj0jHKCJy2QFvMO2pX8w0J8wXW4B7bNnzH alice",
+                )),
             ),
         ),
         // The provider's documented import id: `USERNAME:SSH_PUBLIC_KEY_ID:ENCODING`.
