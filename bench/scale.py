@@ -569,6 +569,7 @@ def main():
             with open(state, "w") as f:
                 json.dump(EMPTY_STATE, f)
             floors, scans = [], []
+            load_before = os.getloadavg()[0]
             for _ in range(args.repeat):
                 floors.append(floor(url))
                 scans.append(driftgate_scan(binary, url, state, workdir))
@@ -587,7 +588,10 @@ def main():
                 },
                 "floor_runs_s": [round(f[0], 2) for f in floors],
                 "scan_runs_s": [round(s[0], 2) for s in scans],
+                "ratio_runs": [round(s[0] / f[0], 2) for s, f in zip(scans, floors)],
                 "rss_runs_mb": [round(s[2]) for s in scans],
+                # The machine's 1-minute load average before and after the timed runs.
+                "load": [round(load_before, 1), round(os.getloadavg()[0], 1)],
                 "peak_rss_mb": max(s[2] for s in scans),
                 "rss_median_mb": statistics.median(s[2] for s in scans),
                 "findings": scans[0][3],
