@@ -46,7 +46,10 @@ pub fn generate(
     name: &str,
 ) -> Result<Generated, String> {
     if let Some(why) = &spec.no_import {
-        return Err(format!("terraform cannot import {}: {why}", d.resource_type));
+        return Err(format!(
+            "terraform cannot import {}: {why}",
+            d.resource_type
+        ));
     }
     let shown = d
         .observed
@@ -127,7 +130,9 @@ fn import_only_arguments(
             crate::spec::fill(t, &all, str::to_string).map(Value::String)
         };
         let value = match &attr.import_value {
-            Some(Value::List(l)) => Some(Value::List(l.iter().map(fill).collect::<Result<_, _>>()?)),
+            Some(Value::List(l)) => {
+                Some(Value::List(l.iter().map(fill).collect::<Result<_, _>>()?))
+            }
             Some(t) => Some(fill(t)?),
             None => all.get(&attr.name).filter(|v| !is_empty(v)).cloned(),
         };
@@ -923,8 +928,18 @@ mod tests {
                 ("route_table_id", Value::str("rtb-1")),
             ],
         );
-        let g = generate(reg.get("aws_route_table_association").unwrap(), &d, None, "r").unwrap();
-        assert!(g.text.contains("  subnet_id      = \"subnet-1\"\n"), "{}", g.text);
+        let g = generate(
+            reg.get("aws_route_table_association").unwrap(),
+            &d,
+            None,
+            "r",
+        )
+        .unwrap();
+        assert!(
+            g.text.contains("  subnet_id      = \"subnet-1\"\n"),
+            "{}",
+            g.text
+        );
         assert!(!g.text.contains("gateway_id"), "{}", g.text);
         assert!(g.variables.is_empty(), "{:?}", g.variables);
     }
@@ -948,7 +963,8 @@ mod tests {
         raw.insert("public_key".into(), Value::str("ssh-ed25519 AAAA deploy"));
         let g = generate(spec, &d, Some(&raw), "deploy").unwrap();
         assert!(
-            g.text.contains("  public_key = \"ssh-ed25519 AAAA deploy\"\n"),
+            g.text
+                .contains("  public_key = \"ssh-ed25519 AAAA deploy\"\n"),
             "{}",
             g.text
         );
@@ -978,11 +994,16 @@ mod tests {
             "alice",
             vec![("user", Value::str("alice"))],
         );
-        let g = generate(reg.get("aws_iam_user_login_profile").unwrap(), &d, None, "p").unwrap();
+        let g = generate(
+            reg.get("aws_iam_user_login_profile").unwrap(),
+            &d,
+            None,
+            "p",
+        )
+        .unwrap();
         assert!(
-            g.text.contains(
-                "ignore_changes = [password_length, password_reset_required, pgp_key]"
-            ),
+            g.text
+                .contains("ignore_changes = [password_length, password_reset_required, pgp_key]"),
             "{}",
             g.text
         );
@@ -996,12 +1017,17 @@ mod tests {
         let d = drift(
             "aws_iam_policy_attachment",
             "arn:aws:iam::123456789012:policy/p",
-            vec![("policy_arn", Value::str("arn:aws:iam::123456789012:policy/p"))],
+            vec![(
+                "policy_arn",
+                Value::str("arn:aws:iam::123456789012:policy/p"),
+            )],
         );
-        let err = generate(reg.get("aws_iam_policy_attachment").unwrap(), &d, None, "p")
-            .unwrap_err();
+        let err =
+            generate(reg.get("aws_iam_policy_attachment").unwrap(), &d, None, "p").unwrap_err();
         assert!(
-            err.starts_with("terraform cannot import aws_iam_policy_attachment: the provider has no importer"),
+            err.starts_with(
+                "terraform cannot import aws_iam_policy_attachment: the provider has no importer"
+            ),
             "{err}"
         );
     }

@@ -278,7 +278,6 @@ const IMPORT_ID_KNOWN_WRONG: &[(&str, &str)] = &[(
      `aws_vpc_security_group_*_rule`, whose `sgr-` id is right",
 )];
 
-
 /// Failures of the import id and documentation check, for `registry`.
 fn import_and_doc_failures(registry: &Registry, doc: &str) -> Vec<String> {
     let samples = observed_samples();
@@ -325,10 +324,7 @@ fn import_and_doc_failures(registry: &Registry, doc: &str) -> Vec<String> {
                 };
                 for t in templates {
                     if let Err(e) = crate::spec::fill(t, a, str::to_string) {
-                        failures.push(format!(
-                            "{}: import-only `{}`: {e}",
-                            spec.file, attr.name
-                        ));
+                        failures.push(format!("{}: import-only `{}`: {e}", spec.file, attr.name));
                     }
                 }
             }
