@@ -682,10 +682,13 @@ fn approve_refuses_a_key_the_policy_does_not_list() {
 /// The configuration `plan` generates for an import, against the schema of the provider
 /// terraform installs: for every spec, every attribute written is an argument the provider
 /// takes (not computed only: terraform rejects "Can't configure a value for ..."), written as a
-/// nested block exactly where the schema has a block (`accepter { ... }`, not `accepter = [...]`).
+/// nested block exactly where the schema has a block (`accepter { ... }`, not `accepter = [...]`),
+/// and every argument the provider requires is written (terraform rejects "Missing required
+/// argument"): a compared attribute with no default, or an import-only one that is always
+/// written. A type whose spec says `no_import` is never imported and exempt from the last.
 #[test]
 fn generated_import_config_fits_the_provider_schema() {
-    use driftgate::planner::import::{written, written_as_block};
+    use driftgate::planner::import::{arguments, written_as_block};
     let Some(tf) = crate::support::terraform::Terraform::find() else {
         return;
     };
@@ -701,7 +704,38 @@ fn generated_import_config_fits_the_provider_schema() {
             ));
             continue;
         };
-        for attr in spec.attributes.iter().filter(|a| written(a)) {
+        let args = arguments(spec);
+        if spec.no_import.is_none() {
+            let required = block["attributes"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(_, a)| a["required"].as_bool().unwrap_or(false))
+                .chain(
+                    block["block_types"]
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .filter(|(_, b)| b["min_items"].as_u64().unwrap_or(0) > 0),
+                );
+            for (name, _) in required {
+                let at = format!("{}.{name}", spec.resource_type);
+                match args.iter().find(|a| a.name == *name) {
+                    None => wrong.push(format!(
+                        "{at}: required by the provider and never written (add \
+                         `attribute \"{name}\" {{ import_only = true }}`, or `no_import`)"
+                    )),
+                    Some(a) if a.default.is_some() => wrong.push(format!(
+                        "{at}: required by the provider and left out at its default"
+                    )),
+                    Some(a) if a.import_optional => wrong.push(format!(
+                        "{at}: required by the provider and `optional` (left out when absent)"
+                    )),
+                    Some(_) => {}
+                }
+            }
+        }
+        for attr in args {
             checked += 1;
             let at = format!("{}.{}", spec.resource_type, attr.name);
             if let Some(a) = block["attributes"].get(&attr.name) {

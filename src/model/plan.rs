@@ -292,6 +292,30 @@ pub struct UnitRevert {
     pub disruptive: bool,
 }
 
+impl UnitRevert {
+    /// A revert named `name` for `types`, planned by `plan`, that interrupts nothing.
+    pub const fn new(
+        name: &'static str,
+        types: &'static [&'static str],
+        plan: fn(&RevertInput<'_>) -> Result<Vec<UnitCall>, String>,
+    ) -> UnitRevert {
+        UnitRevert {
+            name,
+            types,
+            plan,
+            disruptive: false,
+        }
+    }
+
+    /// The same revert, marked as interrupting a running workload.
+    pub const fn disruptive(self) -> UnitRevert {
+        UnitRevert {
+            disruptive: true,
+            ..self
+        }
+    }
+}
+
 /// One AWS API operation an action makes, with everything an executor needs to run it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Call {

@@ -21,6 +21,7 @@ pub mod calls;
 pub mod ec2;
 pub mod iam;
 pub mod pace;
+pub mod unit;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
