@@ -2,13 +2,16 @@
 //! `crate::` path in `src/` (a `use` line or a path written inline, test code left out) is an
 //! arrow from its top-level module to another. The layers read top-down,
 //! `cli → ops → features → core ← providers/readers/renderers`: an arrow may only point to a
-//! lower layer, never up and never sideways (a feature does not import another feature, a
-//! renderer does not import a feature). Only `render` (and `cli`'s last word, the error) writes
-//! to the terminal.
+//! lower layer, never up and never sideways (a feature does not import another feature of its
+//! layer, a renderer does not import a feature). The few features that build on others
+//! (`apply` on `trust` on `approval`) stand on lines of their own in [`LAYERS`], the order
+//! stated there and in docs/architecture.md. Since every arrow points to a lower number, the
+//! module graph has no circle. Only `render` (and `cli`'s last word, the error) writes to the
+//! terminal.
 //!
-//! The arrows that still break a rule are listed in [`REMAINING`], each with where it is and
-//! why it is still there. The test also fails when one of them is gone, so the list can only
-//! shrink: delete the line when you remove the arrow.
+//! An arrow that breaks a rule would be listed in [`REMAINING`], with where it is and why it is
+//! still there (the list is empty now). The test also fails when a listed one is gone, so the
+//! list can only shrink: delete the line when you remove the arrow.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

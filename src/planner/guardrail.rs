@@ -21,8 +21,10 @@ use crate::model::policy_file::{Attribute, Block, ExprKind, Problem, Span};
 
 /// Built-in: deleting an IAM principal is denied.
 pub const IAM_PRINCIPAL_DELETE: &str = "iam-principal-delete";
-/// Built-in: disruptive reverts need `--allow-disruptive` at plan time (its name, like what
-/// it selects, [`is_disruptive`], is plan data: the trust root reads it too).
+// Built-in: disruptive reverts need `--allow-disruptive` at plan time. Its name, what it
+// selects (`is_disruptive`) and the approvals the guardrails recorded on a plan's actions ask
+// (`approvals_required`) are read from the plan alone: they live in `model::plan`, where
+// approval, the trust root and render read them too.
 pub use crate::model::plan::{DISRUPTIVE, approvals_required, is_disruptive};
 /// The built-in guardrails' names.
 pub const BUILTIN: &[&str] = &[IAM_PRINCIPAL_DELETE, DISRUPTIVE];
