@@ -3,10 +3,11 @@
 //! the run history (`src/history`), the SQL is written once, over [`Driver`], in the common
 //! subset of both databases (`BIGINT`, `TEXT`, `$1` parameters used once and in order).
 //!
-//! Every call runs in one transaction: SQLite's `BEGIN IMMEDIATE` (writers serialize), and in
+//! Every call runs in a transaction: SQLite's `BEGIN IMMEDIATE` (writers serialize), and in
 //! PostgreSQL a transaction-scoped advisory lock, so several services sharing one database
 //! never count an approval twice or lose one. The service calls the store from one task only
-//! (see [`super::serve`]), so the store needs no locking of its own.
+//! (see [`super::serve`]), which makes a batch of commands in one transaction (a savepoint
+//! each: a group commit), so the store needs no locking of its own.
 
 use time::OffsetDateTime;
 
