@@ -1533,3 +1533,137 @@ async fn status(
         let _ = tokio::time::timeout(step, changes.changed()).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// A gate that admits any plan (its text is its digest), counts `ok:NAME` tokens as
+    /// NAME's, and records the size of each audit write (failing them when told to).
+    struct FakeGate {
+        writes: Arc<Mutex<Vec<Vec<String>>>>,
+        fail: Arc<std::sync::atomic::AtomicBool>,
+    }
+
+    const LATER: &str = "2030-01-01T00:00:00Z";
+
+    impl Gate for FakeGate {
+        fn admit(&self, plan: &str, _: OffsetDateTime) -> std::result::Result<Admitted, String> {
+            Ok(Admitted {
+                digest: plan.to_string(),
+                summary: "a plan".into(),
+                policy: "none".into(),
+                trust_root: None,
+                expires: LATER.into(),
+                required: 2,
+            })
+        }
+        fn approval(
+            &self,
+            _: &str,
+            token: &str,
+            _: OffsetDateTime,
+        ) -> std::result::Result<Counted, Refused> {
+            let name = token
+                .strip_prefix("ok:")
+                .ok_or_else(|| plain(403, "forged"))?;
+            Ok(Counted {
+                approver: name.into(),
+                fingerprint: format!("fp-{name}"),
+                expires: LATER.into(),
+            })
+        }
+        fn denial(
+            &self,
+            _: &str,
+            _: &str,
+            _: OffsetDateTime,
+        ) -> std::result::Result<DeniedBy, Refused> {
+            Err(plain(403, "no denials here"))
+        }
+        fn audit(&self, events: &[Event]) -> std::result::Result<(), String> {
+            if events.is_empty() {
+                return Ok(());
+            }
+            if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err("the disk is full".into());
+            }
+            let reasons = events.iter().map(|e| e.reason.clone()).collect();
+            self.writes.lock().unwrap().push(reasons);
+            Ok(())
+        }
+    }
+
+    fn approve(digest: &str, token: &str) -> Cmd {
+        Cmd::Approve {
+            digest: digest.into(),
+            token: token.into(),
+            client: "ci".into(),
+        }
+    }
+
+    /// The commands that arrive together are made in one transaction and their entries
+    /// written with one audit write (one fsync), each answered as if alone; entries that
+    /// cannot be written leave nothing of their batch in the store.
+    #[test]
+    fn a_batch_is_made_durable_with_one_audit_write_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = dir.path().join("serve.db").display().to_string();
+        let now = time::macros::datetime!(2026-12-07 10:00 UTC);
+        let writes: Arc<Mutex<Vec<Vec<String>>>> = Arc::default();
+        let fail: Arc<std::sync::atomic::AtomicBool> = Arc::default();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut actor = Actor {
+                store: Store::open(&location, now).await.unwrap(),
+                gate: Box::new(FakeGate {
+                    writes: writes.clone(),
+                    fail: fail.clone(),
+                }),
+            };
+            let d = "sha256:aa";
+            let cmds = vec![
+                Cmd::Submit {
+                    plan: d.into(),
+                    client: "ci".into(),
+                },
+                approve(d, "ok:alice"),
+                approve(d, "ok:alice"),
+                approve(d, "forged"),
+                Cmd::Get { digest: d.into() },
+            ];
+            let answers = run_batch(&mut actor, cmds, now).await;
+            let statuses: Vec<u16> = answers.iter().map(|((s, _), _)| *s).collect();
+            assert_eq!(statuses, [201, 200, 409, 403, 200]);
+            assert_eq!(answers[4].0.1["approvals"][0]["approver"], "alice");
+            assert_eq!(
+                *writes.lock().unwrap(),
+                [[
+                    "approval requested (2 required)",
+                    "approval by alice counted",
+                    "alice approved this plan already",
+                    "forged",
+                ]]
+            );
+            // The audit log refuses the next batch: bob's approval is not kept, and the
+            // command after it in the same batch is answered 500 too.
+            fail.store(true, std::sync::atomic::Ordering::SeqCst);
+            let answers = run_batch(
+                &mut actor,
+                vec![approve(d, "ok:bob"), approve(d, "ok:carol")],
+                now,
+            )
+            .await;
+            assert!(answers.iter().all(|((s, _), _)| *s == 500), "{answers:?}");
+            fail.store(false, std::sync::atomic::Ordering::SeqCst);
+            let answers = run_batch(&mut actor, vec![Cmd::Get { digest: d.into() }], now).await;
+            let approvals = answers[0].0.1["approvals"].as_array().unwrap().clone();
+            assert_eq!(approvals.len(), 1, "{approvals:?}");
+            assert_eq!(writes.lock().unwrap().len(), 1);
+        });
+    }
+}
