@@ -598,11 +598,13 @@ fn unit_reverts_put_the_changes_back() {
     }
 }
 
-/// The OIDC and SAML providers made by hand, imported: `plan --target` generates their blocks,
-/// `apply` writes them, and terraform's own plan shows each as an import with no change (the
-/// OIDC provider's URL written with the `https://` its configuration needs).
+/// The OIDC and SAML providers and the SSH key made by hand, imported: `plan --target`
+/// generates their blocks, `apply` writes them, and terraform's own plan shows each as an
+/// import with no change (the OIDC provider's URL written with the `https://` its
+/// configuration needs; the key with the body and encoding the provider requires, neither of
+/// them compared).
 #[test]
-fn identity_providers_made_by_hand_import_cleanly() {
+fn identity_providers_and_an_ssh_key_made_by_hand_import_cleanly() {
     let Some((s, d)) = drifted() else { return };
     let Some(tf) = Terraform::find() else { return };
     let dir = s.applied.dir.path();
@@ -617,6 +619,7 @@ fn identity_providers_made_by_hand_import_cleanly() {
     };
     let oidc = format!("aws_iam_openid_connect_provider.{}", d.rogue_oidc_arn);
     let saml = format!("aws_iam_saml_provider.{}", d.rogue_saml_arn);
+    let key = format!("aws_iam_user_ssh_key.{}", d.rogue_key_id);
     let o = dg(&[
         "plan",
         "--region",
@@ -625,6 +628,8 @@ fn identity_providers_made_by_hand_import_cleanly() {
         &oidc,
         "--target",
         &saml,
+        "--target",
+        &key,
         "--out",
         "imports.json",
         "--format",
@@ -645,7 +650,11 @@ fn identity_providers_made_by_hand_import_cleanly() {
         .collect();
     assert_eq!(
         imports,
-        [("import", "planned"), ("import", "planned")],
+        [
+            ("import", "planned"),
+            ("import", "planned"),
+            ("import", "planned")
+        ],
         "{v:#}"
     );
     let token = v["token"].as_str().unwrap().to_string();
@@ -654,6 +663,14 @@ fn identity_providers_made_by_hand_import_cleanly() {
     let generated = std::fs::read_to_string(dir.join("driftgate_imports.tf")).unwrap();
     assert!(
         generated.contains("url             = \"https://gitlab.example.com\""),
+        "{generated}"
+    );
+    assert!(
+        generated.contains("  encoding   = \"SSH\"\n"),
+        "{generated}"
+    );
+    assert!(
+        generated.contains(&format!("  public_key = \"{ROGUE_KEY}\"\n")),
         "{generated}"
     );
     tf.run(
@@ -686,7 +703,11 @@ fn identity_providers_made_by_hand_import_cleanly() {
     imported.sort();
     assert_eq!(
         imported,
-        ["aws_iam_openid_connect_provider", "aws_iam_saml_provider"],
+        [
+            "aws_iam_openid_connect_provider",
+            "aws_iam_saml_provider",
+            "aws_iam_user_ssh_key"
+        ],
         "{generated}"
     );
 }

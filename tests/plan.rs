@@ -71,7 +71,7 @@ fn plan_on_the_demo_writes_the_file_and_prints_the_apply_command_last() {
     let plan: serde_json::Value = serde_json::from_str(&file).unwrap();
     assert_eq!(plan["format_version"], 1);
     assert_eq!(plan["author"]["actor"], "test-actor");
-    let token = driftgate::planner::digest::token(plan["digest"].as_str().unwrap());
+    let token = driftgate::plan_file::digest::token(plan["digest"].as_str().unwrap());
     let last = stdout.lines().last().unwrap();
     assert_eq!(
         last,
@@ -95,8 +95,7 @@ fn plan_on_the_demo_writes_the_file_and_prints_the_apply_command_last() {
     assert!(stdout.contains("terraform import"), "{stdout}");
     // The file verifies: digest and expiry.
     let now = time::OffsetDateTime::now_utc();
-    driftgate::planner::plan_file::read("X.plan.json", &file, now)
-        .expect("the written plan verifies");
+    driftgate::plan_file::read("X.plan.json", &file, now).expect("the written plan verifies");
 }
 
 #[test]
@@ -543,7 +542,7 @@ fn plan_ends_with_the_approvals_the_policy_requires() {
     assert!(j["plan"].get("next_step").is_none());
     let file = std::fs::read_to_string(dir.path().join("p.json")).unwrap();
     assert!(!file.contains("next_step"));
-    driftgate::planner::plan_file::read("p.json", &file, time::OffsetDateTime::now_utc())
+    driftgate::plan_file::read("p.json", &file, time::OffsetDateTime::now_utc())
         .expect("the plan verifies");
 
     // Three required, two may sign: said, and no command that would be refused.
@@ -683,10 +682,13 @@ fn approve_refuses_a_key_the_policy_does_not_list() {
 /// The configuration `plan` generates for an import, against the schema of the provider
 /// terraform installs: for every spec, every attribute written is an argument the provider
 /// takes (not computed only: terraform rejects "Can't configure a value for ..."), written as a
-/// nested block exactly where the schema has a block (`accepter { ... }`, not `accepter = [...]`).
+/// nested block exactly where the schema has a block (`accepter { ... }`, not `accepter = [...]`),
+/// and every argument the provider requires is written (terraform rejects "Missing required
+/// argument"): a compared attribute with no default, or an import-only one that is always
+/// written. A type whose spec says `no_import` is never imported and exempt from the last.
 #[test]
 fn generated_import_config_fits_the_provider_schema() {
-    use driftgate::planner::import::{written, written_as_block};
+    use driftgate::planner::import::{arguments, written_as_block};
     let Some(tf) = crate::support::terraform::Terraform::find() else {
         return;
     };
@@ -702,7 +704,38 @@ fn generated_import_config_fits_the_provider_schema() {
             ));
             continue;
         };
-        for attr in spec.attributes.iter().filter(|a| written(a)) {
+        let args = arguments(spec);
+        if spec.no_import.is_none() {
+            let required = block["attributes"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(_, a)| a["required"].as_bool().unwrap_or(false))
+                .chain(
+                    block["block_types"]
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .filter(|(_, b)| b["min_items"].as_u64().unwrap_or(0) > 0),
+                );
+            for (name, _) in required {
+                let at = format!("{}.{name}", spec.resource_type);
+                match args.iter().find(|a| a.name == *name) {
+                    None => wrong.push(format!(
+                        "{at}: required by the provider and never written (add \
+                         `attribute \"{name}\" {{ import_only = true }}`, or `no_import`)"
+                    )),
+                    Some(a) if a.default.is_some() => wrong.push(format!(
+                        "{at}: required by the provider and left out at its default"
+                    )),
+                    Some(a) if a.import_optional => wrong.push(format!(
+                        "{at}: required by the provider and `optional` (left out when absent)"
+                    )),
+                    Some(_) => {}
+                }
+            }
+        }
+        for attr in args {
             checked += 1;
             let at = format!("{}.{}", spec.resource_type, attr.name);
             if let Some(a) = block["attributes"].get(&attr.name) {

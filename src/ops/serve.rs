@@ -88,7 +88,7 @@ impl OpsGate {
         if let Some(p) = self.plans.borrow().get(&key).filter(|p| now < p.expires_at) {
             return Ok(p.clone());
         }
-        let plan = crate::planner::plan_file::read("the submitted plan", text, now)
+        let plan = crate::plan_file::read("the submitted plan", text, now)
             .map(Arc::new)
             .map_err(|e| {
                 let help = miette::Diagnostic::help(&e)
@@ -174,7 +174,7 @@ impl OpsGate {
                 Ok(Counted {
                     approver: a.approver,
                     fingerprint: a.fingerprint,
-                    expires: crate::planner::wire::format_time(a.expires),
+                    expires: crate::plan_file::wire::format_time(a.expires),
                 })
             }
             Ok(_) => Err(refused(400, "not one approval token")),
@@ -229,7 +229,7 @@ impl Gate for OpsGate {
             summary: crate::mask::clean_text(&crate::render::plan_summary::approval_summary(&plan)),
             policy: plan.inputs.policy.clone().unwrap_or_else(|| "none".into()),
             trust_root: plan.inputs.trust_root.clone(),
-            expires: crate::planner::wire::format_time(plan.expires_at),
+            expires: crate::plan_file::wire::format_time(plan.expires_at),
             required: self.required(&plan),
         })
     }
@@ -616,7 +616,7 @@ pub async fn request_approval(url: &str, plan: &Path, settings: &Settings) -> Re
         v.state,
         v.required,
         if v.required == 1 { "" } else { "s" },
-        crate::planner::shell_word(&shown),
+        crate::plan_file::shell_word(&shown),
         c.shown(),
     ));
     Ok(())
@@ -654,7 +654,7 @@ pub async fn wait_for_approvals(
         path: shown.clone(),
         source,
     })?;
-    let digest = crate::planner::plan_file::read(&shown, &text, settings.now)?.digest;
+    let digest = crate::plan_file::read(&shown, &text, settings.now)?.digest;
     let deadline = tokio::time::Instant::now() + wait;
     let mut last = String::new();
     // The first look does not wait: the progress line says at once where the request stands.

@@ -9,14 +9,20 @@
 //! A security group's rules are written as its `ingress` / `egress` blocks, grouped by
 //! port range, protocol and description as the provider reads them.
 //!
+//! Arguments the provider needs that are not compared come from the spec's import-only
+//! attributes (`import_only = true`): an identity attribute, a value the import id fixes, or
+//! one the provider never reads back (written with `lifecycle { ignore_changes = [...] }`).
+//!
 //! A secret is never written as a literal: it becomes a reference to a sensitive variable
-//! (declared in the same text), whose value the user supplies (`TF_VAR_...`).
+//! (declared in the same text), whose value the user supplies (`TF_VAR_...`). An import-only
+//! value the cloud did not return becomes a required variable the same way (not sensitive):
+//! `terraform plan` stops and names it until it is set.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use super::edit::{key, literal, quote};
 use crate::model::{Drift, Value};
+use crate::plan_file::edit::{key, literal, quote};
 use crate::spec::{Compare, ResourceSpec};
 
 /// The generated text, and the variables a person must set before `terraform plan`.
@@ -39,6 +45,12 @@ pub fn generate(
     raw: Option<&crate::model::Attributes>,
     name: &str,
 ) -> Result<Generated, String> {
+    if let Some(why) = &spec.no_import {
+        return Err(format!(
+            "terraform cannot import {}: {why}",
+            d.resource_type
+        ));
+    }
     let shown = d
         .observed
         .as_ref()
@@ -49,6 +61,7 @@ pub fn generate(
     let mut vars = Vars {
         prefix: name.to_string(),
         declared: BTreeSet::new(),
+        unobserved: BTreeMap::new(),
     };
     let id = spec.import_id_of(observed, &d.id)?;
     writeln!(
@@ -64,11 +77,22 @@ pub fn generate(
         quote(name)
     )
     .ok();
-    out.push_str(&resource_body(spec, observed, &mut vars));
+    let (import_only, lifecycle) = import_only_arguments(spec, observed, raw, &mut vars)?;
+    out.push_str(&resource_body(spec, observed, import_only, &mut vars));
+    out.push_str(&lifecycle);
     out.push_str("}\n");
     related(&mut out, &mut vars, d, observed, &address, name);
     let mut text = String::new();
     for var in &vars.declared {
+        if let Some(attr) = vars.unobserved.get(var) {
+            writeln!(
+                text,
+                "variable {} {{\n  description = \"`{attr}` of {address}, which the cloud does not return: set TF_VAR_{var}.\"\n}}\n",
+                quote(var),
+            )
+            .ok();
+            continue;
+        }
         writeln!(
             text,
             "variable {} {{\n  description = \"A secret of {}, imported by driftgate: set TF_VAR_{var}.\"\n  type        = string\n  sensitive   = true\n}}\n",
@@ -83,6 +107,67 @@ pub fn generate(
         text,
         variables: vars.declared.into_iter().collect(),
     })
+}
+
+/// The import-only attributes (`import_only = true`): each its `value` template filled from
+/// the observed attributes, else the observed value (the raw observation's first: the finding
+/// keeps only identity and compared attributes), else a required variable `terraform plan`
+/// asks for. With them, the `lifecycle` block for those the provider never reads back.
+fn import_only_arguments(
+    spec: &ResourceSpec,
+    observed: &crate::model::Attributes,
+    raw: Option<&crate::model::Attributes>,
+    vars: &mut Vars,
+) -> Result<(Vec<(String, String)>, String), String> {
+    let mut all = raw.cloned().unwrap_or_default();
+    // The finding's view wins where both have the attribute (masked as the scan masked it).
+    all.extend(observed.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let mut lines: Vec<(String, String)> = Vec::new();
+    let mut ignored = Vec::new();
+    for attr in &spec.import_only {
+        let fill = |t: &Value| -> Result<Value, String> {
+            let t = t.as_str().unwrap_or_default();
+            crate::spec::fill(t, &all, str::to_string).map(Value::String)
+        };
+        let value = match &attr.import_value {
+            Some(Value::List(l)) => {
+                Some(Value::List(l.iter().map(fill).collect::<Result<_, _>>()?))
+            }
+            Some(t) => Some(fill(t)?),
+            None => all.get(&attr.name).filter(|v| !is_empty(v)).cloned(),
+        };
+        // What the provider never reads back is ignored, written or not: terraform would
+        // otherwise plan to change (or replace) the object for it.
+        if attr.ignore_changes {
+            ignored.push(attr.name.clone());
+        }
+        let text = match value {
+            Some(v) => vars.literal(&attr.name, &v),
+            None if attr.import_optional => continue,
+            None => vars.placeholder(&attr.name),
+        };
+        lines.push((attr.name.clone(), text));
+    }
+    let mut lifecycle = String::new();
+    if !ignored.is_empty() {
+        writeln!(
+            lifecycle,
+            "\n  lifecycle {{\n    ignore_changes = [{}]\n  }}",
+            ignored.join(", ")
+        )
+        .ok();
+    }
+    Ok((lines, lifecycle))
+}
+
+/// Every argument imports may write for `spec`, and whether as nested blocks: the compared
+/// attributes [`written`] and the import-only ones.
+pub fn arguments(spec: &ResourceSpec) -> Vec<&crate::spec::AttributeSpec> {
+    spec.attributes
+        .iter()
+        .filter(|a| written(a))
+        .chain(&spec.import_only)
+        .collect()
 }
 
 /// The observed attributes, with IAM documents as the cloud returned them (`raw`) rather than
@@ -128,10 +213,12 @@ pub fn written_as_block(attr: &crate::spec::AttributeSpec) -> bool {
 
 /// The inside of the `resource` block: every observed attribute that is not empty, not the
 /// provider's default and not managed through a related resource, aligned, then the nested
-/// rule blocks. A secret becomes a variable (declared in `vars`).
+/// rule blocks. A secret becomes a variable (declared in `vars`). `import_only`: the
+/// import-only arguments, aligned with the others in name order.
 fn resource_body(
     spec: &ResourceSpec,
     observed: &crate::model::Attributes,
+    import_only: Vec<(String, String)>,
     vars: &mut Vars,
 ) -> String {
     let mut lines: Vec<(String, String)> = Vec::new();
@@ -193,6 +280,8 @@ fn resource_body(
             }
         }
     }
+    lines.extend(import_only);
+    lines.sort_by(|a, b| a.0.cmp(&b.0));
     let mut out = aligned(&lines, "  ");
     out.push_str(&blocks);
     out
@@ -211,6 +300,9 @@ fn aligned(items: &[(String, String)], indent: &str) -> String {
 struct Vars {
     prefix: String,
     declared: BTreeSet<String>,
+    /// The declared variables that stand for a value the cloud did not return (not a
+    /// secret), with the attribute each is for.
+    unobserved: BTreeMap<String, String>,
 }
 
 impl Vars {
@@ -218,6 +310,18 @@ impl Vars {
         if let Some(l) = literal(v) {
             return l;
         }
+        format!("var.{}", self.declare(hint))
+    }
+
+    /// A required variable for the import-only attribute `attr`, which the cloud did not
+    /// return.
+    fn placeholder(&mut self, attr: &str) -> String {
+        let name = self.declare(attr);
+        self.unobserved.insert(name.clone(), attr.to_string());
+        format!("var.{name}")
+    }
+
+    fn declare(&mut self, hint: &str) -> String {
         let base: String = format!("{}_{hint}", self.prefix)
             .chars()
             .map(|c| {
@@ -235,7 +339,7 @@ impl Vars {
             n += 1;
         }
         self.declared.insert(name.clone());
-        format!("var.{name}")
+        name
     }
 }
 
@@ -786,6 +890,146 @@ mod tests {
         assert!(!g.text.contains("sensitive\""), "{}", g.text);
         assert!(g.text.contains("policy = var.p_policy"), "{}", g.text);
         assert_eq!(g.variables, ["p_policy"]);
+    }
+
+    /// What the provider requires and does not compare is written from the spec's import-only
+    /// attributes: an identity attribute, a value the import id fixes, one filled from the id.
+    #[test]
+    fn import_only_attributes_are_written_and_never_compared() {
+        let reg = Registry::builtin().unwrap();
+        let d = drift(
+            "aws_iam_user_group_membership",
+            "alice",
+            vec![("user", Value::str("alice")), ("group", Value::str("ops"))],
+        );
+        let spec = reg.get("aws_iam_user_group_membership").unwrap();
+        assert!(spec.attributes.is_empty(), "nothing of it is compared");
+        let g = generate(spec, &d, None, "m").unwrap();
+        assert!(g.text.contains("  groups = [\"ops\"]\n"), "{}", g.text);
+        assert!(g.text.contains("  user   = \"alice\"\n"), "{}", g.text);
+        assert!(g.text.contains("id = \"alice/ops\""), "{}", g.text);
+        let d = drift(
+            "aws_default_network_acl",
+            "acl-1",
+            vec![("id", Value::str("acl-1")), ("vpc_id", Value::str("vpc-1"))],
+        );
+        let g = generate(reg.get("aws_default_network_acl").unwrap(), &d, None, "a").unwrap();
+        assert!(
+            g.text.contains("  default_network_acl_id = \"acl-1\"\n"),
+            "{}",
+            g.text
+        );
+        // One of two alternatives (`optional = true`): the other left out, no variable.
+        let d = drift(
+            "aws_route_table_association",
+            "subnet-1",
+            vec![
+                ("subnet_id", Value::str("subnet-1")),
+                ("route_table_id", Value::str("rtb-1")),
+            ],
+        );
+        let g = generate(
+            reg.get("aws_route_table_association").unwrap(),
+            &d,
+            None,
+            "r",
+        )
+        .unwrap();
+        assert!(
+            g.text.contains("  subnet_id      = \"subnet-1\"\n"),
+            "{}",
+            g.text
+        );
+        assert!(!g.text.contains("gateway_id"), "{}", g.text);
+        assert!(g.variables.is_empty(), "{:?}", g.variables);
+    }
+
+    /// A key pair's material, which the provider never reads back: written from the raw
+    /// observation with `lifecycle { ignore_changes }`; when the cloud did not return it, a
+    /// required variable that `terraform plan` asks for (not a sensitive one).
+    #[test]
+    fn a_value_the_provider_never_reads_back_is_ignored_and_one_not_observed_is_a_variable() {
+        let reg = Registry::builtin().unwrap();
+        let spec = reg.get("aws_key_pair").unwrap();
+        let d = drift(
+            "aws_key_pair",
+            "key-1",
+            vec![
+                ("key_pair_id", Value::str("key-1")),
+                ("key_name", Value::str("deploy")),
+            ],
+        );
+        let mut raw = d.observed.clone().unwrap();
+        raw.insert("public_key".into(), Value::str("ssh-ed25519 AAAA deploy"));
+        let g = generate(spec, &d, Some(&raw), "deploy").unwrap();
+        assert!(
+            g.text
+                .contains("  public_key = \"ssh-ed25519 AAAA deploy\"\n"),
+            "{}",
+            g.text
+        );
+        assert!(
+            g.text
+                .contains("\n  lifecycle {\n    ignore_changes = [public_key]\n  }\n}\n"),
+            "{}",
+            g.text
+        );
+        assert!(g.variables.is_empty());
+        let g = generate(spec, &d, None, "deploy").unwrap();
+        assert!(
+            g.text.contains("  public_key = var.deploy_public_key\n"),
+            "{}",
+            g.text
+        );
+        assert_eq!(g.variables, ["deploy_public_key"]);
+        assert!(
+            g.text.contains("variable \"deploy_public_key\" {\n  description = \"`public_key` of aws_key_pair.deploy, which the cloud does not return: set TF_VAR_deploy_public_key.\"\n}\n"),
+            "{}",
+            g.text
+        );
+        assert!(!g.text.contains("sensitive"), "{}", g.text);
+        // A login profile: nothing of the password is written, all of it ignored.
+        let d = drift(
+            "aws_iam_user_login_profile",
+            "alice",
+            vec![("user", Value::str("alice"))],
+        );
+        let g = generate(
+            reg.get("aws_iam_user_login_profile").unwrap(),
+            &d,
+            None,
+            "p",
+        )
+        .unwrap();
+        assert!(
+            g.text
+                .contains("ignore_changes = [password_length, password_reset_required, pgp_key]"),
+            "{}",
+            g.text
+        );
+        assert!(!g.text.contains("password_length ="), "{}", g.text);
+    }
+
+    /// A type the provider cannot import gets no blocks: the action stays manual, saying why.
+    #[test]
+    fn a_type_the_provider_cannot_import_is_refused() {
+        let reg = Registry::builtin().unwrap();
+        let d = drift(
+            "aws_iam_policy_attachment",
+            "arn:aws:iam::123456789012:policy/p",
+            vec![(
+                "policy_arn",
+                Value::str("arn:aws:iam::123456789012:policy/p"),
+            )],
+        );
+        let err =
+            generate(reg.get("aws_iam_policy_attachment").unwrap(), &d, None, "p").unwrap_err();
+        assert!(
+            err.starts_with(
+                "terraform cannot import aws_iam_policy_attachment: the provider has no importer"
+            ),
+            "{err}"
+        );
     }
 
     #[test]

@@ -73,11 +73,7 @@ impl Compare {
     ];
 
     pub fn name(self) -> &'static str {
-        Compare::ALL
-            .iter()
-            .find(|(_, c)| *c == self)
-            .map(|(n, _)| *n)
-            .unwrap_or("exact")
+        name_in(Compare::ALL, self).unwrap_or("exact")
     }
 }
 
@@ -155,11 +151,7 @@ impl Revert {
         if let Revert::Unit(name) = self {
             return name;
         }
-        Revert::ALL
-            .iter()
-            .find(|(_, r)| *r == self)
-            .map(|(n, _)| *n)
-            .unwrap_or("tags")
+        name_in(Revert::ALL, self).unwrap_or("tags")
     }
 
     /// A name from the closed list, or a unit's revert.
@@ -216,12 +208,13 @@ impl Recreate {
     ];
 
     pub fn name(self) -> &'static str {
-        Recreate::ALL
-            .iter()
-            .find(|(_, r)| *r == self)
-            .map(|(n, _)| *n)
-            .unwrap_or("inline_policy")
+        name_in(Recreate::ALL, self).unwrap_or("inline_policy")
     }
+}
+
+/// The name a closed list (`ALL`) gives a value.
+fn name_in<T: PartialEq>(all: &[(&'static str, T)], value: T) -> Option<&'static str> {
+    all.iter().find(|(_, v)| *v == value).map(|(n, _)| *n)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -276,6 +269,23 @@ pub struct AttributeSpec {
     /// The provider's schema has a nested block, not an argument (`block = true`): imports
     /// write each item of the observed list as a `NAME { ... }` block.
     pub block: bool,
+    /// Written on import, never compared (`import_only = true`): an argument the provider
+    /// requires (or takes) that is not a compared attribute, such as an identity attribute
+    /// (`subnet_id` of an ACL association), a value the import id fixes (an SSH key's
+    /// `encoding`) or one the provider never reads back (a key pair's `public_key`). Kept in
+    /// [`ResourceSpec::import_only`], never in [`ResourceSpec::attributes`].
+    pub import_only: bool,
+    /// What an import-only attribute is written as (`value = "{id}"`, `value = ["{group}"]`):
+    /// a [`fill`] template (or a list of them) over the observed attributes, instead of the
+    /// observed value of the same name.
+    pub import_value: Option<Value>,
+    /// The provider never reads it back (`ignore_changes = true`, import-only): written with
+    /// `lifecycle { ignore_changes = [NAME] }`, so that the value written cannot plan a change
+    /// (a key pair's `public_key`, which terraform would otherwise replace the key pair for).
+    pub ignore_changes: bool,
+    /// An import-only attribute some objects do not have (`optional = true`: an association's
+    /// `subnet_id` or `gateway_id`): left out when absent, instead of a required variable.
+    pub import_optional: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -304,6 +314,12 @@ pub struct ResourceSpec {
     /// are shell-quoted (`delete = "aws ec2 delete-vpc --vpc-id {id}"`). `None`: a person
     /// deletes it by hand.
     pub delete: Option<String>,
+    /// Attributes written on import and never compared (`attribute "X" { import_only = true }`),
+    /// sorted by name.
+    pub import_only: Vec<AttributeSpec>,
+    /// Why terraform cannot import this type with configuration (`no_import = "..."`): the
+    /// provider has no importer for it. `plan` never writes import blocks for it.
+    pub no_import: Option<String>,
     /// Observed attributes that are never compared but travel with a finding, so that the
     /// policy can judge it (`context = ["policy"]`: the document of the policy an attachment
     /// attaches). Shown with an unmanaged object and with a changed one's observed side.
@@ -431,6 +447,21 @@ impl Registry {
                 }
             ));
         }
+        let no_import: Vec<String> = self
+            .specs
+            .values()
+            .filter_map(|s| {
+                let why = s.no_import.as_ref()?;
+                Some(format!("- `{}`: {why}.\n", s.resource_type))
+            })
+            .collect();
+        if !no_import.is_empty() {
+            out.push_str(
+                "\n## Not imported\n\n\
+                 `plan` writes no import blocks for these types (the action stays `manual`):\n\n",
+            );
+            out.extend(no_import);
+        }
         out
     }
 }
@@ -471,6 +502,8 @@ fn parse_spec(file: &str, text: &str) -> Result<ResourceSpec> {
         recreate: None,
         import_id: None,
         delete: None,
+        import_only: Vec::new(),
+        no_import: None,
         context: Vec::new(),
     };
     for attr in block.body.attributes() {
@@ -496,6 +529,7 @@ fn parse_spec(file: &str, text: &str) -> Result<ResourceSpec> {
             "import_id" => spec.import_id = Some(template(file, "import_id", &v)?),
             "delete" => spec.delete = Some(template(file, "delete", &v)?),
             "context" => spec.context = strings(file, "context", &v)?,
+            "no_import" => spec.no_import = Some(string(file, "no_import", &v)?),
             other => return Err(spec_error(file, format!("unknown key `{other}`"))),
         }
     }
@@ -520,6 +554,19 @@ fn parse_spec(file: &str, text: &str) -> Result<ResourceSpec> {
         return Err(spec_error(
             file,
             format!("attribute `{}` is specified twice", w[0].name),
+        ));
+    }
+    // Import-only attributes are not compared: kept apart, so that everything that compares
+    // (diff, the shown attributes, the docs table) reads `attributes` alone.
+    let (import_only, compared): (Vec<_>, Vec<_>) = std::mem::take(&mut spec.attributes)
+        .into_iter()
+        .partition(|a| a.import_only);
+    spec.attributes = compared;
+    spec.import_only = import_only;
+    if spec.no_import.is_some() && !spec.import_only.is_empty() {
+        return Err(spec_error(
+            file,
+            "`no_import` and `import_only` attributes contradict each other",
         ));
     }
     let expected = format!("{resource_type}.hcl");
@@ -613,8 +660,14 @@ fn parse_attribute(file: &str, b: &hcl::Block) -> Result<AttributeSpec> {
         read_recorded_only: false,
         computed: false,
         block: false,
+        import_only: false,
+        import_value: None,
+        ignore_changes: false,
+        import_optional: false,
     };
+    let mut keys = Vec::new();
     for attr in b.body.attributes() {
+        keys.push(attr.key.to_string());
         let v = eval(file, &attr.expr)?;
         match attr.key.as_str() {
             "compare" => {
@@ -626,30 +679,18 @@ fn parse_attribute(file: &str, b: &hcl::Block) -> Result<AttributeSpec> {
                     .ok_or_else(|| spec_error(file, format!("unknown compare mode `{name}`")))?;
             }
             "default" => a.default = Some(v),
-            "sensitive" => {
-                a.sensitive = v
-                    .as_bool()
-                    .ok_or_else(|| spec_error(file, "`sensitive` must be a bool"))?
-            }
+            "sensitive" => a.sensitive = flag(file, "sensitive", &v)?,
             "revert" => {
                 let name = string(file, "revert", &v)?;
                 a.revert = Some(Revert::parse(file, &name)?);
             }
-            "immutable" => {
-                a.immutable = v
-                    .as_bool()
-                    .ok_or_else(|| spec_error(file, "`immutable` must be a bool"))?
-            }
-            "computed" => {
-                a.computed = v
-                    .as_bool()
-                    .ok_or_else(|| spec_error(file, "`computed` must be a bool"))?
-            }
-            "block" => {
-                a.block = v
-                    .as_bool()
-                    .ok_or_else(|| spec_error(file, "`block` must be a bool"))?
-            }
+            "immutable" => a.immutable = flag(file, "immutable", &v)?,
+            "computed" => a.computed = flag(file, "computed", &v)?,
+            "block" => a.block = flag(file, "block", &v)?,
+            "import_only" => a.import_only = flag(file, "import_only", &v)?,
+            "ignore_changes" => a.ignore_changes = flag(file, "ignore_changes", &v)?,
+            "optional" => a.import_optional = flag(file, "optional", &v)?,
+            "value" => a.import_value = Some(import_value(file, v)?),
             "read" => match string(file, "read", &v)?.as_str() {
                 "recorded" => a.read_recorded_only = true,
                 "always" => a.read_recorded_only = false,
@@ -668,6 +709,7 @@ fn parse_attribute(file: &str, b: &hcl::Block) -> Result<AttributeSpec> {
             }
         }
     }
+    check_import_keys(file, &a, &keys, b)?;
     for inner in b.body.blocks() {
         if inner.identifier() != "managed_by" {
             return Err(spec_error(
@@ -687,6 +729,69 @@ fn parse_attribute(file: &str, b: &hcl::Block) -> Result<AttributeSpec> {
         });
     }
     Ok(a)
+}
+
+/// A spec key whose value is a bool.
+fn flag(file: &str, key: &str, v: &Value) -> Result<bool> {
+    v.as_bool()
+        .ok_or_else(|| spec_error(file, format!("`{key}` must be a bool")))
+}
+
+/// An import-only attribute's `value`: a template string, or a list of them.
+fn import_value(file: &str, v: Value) -> Result<Value> {
+    let templates = match &v {
+        Value::String(t) => vec![t.as_str()],
+        Value::List(l) => l.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let count = match &v {
+        Value::List(l) => l.len(),
+        _ => 1,
+    };
+    if templates.len() != count || templates.is_empty() {
+        return Err(spec_error(
+            file,
+            "`value` must be a template string or a list of them",
+        ));
+    }
+    for t in templates {
+        placeholders(t).map_err(|e| spec_error(file, format!("`value`: {e}")))?;
+    }
+    Ok(v)
+}
+
+/// What an import-only attribute may say, and what only it may say.
+fn check_import_keys(file: &str, a: &AttributeSpec, keys: &[String], b: &hcl::Block) -> Result<()> {
+    const IMPORT_KEYS: &[&str] = &["import_only", "value", "ignore_changes", "optional", "read"];
+    if a.import_only {
+        if let Some(k) = keys.iter().find(|k| !IMPORT_KEYS.contains(&k.as_str())) {
+            return Err(spec_error(
+                file,
+                format!(
+                    "`{k}` has no meaning on the import-only attribute `{}` (it is never compared)",
+                    a.name
+                ),
+            ));
+        }
+        if b.body.blocks().next().is_some() {
+            return Err(spec_error(
+                file,
+                format!("the import-only attribute `{}` takes no blocks", a.name),
+            ));
+        }
+    } else if let Some(k) = keys
+        .iter()
+        .find(|k| ["value", "ignore_changes", "optional"].contains(&k.as_str()))
+    {
+        return Err(spec_error(
+            file,
+            format!(
+                "`{k}` is for import-only attributes: set `import_only = true` on `{}`",
+                a.name
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn parse_parent(file: &str, b: &hcl::Block) -> Result<Parent> {
@@ -877,6 +982,24 @@ mod tests {
         assert_eq!(ingress.revert, Some(Revert::SgRules));
         assert!(sg.attribute("name").unwrap().immutable);
         assert_eq!(sgr.recreate, Some(Recreate::SgRuleSources));
+        // Import-only attributes: kept apart from the compared ones.
+        let key_pair = r.get("aws_key_pair").unwrap();
+        assert!(key_pair.attribute("public_key").is_none());
+        let public_key = &key_pair.import_only[0];
+        assert_eq!(public_key.name, "public_key");
+        assert!(public_key.import_only && public_key.ignore_changes);
+        let membership = r.get("aws_iam_user_group_membership").unwrap();
+        let groups = membership.import_only.iter().find(|a| a.name == "groups");
+        assert_eq!(
+            groups.and_then(|a| a.import_value.clone()),
+            Some(Value::List(vec![Value::str("{group}")]))
+        );
+        assert!(
+            r.get("aws_iam_policy_attachment")
+                .unwrap()
+                .no_import
+                .is_some()
+        );
     }
 
     #[test]
@@ -911,6 +1034,22 @@ mod tests {
             (
                 "resource \"aws_x\" {\n  service = \"ec2\"\n  attribute \"a\" {\n    immutable = \"yes\"\n  }\n}\n",
                 "`immutable` must be a bool",
+            ),
+            (
+                "resource \"aws_x\" {\n  service = \"ec2\"\n  attribute \"a\" {\n    import_only = true\n    compare = \"set\"\n  }\n}\n",
+                "`compare` has no meaning on the import-only attribute `a`",
+            ),
+            (
+                "resource \"aws_x\" {\n  service = \"ec2\"\n  attribute \"a\" {\n    value = \"{id}\"\n  }\n}\n",
+                "`value` is for import-only attributes",
+            ),
+            (
+                "resource \"aws_x\" {\n  service = \"ec2\"\n  attribute \"a\" {\n    import_only = true\n    value = \"{id\"\n  }\n}\n",
+                "unclosed `{`",
+            ),
+            (
+                "resource \"aws_x\" {\n  service = \"ec2\"\n  no_import = \"no\"\n  attribute \"a\" {\n    import_only = true\n  }\n}\n",
+                "contradict",
             ),
         ] {
             let err = Registry::from_sources([("aws/x/aws_x.hcl", text)]).unwrap_err();

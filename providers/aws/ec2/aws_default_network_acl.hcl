@@ -12,6 +12,11 @@ resource "aws_default_network_acl" {
   identity = ["id"]
 
   attribute "vpc_id" { computed = true }
+  # The ACL terraform adopts, which the provider requires: the import id.
+  attribute "default_network_acl_id" {
+    import_only = true
+    value       = "{id}"
+  }
   attribute "owner_id" { computed = true }
   attribute "tags" {
     compare = "tag_map"

@@ -20,6 +20,13 @@ resource "aws_key_pair" {
     immutable = true
     computed  = true
   }
+  # Written on import: the key material, as DescribeKeyPairs returns it with IncludePublicKey.
+  # The provider never reads it back (it keeps the configuration's), so terraform would
+  # replace the key pair for any value: written with `lifecycle { ignore_changes }`.
+  attribute "public_key" {
+    import_only    = true
+    ignore_changes = true
+  }
   attribute "tags" {
     compare = "tag_map"
     revert  = "tags"

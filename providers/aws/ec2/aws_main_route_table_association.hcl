@@ -6,6 +6,7 @@ resource "aws_main_route_table_association" {
   service  = "ec2"
   scope    = "regional"
   identity = ["vpc_id"]
+  no_import = "the provider has no importer for it; AWS makes a VPC's main association with the VPC, so an unrecorded one is AWS's, never unmanaged"
 
   parent "aws_route_table" { via = "route_table_id" }
   parent "aws_default_route_table" { via = "route_table_id" }

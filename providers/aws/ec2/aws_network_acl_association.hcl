@@ -14,4 +14,6 @@ resource "aws_network_acl_association" {
   }
 
   attribute "network_acl_id" { revert = "nacl_association" }
+  # The identity, written on import (the provider requires it).
+  attribute "subnet_id" { import_only = true }
 }

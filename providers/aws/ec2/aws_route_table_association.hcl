@@ -13,4 +13,13 @@ resource "aws_route_table_association" {
   parent "aws_default_route_table" { via = "route_table_id" }
 
   attribute "route_table_id" { revert = "route_table_association" }
+  # The identity, written on import: the one of the two the association has.
+  attribute "subnet_id" {
+    import_only = true
+    optional    = true
+  }
+  attribute "gateway_id" {
+    import_only = true
+    optional    = true
+  }
 }

@@ -55,4 +55,7 @@ resource "aws_security_group_rule" {
     revert  = "sg_rule_sources"
   }
   attribute "description" { default = "" }
+  # Identity, written on import (the provider requires them).
+  attribute "security_group_id" { import_only = true }
+  attribute "type" { import_only = true }
 }

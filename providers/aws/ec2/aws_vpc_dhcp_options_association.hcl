@@ -15,4 +15,6 @@ resource "aws_vpc_dhcp_options_association" {
   parent "aws_default_vpc" { via = "vpc_id" }
 
   attribute "dhcp_options_id" { revert = "dhcp_options_association" }
+  # The identity, written on import (the provider requires it).
+  attribute "vpc_id" { import_only = true }
 }

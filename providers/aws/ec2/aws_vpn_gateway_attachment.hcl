@@ -6,6 +6,7 @@ resource "aws_vpn_gateway_attachment" {
   service  = "ec2"
   scope    = "regional"
   identity = ["id"]
+  no_import = "the provider has no importer for it; an unrecorded attachment is its gateway's `vpc_id` (the gateway's change, or in the unmanaged gateway's import), never unmanaged"
   delete   = "aws ec2 detach-vpn-gateway --vpn-gateway-id {vpn_gateway_id} --vpc-id {vpc_id}"
 
   parent "aws_vpn_gateway" { via = "vpn_gateway_id" }

@@ -6,6 +6,7 @@ resource "aws_iam_group_membership" {
   service  = "iam"
   scope    = "global"
   identity = ["group"]
+  no_import = "the provider has no importer for it (its id is a free name); the object is never unmanaged"
   # What the group holds, for the policy (never compared).
   context = ["group_policies", "group_policy_arns"]
 

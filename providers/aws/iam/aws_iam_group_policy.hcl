@@ -12,4 +12,8 @@ resource "aws_iam_group_policy" {
     compare = "iam_policy_document"
     revert = "group_policy_document"
   }
+  # The identity, written on import (the provider requires the group; the name it would
+  # otherwise take from the import id).
+  attribute "group" { import_only = true }
+  attribute "name" { import_only = true }
 }

@@ -14,4 +14,8 @@ resource "aws_iam_group_policy_attachment" {
     attribute = "groups"
   }
   parent "aws_iam_group" { via = "group" }
+
+  # The identity, written on import (the provider requires both).
+  attribute "group" { import_only = true }
+  attribute "policy_arn" { import_only = true }
 }

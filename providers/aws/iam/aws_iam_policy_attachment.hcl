@@ -6,6 +6,7 @@ resource "aws_iam_policy_attachment" {
   service  = "iam"
   scope    = "global"
   identity = ["policy_arn"]
+  no_import = "the provider has no importer for it (its id is a free name); the object is never unmanaged"
   # The attached policy's document (customer managed), for the policy (never compared).
   context = ["policy"]
 

@@ -15,4 +15,8 @@ resource "aws_iam_role_policy" {
     compare = "iam_policy_document"
     revert  = "inline_policy_document"
   }
+  # The identity, written on import (the provider requires the role; the name it would
+  # otherwise take from the import id).
+  attribute "role" { import_only = true }
+  attribute "name" { import_only = true }
 }

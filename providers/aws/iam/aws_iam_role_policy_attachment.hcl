@@ -14,4 +14,8 @@ resource "aws_iam_role_policy_attachment" {
     via       = "role"
     attribute = "managed_policy_arns"
   }
+
+  # The identity, written on import (the provider requires both).
+  attribute "role" { import_only = true }
+  attribute "policy_arn" { import_only = true }
 }

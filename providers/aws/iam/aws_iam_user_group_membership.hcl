@@ -18,4 +18,11 @@ resource "aws_iam_user_group_membership" {
     attribute = "users"
   }
   parent "aws_iam_group" { via = "group" }
+
+  # Written on import: the user, and the pair's one group (the import id names it).
+  attribute "user" { import_only = true }
+  attribute "groups" {
+    import_only = true
+    value       = ["{group}"]
+  }
 }

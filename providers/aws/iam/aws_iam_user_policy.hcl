@@ -12,4 +12,8 @@ resource "aws_iam_user_policy" {
     compare = "iam_policy_document"
     revert  = "inline_policy_document"
   }
+  # The identity, written on import (the provider requires the user; the name it would
+  # otherwise take from the import id).
+  attribute "user" { import_only = true }
+  attribute "name" { import_only = true }
 }

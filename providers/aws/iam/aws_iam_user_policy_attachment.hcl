@@ -11,4 +11,8 @@ resource "aws_iam_user_policy_attachment" {
     attribute = "users"
   }
   parent "aws_iam_user" { via = "user" }
+
+  # The identity, written on import (the provider requires both).
+  attribute "user" { import_only = true }
+  attribute "policy_arn" { import_only = true }
 }

@@ -22,4 +22,14 @@ resource "aws_iam_user_ssh_key" {
     immutable = true
     read      = "recorded"
   }
+  # Written on import: the body as GetSSHPublicKey returns it (read with the fingerprint, so
+  # for the keys `plan` reads), and the encoding the import id names.
+  attribute "public_key" {
+    import_only = true
+    read        = "recorded"
+  }
+  attribute "encoding" {
+    import_only = true
+    value       = "SSH"
+  }
 }

@@ -12,8 +12,10 @@
 //!   an operation of the type's own service (and, in IAM, on its own kind of entity). A name
 //!   from the closed list is not enough: `vpc_attribute` on a subnet, `update_user` on a VPC
 //!   or `update_role` on a user all parse, and none of them puts the attribute back.
-//! - every type has an import id in the provider's documented format, and a row in the
-//!   generated docs/supported-resources.md.
+//! - every type has an import id in the provider's documented format (or says `no_import`),
+//!   and a row in the generated docs/supported-resources.md; every import-only attribute
+//!   (`import_only = true`) is produced by the observer too, or filled from what it produces
+//!   (`value = "{id}"`), so imports never fall back to a placeholder for an observable value.
 //!
 //! A type that gains a spec and no sample here fails the first check: add its SDK object below.
 
@@ -52,12 +54,19 @@ fn has_value(v: Option<&Value>) -> bool {
     v.is_some_and(|v| !v.is_empty_like())
 }
 
-/// The attributes a spec reads from an observed object: identity, fan-out and compared ones.
+/// The attributes a spec reads from an observed object: identity, fan-out and compared ones,
+/// and the import-only ones written as observed (not filled from a `value`, not `optional`).
 fn read_attributes(spec: &ResourceSpec) -> Vec<&str> {
     let mut names: Vec<&str> = spec
         .identity_names()
         .chain(spec.identity_fanout.iter().map(String::as_str))
         .chain(spec.attributes.iter().map(|a| a.name.as_str()))
+        .chain(
+            spec.import_only
+                .iter()
+                .filter(|a| a.import_value.is_none() && !a.import_optional)
+                .map(|a| a.name.as_str()),
+        )
         .collect();
     names.sort();
     names.dedup();
@@ -269,21 +278,6 @@ const IMPORT_ID_KNOWN_WRONG: &[(&str, &str)] = &[(
      `aws_vpc_security_group_*_rule`, whose `sgr-` id is right",
 )];
 
-/// Types the provider has no importer for, and why that is harmless: their units' samples say
-/// so with an empty import id, and nothing else may.
-const NO_IMPORT: &[(&str, &str)] = &[
-    (
-        "aws_main_route_table_association",
-        "AWS makes a VPC's main association with the VPC: an unrecorded one is `Owner::Aws`, \
-         never an unmanaged finding a plan would import",
-    ),
-    (
-        "aws_vpn_gateway_attachment",
-        "an attachment is its gateway's `vpc_id`: an unrecorded one is `Owner::Aws` (the \
-         gateway's change, or in the unmanaged gateway's import), never an unmanaged finding",
-    ),
-];
-
 /// Failures of the import id and documentation check, for `registry`.
 fn import_and_doc_failures(registry: &Registry, doc: &str) -> Vec<String> {
     let samples = observed_samples();
@@ -309,15 +303,30 @@ fn import_and_doc_failures(registry: &Registry, doc: &str) -> Vec<String> {
                 ));
                 break;
             };
-            let no_import = NO_IMPORT.iter().any(|(t, _)| *t == ty);
+            // Types the provider has no importer for say why in their spec (`no_import`);
+            // their units' samples say so with an empty import id, and nothing else may.
+            let no_import = spec.no_import.is_some();
             if documented.is_empty() != no_import {
                 failures.push(format!(
-                    "{}: an empty import id is for the types in NO_IMPORT only",
+                    "{}: an empty import id is for the types whose spec says `no_import` only",
                     spec.file
                 ));
             }
             if no_import {
                 continue;
+            }
+            // Import-only values filled from the object: every placeholder is produced.
+            for attr in &spec.import_only {
+                let templates = match &attr.import_value {
+                    Some(Value::List(l)) => l.iter().filter_map(Value::as_str).collect(),
+                    Some(v) => v.as_str().into_iter().collect(),
+                    None => Vec::new(),
+                };
+                for t in templates {
+                    if let Err(e) = crate::spec::fill(t, a, str::to_string) {
+                        failures.push(format!("{}: import-only `{}`: {e}", spec.file, attr.name));
+                    }
+                }
             }
             // What `plan` writes into `import { id = ... }`: the unmanaged finding's id.
             let planned = identity(spec, a, Side::Observed, None)
@@ -440,6 +449,36 @@ fn each_check_fails_on_a_broken_spec() {
             &f,
             "aws/iam/aws_iam_role_policy.hcl",
             "the provider documents \"app:inline\""
+        ),
+        "{f:?}"
+    );
+    // An import-only value filled from an attribute the observer does not produce.
+    let r = broken(
+        "aws/ec2/aws_default_network_acl.hcl",
+        "value       = \"{id}\"",
+        "value       = \"{acl_id}\"",
+    );
+    let f = import_and_doc_failures(&r, &doc);
+    assert!(
+        reports(
+            &f,
+            "aws/ec2/aws_default_network_acl.hcl",
+            "import-only `default_network_acl_id`: no `acl_id`"
+        ),
+        "{f:?}"
+    );
+    // An import-only attribute written as observed, which the observer does not produce.
+    let r = broken(
+        "aws/ec2/aws_key_pair.hcl",
+        "attribute \"public_key\" {",
+        "attribute \"public_key_material\" {",
+    );
+    let f = unobserved(&r);
+    assert!(
+        reports(
+            &f,
+            "aws/ec2/aws_key_pair.hcl",
+            "`public_key_material` is never produced"
         ),
         "{f:?}"
     );

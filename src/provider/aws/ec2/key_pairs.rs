@@ -1,8 +1,8 @@
-//! `aws_key_pair`: DescribeKeyPairs. AWS never returns the public key material the provider
-//! was given (`public_key` is kept from the configuration, and the provider reads back only
-//! the fingerprint, id, type and tags): what is compared is what AWS returns. A key pair
-//! deleted and re-imported under the same name with other material shows as a changed
-//! `key_pair_id` and `fingerprint`.
+//! `aws_key_pair`: DescribeKeyPairs. The provider never reads the public key material back
+//! (`public_key` is kept from the configuration; it reads the fingerprint, id, type and tags):
+//! what is compared is what it reads. The material itself is asked for (`IncludePublicKey`)
+//! and kept for imports, which write it (never compared). A key pair deleted and re-imported
+//! under the same name with other material shows as a changed `key_pair_id` and `fingerprint`.
 
 use aws_sdk_ec2::types::KeyPairInfo;
 
@@ -12,15 +12,7 @@ use crate::model::{Attributes, Owner};
 const TYPE: &str = "aws_key_pair";
 const TYPES: &[&str] = &[TYPE];
 
-pub const UNIT: Unit = Unit {
-    label: "key pairs",
-    types: TYPES,
-    list,
-    samples,
-    reverts: &[],
-    operations: &[],
-    execute: super::executes_nothing,
-};
+pub const UNIT: Unit = Unit::new("key pairs", TYPES, list, samples);
 
 fn list(cx: &Cx) -> super::Listed<'_> {
     Box::pin(async move {
@@ -31,6 +23,7 @@ fn list(cx: &Cx) -> super::Listed<'_> {
             match cx
                 .client
                 .describe_key_pairs()
+                .include_public_key(true)
                 .set_filters(filter.map(|f| vec![f]))
                 .send()
                 .await
@@ -47,22 +40,10 @@ fn list(cx: &Cx) -> super::Listed<'_> {
                 }
             }
         }
-        emit(cx, &keys)
+        cx.views(TYPE, &keys, KeyPairInfo::key_pair_id, |k| {
+            attributes(k, &cx.region)
+        })
     })
-}
-
-fn emit(cx: &Cx, keys: &[KeyPairInfo]) -> Found {
-    let mut found = Found::default();
-    for key in keys {
-        let Some(id) = key.key_pair_id() else {
-            continue;
-        };
-        let attributes = attributes(key, &cx.region);
-        found
-            .resources
-            .push(cx.view(TYPE, id, Owner::User, attributes));
-    }
-    found
 }
 
 /// An `aws_key_pair` as the provider records it (`id` is the key name).
@@ -79,6 +60,10 @@ pub fn attributes(key: &KeyPairInfo, region: &str) -> Attributes {
     a.insert("fingerprint".into(), key.key_fingerprint().into());
     a.insert("key_type".into(), key.key_type().map(|t| t.as_str()).into());
     a.insert("tags".into(), tag_map(key.tags()));
+    // For imports only (`import_only` in the spec): the provider requires it.
+    if let Some(material) = key.public_key().filter(|m| !m.is_empty()) {
+        a.insert("public_key".into(), material.trim().into());
+    }
     a
 }
 
@@ -90,6 +75,7 @@ fn samples() -> Vec<Sample> {
         .key_pair_id("key-1")
         .key_fingerprint("1f:51:ae:28:bf:89:e9:d8:1f:25:5d:37:2d:7d:b8:ca:9f:f5:f1:6f")
         .key_type(KeyType::Ed25519)
+        .public_key("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMfAsp0H7uXj0jHKCJy2QFvMO2pX8w0J8wXW4B7bNnzH deploy")
         .tags(Tag::builder().key("team").value("core").build())
         .build();
     vec![Sample {
