@@ -282,6 +282,17 @@ pub(crate) fn chat_server(
     slack: &FakeSlack,
     extra: &[&str],
 ) -> Server {
+    chat_server_on(dir, pin, slack, "serve.db", extra)
+}
+
+/// `chat_server` on the store `store` (a file, or a postgres:// URL).
+pub(crate) fn chat_server_on(
+    dir: &Path,
+    pin: &[(&'static str, String)],
+    slack: &FakeSlack,
+    store: &str,
+    extra: &[&str],
+) -> Server {
     let mut env = pin.to_vec();
     env.push(("DRIFTGATE_SLACK_BOT_TOKEN", BOT.into()));
     env.push(("DRIFTGATE_SLACK_SIGNING_SECRET", SECRET.into()));
@@ -294,7 +305,7 @@ pub(crate) fn chat_server(
         &slack.url,
     ];
     args.extend_from_slice(extra);
-    start_with(dir, "serve.db", &args, &env)
+    start_with(dir, store, &args, &env)
 }
 
 /// `apply PLAN --wait 2m` as dave, waiting on the service; stderr piped.
@@ -745,6 +756,57 @@ fn a_signed_link_approves_as_its_approver_only() {
     let approvals = serve_entries(dir, "refused", "approval");
     assert_eq!(approvals[0]["details"]["client"], "link:carol");
     assert_eq!(refused_reasons(dir, "denial"), ["a denial needs a reason"]);
+    let o = dg(dir, "carol", &["audit", "verify"]);
+    assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
+}
+
+/// What the service knows of Slack outlives it: a payload accepted, the service killed and
+/// started again on the same store (SQLite, then PostgreSQL), the very same payload is a
+/// replay (401, audited), and the next click updates the message posted before the restart
+/// in place (no second message).
+#[test]
+fn a_restarted_service_refuses_a_replay_and_updates_its_message_in_place() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    let pin = chat_root(dir);
+    let pg = crate::support::postgres::Postgres::start();
+    let mut stores = vec!["serve.db".to_string()];
+    if let Some(pg) = &pg {
+        stores.push(pg.database("restart"));
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for store in &stores {
+        let slack = FakeSlack::start();
+        let server = chat_server_on(dir, &pin, &slack, store, &[]);
+        let digest = signed_demo_plan(dir, &pin, &server.url);
+        slack.wait_for("chat.postMessage", &digest);
+        let body = form(&approve_payload("UALICE", &digest));
+        let ts = now().to_string();
+        let sig = driftgate::serve::slack::sign(SECRET.as_bytes(), &ts, body.as_bytes());
+        assert_eq!(rt.block_on(post_raw(&server.url, &body, &ts, &sig)).0, 200);
+        let first = slack.wait_for("chat.update", "Waiting: 1 of 2 approvals (alice)");
+        let replays = refused_reasons(dir, "slack").len();
+        drop(server);
+
+        let again = chat_server_on(dir, &pin, &slack, store, &[]);
+        let (s, said) = rt.block_on(post_raw(&again.url, &body, &ts, &sig));
+        assert_eq!(s, 401, "{store}: {said}");
+        let reasons = refused_reasons(dir, "slack");
+        assert_eq!(reasons.len(), replays + 1, "{store}: {reasons:?}");
+        assert!(reasons[replays].contains("replayed"), "{reasons:?}");
+        let bob = approve_payload("UBOB", &digest);
+        assert_eq!(
+            rt.block_on(interact(&again.url, &bob, SECRET, now())).0,
+            200
+        );
+        let last = slack.wait_for("chat.update", "Approved by alice, bob");
+        assert_eq!(
+            (&last["channel"], &last["ts"]),
+            (&first["channel"], &first["ts"]),
+            "{store}"
+        );
+        assert_eq!(slack.calls("chat.postMessage").len(), 1, "{store}");
+    }
     let o = dg(dir, "carol", &["audit", "verify"]);
     assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
 }

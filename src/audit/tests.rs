@@ -69,6 +69,37 @@ fn appends_form_a_hash_chain_from_genesis() {
 }
 
 #[test]
+fn entries_appended_together_are_the_lines_appended_one_by_one() {
+    let (_one_dir, one) = log_with(2);
+    let (_all_dir, all) = log_with(0);
+    let entries: Vec<Entry> = (0..2)
+        .map(|i| {
+            let outcome = if i % 2 == 0 {
+                Outcome::Ok
+            } else {
+                Outcome::Drift
+            };
+            Entry::new(&origin(&["scan"]), "scan", outcome)
+                .input("state:terraform.tfstate", format!("lineage-1/{i}"))
+        })
+        .collect();
+    assert_eq!(all.append_all(&[]).unwrap(), Vec::new());
+    assert!(!all.path().exists(), "nothing to append does no I/O");
+    let written = all.append_all(&entries).unwrap();
+    assert_eq!(all.read_bytes().unwrap(), one.read_bytes().unwrap());
+    assert_eq!(
+        written.iter().map(|a| a.seq).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    assert_eq!(written[0].prev, GENESIS);
+    assert_eq!(written[1].prev, written[0].hash);
+    let more = all.append_all(&entries[..1]).unwrap();
+    assert_eq!((more[0].seq, &more[0].prev), (3, &written[1].hash));
+    let v = verify(&all.read_bytes().unwrap(), None).unwrap();
+    assert_eq!((v.entries, v.head), (3, more[0].hash.clone()));
+}
+
+#[test]
 fn the_line_is_the_canonical_form() {
     let (_dir, log) = log_with(1);
     let bytes = log.read_bytes().unwrap();

@@ -59,7 +59,13 @@ struct OpsGate {
     policy: Option<String>,
     checkpoint: Option<CheckpointOptions>,
     attestor: Option<Arc<crate::approval::KeyFile>>,
+    /// Plans read, by the SHA-256 of their text (a stored request's text never changes): a
+    /// click reads its plan once, not once per click. Expiry is checked again on each use.
+    plans: std::cell::RefCell<BTreeMap<[u8; 32], Arc<Plan>>>,
 }
+
+/// The most plans [`OpsGate`] keeps read (then it starts again).
+const PLANS_KEPT: usize = 64;
 
 fn refused(status: u16, reason: impl Into<String>) -> Refused {
     Refused {
@@ -71,13 +77,31 @@ fn refused(status: u16, reason: impl Into<String>) -> Refused {
 }
 
 impl OpsGate {
-    fn plan(&self, text: &str, now: time::OffsetDateTime) -> std::result::Result<Plan, String> {
-        crate::plan_file::read("the submitted plan", text, now).map_err(|e| {
-            let help = miette::Diagnostic::help(&e)
-                .map(|h| format!(" ({h})"))
-                .unwrap_or_default();
-            crate::mask::clean(&format!("{e}{help}"))
-        })
+    fn plan(
+        &self,
+        text: &str,
+        now: time::OffsetDateTime,
+    ) -> std::result::Result<Arc<Plan>, String> {
+        use sha2::Digest as _;
+        let key: [u8; 32] = sha2::Sha256::digest(text.as_bytes()).into();
+        // Read again once expired: the error is `read`'s.
+        if let Some(p) = self.plans.borrow().get(&key).filter(|p| now < p.expires_at) {
+            return Ok(p.clone());
+        }
+        let plan = crate::plan_file::read("the submitted plan", text, now)
+            .map(Arc::new)
+            .map_err(|e| {
+                let help = miette::Diagnostic::help(&e)
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default();
+                crate::mask::clean(&format!("{e}{help}"))
+            })?;
+        let mut kept = self.plans.borrow_mut();
+        if kept.len() >= PLANS_KEPT {
+            kept.clear();
+        }
+        kept.insert(key, plan.clone());
+        Ok(plan)
     }
 
     /// The approver the chat `user` is, under the root, with the attestor that may attest
@@ -282,6 +306,18 @@ impl Gate for OpsGate {
         Ok((token, counted))
     }
 
+    fn chat_approver(
+        &self,
+        text: &str,
+        user: &ChatUser,
+        now: time::OffsetDateTime,
+    ) -> std::result::Result<(String, String), Refused> {
+        let plan = self.plan(text, now).map_err(|e| refused(409, e))?;
+        let (name, _, root) = self.chat_person(&plan, user)?;
+        let fingerprint = root.approvers[&name].key.fingerprint();
+        Ok((name, fingerprint))
+    }
+
     fn chat_denial(
         &self,
         text: &str,
@@ -298,15 +334,52 @@ impl Gate for OpsGate {
         })
     }
 
-    fn audit(&self, event: &Event) -> std::result::Result<(), String> {
+    fn audit(&self, events: &[Event]) -> std::result::Result<(), String> {
+        if events.is_empty() {
+            return Ok(());
+        }
         let origin = crate::audit::Origin {
             time: time::OffsetDateTime::now_utc(),
             actor: self.settings.actor.clone(),
             args: self.settings.args.clone(),
         };
+        let entries: Vec<Entry> = events.iter().map(|e| self.entry(&origin, e)).collect();
+        let log = Log::open(&self.settings.audit_log);
+        let written = log.append_all(&entries).map_err(|e| e.to_string())?;
+        let (Some(options), Some(head)) = (&self.checkpoint, written.last()) else {
+            return Ok(());
+        };
+        // The actor runs on its own single-threaded runtime: the checkpoint (of the batch's
+        // last entry) is sent from a thread of its own, and waited for (no entry is answered
+        // before it is kept).
+        let (options, path, now) = (options.clone(), log.path().to_path_buf(), origin.time);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                rt.block_on(super::checkpoint::write(
+                    &options,
+                    &Log::open(&path),
+                    head,
+                    now,
+                ))
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+            })
+            .join()
+            .unwrap_or_else(|_| Err("the checkpoint thread panicked".into()))
+        })
+    }
+}
+
+impl OpsGate {
+    /// The audit entry of one service event.
+    fn entry(&self, origin: &crate::audit::Origin, event: &Event) -> Entry {
         let mut e = super::trust::details(
             Entry::new(
-                &origin,
+                origin,
                 "serve",
                 if event.refused {
                     Audited::Refused
@@ -327,32 +400,7 @@ impl Gate for OpsGate {
         for (k, v) in &event.details {
             e = e.detail(k, v);
         }
-        let log = Log::open(&self.settings.audit_log);
-        let head = log.append(&e).map_err(|e| e.to_string())?;
-        if let Some(options) = &self.checkpoint {
-            // The actor runs on its own single-threaded runtime: the checkpoint is sent from a
-            // thread of its own, and waited for (the entry is not answered before it is kept).
-            let (options, path, now) = (options.clone(), log.path().to_path_buf(), origin.time);
-            std::thread::scope(|s| {
-                s.spawn(|| {
-                    let rt = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .map_err(|e| e.to_string())?;
-                    rt.block_on(super::checkpoint::write(
-                        &options,
-                        &Log::open(&path),
-                        &head,
-                        now,
-                    ))
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-                })
-                .join()
-                .unwrap_or_else(|_| Err("the checkpoint thread panicked".into()))
-            })?;
-        }
-        Ok(())
+        e
     }
 }
 
@@ -429,6 +477,7 @@ pub async fn run(o: &ServeOptions, settings: &Settings) -> Result<Outcome> {
         policy: super::plan::policy_digest(&scan, settings)?,
         checkpoint: o.checkpoint.enabled()?.then(|| o.checkpoint.clone()),
         attestor,
+        plans: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind(&o.listen)
         .await

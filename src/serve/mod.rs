@@ -9,6 +9,11 @@
 //! - **One writer.** Every store call and every audit entry is made by one task, in order
 //!   (the actor [`serve`] starts): two approvals arriving together are counted one after the
 //!   other, and the store's primary key refuses a second approval by the same key.
+//! - **Group commit, never an answer before durability.** The actor takes the commands queued
+//!   (up to [`BATCH`]), makes each in the order they came (in its own savepoint), then makes
+//!   the batch durable: its audit entries with one write and one fsync, then one store commit.
+//!   Only then is any of them answered: an answer says what is on disk. A batch whose entries
+//!   cannot be written is rolled back whole and every command of it answered 500.
 //! - **Every call authenticated** with a bearer token per client ([`Clients`]: SHA-256 digests
 //!   of the tokens, compared in constant time); a wrong token is 401 and audited.
 //! - **No printing**: `ops` says what the service does through `render::notice`.
@@ -89,9 +94,10 @@ pub trait Gate: Send + 'static {
         token: &str,
         now: OffsetDateTime,
     ) -> std::result::Result<DeniedBy, Refused>;
-    /// Appends one entry to the audit log (and a checkpoint when configured). A change whose
-    /// entry cannot be written is not made.
-    fn audit(&self, event: &Event) -> std::result::Result<(), String>;
+    /// Appends `events` to the audit log, in order, made durable together (one fsync; then a
+    /// checkpoint of the new head when configured). Nothing to append does nothing. The
+    /// changes whose entries cannot be written are not made (the caller rolls them back).
+    fn audit(&self, events: &[Event]) -> std::result::Result<(), String>;
     /// A chat approval: the approver the chat `user` is in the trust root, and the token the
     /// service's attestor key signs in their name, verified as [`Gate::approval`] verifies
     /// any token. Refused for a user the root does not map, and for the plan's author by any
@@ -102,6 +108,18 @@ pub trait Gate: Send + 'static {
         _user: &ChatUser,
         _now: OffsetDateTime,
     ) -> std::result::Result<(String, Counted), Refused> {
+        Err(no_chat())
+    }
+    /// The approver the chat `user` is and the fingerprint their approval counts under,
+    /// without signing anything: refused as [`Gate::chat_approval`] refuses (unmapped, not
+    /// attestable, the author). The service refuses a second approval by the same person
+    /// before it signs one.
+    fn chat_approver(
+        &self,
+        _plan: &str,
+        _user: &ChatUser,
+        _now: OffsetDateTime,
+    ) -> std::result::Result<(String, String), Refused> {
         Err(no_chat())
     }
     /// A chat denial by the Slack `user`, with `reason` (required).
@@ -379,8 +397,20 @@ enum Cmd {
         user: ChatUser,
         reason: Option<String>,
     },
-    /// A verified Slack signature: refused (401, audited) when seen before.
+    /// A verified Slack signature: refused (401, audited) when seen before (the store keeps
+    /// the signatures seen in their window: a restart does not forget them).
     Fresh(slack::Seen),
+    /// The request's Slack message was posted here (channel, ts): kept in the store, so that
+    /// a restarted service still updates it in place.
+    Posted {
+        digest: String,
+        channel: String,
+        ts: String,
+    },
+    /// Where the request's Slack message is: 200 `{"channel", "ts"}`, or 404.
+    Message {
+        digest: String,
+    },
     /// The plan was applied (`apply --wait` says so): audited, the message updated.
     Applied {
         digest: String,
@@ -459,11 +489,7 @@ pub async fn serve(
                     return;
                 }
             };
-            let actor = Actor {
-                store,
-                gate,
-                seen: BTreeMap::new(),
-            };
+            let actor = Actor { store, gate };
             actor_loop(actor, actor_clock, rx, changed, notices).await;
         });
     });
@@ -523,8 +549,10 @@ fn notices_wanted(chat: &Chat) -> bool {
 }
 
 /// Posts each new request to Slack (and each approver's Teams link) and updates the Slack
-/// message as it changes, in the actor's order. A Slack call that fails changes nothing in
-/// the service; it is audited (`event = chat`, refused) through `cmds`.
+/// message as it changes, in the actor's order. Where each message is goes to the store
+/// (`Cmd::Posted`), so that a restarted service finds it (`Cmd::Message`). A Slack call that
+/// fails changes nothing in the service; it is audited (`event = chat`, refused) through
+/// `cmds`.
 async fn chat_task(
     chat: Chat,
     clock: Clock,
@@ -544,33 +572,72 @@ async fn chat_task(
         let Some(slack) = &chat.slack else {
             continue;
         };
+        if answer.0 != 201 && !posted.contains_key(&v.digest) {
+            // Posted before this service started: the store knows where.
+            let digest = v.digest.clone();
+            if let Some((200, at)) = ask_weak(&cmds, Cmd::Message { digest }).await
+                && let (Some(channel), Some(ts)) = (at["channel"].as_str(), at["ts"].as_str())
+            {
+                posted.insert(v.digest.clone(), (channel.to_string(), ts.to_string()));
+            }
+        }
+        let slack_refused = |why: String| Some(format!("Slack refused: {why}"));
         let failed = match posted.get(&v.digest) {
-            Some(at) => slack.update(at, &v, applied).await.err(),
+            Some(at) => slack
+                .update(at, &v, applied)
+                .await
+                .err()
+                .and_then(slack_refused),
             None if answer.0 == 201 => match slack.post(&v).await {
-                Ok(at) => {
-                    posted.insert(v.digest.clone(), at);
-                    None
+                Ok((channel, ts)) => {
+                    posted.insert(v.digest.clone(), (channel.clone(), ts.clone()));
+                    let digest = v.digest.clone();
+                    match ask_weak(
+                        &cmds,
+                        Cmd::Posted {
+                            digest,
+                            channel,
+                            ts,
+                        },
+                    )
+                    .await
+                    {
+                        Some((200, _)) | None => None,
+                        Some((_, why)) => Some(format!(
+                            "the Slack message was posted, but the store did not keep where: {}",
+                            why["error"].as_str().unwrap_or("unknown")
+                        )),
+                    }
                 }
-                Err(why) => Some(why),
+                Err(why) => slack_refused(why),
             },
             None => None,
         };
         if let Some(why) = failed {
-            let mut e = Event::new("chat", true, format!("Slack refused: {why}"));
+            let mut e = Event::new("chat", true, why);
             e.plan = Some(v.digest.clone());
-            let (tx, _) = oneshot::channel();
-            if let Some(cmds) = cmds.upgrade() {
-                let _ = cmds.send((Cmd::Refuse(e), tx)).await;
-            }
+            let _ = ask_weak(&cmds, Cmd::Refuse(e)).await;
         }
     }
 }
 
-/// What the actor holds: the store, the gate, and the Slack signatures seen in the window.
+/// A command from a task that must not keep the actor alive: `None` once the service stops.
+async fn ask_weak(
+    cmds: &mpsc::WeakSender<(Cmd, oneshot::Sender<Answer>)>,
+    cmd: Cmd,
+) -> Option<Answer> {
+    let (tx, rx) = oneshot::channel();
+    cmds.upgrade()?.send((cmd, tx)).await.ok()?;
+    rx.await.ok()
+}
+
+/// The most commands the actor makes durable together (one audit fsync, one store commit).
+pub const BATCH: usize = 128;
+
+/// What the actor holds: the store and the gate.
 struct Actor {
     store: Store,
     gate: Box<dyn Gate>,
-    seen: BTreeMap<String, OffsetDateTime>,
 }
 
 async fn actor_loop(
@@ -580,24 +647,82 @@ async fn actor_loop(
     changed: watch::Sender<u64>,
     notices: Option<mpsc::UnboundedSender<Notice>>,
 ) {
-    while let Some((cmd, reply)) = rx.recv().await {
+    let mut queued = Vec::with_capacity(BATCH);
+    while rx.recv_many(&mut queued, BATCH).await > 0 {
         let now = clock();
-        let applied = matches!(cmd, Cmd::Applied { .. });
-        let (answer, change) = match handle(&mut actor, cmd, now).await {
-            Ok(a) => a,
-            Err(e) => (error(500, crate::mask::mask_text(&e.to_string())), false),
-        };
-        if change {
+        let (cmds, replies): (Vec<Cmd>, Vec<oneshot::Sender<Answer>>) = queued.drain(..).unzip();
+        let applied: Vec<bool> = cmds
+            .iter()
+            .map(|c| matches!(c, Cmd::Applied { .. }))
+            .collect();
+        // Durable (entries and store) before any answer.
+        let answers = run_batch(&mut actor, cmds, now).await;
+        if answers.iter().any(|(_, change)| *change) {
             changed.send_modify(|n| *n += 1);
         }
-        if let Some(n) = notices.as_ref().filter(|_| change || applied) {
-            let _ = n.send(Notice {
-                answer: answer.clone(),
-                applied: applied && answer.0 == 200,
-            });
+        for (((answer, change), applied), reply) in answers.into_iter().zip(applied).zip(replies) {
+            if let Some(n) = notices.as_ref().filter(|_| change || applied) {
+                let _ = n.send(Notice {
+                    answer: answer.clone(),
+                    applied: applied && answer.0 == 200,
+                });
+            }
+            let _ = reply.send(answer);
         }
-        let _ = reply.send(answer);
     }
+}
+
+/// Makes `cmds` in one store transaction, each in its own savepoint (a command that fails is
+/// rolled back alone and answered 500), then appends all their audit entries at once, then
+/// commits. The answers, in order, and whether each changed state; every one 500 when the
+/// entries or the commit fail (nothing of the batch is then in the store).
+async fn run_batch(actor: &mut Actor, cmds: Vec<Cmd>, now: OffsetDateTime) -> Vec<(Answer, bool)> {
+    let n = cmds.len();
+    let Actor { store, gate } = actor;
+    let gate = gate.as_ref();
+    batch_tx(store, gate, cmds, now).await.unwrap_or_else(|e| {
+        let failed = error(500, crate::mask::mask_text(&e.to_string()));
+        vec![(failed, false); n]
+    })
+}
+
+async fn batch_tx(
+    store: &mut Store,
+    gate: &dyn Gate,
+    cmds: Vec<Cmd>,
+    now: OffsetDateTime,
+) -> Result<Vec<(Answer, bool)>> {
+    in_tx!(store, |db| batch_in_tx(db, gate, cmds, now))
+}
+
+async fn batch_in_tx<D: store::Driver>(
+    db: &mut D,
+    gate: &dyn Gate,
+    cmds: Vec<Cmd>,
+    now: OffsetDateTime,
+) -> Result<Vec<(Answer, bool)>> {
+    let mut journal = Vec::new();
+    let mut answers = Vec::with_capacity(cmds.len());
+    for cmd in cmds {
+        let mark = journal.len();
+        db.batch("SAVEPOINT driftgate_command").await?;
+        match handle(db, gate, &mut journal, cmd, now).await {
+            Ok(a) => {
+                db.batch("RELEASE SAVEPOINT driftgate_command").await?;
+                answers.push(a);
+            }
+            Err(e) => {
+                db.batch(
+                    "ROLLBACK TO SAVEPOINT driftgate_command; RELEASE SAVEPOINT driftgate_command",
+                )
+                .await?;
+                journal.truncate(mark);
+                answers.push((error(500, crate::mask::mask_text(&e.to_string())), false));
+            }
+        }
+    }
+    gate.audit(&journal).map_err(audit_failed)?;
+    Ok(answers)
 }
 
 fn audit_failed(e: String) -> Error {
@@ -627,9 +752,9 @@ fn entry(
     e
 }
 
-/// A refusal of a change to the request of `digest`: audited, then answered.
+/// A refusal of a change to the request of `digest`: audited (with the batch), then answered.
 fn refuse(
-    gate: &dyn Gate,
+    journal: &mut Vec<Event>,
     what: &'static str,
     digest: &str,
     client: &str,
@@ -639,8 +764,7 @@ fn refuse(
         ("approver", &x.approver),
         ("key_fingerprint", &x.fingerprint),
     ];
-    gate.audit(&entry(what, true, x.reason.clone(), digest, client, &who))
-        .map_err(audit_failed)?;
+    journal.push(entry(what, true, x.reason.clone(), digest, client, &who));
     Ok((error(x.status, x.reason), false))
 }
 
@@ -654,48 +778,58 @@ fn plain(status: u16, reason: impl Into<String>) -> Refused {
     }
 }
 
-/// One command (a change in one store transaction). The answer, and whether state changed.
-async fn handle(actor: &mut Actor, cmd: Cmd, now: OffsetDateTime) -> Result<(Answer, bool)> {
-    let Actor { store, gate, seen } = actor;
-    let gate = gate.as_ref();
+/// One command, in the batch's transaction; its audit entries go to `journal`. The answer,
+/// and whether state changed.
+async fn handle<D: store::Driver>(
+    db: &mut D,
+    gate: &dyn Gate,
+    journal: &mut Vec<Event>,
+    cmd: Cmd,
+    now: OffsetDateTime,
+) -> Result<(Answer, bool)> {
     match cmd {
         Cmd::Refuse(event) => {
-            gate.audit(&event).map_err(audit_failed)?;
-            Ok((error(401, event.reason), false))
+            let answer = error(401, event.reason.clone());
+            journal.push(event);
+            Ok((answer, false))
         }
-        Cmd::Fresh(s) => fresh(gate, seen, s, now),
-        Cmd::Get { digest } => {
-            let found = in_tx!(store, |db| store::get(db, &digest))?;
-            Ok(match found {
-                Some(r) => ((200, json(&view(&r, now))), false),
-                None => (error(404, format!("no request for {digest}")), false),
-            })
+        Cmd::Fresh(s) => fresh(db, journal, s, now).await,
+        Cmd::Get { digest } => Ok(match store::get(db, &digest).await? {
+            Some(r) => ((200, json(&view(&r, now))), false),
+            None => (error(404, format!("no request for {digest}")), false),
+        }),
+        Cmd::Posted {
+            digest,
+            channel,
+            ts,
+        } => {
+            store::set_message(db, &digest, &channel, &ts).await?;
+            Ok(((200, serde_json::json!({})), false))
         }
-        Cmd::Submit { plan, client } => submit_plan(store, gate, plan, client, now).await,
+        Cmd::Message { digest } => Ok(match store::message(db, &digest).await? {
+            Some((channel, ts)) => (
+                (200, serde_json::json!({"channel": channel, "ts": ts})),
+                false,
+            ),
+            None => (error(404, format!("no Slack message for {digest}")), false),
+        }),
+        Cmd::Submit { plan, client } => submit_plan(db, gate, journal, plan, client, now).await,
         Cmd::Approve {
             digest,
             token,
             client,
-        } => in_tx!(store, |db| count_approval(
-            db,
-            gate,
-            &digest,
-            Source::Token(token),
-            &client,
-            now
-        )),
+        } => {
+            let source = Source::Token(token);
+            count_approval(db, gate, journal, &digest, source, &client, now).await
+        }
         Cmd::Deny {
             digest,
             token,
             client,
-        } => in_tx!(store, |db| record_denial(
-            db,
-            gate,
-            &digest,
-            Source::Token(token),
-            &client,
-            now
-        )),
+        } => {
+            let source = Source::Token(token);
+            record_denial(db, gate, journal, &digest, source, &client, now).await
+        }
         Cmd::Chat {
             digest,
             user,
@@ -703,51 +837,54 @@ async fn handle(actor: &mut Actor, cmd: Cmd, now: OffsetDateTime) -> Result<(Ans
         } => {
             let client = user.client();
             match reason {
-                None => in_tx!(store, |db| count_approval(
-                    db,
-                    gate,
-                    &digest,
-                    Source::Chat(user, String::new()),
-                    &client,
-                    now
-                )),
-                Some(why) => in_tx!(store, |db| record_denial(
-                    db,
-                    gate,
-                    &digest,
-                    Source::Chat(user, why),
-                    &client,
-                    now
-                )),
+                None => {
+                    let source = Source::Chat(user, String::new());
+                    count_approval(db, gate, journal, &digest, source, &client, now).await
+                }
+                Some(why) => {
+                    let source = Source::Chat(user, why);
+                    record_denial(db, gate, journal, &digest, source, &client, now).await
+                }
             }
         }
         Cmd::Applied { digest, client } => {
-            let found = in_tx!(store, |db| store::get(db, &digest))?;
-            let Some(r) = found else {
+            let Some(r) = store::get(db, &digest).await? else {
                 return Ok((error(404, format!("no request for {digest}")), false));
             };
             let v = view(&r, now);
             if v.state != "approved" {
                 let why = format!("the request is {}, not approved", v.state);
-                return refuse(gate, "applied", &digest, &client, plain(409, why));
+                return refuse(journal, "applied", &digest, &client, plain(409, why));
             }
-            let e = entry("applied", false, "applied".into(), &digest, &client, &[]);
-            gate.audit(&e).map_err(audit_failed)?;
+            journal.push(entry(
+                "applied",
+                false,
+                "applied".into(),
+                &digest,
+                &client,
+                &[],
+            ));
             Ok(((200, json(&v)), false))
         }
     }
 }
 
 /// A Slack signature is used once: seen again within its window, it is a replay (401,
-/// audited). Signatures whose window passed are forgotten (their timestamp is refused).
-fn fresh(
-    gate: &dyn Gate,
-    seen: &mut BTreeMap<String, OffsetDateTime>,
+/// audited). The store keeps each signature's SHA-256 until its window passes (then its
+/// timestamp is refused anyway), across restarts.
+async fn fresh<D: store::Driver>(
+    db: &mut D,
+    journal: &mut Vec<Event>,
     s: slack::Seen,
     now: OffsetDateTime,
 ) -> Result<(Answer, bool)> {
-    seen.retain(|_, until| *until >= now);
-    if seen.insert(s.signature, s.until).is_some() {
+    let key = format!(
+        "sha256:{}",
+        hex::encode(Sha256::digest(s.signature.as_bytes()))
+    );
+    let first =
+        store::first_sight(db, &key, s.until.unix_timestamp(), now.unix_timestamp()).await?;
+    if !first {
         let mut e = Event::new(
             "slack",
             true,
@@ -755,15 +892,17 @@ fn fresh(
         );
         e.details
             .insert("route".into(), "POST /slack/interactions".into());
-        gate.audit(&e).map_err(audit_failed)?;
-        return Ok((error(401, e.reason), false));
+        let answer = error(401, e.reason.clone());
+        journal.push(e);
+        return Ok((answer, false));
     }
     Ok(((200, serde_json::json!({})), false))
 }
 
-async fn submit_plan(
-    store: &mut Store,
+async fn submit_plan<D: store::Driver>(
+    db: &mut D,
     gate: &dyn Gate,
+    journal: &mut Vec<Event>,
     plan: String,
     client: String,
     now: OffsetDateTime,
@@ -773,7 +912,7 @@ async fn submit_plan(
         Err(reason) => {
             let mut e = Event::new("request", true, reason.clone());
             e.client = Some(client);
-            gate.audit(&e).map_err(audit_failed)?;
+            journal.push(e);
             return Ok((error(422, reason), false));
         }
     };
@@ -790,19 +929,16 @@ async fn submit_plan(
         denial: None,
         approvals: Vec::new(),
     };
-    in_tx!(store, |db| async {
-        if !store::insert(db, &r).await? {
-            let there = store::get(db, &r.digest).await?;
-            return Ok(match there {
-                Some(t) => ((200, json(&view(&t, now))), false),
-                None => (error(500, "the request vanished"), false),
-            });
-        }
-        let why = format!("approval requested ({} required)", r.required);
-        let e = entry("request", false, why, &r.digest, &client, &[]);
-        gate.audit(&e).map_err(audit_failed)?;
-        Ok(((201, json(&view(&r, now))), true))
-    })
+    if !store::insert(db, &r).await? {
+        let there = store::get(db, &r.digest).await?;
+        return Ok(match there {
+            Some(t) => ((200, json(&view(&t, now))), false),
+            None => (error(500, "the request vanished"), false),
+        });
+    }
+    let why = format!("approval requested ({} required)", r.required);
+    journal.push(entry("request", false, why, &r.digest, &client, &[]));
+    Ok(((201, json(&view(&r, now))), true))
 }
 
 /// Where an approval or a denial comes from: a signed token, or a chat user (with the
@@ -829,9 +965,21 @@ async fn pending<D: store::Driver>(
     Ok(Ok(r))
 }
 
+/// The refusal of a second approval by the person of `fingerprint`.
+fn approved_already(approver: String, fingerprint: String) -> Refused {
+    Refused {
+        status: 409,
+        reason: format!("{approver} approved this plan already"),
+        approver: Some(approver),
+        fingerprint: Some(fingerprint),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn count_approval<D: store::Driver>(
     db: &mut D,
     gate: &dyn Gate,
+    journal: &mut Vec<Event>,
     digest: &str,
     source: Source,
     client: &str,
@@ -840,15 +988,23 @@ async fn count_approval<D: store::Driver>(
     let r = match pending(db, digest, now, &["pending", "approved"]).await? {
         Ok(r) => r,
         Err(x) if x.status == 404 => return Ok((error(404, x.reason), false)),
-        Err(x) => return refuse(gate, "approval", digest, client, x),
+        Err(x) => return refuse(journal, "approval", digest, client, x),
     };
     let verified = match source {
         Source::Token(t) => gate.approval(&r.plan, &t, now).map(|c| (t, c)),
-        Source::Chat(user, _) => gate.chat_approval(&r.plan, &user, now),
+        // Who pressed, first: a second click by someone whose approval counted is refused
+        // before the service signs anything for it.
+        Source::Chat(user, _) => match gate.chat_approver(&r.plan, &user, now) {
+            Ok((name, fp)) if r.approvals.iter().any(|a| a.fingerprint == fp) => {
+                Err(approved_already(name, fp))
+            }
+            Ok(_) => gate.chat_approval(&r.plan, &user, now),
+            Err(x) => Err(x),
+        },
     };
     let (token, c) = match verified {
         Ok(v) => v,
-        Err(x) => return refuse(gate, "approval", digest, client, x),
+        Err(x) => return refuse(journal, "approval", digest, client, x),
     };
     let a = StoredApproval {
         approver: c.approver.clone(),
@@ -863,25 +1019,22 @@ async fn count_approval<D: store::Driver>(
         ("key_fingerprint", &Some(c.fingerprint.clone())),
     ];
     if !store::add_approval(db, digest, &a).await? {
-        let x = Refused {
-            status: 409,
-            reason: format!("{} approved this plan already", c.approver),
-            approver: Some(c.approver),
-            fingerprint: Some(c.fingerprint),
-        };
-        return refuse(gate, "approval", digest, client, x);
+        let x = approved_already(c.approver, c.fingerprint);
+        return refuse(journal, "approval", digest, client, x);
     }
     let why = format!("approval by {} counted", c.approver);
     let mut e = entry("approval", false, why, digest, client, &who);
     e.details.insert("approval_expires".into(), c.expires);
-    gate.audit(&e).map_err(audit_failed)?;
+    journal.push(e);
     let now_there = store::get(db, digest).await?.unwrap_or(r);
     Ok(((200, json(&view(&now_there, now))), true))
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn record_denial<D: store::Driver>(
     db: &mut D,
     gate: &dyn Gate,
+    journal: &mut Vec<Event>,
     digest: &str,
     source: Source,
     client: &str,
@@ -890,7 +1043,7 @@ async fn record_denial<D: store::Driver>(
     let r = match pending(db, digest, now, &["pending"]).await? {
         Ok(r) => r,
         Err(x) if x.status == 404 => return Ok((error(404, x.reason), false)),
-        Err(x) => return refuse(gate, "denial", digest, client, x),
+        Err(x) => return refuse(journal, "denial", digest, client, x),
     };
     let d = match source {
         Source::Token(t) => gate.denial(&r.plan, &t, now),
@@ -898,7 +1051,7 @@ async fn record_denial<D: store::Driver>(
     };
     let d = match d {
         Ok(d) => d,
-        Err(x) => return refuse(gate, "denial", digest, client, x),
+        Err(x) => return refuse(journal, "denial", digest, client, x),
     };
     let reason = crate::mask::clean(&d.reason);
     store::deny(db, digest, &d.approver, &reason, &fmt_time(now)).await?;
@@ -907,8 +1060,7 @@ async fn record_denial<D: store::Driver>(
         ("key_fingerprint", &Some(d.fingerprint.clone())),
     ];
     let why = format!("denied by {}: {reason}", d.approver);
-    gate.audit(&entry("denial", false, why, digest, client, &who))
-        .map_err(audit_failed)?;
+    journal.push(entry("denial", false, why, digest, client, &who));
     let now_there = store::get(db, digest).await?.unwrap_or(r);
     Ok(((200, json(&view(&now_there, now))), true))
 }
@@ -1379,5 +1531,139 @@ async fn status(
         // nothing until something happens).
         let step = (deadline - now).min(next_expiry(&answer.1, (shared.clock)()));
         let _ = tokio::time::timeout(step, changes.changed()).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// A gate that admits any plan (its text is its digest), counts `ok:NAME` tokens as
+    /// NAME's, and records the size of each audit write (failing them when told to).
+    struct FakeGate {
+        writes: Arc<Mutex<Vec<Vec<String>>>>,
+        fail: Arc<std::sync::atomic::AtomicBool>,
+    }
+
+    const LATER: &str = "2030-01-01T00:00:00Z";
+
+    impl Gate for FakeGate {
+        fn admit(&self, plan: &str, _: OffsetDateTime) -> std::result::Result<Admitted, String> {
+            Ok(Admitted {
+                digest: plan.to_string(),
+                summary: "a plan".into(),
+                policy: "none".into(),
+                trust_root: None,
+                expires: LATER.into(),
+                required: 2,
+            })
+        }
+        fn approval(
+            &self,
+            _: &str,
+            token: &str,
+            _: OffsetDateTime,
+        ) -> std::result::Result<Counted, Refused> {
+            let name = token
+                .strip_prefix("ok:")
+                .ok_or_else(|| plain(403, "forged"))?;
+            Ok(Counted {
+                approver: name.into(),
+                fingerprint: format!("fp-{name}"),
+                expires: LATER.into(),
+            })
+        }
+        fn denial(
+            &self,
+            _: &str,
+            _: &str,
+            _: OffsetDateTime,
+        ) -> std::result::Result<DeniedBy, Refused> {
+            Err(plain(403, "no denials here"))
+        }
+        fn audit(&self, events: &[Event]) -> std::result::Result<(), String> {
+            if events.is_empty() {
+                return Ok(());
+            }
+            if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err("the disk is full".into());
+            }
+            let reasons = events.iter().map(|e| e.reason.clone()).collect();
+            self.writes.lock().unwrap().push(reasons);
+            Ok(())
+        }
+    }
+
+    fn approve(digest: &str, token: &str) -> Cmd {
+        Cmd::Approve {
+            digest: digest.into(),
+            token: token.into(),
+            client: "ci".into(),
+        }
+    }
+
+    /// The commands that arrive together are made in one transaction and their entries
+    /// written with one audit write (one fsync), each answered as if alone; entries that
+    /// cannot be written leave nothing of their batch in the store.
+    #[test]
+    fn a_batch_is_made_durable_with_one_audit_write_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = dir.path().join("serve.db").display().to_string();
+        let now = time::macros::datetime!(2026-12-07 10:00 UTC);
+        let writes: Arc<Mutex<Vec<Vec<String>>>> = Arc::default();
+        let fail: Arc<std::sync::atomic::AtomicBool> = Arc::default();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut actor = Actor {
+                store: Store::open(&location, now).await.unwrap(),
+                gate: Box::new(FakeGate {
+                    writes: writes.clone(),
+                    fail: fail.clone(),
+                }),
+            };
+            let d = "sha256:aa";
+            let cmds = vec![
+                Cmd::Submit {
+                    plan: d.into(),
+                    client: "ci".into(),
+                },
+                approve(d, "ok:alice"),
+                approve(d, "ok:alice"),
+                approve(d, "forged"),
+                Cmd::Get { digest: d.into() },
+            ];
+            let answers = run_batch(&mut actor, cmds, now).await;
+            let statuses: Vec<u16> = answers.iter().map(|((s, _), _)| *s).collect();
+            assert_eq!(statuses, [201, 200, 409, 403, 200]);
+            assert_eq!(answers[4].0.1["approvals"][0]["approver"], "alice");
+            assert_eq!(
+                *writes.lock().unwrap(),
+                [[
+                    "approval requested (2 required)",
+                    "approval by alice counted",
+                    "alice approved this plan already",
+                    "forged",
+                ]]
+            );
+            // The audit log refuses the next batch: bob's approval is not kept, and the
+            // command after it in the same batch is answered 500 too.
+            fail.store(true, std::sync::atomic::Ordering::SeqCst);
+            let answers = run_batch(
+                &mut actor,
+                vec![approve(d, "ok:bob"), approve(d, "ok:carol")],
+                now,
+            )
+            .await;
+            assert!(answers.iter().all(|((s, _), _)| *s == 500), "{answers:?}");
+            fail.store(false, std::sync::atomic::Ordering::SeqCst);
+            let answers = run_batch(&mut actor, vec![Cmd::Get { digest: d.into() }], now).await;
+            let approvals = answers[0].0.1["approvals"].as_array().unwrap().clone();
+            assert_eq!(approvals.len(), 1, "{approvals:?}");
+            assert_eq!(writes.lock().unwrap().len(), 1);
+        });
     }
 }

@@ -3,10 +3,11 @@
 //! the run history (`src/history`), the SQL is written once, over [`Driver`], in the common
 //! subset of both databases (`BIGINT`, `TEXT`, `$1` parameters used once and in order).
 //!
-//! Every call runs in one transaction: SQLite's `BEGIN IMMEDIATE` (writers serialize), and in
+//! Every call runs in a transaction: SQLite's `BEGIN IMMEDIATE` (writers serialize), and in
 //! PostgreSQL a transaction-scoped advisory lock, so several services sharing one database
 //! never count an approval twice or lose one. The service calls the store from one task only
-//! (see [`super::serve`]), so the store needs no locking of its own.
+//! (see [`super::serve`]), which makes a batch of commands in one transaction (a savepoint
+//! each: a group commit), so the store needs no locking of its own.
 
 use time::OffsetDateTime;
 
@@ -14,9 +15,10 @@ use crate::error::{Error, Result};
 
 /// The schema, version by version: each entry runs once, in order, with its row in
 /// `driftgate_serve_migrations`. Never edit an entry that has shipped: add the next version.
-pub const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    "CREATE TABLE driftgate_serve_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "CREATE TABLE driftgate_serve_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
      INSERT INTO driftgate_serve_meta (key, value) VALUES ('format', 'driftgate-approval-service');
      CREATE TABLE driftgate_serve_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL);
      CREATE TABLE driftgate_requests (
@@ -43,7 +45,23 @@ pub const MIGRATIONS: &[(i64, &str)] = &[(
          client TEXT NOT NULL,
          PRIMARY KEY (digest, fingerprint)
      );",
-)];
+    ),
+    (
+        2,
+        // What lets a restarted service go on where it stopped in Slack: the signatures seen
+        // within their window (a replay is refused across a restart), and each request's
+        // message (updated in place).
+        "CREATE TABLE driftgate_slack_seen (
+         signature TEXT PRIMARY KEY,
+         until_unix BIGINT NOT NULL
+     );
+     CREATE TABLE driftgate_slack_messages (
+         digest TEXT PRIMARY KEY REFERENCES driftgate_requests (digest),
+         channel TEXT NOT NULL,
+         ts TEXT NOT NULL
+     );",
+    ),
+];
 
 /// The mark of a store driftgate created.
 const FORMAT_MARK: &str = "driftgate-approval-service";
@@ -305,6 +323,74 @@ pub(crate) async fn deny<D: Driver>(
     )
     .await?;
     Ok(())
+}
+
+/// Records a verified Slack signature (by its SHA-256: `signature` is the caller's digest of
+/// it) until `until` (unix seconds); `false` when it was recorded before: a replay. Signatures
+/// whose window passed before `now` are forgotten (their timestamp is refused anyway).
+pub(crate) async fn first_sight<D: Driver>(
+    db: &mut D,
+    signature: &str,
+    until: i64,
+    now: i64,
+) -> Result<bool> {
+    db.execute(
+        "DELETE FROM driftgate_slack_seen WHERE until_unix < $1",
+        &[Param::Int(now)],
+    )
+    .await?;
+    let there = db
+        .query(
+            "SELECT until_unix FROM driftgate_slack_seen WHERE signature = $1",
+            &[Param::Text(signature)],
+        )
+        .await?;
+    if !there.is_empty() {
+        return Ok(false);
+    }
+    db.execute(
+        "INSERT INTO driftgate_slack_seen (signature, until_unix) VALUES ($1, $2)",
+        &[Param::Text(signature), Param::Int(until)],
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Records where the request's Slack message is (its channel and timestamp), to update it in
+/// place. The first one stands.
+pub(crate) async fn set_message<D: Driver>(
+    db: &mut D,
+    digest: &str,
+    channel: &str,
+    ts: &str,
+) -> Result<()> {
+    if message(db, digest).await?.is_some() {
+        return Ok(());
+    }
+    db.execute(
+        "INSERT INTO driftgate_slack_messages (digest, channel, ts) VALUES ($1, $2, $3)",
+        &[Param::Text(digest), Param::Text(channel), Param::Text(ts)],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The request's Slack message: its channel and timestamp.
+pub(crate) async fn message<D: Driver>(
+    db: &mut D,
+    digest: &str,
+) -> Result<Option<(String, String)>> {
+    let rows = db
+        .query(
+            "SELECT channel, ts FROM driftgate_slack_messages WHERE digest = $1",
+            &[Param::Text(digest)],
+        )
+        .await?;
+    match rows.first().map(Vec::as_slice) {
+        None => Ok(None),
+        Some([channel, ts]) => Ok(Some((text(channel)?, text(ts)?))),
+        Some(_) => Err(damaged("a message row has the wrong number of columns")),
+    }
 }
 
 /// An open store.
