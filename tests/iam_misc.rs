@@ -665,7 +665,10 @@ fn identity_providers_and_an_ssh_key_made_by_hand_import_cleanly() {
         generated.contains("url             = \"https://gitlab.example.com\""),
         "{generated}"
     );
-    assert!(generated.contains("  encoding   = \"SSH\"\n"), "{generated}");
+    assert!(
+        generated.contains("  encoding   = \"SSH\"\n"),
+        "{generated}"
+    );
     assert!(
         generated.contains(&format!("  public_key = \"{ROGUE_KEY}\"\n")),
         "{generated}"

@@ -46,7 +46,10 @@ pub fn generate(
     name: &str,
 ) -> Result<Generated, String> {
     if let Some(why) = &spec.no_import {
-        return Err(format!("terraform cannot import {}: {why}", d.resource_type));
+        return Err(format!(
+            "terraform cannot import {}: {why}",
+            d.resource_type
+        ));
     }
     let shown = d
         .observed
@@ -127,7 +130,9 @@ fn import_only_arguments(
             crate::spec::fill(t, &all, str::to_string).map(Value::String)
         };
         let value = match &attr.import_value {
-            Some(Value::List(l)) => Some(Value::List(l.iter().map(fill).collect::<Result<_, _>>()?)),
+            Some(Value::List(l)) => {
+                Some(Value::List(l.iter().map(fill).collect::<Result<_, _>>()?))
+            }
             Some(t) => Some(fill(t)?),
             None => all.get(&attr.name).filter(|v| !is_empty(v)).cloned(),
         };
@@ -153,6 +158,75 @@ fn import_only_arguments(
         .ok();
     }
     Ok((lines, lifecycle))
+}
+
+/// The name of the `resource` block that imports `d`: its spec's `import_name` filled from
+/// the observed attributes, else the id's last segment (as [`super::terraform_name`]). In a
+/// name template, a value that names a parent (`label(attribute, value)`: the parent's name in
+/// the state, when the state records it) becomes that name; an ARN its last segment; a boolean
+/// the attribute's name when true and nothing when false; a one-item list its item. Deterministic: the same object and
+/// state give the same name. Unique per object where its identity is: a plan makes names that
+/// still collide unique (`_2`, `_3` ...).
+pub fn resource_name(
+    spec: &ResourceSpec,
+    d: &Drift,
+    label: &dyn Fn(&str, &str) -> Option<String>,
+) -> String {
+    let from_template = spec.import_name.as_deref().and_then(|template| {
+        let observed = d.observed.as_ref()?;
+        let mut out = String::new();
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let close = after.find('}')?;
+            let (attr, v) = crate::spec::alternatives(&after[..close])
+                .find_map(|n| observed.get(n).filter(|v| !is_empty(v)).map(|v| (n, v)))?;
+            // A one-item list (a rule's one source) is its item.
+            let v = match v {
+                Value::List(l) if l.len() == 1 => &l[0],
+                v => v,
+            };
+            match v {
+                Value::Bool(true) => out.push_str(attr),
+                Value::Bool(false) => {}
+                v => {
+                    let text = v.scalar_text()?;
+                    let shown =
+                        label(attr, &text).unwrap_or_else(|| match text.strip_prefix("arn:") {
+                            Some(arn) => arn.rsplit(['/', ':']).next().unwrap_or(arn).to_string(),
+                            None => text.clone(),
+                        });
+                    out.push_str(&shown);
+                }
+            }
+            rest = &after[close + 1..];
+        }
+        out.push_str(rest);
+        Some(identifier(&out))
+    });
+    from_template.unwrap_or_else(|| super::terraform_name(&d.id))
+}
+
+/// A terraform identifier from any text: every run of characters other than letters and
+/// digits one `_`, none at either end; one that would start with a digit (or be empty) starts
+/// with `_`.
+pub fn identifier(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    while out.ends_with('_') {
+        out.pop();
+    }
+    if !out.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        out.insert(0, '_');
+    }
+    out
 }
 
 /// Every argument imports may write for `spec`, and whether as nested blocks: the compared
@@ -923,8 +997,18 @@ mod tests {
                 ("route_table_id", Value::str("rtb-1")),
             ],
         );
-        let g = generate(reg.get("aws_route_table_association").unwrap(), &d, None, "r").unwrap();
-        assert!(g.text.contains("  subnet_id      = \"subnet-1\"\n"), "{}", g.text);
+        let g = generate(
+            reg.get("aws_route_table_association").unwrap(),
+            &d,
+            None,
+            "r",
+        )
+        .unwrap();
+        assert!(
+            g.text.contains("  subnet_id      = \"subnet-1\"\n"),
+            "{}",
+            g.text
+        );
         assert!(!g.text.contains("gateway_id"), "{}", g.text);
         assert!(g.variables.is_empty(), "{:?}", g.variables);
     }
@@ -948,7 +1032,8 @@ mod tests {
         raw.insert("public_key".into(), Value::str("ssh-ed25519 AAAA deploy"));
         let g = generate(spec, &d, Some(&raw), "deploy").unwrap();
         assert!(
-            g.text.contains("  public_key = \"ssh-ed25519 AAAA deploy\"\n"),
+            g.text
+                .contains("  public_key = \"ssh-ed25519 AAAA deploy\"\n"),
             "{}",
             g.text
         );
@@ -978,11 +1063,16 @@ mod tests {
             "alice",
             vec![("user", Value::str("alice"))],
         );
-        let g = generate(reg.get("aws_iam_user_login_profile").unwrap(), &d, None, "p").unwrap();
+        let g = generate(
+            reg.get("aws_iam_user_login_profile").unwrap(),
+            &d,
+            None,
+            "p",
+        )
+        .unwrap();
         assert!(
-            g.text.contains(
-                "ignore_changes = [password_length, password_reset_required, pgp_key]"
-            ),
+            g.text
+                .contains("ignore_changes = [password_length, password_reset_required, pgp_key]"),
             "{}",
             g.text
         );
@@ -996,12 +1086,17 @@ mod tests {
         let d = drift(
             "aws_iam_policy_attachment",
             "arn:aws:iam::123456789012:policy/p",
-            vec![("policy_arn", Value::str("arn:aws:iam::123456789012:policy/p"))],
+            vec![(
+                "policy_arn",
+                Value::str("arn:aws:iam::123456789012:policy/p"),
+            )],
         );
-        let err = generate(reg.get("aws_iam_policy_attachment").unwrap(), &d, None, "p")
-            .unwrap_err();
+        let err =
+            generate(reg.get("aws_iam_policy_attachment").unwrap(), &d, None, "p").unwrap_err();
         assert!(
-            err.starts_with("terraform cannot import aws_iam_policy_attachment: the provider has no importer"),
+            err.starts_with(
+                "terraform cannot import aws_iam_policy_attachment: the provider has no importer"
+            ),
             "{err}"
         );
     }
