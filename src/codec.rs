@@ -1,5 +1,5 @@
 //! The JSON encoding of a [`Value`], shared by the files that hold values: the recorded
-//! observation (`provider::snapshot`) and the plan file (`planner::wire`). Plain JSON where JSON
+//! observation (`provider::snapshot`) and the plan file (`plan_file::wire`). Plain JSON where JSON
 //! can say it; a one-key object marks what it cannot: `{"sensitive": "<fingerprint>"}` (never a
 //! secret in clear), `{"unknown": true}`, `{"number": "NaN"}`, and `{"map": {...}}` for a map
 //! whose only key is one of those markers. See `docs/observation-format.md`.

@@ -13,6 +13,7 @@
 pub mod apply;
 pub mod approval;
 pub mod audit;
+pub mod aws_client;
 pub mod cli;
 pub mod codec;
 pub mod diff;
@@ -26,6 +27,7 @@ pub mod model;
 pub mod normalize;
 pub mod notify;
 pub mod ops;
+pub mod plan_file;
 pub mod planner;
 pub mod policy;
 pub mod provider;

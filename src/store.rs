@@ -157,9 +157,9 @@ impl Shared {
                 Backend::Postgres(client)
             }
             Location::S3 { bucket, prefix } => {
-                let sdk = crate::provider::aws::load_sdk_config(&[]).await?;
+                let sdk = crate::aws_client::load_sdk_config(&[]).await?;
                 Backend::S3 {
-                    client: crate::iac::s3::client(&sdk),
+                    client: crate::aws_client::s3_client(&sdk),
                     bucket: bucket.clone(),
                     prefix: prefix.clone(),
                 }

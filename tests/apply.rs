@@ -1137,14 +1137,14 @@ fn an_approved_disruptive_unit_revert_is_applied_and_an_understated_one_refused(
     for a in forged["actions"].as_array_mut().unwrap() {
         a.as_object_mut().unwrap().remove("disruptive");
     }
-    let digest = driftgate::planner::digest::digest_json(&forged);
+    let digest = driftgate::plan_file::digest::digest_json(&forged);
     forged["digest"] = Json::String(digest.clone());
     std::fs::write(
         run.work.path().join("forged.json"),
         serde_json::to_string_pretty(&forged).unwrap(),
     )
     .unwrap();
-    let forged_token = driftgate::planner::digest::token(&digest);
+    let forged_token = driftgate::plan_file::digest::token(&digest);
     let o = run.dg(&["apply", "forged.json", "--approve", &forged_token]);
     assert_ne!(code(&o), 0, "{}\n{}", text(&o.stdout), text(&o.stderr));
     assert_eq!(

@@ -608,7 +608,7 @@ fn trust_root_attacks_are_refused_audited_and_change_nothing() {
     let mut resealed = plan.clone();
     resealed["author"]["actor"] = "bob".into();
     resealed["author"]["aws_caller_arn"] = Json::Null;
-    resealed["digest"] = driftgate::planner::digest::digest_json(&resealed).into();
+    resealed["digest"] = driftgate::plan_file::digest::digest_json(&resealed).into();
     std::fs::write(
         t.stack.work.path().join("resealed.json"),
         serde_json::to_string_pretty(&resealed).unwrap(),

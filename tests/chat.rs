@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value as Json, json};
 
 use crate::serve::{
-    CI_TOKEN, DESK_TOKEN, Server, call, dg, dg_cmd, digest_of, enc, keygen, serve_entries,
-    signed_demo_plan, start_with,
+    CI_TOKEN, DESK_TOKEN, Server, call, call_with, dg, dg_cmd, digest_of, enc, keygen,
+    serve_entries, signed_demo_plan, start_with,
 };
 use crate::support::remediation::{Stack, code, text};
 
@@ -147,7 +147,19 @@ pub(crate) fn deny_payload(user: &str, digest: &str, reason: &str) -> Json {
 
 /// Posts `body` to the service's interactivity endpoint with these headers: status and body.
 pub(crate) async fn post_raw(base: &str, body: &str, ts: &str, sig: &str) -> (u16, String) {
-    let r = reqwest::Client::new()
+    post_raw_with(&reqwest::Client::new(), base, body, ts, sig).await
+}
+
+/// `post_raw` over `http` (one client for many calls: a new client reads the system's root
+/// certificates, which costs a debug build more than the service spends on a click).
+pub(crate) async fn post_raw_with(
+    http: &reqwest::Client,
+    base: &str,
+    body: &str,
+    ts: &str,
+    sig: &str,
+) -> (u16, String) {
+    let r = http
         .post(format!("{base}/slack/interactions"))
         .header("content-type", "application/x-www-form-urlencoded")
         .header("x-slack-request-timestamp", ts)
@@ -161,10 +173,21 @@ pub(crate) async fn post_raw(base: &str, body: &str, ts: &str, sig: &str) -> (u1
 
 /// Posts `payload` signed with `secret` at `ts`, as Slack would.
 pub(crate) async fn interact(base: &str, payload: &Json, secret: &str, ts: i64) -> (u16, String) {
+    interact_with(&reqwest::Client::new(), base, payload, secret, ts).await
+}
+
+/// `interact` over `http`.
+pub(crate) async fn interact_with(
+    http: &reqwest::Client,
+    base: &str,
+    payload: &Json,
+    secret: &str,
+    ts: i64,
+) -> (u16, String) {
     let body = form(payload);
     let ts = ts.to_string();
     let sig = driftgate::serve::slack::sign(secret.as_bytes(), &ts, body.as_bytes());
-    post_raw(base, &body, &ts, &sig).await
+    post_raw_with(http, base, &body, &ts, &sig).await
 }
 
 /// A trust root with approvers alice, bob and carol (each with a Slack user), two approvals
@@ -750,12 +773,17 @@ fn load_200_long_polls_and_1000_interactions_none_lost_or_doubled() {
     }
     let rt = tokio::runtime::Runtime::new().unwrap();
     let users = ["UALICE", "UBOB", "UCAROL", "UMALLORY"];
+    // One HTTP client for the whole load, as a pipeline's or Slack's would be: a new client
+    // per call reads the system's root certificates, and on two cores that load generator
+    // costs more than the service it measures.
+    let http = reqwest::Client::new();
     let (waiters, clicks, elapsed, released) = rt.block_on(async {
         let mut waiters = Vec::new();
         for i in 0..200 {
             let url = format!("{base}/v1/requests/{}?wait=60", enc(&digests[i % 4]));
+            let http = http.clone();
             waiters.push(tokio::spawn(async move {
-                let v = call("get", &url, Some(CI_TOKEN), None).await;
+                let v = call_with(&http, "get", &url, Some(CI_TOKEN), None).await;
                 (v, Instant::now())
             }));
         }
@@ -770,10 +798,11 @@ fn load_200_long_polls_and_1000_interactions_none_lost_or_doubled() {
             // are the same, so none is a replay.
             payload["trigger_id"] = json!(format!("trigger-{i}"));
             let gate = gate.clone();
+            let http = http.clone();
             clicks.push(tokio::spawn(async move {
                 let _slot = gate.acquire().await.unwrap();
                 let t = Instant::now();
-                let (s, _) = interact(&base, &payload, SECRET, now()).await;
+                let (s, _) = interact_with(&http, &base, &payload, SECRET, now()).await;
                 (s, t.elapsed())
             }));
         }

@@ -75,14 +75,14 @@ fn reseal(stack: &Stack, from: &str, to: &str, edit: impl Fn(&mut Json)) -> Stri
     let path = stack.work.path().join(from);
     let mut v: Json = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     edit(&mut v);
-    let digest = driftgate::planner::digest::digest_json(&v);
+    let digest = driftgate::plan_file::digest::digest_json(&v);
     v["digest"] = digest.clone().into();
     std::fs::write(
         stack.work.path().join(to),
         serde_json::to_string_pretty(&v).unwrap(),
     )
     .unwrap();
-    driftgate::planner::digest::token(&digest)
+    driftgate::plan_file::digest::token(&digest)
 }
 
 /// An edit of a plan file's JSON.

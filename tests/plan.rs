@@ -71,7 +71,7 @@ fn plan_on_the_demo_writes_the_file_and_prints_the_apply_command_last() {
     let plan: serde_json::Value = serde_json::from_str(&file).unwrap();
     assert_eq!(plan["format_version"], 1);
     assert_eq!(plan["author"]["actor"], "test-actor");
-    let token = driftgate::planner::digest::token(plan["digest"].as_str().unwrap());
+    let token = driftgate::plan_file::digest::token(plan["digest"].as_str().unwrap());
     let last = stdout.lines().last().unwrap();
     assert_eq!(
         last,
@@ -95,8 +95,7 @@ fn plan_on_the_demo_writes_the_file_and_prints_the_apply_command_last() {
     assert!(stdout.contains("terraform import"), "{stdout}");
     // The file verifies: digest and expiry.
     let now = time::OffsetDateTime::now_utc();
-    driftgate::planner::plan_file::read("X.plan.json", &file, now)
-        .expect("the written plan verifies");
+    driftgate::plan_file::read("X.plan.json", &file, now).expect("the written plan verifies");
 }
 
 #[test]
@@ -543,7 +542,7 @@ fn plan_ends_with_the_approvals_the_policy_requires() {
     assert!(j["plan"].get("next_step").is_none());
     let file = std::fs::read_to_string(dir.path().join("p.json")).unwrap();
     assert!(!file.contains("next_step"));
-    driftgate::planner::plan_file::read("p.json", &file, time::OffsetDateTime::now_utc())
+    driftgate::plan_file::read("p.json", &file, time::OffsetDateTime::now_utc())
         .expect("the plan verifies");
 
     // Three required, two may sign: said, and no command that would be refused.

@@ -194,7 +194,17 @@ pub(crate) async fn call(
     token: Option<&str>,
     body: Option<Json>,
 ) -> (u16, Json) {
-    let http = reqwest::Client::new();
+    call_with(&reqwest::Client::new(), method, url, token, body).await
+}
+
+/// `call` over `http` (one client for many calls).
+pub(crate) async fn call_with(
+    http: &reqwest::Client,
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<Json>,
+) -> (u16, Json) {
     let mut r = match method {
         "get" => http.get(url),
         _ => http.post(url),

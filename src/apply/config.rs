@@ -1,6 +1,6 @@
 //! The executor's writes to the user's files: a [`Call::ConfigEdit`] of the terraform
 //! configuration (accept, import). The file must hash as planned before the edit and the
-//! result as planned after it (the edit is `planner::edit`, the same code the planner showed the
+//! result as planned after it (the edit is `plan_file::edit`, the same code the planner showed the
 //! diff with); the new content is written to a temporary file beside it and renamed over it,
 //! so a crash leaves the old file or the new one, never half of one.
 
@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::model::plan::Call;
-use crate::planner::edit;
+use crate::plan_file::edit;
 
 /// Carries out one configuration edit in `dir`; the error says what a person reads.
 pub fn run(dir: &Path, call: &Call) -> Result<(), String> {

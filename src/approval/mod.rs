@@ -25,7 +25,7 @@ pub use crate::model::approvers::{ApprovalRule, Approver};
 pub use crate::model::keys::{KeyFile, PublicKey, valid_name};
 use crate::model::plan::Plan;
 use crate::model::policy_file::{self as pf, Block, Expr, ExprKind, Span};
-use crate::planner::digest::token as plan_token;
+use crate::plan_file::digest::token as plan_token;
 
 /// The prefix of an approval token (a plan token starts with `dg1-`).
 pub const TOKEN_PREFIX: &str = "dga1.";
@@ -661,7 +661,7 @@ pub fn check(
     // an `approval` block: then nobody can approve, and the plan does not apply).
     let required = rule
         .map_or(0, |r| r.required_for(plan))
-        .max(crate::planner::guardrail::approvals_required(&plan.actions));
+        .max(crate::model::plan::approvals_required(&plan.actions));
     tally(plan, given, required, now, &PolicyJudge { plan, rule })
 }
 

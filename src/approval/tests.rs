@@ -329,7 +329,7 @@ fn a_require_approvals_guardrail_raises_the_bar() {
         reason: "r".into(),
         effect: GuardrailEffect::RequireApprovals(3),
     });
-    plan.digest = crate::planner::digest::digest(&plan);
+    plan.digest = crate::plan_file::digest::digest(&plan);
     let two = [sign("alice", 1, &plan), sign("bob", 2, &plan)];
     assert_eq!(
         check(&plan, Some(&rule(2)), &two, NOW),

@@ -8,26 +8,6 @@ use aws_sdk_s3::operation::get_object::GetObjectError;
 
 use crate::error::{Error, Result};
 
-/// An S3 client for `sdk`.
-///
-/// Path-style addressing (`http://endpoint/bucket/key`) is forced only when the configuration
-/// overrides the endpoint (`AWS_ENDPOINT_URL`, `endpoint_url` in the profile): emulators such
-/// as moto, MinIO and LocalStack listen on one host and cannot serve virtual-hosted names
-/// (`bucket.127.0.0.1`). Against AWS itself we keep the SDK's default, virtual-hosted style:
-/// AWS has deprecated path-style requests, and S3 Transfer Acceleration, access points and
-/// directory buckets (S3 Express) do not accept them at all.
-///
-/// Limitation: a service-specific override alone (`AWS_ENDPOINT_URL_S3`) moves the endpoint
-/// but is not visible through `SdkConfig`'s public API, so it does not switch on path-style;
-/// set `AWS_ENDPOINT_URL` for an emulator.
-pub fn client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
-    let mut config = aws_sdk_s3::config::Builder::from(sdk);
-    if sdk.endpoint_url().is_some() {
-        config = config.force_path_style(true);
-    }
-    aws_sdk_s3::Client::from_conf(config.build())
-}
-
 /// The bytes of `s3://bucket/key`.
 ///
 /// When the bucket lives in another region than the configuration's, S3 answers with an
@@ -35,7 +15,7 @@ pub fn client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
 /// as the AWS CLI does, so that `--state s3://...` works whatever region is being scanned.
 pub async fn get_object(sdk: &SdkConfig, bucket: &str, key: &str) -> Result<Vec<u8>> {
     let uri = format!("s3://{bucket}/{key}");
-    let first = client(sdk)
+    let first = crate::aws_client::s3_client(sdk)
         .get_object()
         .bucket(bucket)
         .key(key)

@@ -246,7 +246,7 @@ async fn plan(inner: &Inner, args: &Map<String, Value>) -> Result<Answer, Failur
     }
     let written = plan.has_actions();
     if written {
-        crate::render::emit(&crate::planner::plan_file::write(&plan), Some(&path))?;
+        crate::render::emit(&crate::plan_file::write(&plan), Some(&path))?;
     }
     Ok(Answer {
         value: plan_answer(&plan, written.then_some(file.as_str()), root),
@@ -272,7 +272,7 @@ fn plan_answer(
             "agent": plan.author.agent,
             "key": plan.author.key,
         },
-        "expires": crate::planner::wire::format_time(plan.expires_at),
+        "expires": crate::plan_file::wire::format_time(plan.expires_at),
         "actions": {
             "planned": plan.count(ActionStatus::Planned),
             "manual": plan.count(ActionStatus::Manual),
@@ -337,7 +337,7 @@ async fn approval_status(inner: &Inner, args: &Map<String, Value>) -> Result<Ans
                     path: file.clone(),
                     source,
                 })?;
-            crate::planner::plan_file::read(&file, &text, inner.settings.now)?.digest
+            crate::plan_file::read(&file, &text, inner.settings.now)?.digest
         }
     };
     let v = client.status(&digest, std::time::Duration::ZERO).await?;

@@ -1,7 +1,7 @@
 //! Remediation plans: ordered actions that answer findings, each with the AWS calls it will
 //! make and what it expects to observe first; plus the inputs the plan was made from. A plan
-//! is made by `planner::build` (pure), sealed with a digest (`planner::digest`) and written as the
-//! plan file (`planner::plan_file`).
+//! is made by `planner::build` (pure), sealed with a digest (`plan_file::digest`) and written as the
+//! plan file (`plan_file`).
 //!
 //! **No clear secret is ever held here.** A call that must restore a sensitive value holds an
 //! [`Arg::FromState`] reference (state, address, attribute path) that `apply` resolves by
@@ -218,7 +218,7 @@ pub struct UnitCall {
 
 impl UnitCall {
     /// What a person reads is derived from the operation and its arguments at display time
-    /// (`planner::effect`), never carried as text a plan's author could word at will.
+    /// (`plan_file::effect`), never carried as text a plan's author could word at will.
     pub fn new(service: &str, operation: &str, target: &str) -> UnitCall {
         UnitCall {
             service: service.into(),
@@ -290,6 +290,30 @@ pub struct UnitRevert {
     pub plan: fn(&RevertInput<'_>) -> Result<Vec<UnitCall>, String>,
     /// Whether the calls interrupt a running workload (needs `--allow-disruptive`).
     pub disruptive: bool,
+}
+
+impl UnitRevert {
+    /// A revert named `name` for `types`, planned by `plan`, that interrupts nothing.
+    pub const fn new(
+        name: &'static str,
+        types: &'static [&'static str],
+        plan: fn(&RevertInput<'_>) -> Result<Vec<UnitCall>, String>,
+    ) -> UnitRevert {
+        UnitRevert {
+            name,
+            types,
+            plan,
+            disruptive: false,
+        }
+    }
+
+    /// The same revert, marked as interrupting a running workload.
+    pub const fn disruptive(self) -> UnitRevert {
+        UnitRevert {
+            disruptive: true,
+            ..self
+        }
+    }
 }
 
 /// One AWS API operation an action makes, with everything an executor needs to run it.
@@ -447,7 +471,7 @@ pub enum Call {
     },
 }
 
-/// What a [`Call::ConfigEdit`] does to its file; `planner::edit` carries it out (the planner to
+/// What a [`Call::ConfigEdit`] does to its file; `plan_file::edit` carries it out (the planner to
 /// show the diff, `apply` to write it), so both produce the same bytes.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ConfigEdit {
@@ -575,6 +599,36 @@ pub struct GuardrailHit {
     pub effect: GuardrailEffect,
 }
 
+/// The name of the built-in guardrail over disruptive reverts (`planner::guardrail` governs
+/// it; the trust root may require approvals for it by this name).
+pub const DISRUPTIVE: &str = "disruptive";
+
+/// Whether the action interrupts a running workload (it stops an instance, swaps a profile's
+/// role): what the built-in [`DISRUPTIVE`] guards, read from the action's own `disruptive`
+/// (the planner's, from the revert; apply refuses a plan whose actions differ from its
+/// re-plan) and from the calls themselves, so that no other guardrail recorded on the action
+/// (nor `--allow-disruptive`) hides it.
+pub fn is_disruptive(a: &Action) -> bool {
+    a.disruptive
+        || a.calls
+            .iter()
+            .any(|c| matches!(c, Call::Ec2StopInstances { .. }))
+}
+
+/// The most signed approvals a `require_approvals` guardrail asks of the plan's executable
+/// actions (0 when none does): read from what the planner recorded on each action.
+pub fn approvals_required(actions: &[Action]) -> usize {
+    actions
+        .iter()
+        .filter(|a| a.status == ActionStatus::Planned)
+        .filter_map(|a| match a.guardrail.as_ref().map(|g| g.effect) {
+            Some(GuardrailEffect::RequireApprovals(n)) => Some(n as usize),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 /// One state the plan was made from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct StateInput {
@@ -636,7 +690,7 @@ impl Author {
 }
 
 /// A remediation plan. `digest` is the SHA-256 of the canonical form of everything else
-/// (`planner::digest`).
+/// (`plan_file::digest`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub format_version: u64,

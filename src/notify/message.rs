@@ -8,7 +8,7 @@ use crate::model::Severity;
 use crate::model::approvers::ApprovalRule;
 use crate::model::plan::Done;
 use crate::model::plan::{Action, ActionKind, ActionStatus, Plan};
-use crate::planner::{digest, shell_word, wire};
+use crate::plan_file::{digest, shell_word, wire};
 
 /// `sha256:` and the first 12 hex digits of a digest.
 pub fn short_digest(d: &str) -> String {
@@ -130,7 +130,7 @@ fn executed_lines(plan: &Plan) -> Vec<String> {
                     .unwrap_or_default()
             )];
             lines.extend(
-                crate::planner::effect::action_effects(a)
+                crate::plan_file::effect::action_effects(a)
                     .into_iter()
                     .map(|e| format!("    {e}")),
             );

@@ -18,7 +18,7 @@ use crate::model::{DriftKind, RecordedState, Secret, Segment, Value};
 use crate::ops::checkpoint::Tracked;
 use crate::ops::scan::{Evaluation, ScanOptions};
 use crate::ops::{Outcome, ReportFormat, Settings};
-use crate::planner::{self, PlanOptions};
+use crate::planner::PlanOptions;
 use crate::render;
 
 /// What `driftgate apply` was asked for.
@@ -350,7 +350,7 @@ async fn execute(
     let run_result = run_actions(&writes, &verified, &ev, &sdk, &mut outcomes).await;
     // The cloud changed (or every action ran): this plan is applied, whatever comes next.
     if writes.changed.get() || run_result.is_ok() {
-        lock.mark_applied(&crate::planner::wire::format_time(settings.now))
+        lock.mark_applied(&crate::plan_file::wire::format_time(settings.now))
             .await?;
     }
     let failed = run_result?;
@@ -364,7 +364,7 @@ fn read_plan(cx: &Ctx<'_>) -> Step<Plan> {
         path: shown.clone(),
         source,
     })?;
-    match planner::plan_file::read(&shown, &text, cx.settings.now) {
+    match crate::plan_file::read(&shown, &text, cx.settings.now) {
         Ok(p) => Ok(Ok(p)),
         Err(e) => cx.refused(None, e.to_string()),
     }
@@ -407,7 +407,7 @@ async fn take_lock(
     let holder = format!(
         "{} at {}",
         cx.origin.actor,
-        crate::planner::wire::format_time(cx.settings.now)
+        crate::plan_file::wire::format_time(cx.settings.now)
     );
     let lock = match apply::store::take(store, digest, &holder).await? {
         Ok(l) => Rc::new(l),
@@ -449,7 +449,7 @@ async fn check_root(
     let digest = plan.digest.as_str();
     let lowered = r.lowered_by(
         blocks.approval.as_ref(),
-        &blocks.guardrails,
+        &crate::planner::guardrail::names_in_force(&blocks.guardrails),
         &policy.regrades,
     );
     if !lowered.is_empty() {
@@ -479,7 +479,7 @@ async fn check_root(
         .filter_map(|a| a.region.clone())
         .take(1)
         .collect();
-    let sdk = crate::provider::aws::load_sdk_config(&regions).await?;
+    let sdk = crate::aws_client::load_sdk_config(&regions).await?;
     let Some(arn) = crate::provider::aws::caller_arn(&sdk).await else {
         let why = Refusal::Trust(
             "STS GetCallerIdentity did not answer: under a pinned trust root the one who applies must be known (their own approval never counts)".into(),
@@ -548,7 +548,7 @@ fn replan_options(plan: &Plan) -> PlanOptions {
 /// The AWS configuration the calls go with: to the account the plan was made in, when the
 /// plan names it.
 async fn bind_account(cx: &Ctx<'_>, verified: &VerifiedPlan) -> Step<aws_config::SdkConfig> {
-    let sdk = crate::provider::aws::load_sdk_config(&[]).await?;
+    let sdk = crate::aws_client::load_sdk_config(&[]).await?;
     if let Some(planned) = verified.plan().author.aws_caller_arn.as_deref() {
         let now = crate::provider::aws::caller_arn(&sdk).await;
         if let Some(why) = other_account(planned, now.as_deref()) {
@@ -573,7 +573,7 @@ fn audit_approvals(cx: &Ctx<'_>, verified: &VerifiedPlan) -> Result<()> {
                 .detail("key_fingerprint", &a.fingerprint)
                 .detail(
                     "approval_expires",
-                    crate::planner::wire::format_time(a.expires),
+                    crate::plan_file::wire::format_time(a.expires),
                 ),
         )?;
     }

@@ -9,7 +9,6 @@ use crate::approval::{KeyFile, valid_name};
 use crate::audit::{Entry, Log, Outcome as Audited};
 use crate::error::{Error, Result};
 use crate::ops::{Outcome, Settings};
-use crate::planner;
 
 /// What `driftgate keygen` was asked for.
 #[derive(Debug, Clone)]
@@ -118,7 +117,7 @@ pub fn approve(o: &ApproveOptions, settings: &Settings) -> Result<Outcome> {
         path: shown.clone(),
         source,
     })?;
-    let plan = planner::plan_file::read(&shown, &text, settings.now)?;
+    let plan = crate::plan_file::read(&shown, &text, settings.now)?;
     let key = read_key(&o.key)?;
     check_listed(o, settings, &plan, &key)?;
     let root = settings.trust_root.as_deref();
@@ -136,13 +135,16 @@ pub fn approve(o: &ApproveOptions, settings: &Settings) -> Result<Outcome> {
         .plan(&plan.digest)
         .detail("approver", &key.name)
         .detail("key_fingerprint", key.public().fingerprint())
-        .detail("approval_expires", planner::wire::format_time(expires)),
+        .detail(
+            "approval_expires",
+            crate::plan_file::wire::format_time(expires),
+        ),
     )?;
     eprintln!(
         "Approved by {} until {}. Give this token to whoever runs `driftgate apply {} --approve TOKEN`:",
         key.name,
-        planner::wire::format_time(expires),
-        planner::shell_word(&shown)
+        crate::plan_file::wire::format_time(expires),
+        crate::plan_file::shell_word(&shown)
     );
     crate::render::emit(&format!("{approval}\n"), None)?;
     if let Some(url) = &o.service {

@@ -7,7 +7,7 @@ use crate::diff;
 use crate::error::Result;
 use crate::iac::StateLocation;
 use crate::ops::{Outcome, Settings, read_states};
-use crate::provider::{aws, snapshot};
+use crate::provider::snapshot;
 use crate::render;
 use crate::spec::Registry;
 
@@ -25,7 +25,7 @@ pub struct ObserveOptions {
 
 pub async fn run(args: &ObserveOptions, settings: &Settings) -> Result<Outcome> {
     let registry = Registry::builtin()?;
-    let sdk = aws::load_sdk_config(&args.regions).await?;
+    let sdk = crate::aws_client::load_sdk_config(&args.regions).await?;
     let locations = if args.states.is_empty() {
         let default = settings.cwd.join("terraform.tfstate");
         if default.exists() {

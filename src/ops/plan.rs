@@ -145,7 +145,7 @@ fn check_root(
     let blocks = scan::PolicyBlocks::of(&policy)?;
     let lowered = root.lowered_by(
         blocks.approval.as_ref(),
-        &blocks.guardrails,
+        &crate::planner::guardrail::names_in_force(&blocks.guardrails),
         &policy.regrades,
     );
     if !lowered.is_empty() {
@@ -218,7 +218,7 @@ async fn author(
     // Only for a plan made from the live cloud: a plan made offline (`--observed`) says
     // nothing of who would apply it in AWS, and makes no call.
     let aws_caller_arn = if ev.live {
-        let sdk = crate::provider::aws::load_sdk_config(&scan_args.regions).await?;
+        let sdk = crate::aws_client::load_sdk_config(&scan_args.regions).await?;
         crate::provider::aws::caller_arn(&sdk).await
     } else {
         None
@@ -286,7 +286,7 @@ async fn show(
     let out = super::display_path(&args.out);
     let config = args.scan.config.as_deref().map(super::display_path);
     if plan.has_actions() {
-        render::emit(&planner::plan_file::write(plan), Some(&args.out))?;
+        render::emit(&crate::plan_file::write(plan), Some(&args.out))?;
     }
     let text = match args.format {
         ReportFormat::Table => render::plan_summary::render_table(
@@ -476,7 +476,7 @@ pub fn inputs(ev: &Evaluation, scan_args: &ScanOptions, settings: &Settings) -> 
     })
 }
 
-/// The configuration's digest: a labelled structure (`planner::digest::labelled`) naming each
+/// The configuration's digest: a labelled structure (`plan_file::digest::labelled`) naming each
 /// top-level `.tf` file with its SHA-256.
 fn configuration_digest(dir: &Path) -> Result<String> {
     let read_err = |e: std::io::Error| Error::ConfigRead {
@@ -499,13 +499,13 @@ fn configuration_digest(dir: &Path) -> Result<String> {
             hex::encode(Sha256::digest(&bytes)).into(),
         );
     }
-    Ok(planner::digest::labelled(
+    Ok(crate::plan_file::digest::labelled(
         "driftgate-configuration-v1",
         serde_json::json!({ "tf_files": parts }),
     ))
 }
 
-/// The policy's digest: a labelled structure (`planner::digest::labelled`) with the SHA-256 of
+/// The policy's digest: a labelled structure (`plan_file::digest::labelled`) with the SHA-256 of
 /// the policy file and of ./.driftignore, each `null` when absent; `None` when both are (the
 /// built-in policy). A `.driftignore` holding a policy file's bytes is another digest.
 pub(crate) fn policy_digest(args: &ScanOptions, settings: &Settings) -> Result<Option<String>> {
@@ -523,7 +523,7 @@ pub(crate) fn policy_digest(args: &ScanOptions, settings: &Settings) -> Result<O
     if file.is_none() && ignore.is_none() {
         return Ok(None);
     }
-    Ok(Some(planner::digest::labelled(
+    Ok(Some(crate::plan_file::digest::labelled(
         "driftgate-policy-v1",
         serde_json::json!({
             "policy_file": part(file.as_deref())?,
@@ -534,7 +534,7 @@ pub(crate) fn policy_digest(args: &ScanOptions, settings: &Settings) -> Result<O
 
 /// The recorded observation's digest: a labelled structure with the file's SHA-256.
 fn observation_digest(path: &Path) -> Result<String, (String, std::io::Error)> {
-    Ok(planner::digest::labelled(
+    Ok(crate::plan_file::digest::labelled(
         "driftgate-observation-v1",
         serde_json::json!({ "observation_file": file_sha256(path)? }),
     ))

@@ -9,7 +9,7 @@ use crate::model::{ScanReport, Severity, Unchecked, Value};
 use crate::normalize;
 use crate::ops::{Outcome, ScanFormat, Settings, needs_aws, read_states, state_locations};
 use crate::policy::{self, DriftIgnore, Policy};
-use crate::provider::{aws, snapshot};
+use crate::provider::snapshot;
 use crate::render;
 use crate::spec::Registry;
 
@@ -311,7 +311,7 @@ pub async fn evaluate(args: &ScanOptions, settings: &Settings) -> Result<Evaluat
     };
     let live = args.observed.is_none();
     let sdk = if live || needs_aws(&locations) {
-        Some(aws::load_sdk_config(&args.regions).await?)
+        Some(crate::aws_client::load_sdk_config(&args.regions).await?)
     } else {
         None
     };

@@ -72,7 +72,7 @@ fn refused(status: u16, reason: impl Into<String>) -> Refused {
 
 impl OpsGate {
     fn plan(&self, text: &str, now: time::OffsetDateTime) -> std::result::Result<Plan, String> {
-        crate::planner::plan_file::read("the submitted plan", text, now).map_err(|e| {
+        crate::plan_file::read("the submitted plan", text, now).map_err(|e| {
             let help = miette::Diagnostic::help(&e)
                 .map(|h| format!(" ({h})"))
                 .unwrap_or_default();
@@ -150,7 +150,7 @@ impl OpsGate {
                 Ok(Counted {
                     approver: a.approver,
                     fingerprint: a.fingerprint,
-                    expires: crate::planner::wire::format_time(a.expires),
+                    expires: crate::plan_file::wire::format_time(a.expires),
                 })
             }
             Ok(_) => Err(refused(400, "not one approval token")),
@@ -205,7 +205,7 @@ impl Gate for OpsGate {
             summary: crate::mask::clean_text(&crate::render::plan_summary::approval_summary(&plan)),
             policy: plan.inputs.policy.clone().unwrap_or_else(|| "none".into()),
             trust_root: plan.inputs.trust_root.clone(),
-            expires: crate::planner::wire::format_time(plan.expires_at),
+            expires: crate::plan_file::wire::format_time(plan.expires_at),
             required: self.required(&plan),
         })
     }
@@ -567,7 +567,7 @@ pub async fn request_approval(url: &str, plan: &Path, settings: &Settings) -> Re
         v.state,
         v.required,
         if v.required == 1 { "" } else { "s" },
-        crate::planner::shell_word(&shown),
+        crate::plan_file::shell_word(&shown),
         c.shown(),
     ));
     Ok(())
@@ -605,7 +605,7 @@ pub async fn wait_for_approvals(
         path: shown.clone(),
         source,
     })?;
-    let digest = crate::planner::plan_file::read(&shown, &text, settings.now)?.digest;
+    let digest = crate::plan_file::read(&shown, &text, settings.now)?.digest;
     let deadline = tokio::time::Instant::now() + wait;
     let mut last = String::new();
     // The first look does not wait: the progress line says at once where the request stands.

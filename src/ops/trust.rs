@@ -217,7 +217,7 @@ fn edit(
         super::display_path(path),
         next.signed.version,
         signers,
-        crate::planner::shell_word(&super::display_path(path)),
+        crate::plan_file::shell_word(&super::display_path(path)),
         if next.previous.is_some() {
             " (by the previous version's admins too)"
         } else {
@@ -261,7 +261,7 @@ fn init(
     crate::render::notice::line(&format!(
         "{}: version 1 (unsigned). `driftgate trust sign {} --key ADMIN.key` by {threshold} admin(s), then pin it: DRIFTGATE_TRUST_ROOT and DRIFTGATE_TRUST_ROOT_SHA256 (`driftgate trust show` prints the digest).",
         super::display_path(out),
-        crate::planner::shell_word(&super::display_path(out)),
+        crate::plan_file::shell_word(&super::display_path(out)),
     ));
     Ok(Outcome::Clean)
 }
@@ -403,7 +403,7 @@ fn set(settings: &Settings, root: &Path, change: &Settable) -> Result<Outcome> {
             b.threshold = t;
         }
         if let Some(d) = change.expires {
-            b.expires = crate::planner::wire::format_time(now + d);
+            b.expires = crate::plan_file::wire::format_time(now + d);
         }
         if let Some(l) = &change.audit_log {
             b.audit_log = Some(l.clone()).filter(|l| !l.is_empty());
@@ -604,7 +604,7 @@ async fn load(pin: &trust::Pin, settings: &Settings) -> std::result::Result<trus
             std::fs::read(settings.cwd.join(p)).map_err(|e| format!("cannot read it: {e}"))?
         }
         Ok(StateLocation::S3 { bucket, key }) => {
-            let sdk = crate::provider::aws::load_sdk_config(&[])
+            let sdk = crate::aws_client::load_sdk_config(&[])
                 .await
                 .map_err(|e| e.to_string())?;
             crate::iac::s3::get_object(&sdk, &bucket, &key)

@@ -21,8 +21,9 @@ use crate::model::policy_file::{Attribute, Block, ExprKind, Problem, Span};
 
 /// Built-in: deleting an IAM principal is denied.
 pub const IAM_PRINCIPAL_DELETE: &str = "iam-principal-delete";
-/// Built-in: disruptive reverts need `--allow-disruptive` at plan time.
-pub const DISRUPTIVE: &str = "disruptive";
+/// Built-in: disruptive reverts need `--allow-disruptive` at plan time (its name, like what
+/// it selects, [`is_disruptive`], is plan data: the trust root reads it too).
+pub use crate::model::plan::{DISRUPTIVE, approvals_required, is_disruptive};
 /// The built-in guardrails' names.
 pub const BUILTIN: &[&str] = &[IAM_PRINCIPAL_DELETE, DISRUPTIVE];
 
@@ -318,6 +319,18 @@ pub fn in_force(policy: &[Guardrail]) -> Vec<Guardrail> {
         .collect()
 }
 
+/// The names of the guardrails in force under the policy: [`in_force`]'s, and [`DISRUPTIVE`]
+/// (the planner's own, see [`builtins`]) unless the policy relaxes it. What the trust root
+/// checks the policy against.
+pub fn names_in_force(policy: &[Guardrail]) -> std::collections::BTreeSet<String> {
+    let mut names: std::collections::BTreeSet<String> =
+        in_force(policy).into_iter().map(|g| g.name).collect();
+    if !relaxed(policy, DISRUPTIVE) {
+        names.insert(DISRUPTIVE.to_string());
+    }
+    names
+}
+
 /// Whether the policy relaxes the built-in `name` (a block of that name with `allow`).
 pub fn relaxed(policy: &[Guardrail], name: &str) -> bool {
     policy
@@ -359,32 +372,6 @@ pub fn guard(
             });
         }
     }
-}
-
-/// Whether the action interrupts a running workload (it stops an instance, swaps a profile's
-/// role): what the built-in [`DISRUPTIVE`] guards, read from the action's own `disruptive`
-/// (the planner's, from the revert; apply refuses a plan whose actions differ from its
-/// re-plan) and from the calls themselves, so that no other guardrail recorded on the action
-/// (nor `--allow-disruptive`) hides it.
-pub fn is_disruptive(a: &Action) -> bool {
-    a.disruptive
-        || a.calls
-            .iter()
-            .any(|c| matches!(c, crate::model::plan::Call::Ec2StopInstances { .. }))
-}
-
-/// The most signed approvals a `require_approvals` guardrail asks of the plan's executable
-/// actions (0 when none does).
-pub fn approvals_required(actions: &[Action]) -> usize {
-    actions
-        .iter()
-        .filter(|a| a.status == ActionStatus::Planned)
-        .filter_map(|a| match a.guardrail.as_ref().map(|g| g.effect) {
-            Some(GuardrailEffect::RequireApprovals(n)) => Some(n as usize),
-            _ => None,
-        })
-        .max()
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

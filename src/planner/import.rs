@@ -21,8 +21,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use super::edit::{key, literal, quote};
 use crate::model::{Drift, Value};
+use crate::plan_file::edit::{key, literal, quote};
 use crate::spec::{Compare, ResourceSpec};
 
 /// The generated text, and the variables a person must set before `terraform plan`.

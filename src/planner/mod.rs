@@ -1,6 +1,7 @@
 //! Remediation planning: findings + recorded resources -> ordered [`Action`]s (pure,
 //! deterministic), sealed into a [`Plan`] with a digest ([`digest`]) and written as the plan
-//! file ([`plan_file`], wire types in [`wire`]). Nothing here reads the clock, the environment or
+//! file ([`crate::plan_file`], beneath the planner: the features that read a plan do not
+//! import the planner). Nothing here reads the clock, the environment or
 //! the cloud: the caller passes the times, the author and the inputs.
 //!
 //! What each resource type can revert in place, re-create, or must leave to terraform is said
@@ -8,13 +9,8 @@
 //! behind each named revert live in [`aws`]. See docs/remediation.md.
 
 pub mod aws;
-pub mod digest;
-pub mod edit;
-pub mod effect;
 pub mod guardrail;
 pub mod import;
-pub mod plan_file;
-pub mod wire;
 
 #[cfg(test)]
 mod tests;
@@ -29,6 +25,7 @@ use crate::model::plan::{
 use crate::model::{
     Change, DriftKind, Finding, RecordedResource, RecordedState, Secret, Severity, Value,
 };
+use crate::plan_file::{digest, edit, shell_word};
 use crate::spec::{Registry, Revert};
 
 /// What the user asked the planner for.
@@ -763,7 +760,7 @@ impl Planner<'_> {
     }
 
     /// Changed, `--accept`: the configuration takes the cloud's value. driftgate edits the
-    /// block's literal values itself (`planner::edit`); what the configuration computes, or a
+    /// block's literal values itself (`plan_file::edit`); what the configuration computes, or a
     /// block repeated by `count`/`for_each` or inside a module, is left to a person.
     fn accept(&self) -> Action {
         let d = &self.finding.drift;
@@ -1069,19 +1066,6 @@ pub(crate) fn terraform_name(id: &str) -> String {
         out.insert(0, '_');
     }
     out
-}
-
-/// A word as a POSIX shell reads it: quoted when it holds anything but plain characters.
-pub fn shell_word(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars().all(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ':' | '=' | '@' | ',')
-        });
-    if plain {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
 }
 
 /// What a disruptive revert interrupts, as its reason says it: the built-in one stops and

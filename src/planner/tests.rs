@@ -10,6 +10,7 @@ use crate::model::plan::{Arg, Call, IamEntity, SgSource, VersionSelector};
 use crate::model::{
     Address, Drift, InstanceKey, Observation, Path, RecordedResource, ScanReport, StateSource,
 };
+use crate::plan_file::{self, wire};
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/scenarios/drifted");
 
@@ -499,7 +500,7 @@ fn a_unit_revert_plans_unit_calls_shown_as_their_effect() {
         .arg("subnet_id", Arg::text("subnet-1"));
     assert_eq!(planned[0].calls, vec![Call::Unit(expected)]);
     assert_eq!(planned[0].status, ActionStatus::Planned);
-    let shown = crate::planner::effect::action_effects(&planned[0]).join("\n");
+    let shown = crate::plan_file::effect::action_effects(&planned[0]).join("\n");
     assert!(shown.contains("ModifySubnetAttribute"), "{shown}");
     assert!(shown.contains("map_public_ip_on_launch = false"), "{shown}");
     assert!(shown.contains("subnet_id = \"subnet-1\""), "{shown}");
@@ -569,8 +570,8 @@ fn a_unit_revert_plans_unit_calls_shown_as_their_effect() {
     let mut understated = sealed.clone();
     understated.actions[0].disruptive = false;
     assert_ne!(
-        crate::planner::digest::digest(&understated),
-        crate::planner::digest::digest(&sealed)
+        crate::plan_file::digest::digest(&understated),
+        crate::plan_file::digest::digest(&sealed)
     );
     assert!(
         held[0]

@@ -7,7 +7,7 @@
 //! (a secret is never written into code) and masked against every secret of the states.
 
 use crate::model::plan::{Action, ActionKind, ActionStatus, Call, Plan};
-use crate::planner::{digest, effect, shell_word, wire};
+use crate::plan_file::{digest, effect, shell_word, wire};
 
 use super::grid::{Col, Grid, Style};
 use crate::mask::{clean, clean_text};
@@ -55,7 +55,7 @@ pub fn next_step(
     config: Option<&str>,
     rule: Option<&crate::model::approvers::ApprovalRule>,
 ) -> NextStep {
-    let rails = crate::planner::guardrail::approvals_required(&plan.actions);
+    let rails = crate::model::plan::approvals_required(&plan.actions);
     let by_rule = rule.map_or(0, |r| r.required_for(plan));
     let required = by_rule.max(rails);
     let mut required_by = Vec::new();

@@ -73,11 +73,7 @@ impl Compare {
     ];
 
     pub fn name(self) -> &'static str {
-        Compare::ALL
-            .iter()
-            .find(|(_, c)| *c == self)
-            .map(|(n, _)| *n)
-            .unwrap_or("exact")
+        name_in(Compare::ALL, self).unwrap_or("exact")
     }
 }
 
@@ -155,11 +151,7 @@ impl Revert {
         if let Revert::Unit(name) = self {
             return name;
         }
-        Revert::ALL
-            .iter()
-            .find(|(_, r)| *r == self)
-            .map(|(n, _)| *n)
-            .unwrap_or("tags")
+        name_in(Revert::ALL, self).unwrap_or("tags")
     }
 
     /// A name from the closed list, or a unit's revert.
@@ -216,12 +208,13 @@ impl Recreate {
     ];
 
     pub fn name(self) -> &'static str {
-        Recreate::ALL
-            .iter()
-            .find(|(_, r)| *r == self)
-            .map(|(n, _)| *n)
-            .unwrap_or("inline_policy")
+        name_in(Recreate::ALL, self).unwrap_or("inline_policy")
     }
+}
+
+/// The name a closed list (`ALL`) gives a value.
+fn name_in<T: PartialEq>(all: &[(&'static str, T)], value: T) -> Option<&'static str> {
+    all.iter().find(|(_, v)| *v == value).map(|(n, _)| *n)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -695,66 +688,18 @@ fn parse_attribute(file: &str, b: &hcl::Block) -> Result<AttributeSpec> {
                     .ok_or_else(|| spec_error(file, format!("unknown compare mode `{name}`")))?;
             }
             "default" => a.default = Some(v),
-            "sensitive" => {
-                a.sensitive = v
-                    .as_bool()
-                    .ok_or_else(|| spec_error(file, "`sensitive` must be a bool"))?
-            }
+            "sensitive" => a.sensitive = flag(file, "sensitive", &v)?,
             "revert" => {
                 let name = string(file, "revert", &v)?;
                 a.revert = Some(Revert::parse(file, &name)?);
             }
-            "immutable" => {
-                a.immutable = v
-                    .as_bool()
-                    .ok_or_else(|| spec_error(file, "`immutable` must be a bool"))?
-            }
-            "computed" => {
-                a.computed = v
-                    .as_bool()
-                    .ok_or_else(|| spec_error(file, "`computed` must be a bool"))?
-            }
-            "block" => {
-                a.block = v
-                    .as_bool()
-                    .ok_or_else(|| spec_error(file, "`block` must be a bool"))?
-            }
-            "import_only" => {
-                a.import_only = v
-                    .as_bool()
-                    .ok_or_else(|| spec_error(file, "`import_only` must be a bool"))?
-            }
-            "ignore_changes" => {
-                a.ignore_changes = v
-                    .as_bool()
-                    .ok_or_else(|| spec_error(file, "`ignore_changes` must be a bool"))?
-            }
-            "optional" => {
-                a.import_optional = v
-                    .as_bool()
-                    .ok_or_else(|| spec_error(file, "`optional` must be a bool"))?
-            }
-            "value" => {
-                let templates = match &v {
-                    Value::String(t) => vec![t.as_str()],
-                    Value::List(l) => l.iter().filter_map(Value::as_str).collect(),
-                    _ => Vec::new(),
-                };
-                let count = match &v {
-                    Value::List(l) => l.len(),
-                    _ => 1,
-                };
-                if templates.len() != count || templates.is_empty() {
-                    return Err(spec_error(
-                        file,
-                        "`value` must be a template string or a list of them",
-                    ));
-                }
-                for t in templates {
-                    placeholders(t).map_err(|e| spec_error(file, format!("`value`: {e}")))?;
-                }
-                a.import_value = Some(v);
-            }
+            "immutable" => a.immutable = flag(file, "immutable", &v)?,
+            "computed" => a.computed = flag(file, "computed", &v)?,
+            "block" => a.block = flag(file, "block", &v)?,
+            "import_only" => a.import_only = flag(file, "import_only", &v)?,
+            "ignore_changes" => a.ignore_changes = flag(file, "ignore_changes", &v)?,
+            "optional" => a.import_optional = flag(file, "optional", &v)?,
+            "value" => a.import_value = Some(import_value(file, v)?),
             "read" => match string(file, "read", &v)?.as_str() {
                 "recorded" => a.read_recorded_only = true,
                 "always" => a.read_recorded_only = false,
@@ -773,7 +718,59 @@ fn parse_attribute(file: &str, b: &hcl::Block) -> Result<AttributeSpec> {
             }
         }
     }
-    // What an import-only attribute may say, and what only it may say.
+    check_import_keys(file, &a, &keys, b)?;
+    for inner in b.body.blocks() {
+        if inner.identifier() != "managed_by" {
+            return Err(spec_error(
+                file,
+                format!("unknown block `{}` in attribute", inner.identifier()),
+            ));
+        }
+        let resource_type = single_label(file, inner)?;
+        let (via, filter, rest) = via_and_filter(file, inner)?;
+        if let Some(k) = rest.keys().next() {
+            return Err(spec_error(file, format!("unknown key `{k}` in managed_by")));
+        }
+        a.managed_by.push(ManagedBy {
+            resource_type,
+            via,
+            filter,
+        });
+    }
+    Ok(a)
+}
+
+/// A spec key whose value is a bool.
+fn flag(file: &str, key: &str, v: &Value) -> Result<bool> {
+    v.as_bool()
+        .ok_or_else(|| spec_error(file, format!("`{key}` must be a bool")))
+}
+
+/// An import-only attribute's `value`: a template string, or a list of them.
+fn import_value(file: &str, v: Value) -> Result<Value> {
+    let templates = match &v {
+        Value::String(t) => vec![t.as_str()],
+        Value::List(l) => l.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let count = match &v {
+        Value::List(l) => l.len(),
+        _ => 1,
+    };
+    if templates.len() != count || templates.is_empty() {
+        return Err(spec_error(
+            file,
+            "`value` must be a template string or a list of them",
+        ));
+    }
+    for t in templates {
+        placeholders(t).map_err(|e| spec_error(file, format!("`value`: {e}")))?;
+    }
+    Ok(v)
+}
+
+/// What an import-only attribute may say, and what only it may say.
+fn check_import_keys(file: &str, a: &AttributeSpec, keys: &[String], b: &hcl::Block) -> Result<()> {
     const IMPORT_KEYS: &[&str] = &["import_only", "value", "ignore_changes", "optional", "read"];
     if a.import_only {
         if let Some(k) = keys.iter().find(|k| !IMPORT_KEYS.contains(&k.as_str())) {
@@ -803,25 +800,7 @@ fn parse_attribute(file: &str, b: &hcl::Block) -> Result<AttributeSpec> {
             ),
         ));
     }
-    for inner in b.body.blocks() {
-        if inner.identifier() != "managed_by" {
-            return Err(spec_error(
-                file,
-                format!("unknown block `{}` in attribute", inner.identifier()),
-            ));
-        }
-        let resource_type = single_label(file, inner)?;
-        let (via, filter, rest) = via_and_filter(file, inner)?;
-        if let Some(k) = rest.keys().next() {
-            return Err(spec_error(file, format!("unknown key `{k}` in managed_by")));
-        }
-        a.managed_by.push(ManagedBy {
-            resource_type,
-            via,
-            filter,
-        });
-    }
-    Ok(a)
+    Ok(())
 }
 
 fn parse_parent(file: &str, b: &hcl::Block) -> Result<Parent> {

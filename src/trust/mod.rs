@@ -31,7 +31,7 @@ use crate::approval::{
 };
 use crate::model::Severity;
 use crate::model::plan::{ActionStatus, Plan};
-use crate::planner::digest::canonical_json;
+use crate::plan_file::digest::canonical_json;
 
 /// `signed.type` of every root.
 pub const ROOT_TYPE: &str = "driftgate-trust-root";
@@ -636,11 +636,11 @@ impl Root {
                     .unwrap_or(0);
                 // A disruptive action planned with `--allow-disruptive` carries no guardrail
                 // of that name: the root's minimum for it holds all the same.
-                let disruptive = if crate::planner::guardrail::is_disruptive(a) {
+                let disruptive = if crate::model::plan::is_disruptive(a) {
                     self.body
                         .approvals
                         .guardrails
-                        .get(crate::planner::guardrail::DISRUPTIVE)
+                        .get(crate::model::plan::DISRUPTIVE)
                         .copied()
                         .unwrap_or(0)
                 } else {
@@ -658,12 +658,13 @@ impl Root {
 
     /// Where the policy lowers what the root requires (empty: it does not). An absent
     /// `approval` block lowers nothing: the root's rules apply.
-    /// The policy's parts that matter: its `approval` rule, its guardrails and its re-grades
-    /// of built-in rules.
+    /// The policy's parts that matter: its `approval` rule, the names of the guardrails it
+    /// keeps in force (`planner::guardrail::names_in_force`, built-ins included) and its
+    /// re-grades of built-in rules.
     pub fn lowered_by(
         &self,
         approval: Option<&ApprovalRule>,
-        guardrails: &[crate::planner::guardrail::Guardrail],
+        guardrails: &BTreeSet<String>,
         regrades: &BTreeMap<String, Severity>,
     ) -> Vec<String> {
         let mut out = Vec::new();
@@ -697,15 +698,8 @@ impl Root {
                 }
             }
         }
-        use crate::planner::guardrail::{DISRUPTIVE, in_force, relaxed};
-        let mut in_force: BTreeSet<String> =
-            in_force(guardrails).into_iter().map(|g| g.name).collect();
-        // The built-in `disruptive` is the planner's own; in force unless relaxed.
-        if !relaxed(guardrails, DISRUPTIVE) {
-            in_force.insert(DISRUPTIVE.to_string());
-        }
         for (name, n) in &self.body.approvals.guardrails {
-            if !in_force.contains(name) {
+            if !guardrails.contains(name) {
                 out.push(format!(
                     "the trust root requires guardrail `{name}` ({n} approvals), the policy relaxes or lacks it"
                 ));
@@ -867,7 +861,7 @@ impl Root {
         let mut required = self
             .required(plan)
             .max(rule.map_or(0, |r| r.required_for(plan)))
-            .max(crate::planner::guardrail::approvals_required(&plan.actions));
+            .max(crate::model::plan::approvals_required(&plan.actions));
         // Whoever proposes a change never applies it alone, even where the root asks for no
         // approval.
         if self.applier_is_author(applier, plan) {
@@ -959,5 +953,7 @@ impl Judge for RootJudge<'_> {
 #[cfg(test)]
 mod tests;
 
+// Test code, in `tests/` as every module's (tests/layers.rs leaves it out of the arrows).
 #[cfg(test)]
+#[path = "tests/agent.rs"]
 mod agent_tests;

@@ -1,7 +1,8 @@
 use super::*;
 use crate::model::plan::{Action, ActionKind, Author, FindingRef, Inputs};
 use crate::model::{DriftKind, Severity};
-use crate::planner::digest::token as plan_token;
+use crate::plan_file::digest::token as plan_token;
+use crate::planner::guardrail::names_in_force;
 
 const NOW: time::OffsetDateTime = time::macros::datetime!(2026-12-01 10:00:00 UTC);
 
@@ -236,7 +237,8 @@ fn a_policy_cannot_lower_the_root() {
     let root = loaded(&v1().0);
     let regrades = BTreeMap::new();
     assert!(
-        root.lowered_by(None, &[], &regrades).is_empty(),
+        root.lowered_by(None, &names_in_force(&[]), &regrades)
+            .is_empty(),
         "no approval block: the root decides"
     );
     let approvers = |names: &[(&str, u8)]| {
@@ -259,7 +261,7 @@ fn a_policy_cannot_lower_the_root() {
         min_severity: None,
         source: "p".into(),
     };
-    let lowered = root.lowered_by(Some(&rule), &[], &regrades);
+    let lowered = root.lowered_by(Some(&rule), &names_in_force(&[]), &regrades);
     assert_eq!(lowered.len(), 1, "{lowered:?}");
     assert!(lowered[0].contains("requires 1 approvals"));
     let rule = ApprovalRule {
@@ -268,7 +270,9 @@ fn a_policy_cannot_lower_the_root() {
         min_severity: Some(Severity::Critical),
         source: "p".into(),
     };
-    let lowered = root.lowered_by(Some(&rule), &[], &regrades).join("\n");
+    let lowered = root
+        .lowered_by(Some(&rule), &names_in_force(&[]), &regrades)
+        .join("\n");
     assert!(lowered.contains("`mallory`"), "{lowered}");
     assert!(lowered.contains("min_severity"), "{lowered}");
     // A guardrail the root requires, relaxed or absent.
@@ -287,12 +291,13 @@ fn a_policy_cannot_lower_the_root() {
     .unwrap();
     let relaxed = crate::planner::guardrail::from_blocks(&relaxed.guardrails).unwrap();
     assert!(
-        root.lowered_by(None, &relaxed, &regrades)
+        root.lowered_by(None, &names_in_force(&relaxed), &regrades)
             .join("")
             .contains("`disruptive`")
     );
     assert!(
-        root.lowered_by(None, &[], &regrades).is_empty(),
+        root.lowered_by(None, &names_in_force(&[]), &regrades)
+            .is_empty(),
         "the built-in is in force"
     );
 }
@@ -465,7 +470,7 @@ fn a_resealed_or_unsigned_plan_has_no_bound_author() {
     let mut resealed = p.clone();
     resealed.author.aws_caller_arn = None;
     resealed.author.actor = "bob".into();
-    resealed.digest = crate::planner::digest::digest(&resealed);
+    resealed.digest = crate::plan_file::digest::digest(&resealed);
     assert!(
         root.check_author(&resealed)
             .unwrap_err()

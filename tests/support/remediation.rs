@@ -113,7 +113,7 @@ impl Stack {
                 .nth(1)
                 .and_then(|r| r.split(')').next())
         {
-            token = driftgate::planner::digest::token(digest);
+            token = driftgate::plan_file::digest::token(digest);
         }
         (o, token)
     }

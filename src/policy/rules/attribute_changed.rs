@@ -34,9 +34,12 @@ mod tests {
 
     #[test]
     fn any_change_but_no_resource() {
-        assert!(hits(
+        assert!(hits_change(
             &RULE,
-            &change("aws_instance", "ami", Value::str("a"), Value::str("b"))
+            "aws_instance",
+            "ami",
+            Value::str("a"),
+            Value::str("b")
         ));
         assert!(!hits(&RULE, &missing("aws_instance")));
     }

@@ -38,28 +38,24 @@ mod tests {
 
     #[test]
     fn descriptions() {
-        assert!(hits(
+        assert!(hits_change(
             &RULE,
-            &change(
-                "aws_iam_role",
-                "description",
-                Value::str("a"),
-                Value::str("b")
-            )
+            "aws_iam_role",
+            "description",
+            Value::str("a"),
+            Value::str("b")
         ));
         let before = sg_block("tcp", 443, 443, &["10.0.0.0/8"], &[]);
         let mut after = before.clone();
         if let Value::Map(m) = &mut after {
             m.insert("description".into(), Value::str("office"));
         }
-        assert!(hits(
+        assert!(hits_change(
             &RULE,
-            &change(
-                "aws_security_group",
-                "ingress",
-                blocks(vec![before]),
-                blocks(vec![after])
-            )
+            "aws_security_group",
+            "ingress",
+            blocks(vec![before]),
+            blocks(vec![after])
         ));
     }
 
@@ -67,18 +63,19 @@ mod tests {
     fn not_real_rule_changes() {
         let before = sg_block("tcp", 443, 443, &["10.0.0.0/8"], &[]);
         let after = sg_block("tcp", 443, 443, &["0.0.0.0/0"], &[]);
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change(
-                "aws_security_group",
-                "ingress",
-                blocks(vec![before]),
-                blocks(vec![after])
-            )
+            "aws_security_group",
+            "ingress",
+            blocks(vec![before]),
+            blocks(vec![after])
         ));
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change("aws_iam_role", "name", Value::str("a"), Value::str("b"))
+            "aws_iam_role",
+            "name",
+            Value::str("a"),
+            Value::str("b")
         ));
     }
 }

@@ -71,28 +71,24 @@ mod tests {
         };
         assert!(hits(&RULE, &created("Active")));
         assert!(!hits(&RULE, &created("Inactive")));
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change(
-                "aws_iam_access_key",
-                "status",
-                Value::str("Active"),
-                Value::str("Inactive")
-            )
+            "aws_iam_access_key",
+            "status",
+            Value::str("Active"),
+            Value::str("Inactive")
         ));
         assert!(!hits(&RULE, &missing("aws_iam_access_key")));
     }
 
     #[test]
     fn an_ssh_public_key_too() {
-        assert!(hits(
+        assert!(hits_change(
             &RULE,
-            &change(
-                "aws_iam_user_ssh_key",
-                "status",
-                Value::str("Inactive"),
-                Value::str("Active"),
-            )
+            "aws_iam_user_ssh_key",
+            "status",
+            Value::str("Inactive"),
+            Value::str("Active")
         ));
         assert!(hits(
             &RULE,
@@ -101,14 +97,12 @@ mod tests {
                 attrs(vec![("status", Value::str("Active"))])
             )
         ));
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change(
-                "aws_iam_user_ssh_key",
-                "fingerprint",
-                Value::str("a"),
-                Value::str("Active"),
-            )
+            "aws_iam_user_ssh_key",
+            "fingerprint",
+            Value::str("a"),
+            Value::str("Active")
         ));
     }
 }

@@ -62,37 +62,31 @@ mod tests {
             Value::from(vec!["arn:aws:iam::aws:policy/AdministratorAccess"]),
         );
         assert!(hits(&RULE, &d));
-        assert!(hits(
+        assert!(hits_change(
             &RULE,
-            &change(
-                "aws_instance",
-                "iam_instance_profile",
-                Value::str(""),
-                Value::str("admin")
-            )
+            "aws_instance",
+            "iam_instance_profile",
+            Value::str(""),
+            Value::str("admin")
         ));
     }
 
     #[test]
     fn not_other_attributes() {
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change(
-                "aws_iam_role",
-                "max_session_duration",
-                Value::from(3600),
-                Value::from(7200)
-            )
+            "aws_iam_role",
+            "max_session_duration",
+            Value::from(3600),
+            Value::from(7200)
         ));
         assert!(!hits(&RULE, &missing("aws_iam_role_policy_attachment")));
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change(
-                "aws_iam_group",
-                "users",
-                Value::List(vec![]),
-                Value::from(vec!["x"])
-            )
+            "aws_iam_group",
+            "users",
+            Value::List(vec![]),
+            Value::from(vec!["x"])
         ));
     }
 

@@ -92,58 +92,48 @@ mod tests {
             detail(&subject).as_deref(),
             Some("audience added: other-app")
         );
-        assert!(hits(
+        assert!(hits_change(
             &RULE,
-            &change(
-                "aws_iam_openid_connect_provider",
-                "thumbprint_list",
-                Value::from(vec!["aa"]),
-                Value::from(vec!["bb"]),
-            )
+            "aws_iam_openid_connect_provider",
+            "thumbprint_list",
+            Value::from(vec!["aa"]),
+            Value::from(vec!["bb"])
         ));
     }
 
     #[test]
     fn removal_or_other_attributes_are_not_widening() {
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change(
-                "aws_iam_openid_connect_provider",
-                "client_id_list",
-                Value::from(vec!["a", "b"]),
-                Value::from(vec!["a"]),
-            )
+            "aws_iam_openid_connect_provider",
+            "client_id_list",
+            Value::from(vec!["a", "b"]),
+            Value::from(vec!["a"])
         ));
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change(
-                "aws_iam_openid_connect_provider",
-                "tags",
-                Value::Map(Default::default()),
-                Value::Map(Default::default()),
-            )
+            "aws_iam_openid_connect_provider",
+            "tags",
+            Value::Map(Default::default()),
+            Value::Map(Default::default())
         ));
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change(
-                "aws_iam_role",
-                "client_id_list",
-                Value::from(vec!["a"]),
-                Value::from(vec!["a", "b"]),
-            )
+            "aws_iam_role",
+            "client_id_list",
+            Value::from(vec!["a"]),
+            Value::from(vec!["a", "b"])
         ));
     }
 
     #[test]
     fn saml_metadata_replaced() {
-        assert!(hits(
+        assert!(hits_change(
             &RULE,
-            &change(
-                "aws_iam_saml_provider",
-                "saml_metadata_document",
-                Value::str("<md:EntityDescriptor/>"),
-                Value::str("<md:EntityDescriptor entityID=\"x\"/>"),
-            )
+            "aws_iam_saml_provider",
+            "saml_metadata_document",
+            Value::str("<md:EntityDescriptor/>"),
+            Value::str("<md:EntityDescriptor entityID=\"x\"/>")
         ));
     }
 }

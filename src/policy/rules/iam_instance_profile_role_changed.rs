@@ -40,18 +40,19 @@ mod tests {
             Value::str("admin"),
         );
         assert!(hits(&RULE, &d));
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change(
-                "aws_iam_instance_profile",
-                "tags",
-                Value::Map(Default::default()),
-                Value::Map(Default::default())
-            )
+            "aws_iam_instance_profile",
+            "tags",
+            Value::Map(Default::default()),
+            Value::Map(Default::default())
         ));
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change("aws_instance", "role", Value::str("a"), Value::str("b"))
+            "aws_instance",
+            "role",
+            Value::str("a"),
+            Value::str("b")
         ));
     }
 }

@@ -48,36 +48,30 @@ mod tests {
             ),
         );
         assert!(hits(&RULE, &d));
-        assert!(hits(
+        assert!(hits_change(
             &RULE,
-            &change(
-                "aws_iam_role",
-                "assume_role_policy",
-                Value::str("{}"),
-                Value::str("x")
-            )
+            "aws_iam_role",
+            "assume_role_policy",
+            Value::str("{}"),
+            Value::str("x")
         ));
     }
 
     #[test]
     fn not_other_attributes_or_types() {
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change(
-                "aws_iam_role",
-                "description",
-                Value::str("a"),
-                Value::str("b")
-            )
+            "aws_iam_role",
+            "description",
+            Value::str("a"),
+            Value::str("b")
         ));
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change(
-                "aws_s3_bucket_policy",
-                "policy",
-                Value::str("a"),
-                Value::str("b")
-            )
+            "aws_s3_bucket_policy",
+            "policy",
+            Value::str("a"),
+            Value::str("b")
         ));
     }
 }

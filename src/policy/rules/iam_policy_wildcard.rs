@@ -129,14 +129,12 @@ mod tests {
             )
         ));
         // Another attribute of the policy.
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change(
-                "aws_iam_policy",
-                "description",
-                Value::str("a"),
-                Value::str("*")
-            )
+            "aws_iam_policy",
+            "description",
+            Value::str("a"),
+            Value::str("*")
         ));
     }
 

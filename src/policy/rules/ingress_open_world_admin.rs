@@ -128,14 +128,12 @@ mod tests {
         );
         assert!(!hits(&RULE, &narrowed));
         // Unrelated edit on the group.
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change(
-                "aws_security_group",
-                "description",
-                Value::str("a"),
-                Value::str("b")
-            )
+            "aws_security_group",
+            "description",
+            Value::str("a"),
+            Value::str("b")
         ));
     }
 

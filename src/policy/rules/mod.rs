@@ -214,6 +214,20 @@ pub mod testkit {
     }
 
     /// Whether `rule` matches any subject of `drift` (each change, or the resource).
+    /// Whether `rule` fires on one change of `attr` of a `resource_type`.
+    pub fn hits_change(
+        rule: &Rule,
+        resource_type: &str,
+        attr: &str,
+        before: impl Into<Value>,
+        after: impl Into<Value>,
+    ) -> bool {
+        hits(
+            rule,
+            &change(resource_type, attr, before.into(), after.into()),
+        )
+    }
+
     pub fn hits(rule: &Rule, drift: &Drift) -> bool {
         if drift.changes.is_empty() {
             (rule.applies)(&Subject::Resource { drift })

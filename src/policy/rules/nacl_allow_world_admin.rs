@@ -124,14 +124,12 @@ mod tests {
             &RULE,
             &acl("aws_network_acl", vec![ssh.clone()], vec![])
         ));
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change(
-                "aws_network_acl",
-                "egress",
-                blocks(vec![]),
-                blocks(vec![ssh.clone()])
-            )
+            "aws_network_acl",
+            "egress",
+            blocks(vec![]),
+            blocks(vec![ssh.clone()])
         ));
         // The same entry on both sides, written differently: nothing added.
         let by_name = entry(90, "allow", "tcp", (22, 22), "0.0.0.0/0");

@@ -85,23 +85,19 @@ mod tests {
 
     #[test]
     fn public_ips_routes_and_rules() {
-        assert!(hits(
+        assert!(hits_change(
             &RULE,
-            &change(
-                "aws_subnet",
-                "map_public_ip_on_launch",
-                Value::Bool(false),
-                Value::Bool(true)
-            )
+            "aws_subnet",
+            "map_public_ip_on_launch",
+            Value::Bool(false),
+            Value::Bool(true)
         ));
-        assert!(hits(
+        assert!(hits_change(
             &RULE,
-            &change(
-                "aws_route_table",
-                "route",
-                Value::List(vec![]),
-                Value::List(vec![Value::str("r")])
-            )
+            "aws_route_table",
+            "route",
+            Value::List(vec![]),
+            Value::List(vec![Value::str("r")])
         ));
         // Tightening a world-open rule is drift, graded here.
         let closed = change(
@@ -115,27 +111,31 @@ mod tests {
 
     #[test]
     fn not_tags_instance_type_or_description_only() {
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change("aws_subnet", "tags", Value::Null, Value::Null)
+            "aws_subnet",
+            "tags",
+            Value::Null,
+            Value::Null
         ));
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change(
-                "aws_instance",
-                "instance_type",
-                Value::str("t3.micro"),
-                Value::str("t3.large")
-            )
+            "aws_instance",
+            "instance_type",
+            Value::str("t3.micro"),
+            Value::str("t3.large")
         ));
         let mut b = sg_block("tcp", 443, 443, &["10.0.0.0/8"], &[]);
         let before = blocks(vec![b.clone()]);
         if let Value::Map(m) = &mut b {
             m.insert("description".into(), Value::str("https from the office"));
         }
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change("aws_security_group", "ingress", before, blocks(vec![b]))
+            "aws_security_group",
+            "ingress",
+            before,
+            blocks(vec![b])
         ));
     }
 }

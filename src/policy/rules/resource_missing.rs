@@ -34,9 +34,12 @@ mod tests {
     fn missing_only() {
         assert!(hits(&RULE, &missing("aws_subnet")));
         assert!(!hits(&RULE, &unmanaged("aws_subnet", attrs(vec![]))));
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change("aws_subnet", "tags", Value::Null, Value::Null)
+            "aws_subnet",
+            "tags",
+            Value::Null,
+            Value::Null
         ));
     }
 }

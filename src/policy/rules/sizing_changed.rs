@@ -46,31 +46,30 @@ mod tests {
 
     #[test]
     fn instance_type() {
-        assert!(hits(
+        assert!(hits_change(
             &RULE,
-            &change(
-                "aws_instance",
-                "instance_type",
-                Value::str("t3.micro"),
-                Value::str("t3.large")
-            )
+            "aws_instance",
+            "instance_type",
+            Value::str("t3.micro"),
+            Value::str("t3.large")
         ));
     }
 
     #[test]
     fn not_ami_or_tags() {
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change(
-                "aws_instance",
-                "ami",
-                Value::str("ami-1"),
-                Value::str("ami-2")
-            )
+            "aws_instance",
+            "ami",
+            Value::str("ami-1"),
+            Value::str("ami-2")
         ));
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change("aws_instance", "tags", Value::Null, Value::Null)
+            "aws_instance",
+            "tags",
+            Value::Null,
+            Value::Null
         ));
     }
 }

@@ -47,18 +47,19 @@ mod tests {
 
     #[test]
     fn not_other_attributes() {
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change(
-                "aws_vpc",
-                "cidr_block",
-                Value::str("10.0.0.0/16"),
-                Value::str("10.1.0.0/16")
-            )
+            "aws_vpc",
+            "cidr_block",
+            Value::str("10.0.0.0/16"),
+            Value::str("10.1.0.0/16")
         ));
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change("aws_vpc", "tagsx", Value::Null, Value::str("x"))
+            "aws_vpc",
+            "tagsx",
+            Value::Null,
+            Value::str("x")
         ));
     }
 }

@@ -44,25 +44,21 @@ mod tests {
     #[test]
     fn another_set_or_an_unrecorded_association() {
         let ty = "aws_vpc_dhcp_options_association";
-        assert!(hits(
+        assert!(hits_change(
             &RULE,
-            &change(
-                ty,
-                "dhcp_options_id",
-                Value::from("dopt-1"),
-                Value::from("dopt-2")
-            )
+            ty,
+            "dhcp_options_id",
+            Value::from("dopt-1"),
+            Value::from("dopt-2")
         ));
         assert!(hits(&RULE, &unmanaged(ty, attrs(vec![]))));
         assert!(!hits(&RULE, &missing(ty)));
-        assert!(!hits(
+        assert!(!hits_change(
             &RULE,
-            &change(
-                "aws_vpc",
-                "dhcp_options_id",
-                Value::from("dopt-1"),
-                Value::from("dopt-2")
-            )
+            "aws_vpc",
+            "dhcp_options_id",
+            Value::from("dopt-1"),
+            Value::from("dopt-2")
         ));
     }
 }

@@ -704,37 +704,34 @@ mod tests {
         let err: SdkErr = SdkError::dispatch_failure(ConnectorError::io(Box::new(io)));
         let ledger = CallLedger::default();
         ledger.saw_endpoint("iam", None, endpoint_of("http://127.0.0.1:4566/?x=1"));
-        let mut gaps = vec![gap(
-            "iam",
-            None,
-            "ListRoles",
-            &["aws_iam_role"],
-            failure_reason(&err),
-        )];
-        name_endpoints(&mut gaps, &ledger);
+        let reason = named_reason(&ledger, ("iam", None, "ListRoles", "aws_iam_role"), &err);
         assert!(
-            gaps[0]
-                .reason
+            reason
                 .starts_with("connection refused at http://127.0.0.1:4566: nothing listens there"),
-            "{}",
-            gaps[0].reason
+            "{reason}"
         );
         // No request went out: the reason still reads.
-        let mut gaps = vec![gap(
-            "ec2",
-            Some("eu-west-1"),
-            "DescribeVpcs",
-            &["aws_vpc"],
-            failure_reason(&err),
-        )];
-        name_endpoints(&mut gaps, &ledger);
-        assert!(
-            gaps[0]
-                .reason
-                .starts_with("connection refused at the ec2 endpoint: "),
-            "{}",
-            gaps[0].reason
+        let reason = named_reason(
+            &ledger,
+            ("ec2", Some("eu-west-1"), "DescribeVpcs", "aws_vpc"),
+            &err,
         );
+        assert!(
+            reason.starts_with("connection refused at the ec2 endpoint: "),
+            "{reason}"
+        );
+    }
+
+    /// The reason of a failed call's gap (`service`, `region`, `operation`, the type it
+    /// feeds) once the ledger's endpoints are named in it.
+    fn named_reason(
+        ledger: &CallLedger,
+        (service, region, operation, ty): (&str, Option<&str>, &str, &str),
+        err: &SdkErr,
+    ) -> String {
+        let mut gaps = vec![gap(service, region, operation, &[ty], failure_reason(err))];
+        name_endpoints(&mut gaps, ledger);
+        gaps.remove(0).reason
     }
 
     /// A connector error as the HTTP client reports a failed DNS lookup (hyper-util's
@@ -766,20 +763,14 @@ mod tests {
             Some("us-east-11"),
             endpoint_of("https://ec2.us-east-11.amazonaws.com/?Action=DescribeVpcs"),
         );
-        let mut gaps = vec![gap(
-            "ec2",
-            Some("us-east-11"),
-            "DescribeVpcs",
-            &["aws_vpc"],
-            failure_reason(&err),
-        )];
-        name_endpoints(&mut gaps, &ledger);
+        let reason = named_reason(
+            &ledger,
+            ("ec2", Some("us-east-11"), "DescribeVpcs", "aws_vpc"),
+            &err,
+        );
         assert!(
-            gaps[0]
-                .reason
-                .starts_with("could not resolve ec2.us-east-11.amazonaws.com: "),
-            "{}",
-            gaps[0].reason
+            reason.starts_with("could not resolve ec2.us-east-11.amazonaws.com: "),
+            "{reason}"
         );
         let resolver = aws_smithy_runtime_api::client::dns::ResolveDnsError::new("NXDOMAIN");
         assert_eq!(

@@ -16,7 +16,6 @@ use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{Filter, Tag};
 
 use super::Found;
-use crate::model::plan::{UnitCall, UnitRevert};
 use crate::model::{Attributes, ObservedResource, Owner, Value};
 
 /// Page size for every EC2 `Describe*` that takes `MaxResults` (the API's maximum).
@@ -65,7 +64,21 @@ macro_rules! pages {
 /// [`pages!`] over the batches of [`Cx::id_filters`]: every object of the region, or only the
 /// asked ones (`$filters`, each batch with its id filter added to `$extra` filters).
 /// `pages_by!(cx, "DescribeVpcs", TYPES, cx.id_filters(TYPE, "vpc-id"), vec![], |f| cx.client.describe_vpcs().max_results(PAGE).set_filters(f), vpcs)`.
+/// The common form names only the `Describe*` method: no other filter, the largest page
+/// (`PAGE` where it is called):
+/// `pages_by!(cx, "DescribeVpcs", TYPES, cx.id_filters(TYPE, "vpc-id"), describe_vpcs, vpcs)`.
 macro_rules! pages_by {
+    ($cx:expr, $operation:literal, $types:expr, $filters:expr, $method:ident, $items:ident) => {
+        pages_by!(
+            $cx,
+            $operation,
+            $types,
+            $filters,
+            Vec::new(),
+            |filters| $cx.client.$method().max_results(PAGE).set_filters(filters),
+            $items
+        )
+    };
     ($cx:expr, $operation:literal, $types:expr, $filters:expr, $extra:expr, |$f:ident| $request:expr, $items:ident) => {{
         let mut all = Vec::new();
         let mut failed = None;
@@ -128,6 +141,26 @@ impl Cx {
             owner,
             attributes,
         )
+    }
+
+    /// The account's objects of `resource_type` in a listing: each item with an id (`id`; one
+    /// without is left out), its attributes as `attributes` converts it.
+    pub fn views<T>(
+        &self,
+        resource_type: &str,
+        items: &[T],
+        id: impl Fn(&T) -> Option<&str>,
+        attributes: impl Fn(&T) -> Attributes,
+    ) -> Found {
+        let mut found = Found::default();
+        for item in items {
+            if let Some(id) = id(item) {
+                found
+                    .resources
+                    .push(self.view(resource_type, id, Owner::User, attributes(item)));
+            }
+        }
+        found
     }
 
     /// Whether a type is asked for.
@@ -228,44 +261,9 @@ pub fn id_filters(only: Option<&BTreeSet<String>>, name: &str) -> Vec<Option<Fil
     }
 }
 
-/// A unit's listing in flight.
-pub type Listed<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Found> + Send + 'a>>;
-
-/// One EC2 unit: a batched, paginated listing and the resource types it yields.
-pub struct Unit {
-    /// For the progress bar and internal-error gaps (`route tables`).
-    pub label: &'static str,
-    /// The terraform types it yields; each has its spec under `providers/aws/ec2/`.
-    pub types: &'static [&'static str],
-    /// Lists the region's objects (only the ones [`Cx::only`] names, for a type it names).
-    pub list: for<'a> fn(&'a Cx) -> Listed<'a>,
-    /// The unit's conversion run over SDK objects with every field it reads set, each with the
-    /// import id the provider documents for it (`spec::tests::coherence` checks both against
-    /// the spec).
-    pub samples: fn() -> Vec<Sample>,
-    /// The reverts it provides (`revert = "<name>"` in its types' specs). Each plans
-    /// [`UnitCall`]s of this unit's `operations`.
-    pub reverts: &'static [UnitRevert],
-    /// The operations its calls use (`CreateRoute`); `execute` performs them.
-    pub operations: &'static [&'static str],
-    /// Performs one of its calls, arguments resolved (a sensitive one read from the state).
-    pub execute: Execute,
-}
-
-/// A unit's executor: sends one [`UnitCall`] of its `operations`. `Err`: the AWS error code and
-/// message (never a request body).
-pub type Execute = for<'a> fn(&'a Client, &'a UnitCall, &'a Args) -> Executed<'a>;
-/// A unit call's resolved arguments.
-pub type Args = BTreeMap<String, Value>;
-/// A unit call in flight.
-pub type Executed<'a> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + 'a>>;
-
-/// The executor of a unit that plans no calls.
-pub fn executes_nothing<'a>(_: &'a Client, call: &'a UnitCall, _: &'a Args) -> Executed<'a> {
-    let api = call.api();
-    Box::pin(async move { Err(format!("{api}: this unit performs no operation")) })
-}
+/// One EC2 unit: a batched, paginated listing of one region and the resource types it yields.
+pub type Unit = super::unit::Unit<Cx, Client, std::convert::Infallible>;
+pub use super::unit::{Args, Executed, Listed};
 
 /// Why a unit call failed, for a person: the AWS error code and message (never a request
 /// body).
@@ -289,6 +287,27 @@ pub fn text_arg(args: &Args, name: &str) -> Result<String, String> {
 pub struct Sample {
     pub resource: ObservedResource,
     pub import_id: String,
+}
+
+impl Sample {
+    /// The account's object `id` of `resource_type` in `region`, imported by its id.
+    pub fn regional(resource_type: &str, id: &str, region: &str, attributes: Attributes) -> Sample {
+        Sample {
+            resource: view(resource_type, id, true, region, Owner::User, attributes),
+            import_id: id.into(),
+        }
+    }
+
+    /// The account's global object `id` of `resource_type` (IAM), imported by its id.
+    pub fn global(resource_type: &str, id: &str, attributes: Attributes) -> Sample {
+        Sample {
+            resource: ObservedResource {
+                region: None,
+                ..view(resource_type, id, true, "", Owner::User, attributes)
+            },
+            import_id: id.into(),
+        }
+    }
 }
 
 impl Found {
@@ -355,6 +374,22 @@ pub fn partition(region: &str) -> &'static str {
     } else {
         "aws"
     }
+}
+
+/// CRC-32 (IEEE), as Go's `hash/crc32.ChecksumIEEE` (the provider derives some ids from it).
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
 }
 
 /// An EC2 ARN as the provider builds it for objects the API returns no ARN for.

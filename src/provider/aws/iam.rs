@@ -56,24 +56,47 @@ macro_rules! iam_pages {
     }};
 }
 
-/// A unit's executor body for operations that each take the call's target and text
+/// A unit's executor `execute` for operations that each take the call's target and text
 /// arguments of the call, by the SDK's setter names:
-/// `iam_calls!(client, call, args; "AddUserToGroup" => add_user_to_group(group_name; user_name))`
-/// sends `client.add_user_to_group().group_name(&call.target).user_name(<argument user_name>)`.
+/// `iam_calls! { "AddUserToGroup" => add_user_to_group(group_name; user_name) }` sends
+/// `client.add_user_to_group().group_name(&call.target).user_name(<argument user_name>)`.
+/// A parameter given as `name: Type` is the text argument converted (`status: StatusType`
+/// sends `StatusType::from(<argument status>)`). After a `;`, operations the unit sends itself:
+/// `"TagRole" => tag_role`, an `async fn(&Client, &UnitCall, &Args) -> Result<(), String>`.
 /// Any other operation is not the unit's.
 macro_rules! iam_calls {
-    ($client:expr, $call:expr, $args:expr; $($op:literal => $method:ident($target:ident; $($param:ident),+)),+ $(,)?) => {
-        match $call.operation.as_str() {
-            $($op => $client
-                .$method()
-                .$target(&$call.target)
-                $(.$param($crate::provider::aws::iam::text_arg($args, stringify!($param))?))+
-                .send()
-                .await
-                .map(|_| ())
-                .map_err($crate::provider::aws::iam::call_error),)+
-            other => Err(format!("{other}: not an operation of this unit")),
+    ($($op:literal => $method:ident($target:ident; $($param:ident $(: $ty:ty)?),+)),+ $(,)?
+     $(; $($own:literal => $send:path),+ $(,)?)?) => {
+        fn execute<'a>(
+            client: &'a aws_sdk_iam::Client,
+            call: &'a $crate::model::plan::UnitCall,
+            args: &'a $crate::provider::aws::iam::Args,
+        ) -> $crate::provider::aws::iam::Executed<'a> {
+            Box::pin(async move {
+                match call.operation.as_str() {
+                    $($op => client
+                        .$method()
+                        .$target(&call.target)
+                        $(.$param(iam_arg!($($ty)?; $crate::provider::aws::iam::text_arg(args, stringify!($param))?)))+
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err($crate::provider::aws::iam::call_error),)+
+                    $($($own => $send(client, call, args).await,)+)?
+                    other => Err(format!("{other}: not an operation of this unit")),
+                }
+            })
         }
+    };
+}
+
+/// A text argument of [`iam_calls!`], as is or converted to the setter's type.
+macro_rules! iam_arg {
+    (; $text:expr) => {
+        $text
+    };
+    ($ty:ty; $text:expr) => {
+        <$ty>::from($text.as_str())
     };
 }
 
@@ -294,6 +317,30 @@ impl Cx {
         found
     }
 
+    /// The objects of type `ty` a listing named (`ids`) read one by one (`read`, for each this
+    /// scan reads), as [`Cx::emit_read`] gives them.
+    pub async fn read_each<T, F, Fut>(
+        &self,
+        (label, ty): (&str, &'static str),
+        (operation, what): (&str, &str),
+        ids: &[String],
+        read: F,
+        convert: impl Fn(&str, Option<&T>) -> Attributes,
+    ) -> Found
+    where
+        F: Fn(Client, String) -> Fut,
+        Fut: Future<Output = Result<Option<T>, Failure>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let read_ids: Vec<String> = ids
+            .iter()
+            .filter(|id| self.reads(ty, id))
+            .cloned()
+            .collect();
+        let details = self.each(label, read_ids, read).await;
+        self.emit_read(ty, operation, what, ids, &details, convert)
+    }
+
     /// A gap for one failed per-object read.
     pub fn read_gap(
         operation: &str,
@@ -314,42 +361,80 @@ impl Cx {
     }
 }
 
-/// A unit's listing in flight.
-pub type Listed<'a> = std::pin::Pin<Box<dyn Future<Output = Found> + Send + 'a>>;
-
 /// One IAM unit: the resource types it yields, what of the shared sweep it needs, its listing.
-pub struct Unit {
-    /// For the progress bar and internal-error gaps (`groups`).
-    pub label: &'static str,
-    /// The terraform types it yields; each has its spec under `providers/aws/iam/`.
-    pub types: &'static [&'static str],
-    /// The entity kinds of `GetAccountAuthorizationDetails` it reads (none: it does not).
-    pub needs: &'static [Entities],
-    /// Lists the account's objects.
-    pub list: for<'a> fn(&'a Cx) -> Listed<'a>,
-    /// The unit's conversion run over SDK objects with every field it reads set, each with the
-    /// import id the provider documents for it (`spec::tests::coherence` checks both).
-    pub samples: fn() -> Vec<Sample>,
-    /// The reverts it provides (`revert = "<name>"` in its types' specs). Each plans
-    /// [`UnitCall`]s of this unit's `operations`.
-    pub reverts: &'static [UnitRevert],
-    /// The operations its calls use (`AddUserToGroup`); `execute` performs them.
-    pub operations: &'static [&'static str],
-    /// Performs one of its calls, arguments resolved.
-    pub execute: Execute,
+pub type Unit = super::unit::Unit<Cx, Client, Entities>;
+pub use super::ec2::{Sample, call_error, text_arg};
+pub use super::unit::{Args, Executed, Listed};
+use crate::model::plan::{Arg, RevertInput, UnitCall};
+
+/// A per-object read's answer: `None` when the object is gone since the listing
+/// (`NoSuchEntity`), not a failure.
+pub fn unless_gone<T, E, R>(
+    answer: Result<T, aws_sdk_iam::error::SdkError<E, R>>,
+) -> Result<Option<T>, Failure>
+where
+    E: aws_sdk_iam::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    match answer {
+        Ok(out) => Ok(Some(out)),
+        Err(e) if e.as_service_error().and_then(|s| s.code()) == Some("NoSuchEntity") => Ok(None),
+        Err(e) => Err(failure_reason(&e)),
+    }
 }
 
-pub use super::ec2::{Args, Executed, Sample, call_error, text_arg};
-use crate::model::plan::{RevertInput, UnitCall, UnitRevert};
+/// A one-call listing's ARNs, or the gap of `operation` that stands for `types`.
+pub fn listed_arns<E, R>(
+    operation: &str,
+    types: &[&str],
+    answer: Result<Vec<String>, aws_sdk_iam::error::SdkError<E, R>>,
+) -> Result<Vec<String>, Found>
+where
+    E: aws_sdk_iam::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    answer.map_err(|e| Found::gap(gap("iam", None, operation, types, failure_reason(&e))))
+}
 
-/// An IAM unit's executor: sends one [`UnitCall`] of its `operations`. `Err`: the AWS error
-/// code and message (never a request body).
-pub type Execute = for<'a> fn(&'a Client, &'a UnitCall, &'a Args) -> Executed<'a>;
+/// A set attribute put back one member at a time on the object the recorded `target`
+/// attribute names, the member as the call's `arg`: the `remove` calls (each observed member
+/// not recorded) and the `add` calls (each recorded member not observed), for the unit to
+/// order.
+pub fn set_calls(
+    input: &RevertInput<'_>,
+    (target, attribute): (&str, &str),
+    arg: &str,
+    (remove, add): (&str, &str),
+) -> Result<(Vec<UnitCall>, Vec<UnitCall>), String> {
+    let target = input.recorded_text(target)?;
+    let recorded = names(input.recorded.attributes.get(attribute));
+    let observed = names(observed_value(input, attribute));
+    let calls = |op: &str, members: std::collections::btree_set::Difference<'_, String>| {
+        members
+            .map(|m| UnitCall::new("iam", op, &target).arg(arg, Arg::text(m)))
+            .collect::<Vec<_>>()
+    };
+    Ok((
+        calls(remove, observed.difference(&recorded)),
+        calls(add, recorded.difference(&observed)),
+    ))
+}
 
-/// The executor of a unit that plans no calls.
-pub fn executes_nothing<'a>(_: &'a Client, call: &'a UnitCall, _: &'a Args) -> Executed<'a> {
-    let api = call.api();
-    Box::pin(async move { Err(format!("{api}: this unit performs no operation")) })
+/// A key's status put back (`Inactive` again, or `Active`): `operation` on the key the
+/// attribute `id` names, of the user `user` names (access keys, SSH keys).
+pub fn key_status(
+    input: &RevertInput<'_>,
+    operation: &str,
+    (id, user): (&str, &str),
+) -> Result<Vec<UnitCall>, String> {
+    let id = input.recorded_text(id)?;
+    let user = input.recorded_text(user)?;
+    let status = input.recorded_text("status")?;
+    Ok(vec![
+        UnitCall::new("iam", operation, &id)
+            .arg("user_name", Arg::text(user))
+            .arg("status", Arg::text(status)),
+    ])
 }
 
 /// The names in a set attribute's value (a list of strings; null is none).
@@ -864,6 +949,40 @@ mod tests {
         assert_eq!(decode_document(with_percent), with_percent);
         // Invalid UTF-8 after decoding: kept as it came.
         assert_eq!(decode_document("%FF"), "%FF");
+    }
+
+    #[test]
+    fn a_key_status_put_back() {
+        // (unit, type, its recorded id and user attributes, the id, the call planned)
+        let cases = [
+            (
+                &access_key::UNIT,
+                access_key::ACCESS_KEY,
+                ("id", "user"),
+                "AKIA1",
+                "UpdateAccessKey AKIA1 status=Inactive user_name=bob",
+            ),
+            (
+                &ssh_key::UNIT,
+                ssh_key::SSH_KEY,
+                ("ssh_public_key_id", "username"),
+                "APKA1",
+                "UpdateSSHPublicKey APKA1 status=Inactive user_name=bob",
+            ),
+        ];
+        for (unit, ty, (id_attribute, user_attribute), id, want) in cases {
+            let case = revert_case(
+                ty,
+                vec![
+                    (id_attribute, id.into()),
+                    (user_attribute, "bob".into()),
+                    ("status", "Inactive".into()),
+                ],
+                vec![("status", "Inactive".into(), "Active".into())],
+            );
+            assert_eq!(unit.reverts.len(), 1);
+            assert_eq!(planned(unit.reverts[0].plan, &case), [want]);
+        }
     }
 
     #[test]

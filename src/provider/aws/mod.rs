@@ -21,18 +21,17 @@ pub mod calls;
 pub mod ec2;
 pub mod iam;
 pub mod pace;
-pub mod regions;
+pub mod unit;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::{Region, SdkConfig};
 use aws_sdk_ec2::config::retry::RetryPartition;
 use tokio::task::JoinSet;
 
+use crate::aws_client::{endpoint_url, retry_config, timeout_config};
 use crate::model::{Gap, Observation, ObservedResource};
 use calls::{CallLedger, gap};
 
@@ -202,51 +201,6 @@ pub struct Found {
     pub gaps: Vec<Gap>,
 }
 
-/// Attempts per call, the first included. AWS throttles per account, region and API; under
-/// sustained throttling (a busy account, terraform running beside us) three attempts are soon
-/// spent, ten with adaptive client-side rate limiting ride it out.
-pub const MAX_ATTEMPTS: u32 = 10;
-/// The longest wait between two attempts.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(20);
-
-/// Connect timeout: a closed port or a black-holed endpoint fails fast.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-/// One attempt of one call; pages of 1000 objects answer well within this.
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// The standard AWS chain (env, shared config/credentials, profiles, SSO, IMDS); the first of
-/// `asked` (`--region`) overrides its region. `AWS_ENDPOINT_URL` (and `AWS_ENDPOINT_URL_EC2` /
-/// `_IAM`) are honoured by the SDK itself. Adds [`default_retry_config`] and the timeouts
-/// above.
-///
-/// The regions the user named (`asked`, else the configured one) are checked against the SDK's
-/// partitions ([`regions::check`]) before anything is called: a typo is a usage error, not a
-/// minute of failing calls. A custom EC2 endpoint accepts any region.
-pub async fn load_sdk_config(asked: &[String]) -> crate::error::Result<SdkConfig> {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(default_retry_config())
-        .timeout_config(default_timeouts());
-    if let Some(region) = asked.first() {
-        loader = loader.region(Region::new(region.to_string()));
-    }
-    let sdk = loader.load().await;
-    let configured = match asked {
-        [] => sdk.region().map(|r| r.to_string()),
-        _ => None,
-    };
-    let named = asked
-        .iter()
-        .map(|r| (r.as_str(), "--region"))
-        .chain(configured.as_deref().map(|r| {
-            (
-                r,
-                "the configured region: AWS_REGION, AWS_DEFAULT_REGION or the profile's `region`",
-            )
-        }));
-    regions::check(named, endpoint_url(&sdk, "EC2").is_some())?;
-    Ok(sdk)
-}
-
 /// The ARN of the caller (STS GetCallerIdentity), for the plan's author; `None` when STS
 /// cannot be reached or refuses within a few seconds (a plan never fails for it).
 pub async fn caller_arn(sdk: &SdkConfig) -> Option<String> {
@@ -259,40 +213,6 @@ pub async fn caller_arn(sdk: &SdkConfig) -> Option<String> {
         Ok(Ok(out)) => out.arn().map(str::to_string),
         _ => None,
     }
-}
-
-fn default_timeouts() -> TimeoutConfig {
-    TimeoutConfig::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-        .build()
-}
-
-/// Adaptive retry: the SDK's standard retries (exponential backoff with jitter, a retry
-/// token bucket) plus a client-side rate limiter that slows down after a throttling answer.
-/// Each client has its own retry partition (`ec2-us-east-1`, `iam`), so one throttled service
-/// or region does not slow the others: AWS throttles each of them on its own.
-pub fn default_retry_config() -> RetryConfig {
-    RetryConfig::adaptive()
-        .with_max_attempts(MAX_ATTEMPTS)
-        .with_max_backoff(MAX_BACKOFF)
-}
-
-/// The SDK config's retry settings, [`default_retry_config`] when it has none.
-fn retry_config(sdk: &SdkConfig) -> RetryConfig {
-    sdk.retry_config()
-        .cloned()
-        .unwrap_or_else(default_retry_config)
-}
-
-/// The SDK config's timeouts, with ours filling whatever it leaves unset.
-fn timeout_config(sdk: &SdkConfig) -> TimeoutConfig {
-    let mut timeouts = sdk
-        .timeout_config()
-        .cloned()
-        .unwrap_or_else(|| TimeoutConfig::builder().build());
-    timeouts.take_defaults_from(&default_timeouts());
-    timeouts
 }
 
 fn ec2_client(sdk: &SdkConfig, region: &str, ledger: &CallLedger) -> aws_sdk_ec2::Client {
@@ -319,22 +239,6 @@ fn iam_client(sdk: &SdkConfig, ledger: &CallLedger) -> aws_sdk_iam::Client {
         builder = builder.region(Region::new("us-east-1"));
     }
     aws_sdk_iam::Client::from_conf(builder.build())
-}
-
-/// The endpoint URL configured for a service, resolved as the SDK resolves it: the service's
-/// own (`AWS_ENDPOINT_URL_EC2`, `endpoint_url` in the profile's service section), else the
-/// global one (`AWS_ENDPOINT_URL`); `None`: AWS's default endpoint.
-fn endpoint_url(sdk: &SdkConfig, service_id: &str) -> Option<String> {
-    let key = aws_types::service_config::ServiceConfigKey::builder()
-        .service_id(service_id)
-        .env("AWS_ENDPOINT_URL")
-        .profile("endpoint_url")
-        .build()
-        .ok();
-    sdk.service_config()
-        .zip(key)
-        .and_then(|(config, key)| config.load_config(key))
-        .or_else(|| sdk.endpoint_url().map(str::to_string))
 }
 
 /// What a task is, so that a task that dies (a bug) still leaves an honest gap.

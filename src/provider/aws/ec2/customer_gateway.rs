@@ -11,15 +11,7 @@ use crate::provider::aws::calls::{failure_reason, gap};
 const TYPE: &str = "aws_customer_gateway";
 const TYPES: &[&str] = &[TYPE];
 
-pub const UNIT: Unit = Unit {
-    label: "customer gateways",
-    types: TYPES,
-    list,
-    samples,
-    reverts: &[],
-    operations: &[],
-    execute: super::executes_nothing,
-};
+pub const UNIT: Unit = Unit::new("customer gateways", TYPES, list, samples);
 
 fn list(cx: &Cx) -> super::Listed<'_> {
     Box::pin(async move {
@@ -85,15 +77,10 @@ fn samples() -> Vec<Sample> {
         .state("available")
         .tags(Tag::builder().key("Name").value("office").build())
         .build();
-    vec![Sample {
-        resource: super::view(
-            TYPE,
-            "cgw-1",
-            true,
-            region,
-            Owner::User,
-            attributes(&gateway, region),
-        ),
-        import_id: "cgw-1".into(),
-    }]
+    vec![Sample::regional(
+        TYPE,
+        "cgw-1",
+        region,
+        attributes(&gateway, region),
+    )]
 }

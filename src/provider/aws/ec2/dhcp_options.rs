@@ -28,15 +28,7 @@ const OPTIONS: &[(&str, &str, bool)] = &[
     ),
 ];
 
-pub const UNIT: Unit = Unit {
-    label: "DHCP options",
-    types: TYPES,
-    list,
-    samples,
-    reverts: &[],
-    operations: &[],
-    execute: super::executes_nothing,
-};
+pub const UNIT: Unit = Unit::new("DHCP options", TYPES, list, samples);
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
@@ -47,10 +39,7 @@ fn list(cx: &Cx) -> Listed<'_> {
             cx.client.describe_dhcp_options().max_results(PAGE),
             dhcp_options
         );
-        match sets {
-            Ok(sets) => emit(cx, &sets),
-            Err(gap) => Found::gap(gap),
-        }
+        sets.map_or_else(Found::gap, |sets| emit(cx, &sets))
     })
 }
 
@@ -153,17 +142,12 @@ fn samples() -> Vec<Sample> {
         .dhcp_configurations(option("ipv6-address-preferred-lease-time", &["140"]))
         .tags(Tag::builder().key("Name").value("corp").build())
         .build();
-    vec![Sample {
-        resource: super::view(
-            TYPE,
-            "dopt-1",
-            true,
-            region,
-            Owner::User,
-            attributes(&set, region),
-        ),
-        import_id: "dopt-1".into(),
-    }]
+    vec![Sample::regional(
+        TYPE,
+        "dopt-1",
+        region,
+        attributes(&set, region),
+    )]
 }
 
 #[cfg(test)]

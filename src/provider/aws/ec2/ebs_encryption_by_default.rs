@@ -15,25 +15,20 @@ const TYPES: &[&str] = &[TYPE];
 /// The provider's import id, and the key every region's one setting is matched by.
 const SETTING: &str = "default";
 
-pub const UNIT: Unit = Unit {
-    label: "ebs encryption by default",
-    types: TYPES,
-    list,
-    samples,
-    reverts: REVERTS,
-    operations: &[ENABLE, DISABLE],
+pub const UNIT: Unit = Unit::new("ebs encryption by default", TYPES, list, samples).calls(
+    REVERTS,
+    &[ENABLE, DISABLE],
     execute,
-};
+);
 
 const ENABLE: &str = "EnableEbsEncryptionByDefault";
 const DISABLE: &str = "DisableEbsEncryptionByDefault";
 
-const REVERTS: &[UnitRevert] = &[UnitRevert {
-    name: "ebs_encryption_by_default",
-    types: TYPES,
-    plan: plan_setting,
-    disruptive: false,
-}];
+const REVERTS: &[UnitRevert] = &[UnitRevert::new(
+    "ebs_encryption_by_default",
+    TYPES,
+    plan_setting,
+)];
 
 /// Turns the region's setting back to its recorded value (the call is made in the region the
 /// setting was observed in).

@@ -4,20 +4,12 @@
 use aws_sdk_ec2::types::EgressOnlyInternetGateway;
 
 use super::{Cx, Found, Listed, Sample, Unit, tag_map};
-use crate::model::{Attributes, Owner};
+use crate::model::Attributes;
 
 const TYPE: &str = "aws_egress_only_internet_gateway";
 const TYPES: &[&str] = &[TYPE];
 
-pub const UNIT: Unit = Unit {
-    label: "egress-only internet gateways",
-    types: TYPES,
-    list,
-    samples,
-    reverts: &[],
-    operations: &[],
-    execute: super::executes_nothing,
-};
+pub const UNIT: Unit = Unit::new("egress-only internet gateways", TYPES, list, samples);
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
@@ -31,21 +23,14 @@ fn list(cx: &Cx) -> Listed<'_> {
                 .max_results(255),
             egress_only_internet_gateways
         );
-        match gateways {
-            Ok(gateways) => {
-                let mut found = Found::default();
-                for gateway in &gateways {
-                    let Some(id) = gateway.egress_only_internet_gateway_id() else {
-                        continue;
-                    };
-                    found
-                        .resources
-                        .push(cx.view(TYPE, id, Owner::User, attributes(gateway)));
-                }
-                found
-            }
-            Err(gap) => Found::gap(gap),
-        }
+        gateways.map_or_else(Found::gap, |gateways| {
+            cx.views(
+                TYPE,
+                &gateways,
+                EgressOnlyInternetGateway::egress_only_internet_gateway_id,
+                attributes,
+            )
+        })
     })
 }
 
@@ -78,15 +63,10 @@ fn samples() -> Vec<Sample> {
         )
         .tags(Tag::builder().key("Name").value("main").build())
         .build();
-    vec![Sample {
-        resource: super::view(
-            TYPE,
-            "eigw-1",
-            true,
-            "us-east-1",
-            Owner::User,
-            attributes(&gateway),
-        ),
-        import_id: "eigw-1".into(),
-    }]
+    vec![Sample::regional(
+        TYPE,
+        "eigw-1",
+        "us-east-1",
+        attributes(&gateway),
+    )]
 }

@@ -7,7 +7,7 @@
 use aws_sdk_ec2::types::FlowLog;
 
 use super::{Cx, Found, Listed, PAGE, Sample, Unit, arn, tag_map};
-use crate::model::{Attributes, Owner, Value};
+use crate::model::{Attributes, Value};
 
 const TYPE: &str = "aws_flow_log";
 const TYPES: &[&str] = &[TYPE];
@@ -21,15 +21,7 @@ const RESOURCE_ATTRIBUTES: &[(&str, &str)] = &[
     ("eni-", "eni_id"),
 ];
 
-pub const UNIT: Unit = Unit {
-    label: "flow logs",
-    types: TYPES,
-    list,
-    samples,
-    reverts: &[],
-    operations: &[],
-    execute: super::executes_nothing,
-};
+pub const UNIT: Unit = Unit::new("flow logs", TYPES, list, samples);
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
@@ -50,16 +42,9 @@ fn list(cx: &Cx) -> Listed<'_> {
             Ok(logs) => logs,
             Err(gap) => return Found::gap(gap),
         };
-        let mut found = Found::default();
-        for log in &logs {
-            let Some(id) = log.flow_log_id() else {
-                continue;
-            };
-            found
-                .resources
-                .push(cx.view(TYPE, id, Owner::User, attributes(log, &cx.region)));
-        }
-        found
+        cx.views(TYPE, &logs, FlowLog::flow_log_id, |log| {
+            attributes(log, &cx.region)
+        })
     })
 }
 
@@ -159,34 +144,24 @@ fn samples() -> Vec<Sample> {
             .build()
     };
     // One flow log per kind of resource, each recorded in its own attribute.
-    let mut out = vec![Sample {
-        resource: super::view(
-            TYPE,
-            "fl-1",
-            true,
-            region,
-            Owner::User,
-            attributes(&log("fl-1", "vpc-1"), region),
-        ),
-        import_id: "fl-1".into(),
-    }];
+    let mut out = vec![Sample::regional(
+        TYPE,
+        "fl-1",
+        region,
+        attributes(&log("fl-1", "vpc-1"), region),
+    )];
     for (n, resource) in ["subnet-1", "eni-1", "tgw-1", "tgw-attach-1"]
         .into_iter()
         .enumerate()
     {
         let id = format!("fl-{}", n + 2);
         let other = log(&id, resource);
-        out.push(Sample {
-            resource: super::view(
-                TYPE,
-                &id,
-                true,
-                region,
-                Owner::User,
-                attributes(&other, region),
-            ),
-            import_id: id.clone(),
-        });
+        out.push(Sample::regional(
+            TYPE,
+            &id,
+            region,
+            attributes(&other, region),
+        ));
     }
     out
 }

@@ -21,15 +21,7 @@ const TYPE: &str = "aws_ami";
 const SNAPSHOT: &str = "aws_ebs_snapshot";
 const TYPES: &[&str] = &[TYPE, SNAPSHOT];
 
-pub const UNIT: Unit = Unit {
-    label: "images and snapshots",
-    types: TYPES,
-    list,
-    samples,
-    reverts: &[],
-    operations: &[],
-    execute: super::executes_nothing,
-};
+pub const UNIT: Unit = Unit::new("images and snapshots", TYPES, list, samples);
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
@@ -267,17 +259,7 @@ fn samples() -> Vec<Sample> {
         .owner_id("111122223333")
         .tags(Tag::builder().key("Name").value("app").build())
         .build();
-    let image = Sample {
-        resource: super::view(
-            TYPE,
-            "ami-1",
-            true,
-            region,
-            Owner::User,
-            attributes(&image, region),
-        ),
-        import_id: "ami-1".into(),
-    };
+    let image = Sample::regional(TYPE, "ami-1", region, attributes(&image, region));
     let snapshot = Snapshot::builder()
         .snapshot_id("snap-2")
         .volume_id("vol-1")
@@ -292,17 +274,12 @@ fn samples() -> Vec<Sample> {
         .build();
     vec![
         image,
-        Sample {
-            resource: super::view(
-                SNAPSHOT,
-                "snap-2",
-                true,
-                region,
-                Owner::User,
-                snapshot_attributes(&snapshot, region),
-            ),
-            import_id: "snap-2".into(),
-        },
+        Sample::regional(
+            SNAPSHOT,
+            "snap-2",
+            region,
+            snapshot_attributes(&snapshot, region),
+        ),
     ]
 }
 

@@ -9,15 +9,7 @@ use crate::model::{Attributes, Owner};
 const TYPE: &str = "aws_instance";
 const TYPES: &[&str] = &[TYPE];
 
-pub const UNIT: Unit = Unit {
-    label: "instances",
-    types: TYPES,
-    list,
-    samples,
-    reverts: &[],
-    operations: &[],
-    execute: super::executes_nothing,
-};
+pub const UNIT: Unit = Unit::new("instances", TYPES, list, samples);
 
 /// The states of an instance that still exists.
 fn live_states() -> Filter {
@@ -46,10 +38,7 @@ fn list(cx: &Cx) -> Listed<'_> {
                 .set_filters(filters),
             reservations
         );
-        match reservations {
-            Ok(reservations) => emit(cx, &reservations),
-            Err(gap) => Found::gap(gap),
-        }
+        reservations.map_or_else(Found::gap, |reservations| emit(cx, &reservations))
     })
 }
 
@@ -210,17 +199,12 @@ fn samples() -> Vec<Sample> {
         )
         .tags(Tag::builder().key("Name").value("app").build())
         .build();
-    vec![Sample {
-        resource: super::view(
-            TYPE,
-            "i-1",
-            true,
-            region,
-            Owner::User,
-            attributes(&instance, Some("111122223333"), region),
-        ),
-        import_id: "i-1".into(),
-    }]
+    vec![Sample::regional(
+        TYPE,
+        "i-1",
+        region,
+        attributes(&instance, Some("111122223333"), region),
+    )]
 }
 
 #[cfg(test)]

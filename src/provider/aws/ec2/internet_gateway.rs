@@ -5,20 +5,12 @@
 use aws_sdk_ec2::types::InternetGateway;
 
 use super::{Cx, Found, Listed, PAGE, Sample, Unit, arn, tag_map};
-use crate::model::{Attributes, Owner};
+use crate::model::Attributes;
 
 const TYPE: &str = "aws_internet_gateway";
 const TYPES: &[&str] = &[TYPE];
 
-pub const UNIT: Unit = Unit {
-    label: "internet gateways",
-    types: TYPES,
-    list,
-    samples,
-    reverts: &[],
-    operations: &[],
-    execute: super::executes_nothing,
-};
+pub const UNIT: Unit = Unit::new("internet gateways", TYPES, list, samples);
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
@@ -28,33 +20,15 @@ fn list(cx: &Cx) -> Listed<'_> {
             "DescribeInternetGateways",
             TYPES,
             super::id_filters(cx.asked(TYPES).as_ref(), "internet-gateway-id"),
-            Vec::new(),
-            |filters| cx
-                .client
-                .describe_internet_gateways()
-                .max_results(PAGE)
-                .set_filters(filters),
+            describe_internet_gateways,
             internet_gateways
         );
-        match gateways {
-            Ok(gateways) => emit(cx, &gateways),
-            Err(gap) => Found::gap(gap),
-        }
+        gateways.map_or_else(Found::gap, |gateways| {
+            cx.views(TYPE, &gateways, InternetGateway::internet_gateway_id, |g| {
+                attributes(g, &cx.region)
+            })
+        })
     })
-}
-
-fn emit(cx: &Cx, gateways: &[InternetGateway]) -> Found {
-    let mut found = Found::default();
-    for gateway in gateways {
-        let Some(id) = gateway.internet_gateway_id() else {
-            continue;
-        };
-        let attributes = attributes(gateway, &cx.region);
-        found
-            .resources
-            .push(cx.view(TYPE, id, Owner::User, attributes));
-    }
-    found
 }
 
 /// An `aws_internet_gateway` as the provider records it.
@@ -96,15 +70,10 @@ fn samples() -> Vec<Sample> {
         )
         .tags(Tag::builder().key("Name").value("main").build())
         .build();
-    vec![Sample {
-        resource: super::view(
-            TYPE,
-            "igw-1",
-            true,
-            region,
-            Owner::User,
-            attributes(&gateway, region),
-        ),
-        import_id: "igw-1".into(),
-    }]
+    vec![Sample::regional(
+        TYPE,
+        "igw-1",
+        region,
+        attributes(&gateway, region),
+    )]
 }

@@ -12,15 +12,7 @@ use crate::model::{Attributes, Owner};
 const TYPE: &str = "aws_key_pair";
 const TYPES: &[&str] = &[TYPE];
 
-pub const UNIT: Unit = Unit {
-    label: "key pairs",
-    types: TYPES,
-    list,
-    samples,
-    reverts: &[],
-    operations: &[],
-    execute: super::executes_nothing,
-};
+pub const UNIT: Unit = Unit::new("key pairs", TYPES, list, samples);
 
 fn list(cx: &Cx) -> super::Listed<'_> {
     Box::pin(async move {
@@ -48,22 +40,10 @@ fn list(cx: &Cx) -> super::Listed<'_> {
                 }
             }
         }
-        emit(cx, &keys)
+        cx.views(TYPE, &keys, KeyPairInfo::key_pair_id, |k| {
+            attributes(k, &cx.region)
+        })
     })
-}
-
-fn emit(cx: &Cx, keys: &[KeyPairInfo]) -> Found {
-    let mut found = Found::default();
-    for key in keys {
-        let Some(id) = key.key_pair_id() else {
-            continue;
-        };
-        let attributes = attributes(key, &cx.region);
-        found
-            .resources
-            .push(cx.view(TYPE, id, Owner::User, attributes));
-    }
-    found
 }
 
 /// An `aws_key_pair` as the provider records it (`id` is the key name).

@@ -6,20 +6,12 @@
 use aws_sdk_ec2::types::LaunchTemplate;
 
 use super::{Cx, Found, Listed, PAGE, Sample, Unit, arn, tag_map};
-use crate::model::{Attributes, Owner};
+use crate::model::Attributes;
 
 const TYPE: &str = "aws_launch_template";
 const TYPES: &[&str] = &[TYPE];
 
-pub const UNIT: Unit = Unit {
-    label: "launch templates",
-    types: TYPES,
-    list,
-    samples,
-    reverts: &[],
-    operations: &[],
-    execute: super::executes_nothing,
-};
+pub const UNIT: Unit = Unit::new("launch templates", TYPES, list, samples);
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
@@ -28,7 +20,9 @@ fn list(cx: &Cx) -> Listed<'_> {
             Some(ids) => asked_templates(cx, &ids).await,
         };
         match templates {
-            Ok(templates) => emit(cx, &templates),
+            Ok(templates) => cx.views(TYPE, &templates, LaunchTemplate::launch_template_id, |t| {
+                attributes(t, &cx.region)
+            }),
             Err(gap) => Found::gap(gap),
         }
     })
@@ -92,20 +86,6 @@ fn unknown_id(gap: &crate::model::Gap) -> bool {
         .any(|t| t.contains("InvalidLaunchTemplateId"))
 }
 
-fn emit(cx: &Cx, templates: &[LaunchTemplate]) -> Found {
-    let mut found = Found::default();
-    for template in templates {
-        let Some(id) = template.launch_template_id() else {
-            continue;
-        };
-        let attributes = attributes(template, &cx.region);
-        found
-            .resources
-            .push(cx.view(TYPE, id, Owner::User, attributes));
-    }
-    found
-}
-
 /// An `aws_launch_template` as the provider records it (its template-level attributes).
 pub fn attributes(template: &LaunchTemplate, region: &str) -> Attributes {
     let id = template.launch_template_id().unwrap_or_default();
@@ -138,15 +118,10 @@ fn samples() -> Vec<Sample> {
         .latest_version_number(2)
         .tags(Tag::builder().key("team").value("core").build())
         .build();
-    vec![Sample {
-        resource: super::view(
-            TYPE,
-            "lt-1",
-            true,
-            region,
-            Owner::User,
-            attributes(&template, region),
-        ),
-        import_id: "lt-1".into(),
-    }]
+    vec![Sample::regional(
+        TYPE,
+        "lt-1",
+        region,
+        attributes(&template, region),
+    )]
 }

@@ -26,15 +26,7 @@ const EIP: &str = "aws_eip";
 const ASSOCIATION: &str = "aws_eip_association";
 const TYPES: &[&str] = &[NAT, EIP, ASSOCIATION];
 
-pub const UNIT: Unit = Unit {
-    label: "NAT gateways and elastic IPs",
-    types: TYPES,
-    list,
-    samples,
-    reverts: &[],
-    operations: &[],
-    execute: super::executes_nothing,
-};
+pub const UNIT: Unit = Unit::new("NAT gateways and elastic IPs", TYPES, list, samples);
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
@@ -287,17 +279,12 @@ fn nat_samples() -> Vec<Sample> {
         )
         .tags(Tag::builder().key("Name").value("main").build())
         .build();
-    vec![Sample {
-        resource: super::view(
-            NAT,
-            "nat-1",
-            true,
-            "us-east-1",
-            Owner::User,
-            attributes(&gateway),
-        ),
-        import_id: "nat-1".into(),
-    }]
+    vec![Sample::regional(
+        NAT,
+        "nat-1",
+        "us-east-1",
+        attributes(&gateway),
+    )]
 }
 
 fn eip_samples() -> Vec<Sample> {

@@ -39,40 +39,21 @@ const PAGE: i32 = 100;
 /// change them; the provider leaves them out of the state.
 const CATCH_ALL: [i32; 2] = [32767, 32768];
 
-pub const UNIT: Unit = Unit {
-    label: "network ACLs",
-    types: TYPES,
-    list,
-    samples,
-    reverts: REVERTS,
-    operations: &[
+pub const UNIT: Unit = Unit::new("network ACLs", TYPES, list, samples).calls(
+    REVERTS,
+    &[
         "CreateNetworkAclEntry",
         "ReplaceNetworkAclEntry",
         "DeleteNetworkAclEntry",
         "ReplaceNetworkAclAssociation",
     ],
     execute,
-};
+);
 
 const REVERTS: &[UnitRevert] = &[
-    UnitRevert {
-        name: "nacl_entries",
-        types: &[ACL, DEFAULT_ACL],
-        plan: plan_entries,
-        disruptive: false,
-    },
-    UnitRevert {
-        name: "nacl_subnets",
-        types: &[ACL],
-        plan: plan_subnets,
-        disruptive: false,
-    },
-    UnitRevert {
-        name: "nacl_association",
-        types: &[ASSOCIATION],
-        plan: plan_association,
-        disruptive: false,
-    },
+    UnitRevert::new("nacl_entries", &[ACL, DEFAULT_ACL], plan_entries),
+    UnitRevert::new("nacl_subnets", &[ACL], plan_subnets),
+    UnitRevert::new("nacl_association", &[ASSOCIATION], plan_association),
 ];
 
 fn list(cx: &Cx) -> Listed<'_> {
@@ -84,10 +65,7 @@ fn list(cx: &Cx) -> Listed<'_> {
             cx.client.describe_network_acls().max_results(PAGE),
             network_acls
         );
-        match acls {
-            Ok(acls) => emit(cx, &acls),
-            Err(gap) => Found::gap(gap),
-        }
+        acls.map_or_else(Found::gap, |acls| emit(cx, &acls))
     })
 }
 

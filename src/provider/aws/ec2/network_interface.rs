@@ -38,29 +38,20 @@ const TYPES: &[&str] = &[INTERFACE, ENDPOINT];
 /// default `interface`); any other is a service's interface.
 const ACCOUNT_INTERFACE_TYPES: &[&str] = &["interface", "efa", "efa-only", "trunk"];
 
-pub const UNIT: Unit = Unit {
-    label: "network interfaces and VPC endpoints",
-    types: TYPES,
-    list,
-    samples,
-    reverts: REVERTS,
-    operations: &["ModifyNetworkInterfaceAttribute", "ModifyVpcEndpoint"],
-    execute,
-};
+pub const UNIT: Unit = Unit::new("network interfaces and VPC endpoints", TYPES, list, samples)
+    .calls(
+        REVERTS,
+        &["ModifyNetworkInterfaceAttribute", "ModifyVpcEndpoint"],
+        execute,
+    );
 
 const REVERTS: &[UnitRevert] = &[
-    UnitRevert {
-        name: "network_interface_attribute",
-        types: &[INTERFACE],
-        plan: plan_interface_attribute,
-        disruptive: false,
-    },
-    UnitRevert {
-        name: "vpc_endpoint",
-        types: &[ENDPOINT],
-        plan: plan_endpoint,
-        disruptive: false,
-    },
+    UnitRevert::new(
+        "network_interface_attribute",
+        &[INTERFACE],
+        plan_interface_attribute,
+    ),
+    UnitRevert::new("vpc_endpoint", &[ENDPOINT], plan_endpoint),
 ];
 
 fn list(cx: &Cx) -> Listed<'_> {
@@ -94,12 +85,7 @@ async fn list_endpoints(cx: &Cx) -> Result<Vec<VpcEndpoint>, crate::model::Gap> 
         "DescribeVpcEndpoints",
         TYPES,
         filters,
-        vec![],
-        |f| cx
-            .client
-            .describe_vpc_endpoints()
-            .max_results(PAGE)
-            .set_filters(f),
+        describe_vpc_endpoints,
         vpc_endpoints
     )
 }
@@ -149,12 +135,7 @@ async fn list_interfaces(cx: &Cx, endpoints: &[&VpcEndpoint], found: &mut Found)
         "DescribeNetworkInterfaces",
         &[INTERFACE],
         cx.id_filters(INTERFACE, "network-interface-id"),
-        vec![],
-        |f| cx
-            .client
-            .describe_network_interfaces()
-            .max_results(PAGE)
-            .set_filters(f),
+        describe_network_interfaces,
         network_interfaces
     );
     let interfaces = match interfaces {
@@ -590,28 +571,18 @@ fn execute<'a>(client: &'a Client, call: &'a UnitCall, args: &'a Args) -> Execut
 fn samples() -> Vec<Sample> {
     let region = "us-east-1";
     vec![
-        Sample {
-            resource: super::view(
-                INTERFACE,
-                "eni-1",
-                true,
-                region,
-                Owner::User,
-                interface_attributes(&sample_interface(), region),
-            ),
-            import_id: "eni-1".into(),
-        },
-        Sample {
-            resource: super::view(
-                ENDPOINT,
-                "vpce-1",
-                true,
-                region,
-                Owner::User,
-                endpoint_attributes(&sample_endpoint(), region),
-            ),
-            import_id: "vpce-1".into(),
-        },
+        Sample::regional(
+            INTERFACE,
+            "eni-1",
+            region,
+            interface_attributes(&sample_interface(), region),
+        ),
+        Sample::regional(
+            ENDPOINT,
+            "vpce-1",
+            region,
+            endpoint_attributes(&sample_endpoint(), region),
+        ),
     ]
 }
 

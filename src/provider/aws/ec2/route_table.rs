@@ -30,35 +30,17 @@ const ASSOCIATION: &str = "aws_route_table_association";
 const MAIN_ASSOCIATION: &str = "aws_main_route_table_association";
 const TYPES: &[&str] = &[TABLE, DEFAULT_TABLE, ROUTE, ASSOCIATION, MAIN_ASSOCIATION];
 
-pub const UNIT: Unit = Unit {
-    label: "route tables",
-    types: TYPES,
-    list,
-    samples,
-    reverts: REVERTS,
-    operations: OPERATIONS,
-    execute,
-};
+pub const UNIT: Unit =
+    Unit::new("route tables", TYPES, list, samples).calls(REVERTS, OPERATIONS, execute);
 
 const REVERTS: &[UnitRevert] = &[
-    UnitRevert {
-        name: "routes",
-        types: &[TABLE, DEFAULT_TABLE],
-        plan: plan_routes,
-        disruptive: false,
-    },
-    UnitRevert {
-        name: "route_target",
-        types: &[ROUTE],
-        plan: plan_route_target,
-        disruptive: false,
-    },
-    UnitRevert {
-        name: "route_table_association",
-        types: &[ASSOCIATION, MAIN_ASSOCIATION],
-        plan: plan_association,
-        disruptive: false,
-    },
+    UnitRevert::new("routes", &[TABLE, DEFAULT_TABLE], plan_routes),
+    UnitRevert::new("route_target", &[ROUTE], plan_route_target),
+    UnitRevert::new(
+        "route_table_association",
+        &[ASSOCIATION, MAIN_ASSOCIATION],
+        plan_association,
+    ),
 ];
 
 const OPERATIONS: &[&str] = &[

@@ -26,15 +26,12 @@ const LEGACY_RULE: &str = "aws_security_group_rule";
 const INGRESS_RULE: &str = "aws_vpc_security_group_ingress_rule";
 const EGRESS_RULE: &str = "aws_vpc_security_group_egress_rule";
 
-pub const UNIT: Unit = Unit {
-    label: "security groups",
-    types: &[GROUP, DEFAULT_GROUP, LEGACY_RULE, INGRESS_RULE, EGRESS_RULE],
+pub const UNIT: Unit = Unit::new(
+    "security groups",
+    &[GROUP, DEFAULT_GROUP, LEGACY_RULE, INGRESS_RULE, EGRESS_RULE],
     list,
     samples,
-    reverts: &[],
-    operations: &[],
-    execute: super::executes_nothing,
-};
+);
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
@@ -140,12 +137,7 @@ async fn read_groups(
         "DescribeSecurityGroups",
         lost,
         super::id_filters(asked.as_ref(), "group-id"),
-        Vec::new(),
-        |filters| cx
-            .client
-            .describe_security_groups()
-            .max_results(PAGE)
-            .set_filters(filters),
+        describe_security_groups,
         security_groups
     )?;
     if asked.is_some() && rules_asked {

@@ -12,15 +12,7 @@ const TYPE: &str = "aws_subnet";
 const DEFAULT_SUBNET: &str = "aws_default_subnet";
 const TYPES: &[&str] = &[TYPE, DEFAULT_SUBNET];
 
-pub const UNIT: Unit = Unit {
-    label: "subnets",
-    types: TYPES,
-    list,
-    samples,
-    reverts: &[],
-    operations: &[],
-    execute: super::executes_nothing,
-};
+pub const UNIT: Unit = Unit::new("subnets", TYPES, list, samples);
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
@@ -36,18 +28,10 @@ fn list(cx: &Cx) -> Listed<'_> {
             "DescribeSubnets",
             &asked,
             super::id_filters(only.as_ref(), "subnet-id"),
-            Vec::new(),
-            |filters| cx
-                .client
-                .describe_subnets()
-                .max_results(PAGE)
-                .set_filters(filters),
+            describe_subnets,
             subnets
         );
-        match subnets {
-            Ok(subnets) => emit(cx, &subnets),
-            Err(gap) => Found::gap(gap),
-        }
+        subnets.map_or_else(Found::gap, |subnets| emit(cx, &subnets))
     })
 }
 
@@ -153,16 +137,6 @@ fn samples() -> Vec<Sample> {
         .build();
     [TYPE, DEFAULT_SUBNET]
         .into_iter()
-        .map(|ty| Sample {
-            resource: super::view(
-                ty,
-                "subnet-1",
-                true,
-                region,
-                Owner::User,
-                attributes(&subnet, region),
-            ),
-            import_id: "subnet-1".into(),
-        })
+        .map(|ty| Sample::regional(ty, "subnet-1", region, attributes(&subnet, region)))
         .collect()
 }

@@ -27,22 +27,14 @@ const TYPES: &[&str] = &[VOLUME, ATTACHMENT];
 /// Instance ids per DescribeInstances filter.
 const INSTANCE_BATCH: usize = 200;
 
-pub const UNIT: Unit = Unit {
-    label: "ebs volumes",
-    types: TYPES,
-    list,
-    samples,
-    reverts: REVERTS,
-    operations: &["ModifyVolume"],
-    execute,
-};
+pub const UNIT: Unit =
+    Unit::new("ebs volumes", TYPES, list, samples).calls(REVERTS, &["ModifyVolume"], execute);
 
-const REVERTS: &[UnitRevert] = &[UnitRevert {
-    name: "modify_volume",
-    types: &[VOLUME],
-    plan: plan_modify_volume,
-    disruptive: false,
-}];
+const REVERTS: &[UnitRevert] = &[UnitRevert::new(
+    "modify_volume",
+    &[VOLUME],
+    plan_modify_volume,
+)];
 
 /// The ModifyVolume parameter each attribute is put back through.
 const MODIFIABLE: &[(&str, &str)] = &[
@@ -114,12 +106,7 @@ fn list(cx: &Cx) -> Listed<'_> {
             "DescribeVolumes",
             TYPES,
             super::id_filters(cx.asked(TYPES).as_ref(), "volume-id"),
-            Vec::new(),
-            |filters| cx
-                .client
-                .describe_volumes()
-                .max_results(PAGE)
-                .set_filters(filters),
+            describe_volumes,
             volumes
         );
         let volumes = match volumes {
@@ -256,7 +243,7 @@ pub fn attachment_attributes(attachment: &VolumeAttachment) -> Option<Attributes
         "id".into(),
         format!(
             "vai-{}",
-            crc32(format!("{device}-{instance}-{volume}-").as_bytes())
+            super::crc32(format!("{device}-{instance}-{volume}-").as_bytes())
         )
         .into(),
     );
@@ -264,22 +251,6 @@ pub fn attachment_attributes(attachment: &VolumeAttachment) -> Option<Attributes
     a.insert("instance_id".into(), instance.into());
     a.insert("volume_id".into(), volume.into());
     Some(a)
-}
-
-/// CRC-32 (IEEE), as Go's `hash/crc32.ChecksumIEEE`.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 fn samples() -> Vec<Sample> {
@@ -310,17 +281,7 @@ fn samples() -> Vec<Sample> {
     let attached = attachment_attributes(&attachment).expect("attached");
     let id = attached["id"].scalar_text().unwrap_or_default();
     vec![
-        Sample {
-            resource: super::view(
-                VOLUME,
-                "vol-1",
-                true,
-                region,
-                Owner::User,
-                volume_attributes(&volume, region),
-            ),
-            import_id: "vol-1".into(),
-        },
+        Sample::regional(VOLUME, "vol-1", region, volume_attributes(&volume, region)),
         Sample {
             resource: super::view(ATTACHMENT, &id, true, region, Owner::User, attached),
             import_id: "/dev/sdf:vol-1:i-1".into(),

@@ -45,20 +45,15 @@ type DnsFlags = BTreeMap<String, (Option<bool>, Option<bool>)>;
 /// `DescribeVpcAttribute` calls in flight at once per region.
 const VPC_ATTRIBUTE_CONCURRENCY: usize = 8;
 
-pub const UNIT: Unit = Unit {
-    label: "vpcs",
-    types: TYPES,
-    list,
-    samples,
-    reverts: &[UnitRevert {
-        name: "dhcp_options_association",
-        types: &[DHCP_ASSOCIATION],
-        plan: plan_dhcp_association,
-        disruptive: false,
-    }],
-    operations: &["AssociateDhcpOptions"],
+pub const UNIT: Unit = Unit::new("vpcs", TYPES, list, samples).calls(
+    &[UnitRevert::new(
+        "dhcp_options_association",
+        &[DHCP_ASSOCIATION],
+        plan_dhcp_association,
+    )],
+    &["AssociateDhcpOptions"],
     execute,
-};
+);
 
 /// The asked types among `types`.
 fn asked_types<'a>(cx: &Cx, types: &[&'a str]) -> Vec<&'a str> {
@@ -451,10 +446,7 @@ fn samples() -> Vec<Sample> {
             .tags(Tag::builder().key("Name").value("app").build())
             .build()
     };
-    let view = |ty: &str, id: &str, a: Attributes| Sample {
-        resource: super::view(ty, id, true, region, Owner::User, a),
-        import_id: id.into(),
-    };
+    let view = |ty: &str, id: &str, a: Attributes| Sample::regional(ty, id, region, a);
     let custom = vpc("vpc-1", false);
     let default = vpc("vpc-0", true);
     let secondary: Vec<&VpcCidrBlockAssociation> = secondary_cidrs(&custom).collect();

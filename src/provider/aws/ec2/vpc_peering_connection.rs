@@ -24,20 +24,11 @@ const TYPES: &[&str] = &[TYPE];
 /// The option the provider records in each side's block.
 const DNS: &str = "allow_remote_vpc_dns_resolution";
 
-pub const UNIT: Unit = Unit {
-    label: "VPC peering connections",
-    types: TYPES,
-    list,
-    samples,
-    reverts: &[UnitRevert {
-        name: "peering_options",
-        types: TYPES,
-        plan: plan_options,
-        disruptive: false,
-    }],
-    operations: &["ModifyVpcPeeringConnectionOptions"],
+pub const UNIT: Unit = Unit::new("VPC peering connections", TYPES, list, samples).calls(
+    &[UnitRevert::new("peering_options", TYPES, plan_options)],
+    &["ModifyVpcPeeringConnectionOptions"],
     execute,
-};
+);
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
@@ -46,18 +37,10 @@ fn list(cx: &Cx) -> Listed<'_> {
             "DescribeVpcPeeringConnections",
             TYPES,
             cx.id_filters(TYPE, "vpc-peering-connection-id"),
-            Vec::new(),
-            |filters| cx
-                .client
-                .describe_vpc_peering_connections()
-                .max_results(PAGE)
-                .set_filters(filters),
+            describe_vpc_peering_connections,
             vpc_peering_connections
         );
-        match connections {
-            Ok(connections) => emit(cx, &connections),
-            Err(gap) => Found::gap(gap),
-        }
+        connections.map_or_else(Found::gap, |connections| emit(cx, &connections))
     })
 }
 
@@ -253,17 +236,12 @@ fn samples() -> Vec<Sample> {
         )
         .tags(Tag::builder().key("Name").value("peer").build())
         .build();
-    vec![Sample {
-        resource: super::view(
-            TYPE,
-            "pcx-1",
-            true,
-            region,
-            Owner::User,
-            attributes(&connection, region),
-        ),
-        import_id: "pcx-1".into(),
-    }]
+    vec![Sample::regional(
+        TYPE,
+        "pcx-1",
+        region,
+        attributes(&connection, region),
+    )]
 }
 
 #[cfg(test)]

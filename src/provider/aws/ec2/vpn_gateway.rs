@@ -18,15 +18,7 @@ const GATEWAY: &str = "aws_vpn_gateway";
 const ATTACHMENT: &str = "aws_vpn_gateway_attachment";
 const TYPES: &[&str] = &[GATEWAY, ATTACHMENT];
 
-pub const UNIT: Unit = Unit {
-    label: "VPN gateways",
-    types: TYPES,
-    list,
-    samples,
-    reverts: &[],
-    operations: &[],
-    execute: super::executes_nothing,
-};
+pub const UNIT: Unit = Unit::new("VPN gateways", TYPES, list, samples);
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
@@ -153,24 +145,8 @@ pub fn attachment_attributes(gateway: &str, attachment: &VpcAttachment) -> Optio
 pub fn attachment_id(vpc: &str, gateway: &str) -> String {
     format!(
         "vpn-attachment-{:x}",
-        crc32(format!("{vpc}-{gateway}").as_bytes())
+        super::crc32(format!("{vpc}-{gateway}").as_bytes())
     )
-}
-
-/// CRC-32 (IEEE), as Go's `hash/crc32.ChecksumIEEE`.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 fn samples() -> Vec<Sample> {
@@ -191,17 +167,7 @@ fn samples() -> Vec<Sample> {
     let attached = attachment_attributes("vgw-1", &attachment).expect("attached");
     let id = attached["id"].scalar_text().unwrap_or_default();
     vec![
-        Sample {
-            resource: super::view(
-                GATEWAY,
-                "vgw-1",
-                true,
-                region,
-                Owner::User,
-                attributes(&gateway, region),
-            ),
-            import_id: "vgw-1".into(),
-        },
+        Sample::regional(GATEWAY, "vgw-1", region, attributes(&gateway, region)),
         // The provider has no importer for an attachment (see the module comment).
         Sample {
             resource: super::view(

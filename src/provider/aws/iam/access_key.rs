@@ -3,8 +3,7 @@
 //! read (no API returns it after creation anyway). Every user's keys are listed, not only the
 //! recorded ones': a key created outside terraform is what this type is watched for.
 
-use super::{Args, Executed, call_error, text_arg};
-use crate::model::plan::{Arg, RevertInput, UnitCall, UnitRevert};
+use crate::model::plan::{RevertInput, UnitCall, UnitRevert};
 use aws_sdk_iam::types::AccessKeyMetadata;
 
 use super::{Cx, Entities, Found, Listed, PAGE, Sample, Unit, date, global};
@@ -14,16 +13,9 @@ use crate::provider::aws::calls::failure_reason;
 pub const ACCESS_KEY: &str = "aws_iam_access_key";
 const TYPES: &[&str] = &[ACCESS_KEY];
 
-pub const UNIT: Unit = Unit {
-    label: "access keys",
-    types: TYPES,
-    needs: &[Entities::Users],
-    list,
-    samples,
-    reverts: REVERTS,
-    operations: &["UpdateAccessKey"],
-    execute,
-};
+pub const UNIT: Unit = Unit::new("access keys", TYPES, list, samples)
+    .needs(&[Entities::Users])
+    .calls(REVERTS, &["UpdateAccessKey"], execute);
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
@@ -100,75 +92,21 @@ fn samples() -> Vec<Sample> {
         .status(StatusType::Active)
         .create_date(DateTime::from_secs(1_800_000_000))
         .build();
-    vec![Sample {
-        resource: global(ACCESS_KEY, "AKIA1", Owner::User, attributes(&key)),
-        import_id: "AKIA1".into(),
-    }]
+    vec![Sample::global(ACCESS_KEY, "AKIA1", attributes(&key))]
 }
 
 // ---- reverts ---------------------------------------------------------------------------------
 
-const REVERTS: &[UnitRevert] = &[UnitRevert {
-    name: "access_key_status",
-    types: &[ACCESS_KEY],
-    plan: plan_status,
-    disruptive: false,
-}];
+const REVERTS: &[UnitRevert] = &[UnitRevert::new(
+    "access_key_status",
+    &[ACCESS_KEY],
+    plan_status,
+)];
 
-/// The recorded status put back (`Inactive` again, or `Active`).
 fn plan_status(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
-    let id = input.recorded_text("id")?;
-    let user = input.recorded_text("user")?;
-    let status = input.recorded_text("status")?;
-    Ok(vec![
-        UnitCall::new("iam", "UpdateAccessKey", &id)
-            .arg("user_name", Arg::text(user))
-            .arg("status", Arg::text(status)),
-    ])
+    super::key_status(input, "UpdateAccessKey", ("id", "user"))
 }
 
-fn execute<'a>(
-    client: &'a aws_sdk_iam::Client,
-    call: &'a UnitCall,
-    args: &'a Args,
-) -> Executed<'a> {
-    Box::pin(async move {
-        match call.operation.as_str() {
-            "UpdateAccessKey" => client
-                .update_access_key()
-                .access_key_id(&call.target)
-                .user_name(text_arg(args, "user_name")?)
-                .status(aws_sdk_iam::types::StatusType::from(
-                    text_arg(args, "status")?.as_str(),
-                ))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(call_error),
-            other => Err(format!("{other}: not an operation of this unit")),
-        }
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::provider::aws::iam::{planned, revert_case};
-
-    #[test]
-    fn the_recorded_status_put_back() {
-        let case = revert_case(
-            ACCESS_KEY,
-            vec![
-                ("id", "AKIA1".into()),
-                ("user", "bob".into()),
-                ("status", "Inactive".into()),
-            ],
-            vec![("status", "Inactive".into(), "Active".into())],
-        );
-        assert_eq!(
-            planned(plan_status, &case),
-            ["UpdateAccessKey AKIA1 status=Inactive user_name=bob"]
-        );
-    }
+iam_calls! {
+    "UpdateAccessKey" => update_access_key(access_key_id; user_name, status: aws_sdk_iam::types::StatusType),
 }

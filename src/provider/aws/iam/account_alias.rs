@@ -7,16 +7,7 @@ use crate::provider::aws::calls::gap;
 pub const ACCOUNT_ALIAS: &str = "aws_iam_account_alias";
 const TYPES: &[&str] = &[ACCOUNT_ALIAS];
 
-pub const UNIT: Unit = Unit {
-    label: "account alias",
-    types: TYPES,
-    needs: &[],
-    list,
-    samples,
-    reverts: &[],
-    operations: &[],
-    execute: super::executes_nothing,
-};
+pub const UNIT: Unit = Unit::new("account alias", TYPES, list, samples);
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
@@ -42,13 +33,9 @@ pub fn attributes(alias: &str) -> Attributes {
 }
 
 fn samples() -> Vec<Sample> {
-    vec![Sample {
-        resource: global(
-            ACCOUNT_ALIAS,
-            "acme-prod",
-            Owner::User,
-            attributes("acme-prod"),
-        ),
-        import_id: "acme-prod".into(),
-    }]
+    vec![Sample::global(
+        ACCOUNT_ALIAS,
+        "acme-prod",
+        attributes("acme-prod"),
+    )]
 }

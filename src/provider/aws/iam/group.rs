@@ -16,7 +16,6 @@
 //! `group_policy_arns`: what is attached), and an attachment the attached policy's document
 //! (`policy`, customer managed policies only): the specs' `context`, never compared.
 
-use super::{Args, Executed};
 use crate::model::plan::{Arg, RevertInput, UnitCall, UnitRevert};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -46,20 +45,17 @@ const POLICIES: PolicyTypes = PolicyTypes {
     attachment: GROUP_POLICY_ATTACHMENT,
 };
 
-pub const UNIT: Unit = Unit {
-    label: "groups",
-    types: TYPES,
-    needs: &[
+pub const UNIT: Unit = Unit::new("groups", TYPES, list, samples)
+    .needs(&[
         Entities::Groups,
         Entities::Users,
         Entities::LocalManagedPolicies,
-    ],
-    list,
-    samples,
-    reverts: REVERTS,
-    operations: &["AddUserToGroup", "RemoveUserFromGroup", "PutGroupPolicy"],
-    execute,
-};
+    ])
+    .calls(
+        REVERTS,
+        &["AddUserToGroup", "RemoveUserFromGroup", "PutGroupPolicy"],
+        execute,
+    );
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
@@ -251,18 +247,8 @@ fn samples() -> Vec<Sample> {
 // ---- reverts ---------------------------------------------------------------------------------
 
 const REVERTS: &[UnitRevert] = &[
-    UnitRevert {
-        name: "group_members",
-        types: &[GROUP_MEMBERSHIP],
-        plan: plan_members,
-        disruptive: false,
-    },
-    UnitRevert {
-        name: "group_policy_document",
-        types: &[GROUP_POLICY],
-        plan: plan_document,
-        disruptive: false,
-    },
+    UnitRevert::new("group_members", &[GROUP_MEMBERSHIP], plan_members),
+    UnitRevert::new("group_policy_document", &[GROUP_POLICY], plan_document),
 ];
 
 /// A group's inline policy put back: the recorded document (from the state at apply time when
@@ -279,34 +265,15 @@ fn plan_document(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
 
 /// An exclusive membership's `users` put back: the recorded members added, the others removed.
 fn plan_members(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
-    let group = input.recorded_text("group")?;
-    let recorded = super::names(input.recorded.attributes.get("users"));
-    let observed = super::names(super::observed_value(input, "users"));
-    let mut calls = Vec::new();
-    for user in recorded.difference(&observed) {
-        calls
-            .push(UnitCall::new("iam", "AddUserToGroup", &group).arg("user_name", Arg::text(user)));
-    }
-    for user in observed.difference(&recorded) {
-        calls.push(
-            UnitCall::new("iam", "RemoveUserFromGroup", &group).arg("user_name", Arg::text(user)),
-        );
-    }
-    Ok(calls)
+    let ops = ("RemoveUserFromGroup", "AddUserToGroup");
+    let (remove, add) = super::set_calls(input, ("group", "users"), "user_name", ops)?;
+    Ok([add, remove].concat())
 }
 
-fn execute<'a>(
-    client: &'a aws_sdk_iam::Client,
-    call: &'a UnitCall,
-    args: &'a Args,
-) -> Executed<'a> {
-    Box::pin(async move {
-        iam_calls!(client, call, args;
-            "AddUserToGroup" => add_user_to_group(group_name; user_name),
-            "RemoveUserFromGroup" => remove_user_from_group(group_name; user_name),
-            "PutGroupPolicy" => put_group_policy(group_name; policy_name, policy_document),
-        )
-    })
+iam_calls! {
+    "AddUserToGroup" => add_user_to_group(group_name; user_name),
+    "RemoveUserFromGroup" => remove_user_from_group(group_name; user_name),
+    "PutGroupPolicy" => put_group_policy(group_name; policy_name, policy_document),
 }
 
 #[cfg(test)]

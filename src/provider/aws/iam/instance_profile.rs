@@ -4,8 +4,7 @@
 //! (moto has no `ListInstanceProfileTags`; `GetInstanceProfile` is also the API's documented
 //! way to a profile's tags.)
 
-use super::{Args, Executed};
-use crate::model::plan::{Arg, RevertInput, UnitCall, UnitRevert};
+use crate::model::plan::{RevertInput, UnitCall, UnitRevert};
 use aws_sdk_iam::types::{InstanceProfile, Tag};
 
 use super::{Cx, Found, Listed, PAGE, Sample, Unit, date, global, tag_map};
@@ -15,16 +14,11 @@ use crate::provider::aws::calls::{failure_reason, gap};
 pub const INSTANCE_PROFILE: &str = "aws_iam_instance_profile";
 const TYPES: &[&str] = &[INSTANCE_PROFILE];
 
-pub const UNIT: Unit = Unit {
-    label: "instance profiles",
-    types: TYPES,
-    needs: &[],
-    list,
-    samples,
-    reverts: REVERTS,
-    operations: &["RemoveRoleFromInstanceProfile", "AddRoleToInstanceProfile"],
+pub const UNIT: Unit = Unit::new("instance profiles", TYPES, list, samples).calls(
+    REVERTS,
+    &["RemoveRoleFromInstanceProfile", "AddRoleToInstanceProfile"],
     execute,
-};
+);
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
@@ -143,62 +137,32 @@ fn samples() -> Vec<Sample> {
         .build()
         .unwrap();
     let tags = [Tag::builder().key("team").value("core").build().unwrap()];
-    vec![Sample {
-        resource: global(
-            INSTANCE_PROFILE,
-            "app",
-            Owner::User,
-            attributes(&profile, Some(&tags)),
-        ),
-        import_id: "app".into(),
-    }]
+    vec![Sample::global(
+        INSTANCE_PROFILE,
+        "app",
+        attributes(&profile, Some(&tags)),
+    )]
 }
 
 // ---- reverts ---------------------------------------------------------------------------------
 
 /// Disruptive: between the two calls, instances running with the profile have no role.
-const REVERTS: &[UnitRevert] = &[UnitRevert {
-    name: "profile_role",
-    types: &[INSTANCE_PROFILE],
-    plan: plan_role,
-    disruptive: true,
-}];
+const REVERTS: &[UnitRevert] =
+    &[UnitRevert::new("profile_role", &[INSTANCE_PROFILE], plan_role).disruptive()];
 
 /// The recorded role put back inside the profile: the observed one removed, then the recorded
 /// one added (a profile holds one role).
 fn plan_role(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
-    let profile = input.recorded_text("name")?;
-    let recorded = super::names(input.recorded.attributes.get("role"));
-    let observed = super::names(super::observed_value(input, "role"));
-    let mut calls = Vec::new();
-    for role in observed.difference(&recorded) {
-        calls.push(
-            UnitCall::new("iam", "RemoveRoleFromInstanceProfile", &profile)
-                .arg("role_name", Arg::text(role)),
-        );
-    }
-    for role in recorded.difference(&observed) {
-        calls.push(
-            UnitCall::new("iam", "AddRoleToInstanceProfile", &profile)
-                .arg("role_name", Arg::text(role)),
-        );
-    }
-    Ok(calls)
+    let ops = ("RemoveRoleFromInstanceProfile", "AddRoleToInstanceProfile");
+    let (remove, add) = super::set_calls(input, ("name", "role"), "role_name", ops)?;
+    Ok([remove, add].concat())
 }
 
-fn execute<'a>(
-    client: &'a aws_sdk_iam::Client,
-    call: &'a UnitCall,
-    args: &'a Args,
-) -> Executed<'a> {
-    Box::pin(async move {
-        iam_calls!(client, call, args;
-            "RemoveRoleFromInstanceProfile" =>
-                remove_role_from_instance_profile(instance_profile_name; role_name),
-            "AddRoleToInstanceProfile" =>
-                add_role_to_instance_profile(instance_profile_name; role_name),
-        )
-    })
+iam_calls! {
+    "RemoveRoleFromInstanceProfile" =>
+        remove_role_from_instance_profile(instance_profile_name; role_name),
+    "AddRoleToInstanceProfile" =>
+        add_role_to_instance_profile(instance_profile_name; role_name),
 }
 
 #[cfg(test)]

@@ -9,16 +9,7 @@ use crate::provider::aws::calls::failure_reason;
 pub const LOGIN_PROFILE: &str = "aws_iam_user_login_profile";
 const TYPES: &[&str] = &[LOGIN_PROFILE];
 
-pub const UNIT: Unit = Unit {
-    label: "login profiles",
-    types: TYPES,
-    needs: &[Entities::Users],
-    list,
-    samples,
-    reverts: &[],
-    operations: &[],
-    execute: super::executes_nothing,
-};
+pub const UNIT: Unit = Unit::new("login profiles", TYPES, list, samples).needs(&[Entities::Users]);
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
@@ -71,8 +62,5 @@ pub fn attributes(user: &str) -> Attributes {
 }
 
 fn samples() -> Vec<Sample> {
-    vec![Sample {
-        resource: global(LOGIN_PROFILE, "alice", Owner::User, attributes("alice")),
-        import_id: "alice".into(),
-    }]
+    vec![Sample::global(LOGIN_PROFILE, "alice", attributes("alice"))]
 }

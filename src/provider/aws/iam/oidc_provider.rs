@@ -7,84 +7,50 @@
 
 use std::collections::BTreeSet;
 
-use super::{Args, Executed, call_error, text_arg};
+use super::{Args, call_error, text_arg};
 use crate::model::plan::{Arg, RevertInput, UnitCall, UnitRevert};
 use aws_sdk_iam::operation::get_open_id_connect_provider::GetOpenIdConnectProviderOutput;
 
-use super::{Cx, Found, Listed, Sample, Unit, global, tag_map};
-use crate::model::{Attributes, Owner, Value};
-use crate::provider::aws::calls::{failure_reason, gap};
+use super::{Cx, Listed, Sample, Unit, tag_map};
+use crate::model::{Attributes, Value};
 
 pub const OIDC_PROVIDER: &str = "aws_iam_openid_connect_provider";
 const TYPES: &[&str] = &[OIDC_PROVIDER];
 
-pub const UNIT: Unit = Unit {
-    label: "OIDC providers",
-    types: TYPES,
-    needs: &[],
-    list,
-    samples,
-    reverts: REVERTS,
-    operations: &[
+pub const UNIT: Unit = Unit::new("OIDC providers", TYPES, list, samples).calls(
+    REVERTS,
+    &[
         "AddClientIDToOpenIDConnectProvider",
         "RemoveClientIDFromOpenIDConnectProvider",
         "UpdateOpenIDConnectProviderThumbprint",
     ],
     execute,
-};
+);
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
-        let arns: Vec<String> = match cx.client.list_open_id_connect_providers().send().await {
-            Ok(out) => out
-                .open_id_connect_provider_list()
+        let listed = cx.client.list_open_id_connect_providers().send().await;
+        let arns = listed.map(|out| {
+            out.open_id_connect_provider_list()
                 .iter()
-                .filter_map(|p| p.arn())
-                .map(str::to_string)
-                .collect(),
-            Err(e) => {
-                return Found::gap(gap(
-                    "iam",
-                    None,
-                    "ListOpenIDConnectProviders",
-                    TYPES,
-                    failure_reason(&e),
-                ));
-            }
+                .filter_map(|p| Some(p.arn()?.to_string()))
+                .collect()
+        });
+        let arns = match super::listed_arns("ListOpenIDConnectProviders", TYPES, arns) {
+            Ok(arns) => arns,
+            Err(found) => return found,
         };
-        let read: Vec<String> = arns
-            .iter()
-            .filter(|arn| cx.reads(OIDC_PROVIDER, arn))
-            .cloned()
-            .collect();
-        let details = cx
-            .each(UNIT.label, read, |client, arn| async move {
-                match client
-                    .get_open_id_connect_provider()
-                    .open_id_connect_provider_arn(&arn)
-                    .send()
-                    .await
-                {
-                    Ok(out) => Ok(Some(out)),
-                    // Deleted since the listing: gone, not a failure.
-                    Err(e)
-                        if e.as_service_error()
-                            .is_some_and(|s| s.is_no_such_entity_exception()) =>
-                    {
-                        Ok(None)
-                    }
-                    Err(e) => Err(failure_reason(&e)),
-                }
-            })
-            .await;
-        cx.emit_read(
-            OIDC_PROVIDER,
-            "GetOpenIDConnectProvider",
-            "OIDC provider",
-            &arns,
-            &details,
-            attributes,
-        )
+        let read = |client: aws_sdk_iam::Client, arn: String| async move {
+            let out = client
+                .get_open_id_connect_provider()
+                .open_id_connect_provider_arn(&arn)
+                .send()
+                .await;
+            super::unless_gone(out)
+        };
+        let what = ("GetOpenIDConnectProvider", "OIDC provider");
+        cx.read_each((UNIT.label, OIDC_PROVIDER), what, &arns, read, attributes)
+            .await
     })
 }
 
@@ -129,49 +95,29 @@ fn samples() -> Vec<Sample> {
         .thumbprint_list("6938fd4d98bab03faadb97b34396831e3780aea1")
         .tags(Tag::builder().key("team").value("core").build().unwrap())
         .build();
-    vec![Sample {
-        resource: global(OIDC_PROVIDER, arn, Owner::User, attributes(arn, Some(&out))),
-        import_id: arn.into(),
-    }]
+    vec![Sample::global(
+        OIDC_PROVIDER,
+        arn,
+        attributes(arn, Some(&out)),
+    )]
 }
 
 // ---- reverts ---------------------------------------------------------------------------------
 
 const REVERTS: &[UnitRevert] = &[
-    UnitRevert {
-        name: "oidc_client_ids",
-        types: &[OIDC_PROVIDER],
-        plan: plan_client_ids,
-        disruptive: false,
-    },
-    UnitRevert {
-        name: "oidc_thumbprints",
-        types: &[OIDC_PROVIDER],
-        plan: plan_thumbprints,
-        disruptive: false,
-    },
+    UnitRevert::new("oidc_client_ids", &[OIDC_PROVIDER], plan_client_ids),
+    UnitRevert::new("oidc_thumbprints", &[OIDC_PROVIDER], plan_thumbprints),
 ];
 
 /// The client ids (audiences) put back: the ones added out of band removed first (trust
 /// narrowed before anything is widened again), then the recorded ones missing added.
 fn plan_client_ids(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
-    let arn = input.recorded_text("arn")?;
-    let recorded = super::names(input.recorded.attributes.get("client_id_list"));
-    let observed = super::names(super::observed_value(input, "client_id_list"));
-    let mut calls = Vec::new();
-    for id in observed.difference(&recorded) {
-        calls.push(
-            UnitCall::new("iam", "RemoveClientIDFromOpenIDConnectProvider", &arn)
-                .arg("client_id", Arg::text(id)),
-        );
-    }
-    for id in recorded.difference(&observed) {
-        calls.push(
-            UnitCall::new("iam", "AddClientIDToOpenIDConnectProvider", &arn)
-                .arg("client_id", Arg::text(id)),
-        );
-    }
-    Ok(calls)
+    let ops = (
+        "RemoveClientIDFromOpenIDConnectProvider",
+        "AddClientIDToOpenIDConnectProvider",
+    );
+    let (remove, add) = super::set_calls(input, ("arn", "client_id_list"), "client_id", ops)?;
+    Ok([remove, add].concat())
 }
 
 /// The recorded thumbprints put back, the whole list in one call (the API replaces it). As
@@ -190,43 +136,29 @@ fn plan_thumbprints(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
     ])
 }
 
-fn execute<'a>(
-    client: &'a aws_sdk_iam::Client,
-    call: &'a UnitCall,
-    args: &'a Args,
-) -> Executed<'a> {
-    Box::pin(async move {
-        match call.operation.as_str() {
-            "AddClientIDToOpenIDConnectProvider" => client
-                .add_client_id_to_open_id_connect_provider()
-                .open_id_connect_provider_arn(&call.target)
-                .client_id(text_arg(args, "client_id")?)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(call_error),
-            "RemoveClientIDFromOpenIDConnectProvider" => client
-                .remove_client_id_from_open_id_connect_provider()
-                .open_id_connect_provider_arn(&call.target)
-                .client_id(text_arg(args, "client_id")?)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(call_error),
-            "UpdateOpenIDConnectProviderThumbprint" => {
-                let list = text_arg(args, "thumbprint_list")?;
-                client
-                    .update_open_id_connect_provider_thumbprint()
-                    .open_id_connect_provider_arn(&call.target)
-                    .set_thumbprint_list(Some(list.split(',').map(str::to_string).collect()))
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(call_error)
-            }
-            other => Err(format!("{other}: not an operation of this unit")),
-        }
-    })
+iam_calls! {
+    "AddClientIDToOpenIDConnectProvider" =>
+        add_client_id_to_open_id_connect_provider(open_id_connect_provider_arn; client_id),
+    "RemoveClientIDFromOpenIDConnectProvider" =>
+        remove_client_id_from_open_id_connect_provider(open_id_connect_provider_arn; client_id);
+    "UpdateOpenIDConnectProviderThumbprint" => update_thumbprints,
+}
+
+/// UpdateOpenIDConnectProviderThumbprint: the whole list, from its comma-separated text.
+async fn update_thumbprints(
+    client: &aws_sdk_iam::Client,
+    call: &UnitCall,
+    args: &Args,
+) -> Result<(), String> {
+    let list = text_arg(args, "thumbprint_list")?;
+    client
+        .update_open_id_connect_provider_thumbprint()
+        .open_id_connect_provider_arn(&call.target)
+        .set_thumbprint_list(Some(list.split(',').map(str::to_string).collect()))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(call_error)
 }
 
 #[cfg(test)]

@@ -15,16 +15,11 @@ const TYPES: &[&str] = &[PASSWORD_POLICY];
 /// The id the provider gives the account's password policy.
 pub const ID: &str = "iam-account-password-policy";
 
-pub const UNIT: Unit = Unit {
-    label: "password policy",
-    types: TYPES,
-    needs: &[],
-    list,
-    samples,
-    reverts: REVERTS,
-    operations: &["UpdateAccountPasswordPolicy"],
+pub const UNIT: Unit = Unit::new("password policy", TYPES, list, samples).calls(
+    REVERTS,
+    &["UpdateAccountPasswordPolicy"],
     execute,
-};
+);
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
@@ -111,20 +106,16 @@ fn samples() -> Vec<Sample> {
         .password_reuse_prevention(5)
         .hard_expiry(true)
         .build();
-    vec![Sample {
-        resource: global(PASSWORD_POLICY, ID, Owner::User, attributes(&policy)),
-        import_id: ID.into(),
-    }]
+    vec![Sample::global(PASSWORD_POLICY, ID, attributes(&policy))]
 }
 
 // ---- reverts ---------------------------------------------------------------------------------
 
-const REVERTS: &[UnitRevert] = &[UnitRevert {
-    name: "password_policy",
-    types: &[PASSWORD_POLICY],
-    plan: plan_policy,
-    disruptive: false,
-}];
+const REVERTS: &[UnitRevert] = &[UnitRevert::new(
+    "password_policy",
+    &[PASSWORD_POLICY],
+    plan_policy,
+)];
 
 /// The policy's settings, as the provider names them (`UpdateAccountPasswordPolicy` takes the
 /// same names; an unset one goes back to AWS's default, so every recorded one is sent).

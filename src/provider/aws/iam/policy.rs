@@ -12,16 +12,8 @@ use super::{
 pub const POLICY: &str = "aws_iam_policy";
 const TYPES: &[&str] = &[POLICY];
 
-pub const UNIT: Unit = Unit {
-    label: "policies",
-    types: TYPES,
-    needs: &[Entities::LocalManagedPolicies],
-    list,
-    samples,
-    reverts: &[],
-    operations: &[],
-    execute: super::executes_nothing,
-};
+pub const UNIT: Unit =
+    Unit::new("policies", TYPES, list, samples).needs(&[Entities::LocalManagedPolicies]);
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {

@@ -6,7 +6,6 @@
 //! (`aws_iam_*_policy_attachment`) name the unmanaged ones. The policy's document (customer
 //! managed policies) travels with it as `context`, so the policy can tell a privileged one.
 
-use super::{Args, Executed};
 use crate::model::plan::{Arg, RevertInput, UnitCall, UnitRevert};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,28 +17,25 @@ use crate::model::{Attributes, ObservedResource, Value};
 pub const POLICY_ATTACHMENT: &str = "aws_iam_policy_attachment";
 const TYPES: &[&str] = &[POLICY_ATTACHMENT];
 
-pub const UNIT: Unit = Unit {
-    label: "policy attachments",
-    types: TYPES,
-    needs: &[
+pub const UNIT: Unit = Unit::new("policy attachments", TYPES, list, samples)
+    .needs(&[
         Entities::Users,
         Entities::Roles,
         Entities::Groups,
         Entities::LocalManagedPolicies,
-    ],
-    list,
-    samples,
-    reverts: REVERTS,
-    operations: &[
-        "AttachUserPolicy",
-        "DetachUserPolicy",
-        "AttachRolePolicy",
-        "DetachRolePolicy",
-        "AttachGroupPolicy",
-        "DetachGroupPolicy",
-    ],
-    execute,
-};
+    ])
+    .calls(
+        REVERTS,
+        &[
+            "AttachUserPolicy",
+            "DetachUserPolicy",
+            "AttachRolePolicy",
+            "DetachRolePolicy",
+            "AttachGroupPolicy",
+            "DetachGroupPolicy",
+        ],
+        execute,
+    );
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
@@ -173,12 +169,11 @@ fn samples() -> Vec<Sample> {
 
 // ---- reverts ---------------------------------------------------------------------------------
 
-const REVERTS: &[UnitRevert] = &[UnitRevert {
-    name: "policy_entities",
-    types: &[POLICY_ATTACHMENT],
-    plan: plan_entities,
-    disruptive: false,
-}];
+const REVERTS: &[UnitRevert] = &[UnitRevert::new(
+    "policy_entities",
+    &[POLICY_ATTACHMENT],
+    plan_entities,
+)];
 
 /// The entity kinds of an attachment: attribute, operation's entity, its parameter.
 const KINDS: &[(&str, &str, &str)] = &[
@@ -215,21 +210,13 @@ fn plan_entities(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
     Ok(calls)
 }
 
-fn execute<'a>(
-    client: &'a aws_sdk_iam::Client,
-    call: &'a UnitCall,
-    args: &'a Args,
-) -> Executed<'a> {
-    Box::pin(async move {
-        iam_calls!(client, call, args;
-            "AttachUserPolicy" => attach_user_policy(policy_arn; user_name),
-            "DetachUserPolicy" => detach_user_policy(policy_arn; user_name),
-            "AttachRolePolicy" => attach_role_policy(policy_arn; role_name),
-            "DetachRolePolicy" => detach_role_policy(policy_arn; role_name),
-            "AttachGroupPolicy" => attach_group_policy(policy_arn; group_name),
-            "DetachGroupPolicy" => detach_group_policy(policy_arn; group_name),
-        )
-    })
+iam_calls! {
+    "AttachUserPolicy" => attach_user_policy(policy_arn; user_name),
+    "DetachUserPolicy" => detach_user_policy(policy_arn; user_name),
+    "AttachRolePolicy" => attach_role_policy(policy_arn; role_name),
+    "DetachRolePolicy" => detach_role_policy(policy_arn; role_name),
+    "AttachGroupPolicy" => attach_group_policy(policy_arn; group_name),
+    "DetachGroupPolicy" => detach_group_policy(policy_arn; group_name),
 }
 
 #[cfg(test)]

@@ -23,16 +23,7 @@ const POLICIES: PolicyTypes = PolicyTypes {
     attachment: ROLE_POLICY_ATTACHMENT,
 };
 
-pub const UNIT: Unit = Unit {
-    label: "roles",
-    types: TYPES,
-    needs: &[Entities::Roles],
-    list,
-    samples,
-    reverts: &[],
-    operations: &[],
-    execute: super::executes_nothing,
-};
+pub const UNIT: Unit = Unit::new("roles", TYPES, list, samples).needs(&[Entities::Roles]);
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {

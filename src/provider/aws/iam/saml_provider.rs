@@ -6,78 +6,41 @@
 
 use aws_sdk_iam::operation::get_saml_provider::GetSamlProviderOutput;
 
-use super::{Cx, Found, Listed, Sample, Unit, date, global, tag_map};
-use crate::model::{Attributes, Owner};
-use crate::provider::aws::calls::{failure_reason, gap};
+use super::{Cx, Listed, Sample, Unit, date, tag_map};
+use crate::model::Attributes;
 
 pub const SAML_PROVIDER: &str = "aws_iam_saml_provider";
 const TYPES: &[&str] = &[SAML_PROVIDER];
 
-pub const UNIT: Unit = Unit {
-    label: "SAML providers",
-    types: TYPES,
-    needs: &[],
-    list,
-    samples,
-    // A metadata document put back would travel whole in the plan and be shown whole when it
-    // is approved: left to `terraform apply` (manual).
-    reverts: &[],
-    operations: &[],
-    execute: super::executes_nothing,
-};
+// A metadata document put back would travel whole in the plan and be shown whole when it
+// is approved: left to `terraform apply` (manual).
+pub const UNIT: Unit = Unit::new("SAML providers", TYPES, list, samples);
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
-        let arns: Vec<String> = match cx.client.list_saml_providers().send().await {
-            Ok(out) => out
-                .saml_provider_list()
+        let listed = cx.client.list_saml_providers().send().await;
+        let arns = listed.map(|out| {
+            out.saml_provider_list()
                 .iter()
-                .filter_map(|p| p.arn())
-                .map(str::to_string)
-                .collect(),
-            Err(e) => {
-                return Found::gap(gap(
-                    "iam",
-                    None,
-                    "ListSAMLProviders",
-                    TYPES,
-                    failure_reason(&e),
-                ));
-            }
+                .filter_map(|p| Some(p.arn()?.to_string()))
+                .collect()
+        });
+        let arns = match super::listed_arns("ListSAMLProviders", TYPES, arns) {
+            Ok(arns) => arns,
+            Err(found) => return found,
         };
-        let read: Vec<String> = arns
-            .iter()
-            .filter(|arn| cx.reads(SAML_PROVIDER, arn))
-            .cloned()
-            .collect();
-        let details = cx
-            .each(UNIT.label, read, |client, arn| async move {
-                match client
+        let read = |client: aws_sdk_iam::Client, arn: String| async move {
+            super::unless_gone(
+                client
                     .get_saml_provider()
                     .saml_provider_arn(&arn)
                     .send()
-                    .await
-                {
-                    Ok(out) => Ok(Some(out)),
-                    // Deleted since the listing: gone, not a failure.
-                    Err(e)
-                        if e.as_service_error()
-                            .is_some_and(|s| s.is_no_such_entity_exception()) =>
-                    {
-                        Ok(None)
-                    }
-                    Err(e) => Err(failure_reason(&e)),
-                }
-            })
-            .await;
-        cx.emit_read(
-            SAML_PROVIDER,
-            "GetSAMLProvider",
-            "SAML provider",
-            &arns,
-            &details,
-            attributes,
-        )
+                    .await,
+            )
+        };
+        let what = ("GetSAMLProvider", "SAML provider");
+        cx.read_each((UNIT.label, SAML_PROVIDER), what, &arns, read, attributes)
+            .await
     })
 }
 
@@ -110,10 +73,11 @@ fn samples() -> Vec<Sample> {
         .create_date(DateTime::from_secs(1_800_000_000))
         .tags(Tag::builder().key("team").value("core").build().unwrap())
         .build();
-    vec![Sample {
-        resource: global(SAML_PROVIDER, arn, Owner::User, attributes(arn, Some(&out))),
-        import_id: arn.into(),
-    }]
+    vec![Sample::global(
+        SAML_PROVIDER,
+        arn,
+        attributes(arn, Some(&out)),
+    )]
 }
 
 #[cfg(test)]

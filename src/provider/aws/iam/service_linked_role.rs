@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Args, Executed, call_error, text_arg};
+use super::{Args, call_error, text_arg};
 use crate::model::plan::{Arg, RevertInput, UnitCall, UnitRevert};
 use aws_sdk_iam::types::RoleDetail;
 
@@ -20,16 +20,13 @@ const TYPES: &[&str] = &[SERVICE_LINKED_ROLE];
 /// The path every service-linked role is under (`/aws-service-role/SERVICE/`).
 pub const PATH: &str = "/aws-service-role/";
 
-pub const UNIT: Unit = Unit {
-    label: "service-linked roles",
-    types: TYPES,
-    needs: &[Entities::Roles],
-    list,
-    samples,
-    reverts: REVERTS,
-    operations: &["UpdateRoleDescription", "TagRole", "UntagRole"],
-    execute,
-};
+pub const UNIT: Unit = Unit::new("service-linked roles", TYPES, list, samples)
+    .needs(&[Entities::Roles])
+    .calls(
+        REVERTS,
+        &["UpdateRoleDescription", "TagRole", "UntagRole"],
+        execute,
+    );
 
 /// Whether a role is service-linked (its path says so).
 pub fn is_service_linked(path: Option<&str>) -> bool {
@@ -162,18 +159,16 @@ fn samples() -> Vec<Sample> {
 // ---- reverts ---------------------------------------------------------------------------------
 
 const REVERTS: &[UnitRevert] = &[
-    UnitRevert {
-        name: "service_linked_role_description",
-        types: &[SERVICE_LINKED_ROLE],
-        plan: plan_description,
-        disruptive: false,
-    },
-    UnitRevert {
-        name: "service_linked_role_tags",
-        types: &[SERVICE_LINKED_ROLE],
-        plan: plan_tags,
-        disruptive: false,
-    },
+    UnitRevert::new(
+        "service_linked_role_description",
+        &[SERVICE_LINKED_ROLE],
+        plan_description,
+    ),
+    UnitRevert::new(
+        "service_linked_role_tags",
+        &[SERVICE_LINKED_ROLE],
+        plan_tags,
+    ),
 ];
 
 fn plan_description(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
@@ -259,47 +254,40 @@ fn plan_tags(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
     Ok(calls)
 }
 
-fn execute<'a>(
-    client: &'a aws_sdk_iam::Client,
-    call: &'a UnitCall,
-    args: &'a Args,
-) -> Executed<'a> {
-    Box::pin(async move {
-        match call.operation.as_str() {
-            "UpdateRoleDescription" => client
-                .update_role_description()
-                .role_name(&call.target)
-                .description(text_arg(args, "description")?)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(call_error),
-            "TagRole" => {
-                let tag = aws_sdk_iam::types::Tag::builder()
-                    .key(text_arg(args, "key")?)
-                    .value(text_arg(args, "value")?)
-                    .build()
-                    .map_err(|e| e.to_string())?;
-                client
-                    .tag_role()
-                    .role_name(&call.target)
-                    .tags(tag)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(call_error)
-            }
-            "UntagRole" => client
-                .untag_role()
-                .role_name(&call.target)
-                .tag_keys(text_arg(args, "key")?)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(call_error),
-            other => Err(format!("{other}: not an operation of this unit")),
-        }
-    })
+iam_calls! {
+    "UpdateRoleDescription" => update_role_description(role_name; description);
+    "TagRole" => tag_role,
+    "UntagRole" => untag_role,
+}
+
+/// TagRole: the one tag `key` = `value`.
+async fn tag_role(
+    client: &aws_sdk_iam::Client,
+    call: &UnitCall,
+    args: &Args,
+) -> Result<(), String> {
+    let tag = aws_sdk_iam::types::Tag::builder()
+        .key(text_arg(args, "key")?)
+        .value(text_arg(args, "value")?)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let sent = client.tag_role().role_name(&call.target).tags(tag).send();
+    sent.await.map(|_| ()).map_err(call_error)
+}
+
+/// UntagRole: the one tag `key`.
+async fn untag_role(
+    client: &aws_sdk_iam::Client,
+    call: &UnitCall,
+    args: &Args,
+) -> Result<(), String> {
+    let key = text_arg(args, "key")?;
+    let sent = client
+        .untag_role()
+        .role_name(&call.target)
+        .tag_keys(key)
+        .send();
+    sent.await.map(|_| ()).map_err(call_error)
 }
 
 #[cfg(test)]

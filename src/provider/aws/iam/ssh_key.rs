@@ -5,8 +5,7 @@
 //! confirms it. The body itself is public but not compared (the provider normalizes its text);
 //! the fingerprint is, as the provider records it.
 
-use super::{Args, Executed, call_error, text_arg};
-use crate::model::plan::{Arg, RevertInput, UnitCall, UnitRevert};
+use crate::model::plan::{RevertInput, UnitCall, UnitRevert};
 use aws_sdk_iam::types::{EncodingType, SshPublicKeyMetadata};
 
 use super::{Cx, Entities, Found, Listed, PAGE, Sample, Unit, global};
@@ -16,16 +15,9 @@ use crate::provider::aws::calls::failure_reason;
 pub const SSH_KEY: &str = "aws_iam_user_ssh_key";
 const TYPES: &[&str] = &[SSH_KEY];
 
-pub const UNIT: Unit = Unit {
-    label: "ssh keys",
-    types: TYPES,
-    needs: &[Entities::Users],
-    list,
-    samples,
-    reverts: REVERTS,
-    operations: &["UpdateSSHPublicKey"],
-    execute,
-};
+pub const UNIT: Unit = Unit::new("ssh keys", TYPES, list, samples)
+    .needs(&[Entities::Users])
+    .calls(REVERTS, &["UpdateSSHPublicKey"], execute);
 
 /// The user deleted since the sweep, or the key since the listing: gone, not a failure.
 fn gone<E: aws_sdk_iam::error::ProvideErrorMetadata>(e: &E) -> bool {
@@ -182,70 +174,23 @@ fn samples() -> Vec<Sample> {
 
 // ---- reverts ---------------------------------------------------------------------------------
 
-const REVERTS: &[UnitRevert] = &[UnitRevert {
-    name: "ssh_key_status",
-    types: &[SSH_KEY],
-    plan: plan_status,
-    disruptive: false,
-}];
+const REVERTS: &[UnitRevert] = &[UnitRevert::new("ssh_key_status", &[SSH_KEY], plan_status)];
 
-/// The recorded status put back (`Inactive` again, or `Active`).
 fn plan_status(input: &RevertInput<'_>) -> Result<Vec<UnitCall>, String> {
-    let id = input.recorded_text("ssh_public_key_id")?;
-    let user = input.recorded_text("username")?;
-    let status = input.recorded_text("status")?;
-    Ok(vec![
-        UnitCall::new("iam", "UpdateSSHPublicKey", &id)
-            .arg("user_name", Arg::text(user))
-            .arg("status", Arg::text(status)),
-    ])
+    super::key_status(
+        input,
+        "UpdateSSHPublicKey",
+        ("ssh_public_key_id", "username"),
+    )
 }
 
-fn execute<'a>(
-    client: &'a aws_sdk_iam::Client,
-    call: &'a UnitCall,
-    args: &'a Args,
-) -> Executed<'a> {
-    Box::pin(async move {
-        match call.operation.as_str() {
-            "UpdateSSHPublicKey" => client
-                .update_ssh_public_key()
-                .ssh_public_key_id(&call.target)
-                .user_name(text_arg(args, "user_name")?)
-                .status(aws_sdk_iam::types::StatusType::from(
-                    text_arg(args, "status")?.as_str(),
-                ))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(call_error),
-            other => Err(format!("{other}: not an operation of this unit")),
-        }
-    })
+iam_calls! {
+    "UpdateSSHPublicKey" => update_ssh_public_key(ssh_public_key_id; user_name, status: aws_sdk_iam::types::StatusType),
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::aws::iam::{planned, revert_case};
-
-    #[test]
-    fn the_recorded_status_put_back() {
-        let case = revert_case(
-            SSH_KEY,
-            vec![
-                ("ssh_public_key_id", "APKA1".into()),
-                ("username", "bob".into()),
-                ("status", "Inactive".into()),
-            ],
-            vec![("status", "Inactive".into(), "Active".into())],
-        );
-        assert_eq!(
-            planned(plan_status, &case),
-            ["UpdateSSHPublicKey APKA1 status=Inactive user_name=bob"]
-        );
-    }
-
     #[test]
     fn the_fingerprint_only_when_read() {
         let key = &samples()[0].resource.attributes;

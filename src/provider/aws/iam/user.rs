@@ -20,16 +20,7 @@ const POLICIES: PolicyTypes = PolicyTypes {
     attachment: USER_POLICY_ATTACHMENT,
 };
 
-pub const UNIT: Unit = Unit {
-    label: "users",
-    types: TYPES,
-    needs: &[Entities::Users],
-    list,
-    samples,
-    reverts: &[],
-    operations: &[],
-    execute: super::executes_nothing,
-};
+pub const UNIT: Unit = Unit::new("users", TYPES, list, samples).needs(&[Entities::Users]);
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {

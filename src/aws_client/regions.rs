@@ -227,7 +227,7 @@ mod tests {
         assert_eq!(
             ours,
             sdk,
-            "src/provider/aws/partitions.json differs from {}: copy it again",
+            "src/aws_client/partitions.json differs from {}: copy it again",
             lib.display()
         );
     }

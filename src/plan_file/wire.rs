@@ -857,7 +857,7 @@ pub fn call_from_json(j: &J) -> Result<Call, String> {
 // ---- wire -> domain -------------------------------------------------------------------------
 
 /// Reads a plan's wire form back into the domain. The digest is *not* checked here (see
-/// `planner::plan_file::read`, which checks it on the text before this runs).
+/// `plan_file::read`, which checks it on the text before this runs).
 pub fn from_wire(w: &PlanFile) -> Result<Plan, String> {
     Ok(Plan {
         format_version: w.format_version,

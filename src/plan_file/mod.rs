@@ -1,11 +1,21 @@
-//! Writing and reading the plan file. Reading verifies, in this order: the format version, the
+//! The plan file and what its calls mean, beneath every feature that reads a plan (the
+//! planner writes it; approval, the trust root, apply, notify and render read it): its wire
+//! form ([`wire`]), its canonical form, digest and approval token ([`digest`]), what each call
+//! will set, as shown to an approver ([`effect`]), what a configuration edit does to its file
+//! ([`edit`], which the planner shows and apply performs), and the shell words its commands
+//! are written in ([`shell_word`]). Pure: the caller reads and writes the bytes.
+//!
+//! Writing and reading the file: reading verifies, in this order, the format version, the
 //! digest (an edited file is refused), the structure, and the expiry against the clock the
-//! caller passes. Pure: the caller reads and writes the bytes.
+//! caller passes.
+
+pub mod digest;
+pub mod edit;
+pub mod effect;
+pub mod wire;
 
 use crate::error::{Error, Result};
 use crate::model::plan::{PLAN_FORMAT_VERSION, Plan};
-
-use super::{digest, wire};
 
 /// The plan file's text: pretty JSON and a trailing newline.
 pub fn write(plan: &Plan) -> String {
@@ -57,4 +67,17 @@ pub fn read(path: &str, text: &str, now: time::OffsetDateTime) -> Result<Plan> {
         });
     }
     Ok(plan)
+}
+
+/// A word as a POSIX shell reads it: quoted when it holds anything but plain characters.
+pub fn shell_word(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ':' | '=' | '@' | ',')
+        });
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
