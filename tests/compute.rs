@@ -7,7 +7,8 @@
 //! plan and apply; it is the only test that writes.
 //!
 //! moto's gaps (tolerated here, the product is written to the EC2 API reference):
-//! - no placement groups at all (CreatePlacementGroup and DescribePlacementGroups answer 500), so
+//! - no placement groups at all (CreatePlacementGroup and DescribePlacementGroups answer 500, up
+//!   to moto 5.2.6, the newest release in December 2026), so
 //!   the fixture has no `aws_placement_group` and driftgate has no unit for it yet: every scan
 //!   against moto would carry a gap;
 //! - DescribeSnapshots ignores `OwnerIds=self`: moto is started without its public images (see

@@ -646,3 +646,123 @@ fn iam_unit_reverts_put_the_changes_back() {
         );
     }
 }
+
+/// The unmanaged IAM objects of the drifted stack imported: a user slipped into a group
+/// (`aws_iam_user_group_membership`, written with its user and its one group), a policy
+/// attached to a group by hand (`aws_iam_group_policy_attachment`, its group and policy ARN)
+/// and a group made by hand. None of those arguments is compared; the provider requires them.
+/// `plan --target` in terraform's working copy writes the blocks, named by what they join
+/// (`dg_mallory_devs`: the user, and the group by its name in the state), and terraform's own plan shows the imports and no change. Only files
+/// are written (and removed after): the cloud is left as it is.
+#[test]
+fn unmanaged_memberships_attachments_and_groups_import_cleanly() {
+    let Some((s, d)) = drifted() else { return };
+    let Some(tf) = Terraform::find() else { return };
+    let dir = s.applied.dir.path();
+    let r = report(&d.json);
+    let mut targets: Vec<String> = r["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["kind"] == "unmanaged")
+        .filter(|f| {
+            [
+                "aws_iam_user_group_membership",
+                "aws_iam_group_policy_attachment",
+                "aws_iam_group",
+            ]
+            .contains(&f["resource_type"].as_str().unwrap_or(""))
+        })
+        .map(|f| {
+            format!(
+                "{}.{}",
+                f["resource_type"].as_str().unwrap(),
+                f["id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    targets.sort();
+    assert_eq!(targets.len(), 3, "{targets:?}\n{r:#}");
+    let mut args: Vec<&str> = vec![
+        "plan",
+        "--region",
+        REGION,
+        "--out",
+        "imports.json",
+        "--format",
+        "json",
+    ];
+    for t in &targets {
+        args.extend(["--target", t.as_str()]);
+    }
+    let dg = |args: &[&str]| -> Output {
+        let mut cmd = driftgate();
+        s.moto.apply_env(&mut cmd);
+        cmd.current_dir(dir)
+            .env("NO_COLOR", "1")
+            .env("DRIFTGATE_ACTOR", "alice")
+            .args(args);
+        cmd.output().expect("driftgate runs")
+    };
+    let checked = std::panic::catch_unwind(|| {
+        let o = dg(&args);
+        let v: Json =
+            serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", show(&o)));
+        let token = v["token"].as_str().unwrap().to_string();
+        let o = dg(&["apply", "imports.json", "--approve", &token]);
+        assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+        let written = std::fs::read_to_string(dir.join("driftgate_imports.tf")).unwrap();
+        for line in [
+            "  to = aws_iam_user_group_membership.dg_mallory_devs\n",
+            "  to = aws_iam_group_policy_attachment.auditors_dg_admin_access\n",
+            "  groups = [\"dg-devs\"]\n",
+            "  user   = \"dg-mallory\"\n",
+            "  group      = \"dg-auditors\"\n",
+        ] {
+            assert!(written.contains(line), "{line:?} in\n{written}");
+        }
+        tf.run(
+            dir,
+            &s.moto,
+            &[
+                "plan",
+                "-input=false",
+                "-no-color",
+                "-out=imports.plan",
+                &format!("-var=endpoint={}", s.moto.endpoint),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("{e}\n--- driftgate_imports.tf\n{written}"));
+        let shown = tf
+            .run(dir, &s.moto, &["show", "-json", "imports.plan"])
+            .unwrap();
+        let shown: Json = serde_json::from_slice(&shown.stdout).unwrap();
+        let mut imported = Vec::new();
+        for rc in shown["resource_changes"].as_array().unwrap() {
+            if rc["change"]["importing"].is_object() {
+                assert_eq!(
+                    rc["change"]["actions"],
+                    json!(["no-op"]),
+                    "{rc:#}\n--- driftgate_imports.tf\n{written}"
+                );
+                imported.push(rc["type"].as_str().unwrap_or("?").to_string());
+            }
+        }
+        imported.sort();
+        assert_eq!(
+            imported,
+            [
+                "aws_iam_group",
+                "aws_iam_group_policy_attachment",
+                "aws_iam_user_group_membership"
+            ],
+            "{written}"
+        );
+    });
+    for f in ["driftgate_imports.tf", "imports.json", "imports.plan"] {
+        let _ = std::fs::remove_file(dir.join(f));
+    }
+    if let Err(panic) = checked {
+        std::panic::resume_unwind(panic);
+    }
+}

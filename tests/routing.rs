@@ -484,6 +484,11 @@ fn an_unmanaged_route_is_imported_and_terraform_agrees() {
         let o = in_config(r, &["apply", "imports.json", "--approve", &token]);
         assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
         let written = std::fs::read_to_string(dir.join("driftgate_imports.tf")).unwrap();
+        // Named by its table's name in the state and its destination (not `_0`).
+        assert!(
+            written.contains("  to = aws_route.private_0_0_0_0_0\n"),
+            "{written}"
+        );
         for arg in [
             format!("route_table_id         = \"{private_rt}\""),
             "destination_cidr_block = \"0.0.0.0/0\"".to_string(),
@@ -500,8 +505,7 @@ fn an_unmanaged_route_is_imported_and_terraform_agrees() {
             changes.is_empty(),
             "terraform plans changes:\n{changes:#?}\n{written}"
         );
-        assert_eq!(imported.len(), 1, "{imported:?}\n{written}");
-        assert!(imported[0].starts_with("aws_route."), "{imported:?}");
+        assert_eq!(imported, ["aws_route.private_0_0_0_0_0"], "{written}");
     });
     let _ = std::fs::remove_file(dir.join("driftgate_imports.tf"));
     rt.block_on(

@@ -553,6 +553,79 @@ fn an_unmanaged_secondary_cidr_and_peering_connection_are_imported_and_terraform
     assert_eq!((c, findings(&v)), (0, Vec::<String>::new()), "{v:#}");
 }
 
+/// A key pair imported by hand: `plan --target` writes its material (DescribeKeyPairs with
+/// `IncludePublicKey`, the provider requires it) with `lifecycle { ignore_changes =
+/// [public_key] }` (the provider never reads it back: without it, terraform replaces the key
+/// pair), and `terraform plan` shows the import and no change. Shares this stack's
+/// configuration; puts the cloud and the configuration back.
+#[test]
+fn a_key_pair_made_by_hand_is_imported_with_its_material_and_terraform_agrees() {
+    const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGd5Zm9vYmFyYmF6cXV4ZHJpZnRnYXRlY29tcHV0ZTE1 rogue@example";
+    let Some(m) = misc() else { return };
+    let _turn = turn();
+    let dir = m.applied.dir.path();
+    let key_pair_id = m.ec2(async |ec2: &Client| {
+        ec2.import_key_pair()
+            .key_name("dg-rogue")
+            .public_key_material(aws_sdk_ec2::primitives::Blob::new(KEY))
+            .send()
+            .await
+            .expect("ImportKeyPair")
+            .key_pair_id()
+            .expect("a key pair id")
+            .to_string()
+    });
+    let checked = std::panic::catch_unwind(|| {
+        let target = format!("aws_key_pair.{key_pair_id}");
+        let o = in_config(
+            m,
+            &[
+                "plan",
+                "--region",
+                "us-east-1",
+                "--target",
+                &target,
+                "--out",
+                "kp.json",
+                "--format",
+                "json",
+            ],
+        );
+        let v: Json = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}{}", text(&o.stdout), text(&o.stderr)));
+        let token = v["token"].as_str().unwrap().to_string();
+        let o = in_config(m, &["apply", "kp.json", "--approve", &token]);
+        assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
+        let written = std::fs::read_to_string(dir.join("driftgate_imports.tf")).unwrap();
+        for line in [
+            "  to = aws_key_pair.dg_rogue\n".to_string(),
+            format!("  public_key = \"{KEY}\"\n"),
+            "  lifecycle {\n    ignore_changes = [public_key]\n  }\n".to_string(),
+        ] {
+            assert!(written.contains(&line), "{line:?} in\n{written}");
+        }
+        let (imported, changes) = terraform_plan(m, dir);
+        assert!(
+            changes.is_empty(),
+            "terraform plans changes:\n{changes:#?}\n{written}"
+        );
+        assert_eq!(imported, ["aws_key_pair.dg_rogue"], "{written}");
+    });
+    let _ = std::fs::remove_file(dir.join("driftgate_imports.tf"));
+    m.ec2(async |ec2: &Client| {
+        ec2.delete_key_pair()
+            .key_name("dg-rogue")
+            .send()
+            .await
+            .expect("DeleteKeyPair");
+    });
+    if let Err(panic) = checked {
+        std::panic::resume_unwind(panic);
+    }
+    let (c, v) = m.scan();
+    assert_eq!((c, findings(&v)), (0, Vec::<String>::new()), "{v:#}");
+}
+
 /// `plan` in the configuration imports exactly the unmanaged `association` and `connection`,
 /// `apply` writes them into `driftgate_imports.tf`, and `terraform plan` shows the two imports
 /// and no change.

@@ -160,6 +160,75 @@ fn import_only_arguments(
     Ok((lines, lifecycle))
 }
 
+/// The name of the `resource` block that imports `d`: its spec's `import_name` filled from
+/// the observed attributes, else the id's last segment (as [`super::terraform_name`]). In a
+/// name template, a value that names a parent (`label(attribute, value)`: the parent's name in
+/// the state, when the state records it) becomes that name; an ARN its last segment; a boolean
+/// the attribute's name when true and nothing when false; a one-item list its item. Deterministic: the same object and
+/// state give the same name. Unique per object where its identity is: a plan makes names that
+/// still collide unique (`_2`, `_3` ...).
+pub fn resource_name(
+    spec: &ResourceSpec,
+    d: &Drift,
+    label: &dyn Fn(&str, &str) -> Option<String>,
+) -> String {
+    let from_template = spec.import_name.as_deref().and_then(|template| {
+        let observed = d.observed.as_ref()?;
+        let mut out = String::new();
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let close = after.find('}')?;
+            let (attr, v) = crate::spec::alternatives(&after[..close])
+                .find_map(|n| observed.get(n).filter(|v| !is_empty(v)).map(|v| (n, v)))?;
+            // A one-item list (a rule's one source) is its item.
+            let v = match v {
+                Value::List(l) if l.len() == 1 => &l[0],
+                v => v,
+            };
+            match v {
+                Value::Bool(true) => out.push_str(attr),
+                Value::Bool(false) => {}
+                v => {
+                    let text = v.scalar_text()?;
+                    let shown =
+                        label(attr, &text).unwrap_or_else(|| match text.strip_prefix("arn:") {
+                            Some(arn) => arn.rsplit(['/', ':']).next().unwrap_or(arn).to_string(),
+                            None => text.clone(),
+                        });
+                    out.push_str(&shown);
+                }
+            }
+            rest = &after[close + 1..];
+        }
+        out.push_str(rest);
+        Some(identifier(&out))
+    });
+    from_template.unwrap_or_else(|| super::terraform_name(&d.id))
+}
+
+/// A terraform identifier from any text: every run of characters other than letters and
+/// digits one `_`, none at either end; one that would start with a digit (or be empty) starts
+/// with `_`.
+pub fn identifier(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    while out.ends_with('_') {
+        out.pop();
+    }
+    if !out.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        out.insert(0, '_');
+    }
+    out
+}
+
 /// Every argument imports may write for `spec`, and whether as nested blocks: the compared
 /// attributes [`written`] and the import-only ones.
 pub fn arguments(spec: &ResourceSpec) -> Vec<&crate::spec::AttributeSpec> {

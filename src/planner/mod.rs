@@ -121,6 +121,8 @@ pub fn build(input: &PlanInput<'_>) -> Result<Vec<Action>, BadTarget> {
         .filter(|f| f.drift.kind == DriftKind::Missing)
         .collect();
     let mut actions = Vec::new();
+    // The names earlier imports of this plan took (`TYPE.NAME`): each import's is its own.
+    let mut import_names = std::collections::BTreeSet::new();
     for f in input.findings {
         if input.options.min_severity.is_some_and(|m| f.severity < m) {
             continue;
@@ -147,7 +149,7 @@ pub fn build(input: &PlanInput<'_>) -> Result<Vec<Action>, BadTarget> {
             DriftKind::Unmanaged if input.options.delete_unmanaged => {
                 actions.push(planner.delete())
             }
-            DriftKind::Unmanaged => actions.push(planner.import()),
+            DriftKind::Unmanaged => actions.push(planner.import(&mut import_names)),
         }
     }
     actions.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
@@ -905,10 +907,17 @@ impl Planner<'_> {
 
     /// Unmanaged: with the configuration, driftgate writes the `import {}` and `resource {}`
     /// blocks (`planner::import`) into [`IMPORT_FILE`]; without it, this is left to a person.
-    fn import(&self) -> Action {
+    /// `taken`: the `TYPE.NAME`s earlier imports of the plan wrote (this one's is added).
+    fn import(&self, taken_by_plan: &mut std::collections::BTreeSet<String>) -> Action {
         let d = &self.finding.drift;
         let mut a = self.action(ActionKind::Import, &[]);
-        let mut name = terraform_name(&d.id);
+        let spec = self.input.registry.get(&d.resource_type);
+        let mut name = match spec {
+            Some(spec) => {
+                import::resource_name(spec, d, &|via, value| self.parent_name(spec, via, value))
+            }
+            None => terraform_name(&d.id),
+        };
         // The provider's import id (the spec's `import_id`), else the identity.
         let import_id = self
             .input
@@ -936,11 +945,12 @@ impl Planner<'_> {
                 ),
             );
         };
-        // A name no block of the configuration has.
+        // A name no block of the configuration has, nor an earlier import of this plan.
         let taken = |n: &str| {
-            config.configuration.resources.iter().any(|r| {
-                r.module_path.is_empty() && r.resource_type == d.resource_type && r.name == n
-            })
+            taken_by_plan.contains(&format!("{}.{n}", d.resource_type))
+                || config.configuration.resources.iter().any(|r| {
+                    r.module_path.is_empty() && r.resource_type == d.resource_type && r.name == n
+                })
         };
         let base = name.clone();
         let mut i = 2;
@@ -948,6 +958,7 @@ impl Planner<'_> {
             name = format!("{base}_{i}");
             i += 1;
         }
+        taken_by_plan.insert(format!("{}.{name}", d.resource_type));
         let generated = self
             .input
             .registry
@@ -997,6 +1008,41 @@ impl Planner<'_> {
                 manual_command(&name),
                 format!("cannot generate its configuration: {why}"),
             ),
+        }
+    }
+}
+
+impl Planner<'_> {
+    /// The name the states give the parent of an object (`spec`'s `parent` through `via`)
+    /// whose id is `value`: its address without the type (`module.net.aws_route_table.private[0]`
+    /// → `net_private_0`), when exactly one recorded parent has that id.
+    fn parent_name(
+        &self,
+        spec: &crate::spec::ResourceSpec,
+        via: &str,
+        value: &str,
+    ) -> Option<String> {
+        let types: std::collections::BTreeSet<&str> = spec
+            .parents
+            .iter()
+            .filter(|p| p.via == via)
+            .map(|p| p.resource_type.as_str())
+            .collect();
+        let mut names = std::collections::BTreeSet::new();
+        for r in self.input.states.iter().flat_map(|s| &s.resources) {
+            if types.contains(r.resource_type.as_str())
+                && r.attributes.get("id").and_then(Value::as_str) == Some(value)
+            {
+                let shown = r.address.to_string();
+                let without_type = shown
+                    .replace("module.", "")
+                    .replace(&format!("{}.", r.resource_type), "");
+                names.insert(import::identifier(&without_type));
+            }
+        }
+        match names.len() {
+            1 => names.pop_first(),
+            _ => None,
         }
     }
 }

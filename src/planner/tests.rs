@@ -2228,3 +2228,96 @@ fn the_call_wire_form_refuses_what_it_cannot_run_as_written() {
     assert!(expect(serde_json::json!({"observed": "value", "path_steps": ["a"]})).is_err());
     assert!(expect(serde_json::json!({"observed": "gone"})).is_err());
 }
+
+/// Imports are named from the object, readably: a route by its table's name in the state
+/// (else the table's id) and its destination, never `_0`; two imports that would take the same
+/// name in one plan (two states each naming their table `private`) do not: the second takes the
+/// next suffix the configuration has not taken (`_2` is a block there, so `_3`).
+#[test]
+fn imports_are_named_by_parent_and_destination_and_unique_in_a_plan() {
+    let registry = Registry::builtin().unwrap();
+    let route = |table: &str| Finding {
+        drift: Drift {
+            kind: DriftKind::Unmanaged,
+            resource_type: "aws_route".into(),
+            id: format!("{table}_0.0.0.0/0"),
+            address: None,
+            state: None,
+            region: Some("us-east-1".into()),
+            changes: vec![],
+            observed: Some(
+                [
+                    ("route_table_id", Value::str(table)),
+                    ("destination_cidr_block", Value::str("0.0.0.0/0")),
+                    ("gateway_id", Value::str("igw-1")),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            ),
+        },
+        severity: Severity::High,
+        rule: "unmanaged".into(),
+        change_rules: vec![],
+        source: None,
+        status: crate::model::Status::Open,
+    };
+    let table = |id: &str, state: &str| {
+        let mut r = recorded("aws_route_table", "private", vec![("id", Value::str(id))]);
+        r.state = StateSource(state.into());
+        RecordedState {
+            source: r.state.clone(),
+            terraform_version: "1.11.4".into(),
+            serial: 1,
+            lineage: state.into(),
+            sha256: "00".into(),
+            resources: vec![r],
+        }
+    };
+    let states = vec![table("rtb-1", "a.tfstate"), table("rtb-2", "b.tfstate")];
+    let findings = vec![route("rtb-1"), route("rtb-2"), route("rtb-9")];
+    let dir = tempfile::tempdir().unwrap();
+    let main_tf = "resource \"aws_route\" \"private_0_0_0_0_0_2\" {\n  route_table_id = \"rtb-0\"\n  destination_cidr_block = \"10.0.0.0/8\"\n}\n";
+    std::fs::write(dir.path().join("main.tf"), main_tf).unwrap();
+    let configuration = crate::iac::config::load_config(dir.path()).unwrap();
+    let files = BTreeMap::from([("main.tf".to_string(), main_tf.to_string())]);
+    let key = expectation_key(&states);
+    let actions = build(&PlanInput {
+        registry: &registry,
+        findings: &findings,
+        states: &states,
+        options: &PlanOptions::default(),
+        key: &key,
+        config: Some(ConfigInput {
+            configuration: &configuration,
+            files: &files,
+        }),
+        observation: None,
+        unit_reverts: &crate::provider::aws::unit_reverts(),
+    })
+    .unwrap();
+    let addresses: Vec<&str> = actions
+        .iter()
+        .map(|a| {
+            let text = match &a.calls[..] {
+                [
+                    Call::ConfigEdit {
+                        edit: crate::model::plan::ConfigEdit::Append { text },
+                        ..
+                    },
+                ] => text.as_str(),
+                other => panic!("{other:?}"),
+            };
+            let to = text.split("to = ").nth(1).unwrap();
+            to.split('\n').next().unwrap()
+        })
+        .collect();
+    assert_eq!(
+        addresses,
+        [
+            "aws_route.private_0_0_0_0_0",
+            "aws_route.private_0_0_0_0_0_3",
+            "aws_route.rtb_9_0_0_0_0_0"
+        ]
+    );
+}

@@ -314,6 +314,13 @@ pub struct ResourceSpec {
     /// are shell-quoted (`delete = "aws ec2 delete-vpc --vpc-id {id}"`). `None`: a person
     /// deletes it by hand.
     pub delete: Option<String>,
+    /// The name of the `resource` block an import writes, as a [`fill`] template over the
+    /// observed attributes (`import_name = "{route_table_id}_{destination_cidr_block}"`), for
+    /// types whose id alone makes a poor name (a route's `rtb-1_0.0.0.0/0`). A value naming a
+    /// parent (its `via`) becomes the parent's name in the state when the state records it;
+    /// an ARN becomes its last segment; a boolean the attribute's name when true, nothing when
+    /// false. `None`: the id's last segment (`sg-0abc` → `sg_0abc`, a role's ARN → its name).
+    pub import_name: Option<String>,
     /// Attributes written on import and never compared (`attribute "X" { import_only = true }`),
     /// sorted by name.
     pub import_only: Vec<AttributeSpec>,
@@ -501,6 +508,7 @@ fn parse_spec(file: &str, text: &str) -> Result<ResourceSpec> {
         attributes: Vec::new(),
         recreate: None,
         import_id: None,
+        import_name: None,
         delete: None,
         import_only: Vec::new(),
         no_import: None,
@@ -527,6 +535,7 @@ fn parse_spec(file: &str, text: &str) -> Result<ResourceSpec> {
                 spec.recreate = Some(named(file, "recreate", Recreate::ALL, &name)?);
             }
             "import_id" => spec.import_id = Some(template(file, "import_id", &v)?),
+            "import_name" => spec.import_name = Some(template(file, "import_name", &v)?),
             "delete" => spec.delete = Some(template(file, "delete", &v)?),
             "context" => spec.context = strings(file, "context", &v)?,
             "no_import" => spec.no_import = Some(string(file, "no_import", &v)?),

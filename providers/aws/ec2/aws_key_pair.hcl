@@ -8,6 +8,7 @@ resource "aws_key_pair" {
   service   = "ec2"
   scope     = "regional"
   identity  = ["key_pair_id"]
+  import_name = "{key_name}"
   import_id = "{key_name}"
   delete    = "aws ec2 delete-key-pair --key-name {key_name}"
 

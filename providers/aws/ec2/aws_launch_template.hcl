@@ -6,6 +6,7 @@ resource "aws_launch_template" {
   service  = "ec2"
   scope    = "regional"
   identity = ["id"]
+  import_name = "{name}"
   delete   = "aws ec2 delete-launch-template --launch-template-id {id}"
 
   attribute "name" { immutable = true }

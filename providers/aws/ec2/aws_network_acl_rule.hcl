@@ -8,6 +8,7 @@ resource "aws_network_acl_rule" {
   service            = "ec2"
   scope              = "regional"
   identity           = ["network_acl_id", "egress", "rule_number"]
+  import_name = "{network_acl_id}_{egress}_{rule_number}"
   identity_separator = ":"
   import_id          = "{network_acl_id}:{rule_number}:{protocol}:{egress}"
   delete             = "aws ec2 delete-network-acl-entry --network-acl-id {network_acl_id} --rule-number {rule_number} --{direction}"

@@ -8,6 +8,7 @@ resource "aws_route" {
   service            = "ec2"
   scope              = "regional"
   identity           = ["route_table_id", "destination_cidr_block|destination_ipv6_cidr_block|destination_prefix_list_id"]
+  import_name = "{route_table_id}_{destination_cidr_block|destination_ipv6_cidr_block|destination_prefix_list_id}"
   identity_separator = "_"
   delete             = "aws ec2 delete-route --route-table-id {route_table_id} --destination-cidr-block {destination_cidr_block}"
 

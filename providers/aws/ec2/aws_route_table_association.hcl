@@ -6,6 +6,7 @@ resource "aws_route_table_association" {
   service   = "ec2"
   scope     = "regional"
   identity  = ["subnet_id|gateway_id"]
+  import_name = "{subnet_id|gateway_id}_{route_table_id}"
   import_id = "{subnet_id|gateway_id}/{route_table_id}"
   delete    = "aws ec2 disassociate-route-table --association-id {id}"
 

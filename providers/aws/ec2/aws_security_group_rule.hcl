@@ -6,6 +6,7 @@ resource "aws_security_group_rule" {
   service  = "ec2"
   scope    = "regional"
   identity = ["security_group_id", "type", "protocol", "from_port", "to_port"]
+  import_name = "{security_group_id}_{type}_{protocol}_{from_port}_{to_port}_{cidr_blocks|ipv6_cidr_blocks|prefix_list_ids|source_security_group_id|self}"
   recreate = "sg_rule_sources"
   identity_fanout = ["cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids", "source_security_group_id", "self"]
 

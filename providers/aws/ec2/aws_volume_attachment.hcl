@@ -9,6 +9,7 @@ resource "aws_volume_attachment" {
   service            = "ec2"
   scope              = "regional"
   identity           = ["device_name", "volume_id", "instance_id"]
+  import_name = "{instance_id}_{device_name}"
   identity_separator = ":"
   delete             = "aws ec2 detach-volume --volume-id {volume_id} --instance-id {instance_id} --device {device_name}"
 

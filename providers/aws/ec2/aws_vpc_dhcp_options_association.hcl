@@ -8,6 +8,7 @@ resource "aws_vpc_dhcp_options_association" {
   service   = "ec2"
   scope     = "regional"
   identity  = ["vpc_id"]
+  import_name = "{vpc_id}"
   import_id = "{vpc_id}"
   delete    = "aws ec2 associate-dhcp-options --dhcp-options-id default --vpc-id {vpc_id}"
 

@@ -4,6 +4,7 @@ resource "aws_iam_access_key" {
   service  = "iam"
   scope    = "global"
   identity = ["id"]
+  import_name = "{user}_{id}"
   delete   = "aws iam delete-access-key --user-name {user} --access-key-id {id}"
 
   parent "aws_iam_user" { via = "user" }

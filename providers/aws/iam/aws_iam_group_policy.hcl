@@ -3,6 +3,7 @@ resource "aws_iam_group_policy" {
   service            = "iam"
   scope              = "global"
   identity           = ["group", "name"]
+  import_name = "{group}_{name}"
   identity_separator = ":"
   delete             = "aws iam delete-group-policy --group-name {group} --policy-name {name}"
 

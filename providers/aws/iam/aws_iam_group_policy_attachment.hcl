@@ -5,6 +5,7 @@ resource "aws_iam_group_policy_attachment" {
   service  = "iam"
   scope    = "global"
   identity = ["group", "policy_arn"]
+  import_name = "{group}_{policy_arn}"
   # The attached policy's document (customer managed), for the policy (never compared).
   context = ["policy"]
   delete   = "aws iam detach-group-policy --group-name {group} --policy-arn {policy_arn}"

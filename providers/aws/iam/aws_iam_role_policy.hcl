@@ -3,6 +3,7 @@ resource "aws_iam_role_policy" {
   service  = "iam"
   scope    = "global"
   identity = ["role", "name"]
+  import_name = "{role}_{name}"
   identity_separator = ":"
   recreate = "inline_policy"
 

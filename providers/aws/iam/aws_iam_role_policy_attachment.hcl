@@ -3,6 +3,7 @@ resource "aws_iam_role_policy_attachment" {
   service  = "iam"
   scope    = "global"
   identity = ["role", "policy_arn"]
+  import_name = "{role}_{policy_arn}"
   recreate = "attach_policy"
 
   # A policy's exclusive aws_iam_policy_attachment describes its entities first.

@@ -9,6 +9,7 @@ resource "aws_iam_user_group_membership" {
   # policy; never compared.
   context         = ["group", "group_policies", "group_policy_arns"]
   identity        = ["user"]
+  import_name = "{user}_{group}"
   identity_fanout = ["groups"]
   import_id       = "{user}/{group}"
   delete          = "aws iam remove-user-from-group --user-name {user} --group-name {group}"

@@ -3,6 +3,7 @@ resource "aws_iam_user_policy" {
   service  = "iam"
   scope    = "global"
   identity = ["user", "name"]
+  import_name = "{user}_{name}"
   identity_separator = ":"
   recreate = "inline_policy"
 

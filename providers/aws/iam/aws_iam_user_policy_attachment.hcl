@@ -3,6 +3,7 @@ resource "aws_iam_user_policy_attachment" {
   service  = "iam"
   scope    = "global"
   identity = ["user", "policy_arn"]
+  import_name = "{user}_{policy_arn}"
   recreate = "attach_policy"
 
   # A policy's exclusive aws_iam_policy_attachment describes its entities first.

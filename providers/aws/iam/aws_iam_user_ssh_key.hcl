@@ -7,6 +7,7 @@ resource "aws_iam_user_ssh_key" {
   service   = "iam"
   scope     = "global"
   identity  = ["id"]
+  import_name = "{username}_{id}"
   import_id = "{username}:{id}:SSH"
   delete    = "aws iam delete-ssh-public-key --user-name {username} --ssh-public-key-id {id}"
 

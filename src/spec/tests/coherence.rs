@@ -278,6 +278,74 @@ const IMPORT_ID_KNOWN_WRONG: &[(&str, &str)] = &[(
      `aws_vpc_security_group_*_rule`, whose `sgr-` id is right",
 )];
 
+/// The name an import gives a sample object (no state records its parents).
+fn import_name(spec: &ResourceSpec, a: &Attributes) -> String {
+    let drift = Drift {
+        kind: DriftKind::Unmanaged,
+        resource_type: spec.resource_type.clone(),
+        id: identity(spec, a, Side::Observed, None)
+            .shown
+            .unwrap_or_default(),
+        address: None,
+        state: None,
+        region: Some(REGION.into()),
+        changes: Vec::new(),
+        observed: Some(a.clone()),
+    };
+    crate::planner::import::resource_name(spec, &drift, &|_, _| None)
+}
+
+/// Failures of the import name check: every importable sample's name is a terraform
+/// identifier that starts with a letter (never `_0`), filled from its spec's `import_name`
+/// where it has one, and two samples of a type with different import ids get different names.
+fn import_name_failures(registry: &Registry) -> Vec<String> {
+    let samples = observed_samples();
+    let mut failures = Vec::new();
+    for spec in registry.specs().filter(|s| s.no_import.is_none()) {
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        for a in samples.get(&spec.resource_type).into_iter().flatten() {
+            let name = import_name(spec, a);
+            let valid = name.starts_with(|c: char| c.is_ascii_alphabetic())
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !valid {
+                failures.push(format!(
+                    "{}: import name `{name}` is not a readable identifier (give the spec an \
+                     `import_name`)",
+                    spec.file
+                ));
+            }
+            for part in spec.import_name.iter().flat_map(|t| t.split('{').skip(1)) {
+                let part = part.split('}').next().unwrap_or_default();
+                if !crate::spec::alternatives(part).any(|n| has_value(a.get(n))) {
+                    failures.push(format!(
+                        "{}: import name: no `{part}` in the sample",
+                        spec.file
+                    ));
+                }
+            }
+            let id = identity(spec, a, Side::Observed, None)
+                .shown
+                .map(|id| spec.import_id_of(a, &id).unwrap_or_else(|e| e))
+                .unwrap_or_default();
+            if let Some(other) = seen.insert(name.clone(), id.clone())
+                && other != id
+            {
+                failures.push(format!(
+                    "{}: import name `{name}` for both {other:?} and {id:?}",
+                    spec.file
+                ));
+            }
+        }
+    }
+    failures
+}
+
+#[test]
+fn every_import_gets_a_readable_unique_name() {
+    let failures = import_name_failures(&Registry::builtin().unwrap());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// Failures of the import id and documentation check, for `registry`.
 fn import_and_doc_failures(registry: &Registry, doc: &str) -> Vec<String> {
     let samples = observed_samples();
@@ -479,6 +547,32 @@ fn each_check_fails_on_a_broken_spec() {
             &f,
             "aws/ec2/aws_key_pair.hcl",
             "`public_key_material` is never produced"
+        ),
+        "{f:?}"
+    );
+    // A name template that leaves the distinguishing part out.
+    let r = broken(
+        "aws/ec2/aws_route.hcl",
+        "import_name = \"{route_table_id}_{destination_cidr_block|destination_ipv6_cidr_block|destination_prefix_list_id}\"",
+        "import_name = \"{route_table_id}\"",
+    );
+    let f = import_name_failures(&r);
+    assert!(
+        reports(&f, "aws/ec2/aws_route.hcl", "import name `rtb_1` for both"),
+        "{f:?}"
+    );
+    // No template where the id's last segment is a number.
+    let r = broken(
+        "aws/ec2/aws_network_acl_rule.hcl",
+        "  import_name = \"{network_acl_id}_{egress}_{rule_number}\"\n",
+        "",
+    );
+    let f = import_name_failures(&r);
+    assert!(
+        reports(
+            &f,
+            "aws/ec2/aws_network_acl_rule.hcl",
+            "`_100` is not a readable"
         ),
         "{f:?}"
     );

@@ -89,7 +89,10 @@ fn list(cx: &Cx) -> Listed<'_> {
                     .await
                 {
                     Ok(out) => Ok(out.ssh_public_key().map(|k| {
-                        (k.fingerprint().to_string(), k.ssh_public_key_body().to_string())
+                        (
+                            k.fingerprint().to_string(),
+                            k.ssh_public_key_body().to_string(),
+                        )
                     })),
                     Err(e) if e.as_service_error().is_some_and(gone) => Ok(None),
                     Err(e) => Err(failure_reason(&e)),
