@@ -7,14 +7,16 @@ of every supported type moto can make (EC2_UNIT spread over three regions, IAM_U
 runs, --repeat times each:
 
   - the floor: one sequential boto3 client that only pages through the batched listings
-    driftgate needs (EC2_LISTINGS and EC2_SINGLE per region; GetAccountAuthorizationDetails,
-    ListRoles and ListInstanceProfiles once; ListAccessKeys and GetLoginProfile per user, which
-    no batch API covers);
+    driftgate needs (EC2_LISTINGS and EC2_SINGLE per region; IAM_LISTINGS and IAM_SINGLE
+    once; ListAccessKeys, GetLoginProfile and ListSSHPublicKeys per user, which no batch API
+    covers);
   - `driftgate scan` with an empty state over the three regions (every resource unmanaged),
     its peak memory read from the kernel (ru_maxrss of the child).
 
 It prints one table: size, medians of both wall times, their ratio, driftgate's API calls and
-the floor's, and driftgate's peak RSS. `--json FILE` writes the raw figures.
+the floor's, and driftgate's peak RSS. `--json FILE` writes the raw figures (each run's times,
+ratios and RSS, the load average, and the operations whose call counts differ between the scan
+and the floor).
 
 Needs python3 with boto3 and moto[server] (scripts/test installs them) and a driftgate binary
 (`--driftgate PATH`, else `cargo build --release` into CARGO_TARGET_DIR or
