@@ -17,6 +17,7 @@ use serde_json::{Value as Json, json};
 use crate::chat::{
     FakeSlack, REASON, SECRET, WaitTimeout, approve_payload, chat_root_with, chat_server,
     deny_payload, form, interact, lines_of, now, post_raw, refused_reasons, waiting_apply,
+    went_on_after,
 };
 use crate::mcp::{Client, content};
 use crate::serve::{DESK_TOKEN, call, dg, dg_cmd, enc, keygen, serve_entries};
@@ -239,17 +240,7 @@ fn an_agents_plan_approved_in_chat_is_applied_and_a_denied_one_stops() {
         assert_eq!(s, 200);
         Instant::now()
     });
-    let mut went_on = None;
-    let mut seen = Vec::new();
-    while let Ok((at, line)) = lines.recv_timeout(Duration::from_secs(120)) {
-        if went_on.is_none() && line.contains("approved by alice, bob") {
-            went_on = Some(at.saturating_duration_since(approved_at));
-        }
-        seen.push(line);
-    }
-    let status = waiting.wait().unwrap();
-    assert_eq!(status.code(), Some(0), "{seen:#?}");
-    let went_on = went_on.unwrap_or_else(|| panic!("{seen:#?}"));
+    let went_on = went_on_after(&mut waiting, &lines, approved_at);
     println!("bob's click to the agent plan's apply going on: {went_on:?}");
     assert!(went_on < Duration::from_secs(1), "{went_on:?}");
 

@@ -334,6 +334,26 @@ pub(crate) fn lines_of(child: &mut Child) -> std::sync::mpsc::Receiver<(Instant,
     rx
 }
 
+/// How long after `approved_at` the waiting apply said it goes on (`approved by alice, bob`)
+/// on `lines`, its stderr; the apply then finishes with exit 0.
+pub(crate) fn went_on_after(
+    waiting: &mut Child,
+    lines: &std::sync::mpsc::Receiver<(Instant, String)>,
+    approved_at: Instant,
+) -> Duration {
+    let mut went_on = None;
+    let mut seen = Vec::new();
+    while let Ok((at, line)) = lines.recv_timeout(Duration::from_secs(120)) {
+        if went_on.is_none() && line.contains("approved by alice, bob") {
+            went_on = Some(at.saturating_duration_since(approved_at));
+        }
+        seen.push(line);
+    }
+    let status = waiting.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{seen:#?}");
+    went_on.unwrap_or_else(|| panic!("{seen:#?}"))
+}
+
 pub(crate) fn refused_reasons(dir: &Path, event: &str) -> Vec<String> {
     serve_entries(dir, "refused", event)
         .iter()
@@ -628,17 +648,7 @@ fn two_chat_approvals_let_a_waiting_apply_go_on_within_a_second() {
         assert_eq!(s, 200);
         Instant::now()
     });
-    let mut went_on = None;
-    let mut seen = Vec::new();
-    while let Ok((at, line)) = lines.recv_timeout(Duration::from_secs(120)) {
-        if went_on.is_none() && line.contains("approved by alice, bob") {
-            went_on = Some(at.saturating_duration_since(approved_at));
-        }
-        seen.push(line);
-    }
-    let status = waiting.wait().unwrap();
-    assert_eq!(status.code(), Some(0), "{seen:#?}");
-    let went_on = went_on.unwrap_or_else(|| panic!("{seen:#?}"));
+    let went_on = went_on_after(&mut waiting, &lines, approved_at);
     println!("bob's click to the apply going on: {went_on:?}");
     assert!(went_on < Duration::from_secs(1), "{went_on:?}");
     // apply verified the chat approvals itself: one accepted entry per approver.

@@ -23,43 +23,13 @@ use std::sync::OnceLock;
 use aws_sdk_ec2::types::{InstanceType, RequestLaunchTemplateData, Tag, VolumeType};
 use serde_json::Value as Json;
 
-use crate::support::fixture;
-use crate::support::moto::Moto;
-use crate::support::remediation::{Stack, code, findings, recorded, text};
-use crate::support::terraform::Terraform;
+use crate::support::fixture_stack::{Shared, shared};
+use crate::support::remediation::{findings, recorded};
 
-struct Compute {
-    stack: Stack,
-    /// `scan --format json` right after apply: exit code and report.
-    clean: (i32, Json),
-}
+static COMPUTE: OnceLock<Option<Shared>> = OnceLock::new();
 
-static COMPUTE: OnceLock<Option<Compute>> = OnceLock::new();
-
-fn compute() -> Option<&'static Compute> {
-    let c = COMPUTE.get_or_init(|| {
-        let moto = Moto::start()?;
-        let tf = Terraform::find()?;
-        let applied = tf
-            .apply(&fixture("live/compute"), &moto, &[])
-            .unwrap_or_else(|e| panic!("terraform apply: {e}"));
-        eprintln!("compute stack applied in {:.1}s", applied.apply_secs);
-        let work = tempfile::tempdir().unwrap();
-        let state = work.path().join("terraform.tfstate");
-        std::fs::copy(&applied.state, &state).unwrap();
-        let stack = Stack {
-            log: work.path().join("audit.jsonl"),
-            moto,
-            state,
-            work,
-        };
-        let clean = stack.scan_json("alice");
-        Some(Compute { stack, clean })
-    });
-    if c.is_none() {
-        crate::support::skip::again();
-    }
-    c.as_ref()
+fn compute() -> Option<&'static Shared> {
+    shared(&COMPUTE, "live/compute")
 }
 
 fn attr(state: &Path, ty: &str, key: &str) -> String {
@@ -230,18 +200,7 @@ fn one_change_per_type_is_found_alone_and_tags_are_reverted() {
     // (EnableEbsEncryptionByDefault) are put back through a plan and its apply; the rest stays,
     // left to terraform (a new attachment, a launch template version) or to a person (the
     // unmanaged volume).
-    let (o, token) = stack.plan("alice", "p.json", &["--format", "json"]);
-    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
-    let v: Json = serde_json::from_slice(&o.stdout).unwrap();
-    let mut apis: Vec<String> = v["plan"]["actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|a| a["calls"].as_array().unwrap().iter())
-        .map(|c| c["api"].as_str().unwrap().to_string())
-        .collect();
-    apis.sort();
-    apis.dedup();
+    let (apis, token) = stack.plan_apis("alice", "p.json");
     for want in [
         "ec2:CreateTags",
         "ec2:DeleteTags",
@@ -250,13 +209,7 @@ fn one_change_per_type_is_found_alone_and_tags_are_reverted() {
     ] {
         assert!(apis.iter().any(|a| a == want), "{want} not in {apis:?}");
     }
-    let token = if token.is_empty() {
-        v["token"].as_str().unwrap().to_string()
-    } else {
-        token
-    };
-    let o = stack.run_as("alice", &["apply", "p.json", "--approve", &token], None);
-    assert_eq!(code(&o), 0, "{}\n{}", text(&o.stdout), text(&o.stderr));
+    stack.apply("alice", "p.json", &token);
     let (_, after) = stack.scan_json("alice");
     let mut left = vec![
         "changed aws_launch_template.app".to_string(),

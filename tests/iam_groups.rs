@@ -7,104 +7,27 @@
 //! scans. The access keys' secrets and the login profile's password (from the state, and the
 //! secret of the key created out of band) must never appear in any output.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::process::Output;
 use std::sync::OnceLock;
 
-use serde_json::{Value as Json, json};
+use serde_json::json;
 
 use crate::support::moto::Moto;
-use crate::support::terraform::{Applied, Terraform};
-use crate::support::{driftgate, fixture};
+use crate::support::report::{
+    assert_clean_with_full_coverage, finding_rows, no_output, report, show,
+};
+use crate::support::scanned::Scanned;
+use crate::support::unit_reverts;
 
-const REGION: &str = "us-east-1";
-
-struct Stack {
-    moto: Moto,
-    applied: Applied,
-    /// Recorded attributes by address.
-    recorded: BTreeMap<String, Json>,
-    clean_json: Output,
-    clean_table: Output,
-}
-
-impl Stack {
-    fn attr(&self, address: &str, name: &str) -> String {
-        self.recorded
-            .get(address)
-            .and_then(|a| a[name].as_str())
-            .unwrap_or_else(|| panic!("{address}.{name} is not a string in the state"))
-            .to_string()
-    }
-
-    fn scan(&self, format: &str) -> Output {
-        let state = self.applied.state.display().to_string();
-        let mut cmd = driftgate();
-        self.moto.apply_env(&mut cmd);
-        cmd.args([
-            "scan", "--state", &state, "--region", REGION, "--format", format,
-        ]);
-        cmd.output().expect("run driftgate")
-    }
-}
+type Stack = Scanned;
 
 static STACK: OnceLock<Result<Option<Stack>, String>> = OnceLock::new();
 
 fn stack() -> Option<&'static Stack> {
-    match STACK.get_or_init(set_up) {
-        Ok(Some(s)) => Some(s),
-        Ok(None) => {
-            crate::support::skip::again();
-            None
-        }
-        Err(e) => panic!("setting up the IAM groups stack failed:\n{e}"),
-    }
-}
-
-fn set_up() -> Result<Option<Stack>, String> {
-    let Some(moto) = Moto::start() else {
-        return Ok(None);
-    };
-    let Some(tf) = Terraform::find() else {
-        return Ok(None);
-    };
-    let applied = tf.apply(&fixture("live/iam_groups"), &moto, &[])?;
-    eprintln!("IAM groups stack applied in {:.1}s", applied.apply_secs);
-    let recorded = recorded(&applied)?;
-    let mut stack = Stack {
-        moto,
-        applied,
-        recorded,
-        clean_json: empty(),
-        clean_table: empty(),
-    };
-    stack.clean_json = stack.scan("json");
-    stack.clean_table = stack.scan("table");
-    Ok(Some(stack))
-}
-
-fn empty() -> Output {
-    std::process::Command::new("true").output().expect("true")
-}
-
-fn recorded(applied: &Applied) -> Result<BTreeMap<String, Json>, String> {
-    let text = std::fs::read_to_string(&applied.state).map_err(|e| e.to_string())?;
-    let doc: Json = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    let mut out = BTreeMap::new();
-    for r in doc["resources"].as_array().ok_or("no resources")? {
-        if r["mode"] != "managed" {
-            continue;
-        }
-        for i in r["instances"].as_array().ok_or("no instances")? {
-            let address = format!(
-                "{}.{}",
-                r["type"].as_str().unwrap_or("?"),
-                r["name"].as_str().unwrap_or("?")
-            );
-            out.insert(address, i["attributes"].clone());
-        }
-    }
-    Ok(out)
+    crate::support::skip::shared(&STACK, "IAM groups stack", || {
+        Scanned::set_up(Moto::start(), "live/iam_groups", &[])
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -262,48 +185,9 @@ async fn change_out_of_band(s: &Stack) -> Result<Drifted, String> {
     Ok(Drifted {
         rogue_key,
         rogue_secret,
-        json: empty(),
-        table: empty(),
+        json: no_output(),
+        table: no_output(),
     })
-}
-
-// ---------------------------------------------------------------------------------------------
-// Helpers
-
-fn show(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn report(out: &Output) -> Json {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not a JSON report ({e}):\n{}", show(out)))
-}
-
-/// (kind, resource_type, address or id, severity, rule) of every finding.
-fn findings(r: &Json) -> BTreeSet<(String, String, String, String, String)> {
-    let s = |v: &Json| v.as_str().unwrap_or("?").to_string();
-    r["findings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|f| {
-            let at = f["address"]
-                .as_str()
-                .unwrap_or_else(|| f["id"].as_str().unwrap_or("?"));
-            (
-                s(&f["kind"]),
-                s(&f["resource_type"]),
-                at.to_string(),
-                s(&f["severity"]),
-                s(&f["rule"]),
-            )
-        })
-        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -313,13 +197,7 @@ fn findings(r: &Json) -> BTreeSet<(String, String, String, String, String)> {
 fn freshly_applied_iam_groups_scan_clean_with_full_coverage() {
     let Some(s) = stack() else { return };
     let out = &s.clean_json;
-    assert_eq!(out.status.code(), Some(0), "{}", show(out));
-    let r = report(out);
-    assert_eq!(r["complete"], json!(true), "{r:#}");
-    assert_eq!(r["gaps"], json!([]), "{r:#}");
-    assert_eq!(r["findings"], json!([]), "{r:#}");
-    assert_eq!(r["coverage"]["percent"], json!(100.0), "{r:#}");
-    assert_eq!(r["coverage"]["checked"], r["coverage"]["recorded"], "{r:#}");
+    assert_clean_with_full_coverage(out);
     // Every type of the fixture is recorded (the stack is what the test says it is).
     let types: BTreeSet<&str> = s
         .recorded
@@ -353,7 +231,7 @@ fn freshly_applied_iam_groups_scan_clean_with_full_coverage() {
 fn each_out_of_band_change_is_found_with_its_rule_and_nothing_else() {
     let Some((s, d)) = drifted() else { return };
     let r = report(&d.json);
-    let got = findings(&r);
+    let got = finding_rows(&r);
     let f = |kind: &str, ty: &str, at: &str, severity: &str, rule: &str| {
         (
             kind.to_string(),
@@ -527,32 +405,11 @@ fn access_key_secrets_and_the_console_password_are_never_shown() {
     );
 }
 
-/// A state value as driftgate's model holds it (test-side conversion).
-fn value(j: &Json) -> driftgate::model::Value {
-    use driftgate::model::Value;
-    match j {
-        Json::Null => Value::Null,
-        Json::Bool(b) => Value::Bool(*b),
-        Json::Number(n) => Value::Number(n.as_f64().unwrap_or_default()),
-        Json::String(s) => Value::String(s.clone()),
-        Json::Array(a) => Value::List(a.iter().map(value).collect()),
-        Json::Object(o) => Value::Map(o.iter().map(|(k, v)| (k.clone(), value(v))).collect()),
-    }
-}
-
 /// The IAM units' reverts, planned from the drifted scan's findings and the state, performed
 /// through `provider::aws::execute` against moto: a rescan no longer shows those changes.
 #[test]
 fn iam_unit_reverts_put_the_changes_back() {
-    use driftgate::model::plan::{Arg, RevertInput};
-    use driftgate::model::{Address, Drift, DriftKind, RecordedResource, StateSource};
     let Some((s, d)) = drifted() else { return };
-    let r = report(&d.json);
-    let reverts = driftgate::provider::aws::unit_reverts();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let conf = rt.block_on(s.moto.sdk_config());
-    let ec2 = aws_sdk_ec2::Client::new(&conf);
-    let iam = aws_sdk_iam::Client::new(&conf);
     let cases = [
         ("aws_iam_group_membership.admins", "group_members"),
         ("aws_iam_group_policy.devs_read", "group_policy_document"),
@@ -561,90 +418,9 @@ fn iam_unit_reverts_put_the_changes_back() {
         ("aws_iam_access_key.bob", "access_key_status"),
         ("aws_iam_account_password_policy.strict", "password_policy"),
     ];
-    for (address, name) in cases {
-        let finding = r["findings"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|f| f["address"] == address)
-            .unwrap_or_else(|| panic!("no finding for {address}"));
-        let (ty, local) = address.split_once('.').unwrap();
-        let recorded = RecordedResource {
-            address: Address::managed(ty, local),
-            resource_type: ty.to_string(),
-            provider: "provider[\"registry.terraform.io/hashicorp/aws\"]".into(),
-            state: StateSource(s.applied.state.display().to_string()),
-            schema_version: 0,
-            attributes: match value(&s.recorded[address]) {
-                driftgate::model::Value::Map(m) => m,
-                _ => panic!("{address}: attributes are not an object"),
-            },
-        };
-        let changes: Vec<driftgate::model::Change> = finding["changes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| {
-                driftgate::model::Change::new(
-                    driftgate::model::Path::root(c["path"].as_str().unwrap()),
-                    value(&c["before"]),
-                    value(&c["after"]),
-                )
-            })
-            .collect();
-        let drift = Drift {
-            kind: DriftKind::Changed,
-            resource_type: ty.to_string(),
-            id: finding["id"].as_str().unwrap_or_default().to_string(),
-            address: Some(recorded.address.clone()),
-            state: Some(recorded.state.clone()),
-            region: None,
-            changes: changes.clone(),
-            observed: None,
-        };
-        let refs: Vec<&driftgate::model::Change> = changes.iter().collect();
-        let input = RevertInput {
-            drift: &drift,
-            recorded: &recorded,
-            changes: &refs,
-        };
-        let revert = reverts
-            .iter()
-            .find(|u| u.name == name && u.types.contains(&ty))
-            .unwrap_or_else(|| panic!("no unit revert `{name}` for {ty}"));
-        let calls = (revert.plan)(&input).unwrap_or_else(|e| panic!("{address}: {e}"));
-        assert!(!calls.is_empty(), "{address}: no call planned");
-        for call in calls {
-            assert!(
-                driftgate::provider::aws::executes(&call.api()),
-                "{}",
-                call.api()
-            );
-            let args = call
-                .args
-                .iter()
-                .map(|(k, a)| match a {
-                    Arg::Value(v) => (k.clone(), v.clone()),
-                    Arg::FromState(_) => panic!("{address}: nothing here is sensitive"),
-                })
-                .collect();
-            rt.block_on(driftgate::provider::aws::execute(&ec2, &iam, &call, &args))
-                .unwrap_or_else(|e| panic!("{}: {e}", call.api()));
-        }
-    }
-    let again = report(&s.scan("json"));
-    let left: BTreeSet<String> = again["findings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|f| f["address"].as_str().map(str::to_string))
-        .collect();
-    for (address, _) in cases {
-        assert!(
-            !left.contains(address),
-            "{address} is still drifted: {again:#}"
-        );
-    }
+    let state = &s.applied.state;
+    unit_reverts::perform(&s.moto, state, &s.recorded, &report(&d.json), &cases);
+    unit_reverts::assert_undone(&report(&s.scan("json")), &cases);
 }
 
 /// The unmanaged IAM objects of the drifted stack imported: a user slipped into a group

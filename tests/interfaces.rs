@@ -27,10 +27,8 @@ use std::sync::OnceLock;
 use aws_sdk_ec2::types::{AttributeValue, FlowLogsResourceType, LogDestinationType, Tag};
 use serde_json::Value as Json;
 
-use crate::support::fixture;
-use crate::support::moto::Moto;
-use crate::support::remediation::{Stack, code, findings, recorded, text};
-use crate::support::terraform::{Applied, Terraform};
+use crate::support::fixture_stack::{Shared, shared};
+use crate::support::remediation::{code, findings, recorded, text};
 
 /// The types this stack is about: each must be in its state.
 const TYPES: [&str; 5] = [
@@ -41,46 +39,10 @@ const TYPES: [&str; 5] = [
     "aws_flow_log",
 ];
 
-struct Interfaces {
-    stack: Stack,
-    tf: Terraform,
-    /// terraform's own directory (its configuration and state), for the imports.
-    applied: Applied,
-    /// `scan --format json` right after apply: exit code and report.
-    clean: (i32, Json),
-}
+static INTERFACES: OnceLock<Option<Shared>> = OnceLock::new();
 
-static INTERFACES: OnceLock<Option<Interfaces>> = OnceLock::new();
-
-fn interfaces() -> Option<&'static Interfaces> {
-    let c = INTERFACES.get_or_init(|| {
-        let moto = Moto::start()?;
-        let tf = Terraform::find()?;
-        let applied = tf
-            .apply(&fixture("live/interfaces"), &moto, &[])
-            .unwrap_or_else(|e| panic!("terraform apply: {e}"));
-        eprintln!("interfaces stack applied in {:.1}s", applied.apply_secs);
-        let work = tempfile::tempdir().unwrap();
-        let state = work.path().join("terraform.tfstate");
-        std::fs::copy(&applied.state, &state).unwrap();
-        let stack = Stack {
-            log: work.path().join("audit.jsonl"),
-            moto,
-            state,
-            work,
-        };
-        let clean = stack.scan_json("alice");
-        Some(Interfaces {
-            stack,
-            tf,
-            applied,
-            clean,
-        })
-    });
-    if c.is_none() {
-        crate::support::skip::again();
-    }
-    c.as_ref()
+fn interfaces() -> Option<&'static Shared> {
+    shared(&INTERFACES, "live/interfaces")
 }
 
 fn attr(state: &Path, ty: &str, name: Option<&str>, key: &str) -> String {
@@ -298,18 +260,7 @@ fn one_change_per_type_is_found_alone_reverted_and_imported() {
     // Put back through a plan and its apply: the tags, the interface's groups and description
     // (ModifyNetworkInterfaceAttribute), the endpoint's policy (ModifyVpcEndpoint). The
     // detached gateway is terraform's to attach again; the strays are a person's (or imports).
-    let (o, token) = stack.plan("alice", "p.json", &["--format", "json"]);
-    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
-    let v: Json = serde_json::from_slice(&o.stdout).unwrap();
-    let mut apis: Vec<String> = v["plan"]["actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|a| a["calls"].as_array().unwrap().iter())
-        .map(|c| c["api"].as_str().unwrap().to_string())
-        .collect();
-    apis.sort();
-    apis.dedup();
+    let (apis, token) = stack.plan_apis("alice", "p.json");
     for want in [
         "ec2:DeleteTags",
         "ec2:ModifyNetworkInterfaceAttribute",
@@ -317,13 +268,7 @@ fn one_change_per_type_is_found_alone_reverted_and_imported() {
     ] {
         assert!(apis.iter().any(|a| a == want), "{want} not in {apis:?}");
     }
-    let token = if token.is_empty() {
-        v["token"].as_str().unwrap().to_string()
-    } else {
-        token
-    };
-    let o = stack.run_as("alice", &["apply", "p.json", "--approve", &token], None);
-    assert_eq!(code(&o), 0, "{}\n{}", text(&o.stdout), text(&o.stderr));
+    stack.apply("alice", "p.json", &token);
     let (_, after) = stack.scan_json("alice");
     let mut left = vec![
         "missing aws_vpn_gateway_attachment.main".to_string(),

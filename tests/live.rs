@@ -20,14 +20,14 @@ use aws_sdk_iam::types::Tag as IamTag;
 use serde_json::{Value as Json, json};
 
 use crate::support::moto::Moto;
-use crate::support::terraform::{Applied, Terraform};
-use crate::support::{driftgate, fixture, root};
+use crate::support::report::{assert_exit, no_output, report, show};
+use crate::support::scanned::{REGION, Scanned};
+use crate::support::{driftgate, root};
 
 /// The value of the user's `secret` tag, passed to terraform through a `sensitive` variable.
 const SECRET: &str = "dg-live-secret-Q7xZ4p";
 /// What the out-of-band change sets that tag to.
 const ROTATED_SECRET: &str = "dg-live-rotated-K2vW9m";
-const REGION: &str = "us-east-1";
 /// A source CIDR of `aws_security_group_rule.db_office`, from a sensitive variable: one
 /// element of `cidr_blocks` is sensitive in the state.
 const OFFICE_CIDR: &str = "198.51.100.0/28";
@@ -42,104 +42,20 @@ const UNMANAGED_RULE_TYPE: &str = "aws_vpc_security_group_ingress_rule";
 // ---------------------------------------------------------------------------------------------
 // The shared stack
 
-struct Stack {
-    moto: Moto,
-    applied: Applied,
-    /// Recorded attributes by terraform address (`module.app.aws_instance.this["a"]`).
-    recorded: BTreeMap<String, Json>,
-    /// `driftgate scan --format json` right after apply.
-    clean_json: Output,
-    /// `driftgate scan` (table) right after apply.
-    clean_table: Output,
-}
-
-impl Stack {
-    fn state(&self) -> &Path {
-        &self.applied.state
-    }
-
-    fn attr(&self, address: &str, name: &str) -> String {
-        let attrs = self
-            .recorded
-            .get(address)
-            .unwrap_or_else(|| panic!("{address} is not in the state"));
-        attrs[name]
-            .as_str()
-            .unwrap_or_else(|| panic!("{address}.{name} is not a string: {}", attrs[name]))
-            .to_string()
-    }
-
-    /// `driftgate ARGS` with the moto environment (plus `extra_env` overrides).
-    fn driftgate(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
-        let mut cmd = driftgate();
-        self.moto.apply_env(&mut cmd);
-        cmd.envs(extra_env.iter().copied()).args(args);
-        cmd.output().expect("run driftgate")
-    }
-
-    /// `driftgate scan --state STATE --region us-east-1 --format FORMAT`.
-    fn scan(&self, format: &str, extra_env: &[(&str, &str)]) -> Output {
-        let state = self.state().display().to_string();
-        self.driftgate(
-            &[
-                "scan", "--state", &state, "--region", REGION, "--format", format,
-            ],
-            extra_env,
-        )
-    }
-}
+type Stack = Scanned;
 
 static STACK: OnceLock<Result<Option<Stack>, String>> = OnceLock::new();
 
 /// The applied stack, or `None` when the tools are absent (the test then returns early, and
 /// is counted as skipped: see tests/support/skip.rs).
 fn stack() -> Option<&'static Stack> {
-    match STACK.get_or_init(set_up_stack) {
-        Ok(Some(s)) => Some(s),
-        Ok(None) => {
-            crate::support::skip::again();
-            None
-        }
-        Err(e) => panic!("setting up the live stack failed:\n{e}"),
-    }
-}
-
-fn set_up_stack() -> Result<Option<Stack>, String> {
-    let Some(moto) = Moto::start() else {
-        return Ok(None);
-    };
-    let Some(tf) = Terraform::find() else {
-        return Ok(None);
-    };
-    let applied = tf.apply(
-        &fixture("live/stack"),
-        &moto,
-        &[("secret_tag", SECRET), ("office_cidr", OFFICE_CIDR)],
-    )?;
-    eprintln!("live stack applied in {:.1}s", applied.apply_secs);
-    let recorded = recorded_attributes(&applied.state)?;
-    let mut stack = Stack {
-        moto,
-        applied,
-        recorded,
-        clean_json: empty_output(),
-        clean_table: empty_output(),
-    };
-    // Taken now, before any test can change the cloud.
-    stack.clean_json = stack.scan("json", &[]);
-    stack.clean_table = stack.scan("table", &[]);
-    Ok(Some(stack))
-}
-
-fn empty_output() -> Output {
-    std::process::Command::new("true")
-        .output()
-        .expect("run true")
-}
-
-/// Read a v4 state into address -> attributes (test-side, independent of driftgate's reader).
-fn recorded_attributes(state: &Path) -> Result<BTreeMap<String, Json>, String> {
-    crate::support::state::recorded(state)
+    crate::support::skip::shared(&STACK, "live stack", || {
+        Scanned::set_up(
+            Moto::start(),
+            "live/stack",
+            &[("secret_tag", SECRET), ("office_cidr", OFFICE_CIDR)],
+        )
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -162,8 +78,8 @@ fn drifted() -> Option<(&'static Stack, &'static Drifted)> {
     match DRIFTED.get_or_init(|| {
         let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
         let mut d = rt.block_on(change_out_of_band(s))?;
-        d.json = s.scan("json", &[]);
-        d.table = s.scan("table", &[]);
+        d.json = s.scan("json");
+        d.table = s.scan("table");
         Ok(Some(d))
     }) {
         Ok(d) => d.as_ref().map(|d| (s, d)),
@@ -374,36 +290,13 @@ async fn change_out_of_band(s: &Stack) -> Result<Drifted, String> {
         rogue_sg,
         rogue_role: "dg-live-rogue".into(),
         open_rule,
-        json: empty_output(),
-        table: empty_output(),
+        json: no_output(),
+        table: no_output(),
     })
 }
 
 // ---------------------------------------------------------------------------------------------
 // Report helpers (the JSON contract: schema_version, complete, gaps, summary, findings, ...)
-
-fn show(out: &Output) -> String {
-    format!(
-        "exit: {}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn report(out: &Output) -> Json {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not a JSON report ({e}):\n{}", show(out)))
-}
-
-fn assert_exit(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "expected exit {code}:\n{}",
-        show(out)
-    );
-}
 
 /// (kind, resource_type, address) of a finding.
 type Key = (String, String, Option<String>);
@@ -1063,7 +956,7 @@ fn unreachable_endpoint_is_incomplete_never_clean() {
         ("AWS_ENDPOINT_URL", url.as_str()),
         ("AWS_MAX_ATTEMPTS", "1"),
     ];
-    let json_out = s.scan("json", &env);
+    let json_out = s.scan_with("json", &[], &env);
     assert_exit(&json_out, 1);
     let r = report(&json_out);
     assert_eq!(r["complete"], json!(false), "{r:#}");
@@ -1083,7 +976,7 @@ fn unreachable_endpoint_is_incomplete_never_clean() {
             .all(|f| f["kind"] != "missing"),
         "missing findings from a failed read:\n{r:#}"
     );
-    let table = s.scan("table", &env);
+    let table = s.scan_with("table", &[], &env);
     assert_exit(&table, 1);
     let text = format!(
         "{}{}",

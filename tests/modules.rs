@@ -24,11 +24,10 @@ use aws_sdk_ec2::types::{RuleAction, Tag as Ec2Tag};
 use serde_json::{Value as Json, json};
 
 use crate::support::moto::Moto;
-use crate::support::state::{recorded, resource_type};
-use crate::support::terraform::{Applied, Terraform};
-use crate::support::{driftgate, fixture};
+use crate::support::report::{assert_exit, report};
+use crate::support::scanned::Scanned;
+use crate::support::state::resource_type;
 
-const REGION: &str = "us-east-1";
 /// The policy that allows everything, as AWS manages it.
 const ADMIN_POLICY: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
 
@@ -80,93 +79,18 @@ const ADDRESSES: &[&str] = &[
 // ---------------------------------------------------------------------------------------------
 // The shared stack
 
-struct Stack {
-    moto: Moto,
-    applied: Applied,
-    recorded: BTreeMap<String, Json>,
-    /// `driftgate scan --format json` right after apply.
-    clean_json: Output,
-    /// `driftgate scan` (table) right after apply.
-    clean_table: Output,
-}
-
-impl Stack {
-    fn attr(&self, address: &str, name: &str) -> String {
-        let attrs = self
-            .recorded
-            .get(address)
-            .unwrap_or_else(|| panic!("{address} is not in the state"));
-        attrs[name]
-            .as_str()
-            .unwrap_or_else(|| panic!("{address}.{name} is not a string: {}", attrs[name]))
-            .to_string()
-    }
-
-    fn scan(&self, format: &str) -> Output {
-        let state = self.applied.state.display().to_string();
-        let mut cmd = driftgate();
-        self.moto.apply_env(&mut cmd);
-        cmd.args([
-            "scan", "--state", &state, "--region", REGION, "--format", format,
-        ]);
-        cmd.output().expect("run driftgate")
-    }
-
-    /// The secrets the iam-user module leaves in the state (no pgp_key): the login
-    /// profile's password and the access keys' secrets and SMTP passwords.
-    fn secrets(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        for (address, attrs) in &self.recorded {
-            for name in ["password", "secret", "ses_smtp_password_v4"] {
-                if let Some(v) = attrs[name].as_str().filter(|v| !v.is_empty()) {
-                    out.push((format!("{address}.{name}"), v.to_string()));
-                }
-            }
-        }
-        out
-    }
-}
+type Stack = Scanned;
 
 static STACK: OnceLock<Result<Option<Stack>, String>> = OnceLock::new();
 
 fn stack() -> Option<&'static Stack> {
-    match STACK.get_or_init(set_up_stack) {
-        Ok(Some(s)) => Some(s),
-        Ok(None) => {
-            crate::support::skip::again();
-            None
-        }
-        Err(e) => panic!("setting up the modules stack failed:\n{e}"),
-    }
-}
-
-fn set_up_stack() -> Result<Option<Stack>, String> {
-    let Some(moto) = Moto::start_with(&[("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")]) else {
-        return Ok(None);
-    };
-    let Some(tf) = Terraform::find() else {
-        return Ok(None);
-    };
-    let applied = tf.apply(&fixture("live/modules"), &moto, &[])?;
-    eprintln!("modules stack applied in {:.1}s", applied.apply_secs);
-    let recorded = recorded(&applied.state)?;
-    let mut stack = Stack {
-        moto,
-        applied,
-        recorded,
-        clean_json: empty_output(),
-        clean_table: empty_output(),
-    };
-    // Taken now, before any test can change the cloud.
-    stack.clean_json = stack.scan("json");
-    stack.clean_table = stack.scan("table");
-    Ok(Some(stack))
-}
-
-fn empty_output() -> Output {
-    std::process::Command::new("true")
-        .output()
-        .expect("run true")
+    crate::support::skip::shared(&STACK, "modules stack", || {
+        Scanned::set_up(
+            Moto::start_with(&[("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")]),
+            "live/modules",
+            &[],
+        )
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -192,6 +116,20 @@ fn drifted() -> Option<(&'static Stack, &'static Drifted)> {
         Ok(d) => d.as_ref().map(|d| (s, d)),
         Err(e) => panic!("making the incidents failed:\n{e}"),
     }
+}
+
+/// The secrets the iam-user module leaves in the state (no pgp_key): the login profile's
+/// password and the access keys' secrets and SMTP passwords.
+fn secrets(s: &Stack) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (address, attrs) in &s.recorded {
+        for name in ["password", "secret", "ses_smtp_password_v4"] {
+            if let Some(v) = attrs[name].as_str().filter(|v| !v.is_empty()) {
+                out.push((format!("{address}.{name}"), v.to_string()));
+            }
+        }
+    }
+    out
 }
 
 /// The changes of the "Why", made the way a person at the console makes them.
@@ -321,29 +259,6 @@ async fn incidents(s: &Stack) -> Result<(), String> {
 
 // ---------------------------------------------------------------------------------------------
 // Report helpers
-
-fn show(out: &Output) -> String {
-    format!(
-        "exit: {}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn report(out: &Output) -> Json {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not a JSON report ({e}):\n{}", show(out)))
-}
-
-fn assert_exit(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "expected exit {code}:\n{}",
-        show(out)
-    );
-}
 
 /// `path` is `prefix` or below it (`ingress`, `ingress[0]`, `tags.owner` below `tags`).
 fn under(path: &str, prefix: &str) -> bool {
@@ -487,7 +402,7 @@ fn the_fixture_records_what_the_public_modules_create() {
         s.recorded["module.ec2_instance.aws_iam_role.this[0]"]["name"]
     );
     // The secrets the scans must never print are really in the state.
-    let secrets: Vec<String> = s.secrets().into_iter().map(|(a, _)| a).collect();
+    let secrets: Vec<String> = secrets(s).into_iter().map(|(a, _)| a).collect();
     for a in [
         "module.iam_user.aws_iam_user_login_profile.this[0].password",
         "module.iam_user.aws_iam_access_key.this_no_pgp[0].secret",
@@ -629,7 +544,7 @@ fn the_incidents_are_graded_by_what_they_open() {
 #[test]
 fn the_passwords_and_secret_keys_in_the_state_are_never_printed() {
     let Some((s, d)) = drifted() else { return };
-    let secrets = s.secrets();
+    let secrets = secrets(s);
     assert!(secrets.len() >= 3, "{secrets:?}");
     for (what, out) in [
         ("clean json", &s.clean_json),

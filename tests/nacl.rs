@@ -14,165 +14,25 @@
 //! is put back by hand here.
 
 use std::process::Output;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{Filter, PortRange, RuleAction, Tag};
-use serde_json::Value as Json;
 
-use crate::support::fixture;
-use crate::support::moto::Moto;
-use crate::support::remediation::{Stack, code, findings, recorded, text};
-use crate::support::terraform::Terraform;
+use crate::support::fixture_stack::{self, Shared, only_finding, shared};
+use crate::support::remediation::{code, findings, text};
 
-struct Nacl {
-    stack: Stack,
-    /// `scan --format json` right after apply: exit code and report.
-    clean: (i32, Json),
-    /// Recorded resources in the state (to compare with the coverage).
-    recorded: usize,
-}
-
-static NACL: OnceLock<Option<Nacl>> = OnceLock::new();
+static NACL: OnceLock<Option<Shared>> = OnceLock::new();
 /// One out-of-band change at a time: the tests share one cloud.
 static TURN: Mutex<()> = Mutex::new(());
 
-fn set_up() -> Option<Nacl> {
-    let moto = Moto::start()?;
-    let tf = Terraform::find()?;
-    let applied = tf
-        .apply(&fixture("live/nacl"), &moto, &[])
-        .unwrap_or_else(|e| panic!("terraform apply: {e}"));
-    let work = tempfile::tempdir().unwrap();
-    let state = work.path().join("terraform.tfstate");
-    std::fs::copy(&applied.state, &state).unwrap();
-    let log = work.path().join("audit.jsonl");
-    let st: Json = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
-    let recorded = st["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["mode"] == "managed")
-        .map(|r| r["instances"].as_array().map_or(0, Vec::len))
-        .sum();
-    let stack = Stack {
-        moto,
-        state,
-        work,
-        log,
-    };
-    // Taken now, before any test can change the cloud.
-    let clean = stack.scan_json("alice");
-    Some(Nacl {
-        stack,
-        clean,
-        recorded,
-    })
-}
-
 /// The applied stack, or `None` (a counted skip) when moto or terraform is missing.
-fn nacl() -> Option<&'static Nacl> {
-    let n = NACL.get_or_init(set_up).as_ref();
-    if n.is_none() {
-        crate::support::skip::again();
-    }
-    n
+fn nacl() -> Option<&'static Shared> {
+    shared(&NACL, "live/nacl")
 }
 
-/// This test's turn at changing the cloud (a test that failed mid-change does not stop the
-/// others from running).
 fn turn() -> MutexGuard<'static, ()> {
-    TURN.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-impl Nacl {
-    fn id(&self, ty: &str, name: &str) -> String {
-        recorded(&self.stack.state, ty, Some(name), "id")
-    }
-
-    fn scan(&self) -> (i32, Json) {
-        self.stack.scan_json("alice")
-    }
-
-    /// Runs `change` on the cloud, scans, runs `undo`, and checks the rescan is clean: the
-    /// report of the changed cloud.
-    fn drifted<C, U>(&self, change: C, undo: U) -> (i32, Json)
-    where
-        C: AsyncFnOnce(&Client),
-        U: AsyncFnOnce(&Client),
-    {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        let ec2 = rt.block_on(async {
-            let conf = self.stack.moto.sdk_config().await;
-            Client::new(&conf)
-        });
-        rt.block_on(change(&ec2));
-        let report = self.scan();
-        rt.block_on(undo(&ec2));
-        let (c, again) = self.scan();
-        assert_eq!(
-            (c, findings(&again)),
-            (0, vec![]),
-            "the cloud put back by hand scans clean again: {again:#}"
-        );
-        report
-    }
-}
-
-impl Nacl {
-    /// Runs `change` on the cloud, scans, and puts it back through `plan` and
-    /// `apply --approve` (every action planned, none manual); the rescan is clean. The report
-    /// of the changed cloud.
-    fn reverted<C>(&self, change: C) -> (i32, Json)
-    where
-        C: AsyncFnOnce(&Client),
-    {
-        static PLANS: AtomicUsize = AtomicUsize::new(0);
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async {
-            let ec2 = Client::new(&self.stack.moto.sdk_config().await);
-            change(&ec2).await;
-        });
-        let report = self.scan();
-        let out = format!("revert-{}.json", PLANS.fetch_add(1, Ordering::SeqCst));
-        let (o, token) = self.stack.plan("alice", &out, &[]);
-        assert_eq!(code(&o), 2, "{}{}", text(&o.stdout), text(&o.stderr));
-        let plan: Json = serde_json::from_str(
-            &std::fs::read_to_string(self.stack.work.path().join(&out)).unwrap(),
-        )
-        .unwrap();
-        let manual: Vec<&Json> = plan["actions"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|a| a["status"] != "planned")
-            .collect();
-        assert!(manual.is_empty(), "left manual: {manual:#?}");
-        let o = dg(self, &["apply", &out, "--approve", &token]);
-        assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
-        let (c, again) = self.scan();
-        assert_eq!(
-            (c, findings(&again)),
-            (0, vec![]),
-            "a rescan after apply is clean: {again:#}"
-        );
-        report
-    }
-}
-
-/// The one finding of a report: `(KIND ADDRESS-or-ID, severity, rule)`.
-fn only_finding(report: &(i32, Json)) -> (String, String, String) {
-    let (c, v) = report;
-    let list = findings(v);
-    assert_eq!(list.len(), 1, "exactly one finding, no noise: {v:#}");
-    assert_eq!(*c, 2, "drift exits 2: {v:#}");
-    let f = &v["findings"][0];
-    (
-        list[0].clone(),
-        f["severity"].as_str().unwrap_or("").to_string(),
-        f["rule"].as_str().unwrap_or("").to_string(),
-    )
+    fixture_stack::turn(&TURN)
 }
 
 async fn add_entry(ec2: &Client, acl: &str, rule: i32, port: i32, cidr: &str) {
@@ -248,7 +108,8 @@ fn rdp_from_the_world_on_the_managed_default_acl_is_critical() {
     let Some(n) = nacl() else { return };
     let _turn = turn();
     let acl = n.id("aws_default_network_acl", "main");
-    let report = n.reverted(async |ec2: &Client| add_entry(ec2, &acl, 90, 3389, "0.0.0.0/0").await);
+    let (report, _) =
+        n.reverted(async |ec2: &Client| add_entry(ec2, &acl, 90, 3389, "0.0.0.0/0").await);
     assert_eq!(
         only_finding(&report),
         (
@@ -264,7 +125,7 @@ fn an_extra_entry_on_an_inline_acl_is_drift_of_that_acl() {
     let Some(n) = nacl() else { return };
     let _turn = turn();
     let acl = n.id("aws_network_acl", "inline");
-    let report =
+    let (report, _) =
         n.reverted(async |ec2: &Client| add_entry(ec2, &acl, 130, 8443, "0.0.0.0/0").await);
     assert_eq!(
         only_finding(&report),
@@ -276,7 +137,7 @@ fn an_extra_entry_on_an_inline_acl_is_drift_of_that_acl() {
     );
     // An inline entry removed (the deny of 192.0.2.0/24): drift of the ACL too, and created
     // again by the revert.
-    let report = n.reverted(async |ec2: &Client| delete_entry(ec2, &acl, 110, false).await);
+    let (report, _) = n.reverted(async |ec2: &Client| delete_entry(ec2, &acl, 110, false).await);
     assert_eq!(only_finding(&report).0, "changed aws_network_acl.inline");
 }
 
@@ -362,7 +223,7 @@ fn a_subnet_moved_off_its_acl_is_found_on_the_acl_or_association_that_put_it_the
     let _turn = turn();
     let default = n.id("aws_default_network_acl", "main");
     let subnet = n.id("aws_subnet", "separate");
-    let report = n.reverted(async |ec2: &Client| move_subnet(ec2, &subnet, &default).await);
+    let (report, _) = n.reverted(async |ec2: &Client| move_subnet(ec2, &subnet, &default).await);
     let (finding, _, _) = only_finding(&report);
     assert_eq!(finding, "changed aws_network_acl_association.separate");
     assert_eq!(
@@ -372,7 +233,7 @@ fn a_subnet_moved_off_its_acl_is_found_on_the_acl_or_association_that_put_it_the
     );
     // Through the ACL's own subnet_ids.
     let subnet = n.id("aws_subnet", "inline");
-    let report = n.reverted(async |ec2: &Client| move_subnet(ec2, &subnet, &default).await);
+    let (report, _) = n.reverted(async |ec2: &Client| move_subnet(ec2, &subnet, &default).await);
     assert_eq!(only_finding(&report).0, "changed aws_network_acl.inline");
     assert_eq!(
         report.1["findings"][0]["changes"][0]["path"], "subnet_ids",
@@ -381,7 +242,7 @@ fn a_subnet_moved_off_its_acl_is_found_on_the_acl_or_association_that_put_it_the
     );
 }
 
-fn dg(n: &Nacl, args: &[&str]) -> Output {
+fn dg(n: &Shared, args: &[&str]) -> Output {
     n.stack.run_as("alice", args, None)
 }
 

@@ -49,14 +49,7 @@ struct Routing {
 static ROUTING: OnceLock<Result<Option<Routing>, String>> = OnceLock::new();
 
 fn routing() -> Option<&'static Routing> {
-    match ROUTING.get_or_init(set_up) {
-        Ok(Some(r)) => Some(r),
-        Ok(None) => {
-            crate::support::skip::again();
-            None
-        }
-        Err(e) => panic!("setting up the routing stack failed:\n{e}"),
-    }
+    crate::support::skip::shared(&ROUTING, "routing stack", set_up)
 }
 
 fn set_up() -> Result<Option<Routing>, String> {

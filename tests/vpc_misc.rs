@@ -14,173 +14,27 @@
 
 use std::path::Path;
 use std::process::Output;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{AttributeBooleanValue, PeeringConnectionOptionsRequest, Tag};
 use serde_json::Value as Json;
 
-use crate::support::moto::Moto;
-use crate::support::remediation::{Stack, code, findings, recorded, text};
-use crate::support::terraform::{Applied, Terraform};
-use crate::support::{driftgate, fixture};
+use crate::support::driftgate;
+use crate::support::fixture_stack::{self, Shared, only_finding, shared};
+use crate::support::remediation::{code, findings, text};
 
-struct Misc {
-    stack: Stack,
-    tf: Terraform,
-    /// terraform's working copy (the configuration `plan --config` imports into).
-    applied: Applied,
-    /// `scan --format json` right after apply: exit code and report.
-    clean: (i32, Json),
-    /// Recorded resources in the state (to compare with the coverage).
-    recorded: usize,
-}
-
-static MISC: OnceLock<Option<Misc>> = OnceLock::new();
+static MISC: OnceLock<Option<Shared>> = OnceLock::new();
 /// One out-of-band change at a time: the tests share one cloud.
 static TURN: Mutex<()> = Mutex::new(());
 
-fn set_up() -> Option<Misc> {
-    let moto = Moto::start()?;
-    let tf = Terraform::find()?;
-    let applied = tf
-        .apply(&fixture("live/vpc_misc"), &moto, &[])
-        .unwrap_or_else(|e| panic!("terraform apply: {e}"));
-    let work = tempfile::tempdir().unwrap();
-    let state = work.path().join("terraform.tfstate");
-    std::fs::copy(&applied.state, &state).unwrap();
-    let log = work.path().join("audit.jsonl");
-    let st: Json = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
-    let recorded = st["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["mode"] == "managed")
-        .map(|r| r["instances"].as_array().map_or(0, Vec::len))
-        .sum();
-    let stack = Stack {
-        moto,
-        state,
-        work,
-        log,
-    };
-    // Taken now, before any test can change the cloud.
-    let clean = stack.scan_json("alice");
-    Some(Misc {
-        stack,
-        tf,
-        applied,
-        clean,
-        recorded,
-    })
-}
-
 /// The applied stack, or `None` (a counted skip) when moto or terraform is missing.
-fn misc() -> Option<&'static Misc> {
-    let m = MISC.get_or_init(set_up).as_ref();
-    if m.is_none() {
-        crate::support::skip::again();
-    }
-    m
+fn misc() -> Option<&'static Shared> {
+    shared(&MISC, "live/vpc_misc")
 }
 
-/// This test's turn at changing the cloud (a test that failed mid-change does not stop the
-/// others from running).
 fn turn() -> MutexGuard<'static, ()> {
-    TURN.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-impl Misc {
-    fn id(&self, ty: &str, name: &str) -> String {
-        recorded(&self.stack.state, ty, Some(name), "id")
-    }
-
-    fn attr(&self, ty: &str, name: &str, key: &str) -> String {
-        recorded(&self.stack.state, ty, Some(name), key)
-    }
-
-    fn scan(&self) -> (i32, Json) {
-        self.stack.scan_json("alice")
-    }
-
-    fn ec2<T>(&self, f: impl AsyncFnOnce(&Client) -> T) -> T {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async {
-            let ec2 = Client::new(&self.stack.moto.sdk_config().await);
-            f(&ec2).await
-        })
-    }
-
-    /// Runs `change` on the cloud, scans, runs `undo`, and checks the rescan is clean: the
-    /// report of the changed cloud.
-    fn drifted<C, U>(&self, change: C, undo: U) -> (i32, Json)
-    where
-        C: AsyncFnOnce(&Client),
-        U: AsyncFnOnce(&Client),
-    {
-        self.ec2(change);
-        let report = self.scan();
-        self.ec2(undo);
-        let (c, again) = self.scan();
-        assert_eq!(
-            (c, findings(&again)),
-            (0, vec![]),
-            "the cloud put back by hand scans clean again: {again:#}"
-        );
-        report
-    }
-
-    /// Runs `change` on the cloud, scans, and puts it back through `plan` and
-    /// `apply --approve` (every action planned, none manual); the rescan is clean. The report
-    /// of the changed cloud and the plan.
-    fn reverted<C>(&self, change: C) -> ((i32, Json), Json)
-    where
-        C: AsyncFnOnce(&Client),
-    {
-        static PLANS: AtomicUsize = AtomicUsize::new(0);
-        self.ec2(change);
-        let report = self.scan();
-        let out = format!("revert-{}.json", PLANS.fetch_add(1, Ordering::SeqCst));
-        let (o, token) = self.stack.plan("alice", &out, &[]);
-        assert_eq!(code(&o), 2, "{}{}", text(&o.stdout), text(&o.stderr));
-        let plan: Json = serde_json::from_str(
-            &std::fs::read_to_string(self.stack.work.path().join(&out)).unwrap(),
-        )
-        .unwrap();
-        let manual: Vec<&Json> = plan["actions"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|a| a["status"] != "planned")
-            .collect();
-        assert!(manual.is_empty(), "left manual: {manual:#?}");
-        let o = self
-            .stack
-            .run_as("alice", &["apply", &out, "--approve", &token], None);
-        assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
-        let (c, again) = self.scan();
-        assert_eq!(
-            (c, findings(&again)),
-            (0, vec![]),
-            "a rescan after apply is clean: {again:#}"
-        );
-        (report, plan)
-    }
-}
-
-/// The one finding of a report: `(KIND ADDRESS-or-ID, severity, rule)`.
-fn only_finding(report: &(i32, Json)) -> (String, String, String) {
-    let (c, v) = report;
-    let list = findings(v);
-    assert_eq!(list.len(), 1, "exactly one finding, no noise: {v:#}");
-    assert_eq!(*c, 2, "drift exits 2: {v:#}");
-    let f = &v["findings"][0];
-    (
-        list[0].clone(),
-        f["severity"].as_str().unwrap_or("").to_string(),
-        f["rule"].as_str().unwrap_or("").to_string(),
-    )
+    fixture_stack::turn(&TURN)
 }
 
 /// The changed paths of a report's one finding.
@@ -499,7 +353,7 @@ fn tag_edits_on_the_default_vpc_default_subnet_and_peering_connection_are_revert
 }
 
 /// `driftgate ARGS` in terraform's working copy (state and configuration found there).
-fn in_config(m: &Misc, args: &[&str]) -> Output {
+fn in_config(m: &Shared, args: &[&str]) -> Output {
     let mut cmd = driftgate();
     m.stack.moto.apply_env(&mut cmd);
     cmd.current_dir(m.applied.dir.path())
@@ -629,7 +483,7 @@ fn a_key_pair_made_by_hand_is_imported_with_its_material_and_terraform_agrees() 
 /// `plan` in the configuration imports exactly the unmanaged `association` and `connection`,
 /// `apply` writes them into `driftgate_imports.tf`, and `terraform plan` shows the two imports
 /// and no change.
-fn imports_agree(m: &Misc, association: &str, connection: &str) {
+fn imports_agree(m: &Shared, association: &str, connection: &str) {
     let dir = m.applied.dir.path();
     let o = in_config(
         m,
@@ -686,7 +540,7 @@ fn imports_agree(m: &Misc, association: &str, connection: &str) {
 }
 
 /// `terraform plan` in `dir`: the addresses it imports, and every resource it would change.
-fn terraform_plan(m: &Misc, dir: &Path) -> (Vec<String>, Vec<String>) {
+fn terraform_plan(m: &Shared, dir: &Path) -> (Vec<String>, Vec<String>) {
     let moto = &m.stack.moto;
     m.tf.run(
         dir,

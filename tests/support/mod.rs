@@ -45,12 +45,16 @@ pub fn test_audit_log() -> PathBuf {
     ))
 }
 
+pub mod fixture_stack;
 pub mod moto;
 pub mod postgres;
 pub mod receiver;
 pub mod remediation;
+pub mod report;
 pub mod sarif;
+pub mod scanned;
 pub mod skip;
 pub mod state;
 pub mod terraform;
 pub mod throttle;
+pub mod unit_reverts;

@@ -118,6 +118,35 @@ impl Stack {
         (o, token)
     }
 
+    /// `plan --format json --out OUT` as `actor` of the drifted stack (exit 2): the APIs its
+    /// calls use (sorted, each once) and its approval token.
+    pub fn plan_apis(&self, actor: &str, out: &str) -> (Vec<String>, String) {
+        let (o, token) = self.plan(actor, out, &["--format", "json"]);
+        assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+        let v: Json = serde_json::from_slice(&o.stdout).unwrap();
+        let mut apis: Vec<String> = v["plan"]["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|a| a["calls"].as_array().unwrap().iter())
+            .map(|c| c["api"].as_str().unwrap().to_string())
+            .collect();
+        apis.sort();
+        apis.dedup();
+        let token = if token.is_empty() {
+            v["token"].as_str().unwrap().to_string()
+        } else {
+            token
+        };
+        (apis, token)
+    }
+
+    /// `apply OUT --approve TOKEN` as `actor`, which succeeds.
+    pub fn apply(&self, actor: &str, out: &str, token: &str) {
+        let o = self.run_as(actor, &["apply", out, "--approve", token], None);
+        assert_eq!(code(&o), 0, "{}\n{}", text(&o.stdout), text(&o.stderr));
+    }
+
     /// The id of the first recorded resource of type `ty`.
     pub fn id(&self, ty: &str) -> String {
         recorded(&self.state, ty, None, "id")

@@ -84,6 +84,24 @@ pub fn again() {
     record(need, &why);
 }
 
+/// A set-up shared by a module's tests, made once in `cell`: `None` (each test returns early,
+/// counted as skipped through [`again`]) when what it needs is missing; a failed set-up
+/// (`what` names it) fails every test that needs it.
+pub fn shared<T>(
+    cell: &'static std::sync::OnceLock<Result<Option<T>, String>>,
+    what: &str,
+    set_up: impl FnOnce() -> Result<Option<T>, String>,
+) -> Option<&'static T> {
+    match cell.get_or_init(set_up) {
+        Ok(Some(s)) => Some(s),
+        Ok(None) => {
+            again();
+            None
+        }
+        Err(e) => panic!("setting up the {what} failed:\n{e}"),
+    }
+}
+
 /// Whether a test that cannot run for want of something `need`s fails (rather than being
 /// counted) when `ci` is set: only what CI's machine has is required.
 pub fn fails(need: Need, ci: bool) -> bool {

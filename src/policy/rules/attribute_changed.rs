@@ -29,18 +29,11 @@ fn applies(s: &Subject<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Value;
     use crate::policy::rules::testkit::*;
 
     #[test]
     fn any_change_but_no_resource() {
-        assert!(hits_change(
-            &RULE,
-            "aws_instance",
-            "ami",
-            Value::str("a"),
-            Value::str("b")
-        ));
+        assert!(hits_change(&RULE, "aws_instance", "ami", "a", "b"));
         assert!(!hits(&RULE, &missing("aws_instance")));
     }
 }

@@ -38,13 +38,7 @@ mod tests {
 
     #[test]
     fn descriptions() {
-        assert!(hits_change(
-            &RULE,
-            "aws_iam_role",
-            "description",
-            Value::str("a"),
-            Value::str("b")
-        ));
+        assert!(hits_change(&RULE, "aws_iam_role", "description", "a", "b"));
         let before = sg_block("tcp", 443, 443, &["10.0.0.0/8"], &[]);
         let mut after = before.clone();
         if let Value::Map(m) = &mut after {
@@ -70,12 +64,6 @@ mod tests {
             blocks(vec![before]),
             blocks(vec![after])
         ));
-        assert!(!hits_change(
-            &RULE,
-            "aws_iam_role",
-            "name",
-            Value::str("a"),
-            Value::str("b")
-        ));
+        assert!(!hits_change(&RULE, "aws_iam_role", "name", "a", "b"));
     }
 }

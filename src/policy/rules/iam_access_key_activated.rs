@@ -75,8 +75,8 @@ mod tests {
             &RULE,
             "aws_iam_access_key",
             "status",
-            Value::str("Active"),
-            Value::str("Inactive")
+            "Active",
+            "Inactive"
         ));
         assert!(!hits(&RULE, &missing("aws_iam_access_key")));
     }
@@ -87,8 +87,8 @@ mod tests {
             &RULE,
             "aws_iam_user_ssh_key",
             "status",
-            Value::str("Inactive"),
-            Value::str("Active")
+            "Inactive",
+            "Active"
         ));
         assert!(hits(
             &RULE,
@@ -101,8 +101,8 @@ mod tests {
             &RULE,
             "aws_iam_user_ssh_key",
             "fingerprint",
-            Value::str("a"),
-            Value::str("Active")
+            "a",
+            "Active"
         ));
     }
 }

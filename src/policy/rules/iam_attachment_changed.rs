@@ -66,8 +66,8 @@ mod tests {
             &RULE,
             "aws_instance",
             "iam_instance_profile",
-            Value::str(""),
-            Value::str("admin")
+            "",
+            "admin"
         ));
     }
 

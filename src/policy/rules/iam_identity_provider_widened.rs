@@ -132,7 +132,7 @@ mod tests {
             &RULE,
             "aws_iam_saml_provider",
             "saml_metadata_document",
-            Value::str("<md:EntityDescriptor/>"),
+            "<md:EntityDescriptor/>",
             Value::str("<md:EntityDescriptor entityID=\"x\"/>")
         ));
     }

@@ -47,12 +47,6 @@ mod tests {
             Value::Map(Default::default()),
             Value::Map(Default::default())
         ));
-        assert!(!hits_change(
-            &RULE,
-            "aws_instance",
-            "role",
-            Value::str("a"),
-            Value::str("b")
-        ));
+        assert!(!hits_change(&RULE, "aws_instance", "role", "a", "b"));
     }
 }

@@ -52,26 +52,18 @@ mod tests {
             &RULE,
             "aws_iam_role",
             "assume_role_policy",
-            Value::str("{}"),
-            Value::str("x")
+            "{}",
+            "x"
         ));
     }
 
     #[test]
     fn not_other_attributes_or_types() {
-        assert!(!hits_change(
-            &RULE,
-            "aws_iam_role",
-            "description",
-            Value::str("a"),
-            Value::str("b")
-        ));
-        assert!(!hits_change(
-            &RULE,
-            "aws_s3_bucket_policy",
-            "policy",
-            Value::str("a"),
-            Value::str("b")
-        ));
+        for (ty, attr) in [
+            ("aws_iam_role", "description"),
+            ("aws_s3_bucket_policy", "policy"),
+        ] {
+            assert!(!hits_change(&RULE, ty, attr, "a", "b"), "{ty}.{attr}");
+        }
     }
 }

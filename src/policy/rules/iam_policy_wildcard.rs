@@ -133,8 +133,8 @@ mod tests {
             &RULE,
             "aws_iam_policy",
             "description",
-            Value::str("a"),
-            Value::str("*")
+            "a",
+            "*"
         ));
     }
 

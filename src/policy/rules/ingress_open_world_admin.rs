@@ -132,8 +132,8 @@ mod tests {
             &RULE,
             "aws_security_group",
             "description",
-            Value::str("a"),
-            Value::str("b")
+            "a",
+            "b"
         ));
     }
 

@@ -122,8 +122,8 @@ mod tests {
             &RULE,
             "aws_instance",
             "instance_type",
-            Value::str("t3.micro"),
-            Value::str("t3.large")
+            "t3.micro",
+            "t3.large"
         ));
         let mut b = sg_block("tcp", 443, 443, &["10.0.0.0/8"], &[]);
         let before = blocks(vec![b.clone()]);

@@ -50,26 +50,15 @@ mod tests {
             &RULE,
             "aws_instance",
             "instance_type",
-            Value::str("t3.micro"),
-            Value::str("t3.large")
+            "t3.micro",
+            "t3.large"
         ));
     }
 
     #[test]
     fn not_ami_or_tags() {
-        assert!(!hits_change(
-            &RULE,
-            "aws_instance",
-            "ami",
-            Value::str("ami-1"),
-            Value::str("ami-2")
-        ));
-        assert!(!hits_change(
-            &RULE,
-            "aws_instance",
-            "tags",
-            Value::Null,
-            Value::Null
-        ));
+        let (ami, tags) = (("ami-1", "ami-2"), (Value::Null, Value::Null));
+        assert!(!hits_change(&RULE, "aws_instance", "ami", ami.0, ami.1));
+        assert!(!hits_change(&RULE, "aws_instance", "tags", tags.0, tags.1));
     }
 }

@@ -51,15 +51,9 @@ mod tests {
             &RULE,
             "aws_vpc",
             "cidr_block",
-            Value::str("10.0.0.0/16"),
-            Value::str("10.1.0.0/16")
+            "10.0.0.0/16",
+            "10.1.0.0/16"
         ));
-        assert!(!hits_change(
-            &RULE,
-            "aws_vpc",
-            "tagsx",
-            Value::Null,
-            Value::str("x")
-        ));
+        assert!(!hits_change(&RULE, "aws_vpc", "tagsx", Value::Null, "x"));
     }
 }

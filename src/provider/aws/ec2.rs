@@ -376,6 +376,23 @@ pub fn partition(region: &str) -> &'static str {
     }
 }
 
+/// What a VPC's objects record first: `id`, the `arn` the provider builds for it
+/// (`KIND/ID` under its owner), `owner_id` and `vpc_id`.
+fn vpc_object(
+    region: &str,
+    (kind, id): (&str, &str),
+    owner_id: Option<&str>,
+    vpc_id: Option<&str>,
+) -> Attributes {
+    let mut a = Attributes::new();
+    a.insert("id".into(), id.into());
+    let arn = arn(region, owner_id, &format!("{kind}/{id}"));
+    a.insert("arn".into(), arn.into());
+    a.insert("owner_id".into(), owner_id.into());
+    a.insert("vpc_id".into(), vpc_id.into());
+    a
+}
+
 /// CRC-32 (IEEE), as Go's `hash/crc32.ChecksumIEEE` (the provider derives some ids from it).
 fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = !0u32;

@@ -21,7 +21,7 @@ use aws_sdk_ec2::types::{
     Filter, IcmpTypeCode, NetworkAcl, NetworkAclEntry, PortRange, RuleAction,
 };
 
-use super::{Args, Cx, Executed, Found, Listed, Sample, Unit, arn, call_error, tag_map, text_arg};
+use super::{Args, Cx, Executed, Found, Listed, Sample, Unit, call_error, tag_map, text_arg};
 use crate::model::plan::{Arg, RevertInput, UnitCall, UnitRevert};
 use crate::model::{Attributes, Owner, Value};
 use crate::normalize::nacl::canonical_entries;
@@ -173,14 +173,7 @@ fn rule_cloud_id(a: &Attributes) -> String {
 /// An `aws_network_acl` as the provider records it.
 pub fn acl_attributes(acl: &NetworkAcl, region: &str) -> Attributes {
     let id = acl.network_acl_id().unwrap_or_default();
-    let mut a = Attributes::new();
-    a.insert("id".into(), id.into());
-    a.insert(
-        "arn".into(),
-        arn(region, acl.owner_id(), &format!("network-acl/{id}")).into(),
-    );
-    a.insert("vpc_id".into(), acl.vpc_id().into());
-    a.insert("owner_id".into(), acl.owner_id().into());
+    let mut a = super::vpc_object(region, ("network-acl", id), acl.owner_id(), acl.vpc_id());
     let mut subnets: Vec<&str> = acl
         .associations()
         .iter()

@@ -16,9 +16,7 @@
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{Route, RouteOrigin, RouteTable, RouteTableAssociation};
 
-use super::{
-    Args, Cx, Executed, Found, Listed, PAGE, Sample, Unit, arn, call_error, tag_map, text_arg,
-};
+use super::{Args, Cx, Executed, Found, Listed, PAGE, Sample, Unit, call_error, tag_map, text_arg};
 use crate::model::plan::{Arg, RevertInput, UnitCall, UnitRevert};
 use crate::model::{Attributes, ObservedResource, Owner, Value};
 use crate::normalize::routes::canonical_routes;
@@ -188,14 +186,8 @@ fn aws_route(route: &Route) -> Option<&'static str> {
 /// only the fields EC2 set (the `routes` compare mode makes `""` and absent one).
 pub fn table_attributes(table: &RouteTable, region: &str) -> Attributes {
     let id = table.route_table_id().unwrap_or_default();
-    let mut a = Attributes::new();
-    a.insert("id".into(), id.into());
-    a.insert(
-        "arn".into(),
-        arn(region, table.owner_id(), &format!("route-table/{id}")).into(),
-    );
-    a.insert("owner_id".into(), table.owner_id().into());
-    a.insert("vpc_id".into(), table.vpc_id().into());
+    let owner = table.owner_id();
+    let mut a = super::vpc_object(region, ("route-table", id), owner, table.vpc_id());
     let mut vgws: Vec<&str> = table
         .propagating_vgws()
         .iter()

@@ -190,24 +190,18 @@ async fn read_rules(cx: &Cx, rule_types: &[&str]) -> Result<Vec<SecurityGroupRul
             security_group_rules
         );
     };
+    // The asked rules, then the rules of the asked groups (one listing: one gap).
+    let rule_batches = super::id_filters(Some(&rule_ids), "security-group-rule-id");
+    let group_batches = super::id_filters(Some(&group_ids), "group-id");
     let mut rules = pages_by!(
         cx,
         "DescribeSecurityGroupRules",
         rule_types,
-        super::id_filters(Some(&rule_ids), "security-group-rule-id"),
+        rule_batches.into_iter().chain(group_batches),
         Vec::new(),
         |filters| request(filters),
         security_group_rules
     )?;
-    rules.extend(pages_by!(
-        cx,
-        "DescribeSecurityGroupRules",
-        rule_types,
-        super::id_filters(Some(&group_ids), "group-id"),
-        Vec::new(),
-        |filters| request(filters),
-        security_group_rules
-    )?);
     let mut seen = BTreeSet::new();
     rules.retain(|r| seen.insert(r.security_group_rule_id().map(str::to_string)));
     Ok(rules)

@@ -84,27 +84,21 @@ async fn read_vpcs(cx: &Cx, lost: &[&str]) -> Result<Vec<Vpc>, Gap> {
     else {
         return pages!(cx, "DescribeVpcs", lost, request(None), vpcs);
     };
+    // The asked VPCs, then the VPCs of the asked associations (one listing: one gap).
+    let by_vpc = super::id_filters(Some(&vpc_ids), "vpc-id");
+    let by_association = super::id_filters(
+        Some(&association_ids),
+        "cidr-block-association.association-id",
+    );
     let mut vpcs = pages_by!(
         cx,
         "DescribeVpcs",
         lost,
-        super::id_filters(Some(&vpc_ids), "vpc-id"),
+        by_vpc.into_iter().chain(by_association),
         Vec::new(),
         |filters| request(filters),
         vpcs
     )?;
-    vpcs.extend(pages_by!(
-        cx,
-        "DescribeVpcs",
-        lost,
-        super::id_filters(
-            Some(&association_ids),
-            "cidr-block-association.association-id"
-        ),
-        Vec::new(),
-        |filters| request(filters),
-        vpcs
-    )?);
     let mut seen = BTreeSet::new();
     vpcs.retain(|v| seen.insert(v.vpc_id().map(str::to_string)));
     Ok(vpcs)

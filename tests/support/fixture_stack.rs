@@ -1,0 +1,175 @@
+//! A live fixture applied once for a test module (`compute`, `interfaces`, `nacl`, `vpc_misc`):
+//! applied by real terraform against moto, its state copied to a scratch directory, scanned
+//! clean before any test changes anything. Tests that share the cloud take turns ([`turn`]):
+//! each makes one out-of-band change through the EC2 API, scans, and puts the cloud back (by
+//! hand, or through `plan` and `apply --approve`), and the rescan is clean again.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use aws_sdk_ec2::Client;
+use serde_json::Value as Json;
+
+use super::fixture;
+use super::moto::Moto;
+use super::remediation::{Stack, code, findings, recorded, text};
+use super::terraform::{Applied, Terraform};
+
+/// The applied fixture.
+pub struct Shared {
+    pub stack: Stack,
+    pub tf: Terraform,
+    /// terraform's working copy (the configuration `plan --config` imports into).
+    pub applied: Applied,
+    /// `scan --format json` right after apply: exit code and report.
+    pub clean: (i32, Json),
+    /// Recorded resources in the state (to compare with the coverage).
+    pub recorded: usize,
+}
+
+/// The fixture `fixtures/<fixture>` applied once in `cell`, or `None` (a counted skip) when
+/// moto or terraform is missing.
+pub fn shared(cell: &'static OnceLock<Option<Shared>>, fixture: &str) -> Option<&'static Shared> {
+    let shared = cell.get_or_init(|| Shared::set_up(fixture)).as_ref();
+    if shared.is_none() {
+        super::skip::again();
+    }
+    shared
+}
+
+/// This test's turn at changing the cloud (a test that failed mid-change does not stop the
+/// others from running).
+pub fn turn(turns: &'static Mutex<()>) -> MutexGuard<'static, ()> {
+    turns.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Shared {
+    fn set_up(name: &str) -> Option<Shared> {
+        let moto = Moto::start()?;
+        let tf = Terraform::find()?;
+        let applied = tf
+            .apply(&fixture(name), &moto, &[])
+            .unwrap_or_else(|e| panic!("terraform apply: {e}"));
+        eprintln!("{name} applied in {:.1}s", applied.apply_secs);
+        let work = tempfile::tempdir().unwrap();
+        let state = work.path().join("terraform.tfstate");
+        std::fs::copy(&applied.state, &state).unwrap();
+        let log = work.path().join("audit.jsonl");
+        let st: Json = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+        let recorded = st["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["mode"] == "managed")
+            .map(|r| r["instances"].as_array().map_or(0, Vec::len))
+            .sum();
+        let stack = Stack {
+            moto,
+            state,
+            work,
+            log,
+        };
+        // Taken now, before any test can change the cloud.
+        let clean = stack.scan_json("alice");
+        Some(Shared {
+            stack,
+            tf,
+            applied,
+            clean,
+            recorded,
+        })
+    }
+
+    /// The recorded `id` of the `ty` named `name`.
+    pub fn id(&self, ty: &str, name: &str) -> String {
+        recorded(&self.stack.state, ty, Some(name), "id")
+    }
+
+    /// Recorded attribute `key` of the `ty` named `name`.
+    pub fn attr(&self, ty: &str, name: &str, key: &str) -> String {
+        recorded(&self.stack.state, ty, Some(name), key)
+    }
+
+    pub fn scan(&self) -> (i32, Json) {
+        self.stack.scan_json("alice")
+    }
+
+    /// Runs `f` with an EC2 client of the fixture's moto.
+    pub fn ec2<T>(&self, f: impl AsyncFnOnce(&Client) -> T) -> T {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let ec2 = Client::new(&self.stack.moto.sdk_config().await);
+            f(&ec2).await
+        })
+    }
+
+    /// Runs `change` on the cloud, scans, runs `undo`, and checks the rescan is clean: the
+    /// report of the changed cloud.
+    pub fn drifted<C, U>(&self, change: C, undo: U) -> (i32, Json)
+    where
+        C: AsyncFnOnce(&Client),
+        U: AsyncFnOnce(&Client),
+    {
+        self.ec2(change);
+        let report = self.scan();
+        self.ec2(undo);
+        let (c, again) = self.scan();
+        assert_eq!(
+            (c, findings(&again)),
+            (0, vec![]),
+            "the cloud put back by hand scans clean again: {again:#}"
+        );
+        report
+    }
+
+    /// Runs `change` on the cloud, scans, and puts it back through `plan` and
+    /// `apply --approve` (every action planned, none manual); the rescan is clean. The report
+    /// of the changed cloud and the plan.
+    pub fn reverted<C>(&self, change: C) -> ((i32, Json), Json)
+    where
+        C: AsyncFnOnce(&Client),
+    {
+        static PLANS: AtomicUsize = AtomicUsize::new(0);
+        self.ec2(change);
+        let report = self.scan();
+        let out = format!("revert-{}.json", PLANS.fetch_add(1, Ordering::SeqCst));
+        let (o, token) = self.stack.plan("alice", &out, &[]);
+        assert_eq!(code(&o), 2, "{}{}", text(&o.stdout), text(&o.stderr));
+        let plan: Json = serde_json::from_str(
+            &std::fs::read_to_string(self.stack.work.path().join(&out)).unwrap(),
+        )
+        .unwrap();
+        let manual: Vec<&Json> = plan["actions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|a| a["status"] != "planned")
+            .collect();
+        assert!(manual.is_empty(), "left manual: {manual:#?}");
+        let o = self
+            .stack
+            .run_as("alice", &["apply", &out, "--approve", &token], None);
+        assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
+        let (c, again) = self.scan();
+        assert_eq!(
+            (c, findings(&again)),
+            (0, vec![]),
+            "a rescan after apply is clean: {again:#}"
+        );
+        (report, plan)
+    }
+}
+
+/// The one finding of a report: `(KIND ADDRESS-or-ID, severity, rule)`.
+pub fn only_finding(report: &(i32, Json)) -> (String, String, String) {
+    let (c, v) = report;
+    let list = findings(v);
+    assert_eq!(list.len(), 1, "exactly one finding, no noise: {v:#}");
+    assert_eq!(*c, 2, "drift exits 2: {v:#}");
+    let f = &v["findings"][0];
+    (
+        list[0].clone(),
+        f["severity"].as_str().unwrap_or("").to_string(),
+        f["rule"].as_str().unwrap_or("").to_string(),
+    )
+}
