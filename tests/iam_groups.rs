@@ -11,13 +11,15 @@ use std::collections::BTreeSet;
 use std::process::Output;
 use std::sync::OnceLock;
 
-use serde_json::json;
+use serde_json::{Value as Json, json};
 
+use crate::support::driftgate;
 use crate::support::moto::Moto;
 use crate::support::report::{
     assert_clean_with_full_coverage, finding_rows, no_output, report, show,
 };
-use crate::support::scanned::Scanned;
+use crate::support::scanned::{REGION, Scanned};
+use crate::support::terraform::Terraform;
 use crate::support::unit_reverts;
 
 type Stack = Scanned;
