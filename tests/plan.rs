@@ -313,8 +313,8 @@ fn accept_edits_the_block_and_unmanaged_objects_get_import_blocks() {
         "resource \"aws_security_group\" \"sg_deb208a1e4a99bfba\" {",
         "\"Action\": \"sts:AssumeRole\"",
         "resource \"aws_vpc_security_group_ingress_rule\"",
-        "to = aws_network_acl_rule._90",
-        "resource \"aws_route\"",
+        "to = aws_network_acl_rule.app_90",
+        "resource \"aws_route\" \"private_0_0_0_0_0\"",
     ] {
         assert!(text_all.contains(want), "{want} not in:\n{text_all}");
     }

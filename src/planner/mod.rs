@@ -912,7 +912,7 @@ impl Planner<'_> {
         let d = &self.finding.drift;
         let mut a = self.action(ActionKind::Import, &[]);
         let spec = self.input.registry.get(&d.resource_type);
-        let mut name = match spec {
+        let name = match spec {
             Some(spec) => {
                 import::resource_name(spec, d, &|via, value| self.parent_name(spec, via, value))
             }
@@ -945,40 +945,13 @@ impl Planner<'_> {
                 ),
             );
         };
-        // A name no block of the configuration has, nor an earlier import of this plan.
-        let taken = |n: &str| {
-            taken_by_plan.contains(&format!("{}.{n}", d.resource_type))
-                || config.configuration.resources.iter().any(|r| {
-                    r.module_path.is_empty() && r.resource_type == d.resource_type && r.name == n
-                })
-        };
-        let base = name.clone();
-        let mut i = 2;
-        while taken(&name) {
-            name = format!("{base}_{i}");
-            i += 1;
-        }
-        taken_by_plan.insert(format!("{}.{name}", d.resource_type));
+        let name = free_name(name, &d.resource_type, &config, taken_by_plan);
         let generated = self
             .input
             .registry
             .get(&d.resource_type)
             .ok_or_else(|| "driftgate has no spec for its type".to_string())
-            .and_then(|spec| {
-                let raw = self.input.observation.and_then(|o| {
-                    o.resources
-                        .iter()
-                        .find(|r| {
-                            r.resource_type == d.resource_type
-                                && d.region == r.region
-                                && (r.cloud_id == d.id
-                                    || r.attributes.get("id").and_then(Value::as_str)
-                                        == Some(d.id.as_str()))
-                        })
-                        .map(|r| &r.attributes)
-                });
-                import::generate(spec, d, raw, &name)
-            });
+            .and_then(|spec| import::generate(spec, d, self.observed_attributes(), &name));
         match generated {
             Ok(g) => {
                 a.calls = vec![Call::ConfigEdit {
@@ -1009,6 +982,23 @@ impl Planner<'_> {
                 format!("cannot generate its configuration: {why}"),
             ),
         }
+    }
+
+    /// The finding's object as observed, raw (its attributes in the observation).
+    fn observed_attributes(&self) -> Option<&BTreeMap<String, Value>> {
+        let d = &self.finding.drift;
+        self.input.observation.and_then(|o| {
+            o.resources
+                .iter()
+                .find(|r| {
+                    r.resource_type == d.resource_type
+                        && d.region == r.region
+                        && (r.cloud_id == d.id
+                            || r.attributes.get("id").and_then(Value::as_str)
+                                == Some(d.id.as_str()))
+                })
+                .map(|r| &r.attributes)
+        })
     }
 }
 
@@ -1075,4 +1065,28 @@ fn interruption(r: Revert) -> &'static str {
         Revert::Unit(_) => "interrupts a running workload",
         _ => "stops and starts the instance",
     }
+}
+
+/// `name`, or `name_2`, `name_3`, ...: the first that no top-level block of the configuration
+/// has for `resource_type`, nor an earlier import of this plan (`taken_by_plan`, which gets it).
+fn free_name(
+    name: String,
+    resource_type: &str,
+    config: &ConfigInput<'_>,
+    taken_by_plan: &mut std::collections::BTreeSet<String>,
+) -> String {
+    let taken = |n: &str| {
+        taken_by_plan.contains(&format!("{resource_type}.{n}"))
+            || config.configuration.resources.iter().any(|r| {
+                r.module_path.is_empty() && r.resource_type == resource_type && r.name == n
+            })
+    };
+    let mut free = name.clone();
+    let mut i = 2;
+    while taken(&free) {
+        free = format!("{name}_{i}");
+        i += 1;
+    }
+    taken_by_plan.insert(format!("{resource_type}.{free}"));
+    free
 }

@@ -485,6 +485,34 @@ fn spec_error(file: &str, reason: impl Into<String>) -> Error {
     }
 }
 
+/// One top-level key of a spec's `resource` block.
+fn spec_key(file: &str, spec: &mut ResourceSpec, key: &str, v: &Value) -> Result<()> {
+    match key {
+        "service" => spec.service = string(file, "service", v)?,
+        "scope" => {
+            spec.scope = match string(file, "scope", v)?.as_str() {
+                "regional" => Scope::Regional,
+                "global" => Scope::Global,
+                other => return Err(spec_error(file, format!("unknown scope `{other}`"))),
+            }
+        }
+        "identity" => spec.identity = strings(file, "identity", v)?,
+        "identity_separator" => spec.identity_separator = string(file, "identity_separator", v)?,
+        "identity_fanout" => spec.identity_fanout = strings(file, "identity_fanout", v)?,
+        "recreate" => {
+            let name = string(file, "recreate", v)?;
+            spec.recreate = Some(named(file, "recreate", Recreate::ALL, &name)?);
+        }
+        "import_id" => spec.import_id = Some(template(file, "import_id", v)?),
+        "import_name" => spec.import_name = Some(template(file, "import_name", v)?),
+        "delete" => spec.delete = Some(template(file, "delete", v)?),
+        "context" => spec.context = strings(file, "context", v)?,
+        "no_import" => spec.no_import = Some(string(file, "no_import", v)?),
+        other => return Err(spec_error(file, format!("unknown key `{other}`"))),
+    }
+    Ok(())
+}
+
 fn parse_spec(file: &str, text: &str) -> Result<ResourceSpec> {
     let body = hcl::parse(text).map_err(|e| spec_error(file, e.to_string()))?;
     let mut blocks = body.blocks();
@@ -516,31 +544,7 @@ fn parse_spec(file: &str, text: &str) -> Result<ResourceSpec> {
     };
     for attr in block.body.attributes() {
         let v = eval(file, &attr.expr)?;
-        match attr.key.as_str() {
-            "service" => spec.service = string(file, "service", &v)?,
-            "scope" => {
-                spec.scope = match string(file, "scope", &v)?.as_str() {
-                    "regional" => Scope::Regional,
-                    "global" => Scope::Global,
-                    other => return Err(spec_error(file, format!("unknown scope `{other}`"))),
-                }
-            }
-            "identity" => spec.identity = strings(file, "identity", &v)?,
-            "identity_separator" => {
-                spec.identity_separator = string(file, "identity_separator", &v)?
-            }
-            "identity_fanout" => spec.identity_fanout = strings(file, "identity_fanout", &v)?,
-            "recreate" => {
-                let name = string(file, "recreate", &v)?;
-                spec.recreate = Some(named(file, "recreate", Recreate::ALL, &name)?);
-            }
-            "import_id" => spec.import_id = Some(template(file, "import_id", &v)?),
-            "import_name" => spec.import_name = Some(template(file, "import_name", &v)?),
-            "delete" => spec.delete = Some(template(file, "delete", &v)?),
-            "context" => spec.context = strings(file, "context", &v)?,
-            "no_import" => spec.no_import = Some(string(file, "no_import", &v)?),
-            other => return Err(spec_error(file, format!("unknown key `{other}`"))),
-        }
+        spec_key(file, &mut spec, attr.key.as_str(), &v)?;
     }
     for b in block.body.blocks() {
         match b.identifier() {

@@ -10,7 +10,8 @@ use aws_sdk_iam::types::{EncodingType, SshPublicKeyMetadata};
 
 use super::{Cx, Entities, Found, Listed, PAGE, Sample, Unit, global};
 use crate::model::{Attributes, Owner};
-use crate::provider::aws::calls::failure_reason;
+use crate::provider::aws::calls::{Failure, failure_reason};
+use aws_sdk_iam::Client;
 
 pub const SSH_KEY: &str = "aws_iam_user_ssh_key";
 const TYPES: &[&str] = &[SSH_KEY];
@@ -77,28 +78,7 @@ fn list(cx: &Cx) -> Listed<'_> {
             .filter(|k| cx.reads(SSH_KEY, k.ssh_public_key_id()))
             .map(|k| format!("{}:{}", k.user_name(), k.ssh_public_key_id()))
             .collect();
-        let fingerprints = cx
-            .each(UNIT.label, read, |client, key| async move {
-                let (user, id) = key.split_once(':').unwrap_or_default();
-                match client
-                    .get_ssh_public_key()
-                    .user_name(user)
-                    .ssh_public_key_id(id)
-                    .encoding(EncodingType::Ssh)
-                    .send()
-                    .await
-                {
-                    Ok(out) => Ok(out.ssh_public_key().map(|k| {
-                        (
-                            k.fingerprint().to_string(),
-                            k.ssh_public_key_body().to_string(),
-                        )
-                    })),
-                    Err(e) if e.as_service_error().is_some_and(gone) => Ok(None),
-                    Err(e) => Err(failure_reason(&e)),
-                }
-            })
-            .await;
+        let fingerprints = cx.each(UNIT.label, read, read_key).await;
         for key in &listed {
             let id = key.ssh_public_key_id();
             if !cx.reads(SSH_KEY, id) {
@@ -126,6 +106,28 @@ fn list(cx: &Cx) -> Listed<'_> {
         }
         found
     })
+}
+
+/// GetSSHPublicKey of `USER:KEY_ID`: its fingerprint and body; `None` when it is gone.
+async fn read_key(client: Client, key: String) -> Result<Option<(String, String)>, Failure> {
+    let (user, id) = key.split_once(':').unwrap_or_default();
+    match client
+        .get_ssh_public_key()
+        .user_name(user)
+        .ssh_public_key_id(id)
+        .encoding(EncodingType::Ssh)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out.ssh_public_key().map(|k| {
+            (
+                k.fingerprint().to_string(),
+                k.ssh_public_key_body().to_string(),
+            )
+        })),
+        Err(e) if e.as_service_error().is_some_and(gone) => Ok(None),
+        Err(e) => Err(failure_reason(&e)),
+    }
 }
 
 /// An `aws_iam_user_ssh_key`. `read`: the fingerprint and the body GetSSHPublicKey returned;
