@@ -1,6 +1,6 @@
 //! EC2 compute types on a genuine state (fixtures/live/compute, applied once for this module by
 //! terraform + the hashicorp/aws provider against moto): EBS volumes and their attachments, key
-//! pairs, launch templates, EBS encryption by default, snapshots and images.
+//! pairs, launch templates, EBS encryption by default, snapshots, images and placement groups.
 //!
 //! The scan right after apply is taken while the stack is set up, before any test can change
 //! the cloud. One test then changes every type out of band and reverts the tag changes through
@@ -8,9 +8,8 @@
 //!
 //! moto's gaps (tolerated here, the product is written to the EC2 API reference):
 //! - no placement groups at all (CreatePlacementGroup and DescribePlacementGroups answer 500, up
-//!   to moto 5.2.6, the newest release in December 2026), so
-//!   the fixture has no `aws_placement_group` and driftgate has no unit for it yet: every scan
-//!   against moto would carry a gap;
+//!   to moto 5.2.6, the newest release in December 2026): filled on the test side by the moto
+//!   launcher, tests/support/moto_plus.py, written to the EC2 API reference as the unit is;
 //! - DescribeSnapshots ignores `OwnerIds=self`: moto is started without its public images (see
 //!   tests/support/moto.rs), whose snapshots it would list as the account's;
 //! - RegisterImage ignores the block device mapping it is given (it makes a snapshot of its own,
@@ -67,6 +66,7 @@ fn clean_right_after_apply_with_full_coverage() {
         "aws_ebs_encryption_by_default",
         "aws_ebs_snapshot",
         "aws_ami",
+        "aws_placement_group",
     ] {
         assert!(recorded.iter().any(|t| t == ty), "{ty} not in the fixture");
     }
@@ -87,11 +87,12 @@ fn one_change_per_type_is_found_alone_and_tags_are_reverted() {
     let template = attr(&state, "aws_launch_template", "id");
     let snapshot = attr(&state, "aws_ebs_snapshot", "id");
     let image = attr(&state, "aws_ami", "id");
+    let group = attr(&state, "aws_placement_group", "placement_group_id");
     let rt = tokio::runtime::Runtime::new().unwrap();
     let stray = rt.block_on(async {
         let sdk = stack.moto.sdk_config().await;
         let ec2 = aws_sdk_ec2::Client::new(&sdk);
-        for id in [&key_pair, &snapshot, &image] {
+        for id in [&key_pair, &snapshot, &image, &group] {
             ec2.create_tags()
                 .resources(id)
                 .tags(tag("team", "edge"))
@@ -146,6 +147,7 @@ fn one_change_per_type_is_found_alone_and_tags_are_reverted() {
         "changed aws_ebs_volume.data".into(),
         "changed aws_key_pair.deploy".into(),
         "changed aws_launch_template.app".into(),
+        "changed aws_placement_group.spread".into(),
         "missing aws_volume_attachment.data".into(),
         format!("unmanaged {stray}"),
     ];
@@ -174,6 +176,7 @@ fn one_change_per_type_is_found_alone_and_tags_are_reverted() {
         "aws_ami.from_snapshot",
         "aws_ebs_snapshot.data",
         "aws_key_pair.deploy",
+        "aws_placement_group.spread",
     ] {
         let f = finding(address);
         let paths: Vec<&str> = f["changes"]
