@@ -1,16 +1,16 @@
 //! EC2 compute types on a genuine state (fixtures/live/compute, applied once for this module by
 //! terraform + the hashicorp/aws provider against moto): EBS volumes and their attachments, key
-//! pairs, launch templates, EBS encryption by default, snapshots and images.
+//! pairs, launch templates, EBS encryption by default, snapshots, images and placement groups.
 //!
 //! The scan right after apply is taken while the stack is set up, before any test can change
 //! the cloud. One test then changes every type out of band and reverts the tag changes through
-//! plan and apply; it is the only test that writes.
+//! plan and apply; another makes a placement group by hand and imports it. They take turns
+//! (`turn()`), since they share the cloud.
 //!
 //! moto's gaps (tolerated here, the product is written to the EC2 API reference):
 //! - no placement groups at all (CreatePlacementGroup and DescribePlacementGroups answer 500, up
-//!   to moto 5.2.6, the newest release in December 2026), so
-//!   the fixture has no `aws_placement_group` and driftgate has no unit for it yet: every scan
-//!   against moto would carry a gap;
+//!   to moto 5.2.6, the newest release in December 2026): filled on the test side by the moto
+//!   launcher, tests/support/moto_plus.py, written to the EC2 API reference as the unit is;
 //! - DescribeSnapshots ignores `OwnerIds=self`: moto is started without its public images (see
 //!   tests/support/moto.rs), whose snapshots it would list as the account's;
 //! - RegisterImage ignores the block device mapping it is given (it makes a snapshot of its own,
@@ -18,15 +18,21 @@
 //!   `virtualization_type`: the scan shows those as pending configuration, not as drift.
 
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use aws_sdk_ec2::types::{InstanceType, RequestLaunchTemplateData, Tag, VolumeType};
 use serde_json::Value as Json;
 
-use crate::support::fixture_stack::{Shared, shared};
-use crate::support::remediation::{findings, recorded};
+use crate::support::fixture_stack::{self, Shared, shared};
+use crate::support::remediation::{code, findings, recorded, text};
 
 static COMPUTE: OnceLock<Option<Shared>> = OnceLock::new();
+/// One out-of-band change at a time: the tests share one cloud.
+static TURN: Mutex<()> = Mutex::new(());
+
+fn turn() -> MutexGuard<'static, ()> {
+    fixture_stack::turn(&TURN)
+}
 
 fn compute() -> Option<&'static Shared> {
     shared(&COMPUTE, "live/compute")
@@ -67,6 +73,7 @@ fn clean_right_after_apply_with_full_coverage() {
         "aws_ebs_encryption_by_default",
         "aws_ebs_snapshot",
         "aws_ami",
+        "aws_placement_group",
     ] {
         assert!(recorded.iter().any(|t| t == ty), "{ty} not in the fixture");
     }
@@ -79,6 +86,7 @@ fn clean_right_after_apply_with_full_coverage() {
 #[test]
 fn one_change_per_type_is_found_alone_and_tags_are_reverted() {
     let Some(c) = compute() else { return };
+    let _turn = turn();
     let stack = &c.stack;
     let state = stack.state.clone();
     let volume = attr(&state, "aws_ebs_volume", "id");
@@ -87,11 +95,12 @@ fn one_change_per_type_is_found_alone_and_tags_are_reverted() {
     let template = attr(&state, "aws_launch_template", "id");
     let snapshot = attr(&state, "aws_ebs_snapshot", "id");
     let image = attr(&state, "aws_ami", "id");
+    let group = attr(&state, "aws_placement_group", "placement_group_id");
     let rt = tokio::runtime::Runtime::new().unwrap();
     let stray = rt.block_on(async {
         let sdk = stack.moto.sdk_config().await;
         let ec2 = aws_sdk_ec2::Client::new(&sdk);
-        for id in [&key_pair, &snapshot, &image] {
+        for id in [&key_pair, &snapshot, &image, &group] {
             ec2.create_tags()
                 .resources(id)
                 .tags(tag("team", "edge"))
@@ -146,6 +155,7 @@ fn one_change_per_type_is_found_alone_and_tags_are_reverted() {
         "changed aws_ebs_volume.data".into(),
         "changed aws_key_pair.deploy".into(),
         "changed aws_launch_template.app".into(),
+        "changed aws_placement_group.spread".into(),
         "missing aws_volume_attachment.data".into(),
         format!("unmanaged {stray}"),
     ];
@@ -174,6 +184,7 @@ fn one_change_per_type_is_found_alone_and_tags_are_reverted() {
         "aws_ami.from_snapshot",
         "aws_ebs_snapshot.data",
         "aws_key_pair.deploy",
+        "aws_placement_group.spread",
     ] {
         let f = finding(address);
         let paths: Vec<&str> = f["changes"]
@@ -218,4 +229,77 @@ fn one_change_per_type_is_found_alone_and_tags_are_reverted() {
     ];
     left.sort();
     assert_eq!(findings(&after), left, "{after:#}");
+}
+
+/// A placement group made by hand is unmanaged; `plan --target` imports it by its name (the
+/// provider's import id), `apply` writes the import, and `terraform plan` imports exactly it
+/// with no change to it. Puts the cloud and the configuration back.
+#[test]
+fn a_placement_group_made_by_hand_is_imported_and_terraform_agrees() {
+    let Some(c) = compute() else { return };
+    let _turn = turn();
+    let dir = c.applied.dir.path();
+    let group_id = c.ec2(async |ec2: &aws_sdk_ec2::Client| {
+        ec2.create_placement_group()
+            .group_name("dg-rogue-cluster")
+            .strategy(aws_sdk_ec2::types::PlacementStrategy::Cluster)
+            .send()
+            .await
+            .expect("CreatePlacementGroup")
+            .placement_group()
+            .and_then(|g| g.group_id())
+            .expect("a placement group id")
+            .to_string()
+    });
+    let checked = std::panic::catch_unwind(|| {
+        let (_, report) = c.scan();
+        assert!(
+            findings(&report).contains(&format!("unmanaged {group_id}")),
+            "{report:#}"
+        );
+        let target = format!("aws_placement_group.{group_id}");
+        let o = c.in_config(&[
+            "plan",
+            "--region",
+            "us-east-1",
+            "--target",
+            &target,
+            "--out",
+            "pg.json",
+            "--format",
+            "json",
+        ]);
+        let v: Json = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}{}", text(&o.stdout), text(&o.stderr)));
+        let token = v["token"].as_str().unwrap().to_string();
+        let o = c.in_config(&["apply", "pg.json", "--approve", &token]);
+        assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
+        let written = std::fs::read_to_string(dir.join("driftgate_imports.tf")).unwrap();
+        assert!(written.contains("id = \"dg-rogue-cluster\""), "{written}");
+        let (imported, changes) = c.terraform_plan(dir);
+        assert_eq!(imported.len(), 1, "{imported:?}\n{written}");
+        assert!(
+            imported[0].starts_with("aws_placement_group."),
+            "{imported:?}\n{written}"
+        );
+        let own: Vec<&String> = changes
+            .iter()
+            .filter(|ch| ch.starts_with(&format!("{}:", imported[0])))
+            .collect();
+        assert!(
+            own.is_empty(),
+            "terraform plans changes:\n{own:#?}\n{written}"
+        );
+    });
+    let _ = std::fs::remove_file(dir.join("driftgate_imports.tf"));
+    c.ec2(async |ec2: &aws_sdk_ec2::Client| {
+        ec2.delete_placement_group()
+            .group_name("dg-rogue-cluster")
+            .send()
+            .await
+            .expect("DeletePlacementGroup");
+    });
+    if let Err(panic) = checked {
+        std::panic::resume_unwind(panic);
+    }
 }

@@ -9,9 +9,9 @@
 //! gateway, a gateway endpoint), which terraform then plans as imports with no change. It is the only test that writes.
 //!
 //! moto's gaps (tolerated here; the product is written to the EC2 API reference):
-//! - no placement groups at all (CreatePlacementGroup and DescribePlacementGroups answer 500),
-//!   so the fixture has no `aws_placement_group` and driftgate has no unit for it yet (every
-//!   scan against moto would carry a gap and exit 1);
+//! - no placement groups at all (CreatePlacementGroup and DescribePlacementGroups answer 500):
+//!   filled on the test side by tests/support/moto_plus.py; `aws_placement_group` lives in the
+//!   compute fixture (tests/compute.rs);
 //! - an interface endpoint's interface is neither requester-managed nor of type
 //!   `vpc_endpoint`, and a NAT gateway's is not either: driftgate tells them apart by the
 //!   endpoint's and the gateway's own listing (as it does on AWS, where they are also marked),

@@ -12,15 +12,12 @@
 //! secondary CIDRs and peering connections are imported: `plan --config` writes them into the
 //! configuration and `terraform plan` shows the imports and no change.
 
-use std::path::Path;
-use std::process::Output;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{AttributeBooleanValue, PeeringConnectionOptionsRequest, Tag};
 use serde_json::Value as Json;
 
-use crate::support::driftgate;
 use crate::support::fixture_stack::{self, Shared, only_finding, shared};
 use crate::support::remediation::{code, findings, text};
 
@@ -352,18 +349,6 @@ fn tag_edits_on_the_default_vpc_default_subnet_and_peering_connection_are_revert
     );
 }
 
-/// `driftgate ARGS` in terraform's working copy (state and configuration found there).
-fn in_config(m: &Shared, args: &[&str]) -> Output {
-    let mut cmd = driftgate();
-    m.stack.moto.apply_env(&mut cmd);
-    cmd.current_dir(m.applied.dir.path())
-        .env("NO_COLOR", "1")
-        .env("DRIFTGATE_AUDIT_LOG", &m.stack.log)
-        .env("DRIFTGATE_ACTOR", "alice")
-        .args(args);
-    cmd.output().expect("driftgate runs")
-}
-
 #[test]
 fn an_unmanaged_secondary_cidr_and_peering_connection_are_imported_and_terraform_agrees() {
     let Some(m) = misc() else { return };
@@ -431,24 +416,21 @@ fn a_key_pair_made_by_hand_is_imported_with_its_material_and_terraform_agrees() 
     });
     let checked = std::panic::catch_unwind(|| {
         let target = format!("aws_key_pair.{key_pair_id}");
-        let o = in_config(
-            m,
-            &[
-                "plan",
-                "--region",
-                "us-east-1",
-                "--target",
-                &target,
-                "--out",
-                "kp.json",
-                "--format",
-                "json",
-            ],
-        );
+        let o = m.in_config(&[
+            "plan",
+            "--region",
+            "us-east-1",
+            "--target",
+            &target,
+            "--out",
+            "kp.json",
+            "--format",
+            "json",
+        ]);
         let v: Json = serde_json::from_slice(&o.stdout)
             .unwrap_or_else(|e| panic!("{e}: {}{}", text(&o.stdout), text(&o.stderr)));
         let token = v["token"].as_str().unwrap().to_string();
-        let o = in_config(m, &["apply", "kp.json", "--approve", &token]);
+        let o = m.in_config(&["apply", "kp.json", "--approve", &token]);
         assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
         let written = std::fs::read_to_string(dir.join("driftgate_imports.tf")).unwrap();
         for line in [
@@ -458,7 +440,7 @@ fn a_key_pair_made_by_hand_is_imported_with_its_material_and_terraform_agrees() 
         ] {
             assert!(written.contains(&line), "{line:?} in\n{written}");
         }
-        let (imported, changes) = terraform_plan(m, dir);
+        let (imported, changes) = m.terraform_plan(dir);
         assert!(
             changes.is_empty(),
             "terraform plans changes:\n{changes:#?}\n{written}"
@@ -485,18 +467,15 @@ fn a_key_pair_made_by_hand_is_imported_with_its_material_and_terraform_agrees() 
 /// and no change.
 fn imports_agree(m: &Shared, association: &str, connection: &str) {
     let dir = m.applied.dir.path();
-    let o = in_config(
-        m,
-        &[
-            "plan",
-            "--region",
-            "us-east-1",
-            "--out",
-            "imports.json",
-            "--format",
-            "json",
-        ],
-    );
+    let o = m.in_config(&[
+        "plan",
+        "--region",
+        "us-east-1",
+        "--out",
+        "imports.json",
+        "--format",
+        "json",
+    ]);
     let v: Json = serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}{}", text(&o.stdout), text(&o.stderr)));
     let mut imports: Vec<String> = v["plan"]["actions"]
@@ -520,13 +499,13 @@ fn imports_agree(m: &Shared, association: &str, connection: &str) {
     want.sort();
     assert_eq!(imports, want, "{v:#}");
     let token = v["token"].as_str().unwrap().to_string();
-    let o = in_config(m, &["apply", "imports.json", "--approve", &token]);
+    let o = m.in_config(&["apply", "imports.json", "--approve", &token]);
     assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
     let written = std::fs::read_to_string(dir.join("driftgate_imports.tf")).unwrap();
     for id in [association, connection] {
         assert!(written.contains(&format!("id = \"{id}\"")), "{written}");
     }
-    let (imported, changes) = terraform_plan(m, dir);
+    let (imported, changes) = m.terraform_plan(dir);
     assert!(
         changes.is_empty(),
         "terraform plans changes:\n{changes:#?}\n{written}"
@@ -537,35 +516,4 @@ fn imports_agree(m: &Shared, association: &str, connection: &str) {
             && imported[1].starts_with("aws_vpc_peering_connection."),
         "{imported:?}"
     );
-}
-
-/// `terraform plan` in `dir`: the addresses it imports, and every resource it would change.
-fn terraform_plan(m: &Shared, dir: &Path) -> (Vec<String>, Vec<String>) {
-    let moto = &m.stack.moto;
-    m.tf.run(
-        dir,
-        moto,
-        &[
-            "plan",
-            "-input=false",
-            "-no-color",
-            "-out=tf.plan",
-            &format!("-var=endpoint={}", moto.endpoint),
-        ],
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let show = m.tf.run(dir, moto, &["show", "-json", "tf.plan"]).unwrap();
-    let shown: Json = serde_json::from_slice(&show.stdout).unwrap();
-    let (mut imported, mut changes) = (Vec::new(), Vec::new());
-    for rc in shown["resource_changes"].as_array().into_iter().flatten() {
-        let address = rc["address"].as_str().unwrap_or("").to_string();
-        if rc["change"]["importing"].is_object() {
-            imported.push(address.clone());
-        }
-        if rc["change"]["actions"] != serde_json::json!(["no-op"]) {
-            changes.push(format!("{address}: {}", rc["change"]));
-        }
-    }
-    imported.sort();
-    (imported, changes)
 }

@@ -4,6 +4,8 @@
 //! each makes one out-of-band change through the EC2 API, scans, and puts the cloud back (by
 //! hand, or through `plan` and `apply --approve`), and the rescan is clean again.
 
+use std::path::Path;
+use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
@@ -88,6 +90,53 @@ impl Shared {
     /// Recorded attribute `key` of the `ty` named `name`.
     pub fn attr(&self, ty: &str, name: &str, key: &str) -> String {
         recorded(&self.stack.state, ty, Some(name), key)
+    }
+
+    /// `driftgate ARGS` in terraform's working copy (state and configuration found there).
+    pub fn in_config(&self, args: &[&str]) -> Output {
+        let mut cmd = super::driftgate();
+        self.stack.moto.apply_env(&mut cmd);
+        cmd.current_dir(self.applied.dir.path())
+            .env("NO_COLOR", "1")
+            .env("DRIFTGATE_AUDIT_LOG", &self.stack.log)
+            .env("DRIFTGATE_ACTOR", "alice")
+            .args(args);
+        cmd.output().expect("driftgate runs")
+    }
+
+    /// `terraform plan` in `dir`: the addresses it imports, and every resource it would change.
+    pub fn terraform_plan(&self, dir: &Path) -> (Vec<String>, Vec<String>) {
+        let moto = &self.stack.moto;
+        self.tf
+            .run(
+                dir,
+                moto,
+                &[
+                    "plan",
+                    "-input=false",
+                    "-no-color",
+                    "-out=tf.plan",
+                    &format!("-var=endpoint={}", moto.endpoint),
+                ],
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        let show = self
+            .tf
+            .run(dir, moto, &["show", "-json", "tf.plan"])
+            .unwrap();
+        let shown: Json = serde_json::from_slice(&show.stdout).unwrap();
+        let (mut imported, mut changes) = (Vec::new(), Vec::new());
+        for rc in shown["resource_changes"].as_array().into_iter().flatten() {
+            let address = rc["address"].as_str().unwrap_or("").to_string();
+            if rc["change"]["importing"].is_object() {
+                imported.push(address.clone());
+            }
+            if rc["change"]["actions"] != serde_json::json!(["no-op"]) {
+                changes.push(format!("{address}: {}", rc["change"]));
+            }
+        }
+        imported.sort();
+        (imported, changes)
     }
 
     pub fn scan(&self) -> (i32, Json) {

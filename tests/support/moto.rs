@@ -1,6 +1,8 @@
 //! A throwaway moto server (an AWS emulator) on a free loopback port, for live tests.
 //!
-//! `Moto::start()` spawns `moto_server -H 127.0.0.1 -p PORT` under a tiny `sh` guardian that
+//! `Moto::start()` spawns moto's server (`python3 tests/support/moto_plus.py -H 127.0.0.1 -p
+//! PORT`: `moto_server` plus the EC2 placement-group actions moto 5.2.x lacks, see that file)
+//! under a tiny `sh` guardian that
 //! kills moto as soon as its stdin reaches end-of-file. We hold the write end of that pipe, so
 //! moto goes away when the `Moto` is dropped (also during a panic's unwind) and, just as
 //! important, when the test process exits without running destructors (a `Moto` kept in a
@@ -22,14 +24,19 @@ use super::skip::{Need, skip};
 
 /// The guardian: run moto in the background; when our stdin closes, kill it and remove its
 /// directory (a `Moto` in a `static` never runs its destructor); exit when moto exits (so a
-/// port clash shows up as an exited child). `$1` = port, `$2` = log file, `$3` = directory.
+/// port clash shows up as an exited child). `$1` = port, `$2` = log file, `$3` = directory,
+/// `$4` = the launcher ([`LAUNCHER`]).
 const GUARDIAN: &str = r#"
 exec 3<&0
-moto_server -H 127.0.0.1 -p "$1" >"$2" 2>&1 </dev/null &
+python3 "$4" -H 127.0.0.1 -p "$1" >"$2" 2>&1 </dev/null &
 m=$!
 ( read -r _ <&3; kill "$m" 2>/dev/null; rm -rf "$3" ) &
 wait "$m"
 "#;
+
+/// moto's server with the test emulator's gaps filled (moto 5.2.x has no placement groups);
+/// runs exactly as `moto_server` does.
+const LAUNCHER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/moto_plus.py");
 
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 const PORT_ATTEMPTS: usize = 5;
@@ -66,10 +73,10 @@ impl Moto {
     /// `MOTO_IAM_LOAD_MANAGED_POLICIES=true`: moto then knows the AWS managed policies
     /// (`arn:aws:iam::aws:policy/...`) that a real account has and public modules attach.
     pub fn start_with(server_env: &[(&str, &str)]) -> Option<Moto> {
-        if on_path("moto_server").is_none() {
+        if on_path("moto_server").is_none() || on_path("python3").is_none() {
             skip(
                 Need::Required,
-                "moto_server is not on PATH (pip install 'moto[server]')",
+                "moto_server or python3 is not on PATH (pip install 'moto[server]')",
             );
             return None;
         }
@@ -100,6 +107,7 @@ impl Moto {
             .arg(port.to_string())
             .arg(&log)
             .arg(dir.path())
+            .arg(LAUNCHER)
             .env("PYTHONUNBUFFERED", "1")
             // A fresh account: without moto's hundreds of public images, whose snapshots moto
             // lists even when asked for the account's own (it ignores DescribeSnapshots'
