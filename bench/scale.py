@@ -53,7 +53,9 @@ def start_moto(workdir):
     # A fresh account, as tests/support/moto.rs makes it: without moto's hundreds of public
     # images, whose snapshots moto lists even for DescribeSnapshots(OwnerIds=self).
     proc = subprocess.Popen(
-        ["moto_server", "-H", "127.0.0.1", "-p", str(port)],
+        # tests/support/moto_plus.py: moto_server with the EC2 actions moto lacks (placement
+        # groups), as the live tests start it.
+        [sys.executable, MOTO_PLUS, "-H", "127.0.0.1", "-p", str(port)],
         env={**os.environ, "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"},
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -143,6 +145,7 @@ EC2_UNIT = [
     "aws_key_pair",
     "aws_launch_template",
     "aws_customer_gateway",
+    "aws_placement_group",
     "aws_vpn_gateway",
     "aws_vpn_gateway_attachment",
     "aws_flow_log",
@@ -269,6 +272,7 @@ def fill_ec2_unit(ec2, region, u, ami, previous_vpc):
     ec2.create_customer_gateway(
         BgpAsn=65000, PublicIp=f"198.51.{u // 250 % 250}.{u % 250 + 1}", Type="ipsec.1"
     )
+    ec2.create_placement_group(GroupName=f"bench-{region}-{u}", Strategy="spread")
     vgw = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
     ec2.attach_vpn_gateway(VpcId=vpc, VpnGatewayId=vgw)
     ec2.create_flow_logs(
@@ -402,6 +406,9 @@ def fill(url, n):
 
 # The batched listings a scan of these types needs, per region: (operation, result key,
 # extra parameters). Every one pages with MaxResults/NextToken.
+MOTO_PLUS = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "support", "moto_plus.py"
+)
 EC2_LISTINGS = [
     ("describe_vpcs", "Vpcs", {}),
     ("describe_subnets", "Subnets", {}),
@@ -429,6 +436,7 @@ EC2_SINGLE = [
     ("describe_key_pairs", {}),
     ("describe_customer_gateways", {}),
     ("describe_vpn_gateways", {}),
+    ("describe_placement_groups", {}),
     ("get_ebs_encryption_by_default", {}),
 ]
 # IAM, once per account: the paged listings, then the unpaged ones and the account's settings.

@@ -427,7 +427,10 @@ class Moto:
             self.log_path = workdir / f"moto-{self.port}.log"
             self.log_file = open(self.log_path, "w")
             self.proc = subprocess.Popen(
-                ["moto_server", "-H", "127.0.0.1", "-p", str(self.port)],
+                # tests/support/moto_plus.py: moto_server with the EC2 actions moto lacks
+                # (placement groups), as the live tests start it.
+                [sys.executable, str(ROOT / "tests" / "support" / "moto_plus.py"),
+                 "-H", "127.0.0.1", "-p", str(self.port)],
                 stdout=self.log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
             deadline = time.time() + 30
