@@ -869,13 +869,14 @@ async fn observes_moto_as_the_provider_records_state() {
     ] {
         assert_eq!(obs.api_calls.get(op), Some(&1), "{op}: one page");
     }
-    // The instances' listing, and one batch read by the EBS volume unit: the root device names
-    // of the instances that have a volume attached that is not deleted with them (moto reports
-    // no `DeleteOnTermination`, so here every instance with a volume).
+    // The instances' listing, once: the EBS volume unit takes the root device names of the
+    // instances that have a volume attached that is not deleted with them (moto reports no
+    // `DeleteOnTermination`, so here every instance with a volume) from the instance unit's
+    // listing of the region, shared (it was a second, by-id DescribeInstances: 2 calls).
     assert_eq!(
         obs.api_calls.get("ec2:DescribeInstances"),
-        Some(&2),
-        "ec2:DescribeInstances: one page and one batch"
+        Some(&1),
+        "ec2:DescribeInstances: one page, shared by the instance and volume units"
     );
     assert_eq!(
         obs.api_calls.get("iam:ListPolicyTags"),
@@ -902,8 +903,7 @@ async fn observes_moto_as_the_provider_records_state() {
         assert_eq!(obs.api_calls.get(op), None, "{op}: no object");
     }
     // And one listing per EC2 unit (one page each here; security groups list their rules
-    // too, images their snapshots; the volumes' root-device batch is a DescribeInstances),
-    // nothing else.
+    // too, images their snapshots), nothing else.
     assert_eq!(obs.api_calls.get("ec2:DescribeNetworkAcls"), Some(&1));
     for op in [
         "ec2:DescribeRouteTables",
@@ -917,9 +917,11 @@ async fn observes_moto_as_the_provider_records_state() {
     ] {
         assert_eq!(obs.api_calls.get(op), Some(&1), "{op}: one call");
     }
-    // The gateways once more by the network interface unit: the interfaces NAT gateways use
-    // are theirs, never unmanaged.
-    assert_eq!(obs.api_calls.get("ec2:DescribeNatGateways"), Some(&2));
+    // The gateways once, shared with the network interface unit (the interfaces NAT gateways
+    // use are theirs, never unmanaged), which listed them a second time before (2 calls); so
+    // are the DHCP options sets, shared by their unit and the VPC unit.
+    assert_eq!(obs.api_calls.get("ec2:DescribeNatGateways"), Some(&1));
+    assert_eq!(obs.api_calls.get("ec2:DescribeDhcpOptions"), Some(&1));
     assert_eq!(
         obs.api_calls.len(),
         // (more than the units: the NAT gateway and EIP unit, and the network interface and

@@ -13,10 +13,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_ec2::Client;
-use aws_sdk_ec2::types::{Filter, Tag};
+use aws_sdk_ec2::types::{DhcpOptions, Filter, NatGateway, Reservation, Tag};
+use tokio::sync::OnceCell;
 
 use super::Found;
-use crate::model::{Attributes, ObservedResource, Owner, Value};
+use crate::model::{Attributes, Gap, ObservedResource, Owner, Value};
 
 /// Page size for every EC2 `Describe*` that takes `MaxResults` (the API's maximum).
 const PAGE: i32 = 1000;
@@ -122,9 +123,97 @@ pub struct Cx {
     /// AWS's documented rate limits, for per-object reads.
     pub pacer: super::pace::Pacer,
     pub progress: super::Progress,
+    /// The region's listings more than one unit needs, shared by every unit of the region.
+    pub shared: Arc<Shared>,
+}
+
+/// A listing of the whole region that more than one unit reads, made once per region by the
+/// first unit that asks and shared (as IAM shares its authorization-details sweep): a failed
+/// listing is kept as its gap and named anew for each unit's types ([`Cx::shared`]).
+type SharedListing<T> = OnceCell<Result<Arc<Vec<T>>, Gap>>;
+
+/// The shared listings of one region (see [`SharedListing`]): each is the same whole-region
+/// request every unit that reads it would make.
+#[derive(Default)]
+pub struct Shared {
+    /// DescribeNatGateways: the NAT gateway unit, and the network interface unit (whose
+    /// interfaces a gateway uses).
+    nat_gateways: SharedListing<NatGateway>,
+    /// DescribeDhcpOptions: the DHCP options unit, and the VPC unit (whose associations with
+    /// the region's default set are AWS's).
+    dhcp_options: SharedListing<DhcpOptions>,
+    /// DescribeInstances of the live instances: the instance unit when it reads every instance
+    /// of the region, and the volume unit (the instances' root device names).
+    instances: SharedListing<Reservation>,
 }
 
 impl Cx {
+    /// A shared listing, made on first use; its gap named for `types` (the asking unit's).
+    async fn shared<T, F>(
+        cell: &SharedListing<T>,
+        types: &[&str],
+        list: F,
+    ) -> Result<Arc<Vec<T>>, Gap>
+    where
+        F: std::future::Future<Output = Result<Vec<T>, Gap>>,
+    {
+        match cell
+            .get_or_init(|| async { list.await.map(Arc::new) })
+            .await
+        {
+            Ok(items) => Ok(items.clone()),
+            Err(gap) => Err(gap_for(gap, types)),
+        }
+    }
+
+    /// Every NAT gateway of the region (one DescribeNatGateways listing per region), or its
+    /// gap for `types`.
+    pub async fn nat_gateways(&self, types: &[&str]) -> Result<Arc<Vec<NatGateway>>, Gap> {
+        let list = async {
+            pages!(
+                self,
+                "DescribeNatGateways",
+                types,
+                self.client.describe_nat_gateways().max_results(PAGE),
+                nat_gateways
+            )
+        };
+        Self::shared(&self.shared.nat_gateways, types, list).await
+    }
+
+    /// Every DHCP options set of the region (one DescribeDhcpOptions listing per region), or
+    /// its gap for `types`.
+    pub async fn dhcp_options(&self, types: &[&str]) -> Result<Arc<Vec<DhcpOptions>>, Gap> {
+        let list = async {
+            pages!(
+                self,
+                "DescribeDhcpOptions",
+                types,
+                self.client.describe_dhcp_options().max_results(PAGE),
+                dhcp_options
+            )
+        };
+        Self::shared(&self.shared.dhcp_options, types, list).await
+    }
+
+    /// Every live instance of the region (one DescribeInstances listing per region, filtered
+    /// to the states of an instance that still exists), or its gap for `types`.
+    pub async fn instances(&self, types: &[&str]) -> Result<Arc<Vec<Reservation>>, Gap> {
+        let list = async {
+            pages!(
+                self,
+                "DescribeInstances",
+                types,
+                self.client
+                    .describe_instances()
+                    .max_results(PAGE)
+                    .filters(instance::live_states()),
+                reservations
+            )
+        };
+        Self::shared(&self.shared.instances, types, list).await
+    }
+
     /// One object as an observed resource of this region.
     pub fn view(
         &self,
@@ -238,6 +327,17 @@ pub struct ReadCounted(super::Progress);
 impl Drop for ReadCounted {
     fn drop(&mut self) {
         (self.0)(super::ProgressEvent::ReadDone);
+    }
+}
+
+/// A shared listing's gap, named for the resource types of the unit that reads it.
+fn gap_for(gap: &Gap, types: &[&str]) -> Gap {
+    let mut resource_types: Vec<String> = types.iter().map(|t| t.to_string()).collect();
+    resource_types.sort();
+    resource_types.dedup();
+    Gap {
+        resource_types,
+        ..gap.clone()
     }
 }
 
@@ -427,6 +527,61 @@ mod tests {
         assert_eq!(partition("us-east-1"), "aws");
         assert_eq!(partition("cn-north-1"), "aws-cn");
         assert_eq!(partition("us-gov-west-1"), "aws-us-gov");
+    }
+
+    /// A shared listing is made once for every unit that reads it, even when they ask at the
+    /// same time; its failure is a gap for each unit, named for that unit's types.
+    #[tokio::test]
+    async fn a_shared_listing_is_made_once_and_its_gap_named_per_unit() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let made = AtomicUsize::new(0);
+        let list = |items: Result<Vec<u32>, Gap>| {
+            let made = &made;
+            async move {
+                made.fetch_add(1, Ordering::SeqCst);
+                tokio::task::yield_now().await;
+                items
+            }
+        };
+        let cell: SharedListing<u32> = OnceCell::new();
+        let (a, b) = tokio::join!(
+            Cx::shared(&cell, &["aws_nat_gateway"], list(Ok(vec![1, 2]))),
+            Cx::shared(&cell, &["aws_network_interface"], list(Ok(vec![3])))
+        );
+        assert_eq!(made.load(Ordering::SeqCst), 1);
+        assert!(Arc::ptr_eq(&a.unwrap(), &b.unwrap()));
+
+        let failed = super::super::calls::gap(
+            "ec2",
+            Some("us-east-1"),
+            "DescribeNatGateways",
+            &["aws_nat_gateway", "aws_eip_association"],
+            "access denied".to_string(),
+        );
+        let cell: SharedListing<u32> = OnceCell::new();
+        let first = Cx::shared(
+            &cell,
+            &["aws_nat_gateway", "aws_eip_association"],
+            list(Err(failed.clone())),
+        )
+        .await
+        .unwrap_err();
+        let second = Cx::shared(&cell, &["aws_network_interface"], list(Ok(vec![])))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            made.load(Ordering::SeqCst),
+            2,
+            "the failure is kept, not retried"
+        );
+        assert_eq!(first, failed);
+        assert_eq!(
+            second,
+            Gap {
+                resource_types: vec!["aws_network_interface".into()],
+                ..failed
+            }
+        );
     }
 
     #[test]

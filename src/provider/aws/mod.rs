@@ -365,6 +365,8 @@ impl Tasks {
         for region in start.regions {
             let client = ec2_client(start.sdk, region, start.ledger);
             let gate = ListingGate::new(units.len());
+            // One per region: the listings several units read are made once.
+            let shared = Arc::new(ec2::Shared::default());
             for &unit in &units {
                 let cx = ec2::Cx {
                     client: client.clone(),
@@ -376,6 +378,7 @@ impl Tasks {
                     listing: std::sync::Mutex::new(Some(gate.listing())),
                     pacer: start.pacer.clone(),
                     progress: start.progress.clone(),
+                    shared: shared.clone(),
                 };
                 // A unit's listing is done when it returns, unless it said so earlier
                 // (`Cx::after_listings`, before its per-object reads).

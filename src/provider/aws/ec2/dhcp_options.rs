@@ -8,7 +8,7 @@
 
 use aws_sdk_ec2::types::DhcpOptions;
 
-use super::{Cx, Found, Listed, PAGE, Sample, Unit, arn, tag_map};
+use super::{Cx, Found, Listed, Sample, Unit, arn, tag_map};
 use crate::model::{Attributes, Owner, Value};
 
 const TYPE: &str = "aws_vpc_dhcp_options";
@@ -32,13 +32,8 @@ pub const UNIT: Unit = Unit::new("DHCP options", TYPES, list, samples);
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
-        let sets = pages!(
-            cx,
-            "DescribeDhcpOptions",
-            TYPES,
-            cx.client.describe_dhcp_options().max_results(PAGE),
-            dhcp_options
-        );
+        // The region's one listing: the VPC unit reads it too.
+        let sets = cx.dhcp_options(TYPES).await;
         sets.map_or_else(Found::gap, |sets| emit(cx, &sets))
     })
 }

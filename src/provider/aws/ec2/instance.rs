@@ -12,7 +12,7 @@ const TYPES: &[&str] = &[TYPE];
 pub const UNIT: Unit = Unit::new("instances", TYPES, list, samples);
 
 /// The states of an instance that still exists.
-fn live_states() -> Filter {
+pub fn live_states() -> Filter {
     Filter::builder()
         .name("instance-state-name")
         .values("pending")
@@ -25,6 +25,11 @@ fn live_states() -> Filter {
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
         // Nothing of a half-read listing is emitted: the gap covers the region.
+        if cx.only(TYPE).is_none() {
+            // Every instance: the region's one listing, which the volume unit reads too.
+            let reservations = cx.instances(TYPES).await;
+            return reservations.map_or_else(Found::gap, |reservations| emit(cx, &reservations));
+        }
         let reservations = pages_by!(
             cx,
             "DescribeInstances",

@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 
 use aws_sdk_ec2::types::{Address, NatGateway};
 
-use super::{Cx, Found, Listed, PAGE, Sample, Unit, arn, tag_map};
+use super::{Cx, Found, Listed, Sample, Unit, arn, tag_map};
 use crate::model::{Attributes, ObservedResource, Owner, Value};
 use crate::provider::aws::calls::{failure_reason, gap};
 
@@ -33,15 +33,9 @@ fn list(cx: &Cx) -> Listed<'_> {
         let mut found = Found::default();
         let wants = |types: &[&str]| types.iter().any(|t| cx.wanted.contains(*t));
         // The gateways, for themselves and for telling their associations apart.
+        // (The region's one listing: the network interface unit reads it too.)
         let gateways = if wants(&[NAT, ASSOCIATION]) {
-            let listed = pages!(
-                cx,
-                "DescribeNatGateways",
-                &[NAT, ASSOCIATION],
-                cx.client.describe_nat_gateways().max_results(PAGE),
-                nat_gateways
-            );
-            match listed {
+            match cx.nat_gateways(&[NAT, ASSOCIATION]).await {
                 Ok(gateways) => Some(gateways),
                 Err(gap) => {
                     found.gaps.push(gap);
@@ -51,7 +45,11 @@ fn list(cx: &Cx) -> Listed<'_> {
         } else {
             None
         };
-        let live: Vec<&NatGateway> = gateways.iter().flatten().filter(|g| is_live(g)).collect();
+        let live: Vec<&NatGateway> = gateways
+            .iter()
+            .flat_map(|g| g.iter())
+            .filter(|g| is_live(g))
+            .collect();
         for gateway in &live {
             let Some(id) = gateway.nat_gateway_id() else {
                 continue;

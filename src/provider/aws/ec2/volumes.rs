@@ -19,11 +19,13 @@ use super::{
     Args, Cx, Executed, Found, Listed, PAGE, Sample, Unit, arn, call_error, tag_map, text_arg,
 };
 use crate::model::plan::{Arg, RevertInput, UnitCall, UnitRevert};
-use crate::model::{Attributes, Owner, Value};
+use crate::model::{Attributes, Gap, Owner, Value};
 
 const VOLUME: &str = "aws_ebs_volume";
 const ATTACHMENT: &str = "aws_volume_attachment";
 const TYPES: &[&str] = &[VOLUME, ATTACHMENT];
+/// The instance unit's type: when it is read whole, its listing gives the root device names.
+const INSTANCE: &str = "aws_instance";
 /// Instance ids per DescribeInstances filter.
 const INSTANCE_BATCH: usize = 200;
 
@@ -124,36 +126,56 @@ fn list(cx: &Cx) -> Listed<'_> {
                 }
             }
         }
-        let mut roots = BTreeMap::new();
-        let asked: Vec<String> = asked.into_iter().collect();
-        for batch in asked.chunks(INSTANCE_BATCH) {
-            let reservations = pages!(
-                cx,
-                "DescribeInstances",
-                TYPES,
-                cx.client.describe_instances().max_results(PAGE).filters(
-                    Filter::builder()
-                        .name("instance-id")
-                        .set_values(Some(batch.to_vec()))
-                        .build()
-                ),
-                reservations
-            );
-            match reservations {
-                Ok(reservations) => {
-                    for instance in reservations.iter().flat_map(|r| r.instances()) {
-                        if let (Some(id), Some(root)) =
-                            (instance.instance_id(), instance.root_device_name())
-                        {
-                            roots.insert(id.to_string(), root.to_string());
-                        }
-                    }
-                }
-                Err(gap) => return Found::gap(gap),
-            }
-        }
+        let roots = match root_devices(cx, asked).await {
+            Ok(roots) => roots,
+            Err(gap) => return Found::gap(gap),
+        };
         emit(cx, &volumes, &roots)
     })
+}
+
+/// The root device names of the instances `asked`, by instance id. When the instance unit
+/// reads every instance of the region, its listing (shared) answers, and only an instance it
+/// does not hold (launched since, or no longer live) is read by id; else every asked instance
+/// is read by id, [`INSTANCE_BATCH`] a call.
+async fn root_devices(cx: &Cx, asked: BTreeSet<String>) -> Result<BTreeMap<String, String>, Gap> {
+    let mut roots = BTreeMap::new();
+    let mut unread = asked;
+    if unread.is_empty() {
+        return Ok(roots);
+    }
+    if cx.wants(INSTANCE) && cx.only(INSTANCE).is_none() {
+        let listed = cx.instances(TYPES).await?;
+        for instance in listed.iter().flat_map(|r| r.instances()) {
+            if let Some(id) = instance.instance_id()
+                && unread.remove(id)
+                && let Some(root) = instance.root_device_name()
+            {
+                roots.insert(id.to_string(), root.to_string());
+            }
+        }
+    }
+    let unread: Vec<String> = unread.into_iter().collect();
+    for batch in unread.chunks(INSTANCE_BATCH) {
+        let reservations = pages!(
+            cx,
+            "DescribeInstances",
+            TYPES,
+            cx.client.describe_instances().max_results(PAGE).filters(
+                Filter::builder()
+                    .name("instance-id")
+                    .set_values(Some(batch.to_vec()))
+                    .build()
+            ),
+            reservations
+        )?;
+        for instance in reservations.iter().flat_map(|r| r.instances()) {
+            if let (Some(id), Some(root)) = (instance.instance_id(), instance.root_device_name()) {
+                roots.insert(id.to_string(), root.to_string());
+            }
+        }
+    }
+    Ok(roots)
 }
 
 /// The instance a volume is part of (see the module comment), if any.

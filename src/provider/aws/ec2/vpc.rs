@@ -125,13 +125,8 @@ async fn aws_dhcp_sets(cx: &Cx, vpcs: &[Vpc]) -> Result<BTreeSet<String>, Gap> {
     if used.is_empty() {
         return Ok(BTreeSet::new());
     }
-    let sets = pages!(
-        cx,
-        "DescribeDhcpOptions",
-        &[DHCP_ASSOCIATION],
-        cx.client.describe_dhcp_options().max_results(PAGE),
-        dhcp_options
-    )?;
+    // The region's one listing: the DHCP options unit reads it too.
+    let sets = cx.dhcp_options(&[DHCP_ASSOCIATION]).await?;
     Ok(sets
         .iter()
         .filter(|set| super::dhcp_options::is_aws_default_set(set, &cx.region))
