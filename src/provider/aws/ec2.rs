@@ -2,8 +2,8 @@
 //! family one API returns, e.g. security groups and their rules); this file and `mod.rs` own
 //! what every unit shares: the region's client, pagination and turning a failed call into a gap
 //! ([`pages!`]), reading a given set of objects by id ([`Cx::id_filters`]), the listing gate
-//! and pacing of per-object reads ([`Cx::after_listings`], [`Cx::paced`]), and the conversion
-//! helpers (tags, ARNs).
+//! and pacing of per-object reads ([`Cx::after_listings`], [`Cx::paced`]), the listings several
+//! units read, made once per region ([`Shared`]), and the conversion helpers (tags, ARNs).
 //!
 //! A rule or permission with no source driftgate can read becomes a `Gap`, never a dropped or
 //! guessed rule; AWS-owned objects (a default VPC, subnet, security group and AWS's own rules of

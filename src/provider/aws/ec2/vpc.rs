@@ -10,8 +10,9 @@
 //!
 //! Ownership: a default VPC is AWS's. A VPC's association with the DHCP options set AWS creates
 //! for the region's default VPC is AWS's too (every VPC gets that set when it is created), so
-//! telling it apart takes the sets' options: one `DescribeDhcpOptions` listing, made only when
-//! the association type is asked and some VPC has a set. Any other association, and every
+//! telling it apart takes the sets' options: the region's one `DescribeDhcpOptions` listing
+//! (shared with the DHCP options unit), read only when the association type is asked and some
+//! VPC has a set. Any other association, and every
 //! secondary CIDR, is the account's.
 
 use std::collections::{BTreeMap, BTreeSet};
