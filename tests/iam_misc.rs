@@ -448,34 +448,11 @@ fn identity_providers_and_an_ssh_key_made_by_hand_import_cleanly() {
         generated.contains(&format!("  public_key = \"{ROGUE_KEY}\"\n")),
         "{generated}"
     );
-    tf.run(
+    let imported = tf.imported_types(
         dir,
         &s.moto,
-        &[
-            "plan",
-            "-input=false",
-            "-no-color",
-            "-out=imports.plan",
-            &format!("-var=endpoint={}", s.moto.endpoint),
-        ],
-    )
-    .unwrap_or_else(|e| panic!("{e}\n--- driftgate_imports.tf\n{generated}"));
-    let show_plan = tf
-        .run(dir, &s.moto, &["show", "-json", "imports.plan"])
-        .unwrap();
-    let shown: Json = serde_json::from_slice(&show_plan.stdout).unwrap();
-    let mut imported = Vec::new();
-    for rc in shown["resource_changes"].as_array().unwrap() {
-        if rc["change"]["importing"].is_object() {
-            assert_eq!(
-                rc["change"]["actions"],
-                json!(["no-op"]),
-                "{rc:#}\n--- driftgate_imports.tf\n{generated}"
-            );
-            imported.push(rc["type"].as_str().unwrap_or("?").to_string());
-        }
-    }
-    imported.sort();
+        &format!("\n--- driftgate_imports.tf\n{generated}"),
+    );
     assert_eq!(
         imported,
         [

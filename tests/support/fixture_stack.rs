@@ -107,26 +107,8 @@ impl Shared {
     /// `terraform plan` in `dir`: the addresses it imports, and every resource it would change.
     pub fn terraform_plan(&self, dir: &Path) -> (Vec<String>, Vec<String>) {
         let moto = &self.stack.moto;
-        self.tf
-            .run(
-                dir,
-                moto,
-                &[
-                    "plan",
-                    "-input=false",
-                    "-no-color",
-                    "-out=tf.plan",
-                    &format!("-var=endpoint={}", moto.endpoint),
-                ],
-            )
-            .unwrap_or_else(|e| panic!("{e}"));
-        let show = self
-            .tf
-            .run(dir, moto, &["show", "-json", "tf.plan"])
-            .unwrap();
-        let shown: Json = serde_json::from_slice(&show.stdout).unwrap();
         let (mut imported, mut changes) = (Vec::new(), Vec::new());
-        for rc in shown["resource_changes"].as_array().into_iter().flatten() {
+        for rc in self.tf.planned_changes(dir, moto, "") {
             let address = rc["address"].as_str().unwrap_or("").to_string();
             if rc["change"]["importing"].is_object() {
                 imported.push(address.clone());

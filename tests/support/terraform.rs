@@ -179,6 +179,50 @@ impl Terraform {
             .ok_or_else(|| "no hashicorp/aws resource schemas in the output".to_string())
     }
 
+    /// `terraform plan` against `moto` in `dir`, then `show -json` of it: the plan's
+    /// resource changes. `context` is added to a failure's message.
+    pub fn planned_changes(
+        &self,
+        dir: &Path,
+        moto: &Moto,
+        context: &str,
+    ) -> Vec<serde_json::Value> {
+        let endpoint = format!("-var=endpoint={}", moto.endpoint);
+        let args = [
+            "plan",
+            "-input=false",
+            "-no-color",
+            "-out=tf.plan",
+            &endpoint,
+        ];
+        self.run(dir, moto, &args)
+            .unwrap_or_else(|e| panic!("{e}{context}"));
+        let show = self.run(dir, moto, &["show", "-json", "tf.plan"]).unwrap();
+        let shown: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
+        shown["resource_changes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The types terraform's plan imports in `dir`, sorted, each import asserted to change
+    /// nothing (`no-op`). `context` is added to a failure's message.
+    pub fn imported_types(&self, dir: &Path, moto: &Moto, context: &str) -> Vec<String> {
+        let mut imported = Vec::new();
+        for rc in self.planned_changes(dir, moto, context) {
+            if rc["change"]["importing"].is_object() {
+                assert_eq!(
+                    rc["change"]["actions"],
+                    serde_json::json!(["no-op"]),
+                    "{rc:#}{context}"
+                );
+                imported.push(rc["type"].as_str().unwrap_or("?").to_string());
+            }
+        }
+        imported.sort();
+        imported
+    }
+
     /// Run terraform in `dir` with the moto env and a clean terraform env; Err on non-zero exit
     /// with the full output.
     pub fn run(&self, dir: &Path, moto: &Moto, args: &[&str]) -> Result<Output, String> {
