@@ -81,6 +81,8 @@ pub enum DriftKind {
 }
 
 impl DriftKind {
+    pub const ALL: [DriftKind; 3] = [DriftKind::Changed, DriftKind::Missing, DriftKind::Unmanaged];
+
     pub fn as_str(self) -> &'static str {
         match self {
             DriftKind::Changed => "changed",

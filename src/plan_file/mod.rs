@@ -59,7 +59,7 @@ pub fn read(path: &str, text: &str, now: time::OffsetDateTime) -> Result<Plan> {
         });
     }
     let w: wire::PlanFile = serde_json::from_value(json).map_err(|e| invalid(e.to_string()))?;
-    let plan = wire::from_wire(&w).map_err(invalid)?;
+    let plan = wire::from_wire(w).map_err(invalid)?;
     if now >= plan.expires_at {
         return Err(Error::PlanExpired {
             path: path.to_string(),

@@ -1,6 +1,14 @@
-//! The plan file's wire types (serde) and their conversion to and from the domain
-//! ([`crate::model::plan`]). `docs/remediation.md` documents the format and
-//! `docs/plan.schema.json` is its JSON Schema; these types are its only definition in code.
+//! The plan file's wire form (serde), derived from the domain ([`crate::model::plan`]).
+//! `docs/remediation.md` documents the format and `docs/plan.schema.json` is its JSON Schema;
+//! these types are its only definition in code.
+//!
+//! The model stays serde-free; how each of its types is written is its [`Wire`] form (a
+//! wire type and the conversion both ways). A plan's structs are declared once each in the
+//! `records!` table (member, model type, serde attributes, in the file's order), which
+//! generates the serde struct and both conversions, exhaustively: a model member the table
+//! leaves out, or gives another type, does not compile. What is written differently from the
+//! model is each leaf's own `Wire`: an address, a kind, a status, a severity or a time as its
+//! text, a change with its path both ways and its values encoded, a call as `call_to_json`.
 //!
 //! Values (a change's `now` and `target`, a call's literal argument) use the observation
 //! file's encoding (`codec`): plain JSON, with `{"sensitive": "hmac-sha256:..."}`
@@ -23,7 +31,8 @@ use crate::model::{
 
 pub use crate::codec::{format_time, parse_time};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The file: the plan's members, and the author's signature beside the digest it signs.
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanFile {
     pub format_version: u64,
@@ -39,123 +48,247 @@ pub struct PlanFile {
     pub signature: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AuthorW {
-    pub actor: String,
-    pub aws_caller_arn: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ci: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub os_user: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    /// `agent` for a plan an agent wrote; absent for a person's (so their digests are unchanged).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    /// The agent's name in the trust root.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agent: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InputsW {
-    pub states: Vec<StateW>,
-    pub configuration: Option<String>,
-    pub policy: Option<String>,
-    pub observation: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trust_root: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StateW {
-    pub source: String,
-    pub lineage: String,
-    pub serial: u64,
-    pub sha256: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ActionW {
-    pub id: String,
-    pub kind: String,
-    pub status: String,
-    pub address: Option<String>,
-    pub resource_type: String,
-    pub resource_id: String,
-    pub region: Option<String>,
-    pub finding: FindingW,
-    pub changes: Vec<ChangeW>,
-    /// `{"api": "ec2:CreateTags", ...parameters}`: see [`call_to_json`].
-    pub calls: Vec<J>,
-    pub expect: Vec<ExpectW>,
-    pub manual_command: Option<String>,
-    #[serde(default)]
-    pub follow_up: Option<String>,
-    pub reason: String,
-    /// The guardrail that matched (absent when none did).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub guardrail: Option<GuardrailW>,
-    /// Its revert interrupts a running workload (absent when it does not, as in plans written
-    /// before the member existed: apply re-plans and compares, so a plan that leaves it out
-    /// of a disruptive action is refused).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub disruptive: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GuardrailW {
-    pub name: String,
-    pub reason: String,
-    /// `deny` or `require_approvals`.
-    pub effect: String,
-    /// For `require_approvals`: how many signed approvals.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub approvals: Option<u32>,
-}
-
-fn guardrail_to_wire(g: &GuardrailHit) -> GuardrailW {
-    let (effect, approvals) = match g.effect {
-        GuardrailEffect::Deny => ("deny", None),
-        GuardrailEffect::RequireApprovals(n) => ("require_approvals", Some(n)),
-    };
-    GuardrailW {
-        name: g.name.clone(),
-        reason: g.reason.clone(),
-        effect: effect.into(),
-        approvals,
+pub fn to_wire(plan: &Plan) -> PlanFile {
+    let Plan {
+        format_version,
+        created_at,
+        expires_at,
+        author,
+        inputs,
+        actions,
+        digest,
+    } = plan;
+    PlanFile {
+        format_version: *format_version,
+        created_at: created_at.to_w(),
+        expires_at: expires_at.to_w(),
+        author: author.to_w(),
+        inputs: inputs.to_w(),
+        actions: actions.to_w(),
+        digest: digest.clone(),
+        signature: author.signature.clone(),
     }
 }
 
-fn guardrail_from_wire(g: &GuardrailW) -> Result<GuardrailHit, String> {
-    let effect = match (g.effect.as_str(), g.approvals) {
-        ("deny", None) => GuardrailEffect::Deny,
-        ("require_approvals", Some(n)) if n >= 1 => GuardrailEffect::RequireApprovals(n),
-        (e, n) => return Err(format!("guardrail effect `{e}` with approvals {n:?}")),
-    };
-    Ok(GuardrailHit {
-        name: g.name.clone(),
-        reason: g.reason.clone(),
-        effect,
+/// Reads a plan's wire form back into the domain. The digest is *not* checked here (see
+/// `plan_file::read`, which checks it on the text before this runs).
+pub fn from_wire(w: PlanFile) -> Result<Plan, String> {
+    Ok(Plan {
+        format_version: w.format_version,
+        created_at: Wire::from_w(w.created_at).map_err(|e| member("created_at", e))?,
+        expires_at: Wire::from_w(w.expires_at).map_err(|e| member("expires_at", e))?,
+        author: Author {
+            signature: w.signature,
+            ..Wire::from_w(w.author).map_err(|e| member("author", e))?
+        },
+        inputs: Wire::from_w(w.inputs).map_err(|e| member("inputs", e))?,
+        actions: Wire::from_w(w.actions).map_err(|e| member("actions", e))?,
+        digest: w.digest,
     })
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FindingW {
-    pub kind: String,
-    pub address: Option<String>,
-    pub id: String,
-    pub rule: String,
-    pub severity: String,
+/// Where an error is: `member: error`, `member[3]: error` for an item of a list.
+fn member(name: &str, e: String) -> String {
+    if e.starts_with('[') {
+        format!("{name}{e}")
+    } else {
+        format!("{name}: {e}")
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+// ---- how each model type is written ---------------------------------------------------------
+
+/// How a model type is written: its wire type and the conversions both ways.
+trait Wire: Sized {
+    type W;
+    fn to_w(&self) -> Self::W;
+    fn from_w(w: Self::W) -> Result<Self, String>;
+}
+
+macro_rules! plain_wire {
+    ($($t:ty),*) => {$(
+        impl Wire for $t {
+            type W = $t;
+            fn to_w(&self) -> $t {
+                self.clone()
+            }
+            fn from_w(w: $t) -> Result<$t, String> {
+                Ok(w)
+            }
+        }
+    )*};
+}
+plain_wire!(String, bool, i64, u64, u32);
+
+impl<T: Wire> Wire for Option<T> {
+    type W = Option<T::W>;
+    fn to_w(&self) -> Self::W {
+        self.as_ref().map(T::to_w)
+    }
+    fn from_w(w: Self::W) -> Result<Self, String> {
+        w.map(T::from_w).transpose()
+    }
+}
+
+impl<T: Wire> Wire for Vec<T> {
+    type W = Vec<T::W>;
+    fn to_w(&self) -> Self::W {
+        self.iter().map(T::to_w).collect()
+    }
+    fn from_w(w: Self::W) -> Result<Self, String> {
+        w.into_iter()
+            .enumerate()
+            .map(|(i, x)| T::from_w(x).map_err(|e| member(&format!("[{i}]"), e)))
+            .collect()
+    }
+}
+
+impl<T: Wire> Wire for BTreeMap<String, T> {
+    type W = BTreeMap<String, T::W>;
+    fn to_w(&self) -> Self::W {
+        self.iter().map(|(k, v)| (k.clone(), v.to_w())).collect()
+    }
+    fn from_w(w: Self::W) -> Result<Self, String> {
+        w.into_iter()
+            .map(|(k, v)| {
+                T::from_w(v)
+                    .map(|v| (k.clone(), v))
+                    .map_err(|e| format!("`{k}`: {e}"))
+            })
+            .collect()
+    }
+}
+
+/// Declares the wire form of the plan's structs, one entry each:
+/// `Model => Wire { member: ModelType, ... }`, the members in the file's order, each with its
+/// serde attributes and written as its type's [`Wire`] form. `off { member }` names a model
+/// member the struct leaves off the wire (read back as its default; the file carries it
+/// elsewhere). Both conversions are generated, exhaustive both ways.
+macro_rules! records {
+    ($(
+        $(#[$sa:meta])*
+        $model:ident => $wire:ident { $( $(#[$fa:meta])* $f:ident : $t:ty ),* $(,)? }
+        $( off { $( $off:ident ),* } )? ;
+    )*) => {$(
+        $(#[$sa])*
+        #[derive(Debug, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $wire {
+            $( $(#[$fa])* $f: <$t as Wire>::W, )*
+        }
+
+        impl Wire for $model {
+            type W = $wire;
+            fn to_w(&self) -> $wire {
+                let $model { $( $f, )* $( $( $off: _, )* )? } = self;
+                $wire { $( $f: Wire::to_w($f), )* }
+            }
+            fn from_w(w: $wire) -> Result<Self, String> {
+                Ok($model {
+                    $( $f: <$t as Wire>::from_w(w.$f)
+                        .map_err(|e| member(stringify!($f), e))?, )*
+                    $( $( $off: Default::default(), )* )?
+                })
+            }
+        }
+    )*};
+}
+
+records! {
+    Author => AuthorW {
+        actor: String,
+        aws_caller_arn: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ci: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        os_user: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+        /// `agent` for a plan an agent wrote; absent for a person's (so their digests are
+        /// unchanged).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kind: Option<String>,
+        /// The agent's name in the trust root.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent: Option<String>,
+    } off { signature };
+    Inputs => InputsW {
+        states: Vec<StateInput>, configuration: Option<String>, policy: Option<String>,
+        observation: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        trust_root: Option<String>,
+    };
+    StateInput => StateW { source: StateSource, lineage: String, serial: u64, sha256: String };
+    Action => ActionW {
+        id: String, kind: ActionKind, status: ActionStatus, address: Option<Address>,
+        resource_type: String, resource_id: String, region: Option<String>,
+        finding: FindingRef, changes: Vec<PlannedChange>,
+        /// `{"api": "ec2:CreateTags", ...parameters}`: see [`call_to_json`].
+        calls: Vec<Call>,
+        expect: Vec<Expect>, manual_command: Option<String>,
+        #[serde(default)]
+        follow_up: Option<String>,
+        reason: String,
+        /// The guardrail that matched (absent when none did).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        guardrail: Option<GuardrailHit>,
+        /// Its revert interrupts a running workload (absent when it does not, as in plans
+        /// written before the member existed: apply re-plans and compares, so a plan that
+        /// leaves it out of a disruptive action is refused).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        disruptive: bool,
+    };
+    FindingRef => FindingW {
+        kind: DriftKind, address: Option<Address>, id: String, rule: String, severity: Severity,
+    };
+}
+
+/// Model types written as text, `Type: |model| text, |text| model;`.
+macro_rules! text_wire {
+    ($( $t:ty: |$v:ident| $to:expr, |$s:ident| $from:expr; )*) => {$(
+        impl Wire for $t {
+            type W = String;
+            fn to_w(&self) -> String {
+                let $v = self;
+                $to
+            }
+            fn from_w($s: String) -> Result<Self, String> {
+                $from
+            }
+        }
+    )*};
+}
+
+text_wire! {
+    Address: |a| a.to_string(), |s| parse_address(&s);
+    StateSource: |s| s.0.clone(), |s| Ok(StateSource(s));
+    time::OffsetDateTime: |t| format_time(*t), |s| parse_time(&s);
+    Severity: |l| l.as_str().into(), |s| one_of("severity", &s, &Severity::ALL);
+    ActionKind: |k| k.as_str().into(), |s| one_of("action kind", &s, &ActionKind::ALL);
+    ActionStatus: |k| k.as_str().into(), |s| one_of("status", &s, &ActionStatus::ALL);
+    DriftKind: |k| k.as_str().into(), |s| one_of("finding kind", &s, &DriftKind::ALL);
+}
+
+/// The one of `all` whose wire form is `s`.
+fn one_of<T: Wire<W = String> + Copy>(what: &str, s: &str, all: &[T]) -> Result<T, String> {
+    all.iter()
+        .copied()
+        .find(|t| t.to_w() == s)
+        .ok_or_else(|| format!("unknown {what} `{s}`"))
+}
+
+/// A call: `{"api": "ec2:CreateTags", ...parameters}` (see [`call_to_json`]).
+impl Wire for Call {
+    type W = J;
+    fn to_w(&self) -> J {
+        call_to_json(self)
+    }
+    fn from_w(w: J) -> Result<Call, String> {
+        call_from_json(&w)
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeW {
     /// Terraform's naming (`tags.team`), for people.
@@ -166,9 +299,28 @@ pub struct ChangeW {
     pub target: J,
 }
 
+impl Wire for PlannedChange {
+    type W = ChangeW;
+    fn to_w(&self) -> ChangeW {
+        ChangeW {
+            path: self.path.to_string(),
+            path_steps: steps(&self.path),
+            now: value(&self.now),
+            target: value(&self.target),
+        }
+    }
+    fn from_w(c: ChangeW) -> Result<Self, String> {
+        Ok(PlannedChange {
+            path: path_from(&c.path_steps)?,
+            now: codec::decode(&c.now, &format!("change {}: now", c.path))?,
+            target: codec::decode(&c.target, &format!("change {}: target", c.path))?,
+        })
+    }
+}
+
 /// `{"observed": "absent"}`, `{"observed": "present"}` or `{"observed": "value",
 /// "path_steps": [...], "fingerprint": "hmac-sha256:..."}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "observed", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ExpectW {
     // Braces, not unit variants: serde refuses unknown members only in a struct variant.
@@ -180,7 +332,74 @@ pub enum ExpectW {
     },
 }
 
-// ---- domain -> wire -------------------------------------------------------------------------
+impl Wire for Expect {
+    type W = ExpectW;
+    fn to_w(&self) -> ExpectW {
+        match self {
+            Expect::Absent => ExpectW::Absent {},
+            Expect::Present => ExpectW::Present {},
+            Expect::Value { path, fingerprint } => ExpectW::Value {
+                path_steps: steps(path),
+                fingerprint: fingerprint.clone(),
+            },
+        }
+    }
+    fn from_w(w: ExpectW) -> Result<Self, String> {
+        Ok(match w {
+            ExpectW::Absent {} => Expect::Absent,
+            ExpectW::Present {} => Expect::Present,
+            ExpectW::Value {
+                path_steps,
+                fingerprint,
+            } => Expect::Value {
+                path: path_from(&path_steps)?,
+                fingerprint,
+            },
+        })
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuardrailW {
+    pub name: String,
+    pub reason: String,
+    /// `deny` or `require_approvals`.
+    pub effect: String,
+    /// For `require_approvals`: how many signed approvals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approvals: Option<u32>,
+}
+
+impl Wire for GuardrailHit {
+    type W = GuardrailW;
+    fn to_w(&self) -> GuardrailW {
+        let (effect, approvals) = match self.effect {
+            GuardrailEffect::Deny => ("deny", None),
+            GuardrailEffect::RequireApprovals(n) => ("require_approvals", Some(n)),
+        };
+        GuardrailW {
+            name: self.name.clone(),
+            reason: self.reason.clone(),
+            effect: effect.into(),
+            approvals,
+        }
+    }
+    fn from_w(g: GuardrailW) -> Result<Self, String> {
+        let effect = match (g.effect.as_str(), g.approvals) {
+            ("deny", None) => GuardrailEffect::Deny,
+            ("require_approvals", Some(n)) if n >= 1 => GuardrailEffect::RequireApprovals(n),
+            (e, n) => return Err(format!("guardrail effect `{e}` with approvals {n:?}")),
+        };
+        Ok(GuardrailHit {
+            name: g.name,
+            reason: g.reason,
+            effect,
+        })
+    }
+}
+
+// ---- values and paths -----------------------------------------------------------------------
 
 fn value(v: &crate::model::Value) -> J {
     // A plan holds no clear secret (the planner fingerprints them, and `planner::clear_secret`
@@ -205,90 +424,6 @@ fn withheld(v: &crate::model::Value) -> crate::model::Value {
     }
 }
 
-pub fn to_wire(plan: &Plan) -> PlanFile {
-    PlanFile {
-        format_version: plan.format_version,
-        created_at: format_time(plan.created_at),
-        expires_at: format_time(plan.expires_at),
-        author: AuthorW {
-            actor: plan.author.actor.clone(),
-            aws_caller_arn: plan.author.aws_caller_arn.clone(),
-            ci: plan.author.ci.clone(),
-            os_user: plan.author.os_user.clone(),
-            key: plan.author.key.clone(),
-            kind: plan.author.kind.clone(),
-            agent: plan.author.agent.clone(),
-        },
-        inputs: InputsW {
-            states: plan
-                .inputs
-                .states
-                .iter()
-                .map(|s| StateW {
-                    source: s.source.0.clone(),
-                    lineage: s.lineage.clone(),
-                    serial: s.serial,
-                    sha256: s.sha256.clone(),
-                })
-                .collect(),
-            configuration: plan.inputs.configuration.clone(),
-            policy: plan.inputs.policy.clone(),
-            observation: plan.inputs.observation.clone(),
-            trust_root: plan.inputs.trust_root.clone(),
-        },
-        actions: plan.actions.iter().map(action_to_wire).collect(),
-        digest: plan.digest.clone(),
-        signature: plan.author.signature.clone(),
-    }
-}
-
-fn action_to_wire(a: &Action) -> ActionW {
-    ActionW {
-        id: a.id.clone(),
-        kind: a.kind.as_str().into(),
-        status: a.status.as_str().into(),
-        address: a.address.as_ref().map(ToString::to_string),
-        resource_type: a.resource_type.clone(),
-        resource_id: a.resource_id.clone(),
-        region: a.region.clone(),
-        finding: FindingW {
-            kind: a.finding.kind.as_str().into(),
-            address: a.finding.address.as_ref().map(ToString::to_string),
-            id: a.finding.id.clone(),
-            rule: a.finding.rule.clone(),
-            severity: a.finding.severity.as_str().into(),
-        },
-        changes: a
-            .changes
-            .iter()
-            .map(|c| ChangeW {
-                path: c.path.to_string(),
-                path_steps: steps(&c.path),
-                now: value(&c.now),
-                target: value(&c.target),
-            })
-            .collect(),
-        calls: a.calls.iter().map(call_to_json).collect(),
-        expect: a
-            .expect
-            .iter()
-            .map(|e| match e {
-                Expect::Absent => ExpectW::Absent {},
-                Expect::Present => ExpectW::Present {},
-                Expect::Value { path, fingerprint } => ExpectW::Value {
-                    path_steps: steps(path),
-                    fingerprint: fingerprint.clone(),
-                },
-            })
-            .collect(),
-        manual_command: a.manual_command.clone(),
-        follow_up: a.follow_up.clone(),
-        reason: a.reason.clone(),
-        guardrail: a.guardrail.as_ref().map(guardrail_to_wire),
-        disruptive: a.disruptive,
-    }
-}
-
 // ---- calls ----------------------------------------------------------------------------------
 //
 // A call's wire form is derived: `CallW` is serde's internally tagged enum (`api` names the
@@ -297,64 +432,6 @@ fn action_to_wire(a: &Action) -> ActionW {
 // directions of the conversion are generated from that one line, and both matches are
 // exhaustive, so a `Call` without its line does not compile. Unknown parameters are refused
 // (`deny_unknown_fields`): an executor must never skip a parameter it does not know.
-
-/// How a field of a [`Call`] is written: its wire type and the conversions both ways.
-trait Wire: Sized {
-    type W;
-    fn to_w(&self) -> Self::W;
-    fn from_w(w: Self::W) -> Result<Self, String>;
-}
-
-macro_rules! plain_wire {
-    ($($t:ty),*) => {$(
-        impl Wire for $t {
-            type W = $t;
-            fn to_w(&self) -> $t {
-                self.clone()
-            }
-            fn from_w(w: $t) -> Result<$t, String> {
-                Ok(w)
-            }
-        }
-    )*};
-}
-plain_wire!(String, bool, i64);
-
-impl<T: Wire> Wire for Option<T> {
-    type W = Option<T::W>;
-    fn to_w(&self) -> Self::W {
-        self.as_ref().map(T::to_w)
-    }
-    fn from_w(w: Self::W) -> Result<Self, String> {
-        w.map(T::from_w).transpose()
-    }
-}
-
-impl<T: Wire> Wire for Vec<T> {
-    type W = Vec<T::W>;
-    fn to_w(&self) -> Self::W {
-        self.iter().map(T::to_w).collect()
-    }
-    fn from_w(w: Self::W) -> Result<Self, String> {
-        w.into_iter().map(T::from_w).collect()
-    }
-}
-
-impl<T: Wire> Wire for BTreeMap<String, T> {
-    type W = BTreeMap<String, T::W>;
-    fn to_w(&self) -> Self::W {
-        self.iter().map(|(k, v)| (k.clone(), v.to_w())).collect()
-    }
-    fn from_w(w: Self::W) -> Result<Self, String> {
-        w.into_iter()
-            .map(|(k, v)| {
-                T::from_w(v)
-                    .map(|v| (k.clone(), v))
-                    .map_err(|e| format!("`{k}`: {e}"))
-            })
-            .collect()
-    }
-}
 
 /// One step of a path: a key or a list index.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -852,138 +929,6 @@ pub fn call_from_json(j: &J) -> Result<Call, String> {
     }
     let w: CallW = serde_json::from_value(j.clone()).map_err(|e| e.to_string())?;
     call_from_wire(w)
-}
-
-// ---- wire -> domain -------------------------------------------------------------------------
-
-/// Reads a plan's wire form back into the domain. The digest is *not* checked here (see
-/// `plan_file::read`, which checks it on the text before this runs).
-pub fn from_wire(w: &PlanFile) -> Result<Plan, String> {
-    Ok(Plan {
-        format_version: w.format_version,
-        created_at: parse_time(&w.created_at).map_err(|e| format!("created_at: {e}"))?,
-        expires_at: parse_time(&w.expires_at).map_err(|e| format!("expires_at: {e}"))?,
-        author: Author {
-            actor: w.author.actor.clone(),
-            aws_caller_arn: w.author.aws_caller_arn.clone(),
-            ci: w.author.ci.clone(),
-            os_user: w.author.os_user.clone(),
-            key: w.author.key.clone(),
-            kind: w.author.kind.clone(),
-            agent: w.author.agent.clone(),
-            signature: w.signature.clone(),
-        },
-        inputs: Inputs {
-            states: w
-                .inputs
-                .states
-                .iter()
-                .map(|s| StateInput {
-                    source: StateSource(s.source.clone()),
-                    lineage: s.lineage.clone(),
-                    serial: s.serial,
-                    sha256: s.sha256.clone(),
-                })
-                .collect(),
-            configuration: w.inputs.configuration.clone(),
-            policy: w.inputs.policy.clone(),
-            observation: w.inputs.observation.clone(),
-            trust_root: w.inputs.trust_root.clone(),
-        },
-        actions: w
-            .actions
-            .iter()
-            .enumerate()
-            .map(|(i, a)| action_from_wire(a).map_err(|e| format!("actions[{i}]: {e}")))
-            .collect::<Result<_, _>>()?,
-        digest: w.digest.clone(),
-    })
-}
-
-fn one_of<T: Copy>(
-    what: &str,
-    s: &str,
-    all: &[T],
-    name: impl Fn(T) -> &'static str,
-) -> Result<T, String> {
-    all.iter()
-        .copied()
-        .find(|t| name(*t) == s)
-        .ok_or_else(|| format!("unknown {what} `{s}`"))
-}
-
-fn action_from_wire(a: &ActionW) -> Result<Action, String> {
-    let kinds = [DriftKind::Changed, DriftKind::Missing, DriftKind::Unmanaged];
-    let address = a.address.as_deref().map(parse_address).transpose()?;
-    Ok(Action {
-        id: a.id.clone(),
-        kind: one_of("action kind", &a.kind, &ActionKind::ALL, ActionKind::as_str)?,
-        status: one_of(
-            "status",
-            &a.status,
-            &ActionStatus::ALL,
-            ActionStatus::as_str,
-        )?,
-        address,
-        resource_type: a.resource_type.clone(),
-        resource_id: a.resource_id.clone(),
-        region: a.region.clone(),
-        finding: FindingRef {
-            kind: one_of("finding kind", &a.finding.kind, &kinds, DriftKind::as_str)?,
-            address: a
-                .finding
-                .address
-                .as_deref()
-                .map(parse_address)
-                .transpose()?,
-            id: a.finding.id.clone(),
-            rule: a.finding.rule.clone(),
-            severity: a
-                .finding
-                .severity
-                .parse::<Severity>()
-                .map_err(|e| e.to_string())?,
-        },
-        changes: a
-            .changes
-            .iter()
-            .map(|c| {
-                Ok(PlannedChange {
-                    path: path_from(&c.path_steps)?,
-                    now: codec::decode(&c.now, &format!("change {}: now", c.path))?,
-                    target: codec::decode(&c.target, &format!("change {}: target", c.path))?,
-                })
-            })
-            .collect::<Result<_, String>>()?,
-        calls: a
-            .calls
-            .iter()
-            .enumerate()
-            .map(|(i, c)| call_from_json(c).map_err(|e| format!("calls[{i}]: {e}")))
-            .collect::<Result<_, _>>()?,
-        expect: a
-            .expect
-            .iter()
-            .map(|e| {
-                Ok(match e {
-                    ExpectW::Absent {} => Expect::Absent,
-                    ExpectW::Present {} => Expect::Present,
-                    ExpectW::Value {
-                        path_steps,
-                        fingerprint,
-                    } => Expect::Value {
-                        path: path_from(path_steps)?,
-                        fingerprint: fingerprint.clone(),
-                    },
-                })
-            })
-            .collect::<Result<_, String>>()?,
-        manual_command: a.manual_command.clone(),
-        follow_up: a.follow_up.clone(),
-        reason: a.reason.clone(),
-        guardrail: a.guardrail.as_ref().map(guardrail_from_wire).transpose()?,
-        disruptive: a.disruptive,
-    })
 }
 
 /// A resource instance address as terraform prints it (the inverse of `Address`'s Display):

@@ -2138,6 +2138,51 @@ fn every_call_writes_the_same_plan_file_bytes() {
     assert_eq!(text.matches(wire::WITHHELD).count(), 2, "{text}");
 }
 
+/// A plan written before the optional members existed (an action's `manual_command`,
+/// `follow_up`, `guardrail` and `disruptive`, the author's `ci`, `os_user`, `key`, the inputs'
+/// `trust_root`) still reads, each as its default; a member no driftgate writes is refused.
+#[test]
+fn a_plan_without_its_optional_members_reads_as_their_defaults() {
+    const GOLDEN: &str = include_str!("testdata/every-call.plan.json");
+    let created = every_call_plan().created_at;
+    let read = |mut j: serde_json::Value| {
+        j["digest"] = plan_file::digest::digest_json(&j).into();
+        plan_file::read("p.json", &serde_json::to_string(&j).unwrap(), created)
+    };
+    let mut old: serde_json::Value = serde_json::from_str(GOLDEN).unwrap();
+    for a in old["actions"].as_array_mut().unwrap() {
+        let a = a.as_object_mut().unwrap();
+        for m in ["manual_command", "follow_up", "guardrail", "disruptive"] {
+            a.remove(m);
+        }
+    }
+    for m in ["ci", "os_user", "key"] {
+        old["author"].as_object_mut().unwrap().remove(m);
+    }
+    old["inputs"].as_object_mut().unwrap().remove("trust_root");
+    old.as_object_mut().unwrap().remove("signature");
+    let plan = read(old.clone()).unwrap();
+    assert!(plan.actions.iter().all(|a| a.manual_command.is_none()
+        && a.follow_up.is_none()
+        && a.guardrail.is_none()
+        && !a.disruptive));
+    assert_eq!((plan.author.ci, plan.author.key), (None, None));
+    assert_eq!(
+        (plan.author.signature, plan.inputs.trust_root),
+        (None, None)
+    );
+    let mut extra = old.clone();
+    extra["actions"][0]["approved"] = true.into();
+    let err = read(extra).unwrap_err().to_string();
+    assert!(err.contains("unknown field `approved`"), "{err}");
+    old["actions"][1]["kind"] = "destroy".into();
+    let err = format!("{:?}", read(old).unwrap_err());
+    assert!(
+        err.contains("actions[1]: kind: unknown action kind `destroy`"),
+        "{err}"
+    );
+}
+
 /// The derived wire form refuses what an executor could not run as written: an unknown
 /// operation or parameter, a rule with two sources, another policy version limit, a secret
 /// in a literal, an IAM operation AWS does not have (a policy as a principal).
