@@ -671,29 +671,34 @@ impl Wire for ConfigEdit {
 }
 
 /// Declares the wire form of every [`Call`]: one line per AWS operation,
-/// `"service:Operation" Wire = Model { fields }`. An IAM call that names its principal by
-/// entity says which (`[Role role_name]`): the model's `entity` and `name` become the
-/// operation and its `role_name` (`user_name`, `policy_arn`) member; a model call made for
-/// several kinds of principal is one entry, `Model { fields } for [Role role_name]
-/// "iam:PutRolePolicy" PutRolePolicy, [User user_name] ...;`, its fields stated once.
-/// `invalid` lists the model's calls that are no AWS operation (a policy as a principal): the
-/// planner never makes one, and the encoder writes it as an `api` no reader accepts. `const`
-/// members are written as given and refused when a plan states another value
-/// (`iam:DeletePolicyVersion`'s `version_limit`, the limit its selector counts to).
+/// `"service:Operation" Wire = Model { fields }`. Lines ended by `,` share the fields of the
+/// line that follows (the ingress and egress rules; the operations of one model call for each
+/// kind of principal). An IAM call that names its principal by entity says which
+/// (`[Role role_name]`): the model's `entity` and `name` become the operation and its
+/// `role_name` (`user_name`, `policy_arn`) member. `invalid` lists the model's calls that are
+/// no AWS operation (a policy as a principal): the planner never makes one, and the encoder
+/// writes it as an `api` no reader accepts. `const` members are written as given and refused
+/// when a plan states another value (`iam:DeletePolicyVersion`'s `version_limit`, the limit
+/// its selector counts to).
 macro_rules! calls {
-    // Entries are read one at a time into `[...]`, an entry per principal written out as its
-    // own line, and then declared at once.
-    (@lines [$($lines:tt)*] invalid: $($invalid:tt)*) => {
+    // The lines are read one at a time into the first `[...]`, each with its fields; the
+    // second holds the lines waiting for the fields they share.
+    (@lines [$($lines:tt)*] [] invalid: $($invalid:tt)*) => {
         calls!(@declare $($lines)* invalid: $($invalid)*);
     };
-    (@lines [$($lines:tt)*] $model:ident $fields:tt
-        for $( [$ent:ident $name_key:ident] $api:literal $wire:ident ),+ ; $($rest:tt)*) => {
-        calls!(@lines [$($lines)* $( $api $wire = $model [$ent $name_key] $fields ; )+] $($rest)*);
+    (@lines $lines:tt [$($waiting:tt)*]
+        $api:literal $wire:ident = $model:ident $([$($ent:tt)*])? , $($rest:tt)*) => {
+        calls!(@lines $lines [$($waiting)* ($api $wire = $model $([$($ent)*])?)] $($rest)*);
     };
-    (@lines [$($lines:tt)*] $api:literal $wire:ident = $model:ident $([$($ent:tt)*])?
-        $fields:tt $(const $consts:tt)? ; $($rest:tt)*) => {
-        calls!(@lines [$($lines)* $api $wire = $model $([$($ent)*])? $fields $(const $consts)? ;]
-            $($rest)*);
+    (@lines [$($lines:tt)*] [$( ($($waiting:tt)*) )*]
+        $api:literal $wire:ident = $model:ident [$($ent:tt)*] $fields:tt ; $($rest:tt)*) => {
+        calls!(@lines [$($lines)* $( $($waiting)* $fields ; )* $api $wire = $model [$($ent)*]
+            $fields ;] [] $($rest)*);
+    };
+    (@lines [$($lines:tt)*] [$( ($($waiting:tt)*) )*]
+        $api:literal $wire:ident = $model:ident $fields:tt $(const $consts:tt)? ; $($rest:tt)*) => {
+        calls!(@lines [$($lines)* $( $($waiting)* $fields ; )* $api $wire = $model $fields
+            $(const $consts)? ;] [] $($rest)*);
     };
     (@declare
         $( $api:literal $wire:ident = $model:ident $([$ent:ident $name_key:ident])?
@@ -750,7 +755,7 @@ macro_rules! calls {
         }
     };
     ($($entries:tt)*) => {
-        calls!(@lines [] $($entries)*);
+        calls!(@lines [] [] $($entries)*);
     };
 }
 
@@ -760,18 +765,9 @@ calls! {
         tags: BTreeMap<String, Arg>,
     };
     "ec2:DeleteTags" Ec2DeleteTags = Ec2DeleteTags { resource_id: String, keys: Vec<String> };
-    "ec2:AuthorizeSecurityGroupIngress" Ec2AuthorizeIngress = Ec2AuthorizeSecurityGroupIngress {
-        group_id: String,
-        rule: SgRule,
-    };
-    "ec2:AuthorizeSecurityGroupEgress" Ec2AuthorizeEgress = Ec2AuthorizeSecurityGroupEgress {
-        group_id: String,
-        rule: SgRule,
-    };
-    "ec2:RevokeSecurityGroupIngress" Ec2RevokeIngress = Ec2RevokeSecurityGroupIngress {
-        group_id: String,
-        rule: SgRule,
-    };
+    "ec2:AuthorizeSecurityGroupIngress" Ec2AuthorizeIngress = Ec2AuthorizeSecurityGroupIngress,
+    "ec2:AuthorizeSecurityGroupEgress" Ec2AuthorizeEgress = Ec2AuthorizeSecurityGroupEgress,
+    "ec2:RevokeSecurityGroupIngress" Ec2RevokeIngress = Ec2RevokeSecurityGroupIngress,
     "ec2:RevokeSecurityGroupEgress" Ec2RevokeEgress = Ec2RevokeSecurityGroupEgress {
         group_id: String,
         rule: SgRule,
@@ -801,11 +797,12 @@ calls! {
     "ec2:StopInstances" Ec2Stop = Ec2StopInstances { instance_id: String };
     "ec2:StartInstances" Ec2Start = Ec2StartInstances { instance_id: String };
     "ec2:DeleteSecurityGroup" Ec2DeleteGroup = Ec2DeleteSecurityGroup { group_id: String };
-    IamTag { tags: BTreeMap<String, Arg> } for [Role role_name] "iam:TagRole" TagRole,
-        [User user_name] "iam:TagUser" TagUser, [Policy policy_arn] "iam:TagPolicy" TagPolicy;
-    IamUntag { keys: Vec<String> } for [Role role_name] "iam:UntagRole" UntagRole,
-        [User user_name] "iam:UntagUser" UntagUser,
-        [Policy policy_arn] "iam:UntagPolicy" UntagPolicy;
+    "iam:TagRole" TagRole = IamTag [Role role_name],
+    "iam:TagUser" TagUser = IamTag [User user_name],
+    "iam:TagPolicy" TagPolicy = IamTag [Policy policy_arn] { tags: BTreeMap<String, Arg> };
+    "iam:UntagRole" UntagRole = IamUntag [Role role_name],
+    "iam:UntagUser" UntagUser = IamUntag [User user_name],
+    "iam:UntagPolicy" UntagPolicy = IamUntag [Policy policy_arn] { keys: Vec<String> };
     "iam:UpdateAssumeRolePolicy" UpdateAssumeRolePolicy = IamUpdateAssumeRolePolicy {
         role_name: String,
         #[serde(rename = "policy_document")]
@@ -817,29 +814,33 @@ calls! {
         max_session_duration: Option<i64>,
     };
     "iam:UpdateUser" UpdateUser = IamUpdateUser { user_name: String, new_path: String };
-    IamPutInlinePolicy {
+    "iam:PutRolePolicy" PutRolePolicy = IamPutInlinePolicy [Role role_name],
+    "iam:PutUserPolicy" PutUserPolicy = IamPutInlinePolicy [User user_name] {
         policy_name: String,
         #[serde(rename = "policy_document")]
         document: Arg,
-    } for [Role role_name] "iam:PutRolePolicy" PutRolePolicy,
-        [User user_name] "iam:PutUserPolicy" PutUserPolicy;
-    IamDeleteInlinePolicy { policy_name: String } for
-        [Role role_name] "iam:DeleteRolePolicy" DeleteRolePolicy,
-        [User user_name] "iam:DeleteUserPolicy" DeleteUserPolicy;
-    IamAttachPolicy { policy_arn: String } for
-        [Role role_name] "iam:AttachRolePolicy" AttachRolePolicy,
-        [User user_name] "iam:AttachUserPolicy" AttachUserPolicy;
-    IamDetachPolicy { policy_arn: String } for
-        [Role role_name] "iam:DetachRolePolicy" DetachRolePolicy,
-        [User user_name] "iam:DetachUserPolicy" DetachUserPolicy;
-    IamPutPermissionsBoundary {
+    };
+    "iam:DeleteRolePolicy" DeleteRolePolicy = IamDeleteInlinePolicy [Role role_name],
+    "iam:DeleteUserPolicy" DeleteUserPolicy = IamDeleteInlinePolicy [User user_name] {
+        policy_name: String,
+    };
+    "iam:AttachRolePolicy" AttachRolePolicy = IamAttachPolicy [Role role_name],
+    "iam:AttachUserPolicy" AttachUserPolicy = IamAttachPolicy [User user_name] {
+        policy_arn: String,
+    };
+    "iam:DetachRolePolicy" DetachRolePolicy = IamDetachPolicy [Role role_name],
+    "iam:DetachUserPolicy" DetachUserPolicy = IamDetachPolicy [User user_name] {
+        policy_arn: String,
+    };
+    "iam:PutRolePermissionsBoundary" PutRoleBoundary = IamPutPermissionsBoundary [Role role_name],
+    "iam:PutUserPermissionsBoundary" PutUserBoundary = IamPutPermissionsBoundary [User user_name] {
         #[serde(rename = "permissions_boundary")]
         policy_arn: String,
-    } for [Role role_name] "iam:PutRolePermissionsBoundary" PutRoleBoundary,
-        [User user_name] "iam:PutUserPermissionsBoundary" PutUserBoundary;
-    IamDeletePermissionsBoundary {} for
-        [Role role_name] "iam:DeleteRolePermissionsBoundary" DeleteRoleBoundary,
-        [User user_name] "iam:DeleteUserPermissionsBoundary" DeleteUserBoundary;
+    };
+    "iam:DeleteRolePermissionsBoundary" DeleteRoleBoundary =
+        IamDeletePermissionsBoundary [Role role_name],
+    "iam:DeleteUserPermissionsBoundary" DeleteUserBoundary =
+        IamDeletePermissionsBoundary [User user_name] {};
     "iam:DeletePolicyVersion" DeletePolicyVersion = IamDeletePolicyVersion {
         policy_arn: String,
         version: VersionSelector,
