@@ -2,7 +2,7 @@
 //! `docs/remediation.md` documents the format and `docs/plan.schema.json` is its JSON Schema;
 //! these types are its only definition in code.
 //!
-//! The model stays serde-free; how each of its types is written is its [`Wire`] form (a
+//! The model stays serde-free; how each of its types is written is its `Wire` form (a
 //! wire type and the conversion both ways). A plan's structs are declared once each in the
 //! `records!` table (member, model type, serde attributes, in the file's order), which
 //! generates the serde struct and both conversions, exhaustively: a model member the table
