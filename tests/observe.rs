@@ -1476,13 +1476,13 @@ fn recorded_since(path: &std::path::Path, from: usize) -> Vec<Recorded> {
     out
 }
 
-/// What `apply` re-observes of the NAT gateway, DHCP options, VPC and network interface units
-/// (`only`) is asked of AWS by id, every call with an id filter naming just those objects (a
+/// What `apply` re-observes of the NAT gateway, DHCP options, VPC, network interface and
+/// customer gateway units (`only`) is asked of AWS by id, every call with an id filter naming just those objects (a
 /// gateway's association and interface are told apart through the gateways of their
 /// subnets); a unit that reads the whole region in the same observation is not served the part
 /// (the region's listing is made whole, once); a full scan makes one listing per API.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn nat_gateways_and_dhcp_options_are_read_by_id_under_only() {
+async fn nat_gateways_dhcp_options_and_customer_gateways_are_read_by_id_under_only() {
     let dir = tempfile::tempdir().unwrap();
     let recording = dir.path().join("requests.jsonl");
     let Some(moto) = Moto::start_with(&[
@@ -1605,6 +1605,22 @@ async fn nat_gateways_and_dhcp_options_are_read_by_id_under_only() {
         .send()
         .await
         .unwrap();
+    let mut customer_gateways = Vec::new();
+    for ip in ["198.51.100.10", "198.51.100.11"] {
+        let id = ec2
+            .create_customer_gateway()
+            .bgp_asn(65000)
+            .ip_address(ip)
+            .r#type(aws_sdk_ec2::types::GatewayType::Ipsec1)
+            .send()
+            .await
+            .unwrap()
+            .customer_gateway
+            .unwrap()
+            .customer_gateway_id
+            .unwrap();
+        customer_gateways.push(id);
+    }
     let lines = || {
         std::fs::read_to_string(&recording)
             .unwrap_or_default()
@@ -1656,7 +1672,9 @@ async fn nat_gateways_and_dhcp_options_are_read_by_id_under_only() {
     };
     let unknown_nat = "nat-0123456789abcdef0";
     let unknown_set = "dopt-0123456789abcdef0";
+    let unknown_customer = "cgw-0123456789abcdef0";
     let types = [
+        "aws_customer_gateway",
         "aws_nat_gateway",
         "aws_eip_association",
         "aws_network_interface",
@@ -1674,6 +1692,10 @@ async fn nat_gateways_and_dhcp_options_are_read_by_id_under_only() {
             ("aws_network_interface", &[&eni_a]),
             ("aws_vpc_dhcp_options", &[&sets[0], unknown_set]),
             ("aws_vpc_dhcp_options_association", &[&vpc]),
+            (
+                "aws_customer_gateway",
+                &[&customer_gateways[0], unknown_customer],
+            ),
         ],
     )
     .await;
@@ -1689,9 +1711,17 @@ async fn nat_gateways_and_dhcp_options_are_read_by_id_under_only() {
             ("aws_network_interface", &eni_a, true),
             ("aws_vpc_dhcp_options", &sets[0], false),
             ("aws_vpc_dhcp_options_association", &vpc, false),
+            ("aws_customer_gateway", &customer_gateways[0], false),
         ])
     );
     let mut expected = vec![
+        call(
+            "DescribeCustomerGateways",
+            &[(
+                "customer-gateway-id",
+                &[&customer_gateways[0], unknown_customer],
+            )],
+        ),
         call(
             "DescribeAddresses",
             &[("association-id", &[&association_b, &association_user])],
@@ -1764,6 +1794,7 @@ async fn nat_gateways_and_dhcp_options_are_read_by_id_under_only() {
     for (t, id) in [
         ("aws_nat_gateway", &nat_b),
         ("aws_vpc_dhcp_options", &sets[1]),
+        ("aws_customer_gateway", &customer_gateways[1]),
     ] {
         assert!(
             all.contains(&(t.to_string(), id.clone(), false)),
@@ -1772,6 +1803,7 @@ async fn nat_gateways_and_dhcp_options_are_read_by_id_under_only() {
     }
     assert!(all.contains(&("aws_network_interface".to_string(), eni_b.clone(), true)));
     let mut expected: Vec<Recorded> = [
+        "DescribeCustomerGateways",
         "DescribeAddresses",
         "DescribeDhcpOptions",
         "DescribeNatGateways",
