@@ -24,6 +24,7 @@ mod interfaces;
 mod layers;
 mod lengths;
 mod live;
+mod live_fixtures;
 mod mcp;
 mod merge;
 mod messages;

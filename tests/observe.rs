@@ -1423,3 +1423,397 @@ async fn compute_units_and_internet_gateways_read_only_the_named_objects() {
         .into(),
     );
 }
+
+/// One EC2 request moto recorded: its action and its filters (name, sorted values).
+type Recorded = (String, Vec<(String, Vec<String>)>);
+
+/// The EC2 requests moto recorded (`MOTO_ENABLE_RECORDING`, into `path`) from line `from` on,
+/// sorted: what was asked of AWS, by its parameters, not only how often.
+fn recorded_since(path: &std::path::Path, from: usize) -> Vec<Recorded> {
+    use base64::Engine;
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut out: Vec<Recorded> = text
+        .lines()
+        .skip(from)
+        .map(|line| {
+            let entry: serde_json::Value = serde_json::from_str(line).expect("a recorded request");
+            let body = entry["body"].as_str().unwrap_or("");
+            let body = if entry["body_encoded"].as_bool() == Some(true) {
+                base64::engine::general_purpose::STANDARD
+                    .decode(body)
+                    .expect("base64 body")
+            } else {
+                body.as_bytes().to_vec()
+            };
+            let mut action = String::new();
+            let mut filters: BTreeMap<u32, (String, Vec<String>)> = BTreeMap::new();
+            for (k, v) in form_urlencoded::parse(&body) {
+                let parts: Vec<&str> = k.split('.').collect();
+                match parts.as_slice() {
+                    ["Action"] => action = v.into_owned(),
+                    ["Filter", n, "Name"] => {
+                        filters.entry(n.parse().unwrap()).or_default().0 = v.into_owned()
+                    }
+                    ["Filter", n, "Value", _] => filters
+                        .entry(n.parse().unwrap())
+                        .or_default()
+                        .1
+                        .push(v.into_owned()),
+                    _ => {}
+                }
+            }
+            let filters = filters
+                .into_values()
+                .map(|(name, mut values)| {
+                    values.sort();
+                    (name, values)
+                })
+                .collect();
+            (action, filters)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// What `apply` re-observes of the NAT gateway, DHCP options, VPC, network interface and
+/// customer gateway units (`only`) is asked of AWS by id, every call with an id filter naming just those objects (a
+/// gateway's association and interface are told apart through the gateways of their
+/// subnets); a unit that reads the whole region in the same observation is not served the part
+/// (the region's listing is made whole, once); a full scan makes one listing per API.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nat_gateways_dhcp_options_and_customer_gateways_are_read_by_id_under_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("requests.jsonl");
+    let Some(moto) = Moto::start_with(&[
+        ("MOTO_ENABLE_RECORDING", "true"),
+        ("MOTO_RECORDER_FILEPATH", recording.to_str().unwrap()),
+    ]) else {
+        return;
+    };
+    let sdk = sdk(moto.port).await;
+    let ec2 = aws_sdk_ec2::Client::new(&sdk);
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.20.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc
+        .unwrap()
+        .vpc_id
+        .unwrap();
+    let mut subnets = Vec::new();
+    for cidr in ["10.20.1.0/24", "10.20.2.0/24"] {
+        let subnet = ec2
+            .create_subnet()
+            .vpc_id(&vpc)
+            .cidr_block(cidr)
+            .send()
+            .await
+            .unwrap()
+            .subnet
+            .unwrap()
+            .subnet_id
+            .unwrap();
+        subnets.push(subnet);
+    }
+    let allocate = || async {
+        ec2.allocate_address()
+            .domain(aws_sdk_ec2::types::DomainType::Vpc)
+            .send()
+            .await
+            .unwrap()
+            .allocation_id
+            .unwrap()
+    };
+    // Two gateways (one per subnet), each with its own address.
+    let mut gateways = Vec::new();
+    for subnet in &subnets {
+        let allocation = allocate().await;
+        let id = ec2
+            .create_nat_gateway()
+            .subnet_id(subnet)
+            .allocation_id(allocation)
+            .send()
+            .await
+            .unwrap()
+            .nat_gateway
+            .unwrap()
+            .nat_gateway_id
+            .unwrap();
+        let described = ec2
+            .describe_nat_gateways()
+            .nat_gateway_ids(&id)
+            .send()
+            .await
+            .unwrap()
+            .nat_gateways
+            .unwrap()
+            .remove(0);
+        let address = described.nat_gateway_addresses()[0].clone();
+        gateways.push((
+            id,
+            address.network_interface_id.unwrap(),
+            address.association_id.unwrap(),
+        ));
+    }
+    let (nat_a, eni_a, _) = gateways[0].clone();
+    let (nat_b, eni_b, association_b) = gateways[1].clone();
+    // The account's own interface and address association, in the first subnet.
+    let eni_user = ec2
+        .create_network_interface()
+        .subnet_id(&subnets[0])
+        .send()
+        .await
+        .unwrap()
+        .network_interface
+        .unwrap()
+        .network_interface_id
+        .unwrap();
+    let association_user = ec2
+        .associate_address()
+        .allocation_id(allocate().await)
+        .network_interface_id(&eni_user)
+        .send()
+        .await
+        .unwrap()
+        .association_id
+        .unwrap();
+    let mut sets = Vec::new();
+    for domain in ["a.example", "b.example"] {
+        let set = ec2
+            .create_dhcp_options()
+            .dhcp_configurations(
+                aws_sdk_ec2::types::NewDhcpConfiguration::builder()
+                    .key("domain-name")
+                    .values(domain)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .dhcp_options
+            .unwrap()
+            .dhcp_options_id
+            .unwrap();
+        sets.push(set);
+    }
+    ec2.associate_dhcp_options()
+        .dhcp_options_id(&sets[0])
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap();
+    let mut customer_gateways = Vec::new();
+    for ip in ["198.51.100.10", "198.51.100.11"] {
+        let id = ec2
+            .create_customer_gateway()
+            .bgp_asn(65000)
+            .ip_address(ip)
+            .r#type(aws_sdk_ec2::types::GatewayType::Ipsec1)
+            .send()
+            .await
+            .unwrap()
+            .customer_gateway
+            .unwrap()
+            .customer_gateway_id
+            .unwrap();
+        customer_gateways.push(id);
+    }
+    let lines = || {
+        std::fs::read_to_string(&recording)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    let observe_types = |types: &[&str], only: &[(&str, &[&str])]| {
+        let request = ObserveRequest {
+            regions: vec!["us-east-1".into()],
+            resource_types: types.iter().map(|t| t.to_string()).collect(),
+            only: only
+                .iter()
+                .map(|(t, ids)| (t.to_string(), ids.iter().map(|s| s.to_string()).collect()))
+                .collect(),
+            ..Default::default()
+        };
+        let sdk = sdk.clone();
+        async move {
+            let (progress, _) = recorder();
+            observe(&sdk, &request, progress).await
+        }
+    };
+    let seen = |obs: &Observation| -> BTreeSet<(String, String, bool)> {
+        obs.resources
+            .iter()
+            .filter(|r| r.primary)
+            .map(|r| {
+                let aws = matches!(r.owner, Owner::Aws(_));
+                (r.resource_type.clone(), r.cloud_id.clone(), aws)
+            })
+            .collect()
+    };
+    let want = |items: &[(&str, &str, bool)]| -> BTreeSet<(String, String, bool)> {
+        items
+            .iter()
+            .map(|(t, id, aws)| (t.to_string(), id.to_string(), *aws))
+            .collect()
+    };
+    let call = |action: &str, filters: &[(&str, &[&str])]| -> Recorded {
+        let filters = filters
+            .iter()
+            .map(|(name, values)| {
+                let mut values: Vec<String> = values.iter().map(|s| s.to_string()).collect();
+                values.sort();
+                (name.to_string(), values)
+            })
+            .collect();
+        (action.to_string(), filters)
+    };
+    let unknown_nat = "nat-0123456789abcdef0";
+    let unknown_set = "dopt-0123456789abcdef0";
+    let unknown_customer = "cgw-0123456789abcdef0";
+    let types = [
+        "aws_customer_gateway",
+        "aws_nat_gateway",
+        "aws_eip_association",
+        "aws_network_interface",
+        "aws_vpc_dhcp_options",
+        "aws_vpc_dhcp_options_association",
+    ];
+
+    // What apply re-observes: one of each, and ids AWS does not know.
+    let mark = lines();
+    let obs = observe_types(
+        &types,
+        &[
+            ("aws_nat_gateway", &[&nat_a, unknown_nat]),
+            ("aws_eip_association", &[&association_b, &association_user]),
+            ("aws_network_interface", &[&eni_a]),
+            ("aws_vpc_dhcp_options", &[&sets[0], unknown_set]),
+            ("aws_vpc_dhcp_options_association", &[&vpc]),
+            (
+                "aws_customer_gateway",
+                &[&customer_gateways[0], unknown_customer],
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(obs.gaps, vec![], "an unknown id is missing, not a gap");
+    assert_eq!(
+        seen(&obs),
+        want(&[
+            ("aws_nat_gateway", &nat_a, false),
+            // The second gateway's association and the first's interface are still the
+            // gateways' (read through their subnets), the account's association its own.
+            ("aws_eip_association", &association_b, true),
+            ("aws_eip_association", &association_user, false),
+            ("aws_network_interface", &eni_a, true),
+            ("aws_vpc_dhcp_options", &sets[0], false),
+            ("aws_vpc_dhcp_options_association", &vpc, false),
+            ("aws_customer_gateway", &customer_gateways[0], false),
+        ])
+    );
+    let mut expected = vec![
+        call(
+            "DescribeCustomerGateways",
+            &[(
+                "customer-gateway-id",
+                &[&customer_gateways[0], unknown_customer],
+            )],
+        ),
+        call(
+            "DescribeAddresses",
+            &[("association-id", &[&association_b, &association_user])],
+        ),
+        // The DHCP options unit, the named sets; the VPC unit, the set its VPC uses.
+        call(
+            "DescribeDhcpOptions",
+            &[("dhcp-options-id", &[&sets[0], unknown_set])],
+        ),
+        call("DescribeDhcpOptions", &[("dhcp-options-id", &[&sets[0]])]),
+        // The NAT gateway unit: the named gateways, and those of the associations' subnets;
+        // the network interface unit: those of its interface's subnet.
+        call(
+            "DescribeNatGateways",
+            &[("nat-gateway-id", &[&nat_a, unknown_nat])],
+        ),
+        call(
+            "DescribeNatGateways",
+            &[("subnet-id", &[&subnets[0], &subnets[1]])],
+        ),
+        call("DescribeNatGateways", &[("subnet-id", &[&subnets[0]])]),
+        call(
+            "DescribeNetworkInterfaces",
+            &[("network-interface-id", &[&eni_a])],
+        ),
+        call(
+            "DescribeNetworkInterfaces",
+            &[("network-interface-id", &[&eni_b, &eni_user])],
+        ),
+        call("DescribeVpcEndpoints", &[("vpc-id", &[&vpc])]),
+        call("DescribeVpcs", &[("vpc-id", &[&vpc])]),
+    ];
+    expected.sort();
+    assert_eq!(recorded_since(&recording, mark), expected);
+
+    // A named gateway while the interfaces are read whole: the interface unit gets the
+    // region's whole listing (the second gateway's interface is still the gateway's), never the
+    // named part.
+    let mark = lines();
+    let obs = observe_types(
+        &["aws_nat_gateway", "aws_network_interface"],
+        &[("aws_nat_gateway", &[&nat_a])],
+    )
+    .await;
+    assert_eq!(obs.gaps, vec![]);
+    let gateways_seen: Vec<&str> = of_type(&obs, "aws_nat_gateway")
+        .iter()
+        .map(|r| r.cloud_id.as_str())
+        .collect();
+    assert_eq!(gateways_seen, vec![nat_a.as_str()]);
+    assert!(matches!(
+        find(&obs, "aws_network_interface", &eni_b).owner,
+        Owner::Aws(_)
+    ));
+    let mut expected = vec![
+        call("DescribeNatGateways", &[]),
+        call("DescribeNatGateways", &[("nat-gateway-id", &[&nat_a])]),
+        call("DescribeNetworkInterfaces", &[]),
+        call("DescribeVpcEndpoints", &[]),
+    ];
+    expected.sort();
+    assert_eq!(recorded_since(&recording, mark), expected);
+
+    // A full scan: one listing per API, the gateways and sets shared by the units that read
+    // them.
+    let mark = lines();
+    let obs = observe_types(&types, &[]).await;
+    assert_eq!(obs.gaps, vec![]);
+    let all = seen(&obs);
+    for (t, id) in [
+        ("aws_nat_gateway", &nat_b),
+        ("aws_vpc_dhcp_options", &sets[1]),
+        ("aws_customer_gateway", &customer_gateways[1]),
+    ] {
+        assert!(
+            all.contains(&(t.to_string(), id.clone(), false)),
+            "{t} {id}"
+        );
+    }
+    assert!(all.contains(&("aws_network_interface".to_string(), eni_b.clone(), true)));
+    let mut expected: Vec<Recorded> = [
+        "DescribeCustomerGateways",
+        "DescribeAddresses",
+        "DescribeDhcpOptions",
+        "DescribeNatGateways",
+        "DescribeNetworkInterfaces",
+        "DescribeVpcEndpoints",
+        "DescribeVpcs",
+    ]
+    .iter()
+    .map(|a| call(a, &[]))
+    .collect();
+    expected.sort();
+    assert_eq!(recorded_since(&recording, mark), expected);
+}

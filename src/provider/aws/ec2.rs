@@ -166,52 +166,142 @@ impl Cx {
         }
     }
 
-    /// Every NAT gateway of the region (one DescribeNatGateways listing per region), or its
-    /// gap for `types`.
-    pub async fn nat_gateways(&self, types: &[&str]) -> Result<Arc<Vec<NatGateway>>, Gap> {
+    /// A listing several units read (see [`Shared`]), or only some of its objects.
+    /// `batches` are as [`Cx::id_filters`] makes them: one `None` (the whole region) or the
+    /// filters that name the objects `apply` re-observes (`only`). The whole region is made
+    /// once per region (`list`, kept in `cell`); named objects are read by their filters
+    /// (`read`), batched, and never kept in `cell`: a unit of the same observation that reads
+    /// the whole region is never served a part of it (nor a read by id a whole listing it
+    /// did not ask for). No batch (an empty `only`): nothing to read, no call.
+    async fn shared_or_named<T, L, R, F>(
+        cell: &SharedListing<T>,
+        types: &[&str],
+        batches: Vec<Option<Filter>>,
+        list: L,
+        read: R,
+    ) -> Result<Arc<Vec<T>>, Gap>
+    where
+        L: std::future::Future<Output = Result<Vec<T>, Gap>>,
+        R: FnOnce(Vec<Filter>) -> F,
+        F: std::future::Future<Output = Result<Vec<T>, Gap>>,
+    {
+        let named: Option<Vec<Filter>> = batches.into_iter().collect();
+        match named {
+            None => Self::shared(cell, types, list).await,
+            Some(named) if named.is_empty() => Ok(Arc::new(Vec::new())),
+            Some(named) => read(named).await.map(Arc::new),
+        }
+    }
+
+    /// The NAT gateways of `batches` ([`Cx::shared_or_named`]): every one of the region (one
+    /// DescribeNatGateways listing per region), or those the filters name; or the gap for
+    /// `types`.
+    pub async fn nat_gateways(
+        &self,
+        types: &[&str],
+        batches: Vec<Option<Filter>>,
+    ) -> Result<Arc<Vec<NatGateway>>, Gap> {
+        let request = |filters| {
+            self.client
+                .describe_nat_gateways()
+                .max_results(PAGE)
+                .set_filter(filters)
+        };
         let list = async {
             pages!(
                 self,
                 "DescribeNatGateways",
                 types,
-                self.client.describe_nat_gateways().max_results(PAGE),
+                request(None),
                 nat_gateways
             )
         };
-        Self::shared(&self.shared.nat_gateways, types, list).await
+        let read = |named: Vec<Filter>| async move {
+            pages_by!(
+                self,
+                "DescribeNatGateways",
+                types,
+                named.into_iter().map(Some),
+                Vec::new(),
+                |filters| request(filters),
+                nat_gateways
+            )
+        };
+        Self::shared_or_named(&self.shared.nat_gateways, types, batches, list, read).await
     }
 
-    /// Every DHCP options set of the region (one DescribeDhcpOptions listing per region), or
-    /// its gap for `types`.
-    pub async fn dhcp_options(&self, types: &[&str]) -> Result<Arc<Vec<DhcpOptions>>, Gap> {
+    /// The DHCP options sets of `batches` ([`Cx::shared_or_named`]): every one of the region
+    /// (one DescribeDhcpOptions listing per region), or those the filters name; or the gap
+    /// for `types`.
+    pub async fn dhcp_options(
+        &self,
+        types: &[&str],
+        batches: Vec<Option<Filter>>,
+    ) -> Result<Arc<Vec<DhcpOptions>>, Gap> {
+        let request = |filters| {
+            self.client
+                .describe_dhcp_options()
+                .max_results(PAGE)
+                .set_filters(filters)
+        };
         let list = async {
             pages!(
                 self,
                 "DescribeDhcpOptions",
                 types,
-                self.client.describe_dhcp_options().max_results(PAGE),
+                request(None),
                 dhcp_options
             )
         };
-        Self::shared(&self.shared.dhcp_options, types, list).await
+        let read = |named: Vec<Filter>| async move {
+            pages_by!(
+                self,
+                "DescribeDhcpOptions",
+                types,
+                named.into_iter().map(Some),
+                Vec::new(),
+                |filters| request(filters),
+                dhcp_options
+            )
+        };
+        Self::shared_or_named(&self.shared.dhcp_options, types, batches, list, read).await
     }
 
-    /// Every live instance of the region (one DescribeInstances listing per region, filtered
-    /// to the states of an instance that still exists), or its gap for `types`.
-    pub async fn instances(&self, types: &[&str]) -> Result<Arc<Vec<Reservation>>, Gap> {
+    /// The live instances (filtered to the states of an instance that still exists) of
+    /// `batches` ([`Cx::shared_or_named`]): every one of the region (one DescribeInstances
+    /// listing per region), or those the filters name; or the gap for `types`.
+    pub async fn instances(
+        &self,
+        types: &[&str],
+        batches: Vec<Option<Filter>>,
+    ) -> Result<Arc<Vec<Reservation>>, Gap> {
+        let request = |filters| {
+            self.client
+                .describe_instances()
+                .max_results(PAGE)
+                .set_filters(filters)
+        };
         let list = async {
             pages!(
                 self,
                 "DescribeInstances",
                 types,
-                self.client
-                    .describe_instances()
-                    .max_results(PAGE)
-                    .filters(instance::live_states()),
+                request(Some(vec![instance::live_states()])),
                 reservations
             )
         };
-        Self::shared(&self.shared.instances, types, list).await
+        let read = |named: Vec<Filter>| async move {
+            pages_by!(
+                self,
+                "DescribeInstances",
+                types,
+                named.into_iter().map(Some),
+                vec![instance::live_states()],
+                |filters| request(filters),
+                reservations
+            )
+        };
+        Self::shared_or_named(&self.shared.instances, types, batches, list, read).await
     }
 
     /// One object as an observed resource of this region.
@@ -581,6 +671,65 @@ mod tests {
                 resource_types: vec!["aws_network_interface".into()],
                 ..failed
             }
+        );
+    }
+
+    /// Under `only` a shared listing's objects are read by their id filters, never by the
+    /// whole-region listing, and never kept in its cell: a unit of the same observation that
+    /// reads the whole region afterwards gets the whole listing (made once), not the part.
+    #[tokio::test]
+    async fn named_objects_are_read_by_id_and_kept_out_of_the_shared_listing() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let (listed, read) = (AtomicUsize::new(0), Mutex::new(Vec::new()));
+        let list = || {
+            let listed = &listed;
+            async move {
+                listed.fetch_add(1, Ordering::SeqCst);
+                Ok(vec!["nat-1", "nat-2", "nat-3"])
+            }
+        };
+        let by_id = |named: Vec<Filter>| {
+            let read = &read;
+            async move {
+                let ids: Vec<String> = named.iter().flat_map(|f| f.values().to_vec()).collect();
+                read.lock().unwrap().push(ids.clone());
+                Ok(vec!["nat-2"]
+                    .into_iter()
+                    .filter(|i| ids.contains(&i.to_string()))
+                    .collect())
+            }
+        };
+        let cell: SharedListing<&str> = OnceCell::new();
+        let types = &["aws_nat_gateway"];
+        let named: BTreeSet<String> = ["nat-2".to_string(), "nat-9".to_string()].into();
+        let batches = id_filters(Some(&named), "nat-gateway-id");
+        let part = Cx::shared_or_named(&cell, types, batches, list(), by_id).await;
+        assert_eq!(*part.unwrap(), vec!["nat-2"]);
+        assert_eq!(*read.lock().unwrap(), vec![vec!["nat-2", "nat-9"]]);
+        assert_eq!(listed.load(Ordering::SeqCst), 0, "no whole-region listing");
+        assert!(cell.get().is_none(), "the part is not the region's listing");
+
+        // Nothing named: no call at all.
+        let none = Cx::shared_or_named(&cell, types, Vec::new(), list(), by_id).await;
+        assert!(none.unwrap().is_empty());
+        assert_eq!(read.lock().unwrap().len(), 1);
+        assert_eq!(listed.load(Ordering::SeqCst), 0);
+
+        // The whole region afterwards: listed once, whole, and shared.
+        let (a, b) = tokio::join!(
+            Cx::shared_or_named(&cell, types, vec![None], list(), by_id),
+            Cx::shared_or_named(&cell, &["aws_network_interface"], vec![None], list(), by_id)
+        );
+        assert_eq!(
+            *a.as_ref().unwrap().clone(),
+            vec!["nat-1", "nat-2", "nat-3"]
+        );
+        assert!(Arc::ptr_eq(&a.unwrap(), &b.unwrap()));
+        assert_eq!(listed.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            read.lock().unwrap().len(),
+            1,
+            "no read by id for a whole listing"
         );
     }
 

@@ -1,6 +1,6 @@
 //! `aws_customer_gateway`: DescribeCustomerGateways (not paginated: the API returns every
 //! gateway at once). A deleted gateway stays listed for a while in state `deleted`: it is gone,
-//! and left out.
+//! and left out. Read by id under `only` (`customer-gateway-id`).
 
 use aws_sdk_ec2::types::CustomerGateway;
 
@@ -15,16 +15,30 @@ pub const UNIT: Unit = Unit::new("customer gateways", TYPES, list, samples);
 
 fn list(cx: &Cx) -> super::Listed<'_> {
     Box::pin(async move {
-        match cx.client.describe_customer_gateways().send().await {
-            Ok(out) => emit(cx, out.customer_gateways()),
-            Err(e) => Found::gap(gap(
-                "ec2",
-                Some(&cx.region),
-                "DescribeCustomerGateways",
-                TYPES,
-                failure_reason(&e),
-            )),
+        // Every gateway, or under `only` the named ones (`customer-gateway-id`, one call per
+        // batch of ids).
+        let mut gateways = Vec::new();
+        for filter in cx.id_filters(TYPE, "customer-gateway-id") {
+            let read = cx
+                .client
+                .describe_customer_gateways()
+                .set_filters(filter.map(|f| vec![f]))
+                .send()
+                .await;
+            match read {
+                Ok(out) => gateways.extend(out.customer_gateways.unwrap_or_default()),
+                Err(e) => {
+                    return Found::gap(gap(
+                        "ec2",
+                        Some(&cx.region),
+                        "DescribeCustomerGateways",
+                        TYPES,
+                        failure_reason(&e),
+                    ));
+                }
+            }
         }
+        emit(cx, &gateways)
     })
 }
 

@@ -32,8 +32,11 @@ pub const UNIT: Unit = Unit::new("DHCP options", TYPES, list, samples);
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
-        // The region's one listing: the VPC unit reads it too.
-        let sets = cx.dhcp_options(TYPES).await;
+        // The region's one listing, which the VPC unit reads too; under `only`, the named
+        // sets by id (never that listing).
+        let sets = cx
+            .dhcp_options(TYPES, cx.id_filters(TYPE, "dhcp-options-id"))
+            .await;
         sets.map_or_else(Found::gap, |sets| emit(cx, &sets))
     })
 }

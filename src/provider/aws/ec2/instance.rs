@@ -3,7 +3,7 @@
 
 use aws_sdk_ec2::types::{Filter, Instance, Reservation};
 
-use super::{Cx, Found, Listed, PAGE, Sample, Unit, arn, tag_map};
+use super::{Cx, Found, Listed, Sample, Unit, arn, tag_map};
 use crate::model::{Attributes, Owner};
 
 const TYPE: &str = "aws_instance";
@@ -24,25 +24,12 @@ pub fn live_states() -> Filter {
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
-        // Nothing of a half-read listing is emitted: the gap covers the region.
-        if cx.only(TYPE).is_none() {
-            // Every instance: the region's one listing, which the volume unit reads too.
-            let reservations = cx.instances(TYPES).await;
-            return reservations.map_or_else(Found::gap, |reservations| emit(cx, &reservations));
-        }
-        let reservations = pages_by!(
-            cx,
-            "DescribeInstances",
-            TYPES,
-            cx.id_filters(TYPE, "instance-id"),
-            vec![live_states()],
-            |filters| cx
-                .client
-                .describe_instances()
-                .max_results(PAGE)
-                .set_filters(filters),
-            reservations
-        );
+        // Every instance: the region's one listing, which the volume unit reads too; under
+        // `only`, the named instances by id (never that listing). Nothing of a half-read
+        // listing is emitted: the gap covers the region.
+        let reservations = cx
+            .instances(TYPES, cx.id_filters(TYPE, "instance-id"))
+            .await;
         reservations.map_or_else(Found::gap, |reservations| emit(cx, &reservations))
     })
 }

@@ -12,13 +12,19 @@
 //! `aws_eip_association` or an `aws_nat_gateway` manages it (`managed_by` in the spec); the
 //! association a NAT gateway makes for its address is part of the gateway (`Owner::Aws`:
 //! never an unmanaged `aws_eip_association`), which is why the addresses need the gateways.
+//!
+//! Read by id (`Cx::only`, what `apply` re-observes): gateways by `nat-gateway-id`, addresses by
+//! `allocation-id` and `association-id`, and for the named associations the gateways of their
+//! interfaces' subnets; the region's one gateway listing (shared with the network interface
+//! unit) only when a type is asked whole.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use aws_sdk_ec2::types::{Address, NatGateway};
 
-use super::{Cx, Found, Listed, Sample, Unit, arn, tag_map};
-use crate::model::{Attributes, ObservedResource, Owner, Value};
+use super::{Cx, Found, Listed, PAGE, Sample, Unit, arn, tag_map};
+use crate::model::{Attributes, Gap, ObservedResource, Owner, Value};
 use crate::provider::aws::calls::{failure_reason, gap};
 
 const NAT: &str = "aws_nat_gateway";
@@ -31,12 +37,11 @@ pub const UNIT: Unit = Unit::new("NAT gateways and elastic IPs", TYPES, list, sa
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
         let mut found = Found::default();
-        let wants = |types: &[&str]| types.iter().any(|t| cx.wanted.contains(*t));
-        // The gateways, for themselves and for telling their associations apart.
-        // (The region's one listing: the network interface unit reads it too.)
-        let gateways = if wants(&[NAT, ASSOCIATION]) {
-            match cx.nat_gateways(&[NAT, ASSOCIATION]).await {
-                Ok(gateways) => Some(gateways),
+        // The addresses first: under `only`, the gateways that may hold an asked association
+        // are found through its address.
+        let addresses = if cx.wants(EIP) || cx.wants(ASSOCIATION) {
+            match read_addresses(cx).await {
+                Ok(addresses) => Some(addresses),
                 Err(gap) => {
                     found.gaps.push(gap);
                     None
@@ -45,6 +50,9 @@ fn list(cx: &Cx) -> Listed<'_> {
         } else {
             None
         };
+        // The gateways, for themselves and for telling their associations apart (without
+        // them no association can be told apart: their gap says so).
+        let gateways = read_gateways(cx, addresses.as_deref(), &mut found).await;
         let live: Vec<&NatGateway> = gateways
             .iter()
             .flat_map(|g| g.iter())
@@ -54,27 +62,15 @@ fn list(cx: &Cx) -> Listed<'_> {
             let Some(id) = gateway.nat_gateway_id() else {
                 continue;
             };
-            found
-                .resources
-                .push(cx.view(NAT, id, Owner::User, attributes(gateway)));
-        }
-        if !wants(&[EIP, ASSOCIATION]) {
-            return found;
-        }
-        let addresses = match cx.client.describe_addresses().send().await {
-            Ok(out) => out.addresses.unwrap_or_default(),
-            Err(e) => {
-                found.gaps.push(gap(
-                    "ec2",
-                    Some(&cx.region),
-                    "DescribeAddresses",
-                    &[EIP, ASSOCIATION],
-                    failure_reason(&e),
-                ));
-                return found;
+            if asked(cx, NAT, id) {
+                found
+                    .resources
+                    .push(cx.view(NAT, id, Owner::User, attributes(gateway)));
             }
+        }
+        let Some(addresses) = addresses else {
+            return found;
         };
-        // Without the gateways, no association can be told apart (their gap says so).
         let nat_associations: Option<BTreeSet<String>> = gateways.as_ref().map(|_| {
             live.iter()
                 .flat_map(|g| g.nat_gateway_addresses())
@@ -83,12 +79,148 @@ fn list(cx: &Cx) -> Listed<'_> {
                 .collect()
         });
         for address in &addresses {
-            found
-                .resources
-                .extend(emit(address, &cx.region, nat_associations.as_ref()));
+            found.resources.extend(
+                emit(address, &cx.region, nat_associations.as_ref())
+                    .into_iter()
+                    .filter(|r| asked(cx, &r.resource_type, &r.cloud_id)),
+            );
         }
         found
     })
+}
+
+/// Whether an object is asked for: its type is, and the request names it or no object of it.
+fn asked(cx: &Cx, resource_type: &str, id: &str) -> bool {
+    cx.wants(resource_type) && cx.only(resource_type).is_none_or(|ids| ids.contains(id))
+}
+
+/// The elastic IPs: every one of the region (DescribeAddresses: one call, the API does not
+/// page), or, when the request names every asked one (`only`), those it names: by allocation
+/// id (`aws_eip`) and association id (`aws_eip_association`), one call per batch of ids.
+async fn read_addresses(cx: &Cx) -> Result<Vec<Address>, Gap> {
+    let mut batches = Vec::new();
+    for (t, name) in [(EIP, "allocation-id"), (ASSOCIATION, "association-id")] {
+        if cx.wants(t) {
+            batches.extend(cx.id_filters(t, name));
+        }
+    }
+    if batches.iter().any(Option::is_none) {
+        batches = vec![None];
+    }
+    let mut addresses = Vec::new();
+    let mut seen = BTreeSet::new();
+    for batch in batches {
+        let out = cx
+            .client
+            .describe_addresses()
+            .set_filters(batch.map(|f| vec![f]))
+            .send()
+            .await
+            .map_err(|e| {
+                gap(
+                    "ec2",
+                    Some(&cx.region),
+                    "DescribeAddresses",
+                    &[EIP, ASSOCIATION],
+                    failure_reason(&e),
+                )
+            })?;
+        for address in out.addresses.unwrap_or_default() {
+            // (One without an allocation id is EC2-Classic's: never emitted.)
+            if address
+                .allocation_id()
+                .is_some_and(|id| seen.insert(id.to_string()))
+            {
+                addresses.push(address);
+            }
+        }
+    }
+    Ok(addresses)
+}
+
+/// The NAT gateways the asked types need: for `aws_nat_gateway` itself, and for telling the
+/// addresses' associations apart. The region's one listing (shared with the network interface
+/// unit) when either is asked whole; else only the named gateways, by id, and for the named
+/// associations the gateways of the subnets their interfaces are in (a gateway's address is
+/// on its own interface, in its subnet: DescribeNatGateways has no filter by address or
+/// interface). `None`: not asked, or the read failed (its gap is in `found`).
+async fn read_gateways(
+    cx: &Cx,
+    addresses: Option<&[Address]>,
+    found: &mut Found,
+) -> Option<Arc<Vec<NatGateway>>> {
+    let nat = cx.wants(NAT);
+    let associations = cx.wants(ASSOCIATION) && addresses.is_some();
+    let types: Vec<&str> = [(NAT, nat), (ASSOCIATION, associations)]
+        .into_iter()
+        .filter_map(|(t, asked)| asked.then_some(t))
+        .collect();
+    if types.is_empty() {
+        return None;
+    }
+    let whole = (nat && cx.only(NAT).is_none()) || (associations && cx.only(ASSOCIATION).is_none());
+    let batches = if whole {
+        vec![None]
+    } else {
+        let mut batches = Vec::new();
+        if nat {
+            batches.extend(cx.id_filters(NAT, "nat-gateway-id"));
+        }
+        if associations {
+            let interfaces: BTreeSet<String> = addresses
+                .unwrap_or_default()
+                .iter()
+                .filter(|a| {
+                    a.association_id()
+                        .is_some_and(|id| asked(cx, ASSOCIATION, id))
+                })
+                .filter_map(|a| a.network_interface_id())
+                .map(str::to_string)
+                .collect();
+            match subnets_of(cx, &interfaces).await {
+                Ok(subnets) => batches.extend(super::id_filters(Some(&subnets), "subnet-id")),
+                Err(gap) => {
+                    found.gaps.push(gap);
+                    return None;
+                }
+            }
+        }
+        batches
+    };
+    match cx.nat_gateways(&types, batches).await {
+        Ok(gateways) => {
+            // A gateway named and in a named subnet is read twice: once is kept.
+            let mut seen = BTreeSet::new();
+            let unique: Vec<NatGateway> = gateways
+                .iter()
+                .filter(|g| seen.insert(g.nat_gateway_id().map(str::to_string)))
+                .cloned()
+                .collect();
+            Some(Arc::new(unique))
+        }
+        Err(gap) => {
+            found.gaps.push(gap);
+            None
+        }
+    }
+}
+
+/// The subnets of the given network interfaces (DescribeNetworkInterfaces by id, batched; no
+/// call for none).
+async fn subnets_of(cx: &Cx, interfaces: &BTreeSet<String>) -> Result<BTreeSet<String>, Gap> {
+    let read = pages_by!(
+        cx,
+        "DescribeNetworkInterfaces",
+        &[ASSOCIATION],
+        super::id_filters(Some(interfaces), "network-interface-id"),
+        describe_network_interfaces,
+        network_interfaces
+    )?;
+    Ok(read
+        .iter()
+        .filter_map(|i| i.subnet_id())
+        .map(str::to_string)
+        .collect())
 }
 
 /// Not deleted, being deleted or failed (the provider reads those as gone).

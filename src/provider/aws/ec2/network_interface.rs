@@ -56,38 +56,95 @@ const REVERTS: &[UnitRevert] = &[
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
-        let endpoints = match list_endpoints(cx).await {
+        let mut found = Found::default();
+        // The interfaces first: under `only`, the endpoints and NAT gateways that may own them
+        // are read by the VPCs and subnets they are in.
+        let interfaces = if cx.wants(INTERFACE) {
+            let interfaces = pages_by!(
+                cx,
+                "DescribeNetworkInterfaces",
+                &[INTERFACE],
+                cx.id_filters(INTERFACE, "network-interface-id"),
+                describe_network_interfaces,
+                network_interfaces
+            );
+            match interfaces {
+                Ok(interfaces) => Some(interfaces),
+                Err(gap) => {
+                    found.gaps.push(gap);
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let endpoints = match list_endpoints(cx, interfaces.as_deref()).await {
             Ok(endpoints) => endpoints,
-            Err(gap) => return Found::gap(gap),
+            Err(gap) => {
+                found.gaps.push(gap);
+                return found;
+            }
         };
         let live: Vec<&VpcEndpoint> = endpoints.iter().filter(|e| endpoint_is_live(e)).collect();
-        let mut found = Found::default();
         if cx.wants(ENDPOINT) {
             emit_endpoints(cx, &live, &mut found);
         }
-        if cx.wants(INTERFACE) {
-            list_interfaces(cx, &live, &mut found).await;
+        if let Some(interfaces) = interfaces {
+            emit_interfaces(cx, &interfaces, &live, &mut found).await;
         }
         found
     })
 }
 
-/// The endpoints: for themselves, and (all of them) for telling interfaces apart when those are
-/// wanted.
-async fn list_endpoints(cx: &Cx) -> Result<Vec<VpcEndpoint>, crate::model::Gap> {
-    let filters = if cx.wants(INTERFACE) {
-        vec![None]
-    } else {
+/// The endpoints: for themselves, and for telling the interfaces read apart: every one of the
+/// region when the interfaces are read whole, else those of the interfaces' VPCs (`vpc-id`)
+/// and the named endpoints (`only`), deduplicated. No call when nothing needs them.
+async fn list_endpoints(
+    cx: &Cx,
+    interfaces: Option<&[NetworkInterface]>,
+) -> Result<Vec<VpcEndpoint>, crate::model::Gap> {
+    let mut filters = if cx.wants(ENDPOINT) {
         cx.id_filters(ENDPOINT, "vpc-endpoint-id")
+    } else {
+        Vec::new()
     };
-    pages_by!(
-        cx,
-        "DescribeVpcEndpoints",
-        TYPES,
-        filters,
-        describe_vpc_endpoints,
-        vpc_endpoints
-    )
+    match interfaces {
+        // Not asked, or not read (their gap says so).
+        None => {}
+        Some(_) if cx.only(INTERFACE).is_none() => filters.push(None),
+        Some(interfaces) => {
+            let vpcs: BTreeSet<String> = interfaces
+                .iter()
+                .filter_map(|i| i.vpc_id())
+                .map(str::to_string)
+                .collect();
+            filters.extend(super::id_filters(Some(&vpcs), "vpc-id"));
+        }
+    }
+    if filters.iter().any(Option::is_none) {
+        filters = vec![None];
+    }
+    let whole = filters == [None];
+    let read = |filters: Vec<Option<aws_sdk_ec2::types::Filter>>| async move {
+        pages_by!(
+            cx,
+            "DescribeVpcEndpoints",
+            TYPES,
+            filters,
+            describe_vpc_endpoints,
+            vpc_endpoints
+        )
+    };
+    // moto (5.2.x) does not implement the `vpc-endpoint-id` filter (it answers 500): where a
+    // read by filter fails, the region's endpoints are read whole instead (only the asked ones
+    // are emitted), and a failure of that is the gap.
+    let mut endpoints = match read(filters).await {
+        Err(_) if !whole => read(vec![None]).await?,
+        read => read?,
+    };
+    let mut seen = BTreeSet::new();
+    endpoints.retain(|e| seen.insert(e.vpc_endpoint_id().map(str::to_string)));
+    Ok(endpoints)
 }
 
 fn emit_endpoints(cx: &Cx, live: &[&VpcEndpoint], found: &mut Found) {
@@ -113,10 +170,27 @@ fn emit_endpoints(cx: &Cx, live: &[&VpcEndpoint], found: &mut Found) {
     }
 }
 
-/// The interfaces, each with its owner: the NAT gateways are listed for the interfaces they use.
-async fn list_interfaces(cx: &Cx, endpoints: &[&VpcEndpoint], found: &mut Found) {
-    // (The region's one listing: the NAT gateway unit reads it too.)
-    let gateways = match cx.nat_gateways(&[INTERFACE]).await {
+/// The interfaces, each with its owner: the NAT gateways are read for the interfaces they use
+/// (the region's one listing, shared with the NAT gateway unit; under `only`, the gateways of
+/// the interfaces' subnets: a gateway's interface is in its subnet).
+async fn emit_interfaces(
+    cx: &Cx,
+    interfaces: &[NetworkInterface],
+    endpoints: &[&VpcEndpoint],
+    found: &mut Found,
+) {
+    let batches = match cx.only(INTERFACE) {
+        None => vec![None],
+        Some(_) => {
+            let subnets: BTreeSet<String> = interfaces
+                .iter()
+                .filter_map(|i| i.subnet_id())
+                .map(str::to_string)
+                .collect();
+            super::id_filters(Some(&subnets), "subnet-id")
+        }
+    };
+    let gateways = match cx.nat_gateways(&[INTERFACE], batches).await {
         Ok(gateways) => gateways,
         Err(gap) => {
             found.gaps.push(gap);
@@ -124,22 +198,7 @@ async fn list_interfaces(cx: &Cx, endpoints: &[&VpcEndpoint], found: &mut Found)
         }
     };
     let services = services(endpoints, &gateways);
-    let interfaces = pages_by!(
-        cx,
-        "DescribeNetworkInterfaces",
-        &[INTERFACE],
-        cx.id_filters(INTERFACE, "network-interface-id"),
-        describe_network_interfaces,
-        network_interfaces
-    );
-    let interfaces = match interfaces {
-        Ok(interfaces) => interfaces,
-        Err(gap) => {
-            found.gaps.push(gap);
-            return;
-        }
-    };
-    for interface in &interfaces {
+    for interface in interfaces {
         let Some(id) = interface.network_interface_id() else {
             continue;
         };

@@ -145,7 +145,7 @@ async fn root_devices(cx: &Cx, asked: BTreeSet<String>) -> Result<BTreeMap<Strin
         return Ok(roots);
     }
     if cx.wants(INSTANCE) && cx.only(INSTANCE).is_none() {
-        let listed = cx.instances(TYPES).await?;
+        let listed = cx.instances(TYPES, vec![None]).await?;
         for instance in listed.iter().flat_map(|r| r.instances()) {
             if let Some(id) = instance.instance_id()
                 && unread.remove(id)

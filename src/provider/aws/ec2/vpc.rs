@@ -12,8 +12,8 @@
 //! for the region's default VPC is AWS's too (every VPC gets that set when it is created), so
 //! telling it apart takes the sets' options: the region's one `DescribeDhcpOptions` listing
 //! (shared with the DHCP options unit), read only when the association type is asked and some
-//! VPC has a set. Any other association, and every
-//! secondary CIDR, is the account's.
+//! VPC has a set; when only named VPCs are read (`only`), only the sets they use, by id. Any
+//! other association, and every secondary CIDR, is the account's.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -71,6 +71,12 @@ fn asked_ids(cx: &Cx, types: &[&str]) -> Option<BTreeSet<String>> {
     Some(ids)
 }
 
+/// The VPC ids and secondary CIDR association ids the request names (`only`), when it names
+/// every object this unit reads; `None`: the whole region is read.
+fn named(cx: &Cx) -> Option<(BTreeSet<String>, BTreeSet<String>)> {
+    Some((asked_ids(cx, BY_VPC)?, asked_ids(cx, &[CIDR_ASSOCIATION])?))
+}
+
 /// The region's VPCs, or only those the request names: by VPC id, and (for secondary CIDRs
 /// asked by association id) by association id.
 async fn read_vpcs(cx: &Cx, lost: &[&str]) -> Result<Vec<Vpc>, Gap> {
@@ -80,9 +86,7 @@ async fn read_vpcs(cx: &Cx, lost: &[&str]) -> Result<Vec<Vpc>, Gap> {
             .max_results(PAGE)
             .set_filters(filters)
     };
-    let (Some(vpc_ids), Some(association_ids)) =
-        (asked_ids(cx, BY_VPC), asked_ids(cx, &[CIDR_ASSOCIATION]))
-    else {
+    let Some((vpc_ids, association_ids)) = named(cx) else {
         return pages!(cx, "DescribeVpcs", lost, request(None), vpcs);
     };
     // The asked VPCs, then the VPCs of the asked associations (one listing: one gap).
@@ -126,8 +130,13 @@ async fn aws_dhcp_sets(cx: &Cx, vpcs: &[Vpc]) -> Result<BTreeSet<String>, Gap> {
     if used.is_empty() {
         return Ok(BTreeSet::new());
     }
-    // The region's one listing: the DHCP options unit reads it too.
-    let sets = cx.dhcp_options(&[DHCP_ASSOCIATION]).await?;
+    // The region's one listing, which the DHCP options unit reads too; when only named VPCs
+    // are read, only the sets they use, by id (never that listing).
+    let batches = match named(cx) {
+        Some(_) => super::id_filters(Some(&used), "dhcp-options-id"),
+        None => vec![None],
+    };
+    let sets = cx.dhcp_options(&[DHCP_ASSOCIATION], batches).await?;
     Ok(sets
         .iter()
         .filter(|set| super::dhcp_options::is_aws_default_set(set, &cx.region))
