@@ -416,23 +416,7 @@ fn a_key_pair_made_by_hand_is_imported_with_its_material_and_terraform_agrees() 
     });
     let checked = std::panic::catch_unwind(|| {
         let target = format!("aws_key_pair.{key_pair_id}");
-        let o = m.in_config(&[
-            "plan",
-            "--region",
-            "us-east-1",
-            "--target",
-            &target,
-            "--out",
-            "kp.json",
-            "--format",
-            "json",
-        ]);
-        let v: Json = serde_json::from_slice(&o.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}{}", text(&o.stdout), text(&o.stderr)));
-        let token = v["token"].as_str().unwrap().to_string();
-        let o = m.in_config(&["apply", "kp.json", "--approve", &token]);
-        assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
-        let written = std::fs::read_to_string(dir.join("driftgate_imports.tf")).unwrap();
+        let (_, written) = m.import("kp.json", &[&target]);
         for line in [
             "  to = aws_key_pair.dg_rogue\n".to_string(),
             format!("  public_key = \"{KEY}\"\n"),
@@ -467,17 +451,7 @@ fn a_key_pair_made_by_hand_is_imported_with_its_material_and_terraform_agrees() 
 /// and no change.
 fn imports_agree(m: &Shared, association: &str, connection: &str) {
     let dir = m.applied.dir.path();
-    let o = m.in_config(&[
-        "plan",
-        "--region",
-        "us-east-1",
-        "--out",
-        "imports.json",
-        "--format",
-        "json",
-    ]);
-    let v: Json = serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&o.stdout), text(&o.stderr)));
+    let v = m.plan_imports("imports.json", &[]);
     let mut imports: Vec<String> = v["plan"]["actions"]
         .as_array()
         .unwrap()
@@ -498,10 +472,7 @@ fn imports_agree(m: &Shared, association: &str, connection: &str) {
     ];
     want.sort();
     assert_eq!(imports, want, "{v:#}");
-    let token = v["token"].as_str().unwrap().to_string();
-    let o = m.in_config(&["apply", "imports.json", "--approve", &token]);
-    assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
-    let written = std::fs::read_to_string(dir.join("driftgate_imports.tf")).unwrap();
+    let written = m.apply_imports("imports.json", &v);
     for id in [association, connection] {
         assert!(written.contains(&format!("id = \"{id}\"")), "{written}");
     }

@@ -2,14 +2,15 @@
 //! `iam_misc`): applied by real terraform against moto, read back from its state, and scanned
 //! (JSON and table) before any test changes the cloud.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Output;
 
 use serde_json::Value as Json;
 
+use super::fixture_stack;
 use super::moto::Moto;
-use super::report::no_output;
+use super::report::{assert_clean_with_full_coverage, no_output, show};
 use super::terraform::{Applied, Terraform};
 use super::{driftgate, fixture};
 
@@ -18,6 +19,7 @@ pub const REGION: &str = "us-east-1";
 
 pub struct Scanned {
     pub moto: Moto,
+    pub tf: Terraform,
     pub applied: Applied,
     /// Recorded attributes by terraform address (`module.app.aws_instance.this["a"]`).
     pub recorded: BTreeMap<String, Json>,
@@ -46,6 +48,7 @@ impl Scanned {
         let recorded = super::state::recorded(&applied.state)?;
         let mut stack = Scanned {
             moto,
+            tf,
             applied,
             recorded,
             clean_json: no_output(),
@@ -55,6 +58,23 @@ impl Scanned {
         stack.clean_json = stack.scan("json");
         stack.clean_table = stack.scan("table");
         Ok(Some(stack))
+    }
+
+    /// The scans right after apply are clean with full coverage (see
+    /// [`assert_clean_with_full_coverage`]; the table exits 0 too), and the state records each
+    /// of `types` (the stack is what the test says it is).
+    pub fn assert_clean_recording(&self, types: &[&str]) {
+        assert_clean_with_full_coverage(&self.clean_json);
+        let recorded: BTreeSet<&str> = self
+            .recorded
+            .keys()
+            .filter_map(|a| a.split('.').next())
+            .collect();
+        for t in types {
+            assert!(recorded.contains(t), "{t} is not in the fixture's state");
+        }
+        let table = &self.clean_table;
+        assert_eq!(table.status.code(), Some(0), "{}", show(table));
     }
 
     pub fn state(&self) -> &Path {
@@ -79,6 +99,38 @@ impl Scanned {
         self.moto.apply_env(&mut cmd);
         cmd.envs(extra_env.iter().copied()).args(args);
         cmd.output().expect("run driftgate")
+    }
+
+    /// `driftgate ARGS` as `alice` in terraform's working copy (its configuration found there).
+    pub fn in_config(&self, args: &[&str]) -> Output {
+        let mut cmd = driftgate();
+        self.moto.apply_env(&mut cmd);
+        cmd.current_dir(self.applied.dir.path())
+            .env("NO_COLOR", "1")
+            .env("DRIFTGATE_ACTOR", "alice")
+            .args(args);
+        cmd.output().expect("driftgate runs")
+    }
+
+    /// `plan --target` each of `targets` in terraform's working copy, into `out`: see
+    /// [`fixture_stack::plan_imports`].
+    pub fn plan_imports(&self, out: &str, targets: &[&str]) -> Json {
+        fixture_stack::plan_imports(&|args| self.in_config(args), out, targets)
+    }
+
+    /// `apply --approve` of the plan `plan_imports` wrote to `out`: the `driftgate_imports.tf`
+    /// it wrote (see [`fixture_stack::apply_imports`]).
+    pub fn apply_imports(&self, out: &str, plan: &Json) -> String {
+        let dir = self.applied.dir.path();
+        fixture_stack::apply_imports(&|args| self.in_config(args), dir, out, plan)
+    }
+
+    /// The types terraform's own plan imports in its working copy, each with no change (see
+    /// [`Terraform::imported_types`]); `written` (the imports file) is shown on a failure.
+    pub fn imported_types(&self, written: &str) -> Vec<String> {
+        let dir = self.applied.dir.path();
+        let context = format!("\n--- driftgate_imports.tf\n{written}");
+        self.tf.imported_types(dir, &self.moto, &context)
     }
 
     /// `driftgate scan --state STATE --region us-east-1 --format FORMAT`.
