@@ -771,26 +771,6 @@ async fn observes_moto_as_the_provider_records_state() {
         ],
     );
     assert_attributes(
-        find(&obs, "aws_iam_role_policy", "app:inline"),
-        vec![
-            ("id", eq("app:inline")),
-            ("role", eq("app")),
-            ("name", eq("inline")),
-            ("policy", eq(S3_READ)),
-        ],
-    );
-    assert_attributes(
-        find(
-            &obs,
-            "aws_iam_role_policy_attachment",
-            &format!("app/{}", c.policy_arn),
-        ),
-        vec![
-            ("role", eq("app")),
-            ("policy_arn", eq(c.policy_arn.as_str())),
-        ],
-    );
-    assert_attributes(
         find(&obs, "aws_iam_user", "deploy"),
         vec![
             ("id", eq("deploy")),
@@ -802,26 +782,30 @@ async fn observes_moto_as_the_provider_records_state() {
             ("tags", map(&[("team", "core")])),
         ],
     );
-    assert_attributes(
-        find(&obs, "aws_iam_user_policy", "deploy:up"),
-        vec![
-            ("id", eq("deploy:up")),
-            ("user", eq("deploy")),
-            ("name", eq("up")),
-            ("policy", eq(S3_READ)),
-        ],
-    );
-    assert_attributes(
-        find(
-            &obs,
-            "aws_iam_user_policy_attachment",
-            &format!("deploy/{}", c.policy_arn),
-        ),
-        vec![
-            ("user", eq("deploy")),
-            ("policy_arn", eq(c.policy_arn.as_str())),
-        ],
-    );
+    // The role's and the user's inline policy and policy attachment.
+    for (entity, name, inline) in [("role", "app", "inline"), ("user", "deploy", "up")] {
+        let id = format!("{name}:{inline}");
+        assert_attributes(
+            find(&obs, &format!("aws_iam_{entity}_policy"), &id),
+            vec![
+                ("id", eq(id.as_str())),
+                (entity, eq(name)),
+                ("name", eq(inline)),
+                ("policy", eq(S3_READ)),
+            ],
+        );
+        assert_attributes(
+            find(
+                &obs,
+                &format!("aws_iam_{entity}_policy_attachment"),
+                &format!("{name}/{}", c.policy_arn),
+            ),
+            vec![
+                (entity, eq(name)),
+                ("policy_arn", eq(c.policy_arn.as_str())),
+            ],
+        );
+    }
     let policy = find(&obs, "aws_iam_policy", &c.policy_arn);
     assert_eq!(policy.owner, Owner::User);
     assert_eq!(policy.attributes["id"], Value::from(c.policy_arn.as_str()));
