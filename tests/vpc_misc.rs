@@ -57,19 +57,26 @@ fn apis(plan: &Json) -> Vec<String> {
     out
 }
 
+/// `change` made, found alone (`[KIND ADDRESS, severity, rule]`) as a change of `path` only,
+/// and put back through a plan that calls `api` only.
+fn reverted_alone(
+    m: &Shared,
+    change: impl AsyncFnOnce(&Client),
+    found: [&str; 3],
+    path: &str,
+    api: &str,
+) {
+    let (report, plan) = m.reverted(change);
+    let [finding, severity, rule] = found.map(str::to_string);
+    assert_eq!(only_finding(&report), (finding, severity, rule));
+    assert_eq!(paths(&report), [path]);
+    assert_eq!(apis(&plan), [api]);
+}
+
 #[test]
 fn a_fresh_apply_scans_clean_with_every_vpc_type_checked() {
     let Some(m) = misc() else { return };
-    let (c, v) = &m.clean;
-    assert_eq!(findings(v), Vec::<String>::new(), "{v:#}");
-    assert_eq!(*c, 0, "{v:#}");
-    assert_eq!(v["coverage"]["percent"].as_f64(), Some(100.0), "{v:#}");
-    assert_eq!(
-        v["coverage"]["checked"].as_u64(),
-        Some(m.recorded as u64),
-        "{v:#}"
-    );
-    assert_eq!(m.recorded, 9, "the fixture's resources");
+    m.assert_clean(9);
 }
 
 #[test]
@@ -77,44 +84,48 @@ fn the_default_vpcs_dns_flag_and_the_default_subnets_public_ips_are_found_and_re
     let Some(m) = misc() else { return };
     let _turn = turn();
     let vpc = m.id("aws_default_vpc", "default");
-    let (report, plan) = m.reverted(async |ec2: &Client| {
+    let change = async |ec2: &Client| {
         ec2.modify_vpc_attribute()
             .vpc_id(&vpc)
             .enable_dns_hostnames(AttributeBooleanValue::builder().value(false).build())
             .send()
             .await
             .expect("ModifyVpcAttribute");
-    });
-    assert_eq!(
-        only_finding(&report),
-        (
-            "changed aws_default_vpc.default".into(),
-            "medium".into(),
-            "attribute_changed".into()
-        )
+    };
+    let found = [
+        "changed aws_default_vpc.default",
+        "medium",
+        "attribute_changed",
+    ];
+    reverted_alone(
+        m,
+        change,
+        found,
+        "enable_dns_hostnames",
+        "ec2:ModifyVpcAttribute",
     );
-    assert_eq!(paths(&report), ["enable_dns_hostnames"]);
-    assert_eq!(apis(&plan), ["ec2:ModifyVpcAttribute"]);
 
     let subnet = m.id("aws_default_subnet", "a");
-    let (report, plan) = m.reverted(async |ec2: &Client| {
+    let change = async |ec2: &Client| {
         ec2.modify_subnet_attribute()
             .subnet_id(&subnet)
             .map_public_ip_on_launch(AttributeBooleanValue::builder().value(false).build())
             .send()
             .await
             .expect("ModifySubnetAttribute");
-    });
-    assert_eq!(
-        only_finding(&report),
-        (
-            "changed aws_default_subnet.a".into(),
-            "medium".into(),
-            "network_exposure_changed".into()
-        )
+    };
+    let found = [
+        "changed aws_default_subnet.a",
+        "medium",
+        "network_exposure_changed",
+    ];
+    reverted_alone(
+        m,
+        change,
+        found,
+        "map_public_ip_on_launch",
+        "ec2:ModifySubnetAttribute",
     );
-    assert_eq!(paths(&report), ["map_public_ip_on_launch"]);
-    assert_eq!(apis(&plan), ["ec2:ModifySubnetAttribute"]);
 }
 
 #[test]

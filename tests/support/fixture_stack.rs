@@ -82,6 +82,21 @@ impl Shared {
         })
     }
 
+    /// The scan right after apply was clean (exit 0, no finding) with full coverage, every
+    /// one of the state's `recorded` resources checked.
+    pub fn assert_clean(&self, recorded: usize) {
+        let (c, v) = &self.clean;
+        assert_eq!(findings(v), Vec::<String>::new(), "{v:#}");
+        assert_eq!(*c, 0, "{v:#}");
+        assert_eq!(v["coverage"]["percent"].as_f64(), Some(100.0), "{v:#}");
+        assert_eq!(
+            v["coverage"]["checked"].as_u64(),
+            Some(self.recorded as u64),
+            "{v:#}"
+        );
+        assert_eq!(self.recorded, recorded, "the fixture's resources");
+    }
+
     /// The recorded `id` of the `ty` named `name`.
     pub fn id(&self, ty: &str, name: &str) -> String {
         recorded(&self.stack.state, ty, Some(name), "id")
