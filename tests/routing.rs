@@ -485,7 +485,7 @@ fn an_unmanaged_route_is_imported_and_terraform_agrees() {
         ] {
             assert!(written.contains(&arg), "{arg} in\n{written}");
         }
-        let (imported, mut changes) = r.tf.plan_imports(dir, &r.stack.moto);
+        let (imported, mut changes) = r.tf.plan_imports(dir, &r.stack.moto, &[], "");
         // Only the route's: when the other test ran first, its reverts through driftgate gave
         // associations new ids that terraform's state does not know (terraform would create
         // them again); that is its stack's history, not this import's.

@@ -145,19 +145,7 @@ impl Shared {
 
     /// `terraform plan` in `dir`: the addresses it imports, and every resource it would change.
     pub fn terraform_plan(&self, dir: &Path) -> (Vec<String>, Vec<String>) {
-        let moto = &self.stack.moto;
-        let (mut imported, mut changes) = (Vec::new(), Vec::new());
-        for rc in self.tf.planned_changes(dir, moto, "") {
-            let address = rc["address"].as_str().unwrap_or("").to_string();
-            if rc["change"]["importing"].is_object() {
-                imported.push(address.clone());
-            }
-            if rc["change"]["actions"] != serde_json::json!(["no-op"]) {
-                changes.push(format!("{address}: {}", rc["change"]));
-            }
-        }
-        imported.sort();
-        (imported, changes)
+        self.tf.plan_imports(dir, &self.stack.moto, &[], "")
     }
 
     pub fn scan(&self) -> (i32, Json) {
