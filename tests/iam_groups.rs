@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 
 use serde_json::json;
 
+use crate::support::call;
 use crate::support::moto::Moto;
 use crate::support::report::{assert_finding_rows, no_output, report, show};
 use crate::support::scanned::Scanned;
@@ -41,17 +42,17 @@ struct Drifted {
 static DRIFTED: OnceLock<Result<Option<Drifted>, String>> = OnceLock::new();
 
 fn drifted() -> Option<(&'static Stack, &'static Drifted)> {
-    let s = stack()?;
-    match DRIFTED.get_or_init(|| {
-        let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-        let mut d = rt.block_on(change_out_of_band(s))?;
-        d.json = s.scan("json");
-        d.table = s.scan("table");
-        Ok(Some(d))
-    }) {
-        Ok(d) => d.as_ref().map(|d| (s, d)),
-        Err(e) => panic!("changing the IAM groups stack out of band failed:\n{e}"),
-    }
+    crate::support::scanned::drifted(
+        &DRIFTED,
+        stack(),
+        "changing the IAM groups stack out of band",
+        |s, rt| {
+            let mut d = rt.block_on(change_out_of_band(s))?;
+            d.json = s.scan("json");
+            d.table = s.scan("table");
+            Ok(d)
+        },
+    )
 }
 
 const WRITE_EVERYWHERE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"*"}]}"#;
@@ -60,12 +61,6 @@ const WRITE_EVERYWHERE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect"
 async fn change_out_of_band(s: &Stack) -> Result<Drifted, String> {
     let conf = s.moto.sdk_config().await;
     let iam = aws_sdk_iam::Client::new(&conf);
-    macro_rules! call {
-        ($what:literal, $fut:expr) => {
-            $fut.await
-                .map_err(|e| format!("{}: {}", $what, aws_sdk_iam::error::DisplayErrorContext(e)))?
-        };
-    }
     let admin_policy = s.attr("aws_iam_policy.admin", "arn");
     let reports_policy = s.attr("aws_iam_policy.reports", "arn");
     let bob_key = s.attr("aws_iam_access_key.bob", "id");

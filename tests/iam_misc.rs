@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 
 use serde_json::{Value as Json, json};
 
+use crate::support::call;
 use crate::support::moto::Moto;
 use crate::support::report::{assert_finding_rows, no_output, report, show};
 use crate::support::scanned::Scanned;
@@ -49,18 +50,18 @@ struct Drifted {
 static DRIFTED: OnceLock<Result<Option<Drifted>, String>> = OnceLock::new();
 
 fn drifted() -> Option<(&'static Stack, &'static Drifted)> {
-    let s = stack()?;
-    match DRIFTED.get_or_init(|| {
-        let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-        let mut d = rt.block_on(change_out_of_band(s))?;
-        d.json = s.scan("json");
-        d.table = s.scan("table");
-        d.strict = s.scan_with("json", &["--strict"], &[]);
-        Ok(Some(d))
-    }) {
-        Ok(d) => d.as_ref().map(|d| (s, d)),
-        Err(e) => panic!("changing the IAM misc stack out of band failed:\n{e}"),
-    }
+    crate::support::scanned::drifted(
+        &DRIFTED,
+        stack(),
+        "changing the IAM misc stack out of band",
+        |s, rt| {
+            let mut d = rt.block_on(change_out_of_band(s))?;
+            d.json = s.scan("json");
+            d.table = s.scan("table");
+            d.strict = s.scan_with("json", &["--strict"], &[]);
+            Ok(d)
+        },
+    )
 }
 
 /// One change per type (and an object made outside terraform where that can happen), each
@@ -68,12 +69,6 @@ fn drifted() -> Option<(&'static Stack, &'static Drifted)> {
 async fn change_out_of_band(s: &Stack) -> Result<Drifted, String> {
     let conf = s.moto.sdk_config().await;
     let iam = aws_sdk_iam::Client::new(&conf);
-    macro_rules! call {
-        ($what:literal, $fut:expr) => {
-            $fut.await
-                .map_err(|e| format!("{}: {}", $what, aws_sdk_iam::error::DisplayErrorContext(e)))?
-        };
-    }
     // aws_iam_user_ssh_key: the key recorded inactive activated, and one uploaded by hand.
     call!(
         "UpdateSSHPublicKey",

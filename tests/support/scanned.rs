@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Output;
+use std::sync::OnceLock;
 
 use serde_json::Value as Json;
 
@@ -146,5 +147,24 @@ impl Scanned {
         ];
         args.extend_from_slice(extra);
         self.driftgate(&args, extra_env)
+    }
+}
+
+/// The stack `s` changed out of band once for its whole test module (`cell`): `change` makes the
+/// changes (on the runtime it is given) and takes the scans of the changed cloud. `None` when the
+/// stack is missing (a counted skip); a failed change fails each test that asks, naming `what`.
+pub fn drifted<D>(
+    cell: &'static OnceLock<Result<Option<D>, String>>,
+    s: Option<&'static Scanned>,
+    what: &str,
+    change: impl FnOnce(&'static Scanned, &tokio::runtime::Runtime) -> Result<D, String>,
+) -> Option<(&'static Scanned, &'static D)> {
+    let s = s?;
+    match cell.get_or_init(|| {
+        let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+        change(s, &rt).map(Some)
+    }) {
+        Ok(d) => d.as_ref().map(|d| (s, d)),
+        Err(e) => panic!("{what} failed:\n{e}"),
     }
 }
