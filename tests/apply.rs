@@ -531,47 +531,13 @@ fn accept_and_import_edit_the_configuration_and_terraform_agrees() {
         text(&fmt.stdout)
     );
     // terraform's verdict: the accepted VPC is a no-op, each import an import with no change.
-    tf.run(
-        dir,
-        &moto,
-        &[
-            "plan",
-            "-input=false",
-            "-no-color",
-            "-out=tf.plan",
-            &format!("-var=endpoint={}", moto.endpoint),
-            &format!("-var=secret_tag={SECRET}"),
-        ],
-    )
-    .unwrap_or_else(|e| panic!("{e}\n--- driftgate_imports.tf\n{imports}"));
-    let show = tf.run(dir, &moto, &["show", "-json", "tf.plan"]).unwrap();
-    let shown: Json = serde_json::from_slice(&show.stdout).unwrap();
-    let mut changes: Vec<String> = Vec::new();
-    let mut imported: Vec<String> = Vec::new();
-    for rc in shown["resource_changes"].as_array().unwrap() {
-        let addr = rc["address"].as_str().unwrap().to_string();
-        let acts: Vec<&str> = rc["change"]["actions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a.as_str().unwrap())
-            .collect();
-        if rc["change"]["importing"].is_object() {
-            imported.push(addr.clone());
-        }
-        if acts != ["no-op"] {
-            changes.push(format!(
-                "{addr}: {acts:?} {}",
-                serde_json::to_string(&rc["change"]).unwrap()
-            ));
-        }
-    }
+    let context = format!("\n--- driftgate_imports.tf\n{imports}");
+    let (imported, changes) = tf.plan_imports(dir, &moto, &[("secret_tag", SECRET)], &context);
     assert!(
         changes.is_empty(),
         "terraform plans changes:\n{}\n--- driftgate_imports.tf\n{imports}",
         changes.join("\n")
     );
-    imported.sort();
     assert_eq!(
         imported,
         [
@@ -786,20 +752,10 @@ fn accept_rewrites_blocks_and_documents_and_terraform_plans_no_change() {
 /// After `apply --approve` the rescan is clean.
 #[test]
 fn every_revert_kind_end_to_end() {
-    let Some(moto) = Moto::start() else { return };
-    let Some(tf) = Terraform::find() else { return };
-    let applied = tf
-        .apply(&fixture("remediation/wide"), &moto, &[])
-        .unwrap_or_else(|e| panic!("terraform apply: {e}"));
-    let work = tempfile::tempdir().unwrap();
-    let state = work.path().join("terraform.tfstate");
-    std::fs::copy(&applied.state, &state).unwrap();
-    let run = Run(Stack {
-        log: work.path().join("audit.jsonl"),
-        moto,
-        state: state.clone(),
-        work,
-    });
+    let Some(run) = Stack::set_up_fixture("remediation/wide", &[]).map(Run) else {
+        return;
+    };
+    let state = run.state.clone();
     let attr = |ty: &str, name: &str, key: &str| recorded(&state, ty, Some(name), key);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
@@ -1052,20 +1008,9 @@ fn apply_calls_do_not_grow_with_untouched_objects() {
 /// The same plan resealed with the action marked non-disruptive is refused, and nothing runs.
 #[test]
 fn an_approved_disruptive_unit_revert_is_applied_and_an_understated_one_refused() {
-    let Some(moto) = Moto::start() else { return };
-    let Some(tf) = Terraform::find() else { return };
-    let applied = tf
-        .apply(&fixture("remediation/profile"), &moto, &[])
-        .unwrap_or_else(|e| panic!("terraform apply: {e}"));
-    let work = tempfile::tempdir().unwrap();
-    let state = work.path().join("terraform.tfstate");
-    std::fs::copy(&applied.state, &state).unwrap();
-    let run = Run(Stack {
-        log: work.path().join("audit.jsonl"),
-        moto,
-        state,
-        work,
-    });
+    let Some(run) = Stack::set_up_fixture("remediation/profile", &[]).map(Run) else {
+        return;
+    };
     let rt = tokio::runtime::Runtime::new().unwrap();
     let iam = rt.block_on(async { aws_sdk_iam::Client::new(&run.moto.sdk_config().await) });
     let role_in_profile = || {

@@ -24,7 +24,7 @@ use aws_sdk_ec2::types::{InstanceType, RequestLaunchTemplateData, Tag, VolumeTyp
 use serde_json::Value as Json;
 
 use crate::support::fixture_stack::{self, Shared, shared};
-use crate::support::remediation::{code, findings, recorded, text};
+use crate::support::remediation::{findings, recorded};
 
 static COMPUTE: OnceLock<Option<Shared>> = OnceLock::new();
 /// One out-of-band change at a time: the tests share one cloud.
@@ -258,23 +258,7 @@ fn a_placement_group_made_by_hand_is_imported_and_terraform_agrees() {
             "{report:#}"
         );
         let target = format!("aws_placement_group.{group_id}");
-        let o = c.in_config(&[
-            "plan",
-            "--region",
-            "us-east-1",
-            "--target",
-            &target,
-            "--out",
-            "pg.json",
-            "--format",
-            "json",
-        ]);
-        let v: Json = serde_json::from_slice(&o.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}{}", text(&o.stdout), text(&o.stderr)));
-        let token = v["token"].as_str().unwrap().to_string();
-        let o = c.in_config(&["apply", "pg.json", "--approve", &token]);
-        assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
-        let written = std::fs::read_to_string(dir.join("driftgate_imports.tf")).unwrap();
+        let (_, written) = c.import("pg.json", &[&target]);
         assert!(written.contains("id = \"dg-rogue-cluster\""), "{written}");
         let (imported, changes) = c.terraform_plan(dir);
         assert_eq!(imported.len(), 1, "{imported:?}\n{written}");

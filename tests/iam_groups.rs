@@ -7,19 +7,15 @@
 //! scans. The access keys' secrets and the login profile's password (from the state, and the
 //! secret of the key created out of band) must never appear in any output.
 
-use std::collections::BTreeSet;
 use std::process::Output;
 use std::sync::OnceLock;
 
-use serde_json::{Value as Json, json};
+use serde_json::json;
 
-use crate::support::driftgate;
+use crate::support::call;
 use crate::support::moto::Moto;
-use crate::support::report::{
-    assert_clean_with_full_coverage, finding_rows, no_output, report, show,
-};
-use crate::support::scanned::{REGION, Scanned};
-use crate::support::terraform::Terraform;
+use crate::support::report::{assert_finding_rows, no_output, report, show};
+use crate::support::scanned::Scanned;
 use crate::support::unit_reverts;
 
 type Stack = Scanned;
@@ -46,17 +42,17 @@ struct Drifted {
 static DRIFTED: OnceLock<Result<Option<Drifted>, String>> = OnceLock::new();
 
 fn drifted() -> Option<(&'static Stack, &'static Drifted)> {
-    let s = stack()?;
-    match DRIFTED.get_or_init(|| {
-        let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-        let mut d = rt.block_on(change_out_of_band(s))?;
-        d.json = s.scan("json");
-        d.table = s.scan("table");
-        Ok(Some(d))
-    }) {
-        Ok(d) => d.as_ref().map(|d| (s, d)),
-        Err(e) => panic!("changing the IAM groups stack out of band failed:\n{e}"),
-    }
+    crate::support::scanned::drifted(
+        &DRIFTED,
+        stack(),
+        "changing the IAM groups stack out of band",
+        |s, rt| {
+            let mut d = rt.block_on(change_out_of_band(s))?;
+            d.json = s.scan("json");
+            d.table = s.scan("table");
+            Ok(d)
+        },
+    )
 }
 
 const WRITE_EVERYWHERE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"*"}]}"#;
@@ -65,12 +61,6 @@ const WRITE_EVERYWHERE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect"
 async fn change_out_of_band(s: &Stack) -> Result<Drifted, String> {
     let conf = s.moto.sdk_config().await;
     let iam = aws_sdk_iam::Client::new(&conf);
-    macro_rules! call {
-        ($what:literal, $fut:expr) => {
-            $fut.await
-                .map_err(|e| format!("{}: {}", $what, aws_sdk_iam::error::DisplayErrorContext(e)))?
-        };
-    }
     let admin_policy = s.attr("aws_iam_policy.admin", "arn");
     let reports_policy = s.attr("aws_iam_policy.reports", "arn");
     let bob_key = s.attr("aws_iam_access_key.bob", "id");
@@ -198,15 +188,7 @@ async fn change_out_of_band(s: &Stack) -> Result<Drifted, String> {
 #[test]
 fn freshly_applied_iam_groups_scan_clean_with_full_coverage() {
     let Some(s) = stack() else { return };
-    let out = &s.clean_json;
-    assert_clean_with_full_coverage(out);
-    // Every type of the fixture is recorded (the stack is what the test says it is).
-    let types: BTreeSet<&str> = s
-        .recorded
-        .keys()
-        .filter_map(|a| a.split('.').next())
-        .collect();
-    for t in [
+    s.assert_clean_recording(&[
         "aws_iam_group",
         "aws_iam_group_membership",
         "aws_iam_user_group_membership",
@@ -218,131 +200,108 @@ fn freshly_applied_iam_groups_scan_clean_with_full_coverage() {
         "aws_iam_user_login_profile",
         "aws_iam_account_password_policy",
         "aws_iam_account_alias",
-    ] {
-        assert!(types.contains(t), "{t} is not in the fixture's state");
-    }
-    assert_eq!(
-        s.clean_table.status.code(),
-        Some(0),
-        "{}",
-        show(&s.clean_table)
-    );
+    ]);
 }
 
 #[test]
 fn each_out_of_band_change_is_found_with_its_rule_and_nothing_else() {
     let Some((s, d)) = drifted() else { return };
     let r = report(&d.json);
-    let got = finding_rows(&r);
-    let f = |kind: &str, ty: &str, at: &str, severity: &str, rule: &str| {
-        (
-            kind.to_string(),
-            ty.to_string(),
-            at.to_string(),
-            severity.to_string(),
-            rule.to_string(),
-        )
-    };
-    let want: BTreeSet<_> = [
-        f(
-            "unmanaged",
-            "aws_iam_group_policy_attachment",
-            &format!("dg-auditors/{}", s.attr("aws_iam_policy.admin", "arn")),
-            "critical",
-            "iam_group_privileged",
-        ),
-        f(
-            "changed",
-            "aws_iam_group_membership",
-            "aws_iam_group_membership.admins",
-            "critical",
-            "iam_group_privileged",
-        ),
-        f(
-            "unmanaged",
-            "aws_iam_user_group_membership",
-            "dg-mallory/groups=dg-devs",
-            "high",
-            "iam_unmanaged",
-        ),
-        f(
-            "changed",
-            "aws_iam_group_policy",
-            "aws_iam_group_policy.devs_read",
-            "critical",
-            "iam_policy_wildcard",
-        ),
-        f(
-            "changed",
-            "aws_iam_policy_attachment",
-            "aws_iam_policy_attachment.reports",
-            "high",
-            "iam_attachment_changed",
-        ),
-        f(
-            "changed",
-            "aws_iam_instance_profile",
-            "aws_iam_instance_profile.app",
-            "high",
-            "iam_instance_profile_role_changed",
-        ),
-        f(
-            "unmanaged",
-            "aws_iam_access_key",
-            &d.rogue_key,
-            "high",
-            "iam_access_key_activated",
-        ),
-        f(
-            "changed",
-            "aws_iam_access_key",
-            "aws_iam_access_key.bob",
-            "high",
-            "iam_access_key_activated",
-        ),
-        f(
-            "missing",
-            "aws_iam_user_login_profile",
-            "aws_iam_user_login_profile.alice",
-            "high",
-            "resource_missing",
-        ),
-        f(
-            "changed",
-            "aws_iam_account_password_policy",
-            "aws_iam_account_password_policy.strict",
-            "high",
-            "iam_password_policy_weakened",
-        ),
-        f(
-            "missing",
-            "aws_iam_account_alias",
-            "aws_iam_account_alias.this",
-            "high",
-            "resource_missing",
-        ),
-        f(
-            "unmanaged",
-            "aws_iam_account_alias",
-            "dg-sneaky",
-            "high",
-            "iam_unmanaged",
-        ),
-        f(
-            "unmanaged",
-            "aws_iam_group",
-            "dg-shadow",
-            "high",
-            "iam_unmanaged",
-        ),
-    ]
-    .into_iter()
-    .collect();
-    let missing: Vec<_> = want.difference(&got).collect();
-    let extra: Vec<_> = got.difference(&want).collect();
-    assert!(
-        missing.is_empty() && extra.is_empty(),
-        "not found: {missing:#?}\nnot expected: {extra:#?}\n{r:#}"
+    assert_finding_rows(
+        &r,
+        &[
+            [
+                "unmanaged",
+                "aws_iam_group_policy_attachment",
+                &format!("dg-auditors/{}", s.attr("aws_iam_policy.admin", "arn")),
+                "critical",
+                "iam_group_privileged",
+            ],
+            [
+                "changed",
+                "aws_iam_group_membership",
+                "aws_iam_group_membership.admins",
+                "critical",
+                "iam_group_privileged",
+            ],
+            [
+                "unmanaged",
+                "aws_iam_user_group_membership",
+                "dg-mallory/groups=dg-devs",
+                "high",
+                "iam_unmanaged",
+            ],
+            [
+                "changed",
+                "aws_iam_group_policy",
+                "aws_iam_group_policy.devs_read",
+                "critical",
+                "iam_policy_wildcard",
+            ],
+            [
+                "changed",
+                "aws_iam_policy_attachment",
+                "aws_iam_policy_attachment.reports",
+                "high",
+                "iam_attachment_changed",
+            ],
+            [
+                "changed",
+                "aws_iam_instance_profile",
+                "aws_iam_instance_profile.app",
+                "high",
+                "iam_instance_profile_role_changed",
+            ],
+            [
+                "unmanaged",
+                "aws_iam_access_key",
+                &d.rogue_key,
+                "high",
+                "iam_access_key_activated",
+            ],
+            [
+                "changed",
+                "aws_iam_access_key",
+                "aws_iam_access_key.bob",
+                "high",
+                "iam_access_key_activated",
+            ],
+            [
+                "missing",
+                "aws_iam_user_login_profile",
+                "aws_iam_user_login_profile.alice",
+                "high",
+                "resource_missing",
+            ],
+            [
+                "changed",
+                "aws_iam_account_password_policy",
+                "aws_iam_account_password_policy.strict",
+                "high",
+                "iam_password_policy_weakened",
+            ],
+            [
+                "missing",
+                "aws_iam_account_alias",
+                "aws_iam_account_alias.this",
+                "high",
+                "resource_missing",
+            ],
+            [
+                "unmanaged",
+                "aws_iam_account_alias",
+                "dg-sneaky",
+                "high",
+                "iam_unmanaged",
+            ],
+            [
+                "unmanaged",
+                "aws_iam_group",
+                "dg-shadow",
+                "high",
+                "iam_unmanaged",
+            ],
+        ],
     );
     // The user slipped into the admins is named in the change.
     let membership = r["findings"]
@@ -435,7 +394,6 @@ fn iam_unit_reverts_put_the_changes_back() {
 #[test]
 fn unmanaged_memberships_attachments_and_groups_import_cleanly() {
     let Some((s, d)) = drifted() else { return };
-    let Some(tf) = Terraform::find() else { return };
     let dir = s.applied.dir.path();
     let r = report(&d.json);
     let mut targets: Vec<String> = r["findings"]
@@ -461,35 +419,10 @@ fn unmanaged_memberships_attachments_and_groups_import_cleanly() {
         .collect();
     targets.sort();
     assert_eq!(targets.len(), 3, "{targets:?}\n{r:#}");
-    let mut args: Vec<&str> = vec![
-        "plan",
-        "--region",
-        REGION,
-        "--out",
-        "imports.json",
-        "--format",
-        "json",
-    ];
-    for t in &targets {
-        args.extend(["--target", t.as_str()]);
-    }
-    let dg = |args: &[&str]| -> Output {
-        let mut cmd = driftgate();
-        s.moto.apply_env(&mut cmd);
-        cmd.current_dir(dir)
-            .env("NO_COLOR", "1")
-            .env("DRIFTGATE_ACTOR", "alice")
-            .args(args);
-        cmd.output().expect("driftgate runs")
-    };
+    let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
     let checked = std::panic::catch_unwind(|| {
-        let o = dg(&args);
-        let v: Json =
-            serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", show(&o)));
-        let token = v["token"].as_str().unwrap().to_string();
-        let o = dg(&["apply", "imports.json", "--approve", &token]);
-        assert_eq!(o.status.code(), Some(0), "{}", show(&o));
-        let written = std::fs::read_to_string(dir.join("driftgate_imports.tf")).unwrap();
+        let plan = s.plan_imports("imports.json", &targets);
+        let written = s.apply_imports("imports.json", &plan);
         for line in [
             "  to = aws_iam_user_group_membership.dg_mallory_devs\n",
             "  to = aws_iam_group_policy_attachment.auditors_dg_admin_access\n",
@@ -499,11 +432,7 @@ fn unmanaged_memberships_attachments_and_groups_import_cleanly() {
         ] {
             assert!(written.contains(line), "{line:?} in\n{written}");
         }
-        let imported = tf.imported_types(
-            dir,
-            &s.moto,
-            &format!("\n--- driftgate_imports.tf\n{written}"),
-        );
+        let imported = s.imported_types(&written);
         assert_eq!(
             imported,
             [

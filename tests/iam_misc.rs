@@ -8,19 +8,15 @@
 //! thumbprint and its client-id revert is checked by its unit test only; moto's
 //! `GetSAMLProvider` returns no tags, so the fixture's SAML provider has none.
 
-use std::collections::BTreeSet;
 use std::process::Output;
 use std::sync::OnceLock;
 
 use serde_json::{Value as Json, json};
 
-use crate::support::driftgate;
+use crate::support::call;
 use crate::support::moto::Moto;
-use crate::support::report::{
-    assert_clean_with_full_coverage, finding_rows, no_output, report, show,
-};
-use crate::support::scanned::{REGION, Scanned};
-use crate::support::terraform::Terraform;
+use crate::support::report::{assert_finding_rows, no_output, report, show};
+use crate::support::scanned::Scanned;
 use crate::support::unit_reverts;
 
 /// A throwaway public key (its private half was never kept), uploaded out of band.
@@ -54,18 +50,18 @@ struct Drifted {
 static DRIFTED: OnceLock<Result<Option<Drifted>, String>> = OnceLock::new();
 
 fn drifted() -> Option<(&'static Stack, &'static Drifted)> {
-    let s = stack()?;
-    match DRIFTED.get_or_init(|| {
-        let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-        let mut d = rt.block_on(change_out_of_band(s))?;
-        d.json = s.scan("json");
-        d.table = s.scan("table");
-        d.strict = s.scan_with("json", &["--strict"], &[]);
-        Ok(Some(d))
-    }) {
-        Ok(d) => d.as_ref().map(|d| (s, d)),
-        Err(e) => panic!("changing the IAM misc stack out of band failed:\n{e}"),
-    }
+    crate::support::scanned::drifted(
+        &DRIFTED,
+        stack(),
+        "changing the IAM misc stack out of band",
+        |s, rt| {
+            let mut d = rt.block_on(change_out_of_band(s))?;
+            d.json = s.scan("json");
+            d.table = s.scan("table");
+            d.strict = s.scan_with("json", &["--strict"], &[]);
+            Ok(d)
+        },
+    )
 }
 
 /// One change per type (and an object made outside terraform where that can happen), each
@@ -73,12 +69,6 @@ fn drifted() -> Option<(&'static Stack, &'static Drifted)> {
 async fn change_out_of_band(s: &Stack) -> Result<Drifted, String> {
     let conf = s.moto.sdk_config().await;
     let iam = aws_sdk_iam::Client::new(&conf);
-    macro_rules! call {
-        ($what:literal, $fut:expr) => {
-            $fut.await
-                .map_err(|e| format!("{}: {}", $what, aws_sdk_iam::error::DisplayErrorContext(e)))?
-        };
-    }
     // aws_iam_user_ssh_key: the key recorded inactive activated, and one uploaded by hand.
     call!(
         "UpdateSSHPublicKey",
@@ -193,108 +183,78 @@ async fn change_out_of_band(s: &Stack) -> Result<Drifted, String> {
 #[test]
 fn freshly_applied_iam_misc_scans_clean_with_full_coverage() {
     let Some(s) = stack() else { return };
-    let out = &s.clean_json;
-    assert_clean_with_full_coverage(out);
-    let types: BTreeSet<&str> = s
-        .recorded
-        .keys()
-        .filter_map(|a| a.split('.').next())
-        .collect();
-    for t in [
+    s.assert_clean_recording(&[
         "aws_iam_user_ssh_key",
         "aws_iam_openid_connect_provider",
         "aws_iam_saml_provider",
         "aws_iam_service_linked_role",
-    ] {
-        assert!(types.contains(t), "{t} is not in the fixture's state");
-    }
-    assert_eq!(
-        s.clean_table.status.code(),
-        Some(0),
-        "{}",
-        show(&s.clean_table)
-    );
+    ]);
 }
 
 #[test]
 fn each_out_of_band_change_is_found_with_its_rule_and_nothing_else() {
     let Some((_, d)) = drifted() else { return };
     let r = report(&d.json);
-    let got = finding_rows(&r);
-    let f = |kind: &str, ty: &str, at: &str, severity: &str, rule: &str| {
-        (
-            kind.to_string(),
-            ty.to_string(),
-            at.to_string(),
-            severity.to_string(),
-            rule.to_string(),
-        )
-    };
-    let want: BTreeSet<_> = [
-        f(
-            "changed",
-            "aws_iam_user_ssh_key",
-            "aws_iam_user_ssh_key.ops_old",
-            "high",
-            "iam_access_key_activated",
-        ),
-        f(
-            "unmanaged",
-            "aws_iam_user_ssh_key",
-            &d.rogue_key_id,
-            "high",
-            "iam_access_key_activated",
-        ),
-        f(
-            "changed",
-            "aws_iam_openid_connect_provider",
-            "aws_iam_openid_connect_provider.ci",
-            "high",
-            "iam_identity_provider_widened",
-        ),
-        f(
-            "unmanaged",
-            "aws_iam_openid_connect_provider",
-            &d.rogue_oidc_arn,
-            "high",
-            "iam_unmanaged",
-        ),
-        f(
-            "changed",
-            "aws_iam_saml_provider",
-            "aws_iam_saml_provider.corp",
-            "high",
-            "iam_identity_provider_widened",
-        ),
-        f(
-            "unmanaged",
-            "aws_iam_saml_provider",
-            &d.rogue_saml_arn,
-            "high",
-            "iam_unmanaged",
-        ),
-        f(
-            "changed",
-            "aws_iam_service_linked_role",
-            "aws_iam_service_linked_role.beanstalk",
-            "low",
-            "description_changed",
-        ),
-        f(
-            "changed",
-            "aws_iam_service_linked_role",
-            "aws_iam_service_linked_role.autoscaling",
-            "low",
-            "tags_changed",
-        ),
-    ]
-    .into_iter()
-    .collect();
-    let missing: Vec<_> = want.difference(&got).collect();
-    let extra: Vec<_> = got.difference(&want).collect();
-    assert!(
-        missing.is_empty() && extra.is_empty(),
-        "not found: {missing:#?}\nnot expected: {extra:#?}\n{r:#}"
+    assert_finding_rows(
+        &r,
+        &[
+            [
+                "changed",
+                "aws_iam_user_ssh_key",
+                "aws_iam_user_ssh_key.ops_old",
+                "high",
+                "iam_access_key_activated",
+            ],
+            [
+                "unmanaged",
+                "aws_iam_user_ssh_key",
+                &d.rogue_key_id,
+                "high",
+                "iam_access_key_activated",
+            ],
+            [
+                "changed",
+                "aws_iam_openid_connect_provider",
+                "aws_iam_openid_connect_provider.ci",
+                "high",
+                "iam_identity_provider_widened",
+            ],
+            [
+                "unmanaged",
+                "aws_iam_openid_connect_provider",
+                &d.rogue_oidc_arn,
+                "high",
+                "iam_unmanaged",
+            ],
+            [
+                "changed",
+                "aws_iam_saml_provider",
+                "aws_iam_saml_provider.corp",
+                "high",
+                "iam_identity_provider_widened",
+            ],
+            [
+                "unmanaged",
+                "aws_iam_saml_provider",
+                &d.rogue_saml_arn,
+                "high",
+                "iam_unmanaged",
+            ],
+            [
+                "changed",
+                "aws_iam_service_linked_role",
+                "aws_iam_service_linked_role.beanstalk",
+                "low",
+                "description_changed",
+            ],
+            [
+                "changed",
+                "aws_iam_service_linked_role",
+                "aws_iam_service_linked_role.autoscaling",
+                "low",
+                "tags_changed",
+            ],
+        ],
     );
     assert_eq!(d.json.status.code(), Some(2), "{}", show(&d.json));
     assert_eq!(d.table.status.code(), Some(2), "{}", show(&d.table));
@@ -381,37 +341,10 @@ fn unit_reverts_put_the_changes_back() {
 #[test]
 fn identity_providers_and_an_ssh_key_made_by_hand_import_cleanly() {
     let Some((s, d)) = drifted() else { return };
-    let Some(tf) = Terraform::find() else { return };
-    let dir = s.applied.dir.path();
-    let dg = |args: &[&str]| -> Output {
-        let mut cmd = driftgate();
-        s.moto.apply_env(&mut cmd);
-        cmd.current_dir(dir)
-            .env("NO_COLOR", "1")
-            .env("DRIFTGATE_ACTOR", "alice")
-            .args(args);
-        cmd.output().expect("driftgate runs")
-    };
     let oidc = format!("aws_iam_openid_connect_provider.{}", d.rogue_oidc_arn);
     let saml = format!("aws_iam_saml_provider.{}", d.rogue_saml_arn);
     let key = format!("aws_iam_user_ssh_key.{}", d.rogue_key_id);
-    let o = dg(&[
-        "plan",
-        "--region",
-        REGION,
-        "--target",
-        &oidc,
-        "--target",
-        &saml,
-        "--target",
-        &key,
-        "--out",
-        "imports.json",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
-    let v: Json = serde_json::from_slice(&o.stdout).unwrap();
+    let v = s.plan_imports("imports.json", &[&oidc, &saml, &key]);
     let imports: Vec<(&str, &str)> = v["plan"]["actions"]
         .as_array()
         .unwrap()
@@ -432,10 +365,7 @@ fn identity_providers_and_an_ssh_key_made_by_hand_import_cleanly() {
         ],
         "{v:#}"
     );
-    let token = v["token"].as_str().unwrap().to_string();
-    let o = dg(&["apply", "imports.json", "--approve", &token]);
-    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
-    let generated = std::fs::read_to_string(dir.join("driftgate_imports.tf")).unwrap();
+    let generated = s.apply_imports("imports.json", &v);
     assert!(
         generated.contains("url             = \"https://gitlab.example.com\""),
         "{generated}"
@@ -448,11 +378,7 @@ fn identity_providers_and_an_ssh_key_made_by_hand_import_cleanly() {
         generated.contains(&format!("  public_key = \"{ROGUE_KEY}\"\n")),
         "{generated}"
     );
-    let imported = tf.imported_types(
-        dir,
-        &s.moto,
-        &format!("\n--- driftgate_imports.tf\n{generated}"),
-    );
+    let imported = s.imported_types(&generated);
     assert_eq!(
         imported,
         [

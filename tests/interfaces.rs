@@ -28,7 +28,7 @@ use aws_sdk_ec2::types::{AttributeValue, FlowLogsResourceType, LogDestinationTyp
 use serde_json::Value as Json;
 
 use crate::support::fixture_stack::{Shared, shared};
-use crate::support::remediation::{code, findings, recorded, text};
+use crate::support::remediation::{findings, recorded};
 
 /// The types this stack is about: each must be in its state.
 const TYPES: [&str; 5] = [
@@ -284,34 +284,14 @@ fn one_change_per_type_is_found_alone_reverted_and_imported() {
     // resource blocks; terraform then plans each as an import with no change (and the
     // detached attachment as the one thing to create).
     let dir = c.applied.dir.path();
-    let mut cmd = crate::support::driftgate();
-    stack.moto.apply_env(&mut cmd);
-    let o = cmd
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("DRIFTGATE_AUDIT_LOG", &stack.log)
-        .env("DRIFTGATE_ACTOR", "alice")
-        .args([
-            "plan",
-            "--region",
-            "us-east-1",
-            "--target",
-            &format!("aws_network_interface.{stray_eni}"),
-            "--target",
-            &format!("aws_flow_log.{stray_flow}"),
-            "--target",
-            &format!("aws_vpn_gateway.{stray_vgw}"),
-            "--target",
-            &format!("aws_vpc_endpoint.{stray_endpoint}"),
-            "--out",
-            "imports.json",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(code(&o), 2, "{}\n{}", text(&o.stdout), text(&o.stderr));
-    let v: Json = serde_json::from_slice(&o.stdout).unwrap();
+    let targets = [
+        format!("aws_network_interface.{stray_eni}"),
+        format!("aws_flow_log.{stray_flow}"),
+        format!("aws_vpn_gateway.{stray_vgw}"),
+        format!("aws_vpc_endpoint.{stray_endpoint}"),
+    ];
+    let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
+    let v = c.plan_imports("imports.json", &targets);
     let kinds: Vec<String> = v["plan"]["actions"]
         .as_array()
         .unwrap()
@@ -325,39 +305,11 @@ fn one_change_per_type_is_found_alone_reverted_and_imported() {
         })
         .collect();
     assert_eq!(kinds, ["import planned"; 4], "{v:#}");
-    let token = v["token"].as_str().unwrap().to_string();
-    let mut cmd = crate::support::driftgate();
-    stack.moto.apply_env(&mut cmd);
-    let o = cmd
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("DRIFTGATE_AUDIT_LOG", &stack.log)
-        .env("DRIFTGATE_ACTOR", "alice")
-        .args(["apply", "imports.json", "--approve", &token])
-        .output()
-        .unwrap();
-    assert_eq!(code(&o), 0, "{}\n{}", text(&o.stdout), text(&o.stderr));
-    let imports = std::fs::read_to_string(dir.join("driftgate_imports.tf")).unwrap();
-    let tf = &c.tf;
-    tf.run(
-        dir,
-        &stack.moto,
-        &[
-            "plan",
-            "-input=false",
-            "-no-color",
-            "-out=tf.plan",
-            &format!("-var=endpoint={}", stack.moto.endpoint),
-        ],
-    )
-    .unwrap_or_else(|e| panic!("{e}\n--- driftgate_imports.tf\n{imports}"));
-    let show = tf
-        .run(dir, &stack.moto, &["show", "-json", "tf.plan"])
-        .unwrap();
-    let shown: Json = serde_json::from_slice(&show.stdout).unwrap();
+    let imports = c.apply_imports("imports.json", &v);
+    let context = format!("\n--- driftgate_imports.tf\n{imports}");
     let mut changes: Vec<String> = Vec::new();
     let mut imported: Vec<String> = Vec::new();
-    for rc in shown["resource_changes"].as_array().unwrap() {
+    for rc in c.tf.planned_changes(dir, &stack.moto, &context) {
         let address = rc["address"].as_str().unwrap().to_string();
         let actions: Vec<&str> = rc["change"]["actions"]
             .as_array()

@@ -19,6 +19,7 @@ use aws_sdk_ec2::types::{AttributeValue, IpPermission, IpRange, Tag as Ec2Tag};
 use aws_sdk_iam::types::Tag as IamTag;
 use serde_json::{Value as Json, json};
 
+use crate::support::call;
 use crate::support::moto::Moto;
 use crate::support::report::{assert_exit, no_output, report, show};
 use crate::support::scanned::{REGION, Scanned};
@@ -74,17 +75,17 @@ struct Drifted {
 static DRIFTED: OnceLock<Result<Option<Drifted>, String>> = OnceLock::new();
 
 fn drifted() -> Option<(&'static Stack, &'static Drifted)> {
-    let s = stack()?;
-    match DRIFTED.get_or_init(|| {
-        let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-        let mut d = rt.block_on(change_out_of_band(s))?;
-        d.json = s.scan("json");
-        d.table = s.scan("table");
-        Ok(Some(d))
-    }) {
-        Ok(d) => d.as_ref().map(|d| (s, d)),
-        Err(e) => panic!("changing the live stack out of band failed:\n{e}"),
-    }
+    crate::support::scanned::drifted(
+        &DRIFTED,
+        stack(),
+        "changing the live stack out of band",
+        |s, rt| {
+            let mut d = rt.block_on(change_out_of_band(s))?;
+            d.json = s.scan("json");
+            d.table = s.scan("table");
+            Ok(d)
+        },
+    )
 }
 
 /// Every change a person with console access might make behind terraform's back.
@@ -92,13 +93,6 @@ async fn change_out_of_band(s: &Stack) -> Result<Drifted, String> {
     let conf = s.moto.sdk_config().await;
     let ec2 = aws_sdk_ec2::Client::new(&conf);
     let iam = aws_sdk_iam::Client::new(&conf);
-    macro_rules! call {
-        ($what:literal, $fut:expr) => {
-            $fut.await
-                .map_err(|e| format!("{}: {}", $what, aws_sdk_ec2::error::DisplayErrorContext(e)))?
-        };
-    }
-
     let vpc = s.attr("aws_vpc.main", "id");
     let db_sg = s.attr("aws_security_group.db", "id");
     let web_sg = s.attr("aws_security_group.web", "id");

@@ -23,6 +23,7 @@ use std::sync::OnceLock;
 use aws_sdk_ec2::types::{RuleAction, Tag as Ec2Tag};
 use serde_json::{Value as Json, json};
 
+use crate::support::call;
 use crate::support::moto::Moto;
 use crate::support::report::{assert_exit, report};
 use crate::support::scanned::Scanned;
@@ -104,18 +105,13 @@ struct Drifted {
 static DRIFTED: OnceLock<Result<Option<Drifted>, String>> = OnceLock::new();
 
 fn drifted() -> Option<(&'static Stack, &'static Drifted)> {
-    let s = stack()?;
-    match DRIFTED.get_or_init(|| {
-        let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    crate::support::scanned::drifted(&DRIFTED, stack(), "making the incidents", |s, rt| {
         rt.block_on(incidents(s))?;
-        Ok(Some(Drifted {
+        Ok(Drifted {
             json: s.scan("json"),
             table: s.scan("table"),
-        }))
-    }) {
-        Ok(d) => d.as_ref().map(|d| (s, d)),
-        Err(e) => panic!("making the incidents failed:\n{e}"),
-    }
+        })
+    })
 }
 
 /// The secrets the iam-user module leaves in the state (no pgp_key): the login profile's
@@ -137,12 +133,6 @@ async fn incidents(s: &Stack) -> Result<(), String> {
     let conf = s.moto.sdk_config().await;
     let ec2 = aws_sdk_ec2::Client::new(&conf);
     let iam = aws_sdk_iam::Client::new(&conf);
-    macro_rules! call {
-        ($what:literal, $fut:expr) => {
-            $fut.await
-                .map_err(|e| format!("{}: {}", $what, aws_sdk_ec2::error::DisplayErrorContext(e)))?
-        };
-    }
     let private_rt = s.attr("module.vpc.aws_route_table.private[0]", "id");
     let public_rt = s.attr("module.vpc.aws_route_table.public[0]", "id");
     let igw = s.attr("module.vpc.aws_internet_gateway.this[0]", "id");

@@ -91,16 +91,7 @@ async fn move_subnet(ec2: &Client, subnet: &str, acl: &str) {
 #[test]
 fn a_fresh_apply_scans_clean_with_every_acl_type_checked() {
     let Some(n) = nacl() else { return };
-    let (c, v) = &n.clean;
-    assert_eq!(findings(v), Vec::<String>::new(), "{v:#}");
-    assert_eq!(*c, 0, "{v:#}");
-    assert_eq!(v["coverage"]["percent"].as_f64(), Some(100.0), "{v:#}");
-    assert_eq!(
-        v["coverage"]["checked"].as_u64(),
-        Some(n.recorded as u64),
-        "{v:#}"
-    );
-    assert_eq!(n.recorded, 12, "the fixture's resources");
+    n.assert_clean(12);
 }
 
 #[test]

@@ -252,26 +252,33 @@ fn each_out_of_band_change_is_found_alone_and_undone() {
     .unwrap();
     assert_clean(r, "deleting the internet route");
 
+    // The association `assoc` given the table `table`: a change of the `route_table_id` of
+    // `address`, put back through a plan (into `out`) and its apply.
+    let reassociated = |assoc: &str, table: &str, what: &str, address: &str, out: &str| {
+        rt.block_on(
+            ec2.replace_route_table_association()
+                .association_id(assoc)
+                .route_table_id(table)
+                .send(),
+        )
+        .unwrap();
+        let f = the_finding(r, what);
+        assert_eq!(f["address"], json!(address), "{f:#}");
+        assert_eq!(paths(&f), ["route_table_id"], "{f:#}");
+        assert_eq!(f["rule"], json!("subnet_route_table_changed"), "{f:#}");
+        assert_eq!(f["severity"], json!("high"), "{f:#}");
+        revert_through_apply(r, out, &["ec2:ReplaceRouteTableAssociation"]);
+        assert_clean(r, &format!("{what}, put back through apply"));
+    };
+
     // 2. The private subnet re-associated with the public table: the association changed.
-    let private_assoc = association_of(&private_rt, false);
-    rt.block_on(
-        ec2.replace_route_table_association()
-            .association_id(&private_assoc)
-            .route_table_id(&public_rt)
-            .send(),
-    )
-    .unwrap();
-    let f = the_finding(r, "private subnet re-associated");
-    assert_eq!(
-        f["address"],
-        json!("aws_route_table_association.private"),
-        "{f:#}"
+    reassociated(
+        &association_of(&private_rt, false),
+        &public_rt,
+        "private subnet re-associated",
+        "aws_route_table_association.private",
+        "association.json",
     );
-    assert_eq!(paths(&f), ["route_table_id"], "{f:#}");
-    assert_eq!(f["rule"], json!("subnet_route_table_changed"), "{f:#}");
-    assert_eq!(f["severity"], json!("high"), "{f:#}");
-    revert_through_apply(r, "association.json", &["ec2:ReplaceRouteTableAssociation"]);
-    assert_clean(r, "re-associating the private subnet through apply");
 
     // 3. A route added to the table with inline routes: a change of its `route`, critical
     //    (the table had a NAT route, no internet gateway).
@@ -308,24 +315,13 @@ fn each_out_of_band_change_is_found_alone_and_undone() {
     assert_clean(r, "putting the public route back through apply");
 
     // 5. Another table made the VPC's main one: the main association changed.
-    let main_assoc = association_of(&default_rt, true);
-    rt.block_on(
-        ec2.replace_route_table_association()
-            .association_id(&main_assoc)
-            .route_table_id(&nat_rt)
-            .send(),
-    )
-    .unwrap();
-    let f = the_finding(r, "main table replaced");
-    assert_eq!(
-        f["address"],
-        json!("aws_main_route_table_association.main"),
-        "{f:#}"
+    reassociated(
+        &association_of(&default_rt, true),
+        &nat_rt,
+        "main table replaced",
+        "aws_main_route_table_association.main",
+        "main.json",
     );
-    assert_eq!(paths(&f), ["route_table_id"], "{f:#}");
-    assert_eq!(f["rule"], json!("subnet_route_table_changed"), "{f:#}");
-    revert_through_apply(r, "main.json", &["ec2:ReplaceRouteTableAssociation"]);
-    assert_clean(r, "making the default table main again through apply");
 
     // 6. Tags edited by hand on each taggable type, one at a time, each put back through
     //    `driftgate plan` / `apply`.
@@ -489,7 +485,7 @@ fn an_unmanaged_route_is_imported_and_terraform_agrees() {
         ] {
             assert!(written.contains(&arg), "{arg} in\n{written}");
         }
-        let (imported, mut changes) = r.tf.plan_imports(dir, &r.stack.moto);
+        let (imported, mut changes) = r.tf.plan_imports(dir, &r.stack.moto, &[], "");
         // Only the route's: when the other test ran first, its reverts through driftgate gave
         // associations new ids that terraform's state does not know (terraform would create
         // them again); that is its stack's history, not this import's.

@@ -57,19 +57,26 @@ fn apis(plan: &Json) -> Vec<String> {
     out
 }
 
+/// `change` made, found alone (`[KIND ADDRESS, severity, rule]`) as a change of `path` only,
+/// and put back through a plan that calls `api` only.
+fn reverted_alone(
+    m: &Shared,
+    change: impl AsyncFnOnce(&Client),
+    found: [&str; 3],
+    path: &str,
+    api: &str,
+) {
+    let (report, plan) = m.reverted(change);
+    let [finding, severity, rule] = found.map(str::to_string);
+    assert_eq!(only_finding(&report), (finding, severity, rule));
+    assert_eq!(paths(&report), [path]);
+    assert_eq!(apis(&plan), [api]);
+}
+
 #[test]
 fn a_fresh_apply_scans_clean_with_every_vpc_type_checked() {
     let Some(m) = misc() else { return };
-    let (c, v) = &m.clean;
-    assert_eq!(findings(v), Vec::<String>::new(), "{v:#}");
-    assert_eq!(*c, 0, "{v:#}");
-    assert_eq!(v["coverage"]["percent"].as_f64(), Some(100.0), "{v:#}");
-    assert_eq!(
-        v["coverage"]["checked"].as_u64(),
-        Some(m.recorded as u64),
-        "{v:#}"
-    );
-    assert_eq!(m.recorded, 9, "the fixture's resources");
+    m.assert_clean(9);
 }
 
 #[test]
@@ -77,44 +84,48 @@ fn the_default_vpcs_dns_flag_and_the_default_subnets_public_ips_are_found_and_re
     let Some(m) = misc() else { return };
     let _turn = turn();
     let vpc = m.id("aws_default_vpc", "default");
-    let (report, plan) = m.reverted(async |ec2: &Client| {
+    let change = async |ec2: &Client| {
         ec2.modify_vpc_attribute()
             .vpc_id(&vpc)
             .enable_dns_hostnames(AttributeBooleanValue::builder().value(false).build())
             .send()
             .await
             .expect("ModifyVpcAttribute");
-    });
-    assert_eq!(
-        only_finding(&report),
-        (
-            "changed aws_default_vpc.default".into(),
-            "medium".into(),
-            "attribute_changed".into()
-        )
+    };
+    let found = [
+        "changed aws_default_vpc.default",
+        "medium",
+        "attribute_changed",
+    ];
+    reverted_alone(
+        m,
+        change,
+        found,
+        "enable_dns_hostnames",
+        "ec2:ModifyVpcAttribute",
     );
-    assert_eq!(paths(&report), ["enable_dns_hostnames"]);
-    assert_eq!(apis(&plan), ["ec2:ModifyVpcAttribute"]);
 
     let subnet = m.id("aws_default_subnet", "a");
-    let (report, plan) = m.reverted(async |ec2: &Client| {
+    let change = async |ec2: &Client| {
         ec2.modify_subnet_attribute()
             .subnet_id(&subnet)
             .map_public_ip_on_launch(AttributeBooleanValue::builder().value(false).build())
             .send()
             .await
             .expect("ModifySubnetAttribute");
-    });
-    assert_eq!(
-        only_finding(&report),
-        (
-            "changed aws_default_subnet.a".into(),
-            "medium".into(),
-            "network_exposure_changed".into()
-        )
+    };
+    let found = [
+        "changed aws_default_subnet.a",
+        "medium",
+        "network_exposure_changed",
+    ];
+    reverted_alone(
+        m,
+        change,
+        found,
+        "map_public_ip_on_launch",
+        "ec2:ModifySubnetAttribute",
     );
-    assert_eq!(paths(&report), ["map_public_ip_on_launch"]);
-    assert_eq!(apis(&plan), ["ec2:ModifySubnetAttribute"]);
 }
 
 #[test]
@@ -416,23 +427,7 @@ fn a_key_pair_made_by_hand_is_imported_with_its_material_and_terraform_agrees() 
     });
     let checked = std::panic::catch_unwind(|| {
         let target = format!("aws_key_pair.{key_pair_id}");
-        let o = m.in_config(&[
-            "plan",
-            "--region",
-            "us-east-1",
-            "--target",
-            &target,
-            "--out",
-            "kp.json",
-            "--format",
-            "json",
-        ]);
-        let v: Json = serde_json::from_slice(&o.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}{}", text(&o.stdout), text(&o.stderr)));
-        let token = v["token"].as_str().unwrap().to_string();
-        let o = m.in_config(&["apply", "kp.json", "--approve", &token]);
-        assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
-        let written = std::fs::read_to_string(dir.join("driftgate_imports.tf")).unwrap();
+        let (_, written) = m.import("kp.json", &[&target]);
         for line in [
             "  to = aws_key_pair.dg_rogue\n".to_string(),
             format!("  public_key = \"{KEY}\"\n"),
@@ -467,17 +462,7 @@ fn a_key_pair_made_by_hand_is_imported_with_its_material_and_terraform_agrees() 
 /// and no change.
 fn imports_agree(m: &Shared, association: &str, connection: &str) {
     let dir = m.applied.dir.path();
-    let o = m.in_config(&[
-        "plan",
-        "--region",
-        "us-east-1",
-        "--out",
-        "imports.json",
-        "--format",
-        "json",
-    ]);
-    let v: Json = serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&o.stdout), text(&o.stderr)));
+    let v = m.plan_imports("imports.json", &[]);
     let mut imports: Vec<String> = v["plan"]["actions"]
         .as_array()
         .unwrap()
@@ -498,10 +483,7 @@ fn imports_agree(m: &Shared, association: &str, connection: &str) {
     ];
     want.sort();
     assert_eq!(imports, want, "{v:#}");
-    let token = v["token"].as_str().unwrap().to_string();
-    let o = m.in_config(&["apply", "imports.json", "--approve", &token]);
-    assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
-    let written = std::fs::read_to_string(dir.join("driftgate_imports.tf")).unwrap();
+    let written = m.apply_imports("imports.json", &v);
     for id in [association, connection] {
         assert!(written.contains(&format!("id = \"{id}\"")), "{written}");
     }

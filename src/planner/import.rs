@@ -705,6 +705,17 @@ mod tests {
         }
     }
 
+    /// What `generate` writes for an unmanaged `ty` observed with `attrs`, named `name`.
+    fn generated(
+        ty: &str,
+        id: &str,
+        attrs: Vec<(&str, Value)>,
+        name: &str,
+    ) -> Result<Generated, String> {
+        let reg = Registry::builtin().unwrap();
+        generate(reg.get(ty).unwrap(), &drift(ty, id, attrs), None, name)
+    }
+
     fn rule(port: i64, cidr: &str, description: &str) -> Value {
         Value::Map(
             [
@@ -793,8 +804,7 @@ mod tests {
 
     #[test]
     fn a_secret_becomes_a_sensitive_variable_and_defaults_are_left_out() {
-        let reg = Registry::builtin().unwrap();
-        let d = drift(
+        let g = generated(
             "aws_vpc",
             "vpc-0abc",
             vec![
@@ -818,8 +828,9 @@ mod tests {
                     ),
                 ),
             ],
-        );
-        let g = generate(reg.get("aws_vpc").unwrap(), &d, None, "vpc_0abc").unwrap();
+            "vpc_0abc",
+        )
+        .unwrap();
         assert!(!g.text.contains("hunter2"), "{}", g.text);
         assert_eq!(g.variables, ["vpc_0abc_token"]);
         assert!(g.text.contains("token = var.vpc_0abc_token"), "{}", g.text);
@@ -844,17 +855,18 @@ mod tests {
     #[test]
     fn computed_attributes_are_left_out() {
         let reg = Registry::builtin().unwrap();
-        let d = drift(
+        let spec = reg.get("aws_internet_gateway").unwrap();
+        assert!(spec.attribute("owner_id").unwrap().computed);
+        let g = generated(
             "aws_internet_gateway",
             "igw-1",
             vec![
                 ("vpc_id", Value::str("vpc-1")),
                 ("owner_id", Value::str("123456789012")),
             ],
-        );
-        let spec = reg.get("aws_internet_gateway").unwrap();
-        assert!(spec.attribute("owner_id").unwrap().computed);
-        let g = generate(spec, &d, None, "igw_1").unwrap();
+            "igw_1",
+        )
+        .unwrap();
         assert!(g.text.contains("  vpc_id = \"vpc-1\"\n"), "{}", g.text);
         assert!(!g.text.contains("owner_id"), "{}", g.text);
     }
@@ -862,7 +874,6 @@ mod tests {
     /// A nested block of the provider's schema is written as a block, one per observed item.
     #[test]
     fn block_attributes_are_written_as_blocks() {
-        let reg = Registry::builtin().unwrap();
         let side = |on: bool| {
             Value::List(vec![Value::Map(
                 [(
@@ -873,7 +884,7 @@ mod tests {
                 .collect(),
             )])
         };
-        let d = drift(
+        let g = generated(
             "aws_vpc_peering_connection",
             "pcx-1",
             vec![
@@ -882,11 +893,6 @@ mod tests {
                 ("accepter", side(true)),
                 ("requester", side(false)),
             ],
-        );
-        let g = generate(
-            reg.get("aws_vpc_peering_connection").unwrap(),
-            &d,
-            None,
             "p",
         )
         .unwrap();
@@ -905,8 +911,7 @@ mod tests {
     /// requires, besides its target.
     #[test]
     fn a_route_is_written_with_its_table_and_destination() {
-        let reg = Registry::builtin().unwrap();
-        let d = drift(
+        let g = generated(
             "aws_route",
             "rtb-1_0.0.0.0/0",
             vec![
@@ -914,8 +919,9 @@ mod tests {
                 ("destination_cidr_block", Value::str("0.0.0.0/0")),
                 ("gateway_id", Value::str("igw-1")),
             ],
-        );
-        let g = generate(reg.get("aws_route").unwrap(), &d, None, "r").unwrap();
+            "r",
+        )
+        .unwrap();
         for line in [
             "  route_table_id         = \"rtb-1\"\n",
             "  destination_cidr_block = \"0.0.0.0/0\"\n",
@@ -930,7 +936,6 @@ mod tests {
     /// sensitive variable: neither the secret nor its fingerprint is written.
     #[test]
     fn a_document_holding_a_secret_is_a_sensitive_variable() {
-        let reg = Registry::builtin().unwrap();
         let secret = Value::Sensitive(Secret::Clear(Box::new(Value::str("hunter2-secret"))));
         let statement: BTreeMap<String, Value> = [
             ("Effect".to_string(), Value::str("Allow")),
@@ -948,12 +953,13 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let d = drift(
+        let g = generated(
             "aws_iam_policy",
             "arn:aws:iam::123456789012:policy/p",
             vec![("name", Value::str("p")), ("policy", Value::Map(doc))],
-        );
-        let g = generate(reg.get("aws_iam_policy").unwrap(), &d, None, "p").unwrap();
+            "p",
+        )
+        .unwrap();
         assert!(!g.text.contains("hunter2"), "{}", g.text);
         assert!(!g.text.contains("hmac"), "{}", g.text);
         assert!(!g.text.contains("sensitive\""), "{}", g.text);
@@ -977,30 +983,26 @@ mod tests {
         assert!(g.text.contains("  groups = [\"ops\"]\n"), "{}", g.text);
         assert!(g.text.contains("  user   = \"alice\"\n"), "{}", g.text);
         assert!(g.text.contains("id = \"alice/ops\""), "{}", g.text);
-        let d = drift(
+        let g = generated(
             "aws_default_network_acl",
             "acl-1",
             vec![("id", Value::str("acl-1")), ("vpc_id", Value::str("vpc-1"))],
-        );
-        let g = generate(reg.get("aws_default_network_acl").unwrap(), &d, None, "a").unwrap();
+            "a",
+        )
+        .unwrap();
         assert!(
             g.text.contains("  default_network_acl_id = \"acl-1\"\n"),
             "{}",
             g.text
         );
         // One of two alternatives (`optional = true`): the other left out, no variable.
-        let d = drift(
+        let g = generated(
             "aws_route_table_association",
             "subnet-1",
             vec![
                 ("subnet_id", Value::str("subnet-1")),
                 ("route_table_id", Value::str("rtb-1")),
             ],
-        );
-        let g = generate(
-            reg.get("aws_route_table_association").unwrap(),
-            &d,
-            None,
             "r",
         )
         .unwrap();
@@ -1058,15 +1060,10 @@ mod tests {
         );
         assert!(!g.text.contains("sensitive"), "{}", g.text);
         // A login profile: nothing of the password is written, all of it ignored.
-        let d = drift(
+        let g = generated(
             "aws_iam_user_login_profile",
             "alice",
             vec![("user", Value::str("alice"))],
-        );
-        let g = generate(
-            reg.get("aws_iam_user_login_profile").unwrap(),
-            &d,
-            None,
             "p",
         )
         .unwrap();
@@ -1082,17 +1079,16 @@ mod tests {
     /// A type the provider cannot import gets no blocks: the action stays manual, saying why.
     #[test]
     fn a_type_the_provider_cannot_import_is_refused() {
-        let reg = Registry::builtin().unwrap();
-        let d = drift(
+        let err = generated(
             "aws_iam_policy_attachment",
             "arn:aws:iam::123456789012:policy/p",
             vec![(
                 "policy_arn",
                 Value::str("arn:aws:iam::123456789012:policy/p"),
             )],
-        );
-        let err =
-            generate(reg.get("aws_iam_policy_attachment").unwrap(), &d, None, "p").unwrap_err();
+            "p",
+        )
+        .unwrap_err();
         assert!(
             err.starts_with(
                 "terraform cannot import aws_iam_policy_attachment: the provider has no importer"
@@ -1103,8 +1099,7 @@ mod tests {
 
     #[test]
     fn rules_are_grouped_as_the_provider_reads_them() {
-        let reg = Registry::builtin().unwrap();
-        let d = drift(
+        let g = generated(
             "aws_security_group",
             "sg-1",
             vec![
@@ -1119,8 +1114,9 @@ mod tests {
                     ]),
                 ),
             ],
-        );
-        let g = generate(reg.get("aws_security_group").unwrap(), &d, None, "sg_1").unwrap();
+            "sg_1",
+        )
+        .unwrap();
         assert_eq!(g.text.matches("ingress {").count(), 2, "{}", g.text);
         assert!(
             g.text

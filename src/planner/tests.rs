@@ -1009,25 +1009,24 @@ fn an_attachment_whose_role_is_missing_too_is_left_to_terraform() {
     assert!(att.reason.contains("aws_iam_role.app"), "{}", att.reason);
 }
 
-/// A sensitive recorded tag (the live stack's `secret` tag comes from a sensitive variable):
-/// the plan refers to the state for it and holds only fingerprints.
-fn secret_plan() -> (Plan, RecordedState) {
-    let registry = Registry::builtin().unwrap();
+/// The IAM user `deploy` whose recorded `secret` tag is sensitive, and the finding that the
+/// cloud rotated it (`key`: the instance key of its address, if it has one).
+fn secret_tag_drift(key: Option<InstanceKey>) -> (RecordedResource, Finding) {
     let secret = Value::sensitive(Value::str("hunter2-recorded"));
-    let r = RecordedResource {
-        address: Address::managed("aws_iam_user", "deploy").with_key(InstanceKey::Int(0)),
-        ..recorded(
-            "aws_iam_user",
-            "deploy",
-            vec![
-                ("id", Value::str("deploy")),
-                (
-                    "tags",
-                    Value::Map(BTreeMap::from([("secret".to_string(), secret.clone())])),
-                ),
-            ],
-        )
-    };
+    let mut r = recorded(
+        "aws_iam_user",
+        "deploy",
+        vec![
+            ("id", Value::str("deploy")),
+            (
+                "tags",
+                Value::Map(BTreeMap::from([("secret".to_string(), secret.clone())])),
+            ),
+        ],
+    );
+    if let Some(key) = key {
+        r.address = r.address.with_key(key);
+    }
     let finding = Finding {
         drift: Drift {
             kind: DriftKind::Changed,
@@ -1049,6 +1048,14 @@ fn secret_plan() -> (Plan, RecordedState) {
         source: None,
         status: crate::model::Status::Open,
     };
+    (r, finding)
+}
+
+/// A sensitive recorded tag (the live stack's `secret` tag comes from a sensitive variable):
+/// the plan refers to the state for it and holds only fingerprints.
+fn secret_plan() -> (Plan, RecordedState) {
+    let registry = Registry::builtin().unwrap();
+    let (r, finding) = secret_tag_drift(Some(InstanceKey::Int(0)));
     let state = RecordedState {
         source: r.state.clone(),
         terraform_version: "1.11.4".into(),
@@ -1500,39 +1507,7 @@ fn guarded_and_delete_plans_follow_the_schema_and_a_tampered_status_is_caught() 
 #[test]
 fn accepting_a_secret_is_manual_and_no_edit_carries_it() {
     let registry = Registry::builtin().unwrap();
-    let secret = Value::sensitive(Value::str("hunter2-recorded"));
-    let r = recorded(
-        "aws_iam_user",
-        "deploy",
-        vec![
-            ("id", Value::str("deploy")),
-            (
-                "tags",
-                Value::Map(BTreeMap::from([("secret".to_string(), secret.clone())])),
-            ),
-        ],
-    );
-    let finding = Finding {
-        drift: Drift {
-            kind: DriftKind::Changed,
-            resource_type: "aws_iam_user".into(),
-            id: "deploy".into(),
-            address: Some(r.address.clone()),
-            state: Some(r.state.clone()),
-            region: None,
-            changes: vec![change(
-                Path::root("tags").key("secret"),
-                secret,
-                Value::sensitive(Value::str("rotated-observed")),
-            )],
-            observed: None,
-        },
-        severity: Severity::Low,
-        rule: "tags_changed".into(),
-        change_rules: vec![],
-        source: None,
-        status: crate::model::Status::Open,
-    };
+    let (r, finding) = secret_tag_drift(None);
     let dir = tempfile::tempdir().unwrap();
     let main_tf = "resource \"aws_iam_user\" \"deploy\" {\n  name = \"deploy\"\n  tags = { secret = \"x\" }\n}\n";
     std::fs::write(dir.path().join("main.tf"), main_tf).unwrap();

@@ -4,9 +4,9 @@ use crate::model::{DriftKind, Severity};
 use crate::plan_file::digest::token as plan_token;
 use crate::planner::guardrail::names_in_force;
 
-const NOW: time::OffsetDateTime = time::macros::datetime!(2026-12-01 10:00:00 UTC);
+pub(super) const NOW: time::OffsetDateTime = time::macros::datetime!(2026-12-01 10:00:00 UTC);
 
-fn key(name: &str, byte: u8) -> KeyFile {
+pub(super) fn key(name: &str, byte: u8) -> KeyFile {
     KeyFile::from_seed(name, [byte; 32])
 }
 
@@ -65,10 +65,11 @@ fn loaded(f: &RootFile) -> Root {
     load(f.encode().as_bytes(), &pin_of(f), NOW, None).unwrap()
 }
 
-fn plan(author: Author, severity: Severity) -> Plan {
-    let action = Action {
-        id: "a1".into(),
-        kind: ActionKind::Revert,
+/// A revert of `vpc-1` for a finding of `severity` (`kind`: what the action does).
+pub(super) fn action(kind: ActionKind, severity: Severity) -> Action {
+    Action {
+        id: "a01".into(),
+        kind,
         status: ActionStatus::Planned,
         address: None,
         resource_type: "aws_vpc".into(),
@@ -89,9 +90,13 @@ fn plan(author: Author, severity: Severity) -> Plan {
         reason: "r".into(),
         guardrail: None,
         disruptive: false,
-    };
+    }
+}
+
+/// An unsigned plan of `actions` by `author`.
+fn unsigned(author: Author, actions: Vec<Action>) -> Plan {
     crate::planner::seal(
-        vec![action],
+        actions,
         Inputs::default(),
         author,
         NOW,
@@ -99,12 +104,22 @@ fn plan(author: Author, severity: Severity) -> Plan {
     )
 }
 
-/// A plan signed by `signer` (as `plan --sign` does).
-fn signed_plan(signer: &KeyFile, mut author: Author, severity: Severity) -> Plan {
+/// An unsigned plan of one revert for a finding of `severity`.
+fn plan(author: Author, severity: Severity) -> Plan {
+    unsigned(author, vec![action(ActionKind::Revert, severity)])
+}
+
+/// A plan of `actions` by `author`, signed by `signer` (as `plan --sign` and `mcp` do).
+pub(super) fn signed(signer: &KeyFile, mut author: Author, actions: Vec<Action>) -> Plan {
     author.key = Some(signer.public().to_string());
-    let mut p = plan(author, severity);
+    let mut p = unsigned(author, actions);
     p.author.signature = Some(STANDARD.encode(signer.sign(PLAN_DOMAIN, p.digest.as_bytes())));
     p
+}
+
+/// A plan of one revert for a finding of `severity`, signed by `signer`.
+fn signed_plan(signer: &KeyFile, author: Author, severity: Severity) -> Plan {
+    signed(signer, author, vec![action(ActionKind::Revert, severity)])
 }
 
 fn approval(who: &KeyFile, p: &Plan, root: Option<u64>) -> String {

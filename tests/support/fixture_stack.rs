@@ -82,6 +82,21 @@ impl Shared {
         })
     }
 
+    /// The scan right after apply was clean (exit 0, no finding) with full coverage, every
+    /// one of the state's `recorded` resources checked.
+    pub fn assert_clean(&self, recorded: usize) {
+        let (c, v) = &self.clean;
+        assert_eq!(findings(v), Vec::<String>::new(), "{v:#}");
+        assert_eq!(*c, 0, "{v:#}");
+        assert_eq!(v["coverage"]["percent"].as_f64(), Some(100.0), "{v:#}");
+        assert_eq!(
+            v["coverage"]["checked"].as_u64(),
+            Some(self.recorded as u64),
+            "{v:#}"
+        );
+        assert_eq!(self.recorded, recorded, "the fixture's resources");
+    }
+
     /// The recorded `id` of the `ty` named `name`.
     pub fn id(&self, ty: &str, name: &str) -> String {
         recorded(&self.stack.state, ty, Some(name), "id")
@@ -104,21 +119,33 @@ impl Shared {
         cmd.output().expect("driftgate runs")
     }
 
+    /// `plan --target` each of `targets` (everything when none) in terraform's working copy,
+    /// into `out`: see [`plan_imports`].
+    pub fn plan_imports(&self, out: &str, targets: &[&str]) -> Json {
+        plan_imports(&|args| self.in_config(args), out, targets)
+    }
+
+    /// `apply --approve` of the plan `plan_imports` wrote to `out`: see [`apply_imports`].
+    pub fn apply_imports(&self, out: &str, plan: &Json) -> String {
+        apply_imports(
+            &|args| self.in_config(args),
+            self.applied.dir.path(),
+            out,
+            plan,
+        )
+    }
+
+    /// Both: the plan of the imports of `targets` and the `driftgate_imports.tf` its apply
+    /// wrote.
+    pub fn import(&self, out: &str, targets: &[&str]) -> (Json, String) {
+        let plan = self.plan_imports(out, targets);
+        let written = self.apply_imports(out, &plan);
+        (plan, written)
+    }
+
     /// `terraform plan` in `dir`: the addresses it imports, and every resource it would change.
     pub fn terraform_plan(&self, dir: &Path) -> (Vec<String>, Vec<String>) {
-        let moto = &self.stack.moto;
-        let (mut imported, mut changes) = (Vec::new(), Vec::new());
-        for rc in self.tf.planned_changes(dir, moto, "") {
-            let address = rc["address"].as_str().unwrap_or("").to_string();
-            if rc["change"]["importing"].is_object() {
-                imported.push(address.clone());
-            }
-            if rc["change"]["actions"] != serde_json::json!(["no-op"]) {
-                changes.push(format!("{address}: {}", rc["change"]));
-            }
-        }
-        imported.sort();
-        (imported, changes)
+        self.tf.plan_imports(dir, &self.stack.moto, &[], "")
     }
 
     pub fn scan(&self) -> (i32, Json) {
@@ -203,4 +230,27 @@ pub fn only_finding(report: &(i32, Json)) -> (String, String, String) {
         f["severity"].as_str().unwrap_or("").to_string(),
         f["rule"].as_str().unwrap_or("").to_string(),
     )
+}
+
+/// `plan --region us-east-1 --target T... --out OUT --format json` run by `dg` in terraform's
+/// working copy (it plans actions: exit 2): its JSON output (the plan and its `token`).
+pub fn plan_imports(dg: &dyn Fn(&[&str]) -> Output, out: &str, targets: &[&str]) -> Json {
+    let mut args = vec!["plan", "--region", super::scanned::REGION];
+    for t in targets {
+        args.extend(["--target", t]);
+    }
+    args.extend(["--out", out, "--format", "json"]);
+    let o = dg(&args);
+    assert_eq!(code(&o), 2, "{}{}", text(&o.stdout), text(&o.stderr));
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&o.stdout), text(&o.stderr)))
+}
+
+/// `apply OUT --approve TOKEN` of `plan` (written to `out` by [`plan_imports`]) run by `dg` in
+/// terraform's working copy `dir` (exit 0): the `driftgate_imports.tf` it wrote.
+pub fn apply_imports(dg: &dyn Fn(&[&str]) -> Output, dir: &Path, out: &str, plan: &Json) -> String {
+    let token = plan["token"].as_str().unwrap();
+    let o = dg(&["apply", out, "--approve", token]);
+    assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
+    std::fs::read_to_string(dir.join("driftgate_imports.tf")).unwrap()
 }

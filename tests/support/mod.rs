@@ -45,6 +45,21 @@ pub fn test_audit_log() -> PathBuf {
     ))
 }
 
+/// `call!("What", future)` in a function returning `Result<_, String>`: awaits an AWS SDK call
+/// and returns its error as `What: ` and the SDK's error with its context.
+macro_rules! call {
+    ($what:literal, $fut:expr) => {
+        $fut.await.map_err(|e| {
+            format!(
+                "{}: {}",
+                $what,
+                aws_smithy_types::error::display::DisplayErrorContext(e)
+            )
+        })?
+    };
+}
+pub(crate) use call;
+
 pub mod fixture_stack;
 pub mod moto;
 pub mod postgres;

@@ -26,14 +26,17 @@ impl Stack {
     /// Applies the stack with `secret` as the VPC's secret tag. `None` (a counted skip, a
     /// failure under `CI`) when moto or terraform is missing.
     pub fn set_up(secret: &str) -> Option<Stack> {
+        Stack::set_up_fixture("remediation/stack", &[("secret_tag", secret)])
+    }
+
+    /// `fixtures/<name>` applied with the variables `vars`, its state copied to a scratch
+    /// directory. `None` (a counted skip, a failure under `CI`) when moto or terraform is
+    /// missing.
+    pub fn set_up_fixture(name: &str, vars: &[(&str, &str)]) -> Option<Stack> {
         let moto = Moto::start()?;
         let tf = Terraform::find()?;
         let applied = tf
-            .apply(
-                &fixture("remediation/stack"),
-                &moto,
-                &[("secret_tag", secret)],
-            )
+            .apply(&fixture(name), &moto, vars)
             .unwrap_or_else(|e| panic!("terraform apply: {e}"));
         let work = tempfile::tempdir().unwrap();
         let state = work.path().join("terraform.tfstate");

@@ -60,6 +60,26 @@ pub fn finding_rows(r: &Json) -> BTreeSet<(String, String, String, String, Strin
         .collect()
 }
 
+/// The report's findings are exactly `want`, each `[kind, resource_type, address or id,
+/// severity, rule]` as [`finding_rows`] gives them; a failure shows what was not found and what
+/// was not expected.
+pub fn assert_finding_rows(r: &Json, want: &[[&str; 5]]) {
+    let got = finding_rows(r);
+    let want: BTreeSet<_> = want
+        .iter()
+        .map(|w| {
+            let [kind, ty, at, severity, rule] = w.map(str::to_string);
+            (kind, ty, at, severity, rule)
+        })
+        .collect();
+    let missing: Vec<_> = want.difference(&got).collect();
+    let extra: Vec<_> = got.difference(&want).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "not found: {missing:#?}\nnot expected: {extra:#?}\n{r:#}"
+    );
+}
+
 /// A state value as driftgate's model holds it (test-side conversion).
 pub fn model_value(j: &Json) -> driftgate::model::Value {
     use driftgate::model::Value;

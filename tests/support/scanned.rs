@@ -2,14 +2,16 @@
 //! `iam_misc`): applied by real terraform against moto, read back from its state, and scanned
 //! (JSON and table) before any test changes the cloud.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Output;
+use std::sync::OnceLock;
 
 use serde_json::Value as Json;
 
+use super::fixture_stack;
 use super::moto::Moto;
-use super::report::no_output;
+use super::report::{assert_clean_with_full_coverage, no_output, show};
 use super::terraform::{Applied, Terraform};
 use super::{driftgate, fixture};
 
@@ -18,6 +20,7 @@ pub const REGION: &str = "us-east-1";
 
 pub struct Scanned {
     pub moto: Moto,
+    pub tf: Terraform,
     pub applied: Applied,
     /// Recorded attributes by terraform address (`module.app.aws_instance.this["a"]`).
     pub recorded: BTreeMap<String, Json>,
@@ -46,6 +49,7 @@ impl Scanned {
         let recorded = super::state::recorded(&applied.state)?;
         let mut stack = Scanned {
             moto,
+            tf,
             applied,
             recorded,
             clean_json: no_output(),
@@ -55,6 +59,23 @@ impl Scanned {
         stack.clean_json = stack.scan("json");
         stack.clean_table = stack.scan("table");
         Ok(Some(stack))
+    }
+
+    /// The scans right after apply are clean with full coverage (see
+    /// [`assert_clean_with_full_coverage`]; the table exits 0 too), and the state records each
+    /// of `types` (the stack is what the test says it is).
+    pub fn assert_clean_recording(&self, types: &[&str]) {
+        assert_clean_with_full_coverage(&self.clean_json);
+        let recorded: BTreeSet<&str> = self
+            .recorded
+            .keys()
+            .filter_map(|a| a.split('.').next())
+            .collect();
+        for t in types {
+            assert!(recorded.contains(t), "{t} is not in the fixture's state");
+        }
+        let table = &self.clean_table;
+        assert_eq!(table.status.code(), Some(0), "{}", show(table));
     }
 
     pub fn state(&self) -> &Path {
@@ -81,6 +102,38 @@ impl Scanned {
         cmd.output().expect("run driftgate")
     }
 
+    /// `driftgate ARGS` as `alice` in terraform's working copy (its configuration found there).
+    pub fn in_config(&self, args: &[&str]) -> Output {
+        let mut cmd = driftgate();
+        self.moto.apply_env(&mut cmd);
+        cmd.current_dir(self.applied.dir.path())
+            .env("NO_COLOR", "1")
+            .env("DRIFTGATE_ACTOR", "alice")
+            .args(args);
+        cmd.output().expect("driftgate runs")
+    }
+
+    /// `plan --target` each of `targets` in terraform's working copy, into `out`: see
+    /// [`fixture_stack::plan_imports`].
+    pub fn plan_imports(&self, out: &str, targets: &[&str]) -> Json {
+        fixture_stack::plan_imports(&|args| self.in_config(args), out, targets)
+    }
+
+    /// `apply --approve` of the plan `plan_imports` wrote to `out`: the `driftgate_imports.tf`
+    /// it wrote (see [`fixture_stack::apply_imports`]).
+    pub fn apply_imports(&self, out: &str, plan: &Json) -> String {
+        let dir = self.applied.dir.path();
+        fixture_stack::apply_imports(&|args| self.in_config(args), dir, out, plan)
+    }
+
+    /// The types terraform's own plan imports in its working copy, each with no change (see
+    /// [`Terraform::imported_types`]); `written` (the imports file) is shown on a failure.
+    pub fn imported_types(&self, written: &str) -> Vec<String> {
+        let dir = self.applied.dir.path();
+        let context = format!("\n--- driftgate_imports.tf\n{written}");
+        self.tf.imported_types(dir, &self.moto, &context)
+    }
+
     /// `driftgate scan --state STATE --region us-east-1 --format FORMAT`.
     pub fn scan(&self, format: &str) -> Output {
         self.scan_with(format, &[], &[])
@@ -94,5 +147,24 @@ impl Scanned {
         ];
         args.extend_from_slice(extra);
         self.driftgate(&args, extra_env)
+    }
+}
+
+/// The stack `s` changed out of band once for its whole test module (`cell`): `change` makes the
+/// changes (on the runtime it is given) and takes the scans of the changed cloud. `None` when the
+/// stack is missing (a counted skip); a failed change fails each test that asks, naming `what`.
+pub fn drifted<D>(
+    cell: &'static OnceLock<Result<Option<D>, String>>,
+    s: Option<&'static Scanned>,
+    what: &str,
+    change: impl FnOnce(&'static Scanned, &tokio::runtime::Runtime) -> Result<D, String>,
+) -> Option<(&'static Scanned, &'static D)> {
+    let s = s?;
+    match cell.get_or_init(|| {
+        let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+        change(s, &rt).map(Some)
+    }) {
+        Ok(d) => d.as_ref().map(|d| (s, d)),
+        Err(e) => panic!("{what} failed:\n{e}"),
     }
 }

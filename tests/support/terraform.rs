@@ -98,25 +98,18 @@ impl Terraform {
         })
     }
 
-    /// `terraform plan` in `dir` (with `endpoint` = moto): the addresses it imports, and every
-    /// resource it would change (anything but a no-op).
-    pub fn plan_imports(&self, dir: &Path, moto: &Moto) -> (Vec<String>, Vec<String>) {
-        self.run(
-            dir,
-            moto,
-            &[
-                "plan",
-                "-input=false",
-                "-no-color",
-                "-out=tf.plan",
-                &format!("-var=endpoint={}", moto.endpoint),
-            ],
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        let show = self.run(dir, moto, &["show", "-json", "tf.plan"]).unwrap();
-        let shown: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
+    /// `terraform plan` in `dir` (with `endpoint` = moto and the variables `vars`): the
+    /// addresses it imports, sorted, and every resource it would change (anything but a no-op),
+    /// as `ADDRESS: CHANGE`. `context` is added to a failure's message.
+    pub fn plan_imports(
+        &self,
+        dir: &Path,
+        moto: &Moto,
+        vars: &[(&str, &str)],
+        context: &str,
+    ) -> (Vec<String>, Vec<String>) {
         let (mut imported, mut changes) = (Vec::new(), Vec::new());
-        for rc in shown["resource_changes"].as_array().into_iter().flatten() {
+        for rc in self.planned_changes_with(dir, moto, vars, context) {
             let address = rc["address"].as_str().unwrap_or("").to_string();
             if rc["change"]["importing"].is_object() {
                 imported.push(address.clone());
@@ -187,14 +180,21 @@ impl Terraform {
         moto: &Moto,
         context: &str,
     ) -> Vec<serde_json::Value> {
-        let endpoint = format!("-var=endpoint={}", moto.endpoint);
-        let args = [
-            "plan",
-            "-input=false",
-            "-no-color",
-            "-out=tf.plan",
-            &endpoint,
-        ];
+        self.planned_changes_with(dir, moto, &[], context)
+    }
+
+    /// [`Terraform::planned_changes`] with the variables `vars` besides `endpoint`.
+    pub fn planned_changes_with(
+        &self,
+        dir: &Path,
+        moto: &Moto,
+        vars: &[(&str, &str)],
+        context: &str,
+    ) -> Vec<serde_json::Value> {
+        let mut vars: Vec<String> = vars.iter().map(|(k, v)| format!("-var={k}={v}")).collect();
+        vars.push(format!("-var=endpoint={}", moto.endpoint));
+        let mut args = vec!["plan", "-input=false", "-no-color", "-out=tf.plan"];
+        args.extend(vars.iter().map(String::as_str));
         self.run(dir, moto, &args)
             .unwrap_or_else(|e| panic!("{e}{context}"));
         let show = self.run(dir, moto, &["show", "-json", "tf.plan"]).unwrap();

@@ -452,130 +452,90 @@ fn reports(failures: &[String], file: &str, words: &str) -> bool {
 /// Each check above fails when one spec is broken the way it guards against.
 #[test]
 fn each_check_fails_on_a_broken_spec() {
-    // A revert from the closed list with no mapping for the type's attribute.
-    let r = broken(
-        "aws/ec2/aws_subnet.hcl",
-        "revert  = \"subnet_attribute\"",
-        "revert  = \"vpc_attribute\"",
-    );
-    let f = unmapped_reverts(&r);
-    assert!(
-        reports(&f, "aws/ec2/aws_subnet.hcl", "has no mapping for this type"),
-        "{f:?}"
-    );
-    // A unit revert no unit provides (a typo becomes an unknown unit revert).
-    let r = broken(
-        "aws/ec2/aws_subnet.hcl",
-        "revert  = \"subnet_attribute\"",
-        "revert  = \"subnet_atribute\"",
-    );
-    let f = unmapped_reverts(&r);
-    assert!(
-        reports(
-            &f,
-            "aws/ec2/aws_subnet.hcl",
-            "no unit provides the revert `subnet_atribute`"
-        ),
-        "{f:?}"
-    );
-    // A revert that plans calls on another kind of IAM entity.
-    let r = broken(
-        "aws/iam/aws_iam_user.hcl",
-        "\"update_user\"",
-        "\"update_role\"",
-    );
-    let f = unmapped_reverts(&r);
-    assert!(
-        reports(&f, "aws/iam/aws_iam_user.hcl", "plans `iam:UpdateRole`"),
-        "{f:?}"
-    );
-    // An attribute the observer does not produce.
-    let r = broken(
-        "aws/iam/aws_iam_user.hcl",
-        "attribute \"name\" { immutable = true }",
-        "attribute \"name\" { immutable = true }\n  attribute \"login_profile\" {}",
-    );
-    let f = unobserved(&r);
-    assert!(
-        reports(
-            &f,
-            "aws/iam/aws_iam_user.hcl",
-            "`login_profile` is never produced"
-        ),
-        "{f:?}"
-    );
-    // An identity that is not the provider's import id.
     let doc = Registry::builtin().unwrap().supported_types_markdown();
-    let r = broken(
-        "aws/iam/aws_iam_role_policy.hcl",
-        "identity_separator = \":\"",
-        "identity_separator = \"/\"",
-    );
-    let f = import_and_doc_failures(&r, &doc);
-    assert!(
-        reports(
-            &f,
+    let reverts: &dyn Fn(&Registry) -> Vec<String> = &unmapped_reverts;
+    let observer: &dyn Fn(&Registry) -> Vec<String> = &unobserved;
+    let import_ids: &dyn Fn(&Registry) -> Vec<String> = &|r| import_and_doc_failures(r, &doc);
+    let names: &dyn Fn(&Registry) -> Vec<String> = &import_name_failures;
+    // (what is broken, spec file, text, replaced by, the check, what it must report)
+    let cases = [
+        (
+            "a revert from the closed list with no mapping for the type's attribute",
+            "aws/ec2/aws_subnet.hcl",
+            "revert  = \"subnet_attribute\"",
+            "revert  = \"vpc_attribute\"",
+            reverts,
+            "has no mapping for this type",
+        ),
+        (
+            "a unit revert no unit provides (a typo becomes an unknown unit revert)",
+            "aws/ec2/aws_subnet.hcl",
+            "revert  = \"subnet_attribute\"",
+            "revert  = \"subnet_atribute\"",
+            reverts,
+            "no unit provides the revert `subnet_atribute`",
+        ),
+        (
+            "a revert that plans calls on another kind of IAM entity",
+            "aws/iam/aws_iam_user.hcl",
+            "\"update_user\"",
+            "\"update_role\"",
+            reverts,
+            "plans `iam:UpdateRole`",
+        ),
+        (
+            "an attribute the observer does not produce",
+            "aws/iam/aws_iam_user.hcl",
+            "attribute \"name\" { immutable = true }",
+            "attribute \"name\" { immutable = true }\n  attribute \"login_profile\" {}",
+            observer,
+            "`login_profile` is never produced",
+        ),
+        (
+            "an identity that is not the provider's import id",
             "aws/iam/aws_iam_role_policy.hcl",
-            "the provider documents \"app:inline\""
+            "identity_separator = \":\"",
+            "identity_separator = \"/\"",
+            import_ids,
+            "the provider documents \"app:inline\"",
         ),
-        "{f:?}"
-    );
-    // An import-only value filled from an attribute the observer does not produce.
-    let r = broken(
-        "aws/ec2/aws_default_network_acl.hcl",
-        "value       = \"{id}\"",
-        "value       = \"{acl_id}\"",
-    );
-    let f = import_and_doc_failures(&r, &doc);
-    assert!(
-        reports(
-            &f,
+        (
+            "an import-only value filled from an attribute the observer does not produce",
             "aws/ec2/aws_default_network_acl.hcl",
-            "import-only `default_network_acl_id`: no `acl_id`"
+            "value       = \"{id}\"",
+            "value       = \"{acl_id}\"",
+            import_ids,
+            "import-only `default_network_acl_id`: no `acl_id`",
         ),
-        "{f:?}"
-    );
-    // An import-only attribute written as observed, which the observer does not produce.
-    let r = broken(
-        "aws/ec2/aws_key_pair.hcl",
-        "attribute \"public_key\" {",
-        "attribute \"public_key_material\" {",
-    );
-    let f = unobserved(&r);
-    assert!(
-        reports(
-            &f,
+        (
+            "an import-only attribute written as observed, which the observer does not produce",
             "aws/ec2/aws_key_pair.hcl",
-            "`public_key_material` is never produced"
+            "attribute \"public_key\" {",
+            "attribute \"public_key_material\" {",
+            observer,
+            "`public_key_material` is never produced",
         ),
-        "{f:?}"
-    );
-    // A name template that leaves the distinguishing part out.
-    let r = broken(
-        "aws/ec2/aws_route.hcl",
-        "import_name = \"{route_table_id}_{destination_cidr_block|destination_ipv6_cidr_block|destination_prefix_list_id}\"",
-        "import_name = \"{route_table_id}\"",
-    );
-    let f = import_name_failures(&r);
-    assert!(
-        reports(&f, "aws/ec2/aws_route.hcl", "import name `rtb_1` for both"),
-        "{f:?}"
-    );
-    // No template where the id's last segment is a number.
-    let r = broken(
-        "aws/ec2/aws_network_acl_rule.hcl",
-        "  import_name = \"{network_acl_id}_{egress}_{rule_number}\"\n",
-        "",
-    );
-    let f = import_name_failures(&r);
-    assert!(
-        reports(
-            &f,
+        (
+            "a name template that leaves the distinguishing part out",
+            "aws/ec2/aws_route.hcl",
+            "import_name = \"{route_table_id}_{destination_cidr_block|destination_ipv6_cidr_block|destination_prefix_list_id}\"",
+            "import_name = \"{route_table_id}\"",
+            names,
+            "import name `rtb_1` for both",
+        ),
+        (
+            "no template where the id's last segment is a number",
             "aws/ec2/aws_network_acl_rule.hcl",
-            "`_100` is not a readable"
+            "  import_name = \"{network_acl_id}_{egress}_{rule_number}\"\n",
+            "",
+            names,
+            "`_100` is not a readable",
         ),
-        "{f:?}"
-    );
+    ];
+    for (what, file, from, to, check, words) in cases {
+        let f = check(&broken(file, from, to));
+        assert!(reports(&f, file, words), "{what}: {f:?}");
+    }
     // A type without its row in the docs.
     let without_vpc: String = doc
         .lines()

@@ -1,15 +1,10 @@
 //! Agents in the trust root: known by their key, never approvers, held to their kind's rules.
 
 use super::agent::{AgentEntry, AgentKind};
+use super::tests::{NOW, action, key, signed};
 use super::*;
-use crate::model::plan::{Action, ActionKind, Author, FindingRef, Inputs};
-use crate::model::{DriftKind, Severity};
-
-const NOW: time::OffsetDateTime = time::macros::datetime!(2026-12-01 10:00:00 UTC);
-
-fn key(name: &str, byte: u8) -> KeyFile {
-    KeyFile::from_seed(name, [byte; 32])
-}
+use crate::model::Severity;
+use crate::model::plan::{ActionKind, Author};
 
 /// Admin a1 (1 of 1); approvers alice and bob; two approvals by default, none for low;
 /// agent `fixer` (kind `assistant`: 3 approvals, no deletions, no IAM) and `bot` (kind
@@ -72,47 +67,6 @@ fn load_body(body: Body) -> Result<Root, String> {
         admins: Vec::new(),
     };
     load(f.encode().as_bytes(), &pin, NOW, None)
-}
-
-fn action(kind: ActionKind, severity: Severity) -> Action {
-    Action {
-        id: "a01".into(),
-        kind,
-        status: ActionStatus::Planned,
-        address: None,
-        resource_type: "aws_vpc".into(),
-        resource_id: "vpc-1".into(),
-        region: None,
-        finding: FindingRef {
-            kind: DriftKind::Changed,
-            address: None,
-            id: "vpc-1".into(),
-            rule: "r".into(),
-            severity,
-        },
-        changes: vec![],
-        calls: vec![],
-        expect: vec![],
-        manual_command: None,
-        disruptive: false,
-        follow_up: None,
-        reason: "r".into(),
-        guardrail: None,
-    }
-}
-
-/// A plan of `actions` by `author`, signed by `signer` (as `plan --sign` and `mcp` do).
-fn signed(signer: &KeyFile, mut author: Author, actions: Vec<Action>) -> Plan {
-    author.key = Some(signer.public().to_string());
-    let mut p = crate::planner::seal(
-        actions,
-        Inputs::default(),
-        author,
-        NOW,
-        time::Duration::hours(1),
-    );
-    p.author.signature = Some(STANDARD.encode(signer.sign(PLAN_DOMAIN, p.digest.as_bytes())));
-    p
 }
 
 fn by_agent(name: &str) -> Author {
