@@ -13,6 +13,10 @@
 //! 100, all traffic from 0.0.0.0/0, and rule 101, all traffic from ::/0, in each direction) and
 //! the implicit association of every subnet that is on the default ACL. An entry the account
 //! added to a default ACL is the account's.
+//!
+//! Under `only` (what `apply` re-observes) the ACLs are read by filter ([`Named`]): the named
+//! ACLs by id, and the ACLs the named associations' subnets are on now, so a subnet moved to
+//! another ACL is read where it is: changed, not missing.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -12,6 +12,10 @@
 //! An `aws_route` is identified by its table and destination (`rtb-1_0.0.0.0/0`, the
 //! provider's import id); an association by its subnet (or gateway), which a re-association
 //! keeps while EC2 gives it a new association id.
+//!
+//! Under `only` (what `apply` re-observes) the tables are read by filter ([`Named`]): the
+//! named tables by id, and the tables that now hold the named associations (by subnet, gateway,
+//! or VPC for a main one), so a moved association is read where it is: changed, not missing.
 
 use std::collections::BTreeSet;
 
