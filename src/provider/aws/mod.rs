@@ -109,7 +109,9 @@ pub struct ObserveRequest {
     /// Per type, the only objects to read, by cloud id (`apply` re-observes what its plan
     /// touches); a type not named here is listed whole. EC2 reads them in batches with an id
     /// filter, so an id AWS no longer knows is missing from the observation, never an error;
-    /// an `aws_security_group_rule` has no cloud id of its own: its ids are its groups'. IAM
+    /// an `aws_security_group_rule` has no cloud id of its own: its ids are its groups'; a type
+    /// identified by one attribute is named by it (a route table or network ACL association by
+    /// its subnet or gateway, a main route table association by its VPC). IAM
     /// has no by-id batch read: an IAM type is read whole.
     pub only: BTreeMap<String, BTreeSet<String>>,
     /// Client-side pacing to AWS's documented rate limits ([`pace`]).

@@ -13,8 +13,12 @@
 //! 100, all traffic from 0.0.0.0/0, and rule 101, all traffic from ::/0, in each direction) and
 //! the implicit association of every subnet that is on the default ACL. An entry the account
 //! added to a default ACL is the account's.
+//!
+//! Under `only` (what `apply` re-observes) the ACLs are read by filter ([`Named`]): the named
+//! ACLs by id, and the ACLs the named associations' subnets are on now, so a subnet moved to
+//! another ACL is read where it is: changed, not missing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{
@@ -58,15 +62,94 @@ const REVERTS: &[UnitRevert] = &[
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
-        let acls = pages!(
+        read_acls(cx)
+            .await
+            .map_or_else(Found::gap, |acls| emit(cx, &acls))
+    })
+}
+
+/// The objects the request names (`only`, what `apply` re-observes), when it names those of
+/// every asked type: the ACLs read by id (an ACL, its default-ACL view, the ACL of an entry)
+/// and the subnets of the named associations (an association is named by its subnet, what
+/// identifies it: see `Touched::ids`).
+#[derive(Debug, Default)]
+struct Named {
+    acls: BTreeSet<String>,
+    subnets: BTreeSet<String>,
+}
+
+impl Named {
+    /// `None`: some asked type is read whole (every ACL of the region).
+    fn of(cx: &Cx) -> Option<Named> {
+        let mut named = Named::default();
+        for t in TYPES.iter().filter(|t| cx.wants(t)) {
+            let ids = cx.only(t)?.iter().cloned();
+            match *t {
+                ASSOCIATION => named.subnets.extend(ids),
+                _ => named.acls.extend(ids),
+            }
+        }
+        Some(named)
+    }
+
+    /// Whether an ACL is one the request names, or a named subnet is on it: where a moved
+    /// subnet is now, so that its association is seen as changed rather than missing.
+    fn matches(&self, acl: &NetworkAcl) -> bool {
+        acl.network_acl_id()
+            .is_some_and(|id| self.acls.contains(id))
+            || acl
+                .associations()
+                .iter()
+                .any(|a| a.subnet_id().is_some_and(|s| self.subnets.contains(s)))
+    }
+}
+
+/// The region's ACLs (one listing), or under `only` those [`Named`] names, read by filter
+/// (`network-acl-id`, `association.subnet-id`), batched, deduplicated.
+async fn read_acls(cx: &Cx) -> Result<Vec<NetworkAcl>, crate::model::Gap> {
+    let request = |filters| {
+        cx.client
+            .describe_network_acls()
+            .max_results(PAGE)
+            .set_filters(filters)
+    };
+    let whole = || async {
+        pages!(
             cx,
             "DescribeNetworkAcls",
             TYPES,
-            cx.client.describe_network_acls().max_results(PAGE),
+            request(None),
             network_acls
-        );
-        acls.map_or_else(Found::gap, |acls| emit(cx, &acls))
-    })
+        )
+    };
+    let Some(named) = Named::of(cx) else {
+        return whole().await;
+    };
+    let batches = super::id_filters(Some(&named.acls), "network-acl-id")
+        .into_iter()
+        .chain(super::id_filters(
+            Some(&named.subnets),
+            "association.subnet-id",
+        ));
+    let by_filter = pages_by!(
+        cx,
+        "DescribeNetworkAcls",
+        TYPES,
+        batches,
+        Vec::new(),
+        |filters| request(filters),
+        network_acls
+    );
+    // moto (5.2.x) does not implement the `network-acl-id` filter (it answers 500): where a
+    // read by filter fails, the region's ACLs are read whole instead (only the named ones
+    // kept), and a failure of that is the gap.
+    let mut acls = match by_filter {
+        Ok(acls) => acls,
+        Err(_) => whole().await?,
+    };
+    let mut seen = BTreeSet::new();
+    acls.retain(|a| named.matches(a) && seen.insert(a.network_acl_id().map(str::to_string)));
+    Ok(acls)
 }
 
 fn emit(cx: &Cx, acls: &[NetworkAcl]) -> Found {

@@ -12,9 +12,15 @@
 //! An `aws_route` is identified by its table and destination (`rtb-1_0.0.0.0/0`, the
 //! provider's import id); an association by its subnet (or gateway), which a re-association
 //! keeps while EC2 gives it a new association id.
+//!
+//! Under `only` (what `apply` re-observes) the tables are read by filter ([`Named`]): the
+//! named tables by id, and the tables that now hold the named associations (by subnet, gateway,
+//! or VPC for a main one), so a moved association is read where it is: changed, not missing.
+
+use std::collections::BTreeSet;
 
 use aws_sdk_ec2::Client;
-use aws_sdk_ec2::types::{Route, RouteOrigin, RouteTable, RouteTableAssociation};
+use aws_sdk_ec2::types::{Filter, Route, RouteOrigin, RouteTable, RouteTableAssociation};
 
 use super::{Args, Cx, Executed, Found, Listed, PAGE, Sample, Unit, call_error, tag_map, text_arg};
 use crate::model::plan::{Arg, RevertInput, UnitCall, UnitRevert};
@@ -50,14 +56,7 @@ const OPERATIONS: &[&str] = &[
 
 fn list(cx: &Cx) -> Listed<'_> {
     Box::pin(async move {
-        let tables = pages!(
-            cx,
-            "DescribeRouteTables",
-            TYPES,
-            cx.client.describe_route_tables().max_results(PAGE),
-            route_tables
-        );
-        match tables {
+        match read_tables(cx).await {
             Ok(tables) => {
                 let mut found = Found::default();
                 for table in &tables {
@@ -68,6 +67,127 @@ fn list(cx: &Cx) -> Listed<'_> {
             Err(gap) => Found::gap(gap),
         }
     })
+}
+
+/// The objects the request names (`only`, what `apply` re-observes), when it names those of
+/// every asked type: the tables read by id (a table, its default-table view, the table of a
+/// route), the subnets and gateways of the named associations and the VPCs of the named main
+/// associations (an association is named by what identifies it: see `Touched::ids`).
+#[derive(Debug, Default)]
+struct Named {
+    tables: BTreeSet<String>,
+    subnets: BTreeSet<String>,
+    gateways: BTreeSet<String>,
+    vpcs: BTreeSet<String>,
+}
+
+impl Named {
+    /// `None`: some asked type is read whole (every table of the region).
+    fn of(cx: &Cx) -> Option<Named> {
+        let mut named = Named::default();
+        for t in TYPES.iter().filter(|t| cx.wants(t)) {
+            let ids = cx.only(t)?.iter().cloned();
+            match *t {
+                // An association's identity is its subnet or its gateway (an internet or
+                // virtual private gateway): EC2's id prefixes tell them apart.
+                ASSOCIATION => {
+                    let (subnets, gateways): (Vec<String>, Vec<String>) =
+                        ids.partition(|id| id.starts_with("subnet-"));
+                    named.subnets.extend(subnets);
+                    named.gateways.extend(gateways);
+                }
+                MAIN_ASSOCIATION => named.vpcs.extend(ids),
+                _ => named.tables.extend(ids),
+            }
+        }
+        Some(named)
+    }
+
+    /// Whether a table is one the request names, or holds a named association: where a moved
+    /// association is now, so that it is seen as changed rather than missing.
+    fn matches(&self, table: &RouteTable) -> bool {
+        table
+            .route_table_id()
+            .is_some_and(|id| self.tables.contains(id))
+            || table
+                .associations()
+                .iter()
+                .filter(|a| is_associated(a))
+                .any(|a| {
+                    a.subnet_id().is_some_and(|s| self.subnets.contains(s))
+                        || a.gateway_id().is_some_and(|g| self.gateways.contains(g))
+                        || (is_main(a) && table.vpc_id().is_some_and(|v| self.vpcs.contains(v)))
+                })
+    }
+}
+
+/// The region's route tables (one listing), or under `only` those [`Named`] names, read by
+/// filter: `route-table-id`, `association.subnet-id`, `association.gateway-id`, and `vpc-id`
+/// with `association.main` (a VPC's main table), batched, deduplicated.
+async fn read_tables(cx: &Cx) -> Result<Vec<RouteTable>, crate::model::Gap> {
+    let request = |filters| {
+        cx.client
+            .describe_route_tables()
+            .max_results(PAGE)
+            .set_filters(filters)
+    };
+    let whole = || async {
+        pages!(
+            cx,
+            "DescribeRouteTables",
+            TYPES,
+            request(None),
+            route_tables
+        )
+    };
+    let Some(named) = Named::of(cx) else {
+        return whole().await;
+    };
+    let by_filter = async {
+        let batches = super::id_filters(Some(&named.tables), "route-table-id")
+            .into_iter()
+            .chain(super::id_filters(
+                Some(&named.subnets),
+                "association.subnet-id",
+            ))
+            .chain(super::id_filters(
+                Some(&named.gateways),
+                "association.gateway-id",
+            ));
+        let mut tables = pages_by!(
+            cx,
+            "DescribeRouteTables",
+            TYPES,
+            batches,
+            Vec::new(),
+            |filters| request(filters),
+            route_tables
+        )?;
+        let main = Filter::builder()
+            .name("association.main")
+            .values("true")
+            .build();
+        tables.extend(pages_by!(
+            cx,
+            "DescribeRouteTables",
+            TYPES,
+            super::id_filters(Some(&named.vpcs), "vpc-id"),
+            vec![main.clone()],
+            |filters| request(filters),
+            route_tables
+        )?);
+        Ok::<_, crate::model::Gap>(tables)
+    };
+    // moto (5.2.x) does not implement the `association.gateway-id` filter (it answers 500):
+    // where a read by filter fails, the region's tables are read whole instead (only the named
+    // ones kept), and a failure of that is the gap.
+    let mut tables = match by_filter.await {
+        Ok(tables) => tables,
+        Err(_) => whole().await?,
+    };
+    let mut seen = BTreeSet::new();
+    tables.retain(|t| named.matches(t) && seen.insert(t.route_table_id().map(str::to_string)));
+    Ok(tables)
 }
 
 /// Every observed object of one table.
