@@ -1,4 +1,5 @@
-"""moto's server with the EC2 placement-group actions it lacks, for driftgate's live tests.
+"""moto's server with the EC2 placement-group actions and the filters it lacks, for driftgate's
+live tests.
 
 Fills moto's gap: moto 5.2.x (5.2.1 here, 5.2.6 too) answers CreatePlacementGroup,
 DescribePlacementGroups and DeletePlacementGroup with HTTP 500 "has not been implemented".
@@ -6,6 +7,12 @@ driftgate itself is written to the AWS API reference (EC2 API Reference: CreateP
 DescribePlacementGroups, DeletePlacementGroup, PlacementGroup); this file only teaches the test
 emulator those three actions, shaped as that reference documents them, so terraform can create,
 read and destroy an `aws_placement_group` and driftgate can list it.
+
+It also teaches moto two filters the EC2 API reference documents and moto 5.2.x answers with
+HTTP 500 ("filter not implemented"): DescribeNetworkAcls `network-acl-id` and
+DescribeRouteTables `association.gateway-id`. driftgate reads named ACLs and gateway
+associations by them under `only`; without them every such read is retried and then read
+whole, which is correct but slow.
 
 Run exactly as `moto_server`: `python3 moto_plus.py -H 127.0.0.1 -p PORT` (moto.server.main).
 """
@@ -15,6 +22,8 @@ import sys
 from moto.core.responses import ActionResult, EmptyResult
 from moto.ec2 import utils as ec2_utils
 from moto.ec2.exceptions import EC2ClientError
+from moto.ec2.models.network_acls import NetworkAcl
+from moto.ec2.models.route_tables import RouteTable
 from moto.ec2.responses import EC2Response
 from moto.ec2.utils import random_id
 
@@ -175,6 +184,31 @@ def delete_placement_group(self):
     self.ec2_backend.tags.pop(group["GroupId"], None)
     return EmptyResult()
 
+
+def _with_filters(cls, extra):
+    """`cls.get_filter_value` answering the filters of `extra` (name -> value of an object)."""
+    base = cls.get_filter_value
+
+    def get_filter_value(self, filter_name, method_name=None):
+        if filter_name in extra:
+            return extra[filter_name](self)
+        return base(self, filter_name, method_name)
+
+    cls.get_filter_value = get_filter_value
+
+
+_with_filters(NetworkAcl, {"network-acl-id": lambda acl: acl.id})
+# moto keeps each table's subnet and gateway associations in one map (id -> target id).
+_with_filters(
+    RouteTable,
+    {
+        "association.gateway-id": lambda table: [
+            target
+            for target in table._associations.values()
+            if not target.startswith("subnet-")
+        ]
+    },
+)
 
 EC2Response.create_placement_group = create_placement_group
 EC2Response.describe_placement_groups = describe_placement_groups
