@@ -102,6 +102,36 @@ macro_rules! pages_by {
     }};
 }
 
+/// A listing shared by units through `$cx.shared.$cell` ([`Cx::shared_or_named`]): the whole
+/// region once (`$extra` filters only), or the named batches read apart from the shared cell.
+macro_rules! shared_listing {
+    ($cx:expr, $cell:ident, $operation:literal, $types:expr, $batches:expr, $extra:expr, |$f:ident| $request:expr, $items:ident) => {{
+        let list = async {
+            pages_by!(
+                $cx,
+                $operation,
+                $types,
+                [None],
+                $extra,
+                |$f| $request,
+                $items
+            )
+        };
+        let read = |named: Vec<Filter>| async move {
+            pages_by!(
+                $cx,
+                $operation,
+                $types,
+                named.into_iter().map(Some),
+                $extra,
+                |$f| $request,
+                $items
+            )
+        };
+        Self::shared_or_named(&$cx.shared.$cell, $types, $batches, list, read).await
+    }};
+}
+
 include!(concat!(env!("OUT_DIR"), "/ec2_units.rs"));
 
 /// What a unit lists from: one region's client, the asked types and objects, and the schedule
@@ -201,33 +231,20 @@ impl Cx {
         types: &[&str],
         batches: Vec<Option<Filter>>,
     ) -> Result<Arc<Vec<NatGateway>>, Gap> {
-        let request = |filters| {
-            self.client
+        shared_listing!(
+            self,
+            nat_gateways,
+            "DescribeNatGateways",
+            types,
+            batches,
+            Vec::new(),
+            |f| self
+                .client
                 .describe_nat_gateways()
                 .max_results(PAGE)
-                .set_filter(filters)
-        };
-        let list = async {
-            pages!(
-                self,
-                "DescribeNatGateways",
-                types,
-                request(None),
-                nat_gateways
-            )
-        };
-        let read = |named: Vec<Filter>| async move {
-            pages_by!(
-                self,
-                "DescribeNatGateways",
-                types,
-                named.into_iter().map(Some),
-                Vec::new(),
-                |filters| request(filters),
-                nat_gateways
-            )
-        };
-        Self::shared_or_named(&self.shared.nat_gateways, types, batches, list, read).await
+                .set_filter(f),
+            nat_gateways
+        )
     }
 
     /// The DHCP options sets of `batches` ([`Cx::shared_or_named`]): every one of the region
@@ -238,33 +255,20 @@ impl Cx {
         types: &[&str],
         batches: Vec<Option<Filter>>,
     ) -> Result<Arc<Vec<DhcpOptions>>, Gap> {
-        let request = |filters| {
-            self.client
+        shared_listing!(
+            self,
+            dhcp_options,
+            "DescribeDhcpOptions",
+            types,
+            batches,
+            Vec::new(),
+            |f| self
+                .client
                 .describe_dhcp_options()
                 .max_results(PAGE)
-                .set_filters(filters)
-        };
-        let list = async {
-            pages!(
-                self,
-                "DescribeDhcpOptions",
-                types,
-                request(None),
-                dhcp_options
-            )
-        };
-        let read = |named: Vec<Filter>| async move {
-            pages_by!(
-                self,
-                "DescribeDhcpOptions",
-                types,
-                named.into_iter().map(Some),
-                Vec::new(),
-                |filters| request(filters),
-                dhcp_options
-            )
-        };
-        Self::shared_or_named(&self.shared.dhcp_options, types, batches, list, read).await
+                .set_filters(f),
+            dhcp_options
+        )
     }
 
     /// The live instances (filtered to the states of an instance that still exists) of
@@ -275,33 +279,20 @@ impl Cx {
         types: &[&str],
         batches: Vec<Option<Filter>>,
     ) -> Result<Arc<Vec<Reservation>>, Gap> {
-        let request = |filters| {
-            self.client
+        shared_listing!(
+            self,
+            instances,
+            "DescribeInstances",
+            types,
+            batches,
+            vec![instance::live_states()],
+            |f| self
+                .client
                 .describe_instances()
                 .max_results(PAGE)
-                .set_filters(filters)
-        };
-        let list = async {
-            pages!(
-                self,
-                "DescribeInstances",
-                types,
-                request(Some(vec![instance::live_states()])),
-                reservations
-            )
-        };
-        let read = |named: Vec<Filter>| async move {
-            pages_by!(
-                self,
-                "DescribeInstances",
-                types,
-                named.into_iter().map(Some),
-                vec![instance::live_states()],
-                |filters| request(filters),
-                reservations
-            )
-        };
-        Self::shared_or_named(&self.shared.instances, types, batches, list, read).await
+                .set_filters(f),
+            reservations
+        )
     }
 
     /// One object as an observed resource of this region.
