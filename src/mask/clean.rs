@@ -175,6 +175,32 @@ mod tests {
     }
 
     #[test]
+    fn text_with_nothing_to_remove_is_passed_on_as_it_is() {
+        let report = "{\n  \"id\": \"vpc-1 é ✓\"\n}\n".repeat(1000);
+        match clean_output(&report) {
+            Cow::Borrowed(b) => assert!(std::ptr::eq(b, report.as_str())),
+            Cow::Owned(_) => panic!("a clean report was copied"),
+        }
+        // A line break is not kept in one line.
+        assert!(matches!(scrub("a\nb", false, false), Cow::Owned(_)));
+    }
+
+    #[test]
+    fn sequences_are_found_among_characters_of_several_bytes() {
+        assert_eq!(clean("é\u{1b}[31mü✓\u{1b}[0mß"), "éü✓ß");
+        // An OSC whose text has characters of several bytes, ended by an 8-bit ST (two bytes).
+        assert_eq!(clean("a\u{9d}0;tïtle ✓\u{9c}b"), "ab");
+        assert_eq!(clean("a\u{1b}]8;;ü\u{1b}\\é"), "aé");
+        // An unended OSC takes the rest; a C1 control between letters of several bytes goes.
+        assert_eq!(clean("x\u{1b}]0;ñ"), "x");
+        assert_eq!(clean("ñ\u{85}ñ\u{200b}ñ"), "ñññ");
+        assert_eq!(
+            clean_output("ü\u{1b}[1;31mé\u{1b}[0m\u{1b}[1 m"),
+            "ü\u{1b}[1;31mé\u{1b}[0m"
+        );
+    }
+
+    #[test]
     fn only_driftgate_s_own_colors_survive_output() {
         assert_eq!(
             clean_output("\u{1b}[1;31mcritical\u{1b}[0m \u{1b}[8mhidden\u{1b}[7m \u{1b}[2J"),

@@ -333,6 +333,22 @@ mod tests {
         insta::assert_snapshot!(out.replace(env!("CARGO_PKG_VERSION"), "[version]"));
     }
 
+    /// The findings are made as they are written: the text is the wire report's own.
+    #[test]
+    fn findings_written_one_by_one_are_the_wire_report_s() {
+        let report = sample_report();
+        let extras = JsonExtras {
+            api_calls: Some(BTreeMap::from([("ec2:DescribeVpcs".to_string(), 1)])),
+            ..JsonExtras::default()
+        };
+        let whole = serde_json::to_string_pretty(&to_wire(&report, &extras)).unwrap() + "\n";
+        assert_eq!(render_json(&report, &extras), whole);
+        let empty = ScanReport::default();
+        let whole = serde_json::to_string_pretty(&to_wire(&empty, &extras)).unwrap() + "\n";
+        assert_eq!(render_json(&empty, &extras), whole);
+        assert!(whole.contains("\"findings\": []"));
+    }
+
     #[test]
     fn output_is_deterministic_and_extras_are_optional() {
         let mut report = sample_report();
