@@ -36,6 +36,8 @@ pub mod report;
 pub mod serve;
 pub mod spec;
 pub mod store;
+#[cfg(test)]
+mod test_alloc;
 pub mod trust;
 
 pub use error::{Error, Result};

@@ -17,9 +17,11 @@ use serde::{Deserialize, Deserializer, Serialize};
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// A whole report. Fields a shard written by an older driftgate may lack default to empty.
+/// `F` is how the findings are held: a list, or (as the JSON renderer writes a report) a view
+/// that makes each one as it is written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(bound(deserialize = "V: Deserialize<'de>"))]
-pub struct Report<V> {
+#[serde(bound(deserialize = "V: Deserialize<'de>, F: Deserialize<'de>"))]
+pub struct Report<V, F = Vec<Finding<V>>> {
     pub schema_version: u32,
     #[serde(default)]
     pub driftgate_version: String,
@@ -44,7 +46,7 @@ pub struct Report<V> {
     /// With `--history`: this run in the history.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history: Option<HistoryRun>,
-    pub findings: Vec<Finding<V>>,
+    pub findings: F,
     /// With `--history`: findings the previous run of the same inputs had, gone now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolved: Option<Vec<Resolved>>,

@@ -20,6 +20,7 @@ mod display;
 pub mod pending;
 pub mod tree;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::mask::SENSITIVE;
@@ -288,6 +289,77 @@ fn merged_attributes(spec: &ResourceSpec, matched: &[&ObservedResource]) -> Attr
 
 /// Run the whole comparison.
 pub fn scan(input: &ScanInput<'_>) -> DiffReport {
+    let compared = compare(input);
+    let objects = input.observation.resources.iter().map(Cow::Borrowed);
+    compared.finish(input.registry, input.states, objects)
+}
+
+/// [`scan`], taking the observed objects out of `observation` (its `resources` are left
+/// empty): what an unmanaged finding shows of its object is made from the object as the
+/// object is dropped, once every comparison is done. The report is the same as `scan`'s; the
+/// observed objects and the findings' view of them are never held whole side by side (for
+/// an account with an empty state, two copies of every object in it).
+pub fn scan_taking(
+    registry: &Registry,
+    states: &[RecordedState],
+    observation: &mut Observation,
+    strict: bool,
+    fingerprint: Option<Fingerprinter<'_>>,
+) -> DiffReport {
+    let compared = compare(&ScanInput {
+        registry,
+        states,
+        observation,
+        strict,
+        fingerprint,
+    });
+    // Each object is dropped as it is passed: one not shown at once, one shown once its view
+    // is made.
+    let objects = std::mem::take(&mut observation.resources)
+        .into_iter()
+        .map(Cow::Owned);
+    compared.finish(registry, states, objects)
+}
+
+/// A comparison whose unmanaged findings do not show their objects yet.
+struct Compared {
+    report: DiffReport,
+    summary: Summary,
+    /// Each unmanaged finding without its view: (its index in the report, its object's index
+    /// in the observation), by object index.
+    unshown: Vec<(usize, usize)>,
+}
+
+impl Compared {
+    /// Shows each unmanaged finding's object (`objects`: the observation's objects, in its
+    /// order), then counts, sorts and hides secrets.
+    fn finish<'o>(
+        mut self,
+        registry: &Registry,
+        states: &[RecordedState],
+        objects: impl Iterator<Item = Cow<'o, ObservedResource>>,
+    ) -> DiffReport {
+        let mut unshown = self.unshown.iter().peekable();
+        for (i, o) in objects.enumerate() {
+            if unshown.peek().is_none() {
+                break;
+            }
+            let Some(&(drift, _)) = unshown.next_if(|&&(_, object)| object == i) else {
+                continue;
+            };
+            if let Some(spec) = registry.get(&o.resource_type) {
+                self.report.drifts[drift].observed = Some(shown_attributes(spec, &o.attributes));
+            }
+        }
+        let recorded: Vec<&RecordedResource> =
+            states.iter().flat_map(|s| s.resources.iter()).collect();
+        finish(self.report, self.summary, &recorded)
+    }
+}
+
+/// Every comparison of a scan: recorded resources with what they match, then the observed
+/// objects nothing recorded matched.
+fn compare(input: &ScanInput<'_>) -> Compared {
     let registry = input.registry;
     let recorded: Vec<&RecordedResource> = input
         .states
@@ -340,8 +412,12 @@ pub fn scan(input: &ScanInput<'_>) -> DiffReport {
     for (r, ident) in recorded.iter().zip(&identities) {
         scan.check_recorded(r, ident.as_ref(), &mut report, &mut summary, &mut matched);
     }
-    scan.report_unmanaged(&recorded_keys, &matched, &mut report, &mut summary);
-    finish(report, summary, &recorded)
+    let unshown = scan.report_unmanaged(&recorded_keys, &matched, &mut report, &mut summary);
+    Compared {
+        report,
+        summary,
+        unshown,
+    }
 }
 
 /// Observed objects by (type, identity key), and fan-out objects by (type, base key, fan-out
@@ -684,14 +760,16 @@ impl<'a> Scan<'a> {
 
     /// Owns unmanaged findings. Every observed object: group the views of one cloud object; a
     /// group none of whose views matched is unmanaged, unless AWS owns it or its recorded parent
-    /// already describes it.
+    /// already describes it. The findings do not show their objects yet: returned are each
+    /// one's index in the report and its object's in the observation, by object index.
     fn report_unmanaged(
         &self,
         recorded_keys: &HashSet<(&str, String)>,
         matched: &HashSet<usize>,
         report: &mut DiffReport,
         summary: &mut Summary,
-    ) {
+    ) -> Vec<(usize, usize)> {
+        let mut unshown = Vec::new();
         let obs = self.input.observation;
         let registry = self.input.registry;
         let groups = group_views(&obs.resources);
@@ -719,7 +797,7 @@ impl<'a> Scan<'a> {
             ) {
                 continue;
             }
-            let shown = shown_attributes(spec, &o.attributes);
+            unshown.push((report.drifts.len(), *primary));
             report.drifts.push(Drift {
                 kind: DriftKind::Unmanaged,
                 resource_type: o.resource_type.clone(),
@@ -730,9 +808,11 @@ impl<'a> Scan<'a> {
                 state: None,
                 region: o.region.clone(),
                 changes: Vec::new(),
-                observed: Some(shown),
+                // Made by `Compared::finish`, once nothing compares the objects any more.
+                observed: None,
             });
         }
+        unshown
     }
 }
 

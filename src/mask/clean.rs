@@ -11,6 +11,8 @@
 //! - [`clean_output`]: what `render::emit` prints: [`clean_text`], keeping only the color
 //!   sequences driftgate's own table writes (`ESC [ n m` with `n` one of its color codes).
 
+use std::borrow::Cow;
+
 /// The SGR parameters driftgate's table writes (bold, dim, reset, its colors).
 const OWN_SGR: &[&str] = &["0", "1", "2", "1;31", "31", "32", "33", "35", "36"];
 
@@ -23,38 +25,51 @@ fn invisible(c: char) -> bool {
         | '\u{FEFF}')
 }
 
+/// Whether `scrub` changes `c` (outside a sequence): a control character (the escape and the
+/// 8-bit introducers among them), unless a kept line break, or an invisible one.
+fn scrubbed(c: char, keep_newlines: bool) -> bool {
+    (c.is_control() && !(keep_newlines && c == '\n')) || invisible(c)
+}
+
 /// Removes escape sequences and controls; `keep_newlines` keeps `\n`; `keep_colors` keeps
-/// driftgate's own color sequences.
-fn scrub(s: &str, keep_newlines: bool, keep_colors: bool) -> String {
-    let chars: Vec<char> = s.chars().collect();
+/// driftgate's own color sequences. Text with nothing to remove is returned as it is; the
+/// text is walked in place (a report of a large account is tens of megabytes).
+fn scrub(s: &str, keep_newlines: bool, keep_colors: bool) -> Cow<'_, str> {
+    if !s.chars().any(|c| scrubbed(c, keep_newlines)) {
+        return Cow::Borrowed(s);
+    }
+    // The character at byte offset `j` (always a character boundary).
+    let at = |j: usize| s.get(j..).and_then(|rest| rest.chars().next());
+    let within = |j: usize, lo: char, hi: char| at(j).is_some_and(|d| (lo..=hi).contains(&d));
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
+    while let Some(c) = at(i) {
+        let next = i + c.len_utf8();
         // The introducer of a sequence, in its 7-bit (`ESC x`) or 8-bit (C1) form.
         let (kind, body) = match c {
-            '\u{1b}' => match chars.get(i + 1) {
-                Some('[') => (Some('['), i + 2),
-                Some(']' | 'P' | 'X' | '^' | '_') => (Some(']'), i + 2),
-                Some(_) => (Some('e'), i + 1),
-                None => (Some('e'), i + 1),
+            '\u{1b}' => match at(next) {
+                Some('[') => (Some('['), next + 1),
+                Some(']' | 'P' | 'X' | '^' | '_') => (Some(']'), next + 1),
+                Some(_) => (Some('e'), next),
+                None => (Some('e'), next),
             },
-            '\u{9b}' => (Some('['), i + 1),
-            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => (Some(']'), i + 1),
+            '\u{9b}' => (Some('['), next),
+            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => (Some(']'), next),
             _ => (None, i),
         };
+        // Inside a sequence every character stepped over one by one is ASCII (one byte).
         match kind {
             Some('[') => {
                 // CSI: parameters 0x30-0x3F, intermediates 0x20-0x2F, one final 0x40-0x7E.
                 let mut j = body;
-                while j < chars.len() && ('\u{30}'..='\u{3f}').contains(&chars[j]) {
+                while within(j, '\u{30}', '\u{3f}') {
                     j += 1;
                 }
-                let params: String = chars[body..j].iter().collect();
-                while j < chars.len() && ('\u{20}'..='\u{2f}').contains(&chars[j]) {
+                let params = &s[body..j];
+                while within(j, '\u{20}', '\u{2f}') {
                     j += 1;
                 }
-                let end = if j < chars.len() && ('\u{40}'..='\u{7e}').contains(&chars[j]) {
+                let end = if within(j, '\u{40}', '\u{7e}') {
                     j + 1
                 } else {
                     j
@@ -62,9 +77,9 @@ fn scrub(s: &str, keep_newlines: bool, keep_colors: bool) -> String {
                 if keep_colors
                     && c == '\u{1b}'
                     && end == j + 1
-                    && chars[j] == 'm'
-                    && j == body + params.chars().count()
-                    && OWN_SGR.contains(&params.as_str())
+                    && at(j) == Some('m')
+                    && j == body + params.len()
+                    && OWN_SGR.contains(&params)
                 {
                     out.push_str(&format!("\u{1b}[{params}m"));
                 }
@@ -74,17 +89,17 @@ fn scrub(s: &str, keep_newlines: bool, keep_colors: bool) -> String {
                 // A string sequence (OSC, DCS, SOS, PM, APC): up to BEL, ST (`ESC \`, 0x9C).
                 let mut j = body;
                 loop {
-                    match chars.get(j) {
+                    match at(j) {
                         None => break,
-                        Some('\u{7}') | Some('\u{9c}') => {
-                            j += 1;
+                        Some(end @ ('\u{7}' | '\u{9c}')) => {
+                            j += end.len_utf8();
                             break;
                         }
-                        Some('\u{1b}') if chars.get(j + 1) == Some(&'\\') => {
+                        Some('\u{1b}') if at(j + 1) == Some('\\') => {
                             j += 2;
                             break;
                         }
-                        Some(_) => j += 1,
+                        Some(d) => j += d.len_utf8(),
                     }
                 }
                 i = j;
@@ -92,10 +107,10 @@ fn scrub(s: &str, keep_newlines: bool, keep_colors: bool) -> String {
             Some(_) => {
                 // `ESC x` (and its intermediates): dropped with the character it introduces.
                 let mut j = body;
-                while j < chars.len() && ('\u{20}'..='\u{2f}').contains(&chars[j]) {
+                while within(j, '\u{20}', '\u{2f}') {
                     j += 1;
                 }
-                if j < chars.len() && ('\u{30}'..='\u{7e}').contains(&chars[j]) {
+                if within(j, '\u{30}', '\u{7e}') {
                     j += 1;
                 }
                 i = j;
@@ -107,25 +122,26 @@ fn scrub(s: &str, keep_newlines: bool, keep_colors: bool) -> String {
                     c if c.is_control() || invisible(c) => {}
                     c => out.push(c),
                 }
-                i += 1;
+                i = next;
             }
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// One line of someone else's text, safe for a terminal or a chat (see the module docs).
 pub fn clean(s: &str) -> String {
-    scrub(s, false, false)
+    scrub(s, false, false).into_owned()
 }
 
 /// Many lines of text, safe for a terminal: [`clean`] line by line.
 pub fn clean_text(s: &str) -> String {
-    scrub(s, true, false)
+    scrub(s, true, false).into_owned()
 }
 
-/// What driftgate prints: [`clean_text`], keeping the color sequences it writes itself.
-pub fn clean_output(s: &str) -> String {
+/// What driftgate prints: [`clean_text`], keeping the color sequences it writes itself. The
+/// text itself when there is nothing to remove (no copy of a large report).
+pub fn clean_output(s: &str) -> Cow<'_, str> {
     scrub(s, true, true)
 }
 
@@ -155,6 +171,32 @@ mod tests {
         assert_eq!(
             clean("dg-fix-app é ✓ (sensitive)"),
             "dg-fix-app é ✓ (sensitive)"
+        );
+    }
+
+    #[test]
+    fn text_with_nothing_to_remove_is_passed_on_as_it_is() {
+        let report = "{\n  \"id\": \"vpc-1 é ✓\"\n}\n".repeat(1000);
+        match clean_output(&report) {
+            Cow::Borrowed(b) => assert!(std::ptr::eq(b, report.as_str())),
+            Cow::Owned(_) => panic!("a clean report was copied"),
+        }
+        // A line break is not kept in one line.
+        assert!(matches!(scrub("a\nb", false, false), Cow::Owned(_)));
+    }
+
+    #[test]
+    fn sequences_are_found_among_characters_of_several_bytes() {
+        assert_eq!(clean("é\u{1b}[31mü✓\u{1b}[0mß"), "éü✓ß");
+        // An OSC whose text has characters of several bytes, ended by an 8-bit ST (two bytes).
+        assert_eq!(clean("a\u{9d}0;tïtle ✓\u{9c}b"), "ab");
+        assert_eq!(clean("a\u{1b}]8;;ü\u{1b}\\é"), "aé");
+        // An unended OSC takes the rest; a C1 control between letters of several bytes goes.
+        assert_eq!(clean("x\u{1b}]0;ñ"), "x");
+        assert_eq!(clean("ñ\u{85}ñ\u{200b}ñ"), "ñññ");
+        assert_eq!(
+            clean_output("ü\u{1b}[1;31mé\u{1b}[0m\u{1b}[1 m"),
+            "ü\u{1b}[1;31mé\u{1b}[0m"
         );
     }
 

@@ -180,7 +180,7 @@ fn audited(
 /// Text someone else may have written, or a value from state or cloud, as it may leave:
 /// masked as the CLI's output is, and cleaned of control characters.
 pub fn masked(text: &str) -> String {
-    crate::mask::clean_output(&crate::mask::mask_text(text))
+    crate::mask::clean_output(&crate::mask::mask_text(text)).into_owned()
 }
 
 /// An error as the agent sees it: the diagnostic and its help, masked.

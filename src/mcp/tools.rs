@@ -106,7 +106,7 @@ fn string_arg<'a>(args: &'a Map<String, Value>, name: &str) -> Result<Option<&'a
 
 /// The JSON report of a scan, as `scan --format json` prints it.
 async fn report(inner: &Inner) -> Result<Value, Failure> {
-    let ev = crate::ops::scan::evaluate(&inner.options.scan, &inner.settings).await?;
+    let ev = crate::ops::scan::evaluate_releasing(&inner.options.scan, &inner.settings).await?;
     let text = crate::ops::scan::render_report(ScanFormat::Json, &ev, &inner.settings, None);
     serde_json::from_str(&text)
         .map_err(|e| Failure::Refused(format!("the report is not JSON: {e}")))

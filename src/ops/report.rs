@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::history::{Location, Run, Store, Tracked};
-use crate::ops::scan::{Evaluation, ScanOptions, evaluate, outcome};
+use crate::ops::scan::{Evaluation, ScanOptions, evaluate_releasing, outcome};
 use crate::ops::{Outcome, Settings};
 use crate::render;
 use crate::render::run_message::{RunMessage, run_message, should_notify};
@@ -46,7 +46,7 @@ async fn report(
     inputs: &mut std::collections::BTreeMap<String, String>,
 ) -> Result<Outcome> {
     let mut store = Store::open(&options.history, true, settings.now).await?;
-    let evaluation = evaluate(&options.scan, settings).await?;
+    let evaluation = evaluate_releasing(&options.scan, settings).await?;
     *inputs = super::audit::state_inputs(&evaluation.states);
     let result = outcome(&evaluation.report);
     let run = Run::of(

@@ -77,12 +77,11 @@ async fn scan(
         Some(location) => Some(crate::history::Store::open(location, true, settings.now).await?),
         None => None,
     };
-    let mut ev = evaluate(args, settings).await?;
     // The findings hold what the report shows of each observed object; the observed objects
-    // themselves are not rendered. Freed before rendering, the largest allocation of a big
-    // account's scan (with an empty state, a copy of every object in it) is not held while the
-    // report is written.
-    ev.observation.resources = Vec::new();
+    // themselves are not rendered, so the comparison takes them (see `diff::scan_taking`):
+    // the largest allocation of a big account's scan (with an empty state, every object in
+    // it) is neither held beside the findings' view of it nor while the report is written.
+    let mut ev = evaluate_releasing(args, settings).await?;
     let render_started = std::time::Instant::now();
     *inputs = super::audit::state_inputs(&ev.states);
     let tracked = match &mut store {
@@ -297,6 +296,21 @@ pub struct Evaluation {
 
 /// Read the inputs, observe, diff, grade and list pending changes: everything but rendering.
 pub async fn evaluate(args: &ScanOptions, settings: &Settings) -> Result<Evaluation> {
+    evaluate_keeping(args, settings, true).await
+}
+
+/// [`evaluate`] for a caller that only reports: the comparison takes the observed objects,
+/// and the evaluation's observation is left without them (its calls, times and gaps stay).
+pub async fn evaluate_releasing(args: &ScanOptions, settings: &Settings) -> Result<Evaluation> {
+    evaluate_keeping(args, settings, false).await
+}
+
+/// [`evaluate`]; `keep`: whether the evaluation keeps the observed objects.
+async fn evaluate_keeping(
+    args: &ScanOptions,
+    settings: &Settings,
+    keep: bool,
+) -> Result<Evaluation> {
     let read_started = std::time::Instant::now();
     let registry = Registry::builtin()?;
     let config_dir = configuration_dir(args, settings);
@@ -318,18 +332,29 @@ pub async fn evaluate(args: &ScanOptions, settings: &Settings) -> Result<Evaluat
     let states = read_states(&locations, sdk.as_ref()).await?;
     let read = read_started.elapsed();
     let started = std::time::Instant::now();
-    let (observation, key) = observe(args, settings, sdk.as_ref(), &states, &registry).await?;
+    let (mut observation, key) = observe(args, settings, sdk.as_ref(), &states, &registry).await?;
     let elapsed = started.elapsed();
     let diff_started = std::time::Instant::now();
 
     let fingerprint = key.map(|k| move |v: &Value| crate::mask::fingerprint(v, &k));
-    let mut diff = diff::scan(&ScanInput {
-        registry: &registry,
-        states: &states,
-        observation: &observation,
-        strict: args.strict,
-        fingerprint: fingerprint.as_ref().map(|f| f as &dyn Fn(&Value) -> String),
-    });
+    let fingerprint = fingerprint.as_ref().map(|f| f as &dyn Fn(&Value) -> String);
+    let mut diff = if keep {
+        diff::scan(&ScanInput {
+            registry: &registry,
+            states: &states,
+            observation: &observation,
+            strict: args.strict,
+            fingerprint,
+        })
+    } else {
+        diff::scan_taking(
+            &registry,
+            &states,
+            &mut observation,
+            args.strict,
+            fingerprint,
+        )
+    };
     if let Some(touched) = &args.touched {
         touched.scope(&mut diff);
     }

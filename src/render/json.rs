@@ -195,10 +195,47 @@ fn pending(p: &crate::model::Pending) -> wire::Pending<Masked> {
     }
 }
 
+/// The report's findings as the wire writes them: each made (its values masked, a copy of
+/// what it shows) as it is written, so a large account's report is not held twice.
+struct Findings<'a> {
+    report: &'a ScanReport,
+    history: Option<&'a crate::model::tracked::Tracked>,
+}
+
+impl Findings<'_> {
+    fn sorted(&self) -> Vec<&Finding> {
+        let mut findings: Vec<&Finding> = self.report.findings.iter().collect();
+        findings.sort_by(|a, b| a.drift.sort_key().cmp(&b.drift.sort_key()));
+        findings
+    }
+}
+
+impl serde::Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.sorted()
+                .into_iter()
+                .map(|f| tracked_finding(self.report, f, self.history)),
+        )
+    }
+}
+
 /// The report as the wire's [`Report`], every value masked.
 pub fn to_wire(report: &ScanReport, extra: &JsonExtras) -> Report<Masked> {
-    let mut findings: Vec<&Finding> = report.findings.iter().collect();
-    findings.sort_by(|a, b| a.drift.sort_key().cmp(&b.drift.sort_key()));
+    let findings = Findings {
+        report,
+        history: extra.history.as_ref(),
+    };
+    let findings = findings
+        .sorted()
+        .into_iter()
+        .map(|f| tracked_finding(report, f, extra.history.as_ref()))
+        .collect();
+    wire_report(report, extra, findings)
+}
+
+/// The wire's [`Report`] with `findings` as its findings.
+fn wire_report<F>(report: &ScanReport, extra: &JsonExtras, findings: F) -> Report<Masked, F> {
     let mut not_checked_sorted: Vec<&NotChecked> = report.not_checked.iter().collect();
     not_checked_sorted.sort();
     let s = &report.summary;
@@ -229,10 +266,7 @@ pub fn to_wire(report: &ScanReport, extra: &JsonExtras) -> Report<Masked> {
             unchecked: report.unchecked.as_str().into(),
         },
         history: extra.history.as_ref().map(history_json),
-        findings: findings
-            .into_iter()
-            .map(|f| tracked_finding(report, f, extra.history.as_ref()))
-            .collect(),
+        findings,
         resolved: extra.history.as_ref().map(resolved_json),
         ignored: report
             .ignored
@@ -262,7 +296,11 @@ pub fn to_wire(report: &ScanReport, extra: &JsonExtras) -> Report<Masked> {
 
 /// The report as pretty-printed JSON with a trailing newline.
 pub fn render_json(scan: &ScanReport, extra: &JsonExtras) -> String {
-    let wire = to_wire(scan, extra);
+    let findings = Findings {
+        report: scan,
+        history: extra.history.as_ref(),
+    };
+    let wire = wire_report(scan, extra, findings);
     // Serializing these plain structs cannot fail (string keys, no custom errors).
     let mut out = serde_json::to_string_pretty(&wire).unwrap_or_else(|e| {
         format!(
@@ -293,6 +331,22 @@ mod tests {
         assert!(!out.contains(SECRET), "a secret leaked into the JSON");
         assert!(out.ends_with("}\n"));
         insta::assert_snapshot!(out.replace(env!("CARGO_PKG_VERSION"), "[version]"));
+    }
+
+    /// The findings are made as they are written: the text is the wire report's own.
+    #[test]
+    fn findings_written_one_by_one_are_the_wire_report_s() {
+        let report = sample_report();
+        let extras = JsonExtras {
+            api_calls: Some(BTreeMap::from([("ec2:DescribeVpcs".to_string(), 1)])),
+            ..JsonExtras::default()
+        };
+        let whole = serde_json::to_string_pretty(&to_wire(&report, &extras)).unwrap() + "\n";
+        assert_eq!(render_json(&report, &extras), whole);
+        let empty = ScanReport::default();
+        let whole = serde_json::to_string_pretty(&to_wire(&empty, &extras)).unwrap() + "\n";
+        assert_eq!(render_json(&empty, &extras), whole);
+        assert!(whole.contains("\"findings\": []"));
     }
 
     #[test]
