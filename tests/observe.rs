@@ -2140,7 +2140,10 @@ async fn route_tables_and_network_acls_are_read_by_filter_under_only_and_a_moved
     assert_eq!(read, [acl_a.as_str()].into());
     assert_eq!(
         recorded_since(&recording, mark),
-        vec![call("DescribeNetworkAcls", &[("network-acl-id", &[&acl_a])])]
+        vec![call(
+            "DescribeNetworkAcls",
+            &[("network-acl-id", &[&acl_a])]
+        )]
     );
 
     // A full scan: one listing per API.

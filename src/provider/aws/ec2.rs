@@ -102,34 +102,36 @@ macro_rules! pages_by {
     }};
 }
 
-/// A listing shared by units through `$cx.shared.$cell` ([`Cx::shared_or_named`]): the whole
-/// region once (`$extra` filters only), or the named batches read apart from the shared cell.
-macro_rules! shared_listing {
-    ($cx:expr, $cell:ident, $operation:literal, $types:expr, $batches:expr, $extra:expr, |$f:ident| $request:expr, $items:ident) => {{
-        let list = async {
-            pages_by!(
-                $cx,
-                $operation,
-                $types,
-                [None],
-                $extra,
-                |$f| $request,
-                $items
-            )
-        };
-        let read = |named: Vec<Filter>| async move {
-            pages_by!(
-                $cx,
-                $operation,
-                $types,
-                named.into_iter().map(Some),
-                $extra,
-                |$f| $request,
-                $items
-            )
-        };
-        Self::shared_or_named(&$cx.shared.$cell, $types, $batches, list, read).await
-    }};
+/// Listings shared by units through `$cx.shared.<name>` ([`Cx::shared_or_named`]), one method
+/// each: the whole region once (its extra filters only), or the named batches read apart from
+/// the shared cell. A line: `name -> Item = "Operation", describe_x.set_filter(extra) => items;`.
+macro_rules! shared_listings {
+    ($($(#[$doc:meta])* $name:ident -> $item:ty = $operation:literal,
+        $method:ident.$set:ident($extra:expr) => $items:ident;)*) => {$(
+        $(#[$doc])*
+        pub async fn $name(
+            &self,
+            types: &[&str],
+            batches: Vec<Option<Filter>>,
+        ) -> Result<Arc<Vec<$item>>, Gap> {
+            let request = |f| self.client.$method().max_results(PAGE).$set(f);
+            let list = async {
+                pages_by!(self, $operation, types, [None], $extra, |f| request(f), $items)
+            };
+            let read = |named: Vec<Filter>| async move {
+                pages_by!(
+                    self,
+                    $operation,
+                    types,
+                    named.into_iter().map(Some),
+                    $extra,
+                    |f| request(f),
+                    $items
+                )
+            };
+            Self::shared_or_named(&self.shared.$name, types, batches, list, read).await
+        }
+    )*};
 }
 
 include!(concat!(env!("OUT_DIR"), "/ec2_units.rs"));
@@ -223,76 +225,20 @@ impl Cx {
         }
     }
 
-    /// The NAT gateways of `batches` ([`Cx::shared_or_named`]): every one of the region (one
-    /// DescribeNatGateways listing per region), or those the filters name; or the gap for
-    /// `types`.
-    pub async fn nat_gateways(
-        &self,
-        types: &[&str],
-        batches: Vec<Option<Filter>>,
-    ) -> Result<Arc<Vec<NatGateway>>, Gap> {
-        shared_listing!(
-            self,
-            nat_gateways,
-            "DescribeNatGateways",
-            types,
-            batches,
-            Vec::new(),
-            |f| self
-                .client
-                .describe_nat_gateways()
-                .max_results(PAGE)
-                .set_filter(f),
-            nat_gateways
-        )
-    }
-
-    /// The DHCP options sets of `batches` ([`Cx::shared_or_named`]): every one of the region
-    /// (one DescribeDhcpOptions listing per region), or those the filters name; or the gap
-    /// for `types`.
-    pub async fn dhcp_options(
-        &self,
-        types: &[&str],
-        batches: Vec<Option<Filter>>,
-    ) -> Result<Arc<Vec<DhcpOptions>>, Gap> {
-        shared_listing!(
-            self,
-            dhcp_options,
-            "DescribeDhcpOptions",
-            types,
-            batches,
-            Vec::new(),
-            |f| self
-                .client
-                .describe_dhcp_options()
-                .max_results(PAGE)
-                .set_filters(f),
-            dhcp_options
-        )
-    }
-
-    /// The live instances (filtered to the states of an instance that still exists) of
-    /// `batches` ([`Cx::shared_or_named`]): every one of the region (one DescribeInstances
-    /// listing per region), or those the filters name; or the gap for `types`.
-    pub async fn instances(
-        &self,
-        types: &[&str],
-        batches: Vec<Option<Filter>>,
-    ) -> Result<Arc<Vec<Reservation>>, Gap> {
-        shared_listing!(
-            self,
-            instances,
-            "DescribeInstances",
-            types,
-            batches,
-            vec![instance::live_states()],
-            |f| self
-                .client
-                .describe_instances()
-                .max_results(PAGE)
-                .set_filters(f),
-            reservations
-        )
+    shared_listings! {
+        /// The NAT gateways of `batches` ([`Cx::shared_or_named`]): every one of the region
+        /// (one DescribeNatGateways listing per region), or those the filters name; or the gap
+        /// for `types`.
+        nat_gateways -> NatGateway = "DescribeNatGateways",
+            describe_nat_gateways.set_filter(Vec::new()) => nat_gateways;
+        /// The DHCP options sets of `batches`, likewise (one DescribeDhcpOptions listing per
+        /// region).
+        dhcp_options -> DhcpOptions = "DescribeDhcpOptions",
+            describe_dhcp_options.set_filters(Vec::new()) => dhcp_options;
+        /// The live instances (filtered to the states of an instance that still exists) of
+        /// `batches`, likewise (one DescribeInstances listing per region).
+        instances -> Reservation = "DescribeInstances",
+            describe_instances.set_filters(vec![instance::live_states()]) => reservations;
     }
 
     /// One object as an observed resource of this region.

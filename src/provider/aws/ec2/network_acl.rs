@@ -107,48 +107,29 @@ impl Named {
 /// The region's ACLs (one listing), or under `only` those [`Named`] names, read by filter
 /// (`network-acl-id`, `association.subnet-id`), batched, deduplicated.
 async fn read_acls(cx: &Cx) -> Result<Vec<NetworkAcl>, crate::model::Gap> {
-    let request = |filters| {
-        cx.client
-            .describe_network_acls()
-            .max_results(PAGE)
-            .set_filters(filters)
+    let named = Named::of(cx);
+    let batches: Vec<Option<Filter>> = match &named {
+        None => vec![None],
+        Some(named) => super::id_filters(Some(&named.acls), "network-acl-id")
+            .into_iter()
+            .chain(super::id_filters(
+                Some(&named.subnets),
+                "association.subnet-id",
+            ))
+            .collect(),
     };
-    let whole = || async {
-        pages!(
-            cx,
-            "DescribeNetworkAcls",
-            TYPES,
-            request(None),
-            network_acls
-        )
-    };
-    let Some(named) = Named::of(cx) else {
-        return whole().await;
-    };
-    let batches = super::id_filters(Some(&named.acls), "network-acl-id")
-        .into_iter()
-        .chain(super::id_filters(
-            Some(&named.subnets),
-            "association.subnet-id",
-        ));
-    let by_filter = pages_by!(
+    let mut acls = pages_by!(
         cx,
         "DescribeNetworkAcls",
         TYPES,
         batches,
-        Vec::new(),
-        |filters| request(filters),
+        describe_network_acls,
         network_acls
-    );
-    // moto (5.2.x) does not implement the `network-acl-id` filter (it answers 500): where a
-    // read by filter fails, the region's ACLs are read whole instead (only the named ones
-    // kept), and a failure of that is the gap.
-    let mut acls = match by_filter {
-        Ok(acls) => acls,
-        Err(_) => whole().await?,
-    };
-    let mut seen = BTreeSet::new();
-    acls.retain(|a| named.matches(a) && seen.insert(a.network_acl_id().map(str::to_string)));
+    )?;
+    if let Some(named) = named {
+        let mut seen = BTreeSet::new();
+        acls.retain(|a| named.matches(a) && seen.insert(a.network_acl_id().map(str::to_string)));
+    }
     Ok(acls)
 }
 

@@ -125,66 +125,51 @@ impl Named {
 /// filter: `route-table-id`, `association.subnet-id`, `association.gateway-id`, and `vpc-id`
 /// with `association.main` (a VPC's main table), batched, deduplicated.
 async fn read_tables(cx: &Cx) -> Result<Vec<RouteTable>, crate::model::Gap> {
-    let request = |filters| {
-        cx.client
+    let Some(named) = Named::of(cx) else {
+        return pages_by!(
+            cx,
+            "DescribeRouteTables",
+            TYPES,
+            [None],
+            describe_route_tables,
+            route_tables
+        );
+    };
+    let batches = super::id_filters(Some(&named.tables), "route-table-id")
+        .into_iter()
+        .chain(super::id_filters(
+            Some(&named.subnets),
+            "association.subnet-id",
+        ))
+        .chain(super::id_filters(
+            Some(&named.gateways),
+            "association.gateway-id",
+        ));
+    let mut tables = pages_by!(
+        cx,
+        "DescribeRouteTables",
+        TYPES,
+        batches,
+        describe_route_tables,
+        route_tables
+    )?;
+    let main = Filter::builder()
+        .name("association.main")
+        .values("true")
+        .build();
+    tables.extend(pages_by!(
+        cx,
+        "DescribeRouteTables",
+        TYPES,
+        super::id_filters(Some(&named.vpcs), "vpc-id"),
+        vec![main.clone()],
+        |filters| cx
+            .client
             .describe_route_tables()
             .max_results(PAGE)
-            .set_filters(filters)
-    };
-    let whole = || async {
-        pages!(
-            cx,
-            "DescribeRouteTables",
-            TYPES,
-            request(None),
-            route_tables
-        )
-    };
-    let Some(named) = Named::of(cx) else {
-        return whole().await;
-    };
-    let by_filter = async {
-        let batches = super::id_filters(Some(&named.tables), "route-table-id")
-            .into_iter()
-            .chain(super::id_filters(
-                Some(&named.subnets),
-                "association.subnet-id",
-            ))
-            .chain(super::id_filters(
-                Some(&named.gateways),
-                "association.gateway-id",
-            ));
-        let mut tables = pages_by!(
-            cx,
-            "DescribeRouteTables",
-            TYPES,
-            batches,
-            Vec::new(),
-            |filters| request(filters),
-            route_tables
-        )?;
-        let main = Filter::builder()
-            .name("association.main")
-            .values("true")
-            .build();
-        tables.extend(pages_by!(
-            cx,
-            "DescribeRouteTables",
-            TYPES,
-            super::id_filters(Some(&named.vpcs), "vpc-id"),
-            vec![main.clone()],
-            |filters| request(filters),
-            route_tables
-        )?);
-        Ok::<_, crate::model::Gap>(tables)
-    };
-    // moto (5.2.x) does not implement the `association.gateway-id` filter (it answers 500):
-    // where a read by filter fails, the region's tables are read whole instead (only the named
-    // ones kept), and a failure of that is the gap.
-    let mut tables = match by_filter.await {
-        Ok(tables) => tables,
-        Err(_) => whole().await?,
-    };
+            .set_filters(filters),
+        route_tables
+    )?);
     let mut seen = BTreeSet::new();
     tables.retain(|t| named.matches(t) && seen.insert(t.route_table_id().map(str::to_string)));
     Ok(tables)
