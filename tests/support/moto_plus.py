@@ -8,11 +8,11 @@ DescribePlacementGroups, DeletePlacementGroup, PlacementGroup); this file only t
 emulator those three actions, shaped as that reference documents them, so terraform can create,
 read and destroy an `aws_placement_group` and driftgate can list it.
 
-It also teaches moto two filters the EC2 API reference documents and moto 5.2.x answers with
-HTTP 500 ("filter not implemented"): DescribeNetworkAcls `network-acl-id` and
-DescribeRouteTables `association.gateway-id`. driftgate reads named ACLs and gateway
-associations by them under `only`; without them every such read is retried and then read
-whole, which is correct but slow.
+It also teaches moto four filters the EC2 API reference documents and moto 5.2.x answers with
+HTTP 500 ("filter not implemented"): DescribeNetworkAcls `network-acl-id`, DescribeRouteTables
+`association.gateway-id`, DescribeVpcEndpoints `vpc-endpoint-id` and DescribeImages
+`block-device-mapping.snapshot-id`. driftgate reads by them as AWS documents them (named
+objects under `only`, the images backing snapshots); without them those reads fail here.
 
 Run exactly as `moto_server`: `python3 moto_plus.py -H 127.0.0.1 -p PORT` (moto.server.main).
 """
@@ -22,8 +22,10 @@ import sys
 from moto.core.responses import ActionResult, EmptyResult
 from moto.ec2 import utils as ec2_utils
 from moto.ec2.exceptions import EC2ClientError
+from moto.ec2.models.amis import Ami
 from moto.ec2.models.network_acls import NetworkAcl
 from moto.ec2.models.route_tables import RouteTable
+from moto.ec2.models.vpcs import VPCEndPoint
 from moto.ec2.responses import EC2Response
 from moto.ec2.utils import random_id
 
@@ -198,6 +200,17 @@ def _with_filters(cls, extra):
 
 
 _with_filters(NetworkAcl, {"network-acl-id": lambda acl: acl.id})
+_with_filters(VPCEndPoint, {"vpc-endpoint-id": lambda endpoint: endpoint.id})
+_with_filters(
+    Ami,
+    {
+        "block-device-mapping.snapshot-id": lambda image: [
+            m["Ebs"]["SnapshotId"]
+            for m in image.block_device_mappings
+            if m.get("Ebs", {}).get("SnapshotId")
+        ]
+    },
+)
 # moto keeps each table's subnet and gateway associations in one map (id -> target id).
 _with_filters(
     RouteTable,

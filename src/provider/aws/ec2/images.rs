@@ -93,16 +93,12 @@ fn snapshot_ids(snapshots: &[Snapshot]) -> BTreeSet<String> {
         .collect()
 }
 
-/// The own images that hold one of `snapshots` (`block-device-mapping.snapshot-id`). moto does
-/// not implement that filter: where the filtered read fails, every own image is read instead.
+/// The own images that hold one of `snapshots` (`block-device-mapping.snapshot-id`).
 async fn backing_images(
     cx: &Cx,
     snapshots: &BTreeSet<String>,
 ) -> Result<Vec<Image>, crate::model::Gap> {
-    match own_images(cx, Some(snapshots), "block-device-mapping.snapshot-id").await {
-        Ok(images) => Ok(images),
-        Err(_) => own_images(cx, None, "image-id").await,
-    }
+    own_images(cx, Some(snapshots), "block-device-mapping.snapshot-id").await
 }
 
 /// The image each snapshot backs, by snapshot id.

@@ -124,24 +124,14 @@ async fn list_endpoints(
     if filters.iter().any(Option::is_none) {
         filters = vec![None];
     }
-    let whole = filters == [None];
-    let read = |filters: Vec<Option<aws_sdk_ec2::types::Filter>>| async move {
-        pages_by!(
-            cx,
-            "DescribeVpcEndpoints",
-            TYPES,
-            filters,
-            describe_vpc_endpoints,
-            vpc_endpoints
-        )
-    };
-    // moto (5.2.x) does not implement the `vpc-endpoint-id` filter (it answers 500): where a
-    // read by filter fails, the region's endpoints are read whole instead (only the asked ones
-    // are emitted), and a failure of that is the gap.
-    let mut endpoints = match read(filters).await {
-        Err(_) if !whole => read(vec![None]).await?,
-        read => read?,
-    };
+    let mut endpoints = pages_by!(
+        cx,
+        "DescribeVpcEndpoints",
+        TYPES,
+        filters,
+        describe_vpc_endpoints,
+        vpc_endpoints
+    )?;
     let mut seen = BTreeSet::new();
     endpoints.retain(|e| seen.insert(e.vpc_endpoint_id().map(str::to_string)));
     Ok(endpoints)
