@@ -531,3 +531,63 @@ fn the_html_report_renders_in_a_real_browser_and_loads_nothing_external() {
         bytes.len()
     );
 }
+
+/// A cloud value (here a tag anyone who may tag can set) holding the 8-bit introducer of a
+/// terminal string sequence with no end hides nothing after it: the printed JSON is the report
+/// written to a file (C1 controls escaped, parsed back the same), and the printed table names
+/// every finding. Before, the printed report stopped at the first such value.
+#[test]
+fn an_escape_introducer_in_a_cloud_value_hides_nothing_printed_after_it() {
+    let src = fixture("scenarios").join("drifted");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        src.join("terraform.tfstate"),
+        dir.path().join("terraform.tfstate"),
+    )
+    .unwrap();
+    let mut observed: Json =
+        serde_json::from_str(&std::fs::read_to_string(src.join("observed.json")).unwrap()).unwrap();
+    let mut planted = 0;
+    for r in observed["resources"].as_array_mut().unwrap() {
+        if let Some(tags) = r["attributes"]["tags"].as_object_mut() {
+            tags.insert("note".into(), Json::from("\u{9d}0;gone"));
+            planted += 1;
+        }
+    }
+    assert!(planted > 3);
+    std::fs::write(
+        dir.path().join("observed.json"),
+        serde_json::to_string(&observed).unwrap(),
+    )
+    .unwrap();
+
+    let file = dir.path().join("report.json");
+    let written = scan_in(
+        dir.path(),
+        dir.path(),
+        "json",
+        &["--out", file.to_str().unwrap()],
+    );
+    assert_eq!(written.status.code(), Some(2), "{written:?}");
+    let written: Json = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let printed = stdout(&scan_in(dir.path(), dir.path(), "json", &[]));
+    assert!(!printed.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)));
+    let printed: Json = serde_json::from_str(&printed).expect("the printed JSON is whole");
+    assert_eq!(printed["findings"], written["findings"]);
+    assert_eq!(printed["summary"], written["summary"]);
+    let findings = printed["findings"].as_array().unwrap();
+    assert!(findings.len() > 3);
+
+    let table = stdout(&scan_in(dir.path(), dir.path(), "table", &[]));
+    for f in findings {
+        let name = f["address"]
+            .as_str()
+            .or(f["id"].as_str())
+            .unwrap()
+            .to_string();
+        assert!(
+            table.contains(&name),
+            "{name} is not in the printed table:\n{table}"
+        );
+    }
+}

@@ -86,23 +86,19 @@ fn scrub(s: &str, keep_newlines: bool, keep_colors: bool) -> Cow<'_, str> {
                 i = end;
             }
             Some(']') => {
-                // A string sequence (OSC, DCS, SOS, PM, APC): up to BEL, ST (`ESC \`, 0x9C).
+                // A string sequence (OSC, DCS, SOS, PM, APC): up to BEL, ST (`ESC \`, 0x9C),
+                // removed whole when it ends on its line. One with no end there loses only its
+                // introducer and the rest is read as text: an introducer in one value must not
+                // swallow the values and lines after it (the rest of a report).
                 let mut j = body;
-                loop {
+                i = loop {
                     match at(j) {
-                        None => break,
-                        Some(end @ ('\u{7}' | '\u{9c}')) => {
-                            j += end.len_utf8();
-                            break;
-                        }
-                        Some('\u{1b}') if at(j + 1) == Some('\\') => {
-                            j += 2;
-                            break;
-                        }
+                        None | Some('\n') => break body,
+                        Some(end @ ('\u{7}' | '\u{9c}')) => break j + end.len_utf8(),
+                        Some('\u{1b}') if at(j + 1) == Some('\\') => break j + 2,
                         Some(d) => j += d.len_utf8(),
                     }
-                }
-                i = j;
+                };
             }
             Some(_) => {
                 // `ESC x` (and its intermediates): dropped with the character it introduces.
@@ -145,9 +141,87 @@ pub fn clean_output(s: &str) -> Cow<'_, str> {
     scrub(s, true, true)
 }
 
+/// `v` as pretty-printed JSON with every C1 control character (U+0080-U+009F) written as a
+/// `\u00XX` escape. serde_json writes them raw, and a terminal reads some of them as the
+/// introducer of an escape sequence: through [`clean_output`] a raw one would be removed with
+/// what follows it, and the JSON would no longer be the report. Escaped, the text is plain
+/// ASCII where it matters and parses back to the same value.
+pub fn json_pretty<T: serde::Serialize + ?Sized>(v: &T) -> serde_json::Result<String> {
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, C1Escaped::default());
+    v.serialize(&mut ser)?;
+    // The serializer writes only what it was given (valid UTF-8) and ASCII escapes.
+    Ok(String::from_utf8(out).unwrap_or_default())
+}
+
+/// serde_json's pretty formatter, escaping C1 controls inside strings.
+#[derive(Default)]
+struct C1Escaped(serde_json::ser::PrettyFormatter<'static>);
+
+/// Forwards the formatter's layout methods to the pretty formatter.
+macro_rules! pretty {
+    ($($name:ident $(($arg:ident: $ty:ty))?),* $(,)?) => {$(
+        fn $name<W: ?Sized + std::io::Write>(
+            &mut self,
+            w: &mut W
+            $(, $arg: $ty)?
+        ) -> std::io::Result<()> {
+            self.0.$name(w $(, $arg)?)
+        }
+    )*};
+}
+
+impl serde_json::ser::Formatter for C1Escaped {
+    pretty! {
+        begin_array, end_array, begin_array_value(first: bool), end_array_value,
+        begin_object, end_object, begin_object_key(first: bool), begin_object_value,
+        end_object_value,
+    }
+
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut from = 0;
+        for (i, c) in fragment.char_indices() {
+            if ('\u{80}'..='\u{9f}').contains(&c) {
+                w.write_all(&fragment.as_bytes()[from..i])?;
+                write!(w, "\\u{:04x}", c as u32)?;
+                from = i + c.len_utf8();
+            }
+        }
+        w.write_all(&fragment.as_bytes()[from..])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_string_sequence_with_no_end_on_its_line_loses_only_its_introducer() {
+        // Before: everything after the introducer was removed, up to the end of the report.
+        assert_eq!(clean_output("a\u{9d}b\nc"), "ab\nc");
+        assert_eq!(clean_output("a\u{1b}]0;b\nc\u{7}d"), "a0;b\ncd");
+        assert_eq!(clean_output("x\u{9d}0;title\u{9c}y\n"), "xy\n");
+    }
+
+    #[test]
+    fn json_is_written_with_c1_controls_escaped_and_reads_back_the_same() {
+        let v = serde_json::json!({"tags": {"k\u{9d}": "v\u{9c}", "Name": "ok ✓"}, "n": [1, 2]});
+        let text = json_pretty(&v).unwrap();
+        assert!(!text.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)));
+        assert!(text.contains("\"k\\u009d\": \"v\\u009c\""), "{text}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), v);
+        // Printed, it is left as it is; and it is laid out as serde_json lays it out.
+        assert_eq!(clean_output(&text), text);
+        let plain = serde_json::json!({"a": [1, {"b": "c"}], "d": {}});
+        assert_eq!(
+            json_pretty(&plain).unwrap(),
+            serde_json::to_string_pretty(&plain).unwrap()
+        );
+    }
 
     #[test]
     fn escape_sequences_and_controls_are_removed() {
@@ -191,8 +265,9 @@ mod tests {
         // An OSC whose text has characters of several bytes, ended by an 8-bit ST (two bytes).
         assert_eq!(clean("a\u{9d}0;tïtle ✓\u{9c}b"), "ab");
         assert_eq!(clean("a\u{1b}]8;;ü\u{1b}\\é"), "aé");
-        // An unended OSC takes the rest; a C1 control between letters of several bytes goes.
-        assert_eq!(clean("x\u{1b}]0;ñ"), "x");
+        // An unended OSC loses its introducer only (it took the rest of the text before); a C1
+        // control between letters of several bytes goes.
+        assert_eq!(clean("x\u{1b}]0;ñ"), "x0;ñ");
         assert_eq!(clean("ñ\u{85}ñ\u{200b}ñ"), "ñññ");
         assert_eq!(
             clean_output("ü\u{1b}[1;31mé\u{1b}[0m\u{1b}[1 m"),

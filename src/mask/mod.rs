@@ -16,7 +16,7 @@ mod args;
 mod clean;
 
 pub use args::{mask_args, mask_text, mask_url, mask_webhook};
-pub use clean::{clean, clean_output, clean_text};
+pub use clean::{clean, clean_output, clean_text, json_pretty};
 
 use std::collections::BTreeMap;
 

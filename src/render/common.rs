@@ -512,7 +512,7 @@ pub fn diff_text(m: &Masked) -> String {
     }
     match m.to_json() {
         j @ (serde_json::Value::Array(_) | serde_json::Value::Object(_)) => {
-            let mut s = serde_json::to_string_pretty(&expand_documents(j)).unwrap_or_default();
+            let mut s = crate::mask::json_pretty(&expand_documents(j)).unwrap_or_default();
             s.push('\n');
             s
         }

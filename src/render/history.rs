@@ -72,7 +72,7 @@ pub fn runs_json(location: &str, runs: &[RunSummary]) -> String {
             })
             .collect(),
     };
-    let mut out = serde_json::to_string_pretty(&wire).unwrap_or_else(|e| format!("{e}"));
+    let mut out = crate::mask::json_pretty(&wire).unwrap_or_else(|e| format!("{e}"));
     out.push('\n');
     out
 }

@@ -302,7 +302,7 @@ pub fn render_json(scan: &ScanReport, extra: &JsonExtras) -> String {
     };
     let wire = wire_report(scan, extra, findings);
     // Serializing these plain structs cannot fail (string keys, no custom errors).
-    let mut out = serde_json::to_string_pretty(&wire).unwrap_or_else(|e| {
+    let mut out = crate::mask::json_pretty(&wire).unwrap_or_else(|e| {
         format!(
             "{{\"schema_version\": {SCHEMA_VERSION}, \"error\": {:?}}}",
             e.to_string()

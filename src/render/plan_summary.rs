@@ -404,7 +404,7 @@ pub fn render_json(
         v["apply_command"] = next.apply_command.clone().into();
         v["next_step"] = serde_json::to_value(&next).unwrap_or_default();
     }
-    let mut text = serde_json::to_string_pretty(&v).unwrap_or_default();
+    let mut text = crate::mask::json_pretty(&v).unwrap_or_default();
     text.push('\n');
     text
 }
@@ -492,7 +492,7 @@ pub fn render_apply_json(
             })
         })
         .collect();
-    let mut text = serde_json::to_string_pretty(&serde_json::json!({
+    let mut text = crate::mask::json_pretty(&serde_json::json!({
         "plan": plan.digest,
         "dry_run": dry_run,
         "actions": actions,

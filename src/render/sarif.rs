@@ -286,7 +286,7 @@ pub fn render(report: &ScanReport, opts: &SarifOptions) -> String {
         "version": "2.1.0",
         "runs": [run],
     });
-    let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
+    let mut s = crate::mask::json_pretty(&log).unwrap_or_default();
     s.push('\n');
     s
 }
