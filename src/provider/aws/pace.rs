@@ -132,6 +132,10 @@ impl Bucket {
     /// Takes one token at `now`, or says how long until one is there.
     fn try_take(&self, now: Instant) -> Result<(), Duration> {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        // `now` was read before the lock: another task may have taken a token at a later
+        // instant since. The bucket's time never goes back (going back, then forward again,
+        // would count that refill twice).
+        let now = now.max(state.1);
         let elapsed = now.saturating_duration_since(state.1).as_secs_f64();
         let tokens = (state.0 + elapsed * self.limit.per_second).min(self.limit.burst);
         *state = (tokens, now);
@@ -302,6 +306,29 @@ mod tests {
             at.push(now - start);
         }
         at
+    }
+
+    /// A task that read the clock before another took a token later does not turn the
+    /// bucket's time back: the refill since is counted once (it was counted twice, and under
+    /// load a paced scan made more calls than the bucket allows).
+    #[test]
+    fn a_stale_instant_does_not_count_the_refill_twice() {
+        let t0 = Instant::now();
+        let bucket = Bucket::new(EC2_NON_MUTATING, t0);
+        for _ in 0..100 {
+            bucket.try_take(t0).unwrap();
+        }
+        let later = t0 + Duration::from_millis(50);
+        assert_eq!(
+            bucket.try_take(later),
+            Ok(()),
+            "one token refilled in 50 ms"
+        );
+        assert!(bucket.try_take(t0).is_err(), "a stale instant finds none");
+        assert!(
+            bucket.try_take(later).is_err(),
+            "and the 50 ms are not refilled again"
+        );
     }
 
     /// 100 calls go at once, then 20 a second: 140 calls take two seconds, and never more
