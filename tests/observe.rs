@@ -1442,26 +1442,56 @@ fn recorded_since(path: &std::path::Path, from: usize) -> Vec<Recorded> {
     out
 }
 
-/// What `apply` re-observes of the NAT gateway, DHCP options, VPC, network interface and
-/// customer gateway units (`only`) is asked of AWS by id, every call with an id filter naming just those objects (a
-/// gateway's association and interface are told apart through the gateways of their
-/// subnets); a unit that reads the whole region in the same observation is not served the part
-/// (the region's listing is made whole, once); a full scan makes one listing per API.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn nat_gateways_dhcp_options_and_customer_gateways_are_read_by_id_under_only() {
-    let dir = tempfile::tempdir().unwrap();
-    let recording = dir.path().join("requests.jsonl");
-    let Some(moto) = Moto::start_with(&[
-        ("MOTO_ENABLE_RECORDING", "true"),
-        ("MOTO_RECORDER_FILEPATH", recording.to_str().unwrap()),
-    ]) else {
-        return;
-    };
-    let sdk = sdk(moto.port).await;
-    let ec2 = aws_sdk_ec2::Client::new(&sdk);
+/// moto started with request recording (`MOTO_ENABLE_RECORDING`) into a file of its own.
+struct Recording {
+    moto: Moto,
+    path: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Recording {
+    /// moto with recording on, or `None` (a registered skip) without moto.
+    fn start() -> Option<Recording> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("requests.jsonl");
+        let moto = Moto::start_with(&[
+            ("MOTO_ENABLE_RECORDING", "true"),
+            ("MOTO_RECORDER_FILEPATH", path.to_str().unwrap()),
+        ])?;
+        Some(Recording {
+            moto,
+            path,
+            _dir: dir,
+        })
+    }
+
+    /// How many requests are recorded so far: a mark for [`recorded_since`].
+    fn mark(&self) -> usize {
+        std::fs::read_to_string(&self.path)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    }
+}
+
+/// A request as [`recorded_since`] gives it: its action and its filters (values sorted).
+fn call(action: &str, filters: &[(&str, &[&str])]) -> Recorded {
+    let filters = filters
+        .iter()
+        .map(|(name, values)| {
+            let mut values: Vec<String> = values.iter().map(|s| s.to_string()).collect();
+            values.sort();
+            (name.to_string(), values)
+        })
+        .collect();
+    (action.to_string(), filters)
+}
+
+/// A VPC `{prefix}.0.0/16` with two subnets, `{prefix}.1.0/24` and `{prefix}.2.0/24`.
+async fn vpc_with_subnets(ec2: &aws_sdk_ec2::Client, prefix: &str) -> (String, Vec<String>) {
     let vpc = ec2
         .create_vpc()
-        .cidr_block("10.20.0.0/16")
+        .cidr_block(format!("{prefix}.0.0/16"))
         .send()
         .await
         .unwrap()
@@ -1470,11 +1500,11 @@ async fn nat_gateways_dhcp_options_and_customer_gateways_are_read_by_id_under_on
         .vpc_id
         .unwrap();
     let mut subnets = Vec::new();
-    for cidr in ["10.20.1.0/24", "10.20.2.0/24"] {
+    for n in 1..=2 {
         let subnet = ec2
             .create_subnet()
             .vpc_id(&vpc)
-            .cidr_block(cidr)
+            .cidr_block(format!("{prefix}.{n}.0/24"))
             .send()
             .await
             .unwrap()
@@ -1484,6 +1514,23 @@ async fn nat_gateways_dhcp_options_and_customer_gateways_are_read_by_id_under_on
             .unwrap();
         subnets.push(subnet);
     }
+    (vpc, subnets)
+}
+
+/// What `apply` re-observes of the NAT gateway, DHCP options, VPC, network interface and
+/// customer gateway units (`only`) is asked of AWS by id, every call with an id filter naming just those objects (a
+/// gateway's association and interface are told apart through the gateways of their
+/// subnets); a unit that reads the whole region in the same observation is not served the part
+/// (the region's listing is made whole, once); a full scan makes one listing per API.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nat_gateways_dhcp_options_and_customer_gateways_are_read_by_id_under_only() {
+    let Some(rec) = Recording::start() else {
+        return;
+    };
+    let (moto, recording) = (&rec.moto, rec.path.clone());
+    let sdk = sdk(moto.port).await;
+    let ec2 = aws_sdk_ec2::Client::new(&sdk);
+    let (vpc, subnets) = vpc_with_subnets(&ec2, "10.20").await;
     let allocate = || async {
         ec2.allocate_address()
             .domain(aws_sdk_ec2::types::DomainType::Vpc)
@@ -1587,12 +1634,7 @@ async fn nat_gateways_dhcp_options_and_customer_gateways_are_read_by_id_under_on
             .unwrap();
         customer_gateways.push(id);
     }
-    let lines = || {
-        std::fs::read_to_string(&recording)
-            .unwrap_or_default()
-            .lines()
-            .count()
-    };
+    let lines = || rec.mark();
     let observe_types = |types: &[&str], only: &[(&str, &[&str])]| {
         let request = ObserveRequest {
             regions: vec!["us-east-1".into()],
@@ -1624,17 +1666,6 @@ async fn nat_gateways_dhcp_options_and_customer_gateways_are_read_by_id_under_on
             .iter()
             .map(|(t, id, aws)| (t.to_string(), id.to_string(), *aws))
             .collect()
-    };
-    let call = |action: &str, filters: &[(&str, &[&str])]| -> Recorded {
-        let filters = filters
-            .iter()
-            .map(|(name, values)| {
-                let mut values: Vec<String> = values.iter().map(|s| s.to_string()).collect();
-                values.sort();
-                (name.to_string(), values)
-            })
-            .collect();
-        (action.to_string(), filters)
     };
     let unknown_nat = "nat-0123456789abcdef0";
     let unknown_set = "dopt-0123456789abcdef0";
@@ -1794,14 +1825,10 @@ async fn nat_gateways_dhcp_options_and_customer_gateways_are_read_by_id_under_on
 async fn route_tables_and_network_acls_are_read_by_filter_under_only_and_a_moved_association_is_changed()
  {
     use driftgate::model::{Address, DriftKind, RecordedResource, RecordedState, StateSource};
-    let dir = tempfile::tempdir().unwrap();
-    let recording = dir.path().join("requests.jsonl");
-    let Some(moto) = Moto::start_with(&[
-        ("MOTO_ENABLE_RECORDING", "true"),
-        ("MOTO_RECORDER_FILEPATH", recording.to_str().unwrap()),
-    ]) else {
+    let Some(rec) = Recording::start() else {
         return;
     };
+    let (moto, recording) = (&rec.moto, rec.path.clone());
     let sdk = sdk(moto.port).await;
     let ec2 = aws_sdk_ec2::Client::new(&sdk);
     let filter = |name: &str, value: &str| {
@@ -1810,31 +1837,7 @@ async fn route_tables_and_network_acls_are_read_by_filter_under_only_and_a_moved
             .values(value)
             .build()
     };
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block("10.30.0.0/16")
-        .send()
-        .await
-        .unwrap()
-        .vpc
-        .unwrap()
-        .vpc_id
-        .unwrap();
-    let mut subnets = Vec::new();
-    for cidr in ["10.30.1.0/24", "10.30.2.0/24"] {
-        let subnet = ec2
-            .create_subnet()
-            .vpc_id(&vpc)
-            .cidr_block(cidr)
-            .send()
-            .await
-            .unwrap()
-            .subnet
-            .unwrap()
-            .subnet_id
-            .unwrap();
-        subnets.push(subnet);
-    }
+    let (vpc, subnets) = vpc_with_subnets(&ec2, "10.30").await;
     let mut tables = Vec::new();
     for _ in 0..3 {
         let table = ec2
@@ -2023,12 +2026,7 @@ async fn route_tables_and_network_acls_are_read_by_filter_under_only_and_a_moved
     );
     // A table named by id too, as apply names one whose routes or tags it puts back.
     only.insert("aws_route_table".into(), set(&[&rtb_a]));
-    let lines = || {
-        std::fs::read_to_string(&recording)
-            .unwrap_or_default()
-            .lines()
-            .count()
-    };
+    let lines = || rec.mark();
     let observe_only = |only: BTreeMap<String, BTreeSet<String>>| {
         let request = ObserveRequest {
             regions: vec!["us-east-1".into()],
@@ -2041,18 +2039,6 @@ async fn route_tables_and_network_acls_are_read_by_filter_under_only_and_a_moved
             let (progress, _) = recorder();
             observe(&sdk, &request, progress).await
         }
-    };
-    let call = |action: &str, filters: &[(&str, &[&str])]| -> Recorded {
-        let filters = filters
-            .iter()
-            .map(|(name, values)| {
-                (
-                    name.to_string(),
-                    values.iter().map(|s| s.to_string()).collect(),
-                )
-            })
-            .collect();
-        (action.to_string(), filters)
     };
 
     let mark = lines();
